@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xmesh: top-level build.
+#   make            build the module (for the guest kernel) and the tools
+#   make test       every test: static checks, unit, KUnit and guest tests
+#   make bench      the data-plane benchmark (in the guest)
+#   make demo       a demo mesh in the guest: discovery, routing, failover
+#   make setup      install what a fresh Debian 12 machine needs
+#   make check      static checks only (checkpatch, sparse, shellcheck, spec)
+
+# The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
+# module is built against.
+KABI ?= $(shell scripts/guest-kernel.sh --abi 2>/dev/null)
+KDIR ?= /usr/src/linux-headers-$(KABI)
+
+all: kmod agent
+
+kmod:
+	$(MAKE) -C kmod KDIR=$(KDIR)
+
+agent:
+	$(MAKE) -C agent
+
+setup:
+	scripts/setup.sh
+
+test: setup
+	$(MAKE) all
+	scripts/run-tests.sh
+
+check: setup
+	$(MAKE) all
+	scripts/run-tests.sh static
+
+bench: setup
+	$(MAKE) all
+	scripts/bench.sh
+
+demo: setup
+	$(MAKE) all
+	scripts/demo.sh
+
+clean:
+	$(MAKE) -C kmod KDIR=$(KDIR) clean
+	$(MAKE) -C agent clean
+
+.PHONY: all kmod agent setup test check bench demo clean

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "xmesh_names.h"
+
+#include <linux/genetlink.h>
+#include <linux/xmesh.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nl_core.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *tbl, size_t n, long i)
+{
+	return i >= 0 && (size_t)i < n ? tbl[i] : NULL;
+}
+
+#define NAME(tbl, i)	name_of(tbl, ARRAY_SIZE(tbl), (long)(i))
+
+static const char *const counter_names[] = {
+	[XMESH_COUNTER_A_TX_PACKETS] = "tx-packets",
+	[XMESH_COUNTER_A_TX_BYTES] = "tx-bytes",
+	[XMESH_COUNTER_A_RX_PACKETS] = "rx-packets",
+	[XMESH_COUNTER_A_RX_BYTES] = "rx-bytes",
+	[XMESH_COUNTER_A_FWD_PACKETS] = "fwd-packets",
+	[XMESH_COUNTER_A_FWD_BYTES] = "fwd-bytes",
+	[XMESH_COUNTER_A_OAM_RX] = "oam-rx",
+	[XMESH_COUNTER_A_OAM_TX] = "oam-tx",
+	[XMESH_COUNTER_A_REROUTES] = "reroutes",
+};
+
+static const char *const counter_keys[] = {
+	[XMESH_COUNTER_A_TX_PACKETS] = "tx_packets",
+	[XMESH_COUNTER_A_TX_BYTES] = "tx_bytes",
+	[XMESH_COUNTER_A_RX_PACKETS] = "rx_packets",
+	[XMESH_COUNTER_A_RX_BYTES] = "rx_bytes",
+	[XMESH_COUNTER_A_FWD_PACKETS] = "fwd_packets",
+	[XMESH_COUNTER_A_FWD_BYTES] = "fwd_bytes",
+	[XMESH_COUNTER_A_OAM_RX] = "oam_rx",
+	[XMESH_COUNTER_A_OAM_TX] = "oam_tx",
+	[XMESH_COUNTER_A_REROUTES] = "reroutes",
+};
+
+static const char *const drop_names[] = {
+	[XMESH_DROP_A_NO_PREFIX] = "no-prefix",
+	[XMESH_DROP_A_NO_ROUTE] = "no-route",
+	[XMESH_DROP_A_NO_NEXTHOP] = "no-nexthop",
+	[XMESH_DROP_A_HOP_LIMIT] = "hop-limit",
+	[XMESH_DROP_A_TOO_BIG] = "too-big",
+	[XMESH_DROP_A_TRUNCATED] = "truncated",
+	[XMESH_DROP_A_BAD_VERSION] = "bad-version",
+	[XMESH_DROP_A_BAD_HEADER] = "bad-header",
+	[XMESH_DROP_A_BAD_INNER] = "bad-inner",
+	[XMESH_DROP_A_UNKNOWN_NEIGH] = "unknown-neigh",
+	[XMESH_DROP_A_NEIGH_DOWN] = "neigh-down",
+	[XMESH_DROP_A_NOT_RUNNING] = "not-running",
+	[XMESH_DROP_A_NOMEM] = "nomem",
+	[XMESH_DROP_A_TX_ERROR] = "tx-error",
+	[XMESH_DROP_A_LOOP] = "loop",
+};
+
+static const char *const drop_keys[] = {
+	[XMESH_DROP_A_NO_PREFIX] = "no_prefix",
+	[XMESH_DROP_A_NO_ROUTE] = "no_route",
+	[XMESH_DROP_A_NO_NEXTHOP] = "no_nexthop",
+	[XMESH_DROP_A_HOP_LIMIT] = "hop_limit",
+	[XMESH_DROP_A_TOO_BIG] = "too_big",
+	[XMESH_DROP_A_TRUNCATED] = "truncated",
+	[XMESH_DROP_A_BAD_VERSION] = "bad_version",
+	[XMESH_DROP_A_BAD_HEADER] = "bad_header",
+	[XMESH_DROP_A_BAD_INNER] = "bad_inner",
+	[XMESH_DROP_A_UNKNOWN_NEIGH] = "unknown_neigh",
+	[XMESH_DROP_A_NEIGH_DOWN] = "neigh_down",
+	[XMESH_DROP_A_NOT_RUNNING] = "not_running",
+	[XMESH_DROP_A_NOMEM] = "nomem",
+	[XMESH_DROP_A_TX_ERROR] = "tx_error",
+	[XMESH_DROP_A_LOOP] = "loop",
+};
+
+static const char *const oam_op_names[] = {
+	[XMESH_OAM_ECHO_REQUEST] = "echo-request",
+	[XMESH_OAM_ECHO_REPLY] = "echo-reply",
+	[XMESH_OAM_TIME_EXCEEDED] = "time-exceeded",
+	[XMESH_OAM_UNREACHABLE] = "unreachable",
+};
+
+static const char *const state_names[] = {
+	[XMESH_NEIGH_DOWN] = "down",
+	[XMESH_NEIGH_UP] = "up",
+};
+
+static const char *const cmd_names[] = {
+	[XMESH_CMD_DEV_GET] = "dev-get",
+	[XMESH_CMD_DEV_SET] = "dev-set",
+	[XMESH_CMD_NEIGH_GET] = "neigh-get",
+	[XMESH_CMD_NEIGH_NEW] = "neigh-new",
+	[XMESH_CMD_NEIGH_SET] = "neigh-set",
+	[XMESH_CMD_NEIGH_DEL] = "neigh-del",
+	[XMESH_CMD_ROUTE_GET] = "route-get",
+	[XMESH_CMD_ROUTE_NEW] = "route-new",
+	[XMESH_CMD_ROUTE_DEL] = "route-del",
+	[XMESH_CMD_PREFIX_GET] = "prefix-get",
+	[XMESH_CMD_PREFIX_NEW] = "prefix-new",
+	[XMESH_CMD_PREFIX_DEL] = "prefix-del",
+	[XMESH_CMD_OAM_SEND] = "oam-send",
+	[XMESH_CMD_NEIGH_EVENT] = "neigh-event",
+	[XMESH_CMD_ROUTE_EVENT] = "route-event",
+	[XMESH_CMD_OAM_EVENT] = "oam-event",
+};
+
+const char *xm_counter_name(int type) { return NAME(counter_names, type); }
+const char *xm_counter_key(int type) { return NAME(counter_keys, type); }
+const char *xm_drop_name(int type) { return NAME(drop_names, type); }
+const char *xm_drop_key(int type) { return NAME(drop_keys, type); }
+const char *xm_oam_op_name(uint8_t op) { return NAME(oam_op_names, op); }
+const char *xm_neigh_state_name(uint8_t s) { return NAME(state_names, s); }
+const char *xm_cmd_name(uint8_t cmd) { return NAME(cmd_names, cmd); }
+
+/* An attribute space: the names of its attributes and what nests hold. */
+struct space {
+	const char *const *names;
+	size_t n;
+	const struct space *const *nested;	/* by type, or NULL */
+	size_t n_nested;
+	int repeats;	/* type that may repeat, indexed as name[i] */
+};
+
+#define SPACE(names, rep) { names, ARRAY_SIZE(names), NULL, 0, rep }
+#define SPACE_NESTED(names, nested, rep) \
+	{ names, ARRAY_SIZE(names), nested, ARRAY_SIZE(nested), rep }
+
+static const char *const nexthop_attrs[] = {
+	[XMESH_NEXTHOP_A_NEIGH] = "neigh",
+	[XMESH_NEXTHOP_A_PRIORITY] = "priority",
+	[XMESH_NEXTHOP_A_ACTIVE] = "active",
+};
+static const struct space nexthop_space = SPACE(nexthop_attrs, -1);
+
+static const char *const route_attrs[] = {
+	[XMESH_ROUTE_A_PAD] = "pad",
+	[XMESH_ROUTE_A_DST] = "dst",
+	[XMESH_ROUTE_A_NEXTHOP] = "nexthop",
+};
+static const struct space *const route_nested[] = {
+	[XMESH_ROUTE_A_NEXTHOP] = &nexthop_space,
+};
+static const struct space route_space =
+	SPACE_NESTED(route_attrs, route_nested, XMESH_ROUTE_A_NEXTHOP);
+
+static const char *const neigh_attrs[] = {
+	[XMESH_NEIGH_A_PAD] = "pad",
+	[XMESH_NEIGH_A_ID] = "id",
+	[XMESH_NEIGH_A_NODE] = "node",
+	[XMESH_NEIGH_A_LINK] = "link",
+	[XMESH_NEIGH_A_LOCAL] = "local",
+	[XMESH_NEIGH_A_REMOTE] = "remote",
+	[XMESH_NEIGH_A_PORT] = "port",
+	[XMESH_NEIGH_A_STATE] = "state",
+	[XMESH_NEIGH_A_CARRIER] = "carrier",
+	[XMESH_NEIGH_A_MTU] = "mtu",
+	[XMESH_NEIGH_A_TX_PACKETS] = "tx-packets",
+	[XMESH_NEIGH_A_TX_BYTES] = "tx-bytes",
+	[XMESH_NEIGH_A_RX_PACKETS] = "rx-packets",
+	[XMESH_NEIGH_A_RX_BYTES] = "rx-bytes",
+	[XMESH_NEIGH_A_DROPS] = "drops",
+};
+static const struct space neigh_space = SPACE(neigh_attrs, -1);
+
+static const char *const prefix_attrs[] = {
+	[XMESH_PREFIX_A_FAMILY] = "family",
+	[XMESH_PREFIX_A_ADDR] = "addr",
+	[XMESH_PREFIX_A_LEN] = "len",
+	[XMESH_PREFIX_A_NODE] = "node",
+};
+static const struct space prefix_space = SPACE(prefix_attrs, -1);
+
+static const char *const oam_attrs[] = {
+	[XMESH_OAM_A_PAD] = "pad",
+	[XMESH_OAM_A_DST] = "dst",
+	[XMESH_OAM_A_IDENT] = "ident",
+	[XMESH_OAM_A_SEQ] = "seq",
+	[XMESH_OAM_A_HOP_LIMIT] = "hop-limit",
+	[XMESH_OAM_A_OP] = "op",
+	[XMESH_OAM_A_REPORTER] = "reporter",
+	[XMESH_OAM_A_RTT_NS] = "rtt-ns",
+};
+static const struct space oam_space = SPACE(oam_attrs, -1);
+
+static const char *const dev_attrs[] = {
+	[XMESH_DEV_A_NODE_ID] = "node-id",
+	[XMESH_DEV_A_PORT] = "port",
+	[XMESH_DEV_A_FAMILY] = "family",
+	[XMESH_DEV_A_HOP_LIMIT] = "hop-limit",
+	[XMESH_DEV_A_COUNTERS] = "counters",
+	[XMESH_DEV_A_DROPS] = "drops",
+	[XMESH_DEV_A_NEIGH_COUNT] = "neigh-count",
+	[XMESH_DEV_A_ROUTE_COUNT] = "route-count",
+	[XMESH_DEV_A_PREFIX_COUNT] = "prefix-count",
+};
+static const struct space dev_space = SPACE(dev_attrs, -1);
+
+static const char *const top_attrs[] = {
+	[XMESH_A_IFINDEX] = "ifindex",
+	[XMESH_A_IFNAME] = "ifname",
+	[XMESH_A_DEV] = "dev",
+	[XMESH_A_NEIGH] = "neigh",
+	[XMESH_A_ROUTE] = "route",
+	[XMESH_A_PREFIX] = "prefix",
+	[XMESH_A_OAM] = "oam",
+	[XMESH_A_FLUSH] = "flush",
+};
+static const struct space *const top_nested[] = {
+	[XMESH_A_DEV] = &dev_space,
+	[XMESH_A_NEIGH] = &neigh_space,
+	[XMESH_A_ROUTE] = &route_space,
+	[XMESH_A_PREFIX] = &prefix_space,
+	[XMESH_A_OAM] = &oam_space,
+};
+static const struct space top_space = SPACE_NESTED(top_attrs, top_nested, -1);
+
+static const struct space *space_nested(const struct space *s, int type)
+{
+	if (!s || type < 0 || (size_t)type >= s->n_nested)
+		return NULL;
+	return s->nested[type];
+}
+
+/* Append one path element: "name", "name[i]" or "#type" if unnamed. */
+static void path_add(char *buf, size_t len, const struct space *s, int type,
+		     int index)
+{
+	const char *name = s ? name_of(s->names, s->n, type) : NULL;
+	size_t used = strlen(buf);
+	const char *sep = used ? "." : "";
+
+	if (used >= len)
+		return;
+	if (!name)
+		snprintf(buf + used, len - used, "%s#%d", sep, type);
+	else if (index >= 0)
+		snprintf(buf + used, len - used, "%s%s[%d]", sep, name, index);
+	else
+		snprintf(buf + used, len - used, "%s%s", sep, name);
+}
+
+/*
+ * Walk the attributes in [start, end) to the one at offset target from
+ * base, appending each step to buf; *found gets the space of its nest
+ * (to name an attribute missing from it). False if none starts there.
+ */
+static bool walk(const char *base, const struct nlattr *start,
+		 const char *end, uint32_t target, const struct space *s,
+		 char *buf, size_t len, const struct space **found, int depth)
+{
+	const struct nlattr *a = start;
+	int repeats = 0;
+
+	/* The family nests three deep; anything deeper is not a request. */
+	if (depth > 4)
+		return false;
+
+	for (; mnl_attr_ok(a, (int)(end - (const char *)a));
+	     a = mnl_attr_next(a)) {
+		uint32_t off = (uint32_t)((const char *)a - base);
+		uint32_t a_end = off + a->nla_len;
+		int type = mnl_attr_get_type(a);
+		int index = -1;
+
+		if (s && type == s->repeats)
+			index = repeats++;
+		if (target < off || target >= a_end)
+			continue;
+		path_add(buf, len, s, type, index);
+		if (target == off) {
+			*found = space_nested(s, type);
+			return true;
+		}
+		/* Inside this attribute: only a nest has anything there. */
+		return walk(base, mnl_attr_get_payload(a),
+			    (const char *)a + a->nla_len, target,
+			    space_nested(s, type), buf, len, found, depth + 1);
+	}
+	return false;
+}
+
+const char *xm_attr_describe(const struct nlmsghdr *nlh, uint32_t off,
+			     int miss_type, char *buf, size_t len)
+{
+	const char *base = (const char *)nlh;
+	const struct space *found = &top_space;
+	uint32_t first = MNL_NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (!len)
+		return NULL;
+	buf[0] = '\0';
+	if (nlh->nlmsg_len < first)
+		return NULL;
+	/* A missing attribute at the top level has no nest offset. */
+	if (!(miss_type >= 0 && off == 0) &&
+	    !walk(base, (const struct nlattr *)(base + first),
+		  base + nlh->nlmsg_len, off, &top_space, buf, len, &found, 0))
+		return NULL;
+	if (miss_type >= 0)
+		path_add(buf, len, found, miss_type, -1);
+	return buf;
+}

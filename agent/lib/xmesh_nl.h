@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A thin client of the xmesh generic-netlink family, on libmnl: resolves
+ * the family and its multicast groups, reads devices, neighbors, routes
+ * and prefixes into typed structs (xmesh_obj.h), sends requests and
+ * receives events. Changes, batched, are in xmesh_change.h.
+ *
+ * Functions return 0 or a negative errno. Those taking a struct
+ * nlc_error fill it, when not NULL, with what the kernel said (extack
+ * message, offending attribute, described in err->attr).
+ */
+#ifndef XMESH_NL_H
+#define XMESH_NL_H
+
+#include <linux/genetlink.h>
+
+#include "nl_core.h"
+#include "xmesh_obj.h"
+
+#define XMNL_MAX_GROUPS	8
+#define XMNL_DUMP_TRIES	5	/* a dump racing with changes is retried */
+
+struct xmnl_group {
+	char name[GENL_NAMSIZ];
+	uint32_t id;
+};
+
+struct xmnl {
+	struct nlc_sock sock;
+	uint16_t family;		/* resolved family id */
+	uint32_t version;		/* the module's family version */
+	unsigned int n_groups;
+	struct xmnl_group groups[XMNL_MAX_GROUPS];
+};
+
+/* -ENOENT: no "xmesh" family, i.e. the module is not loaded. */
+int xmnl_open(struct xmnl *h);
+void xmnl_close(struct xmnl *h);
+int xmnl_fd(const struct xmnl *h);
+/* Join a multicast group by name (XMESH_MCGRP_*); -ENOENT if unknown. */
+int xmnl_join(struct xmnl *h, const char *group);
+/* Parse a CTRL_CMD_GETFAMILY reply into h's family, version and groups. */
+int xmnl_parse_family(const struct nlmsghdr *nlh, struct xmnl *h);
+
+/* Start a family request: netlink and genl headers, NLM_F_REQUEST. */
+struct nlmsghdr *xmnl_msg_start(struct nlc_batch *b, uint16_t family,
+				uint8_t cmd, uint16_t flags);
+
+/* Fill err->attr from the request the error is about. */
+void xmnl_describe(const struct nlmsghdr *req, struct nlc_error *err);
+
+/* A growable array of parsed nests. */
+struct xm_list {
+	struct xm_entry *v;
+	size_t n, cap;
+};
+int xm_list_add(struct xm_list *l, const struct xm_entry *e);
+void xm_list_free(struct xm_list *l);
+
+/*
+ * Dump a table: cmd is XMESH_CMD_DEV_GET (every device: ifindex 0 and
+ * ifname NULL), _NEIGH_GET, _ROUTE_GET or _PREFIX_GET. Entries are
+ * appended to out. A dump interrupted by changes (NLM_F_DUMP_INTR) is
+ * started over, XMNL_DUMP_TRIES times, then fails with -EINTR.
+ */
+int xmnl_dump(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
+	      const char *ifname, struct xm_list *out, struct nlc_error *err);
+/* Get the entries named by key (may be NULL), as a "do" request. */
+int xmnl_get(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
+	     const char *ifname, const struct xm_entry *key,
+	     struct xm_list *out, struct nlc_error *err);
+int xmnl_dev_get(struct xmnl *h, uint32_t ifindex, const char *ifname,
+		 struct xm_dev *out, struct nlc_error *err);
+/* One acked request with at most one nest, e.g. XMESH_CMD_OAM_SEND. */
+int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags,
+		 uint32_t ifindex, const char *ifname,
+		 const struct xm_entry *e, struct nlc_error *err);
+
+/* Called for each nest of each event; a negative return stops. */
+typedef int (*xmnl_event_cb)(const struct xm_msg_info *info,
+			     const struct xm_entry *e, void *data);
+/*
+ * Wait up to timeout_ms (-1: forever) for events on a socket that joined
+ * groups, and pass them to cb. Returns 1 when a datagram was handled, 0
+ * on timeout, -ENOBUFS when events were lost (the socket stays usable),
+ * -EINTR on a signal, or cb's error.
+ */
+int xmnl_events(struct xmnl *h, int timeout_ms, xmnl_event_cb cb,
+		void *data);
+/* Handle one received datagram of events (exposed for tests). */
+int xmnl_events_datagram(const struct xmnl *h, const void *buf, size_t len,
+			 xmnl_event_cb cb, void *data);
+
+#endif /* XMESH_NL_H */

@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "xmesh_obj.h"
+
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nl_core.h"
+
+/* Exact payload sizes: a longer or shorter attribute is malformed. */
+static bool attr_len_is(const struct nlattr *a, size_t len)
+{
+	return mnl_attr_get_payload_len(a) == len;
+}
+
+static bool get_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (!attr_len_is(a, sizeof(*v)))
+		return false;
+	*v = mnl_attr_get_u8(a);
+	return true;
+}
+
+static bool get_u16(const struct nlattr *a, uint16_t *v)
+{
+	if (!attr_len_is(a, sizeof(*v)))
+		return false;
+	*v = mnl_attr_get_u16(a);
+	return true;
+}
+
+static bool get_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (!attr_len_is(a, sizeof(*v)))
+		return false;
+	*v = mnl_attr_get_u32(a);
+	return true;
+}
+
+static bool get_u64(const struct nlattr *a, uint64_t *v)
+{
+	if (!attr_len_is(a, sizeof(*v)))
+		return false;
+	*v = mnl_attr_get_u64(a);	/* memcpy: 64-bit attrs may be unaligned */
+	return true;
+}
+
+static bool get_addr(const struct nlattr *a, struct xm_addr *addr)
+{
+	size_t len = mnl_attr_get_payload_len(a);
+
+	memset(addr, 0, sizeof(*addr));
+	if (len == 4)
+		addr->family = AF_INET;
+	else if (len == 16)
+		addr->family = AF_INET6;
+	else
+		return false;
+	memcpy(addr->raw, mnl_attr_get_payload(a), len);
+	return true;
+}
+
+static bool get_flag(const struct nlattr *a)
+{
+	return attr_len_is(a, 0);
+}
+
+/* ---- put ---------------------------------------------------------- */
+
+int xm_devsel_put(struct nlmsghdr *nlh, size_t room, uint32_t ifindex,
+		  const char *ifname)
+{
+	if (ifindex)
+		return mnl_attr_put_u32_check(nlh, room, XMESH_A_IFINDEX,
+					      ifindex) ? 0 : -EMSGSIZE;
+	if (ifname && *ifname)
+		return mnl_attr_put_strz_check(nlh, room, XMESH_A_IFNAME,
+					       ifname) ? 0 : -EMSGSIZE;
+	return 0;
+}
+
+#define PUT(ok, call)	do { if (!(call)) ok = false; } while (0)
+
+static int nest_end(struct nlmsghdr *nlh, struct nlattr *nest, bool ok)
+{
+	if (!ok) {
+		mnl_attr_nest_cancel(nlh, nest);
+		return -EMSGSIZE;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+int xm_dev_put(struct nlmsghdr *nlh, size_t room, const struct xm_dev *d)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_DEV);
+	bool ok = true;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(d, XMESH_DEV_A_NODE_ID))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_DEV_A_NODE_ID,
+					       d->node_id));
+	if (XM_HAS(d, XMESH_DEV_A_PORT))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_DEV_A_PORT,
+					       d->port));
+	if (XM_HAS(d, XMESH_DEV_A_FAMILY))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_DEV_A_FAMILY,
+					       d->family));
+	if (XM_HAS(d, XMESH_DEV_A_HOP_LIMIT))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_HOP_LIMIT,
+					      d->hop_limit));
+	return nest_end(nlh, nest, ok);
+}
+
+static bool put_addr(struct nlmsghdr *nlh, size_t room, uint16_t type,
+		     const struct xm_addr *a)
+{
+	size_t len = xm_addr_len(a->family);
+
+	return len && mnl_attr_put_check(nlh, room, type, len, a->raw);
+}
+
+int xm_neigh_put(struct nlmsghdr *nlh, size_t room, const struct xm_neigh *n)
+{
+	struct nlattr *nest;
+	bool ok = true;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_NEIGH);
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(n, XMESH_NEIGH_A_ID))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_ID,
+					       n->id));
+	if (XM_HAS(n, XMESH_NEIGH_A_NODE))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_NODE,
+					       n->node));
+	if (XM_HAS(n, XMESH_NEIGH_A_LINK))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_LINK,
+					       n->link));
+	if (XM_HAS(n, XMESH_NEIGH_A_LOCAL))
+		PUT(ok, put_addr(nlh, room, XMESH_NEIGH_A_LOCAL, &n->local));
+	if (XM_HAS(n, XMESH_NEIGH_A_REMOTE))
+		PUT(ok, put_addr(nlh, room, XMESH_NEIGH_A_REMOTE, &n->remote));
+	if (XM_HAS(n, XMESH_NEIGH_A_PORT))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NEIGH_A_PORT,
+					       n->port));
+	if (XM_HAS(n, XMESH_NEIGH_A_STATE))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_NEIGH_A_STATE,
+					      n->state));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_route_put(struct nlmsghdr *nlh, size_t room, const struct xm_route *r)
+{
+	struct nlattr *nest, *nh;
+	bool ok = true;
+	unsigned int i;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_ROUTE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(r, XMESH_ROUTE_A_DST))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_ROUTE_A_DST,
+					       r->dst));
+	for (i = 0; ok && i < r->n_nexthops && i < XMESH_MAX_NEXTHOPS; i++) {
+		const struct xm_nexthop *x = &r->nexthop[i];
+
+		nh = mnl_attr_nest_start_check(nlh, room,
+					       XMESH_ROUTE_A_NEXTHOP);
+		if (!nh) {
+			ok = false;
+			break;
+		}
+		if (XM_HAS(x, XMESH_NEXTHOP_A_NEIGH))
+			PUT(ok, mnl_attr_put_u32_check(nlh, room,
+						       XMESH_NEXTHOP_A_NEIGH,
+						       x->neigh));
+		if (XM_HAS(x, XMESH_NEXTHOP_A_PRIORITY))
+			PUT(ok, mnl_attr_put_u8_check(nlh, room,
+						      XMESH_NEXTHOP_A_PRIORITY,
+						      x->priority));
+		if (ok)
+			mnl_attr_nest_end(nlh, nh);
+	}
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_prefix_put(struct nlmsghdr *nlh, size_t room,
+		  const struct xm_prefix *p)
+{
+	struct nlattr *nest;
+	bool ok = true;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_PREFIX);
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(p, XMESH_PREFIX_A_ADDR)) {
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_PREFIX_A_FAMILY,
+					       p->addr.family));
+		PUT(ok, put_addr(nlh, room, XMESH_PREFIX_A_ADDR, &p->addr));
+	}
+	if (XM_HAS(p, XMESH_PREFIX_A_LEN))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_PREFIX_A_LEN,
+					      p->len));
+	if (XM_HAS(p, XMESH_PREFIX_A_NODE))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_PREFIX_A_NODE,
+					       p->node));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_OAM);
+	bool ok = true;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(o, XMESH_OAM_A_DST))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_DST,
+					       o->dst));
+	if (XM_HAS(o, XMESH_OAM_A_IDENT))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_OAM_A_IDENT,
+					       o->ident));
+	if (XM_HAS(o, XMESH_OAM_A_SEQ))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_SEQ,
+					       o->seq));
+	if (XM_HAS(o, XMESH_OAM_A_HOP_LIMIT))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_OAM_A_HOP_LIMIT,
+					      o->hop_limit));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
+{
+	switch (e->type) {
+	case XMESH_A_DEV:
+		return xm_dev_put(nlh, room, &e->dev);
+	case XMESH_A_NEIGH:
+		return xm_neigh_put(nlh, room, &e->neigh);
+	case XMESH_A_ROUTE:
+		return xm_route_put(nlh, room, &e->route);
+	case XMESH_A_PREFIX:
+		return xm_prefix_put(nlh, room, &e->prefix);
+	case XMESH_A_OAM:
+		return xm_oam_put(nlh, room, &e->oam);
+	}
+	return -EINVAL;
+}
+
+/* ---- parse -------------------------------------------------------- */
+
+/* Unknown attributes are skipped: newer modules may add some. */
+
+static int parse_stats(const struct nlattr *nest, uint64_t *v, int max,
+		       uint32_t *present)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		if (type <= 1 || type > max)	/* UNSPEC, PAD */
+			continue;
+		if (!get_u64(a, &v[type]))
+			return -EINVAL;
+		*present |= XM_BIT(type);
+	}
+	return 0;
+}
+
+int xm_dev_parse(const struct nlattr *nest, struct xm_dev *d)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_DEV_A_NODE_ID:
+			ok = get_u32(a, &d->node_id);
+			break;
+		case XMESH_DEV_A_PORT:
+			ok = get_u16(a, &d->port);
+			break;
+		case XMESH_DEV_A_FAMILY:
+			ok = get_u16(a, &d->family);
+			break;
+		case XMESH_DEV_A_HOP_LIMIT:
+			ok = get_u8(a, &d->hop_limit);
+			break;
+		case XMESH_DEV_A_NEIGH_COUNT:
+			ok = get_u32(a, &d->neigh_count);
+			break;
+		case XMESH_DEV_A_ROUTE_COUNT:
+			ok = get_u32(a, &d->route_count);
+			break;
+		case XMESH_DEV_A_PREFIX_COUNT:
+			ok = get_u32(a, &d->prefix_count);
+			break;
+		case XMESH_DEV_A_COUNTERS:
+			ok = !parse_stats(a, d->counters, XMESH_COUNTER_A_MAX,
+					  &d->counters_present);
+			break;
+		case XMESH_DEV_A_DROPS:
+			ok = !parse_stats(a, d->drops, XMESH_DROP_A_MAX,
+					  &d->drops_present);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(d, type);
+	}
+	return 0;
+}
+
+int xm_neigh_parse(const struct nlattr *nest, struct xm_neigh *n)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(n, 0, sizeof(*n));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_NEIGH_A_ID:
+			ok = get_u32(a, &n->id);
+			break;
+		case XMESH_NEIGH_A_NODE:
+			ok = get_u32(a, &n->node);
+			break;
+		case XMESH_NEIGH_A_LINK:
+			ok = get_u32(a, &n->link);
+			break;
+		case XMESH_NEIGH_A_LOCAL:
+			ok = get_addr(a, &n->local);
+			break;
+		case XMESH_NEIGH_A_REMOTE:
+			ok = get_addr(a, &n->remote);
+			break;
+		case XMESH_NEIGH_A_PORT:
+			ok = get_u16(a, &n->port);
+			break;
+		case XMESH_NEIGH_A_STATE:
+			ok = get_u8(a, &n->state);
+			break;
+		case XMESH_NEIGH_A_CARRIER:
+			ok = get_u8(a, &n->carrier);
+			break;
+		case XMESH_NEIGH_A_MTU:
+			ok = get_u32(a, &n->mtu);
+			break;
+		case XMESH_NEIGH_A_TX_PACKETS:
+			ok = get_u64(a, &n->tx_packets);
+			break;
+		case XMESH_NEIGH_A_TX_BYTES:
+			ok = get_u64(a, &n->tx_bytes);
+			break;
+		case XMESH_NEIGH_A_RX_PACKETS:
+			ok = get_u64(a, &n->rx_packets);
+			break;
+		case XMESH_NEIGH_A_RX_BYTES:
+			ok = get_u64(a, &n->rx_bytes);
+			break;
+		case XMESH_NEIGH_A_DROPS:
+			ok = get_u64(a, &n->drops);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(n, type);
+	}
+	return 0;
+}
+
+static int nexthop_parse(const struct nlattr *nest, struct xm_nexthop *x)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(x, 0, sizeof(*x));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_NEXTHOP_A_NEIGH:
+			ok = get_u32(a, &x->neigh);
+			break;
+		case XMESH_NEXTHOP_A_PRIORITY:
+			ok = get_u8(a, &x->priority);
+			break;
+		case XMESH_NEXTHOP_A_ACTIVE:
+			ok = x->active = get_flag(a);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(x, type);
+	}
+	return 0;
+}
+
+int xm_route_parse(const struct nlattr *nest, struct xm_route *r)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(r, 0, sizeof(*r));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_ROUTE_A_DST:
+			ok = get_u32(a, &r->dst);
+			break;
+		case XMESH_ROUTE_A_NEXTHOP:
+			ok = r->n_nexthops < XMESH_MAX_NEXTHOPS &&
+			     !nexthop_parse(a, &r->nexthop[r->n_nexthops]);
+			if (ok)
+				r->n_nexthops++;
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(r, type);
+	}
+	return 0;
+}
+
+int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p)
+{
+	uint16_t family = 0;
+	const struct nlattr *a;
+	bool ok;
+
+	memset(p, 0, sizeof(*p));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_PREFIX_A_FAMILY:
+			ok = get_u16(a, &family);
+			break;
+		case XMESH_PREFIX_A_ADDR:
+			ok = get_addr(a, &p->addr);
+			break;
+		case XMESH_PREFIX_A_LEN:
+			ok = get_u8(a, &p->len);
+			break;
+		case XMESH_PREFIX_A_NODE:
+			ok = get_u32(a, &p->node);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(p, type);
+	}
+	/* The family must agree with the address and bound the length. */
+	if (XM_HAS(p, XMESH_PREFIX_A_FAMILY) && XM_HAS(p, XMESH_PREFIX_A_ADDR) &&
+	    family != p->addr.family)
+		return -EINVAL;
+	if (XM_HAS(p, XMESH_PREFIX_A_LEN) && XM_HAS(p, XMESH_PREFIX_A_ADDR) &&
+	    p->len > xm_addr_bits(p->addr.family))
+		return -EINVAL;
+	return 0;
+}
+
+int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(o, 0, sizeof(*o));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_OAM_A_DST:
+			ok = get_u32(a, &o->dst);
+			break;
+		case XMESH_OAM_A_IDENT:
+			ok = get_u16(a, &o->ident);
+			break;
+		case XMESH_OAM_A_SEQ:
+			ok = get_u32(a, &o->seq);
+			break;
+		case XMESH_OAM_A_HOP_LIMIT:
+			ok = get_u8(a, &o->hop_limit);
+			break;
+		case XMESH_OAM_A_OP:
+			ok = get_u8(a, &o->op);
+			break;
+		case XMESH_OAM_A_REPORTER:
+			ok = get_u32(a, &o->reporter);
+			break;
+		case XMESH_OAM_A_RTT_NS:
+			ok = get_u64(a, &o->rtt_ns);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(o, type);
+	}
+	return 0;
+}
+
+static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
+		       struct xm_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = mnl_attr_get_type(a);
+	switch (e->type) {
+	case XMESH_A_DEV:
+		e->dev.ifindex = info->ifindex;
+		memcpy(e->dev.ifname, info->ifname, sizeof(e->dev.ifname));
+		return xm_dev_parse(a, &e->dev);
+	case XMESH_A_NEIGH:
+		return xm_neigh_parse(a, &e->neigh);
+	case XMESH_A_ROUTE:
+		return xm_route_parse(a, &e->route);
+	case XMESH_A_PREFIX:
+		return xm_prefix_parse(a, &e->prefix);
+	case XMESH_A_OAM:
+		return xm_oam_parse(a, &e->oam);
+	}
+	return 1;	/* not a nest we know */
+}
+
+int xm_msg_parse(const struct nlmsghdr *nlh, struct xm_msg_info *info,
+		 xm_entry_cb cb, void *data)
+{
+	const struct genlmsghdr *genl;
+	const struct nlattr *a;
+	struct xm_entry e;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + GENL_HDRLEN)
+		return -EINVAL;
+	genl = mnl_nlmsg_get_payload(nlh);
+	info->cmd = genl->cmd;
+	/* First the message-wide attributes, wherever they are. */
+	nlc_attr_for_each(a, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(a)) {
+		case XMESH_A_IFINDEX:
+			if (!get_u32(a, &info->ifindex))
+				return -EINVAL;
+			break;
+		case XMESH_A_IFNAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+			    mnl_attr_get_payload_len(a) > IF_NAMESIZE)
+				return -EINVAL;
+			strcpy(info->ifname, mnl_attr_get_str(a));
+			break;
+		case XMESH_A_FLUSH:
+			info->flush = true;
+			break;
+		}
+	}
+	nlc_attr_for_each(a, nlh, GENL_HDRLEN) {
+		err = entry_parse(a, info, &e);
+		if (err > 0)
+			continue;
+		if (err < 0)
+			return err;
+		if (cb) {
+			err = cb(info, &e, data);
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int xm_oam_hops(uint8_t sent, uint8_t arrival)
+{
+	/*
+	 * Transit nodes decrement the hop limit and the node a frame is for
+	 * does not, so a neighbor is 1 hop away with nothing taken off.
+	 */
+	if (!sent || arrival > sent)
+		return -1;
+	return sent - arrival + 1;
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xmesh neigh: adjacencies to peer nodes over underlay interfaces. */
+#include "tool.h"
+
+#include <net/if.h>
+#include <string.h>
+
+void usage_neigh(FILE *fp)
+{
+	fputs("Usage: xmesh neigh [ show ] [ id ID ] [ node NODE ] [ link IFNAME ]\n"
+	      "                           [ state { up | down } ] [ dev DEV ]\n"
+	      "       xmesh neigh { add | replace } id ID node NODE link IFNAME remote ADDR\n"
+	      "                           [ local ADDR ] [ port PORT ] [ state { up | down } ]\n"
+	      "                           [ dev DEV ]\n"
+	      "       xmesh neigh set id ID state { up | down } [ dev DEV ]\n"
+	      "       xmesh neigh del id ID [ dev DEV ]\n"
+	      "       xmesh neigh flush [ dev DEV ]\n"
+	      "ID, NODE := 1..4294967295    PORT := 1..65535 (default 7600)\n"
+	      "IFNAME := underlay interface  DEV := xmesh device (default xmesh0)\n"
+	      "ADDR := IPv4 or IPv6 address; a link-local one may be ADDR%IFNAME\n",
+	      fp);
+}
+
+static const char *verb(uint8_t cmd, uint16_t flags)
+{
+	switch (cmd) {
+	case XMESH_CMD_NEIGH_NEW:
+		return flags & NLM_F_REPLACE ? "neigh replace" : "neigh add";
+	case XMESH_CMD_NEIGH_SET:
+		return "neigh set";
+	case XMESH_CMD_NEIGH_GET:
+		return "neigh show";
+	default:
+		return "neigh del";
+	}
+}
+
+static int keyword(const char *kw)
+{
+	static const struct { const char *kw; int type; } kws[] = {
+		{ "id", XMESH_NEIGH_A_ID }, { "node", XMESH_NEIGH_A_NODE },
+		{ "link", XMESH_NEIGH_A_LINK }, { "local", XMESH_NEIGH_A_LOCAL },
+		{ "remote", XMESH_NEIGH_A_REMOTE },
+		{ "port", XMESH_NEIGH_A_PORT }, { "state", XMESH_NEIGH_A_STATE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(kw, kws[i].kw))
+			return kws[i].type;
+	return 0;
+}
+
+/* An address, and the interface its zone names ("fe80::1%eth0"). */
+static int arg_addr(const char *kw, const char *s, struct xm_addr *a,
+		    uint32_t *zone_link)
+{
+	char zone[IF_NAMESIZE];
+
+	if (xm_parse_addr(s, a, zone)) {
+		pr_err("invalid %s address \"%s\".", kw, s);
+		return XM_EXIT_USAGE;
+	}
+	if (!zone[0])
+		return XM_EXIT_OK;
+	return arg_link(zone, zone_link);
+}
+
+int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		struct xm_change *ch)
+{
+	struct xm_neigh *n = &ch->e.neigh;
+	uint32_t zone_link = 0, z;
+	const char *dev = NULL;
+	uint32_t allowed;
+	int type, ret;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = cmd;
+	ch->e.type = XMESH_A_NEIGH;
+	switch (cmd) {
+	case XMESH_CMD_NEIGH_NEW:
+		allowed = ~0u;
+		break;
+	case XMESH_CMD_NEIGH_SET:
+		allowed = XM_BIT(XMESH_NEIGH_A_ID) | XM_BIT(XMESH_NEIGH_A_STATE);
+		break;
+	case XMESH_CMD_NEIGH_GET:	/* a filter for show */
+		allowed = XM_BIT(XMESH_NEIGH_A_ID) | XM_BIT(XMESH_NEIGH_A_NODE) |
+			  XM_BIT(XMESH_NEIGH_A_LINK) | XM_BIT(XMESH_NEIGH_A_STATE);
+		break;
+	default:
+		allowed = XM_BIT(XMESH_NEIGH_A_ID);
+		break;
+	}
+	for (; argc > 0; argc--, argv++) {
+		const char *kw = argv[0];
+
+		if (!strcmp(kw, "dev")) {
+			if (dev)
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_ifname("device", argv[0]);
+			if (ret)
+				return ret;
+			dev = argv[0];
+			continue;
+		}
+		type = keyword(kw);
+		if (!type)
+			return arg_unknown(kw, usage_neigh);
+		if (!(allowed & XM_BIT(type))) {
+			if (cmd == XMESH_CMD_NEIGH_SET)
+				pr_err("only the state of a neighbor can be set; use \"neigh replace\" to change its %s.",
+				       kw);
+			else
+				pr_err("%s takes no \"%s\".", verb(cmd, 0), kw);
+			return XM_EXIT_USAGE;
+		}
+		if (XM_HAS(n, type))
+			return arg_dup(kw);
+		if (!next_arg(&argc, &argv))
+			return XM_EXIT_USAGE;
+		switch (type) {
+		case XMESH_NEIGH_A_ID:
+			ret = arg_u32("neighbor id", argv[0], 1, UINT32_MAX,
+				      &n->id);
+			break;
+		case XMESH_NEIGH_A_NODE:
+			ret = arg_u32("node id", argv[0], 1, UINT32_MAX,
+				      &n->node);
+			break;
+		case XMESH_NEIGH_A_LINK:
+			ret = arg_link(argv[0], &n->link);
+			break;
+		case XMESH_NEIGH_A_LOCAL:
+		case XMESH_NEIGH_A_REMOTE:
+			z = 0;
+			ret = arg_addr(kw, argv[0],
+				       type == XMESH_NEIGH_A_LOCAL ?
+				       &n->local : &n->remote, &z);
+			if (!ret && z && zone_link && z != zone_link) {
+				pr_err("the local and remote zones name different interfaces.");
+				ret = XM_EXIT_USAGE;
+			}
+			if (z)
+				zone_link = z;
+			break;
+		case XMESH_NEIGH_A_PORT:
+			ret = arg_u16("port", argv[0], 1, UINT16_MAX, &n->port);
+			break;
+		default:
+			ret = arg_state(argv[0], &n->state);
+			break;
+		}
+		if (ret)
+			return ret;
+		XM_SET(n, type);
+	}
+
+	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	if (cmd == XMESH_CMD_NEIGH_GET)
+		return XM_EXIT_OK;
+	if (!XM_HAS(n, XMESH_NEIGH_A_ID)) {
+		pr_err("%s needs an id.", verb(cmd, 0));
+		return XM_EXIT_USAGE;
+	}
+	if (cmd == XMESH_CMD_NEIGH_SET && !XM_HAS(n, XMESH_NEIGH_A_STATE)) {
+		pr_err("neigh set needs a state.");
+		return XM_EXIT_USAGE;
+	}
+	if (cmd == XMESH_CMD_NEIGH_NEW) {
+		/* An address's zone can stand for "link". */
+		if (zone_link && !XM_HAS(n, XMESH_NEIGH_A_LINK)) {
+			n->link = zone_link;
+			XM_SET(n, XMESH_NEIGH_A_LINK);
+		}
+		if (zone_link && n->link != zone_link) {
+			pr_err("the address zone and \"link\" name different interfaces.");
+			return XM_EXIT_USAGE;
+		}
+		if (!XM_HAS(n, XMESH_NEIGH_A_NODE) ||
+		    !XM_HAS(n, XMESH_NEIGH_A_LINK) ||
+		    !XM_HAS(n, XMESH_NEIGH_A_REMOTE)) {
+			pr_err("neigh add needs id, node, link and remote.");
+			return XM_EXIT_USAGE;
+		}
+		if (XM_HAS(n, XMESH_NEIGH_A_LOCAL) &&
+		    n->local.family != n->remote.family) {
+			pr_err("the local and remote addresses must be of one family.");
+			return XM_EXIT_USAGE;
+		}
+	}
+	return XM_EXIT_OK;
+}
+
+static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
+		  char **argv)
+{
+	struct xm_change ch;
+	int ret = parse_neigh(c, cmd, argc, argv, &ch);
+
+	if (ret)
+		return xm_status(ret);
+	ch.flags = flags;
+	return ctx_submit(c, &ch);
+}
+
+static int neigh_add(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_NEIGH_NEW, 0, argc, argv);
+}
+
+static int neigh_replace(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_NEIGH_NEW, NLM_F_REPLACE, argc, argv);
+}
+
+static int neigh_set(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_NEIGH_SET, 0, argc, argv);
+}
+
+static int neigh_del(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_NEIGH_DEL, 0, argc, argv);
+}
+
+/* "[dev DEV]" alone, for flush; NULL dev means the default. */
+int parse_dev_only(int argc, char **argv, const char **dev,
+		   void (*usage)(FILE *fp))
+{
+	int ret;
+
+	for (*dev = NULL; argc > 0; argc--, argv++) {
+		if (strcmp(argv[0], "dev"))
+			return arg_unknown(argv[0], usage);
+		if (*dev)
+			return arg_dup(argv[0]);
+		if (!next_arg(&argc, &argv))
+			return XM_EXIT_USAGE;
+		ret = arg_ifname("device", argv[0]);
+		if (ret)
+			return ret;
+		*dev = argv[0];
+	}
+	return XM_EXIT_OK;
+}
+
+int submit_flush(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		 void (*usage)(FILE *fp))
+{
+	struct xm_change ch;
+	const char *dev;
+	int ret = parse_dev_only(argc, argv, &dev, usage);
+
+	if (ret)
+		return xm_status(ret);
+	memset(&ch, 0, sizeof(ch));
+	ch.cmd = cmd;
+	ch.flush = true;
+	snprintf(ch.ifname, sizeof(ch.ifname), "%s", ctx_dev(c, dev));
+	return ctx_submit(c, &ch);
+}
+
+static int neigh_flush(struct ctx *c, int argc, char **argv)
+{
+	return submit_flush(c, XMESH_CMD_NEIGH_DEL, argc, argv, usage_neigh);
+}
+
+static int neigh_show(struct ctx *c, int argc, char **argv)
+{
+	struct xm_list l = { 0 };
+	struct xm_change f;
+	size_t i;
+	int ret;
+
+	/* The filter reads like an entry, every field optional. */
+	ret = parse_neigh(c, XMESH_CMD_NEIGH_GET, argc, argv, &f);
+	if (ret)
+		return xm_status(ret);
+	ret = ctx_dump(c, XMESH_CMD_NEIGH_GET, f.ifname, &l);
+	if (ret)
+		return ret;
+	out_list_begin(&c->out);
+	for (i = 0; i < l.n; i++) {
+		const struct xm_neigh *n = &l.v[i].neigh, *w = &f.e.neigh;
+
+		if ((XM_HAS(w, XMESH_NEIGH_A_ID) && n->id != w->id) ||
+		    (XM_HAS(w, XMESH_NEIGH_A_NODE) && n->node != w->node) ||
+		    (XM_HAS(w, XMESH_NEIGH_A_LINK) && n->link != w->link) ||
+		    (XM_HAS(w, XMESH_NEIGH_A_STATE) && n->state != w->state))
+			continue;
+		print_neigh(&c->out, n, c->stats);
+	}
+	out_list_end(&c->out);
+	xm_list_free(&l);
+	return XM_EXIT_OK;
+}
+
+static const struct cmd neigh_cmds[] = {
+	{ "show", "list ls lst", neigh_show, CMD_RUN },
+	{ "add", NULL, neigh_add, CMD_CHANGE },
+	{ "replace", NULL, neigh_replace, CMD_CHANGE },
+	{ "set", "change", neigh_set, CMD_CHANGE },
+	{ "del", "delete", neigh_del, CMD_CHANGE },
+	{ "flush", NULL, neigh_flush, CMD_CHANGE },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+int do_neigh(struct ctx *c, int argc, char **argv)
+{
+	return cmd_dispatch(c, neigh_cmds, "neigh command", "show",
+			    usage_neigh, argc, argv);
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xmesh route: destination node to prioritized next hops. */
+#include "tool.h"
+
+#include <string.h>
+
+void usage_route(FILE *fp)
+{
+	fputs("Usage: xmesh route [ show ] [ node NODE ] [ neigh ID ] [ dev DEV ]\n"
+	      "       xmesh route { add | replace } node NODE NEXTHOP [ NEXTHOP ]...\n"
+	      "                                     [ dev DEV ]\n"
+	      "       xmesh route del node NODE [ dev DEV ]\n"
+	      "       xmesh route flush [ dev DEV ]\n"
+	      "NEXTHOP := [ nexthop ] neigh ID [ priority PRIO ]\n"
+	      "NODE, ID := 1..4294967295    PRIO := 0..255, lower is preferred (default 0)\n"
+	      "Up to 8 next hops; the usable ones of the lowest priority share the\n"
+	      "traffic, the others are backups. show marks them \"active\".\n",
+	      fp);
+}
+
+static const char *verb(uint8_t cmd, uint16_t flags)
+{
+	if (cmd == XMESH_CMD_ROUTE_NEW)
+		return flags & NLM_F_REPLACE ? "route replace" : "route add";
+	return cmd == XMESH_CMD_ROUTE_GET ? "route show" : "route del";
+}
+
+int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		struct xm_change *ch)
+{
+	struct xm_route *r = &ch->e.route;
+	bool is_new = cmd == XMESH_CMD_ROUTE_NEW;
+	struct xm_nexthop *x = NULL;	/* the next hop being read */
+	const char *dev = NULL;
+	unsigned int i;
+	int ret;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = cmd;
+	ch->e.type = XMESH_A_ROUTE;
+	for (; argc > 0; argc--, argv++) {
+		const char *kw = argv[0];
+
+		if (!strcmp(kw, "dev")) {
+			if (dev)
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_ifname("device", argv[0]);
+			if (ret)
+				return ret;
+			dev = argv[0];
+		} else if (!strcmp(kw, "node")) {
+			if (XM_HAS(r, XMESH_ROUTE_A_DST))
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_u32("node id", argv[0], 1, UINT32_MAX,
+				      &r->dst);
+			if (ret)
+				return ret;
+			XM_SET(r, XMESH_ROUTE_A_DST);
+		} else if (!strcmp(kw, "nexthop") && is_new) {
+			if (x && !XM_HAS(x, XMESH_NEXTHOP_A_NEIGH)) {
+				pr_err("a next hop needs \"neigh ID\".");
+				return XM_EXIT_USAGE;
+			}
+			x = NULL;	/* the next "neigh" opens one */
+			if (argc == 1 || strcmp(argv[1], "neigh")) {
+				pr_err("\"nexthop\" must be followed by \"neigh ID\".");
+				return XM_EXIT_USAGE;
+			}
+		} else if (!strcmp(kw, "neigh") &&
+			   (is_new || cmd == XMESH_CMD_ROUTE_GET)) {
+			if (!is_new && r->n_nexthops)
+				return arg_dup(kw);
+			if (r->n_nexthops == XMESH_MAX_NEXTHOPS) {
+				pr_err("a route has at most %d next hops.",
+				       XMESH_MAX_NEXTHOPS);
+				return XM_EXIT_USAGE;
+			}
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			x = &r->nexthop[r->n_nexthops];
+			memset(x, 0, sizeof(*x));
+			ret = arg_u32("neighbor id", argv[0], 1, UINT32_MAX,
+				      &x->neigh);
+			if (ret)
+				return ret;
+			for (i = 0; i < r->n_nexthops; i++) {
+				if (r->nexthop[i].neigh == x->neigh) {
+					pr_err("neighbor %u is a next hop twice.",
+					       x->neigh);
+					return XM_EXIT_USAGE;
+				}
+			}
+			XM_SET(x, XMESH_NEXTHOP_A_NEIGH);
+			r->n_nexthops++;
+			XM_SET(r, XMESH_ROUTE_A_NEXTHOP);
+		} else if (!strcmp(kw, "priority") && is_new) {
+			if (!x) {
+				pr_err("\"priority\" belongs after \"neigh ID\".");
+				return XM_EXIT_USAGE;
+			}
+			if (XM_HAS(x, XMESH_NEXTHOP_A_PRIORITY))
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_u8("priority", argv[0], 0, UINT8_MAX,
+				     &x->priority);
+			if (ret)
+				return ret;
+			XM_SET(x, XMESH_NEXTHOP_A_PRIORITY);
+		} else if (!strcmp(kw, "nexthop") || !strcmp(kw, "neigh") ||
+			   !strcmp(kw, "priority")) {
+			pr_err("%s takes no \"%s\".", verb(cmd, 0), kw);
+			return XM_EXIT_USAGE;
+		} else {
+			return arg_unknown(kw, usage_route);
+		}
+	}
+	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	if (cmd == XMESH_CMD_ROUTE_GET)
+		return XM_EXIT_OK;
+	if (!XM_HAS(r, XMESH_ROUTE_A_DST)) {
+		pr_err("%s needs \"node NODE\".", verb(cmd, 0));
+		return XM_EXIT_USAGE;
+	}
+	if (is_new && !r->n_nexthops) {
+		pr_err("%s needs at least one \"nexthop neigh ID\".",
+		       verb(cmd, 0));
+		return XM_EXIT_USAGE;
+	}
+	return XM_EXIT_OK;
+}
+
+static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
+		  char **argv)
+{
+	struct xm_change ch;
+	int ret = parse_route(c, cmd, argc, argv, &ch);
+
+	if (ret)
+		return xm_status(ret);
+	ch.flags = flags;
+	return ctx_submit(c, &ch);
+}
+
+static int route_add(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_ROUTE_NEW, 0, argc, argv);
+}
+
+static int route_replace(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_ROUTE_NEW, NLM_F_REPLACE, argc, argv);
+}
+
+static int route_del(struct ctx *c, int argc, char **argv)
+{
+	return submit(c, XMESH_CMD_ROUTE_DEL, 0, argc, argv);
+}
+
+static int route_flush(struct ctx *c, int argc, char **argv)
+{
+	return submit_flush(c, XMESH_CMD_ROUTE_DEL, argc, argv, usage_route);
+}
+
+static bool via(const struct xm_route *r, uint32_t neigh)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_nexthops; i++)
+		if (r->nexthop[i].neigh == neigh)
+			return true;
+	return false;
+}
+
+static int route_show(struct ctx *c, int argc, char **argv)
+{
+	struct xm_list l = { 0 };
+	const struct xm_route *w;
+	struct xm_change f;
+	size_t i;
+	int ret;
+
+	ret = parse_route(c, XMESH_CMD_ROUTE_GET, argc, argv, &f);
+	if (ret)
+		return xm_status(ret);
+	ret = ctx_dump(c, XMESH_CMD_ROUTE_GET, f.ifname, &l);
+	if (ret)
+		return ret;
+	w = &f.e.route;
+	out_list_begin(&c->out);
+	for (i = 0; i < l.n; i++) {
+		const struct xm_route *r = &l.v[i].route;
+
+		if ((XM_HAS(w, XMESH_ROUTE_A_DST) && r->dst != w->dst) ||
+		    (w->n_nexthops && !via(r, w->nexthop[0].neigh)))
+			continue;
+		print_route(&c->out, r);
+	}
+	out_list_end(&c->out);
+	xm_list_free(&l);
+	return XM_EXIT_OK;
+}
+
+static const struct cmd route_cmds[] = {
+	{ "show", "list ls lst", route_show, CMD_RUN },
+	{ "add", NULL, route_add, CMD_CHANGE },
+	{ "replace", NULL, route_replace, CMD_CHANGE },
+	{ "del", "delete", route_del, CMD_CHANGE },
+	{ "flush", NULL, route_flush, CMD_CHANGE },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+int do_route(struct ctx *c, int argc, char **argv)
+{
+	return cmd_dispatch(c, route_cmds, "route command", "show",
+			    usage_route, argc, argv);
+}

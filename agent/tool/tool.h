@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The xmesh command line tool: what its parts share. */
+#ifndef XMESH_TOOL_H
+#define XMESH_TOOL_H
+
+#include <stdio.h>
+
+#include "out.h"
+#include "xmesh_change.h"
+#include "xmesh_nl.h"
+#include "xmesh_rt.h"
+
+#define XM_DEFAULT_DEV	"xmesh0"
+#define XM_VERSION	"0.1.0"
+
+enum {
+	XM_EXIT_OK = 0,
+	XM_EXIT_FAIL = 1,	/* the kernel or the system said no */
+	XM_EXIT_USAGE = 2,	/* the command line is wrong */
+	XM_HELP = -1,		/* parsers: help was asked for and shown */
+};
+
+/* A parser's status as the command's exit status. */
+static inline int xm_status(int ret)
+{
+	return ret == XM_HELP ? XM_EXIT_OK : ret;
+}
+
+/* A device's identity, looked up once per run. */
+struct xm_devinfo {
+	char ifname[IF_NAMESIZE];
+	uint32_t ifindex;
+	uint32_t node_id;	/* 0: not configured */
+	uint8_t hop_limit;
+};
+
+struct ctx {
+	/* Options. */
+	bool json, pretty, stats, force;
+	const char *dev;		/* -d DEV, or NULL for the default */
+	struct out out;
+
+	/* Sockets, opened on first use. */
+	struct xmnl nl;
+	bool nl_open;
+	struct xmrt rt;
+	bool rt_open;
+
+	/* -batch: changes wait here to go in as few round trips as can be. */
+	const char *batch_name;		/* NULL outside -batch */
+	unsigned long line;		/* current line, 0 outside -batch */
+	struct xm_change *pend;
+	size_t n_pend, cap_pend;
+	bool stop;			/* a change failed and not -force */
+	bool failed;			/* a queued change failed */
+
+	struct xm_devinfo devs[8];
+	size_t n_devs;
+};
+
+/* A command, or an object with commands of its own. */
+enum cmd_kind {
+	CMD_RUN,	/* acts at once: pending changes go in first */
+	CMD_CHANGE,	/* only queues changes (ctx_submit) */
+	CMD_GROUP,	/* an object: dispatches further */
+};
+
+struct cmd {
+	const char *name;
+	const char *aliases;		/* space separated, or NULL */
+	int (*run)(struct ctx *c, int argc, char **argv);
+	enum cmd_kind kind;
+};
+
+/* ctx.c */
+void ctx_init(struct ctx *c);
+void ctx_free(struct ctx *c);
+/* The family client; NULL after printing why (module not loaded...). */
+struct xmnl *ctx_nl(struct ctx *c);
+struct xmrt *ctx_rt(struct ctx *c);
+/* The xmesh device a command is for: dev DEV, else -d, else xmesh0. */
+const char *ctx_dev(const struct ctx *c, const char *dev);
+/* Look a device up (ifindex, node id, hop limit); NULL after an error. */
+const struct xm_devinfo *ctx_devinfo(struct ctx *c, const char *ifname);
+/* Dump a table (XMESH_CMD_*_GET) into l; exit status. */
+int ctx_dump(struct ctx *c, uint8_t cmd, const char *ifname,
+	     struct xm_list *l);
+/* Queue a change; outside -batch it is applied at once. Exit status. */
+int ctx_submit(struct ctx *c, const struct xm_change *ch);
+/* Apply the queued changes. Exit status; sets c->stop on failure
+ * unless -force. */
+int ctx_flush(struct ctx *c);
+
+/* Messages, iproute2 style: "Error: ...". */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "Error: <kernel message or strerror>." and what it is about. */
+void pr_nl_err(const struct nlc_error *e);
+void pr_failed_line(const struct ctx *c, unsigned long first,
+		    unsigned long last);
+int pr_open_err(int err);
+
+/* args.c: matching words and reading values. */
+/* Exact name or alias, else a unique prefix; NULL after printing why. */
+const struct cmd *cmd_match(const char *word, const struct cmd *cmds,
+			    const char *what);
+int cmd_dispatch(struct ctx *c, const struct cmd *cmds, const char *what,
+		 const char *dflt, void (*usage)(FILE *fp), int argc,
+		 char **argv);
+/* Advance to the value of keyword (*argv)[0]; false after an error. */
+bool next_arg(int *argc, char ***argv);
+bool is_help(const char *s);
+int arg_u32(const char *what, const char *s, uint32_t min, uint32_t max,
+	    uint32_t *out);
+int arg_u16(const char *what, const char *s, uint16_t min, uint16_t max,
+	    uint16_t *out);
+int arg_u8(const char *what, const char *s, uint8_t min, uint8_t max,
+	   uint8_t *out);
+int arg_seconds(const char *what, const char *s, double min, double max,
+		double *out);
+int arg_ifname(const char *what, const char *s);
+/* An underlay interface by name: exit status, ifindex in *out. */
+int arg_link(const char *s, uint32_t *out);
+int arg_state(const char *s, uint8_t *out);
+int arg_prefix(const char *s, struct xm_addr *a, uint8_t *len);
+int arg_dup(const char *kw);
+int arg_unknown(const char *kw, void (*usage)(FILE *fp));
+
+/* print.c: objects as text or JSON. */
+const char *link_name(uint32_t ifindex, char *buf);
+void print_dev(struct out *o, const struct xm_dev *d, bool stats);
+void print_neigh_fields(struct out *o, const struct xm_neigh *n);
+void print_neigh(struct out *o, const struct xm_neigh *n, bool stats);
+void print_route_fields(struct out *o, const struct xm_route *r);
+void print_route(struct out *o, const struct xm_route *r);
+void print_prefix_fields(struct out *o, const struct xm_prefix *p);
+void print_prefix(struct out *o, const struct xm_prefix *p);
+void print_oam_fields(struct out *o, const struct xm_oam *m);
+
+/* The objects, one file each. */
+int do_dev(struct ctx *c, int argc, char **argv);
+int do_neigh(struct ctx *c, int argc, char **argv);
+int do_route(struct ctx *c, int argc, char **argv);
+int do_prefix(struct ctx *c, int argc, char **argv);
+int do_monitor(struct ctx *c, int argc, char **argv);
+int do_ping(struct ctx *c, int argc, char **argv);
+int do_trace(struct ctx *c, int argc, char **argv);
+void usage_dev(FILE *fp);
+void usage_neigh(FILE *fp);
+void usage_route(FILE *fp);
+void usage_prefix(FILE *fp);
+void usage_monitor(FILE *fp);
+void usage_ping(FILE *fp);
+void usage_trace(FILE *fp);
+
+/*
+ * Command parsers, for the tests: argv after the command word. cmd
+ * *_GET parses a show filter: the same keywords, none required.
+ */
+int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		struct xm_change *ch);
+int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		struct xm_change *ch);
+int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		 struct xm_change *ch);
+int parse_dev_set(struct ctx *c, int argc, char **argv,
+		  struct xm_change *ch);
+/* "[ dev DEV ]" and nothing else; *dev NULL when not given. */
+int parse_dev_only(int argc, char **argv, const char **dev,
+		   void (*usage)(FILE *fp));
+/* Queue a *_DEL with XMESH_A_FLUSH, from "[ dev DEV ]". */
+int submit_flush(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		 void (*usage)(FILE *fp));
+
+/* cli.c: the top level; batch.c: -batch. */
+int xm_main(struct ctx *c, int argc, char **argv);
+/* Run one command: OBJECT COMMAND ARGS. */
+int xm_run(struct ctx *c, int argc, char **argv);
+void usage_main(FILE *fp);
+int run_batch(struct ctx *c, const char *file);
+/* Split a batch line into words (quotes, '#' comments); -1 if bad. */
+int split_line(char *line, char **argv, int max);
+
+#endif /* XMESH_TOOL_H */

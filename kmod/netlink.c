@@ -1,0 +1,1526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh generic netlink: the family "xmesh", the one contract between the
+ * module and userspace (Documentation/netlink/specs/xmesh.yaml).
+ *
+ * Every request names a device (XMESH_A_IFINDEX or XMESH_A_IFNAME) and
+ * carries one or more entries. A request is checked whole, entries
+ * against the table and against each other, before the first change, so
+ * a batch lands entirely or not at all and the extack error points at the
+ * entry at fault. Each request runs under the device's lock.
+ */
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+#include "xmesh_priv.h"
+
+#ifndef NL_SET_ERR_MSG_FMT
+/*
+ * Linux 6.1 has no formatted extack messages. Requests to a family without
+ * parallel_ops run under genl_mutex until their ack is built, so one
+ * static buffer serves every request of this family.
+ */
+static char xmesh_extack_buf[80];
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+	struct netlink_ext_ack *__ea = (extack);			\
+									\
+	if (__ea) {							\
+		snprintf(xmesh_extack_buf, sizeof(xmesh_extack_buf),	\
+			 fmt, ##args);					\
+		__ea->_msg = xmesh_extack_buf;				\
+	}								\
+} while (0)
+#define NL_SET_ERR_MSG_ATTR_FMT(extack, attr, fmt, args...) do {	\
+	NL_SET_BAD_ATTR(extack, attr);					\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##args);			\
+} while (0)
+#endif
+
+static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_DEV_A_NODE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_DEV_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_DEV_A_FAMILY] = { .type = NLA_U16 },
+	[XMESH_DEV_A_HOP_LIMIT] = NLA_POLICY_MIN(NLA_U8, 1),
+	[XMESH_DEV_A_COUNTERS] = { .type = NLA_REJECT,
+				   .reject_message = "counters are read-only" },
+	[XMESH_DEV_A_DROPS] = { .type = NLA_REJECT,
+				.reject_message = "counters are read-only" },
+	[XMESH_DEV_A_NEIGH_COUNT] = { .type = NLA_REJECT },
+	[XMESH_DEV_A_ROUTE_COUNT] = { .type = NLA_REJECT },
+	[XMESH_DEV_A_PREFIX_COUNT] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_NEIGH_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_NEIGH_A_NODE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_NEIGH_A_LINK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_NEIGH_A_LOCAL] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[XMESH_NEIGH_A_REMOTE] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[XMESH_NEIGH_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_NEIGH_A_STATE] = NLA_POLICY_MAX(NLA_U8, XMESH_NEIGH_UP),
+	[XMESH_NEIGH_A_CARRIER] = { .type = NLA_REJECT,
+				    .reject_message = "carrier is read-only" },
+	[XMESH_NEIGH_A_MTU] = { .type = NLA_REJECT,
+				.reject_message = "mtu is read-only" },
+	[XMESH_NEIGH_A_TX_PACKETS] = { .type = NLA_REJECT },
+	[XMESH_NEIGH_A_TX_BYTES] = { .type = NLA_REJECT },
+	[XMESH_NEIGH_A_RX_PACKETS] = { .type = NLA_REJECT },
+	[XMESH_NEIGH_A_RX_BYTES] = { .type = NLA_REJECT },
+	[XMESH_NEIGH_A_DROPS] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy xmesh_nexthop_policy[XMESH_NEXTHOP_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_NEXTHOP_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_NEXTHOP_A_PRIORITY] = { .type = NLA_U8 },
+	[XMESH_NEXTHOP_A_ACTIVE] = { .type = NLA_REJECT,
+				     .reject_message = "active is read-only" },
+};
+
+static const struct nla_policy xmesh_route_policy[XMESH_ROUTE_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_ROUTE_A_DST] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_ROUTE_A_NEXTHOP] = NLA_POLICY_NESTED(xmesh_nexthop_policy),
+};
+
+static const struct nla_policy xmesh_prefix_policy[XMESH_PREFIX_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_PREFIX_A_FAMILY] = { .type = NLA_U16 },
+	[XMESH_PREFIX_A_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[XMESH_PREFIX_A_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[XMESH_PREFIX_A_NODE] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy xmesh_oam_policy[XMESH_OAM_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_OAM_A_DST] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_OAM_A_IDENT] = { .type = NLA_U16 },
+	[XMESH_OAM_A_SEQ] = { .type = NLA_U32 },
+	[XMESH_OAM_A_HOP_LIMIT] = NLA_POLICY_MIN(NLA_U8, 1),
+	[XMESH_OAM_A_OP] = { .type = NLA_REJECT },
+	[XMESH_OAM_A_REPORTER] = { .type = NLA_REJECT },
+	[XMESH_OAM_A_RTT_NS] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[XMESH_A_DEV] = NLA_POLICY_NESTED(xmesh_dev_policy),
+	[XMESH_A_NEIGH] = NLA_POLICY_NESTED(xmesh_neigh_policy),
+	[XMESH_A_ROUTE] = NLA_POLICY_NESTED(xmesh_route_policy),
+	[XMESH_A_PREFIX] = NLA_POLICY_NESTED(xmesh_prefix_policy),
+	[XMESH_A_OAM] = NLA_POLICY_NESTED(xmesh_oam_policy),
+	[XMESH_A_FLUSH] = { .type = NLA_FLAG },
+};
+
+static struct genl_family xmesh_genl_family;
+
+enum xmesh_mcgrp {
+	XMESH_MCGRP_EVENTS_IDX,
+	XMESH_MCGRP_OAM_IDX,
+};
+
+static const struct genl_multicast_group xmesh_mcgrps[] = {
+	[XMESH_MCGRP_EVENTS_IDX] = { .name = XMESH_MCGRP_EVENTS },
+	[XMESH_MCGRP_OAM_IDX] = { .name = XMESH_MCGRP_OAM },
+};
+
+/* ------------------------------------------------------------------ */
+/* Finding the device                                                 */
+
+static struct xmesh_dev *xmesh_dev_from_attrs(struct net *net,
+					      struct nlattr **attrs,
+					      struct netlink_ext_ack *extack)
+{
+	struct xmesh_dev *xdev;
+
+	if (!attrs[XMESH_A_IFINDEX] == !attrs[XMESH_A_IFNAME]) {
+		NL_SET_ERR_MSG(extack,
+			       "give exactly one of ifindex and ifname");
+		return ERR_PTR(-EINVAL);
+	}
+	xdev = xmesh_dev_get(net,
+			     attrs[XMESH_A_IFINDEX] ?
+			     nla_get_u32(attrs[XMESH_A_IFINDEX]) : 0,
+			     attrs[XMESH_A_IFNAME] ?
+			     nla_data(attrs[XMESH_A_IFNAME]) : NULL);
+	if (!xdev) {
+		NL_SET_BAD_ATTR(extack, attrs[XMESH_A_IFINDEX] ?:
+					attrs[XMESH_A_IFNAME]);
+		NL_SET_ERR_MSG(extack, "no such xmesh device");
+		return ERR_PTR(-ENODEV);
+	}
+	return xdev;
+}
+
+/* Get the device named in @info, held and locked; xmesh_unlock() it. */
+static struct xmesh_dev *xmesh_lock(struct genl_info *info)
+{
+	struct xmesh_dev *xdev;
+
+	xdev = xmesh_dev_from_attrs(genl_info_net(info), info->attrs,
+				    info->extack);
+	if (IS_ERR(xdev))
+		return xdev;
+	mutex_lock(&xdev->lock);
+	if (xdev->dead) {
+		mutex_unlock(&xdev->lock);
+		dev_put(xdev->dev);
+		NL_SET_ERR_MSG(info->extack, "the device is being removed");
+		return ERR_PTR(-ENODEV);
+	}
+	return xdev;
+}
+
+static void xmesh_unlock(struct xmesh_dev *xdev)
+{
+	mutex_unlock(&xdev->lock);
+	dev_put(xdev->dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Filling messages                                                   */
+
+static void *xmesh_msg_put(struct sk_buff *skb, u32 portid, u32 seq,
+			   int flags, u8 cmd, struct xmesh_dev *xdev)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &xmesh_genl_family, flags,
+				cmd);
+
+	if (!hdr)
+		return NULL;
+	if (nla_put_u32(skb, XMESH_A_IFINDEX, xdev->dev->ifindex) ||
+	    nla_put_string(skb, XMESH_A_IFNAME, xdev->dev->name)) {
+		genlmsg_cancel(skb, hdr);
+		return NULL;
+	}
+	return hdr;
+}
+
+static int xmesh_put_u64s(struct sk_buff *skb, int type, const u64 *v,
+			  int max, int pad)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = pad + 1; i <= max; i++)
+		if (nla_put_u64_64bit(skb, i, v[i], pad))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
+{
+	u64 counters[XMESH_COUNTER_A_MAX + 1], drops[XMESH_DROP_A_MAX + 1];
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, XMESH_A_DEV);
+	if (!nest)
+		return -EMSGSIZE;
+	xmesh_stats_read(xdev, counters, drops);
+	if ((xdev->node_id &&
+	     nla_put_u32(skb, XMESH_DEV_A_NODE_ID, xdev->node_id)) ||
+	    nla_put_u16(skb, XMESH_DEV_A_PORT, ntohs(xdev->port)) ||
+	    nla_put_u16(skb, XMESH_DEV_A_FAMILY, xdev->family) ||
+	    nla_put_u8(skb, XMESH_DEV_A_HOP_LIMIT, xdev->hop_limit) ||
+	    nla_put_u32(skb, XMESH_DEV_A_NEIGH_COUNT, xdev->n_neighs) ||
+	    nla_put_u32(skb, XMESH_DEV_A_ROUTE_COUNT, xdev->n_routes) ||
+	    nla_put_u32(skb, XMESH_DEV_A_PREFIX_COUNT,
+			xdev->prefixes.count) ||
+	    xmesh_put_u64s(skb, XMESH_DEV_A_COUNTERS, counters,
+			   XMESH_COUNTER_A_MAX, XMESH_COUNTER_A_PAD) ||
+	    xmesh_put_u64s(skb, XMESH_DEV_A_DROPS, drops, XMESH_DROP_A_MAX,
+			   XMESH_DROP_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_put_addr(struct sk_buff *skb, int type, u16 family,
+			  const union xmesh_addr *addr)
+{
+	return family == AF_INET ? nla_put_in_addr(skb, type, addr->v4) :
+				   nla_put_in6_addr(skb, type, &addr->v6);
+}
+
+static int xmesh_fill_neigh(struct sk_buff *skb, struct xmesh_neigh *neigh)
+{
+	u64 stats[XMESH_NSTAT_MAX];
+	unsigned int mtu = READ_ONCE(neigh->link_mtu);
+	static const union xmesh_addr any;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, XMESH_A_NEIGH);
+	if (!nest)
+		return -EMSGSIZE;
+	xmesh_neigh_stats_read(neigh, stats);
+	mtu = mtu > xmesh_overhead(neigh->key.family) ?
+	      mtu - xmesh_overhead(neigh->key.family) : 0;
+	if (nla_put_u32(skb, XMESH_NEIGH_A_ID, neigh->id) ||
+	    nla_put_u32(skb, XMESH_NEIGH_A_NODE, neigh->node) ||
+	    nla_put_u32(skb, XMESH_NEIGH_A_LINK, neigh->key.link) ||
+	    xmesh_put_addr(skb, XMESH_NEIGH_A_REMOTE, neigh->key.family,
+			   &neigh->key.addr) ||
+	    (memcmp(&neigh->local, &any, sizeof(any)) &&
+	     xmesh_put_addr(skb, XMESH_NEIGH_A_LOCAL, neigh->key.family,
+			    &neigh->local)) ||
+	    nla_put_u16(skb, XMESH_NEIGH_A_PORT, ntohs(neigh->port)) ||
+	    nla_put_u8(skb, XMESH_NEIGH_A_STATE, READ_ONCE(neigh->state)) ||
+	    nla_put_u8(skb, XMESH_NEIGH_A_CARRIER,
+		       READ_ONCE(neigh->carrier)) ||
+	    nla_put_u32(skb, XMESH_NEIGH_A_MTU, mtu) ||
+	    nla_put_u64_64bit(skb, XMESH_NEIGH_A_TX_PACKETS,
+			      stats[XMESH_NSTAT_TX_PACKETS], XMESH_NEIGH_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_NEIGH_A_TX_BYTES,
+			      stats[XMESH_NSTAT_TX_BYTES], XMESH_NEIGH_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_NEIGH_A_RX_PACKETS,
+			      stats[XMESH_NSTAT_RX_PACKETS], XMESH_NEIGH_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_NEIGH_A_RX_BYTES,
+			      stats[XMESH_NSTAT_RX_BYTES], XMESH_NEIGH_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_NEIGH_A_DROPS,
+			      stats[XMESH_NSTAT_DROPS], XMESH_NEIGH_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_fill_route(struct sk_buff *skb, struct xmesh_route *rt,
+			    unsigned long active)
+{
+	struct nlattr *nest, *nh;
+	int i;
+
+	nest = nla_nest_start(skb, XMESH_A_ROUTE);
+	if (!nest || nla_put_u32(skb, XMESH_ROUTE_A_DST, rt->dst))
+		return -EMSGSIZE;
+	for (i = 0; i < rt->n_nexthops; i++) {
+		struct xmesh_neigh *neigh = rt->nexthop[i].neigh;
+
+		if (!neigh)	/* its neighbor was deleted */
+			continue;
+		nh = nla_nest_start(skb, XMESH_ROUTE_A_NEXTHOP);
+		if (!nh ||
+		    nla_put_u32(skb, XMESH_NEXTHOP_A_NEIGH, neigh->id) ||
+		    nla_put_u8(skb, XMESH_NEXTHOP_A_PRIORITY,
+			       rt->nexthop[i].priority) ||
+		    ((active & BIT(i)) &&
+		     nla_put_flag(skb, XMESH_NEXTHOP_A_ACTIVE)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nh);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_fill_prefix(struct sk_buff *skb,
+			     const struct xmesh_prefix *p)
+{
+	struct nlattr *nest = nla_nest_start(skb, XMESH_A_PREFIX);
+
+	if (!nest ||
+	    nla_put_u16(skb, XMESH_PREFIX_A_FAMILY, p->key.family) ||
+	    xmesh_put_addr(skb, XMESH_PREFIX_A_ADDR, p->key.family,
+			   &p->key.addr) ||
+	    nla_put_u8(skb, XMESH_PREFIX_A_LEN, p->key.len) ||
+	    nla_put_u32(skb, XMESH_PREFIX_A_NODE, READ_ONCE(p->node_id)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Notifications                                                      */
+
+static struct sk_buff *xmesh_event_new(struct xmesh_dev *xdev, int group,
+				       u8 cmd, gfp_t gfp, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&xmesh_genl_family, dev_net(xdev->dev),
+				group))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!skb)
+		return NULL;
+	*hdr = xmesh_msg_put(skb, 0, 0, 0, cmd, xdev);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void xmesh_event_send(struct xmesh_dev *xdev, struct sk_buff *skb,
+			     void *hdr, int group, int err, gfp_t gfp)
+{
+	if (err) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&xmesh_genl_family, dev_net(xdev->dev), skb,
+				0, group, gfp);
+}
+
+void xmesh_genl_notify_neigh(struct xmesh_dev *xdev, struct xmesh_neigh *n,
+			     bool deleted)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = xmesh_event_new(xdev, XMESH_MCGRP_EVENTS_IDX,
+			      deleted ? XMESH_CMD_NEIGH_DEL :
+					XMESH_CMD_NEIGH_EVENT,
+			      GFP_KERNEL, &hdr);
+	if (skb)
+		xmesh_event_send(xdev, skb, hdr, XMESH_MCGRP_EVENTS_IDX,
+				 xmesh_fill_neigh(skb, n), GFP_KERNEL);
+}
+
+void xmesh_genl_notify_route(struct xmesh_dev *xdev, struct xmesh_route *rt,
+			     unsigned long active, bool deleted)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = xmesh_event_new(xdev, XMESH_MCGRP_EVENTS_IDX,
+			      deleted ? XMESH_CMD_ROUTE_DEL :
+					XMESH_CMD_ROUTE_EVENT,
+			      GFP_KERNEL, &hdr);
+	if (skb)
+		xmesh_event_send(xdev, skb, hdr, XMESH_MCGRP_EVENTS_IDX,
+				 xmesh_fill_route(skb, rt, active), GFP_KERNEL);
+}
+
+void xmesh_genl_notify_oam(struct xmesh_dev *xdev, const struct xmesh_oam *oam,
+			   u8 hop_limit)
+{
+	u64 rtt = ktime_get_ns() - be64_to_cpu(oam->timestamp);
+	struct nlattr *nest;
+	struct sk_buff *skb;
+	void *hdr;
+	int err;
+
+	skb = xmesh_event_new(xdev, XMESH_MCGRP_OAM_IDX, XMESH_CMD_OAM_EVENT,
+			      GFP_ATOMIC, &hdr);
+	if (!skb)
+		return;
+	nest = nla_nest_start(skb, XMESH_A_OAM);
+	err = !nest ||
+	      nla_put_u32(skb, XMESH_OAM_A_DST, ntohl(oam->probe_dst)) ||
+	      nla_put_u16(skb, XMESH_OAM_A_IDENT, ntohs(oam->ident)) ||
+	      nla_put_u32(skb, XMESH_OAM_A_SEQ, ntohl(oam->seq)) ||
+	      nla_put_u8(skb, XMESH_OAM_A_HOP_LIMIT, hop_limit) ||
+	      nla_put_u8(skb, XMESH_OAM_A_OP, oam->op) ||
+	      nla_put_u32(skb, XMESH_OAM_A_REPORTER, ntohl(oam->reporter)) ||
+	      nla_put_u64_64bit(skb, XMESH_OAM_A_RTT_NS, rtt,
+				XMESH_OAM_A_PAD);
+	if (!err)
+		nla_nest_end(skb, nest);
+	xmesh_event_send(xdev, skb, hdr, XMESH_MCGRP_OAM_IDX, err, GFP_ATOMIC);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dumps: a cursor in cb->args, consistency from xdev->generation     */
+
+struct xmesh_dump_ctx {
+	int ifindex;		/* device being dumped */
+	unsigned long skip;	/* entries already sent */
+};
+
+#define XMESH_DUMP_CTX(cb) ((struct xmesh_dump_ctx *)(cb)->args)
+
+static struct nlattr **xmesh_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef XMESH_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+static int xmesh_dump_start(struct netlink_callback *cb)
+{
+	struct xmesh_dump_ctx *ctx = XMESH_DUMP_CTX(cb);
+	struct xmesh_dev *xdev;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->args));
+	xdev = xmesh_dev_from_attrs(sock_net(cb->skb->sk),
+				    xmesh_dump_attrs(cb), cb->extack);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	ctx->ifindex = xdev->dev->ifindex;
+	ctx->skip = 0;
+	dev_put(xdev->dev);
+	return 0;
+}
+
+typedef int (*xmesh_dump_fill_t)(struct sk_buff *skb, struct xmesh_dev *xdev,
+				 struct list_head *entry);
+
+/*
+ * Send the entries of @list (under xdev->lock) from the cursor on, one
+ * message each, until the skb is full.
+ */
+static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
+			   u8 cmd, size_t list_offset, xmesh_dump_fill_t fill)
+{
+	struct xmesh_dump_ctx *ctx = XMESH_DUMP_CTX(cb);
+	struct list_head *list, *pos;
+	struct xmesh_dev *xdev;
+	unsigned long i = 0;
+	int err = 0;
+
+	xdev = xmesh_dev_get(sock_net(cb->skb->sk), ctx->ifindex, NULL);
+	if (!xdev)
+		return -ENODEV;
+	mutex_lock(&xdev->lock);
+	if (xdev->dead)
+		goto out;
+	cb->seq = xdev->generation;
+	list = (struct list_head *)((char *)xdev + list_offset);
+	list_for_each(pos, list) {
+		void *hdr;
+
+		if (i++ < ctx->skip)
+			continue;
+		hdr = xmesh_msg_put(skb, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd, xdev);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (fill(skb, xdev, pos)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		ctx->skip++;
+	}
+out:
+	mutex_unlock(&xdev->lock);
+	dev_put(xdev->dev);
+	return err ?: skb->len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking the entries of a request                                   */
+
+/* Count the entries of @type, refusing more than one request may hold. */
+static int xmesh_count_entries(struct genl_info *info, int type,
+			       const char *what)
+{
+	const struct nlattr *attr;
+	int rem, n = 0;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == type)
+			n++;
+	if (n > XMESH_BATCH_MAX) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "more than %d %s entries in one request",
+				   XMESH_BATCH_MAX, what);
+		return -E2BIG;
+	}
+	if (!n && !info->attrs[XMESH_A_FLUSH]) {
+		NL_SET_ERR_MSG_FMT(info->extack, "no %s entry given", what);
+		return -EINVAL;
+	}
+	return n;
+}
+
+static bool xmesh_require(struct genl_info *info, const struct nlattr *nest,
+			  struct nlattr **tb, int type, const char *name)
+{
+	if (tb[type])
+		return true;
+	NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "missing %s", name);
+	return false;
+}
+
+static int xmesh_parse_addr(struct genl_info *info, struct nlattr *attr,
+			    u16 family, union xmesh_addr *addr)
+{
+	unsigned int len = family == AF_INET ? 4 : 16;
+
+	if (nla_len(attr) != len) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+					"an %s address is %u bytes",
+					family == AF_INET ? "IPv4" : "IPv6",
+					len);
+		return -EINVAL;
+	}
+	memset(addr, 0, sizeof(*addr));
+	memcpy(addr, nla_data(attr), len);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Device                                                             */
+
+static int xmesh_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xmesh_dev *xdev;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		nlmsg_free(msg);
+		return PTR_ERR(xdev);
+	}
+	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			    XMESH_CMD_DEV_GET, xdev);
+	err = hdr ? xmesh_fill_dev(msg, xdev) : -EMSGSIZE;
+	xmesh_unlock(xdev);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int xmesh_nl_dev_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct net_device *dev;
+	int i = 0, skip = cb->args[0];
+
+	rtnl_lock();
+	for_each_netdev(net, dev) {
+		struct xmesh_dev *xdev;
+		void *hdr;
+		int err;
+
+		if (dev->rtnl_link_ops != &xmesh_link_ops || i++ < skip)
+			continue;
+		xdev = netdev_priv(dev);
+		hdr = xmesh_msg_put(skb, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    XMESH_CMD_DEV_GET, xdev);
+		if (!hdr)
+			break;
+		mutex_lock(&xdev->lock);
+		err = xmesh_fill_dev(skb, xdev);
+		mutex_unlock(&xdev->lock);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0]++;
+	}
+	rtnl_unlock();
+	return skb->len;
+}
+
+static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XMESH_DEV_A_MAX + 1];
+	struct xmesh_dev *xdev;
+	u16 family;
+	__be16 port;
+	int err;
+
+	if (!info->attrs[XMESH_A_DEV]) {
+		NL_SET_ERR_MSG(info->extack, "missing dev attributes");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, XMESH_DEV_A_MAX, info->attrs[XMESH_A_DEV],
+			       xmesh_dev_policy, info->extack);
+	if (err)
+		return err;
+
+	rtnl_lock();	/* dev_set_mtu() on a family change */
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		rtnl_unlock();
+		return PTR_ERR(xdev);
+	}
+
+	family = tb[XMESH_DEV_A_FAMILY] ?
+		 nla_get_u16(tb[XMESH_DEV_A_FAMILY]) : xdev->family;
+	port = tb[XMESH_DEV_A_PORT] ?
+	       htons(nla_get_u16(tb[XMESH_DEV_A_PORT])) : xdev->port;
+	err = -EINVAL;
+	if (family != AF_INET && family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		goto out;
+	}
+	if (family != xdev->family && xdev->n_neighs) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_FAMILY],
+				    "delete the neighbors before changing the underlay family");
+		err = -EBUSY;
+		goto out;
+	}
+	if (tb[XMESH_DEV_A_NODE_ID] && xdev->node_id &&
+	    nla_get_u32(tb[XMESH_DEV_A_NODE_ID]) != xdev->node_id &&
+	    (xdev->n_routes || xdev->prefixes.count)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_NODE_ID],
+				    "flush routes and prefixes before changing the node id");
+		err = -EBUSY;
+		goto out;
+	}
+
+	/* The only step that can fail comes first. */
+	err = xmesh_dev_set_underlay(xdev, port, family);
+	if (err) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "cannot bind UDP port %u (error %d)",
+				   ntohs(port), err);
+		goto out;
+	}
+	if (tb[XMESH_DEV_A_NODE_ID])
+		WRITE_ONCE(xdev->node_id, nla_get_u32(tb[XMESH_DEV_A_NODE_ID]));
+	if (tb[XMESH_DEV_A_HOP_LIMIT])
+		WRITE_ONCE(xdev->hop_limit,
+			   nla_get_u8(tb[XMESH_DEV_A_HOP_LIMIT]));
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	rtnl_unlock();
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Neighbors                                                          */
+
+static int xmesh_fill_neigh_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
+				  struct list_head *entry)
+{
+	return xmesh_fill_neigh(skb, list_entry(entry, struct xmesh_neigh,
+						list));
+}
+
+static int xmesh_nl_neigh_get_dumpit(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	return xmesh_dump_list(skb, cb, XMESH_CMD_NEIGH_GET,
+			       offsetof(struct xmesh_dev, neigh_list),
+			       xmesh_fill_neigh_entry);
+}
+
+/* Parse and check one neighbor entry into a new, unpublished neighbor. */
+static struct xmesh_neigh *xmesh_neigh_from_attr(struct xmesh_dev *xdev,
+						 struct genl_info *info,
+						 struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
+	struct net *net = dev_net(xdev->dev);
+	struct xmesh_neigh *neigh;
+	struct net_device *lower;
+	int err;
+
+	err = nla_parse_nested(tb, XMESH_NEIGH_A_MAX, nest, xmesh_neigh_policy,
+			       info->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_NEIGH_A_ID, "neighbor id") ||
+	    !xmesh_require(info, nest, tb, XMESH_NEIGH_A_NODE, "node id") ||
+	    !xmesh_require(info, nest, tb, XMESH_NEIGH_A_LINK,
+			   "underlay link") ||
+	    !xmesh_require(info, nest, tb, XMESH_NEIGH_A_REMOTE,
+			   "remote address"))
+		return ERR_PTR(-EINVAL);
+	if (nla_get_u32(tb[XMESH_NEIGH_A_NODE]) == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_NEIGH_A_NODE],
+				    "a neighbor cannot have this node's id");
+		return ERR_PTR(-EINVAL);
+	}
+
+	neigh = xmesh_neigh_alloc(xdev, nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+	if (!neigh)
+		return ERR_PTR(-ENOMEM);
+	neigh->node = nla_get_u32(tb[XMESH_NEIGH_A_NODE]);
+	neigh->key.family = xdev->family;
+	neigh->key.link = nla_get_u32(tb[XMESH_NEIGH_A_LINK]);
+	err = xmesh_parse_addr(info, tb[XMESH_NEIGH_A_REMOTE], xdev->family,
+			       &neigh->key.addr);
+	if (!err && tb[XMESH_NEIGH_A_LOCAL])
+		err = xmesh_parse_addr(info, tb[XMESH_NEIGH_A_LOCAL],
+				       xdev->family, &neigh->local);
+	if (err)
+		goto err_free;
+	neigh->port = htons(tb[XMESH_NEIGH_A_PORT] ?
+			    nla_get_u16(tb[XMESH_NEIGH_A_PORT]) :
+			    XMESH_DEFAULT_PORT);
+	neigh->state = tb[XMESH_NEIGH_A_STATE] ?
+		       nla_get_u8(tb[XMESH_NEIGH_A_STATE]) : XMESH_NEIGH_UP;
+
+	rcu_read_lock();
+	lower = dev_get_by_index_rcu(net, neigh->key.link);
+	if (!lower || lower == xdev->dev) {
+		rcu_read_unlock();
+		if (lower)
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_NEIGH_A_LINK],
+					    "the underlay cannot be the xmesh device itself");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_NEIGH_A_LINK],
+					    "no such underlay interface");
+		err = -ENODEV;
+		goto err_free;
+	}
+	rcu_read_unlock();
+	xmesh_neigh_link_read(neigh, net);
+	return neigh;
+
+err_free:
+	xmesh_neigh_free(neigh);
+	return ERR_PTR(err);
+}
+
+static int xmesh_nl_neigh_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	struct xmesh_neigh **batch;
+	unsigned int n_new = 0;
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	int n, i, j, rem, err = 0;
+
+	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor");
+	if (n <= 0)
+		return n ?: -EINVAL;
+	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(batch);
+		return PTR_ERR(xdev);
+	}
+
+	i = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_NEIGH)
+			continue;
+		struct xmesh_neigh *neigh, *old;
+
+		neigh = xmesh_neigh_from_attr(xdev, info, attr);
+		if (IS_ERR(neigh)) {
+			err = PTR_ERR(neigh);
+			goto out;
+		}
+		batch[i++] = neigh;
+		old = xmesh_neigh_lookup_id(xdev, neigh->id);
+		if (old && !replace) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"neighbor %u exists", neigh->id);
+			err = -EEXIST;
+			goto out;
+		}
+		n_new += !old;
+		for (j = 0; j < i - 1; j++) {
+			if (batch[j]->id == neigh->id ||
+			    !memcmp(&batch[j]->key, &neigh->key,
+				    sizeof(neigh->key))) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "two entries for one neighbor in the request");
+				err = -EINVAL;
+				goto out;
+			}
+		}
+		old = xmesh_neigh_lookup_key(xdev, &neigh->key);
+		if (old && old->id != neigh->id) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"neighbor %u has that address on that link",
+						old->id);
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	if (xdev->n_neighs + n_new > XMESH_MAX_NEIGHS) {
+		NL_SET_ERR_MSG_FMT(info->extack, "more than %d neighbors",
+				   XMESH_MAX_NEIGHS);
+		err = -ENOSPC;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		err = xmesh_neigh_insert(xdev, batch[i], replace);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack,
+				       "out of memory: request applied in part");
+			goto out;
+		}
+		batch[i] = NULL;
+	}
+out:
+	if (i)
+		xdev->generation++;
+	for (j = 0; j < n; j++)
+		if (batch[j])
+			xmesh_neigh_free(batch[j]);
+	xmesh_unlock(xdev);
+	kvfree(batch);
+	return err;
+}
+
+/* Resolve every entry's id to an existing neighbor, before any change. */
+static int xmesh_neigh_resolve(struct xmesh_dev *xdev, struct genl_info *info,
+			       struct xmesh_neigh **found, u8 *states)
+{
+	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
+	struct nlattr *attr;
+	int i = 0, rem, err;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_NEIGH)
+			continue;
+		err = nla_parse_nested(tb, XMESH_NEIGH_A_MAX, attr,
+				       xmesh_neigh_policy, info->extack);
+		if (err)
+			return err;
+		if (!xmesh_require(info, attr, tb, XMESH_NEIGH_A_ID,
+				   "neighbor id"))
+			return -EINVAL;
+		found[i] = xmesh_neigh_lookup_id(xdev,
+					nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+		if (!found[i]) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"no neighbor %u",
+						nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+			return -ENOENT;
+		}
+		if (states) {
+			int type;
+
+			for (type = XMESH_NEIGH_A_NODE; type <= XMESH_NEIGH_A_MAX;
+			     type++) {
+				if (tb[type] && type != XMESH_NEIGH_A_STATE) {
+					NL_SET_ERR_MSG_ATTR(info->extack, tb[type],
+							    "only the state can be set; replace the neighbor to change the rest");
+					return -EOPNOTSUPP;
+				}
+			}
+			if (!xmesh_require(info, attr, tb, XMESH_NEIGH_A_STATE,
+					   "state"))
+				return -EINVAL;
+			states[i] = nla_get_u8(tb[XMESH_NEIGH_A_STATE]);
+		}
+		i++;
+	}
+	return 0;
+}
+
+static int xmesh_nl_neigh_set_or_del(struct genl_info *info, bool set)
+{
+	struct xmesh_neigh **found;
+	struct xmesh_dev *xdev;
+	u8 *states = NULL;
+	int n, i, err;
+
+	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor");
+	if (n < 0)
+		return n;
+	if (set && !n)
+		return -EINVAL;
+	found = kvcalloc(n ?: 1, sizeof(*found) + sizeof(*states), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	if (set)
+		states = (u8 *)(found + n);
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(found);
+		return PTR_ERR(xdev);
+	}
+
+	if (!set && info->attrs[XMESH_A_FLUSH]) {
+		xmesh_neigh_flush(xdev);
+		xdev->generation++;
+		err = 0;
+		goto out;
+	}
+	err = xmesh_neigh_resolve(xdev, info, found, states);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (set) {
+			xmesh_neigh_set_state(xdev, found[i], states[i]);
+		} else if (found[i]) {
+			int j;
+
+			/* The same id twice: delete once. */
+			for (j = i + 1; j < n; j++)
+				if (found[j] == found[i])
+					found[j] = NULL;
+			xmesh_neigh_remove(xdev, found[i]);
+		}
+	}
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	kvfree(found);
+	return err;
+}
+
+static int xmesh_nl_neigh_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return xmesh_nl_neigh_set_or_del(info, true);
+}
+
+static int xmesh_nl_neigh_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return xmesh_nl_neigh_set_or_del(info, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* Routes                                                             */
+
+static int xmesh_fill_route_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
+				  struct list_head *entry)
+{
+	struct xmesh_route *rt = list_entry(entry, struct xmesh_route, list);
+
+	return xmesh_fill_route(skb, rt, xmesh_route_active(rt));
+}
+
+static int xmesh_nl_route_get_dumpit(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	return xmesh_dump_list(skb, cb, XMESH_CMD_ROUTE_GET,
+			       offsetof(struct xmesh_dev, route_list),
+			       xmesh_fill_route_entry);
+}
+
+static struct xmesh_route *xmesh_route_from_attr(struct xmesh_dev *xdev,
+						 struct genl_info *info,
+						 struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
+	struct nlattr *nhtb[XMESH_NEXTHOP_A_MAX + 1];
+	struct xmesh_route *rt;
+	struct nlattr *attr;
+	int rem, i, err;
+
+	err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, nest, xmesh_route_policy,
+			       info->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_ROUTE_A_DST,
+			   "destination node") ||
+	    !xmesh_require(info, nest, tb, XMESH_ROUTE_A_NEXTHOP, "next hop"))
+		return ERR_PTR(-EINVAL);
+	if (nla_get_u32(tb[XMESH_ROUTE_A_DST]) == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_ROUTE_A_DST],
+				    "a route cannot lead to this node itself");
+		return ERR_PTR(-EINVAL);
+	}
+
+	rt = xmesh_route_alloc(nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	nla_for_each_nested(attr, nest, rem) {
+		struct xmesh_neigh *neigh;
+
+		if (nla_type(attr) != XMESH_ROUTE_A_NEXTHOP)
+			continue;
+		if (rt->n_nexthops == XMESH_MAX_NEXTHOPS) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"more than %d next hops",
+						XMESH_MAX_NEXTHOPS);
+			err = -E2BIG;
+			goto err_free;
+		}
+		err = nla_parse_nested(nhtb, XMESH_NEXTHOP_A_MAX, attr,
+				       xmesh_nexthop_policy, info->extack);
+		if (err)
+			goto err_free;
+		if (!xmesh_require(info, attr, nhtb, XMESH_NEXTHOP_A_NEIGH,
+				   "next hop neighbor")) {
+			err = -EINVAL;
+			goto err_free;
+		}
+		neigh = xmesh_neigh_lookup_id(xdev,
+				nla_get_u32(nhtb[XMESH_NEXTHOP_A_NEIGH]));
+		if (!neigh) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"no neighbor %u",
+						nla_get_u32(nhtb[XMESH_NEXTHOP_A_NEIGH]));
+			err = -ENOENT;
+			goto err_free;
+		}
+		for (i = 0; i < rt->n_nexthops; i++) {
+			if (rt->nexthop[i].neigh == neigh) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "the same neighbor twice in one route");
+				err = -EINVAL;
+				goto err_free;
+			}
+		}
+		rt->nexthop[rt->n_nexthops].neigh = neigh;
+		rt->nexthop[rt->n_nexthops].priority =
+			nhtb[XMESH_NEXTHOP_A_PRIORITY] ?
+			nla_get_u8(nhtb[XMESH_NEXTHOP_A_PRIORITY]) : 0;
+		rt->n_nexthops++;
+	}
+	return rt;
+
+err_free:
+	xmesh_route_free(rt);
+	return ERR_PTR(err);
+}
+
+static int xmesh_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	struct xmesh_route **batch;
+	unsigned int n_new = 0;
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	int n, i, j, rem, err = 0;
+
+	n = xmesh_count_entries(info, XMESH_A_ROUTE, "route");
+	if (n <= 0)
+		return n ?: -EINVAL;
+	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(batch);
+		return PTR_ERR(xdev);
+	}
+
+	i = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_ROUTE)
+			continue;
+		struct xmesh_route *rt = xmesh_route_from_attr(xdev, info, attr);
+		struct xmesh_route *old;
+
+		if (IS_ERR(rt)) {
+			err = PTR_ERR(rt);
+			goto out;
+		}
+		batch[i++] = rt;
+		old = xmesh_route_lookup(xdev, rt->dst);
+		if (old && !replace) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"a route to node %u exists",
+						rt->dst);
+			err = -EEXIST;
+			goto out;
+		}
+		n_new += !old;
+		for (j = 0; j < i - 1; j++) {
+			if (batch[j]->dst == rt->dst) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "two routes to one node in the request");
+				err = -EINVAL;
+				goto out;
+			}
+		}
+	}
+	if (xdev->n_routes + n_new > XMESH_MAX_ROUTES) {
+		NL_SET_ERR_MSG_FMT(info->extack, "more than %d routes",
+				   XMESH_MAX_ROUTES);
+		err = -ENOSPC;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		err = xmesh_route_insert(xdev, batch[i], replace);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack,
+				       "out of memory: request applied in part");
+			goto out;
+		}
+		xmesh_genl_notify_route(xdev, batch[i],
+					xmesh_route_active(batch[i]), false);
+		batch[i] = NULL;
+	}
+out:
+	if (i)
+		xdev->generation++;
+	for (j = 0; j < n; j++)
+		xmesh_route_free(batch[j]);
+	xmesh_unlock(xdev);
+	kvfree(batch);
+	return err;
+}
+
+static int xmesh_nl_route_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
+	struct xmesh_route **found, *rt, *tmp;
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	int n, i = 0, j, rem, err = 0;
+
+	n = xmesh_count_entries(info, XMESH_A_ROUTE, "route");
+	if (n < 0)
+		return n;
+	found = kvcalloc(n ?: 1, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(found);
+		return PTR_ERR(xdev);
+	}
+
+	if (info->attrs[XMESH_A_FLUSH]) {
+		list_for_each_entry_safe(rt, tmp, &xdev->route_list, list)
+			xmesh_route_remove(xdev, rt);
+		goto done;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_ROUTE)
+			continue;
+		err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, attr,
+				       xmesh_route_policy, info->extack);
+		if (err)
+			goto out;
+		if (!xmesh_require(info, attr, tb, XMESH_ROUTE_A_DST,
+				   "destination node")) {
+			err = -EINVAL;
+			goto out;
+		}
+		found[i] = xmesh_route_lookup(xdev,
+					      nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+		if (!found[i]) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"no route to node %u",
+						nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+			err = -ENOENT;
+			goto out;
+		}
+		for (j = 0; j < i; j++)
+			if (found[j] == found[i])
+				found[i] = NULL;
+		i++;
+	}
+	for (i = 0; i < n; i++)
+		if (found[i])
+			xmesh_route_remove(xdev, found[i]);
+done:
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	kvfree(found);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prefixes                                                           */
+
+static int xmesh_fill_prefix_entry(struct sk_buff *skb,
+				   struct xmesh_dev *xdev,
+				   struct list_head *entry)
+{
+	return xmesh_fill_prefix(skb, list_entry(entry, struct xmesh_prefix,
+						 list));
+}
+
+static int xmesh_nl_prefix_get_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
+{
+	return xmesh_dump_list(skb, cb, XMESH_CMD_PREFIX_GET,
+			       offsetof(struct xmesh_dev, prefixes.list),
+			       xmesh_fill_prefix_entry);
+}
+
+static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
+				  struct xmesh_prefix_key *key, u32 *node_id)
+{
+	struct nlattr *tb[XMESH_PREFIX_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, XMESH_PREFIX_A_MAX, nest,
+			       xmesh_prefix_policy, info->extack);
+	if (err)
+		return err;
+	if (!xmesh_require(info, nest, tb, XMESH_PREFIX_A_FAMILY, "family") ||
+	    !xmesh_require(info, nest, tb, XMESH_PREFIX_A_ADDR, "address") ||
+	    !xmesh_require(info, nest, tb, XMESH_PREFIX_A_LEN, "length") ||
+	    (node_id && !xmesh_require(info, nest, tb, XMESH_PREFIX_A_NODE,
+				       "node id")))
+		return -EINVAL;
+
+	memset(key, 0, sizeof(*key));
+	key->family = nla_get_u16(tb[XMESH_PREFIX_A_FAMILY]);
+	key->len = nla_get_u8(tb[XMESH_PREFIX_A_LEN]);
+	if (key->family != AF_INET && key->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	err = xmesh_parse_addr(info, tb[XMESH_PREFIX_A_ADDR], key->family,
+			       &key->addr);
+	if (err)
+		return err;
+	if (key->family == AF_INET && key->len > 32) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_LEN],
+				    "an IPv4 prefix is at most 32 bits long");
+		return -EINVAL;
+	}
+	if (!xmesh_prefix_key_valid(key)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_ADDR],
+				    "the address has bits set beyond the prefix length");
+		return -EINVAL;
+	}
+	if (node_id)
+		*node_id = nla_get_u32(tb[XMESH_PREFIX_A_NODE]);
+	return 0;
+}
+
+static int xmesh_nl_prefix_change(struct genl_info *info, bool add)
+{
+	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	struct xmesh_prefix_key *keys;
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	unsigned int n_new = 0;
+	int n, i = 0, j, rem, err = 0;
+	u32 *nodes;
+
+	n = xmesh_count_entries(info, XMESH_A_PREFIX, "prefix");
+	if (n < 0)
+		return n;
+	if (add && !n)
+		return -EINVAL;
+	keys = kvcalloc(n ?: 1, sizeof(*keys) + sizeof(*nodes), GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	nodes = (u32 *)(keys + n);
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(keys);
+		return PTR_ERR(xdev);
+	}
+
+	if (!add && info->attrs[XMESH_A_FLUSH]) {
+		xmesh_prefix_flush(&xdev->prefixes);
+		goto done;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_PREFIX)
+			continue;
+		bool exists;
+
+		err = xmesh_prefix_from_attr(info, attr, &keys[i],
+					     add ? &nodes[i] : NULL);
+		if (err)
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (!memcmp(&keys[j], &keys[i], sizeof(keys[i]))) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "the same prefix twice in the request");
+				err = -EINVAL;
+				goto out;
+			}
+		}
+		exists = xmesh_prefix_exists(&xdev->prefixes, &keys[i]);
+		if (add && exists && !replace) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "the prefix exists");
+			err = -EEXIST;
+			goto out;
+		}
+		if (!add && !exists) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such prefix");
+			err = -ENOENT;
+			goto out;
+		}
+		n_new += !exists;
+		i++;
+	}
+	if (add && xdev->prefixes.count + n_new > XMESH_MAX_PREFIXES) {
+		NL_SET_ERR_MSG_FMT(info->extack, "more than %d prefixes",
+				   XMESH_MAX_PREFIXES);
+		err = -ENOSPC;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		err = add ? xmesh_prefix_insert(&xdev->prefixes, &keys[i],
+						nodes[i], replace) :
+			    xmesh_prefix_remove(&xdev->prefixes, &keys[i]);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack,
+				       "out of memory: request applied in part");
+			break;
+		}
+	}
+done:
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	kvfree(keys);
+	return err;
+}
+
+static int xmesh_nl_prefix_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return xmesh_nl_prefix_change(info, true);
+}
+
+static int xmesh_nl_prefix_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return xmesh_nl_prefix_change(info, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* OAM                                                                */
+
+static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XMESH_OAM_A_MAX + 1];
+	struct xmesh_dev *xdev;
+	u8 hop_limit;
+	u32 dst;
+	int err;
+
+	if (!info->attrs[XMESH_A_OAM]) {
+		NL_SET_ERR_MSG(info->extack, "missing oam attributes");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, XMESH_OAM_A_MAX, info->attrs[XMESH_A_OAM],
+			       xmesh_oam_policy, info->extack);
+	if (err)
+		return err;
+	if (!xmesh_require(info, info->attrs[XMESH_A_OAM], tb,
+			   XMESH_OAM_A_DST, "destination node"))
+		return -EINVAL;
+	dst = nla_get_u32(tb[XMESH_OAM_A_DST]);
+
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	if (!xdev->node_id || !netif_running(xdev->dev)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the device needs a node id and must be up");
+		err = -ENETDOWN;
+		goto out;
+	}
+	if (dst == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_OAM_A_DST],
+				    "that is this node");
+		err = -EINVAL;
+		goto out;
+	}
+	hop_limit = tb[XMESH_OAM_A_HOP_LIMIT] ?
+		    nla_get_u8(tb[XMESH_OAM_A_HOP_LIMIT]) : xdev->hop_limit;
+	err = xmesh_oam_send(xdev, dst,
+			     tb[XMESH_OAM_A_IDENT] ?
+			     nla_get_u16(tb[XMESH_OAM_A_IDENT]) : 0,
+			     tb[XMESH_OAM_A_SEQ] ?
+			     nla_get_u32(tb[XMESH_OAM_A_SEQ]) : 0, hop_limit);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_FMT(info->extack, "no route to node %u", dst);
+	else if (err == -EHOSTUNREACH)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "every next hop to node %u is down", dst);
+	else if (err)
+		NL_SET_ERR_MSG(info->extack, "the probe could not be sent");
+out:
+	xmesh_unlock(xdev);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The family                                                         */
+
+static const struct genl_ops xmesh_genl_ops[] = {
+	{
+		.cmd = XMESH_CMD_DEV_GET,
+		.doit = xmesh_nl_dev_get_doit,
+		.dumpit = xmesh_nl_dev_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_DEV_SET,
+		.doit = xmesh_nl_dev_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_NEIGH_GET,
+		.start = xmesh_dump_start,
+		.dumpit = xmesh_nl_neigh_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_NEIGH_NEW,
+		.doit = xmesh_nl_neigh_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_NEIGH_SET,
+		.doit = xmesh_nl_neigh_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_NEIGH_DEL,
+		.doit = xmesh_nl_neigh_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_ROUTE_GET,
+		.start = xmesh_dump_start,
+		.dumpit = xmesh_nl_route_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_ROUTE_NEW,
+		.doit = xmesh_nl_route_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_ROUTE_DEL,
+		.doit = xmesh_nl_route_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_PREFIX_GET,
+		.start = xmesh_dump_start,
+		.dumpit = xmesh_nl_prefix_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_PREFIX_NEW,
+		.doit = xmesh_nl_prefix_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_PREFIX_DEL,
+		.doit = xmesh_nl_prefix_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_OAM_SEND,
+		.doit = xmesh_nl_oam_send_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family xmesh_genl_family __ro_after_init = {
+	.name = XMESH_GENL_NAME,
+	.version = XMESH_GENL_VERSION,
+	.maxattr = XMESH_A_MAX,
+	.policy = xmesh_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = xmesh_genl_ops,
+	.n_ops = ARRAY_SIZE(xmesh_genl_ops),
+	.mcgrps = xmesh_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(xmesh_mcgrps),
+};
+
+int __init xmesh_genl_init(void)
+{
+	return genl_register_family(&xmesh_genl_family);
+}
+
+void xmesh_genl_uninit(void)
+{
+	genl_unregister_family(&xmesh_genl_family);
+}

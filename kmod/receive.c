@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh receive: frames arriving on the underlay UDP socket.
+ *
+ * validate -> identify the neighbor -> for this node: decapsulate and
+ * deliver on xmesh0 through GRO; for another node: decrement the hop
+ * limit and send on to the next hop, all inside the kernel, without the
+ * inner packet ever entering this host's IP stack.
+ */
+#include <linux/hash.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ip_tunnels.h>
+#include <net/udp_tunnel.h>
+#include "xmesh_priv.h"
+
+#define XMESH_HLEN	(sizeof(struct udphdr) + sizeof(struct xmesh_hdr))
+
+static void xmesh_neigh_key_from_skb(struct xmesh_neigh_key *key,
+				     struct sk_buff *skb)
+{
+	memset(key, 0, sizeof(*key));
+	key->link = skb->skb_iif;
+	if (ip_hdr(skb)->version == 4) {
+		key->family = AF_INET;
+		key->addr.v4 = ip_hdr(skb)->saddr;
+	} else {
+		key->family = AF_INET6;
+		key->addr.v6 = ipv6_hdr(skb)->saddr;
+	}
+}
+
+/*
+ * The protocol of the packet after the xmesh header, from its version
+ * nibble, once its IP header is known to be whole and its length sane;
+ * the frame is trimmed to that length. 0 when it is not IPv4 or IPv6.
+ */
+static __be16 xmesh_inner_protocol(struct sk_buff *skb, unsigned int off)
+{
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, off + 1))
+		return 0;
+	switch (skb->data[off] >> 4) {
+	case 4: {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, off + sizeof(*iph)))
+			return 0;
+		iph = (const struct iphdr *)(skb->data + off);
+		len = ntohs(iph->tot_len);
+		if (iph->ihl < 5 || len < iph->ihl * 4 || off + len > skb->len)
+			return 0;
+		if (pskb_trim_rcsum(skb, off + len))
+			return 0;
+		return htons(ETH_P_IP);
+	}
+	case 6: {
+		const struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
+			return 0;
+		ip6h = (const struct ipv6hdr *)(skb->data + off);
+		len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+		/* A jumbogram (payload_len 0) is not something we carry. */
+		if (!ip6h->payload_len || off + len > skb->len)
+			return 0;
+		if (pskb_trim_rcsum(skb, off + len))
+			return 0;
+		return htons(ETH_P_IPV6);
+	}
+	default:
+		return 0;
+	}
+}
+
+/* Decapsulate a data frame addressed to this node and deliver it. */
+static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb)
+{
+	struct net_device *dev = xdev->dev;
+	__be16 proto;
+
+	proto = xmesh_inner_protocol(skb, XMESH_HLEN);
+	if (unlikely(!proto))
+		return XMESH_DROP_A_BAD_INNER;
+	/* The socket and the device share a netns (the device cannot move). */
+	if (unlikely(iptunnel_pull_header(skb, XMESH_HLEN, proto, false)))
+		return XMESH_DROP_A_NOMEM;
+
+	skb_reset_network_header(skb);
+	skb_reset_mac_header(skb);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+
+	xmesh_count(xdev, XMESH_COUNTER_A_RX_PACKETS, 1);
+	xmesh_count(xdev, XMESH_COUNTER_A_RX_BYTES, skb->len);
+	dev_sw_netstats_rx_add(dev, skb->len);
+	gro_cells_receive(&xdev->gro_cells, skb);
+	return 0;
+}
+
+/* Send a frame for another node on, inside the kernel. */
+static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
+			 u32 dst)
+{
+	__be16 sport = udp_hdr(skb)->source;
+	struct xmesh_neigh *neigh;
+	struct xmesh_hdr *hdr;
+	unsigned int len;
+	int reason;
+
+	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	if (hdr->type == XMESH_PKT_DATA) {
+		skb->protocol = xmesh_inner_protocol(skb, XMESH_HLEN);
+		if (unlikely(!skb->protocol))
+			return XMESH_DROP_A_BAD_INNER;
+		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	}
+
+	if (unlikely(hdr->hop_limit <= 1)) {
+		if (hdr->type == XMESH_PKT_OAM)
+			xmesh_oam_answer(xdev, skb, XMESH_OAM_TIME_EXCEEDED);
+		return XMESH_DROP_A_HOP_LIMIT;
+	}
+
+	/* The incoming source port carries the flow hash: keep the flow on
+	 * one path here too.
+	 */
+	neigh = xmesh_next_hop(xdev, dst, hash_32(ntohs(sport), 32), &reason);
+	if (unlikely(!neigh)) {
+		if (hdr->type == XMESH_PKT_OAM)
+			xmesh_oam_answer(xdev, skb, XMESH_OAM_UNREACHABLE);
+		return reason;
+	}
+
+	__skb_pull(skb, sizeof(struct udphdr));
+	if (unlikely(skb_ensure_writable(skb, sizeof(*hdr))))
+		return XMESH_DROP_A_NOMEM;
+	hdr = (struct xmesh_hdr *)skb->data;
+	hdr->hop_limit--;
+
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		skb->ip_summed = CHECKSUM_NONE;
+
+	len = skb->len;
+	if (!xmesh_send_frame(xdev, neigh, skb, sport)) {
+		xmesh_count(xdev, XMESH_COUNTER_A_FWD_PACKETS, 1);
+		xmesh_count(xdev, XMESH_COUNTER_A_FWD_BYTES, len);
+	}
+	/* The frame is gone either way: its drop, if any, is counted. */
+	return 0;
+}
+
+/**
+ * xmesh_udp_recv - the underlay socket's encap_rcv hook
+ * @sk: the device's UDP socket
+ * @skb: a frame, skb->data at its UDP header, checksum verified
+ *
+ * Context: softirq, RCU read side.
+ * Return: 0, the frame is always consumed.
+ */
+int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
+{
+	struct xmesh_dev *xdev = rcu_dereference_sk_user_data(sk);
+	struct xmesh_neigh_key key;
+	struct xmesh_neigh *neigh;
+	struct xmesh_hdr *hdr;
+	u32 self, src, dst;
+	int reason;
+
+	if (unlikely(!xdev))
+		goto free;
+
+	if (unlikely(!pskb_may_pull(skb, XMESH_HLEN))) {
+		reason = XMESH_DROP_A_TRUNCATED;
+		goto drop;
+	}
+	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	reason = xmesh_hdr_validate(hdr, skb->len - sizeof(struct udphdr));
+	if (unlikely(reason))
+		goto drop;
+
+	xmesh_neigh_key_from_skb(&key, skb);
+	neigh = xmesh_neigh_lookup_key(xdev, &key);
+	if (unlikely(!neigh)) {
+		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
+		goto drop;
+	}
+	/* A neighbor marked down carries no data; OAM still passes, so
+	 * userspace can probe it back up.
+	 */
+	if (unlikely(!xmesh_neigh_usable(neigh) &&
+		     hdr->type != XMESH_PKT_OAM)) {
+		reason = XMESH_DROP_A_NEIGH_DOWN;
+		goto drop_neigh;
+	}
+	xmesh_neigh_count(neigh, XMESH_NSTAT_RX_PACKETS,
+			  skb->len - sizeof(struct udphdr));
+
+	self = READ_ONCE(xdev->node_id);
+	src = be32_to_cpu(hdr->src_node);
+	dst = be32_to_cpu(hdr->dst);
+	if (unlikely(!self)) {
+		reason = XMESH_DROP_A_NOT_RUNNING;
+		goto drop;
+	}
+	if (unlikely(src == self)) {
+		reason = XMESH_DROP_A_LOOP;
+		goto drop;
+	}
+
+	if (dst != self)
+		reason = xmesh_forward(xdev, skb, dst);
+	else if (hdr->type == XMESH_PKT_DATA)
+		reason = xmesh_deliver(xdev, skb);
+	else
+		reason = xmesh_oam_recv(xdev, skb);
+	if (likely(!reason))
+		return 0;
+	goto drop;
+
+drop_neigh:
+	xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+drop:
+	xmesh_count_drop(xdev, reason);
+	DEV_STATS_INC(xdev->dev, rx_dropped);
+free:
+	kfree_skb(skb);
+	return 0;
+}

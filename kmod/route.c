@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh route table: destination node -> next hops.
+ *
+ * A route's active next hops are its usable ones (neighbor state up and
+ * carrier up) with the lowest priority value present. The choice is made
+ * per packet from the neighbors' current state, so when a neighbor goes
+ * down its traffic moves to the remaining active next hops, or to the
+ * next priority, at once, without waiting for userspace: fast reroute.
+ *
+ * Writers hold xdev->lock; the packet path reads under RCU.
+ */
+#include <linux/slab.h>
+#include "xmesh_priv.h"
+
+static const struct rhashtable_params xmesh_route_params = {
+	.key_len = sizeof(u32),
+	.key_offset = offsetof(struct xmesh_route, dst),
+	.head_offset = offsetof(struct xmesh_route, node),
+	.automatic_shrinking = true,
+};
+
+int xmesh_routes_init(struct xmesh_dev *xdev)
+{
+	INIT_LIST_HEAD(&xdev->route_list);
+	xdev->n_routes = 0;
+	return rhashtable_init(&xdev->routes, &xmesh_route_params);
+}
+
+void xmesh_routes_uninit(struct xmesh_dev *xdev)
+{
+	struct xmesh_route *rt, *tmp;
+
+	list_for_each_entry_safe(rt, tmp, &xdev->route_list, list)
+		xmesh_route_remove(xdev, rt);
+	rhashtable_destroy(&xdev->routes);
+}
+
+struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst)
+{
+	return rhashtable_lookup(&xdev->routes, &dst, xmesh_route_params);
+}
+
+struct xmesh_route *xmesh_route_alloc(u32 dst)
+{
+	struct xmesh_route *rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+
+	if (rt)
+		rt->dst = dst;
+	return rt;
+}
+
+void xmesh_route_free(struct xmesh_route *rt)
+{
+	kfree(rt);
+}
+
+/**
+ * xmesh_route_insert - publish a route
+ * @xdev: the device, its lock held
+ * @rt: a route from xmesh_route_alloc(), owned by the table on success
+ * @replace: replace a route to the same destination instead of failing
+ *
+ * Return: 0, -EEXIST, -ENOSPC (table full) or -ENOMEM.
+ */
+int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
+		       bool replace)
+{
+	struct xmesh_route *old;
+	int err;
+
+	lockdep_assert_held(&xdev->lock);
+
+	old = rhashtable_lookup_fast(&xdev->routes, &rt->dst,
+				     xmesh_route_params);
+	if (old) {
+		if (!replace)
+			return -EEXIST;
+		err = rhashtable_replace_fast(&xdev->routes, &old->node,
+					      &rt->node, xmesh_route_params);
+		if (err)
+			return err;
+		list_replace(&old->list, &rt->list);
+		kfree_rcu(old, rcu);
+		return 0;
+	}
+
+	if (xdev->n_routes >= XMESH_MAX_ROUTES)
+		return -ENOSPC;
+	err = rhashtable_insert_fast(&xdev->routes, &rt->node,
+				     xmesh_route_params);
+	if (err)
+		return err;
+	list_add_tail(&rt->list, &xdev->route_list);
+	xdev->n_routes++;
+	return 0;
+}
+
+void xmesh_route_remove(struct xmesh_dev *xdev, struct xmesh_route *rt)
+{
+	lockdep_assert_held(&xdev->lock);
+
+	rhashtable_remove_fast(&xdev->routes, &rt->node, xmesh_route_params);
+	list_del(&rt->list);
+	xdev->n_routes--;
+	xmesh_genl_notify_route(xdev, rt, 0, true);
+	kfree_rcu(rt, rcu);
+}
+
+/*
+ * Bit i set: next hop i is active. @changed, if not NULL, is judged as if
+ * its usability were @changed_usable, so a writer can compare a route's
+ * active set before and after a neighbor changes state.
+ */
+static unsigned long xmesh_route_active_mask(const struct xmesh_route *rt,
+					     const struct xmesh_neigh *changed,
+					     bool changed_usable)
+{
+	unsigned long mask = 0;
+	unsigned int best = UINT_MAX;
+	int i;
+
+	for (i = 0; i < rt->n_nexthops; i++) {
+		const struct xmesh_nexthop *nh = &rt->nexthop[i];
+		struct xmesh_neigh *n = READ_ONCE(nh->neigh);
+		bool usable;
+
+		if (!n)
+			continue;
+		usable = n == changed ? changed_usable : xmesh_neigh_usable(n);
+		if (!usable || nh->priority > best)
+			continue;
+		if (nh->priority < best) {
+			best = nh->priority;
+			mask = 0;
+		}
+		mask |= BIT(i);
+	}
+	return mask;
+}
+
+/**
+ * xmesh_route_select - the next hop for one packet
+ * @rt: the route
+ * @hash: the packet's flow hash, so a flow keeps to one path
+ *
+ * Context: RCU read side.
+ * Return: the neighbor to send to, or NULL when no next hop is usable.
+ */
+struct xmesh_neigh *xmesh_route_select(const struct xmesh_route *rt,
+				       u32 hash)
+{
+	unsigned long mask = xmesh_route_active_mask(rt, NULL, false);
+	unsigned int pick;
+	int i;
+
+	if (!mask)
+		return NULL;
+	pick = reciprocal_scale(hash, hweight_long(mask));
+	for_each_set_bit(i, &mask, XMESH_MAX_NEXTHOPS) {
+		if (!pick--)
+			return READ_ONCE(rt->nexthop[i].neigh);
+	}
+	return NULL;
+}
+
+static bool xmesh_route_uses(const struct xmesh_route *rt,
+			     const struct xmesh_neigh *neigh)
+{
+	int i;
+
+	for (i = 0; i < rt->n_nexthops; i++)
+		if (rt->nexthop[i].neigh == neigh)
+			return true;
+	return false;
+}
+
+/**
+ * xmesh_routes_neigh_changing - account for a neighbor's usability change
+ * @xdev: the device, its lock held
+ * @neigh: the neighbor about to change
+ * @usable: whether it will be usable
+ *
+ * Called before the change is published: notifies every route whose
+ * active next hops change and counts the reroutes (a route that loses an
+ * active next hop and still has another).
+ */
+void xmesh_routes_neigh_changing(struct xmesh_dev *xdev,
+				 struct xmesh_neigh *neigh, bool usable)
+{
+	struct xmesh_route *rt;
+
+	lockdep_assert_held(&xdev->lock);
+
+	list_for_each_entry(rt, &xdev->route_list, list) {
+		unsigned long before, after;
+
+		if (!xmesh_route_uses(rt, neigh))
+			continue;
+		before = xmesh_route_active_mask(rt, neigh, !usable);
+		after = xmesh_route_active_mask(rt, neigh, usable);
+		if (before == after)
+			continue;
+		if (!usable && after)
+			xmesh_count(xdev, XMESH_COUNTER_A_REROUTES, 1);
+		xmesh_genl_notify_route(xdev, rt, after, false);
+	}
+}
+
+/* Point every next hop at @old to @new (NULL when @old is deleted). */
+void xmesh_routes_repoint_neigh(struct xmesh_dev *xdev,
+				struct xmesh_neigh *old,
+				struct xmesh_neigh *new)
+{
+	struct xmesh_route *rt;
+	int i;
+
+	lockdep_assert_held(&xdev->lock);
+
+	list_for_each_entry(rt, &xdev->route_list, list)
+		for (i = 0; i < rt->n_nexthops; i++)
+			if (rt->nexthop[i].neigh == old)
+				WRITE_ONCE(rt->nexthop[i].neigh, new);
+}
+
+unsigned long xmesh_route_active(const struct xmesh_route *rt)
+{
+	return xmesh_route_active_mask(rt, NULL, false);
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh transmit: packets the host routes into xmesh0, and the shared
+ * last step of every frame that leaves this node (local, forwarded, OAM).
+ *
+ * Local send: inner destination -> prefix (LPM) -> node -> route -> next
+ * hop -> xmesh header -> UDP. GSO packets stay whole: the xmesh and UDP
+ * headers are marked as a UDP tunnel so segmentation happens only where
+ * the frame leaves the mesh host, or not at all over veth.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+#include "xmesh_priv.h"
+
+/**
+ * xmesh_next_hop - the neighbor a frame for @dst leaves through
+ * @xdev: the device
+ * @dst: destination node
+ * @hash: the frame's flow hash
+ * @drop_reason: set to the XMESH_DROP_A_* reason when NULL is returned
+ *
+ * Context: RCU read side.
+ */
+struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
+				   u32 hash, int *drop_reason)
+{
+	struct xmesh_route *rt = xmesh_route_lookup(xdev, dst);
+	struct xmesh_neigh *neigh;
+
+	if (unlikely(!rt)) {
+		*drop_reason = XMESH_DROP_A_NO_ROUTE;
+		return NULL;
+	}
+	neigh = xmesh_route_select(rt, hash);
+	if (unlikely(!neigh))
+		*drop_reason = XMESH_DROP_A_NO_NEXTHOP;
+	return neigh;
+}
+
+/**
+ * xmesh_send_frame - send a frame that starts with its xmesh header
+ * @xdev: the device
+ * @neigh: the next hop
+ * @skb: the frame, skb->data at the xmesh header and skb->protocol the
+ *	 inner packet's; consumed
+ * @sport: UDP source port (the flow's entropy)
+ *
+ * Marks what follows the xmesh header as the tunnelled packet, so GSO
+ * and checksum offload work on the inner packet, then hands the frame
+ * to the underlay socket.
+ *
+ * Return: 0, or the XMESH_DROP_A_* reason counted.
+ */
+int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		     struct sk_buff *skb, __be16 sport)
+{
+	int headroom = xmesh_overhead(neigh->key.family) -
+		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
+	int reason;
+	u8 tos = 0;
+	u8 type;
+
+	if (unlikely(skb_cow_head(skb, headroom))) {
+		reason = XMESH_DROP_A_NOMEM;
+		goto drop;
+	}
+	type = ((const struct xmesh_hdr *)skb->data)->type;
+
+	/* Inner headers start after the xmesh header. */
+	__skb_pull(skb, sizeof(struct xmesh_hdr));
+	skb_reset_network_header(skb);
+	skb_reset_mac_header(skb);
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		skb_set_transport_header(skb, skb_checksum_start_offset(skb));
+	if (type == XMESH_PKT_DATA)
+		skb_set_inner_protocol(skb, skb->protocol);
+	skb->encapsulation = 0;
+	if (unlikely(udp_tunnel_handle_offloads(skb,
+						neigh->key.family == AF_INET6))) {
+		reason = XMESH_DROP_A_NOMEM;
+		goto drop;
+	}
+	__skb_push(skb, sizeof(struct xmesh_hdr));
+
+	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport, tos))) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_TX_ERROR);
+		return XMESH_DROP_A_TX_ERROR;
+	}
+	return 0;
+
+drop:
+	xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+	xmesh_count_drop(xdev, reason);
+	kfree_skb(skb);
+	return reason;
+}
+
+static bool xmesh_inner_daddr(struct sk_buff *skb, u16 *family,
+			      union xmesh_addr *daddr)
+{
+	memset(daddr, 0, sizeof(*daddr));
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)))
+			return false;
+		*family = AF_INET;
+		daddr->v4 = ip_hdr(skb)->daddr;
+		return true;
+	case htons(ETH_P_IPV6):
+		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+			return false;
+		*family = AF_INET6;
+		daddr->v6 = ipv6_hdr(skb)->daddr;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Tell the sender why its packet went nowhere, as a router would. */
+static void xmesh_icmp_unreachable(struct sk_buff *skb, u16 family)
+{
+	if (family == AF_INET)
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH,
+				0);
+}
+
+/*
+ * Whether @skb fits the next hop's link. An IPv4 packet without DF may be
+ * fragmented by the underlay; anything else too big is answered with
+ * frag-needed / packet-too-big carrying the MTU that fits.
+ */
+static bool xmesh_fits(struct sk_buff *skb, u16 family,
+		       const struct xmesh_neigh *neigh)
+{
+	unsigned int link_mtu = READ_ONCE(neigh->link_mtu);
+	unsigned int mtu;
+
+	if (link_mtu <= xmesh_overhead(neigh->key.family))
+		return true;	/* unknown: let the underlay decide */
+	mtu = link_mtu - xmesh_overhead(neigh->key.family);
+
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+			      skb->len <= mtu)
+		return true;
+	if (family == AF_INET) {
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
+			return true;
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			      htonl(mtu));
+	} else {
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
+				max_t(unsigned int, mtu, IPV6_MIN_MTU));
+	}
+	return false;
+}
+
+netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct xmesh_dev *xdev = netdev_priv(dev);
+	unsigned int len = skb->len;
+	struct xmesh_neigh *neigh;
+	union xmesh_addr daddr;
+	struct xmesh_hdr *hdr;
+	u32 self, node;
+	__be16 sport;
+	int reason;
+	u16 family;
+
+	rcu_read_lock();
+	if (unlikely(!xmesh_inner_daddr(skb, &family, &daddr))) {
+		reason = XMESH_DROP_A_BAD_INNER;
+		goto drop;
+	}
+
+	self = READ_ONCE(xdev->node_id);
+	node = xmesh_prefix_lookup(&xdev->prefixes, family, &daddr);
+	if (unlikely(!node || !self)) {
+		reason = self ? XMESH_DROP_A_NO_PREFIX :
+				XMESH_DROP_A_NOT_RUNNING;
+		xmesh_icmp_unreachable(skb, family);
+		goto drop;
+	}
+	if (unlikely(node == self)) {
+		/* Our own prefix belongs on a local route, not on xmesh0. */
+		reason = XMESH_DROP_A_LOOP;
+		goto drop;
+	}
+
+	neigh = xmesh_next_hop(xdev, node, skb_get_hash(skb), &reason);
+	if (unlikely(!neigh)) {
+		xmesh_icmp_unreachable(skb, family);
+		goto drop;
+	}
+	if (unlikely(!xmesh_fits(skb, family, neigh))) {
+		reason = XMESH_DROP_A_TOO_BIG;
+		goto drop;
+	}
+
+	sport = udp_flow_src_port(dev_net(dev), skb, 0, 0, true);
+	if (unlikely(skb_cow_head(skb, sizeof(*hdr)))) {
+		reason = XMESH_DROP_A_NOMEM;
+		goto drop;
+	}
+	hdr = skb_push(skb, sizeof(*hdr));
+	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
+		       XMESH_TC_BEST_EFFORT, self, node);
+
+	if (likely(!xmesh_send_frame(xdev, neigh, skb, sport))) {
+		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
+		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
+		dev_sw_netstats_tx_add(dev, 1, len);
+	} else {
+		DEV_STATS_INC(dev, tx_errors);
+	}
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+
+drop:
+	xmesh_count_drop(xdev, reason);
+	DEV_STATS_INC(dev, tx_dropped);
+	rcu_read_unlock();
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmesh: internal types shared by the module's files.
+ *
+ * Locking rules
+ * -------------
+ * - xdev->lock (a mutex) serializes every writer of a device's tables and
+ *   settings: netlink requests, the netdev notifier, ndo_open/ndo_stop and
+ *   device teardown. When RTNL is needed too it is taken first (RTNL, then
+ *   xdev->lock); nothing takes RTNL while holding xdev->lock.
+ * - The packet path (ndo_start_xmit, the UDP encap receive hook) runs under
+ *   rcu_read_lock_bh() and only reads: tables are RCU-protected rhashtables,
+ *   routes are immutable and replaced whole (rcu_replace_pointer), neighbors
+ *   are freed after a grace period, and scalar fields that writers change
+ *   (state, carrier, node id, hop limit) are read with READ_ONCE.
+ * - Counters are per-CPU and lockless.
+ */
+#ifndef _XMESH_PRIV_H
+#define _XMESH_PRIV_H
+
+#include <linux/netdevice.h>
+#include <linux/rhashtable.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/in6.h>
+#include <net/dst_cache.h>
+#include <net/gro_cells.h>
+#include <uapi/linux/xmesh.h>
+#include <uapi/linux/xmesh_packet.h>
+
+#define XMESH_DRV_NAME		"xmesh"
+
+/* Outer headers added to an inner packet, without the link layer. */
+#define XMESH_OVERHEAD_V4	(sizeof(struct iphdr) + sizeof(struct udphdr) + \
+				 sizeof(struct xmesh_hdr))
+#define XMESH_OVERHEAD_V6	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
+				 sizeof(struct xmesh_hdr))
+
+union xmesh_addr {
+	__be32 v4;
+	struct in6_addr v6;
+};
+
+/* Per-CPU device counters, indexed by the uapi attribute numbers. */
+struct xmesh_pcpu_stats {
+	u64_stats_t counter[XMESH_COUNTER_A_MAX + 1];
+	u64_stats_t drop[XMESH_DROP_A_MAX + 1];
+	struct u64_stats_sync syncp;
+};
+
+enum xmesh_neigh_stat {
+	XMESH_NSTAT_TX_PACKETS,
+	XMESH_NSTAT_TX_BYTES,
+	XMESH_NSTAT_RX_PACKETS,
+	XMESH_NSTAT_RX_BYTES,
+	XMESH_NSTAT_DROPS,
+	XMESH_NSTAT_MAX
+};
+
+struct xmesh_neigh_pcpu_stats {
+	u64_stats_t stat[XMESH_NSTAT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * rx lookup key: who sent a frame, and over which underlay interface (an
+ * IPv6 link-local address is only unique per link). The UDP source port
+ * is not part of it: it carries the flow hash, as vxlan's does, so the
+ * underlay and transit nodes can spread flows. Zeroed before filling: it
+ * is hashed whole.
+ */
+struct xmesh_neigh_key {
+	union xmesh_addr addr;
+	u16 family;
+	u16 pad;
+	int link;
+};
+
+/* One adjacency: a peer reached over one underlay interface. */
+struct xmesh_neigh {
+	struct rhash_head id_node;	/* in xdev->neighs_by_id */
+	struct rhash_head key_node;	/* in xdev->neighs_by_key */
+	struct list_head list;		/* in xdev->neigh_list, under lock */
+	struct xmesh_dev *xdev;
+	u32 id;
+	u32 node;
+	struct xmesh_neigh_key key;	/* remote address and link */
+	union xmesh_addr local;
+	__be16 port;			/* remote UDP port */
+	u8 state;			/* enum xmesh_neigh_state, as set */
+	bool carrier;			/* underlay link is up */
+	unsigned int link_mtu;		/* underlay MTU, from the notifier */
+	struct dst_cache dst_cache;
+	struct xmesh_neigh_pcpu_stats __percpu *stats;
+	u64 stats_base[XMESH_NSTAT_MAX];		/* carried over from a replaced one */
+	struct rcu_head rcu;
+};
+
+static inline bool xmesh_neigh_usable(const struct xmesh_neigh *n)
+{
+	return READ_ONCE(n->state) == XMESH_NEIGH_UP && READ_ONCE(n->carrier);
+}
+
+/*
+ * @neigh is cleared in place (WRITE_ONCE) when its neighbor is deleted and
+ * repointed when the neighbor is replaced; a reader sees the old neighbor,
+ * which stays valid for a grace period, the new one, or NULL.
+ */
+struct xmesh_nexthop {
+	struct xmesh_neigh *neigh;
+	u8 priority;
+};
+
+/* Published whole and replaced whole; only next hop pointers change in
+ * place (see struct xmesh_nexthop).
+ */
+struct xmesh_route {
+	struct rhash_head node;		/* in xdev->routes */
+	struct list_head list;		/* in xdev->route_list, under lock */
+	u32 dst;
+	u8 n_nexthops;
+	struct xmesh_nexthop nexthop[XMESH_MAX_NEXTHOPS];
+	struct rcu_head rcu;
+};
+
+/*
+ * Overlay prefix table: longest-prefix match over IPv4 and IPv6 prefixes.
+ * One hash of (family, length, masked address) plus, per family, a count
+ * of the prefixes of each length: a lookup probes only the lengths that
+ * exist, longest first, which on a mesh is a handful.
+ */
+struct xmesh_prefix_key {
+	union xmesh_addr addr;		/* host bits zero */
+	u16 family;
+	u8 len;
+	u8 pad;
+};
+
+struct xmesh_prefix {
+	struct rhash_head node;
+	struct list_head list;		/* in table->list, under the writer lock */
+	struct xmesh_prefix_key key;
+	u32 node_id;
+	struct rcu_head rcu;
+};
+
+/* The prefix lengths present in one family, longest first. */
+struct xmesh_prefix_lens {
+	struct rcu_head rcu;
+	u8 n;
+	u8 len[129];
+};
+
+struct xmesh_prefix_table {
+	struct rhashtable hash;
+	struct list_head list;
+	unsigned int count;
+	unsigned int len_count[2][129];	/* [0]: IPv4, [1]: IPv6 */
+	struct xmesh_prefix_lens __rcu *lens[2];
+};
+
+struct xmesh_dev {
+	struct net_device *dev;
+	struct mutex lock;		/* see "Locking rules" above */
+
+	u32 node_id;
+	__be16 port;
+	u16 family;			/* AF_INET or AF_INET6 underlay */
+	u8 hop_limit;
+
+	struct sock __rcu *sock;	/* underlay UDP socket while up */
+
+	struct rhashtable neighs_by_id;
+	struct rhashtable neighs_by_key;
+	struct list_head neigh_list;
+	unsigned int n_neighs;
+
+	struct rhashtable routes;
+	struct list_head route_list;
+	unsigned int n_routes;
+
+	struct xmesh_prefix_table prefixes;
+
+	u32 generation;			/* bumped by every change, for dumps */
+	bool dead;			/* uninit ran; tables are gone */
+
+	struct xmesh_pcpu_stats __percpu *stats;
+	struct gro_cells gro_cells;
+};
+
+/* main.c */
+extern struct rtnl_link_ops xmesh_link_ops;
+
+/* device.c */
+int xmesh_device_init(void);
+void xmesh_device_uninit(void);
+struct xmesh_dev *xmesh_dev_get(struct net *net, int ifindex,
+				const char *ifname);
+int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family);
+unsigned int xmesh_overhead(u16 family);
+
+static inline void xmesh_count(struct xmesh_dev *xdev, int counter, u64 n)
+{
+	struct xmesh_pcpu_stats *s = this_cpu_ptr(xdev->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->counter[counter], n);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void xmesh_count_drop(struct xmesh_dev *xdev, int reason)
+{
+	struct xmesh_pcpu_stats *s = this_cpu_ptr(xdev->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->drop[reason]);
+	u64_stats_update_end(&s->syncp);
+}
+
+void xmesh_stats_read(struct xmesh_dev *xdev, u64 *counters, u64 *drops);
+
+/* socket.c */
+int xmesh_socket_open(struct xmesh_dev *xdev, __be16 port, u16 family);
+void xmesh_socket_close(struct xmesh_dev *xdev);
+int xmesh_socket_send(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		      struct sk_buff *skb, __be16 sport, u8 tos);
+
+/* neigh.c */
+int xmesh_neighs_init(struct xmesh_dev *xdev);
+void xmesh_neighs_uninit(struct xmesh_dev *xdev);
+struct xmesh_neigh *xmesh_neigh_lookup_id(struct xmesh_dev *xdev, u32 id);
+struct xmesh_neigh *xmesh_neigh_lookup_key(struct xmesh_dev *xdev,
+					   const struct xmesh_neigh_key *key);
+struct xmesh_neigh *xmesh_neigh_alloc(struct xmesh_dev *xdev, u32 id);
+void xmesh_neigh_free(struct xmesh_neigh *neigh);
+int xmesh_neigh_insert(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		       bool replace);
+void xmesh_neigh_remove(struct xmesh_dev *xdev, struct xmesh_neigh *neigh);
+void xmesh_neigh_flush(struct xmesh_dev *xdev);
+void xmesh_neigh_set_state(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			   u8 state);
+void xmesh_neighs_link_event(struct xmesh_dev *xdev,
+			     struct net_device *lower, bool gone);
+void xmesh_neigh_link_read(struct xmesh_neigh *neigh, struct net *net);
+void xmesh_neigh_stats_read(const struct xmesh_neigh *neigh,
+			    u64 stats[XMESH_NSTAT_MAX]);
+
+/* Count one packet of @bytes on @neigh: @stat is a *_PACKETS or DROPS. */
+static inline void xmesh_neigh_count(struct xmesh_neigh *neigh,
+				     enum xmesh_neigh_stat stat,
+				     unsigned int bytes)
+{
+	struct xmesh_neigh_pcpu_stats *s = this_cpu_ptr(neigh->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->stat[stat]);
+	if (stat != XMESH_NSTAT_DROPS)
+		u64_stats_add(&s->stat[stat + 1], bytes);
+	u64_stats_update_end(&s->syncp);
+}
+
+/* route.c */
+int xmesh_routes_init(struct xmesh_dev *xdev);
+void xmesh_routes_uninit(struct xmesh_dev *xdev);
+struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst);
+struct xmesh_route *xmesh_route_alloc(u32 dst);
+void xmesh_route_free(struct xmesh_route *rt);
+int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
+		       bool replace);
+void xmesh_route_remove(struct xmesh_dev *xdev, struct xmesh_route *rt);
+struct xmesh_neigh *xmesh_route_select(const struct xmesh_route *rt,
+				       u32 hash);
+unsigned long xmesh_route_active(const struct xmesh_route *rt);
+void xmesh_routes_neigh_changing(struct xmesh_dev *xdev,
+				 struct xmesh_neigh *neigh, bool usable);
+void xmesh_routes_repoint_neigh(struct xmesh_dev *xdev,
+				struct xmesh_neigh *old,
+				struct xmesh_neigh *new);
+
+/* prefix.c */
+int xmesh_prefix_table_init(struct xmesh_prefix_table *t);
+void xmesh_prefix_table_uninit(struct xmesh_prefix_table *t);
+int xmesh_prefix_insert(struct xmesh_prefix_table *t,
+			const struct xmesh_prefix_key *key, u32 node_id,
+			bool replace);
+int xmesh_prefix_remove(struct xmesh_prefix_table *t,
+			const struct xmesh_prefix_key *key);
+bool xmesh_prefix_exists(struct xmesh_prefix_table *t,
+			const struct xmesh_prefix_key *key);
+void xmesh_prefix_flush(struct xmesh_prefix_table *t);
+u32 xmesh_prefix_lookup(struct xmesh_prefix_table *t, u16 family,
+			const union xmesh_addr *addr);
+bool xmesh_prefix_key_valid(const struct xmesh_prefix_key *key);
+
+/* wire.c */
+int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len);
+void xmesh_hdr_init(struct xmesh_hdr *hdr, u8 type, u8 hop_limit, u8 tclass,
+		    u32 src, u32 dst);
+
+/* send.c */
+netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev);
+struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
+				   u32 hash, int *drop_reason);
+int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		     struct sk_buff *skb, __be16 sport);
+
+/* receive.c */
+int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb);
+
+/* oam.c */
+int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
+		   u8 hop_limit);
+int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb);
+void xmesh_oam_answer(struct xmesh_dev *xdev, struct sk_buff *skb, u8 op);
+
+/* netlink.c */
+int xmesh_genl_init(void);
+void xmesh_genl_uninit(void);
+void xmesh_genl_notify_neigh(struct xmesh_dev *xdev, struct xmesh_neigh *n,
+			     bool deleted);
+void xmesh_genl_notify_route(struct xmesh_dev *xdev, struct xmesh_route *rt,
+			     unsigned long active, bool deleted);
+void xmesh_genl_notify_oam(struct xmesh_dev *xdev, const struct xmesh_oam *oam,
+			   u8 hop_limit);
+
+#endif /* _XMESH_PRIV_H */

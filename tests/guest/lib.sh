@@ -1,0 +1,190 @@
+# shellcheck shell=bash
+# Helpers for xmesh guest tests; source it from a test script:
+#
+#   #!/bin/bash
+#   set -euo pipefail
+#   . "${BASH_SOURCE[0]%/*}/lib.sh"
+#   topology_line a b
+#   check "ping a->b" n a ping -c1 -W5 10.99.1.2
+#   tap_done
+#
+# Run such scripts with `scripts/guest.sh run tests/guest/NN-name.sh`: they
+# create network namespaces and load modules, which is meant for the
+# throw-away guest, not the host.
+
+# Refuse to run on the host by accident: the namespaces and modules would
+# land there. XMESH_ALLOW_HOST=1 overrides (e.g. on a disposable machine).
+if [[ -z ${XMESH_IN_GUEST:-} && -z ${XMESH_ALLOW_HOST:-} ]]; then
+	echo "Bail out! run this in the guest: scripts/guest.sh run $0"
+	exit 1
+fi
+
+# ---------------------------------------------------------------- TAP
+
+_tap_n=0
+_tap_failed=0
+
+# tap_ok NAME: report test NAME as passed (`ok N - NAME`).
+tap_ok() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $*"
+}
+
+# tap_fail NAME [DETAILS...]: report NAME as failed; each DETAILS argument is
+# printed below it as `# ` comment lines (multi-line strings are fine).
+tap_fail() {
+	local name=$1 d
+	shift
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $name"
+	for d in "$@"; do
+		[[ -n $d ]] && printf '#   %s\n' "${d//$'\n'/$'\n'#   }"
+	done
+	return 0
+}
+
+# tap_skip NAME REASON: report NAME as skipped (`ok N - NAME # SKIP REASON`).
+tap_skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP ${2:-}"
+}
+
+# check NAME CMD...: run CMD (stdin from /dev/null, output captured) and
+# report ok/not ok under NAME; on failure the command, its exit status and
+# the last 30 lines of its output are shown. Always returns 0, so a failed
+# check does not end a script running under `set -e`.
+check() {
+	local name=$1 out rc=0
+	shift
+	out=$("$@" </dev/null 2>&1) || rc=$?
+	if ((rc == 0)); then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "\$ $*" "exit status $rc" "$(tail -n 30 <<<"$out")"
+	fi
+	return 0
+}
+
+# tap_done: print the plan (`1..N`) and exit: 0 if nothing failed, else 1.
+tap_done() {
+	echo "1..$_tap_n"
+	if ((_tap_failed)); then
+		echo "# $_tap_failed of $_tap_n failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# ------------------------------------------------------------- cleanup
+
+_at_exit=()
+
+# at_exit CMD: run the shell command string CMD when the script exits
+# (commands run last-registered first). Use this instead of `trap ... EXIT`,
+# which would replace the namespace cleanup.
+at_exit() {
+	_at_exit+=("$1")
+}
+
+_run_at_exit() {
+	local i
+	for ((i = ${#_at_exit[@]} - 1; i >= 0; i--)); do
+		eval "${_at_exit[i]}" >/dev/null 2>&1 || true
+	done
+}
+trap _run_at_exit EXIT
+
+# ------------------------------------------------------------- netns
+
+# Namespaces made by ns_add, deleted at exit.
+XM_NETNS=()
+
+# n NS CMD...: run CMD in network namespace xm-NS (as made by ns_add).
+n() {
+	local ns=$1
+	shift
+	ip netns exec "xm-$ns" "$@"
+}
+
+# ns_add NAME...: create network namespace xm-NAME for each NAME, with lo up
+# and IPv6 enabled without duplicate address detection (so addresses are
+# usable at once). The namespaces and their processes go away at exit.
+ns_add() {
+	local name
+	for name in "$@"; do
+		ip netns add "xm-$name"
+		XM_NETNS+=("$name")
+		# `ip -n` where it will do: it is one exec, `n` is three, and each
+		# exec is slow under emulation.
+		ip -n "xm-$name" link set lo up
+		n "$name" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+	done
+}
+
+# ns_del NAME...: kill the processes in xm-NAME and delete it.
+ns_del() {
+	local name pids
+	for name in "$@"; do
+		pids=$(ip netns pids "xm-$name" 2>/dev/null) || true
+		# shellcheck disable=SC2086 # a list of pids
+		[[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+		ip netns del "xm-$name" 2>/dev/null || true
+	done
+}
+
+_ns_cleanup() {
+	((${#XM_NETNS[@]})) || return 0
+	ns_del "${XM_NETNS[@]}"
+	XM_NETNS=()
+}
+at_exit _ns_cleanup
+
+# topology_line NAME1 NAME2 ...: create namespaces xm-NAME1.. (ns_add) and
+# join consecutive ones with veth pairs. Link i (1-based) joins NAMEi and
+# NAME(i+1); both its ends are called `ul<i>` (ul1, ul2, ...), and get
+#   NAMEi:      10.99.<i>.1/24  fd99:<i>::1/64
+#   NAME(i+1):  10.99.<i>.2/24  fd99:<i>::2/64
+# plus their automatic fe80:: link-local addresses. All links are up when it
+# returns. No forwarding is enabled: that is up to the test.
+topology_line() {
+	local names=("$@") i a b
+	ns_add "$@"
+	for ((i = 1; i < ${#names[@]}; i++)); do
+		a=${names[i - 1]}
+		b=${names[i]}
+		ip link add "ul$i" netns "xm-$a" type veth peer name "ul$i" netns "xm-$b"
+		printf '%s\n' "addr add 10.99.$i.1/24 dev ul$i" \
+			"addr add fd99:$i::1/64 dev ul$i nodad" "link set ul$i up" |
+			ip -n "xm-$a" -batch -
+		printf '%s\n' "addr add 10.99.$i.2/24 dev ul$i" \
+			"addr add fd99:$i::2/64 dev ul$i nodad" "link set ul$i up" |
+			ip -n "xm-$b" -batch -
+	done
+}
+
+# link_local NS DEV: print the fe80:: address of DEV in xm-NS (no prefix).
+link_local() {
+	n "$1" ip -6 -o addr show dev "$2" scope link |
+		sed -n 's|.* inet6 \(fe80[^/]*\)/.*|\1|p' | head -n1
+}
+
+# ------------------------------------------------------------- waiting
+
+# wait_for TIMEOUT_S CMD...: run CMD (quietly) every 0.2 s until it
+# succeeds; return 0 then, or 1 if TIMEOUT_S seconds pass first. Use it for
+# "eventually" conditions with a generous deadline, never to assert speed:
+# the guest is emulated and its timing varies a lot.
+wait_for() {
+	local timeout=$1 deadline now
+	shift
+	# EPOCHREALTIME is a builtin clock: no exec per poll.
+	deadline=$(( ${EPOCHREALTIME/[.,]/} + timeout * 1000000 ))
+	while true; do
+		"$@" </dev/null >/dev/null 2>&1 && return 0
+		now=${EPOCHREALTIME/[.,]/}
+		((now < deadline)) || return 1
+		sleep 0.2
+	done
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/*
+ * xmesh: the generic-netlink family between xmesh.ko and userspace.
+ *
+ * Documentation/netlink/specs/xmesh.yaml describes every command and
+ * attribute; Documentation/xmesh.rst explains the objects. Keep all three
+ * in step: this header is the contract.
+ *
+ * Every request names one xmesh device with exactly one of XMESH_A_IFINDEX
+ * or XMESH_A_IFNAME. Object commands carry one or more nested entries
+ * (XMESH_A_NEIGH, XMESH_A_ROUTE, XMESH_A_PREFIX may repeat): a message is
+ * validated whole before anything changes, so a batch is applied entirely
+ * or not at all, and the extack error points at the offending entry.
+ *
+ * *_NEW creates; an existing entry is an error (-EEXIST) unless the request
+ * has NLM_F_REPLACE, which replaces it in place (traffic never sees a gap).
+ * XMESH_CMD_NEIGH_SET changes the state of existing neighbors (the fast
+ * path for "this adjacency is down"). *_DEL deletes the named entries, or
+ * all of them with XMESH_A_FLUSH. A table diff is therefore one sendmsg
+ * holding a NEW|NLM_F_REPLACE and a DEL message: one round trip. *_GET of
+ * neighbors, routes and prefixes are dumps of one device's table.
+ *
+ * Errors: -EINVAL (bad or missing attribute), -ENOENT (no such entry),
+ * -EEXIST, -ENOSPC (a table limit below would be exceeded), -E2BIG (more
+ * than XMESH_MAX_NEXTHOPS next hops, or more than XMESH_BATCH_MAX entries
+ * in one request), -EBUSY (a device change that needs the tables empty).
+ * Only running out of memory midway can leave a batch applied in part; the
+ * extack message says so.
+ *
+ * Events on XMESH_MCGRP_EVENTS: XMESH_CMD_NEIGH_EVENT (a neighbor added or
+ * changed), XMESH_CMD_NEIGH_DEL (deleted), XMESH_CMD_ROUTE_EVENT (a route
+ * added, replaced, or its active next hops changed), XMESH_CMD_ROUTE_DEL.
+ */
+#ifndef _UAPI_LINUX_XMESH_H
+#define _UAPI_LINUX_XMESH_H
+
+#include <linux/types.h>
+
+#define XMESH_GENL_NAME		"xmesh"
+#define XMESH_GENL_VERSION	1
+#define XMESH_MCGRP_EVENTS	"events"	/* neighbor and route changes */
+#define XMESH_MCGRP_OAM		"oam"		/* mesh ping/trace replies */
+
+#define XMESH_DEFAULT_PORT	7600
+#define XMESH_DEFAULT_HOP_LIMIT	16
+
+/* Table limits: a request that would exceed one fails with -ENOSPC. */
+#define XMESH_MAX_NEIGHS	4096
+#define XMESH_MAX_ROUTES	65536
+#define XMESH_MAX_PREFIXES	65536
+#define XMESH_MAX_NEXTHOPS	8	/* per route */
+#define XMESH_BATCH_MAX		4096	/* entries of one kind per request */
+
+enum xmesh_cmd {
+	XMESH_CMD_UNSPEC,
+	XMESH_CMD_DEV_GET,	/* do: one device; dump: every xmesh device */
+	XMESH_CMD_DEV_SET,
+	XMESH_CMD_NEIGH_GET,	/* dump */
+	XMESH_CMD_NEIGH_NEW,
+	XMESH_CMD_NEIGH_SET,
+	XMESH_CMD_NEIGH_DEL,
+	XMESH_CMD_ROUTE_GET,
+	XMESH_CMD_ROUTE_NEW,
+	XMESH_CMD_ROUTE_DEL,
+	XMESH_CMD_PREFIX_GET,
+	XMESH_CMD_PREFIX_NEW,
+	XMESH_CMD_PREFIX_DEL,
+	XMESH_CMD_OAM_SEND,	/* send one mesh ping/trace probe */
+	XMESH_CMD_NEIGH_EVENT,	/* notification: neighbor state changed */
+	XMESH_CMD_ROUTE_EVENT,	/* notification: route's active next hops */
+	XMESH_CMD_OAM_EVENT,	/* notification: a probe's answer arrived */
+
+	__XMESH_CMD_MAX,
+	XMESH_CMD_MAX = __XMESH_CMD_MAX - 1
+};
+
+enum xmesh_a {
+	XMESH_A_UNSPEC,
+	XMESH_A_IFINDEX,	/* u32 */
+	XMESH_A_IFNAME,		/* string */
+	XMESH_A_DEV,		/* nest, enum xmesh_dev_a */
+	XMESH_A_NEIGH,		/* nest, enum xmesh_neigh_a; repeats */
+	XMESH_A_ROUTE,		/* nest, enum xmesh_route_a; repeats */
+	XMESH_A_PREFIX,		/* nest, enum xmesh_prefix_a; repeats */
+	XMESH_A_OAM,		/* nest, enum xmesh_oam_a */
+	XMESH_A_FLUSH,		/* flag: *_DEL removes every entry */
+
+	__XMESH_A_MAX,
+	XMESH_A_MAX = __XMESH_A_MAX - 1
+};
+
+enum xmesh_dev_a {
+	XMESH_DEV_A_UNSPEC,
+	XMESH_DEV_A_NODE_ID,	/* u32, this node's id, not 0 */
+	XMESH_DEV_A_PORT,	/* u16, UDP port of the underlay socket */
+	XMESH_DEV_A_FAMILY,	/* u16, AF_INET or AF_INET6 underlay */
+	XMESH_DEV_A_HOP_LIMIT,	/* u8, hop limit of locally sent packets */
+	XMESH_DEV_A_COUNTERS,	/* nest, enum xmesh_counter_a; read-only */
+	XMESH_DEV_A_DROPS,	/* nest, enum xmesh_drop_a; read-only */
+	XMESH_DEV_A_NEIGH_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_ROUTE_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_PREFIX_COUNT,	/* u32, read-only */
+
+	__XMESH_DEV_A_MAX,
+	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
+};
+
+/* Per-device traffic counters, u64 each. */
+enum xmesh_counter_a {
+	XMESH_COUNTER_A_UNSPEC,
+	XMESH_COUNTER_A_PAD,
+	XMESH_COUNTER_A_TX_PACKETS,	/* sent from this node into the mesh */
+	XMESH_COUNTER_A_TX_BYTES,
+	XMESH_COUNTER_A_RX_PACKETS,	/* delivered to this node */
+	XMESH_COUNTER_A_RX_BYTES,
+	XMESH_COUNTER_A_FWD_PACKETS,	/* forwarded in transit */
+	XMESH_COUNTER_A_FWD_BYTES,
+	XMESH_COUNTER_A_OAM_RX,		/* OAM messages handled */
+	XMESH_COUNTER_A_OAM_TX,
+	XMESH_COUNTER_A_REROUTES,	/* fast reroutes to other next hops */
+
+	__XMESH_COUNTER_A_MAX,
+	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
+};
+
+/* One counter, u64 each, for every reason xmesh drops a packet. */
+enum xmesh_drop_a {
+	XMESH_DROP_A_UNSPEC,
+	XMESH_DROP_A_PAD,
+	XMESH_DROP_A_NO_PREFIX,		/* tx: no prefix covers the dst */
+	XMESH_DROP_A_NO_ROUTE,		/* no route to the dst node */
+	XMESH_DROP_A_NO_NEXTHOP,	/* route exists, every next hop down */
+	XMESH_DROP_A_HOP_LIMIT,		/* hop limit reached 0 in transit */
+	XMESH_DROP_A_TOO_BIG,		/* larger than the path MTU */
+	XMESH_DROP_A_TRUNCATED,		/* rx: shorter than its headers */
+	XMESH_DROP_A_BAD_VERSION,	/* rx: unknown wire version */
+	XMESH_DROP_A_BAD_HEADER,	/* rx: unknown type, flags, key or OAM
+					 * op; node id 0
+					 */
+	XMESH_DROP_A_BAD_INNER,		/* not IPv4/IPv6 inside */
+	XMESH_DROP_A_UNKNOWN_NEIGH,	/* rx: from no configured neighbor */
+	XMESH_DROP_A_NEIGH_DOWN,	/* rx: data from an unusable neighbor */
+	XMESH_DROP_A_NOT_RUNNING,	/* the device has no node id yet */
+	XMESH_DROP_A_NOMEM,
+	XMESH_DROP_A_TX_ERROR,		/* underlay route or send failed */
+	XMESH_DROP_A_LOOP,		/* rx: claims our node id as source;
+					 * tx: the prefix is this node's own
+					 */
+
+	__XMESH_DROP_A_MAX,
+	XMESH_DROP_A_MAX = __XMESH_DROP_A_MAX - 1
+};
+
+enum xmesh_neigh_state {
+	XMESH_NEIGH_DOWN,
+	XMESH_NEIGH_UP,
+};
+
+enum xmesh_neigh_a {
+	XMESH_NEIGH_A_UNSPEC,
+	XMESH_NEIGH_A_PAD,
+	XMESH_NEIGH_A_ID,	/* u32, the adjacency's handle, not 0 */
+	XMESH_NEIGH_A_NODE,	/* u32, the peer's node id */
+	XMESH_NEIGH_A_LINK,	/* u32, ifindex of the underlay interface */
+	XMESH_NEIGH_A_LOCAL,	/* binary, 4 or 16 bytes, local address */
+	XMESH_NEIGH_A_REMOTE,	/* binary, 4 or 16 bytes, peer's address */
+	XMESH_NEIGH_A_PORT,	/* u16, peer's UDP port */
+	XMESH_NEIGH_A_STATE,	/* u8, enum xmesh_neigh_state, as set */
+	XMESH_NEIGH_A_CARRIER,	/* u8, underlay carrier; read-only */
+	XMESH_NEIGH_A_MTU,	/* u32, inner MTU over this link; read-only */
+	XMESH_NEIGH_A_TX_PACKETS,	/* u64 counters, read-only */
+	XMESH_NEIGH_A_TX_BYTES,
+	XMESH_NEIGH_A_RX_PACKETS,
+	XMESH_NEIGH_A_RX_BYTES,
+	XMESH_NEIGH_A_DROPS,
+
+	__XMESH_NEIGH_A_MAX,
+	XMESH_NEIGH_A_MAX = __XMESH_NEIGH_A_MAX - 1
+};
+
+enum xmesh_route_a {
+	XMESH_ROUTE_A_UNSPEC,
+	XMESH_ROUTE_A_PAD,
+	XMESH_ROUTE_A_DST,	/* u32, destination node id */
+	XMESH_ROUTE_A_NEXTHOP,	/* nest, enum xmesh_nexthop_a; repeats */
+
+	__XMESH_ROUTE_A_MAX,
+	XMESH_ROUTE_A_MAX = __XMESH_ROUTE_A_MAX - 1
+};
+
+/*
+ * A route's active next hops are the up ones with the lowest priority
+ * value present: several of them share the load per flow (ECMP), the rest
+ * are ordered backups taken over at once when the active ones go down.
+ */
+enum xmesh_nexthop_a {
+	XMESH_NEXTHOP_A_UNSPEC,
+	XMESH_NEXTHOP_A_NEIGH,		/* u32, neighbor id */
+	XMESH_NEXTHOP_A_PRIORITY,	/* u8, lower is preferred; default 0 */
+	XMESH_NEXTHOP_A_ACTIVE,		/* flag, read-only: carries traffic */
+
+	__XMESH_NEXTHOP_A_MAX,
+	XMESH_NEXTHOP_A_MAX = __XMESH_NEXTHOP_A_MAX - 1
+};
+
+enum xmesh_prefix_a {
+	XMESH_PREFIX_A_UNSPEC,
+	XMESH_PREFIX_A_FAMILY,	/* u16, AF_INET or AF_INET6 */
+	XMESH_PREFIX_A_ADDR,	/* binary, 4 or 16 bytes; host bits zero */
+	XMESH_PREFIX_A_LEN,	/* u8, prefix length */
+	XMESH_PREFIX_A_NODE,	/* u32, node owning the prefix */
+
+	__XMESH_PREFIX_A_MAX,
+	XMESH_PREFIX_A_MAX = __XMESH_PREFIX_A_MAX - 1
+};
+
+enum xmesh_oam_op {
+	XMESH_OAM_ECHO_REQUEST = 1,
+	XMESH_OAM_ECHO_REPLY,
+	XMESH_OAM_TIME_EXCEEDED,	/* hop limit ran out at the reporter */
+	XMESH_OAM_UNREACHABLE,		/* the reporter has no route onwards */
+};
+
+enum xmesh_oam_a {
+	XMESH_OAM_A_UNSPEC,
+	XMESH_OAM_A_PAD,
+	XMESH_OAM_A_DST,	/* u32, node probed */
+	XMESH_OAM_A_IDENT,	/* u16, chosen by the sender; default 0 */
+	XMESH_OAM_A_SEQ,	/* u32, default 0 */
+	XMESH_OAM_A_HOP_LIMIT,	/* u8, of the probe; in events: on arrival */
+	XMESH_OAM_A_OP,		/* u8, enum xmesh_oam_op; in events */
+	XMESH_OAM_A_REPORTER,	/* u32, node that answered; in events */
+	XMESH_OAM_A_RTT_NS,	/* u64, in events */
+
+	__XMESH_OAM_A_MAX,
+	XMESH_OAM_A_MAX = __XMESH_OAM_A_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_XMESH_H */
