@@ -171,6 +171,10 @@ static void xmesh_setup(struct net_device *dev)
 	dev->hw_features |= features;
 	dev->hw_enc_features |= features;
 	dev->needs_free_netdev = true;
+	/* Keep the route on packets we send: PMTU updates and ICMP errors
+	 * to local senders need it.
+	 */
+	netif_keep_dst(dev);
 }
 
 static struct xmesh_dev *xmesh_dev_from(struct net_device *dev)

@@ -113,6 +113,7 @@ static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[XMESH_A_PREFIX] = NLA_POLICY_NESTED(xmesh_prefix_policy),
 	[XMESH_A_OAM] = NLA_POLICY_NESTED(xmesh_oam_policy),
 	[XMESH_A_FLUSH] = { .type = NLA_FLAG },
+	[XMESH_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static struct genl_family xmesh_genl_family;
@@ -507,6 +508,39 @@ out:
 	return err ?: skb->len;
 }
 
+/* Reply to a get with the one entry @entry, filled by @fill. */
+static int xmesh_get_reply(struct genl_info *info, struct xmesh_dev *xdev,
+			   u8 cmd, xmesh_dump_fill_t fill,
+			   struct list_head *entry)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0, cmd,
+			    xdev);
+	if (!hdr || fill(msg, xdev, entry)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* Parse the one entry of type @type a get names into @tb. */
+static int xmesh_get_parse(struct genl_info *info, int type, int maxtype,
+			   const struct nla_policy *policy, struct nlattr **tb,
+			   const char *what)
+{
+	if (!info->attrs[type]) {
+		NL_SET_ERR_MSG_FMT(info->extack, "missing the %s to get", what);
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, maxtype, info->attrs[type], policy,
+				info->extack);
+}
+
 /* ------------------------------------------------------------------ */
 /* Walking the entries of a request                                   */
 
@@ -711,6 +745,36 @@ static int xmesh_nl_neigh_get_dumpit(struct sk_buff *skb,
 			       xmesh_fill_neigh_entry);
 }
 
+static int xmesh_nl_neigh_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
+	struct xmesh_neigh *neigh;
+	struct xmesh_dev *xdev;
+	int err;
+
+	err = xmesh_get_parse(info, XMESH_A_NEIGH, XMESH_NEIGH_A_MAX,
+			      xmesh_neigh_policy, tb, "neighbor");
+	if (err)
+		return err;
+	if (!xmesh_require(info, info->attrs[XMESH_A_NEIGH], tb,
+			   XMESH_NEIGH_A_ID, "neighbor id"))
+		return -EINVAL;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	neigh = xmesh_neigh_lookup_id(xdev, nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+	if (neigh) {
+		err = xmesh_get_reply(info, xdev, XMESH_CMD_NEIGH_GET,
+				      xmesh_fill_neigh_entry, &neigh->list);
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_NEIGH_A_ID],
+				    "no such neighbor");
+		err = -ENOENT;
+	}
+	xmesh_unlock(xdev);
+	return err;
+}
+
 /* Parse and check one neighbor entry into a new, unpublished neighbor. */
 static struct xmesh_neigh *xmesh_neigh_from_attr(struct xmesh_dev *xdev,
 						 struct genl_info *info,
@@ -782,7 +846,7 @@ err_free:
 
 static int xmesh_nl_neigh_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
 	struct xmesh_neigh **batch;
 	unsigned int n_new = 0;
 	struct xmesh_dev *xdev;
@@ -995,6 +1059,36 @@ static int xmesh_nl_route_get_dumpit(struct sk_buff *skb,
 			       xmesh_fill_route_entry);
 }
 
+static int xmesh_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
+	struct xmesh_route *rt;
+	struct xmesh_dev *xdev;
+	int err;
+
+	err = xmesh_get_parse(info, XMESH_A_ROUTE, XMESH_ROUTE_A_MAX,
+			      xmesh_route_policy, tb, "route");
+	if (err)
+		return err;
+	if (!xmesh_require(info, info->attrs[XMESH_A_ROUTE], tb,
+			   XMESH_ROUTE_A_DST, "destination node"))
+		return -EINVAL;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	rt = xmesh_route_lookup(xdev, nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+	if (rt) {
+		err = xmesh_get_reply(info, xdev, XMESH_CMD_ROUTE_GET,
+				      xmesh_fill_route_entry, &rt->list);
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_ROUTE_A_DST],
+				    "no route to that node");
+		err = -ENOENT;
+	}
+	xmesh_unlock(xdev);
+	return err;
+}
+
 static struct xmesh_route *xmesh_route_from_attr(struct xmesh_dev *xdev,
 						 struct genl_info *info,
 						 struct nlattr *nest)
@@ -1075,7 +1169,7 @@ err_free:
 
 static int xmesh_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
 	struct xmesh_route **batch;
 	unsigned int n_new = 0;
 	struct xmesh_dev *xdev;
@@ -1277,9 +1371,41 @@ static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
 	return 0;
 }
 
+static int xmesh_nl_prefix_get_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct xmesh_prefix_key key;
+	struct xmesh_prefix *p;
+	struct xmesh_dev *xdev;
+	int err;
+
+	if (!info->attrs[XMESH_A_PREFIX]) {
+		NL_SET_ERR_MSG(info->extack, "missing the prefix to get");
+		return -EINVAL;
+	}
+	err = xmesh_prefix_from_attr(info, info->attrs[XMESH_A_PREFIX], &key,
+				     NULL);
+	if (err)
+		return err;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	p = xmesh_prefix_find(&xdev->prefixes, &key);
+	if (p) {
+		err = xmesh_get_reply(info, xdev, XMESH_CMD_PREFIX_GET,
+				      xmesh_fill_prefix_entry, &p->list);
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XMESH_A_PREFIX],
+				    "no such prefix");
+		err = -ENOENT;
+	}
+	xmesh_unlock(xdev);
+	return err;
+}
+
 static int xmesh_nl_prefix_change(struct genl_info *info, bool add)
 {
-	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
 	struct xmesh_prefix_key *keys;
 	struct xmesh_dev *xdev;
 	struct nlattr *attr;
@@ -1323,7 +1449,7 @@ static int xmesh_nl_prefix_change(struct genl_info *info, bool add)
 				goto out;
 			}
 		}
-		exists = xmesh_prefix_exists(&xdev->prefixes, &keys[i]);
+		exists = xmesh_prefix_find(&xdev->prefixes, &keys[i]);
 		if (add && exists && !replace) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attr,
 					    "the prefix exists");
@@ -1447,6 +1573,7 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	},
 	{
 		.cmd = XMESH_CMD_NEIGH_GET,
+		.doit = xmesh_nl_neigh_get_doit,
 		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_neigh_get_dumpit,
 	},
@@ -1467,6 +1594,7 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	},
 	{
 		.cmd = XMESH_CMD_ROUTE_GET,
+		.doit = xmesh_nl_route_get_doit,
 		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_route_get_dumpit,
 	},
@@ -1482,6 +1610,7 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	},
 	{
 		.cmd = XMESH_CMD_PREFIX_GET,
+		.doit = xmesh_nl_prefix_get_doit,
 		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_prefix_get_dumpit,
 	},

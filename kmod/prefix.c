@@ -173,8 +173,8 @@ int xmesh_prefix_remove(struct xmesh_prefix_table *t,
 	return 0;
 }
 
-bool xmesh_prefix_exists(struct xmesh_prefix_table *t,
-			const struct xmesh_prefix_key *key)
+struct xmesh_prefix *xmesh_prefix_find(struct xmesh_prefix_table *t,
+				       const struct xmesh_prefix_key *key)
 {
 	return rhashtable_lookup_fast(&t->hash, key, xmesh_prefix_params);
 }

@@ -150,6 +150,11 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
 		return true;
+	/* A local sender learns the path MTU from its route at once, as
+	 * with other tunnels; the ICMP error tells everyone else.
+	 */
+	if (skb_dst(skb))
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
 	if (family == AF_INET) {
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
 			return true;

@@ -284,8 +284,8 @@ int xmesh_prefix_insert(struct xmesh_prefix_table *t,
 			bool replace);
 int xmesh_prefix_remove(struct xmesh_prefix_table *t,
 			const struct xmesh_prefix_key *key);
-bool xmesh_prefix_exists(struct xmesh_prefix_table *t,
-			const struct xmesh_prefix_key *key);
+struct xmesh_prefix *xmesh_prefix_find(struct xmesh_prefix_table *t,
+				       const struct xmesh_prefix_key *key);
 void xmesh_prefix_flush(struct xmesh_prefix_table *t);
 u32 xmesh_prefix_lookup(struct xmesh_prefix_table *t, u16 family,
 			const union xmesh_addr *addr);

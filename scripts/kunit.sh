@@ -190,6 +190,10 @@ except OSError:
     lines = []
 # The kernel log, without printk timestamps.
 lines = [re.sub(r'^\[[^]]*\] ?', '', l) for l in lines]
+def kmod(line):
+    """Paths in the copy of the module as paths in the clone."""
+    return line.replace('drivers/net/xmesh/', 'kmod/')
+
 result_re = re.compile(r'^\s*(not )?ok \d+ (- )?(.*?)(\s+#.*)?$')
 
 def details(suite, case):
@@ -205,7 +209,7 @@ def details(suite, case):
                 while j > start and not result_re.match(lines[j]) and \
                         not re.match(r'^\s*(1\.\.\d+|KTAP version)', lines[j]):
                     j -= 1
-                return [x.strip() for x in lines[j + 1:i] if x.strip()]
+                return [kmod(x.strip()) for x in lines[j + 1:i] if x.strip()]
     return []
 
 n = failed = 0
@@ -213,7 +217,8 @@ def walk(group, path):
     global n, failed
     for case in group.get('test_cases', []):
         n += 1
-        name = '.'.join(path + [case['name']])
+        # A case the kernel never reported (it crashed) has no name.
+        name = '.'.join(path + [case['name'] or '(no result)'])
         status = case['status']
         if status == 'PASS':
             print(f'ok {n} - {name}')
@@ -315,7 +320,7 @@ if ((n == 0)); then
 			grep -E '(error|Error|undefined reference)' "$TMP/kunit.log" | head -n 60
 			echo "--- last lines of kunit.py's output:"
 			tail -n 30 "$TMP/kunit.log"
-		} | sed 's/^/#   /'
+		} | sed -e 's|\(\.\./\)\{0,1\}drivers/net/xmesh/|kmod/|g' -e 's/^/#   /'
 	else
 		echo "not ok 1 - kunit.run (no xmesh test case reported)"
 		tail -n 40 "$TMP/kunit.log" | sed 's/^/#   /'

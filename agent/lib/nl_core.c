@@ -255,6 +255,8 @@ int nlc_exchange(struct nlc_sock *s, struct nlc_batch *b,
 		nlh->nlmsg_seq = s->seq++;
 		nlh->nlmsg_pid = 0;
 	}
+	if (s->fake)
+		return s->fake(s, b, res, s->fake_priv);
 	if (mnl_socket_sendto(s->nl, b->buf, b->len) < 0)
 		return -errno;
 	while (rx.pending) {

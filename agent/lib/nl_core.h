@@ -75,12 +75,22 @@ struct nlc_error {
  */
 int nlc_parse_error(const struct nlmsghdr *nlh, struct nlc_error *e);
 
+struct nlc_batch;
+struct nlc_result;
+
 struct nlc_sock {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;			/* next sequence number */
 	char *rxbuf;
 	size_t rxlen;
+	/*
+	 * Tests only: answers the batch in place of the kernel (no socket
+	 * then), filling one result per message.
+	 */
+	int (*fake)(struct nlc_sock *s, struct nlc_batch *b,
+		    struct nlc_result *res, void *priv);
+	void *fake_priv;
 };
 
 /* bus: NETLINK_GENERIC or NETLINK_ROUTE. Returns 0 or -errno. */

@@ -6,7 +6,7 @@
 
 static bool mergeable(const struct xm_change *a, const struct xm_change *b)
 {
-	return a->cmd == b->cmd && a->flags == b->flags &&
+	return a->cmd == b->cmd && a->replace == b->replace &&
 	       !a->flush && !b->flush && a->cmd != XMESH_CMD_DEV_SET &&
 	       a->e.type == b->e.type && a->e.type &&
 	       a->ifindex == b->ifindex && !strcmp(a->ifname, b->ifname);
@@ -43,13 +43,15 @@ static struct nlmsghdr *start_msg(struct nlc_batch *b, uint16_t family,
 	struct nlmsghdr *nlh;
 	size_t room;
 
-	nlh = xmnl_msg_start(b, family, c->cmd, NLM_F_ACK | c->flags);
+	nlh = xmnl_msg_start(b, family, c->cmd, NLM_F_ACK);
 	if (!nlh)
 		return NULL;
 	room = nlc_batch_room(b, nlh);
 	if (xm_devsel_put(nlh, room, c->ifindex, c->ifname) ||
 	    (c->flush &&
 	     !mnl_attr_put_check(nlh, room, XMESH_A_FLUSH, 0, NULL)) ||
+	    (c->replace &&
+	     !mnl_attr_put_check(nlh, room, XMESH_A_REPLACE, 0, NULL)) ||
 	    put_entry(nlh, room, c, b->n, XM_MSG_MAX)) {
 		nlc_batch_cancel(b, nlh);
 		return NULL;

@@ -21,7 +21,8 @@
 struct xm_change {
 	uint8_t cmd;		/* XMESH_CMD_{NEIGH,ROUTE,PREFIX}_{NEW,SET,DEL},
 				   XMESH_CMD_DEV_SET */
-	uint16_t flags;		/* NLM_F_REPLACE with *_NEW */
+	bool replace;		/* *_NEW: replace existing entries
+				   (XMESH_A_REPLACE) */
 	bool flush;		/* *_DEL: every entry (XMESH_A_FLUSH) */
 	uint32_t ifindex;	/* the xmesh device: ifindex if not 0, */
 	char ifname[IF_NAMESIZE];	/* else its name */

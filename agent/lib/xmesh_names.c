@@ -208,6 +208,7 @@ static const char *const top_attrs[] = {
 	[XMESH_A_PREFIX] = "prefix",
 	[XMESH_A_OAM] = "oam",
 	[XMESH_A_FLUSH] = "flush",
+	[XMESH_A_REPLACE] = "replace",
 };
 static const struct space *const top_nested[] = {
 	[XMESH_A_DEV] = &dev_space,

@@ -203,7 +203,8 @@ static uint16_t get_nest(uint8_t cmd)
 
 struct collect {
 	uint16_t family, nest;
-	struct xm_list *out;
+	xm_entry_cb cb;
+	void *data;
 	unsigned int found;		/* entries in the current message */
 };
 
@@ -212,11 +213,10 @@ static int collect_entry(const struct xm_msg_info *info,
 {
 	struct collect *c = data;
 
-	(void)info;
 	if (e->type != c->nest)
 		return 0;
 	c->found++;
-	return xm_list_add(c->out, e);
+	return c->cb(info, e, c->data);
 }
 
 static int collect_cb(const struct nlmsghdr *nlh, size_t idx, void *data)
@@ -238,7 +238,7 @@ static int collect_cb(const struct nlmsghdr *nlh, size_t idx, void *data)
 
 		e.dev.ifindex = info.ifindex;
 		memcpy(e.dev.ifname, info.ifname, sizeof(e.dev.ifname));
-		return xm_list_add(c->out, &e);
+		return c->cb(&info, &e, c->data);
 	}
 	return 0;
 }
@@ -255,14 +255,14 @@ static void set_err(struct nlc_error *dst, const struct nlc_error *src,
 	dst->err = code;
 }
 
-/* Send one request and collect its reply entries; no retry. */
+/* Send one request and pass its reply entries to cb; no retry. */
 static int get_once(struct xmnl *h, uint8_t cmd, uint16_t flags,
 		    uint32_t ifindex, const char *ifname,
-		    const struct xm_entry *key, struct xm_list *out,
+		    const struct xm_entry *key, xm_entry_cb cb, void *data,
 		    struct nlc_error *err, bool *intr)
 {
 	struct collect c = { .family = h->family, .nest = get_nest(cmd),
-			     .out = out };
+			     .cb = cb, .data = data };
 	struct nlc_result res;
 	struct nlmsghdr *nlh;
 	struct nlc_batch b;
@@ -278,7 +278,7 @@ static int get_once(struct xmnl *h, uint8_t cmd, uint16_t flags,
 	if (ret)
 		goto fail;
 	nlc_batch_commit(&b, nlh);
-	ret = nlc_exchange(&h->sock, &b, &res, out ? collect_cb : NULL, &c);
+	ret = nlc_exchange(&h->sock, &b, &res, cb ? collect_cb : NULL, &c);
 	if (ret)
 		goto fail;
 	*intr = res.intr;
@@ -298,34 +298,69 @@ fail:
 	return ret;
 }
 
-int xmnl_dump(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
-	      const char *ifname, struct xm_list *out, struct nlc_error *err)
+int xmnl_dump_cb(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
+		 const char *ifname, xm_entry_cb cb, void (*restart)(void *),
+		 void *data, struct nlc_error *err)
 {
-	size_t start = out->n;
 	int tries, ret;
 	bool intr;
 
 	for (tries = 0; tries < XMNL_DUMP_TRIES; tries++) {
+		if (tries && restart)
+			restart(data);
 		intr = false;
-		out->n = start;
 		ret = get_once(h, cmd, NLM_F_DUMP | NLM_F_ACK, ifindex, ifname,
-			       NULL, out, err, &intr);
+			       NULL, cb, data, err, &intr);
 		if (ret || !intr)
 			return ret;
 	}
-	out->n = start;
 	set_err(err, NULL, -EINTR);
 	return -EINTR;
+}
+
+struct list_fill {
+	struct xm_list *out;
+	size_t start;			/* entries the list had before */
+};
+
+static int list_add_cb(const struct xm_msg_info *info,
+		       const struct xm_entry *e, void *data)
+{
+	struct list_fill *f = data;
+
+	(void)info;
+	return xm_list_add(f->out, e);
+}
+
+static void list_restart(void *data)
+{
+	struct list_fill *f = data;
+
+	f->out->n = f->start;
+}
+
+int xmnl_dump(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
+	      const char *ifname, struct xm_list *out, struct nlc_error *err)
+{
+	struct list_fill f = { .out = out, .start = out->n };
+	int ret;
+
+	ret = xmnl_dump_cb(h, cmd, ifindex, ifname, list_add_cb, list_restart,
+			   &f, err);
+	if (ret)
+		out->n = f.start;
+	return ret;
 }
 
 int xmnl_get(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
 	     const char *ifname, const struct xm_entry *key,
 	     struct xm_list *out, struct nlc_error *err)
 {
+	struct list_fill f = { .out = out, .start = out->n };
 	bool intr;
 
-	return get_once(h, cmd, NLM_F_ACK, ifindex, ifname, key, out, err,
-			&intr);
+	return get_once(h, cmd, NLM_F_ACK, ifindex, ifname, key, list_add_cb,
+			&f, err, &intr);
 }
 
 int xmnl_dev_get(struct xmnl *h, uint32_t ifindex, const char *ifname,
@@ -352,7 +387,7 @@ int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags,
 	bool intr;
 
 	return get_once(h, cmd, NLM_F_ACK | flags, ifindex, ifname, e, NULL,
-			err, &intr);
+			NULL, err, &intr);
 }
 
 struct event_ctx {

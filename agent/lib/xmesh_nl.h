@@ -59,10 +59,16 @@ void xm_list_free(struct xm_list *l);
 
 /*
  * Dump a table: cmd is XMESH_CMD_DEV_GET (every device: ifindex 0 and
- * ifname NULL), _NEIGH_GET, _ROUTE_GET or _PREFIX_GET. Entries are
- * appended to out. A dump interrupted by changes (NLM_F_DUMP_INTR) is
- * started over, XMNL_DUMP_TRIES times, then fails with -EINTR.
+ * ifname NULL), _NEIGH_GET, _ROUTE_GET or _PREFIX_GET; cb gets each entry
+ * as it arrives (a negative return is the dump's error). A dump that
+ * changes interrupted (NLM_F_DUMP_INTR) is started over, after
+ * restart(data) (may be NULL) forgot what cb kept, up to XMNL_DUMP_TRIES
+ * times; then it fails with -EINTR.
  */
+int xmnl_dump_cb(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
+		 const char *ifname, xm_entry_cb cb, void (*restart)(void *),
+		 void *data, struct nlc_error *err);
+/* The same, appending the entries to out (left as it was on failure). */
 int xmnl_dump(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
 	      const char *ifname, struct xm_list *out, struct nlc_error *err);
 /* Get the entries named by key (may be NULL), as a "do" request. */

@@ -224,14 +224,14 @@ static void prefix_dev_oam(struct nlc_batch *b)
 	ok(!pt[XMESH_OAM_A_HOP_LIMIT], "oam: no hop limit: the device's");
 }
 
-static struct xm_change mk(uint8_t cmd, uint16_t flags, const char *dev,
+static struct xm_change mk(uint8_t cmd, bool replace, const char *dev,
 			   uint32_t id)
 {
 	struct xm_change c;
 
 	memset(&c, 0, sizeof(c));
 	c.cmd = cmd;
-	c.flags = flags;
+	c.replace = replace;
 	snprintf(c.ifname, sizeof(c.ifname), "%s", dev);
 	if (cmd == XMESH_CMD_ROUTE_NEW || cmd == XMESH_CMD_ROUTE_DEL) {
 		c.e.type = XMESH_A_ROUTE;
@@ -266,17 +266,17 @@ static void batching(struct nlc_batch *b)
 	ssize_t k;
 	size_t i, total = 0;
 
-	c[0] = mk(XMESH_CMD_NEIGH_NEW, 0, "xmesh0", 1);
-	c[1] = mk(XMESH_CMD_NEIGH_NEW, 0, "xmesh0", 2);
-	c[2] = mk(XMESH_CMD_NEIGH_NEW, 0, "xmesh0", 3);
-	c[3] = mk(XMESH_CMD_ROUTE_NEW, 0, "xmesh0", 5);
-	c[4] = mk(XMESH_CMD_ROUTE_NEW, 0, "xmesh0", 6);
-	c[5] = mk(XMESH_CMD_NEIGH_NEW, 0, "xm1", 4);
-	c[6] = mk(XMESH_CMD_NEIGH_DEL, 0, "xmesh0", 0);
+	c[0] = mk(XMESH_CMD_NEIGH_NEW, false, "xmesh0", 1);
+	c[1] = mk(XMESH_CMD_NEIGH_NEW, false, "xmesh0", 2);
+	c[2] = mk(XMESH_CMD_NEIGH_NEW, false, "xmesh0", 3);
+	c[3] = mk(XMESH_CMD_ROUTE_NEW, false, "xmesh0", 5);
+	c[4] = mk(XMESH_CMD_ROUTE_NEW, false, "xmesh0", 6);
+	c[5] = mk(XMESH_CMD_NEIGH_NEW, false, "xm1", 4);
+	c[6] = mk(XMESH_CMD_NEIGH_DEL, false, "xmesh0", 0);
 	c[6].flush = true;
 	c[6].e.type = 0;
-	c[7] = mk(XMESH_CMD_ROUTE_NEW, NLM_F_REPLACE, "xmesh0", 7);
-	c[8] = mk(XMESH_CMD_ROUTE_NEW, 0, "xmesh0", 8);
+	c[7] = mk(XMESH_CMD_ROUTE_NEW, true, "xmesh0", 7);
+	c[8] = mk(XMESH_CMD_ROUTE_NEW, false, "xmesh0", 8);
 
 	k = xm_changes_build(b, TEST_FAMILY, c, 9, true, NLC_BATCH_MSGS);
 	is_int(k, 9, "batch: every change built");
@@ -291,10 +291,10 @@ static void batching(struct nlc_batch *b)
 	   "batch: another device, another message");
 	top(nlc_batch_msg(b, 3), tb);
 	ok(tb[XMESH_A_FLUSH] && !tb[XMESH_A_NEIGH], "batch: flush alone");
-	ok(nlc_batch_msg(b, 4)->nlmsg_flags & NLM_F_REPLACE,
-	   "batch: replace keeps its flag");
-	ok(!(nlc_batch_msg(b, 5)->nlmsg_flags & NLM_F_REPLACE),
-	   "batch: replace and add are not merged");
+	top(nlc_batch_msg(b, 4), tb);
+	ok(tb[XMESH_A_REPLACE] != NULL, "batch: replace keeps its attribute");
+	top(nlc_batch_msg(b, 5), tb);
+	ok(!tb[XMESH_A_REPLACE], "batch: replace and add are not merged");
 	ok(nlc_batch_msg(b, 1)->nlmsg_flags & NLM_F_ACK, "batch: each acked");
 	is_int(c[4].msg, 1, "batch: change 4 in message 1");
 	is_int(xm_change_at(c, 9, 1, c[4].off + 4), 4,
@@ -313,7 +313,7 @@ static void batching(struct nlc_batch *b)
 	for (i = 0; i < 1000; i++) {
 		unsigned int h;
 
-		many[i] = mk(XMESH_CMD_ROUTE_NEW, 0, "xmesh0", (uint32_t)i + 1);
+		many[i] = mk(XMESH_CMD_ROUTE_NEW, false, "xmesh0", (uint32_t)i + 1);
 		many[i].e.route.n_nexthops = XMESH_MAX_NEXTHOPS;
 		for (h = 0; h < XMESH_MAX_NEXTHOPS; h++) {
 			many[i].e.route.nexthop[h].neigh = h + 1;

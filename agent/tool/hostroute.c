@@ -86,7 +86,7 @@ int hostroutes_sync(struct ctx *c, const struct xm_change *ch, size_t n)
 			/* Replaced to be ours: a route it had must go. */
 			op->del = true;
 		if (x->cmd == XMESH_CMD_PREFIX_NEW && ours &&
-		    !(x->flags & NLM_F_REPLACE))
+		    !x->replace)
 			continue;
 		n_ops++;
 	}

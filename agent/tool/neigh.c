@@ -21,11 +21,11 @@ void usage_neigh(FILE *fp)
 	      fp);
 }
 
-static const char *verb(uint8_t cmd, uint16_t flags)
+static const char *verb(uint8_t cmd, bool replace)
 {
 	switch (cmd) {
 	case XMESH_CMD_NEIGH_NEW:
-		return flags & NLM_F_REPLACE ? "neigh replace" : "neigh add";
+		return replace ? "neigh replace" : "neigh add";
 	case XMESH_CMD_NEIGH_SET:
 		return "neigh set";
 	case XMESH_CMD_NEIGH_GET:
@@ -115,7 +115,7 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 				pr_err("only the state of a neighbor can be set; use \"neigh replace\" to change its %s.",
 				       kw);
 			else
-				pr_err("%s takes no \"%s\".", verb(cmd, 0), kw);
+				pr_err("%s takes no \"%s\".", verb(cmd, false), kw);
 			return XM_EXIT_USAGE;
 		}
 		if (XM_HAS(n, type))
@@ -163,7 +163,7 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (cmd == XMESH_CMD_NEIGH_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(n, XMESH_NEIGH_A_ID)) {
-		pr_err("%s needs an id.", verb(cmd, 0));
+		pr_err("%s needs an id.", verb(cmd, false));
 		return XM_EXIT_USAGE;
 	}
 	if (cmd == XMESH_CMD_NEIGH_SET && !XM_HAS(n, XMESH_NEIGH_A_STATE)) {
@@ -195,7 +195,7 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	return XM_EXIT_OK;
 }
 
-static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
+static int submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
 		  char **argv)
 {
 	struct xm_change ch;
@@ -203,28 +203,28 @@ static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
 
 	if (ret)
 		return xm_status(ret);
-	ch.flags = flags;
+	ch.replace = replace;
 	return ctx_submit(c, &ch);
 }
 
 static int neigh_add(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_NEIGH_NEW, 0, argc, argv);
+	return submit(c, XMESH_CMD_NEIGH_NEW, false, argc, argv);
 }
 
 static int neigh_replace(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_NEIGH_NEW, NLM_F_REPLACE, argc, argv);
+	return submit(c, XMESH_CMD_NEIGH_NEW, true, argc, argv);
 }
 
 static int neigh_set(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_NEIGH_SET, 0, argc, argv);
+	return submit(c, XMESH_CMD_NEIGH_SET, false, argc, argv);
 }
 
 static int neigh_del(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_NEIGH_DEL, 0, argc, argv);
+	return submit(c, XMESH_CMD_NEIGH_DEL, false, argc, argv);
 }
 
 /* "[dev DEV]" alone, for flush; NULL dev means the default. */

@@ -20,10 +20,10 @@ void usage_prefix(FILE *fp)
 	      "\"PREFIX dev DEV proto xmesh\"; del and flush remove it.\n", fp);
 }
 
-static const char *verb(uint8_t cmd, uint16_t flags)
+static const char *verb(uint8_t cmd, bool replace)
 {
 	if (cmd == XMESH_CMD_PREFIX_NEW)
-		return flags & NLM_F_REPLACE ? "prefix replace" : "prefix add";
+		return replace ? "prefix replace" : "prefix add";
 	return cmd == XMESH_CMD_PREFIX_GET ? "prefix show" : "prefix del";
 }
 
@@ -82,17 +82,17 @@ int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (cmd == XMESH_CMD_PREFIX_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(p, XMESH_PREFIX_A_ADDR)) {
-		pr_err("%s needs a PREFIX.", verb(cmd, 0));
+		pr_err("%s needs a PREFIX.", verb(cmd, false));
 		return XM_EXIT_USAGE;
 	}
 	if (cmd == XMESH_CMD_PREFIX_NEW && !XM_HAS(p, XMESH_PREFIX_A_NODE)) {
-		pr_err("%s needs \"node NODE\".", verb(cmd, 0));
+		pr_err("%s needs \"node NODE\".", verb(cmd, false));
 		return XM_EXIT_USAGE;
 	}
 	return XM_EXIT_OK;
 }
 
-static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
+static int submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
 		  char **argv)
 {
 	struct xm_change ch;
@@ -100,23 +100,23 @@ static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
 
 	if (ret)
 		return xm_status(ret);
-	ch.flags = flags;
+	ch.replace = replace;
 	return ctx_submit(c, &ch);
 }
 
 static int prefix_add(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_PREFIX_NEW, 0, argc, argv);
+	return submit(c, XMESH_CMD_PREFIX_NEW, false, argc, argv);
 }
 
 static int prefix_replace(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_PREFIX_NEW, NLM_F_REPLACE, argc, argv);
+	return submit(c, XMESH_CMD_PREFIX_NEW, true, argc, argv);
 }
 
 static int prefix_del(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_PREFIX_DEL, 0, argc, argv);
+	return submit(c, XMESH_CMD_PREFIX_DEL, false, argc, argv);
 }
 
 static int prefix_flush(struct ctx *c, int argc, char **argv)

@@ -18,10 +18,10 @@ void usage_route(FILE *fp)
 	      fp);
 }
 
-static const char *verb(uint8_t cmd, uint16_t flags)
+static const char *verb(uint8_t cmd, bool replace)
 {
 	if (cmd == XMESH_CMD_ROUTE_NEW)
-		return flags & NLM_F_REPLACE ? "route replace" : "route add";
+		return replace ? "route replace" : "route add";
 	return cmd == XMESH_CMD_ROUTE_GET ? "route show" : "route del";
 }
 
@@ -113,7 +113,7 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			XM_SET(x, XMESH_NEXTHOP_A_PRIORITY);
 		} else if (!strcmp(kw, "nexthop") || !strcmp(kw, "neigh") ||
 			   !strcmp(kw, "priority")) {
-			pr_err("%s takes no \"%s\".", verb(cmd, 0), kw);
+			pr_err("%s takes no \"%s\".", verb(cmd, false), kw);
 			return XM_EXIT_USAGE;
 		} else {
 			return arg_unknown(kw, usage_route);
@@ -123,18 +123,18 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (cmd == XMESH_CMD_ROUTE_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(r, XMESH_ROUTE_A_DST)) {
-		pr_err("%s needs \"node NODE\".", verb(cmd, 0));
+		pr_err("%s needs \"node NODE\".", verb(cmd, false));
 		return XM_EXIT_USAGE;
 	}
 	if (is_new && !r->n_nexthops) {
 		pr_err("%s needs at least one \"nexthop neigh ID\".",
-		       verb(cmd, 0));
+		       verb(cmd, false));
 		return XM_EXIT_USAGE;
 	}
 	return XM_EXIT_OK;
 }
 
-static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
+static int submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
 		  char **argv)
 {
 	struct xm_change ch;
@@ -142,23 +142,23 @@ static int submit(struct ctx *c, uint8_t cmd, uint16_t flags, int argc,
 
 	if (ret)
 		return xm_status(ret);
-	ch.flags = flags;
+	ch.replace = replace;
 	return ctx_submit(c, &ch);
 }
 
 static int route_add(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_ROUTE_NEW, 0, argc, argv);
+	return submit(c, XMESH_CMD_ROUTE_NEW, false, argc, argv);
 }
 
 static int route_replace(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_ROUTE_NEW, NLM_F_REPLACE, argc, argv);
+	return submit(c, XMESH_CMD_ROUTE_NEW, true, argc, argv);
 }
 
 static int route_del(struct ctx *c, int argc, char **argv)
 {
-	return submit(c, XMESH_CMD_ROUTE_DEL, 0, argc, argv);
+	return submit(c, XMESH_CMD_ROUTE_DEL, false, argc, argv);
 }
 
 static int route_flush(struct ctx *c, int argc, char **argv)

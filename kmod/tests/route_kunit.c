@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for xmesh route next-hop selection: the active set (usable
- * next hops of the lowest priority), ECMP spreading by flow hash, backups,
- * deleted next hops, and the reroute accounting of a neighbor change.
+ * KUnit tests for xmesh routes: next-hop selection (the active set is the
+ * usable next hops of the lowest priority), ECMP spreading by flow hash,
+ * backups, deleted next hops; the route table; the reroute accounting of
+ * a neighbor change.
  *
  * Neighbors here are bare structures with a state and a carrier: selection
- * reads nothing else, and nothing here sends or notifies, but for the last
- * case, which gives its routes a device no one listens on.
+ * reads nothing else. The table cases give their routes a device that is
+ * never registered, so notifications find no listener and send nothing.
  */
 #include <kunit/test.h>
 #include <linux/etherdevice.h>
@@ -361,15 +362,128 @@ static void xmesh_route_active_mask(struct kunit *test)
 }
 
 /*
- * xmesh_routes_neigh_changing(): a reroute is counted when a route loses
- * an active next hop and still has one to move to; nothing is counted for
- * a next hop that was not active, or when the last one goes.
+ * A device for the table functions: an xmesh_dev in an unregistered
+ * net_device, with its lock, counters and route table. Notifications find
+ * no listener in its namespace and send nothing.
  */
-struct reroute_ctx {
+struct xdev_ctx {
 	struct xmesh_dev *xdev;
 	bool routes_init;
 };
 
+static void xdev_res_free(struct kunit_resource *res)
+{
+	struct xdev_ctx *ctx = res->data;
+	struct xmesh_dev *xdev = ctx->xdev;
+
+	if (ctx->routes_init) {
+		mutex_lock(&xdev->lock);
+		xmesh_routes_uninit(xdev);
+		mutex_unlock(&xdev->lock);
+		/* The routes are freed after a grace period. */
+		rcu_barrier();
+	}
+	free_percpu(xdev->stats);
+	free_netdev(xdev->dev);
+}
+
+static struct xmesh_dev *fake_xdev(struct kunit *test)
+{
+	struct xdev_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	struct net_device *dev;
+	struct xmesh_dev *xdev;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	dev = alloc_netdev(sizeof(*xdev), "xmt%d", NET_NAME_UNKNOWN,
+			   ether_setup);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	xdev = netdev_priv(dev);
+	xdev->dev = dev;
+	mutex_init(&xdev->lock);
+	xdev->stats = alloc_percpu(struct xmesh_pcpu_stats);
+	ctx->xdev = xdev;
+	if (!kunit_alloc_resource(test, res_init, xdev_res_free, GFP_KERNEL,
+				  ctx)) {
+		free_percpu(xdev->stats);
+		free_netdev(dev);
+		KUNIT_ASSERT_FAILURE(test, "out of memory");
+	}
+	KUNIT_ASSERT_NOT_NULL(test, xdev->stats);
+	KUNIT_ASSERT_EQ(test, xmesh_routes_init(xdev), 0);
+	ctx->routes_init = true;
+	return xdev;
+}
+
+static struct xmesh_route *lookup(struct xmesh_dev *xdev, u32 dst)
+{
+	struct xmesh_route *rt;
+
+	rcu_read_lock();
+	rt = xmesh_route_lookup(xdev, dst);
+	rcu_read_unlock();
+	return rt;
+}
+
+/* Insert, -EEXIST, replace, remove: the table keeps one route per dst. */
+static void xmesh_route_table(struct kunit *test)
+{
+	struct xmesh_dev *xdev = fake_xdev(test);
+	struct xmesh_neigh *a = fake_neigh(test, 1, true, true);
+	struct xmesh_neigh *b = fake_neigh(test, 2, true, true);
+	struct xmesh_route *rt1, *rt1b, *rt2;
+
+	rt1 = xmesh_route_alloc(1);
+	rt1b = xmesh_route_alloc(1);
+	rt2 = xmesh_route_alloc(2);
+	if (!rt1 || !rt1b || !rt2) {
+		xmesh_route_free(rt1);
+		xmesh_route_free(rt1b);
+		xmesh_route_free(rt2);
+		KUNIT_ASSERT_FAILURE(test, "out of memory");
+	}
+	rt1->nexthop[0].neigh = a;
+	rt1->n_nexthops = 1;
+	rt1b->nexthop[0].neigh = b;
+	rt1b->n_nexthops = 1;
+	rt2->nexthop[0].neigh = b;
+	rt2->n_nexthops = 1;
+
+	mutex_lock(&xdev->lock);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1, false), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt2, true), 0);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 2U);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1b, false), -EEXIST);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 2U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), rt1);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 2), rt2);
+	KUNIT_EXPECT_NULL(test, lookup(xdev, 3));
+	KUNIT_EXPECT_NULL(test, lookup(xdev, 0));
+
+	/* Replace: the new route answers, the old one goes after a grace
+	 * period, the count stays.
+	 */
+	mutex_lock(&xdev->lock);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1b, true), 0);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 2U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), rt1b);
+	KUNIT_EXPECT_PTR_EQ(test, xmesh_route_select(lookup(xdev, 1), 0), b);
+
+	mutex_lock(&xdev->lock);
+	xmesh_route_remove(xdev, rt2);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 1U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_NULL(test, lookup(xdev, 2));
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), rt1b);
+	/* rt1b is freed with the table. */
+}
+
+/*
+ * xmesh_routes_neigh_changing(): a reroute is counted when a route loses
+ * an active next hop and still has one to move to; nothing is counted for
+ * a next hop that was not active, or when the last one goes.
+ */
 static u64 reroutes(struct xmesh_dev *xdev)
 {
 	u64 counters[XMESH_COUNTER_A_MAX + 1], drops[XMESH_DROP_A_MAX + 1];
@@ -389,59 +503,24 @@ static void neigh_change(struct xmesh_dev *xdev, struct xmesh_neigh *n,
 	mutex_unlock(&xdev->lock);
 }
 
-static void reroute_ctx_free(struct kunit_resource *res)
-{
-	struct reroute_ctx *ctx = res->data;
-	struct xmesh_dev *xdev = ctx->xdev;
-
-	if (ctx->routes_init) {
-		mutex_lock(&xdev->lock);
-		xmesh_routes_uninit(xdev);
-		mutex_unlock(&xdev->lock);
-		/* The routes are freed after a grace period. */
-		rcu_barrier();
-	}
-	free_percpu(xdev->stats);
-	free_netdev(xdev->dev);
-}
-
 static void xmesh_route_reroute_count(struct kunit *test)
 {
-	struct reroute_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	struct xmesh_dev *xdev = fake_xdev(test);
 	static const u8 prio[3] = { 0, 0, 1 };
 	struct xmesh_route *rt1, *rt2;
 	struct xmesh_neigh *nh[3];
-	struct net_device *dev;
-	struct xmesh_dev *xdev;
 	int i;
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	/* An unregistered device: notifications find no listener in it. */
-	dev = alloc_netdev(sizeof(*xdev), "xmt%d", NET_NAME_UNKNOWN,
-			   ether_setup);
-	KUNIT_ASSERT_NOT_NULL(test, dev);
-	xdev = netdev_priv(dev);
-	xdev->dev = dev;
-	mutex_init(&xdev->lock);
-	xdev->stats = alloc_percpu(struct xmesh_pcpu_stats);
-	ctx->xdev = xdev;
-	if (!kunit_alloc_resource(test, res_init, reroute_ctx_free, GFP_KERNEL,
-				  ctx)) {
-		free_percpu(xdev->stats);
-		free_netdev(dev);
-		KUNIT_ASSERT_FAILURE(test, "out of memory");
-	}
-	KUNIT_ASSERT_NOT_NULL(test, xdev->stats);
-	KUNIT_ASSERT_EQ(test, xmesh_routes_init(xdev), 0);
-	ctx->routes_init = true;
 
 	for (i = 0; i < 3; i++)
 		nh[i] = fake_neigh(test, i + 1, true, true);
 	/* rt1: ECMP over nh0 and nh1, nh2 as backup; rt2: nh2 alone. */
 	rt1 = xmesh_route_alloc(1);
 	rt2 = xmesh_route_alloc(2);
-	KUNIT_ASSERT_NOT_NULL(test, rt1);
-	KUNIT_ASSERT_NOT_NULL(test, rt2);
+	if (!rt1 || !rt2) {
+		xmesh_route_free(rt1);
+		xmesh_route_free(rt2);
+		KUNIT_ASSERT_FAILURE(test, "out of memory");
+	}
 	for (i = 0; i < 3; i++) {
 		rt1->nexthop[i].neigh = nh[i];
 		rt1->nexthop[i].priority = prio[i];
@@ -452,7 +531,6 @@ static void xmesh_route_reroute_count(struct kunit *test)
 	mutex_lock(&xdev->lock);
 	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1, false), 0);
 	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt2, false), 0);
-	KUNIT_EXPECT_EQ(test, xdev->n_routes, 2U);
 	mutex_unlock(&xdev->lock);
 	KUNIT_EXPECT_EQ(test, reroutes(xdev), 0ULL);
 
@@ -482,13 +560,6 @@ static void xmesh_route_reroute_count(struct kunit *test)
 	neigh_change(xdev, nh[0], true);
 	KUNIT_EXPECT_EQ(test, reroutes(xdev), 2ULL);
 	KUNIT_EXPECT_EQ(test, xmesh_route_active(rt1), BIT(0) | BIT(1));
-
-	/* Lookup finds what was inserted. */
-	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, xmesh_route_lookup(xdev, 1), rt1);
-	KUNIT_EXPECT_PTR_EQ(test, xmesh_route_lookup(xdev, 2), rt2);
-	KUNIT_EXPECT_NULL(test, xmesh_route_lookup(xdev, 3));
-	rcu_read_unlock();
 }
 
 static struct kunit_case xmesh_route_cases[] = {
@@ -500,6 +571,7 @@ static struct kunit_case xmesh_route_cases[] = {
 	KUNIT_CASE(xmesh_route_priority_order),
 	KUNIT_CASE(xmesh_route_deleted_nexthop),
 	KUNIT_CASE(xmesh_route_active_mask),
+	KUNIT_CASE(xmesh_route_table),
 	KUNIT_CASE(xmesh_route_reroute_count),
 	{}
 };

@@ -209,7 +209,7 @@ static void xmesh_wire_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr.version, XMESH_WIRE_VERSION);
 	KUNIT_EXPECT_EQ(test, hdr.type, XMESH_PKT_OAM);
 	KUNIT_EXPECT_EQ(test, hdr.flags, 0);
-	KUNIT_EXPECT_EQ(test, hdr.hop_limit, undefined_thing);
+	KUNIT_EXPECT_EQ(test, hdr.hop_limit, 0x21);
 	KUNIT_EXPECT_EQ(test, hdr.tclass, XMESH_TC_REALTIME);
 	KUNIT_EXPECT_EQ(test, hdr.key_id, 0);
 	KUNIT_EXPECT_EQ(test, be16_to_cpu(hdr.reserved), 0);

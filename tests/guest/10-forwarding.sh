@@ -17,7 +17,7 @@ check "mesh of five nodes configured ($UNDERLAY underlay)" mesh_up "$UNDERLAY"
 check "tables read back: node 2 has 3 neighbors" \
 	test "$(xm 2 -j neigh show | jq length)" = 3
 check "host route for a remote prefix" \
-	grep_out 'proto xmesh' n 1 ip route show 10.0.4.0/24 dev xmesh0
+	grep_out '10.0.4.0/24' n 1 ip route show 10.0.4.0/24 dev xmesh0
 
 # --- mesh-level OAM
 check "xmesh ping 4 from 1" xm 1 ping 4 -c 3 -i 0.2
@@ -81,7 +81,7 @@ check "ping with hop limit 2 does not reach node 4" \
 expect_delta "node 3 counted hop-limit drops" "$b" "$(counter 3 hop_limit)" 3
 xm 1 dev set hop-limit 16
 check "xmesh trace with hop limit 2 ends at node 3" \
-	grep_out 'node 3' xm 1 trace 4 max-hops 2
+	says 'node 3' xm 1 trace 4 max-hops 2
 
 # --- route deletion stops traffic and counts the drops
 xm 2 route del node 4

@@ -185,3 +185,11 @@ fails_with() {
 	shift
 	! out=$("$@" 2>&1) && grep -q -- "$pattern" <<<"$out"
 }
+
+# says PATTERN CMD...: true when CMD prints PATTERN, whatever its status.
+says() {
+	local pattern=$1 out
+	shift
+	out=$("$@" 2>&1) || true
+	grep -q -- "$pattern" <<<"$out"
+}

@@ -13,12 +13,14 @@
  * or not at all, and the extack error points at the offending entry.
  *
  * *_NEW creates; an existing entry is an error (-EEXIST) unless the request
- * has NLM_F_REPLACE, which replaces it in place (traffic never sees a gap).
+ * has XMESH_A_REPLACE, which replaces it in place (traffic never sees a
+ * gap).
  * XMESH_CMD_NEIGH_SET changes the state of existing neighbors (the fast
  * path for "this adjacency is down"). *_DEL deletes the named entries, or
  * all of them with XMESH_A_FLUSH. A table diff is therefore one sendmsg
- * holding a NEW|NLM_F_REPLACE and a DEL message: one round trip. *_GET of
- * neighbors, routes and prefixes are dumps of one device's table.
+ * holding a NEW with XMESH_A_REPLACE and a DEL message: one round trip. *_GET
+ * of neighbors, routes and prefixes returns the entry named (by neighbor
+ * id, destination node, or prefix), or dumps one device's table.
  *
  * Errors: -EINVAL (bad or missing attribute), -ENOENT (no such entry),
  * -EEXIST, -ENOSPC (a table limit below would be exceeded), -E2BIG (more
@@ -55,7 +57,7 @@ enum xmesh_cmd {
 	XMESH_CMD_UNSPEC,
 	XMESH_CMD_DEV_GET,	/* do: one device; dump: every xmesh device */
 	XMESH_CMD_DEV_SET,
-	XMESH_CMD_NEIGH_GET,	/* dump */
+	XMESH_CMD_NEIGH_GET,	/* do: the neighbor of the id given; dump */
 	XMESH_CMD_NEIGH_NEW,
 	XMESH_CMD_NEIGH_SET,
 	XMESH_CMD_NEIGH_DEL,
@@ -84,6 +86,7 @@ enum xmesh_a {
 	XMESH_A_PREFIX,		/* nest, enum xmesh_prefix_a; repeats */
 	XMESH_A_OAM,		/* nest, enum xmesh_oam_a */
 	XMESH_A_FLUSH,		/* flag: *_DEL removes every entry */
+	XMESH_A_REPLACE,	/* flag: *_NEW replaces existing entries */
 
 	__XMESH_A_MAX,
 	XMESH_A_MAX = __XMESH_A_MAX - 1
