@@ -528,19 +528,6 @@ static int xmesh_get_reply(struct genl_info *info, struct xmesh_dev *xdev,
 	return genlmsg_reply(msg, info);
 }
 
-/* Parse the one entry of type @type a get names into @tb. */
-static int xmesh_get_parse(struct genl_info *info, int type, int maxtype,
-			   const struct nla_policy *policy, struct nlattr **tb,
-			   const char *what)
-{
-	if (!info->attrs[type]) {
-		NL_SET_ERR_MSG_FMT(info->extack, "missing the %s to get", what);
-		return -EINVAL;
-	}
-	return nla_parse_nested(tb, maxtype, info->attrs[type], policy,
-				info->extack);
-}
-
 /* ------------------------------------------------------------------ */
 /* Walking the entries of a request                                   */
 
@@ -728,6 +715,197 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Tables: neighbors, routes and prefixes through one set of handlers  */
+
+/*
+ * What the generic get/dump/new/del handlers need to know of one kind of
+ * table entry. A *_NEW or *_DEL request is applied in two passes: every
+ * entry is parsed and checked, against the table and against the entries
+ * before it, and only when all passed is anything changed.
+ */
+struct xmesh_table_ops {
+	int type;		/* XMESH_A_NEIGH, XMESH_A_ROUTE, XMESH_A_PREFIX */
+	const char *what;	/* for messages */
+	u8 get_cmd;
+	size_t list_offset;	/* of the entry list in struct xmesh_dev */
+	unsigned int max;	/* table limit */
+	unsigned int (*count)(struct xmesh_dev *xdev);
+	xmesh_dump_fill_t fill;
+	struct list_head *(*entry_list)(void *entry);
+
+	/* The published entry @nest names, or an ERR_PTR, extack set. */
+	void *(*find)(struct xmesh_dev *xdev, struct genl_info *info,
+		      struct nlattr *nest);
+	/* A new entry from @nest, not yet published, or an ERR_PTR. */
+	void *(*parse)(struct xmesh_dev *xdev, struct genl_info *info,
+		       struct nlattr *nest);
+	/* The published entry @entry would replace (NULL if none), or an
+	 * ERR_PTR when it exists and !@replace, or clashes with another.
+	 */
+	void *(*find_old)(struct xmesh_dev *xdev, struct genl_info *info,
+			  struct nlattr *nest, void *entry, bool replace);
+	bool (*same)(const void *a, const void *b);
+	/* Publish @entry, which the table then owns. */
+	int (*insert)(struct xmesh_dev *xdev, void *entry, bool replace);
+	void (*free)(void *entry);
+	void (*remove)(struct xmesh_dev *xdev, void *entry);
+	void (*flush)(struct xmesh_dev *xdev);
+};
+
+static int xmesh_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct xmesh_table_ops *ops)
+{
+	return xmesh_dump_list(skb, cb, ops->get_cmd, ops->list_offset,
+			       ops->fill);
+}
+
+static int xmesh_table_get(struct genl_info *info,
+			   const struct xmesh_table_ops *ops)
+{
+	struct xmesh_dev *xdev;
+	void *entry;
+	int err;
+
+	if (!info->attrs[ops->type]) {
+		NL_SET_ERR_MSG_FMT(info->extack, "missing the %s to get",
+				   ops->what);
+		return -EINVAL;
+	}
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	entry = ops->find(xdev, info, info->attrs[ops->type]);
+	err = IS_ERR(entry) ? PTR_ERR(entry) :
+	      xmesh_get_reply(info, xdev, ops->get_cmd, ops->fill,
+			      ops->entry_list(entry));
+	xmesh_unlock(xdev);
+	return err;
+}
+
+static int xmesh_table_new(struct genl_info *info,
+			   const struct xmesh_table_ops *ops)
+{
+	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
+	unsigned int n_new = 0;
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	int n, i = 0, j, rem, err = 0;
+	void **batch;
+
+	n = xmesh_count_entries(info, ops->type, ops->what);
+	if (n <= 0)
+		return n ?: -EINVAL;
+	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(batch);
+		return PTR_ERR(xdev);
+	}
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		void *entry, *old;
+
+		if (nla_type(attr) != ops->type)
+			continue;
+		entry = ops->parse(xdev, info, attr);
+		if (IS_ERR(entry)) {
+			err = PTR_ERR(entry);
+			goto out;
+		}
+		batch[i++] = entry;
+		old = ops->find_old(xdev, info, attr, entry, replace);
+		if (IS_ERR(old)) {
+			err = PTR_ERR(old);
+			goto out;
+		}
+		n_new += !old;
+		for (j = 0; j < i - 1; j++) {
+			if (ops->same(batch[j], entry)) {
+				NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+							"the same %s twice in the request",
+							ops->what);
+				err = -EINVAL;
+				goto out;
+			}
+		}
+	}
+	if (ops->count(xdev) + n_new > ops->max) {
+		NL_SET_ERR_MSG_FMT(info->extack, "more than %u %s entries",
+				   ops->max, ops->what);
+		err = -ENOSPC;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		err = ops->insert(xdev, batch[i], replace);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack,
+				       "out of memory: request applied in part");
+			break;
+		}
+		batch[i] = NULL;
+	}
+	xdev->generation++;
+out:
+	for (j = 0; j < n; j++)
+		if (batch[j])
+			ops->free(batch[j]);
+	xmesh_unlock(xdev);
+	kvfree(batch);
+	return err;
+}
+
+static int xmesh_table_del(struct genl_info *info,
+			   const struct xmesh_table_ops *ops)
+{
+	struct xmesh_dev *xdev;
+	struct nlattr *attr;
+	int n, i = 0, j, rem, err = 0;
+	void **found;
+
+	n = xmesh_count_entries(info, ops->type, ops->what);
+	if (n < 0)
+		return n;
+	found = kvcalloc(n ?: 1, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		kvfree(found);
+		return PTR_ERR(xdev);
+	}
+
+	if (info->attrs[XMESH_A_FLUSH]) {
+		ops->flush(xdev);
+		goto done;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != ops->type)
+			continue;
+		found[i] = ops->find(xdev, info, attr);
+		if (IS_ERR(found[i])) {
+			err = PTR_ERR(found[i]);
+			goto out;
+		}
+		for (j = 0; j < i; j++)
+			if (found[j] == found[i])
+				found[i] = NULL;	/* named twice */
+		i++;
+	}
+	for (i = 0; i < n; i++)
+		if (found[i])
+			ops->remove(xdev, found[i]);
+done:
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	kvfree(found);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
 /* Neighbors                                                          */
 
 static int xmesh_fill_neigh_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
@@ -737,48 +915,41 @@ static int xmesh_fill_neigh_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
 						list));
 }
 
-static int xmesh_nl_neigh_get_dumpit(struct sk_buff *skb,
-				     struct netlink_callback *cb)
+static struct list_head *xmesh_neigh_list(void *entry)
 {
-	return xmesh_dump_list(skb, cb, XMESH_CMD_NEIGH_GET,
-			       offsetof(struct xmesh_dev, neigh_list),
-			       xmesh_fill_neigh_entry);
+	return &((struct xmesh_neigh *)entry)->list;
 }
 
-static int xmesh_nl_neigh_get_doit(struct sk_buff *skb, struct genl_info *info)
+static unsigned int xmesh_neigh_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->n_neighs;
+}
+
+static void *xmesh_neigh_find(struct xmesh_dev *xdev, struct genl_info *info,
+			      struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
 	struct xmesh_neigh *neigh;
-	struct xmesh_dev *xdev;
 	int err;
 
-	err = xmesh_get_parse(info, XMESH_A_NEIGH, XMESH_NEIGH_A_MAX,
-			      xmesh_neigh_policy, tb, "neighbor");
+	err = nla_parse_nested(tb, XMESH_NEIGH_A_MAX, nest, xmesh_neigh_policy,
+			       info->extack);
 	if (err)
-		return err;
-	if (!xmesh_require(info, info->attrs[XMESH_A_NEIGH], tb,
-			   XMESH_NEIGH_A_ID, "neighbor id"))
-		return -EINVAL;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev))
-		return PTR_ERR(xdev);
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_NEIGH_A_ID, "neighbor id"))
+		return ERR_PTR(-EINVAL);
 	neigh = xmesh_neigh_lookup_id(xdev, nla_get_u32(tb[XMESH_NEIGH_A_ID]));
-	if (neigh) {
-		err = xmesh_get_reply(info, xdev, XMESH_CMD_NEIGH_GET,
-				      xmesh_fill_neigh_entry, &neigh->list);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_NEIGH_A_ID],
-				    "no such neighbor");
-		err = -ENOENT;
+	if (!neigh) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "no neighbor %u",
+					nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+		return ERR_PTR(-ENOENT);
 	}
-	xmesh_unlock(xdev);
-	return err;
+	return neigh;
 }
 
 /* Parse and check one neighbor entry into a new, unpublished neighbor. */
-static struct xmesh_neigh *xmesh_neigh_from_attr(struct xmesh_dev *xdev,
-						 struct genl_info *info,
-						 struct nlattr *nest)
+static void *xmesh_neigh_parse(struct xmesh_dev *xdev, struct genl_info *info,
+			       struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
 	struct net *net = dev_net(xdev->dev);
@@ -844,200 +1015,135 @@ err_free:
 	return ERR_PTR(err);
 }
 
-static int xmesh_nl_neigh_new_doit(struct sk_buff *skb, struct genl_info *info)
+static void *xmesh_neigh_find_old(struct xmesh_dev *xdev,
+				  struct genl_info *info, struct nlattr *nest,
+				  void *entry, bool replace)
 {
-	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
-	struct xmesh_neigh **batch;
-	unsigned int n_new = 0;
+	struct xmesh_neigh *neigh = entry, *clash, *old;
+
+	clash = xmesh_neigh_lookup_key(xdev, &neigh->key);
+	if (clash && clash->id != neigh->id) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"neighbor %u has that address on that link",
+					clash->id);
+		return ERR_PTR(-EEXIST);
+	}
+	old = xmesh_neigh_lookup_id(xdev, neigh->id);
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"neighbor %u exists", neigh->id);
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_neigh_same(const void *a, const void *b)
+{
+	const struct xmesh_neigh *x = a, *y = b;
+
+	return x->id == y->id || !memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
+static int xmesh_neigh_insert_entry(struct xmesh_dev *xdev, void *entry,
+				    bool replace)
+{
+	return xmesh_neigh_insert(xdev, entry, replace);
+}
+
+static void xmesh_neigh_free_entry(void *entry)
+{
+	xmesh_neigh_free(entry);
+}
+
+static void xmesh_neigh_remove_entry(struct xmesh_dev *xdev, void *entry)
+{
+	xmesh_neigh_remove(xdev, entry);
+}
+
+static const struct xmesh_table_ops xmesh_neigh_ops = {
+	.type = XMESH_A_NEIGH,
+	.what = "neighbor",
+	.get_cmd = XMESH_CMD_NEIGH_GET,
+	.list_offset = offsetof(struct xmesh_dev, neigh_list),
+	.max = XMESH_MAX_NEIGHS,
+	.count = xmesh_neigh_count_all,
+	.fill = xmesh_fill_neigh_entry,
+	.entry_list = xmesh_neigh_list,
+	.find = xmesh_neigh_find,
+	.parse = xmesh_neigh_parse,
+	.find_old = xmesh_neigh_find_old,
+	.same = xmesh_neigh_same,
+	.insert = xmesh_neigh_insert_entry,
+	.free = xmesh_neigh_free_entry,
+	.remove = xmesh_neigh_remove_entry,
+	.flush = xmesh_neigh_flush,
+};
+
+/* The new state of the neighbor @nest names; only the state may change. */
+static int xmesh_neigh_parse_state(struct genl_info *info,
+				   struct nlattr *nest, u8 *state)
+{
+	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
+	int type, err;
+
+	err = nla_parse_nested(tb, XMESH_NEIGH_A_MAX, nest, xmesh_neigh_policy,
+			       info->extack);
+	if (err)
+		return err;
+	for (type = XMESH_NEIGH_A_NODE; type <= XMESH_NEIGH_A_MAX; type++) {
+		if (tb[type] && type != XMESH_NEIGH_A_STATE) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[type],
+					    "only the state can be set; replace the neighbor to change the rest");
+			return -EOPNOTSUPP;
+		}
+	}
+	if (!xmesh_require(info, nest, tb, XMESH_NEIGH_A_STATE, "state"))
+		return -EINVAL;
+	*state = nla_get_u8(tb[XMESH_NEIGH_A_STATE]);
+	return 0;
+}
+
+static int xmesh_nl_neigh_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xmesh_neigh **found;
 	struct xmesh_dev *xdev;
 	struct nlattr *attr;
-	int n, i, j, rem, err = 0;
+	int n, i = 0, rem, err = 0;
+	u8 *states;
 
 	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor");
 	if (n <= 0)
 		return n ?: -EINVAL;
-	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev)) {
-		kvfree(batch);
-		return PTR_ERR(xdev);
-	}
-
-	i = 0;
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != XMESH_A_NEIGH)
-			continue;
-		struct xmesh_neigh *neigh, *old;
-
-		neigh = xmesh_neigh_from_attr(xdev, info, attr);
-		if (IS_ERR(neigh)) {
-			err = PTR_ERR(neigh);
-			goto out;
-		}
-		batch[i++] = neigh;
-		old = xmesh_neigh_lookup_id(xdev, neigh->id);
-		if (old && !replace) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"neighbor %u exists", neigh->id);
-			err = -EEXIST;
-			goto out;
-		}
-		n_new += !old;
-		for (j = 0; j < i - 1; j++) {
-			if (batch[j]->id == neigh->id ||
-			    !memcmp(&batch[j]->key, &neigh->key,
-				    sizeof(neigh->key))) {
-				NL_SET_ERR_MSG_ATTR(info->extack, attr,
-						    "two entries for one neighbor in the request");
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		old = xmesh_neigh_lookup_key(xdev, &neigh->key);
-		if (old && old->id != neigh->id) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"neighbor %u has that address on that link",
-						old->id);
-			err = -EEXIST;
-			goto out;
-		}
-	}
-	if (xdev->n_neighs + n_new > XMESH_MAX_NEIGHS) {
-		NL_SET_ERR_MSG_FMT(info->extack, "more than %d neighbors",
-				   XMESH_MAX_NEIGHS);
-		err = -ENOSPC;
-		goto out;
-	}
-
-	for (i = 0; i < n; i++) {
-		err = xmesh_neigh_insert(xdev, batch[i], replace);
-		if (err) {
-			NL_SET_ERR_MSG(info->extack,
-				       "out of memory: request applied in part");
-			goto out;
-		}
-		batch[i] = NULL;
-	}
-out:
-	if (i)
-		xdev->generation++;
-	for (j = 0; j < n; j++)
-		if (batch[j])
-			xmesh_neigh_free(batch[j]);
-	xmesh_unlock(xdev);
-	kvfree(batch);
-	return err;
-}
-
-/* Resolve every entry's id to an existing neighbor, before any change. */
-static int xmesh_neigh_resolve(struct xmesh_dev *xdev, struct genl_info *info,
-			       struct xmesh_neigh **found, u8 *states)
-{
-	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
-	struct nlattr *attr;
-	int i = 0, rem, err;
-
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != XMESH_A_NEIGH)
-			continue;
-		err = nla_parse_nested(tb, XMESH_NEIGH_A_MAX, attr,
-				       xmesh_neigh_policy, info->extack);
-		if (err)
-			return err;
-		if (!xmesh_require(info, attr, tb, XMESH_NEIGH_A_ID,
-				   "neighbor id"))
-			return -EINVAL;
-		found[i] = xmesh_neigh_lookup_id(xdev,
-					nla_get_u32(tb[XMESH_NEIGH_A_ID]));
-		if (!found[i]) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"no neighbor %u",
-						nla_get_u32(tb[XMESH_NEIGH_A_ID]));
-			return -ENOENT;
-		}
-		if (states) {
-			int type;
-
-			for (type = XMESH_NEIGH_A_NODE; type <= XMESH_NEIGH_A_MAX;
-			     type++) {
-				if (tb[type] && type != XMESH_NEIGH_A_STATE) {
-					NL_SET_ERR_MSG_ATTR(info->extack, tb[type],
-							    "only the state can be set; replace the neighbor to change the rest");
-					return -EOPNOTSUPP;
-				}
-			}
-			if (!xmesh_require(info, attr, tb, XMESH_NEIGH_A_STATE,
-					   "state"))
-				return -EINVAL;
-			states[i] = nla_get_u8(tb[XMESH_NEIGH_A_STATE]);
-		}
-		i++;
-	}
-	return 0;
-}
-
-static int xmesh_nl_neigh_set_or_del(struct genl_info *info, bool set)
-{
-	struct xmesh_neigh **found;
-	struct xmesh_dev *xdev;
-	u8 *states = NULL;
-	int n, i, err;
-
-	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor");
-	if (n < 0)
-		return n;
-	if (set && !n)
-		return -EINVAL;
-	found = kvcalloc(n ?: 1, sizeof(*found) + sizeof(*states), GFP_KERNEL);
+	found = kvcalloc(n, sizeof(*found) + sizeof(*states), GFP_KERNEL);
 	if (!found)
 		return -ENOMEM;
-	if (set)
-		states = (u8 *)(found + n);
+	states = (u8 *)(found + n);
 	xdev = xmesh_lock(info);
 	if (IS_ERR(xdev)) {
 		kvfree(found);
 		return PTR_ERR(xdev);
 	}
 
-	if (!set && info->attrs[XMESH_A_FLUSH]) {
-		xmesh_neigh_flush(xdev);
-		xdev->generation++;
-		err = 0;
-		goto out;
-	}
-	err = xmesh_neigh_resolve(xdev, info, found, states);
-	if (err)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (set) {
-			xmesh_neigh_set_state(xdev, found[i], states[i]);
-		} else if (found[i]) {
-			int j;
-
-			/* The same id twice: delete once. */
-			for (j = i + 1; j < n; j++)
-				if (found[j] == found[i])
-					found[j] = NULL;
-			xmesh_neigh_remove(xdev, found[i]);
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != XMESH_A_NEIGH)
+			continue;
+		found[i] = xmesh_neigh_find(xdev, info, attr);
+		if (IS_ERR(found[i])) {
+			err = PTR_ERR(found[i]);
+			goto out;
 		}
+		err = xmesh_neigh_parse_state(info, attr, &states[i]);
+		if (err)
+			goto out;
+		i++;
 	}
+	for (i = 0; i < n; i++)
+		xmesh_neigh_set_state(xdev, found[i], states[i]);
 	xdev->generation++;
 out:
 	xmesh_unlock(xdev);
 	kvfree(found);
 	return err;
-}
-
-static int xmesh_nl_neigh_set_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	return xmesh_nl_neigh_set_or_del(info, true);
-}
-
-static int xmesh_nl_neigh_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	return xmesh_nl_neigh_set_or_del(info, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1051,53 +1157,89 @@ static int xmesh_fill_route_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
 	return xmesh_fill_route(skb, rt, xmesh_route_active(rt));
 }
 
-static int xmesh_nl_route_get_dumpit(struct sk_buff *skb,
-				     struct netlink_callback *cb)
+static struct list_head *xmesh_route_list(void *entry)
 {
-	return xmesh_dump_list(skb, cb, XMESH_CMD_ROUTE_GET,
-			       offsetof(struct xmesh_dev, route_list),
-			       xmesh_fill_route_entry);
+	return &((struct xmesh_route *)entry)->list;
 }
 
-static int xmesh_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
+static unsigned int xmesh_route_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->n_routes;
+}
+
+static void *xmesh_route_find(struct xmesh_dev *xdev, struct genl_info *info,
+			      struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
 	struct xmesh_route *rt;
-	struct xmesh_dev *xdev;
 	int err;
 
-	err = xmesh_get_parse(info, XMESH_A_ROUTE, XMESH_ROUTE_A_MAX,
-			      xmesh_route_policy, tb, "route");
+	err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, nest, xmesh_route_policy,
+			       info->extack);
 	if (err)
-		return err;
-	if (!xmesh_require(info, info->attrs[XMESH_A_ROUTE], tb,
-			   XMESH_ROUTE_A_DST, "destination node"))
-		return -EINVAL;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev))
-		return PTR_ERR(xdev);
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_ROUTE_A_DST,
+			   "destination node"))
+		return ERR_PTR(-EINVAL);
 	rt = xmesh_route_lookup(xdev, nla_get_u32(tb[XMESH_ROUTE_A_DST]));
-	if (rt) {
-		err = xmesh_get_reply(info, xdev, XMESH_CMD_ROUTE_GET,
-				      xmesh_fill_route_entry, &rt->list);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_ROUTE_A_DST],
-				    "no route to that node");
-		err = -ENOENT;
+	if (!rt) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"no route to node %u",
+					nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+		return ERR_PTR(-ENOENT);
 	}
-	xmesh_unlock(xdev);
-	return err;
+	return rt;
 }
 
-static struct xmesh_route *xmesh_route_from_attr(struct xmesh_dev *xdev,
-						 struct genl_info *info,
-						 struct nlattr *nest)
+/* One next hop of @nest into the next free slot of @rt. */
+static int xmesh_nexthop_parse(struct xmesh_dev *xdev, struct genl_info *info,
+			       struct nlattr *attr, struct xmesh_route *rt)
+{
+	struct nlattr *tb[XMESH_NEXTHOP_A_MAX + 1];
+	struct xmesh_neigh *neigh;
+	int i, err;
+
+	if (rt->n_nexthops == XMESH_MAX_NEXTHOPS) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+					"more than %d next hops",
+					XMESH_MAX_NEXTHOPS);
+		return -E2BIG;
+	}
+	err = nla_parse_nested(tb, XMESH_NEXTHOP_A_MAX, attr,
+			       xmesh_nexthop_policy, info->extack);
+	if (err)
+		return err;
+	if (!xmesh_require(info, attr, tb, XMESH_NEXTHOP_A_NEIGH,
+			   "next hop neighbor"))
+		return -EINVAL;
+	neigh = xmesh_neigh_lookup_id(xdev,
+				      nla_get_u32(tb[XMESH_NEXTHOP_A_NEIGH]));
+	if (!neigh) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr, "no neighbor %u",
+					nla_get_u32(tb[XMESH_NEXTHOP_A_NEIGH]));
+		return -ENOENT;
+	}
+	for (i = 0; i < rt->n_nexthops; i++) {
+		if (rt->nexthop[i].neigh == neigh) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "the same neighbor twice in one route");
+			return -EINVAL;
+		}
+	}
+	rt->nexthop[rt->n_nexthops].neigh = neigh;
+	rt->nexthop[rt->n_nexthops].priority = tb[XMESH_NEXTHOP_A_PRIORITY] ?
+		nla_get_u8(tb[XMESH_NEXTHOP_A_PRIORITY]) : 0;
+	rt->n_nexthops++;
+	return 0;
+}
+
+static void *xmesh_route_parse(struct xmesh_dev *xdev, struct genl_info *info,
+			       struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
-	struct nlattr *nhtb[XMESH_NEXTHOP_A_MAX + 1];
 	struct xmesh_route *rt;
 	struct nlattr *attr;
-	int rem, i, err;
+	int rem, err;
 
 	err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, nest, xmesh_route_policy,
 			       info->extack);
@@ -1117,196 +1259,78 @@ static struct xmesh_route *xmesh_route_from_attr(struct xmesh_dev *xdev,
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	nla_for_each_nested(attr, nest, rem) {
-		struct xmesh_neigh *neigh;
-
 		if (nla_type(attr) != XMESH_ROUTE_A_NEXTHOP)
 			continue;
-		if (rt->n_nexthops == XMESH_MAX_NEXTHOPS) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"more than %d next hops",
-						XMESH_MAX_NEXTHOPS);
-			err = -E2BIG;
-			goto err_free;
+		err = xmesh_nexthop_parse(xdev, info, attr, rt);
+		if (err) {
+			xmesh_route_free(rt);
+			return ERR_PTR(err);
 		}
-		err = nla_parse_nested(nhtb, XMESH_NEXTHOP_A_MAX, attr,
-				       xmesh_nexthop_policy, info->extack);
-		if (err)
-			goto err_free;
-		if (!xmesh_require(info, attr, nhtb, XMESH_NEXTHOP_A_NEIGH,
-				   "next hop neighbor")) {
-			err = -EINVAL;
-			goto err_free;
-		}
-		neigh = xmesh_neigh_lookup_id(xdev,
-				nla_get_u32(nhtb[XMESH_NEXTHOP_A_NEIGH]));
-		if (!neigh) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"no neighbor %u",
-						nla_get_u32(nhtb[XMESH_NEXTHOP_A_NEIGH]));
-			err = -ENOENT;
-			goto err_free;
-		}
-		for (i = 0; i < rt->n_nexthops; i++) {
-			if (rt->nexthop[i].neigh == neigh) {
-				NL_SET_ERR_MSG_ATTR(info->extack, attr,
-						    "the same neighbor twice in one route");
-				err = -EINVAL;
-				goto err_free;
-			}
-		}
-		rt->nexthop[rt->n_nexthops].neigh = neigh;
-		rt->nexthop[rt->n_nexthops].priority =
-			nhtb[XMESH_NEXTHOP_A_PRIORITY] ?
-			nla_get_u8(nhtb[XMESH_NEXTHOP_A_PRIORITY]) : 0;
-		rt->n_nexthops++;
 	}
 	return rt;
-
-err_free:
-	xmesh_route_free(rt);
-	return ERR_PTR(err);
 }
 
-static int xmesh_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
+static void *xmesh_route_find_old(struct xmesh_dev *xdev,
+				  struct genl_info *info, struct nlattr *nest,
+				  void *entry, bool replace)
 {
-	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
-	struct xmesh_route **batch;
-	unsigned int n_new = 0;
-	struct xmesh_dev *xdev;
-	struct nlattr *attr;
-	int n, i, j, rem, err = 0;
+	u32 dst = ((struct xmesh_route *)entry)->dst;
+	struct xmesh_route *old = xmesh_route_lookup(xdev, dst);
 
-	n = xmesh_count_entries(info, XMESH_A_ROUTE, "route");
-	if (n <= 0)
-		return n ?: -EINVAL;
-	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev)) {
-		kvfree(batch);
-		return PTR_ERR(xdev);
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"a route to node %u exists", dst);
+		return ERR_PTR(-EEXIST);
 	}
+	return old;
+}
 
-	i = 0;
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != XMESH_A_ROUTE)
-			continue;
-		struct xmesh_route *rt = xmesh_route_from_attr(xdev, info, attr);
-		struct xmesh_route *old;
+static bool xmesh_route_same(const void *a, const void *b)
+{
+	return ((const struct xmesh_route *)a)->dst ==
+	       ((const struct xmesh_route *)b)->dst;
+}
 
-		if (IS_ERR(rt)) {
-			err = PTR_ERR(rt);
-			goto out;
-		}
-		batch[i++] = rt;
-		old = xmesh_route_lookup(xdev, rt->dst);
-		if (old && !replace) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"a route to node %u exists",
-						rt->dst);
-			err = -EEXIST;
-			goto out;
-		}
-		n_new += !old;
-		for (j = 0; j < i - 1; j++) {
-			if (batch[j]->dst == rt->dst) {
-				NL_SET_ERR_MSG_ATTR(info->extack, attr,
-						    "two routes to one node in the request");
-				err = -EINVAL;
-				goto out;
-			}
-		}
-	}
-	if (xdev->n_routes + n_new > XMESH_MAX_ROUTES) {
-		NL_SET_ERR_MSG_FMT(info->extack, "more than %d routes",
-				   XMESH_MAX_ROUTES);
-		err = -ENOSPC;
-		goto out;
-	}
+static int xmesh_route_insert_entry(struct xmesh_dev *xdev, void *entry,
+				    bool replace)
+{
+	struct xmesh_route *rt = entry;
+	int err;
 
-	for (i = 0; i < n; i++) {
-		err = xmesh_route_insert(xdev, batch[i], replace);
-		if (err) {
-			NL_SET_ERR_MSG(info->extack,
-				       "out of memory: request applied in part");
-			goto out;
-		}
-		xmesh_genl_notify_route(xdev, batch[i],
-					xmesh_route_active(batch[i]), false);
-		batch[i] = NULL;
-	}
-out:
-	if (i)
-		xdev->generation++;
-	for (j = 0; j < n; j++)
-		xmesh_route_free(batch[j]);
-	xmesh_unlock(xdev);
-	kvfree(batch);
+	err = xmesh_route_insert(xdev, rt, replace);
+	if (!err)
+		xmesh_genl_notify_route(xdev, rt, xmesh_route_active(rt), false);
 	return err;
 }
 
-static int xmesh_nl_route_del_doit(struct sk_buff *skb, struct genl_info *info)
+static void xmesh_route_free_entry(void *entry)
 {
-	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
-	struct xmesh_route **found, *rt, *tmp;
-	struct xmesh_dev *xdev;
-	struct nlattr *attr;
-	int n, i = 0, j, rem, err = 0;
-
-	n = xmesh_count_entries(info, XMESH_A_ROUTE, "route");
-	if (n < 0)
-		return n;
-	found = kvcalloc(n ?: 1, sizeof(*found), GFP_KERNEL);
-	if (!found)
-		return -ENOMEM;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev)) {
-		kvfree(found);
-		return PTR_ERR(xdev);
-	}
-
-	if (info->attrs[XMESH_A_FLUSH]) {
-		list_for_each_entry_safe(rt, tmp, &xdev->route_list, list)
-			xmesh_route_remove(xdev, rt);
-		goto done;
-	}
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != XMESH_A_ROUTE)
-			continue;
-		err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, attr,
-				       xmesh_route_policy, info->extack);
-		if (err)
-			goto out;
-		if (!xmesh_require(info, attr, tb, XMESH_ROUTE_A_DST,
-				   "destination node")) {
-			err = -EINVAL;
-			goto out;
-		}
-		found[i] = xmesh_route_lookup(xdev,
-					      nla_get_u32(tb[XMESH_ROUTE_A_DST]));
-		if (!found[i]) {
-			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
-						"no route to node %u",
-						nla_get_u32(tb[XMESH_ROUTE_A_DST]));
-			err = -ENOENT;
-			goto out;
-		}
-		for (j = 0; j < i; j++)
-			if (found[j] == found[i])
-				found[i] = NULL;
-		i++;
-	}
-	for (i = 0; i < n; i++)
-		if (found[i])
-			xmesh_route_remove(xdev, found[i]);
-done:
-	xdev->generation++;
-out:
-	xmesh_unlock(xdev);
-	kvfree(found);
-	return err;
+	xmesh_route_free(entry);
 }
+
+static void xmesh_route_remove_entry(struct xmesh_dev *xdev, void *entry)
+{
+	xmesh_route_remove(xdev, entry);
+}
+
+static const struct xmesh_table_ops xmesh_route_ops = {
+	.type = XMESH_A_ROUTE,
+	.what = "route",
+	.get_cmd = XMESH_CMD_ROUTE_GET,
+	.list_offset = offsetof(struct xmesh_dev, route_list),
+	.max = XMESH_MAX_ROUTES,
+	.count = xmesh_route_count_all,
+	.fill = xmesh_fill_route_entry,
+	.entry_list = xmesh_route_list,
+	.find = xmesh_route_find,
+	.parse = xmesh_route_parse,
+	.find_old = xmesh_route_find_old,
+	.same = xmesh_route_same,
+	.insert = xmesh_route_insert_entry,
+	.free = xmesh_route_free_entry,
+	.remove = xmesh_route_remove_entry,
+	.flush = xmesh_routes_flush,
+};
 
 /* ------------------------------------------------------------------ */
 /* Prefixes                                                           */
@@ -1319,18 +1343,22 @@ static int xmesh_fill_prefix_entry(struct sk_buff *skb,
 						 list));
 }
 
-static int xmesh_nl_prefix_get_dumpit(struct sk_buff *skb,
-				      struct netlink_callback *cb)
+static struct list_head *xmesh_prefix_list(void *entry)
 {
-	return xmesh_dump_list(skb, cb, XMESH_CMD_PREFIX_GET,
-			       offsetof(struct xmesh_dev, prefixes.list),
-			       xmesh_fill_prefix_entry);
+	return &((struct xmesh_prefix *)entry)->list;
 }
 
+static unsigned int xmesh_prefix_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->prefixes.count;
+}
+
+/* Parse @nest into @p: its key, and its node when @node is set. */
 static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
-				  struct xmesh_prefix_key *key, u32 *node_id)
+				  struct xmesh_prefix *p, bool node)
 {
 	struct nlattr *tb[XMESH_PREFIX_A_MAX + 1];
+	struct xmesh_prefix_key *key = &p->key;
 	int err;
 
 	err = nla_parse_nested(tb, XMESH_PREFIX_A_MAX, nest,
@@ -1340,8 +1368,8 @@ static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
 	if (!xmesh_require(info, nest, tb, XMESH_PREFIX_A_FAMILY, "family") ||
 	    !xmesh_require(info, nest, tb, XMESH_PREFIX_A_ADDR, "address") ||
 	    !xmesh_require(info, nest, tb, XMESH_PREFIX_A_LEN, "length") ||
-	    (node_id && !xmesh_require(info, nest, tb, XMESH_PREFIX_A_NODE,
-				       "node id")))
+	    (node && !xmesh_require(info, nest, tb, XMESH_PREFIX_A_NODE,
+				    "node id")))
 		return -EINVAL;
 
 	memset(key, 0, sizeof(*key));
@@ -1366,138 +1394,141 @@ static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
 				    "the address has bits set beyond the prefix length");
 		return -EINVAL;
 	}
-	if (node_id)
-		*node_id = nla_get_u32(tb[XMESH_PREFIX_A_NODE]);
+	if (node)
+		p->node_id = nla_get_u32(tb[XMESH_PREFIX_A_NODE]);
 	return 0;
 }
 
-static int xmesh_nl_prefix_get_doit(struct sk_buff *skb,
-				    struct genl_info *info)
+static void *xmesh_prefix_find_nest(struct xmesh_dev *xdev,
+				    struct genl_info *info,
+				    struct nlattr *nest)
 {
-	struct xmesh_prefix_key key;
-	struct xmesh_prefix *p;
-	struct xmesh_dev *xdev;
+	struct xmesh_prefix key, *p;
 	int err;
 
-	if (!info->attrs[XMESH_A_PREFIX]) {
-		NL_SET_ERR_MSG(info->extack, "missing the prefix to get");
-		return -EINVAL;
-	}
-	err = xmesh_prefix_from_attr(info, info->attrs[XMESH_A_PREFIX], &key,
-				     NULL);
+	err = xmesh_prefix_from_attr(info, nest, &key, false);
 	if (err)
-		return err;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev))
-		return PTR_ERR(xdev);
-	p = xmesh_prefix_find(&xdev->prefixes, &key);
-	if (p) {
-		err = xmesh_get_reply(info, xdev, XMESH_CMD_PREFIX_GET,
-				      xmesh_fill_prefix_entry, &p->list);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XMESH_A_PREFIX],
-				    "no such prefix");
-		err = -ENOENT;
+		return ERR_PTR(err);
+	p = xmesh_prefix_find(&xdev->prefixes, &key.key);
+	if (!p) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "no such prefix");
+		return ERR_PTR(-ENOENT);
 	}
-	xmesh_unlock(xdev);
+	return p;
+}
+
+/* A request's prefix is a scratch copy: the table makes its own. */
+static void *xmesh_prefix_parse(struct xmesh_dev *xdev,
+				struct genl_info *info, struct nlattr *nest)
+{
+	struct xmesh_prefix *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int err;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	err = xmesh_prefix_from_attr(info, nest, p, true);
+	if (err) {
+		kfree(p);
+		return ERR_PTR(err);
+	}
+	return p;
+}
+
+static void *xmesh_prefix_find_old(struct xmesh_dev *xdev,
+				   struct genl_info *info, struct nlattr *nest,
+				   void *entry, bool replace)
+{
+	struct xmesh_prefix *old;
+
+	old = xmesh_prefix_find(&xdev->prefixes,
+				&((struct xmesh_prefix *)entry)->key);
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "the prefix exists");
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_prefix_same(const void *a, const void *b)
+{
+	return !memcmp(&((const struct xmesh_prefix *)a)->key,
+		       &((const struct xmesh_prefix *)b)->key,
+		       sizeof(struct xmesh_prefix_key));
+}
+
+static int xmesh_prefix_insert_entry(struct xmesh_dev *xdev, void *entry,
+				     bool replace)
+{
+	struct xmesh_prefix *p = entry;
+	int err;
+
+	err = xmesh_prefix_insert(&xdev->prefixes, &p->key, p->node_id,
+				  replace);
+	if (!err)
+		kfree(p);
 	return err;
 }
 
-static int xmesh_nl_prefix_change(struct genl_info *info, bool add)
+static void xmesh_prefix_free_entry(void *entry)
 {
-	bool replace = nla_get_flag(info->attrs[XMESH_A_REPLACE]);
-	struct xmesh_prefix_key *keys;
-	struct xmesh_dev *xdev;
-	struct nlattr *attr;
-	unsigned int n_new = 0;
-	int n, i = 0, j, rem, err = 0;
-	u32 *nodes;
-
-	n = xmesh_count_entries(info, XMESH_A_PREFIX, "prefix");
-	if (n < 0)
-		return n;
-	if (add && !n)
-		return -EINVAL;
-	keys = kvcalloc(n ?: 1, sizeof(*keys) + sizeof(*nodes), GFP_KERNEL);
-	if (!keys)
-		return -ENOMEM;
-	nodes = (u32 *)(keys + n);
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev)) {
-		kvfree(keys);
-		return PTR_ERR(xdev);
-	}
-
-	if (!add && info->attrs[XMESH_A_FLUSH]) {
-		xmesh_prefix_flush(&xdev->prefixes);
-		goto done;
-	}
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(attr) != XMESH_A_PREFIX)
-			continue;
-		bool exists;
-
-		err = xmesh_prefix_from_attr(info, attr, &keys[i],
-					     add ? &nodes[i] : NULL);
-		if (err)
-			goto out;
-		for (j = 0; j < i; j++) {
-			if (!memcmp(&keys[j], &keys[i], sizeof(keys[i]))) {
-				NL_SET_ERR_MSG_ATTR(info->extack, attr,
-						    "the same prefix twice in the request");
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		exists = xmesh_prefix_find(&xdev->prefixes, &keys[i]);
-		if (add && exists && !replace) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "the prefix exists");
-			err = -EEXIST;
-			goto out;
-		}
-		if (!add && !exists) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such prefix");
-			err = -ENOENT;
-			goto out;
-		}
-		n_new += !exists;
-		i++;
-	}
-	if (add && xdev->prefixes.count + n_new > XMESH_MAX_PREFIXES) {
-		NL_SET_ERR_MSG_FMT(info->extack, "more than %d prefixes",
-				   XMESH_MAX_PREFIXES);
-		err = -ENOSPC;
-		goto out;
-	}
-
-	for (i = 0; i < n; i++) {
-		err = add ? xmesh_prefix_insert(&xdev->prefixes, &keys[i],
-						nodes[i], replace) :
-			    xmesh_prefix_remove(&xdev->prefixes, &keys[i]);
-		if (err) {
-			NL_SET_ERR_MSG(info->extack,
-				       "out of memory: request applied in part");
-			break;
-		}
-	}
-done:
-	xdev->generation++;
-out:
-	xmesh_unlock(xdev);
-	kvfree(keys);
-	return err;
+	kfree(entry);
 }
 
-static int xmesh_nl_prefix_new_doit(struct sk_buff *skb, struct genl_info *info)
+static void xmesh_prefix_remove_entry(struct xmesh_dev *xdev, void *entry)
 {
-	return xmesh_nl_prefix_change(info, true);
+	xmesh_prefix_delete(&xdev->prefixes, entry);
 }
 
-static int xmesh_nl_prefix_del_doit(struct sk_buff *skb, struct genl_info *info)
+static void xmesh_prefix_flush_all(struct xmesh_dev *xdev)
 {
-	return xmesh_nl_prefix_change(info, false);
+	xmesh_prefix_flush(&xdev->prefixes);
 }
+
+static const struct xmesh_table_ops xmesh_prefix_ops = {
+	.type = XMESH_A_PREFIX,
+	.what = "prefix",
+	.get_cmd = XMESH_CMD_PREFIX_GET,
+	.list_offset = offsetof(struct xmesh_dev, prefixes.list),
+	.max = XMESH_MAX_PREFIXES,
+	.count = xmesh_prefix_count_all,
+	.fill = xmesh_fill_prefix_entry,
+	.entry_list = xmesh_prefix_list,
+	.find = xmesh_prefix_find_nest,
+	.parse = xmesh_prefix_parse,
+	.find_old = xmesh_prefix_find_old,
+	.same = xmesh_prefix_same,
+	.insert = xmesh_prefix_insert_entry,
+	.free = xmesh_prefix_free_entry,
+	.remove = xmesh_prefix_remove_entry,
+	.flush = xmesh_prefix_flush_all,
+};
+
+/* The commands of the three tables, by kind. */
+#define XMESH_TABLE_HANDLERS(name)					\
+static int xmesh_nl_##name##_get_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_get(info, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_get_dumpit(struct sk_buff *skb,		\
+					struct netlink_callback *cb)	\
+{									\
+	return xmesh_table_dump(skb, cb, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_new_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_new(info, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_del_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_del(info, &xmesh_##name##_ops);		\
+}
+
+XMESH_TABLE_HANDLERS(neigh)
+XMESH_TABLE_HANDLERS(route)
+XMESH_TABLE_HANDLERS(prefix)
 
 /* ------------------------------------------------------------------ */
 /* OAM                                                                */

@@ -146,8 +146,7 @@ err_free:
 	return err;
 }
 
-static void xmesh_prefix_unlink(struct xmesh_prefix_table *t,
-				struct xmesh_prefix *p)
+void xmesh_prefix_delete(struct xmesh_prefix_table *t, struct xmesh_prefix *p)
 {
 	int fi = family_index(p->key.family);
 
@@ -169,7 +168,7 @@ int xmesh_prefix_remove(struct xmesh_prefix_table *t,
 	p = rhashtable_lookup_fast(&t->hash, key, xmesh_prefix_params);
 	if (!p)
 		return -ENOENT;
-	xmesh_prefix_unlink(t, p);
+	xmesh_prefix_delete(t, p);
 	return 0;
 }
 
@@ -184,7 +183,7 @@ void xmesh_prefix_flush(struct xmesh_prefix_table *t)
 	struct xmesh_prefix *p, *tmp;
 
 	list_for_each_entry_safe(p, tmp, &t->list, list)
-		xmesh_prefix_unlink(t, p);
+		xmesh_prefix_delete(t, p);
 }
 
 void xmesh_prefix_table_uninit(struct xmesh_prefix_table *t)

@@ -27,12 +27,17 @@ int xmesh_routes_init(struct xmesh_dev *xdev)
 	return rhashtable_init(&xdev->routes, &xmesh_route_params);
 }
 
-void xmesh_routes_uninit(struct xmesh_dev *xdev)
+void xmesh_routes_flush(struct xmesh_dev *xdev)
 {
 	struct xmesh_route *rt, *tmp;
 
 	list_for_each_entry_safe(rt, tmp, &xdev->route_list, list)
 		xmesh_route_remove(xdev, rt);
+}
+
+void xmesh_routes_uninit(struct xmesh_dev *xdev)
+{
+	xmesh_routes_flush(xdev);
 	rhashtable_destroy(&xdev->routes);
 }
 

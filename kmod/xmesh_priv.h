@@ -267,6 +267,7 @@ void xmesh_route_free(struct xmesh_route *rt);
 int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
 		       bool replace);
 void xmesh_route_remove(struct xmesh_dev *xdev, struct xmesh_route *rt);
+void xmesh_routes_flush(struct xmesh_dev *xdev);
 struct xmesh_neigh *xmesh_route_select(const struct xmesh_route *rt,
 				       u32 hash);
 unsigned long xmesh_route_active(const struct xmesh_route *rt);
@@ -286,6 +287,7 @@ int xmesh_prefix_remove(struct xmesh_prefix_table *t,
 			const struct xmesh_prefix_key *key);
 struct xmesh_prefix *xmesh_prefix_find(struct xmesh_prefix_table *t,
 				       const struct xmesh_prefix_key *key);
+void xmesh_prefix_delete(struct xmesh_prefix_table *t, struct xmesh_prefix *p);
 void xmesh_prefix_flush(struct xmesh_prefix_table *t);
 u32 xmesh_prefix_lookup(struct xmesh_prefix_table *t, u16 family,
 			const union xmesh_addr *addr);

@@ -14,10 +14,12 @@
 #
 # Output is TAP: one `ok N - suite.case` or `not ok N - suite.case` line per
 # KUnit test case, failure details as `#` lines under a failed case, then
-# `ok N - kunit.kernel_log_clean` (no warning, lockdep or RCU report, oops
-# in the UML kernel's log) and the plan `1..N` last. A kernel that does not build gives `not ok 1 -
-# kunit.build` with the compiler's errors; a kernel that crashes or hangs
-# gives `not ok - kunit.run` after whatever cases did report.
+# `ok N - kunit.kernel_log_clean` (no warning, lockdep or RCU report or oops
+# in the UML kernel's log) and the plan `1..N` last. A kernel that does not
+# configure or build gives `not ok 1 - kunit.build` with the compiler's
+# errors; cases a crash cut short are `not ok N - suite.(no result)`; a
+# timeout or other failure of kunit.py with no failed case adds
+# `not ok N - kunit.run`.
 # Exit status 0 when every case passed, 1 otherwise, 2 on a setup failure.
 #
 # Missing Debian packages are installed with apt-get (root, or sudo).
@@ -87,6 +89,13 @@ unpack_tree() {
 	ver=$(dpkg-query -W -f='${Version}' "linux-source-$KVER")
 	[[ -f $stamp && $(<"$stamp") == "$ver" ]] && return 0
 	[[ -f $TARBALL ]] || die "$TARBALL missing (reinstall linux-source-$KVER)"
+	# Replace only a tree this script made (an older version): never a
+	# directory someone pointed XMESH_KUNIT_DIR at by mistake.
+	if [[ -e $TREE && ! -f $stamp ]]; then
+		die "$TREE exists but was not unpacked by kunit.sh; remove it or set XMESH_KUNIT_DIR"
+	fi
+	# Leftovers of an interrupted unpack (we hold the lock).
+	rm -rf "$TREE".new.*
 
 	echo "# unpacking linux-source-$KVER $ver into $TREE"
 	new=$(mktemp -d "$TREE.new.XXXXXX")
@@ -309,11 +318,10 @@ fi
 
 if ((n == 0)); then
 	# Nothing ran: the configuration or the build failed, or the kernel
-	# died before a suite reported.
+	# died before a suite reported (kunit.py got as far as starting it).
 	n=1
 	failed=1
-	if grep -q 'Building KUnit Kernel' "$TMP/kunit.log" &&
-		! grep -q 'Starting KUnit Kernel' "$TMP/kunit.log"; then
+	if ! grep -q 'Starting KUnit Kernel' "$TMP/kunit.log"; then
 		echo "not ok 1 - kunit.build"
 		# Compiler and linker diagnostics first, then the end of the log.
 		{
