@@ -7,6 +7,7 @@
 #   make demo       a demo mesh in the guest: discovery, routing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
+#   make install    the module (with depmod) and the tool
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -40,8 +41,14 @@ demo: setup
 	$(MAKE) all
 	scripts/demo.sh
 
+# The module into the modules tree of the kernel KDIR is for (depmod is run
+# by the kernel's modules_install), the tool into $(DESTDIR)$(PREFIX)/sbin.
+install: all
+	$(MAKE) -C kmod KDIR=$(KDIR) install
+	$(MAKE) -C agent install
+
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 
-.PHONY: all kmod agent setup test check bench demo clean
+.PHONY: all kmod agent setup test check bench demo install clean
