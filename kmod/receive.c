@@ -142,6 +142,7 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
+	skb->dev = NULL;	/* not this host's traffic: see xmesh_socket_send */
 	if (skb->ip_summed != CHECKSUM_PARTIAL)
 		skb->ip_summed = CHECKSUM_NONE;
 

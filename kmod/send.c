@@ -218,12 +218,10 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
 		       XMESH_TC_BEST_EFFORT, self, node);
 
+	/* The tunnel core counts the device's own statistics. */
 	if (likely(!xmesh_send_frame(xdev, neigh, skb, sport))) {
 		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
 		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
-		dev_sw_netstats_tx_add(dev, 1, len);
-	} else {
-		DEV_STATS_INC(dev, tx_errors);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

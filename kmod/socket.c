@@ -155,7 +155,9 @@ static int xmesh_send6(struct xmesh_dev *xdev, struct sock *sk,
  * xmesh_socket_send - send a frame, xmesh header in front, to a neighbor
  * @xdev: the device
  * @neigh: the neighbor
- * @skb: the frame; consumed in every case
+ * @skb: the frame; consumed in every case. skb->dev is the xmesh device
+ *	 for packets this host sends, whose tunnel statistics it then
+ *	 counts (`ip -s link`), and NULL for forwarded and OAM frames.
  * @sport: UDP source port, the flow's entropy
  * @tos: DS field of the outer header
  *
@@ -175,7 +177,6 @@ int xmesh_socket_send(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		goto err;
 	}
 
-	skb->dev = xdev->dev;
 	if (neigh->key.family == AF_INET)
 		err = xmesh_send4(xdev, sk, neigh, skb, sport, tos);
 	else

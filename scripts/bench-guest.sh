@@ -299,8 +299,10 @@ gro_capture() {
 	local c=xmesh pcap=$WORK/gro.pcap pid
 	command -v tcpdump >/dev/null || { echo "(no tcpdump)"; return 0; }
 	n "$c-a" ethtool -K xmesh0 tso off gso off >/dev/null
-	n "$c-c" tcpdump -i xmesh0 -nn -s 128 -w "$pcap" -c 2000 \
-		"tcp and src ${SRC[$c]} and greater 200" 2>/dev/null &
+	# Not through n: $! must be tcpdump itself, and its output must not
+	# hold our caller's pipe open.
+	ip netns exec "xm-$c-c" tcpdump -i xmesh0 -nn -s 128 -w "$pcap" -c 3000 \
+		"tcp and src ${SRC[$c]} and greater 200" >/dev/null 2>&1 &
 	pid=$!
 	sleep 2
 	iperf "$c" -t 2 >/dev/null || true

@@ -26,6 +26,10 @@
 #                        once are kept; the host must not change them mid-run)
 #   XMESH_GUEST_VERBOSE  non-empty: show the kernel boot log and timings
 #   XMESH_CACHE          cache directory (/var/cache/xmesh): kernel, initramfs
+#   XMESH_GUEST_KERNEL_DIR  boot another kernel instead of Debian's: a directory
+#                        with vmlinux (PVH) or bzImage and lib/modules/<release>
+#                        (e.g. scripts/debug-kernel.sh's); the boot modules
+#                        may be built in
 #   XMESH_*              all exported XMESH_ variables are passed to SCRIPT
 #
 # Exit status: SCRIPT's (1 if it passed but the kernel log is dirty), 124 on
@@ -62,7 +66,8 @@ initramfs() {
 	# Dependencies in load order, from the image's modules.dep.
 	mods=$(modprobe -d "$KDIR" -S "$ABI" -a --show-depends "${BOOT_MODULES[@]}" |
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-	[[ -n $mods ]] || die "cannot resolve ${BOOT_MODULES[*]} in $KDIR"
+	# (A kernel of XMESH_GUEST_KERNEL_DIR may have them all built in.)
+	[[ -n $mods || -n ${XMESH_GUEST_KERNEL_DIR:-} ]] || die "cannot resolve ${BOOT_MODULES[*]} in $KDIR"
 	# shellcheck disable=SC2086 # one path per word
 	hash=$( { echo "$ABI"; cat "$HERE/guest-init" "$busybox" $mods; } | sha256sum | cut -c1-16)
 	out=$CACHE/initramfs/$ABI-$hash.cpio
@@ -90,6 +95,7 @@ initramfs() {
 		esac
 		echo "$name" >>"$stage/modules/order"
 	done
+	[[ -e $stage/modules/order ]] || : >"$stage/modules/order"
 	# Uncompressed: the kernel unpacks it faster than it would inflate it
 	# under emulation, and it is small.
 	# Other runs may build the same image at once: write privately, then
@@ -178,6 +184,27 @@ write_conf() {
 	} >"$share/run.conf"
 }
 
+# Set KDIR, ABI and (main's) kernel from XMESH_GUEST_KERNEL_DIR. The guest
+# sees KDIR at the same path through the host root, so make it absolute. A
+# vmlinux is preferred, as above; it must have a PVH entry (CONFIG_PVH).
+kernel_dir() {
+	local -a rel
+	local f
+	KDIR=$(realpath -e "$XMESH_GUEST_KERNEL_DIR") ||
+		die "XMESH_GUEST_KERNEL_DIR: no directory $XMESH_GUEST_KERNEL_DIR"
+	rel=("$KDIR"/lib/modules/*/)
+	[[ ${#rel[@]} -eq 1 && -d ${rel[0]} ]] ||
+		die "XMESH_GUEST_KERNEL_DIR: want exactly one $KDIR/lib/modules/<release>"
+	ABI=${rel[0]%/}
+	ABI=${ABI##*/}
+	kernel=
+	for f in "$KDIR/vmlinux" "$KDIR/boot/vmlinux-$ABI" "$KDIR/bzImage" \
+		"$KDIR/boot/vmlinuz-$ABI"; do
+		[[ -f $f ]] && { kernel=$f; break; }
+	done
+	[[ -n $kernel ]] || die "XMESH_GUEST_KERNEL_DIR: no vmlinux or bzImage in $KDIR"
+}
+
 main() {
 	[[ $# -ge 1 ]] || usage
 	local mode=$1 script=""
@@ -197,12 +224,16 @@ main() {
 
 	local t0 kernel initrd
 	t0=$(date +%s.%N)
-	KDIR=$("$HERE/guest-kernel.sh" --dir)
-	ABI=${KDIR##*/guest-}
-	# Prefer the uncompressed PVH kernel guest-kernel.sh unpacks: decompressing
-	# vmlinuz under emulation costs seconds per boot.
-	kernel=$KDIR/boot/vmlinux-$ABI
-	[[ -f $kernel ]] || kernel=$KDIR/boot/vmlinuz-$ABI
+	if [[ -n ${XMESH_GUEST_KERNEL_DIR:-} ]]; then
+		kernel_dir
+	else
+		KDIR=$("$HERE/guest-kernel.sh" --dir)
+		ABI=${KDIR##*/guest-}
+		# Prefer the uncompressed PVH kernel guest-kernel.sh unpacks:
+		# decompressing vmlinuz under emulation costs seconds per boot.
+		kernel=$KDIR/boot/vmlinux-$ABI
+		[[ -f $kernel ]] || kernel=$KDIR/boot/vmlinuz-$ABI
+	fi
 	initrd=$(initramfs)
 
 	# work: host-only scratch; work/share: the guest's writable run share.

@@ -46,6 +46,9 @@ snapshot() {
 	into["fwd3"]=$(counter 3 fwd_packets)
 	into["fwd5"]=$(counter 5 fwd_packets)
 	into["n1tx"]=$(neigh_counter 1 1 tx_packets)
+	into["link1tx"]=$(n 1 cat /sys/class/net/xmesh0/statistics/tx_packets)
+	into["link2tx"]=$(n 2 cat /sys/class/net/xmesh0/statistics/tx_packets)
+	into["link4rx"]=$(n 4 cat /sys/class/net/xmesh0/statistics/rx_packets)
 }
 snapshot before
 check "ping 10.0.4.1 from 10.0.1.1 (3 hops each way)" \
@@ -59,6 +62,10 @@ expect_delta "node 2 forwarded both ways" "${before[fwd2]}" "${after[fwd2]}" 20
 expect_delta "node 3 forwarded 1->4" "${before[fwd3]}" "${after[fwd3]}" 10
 expect_delta "node 5 forwarded 4->1" "${before[fwd5]}" "${after[fwd5]}" 10
 expect_delta "node 1's neighbor 1 sent" "${before[n1tx]}" "${after[n1tx]}" 10
+expect_delta "ip -s link: node 1 sent" "${before[link1tx]}" "${after[link1tx]}" 10
+expect_delta "ip -s link: transit node 2 sent nothing of its own" \
+	"${before[link2tx]}" "${after[link2tx]}" 0
+expect_delta "ip -s link: node 4 received" "${before[link4rx]}" "${after[link4rx]}" 10
 
 check "ping -6 fd00:4::1 from fd00:1::1" \
 	n 1 ping -6 -c 5 -i 0.05 -W 5 -I fd00:1::1 fd00:4::1

@@ -1110,7 +1110,7 @@ def main(argv):
         name = "fuzz: %d requests, every one answered plausibly and the " \
             "tables consistent" % args.count
         if fz.problems:
-            print("not ok\t%s\t%s" % (name, "\n".join(fz.problems[:20])))
+            print("not ok\t%s\t%s" % (name, " | ".join(fz.problems[:20])))
             return 1
         print("ok\t%s" % name)
         return 0

@@ -1,0 +1,455 @@
+#!/bin/bash
+# Bad netlink input to every command of the xmesh family, sent raw by
+# tests/guest/nlraw.py to node 2 of the five-node mesh (tests/guest/mesh.sh)
+# and to a scratch device beside it: missing, wrong-typed, out-of-range,
+# read-only and unknown attributes, malformed attribute streams, unknown
+# entries, duplicates, batch atomicity, the replace and flush flags, the
+# table limits, and an unprivileged user. Each error must carry the exact
+# errno and an extack message saying why (and, where the check marks one
+# with *, point at the offending attribute). Then a seeded fuzz run in a
+# namespace of its own, and the mesh must still work. Run it with
+#   XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
+#       scripts/guest.sh run tests/guest/30-netlink-input.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=mesh.sh
+. "$here/mesh.sh"
+
+FUZZ_SEED=${XMESH_FUZZ_SEED:-30}
+FUZZ_COUNT=${XMESH_FUZZ_COUNT:-3000}
+
+# nlraw.py where an unprivileged user can read it too.
+tmp=$(mktemp -d)
+at_exit "rm -rf '$tmp'"
+chmod 755 "$tmp"
+install -m 644 "$here/nlraw.py" "$tmp/nlraw.py"
+
+# tap_lines: nlraw.py's result lines (`ok<TAB>NAME`, `not ok<TAB>NAME<TAB>WHY`,
+# `# comment`) as TAP lines; anything else (a traceback) is one failure.
+tap_lines() {
+	local status name why junk=""
+	while IFS=$'\t' read -r status name why; do
+		case $status in
+		ok) tap_ok "$name" ;;
+		"not ok") tap_fail "$name" "${why//' | '/$'\n'}" ;;
+		"#"*) echo "$status" ;;
+		*) junk+="$status $name $why"$'\n' ;;
+		esac
+	done
+	[[ -z $junk ]] || tap_fail "nlraw.py ran cleanly" "$junk"
+}
+
+# nl_batch NODE [PREFIX...]: run the check lines on stdin with nlraw.py in
+# node NODE's namespace (PREFIX: e.g. setpriv ... to run it as another user).
+nl_batch() {
+	local node=$1 out
+	shift
+	out=$(n "$node" "$@" python3 "$tmp/nlraw.py" batch 2>&1) || true
+	tap_lines <<<"$out"
+}
+
+modprobe xmesh
+check "mesh of five nodes configured" mesh_up inet
+
+D=ifname=xmesh0
+# 50 levels of nests under an unknown attribute, and under a next hop's
+# neighbor id.
+deep=$(printf '#1{ %.0s' {1..50})$(printf '} %.0s' {1..50})
+deep9=$(printf '#9{ %.0s' {1..50})$(printf '} %.0s' {1..50})
+NB="node=50 link=@ul1 remote=10.99.1.50"
+
+# ---------------------------------------------------- naming the device
+nl_batch 2 <<EOF
+dump naming no device | EINVAL ~ exactly one of ifindex and ifname | neigh-get +dump
+do naming no device | EINVAL ~ exactly one of ifindex and ifname | dev-get
+both ifindex and ifname | EINVAL ~ exactly one of ifindex and ifname | neigh-new ifindex=@xmesh0 $D neigh{ id=50 $NB }
+a non-xmesh device by name (lo) | ENODEV ~ no such xmesh device | dev-get *ifname=lo
+a non-xmesh device by index (lo) | ENODEV ~ no such xmesh device | route-new *ifindex=@lo route{ dst=50 nexthop{ neigh=1 } }
+no such device by name | ENODEV ~ no such xmesh device | neigh-new *ifname=nosuch0 neigh{ id=50 $NB }
+no such device by index | ENODEV ~ no such xmesh device | prefix-del *ifindex=99999 prefix{ family=2 addr=10.0.1.0 len=24 }
+dump of a non-xmesh device | ENODEV ~ no such xmesh device | route-get +dump *ifname=lo
+dump of no such device | ENODEV ~ no such xmesh device | prefix-get +dump *ifname=nosuch0
+ifindex 0 | ERANGE ~ out of range | dev-get *ifindex=0
+ifname of 16 characters | EINVAL ~ policy | dev-get *ifname=abcdefghijklmnop
+ifname without its NUL | EINVAL ~ policy | dev-get *ifname:nstr=xmesh0
+ifindex of 2 bytes | EINVAL ~ invalid attribute length | dev-get *ifindex:u16=5
+ifindex of 8 bytes | EINVAL ~ invalid attribute length | dev-get *ifindex:u64=5
+ifindex with NLA_F_NESTED | EINVAL ~ NLA_F_NESTED not expected | dev-get *#1:nest{ @raw=05000000 }
+a 60000-byte ifname | EINVAL ~ policy | dev-get *ifname=x*60000
+# ------------------------------------------------ the attribute stream
+unknown attribute type 10 | EINVAL ~ unknown attribute type | dev-get $D *#10:u32=1
+unknown attribute type 0 | EINVAL ~ unknown attribute type | dev-get $D *#0:u32=1
+unknown attribute type 16383 | EINVAL ~ unknown attribute type | dev-get $D *#16383
+unknown attribute in a dump request | EINVAL ~ unknown attribute type | neigh-get +dump $D *#200
+nla_len past the end of the message | EINVAL ~ leftover | dev-get $D @raw=ff000100aabbccdd
+ifname's nla_len past the end | EINVAL ~ leftover | dev-get ifname~200=xmesh0
+a truncated attribute header | EINVAL ~ leftover | dev-get $D @raw=0800
+nla_len below the header size | EINVAL ~ leftover | dev-get $D @raw=02000100
+a nest whose nla_len passes its parent's end | EINVAL ~ leftover | neigh-get $D neigh{ id~40=1 }
+shorter than the genl header (core: no message) | EINVAL ~ - | dev-get +trunc=18
+unknown command (core: no message) | EOPNOTSUPP ~ - | #99 $D
+command 0 (core: no message) | EOPNOTSUPP ~ - | #0 $D
+an event command as a request (core: no message) | EOPNOTSUPP ~ - | neigh-event $D
+dump of a command that has none (core: no message) | EOPNOTSUPP ~ - | neigh-new +dump $D
+genl version 0 and reserved bits are ignored | ok dev.node-id=2 | dev-get $D +version=0 +reserved=7
+a nest without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | neigh-get $D *neigh:nonest{ id=1 }
+a flag with a payload | ERANGE ~ policy | neigh-del $D *flush:u32=1
+a nest of 2 bytes | ERANGE ~ policy | neigh-get $D *neigh{ @raw=0000 }
+deep garbage under an unknown attribute | EINVAL ~ unknown attribute type | neigh-get $D *#11{ $deep }
+deep garbage in a next hop's neighbor id | EINVAL ~ invalid attribute length|NLA_F_NESTED | route-new $D route{ dst=50 nexthop{ *#1{ $deep } } }
+deep garbage under a next hop's unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 *#9{ $deep9 } } }
+a 60000-byte remote address | ERANGE ~ binary attribute size out of range | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=00*60000 }
+EOF
+
+# ------------------------------------------------------------ dev-set
+nl_batch 2 <<EOF
+dev-set without dev | EINVAL ~ missing dev attributes | dev-set $D
+dev-set node id 0 | ERANGE ~ out of range | dev-set $D dev{ *node-id=0 }
+dev-set port 0 | ERANGE ~ out of range | dev-set $D dev{ *port=0 }
+dev-set hop limit 0 | ERANGE ~ out of range | dev-set $D dev{ *hop-limit=0 }
+dev-set family 3 | EINVAL ~ AF_INET or AF_INET6 | dev-set $D dev{ *family=3 }
+dev-set family 0 | EINVAL ~ AF_INET or AF_INET6 | dev-set $D dev{ *family=0 }
+dev-set family inet6 with neighbors | EBUSY ~ delete the neighbors | dev-set $D dev{ *family=10 }
+dev-set another node id with routes | EBUSY ~ flush routes and prefixes | dev-set $D dev{ *node-id=7 }
+dev-set counters (as a nest, as dev-get sends it) | EINVAL ~ read-only | dev-set $D dev{ *counters{ tx-packets=1 } }
+dev-set counters (without NLA_F_NESTED) | EINVAL ~ read-only | dev-set $D dev{ *counters:nonest{ } }
+dev-set drops (as a nest) | EINVAL ~ read-only | dev-set $D dev{ *drops{ } }
+dev-set neigh-count | EINVAL ~ read-only | dev-set $D dev{ *neigh-count=1 }
+dev-set route-count | EINVAL ~ read-only | dev-set $D dev{ *route-count=1 }
+dev-set prefix-count | EINVAL ~ read-only | dev-set $D dev{ *prefix-count=1 }
+dev-set node id of 2 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *node-id:u16=2 }
+dev-set port of 4 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *port:u32=7600 }
+dev-set unknown attribute | EINVAL ~ unknown attribute type | dev-set $D dev{ *#10:u32=1 }
+dev-set of lo | ENODEV ~ no such xmesh device | dev-set *ifname=lo dev{ hop-limit=5 }
+dev-set the same node id (a no-op) | ok | dev-set $D dev{ node-id=2 }
+dev-set an empty dev (a no-op) | ok | dev-set $D dev{ }
+the device is unchanged | ok dev.node-id=2 dev.port=7600 dev.family=2 dev.hop-limit=16 | dev-get $D
+EOF
+
+# -------------------------------------------------------------- neigh-*
+nl_batch 2 <<EOF
+neigh-get without neigh | EINVAL ~ missing the neighbor to get | neigh-get $D
+neigh-get without id | EINVAL ~ missing neighbor id | neigh-get $D *neigh{ node=1 }
+neigh-get unknown id | ENOENT ~ no such neighbor | neigh-get $D neigh{ *id=99 }
+neigh-get id 0 | ERANGE ~ out of range | neigh-get $D neigh{ *id=0 }
+neigh-get id 1 | ok neigh.node=1 neigh.remote=10.99.1.1 neigh.port=7600 neigh.state=1 neigh.carrier=1 | neigh-get $D neigh{ id=1 }
+neigh dump | ok keys=1,2,4 | neigh-get +dump $D
+neigh-new with no entry | EINVAL ~ no neighbor entry given | neigh-new $D
+neigh-new with only the flush flag | EINVAL ~ neighbor|flush | neigh-new $D flush
+neigh-new without id | EINVAL ~ missing neighbor id | neigh-new $D *neigh{ $NB }
+neigh-new without node | EINVAL ~ missing node id | neigh-new $D *neigh{ id=50 link=@ul1 remote=10.99.1.50 }
+neigh-new without link | EINVAL ~ missing underlay link | neigh-new $D *neigh{ id=50 node=50 remote=10.99.1.50 }
+neigh-new without remote | EINVAL ~ missing remote address | neigh-new $D *neigh{ id=50 node=50 link=@ul1 }
+neigh-new id 0 | ERANGE ~ out of range | neigh-new $D neigh{ *id=0 $NB }
+neigh-new node 0 | ERANGE ~ out of range | neigh-new $D neigh{ id=50 *node=0 link=@ul1 remote=10.99.1.50 }
+neigh-new node = this node's id | EINVAL ~ this node's id | neigh-new $D neigh{ id=50 *node=2 link=@ul1 remote=10.99.1.50 }
+neigh-new port 0 | ERANGE ~ out of range | neigh-new $D neigh{ id=50 $NB *port=0 }
+neigh-new state 2 | ERANGE ~ out of range | neigh-new $D neigh{ id=50 $NB *state=2 }
+neigh-new link 0 | ERANGE ~ out of range | neigh-new $D neigh{ id=50 node=50 *link=0 remote=10.99.1.50 }
+neigh-new link 99999 | ENODEV ~ no such underlay interface | neigh-new $D neigh{ id=50 node=50 *link=99999 remote=10.99.1.50 }
+neigh-new over xmesh0 itself | ENODEV ~ xmesh device itself | neigh-new $D neigh{ id=50 node=50 *link=@xmesh0 remote=10.99.1.50 }
+neigh-new IPv6 remote on an IPv4 device | EINVAL ~ an IPv4 address is 4 bytes | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote=fd99:1::50 }
+neigh-new remote of 5 bytes | EINVAL ~ an IPv4 address is 4 bytes | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=0a63013200 }
+neigh-new remote of 3 bytes | ERANGE ~ binary attribute size out of range | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=0a6301 }
+neigh-new remote of 17 bytes | ERANGE ~ binary attribute size out of range | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=00*17 }
+neigh-new IPv6 local on an IPv4 device | EINVAL ~ an IPv4 address is 4 bytes | neigh-new $D neigh{ id=50 $NB *local=fd99:1::2 }
+neigh-new carrier | EINVAL ~ carrier is read-only | neigh-new $D neigh{ id=50 $NB *carrier=1 }
+neigh-new mtu | EINVAL ~ mtu is read-only | neigh-new $D neigh{ id=50 $NB *mtu=1400 }
+neigh-new tx-packets | EINVAL ~ read-only | neigh-new $D neigh{ id=50 $NB *tx-packets=1 }
+neigh-new rx-bytes | EINVAL ~ read-only | neigh-new $D neigh{ id=50 $NB *rx-bytes=1 }
+neigh-new drops | EINVAL ~ read-only | neigh-new $D neigh{ id=50 $NB *drops=1 }
+neigh-new unknown attribute | EINVAL ~ unknown attribute type | neigh-new $D neigh{ id=50 $NB *#16:u32=1 }
+neigh-new id of 8 bytes | EINVAL ~ invalid attribute length | neigh-new $D neigh{ *id:u64=50 $NB }
+neigh-new id 1 exists | EEXIST ~ neighbor 1 exists | neigh-new $D *neigh{ id=1 node=1 link=@ul1 remote=10.99.1.1 }
+neigh-new neighbor 1's address under another id | EEXIST ~ neighbor 1 has that address | neigh-new $D *neigh{ id=50 node=1 link=@ul1 remote=10.99.1.1 }
+neigh-new the same id twice | EINVAL ~ two entries for one neighbor | neigh-new $D neigh{ id=50 $NB } *neigh{ id=50 node=51 link=@ul1 remote=10.99.1.51 }
+neigh-new the same address twice | EINVAL ~ two entries for one neighbor | neigh-new $D neigh{ id=50 $NB } *neigh{ id=51 $NB }
+neigh-new of 4097 entries | E2BIG ~ more than 4096 neighbor entries | neigh-new $D neigh{ id=%i+1 }*4097
+neighbors unchanged after neigh-new failures | ok keys=1,2,4 | neigh-get +dump $D
+neigh-set with no entry | EINVAL ~ no neighbor entry given | neigh-set $D
+neigh-set with only the flush flag | EINVAL ~ neighbor|flush | neigh-set $D flush
+neigh-set unknown id | ENOENT ~ no neighbor 99 | neigh-set $D *neigh{ id=99 state=0 }
+neigh-set without id | EINVAL ~ missing neighbor id | neigh-set $D *neigh{ state=0 }
+neigh-set without state | EINVAL ~ missing state | neigh-set $D *neigh{ id=1 }
+neigh-set state 2 | ERANGE ~ out of range | neigh-set $D neigh{ id=1 *state=2 }
+neigh-set port | EOPNOTSUPP ~ only the state can be set | neigh-set $D neigh{ id=1 state=0 *port=7601 }
+neigh-set node | EOPNOTSUPP ~ only the state can be set | neigh-set $D neigh{ id=1 state=0 *node=1 }
+neigh-set carrier | EINVAL ~ carrier is read-only | neigh-set $D neigh{ id=1 *carrier=0 }
+neigh-set of 3 whose 3rd is unknown | ENOENT ~ no neighbor 99 | neigh-set $D neigh{ id=1 state=0 } neigh{ id=2 state=0 } *neigh{ id=99 state=0 }
+neighbor 1 still up | ok neigh.state=1 | neigh-get $D neigh{ id=1 }
+neighbor 2 still up | ok neigh.state=1 | neigh-get $D neigh{ id=2 }
+neigh-set of 4097 entries | E2BIG ~ more than 4096 neighbor entries | neigh-set $D neigh{ id=1 state=1 }*4097
+neigh-del with no entry | EINVAL ~ no neighbor entry given | neigh-del $D
+neigh-del unknown id | ENOENT ~ no neighbor 99 | neigh-del $D *neigh{ id=99 }
+neigh-del without id | EINVAL ~ missing neighbor id | neigh-del $D *neigh{ node=1 }
+neigh-del of 3 whose 3rd is unknown | ENOENT ~ no neighbor 99 | neigh-del $D neigh{ id=1 } neigh{ id=2 } *neigh{ id=99 }
+neigh-del of 4097 entries | E2BIG ~ more than 4096 neighbor entries | neigh-del $D neigh{ id=%i+1 }*4097
+neighbors unchanged after neigh-set/del failures | ok keys=1,2,4 | neigh-get +dump $D
+EOF
+
+# -------------------------------------------------------------- route-*
+nl_batch 2 <<EOF
+route-get without route | EINVAL ~ missing the route to get | route-get $D
+route-get without dst | EINVAL ~ missing destination node | route-get $D *route{ }
+route-get unknown dst | ENOENT ~ no route to that node | route-get $D route{ *dst=99 }
+route-get dst 0 | ERANGE ~ out of range | route-get $D route{ *dst=0 }
+route-get dst 4 | ok route.nexthop.0.neigh=2 route.nexthop.0.active=True route.nexthop.1.neigh=4 route.nexthop.1.priority=1 | route-get $D route{ dst=4 }
+route dump | ok keys=1,3,4,5 | route-get +dump $D
+route-new with no entry | EINVAL ~ no route entry given | route-new $D
+route-new with only the flush flag | EINVAL ~ route|flush | route-new $D flush
+route-new without dst | EINVAL ~ missing destination node | route-new $D *route{ nexthop{ neigh=1 } }
+route-new without next hop | EINVAL ~ missing next hop | route-new $D *route{ dst=50 }
+route-new dst 0 | ERANGE ~ out of range | route-new $D route{ *dst=0 nexthop{ neigh=1 } }
+route-new to this node | EINVAL ~ cannot lead to this node | route-new $D route{ *dst=2 nexthop{ neigh=1 } }
+route-new next hop without neighbor | EINVAL ~ missing next hop neighbor | route-new $D route{ dst=50 *nexthop{ priority=1 } }
+route-new next hop neighbor 0 | ERANGE ~ out of range | route-new $D route{ dst=50 nexthop{ *neigh=0 } }
+route-new next hop unknown neighbor | ENOENT ~ no neighbor 99 | route-new $D route{ dst=50 *nexthop{ neigh=99 } }
+route-new the same neighbor twice | EINVAL ~ the same neighbor twice | route-new $D route{ dst=50 nexthop{ neigh=1 } *nexthop{ neigh=1 priority=1 } }
+route-new priority of 2 bytes | EINVAL ~ invalid attribute length | route-new $D route{ dst=50 nexthop{ neigh=1 *priority:u16=1 } }
+route-new active flag | EINVAL ~ active is read-only | route-new $D route{ dst=50 nexthop{ neigh=1 *active } }
+route-new next hop unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 *#4:u32=1 } }
+route-new route unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 } *#4:u32=1 }
+route-new next hop without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | route-new $D route{ dst=50 *nexthop:nonest{ neigh=1 } }
+route-new route to 1 exists | EEXIST ~ a route to node 1 exists | route-new $D *route{ dst=1 nexthop{ neigh=1 } }
+route-new two routes to one node | EINVAL ~ two routes to one node | route-new $D route{ dst=50 nexthop{ neigh=1 } } *route{ dst=50 nexthop{ neigh=2 } }
+route-new of 3 whose 3rd names an unknown neighbor | ENOENT ~ no neighbor 99 | route-new $D route{ dst=50 nexthop{ neigh=1 } } route{ dst=51 nexthop{ neigh=2 } } route{ dst=52 *nexthop{ neigh=99 } }
+route-new of 4097 entries | E2BIG ~ more than 4096 route entries | route-new $D route{ dst=%i+100 }*4097
+routes unchanged after route-new failures | ok keys=1,3,4,5 | route-get +dump $D
+route 4 unchanged | ok route.nexthop.0.neigh=2 route.nexthop.1.neigh=4 route.nexthop.2=(absent) | route-get $D route{ dst=4 }
+route-del with no entry | EINVAL ~ no route entry given | route-del $D
+route-del unknown dst | ENOENT ~ no route to node 99 | route-del $D *route{ dst=99 }
+route-del without dst | EINVAL ~ missing destination node | route-del $D *route{ }
+route-del of 3 whose 3rd is unknown | ENOENT ~ no route to node 99 | route-del $D route{ dst=1 } route{ dst=3 } *route{ dst=99 }
+route-del of 4097 entries | E2BIG ~ more than 4096 route entries | route-del $D route{ dst=1 }*4097
+routes unchanged after route-del failures | ok keys=1,3,4,5 | route-get +dump $D
+EOF
+
+# ------------------------------------------------------------- prefix-*
+P9="family=2 addr=10.0.9.0 len=24"
+nl_batch 2 <<EOF
+prefix-get without prefix | EINVAL ~ missing the prefix to get | prefix-get $D
+prefix-get without family | EINVAL ~ missing family | prefix-get $D *prefix{ addr=10.0.1.0 len=24 }
+prefix-get without address | EINVAL ~ missing address | prefix-get $D *prefix{ family=2 len=24 }
+prefix-get without length | EINVAL ~ missing length | prefix-get $D *prefix{ family=2 addr=10.0.1.0 }
+prefix-get unknown | ENOENT ~ no such prefix | prefix-get $D *prefix{ $P9 }
+prefix-get family 3 | EINVAL ~ AF_INET or AF_INET6 | prefix-get $D prefix{ *family=3 addr=10.0.1.0 len=24 }
+prefix-get 10.0.1.0/24 | ok prefix.node=1 | prefix-get $D prefix{ family=2 addr=10.0.1.0 len=24 }
+prefix-get fd00:4::/64 | ok prefix.node=4 | prefix-get $D prefix{ family=10 addr=fd00:4:: len=64 }
+prefix dump | ok n=8 | prefix-get +dump $D
+prefix-new with no entry | EINVAL ~ no prefix entry given | prefix-new $D
+prefix-new with only the flush flag | EINVAL ~ prefix|flush | prefix-new $D flush
+prefix-new without node | EINVAL ~ missing node id | prefix-new $D *prefix{ $P9 }
+prefix-new without family | EINVAL ~ missing family | prefix-new $D *prefix{ addr=10.0.9.0 len=24 node=9 }
+prefix-new node 0 | ERANGE ~ out of range | prefix-new $D prefix{ $P9 *node=0 }
+prefix-new family 3 | EINVAL ~ AF_INET or AF_INET6 | prefix-new $D prefix{ *family=3 addr=10.0.9.0 len=24 node=9 }
+prefix-new family 0 | EINVAL ~ AF_INET or AF_INET6 | prefix-new $D prefix{ *family=0 addr=10.0.9.0 len=24 node=9 }
+prefix-new IPv4 length 33 | EINVAL ~ at most 32 bits | prefix-new $D prefix{ family=2 addr=10.0.9.0 *len=33 node=9 }
+prefix-new IPv6 length 129 | ERANGE ~ out of range | prefix-new $D prefix{ family=10 addr=fd00:9:: *len=129 node=9 }
+prefix-new IPv4 host bits | EINVAL ~ bits set beyond the prefix length | prefix-new $D prefix{ family=2 *addr=10.0.9.1 len=24 node=9 }
+prefix-new IPv6 host bits | EINVAL ~ bits set beyond the prefix length | prefix-new $D prefix{ family=10 *addr=fd00:9::1 len=64 node=9 }
+prefix-new IPv4 /0 with an address | EINVAL ~ bits set beyond the prefix length | prefix-new $D prefix{ family=2 *addr=10.0.0.0 len=0 node=9 }
+prefix-new IPv4 family, 16-byte address | EINVAL ~ an IPv4 address is 4 bytes | prefix-new $D prefix{ family=2 *addr=fd00:9:: len=24 node=9 }
+prefix-new IPv6 family, 4-byte address | EINVAL ~ an IPv6 address is 16 bytes | prefix-new $D prefix{ family=10 *addr=10.0.9.0 len=64 node=9 }
+prefix-new address of 2 bytes | ERANGE ~ binary attribute size out of range | prefix-new $D prefix{ family=2 *addr:hex=0a00 len=16 node=9 }
+prefix-new length of 4 bytes | EINVAL ~ invalid attribute length | prefix-new $D prefix{ family=2 addr=10.0.9.0 *len:u32=24 node=9 }
+prefix-new unknown attribute | EINVAL ~ unknown attribute type | prefix-new $D prefix{ $P9 node=9 *#5:u32=1 }
+prefix-new 10.0.1.0/24 exists | EEXIST ~ the prefix exists | prefix-new $D *prefix{ family=2 addr=10.0.1.0 len=24 node=1 }
+prefix-new the same prefix twice | EINVAL ~ the same prefix twice | prefix-new $D prefix{ $P9 node=9 } *prefix{ $P9 node=8 }
+prefix-new of 3 whose 3rd has host bits | EINVAL ~ bits set beyond the prefix length | prefix-new $D prefix{ $P9 node=9 } prefix{ family=2 addr=10.0.10.0 len=24 node=9 } prefix{ family=2 *addr=10.0.11.1 len=24 node=9 }
+prefix-new of 4097 entries | E2BIG ~ more than 4096 prefix entries | prefix-new $D prefix{ family=2 }*4097
+prefixes unchanged after prefix-new failures | ok n=8 | prefix-get +dump $D
+prefix-del with no entry | EINVAL ~ no prefix entry given | prefix-del $D
+prefix-del unknown | ENOENT ~ no such prefix | prefix-del $D *prefix{ $P9 }
+prefix-del without length | EINVAL ~ missing length | prefix-del $D *prefix{ family=2 addr=10.0.1.0 }
+prefix-del of 3 whose 3rd is unknown | ENOENT ~ no such prefix | prefix-del $D prefix{ family=2 addr=10.0.1.0 len=24 } prefix{ family=2 addr=10.0.3.0 len=24 } *prefix{ $P9 }
+prefix-del of 4097 entries | E2BIG ~ more than 4096 prefix entries | prefix-del $D prefix{ family=2 }*4097
+prefixes unchanged after prefix-del failures | ok n=8 | prefix-get +dump $D
+EOF
+
+# ------------------------------------------------------------- oam-send
+nl_batch 2 <<EOF
+oam-send without oam | EINVAL ~ missing oam attributes | oam-send $D
+oam-send without dst | EINVAL ~ missing destination node | oam-send $D *oam{ seq=1 }
+oam-send dst 0 | ERANGE ~ out of range | oam-send $D oam{ *dst=0 }
+oam-send hop limit 0 | ERANGE ~ out of range | oam-send $D oam{ dst=4 *hop-limit=0 }
+oam-send to this node | EINVAL ~ that is this node | oam-send $D oam{ *dst=2 }
+oam-send to an unrouted node | ENOENT ~ no route to node 99 | oam-send $D oam{ dst=99 }
+oam-send op | EINVAL ~ read-only | oam-send $D oam{ dst=4 *op=1 }
+oam-send reporter | EINVAL ~ read-only | oam-send $D oam{ dst=4 *reporter=1 }
+oam-send rtt-ns | EINVAL ~ read-only | oam-send $D oam{ dst=4 *rtt-ns=1 }
+oam-send ident of 4 bytes | EINVAL ~ invalid attribute length | oam-send $D oam{ dst=4 *ident:u32=1 }
+oam-send unknown attribute | EINVAL ~ unknown attribute type | oam-send $D oam{ dst=4 *#9:u32=1 }
+oam-send a valid probe | ok | oam-send $D oam{ dst=4 ident=7 seq=1 hop-limit=3 }
+EOF
+
+# ----------------------------------------------- an unprivileged user
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+nl_batch 2 "${nobody[@]}" <<EOF
+nobody reads the device | ok dev.node-id=2 | dev-get $D
+nobody dumps the devices | ok n=1 | dev-get +dump
+nobody dumps the neighbors | ok keys=1,2,4 | neigh-get +dump $D
+nobody gets a route | ok route.dst=4 | route-get $D route{ dst=4 }
+nobody dumps the prefixes | ok n=8 | prefix-get +dump $D
+nobody: dev-set (core: no message) | EPERM ~ - | dev-set $D dev{ hop-limit=5 }
+nobody: neigh-new (core: no message) | EPERM ~ - | neigh-new $D neigh{ id=50 $NB }
+nobody: neigh-set (core: no message) | EPERM ~ - | neigh-set $D neigh{ id=1 state=0 }
+nobody: neigh-del (core: no message) | EPERM ~ - | neigh-del $D neigh{ id=1 }
+nobody: neigh-del flush (core: no message) | EPERM ~ - | neigh-del $D flush
+nobody: route-new (core: no message) | EPERM ~ - | route-new $D route{ dst=50 nexthop{ neigh=1 } }
+nobody: route-del (core: no message) | EPERM ~ - | route-del $D route{ dst=4 }
+nobody: prefix-new (core: no message) | EPERM ~ - | prefix-new $D prefix{ $P9 node=9 }
+nobody: prefix-del (core: no message) | EPERM ~ - | prefix-del $D flush
+nobody: oam-send (core: no message) | EPERM ~ - | oam-send $D oam{ dst=4 }
+EOF
+
+# --------------------- a scratch device beside xmesh0: batches, flags
+n 2 ip link add xs0 type xmesh
+X=ifname=xs0
+nl_batch 2 <<EOF
+a new device has no node id, port 7600, IPv4 | ok dev.node-id=(absent) dev.port=7600 dev.family=2 dev.neigh-count=0 | dev-get $X
+oam-send from a device without node id | ENETDOWN ~ needs a node id and must be up | oam-send $X oam{ dst=4 }
+dev-set node 9, port 7610 | ok | dev-set $X dev{ node-id=9 port=7610 }
+oam-send from a device that is down | ENETDOWN ~ must be up | oam-send $X oam{ dst=4 }
+EOF
+n 2 ip link set xs0 up
+nl_batch 2 <<EOF
+dev-set a port xmesh0 holds | EADDRINUSE ~ cannot bind UDP port 7600 | dev-set $X dev{ port=7600 }
+the port is unchanged | ok dev.port=7610 | dev-get $X
+oam-send without a route | ENOENT ~ no route to node 4 | oam-send $X oam{ dst=4 }
+neigh-new of 3 whose 3rd has an IPv6 remote | EINVAL ~ an IPv4 address is 4 bytes | neigh-new $X neigh{ id=1 node=11 link=@ul1 remote=10.98.0.1 } neigh{ id=2 node=12 link=@ul1 remote=10.98.0.2 } neigh{ id=3 node=13 link=@ul1 *remote=fd98::3 }
+nothing added | ok keys= | neigh-get +dump $X
+neigh-new of 3 whose 3rd names no link | ENODEV ~ no such underlay interface | neigh-new $X neigh{ id=1 node=11 link=@ul1 remote=10.98.0.1 } neigh{ id=2 node=12 link=@ul1 remote=10.98.0.2 } neigh{ id=3 node=13 *link=99999 remote=10.98.0.3 }
+still nothing added | ok keys= | neigh-get +dump $X
+neigh-new of 9 | ok | neigh-new $X neigh{ id=%i+1 node=%i+11 link=@ul1 remote=10.98.0.1+%i }*9
+9 neighbors | ok keys=1,2,3,4,5,6,7,8,9 | neigh-get +dump $X
+neigh-new of 3 whose 3rd exists | EEXIST ~ neighbor 9 exists | neigh-new $X neigh{ id=20 node=20 link=@ul1 remote=10.98.0.20 } neigh{ id=21 node=21 link=@ul1 remote=10.98.0.21 } *neigh{ id=9 node=19 link=@ul1 remote=10.98.0.9 }
+still 9 neighbors | ok keys=1,2,3,4,5,6,7,8,9 | neigh-get +dump $X
+route-new with 9 next hops | E2BIG ~ more than 8 next hops | route-new $X route{ dst=20 nexthop{ neigh=%i+1 }*8 *nexthop{ neigh=9 } }
+route-new with 8 next hops | ok | route-new $X route{ dst=20 nexthop{ neigh=%i+1 }*8 }
+8 active next hops | ok route.nexthop.0.active=True route.nexthop.7.neigh=8 route.nexthop.7.active=True | route-get $X route{ dst=20 }
+route-new of 3 whose 3rd names an unknown neighbor | ENOENT ~ no neighbor 99 | route-new $X route{ dst=21 nexthop{ neigh=1 } } route{ dst=22 nexthop{ neigh=2 } } route{ dst=23 *nexthop{ neigh=99 } }
+route-new of 3 whose 3rd exists | EEXIST ~ a route to node 20 exists | route-new $X route{ dst=21 nexthop{ neigh=1 } } route{ dst=22 nexthop{ neigh=2 } } *route{ dst=20 nexthop{ neigh=3 } }
+routes unchanged | ok keys=20 | route-get +dump $X
+route-new with replace: 20 replaced, 21 added | ok | route-new $X route{ dst=20 nexthop{ neigh=5 } } route{ dst=21 nexthop{ neigh=1 } nexthop{ neigh=2 priority=1 } } replace
+route 20 replaced whole | ok route.nexthop.0.neigh=5 route.nexthop.1=(absent) | route-get $X route{ dst=20 }
+route 21: the backup is not active | ok route.nexthop.0.active=True route.nexthop.1.active=(absent) | route-get $X route{ dst=21 }
+routes 20 and 21 | ok keys=20,21 | route-get +dump $X
+neigh-set of 3 whose 3rd is unknown | ENOENT ~ no neighbor 99 | neigh-set $X neigh{ id=1 state=0 } neigh{ id=5 state=0 } *neigh{ id=99 state=0 }
+route 20 still active | ok route.nexthop.0.active=True | route-get $X route{ dst=20 }
+neigh-set 1 down | ok | neigh-set $X neigh{ id=1 state=0 }
+route 21 moved to its backup | ok route.nexthop.0.active=(absent) route.nexthop.1.active=True | route-get $X route{ dst=21 }
+neigh-set 1 up | ok | neigh-set $X neigh{ id=1 state=1 }
+neighbor 1 up again | ok neigh.state=1 | neigh-get $X neigh{ id=1 }
+neigh-new with replace: 1 gets port 7700 | ok | neigh-new $X neigh{ id=1 node=11 link=@ul1 remote=10.98.0.1 port=7700 } replace
+neighbor 1 replaced | ok neigh.port=7700 neigh.node=11 | neigh-get $X neigh{ id=1 }
+route 21 follows the replaced neighbor | ok route.nexthop.0.neigh=1 route.nexthop.0.active=True | route-get $X route{ dst=21 }
+neigh replace onto neighbor 2's address | EEXIST ~ neighbor 2 has that address | neigh-new $X *neigh{ id=1 node=11 link=@ul1 remote=10.98.0.2 } replace
+neigh-new with replace, one replaced and one new | ok | neigh-new $X neigh{ id=1 node=11 link=@ul1 remote=10.98.0.1 } neigh{ id=10 node=20 link=@ul1 remote=10.98.0.10 } replace
+10 neighbors | ok keys=1,2,3,4,5,6,7,8,9,10 | neigh-get +dump $X
+neigh-del of 3 whose 3rd is unknown | ENOENT ~ no neighbor 99 | neigh-del $X neigh{ id=9 } neigh{ id=10 } *neigh{ id=99 }
+still 10 neighbors | ok keys=1,2,3,4,5,6,7,8,9,10 | neigh-get +dump $X
+neigh-del the same id twice | ok | neigh-del $X neigh{ id=10 } neigh{ id=10 }
+neighbor 10 gone | ok keys=1,2,3,4,5,6,7,8,9 | neigh-get +dump $X
+neigh-del a neighbor a route uses | ok | neigh-del $X neigh{ id=5 }
+route 20 lost its only next hop | ok route.dst=20 route.nexthop=(absent) | route-get $X route{ dst=20 }
+route-del of 3 whose 3rd is unknown | ENOENT ~ no route to node 99 | route-del $X route{ dst=20 } route{ dst=21 } *route{ dst=99 }
+routes 20 and 21 still there | ok keys=20,21 | route-get +dump $X
+route-del the same dst twice | ok | route-del $X route{ dst=21 } route{ dst=21 }
+route 21 gone | ok keys=20 | route-get +dump $X
+prefix-new of 3 whose 3rd has host bits | EINVAL ~ bits set beyond | prefix-new $X prefix{ family=2 addr=10.50.0.0 len=16 node=11 } prefix{ family=10 addr=fd50:: len=16 node=12 } prefix{ family=2 *addr=10.51.0.1 len=16 node=12 }
+no prefixes | ok n=0 | prefix-get +dump $X
+prefix-new of 2 | ok | prefix-new $X prefix{ family=2 addr=10.50.0.0 len=16 node=11 } prefix{ family=10 addr=fd50:: len=16 node=12 }
+prefix-new with replace: one moved, one new | ok | prefix-new $X prefix{ family=2 addr=10.50.0.0 len=16 node=13 } prefix{ family=2 addr=10.51.0.0 len=16 node=11 } replace
+the prefix moved | ok prefix.node=13 | prefix-get $X prefix{ family=2 addr=10.50.0.0 len=16 }
+prefix-new without replace | EEXIST ~ the prefix exists | prefix-new $X *prefix{ family=2 addr=10.50.0.0 len=16 node=11 }
+prefix-del of 3 whose 3rd is unknown | ENOENT ~ no such prefix | prefix-del $X prefix{ family=2 addr=10.50.0.0 len=16 } prefix{ family=10 addr=fd50:: len=16 } *prefix{ family=2 addr=10.52.0.0 len=16 }
+3 prefixes | ok keys=10.50.0.0/16,10.51.0.0/16,fd50::/16 | prefix-get +dump $X
+prefix-del the same prefix twice (as neigh-del and route-del allow) | ok | prefix-del $X prefix{ family=10 addr=fd50:: len=16 } prefix{ family=10 addr=fd50:: len=16 }
+one sendmsg: prefix-new with replace and a prefix-del | ok ;; ok | prefix-new $X prefix{ family=2 addr=10.52.0.0 len=16 node=11 } prefix{ family=2 addr=10.50.0.0 len=16 node=11 } replace ;; prefix-del $X prefix{ family=2 addr=10.51.0.0 len=16 }
+the table after the diff | ok keys=10.50.0.0/16,10.52.0.0/16 | prefix-get +dump $X
+one sendmsg: a failing request does not stop the next | ENOENT ~ no such prefix ;; ok keys=10.50.0.0/16,10.52.0.0/16 | prefix-del $X prefix{ family=2 addr=10.99.0.0 len=16 } ;; prefix-get +dump $X
+prefix flush | ok | prefix-del $X flush
+no prefixes after flush | ok n=0 | prefix-get +dump $X
+route flush | ok | route-del $X flush
+no routes after flush | ok n=0 | route-get +dump $X
+neigh flush | ok | neigh-del $X flush
+no neighbors after flush | ok n=0 | neigh-get +dump $X
+empty tables counted | ok dev.neigh-count=0 dev.route-count=0 dev.prefix-count=0 | dev-get $X
+the family may change once no neighbor is left | ok | dev-set $X dev{ family=10 }
+the device is IPv6 now | ok dev.family=10 | dev-get $X
+an IPv4 remote on an IPv6 device | EINVAL ~ an IPv6 address is 16 bytes | neigh-new $X neigh{ id=1 node=11 link=@ul1 *remote=10.98.0.1 }
+the node id may change once the tables are empty | ok | dev-set $X dev{ node-id=19 family=2 }
+node 19, IPv4 | ok dev.node-id=19 dev.family=2 | dev-get $X
+EOF
+
+# ------------------------------------------------------- table limits
+{
+	cat <<EOF
+4096 neighbors in one request | ok | neigh-new $X neigh{ id=%i+1 node=50 link=@ul1 remote=10.96.0.0+%i }*4096
+4096 neighbors counted | ok dev.neigh-count=4096 | dev-get $X
+a dump of 4096 neighbors | ok n=4096 | neigh-get +dump $X
+neighbor 4097 | ENOSPC ~ more than 4096 neighbors | neigh-new $X neigh{ id=5000 node=50 link=@ul1 remote=10.97.0.1 }
+neigh replace with a full table | ok | neigh-new $X neigh{ id=1 node=51 link=@ul1 remote=10.96.0.0 } replace
+EOF
+	for k in {0..15}; do
+		echo "routes $((k * 4096 + 1)) to $((k * 4096 + 4096)) | ok |" \
+			"route-new $X route{ dst=%i+100+$((k * 4096)) nexthop{ neigh=1 } }*4096"
+	done
+	cat <<EOF
+65536 routes counted | ok dev.route-count=65536 | dev-get $X
+route 65537 | ENOSPC ~ more than 65536 routes | route-new $X route{ dst=99 nexthop{ neigh=1 } }
+route replace with a full table | ok | route-new $X route{ dst=100 nexthop{ neigh=2 } } replace
+EOF
+	for k in {0..15}; do
+		echo "prefixes $((k * 4096 + 1)) to $((k * 4096 + 4096)) | ok |" \
+			"prefix-new $X prefix{ family=2 addr=10.128.0.0+%i+$((k * 4096)) len=32 node=50 }*4096"
+	done
+	cat <<EOF
+65536 prefixes counted | ok dev.prefix-count=65536 | dev-get $X
+prefix 65537 | ENOSPC ~ more than 65536 prefixes | prefix-new $X prefix{ family=10 addr=fd00:: len=64 node=50 }
+prefix replace with a full table | ok | prefix-new $X prefix{ family=2 addr=10.128.0.0 len=32 node=51 } replace
+flush of 65536 prefixes | ok | prefix-del $X flush
+flush of 65536 routes | ok | route-del $X flush
+flush of 4096 neighbors | ok | neigh-del $X flush
+tables empty | ok dev.neigh-count=0 dev.route-count=0 dev.prefix-count=0 | dev-get $X
+EOF
+} | nl_batch 2
+check "a scratch device with tables deleted" n 2 ip link del xs0
+
+# ----------------------------------------------------------------- fuzz
+# In a namespace of its own, so that whatever the fuzz configures stays
+# away from the mesh: two xmesh devices (IPv4 and IPv6 underlay) and a veth
+# pair for their neighbors.
+ns_add fz
+ip -n xm-fz link add fza type veth peer name fzb
+printf '%s\n' "addr add 10.77.0.100/24 dev fza" "link set fza up" "link set fzb up" \
+	"link add xf4 type xmesh" "link add xf6 type xmesh" | ip -n xm-fz -batch -
+cat <<EOF | nl_batch fz
+fuzz device xf4 | ok | dev-set ifname=xf4 dev{ node-id=1 port=7700 }
+fuzz device xf6 | ok | dev-set ifname=xf6 dev{ node-id=2 port=7701 family=10 }
+EOF
+ip -n xm-fz link set xf4 up
+ip -n xm-fz link set xf6 up
+out=$(n fz python3 "$tmp/nlraw.py" fuzz --seed "$FUZZ_SEED" --count "$FUZZ_COUNT" \
+	--dev xf4 --dev xf6 --link fza --link fzb --link lo 2>&1) || true
+tap_lines <<<"$out"
+check "fuzzed devices still dump" n fz "$XMESH" -d xf4 route show
+check "fuzzed device xf4 deleted" timeout 60 ip -n xm-fz link del xf4
+check "fuzzed device xf6 deleted" timeout 60 ip -n xm-fz link del xf6
+ns_del fz
+
+# ------------------------------------------------ the mesh still works
+nl_batch 2 <<EOF
+node 2 unchanged: device | ok dev.node-id=2 dev.port=7600 dev.family=2 dev.hop-limit=16 dev.neigh-count=3 dev.route-count=4 dev.prefix-count=8 | dev-get $D
+node 2 unchanged: neighbors | ok keys=1,2,4 | neigh-get +dump $D
+node 2 unchanged: routes | ok keys=1,3,4,5 | route-get +dump $D
+node 2 unchanged: prefixes | ok keys=10.0.1.0/24,10.0.3.0/24,10.0.4.0/24,10.0.5.0/24,fd00:1::/64,fd00:3::/64,fd00:4::/64,fd00:5::/64 | prefix-get +dump $D
+EOF
+check "xmesh ping 4 from 1" xm 1 ping 4 -c 2 -i 0.2 -W 5
+check "ping 10.0.4.1 from 10.0.1.1 across three hops" \
+	n 1 ping -c 3 -i 0.1 -W 5 -I 10.0.1.1 10.0.4.1
+check "tables readable with the tool" xm 2 route show
+
+tap_done
