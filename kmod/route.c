@@ -149,24 +149,32 @@ static unsigned long xmesh_route_active_mask(const struct xmesh_route *rt,
  * @rt: the route
  * @hash: the packet's flow hash, so a flow keeps to one path
  *
+ * Each next hop is read once, so a neighbor deleted or replaced meanwhile
+ * is either seen whole or not at all.
+ *
  * Context: RCU read side.
  * Return: the neighbor to send to, or NULL when no next hop is usable.
  */
 struct xmesh_neigh *xmesh_route_select(const struct xmesh_route *rt,
 				       u32 hash)
 {
-	unsigned long mask = xmesh_route_active_mask(rt, NULL, false);
-	unsigned int pick;
+	struct xmesh_neigh *active[XMESH_MAX_NEXTHOPS];
+	unsigned int best = UINT_MAX, n = 0;
 	int i;
 
-	if (!mask)
-		return NULL;
-	pick = reciprocal_scale(hash, hweight_long(mask));
-	for_each_set_bit(i, &mask, XMESH_MAX_NEXTHOPS) {
-		if (!pick--)
-			return READ_ONCE(rt->nexthop[i].neigh);
+	for (i = 0; i < rt->n_nexthops; i++) {
+		struct xmesh_neigh *neigh = READ_ONCE(rt->nexthop[i].neigh);
+		unsigned int priority = rt->nexthop[i].priority;
+
+		if (!neigh || priority > best || !xmesh_neigh_usable(neigh))
+			continue;
+		if (priority < best) {
+			best = priority;
+			n = 0;
+		}
+		active[n++] = neigh;
 	}
-	return NULL;
+	return n ? active[reciprocal_scale(hash, n)] : NULL;
 }
 
 static bool xmesh_route_uses(const struct xmesh_route *rt,

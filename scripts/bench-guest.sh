@@ -214,6 +214,11 @@ sample() {
 	printf '%s\t%s\t%s\t%s\n' "$@" >>"$SAMPLES"
 }
 
+# iperf3's JSON reports are kept as $JSON/ROUND.METRIC.CFG.json and read by
+# the analysis at the end (a jq per run costs half a second here).
+JSON=$WORK/json
+mkdir -p "$JSON"
+
 # iperf CFG ARGS...: run the iperf3 client A -> C, JSON on stdout; on a
 # failure the server is restarted (a failed test can leave it wedged).
 iperf() {
@@ -224,26 +229,17 @@ iperf() {
 		printf '%s\n' "$out"
 		return 0
 	fi
-	log "iperf3 $* failed on $c: $(jq -r '.error? // empty' <<<"$out" 2>/dev/null | head -c 200)"
+	log "iperf3 $* failed on $c: $(grep -m1 '"error"' <<<"$out" | head -c 200)"
 	server "$c" || true
 	return 1
 }
 
 m_tcp() {
-	local r=$1 c=$2 out v
-	out=$(iperf "$c") || { sample "$r" tcp "$c" NA; return 0; }
-	v=$(jq -r '.end.sum_received.bits_per_second / 1e6' <<<"$out")
-	sample "$r" tcp "$c" "$v"
-	sample "$r" tcp_retr "$c" "$(jq -r '.end.sum_sent.retransmits // "NA"' <<<"$out")"
+	iperf "$2" >"$JSON/$1.tcp.$2.json" || rm -f "$JSON/$1.tcp.$2.json"
 }
 
 m_udp() {
-	local r=$1 c=$2 out
-	out=$(iperf "$c" -u -l 64 -b 1G) || { sample "$r" udp "$c" NA; return 0; }
-	sample "$r" udp "$c" "$(jq -r '.end.sum_received |
-		.bytes / 64 / .seconds / 1000' <<<"$out")"
-	sample "$r" udp_tx "$c" "$(jq -r '.end.sum_sent |
-		.packets / .seconds / 1000' <<<"$out")"
+	iperf "$2" -u -l 64 -b 1G >"$JSON/$1.udp.$2.json" || rm -f "$JSON/$1.udp.$2.json"
 }
 
 # The median of the replies' RTTs, in microseconds.
@@ -260,9 +256,10 @@ m_rtt() {
 
 # ------------------------------------------------------------ GRO check
 
-snmp() {	# NS FIELD: a Tcp: counter of /proc/net/snmp
-	n "$1" cat /proc/net/snmp | awk -v f="$2" '$1 == "Tcp:" { if (!h) {
-		for (i = 2; i <= NF; i++) if ($i == f) k = i; h = 1 } else print $k }'
+snmp() {	# NS FIELD...: the sum of these Tcp: counters of /proc/net/snmp
+	n "$1" cat /proc/net/snmp | awk -v f=" ${*:2} " '$1 == "Tcp:" { if (!h) {
+		for (i = 2; i <= NF; i++) if (index(f, " " $i " ")) k[i] = 1; h = 1 }
+		else { for (i in k) s += $i; print s } }'
 }
 
 rx_frames() {	# NS: xmesh0's rx_packets (counted before GRO)
@@ -271,22 +268,19 @@ rx_frames() {	# NS: xmesh0's rx_packets (counted before GRO)
 
 # gro_variant ROUND VARIANT: one TCP run of xmesh in the variant's settings.
 gro_variant() {
-	local r=$1 v=$2 c=xmesh gso=on gro=on o1 i1 f1 out
+	local r=$1 v=$2 c=xmesh gso=on gro=on o1 i1 f1
 	case $v in
 	nogso) gso=off ;;
 	nogso-nogro) gso=off gro=off ;;
 	esac
 	n "$c-a" ethtool -K xmesh0 tso "$gso" gso "$gso" >/dev/null
 	n "$c-c" ethtool -K xmesh0 gro "$gro" >/dev/null
-	o1=$(snmp "$c-a" OutSegs)
+	# OutSegs leaves out retransmissions, which C receives too.
+	o1=$(snmp "$c-a" OutSegs RetransSegs)
 	i1=$(snmp "$c-c" InSegs)
 	f1=$(rx_frames "$c-c")
-	if out=$(iperf "$c"); then
-		sample "$r" gro_tcp "$v" "$(jq -r '.end.sum_received.bits_per_second / 1e6' <<<"$out")"
-	else
-		sample "$r" gro_tcp "$v" NA
-	fi
-	sample "$r" gro_outsegs_a "$v" $(($(snmp "$c-a" OutSegs) - o1))
+	iperf "$c" >"$JSON/$r.gro_tcp.$v.json" || rm -f "$JSON/$r.gro_tcp.$v.json"
+	sample "$r" gro_outsegs_a "$v" $(($(snmp "$c-a" OutSegs RetransSegs) - o1))
 	sample "$r" gro_insegs_c "$v" $(($(snmp "$c-c" InSegs) - i1))
 	sample "$r" gro_frames_c "$v" $(($(rx_frames "$c-c") - f1))
 	n "$c-a" ethtool -K xmesh0 tso on gso on >/dev/null
@@ -338,6 +332,16 @@ for c in "${CONFIGS[@]}"; do
 	log "$c ready: ${SRC[$c]} -> ${DST[$c]}"
 done
 
+# progress ROUND: each configuration's TCP Mbit/s in ROUND, from the JSON.
+progress() {
+	local c f
+	for c in "${CONFIGS[@]}"; do
+		f=$JSON/$1.tcp.$c.json
+		printf '%s %s  ' "$c" "$([[ -f $f ]] && awk '/"sum_received"/ { s = 1 }
+			s && /"bits_per_second"/ { gsub(/[^0-9.]/, ""); printf "%.0f", $0 / 1e6; exit }' "$f")"
+	done
+}
+
 start=$SECONDS
 for ((r = 1; r <= ROUNDS; r++)); do
 	# Rotate the order every round: no configuration always runs first.
@@ -350,8 +354,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			"m_$m" "$r" "$c"
 		done
 	done
-	log "round $r/$ROUNDS done ($((SECONDS - start)) s): $(awk -F'\t' -v r="$r" \
-		'$1 == r && ($2 == "tcp" || $2 == "udp" || $2 == "rtt") { printf "%s/%s=%s ", $3, $2, $4 }' "$SAMPLES")"
+	log "round $r/$ROUNDS done ($((SECONDS - start)) s); TCP Mbit/s: $(progress "$r")"
 done
 
 capture="(GRO check skipped)"
@@ -371,17 +374,38 @@ echo "----- BEGIN XMESH BENCH REPORT -----"
 echo "Guest: kernel $(uname -r) ($(uname -v)), $(nproc) vCPUs, $(free -m |
 	awk '/^Mem:/ { print $2 }') MiB, qemu TCG; $(iperf3 --version | head -n1)."
 echo
-python3 - "$SAMPLES" "$ROUNDS" "$SECS" "$PINGS" "$capture" "$fwd" "${CONFIGS[@]}" <<'PY'
+python3 - "$SAMPLES" "$JSON" "$ROUNDS" "$SECS" "$PINGS" "$capture" "$fwd" \
+	"${CONFIGS[@]}" <<'PY'
+import json
+import os
 import statistics as st
 import sys
 
-path, rounds, secs, pings, capture, fwd = sys.argv[1:7]
-configs = sys.argv[7:]
+path, jdir, rounds, secs, pings, capture, fwd = sys.argv[1:8]
+configs = sys.argv[8:]
 data = {}  # (metric, config) -> {round: value}
 for line in open(path):
     r, m, c, v = line.rstrip("\n").split("\t")
     if v not in ("NA", ""):
         data.setdefault((m, c), {})[int(r)] = float(v)
+for name in os.listdir(jdir):
+    r, m, c = name[:-len(".json")].split(".", 2)
+    try:
+        end = json.load(open(os.path.join(jdir, name)))["end"]
+        got = {}
+        if m == "udp":
+            rx, tx = end["sum_received"], end["sum_sent"]
+            got["udp"] = rx["bytes"] / 64 / rx["seconds"] / 1e3
+            got["udp_tx"] = tx["packets"] / tx["seconds"] / 1e3
+        else:
+            got[m] = end["sum_received"]["bits_per_second"] / 1e6
+            if m == "tcp":
+                got["tcp_retr"] = end["sum_sent"].get("retransmits", 0)
+    except (ValueError, KeyError, ZeroDivisionError) as e:
+        print(f"(unreadable iperf3 report {name}: {e!r})", file=sys.stderr)
+        continue
+    for k, v in got.items():
+        data.setdefault((k, c), {})[int(r)] = float(v)
 
 
 def vals(m, c):
@@ -476,11 +500,15 @@ if any(("gro_tcp", v) in data for v in variants):
     print(f"Capture: {capture}")
 
 print()
-print("<details><summary>All samples (round, metric, config, value)</summary>")
+print("<details><summary>All samples (metric, config, then one value per "
+      "round in round order)</summary>")
 print()
 print("```")
-for line in open(path):
-    print(line.rstrip("\n"))
+print("# units: tcp, gro_tcp Mbit/s; udp, udp_tx kpps; rtt µs; the rest counts")
+for (m, c), byround in sorted(data.items()):
+    print(f"{m:14} {c:12} " + " ".join(
+        f"{byround[r]:.6g}" if r in byround else "NA"
+        for r in range(1, max(byround) + 1)))
 print("```")
 print()
 print("</details>")

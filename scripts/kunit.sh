@@ -29,6 +29,10 @@
 #                        $XMESH_CACHE/kunit/linux-source-6.1, XMESH_CACHE
 #                        defaulting to /var/cache/xmesh); the build directory
 #                        is its .kunit/ subdirectory
+#   XMESH_KUNIT_KASAN    non-empty: build with KASAN (use-after-free and
+#                        out-of-bounds checks), in its own build directory
+#                        .kunit-kasan/ so both builds stay incremental; its
+#                        first build takes about twice as long
 #   XMESH_KUNIT_JOBS     make jobs (default: number of CPUs)
 #   XMESH_KUNIT_SEED     seed for the randomized tests (default: each test's
 #                        fixed seed, printed in the kernel log)
@@ -283,9 +287,13 @@ unpack_tree
 sync_module
 [[ -f $KUNITCONFIG ]] || die "$KUNITCONFIG missing"
 
-args=(run --arch=um --kunitconfig="$KUNITCONFIG" --build_dir="$BUILD"
-	--jobs="$JOBS" --timeout="${XMESH_KUNIT_TIMEOUT:-300}"
-	--json="$TMP/result.json")
+args=(run --arch=um --kunitconfig="$KUNITCONFIG")
+if [[ -n ${XMESH_KUNIT_KASAN:-} ]]; then
+	BUILD=$TREE/.kunit-kasan
+	args+=(--kconfig_add=CONFIG_KASAN=y)
+fi
+args+=(--build_dir="$BUILD" --jobs="$JOBS"
+	--timeout="${XMESH_KUNIT_TIMEOUT:-300}" --json="$TMP/result.json")
 if [[ -n ${XMESH_KUNIT_SEED:-} ]]; then
 	[[ $XMESH_KUNIT_SEED =~ ^[0-9]+$ ]] || die "XMESH_KUNIT_SEED must be a number"
 	for p in prefix route wire; do

@@ -113,7 +113,7 @@ static bool has(struct kunit *test, struct xmesh_prefix_table *t,
 {
 	struct xmesh_prefix_key key = pfx(test, s);
 
-	return xmesh_prefix_exists(t, &key);
+	return xmesh_prefix_find(t, &key);
 }
 
 static u32 lookup_addr(struct xmesh_prefix_table *t, u16 family,
@@ -542,6 +542,48 @@ static void xmesh_prefix_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, look(test, t, "11.0.0.0"), 0U);
 }
 
+/* xmesh_prefix_find() gives the entry itself; delete takes it out. */
+static void xmesh_prefix_find_delete(struct kunit *test)
+{
+	struct xmesh_prefix_table *t = new_table(test);
+	struct xmesh_prefix_key key;
+	struct xmesh_prefix *p;
+
+	KUNIT_EXPECT_EQ(test, ins(test, t, "10.0.0.0/8", 1, false), 0);
+	KUNIT_EXPECT_EQ(test, ins(test, t, "10.1.0.0/16", 2, false), 0);
+	KUNIT_EXPECT_EQ(test, ins(test, t, "2001:db8::/32", 3, false), 0);
+
+	key = pfx(test, "10.1.0.0/16");
+	p = xmesh_prefix_find(t, &key);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, memcmp(&p->key, &key, sizeof(key)), 0);
+	KUNIT_EXPECT_EQ(test, p->node_id, 2U);
+	/* A replace changes the entry in place. */
+	KUNIT_EXPECT_EQ(test, ins(test, t, "10.1.0.0/16", 4, true), 0);
+	KUNIT_EXPECT_PTR_EQ(test, xmesh_prefix_find(t, &key), p);
+	KUNIT_EXPECT_EQ(test, p->node_id, 4U);
+
+	xmesh_prefix_delete(t, p);
+	KUNIT_EXPECT_NULL(test, xmesh_prefix_find(t, &key));
+	KUNIT_EXPECT_EQ(test, t->count, 2U);
+	KUNIT_EXPECT_EQ(test, look(test, t, "10.1.2.3"), 1U);
+	KUNIT_EXPECT_EQ(test, del(test, t, "10.1.0.0/16"), -ENOENT);
+
+	/* Not found: other length, other family, never stored. */
+	key = pfx(test, "10.0.0.0/9");
+	KUNIT_EXPECT_NULL(test, xmesh_prefix_find(t, &key));
+	key = pfx(test, "a00::/8");
+	KUNIT_EXPECT_NULL(test, xmesh_prefix_find(t, &key));
+	key = pfx(test, "2001:db8::/32");
+	p = xmesh_prefix_find(t, &key);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p->node_id, 3U);
+	/* The last of its length and family: lookups stop seeing it. */
+	xmesh_prefix_delete(t, p);
+	KUNIT_EXPECT_EQ(test, look(test, t, "2001:db8::1"), 0U);
+	KUNIT_EXPECT_EQ(test, t->count, 1U);
+}
+
 static void xmesh_prefix_remove_missing(struct kunit *test)
 {
 	struct xmesh_prefix_table *t = new_table(test);
@@ -965,14 +1007,23 @@ static void op_insert(struct rnd_ctx *c, struct ref_entry *e, bool replace)
 	c->ref.e[c->ref.n++] = *e;
 }
 
-static void op_remove(struct rnd_ctx *c, struct ref_entry *e)
+/* Remove by key, or (@by_entry) find the entry and delete that. */
+static void op_remove(struct rnd_ctx *c, struct ref_entry *e, bool by_entry)
 {
 	struct ref_entry *old = ref_find(&c->ref, e->family, e->len, e->bytes);
 	struct xmesh_prefix_key key;
 	int err, want = old ? 0 : -ENOENT;
 
 	ref_key(e, &key);
-	err = xmesh_prefix_remove(c->t, &key);
+	if (by_entry) {
+		struct xmesh_prefix *p = xmesh_prefix_find(c->t, &key);
+
+		err = p ? 0 : -ENOENT;
+		if (p)
+			xmesh_prefix_delete(c->t, p);
+	} else {
+		err = xmesh_prefix_remove(c->t, &key);
+	}
 	c->ops[old ? OP_DEL : OP_DEL_MISSING]++;
 	if (err != want && c->mismatches++ < 10)
 		KUNIT_FAIL(c->test, "remove family %u /%u: %d, want %d",
@@ -1002,6 +1053,7 @@ static void random_run(struct kunit *test, unsigned int families, u64 seed,
 {
 	struct rnd_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct xmesh_prefix_key key;
+	struct xmesh_prefix *p;
 	struct ref_entry e;
 	unsigned int op, i, max_n = 0;
 	u16 family;
@@ -1041,10 +1093,10 @@ static void random_run(struct kunit *test, unsigned int families, u64 seed,
 			op_insert(c, &e, rnd32(c) & 1);
 		} else if (r < 77 && c->ref.n) {
 			e = c->ref.e[rnd_below(c, c->ref.n)];
-			op_remove(c, &e);
+			op_remove(c, &e, rnd32(c) & 1);
 		} else if (r < 82) {
 			rnd_prefix(c, family, &e);
-			op_remove(c, &e);
+			op_remove(c, &e, rnd32(c) & 1);
 		} else if (r < 87) {
 			/* A host bit set, or a length past the family's. */
 			rnd_prefix(c, family, &e);
@@ -1082,7 +1134,13 @@ static void random_run(struct kunit *test, unsigned int families, u64 seed,
 	/* Everything stored is found, exactly, and around its edges. */
 	for (i = 0; i < c->ref.n && c->mismatches < 10; i++) {
 		ref_key(&c->ref.e[i], &key);
-		KUNIT_EXPECT_TRUE(test, xmesh_prefix_exists(c->t, &key));
+		p = xmesh_prefix_find(c->t, &key);
+		if (!p || p->node_id != c->ref.e[i].node ||
+		    memcmp(&p->key, &key, sizeof(key))) {
+			KUNIT_FAIL(test, "stored prefix %u of %u: %s", i,
+				   c->ref.n, p ? "wrong entry" : "not found");
+			c->mismatches++;
+		}
 		check_around(c, &c->ref.e[i]);
 	}
 
@@ -1126,6 +1184,7 @@ static struct kunit_case xmesh_prefix_cases[] = {
 	KUNIT_CASE(xmesh_prefix_remove_fallback),
 	KUNIT_CASE(xmesh_prefix_replace),
 	KUNIT_CASE(xmesh_prefix_invalid),
+	KUNIT_CASE(xmesh_prefix_find_delete),
 	KUNIT_CASE(xmesh_prefix_remove_missing),
 	KUNIT_CASE(xmesh_prefix_flush_count),
 	KUNIT_CASE(xmesh_prefix_lookup_addr),

@@ -678,7 +678,9 @@ def check(result, marks, expect):
 
 
 def run_batch(client, lines, out=sys.stdout):
-    """Run check lines: `NAME | EXPECT | MESSAGE`; `;;` in MESSAGE sends
+    """Run check lines: `NAME | EXPECT | MESSAGE` (the separators are
+    ` | `, with spaces: a regex in EXPECT may hold a bare |); `;;` in
+    MESSAGE sends
     several requests in one sendmsg(), with as many `;;`-separated
     EXPECTs. Prints `ok<TAB>NAME` or `not ok<TAB>NAME<TAB>WHY` per line.
     Blank lines and lines starting with # are skipped; a trailing
@@ -695,12 +697,14 @@ def run_batch(client, lines, out=sys.stdout):
     for line in joined:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        parts = [p.strip() for p in line.split("|", 2)]
-        if len(parts) != 3:
+        name, _, rest = line.partition(" | ")
+        expect, _, message = rest.rpartition(" | ")
+        name, expect, message = name.strip(), expect.strip(), message.strip()
+        if not (name and expect and message):
             print("not ok\t%s\tmalformed check line" % line[:60], file=out)
             failed += 1
             continue
-        name, expect, message = parts
+        start = time.monotonic()
         try:
             answers = client.request(message)
         except (SpecError, ValueError, OSError) as e:
@@ -717,6 +721,9 @@ def run_batch(client, lines, out=sys.stdout):
             if w:
                 why = (why + "; " if why else "") + (
                     "request %d: %s" % (i + 1, w) if len(answers) > 1 else w)
+        took = time.monotonic() - start
+        if took > 2:
+            print("# %s: %.1f s" % (name, took), file=out)
         if why:
             failed += 1
             print("not ok\t%s\t%s" % (name, why), file=out)

@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Hand-made xmesh frames to a node's underlay UDP port, for guest tests.
+
+Frames are sent from one network namespace (bound to a chosen underlay
+address) to another's xmesh port, and the receiving device's counters are
+read over netlink (nlraw.py) before and after each, so that a check can
+say exactly which counter a frame moved, and that nothing else moved.
+
+    udpsend.py cases [options] <CASES    one result line per case
+    udpsend.py fuzz [options]            random frames, then accounting
+
+Options: --from-ns NS (namespace to send from, e.g. xm-1), --src ADDR
+(its address to send from), --to ADDR (the receiver's underlay address),
+--port N (7600), --ns NS (the receiver's namespace), --dev NAME (xmesh0),
+--peer-ns NS (a second namespace whose device counters a case may check,
+as @peer:NAME).
+
+A case line is `NAME | EXPECT | FRAME` (separators ` | `):
+
+EXPECT: space-separated COUNTER=+N (a counter or drop reason of the
+receiver, by the names of nlraw.py: rx-packets, oam-rx, truncated,
+bad-header, unknown-neigh, ...; @peer:COUNTER for the peer's). Every other
+receive-side counter of the receiver must stay as it was (transmit-side
+ones, which background traffic may move, only when named).
+
+FRAME: space-separated KEY=VALUE:
+  bytes=HEX            the whole UDP payload, nothing else
+  ver type flags hl tc key res src dst   xmesh header fields (defaults:
+                       1 1 0 16 0 0 0 1 2)
+  inner=icmp4|icmp6|none|HEX   what follows the header (default icmp4:
+                       an echo request isrc -> idst, 10.0.1.1 -> 10.0.2.1
+                       or fd00:1::1 -> fd00:2::1)
+  isrc idst            inner addresses
+  totlen=N ihl=N       override the inner IPv4 total length / IHL
+  plen=N               override the inner IPv6 payload length
+  oam=OP               an OAM body (op OP, probe_dst = dst) instead of
+                       inner; type=2 is implied
+  len=N                cut the payload to N bytes
+  pad=N                N zero bytes after everything
+  from=ADDR            send from ADDR instead of --src
+
+A line `!REQUEST` sends a netlink request (nlraw.py notation) to the
+receiver's namespace and must succeed.
+"""
+
+import ctypes
+import ipaddress
+import os
+import random
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nlraw  # noqa: E402 pylint: disable=wrong-import-position
+
+CLONE_NEWNET = 0x40000000
+# Counters that traffic the test does not send (router solicitations,
+# MLD reports, answers) may move: checked only when a case names them.
+TX_SIDE = {"tx-packets", "tx-bytes", "oam-tx", "no-prefix", "too-big",
+           "tx-error", "reroutes"}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns(name):
+    """Move this thread into network namespace @name (/run/netns/NAME)."""
+    fd = os.open("/run/netns/" + name, os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, "setns %s: %s" % (name, os.strerror(err)))
+    finally:
+        os.close(fd)
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def icmp4(src, dst, totlen=None, ihl=None, ident=0x7878, seq=1):
+    payload = b"xmesh-udp-input!" * 3
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + payload
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    length = 20 + len(icmp)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, 0x1234, 0, 64, 1, 0,
+                      ipaddress.IPv4Address(src).packed,
+                      ipaddress.IPv4Address(dst).packed)
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    if totlen is not None or ihl is not None:
+        # A lie about the lengths, with a checksum to match.
+        hdr = bytes([0x40 | (ihl if ihl is not None else 5)]) + hdr[1:2] + \
+            struct.pack("!H", totlen if totlen is not None else length) + \
+            hdr[4:10] + b"\0\0" + hdr[12:]
+        hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + icmp
+
+
+def icmp6(src, dst, plen=None, ident=0x7878, seq=1):
+    s = ipaddress.IPv6Address(src).packed
+    d = ipaddress.IPv6Address(dst).packed
+    payload = b"xmesh-udp-input!" * 3
+    icmp = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + payload
+    pseudo = s + d + struct.pack("!I3xB", len(icmp), 58)
+    icmp = icmp[:2] + struct.pack("!H", csum(pseudo + icmp)) + icmp[4:]
+    length = len(icmp) if plen is None else plen
+    hdr = struct.pack("!IHBB", 6 << 28, length, 58, 64) + s + d
+    return hdr + icmp
+
+
+def build_frame(spec, defaults):
+    """The UDP payload and source address a FRAME spec describes."""
+    f = dict(defaults)
+    given = set()
+    for word in spec.split():
+        key, _, value = word.partition("=")
+        f[key] = value
+        given.add(key)
+    src = f.pop("from", None)
+    if "bytes" in f:
+        return bytes.fromhex(f["bytes"]), src
+    num = {k: int(f[k], 0) for k in ("ver", "type", "flags", "hl", "tc",
+                                     "key", "res", "src", "dst")}
+    if "oam" in f:
+        if "type" not in given:
+            num["type"] = 2
+        body = struct.pack("!BBHIQII", int(f["oam"], 0), num["hl"], 0x4242,
+                           7, time.monotonic_ns(), 0, num["dst"])
+    else:
+        inner = f.get("inner", "icmp4")
+        opt = {k: int(f[k], 0) for k in ("totlen", "ihl", "plen") if k in f}
+        if inner == "icmp4":
+            body = icmp4(f.get("isrc", "10.0.1.1"), f.get("idst", "10.0.2.1"),
+                         opt.get("totlen"), opt.get("ihl"))
+        elif inner == "icmp6":
+            body = icmp6(f.get("isrc", "fd00:1::1"),
+                         f.get("idst", "fd00:2::1"), opt.get("plen"))
+        elif inner == "none":
+            body = b""
+        else:
+            body = bytes.fromhex(inner)
+    hdr = struct.pack("!BBBBBBHII", num["ver"], num["type"], num["flags"],
+                      num["hl"], num["tc"], num["key"], num["res"],
+                      num["src"], num["dst"])
+    data = hdr + body
+    if "len" in f:
+        data = data[:int(f["len"], 0)]
+    data += b"\0" * int(f.get("pad", "0"), 0)
+    return data, src
+
+
+class Bench:
+    """The sockets: senders in one namespace, counters in others."""
+
+    def __init__(self, args):
+        self.args = args
+        self.to = (args.to, args.port)
+        setns(args.from_ns)
+        self.senders = {}
+        self.sender(args.src)
+        self.peer = None
+        if args.peer_ns:
+            setns(args.peer_ns)
+            self.peer = nlraw.Client()
+        setns(args.ns)
+        self.nl = nlraw.Client()
+
+    def sender(self, addr):
+        if addr not in self.senders:
+            here = os.open("/proc/self/ns/net", os.O_RDONLY)
+            try:
+                setns(self.args.from_ns)
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind((addr, 0))
+                self.senders[addr] = s
+            finally:
+                _libc.setns(here, CLONE_NEWNET)
+                os.close(here)
+        return self.senders[addr]
+
+    def counters(self, client=None):
+        (res, _), = (client or self.nl).request(
+            "dev-get ifname=%s" % self.args.dev)
+        if res.error:
+            raise OSError(res.error, "dev-get: %s" % res.msg)
+        dev = res.replies[0]["dev"]
+        out = dict(dev.get("counters", {}))
+        out.update(dev.get("drops", {}))
+        out.pop("pad", None)
+        return out
+
+    def snapshot(self):
+        snap = {k: v for k, v in self.counters().items()}
+        if self.peer:
+            snap.update({"@peer:" + k: v
+                         for k, v in self.counters(self.peer).items()})
+        return snap
+
+    def send(self, data, src=None):
+        self.sender(src or self.args.src).sendto(data, self.to)
+
+
+def delta(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after
+            if after[k] != before.get(k, 0)}
+
+
+def judge(want, got):
+    """'' when the deltas @got are what @want says, else why not."""
+    bad = []
+    for k, v in want.items():
+        if got.get(k, 0) != v:
+            bad.append("%s %+d (want %+d)" % (k, got.get(k, 0), v))
+    for k, v in got.items():
+        name = k.split(":")[-1]
+        if k in want or k.startswith("@peer:") or name in TX_SIDE:
+            continue
+        bad.append("%s %+d (want +0)" % (k, v))
+    return ", ".join(bad)
+
+
+def parse_expect(text):
+    want = {}
+    for word in text.split():
+        key, _, value = word.partition("=")
+        want[key] = int(value, 0)
+    return want
+
+
+def run_cases(bench, lines, out=sys.stdout):
+    defaults = {"ver": "1", "type": "1", "flags": "0", "hl": "16", "tc": "0",
+                "key": "0", "res": "0", "src": "1", "dst": "2"}
+    failed = 0
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("!"):
+            (res, _), = bench.nl.request(line[1:])
+            if res.error:
+                print("not ok\t%s\t%s %s" % (line[1:60], nlraw.errno_name(
+                    res.error), res.msg), file=out)
+                failed += 1
+            continue
+        name, _, rest = line.partition(" | ")
+        expect, _, spec = rest.rpartition(" | ")
+        try:
+            want = parse_expect(expect)
+            data, src = build_frame(spec, defaults)
+        except (ValueError, KeyError) as e:
+            print("not ok\t%s\tbad case: %s" % (name, e), file=out)
+            failed += 1
+            continue
+        before = bench.snapshot()
+        bench.send(data, src)
+        # Wait for what is expected (or 3 s), then a little more for
+        # anything that is not.
+        deadline = time.monotonic() + 3
+        while True:
+            got = delta(before, bench.snapshot())
+            if all(got.get(k, 0) >= v for k, v in want.items()) or \
+                    time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        got = delta(before, bench.snapshot())
+        why = judge(want, got)
+        if why:
+            failed += 1
+            print("not ok\t%s\t%s (frame %s)" % (name, why, data.hex()[:120]),
+                  file=out)
+        else:
+            print("ok\t%s" % name, file=out)
+        out.flush()
+    return failed
+
+
+RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
+               "no-nexthop", "hop-limit", "truncated", "bad-version",
+               "bad-header", "bad-inner", "unknown-neigh", "neigh-down",
+               "not-running", "nomem", "tx-error", "loop", "too-big")
+
+
+def fuzz(bench, count, seed, other_src, out=sys.stdout):
+    """@count random frames; each must be counted once at the receiver
+    (delivered, forwarded, OAM handled, or dropped for a reason)."""
+    rng = random.Random(seed)
+    templates = [build_frame(s, {"ver": "1", "type": "1", "flags": "0",
+                                 "hl": "16", "tc": "0", "key": "0",
+                                 "res": "0", "src": "1", "dst": "2"})[0]
+                 for s in ("", "inner=icmp6", "oam=1", "oam=2", "dst=4",
+                           "dst=4 hl=1", "oam=1 dst=4 hl=1", "dst=77",
+                           "inner=none pad=40", "src=2")]
+    before = bench.snapshot()
+    answers = 0
+    for i in range(count):
+        roll = rng.random()
+        if roll < 0.25:
+            data = bytes(rng.randrange(256) for _ in range(rng.choice(
+                [0, 1, 8, 15, 16, 17, 30, 40, 64, rng.randrange(200)])))
+        else:
+            b = bytearray(rng.choice(templates))
+            for _ in range(rng.randint(1, 3)):
+                op = rng.randrange(5)
+                if op == 0 and b:
+                    b[rng.randrange(len(b))] = rng.randrange(256)
+                elif op == 1 and b:
+                    del b[rng.randrange(len(b)):]
+                elif op == 2:
+                    b += bytes(rng.randrange(256)
+                               for _ in range(rng.randint(1, 20)))
+                elif op == 3 and len(b) >= 16:
+                    # a header byte from its interesting values
+                    i_ = rng.choice([0, 1, 2, 3, 4, 5])
+                    b[i_] = rng.choice([0, 1, 2, 3, 255, rng.randrange(256)])
+                elif op == 4 and len(b) >= 16:
+                    struct.pack_into("!I", b, rng.choice([8, 12]), rng.choice(
+                        [0, 1, 2, 3, 4, 5, 77, 0xffffffff]))
+            data = bytes(b)
+        # An echo request may make the receiver answer, which can come
+        # back through it: allow one more count for each.
+        if len(data) >= 17 and data[1] == 2 and data[16] == 1:
+            answers += 1
+        if len(data) >= 16 and data[1] == 1:
+            answers += 1    # an inner packet may be answered too
+        bench.send(data, other_src if rng.random() < 0.1 else None)
+        if i % 50 == 49:
+            time.sleep(0.02)
+    time.sleep(1.0)
+    got = delta(before, bench.snapshot())
+    counted = sum(got.get(k, 0) for k in RX_SIDE_ALL)
+    summary = ", ".join("%s %+d" % (k, v) for k, v in sorted(got.items())
+                        if not k.startswith("@"))
+    print("# %d random frames (seed %d): %s" % (count, seed, summary),
+          file=out)
+    name = "fuzz: %d random frames each counted at the receiver" % count
+    if counted < count or counted > count + answers:
+        print("not ok\t%s\tcounted %d, want %d to %d" % (
+            name, counted, count, count + answers), file=out)
+        return 1
+    print("ok\t%s" % name, file=out)
+    return 0
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=["cases", "fuzz"])
+    ap.add_argument("--from-ns", required=True)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--other-src")
+    ap.add_argument("--to", required=True)
+    ap.add_argument("--port", type=int, default=7600)
+    ap.add_argument("--ns", required=True)
+    ap.add_argument("--dev", default="xmesh0")
+    ap.add_argument("--peer-ns")
+    ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=31)
+    args = ap.parse_args(argv[1:])
+    bench = Bench(args)
+    if args.mode == "cases":
+        return 1 if run_cases(bench, sys.stdin) else 0
+    if args.other_src:
+        bench.sender(args.other_src)
+    return fuzz(bench, args.count, args.seed, args.other_src or args.src)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
