@@ -35,19 +35,24 @@ static char xmesh_extack_buf[80];
 } while (0)
 #endif
 
+/* Attributes the kernel reports but a request may not set. */
+#define XMESH_READ_ONLY { .type = NLA_REJECT,				\
+			  .reject_message = "the attribute is read-only" }
+
 static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_DEV_A_NODE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XMESH_DEV_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[XMESH_DEV_A_FAMILY] = { .type = NLA_U16 },
 	[XMESH_DEV_A_HOP_LIMIT] = NLA_POLICY_MIN(NLA_U8, 1),
-	[XMESH_DEV_A_COUNTERS] = { .type = NLA_REJECT,
-				   .reject_message = "counters are read-only" },
-	[XMESH_DEV_A_DROPS] = { .type = NLA_REJECT,
-				.reject_message = "counters are read-only" },
-	[XMESH_DEV_A_NEIGH_COUNT] = { .type = NLA_REJECT },
-	[XMESH_DEV_A_ROUTE_COUNT] = { .type = NLA_REJECT },
-	[XMESH_DEV_A_PREFIX_COUNT] = { .type = NLA_REJECT },
+	/* Nests, so that a dev-get reply sent back gets the message below
+	 * rather than one about the nest flag; dev-set refuses them.
+	 */
+	[XMESH_DEV_A_COUNTERS] = { .type = NLA_NESTED },
+	[XMESH_DEV_A_DROPS] = { .type = NLA_NESTED },
+	[XMESH_DEV_A_NEIGH_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_ROUTE_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_PREFIX_COUNT] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -59,23 +64,20 @@ static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
 	[XMESH_NEIGH_A_REMOTE] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[XMESH_NEIGH_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[XMESH_NEIGH_A_STATE] = NLA_POLICY_MAX(NLA_U8, XMESH_NEIGH_UP),
-	[XMESH_NEIGH_A_CARRIER] = { .type = NLA_REJECT,
-				    .reject_message = "carrier is read-only" },
-	[XMESH_NEIGH_A_MTU] = { .type = NLA_REJECT,
-				.reject_message = "mtu is read-only" },
-	[XMESH_NEIGH_A_TX_PACKETS] = { .type = NLA_REJECT },
-	[XMESH_NEIGH_A_TX_BYTES] = { .type = NLA_REJECT },
-	[XMESH_NEIGH_A_RX_PACKETS] = { .type = NLA_REJECT },
-	[XMESH_NEIGH_A_RX_BYTES] = { .type = NLA_REJECT },
-	[XMESH_NEIGH_A_DROPS] = { .type = NLA_REJECT },
+	[XMESH_NEIGH_A_CARRIER] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_MTU] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_TX_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_TX_BYTES] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_RX_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_RX_BYTES] = XMESH_READ_ONLY,
+	[XMESH_NEIGH_A_DROPS] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_nexthop_policy[XMESH_NEXTHOP_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_NEXTHOP_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XMESH_NEXTHOP_A_PRIORITY] = { .type = NLA_U8 },
-	[XMESH_NEXTHOP_A_ACTIVE] = { .type = NLA_REJECT,
-				     .reject_message = "active is read-only" },
+	[XMESH_NEXTHOP_A_ACTIVE] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_route_policy[XMESH_ROUTE_A_MAX + 1] = {
@@ -98,9 +100,9 @@ static const struct nla_policy xmesh_oam_policy[XMESH_OAM_A_MAX + 1] = {
 	[XMESH_OAM_A_IDENT] = { .type = NLA_U16 },
 	[XMESH_OAM_A_SEQ] = { .type = NLA_U32 },
 	[XMESH_OAM_A_HOP_LIMIT] = NLA_POLICY_MIN(NLA_U8, 1),
-	[XMESH_OAM_A_OP] = { .type = NLA_REJECT },
-	[XMESH_OAM_A_REPORTER] = { .type = NLA_REJECT },
-	[XMESH_OAM_A_RTT_NS] = { .type = NLA_REJECT },
+	[XMESH_OAM_A_OP] = XMESH_READ_ONLY,
+	[XMESH_OAM_A_REPORTER] = XMESH_READ_ONLY,
+	[XMESH_OAM_A_RTT_NS] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
@@ -445,22 +447,6 @@ static struct nlattr **xmesh_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
-static int xmesh_dump_start(struct netlink_callback *cb)
-{
-	struct xmesh_dump_ctx *ctx = XMESH_DUMP_CTX(cb);
-	struct xmesh_dev *xdev;
-
-	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->args));
-	xdev = xmesh_dev_from_attrs(sock_net(cb->skb->sk),
-				    xmesh_dump_attrs(cb), cb->extack);
-	if (IS_ERR(xdev))
-		return PTR_ERR(xdev);
-	ctx->ifindex = xdev->dev->ifindex;
-	ctx->skip = 0;
-	dev_put(xdev->dev);
-	return 0;
-}
-
 typedef int (*xmesh_dump_fill_t)(struct sk_buff *skb, struct xmesh_dev *xdev,
 				 struct list_head *entry);
 
@@ -472,14 +458,26 @@ static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
 			   u8 cmd, size_t list_offset, xmesh_dump_fill_t fill)
 {
 	struct xmesh_dump_ctx *ctx = XMESH_DUMP_CTX(cb);
+	struct net *net = sock_net(cb->skb->sk);
 	struct list_head *list, *pos;
 	struct xmesh_dev *xdev;
 	unsigned long i = 0;
-	int err = 0;
 
-	xdev = xmesh_dev_get(sock_net(cb->skb->sk), ctx->ifindex, NULL);
-	if (!xdev)
-		return -ENODEV;
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->args));
+	if (!ctx->ifindex) {
+		/* The first part finds the device: a .start callback gets no
+		 * extack on 6.1, a dump part does.
+		 */
+		xdev = xmesh_dev_from_attrs(net, xmesh_dump_attrs(cb),
+					    cb->extack);
+		if (IS_ERR(xdev))
+			return PTR_ERR(xdev);
+		ctx->ifindex = xdev->dev->ifindex;
+	} else {
+		xdev = xmesh_dev_get(net, ctx->ifindex, NULL);
+		if (!xdev)
+			return -ENODEV;
+	}
 	mutex_lock(&xdev->lock);
 	if (xdev->dead)
 		goto out;
@@ -505,7 +503,7 @@ static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
 out:
 	mutex_unlock(&xdev->lock);
 	dev_put(xdev->dev);
-	return err ?: skb->len;
+	return skb->len;
 }
 
 /* Reply to a get with the one entry @entry, filled by @fill. */
@@ -533,7 +531,7 @@ static int xmesh_get_reply(struct genl_info *info, struct xmesh_dev *xdev,
 
 /* Count the entries of @type, refusing more than one request may hold. */
 static int xmesh_count_entries(struct genl_info *info, int type,
-			       const char *what)
+			       const char *what, bool may_flush)
 {
 	const struct nlattr *attr;
 	int rem, n = 0;
@@ -547,7 +545,7 @@ static int xmesh_count_entries(struct genl_info *info, int type,
 				   XMESH_BATCH_MAX, what);
 		return -E2BIG;
 	}
-	if (!n && !info->attrs[XMESH_A_FLUSH]) {
+	if (!n && !(may_flush && info->attrs[XMESH_A_FLUSH])) {
 		NL_SET_ERR_MSG_FMT(info->extack, "no %s entry given", what);
 		return -EINVAL;
 	}
@@ -661,6 +659,12 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       xmesh_dev_policy, info->extack);
 	if (err)
 		return err;
+	if (tb[XMESH_DEV_A_COUNTERS] || tb[XMESH_DEV_A_DROPS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_COUNTERS] ?:
+				    tb[XMESH_DEV_A_DROPS],
+				    "counters are read-only");
+		return -EINVAL;
+	}
 
 	rtnl_lock();	/* dev_set_mtu() on a family change */
 	xdev = xmesh_lock(info);
@@ -792,9 +796,9 @@ static int xmesh_table_new(struct genl_info *info,
 	int n, i = 0, j, rem, err = 0;
 	void **batch;
 
-	n = xmesh_count_entries(info, ops->type, ops->what);
-	if (n <= 0)
-		return n ?: -EINVAL;
+	n = xmesh_count_entries(info, ops->type, ops->what, false);
+	if (n < 0)
+		return n;
 	batch = kvcalloc(n, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
@@ -832,8 +836,9 @@ static int xmesh_table_new(struct genl_info *info,
 		}
 	}
 	if (ops->count(xdev) + n_new > ops->max) {
-		NL_SET_ERR_MSG_FMT(info->extack, "more than %u %s entries",
-				   ops->max, ops->what);
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "the %s table holds at most %u entries",
+				   ops->what, ops->max);
 		err = -ENOSPC;
 		goto out;
 	}
@@ -865,7 +870,7 @@ static int xmesh_table_del(struct genl_info *info,
 	int n, i = 0, j, rem, err = 0;
 	void **found;
 
-	n = xmesh_count_entries(info, ops->type, ops->what);
+	n = xmesh_count_entries(info, ops->type, ops->what, true);
 	if (n < 0)
 		return n;
 	found = kvcalloc(n ?: 1, sizeof(*found), GFP_KERNEL);
@@ -1111,9 +1116,9 @@ static int xmesh_nl_neigh_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int n, i = 0, rem, err = 0;
 	u8 *states;
 
-	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor");
-	if (n <= 0)
-		return n ?: -EINVAL;
+	n = xmesh_count_entries(info, XMESH_A_NEIGH, "neighbor", false);
+	if (n < 0)
+		return n;
 	found = kvcalloc(n, sizeof(*found) + sizeof(*states), GFP_KERNEL);
 	if (!found)
 		return -ENOMEM;
@@ -1605,7 +1610,6 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_NEIGH_GET,
 		.doit = xmesh_nl_neigh_get_doit,
-		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_neigh_get_dumpit,
 	},
 	{
@@ -1626,7 +1630,6 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_ROUTE_GET,
 		.doit = xmesh_nl_route_get_doit,
-		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_route_get_dumpit,
 	},
 	{
@@ -1642,7 +1645,6 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_PREFIX_GET,
 		.doit = xmesh_nl_prefix_get_doit,
-		.start = xmesh_dump_start,
 		.dumpit = xmesh_nl_prefix_get_dumpit,
 	},
 	{

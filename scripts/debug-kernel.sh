@@ -13,8 +13,8 @@
 #                                        print its path
 #   scripts/debug-kernel.sh key          print the cache key (no build)
 #
-# The kernel directory holds vmlinux (booted through its PVH entry), bzImage,
-# config, System.map and lib/modules/<release>/ (modules_install). It is
+# The kernel directory holds bzImage, config, System.map, lib/modules/<release>/
+# (modules_install) and build, a link to the build tree (vmlinux). It is
 # cached as $XMESH_CACHE/debug-kernel/kernel-<key>, the key a hash of the
 # config fragment, the linux-source-6.1 package version and RECIPE below, so
 # the kernel is rebuilt exactly when one of those changes. The source is
@@ -37,7 +37,7 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 SRCPKG=linux-source-6.1
 # Bump when the way the kernel is made changes (not the fragment: that is
 # hashed already).
-RECIPE=1
+RECIPE=2
 JOBS=${XMESH_DEBUG_JOBS:-2}
 
 die() { echo "debug-kernel.sh: $*" >&2; exit 1; }
@@ -77,6 +77,26 @@ unpack() {
 	rm -rf "$tmp"
 }
 
+# A new key over the same source (the fragment changed): start from a copy of
+# the newest finished build tree, so that kbuild recompiles only what the
+# changed options touch (minutes, not the whole kernel).
+seed() {
+	local k prev='' newest=''
+	[[ ! -e $BUILD ]] || return 0
+	for k in "$BASE"/kernel-*/; do
+		k=${k%/}
+		[[ -f $k/release && $k != "$BASE/kernel-$KEY" ]] || continue
+		[[ -z $newest || $k -nt $newest ]] && newest=$k
+	done
+	[[ -n $newest ]] && prev=$(readlink -f "$newest/build")
+	[[ -n $prev && -d $prev && $(readlink -f "$prev/source") == "$SRC" ]] || return 0
+	say "starting from a copy of $prev"
+	rm -rf "$BUILD.tmp"
+	cp -a "$prev" "$BUILD.tmp"
+	rm -f "$BUILD.tmp/build.log"
+	mv "$BUILD.tmp" "$BUILD"
+}
+
 # Check that every line of the fragment holds in .config.
 verify_config() {
 	local line sym bad=()
@@ -113,6 +133,7 @@ build_kernel() {
 	local t0 t1 release log=${XMESH_DEBUG_LOG:-$BUILD/build.log} out tmp
 	t0=$(date +%s)
 	unpack
+	seed
 	say "building the debug kernel in $BUILD (log: $log); the first build takes a while"
 	configure
 	# Make: the kernel, the modules, then install the modules into a staging
@@ -123,6 +144,7 @@ build_kernel() {
 	fi
 	release=$(kmake -s kernelrelease)
 	tmp=$(mktemp -d "$BASE/.kernel.XXXXXX")
+	chmod 0755 "$tmp"
 	if ! kmake INSTALL_MOD_PATH="$tmp" modules_install >>"$log" 2>&1; then
 		rm -rf "$tmp"
 		tail -n 20 "$log" >&2
@@ -131,7 +153,6 @@ build_kernel() {
 	# The source/build links would point into the cache; the guest needs
 	# neither.
 	rm -f "$tmp/lib/modules/$release/build" "$tmp/lib/modules/$release/source"
-	cp "$BUILD/vmlinux" "$tmp/vmlinux"
 	cp "$BUILD/arch/x86/boot/bzImage" "$tmp/bzImage"
 	cp "$BUILD/.config" "$tmp/config"
 	cp "$BUILD/System.map" "$tmp/System.map"

@@ -143,6 +143,8 @@ INT_FMT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "s32": "i",
 def errno_name(err):
     if err == 0:
         return "OK"
+    if err == errno.EOPNOTSUPP:
+        return "EOPNOTSUPP"     # rather than its alias ENOTSUP
     return errno.errorcode.get(err, str(err))
 
 
@@ -170,10 +172,18 @@ def _repeat(text):
 
 
 def _expr(text, idx):
-    text = text.replace("%i", str(idx))
-    if not re.fullmatch(r"[0-9a-fA-Fx+\-*/() ]+", text):
-        raise SpecError("bad number %r" % text)
-    return int(eval(text, {"__builtins__": {}}))  # pylint: disable=eval-used
+    """A sum of products of numbers and %i (the repetition index)."""
+    total = 0
+    for term in text.split("+"):
+        value = 1
+        for factor in term.split("*"):
+            factor = factor.strip()
+            try:
+                value *= idx if factor == "%i" else int(factor, 0)
+            except ValueError:
+                raise SpecError("bad number %r" % text) from None
+        total += value
+    return total
 
 
 def _number(text, idx):
@@ -288,25 +298,29 @@ class _Builder:
             return _attr(atype, payload, nla_len)
         self.pos += 1                   # {
         start = self.pos
+        # {...}*N: the nest N times, built once unless it uses %i.
+        depth, end = 1, start
+        while depth and end < len(self.toks):
+            depth += self.toks[end] == "{"
+            depth -= self.toks[end].startswith("}")
+            end += 1
+        close = self.toks[end - 1] if end > start else ""
+        count = int(close[2:]) if len(close) > 1 else 1
+        flags = NLA_F_NESTED if typ == "nest" else 0
+        if count > 1 and not any("%i" in t for t in self.toks[start:end]):
+            if mark:
+                self.marks.append(off)
+            body = self.attrs(sub, off + 4, idx, True)
+            self.pos += 1               # }
+            return _attr(atype | flags, body, nla_len) * count
         out = b""
-        count = 1
-        for rep in range(1 << 30):
+        for rep in range(count):
             self.pos = start
             at = off + len(out)
             if mark:
                 self.marks.append(at)
             body = self.attrs(sub, at + 4, rep if count > 1 else idx, True)
-            close = self.toks[self.pos]
-            if rep == 0 and len(close) > 1:
-                count = int(close[2:])
-                if count > 1:
-                    # Redo this one with %i = 0 for the repetition.
-                    self.pos = start
-                    body = self.attrs(sub, at + 4, 0, True)
-            out += _attr(atype | (NLA_F_NESTED if typ == "nest" else 0),
-                         body, nla_len)
-            if rep + 1 >= count:
-                break
+            out += _attr(atype | flags, body, nla_len)
         self.pos += 1                   # }
         return out
 
@@ -678,12 +692,13 @@ def check(result, marks, expect):
 
 
 def run_batch(client, lines, out=sys.stdout):
-    """Run check lines: `NAME | EXPECT | MESSAGE` (the separators are
-    ` | `, with spaces: a regex in EXPECT may hold a bare |); `;;` in
-    MESSAGE sends
-    several requests in one sendmsg(), with as many `;;`-separated
-    EXPECTs. Prints `ok<TAB>NAME` or `not ok<TAB>NAME<TAB>WHY` per line.
-    Blank lines and lines starting with # are skipped; a trailing
+    """Run check lines `NAME | EXPECT | MESSAGE` (see check() for EXPECT).
+
+    The separators are ` | `, with spaces, so that a regex in EXPECT may
+    hold a bare |. `;;` in MESSAGE sends several requests in one
+    sendmsg(), with as many `;;`-separated EXPECTs. Prints `ok<TAB>NAME`
+    or `not ok<TAB>NAME<TAB>WHY` per line, and `# NAME: S s` for a slow
+    one. Blank lines and lines starting with # are skipped; a trailing
     backslash continues a line.
     """
     failed = 0
@@ -963,7 +978,9 @@ class Fuzzer:
                 cmd = data[16] if len(data) > 16 else -1
                 key = "%s %s" % (COMMANDS[cmd] if 0 < cmd < len(COMMANDS)
                                  else "cmd %d" % cmd, errno_name(res.error))
-                self.no_msg[key] = self.no_msg.get(key, 0) + 1
+                if key not in self.no_msg:
+                    self.no_msg[key] = [0, data.hex()[:200]]
+                self.no_msg[key][0] += 1
             if res.intr:
                 self.problems.append("%s: NLM_F_DUMP_INTR with no "
                                      "concurrent change" % what)
@@ -1112,8 +1129,9 @@ def main(argv):
                                                     sort_keys=True)))
         print("# %d events checked, %d overflows of the event socket" % (
             fz.n_events, fz.n_events_lost))
-        for key, n in sorted(fz.no_msg.items()):
-            print("# error without extack message: %s (%d)" % (key, n))
+        for key, (n, example) in sorted(fz.no_msg.items()):
+            print("# error without extack message: %s (%d), e.g. %s" % (
+                key, n, example))
         name = "fuzz: %d requests, every one answered plausibly and the " \
             "tables consistent" % args.count
         if fz.problems:

@@ -48,6 +48,7 @@ import ctypes
 import ipaddress
 import os
 import random
+import re
 import socket
 import struct
 import sys
@@ -249,8 +250,12 @@ def run_cases(bench, lines, out=sys.stdout):
                     res.error), res.msg), file=out)
                 failed += 1
             continue
-        name, _, rest = line.partition(" | ")
-        expect, _, spec = rest.rpartition(" | ")
+        parts = re.split(r"\s+\|(?:\s+|$)", line)
+        if len(parts) != 3:
+            print("not ok\t%s\tmalformed case line" % line[:60], file=out)
+            failed += 1
+            continue
+        name, expect, spec = parts
         try:
             want = parse_expect(expect)
             data, src = build_frame(spec, defaults)

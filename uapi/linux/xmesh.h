@@ -22,7 +22,8 @@
  * of neighbors, routes and prefixes returns the entry named (by neighbor
  * id, destination node, or prefix), or dumps one device's table.
  *
- * Errors: -EINVAL (bad or missing attribute), -ENOENT (no such entry),
+ * Errors: -EINVAL (bad or missing attribute; -ERANGE when a value is out
+ * of the range its policy allows), -ENOENT (no such entry),
  * -EEXIST, -ENOSPC (a table limit below would be exceeded), -E2BIG (more
  * than XMESH_MAX_NEXTHOPS next hops, or more than XMESH_BATCH_MAX entries
  * in one request), -EBUSY (a device change that needs the tables empty).

@@ -1,0 +1,123 @@
+#!/bin/bash
+# Hand-made frames to the underlay UDP port (7600) of node 2 of the
+# five-node mesh (tests/guest/mesh.sh), sent by tests/guest/udpsend.py from
+# node 1's namespace, from its address on ul1 (neighbor 1 of node 2) or
+# from another address there (no neighbor): truncated frames, unknown
+# versions, types, flags and keys, node id 0, short OAM, bad inner packets,
+# hop limit, loops, and valid frames. Each must move exactly the counter
+# (drop reason) it should and no other receive-side counter of node 2.
+# Then random frames, each counted once, and the mesh must still work.
+# Run it with
+#   XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
+#       scripts/guest.sh run tests/guest/31-udp-input.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=mesh.sh
+. "$here/mesh.sh"
+
+FUZZ_SEED=${XMESH_FUZZ_SEED:-31}
+FUZZ_COUNT=${XMESH_FUZZ_COUNT:-2000}
+
+# tap_lines: udpsend.py's result lines (`ok<TAB>NAME`,
+# `not ok<TAB>NAME<TAB>WHY`, `# comment`) as TAP lines; anything else (a
+# traceback) is one failure.
+tap_lines() {
+	local status name why junk=""
+	while IFS=$'\t' read -r status name why; do
+		case $status in
+		ok) tap_ok "$name" ;;
+		"not ok") tap_fail "$name" "$why" ;;
+		"#"*) echo "$status" ;;
+		*) junk+="$status $name $why"$'\n' ;;
+		esac
+	done
+	[[ -z $junk ]] || tap_fail "udpsend.py ran cleanly" "$junk"
+}
+
+# udpsend MODE ARGS...: udpsend.py from node 1 (10.99.1.1, neighbor 1 of
+# node 2; 10.99.1.77 is no neighbor) to node 2's 10.99.1.2:7600, counters
+# of node 2 and (as @peer:NAME) of node 1.
+udpsend() {
+	local out
+	out=$(python3 "$here/udpsend.py" "$@" --from-ns xm-1 --src 10.99.1.1 \
+		--to 10.99.1.2 --ns xm-2 --peer-ns xm-1 2>&1) || true
+	tap_lines <<<"$out"
+}
+
+modprobe xmesh
+check "mesh of five nodes configured" mesh_up inet
+ip -n xm-1 addr add 10.99.1.77/24 dev ul1
+check "xmesh ping 2 from 1" xm 1 ping 2 -c 1 -W 5
+
+cases=$(mktemp)
+at_exit "rm -f '$cases'"
+# The frame's fields default to a valid data frame from node 1 to node 2
+# holding an ICMP echo request 10.0.1.1 -> 10.0.2.1 (76 bytes).
+{
+	echo "a 0-byte payload | truncated=+1 | bytes="
+	for k in {1..15}; do
+		echo "a $k-byte payload (a header cut short) | truncated=+1 | len=$k"
+	done
+	cat <<'EOF'
+a data header with nothing after it | truncated=+1 | inner=none
+version 0 | bad-version=+1 | ver=0
+version 2 | bad-version=+1 | ver=2
+version 255 | bad-version=+1 | ver=255
+type 0 | bad-header=+1 | type=0
+type 3 (multicast, reserved) | bad-header=+1 | type=3
+type 200 | bad-header=+1 | type=200
+flags 0x01 | bad-header=+1 | flags=0x01
+flags 0x80 | bad-header=+1 | flags=0x80
+key id 1 | bad-header=+1 | key=1
+key id 255 | bad-header=+1 | key=255
+source node 0 | bad-header=+1 | src=0
+destination node 0 | bad-header=+1 | dst=0
+an OAM header with nothing after it | truncated=+1 | type=2 inner=none
+OAM one byte short | truncated=+1 | oam=1 len=39
+OAM with op 0 | bad-header=+1 | oam=0
+OAM with op 9 | bad-header=+1 | oam=9
+data: garbage inner packet (version nibble 5) | bad-inner=+1 | inner=5500001400000000
+data: version nibble 0 | bad-inner=+1 | inner=00000000000000000000000000000000
+data: one byte of an IPv4 header | bad-inner=+1 | inner=45
+data: an IPv4 header cut at 10 bytes | bad-inner=+1 | len=26
+data: inner IPv4 total length beyond the frame | bad-inner=+1 | totlen=200
+data: inner IPv4 total length below its header | bad-inner=+1 | totlen=12
+data: inner IPv4 IHL 4 | bad-inner=+1 | ihl=4
+data: inner IPv6 payload length beyond the frame | bad-inner=+1 | inner=icmp6 plen=400
+data: inner IPv6 jumbogram (payload length 0) | bad-inner=+1 | inner=icmp6 plen=0
+data: an IPv6 header cut at 40 bytes | bad-inner=+1 | inner=icmp6 len=40
+from an address that is no neighbor | unknown-neigh=+1 | from=10.99.1.77
+OAM from an address that is no neighbor | unknown-neigh=+1 | from=10.99.1.77 oam=1
+a bad version from no neighbor (checked first) | bad-version=+1 | from=10.99.1.77 ver=2
+hop limit 1, for node 4 | hop-limit=+1 | dst=4 hl=1 idst=10.0.4.1
+hop limit 0, for node 4 | hop-limit=+1 | dst=4 hl=0 idst=10.0.4.1
+node 2's own id as source | loop=+1 | src=2
+node 2's own id as source, for node 4 | loop=+1 | src=2 dst=4 idst=10.0.4.1
+for a node without route | no-route=+1 | dst=77
+!neigh-set ifname=xmesh0 neigh{ id=1 state=0 }
+data from a neighbor marked down | neigh-down=+1 |
+OAM echo from a neighbor marked down: handled, its answer has no next hop | oam-rx=+1 no-nexthop=+1 | oam=1
+!neigh-set ifname=xmesh0 neigh{ id=1 state=1 }
+a valid IPv4 data frame is delivered (and answered) | rx-packets=+1 rx-bytes=+76 tx-packets=+1 @peer:rx-packets=+1 |
+a valid IPv6 data frame is delivered (and answered) | rx-packets=+1 rx-bytes=+96 tx-packets=+1 @peer:rx-packets=+1 | inner=icmp6
+bytes after the inner packet are cut off | rx-packets=+1 rx-bytes=+76 tx-packets=+1 @peer:rx-packets=+1 | pad=20
+the reserved field is ignored | rx-packets=+1 rx-bytes=+76 tx-packets=+1 @peer:rx-packets=+1 | res=0xffff
+an OAM echo request is answered | oam-rx=+1 oam-tx=+1 @peer:oam-rx=+1 | oam=1
+an OAM echo request for node 4 with hop limit 1 gets time exceeded | hop-limit=+1 oam-tx=+1 @peer:oam-rx=+1 | oam=1 dst=4 hl=1
+an OAM echo reply is handed to userspace | oam-rx=+1 | oam=2
+a valid frame for node 4 is forwarded, and its answer back | fwd-packets=+2 fwd-bytes=+184 @peer:rx-packets=+1 | dst=4 idst=10.0.4.1
+EOF
+} >"$cases"
+udpsend cases <"$cases"
+
+udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77
+
+# --- the mesh still works
+check "xmesh ping 4 from 1" xm 1 ping 4 -c 2 -i 0.2 -W 5
+check "ping 10.0.4.1 from 10.0.1.1 across three hops" \
+	n 1 ping -c 3 -i 0.1 -W 5 -I 10.0.1.1 10.0.4.1
+check "node 2's neighbor 1 still up" neigh_is 2 1 state up
+
+tap_done
