@@ -293,7 +293,9 @@ gro_variant() {
 # What a capture at C's xmesh0 sees with TSO/GSO off on A: tcpdump taps
 # receive after GRO, so merged packets show as lengths above one MSS.
 gro_capture() {
-	local c=xmesh pcap=$WORK/gro.pcap pid
+	local c=xmesh pcap=$WORK/gro.pcap pid stats
+	stats=$(n "$c-c" ethtool -S xmesh0 2>&1 | head -n 2 | tr '\n' ' ') || true
+	printf 'ethtool -S xmesh0: "%s"; ' "${stats% }"
 	command -v tcpdump >/dev/null || { echo "(no tcpdump)"; return 0; }
 	n "$c-a" ethtool -K xmesh0 tso off gso off >/dev/null
 	# Not through n: $! must be tcpdump itself, and its output must not
@@ -313,9 +315,9 @@ gro_capture() {
 		sort -n | awk -v mss="$(( $(n "$c-a" cat /sys/class/net/xmesh0/mtu) - 52 ))" '
 		{ v[NR] = $1; if ($1 > mss) big++ }
 		END { if (!NR) { print "no packets captured"; exit }
-			printf "%d TCP data packets seen at C xmesh0 (tso/gso off on A, MSS %d): " \
+			printf "tcpdump (tso/gso off on A, MSS %d) saw %d TCP data packets: " \
 				"median %d bytes, max %d, %d (%.0f%%) larger than one MSS\n",
-				NR, mss, v[int((NR + 1) / 2)], v[NR], big, 100 * big / NR }'
+				mss, NR, v[int((NR + 1) / 2)], v[NR], big, 100 * big / NR }'
 }
 
 # ------------------------------------------------------------ main
@@ -523,7 +525,7 @@ if any(("gro_tcp", v) in data for v in variants):
         print(f"| {labels[v]} | {cell('gro_tcp', v, '{:.0f}')} | {num(x, '{:.2f}')} "
               f"| {o:.0f} | {f:.0f} | {i:.0f} | {num(o / i if i else None, '{:.1f}')} |")
     print()
-    print(f"Capture: {capture}")
+    print(f"At C's xmesh0: {capture}")
 
 print()
 print("<details><summary>All samples (metric, config, then one value per "

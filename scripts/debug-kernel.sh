@@ -9,6 +9,10 @@
 #   scripts/debug-kernel.sh module DIR   build the kernel if needed, then
 #                                        kmod/ (a copy of it, in DIR) against
 #                                        it; print the path of xmesh.ko
+#   scripts/debug-kernel.sh kunit-module DIR
+#                                        the same with the KUnit suites built
+#                                        in (CONFIG_XMESH_KUNIT_TEST=y): they
+#                                        run when the module loads
 #   scripts/debug-kernel.sh config       only write and check the .config;
 #                                        print its path
 #   scripts/debug-kernel.sh key          print the cache key (no build)
@@ -77,26 +81,6 @@ unpack() {
 	rm -rf "$tmp"
 }
 
-# A new key over the same source (the fragment changed): start from a copy of
-# the newest finished build tree, so that kbuild recompiles only what the
-# changed options touch (minutes, not the whole kernel).
-seed() {
-	local k prev='' newest=''
-	[[ ! -e $BUILD ]] || return 0
-	for k in "$BASE"/kernel-*/; do
-		k=${k%/}
-		[[ -f $k/release && $k != "$BASE/kernel-$KEY" ]] || continue
-		[[ -z $newest || $k -nt $newest ]] && newest=$k
-	done
-	[[ -n $newest ]] && prev=$(readlink -f "$newest/build")
-	[[ -n $prev && -d $prev && $(readlink -f "$prev/source") == "$SRC" ]] || return 0
-	say "starting from a copy of $prev"
-	rm -rf "$BUILD.tmp"
-	cp -a "$prev" "$BUILD.tmp"
-	rm -f "$BUILD.tmp/build.log"
-	mv "$BUILD.tmp" "$BUILD"
-}
-
 # Check that every line of the fragment holds in .config.
 verify_config() {
 	local line sym bad=()
@@ -133,7 +117,6 @@ build_kernel() {
 	local t0 t1 release log=${XMESH_DEBUG_LOG:-$BUILD/build.log} out tmp
 	t0=$(date +%s)
 	unpack
-	seed
 	say "building the debug kernel in $BUILD (log: $log); the first build takes a while"
 	configure
 	# Make: the kernel, the modules, then install the modules into a staging
@@ -188,8 +171,10 @@ kernel() {
 
 # Build xmesh.ko against the debug kernel in DIR (a copy of kmod/ and uapi/,
 # sources only, so the clone's own build is never touched); print its path.
+# Further arguments go to make.
 module() {
 	local dir=$1 kdir f log
+	shift
 	kdir=$(kernel)
 	mkdir -p "$dir/src"
 	dir=$(cd "$dir" && pwd)
@@ -200,7 +185,7 @@ module() {
 	log=$dir/build.log
 	# -g: the kernel has no debug info (it would double the build), but the
 	# module's line numbers make reports readable (scripts/faddr2line).
-	if ! nice -n 19 make -C "$dir/src/kmod" KDIR="$kdir/build" KCFLAGS=-g >"$log" 2>&1; then
+	if ! nice -n 19 make -C "$dir/src/kmod" KDIR="$kdir/build" KCFLAGS=-g "$@" >"$log" 2>&1; then
 		cat "$log" >&2
 		die "xmesh.ko does not build against the debug kernel"
 	fi
@@ -220,6 +205,10 @@ main() {
 	module)
 		[[ $# -eq 2 ]] || usage
 		module "$2"
+		;;
+	kunit-module)
+		[[ $# -eq 2 ]] || usage
+		module "$2" CONFIG_XMESH_KUNIT_TEST=y
 		;;
 	config)
 		mkdir -p "$BASE"

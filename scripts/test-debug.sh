@@ -12,6 +12,9 @@
 # WARN/BUG or kmemleak report. Frames in xmesh.ko of a report are resolved
 # to file:line below it.
 #
+# Without TESTs (and XMESH_GUEST_TESTS), the module's KUnit suites run in
+# the debug guest too (tests/debug/kunit.sh), under the same checks.
+#
 # Environment: XMESH_GUEST_TESTS (tests, as for run-tests.sh); the guest's
 # XMESH_GUEST_MEM (default here 2048) and XMESH_GUEST_TIMEOUT (default here
 # 3600), and the other XMESH_* of scripts/guest.sh and debug-kernel.sh.
@@ -43,7 +46,7 @@ resolve_frames() {
 	[[ -n $frames ]] || return 0
 	echo "# xmesh.ko frames in the reports above:"
 	for f in $frames; do
-		"$src/scripts/faddr2line" "$ko" "$f" 2>&1 | grep -v '^$' | sed "s|$work/mod/src/||; s/^/#   /"
+		"$src/scripts/faddr2line" "$ko" "$f" 2>&1 | grep -v '^$' | sed "s|${ko%/kmod/*}/||; s/^/#   /"
 	done
 }
 
@@ -72,29 +75,50 @@ if [[ -n $kdir ]]; then
 	fi
 fi
 
+# guest_run KO TEST: run TEST in the debug guest with module KO, checked.
+guest_run() {
+	local ko=$1 t=$2 t0 rc
+	echo "# --- debug guest $(basename "$t")"
+	t0=$(date +%s)
+	XMESH_GUEST_KERNEL_DIR=$kdir XMESH_GUEST_MODULES=$ko \
+		XMESH_GUEST_MEM=${XMESH_GUEST_MEM:-2048} \
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-3600} \
+		scripts/guest.sh run "$top/tests/debug/checked.sh" "$t" </dev/null 2>&1 |
+		sed 's/\r$//' | tee "$work/out" | tee -a "$log"
+	rc=${PIPESTATUS[0]}
+	if ((rc != 0)) && ! grep -q '^not ok' "$work/out"; then
+		tap "not ok - $(basename "$t") exited with status $rc"
+	fi
+	if [[ -n $src ]] && grep -q '^not ok' "$work/out"; then
+		resolve_frames "$work/out" "${ko%/*}/src/kmod/xmesh.ko" "$src"
+	fi
+	echo "# --- debug guest $(basename "$t") took $(($(date +%s) - t0)) s"
+}
+
 # --- the guest tests
 if [[ -n $ko ]]; then
 	src=$(readlink -f "$kdir/build/source" 2>/dev/null || true)
+	kunit=
+	if ((${#tests[@]} == 0)) && [[ -z ${XMESH_GUEST_TESTS:-} ]]; then
+		kunit=1
+	fi
 	# shellcheck disable=SC2206 # a list of paths from the caller
 	((${#tests[@]})) || tests=(${XMESH_GUEST_TESTS:-tests/guest/[0-9]*.sh})
 	for t in "${tests[@]}"; do
-		t=$(realpath -e "$t") || { tap "not ok - no test $t"; continue; }
-		echo "# --- debug guest $(basename "$t")"
-		t0=$(date +%s)
-		XMESH_GUEST_KERNEL_DIR=$kdir XMESH_GUEST_MODULES=$ko \
-			XMESH_GUEST_MEM=${XMESH_GUEST_MEM:-2048} \
-			XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-3600} \
-			scripts/guest.sh run "$top/tests/debug/checked.sh" "$t" </dev/null 2>&1 |
-			sed 's/\r$//' | tee "$work/out" | tee -a "$log"
-		rc=${PIPESTATUS[0]}
-		if ((rc != 0)) && ! grep -q '^not ok' "$work/out"; then
-			tap "not ok - $(basename "$t") exited with status $rc"
+		if t=$(realpath -e "$t"); then
+			guest_run "$ko" "$t"
+		else
+			tap "not ok - no test $t"
 		fi
-		if [[ -n $src ]] && grep -q '^not ok' "$work/out"; then
-			resolve_frames "$work/out" "$work/mod/src/kmod/xmesh.ko" "$src"
-		fi
-		echo "# --- debug guest $(basename "$t") took $(($(date +%s) - t0)) s"
 	done
+	if [[ -n $kunit ]]; then
+		if kko=$(scripts/debug-kernel.sh kunit-module "$work/kunit" 2>"$work/kunit.err"); then
+			guest_run "$kko" "$top/tests/debug/kunit.sh"
+		else
+			tap "not ok - xmesh.ko with KUnit suites builds against $release"
+			comment <"$work/kunit.err"
+		fi
+	fi
 fi
 
 skipped=$(grep -cE '^ok\b.*# SKIP' "$log")

@@ -134,4 +134,26 @@ check "the sender learned the path MTU" \
 	grep_out "mtu $mtu" n 1 ip route get 10.0.4.1
 n 1 ip link set xmesh0 mtu "$mtu"
 
+# --- GRO: segments sent one by one are merged again where they leave the
+# mesh (veth never merges on its own, so this is xmesh's gro_cells at work)
+n 1 ethtool -K xmesh0 tso off gso off >/dev/null
+n 4 iperf3 -s -D -B 10.0.4.1 -1
+wait_for 10 n 4 ss -ltn 'sport = :5201'
+pcap=$(mktemp)
+n 4 timeout 30 tcpdump -Z root -i xmesh0 -nn -c 400 -w "$pcap" \
+	'tcp and src 10.0.1.1' >/dev/null 2>&1 &
+dump=$!
+# shellcheck disable=SC2317 # called through wait_for
+capturing() { n 4 awk 'NR > 1 { up = 1 } END { exit !up }' /proc/net/packet; }
+wait_for 10 capturing
+n 1 iperf3 -c 10.0.4.1 -B 10.0.1.1 -t 2 -i 0 >/dev/null || true
+wait "$dump" || true
+# shellcheck disable=SC2317 # called through check
+gro_merged() {
+	tcpdump -r "$pcap" -nn 2>/dev/null | grep -oE 'length [0-9]+' |
+		awk '$2 > 1500 { merged++ } END { exit !merged }'
+}
+check "GRO merges at the receiver with TSO and GSO off at the sender" gro_merged
+n 1 ethtool -K xmesh0 tso on gso on >/dev/null
+
 tap_done
