@@ -4,7 +4,8 @@
 #   make            build the module (for the guest kernel) and the tools
 #   make test       every test: static checks, unit, KUnit and guest tests
 #   make bench      the data-plane benchmark (in the guest)
-#   make demo       a demo mesh in the guest: discovery, routing, failover
+#   make test-debug the tests on a debug kernel (KASAN, lockdep, kmemleak)
+#   make demo       a demo mesh in the guest: routing, tracing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
 #   make install    the module (with depmod) and the tool
@@ -33,6 +34,12 @@ check: setup
 	$(MAKE) all
 	scripts/run-tests.sh static
 
+# The module's KUnit suites and the guest tests on a debug kernel (KASAN,
+# lockdep, kmemleak): Documentation/debug-kernel.md.
+test-debug: setup
+	$(MAKE) all
+	scripts/test-debug.sh
+
 bench: setup
 	$(MAKE) all
 	scripts/bench.sh
@@ -51,4 +58,4 @@ clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 
-.PHONY: all kmod agent setup test check bench demo install clean
+.PHONY: all kmod agent setup test check test-debug bench demo install clean
