@@ -34,7 +34,8 @@ gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 
 # A generous deadline: two iperf3 runs and a ping series per configuration
 # and round, each with its (emulated, slow) start-up, plus boot and setup.
-export XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-$((600 + rounds * ${#configs[@]} * (2 * secs + 25) + gro * 3 * (secs + 20)))}
+# (A full run takes about 60% of it.)
+export XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-$((300 + rounds * ${#configs[@]} * (2 * secs + 12) + gro * 3 * (secs + 15)))}
 
 log=$(mktemp "${TMPDIR:-/tmp}/xmesh-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT

@@ -41,8 +41,9 @@ comment() { sed 's/^/#   /'; }
 # source lines, with the kernel tree's faddr2line.
 resolve_frames() {
 	local out=$1 ko=$2 src=$3 frames f
-	frames=$(grep -oE '[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+ \[xmesh\]' "$out" |
-		sed 's/ \[xmesh\]$//' | sort -u)
+	# Reliable frames only: a `? ` marks a stale word on the stack.
+	frames=$(grep -oE '(\] +|caller is )[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+ \[xmesh\]' "$out" |
+		sed -E 's/^(\] +|caller is )//; s/ \[xmesh\]$//' | sort -u)
 	[[ -n $frames ]] || return 0
 	echo "# xmesh.ko frames in the reports above:"
 	for f in $frames; do
