@@ -374,6 +374,11 @@ if ((GRO_ROUNDS > 0)) && [[ -n ${SRC[xmesh]:-} ]]; then
 	capture=$(gro_capture)
 fi
 fwd=$(counter xmesh-b fwd_packets 2>/dev/null || echo "?")
+if [[ -n ${SRC[batman]:-} ]]; then
+	frag=$(n batman-a batctl meshif bat0 statistics 2>/dev/null |
+		awk '$1 == "frag_tx:" { print $2 }') || frag="?"
+	fwd+="; batman-adv fragments sent by A (frag_tx): ${frag:-?}"
+fi
 
 echo "----- BEGIN XMESH BENCH REPORT -----"
 echo "Guest: kernel $(uname -r) ($(uname -v)), $(nproc) vCPUs, $(free -m |

@@ -19,6 +19,9 @@
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
 #                           rounds and seconds)
+#   XMESH_GUEST_APPEND      as for scripts/guest.sh (default here: warnings
+#                           on the console and all CPUs' backtraces on a soft
+#                           lockup, so that a hang in a run leaves a trace)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -36,6 +39,8 @@ gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 # and round, each with its (emulated, slow) start-up, plus boot and setup.
 # (A full run takes about 60% of it.)
 export XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-$((300 + rounds * ${#configs[@]} * (2 * secs + 12) + gro * 3 * (secs + 15)))}
+
+export XMESH_GUEST_APPEND=${XMESH_GUEST_APPEND-loglevel=5 softlockup_all_cpu_backtrace=1}
 
 log=$(mktemp "${TMPDIR:-/tmp}/xmesh-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT
