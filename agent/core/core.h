@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The xmeshd protocol core: discovery, neighbor health, link-state
+ * database, metric and paths, as pure code.
+ *
+ * It does no I/O and reads no clock. Its user (the daemon's epoll shell,
+ * the simulator, the unit tests) feeds it events with the time they
+ * happened (now, in milliseconds of a monotonic clock), calls
+ * xm_core_timer() when xm_core_next_timer() says, and carries out the
+ * actions it queues (xm_core_action()): send these bytes, probe this
+ * neighbor, program these neighbors and routes into the kernel.
+ *
+ * Everything the kernel needs is the core's "desired tables"
+ * (xm_core_fib()): whenever they change, an XM_ACT_FIB action says so and
+ * the user brings the kernel in line with one batched diff (fib.h).
+ *
+ * Documentation/protocol.md describes the messages and the rules;
+ * Documentation/xmeshd.md the metric, the timers and their defaults.
+ */
+#ifndef XM_CORE_H
+#define XM_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xmesh_parse.h"	/* struct xm_addr */
+
+#define XM_ROLE_MAX		8	/* roles per node */
+#define XM_NAME_MAX		32	/* a role, a zone or a node name, with NUL */
+#define XM_LINK_MAX		16	/* underlay links per node */
+#define XM_PREFIX_MAX		16	/* overlay prefixes a node advertises */
+#define XM_SITE_KEY_LEN		32	/* bytes of the site's shared key */
+#define XM_PUBKEY_LEN		32	/* a node's Ed25519 public key */
+
+typedef uint64_t xm_time;		/* ms of a monotonic clock */
+#define XM_NEVER		UINT64_MAX
+
+/* What a node advertises about itself (hello and link-state advert). */
+struct xm_caps {
+	char name[XM_NAME_MAX];		/* hostname, informational */
+	char zone[XM_NAME_MAX];		/* "" = the default zone */
+	unsigned int n_roles;
+	char roles[XM_ROLE_MAX][XM_NAME_MAX];
+	uint16_t cpu_cores;
+	uint16_t cpu_load;		/* 1-min load average x 100 */
+	uint32_t mem_total_mb, mem_free_mb;
+	uint32_t disk_total_gb, disk_free_gb;
+};
+
+struct xm_prefix4or6 {
+	struct xm_addr addr;
+	uint8_t len;
+};
+
+/* Health-check timing (Documentation/xmeshd.md lists the profiles). */
+struct xm_timers {
+	uint32_t hello_ms;		/* 1000 */
+	uint32_t dead_ms;		/* no hello for this long: down; 3500 */
+	uint32_t probe_ms;		/* 50 */
+	uint32_t probe_miss;		/* consecutive losses: down; 3 */
+	uint32_t holddown_ms;		/* a returning neighbor waits; 2000 */
+	uint32_t holddown_max_ms;	/* doubled per flap up to this; 30000 */
+	uint32_t spf_initial_ms;	/* SPF throttle: 0 / 50 / 5000 */
+	uint32_t spf_hold_ms;
+	uint32_t spf_max_ms;
+	uint32_t lsa_min_ms;		/* at most one origination per; 100 */
+	uint32_t lsa_refresh_s;		/* re-originate unchanged; 1800 */
+	uint32_t lsa_max_age_s;		/* forget an unrefreshed one; 3600 */
+	uint32_t rexmit_ms;		/* unacked advert resent; 500 */
+	uint32_t purge_after_s;		/* unreachable originator; 60 */
+	uint32_t sync_hold_ms;		/* after start, before programming; 4000 */
+};
+
+/* Path policy (later set by the controller). */
+struct xm_policy {
+	uint8_t max_hops;		/* 0: no limit */
+	unsigned int n_excluded_zones;	/* never transit these zones */
+	char excluded_zones[8][XM_NAME_MAX];
+};
+
+struct xm_core_config {
+	uint32_t node_id;		/* not 0; also the kernel's node id */
+	uint8_t site_key[XM_SITE_KEY_LEN];
+	uint8_t pubkey[XM_PUBKEY_LEN];	/* advertised; identity in issue 5 */
+	uint16_t data_port;		/* the kernel's UDP port (7600) */
+	struct xm_caps caps;
+	unsigned int n_prefixes;
+	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	struct xm_timers timers;
+	struct xm_policy policy;
+	uint64_t boot_id;		/* seeds message sequence numbers so a
+					 * restarted agent's are larger:
+					 * e.g. wall-clock seconds at start */
+};
+
+/* The defaults of Documentation/xmeshd.md. */
+void xm_timers_default(struct xm_timers *t);
+
+/* An underlay interface the agent runs on. */
+struct xm_link_info {
+	uint32_t ifindex;
+	char ifname[16];
+	struct xm_addr local;		/* the address hellos go from */
+	uint32_t bandwidth_mbps;	/* configured, else ethtool, else 1000 */
+	bool carrier;
+};
+
+/* ---- results the user reads ---- */
+
+enum xm_neigh_state {
+	XM_NEIGH_INIT,		/* heard, it has not heard us yet */
+	XM_NEIGH_TWOWAY,	/* both hear each other; probing */
+	XM_NEIGH_UP,		/* probes answered: carries traffic */
+	XM_NEIGH_HOLDDOWN,	/* went down; waits before it may come up */
+};
+
+/* One neighbor on one link, as `xmesh neigh show` shows it. */
+struct xm_neigh_status {
+	uint32_t id;			/* kernel neighbor id (not 0) */
+	uint32_t node;
+	uint32_t ifindex;
+	struct xm_addr local, remote;
+	uint16_t port;			/* its data port */
+	enum xm_neigh_state state;
+	uint32_t srtt_us, rttvar_us;	/* smoothed RTT and jitter */
+	uint32_t loss_ppm;		/* probes lost, per million, recent */
+	uint32_t metric;		/* advertised cost of this adjacency */
+	xm_time last_hello, last_probe_reply;
+	uint32_t flaps;
+};
+
+/* A node in the link-state database. */
+struct xm_node_status {
+	uint32_t node;
+	struct xm_caps caps;
+	uint32_t lsa_seq;
+	uint16_t lsa_age_s;
+	bool reachable;
+	uint32_t cost;			/* from this node; UINT32_MAX if not */
+	uint8_t hops;
+	unsigned int n_prefixes;
+	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+};
+
+/* One directed adjacency as advertised by its originator. */
+struct xm_edge {
+	uint32_t from, to;
+	uint32_t metric;
+	uint32_t rtt_us, loss_ppm, bandwidth_mbps;
+};
+
+#define XM_PATH_MAX	64
+struct xm_path {
+	unsigned int n_hops;		/* 0: unreachable (or the node itself) */
+	uint32_t node[XM_PATH_MAX + 1];	/* node[0] is this node */
+	uint32_t cost[XM_PATH_MAX + 1];	/* cumulative cost at node[i] */
+};
+
+/* The kernel tables the core wants (fib.h diffs them against the kernel). */
+struct xm_fib_neigh {
+	uint32_t id, node, ifindex;
+	struct xm_addr local, remote;
+	uint16_t port;
+	bool up;
+};
+
+struct xm_fib_nexthop {
+	uint32_t neigh;
+	uint8_t priority;		/* 0: primary (ECMP), 1..: backups */
+};
+
+struct xm_fib_route {
+	uint32_t dst;
+	unsigned int n_nexthops;
+	struct xm_fib_nexthop nexthop[8];	/* XMESH_MAX_NEXTHOPS */
+};
+
+struct xm_fib_prefix {
+	struct xm_prefix4or6 prefix;
+	uint32_t node;
+};
+
+struct xm_fib {
+	size_t n_neighs, n_routes, n_prefixes;
+	struct xm_fib_neigh *neighs;	/* sorted by id */
+	struct xm_fib_route *routes;	/* sorted by dst */
+	struct xm_fib_prefix *prefixes;	/* sorted by family, addr, len */
+};
+
+/* ---- actions the user carries out ---- */
+
+enum xm_action_type {
+	XM_ACT_SEND,		/* send msg on link to dst (multicast or unicast) */
+	XM_ACT_PROBE,		/* kernel link probe through neighbor `neigh` */
+	XM_ACT_FIB,		/* the desired tables changed: sync the kernel */
+	XM_ACT_NEIGH_DOWN,	/* urgent: mark kernel neighbor down now,
+				 * before any recomputation */
+	XM_ACT_EVENT,		/* something for logs and `xmesh monitor` */
+};
+
+#define XM_MSG_MAX	1400	/* bytes of one message on the wire */
+
+struct xm_action {
+	enum xm_action_type type;
+	uint32_t ifindex;		/* SEND: the link */
+	struct xm_addr dst;		/* SEND: family 0 = the link's group */
+	uint16_t len;			/* SEND */
+	uint8_t msg[XM_MSG_MAX];	/* SEND */
+	uint32_t neigh;			/* PROBE, NEIGH_DOWN */
+	uint32_t seq;			/* PROBE: echoed in the result */
+	char text[160];			/* EVENT: one line, no newline */
+};
+
+/* Counters of everything the core refused or noticed. */
+struct xm_core_stats {
+	uint64_t rx_msgs, tx_msgs;
+	uint64_t rx_bad_auth;		/* tag did not verify: forged/altered */
+	uint64_t rx_replayed;		/* sequence seen or too old */
+	uint64_t rx_malformed;		/* bad header or TLV */
+	uint64_t rx_bad_version;
+	uint64_t rx_own;		/* our own node id: a loop or a clone */
+	uint64_t rx_unknown_link;
+	uint64_t lsa_rx, lsa_tx, lsa_acked, lsa_rexmit, lsa_stale;
+	uint64_t lsa_originated, lsa_purged;
+	uint64_t spf_runs;
+	uint64_t neigh_up, neigh_down, probes_tx, probes_lost;
+	uint64_t limit_hits;		/* database or neighbor table full */
+};
+
+struct xm_core;
+
+struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now);
+void xm_core_free(struct xm_core *c);
+
+/* ---- events ---- */
+
+/* Links: add (or update its address, bandwidth), carrier, remove. */
+int xm_core_link_set(struct xm_core *c, xm_time now,
+		     const struct xm_link_info *link);
+void xm_core_link_carrier(struct xm_core *c, xm_time now, uint32_t ifindex,
+			  bool up);
+void xm_core_link_del(struct xm_core *c, xm_time now, uint32_t ifindex);
+
+/* A datagram that arrived on ifindex from `from` (port included in nothing:
+ * messages carry the sender's data port). Bad input is counted, never
+ * trusted. */
+void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
+		  const struct xm_addr *from, const void *buf, size_t len);
+
+/* The answer to XM_ACT_PROBE (neigh, seq), with the kernel-measured RTT.
+ * A probe with no answer is never reported: the core times it out. */
+void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint32_t seq, uint32_t rtt_us);
+
+/* Capabilities (load, free memory...) changed; re-advertised rate-limited. */
+void xm_core_set_caps(struct xm_core *c, xm_time now,
+		      const struct xm_caps *caps);
+/* A new path policy: recompute. */
+void xm_core_set_policy(struct xm_core *c, xm_time now,
+			const struct xm_policy *p);
+
+/*
+ * After a restart: the neighbors the kernel still has, so that the same
+ * (node, link, remote) keeps its kernel id and forwarding is not
+ * disturbed while the core relearns the mesh (sync_hold_ms).
+ */
+void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n);
+
+/* Run due timers. Call when now >= xm_core_next_timer(). */
+void xm_core_timer(struct xm_core *c, xm_time now);
+xm_time xm_core_next_timer(const struct xm_core *c);
+
+/* Take the next queued action into *a; false when there is none. */
+bool xm_core_action(struct xm_core *c, struct xm_action *a);
+
+/* ---- state, read-only ---- */
+
+const struct xm_fib *xm_core_fib(const struct xm_core *c);
+/* false while the initial sync hold lasts: do not program the kernel. */
+bool xm_core_fib_ready(const struct xm_core *c, xm_time now);
+const struct xm_core_stats *xm_core_stats(const struct xm_core *c);
+uint32_t xm_core_node_id(const struct xm_core *c);
+
+/* Iterate: fill *out for index i; false past the end. */
+bool xm_core_neigh(const struct xm_core *c, size_t i,
+		   struct xm_neigh_status *out);
+bool xm_core_node(const struct xm_core *c, size_t i,
+		  struct xm_node_status *out);
+bool xm_core_edge(const struct xm_core *c, size_t i, struct xm_edge *out);
+/* The current path to node; false if unknown or unreachable. */
+bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out);
+
+#endif /* XM_CORE_H */
