@@ -199,14 +199,14 @@ enum xm_action_type {
 	XM_ACT_EVENT,		/* something for logs and `xmesh monitor` */
 };
 
-#define XM_MSG_MAX	1400	/* bytes of one message on the wire */
+#define XM_PDU_MAX	1400	/* bytes of one message on the wire */
 
 struct xm_action {
 	enum xm_action_type type;
 	uint32_t ifindex;		/* SEND: the link */
 	struct xm_addr dst;		/* SEND: family 0 = the link's group */
 	uint16_t len;			/* SEND */
-	uint8_t msg[XM_MSG_MAX];	/* SEND */
+	uint8_t msg[XM_PDU_MAX];	/* SEND */
 	uint32_t neigh;			/* PROBE, NEIGH_DOWN */
 	uint32_t seq;			/* PROBE: echoed in the result */
 	char text[160];			/* EVENT: one line, no newline */
