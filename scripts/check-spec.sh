@@ -33,6 +33,8 @@ KVER=6.12
 PKGS=("linux-source-$KVER" python3 python3-yaml python3-jsonschema gcc libc6-dev xz-utils)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 SPEC=$ROOT/Documentation/netlink/specs/xmesh.yaml
 UAPI_DIR=$ROOT/uapi
 CACHE=${XMESH_CACHE:-/var/cache/xmesh}/ynl-$KVER
@@ -48,29 +50,6 @@ trap 'rm -rf "$TMP"' EXIT
 
 # --- dependencies -----------------------------------------------------------
 
-install_missing() {
-	local p missing=() sudo=()
-	for p in "${PKGS[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$p")
-	done
-	((${#missing[@]})) || return 0
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null || die "missing packages ${missing[*]} and not root"
-		sudo=(sudo)
-	fi
-	echo "# installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	# A fresh machine may have no package lists yet: update once on failure.
-	"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" \
-		>"$TMP/apt.log" 2>&1 && return 0
-	if ! { "${sudo[@]}" apt-get update &&
-		"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; } \
-		>>"$TMP/apt.log" 2>&1; then
-		cat "$TMP/apt.log" >&2
-		die "apt-get install ${missing[*]} failed"
-	fi
-}
 
 # Unpack the schemas and ynl from the tarball unless the cache already holds
 # the ones of the installed package version.
@@ -100,7 +79,7 @@ unpack_ynl() {
 	exec 9>&-
 }
 
-install_missing
+xm_install_missing "$(basename "$0")" "${PKGS[@]}" || exit 2
 unpack_ynl
 
 YNL=$CACHE/tools/net/ynl

@@ -44,6 +44,8 @@ KVER=6.1
 PKGS=("linux-source-$KVER" bc bison flex gcc libc6-dev make python3 xz-utils)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 TREE=${XMESH_KUNIT_DIR:-${XMESH_CACHE:-/var/cache/xmesh}/kunit/linux-source-$KVER}
 BUILD=$TREE/.kunit
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
@@ -60,29 +62,6 @@ trap 'rm -rf "$TMP"' EXIT
 
 # --- dependencies -----------------------------------------------------------
 
-install_missing() {
-	local p missing=() sudo=()
-	for p in "${PKGS[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$p")
-	done
-	((${#missing[@]})) || return 0
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null || die "missing packages ${missing[*]} and not root"
-		sudo=(sudo -n)
-	fi
-	echo "# installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	# A fresh machine may have no package lists yet: update once on failure.
-	"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" \
-		</dev/null >"$TMP/apt.log" 2>&1 && return 0
-	if ! { "${sudo[@]}" apt-get update &&
-		"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; } \
-		</dev/null >>"$TMP/apt.log" 2>&1; then
-		cat "$TMP/apt.log" >&2
-		die "apt-get install ${missing[*]} failed"
-	fi
-}
 
 # --- the kernel tree --------------------------------------------------------
 
@@ -275,7 +254,7 @@ EOF
 
 # --- main -------------------------------------------------------------------
 
-install_missing
+xm_install_missing "$(basename "$0")" "${PKGS[@]}" || exit 2
 command -v flock >/dev/null || die "flock (util-linux) missing"
 
 mkdir -p "$(dirname "$TREE")"

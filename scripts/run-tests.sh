@@ -14,6 +14,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 log=$(mktemp "${TMPDIR:-/tmp}/xmesh-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
@@ -149,17 +151,4 @@ for p in "${parts[@]}"; do
 	esac
 done
 
-skipped=$(grep -cE '^ok\b.*# SKIP' "$log")
-passed=$(($(grep -cE '^ok\b' "$log") - skipped))
-failed=$(grep -cE '^not ok\b' "$log")
-echo "# all parts took $(($(date +%s) - start)) s"
-if ((failed)); then
-	echo "# failed:"
-	grep -E '^not ok\b' "$log" | sed 's/^/#   /'
-fi
-if ((skipped)); then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
-((failed == 0 && passed > 0))
+xm_tap_summary "$log" "$start" "all parts"
