@@ -1,43 +1,982 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until the core lands: links, does nothing. */
+/*
+ * The protocol core's glue (core.h): configuration, links, the receive
+ * path (framing and tag, replay window, then the decoder of the type),
+ * the SPF throttle, the desired kernel tables and the action queue.
+ * neigh.c and lsdb.c do the protocol; core_run() runs whatever came due.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#include "core.h"
+#include "core_priv.h"
+#include "fib.h"
 
-void xm_timers_default(struct xm_timers *t) { (void)t; }
+void xm_timers_default(struct xm_timers *t)
+{
+	*t = (struct xm_timers){
+		.hello_ms = 1000,
+		.dead_ms = 3500,
+		.probe_ms = 50,
+		.probe_miss = 3,
+		.holddown_ms = 2000,
+		.holddown_max_ms = 30000,
+		.spf_initial_ms = 0,
+		.spf_hold_ms = 50,
+		.spf_max_ms = 5000,
+		.lsa_min_ms = 100,
+		.lsa_refresh_s = 1800,
+		.lsa_max_age_s = 3600,
+		.rexmit_ms = 500,
+		.purge_after_s = 60,
+		.sync_hold_ms = 4000,
+	};
+}
+
+static bool timers_valid(const struct xm_timers *t)
+{
+	return t->hello_ms && t->dead_ms > t->hello_ms && t->probe_ms &&
+	       t->probe_miss && t->rexmit_ms && t->lsa_refresh_s &&
+	       t->lsa_refresh_s < t->lsa_max_age_s &&
+	       t->lsa_max_age_s <= UINT16_MAX && t->purge_after_s;
+}
+
+static bool prefixes_valid(const struct xm_core_config *cfg)
+{
+	unsigned int i;
+
+	if (cfg->n_prefixes > XM_PREFIX_MAX)
+		return false;
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		const struct xm_prefix4or6 *p = &cfg->prefixes[i];
+
+		if (!xm_addr_len(p->addr.family) ||
+		    p->len > xm_addr_bits(p->addr.family) ||
+		    xm_addr_has_host_bits(&p->addr, p->len))
+			return false;
+	}
+	return true;
+}
+
+/* ---- small services for neigh.c and lsdb.c ---- */
+
+/* splitmix64: deterministic jitter, seeded by the node id. */
+uint32_t core_rand(struct xm_core *c, uint32_t below)
+{
+	uint64_t z = (c->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return below ? (uint32_t)(z % below) : 0;
+}
+
+struct xm_link *core_link(struct xm_core *c, uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < XM_LINK_MAX; i++)
+		if (c->link[i].used && c->link[i].info.ifindex == ifindex)
+			return &c->link[i];
+	return NULL;
+}
+
+struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
+{
+	struct xm_action *a;
+
+	if (c->q_head + c->q_len == c->q_cap) {
+		if (c->q_head) {
+			memmove(c->q, c->q + c->q_head, c->q_len * sizeof(*a));
+			c->q_head = 0;
+		} else {
+			size_t cap = c->q_cap ? 2 * c->q_cap : 64;
+
+			if (cap > XM_ACTION_MAX)
+				cap = XM_ACTION_MAX;
+			a = cap > c->q_cap ? realloc(c->q, cap * sizeof(*a)) :
+					     NULL;
+			if (!a) {
+				c->st.limit_hits++;
+				return NULL;
+			}
+			c->q = a;
+			c->q_cap = cap;
+		}
+	}
+	a = &c->q[c->q_head + c->q_len++];
+	memset(a, 0, offsetof(struct xm_action, msg));
+	a->type = t;
+	a->neigh = 0;
+	a->seq = 0;
+	a->text[0] = '\0';
+	return a;
+}
+
+void core_event(struct xm_core *c, const char *fmt, ...)
+{
+	struct xm_action *a = core_action_new(c, XM_ACT_EVENT);
+	va_list ap;
+
+	if (!a)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->text, sizeof(a->text), fmt, ap);
+	va_end(ap);
+}
+
+struct xm_action *core_send_begin(struct xm_core *c, struct xm_msg_writer *w,
+				  enum xm_msg_type type, uint32_t ifindex,
+				  const struct xm_addr *dst)
+{
+	struct xm_action *a = core_action_new(c, XM_ACT_SEND);
+
+	if (!a)
+		return NULL;
+	a->ifindex = ifindex;
+	if (dst)
+		a->dst = *dst;
+	xm_msg_begin(w, a->msg, sizeof(a->msg), type, 0, c->cfg.node_id,
+		     ++c->msg_seq);
+	return a;
+}
+
+void core_send_cancel(struct xm_core *c)
+{
+	/* The message being built is the newest action. */
+	c->q_len--;
+	if (!c->q_len)
+		c->q_head = 0;
+}
+
+void core_send_finish(struct xm_core *c, struct xm_action *a,
+		      struct xm_msg_writer *w)
+{
+	int len = xm_msg_finish(w, c->cfg.site_key);
+
+	if (len < 0) {
+		core_send_cancel(c);
+		return;
+	}
+	a->len = (uint16_t)len;
+	c->st.tx_msgs++;
+}
+
+static void fib_changed(struct xm_core *c)
+{
+	struct xm_action *a;
+
+	if (c->fib_queued)
+		return;
+	a = core_action_new(c, XM_ACT_FIB);
+	if (a)
+		c->fib_queued = true;
+}
+
+/* ---- desired tables ---- */
+
+static bool neigh_eq(const void *x, const void *y)
+{
+	const struct xm_fib_neigh *a = x, *b = y;
+
+	return a->id == b->id && a->node == b->node &&
+	       a->ifindex == b->ifindex && a->port == b->port &&
+	       a->up == b->up && xm_addr_eq(&a->local, &b->local) &&
+	       xm_addr_eq(&a->remote, &b->remote);
+}
+
+static bool route_eq(const void *x, const void *y)
+{
+	const struct xm_fib_route *a = x, *b = y;
+	unsigned int i;
+
+	if (a->dst != b->dst || a->n_nexthops != b->n_nexthops)
+		return false;
+	for (i = 0; i < a->n_nexthops && i < 8; i++)
+		if (a->nexthop[i].neigh != b->nexthop[i].neigh ||
+		    a->nexthop[i].priority != b->nexthop[i].priority)
+			return false;
+	return true;
+}
+
+static bool prefix_eq(const void *x, const void *y)
+{
+	const struct xm_fib_prefix *a = x, *b = y;
+
+	return a->node == b->node && a->prefix.len == b->prefix.len &&
+	       xm_addr_eq(&a->prefix.addr, &b->prefix.addr);
+}
+
+/* Two sorted tables, entry by entry. */
+static bool table_eq(const void *a, size_t na, const void *b, size_t nb,
+		     size_t size, bool (*eq)(const void *, const void *))
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!eq((const char *)a + i * size, (const char *)b + i * size))
+			return false;
+	return true;
+}
+
+/* The kernel neighbors: every neighbor that has been two-way. */
+static void fib_update_neighs(struct xm_core *c)
+{
+	struct xm_fib_neigh *v;
+	size_t i, n = 0;
+
+	v = calloc(c->n_neigh + 1, sizeof(*v));
+	if (!v) {
+		c->st.limit_hits++;
+		return;
+	}
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *x = c->neigh[i];
+
+		if (!x->in_fib)
+			continue;
+		v[n++] = (struct xm_fib_neigh){
+			.id = x->id, .node = x->node, .ifindex = x->ifindex,
+			.local = x->local, .remote = x->remote,
+			.port = x->port, .up = x->state == XM_NEIGH_UP,
+		};
+	}
+	if (table_eq(v, n, c->fib.neighs, c->fib.n_neighs, sizeof(*v),
+		     neigh_eq)) {
+		free(v);
+		return;
+	}
+	free(c->fib.neighs);
+	c->fib.neighs = v;
+	c->fib.n_neighs = n;
+	fib_changed(c);
+}
+
+struct prefix_cand {
+	struct xm_fib_prefix p;
+	uint32_t cost;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct prefix_cand *a = x, *b = y;
+	const struct xm_addr *u = &a->p.prefix.addr, *w = &b->p.prefix.addr;
+	int d;
+
+	if (u->family != w->family)
+		return u->family < w->family ? -1 : 1;
+	d = memcmp(u->raw, w->raw, xm_addr_len(u->family));
+	if (d)
+		return d;
+	if (a->p.prefix.len != b->p.prefix.len)
+		return a->p.prefix.len < b->p.prefix.len ? -1 : 1;
+	if (a->cost != b->cost)
+		return a->cost < b->cost ? -1 : 1;
+	return a->p.node < b->p.node ? -1 : a->p.node > b->p.node;
+}
+
+static bool own_prefix(const struct xm_core *c, const struct xm_prefix4or6 *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg.n_prefixes; i++)
+		if (c->cfg.prefixes[i].len == p->len &&
+		    xm_addr_eq(&c->cfg.prefixes[i].addr, &p->addr))
+			return true;
+	return false;
+}
+
+/*
+ * The prefixes of every node reachable under the policy, ours aside; a
+ * prefix two nodes advertise goes to the nearer (then the lower id).
+ */
+static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
+			  size_t *n_out)
+{
+	struct prefix_cand *cand;
+	struct xm_fib_prefix *v;
+	size_t i, n = 0, k = 0;
+	unsigned int j;
+
+	for (i = 0; i < c->n_lsa; i++)
+		n += c->lsa[i]->adv->n_prefixes;
+	cand = calloc(n + 1, sizeof(*cand));
+	v = calloc(n + 1, sizeof(*v));
+	if (!cand || !v) {
+		free(cand);
+		free(v);
+		return -ENOMEM;
+	}
+	n = 0;
+	for (i = 0; i < c->n_lsa; i++) {
+		const struct xm_lsa *l = c->lsa[i];
+
+		if (!l->reachable || l->adv->originator == c->cfg.node_id)
+			continue;
+		for (j = 0; j < l->adv->n_prefixes; j++) {
+			if (own_prefix(c, &l->adv->prefixes[j]))
+				continue;	/* ours: never elsewhere */
+			cand[n++] = (struct prefix_cand){
+				.p = { .prefix = l->adv->prefixes[j],
+				       .node = l->adv->originator },
+				.cost = l->cost,
+			};
+		}
+	}
+	qsort(cand, n, sizeof(*cand), cand_cmp);
+	for (i = 0; i < n; i++)
+		if (!k || v[k - 1].prefix.len != cand[i].p.prefix.len ||
+		    !xm_addr_eq(&v[k - 1].prefix.addr, &cand[i].p.prefix.addr))
+			v[k++] = cand[i].p;
+	free(cand);
+	*out = v;
+	*n_out = k;
+	return 0;
+}
+
+/* ---- SPF ---- */
+
+void core_spf_schedule(struct xm_core *c, xm_time now)
+{
+	const struct xm_timers *t = &c->cfg.timers;
+	xm_time delay = t->spf_initial_ms;
+
+	if (c->spf_due != XM_NEVER)
+		return;
+	/*
+	 * FRR's throttle: an event within the current hold time of the last
+	 * run waits out the rest of it, and doubles the hold (up to the
+	 * maximum); a quiet hold time resets it.
+	 */
+	if (c->spf_last != XM_NEVER && now - c->spf_last < c->spf_hold_ms) {
+		if (c->spf_last + c->spf_hold_ms - now > delay)
+			delay = c->spf_last + c->spf_hold_ms - now;
+		c->spf_hold_ms = c->spf_hold_ms > t->spf_max_ms / 2 ?
+				 t->spf_max_ms : 2 * c->spf_hold_ms;
+	} else {
+		c->spf_hold_ms = t->spf_hold_ms;
+	}
+	c->spf_due = now + delay;
+}
+
+static bool zone_excluded(const struct xm_core *c, const char *zone)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg.policy.n_excluded_zones && i < 8; i++)
+		if (c->cfg.policy.excluded_zones[i][0] &&
+		    !strncmp(zone, c->cfg.policy.excluded_zones[i],
+			     XM_NAME_MAX))
+			return true;
+	return false;
+}
+
+/* Our UP adjacencies: per node, the cheapest link's metric. */
+static size_t local_adjs(const struct xm_core *c, struct xm_local_adj *adj)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *x = c->neigh[i];
+
+		if (x->state == XM_NEIGH_UP)
+			adj[n++] = (struct xm_local_adj){
+				.node = x->node, .neigh = x->id,
+				.metric = x->metric ? x->metric : 1,
+			};
+	}
+	return n;
+}
+
+static uint32_t local_metric(const struct xm_local_adj *adj, size_t n,
+			     uint32_t node)
+{
+	uint32_t m = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (adj[i].node == node && (!m || adj[i].metric < m))
+			m = adj[i].metric;
+	return m;
+}
+
+static long lsa_index(const struct xm_core *c, uint32_t node)
+{
+	size_t lo = 0, hi = c->n_lsa;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->lsa[mid]->adv->originator == node)
+			return (long)mid;
+		if (c->lsa[mid]->adv->originator < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * The graph SPF runs on: node i is c->lsa[i]; an edge only when both ends
+ * list each other, ours from the live neighbor table.
+ */
+static int graph_build(struct xm_core *c, const struct xm_local_adj *adj,
+		       size_t n_adj)
+{
+	struct xm_graph *g = &c->graph;
+	uint32_t self = c->cfg.node_id;
+	size_t i, k = 0, max;
+
+	lsdb_tidy(c);		/* n_edges up to date */
+	max = c->n_edges + n_adj;
+
+	g->node = calloc(c->n_lsa + 1, sizeof(*g->node));
+	g->edge = calloc(max + 1, sizeof(*g->edge));
+	if (!g->node || !g->edge)
+		return -ENOMEM;
+	g->n_nodes = (uint32_t)c->n_lsa;
+	for (i = 0; i < c->n_lsa; i++) {
+		const struct xm_lsa *l = c->lsa[i];
+		const struct xm_advert *a = l->adv;
+		struct xm_gnode *v = &g->node[i];
+		unsigned int j;
+
+		v->id = a->originator;
+		v->no_transit = a->originator != self &&
+				zone_excluded(c, a->caps.zone);
+		v->first_edge = (uint32_t)k;
+		for (j = 0; j < (a->originator == self ? 0 : a->n_adj); j++) {
+			long to = lsa_index(c, a->adj[j].node);
+			bool back = a->adj[j].node == self ?
+				    local_metric(adj, n_adj, a->originator) :
+				    to >= 0 && lsdb_lists(c->lsa[to],
+							  a->originator);
+
+			if (to < 0 || !back)
+				continue;
+			g->edge[k++] = (struct xm_gedge){
+				.to = (uint32_t)to,
+				.metric = a->adj[j].metric < XM_METRIC_MAX ?
+					  a->adj[j].metric : XM_METRIC_MAX,
+			};
+		}
+		if (a->originator == self) {
+			/* One edge per neighbor node, adjacencies sorted. */
+			size_t x;
+
+			for (x = 0; x < n_adj; x++) {
+				long to = lsa_index(c, adj[x].node);
+				uint32_t m = local_metric(adj, n_adj,
+							  adj[x].node);
+				size_t y;
+
+				for (y = 0; y < x && adj[y].node != adj[x].node;
+				     y++)
+					;
+				if (y < x || to < 0 ||
+				    !lsdb_lists(c->lsa[to], self))
+					continue;
+				g->edge[k++] = (struct xm_gedge){
+					.to = (uint32_t)to,
+					.metric = m < XM_METRIC_MAX ? m :
+						  XM_METRIC_MAX,
+				};
+			}
+		}
+		v->n_edges = (uint32_t)k - v->first_edge;
+	}
+	g->n_edges = (uint32_t)k;
+	return 0;
+}
+
+static void spf_clear(struct xm_core *c)
+{
+	if (c->spf_valid)
+		xm_spf_free(&c->spf);
+	c->spf_valid = false;
+	free(c->graph.node);
+	free(c->graph.edge);
+	memset(&c->graph, 0, sizeof(c->graph));
+}
+
+static void spf_run(struct xm_core *c, xm_time now)
+{
+	struct xm_local_adj *adj;
+	struct xm_fib nf = { 0 };
+	size_t n_adj, reachable = 0, i;
+	long root;
+	int err;
+
+	c->spf_due = XM_NEVER;
+	c->spf_last = now;
+	c->st.spf_runs++;
+	spf_clear(c);
+	adj = calloc(c->n_neigh + 1, sizeof(*adj));
+	n_adj = adj ? local_adjs(c, adj) : 0;
+	if (!adj || graph_build(c, adj, n_adj)) {
+		free(adj);
+		spf_clear(c);
+		c->st.limit_hits++;
+		return;
+	}
+	root = lsa_index(c, c->cfg.node_id);
+	c->spf_valid = root >= 0 &&
+		       !xm_spf_run(&c->graph, (uint32_t)root,
+				   c->cfg.policy.max_hops, &c->spf);
+	err = xm_routes_compute(&c->graph, c->cfg.node_id, adj, n_adj,
+				c->cfg.policy.max_hops, &nf);
+	free(adj);
+	lsdb_spf_done(c, now);
+	if (err == -ENOMEM || prefixes_build(c, &nf.prefixes,
+					     &nf.n_prefixes)) {
+		/* Keep what the kernel has; try again on the next change. */
+		free(nf.routes);
+		c->st.limit_hits++;
+		return;
+	}
+	if (err) {
+		free(nf.routes);	/* no SPF (yet): no routes */
+		nf.routes = NULL;
+		nf.n_routes = 0;
+	}
+	xm_fib_sort(&nf);
+	for (i = 0; i < c->n_lsa; i++)
+		reachable += c->lsa[i]->reachable &&
+			     c->lsa[i]->adv->originator != c->cfg.node_id;
+	core_event(c, "spf: %zu nodes, %zu reachable, %zu routes, %zu prefixes",
+		   c->n_lsa, reachable, nf.n_routes, nf.n_prefixes);
+	if (table_eq(nf.routes, nf.n_routes, c->fib.routes, c->fib.n_routes,
+		     sizeof(*nf.routes), route_eq) &&
+	    table_eq(nf.prefixes, nf.n_prefixes, c->fib.prefixes,
+		     c->fib.n_prefixes, sizeof(*nf.prefixes), prefix_eq)) {
+		free(nf.routes);
+		free(nf.prefixes);
+		return;
+	}
+	free(c->fib.routes);
+	free(c->fib.prefixes);
+	c->fib.routes = nf.routes;
+	c->fib.n_routes = nf.n_routes;
+	c->fib.prefixes = nf.prefixes;
+	c->fib.n_prefixes = nf.n_prefixes;
+	fib_changed(c);
+}
+
+/* ---- running what is due ---- */
+
+/*
+ * The database looks complete: every two-way neighbor sent us all it has,
+ * every adopted kernel neighbor is UP again, and SPF has run over it all.
+ */
+static bool lsdb_complete(const struct xm_core *c)
+{
+	size_t i, k = 0;
+
+	if (neigh_adopted_pending(c) || c->spf_due != XM_NEVER)
+		return false;
+	for (i = 0; i < c->n_neigh; i++) {
+		if (!neigh_floods(c->neigh[i]))
+			continue;
+		if (!c->neigh[i]->db_end_rx)
+			return false;
+		k++;
+	}
+	return k > 0;
+}
+
+static void core_run(struct xm_core *c, xm_time now)
+{
+	xm_time t;
+
+	neigh_run(c, now);
+	lsdb_run(c, now);
+	if (c->spf_due <= now)
+		spf_run(c, now);
+	neigh_gc(c);
+	fib_update_neighs(c);
+	if (!c->ready && (now >= c->start + c->cfg.timers.sync_hold_ms ||
+			  lsdb_complete(c))) {
+		c->ready = true;
+		core_event(c, "tables ready");
+		/* Asked before it was ready: ask again. */
+		c->fib_queued = false;
+		fib_changed(c);
+		if (c->restarting) {
+			c->restarting = false;
+			lsdb_restart_done(c, now);
+			lsdb_run(c, now);
+		}
+	}
+	lsdb_tidy(c);
+	t = xm_min(neigh_next_timer(c), lsdb_next_timer(c));
+	t = xm_min(t, c->spf_due);
+	if (!c->ready)
+		t = xm_min(t, c->start + c->cfg.timers.sync_hold_ms);
+	/* Whatever could not be done now (a full queue) waits a little. */
+	c->next_timer = t > now ? t : now + 1;
+}
+
+/* The clock never goes back, whatever the caller passes. */
+static xm_time enter(struct xm_core *c, xm_time now)
+{
+	if (now < c->now)
+		now = c->now;
+	c->now = now;
+	return now;
+}
+
+/* ---- core.h ---- */
+
 struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
-{ (void)cfg; (void)now; return NULL; }
-void xm_core_free(struct xm_core *c) { (void)c; }
-int xm_core_link_set(struct xm_core *c, xm_time now, const struct xm_link_info *l)
-{ (void)c; (void)now; (void)l; return -1; }
-void xm_core_link_carrier(struct xm_core *c, xm_time now, uint32_t i, bool up)
-{ (void)c; (void)now; (void)i; (void)up; }
-void xm_core_link_del(struct xm_core *c, xm_time now, uint32_t i)
-{ (void)c; (void)now; (void)i; }
-void xm_core_recv(struct xm_core *c, xm_time now, uint32_t i,
-		  const struct xm_addr *f, const void *b, size_t l)
-{ (void)c; (void)now; (void)i; (void)f; (void)b; (void)l; }
-void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t n,
-			 uint32_t s, uint32_t r)
-{ (void)c; (void)now; (void)n; (void)s; (void)r; }
-void xm_core_set_caps(struct xm_core *c, xm_time now, const struct xm_caps *x)
-{ (void)c; (void)now; (void)x; }
-void xm_core_set_policy(struct xm_core *c, xm_time now, const struct xm_policy *p)
-{ (void)c; (void)now; (void)p; }
+{
+	struct xm_core *c;
+
+	if (!cfg->node_id || !timers_valid(&cfg->timers) ||
+	    !prefixes_valid(cfg)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (sodium_init() < 0)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	xm_caps_sanitize(&c->cfg.caps);
+	if (c->cfg.policy.n_excluded_zones > 8)
+		c->cfg.policy.n_excluded_zones = 8;
+	c->start = now;
+	c->now = now;
+	c->rng = cfg->node_id;
+	c->msg_seq = cfg->boot_id << 24;
+	c->spf_due = XM_NEVER;
+	c->spf_last = XM_NEVER;
+	c->spf_hold_ms = cfg->timers.spf_hold_ms;
+	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||
+	    lsdb_init(c, now)) {
+		xm_core_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	core_run(c, now);
+	return c;
+}
+
+void xm_core_free(struct xm_core *c)
+{
+	if (!c)
+		return;
+	neigh_free_all(c);
+	lsdb_free(c);
+	spf_clear(c);
+	xm_replay_free(&c->replay);
+	xm_fib_free(&c->fib);
+	free(c->q);
+	free(c);
+}
+
+int xm_core_link_set(struct xm_core *c, xm_time now,
+		     const struct xm_link_info *link)
+{
+	struct xm_link *l = core_link(c, link->ifindex);
+	bool carrier;
+	size_t i;
+
+	now = enter(c, now);
+	if (!link->ifindex)
+		return -EINVAL;
+	if (!l) {
+		for (i = 0; i < XM_LINK_MAX && c->link[i].used; i++)
+			;
+		if (i == XM_LINK_MAX) {
+			c->st.limit_hits++;
+			return -ENOSPC;
+		}
+		l = &c->link[i];
+		*l = (struct xm_link){
+			.used = true, .next_hello = XM_NEVER,
+			.last_hello_tx = XM_NEVER,
+		};
+	}
+	carrier = l->info.carrier;
+	l->info = *link;
+	l->info.ifname[sizeof(l->info.ifname) - 1] = '\0';
+	l->info.carrier = carrier;
+	if (link->carrier != carrier)
+		xm_core_link_carrier(c, now, link->ifindex, link->carrier);
+	else
+		core_run(c, now);
+	return 0;
+}
+
+void xm_core_link_carrier(struct xm_core *c, xm_time now, uint32_t ifindex,
+			  bool up)
+{
+	struct xm_link *l = core_link(c, ifindex);
+
+	now = enter(c, now);
+	if (l && l->info.carrier != up) {
+		l->info.carrier = up;
+		if (up) {
+			neigh_hello_trigger(c, now, l);
+		} else {
+			l->next_hello = XM_NEVER;
+			neigh_link_down(c, now, ifindex, "carrier lost");
+		}
+	}
+	core_run(c, now);
+}
+
+void xm_core_link_del(struct xm_core *c, xm_time now, uint32_t ifindex)
+{
+	struct xm_link *l = core_link(c, ifindex);
+
+	now = enter(c, now);
+	if (l) {
+		neigh_link_down(c, now, ifindex, "link removed");
+		memset(l, 0, sizeof(*l));
+	}
+	core_run(c, now);
+}
+
+static void recv_msg(struct xm_core *c, xm_time now, struct xm_link *l,
+		     const struct xm_addr *from, const struct xm_msg *m)
+{
+	struct xm_ack acks[XM_LSACK_MAX];
+	struct xm_hello h;
+	struct xm_core_neigh *n;
+	int k;
+
+	switch (m->hdr.type) {
+	case XM_MSG_HELLO:
+		if (xm_hello_decode(m, &h)) {
+			c->st.rx_malformed++;
+			return;
+		}
+		neigh_hello_rx(c, now, l, from, &m->hdr, &h);
+		return;
+	case XM_MSG_LSU:
+	case XM_MSG_LSACK:
+		break;
+	default:
+		c->st.rx_malformed++;
+		return;
+	}
+	/*
+	 * From a neighbor whose hellos we hear; by address, else (a peer
+	 * sending from another of its addresses) by node on this link.
+	 */
+	n = neigh_find(c, l->info.ifindex, m->hdr.sender, from);
+	for (k = 0; (!n || !n->alive) && (size_t)k < c->n_neigh; k++)
+		if (c->neigh[k]->ifindex == l->info.ifindex &&
+		    c->neigh[k]->node == m->hdr.sender &&
+		    neigh_floods(c->neigh[k]))
+			n = c->neigh[k];
+	if (n && !n->alive)
+		n = NULL;
+	if (m->hdr.type == XM_MSG_LSU) {
+		if (lsdb_lsu_rx(c, now, n, m))
+			c->st.rx_malformed++;
+		return;
+	}
+	k = xm_lsack_decode(m, acks);
+	if (k < 0)
+		c->st.rx_malformed++;
+	else if (n)
+		lsdb_ack_rx(c, n, acks, k);
+}
+
+void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
+		  const struct xm_addr *from, const void *buf, size_t len)
+{
+	struct xm_link *l = core_link(c, ifindex);
+	struct xm_msg m;
+
+	now = enter(c, now);
+	c->st.rx_msgs++;
+	if (!from || !buf) {
+		c->st.rx_malformed++;
+		return;
+	}
+	if (!l) {
+		c->st.rx_unknown_link++;
+		return;
+	}
+	/* The tag first; the sequence next; only then the content. */
+	switch (xm_msg_open(buf, len, c->cfg.site_key, &m)) {
+	case XM_MSG_OK:
+		break;
+	case XM_MSG_BAD_VERSION:
+		c->st.rx_bad_version++;
+		return;
+	case XM_MSG_BAD_AUTH:
+		c->st.rx_bad_auth++;
+		return;
+	default:
+		c->st.rx_malformed++;
+		return;
+	}
+	if (m.hdr.sender == c->cfg.node_id) {
+		c->st.rx_own++;
+		return;
+	}
+	switch (xm_replay_check(&c->replay, m.hdr.sender, m.hdr.seq, now)) {
+	case XM_REPLAY_SEEN:
+		c->st.rx_replayed++;
+		return;
+	case XM_REPLAY_EVICTED:
+		c->st.limit_hits++;
+		break;
+	default:
+		break;
+	}
+	recv_msg(c, now, l, from, &m);
+	core_run(c, now);
+}
+
+void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint32_t seq, uint32_t rtt_us)
+{
+	now = enter(c, now);
+	neigh_probe_reply(c, now, neigh, seq, rtt_us);
+	core_run(c, now);
+}
+
+/* What names the node (as opposed to load and free space). */
+static bool caps_identity_eq(const struct xm_caps *a, const struct xm_caps *b)
+{
+	unsigned int i;
+
+	if (strcmp(a->name, b->name) || strcmp(a->zone, b->zone) ||
+	    a->n_roles != b->n_roles || a->cpu_cores != b->cpu_cores ||
+	    a->mem_total_mb != b->mem_total_mb ||
+	    a->disk_total_gb != b->disk_total_gb)
+		return false;
+	for (i = 0; i < a->n_roles; i++)
+		if (strcmp(a->roles[i], b->roles[i]))
+			return false;
+	return true;
+}
+
+void xm_core_set_caps(struct xm_core *c, xm_time now,
+		      const struct xm_caps *caps)
+{
+	struct xm_caps x = *caps;
+	bool identity;
+
+	now = enter(c, now);
+	xm_caps_sanitize(&x);
+	identity = !caps_identity_eq(&x, &c->cfg.caps);
+	c->cfg.caps = x;
+	lsdb_caps_changed(c, now, identity);
+	core_run(c, now);
+}
+
+void xm_core_set_policy(struct xm_core *c, xm_time now,
+			const struct xm_policy *p)
+{
+	now = enter(c, now);
+	c->cfg.policy = *p;
+	if (c->cfg.policy.n_excluded_zones > 8)
+		c->cfg.policy.n_excluded_zones = 8;
+	core_spf_schedule(c, now);
+	core_run(c, now);
+}
+
 void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n)
-{ (void)c; (void)n; }
-void xm_core_timer(struct xm_core *c, xm_time now) { (void)c; (void)now; }
-xm_time xm_core_next_timer(const struct xm_core *c) { (void)c; return XM_NEVER; }
-bool xm_core_action(struct xm_core *c, struct xm_action *a) { (void)c; (void)a; return false; }
-const struct xm_fib *xm_core_fib(const struct xm_core *c) { (void)c; return NULL; }
-bool xm_core_fib_ready(const struct xm_core *c, xm_time now) { (void)c; (void)now; return false; }
-const struct xm_core_stats *xm_core_stats(const struct xm_core *c) { (void)c; return NULL; }
-uint32_t xm_core_node_id(const struct xm_core *c) { (void)c; return 0; }
-bool xm_core_neigh(const struct xm_core *c, size_t i, struct xm_neigh_status *o)
-{ (void)c; (void)i; (void)o; return false; }
-bool xm_core_node(const struct xm_core *c, size_t i, struct xm_node_status *o)
-{ (void)c; (void)i; (void)o; return false; }
-bool xm_core_edge(const struct xm_core *c, size_t i, struct xm_edge *o)
-{ (void)c; (void)i; (void)o; return false; }
-bool xm_core_path(const struct xm_core *c, uint32_t n, struct xm_path *o)
-{ (void)c; (void)n; (void)o; return false; }
+{
+	neigh_adopt(c, n);
+	if (c->n_adopted && !c->ready)
+		c->restarting = true;
+}
+
+void xm_core_timer(struct xm_core *c, xm_time now)
+{
+	core_run(c, enter(c, now));
+}
+
+xm_time xm_core_next_timer(const struct xm_core *c)
+{
+	return c->next_timer;
+}
+
+bool xm_core_action(struct xm_core *c, struct xm_action *a)
+{
+	struct xm_action *x;
+
+	if (!c->q_len)
+		return false;
+	x = &c->q[c->q_head];
+	/* The message bytes only as far as they go. */
+	memcpy(a, x, offsetof(struct xm_action, msg));
+	memcpy(a->msg, x->msg, x->type == XM_ACT_SEND ? x->len : 0);
+	a->neigh = x->neigh;
+	a->seq = x->seq;
+	memcpy(a->text, x->text, sizeof(a->text));
+	if (x->type == XM_ACT_FIB)
+		c->fib_queued = false;
+	c->q_head++;
+	if (!--c->q_len)
+		c->q_head = 0;
+	return true;
+}
+
+const struct xm_fib *xm_core_fib(const struct xm_core *c)
+{
+	return &c->fib;
+}
+
+bool xm_core_fib_ready(const struct xm_core *c, xm_time now)
+{
+	return c->ready || now >= c->start + c->cfg.timers.sync_hold_ms;
+}
+
+const struct xm_core_stats *xm_core_stats(const struct xm_core *c)
+{
+	return &c->st;
+}
+
+uint32_t xm_core_node_id(const struct xm_core *c)
+{
+	return c->cfg.node_id;
+}
+
+/* The metric of the graph's edge u -> v. */
+static uint32_t edge_metric(const struct xm_graph *g, uint32_t u, uint32_t v)
+{
+	uint32_t i, m = XM_COST_INF;
+
+	for (i = 0; i < g->node[u].n_edges; i++) {
+		const struct xm_gedge *e = &g->edge[g->node[u].first_edge + i];
+
+		if (e->to == v && e->metric < m)
+			m = e->metric;
+	}
+	return m;
+}
+
+bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out)
+{
+	uint32_t idx[XM_PATH_MAX + 1];
+	long v = c->spf_valid ? xm_graph_find(&c->graph, node) : -1;
+	int n, i;
+
+	memset(out, 0, sizeof(*out));
+	if (v < 0)
+		return false;
+	n = xm_spf_path(&c->spf, (uint32_t)v, idx, XM_PATH_MAX + 1);
+	if (n < 0)
+		return false;
+	out->n_hops = (unsigned int)n;
+	for (i = 0; i <= n; i++) {
+		out->node[i] = c->graph.node[idx[i]].id;
+		out->cost[i] = !i ? 0 : out->cost[i - 1] +
+			       edge_metric(&c->graph, idx[i - 1], idx[i]);
+	}
+	return true;
+}

@@ -14,6 +14,11 @@
 #include "core.h"
 
 #define XM_COST_INF	UINT32_MAX
+/*
+ * The largest adjacency cost, and the cost of a link losing nearly every
+ * probe (xm_metric()): 255 hops of it still sum below XM_COST_INF.
+ */
+#define XM_METRIC_MAX	(XM_COST_INF / 256)
 
 struct xm_gedge {
 	uint32_t to;			/* index into xm_graph.node */
@@ -40,9 +45,18 @@ struct xm_spf {
 	uint32_t n;			/* = graph's n_nodes */
 	uint32_t *cost;			/* XM_COST_INF if unreachable */
 	uint8_t *hops;
-	uint32_t *parent;		/* index; root's is itself */
+	uint32_t *parent;		/* index; root's is itself;
+					 * UINT32_MAX if unreachable */
 	uint64_t *first_hops;		/* bit i: the root's i-th edge (up to
 					 * 64) starts a shortest path: ECMP */
+	/*
+	 * Under max_hops the paths form no tree (a node's predecessor may
+	 * be reached by a costlier path with fewer hops than its own best):
+	 * the predecessor of every (node, hops) state, for xm_spf_path().
+	 * 0 and NULL without a bound.
+	 */
+	uint32_t layers;
+	uint32_t *state_parent;
 };
 
 /*
@@ -53,6 +67,15 @@ struct xm_spf {
 int xm_spf_run(const struct xm_graph *g, uint32_t root, uint8_t max_hops,
 	       struct xm_spf *r);
 void xm_spf_free(struct xm_spf *r);
+
+/*
+ * The path to node index v: path[0] = the root ... path[n] = v, all
+ * indexes. Exact under max_hops, where following parent[] is not.
+ * Returns the hop count n, -ENOENT if v is unreachable, -E2BIG if more
+ * than max nodes.
+ */
+int xm_spf_path(const struct xm_spf *r, uint32_t v, uint32_t *path,
+		unsigned int max);
 
 /* The root's adjacencies as the kernel knows them. */
 struct xm_local_adj {
@@ -73,8 +96,9 @@ int xm_routes_compute(const struct xm_graph *g, uint32_t self,
 		      uint8_t max_hops, struct xm_fib *fib);
 
 /*
- * The cost of an adjacency (Documentation/xmeshd.md): latency from the
- * smoothed RTT, a bandwidth term, times an ETX-like loss factor. Never 0.
+ * The cost of an adjacency (Documentation/xmeshd-metric.md): latency
+ * from the smoothed RTT, a bandwidth term, times an ETX-like loss factor.
+ * Never 0; XM_METRIC_MAX for a link losing nearly every probe.
  */
 uint32_t xm_metric(uint32_t srtt_us, uint32_t loss_ppm,
 		   uint32_t bandwidth_mbps);

@@ -27,6 +27,9 @@ static const char *const counter_names[] = {
 	[XMESH_COUNTER_A_OAM_RX] = "oam-rx",
 	[XMESH_COUNTER_A_OAM_TX] = "oam-tx",
 	[XMESH_COUNTER_A_REROUTES] = "reroutes",
+	[XMESH_COUNTER_A_NEIGH_LIMIT_HITS] = "neigh-limit-hits",
+	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route-limit-hits",
+	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix-limit-hits",
 };
 
 static const char *const counter_keys[] = {
@@ -39,6 +42,9 @@ static const char *const counter_keys[] = {
 	[XMESH_COUNTER_A_OAM_RX] = "oam_rx",
 	[XMESH_COUNTER_A_OAM_TX] = "oam_tx",
 	[XMESH_COUNTER_A_REROUTES] = "reroutes",
+	[XMESH_COUNTER_A_NEIGH_LIMIT_HITS] = "neigh_limit_hits",
+	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route_limit_hits",
+	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix_limit_hits",
 };
 
 static const char *const drop_names[] = {
@@ -57,6 +63,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_NOMEM] = "nomem",
 	[XMESH_DROP_A_TX_ERROR] = "tx-error",
 	[XMESH_DROP_A_LOOP] = "loop",
+	[XMESH_DROP_A_NODE_MISMATCH] = "node-mismatch",
 };
 
 static const char *const drop_keys[] = {
@@ -75,6 +82,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_NOMEM] = "nomem",
 	[XMESH_DROP_A_TX_ERROR] = "tx_error",
 	[XMESH_DROP_A_LOOP] = "loop",
+	[XMESH_DROP_A_NODE_MISMATCH] = "node_mismatch",
 };
 
 static const char *const oam_op_names[] = {
@@ -82,6 +90,8 @@ static const char *const oam_op_names[] = {
 	[XMESH_OAM_ECHO_REPLY] = "echo-reply",
 	[XMESH_OAM_TIME_EXCEEDED] = "time-exceeded",
 	[XMESH_OAM_UNREACHABLE] = "unreachable",
+	[XMESH_OAM_LINK_REQUEST] = "link-request",
+	[XMESH_OAM_LINK_REPLY] = "link-reply",
 };
 
 static const char *const state_names[] = {
@@ -183,6 +193,7 @@ static const char *const oam_attrs[] = {
 	[XMESH_OAM_A_OP] = "op",
 	[XMESH_OAM_A_REPORTER] = "reporter",
 	[XMESH_OAM_A_RTT_NS] = "rtt-ns",
+	[XMESH_OAM_A_NEIGH] = "neigh",
 };
 static const struct space oam_space = SPACE(oam_attrs, -1);
 

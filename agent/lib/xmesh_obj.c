@@ -229,6 +229,9 @@ int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o)
 	if (XM_HAS(o, XMESH_OAM_A_HOP_LIMIT))
 		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_OAM_A_HOP_LIMIT,
 					      o->hop_limit));
+	if (XM_HAS(o, XMESH_OAM_A_NEIGH))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_NEIGH,
+					       o->neigh));
 	return nest_end(nlh, nest, ok);
 }
 
@@ -508,6 +511,9 @@ int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o)
 			break;
 		case XMESH_OAM_A_RTT_NS:
 			ok = get_u64(a, &o->rtt_ns);
+			break;
+		case XMESH_OAM_A_NEIGH:
+			ok = get_u32(a, &o->neigh);
 			break;
 		default:
 			continue;

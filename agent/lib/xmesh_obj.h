@@ -82,6 +82,7 @@ struct xm_oam {
 	uint8_t op;			/* enum xmesh_oam_op */
 	uint32_t reporter;
 	uint64_t rtt_ns;
+	uint32_t neigh;			/* link probes: the adjacency */
 };
 
 /* One nest of a message: type is its XMESH_A_* attribute. */

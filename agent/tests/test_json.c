@@ -187,7 +187,8 @@ static void dev(void)
 	       "    fwd packets 6 bytes 7 oam rx 8 tx 9 reroutes 10\n"
 	       "    drops: no-prefix 20 no-route 30 no-nexthop 40 hop-limit 50 too-big 60\n"
 	       "        truncated 70 bad-version 80 bad-header 90 bad-inner 100 unknown-neigh 110\n"
-	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n",
+	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n"
+	       "        node-mismatch 170\n",
 	       "dev: text with every counter and drop reason");
 	begin(true, true);
 	out_list_begin(&o);

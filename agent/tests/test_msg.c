@@ -222,6 +222,92 @@ static void prefix_dev_oam(struct nlc_batch *b)
 	ok(pt[XMESH_OAM_A_IDENT] && mnl_attr_get_u16(pt[XMESH_OAM_A_IDENT]) == 0xbeef,
 	   "oam: ident u16");
 	ok(!pt[XMESH_OAM_A_HOP_LIMIT], "oam: no hop limit: the device's");
+	ok(!pt[XMESH_OAM_A_NEIGH], "oam: no neighbor: a probe along the route");
+}
+
+/* A link probe names the adjacency; its answer names it too. */
+static void oam_link(struct nlc_batch *b)
+{
+	const struct nlattr *tb[MAXT], *pt[MAXT];
+	struct nlmsghdr *nlh = start(b, XMESH_CMD_OAM_SEND);
+	struct xm_oam o = { 0 }, back;
+	struct nlattr *nest;
+
+	o.neigh = 70000;
+	o.ident = 7;
+	o.seq = 0xfffffffe;
+	XM_SET(&o, XMESH_OAM_A_NEIGH);
+	XM_SET(&o, XMESH_OAM_A_IDENT);
+	XM_SET(&o, XMESH_OAM_A_SEQ);
+	is_int(xm_oam_put(nlh, b->cap, &o), 0, "oam link: nest put");
+	top(nlh, tb);
+	nested(tb[XMESH_A_OAM], pt);
+	ok(pt[XMESH_OAM_A_NEIGH] &&
+	   mnl_attr_get_payload_len(pt[XMESH_OAM_A_NEIGH]) == 4 &&
+	   mnl_attr_get_u32(pt[XMESH_OAM_A_NEIGH]) == 70000,
+	   "oam link: neigh u32");
+	ok(!pt[XMESH_OAM_A_DST] && !pt[XMESH_OAM_A_HOP_LIMIT],
+	   "oam link: no dst, no hop limit");
+	is_int(xm_oam_parse(tb[XMESH_A_OAM], &back), 0, "oam link: parses back");
+	ok(back.neigh == 70000 && back.seq == 0xfffffffe && back.ident == 7 &&
+	   XM_HAS(&back, XMESH_OAM_A_NEIGH) && !XM_HAS(&back, XMESH_OAM_A_DST),
+	   "oam link: round trip");
+
+	/* As the kernel reports a link reply. */
+	nlh = start(b, XMESH_CMD_OAM_EVENT);
+	nest = mnl_attr_nest_start(nlh, XMESH_A_OAM);
+	mnl_attr_put_u32(nlh, XMESH_OAM_A_DST, 5);
+	mnl_attr_put_u16(nlh, XMESH_OAM_A_IDENT, 7);
+	mnl_attr_put_u32(nlh, XMESH_OAM_A_SEQ, 9);
+	mnl_attr_put_u8(nlh, XMESH_OAM_A_HOP_LIMIT, 1);
+	mnl_attr_put_u8(nlh, XMESH_OAM_A_OP, XMESH_OAM_LINK_REPLY);
+	mnl_attr_put_u32(nlh, XMESH_OAM_A_REPORTER, 5);
+	mnl_attr_put_u64(nlh, XMESH_OAM_A_RTT_NS, 123456);
+	mnl_attr_put_u32(nlh, XMESH_OAM_A_NEIGH, 3);
+	mnl_attr_nest_end(nlh, nest);
+	top(nlh, tb);
+	is_int(xm_oam_parse(tb[XMESH_A_OAM], &back), 0, "oam link: reply parses");
+	ok(back.op == XMESH_OAM_LINK_REPLY && back.neigh == 3 &&
+	   back.reporter == 5 && back.rtt_ns == 123456 && back.seq == 9,
+	   "oam link: reply op, neigh, reporter, rtt");
+
+	nlh = start(b, XMESH_CMD_OAM_EVENT);
+	nest = mnl_attr_nest_start(nlh, XMESH_A_OAM);
+	mnl_attr_put_u16(nlh, XMESH_OAM_A_NEIGH, 3);
+	mnl_attr_nest_end(nlh, nest);
+	top(nlh, tb);
+	is_int(xm_oam_parse(tb[XMESH_A_OAM], &back), -EINVAL,
+	       "oam link: a 2-byte neigh is malformed");
+}
+
+/* Every counter, drop reason and OAM op of the header has its names. */
+static void names(void)
+{
+	bool all = true;
+	int i;
+
+	for (i = XMESH_COUNTER_A_PAD + 1; i <= XMESH_COUNTER_A_MAX; i++)
+		all = all && xm_counter_name(i) && xm_counter_key(i);
+	ok(all, "names: every counter");
+	for (i = XMESH_DROP_A_PAD + 1; i <= XMESH_DROP_A_MAX; i++)
+		all = all && xm_drop_name(i) && xm_drop_key(i);
+	ok(all, "names: every drop reason");
+	for (i = XMESH_OAM_ECHO_REQUEST; i <= XMESH_OAM_LINK_REPLY; i++)
+		all = all && xm_oam_op_name((uint8_t)i);
+	ok(all, "names: every OAM op");
+	is_str(xm_oam_op_name(XMESH_OAM_LINK_REQUEST), "link-request",
+	       "names: link-request");
+	is_str(xm_oam_op_name(XMESH_OAM_LINK_REPLY), "link-reply",
+	       "names: link-reply");
+	ok(!xm_oam_op_name(XMESH_OAM_LINK_REPLY + 1), "names: no op 7");
+	is_str(xm_counter_key(XMESH_COUNTER_A_ROUTE_LIMIT_HITS),
+	       "route_limit_hits", "names: route_limit_hits key");
+	is_str(xm_counter_name(XMESH_COUNTER_A_NEIGH_LIMIT_HITS),
+	       "neigh-limit-hits", "names: neigh-limit-hits name");
+	is_str(xm_drop_key(XMESH_DROP_A_NODE_MISMATCH), "node_mismatch",
+	       "names: node_mismatch key");
+	ok(!xm_counter_key(XMESH_COUNTER_A_MAX + 1) &&
+	   !xm_drop_key(XMESH_DROP_A_MAX + 1), "names: none past the last");
 }
 
 static struct xm_change mk(uint8_t cmd, bool replace, const char *dev,
@@ -646,6 +732,8 @@ int main(void)
 	neigh(&b);
 	route(&b);
 	prefix_dev_oam(&b);
+	oam_link(&b);
+	names();
 	batching(&b);
 	replies();
 	events();

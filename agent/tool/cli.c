@@ -8,9 +8,11 @@ void usage_main(FILE *fp)
 {
 	fputs("Usage: xmesh [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
-	      "OBJECT := { dev | neigh | route | prefix | monitor | ping | trace }\n"
+	      "OBJECT := { dev | neigh | route | prefix | monitor | ping | trace |\n"
+	      "            node | topology | path | agent }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
-	      "             -b[atch] FILE | -f[orce] | -V[ersion] | -h[elp] }\n"
+	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
+	      "             -V[ersion] | -h[elp] }\n"
 	      "Objects and commands may be shortened to any unique prefix.\n"
 	      "See xmesh(8).\n", fp);
 }
@@ -24,12 +26,17 @@ static int do_help(struct ctx *c, int argc, char **argv)
 
 static const struct cmd objects[] = {
 	{ "dev", NULL, do_dev, CMD_GROUP },
-	{ "neigh", "neighbor neighbour", do_neigh, CMD_GROUP },
+	/* "n" and "t" stay what they were before node and topology. */
+	{ "neigh", "n neighbor neighbour", do_neigh, CMD_GROUP },
 	{ "route", NULL, do_route, CMD_GROUP },
 	{ "prefix", NULL, do_prefix, CMD_GROUP },
 	{ "monitor", NULL, do_monitor, CMD_RUN },
 	{ "ping", NULL, do_ping, CMD_RUN },
-	{ "trace", "traceroute", do_trace, CMD_RUN },
+	{ "trace", "t traceroute", do_trace, CMD_RUN },
+	{ "node", "nodes", do_node, CMD_GROUP },
+	{ "topology", NULL, do_topology, CMD_GROUP },
+	{ "path", NULL, do_path, CMD_RUN },
+	{ "agent", NULL, do_agent, CMD_GROUP },
 	{ "help", NULL, do_help, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };
@@ -72,6 +79,10 @@ int xm_main(struct ctx *c, int argc, char **argv)
 			if (ret)
 				return ret;
 			c->dev = argv[0];
+		} else if (opt_is(opt, "-S", "-socket")) {
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			c->socket = argv[0];
 		} else if (opt_is(opt, "-b", "-batch")) {
 			if (!next_arg(&argc, &argv))
 				return XM_EXIT_USAGE;

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xmesh monitor: neighbor, route and OAM events, one line each. */
+/* xmesh monitor: neighbor, route, OAM and agent events, one line each. */
 #include "probe.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 void usage_monitor(FILE *fp)
 {
-	fputs("Usage: xmesh monitor [ all | neigh | route | oam ]... [ dev DEV ]\n"
+	fputs("Usage: xmesh monitor [ all | neigh | route | oam | agent ]... [ dev DEV ]\n"
 	      "Prints each event on one line (one JSON object with -j) until\n"
-	      "interrupted. Without dev, events of every xmesh device.\n", fp);
+	      "interrupted. Without dev, events of every xmesh device. all\n"
+	      "adds xmeshd's events when it runs; agent wants them.\n", fp);
 }
 
-enum { MON_NEIGH = 1, MON_ROUTE = 2, MON_OAM = 4, MON_ALL = 7 };
+enum {
+	MON_NEIGH = 1, MON_ROUTE = 2, MON_OAM = 4,
+	MON_KERNEL = 7,
+	MON_AGENT = 8,		/* asked for: xmeshd must answer */
+	MON_AGENT_MAYBE = 16,	/* with all: when xmeshd answers */
+};
 
 static int mon_none(struct ctx *c, int argc, char **argv)
 {
@@ -25,6 +32,7 @@ static const struct cmd what_cmds[] = {
 	{ "neigh", "neighbor neighbour", mon_none, CMD_RUN },
 	{ "route", NULL, mon_none, CMD_RUN },
 	{ "oam", NULL, mon_none, CMD_RUN },
+	{ "agent", NULL, mon_none, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };
 
@@ -75,12 +83,66 @@ static int event_cb(const struct xm_msg_info *info, const struct xm_entry *e,
 	return 0;
 }
 
+void print_agent_event(struct out *o, json_object *ev)
+{
+	json_object *v;
+
+	if (o->json) {
+		out_json(o, NULL, ev);
+		return;
+	}
+	v = jget(ev, "level");
+	out_text(o, "agent %s: %s", v ? json_object_get_string(v) : "info",
+		 json_object_get_string(jget(ev, "text")));
+	out_nl(o);
+	fflush(o->fp);
+}
+
+/* Subscribe to xmeshd's events: 0, or an exit status (told why unless
+ * quiet). */
+static int agent_subscribe(struct ctx *c, struct agent_conn *a, bool quiet)
+{
+	json_object *r, *req;
+	int ret = agent_open(c, a, quiet), err;
+
+	if (ret)
+		return ret;
+	req = agent_cmd("monitor");
+	err = agent_send(a, req);
+	json_object_put(req);
+	if (err ||
+	    !(r = agent_read(a, 10000)) || !jget(r, "monitor")) {
+		if (!quiet)
+			pr_err("xmeshd did not accept the monitor request.");
+		agent_close(a);
+		return XM_EXIT_FAIL;
+	}
+	json_object_put(r);
+	return XM_EXIT_OK;
+}
+
+/* What xmeshd sent: 0, or -1 when it went away. */
+static int agent_events(struct out *o, struct agent_conn *a)
+{
+	json_object *ev;
+	int ret = agent_fill(a);
+
+	while ((ev = agent_next(a))) {
+		if (jget(ev, "event"))
+			print_agent_event(o, ev);
+		json_object_put(ev);
+	}
+	return ret > 0 ? 0 : -1;
+}
+
 int do_monitor(struct ctx *c, int argc, char **argv)
 {
 	struct monitor m = { .c = c };
+	struct agent_conn a = { .fd = -1 };
+	struct pollfd pfd[2];
 	const struct cmd *w;
-	struct xmnl *h;
-	int ret;
+	struct xmnl *h = NULL;
+	int ret, n;
 
 	for (; argc > 0; argc--, argv++) {
 		if (is_help(argv[0])) {
@@ -101,35 +163,76 @@ int do_monitor(struct ctx *c, int argc, char **argv)
 		w = cmd_match(argv[0], what_cmds, "event kind");
 		if (!w)
 			return XM_EXIT_USAGE;
-		m.mask |= w == &what_cmds[0] ? MON_ALL :
+		m.mask |= w == &what_cmds[0] ? MON_KERNEL | MON_AGENT_MAYBE :
 			  w == &what_cmds[1] ? MON_NEIGH :
-			  w == &what_cmds[2] ? MON_ROUTE : MON_OAM;
+			  w == &what_cmds[2] ? MON_ROUTE :
+			  w == &what_cmds[3] ? MON_OAM : MON_AGENT;
 	}
 	if (!m.mask)
-		m.mask = MON_ALL;
+		m.mask = MON_KERNEL | MON_AGENT_MAYBE;
 	if (!m.dev)
 		m.dev = c->dev;
-	h = ctx_nl(c);
-	if (!h)
-		return XM_EXIT_FAIL;
-	if ((m.mask & (MON_NEIGH | MON_ROUTE)) &&
-	    (ret = xmnl_join(h, XMESH_MCGRP_EVENTS)) < 0)
-		goto join_failed;
-	if ((m.mask & MON_OAM) && (ret = xmnl_join(h, XMESH_MCGRP_OAM)) < 0)
-		goto join_failed;
+	if (m.mask & MON_KERNEL) {
+		h = ctx_nl(c);
+		if (!h)
+			return XM_EXIT_FAIL;
+		if ((m.mask & (MON_NEIGH | MON_ROUTE)) &&
+		    (ret = xmnl_join(h, XMESH_MCGRP_EVENTS)) < 0)
+			goto join_failed;
+		if ((m.mask & MON_OAM) &&
+		    (ret = xmnl_join(h, XMESH_MCGRP_OAM)) < 0)
+			goto join_failed;
+	}
+	if (m.mask & (MON_AGENT | MON_AGENT_MAYBE)) {
+		ret = agent_subscribe(c, &a, !(m.mask & MON_AGENT));
+		if (ret && (m.mask & MON_AGENT))
+			return ret;
+	}
 
 	xm_catch_signals();
 	while (!xm_signalled) {
-		ret = xmnl_events(h, -1, event_cb, &m);
+		n = 0;
+		if (h)
+			pfd[n++] = (struct pollfd){ .fd = xmnl_fd(h),
+						    .events = POLLIN };
+		if (a.fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = a.fd,
+						    .events = POLLIN };
+		if (!n)
+			break;
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s.", strerror(errno));
+			ret = XM_EXIT_FAIL;
+			goto out;
+		}
+		if (a.fd >= 0 && pfd[n - 1].revents &&
+		    agent_events(&c->out, &a)) {
+			fflush(stdout);
+			fprintf(stderr, "Warning: xmeshd closed the connection.\n");
+			agent_close(&a);
+			if (!h) {
+				ret = XM_EXIT_FAIL;
+				goto out;
+			}
+		}
+		if (!h || !pfd[0].revents)
+			continue;
+		ret = xmnl_events(h, 0, event_cb, &m);
 		if (ret == -ENOBUFS) {
 			fflush(stdout);
 			fprintf(stderr, "Warning: events were lost (receive buffer overrun).\n");
 		} else if (ret < 0 && ret != -EINTR) {
 			pr_err("receiving events: %s.", strerror(-ret));
-			return XM_EXIT_FAIL;
+			ret = XM_EXIT_FAIL;
+			goto out;
 		}
 	}
-	return XM_EXIT_OK;
+	ret = XM_EXIT_OK;
+out:
+	agent_close(&a);
+	return ret;
 
 join_failed:
 	pr_err("cannot join the module's multicast groups: %s.",

@@ -269,8 +269,24 @@ static int neigh_flush(struct ctx *c, int argc, char **argv)
 	return submit_flush(c, XMESH_CMD_NEIGH_DEL, argc, argv, usage_neigh);
 }
 
+/* The agent's entry for kernel neighbor n, or NULL. */
+static json_object *agent_neigh(json_object *view, const struct xm_neigh *n)
+{
+	json_object *list = jget(view, "neighbors"), *e;
+	size_t i;
+
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		e = json_object_array_get_idx(list, i);
+		if (XM_HAS(n, XMESH_NEIGH_A_ID) &&
+		    (uint64_t)json_object_get_int64(jget(e, "id")) == n->id)
+			return e;
+	}
+	return NULL;
+}
+
 static int neigh_show(struct ctx *c, int argc, char **argv)
 {
+	json_object *view;
 	struct xm_list l = { 0 };
 	struct xm_change f;
 	size_t i;
@@ -283,6 +299,8 @@ static int neigh_show(struct ctx *c, int argc, char **argv)
 	ret = ctx_dump(c, XMESH_CMD_NEIGH_GET, f.ifname, &l);
 	if (ret)
 		return ret;
+	/* The agent's view too, when it runs (quietly: it need not). */
+	view = agent_ask(c, agent_cmd("neighbors"), true);
 	out_list_begin(&c->out);
 	for (i = 0; i < l.n; i++) {
 		const struct xm_neigh *n = &l.v[i].neigh, *w = &f.e.neigh;
@@ -292,9 +310,10 @@ static int neigh_show(struct ctx *c, int argc, char **argv)
 		    (XM_HAS(w, XMESH_NEIGH_A_LINK) && n->link != w->link) ||
 		    (XM_HAS(w, XMESH_NEIGH_A_STATE) && n->state != w->state))
 			continue;
-		print_neigh(&c->out, n, c->stats);
+		print_neigh_agent(&c->out, n, c->stats, agent_neigh(view, n));
 	}
 	out_list_end(&c->out);
+	json_object_put(view);
 	xm_list_free(&l);
 	return XM_EXIT_OK;
 }

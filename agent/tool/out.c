@@ -148,6 +148,17 @@ void out_null(struct out *o, const char *key, const char *label,
 		text_field(o, label, text);
 }
 
+void out_json(struct out *o, const char *key, json_object *v)
+{
+	if (!o->json)
+		return;
+	if (!o->depth) {
+		json_print(o, v);
+		return;
+	}
+	json_add(o, key, json_object_get(v));
+}
+
 void out_ms(struct out *o, const char *key, const char *label, double ms)
 {
 	char buf[32];

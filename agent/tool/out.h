@@ -48,6 +48,8 @@ void out_bool(struct out *o, const char *key, const char *label, bool v);
 /* JSON: null. Text: "label text". */
 void out_null(struct out *o, const char *key, const char *label,
 	      const char *text);
+/* JSON only: a ready-made value (a reference is taken). */
+void out_json(struct out *o, const char *key, json_object *v);
 /* Milliseconds with 3 decimals; text "label 0.412 ms". */
 void out_ms(struct out *o, const char *key, const char *label, double ms);
 

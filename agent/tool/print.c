@@ -152,11 +152,46 @@ void print_neigh_fields(struct out *o, const struct xm_neigh *n)
 		out_uint(o, "mtu", "mtu", n->mtu);
 }
 
+/* The agent's view of a neighbor: a line of its own, an "agent" object. */
+static void print_neigh_view(struct out *o, json_object *a)
+{
+	static const struct {
+		const char *key, *label, *unit;
+	} fields[] = {
+		{ "state", "state", "" }, { "rtt_ms", "rtt", " ms" },
+		{ "jitter_ms", "jitter", " ms" }, { "loss_pct", "loss", "%" },
+		{ "metric", "metric", "" }, { "flaps", "flaps", "" },
+	};
+	json_object *v;
+	size_t i;
+
+	if (o->json) {
+		out_json(o, "agent", a);
+		return;
+	}
+	out_text(o, "    agent");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (json_object_object_get_ex(a, fields[i].key, &v) && v)
+			out_text(o, " %s %s%s", fields[i].label,
+				 json_object_get_string(v), fields[i].unit);
+	if (json_object_object_get_ex(a, "last_seen_ms", &v) && v)
+		out_text(o, " seen %s ms ago", json_object_get_string(v));
+	out_nl(o);
+}
+
 void print_neigh(struct out *o, const struct xm_neigh *n, bool stats)
+{
+	print_neigh_agent(o, n, stats, NULL);
+}
+
+void print_neigh_agent(struct out *o, const struct xm_neigh *n, bool stats,
+		       json_object *agent)
 {
 	out_obj_begin(o, NULL);
 	print_neigh_fields(o, n);
 	out_nl(o);
+	if (agent)
+		print_neigh_view(o, agent);
 	if (stats) {
 		out_obj_begin(o, "stats");
 		out_text(o, "    ");

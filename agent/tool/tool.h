@@ -3,15 +3,17 @@
 #ifndef XMESH_TOOL_H
 #define XMESH_TOOL_H
 
+#include <json-c/json.h>
 #include <stdio.h>
 
+#include "../daemon/ctl_proto.h"
 #include "out.h"
 #include "xmesh_change.h"
 #include "xmesh_nl.h"
 #include "xmesh_rt.h"
 
 #define XM_DEFAULT_DEV	"xmesh0"
-#define XM_VERSION	"0.1.0"
+#define XM_VERSION	XMD_VERSION
 
 enum {
 	XM_EXIT_OK = 0,
@@ -38,6 +40,7 @@ struct ctx {
 	/* Options. */
 	bool json, pretty, stats, force;
 	const char *dev;		/* -d DEV, or NULL for the default */
+	const char *socket;		/* -S SOCKET: xmeshd's control socket */
 	struct out out;
 
 	/* Sockets, opened on first use. */
@@ -130,6 +133,9 @@ const char *link_name(uint32_t ifindex, char *buf);
 void print_dev(struct out *o, const struct xm_dev *d, bool stats);
 void print_neigh_fields(struct out *o, const struct xm_neigh *n);
 void print_neigh(struct out *o, const struct xm_neigh *n, bool stats);
+/* The same, with the agent's view of it (NULL: none). */
+void print_neigh_agent(struct out *o, const struct xm_neigh *n, bool stats,
+		       json_object *agent);
 void print_route_fields(struct out *o, const struct xm_route *r);
 void print_route(struct out *o, const struct xm_route *r);
 void print_prefix_fields(struct out *o, const struct xm_prefix *p);
@@ -144,6 +150,10 @@ int do_prefix(struct ctx *c, int argc, char **argv);
 int do_monitor(struct ctx *c, int argc, char **argv);
 int do_ping(struct ctx *c, int argc, char **argv);
 int do_trace(struct ctx *c, int argc, char **argv);
+int do_node(struct ctx *c, int argc, char **argv);
+int do_topology(struct ctx *c, int argc, char **argv);
+int do_path(struct ctx *c, int argc, char **argv);
+int do_agent(struct ctx *c, int argc, char **argv);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
 void usage_route(FILE *fp);
@@ -151,6 +161,43 @@ void usage_prefix(FILE *fp);
 void usage_monitor(FILE *fp);
 void usage_ping(FILE *fp);
 void usage_trace(FILE *fp);
+void usage_node(FILE *fp);
+void usage_topology(FILE *fp);
+void usage_path(FILE *fp);
+void usage_agent(FILE *fp);
+
+/*
+ * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else
+ * XMD_SOCKET_PATH): one JSON request per line, one JSON reply per line.
+ */
+struct agent_conn {
+	int fd;
+	char *buf;		/* bytes read, not yet a whole line */
+	size_t len, cap;
+};
+const char *agent_socket(const struct ctx *c);
+/* Exit status; unless quiet, says why it failed (xmeshd not running...). */
+int agent_open(const struct ctx *c, struct agent_conn *a, bool quiet);
+void agent_close(struct agent_conn *a);
+/* Send req (a JSON object) as one line. 0 or -errno. */
+int agent_send(struct agent_conn *a, json_object *req);
+/* The next line as JSON: waits up to timeout_ms (-1: forever). NULL on
+ * EOF, error, timeout or a line that is no JSON (errno says which). */
+json_object *agent_read(struct agent_conn *a, int timeout_ms);
+/* The next whole line already read, or NULL: for poll() loops. */
+json_object *agent_next(struct agent_conn *a);
+/* Read what is waiting (after poll said so): > 0, 0 at EOF, -errno. */
+int agent_fill(struct agent_conn *a);
+/*
+ * One request, one reply: the reply, or NULL after printing why unless
+ * quiet (an {"error": ...} reply is printed and gives NULL too). Takes
+ * req. Quiet is for optional answers: it waits 1 s instead of 10.
+ */
+json_object *agent_ask(const struct ctx *c, json_object *req, bool quiet);
+json_object *agent_cmd(const char *cmd);	/* {"cmd": cmd} */
+/* A member of a JSON object, or NULL. */
+json_object *jget(json_object *o, const char *key);
+void print_agent_event(struct out *o, json_object *ev);
 
 /*
  * Command parsers, for the tests: argv after the command word. cmd

@@ -67,7 +67,7 @@ json() {
 
 expect "version" 0 '^xmesh [0-9.]+ \(family xmesh version 1\)$' "$XM" -V
 expect "help" 0 '^Usage: xmesh ' "$XM" help
-expect "usage error is exit 2" 2 'ambiguous: it may be prefix or ping' "$XM" p
+expect "usage error is exit 2" 2 'ambiguous: it may be prefix, ping or path' "$XM" p
 check "modprobe xmesh" modprobe xmesh
 
 topology_line a b c

@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The link-state database and its reliable flooding
+ * (Documentation/protocol.md): one advert per originator, the newer by
+ * sequence number; every new one is sent to every two-way neighbor but
+ * the one(s) it came from and resent every rexmit_ms until acknowledged;
+ * a new adjacency gets the whole database at two-way. This node's own
+ * advert is originated when its content changes (at most once per
+ * lsa_min_ms), refreshed every lsa_refresh_s; adverts age out at
+ * lsa_max_age_s, or are purged once their originator has been
+ * disconnected for purge_after_s.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core_priv.h"
+
+/* ---- lookups ---- */
+
+static size_t lsa_pos(const struct xm_core *c, uint32_t node)
+{
+	size_t lo = 0, hi = c->n_lsa;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->lsa[mid]->adv->originator < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct xm_lsa *lsdb_find(const struct xm_core *c, uint32_t node)
+{
+	size_t i = lsa_pos(c, node);
+
+	return i < c->n_lsa && c->lsa[i]->adv->originator == node ?
+	       c->lsa[i] : NULL;
+}
+
+bool lsdb_lists(const struct xm_lsa *l, uint32_t node)
+{
+	size_t lo = 0, hi = l->adv->n_adj;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->adv->adj[mid].node == node)
+			return true;
+		if (l->adv->adj[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static uint16_t max_age(const struct xm_core *c)
+{
+	uint32_t m = c->cfg.timers.lsa_max_age_s;
+
+	return m > UINT16_MAX ? UINT16_MAX : (uint16_t)m;
+}
+
+uint16_t lsdb_age(const struct xm_core *c, const struct xm_lsa *l,
+		  xm_time now)
+{
+	uint64_t age = l->rx_age + (now - l->rx_time) / 1000;
+
+	return age > max_age(c) ? max_age(c) : (uint16_t)age;
+}
+
+/* ---- per-neighbor lists ---- */
+
+static size_t rexmit_pos(const struct xm_core_neigh *n, uint32_t originator)
+{
+	size_t lo = 0, hi = n->n_rexmit;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (n->rexmit[mid].originator < originator)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void rexmit_put(struct xm_core *c, struct xm_core_neigh *n,
+		       uint32_t originator, uint32_t seq)
+{
+	size_t i = rexmit_pos(n, originator);
+	struct xm_rexmit *r;
+
+	if (i == n->n_rexmit || n->rexmit[i].originator != originator) {
+		if (n->n_rexmit == n->cap_rexmit) {
+			size_t cap = n->cap_rexmit ? 2 * n->cap_rexmit : 16;
+
+			r = realloc(n->rexmit, cap * sizeof(*r));
+			if (!r) {
+				c->st.limit_hits++;
+				return;
+			}
+			n->rexmit = r;
+			n->cap_rexmit = cap;
+		}
+		memmove(&n->rexmit[i + 1], &n->rexmit[i],
+			(n->n_rexmit - i) * sizeof(*n->rexmit));
+		n->n_rexmit++;
+	}
+	n->rexmit[i] = (struct xm_rexmit){
+		.originator = originator, .seq = seq, .sent = XM_NEVER,
+	};
+	n->rexmit_due = 0;	/* at once */
+}
+
+static void rexmit_remove_at(struct xm_core_neigh *n, size_t i)
+{
+	memmove(&n->rexmit[i], &n->rexmit[i + 1],
+		(n->n_rexmit - i - 1) * sizeof(*n->rexmit));
+	if (!--n->n_rexmit)
+		n->dbx = false;
+}
+
+/* n has (originator, seq) or newer: stop sending it what is older. */
+static bool rexmit_done(struct xm_core_neigh *n, uint32_t originator,
+			uint32_t seq)
+{
+	size_t i = rexmit_pos(n, originator);
+
+	if (i == n->n_rexmit || n->rexmit[i].originator != originator ||
+	    n->rexmit[i].seq > seq)
+		return false;
+	rexmit_remove_at(n, i);
+	return true;
+}
+
+/*
+ * Acknowledgements wait up to XM_ACK_DELAY_MS, so that a burst of LSUs is
+ * answered by one LSACK (well within rexmit_ms); a full one goes at once.
+ */
+static void ack_put(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
+		    uint32_t originator, uint32_t seq)
+{
+	if (!n->n_acks)
+		n->ack_due = now + XM_ACK_DELAY_MS;
+	if (n->n_acks + 1 >= XM_LSACK_MAX)
+		n->ack_due = now;
+	if (n->n_acks == n->cap_acks) {
+		size_t cap = n->cap_acks ? 2 * n->cap_acks : 16;
+		struct xm_ack *a = realloc(n->acks, cap * sizeof(*a));
+
+		if (!a) {
+			c->st.limit_hits++;
+			return;
+		}
+		n->acks = a;
+		n->cap_acks = cap;
+	}
+	n->acks[n->n_acks++] = (struct xm_ack){ originator, seq };
+}
+
+void lsdb_neigh_start(struct xm_core *c, struct xm_core_neigh *n)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_lsa; i++)
+		rexmit_put(c, n, c->lsa[i]->adv->originator,
+			   c->lsa[i]->adv->seq);
+	n->dbx = n->n_rexmit > 0;
+}
+
+void lsdb_neigh_stop(struct xm_core *c, struct xm_core_neigh *n)
+{
+	(void)c;
+	n->n_rexmit = 0;
+	n->n_acks = 0;
+	n->dbx = false;
+}
+
+/* To every two-way neighbor except those of node `except` (they have it). */
+static void flood(struct xm_core *c, const struct xm_advert *a,
+		  uint32_t except)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		struct xm_core_neigh *n = c->neigh[i];
+
+		if (!neigh_floods(n))
+			continue;
+		if (n->node == except)
+			rexmit_done(n, a->originator, a->seq);
+		else
+			rexmit_put(c, n, a->originator, a->seq);
+	}
+}
+
+/* ---- the database ---- */
+
+/* When l ages out or is purged; XM_NEVER for our own. */
+static xm_time lsa_deadline(const struct xm_core *c, const struct xm_lsa *l)
+{
+	xm_time t = XM_NEVER;
+
+	if (l->adv->originator == c->cfg.node_id)
+		return t;
+	t = l->rx_time;
+	if (l->rx_age < max_age(c))
+		t += (xm_time)(max_age(c) - l->rx_age) * 1000;
+	if (l->unreach_since != XM_NEVER)
+		t = xm_min(t, l->unreach_since +
+			   (xm_time)c->cfg.timers.purge_after_s * 1000);
+	return t;
+}
+
+/* The earliest of them all (an early guess only costs a look). */
+static void deadlines_update(struct xm_core *c)
+{
+	xm_time next = XM_NEVER;
+	size_t i;
+
+	for (i = 0; i < c->n_lsa; i++)
+		next = xm_min(next, lsa_deadline(c, c->lsa[i]));
+	c->lsa_deadline = next;
+}
+
+static int cmp_adj(const void *x, const void *y)
+{
+	const struct xm_adj *a = x, *b = y;
+
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
+static bool caps_eq(const struct xm_caps *a, const struct xm_caps *b)
+{
+	unsigned int i;
+
+	if (strncmp(a->name, b->name, XM_NAME_MAX) ||
+	    strncmp(a->zone, b->zone, XM_NAME_MAX) ||
+	    a->n_roles != b->n_roles || a->cpu_cores != b->cpu_cores ||
+	    a->cpu_load != b->cpu_load ||
+	    a->mem_total_mb != b->mem_total_mb ||
+	    a->mem_free_mb != b->mem_free_mb ||
+	    a->disk_total_gb != b->disk_total_gb ||
+	    a->disk_free_gb != b->disk_free_gb)
+		return false;
+	for (i = 0; i < a->n_roles && i < XM_ROLE_MAX; i++)
+		if (strncmp(a->roles[i], b->roles[i], XM_NAME_MAX))
+			return false;
+	return true;
+}
+
+static bool prefixes_eq(const struct xm_advert *a, const struct xm_advert *b)
+{
+	unsigned int i;
+
+	if (a->n_prefixes != b->n_prefixes)
+		return false;
+	for (i = 0; i < a->n_prefixes; i++)
+		if (a->prefixes[i].len != b->prefixes[i].len ||
+		    !xm_addr_eq(&a->prefixes[i].addr, &b->prefixes[i].addr))
+			return false;
+	return true;
+}
+
+/* What SPF and the tables depend on: adjacencies, prefixes, zone. */
+static bool topology_eq(const struct xm_advert *a, const struct xm_advert *b)
+{
+	unsigned int i;
+
+	if (a->n_adj != b->n_adj || !prefixes_eq(a, b) ||
+	    strncmp(a->caps.zone, b->caps.zone, XM_NAME_MAX))
+		return false;
+	for (i = 0; i < a->n_adj; i++)
+		if (a->adj[i].node != b->adj[i].node ||
+		    a->adj[i].metric != b->adj[i].metric)
+			return false;
+	return true;
+}
+
+/* Same content, adjacencies in the same (sorted) order. */
+static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
+{
+	unsigned int i;
+
+	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps))
+		return false;
+	for (i = 0; i < a->n_adj; i++)
+		if (a->adj[i].rtt_us != b->adj[i].rtt_us ||
+		    a->adj[i].loss_ppm != b->adj[i].loss_ppm ||
+		    a->adj[i].bandwidth_mbps != b->adj[i].bandwidth_mbps)
+			return false;
+	return true;
+}
+
+void lsdb_tidy(struct xm_core *c)
+{
+	size_t i, k = 0;
+
+	if (!c->edges_dirty)
+		return;
+	c->edges_dirty = false;
+
+	for (i = 0; i < c->n_lsa; i++) {
+		c->lsa[i]->edge_base = k;
+		k += c->lsa[i]->adv->n_adj;
+	}
+	c->n_edges = k;
+}
+
+/* Install a copy of a, newer than what we have: 0, or -ENOSPC/-ENOMEM. */
+static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
+{
+	size_t i = lsa_pos(c, a->originator);
+	struct xm_advert *copy;
+	struct xm_lsa *l;
+	bool changed = true;
+
+	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
+	    c->n_lsa >= XM_LSDB_MAX) {
+		c->st.limit_hits++;
+		return -ENOSPC;
+	}
+	copy = malloc(xm_advert_size(a->n_adj));
+	if (!copy) {
+		c->st.limit_hits++;
+		return -ENOMEM;
+	}
+	memcpy(copy, a, xm_advert_size(a->n_adj));
+	qsort(copy->adj, copy->n_adj, sizeof(copy->adj[0]), cmp_adj);
+	if (i < c->n_lsa && c->lsa[i]->adv->originator == a->originator) {
+		l = c->lsa[i];
+		changed = !topology_eq(l->adv, copy);
+		free(l->adv);
+	} else {
+		struct xm_lsa **tab = realloc(c->lsa,
+					      (c->n_lsa + 1) * sizeof(*tab));
+
+		l = calloc(1, sizeof(*l));
+		if (tab)
+			c->lsa = tab;
+		if (!l || !tab) {
+			free(l);
+			free(copy);
+			c->st.limit_hits++;
+			return -ENOMEM;
+		}
+		memmove(&c->lsa[i + 1], &c->lsa[i],
+			(c->n_lsa - i) * sizeof(*c->lsa));
+		c->lsa[i] = l;
+		c->n_lsa++;
+		l->cost = XM_COST_INF;
+		/* Unknown to SPF so far: purge if it stays unconnected. */
+		l->unreach_since = now;
+	}
+	l->adv = copy;
+	l->rx_time = now;
+	l->rx_age = a->age_s;
+	c->edges_dirty = true;
+	c->lsa_deadline = xm_min(c->lsa_deadline, lsa_deadline(c, l));
+	if (changed)
+		core_spf_schedule(c, now);
+	return 0;
+}
+
+static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
+		       const char *why)
+{
+	struct xm_lsa *l = c->lsa[i];
+
+	core_event(c, "node %u forgotten: %s", l->adv->originator, why);
+	c->st.lsa_purged++;
+	free(l->adv);
+	free(l);
+	memmove(&c->lsa[i], &c->lsa[i + 1],
+		(c->n_lsa - i - 1) * sizeof(*c->lsa));
+	c->n_lsa--;
+	c->edges_dirty = true;
+	core_spf_schedule(c, now);
+}
+
+/*
+ * Compare a received instance with ours: > 0 newer, 0 the same, < 0 older.
+ * At equal sequence numbers, ages only tell apart two instances when they
+ * differ by more than XM_AGE_DIFF_S: transit and storage age copies of
+ * one instance differently, and these must not chase each other.
+ */
+static int compare(const struct xm_core *c, const struct xm_advert *a,
+		   const struct xm_lsa *l, xm_time now)
+{
+	uint16_t age = lsdb_age(c, l, now);
+
+	if (a->seq != l->adv->seq)
+		return a->seq > l->adv->seq ? 1 : -1;
+	if (a->age_s + XM_AGE_DIFF_S < age)
+		return 1;
+	if (age + XM_AGE_DIFF_S < a->age_s)
+		return -1;
+	return 0;
+}
+
+/* While restarting, our old advert's metrics are kept where still right. */
+static void keep_prev_own(struct xm_core *c, xm_time now,
+			  const struct xm_advert *a)
+{
+	size_t i;
+
+	if (c->prev_own && c->prev_own->seq >= a->seq)
+		return;
+	free(c->prev_own);
+	c->prev_own = malloc(xm_advert_size(a->n_adj));
+	if (!c->prev_own)
+		return;
+	memcpy(c->prev_own, a, xm_advert_size(a->n_adj));
+	for (i = 0; i < c->n_neigh; i++)
+		if (c->neigh[i]->state == XM_NEIGH_UP)
+			neigh_metric_keep(c, c->neigh[i]);
+	core_spf_schedule(c, now);
+}
+
+/* A copy of our own advert came back. */
+static void own_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
+		   const struct xm_advert *a)
+{
+	struct xm_lsa *own = lsdb_find(c, c->cfg.node_id);
+
+	if (!own)
+		return;
+	/* While restarting, any other instance is the mesh's from before. */
+	if (c->restarting && a->seq != own->adv->seq)
+		keep_prev_own(c, now, a);
+	if (a->seq > own->adv->seq ||
+	    (a->seq == own->adv->seq && !content_eq(a, own->adv))) {
+		/* An instance from before a restart: outnumber it. */
+		if (a->seq > c->own_seq)
+			c->own_seq = a->seq;
+		c->own_force = true;
+		c->own_due = now;
+		return;
+	}
+	if (a->seq < own->adv->seq)
+		rexmit_put(c, n, own->adv->originator, own->adv->seq);
+	else if (rexmit_done(n, a->originator, a->seq))
+		c->st.lsa_acked++;
+}
+
+static void advert_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
+		      uint32_t sender, struct xm_advert *a)
+{
+	struct xm_lsa *l;
+	int cmp;
+
+	c->st.lsa_rx++;
+	/* Acknowledged whatever we make of it: resending would not help. */
+	ack_put(c, now, n, a->originator, a->seq);
+	if (a->originator == c->cfg.node_id) {
+		own_rx(c, now, n, a);
+		return;
+	}
+	l = lsdb_find(c, a->originator);
+	if (a->age_s >= max_age(c)) {
+		c->st.lsa_stale++;
+		return;
+	}
+	cmp = l ? compare(c, a, l, now) : 1;
+	if (cmp < 0) {
+		/* It has an old one: send it ours. */
+		c->st.lsa_stale++;
+		rexmit_put(c, n, l->adv->originator, l->adv->seq);
+		return;
+	}
+	if (!cmp) {
+		if (rexmit_done(n, a->originator, a->seq))
+			c->st.lsa_acked++;	/* implicitly */
+		return;
+	}
+	if (install(c, now, a))
+		return;
+	flood(c, a, sender);
+}
+
+int lsdb_lsu_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
+		const struct xm_msg *m)
+{
+	size_t off = 0;
+
+	/* All of it valid before any of it is used. */
+	if (xm_lsu_check(m, c->scratch) < 0)
+		return -EBADMSG;
+	if (!n)
+		return 0;	/* no hello yet: it will send again */
+	while (xm_lsu_next(m, &off, c->scratch) > 0)
+		advert_rx(c, now, n, m->hdr.sender, c->scratch);
+	if (m->hdr.flags & XM_MSG_F_DB_END)
+		n->db_end_rx = true;
+	return 0;
+}
+
+void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
+		 const struct xm_ack *acks, int n_acks)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < n_acks; k++) {
+		i = rexmit_pos(n, acks[k].originator);
+		if (i < n->n_rexmit &&
+		    n->rexmit[i].originator == acks[k].originator &&
+		    n->rexmit[i].seq == acks[k].seq) {
+			rexmit_remove_at(n, i);
+			c->st.lsa_acked++;
+		}
+	}
+}
+
+/* ---- this node's advert ---- */
+
+void lsdb_local_changed(struct xm_core *c, xm_time now)
+{
+	xm_time at = c->own_last + c->cfg.timers.lsa_min_ms;
+
+	c->own_due = xm_min(c->own_due, at > now ? at : now);
+}
+
+void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity)
+{
+	xm_time at = c->own_last + XM_CAPS_MIN_MS;
+
+	if (identity)
+		lsdb_local_changed(c, now);
+	else
+		c->caps_due = xm_min(c->caps_due, at > now ? at : now);
+}
+
+/* One adjacency per UP neighbor node, its best link's. */
+static void own_adjacencies(struct xm_core *c, struct xm_advert *a)
+{
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *n = c->neigh[i];
+		struct xm_link *lk = core_link(c, n->ifindex);
+		struct xm_adj j;
+
+		if (n->state != XM_NEIGH_UP)
+			continue;
+		j = (struct xm_adj){
+			.node = n->node, .metric = n->metric,
+			.rtt_us = n->srtt_us, .loss_ppm = neigh_loss_ppm(n),
+			.bandwidth_mbps = lk && lk->info.bandwidth_mbps ?
+					  lk->info.bandwidth_mbps : 1000,
+		};
+		for (k = 0; k < a->n_adj && a->adj[k].node < j.node; k++)
+			;
+		if (k < a->n_adj && a->adj[k].node == j.node) {
+			if (j.metric < a->adj[k].metric)
+				a->adj[k] = j;
+			continue;
+		}
+		if (a->n_adj == XM_ADVERT_ADJ_MAX) {
+			c->st.limit_hits++;
+			continue;
+		}
+		memmove(&a->adj[k + 1], &a->adj[k],
+			(a->n_adj - k) * sizeof(a->adj[0]));
+		a->adj[k] = j;
+		a->n_adj++;
+	}
+}
+
+/* Too big for one message: the costliest adjacencies stay out. */
+static void own_fit(struct xm_core *c, struct xm_advert *a)
+{
+	bool cut = false;
+
+	while (a->n_adj &&
+	       xm_advert_wire_len(a) + XM_MSG_MIN_LEN > XM_PDU_MAX) {
+		unsigned int k, worst = 0;
+
+		for (k = 1; k < a->n_adj; k++)
+			if (a->adj[k].metric >= a->adj[worst].metric)
+				worst = k;
+		memmove(&a->adj[worst], &a->adj[worst + 1],
+			(a->n_adj - worst - 1) * sizeof(a->adj[0]));
+		a->n_adj--;
+		cut = true;
+	}
+	if (cut)
+		c->st.limit_hits++;
+}
+
+static void originate(struct xm_core *c, xm_time now)
+{
+	struct xm_lsa *own = lsdb_find(c, c->cfg.node_id);
+	struct xm_advert *a = c->scratch;
+
+	c->own_due = XM_NEVER;
+	if (c->restarting)
+		return;		/* lsdb_restart_done() brings it back */
+	memset(a, 0, sizeof(*a));
+	a->originator = c->cfg.node_id;
+	a->caps = c->cfg.caps;
+	a->n_prefixes = c->cfg.n_prefixes;
+	memcpy(a->prefixes, c->cfg.prefixes, sizeof(a->prefixes));
+	own_adjacencies(c, a);
+	own_fit(c, a);
+	if (own && !c->own_force && content_eq(a, own->adv))
+		return;
+	if (own && own->adv->seq > c->own_seq)
+		c->own_seq = own->adv->seq;
+	if (c->own_seq == UINT32_MAX) {
+		/* 4 billion originations: not in this node's lifetime. */
+		c->st.limit_hits++;
+		return;
+	}
+	a->seq = ++c->own_seq;
+	if (install(c, now, a))
+		return;
+	c->own_last = now;
+	c->own_force = false;
+	c->caps_due = XM_NEVER;
+	c->st.lsa_originated++;
+	flood(c, a, 0);
+}
+
+void lsdb_restart_done(struct xm_core *c, xm_time now)
+{
+	free(c->prev_own);
+	c->prev_own = NULL;
+	c->own_force = true;
+	c->own_due = now;
+}
+
+int lsdb_init(struct xm_core *c, xm_time now)
+{
+	c->scratch = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	if (!c->scratch)
+		return -ENOMEM;
+	/* Seeded by the boot id, a restart's instances are usually newer. */
+	c->own_seq = (uint32_t)(c->cfg.boot_id & 0x7fffffff);
+	c->own_due = XM_NEVER;
+	c->caps_due = XM_NEVER;
+	c->own_force = true;
+	c->lsa_deadline = XM_NEVER;
+	originate(c, now);
+	return lsdb_find(c, c->cfg.node_id) ? 0 : -ENOMEM;
+}
+
+void lsdb_free(struct xm_core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_lsa; i++) {
+		free(c->lsa[i]->adv);
+		free(c->lsa[i]);
+	}
+	free(c->lsa);
+	free(c->scratch);
+	free(c->prev_own);
+	c->lsa = NULL;
+	c->n_lsa = 0;
+}
+
+/* ---- sending ---- */
+
+static void flush_lsus(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
+{
+	uint32_t rexmit_ms = c->cfg.timers.rexmit_ms;
+	struct xm_action *a = NULL;
+	struct xm_msg_writer w;
+	size_t i = 0;
+
+	while (i < n->n_rexmit) {
+		struct xm_rexmit *r = &n->rexmit[i];
+		struct xm_lsa *l = lsdb_find(c, r->originator);
+		uint16_t age;
+		int ret;
+
+		if (!l || l->adv->seq != r->seq) {
+			rexmit_remove_at(n, i);	/* gone or superseded */
+			continue;
+		}
+		if ((r->sent != XM_NEVER && now < r->sent + rexmit_ms) ||
+		    (c->restarting && r->originator == c->cfg.node_id)) {
+			i++;
+			continue;
+		}
+		if (!a) {
+			a = core_send_begin(c, &w, XM_MSG_LSU, n->ifindex,
+					    &n->remote);
+			if (!a)
+				return;
+		}
+		/* One second in transit, as OSPF's InfTransDelay. */
+		age = lsdb_age(c, l, now);
+		l->adv->age_s = age < max_age(c) ? age + 1 : age;
+		ret = xm_lsu_put(&w, l->adv);
+		if (ret == -EMSGSIZE && w.n_items) {
+			core_send_finish(c, a, &w);
+			a = NULL;
+			continue;
+		}
+		if (ret) {
+			c->st.limit_hits++;
+			rexmit_remove_at(n, i);
+			continue;
+		}
+		c->st.lsa_tx++;
+		if (r->sent != XM_NEVER)
+			c->st.lsa_rexmit++;
+		r->sent = now;
+		i++;
+	}
+	if (a && !w.n_items) {
+		core_send_cancel(c);
+	} else if (a) {
+		if (n->dbx)
+			xm_msg_set_flags(&w, XM_MSG_F_DB_END);
+		core_send_finish(c, a, &w);
+	}
+	/* When something is due next (held adverts of ours are not). */
+	n->rexmit_due = XM_NEVER;
+	for (i = 0; i < n->n_rexmit; i++)
+		if (n->rexmit[i].sent != XM_NEVER)
+			n->rexmit_due = xm_min(n->rexmit_due,
+					       n->rexmit[i].sent + rexmit_ms);
+		else if (!c->restarting ||
+			 n->rexmit[i].originator != c->cfg.node_id)
+			n->rexmit_due = 0;
+}
+
+static void flush_acks(struct xm_core *c, struct xm_core_neigh *n)
+{
+	struct xm_action *a = NULL;
+	struct xm_msg_writer w;
+	size_t i = 0;
+
+	while (i < n->n_acks) {
+		if (!a) {
+			a = core_send_begin(c, &w, XM_MSG_LSACK, n->ifindex,
+					    &n->remote);
+			if (!a)
+				break;
+		}
+		if (xm_lsack_put(&w, n->acks[i].originator, n->acks[i].seq)) {
+			if (w.n_items)
+				core_send_finish(c, a, &w);
+			else
+				core_send_cancel(c);	/* cannot be sent */
+			i += !w.n_items;
+			a = NULL;
+			continue;
+		}
+		i++;
+	}
+	if (a)
+		core_send_finish(c, a, &w);
+	n->n_acks = 0;
+}
+
+/* ---- timers ---- */
+
+void lsdb_run(struct xm_core *c, xm_time now)
+{
+	const struct xm_timers *t = &c->cfg.timers;
+	bool due = now >= c->lsa_deadline;
+	size_t i = c->n_lsa;
+
+	while (due && i--) {
+		struct xm_lsa *l = c->lsa[i];
+
+		if (l->adv->originator == c->cfg.node_id)
+			continue;
+		if (lsdb_age(c, l, now) >= max_age(c))
+			lsa_remove(c, now, i, "advert aged out");
+		else if (l->unreach_since != XM_NEVER &&
+			 now - l->unreach_since >=
+			 (xm_time)t->purge_after_s * 1000)
+			lsa_remove(c, now, i, "unreachable");
+	}
+	if (due)
+		deadlines_update(c);
+	if (now - c->own_last >= (xm_time)t->lsa_refresh_s * 1000) {
+		c->own_force = true;
+		c->own_due = now;
+	}
+	if (c->caps_due <= now) {
+		c->caps_due = XM_NEVER;
+		lsdb_local_changed(c, now);
+	}
+	if (c->own_due <= now)
+		originate(c, now);
+	for (i = 0; i < c->n_neigh; i++) {
+		struct xm_core_neigh *n = c->neigh[i];
+
+		if (neigh_floods(n) && n->rexmit_due <= now)
+			flush_lsus(c, now, n);
+		if (!n->alive)
+			n->n_acks = 0;
+		else if (n->n_acks && n->ack_due <= now)
+			flush_acks(c, n);
+	}
+}
+
+xm_time lsdb_next_timer(const struct xm_core *c)
+{
+	const struct xm_timers *t = &c->cfg.timers;
+	xm_time next = xm_min(c->own_due, c->caps_due);
+	size_t i;
+
+	next = xm_min(next, c->own_last + (xm_time)t->lsa_refresh_s * 1000);
+	next = xm_min(next, c->lsa_deadline);
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *n = c->neigh[i];
+
+		if (n->n_acks)
+			next = xm_min(next, n->ack_due);
+		if (neigh_floods(n) && n->n_rexmit)
+			next = xm_min(next, n->rexmit_due);
+	}
+	return next;
+}
+
+/* ---- after SPF ---- */
+
+/*
+ * Reachability under the policy comes from SPF; purging goes by plain
+ * connectivity (two-way edges, no policy), so that a node the policy
+ * keeps out of paths is not forgotten. c->graph's node i is c->lsa[i].
+ */
+void lsdb_spf_done(struct xm_core *c, xm_time now)
+{
+	const struct xm_graph *g = &c->graph;
+	uint32_t *queue, head = 0, tail = 0, v;
+	bool *seen;
+	size_t i;
+
+	queue = calloc(g->n_nodes + 1, sizeof(*queue));
+	seen = calloc(g->n_nodes + 1, sizeof(*seen));
+	if (queue && seen) {
+		for (v = 0; v < g->n_nodes; v++)
+			if (g->node[v].id == c->cfg.node_id) {
+				seen[v] = true;
+				queue[tail++] = v;
+			}
+		while (head < tail) {
+			const struct xm_gnode *x = &g->node[queue[head++]];
+
+			for (i = 0; i < x->n_edges; i++) {
+				uint32_t to = g->edge[x->first_edge + i].to;
+
+				if (to < g->n_nodes && !seen[to]) {
+					seen[to] = true;
+					queue[tail++] = to;
+				}
+			}
+		}
+	}
+	for (i = 0; i < c->n_lsa && i < g->n_nodes; i++) {
+		struct xm_lsa *l = c->lsa[i];
+		bool self = l->adv->originator == c->cfg.node_id;
+		bool was = l->reachable;
+
+		l->cost = c->spf_valid ? c->spf.cost[i] : self ? 0 :
+			  XM_COST_INF;
+		l->hops = c->spf_valid ? c->spf.hops[i] : 0;
+		l->reachable = l->cost != XM_COST_INF;
+		if (!queue || !seen || seen[i])
+			l->unreach_since = XM_NEVER;
+		else if (l->unreach_since == XM_NEVER)
+			l->unreach_since = now;
+		if (self || was == l->reachable)
+			continue;
+		core_event(c, "node %u %s", l->adv->originator,
+			   l->reachable ? "reachable" : "unreachable");
+	}
+	free(queue);
+	free(seen);
+	deadlines_update(c);
+}
+
+/* ---- readers ---- */
+
+bool xm_core_node(const struct xm_core *c, size_t i,
+		  struct xm_node_status *out)
+{
+	const struct xm_lsa *l;
+
+	if (i >= c->n_lsa)
+		return false;
+	l = c->lsa[i];
+	*out = (struct xm_node_status){
+		.node = l->adv->originator, .caps = l->adv->caps,
+		.lsa_seq = l->adv->seq, .lsa_age_s = lsdb_age(c, l, c->now),
+		.reachable = l->reachable, .cost = l->cost, .hops = l->hops,
+		.n_prefixes = l->adv->n_prefixes,
+	};
+	memcpy(out->prefixes, l->adv->prefixes, sizeof(out->prefixes));
+	return true;
+}
+
+bool xm_core_edge(const struct xm_core *c, size_t i, struct xm_edge *out)
+{
+	size_t lo = 0, hi = c->n_lsa;
+	const struct xm_lsa *l;
+	const struct xm_adj *j;
+
+	if (i >= c->n_edges)
+		return false;
+	/* The last advert whose first edge is at or before i. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->lsa[mid]->edge_base <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	l = c->lsa[lo];
+	while (i - l->edge_base >= l->adv->n_adj)
+		l = c->lsa[++lo];	/* past adverts without edges */
+	j = &l->adv->adj[i - l->edge_base];
+	*out = (struct xm_edge){
+		.from = l->adv->originator, .to = j->node,
+		.metric = j->metric, .rtt_us = j->rtt_us,
+		.loss_ppm = j->loss_ppm, .bandwidth_mbps = j->bandwidth_mbps,
+	};
+	return true;
+}

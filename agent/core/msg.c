@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Encoding and decoding of the agent messages (msg.h): every read is
+ * bounds-checked against the TLV it belongs to, every write against the
+ * buffer, and the tag is verified before a single body byte is looked at.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "msg.h"
+
+/* ---- bytes ---- */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static void set16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void set32(uint8_t *p, uint32_t v)
+{
+	set16(p, (uint16_t)(v >> 16));
+	set16(p + 2, (uint16_t)v);
+}
+
+static void set64(uint8_t *p, uint64_t v)
+{
+	set32(p, (uint32_t)(v >> 32));
+	set32(p + 4, (uint32_t)v);
+}
+
+/* A bounded read cursor over one TLV value (or the body). */
+struct rd {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static const uint8_t *rd_take(struct rd *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (r->bad || n > r->len - r->off) {
+		r->bad = true;
+		return NULL;
+	}
+	p = r->p + r->off;
+	r->off += n;
+	return p;
+}
+
+static uint8_t rd8(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 1);
+
+	return p ? p[0] : 0;
+}
+
+static uint16_t rd16(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 2);
+
+	return p ? get16(p) : 0;
+}
+
+static uint32_t rd32(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 4);
+
+	return p ? get32(p) : 0;
+}
+
+static size_t rd_left(const struct rd *r)
+{
+	return r->len - r->off;
+}
+
+/*
+ * The next TLV of r: 1 and *type (mandatory bit kept), *val filled; 0 at
+ * the end; -EBADMSG if a TLV header or value overruns.
+ */
+static int rd_tlv(struct rd *r, uint16_t *type, struct rd *val)
+{
+	const uint8_t *h, *v;
+	uint16_t len;
+
+	if (!rd_left(r))
+		return 0;
+	h = rd_take(r, XM_TLV_HDR_LEN);
+	if (!h)
+		return -EBADMSG;
+	len = get16(h + 2);
+	v = rd_take(r, len);
+	if (!v)
+		return -EBADMSG;
+	*type = get16(h);
+	*val = (struct rd){ .p = v, .len = len };
+	return 1;
+}
+
+/* An unknown TLV: skipped, unless the sender marked it mandatory. */
+static int unknown_tlv(uint16_t type)
+{
+	return type & XM_TLV_MANDATORY ? -EBADMSG : 0;
+}
+
+/* ---- capabilities ---- */
+
+static bool name_char_ok(uint8_t ch)
+{
+	return ch > 0x20 && ch < 0x7f;
+}
+
+static bool name_valid(const char *s, bool may_be_empty)
+{
+	size_t n = strnlen(s, XM_NAME_MAX);
+
+	if (n == XM_NAME_MAX || (!n && !may_be_empty))
+		return false;
+	while (n--)
+		if (!name_char_ok((uint8_t)s[n]))
+			return false;
+	return true;
+}
+
+bool xm_caps_valid(const struct xm_caps *c)
+{
+	unsigned int i;
+
+	if (!name_valid(c->name, true) || !name_valid(c->zone, true) ||
+	    c->n_roles > XM_ROLE_MAX)
+		return false;
+	for (i = 0; i < c->n_roles; i++)
+		if (!name_valid(c->roles[i], false))
+			return false;
+	return true;
+}
+
+static void name_sanitize(char *s)
+{
+	size_t i;
+
+	s[XM_NAME_MAX - 1] = '\0';
+	for (i = 0; s[i]; i++)
+		if (!name_char_ok((uint8_t)s[i]))
+			s[i] = '_';
+	memset(s + i, 0, XM_NAME_MAX - i);
+}
+
+void xm_caps_sanitize(struct xm_caps *c)
+{
+	unsigned int i, n = 0;
+
+	name_sanitize(c->name);
+	name_sanitize(c->zone);
+	if (c->n_roles > XM_ROLE_MAX)
+		c->n_roles = XM_ROLE_MAX;
+	for (i = 0; i < c->n_roles; i++) {
+		name_sanitize(c->roles[i]);
+		if (c->roles[i][0] && n != i)
+			memcpy(c->roles[n], c->roles[i], XM_NAME_MAX);
+		if (c->roles[i][0])
+			n++;
+	}
+	for (i = n; i < XM_ROLE_MAX; i++)
+		memset(c->roles[i], 0, XM_NAME_MAX);
+	c->n_roles = n;
+}
+
+static bool rd_name(struct rd *r, char *out, bool may_be_empty)
+{
+	uint8_t n = rd8(r);
+	const uint8_t *p;
+	unsigned int i;
+
+	memset(out, 0, XM_NAME_MAX);
+	if (n >= XM_NAME_MAX || (!n && !may_be_empty))
+		return false;
+	p = rd_take(r, n);
+	if (!p)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!name_char_ok(p[i]))
+			return false;
+	memcpy(out, p, n);
+	return true;
+}
+
+static int caps_decode(struct rd *r, struct xm_caps *c)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->cpu_cores = rd16(r);
+	c->cpu_load = rd16(r);
+	c->mem_total_mb = rd32(r);
+	c->mem_free_mb = rd32(r);
+	c->disk_total_gb = rd32(r);
+	c->disk_free_gb = rd32(r);
+	if (!rd_name(r, c->name, true) || !rd_name(r, c->zone, true))
+		return -EBADMSG;
+	c->n_roles = rd8(r);
+	if (r->bad || c->n_roles > XM_ROLE_MAX)
+		return -EBADMSG;
+	for (i = 0; i < c->n_roles; i++)
+		if (!rd_name(r, c->roles[i], false))
+			return -EBADMSG;
+	/* Bytes past the fields known: a later version's, ignored. */
+	return r->bad ? -EBADMSG : 0;
+}
+
+/* ---- receiving ---- */
+
+enum xm_msg_err xm_msg_open(const void *buf, size_t len,
+			    const uint8_t key[XM_SITE_KEY_LEN],
+			    struct xm_msg *m)
+{
+	const uint8_t *p = buf;
+	size_t signed_len;
+
+	if (len < XM_MSG_MIN_LEN || len > XM_PDU_MAX ||
+	    get16(p) != XM_MSG_MAGIC)
+		return XM_MSG_MALFORMED;
+	/* A later version may authenticate otherwise: not a "bad tag". */
+	if (p[2] != XM_MSG_VERSION)
+		return XM_MSG_BAD_VERSION;
+	signed_len = len - XM_MSG_TAG_LEN;
+	if (crypto_auth_hmacsha256_verify(p + signed_len, p, signed_len, key))
+		return XM_MSG_BAD_AUTH;
+	if (get16(p + 6) != len)
+		return XM_MSG_MALFORMED;
+	m->hdr.version = p[2];
+	m->hdr.type = p[3];
+	m->hdr.flags = get16(p + 4);
+	m->hdr.len = (uint16_t)len;
+	m->hdr.sender = get32(p + 8);
+	m->hdr.seq = get64(p + 12);
+	if (!m->hdr.sender)
+		return XM_MSG_MALFORMED;
+	m->body = p + XM_MSG_HDR_LEN;
+	m->body_len = signed_len - XM_MSG_HDR_LEN;
+	return XM_MSG_OK;
+}
+
+static struct rd body_rd(const struct xm_msg *m)
+{
+	return (struct rd){ .p = m->body, .len = m->body_len };
+}
+
+int xm_hello_decode(const struct xm_msg *m, struct xm_hello *h)
+{
+	struct rd r = body_rd(m), v;
+	bool params = false;
+	uint16_t type;
+	int ret;
+
+	memset(h, 0, sizeof(*h));
+	if (m->hdr.type != XM_MSG_HELLO)
+		return -EBADMSG;
+	while ((ret = rd_tlv(&r, &type, &v)) > 0) {
+		switch (type & ~XM_TLV_MANDATORY) {
+		case XM_TLV_HELLO_PARAMS:
+			if (params || v.len < XM_HELLO_PARAMS_LEN)
+				return -EBADMSG;
+			params = true;
+			h->hello_ms = rd32(&v);
+			h->dead_ms = rd32(&v);
+			h->data_port = rd16(&v);
+			if (!h->hello_ms || !h->dead_ms || !h->data_port)
+				return -EBADMSG;
+			break;
+		case XM_TLV_HEARD:
+			if (v.len % 4 ||
+			    v.len / 4 > XM_HELLO_HEARD_MAX - h->n_heard)
+				return -EBADMSG;
+			while (rd_left(&v)) {
+				uint32_t id = rd32(&v);
+
+				if (!id)
+					return -EBADMSG;
+				h->heard[h->n_heard++] = id;
+			}
+			break;
+		case XM_TLV_CAPS:
+			if (h->has_caps || caps_decode(&v, &h->caps))
+				return -EBADMSG;
+			h->has_caps = true;
+			break;
+		case XM_TLV_PUBKEY:
+			if (h->has_pubkey || v.len != XM_PUBKEY_LEN)
+				return -EBADMSG;
+			memcpy(h->pubkey, v.p, XM_PUBKEY_LEN);
+			h->has_pubkey = true;
+			break;
+		default:
+			if (unknown_tlv(type))
+				return -EBADMSG;
+		}
+	}
+	return ret < 0 || !params ? -EBADMSG : 0;
+}
+
+static int prefixes_decode(struct rd *v, struct xm_advert *a)
+{
+	while (rd_left(v)) {
+		struct xm_prefix4or6 *p;
+		uint8_t fam = rd8(v), len = rd8(v);
+		const uint8_t *addr;
+		size_t alen;
+
+		if (a->n_prefixes == XM_PREFIX_MAX)
+			return -EBADMSG;
+		p = &a->prefixes[a->n_prefixes];
+		memset(p, 0, sizeof(*p));
+		p->addr.family = fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : 0;
+		alen = xm_addr_len(p->addr.family);
+		addr = rd_take(v, alen);
+		if (!alen || !addr || len > xm_addr_bits(p->addr.family))
+			return -EBADMSG;
+		memcpy(p->addr.raw, addr, alen);
+		p->len = len;
+		if (xm_addr_has_host_bits(&p->addr, len))
+			return -EBADMSG;
+		a->n_prefixes++;
+	}
+	return 0;
+}
+
+static int adjs_decode(struct rd *v, struct xm_advert *a)
+{
+	if (v->len % XM_ADJ_LEN ||
+	    v->len / XM_ADJ_LEN > XM_ADVERT_ADJ_MAX - a->n_adj)
+		return -EBADMSG;
+	while (rd_left(v)) {
+		struct xm_adj *j = &a->adj[a->n_adj];
+
+		j->node = rd32(v);
+		j->metric = rd32(v);
+		j->rtt_us = rd32(v);
+		j->loss_ppm = rd32(v);
+		j->bandwidth_mbps = rd32(v);
+		if (!j->node || !j->metric || j->loss_ppm > 1000000 ||
+		    j->node == a->originator)
+			return -EBADMSG;
+		a->n_adj++;
+	}
+	return 0;
+}
+
+static int advert_decode(struct rd *r, struct xm_advert *a)
+{
+	bool caps = false, prefixes = false, adjs = false;
+	struct rd v;
+	uint16_t type;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->originator = rd32(r);
+	a->seq = rd32(r);
+	a->age_s = rd16(r);
+	rd16(r);		/* reserved */
+	if (r->bad || !a->originator || !a->seq)
+		return -EBADMSG;
+	while ((ret = rd_tlv(r, &type, &v)) > 0) {
+		switch (type & ~XM_TLV_MANDATORY) {
+		case XM_TLV_CAPS:
+			if (caps || caps_decode(&v, &a->caps))
+				return -EBADMSG;
+			caps = true;
+			break;
+		case XM_TLV_PREFIXES:
+			if (prefixes || prefixes_decode(&v, a))
+				return -EBADMSG;
+			prefixes = true;
+			break;
+		case XM_TLV_ADJS:
+			if (adjs || adjs_decode(&v, a))
+				return -EBADMSG;
+			adjs = true;
+			break;
+		default:
+			if (unknown_tlv(type))
+				return -EBADMSG;
+		}
+	}
+	return ret < 0 ? -EBADMSG : 0;
+}
+
+int xm_lsu_next(const struct xm_msg *m, size_t *off, struct xm_advert *a)
+{
+	struct rd r = body_rd(m), v;
+	uint16_t type;
+	int ret;
+
+	if (m->hdr.type != XM_MSG_LSU || *off > m->body_len)
+		return -EBADMSG;
+	r.off = *off;
+	while ((ret = rd_tlv(&r, &type, &v)) > 0) {
+		*off = r.off;
+		if ((type & ~XM_TLV_MANDATORY) == XM_TLV_ADVERT)
+			return advert_decode(&v, a) ? -EBADMSG : 1;
+		if (unknown_tlv(type))
+			return -EBADMSG;
+	}
+	return ret;
+}
+
+int xm_lsu_check(const struct xm_msg *m, struct xm_advert *scratch)
+{
+	size_t off = 0;
+	int n = 0, ret;
+
+	while ((ret = xm_lsu_next(m, &off, scratch)) > 0)
+		n++;
+	return ret < 0 ? ret : n;
+}
+
+int xm_lsack_decode(const struct xm_msg *m, struct xm_ack *acks)
+{
+	struct rd r = body_rd(m), v;
+	uint16_t type;
+	int n = 0, ret;
+
+	if (m->hdr.type != XM_MSG_LSACK)
+		return -EBADMSG;
+	while ((ret = rd_tlv(&r, &type, &v)) > 0) {
+		if ((type & ~XM_TLV_MANDATORY) != XM_TLV_ACKS) {
+			if (unknown_tlv(type))
+				return -EBADMSG;
+			continue;
+		}
+		if (v.len % XM_ACK_LEN ||
+		    v.len / XM_ACK_LEN > (size_t)(XM_LSACK_MAX - n))
+			return -EBADMSG;
+		while (rd_left(&v)) {
+			acks[n].originator = rd32(&v);
+			acks[n].seq = rd32(&v);
+			if (!acks[n].originator || !acks[n].seq)
+				return -EBADMSG;
+			n++;
+		}
+	}
+	return ret < 0 ? ret : n;
+}
+
+/* ---- sending ---- */
+
+struct xm_advert *xm_advert_alloc(unsigned int n)
+{
+	return calloc(1, xm_advert_size(n));
+}
+
+size_t xm_advert_size(unsigned int n_adj)
+{
+	return sizeof(struct xm_advert) + (size_t)n_adj * sizeof(struct xm_adj);
+}
+
+void xm_msg_begin(struct xm_msg_writer *w, uint8_t *buf, size_t cap,
+		  enum xm_msg_type type, uint16_t flags, uint32_t sender,
+		  uint64_t seq)
+{
+	*w = (struct xm_msg_writer){ .buf = buf, .cap = cap };
+	if (cap > XM_PDU_MAX)
+		w->cap = XM_PDU_MAX;
+	if (w->cap < XM_MSG_MIN_LEN) {
+		w->cap = 0;	/* every put fails, finish says -EMSGSIZE */
+		return;
+	}
+	set16(buf, XM_MSG_MAGIC);
+	buf[2] = XM_MSG_VERSION;
+	buf[3] = (uint8_t)type;
+	set16(buf + 4, flags);
+	set16(buf + 6, 0);
+	set32(buf + 8, sender);
+	set64(buf + 12, seq);
+	w->len = XM_MSG_HDR_LEN;
+}
+
+void xm_msg_set_flags(struct xm_msg_writer *w, uint16_t flags)
+{
+	if (w->cap)
+		set16(w->buf + 4, flags);
+}
+
+/* Room for n more bytes, keeping the tag's. */
+static bool room(const struct xm_msg_writer *w, size_t n)
+{
+	return w->cap && w->len + n + XM_MSG_TAG_LEN <= w->cap;
+}
+
+int xm_msg_finish(struct xm_msg_writer *w, const uint8_t key[XM_SITE_KEY_LEN])
+{
+	if (!room(w, 0))
+		return -EMSGSIZE;
+	set16(w->buf + 6, (uint16_t)(w->len + XM_MSG_TAG_LEN));
+	crypto_auth_hmacsha256(w->buf + w->len, w->buf, w->len, key);
+	w->len += XM_MSG_TAG_LEN;
+	return (int)w->len;
+}
+
+/* A TLV header at the end; the caller has checked the room. */
+static uint8_t *put_tlv(struct xm_msg_writer *w, uint16_t type, size_t len)
+{
+	uint8_t *p = w->buf + w->len;
+
+	set16(p, type);
+	set16(p + 2, (uint16_t)len);
+	w->len += XM_TLV_HDR_LEN + len;
+	return p + XM_TLV_HDR_LEN;
+}
+
+static size_t caps_len(const struct xm_caps *c)
+{
+	size_t n = XM_CAPS_FIXED_LEN + 3;
+	unsigned int i;
+
+	n += strlen(c->name) + strlen(c->zone);
+	for (i = 0; i < c->n_roles; i++)
+		n += 1 + strlen(c->roles[i]);
+	return n;
+}
+
+static uint8_t *put_name(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	*p++ = (uint8_t)n;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static void caps_put(uint8_t *p, const struct xm_caps *c)
+{
+	unsigned int i;
+
+	set16(p, c->cpu_cores);
+	set16(p + 2, c->cpu_load);
+	set32(p + 4, c->mem_total_mb);
+	set32(p + 8, c->mem_free_mb);
+	set32(p + 12, c->disk_total_gb);
+	set32(p + 16, c->disk_free_gb);
+	p = put_name(p + XM_CAPS_FIXED_LEN, c->name);
+	p = put_name(p, c->zone);
+	*p++ = (uint8_t)c->n_roles;
+	for (i = 0; i < c->n_roles; i++)
+		p = put_name(p, c->roles[i]);
+}
+
+int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h)
+{
+	size_t need, clen = caps_len(&h->caps);
+	uint8_t *p;
+	unsigned int i;
+
+	if (h->n_heard > XM_HELLO_HEARD_MAX || !xm_caps_valid(&h->caps) ||
+	    !h->hello_ms || !h->dead_ms || !h->data_port)
+		return -EINVAL;
+	need = XM_TLV_HDR_LEN + XM_HELLO_PARAMS_LEN +
+	       XM_TLV_HDR_LEN + 4 * h->n_heard +
+	       (h->has_caps ? XM_TLV_HDR_LEN + clen : 0) +
+	       (h->has_pubkey ? XM_TLV_HDR_LEN + XM_PUBKEY_LEN : 0);
+	if (!room(w, need))
+		return -EMSGSIZE;
+	p = put_tlv(w, XM_TLV_HELLO_PARAMS, XM_HELLO_PARAMS_LEN);
+	set32(p, h->hello_ms);
+	set32(p + 4, h->dead_ms);
+	set16(p + 8, h->data_port);
+	set16(p + 10, 0);
+	p = put_tlv(w, XM_TLV_HEARD, 4 * h->n_heard);
+	for (i = 0; i < h->n_heard; i++)
+		set32(p + 4 * i, h->heard[i]);
+	if (h->has_caps)
+		caps_put(put_tlv(w, XM_TLV_CAPS, clen), &h->caps);
+	if (h->has_pubkey)
+		memcpy(put_tlv(w, XM_TLV_PUBKEY, XM_PUBKEY_LEN), h->pubkey,
+		       XM_PUBKEY_LEN);
+	return 0;
+}
+
+static size_t prefixes_len(const struct xm_advert *a)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->n_prefixes; i++)
+		n += 2 + xm_addr_len(a->prefixes[i].addr.family);
+	return n;
+}
+
+size_t xm_advert_wire_len(const struct xm_advert *a)
+{
+	return XM_TLV_HDR_LEN + XM_ADVERT_HDR_LEN +
+	       XM_TLV_HDR_LEN + caps_len(&a->caps) +
+	       (a->n_prefixes ? XM_TLV_HDR_LEN + prefixes_len(a) : 0) +
+	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0);
+}
+
+static bool advert_valid(const struct xm_advert *a)
+{
+	unsigned int i;
+
+	if (!a->originator || !a->seq || a->n_prefixes > XM_PREFIX_MAX ||
+	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps))
+		return false;
+	for (i = 0; i < a->n_prefixes; i++) {
+		const struct xm_prefix4or6 *p = &a->prefixes[i];
+
+		if (!xm_addr_len(p->addr.family) ||
+		    p->len > xm_addr_bits(p->addr.family) ||
+		    xm_addr_has_host_bits(&p->addr, p->len))
+			return false;
+	}
+	for (i = 0; i < a->n_adj; i++)
+		if (!a->adj[i].node || !a->adj[i].metric ||
+		    a->adj[i].loss_ppm > 1000000 ||
+		    a->adj[i].node == a->originator)
+			return false;
+	return true;
+}
+
+int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a)
+{
+	size_t need = xm_advert_wire_len(a);
+	uint8_t *p;
+	unsigned int i;
+
+	if (!advert_valid(a))
+		return -EINVAL;
+	if (!room(w, need))
+		return -EMSGSIZE;
+	p = put_tlv(w, XM_TLV_ADVERT, XM_ADVERT_HDR_LEN);
+	/* The advert's own TLVs follow inside its value. */
+	set16(p - 2, (uint16_t)(need - XM_TLV_HDR_LEN));
+	set32(p, a->originator);
+	set32(p + 4, a->seq);
+	set16(p + 8, a->age_s);
+	set16(p + 10, 0);
+	caps_put(put_tlv(w, XM_TLV_CAPS, caps_len(&a->caps)), &a->caps);
+	if (a->n_prefixes) {
+		p = put_tlv(w, XM_TLV_PREFIXES, prefixes_len(a));
+		for (i = 0; i < a->n_prefixes; i++) {
+			const struct xm_prefix4or6 *x = &a->prefixes[i];
+			size_t alen = xm_addr_len(x->addr.family);
+
+			*p++ = x->addr.family == AF_INET ? 4 : 6;
+			*p++ = x->len;
+			memcpy(p, x->addr.raw, alen);
+			p += alen;
+		}
+	}
+	if (a->n_adj) {
+		p = put_tlv(w, XM_TLV_ADJS, (size_t)a->n_adj * XM_ADJ_LEN);
+		for (i = 0; i < a->n_adj; i++, p += XM_ADJ_LEN) {
+			set32(p, a->adj[i].node);
+			set32(p + 4, a->adj[i].metric);
+			set32(p + 8, a->adj[i].rtt_us);
+			set32(p + 12, a->adj[i].loss_ppm);
+			set32(p + 16, a->adj[i].bandwidth_mbps);
+		}
+	}
+	w->n_items++;
+	return 0;
+}
+
+int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq)
+{
+	uint8_t *tlv;
+
+	if (!originator || !seq)
+		return -EINVAL;
+	/* Pairs extend the open ACKS TLV; a new one only at the start. */
+	if (!w->acks_tlv) {
+		if (!room(w, XM_TLV_HDR_LEN + XM_ACK_LEN))
+			return -EMSGSIZE;
+		w->acks_tlv = w->len;
+		put_tlv(w, XM_TLV_ACKS, 0);
+	} else if (!room(w, XM_ACK_LEN)) {
+		return -EMSGSIZE;
+	}
+	tlv = w->buf + w->acks_tlv;
+	set32(w->buf + w->len, originator);
+	set32(w->buf + w->len + 4, seq);
+	w->len += XM_ACK_LEN;
+	set16(tlv + 2, (uint16_t)(get16(tlv + 2) + XM_ACK_LEN));
+	w->n_items++;
+	return 0;
+}

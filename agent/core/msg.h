@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The agent-to-agent messages (Documentation/protocol.md): a fixed header,
+ * TLVs, and an HMAC-SHA256 tag over both with the site key.
+ *
+ * Receiving: xm_msg_open() checks the framing and the tag (constant time)
+ * and yields the header; the caller checks the sender's sequence number
+ * for replays (replay.h) and only then decodes the body with the decoder
+ * of its type. Every decoder checks every length; it fills its output only
+ * from bytes it has bounds-checked and returns -EBADMSG on anything it
+ * cannot accept.
+ *
+ * Sending: xm_msg_begin(), the TLVs of the type, xm_msg_finish() (which
+ * writes the length and the tag).
+ */
+#ifndef XM_MSG_H
+#define XM_MSG_H
+
+#include "core.h"
+
+#define XM_MSG_MAGIC		0x584d	/* "XM" */
+#define XM_MSG_VERSION		1
+#define XM_MSG_HDR_LEN		20
+#define XM_MSG_TAG_LEN		32	/* HMAC-SHA256 */
+#define XM_MSG_MIN_LEN		(XM_MSG_HDR_LEN + XM_MSG_TAG_LEN)
+#define XM_AGENT_PORT		7601	/* UDP port of the messages */
+
+enum xm_msg_type {
+	XM_MSG_HELLO = 1,
+	XM_MSG_LSU = 2,
+	XM_MSG_LSACK = 3,
+};
+
+/* Header flags. */
+/* LSU: with this message the sender has sent its whole database. */
+#define XM_MSG_F_DB_END		0x0001
+
+/* TLV types; bit 15 set: a receiver that does not know it drops the message. */
+#define XM_TLV_MANDATORY	0x8000
+enum xm_tlv_type {
+	XM_TLV_HELLO_PARAMS = 1,	/* hello */
+	XM_TLV_HEARD = 2,		/* hello */
+	XM_TLV_CAPS = 3,		/* hello, advert */
+	XM_TLV_PUBKEY = 4,		/* hello */
+	XM_TLV_ADVERT = 5,		/* LSU, repeats */
+	XM_TLV_ACKS = 6,		/* LSACK, repeats */
+	XM_TLV_PREFIXES = 7,		/* advert */
+	XM_TLV_ADJS = 8,		/* advert */
+};
+
+#define XM_TLV_HDR_LEN		4
+#define XM_HELLO_PARAMS_LEN	12
+#define XM_ADVERT_HDR_LEN	12
+#define XM_ADJ_LEN		20
+#define XM_ACK_LEN		8
+#define XM_CAPS_FIXED_LEN	20
+
+/* Node ids a hello lists as heard (also the neighbors per link). */
+#define XM_HELLO_HEARD_MAX	64
+/* The CAPS TLV of a node without name, zone or roles. */
+#define XM_CAPS_MIN_TLV_LEN	(XM_TLV_HDR_LEN + XM_CAPS_FIXED_LEN + 3)
+/* Adjacencies one advert can carry: what fits into one message. */
+#define XM_ADVERT_ADJ_MAX						\
+	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN - XM_ADVERT_HDR_LEN \
+	  - XM_CAPS_MIN_TLV_LEN - XM_TLV_HDR_LEN) / XM_ADJ_LEN)
+/* (originator, sequence) pairs of one LSACK. */
+#define XM_LSACK_MAX							\
+	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN) / XM_ACK_LEN)
+
+struct xm_msg_hdr {
+	uint8_t version, type;
+	uint16_t flags;
+	uint16_t len;			/* all of it, tag included */
+	uint32_t sender;
+	uint64_t seq;
+};
+
+/* An authenticated message: its header and its TLVs. */
+struct xm_msg {
+	struct xm_msg_hdr hdr;
+	const uint8_t *body;		/* the TLVs */
+	size_t body_len;
+};
+
+enum xm_msg_err {
+	XM_MSG_OK = 0,
+	XM_MSG_MALFORMED,		/* too short, bad magic or length */
+	XM_MSG_BAD_VERSION,
+	XM_MSG_BAD_AUTH,
+};
+
+struct xm_hello {
+	uint32_t hello_ms, dead_ms;
+	uint16_t data_port;
+	unsigned int n_heard;
+	uint32_t heard[XM_HELLO_HEARD_MAX];
+	bool has_caps, has_pubkey;
+	struct xm_caps caps;
+	uint8_t pubkey[XM_PUBKEY_LEN];
+};
+
+/* One adjacency of an advert. */
+struct xm_adj {
+	uint32_t node;			/* the neighbor node */
+	uint32_t metric;
+	uint32_t rtt_us, loss_ppm, bandwidth_mbps;
+};
+
+/*
+ * A link-state advert. adj is a flexible array: decoding needs room for
+ * XM_ADVERT_ADJ_MAX (xm_advert_alloc()).
+ */
+struct xm_advert {
+	uint32_t originator;
+	uint32_t seq;
+	uint16_t age_s;
+	struct xm_caps caps;
+	unsigned int n_prefixes;
+	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	unsigned int n_adj;
+	struct xm_adj adj[];
+};
+
+struct xm_ack {
+	uint32_t originator, seq;
+};
+
+/* calloc'd with room for n adjacencies (XM_ADVERT_ADJ_MAX to decode). */
+struct xm_advert *xm_advert_alloc(unsigned int n);
+size_t xm_advert_size(unsigned int n_adj);
+
+/* ---- receiving ---- */
+
+/*
+ * Framing, version, then the tag over everything before it with key.
+ * Fills m (pointing into buf) only when the result is XM_MSG_OK.
+ */
+enum xm_msg_err xm_msg_open(const void *buf, size_t len,
+			    const uint8_t key[XM_SITE_KEY_LEN],
+			    struct xm_msg *m);
+
+/* 0 or -EBADMSG. The body must be of a hello. */
+int xm_hello_decode(const struct xm_msg *m, struct xm_hello *h);
+
+/*
+ * The LSU's adverts one by one: *off starts at 0. 1 and *a filled, 0 at
+ * the end, -EBADMSG. a needs room for XM_ADVERT_ADJ_MAX adjacencies.
+ * Adverts decoded before an -EBADMSG were valid, but the caller should
+ * check the whole message first (xm_lsu_check()).
+ */
+int xm_lsu_next(const struct xm_msg *m, size_t *off, struct xm_advert *a);
+/* Number of adverts if the whole LSU is valid, else -EBADMSG. */
+int xm_lsu_check(const struct xm_msg *m, struct xm_advert *scratch);
+
+/* The LSACK's pairs into acks (room for XM_LSACK_MAX): count or -EBADMSG. */
+int xm_lsack_decode(const struct xm_msg *m, struct xm_ack *acks);
+
+/* ---- sending ---- */
+
+struct xm_msg_writer {
+	uint8_t *buf;
+	size_t cap, len;
+	size_t acks_tlv;		/* offset of the open ACKS TLV, or 0 */
+	unsigned int n_items;		/* adverts or acks written */
+};
+
+void xm_msg_begin(struct xm_msg_writer *w, uint8_t *buf, size_t cap,
+		  enum xm_msg_type type, uint16_t flags, uint32_t sender,
+		  uint64_t seq);
+/* Set header flags after the fact (XM_MSG_F_DB_END). */
+void xm_msg_set_flags(struct xm_msg_writer *w, uint16_t flags);
+/* Length and tag: the message's length, or -EMSGSIZE. */
+int xm_msg_finish(struct xm_msg_writer *w, const uint8_t key[XM_SITE_KEY_LEN]);
+
+/* Each: 0, or -EMSGSIZE with nothing written (start another message),
+ * -EINVAL for a value the wire cannot carry. */
+int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h);
+int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a);
+int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq);
+
+/* Bytes xm_lsu_put() needs for a. */
+size_t xm_advert_wire_len(const struct xm_advert *a);
+
+/*
+ * Capabilities as the wire carries them: names printable ASCII without
+ * blanks, at most XM_NAME_MAX - 1 bytes, roles not empty. xm_caps_valid()
+ * checks; xm_caps_sanitize() makes any struct valid (replacing what is
+ * not with '_', dropping empty roles).
+ */
+bool xm_caps_valid(const struct xm_caps *c);
+void xm_caps_sanitize(struct xm_caps *c);
+
+#endif /* XM_MSG_H */

@@ -1,0 +1,729 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading xmeshd.conf: a table of directives, each with its parser. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctl_proto.h"
+#include "log.h"
+#include "msg.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_WORDS	16
+#define MAX_LINE	1024
+
+void xmd_config_default(struct xmd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->device, sizeof(cfg->device), "xmesh0");
+	cfg->family = AF_INET;
+	cfg->data_port = 7600;
+	cfg->agent_port = XM_AGENT_PORT;
+	snprintf(cfg->site_key, sizeof(cfg->site_key), "%s",
+		 XMD_SITE_KEY_PATH);
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", XMD_STATE_DIR);
+	snprintf(cfg->socket, sizeof(cfg->socket), "%s", XMD_SOCKET_PATH);
+	xm_timers_default(&cfg->timers);
+	cfg->caps_interval_ms = XMD_CAPS_INTERVAL_MS;
+	cfg->log_level = XMD_LOG_INFO;
+	cfg->max_clients = XMD_MAX_CLIENTS;
+}
+
+/* Health-check profiles: the rest of the timers stay at their defaults. */
+int xmd_timers_profile(struct xm_timers *t, const char *name)
+{
+	xm_timers_default(t);
+	if (!strcmp(name, "default"))
+		return 0;
+	if (!strcmp(name, "fast")) {
+		t->hello_ms = 500;
+		t->dead_ms = 1750;
+		t->probe_ms = 20;
+		t->probe_miss = 3;
+		t->holddown_ms = 1000;
+		return 0;
+	}
+	if (!strcmp(name, "slow")) {
+		t->hello_ms = 2000;
+		t->dead_ms = 7000;
+		t->probe_ms = 200;
+		t->probe_miss = 5;
+		t->holddown_ms = 5000;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- the timers: seconds in the file, ms or s in struct xm_timers ---- */
+
+enum unit { UNIT_MS, UNIT_S, UNIT_COUNT };
+
+static const struct timer_key {
+	const char *name;
+	size_t off;
+	enum unit unit;
+	double min, max;		/* seconds, or a count */
+} timer_keys[] = {
+#define T(n, f, u, lo, hi) { n, offsetof(struct xm_timers, f), u, lo, hi }
+	T("hello-interval", hello_ms, UNIT_MS, 0.01, 600),
+	T("dead-interval", dead_ms, UNIT_MS, 0.03, 3600),
+	T("probe-interval", probe_ms, UNIT_MS, 0.005, 60),
+	T("probe-miss", probe_miss, UNIT_COUNT, 1, 1000),
+	T("holddown", holddown_ms, UNIT_MS, 0, 3600),
+	T("holddown-max", holddown_max_ms, UNIT_MS, 0, 86400),
+	T("spf-initial-delay", spf_initial_ms, UNIT_MS, 0, 60),
+	T("spf-hold", spf_hold_ms, UNIT_MS, 0, 600),
+	T("spf-max-hold", spf_max_ms, UNIT_MS, 0, 3600),
+	T("lsa-min-interval", lsa_min_ms, UNIT_MS, 0, 600),
+	T("lsa-refresh", lsa_refresh_s, UNIT_S, 10, 65534),
+	/* Ages travel in 16 bits. */
+	T("lsa-max-age", lsa_max_age_s, UNIT_S, 20, 65535),
+	T("retransmit-interval", rexmit_ms, UNIT_MS, 0.01, 600),
+	T("purge-after", purge_after_s, UNIT_S, 1, 86400),
+	T("sync-hold", sync_hold_ms, UNIT_MS, 0, 3600),
+#undef T
+};
+
+static uint32_t *timer_field(struct xm_timers *t, const struct timer_key *k)
+{
+	return (uint32_t *)((char *)t + k->off);
+}
+
+/* ---- the parser ---- */
+
+struct parser {
+	struct xmd_config *cfg;
+	const char *name;
+	unsigned int line;
+	char *err;
+	size_t errlen;
+	/* Line of each singleton directive seen (0: not yet). */
+	unsigned int seen[64];
+	/* Timers set explicitly; applied over the profile at the end. */
+	struct xm_timers explicit_timers;
+	unsigned int timer_line[ARRAY_SIZE(timer_keys)];
+	char profile[16];
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->line)
+		snprintf(p->err, p->errlen, "%s:%u: %s", p->name, p->line, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", p->name, msg);
+	return -1;
+}
+
+static int want_args(struct parser *p, int argc, char **argv, int min,
+		     int max)
+{
+	if (argc - 1 < min)
+		return fail(p, "\"%s\" needs %s", argv[0],
+			    min == 1 ? "a value" : "more values");
+	if (max >= 0 && argc - 1 > max)
+		return fail(p, "\"%s\" takes %d value%s, not \"%s\"", argv[0],
+			    max, max == 1 ? "" : "s", argv[max + 1]);
+	return 0;
+}
+
+/* A node name, zone or role: printable, no blanks, short. */
+static int parse_name(struct parser *p, const char *what, const char *s,
+		      char *out)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n >= XM_NAME_MAX)
+		return fail(p, "%s \"%s\" must be 1 to %d characters", what, s,
+			    XM_NAME_MAX - 1);
+	for (i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i]) || s[i] == '"' ||
+		    s[i] == '\\')
+			return fail(p, "%s \"%s\" has a character that is not allowed",
+				    what, s);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int parse_path(struct parser *p, const char *s, char *out)
+{
+	if (s[0] != '/')
+		return fail(p, "\"%s\" is not an absolute path", s);
+	if (strlen(s) >= XMD_PATH_MAX)
+		return fail(p, "path \"%s\" is too long", s);
+	snprintf(out, XMD_PATH_MAX, "%s", s);
+	return 0;
+}
+
+static int parse_u32(struct parser *p, const char *what, const char *s,
+		     uint32_t min, uint32_t max, uint32_t *out)
+{
+	int ret = xm_parse_u32(s, min, max, out);
+
+	if (ret == -ERANGE)
+		return fail(p, "%s %s is out of range (%u to %u)", what, s,
+			    min, max);
+	if (ret)
+		return fail(p, "%s \"%s\" is not a number", what, s);
+	return 0;
+}
+
+static int parse_seconds(struct parser *p, const char *what, const char *s,
+			 double min, double max, double *out)
+{
+	int ret = xm_parse_seconds(s, min, max, out);
+
+	if (ret == -ERANGE)
+		return fail(p, "%s %s is out of range (%g to %g seconds)", what,
+			    s, min, max);
+	if (ret)
+		return fail(p, "%s \"%s\" is not a number of seconds", what, s);
+	return 0;
+}
+
+static int parse_prefix(struct parser *p, const char *what, const char *s,
+			struct xm_prefix4or6 *out, bool host_bits_ok)
+{
+	char buf[XM_ADDRSTRLEN];
+	int ret = xm_parse_prefix(s, &out->addr, &out->len);
+
+	if (ret == -EADDRNOTAVAIL && host_bits_ok)
+		return 0;
+	if (ret == -EADDRNOTAVAIL) {
+		xm_addr_mask(&out->addr, out->len);
+		return fail(p, "%s %s has host bits set; did you mean %s?",
+			    what, s, xm_prefix_str(&out->addr, out->len, buf,
+						   sizeof(buf)));
+	}
+	if (ret == -ERANGE)
+		return fail(p, "%s %s has a bad prefix length", what, s);
+	if (ret)
+		return fail(p, "%s \"%s\" is not an address or prefix", what, s);
+	return 0;
+}
+
+static bool prefix_eq(const struct xm_prefix4or6 *a,
+		      const struct xm_prefix4or6 *b)
+{
+	return a->len == b->len && a->addr.family == b->addr.family &&
+	       !memcmp(a->addr.raw, b->addr.raw, xm_addr_len(a->addr.family));
+}
+
+static int add_prefix(struct parser *p, const char *what,
+		      const struct xm_prefix4or6 *x)
+{
+	struct xmd_config *c = p->cfg;
+	struct xm_prefix4or6 host = *x;
+	unsigned int i;
+
+	if (!strcmp(what, "address"))
+		host.len = (uint8_t)xm_addr_bits(x->addr.family);
+	for (i = 0; i < c->n_addresses; i++) {
+		struct xm_prefix4or6 h = c->addresses[i];
+
+		h.len = (uint8_t)xm_addr_bits(h.addr.family);
+		if (prefix_eq(&h, &host))
+			return fail(p, "%s is given twice", what);
+	}
+	for (i = 0; i < c->n_prefixes; i++)
+		if (prefix_eq(&c->prefixes[i], &host))
+			return fail(p, "%s is given twice", what);
+	if (c->n_addresses + c->n_prefixes >= XM_PREFIX_MAX)
+		return fail(p, "more than %d addresses and prefixes",
+			    XM_PREFIX_MAX);
+	if (!strcmp(what, "address"))
+		c->addresses[c->n_addresses++] = *x;
+	else
+		c->prefixes[c->n_prefixes++] = *x;
+	return 0;
+}
+
+static int d_node_id(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_u32(p, "node id", argv[1], 1, UINT32_MAX,
+			 &p->cfg->node_id);
+}
+
+static int d_name(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_name(p, "name", argv[1], p->cfg->name);
+}
+
+static int d_device(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	if (!xm_ifname_valid(argv[1]))
+		return fail(p, "\"%s\" is not a valid interface name", argv[1]);
+	snprintf(p->cfg->device, sizeof(p->cfg->device), "%s", argv[1]);
+	return 0;
+}
+
+static int d_family(struct parser *p, int argc, char **argv)
+{
+	uint16_t f = xm_family_parse(argv[1]);
+
+	(void)argc;
+	if (!f)
+		return fail(p, "family must be inet or inet6, not \"%s\"",
+			    argv[1]);
+	p->cfg->family = f;
+	return 0;
+}
+
+static int d_port(struct parser *p, int argc, char **argv)
+{
+	uint32_t v;
+
+	(void)argc;
+	if (parse_u32(p, argv[0], argv[1], 1, 65535, &v))
+		return -1;
+	if (!strcmp(argv[0], "data-port"))
+		p->cfg->data_port = (uint16_t)v;
+	else
+		p->cfg->agent_port = (uint16_t)v;
+	return 0;
+}
+
+static int d_path(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+
+	(void)argc;
+	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
+			  c->site_key : !strcmp(argv[0], "state-dir") ?
+			  c->state_dir : c->socket);
+}
+
+static int d_address(struct parser *p, int argc, char **argv)
+{
+	struct xm_prefix4or6 x;
+
+	(void)argc;
+	/* An address on the device may have host bits: it is an address. */
+	if (parse_prefix(p, "address", argv[1], &x, true))
+		return -1;
+	return add_prefix(p, "address", &x);
+}
+
+static int d_prefix(struct parser *p, int argc, char **argv)
+{
+	struct xm_prefix4or6 x;
+
+	(void)argc;
+	if (parse_prefix(p, "prefix", argv[1], &x, false))
+		return -1;
+	return add_prefix(p, "prefix", &x);
+}
+
+static int d_link(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+	struct xmd_link_conf l = { 0 };
+	unsigned int i;
+	int a;
+
+	if (!xm_ifname_valid(argv[1]))
+		return fail(p, "\"%s\" is not a valid interface name", argv[1]);
+	snprintf(l.ifname, sizeof(l.ifname), "%s", argv[1]);
+	for (i = 0; i < c->n_links; i++)
+		if (!strcmp(c->links[i].ifname, l.ifname))
+			return fail(p, "link %s is given twice", l.ifname);
+	if (c->n_links == XM_LINK_MAX)
+		return fail(p, "more than %d links", XM_LINK_MAX);
+	for (a = 2; a < argc; a += 2) {
+		if (a + 1 >= argc)
+			return fail(p, "\"%s\" needs a value", argv[a]);
+		if (!strcmp(argv[a], "bandwidth")) {
+			if (l.bandwidth_mbps)
+				return fail(p, "bandwidth is given twice");
+			if (parse_u32(p, "bandwidth", argv[a + 1], 1,
+				      10000000, &l.bandwidth_mbps))
+				return -1;
+		} else if (!strcmp(argv[a], "local")) {
+			if (l.local.family)
+				return fail(p, "local is given twice");
+			if (xm_parse_addr(argv[a + 1], &l.local, NULL))
+				return fail(p, "local \"%s\" is not an address",
+					    argv[a + 1]);
+		} else {
+			return fail(p, "link takes bandwidth and local, not \"%s\"",
+				    argv[a]);
+		}
+	}
+	c->links[c->n_links++] = l;
+	return 0;
+}
+
+static int d_zone(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_name(p, "zone", argv[1], p->cfg->zone);
+}
+
+static int d_role(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+	unsigned int j;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		char name[XM_NAME_MAX];
+
+		if (parse_name(p, "role", argv[i], name))
+			return -1;
+		for (j = 0; j < c->n_roles; j++)
+			if (!strcmp(c->roles[j], name))
+				return fail(p, "role %s is given twice", name);
+		if (c->n_roles == XM_ROLE_MAX)
+			return fail(p, "more than %d roles", XM_ROLE_MAX);
+		memcpy(c->roles[c->n_roles++], name, sizeof(name));
+	}
+	return 0;
+}
+
+static int d_profile(struct parser *p, int argc, char **argv)
+{
+	struct xm_timers t;
+
+	(void)argc;
+	if (xmd_timers_profile(&t, argv[1]))
+		return fail(p, "profile must be fast, default or slow, not \"%s\"",
+			    argv[1]);
+	snprintf(p->profile, sizeof(p->profile), "%s", argv[1]);
+	return 0;
+}
+
+static int d_max_hops(struct parser *p, int argc, char **argv)
+{
+	uint32_t v;
+
+	(void)argc;
+	if (parse_u32(p, "max-hops", argv[1], 0, 255, &v))
+		return -1;
+	p->cfg->policy.max_hops = (uint8_t)v;
+	return 0;
+}
+
+static int d_exclude_zone(struct parser *p, int argc, char **argv)
+{
+	struct xm_policy *pol = &p->cfg->policy;
+	const size_t max = ARRAY_SIZE(pol->excluded_zones);
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (pol->n_excluded_zones == max)
+			return fail(p, "more than %zu excluded zones", max);
+		if (parse_name(p, "zone", argv[i],
+			       pol->excluded_zones[pol->n_excluded_zones]))
+			return -1;
+		pol->n_excluded_zones++;
+	}
+	return 0;
+}
+
+static int d_caps_interval(struct parser *p, int argc, char **argv)
+{
+	double s;
+
+	(void)argc;
+	if (parse_seconds(p, "caps-interval", argv[1], 1, 3600, &s))
+		return -1;
+	p->cfg->caps_interval_ms = (uint32_t)(s * 1000 + 0.5);
+	return 0;
+}
+
+static int d_log_level(struct parser *p, int argc, char **argv)
+{
+	int l = xmd_log_level_parse(argv[1]);
+
+	(void)argc;
+	if (l < 0)
+		return fail(p, "log-level must be error, warn, info or debug, not \"%s\"",
+			    argv[1]);
+	p->cfg->log_level = l;
+	return 0;
+}
+
+static int d_max_clients(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_u32(p, "max-clients", argv[1], 1, 1024,
+			 &p->cfg->max_clients);
+}
+
+static const struct directive {
+	const char *name;
+	int min, max;			/* values; max -1: any number */
+	bool repeats;
+	int (*parse)(struct parser *p, int argc, char **argv);
+} directives[] = {
+	{ "node-id", 1, 1, false, d_node_id },
+	{ "name", 1, 1, false, d_name },
+	{ "device", 1, 1, false, d_device },
+	{ "family", 1, 1, false, d_family },
+	{ "data-port", 1, 1, false, d_port },
+	{ "agent-port", 1, 1, false, d_port },
+	{ "site-key", 1, 1, false, d_path },
+	{ "state-dir", 1, 1, false, d_path },
+	{ "socket", 1, 1, false, d_path },
+	{ "address", 1, 1, true, d_address },
+	{ "prefix", 1, 1, true, d_prefix },
+	{ "link", 1, 5, true, d_link },
+	{ "zone", 1, 1, false, d_zone },
+	{ "role", 1, XM_ROLE_MAX, true, d_role },
+	{ "profile", 1, 1, false, d_profile },
+	{ "max-hops", 1, 1, false, d_max_hops },
+	{ "exclude-zone", 1, 8, true, d_exclude_zone },
+	{ "caps-interval", 1, 1, false, d_caps_interval },
+	{ "log-level", 1, 1, false, d_log_level },
+	{ "max-clients", 1, 1, false, d_max_clients },
+};
+_Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
+
+static int parse_timer(struct parser *p, size_t k, int argc, char **argv)
+{
+	const struct timer_key *t = &timer_keys[k];
+	double v;
+	uint32_t n;
+
+	if (want_args(p, argc, argv, 1, 1))
+		return -1;
+	if (p->timer_line[k])
+		return fail(p, "\"%s\" is given twice (first on line %u)",
+			    t->name, p->timer_line[k]);
+	if (t->unit == UNIT_COUNT) {
+		if (parse_u32(p, t->name, argv[1], (uint32_t)t->min,
+			      (uint32_t)t->max, &n))
+			return -1;
+	} else {
+		if (parse_seconds(p, t->name, argv[1], t->min, t->max, &v))
+			return -1;
+		n = (uint32_t)(t->unit == UNIT_MS ? v * 1000 + 0.5 : v + 0.5);
+	}
+	*timer_field(&p->explicit_timers, t) = n;
+	p->timer_line[k] = p->line;
+	return 0;
+}
+
+static int parse_words(struct parser *p, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(timer_keys); i++)
+		if (!strcmp(argv[0], timer_keys[i].name))
+			return parse_timer(p, i, argc, argv);
+	for (i = 0; i < ARRAY_SIZE(directives); i++) {
+		const struct directive *d = &directives[i];
+
+		if (strcmp(argv[0], d->name))
+			continue;
+		if (!d->repeats && p->seen[i])
+			return fail(p, "\"%s\" is given twice (first on line %u)",
+				    d->name, p->seen[i]);
+		p->seen[i] = p->line;
+		if (want_args(p, argc, argv, d->min, d->max))
+			return -1;
+		return d->parse(p, argc, argv);
+	}
+	return fail(p, "unknown directive \"%s\"", argv[0]);
+}
+
+/* The line's words, in place; '#' at the start of a word ends it. */
+static int split(struct parser *p, char *s, char **argv)
+{
+	int argc = 0;
+
+	for (;;) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			return argc;
+		if (argc == MAX_WORDS)
+			return fail(p, "too many words");
+		argv[argc++] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
+/* The later of the lines that set two timers (0: neither did). */
+static unsigned int later_line(const struct parser *p, const char *a,
+			       const char *b)
+{
+	unsigned int line = 0;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(timer_keys); k++)
+		if ((!strcmp(timer_keys[k].name, a) ||
+		     !strcmp(timer_keys[k].name, b)) && p->timer_line[k] > line)
+			line = p->timer_line[k];
+	return line;
+}
+
+/* Cross-directive checks, once the whole file is read. */
+static int finish(struct parser *p)
+{
+	struct xmd_config *c = p->cfg;
+	struct xm_timers *t = &c->timers;
+	unsigned int i;
+	size_t k;
+
+	if (p->profile[0])
+		xmd_timers_profile(t, p->profile);
+	for (k = 0; k < ARRAY_SIZE(timer_keys); k++)
+		if (p->timer_line[k])
+			*timer_field(t, &timer_keys[k]) =
+				*timer_field(&p->explicit_timers, &timer_keys[k]);
+
+	for (i = 0; i < c->n_links; i++) {
+		uint16_t f = c->links[i].local.family;
+
+		if (f && f != c->family) {
+			p->line = 0;
+			return fail(p, "link %s: local address is not of family %s",
+				    c->links[i].ifname,
+				    xm_family_name(c->family));
+		}
+	}
+	/* Defaults may be 0 while the core's are not known: check only
+	 * what both sides of a rule set. */
+	p->line = later_line(p, "hello-interval", "dead-interval");
+	if (t->hello_ms && t->dead_ms && t->dead_ms <= t->hello_ms)
+		return fail(p, "dead-interval (%u ms) must be longer than hello-interval (%u ms)",
+			    t->dead_ms, t->hello_ms);
+	p->line = later_line(p, "holddown", "holddown-max");
+	if (t->holddown_max_ms && t->holddown_max_ms < t->holddown_ms)
+		return fail(p, "holddown-max (%u ms) is shorter than holddown (%u ms)",
+			    t->holddown_max_ms, t->holddown_ms);
+	p->line = later_line(p, "spf-hold", "spf-max-hold");
+	if (t->spf_max_ms < t->spf_hold_ms)
+		return fail(p, "spf-max-hold (%u ms) is shorter than spf-hold (%u ms)",
+			    t->spf_max_ms, t->spf_hold_ms);
+	p->line = later_line(p, "lsa-refresh", "lsa-max-age");
+	if (t->lsa_refresh_s && t->lsa_max_age_s &&
+	    t->lsa_max_age_s <= t->lsa_refresh_s)
+		return fail(p, "lsa-max-age (%u s) must be longer than lsa-refresh (%u s)",
+			    t->lsa_max_age_s, t->lsa_refresh_s);
+	return 0;
+}
+
+int xmd_config_parse(struct xmd_config *cfg, const char *name,
+		     const char *text, char *err, size_t errlen)
+{
+	struct parser *p = calloc(1, sizeof(*p));
+	const char *s = text;
+	char line[MAX_LINE + 2], *argv[MAX_WORDS];
+	int argc, ret = -1;
+
+	if (!p) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	p->cfg = cfg;
+	p->name = name;
+	p->err = err;
+	p->errlen = errlen;
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		p->line++;
+		if (n > MAX_LINE) {
+			fail(p, "line longer than %d characters", MAX_LINE);
+			goto out;
+		}
+		memcpy(line, s, n);
+		line[n] = '\0';
+		s += n + (nl ? 1 : 0);
+		argc = split(p, line, argv);
+		if (argc < 0)
+			goto out;
+		if (argc && parse_words(p, argc, argv))
+			goto out;
+	}
+	p->line = 0;
+	ret = finish(p);
+out:
+	free(p);
+	return ret;
+}
+
+int xmd_config_load(struct xmd_config *cfg, const char *path, char *err,
+		    size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0, n;
+	char buf[4096];
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		char *t;
+
+		if (len + n > 1024 * 1024) {
+			fclose(f);
+			free(text);
+			snprintf(err, errlen, "%s: larger than 1 MiB", path);
+			return -1;
+		}
+		t = realloc(text, len + n + 1);
+		if (!t) {
+			fclose(f);
+			free(text);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		text = t;
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	if (!text)
+		text = strdup("");
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	text[len] = '\0';
+	/* A NUL inside the file must not end it silently. */
+	if (strlen(text) != len) {
+		size_t line = 1, i, nul = strlen(text);
+
+		for (i = 0; i < nul; i++)
+			line += text[i] == '\n';
+		snprintf(err, errlen, "%s:%zu: line has a NUL character", path,
+			 line);
+		free(text);
+		return -1;
+	}
+	ret = xmd_config_parse(cfg, path, text, err, errlen);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmeshd's configuration file (xmeshd(8), CONFIGURATION; etc/xmeshd.conf): one
+ * directive per line, "#" starts a comment. Errors name the file and the
+ * line.
+ */
+#ifndef XMD_CONFIG_H
+#define XMD_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+
+#define XMD_CONFIG_PATH		"/etc/xmesh/xmeshd.conf"
+#define XMD_SITE_KEY_PATH	"/etc/xmesh/site.key"
+#define XMD_STATE_DIR		"/var/lib/xmesh"
+#define XMD_PATH_MAX		256
+#define XMD_CAPS_INTERVAL_MS	5000
+#define XMD_MAX_CLIENTS		16
+
+/* An underlay link named by a "link" line. */
+struct xmd_link_conf {
+	char ifname[IF_NAMESIZE];
+	uint32_t bandwidth_mbps;	/* 0: from the interface, else 1000 */
+	struct xm_addr local;		/* family 0: chosen from the link */
+};
+
+struct xmd_config {
+	uint32_t node_id;		/* 0: derived from the node key */
+	char name[XM_NAME_MAX];		/* "": the hostname */
+	char device[IF_NAMESIZE];
+	uint16_t family;		/* underlay: AF_INET or AF_INET6 */
+	uint16_t data_port;		/* the device's UDP port */
+	uint16_t agent_port;
+	char site_key[XMD_PATH_MAX];
+	char state_dir[XMD_PATH_MAX];
+	char socket[XMD_PATH_MAX];
+
+	/* "address": on the device and advertised as host prefixes. */
+	unsigned int n_addresses;
+	struct xm_prefix4or6 addresses[XM_PREFIX_MAX];
+	/* "prefix": subnets behind this node, advertised. */
+	unsigned int n_prefixes;
+	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	/* "link": none means every interface with an address. */
+	unsigned int n_links;
+	struct xmd_link_conf links[XM_LINK_MAX];
+
+	char zone[XM_NAME_MAX];
+	unsigned int n_roles;
+	char roles[XM_ROLE_MAX][XM_NAME_MAX];
+	struct xm_timers timers;
+	struct xm_policy policy;
+
+	uint32_t caps_interval_ms;
+	int log_level;			/* enum xmd_log_level */
+	unsigned int max_clients;	/* control socket */
+};
+
+/* The defaults (everything the example file shows commented out). */
+void xmd_config_default(struct xmd_config *cfg);
+
+/*
+ * Read path into cfg (which should hold the defaults). On error returns
+ * -1 with "PATH:LINE: what" (or "PATH: why" when it cannot be read) in
+ * err, and cfg in an unspecified state.
+ */
+int xmd_config_load(struct xmd_config *cfg, const char *path, char *err,
+		    size_t errlen);
+/* The same from a string (tests); name stands for the path in errors. */
+int xmd_config_parse(struct xmd_config *cfg, const char *name,
+		     const char *text, char *err, size_t errlen);
+
+/* The timer profiles ("profile fast"): 0, or -1 if name is unknown. */
+int xmd_timers_profile(struct xm_timers *t, const char *name);
+
+#endif /* XMD_CONFIG_H */

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control socket requests: parse one JSON line, answer with one. */
+#include "ctl.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+const struct xmd_ctl_ops xmd_core_ops = {
+	.node_id = xm_core_node_id,
+	.stats = xm_core_stats,
+	.neigh = xm_core_neigh,
+	.node = xm_core_node,
+	.edge = xm_core_edge,
+	.path = xm_core_path,
+};
+
+#define S(f) { #f, offsetof(struct xmd_stats, f) }
+const struct xmd_stat_name xmd_stat_names[] = {
+	S(udp_rx), S(udp_tx), S(udp_rx_errors), S(udp_tx_errors),
+	S(udp_rx_ttl), S(udp_rx_truncated),
+	S(fib_syncs), S(fib_changes), S(fib_errors), S(fib_dumps),
+	S(hostroute_changes), S(hostroute_errors),
+	S(neigh_down_sent), S(neigh_down_errors),
+	S(probes_sent), S(probe_errors), S(probe_replies), S(oam_overruns),
+	S(link_events), S(rtnl_overruns), S(caps_updates),
+	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
+	S(ctl_events_dropped),
+};
+#undef S
+const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /
+				sizeof(xmd_stat_names[0]);
+_Static_assert(sizeof(xmd_stat_names) / sizeof(xmd_stat_names[0]) ==
+	       sizeof(struct xmd_stats) / sizeof(uint64_t),
+	       "every counter has a name");
+
+#define C(f) { #f, offsetof(struct xm_core_stats, f) }
+static const struct xmd_stat_name core_stat_names[] = {
+	C(rx_msgs), C(tx_msgs), C(rx_bad_auth), C(rx_replayed),
+	C(rx_malformed), C(rx_bad_version), C(rx_own), C(rx_unknown_link),
+	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
+	C(lsa_originated), C(lsa_purged), C(spf_runs),
+	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
+	C(limit_hits),
+};
+#undef C
+_Static_assert(sizeof(core_stat_names) / sizeof(core_stat_names[0]) ==
+	       sizeof(struct xm_core_stats) / sizeof(uint64_t),
+	       "every core counter has a name");
+
+static const char *const neigh_states[] = {
+	[XM_NEIGH_INIT] = "init",
+	[XM_NEIGH_TWOWAY] = "two-way",
+	[XM_NEIGH_UP] = "up",
+	[XM_NEIGH_HOLDDOWN] = "holddown",
+};
+
+/* ---- JSON building ---- */
+
+static json_object *j_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* A number with fixed decimals, printed as written. */
+static json_object *j_fixed(double v, int decimals)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return json_object_new_double_s(v, buf);
+}
+
+static void put(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static json_object *j_addr(const struct xm_addr *a)
+{
+	char buf[XM_ADDRSTRLEN];
+
+	return json_object_new_string(xm_addr_str(a, buf, sizeof(buf)));
+}
+
+static json_object *j_prefix(const struct xm_prefix4or6 *p)
+{
+	char buf[XM_ADDRSTRLEN];
+
+	return json_object_new_string(xm_prefix_str(&p->addr, p->len, buf,
+						    sizeof(buf)));
+}
+
+/* An age in ms since t, or null when t never happened. */
+static json_object *j_age(xm_time now, xm_time t)
+{
+	if (!t || t == XM_NEVER)
+		return NULL;
+	return j_u64(now >= t ? now - t : 0);
+}
+
+static json_object *counters_json(const void *base,
+				  const struct xmd_stat_name *names, size_t n)
+{
+	json_object *o = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put(o, names[i].key,
+		    j_u64(*(const uint64_t *)((const char *)base +
+					      names[i].off)));
+	return o;
+}
+
+static json_object *node_json(const struct xmd_view *v,
+			      const struct xm_node_status *n)
+{
+	const struct xm_caps *c = &n->caps;
+	json_object *o = json_object_new_object(), *a;
+	unsigned int i;
+
+	put(o, "node", j_u64(n->node));
+	put(o, "self", json_object_new_boolean(v->core &&
+					       n->node == v->ops->node_id(v->core)));
+	put(o, "name", json_object_new_string(c->name));
+	put(o, "zone", json_object_new_string(c->zone));
+	a = json_object_new_array();
+	for (i = 0; i < c->n_roles && i < XM_ROLE_MAX; i++)
+		json_object_array_add(a, json_object_new_string(c->roles[i]));
+	put(o, "roles", a);
+	put(o, "cores", j_u64(c->cpu_cores));
+	put(o, "load", j_fixed(c->cpu_load / 100.0, 2));
+	put(o, "mem_total_mb", j_u64(c->mem_total_mb));
+	put(o, "mem_free_mb", j_u64(c->mem_free_mb));
+	put(o, "disk_total_gb", j_u64(c->disk_total_gb));
+	put(o, "disk_free_gb", j_u64(c->disk_free_gb));
+	put(o, "reachable", json_object_new_boolean(n->reachable));
+	put(o, "cost", n->reachable && n->cost != UINT32_MAX ?
+		       j_u64(n->cost) : NULL);
+	put(o, "hops", n->reachable ? j_u64(n->hops) : NULL);
+	a = json_object_new_array();
+	for (i = 0; i < n->n_prefixes && i < XM_PREFIX_MAX; i++)
+		json_object_array_add(a, j_prefix(&n->prefixes[i]));
+	put(o, "prefixes", a);
+	put(o, "lsa_seq", j_u64(n->lsa_seq));
+	put(o, "lsa_age_s", j_u64(n->lsa_age_s));
+	return o;
+}
+
+static json_object *neigh_json(const struct xmd_view *v,
+			       const struct xm_neigh_status *n)
+{
+	json_object *o = json_object_new_object();
+	char name[IF_NAMESIZE];
+	xm_time seen = n->last_hello;
+
+	if (n->last_probe_reply != XM_NEVER &&
+	    (seen == XM_NEVER || n->last_probe_reply > seen))
+		seen = n->last_probe_reply;
+	if (!if_indextoname(n->ifindex, name))
+		snprintf(name, sizeof(name), "if%u", n->ifindex);
+	put(o, "id", j_u64(n->id));
+	put(o, "node", j_u64(n->node));
+	put(o, "link", json_object_new_string(name));
+	put(o, "local", j_addr(&n->local));
+	put(o, "remote", j_addr(&n->remote));
+	put(o, "port", j_u64(n->port));
+	put(o, "state", json_object_new_string(
+		(size_t)n->state < sizeof(neigh_states) / sizeof(neigh_states[0]) ?
+		neigh_states[n->state] : "?"));
+	put(o, "rtt_ms", j_fixed(n->srtt_us / 1000.0, 3));
+	put(o, "jitter_ms", j_fixed(n->rttvar_us / 1000.0, 3));
+	put(o, "loss_pct", j_fixed(n->loss_ppm / 10000.0, 2));
+	put(o, "metric", j_u64(n->metric));
+	put(o, "last_seen_ms", j_age(v->now, seen));
+	put(o, "last_hello_ms", j_age(v->now, n->last_hello));
+	put(o, "last_probe_ms", j_age(v->now, n->last_probe_reply));
+	put(o, "flaps", j_u64(n->flaps));
+	return o;
+}
+
+static json_object *edge_json(const struct xm_edge *e)
+{
+	json_object *o = json_object_new_object();
+
+	put(o, "from", j_u64(e->from));
+	put(o, "to", j_u64(e->to));
+	put(o, "metric", j_u64(e->metric));
+	put(o, "rtt_ms", j_fixed(e->rtt_us / 1000.0, 3));
+	put(o, "loss_pct", j_fixed(e->loss_ppm / 10000.0, 2));
+	put(o, "bandwidth_mbps", j_u64(e->bandwidth_mbps));
+	return o;
+}
+
+/* ---- requests ---- */
+
+struct req {
+	const struct xmd_view *v;
+	json_object *in;	/* the request */
+	json_object *out;	/* the reply */
+	char err[160];
+	bool monitor;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int bad(struct req *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The request's keys must all be among allowed (NULL-terminated). */
+static int check_keys(struct req *r, const char *const *allowed)
+{
+	json_object_object_foreach(r->in, key, val) {
+		const char *const *a;
+
+		(void)val;
+		if (!strcmp(key, "cmd"))
+			continue;
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (!*a)
+			return bad(r, "unknown key \"%s\"", key);
+	}
+	return 0;
+}
+
+/* An optional unsigned integer argument; 1 if given, 0 if not. */
+static int arg_uint(struct req *r, const char *key, uint64_t min,
+		    uint64_t max, uint64_t *out)
+{
+	json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(r->in, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return bad(r, "\"%s\" must be an integer", key);
+	errno = 0;
+	x = json_object_get_int64(v);
+	/* json-c clamps what does not fit in int64; take it as too big. */
+	if (x < 0 || (uint64_t)x < min || (uint64_t)x > max ||
+	    (errno == ERANGE))
+		return bad(r, "\"%s\" must be %llu to %llu", key,
+			   (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)x;
+	return 1;
+}
+
+static int arg_str(struct req *r, const char *key, const char **out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(r->in, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return bad(r, "\"%s\" must be a string", key);
+	*out = json_object_get_string(v);
+	if (strlen(*out) >= XM_NAME_MAX)
+		return bad(r, "\"%s\" is too long", key);
+	return 1;
+}
+
+static bool has_role(const struct xm_caps *c, const char *role)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_roles && i < XM_ROLE_MAX; i++)
+		if (!strncmp(c->roles[i], role, XM_NAME_MAX))
+			return true;
+	return false;
+}
+
+static int need_core(struct req *r)
+{
+	if (!r->v->core)
+		return bad(r, "the agent is starting");
+	return 0;
+}
+
+static int cmd_status(struct req *r)
+{
+	const struct xmd_view *v = r->v;
+	const struct xm_core_stats *cs = v->core ? v->ops->stats(v->core) :
+					 NULL;
+	json_object *o = r->out;
+	struct xm_neigh_status ns;
+	struct xm_node_status nn;
+	size_t i, n_up = 0, n_nodes = 0, n_reach = 0;
+	static const char *const none[] = { NULL };
+
+	if (check_keys(r, none))
+		return -EINVAL;
+	put(o, "node", v->core ? j_u64(v->ops->node_id(v->core)) : NULL);
+	put(o, "name", json_object_new_string(v->name ? v->name : ""));
+	put(o, "version", json_object_new_string(XMD_VERSION));
+	put(o, "device", json_object_new_string(v->device ? v->device : ""));
+	put(o, "ifindex", j_u64(v->ifindex));
+	put(o, "uptime_ms", j_u64(v->now - v->started));
+	put(o, "fib_ready", json_object_new_boolean(v->fib_ready));
+	for (i = 0; v->core && v->ops->neigh(v->core, i, &ns); i++)
+		n_up += ns.state == XM_NEIGH_UP;
+	put(o, "neighbors", j_u64(i));
+	put(o, "neighbors_up", j_u64(n_up));
+	for (i = 0; v->core && v->ops->node(v->core, i, &nn); i++, n_nodes++)
+		n_reach += nn.reachable;
+	put(o, "nodes", j_u64(n_nodes));
+	put(o, "nodes_reachable", j_u64(n_reach));
+	if (cs)
+		put(o, "stats", counters_json(cs, core_stat_names,
+					      sizeof(core_stat_names) /
+					      sizeof(core_stat_names[0])));
+	if (v->stats)
+		put(o, "agent", counters_json(v->stats, xmd_stat_names,
+					      xmd_n_stat_names));
+	return 0;
+}
+
+static int cmd_nodes(struct req *r)
+{
+	static const char *const keys[] = { "role", "zone", "node", NULL };
+	const struct xmd_view *v = r->v;
+	const char *role = NULL, *zone = NULL;
+	struct xm_node_status n;
+	json_object *a;
+	uint64_t only = 0;
+	size_t i;
+
+	if (check_keys(r, keys) || arg_str(r, "role", &role) < 0 ||
+	    arg_str(r, "zone", &zone) < 0 ||
+	    arg_uint(r, "node", 1, UINT32_MAX, &only) < 0 || need_core(r))
+		return -EINVAL;
+	a = json_object_new_array();
+	put(r->out, "nodes", a);
+	for (i = 0; v->ops->node(v->core, i, &n); i++) {
+		if ((role && !has_role(&n.caps, role)) ||
+		    (zone && strncmp(n.caps.zone, zone, XM_NAME_MAX)) ||
+		    (only && n.node != only))
+			continue;
+		json_object_array_add(a, node_json(v, &n));
+	}
+	return 0;
+}
+
+static int cmd_neighbors(struct req *r)
+{
+	static const char *const keys[] = { "node", NULL };
+	const struct xmd_view *v = r->v;
+	struct xm_neigh_status n;
+	uint64_t only = 0;
+	json_object *a;
+	size_t i;
+
+	if (check_keys(r, keys) ||
+	    arg_uint(r, "node", 1, UINT32_MAX, &only) < 0 || need_core(r))
+		return -EINVAL;
+	a = json_object_new_array();
+	put(r->out, "neighbors", a);
+	for (i = 0; v->ops->neigh(v->core, i, &n); i++)
+		if (!only || n.node == only)
+			json_object_array_add(a, neigh_json(v, &n));
+	return 0;
+}
+
+static int cmd_topology(struct req *r)
+{
+	static const char *const none[] = { NULL };
+	const struct xmd_view *v = r->v;
+	struct xm_node_status n;
+	struct xm_edge e;
+	json_object *a;
+	size_t i;
+
+	if (check_keys(r, none) || need_core(r))
+		return -EINVAL;
+	put(r->out, "node", j_u64(v->ops->node_id(v->core)));
+	a = json_object_new_array();
+	put(r->out, "nodes", a);
+	for (i = 0; v->ops->node(v->core, i, &n); i++)
+		json_object_array_add(a, node_json(v, &n));
+	a = json_object_new_array();
+	put(r->out, "edges", a);
+	for (i = 0; v->ops->edge(v->core, i, &e); i++)
+		json_object_array_add(a, edge_json(&e));
+	return 0;
+}
+
+/* A node's advertised name into name, "" if unknown. */
+static const char *node_name(const struct xmd_view *v, uint32_t id,
+			     char name[XM_NAME_MAX])
+{
+	struct xm_node_status n;
+	size_t i;
+
+	name[0] = '\0';
+	for (i = 0; v->ops->node(v->core, i, &n); i++)
+		if (n.node == id) {
+			memcpy(name, n.caps.name, XM_NAME_MAX);
+			name[XM_NAME_MAX - 1] = '\0';
+			break;
+		}
+	return name;
+}
+
+static int cmd_path(struct req *r)
+{
+	static const char *const keys[] = { "node", NULL };
+	const struct xmd_view *v = r->v;
+	char name[XM_NAME_MAX];
+	struct xm_path p;
+	json_object *a, *h;
+	uint64_t node;
+	unsigned int i;
+	int ret;
+
+	if (check_keys(r, keys) || need_core(r))
+		return -EINVAL;
+	ret = arg_uint(r, "node", 1, UINT32_MAX, &node);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return bad(r, "path needs \"node\"");
+	put(r->out, "node", j_u64(node));
+	memset(&p, 0, sizeof(p));
+	if (node == v->ops->node_id(v->core)) {
+		/* The path to this node is this node alone. */
+		p.node[0] = (uint32_t)node;
+	} else if (!v->ops->path(v->core, (uint32_t)node, &p) ||
+		   !p.n_hops || p.n_hops > XM_PATH_MAX) {
+		put(r->out, "reachable", json_object_new_boolean(false));
+		put(r->out, "cost", NULL);
+		put(r->out, "hops", json_object_new_array());
+		return 0;
+	}
+	put(r->out, "reachable", json_object_new_boolean(true));
+	put(r->out, "cost", j_u64(p.cost[p.n_hops]));
+	a = json_object_new_array();
+	for (i = 0; i <= p.n_hops; i++) {
+		h = json_object_new_object();
+		put(h, "node", j_u64(p.node[i]));
+		put(h, "name", json_object_new_string(node_name(v, p.node[i],
+								name)));
+		put(h, "cost", j_u64(p.cost[i]));
+		json_object_array_add(a, h);
+	}
+	put(r->out, "hops", a);
+	return 0;
+}
+
+/* ---- find: the nearest reachable node that fits ---- */
+
+static int edge_cmp(const void *a, const void *b)
+{
+	const struct xm_edge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Distances from node `near` over the advertised topology: an edge counts
+ * when both ends advertise it, as in the core's SPF. Fills g (free its
+ * node and edge arrays) and spf (xm_spf_free).
+ */
+static int distances_from(const struct xmd_view *v, uint32_t near,
+			  struct xm_graph *g, struct xm_spf *spf)
+{
+	struct xm_edge e, *edges = NULL;
+	size_t n_edges = 0, cap = 0, i, j, n_ids = 0;
+	uint32_t *ids = NULL;
+	int ret = -ENOMEM;
+	long root;
+
+	memset(g, 0, sizeof(*g));
+	memset(spf, 0, sizeof(*spf));
+	for (i = 0; v->ops->edge(v->core, i, &e); i++) {
+		if (n_edges == cap) {
+			struct xm_edge *x;
+
+			cap = cap ? 2 * cap : 64;
+			x = realloc(edges, cap * sizeof(*x));
+			if (!x)
+				goto out;
+			edges = x;
+		}
+		edges[n_edges++] = e;
+	}
+	if (n_edges)
+		qsort(edges, n_edges, sizeof(*edges), edge_cmp);
+	/* The nodes: every endpoint and near, sorted, once each. */
+	ids = malloc((2 * n_edges + 1) * sizeof(*ids));
+	g->edge = malloc((n_edges + 1) * sizeof(*g->edge));
+	if (!ids || !g->edge)
+		goto out;
+	ids[n_ids++] = near;
+	for (i = 0; i < n_edges; i++) {
+		ids[n_ids++] = edges[i].from;
+		ids[n_ids++] = edges[i].to;
+	}
+	qsort(ids, n_ids, sizeof(*ids), u32_cmp);
+	for (i = 0, j = 0; i < n_ids; i++)
+		if (!j || ids[j - 1] != ids[i])
+			ids[j++] = ids[i];
+	n_ids = j;
+	g->node = calloc(n_ids, sizeof(*g->node));
+	if (!g->node)
+		goto out;
+	g->n_nodes = (uint32_t)n_ids;
+	for (i = 0; i < n_ids; i++)
+		g->node[i].id = ids[i];
+	/* Edges are sorted by origin: each node's are one run. */
+	for (i = 0, j = 0; i < n_ids; i++) {
+		g->node[i].first_edge = g->n_edges;
+		for (; j < n_edges && edges[j].from == ids[i]; j++) {
+			struct xm_edge back = { .from = edges[j].to,
+						.to = edges[j].from };
+
+			if (!edges[j].metric ||
+			    !bsearch(&back, edges, n_edges, sizeof(*edges),
+				     edge_cmp))
+				continue;
+			g->edge[g->n_edges].to =
+				(uint32_t)xm_graph_find(g, edges[j].to);
+			g->edge[g->n_edges++].metric = edges[j].metric;
+		}
+		g->node[i].n_edges = g->n_edges - g->node[i].first_edge;
+	}
+	root = xm_graph_find(g, near);
+	ret = root < 0 ? -ENOENT : xm_spf_run(g, (uint32_t)root, 0, spf);
+out:
+	free(edges);
+	free(ids);
+	return ret;
+}
+
+static bool node_known(const struct xmd_view *v, uint32_t id)
+{
+	struct xm_node_status n;
+	size_t i;
+
+	for (i = 0; v->ops->node(v->core, i, &n); i++)
+		if (n.node == id)
+			return true;
+	return false;
+}
+
+static int cmd_find(struct req *r)
+{
+	static const char *const keys[] = { "role", "zone", "min_cores",
+					    "near", NULL };
+	const struct xmd_view *v = r->v;
+	const char *role = NULL, *zone = NULL;
+	struct xm_node_status n, best;
+	uint64_t min_cores = 0, near = 0;
+	uint32_t best_cost = UINT32_MAX, cost;
+	struct xm_graph g;
+	struct xm_spf spf;
+	bool found = false;
+	size_t i;
+	int ret;
+
+	if (check_keys(r, keys) || arg_str(r, "role", &role) < 0 ||
+	    arg_str(r, "zone", &zone) < 0 ||
+	    arg_uint(r, "min_cores", 0, UINT16_MAX, &min_cores) < 0 ||
+	    arg_uint(r, "near", 1, UINT32_MAX, &near) < 0 || need_core(r))
+		return -EINVAL;
+	memset(&g, 0, sizeof(g));
+	memset(&spf, 0, sizeof(spf));
+	if (near && !node_known(v, (uint32_t)near))
+		return bad(r, "node %llu is not in the topology",
+			   (unsigned long long)near);
+	if (near && near != v->ops->node_id(v->core)) {
+		ret = distances_from(v, (uint32_t)near, &g, &spf);
+		if (ret) {
+			snprintf(r->err, sizeof(r->err),
+				 "cannot compute distances from node %llu: %s",
+				 (unsigned long long)near, strerror(-ret));
+			goto out;
+		}
+	} else {
+		near = 0;
+	}
+	for (i = 0; v->ops->node(v->core, i, &n); i++) {
+		if (!n.reachable || (role && !has_role(&n.caps, role)) ||
+		    (zone && strncmp(n.caps.zone, zone, XM_NAME_MAX)) ||
+		    n.caps.cpu_cores < min_cores)
+			continue;
+		if (near) {
+			long k = xm_graph_find(&g, n.node);
+
+			cost = k < 0 || (uint32_t)k >= spf.n ? UINT32_MAX :
+			       spf.cost[k];
+			if (cost == UINT32_MAX)
+				continue;
+		} else {
+			cost = n.cost;
+		}
+		/* Nearest; then the less loaded; then the lower id. */
+		if (!found || cost < best_cost ||
+		    (cost == best_cost &&
+		     (n.caps.cpu_load < best.caps.cpu_load ||
+		      (n.caps.cpu_load == best.caps.cpu_load &&
+		       n.node < best.node)))) {
+			best = n;
+			best_cost = cost;
+			found = true;
+		}
+	}
+	if (found) {
+		json_object *o = node_json(v, &best);
+
+		put(o, "distance", j_u64(best_cost));
+		put(r->out, "node", o);
+	} else {
+		put(r->out, "node", NULL);
+	}
+	ret = 0;
+out:
+	xm_spf_free(&spf);
+	free(g.node);
+	free(g.edge);
+	return ret;
+}
+
+static int cmd_monitor(struct req *r)
+{
+	static const char *const none[] = { NULL };
+
+	if (check_keys(r, none))
+		return -EINVAL;
+	put(r->out, "monitor", json_object_new_boolean(true));
+	r->monitor = true;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct req *r);
+} commands[] = {
+	{ "status", cmd_status },
+	{ "nodes", cmd_nodes },
+	{ "neighbors", cmd_neighbors },
+	{ "topology", cmd_topology },
+	{ "path", cmd_path },
+	{ "find", cmd_find },
+	{ "monitor", cmd_monitor },
+};
+
+static char *to_line(json_object *o, size_t *len)
+{
+	const char *s = json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(s);
+	char *line = malloc(n + 2);
+
+	if (!line)
+		return NULL;
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	return line;
+}
+
+char *xmd_ctl_error_line(const char *msg, size_t *len)
+{
+	json_object *o = json_object_new_object();
+	char *line;
+
+	put(o, "error", json_object_new_string(msg));
+	line = to_line(o, len);
+	json_object_put(o);
+	return line;
+}
+
+char *xmd_ctl_event_line(xm_time now, const char *level, const char *text,
+			 size_t *len)
+{
+	json_object *o = json_object_new_object();
+	char *line;
+
+	put(o, "event", json_object_new_string("agent"));
+	put(o, "time_ms", j_u64(now));
+	put(o, "level", json_object_new_string(level));
+	put(o, "text", json_object_new_string(text));
+	line = to_line(o, len);
+	json_object_put(o);
+	return line;
+}
+
+/* Parse line into r->in: a JSON object, or a bare command word. */
+static int parse_request(struct req *r, const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	size_t i, start = 0;
+	char word[32];
+
+	while (start < len && (line[start] == ' ' || line[start] == '\t' ||
+			       line[start] == '\r'))
+		start++;
+	while (len > start && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+			       line[len - 1] == '\r'))
+		len--;
+	if (start == len)
+		return bad(r, "empty request");
+	if (memchr(line + start, '\0', len - start))
+		return bad(r, "request has a NUL byte");
+	if (line[start] != '{') {
+		/* "status" typed by hand, e.g. with socat. */
+		if (len - start >= sizeof(word))
+			return bad(r, "not a JSON object");
+		for (i = start; i < len; i++)
+			if (line[i] < 'a' || line[i] > 'z')
+				return bad(r, "not a JSON object");
+		memcpy(word, line + start, len - start);
+		word[len - start] = '\0';
+		r->in = json_object_new_object();
+		put(r->in, "cmd", json_object_new_string(word));
+		return 0;
+	}
+	tok = json_tokener_new_ex(16);
+	if (!tok)
+		return -ENOMEM;
+	r->in = json_tokener_parse_ex(tok, line + start, (int)(len - start));
+	if (!r->in || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len - start) {
+		json_object_put(r->in);
+		r->in = NULL;
+		json_tokener_free(tok);
+		return bad(r, "not a JSON object");
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(r->in, json_type_object))
+		return bad(r, "not a JSON object");
+	return 0;
+}
+
+int xmd_ctl_handle(const struct xmd_view *v, const char *line, size_t len,
+		   struct xmd_reply *reply)
+{
+	struct req r = { .v = v };
+	json_object *cmd;
+	const char *name;
+	size_t i;
+	int ret;
+
+	memset(reply, 0, sizeof(*reply));
+	r.out = json_object_new_object();
+	if (!r.out)
+		return -ENOMEM;
+	ret = parse_request(&r, line, len);
+	if (!ret) {
+		if (!json_object_object_get_ex(r.in, "cmd", &cmd) ||
+		    !json_object_is_type(cmd, json_type_string)) {
+			ret = bad(&r, "a request needs \"cmd\"");
+		} else {
+			name = json_object_get_string(cmd);
+			for (i = 0; i < sizeof(commands) / sizeof(commands[0]);
+			     i++)
+				if (!strcmp(name, commands[i].name))
+					break;
+			if (i == sizeof(commands) / sizeof(commands[0]))
+				ret = bad(&r, "unknown command \"%.40s\"", name);
+			else
+				ret = commands[i].run(&r);
+		}
+	}
+	if (ret == -ENOMEM) {
+		json_object_put(r.in);
+		json_object_put(r.out);
+		return ret;
+	}
+	if (ret) {
+		/* What the handler had built is dropped: only the error. */
+		json_object_put(r.out);
+		r.out = json_object_new_object();
+		put(r.out, "error", json_object_new_string(r.err[0] ? r.err :
+							   strerror(-ret)));
+		reply->bad = ret == -EINVAL;
+	}
+	reply->monitor = !ret && r.monitor;
+	reply->text = to_line(r.out, &reply->len);
+	json_object_put(r.in);
+	json_object_put(r.out);
+	return reply->text ? 0 : -ENOMEM;
+}

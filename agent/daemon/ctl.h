@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control socket's requests and replies (Documentation/xmeshd.md,
+ * "Control socket"): one JSON object per line each way. The handler is
+ * pure: it reads the state through struct xmd_view, so the tests can
+ * give it a state of their own.
+ */
+#ifndef XMD_CTL_H
+#define XMD_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "ctl_proto.h"
+#include "stats.h"
+
+/* The core's read-only accessors; xmd_core_ops are the real ones. */
+struct xmd_ctl_ops {
+	uint32_t (*node_id)(const struct xm_core *c);
+	const struct xm_core_stats *(*stats)(const struct xm_core *c);
+	bool (*neigh)(const struct xm_core *c, size_t i,
+		      struct xm_neigh_status *out);
+	bool (*node)(const struct xm_core *c, size_t i,
+		     struct xm_node_status *out);
+	bool (*edge)(const struct xm_core *c, size_t i, struct xm_edge *out);
+	bool (*path)(const struct xm_core *c, uint32_t node,
+		     struct xm_path *out);
+};
+extern const struct xmd_ctl_ops xmd_core_ops;
+
+/* Everything a request may read. */
+struct xmd_view {
+	const struct xm_core *core;
+	const struct xmd_ctl_ops *ops;
+	xm_time now, started;
+	const char *name, *device;
+	uint32_t ifindex;
+	bool fib_ready;
+	const struct xmd_stats *stats;
+};
+
+struct xmd_reply {
+	char *text;		/* one line, '\n' included; malloc'd */
+	size_t len;
+	bool bad;		/* an error reply to a bad request */
+	bool monitor;		/* the client now gets events */
+};
+
+/* Answer the request line[0..len) (no newline). 0, or -ENOMEM. */
+int xmd_ctl_handle(const struct xmd_view *v, const char *line, size_t len,
+		   struct xmd_reply *r);
+
+/* The line of an event for monitors (malloc'd, '\n' included). */
+char *xmd_ctl_event_line(xm_time now, const char *level, const char *text,
+			 size_t *len);
+
+/* An error reply line, e.g. for a request too long to parse. */
+char *xmd_ctl_error_line(const char *msg, size_t *len);
+
+#endif /* XMD_CTL_H */

@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xmeshd's loop: events in, the core's actions out. */
+#include "xmeshd.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "udp.h"
+#include "xmesh_names.h"
+
+xm_time xmd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (xm_time)ts.tv_sec * 1000 + (xm_time)ts.tv_nsec / 1000000;
+}
+
+void xmd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';	/* the abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
+}
+
+void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)
+{
+	char text[256], *line;
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	xmd_log(level, "%s", text);
+	if (!d->ctl_open || !xmd_ctl_monitors(&d->ctl))
+		return;
+	line = xmd_ctl_event_line(xmd_now(), xmd_log_level_name(level), text,
+				  &len);
+	if (line)
+		xmd_ctl_broadcast(&d->ctl, line, len);
+	free(line);
+}
+
+/* ---- the kernel's tables ---- */
+
+static void fib_sync(struct xmd *d, xm_time now)
+{
+	const struct xm_fib *want;
+	int err;
+
+	if (!d->fib_dirty || now < d->fib_retry_at ||
+	    !xm_core_fib_ready(d->core, now))
+		return;
+	want = xm_core_fib(d->core);
+	if (!want)
+		return;
+	err = xmd_kernel_sync(&d->k, want);
+	if (!err) {
+		d->fib_dirty = false;
+		d->fib_backoff_ms = 0;
+		return;
+	}
+	d->fib_backoff_ms = d->fib_backoff_ms ?
+			    d->fib_backoff_ms * 2 : XMD_FIB_RETRY_MS;
+	if (d->fib_backoff_ms > XMD_FIB_RETRY_MAX_MS)
+		d->fib_backoff_ms = XMD_FIB_RETRY_MAX_MS;
+	d->fib_retry_at = now + d->fib_backoff_ms;
+	xmd_event(d, XMD_LOG_WARN,
+		  "kernel tables not in line (%s); trying again in %u ms",
+		  strerror(-err), d->fib_backoff_ms);
+}
+
+/* ---- the core's actions ---- */
+
+static void act_send(struct xmd *d, const struct xm_action *a)
+{
+	struct xmd_link *l = xmd_links_find(&d->links, a->ifindex);
+	int err;
+
+	if (!l || !l->in_core || l->sock.fd < 0) {
+		d->stats.udp_tx_errors++;
+		return;
+	}
+	err = xmd_udp_send(l->sock.fd, l->ifindex, &l->given.local, &a->dst,
+			   d->cfg.agent_port, a->msg, a->len);
+	if (err) {
+		d->stats.udp_tx_errors++;
+		xmd_debug("sending on %s: %s", l->ifname, strerror(-err));
+	} else {
+		d->stats.udp_tx++;
+	}
+}
+
+/* Carry out everything the core queued. */
+static void run_actions(struct xmd *d, xm_time now)
+{
+	struct xm_action a;
+
+	while (xm_core_action(d->core, &a)) {
+		switch (a.type) {
+		case XM_ACT_SEND:
+			act_send(d, &a);
+			break;
+		case XM_ACT_PROBE:
+			if (xmd_kernel_probe(&d->k, a.neigh, a.seq))
+				d->stats.probe_errors++;
+			break;
+		case XM_ACT_FIB:
+			d->fib_dirty = true;
+			break;
+		case XM_ACT_NEIGH_DOWN:
+			/* Before anything else: the kernel reroutes now. */
+			xmd_kernel_probe_flush(&d->k);
+			xmd_kernel_neigh_down(&d->k, a.neigh);
+			break;
+		case XM_ACT_EVENT:
+			a.text[sizeof(a.text) - 1] = '\0';
+			xmd_event(d, XMD_LOG_INFO, "%s", a.text);
+			break;
+		}
+	}
+	xmd_kernel_probe_flush(&d->k);
+	fib_sync(d, now);
+}
+
+/* ---- underlay links ---- */
+
+static void link_recv(struct xmd_watch *w, uint32_t events);
+
+static void link_close(struct xmd *d, struct xmd_link *l)
+{
+	if (l->sock.fd < 0)
+		return;
+	xmd_watch_del(d->epfd, &l->sock);
+	close(l->sock.fd);
+	l->sock.fd = -1;
+}
+
+static uint32_t link_bandwidth(struct xmd *d, const struct xmd_link *l)
+{
+	const struct xmd_link_conf *conf = xmd_link_conf(&d->cfg, l->ifname);
+	uint32_t speed;
+
+	if (conf && conf->bandwidth_mbps)
+		return conf->bandwidth_mbps;
+	speed = xmd_link_speed(d->sysfs, l->ifname);
+	return speed ? speed : 1000;
+}
+
+static bool info_same(const struct xm_link_info *a,
+		      const struct xm_link_info *b)
+{
+	return a->bandwidth_mbps == b->bandwidth_mbps &&
+	       !strcmp(a->ifname, b->ifname) &&
+	       a->local.family == b->local.family &&
+	       !memcmp(a->local.raw, b->local.raw,
+		       xm_addr_len(a->local.family));
+}
+
+static void link_leave(struct xmd *d, struct xmd_link *l, xm_time now)
+{
+	if (!l->in_core)
+		return;
+	xm_core_link_del(d->core, now, l->ifindex);
+	link_close(d, l);
+	l->in_core = false;
+	xmd_event(d, XMD_LOG_INFO, "link %s: the agent stops running on it",
+		  l->given.ifname);
+}
+
+static void link_join(struct xmd *d, struct xmd_link *l,
+		      const struct xm_link_info *info, xm_time now)
+{
+	char buf[XM_ADDRSTRLEN];
+	int fd, err;
+
+	fd = xmd_udp_open(d->cfg.family, l->ifindex, l->ifname,
+			  d->cfg.agent_port);
+	if (fd < 0) {
+		xmd_event(d, XMD_LOG_WARN, "link %s: cannot open its socket: %s",
+			  l->ifname, strerror(-fd));
+		return;
+	}
+	l->sock.fd = fd;
+	l->sock.fn = link_recv;
+	l->owner = d;
+	err = xmd_watch_add(d->epfd, &l->sock, EPOLLIN);
+	if (!err)
+		err = xm_core_link_set(d->core, now, info);
+	if (err) {
+		xmd_event(d, XMD_LOG_WARN, "link %s: the core refused it (%d)",
+			  l->ifname, err);
+		link_close(d, l);
+		return;
+	}
+	l->in_core = true;
+	l->given = *info;
+	xmd_event(d, XMD_LOG_INFO,
+		  "link %s: running on it from %s, %u Mbit/s, carrier %s",
+		  l->ifname, xm_addr_str(&info->local, buf, sizeof(buf)),
+		  info->bandwidth_mbps, info->carrier ? "up" : "down");
+}
+
+/* Bring the core's links in line with the interfaces and the config. */
+static void links_reconcile(struct xmd *d, xm_time now)
+{
+	size_t i;
+
+	for (i = 0; i < d->links.n; i++) {
+		struct xmd_link *l = d->links.v[i];
+		struct xm_link_info info = { .ifindex = l->ifindex };
+
+		if (!xmd_link_wanted(l, &d->cfg, d->ifindex)) {
+			/* A link that is gone is freed by links_reap(). */
+			link_leave(d, l, now);
+			continue;
+		}
+		memcpy(info.ifname, l->ifname, sizeof(info.ifname));
+		xmd_link_local(l, d->cfg.family,
+			       xmd_link_conf(&d->cfg, l->ifname), &info.local);
+		info.carrier = xmd_link_carrier(l);
+		/* The speed is read again when carrier comes back. */
+		info.bandwidth_mbps = !l->in_core ||
+				      (info.carrier && !l->given.carrier) ?
+				      link_bandwidth(d, l) :
+				      l->given.bandwidth_mbps;
+		if (!l->in_core) {
+			link_join(d, l, &info, now);
+		} else if (!info_same(&info, &l->given)) {
+			xm_core_link_set(d->core, now, &info);
+			l->given = info;
+		} else if (info.carrier != l->given.carrier) {
+			/* At once: the core marks its neighbors down. */
+			xm_core_link_carrier(d->core, now, l->ifindex,
+					     info.carrier);
+			l->given.carrier = info.carrier;
+			xmd_event(d, XMD_LOG_INFO, "link %s: carrier %s",
+				  l->ifname, info.carrier ? "up" : "down");
+		}
+	}
+}
+
+/* Forget the interfaces that are gone, once no event can refer to them. */
+static void links_reap(struct xmd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->links.n; i++) {
+		struct xmd_link *l = d->links.v[i];
+
+		if (l->gone && !l->in_core && l->sock.fd < 0) {
+			xmd_links_remove(&d->links, l);
+			i--;	/* the last one moved here */
+		}
+	}
+}
+
+static void link_recv(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd_link *l = (struct xmd_link *)w;
+	struct xmd *d = l->owner;
+	uint8_t buf[XM_PDU_MAX + 1];
+	struct xmd_udp_rx rx;
+	ssize_t n;
+	int burst;
+
+	(void)events;
+	if (l->sock.fd < 0)
+		return;		/* closed earlier in this round */
+	for (burst = 0; burst < XMD_UDP_BURST; burst++) {
+		n = xmd_udp_recv(l->sock.fd, buf, sizeof(buf), &rx);
+		if (n == -EAGAIN)
+			break;
+		if (n == -EMSGSIZE || n > XM_PDU_MAX) {
+			d->stats.udp_rx_truncated++;
+			continue;
+		}
+		if (n < 0) {
+			d->stats.udp_rx_errors++;
+			break;
+		}
+		if ((rx.ifindex && rx.ifindex != l->ifindex) ||
+		    rx.from.family != d->cfg.family) {
+			d->stats.udp_rx_errors++;
+			continue;
+		}
+		if (!xmd_udp_ttl_ok(&rx)) {
+			d->stats.udp_rx_ttl++;
+			continue;
+		}
+		d->stats.udp_rx++;
+		xm_core_recv(d->core, xmd_now(), l->ifindex, &rx.from, buf,
+			     (size_t)n);
+	}
+	run_actions(d, xmd_now());
+}
+
+/* ---- rtnetlink ---- */
+
+static void on_link(void *data, const struct xmd_ifinfo *i)
+{
+	struct xmd *d = data;
+
+	d->stats.link_events++;
+	if (xmd_links_update(&d->links, i))
+		xmd_warn("out of memory tracking interface %s", i->ifname);
+}
+
+static void on_addr(void *data, const struct xmd_ifaddr *a)
+{
+	struct xmd *d = data;
+
+	d->stats.link_events++;
+	xmd_links_addr(&d->links, a);
+}
+
+static int links_dump(struct xmd *d)
+{
+	const struct xmd_rtnl_cb cb = { on_link, on_addr, d };
+	size_t i;
+
+	/* What the dump does not list is gone. */
+	for (i = 0; i < d->links.n; i++) {
+		d->links.v[i]->gone = true;
+		d->links.v[i]->n_addrs = 0;
+	}
+	return xmd_rtnl_dump(&d->rtnl, d->cfg.family, &cb);
+}
+
+static void rtnl_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd *d = (struct xmd *)((char *)w - offsetof(struct xmd,
+							     rtnl_w));
+	const struct xmd_rtnl_cb cb = { on_link, on_addr, d };
+	int ret, burst = 0;
+
+	(void)events;
+	while (burst++ < 64 &&
+	       (ret = xmd_rtnl_events_read(&d->rtnl_ev, &cb)) != 0) {
+		if (ret == -ENOBUFS) {
+			d->stats.rtnl_overruns++;
+			xmd_warn("link events were lost; reading the interfaces again");
+			if (links_dump(d))
+				xmd_warn("reading the interfaces failed");
+			break;
+		}
+		if (ret < 0)
+			break;
+	}
+	links_reconcile(d, xmd_now());
+	run_actions(d, xmd_now());
+}
+
+/* ---- OAM answers and probe errors ---- */
+
+static int oam_cb(const struct xm_msg_info *info, const struct xm_entry *e,
+		  void *data)
+{
+	struct xmd *d = data;
+	struct xmd_probe_reply r;
+
+	if (!xmd_kernel_probe_match(&d->k, info, e, &r))
+		return 0;
+	d->stats.probe_replies++;
+	xm_core_probe_reply(d->core, xmd_now(), r.neigh, r.seq, r.rtt_us);
+	return 0;
+}
+
+/* The probe answers waiting in the "oam" socket, into the core. */
+static void oam_drain(struct xmd *d)
+{
+	int ret, burst = 0;
+
+	while (burst++ < XMD_UDP_BURST &&
+	       (ret = xmnl_events(&d->k.oam, 0, oam_cb, d)) != 0) {
+		if (ret == -ENOBUFS) {
+			d->stats.oam_overruns++;
+			continue;
+		}
+		if (ret < 0)
+			break;
+	}
+}
+
+static void oam_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd *d = (struct xmd *)((char *)w - offsetof(struct xmd, oam_w));
+
+	(void)events;
+	oam_drain(d);
+	run_actions(d, xmd_now());
+}
+
+static void probe_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd *d = (struct xmd *)((char *)w - offsetof(struct xmd,
+							     probe_w));
+
+	(void)events;
+	xmd_kernel_probe_drain(&d->k);
+}
+
+/* ---- capabilities ---- */
+
+static void caps_fill(struct xmd *d, struct xm_caps *c)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	if (d->cfg.name[0]) {
+		memcpy(c->name, d->cfg.name, sizeof(c->name));
+	} else {
+		gethostname(c->name, sizeof(c->name) - 1);
+		c->name[sizeof(c->name) - 1] = '\0';
+	}
+	memcpy(c->zone, d->cfg.zone, sizeof(c->zone));
+	c->n_roles = d->cfg.n_roles;
+	for (i = 0; i < d->cfg.n_roles; i++)
+		memcpy(c->roles[i], d->cfg.roles[i], sizeof(c->roles[i]));
+	xmd_caps_read(&d->caps_paths, c);
+}
+
+static void caps_update(struct xmd *d, xm_time now)
+{
+	struct xm_caps c;
+
+	caps_fill(d, &c);
+	xm_core_set_caps(d->core, now, &c);
+	d->stats.caps_updates++;
+	d->next_caps = now + d->cfg.caps_interval_ms;
+}
+
+/* ---- reload (SIGHUP) ---- */
+
+static bool timers_same(const struct xm_timers *a, const struct xm_timers *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static bool prefixes_same(const struct xmd_config *a,
+			  const struct xmd_config *b)
+{
+	return a->n_addresses == b->n_addresses &&
+	       a->n_prefixes == b->n_prefixes &&
+	       !memcmp(a->addresses, b->addresses,
+		       a->n_addresses * sizeof(a->addresses[0])) &&
+	       !memcmp(a->prefixes, b->prefixes,
+		       a->n_prefixes * sizeof(a->prefixes[0]));
+}
+
+static void reload(struct xmd *d)
+{
+	struct xmd_config *n = malloc(sizeof(*n));
+	const struct xmd_config *o = &d->cfg;
+	char err[512];
+	xm_time now = xmd_now();
+
+	if (!n)
+		return;
+	xmd_config_default(n);
+	if (!(d->config_missing_ok && access(d->config_path, F_OK)) &&
+	    xmd_config_load(n, d->config_path, err, sizeof(err))) {
+		xmd_event(d, XMD_LOG_ERR, "reload: %s; keeping the running configuration",
+			  err);
+		free(n);
+		return;
+	}
+	/* What only a restart can change stays as it runs. */
+#define KEEP(f, what)							\
+	do {								\
+		if (memcmp(&n->f, &o->f, sizeof(n->f)))			\
+			xmd_warn("reload: %s changes at the next restart", \
+				 what);					\
+		memcpy(&n->f, &o->f, sizeof(n->f));			\
+	} while (0)
+	KEEP(node_id, "node-id");
+	KEEP(device, "device");
+	KEEP(family, "family");
+	KEEP(data_port, "data-port");
+	KEEP(agent_port, "agent-port");
+	KEEP(site_key, "site-key");
+	KEEP(state_dir, "state-dir");
+	KEEP(socket, "socket");
+	KEEP(max_clients, "max-clients");
+#undef KEEP
+	if (!prefixes_same(n, o)) {
+		xmd_warn("reload: address and prefix changes take effect at the next restart");
+		n->n_addresses = o->n_addresses;
+		n->n_prefixes = o->n_prefixes;
+		memcpy(n->addresses, o->addresses, sizeof(n->addresses));
+		memcpy(n->prefixes, o->prefixes, sizeof(n->prefixes));
+	}
+	if (!timers_same(&n->timers, &o->timers)) {
+		/* The core takes its timers at creation only. */
+		xmd_warn("reload: timer changes take effect at the next restart");
+		n->timers = o->timers;
+	}
+	d->cfg = *n;
+	free(n);
+	xmd_log_set_level(d->cfg.log_level);
+	caps_update(d, now);
+	xm_core_set_policy(d->core, now, &d->cfg.policy);
+	links_reconcile(d, now);
+	xmd_event(d, XMD_LOG_INFO, "configuration reloaded from %s",
+		  d->config_path);
+}
+
+/* ---- signals and timers ---- */
+
+static void signal_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd *d = (struct xmd *)((char *)w - offsetof(struct xmd,
+							     signals));
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			xmd_notify("RELOADING=1");
+			reload(d);
+			xmd_notify("READY=1");
+		} else {
+			xmd_info("signal %u: stopping", si.ssi_signo);
+			d->running = false;
+		}
+	}
+	run_actions(d, xmd_now());
+}
+
+static void timer_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd *d = (struct xmd *)((char *)w - offsetof(struct xmd, timer));
+	uint64_t ticks;
+	xm_time now = xmd_now();
+
+	(void)events;
+	if (read(d->timer.fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		xmd_debug("timerfd: %s", strerror(errno));
+	if (now >= d->next_caps)
+		caps_update(d, now);
+	if (now >= d->next_resync) {
+		/* Someone may have changed the tables: read and diff. */
+		d->k.have_ok = false;
+		d->k.routes_ok = false;
+		d->fib_dirty = true;
+		d->next_resync = now + XMD_RESYNC_MS;
+	}
+	if (xm_core_next_timer(d->core) <= now) {
+		/* An agent scheduled late must not take the answers waiting
+		 * for it for lost probes. */
+		oam_drain(d);
+		xm_core_timer(d->core, now);
+	}
+	run_actions(d, now);
+}
+
+/* The timerfd at the earliest thing due. */
+static void timer_arm(struct xmd *d)
+{
+	struct itimerspec its = { 0 };
+	xm_time next = xm_core_next_timer(d->core), now;
+
+	if (d->next_caps < next)
+		next = d->next_caps;
+	if (d->next_resync < next)
+		next = d->next_resync;
+	if (d->fib_dirty) {
+		/* Waiting out a retry, or the core's initial sync hold. */
+		now = xmd_now();
+		if (d->fib_retry_at > now && d->fib_retry_at < next)
+			next = d->fib_retry_at;
+		else if (d->fib_retry_at <= now && now + 100 < next)
+			next = now + 100;
+	}
+	if (next == XM_NEVER)
+		next = xmd_now() + 60000;
+	if (!next)
+		next = 1;	/* 0 would disarm it */
+	its.it_value.tv_sec = (time_t)(next / 1000);
+	its.it_value.tv_nsec = (long)(next % 1000) * 1000000;
+	timerfd_settime(d->timer.fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+int xmd_run(struct xmd *d)
+{
+	struct epoll_event ev[32];
+	int n, i;
+
+	d->running = true;
+	while (d->running) {
+		timer_arm(d);
+		n = epoll_wait(d->epfd, ev, 32, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			xmd_err("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		/* Input first, timers last: what arrived before a deadline
+		 * counts as in time, however late the loop runs. */
+		for (i = 0; i < n; i++) {
+			struct xmd_watch *w = ev[i].data.ptr;
+
+			if (w != &d->timer)
+				w->fn(w, ev[i].events);
+		}
+		for (i = 0; i < n; i++)
+			if (ev[i].data.ptr == &d->timer)
+				d->timer.fn(&d->timer, ev[i].events);
+		xmd_ctl_reap(&d->ctl);
+		links_reap(d);
+	}
+	return 0;
+}
+
+/* ---- start and stop ---- */
+
+static void view_fill(void *data, struct xmd_view *v)
+{
+	struct xmd *d = data;
+
+	memset(v, 0, sizeof(*v));
+	v->core = d->core;
+	v->ops = &xmd_core_ops;
+	v->now = xmd_now();
+	v->started = d->started;
+	v->name = d->core_cfg.caps.name;
+	v->device = d->cfg.device;
+	v->ifindex = d->ifindex;
+	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
+	v->stats = &d->stats;
+}
+
+/* The xmesh device: created if missing, this node's id, up, addresses. */
+static int device_setup(struct xmd *d)
+{
+	const struct xmd_config *c = &d->cfg;
+	struct xm_change ch = { .cmd = XMESH_CMD_DEV_SET };
+	struct xm_dev *want = &ch.e.dev;
+	struct nlc_error e;
+	struct xm_dev dev;
+	char buf[XM_ADDRSTRLEN];
+	unsigned int i;
+	int err;
+
+	d->ifindex = if_nametoindex(c->device);
+	if (!d->ifindex) {
+		err = xmd_rtnl_create_xmesh(&d->rtnl, c->device, &e);
+		if (err) {
+			xmd_err("cannot create the xmesh device %s: %s%s",
+				c->device, e.msg[0] ? e.msg : strerror(-err),
+				err == -EOPNOTSUPP ?
+				" (is the xmesh module installed?)" : "");
+			return -1;
+		}
+		d->ifindex = if_nametoindex(c->device);
+		xmd_info("created the xmesh device %s", c->device);
+	}
+	err = xmd_kernel_open(&d->k, d->ifindex, d->core_cfg.node_id,
+			      (uint16_t)(getpid() & 0xffff), &d->stats);
+	if (err) {
+		xmd_err("cannot talk to the xmesh module: %s",
+			err == -ENOENT ? "it is not loaded (modprobe xmesh)" :
+			strerror(-err));
+		return -1;
+	}
+	d->k_open = true;
+	memset(&dev, 0, sizeof(dev));
+	if (xmnl_dev_get(&d->k.nl, d->ifindex, NULL, &dev, &e)) {
+		xmd_err("%s is not an xmesh device: %s", c->device,
+			e.msg[0] ? e.msg : strerror(-e.err));
+		return -1;
+	}
+	if (XM_HAS(&dev, XMESH_DEV_A_NODE_ID) &&
+	    dev.node_id != d->core_cfg.node_id) {
+		xmd_err("%s has node id %u, this node is %u: flush its routes and prefixes (xmesh route flush; xmesh prefix flush) or set node-id %u",
+			c->device, dev.node_id, d->core_cfg.node_id,
+			dev.node_id);
+		return -1;
+	}
+	ch.e.type = XMESH_A_DEV;
+	ch.ifindex = d->ifindex;
+	if (!XM_HAS(&dev, XMESH_DEV_A_NODE_ID)) {
+		want->node_id = d->core_cfg.node_id;
+		XM_SET(want, XMESH_DEV_A_NODE_ID);
+	}
+	if (!XM_HAS(&dev, XMESH_DEV_A_PORT) || dev.port != c->data_port) {
+		want->port = c->data_port;
+		XM_SET(want, XMESH_DEV_A_PORT);
+	}
+	if (!XM_HAS(&dev, XMESH_DEV_A_FAMILY) || dev.family != c->family) {
+		want->family = c->family;
+		XM_SET(want, XMESH_DEV_A_FAMILY);
+	}
+	if (want->present) {
+		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
+		if (err) {
+			xmd_err("cannot set %s's node id, port or family: %s",
+				c->device, strerror(-err));
+			return -1;
+		}
+	}
+	d->core_cfg.data_port = c->data_port;
+	err = xmd_rtnl_set_up(&d->rtnl, d->ifindex, &e);
+	if (err) {
+		xmd_err("cannot bring %s up: %s", c->device,
+			e.msg[0] ? e.msg : strerror(-err));
+		return -1;
+	}
+	for (i = 0; i < c->n_addresses; i++) {
+		const struct xm_prefix4or6 *a = &c->addresses[i];
+
+		err = xmd_rtnl_addr_add(&d->rtnl, d->ifindex, &a->addr, a->len,
+					&e);
+		if (err) {
+			xmd_err("cannot add address %s to %s: %s",
+				xm_prefix_str(&a->addr, a->len, buf,
+					      sizeof(buf)),
+				c->device, e.msg[0] ? e.msg : strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the core is created with: identity, prefixes, timers, policy. */
+static int core_config(struct xmd *d)
+{
+	struct xm_core_config *cc = &d->core_cfg;
+	const struct xmd_config *c = &d->cfg;
+	char err[512];
+	bool created;
+	unsigned int i;
+
+	memset(cc, 0, sizeof(*cc));
+	if (xmd_site_key_load(c->site_key, cc->site_key, err, sizeof(err))) {
+		xmd_err("%s", err);
+		return -1;
+	}
+	if (err[0])
+		xmd_warn("%s", err);
+	if (xmd_node_key_load(c->state_dir, cc->pubkey, &created, err,
+			      sizeof(err))) {
+		xmd_err("%s", err);
+		return -1;
+	}
+	if (created)
+		xmd_info("created this node's key pair in %s/%s", c->state_dir,
+			 XMD_NODE_KEY_FILE);
+	cc->node_id = c->node_id ? c->node_id :
+		      xmd_node_id_from_key(cc->pubkey);
+	cc->data_port = c->data_port;
+	for (i = 0; i < c->n_addresses; i++) {
+		cc->prefixes[cc->n_prefixes] = c->addresses[i];
+		/* Advertised as the host it is. */
+		cc->prefixes[cc->n_prefixes].len =
+			(uint8_t)xm_addr_bits(c->addresses[i].addr.family);
+		cc->n_prefixes++;
+	}
+	for (i = 0; i < c->n_prefixes; i++)
+		cc->prefixes[cc->n_prefixes++] = c->prefixes[i];
+	cc->timers = c->timers;
+	cc->policy = c->policy;
+	cc->boot_id = (uint64_t)time(NULL);
+	caps_fill(d, &cc->caps);
+	return 0;
+}
+
+static int watch_new(struct xmd *d, struct xmd_watch *w, int fd,
+		     void (*fn)(struct xmd_watch *w, uint32_t events))
+{
+	int err;
+
+	w->fd = fd;
+	w->fn = fn;
+	if (fd < 0)
+		return -1;
+	err = xmd_watch_add(d->epfd, w, EPOLLIN);
+	if (err)
+		xmd_err("epoll: %s", strerror(-err));
+	return err;
+}
+
+int xmd_start(struct xmd *d)
+{
+	xm_time now;
+	sigset_t mask;
+	size_t i, n;
+	int err;
+
+	d->epfd = -1;
+	d->timer.fd = d->signals.fd = -1;
+	d->links.family = d->cfg.family;
+	if (!d->sysfs)
+		d->sysfs = "/sys";
+	if (!d->caps_paths.proc)
+		d->caps_paths.proc = "/proc";
+	if (!d->caps_paths.storage)
+		d->caps_paths.storage = d->cfg.state_dir;
+	if (sodium_init() < 0) {
+		xmd_err("libsodium failed to initialise");
+		return -1;
+	}
+	if (core_config(d))
+		return -1;
+	err = nlc_open(&d->rtnl, NETLINK_ROUTE);
+	if (err) {
+		xmd_err("rtnetlink: %s", strerror(-err));
+		return -1;
+	}
+	d->rtnl_open = true;
+	if (device_setup(d))
+		return -1;
+	err = xmd_kernel_load(&d->k);
+	if (err)
+		xmd_warn("reading the kernel's tables: %s; they are read again before the first change",
+			 strerror(-err));
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0) {
+		xmd_err("epoll: %s", strerror(errno));
+		return -1;
+	}
+	now = xmd_now();
+	d->started = now;
+	d->core = xm_core_new(&d->core_cfg, now);
+	if (!d->core) {
+		xmd_err("the protocol core failed to start");
+		return -1;
+	}
+	/* A restart keeps the kernel's neighbors and their ids, so that
+	 * forwarding goes on undisturbed while the mesh is relearnt. */
+	for (i = 0; d->k.have_ok && i < d->k.have.n_neighs; i++)
+		xm_core_adopt_neigh(d->core, &d->k.have.neighs[i]);
+	if (d->k.have.n_neighs)
+		xmd_info("adopted %zu neighbors, %zu routes and %zu prefixes from the kernel",
+			 d->k.have.n_neighs, d->k.have.n_routes,
+			 d->k.have.n_prefixes);
+
+	/* Events first, then the dump: no change falls in between. */
+	err = xmd_rtnl_events_open(&d->rtnl_ev, d->cfg.family);
+	if (err) {
+		xmd_err("rtnetlink events: %s", strerror(-err));
+		return -1;
+	}
+	d->rtnl_ev_open = true;
+	err = links_dump(d);
+	if (err) {
+		xmd_err("reading the interfaces: %s", strerror(-err));
+		return -1;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (watch_new(d, &d->signals,
+		      signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC),
+		      signal_event) ||
+	    watch_new(d, &d->timer,
+		      timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC),
+		      timer_event) ||
+	    watch_new(d, &d->rtnl_w, nlc_fd(&d->rtnl_ev), rtnl_event) ||
+	    watch_new(d, &d->oam_w, xmnl_fd(&d->k.oam), oam_event) ||
+	    watch_new(d, &d->probe_w, xmnl_fd(&d->k.probe), probe_event))
+		return -1;
+
+	err = xmd_ctl_open(&d->ctl, d->epfd, d->cfg.socket, d->cfg.max_clients,
+			   &d->stats, view_fill, d);
+	if (err) {
+		xmd_err("control socket %s: %s", d->cfg.socket,
+			err == -EADDRINUSE ? "another xmeshd answers there" :
+			strerror(-err));
+		return -1;
+	}
+	d->ctl_open = true;
+
+	d->next_caps = now + d->cfg.caps_interval_ms;
+	d->next_resync = now + XMD_RESYNC_MS;
+	links_reconcile(d, now);
+	run_actions(d, now);
+	for (i = 0, n = 0; i < d->links.n; i++)
+		n += d->links.v[i]->in_core;
+	xmd_event(d, XMD_LOG_INFO, "node %u (%s) running on %s, %zu link%s",
+		  d->core_cfg.node_id, d->core_cfg.caps.name, d->cfg.device,
+		  n, n == 1 ? "" : "s");
+	return 0;
+}
+
+void xmd_stop(struct xmd *d)
+{
+	size_t i;
+
+	/* Nothing is flushed: the kernel forwards on as programmed. */
+	if (d->ctl_open)
+		xmd_ctl_close(&d->ctl);
+	d->ctl_open = false;
+	for (i = 0; i < d->links.n; i++)
+		link_close(d, d->links.v[i]);
+	xmd_links_free(&d->links);
+	if (d->core)
+		xm_core_free(d->core);
+	d->core = NULL;
+	if (d->k_open)
+		xmd_kernel_close(&d->k);
+	d->k_open = false;
+	if (d->rtnl_ev_open)
+		nlc_close(&d->rtnl_ev);
+	if (d->rtnl_open)
+		nlc_close(&d->rtnl);
+	d->rtnl_ev_open = d->rtnl_open = false;
+	if (d->timer.fd >= 0)
+		close(d->timer.fd);
+	if (d->signals.fd >= 0)
+		close(d->signals.fd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	d->timer.fd = d->signals.fd = d->epfd = -1;
+}

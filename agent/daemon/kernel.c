@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "kernel.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "xmesh_names.h"
+
+int xmd_kernel_open(struct xmd_kernel *k, uint32_t ifindex, uint32_t self,
+		    uint16_t ident, struct xmd_stats *stats)
+{
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->self = self;
+	k->ident = ident;
+	k->stats = stats;
+	err = xmnl_open(&k->nl);
+	if (err)
+		goto fail;
+	k->nl_open = true;
+	err = xmnl_open(&k->probe);
+	if (err)
+		goto fail;
+	k->probe_open = true;
+	err = xmnl_open(&k->oam);
+	if (err)
+		goto fail;
+	k->oam_open = true;
+	err = xmnl_join(&k->oam, XMESH_MCGRP_OAM);
+	if (err)
+		goto fail;
+	err = xmrt_open(&k->rt);
+	if (err)
+		goto fail;
+	k->rt_open = true;
+	err = nlc_batch_init(&k->probes, NLC_BATCH_SIZE, NLC_BATCH_MSGS);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	xmd_kernel_close(k);
+	return err;
+}
+
+void xmd_kernel_close(struct xmd_kernel *k)
+{
+	if (k->nl_open)
+		xmnl_close(&k->nl);
+	if (k->probe_open)
+		xmnl_close(&k->probe);
+	if (k->oam_open)
+		xmnl_close(&k->oam);
+	if (k->rt_open)
+		xmrt_close(&k->rt);
+	k->nl_open = k->probe_open = k->oam_open = k->rt_open = false;
+	nlc_batch_free(&k->probes);
+	xm_fib_free(&k->have);
+	free(k->routes);
+	k->routes = NULL;
+	k->n_routes = 0;
+	k->have_ok = k->routes_ok = false;
+}
+
+static int load_tables(struct xmd_kernel *k)
+{
+	static const uint8_t cmds[] = { XMESH_CMD_NEIGH_GET,
+					XMESH_CMD_ROUTE_GET,
+					XMESH_CMD_PREFIX_GET };
+	struct xm_list l = { 0 };
+	struct nlc_error e;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(cmds) && !err; i++) {
+		err = xmnl_dump(&k->nl, cmds[i], k->ifindex, NULL, &l, &e);
+		if (err)
+			xmd_warn("reading the kernel's %s table: %s",
+				 xm_cmd_name(cmds[i]),
+				 e.msg[0] ? e.msg : strerror(-err));
+	}
+	if (!err) {
+		xm_fib_free(&k->have);
+		err = xm_fib_from_kernel(l.v, l.n, &k->have);
+	}
+	xm_list_free(&l);
+	k->have_ok = !err;
+	k->stats->fib_dumps++;
+	return err;
+}
+
+static int load_routes(struct xmd_kernel *k)
+{
+	struct xmrt_op *ops = NULL;
+	size_t n = 0, i;
+	int err = xmrt_list(&k->rt, k->ifindex, &ops, &n);
+
+	if (err) {
+		xmd_warn("reading the host routes: %s", strerror(-err));
+		k->routes_ok = false;
+		return err;
+	}
+	/* Listed as deletes: keep them as what is there. */
+	for (i = 0; i < n; i++)
+		ops[i].del = false;
+	free(k->routes);
+	k->routes = ops;
+	k->n_routes = n;
+	k->routes_ok = true;
+	return 0;
+}
+
+int xmd_kernel_load(struct xmd_kernel *k)
+{
+	int err = load_tables(k), err2 = load_routes(k);
+
+	return err ? err : err2;
+}
+
+int xmd_fib_copy(struct xm_fib *dst, const struct xm_fib *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->neighs = malloc((src->n_neighs + 1) * sizeof(*dst->neighs));
+	dst->routes = malloc((src->n_routes + 1) * sizeof(*dst->routes));
+	dst->prefixes = malloc((src->n_prefixes + 1) *
+			       sizeof(*dst->prefixes));
+	if (!dst->neighs || !dst->routes || !dst->prefixes) {
+		xm_fib_free(dst);
+		return -ENOMEM;
+	}
+	if (src->n_neighs)
+		memcpy(dst->neighs, src->neighs,
+		       src->n_neighs * sizeof(*dst->neighs));
+	if (src->n_routes)
+		memcpy(dst->routes, src->routes,
+		       src->n_routes * sizeof(*dst->routes));
+	if (src->n_prefixes)
+		memcpy(dst->prefixes, src->prefixes,
+		       src->n_prefixes * sizeof(*dst->prefixes));
+	dst->n_neighs = src->n_neighs;
+	dst->n_routes = src->n_routes;
+	dst->n_prefixes = src->n_prefixes;
+	return 0;
+}
+
+static bool route_is(const struct xmrt_op *r, const struct xm_fib_prefix *p)
+{
+	return r->len == p->prefix.len &&
+	       r->dst.family == p->prefix.addr.family &&
+	       !memcmp(r->dst.raw, p->prefix.addr.raw,
+		       xm_addr_len(r->dst.family));
+}
+
+int xmd_hostroutes_diff(const struct xm_fib *want, uint32_t self,
+			uint32_t ifindex, const struct xmrt_op *have,
+			size_t n_have, struct xmrt_op **ops, size_t *n)
+{
+	size_t i, j, cap = n_have + want->n_prefixes + 1;
+	struct xmrt_op *v = calloc(cap, sizeof(*v));
+
+	*ops = NULL;
+	*n = 0;
+	if (!v)
+		return -ENOMEM;
+	/* Quadratic, but the prefixes of one site are few. */
+	for (i = 0; i < n_have; i++) {
+		bool keep = false;
+
+		for (j = 0; j < want->n_prefixes && !keep; j++)
+			keep = want->prefixes[j].node != self &&
+			       route_is(&have[i], &want->prefixes[j]);
+		if (keep)
+			continue;
+		v[*n] = have[i];
+		v[*n].del = true;
+		v[*n].ifindex = ifindex;
+		(*n)++;
+	}
+	for (j = 0; j < want->n_prefixes; j++) {
+		const struct xm_fib_prefix *p = &want->prefixes[j];
+		bool there = false;
+
+		if (p->node == self)
+			continue;	/* on a local interface: no route */
+		for (i = 0; i < n_have && !there; i++)
+			there = route_is(&have[i], p);
+		if (there)
+			continue;
+		memset(&v[*n], 0, sizeof(v[*n]));
+		v[*n].ifindex = ifindex;
+		v[*n].dst = p->prefix.addr;
+		v[*n].len = p->prefix.len;
+		(*n)++;
+	}
+	*ops = v;
+	return 0;
+}
+
+static void change_failed(const struct xm_change *c, size_t count,
+			  const struct nlc_error *e, void *data)
+{
+	struct xmd_kernel *k = data;
+	const char *cmd = xm_cmd_name(c->cmd);
+
+	k->stats->fib_errors += count;
+	xmd_warn("the kernel refused %s%s (%zu change%s): %s%s%s",
+		 cmd ? cmd : "a change", c->replace ? " replace" : "", count,
+		 count == 1 ? "" : "s", e->msg[0] ? e->msg : strerror(-e->err),
+		 e->attr[0] ? ", at " : "", e->attr);
+}
+
+static void route_failed(const struct xmrt_op *op, const struct nlc_error *e,
+			 void *data)
+{
+	struct xmd_kernel *k = data;
+	char buf[XM_ADDRSTRLEN];
+
+	k->stats->hostroute_errors++;
+	xmd_warn("host route %s %s: %s", op->del ? "delete" : "add",
+		 xm_prefix_str(&op->dst, op->len, buf, sizeof(buf)),
+		 e->msg[0] ? e->msg : strerror(-e->err));
+}
+
+static int sync_routes(struct xmd_kernel *k, const struct xm_fib *want)
+{
+	struct xmrt_op *ops, *now;
+	size_t n, i, n_now = 0;
+	int err;
+
+	if (!k->routes_ok && (err = load_routes(k)))
+		return err;
+	err = xmd_hostroutes_diff(want, k->self, k->ifindex, k->routes,
+				  k->n_routes, &ops, &n);
+	if (err)
+		return err;
+	if (!n) {
+		free(ops);
+		return 0;
+	}
+	err = xmrt_apply(&k->rt, ops, n, route_failed, k);
+	for (i = 0; i < n; i++)
+		k->stats->hostroute_changes += !ops[i].err;
+	free(ops);
+	if (err) {
+		k->routes_ok = false;	/* read them again next time */
+		return err;
+	}
+	/* Now the routes are exactly want's of other nodes. */
+	now = calloc(want->n_prefixes + 1, sizeof(*now));
+	if (!now) {
+		k->routes_ok = false;
+		return -ENOMEM;
+	}
+	for (i = 0; i < want->n_prefixes; i++) {
+		if (want->prefixes[i].node == k->self)
+			continue;
+		now[n_now].ifindex = k->ifindex;
+		now[n_now].dst = want->prefixes[i].prefix.addr;
+		now[n_now].len = want->prefixes[i].prefix.len;
+		n_now++;
+	}
+	free(k->routes);
+	k->routes = now;
+	k->n_routes = n_now;
+	return 0;
+}
+
+int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
+{
+	struct xm_change *ch = NULL;
+	size_t n = 0, i;
+	int err, rerr;
+
+	if (!k->have_ok && (err = load_tables(k)))
+		return err;
+	err = xm_fib_diff(want, &k->have, k->ifindex, &ch, &n);
+	if (err) {
+		free(ch);
+		return err;
+	}
+	if (n) {
+		err = xmnl_apply(&k->nl, ch, n, XM_APPLY_MERGED, change_failed,
+				 k);
+		for (i = 0; i < n; i++)
+			k->stats->fib_changes += !ch[i].err;
+		k->stats->fib_syncs++;
+		xmd_debug("kernel tables: %zu change%s%s", n,
+			  n == 1 ? "" : "s", err ? ", some refused" : "");
+	}
+	free(ch);
+	if (err) {
+		/* Part may be in: what is there is known only by reading. */
+		k->have_ok = false;
+	} else if (n) {
+		struct xm_fib copy;
+
+		err = xmd_fib_copy(&copy, want);
+		if (err) {
+			k->have_ok = false;
+		} else {
+			xm_fib_free(&k->have);
+			k->have = copy;
+		}
+	}
+	rerr = sync_routes(k, want);
+	return err ? err : rerr;
+}
+
+static int neigh_id_cmp(const void *key, const void *elem)
+{
+	uint32_t id = *(const uint32_t *)key;
+	const struct xm_fib_neigh *n = elem;
+
+	return id < n->id ? -1 : id > n->id;
+}
+
+int xmd_kernel_neigh_down(struct xmd_kernel *k, uint32_t id)
+{
+	struct xm_change ch = { .cmd = XMESH_CMD_NEIGH_SET,
+				.ifindex = k->ifindex };
+	struct xm_fib_neigh *n;
+	int err;
+
+	ch.e.type = XMESH_A_NEIGH;
+	ch.e.neigh.id = id;
+	ch.e.neigh.state = XMESH_NEIGH_DOWN;
+	XM_SET(&ch.e.neigh, XMESH_NEIGH_A_ID);
+	XM_SET(&ch.e.neigh, XMESH_NEIGH_A_STATE);
+	err = xmnl_apply(&k->nl, &ch, 1, XM_APPLY_STOP, change_failed, k);
+	k->stats->neigh_down_sent++;
+	if (err) {
+		k->stats->neigh_down_errors++;
+		k->have_ok = false;
+		return err;
+	}
+	/* The diff must know: it brings the neighbor back up if wanted. */
+	n = k->have_ok ? bsearch(&id, k->have.neighs, k->have.n_neighs,
+				 sizeof(*n), neigh_id_cmp) : NULL;
+	if (n)
+		n->up = false;
+	return 0;
+}
+
+int xmd_kernel_probe(struct xmd_kernel *k, uint32_t neigh, uint32_t seq)
+{
+	struct xm_entry e = { .type = XMESH_A_OAM };
+	struct nlmsghdr *nlh;
+	size_t room;
+
+	e.oam.neigh = neigh;
+	e.oam.seq = seq;
+	e.oam.ident = k->ident;
+	XM_SET(&e.oam, XMESH_OAM_A_NEIGH);
+	XM_SET(&e.oam, XMESH_OAM_A_SEQ);
+	XM_SET(&e.oam, XMESH_OAM_A_IDENT);
+	for (;;) {
+		/* No NLM_F_ACK: only a failure comes back. */
+		nlh = xmnl_msg_start(&k->probes, k->probe.family,
+				     XMESH_CMD_OAM_SEND, 0);
+		if (nlh) {
+			room = nlc_batch_room(&k->probes, nlh);
+			if (!xm_devsel_put(nlh, room, k->ifindex, NULL) &&
+			    !xm_entry_put(nlh, room, &e)) {
+				nlc_batch_commit(&k->probes, nlh);
+				return 0;
+			}
+			nlc_batch_cancel(&k->probes, nlh);
+			if (!k->probes.n)
+				return -EMSGSIZE;
+		}
+		/* Full: send what is queued, then this one. */
+		xmd_kernel_probe_flush(k);
+	}
+}
+
+void xmd_kernel_probe_flush(struct xmd_kernel *k)
+{
+	struct nlc_sock *s = &k->probe.sock;
+	size_t i;
+	ssize_t n;
+
+	if (!k->probes.n)
+		return;
+	for (i = 0; i < k->probes.n; i++)
+		nlc_batch_msg(&k->probes, i)->nlmsg_seq = s->seq++;
+	n = send(nlc_fd(s), k->probes.buf, k->probes.len,
+		 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		k->stats->probe_errors += k->probes.n;
+		xmd_debug("sending %zu link probes: %s", k->probes.n,
+			  strerror(errno));
+	} else {
+		k->stats->probes_sent += k->probes.n;
+	}
+	nlc_batch_reset(&k->probes);
+	/* The kernel handled them in send(): errors are waiting now. */
+	xmd_kernel_probe_drain(k);
+}
+
+void xmd_kernel_probe_drain(struct xmd_kernel *k)
+{
+	struct nlc_sock *s = &k->probe.sock;
+	const struct nlmsghdr *nlh;
+	struct nlc_error e;
+	size_t left;
+	ssize_t n;
+
+	while ((n = recv(nlc_fd(s), s->rxbuf, s->rxlen, MSG_DONTWAIT)) > 0) {
+		nlc_msg_for_each(nlh, s->rxbuf, (size_t)n, left) {
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlc_parse_error(nlh, &e) || !e.err)
+				continue;
+			k->stats->probe_errors++;
+			xmd_debug("link probe refused: %s",
+				  e.msg[0] ? e.msg : strerror(-e.err));
+		}
+	}
+}
+
+bool xmd_kernel_probe_match(const struct xmd_kernel *k,
+			    const struct xm_msg_info *info,
+			    const struct xm_entry *e,
+			    struct xmd_probe_reply *r)
+{
+	const struct xm_oam *o = &e->oam;
+	uint64_t us;
+
+	if (info->cmd != XMESH_CMD_OAM_EVENT || e->type != XMESH_A_OAM ||
+	    (info->ifindex && info->ifindex != k->ifindex) ||
+	    !XM_HAS(o, XMESH_OAM_A_OP) || o->op != XMESH_OAM_LINK_REPLY ||
+	    !XM_HAS(o, XMESH_OAM_A_IDENT) || o->ident != k->ident ||
+	    !XM_HAS(o, XMESH_OAM_A_NEIGH) || !XM_HAS(o, XMESH_OAM_A_SEQ) ||
+	    !XM_HAS(o, XMESH_OAM_A_RTT_NS))
+		return false;
+	us = o->rtt_ns / 1000;
+	r->neigh = o->neigh;
+	r->seq = o->seq;
+	r->rtt_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	return true;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmeshd and the kernel's xmesh tables: read them at start (a restarted
+ * agent adopts what is there), bring them in line with the core's
+ * desired tables in one batched diff, keep the host routes of other
+ * nodes' prefixes in the main table, mark neighbors down at once, and
+ * send link probes without waiting, their answers coming back on the
+ * "oam" group.
+ */
+#ifndef XMD_KERNEL_H
+#define XMD_KERNEL_H
+
+#include "core.h"
+#include "fib.h"
+#include "stats.h"
+#include "xmesh_change.h"
+#include "xmesh_nl.h"
+#include "xmesh_rt.h"
+
+struct xmd_kernel {
+	struct xmnl nl;			/* requests: dumps, changes */
+	struct xmnl probe;		/* link probes, not waited for */
+	struct xmnl oam;		/* the "oam" group: their answers */
+	struct xmrt rt;			/* host routes */
+	bool nl_open, probe_open, oam_open, rt_open;
+	uint32_t ifindex;		/* the xmesh device */
+	uint32_t self;			/* this node */
+	uint16_t ident;			/* OAM ident of this agent's probes */
+	struct xmd_stats *stats;
+
+	/* The kernel's tables as last read or applied. */
+	struct xm_fib have;
+	bool have_ok;			/* false: read them again first */
+	/* Host routes in the main table: the add ops last applied. */
+	struct xmrt_op *routes;
+	size_t n_routes;
+	bool routes_ok;
+
+	/* Probes queued since the last flush: one sendmsg for them all. */
+	struct nlc_batch probes;
+};
+
+/* Open the sockets (the module must be loaded). 0 or -errno. */
+int xmd_kernel_open(struct xmd_kernel *k, uint32_t ifindex, uint32_t self,
+		    uint16_t ident, struct xmd_stats *stats);
+void xmd_kernel_close(struct xmd_kernel *k);
+
+/* Read the device's neighbors, routes, prefixes and host routes. */
+int xmd_kernel_load(struct xmd_kernel *k);
+/*
+ * Bring the kernel in line with want: one diff, applied in as few round
+ * trips as it takes (XM_APPLY_MERGED), then the host routes. 0, or -errno
+ * after a failure (the tables are read again before the next try).
+ */
+int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want);
+/* XMESH_CMD_NEIGH_SET state down for neighbor id, now. */
+int xmd_kernel_neigh_down(struct xmd_kernel *k, uint32_t id);
+
+/* Queue a link probe through neighbor `neigh`; sent by _flush. */
+int xmd_kernel_probe(struct xmd_kernel *k, uint32_t neigh, uint32_t seq);
+void xmd_kernel_probe_flush(struct xmd_kernel *k);
+/* Read what came back on the probe socket (errors only: no acks). */
+void xmd_kernel_probe_drain(struct xmd_kernel *k);
+
+/* An answer to one of this agent's link probes. */
+struct xmd_probe_reply {
+	uint32_t neigh, seq, rtt_us;
+};
+/* If e (an event of the "oam" group) answers one of our probes, fill r. */
+bool xmd_kernel_probe_match(const struct xmd_kernel *k,
+			    const struct xm_msg_info *info,
+			    const struct xm_entry *e,
+			    struct xmd_probe_reply *r);
+
+/*
+ * The host routes to apply so that the main table has exactly want's
+ * prefixes of other nodes (via ifindex): deletes of have's that are not
+ * wanted, adds of wanted ones not in have. *ops is malloc'd.
+ */
+int xmd_hostroutes_diff(const struct xm_fib *want, uint32_t self,
+			uint32_t ifindex, const struct xmrt_op *have,
+			size_t n_have, struct xmrt_op **ops, size_t *n);
+
+/* A deep copy of a fib (free with xm_fib_free). */
+int xmd_fib_copy(struct xm_fib *dst, const struct xm_fib *src);
+
+#endif /* XMD_KERNEL_H */

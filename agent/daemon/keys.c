@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Read a whole small file; -errno, or -EFBIG past max. */
+static ssize_t read_small(const char *path, void *buf, size_t max,
+			  mode_t *mode)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*mode = st.st_mode;
+	while ((n = read(fd, (char *)buf + len, max - len)) > 0) {
+		len += (size_t)n;
+		if (len == max) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	return n < 0 ? -errno : (ssize_t)len;
+}
+
+int xmd_site_key_parse(const void *buf, size_t len,
+		       uint8_t key[XM_SITE_KEY_LEN])
+{
+	const char *s = buf;
+	size_t start = 0, end = len, used;
+
+	if (len == XM_SITE_KEY_LEN) {
+		memcpy(key, buf, XM_SITE_KEY_LEN);
+		return 0;
+	}
+	while (start < end && isspace((unsigned char)s[start]))
+		start++;
+	while (end > start && isspace((unsigned char)s[end - 1]))
+		end--;
+	if (end - start != 2 * XM_SITE_KEY_LEN)
+		return -1;
+	if (sodium_hex2bin(key, XM_SITE_KEY_LEN, s + start, end - start, NULL,
+			   &used, NULL) || used != XM_SITE_KEY_LEN)
+		return -1;
+	return 0;
+}
+
+int xmd_site_key_load(const char *path, uint8_t key[XM_SITE_KEY_LEN],
+		      char *err, size_t errlen)
+{
+	char buf[256];
+	mode_t mode;
+	ssize_t n = read_small(path, buf, sizeof(buf), &mode);
+
+	if (n == -ENOENT) {
+		snprintf(err, errlen,
+			 "no site key at %s: create one with \"xmeshd --gen-site-key %s\" and copy it to every node of the site",
+			 path, path);
+		return -1;
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "site key %s: %s", path,
+			 n == -EFBIG ? "too large" : strerror((int)-n));
+		return -1;
+	}
+	if (xmd_site_key_parse(buf, (size_t)n, key)) {
+		sodium_memzero(buf, sizeof(buf));
+		snprintf(err, errlen,
+			 "site key %s: want %d raw bytes or %d hex digits",
+			 path, XM_SITE_KEY_LEN, 2 * XM_SITE_KEY_LEN);
+		return -1;
+	}
+	sodium_memzero(buf, sizeof(buf));
+	if (mode & (S_IRWXG | S_IRWXO))
+		snprintf(err, errlen,
+			 "site key %s is readable by group or others (chmod 600)",
+			 path);
+	else if (errlen)
+		err[0] = '\0';
+	return 0;
+}
+
+/* Write len bytes to path via a temporary file and rename: a crash never
+ * leaves half a key. O_EXCL on the final name is checked first. */
+static int write_new(const char *path, const void *buf, size_t len,
+		     char *err, size_t errlen)
+{
+	char tmp[512];
+	int fd;
+
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists; not overwriting it", path);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	/* link() fails if path appeared meanwhile: never overwrite. */
+	if (link(tmp, path)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+int xmd_site_key_generate(const char *path, char *err, size_t errlen)
+{
+	uint8_t key[XM_SITE_KEY_LEN];
+	char hex[2 * XM_SITE_KEY_LEN + 2];
+	int ret;
+
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	strcat(hex, "\n");
+	ret = write_new(path, hex, strlen(hex), err, errlen);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(hex, sizeof(hex));
+	return ret;
+}
+
+int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
+		      bool *created, char *err, size_t errlen)
+{
+	uint8_t sk[crypto_sign_SECRETKEYBYTES + 1];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	char path[512];
+	mode_t mode;
+	ssize_t n;
+
+	_Static_assert(crypto_sign_PUBLICKEYBYTES == XM_PUBKEY_LEN,
+		       "an Ed25519 public key");
+	*created = false;
+	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "state directory %s: %s", state_dir,
+			 strerror(errno));
+		return -1;
+	}
+	n = read_small(path, sk, sizeof(sk), &mode);
+	if (n == -ENOENT) {
+		crypto_sign_keypair(pk, sk);
+		if (write_new(path, sk, crypto_sign_SECRETKEYBYTES, err,
+			      errlen)) {
+			sodium_memzero(sk, sizeof(sk));
+			return -1;
+		}
+		*created = true;
+	} else if (n != crypto_sign_SECRETKEYBYTES) {
+		snprintf(err, errlen, "node key %s: %s", path,
+			 n < 0 && n != -EFBIG ? strerror((int)-n) :
+			 "not an Ed25519 secret key (move it away to make a new one)");
+		sodium_memzero(sk, sizeof(sk));
+		return -1;
+	}
+	crypto_sign_ed25519_sk_to_pk(pubkey, sk);
+	sodium_memzero(sk, sizeof(sk));
+	return 0;
+}
+
+uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN])
+{
+	uint8_t h[crypto_generichash_BYTES_MIN];
+	uint32_t id;
+
+	crypto_generichash(h, sizeof(h), pubkey, XM_PUBKEY_LEN, NULL, 0);
+	id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	     (uint32_t)h[2] << 8 | h[3];
+	return id ? id : 1;
+}

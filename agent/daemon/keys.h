@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The site key (shared by every node of the site: it authenticates the
+ * agent protocol) and this node's Ed25519 key pair (its identity).
+ */
+#ifndef XMD_KEYS_H
+#define XMD_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+
+#define XMD_NODE_KEY_FILE	"node.key"
+
+/*
+ * Read a site key: XM_SITE_KEY_LEN raw bytes, or that many bytes in hex
+ * (blanks around it ignored). -1 with the reason in err.
+ */
+int xmd_site_key_load(const char *path, uint8_t key[XM_SITE_KEY_LEN],
+		      char *err, size_t errlen);
+/* Parse a site key file's contents (exposed for the tests). */
+int xmd_site_key_parse(const void *buf, size_t len,
+		       uint8_t key[XM_SITE_KEY_LEN]);
+/* Write a new random key, in hex, mode 0600; never over an existing file. */
+int xmd_site_key_generate(const char *path, char *err, size_t errlen);
+
+/*
+ * This node's key pair, in state_dir/node.key (mode 0600), created on
+ * first use. *created tells whether it was. -1 with the reason in err.
+ */
+int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
+		      bool *created, char *err, size_t errlen);
+
+/* The node id a public key stands for: never 0. */
+uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN]);
+
+#endif /* XMD_KEYS_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's own counters (the core counts the protocol's in struct
+ * xm_core_stats): what the I/O shell did and what went wrong there.
+ * Documentation/xmeshd.md explains each.
+ */
+#ifndef XMD_STATS_H
+#define XMD_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct xmd_stats {
+	/* Agent protocol datagrams. */
+	uint64_t udp_rx, udp_tx;
+	uint64_t udp_rx_errors, udp_tx_errors;
+	uint64_t udp_rx_ttl;		/* unicast not sent from the link */
+	uint64_t udp_rx_truncated;	/* larger than a message can be */
+	/* Kernel tables. */
+	uint64_t fib_syncs;		/* diffs applied */
+	uint64_t fib_changes;		/* entries changed by them */
+	uint64_t fib_errors;		/* changes the kernel refused */
+	uint64_t fib_dumps;		/* tables read back from the kernel */
+	uint64_t hostroute_changes, hostroute_errors;
+	uint64_t neigh_down_sent, neigh_down_errors;
+	/* Link probes through the kernel. */
+	uint64_t probes_sent, probe_errors, probe_replies;
+	uint64_t oam_overruns;		/* probe replies lost: socket full */
+	/* Underlay links. */
+	uint64_t link_events, rtnl_overruns;
+	uint64_t caps_updates;
+	/* Control socket. */
+	uint64_t ctl_requests, ctl_bad_requests;
+	uint64_t ctl_clients_refused;	/* max-clients reached */
+	uint64_t ctl_events_dropped;	/* a monitor read too slowly */
+};
+
+/* Names (JSON keys) and offsets, in the order above. */
+struct xmd_stat_name {
+	const char *key;
+	size_t off;
+};
+extern const struct xmd_stat_name xmd_stat_names[];
+extern const size_t xmd_n_stat_names;
+
+#endif /* XMD_STATS_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmeshd: the I/O shell around the protocol core (core.h). One epoll
+ * loop feeds the core what happens (agent datagrams, probe answers,
+ * carrier and address changes, time) and carries out what it asks (send,
+ * probe, program the kernel), and answers the control socket.
+ */
+#ifndef XMESHD_H
+#define XMESHD_H
+
+#include "caps.h"
+#include "config.h"
+#include "core.h"
+#include "ctlsock.h"
+#include "kernel.h"
+#include "links.h"
+#include "log.h"
+#include "stats.h"
+#include "watch.h"
+
+#define XMD_FIB_RETRY_MS	1000	/* first retry after a failed sync */
+#define XMD_FIB_RETRY_MAX_MS	30000
+#define XMD_RESYNC_MS		60000	/* read the kernel's tables again */
+#define XMD_UDP_BURST		64	/* datagrams read per wakeup */
+
+struct xmd {
+	struct xmd_config cfg;
+	const char *config_path;
+	bool config_missing_ok;		/* the default path may not exist */
+
+	struct xm_core *core;
+	struct xm_core_config core_cfg;
+	uint32_t ifindex;		/* the xmesh device */
+	xm_time started;
+
+	int epfd;
+	struct xmd_watch timer, signals, rtnl_w, oam_w, probe_w;
+	struct nlc_sock rtnl;		/* requests */
+	struct nlc_sock rtnl_ev;	/* link and address events */
+	bool rtnl_open, rtnl_ev_open;
+	struct xmd_kernel k;
+	bool k_open;
+	struct xmd_links links;
+	struct xmd_ctl ctl;
+	bool ctl_open;
+	struct xmd_stats stats;
+
+	bool running;
+	bool fib_dirty;
+	xm_time fib_retry_at, next_resync, next_caps;
+	uint32_t fib_backoff_ms;
+	struct xmd_caps_paths caps_paths;
+	const char *sysfs;		/* "/sys" */
+};
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+xm_time xmd_now(void);
+
+/* Set up everything from d->cfg (read by the caller): keys, device,
+ * sockets, core. 0, or -1 after logging why. */
+int xmd_start(struct xmd *d);
+/* The loop, until SIGTERM or SIGINT. */
+int xmd_run(struct xmd *d);
+/* Close everything; the kernel's tables stay as they are. */
+void xmd_stop(struct xmd *d);
+
+/* Log a line and send it to every monitor of the control socket. */
+void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* systemd's notification ("READY=1"), when NOTIFY_SOCKET is set. */
+void xmd_notify(const char *state);
+
+#endif /* XMESHD_H */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A made-up core state for the control socket's tests (test_ctl*.c):
+ * 1 (self) - 2 - 3 and 1 - 4 (gpu), 5 unreachable, two neighbors.
+ */
+#ifndef XMD_TEST_CTL_FAKE_H
+#define XMD_TEST_CTL_FAKE_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../daemon/ctl.h"
+
+struct fake {
+	uint32_t self;
+	size_t n_nodes, n_neighs, n_edges;
+	struct xm_node_status nodes[8];
+	struct xm_neigh_status neighs[4];
+	struct xm_edge edges[16];
+	struct xm_core_stats stats;
+};
+
+static struct fake fk;
+
+static const struct fake *F(const struct xm_core *c)
+{
+	return (const struct fake *)c;
+}
+
+static uint32_t f_node_id(const struct xm_core *c) { return F(c)->self; }
+static const struct xm_core_stats *f_stats(const struct xm_core *c)
+{
+	return &F(c)->stats;
+}
+
+static bool f_neigh(const struct xm_core *c, size_t i,
+		    struct xm_neigh_status *o)
+{
+	if (i >= F(c)->n_neighs)
+		return false;
+	*o = F(c)->neighs[i];
+	return true;
+}
+
+static bool f_node(const struct xm_core *c, size_t i, struct xm_node_status *o)
+{
+	if (i >= F(c)->n_nodes)
+		return false;
+	*o = F(c)->nodes[i];
+	return true;
+}
+
+static bool f_edge(const struct xm_core *c, size_t i, struct xm_edge *o)
+{
+	if (i >= F(c)->n_edges)
+		return false;
+	*o = F(c)->edges[i];
+	return true;
+}
+
+static bool f_path(const struct xm_core *c, uint32_t node, struct xm_path *p)
+{
+	(void)c;
+	memset(p, 0, sizeof(*p));
+	if (node != 3)
+		return false;
+	p->n_hops = 2;
+	p->node[0] = 1, p->cost[0] = 0;
+	p->node[1] = 2, p->cost[1] = 100;
+	p->node[2] = 3, p->cost[2] = 250;
+	return true;
+}
+
+static const struct xmd_ctl_ops fake_ops = {
+	f_node_id, f_stats, f_neigh, f_node, f_edge, f_path,
+};
+
+static void add_node(uint32_t id, const char *name, const char *zone,
+		     const char *role, uint16_t cores, uint16_t load,
+		     bool reach, uint32_t cost, uint8_t hops)
+{
+	struct xm_node_status *n = &fk.nodes[fk.n_nodes++];
+
+	memset(n, 0, sizeof(*n));
+	n->node = id;
+	snprintf(n->caps.name, sizeof(n->caps.name), "%s", name);
+	snprintf(n->caps.zone, sizeof(n->caps.zone), "%s", zone);
+	if (role) {
+		snprintf(n->caps.roles[0], XM_NAME_MAX, "%s", role);
+		n->caps.n_roles = 1;
+	}
+	n->caps.cpu_cores = cores;
+	n->caps.cpu_load = load;
+	n->caps.mem_total_mb = 4096;
+	n->reachable = reach;
+	n->cost = reach ? cost : UINT32_MAX;
+	n->hops = hops;
+	n->lsa_seq = 7;
+	xm_parse_addr("10.99.0.0", &n->prefixes[0].addr, NULL);
+	n->prefixes[0].addr.raw[3] = (uint8_t)id;
+	n->prefixes[0].len = 32;
+	n->n_prefixes = 1;
+}
+
+static void add_edge(uint32_t a, uint32_t b, uint32_t metric)
+{
+	struct xm_edge e = { .from = a, .to = b, .metric = metric,
+			     .rtt_us = 412, .loss_ppm = 2500,
+			     .bandwidth_mbps = 1000 };
+
+	fk.edges[fk.n_edges++] = e;
+	e.from = b;
+	e.to = a;
+	fk.edges[fk.n_edges++] = e;
+}
+
+static void fake_setup(void)
+{
+	struct xm_neigh_status *n;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.self = 1;
+	add_node(1, "one", "a", NULL, 4, 50, true, 0, 0);
+	add_node(2, "two", "a", "gpu", 8, 300, true, 100, 1);
+	add_node(3, "three", "b", "gpu", 16, 10, true, 250, 2);
+	add_node(4, "four", "b", "gpu", 8, 20, true, 100, 1);
+	add_node(5, "five", "b", "gpu", 64, 0, false, 0, 0);
+	add_edge(1, 2, 100);
+	add_edge(2, 3, 150);
+	add_edge(1, 4, 100);
+	/* 4 claims an edge to 3, which 3 does not confirm: not used. */
+	fk.edges[fk.n_edges++] = (struct xm_edge){ .from = 4, .to = 3,
+						   .metric = 1 };
+	n = &fk.neighs[fk.n_neighs++];
+	n->id = 10;
+	n->node = 2;
+	n->ifindex = 1;		/* lo: a name that exists */
+	xm_parse_addr("10.9.1.1", &n->local, NULL);
+	xm_parse_addr("10.9.1.2", &n->remote, NULL);
+	n->port = 7600;
+	n->state = XM_NEIGH_UP;
+	n->srtt_us = 412;
+	n->rttvar_us = 31;
+	n->loss_ppm = 12500;
+	n->metric = 100;
+	n->last_hello = 9000;
+	n->last_probe_reply = 9950;
+	n->flaps = 2;
+	n = &fk.neighs[fk.n_neighs++];
+	n->id = 11;
+	n->node = 4;
+	n->ifindex = 1;
+	n->state = XM_NEIGH_HOLDDOWN;
+	n->last_hello = 9500;
+	n->last_probe_reply = XM_NEVER;
+	fk.stats.rx_bad_auth = 3;
+	fk.stats.spf_runs = 9;
+}
+
+static struct xmd_stats dstats;
+
+static struct xmd_view view(void)
+{
+	struct xmd_view v = {
+		.core = (const struct xm_core *)&fk,
+		.ops = &fake_ops,
+		.now = 10000,
+		.started = 4000,
+		.name = "one",
+		.device = "xmesh0",
+		.ifindex = 5,
+		.fib_ready = true,
+		.stats = &dstats,
+	};
+	return v;
+}
+
+#endif /* XMD_TEST_CTL_FAKE_H */

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One protocol core on its own: configuration checks and defaults, the
+ * hello it sends, the receive path's order (tag, then replay window, then
+ * content) and its counters, the SPF throttle's exponential backoff, the
+ * rate of origination, and the action queue.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <sys/socket.h>
+
+#include "msg.h"
+#include "tap.h"
+
+static const uint8_t key[XM_SITE_KEY_LEN] = "core test site key, 32 bytes..";
+
+static void config(struct xm_core_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->node_id = 1;
+	memcpy(cfg->site_key, key, sizeof(cfg->site_key));
+	cfg->data_port = 7600;
+	strcpy(cfg->caps.name, "one");
+	xm_timers_default(&cfg->timers);
+	cfg->timers.spf_max_ms = 1000;
+	cfg->boot_id = 3;
+}
+
+static struct xm_link_info link5(void)
+{
+	struct xm_link_info l = {
+		.ifindex = 5, .ifname = "eth5", .bandwidth_mbps = 1000,
+		.carrier = true,
+	};
+
+	xm_parse_addr("192.0.2.1", &l.local, NULL);
+	return l;
+}
+
+static void drain(struct xm_core *c)
+{
+	struct xm_action a;
+
+	while (xm_core_action(c, &a))
+		;
+}
+
+static void defaults(void)
+{
+	struct xm_timers t;
+
+	xm_timers_default(&t);
+	ok(t.hello_ms == 1000 && t.dead_ms == 3500 && t.probe_ms == 50 &&
+	   t.probe_miss == 3 && t.holddown_ms == 2000 &&
+	   t.holddown_max_ms == 30000,
+	   "defaults: hello 1000, dead 3500, probe 50 x 3, holddown 2000..30000");
+	ok(t.spf_initial_ms == 0 && t.spf_hold_ms == 50 &&
+	   t.spf_max_ms == 5000, "defaults: SPF throttle 0/50/5000");
+	ok(t.lsa_min_ms == 100 && t.lsa_refresh_s == 1800 &&
+	   t.lsa_max_age_s == 3600 && t.rexmit_ms == 500 &&
+	   t.purge_after_s == 60 && t.sync_hold_ms == 4000,
+	   "defaults: lsa 100 ms / 1800 s / 3600 s, rexmit 500, purge 60 s, sync 4000");
+}
+
+static void bad_config(void)
+{
+	struct xm_core_config cfg;
+	struct xm_core *c;
+
+	config(&cfg);
+	cfg.node_id = 0;
+	ok(!xm_core_new(&cfg, 0), "config: node id 0 refused");
+	config(&cfg);
+	cfg.timers.dead_ms = cfg.timers.hello_ms;
+	ok(!xm_core_new(&cfg, 0), "config: dead interval not above hello");
+	config(&cfg);
+	cfg.timers.lsa_refresh_s = cfg.timers.lsa_max_age_s;
+	ok(!xm_core_new(&cfg, 0), "config: refresh not below max age");
+	config(&cfg);
+	cfg.timers.probe_ms = 0;
+	ok(!xm_core_new(&cfg, 0), "config: probe interval 0");
+	config(&cfg);
+	cfg.n_prefixes = 1;
+	xm_parse_prefix("10.1.2.3/16", &cfg.prefixes[0].addr,
+			&cfg.prefixes[0].len);
+	ok(!xm_core_new(&cfg, 0), "config: prefix with host bits");
+	config(&cfg);
+	strcpy(cfg.caps.zone, "a zone\n");
+	c = xm_core_new(&cfg, 0);
+	ok(c != NULL, "config: odd characters in names are sanitized");
+	xm_core_free(c);
+}
+
+static void links(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	struct xm_core *c;
+	int i, fails = 0;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, 0);
+	for (i = 0; i < XM_LINK_MAX; i++) {
+		l.ifindex = 100 + (uint32_t)i;
+		fails += xm_core_link_set(c, 0, &l) != 0;
+	}
+	is_int(fails, 0, "links: XM_LINK_MAX links");
+	l.ifindex = 200;
+	is_int(xm_core_link_set(c, 0, &l), -ENOSPC, "links: one more refused");
+	xm_core_link_del(c, 0, 100);
+	is_int(xm_core_link_set(c, 0, &l), 0, "links: room after a removal");
+	l.ifindex = 0;
+	is_int(xm_core_link_set(c, 0, &l), -EINVAL, "links: ifindex 0");
+	xm_core_free(c);
+}
+
+/* The first SEND action of c, decoded. */
+static bool first_hello(struct xm_core *c, struct xm_action *a,
+			struct xm_msg *m, struct xm_hello *h)
+{
+	while (xm_core_action(c, a))
+		if (a->type == XM_ACT_SEND)
+			return !xm_msg_open(a->msg, a->len, key, m) &&
+			       !xm_hello_decode(m, h);
+	return false;
+}
+
+static void hello_sent(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	static struct xm_action a;
+	struct xm_hello h;
+	struct xm_msg m;
+	struct xm_core *c;
+
+	config(&cfg);
+	memset(cfg.pubkey, 0x5a, sizeof(cfg.pubkey));
+	c = xm_core_new(&cfg, 1000);
+	drain(c);
+	xm_core_link_set(c, 1000, &l);
+	ok(first_hello(c, &a, &m, &h), "hello: sent at once on a new link");
+	ok(a.ifindex == 5 && a.dst.family == 0,
+	   "hello: on link 5 to the link's group");
+	ok(m.hdr.sender == 1 && m.hdr.seq > (3ull << 24) &&
+	   m.hdr.seq < (4ull << 24),
+	   "hello: sender 1, sequence seeded by boot id 3");
+	ok(h.hello_ms == 1000 && h.dead_ms == 3500 && h.data_port == 7600,
+	   "hello: timers and data port");
+	ok(h.n_heard == 0 && h.has_caps && !strcmp(h.caps.name, "one") &&
+	   h.has_pubkey && h.pubkey[0] == 0x5a,
+	   "hello: nobody heard yet, capabilities, public key");
+	ok(xm_core_next_timer(c) <= 2000 && xm_core_next_timer(c) > 1700,
+	   "hello: the next one within a jittered interval");
+	xm_core_link_carrier(c, 1100, 5, false);
+	drain(c);
+	xm_core_timer(c, 2500);
+	ok(!first_hello(c, &a, &m, &h), "hello: none without carrier");
+	xm_core_free(c);
+}
+
+/* A hello from `sender` with message sequence seq; heard: us or not. */
+static size_t peer_hello(uint8_t *buf, uint32_t sender, uint64_t seq,
+			 const uint8_t *k)
+{
+	struct xm_hello h = {
+		.hello_ms = 1000, .dead_ms = 3500, .data_port = 7600,
+	};
+	struct xm_msg_writer w;
+
+	xm_msg_begin(&w, buf, XM_PDU_MAX, XM_MSG_HELLO, 0, sender, seq);
+	xm_hello_put(&w, &h);
+	return (size_t)xm_msg_finish(&w, k);
+}
+
+static size_t n_neighs(struct xm_core *c)
+{
+	struct xm_neigh_status st;
+	size_t k;
+
+	for (k = 0; xm_core_neigh(c, k, &st); k++)
+		;
+	return k;
+}
+
+static void receive(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	const struct xm_core_stats *s;
+	uint8_t buf[XM_PDU_MAX], bad[XM_PDU_MAX];
+	struct xm_addr from;
+	struct xm_core *c;
+	struct xm_msg_writer w;
+	size_t len;
+	int n;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, 1000);
+	s = xm_core_stats(c);
+	xm_core_link_set(c, 1000, &l);
+	drain(c);
+	xm_parse_addr("192.0.2.2", &from, NULL);
+
+	len = peer_hello(buf, 2, 100, key);
+	xm_core_recv(c, 1001, 5, &from, buf, len);
+	ok(s->rx_msgs == 1 && n_neighs(c) == 1,
+	   "rx: a valid hello makes a neighbor");
+	xm_core_recv(c, 1002, 5, &from, buf, len);
+	is_int((long long)s->rx_replayed, 1, "rx: the same message replayed");
+	xm_core_recv(c, 1002, 99, &from, buf, len);
+	is_int((long long)s->rx_unknown_link, 1, "rx: unknown link counted");
+
+	/* Forged: a good sequence far ahead, a broken tag. */
+	len = peer_hello(buf, 2, 100000, key);
+	memcpy(bad, buf, len);
+	bad[len - 1] ^= 0x80;
+	xm_core_recv(c, 1003, 5, &from, bad, len);
+	is_int((long long)s->rx_bad_auth, 1, "rx: altered tag refused");
+	len = peer_hello(buf, 2, 101, key);
+	xm_core_recv(c, 1004, 5, &from, buf, len);
+	is_int((long long)s->rx_replayed, 1,
+	   "rx: the forgery did not move the replay window");
+	len = peer_hello(buf, 3, 5, (const uint8_t *)"another key, 32 bytes long.....");
+	xm_core_recv(c, 1005, 5, &from, buf, len);
+	ok(s->rx_bad_auth == 2 && n_neighs(c) == 1,
+	   "rx: another site's hello refused, no neighbor");
+	/* The tag comes before the replay check. */
+	len = peer_hello(buf, 2, 100, key);
+	memcpy(bad, buf, len);
+	bad[30] ^= 1;
+	xm_core_recv(c, 1006, 5, &from, bad, len);
+	ok(s->rx_bad_auth == 3 && s->rx_replayed == 1,
+	   "rx: an altered replay counts as bad tag");
+
+	len = peer_hello(buf, 4, 1, key);
+	buf[2] = 2;
+	xm_core_recv(c, 1007, 5, &from, buf, len);
+	is_int((long long)s->rx_bad_version, 1, "rx: version 2 counted");
+	xm_core_recv(c, 1008, 5, &from, buf, 10);
+	is_int((long long)s->rx_malformed, 1, "rx: 10 bytes are malformed");
+	len = peer_hello(buf, 1, 1, key);
+	xm_core_recv(c, 1009, 5, &from, buf, len);
+	is_int((long long)s->rx_own, 1, "rx: our own node id counted");
+
+	xm_msg_begin(&w, buf, sizeof(buf), 9, 0, 4, 1);
+	n = xm_msg_finish(&w, key);
+	xm_core_recv(c, 1010, 5, &from, buf, (size_t)n);
+	is_int((long long)s->rx_malformed, 2,
+	       "rx: authentic, unknown type: malformed");
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_HELLO, 0, 4, 2);
+	n = xm_msg_finish(&w, key);
+	xm_core_recv(c, 1011, 5, &from, buf, (size_t)n);
+	ok(s->rx_malformed == 3 && n_neighs(c) == 1,
+	   "rx: authentic hello without parameters: malformed, no neighbor");
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSACK, 0, 2, 300);
+	buf[20] = 0;
+	buf[21] = XM_TLV_ACKS;
+	buf[22] = 0;
+	buf[23] = 7;
+	w.len = 24 + 7;
+	n = xm_msg_finish(&w, key);
+	xm_core_recv(c, 1012, 5, &from, buf, (size_t)n);
+	is_int((long long)s->rx_malformed, 4, "rx: LSACK of 7 bytes");
+	/* A restarted peer: a higher boot id, accepted. */
+	len = peer_hello(buf, 2, 7ull << 24, key);
+	xm_core_recv(c, 1013, 5, &from, buf, len);
+	ok(s->rx_replayed == 1 && s->rx_msgs == 14,
+	   "rx: a restarted peer's new numbers accepted");
+	xm_core_free(c);
+}
+
+/* Advance c timer by timer until its SPF count grows; the time it did. */
+static xm_time next_spf(struct xm_core *c, xm_time until)
+{
+	uint64_t runs = xm_core_stats(c)->spf_runs;
+	xm_time t;
+
+	while ((t = xm_core_next_timer(c)) <= until) {
+		xm_core_timer(c, t);
+		drain(c);
+		if (xm_core_stats(c)->spf_runs > runs)
+			return t;
+	}
+	return XM_NEVER;
+}
+
+static void spf_throttle(void)
+{
+	struct xm_core_config cfg;
+	struct xm_policy p = { 0 };
+	const struct xm_core_stats *s;
+	struct xm_core *c;
+	xm_time t = 10000, run, gap[6];
+	int i;
+	bool doubling = true;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, t);
+	s = xm_core_stats(c);
+	drain(c);
+	is_int((long long)s->spf_runs, 1, "spf: one run at start");
+	xm_core_set_policy(c, t + 10, &p);
+	is_int((long long)s->spf_runs, 1, "spf: an event within the hold waits");
+	run = next_spf(c, t + 1000);
+	is_int((long long)(run - t), 50, "spf: ... until the hold (50 ms) ends");
+	/* Each event right after a run: the hold doubles up to the max. */
+	for (i = 0; i < 6; i++) {
+		xm_core_set_policy(c, run + 1, &p);
+		t = next_spf(c, run + 5000);
+		gap[i] = t - run;
+		run = t;
+	}
+	for (i = 0; i < 4; i++)
+		doubling &= gap[i] == (xm_time)100 << i;
+	ok(doubling, "spf: holds 100, 200, 400, 800 ms");
+	ok(gap[4] == 1000 && gap[5] == 1000, "spf: capped at spf_max_ms");
+	/* A quiet hold: back to the initial delay and the base hold. */
+	xm_core_set_policy(c, run + 1001, &p);
+	is_int((long long)(s->spf_runs), 9, "spf: after a quiet hold, at once");
+	xm_core_set_policy(c, run + 1002, &p);
+	t = next_spf(c, run + 5000);
+	is_int((long long)(t - (run + 1001)), 50, "spf: hold back at 50 ms");
+	xm_core_free(c);
+}
+
+static void origination(void)
+{
+	struct xm_core_config cfg;
+	const struct xm_core_stats *s;
+	struct xm_node_status st;
+	struct xm_core *c;
+	struct xm_caps caps;
+	xm_time t = 5000, x;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, t);
+	s = xm_core_stats(c);
+	is_int((long long)s->lsa_originated, 1, "lsa: own advert at start");
+	ok(xm_core_node(c, 0, &st) && st.node == 1 && st.reachable &&
+	   st.cost == 0 && st.lsa_seq == 4,
+	   "lsa: itself in the database, sequence boot id + 1");
+	caps = cfg.caps;
+	caps.cpu_load = 250;
+	xm_core_set_caps(c, t + 1, &caps);
+	is_int((long long)s->lsa_originated, 1, "lsa: a new load waits");
+	while ((x = xm_core_next_timer(c)) < t + 10000)
+		xm_core_timer(c, x);
+	is_int((long long)s->lsa_originated, 1, "lsa: ... for 10 s");
+	xm_core_timer(c, t + 10000);
+	is_int((long long)s->lsa_originated, 2, "lsa: then re-advertised");
+	strcpy(caps.zone, "z2");
+	xm_core_set_caps(c, t + 10010, &caps);
+	is_int((long long)s->lsa_originated, 2,
+	       "lsa: a new zone within lsa_min_ms waits");
+	xm_core_timer(c, xm_core_next_timer(c));
+	is_int((long long)s->lsa_originated, 3, "lsa: ... lsa_min_ms");
+	xm_core_node(c, 0, &st);
+	is_str(st.caps.zone, "z2", "lsa: the new zone advertised");
+	xm_core_timer(c, t + 10100 + 1800 * 1000);
+	is_int((long long)s->lsa_originated, 4, "lsa: refreshed after 1800 s");
+	xm_core_free(c);
+}
+
+static void action_queue(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	struct xm_action a;
+	struct xm_core *c;
+	int fib = 0;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, 0);
+	xm_core_link_set(c, 0, &l);
+	/* Past the sync hold: "tables ready" asks for a sync. */
+	xm_core_timer(c, 5000);
+	xm_core_link_set(c, 5001, &l);
+	while (xm_core_action(c, &a))
+		fib += a.type == XM_ACT_FIB;
+	is_int(fib, 1, "actions: one FIB request however many changes");
+	ok(xm_core_fib_ready(c, 5001), "actions: ready after sync_hold_ms");
+	ok(!xm_core_action(c, &a), "actions: queue empty");
+	xm_core_free(c);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	defaults();
+	bad_config();
+	links();
+	hello_sent();
+	receive();
+	spf_throttle();
+	origination();
+	action_queue();
+	return tap_done();
+}

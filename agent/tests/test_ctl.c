@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket: requests answered from a made-up core state, bad
+ * requests of every kind, and the server's framing, limits and monitors
+ * over a real UNIX socket.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "../daemon/ctl.h"
+#include "../daemon/ctlsock.h"
+
+#include "ctl_fake.h"
+
+/* ---- helpers ---- */
+
+static struct xmd_reply last;
+
+/* Handle a request; the reply parsed, or NULL. */
+static json_object *ask_view(const struct xmd_view *v, const char *req)
+{
+	free(last.text);
+	memset(&last, 0, sizeof(last));
+	if (xmd_ctl_handle(v, req, strlen(req), &last) || !last.text)
+		return NULL;
+	if (last.len == 0 || last.text[last.len - 1] != '\n' ||
+	    memchr(last.text, '\n', last.len - 1))
+		return NULL;	/* a reply is exactly one line */
+	return json_tokener_parse(last.text);
+}
+
+static json_object *ask(const char *req)
+{
+	struct xmd_view v = view();
+
+	return ask_view(&v, req);
+}
+
+static json_object *get(json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while (o && *path) {
+		dot = strchr(path, '.');
+		snprintf(key, sizeof(key), "%.*s",
+			 (int)(dot ? dot - path : (long)strlen(path)), path);
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(key));
+		else if (!json_object_object_get_ex(o, key, &o))
+			o = NULL;
+		path = dot ? dot + 1 : "";
+	}
+	return o;
+}
+
+static long long num(json_object *o, const char *path)
+{
+	json_object *v = get(o, path);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+static const char *str(json_object *o, const char *path)
+{
+	json_object *v = get(o, path);
+
+	return v && json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : "(none)";
+}
+
+static size_t len(json_object *o, const char *path)
+{
+	json_object *v = get(o, path);
+
+	return v && json_object_is_type(v, json_type_array) ?
+	       json_object_array_length(v) : (size_t)-1;
+}
+
+static bool is_null(json_object *o, const char *path)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, path, &v) && !v;
+}
+
+/* The request is refused with an error containing want. */
+static void refused(const char *req, const char *want)
+{
+	json_object *r = ask(req);
+	const char *e = str(r, "error");
+
+	if (!ok(r && strstr(e, want) && last.bad, "refused: %s", req))
+		printf("#   reply: %s#   want an error with \"%s\"\n",
+		       last.text ? last.text : "(none)\n", want);
+	json_object_put(r);
+}
+
+/* ---- requests ---- */
+
+static void status(void)
+{
+	json_object *r = ask("status");
+
+	ok(r != NULL, "status as a bare word");
+	is_int(num(r, "node"), 1, "status: node id");
+	is_str(str(r, "device"), "xmesh0", "status: device");
+	is_int(num(r, "uptime_ms"), 6000, "status: uptime");
+	is_int(num(r, "neighbors"), 2, "status: two neighbors");
+	is_int(num(r, "neighbors_up"), 1, "status: one up");
+	is_int(num(r, "nodes"), 5, "status: five nodes");
+	is_int(num(r, "nodes_reachable"), 4, "status: four reachable");
+	is_int(num(r, "stats.rx_bad_auth"), 3, "status: core counters");
+	is_int(num(r, "stats.spf_runs"), 9, "status: spf runs");
+	ok(get(r, "agent.ctl_bad_requests") != NULL, "status: agent counters");
+	ok(!last.bad && !last.monitor, "a good request is not bad");
+	json_object_put(r);
+	r = ask(" {\"cmd\": \"status\"}\r");
+	is_int(num(r, "node"), 1, "status as JSON, blanks and CR around it");
+	json_object_put(r);
+}
+
+static void nodes(void)
+{
+	json_object *r = ask("{\"cmd\":\"nodes\"}");
+
+	is_int(len(r, "nodes"), 5, "nodes: all five");
+	is_int(num(r, "nodes.0.node"), 1, "nodes: first is 1");
+	ok(json_object_get_boolean(get(r, "nodes.0.self")), "nodes: 1 is self");
+	is_str(str(r, "nodes.1.roles.0"), "gpu", "nodes: roles");
+	is_int(num(r, "nodes.2.cost"), 250, "nodes: cost");
+	is_int(num(r, "nodes.2.hops"), 2, "nodes: hops");
+	is_str(json_object_to_json_string(get(r, "nodes.1.load")), "3.00",
+	       "nodes: load as a decimal");
+	is_str(str(r, "nodes.3.prefixes.0"), "10.99.0.4/32", "nodes: prefixes");
+	ok(!json_object_get_boolean(get(r, "nodes.4.reachable")),
+	   "nodes: 5 unreachable");
+	ok(is_null(get(r, "nodes.4"), "cost"), "nodes: no cost when unreachable");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"nodes\",\"role\":\"gpu\",\"zone\":\"b\"}");
+	is_int(len(r, "nodes"), 3, "nodes: role and zone filter");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"nodes\",\"node\":3}");
+	is_int(len(r, "nodes"), 1, "nodes: one node");
+	json_object_put(r);
+}
+
+static void neighbors(void)
+{
+	json_object *r = ask("{\"cmd\":\"neighbors\"}");
+
+	is_int(len(r, "neighbors"), 2, "neighbors: two");
+	is_str(str(r, "neighbors.0.state"), "up", "neighbors: state");
+	is_str(str(r, "neighbors.1.state"), "holddown", "neighbors: holddown");
+	is_str(str(r, "neighbors.0.link"), "lo", "neighbors: link name");
+	is_str(str(r, "neighbors.0.remote"), "10.9.1.2", "neighbors: remote");
+	is_str(json_object_to_json_string(get(r, "neighbors.0.rtt_ms")),
+	       "0.412", "neighbors: rtt in ms");
+	is_str(json_object_to_json_string(get(r, "neighbors.0.jitter_ms")),
+	       "0.031", "neighbors: jitter in ms");
+	is_str(json_object_to_json_string(get(r, "neighbors.0.loss_pct")),
+	       "1.25", "neighbors: loss in percent");
+	is_int(num(r, "neighbors.0.last_seen_ms"), 50,
+	       "neighbors: last seen is the latest of hello and probe");
+	is_int(num(r, "neighbors.1.last_seen_ms"), 500,
+	       "neighbors: last seen without any probe reply");
+	ok(is_null(get(r, "neighbors.1"), "last_probe_ms"),
+	   "neighbors: never probed is null");
+	is_int(num(r, "neighbors.0.flaps"), 2, "neighbors: flaps");
+	json_object_put(r);
+}
+
+static void topology(void)
+{
+	json_object *r = ask("topology");
+
+	is_int(len(r, "nodes"), 5, "topology: nodes");
+	is_int(len(r, "edges"), 7, "topology: every advertised edge");
+	is_int(num(r, "edges.0.from"), 1, "topology: edge from");
+	is_int(num(r, "edges.0.bandwidth_mbps"), 1000, "topology: bandwidth");
+	json_object_put(r);
+}
+
+static void path(void)
+{
+	json_object *r = ask("{\"cmd\":\"path\",\"node\":3}");
+
+	ok(json_object_get_boolean(get(r, "reachable")), "path: reachable");
+	is_int(num(r, "cost"), 250, "path: total cost");
+	is_int(len(r, "hops"), 3, "path: three nodes");
+	is_int(num(r, "hops.1.node"), 2, "path: through 2");
+	is_int(num(r, "hops.1.cost"), 100, "path: cumulative cost");
+	is_str(str(r, "hops.2.name"), "three", "path: hops have names");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"path\",\"node\":5}");
+	ok(r && !json_object_get_boolean(get(r, "reachable")) && !last.bad,
+	   "path: unreachable is an answer, not an error");
+	is_int(len(r, "hops"), 0, "path: no hops");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"path\",\"node\":1}");
+	is_int(len(r, "hops"), 1, "path: to itself");
+	is_int(num(r, "cost"), 0, "path: to itself costs 0");
+	json_object_put(r);
+}
+
+static void find(void)
+{
+	json_object *r = ask("{\"cmd\":\"find\",\"role\":\"gpu\"}");
+
+	/* 2 and 4 are both at 100; 4 is less loaded. */
+	is_int(num(r, "node.node"), 4, "find: nearest, then least loaded");
+	is_int(num(r, "node.distance"), 100, "find: its distance");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"min_cores\":12}");
+	is_int(num(r, "node.node"), 3, "find: min_cores skips small ones");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"min_cores\":32}");
+	ok(r && is_null(r, "node") && !last.bad,
+	   "find: nothing reachable fits (5 is not reachable)");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"min_cores\":2}");
+	is_int(num(r, "node.node"), 1, "find: this node fits first");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"near\":3}");
+	is_int(num(r, "node.node"), 3, "find near 3: 3 itself");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"near\":3,\"zone\":\"a\"}");
+	is_int(num(r, "node.node"), 2, "find near 3 in zone a: 2");
+	is_int(num(r, "node.distance"), 150, "find near: distance from 3");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"near\":4,\"min_cores\":12}");
+	/* 4-3 is advertised by 4 only: the way is 4-1-2-3. */
+	is_int(num(r, "node.distance"), 350,
+	       "find near: one-sided edges do not count");
+	json_object_put(r);
+	refused("{\"cmd\":\"find\",\"near\":99}", "not in the topology");
+}
+
+static void monitor(void)
+{
+	json_object *r = ask("monitor");
+
+	ok(r && json_object_get_boolean(get(r, "monitor")) && last.monitor,
+	   "monitor subscribes");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"status\"}");
+	ok(!last.monitor, "status does not subscribe");
+	json_object_put(r);
+}
+
+static void bad_requests(void)
+{
+	struct xmd_view v = view();
+	char big[600];
+	json_object *r;
+
+	refused("", "empty request");
+	refused("   ", "empty request");
+	refused("nonsense", "unknown command");
+	refused("STATUS", "not a JSON object");
+	refused("status now", "not a JSON object");
+	refused("[\"status\"]", "not a JSON object");
+	refused("{\"cmd\":\"status\"", "not a JSON object");
+	refused("{\"cmd\":\"status\"} {}", "not a JSON object");
+	refused("{\"cmd\":\"status\"}x", "not a JSON object");
+	refused("{}", "needs \"cmd\"");
+	refused("{\"cmd\":5}", "needs \"cmd\"");
+	refused("{\"cmd\":null}", "needs \"cmd\"");
+	refused("{\"cmd\":\"reboot\"}", "unknown command \"reboot\"");
+	refused("{\"cmd\":\"status\",\"x\":1}", "unknown key \"x\"");
+	refused("{\"cmd\":\"path\"}", "needs \"node\"");
+	refused("{\"cmd\":\"path\",\"node\":0}", "\"node\" must be 1 to 4294967295");
+	refused("{\"cmd\":\"path\",\"node\":-3}", "must be 1 to");
+	refused("{\"cmd\":\"path\",\"node\":4294967296}", "must be 1 to");
+	refused("{\"cmd\":\"path\",\"node\":99999999999999999999999}",
+		"must be");
+	refused("{\"cmd\":\"path\",\"node\":\"3\"}", "must be an integer");
+	refused("{\"cmd\":\"path\",\"node\":3.5}", "must be an integer");
+	refused("{\"cmd\":\"nodes\",\"role\":7}", "must be a string");
+	refused("{\"cmd\":\"nodes\",\"role\":\"0123456789012345678901234567890123\"}",
+		"too long");
+	refused("{\"cmd\":\"find\",\"min_cores\":70000}", "must be 0 to 65535");
+	refused("{\"cmd\":\"status\",\"cmd\":\"nodes\",\"cmd\":1}", "needs \"cmd\"");
+	/* Nested deeper than the parser allows: an error, no crash. */
+	memset(big, '[', 300);
+	snprintf(big + 300, sizeof(big) - 300, "%s", "");
+	refused(big, "not a JSON object");
+	refused("{\"cmd\":\"st\\u0000atus\"}", "unknown command");
+	{
+		static const char nul[] = "{\"cmd\":\"status\"}\0garbage";
+
+		free(last.text);
+		ok(!xmd_ctl_handle(&v, nul, sizeof(nul) - 1, &last) &&
+		   last.bad && strstr(last.text, "NUL"),
+		   "refused: a NUL byte inside the line");
+	}
+	{
+		static const char utf8[] = "{\"cmd\":\"\xff\xfe\"}";
+
+		free(last.text);
+		ok(!xmd_ctl_handle(&v, utf8, sizeof(utf8) - 1, &last) &&
+		   last.bad, "refused: invalid UTF-8");
+	}
+	v.core = NULL;
+	r = ask_view(&v, "nodes");
+	is_str(str(r, "error"), "the agent is starting",
+	       "no core yet: nodes says so");
+	json_object_put(r);
+	r = ask_view(&v, "status");
+	ok(r && is_null(r, "node"), "no core yet: status still answers");
+	json_object_put(r);
+}
+
+/* Random and mutated requests: always exactly one reply line. */
+static void random_requests(void)
+{
+	static const char *const seeds[] = {
+		"{\"cmd\":\"path\",\"node\":3}",
+		"{\"cmd\":\"find\",\"role\":\"gpu\",\"near\":3,\"min_cores\":2}",
+		"{\"cmd\":\"nodes\",\"zone\":\"b\"}", "status",
+	};
+	struct xmd_view v = view();
+	char buf[256];
+	int i, bad_replies = 0;
+	size_t n, k;
+
+	srand(11);
+	for (i = 0; i < 20000; i++) {
+		if (i % 2) {
+			n = (size_t)(rand() % 200);
+			for (k = 0; k < n; k++)
+				buf[k] = (char)(rand() % 256);
+		} else {
+			const char *s = seeds[rand() % 4];
+
+			n = strlen(s);
+			memcpy(buf, s, n);
+			for (k = 0; k < 3; k++)
+				buf[rand() % n] = (char)(rand() % 128);
+		}
+		free(last.text);
+		memset(&last, 0, sizeof(last));
+		if (xmd_ctl_handle(&v, buf, n, &last) || !last.text ||
+		    last.text[last.len - 1] != '\n' ||
+		    memchr(last.text, '\n', last.len - 1) ||
+		    strlen(last.text) != last.len)
+			bad_replies++;
+	}
+	is_int(bad_replies, 0, "20000 random requests: one reply line each");
+}
+
+static void lines(void)
+{
+	size_t n;
+	char *s = xmd_ctl_event_line(1234, "warn", "link \"eth0\"\ndown", &n);
+	json_object *r = json_tokener_parse(s);
+
+	ok(s && s[n - 1] == '\n' && !memchr(s, '\n', n - 1),
+	   "an event is one line, a newline in its text escaped");
+	is_str(str(r, "text"), "link \"eth0\"\ndown", "event text round trips");
+	is_int(num(r, "time_ms"), 1234, "event time");
+	json_object_put(r);
+	free(s);
+}
+
+/* ---- the server, over a real socket ---- */
+
+static int epfd;
+static struct xmd_ctl srv;
+static char sock_path[108];
+
+static void srv_view(void *data, struct xmd_view *v)
+{
+	(void)data;
+	*v = view();
+}
+
+/* Run the loop until nothing happens for 50 ms. */
+static void pump(void)
+{
+	struct epoll_event ev[8];
+	int n, i;
+
+	while ((n = epoll_wait(epfd, ev, 8, 50)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct xmd_watch *w = ev[i].data.ptr;
+
+			w->fn(w, ev[i].events);
+		}
+		xmd_ctl_reap(&srv);
+	}
+}
+
+static int client(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What the server sent fd so far (non-blocking), as a string. */
+static const char *got(int fd)
+{
+	static char buf[65536];
+	ssize_t n;
+	size_t len = 0;
+
+	pump();
+	while ((n = recv(fd, buf + len, sizeof(buf) - 1 - len,
+			 MSG_DONTWAIT)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	return buf;
+}
+
+static void server(void)
+{
+	char dir[] = "/tmp/xmd-ctl-XXXXXX";
+	struct xmd_stats st = { 0 };
+	char big[XMD_REQUEST_MAX + 100];
+	const char *s;
+	struct stat sb;
+	int a, b, c, d, ret;
+	struct xmd_ctl other;
+
+	ok(mkdtemp(dir) != NULL, "temporary directory");
+	snprintf(sock_path, sizeof(sock_path), "%s/run/x.sock", dir);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	/* A stale socket file is replaced. */
+	ret = xmd_ctl_open(&srv, epfd, sock_path, 2, &st, srv_view, NULL);
+	is_int(ret, 0, "server: opens, making its directory");
+	ok(!stat(sock_path, &sb) && (sb.st_mode & 0777) == 0660,
+	   "server: socket mode 0660");
+	is_int(xmd_ctl_open(&other, epfd, sock_path, 2, &st, srv_view, NULL),
+	       -EADDRINUSE, "server: a second one on the same path refuses");
+
+	a = client();
+	ok(a >= 0, "server: a client connects");
+	send(a, "status\n{\"cmd\":\"path\",\"node\":3}\n", 31, 0);
+	s = got(a);
+	ok(strstr(s, "\"uptime_ms\":6000") && strstr(s, "\"cost\":250"),
+	   "server: two pipelined requests, two replies");
+	ok(s[0] && !strchr(strchr(s, '\n') + 1, '\n')[1],
+	   "server: exactly two lines");
+	send(a, "sta", 3, 0);
+	s = got(a);
+	is_str(s, "", "server: a partial line waits");
+	send(a, "tus\n", 4, 0);
+	s = got(a);
+	ok(strstr(s, "\"node\":1,") != NULL, "server: the line completed");
+
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	send(a, big, sizeof(big), 0);
+	send(a, "status\n", 7, 0);
+	s = got(a);
+	ok(strstr(s, "request longer than the limit") &&
+	   strstr(s, "uptime_ms"),
+	   "server: an over-long line gets one error, the next works");
+	is_int(st.ctl_bad_requests, 1, "server: counted as a bad request");
+
+	b = client();
+	c = client();
+	s = got(c);
+	ok(strstr(s, "too many clients") != NULL,
+	   "server: max-clients reached, told so");
+	is_int(st.ctl_clients_refused, 1, "server: refusal counted");
+	close(c);
+
+	send(b, "monitor\n", 8, 0);
+	s = got(b);
+	ok(strstr(s, "\"monitor\":true") != NULL, "server: monitor subscribed");
+	is_int(xmd_ctl_monitors(&srv), 1, "server: one monitor");
+	{
+		size_t n;
+		char *line = xmd_ctl_event_line(1, "info", "neighbor up", &n);
+
+		xmd_ctl_broadcast(&srv, line, n);
+		free(line);
+	}
+	s = got(b);
+	ok(strstr(s, "neighbor up") != NULL, "server: the monitor gets events");
+	s = got(a);
+	is_str(s, "", "server: others do not");
+
+	/* A client that half-closes still gets its answer. */
+	close(a);
+	pump();
+	d = client();
+	ok(d >= 0, "server: a slot is free again after a close");
+	send(d, "status\n", 7, 0);
+	shutdown(d, SHUT_WR);
+	s = got(d);
+	ok(strstr(s, "uptime_ms") != NULL, "server: answer after half-close");
+	ok(recv(d, big, 1, MSG_DONTWAIT) == 0, "server: then it closes");
+	close(d);
+
+	/* A monitor that never reads: events are dropped, not queued
+	 * without bound. */
+	{
+		char text[150], *line;
+		size_t n;
+		int i;
+
+		memset(text, 'e', sizeof(text) - 1);
+		text[sizeof(text) - 1] = '\0';
+		line = xmd_ctl_event_line(1, "info", text, &n);
+		for (i = 0; i < 20000; i++)
+			xmd_ctl_broadcast(&srv, line, n);
+		free(line);
+		ok(st.ctl_events_dropped > 0,
+		   "server: a monitor that does not read loses events (%llu)",
+		   (unsigned long long)st.ctl_events_dropped);
+	}
+	close(b);
+	pump();
+	is_int(xmd_ctl_monitors(&srv), 0, "server: the monitor is gone");
+	xmd_ctl_close(&srv);
+	ok(access(sock_path, F_OK) != 0, "server: the socket file is removed");
+	close(epfd);
+	snprintf(big, sizeof(big), "%s/run", dir);
+	rmdir(big);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	fake_setup();
+	status();
+	nodes();
+	neighbors();
+	topology();
+	path();
+	find();
+	monitor();
+	bad_requests();
+	random_requests();
+	lines();
+	server();
+	free(last.text);
+	return tap_done();
+}

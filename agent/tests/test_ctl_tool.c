@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The xmesh tool's agent objects (node, path, topology, agent) against a
+ * control socket served, in a child process, from a made-up core state:
+ * their text and JSON, their arguments, and their errors.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+#include "tool.h"
+#include "ctl_fake.h"
+#include "../daemon/ctlsock.h"
+
+static char dir[] = "/tmp/xmd-tool-XXXXXX";
+static char sock_path[108];
+static pid_t server;
+
+static void srv_view(void *data, struct xmd_view *v)
+{
+	(void)data;
+	*v = view();
+}
+
+static void serve(void)
+{
+	struct epoll_event ev[8];
+	struct xmd_stats st = { 0 };
+	struct xmd_ctl srv;
+	int epfd = epoll_create1(EPOLL_CLOEXEC), n, i;
+
+	fake_setup();
+	if (xmd_ctl_open(&srv, epfd, sock_path, 4, &st, srv_view, NULL))
+		_exit(1);
+	for (;;) {
+		n = epoll_wait(epfd, ev, 8, -1);
+		for (i = 0; i < n; i++) {
+			struct xmd_watch *w = ev[i].data.ptr;
+
+			w->fn(w, ev[i].events);
+		}
+		xmd_ctl_reap(&srv);
+	}
+}
+
+static char out_buf[16384], err_buf[4096];
+
+/* Run "xmesh ARGS" (words split at blanks); its stdout and stderr. */
+static int run(const char *args)
+{
+	char line[512], *argv[32], *p;
+	int argc = 0, ret, saved, fd;
+	FILE *f = tmpfile();
+	struct ctx c;
+	ssize_t n;
+
+	snprintf(line, sizeof(line), "xmesh %s", args);
+	for (p = strtok(line, " "); p && argc < 31; p = strtok(NULL, " "))
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = fileno(f);
+	dup2(fd, STDOUT_FILENO);
+	cap_begin();
+	ctx_init(&c);
+	ret = xm_main(&c, argc, argv);
+	ctx_free(&c);
+	snprintf(err_buf, sizeof(err_buf), "%s", cap_end());
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, out_buf, sizeof(out_buf) - 1);
+	out_buf[n > 0 ? n : 0] = '\0';
+	fclose(f);
+	return ret;
+}
+
+/* "xmesh -S SOCK ARGS" exits with status and prints a line with want. */
+static void expect(const char *args, int status, const char *want,
+		   const char *name)
+{
+	char full[512];
+	int ret;
+
+	snprintf(full, sizeof(full), "-S %s %s", sock_path, args);
+	ret = run(full);
+	if (!ok(ret == status && (strstr(out_buf, want) ||
+				  strstr(err_buf, want)), "%s", name))
+		printf("#   xmesh %s: status %d (want %d)\n#   stdout: %s\n"
+		       "#   stderr: %s\n#   want: %s\n", full, ret, status,
+		       out_buf, err_buf, want);
+}
+
+/* The JSON "xmesh -S SOCK -j ARGS" prints, or NULL if it failed. */
+static json_object *json_of(const char *args)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "-S %s -j %s", sock_path, args);
+	if (run(full))
+		return NULL;
+	return json_tokener_parse(out_buf);
+}
+
+static void text(void)
+{
+	expect("node show", 0, "node 1 (one) self zone a\n",
+	       "node show: this node first, marked self");
+	expect("node show", 0,
+	       "node 3 (three) zone b roles gpu cost 250 hops 2\n"
+	       "    cores 16 load 0.10 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
+	       "    prefixes 10.99.0.3/32\n", "node show: a node's three lines");
+	expect("node show", 0, "node 5 (five) zone b roles gpu unreachable\n",
+	       "node show: unreachable");
+	expect("node", 0, "node 2 (two)", "node: show is the default");
+	expect("no sh role gpu zone a", 0, "node 2 (two)",
+	       "node show: abbreviated, filtered");
+	expect("node find role gpu", 0,
+	       "node 4 (four) zone b roles gpu cost 100 hops 1 distance 100\n",
+	       "node find: nearest, less loaded");
+	expect("node find role gpu near 3 zone a", 0, "node 2 (two)",
+	       "node find near");
+	expect("node find min-cores 99", 1,
+	       "Error: no reachable node fits.", "node find: none, exit 1");
+	expect("path show 3", 0, "node 3 cost 250 hops 2\n"
+	       "    0: node 1 (one) cost 0\n    1: node 2 (two) cost 100\n"
+	       "    2: node 3 (three) cost 250\n", "path show: every hop");
+	expect("path 3", 0, "node 3 cost 250", "path: show is optional");
+	expect("path show 5", 1, "Error: node 5 is unreachable.",
+	       "path show: unreachable, exit 1");
+	expect("topology", 0, "node 1 (one)\n"
+	       "    to 2 metric 100 rtt 0.412 ms loss 0.25% bandwidth 1000 Mbit/s\n",
+	       "topology show: a node and its adjacencies");
+	expect("agent show", 0,
+	       "xmeshd " XMD_VERSION ": node 1 (one) dev xmesh0 up 0d 00:00:06 tables programmed\n"
+	       "    neighbors 2 up 1 nodes 5 reachable 4\n", "agent show");
+	expect("-s agent show", 0, "rx-bad-auth 3", "agent show -s: counters");
+	expect("-s agent show", 0, "ctl-bad-requests", "agent show -s: agent's");
+}
+
+static void json(void)
+{
+	json_object *j = json_of("node show role gpu");
+
+	ok(j && json_object_array_length(j) == 4, "-j node show role gpu: 4");
+	json_object_put(j);
+	j = json_of("node find role gpu");
+	ok(j && json_object_get_int(jget(j, "node")) == 4 &&
+	   json_object_get_int(jget(j, "distance")) == 100,
+	   "-j node find: the node and its distance");
+	json_object_put(j);
+	{
+		char full[256];
+
+		snprintf(full, sizeof(full), "-S %s -j node find role none",
+			 sock_path);
+		is_int(run(full), 1, "-j node find: none is exit 1");
+		is_str(out_buf, "null\n", "-j node find: none prints null");
+	}
+	j = json_of("path show 3");
+	ok(j && json_object_array_length(jget(j, "hops")) == 3,
+	   "-j path show: three hops");
+	json_object_put(j);
+	j = json_of("topology show");
+	ok(j && json_object_array_length(jget(j, "edges")) == 7,
+	   "-j topology show: nodes and edges");
+	json_object_put(j);
+	j = json_of("agent show");
+	ok(j && jget(j, "uptime_ms") && !jget(j, "stats") && !jget(j, "agent"),
+	   "-j agent show: no counters without -s");
+	json_object_put(j);
+	j = json_of("-s agent show");
+	ok(j && json_object_get_int(jget(jget(j, "stats"), "rx_bad_auth")) == 3,
+	   "-j -s agent show: counters");
+	json_object_put(j);
+}
+
+static void errors(void)
+{
+	expect("node show bogus", 2, "\"bogus\"", "node show: unknown word");
+	expect("node show role", 2, "", "node show: role without value");
+	expect("node show role a role b", 2, "role", "node show: role twice");
+	expect("node show near 3", 2, "near", "node show takes no near");
+	expect("node find min-cores 70000", 2, "", "node find: too many cores");
+	expect("node find near 0", 2, "", "node find: node 0");
+	expect("node find role 0123456789012345678901234567890123", 2,
+	       "role must be 1 to 31 characters", "node find: role too long");
+	expect("path show", 2, "path show takes one node", "path: no node");
+	expect("path show x", 2, "", "path: not a number");
+	expect("path show 1 2", 2, "takes one node", "path: two nodes");
+	expect("topology show x", 2, "\"x\"", "topology: no arguments");
+	expect("agent show x", 2, "\"x\"", "agent: no arguments");
+	expect("node help", 0, "Usage: xmesh node", "node help");
+	is_int(run("-S /nonexistent/x.sock node show"), 1,
+	       "no agent: exit 1");
+	ok(strstr(err_buf, "Error: xmeshd is not running (nothing answers on /nonexistent/x.sock).") != NULL,
+	   "no agent: says so");
+	setenv(XMD_SOCKET_ENV, sock_path, 1);
+	is_int(run("node show"), 0, "$XMESH_SOCKET names the socket");
+	unsetenv(XMD_SOCKET_ENV);
+}
+
+int main(void)
+{
+	int tries;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock_path, sizeof(sock_path), "%s/x.sock", dir);
+	server = fork();
+	if (server == 0)
+		serve();
+	for (tries = 0; tries < 500 && access(sock_path, F_OK); tries++)
+		usleep(10000);
+	if (!ok(!access(sock_path, F_OK), "the stand-in agent listens"))
+		return tap_done();
+	text();
+	json();
+	errors();
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	unlink(sock_path);
+	rmdir(dir);
+	return tap_done();
+}

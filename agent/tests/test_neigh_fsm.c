@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The neighbor state machine with two cores back to back (test_core_net.h
+ * moves their messages and answers their probes): discovery to UP, probe
+ * loss detected within probe_miss + 1 probe intervals with NEIGH_DOWN
+ * ahead of the table update, holddown and its doubling, carrier loss at
+ * once, dead interval, stable and adopted kernel ids, determinism.
+ */
+#include "test_core_net.h"
+
+enum { A, B };
+
+static const struct net_pair a_up = { A, B, XM_NEIGH_UP };
+static const struct net_pair b_up = { B, A, XM_NEIGH_UP };
+static const struct net_pair a_twoway = { A, B, XM_NEIGH_TWOWAY };
+
+static bool both_up(struct net *net, const void *arg)
+{
+	(void)arg;
+	return net_pair_is(net, &a_up) && net_pair_is(net, &b_up);
+}
+
+static void pair(struct net *net, uint64_t boot)
+{
+	int ends[2] = { A, B };
+
+	net_init(net);
+	net_add_node(net, boot);
+	net_add_node(net, boot);
+	net_add_wire(net, 2, ends);
+}
+
+static const struct xm_fib_neigh *fib_neigh(struct net *net, int i,
+					    uint32_t id)
+{
+	const struct xm_fib *f = xm_core_fib(net->node[i].c);
+	size_t k;
+
+	for (k = 0; k < f->n_neighs; k++)
+		if (f->neighs[k].id == id)
+			return &f->neighs[k];
+	return NULL;
+}
+
+static void discovery(struct net *net)
+{
+	const struct xm_timers *t = &net->node[A].cfg.timers;
+	const struct xm_fib_neigh *fn;
+	struct xm_neigh_status st;
+	xm_time t0 = net->now;
+
+	ok(net_until(net, 1000, net_pair_is, &a_twoway),
+	   "discovery: A sees B two-way");
+	net_neigh_state(net, A, B, &st);
+	fn = fib_neigh(net, A, st.id);
+	ok(st.id && fn && !fn->up,
+	   "discovery: at two-way B has kernel id %u, in the tables down",
+	   st.id);
+	ok(net_until(net, 2000, both_up, NULL), "discovery: both UP");
+	ok(net->now - t0 <= t->hello_ms + 10 * t->probe_ms,
+	   "discovery: UP within a hello and a few probes (%llu ms)",
+	   (unsigned long long)(net->now - t0));
+	net_neigh_state(net, A, B, &st);
+	fn = fib_neigh(net, A, st.id);
+	ok(fn && fn->up && fn->node == 2 && fn->ifindex == 10 &&
+	   fn->port == 7600 && fn->remote.raw[3] == 2 &&
+	   fn->local.raw[3] == 1,
+	   "discovery: kernel neighbor up, node 2, link 10, 10.0.0.2:7600");
+	is_int(st.srtt_us, 300, "discovery: srtt is the wire's RTT");
+	is_int(st.loss_ppm, 0, "discovery: no loss");
+	ok(st.metric > 0, "discovery: metric %u", st.metric);
+	is_int(xm_core_stats(net->node[A].c)->neigh_up, 1,
+	       "discovery: neigh_up counted once");
+	net_run(net, 500);
+	ok(net_pair_is(net, &a_up) && net_pair_is(net, &b_up),
+	   "discovery: stays UP");
+	ok(net_route(net, A, B) != NULL, "discovery: A has a route to B");
+}
+
+static void probe_loss(struct net *net)
+{
+	const struct xm_timers *t = &net->node[A].cfg.timers;
+	struct net_log *la = &net->node[A].log;
+	struct xm_neigh_status st;
+	xm_time t0 = net->now, t_down, t_up, limit;
+	uint64_t downs = la->neigh_down;
+
+	limit = (xm_time)t->probe_ms * (t->probe_miss + 1);
+	net_neigh_state(net, A, B, &st);
+	net->wire[0].deaf_probes = true;
+	ok(net_until(net, 1000, net_pair_is_not, &a_up),
+	   "probe loss: A takes B down");
+	t_down = la->last_neigh_down;
+	is_int((long long)la->neigh_down, (long long)downs + 1,
+	       "probe loss: one NEIGH_DOWN");
+	is_int(la->last_neigh_down_id, st.id,
+	       "probe loss: NEIGH_DOWN names B's kernel id");
+	ok(t_down - t0 <= limit,
+	   "probe loss: detected after %llu ms <= probe_ms * (miss + 1) = %llu",
+	   (unsigned long long)(t_down - t0), (unsigned long long)limit);
+	ok(t_down - t0 >= (xm_time)t->probe_ms * (t->probe_miss - 1),
+	   "probe loss: not before probe_miss probes could be lost");
+	ok(!la->fib_before_down && la->fib_after_down,
+	   "probe loss: NEIGH_DOWN queued before the table update");
+	ok(!fib_neigh(net, A, st.id)->up,
+	   "probe loss: desired kernel neighbor down");
+	is_int(net_neigh_state(net, A, B, NULL), XM_NEIGH_HOLDDOWN,
+	       "probe loss: A holds B down");
+	ok(net_route(net, A, B) == NULL ||
+	   !net_route(net, A, B)->n_nexthops,
+	   "probe loss: route through B withdrawn");
+	/* Probes answered again at once: holddown keeps it down. */
+	net->wire[0].deaf_probes = false;
+	ok(net_until(net, 3000, net_pair_is, &a_up), "holddown: B comes back");
+	t_up = net->now;
+	ok(t_up - t_down >= t->holddown_ms,
+	   "holddown: not before holddown_ms (%llu ms >= %u)",
+	   (unsigned long long)(t_up - t_down), t->holddown_ms);
+	ok(t_up - t_down <= t->holddown_ms + 5 * t->probe_ms,
+	   "holddown: right after it (%llu ms)",
+	   (unsigned long long)(t_up - t_down));
+	net_neigh_state(net, A, B, &st);
+	is_int(st.flaps, 1, "holddown: one flap recorded");
+	ok(st.loss_ppm > 0, "holddown: the losses show (%u ppm)", st.loss_ppm);
+	/* A second flap soon after: twice the holddown. */
+	net->wire[0].deaf_probes = true;
+	net_until(net, 1000, net_pair_is_not, &a_up);
+	t_down = la->last_neigh_down;
+	net->wire[0].deaf_probes = false;
+	ok(net_until(net, 5000, net_pair_is, &a_up), "flap 2: back");
+	ok(net->now - t_down >= 2 * t->holddown_ms,
+	   "flap 2: holddown doubled (%llu ms >= %u)",
+	   (unsigned long long)(net->now - t_down), 2 * t->holddown_ms);
+	net_neigh_state(net, A, B, &st);
+	is_int(st.flaps, 2, "flap 2: two flaps recorded");
+	net_until(net, 2000, both_up, NULL);
+}
+
+static void carrier_loss(struct net *net)
+{
+	struct net_log *la = &net->node[A].log, *lb = &net->node[B].log;
+	struct xm_neigh_status before, after;
+	uint64_t downs_a = la->neigh_down, downs_b = lb->neigh_down;
+	xm_time t0 = net->now;
+
+	net_neigh_state(net, A, B, &before);
+	net->wire[0].cut = true;
+	xm_core_link_carrier(net->node[A].c, net->now, 10, false);
+	net_drain(net, A);
+	is_int((long long)la->neigh_down, (long long)downs_a + 1,
+	       "carrier: NEIGH_DOWN from the carrier event itself");
+	ok(net_neigh_state(net, A, B, NULL) != XM_NEIGH_UP,
+	   "carrier: B no longer UP at A");
+	ok(net_until(net, 1000, net_pair_is_not, &b_up),
+	   "carrier: B notices (probes)");
+	ok(lb->neigh_down == downs_b + 1 && lb->last_neigh_down - t0 <= 80,
+	   "carrier: B down after %llu ms",
+	   (unsigned long long)(lb->last_neigh_down - t0));
+	net_run(net, 1000);
+	ok(net_neigh_state(net, A, B, NULL) < 0,
+	   "carrier: A forgot the neighbor entry");
+	net->wire[0].cut = false;
+	xm_core_link_carrier(net->node[A].c, net->now, 10, true);
+	ok(net_until(net, 6000, both_up, NULL), "carrier: back up");
+	net_neigh_state(net, A, B, &after);
+	is_int(after.id, before.id, "carrier: same kernel id as before");
+	is_int(after.flaps, before.flaps + 1, "carrier: flap history kept");
+}
+
+static void dead_interval(struct net *net)
+{
+	const struct xm_timers *t = &net->node[A].cfg.timers;
+	struct net_log *lb = &net->node[B].log;
+	xm_time t0 = net->now;
+
+	net_until(net, 8000, both_up, NULL);
+	t0 = net->now;
+	net->wire[0].mute = true;	/* hellos lost, probes answered */
+	ok(net_until(net, 2000, net_pair_is_not, &b_up),
+	   "dead: B takes A down without hellos");
+	ok(lb->last_neigh_down - t0 <= t->dead_ms &&
+	   lb->last_neigh_down - t0 + t->hello_ms >= t->dead_ms,
+	   "dead: after %llu ms, within dead_ms of the last hello",
+	   (unsigned long long)(lb->last_neigh_down - t0));
+	net->wire[0].mute = false;
+	ok(net_until(net, 8000, both_up, NULL), "dead: back once hellos flow");
+}
+
+/*
+ * A restarts, the kernel keeping its neighbors: it adopts them, lists B
+ * in its hellos from the first one, and holds its advert back until its
+ * tables are ready. B never takes A down, resends its database, and its
+ * tables do not change at all.
+ */
+static void adopted(void)
+{
+	struct net net;
+	struct xm_fib_neigh adopt = { .id = 77, .node = 2, .ifindex = 10 };
+	struct xm_neigh_status st;
+	struct xm_link_info l = {
+		.ifindex = 10, .ifname = "eth10", .bandwidth_mbps = 10000,
+		.carrier = true,
+	};
+	struct net_log *lb = &net.node[B].log;
+	uint64_t downs_b, fib_b;
+	xm_time start;
+
+	pair(&net, 1);
+	net_until(&net, 2000, both_up, NULL);
+	net_run(&net, 1000);
+	downs_b = lb->neigh_down;
+	fib_b = lb->fib;
+	/* A's agent is gone for 200 ms; its kernel still answers probes. */
+	xm_core_free(net.node[A].c);
+	net.node[A].c = NULL;
+	net_run(&net, 200);
+	net.node[A].cfg.boot_id = 2;
+	start = net.now;
+	net.node[A].c = xm_core_new(&net.node[A].cfg, net.now);
+	ok(!xm_core_fib_ready(net.node[A].c, net.now),
+	   "restart: tables not ready at start");
+	adopt.remote = net.wire[0].end[1].addr;
+	adopt.local = net.wire[0].end[0].addr;
+	xm_core_adopt_neigh(net.node[A].c, &adopt);
+	l.local = adopt.local;
+	xm_core_link_set(net.node[A].c, net.now, &l);
+	ok(net_until(&net, 3000, net_pair_is, &a_up), "restart: B UP again");
+	net_neigh_state(&net, A, B, &st);
+	is_int(st.id, 77, "restart: the adopted kernel id is reused");
+	net_run(&net, 50);
+	ok(xm_core_fib_ready(net.node[A].c, net.now) &&
+	   net.now < start + net.node[A].cfg.timers.sync_hold_ms,
+	   "restart: ready before sync_hold_ms: database exchanged (%llu ms)",
+	   (unsigned long long)(net.now - start));
+	ok(net_until(&net, 1000, net_converged, NULL),
+	   "restart: A's advert outnumbers its old one, all converged");
+	net_run(&net, 1000);
+	ok(lb->neigh_down == downs_b && net_pair_is(&net, &b_up),
+	   "restart: B never took A down");
+	is_int((long long)(lb->fib - fib_b), 0,
+	       "restart: B's tables never changed");
+	ok(xm_core_path(net.node[A].c, 2, &(struct xm_path){ 0 }),
+	   "restart: A routes to B");
+	net_free(&net);
+}
+
+static uint64_t scenario_hash(void)
+{
+	struct net net;
+	uint64_t h;
+
+	pair(&net, 5);
+	net_until(&net, 2000, both_up, NULL);
+	net.wire[0].deaf_probes = true;
+	net_run(&net, 300);
+	net.wire[0].deaf_probes = false;
+	net_run(&net, 1500);
+	h = net.node[A].log.hash ^ (net.node[B].log.hash << 1);
+	net_free(&net);
+	return h;
+}
+
+int main(void)
+{
+	struct net net;
+
+	pair(&net, 1);
+	discovery(&net);
+	probe_loss(&net);
+	carrier_loss(&net);
+	dead_interval(&net);
+	net_free(&net);
+	adopted();
+	ok(scenario_hash() == scenario_hash(),
+	   "determinism: the same inputs, the same actions byte for byte");
+	return tap_done();
+}

@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What xmeshd knows, through its control socket: the nodes of the mesh
+ * and their resources, the topology, the path to a node, the agent
+ * itself. The kernel's tables are the other objects'.
+ */
+#include "tool.h"
+#include "core.h"	/* XM_NAME_MAX: the length of a role or zone */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define AGENT_TIMEOUT_MS	10000	/* for one reply */
+#define AGENT_QUIET_MS		1000	/* when the answer is optional */
+
+/* ---- the connection ---- */
+
+const char *agent_socket(const struct ctx *c)
+{
+	const char *env = getenv(XMD_SOCKET_ENV);
+
+	return c->socket ? c->socket : env && *env ? env : XMD_SOCKET_PATH;
+}
+
+int agent_open(const struct ctx *c, struct agent_conn *a, bool quiet)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = agent_socket(c);
+
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		if (!quiet)
+			pr_err("socket path \"%s\" is too long.", path);
+		return XM_EXIT_USAGE;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (a->fd >= 0 &&
+	    !connect(a->fd, (struct sockaddr *)&sun, sizeof(sun)))
+		return XM_EXIT_OK;
+	if (!quiet) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			pr_err("xmeshd is not running (nothing answers on %s).",
+			       path);
+		else
+			pr_err("cannot reach xmeshd on %s: %s.", path,
+			       strerror(errno));
+	}
+	agent_close(a);
+	return XM_EXIT_FAIL;
+}
+
+void agent_close(struct agent_conn *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	free(a->buf);
+	a->buf = NULL;
+	a->len = a->cap = 0;
+}
+
+int agent_send(struct agent_conn *a, json_object *req)
+{
+	const char *s = json_object_to_json_string_ext(req,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s), off = 0;
+	char *line = malloc(len + 1);
+	ssize_t n;
+
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, s, len);
+	line[len++] = '\n';
+	while (off < len) {
+		n = send(a->fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(line);
+			return n < 0 ? -errno : -EPIPE;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	return 0;
+}
+
+json_object *agent_next(struct agent_conn *a)
+{
+	char *nl = a->len ? memchr(a->buf, '\n', a->len) : NULL;
+	json_object *o;
+	size_t n;
+
+	if (!nl)
+		return NULL;
+	*nl = '\0';
+	n = (size_t)(nl - a->buf) + 1;
+	o = json_tokener_parse(a->buf);
+	memmove(a->buf, a->buf + n, a->len - n);
+	a->len -= n;
+	if (!o)
+		errno = EBADMSG;
+	return o;
+}
+
+int agent_fill(struct agent_conn *a)
+{
+	ssize_t n;
+
+	if (a->cap - a->len < 4096) {
+		size_t cap = a->cap ? a->cap * 2 : 65536;
+		char *b = realloc(a->buf, cap);
+
+		if (!b)
+			return -ENOMEM;
+		a->buf = b;
+		a->cap = cap;
+	}
+	do {
+		n = recv(a->fd, a->buf + a->len, a->cap - a->len - 1, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	a->len += (size_t)n;
+	return (int)(n > 0);
+}
+
+json_object *agent_read(struct agent_conn *a, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	json_object *o;
+	int ret;
+
+	for (;;) {
+		errno = 0;
+		o = agent_next(a);
+		if (o || errno)
+			return o;
+		ret = poll(&pfd, 1, timeout_ms);
+		if (ret <= 0) {
+			errno = ret ? errno : ETIMEDOUT;
+			return NULL;
+		}
+		ret = agent_fill(a);
+		if (ret <= 0) {
+			errno = ret ? -ret : ECONNRESET;
+			return NULL;
+		}
+	}
+}
+
+json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o && json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+json_object *agent_cmd(const char *cmd)
+{
+	json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	return req;
+}
+
+json_object *agent_ask(const struct ctx *c, json_object *req, bool quiet)
+{
+	struct agent_conn a;
+	json_object *reply = NULL, *err;
+	int ret;
+
+	if (agent_open(c, &a, quiet)) {
+		json_object_put(req);
+		return NULL;
+	}
+	ret = agent_send(&a, req);
+	json_object_put(req);
+	if (!ret) {
+		reply = agent_read(&a, quiet ? AGENT_QUIET_MS :
+					       AGENT_TIMEOUT_MS);
+		if (!reply)
+			ret = -errno;
+	}
+	agent_close(&a);
+	if (ret) {
+		if (!quiet)
+			pr_err("no answer from xmeshd: %s.",
+			       ret == -ETIMEDOUT ? "timed out" :
+			       ret == -EBADMSG ? "not JSON" : strerror(-ret));
+		return NULL;
+	}
+	err = jget(reply, "error");
+	if (err) {
+		if (!quiet)
+			pr_err("xmeshd: %s.", json_object_get_string(err));
+		json_object_put(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/* ---- fields ---- */
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static uint64_t jnum(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+static bool jbool(json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key));
+}
+
+/* "a,b,c" from an array of strings; "" when empty. */
+static const char *jjoin(json_object *arr, const char *sep, char *buf,
+			 size_t len)
+{
+	size_t i, n = arr ? json_object_array_length(arr) : 0, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? sep : "",
+					json_object_get_string(
+						json_object_array_get_idx(arr,
+									  i)));
+	return buf;
+}
+
+/* A name in parentheses when the node has one. */
+static void text_name(struct out *o, json_object *node)
+{
+	const char *name = jstr(node, "name");
+
+	if (*name)
+		out_text(o, " (%s)", name);
+}
+
+/* ---- node ---- */
+
+void usage_node(FILE *fp)
+{
+	fputs("Usage: xmesh node [ show ] [ role ROLE ] [ zone ZONE ] [ node NODE ]\n"
+	      "       xmesh node find [ role ROLE ] [ zone ZONE ] [ min-cores N ]\n"
+	      "                       [ near NODE ]\n"
+	      "What xmeshd knows of the nodes of the mesh (it must be running).\n",
+	      fp);
+}
+
+static void print_node(struct out *o, json_object *n)
+{
+	char buf[512];
+	json_object *v;
+
+	if (o->json) {
+		out_json(o, NULL, n);
+		return;
+	}
+	out_text(o, "node %" PRIu64, jnum(n, "node"));
+	text_name(o, n);
+	if (jbool(n, "self"))
+		out_text(o, " self");
+	if (*jstr(n, "zone"))
+		out_text(o, " zone %s", jstr(n, "zone"));
+	if (json_object_array_length(jget(n, "roles")))
+		out_text(o, " roles %s", jjoin(jget(n, "roles"), ",", buf,
+					       sizeof(buf)));
+	if (!jbool(n, "reachable"))
+		out_text(o, " unreachable");
+	else if (!jbool(n, "self"))
+		out_text(o, " cost %" PRIu64 " hops %" PRIu64,
+			 jnum(n, "cost"), jnum(n, "hops"));
+	v = jget(n, "distance");
+	if (v)
+		out_text(o, " distance %s", json_object_get_string(v));
+	out_nl(o);
+	out_text(o, "    cores %" PRIu64 " load %s memory %" PRIu64
+		 " MB (%" PRIu64 " free) disk %" PRIu64 " GB (%" PRIu64
+		 " free)", jnum(n, "cores"), jstr(n, "load"),
+		 jnum(n, "mem_total_mb"), jnum(n, "mem_free_mb"),
+		 jnum(n, "disk_total_gb"), jnum(n, "disk_free_gb"));
+	out_nl(o);
+	if (json_object_array_length(jget(n, "prefixes"))) {
+		out_text(o, "    prefixes %s", jjoin(jget(n, "prefixes"), " ",
+						     buf, sizeof(buf)));
+		out_nl(o);
+	}
+}
+
+/* Keywords with a value, for node show and find: into req. */
+static int node_args(int argc, char **argv, json_object *req, bool find)
+{
+	static const char *const shows[] = { "role", "zone", "node", NULL };
+	static const char *const finds[] = { "role", "zone", "min-cores",
+					     "near", NULL };
+	const char *const *kws = find ? finds : shows;
+	const char *const *k;
+	char key[16];
+	uint32_t v;
+	int ret;
+
+	for (; argc > 0; argc--, argv++) {
+		if (is_help(argv[0])) {
+			usage_node(stdout);
+			return XM_HELP;
+		}
+		for (k = kws; *k && strcmp(*k, argv[0]); k++)
+			;
+		if (!*k)
+			return arg_unknown(argv[0], usage_node);
+		/* JSON keys spell "min-cores" with an underscore. */
+		snprintf(key, sizeof(key), "%s",
+			 strcmp(*k, "min-cores") ? *k : "min_cores");
+		if (jget(req, key))
+			return arg_dup(*k);
+		if (!next_arg(&argc, &argv))
+			return XM_EXIT_USAGE;
+		if (!strcmp(*k, "role") || !strcmp(*k, "zone")) {
+			if (!*argv[0] || strlen(argv[0]) >= XM_NAME_MAX) {
+				pr_err("%s must be 1 to %d characters.", *k,
+				       XM_NAME_MAX - 1);
+				return XM_EXIT_USAGE;
+			}
+			json_object_object_add(req, key,
+					       json_object_new_string(argv[0]));
+			continue;
+		}
+		ret = !strcmp(*k, "min-cores") ?
+		      arg_u32("core count", argv[0], 0, UINT16_MAX, &v) :
+		      arg_u32("node id", argv[0], 1, UINT32_MAX, &v);
+		if (ret)
+			return ret;
+		json_object_object_add(req, key, json_object_new_int64(v));
+	}
+	return XM_EXIT_OK;
+}
+
+static int node_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *req = agent_cmd("nodes"), *r, *nodes;
+	size_t i;
+	int ret = node_args(argc, argv, req, false);
+
+	if (ret) {
+		json_object_put(req);
+		return xm_status(ret);
+	}
+	r = agent_ask(c, req, false);
+	if (!r)
+		return XM_EXIT_FAIL;
+	nodes = jget(r, "nodes");
+	out_list_begin(&c->out);
+	for (i = 0; nodes && i < json_object_array_length(nodes); i++)
+		print_node(&c->out, json_object_array_get_idx(nodes, i));
+	out_list_end(&c->out);
+	json_object_put(r);
+	return XM_EXIT_OK;
+}
+
+static int node_find(struct ctx *c, int argc, char **argv)
+{
+	json_object *req = agent_cmd("find"), *r, *node;
+	int ret = node_args(argc, argv, req, true);
+
+	if (ret) {
+		json_object_put(req);
+		return xm_status(ret);
+	}
+	r = agent_ask(c, req, false);
+	if (!r)
+		return XM_EXIT_FAIL;
+	node = jget(r, "node");
+	if (node)
+		print_node(&c->out, node);
+	else if (c->json)
+		out_json(&c->out, NULL, NULL);
+	else
+		pr_err("no reachable node fits.");
+	json_object_put(r);
+	return node ? XM_EXIT_OK : XM_EXIT_FAIL;
+}
+
+static const struct cmd node_cmds[] = {
+	{ "show", "list ls lst", node_show, CMD_RUN },
+	{ "find", NULL, node_find, CMD_RUN },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+int do_node(struct ctx *c, int argc, char **argv)
+{
+	return cmd_dispatch(c, node_cmds, "node command", "show", usage_node,
+			    argc, argv);
+}
+
+/* ---- topology ---- */
+
+void usage_topology(FILE *fp)
+{
+	fputs("Usage: xmesh topology [ show ]\n"
+	      "Every node and the adjacencies it advertises, as xmeshd sees them.\n",
+	      fp);
+}
+
+static int only_help(int argc, char **argv, void (*usage)(FILE *fp))
+{
+	if (argc > 0 && is_help(argv[0])) {
+		usage(stdout);
+		return XM_HELP;
+	}
+	if (argc > 0)
+		return arg_unknown(argv[0], usage);
+	return XM_EXIT_OK;
+}
+
+static int topology_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *r, *nodes, *edges;
+	size_t i, j;
+	int ret = only_help(argc, argv, usage_topology);
+
+	if (ret)
+		return xm_status(ret);
+	r = agent_ask(c, agent_cmd("topology"), false);
+	if (!r)
+		return XM_EXIT_FAIL;
+	if (c->json) {
+		out_json(&c->out, NULL, r);
+		json_object_put(r);
+		return XM_EXIT_OK;
+	}
+	nodes = jget(r, "nodes");
+	edges = jget(r, "edges");
+	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		json_object *n = json_object_array_get_idx(nodes, i);
+		uint64_t id = jnum(n, "node");
+
+		out_text(&c->out, "node %" PRIu64, id);
+		text_name(&c->out, n);
+		if (!jbool(n, "reachable"))
+			out_text(&c->out, " unreachable");
+		out_nl(&c->out);
+		for (j = 0; edges && j < json_object_array_length(edges); j++) {
+			json_object *e = json_object_array_get_idx(edges, j);
+
+			if (jnum(e, "from") != id)
+				continue;
+			out_text(&c->out, "    to %" PRIu64 " metric %" PRIu64
+				 " rtt %s ms loss %s%% bandwidth %" PRIu64
+				 " Mbit/s", jnum(e, "to"), jnum(e, "metric"),
+				 jstr(e, "rtt_ms"), jstr(e, "loss_pct"),
+				 jnum(e, "bandwidth_mbps"));
+			out_nl(&c->out);
+		}
+	}
+	json_object_put(r);
+	return XM_EXIT_OK;
+}
+
+static const struct cmd topology_cmds[] = {
+	{ "show", "list ls lst", topology_show, CMD_RUN },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+int do_topology(struct ctx *c, int argc, char **argv)
+{
+	return cmd_dispatch(c, topology_cmds, "topology command", "show",
+			    usage_topology, argc, argv);
+}
+
+/* ---- path ---- */
+
+void usage_path(FILE *fp)
+{
+	fputs("Usage: xmesh path [ show ] NODE\n"
+	      "The path xmeshd computed to NODE: every hop, with the cost so far.\n",
+	      fp);
+}
+
+static int path_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *req, *r, *hops;
+	uint32_t node;
+	size_t i, n;
+	int ret;
+
+	if (argc > 0 && is_help(argv[0])) {
+		usage_path(stdout);
+		return XM_EXIT_OK;
+	}
+	if (argc != 1) {
+		pr_err("path show takes one node.");
+		return XM_EXIT_USAGE;
+	}
+	ret = arg_u32("node id", argv[0], 1, UINT32_MAX, &node);
+	if (ret)
+		return ret;
+	req = agent_cmd("path");
+	json_object_object_add(req, "node", json_object_new_int64(node));
+	r = agent_ask(c, req, false);
+	if (!r)
+		return XM_EXIT_FAIL;
+	hops = jget(r, "hops");
+	n = hops ? json_object_array_length(hops) : 0;
+	if (c->json) {
+		out_json(&c->out, NULL, r);
+	} else if (!jbool(r, "reachable")) {
+		pr_err("node %u is unreachable.", node);
+	} else {
+		out_text(&c->out, "node %u cost %" PRIu64 " hops %zu", node,
+			 jnum(r, "cost"), n ? n - 1 : 0);
+		out_nl(&c->out);
+		for (i = 0; i < n; i++) {
+			json_object *h = json_object_array_get_idx(hops, i);
+
+			out_text(&c->out, "    %zu: node %" PRIu64, i,
+				 jnum(h, "node"));
+			text_name(&c->out, h);
+			out_text(&c->out, " cost %" PRIu64, jnum(h, "cost"));
+			out_nl(&c->out);
+		}
+	}
+	ret = jbool(r, "reachable") ? XM_EXIT_OK : XM_EXIT_FAIL;
+	json_object_put(r);
+	return ret;
+}
+
+int do_path(struct ctx *c, int argc, char **argv)
+{
+	/* "path show NODE" or "path NODE". */
+	if (argc > 0 && (!strcmp(argv[0], "show") || !strcmp(argv[0], "list")))
+		argc--, argv++;
+	return path_show(c, argc, argv);
+}
+
+/* ---- agent ---- */
+
+void usage_agent(FILE *fp)
+{
+	fputs("Usage: xmesh agent [ show ]\n"
+	      "xmeshd's state; with -s its counters and the protocol's.\n", fp);
+}
+
+static void print_counters(struct out *o, const char *title,
+			   json_object *counters)
+{
+	char label[48], *p;
+	int on_line = 0;
+
+	if (!counters)
+		return;
+	out_text(o, "    %s:", title);
+	json_object_object_foreach(counters, k, v) {
+		(void)v;
+		if (on_line == 4) {
+			out_nl(o);
+			out_text(o, "       ");
+			on_line = 0;
+		}
+		snprintf(label, sizeof(label), "%s", k);
+		for (p = label; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		out_text(o, " %s %s", label, json_object_get_string(v));
+		on_line++;
+	}
+	out_nl(o);
+}
+
+static int agent_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *r;
+	uint64_t up;
+	int ret = only_help(argc, argv, usage_agent);
+
+	if (ret)
+		return xm_status(ret);
+	r = agent_ask(c, agent_cmd("status"), false);
+	if (!r)
+		return XM_EXIT_FAIL;
+	if (!c->stats) {
+		json_object_object_del(r, "stats");
+		json_object_object_del(r, "agent");
+	}
+	if (c->json) {
+		out_json(&c->out, NULL, r);
+		json_object_put(r);
+		return XM_EXIT_OK;
+	}
+	up = jnum(r, "uptime_ms") / 1000;
+	out_text(&c->out, "xmeshd %s: node %" PRIu64, jstr(r, "version"),
+		 jnum(r, "node"));
+	text_name(&c->out, r);
+	out_text(&c->out, " dev %s up %" PRIu64 "d %02" PRIu64 ":%02" PRIu64
+		 ":%02" PRIu64 " tables %s", jstr(r, "device"), up / 86400,
+		 up / 3600 % 24, up / 60 % 60, up % 60,
+		 jbool(r, "fib_ready") ? "programmed" : "on hold");
+	out_nl(&c->out);
+	out_text(&c->out, "    neighbors %" PRIu64 " up %" PRIu64 " nodes %"
+		 PRIu64 " reachable %" PRIu64, jnum(r, "neighbors"),
+		 jnum(r, "neighbors_up"), jnum(r, "nodes"),
+		 jnum(r, "nodes_reachable"));
+	out_nl(&c->out);
+	if (c->stats) {
+		print_counters(&c->out, "protocol", jget(r, "stats"));
+		print_counters(&c->out, "agent", jget(r, "agent"));
+	}
+	json_object_put(r);
+	return XM_EXIT_OK;
+}
+
+static const struct cmd agent_cmds[] = {
+	{ "show", "list ls lst", agent_show, CMD_RUN },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+int do_agent(struct ctx *c, int argc, char **argv)
+{
+	return cmd_dispatch(c, agent_cmds, "agent command", "show",
+			    usage_agent, argc, argv);
+}
