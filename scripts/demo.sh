@@ -1,7 +1,8 @@
 #!/bin/bash
-# The xmesh demo: boots the test guest and, inside it, builds a five-node
-# mesh, shows its tables, traces a path, then cuts a link under traffic and
-# shows the traffic moving to the backup path, with the outage measured.
+# The xmesh demo: boots the test guest and, inside it, starts xmeshd on five
+# instances that find each other and program the kernel, shows what they
+# learnt, traces a path, then cuts a link silently under a UDP stream and
+# shows the traffic moving to the other path, with the outage measured.
 #
 #   scripts/demo.sh        (make demo builds first)
 set -euo pipefail

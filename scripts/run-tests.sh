@@ -120,6 +120,8 @@ part_static() {
 
 part_unit() {
 	run_part agent-unit make -s -C agent check
+	# A short run of every fuzz target; `make -C agent fuzz` runs longer.
+	run_part agent-fuzz make -s -C agent fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"
 }
 
 part_kunit() {
