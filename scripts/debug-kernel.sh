@@ -147,10 +147,26 @@ build_kernel() {
 	t1=$(date +%s)
 	echo "$((t1 - t0))" >"$out/build-seconds"
 	say "built $release in $((t1 - t0)) s: $out"
-	# Old keys' trees are of no further use; leave anything touched within
-	# the hour alone, a run may still be using it.
-	find "$BASE" -mindepth 1 -maxdepth 1 \( -name 'kernel-*' -o -name 'build-*' \) \
-		! -name "*-$KEY" -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+	prune
+}
+
+# Delete the trees of other keys that no run has used for two days (another
+# clone with another fragment may still want its own), and the source of
+# other package versions, which no new build can use.
+prune() {
+	local k key
+	for k in "$BASE"/kernel-*; do
+		[[ -d $k ]] || continue
+		key=${k##*/kernel-}
+		[[ $key != "$KEY" ]] || continue
+		if [[ -z $(find "$k/last-used" -mmin -2880 2>/dev/null) ]]; then
+			say "removing the unused $k and its build tree"
+			rm -rf "$k" "$BASE/build-$key"
+		fi
+	done
+	# Build trees whose kernel never got finished: after two days too.
+	find "$BASE" -mindepth 1 -maxdepth 1 -name 'build-*' ! -name "build-$KEY" \
+		-mmin +2880 -exec rm -rf {} + 2>/dev/null || true
 	find "$BASE" -mindepth 1 -maxdepth 1 -name 'src-*' ! -path "$SRC" -mmin +60 \
 		-exec rm -rf {} + 2>/dev/null || true
 }
@@ -166,6 +182,7 @@ kernel() {
 		[[ -f $out/release ]] || build_kernel
 		exec 8>&-
 	fi
+	touch "$out/last-used" 2>/dev/null || true
 	printf '%s\n' "$out"
 }
 

@@ -27,6 +27,8 @@ for t in "$@"; do
 	tests+=("$(realpath -m "$t")")
 done
 cd "$top" || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 work=$(mktemp -d "${TMPDIR:-/tmp}/xmesh-test-debug.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 log=$work/tap.log
@@ -122,17 +124,4 @@ if [[ -n $ko ]]; then
 	fi
 fi
 
-skipped=$(grep -cE '^ok\b.*# SKIP' "$log")
-passed=$(($(grep -cE '^ok\b' "$log") - skipped))
-failed=$(grep -cE '^not ok\b' "$log")
-echo "# test-debug took $(($(date +%s) - start)) s"
-if ((failed)); then
-	echo "# failed:"
-	grep -E '^not ok\b' "$log" | sed 's/^/#   /'
-fi
-if ((skipped)); then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
-((failed == 0 && passed > 0))
+xm_tap_summary "$log" "$start" test-debug

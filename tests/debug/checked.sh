@@ -88,7 +88,7 @@ log=$(dmesg | awk -v m="$marker" '{ l[NR] = $0 } index($0, m) { s = NR }
 # kind|pattern (extended regex); a line counts for the first kind it matches.
 kinds=(
 	"KASAN|BUG: KASAN|KASAN:"
-	"lockdep|possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|bad unlock balance|lock held when returning|held lock freed|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|MAX_LOCKDEP|lockdep"
+	"lockdep|possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|bad unlock balance|lock held when returning|held lock freed|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|MAX_LOCKDEP|lockdep is turned off|BUG: lockdep"
 	"sleep in atomic|sleeping function called from invalid context|scheduling while atomic|in preemptible|Voluntary context switch within RCU"
 	"debugobjects/refcount|ODEBUG|refcount_t|leaked reference|ref_tracker|unregister_netdevice: waiting|list_add corruption|list_del corruption"
 	"other WARN/BUG/oops|WARNING:|BUG:|Oops|general protection|kernel BUG|UBSAN|detected stall|RCU stall|blocked for more than|segfault|kmemleak: .*(disabled|Cannot)"
@@ -100,13 +100,19 @@ for k in "${kinds[@]}"; do
 	hits=$(grep -E "$pat" <<<"$rest")
 	rest=$(grep -vE "$pat" <<<"$rest")
 	if [[ -n $hits ]]; then
-		# The whole report: from the first hit, up to 80 lines.
+		# The first report (the whole log follows below).
 		first=$(grep -nE "$pat" <<<"$log" | head -n1 | cut -d: -f1)
-		not_ok "no $kind reports after $name" "$(tail -n +"$first" <<<"$log" | head -n 80)"
+		not_ok "no $kind reports after $name" "$(tail -n +"$first" <<<"$log" | head -n 60)"
 	else
 		ok "no $kind reports after $name"
 	fi
 done
+
+if ((failed)); then
+	# Every report, for the record (guest.sh shows only the last lines).
+	echo "# kernel log since $name started ($(wc -l <<<"$log") lines, at most 4000 shown):"
+	head -n 4000 <<<"$log" | sed 's/^/# kernel: /'
+fi
 
 ((rc)) || rc=$failed
 exit "$rc"

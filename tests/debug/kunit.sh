@@ -22,21 +22,22 @@ fi
 echo "ok - modprobe xmesh (with its KUnit suites)"
 
 # The suites' KTAP, from the kernel log after the marker: a suite opens
-# with `    # Subtest: NAME` and its cases report at the same indentation.
+# with `    # Subtest: NAME` and its cases report at the same indentation,
+# `    ok N NAME` (6.1; later kernels write `ok N - NAME`).
 dmesg --notime | awk -v m="$marker" '
 	index($0, m) { go = 1; next }
 	!go { next }
 	/^    # Subtest: / { suite = $3; next }
-	/^    (not )?ok [0-9]+ - / {
+	/^    (not )?ok [0-9]+ / {
 		line = $0
 		sub(/^    /, "", line)
 		not = (line ~ /^not /)
-		sub(/^(not )?ok [0-9]+ - /, "", line)
+		sub(/^(not )?ok [0-9]+ (- )?/, "", line)
 		printf "%sok - %s.%s\n", not ? "not " : "", suite, line
 		n++
 		bad += not
 	}
-	/^(not )?ok [0-9]+ - xmesh/ { suites++ }
+	/^(not )?ok [0-9]+ (- )?xmesh/ { suites++ }
 	END {
 		if (!suites) { print "not ok - KUnit suites reported"; exit 1 }
 		printf "# %d suites, %d cases, %d failed\n", suites, n, bad
