@@ -32,32 +32,58 @@ void xm_timers_default(struct xm_timers *t)
 		.rexmit_ms = 500,
 		.purge_after_s = 60,
 		.sync_hold_ms = 4000,
+		.lsa_max_ms = 5000,
 	};
 }
 
-static bool timers_valid(const struct xm_timers *t)
+const char *xm_timers_check(const struct xm_timers *t)
 {
-	return t->hello_ms && t->dead_ms > t->hello_ms && t->probe_ms &&
-	       t->probe_miss && t->rexmit_ms && t->lsa_refresh_s &&
-	       t->lsa_refresh_s < t->lsa_max_age_s &&
-	       t->lsa_max_age_s <= UINT16_MAX && t->purge_after_s;
+	if (!t->hello_ms)
+		return "hello_ms must not be 0";
+	if (t->dead_ms <= t->hello_ms)
+		return "dead_ms must be greater than hello_ms";
+	if (!t->probe_ms)
+		return "probe_ms must not be 0";
+	if (!t->probe_miss)
+		return "probe_miss must not be 0";
+	if (!t->rexmit_ms)
+		return "rexmit_ms must not be 0";
+	if (!t->lsa_refresh_s)
+		return "lsa_refresh_s must not be 0";
+	if (t->lsa_refresh_s >= t->lsa_max_age_s)
+		return "lsa_max_age_s must be greater than lsa_refresh_s";
+	if (t->lsa_max_age_s > UINT16_MAX)
+		return "lsa_max_age_s must fit in 16 bits (65535)";
+	if (!t->purge_after_s)
+		return "purge_after_s must not be 0";
+	return NULL;
 }
 
-static bool prefixes_valid(const struct xm_core_config *cfg)
+const char *xm_prefixes_check(const struct xm_prefix4or6 *p, unsigned int n)
 {
 	unsigned int i;
 
-	if (cfg->n_prefixes > XM_PREFIX_MAX)
-		return false;
-	for (i = 0; i < cfg->n_prefixes; i++) {
-		const struct xm_prefix4or6 *p = &cfg->prefixes[i];
-
-		if (!xm_addr_len(p->addr.family) ||
-		    p->len > xm_addr_bits(p->addr.family) ||
-		    xm_addr_has_host_bits(&p->addr, p->len))
-			return false;
+	if (n > XM_PREFIX_MAX)
+		return "more than XM_PREFIX_MAX (16) prefixes";
+	for (i = 0; i < n; i++) {
+		if (!xm_addr_len(p[i].addr.family))
+			return "a prefix is of no address family";
+		if (p[i].len > xm_addr_bits(p[i].addr.family))
+			return "a prefix length is longer than its address";
+		if (xm_addr_has_host_bits(&p[i].addr, p[i].len))
+			return "a prefix has host bits set";
 	}
-	return true;
+	return NULL;
+}
+
+const char *xm_core_config_check(const struct xm_core_config *cfg)
+{
+	const char *why;
+
+	if (!cfg->node_id)
+		return "node_id must not be 0";
+	why = xm_timers_check(&cfg->timers);
+	return why ? why : xm_prefixes_check(cfg->prefixes, cfg->n_prefixes);
 }
 
 /* ---- small services for neigh.c and lsdb.c ---- */
@@ -115,13 +141,15 @@ struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
 	return a;
 }
 
-void core_event(struct xm_core *c, const char *fmt, ...)
+void core_event(struct xm_core *c, enum xm_event_level level,
+		const char *fmt, ...)
 {
 	struct xm_action *a = core_action_new(c, XM_ACT_EVENT);
 	va_list ap;
 
 	if (!a)
 		return;
+	a->level = level;
 	va_start(ap, fmt);
 	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
@@ -548,7 +576,7 @@ static void spf_run(struct xm_core *c, xm_time now)
 	for (i = 0; i < c->n_lsa; i++)
 		reachable += c->lsa[i]->reachable &&
 			     c->lsa[i]->adv->originator != c->cfg.node_id;
-	core_event(c, "spf: %zu nodes, %zu reachable, %zu routes, %zu prefixes",
+	core_event(c, XM_EV_DEBUG, "spf: %zu nodes, %zu reachable, %zu routes, %zu prefixes",
 		   c->n_lsa, reachable, nf.n_routes, nf.n_prefixes);
 	if (table_eq(nf.routes, nf.n_routes, c->fib.routes, c->fib.n_routes,
 		     sizeof(*nf.routes), route_eq) &&
@@ -589,6 +617,63 @@ static bool lsdb_complete(const struct xm_core *c)
 	return k > 0;
 }
 
+/* What the core refused, counted since the last report. */
+static const struct refusal {
+	size_t off;
+	const char *what;
+} refusals[] = {
+#define R(f, w) { offsetof(struct xm_core_stats, f), w }
+	R(rx_bad_auth, "with a bad tag"),
+	R(rx_replayed, "replayed"),
+	R(rx_malformed, "malformed"),
+	R(rx_bad_version, "of another version"),
+	R(rx_own, "with our own node id"),
+	R(limit_hits, "limit hits (tables or queue full)"),
+#undef R
+};
+
+static uint64_t stat_at(const struct xm_core_stats *st, size_t off)
+{
+	return *(const uint64_t *)((const char *)st + off);
+}
+
+static bool refusals_pending(const struct xm_core *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (stat_at(&c->st, refusals[i].off) !=
+		    stat_at(&c->warned, refusals[i].off))
+			return true;
+	return false;
+}
+
+/* One WARN event per XM_WARN_MS at most, whatever the burst. */
+static void refusals_report(struct xm_core *c, xm_time now)
+{
+	char text[sizeof(((struct xm_action *)0)->text)];
+	size_t i, len = 0;
+
+	if (!refusals_pending(c) ||
+	    (c->warn_last != XM_NEVER && now < c->warn_last + XM_WARN_MS))
+		return;
+	text[0] = '\0';
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		uint64_t d = stat_at(&c->st, refusals[i].off) -
+			     stat_at(&c->warned, refusals[i].off);
+
+		if (d && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"%s%llu %s", len ? ", " : "",
+						(unsigned long long)d,
+						refusals[i].what);
+	}
+	c->warn_last = now;
+	core_event(c, XM_EV_WARN, "refused: %s", text);
+	/* The event itself may not fit: counted, not reported again. */
+	c->warned = c->st;
+}
+
 static void core_run(struct xm_core *c, xm_time now)
 {
 	xm_time t;
@@ -602,7 +687,7 @@ static void core_run(struct xm_core *c, xm_time now)
 	if (!c->ready && (now >= c->start + c->cfg.timers.sync_hold_ms ||
 			  lsdb_complete(c))) {
 		c->ready = true;
-		core_event(c, "tables ready");
+		core_event(c, XM_EV_INFO, "tables ready");
 		/* Asked before it was ready: ask again. */
 		c->fib_queued = false;
 		fib_changed(c);
@@ -612,9 +697,12 @@ static void core_run(struct xm_core *c, xm_time now)
 			lsdb_run(c, now);
 		}
 	}
+	refusals_report(c, now);
 	lsdb_tidy(c);
 	t = xm_min(neigh_next_timer(c), lsdb_next_timer(c));
 	t = xm_min(t, c->spf_due);
+	if (refusals_pending(c))
+		t = xm_min(t, c->warn_last + XM_WARN_MS);
 	if (!c->ready)
 		t = xm_min(t, c->start + c->cfg.timers.sync_hold_ms);
 	/* Whatever could not be done now (a full queue) waits a little. */
@@ -636,8 +724,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 {
 	struct xm_core *c;
 
-	if (!cfg->node_id || !timers_valid(&cfg->timers) ||
-	    !prefixes_valid(cfg)) {
+	if (xm_core_config_check(cfg)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -657,6 +744,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->spf_due = XM_NEVER;
 	c->spf_last = XM_NEVER;
 	c->spf_hold_ms = cfg->timers.spf_hold_ms;
+	c->warn_last = XM_NEVER;
 	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||
 	    lsdb_init(c, now)) {
 		xm_core_free(c);
@@ -886,6 +974,55 @@ void xm_core_set_policy(struct xm_core *c, xm_time now,
 		c->cfg.policy.n_excluded_zones = 8;
 	core_spf_schedule(c, now);
 	core_run(c, now);
+}
+
+int xm_core_set_timers(struct xm_core *c, xm_time now,
+		       const struct xm_timers *t)
+{
+	struct xm_timers old = c->cfg.timers;
+	size_t i;
+
+	now = enter(c, now);
+	if (xm_timers_check(t))
+		return -EINVAL;
+	c->cfg.timers = *t;
+	for (i = 0; i < XM_LINK_MAX; i++) {
+		struct xm_link *l = &c->link[i];
+
+		if (!l->used || !l->info.carrier)
+			continue;
+		if (t->hello_ms != old.hello_ms || t->dead_ms != old.dead_ms)
+			neigh_hello_trigger(c, now, l);
+		else if (l->next_hello > now + t->hello_ms)
+			l->next_hello = now + t->hello_ms;
+	}
+	neigh_timers_changed(c, now);
+	/* The throttles start again from their new initial values. */
+	if (c->spf_hold_ms > t->spf_max_ms || c->spf_hold_ms < t->spf_hold_ms)
+		c->spf_hold_ms = t->spf_hold_ms;
+	c->own_hold_ms = t->lsa_min_ms;
+	if (c->spf_due != XM_NEVER && c->spf_due > now + t->spf_max_ms)
+		c->spf_due = now + t->spf_max_ms;
+	/* Ages and purges go by the new limits. */
+	c->lsa_deadline = now;
+	core_run(c, now);
+	return 0;
+}
+
+int xm_core_set_prefixes(struct xm_core *c, xm_time now,
+			 const struct xm_prefix4or6 *p, unsigned int n)
+{
+	now = enter(c, now);
+	if (xm_prefixes_check(p, n))
+		return -EINVAL;
+	memset(c->cfg.prefixes, 0, sizeof(c->cfg.prefixes));
+	memcpy(c->cfg.prefixes, p, n * sizeof(*p));
+	c->cfg.n_prefixes = n;
+	lsdb_local_changed(c, now);
+	/* Ours are never routed elsewhere: the tables change too. */
+	core_spf_schedule(c, now);
+	core_run(c, now);
+	return 0;
 }
 
 void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n)

@@ -70,6 +70,8 @@ struct xm_timers {
 	uint32_t rexmit_ms;		/* unacked advert resent; 500 */
 	uint32_t purge_after_s;		/* unreachable originator; 60 */
 	uint32_t sync_hold_ms;		/* after start, before programming; 4000 */
+	uint32_t lsa_max_ms;		/* origination backoff up to; 5000
+					 * (0 or below lsa_min_ms: none) */
 };
 
 /* Path policy (later set by the controller). */
@@ -96,6 +98,15 @@ struct xm_core_config {
 
 /* The defaults of Documentation/xmeshd.md. */
 void xm_timers_default(struct xm_timers *t);
+
+/*
+ * The first rule of the core's a configuration breaks, in words (e.g.
+ * "dead_ms must be greater than hello_ms"), or NULL if it breaks none:
+ * xm_core_new() fails with EINVAL exactly when this is not NULL.
+ */
+const char *xm_timers_check(const struct xm_timers *t);
+const char *xm_prefixes_check(const struct xm_prefix4or6 *p, unsigned int n);
+const char *xm_core_config_check(const struct xm_core_config *cfg);
 
 /* An underlay interface the agent runs on. */
 struct xm_link_info {
@@ -201,8 +212,18 @@ enum xm_action_type {
 
 #define XM_PDU_MAX	1400	/* bytes of one message on the wire */
 
+/* How much an EVENT matters; 0 (a zeroed action) is INFO. */
+enum xm_event_level {
+	XM_EV_INFO = 0,		/* state changes: neighbor up/down, node
+				 * reachable/unreachable, tables ready */
+	XM_EV_DEBUG,		/* routine: SPF runs, periodic refreshes */
+	XM_EV_WARN,		/* refusals: limits hit, bad tags, replays */
+	XM_EV_ERROR,
+};
+
 struct xm_action {
 	enum xm_action_type type;
+	enum xm_event_level level;	/* EVENT */
 	uint32_t ifindex;		/* SEND: the link */
 	struct xm_addr dst;		/* SEND: family 0 = the link's group */
 	uint16_t len;			/* SEND */
@@ -259,6 +280,18 @@ void xm_core_set_caps(struct xm_core *c, xm_time now,
 /* A new path policy: recompute. */
 void xm_core_set_policy(struct xm_core *c, xm_time now,
 			const struct xm_policy *p);
+/*
+ * New timers, live (a reload): the next hello goes at once when the hello
+ * or dead interval changed, so that neighbors learn the new dead interval
+ * before the old one runs out. -EINVAL (nothing changed) if
+ * xm_timers_check() refuses them.
+ */
+int xm_core_set_timers(struct xm_core *c, xm_time now,
+		       const struct xm_timers *t);
+/* New overlay prefixes to advertise (as in xm_core_config), live: -EINVAL
+ * (nothing changed) if xm_prefixes_check() refuses them. */
+int xm_core_set_prefixes(struct xm_core *c, xm_time now,
+			 const struct xm_prefix4or6 *p, unsigned int n);
 
 /*
  * After a restart: the neighbors the kernel still has, so that the same

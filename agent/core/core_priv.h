@@ -43,6 +43,8 @@
 /* A peer's advertised dead interval, clamped. */
 #define XM_DEAD_MIN_MS		10
 #define XM_DEAD_MAX_MS		600000
+/* Refusals (bad tags, replays, limits hit...) reported at most every. */
+#define XM_WARN_MS		10000
 
 struct xm_link {
 	bool used;
@@ -157,6 +159,7 @@ struct xm_core {
 	uint32_t own_seq;
 	xm_time own_last;		/* last origination */
 	xm_time own_due;		/* scheduled origination, or XM_NEVER */
+	uint32_t own_hold_ms;		/* origination backoff's hold */
 	bool own_force;			/* even if unchanged */
 	xm_time caps_due;		/* changed load etc. to advertise */
 
@@ -175,6 +178,10 @@ struct xm_core {
 	size_t q_head, q_len, q_cap;
 	bool fib_queued;
 
+	/* Refusals: counters as last reported, and when. */
+	struct xm_core_stats warned;
+	xm_time warn_last;
+
 	xm_time next_timer;
 	struct xm_advert *scratch;	/* XM_ADVERT_ADJ_MAX */
 };
@@ -183,8 +190,9 @@ struct xm_core {
 uint32_t core_rand(struct xm_core *c, uint32_t below);
 struct xm_link *core_link(struct xm_core *c, uint32_t ifindex);
 struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t);
-__attribute__((format(printf, 2, 3)))
-void core_event(struct xm_core *c, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void core_event(struct xm_core *c, enum xm_event_level level,
+		const char *fmt, ...);
 /* A message ready to fill: xm_msg_begin() done with the next sequence. */
 struct xm_action *core_send_begin(struct xm_core *c, struct xm_msg_writer *w,
 				  enum xm_msg_type type, uint32_t ifindex,
@@ -206,6 +214,7 @@ void neigh_link_down(struct xm_core *c, xm_time now, uint32_t ifindex,
 		     const char *why);
 void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l);
 void neigh_run(struct xm_core *c, xm_time now);
+void neigh_timers_changed(struct xm_core *c, xm_time now);
 void neigh_gc(struct xm_core *c);
 xm_time neigh_next_timer(const struct xm_core *c);
 void neigh_adopt(struct xm_core *c, const struct xm_fib_neigh *n);
@@ -230,6 +239,8 @@ void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
 void lsdb_neigh_start(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_neigh_stop(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_local_changed(struct xm_core *c, xm_time now);
+/* An adjacency went down: advertised at once, whatever the backoff. */
+void lsdb_local_lost(struct xm_core *c, xm_time now);
 void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity);
 void lsdb_run(struct xm_core *c, xm_time now);
 void lsdb_spf_done(struct xm_core *c, xm_time now);

@@ -372,7 +372,8 @@ static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
 {
 	struct xm_lsa *l = c->lsa[i];
 
-	core_event(c, "node %u forgotten: %s", l->adv->originator, why);
+	core_event(c, XM_EV_INFO, "node %u forgotten: %s", l->adv->originator,
+		   why);
 	c->st.lsa_purged++;
 	free(l->adv);
 	free(l);
@@ -519,11 +520,39 @@ void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
 
 /* ---- this node's advert ---- */
 
+/*
+ * Origination backoff, as the SPF throttle: a change after a quiet hold
+ * is advertised at once and resets the hold to lsa_min_ms; a change within
+ * the hold of the last origination waits out the rest of it and doubles
+ * the hold, up to lsa_max_ms. A node whose neighbors keep coming up (a
+ * mesh starting) so sends a few adverts, not one per lsa_min_ms.
+ */
 void lsdb_local_changed(struct xm_core *c, xm_time now)
 {
-	xm_time at = c->own_last + c->cfg.timers.lsa_min_ms;
+	const struct xm_timers *t = &c->cfg.timers;
+	uint32_t max = t->lsa_max_ms > t->lsa_min_ms ? t->lsa_max_ms :
+		       t->lsa_min_ms;
 
-	c->own_due = xm_min(c->own_due, at > now ? at : now);
+	if (c->own_due != XM_NEVER)
+		return;		/* the scheduled one will carry it */
+	if (now - c->own_last < c->own_hold_ms) {
+		c->own_due = c->own_last + c->own_hold_ms;
+		c->own_hold_ms = c->own_hold_ms > max / 2 ? max :
+				 2 * c->own_hold_ms;
+	} else {
+		c->own_due = now;
+		c->own_hold_ms = t->lsa_min_ms;
+	}
+}
+
+/*
+ * A lost adjacency is advertised at once, whatever the backoff: until it
+ * is, other nodes route into it (failover speed over message count).
+ * Adjacencies go down no more often than holddown damping lets them up.
+ */
+void lsdb_local_lost(struct xm_core *c, xm_time now)
+{
+	c->own_due = now;
 }
 
 void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity)
@@ -644,6 +673,7 @@ int lsdb_init(struct xm_core *c, xm_time now)
 	/* Seeded by the boot id, a restart's instances are usually newer. */
 	c->own_seq = (uint32_t)(c->cfg.boot_id & 0x7fffffff);
 	c->own_due = XM_NEVER;
+	c->own_hold_ms = c->cfg.timers.lsa_min_ms;
 	c->caps_due = XM_NEVER;
 	c->own_force = true;
 	c->lsa_deadline = XM_NEVER;
@@ -677,17 +707,23 @@ static void flush_lsus(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 
 	while (i < n->n_rexmit) {
 		struct xm_rexmit *r = &n->rexmit[i];
-		struct xm_lsa *l = lsdb_find(c, r->originator);
+		struct xm_lsa *l;
 		uint16_t age;
 		int ret;
 
-		if (!l || l->adv->seq != r->seq) {
-			rexmit_remove_at(n, i);	/* gone or superseded */
-			continue;
-		}
+		/*
+		 * Not due yet: skip before the database lookup, which is what
+		 * a flush costs in a large mesh. An entry gone or superseded
+		 * meanwhile is dropped when it comes due.
+		 */
 		if ((r->sent != XM_NEVER && now < r->sent + rexmit_ms) ||
 		    (c->restarting && r->originator == c->cfg.node_id)) {
 			i++;
+			continue;
+		}
+		l = lsdb_find(c, r->originator);
+		if (!l || l->adv->seq != r->seq) {
+			rexmit_remove_at(n, i);	/* gone or superseded */
 			continue;
 		}
 		if (!a) {
@@ -786,6 +822,8 @@ void lsdb_run(struct xm_core *c, xm_time now)
 	if (due)
 		deadlines_update(c);
 	if (now - c->own_last >= (xm_time)t->lsa_refresh_s * 1000) {
+		core_event(c, XM_EV_DEBUG, "own advert refreshed (every %u s)",
+			   t->lsa_refresh_s);
 		c->own_force = true;
 		c->own_due = now;
 	}
@@ -876,7 +914,7 @@ void lsdb_spf_done(struct xm_core *c, xm_time now)
 			l->unreach_since = now;
 		if (self || was == l->reachable)
 			continue;
-		core_event(c, "node %u %s", l->adv->originator,
+		core_event(c, XM_EV_INFO, "node %u %s", l->adv->originator,
 			   l->reachable ? "reachable" : "unreachable");
 	}
 	free(queue);

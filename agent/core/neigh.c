@@ -325,9 +325,9 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 	n->state = XM_NEIGH_HOLDDOWN;
 	n->up_since = XM_NEVER;
 	n->good_run = 0;
-	core_event(c, "neigh %u node %u dev %s down: %s; holddown %u ms",
+	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s down: %s; holddown %u ms",
 		   n->id, n->node, ifname(c, n->ifindex), why, d->hold_ms);
-	lsdb_local_changed(c, now);
+	lsdb_local_lost(c, now);
 	core_spf_schedule(c, now);
 }
 
@@ -436,7 +436,7 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 		c->n_adopted--;
 	d->adopted = false;
 	c->st.neigh_up++;
-	core_event(c, "neigh %u node %u dev %s up: rtt %u us, metric %u",
+	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s up: rtt %u us, metric %u",
 		   n->id, n->node, ifname(c, n->ifindex), n->srtt_us,
 		   n->metric);
 	lsdb_local_changed(c, now);
@@ -482,7 +482,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		 * Its agent restarted (and still hears us: it kept its kernel
 		 * neighbors): the adjacency stays, the database goes again.
 		 */
-		core_event(c, "neigh %u node %u restarted: database sent again",
+		core_event(c, XM_EV_INFO, "neigh %u node %u restarted: database sent again",
 			   n->id, n->node);
 		/* Our hello first, so that it knows us when the LSUs come. */
 		l->next_hello = now;
@@ -695,6 +695,20 @@ void neigh_run(struct xm_core *c, xm_time now)
 			probe_send(c, n, now);
 			n->next_probe = now + c->cfg.timers.probe_ms;
 		}
+	}
+}
+
+/* New timers: probes at the new interval from now on. */
+void neigh_timers_changed(struct xm_core *c, xm_time now)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		struct xm_core_neigh *n = c->neigh[i];
+
+		if (probing(n))
+			n->next_probe = xm_min(n->next_probe,
+					       now + c->cfg.timers.probe_ms);
 	}
 }
 

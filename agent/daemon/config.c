@@ -82,6 +82,7 @@ static const struct timer_key {
 	T("spf-hold", spf_hold_ms, UNIT_MS, 0, 600),
 	T("spf-max-hold", spf_max_ms, UNIT_MS, 0, 3600),
 	T("lsa-min-interval", lsa_min_ms, UNIT_MS, 0, 600),
+	T("lsa-max-interval", lsa_max_ms, UNIT_MS, 0, 600),
 	T("lsa-refresh", lsa_refresh_s, UNIT_S, 10, 65534),
 	/* Ages travel in 16 bits. */
 	T("lsa-max-age", lsa_max_age_s, UNIT_S, 20, 65535),
@@ -563,11 +564,22 @@ static int split(struct parser *p, char *s, char **argv)
 	}
 }
 
-/* The later of the lines that set two timers (0: neither did). */
+static unsigned int directive_line(const struct parser *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(directives); i++)
+		if (!strcmp(directives[i].name, name))
+			return p->seen[i];
+	return 0;
+}
+
+/* The later of the lines that set two timers, the profile's included (0:
+ * none did). */
 static unsigned int later_line(const struct parser *p, const char *a,
 			       const char *b)
 {
-	unsigned int line = 0;
+	unsigned int line = directive_line(p, "profile");
 	size_t k;
 
 	for (k = 0; k < ARRAY_SIZE(timer_keys); k++)
@@ -582,6 +594,7 @@ static int finish(struct parser *p)
 {
 	struct xmd_config *c = p->cfg;
 	struct xm_timers *t = &c->timers;
+	const char *why;
 	unsigned int i;
 	size_t k;
 
@@ -616,11 +629,20 @@ static int finish(struct parser *p)
 	if (t->spf_max_ms < t->spf_hold_ms)
 		return fail(p, "spf-max-hold (%u ms) is shorter than spf-hold (%u ms)",
 			    t->spf_max_ms, t->spf_hold_ms);
+	p->line = later_line(p, "lsa-min-interval", "lsa-max-interval");
+	if (t->lsa_max_ms && t->lsa_max_ms < t->lsa_min_ms)
+		return fail(p, "lsa-max-interval (%u ms) is shorter than lsa-min-interval (%u ms)",
+			    t->lsa_max_ms, t->lsa_min_ms);
 	p->line = later_line(p, "lsa-refresh", "lsa-max-age");
 	if (t->lsa_refresh_s && t->lsa_max_age_s &&
 	    t->lsa_max_age_s <= t->lsa_refresh_s)
 		return fail(p, "lsa-max-age (%u s) must be longer than lsa-refresh (%u s)",
 			    t->lsa_max_age_s, t->lsa_refresh_s);
+	/* Whatever else the core would refuse (xm_core_new), said here. */
+	p->line = 0;
+	why = xm_timers_check(t);
+	if (why)
+		return fail(p, "the timers break a rule of the core: %s", why);
 	return 0;
 }
 

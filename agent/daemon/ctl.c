@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "log.h"
 
 const struct xmd_ctl_ops xmd_core_ops = {
 	.node_id = xm_core_node_id,
@@ -30,6 +31,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(hostroute_changes), S(hostroute_errors),
 	S(neigh_down_sent), S(neigh_down_errors),
 	S(probes_sent), S(probe_errors), S(probe_replies), S(oam_overruns),
+	S(probes_deferred),
 	S(link_events), S(rtnl_overruns), S(caps_updates),
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
 	S(ctl_events_dropped),
@@ -207,6 +209,7 @@ struct req {
 	json_object *out;	/* the reply */
 	char err[160];
 	bool monitor;
+	int monitor_level;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -642,14 +645,25 @@ out:
 	return ret;
 }
 
+/* Events up to "level" (default info: routine debug events stay out). */
 static int cmd_monitor(struct req *r)
 {
-	static const char *const none[] = { NULL };
+	static const char *const keys[] = { "level", NULL };
+	json_object *v;
+	int level = XMD_LOG_INFO;
 
-	if (check_keys(r, none))
+	if (check_keys(r, keys))
 		return -EINVAL;
+	if (json_object_object_get_ex(r->in, "level", &v)) {
+		level = json_object_is_type(v, json_type_string) ?
+			xmd_log_level_parse(json_object_get_string(v)) : -1;
+		if (level < 0)
+			return bad(r, "\"level\" must be error, warn, info or debug");
+	}
 	put(r->out, "monitor", json_object_new_boolean(true));
+	put(r->out, "level", json_object_new_string(xmd_log_level_name(level)));
 	r->monitor = true;
+	r->monitor_level = level;
 	return 0;
 }
 
@@ -799,6 +813,7 @@ int xmd_ctl_handle(const struct xmd_view *v, const char *line, size_t len,
 		reply->bad = ret == -EINVAL;
 	}
 	reply->monitor = !ret && r.monitor;
+	reply->monitor_level = r.monitor_level;
 	reply->text = to_line(r.out, &reply->len);
 	json_object_put(r.in);
 	json_object_put(r.out);

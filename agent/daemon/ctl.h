@@ -46,6 +46,8 @@ struct xmd_reply {
 	size_t len;
 	bool bad;		/* an error reply to a bad request */
 	bool monitor;		/* the client now gets events */
+	int monitor_level;	/* up to this enum xmd_log_level: "level"
+				 * in the request, else XMD_LOG_INFO */
 };
 
 /* Answer the request line[0..len) (no newline). 0, or -ENOMEM. */

@@ -21,6 +21,7 @@ struct xmd_ctl_client {
 	size_t in_len;
 	bool discard;		/* skipping the rest of a too-long line */
 	bool monitor;
+	int monitor_level;	/* enum xmd_log_level: events up to it */
 	bool read_done;		/* the client sent EOF: close once flushed */
 	char *out;
 	size_t out_len, out_off, out_cap;
@@ -159,8 +160,10 @@ static bool handle_line(struct xmd_ctl_client *c, const char *line,
 	}
 	if (r.bad)
 		s->stats->ctl_bad_requests++;
-	if (r.monitor)
+	if (r.monitor) {
 		c->monitor = true;
+		c->monitor_level = r.monitor_level;
+	}
 	ret = queue(c, r.text, r.len, XMD_REPLY_QUEUE_MAX);
 	free(r.text);
 	if (ret) {
@@ -381,7 +384,8 @@ void xmd_ctl_close(struct xmd_ctl *s)
 	s->clients = NULL;
 }
 
-void xmd_ctl_broadcast(struct xmd_ctl *s, const char *line, size_t len)
+void xmd_ctl_broadcast_level(struct xmd_ctl *s, int level, const char *line,
+			     size_t len)
 {
 	unsigned int i;
 
@@ -390,7 +394,7 @@ void xmd_ctl_broadcast(struct xmd_ctl *s, const char *line, size_t len)
 	for (i = s->n_clients; i-- > 0;) {
 		struct xmd_ctl_client *c = s->clients[i];
 
-		if (!c->monitor)
+		if (!c->monitor || level > c->monitor_level)
 			continue;
 		if (queue(c, line, len, XMD_MONITOR_QUEUE_MAX)) {
 			s->stats->ctl_events_dropped++;
@@ -400,11 +404,22 @@ void xmd_ctl_broadcast(struct xmd_ctl *s, const char *line, size_t len)
 	}
 }
 
-unsigned int xmd_ctl_monitors(const struct xmd_ctl *s)
+void xmd_ctl_broadcast(struct xmd_ctl *s, const char *line, size_t len)
+{
+	xmd_ctl_broadcast_level(s, XMD_LOG_ERR, line, len);
+}
+
+unsigned int xmd_ctl_monitors_level(const struct xmd_ctl *s, int level)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < s->n_clients; i++)
-		n += s->clients[i]->monitor;
+		n += s->clients[i]->monitor &&
+		     level <= s->clients[i]->monitor_level;
 	return n;
+}
+
+unsigned int xmd_ctl_monitors(const struct xmd_ctl *s)
+{
+	return xmd_ctl_monitors_level(s, XMD_LOG_ERR);
 }

@@ -46,6 +46,12 @@ void xmd_ctl_reap(struct xmd_ctl *s);
 void xmd_ctl_close(struct xmd_ctl *s);
 /* Queue one line (an event) to every monitor. */
 void xmd_ctl_broadcast(struct xmd_ctl *s, const char *line, size_t len);
+/* ... to every monitor that asked for events of level (enum
+ * xmd_log_level) or more important. */
+void xmd_ctl_broadcast_level(struct xmd_ctl *s, int level, const char *line,
+			     size_t len);
 unsigned int xmd_ctl_monitors(const struct xmd_ctl *s);
+/* The monitors that want events of level. */
+unsigned int xmd_ctl_monitors_level(const struct xmd_ctl *s, int level);
 
 #endif /* XMD_CTLSOCK_H */

@@ -57,16 +57,21 @@ void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)
 	va_list ap;
 	size_t len;
 
+	bool monitored = d->ctl_open && xmd_ctl_monitors_level(&d->ctl, level);
+
+	/* Routine debug events cost nothing when nobody wants them. */
+	if (!monitored && !xmd_log_enabled(level))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	xmd_log(level, "%s", text);
-	if (!d->ctl_open || !xmd_ctl_monitors(&d->ctl))
+	if (!monitored)
 		return;
 	line = xmd_ctl_event_line(xmd_now(), xmd_log_level_name(level), text,
 				  &len);
 	if (line)
-		xmd_ctl_broadcast(&d->ctl, line, len);
+		xmd_ctl_broadcast_level(&d->ctl, level, line, len);
 	free(line);
 }
 
@@ -120,10 +125,26 @@ static void act_send(struct xmd *d, const struct xm_action *a)
 	}
 }
 
+enum xmd_log_level xmd_event_level(enum xm_event_level level)
+{
+	switch (level) {
+	case XM_EV_ERROR:
+		return XMD_LOG_ERR;
+	case XM_EV_WARN:
+		return XMD_LOG_WARN;
+	case XM_EV_DEBUG:
+		return XMD_LOG_DEBUG;
+	case XM_EV_INFO:
+	default:
+		return XMD_LOG_INFO;
+	}
+}
+
 /* Carry out everything the core queued. */
 static void run_actions(struct xmd *d, xm_time now)
 {
 	struct xm_action a;
+	int err;
 
 	while (xm_core_action(d->core, &a)) {
 		switch (a.type) {
@@ -131,7 +152,8 @@ static void run_actions(struct xmd *d, xm_time now)
 			act_send(d, &a);
 			break;
 		case XM_ACT_PROBE:
-			if (xmd_kernel_probe(&d->k, a.neigh, a.seq))
+			err = xmd_kernel_probe(&d->k, a.neigh, a.seq);
+			if (err && err != -ENOENT)
 				d->stats.probe_errors++;
 			break;
 		case XM_ACT_FIB:
@@ -144,7 +166,7 @@ static void run_actions(struct xmd *d, xm_time now)
 			break;
 		case XM_ACT_EVENT:
 			a.text[sizeof(a.text) - 1] = '\0';
-			xmd_event(d, XMD_LOG_INFO, "%s", a.text);
+			xmd_event(d, xmd_event_level(a.level), "%s", a.text);
 			break;
 		}
 	}
@@ -461,6 +483,76 @@ static void caps_update(struct xmd *d, xm_time now)
 
 /* ---- reload (SIGHUP) ---- */
 
+/* What the core advertises: the device's addresses as hosts, prefixes. */
+static unsigned int core_prefixes(const struct xmd_config *c,
+				  struct xm_prefix4or6 *out)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->n_addresses && n < XM_PREFIX_MAX; i++) {
+		out[n] = c->addresses[i];
+		/* Advertised as the host it is. */
+		out[n].len = (uint8_t)xm_addr_bits(out[n].addr.family);
+		n++;
+	}
+	for (i = 0; i < c->n_prefixes && n < XM_PREFIX_MAX; i++)
+		out[n++] = c->prefixes[i];
+	return n;
+}
+
+static bool address_in(const struct xm_prefix4or6 *a,
+		       const struct xmd_config *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_addresses; i++)
+		if (!memcmp(&c->addresses[i], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+/* The device's addresses from o's to n's: the new first, then the old go. */
+static int addresses_update(struct xmd *d, const struct xmd_config *o,
+			    const struct xmd_config *n)
+{
+	char buf[XM_ADDRSTRLEN];
+	struct nlc_error e;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n->n_addresses; i++) {
+		const struct xm_prefix4or6 *a = &n->addresses[i];
+
+		if (address_in(a, o))
+			continue;
+		err = xmd_rtnl_addr_add(&d->rtnl, d->ifindex, &a->addr, a->len,
+					&e);
+		if (err) {
+			xmd_event(d, XMD_LOG_ERR, "reload: cannot add address %s to %s: %s",
+				  xm_prefix_str(&a->addr, a->len, buf,
+						sizeof(buf)),
+				  d->cfg.device, e.msg[0] ? e.msg :
+				  strerror(-err));
+			return -1;
+		}
+	}
+	for (i = 0; i < o->n_addresses; i++) {
+		const struct xm_prefix4or6 *a = &o->addresses[i];
+
+		if (address_in(a, n))
+			continue;
+		err = xmd_rtnl_addr_del(&d->rtnl, d->ifindex, &a->addr, a->len,
+					&e);
+		if (err && err != -EADDRNOTAVAIL)
+			xmd_event(d, XMD_LOG_WARN, "reload: cannot remove address %s from %s: %s",
+				  xm_prefix_str(&a->addr, a->len, buf,
+						sizeof(buf)),
+				  d->cfg.device, e.msg[0] ? e.msg :
+				  strerror(-err));
+	}
+	return 0;
+}
+
 static bool timers_same(const struct xm_timers *a, const struct xm_timers *b)
 {
 	return !memcmp(a, b, sizeof(*a));
@@ -513,16 +605,38 @@ static void reload(struct xmd *d)
 	KEEP(max_clients, "max-clients");
 #undef KEEP
 	if (!prefixes_same(n, o)) {
-		xmd_warn("reload: address and prefix changes take effect at the next restart");
-		n->n_addresses = o->n_addresses;
-		n->n_prefixes = o->n_prefixes;
-		memcpy(n->addresses, o->addresses, sizeof(n->addresses));
-		memcpy(n->prefixes, o->prefixes, sizeof(n->prefixes));
+		struct xm_prefix4or6 p[XM_PREFIX_MAX];
+		unsigned int np = core_prefixes(n, p);
+		const char *why = xm_prefixes_check(p, np);
+
+		/* All or nothing: a refused change keeps the running ones. */
+		if (why || addresses_update(d, o, n)) {
+			if (why)
+				xmd_event(d, XMD_LOG_ERR, "reload: addresses and prefixes refused (%s); keeping the running ones",
+					  why);
+			n->n_addresses = o->n_addresses;
+			n->n_prefixes = o->n_prefixes;
+			memcpy(n->addresses, o->addresses,
+			       sizeof(n->addresses));
+			memcpy(n->prefixes, o->prefixes, sizeof(n->prefixes));
+		} else {
+			xm_core_set_prefixes(d->core, now, p, np);
+			memcpy(d->core_cfg.prefixes, p, sizeof(p));
+			d->core_cfg.n_prefixes = np;
+			xmd_event(d, XMD_LOG_INFO, "reload: now advertising %u addresses and prefixes",
+				  np);
+		}
 	}
 	if (!timers_same(&n->timers, &o->timers)) {
-		/* The core takes its timers at creation only. */
-		xmd_warn("reload: timer changes take effect at the next restart");
-		n->timers = o->timers;
+		const char *why = xm_timers_check(&n->timers);
+
+		if (why || xm_core_set_timers(d->core, now, &n->timers)) {
+			xmd_event(d, XMD_LOG_ERR, "reload: timers refused (%s); keeping the running ones",
+				  why ? why : "by the core");
+			n->timers = o->timers;
+		} else {
+			d->core_cfg.timers = n->timers;
+		}
 	}
 	d->cfg = *n;
 	free(n);
@@ -759,7 +873,6 @@ static int core_config(struct xmd *d)
 	const struct xmd_config *c = &d->cfg;
 	char err[512];
 	bool created;
-	unsigned int i;
 
 	memset(cc, 0, sizeof(*cc));
 	if (xmd_site_key_load(c->site_key, cc->site_key, err, sizeof(err))) {
@@ -779,18 +892,13 @@ static int core_config(struct xmd *d)
 	cc->node_id = c->node_id ? c->node_id :
 		      xmd_node_id_from_key(cc->pubkey);
 	cc->data_port = c->data_port;
-	for (i = 0; i < c->n_addresses; i++) {
-		cc->prefixes[cc->n_prefixes] = c->addresses[i];
-		/* Advertised as the host it is. */
-		cc->prefixes[cc->n_prefixes].len =
-			(uint8_t)xm_addr_bits(c->addresses[i].addr.family);
-		cc->n_prefixes++;
-	}
-	for (i = 0; i < c->n_prefixes; i++)
-		cc->prefixes[cc->n_prefixes++] = c->prefixes[i];
+	cc->n_prefixes = core_prefixes(c, cc->prefixes);
 	cc->timers = c->timers;
 	cc->policy = c->policy;
-	cc->boot_id = (uint64_t)time(NULL);
+	cc->boot_id = xmd_boot_id_next(c->state_dir, (uint64_t)time(NULL), err,
+				       sizeof(err));
+	if (err[0])
+		xmd_warn("%s", err);
 	caps_fill(d, &cc->caps);
 	return 0;
 }
@@ -854,7 +962,10 @@ int xmd_start(struct xmd *d)
 	d->started = now;
 	d->core = xm_core_new(&d->core_cfg, now);
 	if (!d->core) {
-		xmd_err("the protocol core failed to start");
+		const char *why = xm_core_config_check(&d->core_cfg);
+
+		xmd_err("the protocol core failed to start: %s",
+			why ? why : strerror(errno));
 		return -1;
 	}
 	/* A restart keeps the kernel's neighbors and their ids, so that

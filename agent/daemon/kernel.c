@@ -345,11 +345,29 @@ int xmd_kernel_neigh_down(struct xmd_kernel *k, uint32_t id)
 	return 0;
 }
 
+bool xmd_kernel_has_neigh(const struct xmd_kernel *k, uint32_t id)
+{
+	return !k->have_ok ||
+	       (k->have.n_neighs &&
+		bsearch(&id, k->have.neighs, k->have.n_neighs,
+			sizeof(*k->have.neighs), neigh_id_cmp));
+}
+
 int xmd_kernel_probe(struct xmd_kernel *k, uint32_t neigh, uint32_t seq)
 {
 	struct xm_entry e = { .type = XMESH_A_OAM };
 	struct nlmsghdr *nlh;
 	size_t room;
+
+	/*
+	 * Not installed yet (the core's tables are held after a start, or
+	 * the sync is to come): the kernel would refuse it. Unanswered, the
+	 * core takes it as lost, which before the first answer only waits.
+	 */
+	if (!xmd_kernel_has_neigh(k, neigh)) {
+		k->stats->probes_deferred++;
+		return -ENOENT;
+	}
 
 	e.oam.neigh = neigh;
 	e.oam.seq = seq;

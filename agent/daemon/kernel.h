@@ -56,8 +56,14 @@ int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want);
 /* XMESH_CMD_NEIGH_SET state down for neighbor id, now. */
 int xmd_kernel_neigh_down(struct xmd_kernel *k, uint32_t id);
 
-/* Queue a link probe through neighbor `neigh`; sent by _flush. */
+/*
+ * Queue a link probe through neighbor `neigh`; sent by _flush. -ENOENT
+ * (counted in probes_deferred) if the kernel does not have that neighbor
+ * yet: the probe is skipped rather than refused by the kernel.
+ */
 int xmd_kernel_probe(struct xmd_kernel *k, uint32_t neigh, uint32_t seq);
+/* The kernel has neighbor id, as far as known (true when unknown). */
+bool xmd_kernel_has_neigh(const struct xmd_kernel *k, uint32_t id);
 void xmd_kernel_probe_flush(struct xmd_kernel *k);
 /* Read what came back on the probe socket (errors only: no acks). */
 void xmd_kernel_probe_drain(struct xmd_kernel *k);

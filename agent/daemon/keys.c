@@ -4,8 +4,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,4 +194,70 @@ uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN])
 	id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
 	     (uint32_t)h[2] << 8 | h[3];
 	return id ? id : 1;
+}
+
+/* Replace path's contents: a temporary file, synced, renamed over it. */
+static int write_replace(const char *path, const void *buf, size_t len,
+			 char *err, size_t errlen)
+{
+	char tmp[600];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
+			  size_t errlen)
+{
+	char path[512], buf[32], werr[1300], *end;
+	uint64_t last = 0, id = now_s;
+	mode_t mode;
+	ssize_t n;
+
+	err[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_BOOT_ID_FILE);
+	n = read_small(path, buf, sizeof(buf) - 1, &mode);
+	if (n >= 0) {
+		buf[n] = '\0';
+		errno = 0;
+		last = strtoull(buf, &end, 10);
+		while (*end && isspace((unsigned char)*end))
+			end++;
+		/* Sequence numbers are boot id << 24, in 64 bits. */
+		if (errno || !isdigit((unsigned char)buf[0]) || *end ||
+		    last >= (UINT64_C(1) << 40)) {
+			snprintf(err, errlen, "boot id %s: not a number; starting from the clock",
+				 path);
+			last = 0;
+		}
+	} else if (n != -ENOENT) {
+		snprintf(err, errlen, "boot id %s: %s", path,
+			 strerror((int)-n));
+	}
+	if (last && last >= id)
+		id = last + 1;
+	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", id);
+	if (write_replace(path, buf, strlen(buf), werr, sizeof(werr)) &&
+	    !err[0])
+		snprintf(err, errlen, "boot id: %s", werr);
+	return id;
 }

@@ -12,6 +12,7 @@
 #include "core.h"
 
 #define XMD_NODE_KEY_FILE	"node.key"
+#define XMD_BOOT_ID_FILE	"boot-id"
 
 /*
  * Read a site key: XM_SITE_KEY_LEN raw bytes, or that many bytes in hex
@@ -34,5 +35,16 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 
 /* The node id a public key stands for: never 0. */
 uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN]);
+
+/*
+ * The boot id of this start (xm_core_config.boot_id): max(now_s, the last
+ * one + 1), kept in state_dir/boot-id (written to a temporary file, then
+ * renamed over it), so that an agent restarted within the same second
+ * still numbers its messages above its last run's and its neighbors do
+ * not take them for replays. If the file cannot be read or written: the
+ * best it can do, with the reason in err (a warning); else err is "".
+ */
+uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
+			  size_t errlen);
 
 #endif /* XMD_KEYS_H */

@@ -314,3 +314,12 @@ int xmd_rtnl_addr_add(struct nlc_sock *s, uint32_t ifindex,
 	return request(s, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
 		       fill_addr, &x, e);
 }
+
+int xmd_rtnl_addr_del(struct nlc_sock *s, uint32_t ifindex,
+		      const struct xm_addr *a, uint8_t len,
+		      struct nlc_error *e)
+{
+	struct addr_arg x = { .ifindex = ifindex, .a = a, .len = len };
+
+	return request(s, RTM_DELADDR, 0, fill_addr, &x, e);
+}

@@ -68,5 +68,9 @@ int xmd_rtnl_set_up(struct nlc_sock *s, uint32_t ifindex,
 int xmd_rtnl_addr_add(struct nlc_sock *s, uint32_t ifindex,
 		      const struct xm_addr *a, uint8_t len,
 		      struct nlc_error *e);
+/* Remove it (a reload dropped it from the configuration). */
+int xmd_rtnl_addr_del(struct nlc_sock *s, uint32_t ifindex,
+		      const struct xm_addr *a, uint8_t len,
+		      struct nlc_error *e);
 
 #endif /* XMD_RTNL_H */

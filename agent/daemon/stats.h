@@ -26,6 +26,7 @@ struct xmd_stats {
 	/* Link probes through the kernel. */
 	uint64_t probes_sent, probe_errors, probe_replies;
 	uint64_t oam_overruns;		/* probe replies lost: socket full */
+	uint64_t probes_deferred;	/* neighbor not in the kernel yet */
 	/* Underlay links. */
 	uint64_t link_events, rtnl_overruns;
 	uint64_t caps_updates;

@@ -68,6 +68,9 @@ void xmd_stop(struct xmd *d);
 void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The log level of a core event. */
+enum xmd_log_level xmd_event_level(enum xm_event_level level);
+
 /* systemd's notification ("READY=1"), when NOTIFY_SOCKET is set. */
 void xmd_notify(const char *state);
 

@@ -220,6 +220,12 @@ static void errors(void)
 	fails("hello-interval 2\ndead-interval 1\n",
 	      "t.conf:2: dead-interval (1000 ms) must be longer than hello-interval (2000 ms)",
 	      "dead interval not longer than hello");
+	fails("dead-interval 1.5\nprofile slow\n",
+	      "t.conf:2: dead-interval (1500 ms) must be longer than hello-interval (2000 ms)",
+	      "a profile's timers against an explicit one: the later line");
+	fails("lsa-max-interval 0.05\nlsa-min-interval 0.1\n",
+	      "t.conf:2: lsa-max-interval (50 ms) is shorter than lsa-min-interval (100 ms)",
+	      "origination backoff below its minimum");
 	fails("hello-interval 0.001\n",
 	      "t.conf:1: hello-interval 0.001 is out of range (0.01 to 600 seconds)",
 	      "hello interval too short");

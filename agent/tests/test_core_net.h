@@ -60,6 +60,10 @@ struct net_log {
 	bool fib_before_down, fib_after_down;
 	bool fib_in_batch, down_in_batch;
 	uint64_t hash;			/* of every action, in order */
+	uint64_t events[XM_EV_ERROR + 1];	/* by level */
+	/* Events whose level does not fit their text (see net_drain). */
+	uint64_t misleveled;
+	char last_warn[160];
 };
 
 struct net_node {
@@ -321,6 +325,19 @@ NET_FN void net_drain(struct net *net, int i)
 			break;
 		case XM_ACT_EVENT:
 			net_hash(log, a.text, strlen(a.text));
+			if ((unsigned int)a.level <= XM_EV_ERROR)
+				log->events[a.level]++;
+			/* Routine at debug, state changes at info. */
+			if ((!strncmp(a.text, "spf:", 4) &&
+			     a.level != XM_EV_DEBUG) ||
+			    (!strncmp(a.text, "neigh ", 6) &&
+			     a.level != XM_EV_INFO) ||
+			    (!strncmp(a.text, "refused:", 8) &&
+			     a.level != XM_EV_WARN))
+				log->misleveled++;
+			if (a.level == XM_EV_WARN)
+				memcpy(log->last_warn, a.text,
+				       sizeof(log->last_warn));
 			if (net->verbose)
 				printf("# %6llu node %u: %s\n",
 				       (unsigned long long)net->now,

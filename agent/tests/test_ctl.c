@@ -15,6 +15,7 @@
 
 #include "tap.h"
 #include "../daemon/ctl.h"
+#include "../daemon/log.h"
 #include "../daemon/ctlsock.h"
 
 #include "ctl_fake.h"
@@ -250,9 +251,20 @@ static void monitor(void)
 	ok(r && json_object_get_boolean(get(r, "monitor")) && last.monitor,
 	   "monitor subscribes");
 	json_object_put(r);
+	is_int(last.monitor_level, XMD_LOG_INFO,
+	       "monitor: info and above by default");
 	r = ask("{\"cmd\":\"status\"}");
 	ok(!last.monitor, "status does not subscribe");
 	json_object_put(r);
+	r = ask("{\"cmd\":\"monitor\",\"level\":\"debug\"}");
+	ok(r && last.monitor && last.monitor_level == XMD_LOG_DEBUG &&
+	   !strcmp(json_object_get_string(get(r, "level")), "debug"),
+	   "monitor: debug on request");
+	json_object_put(r);
+	refused("{\"cmd\":\"monitor\",\"level\":\"loud\"}",
+		"\"level\" must be error, warn, info or debug");
+	refused("{\"cmd\":\"monitor\",\"level\":3}",
+		"\"level\" must be error, warn, info or debug");
 }
 
 static void bad_requests(void)
@@ -493,6 +505,21 @@ static void server(void)
 	}
 	s = got(b);
 	ok(strstr(s, "neighbor up") != NULL, "server: the monitor gets events");
+	{
+		size_t n;
+		char *line = xmd_ctl_event_line(1, "debug", "spf: routine", &n);
+
+		is_int(xmd_ctl_monitors_level(&srv, XMD_LOG_DEBUG), 0,
+		       "server: no monitor wants debug");
+		xmd_ctl_broadcast_level(&srv, XMD_LOG_DEBUG, line, n);
+		free(line);
+		line = xmd_ctl_event_line(1, "warn", "refused: 1", &n);
+		xmd_ctl_broadcast_level(&srv, XMD_LOG_WARN, line, n);
+		free(line);
+	}
+	s = got(b);
+	ok(!strstr(s, "spf: routine") && strstr(s, "refused: 1"),
+	   "server: a default monitor gets warn, not debug");
 	s = got(a);
 	is_str(s, "", "server: others do not");
 

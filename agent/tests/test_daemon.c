@@ -504,6 +504,73 @@ static void hostroutes(void)
 	xm_fib_free(&copy);
 }
 
+/* ---- the boot id ---- */
+
+static void boot_id(void)
+{
+	char err[512], path[256], buf[64] = "";
+	FILE *f;
+
+	remove_file(XMD_BOOT_ID_FILE);
+	is_int((long long)xmd_boot_id_next(tmpdir, 1000, err, sizeof(err)),
+	       1000, "boot id: the clock the first time");
+	is_str(err, "", "boot id: no warning");
+	is_int((long long)xmd_boot_id_next(tmpdir, 1000, err, sizeof(err)),
+	       1001, "boot id: restarted within the same second, one more");
+	is_int((long long)xmd_boot_id_next(tmpdir, 900, err, sizeof(err)),
+	       1002, "boot id: the clock went back, still one more");
+	is_int((long long)xmd_boot_id_next(tmpdir, 5000, err, sizeof(err)),
+	       5000, "boot id: the clock when it is ahead");
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, XMD_BOOT_ID_FILE);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	is_str(buf, "5000\n", "boot id: kept in the state directory");
+	snprintf(path, sizeof(path), "%s/%s.tmp%ld", tmpdir, XMD_BOOT_ID_FILE,
+		 (long)getpid());
+	ok(access(path, F_OK) != 0, "boot id: no temporary file left");
+	write_file(XMD_BOOT_ID_FILE, "garbage\n");
+	is_int((long long)xmd_boot_id_next(tmpdir, 7000, err, sizeof(err)),
+	       7000, "boot id: an unreadable file, the clock");
+	ok(strstr(err, "not a number") != NULL, "boot id: with a warning (%s)",
+	   err);
+	is_int((long long)xmd_boot_id_next(tmpdir, 7000, err, sizeof(err)),
+	       7001, "boot id: and the file repaired");
+	is_int((long long)xmd_boot_id_next("/nonexistent/dir", 42, err,
+					   sizeof(err)),
+	       42, "boot id: no state directory, the clock");
+	ok(err[0] != '\0', "boot id: ... with a warning");
+	remove_file(XMD_BOOT_ID_FILE);
+}
+
+/* A probe through a neighbor the kernel does not have yet: skipped. */
+static void probe_deferred(void)
+{
+	struct xm_fib_neigh n[2] = { { .id = 3, .node = 7 },
+				     { .id = 9, .node = 8 } };
+	struct xmd_stats st = { 0 };
+	struct xmd_kernel k;
+
+	memset(&k, 0, sizeof(k));
+	k.stats = &st;
+	ok(xmd_kernel_has_neigh(&k, 5),
+	   "probe: the kernel's tables unknown, assume it has it");
+	k.have_ok = true;
+	ok(!xmd_kernel_has_neigh(&k, 3), "probe: empty tables: not there");
+	k.have.neighs = n;
+	k.have.n_neighs = 2;
+	ok(xmd_kernel_has_neigh(&k, 3) && xmd_kernel_has_neigh(&k, 9) &&
+	   !xmd_kernel_has_neigh(&k, 4), "probe: by id in the kernel's tables");
+	is_int(xmd_kernel_probe(&k, 4, 1), -ENOENT,
+	       "probe: through a neighbor not installed, skipped");
+	is_int((long long)st.probes_deferred, 1, "probe: counted as deferred");
+	is_int((long long)(st.probe_errors + k.probes.n), 0,
+	       "probe: neither queued nor an error");
+}
+
 /* What the configuration lets through, the core accepts. */
 static void core_accepts(void)
 {
@@ -554,6 +621,8 @@ int main(void)
 	speed();
 	hostroutes();
 	core_accepts();
+	boot_id();
+	probe_deferred();
 	rmdir(tmpdir);
 	return tap_done();
 }

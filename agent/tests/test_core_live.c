@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The core while it runs: event levels (routine at debug, state changes
+ * at info, refusals at warn and rate-limited), timers and prefixes
+ * changed live (a reload), the origination backoff and its exception (a
+ * lost adjacency is advertised at once), and the configuration check
+ * that names the rule broken.
+ */
+#include "test_core_net.h"
+
+#include <errno.h>
+
+#include "msg.h"
+
+enum { A, B };
+
+static const struct net_pair a_up = { A, B, XM_NEIGH_UP };
+static const struct net_pair b_up = { B, A, XM_NEIGH_UP };
+
+static bool both_up(struct net *net, const void *arg)
+{
+	(void)arg;
+	return net_pair_is(net, &a_up) && net_pair_is(net, &b_up);
+}
+
+static void pair(struct net *net)
+{
+	int ends[2] = { A, B };
+
+	net_init(net);
+	net_add_node(net, 1);
+	net_add_node(net, 1);
+	net_add_wire(net, 2, ends);
+	net_until(net, 3000, both_up, NULL);
+}
+
+static void config_check(void)
+{
+	struct xm_core_config cfg;
+	struct xm_prefix4or6 p = { .len = 24 };
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node_id = 1;
+	xm_timers_default(&cfg.timers);
+	ok(xm_core_config_check(&cfg) == NULL, "check: the defaults pass");
+	cfg.timers.dead_ms = cfg.timers.hello_ms;
+	is_str(xm_core_config_check(&cfg),
+	       "dead_ms must be greater than hello_ms",
+	       "check: names the rule broken");
+	errno = 0;
+	ok(!xm_core_new(&cfg, 1) && errno == EINVAL,
+	   "check: xm_core_new refuses exactly that");
+	xm_timers_default(&cfg.timers);
+	cfg.timers.lsa_refresh_s = cfg.timers.lsa_max_age_s;
+	is_str(xm_timers_check(&cfg.timers),
+	       "lsa_max_age_s must be greater than lsa_refresh_s",
+	       "check: refresh not below max age");
+	xm_timers_default(&cfg.timers);
+	cfg.node_id = 0;
+	is_str(xm_core_config_check(&cfg), "node_id must not be 0",
+	       "check: node id 0");
+	xm_parse_addr("10.1.2.3", &p.addr, NULL);
+	is_str(xm_prefixes_check(&p, 1), "a prefix has host bits set",
+	       "check: prefix with host bits");
+}
+
+static void event_levels(void)
+{
+	struct net net;
+	struct net_log *la;
+
+	pair(&net);
+	la = &net.node[A].log;
+	ok(both_up(&net, NULL), "levels: the pair is up");
+	ok(la->events[XM_EV_DEBUG] > 0, "levels: SPF runs at debug (%llu)",
+	   (unsigned long long)la->events[XM_EV_DEBUG]);
+	ok(la->events[XM_EV_INFO] > 0, "levels: neighbor up at info (%llu)",
+	   (unsigned long long)la->events[XM_EV_INFO]);
+	is_int((long long)la->misleveled, 0,
+	       "levels: spf debug, neigh info, refusals warn");
+	is_int((long long)la->events[XM_EV_WARN], 0,
+	       "levels: no warning when nothing is refused");
+	net_free(&net);
+}
+
+static struct xm_link_info link5(void)
+{
+	struct xm_link_info l = {
+		.ifindex = 5, .ifname = "eth5", .bandwidth_mbps = 1000,
+		.carrier = true,
+	};
+
+	xm_parse_addr("192.0.2.1", &l.local, NULL);
+	return l;
+}
+
+static int count_warn(struct xm_core *c, char *text)
+{
+	struct xm_action a;
+	int n = 0;
+
+	while (xm_core_action(c, &a))
+		if (a.type == XM_ACT_EVENT && a.level == XM_EV_WARN) {
+			n++;
+			memcpy(text, a.text, sizeof(a.text));
+		}
+	return n;
+}
+
+/* A message signed with another key: refused, counted, warned of. */
+static void refusals(void)
+{
+	static const uint8_t other[XM_SITE_KEY_LEN] = "not the site key, 32 bytes.....";
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	struct xm_msg_writer w;
+	struct xm_addr from;
+	struct xm_core *c;
+	uint8_t msg[200];
+	char text[160] = "";
+	int len, i, warns;
+	xm_time t = 1000;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node_id = 1;
+	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
+	xm_timers_default(&cfg.timers);
+	c = xm_core_new(&cfg, t);
+	xm_core_link_set(c, t, &l);
+	count_warn(c, text);
+	xm_parse_addr("192.0.2.9", &from, NULL);
+	xm_msg_begin(&w, msg, sizeof(msg), XM_MSG_HELLO, 0, 9, 1);
+	len = xm_msg_finish(&w, other);
+	ok(len > 0, "refusals: a forged message built");
+	xm_core_recv(c, t, 5, &from, msg, (size_t)len);
+	xm_core_timer(c, t);
+	warns = count_warn(c, text);
+	is_int(warns, 1, "refusals: the first bad tag is warned of at once");
+	ok(strstr(text, "refused: 1 with a bad tag") != NULL,
+	   "refusals: saying what (%s)", text);
+	for (i = 0; i < 50; i++) {
+		t += 100;
+		xm_core_recv(c, t, 5, &from, msg, (size_t)len);
+		if (xm_core_next_timer(c) <= t)
+			xm_core_timer(c, t);
+		warns += count_warn(c, text);
+	}
+	is_int(warns, 1, "refusals: a burst is not one warning each");
+	while (t < 1000 + 11000) {
+		t = xm_core_next_timer(c);
+		xm_core_timer(c, t);
+		warns += count_warn(c, text);
+	}
+	is_int(warns, 2, "refusals: one more after XM_WARN_MS, for them all");
+	ok(strstr(text, "50 with a bad tag") != NULL,
+	   "refusals: counted since the last (%s)", text);
+	xm_core_free(c);
+}
+
+/* Hellos sent by a lone core on one link in [t, t + ms). */
+static int hellos(struct xm_core *c, xm_time *t, xm_time ms)
+{
+	xm_time end = *t + ms;
+	struct xm_action a;
+	int n = 0;
+
+	while (xm_core_next_timer(c) < end) {
+		*t = xm_core_next_timer(c);
+		xm_core_timer(c, *t);
+		while (xm_core_action(c, &a))
+			n += a.type == XM_ACT_SEND;
+	}
+	*t = end;
+	return n;
+}
+
+static void live_timers(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = link5();
+	struct xm_timers tm;
+	struct xm_core *c;
+	struct net net;
+	struct net_log *la;
+	uint64_t before;
+	xm_time t = 1000;
+	int n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node_id = 1;
+	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
+	xm_timers_default(&cfg.timers);
+	c = xm_core_new(&cfg, t);
+	xm_core_link_set(c, t, &l);
+	n = hellos(c, &t, 10000);
+	ok(n >= 9 && n <= 14, "timers: ~1 hello a second (%d in 10 s)", n);
+	tm = cfg.timers;
+	tm.hello_ms = 200;
+	tm.dead_ms = 700;
+	is_int(xm_core_set_timers(c, t, &tm), 0, "timers: set live");
+	n = hellos(c, &t, 10000);
+	ok(n >= 45 && n <= 70, "timers: then ~5 a second (%d in 10 s)", n);
+	tm.dead_ms = 100;
+	is_int(xm_core_set_timers(c, t, &tm), -EINVAL,
+	       "timers: dead below hello refused");
+	n = hellos(c, &t, 10000);
+	ok(n >= 45 && n <= 70, "timers: ... and the old ones kept (%d)", n);
+	xm_core_free(c);
+
+	pair(&net);
+	la = &net.node[A].log;
+	before = la->probes;
+	net_run(&net, 1000);
+	n = (int)(la->probes - before);
+	ok(n >= 40 && n <= 60, "timers: probes every 20 ms (%d in 1 s)", n);
+	tm = net.node[A].cfg.timers;
+	tm.probe_ms = 10;
+	is_int(xm_core_set_timers(net.node[A].c, net.now, &tm), 0,
+	       "timers: probe interval set live");
+	net_drain(&net, A);
+	before = la->probes;
+	net_run(&net, 1000);
+	n = (int)(la->probes - before);
+	ok(n >= 85 && n <= 115, "timers: now every 10 ms (%d in 1 s)", n);
+	ok(both_up(&net, NULL), "timers: the adjacency stayed up");
+	net_free(&net);
+}
+
+static bool b_has_prefix(struct net *net, const void *arg)
+{
+	const struct xm_prefix4or6 *p = arg;
+	const struct xm_fib *f = xm_core_fib(net->node[B].c);
+	size_t i;
+
+	for (i = 0; i < f->n_prefixes; i++)
+		if (f->prefixes[i].node == 1 &&
+		    f->prefixes[i].prefix.len == p->len &&
+		    net_addr_eq(&f->prefixes[i].prefix.addr, &p->addr))
+			return true;
+	return false;
+}
+
+static void live_prefixes(void)
+{
+	struct xm_prefix4or6 p[2] = { { .len = 16 }, { .len = 32 } }, old;
+	struct net net;
+
+	pair(&net);
+	old = net.node[A].cfg.prefixes[0];
+	ok(net_until(&net, 3000, b_has_prefix, &old),
+	   "prefixes: B routes A's configured prefix");
+	xm_parse_addr("10.200.0.0", &p[0].addr, NULL);
+	xm_parse_addr("10.99.0.1", &p[1].addr, NULL);
+	is_int(xm_core_set_prefixes(net.node[A].c, net.now, p, 2), 0,
+	       "prefixes: set live");
+	net_drain(&net, A);
+	ok(net_until(&net, 3000, b_has_prefix, &p[0]) &&
+	   net_until(&net, 3000, b_has_prefix, &p[1]),
+	   "prefixes: B routes the new ones to A");
+	ok(!b_has_prefix(&net, &old), "prefixes: and no longer the old one");
+	p[0].len = 8;
+	is_int(xm_core_set_prefixes(net.node[A].c, net.now, p, 1), -EINVAL,
+	       "prefixes: host bits refused");
+	net_run(&net, 1000);
+	ok(b_has_prefix(&net, &p[1]), "prefixes: ... the running ones kept");
+	net_free(&net);
+}
+
+/* An identity change every 50 ms for 10 s: few adverts, not 100. */
+static void backoff(void)
+{
+	struct xm_core_config cfg;
+	const struct xm_core_stats *s;
+	struct xm_core *c;
+	struct xm_caps caps;
+	xm_time t = 5000, end;
+	uint64_t before;
+	int i = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node_id = 1;
+	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
+	xm_timers_default(&cfg.timers);
+	c = xm_core_new(&cfg, t);
+	s = xm_core_stats(c);
+	caps = cfg.caps;
+	t += 1000;
+	before = s->lsa_originated;
+	snprintf(caps.name, sizeof(caps.name), "n%d", i++);
+	xm_core_set_caps(c, t, &caps);
+	is_int((long long)(s->lsa_originated - before), 1,
+	       "backoff: the first change at once");
+	for (end = t + 10000; t < end; t += 50) {
+		while (xm_core_next_timer(c) <= t)
+			xm_core_timer(c, xm_core_next_timer(c));
+		snprintf(caps.name, sizeof(caps.name), "n%d", i++);
+		xm_core_set_caps(c, t, &caps);
+	}
+	ok(s->lsa_originated - before <= 12,
+	   "backoff: 200 changes in 10 s, %llu adverts (100 without)",
+	   (unsigned long long)(s->lsa_originated - before));
+	while (xm_core_next_timer(c) <= t + 5000)
+		xm_core_timer(c, xm_core_next_timer(c));
+	/* The last origination within 5 s, the hold 5 s: quiet by then. */
+	t += 10001;
+	before = s->lsa_originated;
+	snprintf(caps.name, sizeof(caps.name), "n%d", i++);
+	xm_core_set_caps(c, t, &caps);
+	is_int((long long)(s->lsa_originated - before), 1,
+	       "backoff: after a quiet hold, at once again");
+	snprintf(caps.name, sizeof(caps.name), "n%d", i++);
+	xm_core_set_caps(c, t + 10, &caps);
+	xm_core_timer(c, xm_core_next_timer(c));
+	is_int((long long)(xm_core_next_timer(c) >= t + 100 ? 1 : 0), 1,
+	       "backoff: the hold is back at lsa_min_ms");
+	xm_core_free(c);
+}
+
+static bool a_lost_b(struct net *net, const void *arg)
+{
+	const uint64_t *before = arg;
+
+	return xm_core_stats(net->node[A].c)->neigh_down > *before;
+}
+
+/* With the hold at its longest, a lost adjacency still goes at once. */
+static void down_at_once(void)
+{
+	const struct xm_core_stats *s;
+	struct xm_caps caps;
+	struct net net;
+	uint64_t downs, orig;
+	int i;
+
+	pair(&net);
+	s = xm_core_stats(net.node[A].c);
+	caps = net.node[A].cfg.caps;
+	/* Changes every 50 ms for 3 s: the hold grows past 1 s; then one
+	 * right after an origination waits a whole hold. */
+	for (i = 0; i < 1000; i++) {
+		if (!(i % 5)) {
+			snprintf(caps.name, sizeof(caps.name), "busy%d", i);
+			xm_core_set_caps(net.node[A].c, net.now, &caps);
+			net_drain(&net, A);
+		}
+		orig = s->lsa_originated;
+		net_run(&net, 10);
+		if (i >= 300 && s->lsa_originated > orig)
+			break;
+	}
+	snprintf(caps.name, sizeof(caps.name), "last");
+	xm_core_set_caps(net.node[A].c, net.now, &caps);
+	net_drain(&net, A);
+	ok(i < 1000, "down: A originated at %d0 ms, holding now", i);
+	downs = s->neigh_down;
+	orig = s->lsa_originated;
+	net.wire[0].deaf_probes = true;
+	ok(net_until(&net, 2000, a_lost_b, &downs), "down: A loses B");
+	ok(s->lsa_originated > orig,
+	   "down: advertised in the same step, the hold notwithstanding");
+	net_free(&net);
+}
+
+int main(void)
+{
+	config_check();
+	event_levels();
+	refusals();
+	live_timers();
+	live_prefixes();
+	backoff();
+	down_at_once();
+	return tap_done();
+}
