@@ -5,6 +5,8 @@
 #   make test       every test: static checks, unit, KUnit and guest tests
 #   make bench      the data-plane benchmark (in the guest)
 #   make test-debug the tests on a debug kernel (KASAN, lockdep, kmemleak)
+#   make fuzz-kernel the module's netlink and UDP fuzzers, long, on the debug
+#                   kernel (FUZZ_KERNEL_MINUTES, default 10)
 #   make demo       a demo mesh in the guest: routing, tracing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
@@ -40,6 +42,13 @@ test-debug: setup
 	$(MAKE) all
 	scripts/test-debug.sh
 
+# The netlink and UDP fuzzers of the guest tests 30 and 31 for
+# FUZZ_KERNEL_MINUTES (default 10) on the debug kernel, or on the guest's
+# own with XMESH_FUZZ_KERNEL=normal (scripts/fuzz-kernel.sh).
+fuzz-kernel: setup
+	$(MAKE) all
+	scripts/fuzz-kernel.sh
+
 bench: setup
 	$(MAKE) all
 	scripts/bench.sh
@@ -58,4 +67,5 @@ clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 
-.PHONY: all kmod agent setup test check test-debug bench demo install clean
+.PHONY: all kmod agent setup test check test-debug fuzz-kernel bench demo \
+	install clean

@@ -50,17 +50,22 @@ void xmesh_neighs_uninit(struct xmesh_dev *xdev)
 	rhashtable_destroy(&xdev->neighs_by_id);
 }
 
+/*
+ * The lookups serve the packet path (RCU read side) and writers holding
+ * xdev->lock, which keeps what they find alive without RCU: the _fast
+ * variants take the RCU read lock for the walk itself.
+ */
 struct xmesh_neigh *xmesh_neigh_lookup_id(struct xmesh_dev *xdev, u32 id)
 {
-	return rhashtable_lookup(&xdev->neighs_by_id, &id,
-				 xmesh_neigh_id_params);
+	return rhashtable_lookup_fast(&xdev->neighs_by_id, &id,
+				      xmesh_neigh_id_params);
 }
 
 struct xmesh_neigh *xmesh_neigh_lookup_key(struct xmesh_dev *xdev,
 					   const struct xmesh_neigh_key *key)
 {
-	return rhashtable_lookup(&xdev->neighs_by_key, key,
-				 xmesh_neigh_key_params);
+	return rhashtable_lookup_fast(&xdev->neighs_by_key, key,
+				      xmesh_neigh_key_params);
 }
 
 struct xmesh_neigh *xmesh_neigh_alloc(struct xmesh_dev *xdev, u32 id)

@@ -103,6 +103,7 @@ static const struct nla_policy xmesh_oam_policy[XMESH_OAM_A_MAX + 1] = {
 	[XMESH_OAM_A_OP] = XMESH_READ_ONLY,
 	[XMESH_OAM_A_REPORTER] = XMESH_READ_ONLY,
 	[XMESH_OAM_A_RTT_NS] = XMESH_READ_ONLY,
+	[XMESH_OAM_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
@@ -400,8 +401,9 @@ void xmesh_genl_notify_route(struct xmesh_dev *xdev, struct xmesh_route *rt,
 				 xmesh_fill_route(skb, rt, active), GFP_KERNEL);
 }
 
+/* @neigh: for a link reply, the neighbor it arrived from, else NULL. */
 void xmesh_genl_notify_oam(struct xmesh_dev *xdev, const struct xmesh_oam *oam,
-			   u8 hop_limit)
+			   u8 hop_limit, const struct xmesh_neigh *neigh)
 {
 	u64 rtt = ktime_get_ns() - be64_to_cpu(oam->timestamp);
 	struct nlattr *nest;
@@ -422,7 +424,8 @@ void xmesh_genl_notify_oam(struct xmesh_dev *xdev, const struct xmesh_oam *oam,
 	      nla_put_u8(skb, XMESH_OAM_A_OP, oam->op) ||
 	      nla_put_u32(skb, XMESH_OAM_A_REPORTER, ntohl(oam->reporter)) ||
 	      nla_put_u64_64bit(skb, XMESH_OAM_A_RTT_NS, rtt,
-				XMESH_OAM_A_PAD);
+				XMESH_OAM_A_PAD) ||
+	      (neigh && nla_put_u32(skb, XMESH_OAM_A_NEIGH, neigh->id));
 	if (!err)
 		nla_nest_end(skb, nest);
 	xmesh_event_send(xdev, skb, hdr, XMESH_MCGRP_OAM_IDX, err, GFP_ATOMIC);
@@ -733,6 +736,7 @@ struct xmesh_table_ops {
 	u8 get_cmd;
 	size_t list_offset;	/* of the entry list in struct xmesh_dev */
 	unsigned int max;	/* table limit */
+	int limit_hits;		/* XMESH_COUNTER_A_*_LIMIT_HITS */
 	unsigned int (*count)(struct xmesh_dev *xdev);
 	xmesh_dump_fill_t fill;
 	struct list_head *(*entry_list)(void *entry);
@@ -839,6 +843,7 @@ static int xmesh_table_new(struct genl_info *info,
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "the %s table holds at most %u entries",
 				   ops->what, ops->max);
+		xmesh_count_process(xdev, ops->limit_hits);
 		err = -ENOSPC;
 		goto out;
 	}
@@ -1071,6 +1076,7 @@ static const struct xmesh_table_ops xmesh_neigh_ops = {
 	.get_cmd = XMESH_CMD_NEIGH_GET,
 	.list_offset = offsetof(struct xmesh_dev, neigh_list),
 	.max = XMESH_MAX_NEIGHS,
+	.limit_hits = XMESH_COUNTER_A_NEIGH_LIMIT_HITS,
 	.count = xmesh_neigh_count_all,
 	.fill = xmesh_fill_neigh_entry,
 	.entry_list = xmesh_neigh_list,
@@ -1324,6 +1330,7 @@ static const struct xmesh_table_ops xmesh_route_ops = {
 	.get_cmd = XMESH_CMD_ROUTE_GET,
 	.list_offset = offsetof(struct xmesh_dev, route_list),
 	.max = XMESH_MAX_ROUTES,
+	.limit_hits = XMESH_COUNTER_A_ROUTE_LIMIT_HITS,
 	.count = xmesh_route_count_all,
 	.fill = xmesh_fill_route_entry,
 	.entry_list = xmesh_route_list,
@@ -1495,6 +1502,7 @@ static const struct xmesh_table_ops xmesh_prefix_ops = {
 	.get_cmd = XMESH_CMD_PREFIX_GET,
 	.list_offset = offsetof(struct xmesh_dev, prefixes.list),
 	.max = XMESH_MAX_PREFIXES,
+	.limit_hits = XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
 	.count = xmesh_prefix_count_all,
 	.fill = xmesh_fill_prefix_entry,
 	.entry_list = xmesh_prefix_list,
@@ -1538,12 +1546,69 @@ XMESH_TABLE_HANDLERS(prefix)
 /* ------------------------------------------------------------------ */
 /* OAM                                                                */
 
+/* A link probe over the neighbor of id @tb[XMESH_OAM_A_NEIGH]. */
+static int xmesh_oam_send_link_nl(struct xmesh_dev *xdev,
+				  struct genl_info *info, struct nlattr **tb,
+				  u16 ident, u32 seq)
+{
+	u32 id = nla_get_u32(tb[XMESH_OAM_A_NEIGH]);
+	struct xmesh_neigh *neigh;
+	int err;
+
+	neigh = xmesh_neigh_lookup_id(xdev, id);
+	if (!neigh) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_OAM_A_NEIGH],
+					"no neighbor %u", id);
+		return -ENOENT;
+	}
+	if (tb[XMESH_OAM_A_DST] &&
+	    nla_get_u32(tb[XMESH_OAM_A_DST]) != neigh->node) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_OAM_A_DST],
+					"neighbor %u is node %u", id,
+					neigh->node);
+		return -EINVAL;
+	}
+	err = xmesh_oam_send_link(xdev, neigh, ident, seq);
+	if (err)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "the probe could not be sent to neighbor %u",
+				   id);
+	return err;
+}
+
+/* An echo request along the route to @tb[XMESH_OAM_A_DST]. */
+static int xmesh_oam_send_path_nl(struct xmesh_dev *xdev,
+				  struct genl_info *info, struct nlattr **tb,
+				  u16 ident, u32 seq)
+{
+	u32 dst = nla_get_u32(tb[XMESH_OAM_A_DST]);
+	u8 hop_limit;
+	int err;
+
+	if (dst == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_OAM_A_DST],
+				    "that is this node");
+		return -EINVAL;
+	}
+	hop_limit = tb[XMESH_OAM_A_HOP_LIMIT] ?
+		    nla_get_u8(tb[XMESH_OAM_A_HOP_LIMIT]) : xdev->hop_limit;
+	err = xmesh_oam_send(xdev, dst, ident, seq, hop_limit);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_FMT(info->extack, "no route to node %u", dst);
+	else if (err == -EHOSTUNREACH)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "every next hop to node %u is down", dst);
+	else if (err)
+		NL_SET_ERR_MSG(info->extack, "the probe could not be sent");
+	return err;
+}
+
 static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[XMESH_OAM_A_MAX + 1];
 	struct xmesh_dev *xdev;
-	u8 hop_limit;
-	u32 dst;
+	u16 ident;
+	u32 seq;
 	int err;
 
 	if (!info->attrs[XMESH_A_OAM]) {
@@ -1554,10 +1619,17 @@ static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
 			       xmesh_oam_policy, info->extack);
 	if (err)
 		return err;
-	if (!xmesh_require(info, info->attrs[XMESH_A_OAM], tb,
-			   XMESH_OAM_A_DST, "destination node"))
+	if (!tb[XMESH_OAM_A_NEIGH] &&
+	    !xmesh_require(info, info->attrs[XMESH_A_OAM], tb,
+			   XMESH_OAM_A_DST, "destination node or neighbor"))
 		return -EINVAL;
-	dst = nla_get_u32(tb[XMESH_OAM_A_DST]);
+	if (tb[XMESH_OAM_A_NEIGH] && tb[XMESH_OAM_A_HOP_LIMIT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_OAM_A_HOP_LIMIT],
+				    "a link probe goes one hop: no hop limit");
+		return -EINVAL;
+	}
+	ident = tb[XMESH_OAM_A_IDENT] ? nla_get_u16(tb[XMESH_OAM_A_IDENT]) : 0;
+	seq = tb[XMESH_OAM_A_SEQ] ? nla_get_u32(tb[XMESH_OAM_A_SEQ]) : 0;
 
 	xdev = xmesh_lock(info);
 	if (IS_ERR(xdev))
@@ -1566,29 +1638,11 @@ static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack,
 			       "the device needs a node id and must be up");
 		err = -ENETDOWN;
-		goto out;
+	} else if (tb[XMESH_OAM_A_NEIGH]) {
+		err = xmesh_oam_send_link_nl(xdev, info, tb, ident, seq);
+	} else {
+		err = xmesh_oam_send_path_nl(xdev, info, tb, ident, seq);
 	}
-	if (dst == xdev->node_id) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_OAM_A_DST],
-				    "that is this node");
-		err = -EINVAL;
-		goto out;
-	}
-	hop_limit = tb[XMESH_OAM_A_HOP_LIMIT] ?
-		    nla_get_u8(tb[XMESH_OAM_A_HOP_LIMIT]) : xdev->hop_limit;
-	err = xmesh_oam_send(xdev, dst,
-			     tb[XMESH_OAM_A_IDENT] ?
-			     nla_get_u16(tb[XMESH_OAM_A_IDENT]) : 0,
-			     tb[XMESH_OAM_A_SEQ] ?
-			     nla_get_u32(tb[XMESH_OAM_A_SEQ]) : 0, hop_limit);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_FMT(info->extack, "no route to node %u", dst);
-	else if (err == -EHOSTUNREACH)
-		NL_SET_ERR_MSG_FMT(info->extack,
-				   "every next hop to node %u is down", dst);
-	else if (err)
-		NL_SET_ERR_MSG(info->extack, "the probe could not be sent");
-out:
 	xmesh_unlock(xdev);
 	return err;
 }

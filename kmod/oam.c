@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xmesh OAM: mesh-level ping and traceroute.
+ * xmesh OAM: mesh-level ping and traceroute, and link probes.
  *
  * userspace asks (XMESH_CMD_OAM_SEND) for an echo request to a node; the
  * destination's module answers it, a transit node whose hop limit runs
  * out answers TIME_EXCEEDED, one without a route on answers UNREACHABLE.
+ *
+ * A link request (XMESH_OAM_A_NEIGH) measures one adjacency instead: it is
+ * sent to the neighbor directly, whatever the neighbor's state and the
+ * routes say, and the neighbor's module answers it with a link reply over
+ * the same adjacency. Neither is ever forwarded, and both are answered by
+ * modules, not agents, so a busy or restarting agent does not make its
+ * node look dead.
+ *
  * Answers reach userspace as XMESH_CMD_OAM_EVENT on the "oam" group, with
  * the round trip measured here from the timestamp the request carried.
  * Only requests are ever answered, so answers cannot start a storm.
@@ -34,10 +42,42 @@ static struct sk_buff *xmesh_oam_alloc(struct xmesh_dev *xdev, u32 dst,
 	return skb;
 }
 
-/* Send a frame built by xmesh_oam_alloc(); RCU read side, BHs off. */
-static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb,
-			  u32 dst)
+/* A request of @op to @dst, stamped with this node's clock. */
+static struct sk_buff *xmesh_oam_request(struct xmesh_dev *xdev, u8 op,
+					 u32 dst, u16 ident, u32 seq,
+					 u8 hop_limit)
 {
+	struct xmesh_oam *oam;
+	struct sk_buff *skb;
+
+	skb = xmesh_oam_alloc(xdev, dst, hop_limit, GFP_KERNEL, &oam);
+	if (!skb)
+		return NULL;
+	oam->op = op;
+	oam->probe_hop_limit = hop_limit;
+	oam->ident = htons(ident);
+	oam->seq = htonl(seq);
+	oam->timestamp = cpu_to_be64(ktime_get_ns());
+	oam->probe_dst = htonl(dst);
+	return skb;
+}
+
+/* Send a frame built by xmesh_oam_alloc() to @neigh; RCU, BHs off. */
+static int xmesh_oam_xmit_neigh(struct xmesh_dev *xdev,
+				struct xmesh_neigh *neigh, struct sk_buff *skb)
+{
+	if (xmesh_send_frame(xdev, neigh, skb, xdev->port))
+		return -EIO;
+	xmesh_count(xdev, XMESH_COUNTER_A_OAM_TX, 1);
+	return 0;
+}
+
+/* Send a frame built by xmesh_oam_alloc() along the route to its
+ * destination; RCU read side, BHs off.
+ */
+static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb)
+{
+	u32 dst = be32_to_cpu(((const struct xmesh_hdr *)skb->data)->dst);
 	struct xmesh_neigh *neigh;
 	int reason;
 
@@ -48,10 +88,7 @@ static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb,
 		return reason == XMESH_DROP_A_NO_ROUTE ? -ENOENT :
 							 -EHOSTUNREACH;
 	}
-	if (xmesh_send_frame(xdev, neigh, skb, xdev->port))
-		return -EIO;
-	xmesh_count(xdev, XMESH_COUNTER_A_OAM_TX, 1);
-	return 0;
+	return xmesh_oam_xmit_neigh(xdev, neigh, skb);
 }
 
 /**
@@ -69,26 +106,83 @@ static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb,
 int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 		   u8 hop_limit)
 {
-	struct xmesh_oam *oam;
 	struct sk_buff *skb;
 	int err;
 
-	skb = xmesh_oam_alloc(xdev, dst, hop_limit, GFP_KERNEL, &oam);
+	skb = xmesh_oam_request(xdev, XMESH_OAM_ECHO_REQUEST, dst, ident, seq,
+				hop_limit);
 	if (!skb)
 		return -ENOMEM;
-	oam->op = XMESH_OAM_ECHO_REQUEST;
-	oam->probe_hop_limit = hop_limit;
-	oam->ident = htons(ident);
-	oam->seq = htonl(seq);
-	oam->timestamp = cpu_to_be64(ktime_get_ns());
-	oam->probe_dst = htonl(dst);
-
 	local_bh_disable();
 	rcu_read_lock();
-	err = xmesh_oam_xmit(xdev, skb, dst);
+	err = xmesh_oam_xmit(xdev, skb);
 	rcu_read_unlock();
 	local_bh_enable();
 	return err;
+}
+
+/**
+ * xmesh_oam_send_link - send a link request over one adjacency
+ * @xdev: the device, its lock held (which keeps @neigh alive)
+ * @neigh: the adjacency measured; sent to whatever its state, so that a
+ *	   neighbor that is down can be seen to recover
+ * @ident: chosen by the requester, echoed in the answer
+ * @seq: likewise
+ *
+ * Context: process.
+ * Return: 0, -ENOMEM or -EIO (the underlay could not send it).
+ */
+int xmesh_oam_send_link(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			u16 ident, u32 seq)
+{
+	struct sk_buff *skb;
+	int err;
+
+	lockdep_assert_held(&xdev->lock);
+
+	skb = xmesh_oam_request(xdev, XMESH_OAM_LINK_REQUEST, neigh->node,
+				ident, seq, 1);
+	if (!skb)
+		return -ENOMEM;
+	local_bh_disable();
+	rcu_read_lock();
+	err = xmesh_oam_xmit_neigh(xdev, neigh, skb);
+	rcu_read_unlock();
+	local_bh_enable();
+	return err;
+}
+
+/*
+ * The answer @op to the request of op @req_op in @skb, from this node
+ * back to the request's source: the request's payload with op and
+ * reporter replaced. NULL if @skb is not such a request.
+ */
+static struct sk_buff *xmesh_oam_reply(struct xmesh_dev *xdev,
+				       struct sk_buff *skb, u8 req_op, u8 op,
+				       u8 hop_limit)
+{
+	const struct xmesh_hdr *hdr;
+	const struct xmesh_oam *req;
+	struct xmesh_oam *ans;
+	struct sk_buff *nskb;
+
+	if (!pskb_may_pull(skb, sizeof(struct udphdr) + XMESH_OAM_LEN))
+		return NULL;
+	hdr = (const struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	req = (const struct xmesh_oam *)(hdr + 1);
+	if (req->op != req_op)
+		return NULL;
+
+	nskb = xmesh_oam_alloc(xdev, be32_to_cpu(hdr->src_node), hop_limit,
+			       GFP_ATOMIC, &ans);
+	if (!nskb) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+		return NULL;
+	}
+	*ans = *req;
+	ans->op = op;
+	ans->reporter = htonl(READ_ONCE(xdev->node_id));
+	return nskb;
 }
 
 /**
@@ -101,34 +195,16 @@ int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
  */
 void xmesh_oam_answer(struct xmesh_dev *xdev, struct sk_buff *skb, u8 op)
 {
-	const struct xmesh_hdr *hdr;
-	const struct xmesh_oam *req;
-	struct xmesh_oam *ans;
 	struct sk_buff *nskb;
-	u32 src;
 
-	if (!pskb_may_pull(skb, sizeof(struct udphdr) + XMESH_OAM_LEN))
-		return;
-	hdr = (const struct xmesh_hdr *)(udp_hdr(skb) + 1);
-	req = (const struct xmesh_oam *)(hdr + 1);
-	if (req->op != XMESH_OAM_ECHO_REQUEST)
-		return;
-
-	src = be32_to_cpu(hdr->src_node);
-	nskb = xmesh_oam_alloc(xdev, src, READ_ONCE(xdev->hop_limit),
-			       GFP_ATOMIC, &ans);
-	if (!nskb) {
-		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
-		return;
-	}
-	*ans = *req;
-	ans->op = op;
-	ans->reporter = htonl(READ_ONCE(xdev->node_id));
-	xmesh_oam_xmit(xdev, nskb, src);
+	nskb = xmesh_oam_reply(xdev, skb, XMESH_OAM_ECHO_REQUEST, op,
+			       READ_ONCE(xdev->hop_limit));
+	if (nskb)
+		xmesh_oam_xmit(xdev, nskb);
 }
 
 /**
- * xmesh_oam_recv - an OAM frame addressed to this node
+ * xmesh_oam_recv - an OAM frame addressed to this node, not a link one
  * @xdev: the device
  * @skb: the frame, skb->data at its UDP header
  *
@@ -152,10 +228,50 @@ int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb)
 	case XMESH_OAM_ECHO_REPLY:
 	case XMESH_OAM_TIME_EXCEEDED:
 	case XMESH_OAM_UNREACHABLE:
-		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit);
+		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit, NULL);
 		break;
 	default:
 		return XMESH_DROP_A_BAD_HEADER;
+	}
+	xmesh_count(xdev, XMESH_COUNTER_A_OAM_RX, 1);
+	consume_skb(skb);
+	return 0;
+}
+
+/**
+ * xmesh_oam_link_recv - a link request or reply from @neigh
+ * @xdev: the device
+ * @neigh: the neighbor it arrived from, in whatever state
+ * @skb: the frame, skb->data at its UDP header, its OAM payload linear
+ *
+ * A request is answered over the adjacency it arrived on, a reply goes
+ * to userspace naming that adjacency; neither is forwarded.
+ *
+ * Context: softirq, RCU read side.
+ * Return: 0 with @skb consumed, or the drop reason with @skb untouched.
+ */
+int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			struct sk_buff *skb)
+{
+	const struct xmesh_hdr *hdr;
+	const struct xmesh_oam *oam;
+	struct sk_buff *nskb;
+	int reason;
+
+	hdr = (const struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	oam = (const struct xmesh_oam *)(hdr + 1);
+	reason = xmesh_oam_link_validate(hdr, READ_ONCE(xdev->node_id),
+					 neigh->node);
+	if (reason)
+		return reason;
+
+	if (oam->op == XMESH_OAM_LINK_REQUEST) {
+		nskb = xmesh_oam_reply(xdev, skb, XMESH_OAM_LINK_REQUEST,
+				       XMESH_OAM_LINK_REPLY, 1);
+		if (nskb)
+			xmesh_oam_xmit_neigh(xdev, neigh, nskb);
+	} else {
+		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit, neigh);
 	}
 	xmesh_count(xdev, XMESH_COUNTER_A_OAM_RX, 1);
 	consume_skb(skb);

@@ -5,7 +5,9 @@
  * validate -> identify the neighbor -> for this node: decapsulate and
  * deliver on xmesh0 through GRO; for another node: decrement the hop
  * limit and send on to the next hop, all inside the kernel, without the
- * inner packet ever entering this host's IP stack.
+ * inner packet ever entering this host's IP stack. OAM frames go to
+ * oam.c; link probes there whatever their destination, as they are never
+ * forwarded.
  */
 #include <linux/hash.h>
 #include <linux/ip.h>
@@ -183,6 +185,15 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	reason = xmesh_hdr_validate(hdr, skb->len - sizeof(struct udphdr));
 	if (unlikely(reason))
 		goto drop;
+	/* The OAM payload, which validation found there, is read below. */
+	if (hdr->type == XMESH_PKT_OAM) {
+		if (unlikely(!pskb_may_pull(skb, XMESH_HLEN +
+					    sizeof(struct xmesh_oam)))) {
+			reason = XMESH_DROP_A_NOMEM;
+			goto drop;
+		}
+		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	}
 
 	xmesh_neigh_key_from_skb(&key, skb);
 	neigh = xmesh_neigh_lookup_key(xdev, &key);
@@ -213,7 +224,11 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
-	if (dst != self)
+	/* Link probes concern the one adjacency they cross: never forwarded. */
+	if (hdr->type == XMESH_PKT_OAM &&
+	    xmesh_oam_is_link(((const struct xmesh_oam *)(hdr + 1))->op))
+		reason = xmesh_oam_link_recv(xdev, neigh, skb);
+	else if (dst != self)
 		reason = xmesh_forward(xdev, skb, dst);
 	else if (hdr->type == XMESH_PKT_DATA)
 		reason = xmesh_deliver(xdev, skb);

@@ -41,9 +41,10 @@ void xmesh_routes_uninit(struct xmesh_dev *xdev)
 	rhashtable_destroy(&xdev->routes);
 }
 
+/* Context: RCU read side, or xdev->lock held (see xmesh_neigh_lookup_id). */
 struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst)
 {
-	return rhashtable_lookup(&xdev->routes, &dst, xmesh_route_params);
+	return rhashtable_lookup_fast(&xdev->routes, &dst, xmesh_route_params);
 }
 
 struct xmesh_route *xmesh_route_alloc(u32 dst)
@@ -215,7 +216,7 @@ void xmesh_routes_neigh_changing(struct xmesh_dev *xdev,
 		if (before == after)
 			continue;
 		if (!usable && after)
-			xmesh_count(xdev, XMESH_COUNTER_A_REROUTES, 1);
+			xmesh_count_process(xdev, XMESH_COUNTER_A_REROUTES);
 		xmesh_genl_notify_route(xdev, rt, after, false);
 	}
 }

@@ -142,6 +142,13 @@ static int xmesh_send6(struct xmesh_dev *xdev, struct sock *sk,
 	}
 
 	skb->ignore_df = 1;
+	/*
+	 * Unlike iptunnel_xmit() on the IPv4 side, udp_tunnel6_xmit_skb()
+	 * sets the new dst without releasing the one a local packet still
+	 * carries (the overlay route through xmesh0): drop it here, or it
+	 * leaks.
+	 */
+	skb_dst_drop(skb);
 	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr,
 			     tos, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
 			     fl.fl6_dport, false);

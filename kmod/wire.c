@@ -58,6 +58,37 @@ int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 	}
 }
 
+/**
+ * xmesh_oam_is_link - whether @op belongs to a link probe
+ * @op: the op field of a struct xmesh_oam
+ *
+ * Link probes measure one adjacency: they are handled by the node they
+ * arrive at and never forwarded.
+ */
+bool xmesh_oam_is_link(u8 op)
+{
+	return op == XMESH_OAM_LINK_REQUEST || op == XMESH_OAM_LINK_REPLY;
+}
+
+/**
+ * xmesh_oam_link_validate - may a link probe or reply be handled here
+ * @hdr: its header
+ * @self: this node's id
+ * @peer: node id of the neighbor it arrived from
+ *
+ * A link frame crosses exactly one adjacency: it must come from the
+ * neighbor's node itself and be addressed to this node. Anything else
+ * means the two ends disagree about who is at either end of the link.
+ *
+ * Return: 0, or XMESH_DROP_A_NODE_MISMATCH.
+ */
+int xmesh_oam_link_validate(const struct xmesh_hdr *hdr, u32 self, u32 peer)
+{
+	if (be32_to_cpu(hdr->src_node) != peer || be32_to_cpu(hdr->dst) != self)
+		return XMESH_DROP_A_NODE_MISMATCH;
+	return 0;
+}
+
 void xmesh_hdr_init(struct xmesh_hdr *hdr, u8 type, u8 hop_limit, u8 tclass,
 		    u32 src, u32 dst)
 {

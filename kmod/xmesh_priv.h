@@ -207,6 +207,14 @@ static inline void xmesh_count(struct xmesh_dev *xdev, int counter, u64 n)
 	u64_stats_update_end(&s->syncp);
 }
 
+/* Count one event from process context (the packet path has BHs off). */
+static inline void xmesh_count_process(struct xmesh_dev *xdev, int counter)
+{
+	local_bh_disable();
+	xmesh_count(xdev, counter, 1);
+	local_bh_enable();
+}
+
 static inline void xmesh_count_drop(struct xmesh_dev *xdev, int reason)
 {
 	struct xmesh_pcpu_stats *s = this_cpu_ptr(xdev->stats);
@@ -297,6 +305,8 @@ bool xmesh_prefix_key_valid(const struct xmesh_prefix_key *key);
 int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len);
 void xmesh_hdr_init(struct xmesh_hdr *hdr, u8 type, u8 hop_limit, u8 tclass,
 		    u32 src, u32 dst);
+bool xmesh_oam_is_link(u8 op);
+int xmesh_oam_link_validate(const struct xmesh_hdr *hdr, u32 self, u32 peer);
 
 /* send.c */
 netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -311,7 +321,11 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb);
 /* oam.c */
 int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 		   u8 hop_limit);
+int xmesh_oam_send_link(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			u16 ident, u32 seq);
 int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb);
+int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			struct sk_buff *skb);
 void xmesh_oam_answer(struct xmesh_dev *xdev, struct sk_buff *skb, u8 op);
 
 /* netlink.c */
@@ -322,6 +336,6 @@ void xmesh_genl_notify_neigh(struct xmesh_dev *xdev, struct xmesh_neigh *n,
 void xmesh_genl_notify_route(struct xmesh_dev *xdev, struct xmesh_route *rt,
 			     unsigned long active, bool deleted);
 void xmesh_genl_notify_oam(struct xmesh_dev *xdev, const struct xmesh_oam *oam,
-			   u8 hop_limit);
+			   u8 hop_limit, const struct xmesh_neigh *neigh);
 
 #endif /* _XMESH_PRIV_H */

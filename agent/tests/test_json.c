@@ -185,6 +185,7 @@ static void dev(void)
 	       "    neighs 2 routes 3 prefixes 4\n"
 	       "    tx packets 2 bytes 3 rx packets 4 bytes 9223372036854775813\n"
 	       "    fwd packets 6 bytes 7 oam rx 8 tx 9 reroutes 10\n"
+	       "    limit hits: neighs 11 routes 12 prefixes 13\n"
 	       "    drops: no-prefix 20 no-route 30 no-nexthop 40 hop-limit 50 too-big 60\n"
 	       "        truncated 70 bad-version 80 bad-header 90 bad-inner 100 unknown-neigh 110\n"
 	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n"
@@ -220,7 +221,7 @@ static void oam(void)
 	m.reporter = 3;
 	m.hop_limit = 15;
 	m.rtt_ns = 412345;
-	m.present = ~XM_BIT(XMESH_OAM_A_IDENT);
+	m.present = ~(XM_BIT(XMESH_OAM_A_IDENT) | XM_BIT(XMESH_OAM_A_NEIGH));
 	begin(false, false);
 	out_obj_begin(&o, NULL);
 	print_oam_fields(&o, &m);
@@ -236,6 +237,19 @@ static void oam(void)
 	is_str(end(), "{\"event\":\"oam\",\"op\":\"time-exceeded\",\"dst\":5,\"seq\":2,"
 	       "\"reporter\":3,\"hop_limit\":15,\"rtt_ms\":0.412}\n",
 	       "oam: JSON event line, rtt with 3 decimals");
+
+	m.op = XMESH_OAM_LINK_REPLY;
+	m.neigh = 4;
+	m.reporter = 5;
+	m.hop_limit = 1;
+	m.present |= XM_BIT(XMESH_OAM_A_NEIGH);
+	begin(true, false);
+	out_obj_begin(&o, NULL);
+	print_oam_fields(&o, &m);
+	out_obj_end(&o);
+	is_str(end(), "{\"op\":\"link-reply\",\"neigh\":4,\"dst\":5,\"seq\":2,"
+	       "\"reporter\":5,\"hop_limit\":1,\"rtt_ms\":0.412}\n",
+	       "oam: a link reply names its neighbor");
 }
 
 static void layer(void)

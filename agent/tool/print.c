@@ -55,6 +55,15 @@ static void print_dev_stats(struct out *o, const struct xm_dev *d)
 	print_counter(o, d, XMESH_COUNTER_A_OAM_TX, "tx");
 	print_counter(o, d, XMESH_COUNTER_A_REROUTES, "reroutes");
 	out_nl(o);
+	/* Requests refused at a table limit; absent from older modules. */
+	if (d->counters_present & XM_BIT(XMESH_COUNTER_A_NEIGH_LIMIT_HITS)) {
+		out_text(o, "    limit hits:");
+		print_counter(o, d, XMESH_COUNTER_A_NEIGH_LIMIT_HITS, "neighs");
+		print_counter(o, d, XMESH_COUNTER_A_ROUTE_LIMIT_HITS, "routes");
+		print_counter(o, d, XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
+			      "prefixes");
+		out_nl(o);
+	}
 
 	out_obj_begin(o, "drops");
 	out_text(o, "    drops:");
@@ -265,6 +274,8 @@ void print_oam_fields(struct out *o, const struct xm_oam *m)
 		op = buf;
 	}
 	out_str(o, "op", "", op);
+	if (XM_HAS(m, XMESH_OAM_A_NEIGH))
+		out_uint(o, "neigh", "neigh", m->neigh);
 	if (XM_HAS(m, XMESH_OAM_A_DST))
 		out_uint(o, "dst", "dst", m->dst);
 	if (XM_HAS(m, XMESH_OAM_A_IDENT))

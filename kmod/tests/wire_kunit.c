@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the xmesh wire header: xmesh_hdr_validate() on good,
- * short and malformed headers, xmesh_hdr_init() field by field, and a
- * fuzz loop checked against a plain model of the rules.
+ * short and malformed headers, xmesh_hdr_init() field by field, the node
+ * ids a link probe must carry, and a fuzz loop checked against a plain
+ * model of the rules.
  */
 #include <kunit/test.h>
 #include <linux/moduleparam.h>
@@ -229,6 +230,59 @@ static void xmesh_wire_init(struct kunit *test)
 			XMESH_DROP_A_BAD_HEADER);
 }
 
+/* Which ops are link probes: the ones never forwarded. */
+static void xmesh_wire_oam_link_ops(struct kunit *test)
+{
+	unsigned int op;
+
+	KUNIT_EXPECT_EQ(test, XMESH_OAM_LINK_REQUEST, 5);
+	KUNIT_EXPECT_EQ(test, XMESH_OAM_LINK_REPLY, 6);
+	for (op = 0; op < 256; op++)
+		KUNIT_EXPECT_EQ_MSG(test, xmesh_oam_is_link(op),
+				    op == XMESH_OAM_LINK_REQUEST ||
+				    op == XMESH_OAM_LINK_REPLY, "op %u", op);
+}
+
+/*
+ * A link frame is handled only between the two ends of its adjacency:
+ * from the neighbor's own node, to this node. Node 1 here receives from
+ * neighbor node 2.
+ */
+static void xmesh_wire_oam_link_nodes(struct kunit *test)
+{
+	static const struct {
+		u32 src, dst;
+		int want;
+	} cases[] = {
+		{ 2, 1, 0 },
+		{ 3, 1, XMESH_DROP_A_NODE_MISMATCH },	/* relayed for node 3 */
+		{ 2, 3, XMESH_DROP_A_NODE_MISMATCH },	/* for node 3 */
+		{ 3, 4, XMESH_DROP_A_NODE_MISMATCH },	/* in transit */
+		{ 1, 1, XMESH_DROP_A_NODE_MISMATCH },	/* claims to be us */
+		{ 0x02000000, 1, XMESH_DROP_A_NODE_MISMATCH },	/* byte order */
+		{ 2, 0x01000000, XMESH_DROP_A_NODE_MISMATCH },
+	};
+	struct xmesh_hdr hdr;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		xmesh_hdr_init(&hdr, XMESH_PKT_OAM, 1, XMESH_TC_NETWORK_CONTROL,
+			       cases[i].src, cases[i].dst);
+		KUNIT_EXPECT_EQ_MSG(test, xmesh_oam_link_validate(&hdr, 1, 2),
+				    cases[i].want, "src %u dst %u",
+				    cases[i].src, cases[i].dst);
+	}
+	/* The hop limit plays no part: the frame goes one hop anyway. */
+	xmesh_hdr_init(&hdr, XMESH_PKT_OAM, 0, 0, 2, 1);
+	KUNIT_EXPECT_EQ(test, xmesh_oam_link_validate(&hdr, 1, 2), 0);
+	xmesh_hdr_init(&hdr, XMESH_PKT_OAM, 255, 0, 2, 1);
+	KUNIT_EXPECT_EQ(test, xmesh_oam_link_validate(&hdr, 1, 2), 0);
+	/* Node ids are full 32-bit values. */
+	xmesh_hdr_init(&hdr, XMESH_PKT_OAM, 1, 0, 0xfffffffe, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, xmesh_oam_link_validate(&hdr, 0xffffffff,
+						      0xfffffffe), 0);
+}
+
 /*
  * The rules of Documentation/wire-format.rst, written plainly, in the
  * module's order of checks: length of the fixed header, version, flags
@@ -338,6 +392,8 @@ static struct kunit_case xmesh_wire_cases[] = {
 	KUNIT_CASE(xmesh_wire_key_id),
 	KUNIT_CASE(xmesh_wire_node_zero),
 	KUNIT_CASE(xmesh_wire_init),
+	KUNIT_CASE(xmesh_wire_oam_link_ops),
+	KUNIT_CASE(xmesh_wire_oam_link_nodes),
 	KUNIT_CASE(xmesh_wire_fuzz),
 	{}
 };

@@ -10,6 +10,9 @@
 # Run it with
 #   XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
 #       scripts/guest.sh run tests/guest/31-udp-input.sh
+# The random part: XMESH_FUZZ_SEED (default 31) and XMESH_FUZZ_COUNT frames
+# (default 2000), or as many as XMESH_FUZZ_SECONDS allow if that is set
+# (scripts/fuzz-kernel.sh); the seed and count are printed for a replay.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -19,6 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 FUZZ_SEED=${XMESH_FUZZ_SEED:-31}
 FUZZ_COUNT=${XMESH_FUZZ_COUNT:-2000}
+FUZZ_SECONDS=${XMESH_FUZZ_SECONDS:-}
 
 # tap_lines: udpsend.py's result lines (`ok<TAB>NAME`,
 # `not ok<TAB>NAME<TAB>WHY`, `# comment`) as TAP lines; anything else (a
@@ -77,6 +81,7 @@ destination node 0 | bad-header=+1 | dst=0
 an OAM header with nothing after it | truncated=+1 | type=2 inner=none
 OAM one byte short | truncated=+1 | oam=1 len=39
 OAM with op 0 | bad-header=+1 | oam=0
+OAM with op 7 (the first after the link ops) | bad-header=+1 | oam=7
 OAM with op 9 | bad-header=+1 | oam=9
 data: garbage inner packet (version nibble 5) | bad-inner=+1 | inner=5500001400000000
 data: version nibble 0 | bad-inner=+1 | inner=00000000000000000000000000000000
@@ -107,12 +112,16 @@ the reserved field is ignored | rx-packets=+1 rx-bytes=+76 tx-packets=+1 @peer:r
 an OAM echo request is answered | oam-rx=+1 oam-tx=+1 @peer:oam-rx=+1 | oam=1
 an OAM echo request for node 4 with hop limit 1 gets time exceeded | hop-limit=+1 oam-tx=+1 @peer:oam-rx=+1 | oam=1 dst=4 hl=1
 an OAM echo reply is handed to userspace | oam-rx=+1 | oam=2
+a link request for node 4 is not forwarded (12-link-probe.sh has more) | node-mismatch=+1 | oam=5 dst=4
 a valid frame for node 4 is forwarded, and its answer back | fwd-packets=+2 fwd-bytes=+184 @peer:rx-packets=+1 | dst=4 idst=10.0.4.1
 EOF
 } >"$cases"
 udpsend cases <"$cases"
 
-udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77
+fuzz_len=${FUZZ_SECONDS:+$FUZZ_SECONDS s}
+echo "# fuzz: seed $FUZZ_SEED, ${fuzz_len:-$FUZZ_COUNT frames}"
+udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77 \
+	${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"}
 
 # --- the mesh still works
 check "xmesh ping 4 from 1" xm 1 ping 4 -c 2 -i 0.2 -W 5

@@ -35,6 +35,9 @@ Usage:
     nlraw.py send MESSAGE...      send one request, print the result as JSON
     nlraw.py batch                run check lines from stdin (see run_batch)
     nlraw.py fuzz [options]       random and mutated requests (see fuzz)
+    nlraw.py fill DEV KIND COUNT [NEIGH]
+                                  add COUNT routes (via neighbor NEIGH) or
+                                  prefixes (KIND route or prefix) to DEV
 
 Importable: Client, build(), decode_attrs().
 """
@@ -106,13 +109,14 @@ SETS = {
     "counters": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("tx-packets", "tx-bytes", "rx-packets",
                             "rx-bytes", "fwd-packets", "fwd-bytes", "oam-rx",
-                            "oam-tx", "reroutes")],
+                            "oam-tx", "reroutes", "neigh-limit-hits",
+                            "route-limit-hits", "prefix-limit-hits")],
     "drops": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("no-prefix", "no-route", "no-nexthop",
                             "hop-limit", "too-big", "truncated",
                             "bad-version", "bad-header", "bad-inner",
                             "unknown-neigh", "neigh-down", "not-running",
-                            "nomem", "tx-error", "loop")],
+                            "nomem", "tx-error", "loop", "node-mismatch")],
     "neigh": [None, ("pad", "hex"), ("id", "u32"), ("node", "u32"),
               ("link", "u32"), ("local", "ip"), ("remote", "ip"),
               ("port", "u16"), ("state", "u8"), ("carrier", "u8"),
@@ -126,7 +130,7 @@ SETS = {
                ("node", "u32")],
     "oam": [None, ("pad", "hex"), ("dst", "u32"), ("ident", "u16"),
             ("seq", "u32"), ("hop-limit", "u8"), ("op", "u8"),
-            ("reporter", "u32"), ("rtt-ns", U64S)],
+            ("reporter", "u32"), ("rtt-ns", U64S), ("neigh", "u32")],
 }
 # Attributes that may repeat: decoded as lists.
 REPEATED = {("xmesh", "neigh"), ("xmesh", "route"), ("xmesh", "prefix"),
@@ -748,12 +752,64 @@ def run_batch(client, lines, out=sys.stdout):
     return failed
 
 
+# ------------------------------------------------------------ table fill
+
+BATCH_MAX = 4096        # XMESH_BATCH_MAX
+
+
+def _aid(aset, name):
+    return SET_BY_NAME[aset][name][0]
+
+
+def fill_entry(kind, i, neigh):
+    """Entry @i of a table fill, as nest bytes: route to node 100+i via
+    neighbor @neigh, or prefix 10.0.0.0/24 + i*256 of node 5. (Built
+    directly: the notation is too slow under emulation for 65536.)"""
+    if kind == "route":
+        nh = _attr(_aid("nexthop", "neigh"), struct.pack("=I", neigh))
+        body = _attr(_aid("route", "dst"), struct.pack("=I", 100 + i)) + \
+            _attr(_aid("route", "nexthop") | NLA_F_NESTED, nh)
+        return _attr(_aid("xmesh", "route") | NLA_F_NESTED, body)
+    body = _attr(_aid("prefix", "family"), struct.pack("=H", 2)) + \
+        _attr(_aid("prefix", "addr"), struct.pack(">I", (10 << 24) + i * 256)) + \
+        _attr(_aid("prefix", "len"), b"\x18") + \
+        _attr(_aid("prefix", "node"), struct.pack("=I", 5))
+    return _attr(_aid("xmesh", "prefix") | NLA_F_NESTED, body)
+
+
+def fill(client, dev, kind, count, neigh, out=sys.stdout):
+    """Add @count routes or prefixes to @dev, BATCH_MAX per request, one
+    result line per request (as run_batch's). Returns the failures."""
+    failed = 0
+    start = time.monotonic()
+    head = _attr(_aid("xmesh", "ifname"), dev.encode() + b"\0")
+    for first in range(0, count, BATCH_MAX):
+        n = min(BATCH_MAX, count - first)
+        body = head + b"".join(fill_entry(kind, i, neigh)
+                               for i in range(first, first + n))
+        client.seq += 1
+        msg = struct.pack("=IHHII", 20 + len(body), client.family_id,
+                          NLM_F_REQUEST | NLM_F_ACK, client.seq, 0)
+        msg += struct.pack("=BBH", CMD[kind + "-new"], 1, 0) + body
+        res, = client.send_raw(msg, [(client.seq, [], False, True)])
+        name = "%s-new of %s %d to %d" % (kind, kind + "s", first + 1,
+                                          first + n)
+        if res.error or res.timeout:
+            failed += 1
+            print("not ok\t%s\t%s" % (name, check(res, [], "ok")), file=out)
+        else:
+            print("ok\t%s" % name, file=out)
+    print("# %d %s entries in %.1f s" % (count, kind,
+                                         time.monotonic() - start), file=out)
+    return failed
+
+
 # -------------------------------------------------------------------- fuzz
 
 ALLOWED_ERRNOS = {0, errno.EINVAL, errno.ERANGE, errno.ENOENT, errno.EEXIST,
                   errno.E2BIG, errno.ENOSPC, errno.EBUSY, errno.ENODEV,
                   errno.EOPNOTSUPP, errno.ENETDOWN, errno.EHOSTUNREACH,
-                  errno.EADDRINUSE, errno.EMSGSIZE}
+                  errno.EADDRINUSE, errno.EMSGSIZE, errno.EIO}
 
 
 class Fuzzer:
@@ -838,8 +894,9 @@ class Fuzzer:
         r = self.rng
         kind = r.choice(["neigh-new", "neigh-new", "neigh-set", "neigh-del",
                          "route-new", "route-new", "route-del", "prefix-new",
-                         "prefix-del", "dev-set", "oam-send", "neigh-get",
-                         "route-get", "prefix-get", "dev-get", "dump"])
+                         "prefix-del", "dev-set", "oam-send", "oam-link",
+                         "neigh-get", "route-get", "prefix-get", "dev-get",
+                         "dump"])
         dev = self.dev()
         n = r.choice([1, 1, 1, 2, 3, 5])
         if kind == "neigh-new":
@@ -881,6 +938,12 @@ class Fuzzer:
             body = "oam{ dst=%d ident=%d seq=%d hop-limit=%d }" % (
                 r.randint(1, 12), r.randint(0, 65535), r.randint(0, 99),
                 r.randint(1, 16))
+        elif kind == "oam-link":
+            # A link probe; now and then with a dst, right or wrong.
+            kind = "oam-send"
+            body = "oam{ neigh=%d ident=%d seq=%d%s }" % (
+                r.randint(1, 40), r.randint(0, 65535), r.randint(0, 99),
+                " dst=%d" % r.randint(1, 12) if r.random() < 0.2 else "")
         elif kind == "neigh-get":
             body = self.neigh(False)
         elif kind == "route-get":
@@ -905,6 +968,9 @@ class Fuzzer:
             if depth > 0 and r.random() < 0.5:
                 payload = self.garbage_attrs(depth - 1)
                 atype |= NLA_F_NESTED if r.random() < 0.8 else 0
+            elif r.random() < 0.02:     # oversized
+                payload = bytes([r.randint(0, 255)]) * r.choice(
+                    [256, 4096, 65000])
             else:
                 payload = bytes(r.randint(0, 255) for _ in range(
                     r.choice([0, 1, 2, 4, 8, 16, 17, r.randint(0, 40)])))
@@ -1023,9 +1089,17 @@ class Fuzzer:
                 if len(m["route"][0].get("nexthop", [])) > 8:
                     self.problems.append("%s: route with > 8 next hops" % d)
 
-    def run(self, count):
+    def run(self, count, seconds=None):
+        """@count requests, or as many as fit in @seconds if given (the
+        same seed then replays them with that count). Returns how many."""
         r = self.rng
-        for i in range(count):
+        end = time.monotonic() + seconds if seconds else None
+        i = -1
+        while True:
+            i += 1
+            if (end is None and i >= count) or \
+                    (end is not None and time.monotonic() >= end):
+                break
             what = "request %d" % i
             roll = r.random()
             if roll < 0.35:
@@ -1060,6 +1134,7 @@ class Fuzzer:
                 self.consistency()
         self.consistency()
         self.check_events()
+        return i
 
     def check_events(self):
         """Every notification is well formed: an event command, the
@@ -1109,24 +1184,32 @@ def main(argv):
         print()
         return 1 if any(res.error for res, _ in answers) else 0
     if mode == "batch":
-        client = Client()
+        # Dumps of thousands of entries take seconds under emulation.
+        client = Client(timeout=60.0)
         return 1 if run_batch(client, sys.stdin) else 0
+    if mode == "fill" and len(argv) in (5, 6):
+        client = Client()
+        return 1 if fill(client, argv[2], argv[3], int(argv[4]),
+                         int(argv[5]) if len(argv) == 6 else 1) else 0
     if mode == "fuzz":
         import argparse
         ap = argparse.ArgumentParser(prog="nlraw.py fuzz")
         ap.add_argument("--seed", type=int, default=1)
         ap.add_argument("--count", type=int, default=2000)
+        ap.add_argument("--seconds", type=float,
+                        help="run this long instead of --count requests")
         ap.add_argument("--dev", action="append", required=True)
         ap.add_argument("--link", action="append", required=True)
         args = ap.parse_args(argv[2:])
         client = Client(timeout=5.0)
         fz = Fuzzer(client, args.dev, args.link, args.seed)
         start = time.monotonic()
-        fz.run(args.count)
+        args.count = fz.run(args.count, args.seconds)
         took = time.monotonic() - start
-        print("# %d requests in %.1f s, seed %d; answers: %s" % (
-            args.count, took, args.seed, json.dumps(fz.stats,
-                                                    sort_keys=True)))
+        print("# %d requests in %.1f s, seed %d (replay: XMESH_FUZZ_SEED=%d "
+              "XMESH_FUZZ_COUNT=%d); answers: %s" % (
+                  args.count, took, args.seed, args.seed, args.count,
+                  json.dumps(fz.stats, sort_keys=True)))
         print("# %d events checked, %d overflows of the event socket" % (
             fz.n_events, fz.n_events_lost))
         for key, (n, example) in sorted(fz.no_msg.items()):

@@ -290,22 +290,31 @@ def run_cases(bench, lines, out=sys.stdout):
 RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
                "no-nexthop", "hop-limit", "truncated", "bad-version",
                "bad-header", "bad-inner", "unknown-neigh", "neigh-down",
-               "not-running", "nomem", "tx-error", "loop", "too-big")
+               "not-running", "nomem", "tx-error", "loop", "too-big",
+               "node-mismatch")
 
 
-def fuzz(bench, count, seed, other_src, out=sys.stdout):
-    """@count random frames; each must be counted once at the receiver
-    (delivered, forwarded, OAM handled, or dropped for a reason)."""
+def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
+    """@count random frames (or as many as @seconds allow); each must be
+    counted once at the receiver (delivered, forwarded, OAM handled, or
+    dropped for a reason)."""
     rng = random.Random(seed)
     templates = [build_frame(s, {"ver": "1", "type": "1", "flags": "0",
                                  "hl": "16", "tc": "0", "key": "0",
                                  "res": "0", "src": "1", "dst": "2"})[0]
                  for s in ("", "inner=icmp6", "oam=1", "oam=2", "dst=4",
                            "dst=4 hl=1", "oam=1 dst=4 hl=1", "dst=77",
-                           "inner=none pad=40", "src=2")]
+                           "inner=none pad=40", "src=2", "oam=5 hl=1",
+                           "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")]
     before = bench.snapshot()
     answers = 0
-    for i in range(count):
+    end = time.monotonic() + seconds if seconds else None
+    i = -1
+    while True:
+        i += 1
+        if (end is None and i >= count) or \
+                (end is not None and time.monotonic() >= end):
+            break
         roll = rng.random()
         if roll < 0.25:
             data = bytes(rng.randrange(256) for _ in range(rng.choice(
@@ -338,12 +347,14 @@ def fuzz(bench, count, seed, other_src, out=sys.stdout):
         bench.send(data, other_src if rng.random() < 0.1 else None)
         if i % 50 == 49:
             time.sleep(0.02)
+    count = i
     time.sleep(1.0)
     got = delta(before, bench.snapshot())
     counted = sum(got.get(k, 0) for k in RX_SIDE_ALL)
     summary = ", ".join("%s %+d" % (k, v) for k, v in sorted(got.items())
                         if not k.startswith("@"))
-    print("# %d random frames (seed %d): %s" % (count, seed, summary),
+    print("# %d random frames (seed %d; replay: XMESH_FUZZ_SEED=%d "
+          "XMESH_FUZZ_COUNT=%d): %s" % (count, seed, seed, count, summary),
           file=out)
     name = "fuzz: %d random frames each counted at the receiver" % count
     if counted < count or counted > count + answers:
@@ -368,13 +379,16 @@ def main(argv):
     ap.add_argument("--peer-ns")
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=31)
+    ap.add_argument("--seconds", type=float,
+                    help="fuzz: run this long instead of --count frames")
     args = ap.parse_args(argv[1:])
     bench = Bench(args)
     if args.mode == "cases":
         return 1 if run_cases(bench, sys.stdin) else 0
     if args.other_src:
         bench.sender(args.other_src)
-    return fuzz(bench, args.count, args.seed, args.other_src or args.src)
+    return fuzz(bench, args.count, args.seed, args.other_src or args.src,
+                args.seconds)
 
 
 if __name__ == "__main__":

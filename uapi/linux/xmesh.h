@@ -24,7 +24,8 @@
  *
  * Errors: -EINVAL (bad or missing attribute; -ERANGE when a value is out
  * of the range its policy allows), -ENOENT (no such entry),
- * -EEXIST, -ENOSPC (a table limit below would be exceeded), -E2BIG (more
+ * -EEXIST, -ENOSPC (a table limit below would be exceeded; counted in
+ * XMESH_COUNTER_A_*_LIMIT_HITS), -E2BIG (more
  * than XMESH_MAX_NEXTHOPS next hops, or more than XMESH_BATCH_MAX entries
  * in one request), -EBUSY (a device change that needs the tables empty).
  * Only running out of memory midway can leave a batch applied in part; the
@@ -42,7 +43,7 @@
 #define XMESH_GENL_NAME		"xmesh"
 #define XMESH_GENL_VERSION	1
 #define XMESH_MCGRP_EVENTS	"events"	/* neighbor and route changes */
-#define XMESH_MCGRP_OAM		"oam"		/* mesh ping/trace replies */
+#define XMESH_MCGRP_OAM		"oam"		/* answers to OAM probes */
 
 #define XMESH_DEFAULT_PORT	7600
 #define XMESH_DEFAULT_HOP_LIMIT	16
@@ -122,6 +123,10 @@ enum xmesh_counter_a {
 	XMESH_COUNTER_A_OAM_RX,		/* OAM messages handled */
 	XMESH_COUNTER_A_OAM_TX,
 	XMESH_COUNTER_A_REROUTES,	/* fast reroutes to other next hops */
+	/* Requests refused with -ENOSPC: the table would exceed its limit. */
+	XMESH_COUNTER_A_NEIGH_LIMIT_HITS,
+	XMESH_COUNTER_A_ROUTE_LIMIT_HITS,
+	XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
 
 	__XMESH_COUNTER_A_MAX,
 	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
@@ -149,6 +154,10 @@ enum xmesh_drop_a {
 	XMESH_DROP_A_TX_ERROR,		/* underlay route or send failed */
 	XMESH_DROP_A_LOOP,		/* rx: claims our node id as source;
 					 * tx: the prefix is this node's own
+					 */
+	XMESH_DROP_A_NODE_MISMATCH,	/* rx: a link probe or reply whose
+					 * node ids are not its neighbor's
+					 * and this node's
 					 */
 
 	__XMESH_DROP_A_MAX,
@@ -223,6 +232,8 @@ enum xmesh_oam_op {
 	XMESH_OAM_ECHO_REPLY,
 	XMESH_OAM_TIME_EXCEEDED,	/* hop limit ran out at the reporter */
 	XMESH_OAM_UNREACHABLE,		/* the reporter has no route onwards */
+	XMESH_OAM_LINK_REQUEST,		/* probe of one adjacency, one hop */
+	XMESH_OAM_LINK_REPLY,		/* the neighbor's answer to it */
 };
 
 enum xmesh_oam_a {
@@ -235,6 +246,10 @@ enum xmesh_oam_a {
 	XMESH_OAM_A_OP,		/* u8, enum xmesh_oam_op; in events */
 	XMESH_OAM_A_REPORTER,	/* u32, node that answered; in events */
 	XMESH_OAM_A_RTT_NS,	/* u64, in events */
+	XMESH_OAM_A_NEIGH,	/* u32, neighbor id: the adjacency a link
+				 * probe is sent over; in link-reply events,
+				 * the one it arrived over
+				 */
 
 	__XMESH_OAM_A_MAX,
 	XMESH_OAM_A_MAX = __XMESH_OAM_A_MAX - 1
