@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "core_priv.h"
+#include "util.h"
 
 /* ---- lookups ---- */
 
@@ -76,36 +77,21 @@ uint16_t lsdb_age(const struct xm_core *c, const struct xm_lsa *l,
 
 static size_t rexmit_pos(const struct xm_core_neigh *n, uint32_t originator)
 {
-	size_t lo = 0, hi = n->n_rexmit;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (n->rexmit[mid].originator < originator)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return xm_lower_bound_u32(n->rexmit, n->n_rexmit, sizeof(*n->rexmit),
+				  offsetof(struct xm_rexmit, originator),
+				  originator);
 }
 
 static void rexmit_put(struct xm_core *c, struct xm_core_neigh *n,
 		       uint32_t originator, uint32_t seq)
 {
 	size_t i = rexmit_pos(n, originator);
-	struct xm_rexmit *r;
 
 	if (i == n->n_rexmit || n->rexmit[i].originator != originator) {
-		if (n->n_rexmit == n->cap_rexmit) {
-			size_t cap = n->cap_rexmit ? 2 * n->cap_rexmit : 16;
-
-			r = realloc(n->rexmit, cap * sizeof(*r));
-			if (!r) {
-				c->st.limit_hits++;
-				return;
-			}
-			n->rexmit = r;
-			n->cap_rexmit = cap;
+		if (xm_grow((void **)&n->rexmit, &n->cap_rexmit,
+			    n->n_rexmit + 1, sizeof(*n->rexmit))) {
+			c->st.limit_hits++;
+			return;
 		}
 		memmove(&n->rexmit[i + 1], &n->rexmit[i],
 			(n->n_rexmit - i) * sizeof(*n->rexmit));
@@ -149,16 +135,10 @@ static void ack_put(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		n->ack_due = now + XM_ACK_DELAY_MS;
 	if (n->n_acks + 1 >= XM_LSACK_MAX)
 		n->ack_due = now;
-	if (n->n_acks == n->cap_acks) {
-		size_t cap = n->cap_acks ? 2 * n->cap_acks : 16;
-		struct xm_ack *a = realloc(n->acks, cap * sizeof(*a));
-
-		if (!a) {
-			c->st.limit_hits++;
-			return;
-		}
-		n->acks = a;
-		n->cap_acks = cap;
+	if (xm_grow((void **)&n->acks, &n->cap_acks, n->n_acks + 1,
+		    sizeof(*n->acks))) {
+		c->st.limit_hits++;
+		return;
 	}
 	n->acks[n->n_acks++] = (struct xm_ack){ originator, seq };
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "replay.h"
+#include "util.h"
 
 int xm_replay_init(struct xm_replay *r, size_t max)
 {
@@ -24,17 +25,8 @@ void xm_replay_free(struct xm_replay *r)
 /* Index of node, or where it would go. */
 static size_t find(const struct xm_replay *r, uint32_t node)
 {
-	size_t lo = 0, hi = r->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->e[mid].node < node)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return xm_lower_bound_u32(r->e, r->n, sizeof(*r->e),
+				  offsetof(struct xm_replay_entry, node), node);
 }
 
 static void remove_at(struct xm_replay *r, size_t i)

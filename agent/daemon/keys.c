@@ -96,20 +96,24 @@ int xmd_site_key_load(const char *path, uint8_t key[XM_SITE_KEY_LEN],
 	return 0;
 }
 
-/* Write len bytes to path via a temporary file and rename: a crash never
- * leaves half a key. O_EXCL on the final name is checked first. */
-static int write_new(const char *path, const void *buf, size_t len,
-		     char *err, size_t errlen)
+/*
+ * Write len bytes to path via a temporary file, synced, then put in place:
+ * a crash never leaves half a file. With replace, renamed over path;
+ * without, path must not exist and is never overwritten.
+ */
+static int write_file(const char *path, const void *buf, size_t len,
+		      bool replace, char *err, size_t errlen)
 {
-	char tmp[512];
+	char tmp[600];
 	int fd;
 
-	if (access(path, F_OK) == 0) {
+	if (!replace && access(path, F_OK) == 0) {
 		snprintf(err, errlen, "%s exists; not overwriting it", path);
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC |
+		  (replace ? O_TRUNC | O_NOFOLLOW : O_EXCL), 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
@@ -121,13 +125,14 @@ static int write_new(const char *path, const void *buf, size_t len,
 		return -1;
 	}
 	close(fd);
-	/* link() fails if path appeared meanwhile: never overwrite. */
-	if (link(tmp, path)) {
+	/* Without replace, link() fails if path appeared meanwhile. */
+	if (replace ? rename(tmp, path) : link(tmp, path)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
-	unlink(tmp);
+	if (!replace)
+		unlink(tmp);
 	return 0;
 }
 
@@ -140,7 +145,7 @@ int xmd_site_key_generate(const char *path, char *err, size_t errlen)
 	randombytes_buf(key, sizeof(key));
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
 	strcat(hex, "\n");
-	ret = write_new(path, hex, strlen(hex), err, errlen);
+	ret = write_file(path, hex, strlen(hex), false, err, errlen);
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(hex, sizeof(hex));
 	return ret;
@@ -167,8 +172,8 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 	n = read_small(path, sk, sizeof(sk), &mode);
 	if (n == -ENOENT) {
 		crypto_sign_keypair(pk, sk);
-		if (write_new(path, sk, crypto_sign_SECRETKEYBYTES, err,
-			      errlen)) {
+		if (write_file(path, sk, crypto_sign_SECRETKEYBYTES, false,
+			       err, errlen)) {
 			sodium_memzero(sk, sizeof(sk));
 			return -1;
 		}
@@ -194,35 +199,6 @@ uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN])
 	id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
 	     (uint32_t)h[2] << 8 | h[3];
 	return id ? id : 1;
-}
-
-/* Replace path's contents: a temporary file, synced, renamed over it. */
-static int write_replace(const char *path, const void *buf, size_t len,
-			 char *err, size_t errlen)
-{
-	char tmp[600];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
@@ -256,7 +232,7 @@ uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
 	if (last && last >= id)
 		id = last + 1;
 	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", id);
-	if (write_replace(path, buf, strlen(buf), werr, sizeof(werr)) &&
+	if (write_file(path, buf, strlen(buf), true, werr, sizeof(werr)) &&
 	    !err[0])
 		snprintf(err, errlen, "boot id: %s", werr);
 	return id;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "vkernel.h"
 #include "xmesh_parse.h"
 
@@ -23,32 +24,14 @@ void xm_vkernel_free(struct xm_vkernel *k)
 /* Where id is, or would go, in the sorted neighbors. */
 static size_t neigh_lb(const struct xm_fib *t, uint32_t id)
 {
-	size_t lo = 0, hi = t->n_neighs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->neighs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return xm_lower_bound_u32(t->neighs, t->n_neighs, sizeof(*t->neighs),
+				  offsetof(struct xm_fib_neigh, id), id);
 }
 
 static size_t route_lb(const struct xm_fib *t, uint32_t dst)
 {
-	size_t lo = 0, hi = t->n_routes;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->routes[mid].dst < dst)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return xm_lower_bound_u32(t->routes, t->n_routes, sizeof(*t->routes),
+				  offsetof(struct xm_fib_route, dst), dst);
 }
 
 static long neigh_index(const struct xm_vkernel *k, uint32_t id)
@@ -241,24 +224,6 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 	return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	void *q;
-	size_t cap2;
-
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap * 2 : 16;
-	if (cap2 < need)
-		cap2 = need;
-	q = realloc(*p, cap2 * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
-
 static void neigh_set(struct xm_fib_neigh *n, const struct xm_neigh *x)
 {
 	memset(n, 0, sizeof(*n));
@@ -295,8 +260,8 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 	case XMESH_CMD_NEIGH_NEW:
 		i = neigh_index(k, e->neigh.id);
 		if (i < 0) {
-			if (grow((void **)&t->neighs, &k->cap_neighs,
-				 t->n_neighs + 1, sizeof(*t->neighs)))
+			if (xm_grow((void **)&t->neighs, &k->cap_neighs,
+				    t->n_neighs + 1, sizeof(*t->neighs)))
 				return -ENOMEM;
 			i = (long)neigh_lb(t, e->neigh.id);
 			memmove(&t->neighs[i + 1], &t->neighs[i],
@@ -317,8 +282,8 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 	case XMESH_CMD_ROUTE_NEW:
 		i = route_index(k, e->route.dst);
 		if (i < 0) {
-			if (grow((void **)&t->routes, &k->cap_routes,
-				 t->n_routes + 1, sizeof(*t->routes)))
+			if (xm_grow((void **)&t->routes, &k->cap_routes,
+				    t->n_routes + 1, sizeof(*t->routes)))
 				return -ENOMEM;
 			i = (long)route_lb(t, e->route.dst);
 			memmove(&t->routes[i + 1], &t->routes[i],
@@ -335,8 +300,8 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 	case XMESH_CMD_PREFIX_NEW:
 		i = prefix_index(k, &e->prefix);
 		if (i < 0) {
-			if (grow((void **)&t->prefixes, &k->cap_prefixes,
-				 t->n_prefixes + 1, sizeof(*t->prefixes)))
+			if (xm_grow((void **)&t->prefixes, &k->cap_prefixes,
+				    t->n_prefixes + 1, sizeof(*t->prefixes)))
 				return -ENOMEM;
 			i = (long)prefix_lb(t, &e->prefix);
 			memmove(&t->prefixes[i + 1], &t->prefixes[i],

@@ -11,6 +11,7 @@
 
 #include "msg.h"
 #include "tap.h"
+#include "test_core_net.h"
 
 static const uint8_t key[XM_SITE_KEY_LEN] = "core test site key, 32 bytes..";
 
@@ -24,17 +25,6 @@ static void config(struct xm_core_config *cfg)
 	xm_timers_default(&cfg->timers);
 	cfg->timers.spf_max_ms = 1000;
 	cfg->boot_id = 3;
-}
-
-static struct xm_link_info link5(void)
-{
-	struct xm_link_info l = {
-		.ifindex = 5, .ifname = "eth5", .bandwidth_mbps = 1000,
-		.carrier = true,
-	};
-
-	xm_parse_addr("192.0.2.1", &l.local, NULL);
-	return l;
 }
 
 static void drain(struct xm_core *c)
@@ -94,7 +84,7 @@ static void bad_config(void)
 static void links(void)
 {
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	struct xm_core *c;
 	int i, fails = 0;
 
@@ -128,7 +118,7 @@ static bool first_hello(struct xm_core *c, struct xm_action *a,
 static void hello_sent(void)
 {
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	static struct xm_action a;
 	struct xm_hello h;
 	struct xm_msg m;
@@ -186,7 +176,7 @@ static size_t n_neighs(struct xm_core *c)
 static void receive(void)
 {
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	const struct xm_core_stats *s;
 	uint8_t buf[XM_PDU_MAX], bad[XM_PDU_MAX];
 	struct xm_addr from;
@@ -365,7 +355,7 @@ static void origination(void)
 static void action_queue(void)
 {
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	struct xm_action a;
 	struct xm_core *c;
 	int fib = 0;

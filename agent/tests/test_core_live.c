@@ -83,15 +83,14 @@ static void event_levels(void)
 	net_free(&net);
 }
 
-static struct xm_link_info link5(void)
+/* Node 1 on its own, default timers, the test mesh's key: into cfg. */
+static struct xm_core *lone_core(struct xm_core_config *cfg, xm_time now)
 {
-	struct xm_link_info l = {
-		.ifindex = 5, .ifname = "eth5", .bandwidth_mbps = 1000,
-		.carrier = true,
-	};
-
-	xm_parse_addr("192.0.2.1", &l.local, NULL);
-	return l;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->node_id = 1;
+	memcpy(cfg->site_key, net_key, sizeof(cfg->site_key));
+	xm_timers_default(&cfg->timers);
+	return xm_core_new(cfg, now);
 }
 
 static int count_warn(struct xm_core *c, char *text)
@@ -112,7 +111,7 @@ static void refusals(void)
 {
 	static const uint8_t other[XM_SITE_KEY_LEN] = "not the site key, 32 bytes.....";
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	struct xm_msg_writer w;
 	struct xm_addr from;
 	struct xm_core *c;
@@ -121,11 +120,7 @@ static void refusals(void)
 	int len, i, warns;
 	xm_time t = 1000;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.node_id = 1;
-	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
-	xm_timers_default(&cfg.timers);
-	c = xm_core_new(&cfg, t);
+	c = lone_core(&cfg, t);
 	xm_core_link_set(c, t, &l);
 	count_warn(c, text);
 	xm_parse_addr("192.0.2.9", &from, NULL);
@@ -177,7 +172,7 @@ static int hellos(struct xm_core *c, xm_time *t, xm_time ms)
 static void live_timers(void)
 {
 	struct xm_core_config cfg;
-	struct xm_link_info l = link5();
+	struct xm_link_info l = net_link5();
 	struct xm_timers tm;
 	struct xm_core *c;
 	struct net net;
@@ -186,11 +181,7 @@ static void live_timers(void)
 	xm_time t = 1000;
 	int n;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.node_id = 1;
-	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
-	xm_timers_default(&cfg.timers);
-	c = xm_core_new(&cfg, t);
+	c = lone_core(&cfg, t);
 	xm_core_link_set(c, t, &l);
 	n = hellos(c, &t, 10000);
 	ok(n >= 9 && n <= 14, "timers: ~1 hello a second (%d in 10 s)", n);
@@ -277,11 +268,7 @@ static void backoff(void)
 	uint64_t before;
 	int i = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.node_id = 1;
-	memcpy(cfg.site_key, net_key, sizeof(cfg.site_key));
-	xm_timers_default(&cfg.timers);
-	c = xm_core_new(&cfg, t);
+	c = lone_core(&cfg, t);
 	s = xm_core_stats(c);
 	caps = cfg.caps;
 	t += 1000;

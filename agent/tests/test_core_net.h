@@ -88,6 +88,18 @@ struct net {
 NET_FN const uint8_t net_key[XM_SITE_KEY_LEN] =
 	"the site key of the test mesh..";
 
+/* A single core's underlay link: up, 1 Gbit/s, eth5 at 192.0.2.1. */
+NET_FN struct xm_link_info net_link5(void)
+{
+	struct xm_link_info l = {
+		.ifindex = 5, .ifname = "eth5", .bandwidth_mbps = 1000,
+		.carrier = true,
+	};
+
+	xm_parse_addr("192.0.2.1", &l.local, NULL);
+	return l;
+}
+
 /* The fast profile, scaled for tests. */
 NET_FN void net_timers(struct xm_timers *t)
 {

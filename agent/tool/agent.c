@@ -355,19 +355,34 @@ static int node_args(int argc, char **argv, json_object *req, bool find)
 	return XM_EXIT_OK;
 }
 
-static int node_show(struct ctx *c, int argc, char **argv)
+/* xmeshd's reply to cmd with the keywords of node show (or find), or NULL
+ * with *ret the exit status. */
+static json_object *node_ask(struct ctx *c, const char *cmd, bool find,
+			     int argc, char **argv, int *ret)
 {
-	json_object *req = agent_cmd("nodes"), *r, *nodes;
-	size_t i;
-	int ret = node_args(argc, argv, req, false);
+	json_object *req = agent_cmd(cmd), *r;
 
-	if (ret) {
+	*ret = node_args(argc, argv, req, find);
+	if (*ret) {
 		json_object_put(req);
-		return xm_status(ret);
+		*ret = xm_status(*ret);
+		return NULL;
 	}
 	r = agent_ask(c, req, false);
 	if (!r)
-		return XM_EXIT_FAIL;
+		*ret = XM_EXIT_FAIL;
+	return r;
+}
+
+static int node_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *r, *nodes;
+	size_t i;
+	int ret;
+
+	r = node_ask(c, "nodes", false, argc, argv, &ret);
+	if (!r)
+		return ret;
 	nodes = jget(r, "nodes");
 	out_list_begin(&c->out);
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++)
@@ -379,16 +394,12 @@ static int node_show(struct ctx *c, int argc, char **argv)
 
 static int node_find(struct ctx *c, int argc, char **argv)
 {
-	json_object *req = agent_cmd("find"), *r, *node;
-	int ret = node_args(argc, argv, req, true);
+	json_object *r, *node;
+	int ret;
 
-	if (ret) {
-		json_object_put(req);
-		return xm_status(ret);
-	}
-	r = agent_ask(c, req, false);
+	r = node_ask(c, "find", true, argc, argv, &ret);
 	if (!r)
-		return XM_EXIT_FAIL;
+		return ret;
 	node = jget(r, "node");
 	if (node)
 		print_node(&c->out, node);
@@ -430,6 +441,20 @@ static int only_help(int argc, char **argv, void (*usage)(FILE *fp))
 	if (argc > 0)
 		return arg_unknown(argv[0], usage);
 	return XM_EXIT_OK;
+}
+
+/* An object whose only command is show, also its default. */
+static int dispatch_show(struct ctx *c,
+			 int (*show)(struct ctx *c, int argc, char **argv),
+			 const char *what, void (*usage)(FILE *fp), int argc,
+			 char **argv)
+{
+	const struct cmd cmds[] = {
+		{ "show", "list ls lst", show, CMD_RUN },
+		{ NULL, NULL, NULL, CMD_RUN },
+	};
+
+	return cmd_dispatch(c, cmds, what, "show", usage, argc, argv);
 }
 
 static int topology_show(struct ctx *c, int argc, char **argv)
@@ -476,15 +501,10 @@ static int topology_show(struct ctx *c, int argc, char **argv)
 	return XM_EXIT_OK;
 }
 
-static const struct cmd topology_cmds[] = {
-	{ "show", "list ls lst", topology_show, CMD_RUN },
-	{ NULL, NULL, NULL, CMD_RUN },
-};
-
 int do_topology(struct ctx *c, int argc, char **argv)
 {
-	return cmd_dispatch(c, topology_cmds, "topology command", "show",
-			    usage_topology, argc, argv);
+	return dispatch_show(c, topology_show, "topology command",
+			     usage_topology, argc, argv);
 }
 
 /* ---- path ---- */
@@ -628,13 +648,8 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 	return XM_EXIT_OK;
 }
 
-static const struct cmd agent_cmds[] = {
-	{ "show", "list ls lst", agent_show, CMD_RUN },
-	{ NULL, NULL, NULL, CMD_RUN },
-};
-
 int do_agent(struct ctx *c, int argc, char **argv)
 {
-	return cmd_dispatch(c, agent_cmds, "agent command", "show",
-			    usage_agent, argc, argv);
+	return dispatch_show(c, agent_show, "agent command", usage_agent,
+			     argc, argv);
 }

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers shared by the core, the daemon and the simulator (util.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+size_t xm_lower_bound_u32(const void *base, size_t n, size_t size,
+			  size_t key_off, uint32_t key)
+{
+	const unsigned char *b = base;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t k;
+
+		memcpy(&k, b + mid * size + key_off, sizeof(k));
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int xm_grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t cap2;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	cap2 = !*cap ? 16 : *cap > SIZE_MAX / 2 ? SIZE_MAX : 2 * *cap;
+	if (cap2 < need)
+		cap2 = need;
+	if (size && cap2 > SIZE_MAX / size)
+		cap2 = SIZE_MAX / size;
+	if (cap2 < need)
+		return -ENOMEM;
+	q = realloc(*v, cap2 * size);
+	if (!q)
+		return -ENOMEM;
+	*v = q;
+	*cap = cap2;
+	return 0;
+}
