@@ -219,9 +219,19 @@ json "neigh show: the agent's view of each kernel neighbor" \
 check "neigh show: text, agent line" grep_out "^    agent state up rtt" x 2 neigh show
 
 # ---------------------------------------------------- events and requests
-n 2 timeout 8 "$XM" -S "$tmp/n2.sock" -j monitor agent >"$tmp/mon2" 2>&1 &
+# The monitor must be subscribed before the link goes down: wait until the
+# agent has seen its request. Every request counts, each poll's own too.
+requests() { x 2 -j -s agent show | jq -e '.agent.ctl_requests'; }
+polls=0
+# shellcheck disable=SC2317 # called through wait_for
+subscribed() {
+	polls=$((polls + 1))
+	(($(requests) >= before + polls + 1))
+}
+before=$(requests)
+n 2 timeout 20 "$XM" -S "$tmp/n2.sock" -j monitor agent >"$tmp/mon2" 2>&1 &
 mon=$!
-sleep 1
+wait_for 10 subscribed || true
 n 2 ip link set ul2 down
 sleep 2
 n 2 ip link set ul2 up
