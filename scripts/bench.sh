@@ -1,9 +1,14 @@
 #!/bin/bash
-# The xmesh data-plane benchmark (make bench builds first): boots the test
-# guest, runs scripts/bench-guest.sh in it (plain routing, vxlan, batman-adv,
-# WireGuard and xmesh over the same A -> B -> C line), shows its progress,
-# prints the report and writes it, with the command, date and kernels, into
-# the results section of Documentation/benchmarks.md.
+# The xmesh benchmarks (make bench builds first), each in its own boot of
+# the test guest; it shows their progress, prints their reports and writes
+# each, with the command, date and kernels, into its results section of
+# Documentation/benchmarks.md:
+#   dataplane  scripts/bench-guest.sh: plain routing, vxlan, batman-adv,
+#              WireGuard and xmesh over the same A -> B -> C line
+#   failover   scripts/bench-failover-guest.sh: the outage when a link
+#              carrying a stream is cut, xmeshd against babeld and
+#              batman-adv; with the simulator's figures
+#              (scripts/bench-sim.sh, run here on the host) when it exists
 #
 #   scripts/bench.sh
 #
@@ -15,10 +20,13 @@
 #   XMESH_BENCH_CONFIGS     configurations, space-separated (plain vxlan
 #                           vxlan-e2e batman wg xmesh)
 #   XMESH_BENCH_GRO_ROUNDS  rounds of the xmesh GRO check (3; 0 skips it)
+#   XMESH_BENCH_FAILOVER_ROUNDS, _CONFIGS, _CUTS, _MAX
+#                           the failover part's (scripts/bench-failover-guest.sh)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
-#                           rounds and seconds)
+#                           rounds and seconds, per part)
 #   XMESH_GUEST_APPEND      as for scripts/guest.sh (default here: warnings
 #                           on the console and all CPUs' backtraces on a soft
 #                           lockup, so that a hang in a run leaves a trace)
@@ -33,30 +41,22 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover}"
+f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
+read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
+read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
+[[ $f_rounds =~ ^[0-9]+$ ]] ||
+	{ echo "bench.sh: XMESH_BENCH_FAILOVER_ROUNDS must be a number" >&2; exit 2; }
+for p in "${parts[@]}"; do
+	[[ $p == dataplane || $p == failover ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover)" >&2; exit 2; }
+done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
-
-# A generous deadline: two iperf3 runs and a ping series per configuration
-# and round, each with its (emulated, slow) start-up, plus boot and setup.
-# (A full run takes about 60% of it.)
-export XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT:-$((300 + rounds * ${#configs[@]} * (2 * secs + 12) + gro * 3 * (secs + 15)))}
 
 export XMESH_GUEST_APPEND=${XMESH_GUEST_APPEND-loglevel=5 softlockup_all_cpu_backtrace=1}
 
 log=$(mktemp "${TMPDIR:-/tmp}/xmesh-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-t0=$SECONDS
-rc=0
-env XMESH_GUEST_MODULES="$top/kmod/xmesh.ko" \
-	scripts/guest.sh run scripts/bench-guest.sh 2>&1 | tee "$log" || rc=$?
-elapsed=$((SECONDS - t0))
-
-report=$(sed -n '/^----- BEGIN XMESH BENCH REPORT -----$/,/^----- END XMESH BENCH REPORT -----$/p' "$log" |
-	sed '1d;$d')
-if [[ -z $report ]]; then
-	echo "bench.sh: the guest produced no report (exit $rc)" >&2
-	exit $((rc ? rc : 1))
-fi
 
 # The command as it was given: the settings that differ from the defaults.
 cmd=""
@@ -70,17 +70,11 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- kmod agent 2>/dev/null || commit+=" (with uncommitted changes to kmod/ or agent/)"
 host_cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
-section=$(
-	echo "Command: \`$cmd\`  "
-	echo "Date: $started; the whole run took $((elapsed / 60)) min $((elapsed % 60)) s.  "
-	echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU}, kernel $(uname -r).  "
-	echo "$report"
-)
-printf '\n%s\n' "$section"
-
-if [[ -n $doc ]]; then
-	begin='<!-- bench results begin (written by scripts/bench.sh) -->'
-	end='<!-- bench results end -->'
+# write_doc BEGIN END HEADING SECTION: SECTION between the marker lines
+# BEGIN and END of the results file, or appended under HEADING with them.
+write_doc() {
+	local begin=$1 end=$2 heading=$3 section=$4
+	[[ -n $doc ]] || return 0
 	if [[ -f $doc ]] && grep -qxF "$begin" "$doc" && grep -qxF "$end" "$doc"; then
 		awk -v b="$begin" -v e="$end" -v f=<(printf '%s\n' "$section") '
 			$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
@@ -88,8 +82,79 @@ if [[ -n $doc ]]; then
 			!skip' "$doc" >"$doc.new"
 		mv "$doc.new" "$doc"
 	else
-		printf '\n## Results\n\n%s\n%s\n%s\n' "$begin" "$section" "$end" >>"$doc"
+		printf '\n%s\n\n%s\n%s\n%s\n' "$heading" "$begin" "$section" "$end" >>"$doc"
 	fi
 	echo "bench.sh: results written to $doc"
-fi
-exit "$rc"
+}
+
+# run_part SCRIPT NAME: run SCRIPT in the guest (XMESH_GUEST_TIMEOUT set by
+# the caller); REPORT gets what it printed between its BEGIN and END
+# lines (XMESH NAME REPORT), HEADER the lines about the run; returns the
+# guest's status.
+run_part() {
+	local script=$1 name=$2 started t0 elapsed rc=0
+	started=$(date -u '+%Y-%m-%d %H:%M UTC')
+	t0=$SECONDS
+	env XMESH_GUEST_MODULES="$top/kmod/xmesh.ko" \
+		scripts/guest.sh run "$script" 2>&1 | tee "$log" || rc=$?
+	elapsed=$((SECONDS - t0))
+	REPORT=$(sed -n "/^----- BEGIN XMESH $name REPORT -----\$/,/^----- END XMESH $name REPORT -----\$/p" "$log" |
+		sed '1d;$d')
+	HEADER=$(
+		echo "Command: \`$cmd\`  "
+		echo "Date: $started; the whole run took $((elapsed / 60)) min $((elapsed % 60)) s.  "
+		echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU}, kernel $(uname -r).  "
+	)
+	return "$rc"
+}
+
+status=0
+for part in "${parts[@]}"; do
+	rc=0
+	case $part in
+	dataplane)
+		# A generous deadline: two iperf3 runs and a ping series per
+		# configuration and round, each with its (emulated, slow)
+		# start-up, plus boot and setup. (A full run takes about 60% of
+		# it.)
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + rounds * ${#configs[@]} * (2 * secs + 12) + gro * 3 * (secs + 15)))} \
+			run_part scripts/bench-guest.sh BENCH || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no data-plane report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
+		printf '\n%s\n' "$section"
+		write_doc '<!-- bench results begin (written by scripts/bench.sh) -->' \
+			'<!-- bench results end -->' '## Results' "$section"
+		;;
+	failover)
+		# Per sample: start-up, a second of stream, the outage (babeld
+		# at its defaults: 10-20 s), 2 s of recovery, the restore; plus
+		# boot and setup.
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((600 + f_rounds * ${#f_configs[@]} * ${#f_cuts[@]} * 30))} \
+			run_part scripts/bench-failover-guest.sh FAILOVER || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no failover report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		sim=""
+		if [[ -x scripts/bench-sim.sh ]]; then
+			echo "bench.sh: the simulator's figures (scripts/bench-sim.sh)"
+			sim=$(scripts/bench-sim.sh 2>&1) ||
+				sim+=$'\n(scripts/bench-sim.sh failed)'
+		fi
+		section=$(
+			printf '%s\n%s\n' "$HEADER" "$REPORT"
+			[[ -z $sim ]] || printf '\nThe simulator (scripts/bench-sim.sh, on the host):\n\n%s\n' "$sim"
+		)
+		printf '\n%s\n' "$section"
+		write_doc '<!-- failover results begin (written by scripts/bench.sh) -->' \
+			'<!-- failover results end -->' '## Failover results' "$section"
+		;;
+	esac
+	((rc == 0)) || status=$rc
+done
+exit "$status"

@@ -25,7 +25,7 @@ PACKAGES=(
 	gzip util-linux procps coreutils
 	# networking tools the tests use in the guest (it runs the host's binaries)
 	iproute2 iputils-ping ethtool socat tcpdump netcat-openbsd iperf3
-	wireguard-tools batctl
+	wireguard-tools batctl babeld
 )
 
 say() { echo "setup.sh: $*" >&2; }
