@@ -368,17 +368,30 @@ static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
 
 /* ---- SPF ---- */
 
-void core_spf_schedule(struct xm_core *c, xm_time now)
+void core_spf_schedule(struct xm_core *c, xm_time now,
+		       enum xm_spf_news news)
 {
 	const struct xm_timers *t = &c->cfg.timers;
 	xm_time delay = t->spf_initial_ms;
 
+	/*
+	 * Bad news (an adjacency lost) runs after the initial delay alone,
+	 * whatever the backoff: until SPF has run, traffic through the lost
+	 * adjacency is dropped wherever the kernel holds no backup. Bad news
+	 * cannot storm: a neighbor comes back only after its holddown,
+	 * which doubles with every flap.
+	 */
+	if (news == XM_SPF_BAD_NEWS) {
+		c->spf_due = xm_min(c->spf_due, now + delay);
+		return;
+	}
 	if (c->spf_due != XM_NEVER)
 		return;
 	/*
-	 * FRR's throttle: an event within the current hold time of the last
-	 * run waits out the rest of it, and doubles the hold (up to the
-	 * maximum); a quiet hold time resets it.
+	 * FRR's throttle for the rest (metrics, new adjacencies, prefixes):
+	 * an event within the current hold time of the last run waits out
+	 * the rest of it, and doubles the hold (up to the maximum); a quiet
+	 * hold time resets it.
 	 */
 	if (c->spf_last != XM_NEVER && now - c->spf_last < c->spf_hold_ms) {
 		if (c->spf_last + c->spf_hold_ms - now > delay)
@@ -972,7 +985,7 @@ void xm_core_set_policy(struct xm_core *c, xm_time now,
 	c->cfg.policy = *p;
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
 	core_run(c, now);
 }
 
@@ -1020,7 +1033,7 @@ int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 	c->cfg.n_prefixes = n;
 	lsdb_local_changed(c, now);
 	/* Ours are never routed elsewhere: the tables change too. */
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
 	core_run(c, now);
 	return 0;
 }

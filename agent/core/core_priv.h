@@ -202,7 +202,12 @@ void core_send_finish(struct xm_core *c, struct xm_action *a,
 		      struct xm_msg_writer *w);
 /* Drop it: nothing went into it. Nothing may be queued in between. */
 void core_send_cancel(struct xm_core *c);
-void core_spf_schedule(struct xm_core *c, xm_time now);
+/* What a change to the topology does to the paths, for the SPF throttle. */
+enum xm_spf_news {
+	XM_SPF_NEWS,		/* anything: throttled */
+	XM_SPF_BAD_NEWS,	/* an adjacency lost: at once */
+};
+void core_spf_schedule(struct xm_core *c, xm_time now, enum xm_spf_news news);
 
 /* neigh.c */
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,

@@ -328,7 +328,7 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s down: %s; holddown %u ms",
 		   n->id, n->node, ifname(c, n->ifindex), why, d->hold_ms);
 	lsdb_local_lost(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_BAD_NEWS);
 }
 
 static void stop_probing(struct xm_core_neigh *n)
@@ -440,7 +440,7 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 		   n->id, n->node, ifname(c, n->ifindex), n->srtt_us,
 		   n->metric);
 	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
 }
 
 /* Re-advertise the cost only when it moved enough (hysteresis). */
@@ -456,7 +456,8 @@ static void metric_update(struct xm_core *c, struct xm_core_neigh *n,
 		return;
 	n->metric = m;
 	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, m >= XM_METRIC_MAX ? XM_SPF_BAD_NEWS :
+						     XM_SPF_NEWS);
 }
 
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
