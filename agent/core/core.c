@@ -948,6 +948,14 @@ void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
 	core_run(c, now);
 }
 
+void xm_core_probe_unsent(struct xm_core *c, xm_time now, uint32_t neigh,
+			  uint32_t seq)
+{
+	now = enter(c, now);
+	neigh_probe_unsent(c, neigh, seq);
+	core_run(c, now);
+}
+
 /* What names the node (as opposed to load and free space). */
 static bool caps_identity_eq(const struct xm_caps *a, const struct xm_caps *b)
 {

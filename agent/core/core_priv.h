@@ -215,6 +215,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		    const struct xm_hello *h);
 void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 		       uint32_t seq, uint32_t rtt_us);
+void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq);
 void neigh_link_down(struct xm_core *c, xm_time now, uint32_t ifindex,
 		     const char *why);
 void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l);

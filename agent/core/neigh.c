@@ -577,22 +577,37 @@ static void probe_send(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	c->st.probes_tx++;
 }
 
+/* Take probe seq off n's outstanding ones: false if it is not there. */
+static bool probe_take(struct xm_core_neigh *n, uint32_t seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->n_out && n->out[i].seq != seq; i++)
+		;
+	if (i == n->n_out)
+		return false;	/* late (already lost), or never sent */
+	memmove(&n->out[i], &n->out[i + 1],
+		(n->n_out - i - 1) * sizeof(n->out[0]));
+	n->n_out--;
+	return true;
+}
+
+void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq)
+{
+	struct xm_core_neigh *n = neigh_by_id(c, id);
+
+	if (n && probe_take(n, seq))
+		c->st.probes_unsent++;
+}
+
 void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 		       uint32_t seq, uint32_t rtt_us)
 {
 	struct xm_core_neigh *n = neigh_by_id(c, id);
-	unsigned int i;
 	uint32_t err;
 
-	if (!n)
+	if (!n || !probe_take(n, seq))
 		return;
-	for (i = 0; i < n->n_out && n->out[i].seq != seq; i++)
-		;
-	if (i == n->n_out)
-		return;		/* late (already lost), or never sent */
-	memmove(&n->out[i], &n->out[i + 1],
-		(n->n_out - i - 1) * sizeof(n->out[0]));
-	n->n_out--;
 	/* RFC 6298 smoothing, alpha 1/8, beta 1/4. */
 	if (!n->replied) {
 		n->srtt_us = rtt_us;

@@ -414,6 +414,25 @@ static void bad_news(void)
 	net_free(&net);
 }
 
+/* Probes the kernel refused (neighbor not installed) are not losses. */
+static void unsent_probes(void)
+{
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t lost;
+
+	pair(&net);
+	s = xm_core_stats(net.node[A].c);
+	lost = s->probes_lost;
+	net.wire[0].unsent_probes = true;
+	net_run(&net, 1000);
+	ok(s->probes_lost == lost && s->probes_unsent >= 25,
+	   "unsent: %llu probes unsent, none counted lost",
+	   (unsigned long long)s->probes_unsent);
+	ok(net_pair_is(&net, &a_up), "unsent: the neighbor stays up");
+	net_free(&net);
+}
+
 int main(void)
 {
 	config_check();
@@ -424,5 +443,6 @@ int main(void)
 	backoff();
 	down_at_once();
 	bad_news();
+	unsent_probes();
 	return tap_done();
 }
