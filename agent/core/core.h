@@ -246,6 +246,7 @@ struct xm_core_stats {
 	uint64_t lsa_originated, lsa_purged;
 	uint64_t spf_runs;
 	uint64_t neigh_up, neigh_down, probes_tx, probes_lost, probes_unsent;
+	uint64_t probes_late;		/* answered after being counted lost */
 	uint64_t limit_hits;		/* database or neighbor table full */
 };
 

@@ -35,6 +35,7 @@
 #define XM_UP_REPLIES		3
 #define XM_LOSS_WINDOW		100
 #define XM_PROBE_OUTSTANDING	16	/* awaiting their reply */
+#define XM_PROBE_LATE		1024	/* probes back a late answer measures */
 /* Load and free space re-advertised at most every; acks gathered for. */
 #define XM_CAPS_MIN_MS		10000
 #define XM_ACK_DELAY_MS		20
@@ -219,7 +220,7 @@ void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq);
 void neigh_link_down(struct xm_core *c, xm_time now, uint32_t ifindex,
 		     const char *why);
 void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l);
-void neigh_run(struct xm_core *c, xm_time now);
+void neigh_run(struct xm_core *c, xm_time now, bool expire);
 void neigh_timers_changed(struct xm_core *c, xm_time now);
 void neigh_gc(struct xm_core *c);
 xm_time neigh_next_timer(const struct xm_core *c);

@@ -433,6 +433,47 @@ static void unsent_probes(void)
 	net_free(&net);
 }
 
+/*
+ * A stall of the agent (the guest's vCPU not scheduled): on resuming,
+ * the replies of its outstanding probes are queued in time, and the
+ * shell reads them before it runs the timer. The first input it hands
+ * the core must not expire the probes whose replies come next.
+ */
+static void stall(void)
+{
+	int ends[2] = { A, B };
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t lost, downs;
+
+	net_init(&net);
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ends);
+	/* Replies take 60 ms: three probes of 20 ms are out at any time. */
+	net.wire[0].rtt_us = 60000;
+	s = xm_core_stats(net.node[A].c);
+	ok(net_until(&net, 5000, both_up, NULL),
+	   "stall: up over a wire slower than the probe interval");
+	net_run(&net, 1000);
+	lost = s->probes_lost;
+	downs = s->neigh_down;
+	net.now += 250;
+	net_step(&net, net.now);
+	net_run(&net, 1000);
+	ok(s->probes_lost == lost && s->neigh_down == downs &&
+	   net_pair_is(&net, &a_up),
+	   "stall: 250 ms without running: no probe lost (%llu), still up",
+	   (unsigned long long)(s->probes_lost - lost));
+	/* The RTT grows past the timeout: late answers teach the new one. */
+	net.wire[0].rtt_us = 300000;
+	net_run(&net, 3000);
+	ok(s->probes_late > 0 && net_until(&net, 10000, both_up, NULL),
+	   "stall: RTT 60 -> 300 ms: %llu late answers measured, up again",
+	   (unsigned long long)s->probes_late);
+	net_free(&net);
+}
+
 int main(void)
 {
 	config_check();
@@ -444,5 +485,6 @@ int main(void)
 	down_at_once();
 	bad_news();
 	unsent_probes();
+	stall();
 	return tap_done();
 }
