@@ -10,7 +10,9 @@
 #   make demo       a demo mesh in the guest: routing, tracing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
-#   make install    the module (with depmod) and the tool
+#   make install    the module (with depmod), the tool, xmeshd, their man
+#                   pages, the agent's configuration (when none is there)
+#                   and its systemd unit (agent/Makefile: PREFIX, SBINDIR...)
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -58,7 +60,7 @@ demo: setup
 	scripts/demo.sh
 
 # The module into the modules tree of the kernel KDIR is for (depmod is run
-# by the kernel's modules_install), the tool into $(DESTDIR)$(PREFIX)/sbin.
+# by the kernel's modules_install); agent/Makefile's install the rest.
 install: all
 	$(MAKE) -C kmod KDIR=$(KDIR) install
 	$(MAKE) -C agent install

@@ -43,7 +43,6 @@ TARBALL=/usr/src/linux-source-$KVER.tar.xz
 # (a python3 earlier in PATH, e.g. pyenv's, may lack them).
 PY=/usr/bin/python3
 
-die() { echo "check-spec.sh: $*" >&2; exit 2; }
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -44,7 +44,9 @@ SRCPKG=linux-source-6.1
 RECIPE=2
 JOBS=${XMESH_DEBUG_JOBS:-2}
 
-die() { echo "debug-kernel.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+XM_DIE_STATUS=1
 say() { echo "# debug-kernel.sh: $*" >&2; }
 
 usage() {

@@ -30,8 +30,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-
-die() { echo "fuzz-kernel.sh: $*" >&2; exit 2; }
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
 
 minutes=${FUZZ_KERNEL_MINUTES:-10}
 kernel=${XMESH_FUZZ_KERNEL:-debug}

@@ -17,7 +17,9 @@
 #   XMESH_GUEST_ABI  skip the apt lookup and use this ABI
 set -euo pipefail
 
-die() { echo "guest-kernel.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+XM_DIE_STATUS=1
 
 # Print the ABIs that apt's candidate linux-image-amd64 and linux-headers-amd64
 # depend on, in that order, one per line (empty when unresolved). One apt-cache

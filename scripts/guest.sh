@@ -42,7 +42,9 @@ QBOOT=/usr/share/qemu/qboot.rom
 # Modules /init needs to reach the host root: virtio PCI, 9p, overlayfs.
 BOOT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 
-die() { echo "guest.sh: $*" >&2; exit 125; }
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+XM_DIE_STATUS=125
 say() { [[ -z ${XMESH_GUEST_VERBOSE:-} ]] || echo "# guest.sh: $*" >&2; }
 
 usage() {

@@ -54,7 +54,6 @@ GLOB=${1:-xmesh_*}
 JOBS=${XMESH_KUNIT_JOBS:-$(nproc)}
 PY=/usr/bin/python3
 
-die() { echo "kunit.sh: $*" >&2; exit 2; }
 
 [[ $TREE == /* ]] || TREE=$PWD/$TREE
 TMP=$(mktemp -d)

@@ -2,6 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shell functions the scripts share; source it (bash).
 
+# die MSG...: "SCRIPT: MSG" on stderr, then exit with XM_DIE_STATUS: 2 by
+# default (the run could not happen, which is no test failure); a script
+# whose callers read another status sets it after sourcing this file.
+die() {
+	echo "${0##*/}: $*" >&2
+	exit "${XM_DIE_STATUS:-2}"
+}
+
 # xm_install_missing TAG PKG...: apt-get install those of PKG... that are
 # not installed (quietly; the log is shown on failure), as root or with
 # sudo. A fresh machine may have no package lists yet: update once on

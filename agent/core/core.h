@@ -242,6 +242,8 @@ struct xm_core_stats {
 	uint64_t rx_bad_version;
 	uint64_t rx_own;		/* our own node id: a loop or a clone */
 	uint64_t rx_unknown_link;
+	uint64_t rx_no_neigh;		/* LSU/LSACK from no live neighbor,
+					 * hello on a link without carrier */
 	uint64_t lsa_rx, lsa_tx, lsa_acked, lsa_rexmit, lsa_stale;
 	uint64_t lsa_originated, lsa_purged;
 	uint64_t spf_runs;

@@ -513,7 +513,8 @@ int xm_fib_diff(const struct xm_fib *want, const struct xm_fib *have,
 
 /* ---- from the kernel ---- */
 
-static void neigh_from_kernel(const struct xm_neigh *k, struct xm_fib_neigh *n)
+void xm_fib_neigh_from_kernel(const struct xm_neigh *k,
+			      struct xm_fib_neigh *n)
 {
 	memset(n, 0, sizeof(*n));
 	n->id = k->id;
@@ -522,11 +523,12 @@ static void neigh_from_kernel(const struct xm_neigh *k, struct xm_fib_neigh *n)
 	if (XM_HAS(k, XMESH_NEIGH_A_LOCAL))
 		n->local = k->local;
 	n->remote = k->remote;
-	n->port = k->port;
-	n->up = k->state == XMESH_NEIGH_UP;
+	n->port = XM_HAS(k, XMESH_NEIGH_A_PORT) ? k->port : XMESH_DEFAULT_PORT;
+	n->up = XM_HAS(k, XMESH_NEIGH_A_STATE) && k->state == XMESH_NEIGH_UP;
 }
 
-static void route_from_kernel(const struct xm_route *k, struct xm_fib_route *r)
+void xm_fib_route_from_kernel(const struct xm_route *k,
+			      struct xm_fib_route *r)
 {
 	unsigned int i;
 
@@ -559,11 +561,11 @@ int xm_fib_from_kernel(const struct xm_entry *e, size_t n, struct xm_fib *out)
 	for (i = 0; i < n; i++) {
 		switch (e[i].type) {
 		case XMESH_A_NEIGH:
-			neigh_from_kernel(&e[i].neigh,
+			xm_fib_neigh_from_kernel(&e[i].neigh,
 					  &out->neighs[out->n_neighs++]);
 			break;
 		case XMESH_A_ROUTE:
-			route_from_kernel(&e[i].route,
+			xm_fib_route_from_kernel(&e[i].route,
 					  &out->routes[out->n_routes++]);
 			break;
 		case XMESH_A_PREFIX: {

@@ -22,6 +22,14 @@
 int xm_fib_diff(const struct xm_fib *want, const struct xm_fib *have,
 		uint32_t ifindex, struct xm_change **out, size_t *n);
 
+/*
+ * One kernel neighbor or route (a dump's, or a change's) as a fib entry:
+ * a port not given is the default one, a state not given is down.
+ */
+void xm_fib_neigh_from_kernel(const struct xm_neigh *k,
+			      struct xm_fib_neigh *n);
+void xm_fib_route_from_kernel(const struct xm_route *k,
+			      struct xm_fib_route *r);
 /* Kernel dump entries (XMESH_A_NEIGH/ROUTE/PREFIX) into a sorted fib. */
 int xm_fib_from_kernel(const struct xm_entry *e, size_t n,
 		       struct xm_fib *out);

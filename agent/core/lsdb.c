@@ -43,19 +43,11 @@ struct xm_lsa *lsdb_find(const struct xm_core *c, uint32_t node)
 
 bool lsdb_lists(const struct xm_lsa *l, uint32_t node)
 {
-	size_t lo = 0, hi = l->adv->n_adj;
+	const struct xm_advert *a = l->adv;
+	size_t i = xm_lower_bound_u32(a->adj, a->n_adj, sizeof(a->adj[0]),
+				      offsetof(struct xm_adj, node), node);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->adv->adj[mid].node == node)
-			return true;
-		if (l->adv->adj[mid].node < node)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return i < a->n_adj && a->adj[i].node == node;
 }
 
 static uint16_t max_age(const struct xm_core *c)
@@ -241,8 +233,8 @@ static bool prefixes_eq(const struct xm_advert *a, const struct xm_advert *b)
 	if (a->n_prefixes != b->n_prefixes)
 		return false;
 	for (i = 0; i < a->n_prefixes; i++)
-		if (a->prefixes[i].len != b->prefixes[i].len ||
-		    !xm_addr_eq(&a->prefixes[i].addr, &b->prefixes[i].addr))
+		if (!xm_prefix_eq(&a->prefixes[i].addr, a->prefixes[i].len,
+				  &b->prefixes[i].addr, b->prefixes[i].len))
 			return false;
 	return true;
 }
@@ -339,13 +331,9 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 		news = topology_news(l->adv, copy);
 		free(l->adv);
 	} else {
-		struct xm_lsa **tab = realloc(c->lsa,
-					      (c->n_lsa + 1) * sizeof(*tab));
-
 		l = calloc(1, sizeof(*l));
-		if (tab)
-			c->lsa = tab;
-		if (!l || !tab) {
+		if (!l || xm_grow_by_count((void **)&c->lsa, c->n_lsa,
+					   sizeof(*c->lsa))) {
 			free(l);
 			free(copy);
 			c->st.limit_hits++;
@@ -494,8 +482,10 @@ int lsdb_lsu_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 	/* All of it valid before any of it is used. */
 	if (xm_lsu_check(m, c->scratch) < 0)
 		return -EBADMSG;
-	if (!n)
-		return 0;	/* no hello yet: it will send again */
+	if (!n) {
+		c->st.rx_no_neigh++;	/* no hello yet: it will send again */
+		return 0;
+	}
 	while (xm_lsu_next(m, &off, c->scratch) > 0)
 		advert_rx(c, now, n, m->hdr.sender, c->scratch);
 	if (m->hdr.flags & XM_MSG_F_DB_END)
@@ -509,6 +499,10 @@ void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
 	size_t i;
 	int k;
 
+	if (!n) {
+		c->st.rx_no_neigh++;
+		return;
+	}
 	for (k = 0; k < n_acks; k++) {
 		i = rexmit_pos(n, acks[k].originator);
 		if (i < n->n_rexmit &&
@@ -521,6 +515,10 @@ void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
 }
 
 /* ---- this node's advert ---- */
+
+/* Re-advertising load and free space: steps of 0.5 (x100), of a tenth. */
+#define XM_CAPS_LOAD_STEP	50
+#define XM_CAPS_FREE_STEPS	10
 
 /*
  * Origination backoff, as the SPF throttle: a change after a quiet hold
@@ -557,14 +555,44 @@ void lsdb_local_lost(struct xm_core *c, xm_time now)
 	c->own_due = now;
 }
 
+/* |a - b| > limit */
+static bool moved(uint32_t a, uint32_t b, uint32_t limit)
+{
+	return (a > b ? a - b : b - a) > limit;
+}
+
+/*
+ * Load and free space worth advertising again: the load by more than
+ * max(0.5, a quarter of the advertised one), free memory or disk by more
+ * than a tenth of the total. Readings jitter; an advert costs a flood.
+ */
+static bool caps_moved(const struct xm_caps *adv, const struct xm_caps *now)
+{
+	uint32_t load_step = adv->cpu_load / 4 > XM_CAPS_LOAD_STEP ?
+			     adv->cpu_load / 4 : XM_CAPS_LOAD_STEP;
+
+	return moved(now->cpu_load, adv->cpu_load, load_step) ||
+	       moved(now->mem_free_mb, adv->mem_free_mb,
+		     now->mem_total_mb / XM_CAPS_FREE_STEPS) ||
+	       moved(now->disk_free_gb, adv->disk_free_gb,
+		     now->disk_total_gb / XM_CAPS_FREE_STEPS);
+}
+
 void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity)
 {
+	const struct xm_lsa *own = lsdb_find(c, c->cfg.node_id);
 	xm_time at = c->own_last + XM_CAPS_MIN_MS;
 
-	if (identity)
+	if (identity) {
 		lsdb_local_changed(c, now);
-	else
-		c->caps_due = xm_min(c->caps_due, at > now ? at : now);
+		return;
+	}
+	/* Back within the hysteresis, a pending re-advert has no news. */
+	if (own && !caps_moved(&own->adv->caps, &c->cfg.caps)) {
+		c->caps_due = XM_NEVER;
+		return;
+	}
+	c->caps_due = xm_min(c->caps_due, at > now ? at : now);
 }
 
 /* One adjacency per UP neighbor node, its best link's. */
@@ -736,8 +764,7 @@ static void flush_lsus(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 		}
 		/* One second in transit, as OSPF's InfTransDelay. */
 		age = lsdb_age(c, l, now);
-		l->adv->age_s = age < max_age(c) ? age + 1 : age;
-		ret = xm_lsu_put(&w, l->adv);
+		ret = xm_lsu_put(&w, l->adv, age < max_age(c) ? age + 1 : age);
 		if (ret == -EMSGSIZE && w.n_items) {
 			core_send_finish(c, a, &w);
 			a = NULL;

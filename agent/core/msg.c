@@ -567,13 +567,15 @@ static void caps_put(uint8_t *p, const struct xm_caps *c)
 
 int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h)
 {
-	size_t need, clen = caps_len(&h->caps);
+	size_t need, clen;
 	uint8_t *p;
 	unsigned int i;
 
+	/* Valid before measured: the lengths trust the names and counts. */
 	if (h->n_heard > XM_HELLO_HEARD_MAX || !xm_caps_valid(&h->caps) ||
 	    !h->hello_ms || !h->dead_ms || !h->data_port)
 		return -EINVAL;
+	clen = caps_len(&h->caps);
 	need = XM_TLV_HDR_LEN + XM_HELLO_PARAMS_LEN +
 	       XM_TLV_HDR_LEN + 4 * h->n_heard +
 	       (h->has_caps ? XM_TLV_HDR_LEN + clen : 0) +
@@ -637,14 +639,17 @@ static bool advert_valid(const struct xm_advert *a)
 	return true;
 }
 
-int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a)
+int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
+	       uint16_t age_s)
 {
-	size_t need = xm_advert_wire_len(a);
+	size_t need;
 	uint8_t *p;
 	unsigned int i;
 
+	/* Valid before measured: the lengths trust the names and counts. */
 	if (!advert_valid(a))
 		return -EINVAL;
+	need = xm_advert_wire_len(a);
 	if (!room(w, need))
 		return -EMSGSIZE;
 	p = put_tlv(w, XM_TLV_ADVERT, XM_ADVERT_HDR_LEN);
@@ -652,7 +657,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a)
 	set16(p - 2, (uint16_t)(need - XM_TLV_HDR_LEN));
 	set32(p, a->originator);
 	set32(p + 4, a->seq);
-	set16(p + 8, a->age_s);
+	set16(p + 8, age_s);
 	set16(p + 10, 0);
 	caps_put(put_tlv(w, XM_TLV_CAPS, caps_len(&a->caps)), &a->caps);
 	if (a->n_prefixes) {

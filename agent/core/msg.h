@@ -172,13 +172,17 @@ void xm_msg_set_flags(struct xm_msg_writer *w, uint16_t flags);
 /* Length and tag: the message's length, or -EMSGSIZE. */
 int xm_msg_finish(struct xm_msg_writer *w, const uint8_t key[XM_SITE_KEY_LEN]);
 
-/* Each: 0, or -EMSGSIZE with nothing written (start another message),
- * -EINVAL for a value the wire cannot carry. */
+/*
+ * Each: 0, or -EMSGSIZE with nothing written (start another message),
+ * -EINVAL for a value the wire cannot carry. An advert goes with age_s as
+ * its age, whatever a->age_s says (what it had when it came in).
+ */
 int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h);
-int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a);
+int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
+	       uint16_t age_s);
 int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq);
 
-/* Bytes xm_lsu_put() needs for a. */
+/* Bytes xm_lsu_put() needs for a, a valid advert (xm_lsu_put checks). */
 size_t xm_advert_wire_len(const struct xm_advert *a);
 
 /*

@@ -46,3 +46,29 @@ int xm_grow(void **v, size_t *cap, size_t need, size_t size)
 	*cap = cap2;
 	return 0;
 }
+
+int xm_grow_by_count(void **v, size_t n, size_t size)
+{
+	size_t cap = 16;
+	void *q;
+
+	while (cap < n && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	if (n && n < cap)
+		return 0;	/* room in the implied capacity */
+	cap = n ? (n <= SIZE_MAX / 2 ? 2 * n : SIZE_MAX) : 16;
+	if (size && cap > SIZE_MAX / size)
+		return -ENOMEM;
+	q = realloc(*v, cap * size);
+	if (!q)
+		return -ENOMEM;
+	*v = q;
+	return 0;
+}
+
+int xm_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}

@@ -19,4 +19,15 @@ size_t xm_lower_bound_u32(const void *base, size_t n, size_t size,
  */
 int xm_grow(void **v, size_t *cap, size_t need, size_t size);
 
+/*
+ * The same for an array that keeps no capacity: room for n + 1 elements
+ * in *v, which holds n and is only ever grown by this function. Its
+ * capacity is implied by n: 16, then the next power of two, so that
+ * inserts one at a time cost amortized O(1). 0 or -ENOMEM (*v unchanged).
+ */
+int xm_grow_by_count(void **v, size_t n, size_t size);
+
+/* qsort() and bsearch() order of uint32_t values. */
+int xm_cmp_u32(const void *a, const void *b);
+
 #endif

@@ -145,26 +145,26 @@ static int want_args(struct parser *p, int argc, char **argv, int min,
 static int parse_name(struct parser *p, const char *what, const char *s,
 		      char *out)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
 	if (!n || n >= XM_NAME_MAX)
 		return fail(p, "%s \"%s\" must be 1 to %d characters", what, s,
 			    XM_NAME_MAX - 1);
-	for (i = 0; i < n; i++)
-		if (!isgraph((unsigned char)s[i]) || s[i] == '"' ||
-		    s[i] == '\\')
-			return fail(p, "%s \"%s\" has a character that is not allowed",
-				    what, s);
+	if (!xm_name_valid(s, XM_NAME_MAX))
+		return fail(p, "%s \"%s\" has a character that is not allowed",
+			    what, s);
 	memcpy(out, s, n + 1);
 	return 0;
 }
 
-static int parse_path(struct parser *p, const char *s, char *out)
+static int parse_path(struct parser *p, const char *s, char *out,
+		      size_t max)
 {
 	if (s[0] != '/')
 		return fail(p, "\"%s\" is not an absolute path", s);
-	if (strlen(s) >= XMD_PATH_MAX)
-		return fail(p, "path \"%s\" is too long", s);
+	if (strlen(s) >= max)
+		return fail(p, "path \"%s\" is longer than %zu characters", s,
+			    max - 1);
 	snprintf(out, XMD_PATH_MAX, "%s", s);
 	return 0;
 }
@@ -216,13 +216,6 @@ static int parse_prefix(struct parser *p, const char *what, const char *s,
 	return 0;
 }
 
-static bool prefix_eq(const struct xm_prefix4or6 *a,
-		      const struct xm_prefix4or6 *b)
-{
-	return a->len == b->len && a->addr.family == b->addr.family &&
-	       !memcmp(a->addr.raw, b->addr.raw, xm_addr_len(a->addr.family));
-}
-
 static int add_prefix(struct parser *p, const char *what,
 		      const struct xm_prefix4or6 *x)
 {
@@ -236,11 +229,12 @@ static int add_prefix(struct parser *p, const char *what,
 		struct xm_prefix4or6 h = c->addresses[i];
 
 		h.len = (uint8_t)xm_addr_bits(h.addr.family);
-		if (prefix_eq(&h, &host))
+		if (xm_prefix_eq(&h.addr, h.len, &host.addr, host.len))
 			return fail(p, "%s is given twice", what);
 	}
 	for (i = 0; i < c->n_prefixes; i++)
-		if (prefix_eq(&c->prefixes[i], &host))
+		if (xm_prefix_eq(&c->prefixes[i].addr, c->prefixes[i].len,
+				 &host.addr, host.len))
 			return fail(p, "%s is given twice", what);
 	if (c->n_addresses + c->n_prefixes >= XM_PREFIX_MAX)
 		return fail(p, "more than %d addresses and prefixes",
@@ -305,9 +299,10 @@ static int d_path(struct parser *p, int argc, char **argv)
 	struct xmd_config *c = p->cfg;
 
 	(void)argc;
+	if (!strcmp(argv[0], "socket"))
+		return parse_path(p, argv[1], c->socket, XMD_SOCKET_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
-			  c->site_key : !strcmp(argv[0], "state-dir") ?
-			  c->state_dir : c->socket);
+			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
 
 static int d_address(struct parser *p, int argc, char **argv)
@@ -340,6 +335,8 @@ static int d_link(struct parser *p, int argc, char **argv)
 
 	if (!xm_ifname_valid(argv[1]))
 		return fail(p, "\"%s\" is not a valid interface name", argv[1]);
+	if (!strcmp(argv[1], "lo"))
+		return fail(p, "link lo: the loopback is no underlay link");
 	snprintf(l.ifname, sizeof(l.ifname), "%s", argv[1]);
 	for (i = 0; i < c->n_links; i++)
 		if (!strcmp(c->links[i].ifname, l.ifname))
@@ -574,6 +571,15 @@ static unsigned int directive_line(const struct parser *p, const char *name)
 	return 0;
 }
 
+/* The later of the lines of two directives (0: neither is given). */
+static unsigned int later_directive(const struct parser *p, const char *a,
+				    const char *b)
+{
+	unsigned int la = directive_line(p, a), lb = directive_line(p, b);
+
+	return la > lb ? la : lb;
+}
+
 /* The later of the lines that set two timers, the profile's included (0:
  * none did). */
 static unsigned int later_line(const struct parser *p, const char *a,
@@ -605,9 +611,19 @@ static int finish(struct parser *p)
 			*timer_field(t, &timer_keys[k]) =
 				*timer_field(&p->explicit_timers, &timer_keys[k]);
 
+	if (c->agent_port == c->data_port) {
+		p->line = later_directive(p, "data-port", "agent-port");
+		return fail(p, "agent-port and data-port are both %u: the agent's sockets would take the device's",
+			    c->data_port);
+	}
 	for (i = 0; i < c->n_links; i++) {
 		uint16_t f = c->links[i].local.family;
 
+		if (!strcmp(c->links[i].ifname, c->device)) {
+			p->line = 0;
+			return fail(p, "link %s is the xmesh device itself, no underlay link",
+				    c->links[i].ifname);
+		}
 		if (f && f != c->family) {
 			p->line = 0;
 			return fail(p, "link %s: local address is not of family %s",
@@ -748,4 +764,30 @@ int xmd_config_load(struct xmd_config *cfg, const char *path, char *err,
 	ret = xmd_config_parse(cfg, path, text, err, errlen);
 	free(text);
 	return ret;
+}
+
+int xmd_overrides_check(const struct xmd_overrides *o, char *err,
+			size_t errlen)
+{
+	if (o->device && !xm_ifname_valid(o->device)) {
+		snprintf(err, errlen, "\"%s\" is not a valid device name",
+			 o->device);
+		return -1;
+	}
+	if (o->socket && strlen(o->socket) >= XMD_SOCKET_PATH_MAX) {
+		snprintf(err, errlen, "socket path \"%s\" is longer than %zu characters",
+			 o->socket, XMD_SOCKET_PATH_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+void xmd_overrides_apply(struct xmd_config *cfg, const struct xmd_overrides *o)
+{
+	if (o->device)
+		snprintf(cfg->device, sizeof(cfg->device), "%s", o->device);
+	if (o->socket)
+		snprintf(cfg->socket, sizeof(cfg->socket), "%s", o->socket);
+	if (o->log_level > cfg->log_level)
+		cfg->log_level = o->log_level;
 }

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/un.h>
 
 #include "core.h"
 
@@ -17,6 +18,8 @@
 #define XMD_SITE_KEY_PATH	"/etc/xmesh/site.key"
 #define XMD_STATE_DIR		"/var/lib/xmesh"
 #define XMD_PATH_MAX		256
+/* A control socket's path, its NUL included, fits a sockaddr_un. */
+#define XMD_SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define XMD_CAPS_INTERVAL_MS	5000
 #define XMD_MAX_CLIENTS		16
 
@@ -75,5 +78,25 @@ int xmd_config_parse(struct xmd_config *cfg, const char *name,
 
 /* The timer profiles ("profile fast"): 0, or -1 if name is unknown. */
 int xmd_timers_profile(struct xm_timers *t, const char *name);
+
+/*
+ * What the command line sets over the file (-d, -S, -v), at start and at
+ * every reload alike.
+ */
+struct xmd_overrides {
+	const char *device;		/* NULL: the file's */
+	const char *socket;
+	int log_level;			/* -1: the file's; else at least this
+					 * verbose (enum xmd_log_level) */
+};
+
+/*
+ * Check o (a device name, a socket path that fits a sockaddr_un): 0, or -1
+ * with why in err.
+ */
+int xmd_overrides_check(const struct xmd_overrides *o, char *err,
+			size_t errlen);
+/* Apply o (checked) to cfg. */
+void xmd_overrides_apply(struct xmd_config *cfg, const struct xmd_overrides *o);
 
 #endif /* XMD_CONFIG_H */

@@ -35,7 +35,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(probes_deferred),
 	S(link_events), S(rtnl_overruns), S(caps_updates),
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
-	S(ctl_events_dropped),
+	S(ctl_accept_errors), S(ctl_events_dropped),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /
@@ -48,6 +48,7 @@ _Static_assert(sizeof(xmd_stat_names) / sizeof(xmd_stat_names[0]) ==
 static const struct xmd_stat_name core_stat_names[] = {
 	C(rx_msgs), C(tx_msgs), C(rx_bad_auth), C(rx_replayed),
 	C(rx_malformed), C(rx_bad_version), C(rx_own), C(rx_unknown_link),
+	C(rx_no_neigh),
 	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
 	C(lsa_originated), C(lsa_purged), C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
@@ -474,13 +475,6 @@ static int edge_cmp(const void *a, const void *b)
 	return x->to < y->to ? -1 : x->to > y->to;
 }
 
-static int u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Distances from node `near` over the advertised topology: an edge counts
  * when both ends advertise it, as in the core's SPF. Fills g (free its
@@ -514,7 +508,7 @@ static int distances_from(const struct xmd_view *v, uint32_t near,
 		ids[n_ids++] = edges[i].from;
 		ids[n_ids++] = edges[i].to;
 	}
-	qsort(ids, n_ids, sizeof(*ids), u32_cmp);
+	qsort(ids, n_ids, sizeof(*ids), xm_cmp_u32);
 	for (i = 0, j = 0; i < n_ids; i++)
 		if (!j || ids[j - 1] != ids[i])
 			ids[j++] = ids[i];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,6 +29,8 @@ struct xmd_ctl_client {
 	struct xmd_ctl_client *next_dead;	/* closed, to be freed */
 };
 
+static void listen_resume(struct xmd_ctl *s);
+
 /*
  * Close a client now, free it later (xmd_ctl_reap): an event for it may
  * still wait in the loop's current batch.
@@ -47,6 +50,7 @@ static void client_close(struct xmd_ctl_client *c)
 	c->w.fd = -1;
 	c->next_dead = s->dead;
 	s->dead = c;
+	listen_resume(s);	/* a descriptor is free again */
 }
 
 void xmd_ctl_reap(struct xmd_ctl *s)
@@ -72,12 +76,9 @@ static void rewatch(struct xmd_ctl_client *c)
 		      EPOLLIN | EPOLLRDHUP | (pending(c) ? EPOLLOUT : 0));
 }
 
-/* Queue bytes; -ENOBUFS when the client's queue would pass max. */
-static int queue(struct xmd_ctl_client *c, const char *buf, size_t len,
-		 size_t max)
+/* Queue bytes: 0 or -ENOMEM. Callers bound what waits. */
+static int queue(struct xmd_ctl_client *c, const char *buf, size_t len)
 {
-	if (pending(c) + len > max)
-		return -ENOBUFS;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (c->out_len + len > c->out_cap) {
@@ -138,7 +139,7 @@ static void reply_error(struct xmd_ctl_client *c, const char *msg)
 
 	c->srv->stats->ctl_bad_requests++;
 	if (line)
-		queue(c, line, len, XMD_REPLY_QUEUE_MAX);
+		queue(c, line, len);
 	free(line);
 }
 
@@ -152,6 +153,16 @@ static bool handle_line(struct xmd_ctl_client *c, const char *line,
 	int ret;
 
 	s->stats->ctl_requests++;
+	/*
+	 * A client that never reads its replies is not served. What is
+	 * bounded is the backlog: one reply may be larger (a large mesh's
+	 * topology).
+	 */
+	if (pending(c) > s->reply_backlog_max) {
+		xmd_warn("control socket: a client's replies pile up; closing it");
+		client_close(c);
+		return false;
+	}
 	s->view(s->data, &v);
 	if (xmd_ctl_handle(&v, line, len, &r)) {
 		xmd_warn("control socket: out of memory answering a request");
@@ -164,11 +175,10 @@ static bool handle_line(struct xmd_ctl_client *c, const char *line,
 		c->monitor = true;
 		c->monitor_level = r.monitor_level;
 	}
-	ret = queue(c, r.text, r.len, XMD_REPLY_QUEUE_MAX);
+	ret = queue(c, r.text, r.len);
 	free(r.text);
 	if (ret) {
-		/* A client that never reads its replies is not served. */
-		xmd_warn("control socket: a client's replies pile up; closing it");
+		xmd_warn("control socket: out of memory queueing a reply");
 		client_close(c);
 		return false;
 	}
@@ -238,6 +248,54 @@ static void client_event(struct xmd_watch *w, uint32_t events)
 	flush(c);
 }
 
+/* Best effort: a refused client learns why. */
+static void refuse(int fd, const char *why)
+{
+	size_t len;
+	char *line = xmd_ctl_error_line(why, &len);
+
+	if (line)
+		send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(line);
+	close(fd);
+}
+
+static int spare_open(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Out of descriptors: refuse the connection waiting, else stop listening. */
+static void accept_exhausted(struct xmd_ctl *s)
+{
+	int fd, err;
+
+	s->stats->ctl_accept_errors++;
+	if (s->spare_fd >= 0) {
+		/* The spare descriptor lets the connection be taken, and
+		 * closed: left waiting, it keeps the listener readable. */
+		close(s->spare_fd);
+		fd = accept4(s->listen.fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		err = errno;
+		if (fd >= 0)
+			refuse(fd, "the agent is out of file descriptors");
+		s->spare_fd = spare_open();
+		if (fd >= 0 || err == EAGAIN || err == EWOULDBLOCK)
+			return;
+	}
+	/* Until a client closes (listen_resume): no busy loop. */
+	if (!s->listen_paused && !xmd_watch_mod(s->epfd, &s->listen, 0))
+		s->listen_paused = true;
+}
+
+static void listen_resume(struct xmd_ctl *s)
+{
+	if (s->listen_paused && s->listen.fd >= 0 &&
+	    !xmd_watch_mod(s->epfd, &s->listen, EPOLLIN))
+		s->listen_paused = false;
+}
+
 static void listen_event(struct xmd_watch *w, uint32_t events)
 {
 	struct xmd_ctl *s = (struct xmd_ctl *)w;
@@ -248,19 +306,19 @@ static void listen_event(struct xmd_watch *w, uint32_t events)
 	for (;;) {
 		fd = accept4(s->listen.fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* accept4() fails so whether or not a connection
+			 * waits: one per wakeup, the next one wakes us. */
+			accept_exhausted(s);
+			return;
+		}
 		if (fd < 0)
 			return;
 		if (s->n_clients >= s->max_clients) {
-			size_t len;
-			char *line = xmd_ctl_error_line("too many clients",
-							&len);
-
 			s->stats->ctl_clients_refused++;
-			/* Best effort: the client learns why. */
-			if (line)
-				send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-			free(line);
-			close(fd);
+			refuse(fd, "too many clients");
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
@@ -278,6 +336,26 @@ static void listen_event(struct xmd_watch *w, uint32_t events)
 		}
 		s->clients[s->n_clients++] = c;
 	}
+}
+
+/*
+ * max-clients, within the descriptors this process may open: the rest
+ * (links, netlink, the spare) keep XMD_CTL_FD_RESERVE of them.
+ */
+static unsigned int clients_max(unsigned int want)
+{
+	struct rlimit r;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur == RLIM_INFINITY)
+		return want;
+	room = r.rlim_cur > XMD_CTL_FD_RESERVE + 1 ?
+	       r.rlim_cur - XMD_CTL_FD_RESERVE : 1;
+	if (want <= room)
+		return want;
+	xmd_warn("control socket: max-clients %u lowered to %u, what the limit of %llu open files leaves",
+		 want, (unsigned int)room, (unsigned long long)r.rlim_cur);
+	return (unsigned int)room;
 }
 
 /* mkdir -p of path's directory, 0755 for the parts it makes. */
@@ -313,11 +391,14 @@ int xmd_ctl_open(struct xmd_ctl *s, int epfd, const char *path,
 
 	memset(s, 0, sizeof(*s));
 	s->listen.fd = -1;
+	s->spare_fd = -1;
+	s->reply_backlog_max = XMD_REPLY_QUEUE_MAX;
 	if (strlen(path) >= sizeof(sun.sun_path) ||
 	    strlen(path) >= sizeof(s->path))
 		return -ENAMETOOLONG;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	max_clients = clients_max(max_clients);
 	s->clients = calloc(max_clients, sizeof(*s->clients));
 	if (!s->clients)
 		return -ENOMEM;
@@ -362,6 +443,7 @@ int xmd_ctl_open(struct xmd_ctl *s, int epfd, const char *path,
 		s->listen.fd = -1;
 		goto fail;
 	}
+	s->spare_fd = spare_open();
 	return 0;
 fail:
 	free(s->clients);
@@ -380,6 +462,9 @@ void xmd_ctl_close(struct xmd_ctl *s)
 		unlink(s->path);
 		s->listen.fd = -1;
 	}
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
+	s->spare_fd = -1;
 	free(s->clients);
 	s->clients = NULL;
 }
@@ -396,7 +481,8 @@ void xmd_ctl_broadcast_level(struct xmd_ctl *s, int level, const char *line,
 
 		if (!c->monitor || level > c->monitor_level)
 			continue;
-		if (queue(c, line, len, XMD_MONITOR_QUEUE_MAX)) {
+		if (pending(c) + len > XMD_MONITOR_QUEUE_MAX ||
+		    queue(c, line, len)) {
 			s->stats->ctl_events_dropped++;
 			continue;
 		}

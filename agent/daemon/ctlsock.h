@@ -13,18 +13,25 @@
 #include "ctl.h"
 #include "watch.h"
 
-#define XMD_REPLY_QUEUE_MAX	(16u << 20)	/* bytes queued per client */
+/* Unread reply bytes past which a client is dropped (one reply may be
+ * larger: the backlog is bounded, not the reply). */
+#define XMD_REPLY_QUEUE_MAX	(16u << 20)
 #define XMD_MONITOR_QUEUE_MAX	(1u << 20)	/* then events are dropped */
+/* Descriptors kept from max-clients for the rest of the agent. */
+#define XMD_CTL_FD_RESERVE	64
 
 struct xmd_ctl_client;
 
 struct xmd_ctl {
 	struct xmd_watch listen;
+	bool listen_paused;		/* out of descriptors */
+	int spare_fd;			/* given up to refuse a client then */
 	int epfd;
 	char path[256];
 	unsigned int max_clients, n_clients;
 	struct xmd_ctl_client **clients;
 	struct xmd_ctl_client *dead;	/* closed, not yet freed */
+	size_t reply_backlog_max;	/* XMD_REPLY_QUEUE_MAX; tests lower it */
 	struct xmd_stats *stats;
 	/* Fills the view a request reads, at the time it is handled. */
 	void (*view)(void *data, struct xmd_view *v);

@@ -190,25 +190,12 @@ static void link_close(struct xmd *d, struct xmd_link *l)
 	l->sock.fd = -1;
 }
 
-static uint32_t link_bandwidth(struct xmd *d, const struct xmd_link *l)
-{
-	const struct xmd_link_conf *conf = xmd_link_conf(&d->cfg, l->ifname);
-	uint32_t speed;
-
-	if (conf && conf->bandwidth_mbps)
-		return conf->bandwidth_mbps;
-	speed = xmd_link_speed(d->sysfs, l->ifname);
-	return speed ? speed : 1000;
-}
-
 static bool info_same(const struct xm_link_info *a,
 		      const struct xm_link_info *b)
 {
 	return a->bandwidth_mbps == b->bandwidth_mbps &&
 	       !strcmp(a->ifname, b->ifname) &&
-	       a->local.family == b->local.family &&
-	       !memcmp(a->local.raw, b->local.raw,
-		       xm_addr_len(a->local.family));
+	       xm_addr_eq(&a->local, &b->local);
 }
 
 static void link_leave(struct xmd *d, struct xmd_link *l, xm_time now)
@@ -262,22 +249,14 @@ static void links_reconcile(struct xmd *d, xm_time now)
 
 	for (i = 0; i < d->links.n; i++) {
 		struct xmd_link *l = d->links.v[i];
-		struct xm_link_info info = { .ifindex = l->ifindex };
+		struct xm_link_info info;
 
 		if (!xmd_link_wanted(l, &d->cfg, d->ifindex)) {
 			/* A link that is gone is freed by links_reap(). */
 			link_leave(d, l, now);
 			continue;
 		}
-		memcpy(info.ifname, l->ifname, sizeof(info.ifname));
-		xmd_link_local(l, d->cfg.family,
-			       xmd_link_conf(&d->cfg, l->ifname), &info.local);
-		info.carrier = xmd_link_carrier(l);
-		/* The speed is read again when carrier comes back. */
-		info.bandwidth_mbps = !l->in_core ||
-				      (info.carrier && !l->given.carrier) ?
-				      link_bandwidth(d, l) :
-				      l->given.bandwidth_mbps;
+		xmd_link_info(l, &d->cfg, d->sysfs, &info);
 		if (!l->in_core) {
 			link_join(d, l, &info, now);
 		} else if (!info_same(&info, &l->given)) {
@@ -503,55 +482,79 @@ static unsigned int core_prefixes(const struct xmd_config *c,
 	return n;
 }
 
-static bool address_in(const struct xm_prefix4or6 *a,
-		       const struct xmd_config *c)
+static bool prefix_in(const struct xm_prefix4or6 *p,
+		      const struct xm_prefix4or6 *v, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->n_addresses; i++)
-		if (!memcmp(&c->addresses[i], a, sizeof(*a)))
+	for (i = 0; i < n; i++)
+		if (xm_prefix_eq(&v[i].addr, v[i].len, &p->addr, p->len))
 			return true;
 	return false;
 }
 
-/* The device's addresses from o's to n's: the new first, then the old go. */
-static int addresses_update(struct xmd *d, const struct xmd_config *o,
-			    const struct xmd_config *n)
+/* a's n prefixes are b's, in the same order. */
+static bool prefixes_eq(const struct xm_prefix4or6 *a,
+			const struct xm_prefix4or6 *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!xm_prefix_eq(&a[i].addr, a[i].len, &b[i].addr, b[i].len))
+			return false;
+	return true;
+}
+
+static void address_event(struct xmd *d, enum xmd_log_level level,
+			  const char *what, const struct xm_prefix4or6 *a,
+			  const struct nlc_error *e, int err)
 {
 	char buf[XM_ADDRSTRLEN];
+
+	xmd_event(d, level, "reload: cannot %s address %s on %s: %s", what,
+		  xm_prefix_str(&a->addr, a->len, buf, sizeof(buf)),
+		  d->cfg.device, e->msg[0] ? e->msg : strerror(-err));
+}
+
+int xmd_addresses_update(struct xmd *d, const struct xmd_config *o,
+			 const struct xmd_config *n)
+{
 	struct nlc_error e;
-	unsigned int i;
+	unsigned int i, k;
 	int err;
 
 	for (i = 0; i < n->n_addresses; i++) {
 		const struct xm_prefix4or6 *a = &n->addresses[i];
 
-		if (address_in(a, o))
+		if (prefix_in(a, o->addresses, o->n_addresses))
 			continue;
 		err = xmd_rtnl_addr_add(&d->rtnl, d->ifindex, &a->addr, a->len,
 					&e);
-		if (err) {
-			xmd_event(d, XMD_LOG_ERR, "reload: cannot add address %s to %s: %s",
-				  xm_prefix_str(&a->addr, a->len, buf,
-						sizeof(buf)),
-				  d->cfg.device, e.msg[0] ? e.msg :
-				  strerror(-err));
-			return -1;
+		if (!err)
+			continue;
+		address_event(d, XMD_LOG_ERR, "add", a, &e, err);
+		/* All or nothing: what this pass added goes again. */
+		for (k = 0; k < i; k++) {
+			a = &n->addresses[k];
+			if (prefix_in(a, o->addresses, o->n_addresses))
+				continue;
+			err = xmd_rtnl_addr_del(&d->rtnl, d->ifindex, &a->addr,
+						a->len, &e);
+			if (err && err != -EADDRNOTAVAIL)
+				address_event(d, XMD_LOG_WARN, "remove", a, &e,
+					      err);
 		}
+		return -1;
 	}
 	for (i = 0; i < o->n_addresses; i++) {
 		const struct xm_prefix4or6 *a = &o->addresses[i];
 
-		if (address_in(a, n))
+		if (prefix_in(a, n->addresses, n->n_addresses))
 			continue;
 		err = xmd_rtnl_addr_del(&d->rtnl, d->ifindex, &a->addr, a->len,
 					&e);
 		if (err && err != -EADDRNOTAVAIL)
-			xmd_event(d, XMD_LOG_WARN, "reload: cannot remove address %s from %s: %s",
-				  xm_prefix_str(&a->addr, a->len, buf,
-						sizeof(buf)),
-				  d->cfg.device, e.msg[0] ? e.msg :
-				  strerror(-err));
+			address_event(d, XMD_LOG_WARN, "remove", a, &e, err);
 	}
 	return 0;
 }
@@ -566,13 +569,38 @@ static bool prefixes_same(const struct xmd_config *a,
 {
 	return a->n_addresses == b->n_addresses &&
 	       a->n_prefixes == b->n_prefixes &&
-	       !memcmp(a->addresses, b->addresses,
-		       a->n_addresses * sizeof(a->addresses[0])) &&
-	       !memcmp(a->prefixes, b->prefixes,
-		       a->n_prefixes * sizeof(a->prefixes[0]));
+	       prefixes_eq(a->addresses, b->addresses, a->n_addresses) &&
+	       prefixes_eq(a->prefixes, b->prefixes, a->n_prefixes);
 }
 
-static void reload(struct xmd *d)
+/*
+ * Named links the agent cannot run on: the loopback, an xmesh device, or
+ * none of that name (yet: it runs on it once it appears).
+ */
+static void links_named_check(struct xmd *d)
+{
+	unsigned int i;
+	size_t k;
+
+	for (i = 0; i < d->cfg.n_links; i++) {
+		const char *name = d->cfg.links[i].ifname;
+		const struct xmd_link *l = NULL;
+
+		for (k = 0; k < d->links.n && !l; k++)
+			if (!d->links.v[k]->gone &&
+			    !strcmp(d->links.v[k]->ifname, name))
+				l = d->links.v[k];
+		if (!l)
+			xmd_event(d, XMD_LOG_WARN, "link %s: no such interface; the agent runs on it once it appears",
+				  name);
+		else if ((l->flags & IFF_LOOPBACK) || l->is_xmesh ||
+			 l->ifindex == d->ifindex)
+			xmd_event(d, XMD_LOG_WARN, "link %s: a loopback or xmesh device, never an underlay link",
+				  name);
+	}
+}
+
+void xmd_reload(struct xmd *d)
 {
 	struct xmd_config *n = malloc(sizeof(*n));
 	const struct xmd_config *o = &d->cfg;
@@ -589,23 +617,28 @@ static void reload(struct xmd *d)
 		free(n);
 		return;
 	}
+	xmd_overrides_apply(n, &d->cli);
 	/* What only a restart can change stays as it runs. */
-#define KEEP(f, what)							\
+#define KEEP(f, what, differ)						\
 	do {								\
-		if (memcmp(&n->f, &o->f, sizeof(n->f)))			\
+		if (differ)						\
 			xmd_warn("reload: %s changes at the next restart", \
 				 what);					\
 		memcpy(&n->f, &o->f, sizeof(n->f));			\
 	} while (0)
-	KEEP(node_id, "node-id");
-	KEEP(device, "device");
-	KEEP(family, "family");
-	KEEP(data_port, "data-port");
-	KEEP(agent_port, "agent-port");
-	KEEP(site_key, "site-key");
-	KEEP(state_dir, "state-dir");
-	KEEP(socket, "socket");
-	KEEP(max_clients, "max-clients");
+#define KEEP_NUM(f, what)	KEEP(f, what, n->f != o->f)
+#define KEEP_STR(f, what)	KEEP(f, what, strcmp(n->f, o->f))
+	KEEP_NUM(node_id, "node-id");
+	KEEP_STR(device, "device");
+	KEEP_NUM(family, "family");
+	KEEP_NUM(data_port, "data-port");
+	KEEP_NUM(agent_port, "agent-port");
+	KEEP_STR(site_key, "site-key");
+	KEEP_STR(state_dir, "state-dir");
+	KEEP_STR(socket, "socket");
+	KEEP_NUM(max_clients, "max-clients");
+#undef KEEP_STR
+#undef KEEP_NUM
 #undef KEEP
 	if (!prefixes_same(n, o)) {
 		struct xm_prefix4or6 p[XM_PREFIX_MAX];
@@ -613,7 +646,7 @@ static void reload(struct xmd *d)
 		const char *why = xm_prefixes_check(p, np);
 
 		/* All or nothing: a refused change keeps the running ones. */
-		if (why || addresses_update(d, o, n)) {
+		if (why || xmd_addresses_update(d, o, n)) {
 			if (why)
 				xmd_event(d, XMD_LOG_ERR, "reload: addresses and prefixes refused (%s); keeping the running ones",
 					  why);
@@ -646,6 +679,7 @@ static void reload(struct xmd *d)
 	xmd_log_set_level(d->cfg.log_level);
 	caps_update(d, now);
 	xm_core_set_policy(d->core, now, &d->cfg.policy);
+	links_named_check(d);
 	links_reconcile(d, now);
 	xmd_event(d, XMD_LOG_INFO, "configuration reloaded from %s",
 		  d->config_path);
@@ -663,7 +697,7 @@ static void signal_event(struct xmd_watch *w, uint32_t events)
 	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			xmd_notify("RELOADING=1");
-			reload(d);
+			xmd_reload(d);
 			xmd_notify("READY=1");
 		} else {
 			xmd_info("signal %u: stopping", si.ssi_signo);
@@ -704,20 +738,16 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 static void timer_arm(struct xmd *d)
 {
 	struct itimerspec its = { 0 };
-	xm_time next = xm_core_next_timer(d->core), now;
+	xm_time next = xm_core_next_timer(d->core);
 
 	if (d->next_caps < next)
 		next = d->next_caps;
 	if (d->next_resync < next)
 		next = d->next_resync;
-	if (d->fib_dirty) {
-		/* Waiting out a retry, or the core's initial sync hold. */
-		now = xmd_now();
-		if (d->fib_retry_at > now && d->fib_retry_at < next)
-			next = d->fib_retry_at;
-		else if (d->fib_retry_at <= now && now + 100 < next)
-			next = now + 100;
-	}
+	/* Waiting out a retry; the core's initial sync hold is in its timer. */
+	if (d->fib_dirty && d->fib_retry_at > xmd_now() &&
+	    d->fib_retry_at < next)
+		next = d->fib_retry_at;
 	if (next == XM_NEVER)
 		next = xmd_now() + 60000;
 	if (!next)
@@ -1023,6 +1053,7 @@ int xmd_start(struct xmd *d)
 
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
+	links_named_check(d);
 	links_reconcile(d, now);
 	run_actions(d, now);
 	for (i = 0, n = 0; i < d->links.n; i++)

@@ -149,10 +149,7 @@ int xmd_fib_copy(struct xm_fib *dst, const struct xm_fib *src)
 
 static bool route_is(const struct xmrt_op *r, const struct xm_fib_prefix *p)
 {
-	return r->len == p->prefix.len &&
-	       r->dst.family == p->prefix.addr.family &&
-	       !memcmp(r->dst.raw, p->prefix.addr.raw,
-		       xm_addr_len(r->dst.family));
+	return xm_prefix_eq(&r->dst, r->len, &p->prefix.addr, p->prefix.len);
 }
 
 int xmd_hostroutes_diff(const struct xm_fib *want, uint32_t self,

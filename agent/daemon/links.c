@@ -48,12 +48,6 @@ int xmd_links_update(struct xmd_links *ls, const struct xmd_ifinfo *i)
 	return 0;
 }
 
-static bool addr_eq(const struct xm_addr *a, const struct xm_addr *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->raw, b->raw, xm_addr_len(a->family));
-}
-
 void xmd_links_addr(struct xmd_links *ls, const struct xmd_ifaddr *a)
 {
 	struct xmd_link *l = xmd_links_find(ls, a->ifindex);
@@ -62,7 +56,7 @@ void xmd_links_addr(struct xmd_links *ls, const struct xmd_ifaddr *a)
 	if (!l || a->addr.family != ls->family)
 		return;
 	for (k = 0; k < l->n_addrs; k++)
-		if (addr_eq(&l->addrs[k].addr, &a->addr))
+		if (xm_addr_eq(&l->addrs[k].addr, &a->addr))
 			break;
 	if (a->deleted) {
 		if (k < l->n_addrs)
@@ -130,7 +124,7 @@ bool xmd_link_local(const struct xmd_link *l, uint16_t family,
 		if (a->addr.family != family || !usable(a))
 			continue;
 		if (conf && conf->local.family) {
-			if (!addr_eq(&a->addr, &conf->local))
+			if (!xm_addr_eq(&a->addr, &conf->local))
 				continue;
 		} else if (family == AF_INET) {
 			if (a->flags & IFA_F_SECONDARY)
@@ -180,4 +174,21 @@ uint32_t xmd_link_speed(const char *sysfs_root, const char *ifname)
 		speed = 0;
 	fclose(f);
 	return (uint32_t)speed;
+}
+
+void xmd_link_info(struct xmd_link *l, const struct xmd_config *cfg,
+		   const char *sysfs_root, struct xm_link_info *out)
+{
+	const struct xmd_link_conf *conf = xmd_link_conf(cfg, l->ifname);
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = l->ifindex;
+	memcpy(out->ifname, l->ifname, sizeof(out->ifname));
+	xmd_link_local(l, cfg->family, conf, &out->local);
+	out->carrier = xmd_link_carrier(l);
+	if (!l->in_core || (out->carrier && !l->given.carrier))
+		l->speed_mbps = xmd_link_speed(sysfs_root, l->ifname);
+	out->bandwidth_mbps = conf && conf->bandwidth_mbps ?
+			      conf->bandwidth_mbps :
+			      l->speed_mbps ? l->speed_mbps : 1000;
 }

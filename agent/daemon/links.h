@@ -24,6 +24,8 @@ struct xmd_link {
 	bool gone;			/* deleted: to be forgotten */
 	unsigned int n_addrs;
 	struct xmd_ifaddr addrs[XMD_LINK_ADDRS];	/* of the family */
+	/* Read from sysfs when it joined or its carrier last came back. */
+	uint32_t speed_mbps;
 	/* What the core was told: */
 	bool in_core;
 	struct xm_link_info given;
@@ -58,6 +60,14 @@ bool xmd_link_local(const struct xmd_link *l, uint16_t family,
 bool xmd_link_wanted(const struct xmd_link *l, const struct xmd_config *cfg,
 		     uint32_t xmesh_ifindex);
 bool xmd_link_carrier(const struct xmd_link *l);
+/*
+ * What the core is to be told of l, a wanted link: its name, address,
+ * carrier and bandwidth: the configured one, else its speed, read from
+ * sysfs_root when it joins the core or its carrier comes back (kept in
+ * l->speed_mbps), else 1000.
+ */
+void xmd_link_info(struct xmd_link *l, const struct xmd_config *cfg,
+		   const char *sysfs_root, struct xm_link_info *out);
 /* Speed from sysfs_root/class/net/IF/speed in Mbit/s; 0 if unknown. */
 uint32_t xmd_link_speed(const char *sysfs_root, const char *ifname);
 

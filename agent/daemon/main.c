@@ -82,14 +82,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = NULL, *sock = NULL;
 	bool foreground = false, check = false;
 	static struct xmd d;
 	char err[512];
 	int opt, verbose = 0, ret;
+	unsigned int i;
 
 	d.config_path = XMD_CONFIG_PATH;
 	d.config_missing_ok = true;
+	d.cli.log_level = -1;
 	while ((opt = getopt_long(argc, argv, "c:fd:S:vVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -100,10 +101,10 @@ int main(int argc, char **argv)
 			foreground = true;
 			break;
 		case 'd':
-			device = optarg;
+			d.cli.device = optarg;
 			break;
 		case 'S':
-			sock = optarg;
+			d.cli.socket = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -130,6 +131,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (verbose)
+		d.cli.log_level = verbose > 1 ? XMD_LOG_DEBUG : XMD_LOG_INFO;
+	if (xmd_overrides_check(&d.cli, err, sizeof(err))) {
+		fprintf(stderr, "xmeshd: %s\n", err);
+		return 2;
+	}
 
 	xmd_config_default(&d.cfg);
 	if (d.config_missing_ok && access(d.config_path, F_OK)) {
@@ -138,23 +145,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xmeshd: %s\n", err);
 		return 1;
 	}
-	if (device) {
-		if (!xm_ifname_valid(device)) {
-			fprintf(stderr, "xmeshd: \"%s\" is not a valid device name\n",
-				device);
-			return 2;
-		}
-		snprintf(d.cfg.device, sizeof(d.cfg.device), "%s", device);
-	}
-	if (sock) {
-		if (strlen(sock) >= sizeof(d.cfg.socket)) {
-			fprintf(stderr, "xmeshd: socket path too long\n");
-			return 2;
-		}
-		snprintf(d.cfg.socket, sizeof(d.cfg.socket), "%s", sock);
-	}
-	if (verbose)
-		d.cfg.log_level = verbose > 1 ? XMD_LOG_DEBUG : XMD_LOG_INFO;
+	xmd_overrides_apply(&d.cfg, &d.cli);
 	if (check) {
 		uint8_t key[XM_SITE_KEY_LEN];
 
@@ -166,6 +157,10 @@ int main(int argc, char **argv)
 		if (err[0])
 			fprintf(stderr, "xmeshd: warning: %s\n", err);
 		sodium_memzero(key, sizeof(key));
+		for (i = 0; i < d.cfg.n_links; i++)
+			if (!if_nametoindex(d.cfg.links[i].ifname))
+				fprintf(stderr, "xmeshd: warning: link %s: no such interface here\n",
+					d.cfg.links[i].ifname);
 		printf("%s: configuration and site key are fine\n",
 		       d.config_path);
 		return 0;

@@ -33,6 +33,7 @@ struct xmd_stats {
 	/* Control socket. */
 	uint64_t ctl_requests, ctl_bad_requests;
 	uint64_t ctl_clients_refused;	/* max-clients reached */
+	uint64_t ctl_accept_errors;	/* out of file descriptors */
 	uint64_t ctl_events_dropped;	/* a monitor read too slowly */
 };
 

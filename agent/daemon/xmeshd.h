@@ -25,6 +25,7 @@
 
 struct xmd {
 	struct xmd_config cfg;
+	struct xmd_overrides cli;	/* over the file's, reloads too */
 	const char *config_path;
 	bool config_missing_ok;		/* the default path may not exist */
 
@@ -63,6 +64,20 @@ int xmd_start(struct xmd *d);
 int xmd_run(struct xmd *d);
 /* Close everything; the kernel's tables stay as they are. */
 void xmd_stop(struct xmd *d);
+
+/*
+ * Read the configuration again (SIGHUP) and apply what changed: what only
+ * a restart can change stays, refused addresses or timers leave the
+ * running ones.
+ */
+void xmd_reload(struct xmd *d);
+/*
+ * The device's addresses from o's to n's: the new ones first, then the
+ * old ones go. All or nothing: when an add fails, those this call added
+ * are removed again and -1 returned (after logging why).
+ */
+int xmd_addresses_update(struct xmd *d, const struct xmd_config *o,
+			 const struct xmd_config *n);
 
 /* Log a line and send it to every monitor of the control socket. */
 void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)

@@ -246,7 +246,7 @@ static size_t seed_lsu(uint8_t *buf, uint32_t sender, uint64_t seq)
 					     1000 };
 		a->adj[1] = (struct xm_adj){ o == 4 ? 3 : o + 1, 150, 400, 5,
 					     1000 };
-		xm_lsu_put(&w, a);
+		xm_lsu_put(&w, a, a->age_s);
 	}
 	free(a);
 	return w.len;

@@ -173,6 +173,18 @@ bool xm_ifname_valid(const char *s)
 	return true;
 }
 
+bool xm_name_valid(const char *s, size_t size)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n >= size)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
 const char *xm_addr_str(const struct xm_addr *a, char *buf, size_t len)
 {
 	if (!inet_ntop(a->family, a->raw, buf, (socklen_t)len))

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* An IPv4 or IPv6 address; family 0 means "not set". */
 struct xm_addr {
@@ -60,8 +61,35 @@ bool xm_addr_has_host_bits(const struct xm_addr *a, uint8_t len);
 void xm_addr_mask(struct xm_addr *a, uint8_t len);
 bool xm_addr_is_linklocal(const struct xm_addr *a);
 
+/*
+ * The same address: family and its bytes (the rest of raw[] is not
+ * looked at). core_priv.h still has its own copy, hence the guard, until
+ * it drops it.
+ */
+#ifndef XM_CORE_PRIV_H
+static inline bool xm_addr_eq(const struct xm_addr *a, const struct xm_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->raw, b->raw, xm_addr_len(a->family));
+}
+#endif
+
+/* The same prefix: a/alen is b/blen. (Not through xm_addr_eq: the guard.) */
+static inline bool xm_prefix_eq(const struct xm_addr *a, uint8_t alen,
+				const struct xm_addr *b, uint8_t blen)
+{
+	return alen == blen && a->family == b->family &&
+	       !memcmp(a->raw, b->raw, xm_addr_len(a->family));
+}
+
 /* Valid interface name: 1..IF_NAMESIZE-1 bytes, no '/', ':' or blanks. */
 bool xm_ifname_valid(const char *s);
+
+/*
+ * A node name, zone or role as the configuration and the tool take it:
+ * 1 to size - 1 printable ASCII characters, no blank, quote or backslash.
+ */
+bool xm_name_valid(const char *s, size_t size);
 
 /* inet_ntop into buf (XM_ADDRSTRLEN); "?" for an unset address. */
 const char *xm_addr_str(const struct xm_addr *a, char *buf, size_t len);

@@ -150,23 +150,14 @@ void xm_sim_free(struct xm_sim *s)
 	free(s);
 }
 
-/* xm_grow for the arrays whose counts are uint32_t: room for one more. */
-static int grow_u32(void **v, uint32_t *cap, uint32_t n, size_t size)
-{
-	size_t c = *cap;
-
-	if (n == UINT32_MAX || xm_grow(v, &c, (size_t)n + 1, size))
-		return -ENOMEM;
-	*cap = c < UINT32_MAX ? (uint32_t)c : UINT32_MAX;
-	return 0;
-}
-
 long xm_sim_add_node(struct xm_sim *s, const char *zone)
 {
 	struct sim_node *n;
 
-	if (grow_u32((void **)&s->node, &s->cap_nodes, s->n_nodes,
-		     sizeof(*s->node)))
+	/* Node ids are n_nodes + 1: uint32_t. */
+	if (s->n_nodes == UINT32_MAX - 1 ||
+	    xm_grow((void **)&s->node, &s->cap_nodes, (size_t)s->n_nodes + 1,
+		    sizeof(*s->node)))
 		return -ENOMEM;
 	n = &s->node[s->n_nodes];
 	memset(n, 0, sizeof(*n));
@@ -192,8 +183,8 @@ long xm_sim_add_link(struct xm_sim *s, const uint32_t *nodes, size_t n,
 		if (s->node[nodes[i]].n_ports >= XM_LINK_MAX)
 			return -ENOSPC;
 	}
-	if (grow_u32((void **)&s->link, &s->cap_links, s->n_links,
-		     sizeof(*s->link)))
+	if (xm_grow((void **)&s->link, &s->cap_links, (size_t)s->n_links + 1,
+		    sizeof(*s->link)))
 		return -ENOMEM;
 	l = &s->link[s->n_links];
 	memset(l, 0, sizeof(*l));
@@ -236,12 +227,6 @@ static uint32_t node_index(const struct xm_sim *s, const struct sim_node *n)
 	return (uint32_t)(n - s->node);
 }
 
-static bool addr_eq(const struct xm_addr *a, const struct xm_addr *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->raw, b->raw, xm_addr_len(a->family));
-}
-
 const struct sim_end *sim_neigh_peer(const struct xm_sim *s,
 				     const struct sim_node *n,
 				     const struct xm_fib_neigh *kn,
@@ -258,7 +243,7 @@ const struct sim_end *sim_neigh_peer(const struct xm_sim *s,
 	if (!l->carrier || l->silent)
 		return NULL;
 	for (i = 0; i < l->n_ends; i++)
-		if (i != p->end && addr_eq(&l->end[i].addr, &kn->remote))
+		if (i != p->end && xm_addr_eq(&l->end[i].addr, &kn->remote))
 			return s->node[l->end[i].node].alive ? &l->end[i] :
 							       NULL;
 	return NULL;
@@ -276,7 +261,7 @@ bool sim_kernel_accepts(const struct xm_sim *s, const struct sim_node *n,
 	for (i = 0; i < n->k.t.n_neighs; i++) {
 		const struct xm_fib_neigh *kn = &n->k.t.neighs[i];
 
-		if (kn->ifindex != ifindex || !addr_eq(&kn->remote, from))
+		if (kn->ifindex != ifindex || !xm_addr_eq(&kn->remote, from))
 			continue;
 		if (data)	/* a neighbor marked down carries no data */
 			return kn->up && s->link[p->link].carrier;
@@ -354,7 +339,7 @@ static void deliver(struct xm_sim *s, struct sim_node *n,
 		struct pkt *k;
 
 		if (i == p->end || (a->dst.family &&
-				    !addr_eq(&a->dst, &l->end[i].addr)))
+				    !xm_addr_eq(&a->dst, &l->end[i].addr)))
 			continue;
 		if (l->silent || lost(s, l->conf.loss_ppm)) {
 			s->st.msgs_lost++;
@@ -580,9 +565,10 @@ int xm_sim_agent_start(struct xm_sim *s, uint32_t node)
 	if (!n->alive || n->agent)
 		return -EINVAL;
 	core_config(s, n, &cfg);
+	errno = 0;
 	n->core = xm_core_new(&cfg, ms(s));
 	if (!n->core)
-		return -ENOSYS;
+		return errno ? -errno : -ENOMEM;
 	n->agent = true;
 	n->timer_at = NO_TIMER;
 	n->timer_gen++;

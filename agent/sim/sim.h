@@ -64,7 +64,7 @@ long xm_sim_add_link(struct xm_sim *s, const uint32_t *nodes, size_t n,
  */
 int xm_sim_topo(struct xm_sim *s, const char *spec);
 
-/* Start every node's agent: -ENOSYS if the core cannot be created. */
+/* Start every node's agent: 0, or -errno of the core that cannot be created. */
 int xm_sim_start(struct xm_sim *s);
 /* Run every event up to and including time t. */
 void xm_sim_run(struct xm_sim *s, uint64_t t);

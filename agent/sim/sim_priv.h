@@ -52,9 +52,11 @@ struct xm_sim {
 	uint64_t now, seq, rng;
 	uint8_t site_key[XM_SITE_KEY_LEN];
 	struct sim_node *node;
-	uint32_t n_nodes, cap_nodes;
+	uint32_t n_nodes;
+	size_t cap_nodes;
 	struct sim_link *link;
-	uint32_t n_links, cap_links;
+	uint32_t n_links;
+	size_t cap_links;
 	struct sim_event *ev;		/* binary heap on (t, seq) */
 	size_t n_ev, cap_ev;
 	struct xm_sim_stats st;

@@ -106,9 +106,7 @@ bool xm_vkernel_neigh_state(struct xm_vkernel *k, uint32_t id, bool up)
 
 static bool same_key(const struct xm_fib_neigh *a, const struct xm_neigh *b)
 {
-	return a->ifindex == b->link && a->remote.family == b->remote.family &&
-	       !memcmp(a->remote.raw, b->remote.raw,
-		       xm_addr_len(b->remote.family));
+	return a->ifindex == b->link && xm_addr_eq(&a->remote, &b->remote);
 }
 
 static int refuse(struct xm_vkernel *k, struct xm_change *c, int err,
@@ -151,8 +149,8 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 			for (j = 0; j < i; j++)
 				if (c[j].e.neigh.id == x->id ||
 				    (c[j].e.neigh.link == x->link &&
-				     !memcmp(&c[j].e.neigh.remote, &x->remote,
-					     sizeof(x->remote))))
+				     xm_addr_eq(&c[j].e.neigh.remote,
+						&x->remote)))
 					return refuse(k, &c[i], -EINVAL,
 						      "the same neighbor twice");
 			break;
@@ -205,10 +203,10 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 				return refuse(k, &c[i], -EEXIST,
 					      "prefix exists");
 			for (j = 0; j < i; j++)
-				if (c[j].e.prefix.len == e->prefix.len &&
-				    !memcmp(&c[j].e.prefix.addr,
-					    &e->prefix.addr,
-					    sizeof(e->prefix.addr)))
+				if (xm_prefix_eq(&c[j].e.prefix.addr,
+						 c[j].e.prefix.len,
+						 &e->prefix.addr,
+						 e->prefix.len))
 					return refuse(k, &c[i], -EINVAL,
 						      "the same prefix twice");
 			break;
@@ -222,32 +220,6 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 		}
 	}
 	return 0;
-}
-
-static void neigh_set(struct xm_fib_neigh *n, const struct xm_neigh *x)
-{
-	memset(n, 0, sizeof(*n));
-	n->id = x->id;
-	n->node = x->node;
-	n->ifindex = x->link;
-	if (XM_HAS(x, XMESH_NEIGH_A_LOCAL))
-		n->local = x->local;
-	n->remote = x->remote;
-	n->port = XM_HAS(x, XMESH_NEIGH_A_PORT) ? x->port : XMESH_DEFAULT_PORT;
-	n->up = XM_HAS(x, XMESH_NEIGH_A_STATE) && x->state == XMESH_NEIGH_UP;
-}
-
-static void route_set(struct xm_fib_route *r, const struct xm_route *x)
-{
-	unsigned int i;
-
-	memset(r, 0, sizeof(*r));
-	r->dst = x->dst;
-	r->n_nexthops = x->n_nexthops;
-	for (i = 0; i < x->n_nexthops; i++) {
-		r->nexthop[i].neigh = x->nexthop[i].neigh;
-		r->nexthop[i].priority = x->nexthop[i].priority;
-	}
 }
 
 static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
@@ -267,7 +239,7 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 			memmove(&t->neighs[i + 1], &t->neighs[i],
 				(t->n_neighs++ - i) * sizeof(*t->neighs));
 		}
-		neigh_set(&t->neighs[i], &e->neigh);
+		xm_fib_neigh_from_kernel(&e->neigh, &t->neighs[i]);
 		break;
 	case XMESH_CMD_NEIGH_SET:
 		t->neighs[neigh_index(k, e->neigh.id)].up =
@@ -289,7 +261,7 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 			memmove(&t->routes[i + 1], &t->routes[i],
 				(t->n_routes++ - i) * sizeof(*t->routes));
 		}
-		route_set(&t->routes[i], &e->route);
+		xm_fib_route_from_kernel(&e->route, &t->routes[i]);
 		break;
 	case XMESH_CMD_ROUTE_DEL:
 		i = route_index(k, e->route.dst);

@@ -56,35 +56,57 @@ static int tap_done(void)
 }
 
 /*
- * Capture what the code under test writes to stderr (its error
- * messages), to check them instead of letting them clutter the output.
+ * Capture what the code under test writes to a descriptor (stdout, or
+ * stderr: its error messages), to check it instead of letting it clutter
+ * the output.
  */
-static int cap_fd = -1, cap_saved = -1;
+struct tap_cap {
+	int fd;			/* captured */
+	int file, saved;	/* where it goes meanwhile; the original */
+};
+
+__attribute__((unused)) static void tap_cap_begin(struct tap_cap *c, int fd)
+{
+	FILE *f = tmpfile();
+
+	fflush(stdout);
+	fflush(stderr);
+	c->fd = fd;
+	c->file = dup(fileno(f));
+	fclose(f);
+	c->saved = dup(fd);
+	dup2(c->file, fd);
+}
+
+/* What was written, in buf (NUL-terminated, cut at size - 1). */
+__attribute__((unused)) static const char *tap_cap_end(struct tap_cap *c,
+							char *buf, size_t size)
+{
+	ssize_t n;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	lseek(c->file, 0, SEEK_SET);
+	n = read(c->file, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(c->file);
+	return buf;
+}
+
+/* The common case: stderr. */
+static struct tap_cap cap_stderr;
 static char cap_buf[4096];
 
 __attribute__((unused)) static void cap_begin(void)
 {
-	FILE *f = tmpfile();
-
-	fflush(stderr);
-	cap_fd = dup(fileno(f));
-	fclose(f);
-	cap_saved = dup(STDERR_FILENO);
-	dup2(cap_fd, STDERR_FILENO);
+	tap_cap_begin(&cap_stderr, STDERR_FILENO);
 }
 
 __attribute__((unused)) static const char *cap_end(void)
 {
-	ssize_t n;
-
-	fflush(stderr);
-	dup2(cap_saved, STDERR_FILENO);
-	close(cap_saved);
-	lseek(cap_fd, 0, SEEK_SET);
-	n = read(cap_fd, cap_buf, sizeof(cap_buf) - 1);
-	cap_buf[n > 0 ? n : 0] = '\0';
-	close(cap_fd);
-	return cap_buf;
+	return tap_cap_end(&cap_stderr, cap_buf, sizeof(cap_buf));
 }
 
 #endif /* XMESH_TAP_H */

@@ -258,6 +258,57 @@ static void errors(void)
 	      "t.conf:2: more than 8 excluded zones", "too many excluded zones");
 }
 
+/* Settings that parse but could never work. */
+static void unworkable(void)
+{
+	char text[300], path[200];
+	struct xmd_overrides o = { .log_level = -1 };
+
+	fails("data-port 7700\nagent-port 7700\n",
+	      "t.conf:2: agent-port and data-port are both 7700: the agent's sockets would take the device's",
+	      "agent port on the data port");
+	fails("agent-port 7600\n",
+	      "t.conf:1: agent-port and data-port are both 7600: the agent's sockets would take the device's",
+	      "agent port on the default data port");
+	memset(path, 'p', XMD_SOCKET_PATH_MAX);
+	path[0] = '/';
+	path[XMD_SOCKET_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), "socket %s\n", path);
+	is_int(parse(text), -1, "a socket path too long for a sockaddr_un");
+	ok(strstr(err, "longer than 107 characters") != NULL,
+	   "... says how long it may be");
+	path[XMD_SOCKET_PATH_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), "socket %s\n", path);
+	is_int(parse(text), 0, "107 characters are fine");
+	fails("link lo\n", "t.conf:1: link lo: the loopback is no underlay link",
+	      "link lo");
+	fails("link xmesh0\n",
+	      "t.conf: link xmesh0 is the xmesh device itself, no underlay link",
+	      "link on the xmesh device");
+	fails("device xm1\nlink xm1\n",
+	      "t.conf: link xm1 is the xmesh device itself, no underlay link",
+	      "link on a renamed xmesh device");
+
+	/* The command line's -d, -S and -v. */
+	o.socket = path;
+	is_int(xmd_overrides_check(&o, err, sizeof(err)), 0, "-S: 107 is fine");
+	path[XMD_SOCKET_PATH_MAX - 1] = 'p';
+	is_int(xmd_overrides_check(&o, err, sizeof(err)), -1,
+	       "-S: too long for a sockaddr_un");
+	o.socket = NULL;
+	o.device = "bad/name";
+	is_int(xmd_overrides_check(&o, err, sizeof(err)), -1, "-d: bad name");
+	o.device = "xm2";
+	o.log_level = XMD_LOG_INFO;
+	parse("log-level warn\n");
+	xmd_overrides_apply(&cfg, &o);
+	ok(cfg.log_level == XMD_LOG_INFO && !strcmp(cfg.device, "xm2"),
+	   "-v over log-level warn: info; -d sets the device");
+	parse("log-level debug\n");
+	xmd_overrides_apply(&cfg, &o);
+	is_int(cfg.log_level, XMD_LOG_DEBUG, "-v does not quiet log-level debug");
+}
+
 static void limits(void)
 {
 	char text[4096], *p = text;
@@ -365,6 +416,7 @@ int main(void)
 	everything();
 	profiles();
 	errors();
+	unworkable();
 	limits();
 	files();
 	return tap_done();

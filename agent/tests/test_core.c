@@ -352,6 +352,60 @@ static void origination(void)
 	xm_core_free(c);
 }
 
+/* Load and free space jitter: only a move past the hysteresis floods. */
+static void caps_hysteresis(void)
+{
+	struct xm_core_config cfg;
+	const struct xm_core_stats *s;
+	struct xm_node_status st;
+	struct xm_core *c;
+	struct xm_caps caps;
+	xm_time t = 5000;
+	int i;
+
+	config(&cfg);
+	cfg.caps.cpu_load = 100;
+	cfg.caps.mem_total_mb = 16000;
+	cfg.caps.mem_free_mb = 8000;
+	cfg.caps.disk_total_gb = 1000;
+	cfg.caps.disk_free_gb = 500;
+	c = xm_core_new(&cfg, t);
+	s = xm_core_stats(c);
+	caps = cfg.caps;
+	/* Every caps-interval for 10 minutes, readings as they jitter. */
+	for (i = 1; i <= 120; i++) {
+		caps.cpu_load = (uint16_t)(100 + (i % 2 ? 45 : -45));
+		caps.mem_free_mb = 8000 + (i % 3) * 500;
+		caps.disk_free_gb = 500 - (uint32_t)(i % 4) * 25;
+		xm_core_set_caps(c, t + (xm_time)i * 5000, &caps);
+		xm_core_timer(c, t + (xm_time)i * 5000);
+	}
+	is_int((long long)s->lsa_originated, 1,
+	       "caps: readings within the hysteresis originate nothing");
+	t += 121 * 5000;
+	caps.cpu_load = 160;	/* 0.6 up: more than max(0.5, a quarter) */
+	xm_core_set_caps(c, t, &caps);
+	xm_core_timer(c, t);
+	is_int((long long)s->lsa_originated, 2, "caps: a load 0.6 higher does");
+	xm_core_node(c, 0, &st);
+	is_int(st.caps.cpu_load, 160, "caps: ... and is advertised");
+	caps.cpu_load = 200;	/* 0.4 more: under a quarter of 1.6 */
+	caps.mem_free_mb = st.caps.mem_free_mb + 1700;	/* over 1600 */
+	xm_core_set_caps(c, t + 20000, &caps);
+	xm_core_timer(c, t + 20000);
+	is_int((long long)s->lsa_originated, 3,
+	       "caps: free memory moved by more than a tenth does");
+	/* Within 10 s of the last advert: held, then taken back. */
+	caps.disk_free_gb = st.caps.disk_free_gb - 101;
+	xm_core_set_caps(c, t + 25000, &caps);
+	caps.disk_free_gb = st.caps.disk_free_gb;
+	xm_core_set_caps(c, t + 26000, &caps);
+	xm_core_timer(c, t + 60000);
+	is_int((long long)s->lsa_originated, 3,
+	       "caps: a move taken back before it is sent is not sent");
+	xm_core_free(c);
+}
+
 static void action_queue(void)
 {
 	struct xm_core_config cfg;
@@ -385,6 +439,7 @@ int main(void)
 	receive();
 	spf_throttle();
 	origination();
+	caps_hysteresis();
 	action_queue();
 	return tap_done();
 }

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -438,6 +440,108 @@ static const char *got(int fd)
 	return buf;
 }
 
+/* Bytes waiting on fd, read until EOF or a reset (-1: neither came). */
+static long drain(int fd, size_t *lines)
+{
+	char buf[65536];
+	long total = 0;
+	ssize_t n, i;
+
+	*lines = 0;
+	for (;;) {
+		pump();
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return total;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, 2000) <= 0)
+				return -1;
+			continue;
+		}
+		if (n < 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			*lines += buf[i] == '\n';
+		total += n;
+	}
+}
+
+/* A reply larger than the backlog bound; a client that does not read. */
+static void reply_bounds(struct xmd_stats *st)
+{
+	static const char req[] = "topology\n";
+	char many[2000 * (sizeof(req) - 1)];
+	size_t lines, i;
+	const char *s;
+	int a;
+
+	(void)st;
+	srv.reply_backlog_max = 64;
+	a = client();
+	send(a, req, sizeof(req) - 1, 0);
+	s = got(a);
+	ok(strlen(s) > 64 && strstr(s, "\"edges\"") && strchr(s, '\n'),
+	   "server: a reply larger than the backlog bound goes whole (%zu bytes)",
+	   strlen(s));
+	for (i = 0; i < 2000; i++)
+		memcpy(many + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	send(a, many, sizeof(many), 0);
+	pump();
+	ok(drain(a, &lines) >= 0 && lines < 2000,
+	   "server: a client that does not read is dropped (%zu of 2000 replies)",
+	   lines);
+	close(a);
+	pump();
+	srv.reply_backlog_max = XMD_REPLY_QUEUE_MAX;
+}
+
+/*
+ * Out of file descriptors: the waiting connection is refused, and the
+ * listener does not stay readable (a busy loop).
+ */
+static void fd_exhaustion(struct xmd_stats *st)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pollfd p = { .fd = srv.listen.fd, .events = POLLIN };
+	struct rlimit saved, low;
+	int cl, fds[512], n = 0, i;
+	char buf[256];
+	ssize_t got_n;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	getrlimit(RLIMIT_NOFILE, &saved);
+	low = saved;
+	low.rlim_cur = (rlim_t)cl + 64 < saved.rlim_cur ?
+		       (rlim_t)cl + 64 : saved.rlim_cur;
+	setrlimit(RLIMIT_NOFILE, &low);
+	while (n < 512 && (fds[n] = dup(cl)) >= 0)
+		n++;
+	ok(n < 512 && errno == EMFILE, "fds: exhausted (%d more)", n);
+	ok(!connect(cl, (struct sockaddr *)&sun, sizeof(sun)),
+	   "fds: a client connects all the same");
+	srv.listen.fn(&srv.listen, EPOLLIN);
+	ok(poll(&p, 1, 0) == 0,
+	   "fds: the listener is not left readable (no busy loop)");
+	is_int((long long)st->ctl_accept_errors, 1, "fds: counted");
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	got_n = recv(cl, buf, sizeof(buf) - 1, 0);
+	buf[got_n > 0 ? got_n : 0] = '\0';
+	ok(strstr(buf, "out of file descriptors") != NULL,
+	   "fds: the client is told why");
+	close(cl);
+	cl = client();
+	send(cl, "status\n", 7, 0);
+	ok(strstr(got(cl), "uptime_ms") != NULL,
+	   "fds: descriptors back, clients are served again");
+	close(cl);
+	pump();
+}
+
 static void server(void)
 {
 	char dir[] = "/tmp/xmd-ctl-XXXXXX";
@@ -555,6 +659,8 @@ static void server(void)
 	close(b);
 	pump();
 	is_int(xmd_ctl_monitors(&srv), 0, "server: the monitor is gone");
+	reply_bounds(&st);
+	fd_exhaustion(&st);
 	xmd_ctl_close(&srv);
 	ok(access(sock_path, F_OK) != 0, "server: the socket file is removed");
 	close(epfd);

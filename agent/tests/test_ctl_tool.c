@@ -52,31 +52,21 @@ static char out_buf[16384], err_buf[4096];
 static int run(const char *args)
 {
 	char line[512], *argv[32], *p;
-	int argc = 0, ret, saved, fd;
-	FILE *f = tmpfile();
+	struct tap_cap out;
+	int argc = 0, ret;
 	struct ctx c;
-	ssize_t n;
 
 	snprintf(line, sizeof(line), "xmesh %s", args);
 	for (p = strtok(line, " "); p && argc < 31; p = strtok(NULL, " "))
 		argv[argc++] = p;
 	argv[argc] = NULL;
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	fd = fileno(f);
-	dup2(fd, STDOUT_FILENO);
+	tap_cap_begin(&out, STDOUT_FILENO);
 	cap_begin();
 	ctx_init(&c);
 	ret = xm_main(&c, argc, argv);
 	ctx_free(&c);
 	snprintf(err_buf, sizeof(err_buf), "%s", cap_end());
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	lseek(fd, 0, SEEK_SET);
-	n = read(fd, out_buf, sizeof(out_buf) - 1);
-	out_buf[n > 0 ? n : 0] = '\0';
-	fclose(f);
+	tap_cap_end(&out, out_buf, sizeof(out_buf));
 	return ret;
 }
 
@@ -190,6 +180,10 @@ static void errors(void)
 	expect("node find near 0", 2, "", "node find: node 0");
 	expect("node find role 0123456789012345678901234567890123", 2,
 	       "role must be 1 to 31 characters", "node find: role too long");
+	expect("node show role a\tb", 2, "has a character no role has",
+	       "node show: a role no node can have (a tab)");
+	expect("node show zone a\"b", 2, "has a character no zone has",
+	       "node show: a zone no node can have (a quote)");
 	expect("path show", 2, "path show takes one node", "path: no node");
 	expect("path show x", 2, "", "path: not a number");
 	expect("path show 1 2", 2, "takes one node", "path: two nodes");

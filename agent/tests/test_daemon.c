@@ -275,25 +275,30 @@ static void rtnl(void)
 	       "rtnl: an IPv4 address of 16 bytes");
 }
 
-static int n_links_cb, n_addrs_cb;
+/* What the callbacks got; bad: a field no parser should have let by. */
+static int n_links_cb, n_addrs_cb, n_bad_cb;
 static void cb_link(void *d, const struct xmd_ifinfo *i)
 {
-	(void)d, (void)i;
+	(void)d;
 	n_links_cb++;
+	n_bad_cb += !i->ifindex ||
+		    strnlen(i->ifname, sizeof(i->ifname)) == sizeof(i->ifname);
 }
 static void cb_addr(void *d, const struct xmd_ifaddr *a)
 {
-	(void)d, (void)a;
+	(void)d;
 	n_addrs_cb++;
+	n_bad_cb += !xm_addr_len(a->addr.family) ||
+		    a->len > xm_addr_bits(a->addr.family);
 }
 
 static void datagram(void)
 {
 	const struct xmd_rtnl_cb cb = { cb_link, cb_addr, NULL };
-	char buf[8192];
+	char buf[8192], good[512];
 	size_t len = 0, n;
 	struct nlmsghdr *nlh;
-	unsigned int i;
+	unsigned int i, good_parsed = 0;
 
 	nlh = link_msg(RTM_NEWLINK, 3, "eth0", 0, NULL);
 	memcpy(buf, nlh, nlh->nlmsg_len);
@@ -303,6 +308,7 @@ static void datagram(void)
 	len += MNL_ALIGN(nlh->nlmsg_len);
 	xmd_rtnl_datagram(buf, len, &cb);
 	ok(n_links_cb == 1 && n_addrs_cb == 1, "rtnl: a datagram of two");
+	memcpy(good, buf, len);
 	/* Truncated anywhere: never read past the end, never crash. */
 	for (n = 0; n < len; n++)
 		xmd_rtnl_datagram(buf, n, &cb);
@@ -316,8 +322,13 @@ static void datagram(void)
 		((struct nlmsghdr *)buf)->nlmsg_type = (uint16_t)(RTM_NEWLINK +
 							       rand() % 8);
 		xmd_rtnl_datagram(buf, 256, &cb);
+		/* The good one in between still parses, whole. */
+		n_links_cb = n_addrs_cb = 0;
+		xmd_rtnl_datagram(good, len, &cb);
+		good_parsed += n_links_cb == 1 && n_addrs_cb == 1;
 	}
-	ok(1, "rtnl: 2000 random datagrams survived");
+	is_int(n_bad_cb, 0, "rtnl: 2000 random datagrams: nothing invalid let by");
+	is_int(good_parsed, 2000, "rtnl: ... and a good one among them parsed");
 }
 
 /* ---- the interface table ---- */
@@ -425,6 +436,50 @@ static void links(void)
 	is_int(xmd_link_speed(tmpdir, "eth0"), 0, "speed: unknown");
 }
 
+/* What the core is told of a link's bandwidth, and when it changes. */
+static void bandwidth(void)
+{
+	struct xmd_links ls = { .family = AF_INET };
+	struct xmd_ifinfo i = { .ifindex = 2, .flags = IFF_UP | IFF_LOWER_UP };
+	struct xmd_ifaddr a = ifaddr(2, "10.9.0.1", 0);
+	struct xm_link_info info;
+	struct xmd_config cfg;
+	struct xmd_link *l;
+
+	xmd_config_default(&cfg);
+	snprintf(i.ifname, sizeof(i.ifname), "eth0");
+	xmd_links_update(&ls, &i);
+	xmd_links_addr(&ls, &a);
+	l = xmd_links_find(&ls, 2);
+	write_file("class/net/eth0/speed", "10000\n");
+	xmd_link_info(l, &cfg, tmpdir, &info);
+	ok(info.bandwidth_mbps == 10000 && info.carrier &&
+	   !strcmp(info.ifname, "eth0") && info.local.family == AF_INET,
+	   "bandwidth: joining, the speed from sysfs");
+	l->in_core = true;
+	l->given = info;
+	write_file("class/net/eth0/speed", "100\n");
+	xmd_link_info(l, &cfg, tmpdir, &info);
+	is_int(info.bandwidth_mbps, 10000,
+	       "bandwidth: in the core, sysfs is not read again");
+	cfg.n_links = 1;
+	snprintf(cfg.links[0].ifname, IF_NAMESIZE, "eth0");
+	cfg.links[0].bandwidth_mbps = 200;
+	xmd_link_info(l, &cfg, tmpdir, &info);
+	is_int(info.bandwidth_mbps, 200,
+	       "bandwidth: a configured one changed by a reload is taken");
+	l->given = info;
+	cfg.links[0].bandwidth_mbps = 0;
+	xmd_link_info(l, &cfg, tmpdir, &info);
+	is_int(info.bandwidth_mbps, 10000,
+	       "bandwidth: configured no more, the speed read at the join");
+	l->given.carrier = false;
+	xmd_link_info(l, &cfg, tmpdir, &info);
+	is_int(info.bandwidth_mbps, 100,
+	       "bandwidth: carrier back, the speed is read again");
+	xmd_links_free(&ls);
+}
+
 static void speed(void)
 {
 	char path[256];
@@ -439,6 +494,7 @@ static void speed(void)
 	is_int(xmd_link_speed(tmpdir, "eth0"), 10000, "speed: from sysfs");
 	write_file("class/net/eth0/speed", "-1\n");
 	is_int(xmd_link_speed(tmpdir, "eth0"), 0, "speed: -1 is unknown");
+	bandwidth();
 	remove_file("class/net/eth0/speed");
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/class/net", tmpdir);

@@ -43,7 +43,7 @@ static void capture(struct net *net, int to, uint32_t ifindex,
 		xm_msg_begin(&w, msg, XM_PDU_MAX, XM_MSG_LSU, 0, B + 1,
 			     m.hdr.seq);
 		while (xm_lsu_next(&old, &off, a) > 0)
-			xm_lsu_put(&w, a);
+			xm_lsu_put(&w, a, a->age_s);
 		n = xm_msg_finish(&w, net_key);
 		*len = (uint16_t)n;
 	} else if (m.hdr.type == XM_MSG_LSU) {

@@ -176,7 +176,7 @@ static void peer_lsu(struct xm_advert **a, unsigned int n)
 
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 2, ++p.seq);
 	for (i = 0; i < n; i++) {
-		if (xm_lsu_put(&w, a[i]))
+		if (xm_lsu_put(&w, a[i], a[i]->age_s))
 			abort();
 		free(a[i]);
 	}
@@ -238,6 +238,19 @@ static void setup(void)
 	l.local = a_addr;
 	xm_core_link_set(core, now, &l);
 	p.next_hello = now;
+}
+
+/* An LSU before any hello: not used, counted. */
+static void stranger(void)
+{
+	static const uint32_t adj[] = { 2 };
+	struct xm_advert *a = advert(7, 1, 0, 1, adj);
+	struct xm_node_status st;
+
+	peer_lsu(&a, 1);
+	is_int((long long)xm_core_stats(core)->rx_no_neigh, 1,
+	       "stranger: an LSU from no neighbor is counted");
+	ok(!known(7, &st), "stranger: ... and not used");
 }
 
 static void exchange(void)
@@ -398,6 +411,7 @@ static void limit(void)
 int main(void)
 {
 	setup();
+	stranger();
 	exchange();
 	two_way_check();
 	ack_batching();

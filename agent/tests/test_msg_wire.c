@@ -134,7 +134,7 @@ static void lsu_round_trip(void)
 	a[1]->n_prefixes = 0;
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 77);
 	for (i = 0; i < 3; i++)
-		n += !xm_lsu_put(&w, a[i]);
+		n += !xm_lsu_put(&w, a[i], a[i]->age_s);
 	is_int(n, 3, "lsu: three adverts fit");
 	n = 0;
 	xm_msg_set_flags(&w, XM_MSG_F_DB_END);
@@ -352,25 +352,25 @@ static void limits(void)
 	memset(caps, 0, sizeof(*caps));
 	a->n_prefixes = 0;
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
-	ok(!xm_lsu_put(&w, a),
+	ok(!xm_lsu_put(&w, a, a->age_s),
 	   "limit: XM_ADVERT_ADJ_MAX (%d) adjacencies fit one message",
 	   XM_ADVERT_ADJ_MAX);
 	ok(xm_msg_finish(&w, key) <= XM_PDU_MAX, "limit: within XM_PDU_MAX");
 	caps_fill(caps);
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
 	before = w.len;
-	is_int(xm_lsu_put(&w, a), -EMSGSIZE,
+	is_int(xm_lsu_put(&w, a, a->age_s), -EMSGSIZE,
 	       "limit: with capabilities it does not fit");
 	ok(w.len == before && w.n_items == 0, "limit: nothing written");
 	a->n_adj = 3;
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
-	for (i = 0; !xm_lsu_put(&w, a); i++)
+	for (i = 0; !xm_lsu_put(&w, a, a->age_s); i++)
 		;
 	ok(i > 1 && xm_msg_finish(&w, key) > 0,
 	   "limit: %u adverts packed into one LSU", i);
 	strcpy(caps->roles[0], "bad role");
 	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
-	is_int(xm_lsu_put(&w, a), -EINVAL, "encode: a blank in a role refused");
+	is_int(xm_lsu_put(&w, a, a->age_s), -EINVAL, "encode: a blank in a role refused");
 	xm_caps_sanitize(caps);
 	is_str(caps->roles[0], "bad_role", "caps: sanitized");
 	ok(xm_caps_valid(caps), "caps: valid after sanitizing");
@@ -426,6 +426,51 @@ static void replay_window(void)
 	xm_replay_free(&r);
 }
 
+/*
+ * Encoders check before they measure: an invalid struct (names without
+ * their NUL, a role count past the array) is refused, never read past.
+ */
+static void encode_invalid(void)
+{
+	struct xm_hello *h = calloc(1, sizeof(*h));
+	struct xm_advert *a = advert_make(10, 1, 2);
+	struct xm_msg *m = calloc(1, sizeof(*m));
+	struct xm_advert *got = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+	size_t off = 0;
+	int len;
+
+	h->hello_ms = 100;
+	h->dead_ms = 350;
+	h->data_port = 7600;
+	h->has_caps = true;
+	memset(h->caps.name, 'x', sizeof(h->caps.name));
+	h->caps.n_roles = 1000000;
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_HELLO, 0, 9, 1);
+	is_int(xm_hello_put(&w, h), -EINVAL,
+	       "encode: hello with a million roles refused, not measured");
+	a->caps.n_roles = 1000000;
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
+	is_int(xm_lsu_put(&w, a, 1), -EINVAL,
+	       "encode: advert with a million roles refused, not measured");
+	ok(w.n_items == 0, "encode: nothing written");
+
+	/* The age sent is the one given, not the stored advert's. */
+	caps_fill(&a->caps);
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
+	ok(!xm_lsu_put(&w, a, 18), "encode: advert with its transit age");
+	len = xm_msg_finish(&w, key);
+	ok(len > 0 && xm_msg_open(buf, (size_t)len, key, m) == XM_MSG_OK &&
+	   xm_lsu_next(m, &off, got) > 0 && got->age_s == 18 &&
+	   a->age_s == 17, "encode: age 18 on the wire, 17 kept (%u)",
+	   got->age_s);
+	free(got);
+	free(m);
+	free(a);
+	free(h);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -438,6 +483,7 @@ int main(void)
 	unknown_tlvs();
 	malformed_adverts();
 	limits();
+	encode_invalid();
 	replay_window();
 	return tap_done();
 }

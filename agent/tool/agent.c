@@ -341,6 +341,12 @@ static int node_args(int argc, char **argv, json_object *req, bool find)
 				       XM_NAME_MAX - 1);
 				return XM_EXIT_USAGE;
 			}
+			/* As the configuration takes them: else no match. */
+			if (!xm_name_valid(argv[0], XM_NAME_MAX)) {
+				pr_err("%s \"%s\" has a character no %s has (blanks, quotes, backslashes, control characters).",
+				       *k, argv[0], *k);
+				return XM_EXIT_USAGE;
+			}
 			json_object_object_add(req, key,
 					       json_object_new_string(argv[0]));
 			continue;

@@ -164,6 +164,20 @@ int arg_ifname(const char *what, const char *s)
 	return XM_EXIT_USAGE;
 }
 
+int arg_dev(int *argc, char ***argv, const char **dev)
+{
+	int ret;
+
+	if (*dev)
+		return arg_dup((*argv)[0]);
+	if (!next_arg(argc, argv))
+		return XM_EXIT_USAGE;
+	ret = arg_ifname("device", (*argv)[0]);
+	if (!ret)
+		*dev = (*argv)[0];
+	return ret;
+}
+
 int arg_link(const char *s, uint32_t *out)
 {
 	int ret = arg_ifname("interface", s);

@@ -23,8 +23,8 @@ static int arg_devname(int *argc, char ***argv, const char **dev)
 
 	if ((*argv)[0][0] == '-')
 		return arg_unknown((*argv)[0], usage_dev);
-	if (!strcmp((*argv)[0], "dev") && !next_arg(argc, argv))
-		return XM_EXIT_USAGE;
+	if (!strcmp((*argv)[0], "dev"))
+		return arg_dev(argc, argv, dev);
 	if (*dev)
 		return arg_dup("dev");
 	ret = arg_ifname("device", (*argv)[0]);

@@ -150,14 +150,9 @@ int do_monitor(struct ctx *c, int argc, char **argv)
 			return XM_EXIT_OK;
 		}
 		if (!strcmp(argv[0], "dev")) {
-			if (m.dev)
-				return arg_dup("dev");
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_ifname("device", argv[0]);
+			ret = arg_dev(&argc, &argv, &m.dev);
 			if (ret)
 				return ret;
-			m.dev = argv[0];
 			continue;
 		}
 		w = cmd_match(argv[0], what_cmds, "event kind");

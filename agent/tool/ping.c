@@ -66,12 +66,7 @@ static int parse_ping(int argc, char **argv, struct ping_opts *po)
 			ret = arg_u8("hop limit", argv[0], 1, UINT8_MAX,
 				     &po->hop_limit);
 		} else if (!strcmp(kw, "dev")) {
-			if (po->dev)
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_ifname("device", argv[0]);
-			po->dev = argv[0];
+			ret = arg_dev(&argc, &argv, &po->dev);
 		} else if (!have_node) {
 			ret = arg_u32("node id", kw, 1, UINT32_MAX, &po->node);
 			have_node = true;

@@ -26,9 +26,7 @@ static bool prefix_match(const struct xm_entry *e, const struct xm_entry *f)
 
 	return (!XM_HAS(w, XMESH_PREFIX_A_NODE) || p->node == w->node) &&
 	       (!XM_HAS(w, XMESH_PREFIX_A_ADDR) ||
-		(p->len == w->len && p->addr.family == w->addr.family &&
-		 !memcmp(p->addr.raw, w->addr.raw,
-			 xm_addr_len(w->addr.family))));
+		xm_prefix_eq(&p->addr, p->len, &w->addr, w->len));
 }
 
 static void prefix_print(struct ctx *c, const struct xm_entry *e,

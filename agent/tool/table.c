@@ -50,20 +50,6 @@ int table_del(struct ctx *c, int argc, char **argv)
 	return table_submit(c, c->table->cmd_del, false, argc, argv);
 }
 
-int arg_dev(int *argc, char ***argv, const char **dev)
-{
-	int ret;
-
-	if (*dev)
-		return arg_dup((*argv)[0]);
-	if (!next_arg(argc, argv))
-		return XM_EXIT_USAGE;
-	ret = arg_ifname("device", (*argv)[0]);
-	if (!ret)
-		*dev = (*argv)[0];
-	return ret;
-}
-
 int parse_dev_only(int argc, char **argv, const char **dev,
 		   void (*usage)(FILE *fp))
 {

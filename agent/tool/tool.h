@@ -125,6 +125,11 @@ int arg_u8(const char *what, const char *s, uint8_t min, uint8_t max,
 int arg_seconds(const char *what, const char *s, double min, double max,
 		double *out);
 int arg_ifname(const char *what, const char *s);
+/*
+ * "dev DEV" at (*argv)[0]: advance to DEV, check it and set *dev (NULL
+ * before: it may be given once). Exit status.
+ */
+int arg_dev(int *argc, char ***argv, const char **dev);
 /* An underlay interface by name: exit status, ifindex in *out. */
 int arg_link(const char *s, uint32_t *out);
 int arg_state(const char *s, uint8_t *out);
@@ -217,11 +222,6 @@ int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		 struct xm_change *ch);
 int parse_dev_set(struct ctx *c, int argc, char **argv,
 		  struct xm_change *ch);
-/*
- * "dev DEV" at (*argv)[0]: advance to DEV, check it and set *dev (NULL
- * before: it may be given once). Exit status.
- */
-int arg_dev(int *argc, char ***argv, const char **dev);
 /* "[ dev DEV ]" and nothing else; *dev NULL when not given. */
 int parse_dev_only(int argc, char **argv, const char **dev,
 		   void (*usage)(FILE *fp));

@@ -49,12 +49,7 @@ static int parse_trace(int argc, char **argv, struct trace_opts *to)
 			ret = arg_seconds("timeout", argv[0], 0.001, 3600,
 					  &to->timeout);
 		} else if (!strcmp(kw, "dev")) {
-			if (to->dev)
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_ifname("device", argv[0]);
-			to->dev = argv[0];
+			ret = arg_dev(&argc, &argv, &to->dev);
 		} else if (!have_node) {
 			ret = arg_u32("node id", kw, 1, UINT32_MAX, &to->node);
 			have_node = true;

@@ -242,14 +242,7 @@ data from neighbor 1 marked down is still dropped | neigh-down=+1 |
 !neigh-set ifname=xmesh0 neigh{ id=1 state=1 }
 EOF
 	) || true
-	while IFS=$'\t' read -r status name why; do
-		case $status in
-		ok) tap_ok "$name" ;;
-		"not ok") tap_fail "$name" "$why" ;;
-		"#"*) echo "$status" ;;
-		*) tap_fail "udpsend.py ran cleanly" "$status $name $why" ;;
-		esac
-	done <<<"$out"
+	tap_lines udpsend.py <<<"$out"
 fi
 
 # --- the mesh still works

@@ -31,28 +31,13 @@ at_exit "rm -rf '$tmp'"
 chmod 755 "$tmp"
 install -m 644 "$here/nlraw.py" "$tmp/nlraw.py"
 
-# tap_lines: nlraw.py's result lines (`ok<TAB>NAME`, `not ok<TAB>NAME<TAB>WHY`,
-# `# comment`) as TAP lines; anything else (a traceback) is one failure.
-tap_lines() {
-	local status name why junk=""
-	while IFS=$'\t' read -r status name why; do
-		case $status in
-		ok) tap_ok "$name" ;;
-		"not ok") tap_fail "$name" "${why//' | '/$'\n'}" ;;
-		"#"*) echo "$status" ;;
-		*) junk+="$status $name $why"$'\n' ;;
-		esac
-	done
-	[[ -z $junk ]] || tap_fail "nlraw.py ran cleanly" "$junk"
-}
-
 # nl_batch NODE [PREFIX...]: run the check lines on stdin with nlraw.py in
 # node NODE's namespace (PREFIX: e.g. setpriv ... to run it as another user).
 nl_batch() {
 	local node=$1 out
 	shift
 	out=$(n "$node" "$@" python3 "$tmp/nlraw.py" batch 2>&1) || true
-	tap_lines <<<"$out"
+	tap_lines nlraw.py <<<"$out"
 }
 
 # section NAME: a TAP comment with the time since the last section.
@@ -447,7 +432,7 @@ section "batches, flags and the neighbor limit on the scratch device"
 nl_fill() {
 	local out
 	out=$(n 2 python3 "$tmp/nlraw.py" fill xs0 "$@" 2>&1) || true
-	tap_lines <<<"$out"
+	tap_lines nlraw.py <<<"$out"
 }
 nl_fill route 65536 1
 nl_batch 2 <<EOF
@@ -487,7 +472,7 @@ echo "# fuzz: seed $FUZZ_SEED, ${fuzz_len:-$FUZZ_COUNT requests}"
 out=$(n fz python3 "$tmp/nlraw.py" fuzz --seed "$FUZZ_SEED" --count "$FUZZ_COUNT" \
 	${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"} \
 	--dev xf4 --dev xf6 --link fza --link fzb --link lo 2>&1) || true
-tap_lines <<<"$out"
+tap_lines nlraw.py <<<"$out"
 section "fuzz"
 check "fuzzed devices still dump" n fz "$XMESH" -d xf4 route show
 

@@ -24,22 +24,6 @@ FUZZ_SEED=${XMESH_FUZZ_SEED:-31}
 FUZZ_COUNT=${XMESH_FUZZ_COUNT:-2000}
 FUZZ_SECONDS=${XMESH_FUZZ_SECONDS:-}
 
-# tap_lines: udpsend.py's result lines (`ok<TAB>NAME`,
-# `not ok<TAB>NAME<TAB>WHY`, `# comment`) as TAP lines; anything else (a
-# traceback) is one failure.
-tap_lines() {
-	local status name why junk=""
-	while IFS=$'\t' read -r status name why; do
-		case $status in
-		ok) tap_ok "$name" ;;
-		"not ok") tap_fail "$name" "$why" ;;
-		"#"*) echo "$status" ;;
-		*) junk+="$status $name $why"$'\n' ;;
-		esac
-	done
-	[[ -z $junk ]] || tap_fail "udpsend.py ran cleanly" "$junk"
-}
-
 # udpsend MODE ARGS...: udpsend.py from node 1 (10.99.1.1, neighbor 1 of
 # node 2; 10.99.1.77 is no neighbor) to node 2's 10.99.1.2:7600, counters
 # of node 2 and (as @peer:NAME) of node 1.
@@ -47,7 +31,7 @@ udpsend() {
 	local out
 	out=$(python3 "$here/udpsend.py" "$@" --from-ns xm-1 --src 10.99.1.1 \
 		--to 10.99.1.2 --ns xm-2 --peer-ns xm-1 2>&1) || true
-	tap_lines <<<"$out"
+	tap_lines udpsend.py <<<"$out"
 }
 
 modprobe xmesh

@@ -239,7 +239,17 @@ check "agent 2 killed: node 2 keeps its routes" \
 	jq_true 'length == 2' x node2 -j route show
 check "agent 2 killed: ping 1 -> 3 still goes through node 2" \
 	n node1 ping -c 5 -i 0.2 -W 5 "$(an_addr node3)"
-check "agent 2 killed: the kernel still answers link probes (mesh ping)" \
+# Its neighbors' agents probe node 2's kernel, which answers them alone:
+# its OAM replies go on, and node 1 keeps its adjacency to node 2 up.
+oam_tx2() { n node2 "$XM" -j -s dev show xmesh0 | jq -er '.[0].stats.oam_tx'; }
+# shellcheck disable=SC2317 # called through wait_for
+oam_tx2_above() { (($(oam_tx2) > $1)); }
+oam0=$(oam_tx2)
+check "agent 2 killed: its kernel still answers link probes (oam tx grows)" \
+	wait_for 10 oam_tx2_above "$oam0"
+check_json "agent 2 killed: node 1's adjacency to node 2 stays up" \
+	'.state == "up"' an_neigh node1 node2
+check "agent 2 killed: mesh ping 1 -> 3 through node 2" \
 	x node1 ping 3 -c 2 -i 0.2
 check_json "agent 2 killed: node 1 still routes to 3" \
 	'.[] | select(.node == 3) | .nexthops[0].active' x node1 -j route show

@@ -42,7 +42,7 @@ for name in "${nodes[@]}"; do
 			"$(x "$name" node show 2>&1)" "$(an_logs "$name")"
 	fi
 done
-an_json "a knows all nodes, all reachable" \
+check_json "a knows all nodes, all reachable" \
 	"length == ${#nodes[@]} and all(.[]; .reachable)" x a -j node show
 check "a has a host route to b's address" \
 	grep_out "$(an_addr b) dev xmesh0 proto 88" n a ip -o route show
@@ -80,12 +80,12 @@ else
 		"$(x a topology show 2>&1)"
 fi
 # shellcheck disable=SC2016 # jq's $h
-an_json "path a -> b: costs grow along it" \
+check_json "path a -> b: costs grow along it" \
 	'.hops | . as $h | all(range(1; length); $h[.].cost > $h[. - 1].cost)' \
 	x a -j path show "${AN_ID[b]}"
 # r3 is no loop-free alternate for b: its own shortest path to b goes back
 # through a (ul5 is slow), so a's kernel gets one next hop, r1.
-an_json "a's route to b: through r1 alone (r3's way to b is back through a)" \
+check_json "a's route to b: through r1 alone (r3's way to b is back through a)" \
 	"(.[0].nexthops | length) == 1 and .[0].nexthops[0].neigh == $(neigh_of a r1) and .[0].nexthops[0].active" \
 	n a "$XM" -j route show node "${AN_ID[b]}"
 carried_by r1 r3
@@ -165,10 +165,10 @@ else
 		"$(an_logs d)"
 fi
 # Not over r3: ul5 (r3 - r4) is the slow link.
-an_json "path a -> d: over r1, r2, b and r4" \
+check_json "path a -> d: over r1, r2, b and r4" \
 	"(.hops | map(.node)) == [1, 2, 3, 6, 5, 8]" x a -j path show "${AN_ID[d]}"
 
-an_json "no agent refused anything" \
+check_json "no agent refused anything" \
 	'.stats.rx_bad_auth == 0 and .stats.rx_malformed == 0 and .agent.fib_errors == 0' \
 	x a -j -s agent show
 if ((_tap_failed)); then

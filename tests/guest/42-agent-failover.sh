@@ -121,9 +121,9 @@ fi
 # Long enough for r1's hellos and probes to have been refused, had the
 # forgeries (from node 2, sequence numbers far ahead) moved its window.
 sleep 3
-an_json "after all that: a's neighbor r1 still up, no flap" \
+check_json "after all that: a's neighbor r1 still up, no flap" \
 	".state == \"up\" and .flaps == $flaps0" an_neigh a r1
-an_json "after all that: no node added or lost" "length == $nodes0" \
+check_json "after all that: no node added or lost" "length == $nodes0" \
 	x a -j node show
 
 # ----------------------------------------------------- a saturated link
@@ -139,9 +139,9 @@ n r1 iperf3 -s -D -1 -B 10.99.1.2
 wait_for 10 n r1 ss -ltn 'sport = :5201'
 out=$(n a iperf3 -c 10.99.1.2 -B 10.99.1.1 -t 10 -i 0 2>&1) || true
 echo "# iperf3 over the shaped link: $(grep -E 'receiver' <<<"$out" | head -n1)"
-an_json "saturated link: a's neighbor r1 stayed up, no flap" \
+check_json "saturated link: a's neighbor r1 stayed up, no flap" \
 	".state == \"up\" and .flaps == $fa" an_neigh a r1
-an_json "saturated link: r1's neighbor a stayed up, no flap" \
+check_json "saturated link: r1's neighbor a stayed up, no flap" \
 	".state == \"up\" and .flaps == $fr" an_neigh r1 a
 # (The queue's 50 ms are latency, which the metric counts: the path may
 # well move to r3 and r4 meanwhile; that is no flap.)

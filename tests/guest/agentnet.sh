@@ -129,11 +129,6 @@ jq_true() {
 	out=$("$@" 2>/dev/null) && jq -e "$filter" <<<"$out" >/dev/null 2>&1
 }
 
-# an_json NAME FILTER CMD...: check_json (lib.sh), by its older name.
-an_json() {
-	check_json "$@"
-}
-
 # an_routes_to NAME COUNT: NAME's kernel has routes to COUNT other nodes,
 # each with an active next hop.
 an_routes_to() {

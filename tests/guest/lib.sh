@@ -99,6 +99,23 @@ _jq_is() { jq -e "$1"; }
 _has_line() { grep -qE -- "$1"; }
 _lacks_line() { ! grep -qE -- "$1"; }
 
+# tap_lines TOOL: TOOL's result lines on stdin (`ok<TAB>NAME`,
+# `not ok<TAB>NAME<TAB>WHY`, lines of WHY joined by ` | `, `# comment`, as
+# nlraw.py, udpsend.py and linkprobe.py print them) as TAP lines; anything
+# else (a traceback) is one failure naming TOOL.
+tap_lines() {
+	local tool=$1 status name why junk=""
+	while IFS=$'\t' read -r status name why; do
+		case $status in
+		ok) tap_ok "$name" ;;
+		"not ok") tap_fail "$name" "${why//' | '/$'\n'}" ;;
+		"#"*) echo "$status" ;;
+		*) junk+="$status $name $why"$'\n' ;;
+		esac
+	done
+	[[ -z $junk ]] || tap_fail "$tool ran cleanly" "$junk"
+}
+
 # tap_done: print the plan (`1..N`) and exit: 0 if nothing failed, else 1.
 tap_done() {
 	echo "1..$_tap_n"

@@ -144,6 +144,16 @@ INT_FMT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "s32": "i",
            "be16": ">H", "be32": ">I"}
 
 
+def budget(count, seconds=None):
+    """0, 1, 2...: @count of them, or as many as @seconds allow if given
+    (a fuzzer's run, replayed with the count it reached)."""
+    end = time.monotonic() + seconds if seconds else None
+    i = 0
+    while i < count if end is None else time.monotonic() < end:
+        yield i
+        i += 1
+
+
 def errno_name(err):
     if err == 0:
         return "OK"
@@ -1093,13 +1103,9 @@ class Fuzzer:
         """@count requests, or as many as fit in @seconds if given (the
         same seed then replays them with that count). Returns how many."""
         r = self.rng
-        end = time.monotonic() + seconds if seconds else None
-        i = -1
-        while True:
-            i += 1
-            if (end is None and i >= count) or \
-                    (end is not None and time.monotonic() >= end):
-                break
+        done = 0
+        for i in budget(count, seconds):
+            done = i + 1
             what = "request %d" % i
             roll = r.random()
             if roll < 0.35:
@@ -1134,7 +1140,7 @@ class Fuzzer:
                 self.consistency()
         self.consistency()
         self.check_events()
-        return i
+        return done
 
     def check_events(self):
         """Every notification is well formed: an event command, the

@@ -308,13 +308,9 @@ def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
                            "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")]
     before = bench.snapshot()
     answers = 0
-    end = time.monotonic() + seconds if seconds else None
-    i = -1
-    while True:
-        i += 1
-        if (end is None and i >= count) or \
-                (end is not None and time.monotonic() >= end):
-            break
+    sent = 0
+    for i in nlraw.budget(count, seconds):
+        sent = i + 1
         roll = rng.random()
         if roll < 0.25:
             data = bytes(rng.randrange(256) for _ in range(rng.choice(
@@ -347,7 +343,7 @@ def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
         bench.send(data, other_src if rng.random() < 0.1 else None)
         if i % 50 == 49:
             time.sleep(0.02)
-    count = i
+    count = sent
     time.sleep(1.0)
     got = delta(before, bench.snapshot())
     counted = sum(got.get(k, 0) for k in RX_SIDE_ALL)
