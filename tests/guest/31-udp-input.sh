@@ -4,7 +4,9 @@
 # node 1's namespace, from its address on ul1 (neighbor 1 of node 2) or
 # from another address there (no neighbor): truncated frames, unknown
 # versions, types, flags and keys, node id 0, short OAM, bad inner packets,
-# hop limit, loops, and valid frames. Each must move exactly the counter
+# hop limit, loops, and valid frames; sealed frames (key id not 0) to a
+# node without keys (tests/guest/13-crypto.sh has the rest). Each must
+# move exactly the counter
 # (drop reason) it should and no other receive-side counter of node 2.
 # Then random frames, each counted once, and the mesh must still work.
 # Run it with
@@ -74,8 +76,12 @@ type 3 (multicast, reserved) | bad-header=+1 | type=3
 type 200 | bad-header=+1 | type=200
 flags 0x01 | bad-header=+1 | flags=0x01
 flags 0x80 | bad-header=+1 | flags=0x80
-key id 1 | bad-header=+1 | key=1
-key id 255 | bad-header=+1 | key=255
+key id 1 (sealed, but node 2 has no key) | no-key=+1 | key=1
+key id 255 (sealed, but node 2 has no key) | no-key=+1 | key=255
+auth-only flag with key id 3 | no-key=+1 | flags=0x01 key=3
+auth-only flag with key id 0 | bad-header=+1 | flags=0x01
+a sealed data frame too short for counter, tag and payload | truncated=+1 | key=1 len=40
+a sealed OAM frame one byte short | truncated=+1 | key=1 oam=1 pad=23
 source node 0 | bad-header=+1 | src=0
 destination node 0 | bad-header=+1 | dst=0
 an OAM header with nothing after it | truncated=+1 | type=2 inner=none

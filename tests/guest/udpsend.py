@@ -291,7 +291,8 @@ RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
                "no-nexthop", "hop-limit", "truncated", "bad-version",
                "bad-header", "bad-inner", "unknown-neigh", "neigh-down",
                "not-running", "nomem", "tx-error", "loop", "too-big",
-               "node-mismatch")
+               "node-mismatch", "no-key", "unauthenticated", "auth-failed",
+               "replayed", "unencrypted", "spoofed-source")
 
 
 def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
