@@ -36,8 +36,17 @@ FRAME: space-separated KEY=VALUE:
   plen=N               override the inner IPv6 payload length
   oam=OP               an OAM body (op OP, probe_dst = dst) instead of
                        inner; type=2 is implied
+  seal=HEX             seal the frame with this 32-byte key (xmframes.py):
+                       key id from key=, counter ctr=N (default 0),
+                       auth-only when flags has bit 0
+  seal=forged          a counter and a tag that cannot verify around the
+                       payload, as a sealed frame has
+  pcap=FILE[:N]        the UDP payload of packet N (default 0) of a
+                       capture, nothing else
   len=N                cut the payload to N bytes
   pad=N                N zero bytes after everything
+  flip=N               flip the lowest bit of byte N (from the end if
+                       negative) of the result
   from=ADDR            send from ADDR instead of --src
 
 A line `!REQUEST` sends a netlink request (nlraw.py notation) to the
@@ -56,6 +65,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nlraw  # noqa: E402 pylint: disable=wrong-import-position
+import xmframes  # noqa: E402 pylint: disable=wrong-import-position
 
 CLONE_NEWNET = 0x40000000
 # Counters that traffic the test does not send (router solicitations,
@@ -127,6 +137,9 @@ def build_frame(spec, defaults):
     src = f.pop("from", None)
     if "bytes" in f:
         return bytes.fromhex(f["bytes"]), src
+    if "pcap" in f:
+        path, _, index = f["pcap"].partition(":")
+        return xmframes.udp_payloads(path)[int(index or "0")], src
     num = {k: int(f[k], 0) for k in ("ver", "type", "flags", "hl", "tc",
                                      "key", "res", "src", "dst")}
     if "oam" in f:
@@ -150,10 +163,20 @@ def build_frame(spec, defaults):
     hdr = struct.pack("!BBBBBBHII", num["ver"], num["type"], num["flags"],
                       num["hl"], num["tc"], num["key"], num["res"],
                       num["src"], num["dst"])
-    data = hdr + body
+    if f.get("seal") == "forged":
+        data = xmframes.forged(hdr, body, int(f.get("ctr", "0"), 0))
+    elif "seal" in f:
+        data = xmframes.seal(hdr, body, bytes.fromhex(f["seal"]),
+                             int(f.get("ctr", "0"), 0), num["flags"] & 1)
+    else:
+        data = hdr + body
     if "len" in f:
         data = data[:int(f["len"], 0)]
     data += b"\0" * int(f.get("pad", "0"), 0)
+    if "flip" in f:
+        data = bytearray(data)
+        data[int(f["flip"], 0)] ^= 1
+        data = bytes(data)
     return data, src
 
 
