@@ -65,26 +65,15 @@ static int xmesh_protect(struct xmesh_neigh *neigh, struct sk_buff *skb,
 	return xmesh_seal(skb, key, security == XMESH_SECURITY_AUTH);
 }
 
-/**
- * xmesh_send_frame - send a frame that starts with its xmesh header
- * @xdev: the device
- * @neigh: the next hop
- * @skb: the frame, skb->data at the xmesh header and skb->protocol the
- *	 inner packet's; not GSO unless the device's security is none;
- *	 consumed
- * @sport: UDP source port (the flow's entropy)
- *
- * Seals the frame with the neighbor's transmit key when the device's
- * security asks for it. An unsealed frame's payload is marked as the
- * tunnelled packet, so GSO and checksum offload work on the inner packet;
- * then the frame goes to the underlay socket.
- *
- * Return: 0, or the XMESH_DROP_A_* reason counted.
+/*
+ * xmesh_send_frame() with the device's security as the caller read it: a
+ * GSO packet comes only with XMESH_SECURITY_NONE (xmesh_xmit() segmented
+ * it for anything else, whatever the setting is by now).
  */
-int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
-		     struct sk_buff *skb, __be16 sport)
+static int __xmesh_send_frame(struct xmesh_dev *xdev,
+			      struct xmesh_neigh *neigh, struct sk_buff *skb,
+			      __be16 sport, u8 security)
 {
-	u8 security = READ_ONCE(xdev->security);
 	int headroom = xmesh_overhead(neigh->key.family, security) -
 		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
 	int reason;
@@ -130,6 +119,28 @@ drop:
 	xmesh_count_drop(xdev, reason);
 	kfree_skb(skb);
 	return reason;
+}
+
+/**
+ * xmesh_send_frame - send a frame that starts with its xmesh header
+ * @xdev: the device
+ * @neigh: the next hop
+ * @skb: the frame, skb->data at the xmesh header and skb->protocol the
+ *	 inner packet's, not GSO; consumed
+ * @sport: UDP source port (the flow's entropy)
+ *
+ * Seals the frame with the neighbor's transmit key when the device's
+ * security asks for it. An unsealed frame's payload is marked as the
+ * tunnelled packet, so checksum offload works on the inner packet; then
+ * the frame goes to the underlay socket.
+ *
+ * Return: 0, or the XMESH_DROP_A_* reason counted.
+ */
+int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		     struct sk_buff *skb, __be16 sport)
+{
+	return __xmesh_send_frame(xdev, neigh, skb, sport,
+				  READ_ONCE(xdev->security));
 }
 
 static bool xmesh_inner_daddr(struct sk_buff *skb, u16 *family,
@@ -203,7 +214,7 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
 /* Put the xmesh header on one packet for @node and send it to @neigh. */
 static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 			   struct sk_buff *skb, u32 self, u32 node,
-			   __be16 sport)
+			   __be16 sport, u8 security)
 {
 	unsigned int len = skb->len;
 	struct xmesh_hdr *hdr;
@@ -219,7 +230,7 @@ static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		       XMESH_TC_BEST_EFFORT, self, node);
 
 	/* The tunnel core counts the device's own statistics. */
-	if (likely(!xmesh_send_frame(xdev, neigh, skb, sport))) {
+	if (likely(!__xmesh_send_frame(xdev, neigh, skb, sport, security))) {
 		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
 		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
 	}
@@ -271,7 +282,7 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	/* A GSO packet is sealed segment by segment: each is one frame. */
 	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport);
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;
 	}
@@ -283,7 +294,7 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport);
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

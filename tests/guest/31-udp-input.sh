@@ -124,10 +124,19 @@ EOF
 } >"$cases"
 udpsend cases <"$cases"
 
+# Receive keys at node 2 for frames from node 1 (whose own frames stay
+# unsealed: its security is none): the fuzz seals some of its frames with
+# the one of id 1 and mutates them, so the sealed paths see hostile input
+# too. Key 2 only is a key id node 1 never uses.
+K1=$(printf '%064x' 31)
+check "node 2: a receive key of id 1 for neighbor 1" \
+	xm 2 key add neigh 1 id 1 dir rx key "$K1"
+check "node 2: a receive key of id 2 for neighbor 1" \
+	xm 2 key add neigh 1 id 2 dir rx key "$(printf '%064x' 32)"
 fuzz_len=${FUZZ_SECONDS:+$FUZZ_SECONDS s}
 echo "# fuzz: seed $FUZZ_SEED, ${fuzz_len:-$FUZZ_COUNT frames}"
 udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77 \
-	${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"}
+	--seal-key "$K1" ${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"}
 
 # --- the mesh still works
 check "xmesh ping 4 from 1" xm 1 ping 4 -c 2 -i 0.2 -W 5

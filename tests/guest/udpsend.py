@@ -9,6 +9,7 @@ say exactly which counter a frame moved, and that nothing else moved.
 
     udpsend.py cases [options] <CASES    one result line per case
     udpsend.py fuzz [options]            random frames, then accounting
+                                         (--seal-key HEX: some sealed)
 
 Options: --from-ns NS (namespace to send from, e.g. xm-1), --src ADDR
 (its address to send from), --to ADDR (the receiver's underlay address),
@@ -318,18 +319,38 @@ RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
                "replayed", "unencrypted", "spoofed-source")
 
 
-def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
+FUZZ_SPECS = ("", "inner=icmp6", "oam=1", "oam=2", "dst=4", "dst=4 hl=1",
+              "oam=1 dst=4 hl=1", "dst=77", "inner=none pad=40", "src=2",
+              "oam=5 hl=1", "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")
+FUZZ_DEFAULTS = {"ver": "1", "type": "1", "flags": "0", "hl": "16", "tc": "0",
+                 "key": "0", "res": "0", "src": "1", "dst": "2"}
+
+
+def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout,
+         seal_key=None):
     """@count random frames (or as many as @seconds allow); each must be
     counted once at the receiver (delivered, forwarded, OAM handled, or
-    dropped for a reason)."""
+    dropped for a reason). With @seal_key (hex, the receiver's key of id 1
+    for the sender), some frames are sealed with it, now and then replayed
+    or auth-only, and mutated like the others."""
     rng = random.Random(seed)
-    templates = [build_frame(s, {"ver": "1", "type": "1", "flags": "0",
-                                 "hl": "16", "tc": "0", "key": "0",
-                                 "res": "0", "src": "1", "dst": "2"})[0]
-                 for s in ("", "inner=icmp6", "oam=1", "oam=2", "dst=4",
-                           "dst=4 hl=1", "oam=1 dst=4 hl=1", "dst=77",
-                           "inner=none pad=40", "src=2", "oam=5 hl=1",
-                           "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")]
+    templates = [build_frame(s, FUZZ_DEFAULTS)[0] for s in FUZZ_SPECS]
+    sealed_sent = []
+    counter = rng.randrange(1 << 20)
+
+    def sealed():
+        """A frame sealed with @seal_key: new, or one sent before."""
+        nonlocal counter
+        if sealed_sent and rng.random() < 0.2:
+            return rng.choice(sealed_sent)
+        counter += rng.choice([1, 1, 1, 2, 50, 3000])
+        spec = "%s key=1 seal=%s ctr=%d%s" % (
+            rng.choice(FUZZ_SPECS), seal_key, counter,
+            " flags=1" if rng.random() < 0.3 else "")
+        data = build_frame(spec, FUZZ_DEFAULTS)[0]
+        sealed_sent.append(data)
+        del sealed_sent[:-20]
+        return data
     before = bench.snapshot()
     answers = 0
     end = time.monotonic() + seconds if seconds else None
@@ -343,8 +364,11 @@ def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
         if roll < 0.25:
             data = bytes(rng.randrange(256) for _ in range(rng.choice(
                 [0, 1, 8, 15, 16, 17, 30, 40, 64, rng.randrange(200)])))
+        elif seal_key and roll < 0.35:
+            data = sealed()
         else:
-            b = bytearray(rng.choice(templates))
+            b = bytearray(sealed() if seal_key and roll < 0.45 else
+                          rng.choice(templates))
             for _ in range(rng.randint(1, 3)):
                 op = rng.randrange(5)
                 if op == 0 and b:
@@ -405,6 +429,8 @@ def main(argv):
     ap.add_argument("--seed", type=int, default=31)
     ap.add_argument("--seconds", type=float,
                     help="fuzz: run this long instead of --count frames")
+    ap.add_argument("--seal-key",
+                    help="fuzz: seal some frames with this key (hex), id 1")
     args = ap.parse_args(argv[1:])
     bench = Bench(args)
     if args.mode == "cases":
@@ -412,7 +438,7 @@ def main(argv):
     if args.other_src:
         bench.sender(args.other_src)
     return fuzz(bench, args.count, args.seed, args.other_src or args.src,
-                args.seconds)
+                args.seconds, seal_key=args.seal_key)
 
 
 if __name__ == "__main__":
