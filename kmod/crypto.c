@@ -29,7 +29,11 @@
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
+#ifdef XMESH_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include "xmesh_priv.h"
 
 /* As WireGuard: enough for any frame skb_cow_data() leaves us. */
