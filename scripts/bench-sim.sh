@@ -10,6 +10,11 @@
 #
 #   scripts/bench-sim.sh
 #
+# Then, from xmesh-bench over the same kind of topology: the CPU time of
+# one SPF and of the whole route computation with loop-free alternates at
+# 1000 and 10000 nodes, and the routing control traffic per node per
+# second of a quiet 50-node mesh, link probes apart.
+#
 # A benchmark prints figures: it fails only when it could not run or the
 # mesh did not converge. Environment:
 #   XMESH_SIM_SIZES   node counts (100 500 1000)
@@ -17,6 +22,7 @@
 #                     a square (grid:10x10 for 100)
 #   XMESH_SIM_FAILS   failures in order (link,node,silent)
 #   XMESH_SIM_SEED    seed (1)
+#   XMESH_SIM_SPF_SIZES  node counts of the SPF timing (1000 10000)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -26,7 +32,7 @@ topo=${XMESH_SIM_TOPO:-rgg:}
 fails=${XMESH_SIM_FAILS:-link,node,silent}
 seed=${XMESH_SIM_SEED:-1}
 command -v jq >/dev/null || { echo "bench-sim.sh: needs jq (scripts/setup.sh)" >&2; exit 2; }
-make -s -C agent xmesh-sim
+make -s -C agent xmesh-sim xmesh-bench
 
 spec() {
 	if [[ $topo == grid: ]]; then
@@ -64,4 +70,9 @@ for n in "${sizes[@]}"; do
 			for (i = 5; i <= NF - 3; i++) printf " %-19s", $i
 			printf " %9s %8s %8s\n", $(NF - 2), $(NF - 1), $NF }'
 done
+echo
+for n in ${XMESH_SIM_SPF_SIZES:-1000 10000}; do
+	agent/xmesh-bench spf --topo "rgg:$n" --seed "$seed" --roots 20 || status=1
+done
+agent/xmesh-bench control --topo rgg:50 --seed "$seed" --seconds 60 || status=1
 exit "$status"

@@ -368,17 +368,30 @@ static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
 
 /* ---- SPF ---- */
 
-void core_spf_schedule(struct xm_core *c, xm_time now)
+void core_spf_schedule(struct xm_core *c, xm_time now,
+		       enum xm_spf_news news)
 {
 	const struct xm_timers *t = &c->cfg.timers;
 	xm_time delay = t->spf_initial_ms;
 
+	/*
+	 * Bad news (an adjacency lost) runs after the initial delay alone,
+	 * whatever the backoff: until SPF has run, traffic through the lost
+	 * adjacency is dropped wherever the kernel holds no backup. Bad news
+	 * cannot storm: a neighbor comes back only after its holddown,
+	 * which doubles with every flap.
+	 */
+	if (news == XM_SPF_BAD_NEWS) {
+		c->spf_due = xm_min(c->spf_due, now + delay);
+		return;
+	}
 	if (c->spf_due != XM_NEVER)
 		return;
 	/*
-	 * FRR's throttle: an event within the current hold time of the last
-	 * run waits out the rest of it, and doubles the hold (up to the
-	 * maximum); a quiet hold time resets it.
+	 * FRR's throttle for the rest (metrics, new adjacencies, prefixes):
+	 * an event within the current hold time of the last run waits out
+	 * the rest of it, and doubles the hold (up to the maximum); a quiet
+	 * hold time resets it.
 	 */
 	if (c->spf_last != XM_NEVER && now - c->spf_last < c->spf_hold_ms) {
 		if (c->spf_last + c->spf_hold_ms - now > delay)
@@ -674,11 +687,17 @@ static void refusals_report(struct xm_core *c, xm_time now)
 	c->warned = c->st;
 }
 
-static void core_run(struct xm_core *c, xm_time now)
+/*
+ * Do what is due. Only the timer (expire) declares probes lost and
+ * neighbors dead: an input event may be the first the I/O shell handles
+ * after a stall, with the answers that were in time still queued behind
+ * it (the shell reads input before it runs the timer).
+ */
+static void core_run(struct xm_core *c, xm_time now, bool expire)
 {
 	xm_time t;
 
-	neigh_run(c, now);
+	neigh_run(c, now, expire);
 	lsdb_run(c, now);
 	if (c->spf_due <= now)
 		spf_run(c, now);
@@ -751,7 +770,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 		errno = ENOMEM;
 		return NULL;
 	}
-	core_run(c, now);
+	core_run(c, now, false);
 	return c;
 }
 
@@ -798,7 +817,7 @@ int xm_core_link_set(struct xm_core *c, xm_time now,
 	if (link->carrier != carrier)
 		xm_core_link_carrier(c, now, link->ifindex, link->carrier);
 	else
-		core_run(c, now);
+		core_run(c, now, false);
 	return 0;
 }
 
@@ -817,7 +836,7 @@ void xm_core_link_carrier(struct xm_core *c, xm_time now, uint32_t ifindex,
 			neigh_link_down(c, now, ifindex, "carrier lost");
 		}
 	}
-	core_run(c, now);
+	core_run(c, now, false);
 }
 
 void xm_core_link_del(struct xm_core *c, xm_time now, uint32_t ifindex)
@@ -829,7 +848,7 @@ void xm_core_link_del(struct xm_core *c, xm_time now, uint32_t ifindex)
 		neigh_link_down(c, now, ifindex, "link removed");
 		memset(l, 0, sizeof(*l));
 	}
-	core_run(c, now);
+	core_run(c, now, false);
 }
 
 static void recv_msg(struct xm_core *c, xm_time now, struct xm_link *l,
@@ -924,7 +943,7 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
 		break;
 	}
 	recv_msg(c, now, l, from, &m);
-	core_run(c, now);
+	core_run(c, now, false);
 }
 
 void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
@@ -932,7 +951,15 @@ void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
 {
 	now = enter(c, now);
 	neigh_probe_reply(c, now, neigh, seq, rtt_us);
-	core_run(c, now);
+	core_run(c, now, false);
+}
+
+void xm_core_probe_unsent(struct xm_core *c, xm_time now, uint32_t neigh,
+			  uint32_t seq)
+{
+	now = enter(c, now);
+	neigh_probe_unsent(c, neigh, seq);
+	core_run(c, now, false);
 }
 
 /* What names the node (as opposed to load and free space). */
@@ -962,7 +989,7 @@ void xm_core_set_caps(struct xm_core *c, xm_time now,
 	identity = !caps_identity_eq(&x, &c->cfg.caps);
 	c->cfg.caps = x;
 	lsdb_caps_changed(c, now, identity);
-	core_run(c, now);
+	core_run(c, now, false);
 }
 
 void xm_core_set_policy(struct xm_core *c, xm_time now,
@@ -972,8 +999,8 @@ void xm_core_set_policy(struct xm_core *c, xm_time now,
 	c->cfg.policy = *p;
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
-	core_spf_schedule(c, now);
-	core_run(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
+	core_run(c, now, false);
 }
 
 int xm_core_set_timers(struct xm_core *c, xm_time now,
@@ -1005,7 +1032,7 @@ int xm_core_set_timers(struct xm_core *c, xm_time now,
 		c->spf_due = now + t->spf_max_ms;
 	/* Ages and purges go by the new limits. */
 	c->lsa_deadline = now;
-	core_run(c, now);
+	core_run(c, now, false);
 	return 0;
 }
 
@@ -1020,8 +1047,8 @@ int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 	c->cfg.n_prefixes = n;
 	lsdb_local_changed(c, now);
 	/* Ours are never routed elsewhere: the tables change too. */
-	core_spf_schedule(c, now);
-	core_run(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
+	core_run(c, now, false);
 	return 0;
 }
 
@@ -1034,7 +1061,7 @@ void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n)
 
 void xm_core_timer(struct xm_core *c, xm_time now)
 {
-	core_run(c, enter(c, now));
+	core_run(c, enter(c, now), true);
 }
 
 xm_time xm_core_next_timer(const struct xm_core *c)

@@ -245,7 +245,8 @@ struct xm_core_stats {
 	uint64_t lsa_rx, lsa_tx, lsa_acked, lsa_rexmit, lsa_stale;
 	uint64_t lsa_originated, lsa_purged;
 	uint64_t spf_runs;
-	uint64_t neigh_up, neigh_down, probes_tx, probes_lost;
+	uint64_t neigh_up, neigh_down, probes_tx, probes_lost, probes_unsent;
+	uint64_t probes_late;		/* answered after being counted lost */
 	uint64_t limit_hits;		/* database or neighbor table full */
 };
 
@@ -273,6 +274,11 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
  * A probe with no answer is never reported: the core times it out. */
 void xm_core_probe_reply(struct xm_core *c, xm_time now, uint32_t neigh,
 			 uint32_t seq, uint32_t rtt_us);
+
+/* XM_ACT_PROBE (neigh, seq) could not be sent (the kernel does not have
+ * the neighbor yet): forgotten, not counted as lost. */
+void xm_core_probe_unsent(struct xm_core *c, xm_time now, uint32_t neigh,
+			  uint32_t seq);
 
 /* Capabilities (load, free memory...) changed; re-advertised rate-limited. */
 void xm_core_set_caps(struct xm_core *c, xm_time now,

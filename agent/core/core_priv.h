@@ -35,6 +35,7 @@
 #define XM_UP_REPLIES		3
 #define XM_LOSS_WINDOW		100
 #define XM_PROBE_OUTSTANDING	16	/* awaiting their reply */
+#define XM_PROBE_LATE		1024	/* probes back a late answer measures */
 /* Load and free space re-advertised at most every; acks gathered for. */
 #define XM_CAPS_MIN_MS		10000
 #define XM_ACK_DELAY_MS		20
@@ -202,7 +203,12 @@ void core_send_finish(struct xm_core *c, struct xm_action *a,
 		      struct xm_msg_writer *w);
 /* Drop it: nothing went into it. Nothing may be queued in between. */
 void core_send_cancel(struct xm_core *c);
-void core_spf_schedule(struct xm_core *c, xm_time now);
+/* What a change to the topology does to the paths, for the SPF throttle. */
+enum xm_spf_news {
+	XM_SPF_NEWS,		/* anything: throttled */
+	XM_SPF_BAD_NEWS,	/* an adjacency lost: at once */
+};
+void core_spf_schedule(struct xm_core *c, xm_time now, enum xm_spf_news news);
 
 /* neigh.c */
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
@@ -210,10 +216,11 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		    const struct xm_hello *h);
 void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 		       uint32_t seq, uint32_t rtt_us);
+void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq);
 void neigh_link_down(struct xm_core *c, xm_time now, uint32_t ifindex,
 		     const char *why);
 void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l);
-void neigh_run(struct xm_core *c, xm_time now);
+void neigh_run(struct xm_core *c, xm_time now, bool expire);
 void neigh_timers_changed(struct xm_core *c, xm_time now);
 void neigh_gc(struct xm_core *c);
 xm_time neigh_next_timer(const struct xm_core *c);

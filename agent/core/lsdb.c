@@ -262,6 +262,26 @@ static bool topology_eq(const struct xm_advert *a, const struct xm_advert *b)
 	return true;
 }
 
+/*
+ * Bad news in a new instance: an adjacency of the old one is gone, or its
+ * link is dead-ish (xm_metric()). Both are sorted by neighbor node.
+ */
+static enum xm_spf_news topology_news(const struct xm_advert *old,
+				      const struct xm_advert *new)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < old->n_adj; i++) {
+		while (k < new->n_adj && new->adj[k].node < old->adj[i].node)
+			k++;
+		if (k == new->n_adj || new->adj[k].node != old->adj[i].node ||
+		    (new->adj[k].metric >= XM_METRIC_MAX &&
+		     old->adj[i].metric < XM_METRIC_MAX))
+			return XM_SPF_BAD_NEWS;
+	}
+	return XM_SPF_NEWS;
+}
+
 /* Same content, adjacencies in the same (sorted) order. */
 static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
 {
@@ -298,6 +318,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	size_t i = lsa_pos(c, a->originator);
 	struct xm_advert *copy;
 	struct xm_lsa *l;
+	enum xm_spf_news news = XM_SPF_NEWS;
 	bool changed = true;
 
 	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
@@ -315,6 +336,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	if (i < c->n_lsa && c->lsa[i]->adv->originator == a->originator) {
 		l = c->lsa[i];
 		changed = !topology_eq(l->adv, copy);
+		news = topology_news(l->adv, copy);
 		free(l->adv);
 	} else {
 		struct xm_lsa **tab = realloc(c->lsa,
@@ -343,7 +365,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	c->edges_dirty = true;
 	c->lsa_deadline = xm_min(c->lsa_deadline, lsa_deadline(c, l));
 	if (changed)
-		core_spf_schedule(c, now);
+		core_spf_schedule(c, now, news);
 	return 0;
 }
 
@@ -361,7 +383,7 @@ static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
 		(c->n_lsa - i - 1) * sizeof(*c->lsa));
 	c->n_lsa--;
 	c->edges_dirty = true;
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_BAD_NEWS);
 }
 
 /*
@@ -400,7 +422,7 @@ static void keep_prev_own(struct xm_core *c, xm_time now,
 	for (i = 0; i < c->n_neigh; i++)
 		if (c->neigh[i]->state == XM_NEIGH_UP)
 			neigh_metric_keep(c, c->neigh[i]);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
 }
 
 /* A copy of our own advert came back. */

@@ -328,7 +328,7 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s down: %s; holddown %u ms",
 		   n->id, n->node, ifname(c, n->ifindex), why, d->hold_ms);
 	lsdb_local_lost(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_BAD_NEWS);
 }
 
 static void stop_probing(struct xm_core_neigh *n)
@@ -440,7 +440,7 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 		   n->id, n->node, ifname(c, n->ifindex), n->srtt_us,
 		   n->metric);
 	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, XM_SPF_NEWS);
 }
 
 /* Re-advertise the cost only when it moved enough (hysteresis). */
@@ -456,7 +456,8 @@ static void metric_update(struct xm_core *c, struct xm_core_neigh *n,
 		return;
 	n->metric = m;
 	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now);
+	core_spf_schedule(c, now, m >= XM_METRIC_MAX ? XM_SPF_BAD_NEWS :
+						     XM_SPF_NEWS);
 }
 
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
@@ -576,23 +577,34 @@ static void probe_send(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	c->st.probes_tx++;
 }
 
-void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
-		       uint32_t seq, uint32_t rtt_us)
+/* Take probe seq off n's outstanding ones: false if it is not there. */
+static bool probe_take(struct xm_core_neigh *n, uint32_t seq)
 {
-	struct xm_core_neigh *n = neigh_by_id(c, id);
 	unsigned int i;
-	uint32_t err;
 
-	if (!n)
-		return;
 	for (i = 0; i < n->n_out && n->out[i].seq != seq; i++)
 		;
 	if (i == n->n_out)
-		return;		/* late (already lost), or never sent */
+		return false;	/* late (already lost), or never sent */
 	memmove(&n->out[i], &n->out[i + 1],
 		(n->n_out - i - 1) * sizeof(n->out[0]));
 	n->n_out--;
-	/* RFC 6298 smoothing, alpha 1/8, beta 1/4. */
+	return true;
+}
+
+void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq)
+{
+	struct xm_core_neigh *n = neigh_by_id(c, id);
+
+	if (n && probe_take(n, seq))
+		c->st.probes_unsent++;
+}
+
+/* RFC 6298 smoothing, alpha 1/8, beta 1/4. */
+static void rtt_sample(struct xm_core_neigh *n, uint32_t rtt_us)
+{
+	uint32_t err;
+
 	if (!n->replied) {
 		n->srtt_us = rtt_us;
 		n->rttvar_us = rtt_us / 2;
@@ -602,7 +614,37 @@ void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 		n->rttvar_us = n->rttvar_us - n->rttvar_us / 4 + err / 4;
 		n->srtt_us = n->srtt_us - n->srtt_us / 8 + rtt_us / 8;
 	}
+}
+
+/*
+ * The answer to a probe already declared lost: the loss stands, but the
+ * RTT it measured is taken, or a link whose RTT grew past the probe
+ * timeout would lose every probe from then on, answered or not.
+ */
+static void probe_late(struct xm_core *c, struct xm_core_neigh *n,
+		       uint32_t seq, uint32_t rtt_us)
+{
+	/* Ours and recent (the kernel answers each probe once). */
+	if (!seq || n->probe_seq - seq >= XM_PROBE_LATE)
+		return;
+	rtt_sample(n, rtt_us);
+	c->st.probes_late++;
+}
+
+void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
+		       uint32_t seq, uint32_t rtt_us)
+{
+	struct xm_core_neigh *n = neigh_by_id(c, id);
+
+	if (!n)
+		return;
+	if (!probe_take(n, seq)) {
+		probe_late(c, n, seq, rtt_us);
+		return;
+	}
+	rtt_sample(n, rtt_us);
 	n->replied = true;
+
 	loss_record(n, false);
 	n->last_probe_reply = now;
 	n->lost_run = 0;
@@ -670,7 +712,7 @@ static void hello_send(struct xm_core *c, xm_time now, struct xm_link *l)
 	l->next_hello = now + t->hello_ms - core_rand(c, t->hello_ms / 4 + 1);
 }
 
-void neigh_run(struct xm_core *c, xm_time now)
+void neigh_run(struct xm_core *c, xm_time now, bool expire)
 {
 	size_t i;
 
@@ -683,9 +725,10 @@ void neigh_run(struct xm_core *c, xm_time now)
 	for (i = 0; i < c->n_neigh; i++) {
 		struct xm_core_neigh *n = c->neigh[i];
 
-		if (n->alive && now - n->last_hello >= n->peer_dead_ms)
+		if (expire && n->alive &&
+		    now - n->last_hello >= n->peer_dead_ms)
 			neigh_dead(c, now, n, "no hello");
-		while (n->n_out && n->out[0].deadline <= now)
+		while (expire && n->n_out && n->out[0].deadline <= now)
 			probe_lost(c, n, now);
 		if (n->state == XM_NEIGH_HOLDDOWN &&
 		    now >= c->ident[n->ident].hold_until)

@@ -13,6 +13,7 @@
 
 #include "graph.h"
 #include "log.h"
+#include "util.h"
 
 const struct xmd_ctl_ops xmd_core_ops = {
 	.node_id = xm_core_node_id,
@@ -50,7 +51,7 @@ static const struct xmd_stat_name core_stat_names[] = {
 	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
 	C(lsa_originated), C(lsa_purged), C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
-	C(limit_hits),
+	C(probes_unsent), C(probes_late), C(limit_hits),
 };
 #undef C
 _Static_assert(sizeof(core_stat_names) / sizeof(core_stat_names[0]) ==
@@ -497,15 +498,8 @@ static int distances_from(const struct xmd_view *v, uint32_t near,
 	memset(g, 0, sizeof(*g));
 	memset(spf, 0, sizeof(*spf));
 	for (i = 0; v->ops->edge(v->core, i, &e); i++) {
-		if (n_edges == cap) {
-			struct xm_edge *x;
-
-			cap = cap ? 2 * cap : 64;
-			x = realloc(edges, cap * sizeof(*x));
-			if (!x)
-				goto out;
-			edges = x;
-		}
+		if (xm_grow((void **)&edges, &cap, n_edges + 1, sizeof(*edges)))
+			goto out;
 		edges[n_edges++] = e;
 	}
 	if (n_edges)

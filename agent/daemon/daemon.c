@@ -153,7 +153,10 @@ static void run_actions(struct xmd *d, xm_time now)
 			break;
 		case XM_ACT_PROBE:
 			err = xmd_kernel_probe(&d->k, a.neigh, a.seq);
-			if (err && err != -ENOENT)
+			if (err == -ENOENT)
+				xm_core_probe_unsent(d->core, now, a.neigh,
+						     a.seq);
+			else if (err)
 				d->stats.probe_errors++;
 			break;
 		case XM_ACT_FIB:

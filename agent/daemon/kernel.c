@@ -361,8 +361,8 @@ int xmd_kernel_probe(struct xmd_kernel *k, uint32_t neigh, uint32_t seq)
 
 	/*
 	 * Not installed yet (the core's tables are held after a start, or
-	 * the sync is to come): the kernel would refuse it. Unanswered, the
-	 * core takes it as lost, which before the first answer only waits.
+	 * the sync is to come): the kernel would refuse it. The caller
+	 * tells the core, which does not count it as lost.
 	 */
 	if (!xmd_kernel_has_neigh(k, neigh)) {
 		k->stats->probes_deferred++;

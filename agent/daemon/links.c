@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 struct xmd_link *xmd_links_find(const struct xmd_links *ls, uint32_t ifindex)
 {
 	size_t i;
@@ -28,15 +30,9 @@ int xmd_links_update(struct xmd_links *ls, const struct xmd_ifinfo *i)
 		return 0;
 	}
 	if (!l) {
-		if (ls->n == ls->cap) {
-			size_t cap = ls->cap ? 2 * ls->cap : 16;
-			struct xmd_link **v = realloc(ls->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			ls->v = v;
-			ls->cap = cap;
-		}
+		if (xm_grow((void **)&ls->v, &ls->cap, ls->n + 1,
+			    sizeof(*ls->v)))
+			return -ENOMEM;
 		l = calloc(1, sizeof(*l));
 		if (!l)
 			return -ENOMEM;

@@ -11,6 +11,7 @@
 
 #include "sim_priv.h"
 #include "spf.h"
+#include "util.h"
 
 enum walk_result {
 	WALK_OK,
@@ -54,17 +55,11 @@ static int truth(const struct xm_sim *s, struct xm_graph *g)
 				if (a == b || !s->node[l->end[a].node].alive ||
 				    !s->node[l->end[b].node].alive)
 					continue;
-				if (ne == cap) {
-					struct xm_graph_edge *p;
-
-					cap = cap ? 2 * cap : 1024;
-					p = realloc(e, cap * sizeof(*p));
-					if (!p) {
-						free(e);
-						free(ids);
-						return -ENOMEM;
-					}
-					e = p;
+				if (xm_grow((void **)&e, &cap, ne + 1,
+					    sizeof(*e))) {
+					free(e);
+					free(ids);
+					return -ENOMEM;
 				}
 				e[ne++] = (struct xm_graph_edge){
 					s->node[l->end[a].node].id,

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "sim_priv.h"
+#include "util.h"
 #include "xmesh_parse.h"
 
 enum {
@@ -59,16 +60,9 @@ static int ev_push(struct xm_sim *s, uint64_t t, uint32_t node, uint8_t type,
 	};
 	size_t i;
 
-	if (s->n_ev == s->cap_ev) {
-		size_t cap = s->cap_ev ? 2 * s->cap_ev : 1024;
-		struct sim_event *p = realloc(s->ev, cap * sizeof(*p));
-
-		if (!p) {
-			free(data);
-			return -ENOMEM;
-		}
-		s->ev = p;
-		s->cap_ev = cap;
+	if (xm_grow((void **)&s->ev, &s->cap_ev, s->n_ev + 1, sizeof(*s->ev))) {
+		free(data);
+		return -ENOMEM;
 	}
 	for (i = s->n_ev++; i > 0; i = (i - 1) / 2) {
 		if (!ev_before(&e, &s->ev[(i - 1) / 2]))
@@ -156,19 +150,24 @@ void xm_sim_free(struct xm_sim *s)
 	free(s);
 }
 
+/* xm_grow for the arrays whose counts are uint32_t: room for one more. */
+static int grow_u32(void **v, uint32_t *cap, uint32_t n, size_t size)
+{
+	size_t c = *cap;
+
+	if (n == UINT32_MAX || xm_grow(v, &c, (size_t)n + 1, size))
+		return -ENOMEM;
+	*cap = c < UINT32_MAX ? (uint32_t)c : UINT32_MAX;
+	return 0;
+}
+
 long xm_sim_add_node(struct xm_sim *s, const char *zone)
 {
 	struct sim_node *n;
 
-	if (s->n_nodes == s->cap_nodes) {
-		uint32_t cap = s->cap_nodes ? 2 * s->cap_nodes : 64;
-
-		n = realloc(s->node, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->node = n;
-		s->cap_nodes = cap;
-	}
+	if (grow_u32((void **)&s->node, &s->cap_nodes, s->n_nodes,
+		     sizeof(*s->node)))
+		return -ENOMEM;
 	n = &s->node[s->n_nodes];
 	memset(n, 0, sizeof(*n));
 	n->id = s->n_nodes + 1;
@@ -193,15 +192,9 @@ long xm_sim_add_link(struct xm_sim *s, const uint32_t *nodes, size_t n,
 		if (s->node[nodes[i]].n_ports >= XM_LINK_MAX)
 			return -ENOSPC;
 	}
-	if (s->n_links == s->cap_links) {
-		uint32_t cap = s->cap_links ? 2 * s->cap_links : 64;
-
-		l = realloc(s->link, cap * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		s->link = l;
-		s->cap_links = cap;
-	}
+	if (grow_u32((void **)&s->link, &s->cap_links, s->n_links,
+		     sizeof(*s->link)))
+		return -ENOMEM;
 	l = &s->link[s->n_links];
 	memset(l, 0, sizeof(*l));
 	l->end = calloc(n, sizeof(*l->end));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim_priv.h"
+#include "util.h"
 
 #define RGG_DEGREE_MAX	12	/* by distance; joining components may
 				 * add a few, up to XM_LINK_MAX */
@@ -112,7 +113,8 @@ static int pair_cmp(const void *x, const void *y)
  */
 static int rgg(struct xm_sim *s, uint32_t n)
 {
-	uint32_t base = s->n_nodes, a, b, *up, *deg, np = 0, cap = 0;
+	uint32_t base = s->n_nodes, a, b, *up, *deg, np = 0;
+	size_t cap = 0;
 	double r2 = (log((double)n) + 2) / (M_PI * n);
 	struct pair *pairs = NULL;
 	struct point *p;
@@ -134,16 +136,10 @@ static int rgg(struct xm_sim *s, uint32_t n)
 		for (b = a + 1; b < n; b++) {
 			if (dist2(p, a, b) > r2)
 				continue;
-			if (np == cap) {
-				struct pair *q;
-
-				cap = cap ? 2 * cap : 1024;
-				q = realloc(pairs, cap * sizeof(*q));
-				if (!q) {
-					err = -ENOMEM;
-					goto out;
-				}
-				pairs = q;
+			if (xm_grow((void **)&pairs, &cap, (size_t)np + 1,
+				    sizeof(*pairs))) {
+				err = -ENOMEM;
+				goto out;
 			}
 			pairs[np++] = (struct pair){ dist2(p, a, b), a, b };
 		}

@@ -3,7 +3,8 @@
  * The core while it runs: event levels (routine at debug, state changes
  * at info, refusals at warn and rate-limited), timers and prefixes
  * changed live (a reload), the origination backoff and its exception (a
- * lost adjacency is advertised at once), and the configuration check
+ * lost adjacency is advertised at once), bad news that runs SPF whatever
+ * its backoff, and the configuration check
  * that names the rule broken.
  */
 #include "test_core_net.h"
@@ -348,6 +349,131 @@ static void down_at_once(void)
 	net_free(&net);
 }
 
+/* A's route to D leaves through its neighbor node via, as the primary. */
+struct via {
+	int dst, via;
+};
+
+static bool primary_via(struct net *net, const void *arg)
+{
+	const struct via *v = arg;
+	const struct xm_fib_route *r = net_route(net, A, v->dst);
+	struct xm_neigh_status nb;
+
+	return r && r->n_nexthops && r->nexthop[0].priority == 0 &&
+	       net_neigh_state(net, A, v->via, &nb) >= 0 &&
+	       r->nexthop[0].neigh == nb.id;
+}
+
+/*
+ * A diamond A - R1 - D, A - R2 - D (R2's side slower). A's SPF throttle
+ * is backed off to its maximum (1 s here) by a stream of events; then
+ * R1 - D dies. R1 cannot route around it (A is no alternate for R1), so
+ * traffic is lost until A's SPF runs: R1's advert without D must run it
+ * at once, not when A's backoff ends.
+ */
+static void bad_news(void)
+{
+	enum { R1 = 1, R2, D };
+	static const int wires[4][2] = { { A, R1 }, { R1, D }, { A, R2 },
+					 { R2, D } };
+	const struct via via_r1 = { D, R1 }, via_r2 = { D, R2 };
+	struct xm_policy p = { 0 };
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t runs;
+	xm_time cut;
+	int i;
+
+	net_init(&net);
+	for (i = 0; i < 4; i++)
+		net_add_node(&net, 1);
+	for (i = 0; i < 4; i++)
+		net_add_wire(&net, 2, wires[i]);
+	net.wire[2].rtt_us = net.wire[3].rtt_us = 3000;
+	s = xm_core_stats(net.node[A].c);
+	ok(net_until(&net, 5000, primary_via, &via_r1),
+	   "bad news: A routes to D through R1");
+	for (i = 0; i < 40; i++) {
+		xm_core_set_policy(net.node[A].c, net.now, &p);
+		net_drain(&net, A);
+		net_run(&net, 25);
+	}
+	/* Right after a run: the next one is a whole hold away. */
+	for (runs = s->spf_runs, i = 0; s->spf_runs == runs && i < 2000; i++)
+		net_run(&net, 1);
+	xm_core_set_policy(net.node[A].c, net.now, &p);
+	net_drain(&net, A);
+	cut = net.now;
+	net.wire[1].cut = true;
+	ok(net_until(&net, 3000, primary_via, &via_r2),
+	   "bad news: A moves to R2 when R1 - D dies");
+	ok(net.now - cut < 400,
+	   "bad news: %llu ms after the cut, not after A's 1 s backoff",
+	   (unsigned long long)(net.now - cut));
+	net_free(&net);
+}
+
+/* Probes the kernel refused (neighbor not installed) are not losses. */
+static void unsent_probes(void)
+{
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t lost;
+
+	pair(&net);
+	s = xm_core_stats(net.node[A].c);
+	lost = s->probes_lost;
+	net.wire[0].unsent_probes = true;
+	net_run(&net, 1000);
+	ok(s->probes_lost == lost && s->probes_unsent >= 25,
+	   "unsent: %llu probes unsent, none counted lost",
+	   (unsigned long long)s->probes_unsent);
+	ok(net_pair_is(&net, &a_up), "unsent: the neighbor stays up");
+	net_free(&net);
+}
+
+/*
+ * A stall of the agent (the guest's vCPU not scheduled): on resuming,
+ * the replies of its outstanding probes are queued in time, and the
+ * shell reads them before it runs the timer. The first input it hands
+ * the core must not expire the probes whose replies come next.
+ */
+static void stall(void)
+{
+	int ends[2] = { A, B };
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t lost, downs;
+
+	net_init(&net);
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ends);
+	/* Replies take 60 ms: three probes of 20 ms are out at any time. */
+	net.wire[0].rtt_us = 60000;
+	s = xm_core_stats(net.node[A].c);
+	ok(net_until(&net, 5000, both_up, NULL),
+	   "stall: up over a wire slower than the probe interval");
+	net_run(&net, 1000);
+	lost = s->probes_lost;
+	downs = s->neigh_down;
+	net.now += 250;
+	net_step(&net, net.now);
+	net_run(&net, 1000);
+	ok(s->probes_lost == lost && s->neigh_down == downs &&
+	   net_pair_is(&net, &a_up),
+	   "stall: 250 ms without running: no probe lost (%llu), still up",
+	   (unsigned long long)(s->probes_lost - lost));
+	/* The RTT grows past the timeout: late answers teach the new one. */
+	net.wire[0].rtt_us = 300000;
+	net_run(&net, 3000);
+	ok(s->probes_late > 0 && net_until(&net, 10000, both_up, NULL),
+	   "stall: RTT 60 -> 300 ms: %llu late answers measured, up again",
+	   (unsigned long long)s->probes_late);
+	net_free(&net);
+}
+
 int main(void)
 {
 	config_check();
@@ -357,5 +483,8 @@ int main(void)
 	live_prefixes();
 	backoff();
 	down_at_once();
+	bad_news();
+	unsent_probes();
+	stall();
 	return tap_done();
 }

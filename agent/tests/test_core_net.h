@@ -36,6 +36,7 @@ struct net_wire {
 	bool cut;			/* drops messages and probes */
 	bool mute;			/* drops messages only */
 	bool deaf_probes;		/* probes go unanswered */
+	bool unsent_probes;		/* the kernel refuses probes */
 	uint32_t rtt_us;
 	xm_time delay_ms;
 };
@@ -310,6 +311,11 @@ NET_FN void net_drain(struct net *net, int i)
 			if (st.id != a.neigh)
 				break;
 			w = net_wire_of(net, i, st.ifindex);
+			if (w >= 0 && net->wire[w].unsent_probes) {
+				xm_core_probe_unsent(n->c, net->now, a.neigh,
+						     a.seq);
+				break;
+			}
 			if (w < 0 || net->wire[w].cut ||
 			    net->wire[w].deaf_probes)
 				break;

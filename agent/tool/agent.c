@@ -355,23 +355,33 @@ static int node_args(int argc, char **argv, json_object *req, bool find)
 	return XM_EXIT_OK;
 }
 
-/* xmeshd's reply to cmd with the keywords of node show (or find), or NULL
- * with *ret the exit status. */
-static json_object *node_ask(struct ctx *c, const char *cmd, bool find,
-			     int argc, char **argv, int *ret)
+/*
+ * xmeshd's reply to req (taken) if status, the parse of the command's
+ * arguments, is 0; else, or if it fails, NULL with *ret the exit status.
+ */
+static json_object *ask_parsed(struct ctx *c, json_object *req, int status,
+			       int *ret)
 {
-	json_object *req = agent_cmd(cmd), *r;
+	json_object *r;
 
-	*ret = node_args(argc, argv, req, find);
-	if (*ret) {
+	*ret = xm_status(status);
+	if (status) {
 		json_object_put(req);
-		*ret = xm_status(*ret);
 		return NULL;
 	}
 	r = agent_ask(c, req, false);
 	if (!r)
 		*ret = XM_EXIT_FAIL;
 	return r;
+}
+
+/* xmeshd's reply to cmd with the keywords of node show (or find). */
+static json_object *node_ask(struct ctx *c, const char *cmd, bool find,
+			     int argc, char **argv, int *ret)
+{
+	json_object *req = agent_cmd(cmd);
+
+	return ask_parsed(c, req, node_args(argc, argv, req, find), ret);
 }
 
 static int node_show(struct ctx *c, int argc, char **argv)
@@ -443,6 +453,16 @@ static int only_help(int argc, char **argv, void (*usage)(FILE *fp))
 	return XM_EXIT_OK;
 }
 
+/* xmeshd's reply to cmd, for a show of no arguments. */
+static json_object *show_ask(struct ctx *c, const char *cmd,
+			     void (*usage)(FILE *fp), int argc, char **argv,
+			     int *ret)
+{
+	int status = only_help(argc, argv, usage);
+
+	return ask_parsed(c, agent_cmd(cmd), status, ret);
+}
+
 /* An object whose only command is show, also its default. */
 static int dispatch_show(struct ctx *c,
 			 int (*show)(struct ctx *c, int argc, char **argv),
@@ -461,13 +481,11 @@ static int topology_show(struct ctx *c, int argc, char **argv)
 {
 	json_object *r, *nodes, *edges;
 	size_t i, j;
-	int ret = only_help(argc, argv, usage_topology);
+	int ret;
 
-	if (ret)
-		return xm_status(ret);
-	r = agent_ask(c, agent_cmd("topology"), false);
+	r = show_ask(c, "topology", usage_topology, argc, argv, &ret);
 	if (!r)
-		return XM_EXIT_FAIL;
+		return ret;
 	if (c->json) {
 		out_json(&c->out, NULL, r);
 		json_object_put(r);
@@ -610,13 +628,11 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 {
 	json_object *r;
 	uint64_t up;
-	int ret = only_help(argc, argv, usage_agent);
+	int ret;
 
-	if (ret)
-		return xm_status(ret);
-	r = agent_ask(c, agent_cmd("status"), false);
+	r = show_ask(c, "status", usage_agent, argc, argv, &ret);
 	if (!r)
-		return XM_EXIT_FAIL;
+		return ret;
 	if (!c->stats) {
 		json_object_object_del(r, "stats");
 		json_object_object_del(r, "agent");

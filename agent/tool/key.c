@@ -25,17 +25,7 @@ void usage_key(FILE *fp)
 	      "up to 4 rx keys. Never install the same key bytes twice.\n", fp);
 }
 
-static const char *verb(uint8_t cmd, bool replace)
-{
-	switch (cmd) {
-	case XMESH_CMD_KEY_NEW:
-		return replace ? "key replace" : "key add";
-	case XMESH_CMD_KEY_GET:
-		return "key show";
-	default:
-		return "key del";
-	}
-}
+static const struct table key_table;
 
 /* A key of HEX in the file at path (trailing blanks allowed). */
 static int read_key_file(const char *path, uint8_t key[XMESH_KEY_LEN])
@@ -143,19 +133,15 @@ int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
-			if (dev)
-				ret = arg_dup(kw);
-			else if (!next_arg(&argc, &argv))
-				ret = XM_EXIT_USAGE;
-			else if (!(ret = arg_ifname("device", argv[0])))
-				dev = argv[0];
+			ret = arg_dev(&argc, &argv, &dev);
 			continue;
 		}
 		type = keyword(kw);
 		if (!type) {
 			ret = arg_unknown(kw, usage_key);
 		} else if (!(allowed & XM_BIT(type))) {
-			pr_err("%s takes no \"%s\".", verb(cmd, false), kw);
+			pr_err("%s takes no \"%s\".",
+			       table_verb(&key_table, cmd), kw);
 			ret = XM_EXIT_USAGE;
 		} else if (XM_HAS(k, type)) {
 			ret = arg_dup(kw);
@@ -168,7 +154,8 @@ int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (!ret && cmd != XMESH_CMD_KEY_GET &&
 	    (!XM_HAS(k, XMESH_KEY_A_NEIGH) || !XM_HAS(k, XMESH_KEY_A_ID) ||
 	     !XM_HAS(k, XMESH_KEY_A_DIR))) {
-		pr_err("%s needs neigh, id and dir.", verb(cmd, false));
+		pr_err("%s needs neigh, id and dir.",
+		       table_verb(&key_table, cmd));
 		ret = XM_EXIT_USAGE;
 	}
 	if (!ret && cmd == XMESH_CMD_KEY_NEW && !XM_HAS(k, XMESH_KEY_A_KEY)) {
@@ -212,9 +199,11 @@ static int key_del(struct ctx *c, int argc, char **argv)
 	return submit(c, XMESH_CMD_KEY_DEL, false, argc, argv);
 }
 
-static int key_flush(struct ctx *c, int argc, char **argv)
+static void key_print(struct ctx *c, const struct xm_entry *e,
+		      json_object *view)
 {
-	return submit_flush(c, XMESH_CMD_KEY_DEL, argc, argv, usage_key);
+	(void)view;
+	print_key(&c->out, &e->key);
 }
 
 void print_key(struct out *o, const struct xm_key *k)
@@ -246,47 +235,38 @@ void print_key(struct out *o, const struct xm_key *k)
 	out_obj_end(o);
 }
 
-static int key_show(struct ctx *c, int argc, char **argv)
+static bool key_match(const struct xm_entry *e, const struct xm_entry *f)
 {
-	struct xm_list l = { 0 };
-	const struct xm_key *w;
-	struct xm_change f;
-	size_t i;
-	int ret;
+	const struct xm_key *k = &e->key, *w = &f->key;
 
-	ret = parse_key(c, XMESH_CMD_KEY_GET, argc, argv, &f);
-	if (ret)
-		return xm_status(ret);
-	ret = ctx_dump(c, XMESH_CMD_KEY_GET, f.ifname, &l);
-	if (ret)
-		return ret;
-	w = &f.e.key;
-	out_list_begin(&c->out);
-	for (i = 0; i < l.n; i++) {
-		const struct xm_key *k = &l.v[i].key;
-
-		if ((XM_HAS(w, XMESH_KEY_A_NEIGH) && k->neigh != w->neigh) ||
-		    (XM_HAS(w, XMESH_KEY_A_ID) && k->id != w->id) ||
-		    (XM_HAS(w, XMESH_KEY_A_DIR) && k->dir != w->dir))
-			continue;
-		print_key(&c->out, k);
-	}
-	out_list_end(&c->out);
-	xm_list_free(&l);
-	return XM_EXIT_OK;
+	return (!XM_HAS(w, XMESH_KEY_A_NEIGH) || k->neigh == w->neigh) &&
+	       (!XM_HAS(w, XMESH_KEY_A_ID) || k->id == w->id) &&
+	       (!XM_HAS(w, XMESH_KEY_A_DIR) || k->dir == w->dir);
 }
 
 static const struct cmd key_cmds[] = {
-	{ "show", "list ls lst", key_show, CMD_RUN },
+	{ "show", "list ls lst", table_show, CMD_RUN },
 	{ "add", NULL, key_add, CMD_CHANGE },
 	{ "replace", NULL, key_replace, CMD_CHANGE },
 	{ "del", "delete", key_del, CMD_CHANGE },
-	{ "flush", NULL, key_flush, CMD_CHANGE },
+	{ "flush", NULL, table_flush, CMD_CHANGE },
 	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+/* The table runner, but add, replace and del wipe the key bytes after. */
+static const struct table key_table = {
+	.name = "key",
+	.cmd_get = XMESH_CMD_KEY_GET,
+	.cmd_new = XMESH_CMD_KEY_NEW,
+	.cmd_del = XMESH_CMD_KEY_DEL,
+	.cmds = key_cmds,
+	.usage = usage_key,
+	.parse = parse_key,
+	.match = key_match,
+	.print = key_print,
 };
 
 int do_key(struct ctx *c, int argc, char **argv)
 {
-	return cmd_dispatch(c, key_cmds, "key command", "show", usage_key,
-			    argc, argv);
+	return table_run(c, &key_table, argc, argv);
 }

@@ -21,19 +21,66 @@ void usage_neigh(FILE *fp)
 	      fp);
 }
 
-static const char *verb(uint8_t cmd, bool replace)
+static bool neigh_match(const struct xm_entry *e, const struct xm_entry *f)
 {
-	switch (cmd) {
-	case XMESH_CMD_NEIGH_NEW:
-		return replace ? "neigh replace" : "neigh add";
-	case XMESH_CMD_NEIGH_SET:
-		return "neigh set";
-	case XMESH_CMD_NEIGH_GET:
-		return "neigh show";
-	default:
-		return "neigh del";
-	}
+	const struct xm_neigh *n = &e->neigh, *w = &f->neigh;
+
+	return (!XM_HAS(w, XMESH_NEIGH_A_ID) || n->id == w->id) &&
+	       (!XM_HAS(w, XMESH_NEIGH_A_NODE) || n->node == w->node) &&
+	       (!XM_HAS(w, XMESH_NEIGH_A_LINK) || n->link == w->link) &&
+	       (!XM_HAS(w, XMESH_NEIGH_A_STATE) || n->state == w->state);
 }
+
+/* The agent's entry for kernel neighbor n, or NULL. */
+static json_object *agent_neigh(json_object *view, const struct xm_neigh *n)
+{
+	json_object *list = jget(view, "neighbors"), *e;
+	size_t i;
+
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		e = json_object_array_get_idx(list, i);
+		if (XM_HAS(n, XMESH_NEIGH_A_ID) &&
+		    (uint64_t)json_object_get_int64(jget(e, "id")) == n->id)
+			return e;
+	}
+	return NULL;
+}
+
+static void neigh_print(struct ctx *c, const struct xm_entry *e,
+			json_object *view)
+{
+	print_neigh_agent(&c->out, &e->neigh, c->stats,
+			  agent_neigh(view, &e->neigh));
+}
+
+static int neigh_set(struct ctx *c, int argc, char **argv)
+{
+	return table_submit(c, XMESH_CMD_NEIGH_SET, false, argc, argv);
+}
+
+/* The shared ones, and set (in this order: it names ambiguous words). */
+static const struct cmd neigh_cmds[] = {
+	{ "show", "list ls lst", table_show, CMD_RUN },
+	{ "add", NULL, table_add, CMD_CHANGE },
+	{ "replace", NULL, table_replace, CMD_CHANGE },
+	{ "set", "change", neigh_set, CMD_CHANGE },
+	{ "del", "delete", table_del, CMD_CHANGE },
+	{ "flush", NULL, table_flush, CMD_CHANGE },
+	{ NULL, NULL, NULL, CMD_RUN },
+};
+
+static const struct table neigh_table = {
+	.name = "neigh",
+	.cmd_get = XMESH_CMD_NEIGH_GET,
+	.cmd_new = XMESH_CMD_NEIGH_NEW,
+	.cmd_del = XMESH_CMD_NEIGH_DEL,
+	.cmds = neigh_cmds,
+	.usage = usage_neigh,
+	.parse = parse_neigh,
+	.match = neigh_match,
+	.print = neigh_print,
+	.view_cmd = "neighbors",
+};
 
 static int keyword(const char *kw)
 {
@@ -97,14 +144,9 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
-			if (dev)
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_ifname("device", argv[0]);
+			ret = arg_dev(&argc, &argv, &dev);
 			if (ret)
 				return ret;
-			dev = argv[0];
 			continue;
 		}
 		type = keyword(kw);
@@ -115,7 +157,8 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 				pr_err("only the state of a neighbor can be set; use \"neigh replace\" to change its %s.",
 				       kw);
 			else
-				pr_err("%s takes no \"%s\".", verb(cmd, false), kw);
+				pr_err("%s takes no \"%s\".",
+				       table_verb(&neigh_table, cmd), kw);
 			return XM_EXIT_USAGE;
 		}
 		if (XM_HAS(n, type))
@@ -163,7 +206,7 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (cmd == XMESH_CMD_NEIGH_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(n, XMESH_NEIGH_A_ID)) {
-		pr_err("%s needs an id.", verb(cmd, false));
+		pr_err("%s needs an id.", table_verb(&neigh_table, cmd));
 		return XM_EXIT_USAGE;
 	}
 	if (cmd == XMESH_CMD_NEIGH_SET && !XM_HAS(n, XMESH_NEIGH_A_STATE)) {
@@ -195,141 +238,7 @@ int parse_neigh(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	return XM_EXIT_OK;
 }
 
-static int submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
-		  char **argv)
-{
-	struct xm_change ch;
-	int ret = parse_neigh(c, cmd, argc, argv, &ch);
-
-	if (ret)
-		return xm_status(ret);
-	ch.replace = replace;
-	return ctx_submit(c, &ch);
-}
-
-static int neigh_add(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_NEIGH_NEW, false, argc, argv);
-}
-
-static int neigh_replace(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_NEIGH_NEW, true, argc, argv);
-}
-
-static int neigh_set(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_NEIGH_SET, false, argc, argv);
-}
-
-static int neigh_del(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_NEIGH_DEL, false, argc, argv);
-}
-
-/* "[dev DEV]" alone, for flush; NULL dev means the default. */
-int parse_dev_only(int argc, char **argv, const char **dev,
-		   void (*usage)(FILE *fp))
-{
-	int ret;
-
-	for (*dev = NULL; argc > 0; argc--, argv++) {
-		if (strcmp(argv[0], "dev"))
-			return arg_unknown(argv[0], usage);
-		if (*dev)
-			return arg_dup(argv[0]);
-		if (!next_arg(&argc, &argv))
-			return XM_EXIT_USAGE;
-		ret = arg_ifname("device", argv[0]);
-		if (ret)
-			return ret;
-		*dev = argv[0];
-	}
-	return XM_EXIT_OK;
-}
-
-int submit_flush(struct ctx *c, uint8_t cmd, int argc, char **argv,
-		 void (*usage)(FILE *fp))
-{
-	struct xm_change ch;
-	const char *dev;
-	int ret = parse_dev_only(argc, argv, &dev, usage);
-
-	if (ret)
-		return xm_status(ret);
-	memset(&ch, 0, sizeof(ch));
-	ch.cmd = cmd;
-	ch.flush = true;
-	snprintf(ch.ifname, sizeof(ch.ifname), "%s", ctx_dev(c, dev));
-	return ctx_submit(c, &ch);
-}
-
-static int neigh_flush(struct ctx *c, int argc, char **argv)
-{
-	return submit_flush(c, XMESH_CMD_NEIGH_DEL, argc, argv, usage_neigh);
-}
-
-/* The agent's entry for kernel neighbor n, or NULL. */
-static json_object *agent_neigh(json_object *view, const struct xm_neigh *n)
-{
-	json_object *list = jget(view, "neighbors"), *e;
-	size_t i;
-
-	for (i = 0; list && i < json_object_array_length(list); i++) {
-		e = json_object_array_get_idx(list, i);
-		if (XM_HAS(n, XMESH_NEIGH_A_ID) &&
-		    (uint64_t)json_object_get_int64(jget(e, "id")) == n->id)
-			return e;
-	}
-	return NULL;
-}
-
-static int neigh_show(struct ctx *c, int argc, char **argv)
-{
-	json_object *view;
-	struct xm_list l = { 0 };
-	struct xm_change f;
-	size_t i;
-	int ret;
-
-	/* The filter reads like an entry, every field optional. */
-	ret = parse_neigh(c, XMESH_CMD_NEIGH_GET, argc, argv, &f);
-	if (ret)
-		return xm_status(ret);
-	ret = ctx_dump(c, XMESH_CMD_NEIGH_GET, f.ifname, &l);
-	if (ret)
-		return ret;
-	/* The agent's view too, when it runs (quietly: it need not). */
-	view = agent_ask(c, agent_cmd("neighbors"), true);
-	out_list_begin(&c->out);
-	for (i = 0; i < l.n; i++) {
-		const struct xm_neigh *n = &l.v[i].neigh, *w = &f.e.neigh;
-
-		if ((XM_HAS(w, XMESH_NEIGH_A_ID) && n->id != w->id) ||
-		    (XM_HAS(w, XMESH_NEIGH_A_NODE) && n->node != w->node) ||
-		    (XM_HAS(w, XMESH_NEIGH_A_LINK) && n->link != w->link) ||
-		    (XM_HAS(w, XMESH_NEIGH_A_STATE) && n->state != w->state))
-			continue;
-		print_neigh_agent(&c->out, n, c->stats, agent_neigh(view, n));
-	}
-	out_list_end(&c->out);
-	json_object_put(view);
-	xm_list_free(&l);
-	return XM_EXIT_OK;
-}
-
-static const struct cmd neigh_cmds[] = {
-	{ "show", "list ls lst", neigh_show, CMD_RUN },
-	{ "add", NULL, neigh_add, CMD_CHANGE },
-	{ "replace", NULL, neigh_replace, CMD_CHANGE },
-	{ "set", "change", neigh_set, CMD_CHANGE },
-	{ "del", "delete", neigh_del, CMD_CHANGE },
-	{ "flush", NULL, neigh_flush, CMD_CHANGE },
-	{ NULL, NULL, NULL, CMD_RUN },
-};
-
 int do_neigh(struct ctx *c, int argc, char **argv)
 {
-	return cmd_dispatch(c, neigh_cmds, "neigh command", "show",
-			    usage_neigh, argc, argv);
+	return table_run(c, &neigh_table, argc, argv);
 }

@@ -18,12 +18,42 @@ void usage_route(FILE *fp)
 	      fp);
 }
 
-static const char *verb(uint8_t cmd, bool replace)
+static bool via(const struct xm_route *r, uint32_t neigh)
 {
-	if (cmd == XMESH_CMD_ROUTE_NEW)
-		return replace ? "route replace" : "route add";
-	return cmd == XMESH_CMD_ROUTE_GET ? "route show" : "route del";
+	unsigned int i;
+
+	for (i = 0; i < r->n_nexthops; i++)
+		if (r->nexthop[i].neigh == neigh)
+			return true;
+	return false;
 }
+
+static bool route_match(const struct xm_entry *e, const struct xm_entry *f)
+{
+	const struct xm_route *r = &e->route, *w = &f->route;
+
+	return (!XM_HAS(w, XMESH_ROUTE_A_DST) || r->dst == w->dst) &&
+	       (!w->n_nexthops || via(r, w->nexthop[0].neigh));
+}
+
+static void route_print(struct ctx *c, const struct xm_entry *e,
+			json_object *view)
+{
+	(void)view;
+	print_route(&c->out, &e->route);
+}
+
+static const struct table route_table = {
+	.name = "route",
+	.cmd_get = XMESH_CMD_ROUTE_GET,
+	.cmd_new = XMESH_CMD_ROUTE_NEW,
+	.cmd_del = XMESH_CMD_ROUTE_DEL,
+	.cmds = table_cmds,
+	.usage = usage_route,
+	.parse = parse_route,
+	.match = route_match,
+	.print = route_print,
+};
 
 int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		struct xm_change *ch)
@@ -42,14 +72,9 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
-			if (dev)
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_ifname("device", argv[0]);
+			ret = arg_dev(&argc, &argv, &dev);
 			if (ret)
 				return ret;
-			dev = argv[0];
 		} else if (!strcmp(kw, "node")) {
 			if (XM_HAS(r, XMESH_ROUTE_A_DST))
 				return arg_dup(kw);
@@ -113,7 +138,8 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			XM_SET(x, XMESH_NEXTHOP_A_PRIORITY);
 		} else if (!strcmp(kw, "nexthop") || !strcmp(kw, "neigh") ||
 			   !strcmp(kw, "priority")) {
-			pr_err("%s takes no \"%s\".", verb(cmd, false), kw);
+			pr_err("%s takes no \"%s\".",
+			       table_verb(&route_table, cmd), kw);
 			return XM_EXIT_USAGE;
 		} else {
 			return arg_unknown(kw, usage_route);
@@ -123,99 +149,19 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	if (cmd == XMESH_CMD_ROUTE_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(r, XMESH_ROUTE_A_DST)) {
-		pr_err("%s needs \"node NODE\".", verb(cmd, false));
+		pr_err("%s needs \"node NODE\".",
+		       table_verb(&route_table, cmd));
 		return XM_EXIT_USAGE;
 	}
 	if (is_new && !r->n_nexthops) {
 		pr_err("%s needs at least one \"nexthop neigh ID\".",
-		       verb(cmd, false));
+		       table_verb(&route_table, cmd));
 		return XM_EXIT_USAGE;
 	}
 	return XM_EXIT_OK;
 }
 
-static int submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
-		  char **argv)
-{
-	struct xm_change ch;
-	int ret = parse_route(c, cmd, argc, argv, &ch);
-
-	if (ret)
-		return xm_status(ret);
-	ch.replace = replace;
-	return ctx_submit(c, &ch);
-}
-
-static int route_add(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_ROUTE_NEW, false, argc, argv);
-}
-
-static int route_replace(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_ROUTE_NEW, true, argc, argv);
-}
-
-static int route_del(struct ctx *c, int argc, char **argv)
-{
-	return submit(c, XMESH_CMD_ROUTE_DEL, false, argc, argv);
-}
-
-static int route_flush(struct ctx *c, int argc, char **argv)
-{
-	return submit_flush(c, XMESH_CMD_ROUTE_DEL, argc, argv, usage_route);
-}
-
-static bool via(const struct xm_route *r, uint32_t neigh)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->n_nexthops; i++)
-		if (r->nexthop[i].neigh == neigh)
-			return true;
-	return false;
-}
-
-static int route_show(struct ctx *c, int argc, char **argv)
-{
-	struct xm_list l = { 0 };
-	const struct xm_route *w;
-	struct xm_change f;
-	size_t i;
-	int ret;
-
-	ret = parse_route(c, XMESH_CMD_ROUTE_GET, argc, argv, &f);
-	if (ret)
-		return xm_status(ret);
-	ret = ctx_dump(c, XMESH_CMD_ROUTE_GET, f.ifname, &l);
-	if (ret)
-		return ret;
-	w = &f.e.route;
-	out_list_begin(&c->out);
-	for (i = 0; i < l.n; i++) {
-		const struct xm_route *r = &l.v[i].route;
-
-		if ((XM_HAS(w, XMESH_ROUTE_A_DST) && r->dst != w->dst) ||
-		    (w->n_nexthops && !via(r, w->nexthop[0].neigh)))
-			continue;
-		print_route(&c->out, r);
-	}
-	out_list_end(&c->out);
-	xm_list_free(&l);
-	return XM_EXIT_OK;
-}
-
-static const struct cmd route_cmds[] = {
-	{ "show", "list ls lst", route_show, CMD_RUN },
-	{ "add", NULL, route_add, CMD_CHANGE },
-	{ "replace", NULL, route_replace, CMD_CHANGE },
-	{ "del", "delete", route_del, CMD_CHANGE },
-	{ "flush", NULL, route_flush, CMD_CHANGE },
-	{ NULL, NULL, NULL, CMD_RUN },
-};
-
 int do_route(struct ctx *c, int argc, char **argv)
 {
-	return cmd_dispatch(c, route_cmds, "route command", "show",
-			    usage_route, argc, argv);
+	return table_run(c, &route_table, argc, argv);
 }

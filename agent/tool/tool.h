@@ -36,6 +36,8 @@ struct xm_devinfo {
 	uint8_t hop_limit;
 };
 
+struct table;
+
 struct ctx {
 	/* Options. */
 	bool json, pretty, stats, force;
@@ -59,6 +61,8 @@ struct ctx {
 
 	struct xm_devinfo devs[8];
 	size_t n_devs;
+
+	const struct table *table;	/* what table_run runs a command on */
 };
 
 /* A command, or an object with commands of its own. */
@@ -155,6 +159,7 @@ int do_topology(struct ctx *c, int argc, char **argv);
 int do_path(struct ctx *c, int argc, char **argv);
 int do_agent(struct ctx *c, int argc, char **argv);
 int do_key(struct ctx *c, int argc, char **argv);
+int do_cert(struct ctx *c, int argc, char **argv);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
 void usage_route(FILE *fp);
@@ -168,6 +173,7 @@ void usage_path(FILE *fp);
 void usage_agent(FILE *fp);
 void usage_key(FILE *fp);
 void print_key(struct out *o, const struct xm_key *k);
+void usage_cert(FILE *fp);
 
 /*
  * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else
@@ -217,12 +223,48 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 /* A key's bytes are wiped again when parsing fails. */
 int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	      struct xm_change *ch);
+/*
+ * "dev DEV" at (*argv)[0]: advance to DEV, check it and set *dev (NULL
+ * before: it may be given once). Exit status.
+ */
+int arg_dev(int *argc, char ***argv, const char **dev);
 /* "[ dev DEV ]" and nothing else; *dev NULL when not given. */
 int parse_dev_only(int argc, char **argv, const char **dev,
 		   void (*usage)(FILE *fp));
-/* Queue a *_DEL with XMESH_A_FLUSH, from "[ dev DEV ]". */
-int submit_flush(struct ctx *c, uint8_t cmd, int argc, char **argv,
-		 void (*usage)(FILE *fp));
+
+/*
+ * table.c: a kernel table (neigh, route, prefix) and the commands they
+ * share, table_cmds: show (dump, filter, print), add, replace, del and
+ * flush (a *_DEL with XMESH_A_FLUSH, from "[ dev DEV ]").
+ */
+struct table {
+	const char *name;		/* "neigh", as in "neigh add" */
+	uint8_t cmd_get, cmd_new, cmd_del;	/* XMESH_CMD_* */
+	const struct cmd *cmds;		/* table_cmds, or its own */
+	void (*usage)(FILE *fp);
+	/* The words after the command; for cmd_get, a show filter. */
+	int (*parse)(struct ctx *c, uint8_t cmd, int argc, char **argv,
+		     struct xm_change *ch);
+	/* show: does e pass filter f (every field of f optional)? */
+	bool (*match)(const struct xm_entry *e, const struct xm_entry *f);
+	/* show: print e; view is the agent's answer to view_cmd, or NULL. */
+	void (*print)(struct ctx *c, const struct xm_entry *e,
+		      json_object *view);
+	const char *view_cmd;	/* show asks xmeshd too; NULL: no */
+};
+extern const struct cmd table_cmds[];
+/* Run the command in argv (default show) on table t. */
+int table_run(struct ctx *c, const struct table *t, int argc, char **argv);
+int table_show(struct ctx *c, int argc, char **argv);
+int table_add(struct ctx *c, int argc, char **argv);
+int table_replace(struct ctx *c, int argc, char **argv);
+int table_del(struct ctx *c, int argc, char **argv);
+int table_flush(struct ctx *c, int argc, char **argv);
+/* Parse a change for c->table and queue it (ctx_submit). */
+int table_submit(struct ctx *c, uint8_t cmd, bool replace, int argc,
+		 char **argv);
+/* "neigh add", "route show"...: cmd for messages (replace says "add"). */
+const char *table_verb(const struct table *t, uint8_t cmd);
 
 /* cli.c: the top level; batch.c: -batch. */
 int xm_main(struct ctx *c, int argc, char **argv);

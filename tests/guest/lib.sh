@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
 # Helpers for xmesh guest tests; source it from a test script:
 #
 #   #!/bin/bash
@@ -50,21 +51,53 @@ tap_skip() {
 	echo "ok $_tap_n - $1 # SKIP ${2:-}"
 }
 
-# check NAME CMD...: run CMD (stdin from /dev/null, output captured) and
-# report ok/not ok under NAME; on failure the command, its exit status and
-# the last 30 lines of its output are shown. Always returns 0, so a failed
-# check does not end a script running under `set -e`.
-check() {
-	local name=$1 out rc=0
-	shift
+# check_output NAME STATUS WANT TEST ARG CMD...: run CMD (stdin from
+# /dev/null, stdout and stderr captured) and report ok/not ok under NAME:
+# ok when it exits with STATUS and `TEST ARG` succeeds with the output on
+# its stdin. On failure the command, its exit status, WANT (what was
+# wanted, if not "") and the last 30 lines of its output are shown. Always
+# returns 0, so a failed check does not end a script running under
+# `set -e`. The checks below are its common cases.
+check_output() {
+	local name=$1 status=$2 want=$3 test=$4 arg=$5 out rc=0
+	shift 5
 	out=$("$@" </dev/null 2>&1) || rc=$?
-	if ((rc == 0)); then
+	if ((rc == status)) && "$test" "$arg" <<<"$out" >/dev/null 2>&1; then
 		tap_ok "$name"
 	else
-		tap_fail "$name" "\$ $*" "exit status $rc" "$(tail -n 30 <<<"$out")"
+		tap_fail "$name" "\$ $*" "exit status $rc (want $status)" "$want" \
+			"$(tail -n 30 <<<"$out")"
 	fi
 	return 0
 }
+
+# check NAME CMD...: CMD succeeds.
+check() {
+	check_output "$1" 0 "" true "" "${@:2}"
+}
+
+# check_json NAME FILTER CMD...: CMD succeeds and prints JSON for which the
+# jq FILTER is true.
+check_json() {
+	check_output "$1" 0 "want: $2" _jq_is "$2" "${@:3}"
+}
+
+# check_match NAME STATUS REGEX CMD...: CMD exits with STATUS and a line of
+# its output matches the extended REGEX.
+check_match() {
+	check_output "$1" "$2" "want a line matching: $3" _has_line "$3" "${@:4}"
+}
+
+# check_no_match NAME REGEX CMD...: CMD succeeds and no line of its output
+# matches the extended REGEX.
+check_no_match() {
+	check_output "$1" 0 "want no line matching: $2" _lacks_line "$2" "${@:3}"
+}
+
+# The TESTs of the checks above: ARG, and the output on stdin.
+_jq_is() { jq -e "$1"; }
+_has_line() { grep -qE -- "$1"; }
+_lacks_line() { ! grep -qE -- "$1"; }
 
 # tap_done: print the plan (`1..N`) and exit: 0 if nothing failed, else 1.
 tap_done() {
