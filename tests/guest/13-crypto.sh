@@ -106,17 +106,14 @@ key_counter() {
 }
 
 # capture NODE DEV FILE FILTER: start tcpdump in NODE's namespace and wait
-# until its packet socket is open; its pid in CAPTURE_PID. (ip netns exec
+# until it captures; its pid in CAPTURE_PID. (ip netns exec
 # execs tcpdump itself: the pid is tcpdump's.)
 capture() {
-	local sockets
-	sockets=$(n "$1" cat /proc/net/packet | wc -l)
 	ip netns exec "xm-$1" tcpdump -Z root -i "$2" -nn -U -w "$3" "$4" \
-		>/dev/null 2>&1 &
+		>/dev/null 2>"$3.log" &
 	CAPTURE_PID=$!
-	# shellcheck disable=SC2317 # called through wait_for
-	listening() { (($(n "$1" cat /proc/net/packet | wc -l) > $2)); }
-	wait_for 10 listening "$1" "$sockets"
+	# tcpdump says "listening on" once the filter is on the socket.
+	wait_for 10 grep -q "listening on" "$3.log"
 }
 
 # capture_end: stop the capture started last (it writes out what it has)
