@@ -14,9 +14,13 @@
 #include <net/rtnetlink.h>
 #include "xmesh_priv.h"
 
-unsigned int xmesh_overhead(u16 family)
+/* Bytes added to an inner packet: outer IP, UDP, xmesh header, and when
+ * frames are sealed the counter and tag.
+ */
+unsigned int xmesh_overhead(u16 family, u8 security)
 {
-	return family == AF_INET6 ? XMESH_OVERHEAD_V6 : XMESH_OVERHEAD_V4;
+	return (family == AF_INET6 ? XMESH_OVERHEAD_V6 : XMESH_OVERHEAD_V4) +
+	       (security != XMESH_SECURITY_NONE ? XMESH_SEAL_OVERHEAD : 0);
 }
 
 void xmesh_stats_read(struct xmesh_dev *xdev, u64 *counters, u64 *drops)
@@ -78,6 +82,8 @@ static int xmesh_init(struct net_device *dev)
 	xdev->port = htons(XMESH_DEFAULT_PORT);
 	xdev->family = AF_INET;
 	xdev->hop_limit = XMESH_DEFAULT_HOP_LIMIT;
+	xdev->security = XMESH_SECURITY_NONE;
+	INIT_LIST_HEAD(&xdev->key_list);
 
 	xdev->stats = netdev_alloc_pcpu_stats(struct xmesh_pcpu_stats);
 	if (!xdev->stats)
@@ -151,7 +157,8 @@ static void xmesh_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->needed_headroom = XMESH_OVERHEAD_V6 + LL_MAX_HEADER;
+	dev->needed_headroom = XMESH_OVERHEAD_MAX + LL_MAX_HEADER;
+	dev->needed_tailroom = XMESH_TAG_LEN;
 	dev->mtu = ETH_DATA_LEN - XMESH_OVERHEAD_V4;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - XMESH_OVERHEAD_V4;
@@ -232,9 +239,35 @@ int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family)
 	xdev->port = port;
 	if (family != xdev->family) {
 		xdev->family = family;
-		dev_set_mtu(xdev->dev, ETH_DATA_LEN - xmesh_overhead(family));
+		dev_set_mtu(xdev->dev, ETH_DATA_LEN -
+			    xmesh_overhead(family, xdev->security));
 	}
 	return 0;
+}
+
+/**
+ * xmesh_dev_set_security - change what the device does to its frames
+ * @xdev: the device, its lock held (and RTNL, for the MTU)
+ * @security: enum xmesh_security
+ *
+ * Sealing adds XMESH_SEAL_OVERHEAD bytes to each frame: an MTU that was
+ * the default for the old setting becomes the default for the new one,
+ * one set by hand is left alone.
+ */
+void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security)
+{
+	unsigned int old_mtu = ETH_DATA_LEN -
+			       xmesh_overhead(xdev->family, xdev->security);
+
+	lockdep_assert_held(&xdev->lock);
+	ASSERT_RTNL();
+
+	if (security == xdev->security)
+		return;
+	WRITE_ONCE(xdev->security, security);
+	if (xdev->dev->mtu == old_mtu)
+		dev_set_mtu(xdev->dev, ETH_DATA_LEN -
+			    xmesh_overhead(xdev->family, security));
 }
 
 static int xmesh_netdev_event(struct notifier_block *nb, unsigned long event,

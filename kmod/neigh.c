@@ -153,8 +153,8 @@ static void xmesh_neigh_unpublish(struct xmesh_dev *xdev,
  *	   success, the caller frees it on error
  * @replace: replace a neighbor with the same id instead of failing
  *
- * A replaced neighbor hands over its routes and counters; traffic that
- * used it moves to the new one without a gap.
+ * A replaced neighbor hands over its routes, keys and counters; traffic
+ * that used it moves to the new one without a gap.
  *
  * Return: 0, -EEXIST (same id, or another neighbor has the same address
  * and link), -ENOSPC (table full) or -ENOMEM.
@@ -221,6 +221,7 @@ int xmesh_neigh_insert(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		xmesh_routes_neigh_changing(xdev, old,
 					    xmesh_neigh_usable(neigh));
 	xmesh_routes_repoint_neigh(xdev, old, neigh);
+	xmesh_keys_neigh_moved(xdev, old, neigh);
 	xmesh_neigh_stats_read(old, neigh->stats_base);
 	list_replace(&old->list, &neigh->list);
 	xmesh_genl_notify_neigh(xdev, neigh, false);
@@ -245,6 +246,7 @@ void xmesh_neigh_remove(struct xmesh_dev *xdev, struct xmesh_neigh *neigh)
 		xmesh_routes_neigh_changing(xdev, neigh, false);
 	xmesh_routes_repoint_neigh(xdev, neigh, NULL);
 	xmesh_neigh_unpublish(xdev, neigh);
+	xmesh_keys_neigh_gone(xdev, neigh);
 	list_del(&neigh->list);
 	xdev->n_neighs--;
 	xmesh_genl_notify_neigh(xdev, neigh, true);

@@ -9,6 +9,7 @@
  * a batch lands entirely or not at all and the extack error points at the
  * entry at fault. Each request runs under the device's lock.
  */
+#include <crypto/algapi.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include "xmesh_priv.h"
@@ -53,6 +54,9 @@ static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 	[XMESH_DEV_A_NEIGH_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_ROUTE_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_PREFIX_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_SECURITY] = NLA_POLICY_MAX(NLA_U8,
+						XMESH_SECURITY_ENCRYPT),
+	[XMESH_DEV_A_KEY_COUNT] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -106,6 +110,19 @@ static const struct nla_policy xmesh_oam_policy[XMESH_OAM_A_MAX + 1] = {
 	[XMESH_OAM_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+static const struct nla_policy xmesh_key_policy[XMESH_KEY_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_KEY_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_KEY_A_ID] = NLA_POLICY_MIN(NLA_U8, 1),
+	[XMESH_KEY_A_DIR] = NLA_POLICY_RANGE(NLA_U8, XMESH_KEY_TX, XMESH_KEY_RX),
+	[XMESH_KEY_A_KEY] = NLA_POLICY_EXACT_LEN(XMESH_KEY_LEN),
+	[XMESH_KEY_A_COUNTER] = XMESH_READ_ONLY,
+	[XMESH_KEY_A_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_KEY_A_BYTES] = XMESH_READ_ONLY,
+	[XMESH_KEY_A_REPLAYED] = XMESH_READ_ONLY,
+	[XMESH_KEY_A_AUTH_FAILED] = XMESH_READ_ONLY,
+};
+
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -117,6 +134,7 @@ static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[XMESH_A_OAM] = NLA_POLICY_NESTED(xmesh_oam_policy),
 	[XMESH_A_FLUSH] = { .type = NLA_FLAG },
 	[XMESH_A_REPLACE] = { .type = NLA_FLAG },
+	[XMESH_A_KEY] = NLA_POLICY_NESTED(xmesh_key_policy),
 };
 
 static struct genl_family xmesh_genl_family;
@@ -236,6 +254,8 @@ static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
 	    nla_put_u32(skb, XMESH_DEV_A_ROUTE_COUNT, xdev->n_routes) ||
 	    nla_put_u32(skb, XMESH_DEV_A_PREFIX_COUNT,
 			xdev->prefixes.count) ||
+	    nla_put_u8(skb, XMESH_DEV_A_SECURITY, xdev->security) ||
+	    nla_put_u32(skb, XMESH_DEV_A_KEY_COUNT, xdev->n_keys) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_COUNTERS, counters,
 			   XMESH_COUNTER_A_MAX, XMESH_COUNTER_A_PAD) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_DROPS, drops, XMESH_DROP_A_MAX,
@@ -257,14 +277,16 @@ static int xmesh_fill_neigh(struct sk_buff *skb, struct xmesh_neigh *neigh)
 	u64 stats[XMESH_NSTAT_MAX];
 	unsigned int mtu = READ_ONCE(neigh->link_mtu);
 	static const union xmesh_addr any;
+	unsigned int overhead;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, XMESH_A_NEIGH);
 	if (!nest)
 		return -EMSGSIZE;
 	xmesh_neigh_stats_read(neigh, stats);
-	mtu = mtu > xmesh_overhead(neigh->key.family) ?
-	      mtu - xmesh_overhead(neigh->key.family) : 0;
+	overhead = xmesh_overhead(neigh->key.family,
+				  READ_ONCE(neigh->xdev->security));
+	mtu = mtu > overhead ? mtu - overhead : 0;
 	if (nla_put_u32(skb, XMESH_NEIGH_A_ID, neigh->id) ||
 	    nla_put_u32(skb, XMESH_NEIGH_A_NODE, neigh->node) ||
 	    nla_put_u32(skb, XMESH_NEIGH_A_LINK, neigh->key.link) ||
@@ -332,6 +354,35 @@ static int xmesh_fill_prefix(struct sk_buff *skb,
 			   &p->key.addr) ||
 	    nla_put_u8(skb, XMESH_PREFIX_A_LEN, p->key.len) ||
 	    nla_put_u32(skb, XMESH_PREFIX_A_NODE, READ_ONCE(p->node_id)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Never the key bytes: they go into the kernel and stay there. */
+static int xmesh_fill_key(struct sk_buff *skb, struct xmesh_key *key)
+{
+	struct nlattr *nest = nla_nest_start(skb, XMESH_A_KEY);
+	u64 stats[XMESH_KSTAT_MAX];
+
+	if (!nest)
+		return -EMSGSIZE;
+	xmesh_key_stats_read(key, stats);
+	if (nla_put_u32(skb, XMESH_KEY_A_NEIGH, key->neigh_id) ||
+	    nla_put_u8(skb, XMESH_KEY_A_ID, key->id) ||
+	    nla_put_u8(skb, XMESH_KEY_A_DIR, key->dir) ||
+	    nla_put_u64_64bit(skb, XMESH_KEY_A_COUNTER, xmesh_key_counter(key),
+			      XMESH_KEY_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_KEY_A_PACKETS,
+			      stats[XMESH_KSTAT_PACKETS], XMESH_KEY_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_KEY_A_BYTES,
+			      stats[XMESH_KSTAT_BYTES], XMESH_KEY_A_PAD) ||
+	    (key->dir == XMESH_KEY_RX &&
+	     (nla_put_u64_64bit(skb, XMESH_KEY_A_REPLAYED,
+				stats[XMESH_KSTAT_REPLAYED], XMESH_KEY_A_PAD) ||
+	      nla_put_u64_64bit(skb, XMESH_KEY_A_AUTH_FAILED,
+				stats[XMESH_KSTAT_AUTH_FAILED],
+				XMESH_KEY_A_PAD))))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -669,7 +720,7 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	rtnl_lock();	/* dev_set_mtu() on a family change */
+	rtnl_lock();	/* dev_set_mtu() on a family or security change */
 	xdev = xmesh_lock(info);
 	if (IS_ERR(xdev)) {
 		rtnl_unlock();
@@ -714,6 +765,9 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XMESH_DEV_A_HOP_LIMIT])
 		WRITE_ONCE(xdev->hop_limit,
 			   nla_get_u8(tb[XMESH_DEV_A_HOP_LIMIT]));
+	if (tb[XMESH_DEV_A_SECURITY])
+		xmesh_dev_set_security(xdev,
+				       nla_get_u8(tb[XMESH_DEV_A_SECURITY]));
 	xdev->generation++;
 out:
 	xmesh_unlock(xdev);
@@ -722,7 +776,7 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Tables: neighbors, routes and prefixes through one set of handlers  */
+/* Tables: neighbors, routes, prefixes and keys, one set of handlers */
 
 /*
  * What the generic get/dump/new/del handlers need to know of one kind of
@@ -753,6 +807,11 @@ struct xmesh_table_ops {
 	void *(*find_old)(struct xmesh_dev *xdev, struct genl_info *info,
 			  struct nlattr *nest, void *entry, bool replace);
 	bool (*same)(const void *a, const void *b);
+	/* Optional: limits that depend on the whole batch; 0 or -errno,
+	 * extack set.
+	 */
+	int (*check_batch)(struct xmesh_dev *xdev, struct genl_info *info,
+			   void **batch, int n);
 	/* Publish @entry, which the table then owns. */
 	int (*insert)(struct xmesh_dev *xdev, void *entry, bool replace);
 	void (*free)(void *entry);
@@ -843,8 +902,13 @@ static int xmesh_table_new(struct genl_info *info,
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "the %s table holds at most %u entries",
 				   ops->what, ops->max);
-		xmesh_count_process(xdev, ops->limit_hits);
 		err = -ENOSPC;
+	} else if (ops->check_batch) {
+		err = ops->check_batch(xdev, info, batch, n);
+	}
+	if (err) {
+		if (err == -ENOSPC)
+			xmesh_count_process(xdev, ops->limit_hits);
 		goto out;
 	}
 
@@ -1516,7 +1580,217 @@ static const struct xmesh_table_ops xmesh_prefix_ops = {
 	.flush = xmesh_prefix_flush_all,
 };
 
-/* The commands of the three tables, by kind. */
+/* ------------------------------------------------------------------ */
+/* Keys                                                               */
+
+static int xmesh_fill_key_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
+				struct list_head *entry)
+{
+	return xmesh_fill_key(skb, list_entry(entry, struct xmesh_key, list));
+}
+
+static struct list_head *xmesh_key_list(void *entry)
+{
+	return &((struct xmesh_key *)entry)->list;
+}
+
+static unsigned int xmesh_key_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->n_keys;
+}
+
+static const char *xmesh_key_dir_name(u8 dir)
+{
+	return dir == XMESH_KEY_TX ? "transmit" : "receive";
+}
+
+/* Parse @nest into @tb and find its neighbor, which must exist. */
+static int xmesh_key_from_attr(struct xmesh_dev *xdev, struct genl_info *info,
+			       struct nlattr *nest, struct nlattr **tb,
+			       struct xmesh_neigh **neigh)
+{
+	int err;
+
+	err = nla_parse_nested(tb, XMESH_KEY_A_MAX, nest, xmesh_key_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (!xmesh_require(info, nest, tb, XMESH_KEY_A_NEIGH, "neighbor id") ||
+	    !xmesh_require(info, nest, tb, XMESH_KEY_A_ID, "key id") ||
+	    !xmesh_require(info, nest, tb, XMESH_KEY_A_DIR, "direction"))
+		return -EINVAL;
+	*neigh = xmesh_neigh_lookup_id(xdev, nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
+	if (!*neigh) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_KEY_A_NEIGH],
+					"no neighbor %u",
+					nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void *xmesh_key_find_nest(struct xmesh_dev *xdev,
+				 struct genl_info *info, struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_KEY_A_MAX + 1];
+	struct xmesh_neigh *neigh;
+	struct xmesh_key *key;
+	u8 id, dir;
+	int err;
+
+	err = xmesh_key_from_attr(xdev, info, nest, tb, &neigh);
+	if (err)
+		return ERR_PTR(err);
+	if (tb[XMESH_KEY_A_KEY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_KEY_A_KEY],
+				    "a key is named by neighbor, id and direction, not by its bytes");
+		return ERR_PTR(-EINVAL);
+	}
+	id = nla_get_u8(tb[XMESH_KEY_A_ID]);
+	dir = nla_get_u8(tb[XMESH_KEY_A_DIR]);
+	key = xmesh_key_find(xdev, neigh, dir, id);
+	if (!key) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"neighbor %u has no %s key %u",
+					neigh->id, xmesh_key_dir_name(dir), id);
+		return ERR_PTR(-ENOENT);
+	}
+	return key;
+}
+
+static void *xmesh_key_parse(struct xmesh_dev *xdev, struct genl_info *info,
+			     struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_KEY_A_MAX + 1];
+	struct xmesh_neigh *neigh;
+	struct xmesh_key *key;
+	int err;
+
+	err = xmesh_key_from_attr(xdev, info, nest, tb, &neigh);
+	if (err)
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_KEY_A_KEY, "key bytes"))
+		return ERR_PTR(-EINVAL);
+	key = xmesh_key_alloc(neigh->id, nla_get_u8(tb[XMESH_KEY_A_ID]),
+			      nla_get_u8(tb[XMESH_KEY_A_DIR]),
+			      nla_data(tb[XMESH_KEY_A_KEY]));
+	return key ?: ERR_PTR(-ENOMEM);
+}
+
+/*
+ * The key @entry replaces: a transmit key replaces the neighbor's transmit
+ * key whatever its id (that switches sending), a receive key the receive
+ * key of its id. The same id needs the replace flag. Key bytes that the
+ * slot already holds would restart their counter: a transmit key would
+ * reuse its nonces, a receive key accept replays.
+ */
+static void *xmesh_key_find_old(struct xmesh_dev *xdev,
+				struct genl_info *info, struct nlattr *nest,
+				void *entry, bool replace)
+{
+	struct xmesh_key *key = entry, *old;
+	struct xmesh_neigh *neigh;
+
+	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	old = key->dir == XMESH_KEY_TX ? xmesh_key_tx(xdev, neigh) :
+	      xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id);
+	if (!old)
+		return NULL;
+	if (old->id == key->id && !replace) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"neighbor %u has %s key %u",
+					neigh->id, xmesh_key_dir_name(key->dir),
+					key->id);
+		return ERR_PTR(-EEXIST);
+	}
+	if (!crypto_memneq(old->key, key->key, XMESH_KEY_LEN)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "these key bytes are in use: a key is installed once, never again");
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_key_same(const void *a, const void *b)
+{
+	const struct xmesh_key *x = a, *y = b;
+
+	return x->neigh_id == y->neigh_id && x->dir == y->dir &&
+	       (x->dir == XMESH_KEY_TX || x->id == y->id);
+}
+
+/* No neighbor may end up with more than XMESH_MAX_RX_KEYS receive keys. */
+static int xmesh_key_check_batch(struct xmesh_dev *xdev,
+				 struct genl_info *info, void **batch, int n)
+{
+	struct xmesh_key *key, *other;
+	struct xmesh_neigh *neigh;
+	unsigned int used;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		key = batch[i];
+		if (key->dir != XMESH_KEY_RX)
+			continue;
+		neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+		if (xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id))
+			continue;	/* replaced in its slot */
+		used = xmesh_key_rx_count(xdev, neigh);
+		for (j = 0; j < i; j++) {
+			other = batch[j];
+			used += other->dir == XMESH_KEY_RX &&
+				other->neigh_id == key->neigh_id &&
+				!xmesh_key_find(xdev, neigh, XMESH_KEY_RX,
+						other->id);
+		}
+		if (used >= XMESH_MAX_RX_KEYS) {
+			NL_SET_ERR_MSG_FMT(info->extack,
+					   "neighbor %u would have more than %d receive keys",
+					   key->neigh_id, XMESH_MAX_RX_KEYS);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+static int xmesh_key_insert_entry(struct xmesh_dev *xdev, void *entry,
+				  bool replace)
+{
+	return xmesh_key_insert(xdev, entry);
+}
+
+static void xmesh_key_free_entry(void *entry)
+{
+	xmesh_key_free(entry);
+}
+
+static void xmesh_key_remove_entry(struct xmesh_dev *xdev, void *entry)
+{
+	xmesh_key_remove(xdev, entry);
+}
+
+static const struct xmesh_table_ops xmesh_key_ops = {
+	.type = XMESH_A_KEY,
+	.what = "key",
+	.get_cmd = XMESH_CMD_KEY_GET,
+	.list_offset = offsetof(struct xmesh_dev, key_list),
+	.max = XMESH_MAX_KEYS,
+	.limit_hits = XMESH_COUNTER_A_KEY_LIMIT_HITS,
+	.count = xmesh_key_count_all,
+	.fill = xmesh_fill_key_entry,
+	.entry_list = xmesh_key_list,
+	.find = xmesh_key_find_nest,
+	.parse = xmesh_key_parse,
+	.find_old = xmesh_key_find_old,
+	.same = xmesh_key_same,
+	.check_batch = xmesh_key_check_batch,
+	.insert = xmesh_key_insert_entry,
+	.free = xmesh_key_free_entry,
+	.remove = xmesh_key_remove_entry,
+	.flush = xmesh_keys_flush,
+};
+
+/* The commands of the tables, by kind. */
 #define XMESH_TABLE_HANDLERS(name)					\
 static int xmesh_nl_##name##_get_doit(struct sk_buff *skb,		\
 				      struct genl_info *info)		\
@@ -1542,6 +1816,7 @@ static int xmesh_nl_##name##_del_doit(struct sk_buff *skb,		\
 XMESH_TABLE_HANDLERS(neigh)
 XMESH_TABLE_HANDLERS(route)
 XMESH_TABLE_HANDLERS(prefix)
+XMESH_TABLE_HANDLERS(key)
 
 /* ------------------------------------------------------------------ */
 /* OAM                                                                */
@@ -1714,6 +1989,21 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_OAM_SEND,
 		.doit = xmesh_nl_oam_send_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_KEY_GET,
+		.doit = xmesh_nl_key_get_doit,
+		.dumpit = xmesh_nl_key_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_KEY_NEW,
+		.doit = xmesh_nl_key_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_KEY_DEL,
+		.doit = xmesh_nl_key_del_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

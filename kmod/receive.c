@@ -2,12 +2,13 @@
 /*
  * xmesh receive: frames arriving on the underlay UDP socket.
  *
- * validate -> identify the neighbor -> for this node: decapsulate and
+ * validate -> identify the neighbor -> open a sealed frame with the
+ * neighbor's receive key (crypto.c) -> for this node: decapsulate and
  * deliver on xmesh0 through GRO; for another node: decrement the hop
- * limit and send on to the next hop, all inside the kernel, without the
- * inner packet ever entering this host's IP stack. OAM frames go to
- * oam.c; link probes there whatever their destination, as they are never
- * forwarded.
+ * limit and send on to the next hop (sealed again for it), all inside the
+ * kernel, without the inner packet ever entering this host's IP stack. OAM
+ * frames go to oam.c; link probes there whatever their destination, as
+ * they are never forwarded.
  */
 #include <linux/hash.h>
 #include <linux/ip.h>
@@ -77,8 +78,32 @@ static __be16 xmesh_inner_protocol(struct sk_buff *skb, unsigned int off)
 	}
 }
 
+/*
+ * Whether the inner packet at @off (whole, its protocol @proto) comes from
+ * an address of node @src: the longest prefix covering its source address
+ * must be one of @src's, as WireGuard's allowed IPs. Only an authenticated
+ * frame's source node means anything.
+ */
+static bool xmesh_inner_source_ok(struct xmesh_dev *xdev,
+				  const struct sk_buff *skb, unsigned int off,
+				  __be16 proto, u32 src)
+{
+	union xmesh_addr saddr = { };
+	u16 family;
+
+	if (proto == htons(ETH_P_IP)) {
+		family = AF_INET;
+		saddr.v4 = ((const struct iphdr *)(skb->data + off))->saddr;
+	} else {
+		family = AF_INET6;
+		saddr.v6 = ((const struct ipv6hdr *)(skb->data + off))->saddr;
+	}
+	return xmesh_prefix_lookup(&xdev->prefixes, family, &saddr) == src;
+}
+
 /* Decapsulate a data frame addressed to this node and deliver it. */
-static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb)
+static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
+			 u32 src, bool sealed)
 {
 	struct net_device *dev = xdev->dev;
 	__be16 proto;
@@ -86,6 +111,9 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb)
 	proto = xmesh_inner_protocol(skb, XMESH_HLEN);
 	if (unlikely(!proto))
 		return XMESH_DROP_A_BAD_INNER;
+	if (sealed && unlikely(!xmesh_inner_source_ok(xdev, skb, XMESH_HLEN,
+						      proto, src)))
+		return XMESH_DROP_A_SPOOFED_SOURCE;
 	/* The socket and the device share a netns (the device cannot move). */
 	if (unlikely(iptunnel_pull_header(skb, XMESH_HLEN, proto, false)))
 		return XMESH_DROP_A_NOMEM;
@@ -172,6 +200,8 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	struct xmesh_neigh *neigh;
 	struct xmesh_hdr *hdr;
 	u32 self, src, dst;
+	u8 security;
+	bool sealed;
 	int reason;
 
 	if (unlikely(!xdev))
@@ -185,6 +215,29 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	reason = xmesh_hdr_validate(hdr, skb->len - sizeof(struct udphdr));
 	if (unlikely(reason))
 		goto drop;
+
+	xmesh_neigh_key_from_skb(&key, skb);
+	neigh = xmesh_neigh_lookup_key(xdev, &key);
+	if (unlikely(!neigh)) {
+		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
+		goto drop;
+	}
+	/* Authenticity first, before anything else is believed or counted.
+	 * A sealed frame is opened whatever the device's security (a node
+	 * with keys accepts them while it still sends in clear); key id 0
+	 * only while security is none.
+	 */
+	sealed = hdr->key_id;
+	security = READ_ONCE(xdev->security);
+	if (sealed) {
+		reason = xmesh_unseal(skb, neigh, security);
+		if (unlikely(reason))
+			goto drop_neigh;
+		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	} else if (unlikely(security != XMESH_SECURITY_NONE)) {
+		reason = XMESH_DROP_A_UNAUTHENTICATED;
+		goto drop_neigh;
+	}
 	/* The OAM payload, which validation found there, is read below. */
 	if (hdr->type == XMESH_PKT_OAM) {
 		if (unlikely(!pskb_may_pull(skb, XMESH_HLEN +
@@ -193,13 +246,6 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
-	}
-
-	xmesh_neigh_key_from_skb(&key, skb);
-	neigh = xmesh_neigh_lookup_key(xdev, &key);
-	if (unlikely(!neigh)) {
-		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
-		goto drop;
 	}
 	/* A neighbor marked down carries no data; OAM still passes, so
 	 * userspace can probe it back up.
@@ -231,7 +277,7 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	else if (dst != self)
 		reason = xmesh_forward(xdev, skb, dst);
 	else if (hdr->type == XMESH_PKT_DATA)
-		reason = xmesh_deliver(xdev, skb);
+		reason = xmesh_deliver(xdev, skb, src, sealed);
 	else
 		reason = xmesh_oam_recv(xdev, skb);
 	if (likely(!reason))

@@ -4,9 +4,10 @@
  * last step of every frame that leaves this node (local, forwarded, OAM).
  *
  * Local send: inner destination -> prefix (LPM) -> node -> route -> next
- * hop -> xmesh header -> UDP. GSO packets stay whole: the xmesh and UDP
- * headers are marked as a UDP tunnel so segmentation happens only where
- * the frame leaves the mesh host, or not at all over veth.
+ * hop -> xmesh header -> UDP. Unsealed, GSO packets stay whole: the xmesh
+ * and UDP headers are marked as a UDP tunnel so segmentation happens only
+ * where the frame leaves the mesh host, or not at all over veth. Sealed
+ * frames are segmented first (crypto.c), as WireGuard's are.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -42,24 +43,38 @@ struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
 	return neigh;
 }
 
-/**
- * xmesh_send_frame - send a frame that starts with its xmesh header
- * @xdev: the device
- * @neigh: the next hop
- * @skb: the frame, skb->data at the xmesh header and skb->protocol the
- *	 inner packet's; consumed
- * @sport: UDP source port (the flow's entropy)
- *
- * Marks what follows the xmesh header as the tunnelled packet, so GSO
- * and checksum offload work on the inner packet, then hands the frame
- * to the underlay socket.
- *
- * Return: 0, or the XMESH_DROP_A_* reason counted.
+/*
+ * Seal a frame (skb->data at its xmesh header) for @neigh as the device's
+ * security says, or mark it unsealed. The key id and auth-only flag it
+ * arrived with, if it is forwarded, are this hop's to set.
  */
-int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
-		     struct sk_buff *skb, __be16 sport)
+static int xmesh_protect(struct xmesh_neigh *neigh, struct sk_buff *skb,
+			 u8 security)
 {
-	int headroom = xmesh_overhead(neigh->key.family) -
+	struct xmesh_hdr *hdr = (struct xmesh_hdr *)skb->data;
+	struct xmesh_key *key;
+
+	if (security == XMESH_SECURITY_NONE) {
+		hdr->key_id = 0;
+		hdr->flags &= ~XMESH_HDR_F_AUTH_ONLY;
+		return 0;
+	}
+	key = rcu_dereference(neigh->tx_key);
+	if (unlikely(!key))
+		return XMESH_DROP_A_NO_KEY;
+	return xmesh_seal(skb, key, security == XMESH_SECURITY_AUTH);
+}
+
+/*
+ * xmesh_send_frame() with the device's security as the caller read it: a
+ * GSO packet comes only with XMESH_SECURITY_NONE (xmesh_xmit() segmented
+ * it for anything else, whatever the setting is by now).
+ */
+static int __xmesh_send_frame(struct xmesh_dev *xdev,
+			      struct xmesh_neigh *neigh, struct sk_buff *skb,
+			      __be16 sport, u8 security)
+{
+	int headroom = xmesh_overhead(neigh->key.family, security) -
 		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
 	int reason;
 	u8 tos = 0;
@@ -70,22 +85,28 @@ int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		goto drop;
 	}
 	type = ((const struct xmesh_hdr *)skb->data)->type;
+	reason = xmesh_protect(neigh, skb, security);
+	if (unlikely(reason))
+		goto drop;
 
-	/* Inner headers start after the xmesh header. */
-	__skb_pull(skb, sizeof(struct xmesh_hdr));
-	skb_reset_network_header(skb);
-	skb_reset_mac_header(skb);
-	if (skb->ip_summed == CHECKSUM_PARTIAL)
-		skb_set_transport_header(skb, skb_checksum_start_offset(skb));
-	if (type == XMESH_PKT_DATA)
-		skb_set_inner_protocol(skb, skb->protocol);
+	if (security == XMESH_SECURITY_NONE) {
+		/* Inner headers start after the xmesh header. */
+		__skb_pull(skb, sizeof(struct xmesh_hdr));
+		skb_reset_network_header(skb);
+		skb_reset_mac_header(skb);
+		if (skb->ip_summed == CHECKSUM_PARTIAL)
+			skb_set_transport_header(skb,
+						 skb_checksum_start_offset(skb));
+		if (type == XMESH_PKT_DATA)
+			skb_set_inner_protocol(skb, skb->protocol);
+		__skb_push(skb, sizeof(struct xmesh_hdr));
+	}
 	skb->encapsulation = 0;
 	if (unlikely(udp_tunnel_handle_offloads(skb,
 						neigh->key.family == AF_INET6))) {
 		reason = XMESH_DROP_A_NOMEM;
 		goto drop;
 	}
-	__skb_push(skb, sizeof(struct xmesh_hdr));
 
 	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport, tos))) {
 		xmesh_count_drop(xdev, XMESH_DROP_A_TX_ERROR);
@@ -98,6 +119,28 @@ drop:
 	xmesh_count_drop(xdev, reason);
 	kfree_skb(skb);
 	return reason;
+}
+
+/**
+ * xmesh_send_frame - send a frame that starts with its xmesh header
+ * @xdev: the device
+ * @neigh: the next hop
+ * @skb: the frame, skb->data at the xmesh header and skb->protocol the
+ *	 inner packet's, not GSO; consumed
+ * @sport: UDP source port (the flow's entropy)
+ *
+ * Seals the frame with the neighbor's transmit key when the device's
+ * security asks for it. An unsealed frame's payload is marked as the
+ * tunnelled packet, so checksum offload works on the inner packet; then
+ * the frame goes to the underlay socket.
+ *
+ * Return: 0, or the XMESH_DROP_A_* reason counted.
+ */
+int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		     struct sk_buff *skb, __be16 sport)
+{
+	return __xmesh_send_frame(xdev, neigh, skb, sport,
+				  READ_ONCE(xdev->security));
 }
 
 static bool xmesh_inner_daddr(struct sk_buff *skb, u16 *family,
@@ -138,14 +181,15 @@ static void xmesh_icmp_unreachable(struct sk_buff *skb, u16 family)
  * frag-needed / packet-too-big carrying the MTU that fits.
  */
 static bool xmesh_fits(struct sk_buff *skb, u16 family,
-		       const struct xmesh_neigh *neigh)
+		       const struct xmesh_neigh *neigh, u8 security)
 {
+	unsigned int overhead = xmesh_overhead(neigh->key.family, security);
 	unsigned int link_mtu = READ_ONCE(neigh->link_mtu);
 	unsigned int mtu;
 
-	if (link_mtu <= xmesh_overhead(neigh->key.family))
+	if (link_mtu <= overhead)
 		return true;	/* unknown: let the underlay decide */
-	mtu = link_mtu - xmesh_overhead(neigh->key.family);
+	mtu = link_mtu - overhead;
 
 	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
 			      skb->len <= mtu)
@@ -167,17 +211,42 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
 	return false;
 }
 
+/* Put the xmesh header on one packet for @node and send it to @neigh. */
+static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			   struct sk_buff *skb, u32 self, u32 node,
+			   __be16 sport, u8 security)
+{
+	unsigned int len = skb->len;
+	struct xmesh_hdr *hdr;
+
+	if (unlikely(skb_cow_head(skb, sizeof(*hdr)))) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+		DEV_STATS_INC(xdev->dev, tx_dropped);
+		kfree_skb(skb);
+		return;
+	}
+	hdr = skb_push(skb, sizeof(*hdr));
+	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
+		       XMESH_TC_BEST_EFFORT, self, node);
+
+	/* The tunnel core counts the device's own statistics. */
+	if (likely(!__xmesh_send_frame(xdev, neigh, skb, sport, security))) {
+		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
+		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
+	}
+}
+
 netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct xmesh_dev *xdev = netdev_priv(dev);
-	unsigned int len = skb->len;
+	struct sk_buff *segs, *next;
 	struct xmesh_neigh *neigh;
 	union xmesh_addr daddr;
-	struct xmesh_hdr *hdr;
 	u32 self, node;
 	__be16 sport;
 	int reason;
 	u16 family;
+	u8 security;
 
 	rcu_read_lock();
 	if (unlikely(!xmesh_inner_daddr(skb, &family, &daddr))) {
@@ -204,24 +273,28 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 		xmesh_icmp_unreachable(skb, family);
 		goto drop;
 	}
-	if (unlikely(!xmesh_fits(skb, family, neigh))) {
+	security = READ_ONCE(xdev->security);
+	if (unlikely(!xmesh_fits(skb, family, neigh, security))) {
 		reason = XMESH_DROP_A_TOO_BIG;
 		goto drop;
 	}
-
 	sport = udp_flow_src_port(dev_net(dev), skb, 0, 0, true);
-	if (unlikely(skb_cow_head(skb, sizeof(*hdr)))) {
+
+	/* A GSO packet is sealed segment by segment: each is one frame. */
+	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
+		rcu_read_unlock();
+		return NETDEV_TX_OK;
+	}
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
 		reason = XMESH_DROP_A_NOMEM;
 		goto drop;
 	}
-	hdr = skb_push(skb, sizeof(*hdr));
-	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
-		       XMESH_TC_BEST_EFFORT, self, node);
-
-	/* The tunnel core counts the device's own statistics. */
-	if (likely(!xmesh_send_frame(xdev, neigh, skb, sport))) {
-		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
-		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

@@ -5,6 +5,7 @@
  * Validation is pure (no skb) so KUnit can drive it with any byte pattern;
  * the receive path calls it once the header has been pulled linear.
  */
+#include <crypto/chacha20poly1305.h>
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include "xmesh_priv.h"
@@ -17,6 +18,9 @@ static void __maybe_unused xmesh_wire_layout_check(void)
 	BUILD_BUG_ON(offsetof(struct xmesh_hdr, src_node) != 8);
 	BUILD_BUG_ON(offsetof(struct xmesh_hdr, dst) != 12);
 	BUILD_BUG_ON(sizeof(struct xmesh_oam) != 24);
+	BUILD_BUG_ON(XMESH_SEAL_HLEN != 24);
+	BUILD_BUG_ON(XMESH_TAG_LEN != CHACHA20POLY1305_AUTHTAG_SIZE);
+	BUILD_BUG_ON(XMESH_KEY_LEN != CHACHA20POLY1305_KEY_SIZE);
 	BUILD_BUG_ON(offsetof(struct xmesh_oam, timestamp) != 8);
 }
 
@@ -30,26 +34,34 @@ static void __maybe_unused xmesh_wire_layout_check(void)
  */
 int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 {
+	unsigned int seal;
+
 	if (len < sizeof(*hdr))
 		return XMESH_DROP_A_TRUNCATED;
 	if (hdr->version != XMESH_WIRE_VERSION)
 		return XMESH_DROP_A_BAD_VERSION;
-	/* Version 1 defines no flags and no keys: a frame using either was
-	 * made by a newer sender and cannot be processed safely.
+	/* A flag this node does not know was set by a newer sender: the
+	 * frame cannot be processed safely. Auth-only means something
+	 * only for a sealed frame.
 	 */
-	if ((hdr->flags & ~XMESH_HDR_F_KNOWN) || hdr->key_id)
+	if ((hdr->flags & ~XMESH_HDR_F_KNOWN) ||
+	    ((hdr->flags & XMESH_HDR_F_AUTH_ONLY) && !hdr->key_id))
 		return XMESH_DROP_A_BAD_HEADER;
 	if (!hdr->src_node || !hdr->dst)
 		return XMESH_DROP_A_BAD_HEADER;
 
+	/* A sealed frame has a counter after the header and a tag at the
+	 * end, around the same payload.
+	 */
+	seal = hdr->key_id ? XMESH_SEAL_OVERHEAD : 0;
 	switch (hdr->type) {
 	case XMESH_PKT_DATA:
 		/* The inner IP header itself is checked on delivery. */
-		if (len == sizeof(*hdr))
+		if (len <= sizeof(*hdr) + seal)
 			return XMESH_DROP_A_TRUNCATED;
 		return 0;
 	case XMESH_PKT_OAM:
-		if (len < sizeof(*hdr) + sizeof(struct xmesh_oam))
+		if (len < sizeof(*hdr) + seal + sizeof(struct xmesh_oam))
 			return XMESH_DROP_A_TRUNCATED;
 		return 0;
 	default:

@@ -12,8 +12,17 @@
  *   rcu_read_lock_bh() and only reads: tables are RCU-protected rhashtables,
  *   routes are immutable and replaced whole (rcu_replace_pointer), neighbors
  *   are freed after a grace period, and scalar fields that writers change
- *   (state, carrier, node id, hop limit) are read with READ_ONCE.
- * - Counters are per-CPU and lockless.
+ *   (state, carrier, node id, hop limit, security) are read with
+ *   READ_ONCE.
+ * - Keys hang off their neighbor as RCU pointers (one transmit slot, a few
+ *   receive slots) and are immutable but for their counters: installing,
+ *   replacing or deleting a key swaps a slot under xdev->lock, and the old
+ *   key is wiped and freed after a grace period. A neighbor that replaces
+ *   another takes over its key slots; the keys are freed only by removing
+ *   them, never with a neighbor. A receive key's replay window has its own
+ *   spinlock, taken in softirq only (xmesh_replay_check).
+ * - Counters are per-CPU and lockless; a transmit key's counter is one
+ *   atomic64 shared by every CPU sending with it.
  */
 #ifndef _XMESH_PRIV_H
 #define _XMESH_PRIV_H
@@ -34,6 +43,10 @@
 				 sizeof(struct xmesh_hdr))
 #define XMESH_OVERHEAD_V6	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
 				 sizeof(struct xmesh_hdr))
+/* The largest of all: IPv6, sealed. */
+#define XMESH_OVERHEAD_MAX	(XMESH_OVERHEAD_V6 + XMESH_SEAL_OVERHEAD)
+/* A sealed frame's header and counter: the AEAD's additional data. */
+#define XMESH_SEAL_HLEN		(sizeof(struct xmesh_hdr) + XMESH_COUNTER_LEN)
 
 union xmesh_addr {
 	__be32 v4;
@@ -75,6 +88,48 @@ struct xmesh_neigh_key {
 	int link;
 };
 
+/*
+ * Replay window of a receive key: the highest counter accepted and which
+ * of the XMESH_REPLAY_WINDOW counters below it were. The bitmap is a ring
+ * of words indexed by counter / BITS_PER_LONG; one word more than the
+ * window is kept so that advancing only ever clears whole words.
+ */
+#define XMESH_REPLAY_BITS	2048
+#define XMESH_REPLAY_WORDS	(XMESH_REPLAY_BITS / BITS_PER_LONG)
+#define XMESH_REPLAY_WINDOW	(XMESH_REPLAY_BITS - BITS_PER_LONG)
+
+struct xmesh_replay {
+	spinlock_t lock;
+	u64 top;		/* highest counter accepted + 1; 0: none yet */
+	unsigned long bitmap[XMESH_REPLAY_WORDS];
+};
+
+enum xmesh_key_stat {
+	XMESH_KSTAT_PACKETS,
+	XMESH_KSTAT_BYTES,
+	XMESH_KSTAT_REPLAYED,
+	XMESH_KSTAT_AUTH_FAILED,
+	XMESH_KSTAT_MAX
+};
+
+struct xmesh_key_pcpu_stats {
+	u64_stats_t stat[XMESH_KSTAT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/* One session key of a neighbor, for one direction. */
+struct xmesh_key {
+	struct list_head list;		/* in xdev->key_list, under lock */
+	u32 neigh_id;
+	u8 id;				/* key id on the wire, 1..255 */
+	u8 dir;				/* enum xmesh_key_dir */
+	atomic64_t tx_counter;		/* tx: counter of the next frame */
+	struct xmesh_replay replay;	/* rx */
+	struct xmesh_key_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
+	u8 key[XMESH_KEY_LEN];
+};
+
 /* One adjacency: a peer reached over one underlay interface. */
 struct xmesh_neigh {
 	struct rhash_head id_node;	/* in xdev->neighs_by_id */
@@ -92,6 +147,8 @@ struct xmesh_neigh {
 	struct dst_cache dst_cache;
 	struct xmesh_neigh_pcpu_stats __percpu *stats;
 	u64 stats_base[XMESH_NSTAT_MAX];		/* carried over from a replaced one */
+	struct xmesh_key __rcu *tx_key;
+	struct xmesh_key __rcu *rx_key[XMESH_MAX_RX_KEYS];
 	struct rcu_head rcu;
 };
 
@@ -166,6 +223,7 @@ struct xmesh_dev {
 	__be16 port;
 	u16 family;			/* AF_INET or AF_INET6 underlay */
 	u8 hop_limit;
+	u8 security;			/* enum xmesh_security */
 
 	struct sock __rcu *sock;	/* underlay UDP socket while up */
 
@@ -179,6 +237,9 @@ struct xmesh_dev {
 	unsigned int n_routes;
 
 	struct xmesh_prefix_table prefixes;
+
+	struct list_head key_list;
+	unsigned int n_keys;
 
 	u32 generation;			/* bumped by every change, for dumps */
 	bool dead;			/* uninit ran; tables are gone */
@@ -196,7 +257,8 @@ void xmesh_device_uninit(void);
 struct xmesh_dev *xmesh_dev_get(struct net *net, int ifindex,
 				const char *ifname);
 int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family);
-unsigned int xmesh_overhead(u16 family);
+void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security);
+unsigned int xmesh_overhead(u16 family, u8 security);
 
 static inline void xmesh_count(struct xmesh_dev *xdev, int counter, u64 n)
 {
@@ -265,6 +327,62 @@ static inline void xmesh_neigh_count(struct xmesh_neigh *neigh,
 		u64_stats_add(&s->stat[stat + 1], bytes);
 	u64_stats_update_end(&s->syncp);
 }
+
+/* key.c */
+struct xmesh_key *xmesh_key_alloc(u32 neigh_id, u8 id, u8 dir,
+				  const u8 bytes[XMESH_KEY_LEN]);
+void xmesh_key_free(struct xmesh_key *key);
+struct xmesh_key *xmesh_key_find(struct xmesh_dev *xdev,
+				 struct xmesh_neigh *neigh, u8 dir, u8 id);
+struct xmesh_key *xmesh_key_tx(struct xmesh_dev *xdev,
+			       struct xmesh_neigh *neigh);
+unsigned int xmesh_key_rx_count(struct xmesh_dev *xdev,
+				struct xmesh_neigh *neigh);
+int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key);
+void xmesh_key_remove(struct xmesh_dev *xdev, struct xmesh_key *key);
+void xmesh_keys_neigh_gone(struct xmesh_dev *xdev, struct xmesh_neigh *neigh);
+void xmesh_keys_neigh_moved(struct xmesh_dev *xdev, struct xmesh_neigh *old,
+			    struct xmesh_neigh *new);
+void xmesh_keys_flush(struct xmesh_dev *xdev);
+void xmesh_key_stats_read(const struct xmesh_key *key,
+			  u64 stats[XMESH_KSTAT_MAX]);
+u64 xmesh_key_counter(struct xmesh_key *key);
+bool xmesh_replay_check(struct xmesh_replay *r, u64 counter);
+
+/* The receive key of id @id of @neigh, or NULL; RCU read side. */
+static inline struct xmesh_key *xmesh_key_rx(const struct xmesh_neigh *neigh,
+					     u8 id)
+{
+	struct xmesh_key *key;
+	int i;
+
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
+		key = rcu_dereference(neigh->rx_key[i]);
+		if (key && key->id == id)
+			return key;
+	}
+	return NULL;
+}
+
+static inline void xmesh_key_count(struct xmesh_key *key,
+				   enum xmesh_key_stat stat, unsigned int bytes)
+{
+	struct xmesh_key_pcpu_stats *s = this_cpu_ptr(key->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->stat[stat]);
+	if (stat == XMESH_KSTAT_PACKETS)
+		u64_stats_add(&s->stat[XMESH_KSTAT_BYTES], bytes);
+	u64_stats_update_end(&s->syncp);
+}
+
+/* crypto.c */
+int xmesh_seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only);
+int xmesh_unseal(struct sk_buff *skb, const struct xmesh_neigh *neigh,
+	       u8 security);
+void xmesh_auth_tag(struct sk_buff *skb, unsigned int off,
+		    unsigned int ad_len, u64 counter,
+		    const u8 key[XMESH_KEY_LEN], u8 tag[XMESH_TAG_LEN]);
 
 /* route.c */
 int xmesh_routes_init(struct xmesh_dev *xdev);

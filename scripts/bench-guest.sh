@@ -15,6 +15,11 @@
 #              routes between wg1 and wg2, encrypts again
 #   xmesh      xmesh0 in each: A node 1, B node 2, C node 3, IPv4 underlay;
 #              B forwards in the kernel (its ip_forward stays 0)
+#   xmesh-auth, xmesh-encrypt
+#              the same with a key pair per link and security auth (every
+#              frame authenticated, payload in clear) or encrypt (sealed
+#              with ChaCha20-Poly1305): B opens each frame and seals it
+#              again for C, as wg decrypts and encrypts again
 #
 # The overlays all carry 10.0.1.1 (A) -> 10.0.3.1 (C). Per round, per metric,
 # every configuration is measured once, in an order rotated each round:
@@ -42,7 +47,7 @@ ROUNDS=${XMESH_BENCH_ROUNDS:-10}
 SECS=${XMESH_BENCH_SECONDS:-3}
 PINGS=${XMESH_BENCH_PINGS:-50}
 GRO_ROUNDS=${XMESH_BENCH_GRO_ROUNDS:-3}
-read -r -a CONFIGS <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xmesh}"
+read -r -a CONFIGS <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xmesh xmesh-auth xmesh-encrypt}"
 
 WORK=/tmp/xmesh-bench
 rm -rf "$WORK"
@@ -196,6 +201,35 @@ setup_xmesh() {
 	forwarding "$c-b" 0
 	SRC[$c]=10.0.1.1
 	DST[$c]=10.0.3.1
+}
+
+# xmesh_keys CFG SECURITY: keys of id 1 on both links of CFG's line, both
+# directions (random bytes, one key per direction), then SECURITY.
+xmesh_keys() {
+	local c=$1 k a b x key
+	for k in 1 2; do
+		a=$([[ $k == 1 ]] && echo a || echo b)
+		b=$([[ $k == 1 ]] && echo b || echo c)
+		key=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+		xm "$c-$b" key add neigh "$k" id 1 dir rx key "$key"
+		xm "$c-$a" key add neigh "$k" id 1 dir tx key "$key"
+		key=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+		xm "$c-$a" key add neigh "$k" id 1 dir rx key "$key"
+		xm "$c-$b" key add neigh "$k" id 1 dir tx key "$key"
+	done
+	for x in a b c; do
+		xm "$c-$x" dev set security "$2"
+	done
+}
+
+setup_xmesh_auth() {
+	setup_xmesh "$1"
+	xmesh_keys "$1" auth
+}
+
+setup_xmesh_encrypt() {
+	setup_xmesh "$1"
+	xmesh_keys "$1" encrypt
 }
 
 # server CFG: (re)start the iperf3 server on C.
@@ -489,6 +523,28 @@ print(f"UDP-64 sent (kpps, median): {udp_tx}.  ")
 retr = ", ".join(f"{c} {num(med('tcp_retr', c), '{:.0f}')}" for c in configs)
 print(f"TCP retransmits per run (median): {retr}.  ")
 print(f"xmesh: packets forwarded in B's kernel (fwd_packets) over the run: {fwd}.")
+
+sealed = [c for c in ("xmesh-auth", "xmesh-encrypt") if c in configs]
+if sealed and ("tcp", "wg") in data:
+    print()
+    print("Crypto (sealed xmesh against WireGuard per hop, wg, and against "
+          "xmesh unsealed; medians of the per-round ratios, in brackets their "
+          "interquartile range; target: at least equal to wg):")
+    print()
+    print("| config | TCP ×wg | UDP-64 ×wg | RTT +µs vs wg | TCP ×xmesh "
+          "| UDP-64 ×xmesh |")
+    print("|" + "---|" * 6)
+    def div(x, y):
+        return x / y
+
+    def sub(x, y):
+        return x - y
+    for c in sealed:
+        print(f"| {c} "
+              f"| {num(paired('tcp', c, 'wg', div), '{:.2f}')} [{iqr('tcp', c, 'wg', div, '{:.2f}')}] "
+              f"| {num(paired('udp', c, 'wg', div), '{:.2f}')} [{iqr('udp', c, 'wg', div, '{:.2f}')}] "
+              f"| {num(paired('rtt', c, 'wg', sub), '{:+.0f}')} [{iqr('rtt', c, 'wg', sub, '{:+.0f}')}] "
+              f"| {ratio('tcp', c, 'xmesh')} | {ratio('udp', c, 'xmesh')} |")
 
 if "xmesh" in configs and ("tcp", "vxlan") in data:
     print()

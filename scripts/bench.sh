@@ -18,7 +18,8 @@
 #   XMESH_BENCH_SECONDS     seconds per iperf3 run (3)
 #   XMESH_BENCH_PINGS       pings per latency sample (50)
 #   XMESH_BENCH_CONFIGS     configurations, space-separated (plain vxlan
-#                           vxlan-e2e batman wg xmesh)
+#                           vxlan-e2e batman wg xmesh xmesh-auth
+#                           xmesh-encrypt)
 #   XMESH_BENCH_GRO_ROUNDS  rounds of the xmesh GRO check (3; 0 skips it)
 #   XMESH_BENCH_FAILOVER_ROUNDS, _CONFIGS, _CUTS, _MAX
 #                           the failover part's (scripts/bench-failover-guest.sh)
@@ -37,7 +38,7 @@ cd "$top"
 doc=${XMESH_BENCH_DOC-Documentation/benchmarks.md}
 rounds=${XMESH_BENCH_ROUNDS:-10}
 secs=${XMESH_BENCH_SECONDS:-3}
-read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xmesh}"
+read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xmesh xmesh-auth xmesh-encrypt}"
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }

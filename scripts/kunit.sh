@@ -129,8 +129,9 @@ sync_module() {
 
 config XMESH
 	tristate "xmesh self-healing local network mesh"
-	depends on NET && INET
+	depends on NET && INET && CRYPTO
 	depends on IPV6 || !IPV6
+	select CRYPTO_LIB_CHACHA20POLY1305
 	select NET_UDP_TUNNEL
 	select DST_CACHE
 	select GRO_CELLS
@@ -145,7 +146,8 @@ config XMESH_KUNIT_TEST
 	default KUNIT_ALL_TESTS
 	help
 	  Builds the xmesh KUnit suites into the xmesh module: the prefix
-	  table, route selection and wire header validation.
+	  table, route selection, wire header validation, frame sealing and
+	  the replay window.
 EOF
 	sync_file "$TMP/Kconfig" "$dst/Kconfig"
 
@@ -274,7 +276,7 @@ args+=(--build_dir="$BUILD" --jobs="$JOBS"
 	--timeout="${XMESH_KUNIT_TIMEOUT:-300}" --json="$TMP/result.json")
 if [[ -n ${XMESH_KUNIT_SEED:-} ]]; then
 	[[ $XMESH_KUNIT_SEED =~ ^[0-9]+$ ]] || die "XMESH_KUNIT_SEED must be a number"
-	for p in prefix route wire; do
+	for p in prefix route wire crypto; do
 		args+=(--kernel_args="xmesh.${p}_seed=$XMESH_KUNIT_SEED")
 	done
 fi

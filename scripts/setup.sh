@@ -26,6 +26,8 @@ PACKAGES=(
 	# networking tools the tests use in the guest (it runs the host's binaries)
 	iproute2 iputils-ping ethtool socat tcpdump netcat-openbsd iperf3
 	wireguard-tools batctl babeld
+	# frames sealed from the wire format alone (tests/guest/xmframes.py)
+	python3-cryptography
 )
 
 say() { echo "setup.sh: $*" >&2; }

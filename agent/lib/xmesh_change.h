@@ -19,8 +19,8 @@
 #define XM_MSG_MAX	(32 * 1024)	/* bytes per merged message */
 
 struct xm_change {
-	uint8_t cmd;		/* XMESH_CMD_{NEIGH,ROUTE,PREFIX}_{NEW,SET,DEL},
-				   XMESH_CMD_DEV_SET */
+	uint8_t cmd;		/* XMESH_CMD_{NEIGH,ROUTE,PREFIX,KEY}_{NEW,DEL},
+				   XMESH_CMD_NEIGH_SET, XMESH_CMD_DEV_SET */
 	bool replace;		/* *_NEW: replace existing entries
 				   (XMESH_A_REPLACE) */
 	bool flush;		/* *_DEL: every entry (XMESH_A_FLUSH) */

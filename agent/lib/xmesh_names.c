@@ -30,6 +30,7 @@ static const char *const counter_names[] = {
 	[XMESH_COUNTER_A_NEIGH_LIMIT_HITS] = "neigh-limit-hits",
 	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route-limit-hits",
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix-limit-hits",
+	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key-limit-hits",
 };
 
 static const char *const counter_keys[] = {
@@ -45,6 +46,7 @@ static const char *const counter_keys[] = {
 	[XMESH_COUNTER_A_NEIGH_LIMIT_HITS] = "neigh_limit_hits",
 	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route_limit_hits",
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix_limit_hits",
+	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key_limit_hits",
 };
 
 static const char *const drop_names[] = {
@@ -64,6 +66,13 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_TX_ERROR] = "tx-error",
 	[XMESH_DROP_A_LOOP] = "loop",
 	[XMESH_DROP_A_NODE_MISMATCH] = "node-mismatch",
+	[XMESH_DROP_A_NO_KEY] = "no-key",
+	[XMESH_DROP_A_UNAUTHENTICATED] = "unauthenticated",
+	[XMESH_DROP_A_AUTH_FAILED] = "auth-failed",
+	[XMESH_DROP_A_REPLAYED] = "replayed",
+	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
+	[XMESH_DROP_A_KEY_EXHAUSTED] = "key-exhausted",
+	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed-source",
 };
 
 static const char *const drop_keys[] = {
@@ -83,6 +92,13 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_TX_ERROR] = "tx_error",
 	[XMESH_DROP_A_LOOP] = "loop",
 	[XMESH_DROP_A_NODE_MISMATCH] = "node_mismatch",
+	[XMESH_DROP_A_NO_KEY] = "no_key",
+	[XMESH_DROP_A_UNAUTHENTICATED] = "unauthenticated",
+	[XMESH_DROP_A_AUTH_FAILED] = "auth_failed",
+	[XMESH_DROP_A_REPLAYED] = "replayed",
+	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
+	[XMESH_DROP_A_KEY_EXHAUSTED] = "key_exhausted",
+	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed_source",
 };
 
 static const char *const oam_op_names[] = {
@@ -116,6 +132,20 @@ static const char *const cmd_names[] = {
 	[XMESH_CMD_NEIGH_EVENT] = "neigh-event",
 	[XMESH_CMD_ROUTE_EVENT] = "route-event",
 	[XMESH_CMD_OAM_EVENT] = "oam-event",
+	[XMESH_CMD_KEY_GET] = "key-get",
+	[XMESH_CMD_KEY_NEW] = "key-new",
+	[XMESH_CMD_KEY_DEL] = "key-del",
+};
+
+static const char *const security_names[] = {
+	[XMESH_SECURITY_NONE] = "none",
+	[XMESH_SECURITY_AUTH] = "auth",
+	[XMESH_SECURITY_ENCRYPT] = "encrypt",
+};
+
+static const char *const key_dir_names[] = {
+	[XMESH_KEY_TX] = "tx",
+	[XMESH_KEY_RX] = "rx",
 };
 
 const char *xm_counter_name(int type) { return NAME(counter_names, type); }
@@ -125,6 +155,29 @@ const char *xm_drop_key(int type) { return NAME(drop_keys, type); }
 const char *xm_oam_op_name(uint8_t op) { return NAME(oam_op_names, op); }
 const char *xm_neigh_state_name(uint8_t s) { return NAME(state_names, s); }
 const char *xm_cmd_name(uint8_t cmd) { return NAME(cmd_names, cmd); }
+const char *xm_security_name(uint8_t s) { return NAME(security_names, s); }
+const char *xm_key_dir_name(uint8_t dir) { return NAME(key_dir_names, dir); }
+
+/* The value whose name in tbl is s, or -1. */
+static int value_of(const char *const *tbl, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tbl[i] && !strcmp(tbl[i], s))
+			return (int)i;
+	return -1;
+}
+
+int xm_security_parse(const char *s)
+{
+	return value_of(security_names, ARRAY_SIZE(security_names), s);
+}
+
+int xm_key_dir_parse(const char *s)
+{
+	return value_of(key_dir_names, ARRAY_SIZE(key_dir_names), s);
+}
 
 /* An attribute space: the names of its attributes and what nests hold. */
 struct space {
@@ -197,6 +250,20 @@ static const char *const oam_attrs[] = {
 };
 static const struct space oam_space = SPACE(oam_attrs, -1);
 
+static const char *const key_attrs[] = {
+	[XMESH_KEY_A_PAD] = "pad",
+	[XMESH_KEY_A_NEIGH] = "neigh",
+	[XMESH_KEY_A_ID] = "id",
+	[XMESH_KEY_A_DIR] = "dir",
+	[XMESH_KEY_A_KEY] = "key",
+	[XMESH_KEY_A_COUNTER] = "counter",
+	[XMESH_KEY_A_PACKETS] = "packets",
+	[XMESH_KEY_A_BYTES] = "bytes",
+	[XMESH_KEY_A_REPLAYED] = "replayed",
+	[XMESH_KEY_A_AUTH_FAILED] = "auth-failed",
+};
+static const struct space key_space = SPACE(key_attrs, -1);
+
 static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_NODE_ID] = "node-id",
 	[XMESH_DEV_A_PORT] = "port",
@@ -207,6 +274,8 @@ static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_NEIGH_COUNT] = "neigh-count",
 	[XMESH_DEV_A_ROUTE_COUNT] = "route-count",
 	[XMESH_DEV_A_PREFIX_COUNT] = "prefix-count",
+	[XMESH_DEV_A_SECURITY] = "security",
+	[XMESH_DEV_A_KEY_COUNT] = "key-count",
 };
 static const struct space dev_space = SPACE(dev_attrs, -1);
 
@@ -220,6 +289,7 @@ static const char *const top_attrs[] = {
 	[XMESH_A_OAM] = "oam",
 	[XMESH_A_FLUSH] = "flush",
 	[XMESH_A_REPLACE] = "replace",
+	[XMESH_A_KEY] = "key",
 };
 static const struct space *const top_nested[] = {
 	[XMESH_A_DEV] = &dev_space,
@@ -227,6 +297,7 @@ static const struct space *const top_nested[] = {
 	[XMESH_A_ROUTE] = &route_space,
 	[XMESH_A_PREFIX] = &prefix_space,
 	[XMESH_A_OAM] = &oam_space,
+	[XMESH_A_KEY] = &key_space,
 };
 static const struct space top_space = SPACE_NESTED(top_attrs, top_nested, -1);
 

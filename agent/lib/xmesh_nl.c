@@ -197,6 +197,8 @@ static uint16_t get_nest(uint8_t cmd)
 		return XMESH_A_ROUTE;
 	case XMESH_CMD_PREFIX_GET:
 		return XMESH_A_PREFIX;
+	case XMESH_CMD_KEY_GET:
+		return XMESH_A_KEY;
 	}
 	return 0;
 }

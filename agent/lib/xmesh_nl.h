@@ -59,7 +59,7 @@ void xm_list_free(struct xm_list *l);
 
 /*
  * Dump a table: cmd is XMESH_CMD_DEV_GET (every device: ifindex 0 and
- * ifname NULL), _NEIGH_GET, _ROUTE_GET or _PREFIX_GET; cb gets each entry
+ * ifname NULL), _NEIGH_GET, _ROUTE_GET, _PREFIX_GET or _KEY_GET; cb gets each entry
  * as it arrives (a negative return is the dump's error). A dump that
  * changes interrupted (NLM_F_DUMP_INTR) is started over, after
  * restart(data) (may be NULL) forgot what cb kept, up to XMNL_DUMP_TRIES

@@ -111,6 +111,9 @@ int xm_dev_put(struct nlmsghdr *nlh, size_t room, const struct xm_dev *d)
 	if (XM_HAS(d, XMESH_DEV_A_HOP_LIMIT))
 		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_HOP_LIMIT,
 					      d->hop_limit));
+	if (XM_HAS(d, XMESH_DEV_A_SECURITY))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_SECURITY,
+					      d->security));
 	return nest_end(nlh, nest, ok);
 }
 
@@ -235,6 +238,33 @@ int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o)
 	return nest_end(nlh, nest, ok);
 }
 
+int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_KEY);
+	bool ok = true;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(k, XMESH_KEY_A_NEIGH))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_KEY_A_NEIGH,
+					       k->neigh));
+	if (XM_HAS(k, XMESH_KEY_A_ID))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_KEY_A_ID, k->id));
+	if (XM_HAS(k, XMESH_KEY_A_DIR))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_KEY_A_DIR,
+					      k->dir));
+	if (XM_HAS(k, XMESH_KEY_A_KEY))
+		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_KEY_A_KEY,
+					   sizeof(k->key), k->key));
+	return nest_end(nlh, nest, ok);
+}
+
+void xm_key_wipe(struct xm_key *k)
+{
+	explicit_bzero(k->key, sizeof(k->key));
+	k->present &= ~XM_BIT(XMESH_KEY_A_KEY);
+}
+
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 {
 	switch (e->type) {
@@ -248,6 +278,8 @@ int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 		return xm_prefix_put(nlh, room, &e->prefix);
 	case XMESH_A_OAM:
 		return xm_oam_put(nlh, room, &e->oam);
+	case XMESH_A_KEY:
+		return xm_key_put(nlh, room, &e->key);
 	}
 	return -EINVAL;
 }
@@ -302,6 +334,12 @@ int xm_dev_parse(const struct nlattr *nest, struct xm_dev *d)
 			break;
 		case XMESH_DEV_A_PREFIX_COUNT:
 			ok = get_u32(a, &d->prefix_count);
+			break;
+		case XMESH_DEV_A_SECURITY:
+			ok = get_u8(a, &d->security);
+			break;
+		case XMESH_DEV_A_KEY_COUNT:
+			ok = get_u32(a, &d->key_count);
 			break;
 		case XMESH_DEV_A_COUNTERS:
 			ok = !parse_stats(a, d->counters, XMESH_COUNTER_A_MAX,
@@ -525,6 +563,51 @@ int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o)
 	return 0;
 }
 
+/* A reply never carries the key bytes: XMESH_KEY_A_KEY is skipped. */
+int xm_key_parse(const struct nlattr *nest, struct xm_key *k)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(k, 0, sizeof(*k));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_KEY_A_NEIGH:
+			ok = get_u32(a, &k->neigh);
+			break;
+		case XMESH_KEY_A_ID:
+			ok = get_u8(a, &k->id);
+			break;
+		case XMESH_KEY_A_DIR:
+			ok = get_u8(a, &k->dir);
+			break;
+		case XMESH_KEY_A_COUNTER:
+			ok = get_u64(a, &k->counter);
+			break;
+		case XMESH_KEY_A_PACKETS:
+			ok = get_u64(a, &k->packets);
+			break;
+		case XMESH_KEY_A_BYTES:
+			ok = get_u64(a, &k->bytes);
+			break;
+		case XMESH_KEY_A_REPLAYED:
+			ok = get_u64(a, &k->replayed);
+			break;
+		case XMESH_KEY_A_AUTH_FAILED:
+			ok = get_u64(a, &k->auth_failed);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(k, type);
+	}
+	return 0;
+}
+
 static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		       struct xm_entry *e)
 {
@@ -543,6 +626,8 @@ static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		return xm_prefix_parse(a, &e->prefix);
 	case XMESH_A_OAM:
 		return xm_oam_parse(a, &e->oam);
+	case XMESH_A_KEY:
+		return xm_key_parse(a, &e->key);
 	}
 	return 1;	/* not a nest we know */
 }

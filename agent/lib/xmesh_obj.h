@@ -32,7 +32,8 @@ struct xm_dev {
 	uint16_t port;
 	uint16_t family;
 	uint8_t hop_limit;
-	uint32_t neigh_count, route_count, prefix_count;
+	uint8_t security;		/* enum xmesh_security */
+	uint32_t neigh_count, route_count, prefix_count, key_count;
 	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
 	uint32_t drops_present;		/* XMESH_DROP_A_* */
@@ -85,6 +86,20 @@ struct xm_oam {
 	uint32_t neigh;			/* link probes: the adjacency */
 };
 
+/*
+ * A session key of a neighbor. key is write-only: put into requests,
+ * never found in a reply. Whoever fills it wipes it when done
+ * (xm_key_wipe).
+ */
+struct xm_key {
+	uint32_t present;		/* XMESH_KEY_A_* */
+	uint32_t neigh;
+	uint8_t id;
+	uint8_t dir;			/* enum xmesh_key_dir */
+	uint8_t key[XMESH_KEY_LEN];
+	uint64_t counter, packets, bytes, replayed, auth_failed;
+};
+
 /* One nest of a message: type is its XMESH_A_* attribute. */
 struct xm_entry {
 	uint16_t type;			/* XMESH_A_DEV, _NEIGH, ... or 0 */
@@ -94,6 +109,7 @@ struct xm_entry {
 		struct xm_route route;
 		struct xm_prefix prefix;
 		struct xm_oam oam;
+		struct xm_key key;
 	};
 };
 
@@ -108,6 +124,7 @@ int xm_route_put(struct nlmsghdr *nlh, size_t room, const struct xm_route *r);
 int xm_prefix_put(struct nlmsghdr *nlh, size_t room,
 		  const struct xm_prefix *p);
 int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o);
+int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k);
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e);
 
 /* The device a request is for: ifindex if not 0, else ifname. */
@@ -124,6 +141,10 @@ int xm_neigh_parse(const struct nlattr *nest, struct xm_neigh *n);
 int xm_route_parse(const struct nlattr *nest, struct xm_route *r);
 int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p);
 int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o);
+int xm_key_parse(const struct nlattr *nest, struct xm_key *k);
+
+/* Forget a key's bytes (explicit_bzero: the compiler may not skip it). */
+void xm_key_wipe(struct xm_key *k);
 
 /* What a family message carries besides its nests. */
 struct xm_msg_info {

@@ -49,6 +49,37 @@ int xm_parse_u8(const char *s, uint8_t min, uint8_t max, uint8_t *out)
 	return err;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int xm_parse_hex(const char *s, uint8_t *out, size_t len)
+{
+	size_t i, n = s ? strlen(s) : 0;
+	int hi, lo, err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		if (hex_digit(s[i]) < 0)
+			err = -EINVAL;
+	if (!err && n != 2 * len)
+		err = -ERANGE;
+	for (i = 0; i < len && !err; i++) {
+		hi = hex_digit(s[2 * i]);
+		lo = hex_digit(s[2 * i + 1]);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (err)
+		explicit_bzero(out, len);
+	return err;
+}
+
 int xm_parse_seconds(const char *s, double min, double max, double *out)
 {
 	char *end;

@@ -35,6 +35,13 @@ int xm_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int xm_parse_u16(const char *s, uint16_t min, uint16_t max, uint16_t *out);
 int xm_parse_u8(const char *s, uint8_t min, uint8_t max, uint8_t *out);
 
+/*
+ * Exactly 2 * len hex digits, either case, into out[len]: -EINVAL for
+ * another character, -ERANGE for another count. On error out is zeroed
+ * (it may be meant for a key).
+ */
+int xm_parse_hex(const char *s, uint8_t *out, size_t len);
+
 /* Seconds as a decimal fraction ("0.2", "1"): -EINVAL or -ERANGE. */
 int xm_parse_seconds(const char *s, double min, double max, double *out);
 

@@ -164,6 +164,8 @@ static void dev(void)
 	d.neigh_count = 2;
 	d.route_count = 3;
 	d.prefix_count = 4;
+	d.security = XMESH_SECURITY_ENCRYPT;
+	d.key_count = 5;
 	d.present = ~XM_BIT(XMESH_DEV_A_NODE_ID);
 	for (i = XMESH_COUNTER_A_TX_PACKETS; i <= XMESH_COUNTER_A_MAX; i++) {
 		d.counters[i] = (uint64_t)i;
@@ -176,20 +178,21 @@ static void dev(void)
 	}
 	begin(false, false);
 	print_dev(&o, &d, false);
-	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16\n"
-	       "    neighs 2 routes 3 prefixes 4\n",
+	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt\n"
+	       "    neighs 2 routes 3 prefixes 4 keys 5\n",
 	       "dev: text, no node id yet");
 	begin(false, false);
 	print_dev(&o, &d, true);
-	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16\n"
-	       "    neighs 2 routes 3 prefixes 4\n"
+	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt\n"
+	       "    neighs 2 routes 3 prefixes 4 keys 5\n"
 	       "    tx packets 2 bytes 3 rx packets 4 bytes 9223372036854775813\n"
 	       "    fwd packets 6 bytes 7 oam rx 8 tx 9 reroutes 10\n"
-	       "    limit hits: neighs 11 routes 12 prefixes 13\n"
+	       "    limit hits: neighs 11 routes 12 prefixes 13 keys 14\n"
 	       "    drops: no-prefix 20 no-route 30 no-nexthop 40 hop-limit 50 too-big 60\n"
 	       "        truncated 70 bad-version 80 bad-header 90 bad-inner 100 unknown-neigh 110\n"
 	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n"
-	       "        node-mismatch 170\n",
+	       "        node-mismatch 170 no-key 180 unauthenticated 190 auth-failed 200 replayed 210\n"
+	       "        unencrypted 220 key-exhausted 230 spoofed-source 240\n",
 	       "dev: text with every counter and drop reason");
 	begin(true, true);
 	out_list_begin(&o);
@@ -201,6 +204,9 @@ static void dev(void)
 	root = arr ? json_object_array_get_idx(arr, 0) : NULL;
 	ok(root && json_object_is_type(get(root, "node"), json_type_null),
 	   "dev: JSON node null when unset");
+	is_str(json_object_get_string(get(root, "security")), "encrypt",
+	       "dev: JSON security by name");
+	is_int(json_object_get_int(get(root, "keys")), 5, "dev: JSON keys");
 	st = get(root, "stats");
 	ok(st && json_object_get_uint64(get(st, "rx_bytes")) ==
 		 9223372036854775813ull, "dev: u64 counter beyond INT64_MAX");

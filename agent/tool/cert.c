@@ -506,7 +506,7 @@ static const char *utc(uint64_t t, char *buf, size_t cap)
 	return buf;
 }
 
-static void print_key(struct out *o, const uint8_t pk[XM_PUBKEY_LEN])
+static void print_pubkey(struct out *o, const uint8_t pk[XM_PUBKEY_LEN])
 {
 	char h[2 * XM_PUBKEY_LEN + 1];
 	uint8_t id[XM_KEY_ID_LEN];
@@ -548,7 +548,7 @@ static void print_cert(struct out *o, const struct xm_cert *c)
 		out_nl(o);
 	}
 	out_text(o, "    ");
-	print_key(o, c->pubkey);
+	print_pubkey(o, c->pubkey);
 	out_nl(o);
 	out_text(o, "    ");
 	out_str(o, "issuer", "issuer",
@@ -701,7 +701,7 @@ static int cert_key_create(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	out_obj_begin(&ctx->out, NULL);
-	print_key(&ctx->out, pk);
+	print_pubkey(&ctx->out, pk);
 	out_nl(&ctx->out);
 	out_obj_end(&ctx->out);
 	return XM_EXIT_OK;
@@ -722,7 +722,7 @@ static int cert_key_show(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	out_obj_begin(&ctx->out, NULL);
-	print_key(&ctx->out, pk);
+	print_pubkey(&ctx->out, pk);
 	out_nl(&ctx->out);
 	out_obj_end(&ctx->out);
 	return XM_EXIT_OK;

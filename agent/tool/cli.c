@@ -8,8 +8,8 @@ void usage_main(FILE *fp)
 {
 	fputs("Usage: xmesh [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
-	      "OBJECT := { dev | neigh | route | prefix | monitor | ping | trace |\n"
-	      "            node | topology | path | agent | cert }\n"
+	      "OBJECT := { dev | neigh | route | prefix | key | monitor | ping |\n"
+	      "            trace | node | topology | path | agent | cert }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
 	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
 	      "             -V[ersion] | -h[elp] }\n"
@@ -30,6 +30,7 @@ static const struct cmd objects[] = {
 	{ "neigh", "n neighbor neighbour", do_neigh, CMD_GROUP },
 	{ "route", NULL, do_route, CMD_GROUP },
 	{ "prefix", NULL, do_prefix, CMD_GROUP },
+	{ "key", "keys", do_key, CMD_GROUP },
 	{ "monitor", NULL, do_monitor, CMD_RUN },
 	{ "ping", NULL, do_ping, CMD_RUN },
 	{ "trace", "t traceroute", do_trace, CMD_RUN },

@@ -204,6 +204,8 @@ int ctx_flush(struct ctx *c)
 		if (hostroutes_sync(c, c->pend, c->n_pend))
 			status = XM_EXIT_FAIL;
 	}
+	/* Key changes hold key bytes: leave none behind. */
+	explicit_bzero(c->pend, c->n_pend * sizeof(*c->pend));
 	c->n_pend = 0;
 	if (status)
 		c->failed = true;

@@ -4,11 +4,14 @@
 
 #include <string.h>
 
+#include "xmesh_names.h"
+
 void usage_dev(FILE *fp)
 {
 	fputs("Usage: xmesh dev [ show ] [ [ dev ] DEV ]\n"
 	      "       xmesh dev set [ [ dev ] DEV ] [ node NODE ] [ port PORT ]\n"
 	      "                     [ family { inet | inet6 } ] [ hop-limit LIMIT ]\n"
+	      "                     [ security { none | auth | encrypt } ]\n"
 	      "NODE := 1..4294967295, this node's id    PORT := 1..65535 (UDP)\n"
 	      "LIMIT := 1..255    DEV := xmesh device (default: all for show,\n"
 	      "xmesh0 for set; -d DEV sets the default)\n"
@@ -54,6 +57,8 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 			type = XMESH_DEV_A_FAMILY;
 		else if (!strcmp(kw, "hop-limit"))
 			type = XMESH_DEV_A_HOP_LIMIT;
+		else if (!strcmp(kw, "security"))
+			type = XMESH_DEV_A_SECURITY;
 		else if (is_help(kw))
 			return arg_unknown(kw, usage_dev);
 		else {
@@ -82,6 +87,16 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 				ret = XM_EXIT_USAGE;
 			}
 			break;
+		case XMESH_DEV_A_SECURITY:
+			ret = xm_security_parse(argv[0]);
+			if (ret < 0) {
+				pr_err("invalid security \"%s\": expected none, auth or encrypt.",
+				       argv[0]);
+				return XM_EXIT_USAGE;
+			}
+			d->security = (uint8_t)ret;
+			ret = XM_EXIT_OK;
+			break;
 		default:
 			ret = arg_u8("hop limit", argv[0], 1, UINT8_MAX,
 				     &d->hop_limit);
@@ -92,7 +107,7 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 		XM_SET(d, type);
 	}
 	if (!d->present) {
-		pr_err("dev set needs node, port, family or hop-limit.");
+		pr_err("dev set needs node, port, family, hop-limit or security.");
 		return XM_EXIT_USAGE;
 	}
 	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));

@@ -62,6 +62,7 @@ static void print_dev_stats(struct out *o, const struct xm_dev *d)
 		print_counter(o, d, XMESH_COUNTER_A_ROUTE_LIMIT_HITS, "routes");
 		print_counter(o, d, XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
 			      "prefixes");
+		print_counter(o, d, XMESH_COUNTER_A_KEY_LIMIT_HITS, "keys");
 		out_nl(o);
 	}
 
@@ -108,6 +109,10 @@ void print_dev(struct out *o, const struct xm_dev *d, bool stats)
 		print_family(o, "family", "family", d->family);
 	if (XM_HAS(d, XMESH_DEV_A_HOP_LIMIT))
 		out_uint(o, "hop_limit", "hop-limit", d->hop_limit);
+	if (XM_HAS(d, XMESH_DEV_A_SECURITY))
+		out_str(o, "security", "security",
+			xm_security_name(d->security) ?
+			xm_security_name(d->security) : "?");
 	out_nl(o);
 	out_text(o, "    ");
 	if (XM_HAS(d, XMESH_DEV_A_NEIGH_COUNT))
@@ -116,6 +121,8 @@ void print_dev(struct out *o, const struct xm_dev *d, bool stats)
 		out_uint(o, "routes", "routes", d->route_count);
 	if (XM_HAS(d, XMESH_DEV_A_PREFIX_COUNT))
 		out_uint(o, "prefixes", "prefixes", d->prefix_count);
+	if (XM_HAS(d, XMESH_DEV_A_KEY_COUNT))
+		out_uint(o, "keys", "keys", d->key_count);
 	out_nl(o);
 	if (stats)
 		print_dev_stats(o, d);

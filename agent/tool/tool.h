@@ -163,6 +163,7 @@ int do_node(struct ctx *c, int argc, char **argv);
 int do_topology(struct ctx *c, int argc, char **argv);
 int do_path(struct ctx *c, int argc, char **argv);
 int do_agent(struct ctx *c, int argc, char **argv);
+int do_key(struct ctx *c, int argc, char **argv);
 int do_cert(struct ctx *c, int argc, char **argv);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
@@ -175,6 +176,8 @@ void usage_node(FILE *fp);
 void usage_topology(FILE *fp);
 void usage_path(FILE *fp);
 void usage_agent(FILE *fp);
+void usage_key(FILE *fp);
+void print_key(struct out *o, const struct xm_key *k);
 void usage_cert(FILE *fp);
 
 /*
@@ -222,6 +225,9 @@ int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		 struct xm_change *ch);
 int parse_dev_set(struct ctx *c, int argc, char **argv,
 		  struct xm_change *ch);
+/* A key's bytes are wiped again when parsing fails. */
+int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
+	      struct xm_change *ch);
 /* "[ dev DEV ]" and nothing else; *dev NULL when not given. */
 int parse_dev_only(int argc, char **argv, const char **dev,
 		   void (*usage)(FILE *fp));

@@ -145,24 +145,53 @@ static void xmesh_wire_flags(struct kunit *test)
 	hdr.flags = 0xff & ~XMESH_HDR_F_KNOWN;
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100),
 			XMESH_DROP_A_BAD_HEADER);
+	hdr.key_id = 1;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100),
+			XMESH_DROP_A_BAD_HEADER);
+
+	/* Auth-only is a property of a sealed frame: alone it is wrong. */
+	KUNIT_EXPECT_EQ(test, XMESH_HDR_F_AUTH_ONLY, 0x01);
+	good_hdr(&hdr, XMESH_PKT_DATA);
+	hdr.flags = XMESH_HDR_F_AUTH_ONLY;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100),
+			XMESH_DROP_A_BAD_HEADER);
+	hdr.key_id = 7;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100), 0);
+	hdr.flags |= 0x02;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100),
+			XMESH_DROP_A_BAD_HEADER);
 }
 
 /*
- * Version 1 sends key id 0 only and, as wire.c does, drops frames with
- * another key id as made by a newer sender (bad_header).
+ * A key id other than 0 makes the frame sealed: it needs room for the
+ * counter and the tag around its payload, or it is truncated.
  */
 static void xmesh_wire_key_id(struct kunit *test)
 {
+	const unsigned int seal = XMESH_SEAL_OVERHEAD;
 	struct xmesh_hdr hdr;
 	unsigned int k;
 
+	KUNIT_EXPECT_EQ(test, seal, 24);
 	for (k = 1; k < 256; k++) {
-		good_hdr(&hdr, k & 1 ? XMESH_PKT_DATA : XMESH_PKT_OAM);
+		good_hdr(&hdr, XMESH_PKT_DATA);
 		hdr.key_id = k;
-		KUNIT_ASSERT_EQ_MSG(test, xmesh_hdr_validate(&hdr, OAM_LEN),
-				    XMESH_DROP_A_BAD_HEADER, "key id %u", k);
+		KUNIT_ASSERT_EQ_MSG(test, xmesh_hdr_validate(&hdr, HDR_LEN + seal),
+				    XMESH_DROP_A_TRUNCATED, "key id %u", k);
+		KUNIT_ASSERT_EQ_MSG(test,
+				    xmesh_hdr_validate(&hdr, HDR_LEN + seal + 1),
+				    0, "key id %u", k);
+		good_hdr(&hdr, XMESH_PKT_OAM);
+		hdr.key_id = k;
+		KUNIT_ASSERT_EQ_MSG(test, xmesh_hdr_validate(&hdr, OAM_LEN + seal - 1),
+				    XMESH_DROP_A_TRUNCATED, "key id %u", k);
+		KUNIT_ASSERT_EQ_MSG(test, xmesh_hdr_validate(&hdr, OAM_LEN + seal),
+				    0, "key id %u", k);
 	}
+	/* Key id 0: no counter, no tag. */
 	good_hdr(&hdr, XMESH_PKT_DATA);
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, HDR_LEN + 1), 0);
+	good_hdr(&hdr, XMESH_PKT_OAM);
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, OAM_LEN), 0);
 }
 
@@ -290,23 +319,27 @@ static void xmesh_wire_oam_link_nodes(struct kunit *test)
  */
 static int model_validate(const u8 *b, unsigned int len)
 {
+	unsigned int seal;
+
 	if (len < 16)
 		return XMESH_DROP_A_TRUNCATED;
+	/* A sealed frame (key id, b[5], not 0) has 8 + 16 bytes more. */
+	seal = b[5] ? 24 : 0;
 	if (b[0] != 1)
 		return XMESH_DROP_A_BAD_VERSION;
-	if (b[2] || b[5])		/* flags, key id */
+	if (b[2] > 1 || (b[2] == 1 && !b[5]))	/* flags: auth-only, sealed */
 		return XMESH_DROP_A_BAD_HEADER;
 	if (!(b[8] | b[9] | b[10] | b[11]) || !(b[12] | b[13] | b[14] | b[15]))
 		return XMESH_DROP_A_BAD_HEADER;
 	if (b[1] == 1)
-		return len > 16 ? 0 : XMESH_DROP_A_TRUNCATED;
+		return len > 16 + seal ? 0 : XMESH_DROP_A_TRUNCATED;
 	if (b[1] == 2)
-		return len >= 40 ? 0 : XMESH_DROP_A_TRUNCATED;
+		return len >= 40 + seal ? 0 : XMESH_DROP_A_TRUNCATED;
 	return XMESH_DROP_A_BAD_HEADER;
 }
 
 #define FUZZ_ROUNDS	200000
-#define FUZZ_MAX_LEN	64
+#define FUZZ_MAX_LEN	96
 
 static void xmesh_wire_fuzz(struct kunit *test)
 {
@@ -323,7 +356,7 @@ static void xmesh_wire_fuzz(struct kunit *test)
 		u32 shape = prandom_u32_state(&rnd);
 
 		/* Mostly short frames, where the boundaries are. */
-		len = shape & 1 ? prandom_u32_state(&rnd) % (OAM_LEN + 2) :
+		len = shape & 1 ? prandom_u32_state(&rnd) % (OAM_LEN + 26) :
 				  prandom_u32_state(&rnd) % (FUZZ_MAX_LEN + 1);
 		/* Exactly @len bytes, so an overread hits the allocator's red
 		 * zone when the kernel checks for that.
@@ -341,8 +374,8 @@ static void xmesh_wire_fuzz(struct kunit *test)
 			buf[0] = shape & 0x100 ? buf[0] : XMESH_WIRE_VERSION;
 			buf[1] = shape & 0x200 ? buf[1] & 3 : buf[1] % 5;
 			if (shape & 0x400) {
-				buf[2] = 0;
-				buf[5] = 0;
+				buf[2] = shape & 0x2000 ? 1 : 0;
+				buf[5] = shape & 0x4000 ? buf[5] : 0;
 			}
 			if (shape & 0x800)
 				memset(&buf[8], 0, 4);

@@ -38,7 +38,7 @@ done
 
 # --------------------------------------------------------------- dev
 check_match "dev show: a new device" 0 \
-	'^xmesh0: node none port 7600 family inet hop-limit 16$' x a dev show
+	'^xmesh0: node none port 7600 family inet hop-limit 16 security none$' x a dev show
 check "dev set node (a)" x a dev set node 1
 check "dev set node (b), short words" x b d se xmesh0 node 2
 check "dev set node (c), dev keyword" x c dev set dev xmesh0 node 3
@@ -56,6 +56,8 @@ check_match "dev show: no such device" 1 '^Error: no such xmesh device\.$' \
 	x a dev show nosuch0
 check_match "dev set: port 0 refused" 2 'expected a number from 1 to 65535' \
 	x a dev set port 0
+check_match "dev set: unknown security refused" 2 'expected none, auth or encrypt' \
+	x a dev set security strong
 
 # ------------------------------------------------------------- neigh
 check "neigh add (a)" x a neigh add id 1 node 2 link ul1 remote 10.99.1.2
@@ -170,12 +172,39 @@ else
 fi
 check_match "batch -force: the others applied" 0 '^10\.0\.11\.0/24 node 11$' x a prefix show
 
+# -------------------------------------------------------------- keys
+K=$(printf '%064x' 1)
+K2=$(printf '%064x' 2)
+check_match "key add: no such neighbor (the kernel's message)" 1 \
+	'^Error: no neighbor 9 \(attribute key\.neigh\)\.$' x a key add neigh 9 id 1 dir tx key "$K"
+check "key add tx" x a key add neigh 1 id 1 dir tx key "$K"
+printf '%s\n' "$K2" >"$tmp/key2"
+check "key add rx from a file" x a key add neigh 1 id 1 dir rx file "$tmp/key2"
+check_match "key show" 0 '^neigh 1 id 1 dir tx counter 0 packets 0 bytes 0$' x a key show
+check_match "key show: rx keys count refusals" 0 \
+	'^neigh 1 id 1 dir rx counter 0 packets 0 bytes 0 replayed 0 auth-failed 0$' \
+	x a key show dir rx
+check_json "key show -j: no key bytes" 'length == 2 and all(.[]; has("key") | not)' \
+	x a -j key show
+check_match "key add: the same id again" 1 'neighbor 1 has transmit key 1' \
+	x a key add neigh 1 id 1 dir tx key "$K2"
+check_match "key replace: the bytes in use" 1 'in use' \
+	x a key replace neigh 1 id 1 dir tx key "$K"
+check_match "key del: no such key" 1 'neighbor 1 has no receive key 5' \
+	x a key del neigh 1 id 5 dir rx
+check "key del" x a key del neigh 1 id 1 dir rx
+check "key flush" x a key flush
+check_no_match "no keys left" '.' x a key show
+check "dev set security encrypt" x a dev set security encrypt
+check_match "dev show: security encrypt" 0 'security encrypt$' x a dev show
+check "dev set security none" x a dev set security none
+
 # ------------------------------------------------------------- flush
 check "prefix flush" x a prefix flush
 check_no_match "prefix flush removes the host routes" '.' n a ip route show proto 88
 check "route flush" x a route flush
 check "neigh flush" x a neigh flush
-check_match "dev show: empty tables" 0 '^    neighs 0 routes 0 prefixes 0$' x a dev show
+check_match "dev show: empty tables" 0 '^    neighs 0 routes 0 prefixes 0 keys 0$' x a dev show
 
 # ------------------------------------------ IPv6 link-local underlay
 n a ip link add xm6 type xmesh

@@ -86,7 +86,7 @@ ifindex of 8 bytes | EINVAL ~ invalid attribute length | dev-get *ifindex:u64=5
 ifindex with NLA_F_NESTED | EINVAL ~ NLA_F_NESTED not expected | dev-get *#1:nest{ @raw=05000000 }
 a 60000-byte ifname | EINVAL ~ policy | dev-get *ifname=x*60000
 # ------------------------------------------------ the attribute stream
-unknown attribute type 10 | EINVAL ~ unknown attribute type | dev-get $D *#10:u32=1
+unknown attribute type 11 | EINVAL ~ unknown attribute type | dev-get $D *#11:u32=1
 unknown attribute type 0 | EINVAL ~ unknown attribute type | dev-get $D *#0:u32=1
 unknown attribute type 16383 | EINVAL ~ unknown attribute type | dev-get $D *#16383
 unknown attribute in a dump request | EINVAL ~ unknown attribute type | neigh-get +dump $D *#200
@@ -105,7 +105,7 @@ genl reserved bits set (core) | EINVAL ~ reserved | dev-get $D +reserved=7
 a nest without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | neigh-get $D *neigh:nonest{ id=1 }
 a flag with a payload | ERANGE ~ policy | neigh-del $D *flush:u32=1
 a nest of 2 bytes | ERANGE ~ policy | neigh-get $D *neigh{ @raw=0000 }
-deep garbage under an unknown attribute | EINVAL ~ unknown attribute type | neigh-get $D *#11{ $deep }
+deep garbage under an unknown attribute | EINVAL ~ unknown attribute type | neigh-get $D *#12{ $deep }
 deep garbage in a next hop's neighbor id | EINVAL ~ invalid attribute length|NLA_F_NESTED | route-new $D route{ dst=50 nexthop{ *#1{ $deep } } }
 deep garbage under a next hop's unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 *#9{ $deep9 } } }
 a 60000-byte remote address | ERANGE ~ binary attribute size out of range | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=00*60000 }
@@ -129,7 +129,7 @@ dev-set route-count | EINVAL ~ read-only | dev-set $D dev{ *route-count=1 }
 dev-set prefix-count | EINVAL ~ read-only | dev-set $D dev{ *prefix-count=1 }
 dev-set node id of 2 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *node-id:u16=2 }
 dev-set port of 4 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *port:u32=7600 }
-dev-set unknown attribute | EINVAL ~ unknown attribute type | dev-set $D dev{ *#10:u32=1 }
+dev-set unknown attribute | EINVAL ~ unknown attribute type | dev-set $D dev{ *#12:u32=1 }
 dev-set of lo | ENODEV ~ no such xmesh device | dev-set *ifname=lo dev{ hop-limit=5 }
 dev-set the same node id (a no-op) | ok | dev-set $D dev{ node-id=2 }
 dev-set an empty dev (a no-op) | ok | dev-set $D dev{ }
@@ -299,6 +299,61 @@ oam-send over a neighbor to its node | ok | oam-send $D oam{ neigh=1 dst=1 ident
 oam-send a valid link probe | ok | oam-send $D oam{ neigh=2 ident=7 seq=3 }
 EOF
 
+# ------------------------------------------------------------------ keys
+# Keys of node 2's neighbors 1, 2 and 4; the bytes are write-only.
+K1=$(printf '11%.0s' {1..32})
+K2=$(printf '22%.0s' {1..32})
+K3=$(printf '33%.0s' {1..32})
+Z31=$(printf '00%.0s' {1..31})
+b1 <<EOF
+key-new without a key | EINVAL ~ no key entry given | key-new $D
+key-new without a neighbor | EINVAL ~ missing neighbor id | key-new $D *key{ id=1 dir=1 key=$K1 }
+key-new without an id | EINVAL ~ missing key id | key-new $D *key{ neigh=1 dir=1 key=$K1 }
+key-new without a direction | EINVAL ~ missing direction | key-new $D *key{ neigh=1 id=1 key=$K1 }
+key-new without key bytes | EINVAL ~ missing key bytes | key-new $D *key{ neigh=1 id=1 dir=1 }
+key-new key id 0 | ERANGE ~ out of range | key-new $D key{ neigh=1 *id=0 dir=1 key=$K1 }
+key-new direction 0 | ERANGE ~ out of range | key-new $D key{ neigh=1 id=1 *dir=0 key=$K1 }
+key-new direction 3 | ERANGE ~ out of range | key-new $D key{ neigh=1 id=1 *dir=3 key=$K1 }
+key-new neighbor 0 | ERANGE ~ out of range | key-new $D key{ *neigh=0 id=1 dir=1 key=$K1 }
+key-new of 31 bytes | ERANGE ~ binary attribute size out of range | key-new $D key{ neigh=1 id=1 dir=1 *key=${K1:2} }
+key-new of 33 bytes | ERANGE ~ binary attribute size out of range | key-new $D key{ neigh=1 id=1 dir=1 *key=${K1}00 }
+key-new id of 4 bytes | EINVAL ~ invalid attribute length | key-new $D key{ neigh=1 *id:u32=1 dir=1 key=$K1 }
+key-new for an unknown neighbor | ENOENT ~ no neighbor 99 | key-new $D key{ *neigh=99 id=1 dir=1 key=$K1 }
+key-new counter | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *counter=5 }
+key-new packets | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *packets=5 }
+key-new auth-failed | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *auth-failed=5 }
+key-new unknown attribute | EINVAL ~ unknown attribute type | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *#11:u32=1 }
+key-new two transmit keys for one neighbor | EINVAL ~ the same key twice | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 } *key{ neigh=1 id=2 dir=1 key=$K2 }
+key-new of 3 whose 3rd names an unknown neighbor | ENOENT ~ no neighbor 99 | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 } key{ neigh=2 id=1 dir=2 key=$K1 } key{ *neigh=99 id=1 dir=2 key=$K1 }
+no keys after the failures | ok n=0 | key-get +dump $D
+key-new transmit key 1 of neighbor 1 | ok | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 }
+the key reads back without its bytes | ok key.neigh=1 key.id=1 key.dir=1 key.counter=0 key.packets=0 key.key=(absent) | key-get $D key{ neigh=1 id=1 dir=1 }
+the device counts it | ok dev.key-count=1 dev.security=0 | dev-get $D
+key-new transmit key 1 again | EEXIST ~ neighbor 1 has transmit key 1 | key-new $D *key{ neigh=1 id=1 dir=1 key=$K2 }
+key-new replace with the same bytes | EEXIST ~ in use | key-new $D *key{ neigh=1 id=1 dir=1 key=$K1 } replace
+key-new another id with the same bytes | EEXIST ~ in use | key-new $D *key{ neigh=1 id=2 dir=1 key=$K1 }
+key-new transmit key 2: sending switches to it | ok | key-new $D key{ neigh=1 id=2 dir=1 key=$K2 }
+transmit key 1 is gone | ENOENT ~ neighbor 1 has no transmit key 1 | key-get $D *key{ neigh=1 id=1 dir=1 }
+one transmit key | ok keys=1/1/2 | key-get +dump $D
+key-get by its bytes | EINVAL ~ not by its bytes | key-get $D key{ neigh=1 id=2 dir=1 *key=$K2 }
+key-new 4 receive keys | ok | key-new $D key{ neigh=1 id=%i+1 dir=2 key=%i$Z31 }*4
+key-new a 5th receive key | ENOSPC ~ more than 4 receive keys | key-new $D key{ neigh=1 id=9 dir=2 key=$K3 }
+key-new replace a receive key in place | ok | key-new $D key{ neigh=1 id=4 dir=2 key=$K3 } replace
+key-new 5 receive keys of neighbor 2 at once | ENOSPC ~ more than 4 receive keys | key-new $D key{ neigh=2 id=%i+1 dir=2 key=%i$Z31 }*5
+key-new the same receive key twice | EINVAL ~ the same key twice | key-new $D key{ neigh=2 id=1 dir=2 key=$K1 } *key{ neigh=2 id=1 dir=2 key=$K2 }
+keys after the failures | ok keys=1/1/2,1/2/1,1/2/2,1/2/3,1/2/4 | key-get +dump $D
+refusals at the limit counted | ok dev.counters.key-limit-hits=2 | dev-get $D
+key-del unknown | ENOENT ~ neighbor 1 has no receive key 9 | key-del $D *key{ neigh=1 id=9 dir=2 }
+key-del of 3 whose 3rd is unknown | ENOENT ~ no receive key 7 | key-del $D key{ neigh=1 id=1 dir=2 } key{ neigh=1 id=2 dir=2 } *key{ neigh=1 id=7 dir=2 }
+key-del of 2 | ok | key-del $D key{ neigh=1 id=1 dir=2 } key{ neigh=1 id=2 dir=2 }
+keys after key-del | ok keys=1/1/2,1/2/3,1/2/4 | key-get +dump $D
+key flush | ok | key-del $D flush
+no keys after flush | ok dev.key-count=0 | dev-get $D
+dev-set security 3 | ERANGE ~ out of range | dev-set $D dev{ *security=3 }
+dev-set key count | EINVAL ~ read-only | dev-set $D dev{ *key-count=1 }
+security and key count unchanged | ok dev.security=0 dev.key-count=0 | dev-get $D
+EOF
+
 # --------------------- a scratch device beside xmesh0: batches, flags
 X=ifname=xs0
 b1 <<EOF
@@ -331,6 +386,9 @@ nobody: prefix-new (core: no message) | EPERM ~ - | prefix-new $D prefix{ $P9 no
 nobody: prefix-del (core: no message) | EPERM ~ - | prefix-del $D flush
 nobody: oam-send (core: no message) | EPERM ~ - | oam-send $D oam{ dst=4 }
 nobody: a link probe (core: no message) | EPERM ~ - | oam-send $D oam{ neigh=1 }
+nobody dumps the keys | ok n=0 | key-get +dump $D
+nobody: key-new (core: no message) | EPERM ~ - | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 }
+nobody: key-del (core: no message) | EPERM ~ - | key-del $D flush
 EOF
 
 section "an unprivileged user"
@@ -495,14 +553,14 @@ fuzzed_dev_works() {
 		a1=fd78::1 a2=fd78::2
 	fi
 	# (The peer's family first: pf4 holds port 7600 for IPv4.)
-	n fz2 "$XMESH" dev set "$peer" node 2 family "$family" &&
+	n fz2 "$XMESH" dev set "$peer" node 2 family "$family" security none &&
 		ip -n xm-fz link set "$dev" up &&
 		ip -n xm-fz2 link set "$peer" up &&
 		n fz "$XMESH" -batch - <<-EOF &&
 		prefix flush dev $dev
 		route flush dev $dev
 		neigh flush dev $dev
-		dev set $dev node 1 port $port family $family hop-limit 16
+		dev set $dev node 1 port $port family $family hop-limit 16 security none
 		neigh add id 1 node 2 link fzc remote $a2 local $a1 dev $dev
 		route add node 2 nexthop neigh 1 dev $dev
 		prefix add 10.8$k.2.0/24 node 2 dev $dev

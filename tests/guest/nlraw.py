@@ -27,7 +27,8 @@ ATTR is `[*]KEY[~LEN][:TYPE][=VALUE]` or `[*]KEY[~LEN][:TYPE]{ ATTR... }[*N]`:
          attribute's own type
   VALUE  numbers (decimal, 0x..), @IFNAME (its ifindex), arithmetic on %i
          (the index of a `{...}*N` repetition); ip: ADDR or ADDR+EXPR;
-         str/nstr/hex: X*N repeats X N times
+         str/nstr/hex: X*N repeats X N times; hex: %i is the index as
+         one byte
   {...}*N  the nest N times, %i counting from 0
   @raw=HEX  raw bytes appended as they are (no header, no padding)
 
@@ -92,7 +93,7 @@ CTRL_ATTR_MCAST_GRP_ID = 2
 COMMANDS = [None, "dev-get", "dev-set", "neigh-get", "neigh-new", "neigh-set",
             "neigh-del", "route-get", "route-new", "route-del", "prefix-get",
             "prefix-new", "prefix-del", "oam-send", "neigh-event",
-            "route-event", "oam-event"]
+            "route-event", "oam-event", "key-get", "key-new", "key-del"]
 CMD = {name: i for i, name in enumerate(COMMANDS) if name}
 
 U64S = "u64"
@@ -101,22 +102,27 @@ SETS = {
               ("dev", "nest", "dev"), ("neigh", "nest", "neigh"),
               ("route", "nest", "route"), ("prefix", "nest", "prefix"),
               ("oam", "nest", "oam"), ("flush", "flag"),
-              ("replace", "flag")],
+              ("replace", "flag"), ("key", "nest", "key")],
     "dev": [None, ("node-id", "u32"), ("port", "u16"), ("family", "u16"),
             ("hop-limit", "u8"), ("counters", "nest", "counters"),
             ("drops", "nest", "drops"), ("neigh-count", "u32"),
-            ("route-count", "u32"), ("prefix-count", "u32")],
+            ("route-count", "u32"), ("prefix-count", "u32"),
+            ("security", "u8"), ("key-count", "u32")],
     "counters": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("tx-packets", "tx-bytes", "rx-packets",
                             "rx-bytes", "fwd-packets", "fwd-bytes", "oam-rx",
                             "oam-tx", "reroutes", "neigh-limit-hits",
-                            "route-limit-hits", "prefix-limit-hits")],
+                            "route-limit-hits", "prefix-limit-hits",
+                            "key-limit-hits")],
     "drops": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("no-prefix", "no-route", "no-nexthop",
                             "hop-limit", "too-big", "truncated",
                             "bad-version", "bad-header", "bad-inner",
                             "unknown-neigh", "neigh-down", "not-running",
-                            "nomem", "tx-error", "loop", "node-mismatch")],
+                            "nomem", "tx-error", "loop", "node-mismatch",
+                            "no-key", "unauthenticated", "auth-failed",
+                            "replayed", "unencrypted", "key-exhausted",
+                            "spoofed-source")],
     "neigh": [None, ("pad", "hex"), ("id", "u32"), ("node", "u32"),
               ("link", "u32"), ("local", "ip"), ("remote", "ip"),
               ("port", "u16"), ("state", "u8"), ("carrier", "u8"),
@@ -131,10 +137,14 @@ SETS = {
     "oam": [None, ("pad", "hex"), ("dst", "u32"), ("ident", "u16"),
             ("seq", "u32"), ("hop-limit", "u8"), ("op", "u8"),
             ("reporter", "u32"), ("rtt-ns", U64S), ("neigh", "u32")],
+    "key": [None, ("pad", "hex"), ("neigh", "u32"), ("id", "u8"),
+            ("dir", "u8"), ("key", "hex"), ("counter", U64S),
+            ("packets", U64S), ("bytes", U64S), ("replayed", U64S),
+            ("auth-failed", U64S)],
 }
 # Attributes that may repeat: decoded as lists.
 REPEATED = {("xmesh", "neigh"), ("xmesh", "route"), ("xmesh", "prefix"),
-            ("route", "nexthop")}
+            ("xmesh", "key"), ("route", "nexthop")}
 SET_BY_NAME = {s: {a[0]: (i, a) for i, a in enumerate(attrs) if a}
                for s, attrs in SETS.items()}
 # The key of one entry of each table, for listing a dump.
@@ -228,7 +238,7 @@ def encode_value(typ, text, idx=0):
         return data + b"\0" if typ == "str" else data
     if typ == "hex":
         unit, n = _repeat(text)
-        return bytes.fromhex(unit) * n
+        return bytes.fromhex(unit.replace("%i", "%02x" % (idx & 0xff))) * n
     if typ == "flag":
         if text:
             raise SpecError("a flag has no value")
@@ -451,11 +461,14 @@ def decode_attrs(data, aset="xmesh"):
 
 def entry_key(msg):
     """The key of the one table entry a reply or dump message holds."""
-    for kind in ("neigh", "route", "prefix"):
+    for kind in ("neigh", "route", "prefix", "key"):
         if msg.get(kind):
             e = msg[kind][0]
             if kind == "prefix":
                 return "%s/%s" % (e.get("addr"), e.get("len"))
+            if kind == "key":
+                return "%s/%s/%s" % (e.get("neigh"), e.get("dir"),
+                                     e.get("id"))
             return e.get(ENTRY_KEYS[kind])
     return msg.get("ifname")
 
@@ -900,12 +913,21 @@ class Fuzzer:
             text += " node=%d" % r.randint(1, 12)
         return text + " }"
 
+    def key(self, full=True):
+        r = self.rng
+        text = "key{ neigh=%d id=%d dir=%d" % (
+            r.randint(1, 40), r.randint(1, 6), r.randint(1, 2))
+        if full:
+            text += " key=%064x" % r.getrandbits(256)
+        return text + " }"
+
     def valid(self):
         r = self.rng
         kind = r.choice(["neigh-new", "neigh-new", "neigh-set", "neigh-del",
                          "route-new", "route-new", "route-del", "prefix-new",
                          "prefix-del", "dev-set", "oam-send", "oam-link",
                          "neigh-get", "route-get", "prefix-get", "dev-get",
+                         "key-new", "key-new", "key-del", "key-get",
                          "dump"])
         dev = self.dev()
         n = r.choice([1, 1, 1, 2, 3, 5])
@@ -933,6 +955,15 @@ class Fuzzer:
         elif kind == "prefix-del":
             body = "flush" if r.random() < 0.05 else \
                 " ".join(self.prefix(False) for _ in range(n))
+        elif kind == "key-new":
+            body = " ".join(self.key() for _ in range(n))
+            if r.random() < 0.4:
+                body += " replace"
+        elif kind == "key-del":
+            body = "flush" if r.random() < 0.05 else \
+                " ".join(self.key(False) for _ in range(n))
+        elif kind == "key-get":
+            body = self.key(False)
         elif kind == "dev-set":
             opts = []
             if r.random() < 0.3:
@@ -943,6 +974,8 @@ class Fuzzer:
                 opts.append("family=%d" % r.choice([2, 10]))
             if r.random() < 0.3:
                 opts.append("hop-limit=%d" % r.randint(1, 255))
+            if r.random() < 0.2:
+                opts.append("security=%d" % r.randint(0, 2))
             body = "dev{ %s }" % " ".join(opts)
         elif kind == "oam-send":
             body = "oam{ dst=%d ident=%d seq=%d hop-limit=%d }" % (
@@ -964,7 +997,7 @@ class Fuzzer:
             body = ""
         else:
             kind = r.choice(["neigh-get", "route-get", "prefix-get",
-                             "dev-get"])
+                             "key-get", "dev-get"])
             return "%s +dump %s" % (kind, dev)
         return "%s %s %s" % (kind, dev, body)
 
@@ -973,7 +1006,7 @@ class Fuzzer:
         r = self.rng
         out = b""
         for _ in range(r.randint(0, 4)):
-            atype = r.choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17,
+            atype = r.choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 17,
                               0x7fff, r.randint(0, 0xffff)])
             if depth > 0 and r.random() < 0.5:
                 payload = self.garbage_attrs(depth - 1)
@@ -996,7 +1029,8 @@ class Fuzzer:
         if r.random() < 0.7:
             body += _attr(2, (r.choice(self.devs)).encode() + b"\0")
         body += self.garbage_attrs(r.choice([1, 2, 3, 8, 40]))
-        cmd = r.choice([r.randint(0, 20)] + list(range(1, 14)))
+        cmd = r.choice([r.randint(0, 22)] + list(range(1, 14)) +
+                       [17, 18, 19])
         flags = NLM_F_REQUEST | NLM_F_ACK
         if r.random() < 0.15:
             flags |= NLM_F_DUMP
@@ -1025,7 +1059,7 @@ class Fuzzer:
                 struct.pack_into("=H", b, i, r.choice(
                     [0, 1, 3, 4, 5, 8, 0x8000, 0xffff, r.randrange(65536)]))
             elif op == 5:                       # another command
-                b[16] = r.randint(0, 20)
+                b[16] = r.randint(0, 22)
             elif op == 6 and len(b) > 24:       # duplicate a chunk
                 i = r.randrange(20, len(b))
                 j = min(len(b), i + r.choice([4, 8, 12, 24]))
@@ -1073,7 +1107,8 @@ class Fuzzer:
             tables = {}
             for kind, count in (("neigh", "neigh-count"),
                                 ("route", "route-count"),
-                                ("prefix", "prefix-count")):
+                                ("prefix", "prefix-count"),
+                                ("key", "key-count")):
                 (res, _), = self.c.request("%s-get +dump ifname=%s" % (kind,
                                                                        d))
                 if res.error or res.intr or res.timeout:
@@ -1098,6 +1133,20 @@ class Fuzzer:
                                 d, m["route"][0].get("dst"), nh.get("neigh")))
                 if len(m["route"][0].get("nexthop", [])) > 8:
                     self.problems.append("%s: route with > 8 next hops" % d)
+            rx_keys = {}
+            for m in tables.get("key", []):
+                k = m["key"][0]
+                if k.get("neigh") not in ids:
+                    self.problems.append("%s: key of deleted neighbor %s" % (
+                        d, k.get("neigh")))
+                if "key" in k:
+                    self.problems.append("%s: a dump shows key bytes" % d)
+                if k.get("dir") == 2:
+                    rx_keys[k.get("neigh")] = rx_keys.get(k.get("neigh"),
+                                                          0) + 1
+            if any(n > 4 for n in rx_keys.values()):
+                self.problems.append("%s: more than 4 receive keys: %s" % (
+                    d, rx_keys))
 
     def run(self, count, seconds=None):
         """@count requests, or as many as fit in @seconds if given (the

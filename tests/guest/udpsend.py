@@ -9,6 +9,7 @@ say exactly which counter a frame moved, and that nothing else moved.
 
     udpsend.py cases [options] <CASES    one result line per case
     udpsend.py fuzz [options]            random frames, then accounting
+                                         (--seal-key HEX: some sealed)
 
 Options: --from-ns NS (namespace to send from, e.g. xm-1), --src ADDR
 (its address to send from), --to ADDR (the receiver's underlay address),
@@ -36,8 +37,17 @@ FRAME: space-separated KEY=VALUE:
   plen=N               override the inner IPv6 payload length
   oam=OP               an OAM body (op OP, probe_dst = dst) instead of
                        inner; type=2 is implied
+  seal=HEX             seal the frame with this 32-byte key (xmframes.py):
+                       key id from key=, counter ctr=N (default 0),
+                       auth-only when flags has bit 0
+  seal=forged          a counter and a tag that cannot verify around the
+                       payload, as a sealed frame has
+  pcap=FILE[:N]        the UDP payload of packet N (default 0) of a
+                       capture, nothing else
   len=N                cut the payload to N bytes
   pad=N                N zero bytes after everything
+  flip=N               flip the lowest bit of byte N (from the end if
+                       negative) of the result
   from=ADDR            send from ADDR instead of --src
 
 A line `!REQUEST` sends a netlink request (nlraw.py notation) to the
@@ -56,6 +66,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nlraw  # noqa: E402 pylint: disable=wrong-import-position
+import xmframes  # noqa: E402 pylint: disable=wrong-import-position
 
 CLONE_NEWNET = 0x40000000
 # Counters that traffic the test does not send (router solicitations,
@@ -127,6 +138,9 @@ def build_frame(spec, defaults):
     src = f.pop("from", None)
     if "bytes" in f:
         return bytes.fromhex(f["bytes"]), src
+    if "pcap" in f:
+        path, _, index = f["pcap"].partition(":")
+        return xmframes.udp_payloads(path)[int(index or "0")], src
     num = {k: int(f[k], 0) for k in ("ver", "type", "flags", "hl", "tc",
                                      "key", "res", "src", "dst")}
     if "oam" in f:
@@ -150,10 +164,20 @@ def build_frame(spec, defaults):
     hdr = struct.pack("!BBBBBBHII", num["ver"], num["type"], num["flags"],
                       num["hl"], num["tc"], num["key"], num["res"],
                       num["src"], num["dst"])
-    data = hdr + body
+    if f.get("seal") == "forged":
+        data = xmframes.forged(hdr, body, int(f.get("ctr", "0"), 0))
+    elif "seal" in f:
+        data = xmframes.seal(hdr, body, bytes.fromhex(f["seal"]),
+                             int(f.get("ctr", "0"), 0), num["flags"] & 1)
+    else:
+        data = hdr + body
     if "len" in f:
         data = data[:int(f["len"], 0)]
     data += b"\0" * int(f.get("pad", "0"), 0)
+    if "flip" in f:
+        data = bytearray(data)
+        data[int(f["flip"], 0)] ^= 1
+        data = bytes(data)
     return data, src
 
 
@@ -291,21 +315,42 @@ RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
                "no-nexthop", "hop-limit", "truncated", "bad-version",
                "bad-header", "bad-inner", "unknown-neigh", "neigh-down",
                "not-running", "nomem", "tx-error", "loop", "too-big",
-               "node-mismatch")
+               "node-mismatch", "no-key", "unauthenticated", "auth-failed",
+               "replayed", "unencrypted", "spoofed-source")
 
 
-def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
+FUZZ_SPECS = ("", "inner=icmp6", "oam=1", "oam=2", "dst=4", "dst=4 hl=1",
+              "oam=1 dst=4 hl=1", "dst=77", "inner=none pad=40", "src=2",
+              "oam=5 hl=1", "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")
+FUZZ_DEFAULTS = {"ver": "1", "type": "1", "flags": "0", "hl": "16", "tc": "0",
+                 "key": "0", "res": "0", "src": "1", "dst": "2"}
+
+
+def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout,
+         seal_key=None):
     """@count random frames (or as many as @seconds allow); each must be
     counted once at the receiver (delivered, forwarded, OAM handled, or
-    dropped for a reason)."""
+    dropped for a reason). With @seal_key (hex, the receiver's key of id 1
+    for the sender), some frames are sealed with it, now and then replayed
+    or auth-only, and mutated like the others."""
     rng = random.Random(seed)
-    templates = [build_frame(s, {"ver": "1", "type": "1", "flags": "0",
-                                 "hl": "16", "tc": "0", "key": "0",
-                                 "res": "0", "src": "1", "dst": "2"})[0]
-                 for s in ("", "inner=icmp6", "oam=1", "oam=2", "dst=4",
-                           "dst=4 hl=1", "oam=1 dst=4 hl=1", "dst=77",
-                           "inner=none pad=40", "src=2", "oam=5 hl=1",
-                           "oam=6 hl=1", "oam=5 dst=4", "oam=5 src=3")]
+    templates = [build_frame(s, FUZZ_DEFAULTS)[0] for s in FUZZ_SPECS]
+    sealed_sent = []
+    counter = rng.randrange(1 << 20)
+
+    def sealed():
+        """A frame sealed with @seal_key: new, or one sent before."""
+        nonlocal counter
+        if sealed_sent and rng.random() < 0.2:
+            return rng.choice(sealed_sent)
+        counter += rng.choice([1, 1, 1, 2, 50, 3000])
+        spec = "%s key=1 seal=%s ctr=%d%s" % (
+            rng.choice(FUZZ_SPECS), seal_key, counter,
+            " flags=1" if rng.random() < 0.3 else "")
+        data = build_frame(spec, FUZZ_DEFAULTS)[0]
+        sealed_sent.append(data)
+        del sealed_sent[:-20]
+        return data
     before = bench.snapshot()
     answers = 0
     sent = 0
@@ -315,8 +360,11 @@ def fuzz(bench, count, seed, other_src, seconds=None, out=sys.stdout):
         if roll < 0.25:
             data = bytes(rng.randrange(256) for _ in range(rng.choice(
                 [0, 1, 8, 15, 16, 17, 30, 40, 64, rng.randrange(200)])))
+        elif seal_key and roll < 0.35:
+            data = sealed()
         else:
-            b = bytearray(rng.choice(templates))
+            b = bytearray(sealed() if seal_key and roll < 0.45 else
+                          rng.choice(templates))
             for _ in range(rng.randint(1, 3)):
                 op = rng.randrange(5)
                 if op == 0 and b:
@@ -377,6 +425,8 @@ def main(argv):
     ap.add_argument("--seed", type=int, default=31)
     ap.add_argument("--seconds", type=float,
                     help="fuzz: run this long instead of --count frames")
+    ap.add_argument("--seal-key",
+                    help="fuzz: seal some frames with this key (hex), id 1")
     args = ap.parse_args(argv[1:])
     bench = Bench(args)
     if args.mode == "cases":
@@ -384,7 +434,7 @@ def main(argv):
     if args.other_src:
         bench.sender(args.other_src)
     return fuzz(bench, args.count, args.seed, args.other_src or args.src,
-                args.seconds)
+                args.seconds, seal_key=args.seal_key)
 
 
 if __name__ == "__main__":

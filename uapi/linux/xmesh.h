@@ -34,6 +34,10 @@
  * Events on XMESH_MCGRP_EVENTS: XMESH_CMD_NEIGH_EVENT (a neighbor added or
  * changed), XMESH_CMD_NEIGH_DEL (deleted), XMESH_CMD_ROUTE_EVENT (a route
  * added, replaced, or its active next hops changed), XMESH_CMD_ROUTE_DEL.
+ *
+ * Keys (XMESH_CMD_KEY_*) belong to a neighbor: at most one transmit key
+ * and XMESH_MAX_RX_KEYS receive keys each. Their bytes are write-only:
+ * no reply or event ever carries them.
  */
 #ifndef _UAPI_LINUX_XMESH_H
 #define _UAPI_LINUX_XMESH_H
@@ -55,6 +59,17 @@
 #define XMESH_MAX_NEXTHOPS	8	/* per route */
 #define XMESH_BATCH_MAX		4096	/* entries of one kind per request */
 
+/* Keys: see enum xmesh_key_a and Documentation/wire-format.rst. */
+#define XMESH_KEY_LEN		32	/* ChaCha20-Poly1305 key bytes */
+#define XMESH_MAX_RX_KEYS	4	/* receive keys per neighbor */
+#define XMESH_MAX_KEYS		(XMESH_MAX_NEIGHS * (1 + XMESH_MAX_RX_KEYS))
+/*
+ * A transmit key sends at most this many frames (its counter, the AEAD
+ * nonce, never reaches it), and a receiver refuses counters from it on:
+ * userspace rotates keys long before.
+ */
+#define XMESH_KEY_COUNTER_LIMIT	(1ULL << 60)
+
 enum xmesh_cmd {
 	XMESH_CMD_UNSPEC,
 	XMESH_CMD_DEV_GET,	/* do: one device; dump: every xmesh device */
@@ -73,6 +88,9 @@ enum xmesh_cmd {
 	XMESH_CMD_NEIGH_EVENT,	/* notification: neighbor state changed */
 	XMESH_CMD_ROUTE_EVENT,	/* notification: route's active next hops */
 	XMESH_CMD_OAM_EVENT,	/* notification: a probe's answer arrived */
+	XMESH_CMD_KEY_GET,	/* do: the key named; dump: every key */
+	XMESH_CMD_KEY_NEW,
+	XMESH_CMD_KEY_DEL,
 
 	__XMESH_CMD_MAX,
 	XMESH_CMD_MAX = __XMESH_CMD_MAX - 1
@@ -89,6 +107,7 @@ enum xmesh_a {
 	XMESH_A_OAM,		/* nest, enum xmesh_oam_a */
 	XMESH_A_FLUSH,		/* flag: *_DEL removes every entry */
 	XMESH_A_REPLACE,	/* flag: *_NEW replaces existing entries */
+	XMESH_A_KEY,		/* nest, enum xmesh_key_a; repeats */
 
 	__XMESH_A_MAX,
 	XMESH_A_MAX = __XMESH_A_MAX - 1
@@ -105,6 +124,8 @@ enum xmesh_dev_a {
 	XMESH_DEV_A_NEIGH_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_ROUTE_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_PREFIX_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_SECURITY,	/* u8, enum xmesh_security */
+	XMESH_DEV_A_KEY_COUNT,	/* u32, read-only */
 
 	__XMESH_DEV_A_MAX,
 	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
@@ -127,6 +148,7 @@ enum xmesh_counter_a {
 	XMESH_COUNTER_A_NEIGH_LIMIT_HITS,
 	XMESH_COUNTER_A_ROUTE_LIMIT_HITS,
 	XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
+	XMESH_COUNTER_A_KEY_LIMIT_HITS,
 
 	__XMESH_COUNTER_A_MAX,
 	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
@@ -159,9 +181,34 @@ enum xmesh_drop_a {
 					 * node ids are not its neighbor's
 					 * and this node's
 					 */
+	XMESH_DROP_A_NO_KEY,		/* tx: the next hop has no transmit
+					 * key; rx: no receive key of the
+					 * frame's key id
+					 */
+	XMESH_DROP_A_UNAUTHENTICATED,	/* rx: key id 0 while security is on */
+	XMESH_DROP_A_AUTH_FAILED,	/* rx: the tag does not verify */
+	XMESH_DROP_A_REPLAYED,		/* rx: counter seen before or too old */
+	XMESH_DROP_A_UNENCRYPTED,	/* rx: auth-only while encrypting */
+	XMESH_DROP_A_KEY_EXHAUSTED,	/* tx: the transmit key's counter
+					 * reached XMESH_KEY_COUNTER_LIMIT
+					 */
+	XMESH_DROP_A_SPOOFED_SOURCE,	/* rx: an authenticated packet whose
+					 * inner source is not its source
+					 * node's
+					 */
 
 	__XMESH_DROP_A_MAX,
 	XMESH_DROP_A_MAX = __XMESH_DROP_A_MAX - 1
+};
+
+/*
+ * What the device does to the frames it sends, and demands of the ones it
+ * receives (Documentation/wire-format.rst, "Keys").
+ */
+enum xmesh_security {
+	XMESH_SECURITY_NONE,	/* sent with key id 0; key id 0 accepted */
+	XMESH_SECURITY_AUTH,	/* authenticated, payload in clear */
+	XMESH_SECURITY_ENCRYPT,	/* authenticated and encrypted */
 };
 
 enum xmesh_neigh_state {
@@ -253,6 +300,32 @@ enum xmesh_oam_a {
 
 	__XMESH_OAM_A_MAX,
 	XMESH_OAM_A_MAX = __XMESH_OAM_A_MAX - 1
+};
+
+enum xmesh_key_dir {
+	XMESH_KEY_TX = 1,	/* seals the frames sent to the neighbor */
+	XMESH_KEY_RX,		/* opens the frames received from it */
+};
+
+/* A key is named by (neigh, id, dir). */
+enum xmesh_key_a {
+	XMESH_KEY_A_UNSPEC,
+	XMESH_KEY_A_PAD,
+	XMESH_KEY_A_NEIGH,	/* u32, neighbor id */
+	XMESH_KEY_A_ID,		/* u8, key id carried in the header, 1..255 */
+	XMESH_KEY_A_DIR,	/* u8, enum xmesh_key_dir */
+	XMESH_KEY_A_KEY,	/* binary, XMESH_KEY_LEN bytes; write-only */
+	XMESH_KEY_A_COUNTER,	/* u64, read-only: tx, the next frame's
+				 * counter; rx, one more than the highest
+				 * accepted (0: none yet)
+				 */
+	XMESH_KEY_A_PACKETS,	/* u64 counters, read-only: sealed (tx) or */
+	XMESH_KEY_A_BYTES,	/* opened and accepted (rx), payload bytes */
+	XMESH_KEY_A_REPLAYED,	/* rx: refused as replayed */
+	XMESH_KEY_A_AUTH_FAILED,	/* rx: tag did not verify */
+
+	__XMESH_KEY_A_MAX,
+	XMESH_KEY_A_MAX = __XMESH_KEY_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_XMESH_H */

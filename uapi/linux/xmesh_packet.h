@@ -20,8 +20,21 @@ enum xmesh_pkt_type {
 	XMESH_PKT_MCAST,	/* multicast data; dst is a group id */
 };
 
-/* Flags: none defined in version 1; the key id field is 0 for now. */
-#define XMESH_HDR_F_KNOWN	0x00
+/*
+ * Flags. AUTH_ONLY: the frame is sealed (key id not 0) but its payload is
+ * in clear, authenticated with the header.
+ */
+#define XMESH_HDR_F_AUTH_ONLY	0x01
+#define XMESH_HDR_F_KNOWN	XMESH_HDR_F_AUTH_ONLY
+
+/*
+ * A frame with a key id other than 0 is sealed: the header is followed by
+ * a 64-bit big-endian counter (the AEAD nonce) and the frame ends with a
+ * Poly1305 tag.
+ */
+#define XMESH_COUNTER_LEN	8
+#define XMESH_TAG_LEN		16
+#define XMESH_SEAL_OVERHEAD	(XMESH_COUNTER_LEN + XMESH_TAG_LEN)
 
 enum xmesh_tclass {
 	XMESH_TC_BEST_EFFORT,
@@ -38,7 +51,7 @@ struct xmesh_hdr {
 	__u8 flags;		/* XMESH_HDR_F_* */
 	__u8 hop_limit;		/* decremented by each transit node */
 	__u8 tclass;		/* enum xmesh_tclass */
-	__u8 key_id;		/* 0: unauthenticated */
+	__u8 key_id;		/* 0: unauthenticated, else sealed */
 	__be16 reserved;	/* sent as 0, ignored on receive */
 	__be32 src_node;
 	__be32 dst;		/* node id, or group id for XMESH_PKT_MCAST */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh keys: the session keys of a neighbor, and their replay windows.
+ *
+ * Userspace installs keys per neighbor, WireGuard-like: one transmit key
+ * seals every frame sent to the neighbor, up to XMESH_MAX_RX_KEYS receive
+ * keys open the frames that arrive from it, picked by the key id in the
+ * header. A rotation loses nothing: the peer installs the new receive
+ * key, this node then installs its new transmit key (the slot switches
+ * atomically) and both delete the old one.
+ *
+ * A key's bytes never change: replacing one publishes a new key with a
+ * new counter and window. Writers hold xdev->lock; the packet path reads
+ * the slots under RCU. Removed keys are wiped (kfree_sensitive) after a
+ * grace period.
+ */
+#include <linux/slab.h>
+#include "xmesh_priv.h"
+
+/**
+ * xmesh_key_alloc - a new, unpublished key
+ * @neigh_id: the neighbor it belongs to
+ * @id: its key id, 1..255
+ * @dir: XMESH_KEY_TX or XMESH_KEY_RX
+ * @bytes: the XMESH_KEY_LEN key bytes
+ *
+ * Return: the key, or NULL when out of memory.
+ */
+struct xmesh_key *xmesh_key_alloc(u32 neigh_id, u8 id, u8 dir,
+				  const u8 bytes[XMESH_KEY_LEN])
+{
+	struct xmesh_key *key = kzalloc(sizeof(*key), GFP_KERNEL);
+
+	if (!key)
+		return NULL;
+	key->stats = netdev_alloc_pcpu_stats(struct xmesh_key_pcpu_stats);
+	if (!key->stats) {
+		kfree(key);
+		return NULL;
+	}
+	INIT_LIST_HEAD(&key->list);
+	key->neigh_id = neigh_id;
+	key->id = id;
+	key->dir = dir;
+	atomic64_set(&key->tx_counter, 0);
+	spin_lock_init(&key->replay.lock);
+	memcpy(key->key, bytes, XMESH_KEY_LEN);
+	return key;
+}
+
+/* Free a key no reader can see (never published, or a grace period on). */
+void xmesh_key_free(struct xmesh_key *key)
+{
+	free_percpu(key->stats);
+	kfree_sensitive(key);
+}
+
+static void xmesh_key_free_rcu(struct rcu_head *rcu)
+{
+	xmesh_key_free(container_of(rcu, struct xmesh_key, rcu));
+}
+
+#define xmesh_key_deref(xdev, p) \
+	rcu_dereference_protected(p, lockdep_is_held(&(xdev)->lock))
+
+/**
+ * xmesh_key_find - the key of @neigh for @dir with id @id
+ * @xdev: the device, its lock held
+ * @neigh: the neighbor
+ * @dir: XMESH_KEY_TX or XMESH_KEY_RX
+ * @id: the key id
+ *
+ * Return: the key, or NULL.
+ */
+struct xmesh_key *xmesh_key_find(struct xmesh_dev *xdev,
+				 struct xmesh_neigh *neigh, u8 dir, u8 id)
+{
+	struct xmesh_key *key;
+	int i;
+
+	lockdep_assert_held(&xdev->lock);
+	if (dir == XMESH_KEY_TX) {
+		key = xmesh_key_deref(xdev, neigh->tx_key);
+		return key && key->id == id ? key : NULL;
+	}
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
+		key = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		if (key && key->id == id)
+			return key;
+	}
+	return NULL;
+}
+
+/* The transmit key of @neigh, whatever its id; xdev->lock held. */
+struct xmesh_key *xmesh_key_tx(struct xmesh_dev *xdev,
+			       struct xmesh_neigh *neigh)
+{
+	lockdep_assert_held(&xdev->lock);
+	return xmesh_key_deref(xdev, neigh->tx_key);
+}
+
+/* How many receive keys @neigh has; xdev->lock held. */
+unsigned int xmesh_key_rx_count(struct xmesh_dev *xdev,
+				struct xmesh_neigh *neigh)
+{
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&xdev->lock);
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
+		n += !!xmesh_key_deref(xdev, neigh->rx_key[i]);
+	return n;
+}
+
+/* The slot of @neigh that @key goes into: the one holding the key it
+ * replaces, else a free one (NULL if there is none).
+ */
+static struct xmesh_key __rcu **xmesh_key_slot(struct xmesh_dev *xdev,
+					       struct xmesh_neigh *neigh,
+					       const struct xmesh_key *key)
+{
+	struct xmesh_key __rcu **free = NULL;
+	struct xmesh_key *k;
+	int i;
+
+	if (key->dir == XMESH_KEY_TX)
+		return &neigh->tx_key;
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
+		k = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		if (k && k->id == key->id)
+			return &neigh->rx_key[i];
+		if (!k && !free)
+			free = &neigh->rx_key[i];
+	}
+	return free;
+}
+
+static void xmesh_key_unlink(struct xmesh_dev *xdev, struct xmesh_key *key)
+{
+	list_del(&key->list);
+	xdev->n_keys--;
+	call_rcu(&key->rcu, xmesh_key_free_rcu);
+}
+
+/**
+ * xmesh_key_insert - publish a key in its neighbor's slot
+ * @xdev: the device, its lock held
+ * @key: from xmesh_key_alloc(); the table owns it on success
+ *
+ * A transmit key takes the neighbor's transmit slot whatever the id of
+ * the key there: sending switches to it at once. A receive key replaces
+ * the receive key of the same id, or takes a free slot. The key it
+ * replaces is freed after a grace period.
+ *
+ * Return: 0, -ENOENT (no such neighbor) or -ENOSPC (no free receive
+ * slot); the caller checked both, so neither happens in practice.
+ */
+int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
+{
+	struct xmesh_key __rcu **slot;
+	struct xmesh_neigh *neigh;
+	struct xmesh_key *old;
+
+	lockdep_assert_held(&xdev->lock);
+
+	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	if (!neigh)
+		return -ENOENT;
+	slot = xmesh_key_slot(xdev, neigh, key);
+	if (!slot)
+		return -ENOSPC;
+	old = rcu_replace_pointer(*slot, key, lockdep_is_held(&xdev->lock));
+	list_add_tail(&key->list, &xdev->key_list);
+	xdev->n_keys++;
+	if (old)
+		xmesh_key_unlink(xdev, old);
+	return 0;
+}
+
+/* Clear the slot of @neigh that holds @key, if any. */
+static void xmesh_key_clear_slot(struct xmesh_dev *xdev,
+				 struct xmesh_neigh *neigh,
+				 const struct xmesh_key *key)
+{
+	int i;
+
+	if (xmesh_key_deref(xdev, neigh->tx_key) == key)
+		RCU_INIT_POINTER(neigh->tx_key, NULL);
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
+		if (xmesh_key_deref(xdev, neigh->rx_key[i]) == key)
+			RCU_INIT_POINTER(neigh->rx_key[i], NULL);
+}
+
+/**
+ * xmesh_key_remove - delete a published key
+ * @xdev: the device, its lock held
+ * @key: the key; freed after a grace period
+ */
+void xmesh_key_remove(struct xmesh_dev *xdev, struct xmesh_key *key)
+{
+	struct xmesh_neigh *neigh;
+
+	lockdep_assert_held(&xdev->lock);
+
+	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	if (!WARN_ON_ONCE(!neigh))
+		xmesh_key_clear_slot(xdev, neigh, key);
+	xmesh_key_unlink(xdev, key);
+}
+
+/**
+ * xmesh_keys_neigh_gone - delete the keys of a neighbor being removed
+ * @xdev: the device, its lock held
+ * @neigh: the neighbor, already unpublished
+ *
+ * Readers that still hold @neigh may use its keys until the grace period
+ * that frees them ends; the slots are left as they are for them.
+ */
+void xmesh_keys_neigh_gone(struct xmesh_dev *xdev, struct xmesh_neigh *neigh)
+{
+	struct xmesh_key *key;
+	int i;
+
+	lockdep_assert_held(&xdev->lock);
+
+	key = xmesh_key_deref(xdev, neigh->tx_key);
+	if (key)
+		xmesh_key_unlink(xdev, key);
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
+		key = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		if (key)
+			xmesh_key_unlink(xdev, key);
+	}
+}
+
+/**
+ * xmesh_keys_neigh_moved - hand the keys of a replaced neighbor over
+ * @xdev: the device, its lock held
+ * @old: the neighbor replaced, still seen by readers for a grace period
+ * @new: the neighbor replacing it
+ *
+ * Both then point at the same keys: frames in flight over @old keep being
+ * sealed and opened with them, and their counters and windows carry on.
+ */
+void xmesh_keys_neigh_moved(struct xmesh_dev *xdev, struct xmesh_neigh *old,
+			    struct xmesh_neigh *new)
+{
+	int i;
+
+	lockdep_assert_held(&xdev->lock);
+
+	rcu_assign_pointer(new->tx_key, xmesh_key_deref(xdev, old->tx_key));
+	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
+		rcu_assign_pointer(new->rx_key[i],
+				   xmesh_key_deref(xdev, old->rx_key[i]));
+}
+
+/* Delete every key of the device; its lock held. */
+void xmesh_keys_flush(struct xmesh_dev *xdev)
+{
+	struct xmesh_key *key, *tmp;
+
+	lockdep_assert_held(&xdev->lock);
+	list_for_each_entry_safe(key, tmp, &xdev->key_list, list)
+		xmesh_key_remove(xdev, key);
+}
+
+void xmesh_key_stats_read(const struct xmesh_key *key,
+			  u64 stats[XMESH_KSTAT_MAX])
+{
+	int cpu, i;
+
+	memset(stats, 0, sizeof(u64) * XMESH_KSTAT_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct xmesh_key_pcpu_stats *s =
+			per_cpu_ptr(key->stats, cpu);
+		u64 v[XMESH_KSTAT_MAX];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < XMESH_KSTAT_MAX; i++)
+				v[i] = u64_stats_read(&s->stat[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < XMESH_KSTAT_MAX; i++)
+			stats[i] += v[i];
+	}
+}
+
+/*
+ * XMESH_KEY_A_COUNTER: a transmit key's next counter (never past the
+ * limit, though refused frames may have taken numbers beyond it), a
+ * receive key's highest accepted counter + 1.
+ */
+u64 xmesh_key_counter(struct xmesh_key *key)
+{
+	u64 v;
+
+	if (key->dir == XMESH_KEY_TX)
+		return min_t(u64, atomic64_read(&key->tx_counter),
+			     XMESH_KEY_COUNTER_LIMIT);
+	spin_lock_bh(&key->replay.lock);
+	v = key->replay.top;
+	spin_unlock_bh(&key->replay.lock);
+	return v;
+}
+
+/**
+ * xmesh_replay_check - accept @counter once, if it is not too old
+ * @r: the receive key's window
+ * @counter: the counter of a frame whose tag verified
+ *
+ * Counters are accepted in any order within XMESH_REPLAY_WINDOW below the
+ * highest one accepted, each at most once; older ones, and counters from
+ * XMESH_KEY_COUNTER_LIMIT on, are refused. Call it only after the tag
+ * verified: a forged counter must not move the window.
+ *
+ * Return: true when the frame is new.
+ */
+bool xmesh_replay_check(struct xmesh_replay *r, u64 counter)
+{
+	unsigned long index, index_top, n, i;
+	bool fresh;
+
+	if (unlikely(counter >= XMESH_KEY_COUNTER_LIMIT))
+		return false;
+	/* One-based, so that top 0 means nothing was accepted yet. */
+	counter++;
+
+	spin_lock_bh(&r->lock);
+	if (counter > r->top) {
+		/* Newer than all: clear the words between the old top and
+		 * this one (all of them after a long jump).
+		 */
+		index_top = r->top / BITS_PER_LONG;
+		index = counter / BITS_PER_LONG;
+		n = min_t(unsigned long, index - index_top, XMESH_REPLAY_WORDS);
+		for (i = 1; i <= n; i++)
+			r->bitmap[(index_top + i) % XMESH_REPLAY_WORDS] = 0;
+		r->top = counter;
+	} else if (r->top - counter >= XMESH_REPLAY_WINDOW) {
+		spin_unlock_bh(&r->lock);
+		return false;
+	}
+	index = (counter / BITS_PER_LONG) % XMESH_REPLAY_WORDS;
+	fresh = !__test_and_set_bit(counter % BITS_PER_LONG, &r->bitmap[index]);
+	spin_unlock_bh(&r->lock);
+	return fresh;
+}
