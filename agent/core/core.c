@@ -375,13 +375,15 @@ void core_spf_schedule(struct xm_core *c, xm_time now,
 	xm_time delay = t->spf_initial_ms;
 
 	/*
-	 * Bad news (an adjacency lost) runs after the initial delay alone,
-	 * whatever the backoff: until SPF has run, traffic through the lost
-	 * adjacency is dropped wherever the kernel holds no backup. Bad news
-	 * cannot storm: a neighbor comes back only after its holddown,
-	 * which doubles with every flap.
+	 * An adjacency lost or gained runs after the initial delay alone,
+	 * whatever the backoff: until SPF has run, traffic into a lost
+	 * adjacency is dropped wherever the kernel holds no backup, and a
+	 * node cut off stays unreachable until a new one is used. They
+	 * cannot storm: an adjacency comes back only after its holddown,
+	 * which doubles with every flap. Metrics (which move all the time)
+	 * keep the backoff.
 	 */
-	if (news == XM_SPF_BAD_NEWS) {
+	if (news == XM_SPF_ADJACENCY) {
 		c->spf_due = xm_min(c->spf_due, now + delay);
 		return;
 	}
@@ -894,7 +896,7 @@ static void recv_msg(struct xm_core *c, xm_time now, struct xm_link *l,
 	k = xm_lsack_decode(m, acks);
 	if (k < 0)
 		c->st.rx_malformed++;
-	else if (n)
+	else
 		lsdb_ack_rx(c, n, acks, k);
 }
 
@@ -999,7 +1001,7 @@ void xm_core_set_policy(struct xm_core *c, xm_time now,
 	c->cfg.policy = *p;
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
-	core_spf_schedule(c, now, XM_SPF_NEWS);
+	core_spf_schedule(c, now, XM_SPF_CHANGE);
 	core_run(c, now, false);
 }
 
@@ -1047,7 +1049,7 @@ int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 	c->cfg.n_prefixes = n;
 	lsdb_local_changed(c, now);
 	/* Ours are never routed elsewhere: the tables change too. */
-	core_spf_schedule(c, now, XM_SPF_NEWS);
+	core_spf_schedule(c, now, XM_SPF_CHANGE);
 	core_run(c, now, false);
 	return 0;
 }

@@ -203,10 +203,10 @@ void core_send_finish(struct xm_core *c, struct xm_action *a,
 		      struct xm_msg_writer *w);
 /* Drop it: nothing went into it. Nothing may be queued in between. */
 void core_send_cancel(struct xm_core *c);
-/* What a change to the topology does to the paths, for the SPF throttle. */
+/* What changed in the topology, for the SPF throttle. */
 enum xm_spf_news {
-	XM_SPF_NEWS,		/* anything: throttled */
-	XM_SPF_BAD_NEWS,	/* an adjacency lost: at once */
+	XM_SPF_CHANGE,		/* metrics, prefixes, zones: throttled */
+	XM_SPF_ADJACENCY,	/* an adjacency came or went: at once */
 };
 void core_spf_schedule(struct xm_core *c, xm_time now, enum xm_spf_news news);
 
@@ -247,7 +247,7 @@ void lsdb_neigh_start(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_neigh_stop(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_local_changed(struct xm_core *c, xm_time now);
 /* An adjacency went down: advertised at once, whatever the backoff. */
-void lsdb_local_lost(struct xm_core *c, xm_time now);
+void lsdb_local_adjacency(struct xm_core *c, xm_time now);
 void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity);
 void lsdb_run(struct xm_core *c, xm_time now);
 void lsdb_spf_done(struct xm_core *c, xm_time now);

@@ -254,24 +254,27 @@ static bool topology_eq(const struct xm_advert *a, const struct xm_advert *b)
 	return true;
 }
 
+static bool adj_dead(const struct xm_adj *a)
+{
+	return a->metric >= XM_METRIC_MAX;
+}
+
 /*
- * Bad news in a new instance: an adjacency of the old one is gone, or its
- * link is dead-ish (xm_metric()). Both are sorted by neighbor node.
+ * A new instance's news: an adjacency gone or new, or its link dead-ish
+ * (xm_metric()) or alive again. Both are sorted by neighbor node.
  */
 static enum xm_spf_news topology_news(const struct xm_advert *old,
 				      const struct xm_advert *new)
 {
-	unsigned int i, k = 0;
+	unsigned int i, k;
 
-	for (i = 0; i < old->n_adj; i++) {
-		while (k < new->n_adj && new->adj[k].node < old->adj[i].node)
-			k++;
-		if (k == new->n_adj || new->adj[k].node != old->adj[i].node ||
-		    (new->adj[k].metric >= XM_METRIC_MAX &&
-		     old->adj[i].metric < XM_METRIC_MAX))
-			return XM_SPF_BAD_NEWS;
-	}
-	return XM_SPF_NEWS;
+	if (old->n_adj != new->n_adj)
+		return XM_SPF_ADJACENCY;
+	for (i = 0, k = 0; i < old->n_adj; i++, k++)
+		if (new->adj[k].node != old->adj[i].node ||
+		    adj_dead(&new->adj[k]) != adj_dead(&old->adj[i]))
+			return XM_SPF_ADJACENCY;
+	return XM_SPF_CHANGE;
 }
 
 /* Same content, adjacencies in the same (sorted) order. */
@@ -310,7 +313,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	size_t i = lsa_pos(c, a->originator);
 	struct xm_advert *copy;
 	struct xm_lsa *l;
-	enum xm_spf_news news = XM_SPF_NEWS;
+	enum xm_spf_news news = XM_SPF_CHANGE;
 	bool changed = true;
 
 	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
@@ -371,7 +374,7 @@ static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
 		(c->n_lsa - i - 1) * sizeof(*c->lsa));
 	c->n_lsa--;
 	c->edges_dirty = true;
-	core_spf_schedule(c, now, XM_SPF_BAD_NEWS);
+	core_spf_schedule(c, now, XM_SPF_ADJACENCY);
 }
 
 /*
@@ -410,7 +413,7 @@ static void keep_prev_own(struct xm_core *c, xm_time now,
 	for (i = 0; i < c->n_neigh; i++)
 		if (c->neigh[i]->state == XM_NEIGH_UP)
 			neigh_metric_keep(c, c->neigh[i]);
-	core_spf_schedule(c, now, XM_SPF_NEWS);
+	core_spf_schedule(c, now, XM_SPF_CHANGE);
 }
 
 /* A copy of our own advert came back. */
@@ -546,11 +549,12 @@ void lsdb_local_changed(struct xm_core *c, xm_time now)
 }
 
 /*
- * A lost adjacency is advertised at once, whatever the backoff: until it
- * is, other nodes route into it (failover speed over message count).
- * Adjacencies go down no more often than holddown damping lets them up.
+ * An adjacency lost or gained is advertised at once, whatever the
+ * backoff: until it is, other nodes route into a lost one (failover speed
+ * over message count), and a node that only a new one reaches stays cut
+ * off. Adjacencies change no more often than holddown damping lets them up.
  */
-void lsdb_local_lost(struct xm_core *c, xm_time now)
+void lsdb_local_adjacency(struct xm_core *c, xm_time now)
 {
 	c->own_due = now;
 }

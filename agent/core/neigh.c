@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "core_priv.h"
+#include "util.h"
 
 const char *neigh_state_name(enum xm_neigh_state s)
 {
@@ -36,13 +37,6 @@ static const char *ifname(struct xm_core *c, uint32_t ifindex)
 
 /* ---- kernel neighbor ids ---- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The lowest id no ident holds. */
 static uint32_t ident_free_id(const struct xm_core *c)
 {
@@ -52,7 +46,7 @@ static uint32_t ident_free_id(const struct xm_core *c)
 	for (i = 0; i < XM_IDENT_MAX; i++)
 		if (c->ident[i].used)
 			ids[n++] = c->ident[i].id;
-	qsort(ids, n, sizeof(ids[0]), cmp_u32);
+	qsort(ids, n, sizeof(ids[0]), xm_cmp_u32);
 	for (i = 0; i < n && ids[i] <= id; i++)
 		if (ids[i] == id)
 			id++;
@@ -327,8 +321,8 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 	n->good_run = 0;
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s down: %s; holddown %u ms",
 		   n->id, n->node, ifname(c, n->ifindex), why, d->hold_ms);
-	lsdb_local_lost(c, now);
-	core_spf_schedule(c, now, XM_SPF_BAD_NEWS);
+	lsdb_local_adjacency(c, now);
+	core_spf_schedule(c, now, XM_SPF_ADJACENCY);
 }
 
 static void stop_probing(struct xm_core_neigh *n)
@@ -439,8 +433,8 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s up: rtt %u us, metric %u",
 		   n->id, n->node, ifname(c, n->ifindex), n->srtt_us,
 		   n->metric);
-	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now, XM_SPF_NEWS);
+	lsdb_local_adjacency(c, now);
+	core_spf_schedule(c, now, XM_SPF_ADJACENCY);
 }
 
 /* Re-advertise the cost only when it moved enough (hysteresis). */
@@ -456,8 +450,8 @@ static void metric_update(struct xm_core *c, struct xm_core_neigh *n,
 		return;
 	n->metric = m;
 	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now, m >= XM_METRIC_MAX ? XM_SPF_BAD_NEWS :
-						     XM_SPF_NEWS);
+	core_spf_schedule(c, now, m >= XM_METRIC_MAX ? XM_SPF_ADJACENCY :
+						     XM_SPF_CHANGE);
 }
 
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
@@ -469,8 +463,10 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 	bool twoway = false;
 	unsigned int i;
 
-	if (!l->info.carrier)
+	if (!l->info.carrier) {
+		c->st.rx_no_neigh++;	/* the link is going down */
 		return;
+	}
 	n = neigh_find(c, l->info.ifindex, hdr->sender, from);
 	if (!n) {
 		n = neigh_new(c, now, l, hdr->sender, from);

@@ -370,7 +370,7 @@ static bool primary_via(struct net *net, const void *arg)
  * is backed off to its maximum (1 s here) by a stream of events; then
  * R1 - D dies. R1 cannot route around it (A is no alternate for R1), so
  * traffic is lost until A's SPF runs: R1's advert without D must run it
- * at once, not when A's backoff ends.
+ * at once, not when A's backoff ends. Likewise when R1 - D comes back.
  */
 static void bad_news(void)
 {
@@ -378,6 +378,7 @@ static void bad_news(void)
 	static const int wires[4][2] = { { A, R1 }, { R1, D }, { A, R2 },
 					 { R2, D } };
 	const struct via via_r1 = { D, R1 }, via_r2 = { D, R2 };
+	const struct net_pair r1_d_up = { R1, D, XM_NEIGH_UP };
 	struct xm_policy p = { 0 };
 	const struct xm_core_stats *s;
 	struct net net;
@@ -410,6 +411,22 @@ static void bad_news(void)
 	   "bad news: A moves to R2 when R1 - D dies");
 	ok(net.now - cut < 400,
 	   "bad news: %llu ms after the cut, not after A's 1 s backoff",
+	   (unsigned long long)(net.now - cut));
+	/* Healed, with A's backoff kept up: back as soon as R1 - D is. */
+	net.wire[1].cut = false;
+	for (i = 0; i < 400 && !net_pair_is(&net, &r1_d_up); i++) {
+		xm_core_set_policy(net.node[A].c, net.now, &p);
+		net_drain(&net, A);
+		net_run(&net, 25);
+	}
+	cut = net.now;
+	for (i = 0; i < 40 && !primary_via(&net, &via_r1); i++) {
+		xm_core_set_policy(net.node[A].c, net.now, &p);
+		net_drain(&net, A);
+		net_run(&net, 10);
+	}
+	ok(primary_via(&net, &via_r1) && net.now - cut < 200,
+	   "good news: back through R1 %llu ms after R1 - D is up again",
 	   (unsigned long long)(net.now - cut));
 	net_free(&net);
 }
