@@ -45,7 +45,7 @@ int xmd_timers_profile(struct xm_timers *t, const char *name)
 	if (!strcmp(name, "fast")) {
 		t->hello_ms = 500;
 		t->dead_ms = 1750;
-		t->probe_ms = 20;
+		t->probe_ms = 10;
 		t->probe_miss = 3;
 		t->holddown_ms = 1000;
 		return 0;

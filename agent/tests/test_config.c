@@ -152,7 +152,7 @@ static void profiles(void)
 	xmd_timers_profile(&fast, "fast");
 	is_int(parse("profile fast\n"), 0, "profile fast");
 	ok(!memcmp(&cfg.timers, &fast, sizeof(fast)), "profile fast's timers");
-	is_int(fast.probe_ms, 20, "fast probes every 20 ms");
+	is_int(fast.probe_ms, 10, "fast probes every 10 ms");
 	/* An explicit timer wins, wherever the profile line is. */
 	is_int(parse("probe-interval 0.03\nprofile fast\n"), 0,
 	       "timer before profile");
