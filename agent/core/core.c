@@ -832,7 +832,7 @@ void xm_core_link_carrier(struct xm_core *c, xm_time now, uint32_t ifindex,
 	if (l && l->info.carrier != up) {
 		l->info.carrier = up;
 		if (up) {
-			neigh_hello_trigger(c, now, l);
+			neigh_hello_news(c, now, l);
 		} else {
 			l->next_hello = XM_NEVER;
 			neigh_link_down(c, now, ifindex, "carrier lost");
@@ -985,12 +985,16 @@ void xm_core_set_caps(struct xm_core *c, xm_time now,
 {
 	struct xm_caps x = *caps;
 	bool identity;
+	size_t i;
 
 	now = enter(c, now);
 	xm_caps_sanitize(&x);
 	identity = !caps_identity_eq(&x, &c->cfg.caps);
 	c->cfg.caps = x;
 	lsdb_caps_changed(c, now, identity);
+	for (i = 0; identity && i < XM_LINK_MAX; i++)
+		if (c->link[i].used && c->link[i].info.carrier)
+			neigh_hello_news(c, now, &c->link[i]);
 	core_run(c, now, false);
 }
 

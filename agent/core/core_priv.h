@@ -44,6 +44,15 @@
 /* A peer's advertised dead interval, clamped. */
 #define XM_DEAD_MIN_MS		10
 #define XM_DEAD_MAX_MS		600000
+/*
+ * Hellos carry the capabilities and the public key only in the first
+ * XM_HELLO_FULL after news on their link (a neighbor heard anew, carrier
+ * back, the zone, roles or name changed), and every XM_HELLO_FULL_EVERY-th:
+ * the adverts carry the capabilities too, and the control traffic stays
+ * small.
+ */
+#define XM_HELLO_FULL		3
+#define XM_HELLO_FULL_EVERY	30
 /* Refusals (bad tags, replays, limits hit...) reported at most every. */
 #define XM_WARN_MS		10000
 
@@ -52,6 +61,8 @@ struct xm_link {
 	struct xm_link_info info;
 	xm_time next_hello;		/* XM_NEVER without carrier */
 	xm_time last_hello_tx;
+	unsigned int full_hellos;	/* still to send full (XM_HELLO_FULL) */
+	unsigned int short_hellos;	/* sent since the last full one */
 };
 
 /* A kernel neighbor id bound to (node, link, remote), with its history. */
@@ -220,6 +231,7 @@ void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq);
 void neigh_link_down(struct xm_core *c, xm_time now, uint32_t ifindex,
 		     const char *why);
 void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l);
+void neigh_hello_news(struct xm_core *c, xm_time now, struct xm_link *l);
 void neigh_run(struct xm_core *c, xm_time now, bool expire);
 void neigh_timers_changed(struct xm_core *c, xm_time now);
 void neigh_gc(struct xm_core *c);

@@ -228,6 +228,19 @@ static int caps_decode(struct rd *r, struct xm_caps *c)
 	return r->bad ? -EBADMSG : 0;
 }
 
+_Static_assert(XM_MSG_TAG_LEN == 16 &&
+	       crypto_auth_hmacsha256_BYTES >= XM_MSG_TAG_LEN,
+	       "the tag is compared with crypto_verify_16()");
+
+void xm_msg_tag(uint8_t tag[XM_MSG_TAG_LEN], const void *p, size_t len,
+		const uint8_t key[XM_SITE_KEY_LEN])
+{
+	uint8_t full[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256(full, p, len, key);
+	memcpy(tag, full, XM_MSG_TAG_LEN);
+}
+
 /* ---- receiving ---- */
 
 enum xm_msg_err xm_msg_open(const void *buf, size_t len,
@@ -235,6 +248,7 @@ enum xm_msg_err xm_msg_open(const void *buf, size_t len,
 			    struct xm_msg *m)
 {
 	const uint8_t *p = buf;
+	uint8_t tag[XM_MSG_TAG_LEN];
 	size_t signed_len;
 
 	if (len < XM_MSG_MIN_LEN || len > XM_PDU_MAX ||
@@ -244,7 +258,8 @@ enum xm_msg_err xm_msg_open(const void *buf, size_t len,
 	if (p[2] != XM_MSG_VERSION)
 		return XM_MSG_BAD_VERSION;
 	signed_len = len - XM_MSG_TAG_LEN;
-	if (crypto_auth_hmacsha256_verify(p + signed_len, p, signed_len, key))
+	xm_msg_tag(tag, p, signed_len, key);
+	if (crypto_verify_16(tag, p + signed_len))
 		return XM_MSG_BAD_AUTH;
 	if (get16(p + 6) != len)
 		return XM_MSG_MALFORMED;
@@ -512,7 +527,7 @@ int xm_msg_finish(struct xm_msg_writer *w, const uint8_t key[XM_SITE_KEY_LEN])
 	if (!room(w, 0))
 		return -EMSGSIZE;
 	set16(w->buf + 6, (uint16_t)(w->len + XM_MSG_TAG_LEN));
-	crypto_auth_hmacsha256(w->buf + w->len, w->buf, w->len, key);
+	xm_msg_tag(w->buf + w->len, w->buf, w->len, key);
 	w->len += XM_MSG_TAG_LEN;
 	return (int)w->len;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The agent-to-agent messages (Documentation/protocol.md): a fixed header,
- * TLVs, and an HMAC-SHA256 tag over both with the site key.
+ * TLVs, and an HMAC-SHA256-128 tag over both with the site key.
  *
  * Receiving: xm_msg_open() checks the framing and the tag (constant time)
  * and yields the header; the caller checks the sender's sequence number
@@ -21,7 +21,9 @@
 #define XM_MSG_MAGIC		0x584d	/* "XM" */
 #define XM_MSG_VERSION		1
 #define XM_MSG_HDR_LEN		20
-#define XM_MSG_TAG_LEN		32	/* HMAC-SHA256 */
+/* HMAC-SHA256 truncated to 128 bits (as RFC 4868's): enough against
+ * forgery, half the bytes on every hello. */
+#define XM_MSG_TAG_LEN		16
 #define XM_MSG_MIN_LEN		(XM_MSG_HDR_LEN + XM_MSG_TAG_LEN)
 #define XM_AGENT_PORT		7601	/* UDP port of the messages */
 
@@ -128,6 +130,10 @@ struct xm_ack {
 /* calloc'd with room for n adjacencies (XM_ADVERT_ADJ_MAX to decode). */
 struct xm_advert *xm_advert_alloc(unsigned int n);
 size_t xm_advert_size(unsigned int n_adj);
+
+/* The tag of len bytes at p (the message before its tag). */
+void xm_msg_tag(uint8_t tag[XM_MSG_TAG_LEN], const void *p, size_t len,
+		const uint8_t key[XM_SITE_KEY_LEN]);
 
 /* ---- receiving ---- */
 

@@ -297,6 +297,13 @@ void neigh_hello_trigger(struct xm_core *c, xm_time now, struct xm_link *l)
 	l->next_hello = xm_min(l->next_hello, at);
 }
 
+/* Something for the link to hear: the next hellos go full, the first soon. */
+void neigh_hello_news(struct xm_core *c, xm_time now, struct xm_link *l)
+{
+	l->full_hellos = XM_HELLO_FULL;
+	neigh_hello_trigger(c, now, l);
+}
+
 static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 		      const char *why)
 {
@@ -489,8 +496,8 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		n->boot = boot;
 	if (!n->alive) {
 		n->alive = true;
-		/* Our heard list changed: tell the link now. */
-		neigh_hello_trigger(c, now, l);
+		/* Our heard list changed, and n does not know us yet. */
+		neigh_hello_news(c, now, l);
 	}
 	n->last_hello = now;
 	n->local = l->info.local;
@@ -671,17 +678,25 @@ static void heard_add(struct xm_hello *h, uint32_t node)
 static void hello_send(struct xm_core *c, xm_time now, struct xm_link *l)
 {
 	const struct xm_timers *t = &c->cfg.timers;
+	bool full = l->full_hellos ||
+		    l->short_hellos + 1 >= XM_HELLO_FULL_EVERY;
 	struct xm_hello h = {
 		.hello_ms = t->hello_ms, .dead_ms = t->dead_ms,
 		.data_port = c->cfg.data_port,
-		.has_caps = true, .caps = c->cfg.caps,
-		.has_pubkey = true,
+		.has_caps = full, .caps = c->cfg.caps,
+		.has_pubkey = full,
 	};
 	struct xm_msg_writer w;
 	struct xm_action *a;
 	size_t i;
 
 	memcpy(h.pubkey, c->cfg.pubkey, XM_PUBKEY_LEN);
+	if (full) {
+		l->full_hellos -= !!l->full_hellos;
+		l->short_hellos = 0;
+	} else {
+		l->short_hellos++;
+	}
 	/*
 	 * The nodes heard here, each once, in id order; while restarting,
 	 * also those the kernel still has as neighbors here, so that they

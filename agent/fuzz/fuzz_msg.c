@@ -41,7 +41,7 @@ static size_t sign(uint8_t *buf, size_t len)
 		buf[6] = (uint8_t)(total >> 8);
 		buf[7] = (uint8_t)total;
 	}
-	crypto_auth_hmacsha256(buf + len, buf, len, key);
+	xm_msg_tag(buf + len, buf, len, key);
 	return total;
 }
 

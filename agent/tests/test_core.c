@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <sys/socket.h>
 
+#include "core_priv.h"	/* XM_HELLO_FULL_EVERY */
 #include "msg.h"
 #include "tap.h"
 #include "test_core_net.h"
@@ -146,6 +147,85 @@ static void hello_sent(void)
 	drain(c);
 	xm_core_timer(c, 2500);
 	ok(!first_hello(c, &a, &m, &h), "hello: none without carrier");
+	xm_core_free(c);
+}
+
+/* Run c's timers to the next hello it sends; that one, decoded. */
+static bool next_hello(struct xm_core *c, xm_time *now, struct xm_action *a,
+		       struct xm_msg *m, struct xm_hello *h)
+{
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		*now = xm_core_next_timer(c);
+		xm_core_timer(c, *now);
+		if (first_hello(c, a, m, h))
+			return true;
+	}
+	return false;
+}
+
+static size_t peer_hello(uint8_t *buf, uint32_t sender, uint64_t seq,
+			 const uint8_t *k);
+
+/* Capabilities and key only in the hellos after news, and now and then. */
+static void hello_full(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = net_link5();
+	static struct xm_action a;
+	uint8_t buf[XM_PDU_MAX];
+	struct xm_addr from;
+	struct xm_hello h;
+	struct xm_msg m;
+	struct xm_core *c;
+	struct xm_caps caps;
+	int i, full = 0, shorts = 0, fails = 0;
+	xm_time now = 1000;
+	size_t len;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, now);
+	drain(c);
+	xm_core_link_set(c, now, &l);
+	for (i = 0; i < 3; i++)
+		full += (i ? next_hello(c, &now, &a, &m, &h) :
+			     first_hello(c, &a, &m, &h)) &&
+			h.has_caps && h.has_pubkey;
+	is_int(full, 3, "hello full: the first three on a new link");
+	for (i = 0; i < XM_HELLO_FULL_EVERY; i++) {
+		fails += !next_hello(c, &now, &a, &m, &h);
+		shorts += !h.has_caps && !h.has_pubkey;
+	}
+	ok(!fails && shorts == XM_HELLO_FULL_EVERY - 1 && h.has_caps &&
+	   h.has_pubkey,
+	   "hello full: then short ones, and every 30th full");
+	ok(next_hello(c, &now, &a, &m, &h) && !h.has_caps && m.hdr.len < 60,
+	   "hello full: a short hello is small");
+
+	xm_parse_addr("192.0.2.2", &from, NULL);
+	len = peer_hello(buf, 2, 100, key);
+	xm_core_recv(c, now + 1, 5, &from, buf, len);
+	ok(next_hello(c, &now, &a, &m, &h) && h.has_caps && h.n_heard == 1,
+	   "hello full: after a new neighbor is heard");
+	for (i = 0; i < 3; i++)
+		next_hello(c, &now, &a, &m, &h);
+	ok(!h.has_caps, "hello full: three of them");
+
+	/* (The core's capabilities are cfg's sanitized: set them first.) */
+	caps = cfg.caps;
+	xm_core_set_caps(c, now, &caps);
+	for (i = 0; i < 3; i++)
+		next_hello(c, &now, &a, &m, &h);
+	caps.cpu_load += 50;
+	xm_core_set_caps(c, now, &caps);
+	ok(next_hello(c, &now, &a, &m, &h) && !h.has_caps,
+	   "hello full: not for a new load");
+	snprintf(caps.zone, sizeof(caps.zone), "%s", "other");
+	xm_core_set_caps(c, now, &caps);
+	ok(next_hello(c, &now, &a, &m, &h) && h.has_caps &&
+	   !strcmp(h.caps.zone, "other"),
+	   "hello full: after a new zone");
 	xm_core_free(c);
 }
 
@@ -436,6 +516,7 @@ int main(void)
 	bad_config();
 	links();
 	hello_sent();
+	hello_full();
 	receive();
 	spf_throttle();
 	origination();

@@ -228,8 +228,7 @@ static size_t resign(uint8_t *buf, size_t len_without_tag)
 
 	buf[6] = (uint8_t)(len >> 8);
 	buf[7] = (uint8_t)len;
-	crypto_auth_hmacsha256(buf + len_without_tag, buf, len_without_tag,
-			       key);
+	xm_msg_tag(buf + len_without_tag, buf, len_without_tag, key);
 	return len;
 }
 

@@ -27,7 +27,7 @@ import time
 PORT = 7601
 MAGIC = 0x584D
 HELLO, HELLO_PARAMS = 1, 1
-TAG_LEN = 32
+TAG_LEN = 16
 
 
 def message(sender, seq, version=1, tag=None):
