@@ -249,12 +249,11 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 		xm_spf_ws_free(&w);
 		return err;
 	}
-	xm_spf_engine(g, x->root, XM_SPF_UNBOUNDED, &w, x->from_root,
-		      NULL, NULL, NULL);
-	xm_spf_engine(&rev, x->root, XM_SPF_UNBOUNDED, &w, x->to_root,
-		      NULL, NULL, NULL);
+	err = xm_spf_costs(g, x->root, &w, x->from_root);
+	if (!err)
+		err = xm_spf_costs(&rev, x->root, &w, x->to_root);
 	xm_graph_free(&rev);
-	for (k = 0; k < x->n_nb; k++) {
+	for (k = 0; !err && k < x->n_nb; k++) {
 		uint32_t nn = x->nb_node[k], *out = x->via + (size_t)k * n, d;
 
 		if (g->node[nn].no_transit) {
@@ -262,12 +261,14 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 			for (d = 0; d < n; d++)
 				out[d] = XM_COST_INF;
 			out[nn] = 0;
-			continue;
+		} else if (bound >= 0) {
+			xm_spf_engine(g, nn, bound, &w, out, NULL, NULL, NULL);
+		} else {
+			err = xm_spf_costs(g, nn, &w, out);
 		}
-		xm_spf_engine(g, nn, bound, &w, out, NULL, NULL, NULL);
 	}
 	xm_spf_ws_free(&w);
-	return 0;
+	return err;
 }
 
 int xm_routes_compute(const struct xm_graph *g, uint32_t self,

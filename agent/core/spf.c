@@ -4,7 +4,8 @@
  * a state is a node; with one it is a (node, hops) pair, since the least
  * cost path of at most H hops to a node may continue from a costlier,
  * shorter path to its predecessor. Ties go to fewer hops; equal-cost
- * paths merge their first hops (ECMP).
+ * paths merge their first hops (ECMP). The runs the alternates need by
+ * the dozen (costs only, no bound) use a radix heap instead.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ void xm_spf_ws_free(struct xm_spf_ws *w)
 	free(w->last_cost);
 	free(w->hmin_below);
 	free(w->hmin_at);
+	free(w->radix);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -72,58 +74,54 @@ static inline uint64_t key(const struct xm_spf_ws *w, uint32_t s)
 
 static void heap_up(struct xm_spf_ws *w, uint32_t i)
 {
-	uint32_t s = w->heap[i];
-	uint64_t k = key(w, s);
+	struct xm_heap_slot x = w->heap[i];
 
 	while (i > 0) {
 		uint32_t p = (i - 1) / 2;
 
-		if (key(w, w->heap[p]) <= k)
+		if (w->heap[p].key <= x.key)
 			break;
 		w->heap[i] = w->heap[p];
-		w->pos[w->heap[i]] = i;
+		w->pos[w->heap[i].s] = i;
 		i = p;
 	}
-	w->heap[i] = s;
-	w->pos[s] = i;
+	w->heap[i] = x;
+	w->pos[x.s] = i;
 }
 
 static void heap_down(struct xm_spf_ws *w, uint32_t i)
 {
-	uint32_t s = w->heap[i];
-	uint64_t k = key(w, s);
+	struct xm_heap_slot x = w->heap[i];
 
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 
 		if (c >= w->n_heap)
 			break;
-		if (c + 1 < w->n_heap &&
-		    key(w, w->heap[c + 1]) < key(w, w->heap[c]))
+		if (c + 1 < w->n_heap && w->heap[c + 1].key < w->heap[c].key)
 			c++;
-		if (k <= key(w, w->heap[c]))
+		if (x.key <= w->heap[c].key)
 			break;
 		w->heap[i] = w->heap[c];
-		w->pos[w->heap[i]] = i;
+		w->pos[w->heap[i].s] = i;
 		i = c;
 	}
-	w->heap[i] = s;
-	w->pos[s] = i;
+	w->heap[i] = x;
+	w->pos[x.s] = i;
 }
 
 /* Queue s, or move it up after its key went down. */
 static void heap_update(struct xm_spf_ws *w, uint32_t s)
 {
-	if (w->pos[s] == HEAP_OUT) {
-		w->heap[w->n_heap] = s;
+	if (w->pos[s] == HEAP_OUT)
 		w->pos[s] = w->n_heap++;
-	}
+	w->heap[w->pos[s]] = (struct xm_heap_slot){ .key = key(w, s), .s = s };
 	heap_up(w, w->pos[s]);
 }
 
 static uint32_t heap_pop(struct xm_spf_ws *w)
 {
-	uint32_t s = w->heap[0];
+	uint32_t s = w->heap[0].s;
 
 	w->pos[s] = HEAP_DONE;
 	if (--w->n_heap) {
@@ -255,6 +253,121 @@ void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 			}
 		}
 	}
+}
+
+/*
+ * A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990): Dijkstra pops keys
+ * that never decrease, so an entry goes to the bucket of the highest bit
+ * in which its key differs from the last key popped (bucket 0: equal).
+ * Popping empties the lowest non-empty bucket into lower ones around its
+ * least key; each entry moves at most 32 times and compares nothing.
+ * Keys are never decreased in place: a better cost is pushed again, and
+ * the stale entry skipped when popped.
+ */
+#define RADIX_NONE	UINT32_MAX
+
+static inline uint32_t radix_bucket(uint32_t key, uint32_t last)
+{
+	return key == last ? 0 : 32 - (uint32_t)__builtin_clz(key ^ last);
+}
+
+static inline void radix_link(struct xm_spf_ws *w, uint32_t e)
+{
+	uint32_t b = radix_bucket(w->radix[e].key, w->radix_last);
+
+	w->radix[e].next = w->bucket[b];
+	w->bucket[b] = e;
+}
+
+static void radix_push(struct xm_spf_ws *w, uint32_t key, uint32_t node)
+{
+	uint32_t e = w->radix_used++;
+
+	w->radix[e].key = key;
+	w->radix[e].node = node;
+	radix_link(w, e);
+}
+
+/* The entry of the least key, or RADIX_NONE when empty. */
+static uint32_t radix_pop(struct xm_spf_ws *w)
+{
+	uint32_t b, e, next, min;
+
+	if (w->bucket[0] == RADIX_NONE) {
+		for (b = 1; b < 33 && w->bucket[b] == RADIX_NONE; b++)
+			;
+		if (b == 33)
+			return RADIX_NONE;
+		min = UINT32_MAX;
+		for (e = w->bucket[b]; e != RADIX_NONE; e = w->radix[e].next)
+			if (w->radix[e].key < min)
+				min = w->radix[e].key;
+		w->radix_last = min;
+		e = w->bucket[b];
+		w->bucket[b] = RADIX_NONE;
+		for (; e != RADIX_NONE; e = next) {
+			next = w->radix[e].next;
+			radix_link(w, e);
+		}
+	}
+	e = w->bucket[0];
+	w->bucket[0] = w->radix[e].next;
+	return e;
+}
+
+int xm_spf_costs(const struct xm_graph *g, uint32_t root,
+		 struct xm_spf_ws *w, uint32_t *cost)
+{
+	uint32_t n = g->n_nodes, v, i, e;
+	uint8_t *done = w->shops;	/* unused here: 1 when popped */
+
+	/* At most one push per edge relaxed, and the root's. */
+	if (w->radix_cap < g->n_edges + 1) {
+		struct xm_radix_entry *r;
+
+		r = realloc(w->radix, ((size_t)g->n_edges + 1) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		w->radix = r;
+		w->radix_cap = g->n_edges + 1;
+	}
+	for (v = 0; v < n; v++)
+		cost[v] = XM_COST_INF;
+	memset(done, 0, n);
+	for (i = 0; i < 33; i++)
+		w->bucket[i] = RADIX_NONE;
+	w->radix_used = 0;
+	w->radix_last = 0;
+	if (root >= n)
+		return 0;
+	cost[root] = 0;
+	radix_push(w, 0, root);
+
+	while ((e = radix_pop(w)) != RADIX_NONE) {
+		const struct xm_gnode *gv;
+		uint32_t c = w->radix[e].key;
+
+		v = w->radix[e].node;
+		if (done[v] || c != cost[v])
+			continue;	/* stale: a better cost came later */
+		done[v] = 1;
+		gv = &g->node[v];
+		if (v != root && gv->no_transit)
+			continue;
+		for (i = 0; i < gv->n_edges; i++) {
+			const struct xm_gedge *ge = &g->edge[gv->first_edge + i];
+			uint32_t t = ge->to, nc;
+
+			if (t >= n || done[t])
+				continue;
+			nc = cost_add(c, ge->metric ? ge->metric : 1);
+			if (nc < cost[t]) {
+				cost[t] = nc;
+				radix_push(w, nc, t);
+			}
+		}
+	}
+	return 0;
 }
 
 void xm_spf_free(struct xm_spf *r)

@@ -22,11 +22,20 @@ struct xm_spf_ws {
 	uint64_t *sfh;		/* per state: root edges starting it */
 	uint8_t *shops;		/* per state: hops (saturated at 255) */
 	uint32_t *pos;		/* per state: index in heap, or a mark */
-	uint32_t *heap;		/* states, a binary min-heap */
+	struct xm_heap_slot {
+		uint64_t key;	/* cost << 8 | hops: no lookup to compare */
+		uint32_t s;
+	} *heap;		/* states, a binary min-heap */
 	uint32_t n_heap;
 	/* Per node, under a bound: the pruning of dominated states. */
 	uint32_t *last_cost;
 	uint16_t *hmin_below, *hmin_at;
+	/* xm_spf_costs()'s radix heap: 33 buckets of entries, linked. */
+	struct xm_radix_entry {
+		uint32_t key, node, next;
+	} *radix;
+	uint32_t radix_cap, radix_used, radix_last;
+	uint32_t bucket[33];
 };
 
 /* A bound that cannot bind (>= n - 1 hops) becomes XM_SPF_UNBOUNDED. */
@@ -47,6 +56,14 @@ void xm_spf_ws_free(struct xm_spf_ws *w);
 void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 		   struct xm_spf_ws *w, uint32_t *cost, uint8_t *hops,
 		   uint32_t *parent, uint64_t *first_hops);
+
+/*
+ * xm_spf_engine() without a bound and with costs only (what the
+ * alternates need, many times over): the same costs, from a radix heap.
+ * 0 or -ENOMEM.
+ */
+int xm_spf_costs(const struct xm_graph *g, uint32_t root,
+		 struct xm_spf_ws *w, uint32_t *cost);
 
 /* A directed edge between node ids, to build a graph from. */
 struct xm_graph_edge {

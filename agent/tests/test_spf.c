@@ -422,6 +422,9 @@ static void random_small(void)
 static void random_big(void)
 {
 	unsigned int cases = 0, bad_cost = 0, bad_hops = 0, bad_path = 0, t;
+	unsigned int bad_costs = 0, costs_cases = 0;
+	struct xm_spf_ws w;
+	uint32_t *cost;
 
 	for (t = 0; t < 300; t++) {
 		uint32_t n = 20 + rnd(180), root = rnd(n), v, layers;
@@ -431,7 +434,10 @@ static void random_big(void)
 		struct xm_spf r;
 		uint64_t *d;
 
-		random_graph(&g, n, 1 + rnd(6), 1 + rnd(1000), rnd(2));
+		/* Metrics up to 10^3, or up to 2^24 (the radix heap's
+		 * high buckets; 200 hops of them still below XM_COST_INF). */
+		random_graph(&g, n, 1 + rnd(6),
+			     rnd(4) ? 1 + rnd(1000) : 1 + rnd(1u << 24), rnd(2));
 		layers = max_hops ? max_hops + 1u : n;
 		d = malloc((size_t)layers * n * sizeof(*d));
 		spf(&g, g.node[root].id, max_hops, &r);
@@ -451,10 +457,24 @@ static void random_big(void)
 			bad_hops += r.hops[v] != h;
 			bad_path += !path_valid(&g, &r, root, v, bound);
 		}
+		/* The costs-only runs of the alternates: the same costs. */
+		if (!max_hops) {
+			cost = malloc(n * sizeof(*cost));
+			if (xm_spf_ws_init(&w, n, 1) ||
+			    xm_spf_costs(&g, root, &w, cost))
+				exit(2);
+			for (v = 0; v < n; v++, costs_cases++)
+				bad_costs += cost[v] != r.cost[v];
+			xm_spf_ws_free(&w);
+			free(cost);
+		}
 		free(d);
 		xm_spf_free(&r);
 		xm_graph_free(&g);
 	}
+	ok(bad_costs == 0 && costs_cases > 10000,
+	   "random graphs: xm_spf_costs() as xm_spf_run() (%u nodes, %u "
+	   "wrong)", costs_cases, bad_costs);
 	ok(bad_cost == 0, "random graphs of 20-200 nodes: costs as Bellman-"
 	   "Ford's (%u nodes, %u wrong)", cases, bad_cost);
 	ok(bad_hops == 0, "random graphs: hops as Bellman-Ford's (%u wrong)",
