@@ -375,15 +375,18 @@ void core_spf_schedule(struct xm_core *c, xm_time now,
 	xm_time delay = t->spf_initial_ms;
 
 	/*
-	 * An adjacency lost or gained runs after the initial delay alone,
-	 * whatever the backoff: until SPF has run, traffic into a lost
-	 * adjacency is dropped wherever the kernel holds no backup, and a
-	 * node cut off stays unreachable until a new one is used. They
-	 * cannot storm: an adjacency comes back only after its holddown,
-	 * which doubles with every flap. Metrics (which move all the time)
-	 * keep the backoff.
+	 * An adjacency lost or gained runs after the initial delay and the
+	 * first hold alone, whatever the backoff: until SPF has run, traffic
+	 * into a lost adjacency is dropped wherever the kernel holds no
+	 * backup, and a node cut off stays unreachable until a new one is
+	 * used. The first hold still spaces the runs: when a mesh starts,
+	 * adverts with new adjacencies arrive by the hundred. Metrics (which
+	 * move all the time) keep the backoff.
 	 */
 	if (news == XM_SPF_ADJACENCY) {
+		if (c->spf_last != XM_NEVER &&
+		    c->spf_last + t->spf_hold_ms > now + delay)
+			delay = c->spf_last + t->spf_hold_ms - now;
 		c->spf_due = xm_min(c->spf_due, now + delay);
 		return;
 	}

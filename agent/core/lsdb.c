@@ -549,14 +549,20 @@ void lsdb_local_changed(struct xm_core *c, xm_time now)
 }
 
 /*
- * An adjacency lost or gained is advertised at once, whatever the
- * backoff: until it is, other nodes route into a lost one (failover speed
- * over message count), and a node that only a new one reaches stays cut
- * off. Adjacencies change no more often than holddown damping lets them up.
+ * An adjacency lost or gained is advertised within lsa_min_ms, whatever
+ * the backoff: until it is, other nodes route into a lost one, and a node
+ * that only a new one reaches stays cut off. At once when nothing went
+ * out for lsa_min_ms; the spacing keeps a starting node, whose
+ * adjacencies come up one after the other, from flooding each.
  */
 void lsdb_local_adjacency(struct xm_core *c, xm_time now)
 {
-	c->own_due = now;
+	xm_time at = now;
+
+	if (c->own_last != XM_NEVER &&
+	    c->own_last + c->cfg.timers.lsa_min_ms > now)
+		at = c->own_last + c->cfg.timers.lsa_min_ms;
+	c->own_due = xm_min(c->own_due, at);
 }
 
 /* |a - b| > limit */

@@ -386,20 +386,20 @@ static void probe(struct xm_sim *s, struct sim_node *n,
 }
 
 static void kernel_changed(struct xm_sim *s, struct sim_node *n,
-			   uint64_t changes_before, uint64_t refused_before,
-			   uint64_t dangling_before)
+			   uint64_t changes_before, uint64_t fwd_before,
+			   uint64_t refused_before, uint64_t dangling_before)
 {
-	if (n->k.changes != changes_before) {
-		s->st.fib_changes += n->k.changes - changes_before;
+	s->st.fib_changes += n->k.changes - changes_before;
+	if (n->k.fwd_changes != fwd_before)
 		s->st.last_change = s->now;
-	}
 	s->st.fib_refused += n->k.refused - refused_before;
 	s->st.fib_dangling += n->k.dangling - dangling_before;
 }
 
 static void fib_sync(struct xm_sim *s, struct sim_node *n)
 {
-	uint64_t c = n->k.changes, r = n->k.refused, d = n->k.dangling;
+	uint64_t c = n->k.changes, f = n->k.fwd_changes, r = n->k.refused;
+	uint64_t d = n->k.dangling;
 	const struct xm_fib *want;
 
 	if (!n->fib_dirty || !xm_core_fib_ready(n->core, ms(s)))
@@ -410,7 +410,7 @@ static void fib_sync(struct xm_sim *s, struct sim_node *n)
 	s->st.fib_syncs++;
 	/* A refused sync stays dirty, and is tried again, like xmeshd. */
 	n->fib_dirty = xm_vkernel_sync(&n->k, want) != 0;
-	kernel_changed(s, n, c, r, d);
+	kernel_changed(s, n, c, f, r, d);
 }
 
 static void schedule_timer(struct xm_sim *s, struct sim_node *n)

@@ -101,7 +101,8 @@ struct xm_sim_stats {
 	uint64_t fib_syncs, fib_changes;	/* kernel table changes */
 	uint64_t fib_refused;		/* runs the kernel model refused */
 	uint64_t fib_dangling;		/* a route named a missing neighbor */
-	uint64_t last_change;		/* time of the last kernel change */
+	uint64_t last_change;		/* of the last forwarding change
+					 * (xm_vkernel.fwd_changes) */
 };
 void xm_sim_stats(const struct xm_sim *s, struct xm_sim_stats *st);
 

@@ -222,11 +222,25 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 	return 0;
 }
 
+/* Does k forward to neighbor id? */
+static bool neigh_up(const struct xm_vkernel *k, uint32_t id)
+{
+	long i = neigh_index(k, id);
+
+	return i >= 0 && k->t.neighs[i].up;
+}
+
 static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 {
 	struct xm_fib *t = &k->t;
 	const struct xm_entry *e = &c->e;
+	bool neigh = c->cmd == XMESH_CMD_NEIGH_NEW ||
+		     c->cmd == XMESH_CMD_NEIGH_SET ||
+		     c->cmd == XMESH_CMD_NEIGH_DEL;
+	bool was_up = neigh && neigh_up(k, e->neigh.id);
 	long i;
+
+	k->fwd_changes += !neigh;
 
 	switch (c->cmd) {
 	case XMESH_CMD_NEIGH_NEW:
@@ -290,6 +304,8 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 		t->n_prefixes--;
 		break;
 	}
+	if (neigh)
+		k->fwd_changes += was_up != neigh_up(k, e->neigh.id);
 	return 0;
 }
 

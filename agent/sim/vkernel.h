@@ -15,6 +15,10 @@ struct xm_vkernel {
 	uint32_t node_id;		/* routes to it are refused */
 	struct xm_fib t;		/* sorted as struct xm_fib says */
 	uint64_t changes;		/* entries applied */
+	uint64_t fwd_changes;		/* of them, changes of forwarding:
+					 * routes, prefixes, a neighbor
+					 * going up or down (not a down one
+					 * added or removed) */
 	uint64_t messages;		/* runs applied */
 	uint64_t refused;		/* runs refused */
 	uint64_t dangling;		/* times a route named a missing

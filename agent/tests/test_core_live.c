@@ -349,6 +349,58 @@ static void down_at_once(void)
 	net_free(&net);
 }
 
+/*
+ * A hub and seven spokes starting together: the hub's adjacencies come up
+ * one after the other, each news, but its adverts and its SPF runs keep
+ * their first holds (lsa_min_ms, spf_hold_ms) apart.
+ */
+static void news_spaced(void)
+{
+	enum { SPOKES = 7 };
+	const struct xm_core_stats *s;
+	xm_time last_orig = 0, last_spf = 0, orig_gap = XM_NEVER,
+		spf_gap = XM_NEVER;
+	uint64_t orig = 0, runs = 0;
+	struct net net;
+	int i, w[2] = { A, 0 };
+
+	net_init(&net);
+	net_add_node(&net, 1);
+	for (i = 1; i <= SPOKES; i++) {
+		net_add_node(&net, 1);
+		w[1] = i;
+		net_add_wire(&net, 2, w);
+	}
+	s = xm_core_stats(net.node[A].c);
+	for (i = 0; i < 3000 && s->neigh_up < SPOKES; i++) {
+		net_run(&net, 1);
+		if (s->lsa_originated > orig) {
+			if (orig)
+				orig_gap = net.now - last_orig < orig_gap ?
+					   net.now - last_orig : orig_gap;
+			orig = s->lsa_originated;
+			last_orig = net.now;
+		}
+		if (s->spf_runs > runs) {
+			if (runs)
+				spf_gap = net.now - last_spf < spf_gap ?
+					  net.now - last_spf : spf_gap;
+			runs = s->spf_runs;
+			last_spf = net.now;
+		}
+	}
+	is_int((long long)s->neigh_up, SPOKES, "news spaced: all spokes up");
+	/* (Measured in 1 ms steps: one may be seen a step late.) */
+	ok(orig >= 1 && orig < SPOKES / 2 && (orig == 1 || orig_gap >= 49),
+	   "news spaced: fewer adverts than adjacencies, lsa_min_ms apart "
+	   "(%llu, closest %llu ms)", (unsigned long long)orig,
+	   (unsigned long long)orig_gap);
+	ok(runs >= 1 && runs < SPOKES / 2 && (runs == 1 || spf_gap >= 49),
+	   "news spaced: fewer SPF runs, spf_hold_ms apart (%llu, closest "
+	   "%llu ms)", (unsigned long long)runs, (unsigned long long)spf_gap);
+	net_free(&net);
+}
+
 /* A's route to D leaves through its neighbor node via, as the primary. */
 struct via {
 	int dst, via;
@@ -500,6 +552,7 @@ int main(void)
 	live_prefixes();
 	backoff();
 	down_at_once();
+	news_spaced();
 	bad_news();
 	unsent_probes();
 	stall();
