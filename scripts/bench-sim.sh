@@ -6,7 +6,8 @@
 # table row per size: virtual times until the kernel tables deliver again
 # (repaired) and deliver at the least cost (converged), the messages and
 # SPF runs it took, and the wall time and memory of the run. After a
-# failure: repaired / converged / settled (the last kernel change), in ms.
+# failure: repaired / converged / settled (the last forwarding change: a
+# route, a prefix, a neighbor up or down), in ms.
 #
 #   scripts/bench-sim.sh
 #

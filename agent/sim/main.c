@@ -60,10 +60,10 @@ static void usage(FILE *f)
 "KIND := link | node | silent | none   (default link; several: one after\n"
 "        the other, each on a target the seed picks)\n"
 "Prints, per run, the virtual time until the kernel tables deliver every\n"
-"packet (repaired) at the least cost (converged), and of the last kernel\n"
-"change (settled), from the start and after each failure, with the\n"
-"messages, bytes, SPF runs and kernel changes it took, and the wall time\n"
-"and memory. --loss: on every link, each way; --serialize: packets queue\n"
+"packet (repaired) at the least cost (converged), and of the last\n"
+"forwarding change (settled), from the start and after each failure, with\n"
+"the messages, bytes, SPF runs and kernel changes it took, and the wall\n"
+"time and memory. --loss: on every link, each way; --serialize: packets queue\n"
 "at the link's bandwidth.\n");
 }
 

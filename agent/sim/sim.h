@@ -132,7 +132,7 @@ bool xm_sim_check(struct xm_sim *s, struct xm_sim_check *r, bool cost);
 struct xm_sim_convergence {
 	uint64_t repaired_at;		/* all delivered, no loop */
 	uint64_t converged_at;		/* and at the least cost */
-	uint64_t settled_at;		/* the last kernel change */
+	uint64_t settled_at;		/* the last forwarding change */
 	uint64_t checks;
 	struct xm_sim_check last;	/* the last check's findings */
 };
