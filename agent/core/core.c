@@ -1133,6 +1133,11 @@ static uint32_t edge_metric(const struct xm_graph *g, uint32_t u, uint32_t v)
 	return m;
 }
 
+const struct xm_graph *xm_core_graph(const struct xm_core *c)
+{
+	return c->spf_valid ? &c->graph : NULL;
+}
+
 bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out)
 {
 	uint32_t idx[XM_PATH_MAX + 1];

@@ -331,5 +331,13 @@ bool xm_core_node(const struct xm_core *c, size_t i,
 bool xm_core_edge(const struct xm_core *c, size_t i, struct xm_edge *out);
 /* The current path to node; false if unknown or unreachable. */
 bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out);
+/*
+ * The graph the last SPF ran on (graph.h: an edge where both ends list
+ * each other, excluded zones no-transit), to compute distances from other
+ * nodes than this one; NULL before the first SPF. Valid until the core is
+ * next called.
+ */
+struct xm_graph;
+const struct xm_graph *xm_core_graph(const struct xm_core *c);
 
 #endif /* XM_CORE_H */

@@ -22,6 +22,7 @@ const struct xmd_ctl_ops xmd_core_ops = {
 	.node = xm_core_node,
 	.edge = xm_core_edge,
 	.path = xm_core_path,
+	.graph = xm_core_graph,
 };
 
 #define S(f) { #f, offsetof(struct xmd_stats, f) }
@@ -466,82 +467,15 @@ static int cmd_path(struct req *r)
 
 /* ---- find: the nearest reachable node that fits ---- */
 
-static int edge_cmp(const void *a, const void *b)
-{
-	const struct xm_edge *x = a, *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	return x->to < y->to ? -1 : x->to > y->to;
-}
-
-/*
- * Distances from node `near` over the advertised topology: an edge counts
- * when both ends advertise it, as in the core's SPF. Fills g (free its
- * node and edge arrays) and spf (xm_spf_free).
- */
+/* Distances from node `near` over the core's graph: xm_spf_free(spf). */
 static int distances_from(const struct xmd_view *v, uint32_t near,
-			  struct xm_graph *g, struct xm_spf *spf)
+			  struct xm_spf *spf)
 {
-	struct xm_edge e, *edges = NULL;
-	size_t n_edges = 0, cap = 0, i, j, n_ids = 0;
-	uint32_t *ids = NULL;
-	int ret = -ENOMEM;
-	long root;
+	const struct xm_graph *g = v->ops->graph(v->core);
+	long root = g ? xm_graph_find(g, near) : -1;
 
-	memset(g, 0, sizeof(*g));
 	memset(spf, 0, sizeof(*spf));
-	for (i = 0; v->ops->edge(v->core, i, &e); i++) {
-		if (xm_grow((void **)&edges, &cap, n_edges + 1, sizeof(*edges)))
-			goto out;
-		edges[n_edges++] = e;
-	}
-	if (n_edges)
-		qsort(edges, n_edges, sizeof(*edges), edge_cmp);
-	/* The nodes: every endpoint and near, sorted, once each. */
-	ids = malloc((2 * n_edges + 1) * sizeof(*ids));
-	g->edge = malloc((n_edges + 1) * sizeof(*g->edge));
-	if (!ids || !g->edge)
-		goto out;
-	ids[n_ids++] = near;
-	for (i = 0; i < n_edges; i++) {
-		ids[n_ids++] = edges[i].from;
-		ids[n_ids++] = edges[i].to;
-	}
-	qsort(ids, n_ids, sizeof(*ids), xm_cmp_u32);
-	for (i = 0, j = 0; i < n_ids; i++)
-		if (!j || ids[j - 1] != ids[i])
-			ids[j++] = ids[i];
-	n_ids = j;
-	g->node = calloc(n_ids, sizeof(*g->node));
-	if (!g->node)
-		goto out;
-	g->n_nodes = (uint32_t)n_ids;
-	for (i = 0; i < n_ids; i++)
-		g->node[i].id = ids[i];
-	/* Edges are sorted by origin: each node's are one run. */
-	for (i = 0, j = 0; i < n_ids; i++) {
-		g->node[i].first_edge = g->n_edges;
-		for (; j < n_edges && edges[j].from == ids[i]; j++) {
-			struct xm_edge back = { .from = edges[j].to,
-						.to = edges[j].from };
-
-			if (!edges[j].metric ||
-			    !bsearch(&back, edges, n_edges, sizeof(*edges),
-				     edge_cmp))
-				continue;
-			g->edge[g->n_edges].to =
-				(uint32_t)xm_graph_find(g, edges[j].to);
-			g->edge[g->n_edges++].metric = edges[j].metric;
-		}
-		g->node[i].n_edges = g->n_edges - g->node[i].first_edge;
-	}
-	root = xm_graph_find(g, near);
-	ret = root < 0 ? -ENOENT : xm_spf_run(g, (uint32_t)root, 0, spf);
-out:
-	free(edges);
-	free(ids);
-	return ret;
+	return root < 0 ? -ENOENT : xm_spf_run(g, (uint32_t)root, 0, spf);
 }
 
 static bool node_known(const struct xmd_view *v, uint32_t id)
@@ -564,7 +498,7 @@ static int cmd_find(struct req *r)
 	struct xm_node_status n, best;
 	uint64_t min_cores = 0, near = 0;
 	uint32_t best_cost = UINT32_MAX, cost;
-	struct xm_graph g;
+	const struct xm_graph *g = v->ops->graph(v->core);
 	struct xm_spf spf;
 	bool found = false;
 	size_t i;
@@ -575,13 +509,12 @@ static int cmd_find(struct req *r)
 	    arg_uint(r, "min_cores", 0, UINT16_MAX, &min_cores) < 0 ||
 	    arg_uint(r, "near", 1, UINT32_MAX, &near) < 0 || need_core(r))
 		return -EINVAL;
-	memset(&g, 0, sizeof(g));
 	memset(&spf, 0, sizeof(spf));
 	if (near && !node_known(v, (uint32_t)near))
 		return bad(r, "node %llu is not in the topology",
 			   (unsigned long long)near);
 	if (near && near != v->ops->node_id(v->core)) {
-		ret = distances_from(v, (uint32_t)near, &g, &spf);
+		ret = distances_from(v, (uint32_t)near, &spf);
 		if (ret) {
 			snprintf(r->err, sizeof(r->err),
 				 "cannot compute distances from node %llu: %s",
@@ -597,7 +530,7 @@ static int cmd_find(struct req *r)
 		    n.caps.cpu_cores < min_cores)
 			continue;
 		if (near) {
-			long k = xm_graph_find(&g, n.node);
+			long k = xm_graph_find(g, n.node);
 
 			cost = k < 0 || (uint32_t)k >= spf.n ? UINT32_MAX :
 			       spf.cost[k];
@@ -628,8 +561,6 @@ static int cmd_find(struct req *r)
 	ret = 0;
 out:
 	xm_spf_free(&spf);
-	free(g.node);
-	free(g.edge);
 	return ret;
 }
 

@@ -27,6 +27,7 @@ struct xmd_ctl_ops {
 	bool (*edge)(const struct xm_core *c, size_t i, struct xm_edge *out);
 	bool (*path)(const struct xm_core *c, uint32_t node,
 		     struct xm_path *out);
+	const struct xm_graph *(*graph)(const struct xm_core *c);
 };
 extern const struct xmd_ctl_ops xmd_core_ops;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/spf.h"	/* xm_graph_build() */
 #include "../daemon/ctl.h"
 
 struct fake {
@@ -71,8 +72,33 @@ static bool f_path(const struct xm_core *c, uint32_t node, struct xm_path *p)
 	return true;
 }
 
+/* The graph of the edges both ends list, as the core's. */
+static const struct xm_graph *f_graph(const struct xm_core *c)
+{
+	static struct xm_graph g;
+	struct xm_graph_edge e[16];
+	uint32_t ids[8];
+	size_t i, j, n_e = 0;
+
+	xm_graph_free(&g);
+	for (i = 0; i < F(c)->n_nodes; i++)
+		ids[i] = F(c)->nodes[i].node;
+	for (i = 0; i < F(c)->n_edges; i++) {
+		const struct xm_edge *x = &F(c)->edges[i];
+
+		for (j = 0; j < F(c)->n_edges; j++)
+			if (F(c)->edges[j].from == x->to &&
+			    F(c)->edges[j].to == x->from)
+				break;
+		if (j < F(c)->n_edges)
+			e[n_e++] = (struct xm_graph_edge){ x->from, x->to,
+							   x->metric };
+	}
+	return xm_graph_build(&g, ids, F(c)->n_nodes, e, n_e) ? NULL : &g;
+}
+
 static const struct xmd_ctl_ops fake_ops = {
-	f_node_id, f_stats, f_neigh, f_node, f_edge, f_path,
+	f_node_id, f_stats, f_neigh, f_node, f_edge, f_path, f_graph,
 };
 
 static void add_node(uint32_t id, const char *name, const char *zone,
