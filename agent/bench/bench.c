@@ -88,48 +88,6 @@ static struct xm_sim *sim_of(const struct opts *o)
 	return s;
 }
 
-/*
- * The graph SPF would see once every advert is in: an edge each way per
- * pair of ends of a link, its cost from the link's delay and bandwidth.
- */
-static int graph_of(const struct xm_sim *s, struct xm_graph *g)
-{
-	struct xm_graph_edge *e = NULL;
-	size_t n_e = 0, cap = 0;
-	uint32_t *ids, i, a, b;
-	int err = -ENOMEM;
-
-	ids = calloc(s->n_nodes, sizeof(*ids));
-	if (!ids)
-		return -ENOMEM;
-	for (i = 0; i < s->n_nodes; i++)
-		ids[i] = s->node[i].id;
-	for (i = 0; i < s->n_links; i++) {
-		const struct sim_link *l = &s->link[i];
-		uint32_t m = xm_metric(2 * l->conf.delay_us, 0,
-				       l->conf.bandwidth_mbps);
-
-		for (a = 0; a < l->n_ends; a++)
-			for (b = 0; b < l->n_ends; b++) {
-				if (a == b)
-					continue;
-				if (xm_grow((void **)&e, &cap, n_e + 1,
-					    sizeof(*e)))
-					goto out;
-				e[n_e++] = (struct xm_graph_edge){
-					.from = s->node[l->end[a].node].id,
-					.to = s->node[l->end[b].node].id,
-					.metric = m,
-				};
-			}
-	}
-	err = xm_graph_build(g, ids, s->n_nodes, e, n_e);
-out:
-	free(ids);
-	free(e);
-	return err;
-}
-
 /* The root's adjacencies: one kernel neighbor per edge. */
 static size_t root_adjs(const struct xm_graph *g, uint32_t root,
 			struct xm_local_adj *adj)
@@ -161,7 +119,7 @@ static int bench_spf(const struct opts *o)
 
 	if (!s)
 		return 1;
-	if (graph_of(s, &g))
+	if (xm_sim_true_graph(s, &g))
 		goto out;
 	if (n > g.n_nodes)
 		n = g.n_nodes;

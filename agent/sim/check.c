@@ -31,8 +31,7 @@ struct walk {
 	uint32_t *where;		/* the node the problem is at */
 };
 
-/* The true graph: up, non-silent links between live nodes. */
-static int truth(const struct xm_sim *s, struct xm_graph *g)
+int xm_sim_true_graph(const struct xm_sim *s, struct xm_graph *g)
 {
 	struct xm_graph_edge *e = NULL;
 	size_t ne = 0, cap = 0;
@@ -221,7 +220,7 @@ bool xm_sim_check(struct xm_sim *s, struct xm_sim_check *r, bool cost)
 	bool fail = false;
 
 	memset(r, 0, sizeof(*r));
-	if (truth(s, &g))
+	if (xm_sim_true_graph(s, &g))
 		return false;
 	if (xm_graph_transpose(&g, &rev)) {
 		xm_graph_free(&g);

@@ -66,6 +66,14 @@ int xm_sim_topo(struct xm_sim *s, const char *spec);
 
 /* Start every node's agent: 0, or -errno of the core that cannot be created. */
 int xm_sim_start(struct xm_sim *s);
+
+/*
+ * The true graph: up, non-silent links between live nodes, each way,
+ * costed as their probes would see them (what SPF sees once every advert
+ * is in). xm_graph_free(g). 0 or -ENOMEM.
+ */
+struct xm_graph;
+int xm_sim_true_graph(const struct xm_sim *s, struct xm_graph *g);
 /* Run every event up to and including time t. */
 void xm_sim_run(struct xm_sim *s, uint64_t t);
 uint64_t xm_sim_now(const struct xm_sim *s);
