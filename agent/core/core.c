@@ -375,19 +375,22 @@ void core_spf_schedule(struct xm_core *c, xm_time now,
 	xm_time delay = t->spf_initial_ms;
 
 	/*
-	 * An adjacency lost or gained runs after the initial delay and the
-	 * first hold alone, whatever the backoff: until SPF has run, traffic
-	 * into a lost adjacency is dropped wherever the kernel holds no
-	 * backup, and a node cut off stays unreachable until a new one is
-	 * used. The first hold still spaces the runs: when a mesh starts,
-	 * adverts with new adjacencies arrive by the hundred. Metrics (which
-	 * move all the time) keep the backoff.
+	 * An adjacency lost or gained runs after the initial delay alone,
+	 * whatever the backoff: until SPF has run, traffic into a lost
+	 * adjacency is dropped wherever the kernel holds no backup, and a
+	 * node cut off stays unreachable until a new one is used. The first
+	 * hold still spaces news after news: when a mesh starts, adverts
+	 * with new adjacencies arrive by the hundred. Metrics (which move
+	 * all the time) keep the backoff.
 	 */
 	if (news == XM_SPF_ADJACENCY) {
-		if (c->spf_last != XM_NEVER &&
-		    c->spf_last + t->spf_hold_ms > now + delay)
-			delay = c->spf_last + t->spf_hold_ms - now;
-		c->spf_due = xm_min(c->spf_due, now + delay);
+		if (c->spf_news != XM_NEVER &&
+		    c->spf_news + t->spf_hold_ms > now + delay)
+			delay = c->spf_news + t->spf_hold_ms - now;
+		if (now + delay < c->spf_due) {
+			c->spf_due = now + delay;
+			c->spf_news = c->spf_due;
+		}
 		return;
 	}
 	if (c->spf_due != XM_NEVER)
@@ -767,6 +770,8 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->msg_seq = cfg->boot_id << 24;
 	c->spf_due = XM_NEVER;
 	c->spf_last = XM_NEVER;
+	c->spf_news = XM_NEVER;
+	c->own_news = XM_NEVER;
 	c->spf_hold_ms = cfg->timers.spf_hold_ms;
 	c->warn_last = XM_NEVER;
 	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||

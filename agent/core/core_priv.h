@@ -171,12 +171,14 @@ struct xm_core {
 	uint32_t own_seq;
 	xm_time own_last;		/* last origination */
 	xm_time own_due;		/* scheduled origination, or XM_NEVER */
+	xm_time own_news;		/* last adjacency news scheduled */
 	uint32_t own_hold_ms;		/* origination backoff's hold */
 	bool own_force;			/* even if unchanged */
 	xm_time caps_due;		/* changed load etc. to advertise */
 
 	/* SPF throttle and results. */
 	xm_time spf_due, spf_last;
+	xm_time spf_news;		/* last adjacency news scheduled */
 	uint32_t spf_hold_ms;		/* current backoff */
 	struct xm_graph graph;		/* of the last SPF */
 	struct xm_spf spf;

@@ -549,20 +549,23 @@ void lsdb_local_changed(struct xm_core *c, xm_time now)
 }
 
 /*
- * An adjacency lost or gained is advertised within lsa_min_ms, whatever
- * the backoff: until it is, other nodes route into a lost one, and a node
- * that only a new one reaches stays cut off. At once when nothing went
- * out for lsa_min_ms; the spacing keeps a starting node, whose
- * adjacencies come up one after the other, from flooding each.
+ * An adjacency lost or gained is advertised at once, whatever the
+ * backoff: until it is, other nodes route into a lost one, and a node
+ * that only a new one reaches stays cut off. News after news waits
+ * lsa_min_ms: a starting node's adjacencies come up one after the other,
+ * and must not each be flooded.
  */
 void lsdb_local_adjacency(struct xm_core *c, xm_time now)
 {
 	xm_time at = now;
 
-	if (c->own_last != XM_NEVER &&
-	    c->own_last + c->cfg.timers.lsa_min_ms > now)
-		at = c->own_last + c->cfg.timers.lsa_min_ms;
-	c->own_due = xm_min(c->own_due, at);
+	if (c->own_news != XM_NEVER &&
+	    c->own_news + c->cfg.timers.lsa_min_ms > now)
+		at = c->own_news + c->cfg.timers.lsa_min_ms;
+	if (at < c->own_due) {
+		c->own_due = at;
+		c->own_news = at;
+	}
 }
 
 /* |a - b| > limit */
