@@ -287,13 +287,15 @@ measure() {
 	sleep 1
 	s1=$(($(rx_packets "$c-r1" ul1) - s1)) s2=$(($(rx_packets "$c-r2" ul3) - s2))
 	t1=$((${EPOCHREALTIME/[.,]/} - t1))
+	# (At least 0: the routers' traffic varies.)
 	s1=$((s1 - b1 * t1 / t0)) s2=$((s2 - b2 * t1 / t0))
+	s1=$((s1 < 0 ? 0 : s1)) s2=$((s2 < 0 ? 0 : s2))
 	# The path now, from a's forwarding state: the protocols that
 	# switch between the two paths by themselves (the tuned ones do,
 	# when the loaded guest delays their hellos) get cut where the
 	# stream goes at the moment of the cut.
 	via=$("active_${kind}" "$c") || via=""
-	if ((s1 + s2 < 300)) || [[ -z $via ]]; then
+	if ((s1 + s2 < 200)) || [[ -z $via ]]; then
 		log "$c: no stream, or no path (r1 $s1, r2 $s2 packets; via '$via')"
 		stream_stop >/dev/null
 		sample "$r" "$c" "$cut" none '{}'
