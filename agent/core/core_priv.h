@@ -260,7 +260,7 @@ void lsdb_ack_rx(struct xm_core *c, struct xm_core_neigh *n,
 void lsdb_neigh_start(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_neigh_stop(struct xm_core *c, struct xm_core_neigh *n);
 void lsdb_local_changed(struct xm_core *c, xm_time now);
-/* An adjacency lost or gained: advertised at once (news after news: spaced). */
+/* An adjacency lost or gained: advertised at once (news after news spaced). */
 void lsdb_local_adjacency(struct xm_core *c, xm_time now);
 void lsdb_caps_changed(struct xm_core *c, xm_time now, bool identity);
 void lsdb_run(struct xm_core *c, xm_time now);
