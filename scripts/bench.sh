@@ -7,8 +7,9 @@
 #              WireGuard and xmesh over the same A -> B -> C line
 #   failover   scripts/bench-failover-guest.sh: the outage when a link
 #              carrying a stream is cut, xmeshd against babeld and
-#              batman-adv; with the simulator's figures
-#              (scripts/bench-sim.sh, run here on the host) when it exists
+#              batman-adv
+#   sim        scripts/bench-sim.sh, on the host: convergence at 100 to
+#              1000 nodes, route computation, control traffic
 #
 #   scripts/bench.sh
 #
@@ -23,7 +24,7 @@
 #   XMESH_BENCH_GRO_ROUNDS  rounds of the xmesh GRO check (3; 0 skips it)
 #   XMESH_BENCH_FAILOVER_ROUNDS, _CONFIGS, _CUTS, _MAX
 #                           the failover part's (scripts/bench-failover-guest.sh)
-#   XMESH_BENCH_PARTS       the parts to run (dataplane failover)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover sim)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -42,15 +43,15 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover sim}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
 [[ $f_rounds =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_FAILOVER_ROUNDS must be a number" >&2; exit 2; }
 for p in "${parts[@]}"; do
-	[[ $p == dataplane || $p == failover ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover)" >&2; exit 2; }
+	[[ $p == dataplane || $p == failover || $p == sim ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, sim)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -141,19 +142,27 @@ for part in "${parts[@]}"; do
 			status=$((rc ? rc : 1))
 			continue
 		fi
-		sim=""
-		if [[ -x scripts/bench-sim.sh ]]; then
-			echo "bench.sh: the simulator's figures (scripts/bench-sim.sh)"
-			sim=$(scripts/bench-sim.sh 2>&1) ||
-				sim+=$'\n(scripts/bench-sim.sh failed)'
-		fi
-		section=$(
-			printf '%s\n%s\n' "$HEADER" "$REPORT"
-			[[ -z $sim ]] || printf '\nThe simulator (scripts/bench-sim.sh, on the host):\n\n%s\n' "$sim"
-		)
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
 		printf '\n%s\n' "$section"
 		write_doc '<!-- failover results begin (written by scripts/bench.sh) -->' \
 			'<!-- failover results end -->' '## Failover results' "$section"
+		;;
+	sim)
+		echo "bench.sh: the simulator (scripts/bench-sim.sh, on the host)"
+		t0=$SECONDS
+		REPORT=$(scripts/bench-sim.sh 2>&1) || rc=$?
+		section=$(
+			echo "Command: \`$cmd\` (the sim part)  "
+			echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); it took $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s.  "
+			echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU} (CPU times: a shared host slows them little).  "
+			echo
+			echo '```'
+			echo "$REPORT"
+			echo '```'
+		)
+		printf '\n%s\n' "$section"
+		write_doc '<!-- sim results begin (written by scripts/bench.sh) -->' \
+			'<!-- sim results end -->' '## Simulator results' "$section"
 		;;
 	esac
 	((rc == 0)) || status=$rc
