@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <linux/genetlink.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define XMQOS_BATCH	4096	/* one request, a few nests */
 
@@ -43,6 +45,33 @@ int xm_tclass_parse(const char *s)
 		}
 	}
 	return found;
+}
+
+int xm_parse_rate(const char *s, uint64_t *bytes)
+{
+	static const struct { const char *unit; double mult; } units[] = {
+		{ "", 1.0 / 8 }, { "bit", 1.0 / 8 }, { "kbit", 1e3 / 8 },
+		{ "mbit", 1e6 / 8 }, { "gbit", 1e9 / 8 }, { "tbit", 1e12 / 8 },
+		{ "bps", 1 }, { "kbps", 1e3 }, { "mbps", 1e6 }, { "gbps", 1e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0) || !isfinite(v))
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].unit))
+			continue;
+		v *= units[i].mult;
+		if (v >= 1.8e19)
+			return -EINVAL;
+		*bytes = (uint64_t)(v + 0.5);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* ---- attributes --------------------------------------------------- */

@@ -51,6 +51,13 @@ const char *xm_tclass_name(uint8_t tclass);
 /* A class by name or unique prefix ("rt" and "control" too); -1 if none. */
 int xm_tclass_parse(const char *s);
 
+/*
+ * A rate as tc writes it: NUMBER[UNIT], bits/s (bit, kbit, mbit, gbit,
+ * tbit; none: bit) or bytes/s (bps, kbps, mbps, gbps), into bytes/s.
+ * -EINVAL if it is none of these.
+ */
+int xm_parse_rate(const char *s, uint64_t *bytes);
+
 int xm_qos_put(struct nlmsghdr *nlh, size_t room, const struct xm_qos *q);
 int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q);
 int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,

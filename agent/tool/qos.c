@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -41,31 +40,10 @@ void usage_qos(FILE *fp)
 
 /* ---- values ------------------------------------------------------- */
 
-/* tc's rate syntax: bits/s unless the unit says bytes (bps). */
 static int arg_rate(const char *s, uint64_t *out)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "", 1.0 / 8 }, { "bit", 1.0 / 8 }, { "kbit", 1e3 / 8 },
-		{ "mbit", 1e6 / 8 }, { "gbit", 1e9 / 8 }, { "tbit", 1e12 / 8 },
-		{ "bps", 1 }, { "kbps", 1e3 }, { "mbps", 1e6 }, { "gbps", 1e9 },
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end != s && !errno && v >= 0 && isfinite(v)) {
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			if (strcasecmp(end, units[i].unit))
-				continue;
-			v *= units[i].mult;
-			if (v < 1.8e19) {
-				*out = (uint64_t)(v + 0.5);
-				return XM_EXIT_OK;
-			}
-		}
-	}
+	if (!xm_parse_rate(s, out))
+		return XM_EXIT_OK;
 	pr_err("invalid rate \"%s\": expected e.g. 10mbit, 1gbit or 0.", s);
 	return XM_EXIT_USAGE;
 }
