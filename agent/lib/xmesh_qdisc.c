@@ -7,8 +7,10 @@
 #include <netlink/netlink.h>
 #include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/fifo.h>
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/qdisc/prio.h>
+#include <netlink/route/qdisc/tbf.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -266,11 +268,17 @@ int xmq_remove(uint32_t ifindex, char *msg, size_t len)
 		if (err)
 			err = nl_err(err, "deleting the tree", msg, len);
 	} else if (prio) {
-		/* Below a tbf: deleting would leave it noop (dropping all). */
-		err = qdisc_commit(&v, qdisc_new(v.ifindex,
+		/* Below a tbf: deleting would leave it noop (dropping all);
+		 * it gets back the bfifo of its limit it had. */
+		struct rtnl_qdisc *q = qdisc_new(v.ifindex,
 						 rtnl_tc_get_parent(TC_CAST(prio)),
-						 0, "pfifo"),
-				   "restoring pfifo", msg, len);
+						 0, "bfifo");
+
+		if (q && root && kind_is(root, "tbf"))
+			rtnl_qdisc_fifo_set_limit(q,
+						  rtnl_qdisc_tbf_get_limit(root));
+		err = qdisc_commit(&v, q, "restoring the tbf's fifo", msg,
+				   len);
 	}
 	if (root)
 		rtnl_qdisc_put(root);

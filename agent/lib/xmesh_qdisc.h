@@ -50,7 +50,7 @@ struct xmq_tree {
  */
 int xmq_install(uint32_t ifindex, uint64_t rate, char *msg, size_t len);
 /* Remove it: the link gets its default root qdisc back (a tbf root,
- * which the tree was under, a pfifo child). 0 if there was none. */
+ * which the tree was under, the bfifo of its limit). 0 if there was none. */
 int xmq_remove(uint32_t ifindex, char *msg, size_t len);
 /* Read the tree of ifindex; tree->installed false if there is none. */
 int xmq_read(uint32_t ifindex, struct xmq_tree *tree);

@@ -234,7 +234,7 @@ check_json "the transit node's queues: realtime went through, bulk dropped" \
 
 check "qos link off" xm 2 qos link ul2 off
 check_no_match "the tbf stays, without the prio" "prio 7801" n 2 tc qdisc show dev ul2
-check_match "the tbf has a queue again" 0 "pfifo" n 2 tc qdisc show dev ul2
+check_match "the tbf has its fifo again" 0 "bfifo" n 2 tc qdisc show dev ul2
 check "a shaped tree at the root (htb)" xm 2 qos link ul2 on rate 5mbit
 check_json "qos show: htb at the link's rate" \
 	'.[0].links[0].tree == "htb+prio" and .[0].links[0].rate == 625000' \
