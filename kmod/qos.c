@@ -294,7 +294,7 @@ u64 xmesh_policer_cost(u64 ns_per_byte, unsigned int len)
 /* A cap of @rate bytes/s (not 0) and @burst bytes (0: the default). */
 void xmesh_policer_config(u64 rate, u32 burst, u64 *ns_per_byte, u64 *tau)
 {
-	*ns_per_byte = max_t(u64, div64_u64(NSEC_PER_SEC << XMESH_POLICER_SHIFT,
+	*ns_per_byte = max_t(u64, div64_u64((u64)NSEC_PER_SEC << XMESH_POLICER_SHIFT,
 					    rate), 1);
 	if (!burst)
 		burst = clamp_t(u64, div_u64(rate, 100), 3000, U32_MAX);
