@@ -124,18 +124,24 @@ static int qdisc_commit(struct view *v, struct rtnl_qdisc *q,
 	return err ? nl_err(err, what, msg, len) : 0;
 }
 
-static int htb_set(struct view *v, uint64_t rate, char *msg, size_t len)
+/* The htb at the root (unless there: htb cannot be changed in place) and
+ * its class at rate. */
+static int htb_set(struct view *v, bool have_htb, uint64_t rate, char *msg,
+		   size_t len)
 {
 	struct rtnl_qdisc *q;
 	struct rtnl_class *cl;
+	uint64_t burst;
 	int err;
 
-	q = qdisc_new(v->ifindex, TC_H_ROOT, XMQ_HANDLE_SHAPER, "htb");
-	if (q)
-		rtnl_htb_set_defcls(q, 1);
-	err = qdisc_commit(v, q, "adding the htb shaper", msg, len);
-	if (err)
-		return err;
+	if (!have_htb) {
+		q = qdisc_new(v->ifindex, TC_H_ROOT, XMQ_HANDLE_SHAPER, "htb");
+		if (q)
+			rtnl_htb_set_defcls(q, 1);
+		err = qdisc_commit(v, q, "adding the htb shaper", msg, len);
+		if (err)
+			return err;
+	}
 	cl = rtnl_class_alloc();
 	if (!cl)
 		return -ENOMEM;
@@ -147,6 +153,15 @@ static int htb_set(struct view *v, uint64_t rate, char *msg, size_t len)
 		err = rtnl_htb_set_rate64(cl, rate);
 	if (!err)
 		err = rtnl_htb_set_ceil64(cl, rate);
+	/* As tc's default: what the rate sends in a timer tick (10 ms at
+	 * HZ 100, the coarsest) plus a packet, or htb falls short of it. */
+	burst = rate / 100 + 1600;
+	if (burst > UINT32_MAX)
+		burst = UINT32_MAX;
+	if (!err)
+		err = rtnl_htb_set_rbuffer(cl, (uint32_t)burst);
+	if (!err)
+		err = rtnl_htb_set_cbuffer(cl, (uint32_t)burst);
 	if (!err)
 		err = rtnl_class_add(v->sk, cl, NLM_F_CREATE | NLM_F_REPLACE);
 	rtnl_class_put(cl);
@@ -214,10 +229,10 @@ static int prio_set(struct view *v, uint32_t parent, char *msg, size_t len)
 
 int xmq_install(uint32_t ifindex, uint64_t rate, char *msg, size_t len)
 {
-	struct rtnl_qdisc *root;
 	uint32_t parent = TC_H_ROOT, root_handle = 0;
+	bool root_tbf = false, root_htb = false;
+	struct rtnl_qdisc *root;
 	struct view v;
-	bool root_tbf = false;
 	int err;
 
 	err = view_open(&v, ifindex, msg, len);
@@ -227,11 +242,13 @@ int xmq_install(uint32_t ifindex, uint64_t rate, char *msg, size_t len)
 	if (root) {
 		root_handle = rtnl_tc_get_handle(TC_CAST(root));
 		root_tbf = kind_is(root, "tbf");
+		root_htb = root_handle == XMQ_HANDLE_SHAPER &&
+			   kind_is(root, "htb");
 		rtnl_qdisc_put(root);
 	}
 	if (rate) {
-		if (root_handle != XMQ_HANDLE_SHAPER || htb_rate(&v) != rate) {
-			err = htb_set(&v, rate, msg, len);
+		if (!root_htb || htb_rate(&v) != rate) {
+			err = htb_set(&v, root_htb, rate, msg, len);
 			if (err)
 				goto out;
 			nl_cache_refill(v.sk, v.qdiscs);
