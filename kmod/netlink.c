@@ -154,6 +154,8 @@ static const struct nla_policy xmesh_qos_rule_policy[XMESH_QOS_RULE_A_MAX + 1] =
 	[XMESH_QOS_RULE_A_PROTOCOL] = { .type = NLA_U8 },
 	[XMESH_QOS_RULE_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
 	[XMESH_QOS_RULE_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_QOS_RULE_A_SPORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_QOS_RULE_A_SPORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
 };
 
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
@@ -2089,6 +2091,10 @@ static int xmesh_fill_qos_rule(struct sk_buff *skb,
 	    (nla_put_u16(skb, XMESH_QOS_RULE_A_PORT_MIN, rule->port_min) ||
 	     nla_put_u16(skb, XMESH_QOS_RULE_A_PORT_MAX, rule->port_max)))
 		return -EMSGSIZE;
+	if (rule->sport_max &&
+	    (nla_put_u16(skb, XMESH_QOS_RULE_A_SPORT_MIN, rule->sport_min) ||
+	     nla_put_u16(skb, XMESH_QOS_RULE_A_SPORT_MAX, rule->sport_max)))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -2136,12 +2142,43 @@ static void *xmesh_qos_rule_find_nest(struct xmesh_dev *xdev,
 	return rule;
 }
 
+/* A port range from its first and last attributes (either may be absent). */
+static int xmesh_qos_parse_ports(struct genl_info *info, struct nlattr *pmin,
+				 struct nlattr *pmax, u8 protocol, u16 *min,
+				 u16 *max)
+{
+	if (!pmin && !pmax)
+		return 0;
+	if (!pmin) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
+				    "a port range needs its first port");
+		return -EINVAL;
+	}
+	*min = nla_get_u16(pmin);
+	*max = pmax ? nla_get_u16(pmax) : *min;
+	if (*max < *min) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
+				    "the last port is below the first");
+		return -EINVAL;
+	}
+	switch (protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return 0;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, pmin,
+				    "ports need a protocol that has them (TCP, UDP, UDP-Lite, SCTP, DCCP)");
+		return -EINVAL;
+	}
+}
+
 static int xmesh_qos_rule_from_attrs(struct genl_info *info,
 				     struct nlattr *nest, struct nlattr **tb,
 				     struct xmesh_qos_rule *rule)
 {
-	struct nlattr *pmin = tb[XMESH_QOS_RULE_A_PORT_MIN];
-	struct nlattr *pmax = tb[XMESH_QOS_RULE_A_PORT_MAX];
 	int n_prefix, err;
 
 	if (!xmesh_require(info, nest, tb, XMESH_QOS_RULE_A_ID, "rule id") ||
@@ -2168,32 +2205,16 @@ static int xmesh_qos_rule_from_attrs(struct genl_info *info,
 	}
 	if (tb[XMESH_QOS_RULE_A_PROTOCOL])
 		rule->protocol = nla_get_u8(tb[XMESH_QOS_RULE_A_PROTOCOL]);
-	if (!pmin && !pmax)
-		return 0;
-	if (!pmin) {
-		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
-				    "a port range needs its first port");
-		return -EINVAL;
-	}
-	rule->port_min = nla_get_u16(pmin);
-	rule->port_max = pmax ? nla_get_u16(pmax) : rule->port_min;
-	if (rule->port_max < rule->port_min) {
-		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
-				    "the last port is below the first");
-		return -EINVAL;
-	}
-	switch (rule->protocol) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
-		return 0;
-	default:
-		NL_SET_ERR_MSG_ATTR(info->extack, pmin,
-				    "ports need a protocol that has them (TCP, UDP, UDP-Lite, SCTP, DCCP)");
-		return -EINVAL;
-	}
+	err = xmesh_qos_parse_ports(info, tb[XMESH_QOS_RULE_A_PORT_MIN],
+				    tb[XMESH_QOS_RULE_A_PORT_MAX],
+				    rule->protocol, &rule->port_min,
+				    &rule->port_max);
+	if (err)
+		return err;
+	return xmesh_qos_parse_ports(info, tb[XMESH_QOS_RULE_A_SPORT_MIN],
+				     tb[XMESH_QOS_RULE_A_SPORT_MAX],
+				     rule->protocol, &rule->sport_min,
+				     &rule->sport_max);
 }
 
 static void *xmesh_qos_rule_parse(struct xmesh_dev *xdev,

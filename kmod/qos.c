@@ -169,6 +169,9 @@ bool xmesh_qos_rule_matches(const struct xmesh_qos_rule *rule,
 	if (rule->port_max &&
 	    (flow->dport < rule->port_min || flow->dport > rule->port_max))
 		return false;
+	if (rule->sport_max &&
+	    (flow->sport < rule->sport_min || flow->sport > rule->sport_max))
+		return false;
 	return true;
 }
 
@@ -197,6 +200,7 @@ static void xmesh_qos_flow_of(struct sk_buff *skb, u16 family,
 
 	flow->family = family;
 	flow->daddr = *daddr;
+	flow->sport = 0;
 	flow->dport = 0;
 	if (family == AF_INET) {
 		const struct iphdr *iph = ip_hdr(skb);
@@ -221,8 +225,10 @@ static void xmesh_qos_flow_of(struct sk_buff *skb, u16 family,
 	if (!xmesh_proto_has_ports(flow->protocol))
 		return;
 	ports = skb_header_pointer(skb, off, sizeof(buf), buf);
-	if (ports)
+	if (ports) {
+		flow->sport = ntohs(ports[0]);
 		flow->dport = ntohs(ports[1]);
+	}
 }
 
 /**

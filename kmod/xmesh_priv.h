@@ -251,8 +251,10 @@ struct xmesh_qos_rule {
 	u32 id;
 	u8 tclass;
 	u8 protocol;
-	u16 port_min;
-	u16 port_max;
+	u16 port_min;			/* destination ports; */
+	u16 port_max;			/* port_max 0: any */
+	u16 sport_min;			/* source ports; */
+	u16 sport_max;			/* sport_max 0: any */
 	struct xmesh_prefix_key prefix;	/* family 0: any destination */
 };
 
@@ -267,7 +269,8 @@ struct xmesh_qos_rules {
 struct xmesh_qos_flow {
 	u16 family;
 	u8 protocol;
-	u16 dport;			/* 0 if none or unknown */
+	u16 sport;			/* 0 if none or unknown */
+	u16 dport;
 	union xmesh_addr daddr;
 };
 

@@ -242,6 +242,14 @@ int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
 	if (ok && XM_HAS(r, XMESH_QOS_RULE_A_PORT_MAX))
 		ok = mnl_attr_put_u16_check(nlh, room, XMESH_QOS_RULE_A_PORT_MAX,
 					    r->port_max);
+	if (ok && XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MIN))
+		ok = mnl_attr_put_u16_check(nlh, room,
+					    XMESH_QOS_RULE_A_SPORT_MIN,
+					    r->sport_min);
+	if (ok && XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MAX))
+		ok = mnl_attr_put_u16_check(nlh, room,
+					    XMESH_QOS_RULE_A_SPORT_MAX,
+					    r->sport_max);
 	return nest_end(nlh, nest, ok);
 }
 
@@ -273,11 +281,15 @@ int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r)
 		case XMESH_QOS_RULE_A_FAMILY:
 		case XMESH_QOS_RULE_A_PORT_MIN:
 		case XMESH_QOS_RULE_A_PORT_MAX:
+		case XMESH_QOS_RULE_A_SPORT_MIN:
+		case XMESH_QOS_RULE_A_SPORT_MAX:
 			if (!len_is(a, 2))
 				return -EINVAL;
 			*(type == XMESH_QOS_RULE_A_FAMILY ? &r->addr.family :
 			  type == XMESH_QOS_RULE_A_PORT_MIN ? &r->port_min :
-							      &r->port_max) =
+			  type == XMESH_QOS_RULE_A_PORT_MAX ? &r->port_max :
+			  type == XMESH_QOS_RULE_A_SPORT_MIN ? &r->sport_min :
+							       &r->sport_max) =
 				mnl_attr_get_u16(a);
 			break;
 		case XMESH_QOS_RULE_A_ADDR:

@@ -43,7 +43,8 @@ struct xm_qos_rule {
 	struct xm_addr addr;		/* family: XMESH_QOS_RULE_A_FAMILY */
 	uint8_t len;
 	uint8_t protocol;
-	uint16_t port_min, port_max;
+	uint16_t port_min, port_max;	/* destination ports */
+	uint16_t sport_min, sport_max;	/* source ports */
 };
 
 /* "bulk", "interactive", "realtime", "network-control"; NULL if none. */

@@ -126,7 +126,11 @@ static void rule_nest(void)
 	r.protocol = 17;
 	r.port_min = 5000;
 	r.port_max = 5009;
-	r.present = XM_BIT(XMESH_QOS_RULE_A_TCLASS) |
+	r.sport_min = 7000;
+	r.sport_max = 7000;
+	r.present = XM_BIT(XMESH_QOS_RULE_A_SPORT_MIN) |
+		    XM_BIT(XMESH_QOS_RULE_A_SPORT_MAX) |
+		    XM_BIT(XMESH_QOS_RULE_A_TCLASS) |
 		    XM_BIT(XMESH_QOS_RULE_A_FAMILY) |
 		    XM_BIT(XMESH_QOS_RULE_A_PROTOCOL) |
 		    XM_BIT(XMESH_QOS_RULE_A_PORT_MIN) |
@@ -136,7 +140,8 @@ static void rule_nest(void)
 	ok(back.id == 10 && back.tclass == XMESH_TC_INTERACTIVE &&
 	   back.addr.family == AF_INET6 && back.addr.raw[0] == 0xfd &&
 	   back.len == 16 && back.protocol == 17 && back.port_min == 5000 &&
-	   back.port_max == 5009, "rule: every field back");
+	   back.port_max == 5009 && back.sport_min == 7000 &&
+	   back.sport_max == 7000, "rule: every field back");
 
 	/* Just an id (a del): nothing else put. */
 	nlh = msg();

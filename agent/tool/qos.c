@@ -25,7 +25,8 @@ void usage_qos(FILE *fp)
 	      "                     [ dscp DSCP CLASS ]... [ priority PRIO { CLASS | none } ]...\n"
 	      "       xmesh qos rule [ show ] [ dev DEV ]\n"
 	      "       xmesh qos rule { add | replace } id ID tclass CLASS [ to PREFIX ]\n"
-	      "                      [ proto PROTO ] [ dport PORT[-PORT] ] [ dev DEV ]\n"
+	      "                      [ proto PROTO ] [ dport PORT[-PORT] ] [ sport PORT[-PORT] ]\n"
+	      "                      [ dev DEV ]\n"
 	      "       xmesh qos rule del id ID [ dev DEV ]\n"
 	      "       xmesh qos rule flush [ dev DEV ]\n"
 	      "       xmesh qos link LINK { on [ rate RATE ] | off }\n"
@@ -230,6 +231,26 @@ static void print_map(struct out *o, const char *key, const char *label,
 	}
 }
 
+/* "dport 5000-5009"; JSON dport_min and dport_max. Nothing if max is 0. */
+static void print_ports(struct out *o, const char *what, uint16_t min,
+			uint16_t max)
+{
+	char key[16];
+
+	if (!max)
+		return;
+	if (o->json) {
+		snprintf(key, sizeof(key), "%s_min", what);
+		out_uint(o, key, NULL, min);
+		snprintf(key, sizeof(key), "%s_max", what);
+		out_uint(o, key, NULL, max);
+	} else if (min == max) {
+		out_uint(o, NULL, what, min);
+	} else {
+		out_text(o, " %s %u-%u", what, min, max);
+	}
+}
+
 static void print_rule(struct out *o, const struct xm_qos_rule *r)
 {
 	const struct protoent *p;
@@ -247,16 +268,8 @@ static void print_rule(struct out *o, const struct xm_qos_rule *r)
 		else
 			out_uint(o, "proto", "proto", r->protocol);
 	}
-	if (r->port_max) {
-		if (o->json) {
-			out_uint(o, "dport_min", NULL, r->port_min);
-			out_uint(o, "dport_max", NULL, r->port_max);
-		} else if (r->port_min == r->port_max) {
-			out_uint(o, NULL, "dport", r->port_min);
-		} else {
-			out_text(o, " dport %u-%u", r->port_min, r->port_max);
-		}
-	}
+	print_ports(o, "dport", r->port_min, r->port_max);
+	print_ports(o, "sport", r->sport_min, r->sport_max);
 	out_str(o, "tclass", "tclass", xm_tclass_name(r->tclass) ?: "?");
 	out_obj_end(o);
 	out_nl(o);
@@ -498,7 +511,7 @@ static int parse_rule(int argc, char **argv, bool need_class,
 			ret = arg_dev(&argc, &argv, dev);
 		} else if (!strcmp(kw, "id") || !strcmp(kw, "tclass") ||
 			   !strcmp(kw, "to") || !strcmp(kw, "proto") ||
-			   !strcmp(kw, "dport")) {
+			   !strcmp(kw, "dport") || !strcmp(kw, "sport")) {
 			if (!next_arg(&argc, &argv))
 				return XM_EXIT_USAGE;
 			if (kw[0] == 'i') {
@@ -514,11 +527,16 @@ static int parse_rule(int argc, char **argv, bool need_class,
 			} else if (kw[0] == 'p') {
 				ret = arg_proto(argv[0], &r->protocol);
 				XM_SET(r, XMESH_QOS_RULE_A_PROTOCOL);
-			} else {
+			} else if (kw[0] == 'd') {
 				ret = arg_ports(argv[0], &r->port_min,
 						&r->port_max);
 				XM_SET(r, XMESH_QOS_RULE_A_PORT_MIN);
 				XM_SET(r, XMESH_QOS_RULE_A_PORT_MAX);
+			} else {
+				ret = arg_ports(argv[0], &r->sport_min,
+						&r->sport_max);
+				XM_SET(r, XMESH_QOS_RULE_A_SPORT_MIN);
+				XM_SET(r, XMESH_QOS_RULE_A_SPORT_MAX);
 			}
 		} else {
 			ret = arg_unknown(kw, usage_qos);

@@ -139,6 +139,15 @@ static void xmesh_qos_rule_match(struct kunit *test)
 	f.dport = 0;
 	KUNIT_EXPECT_FALSE(test, xmesh_qos_rule_matches(&udp, &f));
 
+	/* Source ports: a server's replies. */
+	udp.sport_min = 6000;
+	udp.sport_max = 6000;
+	f = flow4(0x0a020203, IPPROTO_UDP, 5000);
+	f.sport = 6000;
+	KUNIT_EXPECT_TRUE(test, xmesh_qos_rule_matches(&udp, &f));
+	f.sport = 6001;
+	KUNIT_EXPECT_FALSE(test, xmesh_qos_rule_matches(&udp, &f));
+
 	/* An IPv4 prefix never matches IPv6. */
 	f.family = AF_INET6;
 	memset(&f.daddr, 0, sizeof(f.daddr));
@@ -244,6 +253,11 @@ static struct sk_buff *udp4(struct kunit *test, u32 daddr, u16 dport,
 	return skb;
 }
 
+static struct udphdr *udp_hdr_of(struct sk_buff *skb)
+{
+	return (struct udphdr *)(skb->data + sizeof(struct iphdr));
+}
+
 static u8 classify(struct xmesh_dev *xdev, struct sk_buff *skb)
 {
 	union xmesh_addr daddr = { .v4 = ip_hdr(skb)->daddr };
@@ -277,6 +291,26 @@ static void xmesh_qos_classify_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, classify(xdev, skb), XMESH_TC_BULK);
 	skb->priority = 0x10001;	/* a tc class id: not ours */
 	KUNIT_EXPECT_EQ(test, classify(xdev, skb), XMESH_TC_BULK);
+	skb->priority = TC_PRIO_CONTROL;
+
+	/* Source ports come from the packet too. */
+	rule = kzalloc(sizeof(*rule), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rule);
+	*rule = rule4(3, XMESH_TC_INTERACTIVE, 0, 0, IPPROTO_UDP, 0, 0);
+	rule->sport_min = 7000;
+	rule->sport_max = 7010;
+	mutex_lock(&xdev->lock);
+	KUNIT_EXPECT_EQ(test, xmesh_qos_rule_insert(xdev, rule, false), 0);
+	mutex_unlock(&xdev->lock);
+	skb = udp4(test, 0x0a010101, 5000, 0);
+	udp_hdr_of(skb)->source = htons(7005);
+	skb->priority = 0;
+	KUNIT_EXPECT_EQ(test, classify(xdev, skb), XMESH_TC_INTERACTIVE);
+	udp_hdr_of(skb)->source = htons(7011);
+	KUNIT_EXPECT_EQ(test, classify(xdev, skb), XMESH_TC_BULK);
+	mutex_lock(&xdev->lock);
+	xmesh_qos_rules_flush(xdev);
+	mutex_unlock(&xdev->lock);
 	skb->priority = TC_PRIO_CONTROL;
 
 	/* A rule beats both; one on another port does not. */

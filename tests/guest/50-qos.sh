@@ -99,13 +99,13 @@ check "DSCP 64: refused by the tool" \
 	fails_with "invalid DSCP" xm 1 qos set dscp 64 bulk
 check "a reversed port range: refused by the tool" \
 	fails_with "last port is below" xm 1 qos rule add id 1 tclass bulk proto udp dport 6000-5000
-check "a rule" xm 1 qos rule add id 7 tclass interactive proto udp dport 6000-6009
+check "a rule" xm 1 qos rule add id 7 tclass interactive proto udp dport 6000-6009 sport 53
 check "the same rule id again: refused" \
 	fails_with "QoS rule 7 exists" xm 1 qos rule add id 7 tclass bulk
 check "deleting a rule that is not there: refused" \
 	fails_with "no QoS rule 8" xm 1 qos rule del id 8
 check_json "rule show" \
-	'length == 1 and .[0].id == 7 and .[0].dport_min == 6000 and .[0].dport_max == 6009 and .[0].tclass == "interactive"' \
+	'length == 1 and .[0].id == 7 and .[0].dport_min == 6000 and .[0].dport_max == 6009 and .[0].sport_min == 53 and .[0].tclass == "interactive"' \
 	xm 1 -j qos rule show
 check "rule flush" xm 1 qos rule flush
 check_json "no rules left" 'length == 0' xm 1 -j qos rule show

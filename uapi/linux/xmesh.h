@@ -397,8 +397,9 @@ enum xmesh_tclass_a {
 /*
  * A classifier rule: packets this node sends into the mesh whose inner
  * destination is in the prefix, of the protocol, to a destination port in
- * the range, are of the rule's class. Absent fields match anything; rules
- * are tried by increasing id and the first match wins.
+ * the range and from a source port in the range, are of the rule's class.
+ * Absent fields match anything; rules are tried by increasing id and the
+ * first match wins.
  */
 enum xmesh_qos_rule_a {
 	XMESH_QOS_RULE_A_UNSPEC,
@@ -412,7 +413,9 @@ enum xmesh_qos_rule_a {
 	XMESH_QOS_RULE_A_LEN,		/* u8, prefix length */
 	XMESH_QOS_RULE_A_PROTOCOL,	/* u8, IP protocol; 0: any */
 	XMESH_QOS_RULE_A_PORT_MIN,	/* u16, destination ports, inclusive; */
-	XMESH_QOS_RULE_A_PORT_MAX,	/* TCP, UDP, UDP-Lite, SCTP only */
+	XMESH_QOS_RULE_A_PORT_MAX,	/* TCP, UDP, UDP-Lite, SCTP, DCCP */
+	XMESH_QOS_RULE_A_SPORT_MIN,	/* u16, source ports, inclusive; */
+	XMESH_QOS_RULE_A_SPORT_MAX,	/* the same protocols */
 
 	__XMESH_QOS_RULE_A_MAX,
 	XMESH_QOS_RULE_A_MAX = __XMESH_QOS_RULE_A_MAX - 1
