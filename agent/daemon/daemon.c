@@ -463,6 +463,7 @@ static void caps_update(struct xmd *d, xm_time now)
 	caps_fill(d, &c);
 	xm_core_set_caps(d->core, now, &c);
 	d->stats.caps_updates++;
+	xmd_qdisc_verify();	/* on the same slow beat */
 	d->next_caps = now + d->cfg.caps_interval_ms;
 }
 

@@ -2,6 +2,8 @@
 #include "qdisc.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "links.h"
@@ -11,6 +13,7 @@
 /* What each link was given; one agent per process, so one table. */
 static struct {
 	uint32_t ifindex;		/* 0: free slot */
+	char ifname[IF_NAMESIZE];
 	uint64_t rate;			/* the tree's rate, bytes/s */
 	bool failed;			/* logged; retried on a new rate */
 } trees[XM_LINK_MAX * 2];
@@ -63,6 +66,7 @@ void xmd_qdisc_link(const struct xmd_config *cfg, uint32_t ifindex,
 	if (i < 0)
 		return;
 	trees[i].rate = rate;
+	snprintf(trees[i].ifname, sizeof(trees[i].ifname), "%s", ifname);
 	err = xmq_install(ifindex, rate, msg, sizeof(msg));
 	trees[i].failed = err != 0;
 	if (err)
@@ -73,4 +77,30 @@ void xmd_qdisc_link(const struct xmd_config *cfg, uint32_t ifindex,
 			 (unsigned long long)rate * 8);
 	else
 		xmd_info("link %s: QoS queues installed", ifname);
+}
+
+void xmd_qdisc_verify(void)
+{
+	struct xmq_tree t;
+	char msg[160] = "";
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		if (!trees[i].ifindex || trees[i].failed ||
+		    xmq_read(trees[i].ifindex, &t))
+			continue;
+		if (t.installed && t.shaped == (trees[i].rate != 0) &&
+		    t.rate == trees[i].rate)
+			continue;
+		err = xmq_install(trees[i].ifindex, trees[i].rate, msg,
+				  sizeof(msg));
+		trees[i].failed = err != 0;
+		if (err)
+			xmd_warn("link %s: cannot put the QoS queues back: %s",
+				 trees[i].ifname, msg);
+		else
+			xmd_warn("link %s: QoS queues were changed; put back",
+				 trees[i].ifname);
+	}
 }

@@ -21,5 +21,11 @@
  */
 void xmd_qdisc_link(const struct xmd_config *cfg, uint32_t ifindex,
 		    const char *ifname, bool in_use);
+/*
+ * Put back what someone else took off or changed on the links (a tc
+ * command, a link re-created under the same index). Reads every link's
+ * qdiscs: call it on a slow beat.
+ */
+void xmd_qdisc_verify(void);
 
 #endif /* XMD_QDISC_H */
