@@ -170,11 +170,95 @@ static void rule_nest(void)
 	is_int(nlh->nlmsg_len, MNL_NLMSG_HDRLEN, "rule: no room, nothing put");
 }
 
+/* What the fake kernel saw of the one request, and what it answers. */
+static struct {
+	uint8_t cmd;
+	bool flush, replace, has_qos, has_rule;
+	struct xm_qos qos;
+	struct xm_qos_rule rule;
+	int answer;
+} kern;
+
+static int fake(struct nlc_sock *s, struct nlc_batch *b,
+		struct nlc_result *res, void *priv)
+{
+	const struct nlmsghdr *nlh = nlc_batch_msg(b, 0);
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	(void)s, (void)priv;
+	kern.cmd = g->cmd;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(a)) {
+		case XMESH_A_FLUSH:
+			kern.flush = true;
+			break;
+		case XMESH_A_REPLACE:
+			kern.replace = true;
+			break;
+		case XMESH_A_QOS:
+			kern.has_qos = !xm_qos_parse(a, &kern.qos);
+			break;
+		case XMESH_A_QOS_RULE:
+			kern.has_rule = !xm_qos_rule_parse(a, &kern.rule);
+			break;
+		}
+	}
+	res[0].done = true;
+	res[0].e.err = kern.answer;
+	if (kern.answer)
+		snprintf(res[0].e.msg, sizeof(res[0].e.msg),
+			 "traffic class 3: a burst needs a rate");
+	return 0;
+}
+
+static void requests(void)
+{
+	struct xm_qos q = { 0 };
+	struct xm_qos_rule r = { 0 };
+	struct nlc_error e;
+	struct xmnl h;
+
+	memset(&h, 0, sizeof(h));
+	h.family = 0x1f;
+	h.sock.fake = fake;
+
+	memset(&kern, 0, sizeof(kern));
+	q.n_tclass = 1;
+	q.tclass[0].id = XMESH_TC_REALTIME;
+	q.tclass[0].burst = 3000;
+	q.tclass[0].present = XM_BIT(XMESH_TCLASS_A_BURST);
+	kern.answer = -EINVAL;
+	is_int(xmnl_qos_set(&h, 0, "xmesh0", &q, &e), -EINVAL,
+	       "qos-set: the kernel's error");
+	is_str(e.msg, "traffic class 3: a burst needs a rate",
+	       "qos-set: its message");
+	ok(kern.cmd == XMESH_CMD_QOS_SET && kern.has_qos &&
+	   kern.qos.n_tclass == 1 && kern.qos.tclass[0].burst == 3000,
+	   "qos-set: the class went out");
+
+	memset(&kern, 0, sizeof(kern));
+	r.id = 4;
+	r.tclass = XMESH_TC_BULK;
+	r.present = XM_BIT(XMESH_QOS_RULE_A_TCLASS);
+	is_int(xmnl_qos_rule_change(&h, XMESH_CMD_QOS_RULE_NEW, 0, "xmesh0",
+				    &r, true, &e), 0, "rule-new: acked");
+	ok(kern.cmd == XMESH_CMD_QOS_RULE_NEW && kern.replace &&
+	   !kern.flush && kern.has_rule && kern.rule.id == 4,
+	   "rule-new: the rule, with replace");
+	memset(&kern, 0, sizeof(kern));
+	is_int(xmnl_qos_rule_change(&h, XMESH_CMD_QOS_RULE_DEL, 0, "xmesh0",
+				    NULL, false, &e), 0, "rule-del: acked");
+	ok(kern.cmd == XMESH_CMD_QOS_RULE_DEL && kern.flush &&
+	   !kern.has_rule, "rule-del without a rule: flush");
+}
+
 int main(void)
 {
 	names();
 	rates();
 	qos_nest();
 	rule_nest();
+	requests();
 	return tap_done();
 }
