@@ -223,6 +223,8 @@ static void print_map(struct out *o, const char *key, const char *label,
 		return;
 	}
 	for (tc = XMESH_TC_NETWORK_CONTROL; tc >= XMESH_TC_BULK; tc--) {
+		if (!memchr(map, tc, n))
+			continue;
 		out_text(o, "%s %s:", label, xm_tclass_name((uint8_t)tc));
 		for (i = 0; i < n; i++)
 			if (map[i] == tc)
