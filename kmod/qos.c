@@ -297,13 +297,24 @@ u64 xmesh_policer_cost(u64 ns_per_byte, unsigned int len)
 	return mul_u64_u32_shr(ns_per_byte, len, XMESH_POLICER_SHIFT);
 }
 
+/*
+ * The default burst: 50 ms at the rate, at least 3000 bytes. Senders are
+ * bursty (pacing timers, scheduling): a packet train arriving after a gap
+ * longer than the burst's worth of time finds the credit of the gap lost,
+ * and the cap lets less than its rate through.
+ */
+static u32 xmesh_policer_default_burst(u64 rate)
+{
+	return clamp_t(u64, div_u64(rate, 20), 3000, U32_MAX);
+}
+
 /* A cap of @rate bytes/s (not 0) and @burst bytes (0: the default). */
 void xmesh_policer_config(u64 rate, u32 burst, u64 *ns_per_byte, u64 *tau)
 {
 	*ns_per_byte = max_t(u64, div64_u64((u64)NSEC_PER_SEC << XMESH_POLICER_SHIFT,
 					    rate), 1);
 	if (!burst)
-		burst = clamp_t(u64, div_u64(rate, 100), 3000, U32_MAX);
+		burst = xmesh_policer_default_burst(rate);
 	*tau = mul_u64_u64_shr(burst, *ns_per_byte, XMESH_POLICER_SHIFT);
 }
 
@@ -312,7 +323,7 @@ u32 xmesh_qos_burst(const struct xmesh_policer *p)
 {
 	if (!p->rate || p->burst)
 		return p->burst;
-	return clamp_t(u64, div_u64(p->rate, 100), 3000, U32_MAX);
+	return xmesh_policer_default_burst(p->rate);
 }
 
 /* Set @tclass's cap: @rate bytes/s (0: none), @burst bytes (0: default). */

@@ -120,8 +120,8 @@ for hops in 1 2; do
 	for qos in idle off on; do
 		f=$WORK/$hops.$qos
 		[[ -f $f.sum ]] || continue
-		read -r sent got mbit < <(awk '{ s += $1; g += $2; m += $3 } END {
-			printf "%d %d %.2f\n", s, g, NR ? m / NR : 0 }' "$f.sum")
+		read -r sent got mbit <<<"$(awk '{ s += $1; g += $2; m += $3 } END {
+			printf "%d %d %.2f\n", s, g, NR ? m / NR : 0 }' "$f.sum")"
 		loss=$(awk -v s="$sent" -v g="$got" 'BEGIN { printf "%.1f%%", s ? 100 * (s - g) / s : 0 }')
 		[[ $qos == idle ]] && mbit="-"
 		echo "| $hops | $qos | $(pct "$f.rtt" 50) | $(pct "$f.rtt" 99) | $loss | $mbit |"

@@ -405,8 +405,8 @@ static void xmesh_qos_policer_rate(struct kunit *test)
 	xmesh_policer_config(rate, 0, &ns_per_byte, &tau);
 	/* 1 ms per 1250 bytes: 800 ns per byte. */
 	KUNIT_EXPECT_EQ(test, xmesh_policer_cost(ns_per_byte, 1250), 1000000ULL);
-	/* Default burst: 10 ms at the rate, here 12500 bytes. */
-	KUNIT_EXPECT_EQ(test, tau, 10000000ULL);
+	/* Default burst: 50 ms at the rate, here 62500 bytes. */
+	KUNIT_EXPECT_EQ(test, tau, 50000000ULL);
 
 	for (now = NSEC_PER_SEC; now < 11 * NSEC_PER_SEC; now += step) {
 		if (xmesh_gcra(tat, now, xmesh_policer_cost(ns_per_byte, len),
@@ -417,7 +417,7 @@ static void xmesh_qos_policer_rate(struct kunit *test)
 	}
 	/* 10 s at the cap, plus the burst and one packet at most. */
 	KUNIT_EXPECT_GE(test, passed, 10 * rate);
-	KUNIT_EXPECT_LE(test, passed, 10 * rate + 12500 + len);
+	KUNIT_EXPECT_LE(test, passed, 10 * rate + 62500 + len);
 }
 
 /* A burst after idling: tau's worth of bytes, plus one packet. */

@@ -195,13 +195,13 @@ run_loaded() {
 	bulk 10 15M &
 	local pid=$!
 	sleep 2
-	read -r LOSS MED P99 < <(rt_ping 1 80 $EF)
+	read -r LOSS MED P99 <<<"$(rt_ping 1 80 $EF)"
 	wait "$pid" || true
 	echo "# $1: realtime loss $LOSS%, median $MED ms, p99 $P99 ms;" \
 		"bulk $(received_mbit) Mbit/s"
 }
 
-read -r _ IDLE _ < <(rt_ping 1 40 $EF)
+read -r _ IDLE _ <<<"$(rt_ping 1 40 $EF)"
 echo "# idle: realtime median $IDLE ms"
 run_loaded "qos off"
 OFF_MED=$MED

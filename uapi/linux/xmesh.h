@@ -381,7 +381,7 @@ enum xmesh_tclass_a {
 				 * 0: none
 				 */
 	XMESH_TCLASS_A_BURST,	/* u32, bytes the cap lets through at once;
-				 * 0: the default (10 ms at the rate, at
+				 * 0: the default (50 ms at the rate, at
 				 * least 3000 bytes)
 				 */
 	XMESH_TCLASS_A_DSCP,	/* u8, read-only: outer DSCP */
