@@ -2004,9 +2004,11 @@ static int xmesh_qos_parse_caps(struct xmesh_dev *xdev,
 		caps->rate[tc] = tb[XMESH_TCLASS_A_RATE] ?
 				 nla_get_u64(tb[XMESH_TCLASS_A_RATE]) :
 				 xdev->qos.policer[tc].rate;
-		caps->burst[tc] = tb[XMESH_TCLASS_A_BURST] ?
-				  nla_get_u32(tb[XMESH_TCLASS_A_BURST]) :
-				  xdev->qos.policer[tc].burst;
+		/* Removing the cap removes its burst, unless one is given. */
+		if (tb[XMESH_TCLASS_A_BURST])
+			caps->burst[tc] = nla_get_u32(tb[XMESH_TCLASS_A_BURST]);
+		else if (caps->rate[tc])
+			caps->burst[tc] = xdev->qos.policer[tc].burst;
 		if (caps->burst[tc] && !caps->rate[tc]) {
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack,
 						tb[XMESH_TCLASS_A_BURST] ?: attr,
