@@ -84,6 +84,7 @@ static int xmesh_init(struct net_device *dev)
 	xdev->hop_limit = XMESH_DEFAULT_HOP_LIMIT;
 	xdev->security = XMESH_SECURITY_NONE;
 	INIT_LIST_HEAD(&xdev->key_list);
+	xmesh_qos_init(xdev);
 
 	xdev->stats = netdev_alloc_pcpu_stats(struct xmesh_pcpu_stats);
 	if (!xdev->stats)
@@ -126,6 +127,7 @@ static void xmesh_uninit(struct net_device *dev)
 
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
+	xmesh_qos_uninit(xdev);
 	xmesh_prefix_table_uninit(&xdev->prefixes);
 	xmesh_routes_uninit(xdev);
 	xmesh_neighs_uninit(xdev);

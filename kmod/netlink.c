@@ -123,6 +123,41 @@ static const struct nla_policy xmesh_key_policy[XMESH_KEY_A_MAX + 1] = {
 	[XMESH_KEY_A_AUTH_FAILED] = XMESH_READ_ONLY,
 };
 
+static const struct nla_policy xmesh_tclass_policy[XMESH_TCLASS_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_TCLASS_A_ID] = NLA_POLICY_RANGE(NLA_U8, XMESH_TC_FIRST,
+					       XMESH_TC_LAST),
+	[XMESH_TCLASS_A_RATE] = { .type = NLA_U64 },
+	[XMESH_TCLASS_A_BURST] = { .type = NLA_U32 },
+	[XMESH_TCLASS_A_DSCP] = XMESH_READ_ONLY,
+	[XMESH_TCLASS_A_PRIORITY] = XMESH_READ_ONLY,
+	[XMESH_TCLASS_A_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_TCLASS_A_BYTES] = XMESH_READ_ONLY,
+	[XMESH_TCLASS_A_DROPS] = XMESH_READ_ONLY,
+};
+
+static const struct nla_policy xmesh_qos_policy[XMESH_QOS_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_QOS_A_DSCP_MAP] = NLA_POLICY_EXACT_LEN(XMESH_QOS_DSCP_COUNT),
+	[XMESH_QOS_A_PRIO_MAP] = NLA_POLICY_EXACT_LEN(XMESH_QOS_PRIO_COUNT),
+	[XMESH_QOS_A_TCLASS] = NLA_POLICY_NESTED(xmesh_tclass_policy),
+};
+
+static const struct nla_policy xmesh_qos_rule_policy[XMESH_QOS_RULE_A_MAX + 1] = {
+	[0] = { .strict_start_type = 1 },
+	[XMESH_QOS_RULE_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_QOS_RULE_A_TCLASS] = NLA_POLICY_RANGE(NLA_U8, XMESH_TC_FIRST,
+						     XMESH_TC_LAST),
+	[XMESH_QOS_RULE_A_FAMILY] = { .type = NLA_U16 },
+	[XMESH_QOS_RULE_A_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[XMESH_QOS_RULE_A_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[XMESH_QOS_RULE_A_PROTOCOL] = { .type = NLA_U8 },
+	[XMESH_QOS_RULE_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_QOS_RULE_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_QOS_RULE_A_SPORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[XMESH_QOS_RULE_A_SPORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -135,6 +170,8 @@ static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[XMESH_A_FLUSH] = { .type = NLA_FLAG },
 	[XMESH_A_REPLACE] = { .type = NLA_FLAG },
 	[XMESH_A_KEY] = NLA_POLICY_NESTED(xmesh_key_policy),
+	[XMESH_A_QOS] = NLA_POLICY_NESTED(xmesh_qos_policy),
+	[XMESH_A_QOS_RULE] = NLA_POLICY_NESTED(xmesh_qos_rule_policy),
 };
 
 static struct genl_family xmesh_genl_family;
@@ -1429,6 +1466,38 @@ static unsigned int xmesh_prefix_count_all(struct xmesh_dev *xdev)
 	return xdev->prefixes.count;
 }
 
+/* A prefix from its family, address and length attributes, all given. */
+static int xmesh_parse_prefix_key(struct genl_info *info,
+				  struct nlattr *family, struct nlattr *addr,
+				  struct nlattr *len,
+				  struct xmesh_prefix_key *key)
+{
+	int err;
+
+	memset(key, 0, sizeof(*key));
+	key->family = nla_get_u16(family);
+	key->len = nla_get_u8(len);
+	if (key->family != AF_INET && key->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, family,
+				    "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	err = xmesh_parse_addr(info, addr, key->family, &key->addr);
+	if (err)
+		return err;
+	if (key->family == AF_INET && key->len > 32) {
+		NL_SET_ERR_MSG_ATTR(info->extack, len,
+				    "an IPv4 prefix is at most 32 bits long");
+		return -EINVAL;
+	}
+	if (!xmesh_prefix_key_valid(key)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, addr,
+				    "the address has bits set beyond the prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Parse @nest into @p: its key, and its node when @node is set. */
 static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
 				  struct xmesh_prefix *p, bool node)
@@ -1448,28 +1517,11 @@ static int xmesh_prefix_from_attr(struct genl_info *info, struct nlattr *nest,
 				    "node id")))
 		return -EINVAL;
 
-	memset(key, 0, sizeof(*key));
-	key->family = nla_get_u16(tb[XMESH_PREFIX_A_FAMILY]);
-	key->len = nla_get_u8(tb[XMESH_PREFIX_A_LEN]);
-	if (key->family != AF_INET && key->family != AF_INET6) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_FAMILY],
-				    "family must be AF_INET or AF_INET6");
-		return -EINVAL;
-	}
-	err = xmesh_parse_addr(info, tb[XMESH_PREFIX_A_ADDR], key->family,
-			       &key->addr);
+	err = xmesh_parse_prefix_key(info, tb[XMESH_PREFIX_A_FAMILY],
+				     tb[XMESH_PREFIX_A_ADDR],
+				     tb[XMESH_PREFIX_A_LEN], key);
 	if (err)
 		return err;
-	if (key->family == AF_INET && key->len > 32) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_LEN],
-				    "an IPv4 prefix is at most 32 bits long");
-		return -EINVAL;
-	}
-	if (!xmesh_prefix_key_valid(key)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_PREFIX_A_ADDR],
-				    "the address has bits set beyond the prefix length");
-		return -EINVAL;
-	}
 	if (node)
 		p->node_id = nla_get_u32(tb[XMESH_PREFIX_A_NODE]);
 	return 0;
@@ -1819,6 +1871,437 @@ XMESH_TABLE_HANDLERS(prefix)
 XMESH_TABLE_HANDLERS(key)
 
 /* ------------------------------------------------------------------ */
+/* QoS: settings and per-class counters; classifier rules             */
+
+static int xmesh_fill_qos(struct sk_buff *skb, struct xmesh_dev *xdev)
+{
+	u64 stats[XMESH_TC_COUNT][XMESH_TSTAT_MAX];
+	struct nlattr *nest, *tc_nest;
+	u8 map[XMESH_QOS_DSCP_COUNT];
+	int tc, i;
+
+	nest = nla_nest_start(skb, XMESH_A_QOS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < XMESH_QOS_DSCP_COUNT; i++)
+		map[i] = READ_ONCE(xdev->qos.dscp_map[i]);
+	if (nla_put(skb, XMESH_QOS_A_DSCP_MAP, XMESH_QOS_DSCP_COUNT, map))
+		return -EMSGSIZE;
+	for (i = 0; i < XMESH_QOS_PRIO_COUNT; i++)
+		map[i] = READ_ONCE(xdev->qos.prio_map[i]);
+	if (nla_put(skb, XMESH_QOS_A_PRIO_MAP, XMESH_QOS_PRIO_COUNT, map))
+		return -EMSGSIZE;
+	xmesh_qos_stats_read(xdev, stats);
+	for (tc = XMESH_TC_FIRST; tc <= XMESH_TC_LAST; tc++) {
+		const struct xmesh_policer *p = &xdev->qos.policer[tc];
+
+		tc_nest = nla_nest_start(skb, XMESH_QOS_A_TCLASS);
+		if (!tc_nest ||
+		    nla_put_u8(skb, XMESH_TCLASS_A_ID, tc) ||
+		    nla_put_u64_64bit(skb, XMESH_TCLASS_A_RATE, p->rate,
+				      XMESH_TCLASS_A_PAD) ||
+		    nla_put_u32(skb, XMESH_TCLASS_A_BURST,
+				xmesh_qos_burst(p)) ||
+		    nla_put_u8(skb, XMESH_TCLASS_A_DSCP, xmesh_tclass_dscp(tc)) ||
+		    nla_put_u32(skb, XMESH_TCLASS_A_PRIORITY,
+				xmesh_tclass_priority(tc)) ||
+		    nla_put_u64_64bit(skb, XMESH_TCLASS_A_PACKETS,
+				      stats[tc][XMESH_TSTAT_PACKETS],
+				      XMESH_TCLASS_A_PAD) ||
+		    nla_put_u64_64bit(skb, XMESH_TCLASS_A_BYTES,
+				      stats[tc][XMESH_TSTAT_BYTES],
+				      XMESH_TCLASS_A_PAD) ||
+		    nla_put_u64_64bit(skb, XMESH_TCLASS_A_DROPS,
+				      stats[tc][XMESH_TSTAT_DROPS],
+				      XMESH_TCLASS_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, tc_nest);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_nl_qos_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xmesh_dev *xdev;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev)) {
+		nlmsg_free(msg);
+		return PTR_ERR(xdev);
+	}
+	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0,
+			    XMESH_CMD_QOS_GET, xdev);
+	err = hdr ? xmesh_fill_qos(msg, xdev) : -EMSGSIZE;
+	xmesh_unlock(xdev);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* Check that every entry of the map in @attr is a class (or @none). */
+static int xmesh_qos_check_map(struct genl_info *info, struct nlattr *attr,
+			       const char *what, int none)
+{
+	const u8 *map = nla_data(attr);
+	int i;
+
+	for (i = 0; i < nla_len(attr); i++) {
+		if (xmesh_tclass_valid(map[i]) || map[i] == none)
+			continue;
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+					"%s %d: %u is not a traffic class (%u to %u)",
+					what, i, map[i], XMESH_TC_FIRST,
+					XMESH_TC_LAST);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The rate caps a qos-set asks for, checked whole before any is set. */
+struct xmesh_qos_caps {
+	bool set[XMESH_TC_COUNT];
+	u64 rate[XMESH_TC_COUNT];
+	u32 burst[XMESH_TC_COUNT];
+};
+
+static int xmesh_qos_parse_caps(struct xmesh_dev *xdev,
+				struct genl_info *info, struct nlattr *qos,
+				struct xmesh_qos_caps *caps)
+{
+	struct nlattr *tb[XMESH_TCLASS_A_MAX + 1];
+	struct nlattr *attr;
+	int rem, err;
+	u8 tc;
+
+	nla_for_each_nested(attr, qos, rem) {
+		if (nla_type(attr) != XMESH_QOS_A_TCLASS)
+			continue;
+		err = nla_parse_nested(tb, XMESH_TCLASS_A_MAX, attr,
+				       xmesh_tclass_policy, info->extack);
+		if (err)
+			return err;
+		if (!xmesh_require(info, attr, tb, XMESH_TCLASS_A_ID,
+				   "traffic class"))
+			return -EINVAL;
+		tc = nla_get_u8(tb[XMESH_TCLASS_A_ID]);
+		if (caps->set[tc]) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"traffic class %u twice in the request",
+						tc);
+			return -EINVAL;
+		}
+		caps->set[tc] = true;
+		caps->rate[tc] = tb[XMESH_TCLASS_A_RATE] ?
+				 nla_get_u64(tb[XMESH_TCLASS_A_RATE]) :
+				 xdev->qos.policer[tc].rate;
+		/* Removing the cap removes its burst, unless one is given. */
+		if (tb[XMESH_TCLASS_A_BURST])
+			caps->burst[tc] = nla_get_u32(tb[XMESH_TCLASS_A_BURST]);
+		else if (caps->rate[tc])
+			caps->burst[tc] = xdev->qos.policer[tc].burst;
+		if (caps->burst[tc] && !caps->rate[tc]) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack,
+						tb[XMESH_TCLASS_A_BURST] ?: attr,
+						"traffic class %u: a burst needs a rate",
+						tc);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int xmesh_nl_qos_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *qos = info->attrs[XMESH_A_QOS];
+	struct nlattr *tb[XMESH_QOS_A_MAX + 1];
+	struct xmesh_qos_caps caps = { };
+	struct xmesh_dev *xdev;
+	const u8 *map;
+	int err, i;
+
+	if (!qos) {
+		NL_SET_ERR_MSG(info->extack, "missing qos attributes");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, XMESH_QOS_A_MAX, qos, xmesh_qos_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (tb[XMESH_QOS_A_DSCP_MAP])
+		err = xmesh_qos_check_map(info, tb[XMESH_QOS_A_DSCP_MAP],
+					  "DSCP", -1);
+	if (!err && tb[XMESH_QOS_A_PRIO_MAP])
+		err = xmesh_qos_check_map(info, tb[XMESH_QOS_A_PRIO_MAP],
+					  "priority", XMESH_QOS_PRIO_NONE);
+	if (err)
+		return err;
+
+	xdev = xmesh_lock(info);
+	if (IS_ERR(xdev))
+		return PTR_ERR(xdev);
+	err = xmesh_qos_parse_caps(xdev, info, qos, &caps);
+	if (err)
+		goto out;
+	if (tb[XMESH_QOS_A_DSCP_MAP]) {
+		map = nla_data(tb[XMESH_QOS_A_DSCP_MAP]);
+		for (i = 0; i < XMESH_QOS_DSCP_COUNT; i++)
+			WRITE_ONCE(xdev->qos.dscp_map[i], map[i]);
+	}
+	if (tb[XMESH_QOS_A_PRIO_MAP]) {
+		map = nla_data(tb[XMESH_QOS_A_PRIO_MAP]);
+		for (i = 0; i < XMESH_QOS_PRIO_COUNT; i++)
+			WRITE_ONCE(xdev->qos.prio_map[i], map[i]);
+	}
+	for (i = XMESH_TC_FIRST; i <= XMESH_TC_LAST; i++)
+		if (caps.set[i])
+			xmesh_qos_set_rate(xdev, i, caps.rate[i], caps.burst[i]);
+	xdev->generation++;
+out:
+	xmesh_unlock(xdev);
+	return err;
+}
+
+static int xmesh_fill_qos_rule(struct sk_buff *skb,
+			       const struct xmesh_qos_rule *rule)
+{
+	const struct xmesh_prefix_key *p = &rule->prefix;
+	struct nlattr *nest = nla_nest_start(skb, XMESH_A_QOS_RULE);
+
+	if (!nest ||
+	    nla_put_u32(skb, XMESH_QOS_RULE_A_ID, rule->id) ||
+	    nla_put_u8(skb, XMESH_QOS_RULE_A_TCLASS, rule->tclass))
+		return -EMSGSIZE;
+	if (p->family &&
+	    (nla_put_u16(skb, XMESH_QOS_RULE_A_FAMILY, p->family) ||
+	     xmesh_put_addr(skb, XMESH_QOS_RULE_A_ADDR, p->family, &p->addr) ||
+	     nla_put_u8(skb, XMESH_QOS_RULE_A_LEN, p->len)))
+		return -EMSGSIZE;
+	if (rule->protocol &&
+	    nla_put_u8(skb, XMESH_QOS_RULE_A_PROTOCOL, rule->protocol))
+		return -EMSGSIZE;
+	if (rule->port_max &&
+	    (nla_put_u16(skb, XMESH_QOS_RULE_A_PORT_MIN, rule->port_min) ||
+	     nla_put_u16(skb, XMESH_QOS_RULE_A_PORT_MAX, rule->port_max)))
+		return -EMSGSIZE;
+	if (rule->sport_max &&
+	    (nla_put_u16(skb, XMESH_QOS_RULE_A_SPORT_MIN, rule->sport_min) ||
+	     nla_put_u16(skb, XMESH_QOS_RULE_A_SPORT_MAX, rule->sport_max)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_fill_qos_rule_entry(struct sk_buff *skb,
+				     struct xmesh_dev *xdev,
+				     struct list_head *entry)
+{
+	return xmesh_fill_qos_rule(skb, list_entry(entry, struct xmesh_qos_rule,
+						   list));
+}
+
+static struct list_head *xmesh_qos_rule_list(void *entry)
+{
+	return &((struct xmesh_qos_rule *)entry)->list;
+}
+
+static unsigned int xmesh_qos_rule_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->qos.n_rules;
+}
+
+static void *xmesh_qos_rule_find_nest(struct xmesh_dev *xdev,
+				      struct genl_info *info,
+				      struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_QOS_RULE_A_MAX + 1];
+	struct xmesh_qos_rule *rule;
+	int err;
+	u32 id;
+
+	err = nla_parse_nested(tb, XMESH_QOS_RULE_A_MAX, nest,
+			       xmesh_qos_rule_policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (!xmesh_require(info, nest, tb, XMESH_QOS_RULE_A_ID, "rule id"))
+		return ERR_PTR(-EINVAL);
+	id = nla_get_u32(tb[XMESH_QOS_RULE_A_ID]);
+	rule = xmesh_qos_rule_find(xdev, id);
+	if (!rule) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "no QoS rule %u",
+					id);
+		return ERR_PTR(-ENOENT);
+	}
+	return rule;
+}
+
+/* A port range from its first and last attributes (either may be absent). */
+static int xmesh_qos_parse_ports(struct genl_info *info, struct nlattr *pmin,
+				 struct nlattr *pmax, u8 protocol, u16 *min,
+				 u16 *max)
+{
+	if (!pmin && !pmax)
+		return 0;
+	if (!pmin) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
+				    "a port range needs its first port");
+		return -EINVAL;
+	}
+	*min = nla_get_u16(pmin);
+	*max = pmax ? nla_get_u16(pmax) : *min;
+	if (*max < *min) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pmax,
+				    "the last port is below the first");
+		return -EINVAL;
+	}
+	switch (protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return 0;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, pmin,
+				    "ports need a protocol that has them (TCP, UDP, UDP-Lite, SCTP, DCCP)");
+		return -EINVAL;
+	}
+}
+
+static int xmesh_qos_rule_from_attrs(struct genl_info *info,
+				     struct nlattr *nest, struct nlattr **tb,
+				     struct xmesh_qos_rule *rule)
+{
+	int n_prefix, err;
+
+	if (!xmesh_require(info, nest, tb, XMESH_QOS_RULE_A_ID, "rule id") ||
+	    !xmesh_require(info, nest, tb, XMESH_QOS_RULE_A_TCLASS,
+			   "traffic class"))
+		return -EINVAL;
+	rule->id = nla_get_u32(tb[XMESH_QOS_RULE_A_ID]);
+	rule->tclass = nla_get_u8(tb[XMESH_QOS_RULE_A_TCLASS]);
+
+	n_prefix = !!tb[XMESH_QOS_RULE_A_FAMILY] + !!tb[XMESH_QOS_RULE_A_ADDR] +
+		   !!tb[XMESH_QOS_RULE_A_LEN];
+	if (n_prefix && n_prefix != 3) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "a prefix needs its family, address and length");
+		return -EINVAL;
+	}
+	if (n_prefix) {
+		err = xmesh_parse_prefix_key(info, tb[XMESH_QOS_RULE_A_FAMILY],
+					     tb[XMESH_QOS_RULE_A_ADDR],
+					     tb[XMESH_QOS_RULE_A_LEN],
+					     &rule->prefix);
+		if (err)
+			return err;
+	}
+	if (tb[XMESH_QOS_RULE_A_PROTOCOL])
+		rule->protocol = nla_get_u8(tb[XMESH_QOS_RULE_A_PROTOCOL]);
+	err = xmesh_qos_parse_ports(info, tb[XMESH_QOS_RULE_A_PORT_MIN],
+				    tb[XMESH_QOS_RULE_A_PORT_MAX],
+				    rule->protocol, &rule->port_min,
+				    &rule->port_max);
+	if (err)
+		return err;
+	return xmesh_qos_parse_ports(info, tb[XMESH_QOS_RULE_A_SPORT_MIN],
+				     tb[XMESH_QOS_RULE_A_SPORT_MAX],
+				     rule->protocol, &rule->sport_min,
+				     &rule->sport_max);
+}
+
+static void *xmesh_qos_rule_parse(struct xmesh_dev *xdev,
+				  struct genl_info *info, struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_QOS_RULE_A_MAX + 1];
+	struct xmesh_qos_rule *rule;
+	int err;
+
+	err = nla_parse_nested(tb, XMESH_QOS_RULE_A_MAX, nest,
+			       xmesh_qos_rule_policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	rule = kzalloc(sizeof(*rule), GFP_KERNEL);
+	if (!rule)
+		return ERR_PTR(-ENOMEM);
+	err = xmesh_qos_rule_from_attrs(info, nest, tb, rule);
+	if (err) {
+		kfree(rule);
+		return ERR_PTR(err);
+	}
+	return rule;
+}
+
+static void *xmesh_qos_rule_find_old(struct xmesh_dev *xdev,
+				     struct genl_info *info,
+				     struct nlattr *nest, void *entry,
+				     bool replace)
+{
+	u32 id = ((struct xmesh_qos_rule *)entry)->id;
+	struct xmesh_qos_rule *old = xmesh_qos_rule_find(xdev, id);
+
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"QoS rule %u exists", id);
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_qos_rule_same(const void *a, const void *b)
+{
+	return ((const struct xmesh_qos_rule *)a)->id ==
+	       ((const struct xmesh_qos_rule *)b)->id;
+}
+
+static int xmesh_qos_rule_insert_entry(struct xmesh_dev *xdev, void *entry,
+				       bool replace)
+{
+	return xmesh_qos_rule_insert(xdev, entry, replace);
+}
+
+static void xmesh_qos_rule_free_entry(void *entry)
+{
+	kfree(entry);
+}
+
+static void xmesh_qos_rule_remove_entry(struct xmesh_dev *xdev, void *entry)
+{
+	xmesh_qos_rule_remove(xdev, entry);
+}
+
+static const struct xmesh_table_ops xmesh_qos_rule_ops = {
+	.type = XMESH_A_QOS_RULE,
+	.what = "QoS rule",
+	.get_cmd = XMESH_CMD_QOS_RULE_GET,
+	.list_offset = offsetof(struct xmesh_dev, qos.rule_list),
+	.max = XMESH_MAX_QOS_RULES,
+	.limit_hits = XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS,
+	.count = xmesh_qos_rule_count_all,
+	.fill = xmesh_fill_qos_rule_entry,
+	.entry_list = xmesh_qos_rule_list,
+	.find = xmesh_qos_rule_find_nest,
+	.parse = xmesh_qos_rule_parse,
+	.find_old = xmesh_qos_rule_find_old,
+	.same = xmesh_qos_rule_same,
+	.insert = xmesh_qos_rule_insert_entry,
+	.free = xmesh_qos_rule_free_entry,
+	.remove = xmesh_qos_rule_remove_entry,
+	.flush = xmesh_qos_rules_flush,
+};
+
+XMESH_TABLE_HANDLERS(qos_rule)
+
+/* ------------------------------------------------------------------ */
 /* OAM                                                                */
 
 /* A link probe over the neighbor of id @tb[XMESH_OAM_A_NEIGH]. */
@@ -2004,6 +2487,30 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_KEY_DEL,
 		.doit = xmesh_nl_key_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_QOS_GET,
+		.doit = xmesh_nl_qos_get_doit,
+	},
+	{
+		.cmd = XMESH_CMD_QOS_SET,
+		.doit = xmesh_nl_qos_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_QOS_RULE_GET,
+		.doit = xmesh_nl_qos_rule_get_doit,
+		.dumpit = xmesh_nl_qos_rule_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_QOS_RULE_NEW,
+		.doit = xmesh_nl_qos_rule_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_QOS_RULE_DEL,
+		.doit = xmesh_nl_qos_rule_del_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -76,15 +76,23 @@ static int __xmesh_send_frame(struct xmesh_dev *xdev,
 {
 	int headroom = xmesh_overhead(neigh->key.family, security) -
 		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
+	struct xmesh_hdr *hdr;
 	int reason;
-	u8 tos = 0;
+	u8 tclass;
 	u8 type;
 
 	if (unlikely(skb_cow_head(skb, headroom))) {
 		reason = XMESH_DROP_A_NOMEM;
 		goto drop;
 	}
-	type = ((const struct xmesh_hdr *)skb->data)->type;
+	hdr = (struct xmesh_hdr *)skb->data;
+	type = hdr->type;
+	/* Policed before it costs a seal; transit keeps the carried class. */
+	tclass = xmesh_tclass_sent(hdr->tclass);
+	hdr->tclass = tclass;
+	reason = xmesh_qos_tx(xdev, skb, tclass);
+	if (unlikely(reason))
+		goto drop;
 	reason = xmesh_protect(neigh, skb, security);
 	if (unlikely(reason))
 		goto drop;
@@ -108,7 +116,8 @@ static int __xmesh_send_frame(struct xmesh_dev *xdev,
 		goto drop;
 	}
 
-	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport, tos))) {
+	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport,
+				       xmesh_tclass_dscp(tclass) << 2))) {
 		xmesh_count_drop(xdev, XMESH_DROP_A_TX_ERROR);
 		return XMESH_DROP_A_TX_ERROR;
 	}
@@ -214,7 +223,7 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
 /* Put the xmesh header on one packet for @node and send it to @neigh. */
 static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 			   struct sk_buff *skb, u32 self, u32 node,
-			   __be16 sport, u8 security)
+			   __be16 sport, u8 security, u8 tclass)
 {
 	unsigned int len = skb->len;
 	struct xmesh_hdr *hdr;
@@ -227,7 +236,7 @@ static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 	}
 	hdr = skb_push(skb, sizeof(*hdr));
 	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
-		       XMESH_TC_BEST_EFFORT, self, node);
+		       tclass, self, node);
 
 	/* The tunnel core counts the device's own statistics. */
 	if (likely(!__xmesh_send_frame(xdev, neigh, skb, sport, security))) {
@@ -247,6 +256,7 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	int reason;
 	u16 family;
 	u8 security;
+	u8 tclass;
 
 	rcu_read_lock();
 	if (unlikely(!xmesh_inner_daddr(skb, &family, &daddr))) {
@@ -279,10 +289,12 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	sport = udp_flow_src_port(dev_net(dev), skb, 0, 0, true);
+	tclass = xmesh_qos_classify(xdev, skb, family, &daddr);
 
 	/* A GSO packet is sealed segment by segment: each is one frame. */
 	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security,
+			       tclass);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;
 	}
@@ -294,7 +306,8 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security);
+		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security,
+			       tclass);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

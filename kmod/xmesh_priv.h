@@ -53,10 +53,23 @@ union xmesh_addr {
 	struct in6_addr v6;
 };
 
+/* The traffic classes a frame is sent in (qos.c), and arrays by class. */
+#define XMESH_TC_FIRST		XMESH_TC_BULK
+#define XMESH_TC_LAST		XMESH_TC_NETWORK_CONTROL
+#define XMESH_TC_COUNT		(XMESH_TC_LAST + 1)
+
+enum xmesh_tclass_stat {
+	XMESH_TSTAT_PACKETS,
+	XMESH_TSTAT_BYTES,
+	XMESH_TSTAT_DROPS,
+	XMESH_TSTAT_MAX
+};
+
 /* Per-CPU device counters, indexed by the uapi attribute numbers. */
 struct xmesh_pcpu_stats {
 	u64_stats_t counter[XMESH_COUNTER_A_MAX + 1];
 	u64_stats_t drop[XMESH_DROP_A_MAX + 1];
+	u64_stats_t tclass[XMESH_TC_COUNT][XMESH_TSTAT_MAX];
 	struct u64_stats_sync syncp;
 };
 
@@ -215,6 +228,61 @@ struct xmesh_prefix_table {
 	struct xmesh_prefix_lens __rcu *lens[2];
 };
 
+/*
+ * A traffic class's rate cap: GCRA, the virtual-scheduling form of a token
+ * bucket, on one atomic "theoretical arrival time", so every CPU polices
+ * with one cmpxchg and no lock. Settings change under xdev->lock and are
+ * read with READ_ONCE.
+ */
+#define XMESH_POLICER_SHIFT	16	/* fixed point of ns_per_byte */
+
+struct xmesh_policer {
+	atomic64_t tat;		/* ns; the bucket is full when <= now */
+	u64 ns_per_byte;	/* << XMESH_POLICER_SHIFT; 0: no cap */
+	u64 tau;		/* burst tolerance, ns */
+	u64 rate;		/* as set, bytes/s */
+	u32 burst;		/* as set, bytes; 0: the default */
+};
+
+/* A classifier rule; zero fields match anything (see enum xmesh_qos_rule_a). */
+struct xmesh_qos_rule {
+	struct list_head list;		/* in qos.rule_list by id, under lock */
+	struct rcu_head rcu;
+	u32 id;
+	u8 tclass;
+	u8 protocol;
+	u16 port_min;			/* destination ports; */
+	u16 port_max;			/* port_max 0: any */
+	u16 sport_min;			/* source ports; */
+	u16 sport_max;			/* sport_max 0: any */
+	struct xmesh_prefix_key prefix;	/* family 0: any destination */
+};
+
+/* What the packet path reads: the rules by id, replaced whole. */
+struct xmesh_qos_rules {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct xmesh_qos_rule *rule[];
+};
+
+/* The parts of an inner packet rules look at. */
+struct xmesh_qos_flow {
+	u16 family;
+	u8 protocol;
+	u16 sport;			/* 0 if none or unknown */
+	u16 dport;
+	union xmesh_addr daddr;
+};
+
+struct xmesh_qos {
+	u8 dscp_map[XMESH_QOS_DSCP_COUNT];	/* READ_ONCE per entry */
+	u8 prio_map[XMESH_QOS_PRIO_COUNT];
+	struct xmesh_policer policer[XMESH_TC_COUNT];
+	struct xmesh_qos_rules __rcu *rules;	/* NULL when there are none */
+	struct list_head rule_list;
+	unsigned int n_rules;
+};
+
 struct xmesh_dev {
 	struct net_device *dev;
 	struct mutex lock;		/* see "Locking rules" above */
@@ -240,6 +308,8 @@ struct xmesh_dev {
 
 	struct list_head key_list;
 	unsigned int n_keys;
+
+	struct xmesh_qos qos;
 
 	u32 generation;			/* bumped by every change, for dumps */
 	bool dead;			/* uninit ran; tables are gone */
@@ -445,6 +515,36 @@ int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb);
 int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 			struct sk_buff *skb);
 void xmesh_oam_answer(struct xmesh_dev *xdev, struct sk_buff *skb, u8 op);
+
+/* qos.c */
+void xmesh_qos_init(struct xmesh_dev *xdev);
+void xmesh_qos_uninit(struct xmesh_dev *xdev);
+extern const u8 xmesh_qos_dscp_map_default[XMESH_QOS_DSCP_COUNT];
+bool xmesh_tclass_valid(u8 tclass);
+u8 xmesh_tclass_sent(u8 tclass);
+u8 xmesh_tclass_dscp(u8 tclass);
+u32 xmesh_tclass_priority(u8 tclass);
+u8 xmesh_qos_classify(struct xmesh_dev *xdev, struct sk_buff *skb,
+		      u16 family, const union xmesh_addr *daddr);
+bool xmesh_qos_rule_matches(const struct xmesh_qos_rule *rule,
+			    const struct xmesh_qos_flow *flow);
+u8 xmesh_qos_rules_lookup(const struct xmesh_qos_rules *rules,
+			  const struct xmesh_qos_flow *flow);
+bool xmesh_gcra(u64 tat, u64 now, u64 cost, u64 tau, u64 *next);
+u64 xmesh_policer_cost(u64 ns_per_byte, unsigned int len);
+void xmesh_policer_config(u64 rate, u32 burst, u64 *ns_per_byte, u64 *tau);
+void xmesh_qos_set_rate(struct xmesh_dev *xdev, u8 tclass, u64 rate,
+			u32 burst);
+u32 xmesh_qos_burst(const struct xmesh_policer *p);
+int xmesh_qos_tx(struct xmesh_dev *xdev, struct sk_buff *skb, u8 tclass);
+void xmesh_qos_stats_read(struct xmesh_dev *xdev,
+			  u64 stats[XMESH_TC_COUNT][XMESH_TSTAT_MAX]);
+struct xmesh_qos_rule *xmesh_qos_rule_find(struct xmesh_dev *xdev, u32 id);
+int xmesh_qos_rule_insert(struct xmesh_dev *xdev, struct xmesh_qos_rule *rule,
+			  bool replace);
+void xmesh_qos_rule_remove(struct xmesh_dev *xdev,
+			   struct xmesh_qos_rule *rule);
+void xmesh_qos_rules_flush(struct xmesh_dev *xdev);
 
 /* netlink.c */
 int xmesh_genl_init(void);

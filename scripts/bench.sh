@@ -10,6 +10,9 @@
 #              batman-adv
 #   sim        scripts/bench-sim.sh, on the host: convergence at 100 to
 #              1000 nodes, route computation, control traffic
+#   qos        scripts/bench-qos-guest.sh: realtime latency and loss under
+#              bulk saturation, QoS on against off, over one and two
+#              bottleneck hops
 #
 #   scripts/bench.sh
 #
@@ -24,7 +27,9 @@
 #   XMESH_BENCH_GRO_ROUNDS  rounds of the xmesh GRO check (3; 0 skips it)
 #   XMESH_BENCH_FAILOVER_ROUNDS, _CONFIGS, _CUTS, _MAX
 #                           the failover part's (scripts/bench-failover-guest.sh)
-#   XMESH_BENCH_PARTS       the parts to run (dataplane failover sim)
+#   XMESH_BENCH_QOS_ROUNDS, _PINGS
+#                           the QoS part's (scripts/bench-qos-guest.sh)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos sim)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -43,15 +48,19 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover sim}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos sim}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
 [[ $f_rounds =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_FAILOVER_ROUNDS must be a number" >&2; exit 2; }
+q_rounds=${XMESH_BENCH_QOS_ROUNDS:-3}
+q_pings=${XMESH_BENCH_QOS_PINGS:-250}
+[[ $q_rounds =~ ^[0-9]+$ && $q_pings =~ ^[0-9]+$ ]] ||
+	{ echo "bench.sh: XMESH_BENCH_QOS_ROUNDS/PINGS must be numbers" >&2; exit 2; }
 for p in "${parts[@]}"; do
-	[[ $p == dataplane || $p == failover || $p == sim ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover, sim)" >&2; exit 2; }
+	[[ $p == dataplane || $p == failover || $p == qos || $p == sim ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, sim)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -163,6 +172,22 @@ for part in "${parts[@]}"; do
 		printf '\n%s\n' "$section"
 		write_doc '<!-- sim results begin (written by scripts/bench.sh) -->' \
 			'<!-- sim results end -->' '## Simulator results' "$section"
+		;;
+	qos)
+		# Per round six samples of the pings plus 6 s of start-up and
+		# bulk; plus boot and setup.
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + q_rounds * 6 * (q_pings / 50 + 15)))} \
+			XMESH_BENCH_QOS_ROUNDS=$q_rounds XMESH_BENCH_QOS_PINGS=$q_pings \
+			run_part scripts/bench-qos-guest.sh QOS || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no QoS report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
+		printf '\n%s\n' "$section"
+		write_doc '<!-- qos results begin (written by scripts/bench.sh) -->' \
+			'<!-- qos results end -->' '## QoS results' "$section"
 		;;
 	esac
 	((rc == 0)) || status=$rc

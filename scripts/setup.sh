@@ -13,7 +13,7 @@ PACKAGES=(
 	# building the module and the tools
 	build-essential make gcc libc6-dev binutils pkg-config
 	linux-headers-amd64 linux-source-6.1 bc flex bison libelf-dev libssl-dev
-	libmnl-dev libjson-c-dev libsodium-dev
+	libmnl-dev libjson-c-dev libsodium-dev libnl-route-3-dev
 	# fuzz targets (libFuzzer)
 	clang libclang-rt-dev
 	# the module must also build against Debian's newest kernel (a check)

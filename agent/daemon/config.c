@@ -14,6 +14,7 @@
 #include "ctl_proto.h"
 #include "log.h"
 #include "msg.h"
+#include "xmesh_qos.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_WORDS	16
@@ -34,6 +35,7 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->caps_interval_ms = XMD_CAPS_INTERVAL_MS;
 	cfg->log_level = XMD_LOG_INFO;
 	cfg->max_clients = XMD_MAX_CLIENTS;
+	cfg->qos = true;
 }
 
 /* Health-check profiles: the rest of the timers stay at their defaults. */
@@ -352,6 +354,13 @@ static int d_link(struct parser *p, int argc, char **argv)
 			if (parse_u32(p, "bandwidth", argv[a + 1], 1,
 				      10000000, &l.bandwidth_mbps))
 				return -1;
+		} else if (!strcmp(argv[a], "rate")) {
+			if (l.qos_rate)
+				return fail(p, "rate is given twice");
+			if (xm_parse_rate(argv[a + 1], &l.qos_rate) ||
+			    !l.qos_rate)
+				return fail(p, "rate \"%s\" is not a rate (e.g. 95mbit)",
+					    argv[a + 1]);
 		} else if (!strcmp(argv[a], "local")) {
 			if (l.local.family)
 				return fail(p, "local is given twice");
@@ -359,7 +368,7 @@ static int d_link(struct parser *p, int argc, char **argv)
 				return fail(p, "local \"%s\" is not an address",
 					    argv[a + 1]);
 		} else {
-			return fail(p, "link takes bandwidth and local, not \"%s\"",
+			return fail(p, "link takes bandwidth, local and rate, not \"%s\"",
 				    argv[a]);
 		}
 	}
@@ -464,6 +473,15 @@ static int d_max_clients(struct parser *p, int argc, char **argv)
 			 &p->cfg->max_clients);
 }
 
+static int d_qos(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "on") && strcmp(argv[1], "off"))
+		return fail(p, "qos must be on or off, not \"%s\"", argv[1]);
+	p->cfg->qos = !strcmp(argv[1], "on");
+	return 0;
+}
+
 static const struct directive {
 	const char *name;
 	int min, max;			/* values; max -1: any number */
@@ -481,7 +499,7 @@ static const struct directive {
 	{ "socket", 1, 1, false, d_path },
 	{ "address", 1, 1, true, d_address },
 	{ "prefix", 1, 1, true, d_prefix },
-	{ "link", 1, 5, true, d_link },
+	{ "link", 1, 7, true, d_link },
 	{ "zone", 1, 1, false, d_zone },
 	{ "role", 1, XM_ROLE_MAX, true, d_role },
 	{ "profile", 1, 1, false, d_profile },
@@ -490,6 +508,7 @@ static const struct directive {
 	{ "caps-interval", 1, 1, false, d_caps_interval },
 	{ "log-level", 1, 1, false, d_log_level },
 	{ "max-clients", 1, 1, false, d_max_clients },
+	{ "qos", 1, 1, false, d_qos },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

@@ -28,6 +28,8 @@ struct xmd_link_conf {
 	char ifname[IF_NAMESIZE];
 	uint32_t bandwidth_mbps;	/* 0: from the interface, else 1000 */
 	struct xm_addr local;		/* family 0: chosen from the link */
+	uint64_t qos_rate;		/* bytes/s the QoS queues shape to;
+					 * 0: not shaped */
 };
 
 struct xmd_config {
@@ -60,6 +62,7 @@ struct xmd_config {
 	uint32_t caps_interval_ms;
 	int log_level;			/* enum xmd_log_level */
 	unsigned int max_clients;	/* control socket */
+	bool qos;			/* QoS queues on the links (qdisc.c) */
 };
 
 /* The defaults (everything the example file shows commented out). */

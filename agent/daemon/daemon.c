@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "qdisc.h"
 #include "udp.h"
 #include "xmesh_names.h"
 
@@ -254,8 +255,10 @@ static void links_reconcile(struct xmd *d, xm_time now)
 		if (!xmd_link_wanted(l, &d->cfg, d->ifindex)) {
 			/* A link that is gone is freed by links_reap(). */
 			link_leave(d, l, now);
+			xmd_qdisc_link(&d->cfg, l->ifindex, l->ifname, false);
 			continue;
 		}
+		xmd_qdisc_link(&d->cfg, l->ifindex, l->ifname, true);
 		xmd_link_info(l, &d->cfg, d->sysfs, &info);
 		if (!l->in_core) {
 			link_join(d, l, &info, now);
@@ -460,6 +463,7 @@ static void caps_update(struct xmd *d, xm_time now)
 	caps_fill(d, &c);
 	xm_core_set_caps(d->core, now, &c);
 	d->stats.caps_updates++;
+	xmd_qdisc_verify();	/* on the same slow beat */
 	d->next_caps = now + d->cfg.caps_interval_ms;
 }
 

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/pkt_sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -105,6 +106,11 @@ int xmd_udp_open(uint16_t family, uint32_t ifindex, const char *ifname,
 				  setup6(fd, ifindex, port);
 	if (err)
 		goto fail;
+	/* After IP_TOS, which resets it: the underlay qdisc (qdisc.c) puts
+	 * TC_PRIO_CONTROL first, with the module's network-control class.
+	 * Best effort: it takes CAP_NET_ADMIN.
+	 */
+	opt(fd, SOL_SOCKET, SO_PRIORITY, TC_PRIO_CONTROL);
 	return fd;
 fail:
 	close(fd);

@@ -31,6 +31,7 @@ static const char *const counter_names[] = {
 	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route-limit-hits",
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix-limit-hits",
 	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key-limit-hits",
+	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos-rule-limit-hits",
 };
 
 static const char *const counter_keys[] = {
@@ -47,6 +48,7 @@ static const char *const counter_keys[] = {
 	[XMESH_COUNTER_A_ROUTE_LIMIT_HITS] = "route_limit_hits",
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix_limit_hits",
 	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key_limit_hits",
+	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos_rule_limit_hits",
 };
 
 static const char *const drop_names[] = {
@@ -73,6 +75,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key-exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed-source",
+	[XMESH_DROP_A_RATE_LIMITED] = "rate-limited",
 };
 
 static const char *const drop_keys[] = {
@@ -99,6 +102,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key_exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed_source",
+	[XMESH_DROP_A_RATE_LIMITED] = "rate_limited",
 };
 
 static const char *const oam_op_names[] = {
@@ -135,6 +139,11 @@ static const char *const cmd_names[] = {
 	[XMESH_CMD_KEY_GET] = "key-get",
 	[XMESH_CMD_KEY_NEW] = "key-new",
 	[XMESH_CMD_KEY_DEL] = "key-del",
+	[XMESH_CMD_QOS_GET] = "qos-get",
+	[XMESH_CMD_QOS_SET] = "qos-set",
+	[XMESH_CMD_QOS_RULE_GET] = "qos-rule-get",
+	[XMESH_CMD_QOS_RULE_NEW] = "qos-rule-new",
+	[XMESH_CMD_QOS_RULE_DEL] = "qos-rule-del",
 };
 
 static const char *const security_names[] = {

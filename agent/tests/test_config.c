@@ -145,6 +145,28 @@ static void everything(void)
 	is_int(cfg.max_clients, 4, "max-clients");
 }
 
+/* QoS: on by default; a link's rate shapes its queues (bytes/s). */
+static void qos(void)
+{
+	is_int(parse(""), 0, "qos: defaults");
+	ok(cfg.qos, "qos on by default");
+	is_int(parse("qos off\nlink eth0 rate 10mbit bandwidth 10\n"
+		     "link eth1\n"), 0, "qos off, a link rate");
+	ok(!cfg.qos, "qos off");
+	ok(cfg.links[0].qos_rate == 1250000, "rate 10mbit is 1250000 bytes/s");
+	ok(cfg.links[1].qos_rate == 0, "no rate: not shaped");
+	fails("qos maybe\n", "t.conf:1: qos must be on or off, not \"maybe\"",
+	      "qos neither on nor off");
+	fails("link eth0 rate fast\n",
+	      "t.conf:1: rate \"fast\" is not a rate (e.g. 95mbit)",
+	      "a rate that is none");
+	fails("link eth0 rate 0\n",
+	      "t.conf:1: rate \"0\" is not a rate (e.g. 95mbit)",
+	      "a zero rate");
+	fails("link eth0 rate 1mbit rate 2mbit\n",
+	      "t.conf:1: rate is given twice", "rate twice");
+}
+
 static void profiles(void)
 {
 	struct xm_timers fast;
@@ -196,7 +218,7 @@ static void errors(void)
 	fails("link eth0\nlink eth0\n", "t.conf:2: link eth0 is given twice",
 	      "a link twice");
 	fails("link eth0 speed 10\n",
-	      "t.conf:1: link takes bandwidth and local, not \"speed\"",
+	      "t.conf:1: link takes bandwidth, local and rate, not \"speed\"",
 	      "unknown link option");
 	fails("link eth0 bandwidth\n", "t.conf:1: \"bandwidth\" needs a value",
 	      "link option without value");
@@ -414,6 +436,7 @@ int main(void)
 	defaults();
 	example();
 	everything();
+	qos();
 	profiles();
 	errors();
 	unworkable();

@@ -8,7 +8,7 @@ void usage_main(FILE *fp)
 {
 	fputs("Usage: xmesh [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
-	      "OBJECT := { dev | neigh | route | prefix | key | monitor | ping |\n"
+	      "OBJECT := { dev | neigh | route | prefix | key | qos | monitor | ping |\n"
 	      "            trace | node | topology | path | agent | cert }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
 	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
@@ -31,6 +31,7 @@ static const struct cmd objects[] = {
 	{ "route", NULL, do_route, CMD_GROUP },
 	{ "prefix", NULL, do_prefix, CMD_GROUP },
 	{ "key", "keys", do_key, CMD_GROUP },
+	{ "qos", NULL, do_qos, CMD_GROUP },
 	{ "monitor", NULL, do_monitor, CMD_RUN },
 	{ "ping", NULL, do_ping, CMD_RUN },
 	{ "trace", "t traceroute", do_trace, CMD_RUN },

@@ -179,6 +179,8 @@ void usage_agent(FILE *fp);
 void usage_key(FILE *fp);
 void print_key(struct out *o, const struct xm_key *k);
 void usage_cert(FILE *fp);
+int do_qos(struct ctx *c, int argc, char **argv);
+void usage_qos(FILE *fp);
 
 /*
  * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else

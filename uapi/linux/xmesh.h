@@ -91,6 +91,11 @@ enum xmesh_cmd {
 	XMESH_CMD_KEY_GET,	/* do: the key named; dump: every key */
 	XMESH_CMD_KEY_NEW,
 	XMESH_CMD_KEY_DEL,
+	XMESH_CMD_QOS_GET,	/* do: the device's QoS settings, counters */
+	XMESH_CMD_QOS_SET,
+	XMESH_CMD_QOS_RULE_GET,	/* do: the rule of the id given; dump */
+	XMESH_CMD_QOS_RULE_NEW,
+	XMESH_CMD_QOS_RULE_DEL,
 
 	__XMESH_CMD_MAX,
 	XMESH_CMD_MAX = __XMESH_CMD_MAX - 1
@@ -108,6 +113,8 @@ enum xmesh_a {
 	XMESH_A_FLUSH,		/* flag: *_DEL removes every entry */
 	XMESH_A_REPLACE,	/* flag: *_NEW replaces existing entries */
 	XMESH_A_KEY,		/* nest, enum xmesh_key_a; repeats */
+	XMESH_A_QOS,		/* nest, enum xmesh_qos_a */
+	XMESH_A_QOS_RULE,	/* nest, enum xmesh_qos_rule_a; repeats */
 
 	__XMESH_A_MAX,
 	XMESH_A_MAX = __XMESH_A_MAX - 1
@@ -149,6 +156,7 @@ enum xmesh_counter_a {
 	XMESH_COUNTER_A_ROUTE_LIMIT_HITS,
 	XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
 	XMESH_COUNTER_A_KEY_LIMIT_HITS,
+	XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS,
 
 	__XMESH_COUNTER_A_MAX,
 	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
@@ -195,6 +203,9 @@ enum xmesh_drop_a {
 	XMESH_DROP_A_SPOOFED_SOURCE,	/* rx: an authenticated packet whose
 					 * inner source is not its source
 					 * node's
+					 */
+	XMESH_DROP_A_RATE_LIMITED,	/* tx: over its traffic class's rate
+					 * cap
 					 */
 
 	__XMESH_DROP_A_MAX,
@@ -326,6 +337,88 @@ enum xmesh_key_a {
 
 	__XMESH_KEY_A_MAX,
 	XMESH_KEY_A_MAX = __XMESH_KEY_A_MAX - 1
+};
+
+/*
+ * QoS (Documentation/qos.md). Every frame a node sends, its own or in
+ * transit, is in one traffic class (enum xmesh_tclass of
+ * linux/xmesh_packet.h: bulk, interactive, realtime or network-control),
+ * carried in the xmesh header. The originating node classifies: by the
+ * first matching rule (XMESH_CMD_QOS_RULE_*), else by the packet's
+ * skb->priority (XMESH_QOS_A_PRIO_MAP), else by its DSCP
+ * (XMESH_QOS_A_DSCP_MAP). Transit nodes keep the carried class, except
+ * that best-effort (sent by nodes older than QoS) and unassigned values
+ * count as bulk. The class sets the outer DS field and skb->priority, and
+ * each class may have a rate cap, policed per device.
+ */
+#define XMESH_MAX_QOS_RULES	256
+#define XMESH_QOS_DSCP_COUNT	64	/* entries of the DSCP map */
+#define XMESH_QOS_PRIO_COUNT	16	/* of the priority map: TC_PRIO_* */
+#define XMESH_QOS_PRIO_NONE	0xff	/* priority map: use the DSCP map */
+
+enum xmesh_qos_a {
+	XMESH_QOS_A_UNSPEC,
+	XMESH_QOS_A_PAD,
+	XMESH_QOS_A_DSCP_MAP,	/* binary, XMESH_QOS_DSCP_COUNT bytes: the
+				 * class of each DSCP value
+				 */
+	XMESH_QOS_A_PRIO_MAP,	/* binary, XMESH_QOS_PRIO_COUNT bytes: the
+				 * class of each skb->priority 0..15, or
+				 * XMESH_QOS_PRIO_NONE
+				 */
+	XMESH_QOS_A_TCLASS,	/* nest, enum xmesh_tclass_a; repeats */
+
+	__XMESH_QOS_A_MAX,
+	XMESH_QOS_A_MAX = __XMESH_QOS_A_MAX - 1
+};
+
+/* One traffic class's settings and counters. */
+enum xmesh_tclass_a {
+	XMESH_TCLASS_A_UNSPEC,
+	XMESH_TCLASS_A_PAD,
+	XMESH_TCLASS_A_ID,	/* u8, enum xmesh_tclass, bulk and up */
+	XMESH_TCLASS_A_RATE,	/* u64, cap in bytes/s of inner packets;
+				 * 0: none
+				 */
+	XMESH_TCLASS_A_BURST,	/* u32, bytes the cap lets through at once;
+				 * 0: the default (50 ms at the rate, at
+				 * least 3000 bytes)
+				 */
+	XMESH_TCLASS_A_DSCP,	/* u8, read-only: outer DSCP */
+	XMESH_TCLASS_A_PRIORITY,	/* u32, read-only: skb->priority */
+	XMESH_TCLASS_A_PACKETS,	/* u64 counters, read-only: sent, local */
+	XMESH_TCLASS_A_BYTES,	/* and transit, inner bytes */
+	XMESH_TCLASS_A_DROPS,	/* over the rate cap */
+
+	__XMESH_TCLASS_A_MAX,
+	XMESH_TCLASS_A_MAX = __XMESH_TCLASS_A_MAX - 1
+};
+
+/*
+ * A classifier rule: packets this node sends into the mesh whose inner
+ * destination is in the prefix, of the protocol, to a destination port in
+ * the range and from a source port in the range, are of the rule's class.
+ * Absent fields match anything; rules are tried by increasing id and the
+ * first match wins.
+ */
+enum xmesh_qos_rule_a {
+	XMESH_QOS_RULE_A_UNSPEC,
+	XMESH_QOS_RULE_A_PAD,
+	XMESH_QOS_RULE_A_ID,		/* u32, not 0; lower ids first */
+	XMESH_QOS_RULE_A_TCLASS,	/* u8, enum xmesh_tclass, bulk and up */
+	XMESH_QOS_RULE_A_FAMILY,	/* u16, AF_INET or AF_INET6 */
+	XMESH_QOS_RULE_A_ADDR,		/* binary, 4 or 16 bytes; host bits
+					 * zero; with FAMILY and LEN
+					 */
+	XMESH_QOS_RULE_A_LEN,		/* u8, prefix length */
+	XMESH_QOS_RULE_A_PROTOCOL,	/* u8, IP protocol; 0: any */
+	XMESH_QOS_RULE_A_PORT_MIN,	/* u16, destination ports, inclusive; */
+	XMESH_QOS_RULE_A_PORT_MAX,	/* TCP, UDP, UDP-Lite, SCTP, DCCP */
+	XMESH_QOS_RULE_A_SPORT_MIN,	/* u16, source ports, inclusive; */
+	XMESH_QOS_RULE_A_SPORT_MAX,	/* the same protocols */
+
+	__XMESH_QOS_RULE_A_MAX,
+	XMESH_QOS_RULE_A_MAX = __XMESH_QOS_RULE_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_XMESH_H */
