@@ -73,6 +73,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key-exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed-source",
+	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam-rate-limited",
 };
 
 static const char *const drop_keys[] = {
@@ -99,6 +100,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_UNENCRYPTED] = "unencrypted",
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key_exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed_source",
+	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam_rate_limited",
 };
 
 static const char *const oam_op_names[] = {
