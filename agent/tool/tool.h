@@ -165,6 +165,7 @@ int do_path(struct ctx *c, int argc, char **argv);
 int do_agent(struct ctx *c, int argc, char **argv);
 int do_key(struct ctx *c, int argc, char **argv);
 int do_cert(struct ctx *c, int argc, char **argv);
+int do_gate(struct ctx *c, int argc, char **argv);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
 void usage_route(FILE *fp);
@@ -179,6 +180,7 @@ void usage_agent(FILE *fp);
 void usage_key(FILE *fp);
 void print_key(struct out *o, const struct xm_key *k);
 void usage_cert(FILE *fp);
+void usage_gate(FILE *fp);
 
 /*
  * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else
