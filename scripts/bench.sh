@@ -9,6 +9,9 @@
 #              carrying a stream is cut, xmeshd against babeld and
 #              batman-adv; with the simulator's figures
 #              (scripts/bench-sim.sh, run here on the host) when it exists
+#   gate       tests/guest/43-agent-gate.sh in its bench mode: the packet
+#              rate of a flood from a non-neighbor a node absorbs with and
+#              without xmeshd's XDP first gate
 #
 #   scripts/bench.sh
 #
@@ -23,7 +26,9 @@
 #   XMESH_BENCH_GRO_ROUNDS  rounds of the xmesh GRO check (3; 0 skips it)
 #   XMESH_BENCH_FAILOVER_ROUNDS, _CONFIGS, _CUTS, _MAX
 #                           the failover part's (scripts/bench-failover-guest.sh)
-#   XMESH_BENCH_PARTS       the parts to run (dataplane failover)
+#   XMESH_GATE_BENCH_SECONDS, _ROUNDS
+#                           the gate part's: seconds per flood (5), rounds (3)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover gate)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -42,15 +47,15 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover gate}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
 [[ $f_rounds =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_FAILOVER_ROUNDS must be a number" >&2; exit 2; }
 for p in "${parts[@]}"; do
-	[[ $p == dataplane || $p == failover ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover)" >&2; exit 2; }
+	[[ $p == dataplane || $p == failover || $p == gate ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, gate)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -62,7 +67,8 @@ trap 'rm -f "$log"' EXIT
 # The command as it was given: the settings that differ from the defaults.
 cmd=""
 for v in $(compgen -e); do
-	[[ $v == XMESH_BENCH_* || $v == XMESH_GUEST_MEM || $v == XMESH_GUEST_SMP ]] &&
+	[[ $v == XMESH_BENCH_* || $v == XMESH_GATE_BENCH_* || $v == XMESH_GUEST_MEM ||
+	   $v == XMESH_GUEST_SMP ]] &&
 		cmd+="$v=${!v} "
 done
 if [[ -n ${MAKELEVEL:-} ]]; then cmd+="make bench"; else cmd+="scripts/bench.sh"; fi
@@ -154,6 +160,23 @@ for part in "${parts[@]}"; do
 		printf '\n%s\n' "$section"
 		write_doc '<!-- failover results begin (written by scripts/bench.sh) -->' \
 			'<!-- failover results end -->' '## Failover results' "$section"
+		;;
+	gate)
+		# Per round: two agent starts and two floods, plus the test's
+		# own checks, boot and setup.
+		export XMESH_GATE_BENCH_SECONDS=${XMESH_GATE_BENCH_SECONDS:-5}
+		export XMESH_GATE_BENCH_ROUNDS=${XMESH_GATE_BENCH_ROUNDS:-3}
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((900 + XMESH_GATE_BENCH_ROUNDS * 2 * (XMESH_GATE_BENCH_SECONDS + 120)))} \
+			run_part tests/guest/43-agent-gate.sh GATE || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no gate report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
+		printf '\n%s\n' "$section"
+		write_doc '<!-- gate results begin (written by scripts/bench.sh) -->' \
+			'<!-- gate results end -->' '## First gate results' "$section"
 		;;
 	esac
 	((rc == 0)) || status=$rc
