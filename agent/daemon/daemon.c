@@ -159,6 +159,8 @@ static void gate_start(struct xmd *d)
 		xmd_event(d, XMD_LOG_WARN, "gate: off, %s", why);
 }
 
+static void gate_sync(struct xmd *d);
+
 static void gate_attach(struct xmd *d, const struct xmd_link *l)
 {
 	const char *mode;
@@ -166,6 +168,9 @@ static void gate_attach(struct xmd *d, const struct xmd_link *l)
 
 	if (!d->gate)
 		return;
+	/* The neighbors first (adopted ones at start): the gate must not
+	 * drop their frames for an instant. */
+	gate_sync(d);
 	err = xmd_gate_attach(d->gate, l->ifindex, &mode);
 	if (err)
 		xmd_event(d, XMD_LOG_WARN, "link %s: the XDP gate cannot attach (%s); the link runs without it",
