@@ -74,8 +74,11 @@ bool xmesh_bucket_take(struct xmesh_bucket *b, u32 rate, u32 burst, u64 now)
 	u64 elapsed = now - b->last_ns;
 
 	b->last_ns = now;
-	/* Comparing first keeps elapsed * rate from overflowing. */
-	if (elapsed >= div_u64(full, rate))
+	/* Time enough to fill it from empty? Comparing first keeps
+	 * elapsed * rate from overflowing: below that time it is less than
+	 * full + rate.
+	 */
+	if (elapsed >= div_u64(full + rate - 1, rate))
 		b->tokens = full;
 	else
 		b->tokens = min(b->tokens + elapsed * rate, full);

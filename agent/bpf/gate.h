@@ -66,7 +66,7 @@ static inline int xmg_bucket_take(struct xmg_bucket *b, __u32 rate,
 	if (!rate || !burst)
 		return 0;
 	b->last_ns = now;
-	if (elapsed >= full / rate)
+	if (elapsed >= (full + rate - 1) / rate)
 		b->tokens = full;
 	else if (b->tokens + elapsed * rate < full)
 		b->tokens += elapsed * rate;

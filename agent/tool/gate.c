@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xmesh gate show: the XDP first gate's counters (agent/bpf/gate.h) on
- * each interface it is attached to.
+ * xmesh gate show: the XDP first gate (agent/bpf/gate.h): the interfaces
+ * it is attached to, the neighbors it lets in on each, and its counters,
+ * which are the program's, all its interfaces together.
  *
  * They are read from the kernel directly: the program attached to each
  * interface of this network namespace is found by its XDP id and its
@@ -44,24 +45,29 @@ void usage_gate(FILE *fp)
 {
 	fputs("Usage: xmesh gate show [ dev IFNAME ]\n"
 	      "The XDP first gate xmeshd attaches to underlay interfaces:\n"
-	      "its mode, neighbors and per-verdict counters.\n", fp);
+	      "the links it is on (each with its mode and neighbors) and its\n"
+	      "per-verdict counters, which all its links share.\n", fp);
 }
 
-struct gate_view {
+/* One interface a gate is attached to. */
+struct gate_link {
+	uint32_t ifindex;
+	char ifname[IF_NAMESIZE];
 	uint32_t prog_id;
 	const char *mode;
-	int stats_fd, neighs_fd;
 };
 
-/* The gate attached to ifindex: 1 when there is one, 0 if not, -errno. */
-static int gate_find(uint32_t ifindex, struct gate_view *v)
+/*
+ * The gate attached to ifindex: 1 and its program id and mode in *l, 0 if
+ * there is none, -errno.
+ */
+static int gate_link_find(uint32_t ifindex, struct gate_link *l)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct bpf_prog_info info;
-	uint32_t ids[16], len, i;
+	uint32_t len = sizeof(info);
 	int fd, err = 0;
 
-	v->stats_fd = v->neighs_fd = -1;
 	if (bpf_xdp_query((int)ifindex, 0, &q))
 		return -errno;
 	if (!q.prog_id)
@@ -70,21 +76,35 @@ static int gate_find(uint32_t ifindex, struct gate_view *v)
 	if (fd < 0)
 		return -errno;
 	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	info.map_ids = (uint64_t)(uintptr_t)ids;
-	len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		err = -errno;
 	close(fd);
-	if (err)
+	if (err || strcmp(info.name, XMG_PROG_NAME))
 		return err;
-	if (strcmp(info.name, XMG_PROG_NAME))
-		return 0;
-	v->prog_id = q.prog_id;
-	v->mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
+	l->prog_id = q.prog_id;
+	l->mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
 		  q.attach_mode == XDP_ATTACHED_DRV ? "native" : "other";
-	for (i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]);
-	     i++) {
+	return 1;
+}
+
+/* The program's map named name (its fd), or -errno. */
+static int gate_map(uint32_t prog_id, const char *name)
+{
+	struct bpf_prog_info info;
+	uint32_t ids[16], len = sizeof(info), i;
+	int fd, found = -ENOENT;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		found = -errno;
+	close(fd);
+	for (i = 0; found == -ENOENT && i < info.nr_map_ids &&
+		    i < sizeof(ids) / sizeof(ids[0]); i++) {
 		struct bpf_map_info m;
 
 		fd = bpf_map_get_fd_by_id(ids[i]);
@@ -93,14 +113,12 @@ static int gate_find(uint32_t ifindex, struct gate_view *v)
 		memset(&m, 0, sizeof(m));
 		len = sizeof(m);
 		if (!bpf_obj_get_info_by_fd(fd, &m, &len) &&
-		    !strcmp(m.name, XMG_STATS_NAME) && v->stats_fd < 0)
-			v->stats_fd = fd;
-		else if (!strcmp(m.name, XMG_NEIGHS_NAME) && v->neighs_fd < 0)
-			v->neighs_fd = fd;
+		    !strcmp(m.name, name))
+			found = fd;
 		else
 			close(fd);
 	}
-	return v->stats_fd < 0 ? -ENOENT : 1;
+	return found;
 }
 
 /* A verdict's count, summed over the CPUs. */
@@ -116,7 +134,8 @@ static uint64_t gate_count(int fd, uint32_t verdict, int cpus)
 	return sum;
 }
 
-static uint64_t gate_neighs(int fd)
+/* The neighbors the gate lets in on ifindex. */
+static uint64_t gate_neighs(int fd, uint32_t ifindex)
 {
 	struct xmg_neigh_key k, next;
 	uint64_t n = 0;
@@ -125,38 +144,58 @@ static uint64_t gate_neighs(int fd)
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
 		k = next;
 		prev = &k;
-		n++;
+		n += k.ifindex == ifindex;
 	}
 	return n;
 }
 
-static void gate_print(struct out *o, const struct if_nameindex *ifi,
-		       const struct gate_view *v, int cpus)
+/* One gate: the links it is on (those of links[] with its id), counters. */
+static void gate_print(struct out *o, const struct gate_link *links,
+		       size_t n, uint32_t prog_id, int cpus)
 {
-	uint32_t i;
+	int stats = gate_map(prog_id, XMG_STATS_NAME);
+	int neighs = gate_map(prog_id, XMG_NEIGHS_NAME);
+	uint32_t v;
+	size_t i;
 
 	out_obj_begin(o, NULL);
-	out_uint(o, "ifindex", NULL, ifi->if_index);
-	out_str(o, "ifname", NULL, ifi->if_name);
-	out_text(o, "%s:", ifi->if_name);
-	out_str(o, "mode", "mode", v->mode);
-	out_uint(o, "prog_id", "prog", v->prog_id);
-	out_uint(o, "neighbors", "neighbors", gate_neighs(v->neighs_fd));
+	out_uint(o, "prog_id", "gate: prog", prog_id);
 	out_nl(o);
+	out_arr_begin(o, "links");
+	for (i = 0; i < n; i++) {
+		if (links[i].prog_id != prog_id)
+			continue;
+		out_obj_begin(o, NULL);
+		out_text(o, "    ");
+		out_str(o, "ifname", "", links[i].ifname);
+		out_uint(o, "ifindex", NULL, links[i].ifindex);
+		out_str(o, "mode", "mode", links[i].mode);
+		out_uint(o, "neighbors", "neighbors",
+			 gate_neighs(neighs, links[i].ifindex));
+		out_nl(o);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
 	out_text(o, "    ");
 	out_obj_begin(o, "counters");
-	for (i = 0; i < XMG_N_VERDICTS; i++)
-		out_uint(o, verdict_keys[i], verdict_labels[i],
-			 gate_count(v->stats_fd, i, cpus));
+	for (v = 0; v < XMG_N_VERDICTS; v++)
+		out_uint(o, verdict_keys[v], verdict_labels[v],
+			 stats >= 0 ? gate_count(stats, v, cpus) : 0);
 	out_obj_end(o);
 	out_nl(o);
 	out_obj_end(o);
+	if (stats >= 0)
+		close(stats);
+	if (neighs >= 0)
+		close(neighs);
 }
 
 static int gate_show(struct ctx *c, int argc, char **argv)
 {
+	struct gate_link links[64];
 	struct if_nameindex *ifs, *ifi;
 	const char *dev = NULL;
+	size_t n = 0, i, j;
 	int cpus, ret = XM_EXIT_OK, err;
 
 	for (; argc > 0; argc--, argv++) {
@@ -182,27 +221,32 @@ static int gate_show(struct ctx *c, int argc, char **argv)
 		pr_err("listing the interfaces: %s.", strerror(errno));
 		return XM_EXIT_FAIL;
 	}
-	out_list_begin(&c->out);
-	for (ifi = ifs; ifi->if_index; ifi++) {
-		struct gate_view v;
-
+	for (ifi = ifs; ifi->if_index && n < sizeof(links) / sizeof(links[0]);
+	     ifi++) {
 		if (dev && strcmp(dev, ifi->if_name))
 			continue;
-		err = gate_find(ifi->if_index, &v);
-		if (err < 0 && err != -ENOENT) {
+		err = gate_link_find(ifi->if_index, &links[n]);
+		if (err < 0) {
 			pr_err("%s: reading its XDP program: %s.",
 			       ifi->if_name, strerror(-err));
 			ret = XM_EXIT_FAIL;
+		} else if (err) {
+			links[n].ifindex = ifi->if_index;
+			snprintf(links[n].ifname, sizeof(links[n].ifname), "%s",
+				 ifi->if_name);
+			n++;
 		}
-		if (err > 0)
-			gate_print(&c->out, ifi, &v, cpus);
-		if (v.stats_fd >= 0)
-			close(v.stats_fd);
-		if (v.neighs_fd >= 0)
-			close(v.neighs_fd);
+	}
+	if_freenameindex(ifs);
+	/* One record per program: normally one agent, one gate. */
+	out_list_begin(&c->out);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && links[j].prog_id != links[i].prog_id; j++)
+			;
+		if (j == i)
+			gate_print(&c->out, links, n, links[i].prog_id, cpus);
 	}
 	out_list_end(&c->out);
-	if_freenameindex(ifs);
 	return ret;
 }
 
