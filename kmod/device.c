@@ -83,6 +83,8 @@ static int xmesh_init(struct net_device *dev)
 	xdev->family = AF_INET;
 	xdev->hop_limit = XMESH_DEFAULT_HOP_LIMIT;
 	xdev->security = XMESH_SECURITY_NONE;
+	xdev->oam_rate = XMESH_DEFAULT_OAM_RATE;
+	spin_lock_init(&xdev->oam_bucket_lock);
 	INIT_LIST_HEAD(&xdev->key_list);
 	xmesh_qos_init(xdev);
 

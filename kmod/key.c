@@ -162,7 +162,7 @@ int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
 
 	lockdep_assert_held(&xdev->lock);
 
-	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
 	if (!neigh)
 		return -ENOENT;
 	slot = xmesh_key_slot(xdev, neigh, key);
@@ -201,7 +201,7 @@ void xmesh_key_remove(struct xmesh_dev *xdev, struct xmesh_key *key)
 
 	lockdep_assert_held(&xdev->lock);
 
-	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
 	if (!WARN_ON_ONCE(!neigh))
 		xmesh_key_clear_slot(xdev, neigh, key);
 	xmesh_key_unlink(xdev, key);

@@ -51,19 +51,38 @@ void xmesh_neighs_uninit(struct xmesh_dev *xdev)
 }
 
 /*
- * The lookups serve the packet path (RCU read side) and writers holding
- * xdev->lock, which keeps what they find alive without RCU: the _fast
- * variants take the RCU read lock for the walk itself.
+ * Lookups. The packet path holds the RCU read lock already and uses the
+ * plain ones, which take nothing more. Writers hold xdev->lock, which
+ * keeps what they find alive, and use the _locked ones: the table walk
+ * itself still dereferences RCU pointers, and rhashtable_lookup_fast()
+ * holds the RCU read lock for just that walk.
  */
 struct xmesh_neigh *xmesh_neigh_lookup_id(struct xmesh_dev *xdev, u32 id)
 {
-	return rhashtable_lookup_fast(&xdev->neighs_by_id, &id,
-				      xmesh_neigh_id_params);
+	return rhashtable_lookup(&xdev->neighs_by_id, &id,
+				 xmesh_neigh_id_params);
 }
 
 struct xmesh_neigh *xmesh_neigh_lookup_key(struct xmesh_dev *xdev,
 					   const struct xmesh_neigh_key *key)
 {
+	return rhashtable_lookup(&xdev->neighs_by_key, key,
+				 xmesh_neigh_key_params);
+}
+
+struct xmesh_neigh *xmesh_neigh_lookup_id_locked(struct xmesh_dev *xdev,
+						 u32 id)
+{
+	lockdep_assert_held(&xdev->lock);
+	return rhashtable_lookup_fast(&xdev->neighs_by_id, &id,
+				      xmesh_neigh_id_params);
+}
+
+struct xmesh_neigh *
+xmesh_neigh_lookup_key_locked(struct xmesh_dev *xdev,
+			      const struct xmesh_neigh_key *key)
+{
+	lockdep_assert_held(&xdev->lock);
 	return rhashtable_lookup_fast(&xdev->neighs_by_key, key,
 				      xmesh_neigh_key_params);
 }
@@ -167,12 +186,10 @@ int xmesh_neigh_insert(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 
 	lockdep_assert_held(&xdev->lock);
 
-	old = rhashtable_lookup_fast(&xdev->neighs_by_id, &neigh->id,
-				     xmesh_neigh_id_params);
+	old = xmesh_neigh_lookup_id_locked(xdev, neigh->id);
 	if (old && !replace)
 		return -EEXIST;
-	clash = rhashtable_lookup_fast(&xdev->neighs_by_key, &neigh->key,
-				       xmesh_neigh_key_params);
+	clash = xmesh_neigh_lookup_key_locked(xdev, &neigh->key);
 	if (clash && clash != old)
 		return -EEXIST;
 	if (!old && xdev->n_neighs >= XMESH_MAX_NEIGHS)

@@ -57,6 +57,7 @@ static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 	[XMESH_DEV_A_SECURITY] = NLA_POLICY_MAX(NLA_U8,
 						XMESH_SECURITY_ENCRYPT),
 	[XMESH_DEV_A_KEY_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_OAM_RATE] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -293,6 +294,7 @@ static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
 			xdev->prefixes.count) ||
 	    nla_put_u8(skb, XMESH_DEV_A_SECURITY, xdev->security) ||
 	    nla_put_u32(skb, XMESH_DEV_A_KEY_COUNT, xdev->n_keys) ||
+	    nla_put_u32(skb, XMESH_DEV_A_OAM_RATE, xdev->oam_rate) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_COUNTERS, counters,
 			   XMESH_COUNTER_A_MAX, XMESH_COUNTER_A_PAD) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_DROPS, drops, XMESH_DROP_A_MAX,
@@ -805,6 +807,9 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XMESH_DEV_A_SECURITY])
 		xmesh_dev_set_security(xdev,
 				       nla_get_u8(tb[XMESH_DEV_A_SECURITY]));
+	if (tb[XMESH_DEV_A_OAM_RATE])
+		WRITE_ONCE(xdev->oam_rate,
+			   nla_get_u32(tb[XMESH_DEV_A_OAM_RATE]));
 	xdev->generation++;
 out:
 	xmesh_unlock(xdev);
@@ -1049,7 +1054,8 @@ static void *xmesh_neigh_find(struct xmesh_dev *xdev, struct genl_info *info,
 		return ERR_PTR(err);
 	if (!xmesh_require(info, nest, tb, XMESH_NEIGH_A_ID, "neighbor id"))
 		return ERR_PTR(-EINVAL);
-	neigh = xmesh_neigh_lookup_id(xdev, nla_get_u32(tb[XMESH_NEIGH_A_ID]));
+	neigh = xmesh_neigh_lookup_id_locked(xdev,
+					     nla_get_u32(tb[XMESH_NEIGH_A_ID]));
 	if (!neigh) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "no neighbor %u",
 					nla_get_u32(tb[XMESH_NEIGH_A_ID]));
@@ -1132,14 +1138,14 @@ static void *xmesh_neigh_find_old(struct xmesh_dev *xdev,
 {
 	struct xmesh_neigh *neigh = entry, *clash, *old;
 
-	clash = xmesh_neigh_lookup_key(xdev, &neigh->key);
+	clash = xmesh_neigh_lookup_key_locked(xdev, &neigh->key);
 	if (clash && clash->id != neigh->id) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
 					"neighbor %u has that address on that link",
 					clash->id);
 		return ERR_PTR(-EEXIST);
 	}
-	old = xmesh_neigh_lookup_id(xdev, neigh->id);
+	old = xmesh_neigh_lookup_id_locked(xdev, neigh->id);
 	if (old && !replace) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
 					"neighbor %u exists", neigh->id);
@@ -1293,7 +1299,8 @@ static void *xmesh_route_find(struct xmesh_dev *xdev, struct genl_info *info,
 	if (!xmesh_require(info, nest, tb, XMESH_ROUTE_A_DST,
 			   "destination node"))
 		return ERR_PTR(-EINVAL);
-	rt = xmesh_route_lookup(xdev, nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+	rt = xmesh_route_lookup_locked(xdev,
+				       nla_get_u32(tb[XMESH_ROUTE_A_DST]));
 	if (!rt) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
 					"no route to node %u",
@@ -1324,7 +1331,7 @@ static int xmesh_nexthop_parse(struct xmesh_dev *xdev, struct genl_info *info,
 	if (!xmesh_require(info, attr, tb, XMESH_NEXTHOP_A_NEIGH,
 			   "next hop neighbor"))
 		return -EINVAL;
-	neigh = xmesh_neigh_lookup_id(xdev,
+	neigh = xmesh_neigh_lookup_id_locked(xdev,
 				      nla_get_u32(tb[XMESH_NEXTHOP_A_NEIGH]));
 	if (!neigh) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr, "no neighbor %u",
@@ -1387,7 +1394,7 @@ static void *xmesh_route_find_old(struct xmesh_dev *xdev,
 				  void *entry, bool replace)
 {
 	u32 dst = ((struct xmesh_route *)entry)->dst;
-	struct xmesh_route *old = xmesh_route_lookup(xdev, dst);
+	struct xmesh_route *old = xmesh_route_lookup_locked(xdev, dst);
 
 	if (old && !replace) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
@@ -1671,7 +1678,8 @@ static int xmesh_key_from_attr(struct xmesh_dev *xdev, struct genl_info *info,
 	    !xmesh_require(info, nest, tb, XMESH_KEY_A_ID, "key id") ||
 	    !xmesh_require(info, nest, tb, XMESH_KEY_A_DIR, "direction"))
 		return -EINVAL;
-	*neigh = xmesh_neigh_lookup_id(xdev, nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
+	*neigh = xmesh_neigh_lookup_id_locked(xdev,
+					      nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
 	if (!*neigh) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_KEY_A_NEIGH],
 					"no neighbor %u",
@@ -1743,7 +1751,7 @@ static void *xmesh_key_find_old(struct xmesh_dev *xdev,
 	struct xmesh_key *key = entry, *old;
 	struct xmesh_neigh *neigh;
 
-	neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
 	old = key->dir == XMESH_KEY_TX ? xmesh_key_tx(xdev, neigh) :
 	      xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id);
 	if (!old)
@@ -1784,7 +1792,7 @@ static int xmesh_key_check_batch(struct xmesh_dev *xdev,
 		key = batch[i];
 		if (key->dir != XMESH_KEY_RX)
 			continue;
-		neigh = xmesh_neigh_lookup_id(xdev, key->neigh_id);
+		neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
 		if (xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id))
 			continue;	/* replaced in its slot */
 		used = xmesh_key_rx_count(xdev, neigh);
@@ -2310,24 +2318,17 @@ static int xmesh_oam_send_link_nl(struct xmesh_dev *xdev,
 				  u16 ident, u32 seq)
 {
 	u32 id = nla_get_u32(tb[XMESH_OAM_A_NEIGH]);
-	struct xmesh_neigh *neigh;
+	u32 node = tb[XMESH_OAM_A_DST] ? nla_get_u32(tb[XMESH_OAM_A_DST]) : 0;
 	int err;
 
-	neigh = xmesh_neigh_lookup_id(xdev, id);
-	if (!neigh) {
+	err = xmesh_oam_send_link(xdev, id, &node, ident, seq);
+	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_OAM_A_NEIGH],
 					"no neighbor %u", id);
-		return -ENOENT;
-	}
-	if (tb[XMESH_OAM_A_DST] &&
-	    nla_get_u32(tb[XMESH_OAM_A_DST]) != neigh->node) {
+	else if (err == -EINVAL)
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_OAM_A_DST],
-					"neighbor %u is node %u", id,
-					neigh->node);
-		return -EINVAL;
-	}
-	err = xmesh_oam_send_link(xdev, neigh, ident, seq);
-	if (err)
+					"neighbor %u is node %u", id, node);
+	else if (err && err != -ENETDOWN)
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "the probe could not be sent to neighbor %u",
 				   id);
@@ -2343,20 +2344,21 @@ static int xmesh_oam_send_path_nl(struct xmesh_dev *xdev,
 	u8 hop_limit;
 	int err;
 
-	if (dst == xdev->node_id) {
+	if (dst == READ_ONCE(xdev->node_id)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_OAM_A_DST],
 				    "that is this node");
 		return -EINVAL;
 	}
 	hop_limit = tb[XMESH_OAM_A_HOP_LIMIT] ?
-		    nla_get_u8(tb[XMESH_OAM_A_HOP_LIMIT]) : xdev->hop_limit;
+		    nla_get_u8(tb[XMESH_OAM_A_HOP_LIMIT]) :
+		    READ_ONCE(xdev->hop_limit);
 	err = xmesh_oam_send(xdev, dst, ident, seq, hop_limit);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_FMT(info->extack, "no route to node %u", dst);
 	else if (err == -EHOSTUNREACH)
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "every next hop to node %u is down", dst);
-	else if (err)
+	else if (err && err != -ENETDOWN)
 		NL_SET_ERR_MSG(info->extack, "the probe could not be sent");
 	return err;
 }
@@ -2389,19 +2391,19 @@ static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
 	ident = tb[XMESH_OAM_A_IDENT] ? nla_get_u16(tb[XMESH_OAM_A_IDENT]) : 0;
 	seq = tb[XMESH_OAM_A_SEQ] ? nla_get_u32(tb[XMESH_OAM_A_SEQ]) : 0;
 
-	xdev = xmesh_lock(info);
+	/* Held, not locked: OAM sends need only RCU (oam.c). */
+	xdev = xmesh_dev_from_attrs(genl_info_net(info), info->attrs,
+				    info->extack);
 	if (IS_ERR(xdev))
 		return PTR_ERR(xdev);
-	if (!xdev->node_id || !netif_running(xdev->dev)) {
+	if (tb[XMESH_OAM_A_NEIGH])
+		err = xmesh_oam_send_link_nl(xdev, info, tb, ident, seq);
+	else
+		err = xmesh_oam_send_path_nl(xdev, info, tb, ident, seq);
+	if (err == -ENETDOWN)
 		NL_SET_ERR_MSG(info->extack,
 			       "the device needs a node id and must be up");
-		err = -ENETDOWN;
-	} else if (tb[XMESH_OAM_A_NEIGH]) {
-		err = xmesh_oam_send_link_nl(xdev, info, tb, ident, seq);
-	} else {
-		err = xmesh_oam_send_path_nl(xdev, info, tb, ident, seq);
-	}
-	xmesh_unlock(xdev);
+	dev_put(xdev->dev);
 	return err;
 }
 

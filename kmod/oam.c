@@ -15,7 +15,14 @@
  *
  * Answers reach userspace as XMESH_CMD_OAM_EVENT on the "oam" group, with
  * the round trip measured here from the timestamp the request carried.
- * Only requests are ever answered, so answers cannot start a storm.
+ * Only requests are ever answered, so answers cannot start a storm, and
+ * at most XMESH_DEV_A_OAM_RATE of them a second (a token bucket per
+ * device, as icmp_global_allow()), so that whoever can send requests, or
+ * spoof a neighbor's address, cannot make a node answer at line rate.
+ *
+ * Sending takes no mutex, only the RCU read lock: link probes come every
+ * few tens of milliseconds per neighbor and must not wait behind a large
+ * table change (see "Locking rules" in xmesh_priv.h).
  */
 #include <linux/udp.h>
 #include <linux/timekeeping.h>
@@ -40,6 +47,73 @@ static struct sk_buff *xmesh_oam_alloc(struct xmesh_dev *xdev, u32 dst,
 		       XMESH_TC_NETWORK_CONTROL, READ_ONCE(xdev->node_id), dst);
 	*oam = skb_put_zero(skb, sizeof(**oam));
 	return skb;
+}
+
+/* A tenth of a second's worth of answers may go at once. */
+u32 xmesh_oam_burst(u32 rate)
+{
+	return max(rate / 10, 1U);
+}
+
+/**
+ * xmesh_bucket_take - take a token from a token bucket, if it has one
+ * @b: the bucket; all zero is a full one
+ * @rate: tokens added per second, not 0
+ * @burst: tokens the bucket holds at most, not 0
+ * @now: the time in ns, monotonic
+ *
+ * Pure arithmetic, for KUnit: the caller serializes and reads the clock.
+ * Tokens are counted in 1/NSEC_PER_SEC parts, so every elapsed
+ * nanosecond adds @rate parts and nothing is lost to rounding.
+ *
+ * Return: true when a token was taken.
+ */
+bool xmesh_bucket_take(struct xmesh_bucket *b, u32 rate, u32 burst, u64 now)
+{
+	u64 full = (u64)burst * NSEC_PER_SEC;
+	u64 elapsed = now - b->last_ns;
+
+	b->last_ns = now;
+	/* Time enough to fill it from empty? Comparing first keeps
+	 * elapsed * rate from overflowing: below that time it is less than
+	 * full + rate.
+	 */
+	if (elapsed >= div_u64(full + rate - 1, rate))
+		b->tokens = full;
+	else
+		b->tokens = min(b->tokens + elapsed * rate, full);
+	if (b->tokens < NSEC_PER_SEC)
+		return false;
+	b->tokens -= NSEC_PER_SEC;
+	return true;
+}
+
+/* Whether another answer may go now; counts the ones that may not. */
+static bool xmesh_oam_may_answer(struct xmesh_dev *xdev)
+{
+	u32 rate = READ_ONCE(xdev->oam_rate);
+	bool ok;
+
+	if (!rate)
+		return true;
+	spin_lock(&xdev->oam_bucket_lock);
+	ok = xmesh_bucket_take(&xdev->oam_bucket, rate, xmesh_oam_burst(rate),
+			       ktime_get_ns());
+	spin_unlock(&xdev->oam_bucket_lock);
+	if (!ok)
+		xmesh_count_drop(xdev, XMESH_DROP_A_OAM_RATE_LIMITED);
+	return ok;
+}
+
+/*
+ * Whether @xdev can send OAM; RCU read side. A device's tables are freed
+ * (ndo_uninit) only a grace period after it leaves the registered state,
+ * so what the caller finds in them stays valid until rcu_read_unlock().
+ */
+static bool xmesh_oam_dev_ready(struct xmesh_dev *xdev)
+{
+	return xdev->dev->reg_state == NETREG_REGISTERED &&
+	       netif_running(xdev->dev) && READ_ONCE(xdev->node_id);
 }
 
 /* A request of @op to @dst, stamped with this node's clock. */
@@ -93,15 +167,16 @@ static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb)
 
 /**
  * xmesh_oam_send - send an echo request
- * @xdev: the device
+ * @xdev: the device, held (not locked)
  * @dst: the node probed
  * @ident: chosen by the requester, echoed in the answer
  * @seq: likewise
  * @hop_limit: of the probe; a small one makes a traceroute step
  *
- * Context: process.
- * Return: 0, -ENOENT (no route), -EHOSTUNREACH (no usable next hop),
- * -ENOMEM or -EIO.
+ * Context: process; takes the RCU read lock.
+ * Return: 0, -ENETDOWN (the device is down, has no node id or is going
+ * away), -ENOENT (no route), -EHOSTUNREACH (no usable next hop), -ENOMEM
+ * or -EIO.
  */
 int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 		   u8 hop_limit)
@@ -115,7 +190,12 @@ int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 		return -ENOMEM;
 	local_bh_disable();
 	rcu_read_lock();
-	err = xmesh_oam_xmit(xdev, skb);
+	if (xmesh_oam_dev_ready(xdev)) {
+		err = xmesh_oam_xmit(xdev, skb);
+	} else {
+		kfree_skb(skb);
+		err = -ENETDOWN;
+	}
 	rcu_read_unlock();
 	local_bh_enable();
 	return err;
@@ -123,30 +203,56 @@ int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 
 /**
  * xmesh_oam_send_link - send a link request over one adjacency
- * @xdev: the device, its lock held (which keeps @neigh alive)
- * @neigh: the adjacency measured; sent to whatever its state, so that a
- *	   neighbor that is down can be seen to recover
+ * @xdev: the device, held (not locked)
+ * @neigh_id: the adjacency measured; sent to whatever its state, so that
+ *	      a neighbor that is down can be seen to recover
+ * @node: in, the node expected at its far end or 0 for any; out, the
+ *	  node that is (when the neighbor exists)
  * @ident: chosen by the requester, echoed in the answer
  * @seq: likewise
  *
- * Context: process.
- * Return: 0, -ENOMEM or -EIO (the underlay could not send it).
+ * Context: process; takes the RCU read lock, never xdev->lock.
+ * Return: 0, -ENETDOWN (see xmesh_oam_send), -ENOENT (no such neighbor),
+ * -EINVAL (the neighbor is another node), -ENOMEM or -EIO (the underlay
+ * could not send it).
  */
-int xmesh_oam_send_link(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+int xmesh_oam_send_link(struct xmesh_dev *xdev, u32 neigh_id, u32 *node,
 			u16 ident, u32 seq)
 {
+	struct xmesh_neigh *neigh;
+	struct xmesh_oam *oam;
 	struct sk_buff *skb;
 	int err;
 
-	lockdep_assert_held(&xdev->lock);
-
-	skb = xmesh_oam_request(xdev, XMESH_OAM_LINK_REQUEST, neigh->node,
-				ident, seq, 1);
+	/* Addressed below, once the neighbor is known. */
+	skb = xmesh_oam_request(xdev, XMESH_OAM_LINK_REQUEST, 0, ident, seq,
+				1);
 	if (!skb)
 		return -ENOMEM;
+	oam = (struct xmesh_oam *)(skb->data + sizeof(struct xmesh_hdr));
+
 	local_bh_disable();
 	rcu_read_lock();
+	err = -ENETDOWN;
+	if (!xmesh_oam_dev_ready(xdev))
+		goto free;
+	neigh = xmesh_neigh_lookup_id(xdev, neigh_id);
+	err = -ENOENT;
+	if (!neigh)
+		goto free;
+	err = -EINVAL;
+	if (*node && *node != neigh->node) {
+		*node = neigh->node;
+		goto free;
+	}
+	*node = neigh->node;
+	((struct xmesh_hdr *)skb->data)->dst = htonl(neigh->node);
+	oam->probe_dst = htonl(neigh->node);
 	err = xmesh_oam_xmit_neigh(xdev, neigh, skb);
+	goto out;
+free:
+	kfree_skb(skb);
+out:
 	rcu_read_unlock();
 	local_bh_enable();
 	return err;
@@ -170,7 +276,7 @@ static struct sk_buff *xmesh_oam_reply(struct xmesh_dev *xdev,
 		return NULL;
 	hdr = (const struct xmesh_hdr *)(udp_hdr(skb) + 1);
 	req = (const struct xmesh_oam *)(hdr + 1);
-	if (req->op != req_op)
+	if (req->op != req_op || !xmesh_oam_may_answer(xdev))
 		return NULL;
 
 	nskb = xmesh_oam_alloc(xdev, be32_to_cpu(hdr->src_node), hop_limit,
@@ -277,3 +383,7 @@ int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 	consume_skb(skb);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_XMESH_KUNIT_TEST)
+#include "tests/oam_kunit.c"
+#endif

@@ -41,9 +41,16 @@ void xmesh_routes_uninit(struct xmesh_dev *xdev)
 	rhashtable_destroy(&xdev->routes);
 }
 
-/* Context: RCU read side, or xdev->lock held (see xmesh_neigh_lookup_id). */
+/* Context: RCU read side (the packet path). */
 struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst)
 {
+	return rhashtable_lookup(&xdev->routes, &dst, xmesh_route_params);
+}
+
+/* Context: xdev->lock held (see xmesh_neigh_lookup_id_locked). */
+struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst)
+{
+	lockdep_assert_held(&xdev->lock);
 	return rhashtable_lookup_fast(&xdev->routes, &dst, xmesh_route_params);
 }
 
@@ -77,8 +84,7 @@ int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
 
 	lockdep_assert_held(&xdev->lock);
 
-	old = rhashtable_lookup_fast(&xdev->routes, &rt->dst,
-				     xmesh_route_params);
+	old = xmesh_route_lookup_locked(xdev, rt->dst);
 	if (old) {
 		if (!replace)
 			return -EEXIST;

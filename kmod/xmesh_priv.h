@@ -9,11 +9,21 @@
  *   device teardown. When RTNL is needed too it is taken first (RTNL, then
  *   xdev->lock); nothing takes RTNL while holding xdev->lock.
  * - The packet path (ndo_start_xmit, the UDP encap receive hook) runs under
- *   rcu_read_lock_bh() and only reads: tables are RCU-protected rhashtables,
- *   routes are immutable and replaced whole (rcu_replace_pointer), neighbors
- *   are freed after a grace period, and scalar fields that writers change
- *   (state, carrier, node id, hop limit, security) are read with
- *   READ_ONCE.
+ *   the RCU read lock with BHs off and only reads: tables are RCU-protected
+ *   rhashtables, routes are immutable and replaced whole
+ *   (rcu_replace_pointer), neighbors are freed after a grace period, and
+ *   scalar fields that writers change (state, carrier, node id, hop limit,
+ *   security, OAM rate) are read with READ_ONCE.
+ * - The packet path never takes xdev->lock (it cannot sleep, and must not
+ *   wait behind a writer), nor do OAM sends from userspace: link probes
+ *   come every few tens of ms per neighbor, so they find their neighbor
+ *   under RCU alone (oam.c). Whatever needs the mutex goes elsewhere.
+ * - Each lookup says its context: xmesh_neigh_lookup_*() and
+ *   xmesh_route_lookup() for RCU readers, which hold the read lock already;
+ *   the *_locked() variants for writers under xdev->lock, which keeps what
+ *   they find alive (they take the RCU read lock only for the table walk).
+ * - OAM answers take a token from the device's bucket under
+ *   oam_bucket_lock, a spinlock taken in softirq only.
  * - Keys hang off their neighbor as RCU pointers (one transmit slot, a few
  *   receive slots) and are immutable but for their counters: installing,
  *   replacing or deleting a key swaps a slot under xdev->lock, and the old
@@ -283,6 +293,12 @@ struct xmesh_qos {
 	unsigned int n_rules;
 };
 
+/* A token bucket (oam.c); 1 token = NSEC_PER_SEC units of @tokens. */
+struct xmesh_bucket {
+	u64 tokens;
+	u64 last_ns;			/* when it was last filled */
+};
+
 struct xmesh_dev {
 	struct net_device *dev;
 	struct mutex lock;		/* see "Locking rules" above */
@@ -312,6 +328,10 @@ struct xmesh_dev {
 	struct xmesh_qos qos;
 
 	u32 generation;			/* bumped by every change, for dumps */
+
+	u32 oam_rate;			/* OAM answers per second; 0: no limit */
+	spinlock_t oam_bucket_lock;	/* softirq only */
+	struct xmesh_bucket oam_bucket;
 	bool dead;			/* uninit ran; tables are gone */
 
 	struct xmesh_pcpu_stats __percpu *stats;
@@ -370,6 +390,11 @@ void xmesh_neighs_uninit(struct xmesh_dev *xdev);
 struct xmesh_neigh *xmesh_neigh_lookup_id(struct xmesh_dev *xdev, u32 id);
 struct xmesh_neigh *xmesh_neigh_lookup_key(struct xmesh_dev *xdev,
 					   const struct xmesh_neigh_key *key);
+struct xmesh_neigh *xmesh_neigh_lookup_id_locked(struct xmesh_dev *xdev,
+						 u32 id);
+struct xmesh_neigh *
+xmesh_neigh_lookup_key_locked(struct xmesh_dev *xdev,
+			      const struct xmesh_neigh_key *key);
 struct xmesh_neigh *xmesh_neigh_alloc(struct xmesh_dev *xdev, u32 id);
 void xmesh_neigh_free(struct xmesh_neigh *neigh);
 int xmesh_neigh_insert(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
@@ -458,6 +483,7 @@ void xmesh_auth_tag(struct sk_buff *skb, unsigned int off,
 int xmesh_routes_init(struct xmesh_dev *xdev);
 void xmesh_routes_uninit(struct xmesh_dev *xdev);
 struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst);
+struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst);
 struct xmesh_route *xmesh_route_alloc(u32 dst);
 void xmesh_route_free(struct xmesh_route *rt);
 int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
@@ -509,12 +535,14 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb);
 /* oam.c */
 int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,
 		   u8 hop_limit);
-int xmesh_oam_send_link(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+int xmesh_oam_send_link(struct xmesh_dev *xdev, u32 neigh_id, u32 *node,
 			u16 ident, u32 seq);
 int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb);
 int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 			struct sk_buff *skb);
 void xmesh_oam_answer(struct xmesh_dev *xdev, struct sk_buff *skb, u8 op);
+bool xmesh_bucket_take(struct xmesh_bucket *b, u32 rate, u32 burst, u64 now);
+u32 xmesh_oam_burst(u32 rate);
 
 /* qos.c */
 void xmesh_qos_init(struct xmesh_dev *xdev);

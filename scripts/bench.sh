@@ -13,6 +13,9 @@
 #   qos        scripts/bench-qos-guest.sh: realtime latency and loss under
 #              bulk saturation, QoS on against off, over one and two
 #              bottleneck hops
+#   gate       tests/guest/43-agent-gate.sh in its bench mode: the packet
+#              rate of a flood from a non-neighbor a node absorbs with and
+#              without xmeshd's XDP first gate
 #
 #   scripts/bench.sh
 #
@@ -29,7 +32,9 @@
 #                           the failover part's (scripts/bench-failover-guest.sh)
 #   XMESH_BENCH_QOS_ROUNDS, _PINGS
 #                           the QoS part's (scripts/bench-qos-guest.sh)
-#   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos sim)
+#   XMESH_GATE_BENCH_SECONDS, _ROUNDS
+#                           the gate part's: seconds per flood (5), rounds (3)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos gate sim)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -48,7 +53,7 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos sim}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate sim}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
@@ -59,8 +64,9 @@ q_pings=${XMESH_BENCH_QOS_PINGS:-250}
 [[ $q_rounds =~ ^[0-9]+$ && $q_pings =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_QOS_ROUNDS/PINGS must be numbers" >&2; exit 2; }
 for p in "${parts[@]}"; do
-	[[ $p == dataplane || $p == failover || $p == qos || $p == sim ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, sim)" >&2; exit 2; }
+	[[ $p == dataplane || $p == failover || $p == qos || $p == gate ||
+		$p == sim ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, gate, sim)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -188,6 +194,23 @@ for part in "${parts[@]}"; do
 		printf '\n%s\n' "$section"
 		write_doc '<!-- qos results begin (written by scripts/bench.sh) -->' \
 			'<!-- qos results end -->' '## QoS results' "$section"
+		;;
+	gate)
+		# Per round: two agent starts and two floods, plus the test's
+		# own checks, boot and setup.
+		export XMESH_GATE_BENCH_SECONDS=${XMESH_GATE_BENCH_SECONDS:-5}
+		export XMESH_GATE_BENCH_ROUNDS=${XMESH_GATE_BENCH_ROUNDS:-3}
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((900 + XMESH_GATE_BENCH_ROUNDS * 2 * (XMESH_GATE_BENCH_SECONDS + 120)))} \
+			run_part tests/guest/43-agent-gate.sh GATE || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no gate report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
+		printf '\n%s\n' "$section"
+		write_doc '<!-- gate results begin (written by scripts/bench.sh) -->' \
+			'<!-- gate results end -->' '## First gate results' "$section"
 		;;
 	esac
 	((rc == 0)) || status=$rc

@@ -16,6 +16,8 @@ PACKAGES=(
 	libmnl-dev libjson-c-dev libsodium-dev libnl-route-3-dev
 	# fuzz targets (libFuzzer)
 	clang libclang-rt-dev
+	# the agent's XDP first gate (agent/bpf/): libbpf, its skeleton
+	libbpf-dev bpftool
 	# the module must also build against Debian's newest kernel (a check)
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)

@@ -36,6 +36,8 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->log_level = XMD_LOG_INFO;
 	cfg->max_clients = XMD_MAX_CLIENTS;
 	cfg->qos = true;
+	cfg->gate = true;
+	cfg->gate_hello_rate = XMD_GATE_HELLO_RATE;
 }
 
 /* Health-check profiles: the rest of the timers stay at their defaults. */
@@ -482,6 +484,22 @@ static int d_qos(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+static int d_gate(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "on") && strcmp(argv[1], "off"))
+		return fail(p, "gate must be on or off, not \"%s\"", argv[1]);
+	p->cfg->gate = !strcmp(argv[1], "on");
+	return 0;
+}
+
+static int d_gate_hello_rate(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_u32(p, "gate-hello-rate", argv[1], 1, 1000000,
+			 &p->cfg->gate_hello_rate);
+}
+
 static const struct directive {
 	const char *name;
 	int min, max;			/* values; max -1: any number */
@@ -509,6 +527,8 @@ static const struct directive {
 	{ "log-level", 1, 1, false, d_log_level },
 	{ "max-clients", 1, 1, false, d_max_clients },
 	{ "qos", 1, 1, false, d_qos },
+	{ "gate", 1, 1, false, d_gate },
+	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

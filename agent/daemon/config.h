@@ -22,6 +22,7 @@
 #define XMD_SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define XMD_CAPS_INTERVAL_MS	5000
 #define XMD_MAX_CLIENTS		16
+#define XMD_GATE_HELLO_RATE	200	/* hellos/s from unknown sources */
 
 /* An underlay link named by a "link" line. */
 struct xmd_link_conf {
@@ -63,6 +64,8 @@ struct xmd_config {
 	int log_level;			/* enum xmd_log_level */
 	unsigned int max_clients;	/* control socket */
 	bool qos;			/* QoS queues on the links (qdisc.c) */
+	bool gate;			/* the XDP first gate, if it loads */
+	uint32_t gate_hello_rate;	/* its hellos/s from unknown sources */
 };
 
 /* The defaults (everything the example file shows commented out). */

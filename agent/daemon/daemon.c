@@ -141,6 +141,75 @@ enum xmd_log_level xmd_event_level(enum xm_event_level level)
 	}
 }
 
+/* ---- the XDP first gate ---- */
+
+/* Loaded when configured; without it the agent runs as before. */
+static void gate_start(struct xmd *d)
+{
+	struct xmd_gate_conf gc = {
+		.data_port = d->cfg.data_port,
+		.agent_port = d->cfg.agent_port,
+		.hello_rate = d->cfg.gate_hello_rate,
+	};
+	char why[256];
+
+	if (!d->cfg.gate)
+		return;
+	d->gate = xmd_gate_new(&gc, why, sizeof(why));
+	if (!d->gate)
+		xmd_event(d, XMD_LOG_WARN, "gate: off, %s", why);
+}
+
+static void gate_sync(struct xmd *d);
+
+static void gate_attach(struct xmd *d, const struct xmd_link *l)
+{
+	const char *mode;
+	int err;
+
+	if (!d->gate)
+		return;
+	/* The neighbors first (adopted ones at start): the gate must not
+	 * drop their frames for an instant. */
+	gate_sync(d);
+	err = xmd_gate_attach(d->gate, l->ifindex, &mode);
+	if (err)
+		xmd_event(d, XMD_LOG_WARN, "link %s: the XDP gate cannot attach (%s); the link runs without it",
+			  l->ifname, strerror(-err));
+	else
+		xmd_event(d, XMD_LOG_INFO, "link %s: XDP gate attached (%s)",
+			  l->ifname, mode);
+}
+
+/* The gate's neighbors are the core's, in whatever state. */
+static void gate_sync(struct xmd *d)
+{
+	struct xmd_gate_neigh *v = NULL, *nv;
+	struct xm_neigh_status s;
+	size_t n = 0, cap = 0;
+	int err;
+
+	if (!d->gate)
+		return;
+	for (; xm_core_neigh(d->core, n, &s); n++) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return;
+			}
+			v = nv;
+		}
+		v[n].ifindex = s.ifindex;
+		v[n].addr = s.remote;
+	}
+	err = xmd_gate_neighs_set(d->gate, v, n);
+	if (err < 0)
+		xmd_debug("gate: updating its neighbors: %s", strerror(-err));
+	free(v);
+}
+
 /* Carry out everything the core queued. */
 static void run_actions(struct xmd *d, xm_time now)
 {
@@ -176,6 +245,7 @@ static void run_actions(struct xmd *d, xm_time now)
 	}
 	xmd_kernel_probe_flush(&d->k);
 	fib_sync(d, now);
+	gate_sync(d);
 }
 
 /* ---- underlay links ---- */
@@ -204,6 +274,8 @@ static void link_leave(struct xmd *d, struct xmd_link *l, xm_time now)
 	if (!l->in_core)
 		return;
 	xm_core_link_del(d->core, now, l->ifindex);
+	if (d->gate)
+		xmd_gate_detach(d->gate, l->ifindex);
 	link_close(d, l);
 	l->in_core = false;
 	xmd_event(d, XMD_LOG_INFO, "link %s: the agent stops running on it",
@@ -237,6 +309,7 @@ static void link_join(struct xmd *d, struct xmd_link *l,
 	}
 	l->in_core = true;
 	l->given = *info;
+	gate_attach(d, l);
 	xmd_event(d, XMD_LOG_INFO,
 		  "link %s: running on it from %s, %u Mbit/s, carrier %s",
 		  l->ifname, xm_addr_str(&info->local, buf, sizeof(buf)),
@@ -641,6 +714,8 @@ void xmd_reload(struct xmd *d)
 	KEEP_STR(state_dir, "state-dir");
 	KEEP_STR(socket, "socket");
 	KEEP_NUM(max_clients, "max-clients");
+	KEEP_NUM(gate, "gate");
+	KEEP_NUM(gate_hello_rate, "gate-hello-rate");
 #undef KEEP_STR
 #undef KEEP_NUM
 #undef KEEP
@@ -1057,6 +1132,7 @@ int xmd_start(struct xmd *d)
 
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
+	gate_start(d);
 	links_named_check(d);
 	links_reconcile(d, now);
 	run_actions(d, now);
@@ -1076,6 +1152,10 @@ void xmd_stop(struct xmd *d)
 	if (d->ctl_open)
 		xmd_ctl_close(&d->ctl);
 	d->ctl_open = false;
+	/* Unlike the kernel's tables, the gate goes: its neighbors would
+	 * go stale without the agent. */
+	xmd_gate_free(d->gate);
+	d->gate = NULL;
 	for (i = 0; i < d->links.n; i++)
 		link_close(d, d->links.v[i]);
 	xmd_links_free(&d->links);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "core.h"
 #include "ctlsock.h"
+#include "gate.h"
 #include "kernel.h"
 #include "links.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct xmd {
 	struct xmd_ctl ctl;
 	bool ctl_open;
 	struct xmd_stats stats;
+	struct xmd_gate *gate;		/* NULL: without the XDP gate */
 
 	bool running;
 	bool fib_dirty;

@@ -76,6 +76,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key-exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed-source",
 	[XMESH_DROP_A_RATE_LIMITED] = "rate-limited",
+	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam-rate-limited",
 };
 
 static const char *const drop_keys[] = {
@@ -103,6 +104,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_KEY_EXHAUSTED] = "key_exhausted",
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed_source",
 	[XMESH_DROP_A_RATE_LIMITED] = "rate_limited",
+	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam_rate_limited",
 };
 
 static const char *const oam_op_names[] = {

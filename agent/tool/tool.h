@@ -165,6 +165,7 @@ int do_path(struct ctx *c, int argc, char **argv);
 int do_agent(struct ctx *c, int argc, char **argv);
 int do_key(struct ctx *c, int argc, char **argv);
 int do_cert(struct ctx *c, int argc, char **argv);
+int do_gate(struct ctx *c, int argc, char **argv);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
 void usage_route(FILE *fp);
@@ -181,6 +182,7 @@ void print_key(struct out *o, const struct xm_key *k);
 void usage_cert(FILE *fp);
 int do_qos(struct ctx *c, int argc, char **argv);
 void usage_qos(FILE *fp);
+void usage_gate(FILE *fp);
 
 /*
  * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else

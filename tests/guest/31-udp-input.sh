@@ -122,6 +122,55 @@ echo "# fuzz: seed $FUZZ_SEED, ${fuzz_len:-$FUZZ_COUNT frames}"
 udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77 \
 	--seal-key "$K1" ${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"}
 
+# --- OAM answers are rate limited: node 2 at 10 answers/s (a burst of 1)
+# gets a flood of echo requests from neighbor 1. Each request is received;
+# each either answered or counted as oam_rate_limited, and no more are
+# answered than 1 + 10/s over the flood's duration (plus a second's slack).
+FLOOD=2000
+check "node 2: oam-rate 10 over netlink" n 2 python3 "$here/nlraw.py" send \
+	dev-set ifname=xmesh0 'dev{' oam-rate=10 '}'
+check_match "node 2: dev-get shows oam-rate 10" 0 '"oam-rate": 10([^0-9]|$)' \
+	n 2 python3 "$here/nlraw.py" send dev-get ifname=xmesh0
+rx0=$(counter 2 oam_rx)
+tx0=$(counter 2 oam_tx)
+lim0=$(counter 2 oam_rate_limited)
+t0=$(date +%s)
+n 1 python3 - "$here" "$FLOOD" <<'EOF'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import udpsend
+frame, _ = udpsend.build_frame("oam=1", {"ver": "1", "type": "1",
+    "flags": "0", "hl": "16", "tc": "0", "key": "0", "res": "0", "src": "1",
+    "dst": "2"})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.99.1.1", 0))
+for _ in range(int(sys.argv[2])):
+    s.sendto(frame, ("10.99.1.2", 7600))
+EOF
+# shellcheck disable=SC2317 # called through wait_for
+flood_rx() { (($(counter 2 oam_rx) - rx0 >= FLOOD)); }
+# The receive backlog may overflow under the flood: most must arrive.
+wait_for 30 flood_rx || sleep 2
+secs=$(($(date +%s) - t0 + 1))
+rx=$(($(counter 2 oam_rx) - rx0))
+if ((rx >= FLOOD / 2)); then
+	tap_ok "node 2 received $rx of the $FLOOD echo requests"
+else
+	tap_fail "node 2 received most of the $FLOOD echo requests" "$rx"
+fi
+tx=$(($(counter 2 oam_tx) - tx0))
+lim=$(($(counter 2 oam_rate_limited) - lim0))
+echo "# flood: $rx requests in about $secs s: $tx answered, $lim rate-limited"
+expect_delta "every request answered or counted as oam_rate_limited" \
+	0 $((tx + lim)) "$rx"
+if ((tx >= 1 && tx <= 1 + 10 * secs)); then
+	tap_ok "answers within 1 + 10/s x $secs s ($tx)"
+else
+	tap_fail "answers within 1 + 10/s x $secs s" "$tx answered"
+fi
+check "node 2: oam-rate back to the default" n 2 python3 "$here/nlraw.py" \
+	send dev-set ifname=xmesh0 'dev{' oam-rate=5000 '}'
+
 # --- the mesh still works
 check "xmesh ping 4 from 1" xm 1 ping 4 -c 2 -i 0.2 -W 5
 check "ping 10.0.4.1 from 10.0.1.1 across three hops" \

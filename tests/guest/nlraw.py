@@ -107,7 +107,7 @@ SETS = {
             ("hop-limit", "u8"), ("counters", "nest", "counters"),
             ("drops", "nest", "drops"), ("neigh-count", "u32"),
             ("route-count", "u32"), ("prefix-count", "u32"),
-            ("security", "u8"), ("key-count", "u32")],
+            ("security", "u8"), ("key-count", "u32"), ("oam-rate", "u32")],
     "counters": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("tx-packets", "tx-bytes", "rx-packets",
                             "rx-bytes", "fwd-packets", "fwd-bytes", "oam-rx",
@@ -122,7 +122,7 @@ SETS = {
                             "nomem", "tx-error", "loop", "node-mismatch",
                             "no-key", "unauthenticated", "auth-failed",
                             "replayed", "unencrypted", "key-exhausted",
-                            "spoofed-source")],
+                            "spoofed-source", "oam-rate-limited")],
     "neigh": [None, ("pad", "hex"), ("id", "u32"), ("node", "u32"),
               ("link", "u32"), ("local", "ip"), ("remote", "ip"),
               ("port", "u16"), ("state", "u8"), ("carrier", "u8"),

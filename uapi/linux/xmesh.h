@@ -51,6 +51,11 @@
 
 #define XMESH_DEFAULT_PORT	7600
 #define XMESH_DEFAULT_HOP_LIMIT	16
+/*
+ * OAM answers (echo replies, time exceeded, unreachable, link replies) a
+ * device sends per second at most, by default; XMESH_DEV_A_OAM_RATE.
+ */
+#define XMESH_DEFAULT_OAM_RATE	5000
 
 /* Table limits: a request that would exceed one fails with -ENOSPC. */
 #define XMESH_MAX_NEIGHS	4096
@@ -133,6 +138,9 @@ enum xmesh_dev_a {
 	XMESH_DEV_A_PREFIX_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_SECURITY,	/* u8, enum xmesh_security */
 	XMESH_DEV_A_KEY_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_OAM_RATE,	/* u32, OAM answers per second at most;
+				 * 0: no limit
+				 */
 
 	__XMESH_DEV_A_MAX,
 	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
@@ -206,6 +214,9 @@ enum xmesh_drop_a {
 					 */
 	XMESH_DROP_A_RATE_LIMITED,	/* tx: over its traffic class's rate
 					 * cap
+					 */
+	XMESH_DROP_A_OAM_RATE_LIMITED,	/* an OAM answer over the device's
+					 * XMESH_DEV_A_OAM_RATE
 					 */
 
 	__XMESH_DROP_A_MAX,
