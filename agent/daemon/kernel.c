@@ -416,6 +416,30 @@ void xmd_kernel_probe_flush(struct xmd_kernel *k)
 	xmd_kernel_probe_drain(k);
 }
 
+/*
+ * The first refusal of each errno is a warning: an old module refuses every
+ * probe (it has no link probes: -EINVAL on the neighbor attribute), and the
+ * neighbors would sit in two-way for ever with nothing but debug lines to
+ * say why. Later ones stay at debug level; all count in probe_errors.
+ */
+static void probe_refused(struct xmd_kernel *k, const struct nlc_error *e)
+{
+	unsigned int n = (unsigned int)-e->err;
+	uint64_t bit = 1ULL << (n < 64 ? n : 0);
+	const char *why = e->msg[0] ? e->msg : strerror(-e->err);
+
+	k->stats->probe_errors++;
+	if (k->probes_warned & bit) {
+		xmd_debug("link probe refused: %s", why);
+		return;
+	}
+	k->probes_warned |= bit;
+	xmd_warn("the kernel refuses link probes: %s%s", why,
+		 e->err == -EINVAL ?
+		 " (is xmesh.ko older than xmeshd? Load the module built with it)" :
+		 "");
+}
+
 void xmd_kernel_probe_drain(struct xmd_kernel *k)
 {
 	struct nlc_sock *s = &k->probe.sock;
@@ -429,9 +453,7 @@ void xmd_kernel_probe_drain(struct xmd_kernel *k)
 			if (nlh->nlmsg_type != NLMSG_ERROR ||
 			    nlc_parse_error(nlh, &e) || !e.err)
 				continue;
-			k->stats->probe_errors++;
-			xmd_debug("link probe refused: %s",
-				  e.msg[0] ? e.msg : strerror(-e.err));
+			probe_refused(k, &e);
 		}
 	}
 }

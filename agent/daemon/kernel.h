@@ -38,6 +38,7 @@ struct xmd_kernel {
 
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;
+	uint64_t probes_warned;		/* errnos of refusals warned about */
 };
 
 /* Open the sockets (the module must be loaded). 0 or -errno. */
