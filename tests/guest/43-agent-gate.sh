@@ -114,9 +114,9 @@ an_node b 2
 an_node r 3
 mesh_link 1 a b
 mesh_link 2 r b
-an_config a
-an_config b
-an_config r
+an_config a "gate on"
+an_config b "gate on"
+an_config r "gate on"
 an_start a
 an_start b
 
