@@ -761,7 +761,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->start = now;
 	c->now = now;
 	c->rng = cfg->node_id;
-	c->msg_seq = cfg->boot_id << 24;
+	c->msg_seq = (cfg->boot_id & UINT32_MAX) << 32;
 	c->spf_due = XM_NEVER;
 	c->spf_last = XM_NEVER;
 	c->spf_hold_ms = cfg->timers.spf_hold_ms;
@@ -934,7 +934,8 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
 		c->st.rx_own++;
 		return;
 	}
-	switch (xm_replay_check(&c->replay, m.hdr.sender, m.hdr.seq, now)) {
+	switch (xm_replay_check(&c->replay, m.hdr.sender, ifindex,
+				m.hdr.seq, now)) {
 	case XM_REPLAY_SEEN:
 		c->st.rx_replayed++;
 		return;

@@ -93,7 +93,8 @@ struct xm_core_config {
 	struct xm_policy policy;
 	uint64_t boot_id;		/* seeds message sequence numbers so a
 					 * restarted agent's are larger:
-					 * e.g. wall-clock seconds at start */
+					 * e.g. wall-clock seconds at start;
+					 * below 2^32 (sequence: boot_id << 32) */
 };
 
 /* The defaults of Documentation/xmeshd.md. */

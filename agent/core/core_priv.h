@@ -90,7 +90,7 @@ struct xm_core_neigh {
 	bool db_end_rx;			/* it has sent us its database */
 	bool dbx;			/* our database exchange unacked */
 	uint32_t peer_dead_ms;
-	uint64_t boot;			/* its sequence >> 24: grows on restart */
+	uint64_t boot;			/* its sequence >> 32: grows on restart */
 	xm_time last_hello, last_probe_reply, up_since;
 	uint8_t pubkey[XM_PUBKEY_LEN];
 

@@ -458,7 +458,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		    const struct xm_addr *from, const struct xm_msg_hdr *hdr,
 		    const struct xm_hello *h)
 {
-	uint64_t boot = hdr->seq >> 24;
+	uint64_t boot = hdr->seq >> 32;
 	struct xm_core_neigh *n;
 	bool twoway = false;
 	unsigned int i;

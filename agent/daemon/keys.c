@@ -12,31 +12,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Read a whole small file; -errno, or -EFBIG past max. */
+#include "xmesh_file.h"
+
+/* Read a whole small file of the state directory; -errno, -EFBIG past max. */
 static ssize_t read_small(const char *path, void *buf, size_t max,
 			  mode_t *mode)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
+	return xm_file_read(path, buf, max, true, mode);
+}
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	*mode = st.st_mode;
-	while ((n = read(fd, (char *)buf + len, max - len)) > 0) {
-		len += (size_t)n;
-		if (len == max) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	return n < 0 ? -errno : (ssize_t)len;
+/* Write a file (xm_file_write(), mode 0600); -1 with the reason in err. */
+static int write_file(const char *path, const void *buf, size_t len,
+		      bool replace, char *err, size_t errlen)
+{
+	int ret = xm_file_write(path, buf, len, 0600, replace);
+
+	if (ret == -EEXIST)
+		snprintf(err, errlen, "%s exists; not overwriting it", path);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	return ret ? -1 : 0;
 }
 
 int xmd_site_key_parse(const void *buf, size_t len,
@@ -93,46 +88,6 @@ int xmd_site_key_load(const char *path, uint8_t key[XM_SITE_KEY_LEN],
 			 path);
 	else if (errlen)
 		err[0] = '\0';
-	return 0;
-}
-
-/*
- * Write len bytes to path via a temporary file, synced, then put in place:
- * a crash never leaves half a file. With replace, renamed over path;
- * without, path must not exist and is never overwritten.
- */
-static int write_file(const char *path, const void *buf, size_t len,
-		      bool replace, char *err, size_t errlen)
-{
-	char tmp[600];
-	int fd;
-
-	if (!replace && access(path, F_OK) == 0) {
-		snprintf(err, errlen, "%s exists; not overwriting it", path);
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC |
-		  (replace ? O_TRUNC | O_NOFOLLOW : O_EXCL), 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	/* Without replace, link() fails if path appeared meanwhile. */
-	if (replace ? rename(tmp, path) : link(tmp, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (!replace)
-		unlink(tmp);
 	return 0;
 }
 
@@ -218,9 +173,9 @@ uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
 		last = strtoull(buf, &end, 10);
 		while (*end && isspace((unsigned char)*end))
 			end++;
-		/* Sequence numbers are boot id << 24, in 64 bits. */
+		/* Sequence numbers are boot id << 32, in 64 bits. */
 		if (errno || !isdigit((unsigned char)buf[0]) || *end ||
-		    last >= (UINT64_C(1) << 40)) {
+		    last >= UINT32_MAX) {
 			snprintf(err, errlen, "boot id %s: not a number; starting from the clock",
 				 path);
 			last = 0;

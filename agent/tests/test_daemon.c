@@ -595,6 +595,10 @@ static void boot_id(void)
 	   err);
 	is_int((long long)xmd_boot_id_next(tmpdir, 7000, err, sizeof(err)),
 	       7001, "boot id: and the file repaired");
+	/* Sequence numbers are boot id << 32: a boot id has 32 bits. */
+	write_file(XMD_BOOT_ID_FILE, "4294967295\n");
+	is_int((long long)xmd_boot_id_next(tmpdir, 8000, err, sizeof(err)),
+	       8000, "boot id: 2^32 - 1 in the file refused, the clock");
 	is_int((long long)xmd_boot_id_next("/nonexistent/dir", 42, err,
 					   sizeof(err)),
 	       42, "boot id: no state directory, the clock");
