@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The key exchange (core/kx.h) between two nodes over a simulated wire
+ * (every message through the KX codec of core/msg.h and the site key's
+ * tag) and kernel (a transmit key and up to four receive keys per side):
+ * the handshake and the keys it installs, tampering with each step,
+ * replays, refused certificates (expired, revoked, another site, another
+ * node id, not the node's key) with their counters, rotation on time and
+ * on volume with make-before-break checked after every single action
+ * (what one side sends with, the other can open), lost steps, crossing
+ * initiations, revocation of a live session, and zone and role claims.
+ */
+#include <errno.h>
+#include <sodium.h>
+
+#include "kx.h"
+#include "msg.h"
+#include "tap.h"
+
+#define NOW		UINT64_C(1800000000)	/* unix seconds */
+#define DAY		86400
+
+static const uint8_t site_key[XM_SITE_KEY_LEN] = "kx test site key, 32 bytes.....";
+
+struct key {
+	uint8_t sk[XM_SECKEY_LEN], pk[XM_PUBKEY_LEN];
+};
+
+static struct key auth, other_auth, ka, kb, kc;
+static struct xm_cert auth_cert, other_cert;
+
+static void key_make(struct key *k, uint8_t seed_byte)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES];
+
+	memset(seed, seed_byte, sizeof(seed));
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+}
+
+static void authority_make(struct xm_cert *c, const struct key *k,
+			   const char *site)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = XM_CERT_AUTHORITY;
+	c->serial = 1000 + k->pk[0];
+	snprintf(c->site, sizeof(c->site), "%s", site);
+	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
+	c->not_before = NOW - 10 * DAY;
+	c->not_after = NOW + 3650 * DAY;
+	if (xm_cert_sign(c, k->sk))
+		abort();
+}
+
+static void node_cert(struct xm_cert *c, const struct key *signer,
+		      const char *site, const struct key *k, uint32_t node,
+		      uint64_t serial, const char *zone, uint64_t not_after)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = XM_CERT_NODE;
+	c->serial = serial;
+	snprintf(c->site, sizeof(c->site), "%s", site);
+	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
+	c->node_id = node;
+	snprintf(c->zone, sizeof(c->zone), "%s", zone);
+	c->n_roles = 2;
+	strcpy(c->roles[0], "gpu");
+	strcpy(c->roles[1], "web");
+	c->not_before = NOW - DAY;
+	c->not_after = not_after;
+	if (xm_cert_sign(c, signer->sk))
+		abort();
+}
+
+/* ---- two sides, a wire and a kernel ---- */
+
+struct rxkey {
+	uint8_t id;
+	uint8_t key[XM_KX_KEY_LEN];
+};
+
+struct side {
+	const char *name;
+	uint32_t node;
+	struct xm_kx *kx;
+	struct xm_kx_peer *p;
+	uint8_t tx_id;
+	uint8_t tx[XM_KX_KEY_LEN];
+	struct rxkey rx[4];
+	unsigned int n_rx;
+	int ups, downs, kernel_errors;
+	char event[160];
+	/* Messages it sent, not yet delivered. */
+	struct xm_kx_msg out[16];
+	unsigned int n_out;
+};
+
+static struct side A, B;
+static int violations;		/* make-before-break broken */
+static int drop_step;		/* drop the next message of this step */
+static int tamper_step;		/* flip a byte in the next of this step */
+
+static struct rxkey *rx_find(struct side *s, uint8_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_rx; i++)
+		if (s->rx[i].id == id)
+			return &s->rx[i];
+	return NULL;
+}
+
+/* What from sends with, to can open. */
+static void check_direction(struct side *from, struct side *to)
+{
+	struct rxkey *k;
+
+	if (!from->tx_id)
+		return;
+	k = rx_find(to, from->tx_id);
+	if (!k || memcmp(k->key, from->tx, XM_KX_KEY_LEN))
+		violations++;
+}
+
+static void kernel_key(struct side *s, const struct xm_kx_action *a)
+{
+	struct rxkey *k;
+
+	if (a->dir == XM_KX_TX) {
+		if (a->type == XM_KX_ACT_KEY_ADD) {
+			s->tx_id = a->key_id;
+			memcpy(s->tx, a->key, XM_KX_KEY_LEN);
+		} else if (a->key_id == s->tx_id) {
+			s->tx_id = 0;
+		} else {
+			s->kernel_errors++;
+		}
+		return;
+	}
+	k = rx_find(s, a->key_id);
+	if (a->type == XM_KX_ACT_KEY_ADD) {
+		/* A key id in use needs "replace": the agent never asks. */
+		if (k || s->n_rx == 4 || !a->key_id) {
+			s->kernel_errors++;
+			return;
+		}
+		k = &s->rx[s->n_rx++];
+		k->id = a->key_id;
+		memcpy(k->key, a->key, XM_KX_KEY_LEN);
+	} else if (!k) {
+		s->kernel_errors++;
+	} else {
+		*k = s->rx[--s->n_rx];
+	}
+}
+
+/* Carry out s's actions, checking both directions after each. */
+static void pump(struct side *s)
+{
+	struct xm_kx_action a;
+
+	while (xm_kx_peer_action(s->p, &a)) {
+		switch (a.type) {
+		case XM_KX_ACT_SEND:
+			if (s->n_out < 16)
+				s->out[s->n_out++] = a.msg;
+			break;
+		case XM_KX_ACT_KEY_ADD:
+		case XM_KX_ACT_KEY_DEL:
+			kernel_key(s, &a);
+			break;
+		case XM_KX_ACT_UP:
+			s->ups++;
+			break;
+		case XM_KX_ACT_DOWN:
+			s->downs++;
+			break;
+		case XM_KX_ACT_EVENT:
+			snprintf(s->event, sizeof(s->event), "%s", a.text);
+			break;
+		}
+		xm_kx_action_wipe(&a);
+		check_direction(&A, &B);
+		check_direction(&B, &A);
+	}
+}
+
+/* One message through the codec and the site key's tag. */
+static bool wire(const struct side *from, const struct xm_kx_msg *in,
+		 struct xm_kx_msg *out)
+{
+	static uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+	struct xm_msg m;
+	int len;
+
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_KX, 0, from->node, 1);
+	if (xm_kx_msg_put(&w, in))
+		return false;
+	len = xm_msg_finish(&w, site_key);
+	if (len < 0 || xm_msg_open(buf, (size_t)len, site_key, &m) ||
+	    m.hdr.sender != from->node)
+		return false;
+	return xm_kx_msg_decode(&m, out) == 0;
+}
+
+static int codec_errors;
+
+/* Deliver everything from sent, in order; what it answers waits. */
+static void deliver(struct side *from, struct side *to, xm_time now)
+{
+	struct xm_kx_msg in[16], m;
+	unsigned int i, n = from->n_out;
+
+	memcpy(in, from->out, n * sizeof(in[0]));
+	from->n_out = 0;
+	for (i = 0; i < n; i++) {
+		if (drop_step && in[i].step == drop_step) {
+			drop_step = 0;
+			continue;
+		}
+		if (tamper_step && in[i].step == tamper_step) {
+			in[i].noise[in[i].len - 1] ^= 1;
+			tamper_step = 0;
+		}
+		if (!wire(from, &in[i], &m)) {
+			codec_errors++;
+			continue;
+		}
+		xm_kx_peer_recv(to->p, now, NOW, &m);
+		pump(to);
+	}
+}
+
+/* Run timers and the wire until nothing moves (time does not advance). */
+static void settle(xm_time now)
+{
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		if (xm_kx_peer_next_timer(A.p) <= now)
+			xm_kx_peer_timer(A.p, now, NOW);
+		if (xm_kx_peer_next_timer(B.p) <= now)
+			xm_kx_peer_timer(B.p, now, NOW);
+		pump(&A);
+		pump(&B);
+		if (!A.n_out && !B.n_out)
+			break;
+		deliver(&A, &B, now);
+		deliver(&B, &A, now);
+	}
+}
+
+/* Advance to t in steps of 100 ms, settling each. */
+static void run_until(xm_time *now, xm_time t)
+{
+	while (*now < t) {
+		*now += 100;
+		settle(*now);
+	}
+}
+
+static struct xm_kx_params params;
+
+static void side_free(struct side *s)
+{
+	xm_kx_peer_free(s->p);
+	xm_kx_free(s->kx);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct xm_kx *kx_make(uint32_t node, const struct key *k,
+			     const struct xm_cert *cert,
+			     const struct xm_cert *authority,
+			     const struct xm_crl *crl)
+{
+	unsigned int why;
+	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
+				     &params, NOW, &why);
+
+	if (!kx)
+		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
+	return kx;
+}
+
+/* A (node 1) and B (node 2), each with its certificate. */
+static void pair(const struct xm_cert *ca, const struct xm_cert *cb,
+		 const struct xm_cert *b_authority, uint32_t b_node,
+		 const struct xm_crl *a_crl)
+{
+	side_free(&A);
+	side_free(&B);
+	A.name = "A";
+	A.node = 1;
+	A.kx = kx_make(1, &ka, ca, &auth_cert, a_crl);
+	B.name = "B";
+	B.node = b_node;
+	B.kx = kx_make(b_node, &kb, cb, b_authority, NULL);
+	if (!A.kx || !B.kx)
+		abort();
+	A.p = xm_kx_peer_new(A.kx, 2, 101);
+	B.p = xm_kx_peer_new(B.kx, 1, 201);
+	violations = 0;
+	codec_errors = 0;
+}
+
+static struct xm_cert cert_a, cert_b;
+
+static void pair_ok(void)
+{
+	pair(&cert_a, &cert_b, &auth_cert, 2, NULL);
+}
+
+static bool keys_agree(void)
+{
+	struct rxkey *ab = rx_find(&B, A.tx_id), *ba = rx_find(&A, B.tx_id);
+
+	return A.tx_id && B.tx_id && ab && ba &&
+	       !memcmp(ab->key, A.tx, XM_KX_KEY_LEN) &&
+	       !memcmp(ba->key, B.tx, XM_KX_KEY_LEN) &&
+	       memcmp(A.tx, B.tx, XM_KX_KEY_LEN);
+}
+
+/* ---- the tests ---- */
+
+static void handshake(void)
+{
+	const struct xm_kx_stats *sa, *sb;
+	const struct xm_cert *c;
+	xm_time now = 1000;
+
+	pair_ok();
+	xm_kx_peer_start(A.p, now);
+	xm_kx_peer_start(B.p, now);
+	settle(now);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p), "handshake: both up");
+	is_int(A.ups + B.ups, 2, "handshake: one UP each");
+	ok(keys_agree(), "handshake: each one's transmit key is the other's receive key, two different keys");
+	is_int(A.n_rx + B.n_rx, 2, "handshake: one receive key each");
+	is_int(violations, 0, "handshake: never sent with a key the other could not open");
+	is_int(codec_errors, 0, "handshake: every step through the codec");
+	sa = xm_kx_stats(A.kx);
+	sb = xm_kx_stats(B.kx);
+	ok(sa->handshakes == 1 && sb->handshakes == 1 && !sa->rekeys &&
+	   !sa->collisions && !sa->bad_msg && !sb->bad_msg,
+	   "handshake: counted once, nothing refused");
+	c = xm_kx_peer_cert(A.p);
+	ok(c && c->node_id == 2 && !strcmp(c->zone, "rack-b") &&
+	   c->n_roles == 2, "handshake: the peer's certificate, zone rack-b");
+	is_int(xm_kx_peer_tx_id(A.p), A.tx_id,
+	       "handshake: the transmit key id known");
+	ok(strstr(A.event, "node 2") && strstr(A.event, "authenticated") &&
+	   !strstr(A.event, "key "),
+	   "handshake: logged, without a key (%s)", A.event);
+	/* Nothing left: the next timer is the rotation. */
+	ok(xm_kx_peer_next_timer(A.p) == now + params.rekey_ms,
+	   "handshake: next is the rotation, rekey_ms later");
+}
+
+static void higher_waits(void)
+{
+	xm_time now = 1000;
+
+	pair_ok();
+	/* Only B (the higher id) sees the adjacency: it waits, then starts. */
+	xm_kx_peer_start(B.p, now);
+	settle(now);
+	ok(!B.n_out && !xm_kx_peer_up(B.p),
+	   "higher id: waits for the lower one first");
+	run_until(&now, 1000 + 2 * params.retry_ms);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree(),
+	   "higher id: then initiates itself");
+}
+
+static void tampering(int step, const char *name)
+{
+	xm_time now = 1000;
+	const struct xm_kx_stats *sa, *sb;
+
+	pair_ok();
+	tamper_step = step;
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	sa = xm_kx_stats(A.kx);
+	sb = xm_kx_stats(B.kx);
+	if (step == XM_KX_INIT) {
+		/* The ephemeral key itself: each side computes other keys,
+		 * and the RESP does not decrypt at A. */
+		ok(!xm_kx_peer_up(A.p) && sa->bad_msg == 1,
+		   "tamper %s: refused as altered", name);
+	} else {
+		ok(!xm_kx_peer_up(step == XM_KX_RESP ? A.p : B.p) ||
+		   step == XM_KX_CONFIRM,
+		   "tamper %s: no session from it", name);
+		ok(sa->bad_msg + sb->bad_msg == 1,
+		   "tamper %s: counted as altered", name);
+	}
+	ok(A.n_rx <= 1, "tamper %s: no stray key", name);
+	/* The retries (or a new handshake) get through. */
+	run_until(&now, 1000 + 3 * params.retry_ms);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree(),
+	   "tamper %s: the retry establishes", name);
+	ok(!violations, "tamper %s: make-before-break held", name);
+	ok(!A.kernel_errors && !B.kernel_errors,
+	   "tamper %s: no kernel request refused", name);
+}
+
+static void replays(void)
+{
+	struct xm_kx_msg init, resp, fin, conf;
+	uint8_t a_tx[XM_KX_KEY_LEN], tx_id;
+	unsigned int i, n_a = 0, n_b = 0;
+	struct xm_kx_msg sent_a[8], sent_b[8];
+	const struct xm_kx_stats *sa, *sb;
+	xm_time now = 1000;
+	int j;
+
+	pair_ok();
+	xm_kx_peer_start(A.p, now);
+	/* Record every message by hand while settling. */
+	for (j = 0; j < 6; j++) {
+		pump(&A);
+		for (i = 0; i < A.n_out && n_a < 8; i++)
+			sent_a[n_a++] = A.out[i];
+		deliver(&A, &B, now);
+		for (i = 0; i < B.n_out && n_b < 8; i++)
+			sent_b[n_b++] = B.out[i];
+		deliver(&B, &A, now);
+	}
+	if (n_a < 2 || n_b < 2) {
+		ok(false, "replay: the handshake ran (%u, %u)", n_a, n_b);
+		return;
+	}
+	init = sent_a[0];
+	fin = sent_a[1];
+	resp = sent_b[0];
+	conf = sent_b[1];
+	ok(xm_kx_peer_up(A.p) && init.step == XM_KX_INIT &&
+	   fin.step == XM_KX_FINISH && resp.step == XM_KX_RESP &&
+	   conf.step == XM_KX_CONFIRM, "replay: a recorded handshake");
+	memcpy(a_tx, A.tx, sizeof(a_tx));
+	tx_id = A.tx_id;
+	sa = xm_kx_stats(A.kx);
+	sb = xm_kx_stats(B.kx);
+	xm_kx_peer_recv(B.p, now, NOW, &init);
+	pump(&B);
+	ok(!B.n_out && sb->unexpected == 1,
+	   "replay: an old INIT is ignored and counted");
+	xm_kx_peer_recv(A.p, now, NOW, &resp);
+	pump(&A);
+	ok(!A.n_out && sa->unexpected == 1, "replay: an old RESP too");
+	xm_kx_peer_recv(A.p, now, NOW, &conf);
+	pump(&A);
+	is_int((long long)sa->unexpected, 2, "replay: an old CONFIRM too");
+	xm_kx_peer_recv(B.p, now, NOW, &fin);
+	pump(&B);
+	ok(B.n_out == 1 && B.out[0].step == XM_KX_CONFIRM &&
+	   sb->handshakes == 1,
+	   "replay: an old FINISH only gets its CONFIRM again, no new keys");
+	B.n_out = 0;
+	ok(A.tx_id == tx_id && !memcmp(A.tx, a_tx, sizeof(a_tx)) &&
+	   A.n_rx == 1 && B.n_rx == 1 && keys_agree(),
+	   "replay: the keys are untouched");
+	sodium_memzero(a_tx, sizeof(a_tx));
+}
+
+static void refused(const char *name, unsigned int reason,
+		    const struct xm_cert *cb, const struct xm_cert *b_auth,
+		    uint32_t b_node, const struct xm_crl *a_crl,
+		    uint64_t unix_s)
+{
+	const struct xm_kx_stats *sa;
+	xm_time now = 1000;
+	int i;
+
+	pair(&cert_a, cb, b_auth, b_node, a_crl);
+	/* A expects node 2 whatever B calls itself. */
+	xm_kx_peer_start(A.p, now);
+	for (i = 0; i < 6; i++) {
+		pump(&A);
+		pump(&B);
+		deliver(&A, &B, now);
+		while (B.n_out) {
+			struct xm_kx_msg m;
+			unsigned int k;
+
+			for (k = 0; k < B.n_out; k++)
+				if (wire(&B, &B.out[k], &m))
+					xm_kx_peer_recv(A.p, now, unix_s, &m);
+			B.n_out = 0;
+			pump(&A);
+		}
+	}
+	sa = xm_kx_stats(A.kx);
+	ok(!xm_kx_peer_up(A.p) && !xm_kx_peer_up(B.p) && !A.ups,
+	   "refused %s: no session", name);
+	ok(sa->refused[reason] == 1, "refused %s: counted as %s", name,
+	   xm_kx_refusal_name(reason));
+	ok(strstr(A.event, xm_kx_refusal_name(reason)) != NULL,
+	   "refused %s: logged with the reason (%s)", name, A.event);
+	ok(!A.tx_id && !A.n_rx && !B.tx_id,
+	   "refused %s: no key installed", name);
+	/* The next attempt waits refused_ms. */
+	ok(xm_kx_peer_next_timer(A.p) >= now + params.refused_ms,
+	   "refused %s: tried again only after refused_ms", name);
+}
+
+static void refusals(void)
+{
+	struct xm_cert expiring, other_site, wrong_node, c;
+	struct xm_crl *crl = calloc(1, sizeof(*crl));
+	unsigned int why;
+
+	node_cert(&expiring, &auth, "edge1", &kb, 2, 501, "rack-b",
+		  NOW + 60);
+	refused("expired", XM_CERT_EXPIRED, &expiring, &auth_cert, 2, NULL,
+		NOW + 3600);
+	crl->version = 1;
+	crl->issued = NOW;
+	strcpy(crl->site, "edge1");
+	xm_crl_add(crl, cert_b.serial);
+	if (xm_crl_sign(crl, auth.sk))
+		abort();
+	refused("revoked", XM_CERT_REVOKED, &cert_b, &auth_cert, 2, crl, NOW);
+	node_cert(&other_site, &other_auth, "edge2", &kb, 2, 502, "rack-b",
+		  NOW + DAY);
+	refused("another site", XM_CERT_WRONG_SITE, &other_site, &other_cert,
+		2, NULL, NOW);
+	/* B is node 3 by its certificate but speaks as A's neighbor 2. */
+	node_cert(&wrong_node, &auth, "edge1", &kb, 3, 503, "rack-b",
+		  NOW + DAY);
+	refused("another node id", XM_KX_REFUSED_NODE, &wrong_node, &auth_cert,
+		3, NULL, NOW);
+	/* A certificate for another key than the node's own. */
+	ok(!xm_kx_new(2, kc.sk, &cert_b, &auth_cert, NULL, &params, NOW, &why) &&
+	   why == XM_KX_REFUSED_KEY,
+	   "own certificate: not for this key, refused (%s)",
+	   xm_kx_refusal_name(why));
+	ok(!xm_kx_new(2, kb.sk, &cert_b, &auth_cert, crl, &params, NOW, &why) &&
+	   why == XM_CERT_REVOKED, "own certificate: revoked, refused");
+	node_cert(&c, &auth, "edge1", &kb, 2, 504, "rack-b", NOW + DAY);
+	ok(!xm_kx_new(2, kb.sk, &c, &auth_cert, NULL, &params, NOW + 2 * DAY,
+		      &why) && why == XM_CERT_EXPIRED,
+	   "own certificate: expired, refused");
+	free(crl);
+}
+
+/* Rotation: every action checked (pump), the old receive key deleted
+ * after the grace period. */
+static void rotation(void)
+{
+	uint8_t old_tx[XM_KX_KEY_LEN];
+	const struct xm_kx_stats *sa;
+	xm_time now = 1000, t;
+	uint8_t old_a_tx;
+
+	pair_ok();
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	old_a_tx = A.tx_id;
+	memcpy(old_tx, A.tx, sizeof(old_tx));
+	run_until(&now, 1000 + params.rekey_ms);
+	sa = xm_kx_stats(A.kx);
+	ok(sa->rekeys == 1 && xm_kx_stats(B.kx)->rekeys == 1,
+	   "rotation: on time, one rekey each");
+	ok(A.tx_id != old_a_tx && memcmp(A.tx, old_tx, sizeof(old_tx)) &&
+	   keys_agree(), "rotation: new keys, new ids, agreeing");
+	is_int(violations, 0, "rotation: make-before-break at every step");
+	ok(A.n_rx == 2 && B.n_rx == 2,
+	   "rotation: old receive keys kept for the grace period");
+	run_until(&now, now + params.grace_ms + 100);
+	ok(A.n_rx == 1 && B.n_rx == 1 && keys_agree(),
+	   "rotation: ... then deleted");
+	is_int(A.kernel_errors + B.kernel_errors, 0,
+	       "rotation: no kernel request refused");
+	is_int(A.ups + B.ups, 2, "rotation: no new UP");
+
+	/* On volume: the kernel's counter of the transmit key. */
+	old_a_tx = B.tx_id;
+	xm_kx_peer_tx_counter(B.p, now, (uint8_t)(B.tx_id + 1),
+			      params.rekey_packets);
+	settle(now);
+	is_int((long long)xm_kx_stats(B.kx)->rekeys, 1,
+	       "volume: another key's counter ignored");
+	xm_kx_peer_tx_counter(B.p, now, B.tx_id, params.rekey_packets - 1);
+	settle(now);
+	is_int((long long)xm_kx_stats(B.kx)->rekeys, 1,
+	       "volume: below the limit, nothing");
+	xm_kx_peer_tx_counter(B.p, now, B.tx_id, params.rekey_packets);
+	settle(now);
+	ok(xm_kx_stats(B.kx)->rekeys == 2 && B.tx_id != old_a_tx &&
+	   keys_agree(), "volume: the higher id rotates too, at the limit");
+	is_int(violations, 0, "volume: make-before-break");
+
+	/* A lost CONFIRM: the initiator keeps sending with the old key,
+	 * which the responder still opens; the retry completes. */
+	t = now;
+	drop_step = XM_KX_CONFIRM;
+	old_a_tx = A.tx_id;
+	xm_kx_peer_tx_counter(A.p, now, A.tx_id, params.rekey_packets);
+	settle(now);
+	ok(A.tx_id == old_a_tx, "lost CONFIRM: the initiator has not switched");
+	is_int(violations, 0, "lost CONFIRM: ... and the responder still opens its frames");
+	run_until(&now, t + params.retry_ms + 100);
+	ok(A.tx_id != old_a_tx && keys_agree(),
+	   "lost CONFIRM: the resent FINISH gets it, switched");
+	is_int(violations, 0, "lost CONFIRM: make-before-break");
+	run_until(&now, now + params.grace_ms + 100);
+	is_int(A.kernel_errors + B.kernel_errors, 0,
+	       "lost CONFIRM: no kernel request refused");
+	ok(A.n_rx == 1 && B.n_rx == 1, "lost CONFIRM: old keys gone");
+	sodium_memzero(old_tx, sizeof(old_tx));
+}
+
+static void crossing(void)
+{
+	xm_time now = 1000;
+
+	pair_ok();
+	/* Both initiate before either hears the other. */
+	xm_kx_peer_start(A.p, now);
+	pump(&A);
+	xm_kx_peer_tx_counter(B.p, now, 0, 0);	/* not up: nothing */
+	run_until(&now, 1000 + 2 * params.retry_ms - 100);
+	side_free(&A);
+	side_free(&B);
+	pair_ok();
+	xm_kx_peer_start(A.p, now);
+	xm_kx_peer_start(B.p, now);
+	run_until(&now, now + 2 * params.retry_ms);	/* B's own start due */
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree(),
+	   "crossing: started on both sides, one session");
+	/* A rotation both start at once. */
+	xm_kx_peer_tx_counter(A.p, now, A.tx_id, params.rekey_packets);
+	xm_kx_peer_tx_counter(B.p, now, B.tx_id, params.rekey_packets);
+	settle(now);
+	ok(xm_kx_stats(A.kx)->collisions + xm_kx_stats(B.kx)->collisions >= 1,
+	   "crossing: the collision counted");
+	ok(keys_agree() && xm_kx_stats(A.kx)->rekeys == 1,
+	   "crossing: the lower id's handshake wins, keys agree");
+	is_int(violations, 0, "crossing: make-before-break");
+	run_until(&now, now + params.grace_ms + 100);
+	is_int(A.kernel_errors + B.kernel_errors, 0,
+	       "crossing: no kernel request refused");
+}
+
+static void revocation(void)
+{
+	struct xm_crl *crl = calloc(1, sizeof(*crl));
+	xm_time now = 1000;
+
+	pair_ok();
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	crl->version = 2;
+	crl->issued = NOW;
+	strcpy(crl->site, "edge1");
+	xm_crl_add(crl, cert_b.serial);
+	if (xm_crl_sign(crl, auth.sk))
+		abort();
+	is_int(xm_kx_set_crl(A.kx, crl, NOW), XM_CERT_OK,
+	       "revocation: a newer list taken");
+	is_int(xm_kx_set_crl(A.kx, crl, NOW), XM_CERT_STALE,
+	       "revocation: the same list again is stale");
+	xm_kx_peer_recheck(A.p, now, NOW);
+	pump(&A);
+	ok(!xm_kx_peer_up(A.p) && A.downs == 1,
+	   "revocation: the live session cut, DOWN");
+	ok(!A.tx_id && !A.n_rx, "revocation: its keys deleted");
+	ok(xm_kx_stats(A.kx)->refused[XM_CERT_REVOKED] == 1 &&
+	   xm_kx_stats(A.kx)->cut == 1, "revocation: counted");
+	/* B's retries are refused as well. */
+	run_until(&now, now + params.refused_ms + 3 * params.retry_ms);
+	ok(!xm_kx_peer_up(A.p) && A.downs == 1 && !A.tx_id,
+	   "revocation: B cannot come back");
+	ok(xm_kx_stats(A.kx)->refused[XM_CERT_REVOKED] >= 2,
+	   "revocation: its attempts refused (%llu)",
+	   (unsigned long long)xm_kx_stats(A.kx)->refused[XM_CERT_REVOKED]);
+	free(crl);
+}
+
+static void claims(void)
+{
+	struct xm_caps caps = { 0 };
+
+	strcpy(caps.zone, "rack-b");
+	caps.n_roles = 2;
+	strcpy(caps.roles[0], "web");
+	strcpy(caps.roles[1], "gpu");
+	ok(xm_kx_caps_match(&cert_b, &caps),
+	   "claims: the certificate's zone and roles, in any order");
+	strcpy(caps.zone, "rack-a");
+	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: another zone refused");
+	strcpy(caps.zone, "rack-b");
+	strcpy(caps.roles[1], "web");
+	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: a role twice refused");
+	strcpy(caps.roles[1], "admin");
+	ok(!xm_kx_caps_match(&cert_b, &caps),
+	   "claims: a role it does not have refused");
+	caps.n_roles = 1;
+	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: fewer roles refused");
+	caps.n_roles = 0;
+	caps.zone[0] = '\0';
+	ok(!xm_kx_caps_match(&cert_b, &caps),
+	   "claims: the default zone refused");
+	xm_kx_count(A.kx, XM_KX_REFUSED_CLAIM);
+	is_int((long long)xm_kx_stats(A.kx)->refused[XM_KX_REFUSED_CLAIM], 1,
+	       "claims: counted");
+	is_str(xm_kx_refusal_name(XM_KX_REFUSED_CLAIM), "claim_mismatch",
+	       "claims: the counter's name");
+}
+
+static void codec(void)
+{
+	struct xm_kx_msg k = { .step = XM_KX_INIT, .session = 9, .len = 32 };
+	static uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_KX, 0, 1, 1);
+	k.len = 31;
+	is_int(xm_kx_msg_put(&w, &k), -EINVAL, "codec: INIT of 31 bytes");
+	k.len = 32;
+	k.session = 0;
+	is_int(xm_kx_msg_put(&w, &k), -EINVAL, "codec: session 0");
+	k.session = 9;
+	k.step = 5;
+	is_int(xm_kx_msg_put(&w, &k), -EINVAL, "codec: step 5");
+	k.step = XM_KX_CONFIRM;
+	k.len = 16;
+	is_int(xm_kx_msg_put(&w, &k), 0, "codec: CONFIRM");
+	ok(!xm_kx_msg_len_ok(XM_KX_RESP, 32 + 48 + 16) &&
+	   xm_kx_msg_len_ok(XM_KX_RESP, 32 + 48 + 16 + 2 + 70) &&
+	   !xm_kx_msg_len_ok(XM_KX_FINISH, 48 + 16 + 2 + XM_CERT_MAX + 1),
+	   "codec: the steps' bounds");
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	xm_kx_params_default(&params);
+	ok(!xm_kx_params_check(&params), "params: the defaults are valid");
+	params.grace_ms = params.tries * params.retry_ms;
+	ok(xm_kx_params_check(&params) != NULL,
+	   "params: a grace period within the retries refused");
+	xm_kx_params_default(&params);
+	key_make(&auth, 1);
+	key_make(&other_auth, 2);
+	key_make(&ka, 3);
+	key_make(&kb, 4);
+	key_make(&kc, 5);
+	authority_make(&auth_cert, &auth, "edge1");
+	authority_make(&other_cert, &other_auth, "edge2");
+	node_cert(&cert_a, &auth, "edge1", &ka, 1, 301, "rack-a", NOW + DAY);
+	node_cert(&cert_b, &auth, "edge1", &kb, 2, 302, "rack-b", NOW + DAY);
+
+	codec();
+	handshake();
+	higher_waits();
+	tampering(XM_KX_INIT, "INIT");
+	tampering(XM_KX_RESP, "RESP");
+	tampering(XM_KX_FINISH, "FINISH");
+	tampering(XM_KX_CONFIRM, "CONFIRM");
+	replays();
+	refusals();
+	rotation();
+	crossing();
+	revocation();
+	claims();
+	side_free(&A);
+	side_free(&B);
+	return tap_done();
+}
