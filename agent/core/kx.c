@@ -394,6 +394,11 @@ const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx)
 	return &kx->st;
 }
 
+const struct xm_cert *xm_kx_cert(const struct xm_kx *kx)
+{
+	return &kx->cert;
+}
+
 void xm_kx_count(struct xm_kx *kx, unsigned int refusal)
 {
 	if (refusal && refusal < XM_KX_REFUSED_COUNT)
@@ -997,6 +1002,12 @@ void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s)
 			   unix_s);
 	if (r != XM_CERT_OK)
 		refuse(p, now, r);
+}
+
+void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why)
+{
+	if (why && why < XM_KX_REFUSED_COUNT)
+		refuse(p, now, why);
 }
 
 bool xm_kx_peer_up(const struct xm_kx_peer *p)

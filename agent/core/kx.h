@@ -142,6 +142,8 @@ enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
 				  uint64_t unix_s);
 
 const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx);
+/* This node's certificate (its node id, zone and roles). */
+const struct xm_cert *xm_kx_cert(const struct xm_kx *kx);
 /* Count a refusal the core made (XM_KX_REFUSED_CLAIM). */
 void xm_kx_count(struct xm_kx *kx, unsigned int refusal);
 /* Tests: a deterministic source instead of randombytes_buf(). */
@@ -184,6 +186,13 @@ void xm_kx_peer_tx_counter(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
  * refused, the session ends (its keys deleted, DOWN).
  */
 void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
+
+/*
+ * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone or
+ * roles its certificate does not give): counted, logged, its session cut
+ * as for a certificate refused; tried again after refused_ms.
+ */
+void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why);
 
 /* Is a session established (keys installed both ways)? */
 bool xm_kx_peer_up(const struct xm_kx_peer *p);

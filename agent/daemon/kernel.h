@@ -38,6 +38,16 @@ struct xmd_kernel {
 
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;
+
+	/* Key installs and deletions (XM_ACT_KEY), in order, not done yet. */
+	struct xmd_key_op *key_ops;
+	size_t n_key_ops, cap_key_ops;
+};
+
+struct xmd_key_op {
+	uint32_t neigh;
+	uint8_t id, dir;
+	bool del;
 };
 
 /* Open the sockets (the module must be loaded). 0 or -errno. */
@@ -67,6 +77,27 @@ bool xmd_kernel_has_neigh(const struct xmd_kernel *k, uint32_t id);
 void xmd_kernel_probe_flush(struct xmd_kernel *k);
 /* Read what came back on the probe socket (errors only: no acks). */
 void xmd_kernel_probe_drain(struct xmd_kernel *k);
+
+/*
+ * XM_ACT_KEY: queued, then applied in order by xmd_kernel_keys_apply()
+ * once the tables are synced (a new neighbor's keys come right after the
+ * neighbor). 0 or -ENOMEM.
+ */
+int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a);
+/*
+ * Install and delete the queued keys, in order, the bytes from the core
+ * (xm_core_key_get()) through locked memory, wiped after. An install the
+ * kernel refuses for want of its neighbor (-ENOENT: not synced yet) waits,
+ * with everything after it, for the next call; other refusals are counted
+ * (key_errors) and dropped.
+ */
+void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core);
+/*
+ * Read the transmit keys' counters and hand them to the core (rotation on
+ * volume). 0 or -errno.
+ */
+int xmd_kernel_key_counters(struct xmd_kernel *k, struct xm_core *core,
+			    xm_time now);
 
 /* An answer to one of this agent's link probes. */
 struct xmd_probe_reply {

@@ -8,7 +8,10 @@
  * node id, not the node's key) with their counters, rotation on time and
  * on volume with make-before-break checked after every single action
  * (what one side sends with, the other can open), lost steps, crossing
- * initiations, revocation of a live session, and zone and role claims.
+ * initiations, revocation of a live session, and zone and role claims;
+ * then in the protocol core (test_core_net.h): members come UP with keys
+ * installed, a rogue without a certificate or of another site does not
+ * and is counted, a member's advert claiming another zone is refused.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -16,6 +19,7 @@
 #include "kx.h"
 #include "msg.h"
 #include "tap.h"
+#include "test_core_net.h"
 
 #define NOW		UINT64_C(1800000000)	/* unix seconds */
 #define DAY		86400
@@ -733,6 +737,140 @@ static void codec(void)
 	   "codec: the steps' bounds");
 }
 
+/* ---- in the core ---- */
+
+static const struct net_pair n_ab = { 0, 1, XM_NEIGH_UP };
+static const struct net_pair n_ba = { 1, 0, XM_NEIGH_UP };
+
+static bool ab_up(struct net *net, const void *arg)
+{
+	(void)arg;
+	return net_pair_is(net, &n_ab) && net_pair_is(net, &n_ba);
+}
+
+static bool has_node(struct net *net, int i, uint32_t node)
+{
+	struct xm_node_status st;
+	size_t k;
+
+	for (k = 0; xm_core_node(net->node[i].c, k, &st); k++)
+		if (st.node == node)
+			return true;
+	return false;
+}
+
+/* The zones nodes claim (their certificates' unless a test lies). */
+static const char *claims_of[3];
+
+/* Node i claims zone claims_of[i] and roles gpu, web, as xmeshd takes
+ * them from its certificate. */
+static void claim_hook(struct net *net, int i, struct xm_core_config *cfg)
+{
+	(void)net;
+	snprintf(cfg->caps.zone, sizeof(cfg->caps.zone), "%s", claims_of[i]);
+	cfg->caps.n_roles = 2;
+	strcpy(cfg->caps.roles[0], "gpu");
+	strcpy(cfg->caps.roles[1], "web");
+}
+
+/*
+ * Nodes 1 and 2 with certificates; node 3 a rogue (with the site key):
+ * without a certificate (rogue_kx NULL) or with one of another site.
+ */
+static void core_mesh(const char *name, bool rogue_other_site)
+{
+	static struct net net;
+	struct xm_cert c3, other3;
+	struct xm_kx *kx[3];
+	unsigned int why;
+	int ends[3] = { 0, 1, 2 };
+
+	node_cert(&c3, &auth, "edge1", &kc, 3, 303, "rack-c", NOW + DAY);
+	node_cert(&other3, &other_auth, "edge2", &kc, 3, 304, "rack-c",
+		  NOW + DAY);
+	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &params, NOW,
+			  &why);
+	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &params, NOW,
+			  &why);
+	kx[2] = rogue_other_site ?
+		xm_kx_new(3, kc.sk, &other3, &other_cert, NULL, &params, NOW,
+			  &why) : NULL;
+	net_init(&net);
+	net.unix_s = NOW;
+	memcpy(net.kx, kx, sizeof(kx));
+	net.cfg_hook = claim_hook;
+	claims_of[0] = "rack-a";
+	claims_of[1] = "rack-b";
+	claims_of[2] = "rack-c";
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 3, ends);
+	ok(net_until(&net, 8000, ab_up, NULL),
+	   "core %s: the members come UP", name);
+	net_run(&net, 5000);
+	ok(net.node[0].log.key_adds >= 2 && net.node[1].log.key_adds >= 2,
+	   "core %s: their keys installed (%llu, %llu)", name,
+	   (unsigned long long)net.node[0].log.key_adds,
+	   (unsigned long long)net.node[1].log.key_adds);
+	ok(net_neigh_state(&net, 0, 2, NULL) != XM_NEIGH_UP &&
+	   net_neigh_state(&net, 1, 2, NULL) != XM_NEIGH_UP,
+	   "core %s: the rogue is not UP at either", name);
+	ok(!has_node(&net, 0, 3) && !has_node(&net, 1, 3),
+	   "core %s: its advert is in no member's database", name);
+	if (rogue_other_site)
+		ok(xm_kx_stats(kx[0])->refused[XM_CERT_WRONG_SITE] >= 1 &&
+		   xm_kx_stats(kx[1])->refused[XM_CERT_WRONG_SITE] >= 1,
+		   "core %s: refused as wrong_site, counted at both", name);
+	else
+		ok(xm_kx_stats(kx[0])->timeouts >= 1,
+		   "core %s: it never answers the key exchange (%llu timeouts)",
+		   name, (unsigned long long)xm_kx_stats(kx[0])->timeouts);
+	ok(has_node(&net, 0, 2) && has_node(&net, 1, 1),
+	   "core %s: the members have each other's adverts", name);
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+	xm_kx_free(kx[2]);
+}
+
+/* B advertises a zone its certificate does not give. */
+static void core_claim(void)
+{
+	static struct net net;
+	struct xm_kx *kx[2];
+	unsigned int why;
+	int ends[2] = { 0, 1 };
+
+	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &params, NOW,
+			  &why);
+	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &params, NOW,
+			  &why);
+	net_init(&net);
+	net.unix_s = NOW;
+	memcpy(net.kx, kx, sizeof(kx));
+	net.cfg_hook = claim_hook;
+	claims_of[0] = "rack-a";
+	claims_of[1] = "rack-a";	/* its certificate: rack-b */
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ends);
+	net_run(&net, 8000);
+	ok(net_neigh_state(&net, 0, 1, NULL) != XM_NEIGH_UP,
+	   "claim: B claiming A's zone is not UP at A");
+	ok(!has_node(&net, 0, 2),
+	   "claim: its advert is not in A's database");
+	ok(xm_kx_stats(kx[0])->refused[XM_KX_REFUSED_CLAIM] >= 1,
+	   "claim: counted as claim_mismatch");
+	ok(strstr(net.node[0].log.last_warn, "claim_mismatch") != NULL,
+	   "claim: logged (%s)", net.node[0].log.last_warn);
+	ok(xm_kx_stats(kx[1])->refused[XM_KX_REFUSED_CLAIM] == 0,
+	   "claim: A's own claims are accepted by B");
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -766,6 +904,9 @@ int main(void)
 	crossing();
 	revocation();
 	claims();
+	core_mesh("no certificate", false);
+	core_mesh("another site", true);
+	core_claim();
 	side_free(&A);
 	side_free(&B);
 	return tap_done();
