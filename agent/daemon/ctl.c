@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "kx.h"
 #include "log.h"
 #include "util.h"
 
@@ -121,6 +122,27 @@ static json_object *counters_json(const void *base,
 		put(o, names[i].key,
 		    j_u64(*(const uint64_t *)((const char *)base +
 					      names[i].off)));
+	return o;
+}
+
+/* The key exchange's counters, a "refused_REASON" for each refusal. */
+static json_object *kx_json(const struct xm_kx_stats *s)
+{
+	json_object *o = json_object_new_object();
+	char key[48];
+	unsigned int r;
+
+	put(o, "handshakes", j_u64(s->handshakes));
+	put(o, "rekeys", j_u64(s->rekeys));
+	put(o, "timeouts", j_u64(s->timeouts));
+	put(o, "collisions", j_u64(s->collisions));
+	put(o, "bad_msg", j_u64(s->bad_msg));
+	put(o, "unexpected", j_u64(s->unexpected));
+	put(o, "cut", j_u64(s->cut));
+	for (r = 1; r < XM_KX_REFUSED_COUNT; r++) {
+		snprintf(key, sizeof(key), "refused_%s", xm_kx_refusal_name(r));
+		put(o, key, j_u64(s->refused[r]));
+	}
 	return o;
 }
 
@@ -331,6 +353,8 @@ static int cmd_status(struct req *r)
 	if (v->stats)
 		put(o, "agent", counters_json(v->stats, xmd_stat_names,
 					      xmd_n_stat_names));
+	if (v->kx)
+		put(o, "kx", kx_json(v->kx));
 	return 0;
 }
 

@@ -853,6 +853,7 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->ifindex = d->ifindex;
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
+	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */
