@@ -150,6 +150,10 @@ static void run_actions(struct xmd *d, xm_time now)
 	while (xm_core_action(d->core, &a)) {
 		switch (a.type) {
 		case XM_ACT_SEND:
+			/* Keys first: a KX message may tell the peer to use
+			 * them (make-before-break). */
+			if (d->k.n_key_ops)
+				xmd_kernel_keys_apply(&d->k, d->core);
 			act_send(d, &a);
 			break;
 		case XM_ACT_PROBE:
