@@ -45,8 +45,7 @@ struct xmd_config {
 	char authority[XMD_PATH_MAX];
 	char crl[XMD_PATH_MAX];
 	int security;			/* enum xmesh_security; -1: encrypt
-					 * with a certificate, else the
-					 * device's as it is */
+					 * with a certificate, else none */
 	uint32_t rekey_s;		/* kx rotation: 0 the default */
 	uint64_t rekey_packets;
 	char state_dir[XMD_PATH_MAX];

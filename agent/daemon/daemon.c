@@ -870,6 +870,7 @@ static int device_setup(struct xmd *d)
 	struct xm_dev dev;
 	char buf[XM_ADDRSTRLEN];
 	unsigned int i;
+	uint8_t sec;
 	int err;
 
 	d->ifindex = if_nametoindex(c->device);
@@ -921,16 +922,19 @@ static int device_setup(struct xmd *d)
 		want->family = c->family;
 		XM_SET(want, XMESH_DEV_A_FAMILY);
 	}
-	/* With certificates: encrypted unless the site chose auth only. */
-	if (c->security >= 0 || d->kx) {
-		uint8_t sec = c->security >= 0 ? (uint8_t)c->security :
-			      XMESH_SECURITY_ENCRYPT;
-
-		if (!XM_HAS(&dev, XMESH_DEV_A_SECURITY) || dev.security != sec) {
-			want->security = sec;
-			XM_SET(want, XMESH_DEV_A_SECURITY);
-		}
+	/*
+	 * With certificates: encrypted unless the site chose auth only.
+	 * Without: no keys, so none (whatever the module's default).
+	 */
+	sec = c->security >= 0 ? (uint8_t)c->security :
+	      d->kx ? XMESH_SECURITY_ENCRYPT : XMESH_SECURITY_NONE;
+	if (!XM_HAS(&dev, XMESH_DEV_A_SECURITY) || dev.security != sec) {
+		want->security = sec;
+		XM_SET(want, XMESH_DEV_A_SECURITY);
 	}
+	if (!d->kx)
+		xmd_info("no certificates: frames on %s are not authenticated (security none)",
+			 c->device);
 	if (want->present) {
 		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
 		if (err) {
