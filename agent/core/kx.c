@@ -399,12 +399,6 @@ const struct xm_cert *xm_kx_cert(const struct xm_kx *kx)
 	return &kx->cert;
 }
 
-void xm_kx_count(struct xm_kx *kx, unsigned int refusal)
-{
-	if (refusal && refusal < XM_KX_REFUSED_COUNT)
-		kx->st.refused[refusal]++;
-}
-
 void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len))
 {
 	kx->random = fn ? fn : random_default;
@@ -1023,9 +1017,4 @@ const struct xm_cert *xm_kx_peer_cert(const struct xm_kx_peer *p)
 uint8_t xm_kx_peer_tx_id(const struct xm_kx_peer *p)
 {
 	return p->up ? p->tx_id : 0;
-}
-
-uint32_t xm_kx_peer_neigh(const struct xm_kx_peer *p)
-{
-	return p->neigh;
 }

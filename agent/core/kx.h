@@ -144,8 +144,6 @@ enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
 const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx);
 /* This node's certificate (its node id, zone and roles). */
 const struct xm_cert *xm_kx_cert(const struct xm_kx *kx);
-/* Count a refusal the core made (XM_KX_REFUSED_CLAIM). */
-void xm_kx_count(struct xm_kx *kx, unsigned int refusal);
 /* Tests: a deterministic source instead of randombytes_buf(). */
 void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len));
 
@@ -200,7 +198,6 @@ bool xm_kx_peer_up(const struct xm_kx_peer *p);
 const struct xm_cert *xm_kx_peer_cert(const struct xm_kx_peer *p);
 /* The current transmit key id (0: none): for xm_kx_peer_tx_counter(). */
 uint8_t xm_kx_peer_tx_id(const struct xm_kx_peer *p);
-uint32_t xm_kx_peer_neigh(const struct xm_kx_peer *p);
 
 /* Take the next action into *a (wipe it after use); false: none. */
 bool xm_kx_peer_action(struct xm_kx_peer *p, struct xm_kx_action *a);

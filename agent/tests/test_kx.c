@@ -706,9 +706,14 @@ static void claims(void)
 	caps.zone[0] = '\0';
 	ok(!xm_kx_caps_match(&cert_b, &caps),
 	   "claims: the default zone refused");
-	xm_kx_count(A.kx, XM_KX_REFUSED_CLAIM);
-	is_int((long long)xm_kx_stats(A.kx)->refused[XM_KX_REFUSED_CLAIM], 1,
-	       "claims: counted");
+	pair_ok();
+	xm_kx_peer_start(A.p, 1000);
+	settle(1000);
+	xm_kx_peer_refuse(A.p, 1000, XM_KX_REFUSED_CLAIM);
+	pump(&A);
+	ok(xm_kx_stats(A.kx)->refused[XM_KX_REFUSED_CLAIM] == 1 &&
+	   !xm_kx_peer_up(A.p) && A.downs == 1 && !A.tx_id && !A.n_rx,
+	   "claims: a refusal by the core counted, the session cut");
 	is_str(xm_kx_refusal_name(XM_KX_REFUSED_CLAIM), "claim_mismatch",
 	       "claims: the counter's name");
 }
