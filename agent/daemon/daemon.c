@@ -763,6 +763,7 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 		xmd_debug("timerfd: %s", strerror(errno));
 	if (now >= d->next_caps)
 		caps_update(d, now);
+	xmd_kernel_keys_stale(&d->k, now);
 	if (d->kx && now >= d->next_key_counters) {
 		/* Rotation on volume: how much each transmit key sealed. */
 		xmd_kernel_key_counters(&d->k, d->core, now);
@@ -796,6 +797,8 @@ static void timer_arm(struct xmd *d)
 		next = d->next_resync;
 	if (d->kx && d->next_key_counters < next)
 		next = d->next_key_counters;
+	if (d->k.stale_at < next)
+		next = d->k.stale_at;
 	/* Waiting out a retry; the core's initial sync hold is in its timer. */
 	if (d->fib_dirty && d->fib_retry_at > xmd_now() &&
 	    d->fib_retry_at < next)
@@ -1090,6 +1093,9 @@ int xmd_start(struct xmd *d)
 	if (err)
 		xmd_warn("reading the kernel's tables: %s; they are read again before the first change",
 			 strerror(-err));
+	if (d->kx && xmd_kernel_keys_load(&d->k, xmd_now(),
+					  XMD_STALE_KEYS_MS))
+		xmd_warn("reading the kernel's keys failed: a previous run's stay");
 
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0) {

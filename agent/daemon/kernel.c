@@ -21,6 +21,7 @@ int xmd_kernel_open(struct xmd_kernel *k, uint32_t ifindex, uint32_t self,
 	k->self = self;
 	k->ident = ident;
 	k->stats = stats;
+	k->stale_at = XM_NEVER;
 	err = xmnl_open(&k->nl);
 	if (err)
 		goto fail;
@@ -67,6 +68,9 @@ void xmd_kernel_close(struct xmd_kernel *k)
 	free(k->key_ops);
 	k->key_ops = NULL;
 	k->n_key_ops = k->cap_key_ops = 0;
+	free(k->stale);
+	k->stale = NULL;
+	k->n_stale = 0;
 	k->n_routes = 0;
 	k->have_ok = k->routes_ok = false;
 }
@@ -509,6 +513,88 @@ static int key_apply(struct xmd_kernel *k, struct xm_core *core,
 	return err;
 }
 
+/* op replaced a key found at start: that one is not stale any more. */
+static void stale_replaced(struct xmd_kernel *k, const struct xmd_key_op *op)
+{
+	size_t i = k->n_stale;
+
+	if (op->del)
+		return;
+	while (i--) {
+		const struct xmd_key_op *s = &k->stale[i];
+
+		/* A transmit key replaces the neighbor's, whatever its id. */
+		if (s->neigh == op->neigh && s->dir == op->dir &&
+		    (op->dir == XMESH_KEY_TX || s->id == op->id))
+			k->stale[i] = k->stale[--k->n_stale];
+	}
+}
+
+static int stale_cb(const struct xm_msg_info *info, const struct xm_entry *e,
+		    void *data)
+{
+	struct xmd_kernel *k = data;
+	struct xmd_key_op *s;
+
+	(void)info;
+	if (e->type != XMESH_A_KEY)
+		return 0;
+	s = realloc(k->stale, (k->n_stale + 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	k->stale = s;
+	k->stale[k->n_stale++] = (struct xmd_key_op){
+		.neigh = e->key.neigh, .id = e->key.id, .dir = e->key.dir,
+		.del = true,
+	};
+	return 0;
+}
+
+int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
+			 uint32_t delay_ms)
+{
+	struct nlc_error e;
+	int err;
+
+	k->n_stale = 0;
+	err = xmnl_dump_cb(&k->nl, XMESH_CMD_KEY_GET, k->ifindex, NULL,
+			   stale_cb, NULL, k, &e);
+	k->stale_at = k->n_stale ? now + delay_ms : XM_NEVER;
+	if (k->n_stale)
+		xmd_info("%zu keys of a previous run: deleted in %u s unless replaced",
+			 k->n_stale, delay_ms / 1000);
+	return err;
+}
+
+void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now)
+{
+	struct xm_change ch;
+	size_t i;
+	int err;
+
+	if (!k->n_stale || now < k->stale_at)
+		return;
+	for (i = 0; i < k->n_stale; i++) {
+		memset(&ch, 0, sizeof(ch));
+		ch.cmd = XMESH_CMD_KEY_DEL;
+		ch.ifindex = k->ifindex;
+		ch.e.type = XMESH_A_KEY;
+		ch.e.key.neigh = k->stale[i].neigh;
+		ch.e.key.id = k->stale[i].id;
+		ch.e.key.dir = k->stale[i].dir;
+		XM_SET(&ch.e.key, XMESH_KEY_A_NEIGH);
+		XM_SET(&ch.e.key, XMESH_KEY_A_ID);
+		XM_SET(&ch.e.key, XMESH_KEY_A_DIR);
+		err = xmnl_apply(&k->nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
+		if (err && err != -ENOENT)
+			k->stats->key_errors++;
+		else if (!err)
+			k->stats->key_changes++;
+	}
+	k->n_stale = 0;
+	k->stale_at = XM_NEVER;
+}
+
 void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
 {
 	struct xm_change *ch;
@@ -536,6 +622,7 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
 				 strerror(-err));
 		} else {
 			k->stats->key_changes++;
+			stale_replaced(k, op);
 		}
 	}
 	memmove(k->key_ops, k->key_ops + i,

@@ -42,6 +42,11 @@ struct xmd_kernel {
 	/* Key installs and deletions (XM_ACT_KEY), in order, not done yet. */
 	struct xmd_key_op *key_ops;
 	size_t n_key_ops, cap_key_ops;
+	/* Keys found at start (a previous run's), deleted at stale_at unless
+	 * the key exchange replaced them by then. */
+	struct xmd_key_op *stale;
+	size_t n_stale;
+	xm_time stale_at;
 };
 
 struct xmd_key_op {
@@ -92,6 +97,17 @@ int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a);
  * (key_errors) and dropped.
  */
 void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core);
+/*
+ * At start, with certificates: the keys a previous run left in the kernel
+ * keep the traffic going until the new key exchange replaces them; those
+ * it has not replaced after delay_ms (a neighbor since refused, ids not
+ * reused) are deleted by xmd_kernel_keys_stale(). 0 or -errno.
+ */
+int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
+			 uint32_t delay_ms);
+/* Delete the stale keys once their time has come; when that is. */
+void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now);
+
 /*
  * Read the transmit keys' counters and hand them to the core (rotation on
  * volume). 0 or -errno.

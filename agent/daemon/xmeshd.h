@@ -22,6 +22,7 @@
 #define XMD_FIB_RETRY_MAX_MS	30000
 #define XMD_RESYNC_MS		60000	/* read the kernel's tables again */
 #define XMD_KEY_COUNTERS_MS	10000	/* read the transmit keys' counters */
+#define XMD_STALE_KEYS_MS	30000	/* a previous run's keys deleted */
 #define XMD_UDP_BURST		64	/* datagrams read per wakeup */
 
 struct xmd {
