@@ -227,7 +227,7 @@ check "node 1 reaches node 3 after the restart" \
 	n node1 ping -c 3 -i 0.2 -W 5 -I "$(an_addr node1)" "$(an_addr node3)"
 # shellcheck disable=SC2317 # called through wait_for
 few_keys() {
-	jq_true '([.[] | select(.dir == "rx")] | length) <= 4 and ([.[] | select(.dir == "tx")] | length) == 2' \
+	jq_true '([.[] | select(.dir == "rx")] | length) == 2 and ([.[] | select(.dir == "tx")] | length) == 2' \
 		n node2 "$XM" -j key show
 }
 if wait_for 60 few_keys; then
