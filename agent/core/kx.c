@@ -440,6 +440,9 @@ struct xm_kx_peer *xm_kx_peer_new(struct xm_kx *kx, uint32_t node,
 	p->neigh = neigh;
 	p->next_start = XM_NEVER;
 	p->old_rx_del_at = XM_NEVER;
+	/* Ids from a random start: a restarted agent rarely takes the ids
+	 * its previous run's keys still hold in the kernel. */
+	kx->random(&p->next_id, sizeof(p->next_id));
 	return p;
 }
 
