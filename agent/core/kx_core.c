@@ -103,16 +103,12 @@ static void key_action(struct xm_core *c, const struct xm_core_neigh *n,
 	act->key_del = del;
 }
 
-static bool claims_check(struct xm_core *c, xm_time now,
-			 struct xm_core_neigh *n, const struct xm_caps *caps);
-
 /* Carry out what n's peer asks. */
 static void drain(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 {
 	struct xm_kx_action a;
 	struct xm_msg_writer w;
 	struct xm_action *sa;
-	struct xm_lsa *lsa;
 
 	while (xm_kx_peer_action(n->kx, &a)) {
 		switch (a.type) {
@@ -131,15 +127,12 @@ static void drain(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 			key_action(c, n, &a);
 			break;
 		case XM_KX_ACT_UP:
-			/* What it advertised before must hold too. */
-			lsa = lsdb_find(c, n->node);
-			if (lsa && !claims_check(c, now, n, &lsa->adv->caps))
-				break;
-			n->auth = true;
-			neigh_auth_changed(c, now, n);
-			break;
 		case XM_KX_ACT_DOWN:
-			n->auth = false;
+			/* Its claims are checked as its hellos and adverts
+			 * come: the database it sends at once, the next
+			 * hello (not a copy we hold: it may predate a new
+			 * certificate). */
+			n->auth = a.type == XM_KX_ACT_UP;
 			neigh_auth_changed(c, now, n);
 			break;
 		case XM_KX_ACT_EVENT:
