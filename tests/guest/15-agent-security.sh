@@ -184,6 +184,14 @@ an_stop rogue
 
 # ------------------------------------------------------------ rotation
 udpgap_build
+# drops NAME: NAME (a drop reason) at node 2 and node 3, summed.
+drops() {
+	echo $(($(counter node2 "$1") + $(counter node3 "$1")))
+}
+d0=()
+for d in auth_failed no_key replayed; do
+	d0+=("$(drops "$d")")
+done
 r0=$(an_stat node2 .kx.rekeys)
 if stream_start node1 node3 "$(an_addr node3)" "$(an_addr node1)"; then
 	sleep 35
@@ -195,7 +203,7 @@ if stream_start node1 node3 "$(an_addr node3)" "$(an_addr node1)"; then
 		tap_fail "keys rotate under the stream" "rekeys $r0 -> $r1" \
 			"$(an_logs node2)"
 	fi
-	if jq -e '.received > 20000 and .lost == 0' <<<"$report" >/dev/null; then
+	if jq -e '.received > 10000 and .lost == 0' <<<"$report" >/dev/null; then
 		tap_ok "the stream loses nothing while keys rotate"
 	else
 		tap_fail "the stream loses nothing while keys rotate" "$report"
@@ -203,9 +211,11 @@ if stream_start node1 node3 "$(an_addr node3)" "$(an_addr node1)"; then
 else
 	tap_fail "a stream from node 1 to node 3 starts"
 fi
+i=0
 for d in auth_failed no_key replayed; do
-	check "no $d drop at node 2 or 3" \
-		test "$(counter node2 "$d")$(counter node3 "$d")" = 00
+	check "no $d drop at node 2 or 3 while keys rotate" \
+		test "$(drops "$d")" = "${d0[i]}"
+	i=$((i + 1))
 done
 
 # ------------------------------------------------------------ restart
