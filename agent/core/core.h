@@ -148,6 +148,7 @@ struct xm_neigh_status {
 	uint32_t metric;		/* advertised cost of this adjacency */
 	xm_time last_hello, last_probe_reply;
 	uint32_t flaps;
+	bool authenticated;		/* by its certificate, or none in use */
 };
 
 /* A node in the link-state database. */

@@ -812,6 +812,7 @@ bool xm_core_neigh(const struct xm_core *c, size_t i,
 		.metric = n->metric, .last_hello = n->last_hello,
 		.last_probe_reply = n->last_probe_reply,
 		.flaps = c->ident[n->ident].flaps,
+		.authenticated = n->auth,
 	};
 	return true;
 }

@@ -210,6 +210,7 @@ static json_object *neigh_json(const struct xmd_view *v,
 	put(o, "last_hello_ms", j_age(v->now, n->last_hello));
 	put(o, "last_probe_ms", j_age(v->now, n->last_probe_reply));
 	put(o, "flaps", j_u64(n->flaps));
+	put(o, "authenticated", json_object_new_boolean(n->authenticated));
 	return o;
 }
 

@@ -155,8 +155,11 @@ if wait_for 30 rogue_refused '.kx.timeouts >= 1'; then
 else
 	tap_fail "node 1 counts the rogue without a certificate" "$(an_logs node1)"
 fi
-check_json "the rogue is not UP at node 1" \
-	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
+check_json "the rogue is not UP at node 1, nor authenticated" \
+	'[.[] | select(.node == 9 and (.agent.state == "up" or .agent.authenticated))] | length == 0' \
+	x node1 -j neigh show
+check_json "node 2 is authenticated at node 1" \
+	'[.[] | select(.node == 2 and .agent.authenticated)] | length == 1' \
 	x node1 -j neigh show
 check_json "node 1 has no route to the rogue" \
 	'[.[] | select(.node == 9)] | length == 0' n node1 "$XM" -j route show
