@@ -839,6 +839,49 @@ static void core_mesh(const char *name, bool rogue_other_site)
 	xm_kx_free(kx[2]);
 }
 
+/* Rotations in the core: keys replaced, old ones deleted, no flap. */
+static void core_rotation(void)
+{
+	static struct net net;
+	struct xm_kx_params fast = params;
+	struct xm_kx *kx[2];
+	uint64_t adds, dels;
+	unsigned int why;
+	int ends[2] = { 0, 1 };
+
+	fast.rekey_ms = 20000;
+	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &fast, NOW,
+			  &why);
+	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &fast, NOW,
+			  &why);
+	net_init(&net);
+	net.unix_s = NOW;
+	net.cfg_hook = claim_hook;
+	claims_of[0] = "rack-a";
+	claims_of[1] = "rack-b";
+	memcpy(net.kx, kx, sizeof(kx));
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ends);
+	ok(net_until(&net, 8000, ab_up, NULL), "core rotation: UP");
+	adds = net.node[0].log.key_adds;
+	dels = net.node[0].log.key_dels;
+	net_run(&net, 65000);
+	ok(xm_kx_stats(kx[0])->rekeys >= 2 && xm_kx_stats(kx[1])->rekeys >= 2,
+	   "core rotation: rotated every 20 s (%llu)",
+	   (unsigned long long)xm_kx_stats(kx[0])->rekeys);
+	ok(net.node[0].log.key_adds >= adds + 4 &&
+	   net.node[0].log.key_dels >= dels + 2,
+	   "core rotation: new keys installed, old receive keys deleted (%llu, %llu)",
+	   (unsigned long long)(net.node[0].log.key_adds - adds),
+	   (unsigned long long)(net.node[0].log.key_dels - dels));
+	ok(ab_up(&net, NULL) && !net.node[0].log.neigh_down &&
+	   !net.node[1].log.neigh_down, "core rotation: never down");
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
 /* B advertises a zone its certificate does not give. */
 static void core_claim(void)
 {
@@ -912,6 +955,7 @@ int main(void)
 	core_mesh("no certificate", false);
 	core_mesh("another site", true);
 	core_claim();
+	core_rotation();
 	side_free(&A);
 	side_free(&B);
 	return tap_done();
