@@ -88,6 +88,9 @@ struct net {
 	uint64_t unix_s;
 	/* Optional: change node i's configuration before its core starts. */
 	void (*cfg_hook)(struct net *net, int i, struct xm_core_config *cfg);
+	/* Optional: node i's XM_ACT_KEY, instead of installing it at once
+	 * (counted, bytes taken); true: taken care of. */
+	bool (*key_hook)(struct net *net, int i, const struct xm_action *a);
 	/* Optional tap on every message before delivery: may rewrite it. */
 	void (*tap)(struct net *net, int to, uint32_t ifindex,
 		    const struct xm_addr *from, uint8_t *msg, uint16_t *len);
@@ -375,6 +378,8 @@ NET_FN void net_drain(struct net *net, int i)
 		case XM_ACT_KEY: {
 			uint8_t key[32];
 
+			if (net->key_hook && net->key_hook(net, i, &a))
+				break;
 			if (a.key_del) {
 				log->key_dels++;
 				break;

@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "tap.h"
 #include "test_core_net.h"
+#include "../daemon/kernel.h"
 
 #define NOW		UINT64_C(1800000000)	/* unix seconds */
 #define DAY		86400
@@ -882,6 +883,136 @@ static void core_rotation(void)
 	xm_kx_free(kx[1]);
 }
 
+/* ---- xmeshd's key installs (daemon/kernel.c) over a stand-in kernel ---- */
+
+struct fake_kernel {
+	int err;			/* every KEY_NEW fails with it, or 0 */
+	int news, dels, with_bytes;
+	uint8_t dirs[16];		/* of the KEY_NEWs, in order */
+};
+
+static int fake_key_genl(struct nlc_sock *s, struct nlc_batch *b,
+			 struct nlc_result *res, void *priv)
+{
+	struct fake_kernel *f = priv;
+	size_t m;
+
+	(void)s;
+	for (m = 0; m < b->n; m++) {
+		const struct nlmsghdr *nlh = nlc_batch_msg(b, m);
+		const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+		const struct nlattr *a;
+		struct xm_key k;
+
+		res[m].done = true;
+		if (g->cmd == XMESH_CMD_KEY_DEL) {
+			f->dels++;
+			res[m].e.err = -ENOENT;	/* gone with its neighbor */
+			continue;
+		}
+		if (g->cmd != XMESH_CMD_KEY_NEW)
+			continue;
+		if (f->err) {
+			res[m].e.err = f->err;
+			continue;
+		}
+		mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+			const struct nlattr *n;
+
+			if (mnl_attr_get_type(a) != XMESH_A_KEY)
+				continue;
+			memset(&k, 0, sizeof(k));
+			xm_key_parse(a, &k);
+			if (f->news < 16)
+				f->dirs[f->news] = k.dir;
+			f->news++;
+			/* The bytes are write-only: not parsed back. */
+			mnl_attr_for_each_nested(n, a)
+				f->with_bytes +=
+					mnl_attr_get_type(n) == XMESH_KEY_A_KEY &&
+					mnl_attr_get_payload_len(n) == 32 &&
+					!sodium_is_zero(mnl_attr_get_payload(n),
+							32);
+		}
+	}
+	return 0;
+}
+
+static struct xmd_kernel fk;
+
+static bool queue_key(struct net *net, int i, const struct xm_action *a)
+{
+	(void)net;
+	if (i != 0)
+		return false;
+	xmd_kernel_key_queue(&fk, a);
+	return true;
+}
+
+static void daemon_keys(void)
+{
+	static struct net net;
+	struct xmd_stats st = { 0 };
+	struct fake_kernel f = { .err = -ENOENT };
+	struct xm_kx *kx[2];
+	uint8_t key[32];
+	unsigned int why;
+	int ends[2] = { 0, 1 };
+	size_t queued;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.ifindex = 9;
+	fk.stats = &st;
+	fk.stale_at = XM_NEVER;
+	fk.nl.sock.fake = fake_key_genl;
+	fk.nl.sock.fake_priv = &f;
+	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &params, NOW,
+			  &why);
+	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &params, NOW,
+			  &why);
+	net_init(&net);
+	net.unix_s = NOW;
+	net.cfg_hook = claim_hook;
+	net.key_hook = queue_key;
+	claims_of[0] = "rack-a";
+	claims_of[1] = "rack-b";
+	memcpy(net.kx, kx, sizeof(kx));
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ends);
+	net_run(&net, 2000);
+	queued = fk.n_key_ops;
+	ok(queued == 2 && fk.key_ops[0].dir == XM_KX_RX &&
+	   fk.key_ops[1].dir == XM_KX_TX,
+	   "daemon keys: the receive key, then the transmit key, queued");
+	xmd_kernel_keys_apply(&fk, net.node[0].c);
+	ok(fk.n_key_ops == queued && !st.key_changes && !st.key_errors,
+	   "daemon keys: the kernel has no such neighbor yet: they wait");
+	ok(xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh,
+			   fk.key_ops[0].id, fk.key_ops[0].dir, key),
+	   "daemon keys: ... and the core keeps their bytes");
+	f.err = 0;
+	xmd_kernel_keys_apply(&fk, net.node[0].c);
+	ok(!fk.n_key_ops && st.key_changes == 2 && !st.key_errors &&
+	   f.news == 2 && f.with_bytes == 2,
+	   "daemon keys: then installed, with their bytes");
+	ok(f.dirs[0] == XMESH_KEY_RX && f.dirs[1] == XMESH_KEY_TX,
+	   "daemon keys: receive before transmit");
+	ok(!xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh, 0, 0, key),
+	   "daemon keys: the core's copy is wiped once installed");
+	xmd_kernel_key_queue(&fk, &(struct xm_action){
+		.type = XM_ACT_KEY, .neigh = 1, .key_id = 7,
+		.key_dir = XM_KX_RX, .key_del = true });
+	xmd_kernel_keys_apply(&fk, net.node[0].c);
+	ok(!fk.n_key_ops && f.dels == 1 && !st.key_errors,
+	   "daemon keys: a deletion of a key already gone is done");
+	sodium_memzero(key, sizeof(key));
+	net_free(&net);
+	xmd_kernel_close(&fk);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
 /* B advertises a zone its certificate does not give. */
 static void core_claim(void)
 {
@@ -956,6 +1087,7 @@ int main(void)
 	core_mesh("another site", true);
 	core_claim();
 	core_rotation();
+	daemon_keys();
 	side_free(&A);
 	side_free(&B);
 	return tap_done();
