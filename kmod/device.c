@@ -82,7 +82,7 @@ static int xmesh_init(struct net_device *dev)
 	xdev->port = htons(XMESH_DEFAULT_PORT);
 	xdev->family = AF_INET;
 	xdev->hop_limit = XMESH_DEFAULT_HOP_LIMIT;
-	xdev->security = XMESH_SECURITY_NONE;
+	xdev->security = XMESH_SECURITY_ENCRYPT;	/* off per site: auth */
 	xdev->oam_rate = XMESH_DEFAULT_OAM_RATE;
 	spin_lock_init(&xdev->oam_bucket_lock);
 	INIT_LIST_HEAD(&xdev->key_list);
@@ -163,7 +163,7 @@ static void xmesh_setup(struct net_device *dev)
 	dev->addr_len = 0;
 	dev->needed_headroom = XMESH_OVERHEAD_MAX + LL_MAX_HEADER;
 	dev->needed_tailroom = XMESH_TAG_LEN;
-	dev->mtu = ETH_DATA_LEN - XMESH_OVERHEAD_V4;
+	dev->mtu = ETH_DATA_LEN - XMESH_OVERHEAD_V4 - XMESH_SEAL_OVERHEAD;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - XMESH_OVERHEAD_V4;
 

@@ -174,7 +174,7 @@ setup_xmesh() {
 	i=1
 	for x in a b c; do
 		ip -n "xm-$c-$x" link add xmesh0 type xmesh
-		xm "$c-$x" dev set node "$i" family inet
+		xm "$c-$x" dev set node "$i" family inet security none
 		ip -n "xm-$c-$x" link set xmesh0 up
 		ip -n "xm-$c-$x" addr add "10.0.$i.1/32" dev xmesh0
 		for j in 1 2 3; do

@@ -42,8 +42,8 @@
 /*
  * A certificate, signature included, is at most XM_CERT_MAX bytes: the
  * largest one of this version is 520, the rest is room for later fields.
- * Small enough to travel in a hello next to everything else a hello
- * carries (XM_PDU_MAX).
+ * Small enough to travel in a key exchange message (msg.h, kx.h) within
+ * XM_PDU_MAX.
  */
 #define XM_CERT_MAX		640
 /* Serials one revocation list can hold, and its largest encoding. */

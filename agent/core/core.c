@@ -706,6 +706,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	xm_time t;
 
 	neigh_run(c, now, expire);
+	kx_core_run(c, now);
 	lsdb_run(c, now);
 	if (c->spf_due <= now)
 		spf_run(c, now);
@@ -728,6 +729,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	lsdb_tidy(c);
 	t = xm_min(neigh_next_timer(c), lsdb_next_timer(c));
 	t = xm_min(t, c->spf_due);
+	t = xm_min(t, kx_core_next_timer(c));
 	if (refusals_pending(c))
 		t = xm_min(t, c->warn_last + XM_WARN_MS);
 	if (!c->ready)
@@ -767,7 +769,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->start = now;
 	c->now = now;
 	c->rng = cfg->node_id;
-	c->msg_seq = cfg->boot_id << 24;
+	c->msg_seq = (cfg->boot_id & UINT32_MAX) << 32;
 	c->spf_due = XM_NEVER;
 	c->spf_last = XM_NEVER;
 	c->spf_news = XM_NEVER;
@@ -775,7 +777,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->spf_hold_ms = cfg->timers.spf_hold_ms;
 	c->warn_last = XM_NEVER;
 	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||
-	    lsdb_init(c, now)) {
+	    lsdb_init(c, now) || kx_core_init(c)) {
 		xm_core_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -789,6 +791,7 @@ void xm_core_free(struct xm_core *c)
 	if (!c)
 		return;
 	neigh_free_all(c);
+	kx_core_free(c);
 	lsdb_free(c);
 	spf_clear(c);
 	xm_replay_free(&c->replay);
@@ -880,6 +883,9 @@ static void recv_msg(struct xm_core *c, xm_time now, struct xm_link *l,
 	case XM_MSG_LSU:
 	case XM_MSG_LSACK:
 		break;
+	case XM_MSG_KX:
+		kx_core_recv(c, now, l, from, m);
+		return;
 	default:
 		c->st.rx_malformed++;
 		return;
@@ -894,7 +900,7 @@ static void recv_msg(struct xm_core *c, xm_time now, struct xm_link *l,
 		    c->neigh[k]->node == m->hdr.sender &&
 		    neigh_floods(c->neigh[k]))
 			n = c->neigh[k];
-	if (n && !n->alive)
+	if (n && (!n->alive || !n->auth))
 		n = NULL;
 	if (m->hdr.type == XM_MSG_LSU) {
 		if (lsdb_lsu_rx(c, now, n, m))
@@ -942,7 +948,8 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
 		c->st.rx_own++;
 		return;
 	}
-	switch (xm_replay_check(&c->replay, m.hdr.sender, m.hdr.seq, now)) {
+	switch (xm_replay_check(&c->replay, m.hdr.sender, ifindex,
+				m.hdr.seq, now)) {
 	case XM_REPLAY_SEEN:
 		c->st.rx_replayed++;
 		return;
@@ -953,6 +960,21 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
 		break;
 	}
 	recv_msg(c, now, l, from, &m);
+	core_run(c, now, false);
+}
+
+void xm_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint64_t counter)
+{
+	now = enter(c, now);
+	kx_core_key_counter(c, now, neigh, key_id, counter);
+	core_run(c, now, false);
+}
+
+void xm_core_kx_recheck(struct xm_core *c, xm_time now)
+{
+	now = enter(c, now);
+	kx_core_recheck(c, now);
 	core_run(c, now, false);
 }
 

@@ -93,7 +93,16 @@ struct xm_core_config {
 	struct xm_policy policy;
 	uint64_t boot_id;		/* seeds message sequence numbers so a
 					 * restarted agent's are larger:
-					 * e.g. wall-clock seconds at start */
+					 * e.g. wall-clock seconds at start;
+					 * below 2^32 (sequence: boot_id << 32) */
+	/*
+	 * With certificates (issue 5): the key exchange (kx.h), created and
+	 * freed by the user, and the wall-clock seconds at xm_core_new()'s
+	 * now (certificate validity). NULL: neighbors are authenticated by
+	 * the site key alone and no kernel keys are installed.
+	 */
+	struct xm_kx *kx;
+	uint64_t unix_s;
 };
 
 /* The defaults of Documentation/xmeshd.md. */
@@ -139,6 +148,7 @@ struct xm_neigh_status {
 	uint32_t metric;		/* advertised cost of this adjacency */
 	xm_time last_hello, last_probe_reply;
 	uint32_t flaps;
+	bool authenticated;		/* by its certificate, or none in use */
 };
 
 /* A node in the link-state database. */
@@ -208,6 +218,9 @@ enum xm_action_type {
 	XM_ACT_NEIGH_DOWN,	/* urgent: mark kernel neighbor down now,
 				 * before any recomputation */
 	XM_ACT_EVENT,		/* something for logs and `xmesh monitor` */
+	XM_ACT_KEY,		/* install (key_del: delete) the kernel key
+				 * (neigh, key_id, key_dir); the bytes of an
+				 * install from xm_core_key_get() */
 };
 
 #define XM_PDU_MAX	1400	/* bytes of one message on the wire */
@@ -227,6 +240,8 @@ struct xm_action {
 	uint32_t ifindex;		/* SEND: the link */
 	struct xm_addr dst;		/* SEND: family 0 = the link's group */
 	uint16_t len;			/* SEND */
+	uint8_t key_id, key_dir;	/* KEY: key_dir enum xmesh_key_dir */
+	bool key_del;			/* KEY */
 	uint8_t msg[XM_PDU_MAX];	/* SEND */
 	uint32_t neigh;			/* PROBE, NEIGH_DOWN */
 	uint32_t seq;			/* PROBE: echoed in the result */
@@ -307,6 +322,24 @@ int xm_core_set_prefixes(struct xm_core *c, xm_time now,
  * disturbed while the core relearns the mesh (sync_hold_ms).
  */
 void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n);
+
+/*
+ * XM_ACT_KEY's bytes, copied into key (the caller's locked memory, which
+ * it wipes): false if there are none (deleted meanwhile). Kept until
+ * xm_core_key_done(), so that an install the kernel refused for now (its
+ * neighbor not there yet) can be tried again.
+ */
+bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,
+		     uint8_t key_dir, uint8_t key[32]);
+void xm_core_key_done(struct xm_core *c, uint32_t neigh, uint8_t key_id,
+		      uint8_t key_dir);
+/* The kernel's counter of transmit key key_id of neigh: rotated at the
+ * volume limit (kx.h). */
+void xm_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint64_t counter);
+/* The revocation list changed (xm_kx_set_crl()): check every neighbor's
+ * certificate again. */
+void xm_core_kx_recheck(struct xm_core *c, xm_time now);
 
 /* Run due timers. Call when now >= xm_core_next_timer(). */
 void xm_core_timer(struct xm_core *c, xm_time now);

@@ -101,9 +101,13 @@ struct xm_core_neigh {
 	bool db_end_rx;			/* it has sent us its database */
 	bool dbx;			/* our database exchange unacked */
 	uint32_t peer_dead_ms;
-	uint64_t boot;			/* its sequence >> 24: grows on restart */
+	uint64_t boot;			/* its sequence >> 32: grows on restart */
 	xm_time last_hello, last_probe_reply, up_since;
 	uint8_t pubkey[XM_PUBKEY_LEN];
+	/* Key exchange (kx_core.c): authenticated by its certificate (or
+	 * no certificates in use); only then UP and flooding. */
+	struct xm_kx_peer *kx;
+	bool auth;
 
 	/* Probing. */
 	xm_time next_probe;		/* XM_NEVER when not probing */
@@ -198,6 +202,10 @@ struct xm_core {
 
 	xm_time next_timer;
 	struct xm_advert *scratch;	/* XM_ADVERT_ADJ_MAX */
+
+	/* Key exchange (kx_core.c): kernel keys not yet installed. */
+	struct kx_key_slot *kx_keys;	/* sodium_malloc()ed */
+	xm_time kx_recheck_at;
 };
 
 /* core.c */
@@ -274,6 +282,25 @@ struct xm_lsa *lsdb_find(const struct xm_core *c, uint32_t node);
 bool lsdb_lists(const struct xm_lsa *l, uint32_t node);
 uint16_t lsdb_age(const struct xm_core *c, const struct xm_lsa *l,
 		  xm_time now);
+
+/* kx_core.c: the key exchange with each neighbor (kx.h). */
+int kx_core_init(struct xm_core *c);
+void kx_core_free(struct xm_core *c);
+void kx_core_recv(struct xm_core *c, xm_time now, struct xm_link *l,
+		  const struct xm_addr *from, const struct xm_msg *m);
+void kx_core_neigh_free(struct xm_core *c, struct xm_core_neigh *n);
+void kx_core_run(struct xm_core *c, xm_time now);
+xm_time kx_core_next_timer(const struct xm_core *c);
+void kx_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint64_t counter);
+void kx_core_recheck(struct xm_core *c, xm_time now);
+/* May node claim these zone and roles (its certificate's)? If not, its
+ * adjacencies are refused (counted, logged). */
+bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
+		       const struct xm_caps *caps);
+/* neigh.c: n's authentication came or went (kx_core.c sets n->auth). */
+void neigh_auth_changed(struct xm_core *c, xm_time now,
+			struct xm_core_neigh *n);
 
 static inline xm_time xm_min(xm_time a, xm_time b)
 {

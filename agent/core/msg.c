@@ -724,3 +724,75 @@ int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq)
 	w->n_items++;
 	return 0;
 }
+
+/* ---- the key exchange ---- */
+
+bool xm_kx_msg_len_ok(uint8_t step, size_t len)
+{
+	const size_t payload_min = XM_KX_PAYLOAD_HDR + XM_KX_CERT_MIN +
+				   XM_KX_AEAD_TAG;
+	const size_t payload_max = XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG;
+	const size_t s = XM_KX_DH_LEN + XM_KX_AEAD_TAG;
+
+	switch (step) {
+	case XM_KX_INIT:
+		return len == XM_KX_DH_LEN;
+	case XM_KX_RESP:
+		return len >= XM_KX_DH_LEN + s + payload_min &&
+		       len <= XM_KX_DH_LEN + s + payload_max;
+	case XM_KX_FINISH:
+		return len >= s + payload_min && len <= s + payload_max;
+	case XM_KX_CONFIRM:
+		return len == XM_KX_AEAD_TAG;
+	default:
+		return false;
+	}
+}
+
+int xm_kx_msg_decode(const struct xm_msg *m, struct xm_kx_msg *k)
+{
+	struct rd r = body_rd(m), v;
+	bool seen = false;
+	uint16_t type;
+	int ret;
+
+	memset(k, 0, sizeof(*k));
+	if (m->hdr.type != XM_MSG_KX)
+		return -EBADMSG;
+	while ((ret = rd_tlv(&r, &type, &v)) > 0) {
+		if ((type & ~XM_TLV_MANDATORY) != XM_TLV_KX) {
+			if (unknown_tlv(type))
+				return -EBADMSG;
+			continue;
+		}
+		if (seen || v.len < XM_KX_HDR_LEN)
+			return -EBADMSG;
+		seen = true;
+		k->step = rd8(&v);
+		if (rd8(&v) || rd16(&v))
+			return -EBADMSG;
+		k->session = rd32(&v);
+		k->len = (uint16_t)rd_left(&v);
+		if (!k->session || !xm_kx_msg_len_ok(k->step, k->len))
+			return -EBADMSG;
+		memcpy(k->noise, rd_take(&v, k->len), k->len);
+	}
+	return ret < 0 || !seen ? -EBADMSG : 0;
+}
+
+int xm_kx_msg_put(struct xm_msg_writer *w, const struct xm_kx_msg *k)
+{
+	uint8_t *p;
+
+	if (!k->session || !xm_kx_msg_len_ok(k->step, k->len))
+		return -EINVAL;
+	if (!room(w, XM_TLV_HDR_LEN + XM_KX_HDR_LEN + k->len))
+		return -EMSGSIZE;
+	p = put_tlv(w, XM_TLV_KX, XM_KX_HDR_LEN + k->len);
+	p[0] = k->step;
+	p[1] = 0;
+	set16(p + 2, 0);
+	set32(p + 4, k->session);
+	memcpy(p + XM_KX_HDR_LEN, k->noise, k->len);
+	return 0;
+}

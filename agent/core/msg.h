@@ -16,6 +16,7 @@
 #ifndef XM_MSG_H
 #define XM_MSG_H
 
+#include "cert.h"	/* XM_CERT_MAX: certificates travel in KX */
 #include "core.h"
 
 #define XM_MSG_MAGIC		0x584d	/* "XM" */
@@ -31,6 +32,7 @@ enum xm_msg_type {
 	XM_MSG_HELLO = 1,
 	XM_MSG_LSU = 2,
 	XM_MSG_LSACK = 3,
+	XM_MSG_KX = 4,		/* key exchange, unicast (kx.h) */
 };
 
 /* Header flags. */
@@ -48,6 +50,7 @@ enum xm_tlv_type {
 	XM_TLV_ACKS = 6,		/* LSACK, repeats */
 	XM_TLV_PREFIXES = 7,		/* advert */
 	XM_TLV_ADJS = 8,		/* advert */
+	XM_TLV_KX = 9,			/* KX: one handshake message */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -187,6 +190,50 @@ int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h);
 int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 	       uint16_t age_s);
 int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq);
+
+/* ---- the key exchange's messages (kx.h) ---- */
+
+/*
+ * One step of a handshake (Documentation/protocol.md, "Key exchange"):
+ * the KX TLV's value is step u8, flags u8 (0), reserved u16 (0), the
+ * initiator's session id u32 (not 0), then the Noise message of the step,
+ * whose length the step bounds.
+ */
+enum xm_kx_step {
+	XM_KX_INIT = 1,		/* -> e */
+	XM_KX_RESP = 2,		/* <- e, ee, s, es, payload (cert) */
+	XM_KX_FINISH = 3,	/* -> s, se, payload (cert) */
+	XM_KX_CONFIRM = 4,	/* <- a tag: the responder installed its keys */
+};
+
+#define XM_KX_HDR_LEN		8
+#define XM_KX_DH_LEN		32	/* an X25519 public key */
+#define XM_KX_AEAD_TAG		16	/* ChaCha20-Poly1305 */
+/* The handshake payload: rx key id u8, reserved u8, a certificate. */
+#define XM_KX_PAYLOAD_HDR	2
+#define XM_KX_CERT_MIN		(XM_CERT_HDR_LEN + XM_SIG_LEN)
+#define XM_KX_PAYLOAD_MAX	(XM_KX_PAYLOAD_HDR + XM_CERT_MAX)
+#define XM_KX_NOISE_MAX							\
+	(2 * XM_KX_DH_LEN + 2 * XM_KX_AEAD_TAG + XM_KX_PAYLOAD_MAX)
+
+struct xm_kx_msg {
+	uint8_t step;			/* enum xm_kx_step */
+	uint32_t session;
+	uint16_t len;
+	uint8_t noise[XM_KX_NOISE_MAX];
+};
+
+/*
+ * The KX message's one step: 0, or -EBADMSG for anything but exactly one
+ * KX TLV of a known step, flags and reserved 0, session not 0, and a
+ * Noise message of the step's length (INIT 32, CONFIRM 16; RESP and
+ * FINISH within their bounds). Unknown TLVs: as for every type.
+ */
+int xm_kx_msg_decode(const struct xm_msg *m, struct xm_kx_msg *k);
+/* Is len a valid Noise message length for step (enum xm_kx_step)? */
+bool xm_kx_msg_len_ok(uint8_t step, size_t len);
+/* 0, -EMSGSIZE, -EINVAL (what xm_kx_msg_decode() would refuse). */
+int xm_kx_msg_put(struct xm_msg_writer *w, const struct xm_kx_msg *k);
 
 /* Bytes xm_lsu_put() needs for a, a valid advert (xm_lsu_put checks). */
 size_t xm_advert_wire_len(const struct xm_advert *a);

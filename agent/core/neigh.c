@@ -177,7 +177,7 @@ struct xm_core_neigh *neigh_find(const struct xm_core *c, uint32_t ifindex,
 
 bool neigh_floods(const struct xm_core_neigh *n)
 {
-	return n->alive && n->twoway;
+	return n->alive && n->twoway && n->auth;
 }
 
 static bool probing(const struct xm_core_neigh *n)
@@ -224,6 +224,7 @@ static struct xm_core_neigh *neigh_new(struct xm_core *c, xm_time now,
 	n->node = node;
 	n->ifindex = l->info.ifindex;
 	n->remote = *remote;
+	n->auth = !c->cfg.kx;	/* with certificates: once they verify */
 	n->state = now < c->ident[d].hold_until ? XM_NEIGH_HOLDDOWN :
 						   XM_NEIGH_INIT;
 	n->up_since = XM_NEVER;
@@ -245,6 +246,7 @@ static void neigh_free(struct xm_core *c, size_t i)
 	struct xm_core_neigh *n = c->neigh[i];
 
 	lsdb_neigh_stop(c, n);
+	kx_core_neigh_free(c, n);
 	c->ident[n->ident].in_use = false;
 	c->ident[n->ident].last_used = c->now;
 	free(n->rexmit);
@@ -426,7 +428,7 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	struct xm_ident *d = &c->ident[n->ident];
 
 	if ((n->state != XM_NEIGH_TWOWAY && n->state != XM_NEIGH_HOLDDOWN) ||
-	    !probing(n) || n->good_run < XM_UP_REPLIES ||
+	    !probing(n) || !n->auth || n->good_run < XM_UP_REPLIES ||
 	    now < d->hold_until)
 		return;
 	n->state = XM_NEIGH_UP;
@@ -442,6 +444,22 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 		   n->metric);
 	lsdb_local_adjacency(c, now);
 	core_spf_schedule(c, now, XM_SPF_ADJACENCY);
+}
+
+void neigh_auth_changed(struct xm_core *c, xm_time now,
+			struct xm_core_neigh *n)
+{
+	if (n->auth) {
+		/* The databases go over now; UP once probes answer. */
+		if (n->alive && n->twoway)
+			lsdb_neigh_start(c, n);
+		try_up(c, n, now);
+		return;
+	}
+	if (n->state == XM_NEIGH_UP)
+		went_down(c, n, now, "its certificate no longer verifies");
+	n->db_end_rx = false;
+	lsdb_neigh_stop(c, n);
 }
 
 /* Re-advertise the cost only when it moved enough (hysteresis). */
@@ -465,7 +483,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		    const struct xm_addr *from, const struct xm_msg_hdr *hdr,
 		    const struct xm_hello *h)
 {
-	uint64_t boot = hdr->seq >> 24;
+	uint64_t boot = hdr->seq >> 32;
 	struct xm_core_neigh *n;
 	bool twoway = false;
 	unsigned int i;
@@ -474,6 +492,8 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		c->st.rx_no_neigh++;	/* the link is going down */
 		return;
 	}
+	if (h->has_caps)	/* not its certificate's: refused, counted */
+		kx_core_claims_ok(c, hdr->sender, &h->caps);
 	n = neigh_find(c, l->info.ifindex, hdr->sender, from);
 	if (!n) {
 		n = neigh_new(c, now, l, hdr->sender, from);
@@ -807,6 +827,7 @@ bool xm_core_neigh(const struct xm_core *c, size_t i,
 		.metric = n->metric, .last_hello = n->last_hello,
 		.last_probe_reply = n->last_probe_reply,
 		.flaps = c->ident[n->ident].flaps,
+		.authenticated = n->auth,
 	};
 	return true;
 }

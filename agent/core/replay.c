@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The per-sender sliding replay window (replay.h). */
+/* The per-(sender, link) sliding replay window (replay.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "replay.h"
-#include "util.h"
 
 int xm_replay_init(struct xm_replay *r, size_t max)
 {
@@ -22,11 +21,19 @@ void xm_replay_free(struct xm_replay *r)
 	r->n = 0;
 }
 
-/* Index of node, or where it would go. */
-static size_t find(const struct xm_replay *r, uint32_t node)
+/* Index of key, or where it would go. */
+static size_t find(const struct xm_replay *r, uint64_t key)
 {
-	return xm_lower_bound_u32(r->e, r->n, sizeof(*r->e),
-				  offsetof(struct xm_replay_entry, node), node);
+	size_t lo = 0, hi = r->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->e[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static void remove_at(struct xm_replay *r, size_t i)
@@ -46,23 +53,25 @@ static size_t least_recent(const struct xm_replay *r)
 }
 
 enum xm_replay_verdict xm_replay_check(struct xm_replay *r, uint32_t node,
-				       uint64_t seq, xm_time now)
+				       uint32_t ifindex, uint64_t seq,
+				       xm_time now)
 {
+	uint64_t key = (uint64_t)node << 32 | ifindex;
 	enum xm_replay_verdict v = XM_REPLAY_NEW;
-	size_t i = find(r, node);
+	size_t i = find(r, key);
 	struct xm_replay_entry *e;
 	uint64_t d;
 
-	if (i == r->n || r->e[i].node != node) {
+	if (i == r->n || r->e[i].key != key) {
 		if (r->n == r->max) {
 			remove_at(r, least_recent(r));
 			v = XM_REPLAY_EVICTED;
-			i = find(r, node);
+			i = find(r, key);
 		}
 		memmove(&r->e[i + 1], &r->e[i], (r->n - i) * sizeof(*r->e));
 		r->n++;
 		r->e[i] = (struct xm_replay_entry){
-			.node = node, .top = seq, .seen = 1, .last = now,
+			.key = key, .top = seq, .seen = 1, .last = now,
 		};
 		return v;
 	}
@@ -80,12 +89,4 @@ enum xm_replay_verdict xm_replay_check(struct xm_replay *r, uint32_t node,
 	}
 	e->last = now;
 	return v;
-}
-
-void xm_replay_forget(struct xm_replay *r, uint32_t node)
-{
-	size_t i = find(r, node);
-
-	if (i < r->n && r->e[i].node == node)
-		remove_at(r, i);
 }

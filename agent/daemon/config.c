@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/xmesh.h>
 #include <sys/socket.h>
 
 #include "ctl_proto.h"
@@ -38,6 +39,7 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->qos = true;
 	cfg->gate = false;	/* opt-in: see xmeshd.md, First gate */
 	cfg->gate_hello_rate = XMD_GATE_HELLO_RATE;
+	cfg->security = -1;
 }
 
 /* Health-check profiles: the rest of the timers stay at their defaults. */
@@ -309,6 +311,45 @@ static int d_path(struct parser *p, int argc, char **argv)
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
 
+static int d_cert_path(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+
+	(void)argc;
+	return parse_path(p, argv[1], !strcmp(argv[0], "certificate") ?
+			  c->certificate : !strcmp(argv[0], "authority") ?
+			  c->authority : c->crl, XMD_PATH_MAX);
+}
+
+static int d_security(struct parser *p, int argc, char **argv)
+{
+	static const char *const names[] = { "none", "auth", "encrypt" };
+	int i;
+
+	(void)argc;
+	for (i = 0; i < 3; i++)
+		if (!strcmp(argv[1], names[i])) {
+			p->cfg->security = i;
+			return 0;
+		}
+	return fail(p, "security: want none, auth or encrypt, not \"%s\"",
+		    argv[1]);
+}
+
+static int d_rekey(struct parser *p, int argc, char **argv)
+{
+	uint32_t v;
+
+	(void)argc;
+	if (!strcmp(argv[0], "rekey-interval"))
+		return parse_u32(p, argv[0], argv[1], 30, 86400,
+				 &p->cfg->rekey_s);
+	if (parse_u32(p, argv[0], argv[1], 1000, UINT32_MAX, &v))
+		return -1;
+	p->cfg->rekey_packets = v;
+	return 0;
+}
+
 static int d_address(struct parser *p, int argc, char **argv)
 {
 	struct xm_prefix4or6 x;
@@ -514,6 +555,12 @@ static const struct directive {
 	{ "agent-port", 1, 1, false, d_port },
 	{ "site-key", 1, 1, false, d_path },
 	{ "state-dir", 1, 1, false, d_path },
+	{ "certificate", 1, 1, false, d_cert_path },
+	{ "authority", 1, 1, false, d_cert_path },
+	{ "crl", 1, 1, false, d_cert_path },
+	{ "security", 1, 1, false, d_security },
+	{ "rekey-interval", 1, 1, false, d_rekey },
+	{ "rekey-packets", 1, 1, false, d_rekey },
 	{ "socket", 1, 1, false, d_path },
 	{ "address", 1, 1, true, d_address },
 	{ "prefix", 1, 1, true, d_prefix },
@@ -650,6 +697,20 @@ static int finish(struct parser *p)
 			*timer_field(t, &timer_keys[k]) =
 				*timer_field(&p->explicit_timers, &timer_keys[k]);
 
+	p->line = later_directive(p, "certificate", "authority");
+	if (!c->certificate[0] != !c->authority[0])
+		return fail(p, "certificate and authority go together: a certificate is checked against the site authority's");
+	if (c->crl[0] && !c->certificate[0]) {
+		p->line = directive_line(p, "crl");
+		return fail(p, "crl without certificate: revocation lists are for agents with certificates");
+	}
+	p->line = directive_line(p, "security");
+	if (c->certificate[0] && c->security == XMESH_SECURITY_NONE)
+		return fail(p, "security none with a certificate: authentication is never off when the agent runs with certificates");
+	if (!c->certificate[0] && c->security > XMESH_SECURITY_NONE)
+		return fail(p, "security %s needs a certificate: without one there are no keys",
+			    c->security == XMESH_SECURITY_AUTH ? "auth" :
+			    "encrypt");
 	if (c->agent_port == c->data_port) {
 		p->line = later_directive(p, "data-port", "agent-port");
 		return fail(p, "agent-port and data-port are both %u: the agent's sockets would take the device's",

@@ -41,6 +41,16 @@ struct xmd_config {
 	uint16_t data_port;		/* the device's UDP port */
 	uint16_t agent_port;
 	char site_key[XMD_PATH_MAX];
+	/* Certificates (issue 5): this node's, the site authority's, the
+	 * revocation list ("": none). With a certificate, neighbors must
+	 * show theirs and the kernel's keys come from the key exchange. */
+	char certificate[XMD_PATH_MAX];
+	char authority[XMD_PATH_MAX];
+	char crl[XMD_PATH_MAX];
+	int security;			/* enum xmesh_security; -1: encrypt
+					 * with a certificate, else none */
+	uint32_t rekey_s;		/* kx rotation: 0 the default */
+	uint64_t rekey_packets;
 	char state_dir[XMD_PATH_MAX];
 	char socket[XMD_PATH_MAX];
 

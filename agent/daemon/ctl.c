@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "kx.h"
 #include "log.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(fib_syncs), S(fib_changes), S(fib_errors), S(fib_dumps),
 	S(hostroute_changes), S(hostroute_errors),
 	S(neigh_down_sent), S(neigh_down_errors),
+	S(key_changes), S(key_errors),
 	S(probes_sent), S(probe_errors), S(probe_replies), S(oam_overruns),
 	S(probes_deferred),
 	S(link_events), S(rtnl_overruns), S(caps_updates),
@@ -124,6 +126,27 @@ static json_object *counters_json(const void *base,
 	return o;
 }
 
+/* The key exchange's counters, a "refused_REASON" for each refusal. */
+static json_object *kx_json(const struct xm_kx_stats *s)
+{
+	json_object *o = json_object_new_object();
+	char key[48];
+	unsigned int r;
+
+	put(o, "handshakes", j_u64(s->handshakes));
+	put(o, "rekeys", j_u64(s->rekeys));
+	put(o, "timeouts", j_u64(s->timeouts));
+	put(o, "collisions", j_u64(s->collisions));
+	put(o, "bad_msg", j_u64(s->bad_msg));
+	put(o, "unexpected", j_u64(s->unexpected));
+	put(o, "cut", j_u64(s->cut));
+	for (r = 1; r < XM_KX_REFUSED_COUNT; r++) {
+		snprintf(key, sizeof(key), "refused_%s", xm_kx_refusal_name(r));
+		put(o, key, j_u64(s->refused[r]));
+	}
+	return o;
+}
+
 static json_object *node_json(const struct xmd_view *v,
 			      const struct xm_node_status *n)
 {
@@ -188,6 +211,7 @@ static json_object *neigh_json(const struct xmd_view *v,
 	put(o, "last_hello_ms", j_age(v->now, n->last_hello));
 	put(o, "last_probe_ms", j_age(v->now, n->last_probe_reply));
 	put(o, "flaps", j_u64(n->flaps));
+	put(o, "authenticated", json_object_new_boolean(n->authenticated));
 	return o;
 }
 
@@ -331,6 +355,8 @@ static int cmd_status(struct req *r)
 	if (v->stats)
 		put(o, "agent", counters_json(v->stats, xmd_stat_names,
 					      xmd_n_stat_names));
+	if (v->kx)
+		put(o, "kx", kx_json(v->kx));
 	return 0;
 }
 

@@ -32,6 +32,8 @@ struct xmd_ctl_ops {
 extern const struct xmd_ctl_ops xmd_core_ops;
 
 /* Everything a request may read. */
+struct xm_kx_stats;
+
 struct xmd_view {
 	const struct xm_core *core;
 	const struct xmd_ctl_ops *ops;
@@ -40,6 +42,7 @@ struct xmd_view {
 	uint32_t ifindex;
 	bool fib_ready;
 	const struct xmd_stats *stats;
+	const struct xm_kx_stats *kx;	/* with certificates */
 };
 
 struct xmd_reply {

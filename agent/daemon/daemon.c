@@ -20,6 +20,7 @@
 
 #include "keys.h"
 #include "qdisc.h"
+#include "kx.h"
 #include "udp.h"
 #include "xmesh_names.h"
 
@@ -219,6 +220,10 @@ static void run_actions(struct xmd *d, xm_time now)
 	while (xm_core_action(d->core, &a)) {
 		switch (a.type) {
 		case XM_ACT_SEND:
+			/* Keys first: a KX message may tell the peer to use
+			 * them (make-before-break). */
+			if (d->k.n_key_ops)
+				xmd_kernel_keys_apply(&d->k, d->core);
 			act_send(d, &a);
 			break;
 		case XM_ACT_PROBE:
@@ -241,11 +246,17 @@ static void run_actions(struct xmd *d, xm_time now)
 			a.text[sizeof(a.text) - 1] = '\0';
 			xmd_event(d, xmd_event_level(a.level), "%s", a.text);
 			break;
+		case XM_ACT_KEY:
+			if (xmd_kernel_key_queue(&d->k, &a))
+				d->stats.key_errors++;
+			break;
 		}
 	}
 	xmd_kernel_probe_flush(&d->k);
 	fib_sync(d, now);
 	gate_sync(d);
+	/* After the tables: a new neighbor's keys follow it. */
+	xmd_kernel_keys_apply(&d->k, d->core);
 }
 
 /* ---- underlay links ---- */
@@ -526,6 +537,8 @@ static void caps_fill(struct xmd *d, struct xm_caps *c)
 	c->n_roles = d->cfg.n_roles;
 	for (i = 0; i < d->cfg.n_roles; i++)
 		memcpy(c->roles[i], d->cfg.roles[i], sizeof(c->roles[i]));
+	if (d->kx)
+		xmd_caps_from_cert(c, xm_kx_cert(d->kx));
 	xmd_caps_read(&d->caps_paths, c);
 }
 
@@ -677,6 +690,31 @@ static void links_named_check(struct xmd *d)
 	}
 }
 
+/* A newer revocation list: taken, and every neighbor checked again. */
+static void crl_reload(struct xmd *d, const char *path, xm_time now)
+{
+	struct xm_crl *l = calloc(1, sizeof(*l));
+	enum xm_cert_reason r;
+	char err[1024];
+
+	if (!l)
+		return;
+	if (xmd_crl_load(path, l, err, sizeof(err))) {
+		xmd_event(d, XMD_LOG_ERR, "reload: %s; keeping the list in use",
+			  err);
+	} else if ((r = xm_kx_set_crl(d->kx, l, (uint64_t)time(NULL)))) {
+		if (r != XM_CERT_STALE)
+			xmd_event(d, XMD_LOG_ERR, "reload: revocation list %s: %s (%s); keeping the list in use",
+				  path, xm_cert_reason_name(r),
+				  xm_cert_reason_text(r));
+	} else {
+		xmd_event(d, XMD_LOG_INFO, "reload: revocation list %s version %llu with %u serials",
+			  path, (unsigned long long)l->version, l->n_serials);
+		xm_core_kx_recheck(d->core, now);
+	}
+	free(l);
+}
+
 void xmd_reload(struct xmd *d)
 {
 	struct xmd_config *n = malloc(sizeof(*n));
@@ -716,6 +754,11 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(max_clients, "max-clients");
 	KEEP_NUM(gate, "gate");
 	KEEP_NUM(gate_hello_rate, "gate-hello-rate");
+	KEEP_STR(certificate, "certificate");
+	KEEP_STR(authority, "authority");
+	KEEP_NUM(security, "security");
+	KEEP_NUM(rekey_s, "rekey-interval");
+	KEEP_NUM(rekey_packets, "rekey-packets");
 #undef KEEP_STR
 #undef KEEP_NUM
 #undef KEEP
@@ -753,6 +796,8 @@ void xmd_reload(struct xmd *d)
 			d->core_cfg.timers = n->timers;
 		}
 	}
+	if (d->kx && n->crl[0])
+		crl_reload(d, n->crl, now);
 	d->cfg = *n;
 	free(n);
 	xmd_log_set_level(d->cfg.log_level);
@@ -797,6 +842,12 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 		xmd_debug("timerfd: %s", strerror(errno));
 	if (now >= d->next_caps)
 		caps_update(d, now);
+	xmd_kernel_keys_stale(&d->k, now);
+	if (d->kx && now >= d->next_key_counters) {
+		/* Rotation on volume: how much each transmit key sealed. */
+		xmd_kernel_key_counters(&d->k, d->core, now);
+		d->next_key_counters = now + XMD_KEY_COUNTERS_MS;
+	}
 	if (now >= d->next_resync) {
 		/* Someone may have changed the tables: read and diff. */
 		d->k.have_ok = false;
@@ -823,6 +874,10 @@ static void timer_arm(struct xmd *d)
 		next = d->next_caps;
 	if (d->next_resync < next)
 		next = d->next_resync;
+	if (d->kx && d->next_key_counters < next)
+		next = d->next_key_counters;
+	if (d->k.stale_at < next)
+		next = d->k.stale_at;
 	/* Waiting out a retry; the core's initial sync hold is in its timer. */
 	if (d->fib_dirty && d->fib_retry_at > xmd_now() &&
 	    d->fib_retry_at < next)
@@ -884,6 +939,7 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->ifindex = d->ifindex;
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
+	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */
@@ -896,6 +952,7 @@ static int device_setup(struct xmd *d)
 	struct xm_dev dev;
 	char buf[XM_ADDRSTRLEN];
 	unsigned int i;
+	uint8_t sec;
 	int err;
 
 	d->ifindex = if_nametoindex(c->device);
@@ -947,10 +1004,23 @@ static int device_setup(struct xmd *d)
 		want->family = c->family;
 		XM_SET(want, XMESH_DEV_A_FAMILY);
 	}
+	/*
+	 * With certificates: encrypted unless the site chose auth only.
+	 * Without: no keys, so none (whatever the module's default).
+	 */
+	sec = c->security >= 0 ? (uint8_t)c->security :
+	      d->kx ? XMESH_SECURITY_ENCRYPT : XMESH_SECURITY_NONE;
+	if (!XM_HAS(&dev, XMESH_DEV_A_SECURITY) || dev.security != sec) {
+		want->security = sec;
+		XM_SET(want, XMESH_DEV_A_SECURITY);
+	}
+	if (!d->kx)
+		xmd_info("no certificates: frames on %s are not authenticated (security none)",
+			 c->device);
 	if (want->present) {
 		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
 		if (err) {
-			xmd_err("cannot set %s's node id, port or family: %s",
+			xmd_err("cannot set %s's node id, port, family or security: %s",
 				c->device, strerror(-err));
 			return -1;
 		}
@@ -975,6 +1045,42 @@ static int device_setup(struct xmd *d)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * With certificates: the key exchange; the node id, zone and roles are the
+ * certificate's (a configured node-id must agree, zone and roles in the
+ * configuration are overridden with a warning).
+ */
+static int kx_config(struct xmd *d, struct xm_core_config *cc)
+{
+	const struct xmd_config *c = &d->cfg;
+	const struct xm_cert *cert;
+	char err[1024];
+
+	cc->unix_s = (uint64_t)time(NULL);
+	d->kx = xmd_kx_load(c->state_dir, c->certificate, c->authority, c->crl,
+			    c->rekey_s, c->rekey_packets, cc->unix_s, err,
+			    sizeof(err));
+	if (!d->kx) {
+		xmd_err("%s", err);
+		return -1;
+	}
+	cert = xm_kx_cert(d->kx);
+	if (c->node_id && c->node_id != cert->node_id) {
+		xmd_err("node-id %u, but the certificate %s is for node %u",
+			c->node_id, c->certificate, cert->node_id);
+		return -1;
+	}
+	if ((c->zone[0] && strcmp(c->zone, cert->zone)) || c->n_roles)
+		xmd_warn("zone and roles are the certificate's (zone \"%s\", %u roles): the configuration's are ignored",
+			 cert->zone, cert->n_roles);
+	cc->node_id = cert->node_id;
+	cc->kx = d->kx;
+	xmd_info("node %u of site %s, certificate serial %llu valid until %llu",
+		 cert->node_id, cert->site, (unsigned long long)cert->serial,
+		 (unsigned long long)cert->not_after);
 	return 0;
 }
 
@@ -1003,6 +1109,8 @@ static int core_config(struct xmd *d)
 			 XMD_NODE_KEY_FILE);
 	cc->node_id = c->node_id ? c->node_id :
 		      xmd_node_id_from_key(cc->pubkey);
+	if (c->certificate[0] && kx_config(d, cc))
+		return -1;
 	cc->data_port = c->data_port;
 	cc->n_prefixes = core_prefixes(c, cc->prefixes);
 	cc->timers = c->timers;
@@ -1064,6 +1172,9 @@ int xmd_start(struct xmd *d)
 	if (err)
 		xmd_warn("reading the kernel's tables: %s; they are read again before the first change",
 			 strerror(-err));
+	if (d->kx && xmd_kernel_keys_load(&d->k, xmd_now(),
+					  XMD_STALE_KEYS_MS))
+		xmd_warn("reading the kernel's keys failed: a previous run's stay");
 
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0) {
@@ -1162,6 +1273,8 @@ void xmd_stop(struct xmd *d)
 	if (d->core)
 		xm_core_free(d->core);
 	d->core = NULL;
+	xm_kx_free(d->kx);	/* wipes its keys */
+	d->kx = NULL;
 	if (d->k_open)
 		xmd_kernel_close(&d->k);
 	d->k_open = false;

@@ -2,11 +2,13 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "log.h"
+#include "util.h"
 #include "xmesh_names.h"
 
 int xmd_kernel_open(struct xmd_kernel *k, uint32_t ifindex, uint32_t self,
@@ -19,6 +21,7 @@ int xmd_kernel_open(struct xmd_kernel *k, uint32_t ifindex, uint32_t self,
 	k->self = self;
 	k->ident = ident;
 	k->stats = stats;
+	k->stale_at = XM_NEVER;
 	err = xmnl_open(&k->nl);
 	if (err)
 		goto fail;
@@ -62,6 +65,12 @@ void xmd_kernel_close(struct xmd_kernel *k)
 	xm_fib_free(&k->have);
 	free(k->routes);
 	k->routes = NULL;
+	free(k->key_ops);
+	k->key_ops = NULL;
+	k->n_key_ops = k->cap_key_ops = 0;
+	free(k->stale);
+	k->stale = NULL;
+	k->n_stale = 0;
 	k->n_routes = 0;
 	k->have_ok = k->routes_ok = false;
 }
@@ -478,4 +487,197 @@ bool xmd_kernel_probe_match(const struct xmd_kernel *k,
 	r->seq = o->seq;
 	r->rtt_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 	return true;
+}
+
+/* ---- keys ---- */
+
+int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a)
+{
+	if (xm_grow((void **)&k->key_ops, &k->cap_key_ops, k->n_key_ops + 1,
+		    sizeof(*k->key_ops)))
+		return -ENOMEM;
+	k->key_ops[k->n_key_ops++] = (struct xmd_key_op){
+		.neigh = a->neigh, .id = a->key_id, .dir = a->key_dir,
+		.del = a->key_del,
+	};
+	return 0;
+}
+
+/* One key op; the change (its bytes) lives in locked memory. */
+static int key_apply(struct xmd_kernel *k, struct xm_core *core,
+		     const struct xmd_key_op *op, struct xm_change *ch)
+{
+	struct xm_key *key = &ch->e.key;
+	int err;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = op->del ? XMESH_CMD_KEY_DEL : XMESH_CMD_KEY_NEW;
+	ch->ifindex = k->ifindex;
+	/* A restarted agent may find its old ids still there: replaced. */
+	ch->replace = !op->del;
+	ch->e.type = XMESH_A_KEY;
+	key->neigh = op->neigh;
+	key->id = op->id;
+	key->dir = op->dir;
+	XM_SET(key, XMESH_KEY_A_NEIGH);
+	XM_SET(key, XMESH_KEY_A_ID);
+	XM_SET(key, XMESH_KEY_A_DIR);
+	if (!op->del) {
+		if (!xm_core_key_get(core, op->neigh, op->id, op->dir,
+				     key->key))
+			return 0;	/* gone meanwhile: nothing to do */
+		XM_SET(key, XMESH_KEY_A_KEY);
+	}
+	err = xmnl_apply(&k->nl, ch, 1, XM_APPLY_STOP, NULL, NULL);
+	xm_key_wipe(key);
+	if (op->del && err == -ENOENT)
+		err = 0;	/* not there (its neighbor went): as wanted */
+	return err;
+}
+
+/* op replaced a key found at start: that one is not stale any more. */
+static void stale_replaced(struct xmd_kernel *k, const struct xmd_key_op *op)
+{
+	size_t i = k->n_stale;
+
+	if (op->del)
+		return;
+	while (i--) {
+		const struct xmd_key_op *s = &k->stale[i];
+
+		/* A transmit key replaces the neighbor's, whatever its id. */
+		if (s->neigh == op->neigh && s->dir == op->dir &&
+		    (op->dir == XMESH_KEY_TX || s->id == op->id))
+			k->stale[i] = k->stale[--k->n_stale];
+	}
+}
+
+static int stale_cb(const struct xm_msg_info *info, const struct xm_entry *e,
+		    void *data)
+{
+	struct xmd_kernel *k = data;
+	struct xmd_key_op *s;
+
+	(void)info;
+	if (e->type != XMESH_A_KEY)
+		return 0;
+	s = realloc(k->stale, (k->n_stale + 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	k->stale = s;
+	k->stale[k->n_stale++] = (struct xmd_key_op){
+		.neigh = e->key.neigh, .id = e->key.id, .dir = e->key.dir,
+		.del = true,
+	};
+	return 0;
+}
+
+int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
+			 uint32_t delay_ms)
+{
+	struct nlc_error e;
+	int err;
+
+	k->n_stale = 0;
+	err = xmnl_dump_cb(&k->nl, XMESH_CMD_KEY_GET, k->ifindex, NULL,
+			   stale_cb, NULL, k, &e);
+	k->stale_at = k->n_stale ? now + delay_ms : XM_NEVER;
+	if (k->n_stale)
+		xmd_info("%zu keys of a previous run: deleted in %u s unless replaced",
+			 k->n_stale, delay_ms / 1000);
+	return err;
+}
+
+void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now)
+{
+	struct xm_change ch;
+	size_t i;
+	int err;
+
+	if (!k->n_stale || now < k->stale_at)
+		return;
+	for (i = 0; i < k->n_stale; i++) {
+		memset(&ch, 0, sizeof(ch));
+		ch.cmd = XMESH_CMD_KEY_DEL;
+		ch.ifindex = k->ifindex;
+		ch.e.type = XMESH_A_KEY;
+		ch.e.key.neigh = k->stale[i].neigh;
+		ch.e.key.id = k->stale[i].id;
+		ch.e.key.dir = k->stale[i].dir;
+		XM_SET(&ch.e.key, XMESH_KEY_A_NEIGH);
+		XM_SET(&ch.e.key, XMESH_KEY_A_ID);
+		XM_SET(&ch.e.key, XMESH_KEY_A_DIR);
+		err = xmnl_apply(&k->nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
+		if (err && err != -ENOENT)
+			k->stats->key_errors++;
+		else if (!err)
+			k->stats->key_changes++;
+	}
+	k->n_stale = 0;
+	k->stale_at = XM_NEVER;
+}
+
+void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
+{
+	struct xm_change *ch;
+	size_t i;
+	int err;
+
+	if (!k->n_key_ops)
+		return;
+	ch = sodium_malloc(sizeof(*ch));
+	if (!ch)
+		return;
+	for (i = 0; i < k->n_key_ops; i++) {
+		const struct xmd_key_op *op = &k->key_ops[i];
+
+		err = key_apply(k, core, op, ch);
+		if (err == -ENOENT && !op->del)
+			break;	/* its neighbor is not in the kernel yet */
+		if (!op->del)
+			xm_core_key_done(core, op->neigh, op->id, op->dir);
+		if (err) {
+			k->stats->key_errors++;
+			xmd_warn("the kernel refused key %s neigh %u id %u dir %s: %s",
+				 op->del ? "del" : "add", op->neigh, op->id,
+				 op->dir == XMESH_KEY_TX ? "tx" : "rx",
+				 strerror(-err));
+		} else {
+			k->stats->key_changes++;
+			stale_replaced(k, op);
+		}
+	}
+	memmove(k->key_ops, k->key_ops + i,
+		(k->n_key_ops - i) * sizeof(*k->key_ops));
+	k->n_key_ops -= i;
+	sodium_free(ch);
+}
+
+struct counters_ctx {
+	struct xm_core *core;
+	xm_time now;
+};
+
+static int key_counter_cb(const struct xm_msg_info *info,
+			  const struct xm_entry *e, void *data)
+{
+	struct counters_ctx *cc = data;
+	const struct xm_key *key = &e->key;
+
+	(void)info;
+	if (e->type == XMESH_A_KEY && key->dir == XMESH_KEY_TX &&
+	    XM_HAS(key, XMESH_KEY_A_COUNTER))
+		xm_core_key_counter(cc->core, cc->now, key->neigh, key->id,
+				    key->counter);
+	return 0;
+}
+
+int xmd_kernel_key_counters(struct xmd_kernel *k, struct xm_core *core,
+			    xm_time now)
+{
+	struct counters_ctx cc = { .core = core, .now = now };
+	struct nlc_error e;
+
+	return xmnl_dump_cb(&k->nl, XMESH_CMD_KEY_GET, k->ifindex, NULL,
+			    key_counter_cb, NULL, &cc, &e);
 }

@@ -39,6 +39,21 @@ struct xmd_kernel {
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;
 	uint64_t probes_warned;		/* errnos of refusals warned about */
+
+	/* Key installs and deletions (XM_ACT_KEY), in order, not done yet. */
+	struct xmd_key_op *key_ops;
+	size_t n_key_ops, cap_key_ops;
+	/* Keys found at start (a previous run's), deleted at stale_at unless
+	 * the key exchange replaced them by then. */
+	struct xmd_key_op *stale;
+	size_t n_stale;
+	xm_time stale_at;
+};
+
+struct xmd_key_op {
+	uint32_t neigh;
+	uint8_t id, dir;
+	bool del;
 };
 
 /* Open the sockets (the module must be loaded). 0 or -errno. */
@@ -68,6 +83,38 @@ bool xmd_kernel_has_neigh(const struct xmd_kernel *k, uint32_t id);
 void xmd_kernel_probe_flush(struct xmd_kernel *k);
 /* Read what came back on the probe socket (errors only: no acks). */
 void xmd_kernel_probe_drain(struct xmd_kernel *k);
+
+/*
+ * XM_ACT_KEY: queued, then applied in order by xmd_kernel_keys_apply()
+ * once the tables are synced (a new neighbor's keys come right after the
+ * neighbor). 0 or -ENOMEM.
+ */
+int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a);
+/*
+ * Install and delete the queued keys, in order, the bytes from the core
+ * (xm_core_key_get()) through locked memory, wiped after. An install the
+ * kernel refuses for want of its neighbor (-ENOENT: not synced yet) waits,
+ * with everything after it, for the next call; other refusals are counted
+ * (key_errors) and dropped.
+ */
+void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core);
+/*
+ * At start, with certificates: the keys a previous run left in the kernel
+ * keep the traffic going until the new key exchange replaces them; those
+ * it has not replaced after delay_ms (a neighbor since refused, ids not
+ * reused) are deleted by xmd_kernel_keys_stale(). 0 or -errno.
+ */
+int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
+			 uint32_t delay_ms);
+/* Delete the stale keys once their time has come; when that is. */
+void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now);
+
+/*
+ * Read the transmit keys' counters and hand them to the core (rotation on
+ * volume). 0 or -errno.
+ */
+int xmd_kernel_key_counters(struct xmd_kernel *k, struct xm_core *core,
+			    xm_time now);
 
 /* An answer to one of this agent's link probes. */
 struct xmd_probe_reply {

@@ -12,31 +12,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Read a whole small file; -errno, or -EFBIG past max. */
+#include "cert.h"
+#include "kx.h"
+#include "xmesh_file.h"
+
+/* Read a whole small file of the state directory; -errno, -EFBIG past max. */
 static ssize_t read_small(const char *path, void *buf, size_t max,
 			  mode_t *mode)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
+	return xm_file_read(path, buf, max, true, mode);
+}
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	*mode = st.st_mode;
-	while ((n = read(fd, (char *)buf + len, max - len)) > 0) {
-		len += (size_t)n;
-		if (len == max) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	return n < 0 ? -errno : (ssize_t)len;
+/* Write a file (xm_file_write(), mode 0600); -1 with the reason in err. */
+static int write_file(const char *path, const void *buf, size_t len,
+		      bool replace, char *err, size_t errlen)
+{
+	int ret = xm_file_write(path, buf, len, 0600, replace);
+
+	if (ret == -EEXIST)
+		snprintf(err, errlen, "%s exists; not overwriting it", path);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	return ret ? -1 : 0;
 }
 
 int xmd_site_key_parse(const void *buf, size_t len,
@@ -93,46 +90,6 @@ int xmd_site_key_load(const char *path, uint8_t key[XM_SITE_KEY_LEN],
 			 path);
 	else if (errlen)
 		err[0] = '\0';
-	return 0;
-}
-
-/*
- * Write len bytes to path via a temporary file, synced, then put in place:
- * a crash never leaves half a file. With replace, renamed over path;
- * without, path must not exist and is never overwritten.
- */
-static int write_file(const char *path, const void *buf, size_t len,
-		      bool replace, char *err, size_t errlen)
-{
-	char tmp[600];
-	int fd;
-
-	if (!replace && access(path, F_OK) == 0) {
-		snprintf(err, errlen, "%s exists; not overwriting it", path);
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC |
-		  (replace ? O_TRUNC | O_NOFOLLOW : O_EXCL), 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	/* Without replace, link() fails if path appeared meanwhile. */
-	if (replace ? rename(tmp, path) : link(tmp, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (!replace)
-		unlink(tmp);
 	return 0;
 }
 
@@ -218,9 +175,9 @@ uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
 		last = strtoull(buf, &end, 10);
 		while (*end && isspace((unsigned char)*end))
 			end++;
-		/* Sequence numbers are boot id << 24, in 64 bits. */
+		/* Sequence numbers are boot id << 32, in 64 bits. */
 		if (errno || !isdigit((unsigned char)buf[0]) || *end ||
-		    last >= (UINT64_C(1) << 40)) {
+		    last >= UINT32_MAX) {
 			snprintf(err, errlen, "boot id %s: not a number; starting from the clock",
 				 path);
 			last = 0;
@@ -236,4 +193,135 @@ uint64_t xmd_boot_id_next(const char *state_dir, uint64_t now_s, char *err,
 	    !err[0])
 		snprintf(err, errlen, "boot id: %s", werr);
 	return id;
+}
+
+/* An armored file of at most max bytes, NUL-terminated, in a new buffer. */
+static char *read_text(const char *what, const char *path, size_t max,
+		       size_t *len, char *err, size_t errlen)
+{
+	char *buf = malloc(max + 1);
+	ssize_t n;
+
+	if (!buf) {
+		snprintf(err, errlen, "%s %s: out of memory", what, path);
+		return NULL;
+	}
+	n = xm_file_read(path, buf, max, false, NULL);
+	if (n < 0) {
+		snprintf(err, errlen, "%s %s: %s", what, path,
+			 n == -EFBIG ? "too large" : strerror((int)-n));
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static int cert_load(const char *what, const char *path, struct xm_cert *c,
+		     char *err, size_t errlen)
+{
+	enum xm_cert_reason r;
+	size_t len;
+	char *text = read_text(what, path, XM_CERT_TEXT_MAX, &len, err, errlen);
+
+	if (!text)
+		return -1;
+	r = xm_cert_decode_text(c, text, len);
+	free(text);
+	if (r != XM_CERT_OK) {
+		snprintf(err, errlen, "%s %s: %s (%s)", what, path,
+			 xm_cert_reason_name(r), xm_cert_reason_text(r));
+		return -1;
+	}
+	return 0;
+}
+
+int xmd_crl_load(const char *path, struct xm_crl *l, char *err, size_t errlen)
+{
+	enum xm_cert_reason r;
+	size_t len;
+	char *text = read_text("revocation list", path, XM_CRL_TEXT_MAX, &len,
+			       err, errlen);
+
+	if (!text)
+		return -1;
+	r = xm_crl_decode_text(l, text, len);
+	free(text);
+	if (r != XM_CERT_OK) {
+		snprintf(err, errlen, "revocation list %s: %s (%s)", path,
+			 xm_cert_reason_name(r), xm_cert_reason_text(r));
+		return -1;
+	}
+	return 0;
+}
+
+struct xm_kx *xmd_kx_load(const char *state_dir, const char *cert_path,
+			  const char *authority_path, const char *crl_path,
+			  uint32_t rekey_s, uint64_t rekey_packets,
+			  uint64_t unix_s, char *err, size_t errlen)
+{
+	struct xm_cert *cert = calloc(2, sizeof(*cert)), *auth = cert + 1;
+	struct xm_crl *crl = crl_path[0] ? calloc(1, sizeof(*crl)) : NULL;
+	uint8_t *sk = sodium_malloc(XM_SECKEY_LEN);
+	struct xm_kx_params params;
+	struct xm_kx *kx = NULL;
+	char path[512];
+	unsigned int why;
+	int ret;
+
+	if (!cert || !sk || (crl_path[0] && !crl)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
+	ret = xm_seckey_read(path, sk, NULL, NULL);
+	if (ret) {
+		snprintf(err, errlen, "node key %s: %s", path,
+			 ret == -EBADMSG ? "not an Ed25519 secret key" :
+			 ret == -EKEYREJECTED ? "damaged" : strerror(-ret));
+		goto out;
+	}
+	if (cert_load("certificate", cert_path, cert, err, errlen) ||
+	    cert_load("authority certificate", authority_path, auth, err,
+		      errlen) ||
+	    (crl && xmd_crl_load(crl_path, crl, err, errlen)))
+		goto out;
+	if (crl && xm_crl_verify(crl, auth, unix_s) != XM_CERT_OK) {
+		why = xm_crl_verify(crl, auth, unix_s);
+		snprintf(err, errlen, "revocation list %s: %s (%s)", crl_path,
+			 xm_cert_reason_name(why), xm_cert_reason_text(why));
+		goto out;
+	}
+	xm_kx_params_default(&params);
+	if (rekey_s)
+		params.rekey_ms = rekey_s * 1000;
+	if (rekey_packets)
+		params.rekey_packets = rekey_packets;
+	kx = xm_kx_new(cert->node_id, sk, cert, auth, crl, &params, unix_s,
+		       &why);
+	if (!kx)
+		snprintf(err, errlen, "certificate %s: %s (%s)", cert_path,
+			 why ? xm_kx_refusal_name(why) : "out of memory",
+			 why == XM_KX_REFUSED_KEY ?
+			 "it is not for this node's key" :
+			 why <= XM_CERT_REASON_MAX ?
+			 xm_cert_reason_text((enum xm_cert_reason)why) :
+			 "refused");
+out:
+	if (sk)
+		sodium_free(sk);
+	free(cert);
+	free(crl);
+	return kx;
+}
+
+void xmd_caps_from_cert(struct xm_caps *caps, const struct xm_cert *cert)
+{
+	unsigned int i;
+
+	memcpy(caps->zone, cert->zone, sizeof(caps->zone));
+	caps->n_roles = cert->n_roles;
+	for (i = 0; i < cert->n_roles; i++)
+		memcpy(caps->roles[i], cert->roles[i], sizeof(caps->roles[i]));
 }

@@ -33,6 +33,28 @@ int xmd_site_key_generate(const char *path, char *err, size_t errlen);
 int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 		      bool *created, char *err, size_t errlen);
 
+struct xm_kx;
+struct xm_crl;
+struct xm_cert;
+
+/*
+ * With certificates: the key exchange (kx.h) of this node, from its secret
+ * key (state_dir/node.key), its certificate, the site authority's and the
+ * revocation list (crl_path "": none), all checked at unix_s; rekey_s and
+ * rekey_packets 0 for the defaults. NULL with the reason in err.
+ */
+struct xm_kx *xmd_kx_load(const char *state_dir, const char *cert_path,
+			  const char *authority_path, const char *crl_path,
+			  uint32_t rekey_s, uint64_t rekey_packets,
+			  uint64_t unix_s, char *err, size_t errlen);
+/* A revocation list file into l (allocated by the caller): 0, or -1 with
+ * the reason in err. */
+int xmd_crl_load(const char *path, struct xm_crl *l, char *err,
+		 size_t errlen);
+
+/* The zone and roles of caps from a node certificate. */
+void xmd_caps_from_cert(struct xm_caps *caps, const struct xm_cert *cert);
+
 /* The node id a public key stands for: never 0. */
 uint32_t xmd_node_id_from_key(const uint8_t pubkey[XM_PUBKEY_LEN]);
 

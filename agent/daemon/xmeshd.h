@@ -22,6 +22,8 @@
 #define XMD_FIB_RETRY_MS	1000	/* first retry after a failed sync */
 #define XMD_FIB_RETRY_MAX_MS	30000
 #define XMD_RESYNC_MS		60000	/* read the kernel's tables again */
+#define XMD_KEY_COUNTERS_MS	10000	/* read the transmit keys' counters */
+#define XMD_STALE_KEYS_MS	30000	/* a previous run's keys deleted */
 #define XMD_UDP_BURST		64	/* datagrams read per wakeup */
 
 struct xmd {
@@ -32,6 +34,8 @@ struct xmd {
 
 	struct xm_core *core;
 	struct xm_core_config core_cfg;
+	struct xm_kx *kx;		/* with certificates, else NULL */
+	xm_time next_key_counters;
 	uint32_t ifindex;		/* the xmesh device */
 	xm_time started;
 

@@ -431,9 +431,47 @@ static void example(void)
 	free(all);
 }
 
+/* Certificates (issue 5): the keys go together, security follows them. */
+static void certificates(void)
+{
+	is_int(cfg.security, -1, "security: the default depends on certificates");
+	is_int(parse("certificate /etc/xmesh/node.cert\n"
+		     "authority /etc/xmesh/authority.cert\n"
+		     "crl /etc/xmesh/site.crl\n"
+		     "security auth\n"
+		     "rekey-interval 60\n"
+		     "rekey-packets 1000000\n"), 0, "certificates: all of it");
+	ok(!strcmp(cfg.certificate, "/etc/xmesh/node.cert") &&
+	   !strcmp(cfg.authority, "/etc/xmesh/authority.cert") &&
+	   !strcmp(cfg.crl, "/etc/xmesh/site.crl") && cfg.security == 1 &&
+	   cfg.rekey_s == 60 && cfg.rekey_packets == 1000000,
+	   "certificates: the values");
+	fails("certificate /etc/xmesh/node.cert\n",
+	      "t.conf:1: certificate and authority go together: a certificate is checked against the site authority's",
+	      "certificates: no authority");
+	fails("certificate /a\nauthority /b\nsecurity none\n",
+	      "t.conf:3: security none with a certificate: authentication is never off when the agent runs with certificates",
+	      "certificates: authentication never off");
+	fails("security encrypt\n",
+	      "t.conf:1: security encrypt needs a certificate: without one there are no keys",
+	      "certificates: encryption needs keys");
+	fails("crl /c\n",
+	      "t.conf:1: crl without certificate: revocation lists are for agents with certificates",
+	      "certificates: a list without a certificate");
+	fails("security secret\n",
+	      "t.conf:1: security: want none, auth or encrypt, not \"secret\"",
+	      "certificates: security's values");
+	fails("rekey-interval 5\n",
+	      "t.conf:1: rekey-interval 5 is out of range (30 to 86400)",
+	      "certificates: rekey-interval bounded");
+	is_int(parse("security none\n"), 0,
+	       "certificates: none without them is fine");
+}
+
 int main(void)
 {
 	defaults();
+	certificates();
 	example();
 	everything();
 	qos();

@@ -133,8 +133,8 @@ static void hello_sent(void)
 	ok(first_hello(c, &a, &m, &h), "hello: sent at once on a new link");
 	ok(a.ifindex == 5 && a.dst.family == 0,
 	   "hello: on link 5 to the link's group");
-	ok(m.hdr.sender == 1 && m.hdr.seq > (3ull << 24) &&
-	   m.hdr.seq < (4ull << 24),
+	ok(m.hdr.sender == 1 && m.hdr.seq > (3ull << 32) &&
+	   m.hdr.seq < (4ull << 32),
 	   "hello: sender 1, sequence seeded by boot id 3");
 	ok(h.hello_ms == 1000 && h.dead_ms == 3500 && h.data_port == 7600,
 	   "hello: timers and data port");
@@ -333,7 +333,7 @@ static void receive(void)
 	xm_core_recv(c, 1012, 5, &from, buf, (size_t)n);
 	is_int((long long)s->rx_malformed, 4, "rx: LSACK of 7 bytes");
 	/* A restarted peer: a higher boot id, accepted. */
-	len = peer_hello(buf, 2, 7ull << 24, key);
+	len = peer_hello(buf, 2, 7ull << 32, key);
 	xm_core_recv(c, 1013, 5, &from, buf, len);
 	ok(s->rx_replayed == 1 && s->rx_msgs == 14,
 	   "rx: a restarted peer's new numbers accepted");

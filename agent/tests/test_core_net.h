@@ -55,6 +55,7 @@ struct net_pending {
 struct net_log {
 	uint64_t n_actions;
 	uint64_t fib, neigh_down, sends, probes;
+	uint64_t key_adds, key_dels;	/* XM_ACT_KEY, installed at once */
 	xm_time last_neigh_down;	/* when the last NEIGH_DOWN was taken */
 	uint32_t last_neigh_down_id;
 	/* In the batch of the last NEIGH_DOWN: tables asked before, after. */
@@ -81,6 +82,15 @@ struct net {
 	struct net_pending *pend;
 	size_t n_pend;
 	bool verbose;
+	/* With certificates: node i's key exchange (NULL: none), and the
+	 * wall clock at the start. */
+	struct xm_kx *kx[NET_NODES];
+	uint64_t unix_s;
+	/* Optional: change node i's configuration before its core starts. */
+	void (*cfg_hook)(struct net *net, int i, struct xm_core_config *cfg);
+	/* Optional: node i's XM_ACT_KEY, instead of installing it at once
+	 * (counted, bytes taken); true: taken care of. */
+	bool (*key_hook)(struct net *net, int i, const struct xm_action *a);
 	/* Optional tap on every message before delivery: may rewrite it. */
 	void (*tap)(struct net *net, int to, uint32_t ifindex,
 		    const struct xm_addr *from, uint8_t *msg, uint16_t *len);
@@ -155,6 +165,10 @@ NET_FN int net_add_node(struct net *net, uint64_t boot_id)
 	cfg->prefixes[0].len = 24;
 	net_timers(&cfg->timers);
 	cfg->boot_id = boot_id;
+	cfg->kx = net->kx[i];
+	cfg->unix_s = net->unix_s;
+	if (net->cfg_hook)
+		net->cfg_hook(net, i, cfg);
 	n->c = xm_core_new(cfg, net->now);
 	if (!n->c)
 		abort();
@@ -361,6 +375,22 @@ NET_FN void net_drain(struct net *net, int i)
 				       (unsigned long long)net->now,
 				       xm_core_node_id(n->c), a.text);
 			break;
+		case XM_ACT_KEY: {
+			uint8_t key[32];
+
+			if (net->key_hook && net->key_hook(net, i, &a))
+				break;
+			if (a.key_del) {
+				log->key_dels++;
+				break;
+			}
+			if (xm_core_key_get(n->c, a.neigh, a.key_id,
+					    a.key_dir, key))
+				log->key_adds++;
+			xm_core_key_done(n->c, a.neigh, a.key_id, a.key_dir);
+			memset(key, 0, sizeof(key));
+			break;
+		}
 		}
 	}
 }

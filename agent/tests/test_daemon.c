@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cert.h"
+#include "kx.h"
 #include "tap.h"
+#include "xmesh_file.h"
 #include "../daemon/caps.h"
 #include "../daemon/kernel.h"
 #include "../daemon/keys.h"
@@ -595,6 +599,10 @@ static void boot_id(void)
 	   err);
 	is_int((long long)xmd_boot_id_next(tmpdir, 7000, err, sizeof(err)),
 	       7001, "boot id: and the file repaired");
+	/* Sequence numbers are boot id << 32: a boot id has 32 bits. */
+	write_file(XMD_BOOT_ID_FILE, "4294967295\n");
+	is_int((long long)xmd_boot_id_next(tmpdir, 8000, err, sizeof(err)),
+	       8000, "boot id: 2^32 - 1 in the file refused, the clock");
 	is_int((long long)xmd_boot_id_next("/nonexistent/dir", 42, err,
 					   sizeof(err)),
 	       42, "boot id: no state directory, the clock");
@@ -663,6 +671,112 @@ static void core_accepts(void)
 	xm_core_free(core);
 }
 
+/* ---- certificates: xmeshd's files ---- */
+
+/* A signed certificate as an armored file in tmpdir. */
+static void cert_file(const char *name, struct xm_cert *c,
+		      const uint8_t sk[XM_SECKEY_LEN])
+{
+	static char text[XM_CERT_TEXT_MAX];
+
+	if (xm_cert_sign(c, sk) || !xm_cert_text(c, text, sizeof(text)))
+		abort();
+	write_file(name, text);
+}
+
+static void certificates(void)
+{
+	uint8_t auth_pk[XM_PUBKEY_LEN], auth_sk[XM_SECKEY_LEN];
+	uint8_t node_pk[XM_PUBKEY_LEN], node_sk[XM_SECKEY_LEN];
+	static struct xm_cert auth, node, other;
+	static struct xm_crl crl;
+	char err[1024], state[256], cpath[256], apath[256], lpath[256];
+	static char text[XM_CRL_TEXT_MAX];
+	uint64_t now = (uint64_t)time(NULL);
+	struct xm_caps caps = { .zone = "configured" };
+	struct xm_kx *kx;
+	bool created;
+
+	snprintf(state, sizeof(state), "%s/kxstate", tmpdir);
+	snprintf(cpath, sizeof(cpath), "%s/node.cert", tmpdir);
+	snprintf(apath, sizeof(apath), "%s/auth.cert", tmpdir);
+	snprintf(lpath, sizeof(lpath), "%s/site.crl", tmpdir);
+	xmd_node_key_load(state, node_pk, &created, err, sizeof(err));
+	snprintf(err, sizeof(err), "%s/node.key", state);
+	if (xm_seckey_read(err, node_sk, NULL, NULL))
+		abort();
+	crypto_sign_keypair(auth_pk, auth_sk);
+	auth = (struct xm_cert){ .kind = XM_CERT_AUTHORITY, .serial = 1,
+				 .not_before = now - 3600,
+				 .not_after = now + 10 * 86400 };
+	strcpy(auth.site, "edge1");
+	memcpy(auth.pubkey, auth_pk, XM_PUBKEY_LEN);
+	cert_file("auth.cert", &auth, auth_sk);
+	node = (struct xm_cert){ .kind = XM_CERT_NODE, .serial = 7,
+				 .node_id = 7, .n_roles = 1,
+				 .not_before = now - 3600,
+				 .not_after = now + 86400 };
+	strcpy(node.site, "edge1");
+	strcpy(node.zone, "rack-a");
+	strcpy(node.roles[0], "gpu");
+	memcpy(node.pubkey, node_pk, XM_PUBKEY_LEN);
+	cert_file("node.cert", &node, auth_sk);
+
+	kx = xmd_kx_load(state, cpath, apath, "", 60, 5000, now, err,
+			 sizeof(err));
+	ok(kx && xm_kx_cert(kx)->node_id == 7,
+	   "certificates: the node's key, certificate and authority load (%s)",
+	   kx ? "" : err);
+	xmd_caps_from_cert(&caps, xm_kx_cert(kx));
+	ok(!strcmp(caps.zone, "rack-a") && caps.n_roles == 1 &&
+	   !strcmp(caps.roles[0], "gpu"),
+	   "certificates: zone and roles from the certificate");
+	xm_kx_free(kx);
+
+	other = node;
+	crypto_sign_ed25519_sk_to_pk(other.pubkey, auth_sk);	/* not ours */
+	cert_file("node.cert", &other, auth_sk);
+	kx = xmd_kx_load(state, cpath, apath, "", 0, 0, now, err, sizeof(err));
+	ok(!kx && strstr(err, "key_mismatch") &&
+	   strstr(err, "not for this node's key"),
+	   "certificates: one for another key refused (%s)", err);
+	cert_file("node.cert", &node, auth_sk);
+
+	kx = xmd_kx_load(state, cpath, "/nonexistent/auth.cert", "", 0, 0,
+			 now, err, sizeof(err));
+	ok(!kx && strstr(err, "/nonexistent/auth.cert"),
+	   "certificates: a missing file named (%s)", err);
+	kx = xmd_kx_load(state, cpath, apath, "", 0, 0, now + 2 * 86400, err,
+			 sizeof(err));
+	ok(!kx && strstr(err, "expired"),
+	   "certificates: an expired certificate refused (%s)", err);
+
+	crl = (struct xm_crl){ .version = 1, .issued = now };
+	strcpy(crl.site, "edge1");
+	xm_crl_add(&crl, 7);
+	if (xm_crl_sign(&crl, auth_sk) ||
+	    !xm_crl_text(&crl, text, sizeof(text)))
+		abort();
+	write_file("site.crl", text);
+	kx = xmd_kx_load(state, cpath, apath, lpath, 0, 0, now, err,
+			 sizeof(err));
+	ok(!kx && strstr(err, "revoked"),
+	   "certificates: a revoked certificate refused (%s)", err);
+	is_int(xmd_crl_load(lpath, &crl, err, sizeof(err)), 0,
+	       "certificates: the list loads");
+	write_file("site.crl", "not a list\n");
+	ok(xmd_crl_load(lpath, &crl, err, sizeof(err)) == -1 &&
+	   strstr(err, "malformed"), "certificates: a bad list refused (%s)",
+	   err);
+	sodium_memzero(node_sk, sizeof(node_sk));
+	sodium_memzero(auth_sk, sizeof(auth_sk));
+	remove_file("site.crl");
+	remove_file("node.cert");
+	remove_file("auth.cert");
+	remove_file("kxstate/node.key");
+	rmdir(state);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -671,6 +785,7 @@ int main(void)
 	}
 	caps();
 	keys();
+	certificates();
 	rtnl();
 	datagram();
 	links();

@@ -3,14 +3,13 @@
  * The agent messages on the wire (core/msg.h): round trips of every type,
  * the tag (tampering anywhere, a wrong key), truncation at every length,
  * unknown and mandatory TLVs, malformed values behind a valid tag, the
- * size limits, and the replay window (core/replay.h).
+ * and the size limits (the replay window: test_replay.c).
  */
 #include <errno.h>
 #include <sodium.h>
 #include <sys/socket.h>
 
 #include "msg.h"
-#include "replay.h"
 #include "tap.h"
 
 static const uint8_t key[XM_SITE_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -378,53 +377,6 @@ static void limits(void)
 	free(a);
 }
 
-static void replay_window(void)
-{
-	struct xm_replay r;
-	int seen = 0, i;
-
-	xm_replay_init(&r, 3);
-	is_int(xm_replay_check(&r, 7, 100, 1), XM_REPLAY_NEW, "replay: first");
-	is_int(xm_replay_check(&r, 7, 100, 2), XM_REPLAY_SEEN,
-	       "replay: same sequence refused");
-	is_int(xm_replay_check(&r, 7, 105, 3), XM_REPLAY_NEW,
-	       "replay: higher accepted");
-	is_int(xm_replay_check(&r, 7, 103, 4), XM_REPLAY_NEW,
-	       "replay: reordered within the window accepted");
-	is_int(xm_replay_check(&r, 7, 103, 5), XM_REPLAY_SEEN,
-	       "replay: ... once");
-	is_int(xm_replay_check(&r, 7, 105 + 63, 6), XM_REPLAY_NEW,
-	       "replay: jump by 63");
-	is_int(xm_replay_check(&r, 7, 105, 7), XM_REPLAY_SEEN,
-	       "replay: bottom of the window, seen");
-	is_int(xm_replay_check(&r, 7, 104, 7), XM_REPLAY_SEEN,
-	       "replay: below the window refused");
-	is_int(xm_replay_check(&r, 7, 106, 7), XM_REPLAY_NEW,
-	       "replay: unseen in the window accepted");
-	for (i = 0; i < 64; i++)
-		xm_replay_check(&r, 7, 168 - (uint64_t)i, 8);
-	for (i = 0; i < 64; i++)
-		seen += xm_replay_check(&r, 7, 168 - (uint64_t)i, 8) ==
-			XM_REPLAY_SEEN;
-	is_int(seen, 64, "replay: the whole window seen, each once");
-	is_int(xm_replay_check(&r, 7, 1000, 9), XM_REPLAY_NEW,
-	       "replay: far ahead accepted");
-	is_int(xm_replay_check(&r, 7, 999, 9), XM_REPLAY_NEW,
-	       "replay: window reset by the jump, one below accepted");
-	is_int(xm_replay_check(&r, 8, 1, 10), XM_REPLAY_NEW, "replay: sender 8");
-	is_int(xm_replay_check(&r, 9, 1, 11), XM_REPLAY_NEW, "replay: sender 9");
-	is_int(xm_replay_check(&r, 10, 1, 12), XM_REPLAY_EVICTED,
-	       "replay: table full, least recent evicted");
-	is_int(xm_replay_check(&r, 8, 1, 13), XM_REPLAY_SEEN,
-	       "replay: sender 8 still known");
-	is_int(xm_replay_check(&r, 7, 1000, 14), XM_REPLAY_EVICTED,
-	       "replay: sender 7 was the one forgotten");
-	xm_replay_forget(&r, 10);
-	is_int(xm_replay_check(&r, 10, 1, 15), XM_REPLAY_NEW,
-	       "replay: a forgotten sender starts afresh");
-	xm_replay_free(&r);
-}
-
 /*
  * Encoders check before they measure: an invalid struct (names without
  * their NUL, a role count past the array) is refused, never read past.
@@ -483,6 +435,5 @@ int main(void)
 	malformed_adverts();
 	limits();
 	encode_invalid();
-	replay_window();
 	return tap_done();
 }

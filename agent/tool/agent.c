@@ -642,6 +642,7 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 	if (!c->stats) {
 		json_object_object_del(r, "stats");
 		json_object_object_del(r, "agent");
+		json_object_object_del(r, "kx");
 	}
 	if (c->json) {
 		out_json(&c->out, NULL, r);
@@ -665,6 +666,7 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 	if (c->stats) {
 		print_counters(&c->out, "protocol", jget(r, "stats"));
 		print_counters(&c->out, "agent", jget(r, "agent"));
+		print_counters(&c->out, "kx", jget(r, "kx"));
 	}
 	json_object_put(r);
 	return XM_EXIT_OK;

@@ -8,10 +8,9 @@
 #include "tool.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
-#include <stdio.h>	/* renameat2 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "xmesh_file.h"
 
 /* Validity in days: defaults, and at most a century. */
 #define AUTHORITY_DAYS	3650
@@ -247,108 +247,49 @@ static char *read_file(const char *what, const char *path, size_t max,
 		       size_t *len, mode_t *mode)
 {
 	char *buf = malloc(max + 1);
-	struct stat st;
 	ssize_t n;
-	int fd;
 
 	if (!buf)
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		pr_err("%s %s: %s.", what, path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		pr_err("%s %s is not a regular file.", what, path);
-		goto fail;
-	}
-	*len = 0;
-	while ((n = read(fd, buf + *len, max + 1 - *len)) > 0) {
-		*len += (size_t)n;
-		if (*len > max) {
+	n = xm_file_read(path, buf, max, false, mode);
+	if (n < 0) {
+		if (n == -EFBIG)
 			pr_err("%s %s is too large (more than %zu bytes).",
 			       what, path, max);
-			goto fail;
-		}
+		else if (n == -EINVAL)
+			pr_err("%s %s is not a regular file.", what, path);
+		else
+			pr_err("%s %s: %s.", what, path, strerror((int)-n));
+		sodium_memzero(buf, max + 1);
+		free(buf);
+		return NULL;
 	}
-	if (n < 0) {
-		pr_err("%s %s: %s.", what, path, strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	buf[*len] = '\0';
-	if (mode)
-		*mode = st.st_mode;
+	*len = (size_t)n;
+	buf[n] = '\0';
 	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	sodium_memzero(buf, max + 1);
-	free(buf);
-	return NULL;
 }
 
 /*
- * Put the temporary file in place: renamed over path with replace, else
- * only if path does not exist. FAT (a USB stick for the authority key)
- * has RENAME_NOREPLACE but no hard links; older filesystems the reverse.
- */
-static int put_in_place(const char *tmp, const char *path, bool replace)
-{
-	if (replace)
-		return rename(tmp, path);
-	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (link(tmp, path))
-		return -1;
-	unlink(tmp);
-	return 0;
-}
-
-/*
- * Write len bytes to path: a temporary file beside it, synced, then put
- * in place, never over an existing file unless replace. A crash leaves
- * the old file or the new one, never half a file. "-" is stdout. Exit
- * status.
+ * Write len bytes to path (xm_file_write()), "-" to stdout. Exit status.
  */
 static int write_file(const char *what, const char *path, const void *buf,
 		      size_t len, mode_t mode, bool replace)
 {
-	char tmp[PATH_MAX];
-	int fd;
+	int err;
 
 	if (!strcmp(path, "-")) {
 		fwrite(buf, 1, len, stdout);
 		return fflush(stdout) ? XM_EXIT_FAIL : XM_EXIT_OK;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+	err = xm_file_write(path, buf, len, mode, replace);
+	if (err == -EEXIST)
+		pr_err("%s %s exists; not overwriting it.", what, path);
+	else if (err == -ENAMETOOLONG)
 		pr_err("%s %s: the name is too long.", what, path);
-		return XM_EXIT_USAGE;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		pr_err("%s %s: %s.", what, path, strerror(errno));
-		return XM_EXIT_FAIL;
-	}
-	if (fchmod(fd, mode) || write(fd, buf, len) != (ssize_t)len ||
-	    fsync(fd)) {
-		pr_err("%s %s: %s.", what, tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return XM_EXIT_FAIL;
-	}
-	close(fd);
-	if (put_in_place(tmp, path, replace)) {
-		if (errno == EEXIST)
-			pr_err("%s %s exists; not overwriting it.", what, path);
-		else
-			pr_err("%s %s: %s.", what, path, strerror(errno));
-		unlink(tmp);
-		return XM_EXIT_FAIL;
-	}
-	return XM_EXIT_OK;
+	else if (err)
+		pr_err("%s %s: %s.", what, path, strerror(-err));
+	return !err ? XM_EXIT_OK :
+	       err == -ENAMETOOLONG ? XM_EXIT_USAGE : XM_EXIT_FAIL;
 }
 
 /* Refuse early, before any work, to write over a file. */
@@ -365,30 +306,21 @@ static int check_new(const char *what, const char *path)
 static int read_seckey(const char *path, uint8_t sk[XM_SECKEY_LEN],
 		       uint8_t pk[XM_PUBKEY_LEN])
 {
-	size_t len;
-	mode_t mode;
-	char *buf = read_file("key", path, 4096, &len, &mode);
-	int ret = XM_EXIT_OK;
+	bool loose = false;
+	int err = xm_seckey_read(path, sk, pk, &loose);
 
-	if (!buf)
-		return XM_EXIT_FAIL;
-	if (len != XM_SECKEY_LEN) {
+	if (err == -EBADMSG)
 		pr_err("key %s is not a secret key (%d bytes, as \"xmesh cert key create\" writes).",
 		       path, XM_SECKEY_LEN);
-		ret = XM_EXIT_FAIL;
-	} else if (!xm_seckey_check((uint8_t *)buf, pk)) {
+	else if (err == -EKEYREJECTED)
 		pr_err("key %s is damaged: its public half is not its seed's.",
 		       path);
-		ret = XM_EXIT_FAIL;
-	} else {
-		memcpy(sk, buf, XM_SECKEY_LEN);
-		if (mode & (S_IRWXG | S_IRWXO))
-			fprintf(stderr, "Warning: key %s is readable by group or others (chmod 600).\n",
-				path);
-	}
-	sodium_memzero(buf, len);
-	free(buf);
-	return ret;
+	else if (err)
+		pr_err("key %s: %s.", path, strerror(-err));
+	else if (loose)
+		fprintf(stderr, "Warning: key %s is readable by group or others (chmod 600).\n",
+			path);
+	return err ? XM_EXIT_FAIL : XM_EXIT_OK;
 }
 
 /* A certificate file; with want (not 0), of that kind. */

@@ -6,10 +6,9 @@
 #include "tool.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "xmesh_file.h"
 #include "xmesh_names.h"
 
 void usage_key(FILE *fp)
@@ -31,22 +30,16 @@ static const struct table key_table;
 static int read_key_file(const char *path, uint8_t key[XMESH_KEY_LEN])
 {
 	char buf[2 * XMESH_KEY_LEN + 64];
-	ssize_t n;
-	int fd, err;
+	ssize_t n = xm_file_read(path, buf, sizeof(buf) - 1, false, NULL);
+	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (n < 0 && n != -EFBIG) {
 		pr_err("cannot open key file \"%s\": %s.", path,
-		       strerror(errno));
+		       strerror((int)-n));
 		return XM_EXIT_FAIL;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = n < 0 ? errno : 0;
-	close(fd);
-	if (n < 0) {
-		pr_err("cannot read key file \"%s\": %s.", path, strerror(err));
-		return XM_EXIT_FAIL;
-	}
+	if (n < 0)	/* too long for a key: said below */
+		n = 0;
 	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
 		n--;
 	buf[n] = '\0';

@@ -61,7 +61,7 @@ line_up() {
 	topology_line 1 2 3
 	for i in 1 2 3; do
 		ip -n "xm-$i" link add xmesh0 type xmesh
-		xm "$i" dev set node "$i" family "$UNDERLAY"
+		xm "$i" dev set node "$i" family "$UNDERLAY" security none
 		ip -n "xm-$i" link set xmesh0 up
 		ip -n "xm-$i" addr add "10.0.$i.1/32" dev xmesh0
 		ip -n "xm-$i" addr add "fd00:$i::1/128" dev xmesh0 nodad

@@ -38,10 +38,13 @@ done
 
 # --------------------------------------------------------------- dev
 check_match "dev show: a new device" 0 \
-	'^xmesh0: node none port 7600 family inet hop-limit 16 security none$' x a dev show
+	'^xmesh0: node none port 7600 family inet hop-limit 16 security encrypt$' x a dev show
 check "dev set node (a)" x a dev set node 1
 check "dev set node (b), short words" x b d se xmesh0 node 2
 check "dev set node (c), dev keyword" x c dev set dev xmesh0 node 3
+for ns in a b c; do
+	x "$ns" dev set security none	# no keys in these tests
+done
 for ns in a b c; do
 	n "$ns" ip link set xmesh0 up
 done
@@ -209,8 +212,8 @@ check_match "dev show: empty tables" 0 '^    neighs 0 routes 0 prefixes 0 keys 0
 # ------------------------------------------ IPv6 link-local underlay
 n a ip link add xm6 type xmesh
 n b ip link add xm6 type xmesh
-check "dev set inet6 (a)" x a dev set xm6 node 1 family inet6 port 7700
-check "dev set inet6 (b)" x b dev set xm6 node 2 family inet6 port 7700
+check "dev set inet6 (a)" x a dev set xm6 node 1 family inet6 port 7700 security none
+check "dev set inet6 (b)" x b dev set xm6 node 2 family inet6 port 7700 security none
 n a ip link set xm6 up
 n b ip link set xm6 up
 ll_b=$(link_local b ul1)

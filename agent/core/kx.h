@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The authenticated key exchange with each neighbor (Documentation/
+ * protocol.md, "Key exchange"; Documentation/certificates.md).
+ *
+ * Per adjacency (a kernel neighbor: a node on a link), the agents run
+ * Noise_XX_25519_ChaChaPoly_BLAKE2b over the KX agent messages (msg.h):
+ *
+ *	INIT	-> e
+ *	RESP	<- e, ee, s, es, payload
+ *	FINISH	-> s, se, payload
+ *	CONFIRM	<- tag
+ *
+ * The static keys are the nodes' Ed25519 keys as X25519 keys
+ * (crypto_sign_ed25519_*_to_curve25519); each payload carries the key id
+ * its sender wants to receive with and its certificate, which must verify
+ * against the site authority (and the revocation list), name the node id
+ * the messages come from, and certify the static key the handshake proved.
+ * From the handshake come the two kernel keys (one per direction) and a
+ * confirmation key: the responder installs its receive key, then its
+ * transmit key, and confirms; the initiator installed its receive key
+ * before it sent FINISH and switches its transmit key on CONFIRM. So a
+ * key is never used to send before the other end can receive with it,
+ * and the previous receive key stays for a grace period: a rotation loses
+ * no packet.
+ *
+ * A session is rotated (a new handshake, certificates checked again) when
+ * it is rekey_ms old or its transmit key sealed rekey_packets frames.
+ *
+ * Pure code: no I/O, no clock (now in ms of a monotonic clock, unix_s for
+ * certificate validity), randomness from libsodium (replaceable for
+ * tests). Secrets live in sodium_malloc()ed memory (locked, guarded) and
+ * are wiped when done; they are never logged. The user carries out the
+ * actions (xm_kx_peer_action()): send a message, install or delete a
+ * kernel key, the adjacency is authenticated or no longer is.
+ */
+#ifndef XM_KX_H
+#define XM_KX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "core.h"
+#include "msg.h"
+
+#define XM_KX_KEY_LEN		32	/* a kernel key (XMESH_KEY_LEN) */
+
+/* Timing and limits (Documentation/xmeshd.md has the defaults). */
+struct xm_kx_params {
+	uint32_t rekey_ms;		/* rotate a session this old: 120000 */
+	uint64_t rekey_packets;		/* ... or whose transmit key sealed
+					 * this many frames: 2^32 */
+	uint32_t retry_ms;		/* resend an unanswered step: 1000 */
+	uint32_t tries;			/* sends of a step before giving up: 5 */
+	uint32_t grace_ms;		/* an old receive key stays: 10000;
+					 * more than tries * retry_ms */
+	uint32_t refused_ms;		/* after a refusal, try again: 30000 */
+};
+
+void xm_kx_params_default(struct xm_kx_params *p);
+/* The first rule p breaks, in words, or NULL. */
+const char *xm_kx_params_check(const struct xm_kx_params *p);
+
+/*
+ * Why a neighbor was refused: the certificate's reasons (enum
+ * xm_cert_reason, 1..XM_CERT_REASON_MAX) and these.
+ */
+enum xm_kx_refusal {
+	XM_KX_REFUSED_NODE = XM_CERT_REASON_MAX + 1,	/* certifies another
+							 * node id */
+	XM_KX_REFUSED_KEY,	/* certifies another key than the one proved */
+	XM_KX_REFUSED_CLAIM,	/* claims a zone or roles its certificate
+				 * does not give (counted by the core) */
+	XM_KX_REFUSED_COUNT,
+};
+
+/* "expired", "node_mismatch", ...: the counters' names. */
+const char *xm_kx_refusal_name(unsigned int r);
+
+struct xm_kx_stats {
+	uint64_t handshakes;		/* sessions established */
+	uint64_t rekeys;		/* ... of them replacing a session */
+	uint64_t timeouts;		/* handshakes given up */
+	uint64_t collisions;		/* both ends initiated at once */
+	uint64_t bad_msg;		/* did not decrypt: altered or forged */
+	uint64_t unexpected;		/* a step out of turn, another session */
+	uint64_t cut;			/* sessions ended by a refusal */
+	uint64_t refused[XM_KX_REFUSED_COUNT];	/* by reason; [0] unused */
+};
+
+/* What the user does for a peer. */
+enum xm_kx_action_type {
+	XM_KX_ACT_SEND,		/* send msg to the peer (a KX message) */
+	XM_KX_ACT_KEY_ADD,	/* install key (id, dir) for the neighbor */
+	XM_KX_ACT_KEY_DEL,	/* delete key (id, dir) */
+	XM_KX_ACT_UP,		/* authenticated: it may carry traffic */
+	XM_KX_ACT_DOWN,		/* no longer: take the adjacency down */
+	XM_KX_ACT_EVENT,	/* for the log (a refusal, a timeout...) */
+};
+
+/* Key directions: enum xmesh_key_dir's values. */
+#define XM_KX_TX		1
+#define XM_KX_RX		2
+
+struct xm_kx_action {
+	enum xm_kx_action_type type;
+	struct xm_kx_msg msg;		/* SEND */
+	uint8_t key_id, dir;		/* KEY_ADD, KEY_DEL */
+	uint8_t key[XM_KX_KEY_LEN];	/* KEY_ADD: secret, wipe after use */
+	enum xm_event_level level;	/* EVENT */
+	char text[160];			/* EVENT */
+};
+
+/* Wipe an action's secret (xm_kx_peer_action() fills it). */
+void xm_kx_action_wipe(struct xm_kx_action *a);
+
+/* ---- this node ---- */
+
+struct xm_kx;
+
+/*
+ * This node's side: its Ed25519 secret key sk, its certificate, the site
+ * authority's, and the revocation list (NULL: none), all copied. The
+ * certificate must verify at unix_s and be for sk's key: NULL otherwise,
+ * with the reason in *why (XM_KX_REFUSED_KEY: not sk's key), or NULL
+ * with *why XM_CERT_OK for lack of memory. libsodium must be initialised.
+ */
+struct xm_kx *xm_kx_new(uint32_t node_id, const uint8_t sk[XM_SECKEY_LEN],
+			const struct xm_cert *cert,
+			const struct xm_cert *authority,
+			const struct xm_crl *crl,
+			const struct xm_kx_params *params, uint64_t unix_s,
+			unsigned int *why);
+void xm_kx_free(struct xm_kx *kx);
+
+/*
+ * A newer revocation list (xm_crl_accept()): XM_CERT_OK and taken, or the
+ * reason. Then xm_kx_peer_recheck() each peer.
+ */
+enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
+				  uint64_t unix_s);
+
+const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx);
+/* This node's certificate (its node id, zone and roles). */
+const struct xm_cert *xm_kx_cert(const struct xm_kx *kx);
+/* Tests: a deterministic source instead of randombytes_buf(). */
+void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len));
+
+/*
+ * Do the zone and roles a node claims match its certificate's (roles in
+ * any order)?
+ */
+bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps);
+
+/* ---- a peer: one adjacency ---- */
+
+struct xm_kx_peer;
+
+/* The adjacency with node over kernel neighbor neigh; NULL: no memory. */
+struct xm_kx_peer *xm_kx_peer_new(struct xm_kx *kx, uint32_t node,
+				  uint32_t neigh);
+/* Forget it (its kernel keys go with the kernel neighbor). */
+void xm_kx_peer_free(struct xm_kx_peer *p);
+
+/*
+ * The adjacency formed (two-way): the node with the lower id initiates at
+ * once, the other if nothing came after two retry intervals.
+ */
+void xm_kx_peer_start(struct xm_kx_peer *p, xm_time now);
+/* A KX message from the peer (authenticated by the site key, decoded). */
+void xm_kx_peer_recv(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
+		     const struct xm_kx_msg *m);
+void xm_kx_peer_timer(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
+xm_time xm_kx_peer_next_timer(const struct xm_kx_peer *p);
+/*
+ * The kernel's counter of the transmit key key_id (the frames it sealed):
+ * a rotation when it reaches rekey_packets.
+ */
+void xm_kx_peer_tx_counter(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
+			   uint64_t counter);
+/*
+ * Check the peer's certificate again (the list changed, time passed):
+ * refused, the session ends (its keys deleted, DOWN).
+ */
+void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
+
+/*
+ * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone or
+ * roles its certificate does not give): counted, logged, its session cut
+ * as for a certificate refused; tried again after refused_ms.
+ */
+void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why);
+
+/* Is a session established (keys installed both ways)? */
+bool xm_kx_peer_up(const struct xm_kx_peer *p);
+/* The peer's certificate while up, else NULL. */
+const struct xm_cert *xm_kx_peer_cert(const struct xm_kx_peer *p);
+/* The current transmit key id (0: none): for xm_kx_peer_tx_counter(). */
+uint8_t xm_kx_peer_tx_id(const struct xm_kx_peer *p);
+
+/* Take the next action into *a (wipe it after use); false: none. */
+bool xm_kx_peer_action(struct xm_kx_peer *p, struct xm_kx_action *a);
+
+#endif /* XM_KX_H */
