@@ -674,7 +674,10 @@ static int xmesh_parse_addr(struct genl_info *info, struct nlattr *attr,
 /* ------------------------------------------------------------------ */
 /* Device                                                             */
 
-static int xmesh_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* Answer a "get" of a device-wide object @cmd with what @fill puts. */
+static int xmesh_nl_reply_dev(struct genl_info *info, u8 cmd,
+			      int (*fill)(struct sk_buff *skb,
+					  struct xmesh_dev *xdev))
 {
 	struct xmesh_dev *xdev;
 	struct sk_buff *msg;
@@ -689,9 +692,9 @@ static int xmesh_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		nlmsg_free(msg);
 		return PTR_ERR(xdev);
 	}
-	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0,
-			    XMESH_CMD_DEV_GET, xdev);
-	err = hdr ? xmesh_fill_dev(msg, xdev) : -EMSGSIZE;
+	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0, cmd,
+			    xdev);
+	err = hdr ? fill(msg, xdev) : -EMSGSIZE;
 	xmesh_unlock(xdev);
 	if (err) {
 		nlmsg_free(msg);
@@ -699,6 +702,11 @@ static int xmesh_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+static int xmesh_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return xmesh_nl_reply_dev(info, XMESH_CMD_DEV_GET, xmesh_fill_dev);
 }
 
 static int xmesh_nl_dev_get_dumpit(struct sk_buff *skb,
@@ -1931,29 +1939,7 @@ static int xmesh_fill_qos(struct sk_buff *skb, struct xmesh_dev *xdev)
 
 static int xmesh_nl_qos_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct xmesh_dev *xdev;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	xdev = xmesh_lock(info);
-	if (IS_ERR(xdev)) {
-		nlmsg_free(msg);
-		return PTR_ERR(xdev);
-	}
-	hdr = xmesh_msg_put(msg, info->snd_portid, info->snd_seq, 0,
-			    XMESH_CMD_QOS_GET, xdev);
-	err = hdr ? xmesh_fill_qos(msg, xdev) : -EMSGSIZE;
-	xmesh_unlock(xdev);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return xmesh_nl_reply_dev(info, XMESH_CMD_QOS_GET, xmesh_fill_qos);
 }
 
 /* Check that every entry of the map in @attr is a class (or @none). */

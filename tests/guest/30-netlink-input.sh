@@ -86,7 +86,7 @@ ifindex of 8 bytes | EINVAL ~ invalid attribute length | dev-get *ifindex:u64=5
 ifindex with NLA_F_NESTED | EINVAL ~ NLA_F_NESTED not expected | dev-get *#1:nest{ @raw=05000000 }
 a 60000-byte ifname | EINVAL ~ policy | dev-get *ifname=x*60000
 # ------------------------------------------------ the attribute stream
-unknown attribute type 11 | EINVAL ~ unknown attribute type | dev-get $D *#11:u32=1
+unknown attribute type 60 | EINVAL ~ unknown attribute type | dev-get $D *#60:u32=1
 unknown attribute type 0 | EINVAL ~ unknown attribute type | dev-get $D *#0:u32=1
 unknown attribute type 16383 | EINVAL ~ unknown attribute type | dev-get $D *#16383
 unknown attribute in a dump request | EINVAL ~ unknown attribute type | neigh-get +dump $D *#200
@@ -105,7 +105,7 @@ genl reserved bits set (core) | EINVAL ~ reserved | dev-get $D +reserved=7
 a nest without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | neigh-get $D *neigh:nonest{ id=1 }
 a flag with a payload | ERANGE ~ policy | neigh-del $D *flush:u32=1
 a nest of 2 bytes | ERANGE ~ policy | neigh-get $D *neigh{ @raw=0000 }
-deep garbage under an unknown attribute | EINVAL ~ unknown attribute type | neigh-get $D *#12{ $deep }
+deep garbage under an unknown attribute | EINVAL ~ unknown attribute type | neigh-get $D *#60{ $deep }
 deep garbage in a next hop's neighbor id | EINVAL ~ invalid attribute length|NLA_F_NESTED | route-new $D route{ dst=50 nexthop{ *#1{ $deep } } }
 deep garbage under a next hop's unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 *#9{ $deep9 } } }
 a 60000-byte remote address | ERANGE ~ binary attribute size out of range | neigh-new $D neigh{ id=50 node=50 link=@ul1 *remote:hex=00*60000 }
@@ -129,7 +129,7 @@ dev-set route-count | EINVAL ~ read-only | dev-set $D dev{ *route-count=1 }
 dev-set prefix-count | EINVAL ~ read-only | dev-set $D dev{ *prefix-count=1 }
 dev-set node id of 2 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *node-id:u16=2 }
 dev-set port of 4 bytes | EINVAL ~ invalid attribute length | dev-set $D dev{ *port:u32=7600 }
-dev-set unknown attribute | EINVAL ~ unknown attribute type | dev-set $D dev{ *#12:u32=1 }
+dev-set unknown attribute | EINVAL ~ unknown attribute type | dev-set $D dev{ *#60:u32=1 }
 dev-set of lo | ENODEV ~ no such xmesh device | dev-set *ifname=lo dev{ hop-limit=5 }
 dev-set the same node id (a no-op) | ok | dev-set $D dev{ node-id=2 }
 dev-set an empty dev (a no-op) | ok | dev-set $D dev{ }
