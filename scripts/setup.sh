@@ -18,6 +18,11 @@ PACKAGES=(
 	clang libclang-rt-dev
 	# the agent's XDP first gate (agent/bpf/): libbpf, its skeleton
 	libbpf-dev bpftool
+	# the agent's nftables table for the filter rules (libnftnl); nft to
+	# inspect it in the tests
+	libnftnl-dev nftables
+	# xmesh-controller: HTTP server and client, its store
+	libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
 	# the module must also build against Debian's newest kernel (a check)
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)
