@@ -105,25 +105,6 @@ key_counter() {
 		jq -er --argjson id "$4" --arg k "$5" '.[] | select(.id == $id) | .[$k]'
 }
 
-# capture NODE DEV FILE FILTER: start tcpdump in NODE's namespace and wait
-# until it captures; its pid in CAPTURE_PID. (ip netns exec
-# execs tcpdump itself: the pid is tcpdump's.)
-capture() {
-	ip netns exec "xm-$1" tcpdump -Z root -i "$2" -nn -U -w "$3" "$4" \
-		>/dev/null 2>"$3.log" &
-	CAPTURE_PID=$!
-	# tcpdump says "listening on" once the filter is on the socket.
-	wait_for 10 grep -q "listening on" "$3.log"
-}
-
-# capture_end: stop the capture started last (it writes out what it has)
-# and wait for it.
-capture_end() {
-	sleep 0.5
-	kill -INT "$CAPTURE_PID" 2>/dev/null || true
-	wait "$CAPTURE_PID" 2>/dev/null || true
-}
-
 # frames FILE: the xmesh frames of a capture, one JSON object each.
 # shellcheck disable=SC2317 # called through check
 frames() {
@@ -216,7 +197,7 @@ for d in auth_failed replayed no_key unauthenticated unencrypted spoofed_source;
 		test "$(counter 1 "$d")$(counter 2 "$d")$(counter 3 "$d")" = 000
 done
 
-capture 2 ul1 "$tmp/enc.pcap" "udp port 7600"
+capture xm-2 ul1 "$tmp/enc.pcap" "udp port 7600"
 check "pings carrying a marker, encrypted" marker_ping
 capture_end
 check "the underlay capture holds the sealed frames" \
@@ -226,7 +207,7 @@ check "no frame on the underlay holds the marker" \
 
 # ---------------------------------------------------------------- auth
 check "security auth on every node" security auth
-capture 2 ul1 "$tmp/auth.pcap" "udp port 7600"
+capture xm-2 ul1 "$tmp/auth.pcap" "udp port 7600"
 check "pings carrying a marker, authenticated only" marker_ping
 capture_end
 check "auth-only frames on the underlay (flag 0x01, key id 1)" \
@@ -243,7 +224,7 @@ check "security encrypt on every node again" security encrypt
 # ------------------------------------------- hand-made frames to node 2
 if [[ $UNDERLAY == inet ]]; then
 	# A frame node 1 really sent to node 2, to replay.
-	capture 2 ul1 "$tmp/replay.pcap" "udp dst port 7600 and src 10.99.1.1"
+	capture xm-2 ul1 "$tmp/replay.pcap" "udp dst port 7600 and src 10.99.1.1"
 	n 1 ping -c 1 -W 5 -I 10.0.1.1 10.0.3.1 >/dev/null || true
 	capture_end
 	# A receive key of id 9 at node 2 for frames from node 1, whose bytes
@@ -350,7 +331,7 @@ check "traffic flows again" n 1 ping -c 2 -i 0.1 -W 5 -I 10.0.1.1 10.0.3.1
 check "security none on every node" security none
 check "the MTU is back to the unsealed one" \
 	test "$(n 1 cat /sys/class/net/xmesh0/mtu)" = $((1500 - BASE))
-capture 2 ul1 "$tmp/none.pcap" "udp port 7600"
+capture xm-2 ul1 "$tmp/none.pcap" "udp port 7600"
 check "pings in clear" marker_ping
 capture_end
 check "frames in clear carry key id 0" \

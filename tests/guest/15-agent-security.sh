@@ -124,15 +124,10 @@ check "node 3 warned that its configured zone and roles are ignored" \
 # ------------------------------------------------------------ the wire
 # shellcheck disable=SC2317 # called through check
 capture_marker() {
-	ip netns exec xm-node2 tcpdump -Z root -i ul1 -nn -U -w "$A/wire.pcap" \
-		"udp port 7600" >/dev/null 2>"$A/wire.log" &
-	local pid=$!
-	wait_for 10 grep -q "listening on" "$A/wire.log" || return 1
+	capture xm-node2 ul1 "$A/wire.pcap" "udp port 7600" || return 1
 	n node1 ping -c 5 -i 0.1 -W 5 -p "$MARKER_HEX" \
 		-I "$(an_addr node1)" "$(an_addr node3)" >/dev/null
-	sleep 0.5
-	kill -INT "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	capture_end
 }
 check "pings carrying a marker across node 2" capture_marker
 # shellcheck disable=SC2317 # called through check

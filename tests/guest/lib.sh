@@ -238,3 +238,24 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# capture NETNS DEV FILE FILTER: start tcpdump on DEV in namespace NETNS,
+# writing FILE, and wait until it captures; capture_end stops it. In
+# immediate mode every frame reaches tcpdump (and the file, -U) as it
+# comes: by default the kernel hands frames over in blocks, up to a
+# second late, and a stop in between loses the frames of the open block.
+capture() {
+	ip netns exec "$1" tcpdump -Z root -i "$2" -nn -U --immediate-mode \
+		-w "$3" "$4" >/dev/null 2>"$3.log" &
+	_CAPTURE_PID=$!
+	# tcpdump says "listening on" once the filter is on the socket.
+	wait_for 10 grep -q "listening on" "$3.log"
+}
+
+# capture_end: stop the capture started last (it writes out what it has)
+# and wait for it.
+capture_end() {
+	sleep 0.2
+	kill -INT "$_CAPTURE_PID" 2>/dev/null || true
+	wait "$_CAPTURE_PID" 2>/dev/null || true
+}
