@@ -18,6 +18,7 @@
 #define PROTOCOL	"Noise_XX_25519_ChaChaPoly_BLAKE2b"
 #define PROLOGUE	"xmesh kx 1"
 #define QUEUE_MAX	8
+#define KX_WARN_MS	10000	/* one warning per peer per 10 s at most */
 
 void xm_kx_params_default(struct xm_kx_params *p)
 {
@@ -289,6 +290,8 @@ struct xm_kx_peer {
 	xm_time next_start;		/* XM_NEVER: none planned */
 	bool rekey_asked;		/* by volume */
 	uint8_t next_id;		/* the last receive key id chosen */
+	xm_time warned_at;		/* the last warning event, or XM_NEVER */
+	unsigned int unwarned;		/* warnings held back since */
 	struct xm_cert cert;		/* the peer's, while up */
 	/* The last completed handshake as responder: a duplicate FINISH
 	 * (our CONFIRM lost) gets the CONFIRM again. */
@@ -440,6 +443,7 @@ struct xm_kx_peer *xm_kx_peer_new(struct xm_kx *kx, uint32_t node,
 	p->neigh = neigh;
 	p->next_start = XM_NEVER;
 	p->old_rx_del_at = XM_NEVER;
+	p->warned_at = XM_NEVER;
 	/* Ids from a random start: a restarted agent rarely takes the ids
 	 * its previous run's keys still hold in the kernel. */
 	kx->random(&p->next_id, sizeof(p->next_id));
@@ -492,6 +496,31 @@ static void event(struct xm_kx_peer *p, enum xm_event_level level,
 	va_start(ap, fmt);
 	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
+}
+
+/* A warning about what the peer sends: one per KX_WARN_MS per peer at
+ * most (the counters have them all), so a peer that keeps sending bad
+ * handshakes cannot flood the log.
+ */
+static void warn(struct xm_kx_peer *p, xm_time now, const char *fmt, ...)
+{
+	char text[sizeof(((struct xm_kx_action *)0)->text)];
+	va_list ap;
+
+	if (p->warned_at != XM_NEVER && now < p->warned_at + KX_WARN_MS) {
+		p->unwarned++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (p->unwarned)
+		event(p, XM_EV_WARN, "%s (and %u times more since the last warning)",
+		      text, p->unwarned);
+	else
+		event(p, XM_EV_WARN, "%s", text);
+	p->warned_at = now;
+	p->unwarned = 0;
 }
 
 static void send_msg(struct xm_kx_peer *p, const struct xm_kx_msg *m)
@@ -629,9 +658,8 @@ static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 	struct xm_kx *kx = p->kx;
 
 	kx->st.refused[r]++;
-	event(p, XM_EV_WARN,
-	      "kx: node %u refused on neighbor %u: %s (%s)", p->node,
-	      p->neigh, xm_kx_refusal_name(r), refusal_text(r));
+	warn(p, now, "kx: node %u refused on neighbor %u: %s (%s)", p->node,
+	     p->neigh, xm_kx_refusal_name(r), refusal_text(r));
 	hs_abort(p);
 	if (p->up) {
 		kx->st.cut++;
@@ -947,9 +975,9 @@ void xm_kx_peer_timer(struct xm_kx_peer *p, xm_time now, uint64_t unix_s)
 	if (hs->state != HS_NONE && hs->retry_at <= now) {
 		if (hs->sent >= kx->params.tries) {
 			kx->st.timeouts++;
-			event(p, XM_EV_WARN,
-			      "kx: node %u on neighbor %u does not answer the key exchange",
-			      p->node, p->neigh);
+			warn(p, now,
+			     "kx: node %u on neighbor %u does not answer the key exchange",
+			     p->node, p->neigh);
 			hs_abort(p);
 			p->next_start = now + kx->params.retry_ms;
 		} else {

@@ -93,6 +93,7 @@ struct side {
 	struct rxkey rx[4];
 	unsigned int n_rx;
 	int ups, downs, kernel_errors;
+	unsigned int events;
 	char event[160];
 	/* Messages it sent, not yet delivered. */
 	struct xm_kx_msg out[16];
@@ -180,6 +181,7 @@ static void pump(struct side *s)
 			s->downs++;
 			break;
 		case XM_KX_ACT_EVENT:
+			s->events++;
 			snprintf(s->event, sizeof(s->event), "%s", a.text);
 			break;
 		}
@@ -547,6 +549,35 @@ static void refusals(void)
 		      &why) && why == XM_CERT_EXPIRED,
 	   "own certificate: expired, refused");
 	free(crl);
+}
+
+/* A peer refused again and again (a rogue retrying, a certificate
+ * rechecked): every refusal counted, one warning per 10 s in the log,
+ * which then says how many it held back.
+ */
+static void refusal_storm(void)
+{
+	const struct xm_kx_stats *sa;
+	xm_time now = 1000;
+	unsigned int i, events;
+
+	pair(&cert_a, &cert_b, &auth_cert, 2, NULL);
+	A.events = 0;
+	for (i = 0; i < 50; i++, now += 100)
+		xm_kx_peer_refuse(A.p, now, XM_CERT_REVOKED);
+	pump(&A);
+	sa = xm_kx_stats(A.kx);
+	ok(sa->refused[XM_CERT_REVOKED] == 50,
+	   "refusal storm: all 50 counted (%llu)",
+	   (unsigned long long)sa->refused[XM_CERT_REVOKED]);
+	ok(A.events == 1, "refusal storm: one warning in 5 s (%u)", A.events);
+	events = A.events;
+	xm_kx_peer_refuse(A.p, now + 10000, XM_CERT_REVOKED);
+	pump(&A);
+	ok(A.events == events + 1 &&
+	   strstr(A.event, "49 times more") != NULL,
+	   "refusal storm: the next warning, 10 s on, tells the 49 held back (%s)",
+	   A.event);
 }
 
 /* Rotation: every action checked (pump), the old receive key deleted
@@ -1079,6 +1110,7 @@ int main(void)
 	tampering(XM_KX_CONFIRM, "CONFIRM");
 	replays();
 	refusals();
+	refusal_storm();
 	rotation();
 	crossing();
 	revocation();
