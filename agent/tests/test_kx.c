@@ -159,6 +159,43 @@ static void kernel_key(struct side *s, const struct xm_kx_action *a)
 	}
 }
 
+/*
+ * A handshake's transcript for agent/tests/noise_xx.py, which replays it
+ * with an implementation of Noise of its own (Python's cryptography and
+ * hashlib): the X25519 secrets, the three Noise messages and the session
+ * keys, as JSON to the file $XM_KX_TRANSCRIPT.
+ */
+static FILE *transcript;
+static unsigned int n_random;
+static uint8_t randoms[8][32];	/* the 32-byte draws: ephemeral secrets */
+
+static void recorded_random(void *buf, size_t len)
+{
+	randombytes_buf(buf, len);
+	if (len == 32 && n_random < 8)
+		memcpy(randoms[n_random++], buf, len);
+}
+
+static void hex_field(const char *name, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	fprintf(transcript, "\"%s\": \"", name);
+	for (i = 0; i < len; i++)
+		fprintf(transcript, "%02x", b[i]);
+	fprintf(transcript, "\",\n");
+}
+
+static void transcript_msg(const struct side *s, const struct xm_kx_msg *m)
+{
+	char name[32];
+
+	if (!transcript || m->step < XM_KX_INIT || m->step > XM_KX_FINISH)
+		return;
+	snprintf(name, sizeof(name), "msg%u_from_%s", m->step, s->name);
+	hex_field(name, m->noise, m->len);
+}
+
 /* Carry out s's actions, checking both directions after each. */
 static void pump(struct side *s)
 {
@@ -169,6 +206,7 @@ static void pump(struct side *s)
 		case XM_KX_ACT_SEND:
 			if (s->n_out < 16)
 				s->out[s->n_out++] = a.msg;
+			transcript_msg(s, &a.msg);
 			break;
 		case XM_KX_ACT_KEY_ADD:
 		case XM_KX_ACT_KEY_DEL:
@@ -578,6 +616,48 @@ static void refusal_storm(void)
 	   strstr(A.event, "49 times more") != NULL,
 	   "refusal storm: the next warning, 10 s on, tells the 49 held back (%s)",
 	   A.event);
+}
+
+/* One handshake, A initiating, written out for noise_xx.py. */
+static void noise_transcript(void)
+{
+	const char *path = getenv("XM_KX_TRANSCRIPT");
+	uint8_t x[32];
+	unsigned int i;
+
+	if (!path)
+		return;
+	transcript = fopen(path, "w");
+	if (!transcript) {
+		ok(false, "transcript: open %s", path);
+		return;
+	}
+	fprintf(transcript, "{\n");
+	pair_ok();
+	n_random = 0;
+	xm_kx_set_random(A.kx, recorded_random);
+	xm_kx_set_random(B.kx, recorded_random);
+	xm_kx_peer_start(A.p, 1000);
+	settle(1000);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p),
+	   "transcript: a handshake for noise_xx.py");
+	if (crypto_sign_ed25519_sk_to_curve25519(x, ka.sk))
+		abort();
+	hex_field("init_static", x, sizeof(x));
+	if (crypto_sign_ed25519_sk_to_curve25519(x, kb.sk))
+		abort();
+	hex_field("resp_static", x, sizeof(x));
+	for (i = 0; i < n_random; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "random%u", i);
+		hex_field(name, randoms[i], sizeof(randoms[i]));
+	}
+	hex_field("init_tx_key", A.tx, sizeof(A.tx));
+	hex_field("resp_tx_key", B.tx, sizeof(B.tx));
+	fprintf(transcript, "\"prologue\": \"xmesh kx 1\"\n}\n");
+	fclose(transcript);
+	transcript = NULL;
 }
 
 /* Rotation: every action checked (pump), the old receive key deleted
@@ -1111,6 +1191,7 @@ int main(void)
 	replays();
 	refusals();
 	refusal_storm();
+	noise_transcript();
 	rotation();
 	crossing();
 	revocation();
