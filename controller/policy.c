@@ -384,9 +384,9 @@ static int parse_test(const struct xm_site_policy *p, const char *text,
 	return 0;
 }
 
-/* An array of at most max strings, each parsed by fn into out[i]. */
+/* An array of at most max strings, each parsed by fn into (*out)[i]. */
 static int string_list(json_object *arr, const char *ptr, size_t max,
-		       struct xm_site_policy *p, void *out, size_t elem,
+		       struct xm_site_policy *p, void **out, size_t elem,
 		       int (*fn)(const struct xm_site_policy *p, const char *s,
 				 const char *ptr, void *out,
 				 struct xm_policy_error *err),
@@ -399,6 +399,9 @@ static int string_list(json_object *arr, const char *ptr, size_t max,
 	n = json_object_array_length(arr);
 	if (n > max)
 		return fail(err, ptr, "more than %zu entries", max);
+	*out = calloc(n ? n : 1, elem);
+	if (!*out)
+		return fail(err, ptr, "out of memory");
 	for (i = 0; i < n; i++) {
 		char loc[64];
 		const char *s;
@@ -406,7 +409,7 @@ static int string_list(json_object *arr, const char *ptr, size_t max,
 		child_i(loc, sizeof(loc), ptr, i);
 		if (get_str(json_object_array_get_idx(arr, i), loc,
 			    XM_POLICY_TEXT_LEN - 1, &s, err) ||
-		    fn(p, s, loc, (char *)out + i * elem, err))
+		    fn(p, s, loc, (char *)*out + i * elem, err))
 			return -1;
 	}
 	*count = (unsigned int)n;
@@ -689,8 +692,8 @@ static void text_location(const char *text, size_t off, char *out,
 	snprintf(out, size, "line %u column %u", line, col);
 }
 
-static json_object *parse_json(const char *text, size_t len,
-			       struct xm_policy_error *err)
+json_object *xm_json_parse_strict(const char *text, size_t len, int depth,
+				  struct xm_policy_error *err)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error e;
@@ -698,11 +701,6 @@ static json_object *parse_json(const char *text, size_t len,
 	size_t end;
 	char loc[64];
 
-	if (len > XM_POLICY_TEXT_MAX) {
-		fail(err, "document", "larger than %d bytes",
-		     XM_POLICY_TEXT_MAX);
-		return NULL;
-	}
 	if (memchr(text, '\0', len)) {
 		size_t nul = (size_t)((const char *)memchr(text, '\0', len) -
 				      text);
@@ -711,7 +709,7 @@ static json_object *parse_json(const char *text, size_t len,
 		fail(err, loc, "a NUL byte in the document");
 		return NULL;
 	}
-	tok = json_tokener_new_ex(JSON_DEPTH);
+	tok = json_tokener_new_ex(depth);
 	if (!tok) {
 		fail(err, "document", "out of memory");
 		return NULL;
@@ -754,7 +752,12 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 	int e;
 
 	memset(err, 0, sizeof(*err));
-	root = parse_json(text, len, err);
+	if (len > XM_POLICY_TEXT_MAX) {
+		fail(err, "document", "larger than %d bytes",
+		     XM_POLICY_TEXT_MAX);
+		return NULL;
+	}
+	root = xm_json_parse_strict(text, len, JSON_DEPTH, err);
 	if (!root)
 		return NULL;
 	p = calloc(1, sizeof(*p));
@@ -782,14 +785,8 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 			goto bad;
 		p->default_action = e;
 	}
-	p->rules = calloc(XM_POLICY_RULES_MAX, sizeof(*p->rules));
-	p->tests = calloc(XM_POLICY_TESTS_MAX, sizeof(*p->tests));
-	if (!p->rules || !p->tests) {
-		fail(err, "document", "out of memory");
-		goto bad;
-	}
 	if (json_object_object_get_ex(root, "rules", &v) &&
-	    string_list(v, "/rules", XM_POLICY_RULES_MAX, p, p->rules,
+	    string_list(v, "/rules", XM_POLICY_RULES_MAX, p, (void **)&p->rules,
 			sizeof(*p->rules), rule_fn, &p->n_rules, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "qos", &v) && parse_qos(v, p, err))
@@ -798,7 +795,7 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 	    parse_remediation(v, p, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "tests", &v) &&
-	    string_list(v, "/tests", XM_POLICY_TESTS_MAX, p, p->tests,
+	    string_list(v, "/tests", XM_POLICY_TESTS_MAX, p, (void **)&p->tests,
 			sizeof(*p->tests), test_fn, &p->n_tests, err))
 		goto bad;
 	goto out;

@@ -107,6 +107,16 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 				  struct xm_policy_error *err);
 void xm_policy_free(struct xm_site_policy *p);
 
+/*
+ * Parse text[0..len) as one JSON value, strictly (RFC 8259), at most depth
+ * levels deep: the value, or NULL with err filled ("line L column C" and
+ * the reason). Also for the controller's API bodies.
+ */
+struct json_object;
+struct json_object *xm_json_parse_strict(const char *text, size_t len,
+					 int depth,
+					 struct xm_policy_error *err);
+
 /* What the rules decide for a flow: the rule's index, or -1 (default). */
 int xm_policy_decide(const struct xm_site_policy *p, int from, int to,
 		     uint8_t proto, uint16_t port,
