@@ -52,15 +52,23 @@ struct xm_ctl {
 	uint64_t auth_failures[XM_AGENT_AUTH_MAX + 1];
 };
 
-/* One request: its raw URI (query included, as the agent signed it) and
- * its body. */
+struct route;
+
+/* One request: its raw URI (query included, as the agent signed it), its
+ * route, who sent it, its body. */
 struct req {
 	char uri[URI_MAX];
 	bool uri_too_long;
-	size_t limit, len;
+	bool headers_seen;		/* the first call is over */
+	bool answered;			/* at the headers: drop the body */
+	const struct route *route;
+	char who[XM_STORE_NAME_MAX];	/* the operator token's name */
+	uint32_t node;			/* the agent's node id */
+	size_t len;
 	bool too_large;
 	char *body;
 };
+
 
 static int64_t now_s(const struct xm_ctl *c)
 {
@@ -513,9 +521,10 @@ static int agents_cb(void *arg, const struct xm_agent_rec *r)
 	json_object_object_add(e, "policy_version",
 			       json_object_new_uint64(r->policy_version));
 	json_object_object_add(e, "current",
-			       json_object_new_boolean(r->policy_version ==
+			       json_object_new_boolean(a->version &&
+						       r->policy_version ==
 						       a->version));
-	if (r->policy_version == a->version)
+	if (a->version && r->policy_version == a->version)
 		a->current++;
 	if (a->list)
 		json_object_array_add(a->list, e);
@@ -721,6 +730,15 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 		return MHD_YES;
 	deadline = deadline_in((unsigned int)wait);
 	pthread_mutex_lock(&c->lock);
+	v = c->version;
+	if (since > v) {
+		/* The agent has a version this controller never made: a
+		 * store lost or replaced. Waiting would hide it. */
+		pthread_mutex_unlock(&c->lock);
+		return send_error(c, conn, 409, "query since", "the"
+				  " controller's current version is %llu",
+				  (unsigned long long)v);
+	}
 	while (c->version <= since && !c->stopping &&
 	       pthread_cond_timedwait(&c->changed, &c->lock, &deadline) !=
 	       ETIMEDOUT)
@@ -826,85 +844,165 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 
 /* ---- routing ---- */
 
-struct route {
-	const char *path;
-	const char *methods;		/* for 405's Allow */
+/* Who may call a route. */
+enum access {
+	PUBLIC,			/* anyone (/metrics) */
+	AGENT,			/* a signed agent request */
+	TOKEN,			/* an operator token of at least the role */
 };
 
-static enum MHD_Result not_allowed(struct xm_ctl *c,
-				   struct MHD_Connection *conn,
-				   const char *method, const char *allow)
+struct route {
+	const char *path, *method;
+	enum access access;
+	enum xm_role role;		/* TOKEN */
+	size_t body_max;
+	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
+			      const struct req *q);
+};
+
+static enum MHD_Result h_metrics(struct xm_ctl *c, struct MHD_Connection *conn,
+				 const struct req *q)
 {
-	return send_error(c, conn, 405, "method", "%.16s is not allowed here;"
-			  " allowed: %s", method, allow);
+	(void)q;
+	return metrics(c, conn);
 }
 
-static enum MHD_Result dispatch(struct xm_ctl *c, struct MHD_Connection *conn,
-				const char *url, const char *method,
+static enum MHD_Result h_policy_get(struct xm_ctl *c,
+				    struct MHD_Connection *conn,
+				    const struct req *q)
+{
+	uint64_t v = 0;
+
+	(void)q;
+	if (uint_arg(c, conn, NULL, "version", UINT32_MAX, &v) < 0)
+		return MHD_YES;
+	return send_policy(c, conn, v);
+}
+
+static enum MHD_Result h_policy_put(struct xm_ctl *c,
+				    struct MHD_Connection *conn,
+				    const struct req *q)
+{
+	return policy_put(c, conn, q, q->who);
+}
+
+static enum MHD_Result h_history(struct xm_ctl *c, struct MHD_Connection *conn,
+				 const struct req *q)
+{
+	(void)q;
+	return send_list(c, conn, "versions", list_history);
+}
+
+static enum MHD_Result h_rollback(struct xm_ctl *c,
+				  struct MHD_Connection *conn,
+				  const struct req *q)
+{
+	return policy_rollback(c, conn, q, q->who);
+}
+
+static enum MHD_Result h_agents(struct xm_ctl *c, struct MHD_Connection *conn,
 				const struct req *q)
 {
-	bool get = !strcmp(method, "GET"), put = !strcmp(method, "PUT");
-	bool post = !strcmp(method, "POST");
-	char who[XM_STORE_NAME_MAX];
-	uint32_t node;
+	(void)q;
+	return send_list(c, conn, "agents", list_agents);
+}
 
-	if (!strcmp(url, "/metrics"))
-		return get ? metrics(c, conn) : not_allowed(c, conn, method, "GET");
-	if (!strcmp(url, "/api/v1/policy")) {
-		if (!get && !put)
-			return not_allowed(c, conn, method, "GET, PUT");
-		if (!authorized(c, conn, get ? XM_ROLE_READ : XM_ROLE_OPERATOR,
-				who))
-			return MHD_YES;
-		if (get) {
-			uint64_t v = 0;
+static enum MHD_Result h_audit(struct xm_ctl *c, struct MHD_Connection *conn,
+			       const struct req *q)
+{
+	(void)q;
+	return send_list(c, conn, "entries", list_audit);
+}
 
-			if (uint_arg(c, conn, NULL, "version", UINT32_MAX,
-				     &v) < 0)
-				return MHD_YES;
-			return send_policy(c, conn, v);
-		}
-		return policy_put(c, conn, q, who);
-	}
-	if (!strcmp(url, "/api/v1/policy/history") ||
-	    !strcmp(url, "/api/v1/agents") || !strcmp(url, "/api/v1/audit")) {
-		if (!get)
-			return not_allowed(c, conn, method, "GET");
-		if (!authorized(c, conn, XM_ROLE_READ, who))
-			return MHD_YES;
-		if (!strcmp(url, "/api/v1/agents"))
-			return send_list(c, conn, "agents", list_agents);
-		if (!strcmp(url, "/api/v1/audit"))
-			return send_list(c, conn, "entries", list_audit);
-		return send_list(c, conn, "versions", list_history);
-	}
-	if (!strcmp(url, "/api/v1/policy/rollback")) {
-		if (!post)
-			return not_allowed(c, conn, method, "POST");
-		if (!authorized(c, conn, XM_ROLE_OPERATOR, who))
-			return MHD_YES;
-		return policy_rollback(c, conn, q, who);
-	}
-	if (!strcmp(url, "/api/v1/tokens")) {
-		if (!post)
-			return not_allowed(c, conn, method, "POST");
-		if (!authorized(c, conn, XM_ROLE_ADMIN, who))
-			return MHD_YES;
-		return token_post(c, conn, q, who);
-	}
-	if (!strcmp(url, "/api/v1/agent/policy") ||
-	    !strcmp(url, "/api/v1/agent/report")) {
-		bool pol = !strcmp(url, "/api/v1/agent/policy");
+static enum MHD_Result h_tokens(struct xm_ctl *c, struct MHD_Connection *conn,
+				const struct req *q)
+{
+	return token_post(c, conn, q, q->who);
+}
 
-		if (pol ? !get : !post)
-			return not_allowed(c, conn, method, pol ? "GET" : "POST");
-		node = agent_authorized(c, conn, method, q);
-		if (!node)
-			return MHD_YES;
-		return pol ? agent_policy(c, conn) :
-			     agent_report(c, conn, q, node);
+static enum MHD_Result h_agent_policy(struct xm_ctl *c,
+				      struct MHD_Connection *conn,
+				      const struct req *q)
+{
+	(void)q;
+	return agent_policy(c, conn);
+}
+
+static enum MHD_Result h_agent_report(struct xm_ctl *c,
+				      struct MHD_Connection *conn,
+				      const struct req *q)
+{
+	return agent_report(c, conn, q, q->node);
+}
+
+static const struct route routes[] = {
+	{ "/metrics", "GET", PUBLIC, 0, 0, h_metrics },
+	{ "/api/v1/policy", "GET", TOKEN, XM_ROLE_READ, 0, h_policy_get },
+	{ "/api/v1/policy", "PUT", TOKEN, XM_ROLE_OPERATOR,
+	  XM_POLICY_TEXT_MAX, h_policy_put },
+	{ "/api/v1/policy/history", "GET", TOKEN, XM_ROLE_READ, 0, h_history },
+	{ "/api/v1/policy/rollback", "POST", TOKEN, XM_ROLE_OPERATOR,
+	  BODY_MAX, h_rollback },
+	{ "/api/v1/agents", "GET", TOKEN, XM_ROLE_READ, 0, h_agents },
+	{ "/api/v1/audit", "GET", TOKEN, XM_ROLE_READ, 0, h_audit },
+	{ "/api/v1/tokens", "POST", TOKEN, XM_ROLE_ADMIN, BODY_MAX, h_tokens },
+	{ "/api/v1/agent/policy", "GET", AGENT, 0, 0, h_agent_policy },
+	{ "/api/v1/agent/report", "POST", AGENT, 0, BODY_MAX,
+	  h_agent_report },
+};
+
+#define N_ROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+/*
+ * The route of a request, checked before its body is read: its path and
+ * method, the operator's token. NULL after answering (404, 405, 401,
+ * 403, 413, 414), so that nothing is read from whoever may not send it.
+ */
+static const struct route *route_request(struct xm_ctl *c,
+					 struct MHD_Connection *conn,
+					 const char *url, const char *method,
+					 struct req *q)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const struct route *r = NULL;
+	char allow[64] = "";
+	size_t i;
+
+	if (q->uri_too_long) {
+		send_error(c, conn, 414, "path", "longer than %d bytes",
+			   URI_MAX - 1);
+		return NULL;
 	}
-	return send_error(c, conn, 404, "path", "no such resource");
+	for (i = 0; i < N_ROUTES; i++) {
+		if (strcmp(routes[i].path, url))
+			continue;
+		if (!strcmp(routes[i].method, method))
+			r = &routes[i];
+		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+			 "%s%s", *allow ? ", " : "", routes[i].method);
+	}
+	if (!*allow) {
+		send_error(c, conn, 404, "path", "no such resource");
+		return NULL;
+	}
+	if (!r) {
+		send_error(c, conn, 405, "method", "%.16s is not allowed here;"
+			   " allowed: %s", method, allow);
+		return NULL;
+	}
+	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
+		return NULL;
+	if (cl && strtoull(cl, NULL, 10) > r->body_max) {
+		if (r->body_max)
+			send_error(c, conn, 413, "body", "larger than %zu"
+				   " bytes", r->body_max);
+		else
+			send_error(c, conn, 413, "body", "%s %s takes no body",
+				   method, url);
+		return NULL;
+	}
+	return r;
 }
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -933,25 +1031,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	(void)version;
 	if (!q)
 		return MHD_NO;
-	if (!q->limit) {
-		/* The first call: headers only. Refuse early what cannot
-		 * be taken, so that a huge body is not even read. */
-		const char *cl = MHD_lookup_connection_value(conn,
-							     MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-		q->limit = !strcmp(url, "/api/v1/policy") ?
-			   XM_POLICY_TEXT_MAX : BODY_MAX;
-		if (q->uri_too_long)
-			return send_error(c, conn, 414, "path", "longer than"
-					  " %d bytes", URI_MAX - 1);
-		if (cl && strtoull(cl, NULL, 10) > q->limit)
-			return send_error(c, conn, 413, "body", "larger than"
-					  " %zu bytes", q->limit);
+	if (!q->headers_seen) {
+		/* The first call: headers only. */
+		q->headers_seen = true;
+		q->route = route_request(c, conn, url, method, q);
+		q->answered = !q->route;
+		return MHD_YES;
+	}
+	if (q->answered) {
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!q->too_large && q->len + *upload_size <= q->limit) {
+		if (!q->too_large &&
+		    q->len + *upload_size <= q->route->body_max) {
 			char *b = realloc(q->body, q->len + *upload_size + 1);
 
 			if (!b)
@@ -968,8 +1061,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	}
 	if (q->too_large)
 		return send_error(c, conn, 413, "body", "larger than %zu bytes",
-				  q->limit);
-	return dispatch(c, conn, url, method, q);
+				  q->route->body_max);
+	if (q->route->access == AGENT) {
+		q->node = agent_authorized(c, conn, method, q);
+		if (!q->node)
+			return MHD_YES;
+	}
+	return q->route->fn(c, conn, q);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -330,6 +330,11 @@ static void test_policy(void)
 	huge[big - 1] = '}';
 	refused(request("PUT", "/api/v1/policy", tok_op, huge, big, NULL), 413,
 		"body", "larger than", "a huge body (Content-Length)");
+	refused(request("PUT", "/api/v1/policy", NULL, huge, big, NULL), 401,
+		"header Authorization", "API token is required",
+		"a huge body without a token: the token is checked first");
+	refused(request("GET", "/api/v1/agents", tok_read, "{}", 2, NULL), 413,
+		"body", "GET /api/v1/agents takes no body", "a GET with a body");
 	chunked = curl_slist_append(NULL, "Transfer-Encoding: chunked");
 	refused(request("PUT", "/api/v1/policy", tok_op, huge, big, chunked),
 		413, "body", "larger than", "a huge body, chunked");
@@ -512,6 +517,9 @@ static void test_agents(void)
 		"query since", "expected an integer", "a bad since");
 	refused(agent("GET", "/api/v1/agent/policy?since=3&wait=99", ""), 400,
 		"query wait", "0 to 30", "a wait beyond the maximum");
+	refused(agent("GET", "/api/v1/agent/policy?since=9", ""), 409,
+		"query since", "current version is 3",
+		"an agent ahead of the controller is told at once");
 	r = agent("GET", "/api/v1/agent/policy?since=3&wait=1", "");
 	is_int(r.status, 204, "nothing newer within the wait: 204");
 	resp_free(&r);
@@ -569,7 +577,7 @@ static void test_metrics(void)
 	   strstr(r.body, "\nxmesh_controller_agents_current 1\n") &&
 	   strstr(r.body, "\nxmesh_controller_policy_version 4\n"),
 	   "metrics: agents, the policy version");
-	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 3\n") &&
+	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 4\n") &&
 	   strstr(r.body, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
 	resp_free(&r);
