@@ -22,15 +22,34 @@
 #define JSON_DEPTH	16
 #define WORDS_MAX	12
 
+static int verror(struct xm_policy_error *err, const char *location,
+		  const char *fmt, va_list ap)
+{
+	snprintf(err->location, sizeof(err->location), "%s", location);
+	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	return -1;
+}
+
+int xm_policy_error_set(struct xm_policy_error *err, const char *location,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, location, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The same, for this file's many refusals. */
 __attribute__((format(printf, 3, 4)))
 static int fail(struct xm_policy_error *err, const char *location,
 		const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(err->location, sizeof(err->location), "%s", location);
 	va_start(ap, fmt);
-	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	verror(err, location, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -107,6 +107,11 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 				  struct xm_policy_error *err);
 void xm_policy_free(struct xm_site_policy *p);
 
+/* Fill err with location and the formatted reason: -1. */
+int xm_policy_error_set(struct xm_policy_error *err, const char *location,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Parse text[0..len) as one JSON value, strictly (RFC 8259), at most depth
  * levels deep: the value, or NULL with err filled ("line L column C" and

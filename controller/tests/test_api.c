@@ -19,6 +19,7 @@
 
 #include "agent_auth.h"
 #include "policy.h"
+#include "policy_agent.h"
 #include "server.h"
 #include "store.h"
 #include "tap.h"
@@ -533,6 +534,18 @@ static void test_agents(void)
 	pthread_join(th, NULL);
 	ok(poll.r.status == 200 && jint(&poll.r, "version") == 4,
 	   "the waiting agent gets version 4 (got %ld)", poll.r.status);
+	{
+		struct xm_policy_update u;
+		struct xm_policy_error err;
+
+		ok(poll.r.body &&
+		   !xm_policy_accept(poll.r.body, poll.r.len, &cfg.authority,
+				     NULL, (uint64_t)time(NULL), 3, &u, &err) &&
+		   u.version == 4 && u.policy->max_hops == 4,
+		   "and accepts it: the policy key's certificate and the"
+		   " signature verify");
+		xm_policy_update_free(&u);
+	}
 	resp_free(&poll.r);
 
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4}");
