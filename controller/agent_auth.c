@@ -27,10 +27,19 @@ const char *xm_agent_auth_name(enum xm_agent_auth r)
 	return r <= XM_AGENT_AUTH_MAX ? names[r] : "unknown";
 }
 
-void xm_agent_nonces_init(struct xm_agent_nonces *n, const uint8_t key[8])
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
+					    const uint8_t key[16])
 {
-	memset(n, 0, sizeof(*n));
+	struct xm_agent_nonces *n;
+
+	if (!size)
+		return NULL;
+	n = calloc(1, sizeof(*n) + size * sizeof(n->slot[0]));
+	if (!n)
+		return NULL;
 	memcpy(n->key, key, sizeof(n->key));
+	n->size = size;
+	return n;
 }
 
 /* The signed message's digest: what Ed25519 signs. */
@@ -98,17 +107,17 @@ static bool parse_time(const char *s, int64_t *t)
 	return true;
 }
 
-static uint32_t slot_of(const struct xm_agent_nonces *n, uint32_t node_id,
-			const uint8_t nonce[XM_AGENT_NONCE_LEN])
+static size_t slot_of(const struct xm_agent_nonces *n, uint32_t node_id,
+		      const uint8_t nonce[XM_AGENT_NONCE_LEN])
 {
 	uint8_t in[4 + XM_AGENT_NONCE_LEN], h[8];
-	uint32_t v;
+	uint64_t v;
 
 	memcpy(in, &node_id, 4);
 	memcpy(in + 4, nonce, XM_AGENT_NONCE_LEN);
-	crypto_shorthash(h, in, sizeof(in), (const uint8_t *)n->key);
+	crypto_shorthash(h, in, sizeof(in), n->key);
 	memcpy(&v, h, sizeof(v));
-	return v % XM_AGENT_NONCES;
+	return (size_t)(v % n->size);
 }
 
 /* Remember (node, nonce) until expires: REPLAY if it is there, BUSY if
@@ -118,11 +127,11 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 				   const uint8_t nonce[XM_AGENT_NONCE_LEN],
 				   int64_t now, int64_t expires)
 {
-	uint32_t i, s = slot_of(n, node_id, nonce);
+	size_t i, s = slot_of(n, node_id, nonce);
 	struct xm_agent_nonce *free_slot = NULL;
 
-	for (i = 0; i < PROBES; i++) {
-		struct xm_agent_nonce *e = &n->slot[(s + i) % XM_AGENT_NONCES];
+	for (i = 0; i < PROBES && i < n->size; i++) {
+		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
 		bool live = e->node_id && e->expires >= now;
 
 		if (live && e->node_id == node_id &&

@@ -29,7 +29,7 @@
 
 #define XM_AGENT_AUTH_WINDOW	60		/* seconds either way */
 #define XM_AGENT_NONCE_LEN	16
-#define XM_AGENT_NONCES		(1 << 16)	/* remembered at once */
+#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~2 MB */
 
 /* The request headers. */
 #define XM_AGENT_HDR_CERT	"X-Xmesh-Certificate"	/* base64 of the binary */
@@ -55,10 +55,11 @@ struct xm_agent_nonce {
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
 };
 
-/* The nonces seen: open addressing, expired entries reused. ~2 MB. */
+/* The nonces seen: open addressing, expired entries reused. */
 struct xm_agent_nonces {
-	uint32_t key[2];		/* the hash's random key */
-	struct xm_agent_nonce slot[XM_AGENT_NONCES];
+	uint8_t key[16];		/* the hash's random key */
+	size_t size;
+	struct xm_agent_nonce slot[];
 };
 
 /* A signed request as the headers carry it (NUL-terminated strings). */
@@ -72,8 +73,9 @@ struct xm_agent_request {
 /* "ok", "missing", "malformed", ... for logs and metrics. */
 const char *xm_agent_auth_name(enum xm_agent_auth r);
 
-void xm_agent_nonces_init(struct xm_agent_nonces *n,
-			  const uint8_t key[8]);
+/* A cache of size nonces (free() it), hashed with key; NULL. */
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
+					    const uint8_t key[16]);
 
 /*
  * Check a request at now: XM_AGENT_AUTH_OK and the verified certificate

@@ -1091,21 +1091,20 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 			    size_t errlen)
 {
 	struct xm_ctl *c = calloc(1, sizeof(*c));
+	uint8_t key[crypto_shorthash_KEYBYTES];
 	const union MHD_DaemonInfo *info;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_THREAD_PER_CONNECTION;
 	pthread_condattr_t ca;
 	struct sockaddr_in sa;
-	uint8_t key[8];
 
-	if (!c || !(c->nonces = malloc(sizeof(*c->nonces)))) {
+	randombytes_buf(key, sizeof(key));
+	if (!c || !(c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES, key))) {
 		snprintf(err, errlen, "out of memory");
 		free(c);
 		return NULL;
 	}
 	c->cfg = *cfg;
-	randombytes_buf(key, sizeof(key));
-	xm_agent_nonces_init(c->nonces, key);
 	if (!xm_cert_text(&cfg->policy_cert, c->policy_cert_text,
 			  sizeof(c->policy_cert_text))) {
 		snprintf(err, errlen, "the policy certificate cannot be"
