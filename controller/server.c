@@ -46,6 +46,7 @@ struct xm_ctl {
 	bool stopping;
 	struct xm_store *store;
 	uint64_t version;		/* the current policy version */
+	unsigned int waiting;		/* agents in a long poll */
 	struct xm_agent_nonces *nonces;
 	char policy_cert_text[XM_CERT_TEXT_MAX];
 	uint64_t requests[N_STATUSES];
@@ -739,10 +740,12 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 				  " controller's current version is %llu",
 				  (unsigned long long)v);
 	}
+	c->waiting++;
 	while (c->version <= since && !c->stopping &&
 	       pthread_cond_timedwait(&c->changed, &c->lock, &deadline) !=
 	       ETIMEDOUT)
 		;
+	c->waiting--;
 	v = c->version;
 	pthread_mutex_unlock(&c->lock);
 	if (v <= since)
@@ -816,6 +819,10 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 		" the current policy version.\n"
 		"# TYPE xmesh_controller_agents_current gauge\n"
 		"xmesh_controller_agents_current %ld\n"
+		"# HELP xmesh_controller_agents_waiting Agents waiting in a"
+		" long poll.\n"
+		"# TYPE xmesh_controller_agents_waiting gauge\n"
+		"xmesh_controller_agents_waiting %u\n"
 		"# HELP xmesh_controller_policy_version The current policy"
 		" version.\n"
 		"# TYPE xmesh_controller_policy_version gauge\n"
@@ -823,7 +830,8 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 		"# HELP xmesh_controller_requests_total Requests answered, by"
 		" status.\n"
 		"# TYPE xmesh_controller_requests_total counter\n",
-		agents, arg.current, (unsigned long long)c->version);
+		agents, arg.current, c->waiting,
+		(unsigned long long)c->version);
 	for (i = 0; i < N_STATUSES; i++)
 		fprintf(f, "xmesh_controller_requests_total{code=\"%u\"}"
 			" %llu\n", statuses[i],

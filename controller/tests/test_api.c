@@ -484,6 +484,8 @@ static void test_agents(void)
 	pthread_t th;
 	struct resp r;
 	int64_t now = time(NULL);
+	bool waiting = false;
+	int i;
 
 	h = agent_headers(node_sk, node_b64, "GET", p0, "", now);
 	again = copy_list(h);
@@ -527,7 +529,16 @@ static void test_agents(void)
 
 	/* The long poll: answered as soon as a new version is put. */
 	pthread_create(&th, NULL, poll_thread, &poll);
-	usleep(200 * 1000);
+	/* Until the controller has it waiting (generous: 20 s). */
+	for (i = 0; i < 400 && !waiting; i++) {
+		r = req_s("GET", "/metrics", NULL, NULL);
+		waiting = r.body && strstr(r.body, "\nxmesh_controller_agents"
+					   "_waiting 1\n");
+		resp_free(&r);
+		if (!waiting)
+			usleep(50 * 1000);
+	}
+	ok(waiting, "the controller counts the agent waiting");
 	r = req_s("PUT", "/api/v1/policy", tok_op, "{\"max_hops\": 4}");
 	is_int(jint(&r, "version"), 4, "version 4 put during a long poll");
 	resp_free(&r);
