@@ -1101,7 +1101,8 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	struct xm_ctl *c = calloc(1, sizeof(*c));
 	uint8_t key[crypto_shorthash_KEYBYTES];
 	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	/* poll(), not select(): more than FD_SETSIZE connections. */
+	unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD |
 			     MHD_USE_THREAD_PER_CONNECTION;
 	pthread_condattr_t ca;
 	struct sockaddr_in sa;
