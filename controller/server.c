@@ -863,6 +863,7 @@ struct route {
 	const char *path, *method;
 	enum access access;
 	enum xm_role role;		/* TOKEN */
+	const char *query;		/* the parameters it takes, " a b " */
 	size_t body_max;
 	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
 			      const struct req *q);
@@ -944,22 +945,47 @@ static enum MHD_Result h_agent_report(struct xm_ctl *c,
 }
 
 static const struct route routes[] = {
-	{ "/metrics", "GET", PUBLIC, 0, 0, h_metrics },
-	{ "/api/v1/policy", "GET", TOKEN, XM_ROLE_READ, 0, h_policy_get },
-	{ "/api/v1/policy", "PUT", TOKEN, XM_ROLE_OPERATOR,
+	{ "/metrics", "GET", PUBLIC, 0, "", 0, h_metrics },
+	{ "/api/v1/policy", "GET", TOKEN, XM_ROLE_READ, " version ", 0,
+	  h_policy_get },
+	{ "/api/v1/policy", "PUT", TOKEN, XM_ROLE_OPERATOR, " expect ",
 	  XM_POLICY_TEXT_MAX, h_policy_put },
-	{ "/api/v1/policy/history", "GET", TOKEN, XM_ROLE_READ, 0, h_history },
-	{ "/api/v1/policy/rollback", "POST", TOKEN, XM_ROLE_OPERATOR,
+	{ "/api/v1/policy/history", "GET", TOKEN, XM_ROLE_READ, "", 0,
+	  h_history },
+	{ "/api/v1/policy/rollback", "POST", TOKEN, XM_ROLE_OPERATOR, "",
 	  BODY_MAX, h_rollback },
-	{ "/api/v1/agents", "GET", TOKEN, XM_ROLE_READ, 0, h_agents },
-	{ "/api/v1/audit", "GET", TOKEN, XM_ROLE_READ, 0, h_audit },
-	{ "/api/v1/tokens", "POST", TOKEN, XM_ROLE_ADMIN, BODY_MAX, h_tokens },
-	{ "/api/v1/agent/policy", "GET", AGENT, 0, 0, h_agent_policy },
-	{ "/api/v1/agent/report", "POST", AGENT, 0, BODY_MAX,
+	{ "/api/v1/agents", "GET", TOKEN, XM_ROLE_READ, "", 0, h_agents },
+	{ "/api/v1/audit", "GET", TOKEN, XM_ROLE_READ, "", 0, h_audit },
+	{ "/api/v1/tokens", "POST", TOKEN, XM_ROLE_ADMIN, "", BODY_MAX,
+	  h_tokens },
+	{ "/api/v1/agent/policy", "GET", AGENT, 0, " since wait ", 0,
+	  h_agent_policy },
+	{ "/api/v1/agent/report", "POST", AGENT, 0, "", BODY_MAX,
 	  h_agent_report },
 };
 
 #define N_ROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+struct query_check {
+	const char *allowed;
+	char unknown[48];
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	struct query_check *q = cls;
+	char word[40];
+
+	(void)kind;
+	(void)value;
+	snprintf(word, sizeof(word), " %.36s ", key);
+	if (strlen(key) > 36 || !strstr(q->allowed, word)) {
+		snprintf(q->unknown, sizeof(q->unknown), "%.40s", key);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
 
 /*
  * The route of a request, checked before its body is read: its path and
@@ -1001,6 +1027,18 @@ static const struct route *route_request(struct xm_ctl *c,
 	}
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
+	{
+		struct query_check qc = { r->query, "" };
+
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+					  query_arg, &qc);
+		if (qc.unknown[0]) {
+			send_error(c, conn, 400, "query", "unknown parameter"
+				   " \"%s\"; this takes:%s", qc.unknown,
+				   *r->query ? r->query : " none");
+			return NULL;
+		}
+	}
 	if (cl && strtoull(cl, NULL, 10) > r->body_max) {
 		if (r->body_max)
 			send_error(c, conn, 413, "body", "larger than %zu"
