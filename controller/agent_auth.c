@@ -148,14 +148,14 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 	return XM_AGENT_AUTH_OK;
 }
 
-enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
-				       const struct xm_cert *authority,
-				       const struct xm_crl *crl,
-				       struct xm_agent_nonces *nonces,
-				       int64_t now, struct xm_cert *cert,
-				       enum xm_cert_reason *cert_reason)
+enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
+					const struct xm_cert *authority,
+					const struct xm_crl *crl, int64_t now,
+					struct xm_cert *cert,
+					enum xm_cert_reason *cert_reason,
+					struct xm_agent_seen *seen)
 {
-	uint8_t raw[XM_CERT_MAX], nonce[XM_AGENT_NONCE_LEN], sig[64], d[32];
+	uint8_t raw[XM_CERT_MAX], sig[64], d[32];
 	size_t raw_len;
 	int64_t t;
 
@@ -167,7 +167,7 @@ enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
 			      NULL, &raw_len, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) ||
 	    !parse_time(req->time, &t) ||
-	    !hex_exact(req->nonce, nonce, sizeof(nonce)) ||
+	    !hex_exact(req->nonce, seen->nonce, sizeof(seen->nonce)) ||
 	    !hex_exact(req->sig, sig, sizeof(sig)))
 		return XM_AGENT_AUTH_MALFORMED;
 	*cert_reason = xm_cert_decode(cert, raw, raw_len);
@@ -179,9 +179,34 @@ enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
 		return XM_AGENT_AUTH_CERT;
 	if (t < now - XM_AGENT_AUTH_WINDOW || t > now + XM_AGENT_AUTH_WINDOW)
 		return XM_AGENT_AUTH_TIME;
-	digest(req->method, req->path, req->body, req->body_len, t, nonce, d);
+	digest(req->method, req->path, req->body, req->body_len, t,
+	       seen->nonce, d);
 	if (crypto_sign_verify_detached(sig, d, sizeof(d), cert->pubkey))
 		return XM_AGENT_AUTH_SIGNATURE;
-	return remember(nonces, cert->node_id, nonce, now,
-			t + XM_AGENT_AUTH_WINDOW);
+	seen->node_id = cert->node_id;
+	seen->expires = t + XM_AGENT_AUTH_WINDOW;
+	return XM_AGENT_AUTH_OK;
+}
+
+enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
+					  const struct xm_agent_seen *seen,
+					  int64_t now)
+{
+	return remember(nonces, seen->node_id, seen->nonce, now,
+			seen->expires);
+}
+
+enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
+				       const struct xm_cert *authority,
+				       const struct xm_crl *crl,
+				       struct xm_agent_nonces *nonces,
+				       int64_t now, struct xm_cert *cert,
+				       enum xm_cert_reason *cert_reason)
+{
+	struct xm_agent_seen seen;
+	enum xm_agent_auth a;
+
+	a = xm_agent_auth_verify(req, authority, crl, now, cert, cert_reason,
+				 &seen);
+	return a ? a : xm_agent_auth_remember(nonces, &seen, now);
 }

@@ -77,10 +77,34 @@ const char *xm_agent_auth_name(enum xm_agent_auth r);
 struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
 					    const uint8_t key[16]);
 
+/* A verified request's nonce, to remember. */
+struct xm_agent_seen {
+	uint32_t node_id;
+	int64_t expires;
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+};
+
 /*
- * Check a request at now: XM_AGENT_AUTH_OK and the verified certificate
- * in *cert, or why not (*cert_reason set for XM_AGENT_AUTH_CERT). The
- * nonce is remembered only for a request that passes every other check.
+ * Verify a request at now, all but its nonce: XM_AGENT_AUTH_OK, the
+ * verified certificate in *cert and the nonce in *seen; or why not
+ * (*cert_reason set for XM_AGENT_AUTH_CERT). Needs no shared state: a
+ * server runs it outside its locks.
+ */
+enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
+					const struct xm_cert *authority,
+					const struct xm_crl *crl, int64_t now,
+					struct xm_cert *cert,
+					enum xm_cert_reason *cert_reason,
+					struct xm_agent_seen *seen);
+/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY or _BUSY. */
+enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
+					  const struct xm_agent_seen *seen,
+					  int64_t now);
+
+/*
+ * Both: XM_AGENT_AUTH_OK and the verified certificate in *cert, or why
+ * not. The nonce is remembered only for a request that passes every
+ * other check.
  */
 enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
 				       const struct xm_cert *authority,

@@ -654,9 +654,11 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		.method = method, .path = q->uri,
 		.body = q->body ? q->body : "", .body_len = q->len,
 	};
+	struct xm_agent_seen seen;
 	enum xm_cert_reason why;
 	enum xm_agent_auth a;
 	struct xm_cert cert;
+	int64_t now = now_s(c);
 
 #define HDR(name) MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)
 	r.cert = HDR(XM_AGENT_HDR_CERT);
@@ -664,12 +666,15 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	r.nonce = HDR(XM_AGENT_HDR_NONCE);
 	r.sig = HDR(XM_AGENT_HDR_SIG);
 #undef HDR
+	/* The signatures outside the lock: agents verify in parallel. */
+	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
+				 &cert, &why, &seen);
 	pthread_mutex_lock(&c->lock);
-	a = xm_agent_auth_check(&r, &c->cfg.authority, c->cfg.crl, c->nonces,
-				now_s(c), &cert, &why);
+	if (!a)
+		a = xm_agent_auth_remember(c->nonces, &seen, now);
 	c->auth_failures[a]++;
 	if (!a)
-		xm_store_agent_seen(c->store, cert.node_id, now_s(c), 0);
+		xm_store_agent_seen(c->store, cert.node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
 	switch (a) {
 	case XM_AGENT_AUTH_OK:
