@@ -19,13 +19,16 @@
 KABI ?= $(shell scripts/guest-kernel.sh --abi 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KABI)
 
-all: kmod agent
+all: kmod agent controller
 
 kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)
 
 agent:
 	$(MAKE) -C agent
+
+controller:
+	$(MAKE) -C controller
 
 setup:
 	scripts/setup.sh
@@ -64,10 +67,12 @@ demo: setup
 install: all
 	$(MAKE) -C kmod KDIR=$(KDIR) install
 	$(MAKE) -C agent install
+	$(MAKE) -C controller install
 
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
+	$(MAKE) -C controller clean
 
-.PHONY: all kmod agent setup test check test-debug fuzz-kernel bench demo \
+.PHONY: all kmod agent controller setup test check test-debug fuzz-kernel bench demo \
 	install clean

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Agents' signed requests (agent_auth.h). */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_auth.h"
+
+#define DOMAIN		"xmesh-agent-v1"
+#define PROBES		32	/* slots looked at per nonce */
+
+static const char *const names[] = {
+	[XM_AGENT_AUTH_OK] = "ok",
+	[XM_AGENT_AUTH_MISSING] = "missing",
+	[XM_AGENT_AUTH_MALFORMED] = "malformed",
+	[XM_AGENT_AUTH_CERT] = "certificate",
+	[XM_AGENT_AUTH_TIME] = "time",
+	[XM_AGENT_AUTH_SIGNATURE] = "signature",
+	[XM_AGENT_AUTH_REPLAY] = "replay",
+	[XM_AGENT_AUTH_BUSY] = "busy",
+};
+
+const char *xm_agent_auth_name(enum xm_agent_auth r)
+{
+	return r <= XM_AGENT_AUTH_MAX ? names[r] : "unknown";
+}
+
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
+					    const uint8_t key[16])
+{
+	struct xm_agent_nonces *n;
+
+	if (!size)
+		return NULL;
+	n = calloc(1, sizeof(*n) + size * sizeof(n->slot[0]));
+	if (!n)
+		return NULL;
+	memcpy(n->key, key, sizeof(n->key));
+	n->size = size;
+	return n;
+}
+
+/* The signed message's digest: what Ed25519 signs. */
+static void digest(const char *method, const char *path, const void *body,
+		   size_t body_len, int64_t t,
+		   const uint8_t nonce[XM_AGENT_NONCE_LEN], uint8_t out[32])
+{
+	crypto_generichash_state st;
+	uint8_t body_hash[32], tb[8];
+	int i;
+
+	crypto_generichash(body_hash, sizeof(body_hash), body, body_len,
+			   NULL, 0);
+	for (i = 0; i < 8; i++)
+		tb[i] = (uint8_t)((uint64_t)t >> (56 - 8 * i));
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)DOMAIN,
+				  sizeof(DOMAIN));
+	crypto_generichash_update(&st, (const uint8_t *)method,
+				  strlen(method) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)path,
+				  strlen(path) + 1);
+	crypto_generichash_update(&st, body_hash, sizeof(body_hash));
+	crypto_generichash_update(&st, tb, sizeof(tb));
+	crypto_generichash_update(&st, nonce, XM_AGENT_NONCE_LEN);
+	crypto_generichash_final(&st, out, 32);
+}
+
+void xm_agent_auth_sign(const uint8_t sk[XM_SECKEY_LEN], const char *method,
+			const char *path, const void *body, size_t body_len,
+			int64_t t, const uint8_t nonce[XM_AGENT_NONCE_LEN],
+			char time[21], char nonce_hex[33], char sig_hex[129])
+{
+	uint8_t d[32], sig[64];
+
+	digest(method, path, body, body_len, t, nonce, d);
+	crypto_sign_detached(sig, NULL, d, sizeof(d), sk);
+	snprintf(time, 21, "%lld", (long long)t);
+	sodium_bin2hex(nonce_hex, 33, nonce, XM_AGENT_NONCE_LEN);
+	sodium_bin2hex(sig_hex, 129, sig, sizeof(sig));
+}
+
+static bool hex_exact(const char *s, uint8_t *out, size_t len)
+{
+	size_t got;
+
+	if (strlen(s) != 2 * len)
+		return false;
+	return !sodium_hex2bin(out, len, s, 2 * len, NULL, &got, NULL) &&
+	       got == len;
+}
+
+static bool parse_time(const char *s, int64_t *t)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 19)
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*t = v;
+	return true;
+}
+
+static size_t slot_of(const struct xm_agent_nonces *n, uint32_t node_id,
+		      const uint8_t nonce[XM_AGENT_NONCE_LEN])
+{
+	uint8_t in[4 + XM_AGENT_NONCE_LEN], h[8];
+	uint64_t v;
+
+	memcpy(in, &node_id, 4);
+	memcpy(in + 4, nonce, XM_AGENT_NONCE_LEN);
+	crypto_shorthash(h, in, sizeof(in), n->key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)(v % n->size);
+}
+
+/* Remember (node, nonce) until expires: REPLAY if it is there, BUSY if
+ * there is no room near its slot. */
+static enum xm_agent_auth remember(struct xm_agent_nonces *n,
+				   uint32_t node_id,
+				   const uint8_t nonce[XM_AGENT_NONCE_LEN],
+				   int64_t now, int64_t expires)
+{
+	size_t i, s = slot_of(n, node_id, nonce);
+	struct xm_agent_nonce *free_slot = NULL;
+
+	for (i = 0; i < PROBES && i < n->size; i++) {
+		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
+		bool live = e->node_id && e->expires >= now;
+
+		if (live && e->node_id == node_id &&
+		    !memcmp(e->nonce, nonce, XM_AGENT_NONCE_LEN))
+			return XM_AGENT_AUTH_REPLAY;
+		if (!live && !free_slot)
+			free_slot = e;
+	}
+	if (!free_slot)
+		return XM_AGENT_AUTH_BUSY;
+	free_slot->node_id = node_id;
+	free_slot->expires = expires;
+	memcpy(free_slot->nonce, nonce, XM_AGENT_NONCE_LEN);
+	return XM_AGENT_AUTH_OK;
+}
+
+enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
+					const struct xm_cert *authority,
+					const struct xm_crl *crl, int64_t now,
+					struct xm_cert *cert,
+					enum xm_cert_reason *cert_reason,
+					struct xm_agent_seen *seen)
+{
+	uint8_t raw[XM_CERT_MAX], sig[64], d[32];
+	size_t raw_len;
+	int64_t t;
+
+	*cert_reason = XM_CERT_OK;
+	if (!req->cert || !req->time || !req->nonce || !req->sig)
+		return XM_AGENT_AUTH_MISSING;
+	if (strlen(req->cert) > XM_CERT_MAX * 4 / 3 + 4 ||
+	    sodium_base642bin(raw, sizeof(raw), req->cert, strlen(req->cert),
+			      NULL, &raw_len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) ||
+	    !parse_time(req->time, &t) ||
+	    !hex_exact(req->nonce, seen->nonce, sizeof(seen->nonce)) ||
+	    !hex_exact(req->sig, sig, sizeof(sig)))
+		return XM_AGENT_AUTH_MALFORMED;
+	*cert_reason = xm_cert_decode(cert, raw, raw_len);
+	if (*cert_reason)
+		return XM_AGENT_AUTH_CERT;
+	*cert_reason = xm_cert_verify(cert, XM_CERT_NODE, authority, crl,
+				      (uint64_t)now);
+	if (*cert_reason)
+		return XM_AGENT_AUTH_CERT;
+	if (t < now - XM_AGENT_AUTH_WINDOW || t > now + XM_AGENT_AUTH_WINDOW)
+		return XM_AGENT_AUTH_TIME;
+	digest(req->method, req->path, req->body, req->body_len, t,
+	       seen->nonce, d);
+	if (crypto_sign_verify_detached(sig, d, sizeof(d), cert->pubkey))
+		return XM_AGENT_AUTH_SIGNATURE;
+	seen->node_id = cert->node_id;
+	seen->expires = t + XM_AGENT_AUTH_WINDOW;
+	return XM_AGENT_AUTH_OK;
+}
+
+enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
+					  const struct xm_agent_seen *seen,
+					  int64_t now)
+{
+	return remember(nonces, seen->node_id, seen->nonce, now,
+			seen->expires);
+}
+
+enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
+				       const struct xm_cert *authority,
+				       const struct xm_crl *crl,
+				       struct xm_agent_nonces *nonces,
+				       int64_t now, struct xm_cert *cert,
+				       enum xm_cert_reason *cert_reason)
+{
+	struct xm_agent_seen seen;
+	enum xm_agent_auth a;
+
+	a = xm_agent_auth_verify(req, authority, crl, now, cert, cert_reason,
+				 &seen);
+	return a ? a : xm_agent_auth_remember(nonces, &seen, now);
+}

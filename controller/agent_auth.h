@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Agents' signed requests to the controller (Documentation/controller.md,
+ * "Agent requests"). An agent signs each request with its node key:
+ * Ed25519 over
+ *
+ *   "xmesh-agent-v1" NUL || METHOD NUL || PATH (with the query) NUL ||
+ *   BLAKE2b-256(body) || time (8 bytes, big-endian, unix seconds) ||
+ *   nonce (16 bytes)
+ *
+ * and sends its node certificate with it. The controller takes a request
+ * only with a certificate the site authority signed for a node, valid now
+ * and not revoked, a signature by that certificate's key, a time within
+ * XM_AGENT_AUTH_WINDOW of its own, and a nonce it has not seen from that
+ * node within the window (replay protection: a nonce is remembered until
+ * the request's time is out of the window, so a replayed request is
+ * refused either as seen or as too old).
+ *
+ * Pure code: no I/O, no clock. libsodium must have been initialised.
+ */
+#ifndef XM_AGENT_AUTH_H
+#define XM_AGENT_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+
+#define XM_AGENT_AUTH_WINDOW	60		/* seconds either way */
+#define XM_AGENT_NONCE_LEN	16
+#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~2 MB */
+
+/* The request headers. */
+#define XM_AGENT_HDR_CERT	"X-Xmesh-Certificate"	/* base64 of the binary */
+#define XM_AGENT_HDR_TIME	"X-Xmesh-Time"		/* decimal */
+#define XM_AGENT_HDR_NONCE	"X-Xmesh-Nonce"		/* 32 hex digits */
+#define XM_AGENT_HDR_SIG	"X-Xmesh-Signature"	/* 128 hex digits */
+
+enum xm_agent_auth {
+	XM_AGENT_AUTH_OK = 0,
+	XM_AGENT_AUTH_MISSING,		/* a header is missing */
+	XM_AGENT_AUTH_MALFORMED,	/* a header is not of its format */
+	XM_AGENT_AUTH_CERT,		/* the certificate does not verify */
+	XM_AGENT_AUTH_TIME,		/* the time is outside the window */
+	XM_AGENT_AUTH_SIGNATURE,	/* the signature does not verify */
+	XM_AGENT_AUTH_REPLAY,		/* the nonce was seen */
+	XM_AGENT_AUTH_BUSY,		/* too many nonces to remember */
+	XM_AGENT_AUTH_MAX = XM_AGENT_AUTH_BUSY,
+};
+
+struct xm_agent_nonce {
+	uint32_t node_id;		/* 0: free */
+	int64_t expires;
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+};
+
+/* The nonces seen: open addressing, expired entries reused. */
+struct xm_agent_nonces {
+	uint8_t key[16];		/* the hash's random key */
+	size_t size;
+	struct xm_agent_nonce slot[];
+};
+
+/* A signed request as the headers carry it (NUL-terminated strings). */
+struct xm_agent_request {
+	const char *method, *path;	/* path with its query */
+	const void *body;
+	size_t body_len;
+	const char *cert, *time, *nonce, *sig;	/* the headers, or NULL */
+};
+
+/* "ok", "missing", "malformed", ... for logs and metrics. */
+const char *xm_agent_auth_name(enum xm_agent_auth r);
+
+/* A cache of size nonces (free() it), hashed with key; NULL. */
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
+					    const uint8_t key[16]);
+
+/* A verified request's nonce, to remember. */
+struct xm_agent_seen {
+	uint32_t node_id;
+	int64_t expires;
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+};
+
+/*
+ * Verify a request at now, all but its nonce: XM_AGENT_AUTH_OK, the
+ * verified certificate in *cert and the nonce in *seen; or why not
+ * (*cert_reason set for XM_AGENT_AUTH_CERT). Needs no shared state: a
+ * server runs it outside its locks.
+ */
+enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
+					const struct xm_cert *authority,
+					const struct xm_crl *crl, int64_t now,
+					struct xm_cert *cert,
+					enum xm_cert_reason *cert_reason,
+					struct xm_agent_seen *seen);
+/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY or _BUSY. */
+enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
+					  const struct xm_agent_seen *seen,
+					  int64_t now);
+
+/*
+ * Both: XM_AGENT_AUTH_OK and the verified certificate in *cert, or why
+ * not. The nonce is remembered only for a request that passes every
+ * other check.
+ */
+enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,
+				       const struct xm_cert *authority,
+				       const struct xm_crl *crl,
+				       struct xm_agent_nonces *nonces,
+				       int64_t now, struct xm_cert *cert,
+				       enum xm_cert_reason *cert_reason);
+
+/*
+ * The agent's side: sign a request at time t with nonce, into the header
+ * values time (21 bytes), nonce_hex (33) and sig_hex (129).
+ */
+void xm_agent_auth_sign(const uint8_t sk[XM_SECKEY_LEN], const char *method,
+			const char *path, const void *body, size_t body_len,
+			int64_t t, const uint8_t nonce[XM_AGENT_NONCE_LEN],
+			char time[21], char nonce_hex[33], char sig_hex[129]);
+
+#endif /* XM_AGENT_AUTH_H */

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmesh-controller: the site's policy server (Documentation/controller.md).
+ *
+ *   xmesh-controller [--db PATH] token add ROLE NAME
+ *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
+ *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
+ *	[--tls-cert FILE --tls-key FILE]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+#include "store.h"
+#include "xmesh_file.h"
+
+#define DEFAULT_DB	"/var/lib/xmesh/controller.db"
+#define DEFAULT_PORT	7680
+#define PEM_MAX		(64 * 1024)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xmesh-controller [--db PATH] token add ROLE NAME\n"
+		"       xmesh-controller [--db PATH] --authority FILE"
+		" --policy-key FILE --policy-cert FILE\n"
+		"                        [--crl FILE] [--listen ADDR]"
+		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
+		"ROLE := read-only | operator | admin\n"
+		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
+		" --port %d\n", DEFAULT_PORT);
+}
+
+/* A whole text file, NUL-terminated (free() it): NULL after a message. */
+static char *read_text(const char *path, size_t *len)
+{
+	char *buf = malloc(PEM_MAX + 1);
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	n = xm_file_read(path, buf, PEM_MAX, false, NULL);
+	if (n < 0) {
+		fprintf(stderr, "xmesh-controller: %s: %s\n", path,
+			strerror((int)-n));
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+static int token_add(const char *db, const char *role_s, const char *name)
+{
+	enum xm_role role = xm_role_parse(role_s);
+	struct xm_store *s;
+	char err[256], token[65], detail[128];
+	uint8_t hash[32];
+	int rc;
+
+	if (role == XM_ROLE_NONE) {
+		fprintf(stderr, "xmesh-controller: \"%s\": the role is"
+			" read-only, operator or admin\n", role_s);
+		return 2;
+	}
+	if (!xm_cert_name_valid(name, false)) {
+		fprintf(stderr, "xmesh-controller: \"%s\": a name is 1 to 31"
+			" printable characters without blanks\n", name);
+		return 2;
+	}
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "xmesh-controller: %s\n", err);
+		return 1;
+	}
+	xm_token_new(token, hash);
+	snprintf(detail, sizeof(detail), "%s %s", role_s, name);
+	rc = xm_store_token_add(s, hash, role, name, time(NULL)) ||
+	     xm_store_audit_add(s, time(NULL), "local", "token.add", detail);
+	xm_store_close(s);
+	if (rc) {
+		fprintf(stderr, "xmesh-controller: cannot store the token\n");
+		return 1;
+	}
+	/* Shown once: only its hash is kept. */
+	printf("%s\n", token);
+	return 0;
+}
+
+/* The credentials of cfg from the files: 0, or 1 after a message. */
+static int load_keys(struct xm_ctl_config *cfg, const char *authority,
+		     const char *policy_key, const char *policy_cert,
+		     const char *crl_path, struct xm_crl **crl)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	enum xm_cert_reason r;
+	uint8_t pk[32];
+	bool loose;
+	char *text;
+	size_t len;
+	int e;
+
+	text = read_text(authority, &len);
+	if (!text)
+		return 1;
+	r = xm_cert_decode_text(&cfg->authority, text, len);
+	free(text);
+	if (!r)
+		r = xm_cert_verify(&cfg->authority, XM_CERT_AUTHORITY,
+				   &cfg->authority, NULL, now);
+	if (r) {
+		fprintf(stderr, "xmesh-controller: %s: %s\n", authority,
+			xm_cert_reason_text(r));
+		return 1;
+	}
+	if (crl_path) {
+		*crl = calloc(1, sizeof(**crl));
+		text = read_text(crl_path, &len);
+		if (!*crl || !text)
+			return 1;
+		r = xm_crl_decode_text(*crl, text, len);
+		free(text);
+		if (!r)
+			r = xm_crl_verify(*crl, &cfg->authority, now);
+		if (r) {
+			fprintf(stderr, "xmesh-controller: %s: %s\n", crl_path,
+				xm_cert_reason_text(r));
+			return 1;
+		}
+		cfg->crl = *crl;
+	}
+	text = read_text(policy_cert, &len);
+	if (!text)
+		return 1;
+	r = xm_cert_check_text(&cfg->policy_cert, text, len, XM_CERT_POLICY,
+			       &cfg->authority, cfg->crl, now);
+	free(text);
+	if (r) {
+		fprintf(stderr, "xmesh-controller: %s: %s\n", policy_cert,
+			xm_cert_reason_text(r));
+		return 1;
+	}
+	e = xm_seckey_read(policy_key, cfg->policy_sk, pk, &loose);
+	if (e) {
+		fprintf(stderr, "xmesh-controller: %s: %s\n", policy_key,
+			e == -EBADMSG ? "not a 64-byte secret key" :
+			e == -EKEYREJECTED ? "a damaged key" : strerror(-e));
+		return 1;
+	}
+	if (loose)
+		fprintf(stderr, "xmesh-controller: warning: %s is readable by"
+			" group or others\n", policy_key);
+	if (memcmp(pk, cfg->policy_cert.pubkey, sizeof(pk))) {
+		fprintf(stderr, "xmesh-controller: %s is not the key of %s\n",
+			policy_key, policy_cert);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "authority", required_argument, NULL, 'a' },
+		{ "policy-key", required_argument, NULL, 'k' },
+		{ "policy-cert", required_argument, NULL, 'c' },
+		{ "crl", required_argument, NULL, 'r' },
+		{ "tls-cert", required_argument, NULL, 'T' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *authority = NULL, *policy_key = NULL, *policy_cert = NULL;
+	const char *crl_path = NULL, *tls_cert = NULL, *tls_key = NULL;
+	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
+				     .port = DEFAULT_PORT };
+	struct xm_crl *crl = NULL;
+	struct xm_ctl *ctl;
+	char err[256], *end;
+	sigset_t sigs;
+	int o, sig, rc = 1;
+	unsigned long port;
+
+	if (sodium_init() < 0)
+		return 1;
+	while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': cfg.db_path = optarg; break;
+		case 'l': cfg.address = optarg; break;
+		case 'p':
+			port = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || port > 65535) {
+				fprintf(stderr, "xmesh-controller: \"%s\" is"
+					" not a port\n", optarg);
+				return 2;
+			}
+			cfg.port = (uint16_t)port;
+			break;
+		case 'a': authority = optarg; break;
+		case 'k': policy_key = optarg; break;
+		case 'c': policy_cert = optarg; break;
+		case 'r': crl_path = optarg; break;
+		case 'T': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		if (argc - optind == 4 && !strcmp(argv[optind], "token") &&
+		    !strcmp(argv[optind + 1], "add"))
+			return token_add(cfg.db_path, argv[optind + 2],
+					 argv[optind + 3]);
+		usage(stderr);
+		return 2;
+	}
+	if (!authority || !policy_key || !policy_cert ||
+	    !tls_cert != !tls_key) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_keys(&cfg, authority, policy_key, policy_cert, crl_path,
+		      &crl))
+		goto out;
+	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL)) ||
+			 !(cfg.tls_key_pem = read_text(tls_key, NULL))))
+		goto out;
+	/* Blocked in every thread: the main thread waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ctl = xm_ctl_start(&cfg, err, sizeof(err));
+	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
+	if (!ctl) {
+		fprintf(stderr, "xmesh-controller: %s\n", err);
+		goto out;
+	}
+	fprintf(stderr, "xmesh-controller: listening on %s:%u%s\n",
+		cfg.address ? cfg.address : "127.0.0.1", xm_ctl_port(ctl),
+		tls_cert ? " (TLS)" : "");
+	sigwait(&sigs, &sig);
+	xm_ctl_stop(ctl);
+	rc = 0;
+out:
+	free((char *)cfg.tls_cert_pem);
+	free((char *)cfg.tls_key_pem);
+	free(crl);
+	return rc;
+}

@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The site policy: parser, validator, tests and signature (policy.h,
+ * Documentation/policy.md). JSON through json-c in strict mode; every
+ * member of every object is known or refused (a misspelt key must not be
+ * silently ignored), every value type- and range-checked.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"	/* xm_cert_name_valid(): the names of the site */
+#include "policy.h"
+#include "xmesh_qos.h"	/* xm_parse_rate(), xm_tclass_name() */
+
+#define JSON_DEPTH	16
+#define WORDS_MAX	12
+
+static int verror(struct xm_policy_error *err, const char *location,
+		  const char *fmt, va_list ap)
+{
+	snprintf(err->location, sizeof(err->location), "%s", location);
+	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	return -1;
+}
+
+int xm_policy_error_set(struct xm_policy_error *err, const char *location,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, location, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The same, for this file's many refusals. */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct xm_policy_error *err, const char *location,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, location, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* s made safe to quote in a message: printable ASCII, at most 40. */
+static const char *quote(const char *s, char buf[48])
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < 40; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	if (s[i])
+		strcpy(buf + 37, "...");
+	return buf;
+}
+
+/* A JSON pointer below base: base "/" key or index. */
+static void child(char *out, size_t size, const char *base, const char *key)
+{
+	char q[48];
+
+	snprintf(out, size, "%s/%s", base, quote(key, q));
+}
+
+static void child_i(char *out, size_t size, const char *base, size_t i)
+{
+	snprintf(out, size, "%s/%zu", base, i);
+}
+
+/* ---- typed members ---- */
+
+/* Refuse members of obj not in allowed (NULL-terminated). */
+static int only_members(json_object *obj, const char *ptr,
+			const char *const *allowed,
+			struct xm_policy_error *err)
+{
+	json_object_object_foreach(obj, key, val) {
+		const char *const *a;
+		char loc[64];
+
+		(void)val;
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (!*a) {
+			child(loc, sizeof(loc), ptr, key);
+			return fail(err, loc, "unknown member");
+		}
+	}
+	return 0;
+}
+
+static const char *type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a number with a fraction";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "?";
+}
+
+static int want_type(json_object *v, json_type t, const char *ptr,
+		     const char *what, struct xm_policy_error *err)
+{
+	if (json_object_is_type(v, t))
+		return 0;
+	return fail(err, ptr, "expected %s, not %s", what, type_name(v));
+}
+
+static int get_uint(json_object *v, const char *ptr, int64_t min,
+		    int64_t max, uint32_t *out, struct xm_policy_error *err)
+{
+	int64_t n;
+
+	if (want_type(v, json_type_int, ptr, "an integer", err))
+		return -1;
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (errno || n < min || n > max)
+		return fail(err, ptr, "%s is out of range %lld to %lld",
+			    json_object_get_string(v), (long long)min,
+			    (long long)max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int get_num(json_object *v, const char *ptr, double min, double max,
+		   double *out, struct xm_policy_error *err)
+{
+	double d;
+
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double))
+		return fail(err, ptr, "expected a number, not %s",
+			    type_name(v));
+	d = json_object_get_double(v);
+	if (!isfinite(d) || d < min || d > max)
+		return fail(err, ptr, "%s is out of range %g to %g",
+			    json_object_get_string(v), min, max);
+	*out = d;
+	return 0;
+}
+
+/* A string without NUL bytes, of at most max bytes. */
+static int get_str(json_object *v, const char *ptr, size_t max,
+		   const char **out, struct xm_policy_error *err)
+{
+	const char *s;
+	int len;
+
+	if (want_type(v, json_type_string, ptr, "a string", err))
+		return -1;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if ((size_t)len != strlen(s))
+		return fail(err, ptr, "a string with a NUL character");
+	if ((size_t)len > max)
+		return fail(err, ptr, "longer than %zu characters", max);
+	*out = s;
+	return 0;
+}
+
+/* A name of the site (zone, hook, rule): the certificates' rule. */
+static int get_name(json_object *v, const char *ptr, char out[XM_NAME_MAX],
+		    struct xm_policy_error *err)
+{
+	const char *s;
+	char q[48];
+
+	if (get_str(v, ptr, XM_NAME_MAX - 1, &s, err))
+		return -1;
+	if (!xm_cert_name_valid(s, false))
+		return fail(err, ptr, "\"%s\" is not a name: 1 to %d printable"
+			    " characters without blanks", quote(s, q),
+			    XM_NAME_MAX - 1);
+	strcpy(out, s);
+	return 0;
+}
+
+/* One of names[0..n) (NULL entries skipped): its index, or -1. */
+static int get_enum(json_object *v, const char *ptr,
+		    const char *const *names, int n, const char *what,
+		    struct xm_policy_error *err)
+{
+	const char *s;
+	char q[48];
+	int i;
+
+	if (get_str(v, ptr, 64, &s, err))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	fail(err, ptr, "\"%s\" is not %s", quote(s, q), what);
+	return -1;
+}
+
+/* ---- zones, rules and tests ---- */
+
+static int zone_index(const struct xm_site_policy *p, const char *s, bool any_ok)
+{
+	unsigned int i;
+
+	if (any_ok && !strcmp(s, "any"))
+		return -1;
+	for (i = 0; i < p->n_zones; i++)
+		if (!strcmp(p->zones[i], s))
+			return (int)i;
+	return -2;
+}
+
+static int split(char *s, char *words[WORDS_MAX])
+{
+	int n = 0;
+	char *save, *w;
+
+	for (w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == WORDS_MAX)
+			return -1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* The zone named by words[i] ("any" allowed where any_ok). */
+static int word_zone(const struct xm_site_policy *p, char **words, int n, int i,
+		     bool any_ok, const char *ptr, int *zone,
+		     struct xm_policy_error *err)
+{
+	char q[48];
+
+	if (i >= n)
+		return fail(err, ptr, "a zone name is missing after \"%s\"",
+			    quote(words[i - 1], q));
+	*zone = zone_index(p, words[i], any_ok);
+	if (*zone == -2)
+		return fail(err, ptr, "word %d: \"%s\" is not a zone of"
+			    " /zones%s", i + 1, quote(words[i], q),
+			    any_ok ? " (nor \"any\")" : "");
+	return 0;
+}
+
+static int expect_word(char **words, int n, int i, const char *want,
+		       const char *ptr, struct xm_policy_error *err)
+{
+	char q[48];
+
+	if (i >= n)
+		return fail(err, ptr, "\"%s\" is missing after \"%s\"", want,
+			    quote(words[i - 1], q));
+	if (strcmp(words[i], want))
+		return fail(err, ptr, "word %d: expected \"%s\", not \"%s\"",
+			    i + 1, want, quote(words[i], q));
+	return 0;
+}
+
+static int proto_parse(const char *s, bool any_ok, uint8_t *proto)
+{
+	if (!strcmp(s, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = IPPROTO_UDP;
+	else if (!strcmp(s, "icmp"))
+		*proto = IPPROTO_ICMP;
+	else if (any_ok && !strcmp(s, "any"))
+		*proto = XM_POLICY_PROTO_ANY;
+	else
+		return -1;
+	return 0;
+}
+
+static int port_parse(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* "ACTION from zone A to zone B [PROTO [dport P[-Q]]]" */
+static int parse_rule(const struct xm_site_policy *p, const char *text,
+		      const char *ptr, struct xm_policy_rule *r,
+		      struct xm_policy_error *err)
+{
+	char buf[XM_POLICY_TEXT_LEN], *words[WORDS_MAX], *dash, q[48];
+	int n;
+
+	snprintf(r->text, sizeof(r->text), "%s", text);
+	strcpy(buf, text);
+	n = split(buf, words);
+	if (n < 0)
+		return fail(err, ptr, "more than %d words", WORDS_MAX);
+	if (!n)
+		return fail(err, ptr, "an empty rule");
+	if (!strcmp(words[0], "allow"))
+		r->action = XM_POLICY_ALLOW;
+	else if (!strcmp(words[0], "deny"))
+		r->action = XM_POLICY_DENY;
+	else
+		return fail(err, ptr, "word 1: expected \"allow\" or \"deny\","
+			    " not \"%s\"", quote(words[0], q));
+	if (expect_word(words, n, 1, "from", ptr, err) ||
+	    expect_word(words, n, 2, "zone", ptr, err) ||
+	    word_zone(p, words, n, 3, true, ptr, &r->from, err) ||
+	    expect_word(words, n, 4, "to", ptr, err) ||
+	    expect_word(words, n, 5, "zone", ptr, err) ||
+	    word_zone(p, words, n, 6, true, ptr, &r->to, err))
+		return -1;
+	r->proto = XM_POLICY_PROTO_ANY;
+	r->port_min = 0;
+	r->port_max = 65535;
+	if (n == 7)
+		return 0;
+	if (proto_parse(words[7], true, &r->proto))
+		return fail(err, ptr, "word 8: expected tcp, udp, icmp or any,"
+			    " not \"%s\"", quote(words[7], q));
+	if (n == 8)
+		return 0;
+	if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return fail(err, ptr, "word 9: ports only with tcp or udp");
+	if (expect_word(words, n, 8, "dport", ptr, err))
+		return -1;
+	if (n == 9)
+		return fail(err, ptr, "a port is missing after \"dport\"");
+	dash = strchr(words[9], '-');
+	if (dash)
+		*dash++ = '\0';
+	if (port_parse(words[9], &r->port_min) ||
+	    port_parse(dash ? dash : words[9], &r->port_max) ||
+	    r->port_min > r->port_max)
+		return fail(err, ptr, "word 10: expected a port (1-65535) or a"
+			    " range LOW-HIGH");
+	if (n > 10)
+		return fail(err, ptr, "word 11: \"%s\" after the end of the"
+			    " rule", quote(words[10], q));
+	return 0;
+}
+
+/* "zone A can|cannot reach zone B on PROTO[/PORT]" */
+static int parse_test(const struct xm_site_policy *p, const char *text,
+		      const char *ptr, struct xm_policy_test *t,
+		      struct xm_policy_error *err)
+{
+	char buf[XM_POLICY_TEXT_LEN], *words[WORDS_MAX], *slash, q[48];
+	int n;
+
+	snprintf(t->text, sizeof(t->text), "%s", text);
+	strcpy(buf, text);
+	n = split(buf, words);
+	if (n < 0)
+		return fail(err, ptr, "more than %d words", WORDS_MAX);
+	if (expect_word(words, n, 0, "zone", ptr, err) ||
+	    word_zone(p, words, n, 1, false, ptr, &t->from, err))
+		return -1;
+	if (n < 3 || (strcmp(words[2], "can") && strcmp(words[2], "cannot")))
+		return fail(err, ptr, "word 3: expected \"can\" or \"cannot\"");
+	t->expect = strcmp(words[2], "can") ? XM_POLICY_DENY : XM_POLICY_ALLOW;
+	if (expect_word(words, n, 3, "reach", ptr, err) ||
+	    expect_word(words, n, 4, "zone", ptr, err) ||
+	    word_zone(p, words, n, 5, false, ptr, &t->to, err) ||
+	    expect_word(words, n, 6, "on", ptr, err))
+		return -1;
+	if (n < 8)
+		return fail(err, ptr, "a protocol is missing after \"on\"");
+	if (n > 8)
+		return fail(err, ptr, "word 9: \"%s\" after the end of the"
+			    " test", quote(words[8], q));
+	slash = strchr(words[7], '/');
+	if (slash)
+		*slash++ = '\0';
+	if (proto_parse(words[7], false, &t->proto))
+		return fail(err, ptr, "word 8: expected tcp/PORT, udp/PORT or"
+			    " icmp");
+	t->port = 0;
+	if (t->proto == IPPROTO_ICMP ? slash != NULL :
+	    !slash || port_parse(slash, &t->port))
+		return fail(err, ptr, "word 8: expected tcp/PORT, udp/PORT or"
+			    " icmp");
+	return 0;
+}
+
+/* An array of at most max strings, each parsed by fn into (*out)[i]. */
+static int string_list(json_object *arr, const char *ptr, size_t max,
+		       struct xm_site_policy *p, void **out, size_t elem,
+		       int (*fn)(const struct xm_site_policy *p, const char *s,
+				 const char *ptr, void *out,
+				 struct xm_policy_error *err),
+		       unsigned int *count, struct xm_policy_error *err)
+{
+	size_t i, n;
+
+	if (want_type(arr, json_type_array, ptr, "an array", err))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n > max)
+		return fail(err, ptr, "more than %zu entries", max);
+	*out = calloc(n ? n : 1, elem);
+	if (!*out)
+		return fail(err, ptr, "out of memory");
+	for (i = 0; i < n; i++) {
+		char loc[64];
+		const char *s;
+
+		child_i(loc, sizeof(loc), ptr, i);
+		if (get_str(json_object_array_get_idx(arr, i), loc,
+			    XM_POLICY_TEXT_LEN - 1, &s, err) ||
+		    fn(p, s, loc, (char *)*out + i * elem, err))
+			return -1;
+	}
+	*count = (unsigned int)n;
+	return 0;
+}
+
+static int rule_fn(const struct xm_site_policy *p, const char *s, const char *ptr,
+		   void *out, struct xm_policy_error *err)
+{
+	return parse_rule(p, s, ptr, out, err);
+}
+
+static int test_fn(const struct xm_site_policy *p, const char *s, const char *ptr,
+		   void *out, struct xm_policy_error *err)
+{
+	return parse_test(p, s, ptr, out, err);
+}
+
+static int parse_zones(json_object *arr, struct xm_site_policy *p,
+		       struct xm_policy_error *err)
+{
+	size_t i, n;
+
+	if (want_type(arr, json_type_array, "/zones", "an array", err))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n > XM_POLICY_ZONES_MAX)
+		return fail(err, "/zones", "more than %d zones",
+			    XM_POLICY_ZONES_MAX);
+	for (i = 0; i < n; i++) {
+		char loc[64], name[XM_NAME_MAX];
+
+		child_i(loc, sizeof(loc), "/zones", i);
+		if (get_name(json_object_array_get_idx(arr, i), loc, name,
+			     err))
+			return -1;
+		if (!strcmp(name, "any"))
+			return fail(err, loc, "\"any\" is reserved: it means"
+				    " every zone in rules");
+		if (zone_index(p, name, false) >= 0)
+			return fail(err, loc, "zone \"%s\" is listed twice",
+				    name);
+		strcpy(p->zones[p->n_zones++], name);
+	}
+	return 0;
+}
+
+/* ---- timers, QoS, remediation ---- */
+
+static int parse_timers(json_object *obj, struct xm_site_policy *p,
+			struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"hello_interval", "dead_interval", "probe_interval",
+		"probe_miss", NULL
+	};
+	json_object *v;
+
+	if (want_type(obj, json_type_object, "/timers", "an object", err) ||
+	    only_members(obj, "/timers", members, err))
+		return -1;
+	if (json_object_object_get_ex(obj, "hello_interval", &v) &&
+	    get_num(v, "/timers/hello_interval", 0.01, 60,
+		    &p->hello_interval, err))
+		return -1;
+	if (json_object_object_get_ex(obj, "dead_interval", &v) &&
+	    get_num(v, "/timers/dead_interval", 0.03, 600,
+		    &p->dead_interval, err))
+		return -1;
+	if (json_object_object_get_ex(obj, "probe_interval", &v) &&
+	    get_num(v, "/timers/probe_interval", 0.001, 10,
+		    &p->probe_interval, err))
+		return -1;
+	if (json_object_object_get_ex(obj, "probe_miss", &v) &&
+	    get_uint(v, "/timers/probe_miss", 1, 100, &p->probe_miss, err))
+		return -1;
+	if (p->hello_interval && p->dead_interval &&
+	    p->dead_interval <= p->hello_interval)
+		return fail(err, "/timers/dead_interval", "must be above"
+			    " hello_interval (%g)", p->hello_interval);
+	return 0;
+}
+
+static int parse_qos(json_object *obj, struct xm_site_policy *p,
+		     struct xm_policy_error *err)
+{
+	static const char *const class_members[] = { "rate", "burst", NULL };
+
+	if (want_type(obj, json_type_object, "/qos", "an object", err))
+		return -1;
+	json_object_object_foreach(obj, key, val) {
+		char loc[64], loc2[80], q[48];
+		const char *rate;
+		json_object *v;
+		int tc;
+
+		child(loc, sizeof(loc), "/qos", key);
+		for (tc = XMESH_TC_BULK; tc <= XMESH_TC_NETWORK_CONTROL; tc++)
+			if (!strcmp(xm_tclass_name((uint8_t)tc), key))
+				break;
+		if (tc > XMESH_TC_NETWORK_CONTROL)
+			return fail(err, loc, "not a traffic class: bulk,"
+				    " interactive, realtime or"
+				    " network-control");
+		if (want_type(val, json_type_object, loc, "an object", err) ||
+		    only_members(val, loc, class_members, err))
+			return -1;
+		snprintf(loc2, sizeof(loc2), "%s/rate", loc);
+		if (!json_object_object_get_ex(val, "rate", &v))
+			return fail(err, loc, "\"rate\" is missing");
+		if (get_str(v, loc2, 32, &rate, err))
+			return -1;
+		if (xm_parse_rate(rate, &p->qos_rate[tc - XMESH_TC_BULK]))
+			return fail(err, loc2, "\"%s\" is not a rate: e.g."
+				    " 10mbit, 1gbit, or 0 for no cap",
+				    quote(rate, q));
+		snprintf(loc2, sizeof(loc2), "%s/burst", loc);
+		if (json_object_object_get_ex(val, "burst", &v) &&
+		    get_uint(v, loc2, 1500, 64 << 20,
+			     &p->qos_burst[tc - XMESH_TC_BULK], err))
+			return -1;
+	}
+	return 0;
+}
+
+static const char *const trigger_names[] = {
+	[XM_REMEDY_UNREACHABLE] = "unreachable",
+	[XM_REMEDY_LINK_LOSS] = "link-loss",
+	[XM_REMEDY_ERROR_RATE] = "error-rate",
+	[XM_REMEDY_UTILIZATION] = "utilization",
+};
+
+static const char *const action_names[] = {
+	[XM_REMEDY_HOOK] = "hook",
+	[XM_REMEDY_DRAIN] = "drain",
+	[XM_REMEDY_REWEIGHT] = "reweight",
+	[XM_REMEDY_NOTIFY] = "notify",
+};
+
+static int parse_remedy(json_object *obj, const char *ptr,
+			const struct xm_site_policy *p,
+			struct xm_policy_remedy *r,
+			struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"name", "when", "threshold", "for", "action", "hook",
+		"metric", "max_per_hour", "dry_run", NULL
+	};
+	json_object *v;
+	char loc[96];
+	unsigned int i;
+	int e;
+
+#define MEMBER(key) (snprintf(loc, sizeof(loc), "%s/%s", ptr, key), \
+		     json_object_object_get_ex(obj, key, &v))
+#define REQUIRED(key) do { if (!MEMBER(key)) \
+	return fail(err, ptr, "\"%s\" is missing", key); } while (0)
+
+	if (want_type(obj, json_type_object, ptr, "an object", err) ||
+	    only_members(obj, ptr, members, err))
+		return -1;
+	REQUIRED("name");
+	if (get_name(v, loc, r->name, err))
+		return -1;
+	for (i = 0; i < p->n_remedies; i++)
+		if (!strcmp(p->remedies[i].name, r->name))
+			return fail(err, loc, "rule \"%s\" is defined twice",
+				    r->name);
+	REQUIRED("when");
+	e = get_enum(v, loc, trigger_names, 4, "a trigger: unreachable,"
+		     " link-loss, error-rate or utilization", err);
+	if (e < 0)
+		return -1;
+	r->trigger = e;
+	if (r->trigger == XM_REMEDY_UNREACHABLE) {
+		if (MEMBER("threshold"))
+			return fail(err, loc, "unreachable takes no"
+				    " threshold");
+	} else {
+		REQUIRED("threshold");
+		if (get_num(v, loc, 0, r->trigger == XM_REMEDY_ERROR_RATE ?
+			    1e9 : 100, &r->threshold, err))
+			return -1;
+	}
+	REQUIRED("for");
+	if (get_num(v, loc, 0, 86400, &r->for_s, err))
+		return -1;
+	REQUIRED("action");
+	e = get_enum(v, loc, action_names, 4, "an action: hook, drain,"
+		     " reweight or notify", err);
+	if (e < 0)
+		return -1;
+	r->action = e;
+	if (MEMBER("hook") != (r->action == XM_REMEDY_HOOK))
+		return fail(err, r->action == XM_REMEDY_HOOK ? ptr : loc,
+			    r->action == XM_REMEDY_HOOK ? "\"hook\" is missing" :
+			    "only a hook action names a hook");
+	if (r->action == XM_REMEDY_HOOK && get_name(v, loc, r->hook, err))
+		return -1;
+	if (MEMBER("metric") != (r->action == XM_REMEDY_REWEIGHT))
+		return fail(err, r->action == XM_REMEDY_REWEIGHT ? ptr : loc,
+			    r->action == XM_REMEDY_REWEIGHT ?
+			    "\"metric\" is missing" :
+			    "only a reweight action sets a metric");
+	if (r->action == XM_REMEDY_REWEIGHT &&
+	    get_uint(v, loc, 1, 65535, &r->metric, err))
+		return -1;
+	r->max_per_hour = 1;
+	if (MEMBER("max_per_hour") &&
+	    get_uint(v, loc, 1, 3600, &r->max_per_hour, err))
+		return -1;
+	if (MEMBER("dry_run")) {
+		if (want_type(v, json_type_boolean, loc, "true or false", err))
+			return -1;
+		r->dry_run = json_object_get_boolean(v);
+	}
+	return 0;
+#undef MEMBER
+#undef REQUIRED
+}
+
+static int parse_remediation(json_object *obj, struct xm_site_policy *p,
+			     struct xm_policy_error *err)
+{
+	static const char *const members[] = { "budget_per_hour", "rules",
+					       NULL };
+	json_object *v;
+	size_t i, n;
+
+	if (want_type(obj, json_type_object, "/remediation", "an object",
+		      err) ||
+	    only_members(obj, "/remediation", members, err))
+		return -1;
+	p->remedy_budget = 10;
+	if (json_object_object_get_ex(obj, "budget_per_hour", &v) &&
+	    get_uint(v, "/remediation/budget_per_hour", 1, 3600,
+		     &p->remedy_budget, err))
+		return -1;
+	if (!json_object_object_get_ex(obj, "rules", &v))
+		return 0;
+	if (want_type(v, json_type_array, "/remediation/rules", "an array",
+		      err))
+		return -1;
+	n = json_object_array_length(v);
+	if (n > XM_POLICY_REMEDY_MAX)
+		return fail(err, "/remediation/rules", "more than %d rules",
+			    XM_POLICY_REMEDY_MAX);
+	p->remedies = calloc(n ? n : 1, sizeof(*p->remedies));
+	if (!p->remedies)
+		return fail(err, "/remediation/rules", "out of memory");
+	for (i = 0; i < n; i++) {
+		char loc[64];
+
+		child_i(loc, sizeof(loc), "/remediation/rules", i);
+		if (parse_remedy(json_object_array_get_idx(v, i), loc, p,
+				 &p->remedies[i], err))
+			return -1;
+		p->n_remedies++;
+	}
+	return 0;
+}
+
+/* ---- the document ---- */
+
+/* "line L column C" of offset off in text. */
+static void text_location(const char *text, size_t off, char *out,
+			  size_t size)
+{
+	unsigned int line = 1, col = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	snprintf(out, size, "line %u column %u", line, col);
+}
+
+json_object *xm_json_parse_strict(const char *text, size_t len, int depth,
+				  struct xm_policy_error *err)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error e;
+	json_object *root;
+	size_t end;
+	char loc[64];
+
+	if (memchr(text, '\0', len)) {
+		size_t nul = (size_t)((const char *)memchr(text, '\0', len) -
+				      text);
+
+		text_location(text, nul, loc, sizeof(loc));
+		fail(err, loc, "a NUL byte in the document");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(depth);
+	if (!tok) {
+		fail(err, "document", "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || e != json_tokener_success) {
+		json_object_put(root);
+		text_location(text, end > len ? len : end, loc, sizeof(loc));
+		fail(err, loc, "%s", e == json_tokener_continue ?
+		     "the document ends too early" :
+		     e == json_tokener_success ? "not a JSON document" :
+		     json_tokener_error_desc(e));
+		return NULL;
+	}
+	for (; end < len; end++) {
+		if (!strchr(" \t\r\n", text[end])) {
+			json_object_put(root);
+			text_location(text, end, loc, sizeof(loc));
+			fail(err, loc, "text after the end of the document");
+			return NULL;
+		}
+	}
+	return root;
+}
+
+struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
+				  struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"max_hops", "timers", "zones", "default", "rules", "qos",
+		"remediation", "tests", NULL
+	};
+	static const char *const actions[] = { "deny", "allow" };
+	json_object *root, *v;
+	struct xm_site_policy *p;
+	int e;
+
+	memset(err, 0, sizeof(*err));
+	if (len > XM_POLICY_TEXT_MAX) {
+		fail(err, "document", "larger than %d bytes",
+		     XM_POLICY_TEXT_MAX);
+		return NULL;
+	}
+	root = xm_json_parse_strict(text, len, JSON_DEPTH, err);
+	if (!root)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		fail(err, "document", "out of memory");
+		goto out;
+	}
+	p->default_action = XM_POLICY_ALLOW;
+	p->remedy_budget = 10;
+	if (want_type(root, json_type_object, "document", "an object", err) ||
+	    only_members(root, "", members, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "max_hops", &v) &&
+	    get_uint(v, "/max_hops", 0, XM_POLICY_HOPS_MAX, &p->max_hops, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "timers", &v) &&
+	    parse_timers(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "zones", &v) &&
+	    parse_zones(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "default", &v)) {
+		e = get_enum(v, "/default", actions, 2, "allow or deny", err);
+		if (e < 0)
+			goto bad;
+		p->default_action = e;
+	}
+	if (json_object_object_get_ex(root, "rules", &v) &&
+	    string_list(v, "/rules", XM_POLICY_RULES_MAX, p, (void **)&p->rules,
+			sizeof(*p->rules), rule_fn, &p->n_rules, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "qos", &v) && parse_qos(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "remediation", &v) &&
+	    parse_remediation(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "tests", &v) &&
+	    string_list(v, "/tests", XM_POLICY_TESTS_MAX, p, (void **)&p->tests,
+			sizeof(*p->tests), test_fn, &p->n_tests, err))
+		goto bad;
+	goto out;
+bad:
+	xm_policy_free(p);
+	p = NULL;
+out:
+	json_object_put(root);
+	return p;
+}
+
+void xm_policy_free(struct xm_site_policy *p)
+{
+	if (!p)
+		return;
+	free(p->rules);
+	free(p->tests);
+	free(p->remedies);
+	free(p);
+}
+
+int xm_policy_decide(const struct xm_site_policy *p, int from, int to,
+		     uint8_t proto, uint16_t port,
+		     enum xm_policy_action *action)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct xm_policy_rule *r = &p->rules[i];
+
+		if ((r->from >= 0 && r->from != from) ||
+		    (r->to >= 0 && r->to != to) ||
+		    (r->proto && r->proto != proto))
+			continue;
+		if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
+		    (port < r->port_min || port > r->port_max))
+			continue;
+		*action = r->action;
+		return (int)i;
+	}
+	*action = p->default_action;
+	return -1;
+}
+
+int xm_policy_run_tests(const struct xm_site_policy *p,
+			struct xm_policy_error *err)
+{
+	enum xm_policy_action got;
+	unsigned int i;
+	char loc[64];
+	int rule;
+
+	for (i = 0; i < p->n_tests; i++) {
+		const struct xm_policy_test *t = &p->tests[i];
+
+		rule = xm_policy_decide(p, t->from, t->to, t->proto, t->port,
+					&got);
+		if (got == t->expect)
+			continue;
+		child_i(loc, sizeof(loc), "/tests", i);
+		if (rule >= 0)
+			return fail(err, loc, "test \"%s\" fails: /rules/%d"
+				    " (\"%s\") %s it", t->text, rule,
+				    p->rules[rule].text,
+				    got ? "allows" : "denies");
+		return fail(err, loc, "test \"%s\" fails: no rule matches and"
+			    " the default %s it", t->text,
+			    got ? "allows" : "denies");
+	}
+	return 0;
+}
+
+struct xm_site_policy *xm_policy_check(const char *text, size_t len,
+				  struct xm_policy_error *err)
+{
+	struct xm_site_policy *p = xm_policy_parse(text, len, err);
+
+	if (p && xm_policy_run_tests(p, err)) {
+		xm_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* ---- signature ---- */
+
+#define SIG_DOMAIN	"xmesh-policy-v1"
+
+static void sig_message(uint64_t version, const char *text, size_t len,
+			uint8_t msg[sizeof(SIG_DOMAIN) + 8 + 32])
+{
+	int i;
+
+	memcpy(msg, SIG_DOMAIN, sizeof(SIG_DOMAIN));	/* with its NUL */
+	for (i = 0; i < 8; i++)
+		msg[sizeof(SIG_DOMAIN) + i] = (uint8_t)(version >> (56 - 8 * i));
+	crypto_generichash(msg + sizeof(SIG_DOMAIN) + 8, 32,
+			   (const uint8_t *)text, len, NULL, 0);
+}
+
+void xm_policy_sign(const uint8_t sk[64], uint64_t version,
+		    const char *text, size_t len,
+		    uint8_t sig[XM_POLICY_SIG_LEN])
+{
+	uint8_t msg[sizeof(SIG_DOMAIN) + 8 + 32];
+
+	sig_message(version, text, len, msg);
+	crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+}
+
+bool xm_policy_verify(const uint8_t pk[32], uint64_t version,
+		      const char *text, size_t len,
+		      const uint8_t sig[XM_POLICY_SIG_LEN])
+{
+	uint8_t msg[sizeof(SIG_DOMAIN) + 8 + 32];
+
+	sig_message(version, text, len, msg);
+	return !crypto_sign_verify_detached(sig, msg, sizeof(msg), pk);
+}

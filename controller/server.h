@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmesh-controller's HTTP server (Documentation/controller.md): the
+ * operator API under /api/v1 (API tokens with roles), the agents' signed
+ * requests under /api/v1/agent, and /metrics. One process, libmicrohttpd
+ * with a thread per connection (an agent's long poll waits in its own
+ * thread), the store behind one lock.
+ */
+#ifndef XM_SERVER_H
+#define XM_SERVER_H
+
+#include <stdint.h>
+
+#include "cert.h"
+
+struct xm_ctl;
+
+struct xm_ctl_config {
+	const char *db_path;
+	const char *address;		/* to listen on; NULL: 127.0.0.1 */
+	uint16_t port;			/* 0: any (xm_ctl_port() says) */
+	const char *tls_cert_pem, *tls_key_pem;	/* NULL: plain HTTP */
+	struct xm_cert authority;	/* the site's trust anchor */
+	const struct xm_crl *crl;	/* NULL: none */
+	struct xm_cert policy_cert;	/* the policy key's certificate */
+	uint8_t policy_sk[XM_SECKEY_LEN];	/* the policy key */
+	unsigned int longpoll_max_s;	/* 0: 60 */
+	int64_t (*now)(void);		/* NULL: time() */
+};
+
+/* Start serving: NULL with a message in err. */
+struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
+			    size_t errlen);
+uint16_t xm_ctl_port(const struct xm_ctl *c);
+/* Stop: long polls are answered, connections closed, the store closed. */
+void xm_ctl_stop(struct xm_ctl *c);
+
+/* A new random operator token (64 hex digits) and its hash. */
+void xm_token_new(char token[65], uint8_t hash[32]);
+/* The hash the store keeps of a token. */
+void xm_token_hash(const char *token, uint8_t hash[32]);
+
+#endif /* XM_SERVER_H */

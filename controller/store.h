@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The controller's store: policies and their history, operator API
+ * tokens, agents, and the audit log, behind one interface. The only
+ * implementation is store_sqlite.c (SQLite in WAL mode, the schema
+ * brought up to date by numbered migrations when the store is opened).
+ *
+ * Not thread-safe: the caller serialises calls (the server holds one
+ * lock around the store). Times are unix seconds, passed in.
+ */
+#ifndef XM_STORE_H
+#define XM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xm_store;
+
+#define XM_TOKEN_HASH_LEN	32	/* SHA-256 of the token */
+#define XM_STORE_NAME_MAX	64	/* author, token name, actor */
+
+/* Operator roles, ordered: each may do what the ones below it may. */
+enum xm_role {
+	XM_ROLE_NONE = 0,
+	XM_ROLE_READ = 1,	/* "read-only": GET */
+	XM_ROLE_OPERATOR = 2,	/* change the policy, roll it back */
+	XM_ROLE_ADMIN = 3,	/* manage tokens */
+};
+
+/* One version of the policy. text and signature are the store's copies:
+ * xm_policy_rec_free() releases them. */
+struct xm_policy_rec {
+	uint64_t version;		/* 1, 2, ... */
+	char *text;			/* the document, as the operator wrote it */
+	size_t text_len;
+	uint8_t *signature;		/* Ed25519 by the policy key */
+	size_t sig_len;
+	char author[XM_STORE_NAME_MAX];
+	int64_t created;
+	uint64_t rollback_of;		/* 0, or the version this one restores */
+};
+
+struct xm_agent_rec {
+	uint32_t node_id;
+	int64_t last_seen;
+	uint64_t policy_version;	/* applied, as the agent reported */
+};
+
+struct xm_audit_rec {
+	int64_t id;
+	int64_t time;
+	char actor[XM_STORE_NAME_MAX];
+	const char *action;		/* valid during the callback */
+	const char *detail;
+};
+
+/* "read-only", "operator", "admin"; NULL for XM_ROLE_NONE. */
+const char *xm_role_name(enum xm_role r);
+/* The role of a name, XM_ROLE_NONE if none. */
+enum xm_role xm_role_parse(const char *s);
+
+/*
+ * Open (creating it if needed) the store at path and migrate its schema
+ * to the newest version. NULL on failure, with a message in err.
+ */
+struct xm_store *xm_store_open(const char *path, char *err, size_t errlen);
+void xm_store_close(struct xm_store *s);
+/* The schema version (the number of the last migration applied). */
+int xm_store_schema_version(struct xm_store *s);
+
+/*
+ * Add a policy version: the next number, written to *version. The text,
+ * signature function and audit entry go in one transaction. sign() is
+ * called with the new version number to produce the signature (it signs
+ * the number with the text, so a version cannot be replayed as another).
+ * 0, or -1 (sign failed, or a database error).
+ */
+typedef int (*xm_store_sign_fn)(void *arg, uint64_t version,
+				const char *text, size_t len,
+				uint8_t *sig, size_t *sig_len);
+int xm_store_policy_add(struct xm_store *s, const char *text, size_t len,
+			const char *author, int64_t now, uint64_t rollback_of,
+			xm_store_sign_fn sign, void *arg, uint64_t *version);
+/* The current version, 0 if there is none yet. */
+uint64_t xm_store_policy_current(struct xm_store *s);
+/* Version (0: the current): 0, 1 if there is no such version, -1. */
+int xm_store_policy_get(struct xm_store *s, uint64_t version,
+			struct xm_policy_rec *out);
+void xm_policy_rec_free(struct xm_policy_rec *r);
+/* Every version, newest first, without text and signature: cb returns
+ * non-zero to stop. 0 or -1. */
+int xm_store_policy_history(struct xm_store *s,
+			    int (*cb)(void *arg,
+				      const struct xm_policy_rec *r),
+			    void *arg);
+
+/* Tokens: only their hash is kept. */
+int xm_store_token_add(struct xm_store *s,
+		       const uint8_t hash[XM_TOKEN_HASH_LEN],
+		       enum xm_role role, const char *name, int64_t now);
+/* The role and name of a token's hash; XM_ROLE_NONE if unknown. */
+enum xm_role xm_store_token_role(struct xm_store *s,
+				 const uint8_t hash[XM_TOKEN_HASH_LEN],
+				 char name[XM_STORE_NAME_MAX]);
+
+/* An agent was heard from (its applied version: 0 keeps the last one). */
+int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
+			uint64_t policy_version);
+int xm_store_agent_list(struct xm_store *s,
+			int (*cb)(void *arg, const struct xm_agent_rec *r),
+			void *arg);
+/* The number of agents known, -1 on error. */
+long xm_store_agent_count(struct xm_store *s);
+
+int xm_store_audit_add(struct xm_store *s, int64_t now, const char *actor,
+		       const char *action, const char *detail);
+/* Oldest first. */
+int xm_store_audit_list(struct xm_store *s,
+			int (*cb)(void *arg, const struct xm_audit_rec *r),
+			void *arg);
+
+#endif /* XM_STORE_H */

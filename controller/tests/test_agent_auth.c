@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Agents' signed requests (agent_auth.h): the pure checks. */
+#include <sodium.h>
+#include <string.h>
+
+#include "agent_auth.h"
+#include "tap.h"
+
+#define NOW	INT64_C(1767225600)
+
+static uint8_t auth_sk[64], node_sk[64], other_sk[64];
+static struct xm_cert auth, node, policy;
+static char node_b64[1024], policy_b64[1024];
+
+static void make_cert(struct xm_cert *c, enum xm_cert_kind kind,
+		      uint64_t serial, uint8_t *sk, char *b64)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->serial = serial;
+	strcpy(c->site, "test");
+	crypto_sign_keypair(c->pubkey, sk);
+	if (kind == XM_CERT_NODE)
+		c->node_id = 7;
+	c->not_before = NOW - 3600;
+	c->not_after = NOW + 86400;
+	if (xm_cert_sign(c, auth_sk))
+		exit(1);
+	if (b64)
+		sodium_bin2base64(b64, 1024, c->raw, c->len,
+				  sodium_base64_VARIANT_ORIGINAL);
+}
+
+struct signed_req {
+	struct xm_agent_request r;
+	char time[21], nonce[33], sig[129];
+};
+
+static void sign(struct signed_req *s, const uint8_t *sk, const char *cert,
+		 const char *method, const char *path, const char *body,
+		 int64_t t, uint8_t nonce_byte)
+{
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+
+	memset(nonce, nonce_byte, sizeof(nonce));
+	xm_agent_auth_sign(sk, method, path, body, strlen(body), t, nonce,
+			   s->time, s->nonce, s->sig);
+	s->r = (struct xm_agent_request){
+		.method = method, .path = path, .body = body,
+		.body_len = strlen(body), .cert = cert, .time = s->time,
+		.nonce = s->nonce, .sig = s->sig,
+	};
+}
+
+int main(void)
+{
+	static const uint8_t key[16] = "nonces! nonces!";
+	struct xm_agent_nonces *nonces;
+	struct signed_req s;
+	enum xm_cert_reason why;
+	struct xm_cert got;
+	int i, busy;
+
+	if (sodium_init() < 0)
+		return 1;
+	memset(&auth, 0, sizeof(auth));
+	auth.kind = XM_CERT_AUTHORITY;
+	auth.serial = 1;
+	strcpy(auth.site, "test");
+	crypto_sign_keypair(auth.pubkey, auth_sk);
+	auth.not_before = NOW - 3600;
+	auth.not_after = NOW + 86400;
+	if (xm_cert_sign(&auth, auth_sk))
+		return 1;
+	make_cert(&node, XM_CERT_NODE, 2, node_sk, node_b64);
+	make_cert(&policy, XM_CERT_POLICY, 3, other_sk, policy_b64);
+	/* Small: filling it must stay quick. */
+	nonces = xm_agent_nonces_new(256, key);
+	if (!nonces)
+		return 1;
+
+	sign(&s, node_sk, node_b64, "GET", "/api/v1/agent/policy?since=3", "",
+	     NOW, 1);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_OK, "a signed request passes");
+	is_int(got.node_id, 7, "from node 7");
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW + 5, &got,
+				   &why),
+	       XM_AGENT_AUTH_REPLAY, "the same request again is a replay");
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
+				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
+	       XM_AGENT_AUTH_TIME, "once the nonce is forgotten, too old");
+
+	sign(&s, node_sk, node_b64, "POST", "/api/v1/agent/report",
+	     "{\"policy_version\":3}", NOW - XM_AGENT_AUTH_WINDOW - 1, 2);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_TIME, "a request from before the window");
+	sign(&s, node_sk, node_b64, "POST", "/api/v1/agent/report",
+	     "{\"policy_version\":3}", NOW, 3);
+	s.r.body = "{\"policy_version\":4}";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_SIGNATURE, "another body: the signature fails");
+	s.r.body = "{\"policy_version\":3}";
+	s.r.path = "/api/v1/agent/policy";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_SIGNATURE, "another path: the signature fails");
+	s.r.path = "/api/v1/agent/report";
+	s.r.method = "PUT";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_SIGNATURE, "another method: the signature fails");
+	s.r.method = "POST";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_OK,
+	       "the nonce of a refused request is not burnt");
+
+	sign(&s, other_sk, node_b64, "GET", "/x", "", NOW, 4);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_SIGNATURE, "signed by another key than the"
+	       " certificate's");
+	sign(&s, other_sk, policy_b64, "GET", "/x", "", NOW, 5);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_CERT, "a policy certificate is no node's");
+	is_int(why, XM_CERT_WRONG_KIND, "wrong kind");
+	sign(&s, node_sk, node_b64, "GET", "/x", "", NOW + 2 * 86400, 6);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW + 2 * 86400,
+				   &got, &why),
+	       XM_AGENT_AUTH_CERT, "an expired certificate");
+	sign(&s, node_sk, node_b64, "GET", "/x", "", NOW, 7);
+	s.r.nonce = "00";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_MALFORMED, "a short nonce");
+	s.r.nonce = s.nonce;
+	s.r.time = "12x";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_MALFORMED, "a time that is no number");
+	s.r.time = s.time;
+	s.r.cert = "!!!";
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_MALFORMED, "a certificate that is no base64");
+	s.r.cert = NULL;
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_MISSING, "no certificate");
+
+	/* Fill the cache: refusals (busy), never a forgotten live nonce. */
+	busy = 0;
+	for (i = 0; i < 256 + 100 && !busy; i++) {
+		uint8_t nonce[XM_AGENT_NONCE_LEN] = { 0 };
+
+		memcpy(nonce, &i, sizeof(i));
+		xm_agent_auth_sign(node_sk, "GET", "/x", "", 0, NOW, nonce,
+				   s.time, s.nonce, s.sig);
+		s.r = (struct xm_agent_request){ .method = "GET", .path = "/x",
+			.body = "", .cert = node_b64, .time = s.time,
+			.nonce = s.nonce, .sig = s.sig };
+		busy = xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW,
+					   &got, &why) == XM_AGENT_AUTH_BUSY;
+	}
+	ok(busy, "a full cache refuses (busy) rather than forget (%d taken)",
+	   i);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
+				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
+	       XM_AGENT_AUTH_TIME, "and it is too old later");
+	sign(&s, node_sk, node_b64, "GET", "/x", "", NOW + 2 * XM_AGENT_AUTH_WINDOW, 9);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
+				   NOW + 2 * XM_AGENT_AUTH_WINDOW, &got, &why),
+	       XM_AGENT_AUTH_OK, "expired nonces make room again");
+	free(nonces);
+	return tap_done();
+}

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controller's API against the real server (server.h) on a loopback
+ * port, through libcurl: operator tokens and roles, policy put, history
+ * and rollback, bad input of every kind (malformed JSON, wrong types,
+ * huge bodies, bad tokens), agents' signed requests (replays, stale,
+ * forged, foreign certificates), the long poll, /metrics, and a restart
+ * that loses nothing.
+ */
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_auth.h"
+#include "policy.h"
+#include "policy_agent.h"
+#include "server.h"
+#include "store.h"
+#include "tap.h"
+
+#ifndef EXAMPLE
+#define EXAMPLE "examples/site-policy.json"
+#endif
+
+static struct xm_ctl_config cfg;
+static struct xm_ctl *ctl;
+static uint8_t auth_sk[64], policy_pk[32], node_sk[64], rogue_sk[64];
+static struct xm_cert node, rogue_auth, rogue_node;
+static char node_b64[1024], rogue_b64[1024], policy_b64[1024];
+static char tok_read[65], tok_op[65], tok_admin[65];
+static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
+
+struct resp {
+	long status;
+	char *body;
+	size_t len;
+	json_object *json;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	char *b = realloc(r->body, r->len + size * n + 1);
+
+	if (!b)
+		return 0;
+	memcpy(b + r->len, p, size * n);
+	r->body = b;
+	r->len += size * n;
+	b[r->len] = '\0';
+	return size * n;
+}
+
+static void resp_free(struct resp *r)
+{
+	free(r->body);
+	json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A request: the status, the body, its JSON when it is JSON. */
+static struct resp request(const char *method, const char *path,
+			   const char *token, const char *body, size_t len,
+			   struct curl_slist *hdrs)
+{
+	struct resp r = { 0 };
+	char url[1200], auth[128];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
+		 path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)len);
+	}
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (curl_easy_perform(c) != CURLE_OK)
+		r.status = -1;
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (r.body)
+		r.json = json_tokener_parse(r.body);
+	return r;
+}
+
+static struct resp req_s(const char *method, const char *path,
+			 const char *token, const char *body)
+{
+	return request(method, path, token, body, body ? strlen(body) : 0,
+		       NULL);
+}
+
+/* A member of the answer's JSON, by a path of keys ("error.location"). */
+static const char *jstr(const struct resp *r, const char *path)
+{
+	char buf[128], *save, *k;
+	json_object *o = r->json;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (k = strtok_r(buf, ".", &save); k && o;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	return o ? json_object_get_string(o) : "(none)";
+}
+
+static int64_t jint(const struct resp *r, const char *key)
+{
+	json_object *o;
+
+	if (!r->json || !json_object_object_get_ex(r->json, key, &o))
+		return -1;
+	return json_object_get_int64(o);
+}
+
+/* A refusal: status, error.location, and a reason containing why. */
+static void refused(struct resp r, long status, const char *location,
+		    const char *why, const char *name)
+{
+	bool pass = r.status == status &&
+		    !strcmp(jstr(&r, "error.location"), location) &&
+		    strstr(jstr(&r, "error.reason"), why) &&
+		    jint(&r, "error") != -1;
+
+	ok(pass, "%s: %ld", name, status);
+	if (!pass)
+		printf("#   got %ld %s\n", r.status, r.body ? r.body : "");
+	resp_free(&r);
+}
+
+static uint64_t current_version(void)
+{
+	struct resp r = req_s("GET", "/api/v1/policy", tok_read, NULL);
+	uint64_t v = r.status == 200 ? (uint64_t)jint(&r, "version") : 0;
+
+	resp_free(&r);
+	return v;
+}
+
+/* ---- keys ---- */
+
+static void sign_cert(struct xm_cert *c, enum xm_cert_kind kind,
+		      uint64_t serial, const char *site, uint8_t *sk,
+		      const uint8_t *by, char *b64)
+{
+	int64_t now = time(NULL);
+
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->serial = serial;
+	strcpy(c->site, site);
+	if (kind == XM_CERT_AUTHORITY) {
+		crypto_sign_keypair(c->pubkey, sk);
+		by = sk;
+	} else {
+		crypto_sign_keypair(c->pubkey, sk);
+	}
+	if (kind == XM_CERT_NODE) {
+		c->node_id = 7;
+		strcpy(c->zone, "web");
+	}
+	c->not_before = (uint64_t)now - 3600;
+	c->not_after = (uint64_t)now + 86400;
+	if (xm_cert_sign(c, by))
+		exit(1);
+	if (b64)
+		sodium_bin2base64(b64, 1024, c->raw, c->len,
+				  sodium_base64_VARIANT_ORIGINAL);
+}
+
+static void setup(void)
+{
+	uint8_t hash[32];
+	struct xm_store *s;
+	char err[256];
+
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	sign_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, "edge1", auth_sk,
+		  NULL, NULL);
+	sign_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, "edge1",
+		  cfg.policy_sk, auth_sk, policy_b64);
+	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
+	sign_cert(&node, XM_CERT_NODE, 3, "edge1", node_sk, auth_sk, node_b64);
+	/* The same node id and site, from another authority. */
+	sign_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, "edge1", rogue_sk, NULL,
+		  NULL);
+	{
+		uint8_t rsk[64];
+
+		memcpy(rsk, rogue_sk, 64);
+		sign_cert(&rogue_node, XM_CERT_NODE, 3, "edge1", rogue_sk, rsk,
+			  rogue_b64);
+	}
+	cfg.db_path = db;
+	cfg.longpoll_max_s = 30;
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s)
+		exit(1);
+	xm_token_new(tok_read, hash);
+	xm_store_token_add(s, hash, XM_ROLE_READ, "viewer", 0);
+	xm_token_new(tok_op, hash);
+	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
+	xm_token_new(tok_admin, hash);
+	xm_store_token_add(s, hash, XM_ROLE_ADMIN, "root", 0);
+	xm_store_close(s);
+}
+
+static void start(void)
+{
+	char err[256];
+	struct xm_ctl_config c = cfg;	/* the server wipes its key */
+
+	ctl = xm_ctl_start(&c, err, sizeof(err));
+	if (!ctl) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+}
+
+/* ---- operators ---- */
+
+static void test_tokens(void)
+{
+	char bad[80];
+	struct resp r;
+
+	refused(req_s("GET", "/api/v1/policy", NULL, NULL), 401,
+		"header Authorization", "API token is required", "no token");
+	refused(req_s("GET", "/api/v1/policy", "secret", NULL), 401,
+		"header Authorization", "64 hex digits", "a malformed token");
+	memset(bad, 'a', 64);
+	bad[64] = '\0';
+	refused(req_s("GET", "/api/v1/policy", bad, NULL), 401,
+		"header Authorization", "unknown token", "an unknown token");
+	bad[0] = 'G';
+	refused(req_s("GET", "/api/v1/policy", bad, NULL), 401,
+		"header Authorization", "64 hex digits", "a non-hex token");
+	refused(req_s("GET", "/api/v1/policy", tok_read, NULL), 404, "policy",
+		"no policy yet", "no policy at first");
+	refused(req_s("PUT", "/api/v1/policy", tok_read, "{}"), 403,
+		"header Authorization", "read-only; this needs operator",
+		"a read-only token cannot put");
+	refused(req_s("POST", "/api/v1/tokens", tok_op,
+		      "{\"role\":\"admin\",\"name\":\"x\"}"), 403,
+		"header Authorization", "needs admin",
+		"an operator cannot make tokens");
+	refused(req_s("POST", "/api/v1/tokens", tok_admin,
+		      "{\"role\":\"god\",\"name\":\"x\"}"), 400, "/role",
+		"read-only, operator or admin", "an unknown role");
+	refused(req_s("POST", "/api/v1/tokens", tok_admin,
+		      "{\"role\":\"operator\",\"name\":\"a b\"}"), 400,
+		"/name", "expected a name", "a name with a blank");
+	r = req_s("POST", "/api/v1/tokens", tok_admin,
+		  "{\"role\":\"read-only\",\"name\":\"grafana\"}");
+	ok(r.status == 201 && strlen(jstr(&r, "token")) == 64,
+	   "an admin makes a token");
+	if (r.status == 201) {
+		struct resp g = req_s("GET", "/api/v1/agents",
+				      jstr(&r, "token"), NULL);
+
+		is_int(g.status, 200, "the new token reads");
+		resp_free(&g);
+	}
+	resp_free(&r);
+}
+
+static void test_policy(void)
+{
+	struct xm_policy_error perr;
+	struct xm_site_policy *p;
+	struct resp r;
+	size_t len, big = XM_POLICY_TEXT_MAX + 1;
+	char *doc, *huge;
+	FILE *f = fopen(EXAMPLE, "rb");
+	struct curl_slist *chunked;
+	uint8_t sig[XM_POLICY_SIG_LEN];
+	struct xm_cert pc;
+	size_t siglen;
+
+	doc = calloc(1, XM_POLICY_TEXT_MAX + 1);
+	len = fread(doc, 1, XM_POLICY_TEXT_MAX, f);
+	fclose(f);
+
+	r = request("PUT", "/api/v1/policy", tok_op, doc, len, NULL);
+	ok(r.status == 200 && jint(&r, "version") == 1 &&
+	   !strcmp(jstr(&r, "changed"), "true"),
+	   "an operator puts version 1");
+	resp_free(&r);
+	r = request("PUT", "/api/v1/policy", tok_op, doc, len, NULL);
+	ok(r.status == 200 && jint(&r, "version") == 1 &&
+	   !strcmp(jstr(&r, "changed"), "false"),
+	   "the same document again is no new version");
+	resp_free(&r);
+
+	refused(req_s("PUT", "/api/v1/policy", tok_op, "{\"zones\": [\"a\",]}"),
+		400, "line 1 column 16", "unexpected", "malformed JSON");
+	refused(req_s("PUT", "/api/v1/policy", tok_op, "{\"max_hops\": \"3\"}"),
+		400, "/max_hops", "expected an integer, not a string",
+		"a wrong type");
+	refused(req_s("PUT", "/api/v1/policy", tok_op, ""), 400,
+		"line 1 column 1", "ends too early", "an empty body");
+	refused(req_s("PUT", "/api/v1/policy", tok_op,
+		      "{\"zones\": [\"iot\", \"db\"], \"default\": \"allow\","
+		      " \"tests\": [\"zone iot cannot reach zone db on tcp/5432\"]}"),
+		400, "/tests/0", "the default allows it",
+		"a policy whose test fails");
+	huge = malloc(big);
+	memset(huge, ' ', big);
+	huge[0] = '{';
+	huge[big - 1] = '}';
+	refused(request("PUT", "/api/v1/policy", tok_op, huge, big, NULL), 413,
+		"body", "larger than", "a huge body (Content-Length)");
+	refused(request("PUT", "/api/v1/policy", NULL, huge, big, NULL), 401,
+		"header Authorization", "API token is required",
+		"a huge body without a token: the token is checked first");
+	refused(request("GET", "/api/v1/agents", tok_read, "{}", 2, NULL), 413,
+		"body", "GET /api/v1/agents takes no body", "a GET with a body");
+	chunked = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	refused(request("PUT", "/api/v1/policy", tok_op, huge, big, chunked),
+		413, "body", "larger than", "a huge body, chunked");
+	refused(request("POST", "/api/v1/policy/rollback", tok_op, huge,
+			(16 * 1024 + 1), NULL), 413, "body", "larger than",
+		"a large body elsewhere");
+	free(huge);
+	refused(req_s("PUT", "/api/v1/policy?expect=7", tok_op, doc), 409,
+		"query expect", "the current version is 1",
+		"a put expecting another version");
+	refused(req_s("PUT", "/api/v1/policy?expect=x", tok_op, doc), 400,
+		"query expect", "expected an integer", "a bad expect");
+	refused(req_s("PUT", "/api/v1/policy?force=1", tok_op, doc), 400,
+		"query", "unknown parameter \"force\"; this takes: expect",
+		"an unknown query parameter");
+	refused(req_s("GET", "/api/v1/agents?x", tok_read, NULL), 400,
+		"query", "unknown parameter \"x\"; this takes: none",
+		"a parameter where none is taken");
+	is_int((long long)current_version(), 1,
+	       "refused puts changed nothing");
+
+	r = req_s("GET", "/api/v1/policy", tok_read, NULL);
+	siglen = 0;
+	if (r.status == 200)
+		sodium_hex2bin(sig, sizeof(sig), jstr(&r, "signature"),
+			       strlen(jstr(&r, "signature")), NULL, &siglen,
+			       NULL);
+	ok(r.status == 200 && !strcmp(jstr(&r, "policy"), doc) &&
+	   !strcmp(jstr(&r, "author"), "ops"), "get: the text, its author");
+	ok(siglen == sizeof(sig) &&
+	   xm_policy_verify(policy_pk, 1, doc, len, sig),
+	   "the version is signed by the policy key");
+	ok(r.status == 200 &&
+	   !xm_cert_check_text(&pc, jstr(&r, "certificate"),
+			       strlen(jstr(&r, "certificate")), XM_CERT_POLICY,
+			       &cfg.authority, NULL, (uint64_t)time(NULL)) &&
+	   !memcmp(pc.pubkey, policy_pk, 32),
+	   "with the policy certificate, which the authority signed");
+	resp_free(&r);
+
+	r = req_s("PUT", "/api/v1/policy", tok_op,
+		  "{\"max_hops\": 3, \"zones\": [\"web\"]}");
+	is_int(jint(&r, "version"), 2, "version 2");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
+	ok(r.status == 200 && r.json &&
+	   json_object_array_length(json_object_object_get(r.json,
+							   "versions")) == 2,
+	   "history: two versions");
+	resp_free(&r);
+
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op, "[]"), 400,
+		"body", "a JSON object", "a rollback of an array");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op, "{\"version\""),
+		400, "line 1 column 11", "ends too early",
+		"a rollback of broken JSON");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op,
+		      "{\"version\": \"1\"}"), 400, "/version",
+		"expected an integer", "a version as a string");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op,
+		      "{\"version\": -1}"), 400, "/version", "out of range",
+		"a negative version");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op,
+		      "{\"version\": 99}"), 404, "/version", "no such version",
+		"a version that does not exist");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_op,
+		      "{\"version\": 1, \"force\": true}"), 400, "body",
+		"unknown member", "an unknown member");
+	refused(req_s("POST", "/api/v1/policy/rollback", tok_read,
+		      "{\"version\": 1}"), 403, "header Authorization",
+		"needs operator", "a read-only token cannot roll back");
+	r = req_s("POST", "/api/v1/policy/rollback", tok_op, "{\"version\": 1}");
+	is_int(jint(&r, "version"), 3, "rollback to 1 makes version 3");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/policy", tok_read, NULL);
+	ok(!strcmp(jstr(&r, "policy"), doc) && jint(&r, "rollback_of") == 1,
+	   "version 3 is version 1's text");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/policy?version=2", tok_read, NULL);
+	p = xm_policy_parse(jstr(&r, "policy"), strlen(jstr(&r, "policy")),
+			    &perr);
+	ok(jint(&r, "version") == 2 && p && p->max_hops == 3,
+	   "an old version by number");
+	xm_policy_free(p);
+	resp_free(&r);
+
+	refused(req_s("GET", "/api/v1/nothing", tok_read, NULL), 404, "path",
+		"no such resource", "an unknown path");
+	refused(req_s("DELETE", "/api/v1/policy", tok_op, NULL), 405,
+		"method", "allowed: GET, PUT", "an unknown method");
+	free(doc);
+}
+
+/* ---- agents ---- */
+
+static struct curl_slist *agent_headers(const uint8_t *sk, const char *cert,
+					const char *method, const char *path,
+					const char *body, int64_t t)
+{
+	char h[1200], time_s[21], nonce_hex[33], sig[129];
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	struct curl_slist *l = NULL;
+
+	randombytes_buf(nonce, sizeof(nonce));
+	xm_agent_auth_sign(sk, method, path, body, strlen(body), t, nonce,
+			   time_s, nonce_hex, sig);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", cert);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
+	return curl_slist_append(l, h);
+}
+
+static struct curl_slist *copy_list(struct curl_slist *l)
+{
+	struct curl_slist *c = NULL;
+
+	for (; l; l = l->next)
+		c = curl_slist_append(c, l->data);
+	return c;
+}
+
+static struct resp agent(const char *method, const char *path,
+			 const char *body)
+{
+	return request(method, path, NULL, body, strlen(body),
+		       agent_headers(node_sk, node_b64, method, path, body,
+				     time(NULL)));
+}
+
+struct poll_arg {
+	const char *path;
+	struct resp r;
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poll_arg *a = arg;
+
+	a->r = agent("GET", a->path, "");
+	return NULL;
+}
+
+static void test_agents(void)
+{
+	const char *p0 = "/api/v1/agent/policy?since=0";
+	struct curl_slist *h, *again;
+	struct poll_arg poll = { .path = "/api/v1/agent/policy?since=3&wait=30" };
+	pthread_t th;
+	struct resp r;
+	int64_t now = time(NULL);
+	bool waiting = false;
+	int i;
+
+	h = agent_headers(node_sk, node_b64, "GET", p0, "", now);
+	again = copy_list(h);
+	r = request("GET", p0, NULL, NULL, 0, h);
+	ok(r.status == 200 && jint(&r, "version") == 3,
+	   "a signed agent gets the current version");
+	resp_free(&r);
+	refused(request("GET", p0, NULL, NULL, 0, again), 401,
+		"header " XM_AGENT_HDR_NONCE, "replayed", "a replayed request");
+	refused(request("GET", p0, NULL, NULL, 0,
+			agent_headers(node_sk, node_b64, "GET", p0, "",
+				      now - 3600)), 401,
+		"header " XM_AGENT_HDR_TIME, "from the controller's clock",
+		"a request an hour old");
+	refused(request("GET", p0, NULL, NULL, 0,
+			agent_headers(node_sk, node_b64, "GET",
+				      "/api/v1/agent/policy?since=2", "", now)),
+		401, "header " XM_AGENT_HDR_SIG, "does not verify",
+		"a request signed for another query");
+	refused(request("GET", p0, NULL, NULL, 0,
+			agent_headers(rogue_sk, rogue_b64, "GET", p0, "", now)),
+		401, "header " XM_AGENT_HDR_CERT, "another key than",
+		"a node of another authority");
+	refused(request("GET", p0, NULL, NULL, 0,
+			agent_headers(cfg.policy_sk, policy_b64, "GET", p0, "",
+				      now)),
+		401, "header " XM_AGENT_HDR_CERT, "refused",
+		"the policy key's certificate as a node's");
+	refused(req_s("GET", p0, tok_admin, NULL), 401, "headers",
+		"signed agent request", "an operator token is no agent");
+	refused(agent("GET", "/api/v1/agent/policy?since=abc", ""), 400,
+		"query since", "expected an integer", "a bad since");
+	refused(agent("GET", "/api/v1/agent/policy?since=3&wait=99", ""), 400,
+		"query wait", "0 to 30", "a wait beyond the maximum");
+	refused(agent("GET", "/api/v1/agent/policy?since=9", ""), 409,
+		"query since", "current version is 3",
+		"an agent ahead of the controller is told at once");
+	r = agent("GET", "/api/v1/agent/policy?since=3&wait=1", "");
+	is_int(r.status, 204, "nothing newer within the wait: 204");
+	resp_free(&r);
+
+	/* The long poll: answered as soon as a new version is put. */
+	pthread_create(&th, NULL, poll_thread, &poll);
+	/* Until the controller has it waiting (generous: 20 s). */
+	for (i = 0; i < 400 && !waiting; i++) {
+		r = req_s("GET", "/metrics", NULL, NULL);
+		waiting = r.body && strstr(r.body, "\nxmesh_controller_agents"
+					   "_waiting 1\n");
+		resp_free(&r);
+		if (!waiting)
+			usleep(50 * 1000);
+	}
+	ok(waiting, "the controller counts the agent waiting");
+	r = req_s("PUT", "/api/v1/policy", tok_op, "{\"max_hops\": 4}");
+	is_int(jint(&r, "version"), 4, "version 4 put during a long poll");
+	resp_free(&r);
+	pthread_join(th, NULL);
+	ok(poll.r.status == 200 && jint(&poll.r, "version") == 4,
+	   "the waiting agent gets version 4 (got %ld)", poll.r.status);
+	{
+		struct xm_policy_update u;
+		struct xm_policy_error err;
+
+		ok(poll.r.body &&
+		   !xm_policy_accept(poll.r.body, poll.r.len, &cfg.authority,
+				     NULL, (uint64_t)time(NULL), 3, &u, &err) &&
+		   u.version == 4 && u.policy->max_hops == 4,
+		   "and accepts it: the policy key's certificate and the"
+		   " signature verify");
+		xm_policy_update_free(&u);
+	}
+	resp_free(&poll.r);
+
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4}");
+	ok(r.status == 200 && jint(&r, "node") == 7, "an agent reports");
+	resp_free(&r);
+	refused(agent("POST", "/api/v1/agent/report",
+		      "{\"policy_version\": \"4\"}"), 400, "/policy_version",
+		"expected an integer", "a report with a string version");
+	refused(agent("POST", "/api/v1/agent/report",
+		      "{\"policy_version\": 40}"), 400, "/policy_version",
+		"does not exist", "a report of a version not made");
+	refused(agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4"),
+		400, "line 1 column 21", "ends too early",
+		"a report of broken JSON");
+	refused(agent("POST", "/api/v1/agent/report", "{}"), 400,
+		"/policy_version", "required", "a report without a version");
+	refused(agent("GET", "/api/v1/agent/report", ""), 405, "method",
+		"allowed: POST", "a report by GET");
+
+	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
+	{
+		json_object *a = NULL, *e = NULL, *v;
+
+		if (r.json && json_object_object_get_ex(r.json, "agents", &a))
+			e = json_object_array_get_idx(a, 0);
+		ok(e && json_object_array_length(a) == 1 &&
+		   json_object_object_get_ex(e, "policy_version", &v) &&
+		   json_object_get_int(v) == 4 &&
+		   json_object_object_get_ex(e, "current", &v) &&
+		   json_object_get_boolean(v),
+		   "agents: node 7 runs the current version 4");
+	}
+	resp_free(&r);
+}
+
+static void test_metrics(void)
+{
+	struct resp r = req_s("GET", "/metrics", NULL, NULL);
+
+	ok(r.status == 200 && r.body &&
+	   strstr(r.body, "\nxmesh_controller_agents 1\n") &&
+	   strstr(r.body, "\nxmesh_controller_agents_current 1\n") &&
+	   strstr(r.body, "\nxmesh_controller_policy_version 4\n"),
+	   "metrics: agents, the policy version");
+	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 4\n") &&
+	   strstr(r.body, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
+	   "metrics: requests by status, agent refusals by reason");
+	resp_free(&r);
+	refused(req_s("POST", "/metrics", NULL, "x"), 405, "method",
+		"allowed: GET", "metrics by POST");
+}
+
+static void test_restart(void)
+{
+	struct resp r;
+
+	xm_ctl_stop(ctl);
+	start();
+	is_int((long long)current_version(), 4,
+	       "after a restart: the current version");
+	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
+	ok(r.json && json_object_array_length(json_object_object_get(r.json,
+							   "versions")) == 4,
+	   "and the whole history");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
+	ok(r.status == 200 && r.body && strstr(r.body, "policy.rollback") &&
+	   strstr(r.body, "token.add"), "the audit log");
+	resp_free(&r);
+}
+
+int main(void)
+{
+	char cmd[128];
+
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
+		return 1;
+	setup();
+	start();
+	test_tokens();
+	test_policy();
+	test_agents();
+	test_metrics();
+	test_restart();
+	xm_ctl_stop(ctl);
+	curl_global_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		return 1;
+	return tap_done();
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The store (store.h) on a temporary SQLite file. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tap.h"
+
+static int fake_sign(void *arg, uint64_t version, const char *text,
+		     size_t len, uint8_t *sig, size_t *sig_len)
+{
+	int *fail = arg;
+
+	if (fail && *fail)
+		return -1;
+	(void)text;
+	memset(sig, 0, 16);
+	sig[0] = (uint8_t)version;
+	sig[1] = (uint8_t)len;
+	*sig_len = 16;
+	return 0;
+}
+
+struct hist {
+	int n;
+	uint64_t versions[8];
+	uint64_t rollback_of[8];
+};
+
+static int hist_cb(void *arg, const struct xm_policy_rec *r)
+{
+	struct hist *h = arg;
+
+	if (h->n < 8) {
+		h->versions[h->n] = r->version;
+		h->rollback_of[h->n] = r->rollback_of;
+	}
+	h->n++;
+	return 0;
+}
+
+static int agent_cb(void *arg, const struct xm_agent_rec *r)
+{
+	struct xm_agent_rec *out = arg;
+
+	out[r->node_id == 7 ? 0 : 1] = *r;
+	return 0;
+}
+
+static int audit_cb(void *arg, const struct xm_audit_rec *r)
+{
+	char *last = arg;
+
+	snprintf(last, 128, "%s %s %s", r->actor, r->action, r->detail);
+	return 0;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/xmesh-store.XXXXXX", path[256], err[256];
+	char name[XM_STORE_NAME_MAX], last[128] = "";
+	uint8_t h1[XM_TOKEN_HASH_LEN] = { 1 }, h2[XM_TOKEN_HASH_LEN] = { 2 };
+	struct xm_agent_rec agents[2];
+	struct xm_policy_rec rec;
+	struct xm_store *s;
+	struct hist h = { 0 };
+	uint64_t v = 0;
+	int fail = 1;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/c.db", dir);
+	s = xm_store_open(path, err, sizeof(err));
+	if (!ok(s != NULL, "open creates the store"))
+		return 1;
+	is_int(xm_store_schema_version(s), 1, "the migrations are applied");
+	is_int((long long)xm_store_policy_current(s), 0, "no policy at first");
+	is_int(xm_store_policy_get(s, 0, &rec), 1, "getting it: none");
+
+	is_int(xm_store_policy_add(s, "a", 1, "ann", 100, 0, fake_sign,
+				   NULL, &v), 0, "add version 1");
+	is_int((long long)v, 1, "numbered 1");
+	is_int(xm_store_policy_add(s, "bb", 2, "bob", 200, 0, fake_sign,
+				   NULL, &v), 0, "add version 2");
+	is_int((long long)v, 2, "numbered 2");
+	is_int(xm_store_policy_add(s, "ccc", 3, "bob", 250, 0, fake_sign,
+				   &fail, &v), -1,
+	       "a signing failure adds nothing");
+	is_int((long long)xm_store_policy_current(s), 2,
+	       "current is still 2");
+	is_int(xm_store_policy_add(s, "a", 1, "cid", 300, 1, fake_sign,
+				   NULL, &v), 0, "a rollback to 1");
+	is_int((long long)v, 3, "is version 3");
+
+	if (ok(!xm_store_policy_get(s, 0, &rec), "get the current")) {
+		is_int((long long)rec.version, 3, "current version 3");
+		is_str(rec.text, "a", "its text");
+		is_str(rec.author, "cid", "its author");
+		is_int((long long)rec.rollback_of, 1, "restores 1");
+		ok(rec.sig_len == 16 && rec.signature[0] == 3,
+		   "its signature, made for version 3");
+		xm_policy_rec_free(&rec);
+	}
+	if (ok(!xm_store_policy_get(s, 2, &rec), "get version 2")) {
+		is_str(rec.text, "bb", "its text");
+		is_int(rec.created, 200, "its time");
+		xm_policy_rec_free(&rec);
+	}
+	is_int(xm_store_policy_get(s, 9, &rec), 1, "version 9: none");
+	is_int(xm_store_policy_history(s, hist_cb, &h), 0, "history");
+	ok(h.n == 3 && h.versions[0] == 3 && h.versions[2] == 1 &&
+	   h.rollback_of[0] == 1 && h.rollback_of[1] == 0,
+	   "history is newest first, with the rollback marked");
+
+	is_int(xm_store_token_add(s, h1, XM_ROLE_OPERATOR, "ops", 1), 0,
+	       "add a token");
+	is_int(xm_store_token_add(s, h1, XM_ROLE_ADMIN, "again", 1), -1,
+	       "the same token twice is refused");
+	is_int(xm_store_token_add(s, h2, 7, "bad", 1), -1,
+	       "an unknown role is refused");
+	is_int(xm_store_token_role(s, h1, name), XM_ROLE_OPERATOR,
+	       "a token's role");
+	is_str(name, "ops", "and name");
+	is_int(xm_store_token_role(s, h2, name), XM_ROLE_NONE,
+	       "an unknown token has none");
+
+	xm_store_agent_seen(s, 7, 10, 2);
+	xm_store_agent_seen(s, 9, 11, 0);
+	xm_store_agent_seen(s, 7, 12, 0);
+	is_int(xm_store_agent_count(s), 2, "two agents");
+	memset(agents, 0, sizeof(agents));
+	xm_store_agent_list(s, agent_cb, agents);
+	ok(agents[0].node_id == 7 && agents[0].last_seen == 12 &&
+	   agents[0].policy_version == 2,
+	   "an agent's last report keeps its version when it gives none");
+	ok(agents[1].node_id == 9 && agents[1].policy_version == 0,
+	   "the other agent");
+
+	xm_store_audit_add(s, 400, "ops", "token.add", "x");
+	xm_store_audit_list(s, audit_cb, last);
+	is_str(last, "ops token.add x", "the audit log's last entry");
+	xm_store_close(s);
+
+	s = xm_store_open(path, err, sizeof(err));
+	ok(s && xm_store_policy_current(s) == 3 &&
+	   xm_store_schema_version(s) == 1,
+	   "reopened: the history is kept, no migration applied twice");
+	xm_store_close(s);
+
+	snprintf(path, sizeof(path), "%s/c.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c.db-shm", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c.db", dir);
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}
