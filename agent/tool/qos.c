@@ -334,13 +334,13 @@ static int parse_dev_word(int *argc, char ***argv, const char **dev)
 
 static int qos_show(struct ctx *c, int argc, char **argv)
 {
-	struct xm_qos_rule *rules = NULL;
+	struct xm_list rules = { 0 };
 	const char *dev = NULL;
 	struct nlc_error e;
 	struct out *o = &c->out;
 	struct xmnl *nl;
 	struct xm_qos q;
-	size_t n = 0, i;
+	size_t i;
 	int ret;
 
 	for (; argc > 0; argc--, argv++) {
@@ -353,8 +353,10 @@ static int qos_show(struct ctx *c, int argc, char **argv)
 	if (!nl)
 		return XM_EXIT_FAIL;
 	if (xmnl_qos_get(nl, 0, dev, &q, &e) ||
-	    xmnl_qos_rules(nl, 0, dev, &rules, &n, &e))
+	    xmnl_qos_rules(nl, 0, dev, &rules, &e)) {
+		xm_list_free(&rules);
 		return kernel_err(&e);
+	}
 
 	out_list_begin(o);
 	out_obj_begin(o, NULL);
@@ -367,13 +369,13 @@ static int qos_show(struct ctx *c, int argc, char **argv)
 	print_map(o, "dscp_map", "dscp", q.dscp_map, sizeof(q.dscp_map));
 	print_map(o, "prio_map", "priority", q.prio_map, sizeof(q.prio_map));
 	out_arr_begin(o, "rules");
-	for (i = 0; i < n; i++)
-		print_rule(o, &rules[i]);
+	for (i = 0; i < rules.n; i++)
+		print_rule(o, &rules.v[i].qos_rule);
 	out_arr_end(o);
 	print_trees(o, c->stats);
 	out_obj_end(o);
 	out_list_end(o);
-	free(rules);
+	xm_list_free(&rules);
 	return XM_EXIT_OK;
 }
 
@@ -559,11 +561,11 @@ static int parse_rule(int argc, char **argv, bool need_class,
 
 static int rule_show(struct ctx *c, int argc, char **argv)
 {
-	struct xm_qos_rule *rules = NULL;
+	struct xm_list rules = { 0 };
 	const char *dev = NULL;
 	struct nlc_error e;
 	struct xmnl *nl;
-	size_t n = 0, i;
+	size_t i;
 	int ret;
 
 	for (; argc > 0; argc--, argv++) {
@@ -574,13 +576,15 @@ static int rule_show(struct ctx *c, int argc, char **argv)
 	nl = ctx_nl(c);
 	if (!nl)
 		return XM_EXIT_FAIL;
-	if (xmnl_qos_rules(nl, 0, ctx_dev(c, dev), &rules, &n, &e))
+	if (xmnl_qos_rules(nl, 0, ctx_dev(c, dev), &rules, &e)) {
+		xm_list_free(&rules);
 		return kernel_err(&e);
+	}
 	out_list_begin(&c->out);
-	for (i = 0; i < n; i++)
-		print_rule(&c->out, &rules[i]);
+	for (i = 0; i < rules.n; i++)
+		print_rule(&c->out, &rules.v[i].qos_rule);
 	out_list_end(&c->out);
-	free(rules);
+	xm_list_free(&rules);
 	return XM_EXIT_OK;
 }
 
