@@ -623,6 +623,25 @@ static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 	return (int)r;
 }
 
+/*
+ * The end of RESP and FINISH: mix es (or se), decrypt the peer's payload
+ * at m->noise + off and check it. 0, the refusal, or -1 if malformed.
+ */
+static int payload_read(struct xm_kx_peer *p, const struct xm_kx_msg *m,
+			size_t off, uint64_t unix_s)
+{
+	struct handshake *hs = &p->hs;
+	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
+	int r = -1;
+
+	if (!mix_dh(&hs->ns, hs->e_sk, hs->rs) &&
+	    !decrypt_and_hash(&hs->ns, payload, m->noise + off, m->len - off))
+		r = payload_check(p, payload, m->len - off - XM_KX_AEAD_TAG,
+				  unix_s);
+	sodium_memzero(payload, sizeof(payload));
+	return r;
+}
+
 /* The peer is refused: counted, logged, the session (if any) cut. */
 static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 {
@@ -768,7 +787,7 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	struct xm_kx *kx = p->kx;
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_FINISH, .session = m->session };
-	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
+	uint8_t payload[XM_KX_PAYLOAD_MAX];
 	struct noise saved;
 	size_t n, pl;
 	int r;
@@ -786,10 +805,7 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 			     DHLEN + XM_KX_AEAD_TAG))
 		goto bad;
 	n += DHLEN + XM_KX_AEAD_TAG;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->rs) ||
-	    decrypt_and_hash(&hs->ns, payload, m->noise + n, m->len - n))
-		goto bad;
-	r = payload_check(p, payload, m->len - n - XM_KX_AEAD_TAG, unix_s);
+	r = payload_read(p, m, n, unix_s);
 	if (r < 0)
 		goto bad;
 	if (r) {
@@ -825,9 +841,7 @@ static void on_finish(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_CONFIRM, .session = m->session,
 				 .len = XM_KX_AEAD_TAG };
-	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
 	struct noise saved;
-	size_t n;
 	int r;
 
 	if (hs->state == HS_NONE && p->done_session == m->session &&
@@ -842,11 +856,7 @@ static void on_finish(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	saved = hs->ns;
 	if (decrypt_and_hash(&hs->ns, hs->rs, m->noise, DHLEN + XM_KX_AEAD_TAG))
 		goto bad;
-	n = DHLEN + XM_KX_AEAD_TAG;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->rs) ||
-	    decrypt_and_hash(&hs->ns, payload, m->noise + n, m->len - n))
-		goto bad;
-	r = payload_check(p, payload, m->len - n - XM_KX_AEAD_TAG, unix_s);
+	r = payload_read(p, m, DHLEN + XM_KX_AEAD_TAG, unix_s);
 	if (r < 0)
 		goto bad;
 	if (r) {
@@ -867,7 +877,6 @@ bad:
 	kx->st.bad_msg++;
 	hs->ns = saved;
 out:
-	sodium_memzero(payload, sizeof(payload));
 	sodium_memzero(&saved, sizeof(saved));
 }
 
