@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "wire.h"
 #include "xmesh_file.h"
 
 /* Validity in days: defaults, and at most a century. */
@@ -106,7 +107,7 @@ static int arg_serial(const char *s, uint64_t *out)
 
 static int arg_name(const char *what, const char *s, bool may_be_empty)
 {
-	if (xm_cert_name_valid(s, may_be_empty))
+	if (xm_wire_name_valid(s, may_be_empty))
 		return XM_EXIT_OK;
 	pr_err("invalid %s \"%s\": %s31 printable characters, no blanks.",
 	       what, s, may_be_empty ? "up to " : "1 to ");
