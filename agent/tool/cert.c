@@ -614,6 +614,16 @@ static int cert_authority(struct ctx *c, int argc, char **argv)
 			    usage_cert, argc, argv);
 }
 
+/* What "key create" and "key show" print: the public key. */
+static int key_print(struct ctx *ctx, const uint8_t pk[XM_PUBKEY_LEN])
+{
+	out_obj_begin(&ctx->out, NULL);
+	print_pubkey(&ctx->out, pk);
+	out_nl(&ctx->out);
+	out_obj_end(&ctx->out);
+	return XM_EXIT_OK;
+}
+
 static int cert_key_create(struct ctx *ctx, int argc, char **argv)
 {
 	uint8_t sk[XM_SECKEY_LEN], pk[XM_PUBKEY_LEN];
@@ -631,13 +641,7 @@ static int cert_key_create(struct ctx *ctx, int argc, char **argv)
 	crypto_sign_keypair(pk, sk);
 	ret = write_file("key", a.path[KW_FILE], sk, sizeof(sk), 0600, false);
 	sodium_memzero(sk, sizeof(sk));
-	if (ret)
-		return ret;
-	out_obj_begin(&ctx->out, NULL);
-	print_pubkey(&ctx->out, pk);
-	out_nl(&ctx->out);
-	out_obj_end(&ctx->out);
-	return XM_EXIT_OK;
+	return ret ? ret : key_print(ctx, pk);
 }
 
 static int cert_key_show(struct ctx *ctx, int argc, char **argv)
@@ -652,13 +656,7 @@ static int cert_key_show(struct ctx *ctx, int argc, char **argv)
 		return xm_status(ret);
 	ret = read_seckey(a.path[KW_FILE], sk, pk);
 	sodium_memzero(sk, sizeof(sk));
-	if (ret)
-		return ret;
-	out_obj_begin(&ctx->out, NULL);
-	print_pubkey(&ctx->out, pk);
-	out_nl(&ctx->out);
-	out_obj_end(&ctx->out);
-	return XM_EXIT_OK;
+	return ret ? ret : key_print(ctx, pk);
 }
 
 static const struct cmd key_cmds[] = {
