@@ -332,6 +332,23 @@ static int parse_dev_word(int *argc, char ***argv, const char **dev)
 	return arg_unknown((*argv)[0], usage_qos);
 }
 
+/* A command that takes only "[ dev DEV ]": the device and the handle. */
+static int dev_only(struct ctx *c, int argc, char **argv, const char **dev,
+		    struct xmnl **nl)
+{
+	int ret;
+
+	*dev = NULL;
+	for (; argc > 0; argc--, argv++) {
+		ret = parse_dev_word(&argc, &argv, dev);
+		if (ret)
+			return ret;
+	}
+	*dev = ctx_dev(c, *dev);
+	*nl = ctx_nl(c);
+	return *nl ? XM_EXIT_OK : XM_EXIT_FAIL;
+}
+
 static int qos_show(struct ctx *c, int argc, char **argv)
 {
 	struct xm_list rules = { 0 };
@@ -343,15 +360,9 @@ static int qos_show(struct ctx *c, int argc, char **argv)
 	size_t i;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	dev = ctx_dev(c, dev);
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
 	if (xmnl_qos_get(nl, 0, dev, &q, &e) ||
 	    xmnl_qos_rules(nl, 0, dev, &rules, &e)) {
 		xm_list_free(&rules);
@@ -568,15 +579,10 @@ static int rule_show(struct ctx *c, int argc, char **argv)
 	size_t i;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
-	if (xmnl_qos_rules(nl, 0, ctx_dev(c, dev), &rules, &e)) {
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
+	if (xmnl_qos_rules(nl, 0, dev, &rules, &e)) {
 		xm_list_free(&rules);
 		return kernel_err(&e);
 	}
@@ -631,16 +637,11 @@ static int rule_flush(struct ctx *c, int argc, char **argv)
 	struct xmnl *nl;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
-	if (xmnl_qos_rule_change(nl, XMESH_CMD_QOS_RULE_DEL, 0,
-				 ctx_dev(c, dev), NULL, false, &e))
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
+	if (xmnl_qos_rule_change(nl, XMESH_CMD_QOS_RULE_DEL, 0, dev, NULL,
+				 false, &e))
 		return kernel_err(&e);
 	return XM_EXIT_OK;
 }
