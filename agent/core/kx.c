@@ -624,6 +624,28 @@ static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 }
 
 /*
+ * Our static key, its DH with the peer's ephemeral and our payload (with
+ * a new receive key id), at out->noise + off: the end of RESP and FINISH.
+ * 0, or -1 for a low-order point.
+ */
+static int static_and_payload_put(struct xm_kx_peer *p, struct xm_kx_msg *out,
+				  size_t off)
+{
+	struct handshake *hs = &p->hs;
+	uint8_t payload[XM_KX_PAYLOAD_MAX];
+	size_t n = off, pl;
+
+	n += encrypt_and_hash(&hs->ns, out->noise + n, p->kx->s_pk, DHLEN);
+	if (mix_dh(&hs->ns, p->kx->s_sk, hs->re))
+		return -1;
+	hs->rx_id = new_rx_id(p);
+	pl = payload_put(p, payload);
+	n += encrypt_and_hash(&hs->ns, out->noise + n, payload, pl);
+	out->len = (uint16_t)n;
+	return 0;
+}
+
+/*
  * The end of RESP and FINISH: mix es (or se), decrypt the peer's payload
  * at m->noise + off and check it. 0, the refusal, or -1 if malformed.
  */
@@ -733,8 +755,7 @@ static void on_init(struct xm_kx_peer *p, xm_time now,
 	struct xm_kx *kx = p->kx;
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_RESP, .session = m->session };
-	uint8_t payload[XM_KX_PAYLOAD_MAX];
-	size_t n, pl;
+	uint8_t empty[1];	/* INIT's payload is empty */
 
 	if (hs->state == HS_WAIT_FINISH && hs->session == m->session &&
 	    !sodium_memcmp(hs->re, m->noise, DHLEN)) {
@@ -757,20 +778,13 @@ static void on_init(struct xm_kx_peer *p, xm_time now,
 	noise_init(&hs->ns);
 	memcpy(hs->re, m->noise, DHLEN);
 	mix_hash(&hs->ns, hs->re, DHLEN);
-	decrypt_and_hash(&hs->ns, payload, m->noise + DHLEN, 0);
+	decrypt_and_hash(&hs->ns, empty, m->noise + DHLEN, 0);
 	gen_ephemeral(kx, hs);
 	memcpy(out.noise, hs->e_pk, DHLEN);
 	mix_hash(&hs->ns, hs->e_pk, DHLEN);
-	n = DHLEN;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->re))
+	if (mix_dh(&hs->ns, hs->e_sk, hs->re) ||
+	    static_and_payload_put(p, &out, DHLEN))
 		goto bad;
-	n += encrypt_and_hash(&hs->ns, out.noise + n, kx->s_pk, DHLEN);
-	if (mix_dh(&hs->ns, kx->s_sk, hs->re))
-		goto bad;
-	hs->rx_id = new_rx_id(p);
-	pl = payload_put(p, payload);
-	n += encrypt_and_hash(&hs->ns, out.noise + n, payload, pl);
-	out.len = (uint16_t)n;
 	hs->state = HS_WAIT_FINISH;
 	hs_sent(p, now, &out);
 	hs->retry_at = XM_NEVER;	/* the initiator resends, not us */
@@ -787,9 +801,8 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	struct xm_kx *kx = p->kx;
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_FINISH, .session = m->session };
-	uint8_t payload[XM_KX_PAYLOAD_MAX];
 	struct noise saved;
-	size_t n, pl;
+	size_t n;
 	int r;
 
 	if (hs->state != HS_WAIT_RESP || hs->session != m->session) {
@@ -812,13 +825,8 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 		refuse(p, now, (unsigned int)r);
 		goto out;
 	}
-	n = encrypt_and_hash(&hs->ns, out.noise, kx->s_pk, DHLEN);
-	if (mix_dh(&hs->ns, kx->s_sk, hs->re))
+	if (static_and_payload_put(p, &out, 0))
 		goto bad;
-	hs->rx_id = new_rx_id(p);
-	pl = payload_put(p, payload);
-	n += encrypt_and_hash(&hs->ns, out.noise + n, payload, pl);
-	out.len = (uint16_t)n;
 	split(hs, true);
 	/* Receive before the peer can send: it sends on our FINISH. */
 	key_add(p, hs->rx_id, XM_KX_RX, hs->k_rx);
@@ -830,7 +838,6 @@ bad:
 	kx->st.bad_msg++;
 	hs->ns = saved;
 out:
-	sodium_memzero(payload, sizeof(payload));
 	sodium_memzero(&saved, sizeof(saved));
 }
 
