@@ -10,11 +10,12 @@
  * message, offending attribute, described in err->attr).
  *
  * One request path serves every object: xmnl_dump(), xmnl_get() and
- * xmnl_request() put the device, a flag and one xm_entry, and parse the
- * reply's nests into xm_entry values. A new object (as QoS did, see
- * xmesh_qos.c) adds its struct to xm_entry's union with a put and a parse
- * in xmesh_obj.c (in xm_entry_put() and entry_parse()), its GET command
- * in get_nest() here, and wraps these calls; it needs no request code.
+ * xmnl_request() put the device and at most one xm_entry (xmnl_request()
+ * a flag attribute too), and hand back the reply's nests as xm_entry
+ * values. A new object (as QoS did: see xmesh_qos.c) adds its struct to
+ * xm_entry's union, its put and parse to xmesh_obj.c (in the shape of the
+ * others, and to xm_entry_put() and entry_parse()), its GET command to
+ * get_nest() in xmesh_nl.c, and wraps these calls: no request code.
  */
 #ifndef XMESH_NL_H
 #define XMESH_NL_H
