@@ -2157,18 +2157,11 @@ static int xmesh_qos_parse_ports(struct genl_info *info, struct nlattr *pmin,
 				    "the last port is below the first");
 		return -EINVAL;
 	}
-	switch (protocol) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
+	if (xmesh_proto_has_ports(protocol))
 		return 0;
-	default:
-		NL_SET_ERR_MSG_ATTR(info->extack, pmin,
-				    "ports need a protocol that has them (TCP, UDP, UDP-Lite, SCTP, DCCP)");
-		return -EINVAL;
-	}
+	NL_SET_ERR_MSG_ATTR(info->extack, pmin,
+			    "ports need a protocol that has them (TCP, UDP, UDP-Lite, SCTP, DCCP)");
+	return -EINVAL;
 }
 
 static int xmesh_qos_rule_from_attrs(struct genl_info *info,

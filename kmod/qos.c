@@ -133,7 +133,8 @@ void xmesh_qos_uninit(struct xmesh_dev *xdev)
 /* ------------------------------------------------------------------ */
 /* Classification                                                     */
 
-static bool xmesh_proto_has_ports(u8 protocol)
+/* Whether a rule may name ports for this IP protocol. */
+bool xmesh_proto_has_ports(u8 protocol)
 {
 	switch (protocol) {
 	case IPPROTO_TCP:

@@ -556,6 +556,7 @@ u8 xmesh_qos_classify(struct xmesh_dev *xdev, struct sk_buff *skb,
 		      u16 family, const union xmesh_addr *daddr);
 bool xmesh_qos_rule_matches(const struct xmesh_qos_rule *rule,
 			    const struct xmesh_qos_flow *flow);
+bool xmesh_proto_has_ports(u8 protocol);
 u8 xmesh_qos_rules_lookup(const struct xmesh_qos_rules *rules,
 			  const struct xmesh_qos_flow *flow);
 bool xmesh_gcra(u64 tat, u64 now, u64 cost, u64 tau, u64 *next);

@@ -104,6 +104,25 @@ write_doc() {
 	echo "bench.sh: results written to $doc"
 }
 
+# publish TAG HEADING SECTION: print SECTION and write it to the results
+# file between the TAG results markers, under HEADING the first time.
+publish() {
+	printf '\n%s\n' "$3"
+	write_doc "<!-- $1 results begin (written by scripts/bench.sh) -->" \
+		"<!-- $1 results end -->" "$2" "$3"
+}
+
+# publish_part WHAT TAG HEADING: publish a guest part's REPORT under its
+# HEADER (run_part); 1, with status set, when the guest printed none.
+publish_part() {
+	if [[ -z $REPORT ]]; then
+		echo "bench.sh: the guest produced no $1 report (exit $rc)" >&2
+		status=$((rc ? rc : 1))
+		return 1
+	fi
+	publish "$2" "$3" "$(printf '%s\n%s\n' "$HEADER" "$REPORT")"
+}
+
 # run_part SCRIPT NAME: run SCRIPT in the guest (XMESH_GUEST_TIMEOUT set by
 # the caller); REPORT gets what it printed between its BEGIN and END
 # lines (XMESH NAME REPORT), HEADER the lines about the run; returns the
@@ -136,15 +155,7 @@ for part in "${parts[@]}"; do
 		# it.)
 		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + rounds * ${#configs[@]} * (2 * secs + 12) + gro * 3 * (secs + 15)))} \
 			run_part scripts/bench-guest.sh BENCH || rc=$?
-		if [[ -z $REPORT ]]; then
-			echo "bench.sh: the guest produced no data-plane report (exit $rc)" >&2
-			status=$((rc ? rc : 1))
-			continue
-		fi
-		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
-		printf '\n%s\n' "$section"
-		write_doc '<!-- bench results begin (written by scripts/bench.sh) -->' \
-			'<!-- bench results end -->' '## Results' "$section"
+		publish_part data-plane bench '## Results' || continue
 		;;
 	failover)
 		# Per sample: start-up, a second of stream, the outage (babeld
@@ -152,15 +163,7 @@ for part in "${parts[@]}"; do
 		# boot and setup.
 		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((600 + f_rounds * ${#f_configs[@]} * ${#f_cuts[@]} * 30))} \
 			run_part scripts/bench-failover-guest.sh FAILOVER || rc=$?
-		if [[ -z $REPORT ]]; then
-			echo "bench.sh: the guest produced no failover report (exit $rc)" >&2
-			status=$((rc ? rc : 1))
-			continue
-		fi
-		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
-		printf '\n%s\n' "$section"
-		write_doc '<!-- failover results begin (written by scripts/bench.sh) -->' \
-			'<!-- failover results end -->' '## Failover results' "$section"
+		publish_part failover failover '## Failover results' || continue
 		;;
 	sim)
 		echo "bench.sh: the simulator (scripts/bench-sim.sh, on the host)"
@@ -175,9 +178,7 @@ for part in "${parts[@]}"; do
 			echo "$REPORT"
 			echo '```'
 		)
-		printf '\n%s\n' "$section"
-		write_doc '<!-- sim results begin (written by scripts/bench.sh) -->' \
-			'<!-- sim results end -->' '## Simulator results' "$section"
+		publish sim '## Simulator results' "$section"
 		;;
 	qos)
 		# Per round six samples of the pings plus 6 s of start-up and
@@ -185,15 +186,7 @@ for part in "${parts[@]}"; do
 		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + q_rounds * 6 * (q_pings / 50 + 15)))} \
 			XMESH_BENCH_QOS_ROUNDS=$q_rounds XMESH_BENCH_QOS_PINGS=$q_pings \
 			run_part scripts/bench-qos-guest.sh QOS || rc=$?
-		if [[ -z $REPORT ]]; then
-			echo "bench.sh: the guest produced no QoS report (exit $rc)" >&2
-			status=$((rc ? rc : 1))
-			continue
-		fi
-		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
-		printf '\n%s\n' "$section"
-		write_doc '<!-- qos results begin (written by scripts/bench.sh) -->' \
-			'<!-- qos results end -->' '## QoS results' "$section"
+		publish_part QoS qos '## QoS results' || continue
 		;;
 	gate)
 		# Per round: two agent starts and two floods, plus the test's
@@ -202,15 +195,7 @@ for part in "${parts[@]}"; do
 		export XMESH_GATE_BENCH_ROUNDS=${XMESH_GATE_BENCH_ROUNDS:-3}
 		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((900 + XMESH_GATE_BENCH_ROUNDS * 2 * (XMESH_GATE_BENCH_SECONDS + 120)))} \
 			run_part tests/guest/43-agent-gate.sh GATE || rc=$?
-		if [[ -z $REPORT ]]; then
-			echo "bench.sh: the guest produced no gate report (exit $rc)" >&2
-			status=$((rc ? rc : 1))
-			continue
-		fi
-		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
-		printf '\n%s\n' "$section"
-		write_doc '<!-- gate results begin (written by scripts/bench.sh) -->' \
-			'<!-- gate results end -->' '## First gate results' "$section"
+		publish_part gate gate '## First gate results' || continue
 		;;
 	esac
 	((rc == 0)) || status=$rc

@@ -25,6 +25,7 @@
 #include "../sim/sim_priv.h"
 #include "spf.h"
 #include "util.h"
+#include "xmesh_parse.h"
 
 /* A link probe or its reply on the wire: IPv4, UDP, xmesh header, OAM. */
 #define PROBE_FRAME_BYTES	(20 + 8 + 16 + 24)
@@ -264,8 +265,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'r':
-			o.roots = (unsigned int)strtoul(optarg, &end, 0);
-			if (*end || !o.roots || o.roots > 100000)
+			if (xm_parse_u32(optarg, 1, 100000, &o.roots))
 				goto bad;
 			break;
 		case 'T':

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "wire.h"
 
 /* TLV types; bit 15 set: a decoder that does not know it refuses all. */
 #define TLV_MANDATORY	0x8000
@@ -125,23 +126,6 @@ const char *xm_cert_kind_name(enum xm_cert_kind k)
 	return NULL;
 }
 
-static bool name_char_ok(uint8_t ch)
-{
-	return ch > 0x20 && ch < 0x7f;
-}
-
-bool xm_cert_name_valid(const char *s, bool may_be_empty)
-{
-	size_t n = strnlen(s, XM_NAME_MAX);
-
-	if (n == XM_NAME_MAX || (!n && !may_be_empty))
-		return false;
-	while (n--)
-		if (!name_char_ok((uint8_t)s[n]))
-			return false;
-	return true;
-}
-
 /* ---- keys and signatures ---- */
 
 void xm_key_id(const uint8_t pubkey[XM_PUBKEY_LEN],
@@ -176,22 +160,6 @@ static bool signed_by(const uint8_t *raw, size_t len,
 
 /* ---- bytes ---- */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 /* A bounded writer: past cap it only notes the overflow. */
 struct wr {
 	uint8_t *p;
@@ -212,14 +180,6 @@ static uint8_t *wr_take(struct wr *w, size_t n)
 	return p;
 }
 
-static void put_be(uint8_t *p, uint64_t v, unsigned int n)
-{
-	while (n--) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 /* A TLV header and room for its n-byte value: the value, or NULL. */
 static uint8_t *put_tlv_room(struct wr *w, uint16_t type, size_t n)
 {
@@ -227,8 +187,8 @@ static uint8_t *put_tlv_room(struct wr *w, uint16_t type, size_t n)
 
 	if (!p)
 		return NULL;
-	put_be(p, type, 2);
-	put_be(p + 2, n, 2);
+	xm_put16(p, type);
+	xm_put16(p + 2, (uint16_t)n);
 	return p + TLV_HDR_LEN;
 }
 
@@ -244,7 +204,7 @@ static void put_u64(struct wr *w, uint16_t type, uint64_t v)
 {
 	uint8_t b[8];
 
-	put_be(b, v, 8);
+	xm_put64(b, v);
 	put_tlv(w, type, b, 8);
 }
 
@@ -260,7 +220,7 @@ static void put_hdr(struct wr *w, enum xm_cert_kind kind)
 
 	if (!p)
 		return;
-	put_be(p, XM_CERT_MAGIC, 2);
+	xm_put16(p, XM_CERT_MAGIC);
 	p[2] = XM_CERT_VERSION;
 	p[3] = (uint8_t)kind;
 }
@@ -273,7 +233,7 @@ static size_t sign_object(struct wr *w, const uint8_t sk[XM_SECKEY_LEN])
 
 	if (!sig || body > UINT16_MAX)
 		return 0;
-	put_be(w->p + 4, body, 2);
+	xm_put16(w->p + 4, (uint16_t)body);
 	crypto_sign_detached(sig, NULL, w->p, body, sk);
 	return w->len;
 }
@@ -289,11 +249,11 @@ static enum xm_cert_reason open_object(const uint8_t *p, size_t len,
 				       const uint8_t **tlvs, size_t *tlv_len)
 {
 	if (len < XM_CERT_HDR_LEN + XM_SIG_LEN || len > max ||
-	    get16(p) != XM_CERT_MAGIC)
+	    xm_get16(p) != XM_CERT_MAGIC)
 		return XM_CERT_MALFORMED;
 	if (p[2] != XM_CERT_VERSION)
 		return XM_CERT_BAD_VERSION;
-	if (get16(p + 4) != len - XM_SIG_LEN)
+	if (xm_get16(p + 4) != len - XM_SIG_LEN)
 		return XM_CERT_MALFORMED;	/* truncated or trailing bytes */
 	*kind = p[3];
 	*tlvs = p + XM_CERT_HDR_LEN;
@@ -323,8 +283,8 @@ static enum xm_cert_reason walk(const uint8_t *p, size_t n, uint32_t allowed,
 
 		if (n - off < TLV_HDR_LEN)
 			return XM_CERT_MALFORMED;
-		type = get16(p + off);
-		vlen = get16(p + off + 2);
+		type = xm_get16(p + off);
+		vlen = xm_get16(p + off + 2);
 		off += TLV_HDR_LEN;
 		if (vlen > n - off)
 			return XM_CERT_MALFORMED;
@@ -351,7 +311,7 @@ static bool get_name(char *out, const uint8_t *v, size_t len,
 	if (len >= XM_NAME_MAX || (!len && !may_be_empty))
 		return false;
 	for (i = 0; i < len; i++)
-		if (!name_char_ok(v[i]))
+		if (!xm_wire_name_char_ok(v[i]))
 			return false;
 	memcpy(out, v, len);
 	out[len] = '\0';
@@ -362,7 +322,7 @@ static bool get_u64(uint64_t *out, const uint8_t *v, size_t len)
 {
 	if (len != 8)
 		return false;
-	*out = get64(v);
+	*out = xm_get64(v);
 	return true;
 }
 
@@ -390,7 +350,7 @@ static bool cert_field(void *obj, unsigned int type, const uint8_t *v,
 	case TLV_NODE:
 		if (len != 4)
 			return false;
-		c->node_id = get32(v);
+		c->node_id = xm_get32(v);
 		return c->node_id;
 	case TLV_ZONE:
 		return get_name(c->zone, v, len, true);
@@ -467,7 +427,7 @@ static bool crl_field(void *obj, unsigned int type, const uint8_t *v,
 		if (len % 8 || len / 8 > XM_CRL_SERIALS_MAX)
 			return false;
 		for (i = 0; i < len / 8; i++) {
-			l->serials[i] = get64(v + 8 * i);
+			l->serials[i] = xm_get64(v + 8 * i);
 			if (l->serials[i] <= prev)	/* also refuses 0 */
 				return false;
 			prev = l->serials[i];
@@ -510,16 +470,16 @@ static bool cert_fields_valid(const struct xm_cert *c)
 	if (c->kind != XM_CERT_AUTHORITY && c->kind != XM_CERT_NODE &&
 	    c->kind != XM_CERT_POLICY)
 		return false;
-	if (!c->serial || !xm_cert_name_valid(c->site, false) ||
+	if (!c->serial || !xm_wire_name_valid(c->site, false) ||
 	    c->not_before >= c->not_after)
 		return false;
 	if (c->kind != XM_CERT_NODE)
 		return !c->node_id && !c->zone[0] && !c->n_roles;
-	if (!c->node_id || !xm_cert_name_valid(c->zone, true) ||
+	if (!c->node_id || !xm_wire_name_valid(c->zone, true) ||
 	    c->n_roles > XM_ROLE_MAX)
 		return false;
 	for (i = 0; i < c->n_roles; i++) {
-		if (!xm_cert_name_valid(c->roles[i], false))
+		if (!xm_wire_name_valid(c->roles[i], false))
 			return false;
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->roles[i], c->roles[j]))
@@ -545,7 +505,7 @@ int xm_cert_sign(struct xm_cert *c, const uint8_t sk[XM_SECKEY_LEN])
 	put_tlv(&w, TLV_ISSUER, c->issuer, XM_KEY_ID_LEN);
 	put_tlv(&w, TLV_PUBKEY, c->pubkey, XM_PUBKEY_LEN);
 	if (c->kind == XM_CERT_NODE) {
-		put_be(b, c->node_id, 4);
+		xm_put32(b, c->node_id);
 		put_tlv(&w, TLV_NODE, b, 4);
 		if (c->zone[0])
 			put_name(&w, TLV_ZONE, c->zone);
@@ -564,7 +524,7 @@ int xm_crl_sign(struct xm_crl *l, const uint8_t sk[XM_SECKEY_LEN])
 	uint8_t pk[XM_PUBKEY_LEN], *p;
 	unsigned int i;
 
-	if (!l->version || !xm_cert_name_valid(l->site, false) ||
+	if (!l->version || !xm_wire_name_valid(l->site, false) ||
 	    l->n_serials > XM_CRL_SERIALS_MAX || !xm_seckey_check(sk, pk))
 		return -EINVAL;
 	for (i = 0; i < l->n_serials; i++)
@@ -579,7 +539,7 @@ int xm_crl_sign(struct xm_crl *l, const uint8_t sk[XM_SECKEY_LEN])
 	if (l->n_serials) {
 		p = put_tlv_room(&w, TLV_SERIALS, 8 * (size_t)l->n_serials);
 		for (i = 0; p && i < l->n_serials; i++)
-			put_be(p + 8 * i, l->serials[i], 8);
+			xm_put64(p + 8 * i, l->serials[i]);
 	}
 	l->len = sign_object(&w, sk);
 	return l->len ? 0 : -EINVAL;

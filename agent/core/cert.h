@@ -147,13 +147,6 @@ bool xm_seckey_check(const uint8_t sk[XM_SECKEY_LEN],
 		     uint8_t pubkey[XM_PUBKEY_LEN]);
 
 /*
- * Is s a valid site name, zone or role: printable ASCII without blanks,
- * at most XM_NAME_MAX - 1 bytes; empty only when may_be_empty. The same
- * rule as the names of the agent messages.
- */
-bool xm_cert_name_valid(const char *s, bool may_be_empty);
-
-/*
  * Encode c (kind, serial, site, pubkey, node_id, zone, roles, validity)
  * and sign it with the authority's secret key sk: sets issuer, raw and
  * len. An authority certificate must be for sk's own public key. 0, or

@@ -652,6 +652,47 @@ static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 	return (int)r;
 }
 
+/*
+ * Our static key, its DH with the peer's ephemeral and our payload (with
+ * a new receive key id), at out->noise + off: the end of RESP and FINISH.
+ * 0, or -1 for a low-order point.
+ */
+static int static_and_payload_put(struct xm_kx_peer *p, struct xm_kx_msg *out,
+				  size_t off)
+{
+	struct handshake *hs = &p->hs;
+	uint8_t payload[XM_KX_PAYLOAD_MAX];
+	size_t n = off, pl;
+
+	n += encrypt_and_hash(&hs->ns, out->noise + n, p->kx->s_pk, DHLEN);
+	if (mix_dh(&hs->ns, p->kx->s_sk, hs->re))
+		return -1;
+	hs->rx_id = new_rx_id(p);
+	pl = payload_put(p, payload);
+	n += encrypt_and_hash(&hs->ns, out->noise + n, payload, pl);
+	out->len = (uint16_t)n;
+	return 0;
+}
+
+/*
+ * The end of RESP and FINISH: mix es (or se), decrypt the peer's payload
+ * at m->noise + off and check it. 0, the refusal, or -1 if malformed.
+ */
+static int payload_read(struct xm_kx_peer *p, const struct xm_kx_msg *m,
+			size_t off, uint64_t unix_s)
+{
+	struct handshake *hs = &p->hs;
+	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
+	int r = -1;
+
+	if (!mix_dh(&hs->ns, hs->e_sk, hs->rs) &&
+	    !decrypt_and_hash(&hs->ns, payload, m->noise + off, m->len - off))
+		r = payload_check(p, payload, m->len - off - XM_KX_AEAD_TAG,
+				  unix_s);
+	sodium_memzero(payload, sizeof(payload));
+	return r;
+}
+
 /* The peer is refused: counted, logged, the session (if any) cut. */
 static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 {
@@ -742,8 +783,7 @@ static void on_init(struct xm_kx_peer *p, xm_time now,
 	struct xm_kx *kx = p->kx;
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_RESP, .session = m->session };
-	uint8_t payload[XM_KX_PAYLOAD_MAX];
-	size_t n, pl;
+	uint8_t empty[1];	/* INIT's payload is empty */
 
 	if (hs->state == HS_WAIT_FINISH && hs->session == m->session &&
 	    !sodium_memcmp(hs->re, m->noise, DHLEN)) {
@@ -766,20 +806,13 @@ static void on_init(struct xm_kx_peer *p, xm_time now,
 	noise_init(&hs->ns);
 	memcpy(hs->re, m->noise, DHLEN);
 	mix_hash(&hs->ns, hs->re, DHLEN);
-	decrypt_and_hash(&hs->ns, payload, m->noise + DHLEN, 0);
+	decrypt_and_hash(&hs->ns, empty, m->noise + DHLEN, 0);
 	gen_ephemeral(kx, hs);
 	memcpy(out.noise, hs->e_pk, DHLEN);
 	mix_hash(&hs->ns, hs->e_pk, DHLEN);
-	n = DHLEN;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->re))
+	if (mix_dh(&hs->ns, hs->e_sk, hs->re) ||
+	    static_and_payload_put(p, &out, DHLEN))
 		goto bad;
-	n += encrypt_and_hash(&hs->ns, out.noise + n, kx->s_pk, DHLEN);
-	if (mix_dh(&hs->ns, kx->s_sk, hs->re))
-		goto bad;
-	hs->rx_id = new_rx_id(p);
-	pl = payload_put(p, payload);
-	n += encrypt_and_hash(&hs->ns, out.noise + n, payload, pl);
-	out.len = (uint16_t)n;
 	hs->state = HS_WAIT_FINISH;
 	hs_sent(p, now, &out);
 	hs->retry_at = XM_NEVER;	/* the initiator resends, not us */
@@ -796,9 +829,8 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	struct xm_kx *kx = p->kx;
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_FINISH, .session = m->session };
-	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
 	struct noise saved;
-	size_t n, pl;
+	size_t n;
 	int r;
 
 	if (hs->state != HS_WAIT_RESP || hs->session != m->session) {
@@ -814,23 +846,15 @@ static void on_resp(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 			     DHLEN + XM_KX_AEAD_TAG))
 		goto bad;
 	n += DHLEN + XM_KX_AEAD_TAG;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->rs) ||
-	    decrypt_and_hash(&hs->ns, payload, m->noise + n, m->len - n))
-		goto bad;
-	r = payload_check(p, payload, m->len - n - XM_KX_AEAD_TAG, unix_s);
+	r = payload_read(p, m, n, unix_s);
 	if (r < 0)
 		goto bad;
 	if (r) {
 		refuse(p, now, (unsigned int)r);
 		goto out;
 	}
-	n = encrypt_and_hash(&hs->ns, out.noise, kx->s_pk, DHLEN);
-	if (mix_dh(&hs->ns, kx->s_sk, hs->re))
+	if (static_and_payload_put(p, &out, 0))
 		goto bad;
-	hs->rx_id = new_rx_id(p);
-	pl = payload_put(p, payload);
-	n += encrypt_and_hash(&hs->ns, out.noise + n, payload, pl);
-	out.len = (uint16_t)n;
 	split(hs, true);
 	/* Receive before the peer can send: it sends on our FINISH. */
 	key_add(p, hs->rx_id, XM_KX_RX, hs->k_rx);
@@ -842,7 +866,6 @@ bad:
 	kx->st.bad_msg++;
 	hs->ns = saved;
 out:
-	sodium_memzero(payload, sizeof(payload));
 	sodium_memzero(&saved, sizeof(saved));
 }
 
@@ -853,9 +876,7 @@ static void on_finish(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	struct handshake *hs = &p->hs;
 	struct xm_kx_msg out = { .step = XM_KX_CONFIRM, .session = m->session,
 				 .len = XM_KX_AEAD_TAG };
-	uint8_t payload[XM_KX_PAYLOAD_MAX + XM_KX_AEAD_TAG];
 	struct noise saved;
-	size_t n;
 	int r;
 
 	if (hs->state == HS_NONE && p->done_session == m->session &&
@@ -870,11 +891,7 @@ static void on_finish(struct xm_kx_peer *p, xm_time now, uint64_t unix_s,
 	saved = hs->ns;
 	if (decrypt_and_hash(&hs->ns, hs->rs, m->noise, DHLEN + XM_KX_AEAD_TAG))
 		goto bad;
-	n = DHLEN + XM_KX_AEAD_TAG;
-	if (mix_dh(&hs->ns, hs->e_sk, hs->rs) ||
-	    decrypt_and_hash(&hs->ns, payload, m->noise + n, m->len - n))
-		goto bad;
-	r = payload_check(p, payload, m->len - n - XM_KX_AEAD_TAG, unix_s);
+	r = payload_read(p, m, DHLEN + XM_KX_AEAD_TAG, unix_s);
 	if (r < 0)
 		goto bad;
 	if (r) {
@@ -895,7 +912,6 @@ bad:
 	kx->st.bad_msg++;
 	hs->ns = saved;
 out:
-	sodium_memzero(payload, sizeof(payload));
 	sodium_memzero(&saved, sizeof(saved));
 }
 

@@ -11,42 +11,7 @@
 #include <sys/socket.h>
 
 #include "msg.h"
-
-/* ---- bytes ---- */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void set16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	set16(p, (uint16_t)(v >> 16));
-	set16(p + 2, (uint16_t)v);
-}
-
-static void set64(uint8_t *p, uint64_t v)
-{
-	set32(p, (uint32_t)(v >> 32));
-	set32(p + 4, (uint32_t)v);
-}
+#include "wire.h"
 
 /* A bounded read cursor over one TLV value (or the body). */
 struct rd {
@@ -79,14 +44,14 @@ static uint16_t rd16(struct rd *r)
 {
 	const uint8_t *p = rd_take(r, 2);
 
-	return p ? get16(p) : 0;
+	return p ? xm_get16(p) : 0;
 }
 
 static uint32_t rd32(struct rd *r)
 {
 	const uint8_t *p = rd_take(r, 4);
 
-	return p ? get32(p) : 0;
+	return p ? xm_get32(p) : 0;
 }
 
 static size_t rd_left(const struct rd *r)
@@ -108,11 +73,11 @@ static int rd_tlv(struct rd *r, uint16_t *type, struct rd *val)
 	h = rd_take(r, XM_TLV_HDR_LEN);
 	if (!h)
 		return -EBADMSG;
-	len = get16(h + 2);
+	len = xm_get16(h + 2);
 	v = rd_take(r, len);
 	if (!v)
 		return -EBADMSG;
-	*type = get16(h);
+	*type = xm_get16(h);
 	*val = (struct rd){ .p = v, .len = len };
 	return 1;
 }
@@ -125,32 +90,15 @@ static int unknown_tlv(uint16_t type)
 
 /* ---- capabilities ---- */
 
-static bool name_char_ok(uint8_t ch)
-{
-	return ch > 0x20 && ch < 0x7f;
-}
-
-static bool name_valid(const char *s, bool may_be_empty)
-{
-	size_t n = strnlen(s, XM_NAME_MAX);
-
-	if (n == XM_NAME_MAX || (!n && !may_be_empty))
-		return false;
-	while (n--)
-		if (!name_char_ok((uint8_t)s[n]))
-			return false;
-	return true;
-}
-
 bool xm_caps_valid(const struct xm_caps *c)
 {
 	unsigned int i;
 
-	if (!name_valid(c->name, true) || !name_valid(c->zone, true) ||
+	if (!xm_wire_name_valid(c->name, true) || !xm_wire_name_valid(c->zone, true) ||
 	    c->n_roles > XM_ROLE_MAX)
 		return false;
 	for (i = 0; i < c->n_roles; i++)
-		if (!name_valid(c->roles[i], false))
+		if (!xm_wire_name_valid(c->roles[i], false))
 			return false;
 	return true;
 }
@@ -161,7 +109,7 @@ static void name_sanitize(char *s)
 
 	s[XM_NAME_MAX - 1] = '\0';
 	for (i = 0; s[i]; i++)
-		if (!name_char_ok((uint8_t)s[i]))
+		if (!xm_wire_name_char_ok((uint8_t)s[i]))
 			s[i] = '_';
 	memset(s + i, 0, XM_NAME_MAX - i);
 }
@@ -199,7 +147,7 @@ static bool rd_name(struct rd *r, char *out, bool may_be_empty)
 	if (!p)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!name_char_ok(p[i]))
+		if (!xm_wire_name_char_ok(p[i]))
 			return false;
 	memcpy(out, p, n);
 	return true;
@@ -252,7 +200,7 @@ enum xm_msg_err xm_msg_open(const void *buf, size_t len,
 	size_t signed_len;
 
 	if (len < XM_MSG_MIN_LEN || len > XM_PDU_MAX ||
-	    get16(p) != XM_MSG_MAGIC)
+	    xm_get16(p) != XM_MSG_MAGIC)
 		return XM_MSG_MALFORMED;
 	/* A later version may authenticate otherwise: not a "bad tag". */
 	if (p[2] != XM_MSG_VERSION)
@@ -261,14 +209,14 @@ enum xm_msg_err xm_msg_open(const void *buf, size_t len,
 	xm_msg_tag(tag, p, signed_len, key);
 	if (crypto_verify_16(tag, p + signed_len))
 		return XM_MSG_BAD_AUTH;
-	if (get16(p + 6) != len)
+	if (xm_get16(p + 6) != len)
 		return XM_MSG_MALFORMED;
 	m->hdr.version = p[2];
 	m->hdr.type = p[3];
-	m->hdr.flags = get16(p + 4);
+	m->hdr.flags = xm_get16(p + 4);
 	m->hdr.len = (uint16_t)len;
-	m->hdr.sender = get32(p + 8);
-	m->hdr.seq = get64(p + 12);
+	m->hdr.sender = xm_get32(p + 8);
+	m->hdr.seq = xm_get64(p + 12);
 	if (!m->hdr.sender)
 		return XM_MSG_MALFORMED;
 	m->body = p + XM_MSG_HDR_LEN;
@@ -500,20 +448,20 @@ void xm_msg_begin(struct xm_msg_writer *w, uint8_t *buf, size_t cap,
 		w->cap = 0;	/* every put fails, finish says -EMSGSIZE */
 		return;
 	}
-	set16(buf, XM_MSG_MAGIC);
+	xm_put16(buf, XM_MSG_MAGIC);
 	buf[2] = XM_MSG_VERSION;
 	buf[3] = (uint8_t)type;
-	set16(buf + 4, flags);
-	set16(buf + 6, 0);
-	set32(buf + 8, sender);
-	set64(buf + 12, seq);
+	xm_put16(buf + 4, flags);
+	xm_put16(buf + 6, 0);
+	xm_put32(buf + 8, sender);
+	xm_put64(buf + 12, seq);
 	w->len = XM_MSG_HDR_LEN;
 }
 
 void xm_msg_set_flags(struct xm_msg_writer *w, uint16_t flags)
 {
 	if (w->cap)
-		set16(w->buf + 4, flags);
+		xm_put16(w->buf + 4, flags);
 }
 
 /* Room for n more bytes, keeping the tag's. */
@@ -526,7 +474,7 @@ int xm_msg_finish(struct xm_msg_writer *w, const uint8_t key[XM_SITE_KEY_LEN])
 {
 	if (!room(w, 0))
 		return -EMSGSIZE;
-	set16(w->buf + 6, (uint16_t)(w->len + XM_MSG_TAG_LEN));
+	xm_put16(w->buf + 6, (uint16_t)(w->len + XM_MSG_TAG_LEN));
 	xm_msg_tag(w->buf + w->len, w->buf, w->len, key);
 	w->len += XM_MSG_TAG_LEN;
 	return (int)w->len;
@@ -537,8 +485,8 @@ static uint8_t *put_tlv(struct xm_msg_writer *w, uint16_t type, size_t len)
 {
 	uint8_t *p = w->buf + w->len;
 
-	set16(p, type);
-	set16(p + 2, (uint16_t)len);
+	xm_put16(p, type);
+	xm_put16(p + 2, (uint16_t)len);
 	w->len += XM_TLV_HDR_LEN + len;
 	return p + XM_TLV_HDR_LEN;
 }
@@ -567,12 +515,12 @@ static void caps_put(uint8_t *p, const struct xm_caps *c)
 {
 	unsigned int i;
 
-	set16(p, c->cpu_cores);
-	set16(p + 2, c->cpu_load);
-	set32(p + 4, c->mem_total_mb);
-	set32(p + 8, c->mem_free_mb);
-	set32(p + 12, c->disk_total_gb);
-	set32(p + 16, c->disk_free_gb);
+	xm_put16(p, c->cpu_cores);
+	xm_put16(p + 2, c->cpu_load);
+	xm_put32(p + 4, c->mem_total_mb);
+	xm_put32(p + 8, c->mem_free_mb);
+	xm_put32(p + 12, c->disk_total_gb);
+	xm_put32(p + 16, c->disk_free_gb);
 	p = put_name(p + XM_CAPS_FIXED_LEN, c->name);
 	p = put_name(p, c->zone);
 	*p++ = (uint8_t)c->n_roles;
@@ -598,13 +546,13 @@ int xm_hello_put(struct xm_msg_writer *w, const struct xm_hello *h)
 	if (!room(w, need))
 		return -EMSGSIZE;
 	p = put_tlv(w, XM_TLV_HELLO_PARAMS, XM_HELLO_PARAMS_LEN);
-	set32(p, h->hello_ms);
-	set32(p + 4, h->dead_ms);
-	set16(p + 8, h->data_port);
-	set16(p + 10, 0);
+	xm_put32(p, h->hello_ms);
+	xm_put32(p + 4, h->dead_ms);
+	xm_put16(p + 8, h->data_port);
+	xm_put16(p + 10, 0);
 	p = put_tlv(w, XM_TLV_HEARD, 4 * h->n_heard);
 	for (i = 0; i < h->n_heard; i++)
-		set32(p + 4 * i, h->heard[i]);
+		xm_put32(p + 4 * i, h->heard[i]);
 	if (h->has_caps)
 		caps_put(put_tlv(w, XM_TLV_CAPS, clen), &h->caps);
 	if (h->has_pubkey)
@@ -669,11 +617,11 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 		return -EMSGSIZE;
 	p = put_tlv(w, XM_TLV_ADVERT, XM_ADVERT_HDR_LEN);
 	/* The advert's own TLVs follow inside its value. */
-	set16(p - 2, (uint16_t)(need - XM_TLV_HDR_LEN));
-	set32(p, a->originator);
-	set32(p + 4, a->seq);
-	set16(p + 8, age_s);
-	set16(p + 10, 0);
+	xm_put16(p - 2, (uint16_t)(need - XM_TLV_HDR_LEN));
+	xm_put32(p, a->originator);
+	xm_put32(p + 4, a->seq);
+	xm_put16(p + 8, age_s);
+	xm_put16(p + 10, 0);
 	caps_put(put_tlv(w, XM_TLV_CAPS, caps_len(&a->caps)), &a->caps);
 	if (a->n_prefixes) {
 		p = put_tlv(w, XM_TLV_PREFIXES, prefixes_len(a));
@@ -690,11 +638,11 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 	if (a->n_adj) {
 		p = put_tlv(w, XM_TLV_ADJS, (size_t)a->n_adj * XM_ADJ_LEN);
 		for (i = 0; i < a->n_adj; i++, p += XM_ADJ_LEN) {
-			set32(p, a->adj[i].node);
-			set32(p + 4, a->adj[i].metric);
-			set32(p + 8, a->adj[i].rtt_us);
-			set32(p + 12, a->adj[i].loss_ppm);
-			set32(p + 16, a->adj[i].bandwidth_mbps);
+			xm_put32(p, a->adj[i].node);
+			xm_put32(p + 4, a->adj[i].metric);
+			xm_put32(p + 8, a->adj[i].rtt_us);
+			xm_put32(p + 12, a->adj[i].loss_ppm);
+			xm_put32(p + 16, a->adj[i].bandwidth_mbps);
 		}
 	}
 	w->n_items++;
@@ -717,10 +665,10 @@ int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq)
 		return -EMSGSIZE;
 	}
 	tlv = w->buf + w->acks_tlv;
-	set32(w->buf + w->len, originator);
-	set32(w->buf + w->len + 4, seq);
+	xm_put32(w->buf + w->len, originator);
+	xm_put32(w->buf + w->len + 4, seq);
 	w->len += XM_ACK_LEN;
-	set16(tlv + 2, (uint16_t)(get16(tlv + 2) + XM_ACK_LEN));
+	xm_put16(tlv + 2, (uint16_t)(xm_get16(tlv + 2) + XM_ACK_LEN));
 	w->n_items++;
 	return 0;
 }
@@ -791,8 +739,8 @@ int xm_kx_msg_put(struct xm_msg_writer *w, const struct xm_kx_msg *k)
 	p = put_tlv(w, XM_TLV_KX, XM_KX_HDR_LEN + k->len);
 	p[0] = k->step;
 	p[1] = 0;
-	set16(p + 2, 0);
-	set32(p + 4, k->session);
+	xm_put16(p + 2, 0);
+	xm_put32(p + 4, k->session);
 	memcpy(p + XM_KX_HDR_LEN, k->noise, k->len);
 	return 0;
 }

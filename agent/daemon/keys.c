@@ -23,16 +23,23 @@ static ssize_t read_small(const char *path, void *buf, size_t max,
 	return xm_file_read(path, buf, max, true, mode);
 }
 
+/* xm_file_write()'s ret (not 0) for path, said in err. */
+static void write_err(const char *path, int ret, char *err, size_t errlen)
+{
+	if (ret == -EEXIST)
+		snprintf(err, errlen, "%s exists; not overwriting it", path);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+}
+
 /* Write a file (xm_file_write(), mode 0600); -1 with the reason in err. */
 static int write_file(const char *path, const void *buf, size_t len,
 		      bool replace, char *err, size_t errlen)
 {
 	int ret = xm_file_write(path, buf, len, 0600, replace);
 
-	if (ret == -EEXIST)
-		snprintf(err, errlen, "%s exists; not overwriting it", path);
-	else if (ret)
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	if (ret)
+		write_err(path, ret, err, errlen);
 	return ret ? -1 : 0;
 }
 
@@ -108,17 +115,20 @@ int xmd_site_key_generate(const char *path, char *err, size_t errlen)
 	return ret;
 }
 
+/* What xm_seckey_read()'s ret says of the node key. */
+static const char *node_key_err(int ret)
+{
+	return ret == -EBADMSG ? "not an Ed25519 secret key" :
+	       ret == -EKEYREJECTED ? "damaged" : strerror(-ret);
+}
+
 int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 		      bool *created, char *err, size_t errlen)
 {
-	uint8_t sk[crypto_sign_SECRETKEYBYTES + 1];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t sk[XM_SECKEY_FILE_LEN];
 	char path[512];
-	mode_t mode;
-	ssize_t n;
+	int ret;
 
-	_Static_assert(crypto_sign_PUBLICKEYBYTES == XM_PUBKEY_LEN,
-		       "an Ed25519 public key");
 	*created = false;
 	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
 	if (mkdir(state_dir, 0700) && errno != EEXIST) {
@@ -126,24 +136,21 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 			 strerror(errno));
 		return -1;
 	}
-	n = read_small(path, sk, sizeof(sk), &mode);
-	if (n == -ENOENT) {
-		crypto_sign_keypair(pk, sk);
-		if (write_file(path, sk, crypto_sign_SECRETKEYBYTES, false,
-			       err, errlen)) {
-			sodium_memzero(sk, sizeof(sk));
+	ret = xm_seckey_read(path, sk, pubkey, NULL, true);
+	sodium_memzero(sk, sizeof(sk));
+	if (ret == -ENOENT) {
+		ret = xm_seckey_create(path, pubkey);
+		if (ret) {
+			write_err(path, ret, err, errlen);
 			return -1;
 		}
 		*created = true;
-	} else if (n != crypto_sign_SECRETKEYBYTES) {
-		snprintf(err, errlen, "node key %s: %s", path,
-			 n < 0 && n != -EFBIG ? strerror((int)-n) :
-			 "not an Ed25519 secret key (move it away to make a new one)");
-		sodium_memzero(sk, sizeof(sk));
+	} else if (ret) {
+		snprintf(err, errlen,
+			 "node key %s: %s (move it away to make a new one)",
+			 path, node_key_err(ret));
 		return -1;
 	}
-	crypto_sign_ed25519_sk_to_pk(pubkey, sk);
-	sodium_memzero(sk, sizeof(sk));
 	return 0;
 }
 
@@ -275,11 +282,10 @@ struct xm_kx *xmd_kx_load(const char *state_dir, const char *cert_path,
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
-	ret = xm_seckey_read(path, sk, NULL, NULL);
+	ret = xm_seckey_read(path, sk, NULL, NULL, true);
 	if (ret) {
 		snprintf(err, errlen, "node key %s: %s", path,
-			 ret == -EBADMSG ? "not an Ed25519 secret key" :
-			 ret == -EKEYREJECTED ? "damaged" : strerror(-ret));
+			 node_key_err(ret));
 		goto out;
 	}
 	if (cert_load("certificate", cert_path, cert, err, errlen) ||

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "msg.h"
+#include "wire.h"
 
 static const uint8_t key[XM_SITE_KEY_LEN] = "fuzzing site key, not secret..";
 static bool verbose;
@@ -88,12 +89,6 @@ static void take_actions(struct xm_core *c)
 			decode_all(a.msg, a.len);	/* ours must decode */
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 static void session(const uint8_t *data, size_t size)
 {
 	struct xm_core_config cfg = {
@@ -139,8 +134,8 @@ static void session(const uint8_t *data, size_t size)
 		else if (kind == 1)
 			xm_core_recv(c, now, 5, &from, buf, len);
 		else if (len >= 12)
-			xm_core_probe_reply(c, now, get32(buf), get32(buf + 4),
-					    get32(buf + 8));
+			xm_core_probe_reply(c, now, xm_get32(buf), xm_get32(buf + 4),
+					    xm_get32(buf + 8));
 		free(buf);
 		data += len;
 		size -= len;

@@ -95,7 +95,7 @@ int xm_file_write(const char *path, const void *buf, size_t len, mode_t mode,
 }
 
 int xm_seckey_read(const char *path, uint8_t sk[XM_SECKEY_FILE_LEN],
-		   uint8_t pk[32], bool *loose)
+		   uint8_t pk[32], bool *loose, bool nofollow)
 {
 	uint8_t seed_pk[XM_PUBKEY_LEN];
 	mode_t mode = 0;
@@ -104,7 +104,7 @@ int xm_seckey_read(const char *path, uint8_t sk[XM_SECKEY_FILE_LEN],
 
 	_Static_assert(XM_SECKEY_LEN == XM_SECKEY_FILE_LEN,
 		       "an Ed25519 secret key");
-	n = xm_file_read(path, sk, XM_SECKEY_FILE_LEN, false, &mode);
+	n = xm_file_read(path, sk, XM_SECKEY_FILE_LEN, nofollow, &mode);
 	if (n < 0)
 		ret = n == -EFBIG ? -EBADMSG : (int)n;
 	else if (n != XM_SECKEY_FILE_LEN)
@@ -120,4 +120,15 @@ int xm_seckey_read(const char *path, uint8_t sk[XM_SECKEY_FILE_LEN],
 	if (loose)
 		*loose = mode & (S_IRWXG | S_IRWXO);
 	return 0;
+}
+
+int xm_seckey_create(const char *path, uint8_t pk[32])
+{
+	uint8_t sk[XM_SECKEY_FILE_LEN];
+	int ret;
+
+	crypto_sign_keypair(pk, sk);
+	ret = xm_file_write(path, sk, sizeof(sk), 0600, false);
+	sodium_memzero(sk, sizeof(sk));
+	return ret;
 }

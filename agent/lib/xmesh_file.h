@@ -34,13 +34,20 @@ int xm_file_write(const char *path, const void *buf, size_t len, mode_t mode,
 
 /*
  * A secret key file (the seed, then the public key: 64 bytes, as
- * `xmesh cert key create` and xmeshd write them) into sk, its public key
- * into pk (may be NULL). 0; -errno of reading it; -EBADMSG if it is not
- * 64 bytes; -EKEYREJECTED if damaged (its public half is not its seed's:
- * it would sign what no one can verify). *loose tells whether group or
- * others may read it (worth a warning). sk is wiped on failure.
+ * xm_seckey_create() writes them) into sk, its public key into pk (may be
+ * NULL); nofollow as for xm_file_read(). 0; -errno of reading it; -EBADMSG
+ * if it is not 64 bytes; -EKEYREJECTED if damaged (its public half is not
+ * its seed's: it would sign what no one can verify). *loose (may be NULL)
+ * tells whether group or others may read it (worth a warning). sk is
+ * wiped on failure.
  */
 int xm_seckey_read(const char *path, uint8_t sk[XM_SECKEY_FILE_LEN],
-		   uint8_t pk[32], bool *loose);
+		   uint8_t pk[32], bool *loose, bool nofollow);
+
+/*
+ * A new key pair: its secret key written to path (mode 0600, never over a
+ * file), its public key into pk. 0, or xm_file_write()'s -errno.
+ */
+int xm_seckey_create(const char *path, uint8_t pk[32]);
 
 #endif /* XMESH_FILE_H */

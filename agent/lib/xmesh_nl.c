@@ -199,6 +199,10 @@ static uint16_t get_nest(uint8_t cmd)
 		return XMESH_A_PREFIX;
 	case XMESH_CMD_KEY_GET:
 		return XMESH_A_KEY;
+	case XMESH_CMD_QOS_GET:
+		return XMESH_A_QOS;
+	case XMESH_CMD_QOS_RULE_GET:
+		return XMESH_A_QOS_RULE;
 	}
 	return 0;
 }
@@ -257,9 +261,12 @@ static void set_err(struct nlc_error *dst, const struct nlc_error *src,
 	dst->err = code;
 }
 
-/* Send one request and pass its reply entries to cb; no retry. */
+/*
+ * Send one request (the device, a flag attribute unless 0, key's nest if
+ * any) and pass its reply entries to cb; no retry.
+ */
 static int get_once(struct xmnl *h, uint8_t cmd, uint16_t flags,
-		    uint32_t ifindex, const char *ifname,
+		    uint16_t flag, uint32_t ifindex, const char *ifname,
 		    const struct xm_entry *key, xm_entry_cb cb, void *data,
 		    struct nlc_error *err, bool *intr)
 {
@@ -275,6 +282,8 @@ static int get_once(struct xmnl *h, uint8_t cmd, uint16_t flags,
 		goto fail;
 	nlh = xmnl_msg_start(&b, h->family, cmd, flags);
 	ret = nlh ? xm_devsel_put(nlh, b.cap, ifindex, ifname) : -EMSGSIZE;
+	if (!ret && flag && !mnl_attr_put_check(nlh, b.cap, flag, 0, NULL))
+		ret = -EMSGSIZE;
 	if (!ret && key)
 		ret = xm_entry_put(nlh, b.cap, key);
 	if (ret)
@@ -311,8 +320,8 @@ int xmnl_dump_cb(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
 		if (tries && restart)
 			restart(data);
 		intr = false;
-		ret = get_once(h, cmd, NLM_F_DUMP | NLM_F_ACK, ifindex, ifname,
-			       NULL, cb, data, err, &intr);
+		ret = get_once(h, cmd, NLM_F_DUMP | NLM_F_ACK, 0, ifindex,
+			       ifname, NULL, cb, data, err, &intr);
 		if (ret || !intr)
 			return ret;
 	}
@@ -361,8 +370,8 @@ int xmnl_get(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
 	struct list_fill f = { .out = out, .start = out->n };
 	bool intr;
 
-	return get_once(h, cmd, NLM_F_ACK, ifindex, ifname, key, list_add_cb,
-			&f, err, &intr);
+	return get_once(h, cmd, NLM_F_ACK, 0, ifindex, ifname, key,
+			list_add_cb, &f, err, &intr);
 }
 
 int xmnl_dev_get(struct xmnl *h, uint32_t ifindex, const char *ifname,
@@ -382,14 +391,14 @@ int xmnl_dev_get(struct xmnl *h, uint32_t ifindex, const char *ifname,
 	return ret;
 }
 
-int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags,
+int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags, uint16_t flag,
 		 uint32_t ifindex, const char *ifname,
 		 const struct xm_entry *e, struct nlc_error *err)
 {
 	bool intr;
 
-	return get_once(h, cmd, NLM_F_ACK | flags, ifindex, ifname, e, NULL,
-			NULL, err, &intr);
+	return get_once(h, cmd, NLM_F_ACK | flags, flag, ifindex, ifname, e,
+			NULL, NULL, err, &intr);
 }
 
 struct event_ctx {

@@ -8,6 +8,14 @@
  * Functions return 0 or a negative errno. Those taking a struct
  * nlc_error fill it, when not NULL, with what the kernel said (extack
  * message, offending attribute, described in err->attr).
+ *
+ * One request path serves every object: xmnl_dump(), xmnl_get() and
+ * xmnl_request() put the device and at most one xm_entry (xmnl_request()
+ * a flag attribute too), and hand back the reply's nests as xm_entry
+ * values. A new object (as QoS did: see xmesh_qos.c) adds its struct to
+ * xm_entry's union, its put and parse to xmesh_obj.c (in the shape of the
+ * others, and to xm_entry_put() and entry_parse()), its GET command to
+ * get_nest() in xmesh_nl.c, and wraps these calls: no request code.
  */
 #ifndef XMESH_NL_H
 #define XMESH_NL_H
@@ -59,7 +67,8 @@ void xm_list_free(struct xm_list *l);
 
 /*
  * Dump a table: cmd is XMESH_CMD_DEV_GET (every device: ifindex 0 and
- * ifname NULL), _NEIGH_GET, _ROUTE_GET, _PREFIX_GET or _KEY_GET; cb gets each entry
+ * ifname NULL), _NEIGH_GET, _ROUTE_GET, _PREFIX_GET, _KEY_GET, _QOS_GET
+ * or _QOS_RULE_GET; cb gets each entry
  * as it arrives (a negative return is the dump's error). A dump that
  * changes interrupted (NLM_F_DUMP_INTR) is started over, after
  * restart(data) (may be NULL) forgot what cb kept, up to XMNL_DUMP_TRIES
@@ -77,8 +86,12 @@ int xmnl_get(struct xmnl *h, uint8_t cmd, uint32_t ifindex,
 	     struct xm_list *out, struct nlc_error *err);
 int xmnl_dev_get(struct xmnl *h, uint32_t ifindex, const char *ifname,
 		 struct xm_dev *out, struct nlc_error *err);
-/* One acked request with at most one nest, e.g. XMESH_CMD_OAM_SEND. */
-int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags,
+/*
+ * One acked request with at most one nest (e may be NULL), e.g.
+ * XMESH_CMD_OAM_SEND, and a flag attribute (XMESH_A_REPLACE, _FLUSH)
+ * unless flag is 0.
+ */
+int xmnl_request(struct xmnl *h, uint8_t cmd, uint16_t flags, uint16_t flag,
 		 uint32_t ifindex, const char *ifname,
 		 const struct xm_entry *e, struct nlc_error *err);
 

@@ -46,6 +46,14 @@ static bool get_u64(const struct nlattr *a, uint64_t *v)
 	return true;
 }
 
+static bool get_bytes(const struct nlattr *a, void *v, size_t len)
+{
+	if (!attr_len_is(a, len))
+		return false;
+	memcpy(v, mnl_attr_get_payload(a), len);
+	return true;
+}
+
 static bool get_addr(const struct nlattr *a, struct xm_addr *addr)
 {
 	size_t len = mnl_attr_get_payload_len(a);
@@ -259,6 +267,88 @@ int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k)
 	return nest_end(nlh, nest, ok);
 }
 
+static int tclass_put(struct nlmsghdr *nlh, size_t room,
+		      const struct xm_tclass *t)
+{
+	struct nlattr *nest;
+	bool ok = true;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_QOS_A_TCLASS);
+	if (!nest)
+		return -EMSGSIZE;
+	PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_TCLASS_A_ID, t->id));
+	if (XM_HAS(t, XMESH_TCLASS_A_RATE))
+		PUT(ok, mnl_attr_put_u64_check(nlh, room, XMESH_TCLASS_A_RATE,
+					       t->rate));
+	if (XM_HAS(t, XMESH_TCLASS_A_BURST))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_TCLASS_A_BURST,
+					       t->burst));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_qos_put(struct nlmsghdr *nlh, size_t room, const struct xm_qos *q)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_QOS);
+	unsigned int i;
+	bool ok = true;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(q, XMESH_QOS_A_DSCP_MAP))
+		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_QOS_A_DSCP_MAP,
+					   sizeof(q->dscp_map), q->dscp_map));
+	if (XM_HAS(q, XMESH_QOS_A_PRIO_MAP))
+		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_QOS_A_PRIO_MAP,
+					   sizeof(q->prio_map), q->prio_map));
+	for (i = 0; ok && i < q->n_tclass && i < XM_TCLASS_COUNT; i++)
+		PUT(ok, !tclass_put(nlh, room, &q->tclass[i]));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
+		    const struct xm_qos_rule *r)
+{
+	struct nlattr *nest;
+	bool ok = true;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_QOS_RULE);
+	if (!nest)
+		return -EMSGSIZE;
+	PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_QOS_RULE_A_ID, r->id));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_TCLASS))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_QOS_RULE_A_TCLASS,
+					      r->tclass));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_FAMILY)) {
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_QOS_RULE_A_FAMILY,
+					       r->addr.family));
+		PUT(ok, put_addr(nlh, room, XMESH_QOS_RULE_A_ADDR, &r->addr));
+		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_QOS_RULE_A_LEN,
+					      r->len));
+	}
+	if (XM_HAS(r, XMESH_QOS_RULE_A_PROTOCOL))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room,
+					      XMESH_QOS_RULE_A_PROTOCOL,
+					      r->protocol));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_PORT_MIN))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_QOS_RULE_A_PORT_MIN,
+					       r->port_min));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_PORT_MAX))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_QOS_RULE_A_PORT_MAX,
+					       r->port_max));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MIN))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_QOS_RULE_A_SPORT_MIN,
+					       r->sport_min));
+	if (XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MAX))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_QOS_RULE_A_SPORT_MAX,
+					       r->sport_max));
+	return nest_end(nlh, nest, ok);
+}
+
 void xm_key_wipe(struct xm_key *k)
 {
 	explicit_bzero(k->key, sizeof(k->key));
@@ -280,6 +370,10 @@ int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 		return xm_oam_put(nlh, room, &e->oam);
 	case XMESH_A_KEY:
 		return xm_key_put(nlh, room, &e->key);
+	case XMESH_A_QOS:
+		return xm_qos_put(nlh, room, &e->qos);
+	case XMESH_A_QOS_RULE:
+		return xm_qos_rule_put(nlh, room, &e->qos_rule);
 	}
 	return -EINVAL;
 }
@@ -608,6 +702,137 @@ int xm_key_parse(const struct nlattr *nest, struct xm_key *k)
 	return 0;
 }
 
+static int tclass_parse(const struct nlattr *nest, struct xm_tclass *t)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(t, 0, sizeof(*t));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_TCLASS_A_ID:
+			ok = get_u8(a, &t->id);
+			break;
+		case XMESH_TCLASS_A_RATE:
+			ok = get_u64(a, &t->rate);
+			break;
+		case XMESH_TCLASS_A_BURST:
+			ok = get_u32(a, &t->burst);
+			break;
+		case XMESH_TCLASS_A_DSCP:
+			ok = get_u8(a, &t->dscp);
+			break;
+		case XMESH_TCLASS_A_PRIORITY:
+			ok = get_u32(a, &t->priority);
+			break;
+		case XMESH_TCLASS_A_PACKETS:
+			ok = get_u64(a, &t->packets);
+			break;
+		case XMESH_TCLASS_A_BYTES:
+			ok = get_u64(a, &t->bytes);
+			break;
+		case XMESH_TCLASS_A_DROPS:
+			ok = get_u64(a, &t->drops);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(t, type);
+	}
+	return XM_HAS(t, XMESH_TCLASS_A_ID) ? 0 : -EINVAL;
+}
+
+int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(q, 0, sizeof(*q));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_QOS_A_DSCP_MAP:
+			ok = get_bytes(a, q->dscp_map, sizeof(q->dscp_map));
+			break;
+		case XMESH_QOS_A_PRIO_MAP:
+			ok = get_bytes(a, q->prio_map, sizeof(q->prio_map));
+			break;
+		case XMESH_QOS_A_TCLASS:
+			ok = q->n_tclass < XM_TCLASS_COUNT &&
+			     !tclass_parse(a, &q->tclass[q->n_tclass]);
+			if (ok)
+				q->n_tclass++;
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(q, type);
+	}
+	return 0;
+}
+
+int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r)
+{
+	uint16_t family = 0;
+	const struct nlattr *a;
+	bool ok;
+
+	memset(r, 0, sizeof(*r));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_QOS_RULE_A_ID:
+			ok = get_u32(a, &r->id);
+			break;
+		case XMESH_QOS_RULE_A_TCLASS:
+			ok = get_u8(a, &r->tclass);
+			break;
+		case XMESH_QOS_RULE_A_FAMILY:
+			ok = get_u16(a, &family);
+			break;
+		case XMESH_QOS_RULE_A_ADDR:
+			ok = get_addr(a, &r->addr);
+			break;
+		case XMESH_QOS_RULE_A_LEN:
+			ok = get_u8(a, &r->len);
+			break;
+		case XMESH_QOS_RULE_A_PROTOCOL:
+			ok = get_u8(a, &r->protocol);
+			break;
+		case XMESH_QOS_RULE_A_PORT_MIN:
+			ok = get_u16(a, &r->port_min);
+			break;
+		case XMESH_QOS_RULE_A_PORT_MAX:
+			ok = get_u16(a, &r->port_max);
+			break;
+		case XMESH_QOS_RULE_A_SPORT_MIN:
+			ok = get_u16(a, &r->sport_min);
+			break;
+		case XMESH_QOS_RULE_A_SPORT_MAX:
+			ok = get_u16(a, &r->sport_max);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(r, type);
+	}
+	/* A family comes with an address of that family. */
+	if (XM_HAS(r, XMESH_QOS_RULE_A_FAMILY) &&
+	    (!XM_HAS(r, XMESH_QOS_RULE_A_ADDR) || family != r->addr.family))
+		return -EINVAL;
+	return XM_HAS(r, XMESH_QOS_RULE_A_ID) ? 0 : -EINVAL;
+}
+
 static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		       struct xm_entry *e)
 {
@@ -628,6 +853,10 @@ static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		return xm_oam_parse(a, &e->oam);
 	case XMESH_A_KEY:
 		return xm_key_parse(a, &e->key);
+	case XMESH_A_QOS:
+		return xm_qos_parse(a, &e->qos);
+	case XMESH_A_QOS_RULE:
+		return xm_qos_rule_parse(a, &e->qos_rule);
 	}
 	return 1;	/* not a nest we know */
 }

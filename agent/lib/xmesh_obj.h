@@ -14,6 +14,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/xmesh.h>
+#include <linux/xmesh_packet.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +101,38 @@ struct xm_key {
 	uint64_t counter, packets, bytes, replayed, auth_failed;
 };
 
+/* QoS: traffic classes with their caps and counters, the maps, rules. */
+#define XM_TCLASS_COUNT	(XMESH_TC_NETWORK_CONTROL - XMESH_TC_BULK + 1)
+
+struct xm_tclass {
+	uint32_t present;		/* XMESH_TCLASS_A_* */
+	uint8_t id;			/* enum xmesh_tclass */
+	uint64_t rate;			/* bytes/s, 0: no cap */
+	uint32_t burst;			/* bytes */
+	uint8_t dscp;
+	uint32_t priority;
+	uint64_t packets, bytes, drops;
+};
+
+struct xm_qos {
+	uint32_t present;		/* XMESH_QOS_A_* */
+	uint8_t dscp_map[XMESH_QOS_DSCP_COUNT];
+	uint8_t prio_map[XMESH_QOS_PRIO_COUNT];
+	unsigned int n_tclass;
+	struct xm_tclass tclass[XM_TCLASS_COUNT];
+};
+
+struct xm_qos_rule {
+	uint32_t present;		/* XMESH_QOS_RULE_A_* */
+	uint32_t id;
+	uint8_t tclass;
+	struct xm_addr addr;		/* family: XMESH_QOS_RULE_A_FAMILY */
+	uint8_t len;
+	uint8_t protocol;
+	uint16_t port_min, port_max;	/* destination ports */
+	uint16_t sport_min, sport_max;	/* source ports */
+};
+
 /* One nest of a message: type is its XMESH_A_* attribute. */
 struct xm_entry {
 	uint16_t type;			/* XMESH_A_DEV, _NEIGH, ... or 0 */
@@ -110,6 +143,8 @@ struct xm_entry {
 		struct xm_prefix prefix;
 		struct xm_oam oam;
 		struct xm_key key;
+		struct xm_qos qos;
+		struct xm_qos_rule qos_rule;
 	};
 };
 
@@ -125,6 +160,9 @@ int xm_prefix_put(struct nlmsghdr *nlh, size_t room,
 		  const struct xm_prefix *p);
 int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o);
 int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k);
+int xm_qos_put(struct nlmsghdr *nlh, size_t room, const struct xm_qos *q);
+int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
+		    const struct xm_qos_rule *r);
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e);
 
 /* The device a request is for: ifindex if not 0, else ifname. */
@@ -142,6 +180,8 @@ int xm_route_parse(const struct nlattr *nest, struct xm_route *r);
 int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p);
 int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o);
 int xm_key_parse(const struct nlattr *nest, struct xm_key *k);
+int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q);
+int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r);
 
 /* Forget a key's bytes (explicit_bzero: the compiler may not skip it). */
 void xm_key_wipe(struct xm_key *k);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "xmesh_parse.h"
 
 struct opts {
 	uint64_t seed;
@@ -138,15 +139,12 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->fail = optarg;
 			break;
 		case 'r':
-			o->runs = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || !o->runs || o->runs > 10000)
+			if (xm_parse_u32(optarg, 1, 10000, &o->runs))
 				return -EINVAL;
 			break;
 		case 'm':
-			c = (int)strtol(optarg, &end, 10);
-			if (*end || c < 0 || c > 255)
+			if (xm_parse_u8(optarg, 0, 255, &o->max_hops))
 				return -EINVAL;
-			o->max_hops = (uint8_t)c;
 			break;
 		case 'd':
 			o->deadline_s = strtod(optarg, &end);

@@ -10,7 +10,9 @@
 #include <sodium.h>
 
 #include "cert.h"
+#include "cert_fixtures.h"
 #include "tap.h"
+#include "wire.h"
 
 #define NOW	UINT64_C(1767225600)	/* 2026-01-01T00:00:00Z */
 #define DAY	UINT64_C(86400)
@@ -22,38 +24,11 @@ enum {
 };
 #define T_MANDATORY	0x8000
 
-struct key {
-	uint8_t sk[XM_SECKEY_LEN], pk[XM_PUBKEY_LEN], id[XM_KEY_ID_LEN];
-};
-
 /* auth: the site authority of "edge1"; other: another site's ("edge2");
  * rogue: a second authority calling itself "edge1"; node, node2: nodes. */
-static struct key auth, other, rogue, node, node2;
+static struct test_key auth, other, rogue, node, node2;
 static struct xm_cert auth_cert, other_cert, rogue_cert;
 static struct xm_crl *crl, *crl2;
-
-static void key_make(struct key *k, uint8_t seed_byte)
-{
-	uint8_t seed[crypto_sign_SEEDBYTES];
-
-	memset(seed, seed_byte, sizeof(seed));
-	crypto_sign_seed_keypair(k->pk, k->sk, seed);
-	xm_key_id(k->pk, k->id);
-}
-
-static void authority_make(struct xm_cert *c, const struct key *k,
-			   const char *site)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = XM_CERT_AUTHORITY;
-	c->serial = 1000 + k->pk[0];
-	snprintf(c->site, sizeof(c->site), "%s", site);
-	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
-	c->not_before = NOW - 10 * DAY;
-	c->not_after = NOW + 3650 * DAY;
-	if (xm_cert_sign(c, k->sk))
-		abort();
-}
 
 /* The node certificate of the tests, unsigned. */
 static void node_fields(struct xm_cert *c)
@@ -72,7 +47,7 @@ static void node_fields(struct xm_cert *c)
 	c->not_after = NOW + 365 * DAY;
 }
 
-static void node_cert(struct xm_cert *c, const struct key *signer)
+static void node_cert(struct xm_cert *c, const struct test_key *signer)
 {
 	node_fields(c);
 	if (xm_cert_sign(c, signer->sk))
@@ -179,7 +154,7 @@ static struct field *fs_get(struct fields *fs, uint16_t type)
 }
 
 /* Header, TLVs, then the signature by sk: the length. */
-static size_t fs_encode(const struct fields *fs, const struct key *k,
+static size_t fs_encode(const struct fields *fs, const struct test_key *k,
 			uint8_t *out)
 {
 	size_t n = 6;
@@ -206,7 +181,7 @@ static size_t fs_encode(const struct fields *fs, const struct key *k,
 }
 
 /* The test node certificate, field by field, as the encoder orders it. */
-static void fs_node(struct fields *fs, const struct key *issuer)
+static void fs_node(struct fields *fs, const struct test_key *issuer)
 {
 	memset(fs, 0, sizeof(*fs));
 	fs->version = 1;
@@ -321,11 +296,11 @@ static void keys(void)
 	memcpy(sk, node.sk, sizeof(sk));
 	sk[3] ^= 1;
 	ok(!xm_seckey_check(sk, pk), "secret key: a damaged seed fails");
-	ok(xm_cert_name_valid("edge-1.a_b", false) &&
-	   xm_cert_name_valid("", true) && !xm_cert_name_valid("", false) &&
-	   !xm_cert_name_valid("a b", true) &&
-	   !xm_cert_name_valid("0123456789012345678901234567890x", true) &&
-	   xm_cert_name_valid("0123456789012345678901234567890", true),
+	ok(xm_wire_name_valid("edge-1.a_b", false) &&
+	   xm_wire_name_valid("", true) && !xm_wire_name_valid("", false) &&
+	   !xm_wire_name_valid("a b", true) &&
+	   !xm_wire_name_valid("0123456789012345678901234567890x", true) &&
+	   xm_wire_name_valid("0123456789012345678901234567890", true),
 	   "names: printable, no blanks, 31 bytes at most");
 }
 
@@ -1594,14 +1569,14 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	key_make(&auth, 1);
-	key_make(&other, 2);
-	key_make(&rogue, 3);
-	key_make(&node, 4);
-	key_make(&node2, 5);
-	authority_make(&auth_cert, &auth, "edge1");
-	authority_make(&other_cert, &other, "edge2");
-	authority_make(&rogue_cert, &rogue, "edge1");
+	test_key_make(&auth, 1);
+	test_key_make(&other, 2);
+	test_key_make(&rogue, 3);
+	test_key_make(&node, 4);
+	test_key_make(&node2, 5);
+	test_authority_make(&auth_cert, &auth, "edge1", NOW);
+	test_authority_make(&other_cert, &other, "edge2", NOW);
+	test_authority_make(&rogue_cert, &rogue, "edge1", NOW);
 	crl = calloc(1, sizeof(*crl));
 	crl2 = calloc(1, sizeof(*crl2));
 	strcpy(crl->site, "edge1");

@@ -5,6 +5,7 @@
  * rtnetlink messages, and the host routes' diff.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -177,6 +178,23 @@ static void keys(void)
 	       "node key: a damaged file is refused, not replaced");
 	ok(strstr(err, "not an Ed25519 secret key") != NULL,
 	   "node key: says what is wrong");
+	{
+		/* 64 bytes whose public half is not the seed's. */
+		uint8_t junk[64];
+		int fd;
+
+		memset(junk, 0x5a, sizeof(junk));
+		snprintf(path, sizeof(path), "%s/state/node.key", tmpdir);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		ok(fd >= 0 && write(fd, junk, sizeof(junk)) == sizeof(junk),
+		   "node key: overwritten with 64 other bytes");
+		if (fd >= 0)
+			close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
+	is_int(xmd_node_key_load(path, pk2, &created, err, sizeof(err)), -1,
+	       "node key: one whose public half is not its seed's is refused");
+	ok(strstr(err, "damaged") != NULL, "node key: says it is damaged");
 	snprintf(path, sizeof(path), "%s/state/node.key", tmpdir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/state", tmpdir);
@@ -703,7 +721,7 @@ static void certificates(void)
 	snprintf(lpath, sizeof(lpath), "%s/site.crl", tmpdir);
 	xmd_node_key_load(state, node_pk, &created, err, sizeof(err));
 	snprintf(err, sizeof(err), "%s/node.key", state);
-	if (xm_seckey_read(err, node_sk, NULL, NULL))
+	if (xm_seckey_read(err, node_sk, NULL, NULL, false))
 		abort();
 	crypto_sign_keypair(auth_pk, auth_sk);
 	auth = (struct xm_cert){ .kind = XM_CERT_AUTHORITY, .serial = 1,

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <sodium.h>
 
+#include "cert_fixtures.h"
 #include "kx.h"
 #include "msg.h"
 #include "tap.h"
@@ -27,37 +28,11 @@
 
 static const uint8_t site_key[XM_SITE_KEY_LEN] = "kx test site key, 32 bytes.....";
 
-struct key {
-	uint8_t sk[XM_SECKEY_LEN], pk[XM_PUBKEY_LEN];
-};
-
-static struct key auth, other_auth, ka, kb, kc;
+static struct test_key auth, other_auth, ka, kb, kc;
 static struct xm_cert auth_cert, other_cert;
 
-static void key_make(struct key *k, uint8_t seed_byte)
-{
-	uint8_t seed[crypto_sign_SEEDBYTES];
-
-	memset(seed, seed_byte, sizeof(seed));
-	crypto_sign_seed_keypair(k->pk, k->sk, seed);
-}
-
-static void authority_make(struct xm_cert *c, const struct key *k,
-			   const char *site)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = XM_CERT_AUTHORITY;
-	c->serial = 1000 + k->pk[0];
-	snprintf(c->site, sizeof(c->site), "%s", site);
-	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
-	c->not_before = NOW - 10 * DAY;
-	c->not_after = NOW + 3650 * DAY;
-	if (xm_cert_sign(c, k->sk))
-		abort();
-}
-
-static void node_cert(struct xm_cert *c, const struct key *signer,
-		      const char *site, const struct key *k, uint32_t node,
+static void node_cert(struct xm_cert *c, const struct test_key *signer,
+		      const char *site, const struct test_key *k, uint32_t node,
 		      uint64_t serial, const char *zone, uint64_t not_after)
 {
 	memset(c, 0, sizeof(*c));
@@ -313,7 +288,7 @@ static void side_free(struct side *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static struct xm_kx *kx_make(uint32_t node, const struct key *k,
+static struct xm_kx *kx_make(uint32_t node, const struct test_key *k,
 			     const struct xm_cert *cert,
 			     const struct xm_cert *authority,
 			     const struct xm_crl *crl)
@@ -891,6 +866,29 @@ static void claim_hook(struct net *net, int i, struct xm_core_config *cfg)
 }
 
 /*
+ * A (node 1, claiming rack-a) and B (node 2, claiming zone_b) in the core,
+ * on one wire, their key exchanges made with p.
+ */
+static void core_pair(struct net *net, struct xm_kx *kx[2],
+		      const struct xm_kx_params *p, const char *zone_b)
+{
+	unsigned int why;
+	int ends[2] = { 0, 1 };
+
+	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, p, NOW, &why);
+	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, p, NOW, &why);
+	net_init(net);
+	net->unix_s = NOW;
+	net->cfg_hook = claim_hook;
+	claims_of[0] = "rack-a";
+	claims_of[1] = zone_b;
+	memcpy(net->kx, kx, 2 * sizeof(*kx));
+	net_add_node(net, 1);
+	net_add_node(net, 1);
+	net_add_wire(net, 2, ends);
+}
+
+/*
  * Nodes 1 and 2 with certificates; node 3 a rogue (with the site key):
  * without a certificate (rogue_kx NULL) or with one of another site.
  */
@@ -958,23 +956,9 @@ static void core_rotation(void)
 	struct xm_kx_params fast = params;
 	struct xm_kx *kx[2];
 	uint64_t adds, dels;
-	unsigned int why;
-	int ends[2] = { 0, 1 };
 
 	fast.rekey_ms = 20000;
-	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &fast, NOW,
-			  &why);
-	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &fast, NOW,
-			  &why);
-	net_init(&net);
-	net.unix_s = NOW;
-	net.cfg_hook = claim_hook;
-	claims_of[0] = "rack-a";
-	claims_of[1] = "rack-b";
-	memcpy(net.kx, kx, sizeof(kx));
-	net_add_node(&net, 1);
-	net_add_node(&net, 1);
-	net_add_wire(&net, 2, ends);
+	core_pair(&net, kx, &fast, "rack-b");
 	ok(net_until(&net, 8000, ab_up, NULL), "core rotation: UP");
 	adds = net.node[0].log.key_adds;
 	dels = net.node[0].log.key_dels;
@@ -1067,8 +1051,6 @@ static void daemon_keys(void)
 	struct fake_kernel f = { .err = -ENOENT };
 	struct xm_kx *kx[2];
 	uint8_t key[32];
-	unsigned int why;
-	int ends[2] = { 0, 1 };
 	size_t queued;
 
 	memset(&fk, 0, sizeof(fk));
@@ -1077,20 +1059,8 @@ static void daemon_keys(void)
 	fk.stale_at = XM_NEVER;
 	fk.nl.sock.fake = fake_key_genl;
 	fk.nl.sock.fake_priv = &f;
-	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &params, NOW,
-			  &why);
-	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &params, NOW,
-			  &why);
-	net_init(&net);
-	net.unix_s = NOW;
-	net.cfg_hook = claim_hook;
+	core_pair(&net, kx, &params, "rack-b");
 	net.key_hook = queue_key;
-	claims_of[0] = "rack-a";
-	claims_of[1] = "rack-b";
-	memcpy(net.kx, kx, sizeof(kx));
-	net_add_node(&net, 1);
-	net_add_node(&net, 1);
-	net_add_wire(&net, 2, ends);
 	net_run(&net, 2000);
 	queued = fk.n_key_ops;
 	ok(queued == 2 && fk.key_ops[0].dir == XM_KX_RX &&
@@ -1129,22 +1099,8 @@ static void core_claim(void)
 {
 	static struct net net;
 	struct xm_kx *kx[2];
-	unsigned int why;
-	int ends[2] = { 0, 1 };
 
-	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, &params, NOW,
-			  &why);
-	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, &params, NOW,
-			  &why);
-	net_init(&net);
-	net.unix_s = NOW;
-	memcpy(net.kx, kx, sizeof(kx));
-	net.cfg_hook = claim_hook;
-	claims_of[0] = "rack-a";
-	claims_of[1] = "rack-a";	/* its certificate: rack-b */
-	net_add_node(&net, 1);
-	net_add_node(&net, 1);
-	net_add_wire(&net, 2, ends);
+	core_pair(&net, kx, &params, "rack-a");	/* its certificate: rack-b */
 	net_run(&net, 8000);
 	ok(net_neigh_state(&net, 0, 1, NULL) != XM_NEIGH_UP,
 	   "claim: B claiming A's zone is not UP at A");
@@ -1171,13 +1127,13 @@ int main(void)
 	ok(xm_kx_params_check(&params) != NULL,
 	   "params: a grace period within the retries refused");
 	xm_kx_params_default(&params);
-	key_make(&auth, 1);
-	key_make(&other_auth, 2);
-	key_make(&ka, 3);
-	key_make(&kb, 4);
-	key_make(&kc, 5);
-	authority_make(&auth_cert, &auth, "edge1");
-	authority_make(&other_cert, &other_auth, "edge2");
+	test_key_make(&auth, 1);
+	test_key_make(&other_auth, 2);
+	test_key_make(&ka, 3);
+	test_key_make(&kb, 4);
+	test_key_make(&kc, 5);
+	test_authority_make(&auth_cert, &auth, "edge1", NOW);
+	test_authority_make(&other_cert, &other_auth, "edge2", NOW);
 	node_cert(&cert_a, &auth, "edge1", &ka, 1, 301, "rack-a", NOW + DAY);
 	node_cert(&cert_b, &auth, "edge1", &kb, 2, 302, "rack-b", NOW + DAY);
 

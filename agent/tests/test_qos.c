@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lib/xmesh_qos.c: class names, tc's rate syntax, and the qos and rule
- * nests: what is put comes back parsed, malformed nests are refused.
+ * nests (lib/xmesh_obj.c): what is put comes back parsed, malformed nests
+ * are refused, a message's nests come out as xm_entry values.
  */
 #include <errno.h>
+#include <linux/genetlink.h>
 #include <string.h>
 
 #include "tap.h"
@@ -162,12 +164,72 @@ static void rule_nest(void)
 	}
 	is_int(xm_qos_rule_parse(first(nlh), &back), -EINVAL,
 	       "rule: a family without an address is malformed");
+	/* A family that is not the address's. */
+	nlh = msg();
+	{
+		struct nlattr *n = mnl_attr_nest_start(nlh, XMESH_A_QOS_RULE);
+		uint8_t v6[16] = { 0xfd };
+
+		mnl_attr_put_u32(nlh, XMESH_QOS_RULE_A_ID, 1);
+		mnl_attr_put_u16(nlh, XMESH_QOS_RULE_A_FAMILY, AF_INET);
+		mnl_attr_put(nlh, XMESH_QOS_RULE_A_ADDR, sizeof(v6), v6);
+		mnl_attr_nest_end(nlh, n);
+	}
+	is_int(xm_qos_rule_parse(first(nlh), &back), -EINVAL,
+	       "rule: an IPv4 family with an IPv6 address is malformed");
 	/* Too small a buffer: nothing left behind. */
 	nlh = msg();
 	r.present = 0;
 	is_int(xm_qos_rule_put(nlh, MNL_NLMSG_HDRLEN + 8, &r), -EMSGSIZE,
 	       "rule: no room");
 	is_int(nlh->nlmsg_len, MNL_NLMSG_HDRLEN, "rule: no room, nothing put");
+}
+
+/* What xm_msg_parse() passed on: the type and the object of each nest. */
+static struct {
+	unsigned int n;
+	struct xm_entry e[4];
+} seen;
+
+static int seen_cb(const struct xm_msg_info *info, const struct xm_entry *e,
+		   void *data)
+{
+	(void)info, (void)data;
+	if (seen.n < 4)
+		seen.e[seen.n] = *e;
+	seen.n++;
+	return 0;
+}
+
+/* A reply of both nests goes through the path every object shares. */
+static void entries(void)
+{
+	struct xm_entry q = { .type = XMESH_A_QOS };
+	struct xm_entry r = { .type = XMESH_A_QOS_RULE };
+	struct nlmsghdr *nlh = msg();
+	struct xm_msg_info info;
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = 0x1f;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = XMESH_CMD_QOS_RULE_GET;
+	q.qos.n_tclass = 1;
+	q.qos.tclass[0].id = XMESH_TC_INTERACTIVE;
+	q.qos.tclass[0].rate = 4000;
+	q.qos.tclass[0].present = XM_BIT(XMESH_TCLASS_A_RATE);
+	r.qos_rule.id = 9;
+	r.qos_rule.protocol = 6;
+	r.qos_rule.present = XM_BIT(XMESH_QOS_RULE_A_PROTOCOL);
+	is_int(xm_entry_put(nlh, sizeof(buf), &q), 0, "entry: qos put");
+	is_int(xm_entry_put(nlh, sizeof(buf), &r), 0, "entry: rule put");
+	memset(&seen, 0, sizeof(seen));
+	is_int(xm_msg_parse(nlh, &info, seen_cb, NULL), 0, "entry: parsed");
+	is_int(seen.n, 2, "entry: two nests");
+	ok(seen.e[0].type == XMESH_A_QOS && seen.e[0].qos.n_tclass == 1 &&
+	   seen.e[0].qos.tclass[0].id == XMESH_TC_INTERACTIVE &&
+	   seen.e[0].qos.tclass[0].rate == 4000, "entry: the qos object");
+	ok(seen.e[1].type == XMESH_A_QOS_RULE && seen.e[1].qos_rule.id == 9 &&
+	   seen.e[1].qos_rule.protocol == 6, "entry: the rule object");
 }
 
 /* What the fake kernel saw of the one request, and what it answers. */
@@ -259,6 +321,7 @@ int main(void)
 	rates();
 	qos_nest();
 	rule_nest();
+	entries();
 	requests();
 	return tap_done();
 }

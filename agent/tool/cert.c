@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "wire.h"
 #include "xmesh_file.h"
 
 /* Validity in days: defaults, and at most a century. */
@@ -106,7 +107,7 @@ static int arg_serial(const char *s, uint64_t *out)
 
 static int arg_name(const char *what, const char *s, bool may_be_empty)
 {
-	if (xm_cert_name_valid(s, may_be_empty))
+	if (xm_wire_name_valid(s, may_be_empty))
 		return XM_EXIT_OK;
 	pr_err("invalid %s \"%s\": %s31 printable characters, no blanks.",
 	       what, s, may_be_empty ? "up to " : "1 to ");
@@ -269,6 +270,19 @@ static char *read_file(const char *what, const char *path, size_t max,
 	return buf;
 }
 
+/* What xm_file_write()'s err means for what at path: exit status. */
+static int write_status(const char *what, const char *path, int err)
+{
+	if (err == -EEXIST)
+		pr_err("%s %s exists; not overwriting it.", what, path);
+	else if (err == -ENAMETOOLONG)
+		pr_err("%s %s: the name is too long.", what, path);
+	else if (err)
+		pr_err("%s %s: %s.", what, path, strerror(-err));
+	return !err ? XM_EXIT_OK :
+	       err == -ENAMETOOLONG ? XM_EXIT_USAGE : XM_EXIT_FAIL;
+}
+
 /*
  * Write len bytes to path (xm_file_write()), "-" to stdout. Exit status.
  */
@@ -282,14 +296,7 @@ static int write_file(const char *what, const char *path, const void *buf,
 		return fflush(stdout) ? XM_EXIT_FAIL : XM_EXIT_OK;
 	}
 	err = xm_file_write(path, buf, len, mode, replace);
-	if (err == -EEXIST)
-		pr_err("%s %s exists; not overwriting it.", what, path);
-	else if (err == -ENAMETOOLONG)
-		pr_err("%s %s: the name is too long.", what, path);
-	else if (err)
-		pr_err("%s %s: %s.", what, path, strerror(-err));
-	return !err ? XM_EXIT_OK :
-	       err == -ENAMETOOLONG ? XM_EXIT_USAGE : XM_EXIT_FAIL;
+	return write_status(what, path, err);
 }
 
 /* Refuse early, before any work, to write over a file. */
@@ -307,7 +314,7 @@ static int read_seckey(const char *path, uint8_t sk[XM_SECKEY_LEN],
 		       uint8_t pk[XM_PUBKEY_LEN])
 {
 	bool loose = false;
-	int err = xm_seckey_read(path, sk, pk, &loose);
+	int err = xm_seckey_read(path, sk, pk, &loose, false);
 
 	if (err == -EBADMSG)
 		pr_err("key %s is not a secret key (%d bytes, as \"xmesh cert key create\" writes).",
@@ -613,9 +620,19 @@ static int cert_authority(struct ctx *c, int argc, char **argv)
 			    usage_cert, argc, argv);
 }
 
+/* What "key create" and "key show" print: the public key. */
+static int key_print(struct ctx *ctx, const uint8_t pk[XM_PUBKEY_LEN])
+{
+	out_obj_begin(&ctx->out, NULL);
+	print_pubkey(&ctx->out, pk);
+	out_nl(&ctx->out);
+	out_obj_end(&ctx->out);
+	return XM_EXIT_OK;
+}
+
 static int cert_key_create(struct ctx *ctx, int argc, char **argv)
 {
-	uint8_t sk[XM_SECKEY_LEN], pk[XM_PUBKEY_LEN];
+	uint8_t pk[XM_PUBKEY_LEN];
 	struct cert_args a;
 	int ret;
 
@@ -627,16 +644,9 @@ static int cert_key_create(struct ctx *ctx, int argc, char **argv)
 		pr_err("a secret key goes to a file, not to stdout.");
 		return XM_EXIT_USAGE;
 	}
-	crypto_sign_keypair(pk, sk);
-	ret = write_file("key", a.path[KW_FILE], sk, sizeof(sk), 0600, false);
-	sodium_memzero(sk, sizeof(sk));
-	if (ret)
-		return ret;
-	out_obj_begin(&ctx->out, NULL);
-	print_pubkey(&ctx->out, pk);
-	out_nl(&ctx->out);
-	out_obj_end(&ctx->out);
-	return XM_EXIT_OK;
+	ret = write_status("key", a.path[KW_FILE],
+			   xm_seckey_create(a.path[KW_FILE], pk));
+	return ret ? ret : key_print(ctx, pk);
 }
 
 static int cert_key_show(struct ctx *ctx, int argc, char **argv)
@@ -651,13 +661,7 @@ static int cert_key_show(struct ctx *ctx, int argc, char **argv)
 		return xm_status(ret);
 	ret = read_seckey(a.path[KW_FILE], sk, pk);
 	sodium_memzero(sk, sizeof(sk));
-	if (ret)
-		return ret;
-	out_obj_begin(&ctx->out, NULL);
-	print_pubkey(&ctx->out, pk);
-	out_nl(&ctx->out);
-	out_obj_end(&ctx->out);
-	return XM_EXIT_OK;
+	return ret ? ret : key_print(ctx, pk);
 }
 
 static const struct cmd key_cmds[] = {

@@ -99,7 +99,7 @@ int probe_send(struct prober *p, uint32_t dst, uint32_t seq,
 	XM_SET(o, XMESH_OAM_A_SEQ);
 	if (hop_limit)
 		XM_SET(o, XMESH_OAM_A_HOP_LIMIT);
-	return xmnl_request(p->req, XMESH_CMD_OAM_SEND, 0, p->di->ifindex,
+	return xmnl_request(p->req, XMESH_CMD_OAM_SEND, 0, 0, p->di->ifindex,
 			    NULL, &ent, e);
 }
 

@@ -332,29 +332,42 @@ static int parse_dev_word(int *argc, char ***argv, const char **dev)
 	return arg_unknown((*argv)[0], usage_qos);
 }
 
+/* A command that takes only "[ dev DEV ]": the device and the handle. */
+static int dev_only(struct ctx *c, int argc, char **argv, const char **dev,
+		    struct xmnl **nl)
+{
+	int ret;
+
+	*dev = NULL;
+	for (; argc > 0; argc--, argv++) {
+		ret = parse_dev_word(&argc, &argv, dev);
+		if (ret)
+			return ret;
+	}
+	*dev = ctx_dev(c, *dev);
+	*nl = ctx_nl(c);
+	return *nl ? XM_EXIT_OK : XM_EXIT_FAIL;
+}
+
 static int qos_show(struct ctx *c, int argc, char **argv)
 {
-	struct xm_qos_rule *rules = NULL;
+	struct xm_list rules = { 0 };
 	const char *dev = NULL;
 	struct nlc_error e;
 	struct out *o = &c->out;
 	struct xmnl *nl;
 	struct xm_qos q;
-	size_t n = 0, i;
+	size_t i;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	dev = ctx_dev(c, dev);
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
 	if (xmnl_qos_get(nl, 0, dev, &q, &e) ||
-	    xmnl_qos_rules(nl, 0, dev, &rules, &n, &e))
+	    xmnl_qos_rules(nl, 0, dev, &rules, &e)) {
+		xm_list_free(&rules);
 		return kernel_err(&e);
+	}
 
 	out_list_begin(o);
 	out_obj_begin(o, NULL);
@@ -367,13 +380,13 @@ static int qos_show(struct ctx *c, int argc, char **argv)
 	print_map(o, "dscp_map", "dscp", q.dscp_map, sizeof(q.dscp_map));
 	print_map(o, "prio_map", "priority", q.prio_map, sizeof(q.prio_map));
 	out_arr_begin(o, "rules");
-	for (i = 0; i < n; i++)
-		print_rule(o, &rules[i]);
+	for (i = 0; i < rules.n; i++)
+		print_rule(o, &rules.v[i].qos_rule);
 	out_arr_end(o);
 	print_trees(o, c->stats);
 	out_obj_end(o);
 	out_list_end(o);
-	free(rules);
+	xm_list_free(&rules);
 	return XM_EXIT_OK;
 }
 
@@ -559,28 +572,25 @@ static int parse_rule(int argc, char **argv, bool need_class,
 
 static int rule_show(struct ctx *c, int argc, char **argv)
 {
-	struct xm_qos_rule *rules = NULL;
+	struct xm_list rules = { 0 };
 	const char *dev = NULL;
 	struct nlc_error e;
 	struct xmnl *nl;
-	size_t n = 0, i;
+	size_t i;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
-	if (xmnl_qos_rules(nl, 0, ctx_dev(c, dev), &rules, &n, &e))
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
+	if (xmnl_qos_rules(nl, 0, dev, &rules, &e)) {
+		xm_list_free(&rules);
 		return kernel_err(&e);
+	}
 	out_list_begin(&c->out);
-	for (i = 0; i < n; i++)
-		print_rule(&c->out, &rules[i]);
+	for (i = 0; i < rules.n; i++)
+		print_rule(&c->out, &rules.v[i].qos_rule);
 	out_list_end(&c->out);
-	free(rules);
+	xm_list_free(&rules);
 	return XM_EXIT_OK;
 }
 
@@ -627,16 +637,11 @@ static int rule_flush(struct ctx *c, int argc, char **argv)
 	struct xmnl *nl;
 	int ret;
 
-	for (; argc > 0; argc--, argv++) {
-		ret = parse_dev_word(&argc, &argv, &dev);
-		if (ret)
-			return ret;
-	}
-	nl = ctx_nl(c);
-	if (!nl)
-		return XM_EXIT_FAIL;
-	if (xmnl_qos_rule_change(nl, XMESH_CMD_QOS_RULE_DEL, 0,
-				 ctx_dev(c, dev), NULL, false, &e))
+	ret = dev_only(c, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
+	if (xmnl_qos_rule_change(nl, XMESH_CMD_QOS_RULE_DEL, 0, dev, NULL,
+				 false, &e))
 		return kernel_err(&e);
 	return XM_EXIT_OK;
 }
