@@ -19,6 +19,7 @@
 #include "server.h"
 #include "store.h"
 #include "xmesh_file.h"
+#include "wire.h"	/* xm_wire_name_valid(): token names */
 
 #define DEFAULT_DB	"/var/lib/xmesh/controller.db"
 #define DEFAULT_PORT	7680
@@ -71,7 +72,7 @@ static int token_add(const char *db, const char *role_s, const char *name)
 			" read-only, operator or admin\n", role_s);
 		return 2;
 	}
-	if (!xm_cert_name_valid(name, false)) {
+	if (!xm_wire_name_valid(name, false)) {
 		fprintf(stderr, "xmesh-controller: \"%s\": a name is 1 to 31"
 			" printable characters without blanks\n", name);
 		return 2;
@@ -148,7 +149,7 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 			xm_cert_reason_text(r));
 		return 1;
 	}
-	e = xm_seckey_read(policy_key, cfg->policy_sk, pk, &loose);
+	e = xm_seckey_read(policy_key, cfg->policy_sk, pk, &loose, false);
 	if (e) {
 		fprintf(stderr, "xmesh-controller: %s: %s\n", policy_key,
 			e == -EBADMSG ? "not a 64-byte secret key" :

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"	/* xm_cert_name_valid(): the names of the site */
+#include "wire.h"	/* xm_wire_name_valid(): the names of the site */
 #include "policy.h"
 #include "xmesh_qos.h"	/* xm_parse_rate(), xm_tclass_name() */
 
@@ -186,7 +186,7 @@ static int get_name(json_object *v, const char *ptr, char out[XM_NAME_MAX],
 
 	if (get_str(v, ptr, XM_NAME_MAX - 1, &s, err))
 		return -1;
-	if (!xm_cert_name_valid(s, false))
+	if (!xm_wire_name_valid(s, false))
 		return fail(err, ptr, "\"%s\" is not a name: 1 to %d printable"
 			    " characters without blanks", quote(s, q),
 			    XM_NAME_MAX - 1);

@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "server.h"
 #include "store.h"
+#include "wire.h"	/* xm_wire_name_valid(): token names */
 
 #define BODY_MAX	(16 * 1024)	/* anything but a policy document */
 #define URI_MAX		1024
@@ -616,7 +617,7 @@ static enum MHD_Result token_post(struct xm_ctl *c,
 	if (json_object_object_get_ex(o, "name", &v) &&
 	    json_object_is_type(v, json_type_string))
 		name = json_object_get_string(v);
-	if (!name || !xm_cert_name_valid(name, false)) {
+	if (!name || !xm_wire_name_valid(name, false)) {
 		send_error(c, conn, 400, "/name", "expected a name: 1 to 31"
 			   " printable characters without blanks");
 		goto done;
