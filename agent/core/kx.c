@@ -19,6 +19,7 @@
 #define PROLOGUE	"xmesh kx 1"
 #define QUEUE_MAX	8
 #define KX_WARN_MS	10000	/* one warning per peer per 10 s at most */
+#define KX_WARN_SILENT	(~0U)	/* the warning of a peer that does not answer */
 
 void xm_kx_params_default(struct xm_kx_params *p)
 {
@@ -291,7 +292,8 @@ struct xm_kx_peer {
 	bool rekey_asked;		/* by volume */
 	uint8_t next_id;		/* the last receive key id chosen */
 	xm_time warned_at;		/* the last warning event, or XM_NEVER */
-	unsigned int unwarned;		/* warnings held back since */
+	unsigned int warned_why;	/* its refusal reason, KX_WARN_SILENT */
+	unsigned int unwarned;		/* warnings like it held back since */
 	struct xm_cert cert;		/* the peer's, while up */
 	/* The last completed handshake as responder: a duplicate FINISH
 	 * (our CONFIRM lost) gets the CONFIRM again. */
@@ -498,28 +500,35 @@ static void event(struct xm_kx_peer *p, enum xm_event_level level,
 	va_end(ap);
 }
 
-/* A warning about what the peer sends: one per KX_WARN_MS per peer at
- * most (the counters have them all), so a peer that keeps sending bad
- * handshakes cannot flood the log.
+/* A warning about what the peer sends (why: its refusal reason, or
+ * KX_WARN_SILENT): the same one once per KX_WARN_MS per peer at most (the
+ * counters have them all), so a peer that keeps sending bad handshakes
+ * cannot flood the log; a new reason is told at once.
  */
-static void warn(struct xm_kx_peer *p, xm_time now, const char *fmt, ...)
+static void warn(struct xm_kx_peer *p, xm_time now, unsigned int why,
+		 const char *fmt, ...)
 {
 	char text[sizeof(((struct xm_kx_action *)0)->text)];
 	va_list ap;
 
-	if (p->warned_at != XM_NEVER && now < p->warned_at + KX_WARN_MS) {
+	if (p->warned_at != XM_NEVER && why == p->warned_why &&
+	    now < p->warned_at + KX_WARN_MS) {
 		p->unwarned++;
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (p->unwarned)
+	if (p->unwarned && why == p->warned_why)
 		event(p, XM_EV_WARN, "%s (and %u times more since the last warning)",
 		      text, p->unwarned);
+	else if (p->unwarned)
+		event(p, XM_EV_WARN, "%s (%u held back before it)", text,
+		      p->unwarned);
 	else
 		event(p, XM_EV_WARN, "%s", text);
 	p->warned_at = now;
+	p->warned_why = why;
 	p->unwarned = 0;
 }
 
@@ -699,7 +708,7 @@ static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 	struct xm_kx *kx = p->kx;
 
 	kx->st.refused[r]++;
-	warn(p, now, "kx: node %u refused on neighbor %u: %s (%s)", p->node,
+	warn(p, now, r, "kx: node %u refused on neighbor %u: %s (%s)", p->node,
 	     p->neigh, xm_kx_refusal_name(r), refusal_text(r));
 	hs_abort(p);
 	if (p->up) {
@@ -991,7 +1000,7 @@ void xm_kx_peer_timer(struct xm_kx_peer *p, xm_time now, uint64_t unix_s)
 	if (hs->state != HS_NONE && hs->retry_at <= now) {
 		if (hs->sent >= kx->params.tries) {
 			kx->st.timeouts++;
-			warn(p, now,
+			warn(p, now, KX_WARN_SILENT,
 			     "kx: node %u on neighbor %u does not answer the key exchange",
 			     p->node, p->neigh);
 			hs_abort(p);

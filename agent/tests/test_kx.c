@@ -591,6 +591,12 @@ static void refusal_storm(void)
 	   strstr(A.event, "49 times more") != NULL,
 	   "refusal storm: the next warning, 10 s on, tells the 49 held back (%s)",
 	   A.event);
+	xm_kx_peer_refuse(A.p, now + 10100, XM_CERT_REVOKED);
+	xm_kx_peer_refuse(A.p, now + 10200, XM_CERT_WRONG_SITE);
+	pump(&A);
+	ok(A.events == events + 2 && strstr(A.event, "wrong_site") &&
+	   strstr(A.event, "1 held back before it"),
+	   "refusal storm: another reason is told at once (%s)", A.event);
 }
 
 /* One handshake, A initiating, written out for noise_xx.py. */
