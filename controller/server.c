@@ -34,7 +34,8 @@
 
 /* The statuses the API answers with, for /metrics. */
 static const unsigned int statuses[] = {
-	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 414, 500, 503,
+	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500,
+	503,
 };
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
@@ -702,6 +703,12 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		send_error(c, conn, 503, "header " XM_AGENT_HDR_NONCE,
 			   "too many requests to remember: retry");
 		break;
+	case XM_AGENT_AUTH_QUOTA:
+		send_error(c, conn, 429, "header " XM_AGENT_HDR_NONCE,
+			   "node %u sent more than %d requests in %d s:"
+			   " retry later", cert.node_id,
+			   XM_AGENT_NONCES_PER_NODE, 2 * XM_AGENT_AUTH_WINDOW);
+		break;
 	default:
 		send_error(c, conn, 401, "headers", "a signed agent request"
 			   " needs %s, %s, %s and %s (%s)", XM_AGENT_HDR_CERT,
@@ -1152,7 +1159,10 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	struct sockaddr_in sa;
 
 	randombytes_buf(key, sizeof(key));
-	if (!c || !(c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES, key))) {
+	if (c)
+		c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
+						XM_AGENT_NONCES_PER_NODE, key);
+	if (!c || !c->nonces) {
 		snprintf(err, errlen, "out of memory");
 		free(c);
 		return NULL;
@@ -1208,7 +1218,7 @@ fail_store:
 	xm_store_close(c->store);
 fail_alloc:
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	free(c->nonces);
+	xm_agent_nonces_free(c->nonces);
 	free(c);
 	return NULL;
 }
@@ -1231,6 +1241,6 @@ void xm_ctl_stop(struct xm_ctl *c)
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	free(c->nonces);
+	xm_agent_nonces_free(c->nonces);
 	free(c);
 }

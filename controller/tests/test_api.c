@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "certs.h"
 #include "policy.h"
 #include "policy_agent.h"
 #include "server.h"
@@ -32,7 +33,8 @@ static struct xm_ctl_config cfg;
 static struct xm_ctl *ctl;
 static uint8_t auth_sk[64], policy_pk[32], node_sk[64], rogue_sk[64];
 static struct xm_cert node, rogue_auth, rogue_node;
-static char node_b64[1024], rogue_b64[1024], policy_b64[1024];
+static char node_b64[TEST_CERT_B64_MAX], rogue_b64[TEST_CERT_B64_MAX];
+static char policy_b64[TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65], tok_admin[65];
 static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
 
@@ -158,37 +160,9 @@ static uint64_t current_version(void)
 
 /* ---- keys ---- */
 
-static void sign_cert(struct xm_cert *c, enum xm_cert_kind kind,
-		      uint64_t serial, const char *site, uint8_t *sk,
-		      const uint8_t *by, char *b64)
-{
-	int64_t now = time(NULL);
-
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, site);
-	if (kind == XM_CERT_AUTHORITY) {
-		crypto_sign_keypair(c->pubkey, sk);
-		by = sk;
-	} else {
-		crypto_sign_keypair(c->pubkey, sk);
-	}
-	if (kind == XM_CERT_NODE) {
-		c->node_id = 7;
-		strcpy(c->zone, "web");
-	}
-	c->not_before = (uint64_t)now - 3600;
-	c->not_after = (uint64_t)now + 86400;
-	if (xm_cert_sign(c, by))
-		exit(1);
-	if (b64)
-		sodium_bin2base64(b64, 1024, c->raw, c->len,
-				  sodium_base64_VARIANT_ORIGINAL);
-}
-
 static void setup(void)
 {
+	int64_t now = time(NULL);
 	uint8_t hash[32];
 	struct xm_store *s;
 	char err[256];
@@ -196,22 +170,17 @@ static void setup(void)
 	if (!mkdtemp(dir))
 		exit(1);
 	snprintf(db, sizeof(db), "%s/controller.db", dir);
-	sign_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, "edge1", auth_sk,
-		  NULL, NULL);
-	sign_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, "edge1",
-		  cfg.policy_sk, auth_sk, policy_b64);
-	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
-	sign_cert(&node, XM_CERT_NODE, 3, "edge1", node_sk, auth_sk, node_b64);
-	/* The same node id and site, from another authority. */
-	sign_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, "edge1", rogue_sk, NULL,
+	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
 		  NULL);
-	{
-		uint8_t rsk[64];
-
-		memcpy(rsk, rogue_sk, 64);
-		sign_cert(&rogue_node, XM_CERT_NODE, 3, "edge1", rogue_sk, rsk,
-			  rogue_b64);
-	}
+	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
+		  auth_sk, policy_b64);
+	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
+	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
+	/* The same node id and site, from another authority. */
+	test_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, 0, now, rogue_sk, NULL,
+		  NULL);
+	test_cert(&rogue_node, XM_CERT_NODE, 3, 7, now, rogue_sk, rogue_sk,
+		  rogue_b64);
 	cfg.db_path = db;
 	cfg.longpoll_max_s = 30;
 	s = xm_store_open(db, err, sizeof(err));
