@@ -5,10 +5,14 @@
  * its own transaction with PRAGMA user_version set to its number. A
  * migration is never edited once released: a change is a new one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -122,6 +126,36 @@ static int migrate(struct xm_store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The file at path, created readable and writable by its owner only
+ * (SQLite gives its journals the same mode); refused if group or others
+ * may write it: whoever writes the store may add a token. 0 or -1.
+ */
+static int store_file(const char *path, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	if (!*path || !strcmp(path, ":memory:"))
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st))
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_mode & 022)
+		why = "writable by group or others";
+	close(fd);
+	if (why)
+		snprintf(err, errlen, "%s: %s", path, why);
+	return why ? -1 : 0;
+}
+
 struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
 {
 	struct xm_store *s = calloc(1, sizeof(*s));
@@ -131,6 +165,8 @@ struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (store_file(path, err, errlen))
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
