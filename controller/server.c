@@ -29,6 +29,9 @@
 
 #define BODY_MAX	(16 * 1024)	/* anything but a policy document */
 #define URI_MAX		1024
+/* A chunked body past its limit is read on (and dropped) up to this, to
+ * answer 413 at its end; beyond, at once, closing the connection. */
+#define DROP_MAX	(1024 * 1024)
 #define JSON_DEPTH	8
 #define LONGPOLL_MAX	60
 
@@ -69,6 +72,7 @@ struct req {
 	uint32_t node;			/* the agent's node id */
 	size_t len;
 	bool too_large;
+	size_t dropped;			/* read past the limit */
 	char *body;
 };
 
@@ -1102,19 +1106,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!q->too_large &&
-		    q->len + *upload_size <= q->route->body_max) {
-			char *b = realloc(q->body, q->len + *upload_size + 1);
+		char *b;
 
-			if (!b)
-				return MHD_NO;
-			memcpy(b + q->len, upload, *upload_size);
-			q->body = b;
-			q->len += *upload_size;
-			q->body[q->len] = '\0';
-		} else {
+		if (q->too_large ||
+		    q->len + *upload_size > q->route->body_max) {
 			q->too_large = true;
+			q->dropped += *upload_size;
+			*upload_size = 0;
+			if (q->dropped <= DROP_MAX)
+				return MHD_YES;
+			/* A body without end: answered (and the
+			 * connection closed) now, not at its end. */
+			q->answered = true;
+			return send_error(c, conn, 413, "body", "larger than"
+					  " %zu bytes", q->route->body_max);
 		}
+		b = realloc(q->body, q->len + *upload_size + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + q->len, upload, *upload_size);
+		q->body = b;
+		q->len += *upload_size;
+		q->body[q->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}

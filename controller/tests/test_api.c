@@ -254,6 +254,62 @@ static void test_tokens(void)
 	resp_free(&r);
 }
 
+/* A chunked body that never ends: how much of it was read. */
+static size_t endless(char *p, size_t size, size_t n, void *arg)
+{
+	size_t *sent = arg;
+
+	memset(p, ' ', size * n);
+	*sent += size * n;
+	return size * n;
+}
+
+/*
+ * A body above the limit is answered without reading it all: a client
+ * streaming one without end (chunked, or declaring a length of 1 TB) must
+ * not keep a connection (a thread) for as long as it likes.
+ */
+static void endless_body(const char *token, bool chunked, const char *name)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[128], auth[128];
+	CURL *c = curl_easy_init();
+	struct resp r = { 0 };
+	size_t sent = 0;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v1/policy",
+		 xm_ctl_port(ctl));
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	if (token)
+		hdrs = curl_slist_append(hdrs, auth);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (chunked)
+		hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+	else
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)1 << 40);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, endless);
+	curl_easy_setopt(c, CURLOPT_READDATA, &sent);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	/* A deadline only to end the test if the server never answers. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	/* Closed with unread data, the connection may be reset before the
+	 * client reads the answer: what counts is that it ends, early. */
+	ok(rc != CURLE_OPERATION_TIMEDOUT && sent < 64 << 20,
+	   "%s is cut short (%s, %ld, %zu MB sent)", name,
+	   curl_easy_strerror(rc), r.status, sent >> 20);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	resp_free(&r);
+}
+
 static void test_policy(void)
 {
 	struct xm_policy_error perr;
@@ -312,6 +368,9 @@ static void test_policy(void)
 			(16 * 1024 + 1), NULL), 413, "body", "larger than",
 		"a large body elsewhere");
 	free(huge);
+	endless_body(tok_op, true, "an endless chunked body");
+	endless_body(tok_op, false, "a body of 1 TB");
+	endless_body(NULL, false, "a body of 1 TB without a token");
 	refused(req_s("PUT", "/api/v1/policy?expect=7", tok_op, doc), 409,
 		"query expect", "the current version is 1",
 		"a put expecting another version");
@@ -576,7 +635,7 @@ static void test_metrics(void)
 	   strstr(r.body, "\nxmesh_controller_agents_current 1\n") &&
 	   strstr(r.body, "\nxmesh_controller_policy_version 4\n"),
 	   "metrics: agents, the policy version");
-	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 4\n") &&
+	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
 	   strstr(r.body, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
 	resp_free(&r);
