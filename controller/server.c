@@ -58,7 +58,28 @@ struct xm_ctl {
 	uint64_t auth_failures[XM_AGENT_AUTH_MAX + 1];
 };
 
-struct route;
+struct req;
+
+/* Who may call a route. */
+enum access {
+	PUBLIC,			/* anyone (/metrics) */
+	AGENT,			/* a signed agent request */
+	TOKEN,			/* an operator token of at least the role */
+};
+
+struct route {
+	const char *path, *method;
+	enum access access;
+	enum xm_role role;		/* TOKEN */
+	const char *query;		/* the parameters it takes, " a b " */
+	size_t body_max;
+	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
+			      const struct req *q);
+	/* A list from the store (fn send_list): its key in the answer,
+	 * and how it is read. */
+	const char *list_key;
+	int (*list)(struct xm_ctl *c, json_object *a);
+};
 
 /* One request: its raw URI (query included, as the agent signed it), its
  * route, who sent it, its body. */
@@ -437,9 +458,21 @@ static enum MHD_Result add_version(struct xm_ctl *c,
 	return send_json(c, conn, 200, j);
 }
 
+static enum MHD_Result policy_get(struct xm_ctl *c,
+				  struct MHD_Connection *conn,
+				  const struct req *q)
+{
+	uint64_t v = 0;
+
+	(void)q;
+	if (uint_arg(c, conn, NULL, "version", UINT32_MAX, &v) < 0)
+		return MHD_YES;
+	return send_policy(c, conn, v);
+}
+
 static enum MHD_Result policy_put(struct xm_ctl *c,
 				  struct MHD_Connection *conn,
-				  const struct req *q, const char *author)
+				  const struct req *q)
 {
 	struct xm_policy_error err;
 	struct xm_site_policy *p;
@@ -451,12 +484,12 @@ static enum MHD_Result policy_put(struct xm_ctl *c,
 	if (!p)
 		return send_policy_error(c, conn, &err);
 	xm_policy_free(p);
-	return add_version(c, conn, q->body, q->len, author, expect, 0);
+	return add_version(c, conn, q->body, q->len, q->who, expect, 0);
 }
 
 static enum MHD_Result policy_rollback(struct xm_ctl *c,
 				       struct MHD_Connection *conn,
-				       const struct req *q, const char *author)
+				       const struct req *q)
 {
 	static const char *const members[] = { "version", NULL };
 	struct xm_policy_error err;
@@ -493,7 +526,7 @@ static enum MHD_Result policy_rollback(struct xm_ctl *c,
 		return send_policy_error(c, conn, &err);
 	}
 	xm_policy_free(p);
-	ret = add_version(c, conn, r.text, r.text_len, author, 0, version);
+	ret = add_version(c, conn, r.text, r.text_len, q->who, 0, version);
 	xm_policy_rec_free(&r);
 	return ret;
 }
@@ -555,15 +588,15 @@ static int audit_cb(void *arg, const struct xm_audit_rec *r)
 
 /* GET a list from the store into {key: [...]}. */
 static enum MHD_Result send_list(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const char *key,
-				 int (*list)(struct xm_ctl *c, json_object *a))
+				 const struct req *q)
 {
+	const char *key = q->route->list_key;
 	json_object *a = json_object_new_array(), *j;
 	uint64_t version;
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	rc = list(c, a);
+	rc = q->route->list(c, a);
 	version = c->version;
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
@@ -596,7 +629,7 @@ static int list_audit(struct xm_ctl *c, json_object *a)
 
 static enum MHD_Result token_post(struct xm_ctl *c,
 				  struct MHD_Connection *conn,
-				  const struct req *q, const char *author)
+				  const struct req *q)
 {
 	static const char *const members[] = { "role", "name", NULL };
 	json_object *o, *v, *j;
@@ -631,7 +664,7 @@ static enum MHD_Result token_post(struct xm_ctl *c,
 	snprintf(detail, sizeof(detail), "%s %s", xm_role_name(role), name);
 	pthread_mutex_lock(&c->lock);
 	rc = xm_store_token_add(c->store, hash, role, name, now_s(c)) ||
-	     xm_store_audit_add(c->store, now_s(c), author, "token.add",
+	     xm_store_audit_add(c->store, now_s(c), q->who, "token.add",
 				detail);
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
@@ -735,7 +768,8 @@ static struct timespec deadline_in(unsigned int s)
 /* GET /api/v1/agent/policy?since=V&wait=S: the current version once it
  * is above since, or 204 after S seconds. */
 static enum MHD_Result agent_policy(struct xm_ctl *c,
-				    struct MHD_Connection *conn)
+				    struct MHD_Connection *conn,
+				    const struct req *q)
 {
 	unsigned int max = c->cfg.longpoll_max_s ? c->cfg.longpoll_max_s :
 			   LONGPOLL_MAX;
@@ -743,6 +777,7 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 	struct timespec deadline;
 	uint64_t v;
 
+	(void)q;
 	if (uint_arg(c, conn, NULL, "since", UINT32_MAX, &since) < 0 ||
 	    uint_arg(c, conn, NULL, "wait", max, &wait) < 0)
 		return MHD_YES;
@@ -773,8 +808,9 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 /* POST /api/v1/agent/report {"policy_version": V} */
 static enum MHD_Result agent_report(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
-				    const struct req *q, uint32_t node)
+				    const struct req *q)
 {
+	uint32_t node = q->node;
 	static const char *const members[] = { "policy_version", NULL };
 	uint64_t v = 0;
 	json_object *o, *j;
@@ -813,7 +849,8 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 
 /* ---- metrics ---- */
 
-static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
+static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
+			       const struct req *q)
 {
 	struct agents_arg arg = { NULL, 0, 0 };
 	enum MHD_Result ret;
@@ -822,6 +859,7 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 	long agents;
 	FILE *f;
 
+	(void)q;
 	f = open_memstream(&text, &len);
 	if (!f)
 		return send_error(c, conn, 500, "metrics", "out of memory");
@@ -869,117 +907,34 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 
 /* ---- routing ---- */
 
-/* Who may call a route. */
-enum access {
-	PUBLIC,			/* anyone (/metrics) */
-	AGENT,			/* a signed agent request */
-	TOKEN,			/* an operator token of at least the role */
-};
-
-struct route {
-	const char *path, *method;
-	enum access access;
-	enum xm_role role;		/* TOKEN */
-	const char *query;		/* the parameters it takes, " a b " */
-	size_t body_max;
-	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
-			      const struct req *q);
-};
-
-static enum MHD_Result h_metrics(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const struct req *q)
-{
-	(void)q;
-	return metrics(c, conn);
-}
-
-static enum MHD_Result h_policy_get(struct xm_ctl *c,
-				    struct MHD_Connection *conn,
-				    const struct req *q)
-{
-	uint64_t v = 0;
-
-	(void)q;
-	if (uint_arg(c, conn, NULL, "version", UINT32_MAX, &v) < 0)
-		return MHD_YES;
-	return send_policy(c, conn, v);
-}
-
-static enum MHD_Result h_policy_put(struct xm_ctl *c,
-				    struct MHD_Connection *conn,
-				    const struct req *q)
-{
-	return policy_put(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_history(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "versions", list_history);
-}
-
-static enum MHD_Result h_rollback(struct xm_ctl *c,
-				  struct MHD_Connection *conn,
-				  const struct req *q)
-{
-	return policy_rollback(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_agents(struct xm_ctl *c, struct MHD_Connection *conn,
-				const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "agents", list_agents);
-}
-
-static enum MHD_Result h_audit(struct xm_ctl *c, struct MHD_Connection *conn,
-			       const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "entries", list_audit);
-}
-
-static enum MHD_Result h_tokens(struct xm_ctl *c, struct MHD_Connection *conn,
-				const struct req *q)
-{
-	return token_post(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_agent_policy(struct xm_ctl *c,
-				      struct MHD_Connection *conn,
-				      const struct req *q)
-{
-	(void)q;
-	return agent_policy(c, conn);
-}
-
-static enum MHD_Result h_agent_report(struct xm_ctl *c,
-				      struct MHD_Connection *conn,
-				      const struct req *q)
-{
-	return agent_report(c, conn, q, q->node);
-}
+#define GET(p)		.path = p, .method = "GET"
+#define ROLE(r)		.access = TOKEN, .role = XM_ROLE_##r
+#define LIST(key, how)	.fn = send_list, .list_key = key, .list = how
 
 static const struct route routes[] = {
-	{ "/metrics", "GET", PUBLIC, 0, "", 0, h_metrics },
-	{ "/api/v1/policy", "GET", TOKEN, XM_ROLE_READ, " version ", 0,
-	  h_policy_get },
-	{ "/api/v1/policy", "PUT", TOKEN, XM_ROLE_OPERATOR, " expect ",
-	  XM_POLICY_TEXT_MAX, h_policy_put },
-	{ "/api/v1/policy/history", "GET", TOKEN, XM_ROLE_READ, "", 0,
-	  h_history },
-	{ "/api/v1/policy/rollback", "POST", TOKEN, XM_ROLE_OPERATOR, "",
-	  BODY_MAX, h_rollback },
-	{ "/api/v1/agents", "GET", TOKEN, XM_ROLE_READ, "", 0, h_agents },
-	{ "/api/v1/audit", "GET", TOKEN, XM_ROLE_READ, "", 0, h_audit },
-	{ "/api/v1/tokens", "POST", TOKEN, XM_ROLE_ADMIN, "", BODY_MAX,
-	  h_tokens },
-	{ "/api/v1/agent/policy", "GET", AGENT, 0, " since wait ", 0,
-	  h_agent_policy },
-	{ "/api/v1/agent/report", "POST", AGENT, 0, "", BODY_MAX,
-	  h_agent_report },
+	{ GET("/metrics"), .access = PUBLIC, .fn = metrics },
+	{ GET("/api/v1/policy"), ROLE(READ), .query = " version ",
+	  .fn = policy_get },
+	{ .path = "/api/v1/policy", .method = "PUT", ROLE(OPERATOR),
+	  .query = " expect ", .body_max = XM_POLICY_TEXT_MAX,
+	  .fn = policy_put },
+	{ GET("/api/v1/policy/history"), ROLE(READ),
+	  LIST("versions", list_history) },
+	{ .path = "/api/v1/policy/rollback", .method = "POST",
+	  ROLE(OPERATOR), .body_max = BODY_MAX, .fn = policy_rollback },
+	{ GET("/api/v1/agents"), ROLE(READ), LIST("agents", list_agents) },
+	{ GET("/api/v1/audit"), ROLE(READ), LIST("entries", list_audit) },
+	{ .path = "/api/v1/tokens", .method = "POST", ROLE(ADMIN),
+	  .body_max = BODY_MAX, .fn = token_post },
+	{ GET("/api/v1/agent/policy"), .access = AGENT,
+	  .query = " since wait ", .fn = agent_policy },
+	{ .path = "/api/v1/agent/report", .method = "POST", .access = AGENT,
+	  .body_max = BODY_MAX, .fn = agent_report },
 };
+
+#undef GET
+#undef ROLE
+#undef LIST
 
 #define N_ROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -1045,14 +1000,14 @@ static const struct route *route_request(struct xm_ctl *c,
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
 	{
-		struct query_check qc = { r->query, "" };
+		struct query_check qc = { r->query ? r->query : "", "" };
 
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
 					  query_arg, &qc);
 		if (qc.unknown[0]) {
 			send_error(c, conn, 400, "query", "unknown parameter"
 				   " \"%s\"; this takes:%s", qc.unknown,
-				   *r->query ? r->query : " none");
+				   r->query ? r->query : " none");
 			return NULL;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,14 @@ static sqlite3_stmt *prepare(struct xm_store *s, const char *sql)
 	return st;
 }
 
+/* The end of a loop over st's rows, rc its last step's: 0 if it ran to
+ * the end or the caller stopped it, -1 if a step failed. Finalizes st. */
+static int rows_done(sqlite3_stmt *st, int rc, bool stopped)
+{
+	sqlite3_finalize(st);
+	return stopped || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Run a statement that returns no rows: 0 or -1. Finalizes it. */
 static int step_done(sqlite3_stmt *st)
 {
@@ -342,21 +351,17 @@ int xm_store_policy_history(struct xm_store *s,
 	sqlite3_stmt *st = prepare(s, "SELECT version, author, created,"
 				   " rollback_of FROM policy"
 				   " ORDER BY version DESC");
-	struct xm_policy_rec r;
+	struct xm_policy_rec r = { 0 };
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	memset(&r, 0, sizeof(r));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fill_policy(st, &r);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }
 
 int xm_store_token_add(struct xm_store *s,
@@ -425,21 +430,18 @@ int xm_store_agent_list(struct xm_store *s,
 				   " policy_version FROM agent"
 				   " ORDER BY node_id");
 	struct xm_agent_rec r;
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.node_id = (uint32_t)sqlite3_column_int64(st, 0);
 		r.last_seen = sqlite3_column_int64(st, 1);
 		r.policy_version = (uint64_t)sqlite3_column_int64(st, 2);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }
 
 long xm_store_agent_count(struct xm_store *s)
@@ -477,21 +479,18 @@ int xm_store_audit_list(struct xm_store *s,
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, actor, action, detail"
 				   " FROM audit ORDER BY id");
 	struct xm_audit_rec r;
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(st, 0);
 		r.time = sqlite3_column_int64(st, 1);
 		copy_name(r.actor, sqlite3_column_text(st, 2));
 		r.action = (const char *)sqlite3_column_text(st, 3);
 		r.detail = (const char *)sqlite3_column_text(st, 4);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }
