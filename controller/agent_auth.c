@@ -21,6 +21,7 @@ static const char *const names[] = {
 	[XM_AGENT_AUTH_REPLAY] = "replay",
 	[XM_AGENT_AUTH_BUSY] = "busy",
 	[XM_AGENT_AUTH_QUOTA] = "quota",
+	[XM_AGENT_AUTH_EARLY] = "early",
 };
 
 const char *xm_agent_auth_name(enum xm_agent_auth r)
@@ -29,7 +30,8 @@ const char *xm_agent_auth_name(enum xm_agent_auth r)
 }
 
 struct xm_agent_nonces *xm_agent_nonces_new(size_t size, size_t per_node,
-					    const uint8_t key[16])
+					    const uint8_t key[16],
+					    int64_t now)
 {
 	struct xm_agent_nonces *n;
 
@@ -48,6 +50,7 @@ struct xm_agent_nonces *xm_agent_nonces_new(size_t size, size_t per_node,
 		return NULL;
 	}
 	memcpy(n->key, key, sizeof(n->key));
+	n->created = now;
 	n->size = size;
 	n->per_node = per_node;
 	return n;
@@ -194,9 +197,9 @@ static void node_add(struct xm_agent_node *e, int64_t expires)
 	e->count[i]++;
 }
 
-/* Remember (node, nonce) until expires: REPLAY if it is there, QUOTA if
- * the node has its share of the cache, BUSY if there is no room near its
- * slot. */
+/* Remember (node, nonce) until expires: EARLY if signed before the cache
+ * was made, REPLAY if it is there, QUOTA if the node has its share of the
+ * cache, BUSY if there is no room near its slot. */
 static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 				   uint32_t node_id,
 				   const uint8_t nonce[XM_AGENT_NONCE_LEN],
@@ -206,6 +209,8 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 	struct xm_agent_nonce *free_slot = NULL;
 	struct xm_agent_node *node;
 
+	if (expires - XM_AGENT_AUTH_WINDOW < n->created)
+		return XM_AGENT_AUTH_EARLY;
 	for (i = 0; i < PROBES && i < n->size; i++) {
 		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
 		bool live = e->node_id && e->expires >= now;

@@ -52,7 +52,8 @@ enum xm_agent_auth {
 	XM_AGENT_AUTH_REPLAY,		/* the nonce was seen */
 	XM_AGENT_AUTH_BUSY,		/* too many nonces to remember */
 	XM_AGENT_AUTH_QUOTA,		/* this node has its quota of them */
-	XM_AGENT_AUTH_MAX = XM_AGENT_AUTH_QUOTA,
+	XM_AGENT_AUTH_EARLY,		/* signed before the cache was made */
+	XM_AGENT_AUTH_MAX = XM_AGENT_AUTH_EARLY,
 };
 
 struct xm_agent_nonce {
@@ -80,6 +81,7 @@ struct xm_agent_node {
  * nodes that have some, with their counts. */
 struct xm_agent_nonces {
 	uint8_t key[16];		/* the hash's random key */
+	int64_t created;
 	size_t size, per_node;
 	size_t n_nodes;
 	struct xm_agent_node *node;	/* n_nodes of them */
@@ -99,10 +101,14 @@ const char *xm_agent_auth_name(enum xm_agent_auth r);
 
 /*
  * A cache of size nonces, at most per_node of them from one node, hashed
- * with key (xm_agent_nonces_free() it); NULL.
+ * with key, made at now (xm_agent_nonces_free() it); NULL. It refuses
+ * requests signed before now (XM_AGENT_AUTH_EARLY): it cannot know their
+ * nonces, so they could be replays of requests a cache before it (the
+ * controller before a restart) took.
  */
 struct xm_agent_nonces *xm_agent_nonces_new(size_t size, size_t per_node,
-					    const uint8_t key[16]);
+					    const uint8_t key[16],
+					    int64_t now);
 void xm_agent_nonces_free(struct xm_agent_nonces *n);
 
 /* A verified request's nonce, to remember. */
@@ -124,7 +130,8 @@ enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
 					struct xm_cert *cert,
 					enum xm_cert_reason *cert_reason,
 					struct xm_agent_seen *seen);
-/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY, _QUOTA or _BUSY. */
+/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY, _EARLY, _QUOTA
+ * or _BUSY. */
 enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
 					  const struct xm_agent_seen *seen,
 					  int64_t now);

@@ -732,6 +732,11 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_SIG,
 			   "the signature does not verify");
 		break;
+	case XM_AGENT_AUTH_EARLY:
+		send_error(c, conn, 401, "header " XM_AGENT_HDR_TIME,
+			   "signed before the controller started: it cannot"
+			   " tell it from a replay; sign again");
+		break;
 	case XM_AGENT_AUTH_REPLAY:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_NONCE,
 			   "a replayed request");
@@ -1126,16 +1131,18 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	pthread_condattr_t ca;
 	struct sockaddr_in sa;
 
-	randombytes_buf(key, sizeof(key));
-	if (c)
-		c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
-						XM_AGENT_NONCES_PER_NODE, key);
-	if (!c || !c->nonces) {
+	if (!c) {
 		snprintf(err, errlen, "out of memory");
-		free(c);
 		return NULL;
 	}
 	c->cfg = *cfg;
+	randombytes_buf(key, sizeof(key));
+	c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
+					XM_AGENT_NONCES_PER_NODE, key, now_s(c));
+	if (!c->nonces) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_alloc;
+	}
 	if (!xm_cert_text(&cfg->policy_cert, c->policy_cert_text,
 			  sizeof(c->policy_cert_text))) {
 		snprintf(err, errlen, "the policy certificate cannot be"

@@ -72,7 +72,7 @@ int main(void)
 	test_cert(&policy, XM_CERT_POLICY, 3, 0, NOW, other_sk, auth_sk,
 		  policy_b64);
 	/* Small: filling it must stay quick. */
-	nonces = xm_agent_nonces_new(256, 16, key);
+	nonces = xm_agent_nonces_new(256, 16, key, NOW);
 	if (!nonces)
 		return 1;
 
@@ -88,6 +88,11 @@ int main(void)
 				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
 	       XM_AGENT_AUTH_TIME, "once the nonce is forgotten, too old");
 
+	sign(&s, node_sk, node_b64, "GET", "/api/v1/agent/policy?since=3", "",
+	     NOW - 1, 10);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_EARLY, "a request signed before the cache was"
+	       " made (a replay across a restart?)");
 	sign(&s, node_sk, node_b64, "POST", "/api/v1/agent/report",
 	     "{\"policy_version\":3}", NOW - XM_AGENT_AUTH_WINDOW - 1, 2);
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),

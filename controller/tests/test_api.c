@@ -645,10 +645,25 @@ static void test_metrics(void)
 
 static void test_restart(void)
 {
+	const char *p0 = "/api/v1/agent/policy?since=0";
+	struct curl_slist *h, *again;
 	struct resp r;
 
+	/* The nonces the controller saw die with it: a request it took
+	 * just before a restart must not pass again after it. */
+	h = agent_headers(node_sk, node_b64, "GET", p0, "", time(NULL) - 1);
+	again = copy_list(h);
+	r = request("GET", p0, NULL, NULL, 0, h);
+	is_int(r.status, 200, "an agent's request before a restart");
+	resp_free(&r);
 	xm_ctl_stop(ctl);
 	start();
+	refused(request("GET", p0, NULL, NULL, 0, again), 401,
+		"header " XM_AGENT_HDR_TIME, "before the controller started",
+		"replayed after the restart");
+	r = agent("GET", p0, "");
+	is_int(r.status, 200, "a request signed after it passes");
+	resp_free(&r);
 	is_int((long long)current_version(), 4,
 	       "after a restart: the current version");
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
