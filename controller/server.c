@@ -685,39 +685,33 @@ done:
 
 /* ---- agents ---- */
 
-/* Check an agent's signed request: its node id, or 0 after answering. */
-static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const char *method, const struct req *q)
+/* An agent's request as its headers carry it (a header missing: NULL). */
+static void agent_headers(struct MHD_Connection *conn,
+			  struct xm_agent_request *r)
 {
-	struct xm_agent_request r = {
-		.method = method, .path = q->uri,
-		.body = q->body ? q->body : "", .body_len = q->len,
-	};
-	struct xm_agent_seen seen;
-	enum xm_cert_reason why;
-	enum xm_agent_auth a;
-	struct xm_cert cert;
-	int64_t now = now_s(c);
-
 #define HDR(name) MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)
-	r.cert = HDR(XM_AGENT_HDR_CERT);
-	r.time = HDR(XM_AGENT_HDR_TIME);
-	r.nonce = HDR(XM_AGENT_HDR_NONCE);
-	r.sig = HDR(XM_AGENT_HDR_SIG);
+	r->cert = HDR(XM_AGENT_HDR_CERT);
+	r->time = HDR(XM_AGENT_HDR_TIME);
+	r->nonce = HDR(XM_AGENT_HDR_NONCE);
+	r->sig = HDR(XM_AGENT_HDR_SIG);
 #undef HDR
-	/* The signatures outside the lock: agents verify in parallel. */
-	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
-				 &cert, &why, &seen);
+}
+
+/* Count an agent's request checked, a. */
+static void count_auth(struct xm_ctl *c, enum xm_agent_auth a)
+{
 	pthread_mutex_lock(&c->lock);
-	if (!a)
-		a = xm_agent_auth_remember(c->nonces, &seen, now);
 	c->auth_failures[a]++;
-	if (!a)
-		xm_store_agent_seen(c->store, cert.node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* Answer an agent's request refused for a (why: the certificate's
+ * reason; node: its node, once its certificate is known). */
+static void agent_refused(struct xm_ctl *c, struct MHD_Connection *conn,
+			  enum xm_agent_auth a, enum xm_cert_reason why,
+			  uint32_t node)
+{
 	switch (a) {
-	case XM_AGENT_AUTH_OK:
-		return cert.node_id;
 	case XM_AGENT_AUTH_CERT:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_CERT,
 			   "the certificate is refused: %s",
@@ -748,8 +742,8 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	case XM_AGENT_AUTH_QUOTA:
 		send_error(c, conn, 429, "header " XM_AGENT_HDR_NONCE,
 			   "node %u sent more than %d requests in %d s:"
-			   " retry later", cert.node_id,
-			   XM_AGENT_NONCES_PER_NODE, 2 * XM_AGENT_AUTH_WINDOW);
+			   " retry later", node, XM_AGENT_NONCES_PER_NODE,
+			   2 * XM_AGENT_AUTH_WINDOW);
 		break;
 	default:
 		send_error(c, conn, 401, "headers", "a signed agent request"
@@ -758,6 +752,37 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 			   XM_AGENT_HDR_SIG, xm_agent_auth_name(a));
 		break;
 	}
+}
+
+/* Check an agent's signed request: its node id, or 0 after answering. */
+static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
+				 const char *method, const struct req *q)
+{
+	struct xm_agent_request r = {
+		.method = method, .path = q->uri,
+		.body = q->body ? q->body : "", .body_len = q->len,
+	};
+	struct xm_agent_seen seen;
+	enum xm_cert_reason why;
+	enum xm_agent_auth a;
+	struct xm_cert cert;
+	int64_t now = now_s(c);
+
+	agent_headers(conn, &r);
+	/* The signatures outside the lock: agents verify in parallel. */
+	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
+				 &cert, &why, &seen);
+	pthread_mutex_lock(&c->lock);
+	if (!a)
+		a = xm_agent_auth_remember(c->nonces, &seen, now);
+	c->auth_failures[a]++;
+	if (!a)
+		xm_store_agent_seen(c->store, cert.node_id, now, 0);
+	pthread_mutex_unlock(&c->lock);
+	if (!a)
+		return cert.node_id;
+	agent_refused(c, conn, a, why, a == XM_AGENT_AUTH_QUOTA ?
+		      cert.node_id : 0);
 	return 0;
 }
 
@@ -1004,6 +1029,18 @@ static const struct route *route_request(struct xm_ctl *c,
 	}
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
+	if (r->access == AGENT) {
+		/* Nothing is read from who does not even sign. */
+		struct xm_agent_request ar = { 0 };
+
+		agent_headers(conn, &ar);
+		if (!ar.cert || !ar.time || !ar.nonce || !ar.sig) {
+			count_auth(c, XM_AGENT_AUTH_MISSING);
+			agent_refused(c, conn, XM_AGENT_AUTH_MISSING,
+				      XM_CERT_OK, 0);
+			return NULL;
+		}
+	}
 	{
 		struct query_check qc = { r->query ? r->query : "", "" };
 

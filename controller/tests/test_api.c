@@ -550,6 +550,15 @@ static void test_agents(void)
 		"the policy key's certificate as a node's");
 	refused(req_s("GET", p0, tok_admin, NULL), 401, "headers",
 		"signed agent request", "an operator token is no agent");
+	{
+		char *big = calloc(1, 64 * 1024);
+
+		refused(request("POST", "/api/v1/agent/report", NULL, big,
+				64 * 1024, NULL), 401, "headers",
+			"signed agent request", "an unsigned agent request is"
+			" refused before its body is read (not 413)");
+		free(big);
+	}
 	refused(agent("GET", "/api/v1/agent/policy?since=abc", ""), 400,
 		"query since", "expected an integer", "a bad since");
 	refused(agent("GET", "/api/v1/agent/policy?since=3&wait=99", ""), 400,
