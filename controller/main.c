@@ -5,7 +5,7 @@
  *   xmesh-controller [--db PATH] token add ROLE NAME
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
- *	[--tls-cert FILE --tls-key FILE]
+ *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,9 +33,11 @@ static void usage(FILE *f)
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
+		"                        [--per-address N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
-		" --port %d\n", DEFAULT_PORT);
+		" --port %d, --per-address %d (connections at once from one"
+		" address; 0: no limit)\n", DEFAULT_PORT, XM_CTL_PER_ADDRESS);
 }
 
 /* A whole text file, NUL-terminated (free() it): NULL after a message. */
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
 		{ "crl", required_argument, NULL, 'r' },
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "per-address", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,7 +194,7 @@ int main(int argc, char **argv)
 	char err[256], *end;
 	sigset_t sigs;
 	int o, sig, rc = 1;
-	unsigned long port;
+	unsigned long port, n;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -212,6 +215,18 @@ int main(int argc, char **argv)
 		case 'k': policy_key = optarg; break;
 		case 'c': policy_cert = optarg; break;
 		case 'r': crl_path = optarg; break;
+		case 'P':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '0' || *optarg > '9' ||
+			    n > XM_CTL_CONNECTIONS) {
+				fprintf(stderr, "xmesh-controller: \"%s\": the"
+					" connections per address are 0 (no"
+					" limit) to %d\n", optarg,
+					XM_CTL_CONNECTIONS);
+				return 2;
+			}
+			cfg.per_address = n ? (int)n : -1;
+			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'h': usage(stdout); return 0;

@@ -7,8 +7,10 @@
  * forged, foreign certificates), the long poll, /metrics, and a restart
  * that loses nothing.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -28,6 +30,8 @@
 #ifndef EXAMPLE
 #define EXAMPLE "examples/site-policy.json"
 #endif
+
+#define PER_ADDRESS	16
 
 static struct xm_ctl_config cfg;
 static struct xm_ctl *ctl;
@@ -183,6 +187,7 @@ static void setup(void)
 		  rogue_b64);
 	cfg.db_path = db;
 	cfg.longpoll_max_s = 30;
+	cfg.per_address = PER_ADDRESS;
 	s = xm_store_open(db, err, sizeof(err));
 	if (!s)
 		exit(1);
@@ -652,6 +657,47 @@ static void test_metrics(void)
 		"allowed: GET", "metrics by POST");
 }
 
+/* A connection of its own, with a request sent: answered, or closed
+ * unanswered (-1 if it cannot even connect). */
+static int raw_request(int *fd)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct pollfd p;
+	char buf[16] = "";
+
+	sa.sin_port = htons(xm_ctl_port(ctl));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*fd < 0 || connect(*fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	if (write(*fd, req, sizeof(req) - 1) != sizeof(req) - 1)
+		return 0;
+	p = (struct pollfd){ .fd = *fd, .events = POLLIN };
+	if (poll(&p, 1, 20000) != 1 || read(*fd, buf, sizeof(buf) - 1) <= 0)
+		return 0;
+	return !strncmp(buf, "HTTP/1.1 200", 12);
+}
+
+/* One address cannot take every connection (each is a thread). */
+static void test_per_address(void)
+{
+	int fd[PER_ADDRESS + 8], i, answered = 0, closed = 0, r;
+
+	for (i = 0; i < PER_ADDRESS + 8; i++) {
+		r = raw_request(&fd[i]);
+		answered += r == 1;
+		closed += r == 0;
+	}
+	ok(answered >= 1 && answered <= PER_ADDRESS &&
+	   answered + closed == PER_ADDRESS + 8,
+	   "one address gets at most %d connections (%d answered, %d"
+	   " closed)", PER_ADDRESS, answered, closed);
+	for (i = 0; i < PER_ADDRESS + 8; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
 static void test_restart(void)
 {
 	const char *p0 = "/api/v1/agent/policy?since=0";
@@ -698,6 +744,7 @@ int main(void)
 	test_policy();
 	test_agents();
 	test_metrics();
+	test_per_address();
 	test_restart();
 	xm_ctl_stop(ctl);
 	curl_global_cleanup();
