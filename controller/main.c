@@ -40,15 +40,16 @@ static void usage(FILE *f)
 		" address; 0: no limit)\n", DEFAULT_PORT, XM_CTL_PER_ADDRESS);
 }
 
-/* A whole text file, NUL-terminated (free() it): NULL after a message. */
-static char *read_text(const char *path, size_t *len)
+/* A whole text file, NUL-terminated (free() it), its mode in *mode (if
+ * not NULL): NULL after a message. */
+static char *read_text(const char *path, size_t *len, mode_t *mode)
 {
 	char *buf = malloc(PEM_MAX + 1);
 	ssize_t n;
 
 	if (!buf)
 		return NULL;
-	n = xm_file_read(path, buf, PEM_MAX, false, NULL);
+	n = xm_file_read(path, buf, PEM_MAX, false, mode);
 	if (n < 0) {
 		fprintf(stderr, "xmesh-controller: %s: %s\n", path,
 			strerror((int)-n));
@@ -111,7 +112,7 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 	size_t len;
 	int e;
 
-	text = read_text(authority, &len);
+	text = read_text(authority, &len, NULL);
 	if (!text)
 		return 1;
 	r = xm_cert_decode_text(&cfg->authority, text, len);
@@ -126,9 +127,11 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 	}
 	if (crl_path) {
 		*crl = calloc(1, sizeof(**crl));
-		text = read_text(crl_path, &len);
-		if (!*crl || !text)
+		text = read_text(crl_path, &len, NULL);
+		if (!*crl || !text) {
+			free(text);
 			return 1;
+		}
 		r = xm_crl_decode_text(*crl, text, len);
 		free(text);
 		if (!r)
@@ -140,7 +143,7 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 		}
 		cfg->crl = *crl;
 	}
-	text = read_text(policy_cert, &len);
+	text = read_text(policy_cert, &len, NULL);
 	if (!text)
 		return 1;
 	r = xm_cert_check_text(&cfg->policy_cert, text, len, XM_CERT_POLICY,
@@ -190,6 +193,9 @@ int main(int argc, char **argv)
 	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
 				     .port = DEFAULT_PORT };
 	struct xm_crl *crl = NULL;
+	char *tls_key_pem = NULL;
+	size_t tls_key_len = 0;
+	mode_t mode = 0;
 	struct xm_ctl *ctl;
 	char err[256], *end;
 	sigset_t sigs;
@@ -249,9 +255,14 @@ int main(int argc, char **argv)
 	if (load_keys(&cfg, authority, policy_key, policy_cert, crl_path,
 		      &crl))
 		goto out;
-	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL)) ||
-			 !(cfg.tls_key_pem = read_text(tls_key, NULL))))
+	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL, NULL)) ||
+			 !(tls_key_pem = read_text(tls_key, &tls_key_len,
+						   &mode))))
 		goto out;
+	cfg.tls_key_pem = tls_key_pem;
+	if (tls_key_pem && mode & 077)
+		fprintf(stderr, "xmesh-controller: warning: %s is readable by"
+			" group or others\n", tls_key);
 	/* Blocked in every thread: the main thread waits for them. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -271,8 +282,11 @@ int main(int argc, char **argv)
 	xm_ctl_stop(ctl);
 	rc = 0;
 out:
+	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	free((char *)cfg.tls_cert_pem);
-	free((char *)cfg.tls_key_pem);
+	if (tls_key_pem)
+		sodium_memzero(tls_key_pem, tls_key_len);
+	free(tls_key_pem);
 	free(crl);
 	return rc;
 }
