@@ -31,7 +31,7 @@
 
 #define XM_AGENT_AUTH_WINDOW	60		/* seconds either way */
 #define XM_AGENT_NONCE_LEN	16
-#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~3 MB */
+#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~4 MB */
 /* The server's quota per node: ~8 requests/s over the 2 windows a nonce
  * may be remembered for. */
 #define XM_AGENT_NONCES_PER_NODE	1024
