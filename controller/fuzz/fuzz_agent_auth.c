@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent_auth.h"
+#include "tests/certs.h"
 
 #define NOW	INT64_C(1767225600)
 #define FIELDS	7
@@ -23,7 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static uint8_t auth_sk[64], node_sk[64];
 static struct xm_cert auth, node;
-static char node_b64[1024];
+static char node_b64[TEST_CERT_B64_MAX];
 static struct xm_agent_nonces *nonces;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -74,31 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const uint8_t seed[32] = "fuzzing authority, not secret..";
 	static const uint8_t nseed[32] = "fuzzing node key, not secret...";
 	static const uint8_t key[16] = "fuzzing nonces.";
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	crypto_sign_seed_keypair(auth.pubkey, auth_sk, seed);
-	auth.kind = XM_CERT_AUTHORITY;
-	auth.serial = 1;
-	strcpy(auth.site, "fuzz");
-	auth.not_before = NOW - 86400;
-	auth.not_after = NOW + 86400;
-	if (xm_cert_sign(&auth, auth_sk))
-		abort();
-	node = auth;
-	crypto_sign_seed_keypair(node.pubkey, node_sk, nseed);
-	node.kind = XM_CERT_NODE;
-	node.serial = 2;
-	node.node_id = 7;
-	if (xm_cert_sign(&node, auth_sk))
-		abort();
-	sodium_bin2base64(node_b64, sizeof(node_b64), node.raw, node.len,
-			  sodium_base64_VARIANT_ORIGINAL);
+	test_fuzz_authority(&auth, auth_sk, NOW);
+	test_cert_seed(&node, XM_CERT_NODE, 2, 7, NOW, nseed, node_sk, auth_sk,
+		       node_b64);
 	/* Small, so that a run fills it and meets the quota. */
 	nonces = xm_agent_nonces_new(64, 8, key, NOW - XM_AGENT_AUTH_WINDOW);
 	return nonces ? 0 : -1;
