@@ -278,6 +278,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "xmesh-controller: listening on %s:%u%s\n",
 		cfg.address ? cfg.address : "127.0.0.1", xm_ctl_port(ctl),
 		tls_cert ? " (TLS)" : "");
+	/* Operators' tokens would cross the network in the clear. */
+	if (!tls_cert && cfg.address && strncmp(cfg.address, "127.", 4))
+		fprintf(stderr, "xmesh-controller: warning: plain HTTP on %s:"
+			" API tokens can be read on the way (--tls-cert,"
+			" --tls-key)\n", cfg.address);
 	sigwait(&sigs, &sig);
 	xm_ctl_stop(ctl);
 	rc = 0;
