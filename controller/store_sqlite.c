@@ -130,7 +130,8 @@ static int migrate(struct xm_store *s, char *err, size_t errlen)
 /*
  * The file at path, created readable and writable by its owner only
  * (SQLite gives its journals the same mode); refused if group or others
- * may write it: whoever writes the store may add a token. 0 or -1.
+ * may write it, or another user owns it (a link planted in a shared
+ * directory): whoever writes the store may add a token. 0 or -1.
  */
 static int store_file(const char *path, char *err, size_t errlen)
 {
@@ -151,6 +152,8 @@ static int store_file(const char *path, char *err, size_t errlen)
 		why = "not a regular file";
 	else if (st.st_mode & 022)
 		why = "writable by group or others";
+	else if (st.st_uid != geteuid())
+		why = "owned by another user";
 	close(fd);
 	if (why)
 		snprintf(err, errlen, "%s: %s", path, why);

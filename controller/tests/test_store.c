@@ -159,6 +159,17 @@ int main(void)
 	   "a store others may write is refused: %s", s ? "opened" : err);
 	xm_store_close(s);
 	chmod(path, 0600);
+	if (!chown(path, 65534, (gid_t)-1)) {
+		s = xm_store_open(path, err, sizeof(err));
+		ok(!s && strstr(err, "another user"),
+		   "a store another user owns is refused: %s",
+		   s ? "opened" : err);
+		xm_store_close(s);
+		if (chown(path, geteuid(), (gid_t)-1))
+			return 1;
+	} else {
+		ok(1, "# skip a store another user owns: cannot chown");
+	}
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
