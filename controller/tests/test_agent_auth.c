@@ -166,6 +166,8 @@ int main(void)
 	}
 	ok(a == XM_AGENT_AUTH_BUSY, "a full cache refuses (busy) rather than"
 	   " forget (%s after %d nodes)", xm_agent_auth_name(a), n);
+	is_int(numbered(&s, node_sk, node_b64, 0, nonces),
+	       XM_AGENT_AUTH_REPLAY, "full, it still knows a nonce it took");
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
 				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
 	       XM_AGENT_AUTH_TIME, "and it is too old later");
