@@ -696,6 +696,16 @@ static void test_per_address(void)
 	for (i = 0; i < PER_ADDRESS + 8; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
+	/* Until the server has seen them closed, it refuses more. */
+	for (i = 0, r = 0; i < 200 && r != 200; i++) {
+		struct resp m = req_s("GET", "/metrics", NULL, NULL);
+
+		r = (int)m.status;
+		resp_free(&m);
+		if (r != 200)
+			usleep(50 * 1000);
+	}
+	is_int(r, 200, "and takes new ones once they are closed");
 }
 
 static void test_restart(void)
