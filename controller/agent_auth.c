@@ -20,6 +20,8 @@ static const char *const names[] = {
 	[XM_AGENT_AUTH_SIGNATURE] = "signature",
 	[XM_AGENT_AUTH_REPLAY] = "replay",
 	[XM_AGENT_AUTH_BUSY] = "busy",
+	[XM_AGENT_AUTH_QUOTA] = "quota",
+	[XM_AGENT_AUTH_EARLY] = "early",
 };
 
 const char *xm_agent_auth_name(enum xm_agent_auth r)
@@ -27,19 +29,38 @@ const char *xm_agent_auth_name(enum xm_agent_auth r)
 	return r <= XM_AGENT_AUTH_MAX ? names[r] : "unknown";
 }
 
-struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
-					    const uint8_t key[16])
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size, size_t per_node,
+					    const uint8_t key[16],
+					    int64_t now)
 {
 	struct xm_agent_nonces *n;
 
-	if (!size)
+	if (!size || !per_node || size > SIZE_MAX / 2 / sizeof(n->slot[0]))
 		return NULL;
 	n = calloc(1, sizeof(*n) + size * sizeof(n->slot[0]));
 	if (!n)
 		return NULL;
+	/* A node with a nonce needs a place: a quarter of the nonces'
+	 * count is room enough for nodes of one request each to fill the
+	 * cache with the probes open addressing allows. */
+	n->n_nodes = size / 4 > 16 ? size / 4 : 16;
+	n->node = calloc(n->n_nodes, sizeof(n->node[0]));
+	if (!n->node) {
+		free(n);
+		return NULL;
+	}
 	memcpy(n->key, key, sizeof(n->key));
+	n->created = now;
 	n->size = size;
+	n->per_node = per_node;
 	return n;
+}
+
+void xm_agent_nonces_free(struct xm_agent_nonces *n)
+{
+	if (n)
+		free(n->node);
+	free(n);
 }
 
 /* The signed message's digest: what Ed25519 signs. */
@@ -107,29 +128,89 @@ static bool parse_time(const char *s, int64_t *t)
 	return true;
 }
 
-static size_t slot_of(const struct xm_agent_nonces *n, uint32_t node_id,
-		      const uint8_t nonce[XM_AGENT_NONCE_LEN])
+/* The keyed hash of node_id and len bytes of more, modulo size. */
+static size_t hash_of(const struct xm_agent_nonces *n, uint32_t node_id,
+		      const uint8_t *more, size_t len, size_t size)
 {
 	uint8_t in[4 + XM_AGENT_NONCE_LEN], h[8];
 	uint64_t v;
 
 	memcpy(in, &node_id, 4);
-	memcpy(in + 4, nonce, XM_AGENT_NONCE_LEN);
-	crypto_shorthash(h, in, sizeof(in), n->key);
+	if (len)
+		memcpy(in + 4, more, len);
+	crypto_shorthash(h, in, 4 + len, n->key);
 	memcpy(&v, h, sizeof(v));
-	return (size_t)(v % n->size);
+	return (size_t)(v % size);
 }
 
-/* Remember (node, nonce) until expires: REPLAY if it is there, BUSY if
- * there is no room near its slot. */
+static bool bucket_live(const struct xm_agent_node *e, int i, int64_t now)
+{
+	return e->count[i] &&
+	       (e->epoch[i] + 1) * XM_AGENT_BUCKET_S > now;
+}
+
+/* The nonces of a node still remembered at now. */
+static size_t node_count(const struct xm_agent_node *e, int64_t now)
+{
+	size_t sum = 0;
+	int i;
+
+	for (i = 0; i < XM_AGENT_BUCKETS; i++)
+		if (bucket_live(e, i, now))
+			sum += e->count[i];
+	return sum;
+}
+
+/* The counts of node_id: its entry, or a free one (reset) for it, or
+ * NULL if there is no room near its place. */
+static struct xm_agent_node *node_of(struct xm_agent_nonces *n,
+				     uint32_t node_id, int64_t now)
+{
+	size_t i, h = hash_of(n, node_id, NULL, 0, n->n_nodes);
+	struct xm_agent_node *free_node = NULL;
+
+	for (i = 0; i < PROBES && i < n->n_nodes; i++) {
+		struct xm_agent_node *e = &n->node[(h + i) % n->n_nodes];
+
+		if (e->node_id == node_id)
+			return e;
+		if (!free_node && (!e->node_id || !node_count(e, now)))
+			free_node = e;
+	}
+	if (free_node) {
+		memset(free_node, 0, sizeof(*free_node));
+		free_node->node_id = node_id;
+	}
+	return free_node;
+}
+
+/* Count a nonce of e's node that expires at expires. */
+static void node_add(struct xm_agent_node *e, int64_t expires)
+{
+	int64_t epoch = expires / XM_AGENT_BUCKET_S;
+	int i = (int)(epoch % XM_AGENT_BUCKETS);
+
+	if (e->epoch[i] != epoch) {
+		e->epoch[i] = epoch;
+		e->count[i] = 0;
+	}
+	e->count[i]++;
+}
+
+/* Remember (node, nonce) until expires: EARLY if signed before the cache
+ * was made, REPLAY if it is there, QUOTA if the node has its share of the
+ * cache, BUSY if there is no room near its slot. */
 static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 				   uint32_t node_id,
 				   const uint8_t nonce[XM_AGENT_NONCE_LEN],
 				   int64_t now, int64_t expires)
 {
-	size_t i, s = slot_of(n, node_id, nonce);
+	size_t i, s = hash_of(n, node_id, nonce, XM_AGENT_NONCE_LEN, n->size);
 	struct xm_agent_nonce *free_slot = NULL;
+	struct xm_agent_node *node;
 
+	if (expires - XM_AGENT_AUTH_WINDOW < n->created)
+		return XM_AGENT_AUTH_EARLY;
 	for (i = 0; i < PROBES && i < n->size; i++) {
 		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
 		bool live = e->node_id && e->expires >= now;
@@ -140,8 +221,12 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 		if (!live && !free_slot)
 			free_slot = e;
 	}
-	if (!free_slot)
+	node = node_of(n, node_id, now);
+	if (node && node_count(node, now) >= n->per_node)
+		return XM_AGENT_AUTH_QUOTA;
+	if (!free_slot || !node)
 		return XM_AGENT_AUTH_BUSY;
+	node_add(node, expires);
 	free_slot->node_id = node_id;
 	free_slot->expires = expires;
 	memcpy(free_slot->nonce, nonce, XM_AGENT_NONCE_LEN);

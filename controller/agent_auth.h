@@ -14,7 +14,9 @@
  * XM_AGENT_AUTH_WINDOW of its own, and a nonce it has not seen from that
  * node within the window (replay protection: a nonce is remembered until
  * the request's time is out of the window, so a replayed request is
- * refused either as seen or as too old).
+ * refused either as seen or as too old). Each node may hold at most a
+ * quota of the cache's nonces, so that one agent (a compromised node, a
+ * runaway loop) cannot fill it for all.
  *
  * Pure code: no I/O, no clock. libsodium must have been initialised.
  */
@@ -29,7 +31,10 @@
 
 #define XM_AGENT_AUTH_WINDOW	60		/* seconds either way */
 #define XM_AGENT_NONCE_LEN	16
-#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~2 MB */
+#define XM_AGENT_NONCES		(1 << 16)	/* the server's: ~4 MB */
+/* The server's quota per node: ~8 requests/s over the 2 windows a nonce
+ * may be remembered for. */
+#define XM_AGENT_NONCES_PER_NODE	1024
 
 /* The request headers. */
 #define XM_AGENT_HDR_CERT	"X-Xmesh-Certificate"	/* base64 of the binary */
@@ -46,7 +51,9 @@ enum xm_agent_auth {
 	XM_AGENT_AUTH_SIGNATURE,	/* the signature does not verify */
 	XM_AGENT_AUTH_REPLAY,		/* the nonce was seen */
 	XM_AGENT_AUTH_BUSY,		/* too many nonces to remember */
-	XM_AGENT_AUTH_MAX = XM_AGENT_AUTH_BUSY,
+	XM_AGENT_AUTH_QUOTA,		/* this node has its quota of them */
+	XM_AGENT_AUTH_EARLY,		/* signed before the cache was made */
+	XM_AGENT_AUTH_MAX = XM_AGENT_AUTH_EARLY,
 };
 
 struct xm_agent_nonce {
@@ -55,10 +62,29 @@ struct xm_agent_nonce {
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
 };
 
-/* The nonces seen: open addressing, expired entries reused. */
+/*
+ * A node's nonces remembered, counted by when they expire: bucket i holds
+ * those expiring in [epoch[i], epoch[i] + 1) * XM_AGENT_BUCKET_S; a
+ * bucket is live while its end is not past. Expiries fall within
+ * 2 * XM_AGENT_AUTH_WINDOW of now: the buckets cover that and one more.
+ */
+#define XM_AGENT_BUCKET_S	16
+#define XM_AGENT_BUCKETS	(2 * XM_AGENT_AUTH_WINDOW / XM_AGENT_BUCKET_S + 2)
+
+struct xm_agent_node {
+	uint32_t node_id;		/* 0: free */
+	uint32_t count[XM_AGENT_BUCKETS];
+	int64_t epoch[XM_AGENT_BUCKETS];
+};
+
+/* The nonces seen: open addressing, expired entries reused; and the
+ * nodes that have some, with their counts. */
 struct xm_agent_nonces {
 	uint8_t key[16];		/* the hash's random key */
-	size_t size;
+	int64_t created;
+	size_t size, per_node;
+	size_t n_nodes;
+	struct xm_agent_node *node;	/* n_nodes of them */
 	struct xm_agent_nonce slot[];
 };
 
@@ -73,9 +99,17 @@ struct xm_agent_request {
 /* "ok", "missing", "malformed", ... for logs and metrics. */
 const char *xm_agent_auth_name(enum xm_agent_auth r);
 
-/* A cache of size nonces (free() it), hashed with key; NULL. */
-struct xm_agent_nonces *xm_agent_nonces_new(size_t size,
-					    const uint8_t key[16]);
+/*
+ * A cache of size nonces, at most per_node of them from one node, hashed
+ * with key, made at now (xm_agent_nonces_free() it); NULL. It refuses
+ * requests signed before now (XM_AGENT_AUTH_EARLY): it cannot know their
+ * nonces, so they could be replays of requests a cache before it (the
+ * controller before a restart) took.
+ */
+struct xm_agent_nonces *xm_agent_nonces_new(size_t size, size_t per_node,
+					    const uint8_t key[16],
+					    int64_t now);
+void xm_agent_nonces_free(struct xm_agent_nonces *n);
 
 /* A verified request's nonce, to remember. */
 struct xm_agent_seen {
@@ -96,7 +130,8 @@ enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
 					struct xm_cert *cert,
 					enum xm_cert_reason *cert_reason,
 					struct xm_agent_seen *seen);
-/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY or _BUSY. */
+/* Then remember its nonce: XM_AGENT_AUTH_OK, _REPLAY, _EARLY, _QUOTA
+ * or _BUSY. */
 enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
 					  const struct xm_agent_seen *seen,
 					  int64_t now);

@@ -5,7 +5,7 @@
  *   xmesh-controller [--db PATH] token add ROLE NAME
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
- *	[--tls-cert FILE --tls-key FILE]
+ *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,20 +33,23 @@ static void usage(FILE *f)
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
+		"                        [--per-address N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
-		" --port %d\n", DEFAULT_PORT);
+		" --port %d, --per-address %d (connections at once from one"
+		" address; 0: no limit)\n", DEFAULT_PORT, XM_CTL_PER_ADDRESS);
 }
 
-/* A whole text file, NUL-terminated (free() it): NULL after a message. */
-static char *read_text(const char *path, size_t *len)
+/* A whole text file, NUL-terminated (free() it), its mode in *mode (if
+ * not NULL): NULL after a message. */
+static char *read_text(const char *path, size_t *len, mode_t *mode)
 {
 	char *buf = malloc(PEM_MAX + 1);
 	ssize_t n;
 
 	if (!buf)
 		return NULL;
-	n = xm_file_read(path, buf, PEM_MAX, false, NULL);
+	n = xm_file_read(path, buf, PEM_MAX, false, mode);
 	if (n < 0) {
 		fprintf(stderr, "xmesh-controller: %s: %s\n", path,
 			strerror((int)-n));
@@ -109,7 +112,7 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 	size_t len;
 	int e;
 
-	text = read_text(authority, &len);
+	text = read_text(authority, &len, NULL);
 	if (!text)
 		return 1;
 	r = xm_cert_decode_text(&cfg->authority, text, len);
@@ -124,9 +127,11 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 	}
 	if (crl_path) {
 		*crl = calloc(1, sizeof(**crl));
-		text = read_text(crl_path, &len);
-		if (!*crl || !text)
+		text = read_text(crl_path, &len, NULL);
+		if (!*crl || !text) {
+			free(text);
 			return 1;
+		}
 		r = xm_crl_decode_text(*crl, text, len);
 		free(text);
 		if (!r)
@@ -138,7 +143,7 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 		}
 		cfg->crl = *crl;
 	}
-	text = read_text(policy_cert, &len);
+	text = read_text(policy_cert, &len, NULL);
 	if (!text)
 		return 1;
 	r = xm_cert_check_text(&cfg->policy_cert, text, len, XM_CERT_POLICY,
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
 		{ "crl", required_argument, NULL, 'r' },
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "per-address", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,11 +193,14 @@ int main(int argc, char **argv)
 	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
 				     .port = DEFAULT_PORT };
 	struct xm_crl *crl = NULL;
+	char *tls_key_pem = NULL;
+	size_t tls_key_len = 0;
+	mode_t mode = 0;
 	struct xm_ctl *ctl;
 	char err[256], *end;
 	sigset_t sigs;
 	int o, sig, rc = 1;
-	unsigned long port;
+	unsigned long port, n;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -212,6 +221,18 @@ int main(int argc, char **argv)
 		case 'k': policy_key = optarg; break;
 		case 'c': policy_cert = optarg; break;
 		case 'r': crl_path = optarg; break;
+		case 'P':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '0' || *optarg > '9' ||
+			    n > XM_CTL_CONNECTIONS) {
+				fprintf(stderr, "xmesh-controller: \"%s\": the"
+					" connections per address are 0 (no"
+					" limit) to %d\n", optarg,
+					XM_CTL_CONNECTIONS);
+				return 2;
+			}
+			cfg.per_address = n ? (int)n : -1;
+			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -234,9 +255,14 @@ int main(int argc, char **argv)
 	if (load_keys(&cfg, authority, policy_key, policy_cert, crl_path,
 		      &crl))
 		goto out;
-	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL)) ||
-			 !(cfg.tls_key_pem = read_text(tls_key, NULL))))
+	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL, NULL)) ||
+			 !(tls_key_pem = read_text(tls_key, &tls_key_len,
+						   &mode))))
 		goto out;
+	cfg.tls_key_pem = tls_key_pem;
+	if (tls_key_pem && mode & 077)
+		fprintf(stderr, "xmesh-controller: warning: %s is readable by"
+			" group or others\n", tls_key);
 	/* Blocked in every thread: the main thread waits for them. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -252,12 +278,20 @@ int main(int argc, char **argv)
 	fprintf(stderr, "xmesh-controller: listening on %s:%u%s\n",
 		cfg.address ? cfg.address : "127.0.0.1", xm_ctl_port(ctl),
 		tls_cert ? " (TLS)" : "");
+	/* Operators' tokens would cross the network in the clear. */
+	if (!tls_cert && cfg.address && strncmp(cfg.address, "127.", 4))
+		fprintf(stderr, "xmesh-controller: warning: plain HTTP on %s:"
+			" API tokens can be read on the way (--tls-cert,"
+			" --tls-key)\n", cfg.address);
 	sigwait(&sigs, &sig);
 	xm_ctl_stop(ctl);
 	rc = 0;
 out:
+	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	free((char *)cfg.tls_cert_pem);
-	free((char *)cfg.tls_key_pem);
+	if (tls_key_pem)
+		sodium_memzero(tls_key_pem, tls_key_len);
+	free(tls_key_pem);
 	free(crl);
 	return rc;
 }

@@ -226,17 +226,34 @@ static int zone_index(const struct xm_site_policy *p, const char *s, bool any_ok
 	return -2;
 }
 
-static int split(char *s, char *words[WORDS_MAX])
-{
-	int n = 0;
-	char *save, *w;
+/* A rule's or a test's words. */
+struct words {
+	char buf[XM_POLICY_TEXT_LEN];
+	char *w[WORDS_MAX];
+	int n;
+};
 
-	for (w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (n == WORDS_MAX)
-			return -1;
-		words[n++] = w;
+/*
+ * Split text (of at most XM_POLICY_TEXT_LEN - 1 bytes) into w, keeping
+ * it whole in keep too (what the rule or test says, for messages): the
+ * number of words, or -1 after failing.
+ */
+static int split(const char *text, char keep[XM_POLICY_TEXT_LEN],
+		 struct words *w, const char *ptr,
+		 struct xm_policy_error *err)
+{
+	char *save, *word;
+
+	snprintf(keep, XM_POLICY_TEXT_LEN, "%s", text);
+	snprintf(w->buf, sizeof(w->buf), "%s", text);
+	w->n = 0;
+	for (word = strtok_r(w->buf, " \t", &save); word;
+	     word = strtok_r(NULL, " \t", &save)) {
+		if (w->n == WORDS_MAX)
+			return fail(err, ptr, "more than %d words", WORDS_MAX);
+		w->w[w->n++] = word;
 	}
-	return n;
+	return w->n;
 }
 
 /* The zone named by words[i] ("any" allowed where any_ok). */
@@ -303,17 +320,15 @@ static int port_parse(const char *s, uint16_t *port)
 
 /* "ACTION from zone A to zone B [PROTO [dport P[-Q]]]" */
 static int parse_rule(const struct xm_site_policy *p, const char *text,
-		      const char *ptr, struct xm_policy_rule *r,
-		      struct xm_policy_error *err)
+		      const char *ptr, void *out, struct xm_policy_error *err)
 {
-	char buf[XM_POLICY_TEXT_LEN], *words[WORDS_MAX], *dash, q[48];
-	int n;
+	struct xm_policy_rule *r = out;
+	struct words w;
+	char **words = w.w, *dash, q[48];
+	int n = split(text, r->text, &w, ptr, err);
 
-	snprintf(r->text, sizeof(r->text), "%s", text);
-	strcpy(buf, text);
-	n = split(buf, words);
 	if (n < 0)
-		return fail(err, ptr, "more than %d words", WORDS_MAX);
+		return -1;
 	if (!n)
 		return fail(err, ptr, "an empty rule");
 	if (!strcmp(words[0], "allow"))
@@ -362,17 +377,15 @@ static int parse_rule(const struct xm_site_policy *p, const char *text,
 
 /* "zone A can|cannot reach zone B on PROTO[/PORT]" */
 static int parse_test(const struct xm_site_policy *p, const char *text,
-		      const char *ptr, struct xm_policy_test *t,
-		      struct xm_policy_error *err)
+		      const char *ptr, void *out, struct xm_policy_error *err)
 {
-	char buf[XM_POLICY_TEXT_LEN], *words[WORDS_MAX], *slash, q[48];
-	int n;
+	struct xm_policy_test *t = out;
+	struct words w;
+	char **words = w.w, *slash, q[48];
+	int n = split(text, t->text, &w, ptr, err);
 
-	snprintf(t->text, sizeof(t->text), "%s", text);
-	strcpy(buf, text);
-	n = split(buf, words);
 	if (n < 0)
-		return fail(err, ptr, "more than %d words", WORDS_MAX);
+		return -1;
 	if (expect_word(words, n, 0, "zone", ptr, err) ||
 	    word_zone(p, words, n, 1, false, ptr, &t->from, err))
 		return -1;
@@ -433,18 +446,6 @@ static int string_list(json_object *arr, const char *ptr, size_t max,
 	}
 	*count = (unsigned int)n;
 	return 0;
-}
-
-static int rule_fn(const struct xm_site_policy *p, const char *s, const char *ptr,
-		   void *out, struct xm_policy_error *err)
-{
-	return parse_rule(p, s, ptr, out, err);
-}
-
-static int test_fn(const struct xm_site_policy *p, const char *s, const char *ptr,
-		   void *out, struct xm_policy_error *err)
-{
-	return parse_test(p, s, ptr, out, err);
 }
 
 static int parse_zones(json_object *arr, struct xm_site_policy *p,
@@ -806,7 +807,7 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 	}
 	if (json_object_object_get_ex(root, "rules", &v) &&
 	    string_list(v, "/rules", XM_POLICY_RULES_MAX, p, (void **)&p->rules,
-			sizeof(*p->rules), rule_fn, &p->n_rules, err))
+			sizeof(*p->rules), parse_rule, &p->n_rules, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "qos", &v) && parse_qos(v, p, err))
 		goto bad;
@@ -815,7 +816,7 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 		goto bad;
 	if (json_object_object_get_ex(root, "tests", &v) &&
 	    string_list(v, "/tests", XM_POLICY_TESTS_MAX, p, (void **)&p->tests,
-			sizeof(*p->tests), test_fn, &p->n_tests, err))
+			sizeof(*p->tests), parse_test, &p->n_tests, err))
 		goto bad;
 	goto out;
 bad:

@@ -29,12 +29,16 @@
 
 #define BODY_MAX	(16 * 1024)	/* anything but a policy document */
 #define URI_MAX		1024
+/* A chunked body past its limit is read on (and dropped) up to this, to
+ * answer 413 at its end; beyond, at once, closing the connection. */
+#define DROP_MAX	(1024 * 1024)
 #define JSON_DEPTH	8
 #define LONGPOLL_MAX	60
 
 /* The statuses the API answers with, for /metrics. */
 static const unsigned int statuses[] = {
-	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 414, 500, 503,
+	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500,
+	503,
 };
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
@@ -54,7 +58,28 @@ struct xm_ctl {
 	uint64_t auth_failures[XM_AGENT_AUTH_MAX + 1];
 };
 
-struct route;
+struct req;
+
+/* Who may call a route. */
+enum access {
+	PUBLIC,			/* anyone (/metrics) */
+	AGENT,			/* a signed agent request */
+	TOKEN,			/* an operator token of at least the role */
+};
+
+struct route {
+	const char *path, *method;
+	enum access access;
+	enum xm_role role;		/* TOKEN */
+	const char *query;		/* the parameters it takes, " a b " */
+	size_t body_max;
+	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
+			      const struct req *q);
+	/* A list from the store (fn send_list): its key in the answer,
+	 * and how it is read. */
+	const char *list_key;
+	int (*list)(struct xm_ctl *c, json_object *a);
+};
 
 /* One request: its raw URI (query included, as the agent signed it), its
  * route, who sent it, its body. */
@@ -68,6 +93,7 @@ struct req {
 	uint32_t node;			/* the agent's node id */
 	size_t len;
 	bool too_large;
+	size_t dropped;			/* read past the limit */
 	char *body;
 };
 
@@ -432,9 +458,21 @@ static enum MHD_Result add_version(struct xm_ctl *c,
 	return send_json(c, conn, 200, j);
 }
 
+static enum MHD_Result policy_get(struct xm_ctl *c,
+				  struct MHD_Connection *conn,
+				  const struct req *q)
+{
+	uint64_t v = 0;
+
+	(void)q;
+	if (uint_arg(c, conn, NULL, "version", UINT32_MAX, &v) < 0)
+		return MHD_YES;
+	return send_policy(c, conn, v);
+}
+
 static enum MHD_Result policy_put(struct xm_ctl *c,
 				  struct MHD_Connection *conn,
-				  const struct req *q, const char *author)
+				  const struct req *q)
 {
 	struct xm_policy_error err;
 	struct xm_site_policy *p;
@@ -446,12 +484,12 @@ static enum MHD_Result policy_put(struct xm_ctl *c,
 	if (!p)
 		return send_policy_error(c, conn, &err);
 	xm_policy_free(p);
-	return add_version(c, conn, q->body, q->len, author, expect, 0);
+	return add_version(c, conn, q->body, q->len, q->who, expect, 0);
 }
 
 static enum MHD_Result policy_rollback(struct xm_ctl *c,
 				       struct MHD_Connection *conn,
-				       const struct req *q, const char *author)
+				       const struct req *q)
 {
 	static const char *const members[] = { "version", NULL };
 	struct xm_policy_error err;
@@ -488,7 +526,7 @@ static enum MHD_Result policy_rollback(struct xm_ctl *c,
 		return send_policy_error(c, conn, &err);
 	}
 	xm_policy_free(p);
-	ret = add_version(c, conn, r.text, r.text_len, author, 0, version);
+	ret = add_version(c, conn, r.text, r.text_len, q->who, 0, version);
 	xm_policy_rec_free(&r);
 	return ret;
 }
@@ -550,15 +588,15 @@ static int audit_cb(void *arg, const struct xm_audit_rec *r)
 
 /* GET a list from the store into {key: [...]}. */
 static enum MHD_Result send_list(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const char *key,
-				 int (*list)(struct xm_ctl *c, json_object *a))
+				 const struct req *q)
 {
+	const char *key = q->route->list_key;
 	json_object *a = json_object_new_array(), *j;
 	uint64_t version;
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	rc = list(c, a);
+	rc = q->route->list(c, a);
 	version = c->version;
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
@@ -591,7 +629,7 @@ static int list_audit(struct xm_ctl *c, json_object *a)
 
 static enum MHD_Result token_post(struct xm_ctl *c,
 				  struct MHD_Connection *conn,
-				  const struct req *q, const char *author)
+				  const struct req *q)
 {
 	static const char *const members[] = { "role", "name", NULL };
 	json_object *o, *v, *j;
@@ -626,7 +664,7 @@ static enum MHD_Result token_post(struct xm_ctl *c,
 	snprintf(detail, sizeof(detail), "%s %s", xm_role_name(role), name);
 	pthread_mutex_lock(&c->lock);
 	rc = xm_store_token_add(c->store, hash, role, name, now_s(c)) ||
-	     xm_store_audit_add(c->store, now_s(c), author, "token.add",
+	     xm_store_audit_add(c->store, now_s(c), q->who, "token.add",
 				detail);
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
@@ -647,39 +685,33 @@ done:
 
 /* ---- agents ---- */
 
-/* Check an agent's signed request: its node id, or 0 after answering. */
-static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const char *method, const struct req *q)
+/* An agent's request as its headers carry it (a header missing: NULL). */
+static void agent_headers(struct MHD_Connection *conn,
+			  struct xm_agent_request *r)
 {
-	struct xm_agent_request r = {
-		.method = method, .path = q->uri,
-		.body = q->body ? q->body : "", .body_len = q->len,
-	};
-	struct xm_agent_seen seen;
-	enum xm_cert_reason why;
-	enum xm_agent_auth a;
-	struct xm_cert cert;
-	int64_t now = now_s(c);
-
 #define HDR(name) MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)
-	r.cert = HDR(XM_AGENT_HDR_CERT);
-	r.time = HDR(XM_AGENT_HDR_TIME);
-	r.nonce = HDR(XM_AGENT_HDR_NONCE);
-	r.sig = HDR(XM_AGENT_HDR_SIG);
+	r->cert = HDR(XM_AGENT_HDR_CERT);
+	r->time = HDR(XM_AGENT_HDR_TIME);
+	r->nonce = HDR(XM_AGENT_HDR_NONCE);
+	r->sig = HDR(XM_AGENT_HDR_SIG);
 #undef HDR
-	/* The signatures outside the lock: agents verify in parallel. */
-	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
-				 &cert, &why, &seen);
+}
+
+/* Count an agent's request checked, a. */
+static void count_auth(struct xm_ctl *c, enum xm_agent_auth a)
+{
 	pthread_mutex_lock(&c->lock);
-	if (!a)
-		a = xm_agent_auth_remember(c->nonces, &seen, now);
 	c->auth_failures[a]++;
-	if (!a)
-		xm_store_agent_seen(c->store, cert.node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* Answer an agent's request refused for a (why: the certificate's
+ * reason; node: its node, once its certificate is known). */
+static void agent_refused(struct xm_ctl *c, struct MHD_Connection *conn,
+			  enum xm_agent_auth a, enum xm_cert_reason why,
+			  uint32_t node)
+{
 	switch (a) {
-	case XM_AGENT_AUTH_OK:
-		return cert.node_id;
 	case XM_AGENT_AUTH_CERT:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_CERT,
 			   "the certificate is refused: %s",
@@ -694,6 +726,11 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_SIG,
 			   "the signature does not verify");
 		break;
+	case XM_AGENT_AUTH_EARLY:
+		send_error(c, conn, 401, "header " XM_AGENT_HDR_TIME,
+			   "signed before the controller started: it cannot"
+			   " tell it from a replay; sign again");
+		break;
 	case XM_AGENT_AUTH_REPLAY:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_NONCE,
 			   "a replayed request");
@@ -702,6 +739,12 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		send_error(c, conn, 503, "header " XM_AGENT_HDR_NONCE,
 			   "too many requests to remember: retry");
 		break;
+	case XM_AGENT_AUTH_QUOTA:
+		send_error(c, conn, 429, "header " XM_AGENT_HDR_NONCE,
+			   "node %u sent more than %d requests in %d s:"
+			   " retry later", node, XM_AGENT_NONCES_PER_NODE,
+			   2 * XM_AGENT_AUTH_WINDOW);
+		break;
 	default:
 		send_error(c, conn, 401, "headers", "a signed agent request"
 			   " needs %s, %s, %s and %s (%s)", XM_AGENT_HDR_CERT,
@@ -709,6 +752,37 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 			   XM_AGENT_HDR_SIG, xm_agent_auth_name(a));
 		break;
 	}
+}
+
+/* Check an agent's signed request: its node id, or 0 after answering. */
+static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
+				 const char *method, const struct req *q)
+{
+	struct xm_agent_request r = {
+		.method = method, .path = q->uri,
+		.body = q->body ? q->body : "", .body_len = q->len,
+	};
+	struct xm_agent_seen seen;
+	enum xm_cert_reason why;
+	enum xm_agent_auth a;
+	struct xm_cert cert;
+	int64_t now = now_s(c);
+
+	agent_headers(conn, &r);
+	/* The signatures outside the lock: agents verify in parallel. */
+	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
+				 &cert, &why, &seen);
+	pthread_mutex_lock(&c->lock);
+	if (!a)
+		a = xm_agent_auth_remember(c->nonces, &seen, now);
+	c->auth_failures[a]++;
+	if (!a)
+		xm_store_agent_seen(c->store, cert.node_id, now, 0);
+	pthread_mutex_unlock(&c->lock);
+	if (!a)
+		return cert.node_id;
+	agent_refused(c, conn, a, why, a == XM_AGENT_AUTH_QUOTA ?
+		      cert.node_id : 0);
 	return 0;
 }
 
@@ -724,7 +798,8 @@ static struct timespec deadline_in(unsigned int s)
 /* GET /api/v1/agent/policy?since=V&wait=S: the current version once it
  * is above since, or 204 after S seconds. */
 static enum MHD_Result agent_policy(struct xm_ctl *c,
-				    struct MHD_Connection *conn)
+				    struct MHD_Connection *conn,
+				    const struct req *q)
 {
 	unsigned int max = c->cfg.longpoll_max_s ? c->cfg.longpoll_max_s :
 			   LONGPOLL_MAX;
@@ -732,6 +807,7 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 	struct timespec deadline;
 	uint64_t v;
 
+	(void)q;
 	if (uint_arg(c, conn, NULL, "since", UINT32_MAX, &since) < 0 ||
 	    uint_arg(c, conn, NULL, "wait", max, &wait) < 0)
 		return MHD_YES;
@@ -762,8 +838,9 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 /* POST /api/v1/agent/report {"policy_version": V} */
 static enum MHD_Result agent_report(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
-				    const struct req *q, uint32_t node)
+				    const struct req *q)
 {
+	uint32_t node = q->node;
 	static const char *const members[] = { "policy_version", NULL };
 	uint64_t v = 0;
 	json_object *o, *j;
@@ -802,7 +879,8 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 
 /* ---- metrics ---- */
 
-static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
+static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
+			       const struct req *q)
 {
 	struct agents_arg arg = { NULL, 0, 0 };
 	enum MHD_Result ret;
@@ -811,6 +889,7 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 	long agents;
 	FILE *f;
 
+	(void)q;
 	f = open_memstream(&text, &len);
 	if (!f)
 		return send_error(c, conn, 500, "metrics", "out of memory");
@@ -858,117 +937,34 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn)
 
 /* ---- routing ---- */
 
-/* Who may call a route. */
-enum access {
-	PUBLIC,			/* anyone (/metrics) */
-	AGENT,			/* a signed agent request */
-	TOKEN,			/* an operator token of at least the role */
-};
-
-struct route {
-	const char *path, *method;
-	enum access access;
-	enum xm_role role;		/* TOKEN */
-	const char *query;		/* the parameters it takes, " a b " */
-	size_t body_max;
-	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
-			      const struct req *q);
-};
-
-static enum MHD_Result h_metrics(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const struct req *q)
-{
-	(void)q;
-	return metrics(c, conn);
-}
-
-static enum MHD_Result h_policy_get(struct xm_ctl *c,
-				    struct MHD_Connection *conn,
-				    const struct req *q)
-{
-	uint64_t v = 0;
-
-	(void)q;
-	if (uint_arg(c, conn, NULL, "version", UINT32_MAX, &v) < 0)
-		return MHD_YES;
-	return send_policy(c, conn, v);
-}
-
-static enum MHD_Result h_policy_put(struct xm_ctl *c,
-				    struct MHD_Connection *conn,
-				    const struct req *q)
-{
-	return policy_put(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_history(struct xm_ctl *c, struct MHD_Connection *conn,
-				 const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "versions", list_history);
-}
-
-static enum MHD_Result h_rollback(struct xm_ctl *c,
-				  struct MHD_Connection *conn,
-				  const struct req *q)
-{
-	return policy_rollback(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_agents(struct xm_ctl *c, struct MHD_Connection *conn,
-				const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "agents", list_agents);
-}
-
-static enum MHD_Result h_audit(struct xm_ctl *c, struct MHD_Connection *conn,
-			       const struct req *q)
-{
-	(void)q;
-	return send_list(c, conn, "entries", list_audit);
-}
-
-static enum MHD_Result h_tokens(struct xm_ctl *c, struct MHD_Connection *conn,
-				const struct req *q)
-{
-	return token_post(c, conn, q, q->who);
-}
-
-static enum MHD_Result h_agent_policy(struct xm_ctl *c,
-				      struct MHD_Connection *conn,
-				      const struct req *q)
-{
-	(void)q;
-	return agent_policy(c, conn);
-}
-
-static enum MHD_Result h_agent_report(struct xm_ctl *c,
-				      struct MHD_Connection *conn,
-				      const struct req *q)
-{
-	return agent_report(c, conn, q, q->node);
-}
+#define GET(p)		.path = p, .method = "GET"
+#define ROLE(r)		.access = TOKEN, .role = XM_ROLE_##r
+#define LIST(key, how)	.fn = send_list, .list_key = key, .list = how
 
 static const struct route routes[] = {
-	{ "/metrics", "GET", PUBLIC, 0, "", 0, h_metrics },
-	{ "/api/v1/policy", "GET", TOKEN, XM_ROLE_READ, " version ", 0,
-	  h_policy_get },
-	{ "/api/v1/policy", "PUT", TOKEN, XM_ROLE_OPERATOR, " expect ",
-	  XM_POLICY_TEXT_MAX, h_policy_put },
-	{ "/api/v1/policy/history", "GET", TOKEN, XM_ROLE_READ, "", 0,
-	  h_history },
-	{ "/api/v1/policy/rollback", "POST", TOKEN, XM_ROLE_OPERATOR, "",
-	  BODY_MAX, h_rollback },
-	{ "/api/v1/agents", "GET", TOKEN, XM_ROLE_READ, "", 0, h_agents },
-	{ "/api/v1/audit", "GET", TOKEN, XM_ROLE_READ, "", 0, h_audit },
-	{ "/api/v1/tokens", "POST", TOKEN, XM_ROLE_ADMIN, "", BODY_MAX,
-	  h_tokens },
-	{ "/api/v1/agent/policy", "GET", AGENT, 0, " since wait ", 0,
-	  h_agent_policy },
-	{ "/api/v1/agent/report", "POST", AGENT, 0, "", BODY_MAX,
-	  h_agent_report },
+	{ GET("/metrics"), .access = PUBLIC, .fn = metrics },
+	{ GET("/api/v1/policy"), ROLE(READ), .query = " version ",
+	  .fn = policy_get },
+	{ .path = "/api/v1/policy", .method = "PUT", ROLE(OPERATOR),
+	  .query = " expect ", .body_max = XM_POLICY_TEXT_MAX,
+	  .fn = policy_put },
+	{ GET("/api/v1/policy/history"), ROLE(READ),
+	  LIST("versions", list_history) },
+	{ .path = "/api/v1/policy/rollback", .method = "POST",
+	  ROLE(OPERATOR), .body_max = BODY_MAX, .fn = policy_rollback },
+	{ GET("/api/v1/agents"), ROLE(READ), LIST("agents", list_agents) },
+	{ GET("/api/v1/audit"), ROLE(READ), LIST("entries", list_audit) },
+	{ .path = "/api/v1/tokens", .method = "POST", ROLE(ADMIN),
+	  .body_max = BODY_MAX, .fn = token_post },
+	{ GET("/api/v1/agent/policy"), .access = AGENT,
+	  .query = " since wait ", .fn = agent_policy },
+	{ .path = "/api/v1/agent/report", .method = "POST", .access = AGENT,
+	  .body_max = BODY_MAX, .fn = agent_report },
 };
+
+#undef GET
+#undef ROLE
+#undef LIST
 
 #define N_ROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -1033,15 +1029,27 @@ static const struct route *route_request(struct xm_ctl *c,
 	}
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
+	if (r->access == AGENT) {
+		/* Nothing is read from who does not even sign. */
+		struct xm_agent_request ar = { 0 };
+
+		agent_headers(conn, &ar);
+		if (!ar.cert || !ar.time || !ar.nonce || !ar.sig) {
+			count_auth(c, XM_AGENT_AUTH_MISSING);
+			agent_refused(c, conn, XM_AGENT_AUTH_MISSING,
+				      XM_CERT_OK, 0);
+			return NULL;
+		}
+	}
 	{
-		struct query_check qc = { r->query, "" };
+		struct query_check qc = { r->query ? r->query : "", "" };
 
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
 					  query_arg, &qc);
 		if (qc.unknown[0]) {
 			send_error(c, conn, 400, "query", "unknown parameter"
 				   " \"%s\"; this takes:%s", qc.unknown,
-				   *r->query ? r->query : " none");
+				   r->query ? r->query : " none");
 			return NULL;
 		}
 	}
@@ -1095,19 +1103,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!q->too_large &&
-		    q->len + *upload_size <= q->route->body_max) {
-			char *b = realloc(q->body, q->len + *upload_size + 1);
+		char *b;
 
-			if (!b)
-				return MHD_NO;
-			memcpy(b + q->len, upload, *upload_size);
-			q->body = b;
-			q->len += *upload_size;
-			q->body[q->len] = '\0';
-		} else {
+		if (q->too_large ||
+		    q->len + *upload_size > q->route->body_max) {
 			q->too_large = true;
+			q->dropped += *upload_size;
+			*upload_size = 0;
+			if (q->dropped <= DROP_MAX)
+				return MHD_YES;
+			/* A body without end: answered (and the
+			 * connection closed) now, not at its end. */
+			q->answered = true;
+			return send_error(c, conn, 413, "body", "larger than"
+					  " %zu bytes", q->route->body_max);
 		}
+		b = realloc(q->body, q->len + *upload_size + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + q->len, upload, *upload_size);
+		q->body = b;
+		q->len += *upload_size;
+		q->body[q->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -1151,13 +1168,18 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	pthread_condattr_t ca;
 	struct sockaddr_in sa;
 
-	randombytes_buf(key, sizeof(key));
-	if (!c || !(c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES, key))) {
+	if (!c) {
 		snprintf(err, errlen, "out of memory");
-		free(c);
 		return NULL;
 	}
 	c->cfg = *cfg;
+	randombytes_buf(key, sizeof(key));
+	c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
+					XM_AGENT_NONCES_PER_NODE, key, now_s(c));
+	if (!c->nonces) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_alloc;
+	}
 	if (!xm_cert_text(&cfg->policy_cert, c->policy_cert_text,
 			  sizeof(c->policy_cert_text))) {
 		snprintf(err, errlen, "the policy certificate cannot be"
@@ -1187,7 +1209,10 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log, c,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, c,
-		MHD_OPTION_CONNECTION_LIMIT, 2048u,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)XM_CTL_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		cfg->per_address < 0 ? 0u : cfg->per_address ?
+		(unsigned int)cfg->per_address : (unsigned int)XM_CTL_PER_ADDRESS,
 		MHD_OPTION_CONNECTION_TIMEOUT, 2u * LONGPOLL_MAX,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		cfg->tls_cert_pem,
@@ -1208,7 +1233,7 @@ fail_store:
 	xm_store_close(c->store);
 fail_alloc:
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	free(c->nonces);
+	xm_agent_nonces_free(c->nonces);
 	free(c);
 	return NULL;
 }
@@ -1231,6 +1256,6 @@ void xm_ctl_stop(struct xm_ctl *c)
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	free(c->nonces);
+	xm_agent_nonces_free(c->nonces);
 	free(c);
 }

@@ -15,6 +15,9 @@
 
 struct xm_ctl;
 
+#define XM_CTL_CONNECTIONS	2048	/* a thread each */
+#define XM_CTL_PER_ADDRESS	64	/* so that one host cannot take all */
+
 struct xm_ctl_config {
 	const char *db_path;
 	const char *address;		/* to listen on; NULL: 127.0.0.1 */
@@ -25,6 +28,9 @@ struct xm_ctl_config {
 	struct xm_cert policy_cert;	/* the policy key's certificate */
 	uint8_t policy_sk[XM_SECKEY_LEN];	/* the policy key */
 	unsigned int longpoll_max_s;	/* 0: 60 */
+	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
+	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
+	int per_address;
 	int64_t (*now)(void);		/* NULL: time() */
 };
 

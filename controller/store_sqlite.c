@@ -5,10 +5,15 @@
  * its own transaction with PRAGMA user_version set to its number. A
  * migration is never edited once released: a change is a new one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -122,6 +127,39 @@ static int migrate(struct xm_store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The file at path, created readable and writable by its owner only
+ * (SQLite gives its journals the same mode); refused if group or others
+ * may write it, or another user owns it (a link planted in a shared
+ * directory): whoever writes the store may add a token. 0 or -1.
+ */
+static int store_file(const char *path, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	if (!*path || !strcmp(path, ":memory:"))
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st))
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_mode & 022)
+		why = "writable by group or others";
+	else if (st.st_uid != geteuid())
+		why = "owned by another user";
+	close(fd);
+	if (why)
+		snprintf(err, errlen, "%s: %s", path, why);
+	return why ? -1 : 0;
+}
+
 struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
 {
 	struct xm_store *s = calloc(1, sizeof(*s));
@@ -131,6 +169,8 @@ struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (store_file(path, err, errlen))
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
@@ -170,6 +210,14 @@ static sqlite3_stmt *prepare(struct xm_store *s, const char *sql)
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	return st;
+}
+
+/* The end of a loop over st's rows, rc its last step's: 0 if it ran to
+ * the end or the caller stopped it, -1 if a step failed. Finalizes st. */
+static int rows_done(sqlite3_stmt *st, int rc, bool stopped)
+{
+	sqlite3_finalize(st);
+	return stopped || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Run a statement that returns no rows: 0 or -1. Finalizes it. */
@@ -306,21 +354,17 @@ int xm_store_policy_history(struct xm_store *s,
 	sqlite3_stmt *st = prepare(s, "SELECT version, author, created,"
 				   " rollback_of FROM policy"
 				   " ORDER BY version DESC");
-	struct xm_policy_rec r;
+	struct xm_policy_rec r = { 0 };
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	memset(&r, 0, sizeof(r));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fill_policy(st, &r);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }
 
 int xm_store_token_add(struct xm_store *s,
@@ -389,21 +433,18 @@ int xm_store_agent_list(struct xm_store *s,
 				   " policy_version FROM agent"
 				   " ORDER BY node_id");
 	struct xm_agent_rec r;
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.node_id = (uint32_t)sqlite3_column_int64(st, 0);
 		r.last_seen = sqlite3_column_int64(st, 1);
 		r.policy_version = (uint64_t)sqlite3_column_int64(st, 2);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }
 
 long xm_store_agent_count(struct xm_store *s)
@@ -441,21 +482,18 @@ int xm_store_audit_list(struct xm_store *s,
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, actor, action, detail"
 				   " FROM audit ORDER BY id");
 	struct xm_audit_rec r;
+	bool stop = false;
 	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(st, 0);
 		r.time = sqlite3_column_int64(st, 1);
 		copy_name(r.actor, sqlite3_column_text(st, 2));
 		r.action = (const char *)sqlite3_column_text(st, 3);
 		r.detail = (const char *)sqlite3_column_text(st, 4);
-		if (cb(arg, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		stop = cb(arg, &r);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rows_done(st, rc, stop);
 }

@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 	snprintf(db, sizeof(db), "%s/c.db", dir);
 	cfg.db_path = db;
 	cfg.longpoll_max_s = 60;
+	cfg.per_address = -1;		/* every agent is 127.0.0.1 */
 	cfg.authority.kind = XM_CERT_AUTHORITY;
 	cfg.authority.serial = 1;
 	strcpy(cfg.authority.site, "bench");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "policy_agent.h"
+#include "tests/certs.h"
 
 #define NOW	UINT64_C(1767225600)
 
@@ -78,27 +79,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const uint8_t seed[32] = "fuzzing authority, not secret..";
 	static const uint8_t pseed[32] = "fuzzing policy key, not secret.";
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	crypto_sign_seed_keypair(auth.pubkey, auth_sk, seed);
-	auth.kind = XM_CERT_AUTHORITY;
-	auth.serial = 1;
-	strcpy(auth.site, "fuzz");
-	auth.not_before = NOW - 86400;
-	auth.not_after = NOW + 86400;
-	if (xm_cert_sign(&auth, auth_sk))
-		abort();
-	policy_cert = auth;
-	crypto_sign_seed_keypair(policy_cert.pubkey, policy_sk, pseed);
-	policy_cert.kind = XM_CERT_POLICY;
-	policy_cert.serial = 2;
-	if (xm_cert_sign(&policy_cert, auth_sk) ||
-	    !xm_cert_text(&policy_cert, cert_text, sizeof(cert_text)))
+	test_fuzz_authority(&auth, auth_sk, NOW);
+	test_cert_seed(&policy_cert, XM_CERT_POLICY, 2, 0, NOW, pseed,
+		       policy_sk, auth_sk, NULL);
+	if (!xm_cert_text(&policy_cert, cert_text, sizeof(cert_text)))
 		abort();
 	return 0;
 }

@@ -4,32 +4,14 @@
 #include <string.h>
 
 #include "agent_auth.h"
+#include "certs.h"
 #include "tap.h"
 
 #define NOW	INT64_C(1767225600)
 
 static uint8_t auth_sk[64], node_sk[64], other_sk[64];
 static struct xm_cert auth, node, policy;
-static char node_b64[1024], policy_b64[1024];
-
-static void make_cert(struct xm_cert *c, enum xm_cert_kind kind,
-		      uint64_t serial, uint8_t *sk, char *b64)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, "test");
-	crypto_sign_keypair(c->pubkey, sk);
-	if (kind == XM_CERT_NODE)
-		c->node_id = 7;
-	c->not_before = NOW - 3600;
-	c->not_after = NOW + 86400;
-	if (xm_cert_sign(c, auth_sk))
-		exit(1);
-	if (b64)
-		sodium_bin2base64(b64, 1024, c->raw, c->len,
-				  sodium_base64_VARIANT_ORIGINAL);
-}
+static char node_b64[TEST_CERT_B64_MAX], policy_b64[TEST_CERT_B64_MAX];
 
 struct signed_req {
 	struct xm_agent_request r;
@@ -52,30 +34,45 @@ static void sign(struct signed_req *s, const uint8_t *sk, const char *cert,
 	};
 }
 
+/* Nonce number i from a node, at NOW: checked. */
+static enum xm_agent_auth numbered(struct signed_req *s, const uint8_t *sk,
+				   const char *b64, int i,
+				   struct xm_agent_nonces *nonces)
+{
+	uint8_t nonce[XM_AGENT_NONCE_LEN] = { 0xab };
+	enum xm_cert_reason why;
+	struct xm_cert got;
+
+	memcpy(nonce + 1, &i, sizeof(i));
+	xm_agent_auth_sign(sk, "GET", "/x", "", 0, NOW, nonce, s->time,
+			   s->nonce, s->sig);
+	s->r = (struct xm_agent_request){ .method = "GET", .path = "/x",
+		.body = "", .cert = b64, .time = s->time, .nonce = s->nonce,
+		.sig = s->sig };
+	return xm_agent_auth_check(&s->r, &auth, NULL, nonces, NOW, &got,
+				   &why);
+}
+
 int main(void)
 {
 	static const uint8_t key[16] = "nonces! nonces!";
 	struct xm_agent_nonces *nonces;
 	struct signed_req s;
 	enum xm_cert_reason why;
-	struct xm_cert got;
-	int i, busy;
+	struct xm_cert got, node8;
+	uint8_t node8_sk[64];
+	char node8_b64[TEST_CERT_B64_MAX];
+	enum xm_agent_auth a;
+	int i, n;
 
 	if (sodium_init() < 0)
 		return 1;
-	memset(&auth, 0, sizeof(auth));
-	auth.kind = XM_CERT_AUTHORITY;
-	auth.serial = 1;
-	strcpy(auth.site, "test");
-	crypto_sign_keypair(auth.pubkey, auth_sk);
-	auth.not_before = NOW - 3600;
-	auth.not_after = NOW + 86400;
-	if (xm_cert_sign(&auth, auth_sk))
-		return 1;
-	make_cert(&node, XM_CERT_NODE, 2, node_sk, node_b64);
-	make_cert(&policy, XM_CERT_POLICY, 3, other_sk, policy_b64);
+	test_cert(&auth, XM_CERT_AUTHORITY, 1, 0, NOW, auth_sk, NULL, NULL);
+	test_cert(&node, XM_CERT_NODE, 2, 7, NOW, node_sk, auth_sk, node_b64);
+	test_cert(&policy, XM_CERT_POLICY, 3, 0, NOW, other_sk, auth_sk,
+		  policy_b64);
 	/* Small: filling it must stay quick. */
-	nonces = xm_agent_nonces_new(256, key);
+	nonces = xm_agent_nonces_new(256, 16, key, NOW);
 	if (!nonces)
 		return 1;
 
@@ -91,6 +88,11 @@ int main(void)
 				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
 	       XM_AGENT_AUTH_TIME, "once the nonce is forgotten, too old");
 
+	sign(&s, node_sk, node_b64, "GET", "/api/v1/agent/policy?since=3", "",
+	     NOW - 1, 10);
+	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
+	       XM_AGENT_AUTH_EARLY, "a request signed before the cache was"
+	       " made (a replay across a restart?)");
 	sign(&s, node_sk, node_b64, "POST", "/api/v1/agent/report",
 	     "{\"policy_version\":3}", NOW - XM_AGENT_AUTH_WINDOW - 1, 2);
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
@@ -141,22 +143,31 @@ int main(void)
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW, &got, &why),
 	       XM_AGENT_AUTH_MISSING, "no certificate");
 
-	/* Fill the cache: refusals (busy), never a forgotten live nonce. */
-	busy = 0;
-	for (i = 0; i < 256 + 100 && !busy; i++) {
-		uint8_t nonce[XM_AGENT_NONCE_LEN] = { 0 };
-
-		memcpy(nonce, &i, sizeof(i));
-		xm_agent_auth_sign(node_sk, "GET", "/x", "", 0, NOW, nonce,
-				   s.time, s.nonce, s.sig);
-		s.r = (struct xm_agent_request){ .method = "GET", .path = "/x",
-			.body = "", .cert = node_b64, .time = s.time,
-			.nonce = s.nonce, .sig = s.sig };
-		busy = xm_agent_auth_check(&s.r, &auth, NULL, nonces, NOW,
-					   &got, &why) == XM_AGENT_AUTH_BUSY;
+	/* One node: refused at its quota, the others are not. */
+	for (i = 0; i < 100; i++) {
+		a = numbered(&s, node_sk, node_b64, i, nonces);
+		if (a != XM_AGENT_AUTH_OK)
+			break;
 	}
-	ok(busy, "a full cache refuses (busy) rather than forget (%d taken)",
-	   i);
+	is_int(a, XM_AGENT_AUTH_QUOTA, "one node is refused at its quota");
+	ok(i <= 16, "of 16 nonces (%d more taken)", i);
+	test_cert(&node8, XM_CERT_NODE, 4, 8, NOW, node8_sk, auth_sk,
+		  node8_b64);
+	is_int(numbered(&s, node8_sk, node8_b64, 0, nonces), XM_AGENT_AUTH_OK,
+	       "another node's request still passes");
+
+	/* Fill the cache: refusals (busy), never a forgotten live nonce. */
+	a = XM_AGENT_AUTH_OK;
+	for (n = 0; n < 40 && a != XM_AGENT_AUTH_BUSY; n++) {
+		test_cert(&node8, XM_CERT_NODE, 10 + n, 100 + n, NOW, node8_sk,
+			  auth_sk, node8_b64);
+		for (i = 0; i < 15 && a != XM_AGENT_AUTH_BUSY; i++)
+			a = numbered(&s, node8_sk, node8_b64, i, nonces);
+	}
+	ok(a == XM_AGENT_AUTH_BUSY, "a full cache refuses (busy) rather than"
+	   " forget (%s after %d nodes)", xm_agent_auth_name(a), n);
+	is_int(numbered(&s, node_sk, node_b64, 0, nonces),
+	       XM_AGENT_AUTH_REPLAY, "full, it still knows a nonce it took");
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
 				   NOW + XM_AGENT_AUTH_WINDOW + 1, &got, &why),
 	       XM_AGENT_AUTH_TIME, "and it is too old later");
@@ -164,6 +175,6 @@ int main(void)
 	is_int(xm_agent_auth_check(&s.r, &auth, NULL, nonces,
 				   NOW + 2 * XM_AGENT_AUTH_WINDOW, &got, &why),
 	       XM_AGENT_AUTH_OK, "expired nonces make room again");
-	free(nonces);
+	xm_agent_nonces_free(nonces);
 	return tap_done();
 }

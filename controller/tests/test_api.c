@@ -7,8 +7,10 @@
  * forged, foreign certificates), the long poll, /metrics, and a restart
  * that loses nothing.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "certs.h"
 #include "policy.h"
 #include "policy_agent.h"
 #include "server.h"
@@ -28,11 +31,14 @@
 #define EXAMPLE "examples/site-policy.json"
 #endif
 
+#define PER_ADDRESS	16
+
 static struct xm_ctl_config cfg;
 static struct xm_ctl *ctl;
 static uint8_t auth_sk[64], policy_pk[32], node_sk[64], rogue_sk[64];
 static struct xm_cert node, rogue_auth, rogue_node;
-static char node_b64[1024], rogue_b64[1024], policy_b64[1024];
+static char node_b64[TEST_CERT_B64_MAX], rogue_b64[TEST_CERT_B64_MAX];
+static char policy_b64[TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65], tok_admin[65];
 static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
 
@@ -158,37 +164,9 @@ static uint64_t current_version(void)
 
 /* ---- keys ---- */
 
-static void sign_cert(struct xm_cert *c, enum xm_cert_kind kind,
-		      uint64_t serial, const char *site, uint8_t *sk,
-		      const uint8_t *by, char *b64)
-{
-	int64_t now = time(NULL);
-
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, site);
-	if (kind == XM_CERT_AUTHORITY) {
-		crypto_sign_keypair(c->pubkey, sk);
-		by = sk;
-	} else {
-		crypto_sign_keypair(c->pubkey, sk);
-	}
-	if (kind == XM_CERT_NODE) {
-		c->node_id = 7;
-		strcpy(c->zone, "web");
-	}
-	c->not_before = (uint64_t)now - 3600;
-	c->not_after = (uint64_t)now + 86400;
-	if (xm_cert_sign(c, by))
-		exit(1);
-	if (b64)
-		sodium_bin2base64(b64, 1024, c->raw, c->len,
-				  sodium_base64_VARIANT_ORIGINAL);
-}
-
 static void setup(void)
 {
+	int64_t now = time(NULL);
 	uint8_t hash[32];
 	struct xm_store *s;
 	char err[256];
@@ -196,24 +174,20 @@ static void setup(void)
 	if (!mkdtemp(dir))
 		exit(1);
 	snprintf(db, sizeof(db), "%s/controller.db", dir);
-	sign_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, "edge1", auth_sk,
-		  NULL, NULL);
-	sign_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, "edge1",
-		  cfg.policy_sk, auth_sk, policy_b64);
-	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
-	sign_cert(&node, XM_CERT_NODE, 3, "edge1", node_sk, auth_sk, node_b64);
-	/* The same node id and site, from another authority. */
-	sign_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, "edge1", rogue_sk, NULL,
+	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
 		  NULL);
-	{
-		uint8_t rsk[64];
-
-		memcpy(rsk, rogue_sk, 64);
-		sign_cert(&rogue_node, XM_CERT_NODE, 3, "edge1", rogue_sk, rsk,
-			  rogue_b64);
-	}
+	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
+		  auth_sk, policy_b64);
+	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
+	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
+	/* The same node id and site, from another authority. */
+	test_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, 0, now, rogue_sk, NULL,
+		  NULL);
+	test_cert(&rogue_node, XM_CERT_NODE, 3, 7, now, rogue_sk, rogue_sk,
+		  rogue_b64);
 	cfg.db_path = db;
 	cfg.longpoll_max_s = 30;
+	cfg.per_address = PER_ADDRESS;
 	s = xm_store_open(db, err, sizeof(err));
 	if (!s)
 		exit(1);
@@ -285,6 +259,62 @@ static void test_tokens(void)
 	resp_free(&r);
 }
 
+/* A chunked body that never ends: how much of it was read. */
+static size_t endless(char *p, size_t size, size_t n, void *arg)
+{
+	size_t *sent = arg;
+
+	memset(p, ' ', size * n);
+	*sent += size * n;
+	return size * n;
+}
+
+/*
+ * A body above the limit is answered without reading it all: a client
+ * streaming one without end (chunked, or declaring a length of 1 TB) must
+ * not keep a connection (a thread) for as long as it likes.
+ */
+static void endless_body(const char *token, bool chunked, const char *name)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[128], auth[128];
+	CURL *c = curl_easy_init();
+	struct resp r = { 0 };
+	size_t sent = 0;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v1/policy",
+		 xm_ctl_port(ctl));
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	if (token)
+		hdrs = curl_slist_append(hdrs, auth);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (chunked)
+		hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+	else
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)1 << 40);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, endless);
+	curl_easy_setopt(c, CURLOPT_READDATA, &sent);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	/* A deadline only to end the test if the server never answers. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	/* Closed with unread data, the connection may be reset before the
+	 * client reads the answer: what counts is that it ends, early. */
+	ok(rc != CURLE_OPERATION_TIMEDOUT && sent < 64 << 20,
+	   "%s is cut short (%s, %ld, %zu MB sent)", name,
+	   curl_easy_strerror(rc), r.status, sent >> 20);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	resp_free(&r);
+}
+
 static void test_policy(void)
 {
 	struct xm_policy_error perr;
@@ -343,6 +373,9 @@ static void test_policy(void)
 			(16 * 1024 + 1), NULL), 413, "body", "larger than",
 		"a large body elsewhere");
 	free(huge);
+	endless_body(tok_op, true, "an endless chunked body");
+	endless_body(tok_op, false, "a body of 1 TB");
+	endless_body(NULL, false, "a body of 1 TB without a token");
 	refused(req_s("PUT", "/api/v1/policy?expect=7", tok_op, doc), 409,
 		"query expect", "the current version is 1",
 		"a put expecting another version");
@@ -522,6 +555,15 @@ static void test_agents(void)
 		"the policy key's certificate as a node's");
 	refused(req_s("GET", p0, tok_admin, NULL), 401, "headers",
 		"signed agent request", "an operator token is no agent");
+	{
+		char *big = calloc(1, 64 * 1024);
+
+		refused(request("POST", "/api/v1/agent/report", NULL, big,
+				64 * 1024, NULL), 401, "headers",
+			"signed agent request", "an unsigned agent request is"
+			" refused before its body is read (not 413)");
+		free(big);
+	}
 	refused(agent("GET", "/api/v1/agent/policy?since=abc", ""), 400,
 		"query since", "expected an integer", "a bad since");
 	refused(agent("GET", "/api/v1/agent/policy?since=3&wait=99", ""), 400,
@@ -607,7 +649,7 @@ static void test_metrics(void)
 	   strstr(r.body, "\nxmesh_controller_agents_current 1\n") &&
 	   strstr(r.body, "\nxmesh_controller_policy_version 4\n"),
 	   "metrics: agents, the policy version");
-	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 4\n") &&
+	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
 	   strstr(r.body, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
 	resp_free(&r);
@@ -615,12 +657,78 @@ static void test_metrics(void)
 		"allowed: GET", "metrics by POST");
 }
 
+/* A connection of its own, with a request sent: answered, or closed
+ * unanswered (-1 if it cannot even connect). */
+static int raw_request(int *fd)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct pollfd p;
+	char buf[16] = "";
+
+	sa.sin_port = htons(xm_ctl_port(ctl));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*fd < 0 || connect(*fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	if (write(*fd, req, sizeof(req) - 1) != sizeof(req) - 1)
+		return 0;
+	p = (struct pollfd){ .fd = *fd, .events = POLLIN };
+	if (poll(&p, 1, 20000) != 1 || read(*fd, buf, sizeof(buf) - 1) <= 0)
+		return 0;
+	return !strncmp(buf, "HTTP/1.1 200", 12);
+}
+
+/* One address cannot take every connection (each is a thread). */
+static void test_per_address(void)
+{
+	int fd[PER_ADDRESS + 8], i, answered = 0, closed = 0, r;
+
+	for (i = 0; i < PER_ADDRESS + 8; i++) {
+		r = raw_request(&fd[i]);
+		answered += r == 1;
+		closed += r == 0;
+	}
+	ok(answered >= 1 && answered <= PER_ADDRESS &&
+	   answered + closed == PER_ADDRESS + 8,
+	   "one address gets at most %d connections (%d answered, %d"
+	   " closed)", PER_ADDRESS, answered, closed);
+	for (i = 0; i < PER_ADDRESS + 8; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	/* Until the server has seen them closed, it refuses more. */
+	for (i = 0, r = 0; i < 200 && r != 200; i++) {
+		struct resp m = req_s("GET", "/metrics", NULL, NULL);
+
+		r = (int)m.status;
+		resp_free(&m);
+		if (r != 200)
+			usleep(50 * 1000);
+	}
+	is_int(r, 200, "and takes new ones once they are closed");
+}
+
 static void test_restart(void)
 {
+	const char *p0 = "/api/v1/agent/policy?since=0";
+	struct curl_slist *h, *again;
 	struct resp r;
 
+	/* The nonces the controller saw die with it: a request it took
+	 * just before a restart must not pass again after it. */
+	h = agent_headers(node_sk, node_b64, "GET", p0, "", time(NULL) - 1);
+	again = copy_list(h);
+	r = request("GET", p0, NULL, NULL, 0, h);
+	is_int(r.status, 200, "an agent's request before a restart");
+	resp_free(&r);
 	xm_ctl_stop(ctl);
 	start();
+	refused(request("GET", p0, NULL, NULL, 0, again), 401,
+		"header " XM_AGENT_HDR_TIME, "before the controller started",
+		"replayed after the restart");
+	r = agent("GET", p0, "");
+	is_int(r.status, 200, "a request signed after it passes");
+	resp_free(&r);
 	is_int((long long)current_version(), 4,
 	       "after a restart: the current version");
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
@@ -646,6 +754,7 @@ int main(void)
 	test_policy();
 	test_agents();
 	test_metrics();
+	test_per_address();
 	test_restart();
 	xm_ctl_stop(ctl);
 	curl_global_cleanup();

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "certs.h"
 #include "policy_agent.h"
 #include "tap.h"
 
@@ -13,22 +14,6 @@ static uint8_t auth_sk[64], policy_sk[64], node_sk[64], rogue_sk[64];
 static uint8_t rogue_policy_sk[64];
 static struct xm_cert auth, rogue, policy_cert, node_cert, rogue_policy;
 static char text_buf[XM_CERT_TEXT_MAX];
-
-static void make(struct xm_cert *c, enum xm_cert_kind kind, uint64_t serial,
-		 uint8_t *sk, const uint8_t *by)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, "edge1");
-	crypto_sign_keypair(c->pubkey, sk);
-	if (kind == XM_CERT_NODE)
-		c->node_id = 9;
-	c->not_before = NOW - 3600;
-	c->not_after = NOW + 86400;
-	if (xm_cert_sign(c, by ? by : sk))
-		exit(1);
-}
 
 /* An answer as the controller writes it, signed for sig_version. */
 static char *answer(uint64_t version, uint64_t sig_version, const char *doc,
@@ -84,11 +69,13 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	make(&auth, XM_CERT_AUTHORITY, 1, auth_sk, NULL);
-	make(&policy_cert, XM_CERT_POLICY, 2, policy_sk, auth_sk);
-	make(&node_cert, XM_CERT_NODE, 3, node_sk, auth_sk);
-	make(&rogue, XM_CERT_AUTHORITY, 1, rogue_sk, NULL);
-	make(&rogue_policy, XM_CERT_POLICY, 2, rogue_policy_sk, rogue_sk);
+	test_cert(&auth, XM_CERT_AUTHORITY, 1, 0, NOW, auth_sk, NULL, NULL);
+	test_cert(&policy_cert, XM_CERT_POLICY, 2, 0, NOW, policy_sk, auth_sk,
+		  NULL);
+	test_cert(&node_cert, XM_CERT_NODE, 3, 9, NOW, node_sk, auth_sk, NULL);
+	test_cert(&rogue, XM_CERT_AUTHORITY, 1, 0, NOW, rogue_sk, NULL, NULL);
+	test_cert(&rogue_policy, XM_CERT_POLICY, 2, 0, NOW, rogue_policy_sk,
+		  rogue_sk, NULL);
 
 	json = answer(4, 4, doc, &policy_cert, policy_sk);
 	if (!ok(!xm_policy_accept(json, strlen(json), &auth, NULL, NOW, 3, &u,

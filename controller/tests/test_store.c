@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -68,6 +69,8 @@ int main(void)
 	struct xm_store *s;
 	struct hist h = { 0 };
 	uint64_t v = 0;
+	mode_t old_umask = umask(022);
+	struct stat st;
 	int fail = 1;
 
 	if (!mkdtemp(dir))
@@ -143,6 +146,30 @@ int main(void)
 	xm_store_audit_list(s, audit_cb, last);
 	is_str(last, "ops token.add x", "the audit log's last entry");
 	xm_store_close(s);
+
+	/* Whoever may write the store may add a token: its owner only. */
+	if (stat(path, &st))
+		st.st_mode = 0777;
+	ok(!(st.st_mode & 077),
+	   "a new store is its owner's only (mode %o under umask %o)",
+	   st.st_mode & 0777, old_umask);
+	chmod(path, 0666);
+	s = xm_store_open(path, err, sizeof(err));
+	ok(!s && strstr(err, "writable"),
+	   "a store others may write is refused: %s", s ? "opened" : err);
+	xm_store_close(s);
+	chmod(path, 0600);
+	if (!chown(path, 65534, (gid_t)-1)) {
+		s = xm_store_open(path, err, sizeof(err));
+		ok(!s && strstr(err, "another user"),
+		   "a store another user owns is refused: %s",
+		   s ? "opened" : err);
+		xm_store_close(s);
+		if (chown(path, geteuid(), (gid_t)-1))
+			return 1;
+	} else {
+		ok(1, "# skip a store another user owns: cannot chown");
+	}
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
