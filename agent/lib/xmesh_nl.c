@@ -199,6 +199,10 @@ static uint16_t get_nest(uint8_t cmd)
 		return XMESH_A_PREFIX;
 	case XMESH_CMD_KEY_GET:
 		return XMESH_A_KEY;
+	case XMESH_CMD_NODE_GET:
+		return XMESH_A_NODE;
+	case XMESH_CMD_ZONE_PAIR_GET:
+		return XMESH_A_ZONE_PAIR;
 	}
 	return 0;
 }

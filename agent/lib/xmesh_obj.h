@@ -34,6 +34,9 @@ struct xm_dev {
 	uint8_t hop_limit;
 	uint8_t security;		/* enum xmesh_security */
 	uint32_t neigh_count, route_count, prefix_count, key_count;
+	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
+	uint8_t zone_default;		/* enum xmesh_zone_action */
+	uint32_t node_count, zone_pair_count;
 	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
 	uint32_t drops_present;		/* XMESH_DROP_A_* */
@@ -100,6 +103,21 @@ struct xm_key {
 	uint64_t counter, packets, bytes, replayed, auth_failed;
 };
 
+/* A node's zone and roles (the node table). */
+struct xm_node {
+	uint32_t present;		/* XMESH_NODE_A_* */
+	uint32_t id;
+	uint16_t zone;			/* 0: none */
+	uint16_t roles;			/* bitmask */
+};
+
+/* What frames from one zone to another get (the zone pair table). */
+struct xm_zone_pair {
+	uint32_t present;		/* XMESH_ZONE_PAIR_A_* */
+	uint16_t from, to;
+	uint8_t action;			/* enum xmesh_zone_action */
+};
+
 /* One nest of a message: type is its XMESH_A_* attribute. */
 struct xm_entry {
 	uint16_t type;			/* XMESH_A_DEV, _NEIGH, ... or 0 */
@@ -110,6 +128,8 @@ struct xm_entry {
 		struct xm_prefix prefix;
 		struct xm_oam oam;
 		struct xm_key key;
+		struct xm_node node;
+		struct xm_zone_pair zone_pair;
 	};
 };
 
@@ -125,6 +145,9 @@ int xm_prefix_put(struct nlmsghdr *nlh, size_t room,
 		  const struct xm_prefix *p);
 int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o);
 int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k);
+int xm_node_put(struct nlmsghdr *nlh, size_t room, const struct xm_node *n);
+int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
+		     const struct xm_zone_pair *z);
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e);
 
 /* The device a request is for: ifindex if not 0, else ifname. */
@@ -142,6 +165,8 @@ int xm_route_parse(const struct nlattr *nest, struct xm_route *r);
 int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p);
 int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o);
 int xm_key_parse(const struct nlattr *nest, struct xm_key *k);
+int xm_node_parse(const struct nlattr *nest, struct xm_node *n);
+int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z);
 
 /* Forget a key's bytes (explicit_bzero: the compiler may not skip it). */
 void xm_key_wipe(struct xm_key *k);
