@@ -855,6 +855,8 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 		/* Someone may have changed the tables: read and diff. */
 		d->k.have_ok = false;
 		d->k.routes_ok = false;
+		if (d->filter)
+			d->filter->installed_ok = false;
 		d->fib_dirty = true;
 		d->next_resync = now + XMD_RESYNC_MS;
 	}
