@@ -91,9 +91,14 @@ static void fib_sync(struct xmd *d, xm_time now)
 	if (!want)
 		return;
 	err = xmd_kernel_sync(&d->k, want);
-	if (!err && d->filter)
-		err = xmd_filter_sync(d->filter, d->core, &d->k.nl,
-				      d->k.ifindex);
+	if (!err && d->filter) {
+		struct xmd_filter_dev fd = {
+			.ifindex = d->k.ifindex, .ifname = d->cfg.device,
+			.self = d->k.self, .fib = want,
+		};
+
+		err = xmd_filter_sync(d->filter, d->core, &d->k.nl, &fd);
+	}
 	if (!err) {
 		d->fib_dirty = false;
 		d->fib_backoff_ms = 0;

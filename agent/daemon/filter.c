@@ -45,6 +45,8 @@ void xmd_filter_free(struct xmd_filter *f)
 		return;
 	xm_filter_free(&f->rules);
 	free(f->installed);
+	free(f->nft_nodes);
+	free(f->nft_prefixes);
 	free(f);
 }
 
@@ -223,9 +225,89 @@ static int installed_load(struct xmd_filter *f, struct xmnl *nl,
 	return 0;
 }
 
-int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
-		    struct xmnl *nl, uint32_t ifindex)
+/* Whether the table was built of these nodes and prefixes. */
+static bool same_view(const struct xmd_filter *f,
+		      const struct xm_nft_node *nodes, size_t n_nodes,
+		      const struct xm_nft_prefix *prefixes, size_t n_prefixes)
 {
+	size_t i;
+
+	if (n_nodes != f->n_nft_nodes || n_prefixes != f->n_nft_prefixes)
+		return false;
+	for (i = 0; i < n_nodes; i++)
+		if (nodes[i].id != f->nft_nodes[i].id ||
+		    nodes[i].zone != f->nft_nodes[i].zone ||
+		    nodes[i].roles != f->nft_nodes[i].roles)
+			return false;
+	for (i = 0; i < n_prefixes; i++)
+		if (prefixes[i].node != f->nft_prefixes[i].node ||
+		    !xm_prefix_eq(&prefixes[i].addr, prefixes[i].len,
+				  &f->nft_prefixes[i].addr,
+				  f->nft_prefixes[i].len))
+			return false;
+	return true;
+}
+
+/* Table inet xmesh, when what it is built of changed. */
+static int nft_sync(struct xmd_filter *f, const struct xmd_filter_dev *dev)
+{
+	size_t n_nodes = f->n_installed, n_prefixes = dev->fib->n_prefixes, i;
+	struct xm_nft_node *nodes = calloc(n_nodes + 1, sizeof(*nodes));
+	struct xm_nft_prefix *prefixes = calloc(n_prefixes + 1,
+						sizeof(*prefixes));
+	struct xm_nft_view v;
+	struct xm_nft_batch b;
+	char why[256];
+	int err = -ENOMEM;
+
+	if (!nodes || !prefixes)
+		goto out;
+	for (i = 0; i < n_nodes; i++)
+		nodes[i] = (struct xm_nft_node){ f->installed[i].id,
+						 f->installed[i].zone,
+						 f->installed[i].roles };
+	for (i = 0; i < n_prefixes; i++)
+		prefixes[i] = (struct xm_nft_prefix){
+			dev->fib->prefixes[i].prefix.addr,
+			dev->fib->prefixes[i].prefix.len,
+			dev->fib->prefixes[i].node };
+	if (f->nft_ok && same_view(f, nodes, n_nodes, prefixes, n_prefixes)) {
+		err = 0;
+		goto out;
+	}
+	v = (struct xm_nft_view){ .ifname = dev->ifname, .self = dev->self,
+				  .nodes = nodes, .n_nodes = n_nodes,
+				  .prefixes = prefixes,
+				  .n_prefixes = n_prefixes };
+	err = xm_nft_build(&f->rules, &v, 1, &b);
+	if (err)
+		goto out;
+	err = xm_nft_commit(&b, why, sizeof(why));
+	xm_nft_batch_free(&b);
+	f->nft_ok = !err;
+	if (err) {
+		xmd_warn("filter: %s", why);
+		goto out;
+	}
+	xmd_debug("filter: table inet xmesh installed, %u rules, %zu nodes",
+		  f->rules.n_rules, n_nodes);
+	free(f->nft_nodes);
+	free(f->nft_prefixes);
+	f->nft_nodes = nodes;
+	f->nft_prefixes = prefixes;
+	f->n_nft_nodes = n_nodes;
+	f->n_nft_prefixes = n_prefixes;
+	return 0;
+out:
+	free(nodes);
+	free(prefixes);
+	return err;
+}
+
+int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
+		    struct xmnl *nl, const struct xmd_filter_dev *dev)
+{
+	uint32_t ifindex = dev->ifindex;
 	struct xm_change *ch = NULL;
 	struct xm_node *want;
 	size_t n_want, n;
@@ -258,5 +340,8 @@ int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
 	free(f->installed);
 	f->installed = want;
 	f->n_installed = n_want;
-	return 0;
+	/* Rules in nftables only when the file has any (or denies). */
+	if (!f->rules.n_rules && f->rules.policy == XMESH_ZONE_ALLOW)
+		return 0;
+	return nft_sync(f, dev);
 }

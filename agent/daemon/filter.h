@@ -10,9 +10,12 @@
 
 #include <stddef.h>
 
+#include <net/if.h>
+
 #include "core.h"
-#include "xmesh_filter.h"
 #include "xmesh_change.h"
+#include "xmesh_filter.h"
+#include "xmesh_filter_nft.h"
 
 struct xmd_filter {
 	struct xm_filter rules;
@@ -20,6 +23,20 @@ struct xmd_filter {
 	struct xm_node *installed;	/* the node table, by id */
 	size_t n_installed;
 	bool installed_ok;		/* false: replace it whole */
+	/* The nftables table as last installed, and what it was built of. */
+	bool nft_ok;
+	struct xm_nft_node *nft_nodes;
+	size_t n_nft_nodes;
+	struct xm_nft_prefix *nft_prefixes;
+	size_t n_nft_prefixes;
+};
+
+/* Where the kernel's tables are: the device, this node, its prefixes. */
+struct xmd_filter_dev {
+	uint32_t ifindex;
+	const char *ifname;
+	uint32_t self;
+	const struct xm_fib *fib;	/* the prefixes of every node */
 };
 
 /* Read and parse path: NULL with why in err (the line of a bad rule). */
@@ -40,8 +57,12 @@ int xmd_filter_nodes(const struct xmd_filter *f, const struct xm_core *core,
 int xmd_filter_node_diff(const struct xm_node *want, size_t n_want,
 			 const struct xm_node *have, size_t n_have,
 			 uint32_t ifindex, struct xm_change **out, size_t *n);
-/* Bring the kernel in line: settings once, then the node table. */
+/*
+ * Bring the kernel in line: settings once, then the node table, then,
+ * when the file has rules, table inet xmesh (again whenever the nodes'
+ * zones, roles or prefixes changed).
+ */
 int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
-		    struct xmnl *nl, uint32_t ifindex);
+		    struct xmnl *nl, const struct xmd_filter_dev *dev);
 
 #endif /* XMD_FILTER_H */

@@ -15,7 +15,13 @@
 #   the mark: node 3 tags delivered packets with (zone << 16) | roles
 #     under its mask, and an nftables rule matching node 2's mark counts
 #     exactly node 2's pings; a narrower mask leaves the other bits;
-#   errors: the tool's and the kernel's messages for bad entries.
+#   errors: the tool's and the kernel's messages for bad entries;
+#   rules on nftables (xmesh filter, node 3 with policy deny): an allowed
+#     flow passes, counted by its rule; a denied one is dropped at node 3,
+#     counted by the policy; return traffic of node 3's own flow to node 1
+#     is answered although node 1's flows to node 3 are denied; 20
+#     replaces under a ping lose no reply; a bad rule is refused with its
+#     line and changes nothing; add and del edit the file and the table.
 # Run it with
 #   XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko scripts/guest.sh run tests/guest/60-filter.sh
 set -euo pipefail
@@ -83,6 +89,9 @@ answered() {
 		tap_fail "$1 -> $2: $4 of $3 answered" "got ${got:-none}"
 	fi
 }
+
+tmp=$(mktemp -d)
+at_exit "rm -rf '$tmp'"
 
 mesh_up inet
 
@@ -194,6 +203,83 @@ check_match "a pair twice" 1 'zone pair 1 to 2 exists' \
 	eval 'xm 3 zone pair add from 1 to 2 deny && xm 3 zone pair add from 1 to 2 allow'
 check "replace changes the action" xm 3 zone pair replace from 1 to 2 allow
 check_json "replaced" '.[0].action == "allow"' xm 3 -j zone pair show from 1 to 2
+
+# ---- rules on nftables ---------------------------------------------------------
+
+# rule_count NODE FILE LINE: packets counted by the rule of line LINE
+# (0: the policy) of FILE on NODE.
+# shellcheck disable=SC2317 # called through check
+rule_count() {
+	xm "$1" -j filter show file "$2" |
+		jq -er --argjson l "$3" '.[] | select((.line // 0) == $l) | .packets'
+}
+
+cat >"$tmp/a.rules" <<-RULES
+	zone iot 10
+	zone compute 20
+	zone billing 30
+	role web 1
+	policy deny
+	allow dir in from zone compute proto icmp
+	allow dir out
+RULES
+# The same flows allowed, by role instead of zone.
+sed 's/from zone compute/from role web/' "$tmp/a.rules" >"$tmp/b.rules"
+
+check "node 3: the whole mark" xm 3 zone set mark-mask 0xffffffff
+check "filter replace" xm 3 filter replace "$tmp/a.rules"
+check_json "filter show: the rules of the file, installed" \
+	'length == 3 and .[0].line == 6 and .[0].installed and .[2].line == null' \
+	xm 3 -j filter show file "$tmp/a.rules"
+check_match "nft has table inet xmesh" 0 'ct state established,related accept' \
+	n 3 nft list table inet xmesh
+before=$(rule_count 3 "$tmp/a.rules" 6)
+answered 2 3 5 5
+expect_delta "compute -> billing allowed, counted by its rule" \
+	"$before" "$(rule_count 3 "$tmp/a.rules" 6)" 5
+before=$(rule_count 3 "$tmp/a.rules" 0)
+answered 1 3 5 0
+expect_delta "iot -> billing dropped at node 3 by the policy" \
+	"$before" "$(rule_count 3 "$tmp/a.rules" 0)" 5
+# Node 3's own flow out: its replies come back as return traffic.
+answered 3 1 5 5
+
+# A replace under a running ping loses nothing: both rule sets allow it.
+n 2 ping -n -q -i 0.02 -c 150 -W 2 -I 10.0.2.1 10.0.3.1 >"$tmp/ping.out" 2>&1 &
+ping_pid=$!
+replaced=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	xm 3 filter replace "$tmp/b.rules" && xm 3 filter replace "$tmp/a.rules" &&
+		replaced=$((replaced + 2))
+done
+wait "$ping_pid" || true
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping.out")
+if [[ $got == 150 && $replaced == 20 ]]; then
+	tap_ok "20 replaces under a ping: 150 of 150 answered"
+else
+	tap_fail "20 replaces under a ping: 150 of 150 answered" \
+		"replaced $replaced, answered ${got:-none}" "$(cat "$tmp/ping.out")"
+fi
+
+printf 'zone a 1\nallow from zone dmz\n' >"$tmp/bad.rules"
+check_match "a bad rule: refused with its line" 2 \
+	'line 2: zone "dmz" is not declared' xm 3 filter replace "$tmp/bad.rules"
+check_match "the rules stay as they were" 0 'xmesh line 6' \
+	n 3 nft list table inet xmesh
+check "filter add" xm 3 filter add deny dir in from zone iot proto icmp log \
+	file "$tmp/a.rules"
+check_json "the added rule is line 8, installed" \
+	'.[2].line == 8 and .[2].installed and (.[2].rule | test("^deny dir in"))' \
+	xm 3 -j filter show file "$tmp/a.rules"
+before=$(rule_count 3 "$tmp/a.rules" 8)
+answered 1 3 3 0
+expect_delta "iot -> billing now dropped by the new rule" \
+	"$before" "$(rule_count 3 "$tmp/a.rules" 8)" 3
+check "filter del 8" xm 3 filter del 8 file "$tmp/a.rules"
+check_json "gone from the file" 'length == 3' \
+	xm 3 -j filter show file "$tmp/a.rules"
+check "filter flush" xm 3 filter flush
+answered 1 3 3 3
 
 check "security none again" security none
 answered 1 3 3 3
