@@ -102,7 +102,8 @@ static int put_table(struct xm_nft_batch *b, uint16_t type, uint16_t flags)
 	struct nlmsghdr *nlh = batch_room(b, MSG_ROOM);
 
 	if (!t || !nlh) {
-		nftnl_table_free(t);
+		if (t)
+			nftnl_table_free(t);
 		return -ENOMEM;
 	}
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
@@ -315,7 +316,8 @@ static int rule_put(struct xm_nft_batch *b, struct rb *rb)
 	struct nlmsghdr *nlh = batch_room(b, 16384);
 
 	if (!rb->ok || !nlh) {
-		nftnl_rule_free(rb->r);
+		if (rb->r)
+			nftnl_rule_free(rb->r);
 		return -ENOMEM;
 	}
 	nlh = nftnl_rule_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWRULE,
@@ -500,18 +502,27 @@ static int put_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 	return rule_put(b, &rb);
 }
 
+/* Whether rule r is in chain ch at all. */
+static bool in_chain(const struct xm_filter_rule *r, int ch,
+		     const struct xm_nft_view *v)
+{
+	if (!(r->dir & chains[ch].dir))
+		return false;
+	/* This node's own zone and roles are known now. */
+	if (ch == CH_OUT && sel_is_mesh(&r->from) && !self_matches(v, &r->from))
+		return false;
+	if (ch == CH_IN && sel_is_mesh(&r->to) && !self_matches(v, &r->to))
+		return false;
+	return true;
+}
+
 /* Rule r in chain ch: left out, once for any family, or once for each. */
 static int rule_chain(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 		      int ch, const struct xm_nft_view *v)
 {
 	int err;
 
-	if (!(r->dir & chains[ch].dir))
-		return 0;
-	/* This node's own zone and roles are known now. */
-	if (ch == CH_OUT && sel_is_mesh(&r->from) && !self_matches(v, &r->from))
-		return 0;
-	if (ch == CH_IN && sel_is_mesh(&r->to) && !self_matches(v, &r->to))
+	if (!in_chain(r, ch, v))
 		return 0;
 	if (r->from.kind == XM_SEL_PREFIX)
 		return put_rule(b, r, ch, r->from.addr.family);
@@ -532,7 +543,8 @@ static int put_chain(struct xm_nft_batch *b, int ch, const char *dev)
 	int err;
 
 	if (!c || !nlh) {
-		nftnl_chain_free(c);
+		if (c)
+			nftnl_chain_free(c);
 		return -ENOMEM;
 	}
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
@@ -708,7 +720,8 @@ static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
 	}
 	err = 0;
 out:
-	nftnl_set_free(s);
+	if (s)
+		nftnl_set_free(s);
 	free(p);
 	return err;
 }
@@ -745,6 +758,256 @@ static int put_sets(struct xm_nft_batch *b, const struct xm_filter *f,
 	return 0;
 }
 
+/* ---- runs of rules that differ in one prefix ---------------------- */
+
+/*
+ * Consecutive rules of a chain that differ only in their source prefix
+ * (or only in their destination prefix) are one rule with a lookup in a
+ * set of those prefixes: first match wins, and they all say the same, so
+ * the union is the same filter at the cost of one lookup. Each element
+ * keeps its line in its comment and counts in its own counter.
+ */
+#define RUN_MIN		4	/* shorter runs stay rules */
+
+static bool sel_eq(const struct xm_filter_sel *a, const struct xm_filter_sel *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case XM_SEL_ZONE:
+		return a->zone == b->zone;
+	case XM_SEL_ROLE:
+		return a->role == b->role;
+	case XM_SEL_PREFIX:
+		return xm_prefix_eq(&a->addr, a->len, &b->addr, b->len);
+	}
+	return true;
+}
+
+/* The prefix of r that varies in a run: its source (from) or its destination. */
+static const struct xm_filter_sel *run_sel(const struct xm_filter_rule *r,
+					   bool from)
+{
+	return from ? &r->from : &r->to;
+}
+
+static bool run_joins(const struct xm_filter_rule *a,
+		      const struct xm_filter_rule *b, bool from)
+{
+	const struct xm_filter_sel *pa = run_sel(a, from), *pb = run_sel(b, from);
+
+	return !a->log && !b->log && a->verdict == b->verdict &&
+	       a->proto == b->proto && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
+	       a->dport_max == b->dport_max &&
+	       pb->kind == XM_SEL_PREFIX &&
+	       pb->addr.family == pa->addr.family &&
+	       sel_eq(run_sel(a, !from), run_sel(b, !from));
+}
+
+static int run_cmp(const void *x, const void *y)
+{
+	const struct xm_filter_sel *a = *(const struct xm_filter_sel *const *)x;
+	const struct xm_filter_sel *b = *(const struct xm_filter_sel *const *)y;
+	int c = memcmp(a->addr.raw, b->addr.raw, sizeof(a->addr.raw));
+
+	return c ? c : (int)a->len - (int)b->len;
+}
+
+static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
+		    bool end, unsigned int line)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nftnl_udata_buf *ud = NULL;
+	char comment[32];
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)len);
+	if (end) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
+				       NFT_SET_ELEM_INTERVAL_END);
+	} else {
+		ud = nftnl_udata_buf_alloc(64);
+		snprintf(comment, sizeof(comment), COMMENT_PREFIX "%u", line);
+		if (!ud || !nftnl_udata_put_strz(ud,
+						 NFTNL_UDATA_SET_ELEM_COMMENT,
+						 comment)) {
+			nftnl_udata_buf_free(ud);
+			nftnl_set_elem_free(e);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+				   nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	nftnl_set_elem_add(s, e);
+	return 0;
+}
+
+/*
+ * The set of a run: the prefixes sel[0..n), sorted, each with its line
+ * and a counter. -EEXIST when two overlap (the run stays rules).
+ */
+static int run_set(struct xm_nft_batch *b, const char *name,
+		   const struct xm_filter_sel **sel, const unsigned int *line,
+		   size_t n)
+{
+	uint16_t family = sel[0]->addr.family;
+	size_t len = xm_addr_len(family), i;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *ctr = nftnl_expr_alloc("counter");
+	struct xm_nft_prefix p;
+	uint8_t end[16], last_end[16];
+	bool have_end = false;
+	struct nlmsghdr *nlh;
+	int err = -ENOMEM;
+
+	if (!s || !ctr)
+		goto out;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)len);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
+			  family == AF_INET ? TYPE_IPADDR : TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_set_add_expr(s, ctr);	/* every element counts */
+	ctr = NULL;
+	for (i = 0; i < n; i++) {
+		if (have_end && memcmp(sel[i]->addr.raw, last_end, len) < 0) {
+			err = -EEXIST;
+			goto out;
+		}
+		if (have_end && elem_put(s, last_end, len, true, 0))
+			goto out;
+		if (elem_put(s, sel[i]->addr.raw, len, false, line[i]))
+			goto out;
+		p.addr = sel[i]->addr;
+		p.len = sel[i]->len;
+		have_end = prefix_end(&p, end);
+		memcpy(last_end, end, len);
+		if (!have_end && i + 1 < n) {
+			err = -EEXIST;	/* up to the top, and more after */
+			goto out;
+		}
+	}
+	if (have_end && elem_put(s, last_end, len, true, 0))
+		goto out;
+	nlh = batch_room(b, MSG_ROOM);
+	if (!nlh)
+		goto out;
+	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
+					NFPROTO_INET, NLM_F_CREATE, b->seq++);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
+	if (!nlh)
+		goto out;
+	nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM,
+					     NFPROTO_INET, NLM_F_CREATE,
+					     b->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	err = 0;
+out:
+	if (ctr)
+		nftnl_expr_free(ctr);
+	if (s)
+		nftnl_set_free(s);
+	return err;
+}
+
+/* The run's rule: r's matches with the lookup for the prefix that varies. */
+static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
+		    int ch, bool from, const char *name)
+{
+	struct xm_filter_rule copy = *r;
+	uint16_t family = run_sel(r, from)->addr.family;
+	struct nftnl_expr *e;
+	struct rb rb;
+
+	*(from ? &copy.from : &copy.to) = (struct xm_filter_sel){ 0 };
+	rb.r = rule_new(chains[ch].name, "xmesh run");
+	rb.ok = rb.r != NULL;
+	matches(&rb, &copy, ch, family);
+	payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, from),
+		(uint32_t)xm_addr_len(family));
+	e = expr(&rb, "lookup");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
+	}
+	verdict(&rb, r->verdict == XM_FILTER_ALLOW ? NF_ACCEPT : NF_DROP);
+	return rule_put(b, &rb);
+}
+
+/*
+ * From rule *i of f on in chain ch: a run, as one set and one rule, or
+ * the rule alone; *i moves past what was put.
+ */
+static int run_or_rule(struct xm_nft_batch *b, const struct xm_filter *f,
+		       unsigned int *i, int ch, const struct xm_nft_view *v)
+{
+	const struct xm_filter_rule *r = &f->rules[*i];
+	const struct xm_filter_sel **sel;
+	unsigned int j, n = 0, *line, last = *i;
+	char name[24];
+	bool from;
+	int err;
+
+	if (!in_chain(r, ch, v) || r->log ||
+	    (r->from.kind != XM_SEL_PREFIX && r->to.kind != XM_SEL_PREFIX))
+		goto single;
+	from = r->from.kind == XM_SEL_PREFIX;
+	/* Rules of other chains in between are not in this one's way. */
+	for (j = *i; j < f->n_rules; j++) {
+		if (!in_chain(&f->rules[j], ch, v))
+			continue;
+		if (!run_joins(r, &f->rules[j], from))
+			break;
+		n++;
+		last = j;
+	}
+	if (n < RUN_MIN)
+		goto single;
+	sel = calloc(n, sizeof(*sel));
+	line = calloc(n, sizeof(*line));
+	if (!sel || !line) {
+		free(sel);
+		free(line);
+		return -ENOMEM;
+	}
+	for (j = *i, n = 0; j <= last; j++)
+		if (in_chain(&f->rules[j], ch, v))
+			sel[n++] = run_sel(&f->rules[j], from);
+	qsort(sel, n, sizeof(*sel), run_cmp);
+	/* The lines, in the sorted order. */
+	for (j = 0; j < n; j++)
+		line[j] = f->rules[((const char *)sel[j] -
+				    (const char *)(from ? &f->rules[0].from :
+							  &f->rules[0].to)) /
+				   sizeof(f->rules[0])].line;
+	snprintf(name, sizeof(name), "%s_%u", chains[ch].name, r->line);
+	err = run_set(b, name, sel, line, n);
+	free(sel);
+	free(line);
+	if (err == -EEXIST)
+		goto single;	/* overlapping prefixes: rules after all */
+	if (err)
+		return err;
+	err = run_rule(b, r, ch, from, name);
+	*i = last + 1;
+	return err;
+single:
+	err = rule_chain(b, r, ch, v);
+	(*i)++;
+	return err;
+}
+
 int xm_nft_build(const struct xm_filter *f, const struct xm_nft_view *v,
 		 uint32_t seq, struct xm_nft_batch *b)
 {
@@ -763,8 +1026,8 @@ int xm_nft_build(const struct xm_filter *f, const struct xm_nft_view *v,
 		err = put_sets(b, f, v);
 	for (ch = 0; !err && ch < CH_COUNT; ch++) {
 		err = put_chain(b, ch, v->ifname);
-		for (i = 0; !err && i < f->n_rules; i++)
-			err = rule_chain(b, &f->rules[i], ch, v);
+		for (i = 0; !err && i < f->n_rules; )
+			err = run_or_rule(b, f, &i, ch, v);
 		if (!err)
 			err = put_policy(b, ch, f->policy);
 	}
@@ -942,39 +1205,149 @@ static int count_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* Send a dump request and pass every answer to cb. 0 or -errno. */
+static int dump(struct mnl_socket *nl, struct nlmsghdr *nlh,
+		mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t portid = mnl_socket_get_portid(nl), seq = nlh->nlmsg_seq;
+	ssize_t len;
+	int ret = 0;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		ret = mnl_cb_run(buf, (size_t)len, seq, portid, cb, data);
+		if (ret <= 0)
+			break;
+	}
+	if (len < 0 || ret < 0)
+		return -errno;
+	return 0;
+}
+
+/* The names of the sets of runs ("in_12"...). */
+struct set_names {
+	char (*v)[NFT_SET_MAXNAMELEN];
+	size_t n, cap;
+};
+
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct set_names *sn = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
+	void *nv;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 &&
+	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), XM_NFT_TABLE)) {
+		name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		if (name && (!strncmp(name, "in_", 3) ||
+			     !strncmp(name, "out_", 4) ||
+			     !strncmp(name, "fwd_", 4))) {
+			if (sn->n == sn->cap) {
+				sn->cap = sn->cap ? sn->cap * 2 : 8;
+				nv = realloc(sn->v, sn->cap * sizeof(*sn->v));
+				if (!nv) {
+					nftnl_set_free(s);
+					return MNL_CB_ERROR;
+				}
+				sn->v = nv;
+			}
+			snprintf(sn->v[sn->n++], sizeof(*sn->v), "%s", name);
+		}
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+static int elem_comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	const char **comment = data;
+
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_SET_ELEM_COMMENT)
+		*comment = nftnl_udata_get(attr);
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counters *c = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto done;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it)
+		goto done;
+	while ((e = nftnl_set_elems_iter_next(it))) {
+		const char *comment = NULL;
+		uint64_t pb[2] = { 0, 0 };
+		unsigned int line;
+		const void *ud;
+		uint32_t ud_len;
+
+		ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &ud_len);
+		if (ud)
+			nftnl_udata_parse(ud, ud_len, elem_comment_cb, &comment);
+		if (!comment ||
+		    sscanf(comment, COMMENT_PREFIX "%u", &line) != 1)
+			continue;
+		nftnl_set_elem_expr_foreach(e, expr_counter, pb);
+		if (add_count(c, line, pb))
+			c->err = -ENOMEM;
+	}
+	nftnl_set_elems_iter_destroy(it);
+done:
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
 int xm_nft_counters(struct xm_nft_count **out, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct counters c = { 0 };
+	struct set_names sn = { 0 };
 	struct mnl_socket *nl = nft_open(0);
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t seq = (uint32_t)time(NULL);
 	struct nlmsghdr *nlh;
-	uint32_t seq = (uint32_t)time(NULL), portid;
-	ssize_t len;
+	size_t i;
 	int ret = -ENOMEM;
 
 	*out = NULL;
 	*n = 0;
-	if (!nl || !r)
+	if (!nl || !r || !s)
 		goto out;
-	portid = mnl_socket_get_portid(nl);
 	nlh = nftnl_rule_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
-					 NLM_F_DUMP, seq);
+					 NLM_F_DUMP, seq++);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, XM_NFT_TABLE);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
+	ret = dump(nl, nlh, rule_cb, &c);
+	if (ret)
 		goto out;
+	nlh = nftnl_set_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
+					NLM_F_DUMP, seq++);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	ret = dump(nl, nlh, set_cb, &sn);
+	for (i = 0; !ret && i < sn.n; i++) {
+		nftnl_set_set_str(s, NFTNL_SET_NAME, sn.v[i]);
+		nlh = nftnl_set_elem_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM,
+						     NFPROTO_INET, NLM_F_DUMP,
+						     seq++);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		ret = dump(nl, nlh, elems_cb, &c);
 	}
-	while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, (size_t)len, seq, portid, rule_cb, &c);
-		if (ret <= 0)
-			break;
-	}
-	if (len < 0 || ret < 0) {
-		ret = -errno;
+	if (ret)
 		goto out;
-	}
 	ret = c.err;
 	if (!ret && !c.n)
 		ret = -ENOENT;
@@ -986,7 +1359,11 @@ int xm_nft_counters(struct xm_nft_count **out, size_t *n)
 	}
 out:
 	free(c.v);
-	nftnl_rule_free(r);
+	free(sn.v);
+	if (r)
+		nftnl_rule_free(r);
+	if (s)
+		nftnl_set_free(s);
 	if (nl)
 		mnl_socket_close(nl);
 	return ret;
