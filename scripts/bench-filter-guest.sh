@@ -8,8 +8,12 @@
 #   0 rules:     no table at all
 #   100, 1000:   N - 2 rules that do not match (deny from 10.200.x.y/32,
 #                proto udp, dport 9), then "allow proto tcp" and
-#                "allow proto udp dport 5201": every packet that is not
-#                return traffic walks every rule before it is allowed.
+#                "allow proto udp dport 5201". Rules that differ only in
+#                their prefix are one set lookup in nftables (a run, as a
+#                block list is);
+#   1000-each:   the same but for the dport, 9 and 19 in turn: no run,
+#                every packet that is not return traffic compares every
+#                rule before it is allowed (the worst case).
 # Measured per round and rule count: TCP throughput (iperf3, one stream:
 # after the handshake conntrack accepts it at the second rule) and the
 # rate of 64-byte UDP packets that arrive from an iperf3 flood (UDP one
@@ -26,19 +30,21 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ROUNDS=${XMESH_BENCH_FILTER_ROUNDS:-3}
 SECS=${XMESH_BENCH_SECONDS:-3}
-COUNTS=(0 100 1000)
+COUNTS=(0 100 1000 1000-each)
 WORK=/tmp/xmesh-bench-filter
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
 log() { printf '# %s %s\n' "$(date +%T)" "$*"; }
 
-# rules N: a rules file of N rules, the last two allowing the benchmark.
+# rules N[-each]: a rules file of N rules, the last two allowing the
+# benchmark; -each: no two in a row differ only in their prefix.
 rules() {
-	local n=$1 i
+	local n=${1%-each} each=$1 i
 	echo "policy deny"
 	for ((i = 0; i < n - 2; i++)); do
-		echo "deny dir in from 10.200.$((i / 250)).$((i % 250 + 1))/32 proto udp dport 9"
+		echo "deny dir in from 10.200.$((i / 250)).$((i % 250 + 1))/32 proto udp dport $(
+			[[ $each == *-each ]] && ((i % 2)) && echo 19 || echo 9)"
 	done
 	echo "allow dir in proto tcp"
 	echo "allow dir in proto udp dport 5201"
@@ -46,7 +52,7 @@ rules() {
 
 # install N: N rules on node 3 (0: no table).
 install() {
-	if (($1 == 0)); then
+	if [[ $1 == 0 ]]; then
 		xm 3 filter flush
 	else
 		rules "$1" >"$WORK/$1.rules"
