@@ -125,7 +125,7 @@ int xmesh_attr_insert(struct xmesh_dev *xdev, struct xmesh_attr_table *t,
 	if (err)
 		return err;
 	list_add_tail(&a->list, &t->list);
-	t->count++;
+	WRITE_ONCE(t->count, t->count + 1);	/* read locklessly */
 	xmesh_filter_update_active(xdev);
 	return 0;
 }
@@ -136,7 +136,7 @@ void xmesh_attr_remove(struct xmesh_dev *xdev, struct xmesh_attr_table *t,
 	lockdep_assert_held(&xdev->lock);
 	rhashtable_remove_fast(&t->hash, &a->node, xmesh_attr_params);
 	list_del(&a->list);
-	t->count--;
+	WRITE_ONCE(t->count, t->count - 1);
 	xmesh_filter_update_active(xdev);
 	kfree_rcu(a, rcu);
 }
