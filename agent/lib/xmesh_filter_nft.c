@@ -636,10 +636,12 @@ static bool prefix_end(const struct xm_nft_prefix *p, uint8_t *out)
 	return !carry;
 }
 
-static int set_elem(struct nftnl_set *s, const uint8_t *key, size_t len,
-		    bool end)
+static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
+		    bool end, unsigned int line)
 {
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nftnl_udata_buf *ud;
+	char comment[32];
 
 	if (!e)
 		return -ENOMEM;
@@ -647,32 +649,46 @@ static int set_elem(struct nftnl_set *s, const uint8_t *key, size_t len,
 	if (end)
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
 				       NFT_SET_ELEM_INTERVAL_END);
+	if (line) {
+		ud = nftnl_udata_buf_alloc(64);
+		snprintf(comment, sizeof(comment), COMMENT_PREFIX "%u", line);
+		if (!ud || !nftnl_udata_put_strz(ud,
+						 NFTNL_UDATA_SET_ELEM_COMMENT,
+						 comment)) {
+			nftnl_udata_buf_free(ud);
+			nftnl_set_elem_free(e);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+				   nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
 	nftnl_set_elem_add(s, e);
 	return 0;
 }
 
-/* One set: the prefixes of family of the nodes sel names, as intervals. */
-static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
-		   uint16_t family, const struct xm_nft_view *v)
+/*
+ * Put interval set name of the prefixes p[0..n) of family, sorted by
+ * address: each one [start, end) (open at the top of the address space).
+ * With lines, element i carries line[i] and every element its own counter,
+ * and a prefix inside another is an error (-EEXIST, nothing put);
+ * without, it is left out: the set is the same.
+ */
+static int interval_set_put(struct xm_nft_batch *b, const char *name,
+			    uint16_t family, const struct xm_nft_prefix *p,
+			    const unsigned int *line, size_t n)
 {
-	struct xm_nft_prefix *p = calloc(v->n_prefixes + 1, sizeof(*p));
-	size_t len = xm_addr_len(family), n = 0, i;
-	uint8_t end[16], last_end[16];
-	bool have_end = false, open_top = false;
+	size_t len = xm_addr_len(family), i;
 	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *ctr = line ? nftnl_expr_alloc("counter") : NULL;
+	uint8_t end[16];
+	bool open = false;	/* the last one reaches the top */
 	struct nlmsghdr *nlh;
-	char name[16];
 	int err = -ENOMEM;
 
-	if (!p || !s)
+	if (!s || (line && !ctr))
 		goto out;
-	for (i = 0; i < v->n_prefixes; i++)
-		if (v->prefixes[i].addr.family == family &&
-		    node_in(v, v->prefixes[i].node, sel))
-			p[n++] = v->prefixes[i];
-	qsort(p, n, sizeof(*p), prefix_cmp);
-
-	set_name(sel, family, name, sizeof(name));
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
@@ -681,6 +697,25 @@ static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
 			  family == AF_INET ? TYPE_IPADDR : TYPE_IP6ADDR);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	if (ctr) {
+		nftnl_set_add_expr(s, ctr);	/* every element counts */
+		ctr = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		/* Prefixes are nested or apart: before the last end is in. */
+		if (open || (i && memcmp(p[i].addr.raw, end, len) < 0)) {
+			if (line) {
+				err = -EEXIST;
+				goto out;
+			}
+			continue;
+		}
+		if (elem_put(s, p[i].addr.raw, len, false, line ? line[i] : 0))
+			goto out;
+		open = !prefix_end(&p[i], end);
+		if (!open && elem_put(s, end, len, true, 0))
+			goto out;
+	}
 	nlh = batch_room(b, MSG_ROOM);
 	if (!nlh)
 		goto out;
@@ -688,27 +723,8 @@ static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
 					NFPROTO_INET, NLM_F_CREATE, b->seq++);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	batch_done(b, nlh);
-
-	/* Sorted by address: a prefix inside the one before is left out,
-	 * and touching ones share their boundary.
-	 */
-	for (i = 0; i < n && !open_top; i++) {
-		if (have_end && memcmp(p[i].addr.raw, last_end, len) < 0)
-			continue;
-		if (!(have_end && !memcmp(p[i].addr.raw, last_end, len))) {
-			if (have_end && set_elem(s, last_end, len, true))
-				goto out;
-			if (set_elem(s, p[i].addr.raw, len, false))
-				goto out;
-		}
-		have_end = prefix_end(&p[i], end);
-		open_top = !have_end;
-		memcpy(last_end, end, len);
-	}
-	if (have_end && set_elem(s, last_end, len, true))
-		goto out;
 	if (n) {
-		nlh = batch_room(b, 64 * (n + 4) * 2 + MSG_ROOM);
+		nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
 		if (!nlh)
 			goto out;
 		nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh,
@@ -720,8 +736,31 @@ static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
 	}
 	err = 0;
 out:
+	if (ctr)
+		nftnl_expr_free(ctr);
 	if (s)
 		nftnl_set_free(s);
+	return err;
+}
+
+/* One set: the prefixes of family of the nodes sel names. */
+static int put_set(struct xm_nft_batch *b, const struct xm_filter_sel *sel,
+		   uint16_t family, const struct xm_nft_view *v)
+{
+	struct xm_nft_prefix *p = calloc(v->n_prefixes + 1, sizeof(*p));
+	size_t n = 0, i;
+	char name[16];
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < v->n_prefixes; i++)
+		if (v->prefixes[i].addr.family == family &&
+		    node_in(v, v->prefixes[i].node, sel))
+			p[n++] = v->prefixes[i];
+	qsort(p, n, sizeof(*p), prefix_cmp);
+	set_name(sel, family, name, sizeof(name));
+	err = interval_set_put(b, name, family, p, NULL, n);
 	free(p);
 	return err;
 }
@@ -814,109 +853,23 @@ static int run_cmp(const void *x, const void *y)
 	return c ? c : (int)a->len - (int)b->len;
 }
 
-static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
-		    bool end, unsigned int line)
-{
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-	struct nftnl_udata_buf *ud = NULL;
-	char comment[32];
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)len);
-	if (end) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
-				       NFT_SET_ELEM_INTERVAL_END);
-	} else {
-		ud = nftnl_udata_buf_alloc(64);
-		snprintf(comment, sizeof(comment), COMMENT_PREFIX "%u", line);
-		if (!ud || !nftnl_udata_put_strz(ud,
-						 NFTNL_UDATA_SET_ELEM_COMMENT,
-						 comment)) {
-			nftnl_udata_buf_free(ud);
-			nftnl_set_elem_free(e);
-			return -ENOMEM;
-		}
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
-				   nftnl_udata_buf_data(ud),
-				   nftnl_udata_buf_len(ud));
-		nftnl_udata_buf_free(ud);
-	}
-	nftnl_set_elem_add(s, e);
-	return 0;
-}
-
-/*
- * The set of a run: the prefixes sel[0..n), sorted, each with its line
- * and a counter. -EEXIST when two overlap (the run stays rules).
- */
+/* The set of a run: the prefixes sel[0..n), sorted, with their lines. */
 static int run_set(struct xm_nft_batch *b, const char *name,
 		   const struct xm_filter_sel **sel, const unsigned int *line,
 		   size_t n)
 {
-	uint16_t family = sel[0]->addr.family;
-	size_t len = xm_addr_len(family), i;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_expr *ctr = nftnl_expr_alloc("counter");
-	struct xm_nft_prefix p;
-	uint8_t end[16], last_end[16];
-	bool have_end = false;
-	struct nlmsghdr *nlh;
-	int err = -ENOMEM;
+	struct xm_nft_prefix *p = calloc(n, sizeof(*p));
+	size_t i;
+	int err;
 
-	if (!s || !ctr)
-		goto out;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)len);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-			  family == AF_INET ? TYPE_IPADDR : TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	nftnl_set_add_expr(s, ctr);	/* every element counts */
-	ctr = NULL;
+	if (!p)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (have_end && memcmp(sel[i]->addr.raw, last_end, len) < 0) {
-			err = -EEXIST;
-			goto out;
-		}
-		if (have_end && elem_put(s, last_end, len, true, 0))
-			goto out;
-		if (elem_put(s, sel[i]->addr.raw, len, false, line[i]))
-			goto out;
-		p.addr = sel[i]->addr;
-		p.len = sel[i]->len;
-		have_end = prefix_end(&p, end);
-		memcpy(last_end, end, len);
-		if (!have_end && i + 1 < n) {
-			err = -EEXIST;	/* up to the top, and more after */
-			goto out;
-		}
+		p[i].addr = sel[i]->addr;
+		p[i].len = sel[i]->len;
 	}
-	if (have_end && elem_put(s, last_end, len, true, 0))
-		goto out;
-	nlh = batch_room(b, MSG_ROOM);
-	if (!nlh)
-		goto out;
-	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
-					NFPROTO_INET, NLM_F_CREATE, b->seq++);
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	batch_done(b, nlh);
-	nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
-	if (!nlh)
-		goto out;
-	nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM,
-					     NFPROTO_INET, NLM_F_CREATE,
-					     b->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	batch_done(b, nlh);
-	err = 0;
-out:
-	if (ctr)
-		nftnl_expr_free(ctr);
-	if (s)
-		nftnl_set_free(s);
+	err = interval_set_put(b, name, sel[0]->addr.family, p, line, n);
+	free(p);
 	return err;
 }
 
