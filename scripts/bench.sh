@@ -218,10 +218,10 @@ for part in "${parts[@]}"; do
 			'<!-- gate results end -->' '## First gate results' "$section"
 		;;
 	filter)
-		# Per round four rule sets, two runs each, plus installing
+		# Per round five rule sets, two runs each, plus installing
 		# 1000 rules; plus boot and setup.
 		export XMESH_BENCH_FILTER_ROUNDS=${XMESH_BENCH_FILTER_ROUNDS:-3}
-		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_FILTER_ROUNDS * 4 * (2 * secs + 30)))} \
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_FILTER_ROUNDS * 5 * (2 * secs + 30)))} \
 			XMESH_BENCH_SECONDS=$secs \
 			run_part scripts/bench-filter-guest.sh FILTER || rc=$?
 		if [[ -z $REPORT ]]; then
