@@ -108,8 +108,13 @@ static int xmesh_init(struct net_device *dev)
 	err = xmesh_prefix_table_init(&xdev->prefixes);
 	if (err)
 		goto err_routes;
+	err = xmesh_filter_init(xdev);
+	if (err)
+		goto err_prefixes;
 	return 0;
 
+err_prefixes:
+	xmesh_prefix_table_uninit(&xdev->prefixes);
 err_routes:
 	xmesh_routes_uninit(xdev);
 err_neighs:
@@ -130,6 +135,7 @@ static void xmesh_uninit(struct net_device *dev)
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
 	xmesh_qos_uninit(xdev);
+	xmesh_filter_uninit(xdev);
 	xmesh_prefix_table_uninit(&xdev->prefixes);
 	xmesh_routes_uninit(xdev);
 	xmesh_neighs_uninit(xdev);

@@ -58,6 +58,10 @@ static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 						XMESH_SECURITY_ENCRYPT),
 	[XMESH_DEV_A_KEY_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_OAM_RATE] = { .type = NLA_U32 },
+	[XMESH_DEV_A_MARK_MASK] = { .type = NLA_U32 },
+	[XMESH_DEV_A_ZONE_DEFAULT] = NLA_POLICY_MAX(NLA_U8, XMESH_ZONE_DENY),
+	[XMESH_DEV_A_NODE_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_ZONE_PAIR_COUNT] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -159,6 +163,19 @@ static const struct nla_policy xmesh_qos_rule_policy[XMESH_QOS_RULE_A_MAX + 1] =
 	[XMESH_QOS_RULE_A_SPORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
 };
 
+static const struct nla_policy xmesh_node_policy[XMESH_NODE_A_MAX + 1] = {
+	[XMESH_NODE_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_NODE_A_ZONE] = { .type = NLA_U16 },
+	[XMESH_NODE_A_ROLES] = { .type = NLA_U16 },
+};
+
+static const struct nla_policy
+xmesh_zone_pair_policy[XMESH_ZONE_PAIR_A_MAX + 1] = {
+	[XMESH_ZONE_PAIR_A_FROM] = { .type = NLA_U16 },
+	[XMESH_ZONE_PAIR_A_TO] = { .type = NLA_U16 },
+	[XMESH_ZONE_PAIR_A_ACTION] = NLA_POLICY_MAX(NLA_U8, XMESH_ZONE_DENY),
+};
+
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -173,6 +190,8 @@ static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[XMESH_A_KEY] = NLA_POLICY_NESTED(xmesh_key_policy),
 	[XMESH_A_QOS] = NLA_POLICY_NESTED(xmesh_qos_policy),
 	[XMESH_A_QOS_RULE] = NLA_POLICY_NESTED(xmesh_qos_rule_policy),
+	[XMESH_A_NODE] = NLA_POLICY_NESTED(xmesh_node_policy),
+	[XMESH_A_ZONE_PAIR] = NLA_POLICY_NESTED(xmesh_zone_pair_policy),
 };
 
 static struct genl_family xmesh_genl_family;
@@ -295,6 +314,13 @@ static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
 	    nla_put_u8(skb, XMESH_DEV_A_SECURITY, xdev->security) ||
 	    nla_put_u32(skb, XMESH_DEV_A_KEY_COUNT, xdev->n_keys) ||
 	    nla_put_u32(skb, XMESH_DEV_A_OAM_RATE, xdev->oam_rate) ||
+	    nla_put_u32(skb, XMESH_DEV_A_MARK_MASK, xdev->filter.mark_mask) ||
+	    nla_put_u8(skb, XMESH_DEV_A_ZONE_DEFAULT,
+		       xdev->filter.zone_default) ||
+	    nla_put_u32(skb, XMESH_DEV_A_NODE_COUNT,
+			xdev->filter.nodes.count) ||
+	    nla_put_u32(skb, XMESH_DEV_A_ZONE_PAIR_COUNT,
+			xdev->filter.zone_pairs.count) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_COUNTERS, counters,
 			   XMESH_COUNTER_A_MAX, XMESH_COUNTER_A_PAD) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_DROPS, drops, XMESH_DROP_A_MAX,
@@ -818,6 +844,13 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XMESH_DEV_A_OAM_RATE])
 		WRITE_ONCE(xdev->oam_rate,
 			   nla_get_u32(tb[XMESH_DEV_A_OAM_RATE]));
+	if (tb[XMESH_DEV_A_MARK_MASK] || tb[XMESH_DEV_A_ZONE_DEFAULT])
+		xmesh_filter_set(xdev, tb[XMESH_DEV_A_MARK_MASK] ?
+				 nla_get_u32(tb[XMESH_DEV_A_MARK_MASK]) :
+				 xdev->filter.mark_mask,
+				 tb[XMESH_DEV_A_ZONE_DEFAULT] ?
+				 nla_get_u8(tb[XMESH_DEV_A_ZONE_DEFAULT]) :
+				 xdev->filter.zone_default);
 	xdev->generation++;
 out:
 	xmesh_unlock(xdev);
@@ -2289,6 +2322,307 @@ static const struct xmesh_table_ops xmesh_qos_rule_ops = {
 XMESH_TABLE_HANDLERS(qos_rule)
 
 /* ------------------------------------------------------------------ */
+/* Zones: the node table and the zone pair table (filter.c)           */
+
+/* The larger of the two nests' maxattr. */
+#define XMESH_ATTR_NEST_MAX						\
+	((int)XMESH_NODE_A_MAX > (int)XMESH_ZONE_PAIR_A_MAX ?		\
+	 (int)XMESH_NODE_A_MAX : (int)XMESH_ZONE_PAIR_A_MAX)
+
+/* What differs between the two tables of struct xmesh_attr entries. */
+struct xmesh_attr_kind {
+	const char *what;
+	int type;			/* XMESH_A_NODE, XMESH_A_ZONE_PAIR */
+	int maxattr;
+	const struct nla_policy *policy;
+	size_t table_offset;		/* in struct xmesh_dev */
+	/* The entry's key from @tb, or -errno, extack set. */
+	s64 (*key)(struct genl_info *info, struct nlattr *nest,
+		   struct nlattr **tb);
+	/* The entry's value from @tb, or -errno, extack set. */
+	s64 (*value)(struct genl_info *info, struct nlattr *nest,
+		     struct nlattr **tb);
+	int (*fill)(struct sk_buff *skb, const struct xmesh_attr *a);
+	const char *(*name)(u32 key, char *buf, size_t len);
+};
+
+static struct xmesh_attr_table *xmesh_attr_table_of(struct xmesh_dev *xdev,
+						    const struct xmesh_attr_kind *k)
+{
+	return (struct xmesh_attr_table *)((char *)xdev + k->table_offset);
+}
+
+static struct xmesh_attr *xmesh_attr_nl_find(struct xmesh_dev *xdev,
+					     struct genl_info *info,
+					     struct nlattr *nest,
+					     const struct xmesh_attr_kind *k)
+{
+	struct nlattr *tb[XMESH_ATTR_NEST_MAX + 1];
+	struct xmesh_attr *a;
+	char buf[24];
+	s64 key;
+	int err;
+
+	err = nla_parse_nested(tb, k->maxattr, nest, k->policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	key = k->key(info, nest, tb);
+	if (key < 0)
+		return ERR_PTR(key);
+	a = xmesh_attr_find(xmesh_attr_table_of(xdev, k), key);
+	if (!a) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "no %s %s", k->what,
+					k->name(key, buf, sizeof(buf)));
+		return ERR_PTR(-ENOENT);
+	}
+	return a;
+}
+
+static struct xmesh_attr *xmesh_attr_nl_parse(struct genl_info *info,
+					      struct nlattr *nest,
+					      const struct xmesh_attr_kind *k)
+{
+	struct nlattr *tb[XMESH_ATTR_NEST_MAX + 1];
+	struct xmesh_attr *a;
+	s64 key, value;
+	int err;
+
+	err = nla_parse_nested(tb, k->maxattr, nest, k->policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	key = k->key(info, nest, tb);
+	if (key < 0)
+		return ERR_PTR(key);
+	value = k->value(info, nest, tb);
+	if (value < 0)
+		return ERR_PTR(value);
+	a = xmesh_attr_alloc(key, value);
+	return a ?: ERR_PTR(-ENOMEM);
+}
+
+static struct xmesh_attr *xmesh_attr_nl_find_old(struct xmesh_dev *xdev,
+						 struct genl_info *info,
+						 struct nlattr *nest,
+						 struct xmesh_attr *a,
+						 bool replace,
+						 const struct xmesh_attr_kind *k)
+{
+	struct xmesh_attr *old = xmesh_attr_find(xmesh_attr_table_of(xdev, k),
+						 a->key);
+	char buf[24];
+
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest, "%s %s exists",
+					k->what, k->name(a->key, buf,
+							 sizeof(buf)));
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_attr_same(const void *a, const void *b)
+{
+	return ((const struct xmesh_attr *)a)->key ==
+	       ((const struct xmesh_attr *)b)->key;
+}
+
+static struct list_head *xmesh_attr_list(void *entry)
+{
+	return &((struct xmesh_attr *)entry)->list;
+}
+
+static void xmesh_attr_free_entry(void *entry)
+{
+	kfree(entry);
+}
+
+static s64 xmesh_node_key(struct genl_info *info, struct nlattr *nest,
+			  struct nlattr **tb)
+{
+	if (!xmesh_require(info, nest, tb, XMESH_NODE_A_ID, "node id"))
+		return -EINVAL;
+	return nla_get_u32(tb[XMESH_NODE_A_ID]);
+}
+
+static s64 xmesh_node_value(struct genl_info *info, struct nlattr *nest,
+			    struct nlattr **tb)
+{
+	u16 zone = 0, roles = 0;
+
+	if (tb[XMESH_NODE_A_ZONE])
+		zone = nla_get_u16(tb[XMESH_NODE_A_ZONE]);
+	if (tb[XMESH_NODE_A_ROLES])
+		roles = nla_get_u16(tb[XMESH_NODE_A_ROLES]);
+	return xmesh_node_attrs_value(zone, roles);
+}
+
+static int xmesh_fill_node(struct sk_buff *skb, const struct xmesh_attr *a)
+{
+	struct nlattr *nest = nla_nest_start(skb, XMESH_A_NODE);
+
+	if (!nest ||
+	    nla_put_u32(skb, XMESH_NODE_A_ID, a->key) ||
+	    nla_put_u16(skb, XMESH_NODE_A_ZONE,
+			a->value >> XMESH_MARK_ZONE_SHIFT) ||
+	    nla_put_u16(skb, XMESH_NODE_A_ROLES,
+			a->value & XMESH_MARK_ROLES_MASK))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const char *xmesh_node_name(u32 key, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", key);
+	return buf;
+}
+
+static s64 xmesh_zone_pair_key_nl(struct genl_info *info,
+				  struct nlattr *nest, struct nlattr **tb)
+{
+	if (!xmesh_require(info, nest, tb, XMESH_ZONE_PAIR_A_FROM,
+			   "source zone") ||
+	    !xmesh_require(info, nest, tb, XMESH_ZONE_PAIR_A_TO,
+			   "destination zone"))
+		return -EINVAL;
+	return xmesh_zone_pair_key(nla_get_u16(tb[XMESH_ZONE_PAIR_A_FROM]),
+				   nla_get_u16(tb[XMESH_ZONE_PAIR_A_TO]));
+}
+
+static s64 xmesh_zone_pair_value(struct genl_info *info, struct nlattr *nest,
+				 struct nlattr **tb)
+{
+	if (!xmesh_require(info, nest, tb, XMESH_ZONE_PAIR_A_ACTION, "action"))
+		return -EINVAL;
+	return nla_get_u8(tb[XMESH_ZONE_PAIR_A_ACTION]);
+}
+
+static int xmesh_fill_zone_pair(struct sk_buff *skb,
+				const struct xmesh_attr *a)
+{
+	struct nlattr *nest = nla_nest_start(skb, XMESH_A_ZONE_PAIR);
+
+	if (!nest ||
+	    nla_put_u16(skb, XMESH_ZONE_PAIR_A_FROM, a->key >> 16) ||
+	    nla_put_u16(skb, XMESH_ZONE_PAIR_A_TO, a->key & 0xffff) ||
+	    nla_put_u8(skb, XMESH_ZONE_PAIR_A_ACTION, a->value))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const char *xmesh_zone_pair_name(u32 key, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u to %u", key >> 16, key & 0xffff);
+	return buf;
+}
+
+static const char xmesh_node_what[] = "node";
+static const char xmesh_zone_pair_what[] = "zone pair";
+
+static const struct xmesh_attr_kind xmesh_node_kind = {
+	.what = xmesh_node_what,
+	.type = XMESH_A_NODE,
+	.maxattr = XMESH_NODE_A_MAX,
+	.policy = xmesh_node_policy,
+	.table_offset = offsetof(struct xmesh_dev, filter.nodes),
+	.key = xmesh_node_key,
+	.value = xmesh_node_value,
+	.fill = xmesh_fill_node,
+	.name = xmesh_node_name,
+};
+
+static const struct xmesh_attr_kind xmesh_zone_pair_kind = {
+	.what = xmesh_zone_pair_what,
+	.type = XMESH_A_ZONE_PAIR,
+	.maxattr = XMESH_ZONE_PAIR_A_MAX,
+	.policy = xmesh_zone_pair_policy,
+	.table_offset = offsetof(struct xmesh_dev, filter.zone_pairs),
+	.key = xmesh_zone_pair_key_nl,
+	.value = xmesh_zone_pair_value,
+	.fill = xmesh_fill_zone_pair,
+	.name = xmesh_zone_pair_name,
+};
+
+/* The table callbacks of one kind of struct xmesh_attr entry. */
+#define XMESH_ATTR_TABLE_OPS(name, NAME, max_entries)			\
+static int xmesh_fill_##name##_entry(struct sk_buff *skb,		\
+				     struct xmesh_dev *xdev,		\
+				     struct list_head *entry)		\
+{									\
+	return xmesh_##name##_kind.fill(skb, list_entry(entry,		\
+					struct xmesh_attr, list));	\
+}									\
+static unsigned int xmesh_##name##_count_all(struct xmesh_dev *xdev)	\
+{									\
+	return xmesh_attr_table_of(xdev, &xmesh_##name##_kind)->count;	\
+}									\
+static void *xmesh_##name##_find_nest(struct xmesh_dev *xdev,		\
+				      struct genl_info *info,		\
+				      struct nlattr *nest)		\
+{									\
+	return xmesh_attr_nl_find(xdev, info, nest,			\
+				  &xmesh_##name##_kind);		\
+}									\
+static void *xmesh_##name##_parse(struct xmesh_dev *xdev,		\
+				  struct genl_info *info,		\
+				  struct nlattr *nest)			\
+{									\
+	return xmesh_attr_nl_parse(info, nest, &xmesh_##name##_kind);	\
+}									\
+static void *xmesh_##name##_find_old(struct xmesh_dev *xdev,		\
+				     struct genl_info *info,		\
+				     struct nlattr *nest, void *entry,	\
+				     bool replace)			\
+{									\
+	return xmesh_attr_nl_find_old(xdev, info, nest, entry, replace,	\
+				      &xmesh_##name##_kind);		\
+}									\
+static int xmesh_##name##_insert_entry(struct xmesh_dev *xdev,		\
+				       void *entry, bool replace)	\
+{									\
+	return xmesh_attr_insert(xdev,					\
+				 xmesh_attr_table_of(xdev,		\
+						     &xmesh_##name##_kind), \
+				 entry, replace);			\
+}									\
+static void xmesh_##name##_remove_entry(struct xmesh_dev *xdev,	\
+					void *entry)			\
+{									\
+	xmesh_attr_remove(xdev,						\
+			  xmesh_attr_table_of(xdev, &xmesh_##name##_kind), \
+			  entry);					\
+}									\
+static void xmesh_##name##_flush_all(struct xmesh_dev *xdev)		\
+{									\
+	xmesh_attr_flush(xdev,						\
+			 xmesh_attr_table_of(xdev, &xmesh_##name##_kind)); \
+}									\
+static const struct xmesh_table_ops xmesh_##name##_ops = {		\
+	.type = XMESH_A_##NAME,						\
+	.get_cmd = XMESH_CMD_##NAME##_GET,				\
+	.what = xmesh_##name##_what,					\
+	.list_offset = offsetof(struct xmesh_dev, filter.name##s.list),	\
+	.max = max_entries,						\
+	.limit_hits = XMESH_COUNTER_A_##NAME##_LIMIT_HITS,		\
+	.count = xmesh_##name##_count_all,				\
+	.fill = xmesh_fill_##name##_entry,				\
+	.entry_list = xmesh_attr_list,					\
+	.find = xmesh_##name##_find_nest,				\
+	.parse = xmesh_##name##_parse,					\
+	.find_old = xmesh_##name##_find_old,				\
+	.same = xmesh_attr_same,					\
+	.insert = xmesh_##name##_insert_entry,				\
+	.free = xmesh_attr_free_entry,					\
+	.remove = xmesh_##name##_remove_entry,				\
+	.flush = xmesh_##name##_flush_all,				\
+};									\
+XMESH_TABLE_HANDLERS(name)
+
+XMESH_ATTR_TABLE_OPS(node, NODE, XMESH_MAX_NODES)
+XMESH_ATTR_TABLE_OPS(zone_pair, ZONE_PAIR, XMESH_MAX_ZONE_PAIRS)
+
+/* ------------------------------------------------------------------ */
 /* OAM                                                                */
 
 /* A link probe over the neighbor of id @tb[XMESH_OAM_A_NEIGH]. */
@@ -2492,6 +2826,36 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_QOS_RULE_DEL,
 		.doit = xmesh_nl_qos_rule_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_NODE_GET,
+		.doit = xmesh_nl_node_get_doit,
+		.dumpit = xmesh_nl_node_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_NODE_NEW,
+		.doit = xmesh_nl_node_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_NODE_DEL,
+		.doit = xmesh_nl_node_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_ZONE_PAIR_GET,
+		.doit = xmesh_nl_zone_pair_get_doit,
+		.dumpit = xmesh_nl_zone_pair_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_ZONE_PAIR_NEW,
+		.doit = xmesh_nl_zone_pair_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_ZONE_PAIR_DEL,
+		.doit = xmesh_nl_zone_pair_del_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

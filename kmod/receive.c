@@ -103,10 +103,12 @@ static bool xmesh_inner_source_ok(struct xmesh_dev *xdev,
 
 /* Decapsulate a data frame addressed to this node and deliver it. */
 static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
-			 u32 src, bool sealed)
+			 u32 src, u32 self, bool sealed)
 {
 	struct net_device *dev = xdev->dev;
+	u32 src_attrs, mask;
 	__be16 proto;
+	int reason;
 
 	proto = xmesh_inner_protocol(skb, XMESH_HLEN);
 	if (unlikely(!proto))
@@ -114,6 +116,9 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 	if (sealed && unlikely(!xmesh_inner_source_ok(xdev, skb, XMESH_HLEN,
 						      proto, src)))
 		return XMESH_DROP_A_SPOOFED_SOURCE;
+	reason = xmesh_filter_check(xdev, src, self, sealed, &src_attrs);
+	if (unlikely(reason))
+		return reason;
 	/* The socket and the device share a netns (the device cannot move). */
 	if (unlikely(iptunnel_pull_header(skb, XMESH_HLEN, proto, false)))
 		return XMESH_DROP_A_NOMEM;
@@ -122,6 +127,9 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 	skb_reset_mac_header(skb);
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
+	mask = READ_ONCE(xdev->filter.mark_mask);
+	if (mask)
+		skb->mark = xmesh_filter_mark(skb->mark, mask, src_attrs);
 
 	xmesh_count(xdev, XMESH_COUNTER_A_RX_PACKETS, 1);
 	xmesh_count(xdev, XMESH_COUNTER_A_RX_BYTES, skb->len);
@@ -132,12 +140,13 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 /* Send a frame for another node on, inside the kernel. */
 static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
-			 u32 dst)
+			 u32 src, u32 dst, bool sealed)
 {
 	__be16 sport = udp_hdr(skb)->source;
 	struct xmesh_neigh *neigh;
 	struct xmesh_hdr *hdr;
 	unsigned int len;
+	u32 src_attrs;
 	int reason;
 
 	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
@@ -145,6 +154,10 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 		skb->protocol = xmesh_inner_protocol(skb, XMESH_HLEN);
 		if (unlikely(!skb->protocol))
 			return XMESH_DROP_A_BAD_INNER;
+		reason = xmesh_filter_check(xdev, src, dst, sealed,
+					    &src_attrs);
+		if (unlikely(reason))
+			return reason;
 		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
 	}
 
@@ -275,9 +288,9 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	    xmesh_oam_is_link(((const struct xmesh_oam *)(hdr + 1))->op))
 		reason = xmesh_oam_link_recv(xdev, neigh, skb);
 	else if (dst != self)
-		reason = xmesh_forward(xdev, skb, dst);
+		reason = xmesh_forward(xdev, skb, src, dst, sealed);
 	else if (hdr->type == XMESH_PKT_DATA)
-		reason = xmesh_deliver(xdev, skb, src, sealed);
+		reason = xmesh_deliver(xdev, skb, src, self, sealed);
 	else
 		reason = xmesh_oam_recv(xdev, skb);
 	if (likely(!reason))

@@ -293,6 +293,34 @@ struct xmesh_qos {
 	unsigned int n_rules;
 };
 
+/*
+ * A table of u32 -> u32 (filter.c): the node table (node id -> zone and
+ * roles, as in skb->mark) and the zone pair table ((from << 16) | to ->
+ * enum xmesh_zone_action). Entries are immutable, replaced whole.
+ */
+struct xmesh_attr {
+	struct rhash_head node;
+	struct list_head list;		/* in table->list, under xdev->lock */
+	u32 key;
+	u32 value;
+	struct rcu_head rcu;
+};
+
+struct xmesh_attr_table {
+	struct rhashtable hash;
+	struct list_head list;
+	unsigned int count;
+};
+
+struct xmesh_filter {
+	struct xmesh_attr_table nodes;
+	struct xmesh_attr_table zone_pairs;
+	u32 mark_mask;			/* READ_ONCE */
+	u8 zone_default;		/* enum xmesh_zone_action, READ_ONCE */
+	/* Whether any of the above can change a packet: the fast path. */
+	bool active;			/* READ_ONCE */
+};
+
 /* A token bucket (oam.c); 1 token = NSEC_PER_SEC units of @tokens. */
 struct xmesh_bucket {
 	u64 tokens;
@@ -326,6 +354,7 @@ struct xmesh_dev {
 	unsigned int n_keys;
 
 	struct xmesh_qos qos;
+	struct xmesh_filter filter;
 
 	u32 generation;			/* bumped by every change, for dumps */
 
@@ -574,6 +603,32 @@ int xmesh_qos_rule_insert(struct xmesh_dev *xdev, struct xmesh_qos_rule *rule,
 void xmesh_qos_rule_remove(struct xmesh_dev *xdev,
 			   struct xmesh_qos_rule *rule);
 void xmesh_qos_rules_flush(struct xmesh_dev *xdev);
+
+/* filter.c */
+int xmesh_filter_init(struct xmesh_dev *xdev);
+void xmesh_filter_uninit(struct xmesh_dev *xdev);
+struct xmesh_attr *xmesh_attr_alloc(u32 key, u32 value);
+struct xmesh_attr *xmesh_attr_find(struct xmesh_attr_table *t, u32 key);
+int xmesh_attr_insert(struct xmesh_dev *xdev, struct xmesh_attr_table *t,
+		      struct xmesh_attr *a, bool replace);
+void xmesh_attr_remove(struct xmesh_dev *xdev, struct xmesh_attr_table *t,
+		       struct xmesh_attr *a);
+void xmesh_attr_flush(struct xmesh_dev *xdev, struct xmesh_attr_table *t);
+void xmesh_filter_set(struct xmesh_dev *xdev, u32 mark_mask, u8 zone_default);
+u32 xmesh_filter_mark(u32 mark, u32 mask, u32 attrs);
+bool xmesh_zone_allowed(struct xmesh_dev *xdev, u16 from, u16 to);
+int xmesh_filter_check(struct xmesh_dev *xdev, u32 src, u32 dst,
+		       bool authenticated, u32 *src_attrs);
+
+static inline u32 xmesh_node_attrs_value(u16 zone, u16 roles)
+{
+	return (u32)zone << XMESH_MARK_ZONE_SHIFT | roles;
+}
+
+static inline u32 xmesh_zone_pair_key(u16 from, u16 to)
+{
+	return (u32)from << 16 | to;
+}
 
 /* netlink.c */
 int xmesh_genl_init(void);

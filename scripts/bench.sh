@@ -16,6 +16,8 @@
 #   gate       tests/guest/43-agent-gate.sh in its bench mode: the packet
 #              rate of a flood from a non-neighbor a node absorbs with and
 #              without xmeshd's XDP first gate
+#   filter     scripts/bench-filter-guest.sh: TCP throughput and UDP packet
+#              rate with 0, 100 and 1000 filter rules
 #
 #   scripts/bench.sh
 #
@@ -34,7 +36,10 @@
 #                           the QoS part's (scripts/bench-qos-guest.sh)
 #   XMESH_GATE_BENCH_SECONDS, _ROUNDS
 #                           the gate part's: seconds per flood (5), rounds (3)
-#   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos gate sim)
+#   XMESH_BENCH_FILTER_ROUNDS
+#                           the filter part's rounds (3)
+#   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos gate
+#                           filter sim)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -53,7 +58,7 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate sim}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate filter sim}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
@@ -65,8 +70,8 @@ q_pings=${XMESH_BENCH_QOS_PINGS:-250}
 	{ echo "bench.sh: XMESH_BENCH_QOS_ROUNDS/PINGS must be numbers" >&2; exit 2; }
 for p in "${parts[@]}"; do
 	[[ $p == dataplane || $p == failover || $p == qos || $p == gate ||
-		$p == sim ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, gate, sim)" >&2; exit 2; }
+		$p == filter || $p == sim ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, gate, filter, sim)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -196,6 +201,23 @@ for part in "${parts[@]}"; do
 		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((900 + XMESH_GATE_BENCH_ROUNDS * 2 * (XMESH_GATE_BENCH_SECONDS + 120)))} \
 			run_part tests/guest/43-agent-gate.sh GATE || rc=$?
 		publish_part gate gate '## First gate results' || continue
+		;;
+	filter)
+		# Per round five rule sets, two runs each, plus installing
+		# 1000 rules; plus boot and setup.
+		export XMESH_BENCH_FILTER_ROUNDS=${XMESH_BENCH_FILTER_ROUNDS:-3}
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_FILTER_ROUNDS * 5 * (2 * secs + 30)))} \
+			XMESH_BENCH_SECONDS=$secs \
+			run_part scripts/bench-filter-guest.sh FILTER || rc=$?
+		if [[ -z $REPORT ]]; then
+			echo "bench.sh: the guest produced no filter report (exit $rc)" >&2
+			status=$((rc ? rc : 1))
+			continue
+		fi
+		section=$(printf '%s\n%s\n' "$HEADER" "$REPORT")
+		printf '\n%s\n' "$section"
+		write_doc '<!-- filter results begin (written by scripts/bench.sh) -->' \
+			'<!-- filter results end -->' '## Filter results' "$section"
 		;;
 	esac
 	((rc == 0)) || status=$rc

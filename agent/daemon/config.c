@@ -307,6 +307,8 @@ static int d_path(struct parser *p, int argc, char **argv)
 	(void)argc;
 	if (!strcmp(argv[0], "socket"))
 		return parse_path(p, argv[1], c->socket, XMD_SOCKET_PATH_MAX);
+	if (!strcmp(argv[0], "filter"))
+		return parse_path(p, argv[1], c->filter, XMD_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
@@ -576,6 +578,7 @@ static const struct directive {
 	{ "qos", 1, 1, false, d_qos },
 	{ "gate", 1, 1, false, d_gate },
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
+	{ "filter", 1, 1, false, d_path },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

@@ -53,6 +53,7 @@ struct xmd_config {
 	uint64_t rekey_packets;
 	char state_dir[XMD_PATH_MAX];
 	char socket[XMD_PATH_MAX];
+	char filter[XMD_PATH_MAX];	/* zones and rules file; "": none */
 
 	/* "address": on the device and advertised as host prefixes. */
 	unsigned int n_addresses;

@@ -91,6 +91,14 @@ static void fib_sync(struct xmd *d, xm_time now)
 	if (!want)
 		return;
 	err = xmd_kernel_sync(&d->k, want);
+	if (!err && d->filter) {
+		struct xmd_filter_dev fd = {
+			.ifindex = d->k.ifindex, .ifname = d->cfg.device,
+			.self = d->k.self, .fib = want,
+		};
+
+		err = xmd_filter_sync(d->filter, d->core, &d->k.nl, &fd);
+	}
 	if (!err) {
 		d->fib_dirty = false;
 		d->fib_backoff_ms = 0;
@@ -852,6 +860,8 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 		/* Someone may have changed the tables: read and diff. */
 		d->k.have_ok = false;
 		d->k.routes_ok = false;
+		if (d->filter)
+			d->filter->installed_ok = false;
 		d->fib_dirty = true;
 		d->next_resync = now + XMD_RESYNC_MS;
 	}
@@ -1244,6 +1254,15 @@ int xmd_start(struct xmd *d)
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
 	gate_start(d);
+	if (d->cfg.filter[0]) {
+		char why[256];
+
+		d->filter = xmd_filter_new(d->cfg.filter, why, sizeof(why));
+		if (!d->filter) {
+			xmd_err("filter %s: %s", d->cfg.filter, why);
+			return -1;
+		}
+	}
 	links_named_check(d);
 	links_reconcile(d, now);
 	run_actions(d, now);
@@ -1267,6 +1286,8 @@ void xmd_stop(struct xmd *d)
 	 * go stale without the agent. */
 	xmd_gate_free(d->gate);
 	d->gate = NULL;
+	xmd_filter_free(d->filter);
+	d->filter = NULL;
 	for (i = 0; i < d->links.n; i++)
 		link_close(d, d->links.v[i]);
 	xmd_links_free(&d->links);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "core.h"
 #include "ctlsock.h"
+#include "filter.h"
 #include "gate.h"
 #include "kernel.h"
 #include "links.h"
@@ -51,6 +52,7 @@ struct xmd {
 	bool ctl_open;
 	struct xmd_stats stats;
 	struct xmd_gate *gate;		/* NULL: without the XDP gate */
+	struct xmd_filter *filter;	/* NULL: no zones (no filter file) */
 
 	bool running;
 	bool fib_dirty;

@@ -32,6 +32,8 @@ static const char *const counter_names[] = {
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix-limit-hits",
 	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key-limit-hits",
 	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos-rule-limit-hits",
+	[XMESH_COUNTER_A_NODE_LIMIT_HITS] = "node-limit-hits",
+	[XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS] = "zone-pair-limit-hits",
 };
 
 static const char *const counter_keys[] = {
@@ -49,6 +51,8 @@ static const char *const counter_keys[] = {
 	[XMESH_COUNTER_A_PREFIX_LIMIT_HITS] = "prefix_limit_hits",
 	[XMESH_COUNTER_A_KEY_LIMIT_HITS] = "key_limit_hits",
 	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos_rule_limit_hits",
+	[XMESH_COUNTER_A_NODE_LIMIT_HITS] = "node_limit_hits",
+	[XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS] = "zone_pair_limit_hits",
 };
 
 static const char *const drop_names[] = {
@@ -77,6 +81,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed-source",
 	[XMESH_DROP_A_RATE_LIMITED] = "rate-limited",
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam-rate-limited",
+	[XMESH_DROP_A_ZONE_DENIED] = "zone-denied",
 };
 
 static const char *const drop_keys[] = {
@@ -105,6 +110,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_SPOOFED_SOURCE] = "spoofed_source",
 	[XMESH_DROP_A_RATE_LIMITED] = "rate_limited",
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam_rate_limited",
+	[XMESH_DROP_A_ZONE_DENIED] = "zone_denied",
 };
 
 static const char *const oam_op_names[] = {
@@ -146,6 +152,17 @@ static const char *const cmd_names[] = {
 	[XMESH_CMD_QOS_RULE_GET] = "qos-rule-get",
 	[XMESH_CMD_QOS_RULE_NEW] = "qos-rule-new",
 	[XMESH_CMD_QOS_RULE_DEL] = "qos-rule-del",
+	[XMESH_CMD_NODE_GET] = "node-get",
+	[XMESH_CMD_NODE_NEW] = "node-new",
+	[XMESH_CMD_NODE_DEL] = "node-del",
+	[XMESH_CMD_ZONE_PAIR_GET] = "zone-pair-get",
+	[XMESH_CMD_ZONE_PAIR_NEW] = "zone-pair-new",
+	[XMESH_CMD_ZONE_PAIR_DEL] = "zone-pair-del",
+};
+
+static const char *const zone_action_names[] = {
+	[XMESH_ZONE_ALLOW] = "allow",
+	[XMESH_ZONE_DENY] = "deny",
 };
 
 static const char *const security_names[] = {
@@ -168,6 +185,10 @@ const char *xm_neigh_state_name(uint8_t s) { return NAME(state_names, s); }
 const char *xm_cmd_name(uint8_t cmd) { return NAME(cmd_names, cmd); }
 const char *xm_security_name(uint8_t s) { return NAME(security_names, s); }
 const char *xm_key_dir_name(uint8_t dir) { return NAME(key_dir_names, dir); }
+const char *xm_zone_action_name(uint8_t a)
+{
+	return NAME(zone_action_names, a);
+}
 
 /* The value whose name in tbl is s, or -1. */
 static int value_of(const char *const *tbl, size_t n, const char *s)
@@ -188,6 +209,11 @@ int xm_security_parse(const char *s)
 int xm_key_dir_parse(const char *s)
 {
 	return value_of(key_dir_names, ARRAY_SIZE(key_dir_names), s);
+}
+
+int xm_zone_action_parse(const char *s)
+{
+	return value_of(zone_action_names, ARRAY_SIZE(zone_action_names), s);
 }
 
 /* An attribute space: the names of its attributes and what nests hold. */
@@ -275,6 +301,20 @@ static const char *const key_attrs[] = {
 };
 static const struct space key_space = SPACE(key_attrs, -1);
 
+static const char *const node_attrs[] = {
+	[XMESH_NODE_A_ID] = "id",
+	[XMESH_NODE_A_ZONE] = "zone",
+	[XMESH_NODE_A_ROLES] = "roles",
+};
+static const struct space node_space = SPACE(node_attrs, -1);
+
+static const char *const zone_pair_attrs[] = {
+	[XMESH_ZONE_PAIR_A_FROM] = "from",
+	[XMESH_ZONE_PAIR_A_TO] = "to",
+	[XMESH_ZONE_PAIR_A_ACTION] = "action",
+};
+static const struct space zone_pair_space = SPACE(zone_pair_attrs, -1);
+
 static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_NODE_ID] = "node-id",
 	[XMESH_DEV_A_PORT] = "port",
@@ -287,6 +327,10 @@ static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_PREFIX_COUNT] = "prefix-count",
 	[XMESH_DEV_A_SECURITY] = "security",
 	[XMESH_DEV_A_KEY_COUNT] = "key-count",
+	[XMESH_DEV_A_MARK_MASK] = "mark-mask",
+	[XMESH_DEV_A_ZONE_DEFAULT] = "zone-default",
+	[XMESH_DEV_A_NODE_COUNT] = "node-count",
+	[XMESH_DEV_A_ZONE_PAIR_COUNT] = "zone-pair-count",
 };
 static const struct space dev_space = SPACE(dev_attrs, -1);
 
@@ -301,6 +345,8 @@ static const char *const top_attrs[] = {
 	[XMESH_A_FLUSH] = "flush",
 	[XMESH_A_REPLACE] = "replace",
 	[XMESH_A_KEY] = "key",
+	[XMESH_A_NODE] = "node",
+	[XMESH_A_ZONE_PAIR] = "zone-pair",
 };
 static const struct space *const top_nested[] = {
 	[XMESH_A_DEV] = &dev_space,
@@ -309,6 +355,8 @@ static const struct space *const top_nested[] = {
 	[XMESH_A_PREFIX] = &prefix_space,
 	[XMESH_A_OAM] = &oam_space,
 	[XMESH_A_KEY] = &key_space,
+	[XMESH_A_NODE] = &node_space,
+	[XMESH_A_ZONE_PAIR] = &zone_pair_space,
 };
 static const struct space top_space = SPACE_NESTED(top_attrs, top_nested, -1);
 

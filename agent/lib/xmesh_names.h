@@ -21,9 +21,11 @@ const char *xm_neigh_state_name(uint8_t state);	/* "up", "down", NULL */
 const char *xm_cmd_name(uint8_t cmd);		/* "neigh-new", NULL */
 const char *xm_security_name(uint8_t s);	/* "none", "encrypt", NULL */
 const char *xm_key_dir_name(uint8_t dir);	/* "tx", "rx", NULL */
+const char *xm_zone_action_name(uint8_t a);	/* "allow", "deny", NULL */
 /* The enum xmesh_security or xmesh_key_dir value named s, or -1. */
 int xm_security_parse(const char *s);
 int xm_key_dir_parse(const char *s);
+int xm_zone_action_parse(const char *s);
 
 /*
  * Describe the attribute at offset off of request nlh, e.g.

@@ -203,6 +203,10 @@ static uint16_t get_nest(uint8_t cmd)
 		return XMESH_A_QOS;
 	case XMESH_CMD_QOS_RULE_GET:
 		return XMESH_A_QOS_RULE;
+	case XMESH_CMD_NODE_GET:
+		return XMESH_A_NODE;
+	case XMESH_CMD_ZONE_PAIR_GET:
+		return XMESH_A_ZONE_PAIR;
 	}
 	return 0;
 }

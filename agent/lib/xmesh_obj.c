@@ -122,6 +122,13 @@ int xm_dev_put(struct nlmsghdr *nlh, size_t room, const struct xm_dev *d)
 	if (XM_HAS(d, XMESH_DEV_A_SECURITY))
 		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_SECURITY,
 					      d->security));
+	if (XM_HAS(d, XMESH_DEV_A_MARK_MASK))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_DEV_A_MARK_MASK,
+					       d->mark_mask));
+	if (XM_HAS(d, XMESH_DEV_A_ZONE_DEFAULT))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room,
+					      XMESH_DEV_A_ZONE_DEFAULT,
+					      d->zone_default));
 	return nest_end(nlh, nest, ok);
 }
 
@@ -349,6 +356,47 @@ int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
 	return nest_end(nlh, nest, ok);
 }
 
+int xm_node_put(struct nlmsghdr *nlh, size_t room, const struct xm_node *n)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_NODE);
+	bool ok = true;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(n, XMESH_NODE_A_ID))
+		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NODE_A_ID,
+					       n->id));
+	if (XM_HAS(n, XMESH_NODE_A_ZONE))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NODE_A_ZONE,
+					       n->zone));
+	if (XM_HAS(n, XMESH_NODE_A_ROLES))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NODE_A_ROLES,
+					       n->roles));
+	return nest_end(nlh, nest, ok);
+}
+
+int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
+		     const struct xm_zone_pair *z)
+{
+	struct nlattr *nest;
+	bool ok = true;
+
+	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_ZONE_PAIR);
+	if (!nest)
+		return -EMSGSIZE;
+	if (XM_HAS(z, XMESH_ZONE_PAIR_A_FROM))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room,
+					       XMESH_ZONE_PAIR_A_FROM, z->from));
+	if (XM_HAS(z, XMESH_ZONE_PAIR_A_TO))
+		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_ZONE_PAIR_A_TO,
+					       z->to));
+	if (XM_HAS(z, XMESH_ZONE_PAIR_A_ACTION))
+		PUT(ok, mnl_attr_put_u8_check(nlh, room,
+					      XMESH_ZONE_PAIR_A_ACTION,
+					      z->action));
+	return nest_end(nlh, nest, ok);
+}
+
 void xm_key_wipe(struct xm_key *k)
 {
 	explicit_bzero(k->key, sizeof(k->key));
@@ -374,6 +422,10 @@ int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 		return xm_qos_put(nlh, room, &e->qos);
 	case XMESH_A_QOS_RULE:
 		return xm_qos_rule_put(nlh, room, &e->qos_rule);
+	case XMESH_A_NODE:
+		return xm_node_put(nlh, room, &e->node);
+	case XMESH_A_ZONE_PAIR:
+		return xm_zone_pair_put(nlh, room, &e->zone_pair);
 	}
 	return -EINVAL;
 }
@@ -434,6 +486,18 @@ int xm_dev_parse(const struct nlattr *nest, struct xm_dev *d)
 			break;
 		case XMESH_DEV_A_KEY_COUNT:
 			ok = get_u32(a, &d->key_count);
+			break;
+		case XMESH_DEV_A_MARK_MASK:
+			ok = get_u32(a, &d->mark_mask);
+			break;
+		case XMESH_DEV_A_ZONE_DEFAULT:
+			ok = get_u8(a, &d->zone_default);
+			break;
+		case XMESH_DEV_A_NODE_COUNT:
+			ok = get_u32(a, &d->node_count);
+			break;
+		case XMESH_DEV_A_ZONE_PAIR_COUNT:
+			ok = get_u32(a, &d->zone_pair_count);
 			break;
 		case XMESH_DEV_A_COUNTERS:
 			ok = !parse_stats(a, d->counters, XMESH_COUNTER_A_MAX,
@@ -833,6 +897,64 @@ int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r)
 	return XM_HAS(r, XMESH_QOS_RULE_A_ID) ? 0 : -EINVAL;
 }
 
+int xm_node_parse(const struct nlattr *nest, struct xm_node *n)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(n, 0, sizeof(*n));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_NODE_A_ID:
+			ok = get_u32(a, &n->id);
+			break;
+		case XMESH_NODE_A_ZONE:
+			ok = get_u16(a, &n->zone);
+			break;
+		case XMESH_NODE_A_ROLES:
+			ok = get_u16(a, &n->roles);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(n, type);
+	}
+	return 0;
+}
+
+int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z)
+{
+	const struct nlattr *a;
+	bool ok;
+
+	memset(z, 0, sizeof(*z));
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		switch (type) {
+		case XMESH_ZONE_PAIR_A_FROM:
+			ok = get_u16(a, &z->from);
+			break;
+		case XMESH_ZONE_PAIR_A_TO:
+			ok = get_u16(a, &z->to);
+			break;
+		case XMESH_ZONE_PAIR_A_ACTION:
+			ok = get_u8(a, &z->action);
+			break;
+		default:
+			continue;
+		}
+		if (!ok)
+			return -EINVAL;
+		XM_SET(z, type);
+	}
+	return 0;
+}
+
 static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		       struct xm_entry *e)
 {
@@ -857,6 +979,10 @@ static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		return xm_qos_parse(a, &e->qos);
 	case XMESH_A_QOS_RULE:
 		return xm_qos_rule_parse(a, &e->qos_rule);
+	case XMESH_A_NODE:
+		return xm_node_parse(a, &e->node);
+	case XMESH_A_ZONE_PAIR:
+		return xm_zone_pair_parse(a, &e->zone_pair);
 	}
 	return 1;	/* not a nest we know */
 }

@@ -35,6 +35,9 @@ struct xm_dev {
 	uint8_t hop_limit;
 	uint8_t security;		/* enum xmesh_security */
 	uint32_t neigh_count, route_count, prefix_count, key_count;
+	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
+	uint8_t zone_default;		/* enum xmesh_zone_action */
+	uint32_t node_count, zone_pair_count;
 	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
 	uint32_t drops_present;		/* XMESH_DROP_A_* */
@@ -133,6 +136,21 @@ struct xm_qos_rule {
 	uint16_t sport_min, sport_max;	/* source ports */
 };
 
+/* A node's zone and roles (the node table). */
+struct xm_node {
+	uint32_t present;		/* XMESH_NODE_A_* */
+	uint32_t id;
+	uint16_t zone;			/* 0: none */
+	uint16_t roles;			/* bitmask */
+};
+
+/* What frames from one zone to another get (the zone pair table). */
+struct xm_zone_pair {
+	uint32_t present;		/* XMESH_ZONE_PAIR_A_* */
+	uint16_t from, to;
+	uint8_t action;			/* enum xmesh_zone_action */
+};
+
 /* One nest of a message: type is its XMESH_A_* attribute. */
 struct xm_entry {
 	uint16_t type;			/* XMESH_A_DEV, _NEIGH, ... or 0 */
@@ -145,6 +163,8 @@ struct xm_entry {
 		struct xm_key key;
 		struct xm_qos qos;
 		struct xm_qos_rule qos_rule;
+		struct xm_node node;
+		struct xm_zone_pair zone_pair;
 	};
 };
 
@@ -163,6 +183,9 @@ int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k);
 int xm_qos_put(struct nlmsghdr *nlh, size_t room, const struct xm_qos *q);
 int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
 		    const struct xm_qos_rule *r);
+int xm_node_put(struct nlmsghdr *nlh, size_t room, const struct xm_node *n);
+int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
+		     const struct xm_zone_pair *z);
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e);
 
 /* The device a request is for: ifindex if not 0, else ifname. */
@@ -182,6 +205,8 @@ int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o);
 int xm_key_parse(const struct nlattr *nest, struct xm_key *k);
 int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q);
 int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r);
+int xm_node_parse(const struct nlattr *nest, struct xm_node *n);
+int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z);
 
 /* Forget a key's bytes (explicit_bzero: the compiler may not skip it). */
 void xm_key_wipe(struct xm_key *k);

@@ -9,7 +9,8 @@ void usage_main(FILE *fp)
 	fputs("Usage: xmesh [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
 	      "OBJECT := { dev | neigh | route | prefix | key | qos | monitor | ping |\n"
-	      "            trace | node | topology | path | agent | cert | gate | policy }\n"
+	      "            trace | node | topology | path | agent | cert | gate |\n"
+	      "            zone | filter | policy }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
 	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
 	      "             -V[ersion] | -h[elp] }\n"
@@ -41,6 +42,8 @@ static const struct cmd objects[] = {
 	{ "agent", NULL, do_agent, CMD_GROUP },
 	{ "cert", NULL, do_cert, CMD_GROUP },
 	{ "gate", NULL, do_gate, CMD_GROUP },
+	{ "zone", "zones", do_zone, CMD_GROUP },
+	{ "filter", NULL, do_filter, CMD_GROUP },
 	{ "policy", NULL, do_policy, CMD_GROUP },
 	{ "help", NULL, do_help, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },

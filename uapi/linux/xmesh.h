@@ -101,6 +101,12 @@ enum xmesh_cmd {
 	XMESH_CMD_QOS_RULE_GET,	/* do: the rule of the id given; dump */
 	XMESH_CMD_QOS_RULE_NEW,
 	XMESH_CMD_QOS_RULE_DEL,
+	XMESH_CMD_NODE_GET,	/* do: the node of the id given; dump */
+	XMESH_CMD_NODE_NEW,
+	XMESH_CMD_NODE_DEL,
+	XMESH_CMD_ZONE_PAIR_GET,	/* do: the pair given; dump */
+	XMESH_CMD_ZONE_PAIR_NEW,
+	XMESH_CMD_ZONE_PAIR_DEL,
 
 	__XMESH_CMD_MAX,
 	XMESH_CMD_MAX = __XMESH_CMD_MAX - 1
@@ -120,6 +126,8 @@ enum xmesh_a {
 	XMESH_A_KEY,		/* nest, enum xmesh_key_a; repeats */
 	XMESH_A_QOS,		/* nest, enum xmesh_qos_a */
 	XMESH_A_QOS_RULE,	/* nest, enum xmesh_qos_rule_a; repeats */
+	XMESH_A_NODE,		/* nest, enum xmesh_node_a; repeats */
+	XMESH_A_ZONE_PAIR,	/* nest, enum xmesh_zone_pair_a; repeats */
 
 	__XMESH_A_MAX,
 	XMESH_A_MAX = __XMESH_A_MAX - 1
@@ -141,6 +149,15 @@ enum xmesh_dev_a {
 	XMESH_DEV_A_OAM_RATE,	/* u32, OAM answers per second at most;
 				 * 0: no limit
 				 */
+	XMESH_DEV_A_MARK_MASK,	/* u32, bits of skb->mark that delivered
+				 * packets get their source's zone and
+				 * roles in (XMESH_MARK_*); 0: untouched
+				 */
+	XMESH_DEV_A_ZONE_DEFAULT,	/* u8, enum xmesh_zone_action of zone
+					 * pairs not in the table
+					 */
+	XMESH_DEV_A_NODE_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_ZONE_PAIR_COUNT,	/* u32, read-only */
 
 	__XMESH_DEV_A_MAX,
 	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
@@ -165,6 +182,8 @@ enum xmesh_counter_a {
 	XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
 	XMESH_COUNTER_A_KEY_LIMIT_HITS,
 	XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS,
+	XMESH_COUNTER_A_NODE_LIMIT_HITS,
+	XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS,
 
 	__XMESH_COUNTER_A_MAX,
 	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
@@ -217,6 +236,10 @@ enum xmesh_drop_a {
 					 */
 	XMESH_DROP_A_OAM_RATE_LIMITED,	/* an OAM answer over the device's
 					 * XMESH_DEV_A_OAM_RATE
+					 */
+	XMESH_DROP_A_ZONE_DENIED,	/* rx: delivered or forwarded data
+					 * whose (source zone, destination
+					 * zone) pair is denied
 					 */
 
 	__XMESH_DROP_A_MAX,
@@ -430,6 +453,56 @@ enum xmesh_qos_rule_a {
 
 	__XMESH_QOS_RULE_A_MAX,
 	XMESH_QOS_RULE_A_MAX = __XMESH_QOS_RULE_A_MAX - 1
+};
+
+/*
+ * Zones (Documentation/filter.md). The node table gives each node of the
+ * mesh a zone (u16; 0: none) and roles (u16, a bitmask), which userspace
+ * takes from the nodes' certificates. A data frame's source node is only
+ * believed when the frame is authenticated (a key id other than 0); an
+ * unauthenticated one comes from zone 0 with no roles.
+ *
+ * Delivered packets carry their source's zone and roles in skb->mark, for
+ * nftables: the value (zone << XMESH_MARK_ZONE_SHIFT) | roles, of which
+ * only the bits of XMESH_DEV_A_MARK_MASK are written (the others keep what
+ * they had); a mask of 0, the default, leaves skb->mark alone.
+ *
+ * The zone pair table gives an action to (source zone, destination zone):
+ * a frame delivered here goes from its source's zone to this node's zone
+ * (the node table's entry of this node's id), a frame forwarded from its
+ * source's zone to its destination node's zone. Pairs not in the table get
+ * XMESH_DEV_A_ZONE_DEFAULT, allow by default. Denied frames are dropped
+ * and counted in XMESH_DROP_A_ZONE_DENIED.
+ */
+#define XMESH_MAX_NODES		65536
+#define XMESH_MAX_ZONE_PAIRS	4096
+#define XMESH_MARK_ZONE_SHIFT	16
+#define XMESH_MARK_ROLES_MASK	0xffffU
+
+enum xmesh_zone_action {
+	XMESH_ZONE_ALLOW,
+	XMESH_ZONE_DENY,
+};
+
+enum xmesh_node_a {
+	XMESH_NODE_A_UNSPEC,
+	XMESH_NODE_A_ID,	/* u32, node id, not 0 */
+	XMESH_NODE_A_ZONE,	/* u16, 0: none; default 0 */
+	XMESH_NODE_A_ROLES,	/* u16, bitmask; default 0 */
+
+	__XMESH_NODE_A_MAX,
+	XMESH_NODE_A_MAX = __XMESH_NODE_A_MAX - 1
+};
+
+/* A zone pair is named by (from, to). */
+enum xmesh_zone_pair_a {
+	XMESH_ZONE_PAIR_A_UNSPEC,
+	XMESH_ZONE_PAIR_A_FROM,		/* u16, source node's zone */
+	XMESH_ZONE_PAIR_A_TO,		/* u16, destination node's zone */
+	XMESH_ZONE_PAIR_A_ACTION,	/* u8, enum xmesh_zone_action */
+
+	__XMESH_ZONE_PAIR_A_MAX,
+	XMESH_ZONE_PAIR_A_MAX = __XMESH_ZONE_PAIR_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_XMESH_H */

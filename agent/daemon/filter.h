@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xmeshd's zones (Documentation/filter.md): the rules file's zone and
+ * role numbers turn each node's certified zone and roles (the link-state
+ * database's) into the module's node table; its zone pairs, default and
+ * mark mask go into the module as they are.
+ */
+#ifndef XMD_FILTER_H
+#define XMD_FILTER_H
+
+#include <stddef.h>
+
+#include <net/if.h>
+
+#include "core.h"
+#include "xmesh_change.h"
+#include "xmesh_filter.h"
+#include "xmesh_filter_nft.h"
+
+struct xmd_filter {
+	struct xm_filter rules;
+	bool settings_done;		/* pairs, default, mask installed */
+	struct xm_node *installed;	/* the node table, by id */
+	size_t n_installed;
+	bool installed_ok;		/* false: replace it whole */
+	/* The nftables table as last installed, and what it was built of. */
+	bool nft_ok;
+	struct xm_nft_node *nft_nodes;
+	size_t n_nft_nodes;
+	struct xm_nft_prefix *nft_prefixes;
+	size_t n_nft_prefixes;
+};
+
+/* Where the kernel's tables are: the device, this node, its prefixes. */
+struct xmd_filter_dev {
+	uint32_t ifindex;
+	const char *ifname;
+	uint32_t self;
+	const struct xm_fib *fib;	/* the prefixes of every node */
+};
+
+/* Read and parse path: NULL with why in err (the line of a bad rule). */
+struct xmd_filter *xmd_filter_new(const char *path, char *err, size_t len);
+void xmd_filter_free(struct xmd_filter *f);
+
+/*
+ * The node table the kernel should have: every node core knows, with its
+ * zone and roles numbered by the rules, sorted by id. *out is malloc'ed.
+ */
+int xmd_filter_nodes(const struct xmd_filter *f, const struct xm_core *core,
+		     struct xm_node **out, size_t *n);
+/*
+ * The changes from have to want (both sorted by id): node-new with
+ * replace for new and changed entries, node-del for gone ones, on ifindex.
+ * *out is malloc'ed (NULL when nothing changes).
+ */
+int xmd_filter_node_diff(const struct xm_node *want, size_t n_want,
+			 const struct xm_node *have, size_t n_have,
+			 uint32_t ifindex, struct xm_change **out, size_t *n);
+/*
+ * Bring the kernel in line: settings once, then the node table, then,
+ * when the file has rules, table inet xmesh (again whenever the nodes'
+ * zones, roles or prefixes changed).
+ */
+int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
+		    struct xmnl *nl, const struct xmd_filter_dev *dev);
+
+#endif /* XMD_FILTER_H */
