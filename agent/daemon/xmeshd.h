@@ -51,6 +51,7 @@ struct xmd {
 	bool ctl_open;
 	struct xmd_stats stats;
 	struct xmd_gate *gate;		/* NULL: without the XDP gate */
+	struct xmd_policy *policy;	/* NULL: without a controller */
 
 	bool running;
 	bool fib_dirty;
