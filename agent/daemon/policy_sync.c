@@ -321,7 +321,8 @@ static uint32_t backoff_next(struct xmd_policy_sync *s, uint32_t *cur)
 	return *cur / 2 + randombytes_uniform(*cur / 2 + 1);
 }
 
-static int send_report(struct xmd_policy_sync *s, uint64_t version)
+/* The report's HTTP status, or -1 when the controller was not reached. */
+static long send_report(struct xmd_policy_sync *s, uint64_t version)
 {
 	struct body b = { .max = 16384 };
 	char body[64];
@@ -331,7 +332,7 @@ static int send_report(struct xmd_policy_sync *s, uint64_t version)
 		 version);
 	st = request(s, "POST", "/api/v1/agent/report", body, 30, false, &b);
 	free(b.p);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return st;
 }
 
 static void *sync_thread(void *arg)
@@ -351,16 +352,23 @@ static void *sync_thread(void *arg)
 		have = s->have;
 		pthread_mutex_unlock(&s->lock);
 		if (report) {
-			if (send_report(s, report)) {
+			st = send_report(s, report);
+			if (st < 200 || st >= 300) {
 				count(s, &s->c.fetch_errors);
-				if (!pause_ms(s, backoff_next(s, &backoff)))
+				/* Unreachable, or busy: again after a while.
+				 * Refused: sending it again would not help,
+				 * and the policy must still be followed. */
+				if ((st < 0 || st >= 500) &&
+				    !pause_ms(s, backoff_next(s, &backoff)))
 					break;
-				continue;
+				if (st < 0 || st >= 500)
+					continue;
 			}
 			pthread_mutex_lock(&s->lock);
 			if (s->report == report)
 				s->report = 0;
-			s->c.reports++;
+			if (st >= 200 && st < 300)
+				s->c.reports++;
 			pthread_mutex_unlock(&s->lock);
 			wake_main(s);
 		}
