@@ -41,6 +41,7 @@ A=$AN_DIR
 export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
+ip link set lo up	# the operator's requests, on 127.0.0.1
 
 # ------------------------------------------------------------ the network
 for i in 1 2 3 4 5 6; do
