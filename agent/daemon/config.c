@@ -323,6 +323,20 @@ static int d_cert_path(struct parser *p, int argc, char **argv)
 			  c->authority : c->crl, XMD_PATH_MAX);
 }
 
+/* The controller's base URL: http:// or https://, no spaces. */
+static int d_controller(struct parser *p, int argc, char **argv)
+{
+	const char *u = argv[1];
+
+	(void)argc;
+	if ((strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) ||
+	    strlen(u) >= sizeof(p->cfg->controller))
+		return fail(p, "controller \"%s\": an http:// or https:// URL of at most %zu characters",
+			    u, sizeof(p->cfg->controller) - 1);
+	strcpy(p->cfg->controller, u);
+	return 0;
+}
+
 static int d_security(struct parser *p, int argc, char **argv)
 {
 	static const char *const names[] = { "none", "auth", "encrypt" };
@@ -579,6 +593,7 @@ static const struct directive {
 	{ "gate", 1, 1, false, d_gate },
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
 	{ "filter", 1, 1, false, d_path },
+	{ "controller", 1, 1, false, d_controller },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 
@@ -706,6 +721,10 @@ static int finish(struct parser *p)
 	if (c->crl[0] && !c->certificate[0]) {
 		p->line = directive_line(p, "crl");
 		return fail(p, "crl without certificate: revocation lists are for agents with certificates");
+	}
+	if (c->controller[0] && !c->certificate[0]) {
+		p->line = directive_line(p, "controller");
+		return fail(p, "controller without certificate: the agent signs its requests with the key its certificate names");
 	}
 	p->line = directive_line(p, "security");
 	if (c->certificate[0] && c->security == XMESH_SECURITY_NONE)

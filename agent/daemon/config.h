@@ -77,6 +77,7 @@ struct xmd_config {
 	bool qos;			/* QoS queues on the links (qdisc.c) */
 	bool gate;			/* the XDP first gate, if it loads */
 	uint32_t gate_hello_rate;	/* its hellos/s from unknown sources */
+	char controller[XMD_PATH_MAX];	/* its URL; "": no controller */
 };
 
 /* The defaults (everything the example file shows commented out). */

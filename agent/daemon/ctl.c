@@ -39,6 +39,8 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(link_events), S(rtnl_overruns), S(caps_updates),
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
 	S(ctl_accept_errors), S(ctl_events_dropped),
+	S(policy_version), S(policy_applied), S(policy_fetch_errors),
+	S(policy_refused), S(policy_reports),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "policy_sync.h"
 #include "qdisc.h"
 #include "kx.h"
 #include "udp.h"
@@ -767,6 +768,7 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(security, "security");
 	KEEP_NUM(rekey_s, "rekey-interval");
 	KEEP_NUM(rekey_packets, "rekey-packets");
+	KEEP_STR(controller, "controller");
 #undef KEEP_STR
 #undef KEEP_NUM
 #undef KEEP
@@ -811,6 +813,7 @@ void xmd_reload(struct xmd *d)
 	xmd_log_set_level(d->cfg.log_level);
 	caps_update(d, now);
 	xm_core_set_policy(d->core, now, &d->cfg.policy);
+	xmd_policy_reapply(d);	/* the controller's over the file's */
 	links_named_check(d);
 	links_reconcile(d, now);
 	xmd_event(d, XMD_LOG_INFO, "configuration reloaded from %s",
@@ -1250,6 +1253,8 @@ int xmd_start(struct xmd *d)
 		return -1;
 	}
 	d->ctl_open = true;
+	if (xmd_policy_start(d, run_actions))
+		return -1;
 
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
@@ -1279,6 +1284,7 @@ void xmd_stop(struct xmd *d)
 	size_t i;
 
 	/* Nothing is flushed: the kernel forwards on as programmed. */
+	xmd_policy_stop(d);
 	if (d->ctl_open)
 		xmd_ctl_close(&d->ctl);
 	d->ctl_open = false;

@@ -36,6 +36,10 @@ struct xmd_stats {
 	uint64_t ctl_clients_refused;	/* max-clients reached */
 	uint64_t ctl_accept_errors;	/* out of file descriptors */
 	uint64_t ctl_events_dropped;	/* a monitor read too slowly */
+	/* The controller's policy (policy_sync.h). */
+	uint64_t policy_version;	/* applied; 0: none */
+	uint64_t policy_applied;	/* versions applied */
+	uint64_t policy_fetch_errors, policy_refused, policy_reports;
 };
 
 /* Names (JSON keys) and offsets, in the order above. */

@@ -53,6 +53,7 @@ struct xmd {
 	struct xmd_stats stats;
 	struct xmd_gate *gate;		/* NULL: without the XDP gate */
 	struct xmd_filter *filter;	/* NULL: no zones (no filter file) */
+	struct xmd_policy *policy;	/* NULL: without a controller */
 
 	bool running;
 	bool fib_dirty;

@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Policy distribution, xmeshd's side: the long-polling thread and its
+ * hand-over to the main loop (policy_sync.h). */
+#include "policy_sync.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_auth.h"
+#include "keys.h"
+#include "kx.h"
+#include "xmesh_file.h"
+#include "xmeshd.h"
+
+struct xmd_policy_sync {
+	char *url, *cache_path;
+	struct xm_cert authority, cert;
+	struct xm_crl crl;
+	bool have_crl;
+	uint8_t sk[XM_SECKEY_LEN];
+	char cert_b64[XM_CERT_MAX * 4 / 3 + 8];
+	unsigned int wait_s;
+	uint32_t backoff_ms, backoff_max_ms;
+	int efd;
+	CURLM *multi;
+
+	pthread_t thread;
+	bool started;
+	/* Behind lock: shared with the main loop. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* stop or a report to send */
+	bool stop;
+	uint64_t have;			/* the newest version accepted */
+	bool slot_full;
+	struct xm_policy_update slot;	/* waiting for the main loop */
+	uint64_t report;		/* applied, to report (0: none) */
+	struct xmd_policy_counters c;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static bool curl_ok;
+
+static void curl_init(void)
+{
+	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+/* ---- the hand-over ---- */
+
+static void wake_main(struct xmd_policy_sync *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;	/* the counter is full: it is readable anyway */
+}
+
+static void count(struct xmd_policy_sync *s, uint64_t *field)
+{
+	pthread_mutex_lock(&s->lock);
+	(*field)++;
+	pthread_mutex_unlock(&s->lock);
+	wake_main(s);	/* the counters are shown from the main loop */
+}
+
+int xmd_policy_sync_answer(struct xmd_policy_sync *s, const char *json,
+			   size_t len, uint64_t now,
+			   struct xm_policy_error *err)
+{
+	struct xm_policy_update u;
+	uint64_t have;
+	int ret;
+
+	pthread_mutex_lock(&s->lock);
+	have = s->have;
+	pthread_mutex_unlock(&s->lock);
+	if (xm_policy_accept(json, len, &s->authority,
+			     s->have_crl ? &s->crl : NULL, now, have, &u,
+			     err)) {
+		count(s, &s->c.refused);
+		return -1;
+	}
+	/* The answer itself is the cache: accepted again at a start. */
+	ret = xm_file_write(s->cache_path, json, len, 0644, true);
+	pthread_mutex_lock(&s->lock);
+	if (ret)
+		s->c.cache_errors++;
+	if (s->slot_full)
+		xm_policy_update_free(&s->slot);	/* superseded */
+	s->slot = u;
+	s->slot_full = true;
+	s->have = u.version;
+	s->c.fetched++;
+	pthread_mutex_unlock(&s->lock);
+	wake_main(s);
+	return 0;
+}
+
+bool xmd_policy_sync_take(struct xmd_policy_sync *s,
+			  struct xm_policy_update *u)
+{
+	uint64_t n;
+	bool full;
+
+	if (read(s->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	full = s->slot_full;
+	if (full) {
+		*u = s->slot;
+		memset(&s->slot, 0, sizeof(s->slot));
+		s->slot_full = false;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return full;
+}
+
+void xmd_policy_sync_applied(struct xmd_policy_sync *s, uint64_t version)
+{
+	pthread_mutex_lock(&s->lock);
+	s->report = version;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	/* A long poll under way gives way to the report. */
+	curl_multi_wakeup(s->multi);
+}
+
+void xmd_policy_sync_counters(struct xmd_policy_sync *s,
+			      struct xmd_policy_counters *c)
+{
+	pthread_mutex_lock(&s->lock);
+	*c = s->c;
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t xmd_policy_sync_have(struct xmd_policy_sync *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->have;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+int xmd_policy_sync_load_cache(struct xmd_policy_sync *s, uint64_t now,
+			       struct xm_policy_update *u,
+			       struct xm_policy_error *err)
+{
+	char *buf = malloc(XM_POLICY_ANSWER_MAX);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = xm_file_read(s->cache_path, buf, XM_POLICY_ANSWER_MAX, true,
+			 NULL);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	if (xm_policy_accept(buf, (size_t)n, &s->authority,
+			     s->have_crl ? &s->crl : NULL, now, 0, u, err)) {
+		free(buf);
+		count(s, &s->c.refused);
+		return -EBADMSG;
+	}
+	free(buf);
+	pthread_mutex_lock(&s->lock);
+	if (u->version > s->have)
+		s->have = u->version;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* ---- HTTP ---- */
+
+struct body {
+	char *p;
+	size_t len, max;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t add = size * n;
+	char *np;
+
+	if (b->len + add > b->max)
+		return 0;	/* larger than any answer: abandoned */
+	np = realloc(b->p, b->len + add + 1);
+	if (!np)
+		return 0;
+	memcpy(np + b->len, p, add);
+	b->p = np;
+	b->len += add;
+	np[b->len] = '\0';
+	return add;
+}
+
+static bool stopping(struct xmd_policy_sync *s, bool or_report)
+{
+	bool r;
+
+	pthread_mutex_lock(&s->lock);
+	r = s->stop || (or_report && s->report);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/*
+ * One signed request, body (NULL for a GET): its HTTP status, or -1 when
+ * it failed, -2 when it gave way (stop, or with yield a report to send).
+ */
+static long request(struct xmd_policy_sync *s, const char *method,
+		    const char *path, const char *body, long timeout_s,
+		    bool yield, struct body *out)
+{
+	char url[1024], h[4][256], t[21], nonce_hex[33], sig[129];
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	struct curl_slist *hdrs = NULL;
+	CURL *e = curl_easy_init();
+	size_t blen = body ? strlen(body) : 0;
+	long status = -1;
+	int running = 1, i, left;
+	CURLMsg *m;
+	CURLcode res = CURLE_OK;
+	char cert_hdr[sizeof(s->cert_b64) + 32];
+
+	if (!e)
+		return -1;
+	randombytes_buf(nonce, sizeof(nonce));
+	xm_agent_auth_sign(s->sk, method, path, body, blen, (int64_t)time(NULL),
+			   nonce, t, nonce_hex, sig);
+	snprintf(url, sizeof(url), "%s%s", s->url, path);
+	snprintf(cert_hdr, sizeof(cert_hdr), "%s: %s", XM_AGENT_HDR_CERT,
+		 s->cert_b64);
+	snprintf(h[0], sizeof(h[0]), "%s: %s", XM_AGENT_HDR_TIME, t);
+	snprintf(h[1], sizeof(h[1]), "%s: %s", XM_AGENT_HDR_NONCE, nonce_hex);
+	snprintf(h[2], sizeof(h[2]), "%s: %s", XM_AGENT_HDR_SIG, sig);
+	snprintf(h[3], sizeof(h[3]), "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, cert_hdr);
+	for (i = 0; i < 4; i++)
+		hdrs = curl_slist_append(hdrs, h[i]);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)blen);
+	}
+	curl_multi_add_handle(s->multi, e);
+	while (running) {
+		if (curl_multi_perform(s->multi, &running) != CURLM_OK)
+			break;
+		if (!running)
+			break;
+		if (stopping(s, yield)) {
+			status = -2;
+			break;
+		}
+		curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+	}
+	while ((m = curl_multi_info_read(s->multi, &left)))
+		if (m->msg == CURLMSG_DONE && m->easy_handle == e)
+			res = m->data.result;
+	if (status != -2 && !running && res == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(s->multi, e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(hdrs);
+	return status;
+}
+
+/* Wait ms, or less if stopped or a report is due: false once stopped. */
+static bool pause_ms(struct xmd_policy_sync *s, uint32_t ms)
+{
+	struct timespec ts;
+	bool stop;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop &&
+	       pthread_cond_timedwait(&s->cond, &s->lock, &ts) != ETIMEDOUT)
+		;
+	stop = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return !stop;
+}
+
+/* The next wait after a failure: doubled up to the bound, jittered down
+ * to half of it so that agents do not come back all at once. */
+static uint32_t backoff_next(struct xmd_policy_sync *s, uint32_t *cur)
+{
+	*cur = *cur ? *cur * 2 : s->backoff_ms;
+	if (*cur > s->backoff_max_ms)
+		*cur = s->backoff_max_ms;
+	return *cur / 2 + randombytes_uniform(*cur / 2 + 1);
+}
+
+/* The report's HTTP status, or -1 when the controller was not reached. */
+static long send_report(struct xmd_policy_sync *s, uint64_t version)
+{
+	struct body b = { .max = 16384 };
+	char body[64];
+	long st;
+
+	snprintf(body, sizeof(body), "{\"policy_version\": %" PRIu64 "}",
+		 version);
+	st = request(s, "POST", "/api/v1/agent/report", body, 30, false, &b);
+	free(b.p);
+	return st;
+}
+
+static void *sync_thread(void *arg)
+{
+	struct xmd_policy_sync *s = arg;
+	uint32_t backoff = 0;
+	char path[128];
+
+	while (!stopping(s, false)) {
+		struct body b = { .max = XM_POLICY_ANSWER_MAX };
+		struct xm_policy_error err;
+		uint64_t report, have;
+		long st;
+
+		pthread_mutex_lock(&s->lock);
+		report = s->report;
+		have = s->have;
+		pthread_mutex_unlock(&s->lock);
+		if (report) {
+			st = send_report(s, report);
+			if (st < 200 || st >= 300) {
+				count(s, &s->c.fetch_errors);
+				/* Unreachable, or busy: again after a while.
+				 * Refused: sending it again would not help,
+				 * and the policy must still be followed. */
+				if ((st < 0 || st >= 500) &&
+				    !pause_ms(s, backoff_next(s, &backoff)))
+					break;
+				if (st < 0 || st >= 500)
+					continue;
+			}
+			pthread_mutex_lock(&s->lock);
+			if (s->report == report)
+				s->report = 0;
+			if (st >= 200 && st < 300)
+				s->c.reports++;
+			pthread_mutex_unlock(&s->lock);
+			wake_main(s);
+		}
+		snprintf(path, sizeof(path),
+			 "/api/v1/agent/policy?since=%" PRIu64 "&wait=%u",
+			 have, s->wait_s);
+		st = request(s, "GET", path, NULL, (long)s->wait_s + 30, true,
+			     &b);
+		if (st == 200 && b.p) {
+			backoff = 0;
+			/* Refused: asking again at once would get it again. */
+			if (xmd_policy_sync_answer(s, b.p, b.len,
+						   (uint64_t)time(NULL),
+						   &err) &&
+			    !pause_ms(s, backoff_next(s, &backoff)))
+				break;
+		} else if (st == 204 || st == -2) {
+			backoff = 0;
+		} else {
+			count(s, &s->c.fetch_errors);
+			free(b.p);
+			if (!pause_ms(s, backoff_next(s, &backoff)))
+				break;
+			continue;
+		}
+		free(b.p);
+	}
+	return NULL;
+}
+
+/* ---- life ---- */
+
+struct xmd_policy_sync *xmd_policy_sync_new(
+	const struct xmd_policy_sync_conf *conf, char *err, size_t errlen)
+{
+	struct xmd_policy_sync *s;
+	pthread_condattr_t ca;
+	size_t n;
+
+	pthread_once(&curl_once, curl_init);
+	if (!curl_ok) {
+		snprintf(err, errlen, "libcurl failed to initialise");
+		return NULL;
+	}
+	n = strlen(conf->url);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->efd = -1;
+	s->url = strdup(conf->url);
+	s->cache_path = strdup(conf->cache_path);
+	if (s->url && n && s->url[n - 1] == '/')
+		s->url[n - 1] = '\0';	/* the paths start with one */
+	s->authority = *conf->authority;
+	s->cert = *conf->cert;
+	if (conf->crl) {
+		s->crl = *conf->crl;
+		s->have_crl = true;
+	}
+	memcpy(s->sk, conf->sk, XM_SECKEY_LEN);
+	sodium_bin2base64(s->cert_b64, sizeof(s->cert_b64), s->cert.raw,
+			  s->cert.len, sodium_base64_VARIANT_ORIGINAL);
+	s->wait_s = conf->wait_s ? conf->wait_s : XMD_POLICY_WAIT_S;
+	s->backoff_ms = conf->backoff_ms ? conf->backoff_ms :
+			XMD_POLICY_BACKOFF_MS;
+	s->backoff_max_ms = conf->backoff_max_ms ? conf->backoff_max_ms :
+			    XMD_POLICY_BACKOFF_MAX_MS;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	s->multi = curl_multi_init();
+	if (!s->url || !s->cache_path || s->efd < 0 || !s->multi) {
+		snprintf(err, errlen, "cannot set up the controller's client: %s",
+			 s->efd < 0 ? strerror(errno) : "out of memory");
+		xmd_policy_sync_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int xmd_policy_sync_start(struct xmd_policy_sync *s)
+{
+	int err = pthread_create(&s->thread, NULL, sync_thread, s);
+
+	if (err)
+		return -err;
+	s->started = true;
+	return 0;
+}
+
+int xmd_policy_sync_fd(const struct xmd_policy_sync *s)
+{
+	return s->efd;
+}
+
+void xmd_policy_sync_free(struct xmd_policy_sync *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		curl_multi_wakeup(s->multi);
+		pthread_join(s->thread, NULL);
+	}
+	if (s->slot_full)
+		xm_policy_update_free(&s->slot);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	if (s->efd >= 0)
+		close(s->efd);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	sodium_memzero(s->sk, sizeof(s->sk));
+	free(s->url);
+	free(s->cache_path);
+	free(s);
+}
+
+void xmd_policy_settings(const struct xm_site_policy *p,
+			 const struct xm_policy *conf_path,
+			 const struct xm_timers *conf_timers,
+			 struct xm_policy *path, struct xm_timers *timers)
+{
+	*path = *conf_path;
+	*timers = *conf_timers;
+	if (p)
+		xm_policy_core_settings(p, path, timers);
+}
+
+/* ---- xmeshd's side: everything here runs in the main loop ---- */
+
+struct xmd_policy {
+	struct xmd_watch w;		/* the sync's eventfd */
+	struct xmd *d;
+	struct xmd_policy_sync *sync;
+	struct xm_site_policy *site;	/* applied; NULL: none yet */
+	uint64_t version;
+	void (*run)(struct xmd *d, xm_time now);
+};
+
+/* The policy's settings over the configuration's, into the core. */
+static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
+			   uint64_t version, xm_time now)
+{
+	struct xm_policy path;
+	struct xm_timers t;
+	const char *why;
+
+	xmd_policy_settings(p, &d->cfg.policy, &d->cfg.timers, &path, &t);
+	why = xm_timers_check(&t);
+	if (why || xm_core_set_timers(d->core, now, &t))
+		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": its timers are refused (%s); the running ones stay",
+			  version, why ? why : "by the core");
+	xm_core_set_policy(d->core, now, &path);
+}
+
+static void apply(struct xmd *d, struct xm_policy_update *u,
+		  const char *from)
+{
+	struct xmd_policy *p = d->policy;
+
+	settings_apply(d, u->policy, u->version, xmd_now());
+	xm_policy_free(p->site);
+	p->site = u->policy;
+	u->policy = NULL;
+	p->version = u->version;
+	d->stats.policy_version = u->version;
+	d->stats.policy_applied++;
+	xmd_policy_sync_applied(p->sync, u->version);
+	xmd_event(d, XMD_LOG_INFO, "policy version %" PRIu64 " applied (%s): max hops %u",
+		  u->version, from, (unsigned int)p->site->max_hops);
+}
+
+static void counters_copy(struct xmd *d)
+{
+	struct xmd_policy_counters c;
+
+	xmd_policy_sync_counters(d->policy->sync, &c);
+	d->stats.policy_fetch_errors = c.fetch_errors;
+	d->stats.policy_refused = c.refused;
+	d->stats.policy_reports = c.reports;
+}
+
+static void policy_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd_policy *p = (struct xmd_policy *)w;
+	struct xm_policy_update u;
+	struct xmd *d = p->d;
+
+	(void)events;
+	while (xmd_policy_sync_take(p->sync, &u)) {
+		apply(d, &u, "from the controller");
+		xm_policy_update_free(&u);
+	}
+	counters_copy(d);
+	p->run(d, xmd_now());
+}
+
+/* The authority's certificate, as the configuration names it. */
+static int authority_load(const char *path, struct xm_cert *c, char *err,
+			  size_t errlen)
+{
+	char buf[4096];
+	enum xm_cert_reason r;
+	ssize_t n = xm_file_read(path, buf, sizeof(buf) - 1, false, NULL);
+
+	if (n < 0) {
+		snprintf(err, errlen, "authority %s: %s", path,
+			 strerror((int)-n));
+		return -1;
+	}
+	buf[n] = '\0';
+	r = xm_cert_decode_text(c, buf, (size_t)n);
+	if (r) {
+		snprintf(err, errlen, "authority %s: %s", path,
+			 xm_cert_reason_text(r));
+		return -1;
+	}
+	return 0;
+}
+
+int xmd_policy_start(struct xmd *d,
+		     void (*run)(struct xmd *d, xm_time now))
+{
+	const struct xmd_config *c = &d->cfg;
+	struct xmd_policy_sync_conf sc = { .url = c->controller };
+	uint8_t sk[XM_SECKEY_LEN];
+	char path[XMD_PATH_MAX + 32], cache[XMD_PATH_MAX + 32], err[1024];
+	struct xm_policy_update u;
+	struct xm_policy_error perr;
+	struct xm_cert authority;
+	struct xm_crl *crl = NULL;
+	struct xmd_policy *p;
+	bool loose;
+	int ret;
+
+	if (!c->controller[0])
+		return 0;
+	if (!d->kx) {
+		xmd_err("controller %s: the agent needs its certificate to be known to it",
+			c->controller);
+		return -1;
+	}
+	if (authority_load(c->authority, &authority, err, sizeof(err))) {
+		xmd_err("%s", err);
+		return -1;
+	}
+	if (c->crl[0]) {
+		crl = calloc(1, sizeof(*crl));
+		if (!crl || xmd_crl_load(c->crl, crl, err, sizeof(err))) {
+			xmd_err("%s", crl ? err : "out of memory");
+			free(crl);
+			return -1;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, XMD_NODE_KEY_FILE);
+	ret = xm_seckey_read(path, sk, NULL, &loose, true);
+	if (ret) {
+		xmd_err("node key %s: %s", path, strerror(-ret));
+		free(crl);
+		return -1;
+	}
+	snprintf(cache, sizeof(cache), "%s/%s", c->state_dir,
+		 XMD_POLICY_CACHE_FILE);
+	sc.cache_path = cache;
+	sc.authority = &authority;
+	sc.crl = crl;
+	sc.cert = xm_kx_cert(d->kx);
+	sc.sk = sk;
+	p = calloc(1, sizeof(*p));
+	if (p)
+		p->sync = xmd_policy_sync_new(&sc, err, sizeof(err));
+	sodium_memzero(sk, sizeof(sk));
+	free(crl);
+	if (!p || !p->sync) {
+		xmd_err("controller %s: %s", c->controller,
+			p ? err : "out of memory");
+		free(p);
+		return -1;
+	}
+	p->d = d;
+	p->run = run;
+	p->w.fd = -1;
+	d->policy = p;
+	/* The cache first: enforced whether the controller answers or not. */
+	ret = xmd_policy_sync_load_cache(p->sync, (uint64_t)time(NULL), &u,
+					 &perr);
+	if (!ret) {
+		apply(d, &u, "from the cache");
+		xm_policy_update_free(&u);
+	} else if (ret == -EBADMSG) {
+		xmd_event(d, XMD_LOG_ERR, "policy cache %s refused: %s: %s; waiting for the controller",
+			  cache, perr.location, perr.reason);
+	} else if (ret != -ENOENT) {
+		xmd_event(d, XMD_LOG_ERR, "policy cache %s: %s; waiting for the controller",
+			  cache, strerror(-ret));
+	}
+	counters_copy(d);
+	p->w.fd = xmd_policy_sync_fd(p->sync);
+	p->w.fn = policy_event;
+	ret = xmd_watch_add(d->epfd, &p->w, EPOLLIN);
+	if (!ret)
+		ret = xmd_policy_sync_start(p->sync);
+	if (ret) {
+		xmd_err("controller %s: %s", c->controller, strerror(-ret));
+		return -1;
+	}
+	xmd_info("policy from controller %s, above version %" PRIu64,
+		 c->controller, p->version);
+	return 0;
+}
+
+void xmd_policy_reapply(struct xmd *d)
+{
+	struct xmd_policy *p = d->policy;
+
+	if (p && p->site)
+		settings_apply(d, p->site, p->version, xmd_now());
+}
+
+void xmd_policy_stop(struct xmd *d)
+{
+	struct xmd_policy *p = d->policy;
+
+	if (!p)
+		return;
+	if (d->epfd >= 0 && p->w.fd >= 0)
+		xmd_watch_del(d->epfd, &p->w);
+	xmd_policy_sync_free(p->sync);	/* the thread first */
+	xm_policy_free(p->site);
+	free(p);
+	d->policy = NULL;
+}

@@ -1,0 +1,283 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The controller and its agents (issue 8, distribution): xmesh-controller
+# in the guest's root namespace, six agents with certificates in a line,
+# n1 --ul1-- n2 --ul2-- ... --ul5-- n6, each reaching the controller over a
+# management veth of its own (mgI, 10.98.I.0/24), never over the mesh.
+#
+# - Version 1 (no hop limit) reaches every agent; the controller shows all
+#   six at it; n1 routes to the five others.
+# - Version 2 (max hops 2) reaches all six within the deadline (the time
+#   taken is printed) and is applied: n1 and n6 route to two nodes, n3 to
+#   four; a reload (SIGHUP) keeps it.
+# - A bad policy is refused with its location and changes nothing.
+# - The controller is killed: the agents keep version 2, count their failed
+#   fetches, and an agent restarted meanwhile applies it from its cache.
+# - The controller restarts on its store: no version, history or agent
+#   lost; version 3 (no limit again) reaches every agent, n1 routes to all.
+#
+# Run it with
+#   make -C agent && make -C controller && make -C kmod && \
+#       XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
+#       scripts/guest.sh run tests/guest/70-controller.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=mesh.sh
+. "$here/mesh.sh"	# mesh_link, fails_with
+# shellcheck source-path=SCRIPTDIR source=agentnet.sh
+. "$here/agentnet.sh"	# an_*, x, jq_true
+
+an_require
+CTL=$AN_TOP/controller/xmesh-controller
+if [[ ! -x $CTL ]]; then
+	echo "Bail out! $CTL is not built (make -C controller)"
+	exit 1
+fi
+NODES=(n1 n2 n3 n4 n5 n6)
+PORT=7680
+A=$AN_DIR
+export XMESH_CONTROLLER=http://127.0.0.1:$PORT
+
+modprobe xmesh
+ip link set lo up	# the operator's requests, on 127.0.0.1
+
+# ------------------------------------------------------------ the network
+for i in 1 2 3 4 5 6; do
+	an_node "n$i" "$i"
+done
+for k in 1 2 3 4 5; do
+	mesh_link "$k" "n$k" "n$((k + 1))"
+done
+# The management network: mgI in the root namespace, mg0 in nI's.
+for i in 1 2 3 4 5 6; do
+	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
+	ip addr add "10.98.$i.1/24" dev "mg$i"
+	ip link set "mg$i" up
+	ip -n "xm-n$i" addr add "10.98.$i.2/24" dev mg0
+	ip -n "xm-n$i" link set mg0 up
+	at_exit "ip link del mg$i"
+done
+
+# ------------------------------------------------------------ certificates
+check "the site authority" "$XM" cert authority create name edge1 \
+	key "$A/authority.key" cert "$A/authority.cert"
+# shellcheck disable=SC2317 # called through check
+policy_key() {
+	"$XM" cert key create "$A/policy.key" >/dev/null &&
+		"$XM" cert key show "$A/policy.key" >"$A/policy.pub" &&
+		"$XM" cert sign authority-key "$A/authority.key" \
+			authority "$A/authority.cert" pubkey "$A/policy.pub" \
+			kind policy out "$A/policy.cert"
+}
+check "the policy key, certified by the authority" policy_key
+# shellcheck disable=SC2317 # called through check
+certify() {
+	local name=$1 id=$2
+	mkdir -p "$A/state-$name"
+	"$XM" cert key create "$A/state-$name/node.key" >/dev/null &&
+		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
+		"$XM" cert sign authority-key "$A/authority.key" \
+			authority "$A/authority.cert" pubkey "$A/$name.pub" \
+			node "$id" zone web out "$A/$name.cert"
+}
+for i in 1 2 3 4 5 6; do
+	check "n$i's certificate" certify "n$i" "$i"
+done
+
+# ------------------------------------------------------------ controller
+XMESH_TOKEN=$("$CTL" --db "$A/controller.db" token add operator ops)
+export XMESH_TOKEN
+CTL_PID=
+
+# ctl_start: the controller in the background (not through check: its
+# pid is needed here), on the store it had.
+ctl_start() {
+	"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
+		--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
+		--listen 0.0.0.0 --port "$PORT" >>"$A/controller.log" 2>&1 &
+	CTL_PID=$!
+	at_exit "kill -KILL $CTL_PID"
+}
+
+# api PATH: a GET of the operator API.
+# shellcheck disable=SC2317 # called through check
+api() {
+	curl -sf -H "Authorization: Bearer $XMESH_TOKEN" \
+		"$XMESH_CONTROLLER/api/v1/$1"
+}
+
+# policy HOPS FILE: the site policy with max_hops HOPS. The emulated guest
+# stalls for hundreds of ms under load: lenient timers, the agents' own.
+policy() {
+	cat >"$2" <<-EOF
+	{
+		"max_hops": $1,
+		"timers": { "hello_interval": 1, "dead_interval": 10,
+			    "probe_interval": 0.1, "probe_miss": 10 },
+		"zones": ["web"],
+		"default": "allow",
+		"tests": ["zone web can reach zone web on tcp/22"]
+	}
+	EOF
+}
+
+ctl_start
+check "the controller starts" wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+policy 0 "$A/v1.json"
+check_json "version 1 (no hop limit) is applied" '.[0].version == 1' \
+	"$XM" -j policy apply "$A/v1.json"
+
+# ------------------------------------------------------------ agents
+common=("hello-interval 1" "dead-interval 10" "sync-hold 3"
+	"probe-interval 0.1" "probe-miss 10"
+	"authority $A/authority.cert")
+for i in 1 2 3 4 5 6; do
+	links=("link ul$i")
+	((i == 1)) || links+=("link ul$((i - 1))")
+	((i < 6)) || links=("link ul5")
+	an_config "n$i" "${common[@]}" "certificate $A/n$i.cert" \
+		"${links[@]}" "controller http://10.98.$i.1:$PORT"
+	an_start "n$i"
+done
+
+# at_version V NAME...: each NAME's agent applied policy version V.
+# shellcheck disable=SC2317 # called through wait_for and check
+at_version() {
+	local v=$1 name
+	shift
+	for name in "$@"; do
+		jq_true ".agent.policy_version == $v" x "$name" -j -s agent show ||
+			return 1
+	done
+}
+
+# all_logs: every agent's log end and the controller's, for a failure.
+all_logs() {
+	local name
+	for name in "${NODES[@]}"; do
+		an_logs "$name" 15
+	done
+	echo "--- controller"
+	tail -n 20 "$A/controller.log"
+}
+
+if wait_for 120 at_version 1 "${NODES[@]}"; then
+	tap_ok "version 1 reaches all six agents"
+else
+	tap_fail "version 1 reaches all six agents" "$(all_logs)"
+fi
+if an_wait_routes 120 5 n1 n6; then
+	tap_ok "n1 and n6 route to the five others"
+else
+	tap_fail "n1 and n6 route to the five others" "$(an_logs n1)"
+fi
+check_json "the controller shows six agents current at version 1" \
+	'(.agents | length) == 6 and all(.agents[]; .policy_version == 1 and .current)' \
+	api agents
+
+# ------------------------------------------------------------ a new version
+policy 2 "$A/v2.json"
+t0=$EPOCHREALTIME
+check_json "version 2 (max hops 2) is applied" '.[0].version == 2' \
+	"$XM" -j policy apply "$A/v2.json"
+if wait_for 60 at_version 2 "${NODES[@]}"; then
+	t1=$EPOCHREALTIME
+	tap_ok "version 2 reaches all six agents"
+	echo "# propagation to 6 agents: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s (apply to the last agent's show)"
+else
+	tap_fail "version 2 reaches all six agents" "$(all_logs)"
+fi
+if wait_for 60 an_routes_to n1 2 && wait_for 60 an_routes_to n6 2 &&
+	wait_for 60 an_routes_to n3 4; then
+	tap_ok "max hops 2 in force: n1 and n6 route to two nodes, n3 to four"
+else
+	tap_fail "max hops 2 in force" "$(n n1 "$XM" route show)" \
+		"$(n n3 "$XM" route show)" "$(an_logs n1)"
+fi
+check_json "the controller shows all six at version 2" \
+	'all(.agents[]; .policy_version == 2 and .current)' api agents
+check_json "n3 counts one version applied per version, no error" \
+	'.agent.policy_applied == 2 and .agent.policy_refused == 0 and .agent.policy_reports >= 2' \
+	x n3 -j -s agent show
+
+kill -HUP "${AN_PID[n3]}"
+check "n3 reloads" wait_for 30 grep -q "configuration reloaded" "$A/n3.log"
+sleep 2
+check "after the reload n3 still routes to four nodes (max hops 2)" \
+	an_routes_to n3 4
+
+# ------------------------------------------------------------ a bad policy
+printf '{ "max_hop": 3 }\n' >"$A/bad.json"
+check_match "a bad policy is refused with its location" 1 "/max_hop" \
+	"$XM" policy apply "$A/bad.json"
+check_json "also when put through the API: 400 at /max_hop" \
+	'.error.status == 400 and .error.location == "/max_hop"' \
+	curl -s -X PUT -H "Authorization: Bearer $XMESH_TOKEN" \
+	--data-binary "@$A/bad.json" "$XMESH_CONTROLLER/api/v1/policy"
+check_json "and the controller stays at version 2" '.version == 2' \
+	api policy
+sleep 3
+check "no agent moved" at_version 2 "${NODES[@]}"
+
+# ------------------------------------------------------------ controller down
+kill -KILL "$CTL_PID"
+wait "$CTL_PID" 2>/dev/null || true
+# shellcheck disable=SC2317 # called through wait_for
+fetch_errors() {
+	jq_true '.agent.policy_fetch_errors >= 1' x "$1" -j -s agent show
+}
+if wait_for 60 fetch_errors n1 && wait_for 60 fetch_errors n6; then
+	tap_ok "with the controller killed, the agents count failed fetches"
+else
+	tap_fail "with the controller killed, the agents count failed fetches" \
+		"$(an_logs n1)"
+fi
+check "and keep version 2" at_version 2 "${NODES[@]}"
+check "n1 still routes to two nodes" an_routes_to n1 2
+an_stop n1
+an_start n1
+if wait_for 60 at_version 2 n1; then
+	tap_ok "n1 restarted meanwhile applies version 2 from its cache"
+else
+	tap_fail "n1 restarted meanwhile applies version 2 from its cache" \
+		"$(an_logs n1)"
+fi
+check "its log says so" grep -q "policy version 2 applied (from the cache)" \
+	"$A/n1.log"
+if an_wait_routes 120 2 n1; then
+	tap_ok "and routes to two nodes again"
+else
+	tap_fail "and routes to two nodes again" "$(an_logs n1)"
+fi
+
+# ------------------------------------------------------------ it returns
+ctl_start
+check "the controller restarts on its store" \
+	wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+check_json "it kept every version" \
+	'(.versions | map(.version)) == [2, 1]' api policy/history
+check_json "and every agent" \
+	'(.agents | length) == 6 and all(.agents[]; .policy_version == 2)' \
+	api agents
+policy 0 "$A/v3.json"
+check_json "version 3 (no hop limit) is applied" '.[0].version == 3' \
+	"$XM" -j policy apply "$A/v3.json"
+if wait_for 120 at_version 3 "${NODES[@]}"; then
+	tap_ok "version 3 reaches all six agents after the controller returned"
+else
+	tap_fail "version 3 reaches all six agents after the controller returned" \
+		"$(all_logs)"
+fi
+if an_wait_routes 120 5 n1 n6; then
+	tap_ok "n1 and n6 route to the five others again"
+else
+	tap_fail "n1 and n6 route to the five others again" "$(an_logs n1)"
+fi
+check_json "the controller shows all six current at version 3" \
+	'all(.agents[]; .policy_version == 3 and .current)' api agents
+check_json "no agent refused anything" \
+	'.agent.policy_refused == 0' x n6 -j -s agent show
+
+tap_done
