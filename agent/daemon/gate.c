@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/if_link.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +14,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../bpf/gate.h"
+#include "../bpf/gate_query.h"
 #include "gate.skel.h"
 #include "log.h"
 
 #define GATE_LINKS	64		/* interfaces attached at once */
 
 struct xmd_gate {
-	struct gate *skel;
-	int prog_fd, neighs_fd;
+	struct gate *skel;		/* NULL: adopted, fds by id */
+	int prog_fd, neighs_fd, conf_fd;
+	uint32_t prog_id;
 	size_t n_links;
 	struct {
 		uint32_t ifindex;
-		uint32_t flags;		/* XDP_FLAGS_*_MODE it went in with */
+		uint32_t flags;		/* XDP_FLAGS_*_MODE it is in */
 	} links[GATE_LINKS];
 	/* What the neighbor map holds, sorted; resync: it may hold more. */
 	struct xmg_neigh_key *have;
@@ -47,12 +49,76 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/*
+ * The gate of our version a previous agent left attached to an interface
+ * of this network namespace: take its program and maps, neighbors and
+ * counters as they are. 0, or -ENOENT if there is none.
+ */
+static void fds_close(struct xmd_gate *g)
+{
+	if (g->prog_fd >= 0)
+		close(g->prog_fd);
+	if (g->neighs_fd >= 0)
+		close(g->neighs_fd);
+	if (g->conf_fd >= 0)
+		close(g->conf_fd);
+	g->prog_fd = g->neighs_fd = g->conf_fd = -1;
+}
+
+static int adopt(struct xmd_gate *g)
+{
+	struct if_nameindex *ifs, *ifi;
+	uint32_t id = 0;
+	uint8_t mode = 0;
+	bool found = false;
+
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (ifi = ifs; !found && ifi->if_index; ifi++)
+		found = xmg_gate_find(ifi->if_index, &id, &mode) == 1 &&
+			xmg_prog_version(id) == XMG_VERSION;
+	if_freenameindex(ifs);
+	if (!found)
+		return -ENOENT;
+	g->prog_fd = bpf_prog_get_fd_by_id(id);
+	g->neighs_fd = xmg_prog_map(id, XMG_NEIGHS_NAME);
+	g->conf_fd = xmg_prog_map(id, XMG_CONF_NAME);
+	if (g->prog_fd < 0 || g->neighs_fd < 0 || g->conf_fd < 0) {
+		fds_close(g);
+		return -ENOENT;
+	}
+	g->prog_id = id;
+	/* Its map is the previous agent's: reconciled at the first set. */
+	g->resync = true;
+	return 0;
+}
+
+static int load(struct xmd_gate *g)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	g->skel = gate__open_and_load();
+	if (!g->skel)
+		return -errno;
+	g->prog_fd = bpf_program__fd(g->skel->progs.xmesh_gate);
+	g->neighs_fd = bpf_map__fd(g->skel->maps.xmg_neighs);
+	g->conf_fd = bpf_map__fd(g->skel->maps.xmg_conf);
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(g->prog_fd, &info, &len))
+		return -errno;
+	g->prog_id = info.id;
+	return 0;
+}
+
 struct xmd_gate *xmd_gate_new(const struct xmd_gate_conf *c, char *why,
 			      size_t whylen)
 {
 	struct xmg_conf conf = {
 		.data_port = htons(c->data_port),
 		.agent_port = htons(c->agent_port),
+		.version = XMG_VERSION,
 	};
 	struct xmd_gate *g;
 	int cpus, err;
@@ -74,18 +140,17 @@ struct xmd_gate *xmd_gate_new(const struct xmd_gate_conf *c, char *why,
 		snprintf(why, whylen, "%s", strerror(ENOMEM));
 		return NULL;
 	}
-	g->skel = gate__open_and_load();
-	if (!g->skel) {
-		snprintf(why, whylen, "loading the XDP program: %s",
-			 strerror(errno));
-		free(g);
-		return NULL;
+	g->prog_fd = g->neighs_fd = g->conf_fd = -1;
+	if (adopt(g)) {
+		err = load(g);
+		if (err) {
+			snprintf(why, whylen, "loading the XDP program: %s",
+				 strerror(-err));
+			xmd_gate_free(g);
+			return NULL;
+		}
 	}
-	g->prog_fd = bpf_program__fd(g->skel->progs.xmesh_gate);
-	g->neighs_fd = bpf_map__fd(g->skel->maps.xmg_neighs);
-	err = bpf_map_update_elem(bpf_map__fd(g->skel->maps.xmg_conf), &zero,
-				  &conf, BPF_ANY);
-	if (err) {
+	if (bpf_map_update_elem(g->conf_fd, &zero, &conf, BPF_ANY)) {
 		snprintf(why, whylen, "setting it up: %s", strerror(errno));
 		xmd_gate_free(g);
 		return NULL;
@@ -93,40 +158,20 @@ struct xmd_gate *xmd_gate_new(const struct xmd_gate_conf *c, char *why,
 	return g;
 }
 
-/* The gate another agent left on ifindex (it stopped without detaching
- * it): detach it. A program that is not a gate stays: -EBUSY.
- */
-static int stale_detach(uint32_t ifindex)
+bool xmd_gate_adopted(const struct xmd_gate *g)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-	uint32_t flags;
-	int fd, err;
-
-	if (bpf_xdp_query((int)ifindex, 0, &q) || !q.prog_id)
-		return 0;
-	fd = bpf_prog_get_fd_by_id(q.prog_id);
-	if (fd < 0)
-		return -errno;
-	memset(&info, 0, sizeof(info));
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	close(fd);
-	if (err)
-		return err;
-	if (strcmp(info.name, XMG_PROG_NAME))
-		return -EBUSY;
-	flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
-						     XDP_FLAGS_DRV_MODE;
-	return bpf_xdp_detach((int)ifindex, flags, NULL) ? -errno : 0;
+	return !g->skel;
 }
 
 int xmd_gate_attach(struct xmd_gate *g, uint32_t ifindex, const char **mode)
 {
 	static const uint32_t modes[] = { XDP_FLAGS_DRV_MODE,
 					  XDP_FLAGS_SKB_MODE };
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	uint32_t id = 0, flags;
+	uint8_t amode = 0;
 	size_t i;
-	int err = 0;
+	int err, fd;
 
 	for (i = 0; i < g->n_links; i++)
 		if (g->links[i].ifindex == ifindex) {
@@ -136,9 +181,35 @@ int xmd_gate_attach(struct xmd_gate *g, uint32_t ifindex, const char **mode)
 		}
 	if (g->n_links == GATE_LINKS)
 		return -ENOSPC;
-	err = stale_detach(ifindex);
-	if (err)
+	err = xmg_gate_find(ifindex, &id, &amode);
+	if (err < 0)
 		return err;
+	if (err) {
+		/* Ours already (adopted), or another gate: replaced in one
+		 * step, never detached, which would lose frames (veth
+		 * drops those in flight when XDP goes on or off). */
+		flags = xmg_mode_flags(amode);
+		if (id != g->prog_id) {
+			fd = bpf_prog_get_fd_by_id(id);
+			if (fd < 0)
+				return -errno;
+			o.old_prog_fd = fd;
+			err = bpf_xdp_attach((int)ifindex, g->prog_fd,
+					     flags | XDP_FLAGS_REPLACE, &o) ?
+			      -errno : 0;
+			close(fd);
+			if (err)
+				return err;
+		}
+		g->links[g->n_links].ifindex = ifindex;
+		g->links[g->n_links++].flags = flags;
+		*mode = id != g->prog_id ?
+			(flags == XDP_FLAGS_SKB_MODE ? "generic, replaced" :
+						       "native, replaced") :
+			(flags == XDP_FLAGS_SKB_MODE ? "generic, kept" :
+						       "native, kept");
+		return 0;
+	}
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (!bpf_xdp_attach((int)ifindex, g->prog_fd,
 				    modes[i] | XDP_FLAGS_UPDATE_IF_NOEXIST,
@@ -170,6 +241,11 @@ void xmd_gate_detach(struct xmd_gate *g, uint32_t ifindex)
 		g->links[i] = g->links[--g->n_links];
 		return;
 	}
+}
+
+int xmd_gate_remove(uint32_t ifindex)
+{
+	return xmg_gate_detach(ifindex);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -263,9 +339,12 @@ void xmd_gate_free(struct xmd_gate *g)
 {
 	if (!g)
 		return;
-	while (g->n_links)
-		xmd_gate_detach(g, g->links[0].ifindex);
-	gate__destroy(g->skel);
+	/* Links stay attached (XDP holds the program, the program its
+	 * maps): the next agent adopts them. */
+	if (g->skel)
+		gate__destroy(g->skel);	/* its fds with it */
+	else
+		fds_close(g);
 	free(g->have);
 	free(g);
 }
