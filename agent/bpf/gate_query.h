@@ -2,11 +2,14 @@
 /*
  * Finding the XDP first gate (gate.h) from user space, shared by xmeshd
  * (daemon/gate.c: it adopts the gate a previous agent left attached) and
- * the tool (tool/gate.c: show, off). The gate is found through the
- * interfaces it is attached to, by the program's name, and its maps
- * through the program, as bpftool does: no bpffs pin is needed, so it
- * works the same inside `ip netns exec`, which hides /sys/fs/bpf.
- * Needs CAP_SYS_ADMIN (or CAP_BPF and CAP_NET_ADMIN).
+ * the tool (tool/gate.c: show, off). Two ways:
+ * - its pins: the program and maps, pinned in a bpffs directory per
+ *   network namespace, ROOT/net-INODE/ (xmg_pin_dir()); opening them needs
+ *   CAP_BPF at most, as the agent's unit has it. `ip netns exec` hides
+ *   /sys/fs/bpf (it mounts a sysfs of its own), hence ROOT is configurable;
+ * - through the interfaces it is attached to, by the program's name, and
+ *   its maps through the program, as bpftool does: no bpffs needed, but
+ *   CAP_SYS_ADMIN (bpf_prog_get_fd_by_id()).
  */
 #ifndef XMESH_GATE_QUERY_H
 #define XMESH_GATE_QUERY_H
@@ -16,7 +19,9 @@
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gate.h"
@@ -138,6 +143,72 @@ static inline int xmg_gate_detach(uint32_t ifindex)
 			     XDP_FLAGS_REPLACE, &o) ? -errno : 1;
 	close(fd);
 	return err;
+}
+
+/* ---- pins ---- */
+
+#define XMG_PIN_ROOT	"/sys/fs/bpf/xmesh"	/* gate-pin-dir's default */
+
+/* The objects pinned, one file each in the directory. */
+enum xmg_pin { XMG_PIN_PROG, XMG_PIN_NEIGHS, XMG_PIN_CONF, XMG_PIN_STATS,
+	       XMG_N_PINS };
+
+static inline const char *xmg_pin_name(enum xmg_pin p)
+{
+	switch (p) {
+	case XMG_PIN_PROG:
+		return XMG_PROG_NAME;
+	case XMG_PIN_NEIGHS:
+		return XMG_NEIGHS_NAME;
+	case XMG_PIN_CONF:
+		return XMG_CONF_NAME;
+	default:
+		return XMG_STATS_NAME;
+	}
+}
+
+/* The pin directory of this network namespace under root: 0 or -errno. */
+static inline int xmg_pin_dir(const char *root, char *buf, size_t len)
+{
+	struct stat st;
+	int n;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	n = snprintf(buf, len, "%s/net-%lu", root, (unsigned long)st.st_ino);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The file of pin p in dir: 0 or -ENAMETOOLONG. */
+static inline int xmg_pin_path(const char *dir, enum xmg_pin p, char *buf,
+			       size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, xmg_pin_name(p));
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Unpin everything in dir, and dir itself: 1 if there was something, 0 if
+ * not, -errno. Pinned objects that nothing else holds are freed; an
+ * attached program is held by its interfaces.
+ */
+static inline int xmg_unpin(const char *dir)
+{
+	char path[512];
+	int p, found = 0;
+
+	for (p = 0; p < XMG_N_PINS; p++) {
+		if (xmg_pin_path(dir, (enum xmg_pin)p, path, sizeof(path)))
+			return -ENAMETOOLONG;
+		if (!unlink(path))
+			found = 1;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	if (!rmdir(dir))
+		return 1;
+	return errno == ENOENT ? found : -errno;
 }
 
 #endif /* XMESH_GATE_QUERY_H */

@@ -39,6 +39,8 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->qos = true;
 	cfg->gate = false;	/* opt-in: see xmeshd.md, First gate */
 	cfg->gate_hello_rate = XMD_GATE_HELLO_RATE;
+	snprintf(cfg->gate_pin_dir, sizeof(cfg->gate_pin_dir), "%s",
+		 XMD_GATE_PIN_DIR);
 	cfg->security = -1;
 }
 
@@ -307,6 +309,8 @@ static int d_path(struct parser *p, int argc, char **argv)
 	(void)argc;
 	if (!strcmp(argv[0], "socket"))
 		return parse_path(p, argv[1], c->socket, XMD_SOCKET_PATH_MAX);
+	if (!strcmp(argv[0], "gate-pin-dir"))
+		return parse_path(p, argv[1], c->gate_pin_dir, XMD_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
@@ -576,6 +580,7 @@ static const struct directive {
 	{ "qos", 1, 1, false, d_qos },
 	{ "gate", 1, 1, false, d_gate },
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
+	{ "gate-pin-dir", 1, 1, false, d_path },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

@@ -151,16 +151,25 @@ static void gate_start(struct xmd *d)
 		.data_port = d->cfg.data_port,
 		.agent_port = d->cfg.agent_port,
 		.hello_rate = d->cfg.gate_hello_rate,
+		.pin_root = d->cfg.gate_pin_dir,
 	};
 	char why[256];
 
-	if (!d->cfg.gate)
+	if (!d->cfg.gate) {
+		/* A previous agent's (links: gate_attach()). */
+		if (xmd_gate_unpin(d->cfg.gate_pin_dir) > 0)
+			xmd_event(d, XMD_LOG_INFO, "gate: off, its pins removed");
 		return;
+	}
 	d->gate = xmd_gate_new(&gc, why, sizeof(why));
 	if (!d->gate)
 		xmd_event(d, XMD_LOG_WARN, "gate: off, %s", why);
-	else if (xmd_gate_adopted(d->gate))
-		xmd_event(d, XMD_LOG_INFO, "gate: adopted the one the previous agent left");
+	else
+		xmd_event(d, XMD_LOG_INFO, "gate: %s, pinned in %s",
+			  xmd_gate_adopted(d->gate) ?
+			  "adopted the one the previous agent left" : "loaded",
+			  xmd_gate_pin_dir(d->gate) ? xmd_gate_pin_dir(d->gate) :
+			  "no bpffs");
 }
 
 static void gate_sync(struct xmd *d);
@@ -771,6 +780,7 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(max_clients, "max-clients");
 	KEEP_NUM(gate, "gate");
 	KEEP_NUM(gate_hello_rate, "gate-hello-rate");
+	KEEP_STR(gate_pin_dir, "gate-pin-dir");
 	KEEP_STR(certificate, "certificate");
 	KEEP_STR(authority, "authority");
 	KEEP_NUM(security, "security");

@@ -22,6 +22,7 @@ struct xmd_gate_conf {
 	uint16_t data_port;		/* the xmesh device's */
 	uint16_t agent_port;
 	uint32_t hello_rate;		/* from unknown sources, per second */
+	const char *pin_root;		/* bpffs directory; NULL: no pins */
 };
 
 /* A neighbor: frames from addr on ifindex pass. */
@@ -31,14 +32,16 @@ struct xmd_gate_neigh {
 };
 
 /*
- * Adopt the gate of this version a previous agent left attached in this
- * network namespace, else load a new one; set it up. NULL with the reason
- * in why.
+ * Adopt the gate of this version a previous agent left in this network
+ * namespace (pinned under pin_root/net-INODE/, or else found attached),
+ * else load a new one; pin it; set it up. NULL with the reason in why.
  */
 struct xmd_gate *xmd_gate_new(const struct xmd_gate_conf *c, char *why,
 			      size_t whylen);
 /* Whether xmd_gate_new() adopted a gate rather than loaded one. */
 bool xmd_gate_adopted(const struct xmd_gate *g);
+/* Where it is pinned, or NULL. */
+const char *xmd_gate_pin_dir(const struct xmd_gate *g);
 /*
  * Attach to ifindex (native XDP, else generic). Ours there already (an
  * adopted gate) is kept as it is; another gate (of another version) is
@@ -54,6 +57,9 @@ void xmd_gate_detach(struct xmd_gate *g, uint32_t ifindex);
  * this one runs with `gate off`): 1 if one went, 0 if none, -errno.
  */
 int xmd_gate_remove(uint32_t ifindex);
+/* Remove the pins of this namespace's gate under pin_root: 1 if there
+ * were some, 0 if not, -errno. */
+int xmd_gate_unpin(const char *pin_root);
 /*
  * Make the neighbor map hold exactly v[0..n): the number of entries
  * added or removed, or -errno (the map may then be partly updated; the

@@ -41,13 +41,14 @@ static const char *const verdict_labels[XMG_N_VERDICTS] = {
 
 void usage_gate(FILE *fp)
 {
-	fputs("Usage: xmesh gate { show | off } [ dev IFNAME ]\n"
+	fputs("Usage: xmesh gate show [ dev IFNAME ]\n"
+	      "       xmesh gate off [ dev IFNAME ] [ pin-dir DIR ]\n"
 	      "The XDP first gate xmeshd attaches to underlay interfaces:\n"
 	      "show: the links it is on (each with its mode and neighbors)\n"
 	      "and its per-verdict counters, which all its links share;\n"
-	      "off: detach it (it outlives xmeshd; stop xmeshd or give it\n"
-	      "gate off first, else it attaches the gate again at start).\n",
-	      fp);
+	      "off: detach it and, without dev, remove its pins in DIR\n"
+	      "(xmeshd's gate-pin-dir, " XMG_PIN_ROOT "). It outlives\n"
+	      "xmeshd: stop xmeshd, or give it gate off, first.\n", fp);
 }
 
 /* One interface a gate is attached to. */
@@ -143,13 +144,23 @@ static void gate_print(struct out *o, const struct gate_link *links,
 		close(neighs);
 }
 
-/* [ dev IFNAME ]: *dev NULL for all; XM_EXIT_OK or why not. */
-static int dev_arg(int argc, char **argv, const char **dev)
+/*
+ * [ dev IFNAME ] [ pin-dir DIR ] (the latter if pin_dir is not NULL): *dev
+ * NULL for all; XM_EXIT_OK or why not.
+ */
+static int gate_args(int argc, char **argv, const char **dev,
+		     const char **pin_dir)
 {
 	*dev = NULL;
 	for (; argc > 0; argc--, argv++) {
 		if (is_help(argv[0]))
 			return xm_status(arg_unknown(argv[0], usage_gate));
+		if (pin_dir && !strcmp(argv[0], "pin-dir")) {
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			*pin_dir = argv[0];
+			continue;
+		}
 		if (strcmp(argv[0], "dev"))
 			return arg_unknown(argv[0], usage_gate);
 		if (!next_arg(&argc, &argv))
@@ -175,7 +186,7 @@ static int gate_show(struct ctx *c, int argc, char **argv)
 	size_t n = 0, i, j;
 	int cpus, ret, err;
 
-	ret = dev_arg(argc, argv, &dev);
+	ret = gate_args(argc, argv, &dev, NULL);
 	if (ret != XM_EXIT_OK)
 		return ret;
 	cpus = libbpf_num_possible_cpus();
@@ -214,19 +225,31 @@ static int gate_show(struct ctx *c, int argc, char **argv)
 }
 
 /*
- * Detach the gate from every interface of this namespace (or dev), which
- * frees it and its maps once no agent holds them.
+ * Detach the gate from every interface of this namespace (or dev) and,
+ * unless only from dev, remove its pins: it and its maps are freed once no
+ * agent holds them.
  */
 static int gate_off(struct ctx *c, int argc, char **argv)
 {
 	struct if_nameindex *ifs, *ifi;
-	const char *dev;
+	const char *dev, *root = XMG_PIN_ROOT;
+	char dir[512];
 	int ret, err;
 
 	(void)c;
-	ret = dev_arg(argc, argv, &dev);
+	ret = gate_args(argc, argv, &dev, &root);
 	if (ret != XM_EXIT_OK)
 		return ret;
+	if (!dev) {
+		err = xmg_pin_dir(root, dir, sizeof(dir));
+		if (!err)
+			err = xmg_unpin(dir);
+		if (err < 0) {
+			pr_err("removing the gate's pins in %s: %s.", root,
+			       strerror(-err));
+			ret = XM_EXIT_FAIL;
+		}
+	}
 	ifs = if_nameindex();
 	if (!ifs) {
 		pr_err("listing the interfaces: %s.", strerror(errno));
