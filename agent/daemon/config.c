@@ -37,7 +37,7 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->log_level = XMD_LOG_INFO;
 	cfg->max_clients = XMD_MAX_CLIENTS;
 	cfg->qos = true;
-	cfg->gate = false;	/* opt-in: see xmeshd.md, First gate */
+	cfg->gate = true;	/* it outlives restarts: xmeshd.md, First gate */
 	cfg->gate_hello_rate = XMD_GATE_HELLO_RATE;
 	snprintf(cfg->gate_pin_dir, sizeof(cfg->gate_pin_dir), "%s",
 		 XMD_GATE_PIN_DIR);
