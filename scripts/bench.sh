@@ -14,8 +14,8 @@
 #              bulk saturation, QoS on against off, over one and two
 #              bottleneck hops
 #   gate       tests/guest/43-agent-gate.sh in its bench mode: the packet
-#              rate of a flood from a non-neighbor a node absorbs with and
-#              without xmeshd's XDP first gate
+#              rate of a pktgen flood from a non-neighbor, saturating the
+#              node, it absorbs with and without xmeshd's XDP first gate
 #   filter     scripts/bench-filter-guest.sh: TCP throughput and UDP packet
 #              rate with 0, 100 and 1000 filter rules
 #

@@ -20,7 +20,15 @@
 #define XMG_PROG_NAME	"xmesh_gate"	/* the program, as the kernel names it */
 #define XMG_STATS_NAME	"xmg_stats"	/* the maps, likewise */
 #define XMG_NEIGHS_NAME	"xmg_neighs"
+#define XMG_CONF_NAME	"xmg_conf"
 #define XMG_MAX_NEIGHS	4096		/* XMESH_MAX_NEIGHS */
+/*
+ * The layout of the maps and the program's verdicts: a gate of this
+ * version left attached by a previous agent is adopted with its maps, one
+ * of another version is replaced (atomically) by a fresh one. Bump it on
+ * any change of gate.bpf.c or of the structures below.
+ */
+#define XMG_VERSION	2
 
 /* Counters, the index in xmg_stats. */
 enum xmg_verdict {
@@ -46,7 +54,7 @@ struct xmg_conf {
 	__be16 agent_port;
 	__u32 hello_rate;	/* per CPU per second; 0: no hello passes */
 	__u32 hello_burst;	/* per CPU */
-	__u32 pad;
+	__u32 version;		/* XMG_VERSION (version 1 had 0 here) */
 };
 
 /* The token bucket of hellos from unknown sources, per CPU. */

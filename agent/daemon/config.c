@@ -37,8 +37,10 @@ void xmd_config_default(struct xmd_config *cfg)
 	cfg->log_level = XMD_LOG_INFO;
 	cfg->max_clients = XMD_MAX_CLIENTS;
 	cfg->qos = true;
-	cfg->gate = false;	/* opt-in: see xmeshd.md, First gate */
+	cfg->gate = true;	/* it outlives restarts: xmeshd.md, First gate */
 	cfg->gate_hello_rate = XMD_GATE_HELLO_RATE;
+	snprintf(cfg->gate_pin_dir, sizeof(cfg->gate_pin_dir), "%s",
+		 XMD_GATE_PIN_DIR);
 	cfg->security = -1;
 }
 
@@ -309,6 +311,8 @@ static int d_path(struct parser *p, int argc, char **argv)
 		return parse_path(p, argv[1], c->socket, XMD_SOCKET_PATH_MAX);
 	if (!strcmp(argv[0], "filter"))
 		return parse_path(p, argv[1], c->filter, XMD_PATH_MAX);
+	if (!strcmp(argv[0], "gate-pin-dir"))
+		return parse_path(p, argv[1], c->gate_pin_dir, XMD_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
@@ -594,6 +598,7 @@ static const struct directive {
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
 	{ "filter", 1, 1, false, d_path },
 	{ "controller", 1, 1, false, d_controller },
+	{ "gate-pin-dir", 1, 1, false, d_path },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

@@ -23,6 +23,7 @@
 #define XMD_CAPS_INTERVAL_MS	5000
 #define XMD_MAX_CLIENTS		16
 #define XMD_GATE_HELLO_RATE	200	/* hellos/s from unknown sources */
+#define XMD_GATE_PIN_DIR	"/sys/fs/bpf/xmesh"	/* on a bpffs */
 
 /* An underlay link named by a "link" line. */
 struct xmd_link_conf {
@@ -78,6 +79,7 @@ struct xmd_config {
 	bool gate;			/* the XDP first gate, if it loads */
 	uint32_t gate_hello_rate;	/* its hellos/s from unknown sources */
 	char controller[XMD_PATH_MAX];	/* its URL; "": no controller */
+	char gate_pin_dir[XMD_PATH_MAX];	/* where it is pinned */
 };
 
 /* The defaults (everything the example file shows commented out). */

@@ -160,14 +160,25 @@ static void gate_start(struct xmd *d)
 		.data_port = d->cfg.data_port,
 		.agent_port = d->cfg.agent_port,
 		.hello_rate = d->cfg.gate_hello_rate,
+		.pin_root = d->cfg.gate_pin_dir,
 	};
 	char why[256];
 
-	if (!d->cfg.gate)
+	if (!d->cfg.gate) {
+		/* A previous agent's (links: gate_attach()). */
+		if (xmd_gate_unpin(d->cfg.gate_pin_dir) > 0)
+			xmd_event(d, XMD_LOG_INFO, "gate: off, its pins removed");
 		return;
+	}
 	d->gate = xmd_gate_new(&gc, why, sizeof(why));
 	if (!d->gate)
 		xmd_event(d, XMD_LOG_WARN, "gate: off, %s", why);
+	else
+		xmd_event(d, XMD_LOG_INFO, "gate: %s, pinned in %s",
+			  xmd_gate_adopted(d->gate) ?
+			  "adopted the one the previous agent left" : "loaded",
+			  xmd_gate_pin_dir(d->gate) ? xmd_gate_pin_dir(d->gate) :
+			  "no bpffs");
 }
 
 static void gate_sync(struct xmd *d);
@@ -177,8 +188,13 @@ static void gate_attach(struct xmd *d, const struct xmd_link *l)
 	const char *mode;
 	int err;
 
-	if (!d->gate)
+	if (!d->gate) {
+		/* One a previous agent left would shut out new neighbors. */
+		if (xmd_gate_remove(l->ifindex) > 0)
+			xmd_event(d, XMD_LOG_INFO, "link %s: XDP gate removed",
+				  l->ifname);
 		return;
+	}
 	/* The neighbors first (adopted ones at start): the gate must not
 	 * drop their frames for an instant. */
 	gate_sync(d);
@@ -191,17 +207,20 @@ static void gate_attach(struct xmd *d, const struct xmd_link *l)
 			  l->ifname, mode);
 }
 
-/* The gate's neighbors are the core's, in whatever state. */
+/*
+ * The gate's neighbors are the core's, in whatever state, and the
+ * kernel's: after a restart, those the agent has not heard again yet.
+ */
 static void gate_sync(struct xmd *d)
 {
 	struct xmd_gate_neigh *v = NULL, *nv;
 	struct xm_neigh_status s;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, i;
 	int err;
 
 	if (!d->gate)
 		return;
-	for (; xm_core_neigh(d->core, n, &s); n++) {
+	for (i = 0;; n++) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			nv = realloc(v, cap * sizeof(*v));
@@ -211,8 +230,15 @@ static void gate_sync(struct xmd *d)
 			}
 			v = nv;
 		}
-		v[n].ifindex = s.ifindex;
-		v[n].addr = s.remote;
+		if (xm_core_neigh(d->core, n, &s)) {
+			v[n].ifindex = s.ifindex;
+			v[n].addr = s.remote;
+		} else if (i < d->k.have.n_neighs) {
+			v[n].ifindex = d->k.have.neighs[i].ifindex;
+			v[n].addr = d->k.have.neighs[i++].remote;
+		} else {
+			break;
+		}
 	}
 	err = xmd_gate_neighs_set(d->gate, v, n);
 	if (err < 0)
@@ -763,6 +789,7 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(max_clients, "max-clients");
 	KEEP_NUM(gate, "gate");
 	KEEP_NUM(gate_hello_rate, "gate-hello-rate");
+	KEEP_STR(gate_pin_dir, "gate-pin-dir");
 	KEEP_STR(certificate, "certificate");
 	KEEP_STR(authority, "authority");
 	KEEP_NUM(security, "security");
@@ -1288,8 +1315,8 @@ void xmd_stop(struct xmd *d)
 	if (d->ctl_open)
 		xmd_ctl_close(&d->ctl);
 	d->ctl_open = false;
-	/* Unlike the kernel's tables, the gate goes: its neighbors would
-	 * go stale without the agent. */
+	/* The gate stays attached, like the kernel's tables: the next
+	 * agent adopts it. */
 	xmd_gate_free(d->gate);
 	d->gate = NULL;
 	xmd_filter_free(d->filter);

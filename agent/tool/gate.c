@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xmesh gate show: the XDP first gate (agent/bpf/gate.h): the interfaces
- * it is attached to, the neighbors it lets in on each, and its counters,
- * which are the program's, all its interfaces together.
+ * xmesh gate show|off: the XDP first gate (agent/bpf/gate.h): the
+ * interfaces it is attached to, the neighbors it lets in on each, and its
+ * counters, which are the program's, all its interfaces together; off
+ * detaches it, which xmeshd never does on exit (the next agent adopts
+ * it).
  *
  * They are read from the kernel directly: the program attached to each
  * interface of this network namespace is found by its XDP id and its
@@ -11,16 +13,12 @@
  * without a bpffs mount (which `ip netns exec` would hide anyway).
  * Reading them needs the privileges of bpftool (CAP_SYS_ADMIN).
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
-#include <linux/if_link.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../bpf/gate.h"
+#include "../bpf/gate_query.h"
 #include "tool.h"
 
 static const char *const verdict_keys[XMG_N_VERDICTS] = {
@@ -44,9 +42,13 @@ static const char *const verdict_labels[XMG_N_VERDICTS] = {
 void usage_gate(FILE *fp)
 {
 	fputs("Usage: xmesh gate show [ dev IFNAME ]\n"
+	      "       xmesh gate off [ dev IFNAME ] [ pin-dir DIR ]\n"
 	      "The XDP first gate xmeshd attaches to underlay interfaces:\n"
-	      "the links it is on (each with its mode and neighbors) and its\n"
-	      "per-verdict counters, which all its links share.\n", fp);
+	      "show: the links it is on (each with its mode and neighbors)\n"
+	      "and its per-verdict counters, which all its links share;\n"
+	      "off: detach it and, without dev, remove its pins in DIR\n"
+	      "(xmeshd's gate-pin-dir, " XMG_PIN_ROOT "). It outlives\n"
+	      "xmeshd: stop xmeshd, or give it gate off, first.\n", fp);
 }
 
 /* One interface a gate is attached to. */
@@ -59,66 +61,18 @@ struct gate_link {
 
 /*
  * The gate attached to ifindex: 1 and its program id and mode in *l, 0 if
- * there is none, -errno.
+ * there is none (or another program), -errno.
  */
 static int gate_link_find(uint32_t ifindex, struct gate_link *l)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-	int fd, err = 0;
+	uint8_t mode = 0;
+	int err = xmg_gate_find(ifindex, &l->prog_id, &mode);
 
-	if (bpf_xdp_query((int)ifindex, 0, &q))
-		return -errno;
-	if (!q.prog_id)
-		return 0;
-	fd = bpf_prog_get_fd_by_id(q.prog_id);
-	if (fd < 0)
-		return -errno;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = -errno;
-	close(fd);
-	if (err || strcmp(info.name, XMG_PROG_NAME))
-		return err;
-	l->prog_id = q.prog_id;
-	l->mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
-		  q.attach_mode == XDP_ATTACHED_DRV ? "native" : "other";
+	if (err <= 0)
+		return err == -EBUSY ? 0 : err;
+	l->mode = mode == XDP_ATTACHED_SKB ? "generic" :
+		  mode == XDP_ATTACHED_DRV ? "native" : "other";
 	return 1;
-}
-
-/* The program's map named name (its fd), or -errno. */
-static int gate_map(uint32_t prog_id, const char *name)
-{
-	struct bpf_prog_info info;
-	uint32_t ids[16], len = sizeof(info), i;
-	int fd, found = -ENOENT;
-
-	fd = bpf_prog_get_fd_by_id(prog_id);
-	if (fd < 0)
-		return -errno;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	info.map_ids = (uint64_t)(uintptr_t)ids;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		found = -errno;
-	close(fd);
-	for (i = 0; found == -ENOENT && i < info.nr_map_ids &&
-		    i < sizeof(ids) / sizeof(ids[0]); i++) {
-		struct bpf_map_info m;
-
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		memset(&m, 0, sizeof(m));
-		len = sizeof(m);
-		if (!bpf_obj_get_info_by_fd(fd, &m, &len) &&
-		    !strcmp(m.name, name))
-			found = fd;
-		else
-			close(fd);
-	}
-	return found;
 }
 
 /* A verdict's count, summed over the CPUs. */
@@ -153,8 +107,8 @@ static uint64_t gate_neighs(int fd, uint32_t ifindex)
 static void gate_print(struct out *o, const struct gate_link *links,
 		       size_t n, uint32_t prog_id, int cpus)
 {
-	int stats = gate_map(prog_id, XMG_STATS_NAME);
-	int neighs = gate_map(prog_id, XMG_NEIGHS_NAME);
+	int stats = xmg_prog_map(prog_id, XMG_STATS_NAME);
+	int neighs = xmg_prog_map(prog_id, XMG_NEIGHS_NAME);
 	uint32_t v;
 	size_t i;
 
@@ -190,31 +144,51 @@ static void gate_print(struct out *o, const struct gate_link *links,
 		close(neighs);
 }
 
-static int gate_show(struct ctx *c, int argc, char **argv)
+/*
+ * [ dev IFNAME ] [ pin-dir DIR ] (the latter if pin_dir is not NULL): *dev
+ * NULL for all; XM_EXIT_OK or why not.
+ */
+static int gate_args(int argc, char **argv, const char **dev,
+		     const char **pin_dir)
 {
-	struct gate_link links[64];
-	struct if_nameindex *ifs, *ifi;
-	const char *dev = NULL;
-	size_t n = 0, i, j;
-	int cpus, ret = XM_EXIT_OK, err;
-
+	*dev = NULL;
 	for (; argc > 0; argc--, argv++) {
 		if (is_help(argv[0]))
 			return xm_status(arg_unknown(argv[0], usage_gate));
+		if (pin_dir && !strcmp(argv[0], "pin-dir")) {
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			*pin_dir = argv[0];
+			continue;
+		}
 		if (strcmp(argv[0], "dev"))
 			return arg_unknown(argv[0], usage_gate);
 		if (!next_arg(&argc, &argv))
 			return XM_EXIT_USAGE;
-		if (dev)
+		if (*dev)
 			return arg_dup("dev");
 		if (arg_ifname("interface", argv[0]))
 			return XM_EXIT_USAGE;
-		dev = argv[0];
+		*dev = argv[0];
 	}
-	if (dev && !if_nametoindex(dev)) {
-		pr_err("no interface \"%s\".", dev);
+	if (*dev && !if_nametoindex(*dev)) {
+		pr_err("no interface \"%s\".", *dev);
 		return XM_EXIT_FAIL;
 	}
+	return XM_EXIT_OK;
+}
+
+static int gate_show(struct ctx *c, int argc, char **argv)
+{
+	struct gate_link links[64];
+	struct if_nameindex *ifs, *ifi;
+	const char *dev;
+	size_t n = 0, i, j;
+	int cpus, ret, err;
+
+	ret = gate_args(argc, argv, &dev, NULL);
+	if (ret != XM_EXIT_OK)
+		return ret;
 	cpus = libbpf_num_possible_cpus();
 	ifs = if_nameindex();
 	if (!ifs || cpus < 1) {
@@ -250,8 +224,54 @@ static int gate_show(struct ctx *c, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * Detach the gate from every interface of this namespace (or dev) and,
+ * unless only from dev, remove its pins: it and its maps are freed once no
+ * agent holds them.
+ */
+static int gate_off(struct ctx *c, int argc, char **argv)
+{
+	struct if_nameindex *ifs, *ifi;
+	const char *dev, *root = XMG_PIN_ROOT;
+	char dir[512];
+	int ret, err;
+
+	(void)c;
+	ret = gate_args(argc, argv, &dev, &root);
+	if (ret != XM_EXIT_OK)
+		return ret;
+	if (!dev) {
+		err = xmg_pin_dir(root, dir, sizeof(dir));
+		if (!err)
+			err = xmg_unpin(dir);
+		if (err < 0) {
+			pr_err("removing the gate's pins in %s: %s.", root,
+			       strerror(-err));
+			ret = XM_EXIT_FAIL;
+		}
+	}
+	ifs = if_nameindex();
+	if (!ifs) {
+		pr_err("listing the interfaces: %s.", strerror(errno));
+		return XM_EXIT_FAIL;
+	}
+	for (ifi = ifs; ifi->if_index; ifi++) {
+		if (dev && strcmp(dev, ifi->if_name))
+			continue;
+		err = xmg_gate_detach(ifi->if_index);
+		if (err < 0) {
+			pr_err("%s: detaching the gate: %s.", ifi->if_name,
+			       strerror(-err));
+			ret = XM_EXIT_FAIL;
+		}
+	}
+	if_freenameindex(ifs);
+	return ret;
+}
+
 static const struct cmd gate_cmds[] = {
 	{ "show", "list ls lst", gate_show, CMD_RUN },
+	{ "off", NULL, gate_off, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };
 
