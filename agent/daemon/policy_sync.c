@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "kx.h"
 #include "xmesh_file.h"
+#include "xmesh_http.h"
 #include "xmeshd.h"
 
 struct xmd_policy_sync {
@@ -184,29 +185,6 @@ int xmd_policy_sync_load_cache(struct xmd_policy_sync *s, uint64_t now,
 
 /* ---- HTTP ---- */
 
-struct body {
-	char *p;
-	size_t len, max;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t add = size * n;
-	char *np;
-
-	if (b->len + add > b->max)
-		return 0;	/* larger than any answer: abandoned */
-	np = realloc(b->p, b->len + add + 1);
-	if (!np)
-		return 0;
-	memcpy(np + b->len, p, add);
-	b->p = np;
-	b->len += add;
-	np[b->len] = '\0';
-	return add;
-}
-
 static bool stopping(struct xmd_policy_sync *s, bool or_report)
 {
 	bool r;
@@ -223,7 +201,7 @@ static bool stopping(struct xmd_policy_sync *s, bool or_report)
  */
 static long request(struct xmd_policy_sync *s, const char *method,
 		    const char *path, const char *body, long timeout_s,
-		    bool yield, struct body *out)
+		    bool yield, struct xm_http_body *out)
 {
 	char url[1024], h[4][256], t[21], nonce_hex[33], sig[129];
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
@@ -255,7 +233,7 @@ static long request(struct xmd_policy_sync *s, const char *method,
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xm_http_collect);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -324,14 +302,14 @@ static uint32_t backoff_next(struct xmd_policy_sync *s, uint32_t *cur)
 /* The report's HTTP status, or -1 when the controller was not reached. */
 static long send_report(struct xmd_policy_sync *s, uint64_t version)
 {
-	struct body b = { .max = 16384 };
+	struct xm_http_body b = { .max = 16384 };
 	char body[64];
 	long st;
 
 	snprintf(body, sizeof(body), "{\"policy_version\": %" PRIu64 "}",
 		 version);
 	st = request(s, "POST", "/api/v1/agent/report", body, 30, false, &b);
-	free(b.p);
+	xm_http_body_free(&b);
 	return st;
 }
 
@@ -342,7 +320,7 @@ static void *sync_thread(void *arg)
 	char path[128];
 
 	while (!stopping(s, false)) {
-		struct body b = { .max = XM_POLICY_ANSWER_MAX };
+		struct xm_http_body b = { .max = XM_POLICY_ANSWER_MAX };
 		struct xm_policy_error err;
 		uint64_t report, have;
 		long st;
@@ -377,10 +355,10 @@ static void *sync_thread(void *arg)
 			 have, s->wait_s);
 		st = request(s, "GET", path, NULL, (long)s->wait_s + 30, true,
 			     &b);
-		if (st == 200 && b.p) {
+		if (st == 200 && b.data) {
 			backoff = 0;
 			/* Refused: asking again at once would get it again. */
-			if (xmd_policy_sync_answer(s, b.p, b.len,
+			if (xmd_policy_sync_answer(s, b.data, b.len,
 						   (uint64_t)time(NULL),
 						   &err) &&
 			    !pause_ms(s, backoff_next(s, &backoff)))
@@ -389,12 +367,12 @@ static void *sync_thread(void *arg)
 			backoff = 0;
 		} else {
 			count(s, &s->c.fetch_errors);
-			free(b.p);
+			xm_http_body_free(&b);
 			if (!pause_ms(s, backoff_next(s, &backoff)))
 				break;
 			continue;
 		}
-		free(b.p);
+		xm_http_body_free(&b);
 	}
 	return NULL;
 }

@@ -26,6 +26,7 @@
 #include "../daemon/policy_sync.h"
 #include "tap.h"
 #include "xmesh_file.h"
+#include "xmesh_http.h"
 
 #ifndef CONTROLLER
 #define CONTROLLER "../controller/xmesh-controller"
@@ -154,23 +155,8 @@ static void ctl_stop(void)
 
 struct resp {
 	long status;
-	char *body;
-	size_t len;
+	struct xm_http_body body;
 };
-
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct resp *r = arg;
-	char *b = realloc(r->body, r->len + size * n + 1);
-
-	if (!b)
-		return 0;
-	memcpy(b + r->len, p, size * n);
-	r->body = b;
-	r->len += size * n;
-	b[r->len] = '\0';
-	return size * n;
-}
 
 static struct resp op(const char *method, const char *path, const char *body)
 {
@@ -186,8 +172,8 @@ static struct resp op(const char *method, const char *path, const char *body)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -226,13 +212,13 @@ static int64_t put_policy(int hops)
 	snprintf(text, len, "%.*s\"max_hops\": %d%s", (int)(at - doc), doc,
 		 hops, at + strlen("\"max_hops\": 6"));
 	r = op("PUT", "/api/v1/policy", text);
-	j = r.body ? json_tokener_parse(r.body) : NULL;
+	j = r.body.data ? json_tokener_parse(r.body.data) : NULL;
 	if (r.status == 200 && j && json_object_object_get_ex(j, "version", &v))
 		version = json_object_get_int64(v);
 	else
-		printf("# PUT: %ld %s\n", r.status, r.body ? r.body : "");
+		printf("# PUT: %ld %s\n", r.status, r.body.data ? r.body.data : "");
 	json_object_put(j);
-	free(r.body);
+	xm_http_body_free(&r.body);
 	free(text);
 	return version;
 }
@@ -251,7 +237,7 @@ static struct resp answer_of(uint64_t version)
 static int64_t agent_version(void)
 {
 	struct resp r = op("GET", "/api/v1/agents", NULL);
-	json_object *j = r.body ? json_tokener_parse(r.body) : NULL, *a, *v;
+	json_object *j = r.body.data ? json_tokener_parse(r.body.data) : NULL, *a, *v;
 	int64_t version = -1;
 	size_t i;
 
@@ -265,7 +251,7 @@ static int64_t agent_version(void)
 				version = json_object_get_int64(v);
 		}
 	json_object_put(j);
-	free(r.body);
+	xm_http_body_free(&r.body);
 	return version;
 }
 
@@ -367,10 +353,11 @@ static void test_new_version(void)
 	r = answer_of(2);
 	buf = malloc(XM_POLICY_ANSWER_MAX);
 	n = xm_file_read(cache, buf, XM_POLICY_ANSWER_MAX, true, NULL);
-	ok(r.status == 200 && n == (ssize_t)r.len &&
-	   !memcmp(buf, r.body, r.len), "the cache holds version 2's answer");
+	ok(r.status == 200 && n == (ssize_t)r.body.len &&
+	   !memcmp(buf, r.body.data, r.body.len),
+	   "the cache holds version 2's answer");
 	free(buf);
-	free(r.body);
+	xm_http_body_free(&r.body);
 	xmd_policy_sync_counters(s, &c);
 	is_int(c.refused + c.cache_errors, 0, "nothing refused, nothing lost");
 	xmd_policy_sync_free(s);
@@ -389,20 +376,20 @@ static void test_refused(void)
 	is_int(put_policy(3), 3, "the operator puts version 3 (max hops 3)");
 	r1 = answer_of(1);
 	r3 = answer_of(3);
-	if (!r1.body || !r3.body)
+	if (!r1.body.data || !r3.body.data)
 		exit(1);
 	/* A cache of its own: the refused answers must not touch it. */
 	snprintf(saved, sizeof(saved), "%s", cache);
 	snprintf(cache, sizeof(cache), "%s/other.json", dir);
 	s = sync_new();
 
-	sig = strstr(r3.body, "\"signature\"");
+	sig = strstr(r3.body.data, "\"signature\"");
 	sig = sig ? strchr(sig + 11, '"') : NULL;
 	if (!sig)
 		exit(1);
 	orig = sig[1];
 	sig[1] = orig == '0' ? '1' : '0';	/* one hex digit changed */
-	ok(xmd_policy_sync_answer(s, r3.body, r3.len, (uint64_t)time(NULL),
+	ok(xmd_policy_sync_answer(s, r3.body.data, r3.body.len, (uint64_t)time(NULL),
 				  &err) && !strcmp(err.location, "/signature"),
 	   "a forged signature is refused at /signature");
 	xmd_policy_sync_counters(s, &c);
@@ -410,10 +397,10 @@ static void test_refused(void)
 	ok(access(cache, F_OK) && xmd_policy_sync_have(s) == 0,
 	   "nothing cached, nothing taken");
 	sig[1] = orig;
-	ok(!xmd_policy_sync_answer(s, r3.body, r3.len, (uint64_t)time(NULL),
+	ok(!xmd_policy_sync_answer(s, r3.body.data, r3.body.len, (uint64_t)time(NULL),
 				   &err) && xmd_policy_sync_have(s) == 3,
 	   "the genuine version 3 is accepted");
-	ok(xmd_policy_sync_answer(s, r1.body, r1.len, (uint64_t)time(NULL),
+	ok(xmd_policy_sync_answer(s, r1.body.data, r1.body.len, (uint64_t)time(NULL),
 				  &err) && !strcmp(err.location, "/version"),
 	   "an older version (1) is refused at /version");
 	xmd_policy_sync_counters(s, &c);
@@ -422,8 +409,8 @@ static void test_refused(void)
 	xmd_policy_sync_free(s);
 	unlink(cache);
 	snprintf(cache, sizeof(cache), "%s", saved);
-	free(r1.body);
-	free(r3.body);
+	xm_http_body_free(&r1.body);
+	xm_http_body_free(&r3.body);
 }
 
 static void test_controller_down(void)
@@ -463,7 +450,7 @@ static void test_controller_down(void)
 	is_int(agent_version(), 2, "its restart lost no agent record");
 	{
 		struct resp r = op("GET", "/api/v1/policy/history", NULL);
-		json_object *j = r.body ? json_tokener_parse(r.body) : NULL;
+		json_object *j = r.body.data ? json_tokener_parse(r.body.data) : NULL;
 		json_object *v = NULL;
 
 		ok(r.status == 200 && j &&
@@ -471,7 +458,7 @@ static void test_controller_down(void)
 		   json_object_array_length(v) == 3,
 		   "nor any version of the history");
 		json_object_put(j);
-		free(r.body);
+		xm_http_body_free(&r.body);
 	}
 	is_int(put_policy(5), 4, "the operator puts version 4 (max hops 5)");
 	ok(wait_version(s, &u) && u.version == 4,

@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "tool.h"
 #include "xmesh_file.h"
+#include "xmesh_http.h"
 
 #define DEFAULT_CONTROLLER	"http://127.0.0.1:7680"
 
@@ -68,28 +69,13 @@ static char *read_doc(const char *path, size_t *len)
 
 struct reply {
 	long status;
-	char *body;
-	size_t len;
+	struct xm_http_body body;
 	json_object *json;
 };
 
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	char *b = realloc(r->body, r->len + size * n + 1);
-
-	if (!b)
-		return 0;
-	memcpy(b + r->len, p, size * n);
-	r->body = b;
-	r->len += size * n;
-	b[r->len] = '\0';
-	return size * n;
-}
-
 static void reply_free(struct reply *r)
 {
-	free(r->body);
+	xm_http_body_free(&r->body);
 	json_object_put(r->json);
 }
 
@@ -146,8 +132,8 @@ static int api(const char *method, const char *path, const char *body,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -165,8 +151,8 @@ static int api(const char *method, const char *path, const char *body,
 		reply_free(r);
 		return XM_EXIT_FAIL;
 	}
-	if (r->body)
-		r->json = json_tokener_parse(r->body);
+	if (r->body.data)
+		r->json = json_tokener_parse(r->body.data);
 	if (r->status >= 300) {
 		json_object *e, *loc, *why;
 

@@ -26,6 +26,7 @@
 #include "server.h"
 #include "store.h"
 #include "tap.h"
+#include "xmesh_http.h"
 
 #ifndef EXAMPLE
 #define EXAMPLE "examples/site-policy.json"
@@ -44,28 +45,13 @@ static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
 
 struct resp {
 	long status;
-	char *body;
-	size_t len;
+	struct xm_http_body body;
 	json_object *json;
 };
 
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct resp *r = arg;
-	char *b = realloc(r->body, r->len + size * n + 1);
-
-	if (!b)
-		return 0;
-	memcpy(b + r->len, p, size * n);
-	r->body = b;
-	r->len += size * n;
-	b[r->len] = '\0';
-	return size * n;
-}
-
 static void resp_free(struct resp *r)
 {
-	free(r->body);
+	xm_http_body_free(&r->body);
 	json_object_put(r->json);
 	memset(r, 0, sizeof(*r));
 }
@@ -83,8 +69,8 @@ static struct resp request(const char *method, const char *path,
 		 path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -103,8 +89,8 @@ static struct resp request(const char *method, const char *path,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
-	if (r.body)
-		r.json = json_tokener_parse(r.body);
+	if (r.body.data)
+		r.json = json_tokener_parse(r.body.data);
 	return r;
 }
 
@@ -149,7 +135,7 @@ static void refused(struct resp r, long status, const char *location,
 
 	ok(pass, "%s: %ld", name, status);
 	if (!pass)
-		printf("#   got %ld %s\n", r.status, r.body ? r.body : "");
+		printf("#   got %ld %s\n", r.status, r.body.data ? r.body.data : "");
 	resp_free(&r);
 }
 
@@ -298,8 +284,8 @@ static void endless_body(const char *token, bool chunked, const char *name)
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, endless);
 	curl_easy_setopt(c, CURLOPT_READDATA, &sent);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	/* A deadline only to end the test if the server never answers. */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -580,7 +566,7 @@ static void test_agents(void)
 	/* Until the controller has it waiting (generous: 20 s). */
 	for (i = 0; i < 400 && !waiting; i++) {
 		r = req_s("GET", "/metrics", NULL, NULL);
-		waiting = r.body && strstr(r.body, "\nxmesh_controller_agents"
+		waiting = r.body.data && strstr(r.body.data, "\nxmesh_controller_agents"
 					   "_waiting 1\n");
 		resp_free(&r);
 		if (!waiting)
@@ -597,8 +583,8 @@ static void test_agents(void)
 		struct xm_policy_update u;
 		struct xm_policy_error err;
 
-		ok(poll.r.body &&
-		   !xm_policy_accept(poll.r.body, poll.r.len, &cfg.authority,
+		ok(poll.r.body.data &&
+		   !xm_policy_accept(poll.r.body.data, poll.r.body.len, &cfg.authority,
 				     NULL, (uint64_t)time(NULL), 3, &u, &err) &&
 		   u.version == 4 && u.policy->max_hops == 4,
 		   "and accepts it: the policy key's certificate and the"
@@ -644,13 +630,13 @@ static void test_metrics(void)
 {
 	struct resp r = req_s("GET", "/metrics", NULL, NULL);
 
-	ok(r.status == 200 && r.body &&
-	   strstr(r.body, "\nxmesh_controller_agents 1\n") &&
-	   strstr(r.body, "\nxmesh_controller_agents_current 1\n") &&
-	   strstr(r.body, "\nxmesh_controller_policy_version 4\n"),
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "\nxmesh_controller_agents 1\n") &&
+	   strstr(r.body.data, "\nxmesh_controller_agents_current 1\n") &&
+	   strstr(r.body.data, "\nxmesh_controller_policy_version 4\n"),
 	   "metrics: agents, the policy version");
-	ok(r.body && strstr(r.body, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
-	   strstr(r.body, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
+	ok(r.body.data && strstr(r.body.data, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
+	   strstr(r.body.data, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
 	resp_free(&r);
 	refused(req_s("POST", "/metrics", NULL, "x"), 405, "method",
@@ -737,8 +723,8 @@ static void test_restart(void)
 	   "and the whole history");
 	resp_free(&r);
 	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
-	ok(r.status == 200 && r.body && strstr(r.body, "policy.rollback") &&
-	   strstr(r.body, "token.add"), "the audit log");
+	ok(r.status == 200 && r.body.data && strstr(r.body.data, "policy.rollback") &&
+	   strstr(r.body.data, "token.add"), "the audit log");
 	resp_free(&r);
 }
 
