@@ -110,12 +110,40 @@ shellcheck_all() {
 	return $rc
 }
 
+# Documentation/*.rst render without a docutils warning (a malformed
+# table is one).
+rst_check() {
+	local f out rc=0
+	for f in Documentation/*.rst; do
+		if out=$(/usr/bin/python3 - "$f" 2>&1 <<-'EOF'
+			import io, sys, docutils.core
+			err = io.StringIO()
+			docutils.core.publish_string(
+			    open(sys.argv[1]).read(), source_path=sys.argv[1],
+			    writer_name="null",
+			    settings_overrides={"report_level": 2, "halt_level": 5,
+			                        "warning_stream": err})
+			sys.stdout.write(err.getvalue())
+			sys.exit(1 if err.getvalue() else 0)
+		EOF
+		); then
+			echo "ok - rst $f"
+		else
+			echo "not ok - rst $f"
+			comment "$out"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
 part_static() {
 	run_part checkpatch checkpatch
 	run_part sparse sparse_check
 	run_part build-6.12 build_612
 	run_part shellcheck shellcheck_all
 	run_part spec scripts/check-spec.sh
+	run_part rst rst_check
 }
 
 part_unit() {

@@ -27,6 +27,7 @@ PACKAGES=(
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)
 	sparse shellcheck perl git python3 python3-yaml python3-jsonschema jq
+	python3-docutils
 	# the test guest: qemu, its firmware, the initramfs, the kernel fetch
 	qemu-system-x86 qemu-system-data busybox-static cpio kmod xz-utils zstd
 	gzip util-linux procps coreutils
