@@ -108,8 +108,13 @@ static int xmesh_init(struct net_device *dev)
 	err = xmesh_prefix_table_init(&xdev->prefixes);
 	if (err)
 		goto err_routes;
+	err = xmesh_queues_init(xdev);
+	if (err)
+		goto err_prefixes;
 	return 0;
 
+err_prefixes:
+	xmesh_prefix_table_uninit(&xdev->prefixes);
 err_routes:
 	xmesh_routes_uninit(xdev);
 err_neighs:
@@ -127,6 +132,8 @@ static void xmesh_uninit(struct net_device *dev)
 {
 	struct xmesh_dev *xdev = netdev_priv(dev);
 
+	/* Queued frames are finished first: they look into the tables. */
+	xmesh_queues_uninit(xdev);
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
 	xmesh_qos_uninit(xdev);
