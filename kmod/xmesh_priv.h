@@ -33,6 +33,10 @@
  *   spinlock, taken in softirq only (xmesh_replay_check).
  * - Counters are per-CPU and lockless; a transmit key's counter is one
  *   atomic64 shared by every CPU sending with it.
+ * - Sealed frames may wait in the device's crypto queues (queue.c, which
+ *   has their own rules): a queued frame holds only its neighbor's id,
+ *   looked up again under RCU by each stage, and the queues are drained
+ *   before the device's tables are torn down.
  */
 #ifndef _XMESH_PRIV_H
 #define _XMESH_PRIV_H
