@@ -28,7 +28,7 @@ x() {
 
 check_match "version" 0 '^xmesh [0-9.]+ \(family xmesh version 1\)$' "$XM" -V
 check_match "help" 0 '^Usage: xmesh ' "$XM" help
-check_match "usage error is exit 2" 2 'ambiguous: it may be prefix, ping or path' "$XM" p
+check_match "usage error is exit 2" 2 'ambiguous: it may be prefix, ping, path or policy' "$XM" p
 check "modprobe xmesh" modprobe xmesh
 
 topology_line a b c
