@@ -63,10 +63,10 @@
 #include <net/dst.h>
 #include "xmesh_priv.h"
 
-static bool parallel_crypto;
+static bool parallel_crypto = true;
 module_param(parallel_crypto, bool, 0644);
 MODULE_PARM_DESC(parallel_crypto,
-		 "Seal and open frames on every online CPU, in order (default off: on the CPU that handles the frame)");
+		 "Seal and open frames on every online CPU, in order (default on; off: on the CPU that handles the frame)");
 
 enum xmesh_queue_state {
 	XMESH_QSTATE_PENDING,
