@@ -331,6 +331,8 @@ struct xmesh_filter {
  * sealed and opened on every CPU, then sent or delivered in order.
  */
 #define XMESH_QUEUE_LEN		1024	/* frames per queue, as WireGuard */
+/* The uapi has no counter of its own for a full queue yet. */
+#define XMESH_DROP_A_QUEUE_FULL	XMESH_DROP_A_NOMEM
 
 /* A queued frame's state and what its stages need, in skb->cb. */
 struct xmesh_queue_cb {
