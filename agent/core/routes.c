@@ -225,45 +225,14 @@ static int find_candidates(struct routes_ctx *x,
 	return 0;
 }
 
-/*
- * dist(N, S) for each neighbor N from a run over the reversed graph: only
- * needed when the neighbors' own runs cannot tell it, because they are
- * bounded by the hop limit (a bounded distance may exceed the true one,
- * which would pass an alternate that loops) or a neighbor is no transit
- * (its run is not made).
- */
-static bool reverse_needed(const struct routes_ctx *x, int bound)
-{
-	uint32_t k;
-
-	if (bound >= 0)
-		return true;
-	for (k = 0; k < x->n_nb; k++)
-		if (x->g->node[x->nb_node[k]].no_transit)
-			return true;
-	return false;
-}
-
-static int reverse_distances(struct routes_ctx *x, struct xm_spf_ws *w)
-{
-	struct xm_graph rev;
-	int err = xm_graph_transpose(x->g, &rev);
-
-	if (err)
-		return err;
-	err = xm_spf_costs(&rev, x->root, w, x->to_root);
-	xm_graph_free(&rev);
-	return err;
-}
-
 /* dist(S, D), dist(N, D) and dist(N, S) for all N, D. */
 static int distances(struct routes_ctx *x, uint8_t max_hops)
 {
 	const struct xm_graph *g = x->g;
 	int bound = xm_spf_bound(g, max_hops ? max_hops - 1 :
 					       XM_SPF_UNBOUNDED);
-	bool reverse = reverse_needed(x, bound);
 	uint32_t n = g->n_nodes, k;
+	struct xm_graph rev;
 	struct xm_spf_ws w;
 	int err;
 
@@ -275,9 +244,15 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 	err = xm_spf_ws_init(&w, n, xm_spf_layers(bound));
 	if (err)
 		return err;
+	err = xm_graph_transpose(g, &rev);
+	if (err) {
+		xm_spf_ws_free(&w);
+		return err;
+	}
 	err = xm_spf_costs(g, x->root, &w, x->from_root);
-	if (!err && reverse)
-		err = reverse_distances(x, &w);
+	if (!err)
+		err = xm_spf_costs(&rev, x->root, &w, x->to_root);
+	xm_graph_free(&rev);
 	for (k = 0; !err && k < x->n_nb; k++) {
 		uint32_t nn = x->nb_node[k], *out = x->via + (size_t)k * n, d;
 
@@ -290,9 +265,6 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 			xm_spf_engine(g, nn, bound, &w, out, NULL, NULL, NULL);
 		} else {
 			err = xm_spf_costs(g, nn, &w, out);
-			/* Unbounded, from N: its distance to S is here. */
-			if (!reverse)
-				x->to_root[nn] = out[x->root];
 		}
 	}
 	xm_spf_ws_free(&w);

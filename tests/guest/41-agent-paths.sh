@@ -92,16 +92,18 @@ carried_by r1 r3
 
 # ------------------------------------------- the fast path gets slow, then fast
 an_delay 2 r1 r2 $((4 * AN_SLOW_MS))
-if wait_for 60 an_path_is a b r3 r4; then
-	tap_ok "delay on r1-r2: path a -> b moved to r3 and r4"
+# Both ways: the replies follow b's own path back, which b's agent
+# computes when the news reaches it, not when a's does.
+if wait_for 60 an_path_is a b r3 r4 && wait_for 60 an_path_is b a r4 r3; then
+	tap_ok "delay on r1-r2: path a -> b moved to r3 and r4, b -> a too"
 else
 	tap_fail "delay on r1-r2: path a -> b over r3 and r4" \
 		"$(x a path show "${AN_ID[b]}" 2>&1)" "$(x a topology show 2>&1)"
 fi
 carried_by r3 r1
 an_delay 2 r1 r2 0
-if wait_for 60 an_path_is a b r1 r2; then
-	tap_ok "delay gone: path a -> b back over r1 and r2"
+if wait_for 60 an_path_is a b r1 r2 && wait_for 60 an_path_is b a r2 r1; then
+	tap_ok "delay gone: path a -> b back over r1 and r2, b -> a too"
 else
 	tap_fail "delay gone: path a -> b back over r1 and r2" \
 		"$(x a path show "${AN_ID[b]}" 2>&1)" "$(x a topology show 2>&1)"
