@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cert.h"
+#include "telemetry.h"
 
 struct xm_ctl;
 
@@ -32,6 +33,9 @@ struct xm_ctl_config {
 	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
 	int64_t (*now)(void);		/* NULL: time() */
+	/* How long telemetry samples are kept (0 members: the defaults,
+	 * telemetry.h). */
+	struct xm_tele_retention retention;
 };
 
 /* Start serving: NULL with a message in err. */
