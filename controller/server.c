@@ -1015,6 +1015,8 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		x = xm_tele_find(c->tele, q->node);
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
+		for (size_t i = 0; i < n; i++)
+			samples[i].time = now;
 		rc = samples_queue(c, samples, n);
 		tele_events_store(c, &ev);
 		c->tele_seq++;
