@@ -15,6 +15,9 @@
  * roles are known here, so a rule on them is kept or left out of a
  * chain; a destination zone or role out into the mesh is a set of the
  * prefixes of its nodes (interval sets z<ID>_4, z<ID>_6, r<BIT>_4...).
+ * Runs of consecutive rules that differ in one thing are one lookup: in a
+ * set of their prefixes, or in a verdict map of their source zones
+ * (sets and maps <chain>_<line>).
  */
 #include "xmesh_filter_nft.h"
 
@@ -403,21 +406,29 @@ static uint32_t set_id(const char *name)
 	return h | 1;
 }
 
+/* Register 1 looked up in set name; a map's data into register dreg. */
+static void lookup(struct rb *rb, const char *name, bool map, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(rb, "lookup");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	if (map)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
+}
+
 static void match_set(struct rb *rb, const struct xm_filter_sel *s,
 		      uint16_t family)
 {
-	struct nftnl_expr *e;
 	char name[16];
 
 	set_name(s, family, name, sizeof(name));
 	payload(rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, false),
 		(uint32_t)xm_addr_len(family));
-	e = expr(rb, "lookup");
-	if (!e)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
+	lookup(rb, name, false, 0);
 }
 
 static void match_ports(struct rb *rb, uint32_t off, uint16_t min,
@@ -636,8 +647,12 @@ static bool prefix_end(const struct xm_nft_prefix *p, uint8_t *out)
 	return !carry;
 }
 
+/*
+ * Element key of s: an interval's end, or with line its comment; with
+ * verdict (may be NULL) a verdict map's.
+ */
 static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
-		    bool end, unsigned int line)
+		    bool end, unsigned int line, const uint32_t *verdict)
 {
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 	struct nftnl_udata_buf *ud;
@@ -649,6 +664,8 @@ static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
 	if (end)
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
 				       NFT_SET_ELEM_INTERVAL_END);
+	if (verdict)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, *verdict);
 	if (line) {
 		ud = nftnl_udata_buf_alloc(64);
 		snprintf(comment, sizeof(comment), COMMENT_PREFIX "%u", line);
@@ -668,6 +685,58 @@ static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
 	return 0;
 }
 
+/* Set s and its n elements into the batch. */
+static int set_send(struct xm_nft_batch *b, struct nftnl_set *s, size_t n)
+{
+	struct nlmsghdr *nlh = batch_room(b, MSG_ROOM);
+
+	if (!nlh)
+		return -ENOMEM;
+	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
+					NFPROTO_INET, NLM_F_CREATE, b->seq++);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	if (!n)
+		return 0;
+	nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
+	if (!nlh)
+		return -ENOMEM;
+	nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM,
+					     NFPROTO_INET, NLM_F_CREATE,
+					     b->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	return 0;
+}
+
+/* A set of table xmesh named name, its id set, key of len bytes. */
+static struct nftnl_set *set_new(const char *name, uint32_t key_len,
+				 uint32_t key_type, uint32_t flags,
+				 bool counters)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *ctr;
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	if (counters) {
+		ctr = nftnl_expr_alloc("counter");
+		if (!ctr) {
+			nftnl_set_free(s);
+			return NULL;
+		}
+		nftnl_set_add_expr(s, ctr);	/* every element counts */
+	}
+	return s;
+}
+
 /*
  * Put interval set name of the prefixes p[0..n) of family, sorted by
  * address: each one [start, end) (open at the top of the address space).
@@ -680,27 +749,16 @@ static int interval_set_put(struct xm_nft_batch *b, const char *name,
 			    const unsigned int *line, size_t n)
 {
 	size_t len = xm_addr_len(family), i;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_expr *ctr = line ? nftnl_expr_alloc("counter") : NULL;
+	struct nftnl_set *s = set_new(name, (uint32_t)len,
+				      family == AF_INET ? TYPE_IPADDR :
+							  TYPE_IP6ADDR,
+				      NFT_SET_INTERVAL, line != NULL);
 	uint8_t end[16];
 	bool open = false;	/* the last one reaches the top */
-	struct nlmsghdr *nlh;
 	int err = -ENOMEM;
 
-	if (!s || (line && !ctr))
+	if (!s)
 		goto out;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)len);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-			  family == AF_INET ? TYPE_IPADDR : TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	if (ctr) {
-		nftnl_set_add_expr(s, ctr);	/* every element counts */
-		ctr = NULL;
-	}
 	for (i = 0; i < n; i++) {
 		/* Prefixes are nested or apart: before the last end is in. */
 		if (open || (i && memcmp(p[i].addr.raw, end, len) < 0)) {
@@ -710,34 +768,15 @@ static int interval_set_put(struct xm_nft_batch *b, const char *name,
 			}
 			continue;
 		}
-		if (elem_put(s, p[i].addr.raw, len, false, line ? line[i] : 0))
+		if (elem_put(s, p[i].addr.raw, len, false, line ? line[i] : 0,
+			     NULL))
 			goto out;
 		open = !prefix_end(&p[i], end);
-		if (!open && elem_put(s, end, len, true, 0))
+		if (!open && elem_put(s, end, len, true, 0, NULL))
 			goto out;
 	}
-	nlh = batch_room(b, MSG_ROOM);
-	if (!nlh)
-		goto out;
-	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
-					NFPROTO_INET, NLM_F_CREATE, b->seq++);
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	batch_done(b, nlh);
-	if (n) {
-		nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
-		if (!nlh)
-			goto out;
-		nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh,
-						     NFT_MSG_NEWSETELEM,
-						     NFPROTO_INET,
-						     NLM_F_CREATE, b->seq++);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		batch_done(b, nlh);
-	}
-	err = 0;
+	err = set_send(b, s, n);
 out:
-	if (ctr)
-		nftnl_expr_free(ctr);
 	if (s)
 		nftnl_set_free(s);
 	return err;
@@ -879,7 +918,6 @@ static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 {
 	struct xm_filter_rule copy = *r;
 	uint16_t family = run_sel(r, from)->addr.family;
-	struct nftnl_expr *e;
 	struct rb rb;
 
 	*(from ? &copy.from : &copy.to) = (struct xm_filter_sel){ 0 };
@@ -888,14 +926,138 @@ static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 	matches(&rb, &copy, ch, family);
 	payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, from),
 		(uint32_t)xm_addr_len(family));
-	e = expr(&rb, "lookup");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
-	}
+	lookup(&rb, name, false, 0);
 	verdict(&rb, r->verdict == XM_FILTER_ALLOW ? NF_ACCEPT : NF_DROP);
 	return rule_put(b, &rb);
+}
+
+/* ---- runs of rules that differ in the source zone ----------------- */
+
+/*
+ * Consecutive rules of chain in or fwd that differ only in their source
+ * zone, their verdicts included, are one lookup in a verdict map keyed on
+ * the zone bits of the mark (mark & 0xffff0000 -> accept or drop):
+ *   - a packet's mark holds one zone, so at most one rule of the run can
+ *     match it; a zone that comes twice matches at its first (the later
+ *     one can never match first: left out of the map);
+ *   - a zone of none of them finds no element: the rule does not match
+ *     and the packet goes on to the rules after the run, as it would have
+ *     past each of them.
+ * So the map decides as the rules did, in one hash lookup. Out, a source
+ * zone is this node's own, known when the table is built: no run there.
+ * Each element keeps its line in its comment and counts in its counter.
+ */
+#define ZONE_RUN_MIN	2	/* shorter runs stay rules */
+#define TYPE_MARK	19	/* nftables' datatype, for listing */
+
+static bool zone_run_joins(const struct xm_filter_rule *a,
+			   const struct xm_filter_rule *b)
+{
+	return !a->log && !b->log && b->from.kind == XM_SEL_ZONE &&
+	       a->proto == b->proto && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
+	       a->dport_max == b->dport_max && sel_eq(&a->to, &b->to);
+}
+
+/* Map name: the first zone of each rule of run[0..n) with its verdict. */
+static int zone_map_put(struct xm_nft_batch *b, const char *name,
+			const struct xm_filter_rule *const *run, size_t n)
+{
+	struct nftnl_set *s = set_new(name, sizeof(uint32_t), TYPE_MARK,
+				      NFT_SET_MAP, true);
+	size_t i, j;
+	int err = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 16);
+	for (i = 0; i < n; i++) {
+		uint32_t key = (uint32_t)run[i]->from.zone <<
+			       XMESH_MARK_ZONE_SHIFT;
+		uint32_t v = run[i]->verdict == XM_FILTER_ALLOW ? NF_ACCEPT :
+								  NF_DROP;
+		bool shadowed = false;
+
+		for (j = 0; j < i && !shadowed; j++)
+			shadowed = run[j]->from.zone == run[i]->from.zone;
+		if (shadowed)
+			continue;
+		if (elem_put(s, (const uint8_t *)&key, sizeof(key), false,
+			     run[i]->line, &v))
+			goto out;
+	}
+	err = set_send(b, s, n);
+out:
+	nftnl_set_free(s);
+	return err;
+}
+
+/* The run's rule for family (0: any): r's matches but its zone, the map. */
+static int zone_run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
+			 int ch, uint16_t family, const char *name)
+{
+	struct xm_filter_rule copy = *r;
+	uint32_t mask = 0xffff0000;
+	struct rb rb;
+
+	copy.from = (struct xm_filter_sel){ 0 };
+	rb.r = rule_new(chains[ch].name, "xmesh run");
+	rb.ok = rb.r != NULL;
+	matches(&rb, &copy, ch, family);
+	meta(&rb, NFT_META_MARK);
+	bitwise(&rb, &mask, sizeof(mask));
+	lookup(&rb, name, true, NFT_REG_VERDICT);
+	return rule_put(b, &rb);
+}
+
+/*
+ * From rule *i of f in chain ch: a run of source zones, as one map and
+ * its rule (once per family if its destination is a zone or role), *i
+ * past it; 1 when there is none here.
+ */
+static int zone_run(struct xm_nft_batch *b, const struct xm_filter *f,
+		    unsigned int *i, int ch, const struct xm_nft_view *v)
+{
+	const struct xm_filter_rule *r = &f->rules[*i], **run;
+	unsigned int j, n = 0, last = *i;
+	char name[24];
+	int err;
+
+	if (ch == CH_OUT || !in_chain(r, ch, v) || r->log ||
+	    r->from.kind != XM_SEL_ZONE)
+		return 1;
+	for (j = *i; j < f->n_rules; j++) {
+		if (!in_chain(&f->rules[j], ch, v))
+			continue;
+		if (!zone_run_joins(r, &f->rules[j]))
+			break;
+		n++;
+		last = j;
+	}
+	if (n < ZONE_RUN_MIN)
+		return 1;
+	run = calloc(n, sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	for (j = *i, n = 0; j <= last; j++)
+		if (in_chain(&f->rules[j], ch, v))
+			run[n++] = &f->rules[j];
+	snprintf(name, sizeof(name), "%s_%u", chains[ch].name, r->line);
+	err = zone_map_put(b, name, run, n);
+	free(run);
+	if (err)
+		return err;
+	if (r->to.kind == XM_SEL_PREFIX)
+		err = zone_run_rule(b, r, ch, r->to.addr.family, name);
+	else if (ch != CH_IN && sel_is_mesh(&r->to)) {
+		err = zone_run_rule(b, r, ch, AF_INET, name);
+		if (!err)
+			err = zone_run_rule(b, r, ch, AF_INET6, name);
+	} else
+		err = zone_run_rule(b, r, ch, 0, name);
+	*i = last + 1;
+	return err;
 }
 
 /*
@@ -912,6 +1074,9 @@ static int run_or_rule(struct xm_nft_batch *b, const struct xm_filter *f,
 	bool from;
 	int err;
 
+	err = zone_run(b, f, i, ch, v);
+	if (err <= 0)
+		return err;
 	if (!in_chain(r, ch, v) || r->log ||
 	    (r->from.kind != XM_SEL_PREFIX && r->to.kind != XM_SEL_PREFIX))
 		goto single;
