@@ -16,8 +16,9 @@
  * chain; a destination zone or role out into the mesh is a set of the
  * prefixes of its nodes (interval sets z<ID>_4, z<ID>_6, r<BIT>_4...).
  * Runs of consecutive rules that differ in one thing are one lookup: in a
- * set of their prefixes, or in a verdict map of their source zones
- * (sets and maps <chain>_<line>).
+ * set of their prefixes, in a verdict map of their source zones, or in
+ * an interval verdict map of their destination zones' addresses (sets
+ * and maps <chain>_<line>[_<family>]).
  */
 #include "xmesh_filter_nft.h"
 
@@ -1060,6 +1061,211 @@ static int zone_run(struct xm_nft_batch *b, const struct xm_filter *f,
 	return err;
 }
 
+/* ---- runs of rules that differ in the destination zone ------------ */
+
+/*
+ * Out and forward, consecutive rules that differ only in their
+ * destination zone, their verdicts included, are one lookup of the
+ * destination address in an interval verdict map. A node's prefixes may
+ * nest in another's (and so belong to two zones), so the map is cut at
+ * every bound of the prefixes of the run's zones: in each piece every
+ * address belongs to the same zones, and the piece gets the verdict and
+ * line of the first rule of the run whose zone holds it; a piece no rule
+ * holds is not in the map, and the packet goes on past the run.
+ */
+struct bound {
+	uint8_t a[16];
+};
+
+static int bound_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, sizeof(struct bound));
+}
+
+/* Whether addr (of family) is in a prefix of a node of zone. */
+static bool zone_holds(const struct xm_nft_view *v, uint16_t zone,
+		       uint16_t family, const uint8_t *addr)
+{
+	const struct xm_filter_sel sel = { .kind = XM_SEL_ZONE, .zone = zone };
+	size_t i, len = xm_addr_len(family);
+
+	for (i = 0; i < v->n_prefixes; i++) {
+		struct xm_addr m = { .family = family };
+
+		if (v->prefixes[i].addr.family != family ||
+		    !node_in(v, v->prefixes[i].node, &sel))
+			continue;
+		memcpy(m.raw, addr, len);
+		xm_addr_mask(&m, v->prefixes[i].len);
+		if (!memcmp(m.raw, v->prefixes[i].addr.raw, len))
+			return true;
+	}
+	return false;
+}
+
+/* The first rule of run[0..n) whose destination zone holds addr. */
+static const struct xm_filter_rule *
+dst_first(const struct xm_filter_rule *const *run, size_t n,
+	  const struct xm_nft_view *v, uint16_t family, const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (zone_holds(v, run[i]->to.zone, family, addr))
+			return run[i];
+	return NULL;
+}
+
+/* The bounds of the prefixes of family of the run's zones, sorted. */
+static size_t dst_bounds(const struct xm_filter_rule *const *run, size_t n,
+			 const struct xm_nft_view *v, uint16_t family,
+			 struct bound *b)
+{
+	size_t i, j, k = 0, len = xm_addr_len(family);
+
+	for (i = 0; i < v->n_prefixes; i++) {
+		const struct xm_nft_prefix *p = &v->prefixes[i];
+		bool in = false;
+
+		if (p->addr.family != family)
+			continue;
+		for (j = 0; j < n && !in; j++) {
+			const struct xm_filter_sel sel = {
+				.kind = XM_SEL_ZONE, .zone = run[j]->to.zone };
+
+			in = node_in(v, p->node, &sel);
+		}
+		if (!in)
+			continue;
+		memset(&b[k], 0, sizeof(b[k]));
+		memcpy(b[k++].a, p->addr.raw, len);
+		memset(&b[k], 0, sizeof(b[k]));
+		if (prefix_end(p, b[k].a))
+			k++;
+	}
+	qsort(b, k, sizeof(*b), bound_cmp);
+	for (i = j = 0; i < k; i++)	/* unique */
+		if (!j || bound_cmp(&b[j - 1], &b[i]))
+			b[j++] = b[i];
+	return j;
+}
+
+static int dst_map_put(struct xm_nft_batch *b, const char *name,
+		       const struct xm_filter_rule *const *run, size_t n,
+		       const struct xm_nft_view *v, uint16_t family)
+{
+	size_t len = xm_addr_len(family), nb, i, elems = 0;
+	struct bound *bd = calloc(2 * v->n_prefixes + 1, sizeof(*bd));
+	struct nftnl_set *s = set_new(name, (uint32_t)len,
+				      family == AF_INET ? TYPE_IPADDR :
+							  TYPE_IP6ADDR,
+				      NFT_SET_INTERVAL | NFT_SET_MAP, true);
+	int err = -ENOMEM;
+
+	if (!bd || !s)
+		goto out;
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 16);
+	nb = dst_bounds(run, n, v, family, bd);
+	for (i = 0; i < nb; i++) {
+		const struct xm_filter_rule *r = dst_first(run, n, v, family,
+							   bd[i].a);
+		uint32_t verdict;
+
+		if (!r)
+			continue;	/* a gap between prefixes */
+		verdict = r->verdict == XM_FILTER_ALLOW ? NF_ACCEPT : NF_DROP;
+		if (elem_put(s, bd[i].a, len, false, r->line, &verdict))
+			goto out;
+		/* Up to the next bound, or the top of the address space. */
+		if (i + 1 < nb && elem_put(s, bd[i + 1].a, len, true, 0, NULL))
+			goto out;
+		elems += 2;
+	}
+	err = set_send(b, s, elems);
+out:
+	free(bd);
+	if (s)
+		nftnl_set_free(s);
+	return err;
+}
+
+static bool dst_run_joins(const struct xm_filter_rule *a,
+			  const struct xm_filter_rule *b)
+{
+	return !a->log && !b->log && b->to.kind == XM_SEL_ZONE &&
+	       a->proto == b->proto && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
+	       a->dport_max == b->dport_max && sel_eq(&a->from, &b->from);
+}
+
+/* The run's rule for family: r's matches but its zone, the map. */
+static int dst_run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
+			int ch, uint16_t family, const char *name)
+{
+	struct xm_filter_rule copy = *r;
+	struct rb rb;
+
+	copy.to = (struct xm_filter_sel){ 0 };
+	rb.r = rule_new(chains[ch].name, "xmesh run");
+	rb.ok = rb.r != NULL;
+	matches(&rb, &copy, ch, family);
+	payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, false),
+		(uint32_t)xm_addr_len(family));
+	lookup(&rb, name, true, NFT_REG_VERDICT);
+	return rule_put(b, &rb);
+}
+
+/*
+ * From rule *i of f in chain ch: a run of destination zones, as a map and
+ * its rule for each family (one if the source is a prefix), *i past it;
+ * 1 when there is none here.
+ */
+static int dst_run(struct xm_nft_batch *b, const struct xm_filter *f,
+		   unsigned int *i, int ch, const struct xm_nft_view *v)
+{
+	static const uint16_t families[] = { AF_INET, AF_INET6 };
+	const struct xm_filter_rule *r = &f->rules[*i], **run;
+	unsigned int j, n = 0, last = *i, k;
+	char name[24];
+	int err = 0;
+
+	if (ch == CH_IN || !in_chain(r, ch, v) || r->log ||
+	    r->to.kind != XM_SEL_ZONE)
+		return 1;
+	for (j = *i; j < f->n_rules; j++) {
+		if (!in_chain(&f->rules[j], ch, v))
+			continue;
+		if (!dst_run_joins(r, &f->rules[j]))
+			break;
+		n++;
+		last = j;
+	}
+	if (n < ZONE_RUN_MIN)
+		return 1;
+	run = calloc(n, sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	for (j = *i, n = 0; j <= last; j++)
+		if (in_chain(&f->rules[j], ch, v))
+			run[n++] = &f->rules[j];
+	for (k = 0; !err && k < 2; k++) {
+		uint16_t family = families[k];
+
+		if (r->from.kind == XM_SEL_PREFIX &&
+		    r->from.addr.family != family)
+			continue;
+		snprintf(name, sizeof(name), "%s_%u_%c", chains[ch].name,
+			 r->line, family == AF_INET ? '4' : '6');
+		err = dst_map_put(b, name, run, n, v, family);
+		if (!err)
+			err = dst_run_rule(b, r, ch, family, name);
+	}
+	free(run);
+	*i = last + 1;
+	return err;
+}
+
 /*
  * From rule *i of f on in chain ch: a run, as one set and one rule, or
  * the rule alone; *i moves past what was put.
@@ -1075,6 +1281,9 @@ static int run_or_rule(struct xm_nft_batch *b, const struct xm_filter *f,
 	int err;
 
 	err = zone_run(b, f, i, ch, v);
+	if (err <= 0)
+		return err;
+	err = dst_run(b, f, i, ch, v);
 	if (err <= 0)
 		return err;
 	if (!in_chain(r, ch, v) || r->log ||

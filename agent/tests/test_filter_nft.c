@@ -296,14 +296,14 @@ static const char zone_rules[] =
 	"deny dir in from zone c proto udp dport 9\n"	/* 7 */
 	"deny dir in proto udp dport 9\n";		/* 8 */
 
-/* Packets to 127.0.0.1 port 9 with mark (SO_MARK: root), count of them. */
-static void send_marked(uint32_t mark, int count)
+/* count packets to dst port 9 with mark (SO_MARK: root). */
+static void send_marked(const char *dst, uint32_t mark, int count)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), i;
 	struct sockaddr_in to = { .sin_family = AF_INET,
 				  .sin_port = htons(9) };
 
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	inet_pton(AF_INET, dst, &to.sin_addr);
 	setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	for (i = 0; i < count; i++)
 		sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
@@ -355,9 +355,9 @@ static void zones(void)
 	xm_nft_batch_free(&b);
 	ok(listing_has("meta mark & 0xffff0000 vmap @in_5"),
 	   "zones: the rule looks the mark's zone up in the map");
-	send_marked(20u << 16 | 0x3, 3);
-	send_marked(30u << 16, 2);
-	send_marked(50u << 16, 1);
+	send_marked("127.0.0.1", 20u << 16 | 0x3, 3);
+	send_marked("127.0.0.1", 30u << 16, 2);
+	send_marked("127.0.0.1", 50u << 16, 1);
 	is_int(xm_nft_counters(&c, &n), 0, "zones: counters read");
 	ok(count_of(c, n, 5) == 0 && count_of(c, n, 6) == 3 &&
 	   count_of(c, n, 7) == 2 && count_of(c, n, 8) == 1,
@@ -370,11 +370,77 @@ static void zones(void)
 	xm_filter_free(&f);
 }
 
+static const char dst_rules[] =
+	"zone a 10\nzone b 20\nzone c 30\n"		/* 1-3 */
+	"policy allow\n"
+	"deny dir out to zone b proto udp dport 9\n"	/* 5 */
+	"allow dir out to zone c proto udp dport 9\n"	/* 6 */
+	"deny dir out proto udp dport 9\n";		/* 7 */
+
+/*
+ * Lines 5-6 differ only in their destination zone: one interval verdict
+ * map (out_5_4, out_5_6). Node 3 (c) has 127.0.0.0/16, node 2 (b)
+ * 127.0.2.0/24 inside it: an address there is in both zones, and line 5,
+ * the first, decides. Live on lo: 127.0.2.1 counted by line 5,
+ * 127.0.3.1 by line 6, 127.1.0.1 (no zone) by line 7.
+ */
+static void dst_zones(void)
+{
+	static const struct xm_nft_node dnodes[] = {
+		{ 1, 10, 0 }, { 2, 20, 0 }, { 3, 30, 0 },
+	};
+	struct xm_nft_prefix dp[2] = { { .node = 3 }, { .node = 2 } };
+	struct xm_nft_view v = { .ifname = "lo", .self = 1, .nodes = dnodes,
+				 .n_nodes = 3, .prefixes = dp,
+				 .n_prefixes = 2 };
+	struct xm_nft_count *c;
+	struct xm_nft_batch b;
+	struct xm_filter f;
+	struct walk w;
+	char err[160];
+	size_t n;
+
+	xm_parse_prefix("127.0.0.0/16", &dp[0].addr, &dp[0].len);
+	xm_parse_prefix("127.0.2.0/24", &dp[1].addr, &dp[1].len);
+	is_int(xm_filter_parse(dst_rules, &f, err, sizeof(err)), 0,
+	       "destination zones: parse");
+	xm_nft_build(&f, &v, 1, &b);
+	walk(&b, &w);
+	/* A map per family, and the sets of zones b and c, per family. */
+	is_int(w.sets, 6, "destination zones: a map for each family");
+	/* out: 2 + the map's rule per family + line 7 + policy */
+	is_int(w.rules_in[1], 6, "destination zones: rules in chain out");
+	if (geteuid()) {
+		ok(true, "# SKIP live destination zones: not root");
+		xm_nft_batch_free(&b);
+		xm_filter_free(&f);
+		return;
+	}
+	is_int(xm_nft_commit(&b, err, sizeof(err)), 0,
+	       "destination zones: committed");
+	xm_nft_batch_free(&b);
+	ok(listing_has("ip daddr vmap @out_5_4"),
+	   "destination zones: the rule looks the address up in the map");
+	send_marked("127.0.2.1", 0, 3);
+	send_marked("127.0.3.1", 0, 2);
+	send_marked("127.1.0.1", 0, 1);
+	is_int(xm_nft_counters(&c, &n), 0, "destination zones: counters read");
+	ok(count_of(c, n, 5) == 3 && count_of(c, n, 6) == 2 &&
+	   count_of(c, n, 7) == 1,
+	   "destination zones: in both zones by line 5 (3), in c alone by line 6 (2), in none by line 7 (1): %llu %llu %llu",
+	   (unsigned long long)count_of(c, n, 5),
+	   (unsigned long long)count_of(c, n, 6),
+	   (unsigned long long)count_of(c, n, 7));
+	free(c);
+	xm_filter_free(&f);
+}
+
 int main(void)
 {
 	build();
 	live();
 	runs();
 	zones();
+	dst_zones();
 	return tap_done();
 }

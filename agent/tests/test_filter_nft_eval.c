@@ -12,7 +12,9 @@
  *
  * Both must give the same verdict and the same line (the rule whose
  * counter counts the packet; 0: the policy). Runs merged into one set
- * or verdict map lookup are where a mistake would show.
+ * or verdict map lookup are where a mistake would show; the nodes'
+ * prefixes nest (node 6 holds 10.0.0.0/16), so a destination address
+ * may be in two zones.
  */
 
 #include <arpa/inet.h>
@@ -75,7 +77,7 @@ struct prog {
 	size_t n_sets;
 	struct nftnl_rule *rules[3][MAX_RULES];	/* in, out, fwd */
 	size_t n_rules[3];
-	unsigned int zone_maps, prefix_sets;	/* runs merged */
+	unsigned int zone_maps, dst_maps, prefix_sets;	/* runs merged */
 };
 
 static struct set *set_find(struct prog *p, const char *name)
@@ -196,7 +198,10 @@ static void prog_read(struct prog *p, const struct xm_nft_batch *b)
 				 nftnl_set_get_str(s, NFTNL_SET_NAME));
 			x->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
 			x->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
-			if (x->flags & NFT_SET_MAP)
+			if ((x->flags & NFT_SET_MAP) &&
+			    (x->flags & NFT_SET_INTERVAL))
+				p->dst_maps++;
+			else if (x->flags & NFT_SET_MAP)
 				p->zone_maps++;
 			else if (!strncmp(x->name, "in_", 3) ||
 				 !strncmp(x->name, "out_", 4) ||
@@ -612,7 +617,7 @@ static void rules_rand(char *buf, size_t len)
 		"role r0 0\nrole r1 1\nrole r2 2\nrole r3 3\npolicy %s\n",
 		rnd(2) ? "allow" : "deny");
 	for (i = 0; i < n && off < len - 512; i++) {
-		unsigned int kind = rnd(4), reps = 1 + rnd(6);
+		unsigned int kind = rnd(5), reps = 1 + rnd(6);
 
 		tmpl_rand(&t);
 		for (k = 0; k < reps && off < len - 512; k++) {
@@ -626,8 +631,12 @@ static void rules_rand(char *buf, size_t len)
 			} else if (kind == 2) {	/* destination prefixes */
 				snprintf(t.to, sizeof(t.to), "%s",
 					 PICK(hosts));
+			} else if (kind == 3) {	/* destination zones */
+				snprintf(t.to, sizeof(t.to), "zone %s",
+					 PICK(zones));
+				t.verdict = rnd(2) ? "allow" : "deny";
 			}
-			if (kind < 3 && rnd(5))
+			if (kind < 4 && rnd(5))
 				t.log = "";
 			tmpl_fix(&t);
 			off += (size_t)tmpl_put(buf + off, len - off, &t);
@@ -690,7 +699,7 @@ static void differential(void)
 {
 	static char text[16384];
 	unsigned int sets, pkts = 0, wrong = 0, unknown = 0;
-	unsigned int zone_maps = 0, prefix_sets = 0, merged = 0;
+	unsigned int zone_maps = 0, dst_maps = 0, prefix_sets = 0, merged = 0;
 	static struct prog prog;
 
 	for (sets = 0; sets < 400; sets++) {
@@ -714,8 +723,9 @@ static void differential(void)
 		}
 		prog_read(&prog, &b);
 		zone_maps += prog.zone_maps;
+		dst_maps += prog.dst_maps;
 		prefix_sets += prog.prefix_sets;
-		merged += prog.zone_maps || prog.prefix_sets;
+		merged += prog.zone_maps || prog.dst_maps || prog.prefix_sets;
 		for (k = 0; k < 300; k++) {
 			struct pkt p;
 			int want_line, got_line;
@@ -753,6 +763,8 @@ static void differential(void)
 	   pkts, wrong);
 	ok(zone_maps > 100, "source zone runs became verdict maps (%u)",
 	   zone_maps);
+	ok(dst_maps > 100, "destination zone runs became interval maps (%u)",
+	   dst_maps);
 	ok(prefix_sets > 50, "prefix runs became sets (%u)", prefix_sets);
 	ok(merged > 200, "rule sets with a merged run: %u of 400", merged);
 }
