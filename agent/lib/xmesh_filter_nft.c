@@ -863,6 +863,15 @@ static bool sel_eq(const struct xm_filter_sel *a, const struct xm_filter_sel *b)
 	return true;
 }
 
+/* The same protocol and ports. */
+static bool same_l4(const struct xm_filter_rule *a,
+		    const struct xm_filter_rule *b)
+{
+	return a->proto == b->proto && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
+	       a->dport_max == b->dport_max;
+}
+
 /* The prefix of r that varies in a run: its source (from) or its destination. */
 static const struct xm_filter_sel *run_sel(const struct xm_filter_rule *r,
 					   bool from)
@@ -876,10 +885,7 @@ static bool run_joins(const struct xm_filter_rule *a,
 	const struct xm_filter_sel *pa = run_sel(a, from), *pb = run_sel(b, from);
 
 	return !a->log && !b->log && a->verdict == b->verdict &&
-	       a->proto == b->proto && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
-	       a->dport_max == b->dport_max &&
-	       pb->kind == XM_SEL_PREFIX &&
+	       same_l4(a, b) && pb->kind == XM_SEL_PREFIX &&
 	       pb->addr.family == pa->addr.family &&
 	       sel_eq(run_sel(a, !from), run_sel(b, !from));
 }
@@ -951,13 +957,50 @@ static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 #define ZONE_RUN_MIN	2	/* shorter runs stay rules */
 #define TYPE_MARK	19	/* nftables' datatype, for listing */
 
+/*
+ * The run of chain ch from rule i of f: i, if in the chain and joins()
+ * takes it with itself, and the rules of the chain after it that joins()
+ * accepts (rules of other chains in between are not in its way), in *run
+ * (malloc'ed, *n of them), *last the index of the last. 1 when there is
+ * none or it is shorter than ZONE_RUN_MIN, -ENOMEM.
+ */
+static int map_run(const struct xm_filter *f, unsigned int i, int ch,
+		   const struct xm_nft_view *v,
+		   bool (*joins)(const struct xm_filter_rule *a,
+				 const struct xm_filter_rule *b),
+		   const struct xm_filter_rule ***run, unsigned int *n,
+		   unsigned int *last)
+{
+	unsigned int j;
+
+	*n = 0;
+	*last = i;
+	if (!in_chain(&f->rules[i], ch, v) || !joins(&f->rules[i], &f->rules[i]))
+		return 1;	/* no run starts with it */
+	for (j = i; j < f->n_rules; j++) {
+		if (!in_chain(&f->rules[j], ch, v))
+			continue;
+		if (!joins(&f->rules[i], &f->rules[j]))
+			break;
+		(*n)++;
+		*last = j;
+	}
+	if (*n < ZONE_RUN_MIN)
+		return 1;
+	*run = calloc(*n, sizeof(**run));
+	if (!*run)
+		return -ENOMEM;
+	for (j = i, *n = 0; j <= *last; j++)
+		if (in_chain(&f->rules[j], ch, v))
+			(*run)[(*n)++] = &f->rules[j];
+	return 0;
+}
+
 static bool zone_run_joins(const struct xm_filter_rule *a,
 			   const struct xm_filter_rule *b)
 {
 	return !a->log && !b->log && b->from.kind == XM_SEL_ZONE &&
-	       a->proto == b->proto && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
-	       a->dport_max == b->dport_max && sel_eq(&a->to, &b->to);
+	       same_l4(a, b) && sel_eq(&a->to, &b->to);
 }
 
 /* Map name: the first zone of each rule of run[0..n) with its verdict. */
@@ -1021,29 +1064,15 @@ static int zone_run(struct xm_nft_batch *b, const struct xm_filter *f,
 		    unsigned int *i, int ch, const struct xm_nft_view *v)
 {
 	const struct xm_filter_rule *r = &f->rules[*i], **run;
-	unsigned int j, n = 0, last = *i;
+	unsigned int n, last;
 	char name[24];
 	int err;
 
-	if (ch == CH_OUT || !in_chain(r, ch, v) || r->log ||
-	    r->from.kind != XM_SEL_ZONE)
+	if (ch == CH_OUT)
 		return 1;
-	for (j = *i; j < f->n_rules; j++) {
-		if (!in_chain(&f->rules[j], ch, v))
-			continue;
-		if (!zone_run_joins(r, &f->rules[j]))
-			break;
-		n++;
-		last = j;
-	}
-	if (n < ZONE_RUN_MIN)
-		return 1;
-	run = calloc(n, sizeof(*run));
-	if (!run)
-		return -ENOMEM;
-	for (j = *i, n = 0; j <= last; j++)
-		if (in_chain(&f->rules[j], ch, v))
-			run[n++] = &f->rules[j];
+	err = map_run(f, *i, ch, v, zone_run_joins, &run, &n, &last);
+	if (err)
+		return err;
 	snprintf(name, sizeof(name), "%s_%u", chains[ch].name, r->line);
 	err = zone_map_put(b, name, run, n);
 	free(run);
@@ -1194,9 +1223,7 @@ static bool dst_run_joins(const struct xm_filter_rule *a,
 			  const struct xm_filter_rule *b)
 {
 	return !a->log && !b->log && b->to.kind == XM_SEL_ZONE &&
-	       a->proto == b->proto && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
-	       a->dport_max == b->dport_max && sel_eq(&a->from, &b->from);
+	       same_l4(a, b) && sel_eq(&a->from, &b->from);
 }
 
 /* The run's rule for family: r's matches but its zone, the map. */
@@ -1226,29 +1253,15 @@ static int dst_run(struct xm_nft_batch *b, const struct xm_filter *f,
 {
 	static const uint16_t families[] = { AF_INET, AF_INET6 };
 	const struct xm_filter_rule *r = &f->rules[*i], **run;
-	unsigned int j, n = 0, last = *i, k;
+	unsigned int n, last, k;
 	char name[24];
-	int err = 0;
+	int err;
 
-	if (ch == CH_IN || !in_chain(r, ch, v) || r->log ||
-	    r->to.kind != XM_SEL_ZONE)
+	if (ch == CH_IN)
 		return 1;
-	for (j = *i; j < f->n_rules; j++) {
-		if (!in_chain(&f->rules[j], ch, v))
-			continue;
-		if (!dst_run_joins(r, &f->rules[j]))
-			break;
-		n++;
-		last = j;
-	}
-	if (n < ZONE_RUN_MIN)
-		return 1;
-	run = calloc(n, sizeof(*run));
-	if (!run)
-		return -ENOMEM;
-	for (j = *i, n = 0; j <= last; j++)
-		if (in_chain(&f->rules[j], ch, v))
-			run[n++] = &f->rules[j];
+	err = map_run(f, *i, ch, v, dst_run_joins, &run, &n, &last);
+	if (err)
+		return err;
 	for (k = 0; !err && k < 2; k++) {
 		uint16_t family = families[k];
 

@@ -310,15 +310,66 @@ static void send_marked(const char *dst, uint32_t mark, int count)
 	close(fd);
 }
 
-static uint64_t count_of(const struct xm_nft_count *c, size_t n,
-			 unsigned int line)
+/*
+ * The case what: text built as of v into sets (sets and maps) and rules
+ * in chain ch, then, as root, committed and listed with listing in it.
+ * Whether it went live, for the caller's packets.
+ */
+static bool map_case(const char *what, const char *text,
+		     const struct xm_nft_view *v, unsigned int sets, int ch,
+		     unsigned int rules, const char *listing)
 {
-	size_t i;
+	struct xm_nft_batch b;
+	struct xm_filter f;
+	struct walk w;
+	char err[160];
+	bool live = !geteuid();
 
-	for (i = 0; i < n; i++)
-		if (c[i].line == line)
-			return c[i].packets;
-	return UINT64_MAX;
+	ok(!xm_filter_parse(text, &f, err, sizeof(err)), "%s: parse", what);
+	xm_nft_build(&f, v, 1, &b);
+	walk(&b, &w);
+	ok(w.sets == sets, "%s: %u sets and maps (%u)", what, sets, w.sets);
+	ok(w.rules_in[ch] == rules, "%s: %u rules in chain %d (%u)", what,
+	   rules, ch, w.rules_in[ch]);
+	if (!live)
+		ok(true, "# SKIP live %s: not root", what);
+	else if (!ok(!xm_nft_commit(&b, err, sizeof(err)), "%s: committed",
+		     what))
+		live = false;
+	else
+		ok(listing_has(listing), "%s: the listing has \"%s\"", what,
+		   listing);
+	xm_nft_batch_free(&b);
+	xm_filter_free(&f);
+	return live;
+}
+
+/* Lines line[0..k) counted want[0..k) packets. */
+static void counted(const char *what, const unsigned int *line,
+		    const uint64_t *want, size_t k)
+{
+	struct xm_nft_count *c;
+	size_t n, i, j;
+	bool same = true;
+
+	if (!ok(!xm_nft_counters(&c, &n), "%s: counters read", what))
+		return;
+	for (i = 0; i < k; i++) {
+		uint64_t got = UINT64_MAX;
+
+		for (j = 0; j < n; j++)
+			if (c[j].line == line[i])
+				got = c[j].packets;
+		if (got != want[i]) {
+			ok(false, "%s: line %u counted %llu, not %llu", what,
+			   line[i], (unsigned long long)got,
+			   (unsigned long long)want[i]);
+			same = false;
+		}
+	}
+	if (same)
+		ok(true, "%s: every line counted what it should", what);
+	free(c);
 }
 
 /*
@@ -330,44 +381,18 @@ static uint64_t count_of(const struct xm_nft_count *c, size_t n,
  */
 static void zones(void)
 {
+	static const unsigned int line[] = { 5, 6, 7, 8 };
+	static const uint64_t want[] = { 0, 3, 2, 1 };
 	struct xm_nft_view v = { .ifname = "lo", .self = 1 };
-	struct xm_nft_count *c;
-	struct xm_nft_batch b;
-	struct xm_filter f;
-	struct walk w;
-	char err[160];
-	size_t n;
 
-	is_int(xm_filter_parse(zone_rules, &f, err, sizeof(err)), 0,
-	       "zones: parse");
-	xm_nft_build(&f, &v, 1, &b);
-	walk(&b, &w);
-	is_int(w.sets, 1, "zones: one map, for lines 5-7");
 	/* in: 2 + the map's rule + line 8 + policy */
-	is_int(w.rules_in[0], 5, "zones: rules in chain in");
-	if (geteuid()) {
-		ok(true, "# SKIP live zones: not root");
-		xm_nft_batch_free(&b);
-		xm_filter_free(&f);
+	if (!map_case("zones", zone_rules, &v, 1, 0, 5,
+		      "meta mark & 0xffff0000 vmap @in_5"))
 		return;
-	}
-	is_int(xm_nft_commit(&b, err, sizeof(err)), 0, "zones: committed");
-	xm_nft_batch_free(&b);
-	ok(listing_has("meta mark & 0xffff0000 vmap @in_5"),
-	   "zones: the rule looks the mark's zone up in the map");
 	send_marked("127.0.0.1", 20u << 16 | 0x3, 3);
 	send_marked("127.0.0.1", 30u << 16, 2);
 	send_marked("127.0.0.1", 50u << 16, 1);
-	is_int(xm_nft_counters(&c, &n), 0, "zones: counters read");
-	ok(count_of(c, n, 5) == 0 && count_of(c, n, 6) == 3 &&
-	   count_of(c, n, 7) == 2 && count_of(c, n, 8) == 1,
-	   "zones: b's 3 packets by line 6, c's 2 by line 7, the other zone's by line 8 (%llu %llu %llu %llu)",
-	   (unsigned long long)count_of(c, n, 5),
-	   (unsigned long long)count_of(c, n, 6),
-	   (unsigned long long)count_of(c, n, 7),
-	   (unsigned long long)count_of(c, n, 8));
-	free(c);
-	xm_filter_free(&f);
+	counted("zones", line, want, 4);
 }
 
 static const char dst_rules[] =
@@ -386,53 +411,29 @@ static const char dst_rules[] =
  */
 static void dst_zones(void)
 {
-	static const struct xm_nft_node dnodes[] = {
+	static const struct xm_nft_node nodes3[] = {
 		{ 1, 10, 0 }, { 2, 20, 0 }, { 3, 30, 0 },
 	};
-	struct xm_nft_prefix dp[2] = { { .node = 3 }, { .node = 2 } };
-	struct xm_nft_view v = { .ifname = "lo", .self = 1, .nodes = dnodes,
-				 .n_nodes = 3, .prefixes = dp,
+	static const unsigned int line[] = { 5, 6, 7 };
+	static const uint64_t want[] = { 3, 2, 1 };
+	struct xm_nft_prefix p[2] = { { .node = 3 }, { .node = 2 } };
+	struct xm_nft_view v = { .ifname = "lo", .self = 1, .nodes = nodes3,
+				 .n_nodes = 3, .prefixes = p,
 				 .n_prefixes = 2 };
-	struct xm_nft_count *c;
-	struct xm_nft_batch b;
-	struct xm_filter f;
-	struct walk w;
-	char err[160];
-	size_t n;
 
-	xm_parse_prefix("127.0.0.0/16", &dp[0].addr, &dp[0].len);
-	xm_parse_prefix("127.0.2.0/24", &dp[1].addr, &dp[1].len);
-	is_int(xm_filter_parse(dst_rules, &f, err, sizeof(err)), 0,
-	       "destination zones: parse");
-	xm_nft_build(&f, &v, 1, &b);
-	walk(&b, &w);
-	/* A map per family, and the sets of zones b and c, per family. */
-	is_int(w.sets, 6, "destination zones: a map for each family");
-	/* out: 2 + the map's rule per family + line 7 + policy */
-	is_int(w.rules_in[1], 6, "destination zones: rules in chain out");
-	if (geteuid()) {
-		ok(true, "# SKIP live destination zones: not root");
-		xm_nft_batch_free(&b);
-		xm_filter_free(&f);
+	xm_parse_prefix("127.0.0.0/16", &p[0].addr, &p[0].len);
+	xm_parse_prefix("127.0.2.0/24", &p[1].addr, &p[1].len);
+	/*
+	 * A map per family, and the sets of zones b and c per family; out:
+	 * 2 + the map's rule per family + line 7 + policy.
+	 */
+	if (!map_case("destination zones", dst_rules, &v, 6, 1, 6,
+		      "ip daddr vmap @out_5_4"))
 		return;
-	}
-	is_int(xm_nft_commit(&b, err, sizeof(err)), 0,
-	       "destination zones: committed");
-	xm_nft_batch_free(&b);
-	ok(listing_has("ip daddr vmap @out_5_4"),
-	   "destination zones: the rule looks the address up in the map");
 	send_marked("127.0.2.1", 0, 3);
 	send_marked("127.0.3.1", 0, 2);
 	send_marked("127.1.0.1", 0, 1);
-	is_int(xm_nft_counters(&c, &n), 0, "destination zones: counters read");
-	ok(count_of(c, n, 5) == 3 && count_of(c, n, 6) == 2 &&
-	   count_of(c, n, 7) == 1,
-	   "destination zones: in both zones by line 5 (3), in c alone by line 6 (2), in none by line 7 (1): %llu %llu %llu",
-	   (unsigned long long)count_of(c, n, 5),
-	   (unsigned long long)count_of(c, n, 6),
-	   (unsigned long long)count_of(c, n, 7));
-	free(c);
-	xm_filter_free(&f);
+	counted("destination zones", line, want, 3);
 }
 
 int main(void)
