@@ -14,11 +14,11 @@
 # - The module's zone pair iot -> billing (deny) drops node 1's pings to
 #   node 3 in transit at node 2 (zone_denied).
 # - The nftables rules, matching the mark the module sets from the
-#   authenticated source: node 2 (role web) may ping node 3; node 3 may not
-#   ping node 2 (rule "from zone billing", counted by its line), which it
-#   could if its configured zone and role were believed; node 1 (iot) may
-#   not ping node 2 (the catch-all icmp rule); return traffic of node 2's
-#   own flows comes back.
+#   authenticated source (two of them one verdict map lookup): node 2
+#   (compute) may ping node 3; node 3 may not ping node 2 (rule "from zone
+#   billing", counted by its line), which it could if its configured zone
+#   were believed; node 1 (role sensor) may not ping node 2 (a role rule);
+#   return traffic of node 2's own flows comes back.
 # - Node 3's certificate revoked: node 2, given the list on SIGHUP, cuts
 #   it off, and it reaches no one.
 #
@@ -73,12 +73,12 @@ cat >"$A/filter.rules" <<-RULES
 	zone-pair iot billing deny
 	mark-mask 0xffffffff
 	policy allow
-	# in: who may ping this node
+	# in: who may ping this node (11-12: one verdict map on the zone)
 	deny dir in from zone billing proto icmp
-	allow dir in from role web proto icmp
-	deny dir in proto icmp
+	allow dir in from zone compute proto icmp
+	deny dir in from role sensor proto icmp
 RULES
-L_BILLING=11 L_WEB=12 L_ICMP=13
+L_BILLING=11 L_COMPUTE=12 L_SENSOR=13
 
 common=("hello-interval 1" "dead-interval 10" "sync-hold 3"
 	"probe-interval 0.1" "probe-miss 10" "authority $A/authority.cert"
@@ -158,20 +158,23 @@ rule_count() {
 
 # The first of a ping's packets meets the rules; the rest belong to its
 # flow (connection tracking).
-before=$(rule_count node3 $L_WEB)
+check_match "lines 11-12 are one verdict map lookup" 0 \
+	'meta mark & 0xffff0000 vmap @in_11' n node2 nft list table inet xmesh
+
+before=$(rule_count node3 $L_COMPUTE)
 answered node2 node3 4 4
-expect_delta "compute/web -> billing allowed at node 3 by the role rule" \
-	"$before" "$(rule_count node3 $L_WEB)" 1
+expect_delta "compute -> billing allowed at node 3 by the zone rule" \
+	"$before" "$(rule_count node3 $L_COMPUTE)" 1
 
 before=$(rule_count node2 $L_BILLING)
 answered node3 node2 4 0
 expect_delta "node 3 -> node 2 dropped at node 2 as billing, its certificate's zone (not compute, its configuration's)" \
 	"$before" "$(rule_count node2 $L_BILLING)" 4
 
-before=$(rule_count node2 $L_ICMP)
+before=$(rule_count node2 $L_SENSOR)
 answered node1 node2 3 0
-expect_delta "iot/sensor -> compute dropped at node 2 by the icmp rule" \
-	"$before" "$(rule_count node2 $L_ICMP)" 3
+expect_delta "iot/sensor -> compute dropped at node 2 by the role rule" \
+	"$before" "$(rule_count node2 $L_SENSOR)" 3
 # Node 2's own flows out: their answers are return traffic.
 answered node2 node1 3 3
 
