@@ -115,30 +115,44 @@ int xmd_site_key_generate(const char *path, char *err, size_t errlen)
 	return ret;
 }
 
-/* What xm_seckey_read()'s ret says of the node key. */
-static const char *node_key_err(int ret)
+int xmd_node_key_read(const char *state_dir, uint8_t sk[XM_SECKEY_LEN],
+		      char *err, size_t errlen)
 {
-	return ret == -EBADMSG ? "not an Ed25519 secret key" :
-	       ret == -EKEYREJECTED ? "damaged" : strerror(-ret);
+	char path[512];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
+	ret = xm_seckey_read(path, sk, NULL, NULL, true);
+	if (ret)
+		snprintf(err, errlen, "node key %s: %s", path,
+			 ret == -EBADMSG ? "not an Ed25519 secret key" :
+			 ret == -EKEYREJECTED ? "damaged" : strerror(-ret));
+	return ret;
 }
 
 int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 		      bool *created, char *err, size_t errlen)
 {
-	uint8_t sk[XM_SECKEY_FILE_LEN];
+	uint8_t sk[XM_SECKEY_LEN];
 	char path[512];
+	size_t len;
 	int ret;
 
 	*created = false;
-	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
 	if (mkdir(state_dir, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "state directory %s: %s", state_dir,
 			 strerror(errno));
 		return -1;
 	}
-	ret = xm_seckey_read(path, sk, pubkey, NULL, true);
+	ret = xmd_node_key_read(state_dir, sk, err, errlen);
+	/* An Ed25519 secret key is the seed, then the public key. */
+	if (!ret)
+		memcpy(pubkey, sk + XM_SECKEY_LEN - XM_PUBKEY_LEN,
+		       XM_PUBKEY_LEN);
 	sodium_memzero(sk, sizeof(sk));
 	if (ret == -ENOENT) {
+		snprintf(path, sizeof(path), "%s/%s", state_dir,
+			 XMD_NODE_KEY_FILE);
 		ret = xm_seckey_create(path, pubkey);
 		if (ret) {
 			write_err(path, ret, err, errlen);
@@ -146,9 +160,9 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 		}
 		*created = true;
 	} else if (ret) {
-		snprintf(err, errlen,
-			 "node key %s: %s (move it away to make a new one)",
-			 path, node_key_err(ret));
+		len = strlen(err);
+		snprintf(err + len, errlen - len,
+			 " (move it away to make a new one)");
 		return -1;
 	}
 	return 0;
@@ -273,21 +287,14 @@ struct xm_kx *xmd_kx_load(const char *state_dir, const char *cert_path,
 	uint8_t *sk = sodium_malloc(XM_SECKEY_LEN);
 	struct xm_kx_params params;
 	struct xm_kx *kx = NULL;
-	char path[512];
 	unsigned int why;
-	int ret;
 
 	if (!cert || !sk || (crl_path[0] && !crl)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/%s", state_dir, XMD_NODE_KEY_FILE);
-	ret = xm_seckey_read(path, sk, NULL, NULL, true);
-	if (ret) {
-		snprintf(err, errlen, "node key %s: %s", path,
-			 node_key_err(ret));
+	if (xmd_node_key_read(state_dir, sk, err, errlen))
 		goto out;
-	}
 	if (cert_load("certificate", cert_path, cert, err, errlen) ||
 	    cert_load("authority certificate", authority_path, auth, err,
 		      errlen) ||

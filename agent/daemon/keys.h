@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cert.h"
 #include "core.h"
 
 #define XMD_NODE_KEY_FILE	"node.key"
@@ -32,6 +33,13 @@ int xmd_site_key_generate(const char *path, char *err, size_t errlen);
  */
 int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 		      bool *created, char *err, size_t errlen);
+/*
+ * This node's secret key (state_dir/node.key, XM_SECKEY_LEN bytes) into
+ * sk: 0, or -errno of xm_seckey_read() with the reason in err ("node key
+ * PATH: ..."), sk wiped. The one reader of the file, for every user.
+ */
+int xmd_node_key_read(const char *state_dir, uint8_t sk[XM_SECKEY_LEN],
+		      char *err, size_t errlen);
 
 struct xm_kx;
 struct xm_crl;

@@ -551,13 +551,12 @@ int xmd_policy_start(struct xmd *d,
 	const struct xmd_config *c = &d->cfg;
 	struct xmd_policy_sync_conf sc = { .url = c->controller };
 	uint8_t sk[XM_SECKEY_LEN];
-	char path[XMD_PATH_MAX + 32], cache[XMD_PATH_MAX + 32], err[1024];
+	char cache[XMD_PATH_MAX + 32], err[1024];
 	struct xm_policy_update u;
 	struct xm_policy_error perr;
 	struct xm_cert authority;
 	struct xm_crl *crl = NULL;
 	struct xmd_policy *p;
-	bool loose;
 	int ret;
 
 	if (!c->controller[0])
@@ -579,10 +578,8 @@ int xmd_policy_start(struct xmd *d,
 			return -1;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/%s", c->state_dir, XMD_NODE_KEY_FILE);
-	ret = xm_seckey_read(path, sk, NULL, &loose, true);
-	if (ret) {
-		xmd_err("node key %s: %s", path, strerror(-ret));
+	if (xmd_node_key_read(c->state_dir, sk, err, sizeof(err))) {
+		xmd_err("%s", err);
 		free(crl);
 		return -1;
 	}

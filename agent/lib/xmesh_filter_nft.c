@@ -15,6 +15,10 @@
  * roles are known here, so a rule on them is kept or left out of a
  * chain; a destination zone or role out into the mesh is a set of the
  * prefixes of its nodes (interval sets z<ID>_4, z<ID>_6, r<BIT>_4...).
+ * Runs of consecutive rules that differ in one thing are one lookup: in a
+ * set of their prefixes, in a verdict map of their source zones, or in
+ * an interval verdict map of their destination zones' addresses (sets
+ * and maps <chain>_<line>[_<family>]).
  */
 #include "xmesh_filter_nft.h"
 
@@ -403,21 +407,29 @@ static uint32_t set_id(const char *name)
 	return h | 1;
 }
 
+/* Register 1 looked up in set name; a map's data into register dreg. */
+static void lookup(struct rb *rb, const char *name, bool map, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(rb, "lookup");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	if (map)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
+}
+
 static void match_set(struct rb *rb, const struct xm_filter_sel *s,
 		      uint16_t family)
 {
-	struct nftnl_expr *e;
 	char name[16];
 
 	set_name(s, family, name, sizeof(name));
 	payload(rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, false),
 		(uint32_t)xm_addr_len(family));
-	e = expr(rb, "lookup");
-	if (!e)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
+	lookup(rb, name, false, 0);
 }
 
 static void match_ports(struct rb *rb, uint32_t off, uint16_t min,
@@ -636,8 +648,12 @@ static bool prefix_end(const struct xm_nft_prefix *p, uint8_t *out)
 	return !carry;
 }
 
+/*
+ * Element key of s: an interval's end, or with line its comment; with
+ * verdict (may be NULL) a verdict map's.
+ */
 static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
-		    bool end, unsigned int line)
+		    bool end, unsigned int line, const uint32_t *verdict)
 {
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 	struct nftnl_udata_buf *ud;
@@ -649,6 +665,8 @@ static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
 	if (end)
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
 				       NFT_SET_ELEM_INTERVAL_END);
+	if (verdict)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, *verdict);
 	if (line) {
 		ud = nftnl_udata_buf_alloc(64);
 		snprintf(comment, sizeof(comment), COMMENT_PREFIX "%u", line);
@@ -668,6 +686,58 @@ static int elem_put(struct nftnl_set *s, const uint8_t *key, size_t len,
 	return 0;
 }
 
+/* Set s and its n elements into the batch. */
+static int set_send(struct xm_nft_batch *b, struct nftnl_set *s, size_t n)
+{
+	struct nlmsghdr *nlh = batch_room(b, MSG_ROOM);
+
+	if (!nlh)
+		return -ENOMEM;
+	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
+					NFPROTO_INET, NLM_F_CREATE, b->seq++);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	if (!n)
+		return 0;
+	nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
+	if (!nlh)
+		return -ENOMEM;
+	nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM,
+					     NFPROTO_INET, NLM_F_CREATE,
+					     b->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	batch_done(b, nlh);
+	return 0;
+}
+
+/* A set of table xmesh named name, its id set, key of len bytes. */
+static struct nftnl_set *set_new(const char *name, uint32_t key_len,
+				 uint32_t key_type, uint32_t flags,
+				 bool counters)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_expr *ctr;
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	if (counters) {
+		ctr = nftnl_expr_alloc("counter");
+		if (!ctr) {
+			nftnl_set_free(s);
+			return NULL;
+		}
+		nftnl_set_add_expr(s, ctr);	/* every element counts */
+	}
+	return s;
+}
+
 /*
  * Put interval set name of the prefixes p[0..n) of family, sorted by
  * address: each one [start, end) (open at the top of the address space).
@@ -680,27 +750,16 @@ static int interval_set_put(struct xm_nft_batch *b, const char *name,
 			    const unsigned int *line, size_t n)
 {
 	size_t len = xm_addr_len(family), i;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_expr *ctr = line ? nftnl_expr_alloc("counter") : NULL;
+	struct nftnl_set *s = set_new(name, (uint32_t)len,
+				      family == AF_INET ? TYPE_IPADDR :
+							  TYPE_IP6ADDR,
+				      NFT_SET_INTERVAL, line != NULL);
 	uint8_t end[16];
 	bool open = false;	/* the last one reaches the top */
-	struct nlmsghdr *nlh;
 	int err = -ENOMEM;
 
-	if (!s || (line && !ctr))
+	if (!s)
 		goto out;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, XM_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id(name));
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)len);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-			  family == AF_INET ? TYPE_IPADDR : TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	if (ctr) {
-		nftnl_set_add_expr(s, ctr);	/* every element counts */
-		ctr = NULL;
-	}
 	for (i = 0; i < n; i++) {
 		/* Prefixes are nested or apart: before the last end is in. */
 		if (open || (i && memcmp(p[i].addr.raw, end, len) < 0)) {
@@ -710,34 +769,15 @@ static int interval_set_put(struct xm_nft_batch *b, const char *name,
 			}
 			continue;
 		}
-		if (elem_put(s, p[i].addr.raw, len, false, line ? line[i] : 0))
+		if (elem_put(s, p[i].addr.raw, len, false, line ? line[i] : 0,
+			     NULL))
 			goto out;
 		open = !prefix_end(&p[i], end);
-		if (!open && elem_put(s, end, len, true, 0))
+		if (!open && elem_put(s, end, len, true, 0, NULL))
 			goto out;
 	}
-	nlh = batch_room(b, MSG_ROOM);
-	if (!nlh)
-		goto out;
-	nlh = nftnl_set_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSET,
-					NFPROTO_INET, NLM_F_CREATE, b->seq++);
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	batch_done(b, nlh);
-	if (n) {
-		nlh = batch_room(b, 160 * (n + 2) + MSG_ROOM);
-		if (!nlh)
-			goto out;
-		nlh = nftnl_set_elem_nlmsg_build_hdr((char *)nlh,
-						     NFT_MSG_NEWSETELEM,
-						     NFPROTO_INET,
-						     NLM_F_CREATE, b->seq++);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		batch_done(b, nlh);
-	}
-	err = 0;
+	err = set_send(b, s, n);
 out:
-	if (ctr)
-		nftnl_expr_free(ctr);
 	if (s)
 		nftnl_set_free(s);
 	return err;
@@ -823,6 +863,15 @@ static bool sel_eq(const struct xm_filter_sel *a, const struct xm_filter_sel *b)
 	return true;
 }
 
+/* The same protocol and ports. */
+static bool same_l4(const struct xm_filter_rule *a,
+		    const struct xm_filter_rule *b)
+{
+	return a->proto == b->proto && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
+	       a->dport_max == b->dport_max;
+}
+
 /* The prefix of r that varies in a run: its source (from) or its destination. */
 static const struct xm_filter_sel *run_sel(const struct xm_filter_rule *r,
 					   bool from)
@@ -836,10 +885,7 @@ static bool run_joins(const struct xm_filter_rule *a,
 	const struct xm_filter_sel *pa = run_sel(a, from), *pb = run_sel(b, from);
 
 	return !a->log && !b->log && a->verdict == b->verdict &&
-	       a->proto == b->proto && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
-	       a->dport_max == b->dport_max &&
-	       pb->kind == XM_SEL_PREFIX &&
+	       same_l4(a, b) && pb->kind == XM_SEL_PREFIX &&
 	       pb->addr.family == pa->addr.family &&
 	       sel_eq(run_sel(a, !from), run_sel(b, !from));
 }
@@ -879,7 +925,6 @@ static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 {
 	struct xm_filter_rule copy = *r;
 	uint16_t family = run_sel(r, from)->addr.family;
-	struct nftnl_expr *e;
 	struct rb rb;
 
 	*(from ? &copy.from : &copy.to) = (struct xm_filter_sel){ 0 };
@@ -888,14 +933,350 @@ static int run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
 	matches(&rb, &copy, ch, family);
 	payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, from),
 		(uint32_t)xm_addr_len(family));
-	e = expr(&rb, "lookup");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id(name));
-	}
+	lookup(&rb, name, false, 0);
 	verdict(&rb, r->verdict == XM_FILTER_ALLOW ? NF_ACCEPT : NF_DROP);
 	return rule_put(b, &rb);
+}
+
+/* ---- runs of rules that differ in the source zone ----------------- */
+
+/*
+ * Consecutive rules of chain in or fwd that differ only in their source
+ * zone, their verdicts included, are one lookup in a verdict map keyed on
+ * the zone bits of the mark (mark & 0xffff0000 -> accept or drop):
+ *   - a packet's mark holds one zone, so at most one rule of the run can
+ *     match it; a zone that comes twice matches at its first (the later
+ *     one can never match first: left out of the map);
+ *   - a zone of none of them finds no element: the rule does not match
+ *     and the packet goes on to the rules after the run, as it would have
+ *     past each of them.
+ * So the map decides as the rules did, in one hash lookup. Out, a source
+ * zone is this node's own, known when the table is built: no run there.
+ * Each element keeps its line in its comment and counts in its counter.
+ */
+#define ZONE_RUN_MIN	2	/* shorter runs stay rules */
+#define TYPE_MARK	19	/* nftables' datatype, for listing */
+
+/*
+ * The run of chain ch from rule i of f: i, if in the chain and joins()
+ * takes it with itself, and the rules of the chain after it that joins()
+ * accepts (rules of other chains in between are not in its way), in *run
+ * (malloc'ed, *n of them), *last the index of the last. 1 when there is
+ * none or it is shorter than ZONE_RUN_MIN, -ENOMEM.
+ */
+static int map_run(const struct xm_filter *f, unsigned int i, int ch,
+		   const struct xm_nft_view *v,
+		   bool (*joins)(const struct xm_filter_rule *a,
+				 const struct xm_filter_rule *b),
+		   const struct xm_filter_rule ***run, unsigned int *n,
+		   unsigned int *last)
+{
+	unsigned int j;
+
+	*n = 0;
+	*last = i;
+	if (!in_chain(&f->rules[i], ch, v) || !joins(&f->rules[i], &f->rules[i]))
+		return 1;	/* no run starts with it */
+	for (j = i; j < f->n_rules; j++) {
+		if (!in_chain(&f->rules[j], ch, v))
+			continue;
+		if (!joins(&f->rules[i], &f->rules[j]))
+			break;
+		(*n)++;
+		*last = j;
+	}
+	if (*n < ZONE_RUN_MIN)
+		return 1;
+	*run = calloc(*n, sizeof(**run));
+	if (!*run)
+		return -ENOMEM;
+	for (j = i, *n = 0; j <= *last; j++)
+		if (in_chain(&f->rules[j], ch, v))
+			(*run)[(*n)++] = &f->rules[j];
+	return 0;
+}
+
+static bool zone_run_joins(const struct xm_filter_rule *a,
+			   const struct xm_filter_rule *b)
+{
+	return !a->log && !b->log && b->from.kind == XM_SEL_ZONE &&
+	       same_l4(a, b) && sel_eq(&a->to, &b->to);
+}
+
+/* Map name: the first zone of each rule of run[0..n) with its verdict. */
+static int zone_map_put(struct xm_nft_batch *b, const char *name,
+			const struct xm_filter_rule *const *run, size_t n)
+{
+	struct nftnl_set *s = set_new(name, sizeof(uint32_t), TYPE_MARK,
+				      NFT_SET_MAP, true);
+	size_t i, j;
+	int err = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 16);
+	for (i = 0; i < n; i++) {
+		uint32_t key = (uint32_t)run[i]->from.zone <<
+			       XMESH_MARK_ZONE_SHIFT;
+		uint32_t v = run[i]->verdict == XM_FILTER_ALLOW ? NF_ACCEPT :
+								  NF_DROP;
+		bool shadowed = false;
+
+		for (j = 0; j < i && !shadowed; j++)
+			shadowed = run[j]->from.zone == run[i]->from.zone;
+		if (shadowed)
+			continue;
+		if (elem_put(s, (const uint8_t *)&key, sizeof(key), false,
+			     run[i]->line, &v))
+			goto out;
+	}
+	err = set_send(b, s, n);
+out:
+	nftnl_set_free(s);
+	return err;
+}
+
+/* The run's rule for family (0: any): r's matches but its zone, the map. */
+static int zone_run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
+			 int ch, uint16_t family, const char *name)
+{
+	struct xm_filter_rule copy = *r;
+	uint32_t mask = 0xffff0000;
+	struct rb rb;
+
+	copy.from = (struct xm_filter_sel){ 0 };
+	rb.r = rule_new(chains[ch].name, "xmesh run");
+	rb.ok = rb.r != NULL;
+	matches(&rb, &copy, ch, family);
+	meta(&rb, NFT_META_MARK);
+	bitwise(&rb, &mask, sizeof(mask));
+	lookup(&rb, name, true, NFT_REG_VERDICT);
+	return rule_put(b, &rb);
+}
+
+/*
+ * From rule *i of f in chain ch: a run of source zones, as one map and
+ * its rule (once per family if its destination is a zone or role), *i
+ * past it; 1 when there is none here.
+ */
+static int zone_run(struct xm_nft_batch *b, const struct xm_filter *f,
+		    unsigned int *i, int ch, const struct xm_nft_view *v)
+{
+	const struct xm_filter_rule *r = &f->rules[*i], **run;
+	unsigned int n, last;
+	char name[24];
+	int err;
+
+	if (ch == CH_OUT)
+		return 1;
+	err = map_run(f, *i, ch, v, zone_run_joins, &run, &n, &last);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "%s_%u", chains[ch].name, r->line);
+	err = zone_map_put(b, name, run, n);
+	free(run);
+	if (err)
+		return err;
+	if (r->to.kind == XM_SEL_PREFIX)
+		err = zone_run_rule(b, r, ch, r->to.addr.family, name);
+	else if (ch != CH_IN && sel_is_mesh(&r->to)) {
+		err = zone_run_rule(b, r, ch, AF_INET, name);
+		if (!err)
+			err = zone_run_rule(b, r, ch, AF_INET6, name);
+	} else
+		err = zone_run_rule(b, r, ch, 0, name);
+	*i = last + 1;
+	return err;
+}
+
+/* ---- runs of rules that differ in the destination zone ------------ */
+
+/*
+ * Out and forward, consecutive rules that differ only in their
+ * destination zone, their verdicts included, are one lookup of the
+ * destination address in an interval verdict map. A node's prefixes may
+ * nest in another's (and so belong to two zones), so the map is cut at
+ * every bound of the prefixes of the run's zones: in each piece every
+ * address belongs to the same zones, and the piece gets the verdict and
+ * line of the first rule of the run whose zone holds it; a piece no rule
+ * holds is not in the map, and the packet goes on past the run.
+ */
+struct bound {
+	uint8_t a[16];
+};
+
+static int bound_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, sizeof(struct bound));
+}
+
+/* Whether addr (of family) is in a prefix of a node of zone. */
+static bool zone_holds(const struct xm_nft_view *v, uint16_t zone,
+		       uint16_t family, const uint8_t *addr)
+{
+	const struct xm_filter_sel sel = { .kind = XM_SEL_ZONE, .zone = zone };
+	size_t i, len = xm_addr_len(family);
+
+	for (i = 0; i < v->n_prefixes; i++) {
+		struct xm_addr m = { .family = family };
+
+		if (v->prefixes[i].addr.family != family ||
+		    !node_in(v, v->prefixes[i].node, &sel))
+			continue;
+		memcpy(m.raw, addr, len);
+		xm_addr_mask(&m, v->prefixes[i].len);
+		if (!memcmp(m.raw, v->prefixes[i].addr.raw, len))
+			return true;
+	}
+	return false;
+}
+
+/* The first rule of run[0..n) whose destination zone holds addr. */
+static const struct xm_filter_rule *
+dst_first(const struct xm_filter_rule *const *run, size_t n,
+	  const struct xm_nft_view *v, uint16_t family, const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (zone_holds(v, run[i]->to.zone, family, addr))
+			return run[i];
+	return NULL;
+}
+
+/* The bounds of the prefixes of family of the run's zones, sorted. */
+static size_t dst_bounds(const struct xm_filter_rule *const *run, size_t n,
+			 const struct xm_nft_view *v, uint16_t family,
+			 struct bound *b)
+{
+	size_t i, j, k = 0, len = xm_addr_len(family);
+
+	for (i = 0; i < v->n_prefixes; i++) {
+		const struct xm_nft_prefix *p = &v->prefixes[i];
+		bool in = false;
+
+		if (p->addr.family != family)
+			continue;
+		for (j = 0; j < n && !in; j++) {
+			const struct xm_filter_sel sel = {
+				.kind = XM_SEL_ZONE, .zone = run[j]->to.zone };
+
+			in = node_in(v, p->node, &sel);
+		}
+		if (!in)
+			continue;
+		memset(&b[k], 0, sizeof(b[k]));
+		memcpy(b[k++].a, p->addr.raw, len);
+		memset(&b[k], 0, sizeof(b[k]));
+		if (prefix_end(p, b[k].a))
+			k++;
+	}
+	qsort(b, k, sizeof(*b), bound_cmp);
+	for (i = j = 0; i < k; i++)	/* unique */
+		if (!j || bound_cmp(&b[j - 1], &b[i]))
+			b[j++] = b[i];
+	return j;
+}
+
+static int dst_map_put(struct xm_nft_batch *b, const char *name,
+		       const struct xm_filter_rule *const *run, size_t n,
+		       const struct xm_nft_view *v, uint16_t family)
+{
+	size_t len = xm_addr_len(family), nb, i, elems = 0;
+	struct bound *bd = calloc(2 * v->n_prefixes + 1, sizeof(*bd));
+	struct nftnl_set *s = set_new(name, (uint32_t)len,
+				      family == AF_INET ? TYPE_IPADDR :
+							  TYPE_IP6ADDR,
+				      NFT_SET_INTERVAL | NFT_SET_MAP, true);
+	int err = -ENOMEM;
+
+	if (!bd || !s)
+		goto out;
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 16);
+	nb = dst_bounds(run, n, v, family, bd);
+	for (i = 0; i < nb; i++) {
+		const struct xm_filter_rule *r = dst_first(run, n, v, family,
+							   bd[i].a);
+		uint32_t verdict;
+
+		if (!r)
+			continue;	/* a gap between prefixes */
+		verdict = r->verdict == XM_FILTER_ALLOW ? NF_ACCEPT : NF_DROP;
+		if (elem_put(s, bd[i].a, len, false, r->line, &verdict))
+			goto out;
+		/* Up to the next bound, or the top of the address space. */
+		if (i + 1 < nb && elem_put(s, bd[i + 1].a, len, true, 0, NULL))
+			goto out;
+		elems += 2;
+	}
+	err = set_send(b, s, elems);
+out:
+	free(bd);
+	if (s)
+		nftnl_set_free(s);
+	return err;
+}
+
+static bool dst_run_joins(const struct xm_filter_rule *a,
+			  const struct xm_filter_rule *b)
+{
+	return !a->log && !b->log && b->to.kind == XM_SEL_ZONE &&
+	       same_l4(a, b) && sel_eq(&a->from, &b->from);
+}
+
+/* The run's rule for family: r's matches but its zone, the map. */
+static int dst_run_rule(struct xm_nft_batch *b, const struct xm_filter_rule *r,
+			int ch, uint16_t family, const char *name)
+{
+	struct xm_filter_rule copy = *r;
+	struct rb rb;
+
+	copy.to = (struct xm_filter_sel){ 0 };
+	rb.r = rule_new(chains[ch].name, "xmesh run");
+	rb.ok = rb.r != NULL;
+	matches(&rb, &copy, ch, family);
+	payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_off(family, false),
+		(uint32_t)xm_addr_len(family));
+	lookup(&rb, name, true, NFT_REG_VERDICT);
+	return rule_put(b, &rb);
+}
+
+/*
+ * From rule *i of f in chain ch: a run of destination zones, as a map and
+ * its rule for each family (one if the source is a prefix), *i past it;
+ * 1 when there is none here.
+ */
+static int dst_run(struct xm_nft_batch *b, const struct xm_filter *f,
+		   unsigned int *i, int ch, const struct xm_nft_view *v)
+{
+	static const uint16_t families[] = { AF_INET, AF_INET6 };
+	const struct xm_filter_rule *r = &f->rules[*i], **run;
+	unsigned int n, last, k;
+	char name[24];
+	int err;
+
+	if (ch == CH_IN)
+		return 1;
+	err = map_run(f, *i, ch, v, dst_run_joins, &run, &n, &last);
+	if (err)
+		return err;
+	for (k = 0; !err && k < 2; k++) {
+		uint16_t family = families[k];
+
+		if (r->from.kind == XM_SEL_PREFIX &&
+		    r->from.addr.family != family)
+			continue;
+		snprintf(name, sizeof(name), "%s_%u_%c", chains[ch].name,
+			 r->line, family == AF_INET ? '4' : '6');
+		err = dst_map_put(b, name, run, n, v, family);
+		if (!err)
+			err = dst_run_rule(b, r, ch, family, name);
+	}
+	free(run);
+	*i = last + 1;
+	return err;
 }
 
 /*
@@ -912,6 +1293,12 @@ static int run_or_rule(struct xm_nft_batch *b, const struct xm_filter *f,
 	bool from;
 	int err;
 
+	err = zone_run(b, f, i, ch, v);
+	if (err <= 0)
+		return err;
+	err = dst_run(b, f, i, ch, v);
+	if (err <= 0)
+		return err;
 	if (!in_chain(r, ch, v) || r->log ||
 	    (r->from.kind != XM_SEL_PREFIX && r->to.kind != XM_SEL_PREFIX))
 		goto single;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/genetlink.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,408 @@ static bool get_flag(const struct nlattr *a)
 	return attr_len_is(a, 0);
 }
 
+/* ---- the attributes of each nest, as tables ----------------------- */
+
+/*
+ * A nest's attributes: each one's type, where its member is in the
+ * struct, how wide it is and what kind of value it holds. One parser and
+ * one writer serve every nest; what a table cannot say (nests of nests,
+ * checks across attributes) is the few lines around them.
+ */
+enum field_kind {
+	K_U8, K_U16, K_U32, K_U64,
+	K_BYTES,	/* exactly len bytes */
+	K_ADDR,		/* struct xm_addr: 4 or 16 bytes */
+	K_FAMILY,	/* the address family of the struct xm_addr member */
+	K_FLAG,		/* bool: a flag attribute (no payload) */
+	K_NEST,		/* parsed by the field's own function */
+};
+
+#define F_PUT		0x1	/* written into requests */
+#define F_PARSE		0x2	/* read from replies */
+#define F_ALWAYS	0x4	/* written whether present or not */
+#define F_RW		(F_PUT | F_PARSE)
+
+struct field {
+	uint16_t attr;
+	uint16_t cond;		/* F_PUT: written when this one is present */
+	uint8_t kind;		/* enum field_kind */
+	uint8_t flags;		/* F_* */
+	uint16_t off, len;	/* the member */
+	/* K_NEST: parse nest a into obj; K_FAMILY: ctx gets the family. */
+	int (*parse)(const struct nlattr *a, void *obj);
+};
+
+#define MEMBER(st, m)	.off = offsetof(st, m), .len = sizeof(((st *)0)->m)
+#define FIELD(st, a, k, m, fl) \
+	{ .attr = a, .cond = a, .kind = k, .flags = fl, MEMBER(st, m) }
+/* Written when attribute c is present (an address and its family). */
+#define FIELD_IF(st, a, c, k, m, fl) \
+	{ .attr = a, .cond = c, .kind = k, .flags = fl, MEMBER(st, m) }
+#define NEST(a, fn)	{ .attr = a, .kind = K_NEST, .flags = F_PARSE, .parse = fn }
+
+struct nest_desc {
+	const struct field *f;
+	size_t n;
+};
+
+#define DESC(t)		{ t, sizeof(t) / sizeof((t)[0]) }
+
+/* Attribute a into field x of obj; *family: a K_FAMILY's value. */
+static bool field_get(const struct nlattr *a, void *obj,
+		      const struct field *x, uint16_t *family)
+{
+	void *m = (char *)obj + x->off;
+
+	switch (x->kind) {
+	case K_U8:
+		return get_u8(a, m);
+	case K_U16:
+		return get_u16(a, m);
+	case K_U32:
+		return get_u32(a, m);
+	case K_U64:
+		return get_u64(a, m);
+	case K_BYTES:
+		return get_bytes(a, m, x->len);
+	case K_ADDR:
+		return get_addr(a, m);
+	case K_FAMILY:
+		return get_u16(a, family);
+	case K_FLAG:
+		return (*(bool *)m = get_flag(a));
+	case K_NEST:
+		return !x->parse(a, obj);
+	}
+	return false;
+}
+
+/*
+ * The attributes of nest into obj, whose first member is its present
+ * mask; *family gets a family attribute's value (checked by the caller).
+ * Unknown attributes are skipped: newer modules may add some.
+ */
+static int nest_parse(const struct nlattr *nest, void *obj,
+		      const struct nest_desc *d, uint16_t *family)
+{
+	uint32_t *present = obj;
+	const struct nlattr *a;
+	size_t i;
+
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		for (i = 0; i < d->n; i++)
+			if (d->f[i].attr == type && (d->f[i].flags & F_PARSE))
+				break;
+		if (i == d->n)
+			continue;
+		if (!field_get(a, obj, &d->f[i], family))
+			return -EINVAL;
+		*present |= XM_BIT(type);
+	}
+	return 0;
+}
+
+static bool put_addr(struct nlmsghdr *nlh, size_t room, uint16_t type,
+		     const struct xm_addr *a)
+{
+	size_t len = xm_addr_len(a->family);
+
+	return len && mnl_attr_put_check(nlh, room, type, len, a->raw);
+}
+
+static bool field_put(struct nlmsghdr *nlh, size_t room, const void *obj,
+		      const struct field *x)
+{
+	const void *m = (const char *)obj + x->off;
+
+	switch (x->kind) {
+	case K_U8:
+		return mnl_attr_put_u8_check(nlh, room, x->attr,
+					     *(const uint8_t *)m);
+	case K_U16:
+		return mnl_attr_put_u16_check(nlh, room, x->attr,
+					      *(const uint16_t *)m);
+	case K_U32:
+		return mnl_attr_put_u32_check(nlh, room, x->attr,
+					      *(const uint32_t *)m);
+	case K_U64:
+		return mnl_attr_put_u64_check(nlh, room, x->attr,
+					      *(const uint64_t *)m);
+	case K_BYTES:
+		return mnl_attr_put_check(nlh, room, x->attr, x->len, m);
+	case K_ADDR:
+		return put_addr(nlh, room, x->attr, m);
+	case K_FAMILY:
+		return mnl_attr_put_u16_check(nlh, room, x->attr,
+				((const struct xm_addr *)m)->family);
+	}
+	return false;	/* flags and nests are never written */
+}
+
+/* The fields of obj (present mask first) that go into requests. */
+static bool fields_put(struct nlmsghdr *nlh, size_t room, const void *obj,
+		       const struct nest_desc *d)
+{
+	uint32_t present = *(const uint32_t *)obj;
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; ok && i < d->n; i++) {
+		const struct field *x = &d->f[i];
+
+		if ((x->flags & F_PUT) &&
+		    ((x->flags & F_ALWAYS) || (present & XM_BIT(x->cond))))
+			ok = field_put(nlh, room, obj, x);
+	}
+	return ok;
+}
+
+static int nest_end(struct nlmsghdr *nlh, struct nlattr *nest, bool ok)
+{
+	if (!ok) {
+		mnl_attr_nest_cancel(nlh, nest);
+		return -EMSGSIZE;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+/* Nest type with obj's fields; more (may be NULL) puts what follows. */
+static int nest_put(struct nlmsghdr *nlh, size_t room, uint16_t type,
+		    const void *obj, const struct nest_desc *d,
+		    bool (*more)(struct nlmsghdr *nlh, size_t room,
+				 const void *obj))
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, type);
+	bool ok;
+
+	if (!nest)
+		return -EMSGSIZE;
+	ok = fields_put(nlh, room, obj, d);
+	if (ok && more)
+		ok = more(nlh, room, obj);
+	return nest_end(nlh, nest, ok);
+}
+
+/* ---- the nests ------------------------------------------------------ */
+
+static int stats_parse(const struct nlattr *nest, uint64_t *v, int max,
+		       uint32_t *present)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		int type = mnl_attr_get_type(a);
+
+		if (type <= 1 || type > max)	/* UNSPEC, PAD */
+			continue;
+		if (!get_u64(a, &v[type]))
+			return -EINVAL;
+		*present |= XM_BIT(type);
+	}
+	return 0;
+}
+
+static int dev_counters_parse(const struct nlattr *a, void *obj)
+{
+	struct xm_dev *d = obj;
+
+	return stats_parse(a, d->counters, XMESH_COUNTER_A_MAX,
+			   &d->counters_present);
+}
+
+static int dev_drops_parse(const struct nlattr *a, void *obj)
+{
+	struct xm_dev *d = obj;
+
+	return stats_parse(a, d->drops, XMESH_DROP_A_MAX, &d->drops_present);
+}
+
+#define D(a, k, m, fl)	FIELD(struct xm_dev, XMESH_DEV_A_##a, k, m, fl)
+static const struct field dev_fields[] = {
+	D(NODE_ID, K_U32, node_id, F_RW),
+	D(PORT, K_U16, port, F_RW),
+	D(FAMILY, K_U16, family, F_RW),
+	D(HOP_LIMIT, K_U8, hop_limit, F_RW),
+	D(SECURITY, K_U8, security, F_RW),
+	D(MARK_MASK, K_U32, mark_mask, F_RW),
+	D(ZONE_DEFAULT, K_U8, zone_default, F_RW),
+	D(NEIGH_COUNT, K_U32, neigh_count, F_PARSE),
+	D(ROUTE_COUNT, K_U32, route_count, F_PARSE),
+	D(PREFIX_COUNT, K_U32, prefix_count, F_PARSE),
+	D(KEY_COUNT, K_U32, key_count, F_PARSE),
+	D(NODE_COUNT, K_U32, node_count, F_PARSE),
+	D(ZONE_PAIR_COUNT, K_U32, zone_pair_count, F_PARSE),
+	NEST(XMESH_DEV_A_COUNTERS, dev_counters_parse),
+	NEST(XMESH_DEV_A_DROPS, dev_drops_parse),
+};
+#undef D
+static const struct nest_desc dev_desc = DESC(dev_fields);
+
+#define N(a, k, m, fl)	FIELD(struct xm_neigh, XMESH_NEIGH_A_##a, k, m, fl)
+static const struct field neigh_fields[] = {
+	N(ID, K_U32, id, F_RW),
+	N(NODE, K_U32, node, F_RW),
+	N(LINK, K_U32, link, F_RW),
+	N(LOCAL, K_ADDR, local, F_RW),
+	N(REMOTE, K_ADDR, remote, F_RW),
+	N(PORT, K_U16, port, F_RW),
+	N(STATE, K_U8, state, F_RW),
+	N(CARRIER, K_U8, carrier, F_PARSE),
+	N(MTU, K_U32, mtu, F_PARSE),
+	N(TX_PACKETS, K_U64, tx_packets, F_PARSE),
+	N(TX_BYTES, K_U64, tx_bytes, F_PARSE),
+	N(RX_PACKETS, K_U64, rx_packets, F_PARSE),
+	N(RX_BYTES, K_U64, rx_bytes, F_PARSE),
+	N(DROPS, K_U64, drops, F_PARSE),
+};
+#undef N
+static const struct nest_desc neigh_desc = DESC(neigh_fields);
+
+#define X(a, k, m, fl) FIELD(struct xm_nexthop, XMESH_NEXTHOP_A_##a, k, m, fl)
+static const struct field nexthop_fields[] = {
+	X(NEIGH, K_U32, neigh, F_RW),
+	X(PRIORITY, K_U8, priority, F_RW),
+	X(ACTIVE, K_FLAG, active, F_PARSE),
+};
+#undef X
+static const struct nest_desc nexthop_desc = DESC(nexthop_fields);
+
+static int nexthop_parse(const struct nlattr *a, void *obj)
+{
+	struct xm_route *r = obj;
+	struct xm_nexthop *x = &r->nexthop[r->n_nexthops];
+
+	if (r->n_nexthops >= XMESH_MAX_NEXTHOPS)
+		return -EINVAL;
+	memset(x, 0, sizeof(*x));
+	if (nest_parse(a, x, &nexthop_desc, NULL))
+		return -EINVAL;
+	r->n_nexthops++;
+	return 0;
+}
+
+static const struct field route_fields[] = {
+	FIELD(struct xm_route, XMESH_ROUTE_A_DST, K_U32, dst, F_RW),
+	NEST(XMESH_ROUTE_A_NEXTHOP, nexthop_parse),
+};
+static const struct nest_desc route_desc = DESC(route_fields);
+
+#define P(a, c, k, m, fl) \
+	FIELD_IF(struct xm_prefix, XMESH_PREFIX_A_##a, XMESH_PREFIX_A_##c, k, \
+		 m, fl)
+static const struct field prefix_fields[] = {
+	P(FAMILY, ADDR, K_FAMILY, addr, F_RW),
+	P(ADDR, ADDR, K_ADDR, addr, F_RW),
+	P(LEN, LEN, K_U8, len, F_RW),
+	P(NODE, NODE, K_U32, node, F_RW),
+};
+#undef P
+static const struct nest_desc prefix_desc = DESC(prefix_fields);
+
+#define O(a, k, m, fl)	FIELD(struct xm_oam, XMESH_OAM_A_##a, k, m, fl)
+static const struct field oam_fields[] = {
+	O(DST, K_U32, dst, F_RW),
+	O(IDENT, K_U16, ident, F_RW),
+	O(SEQ, K_U32, seq, F_RW),
+	O(HOP_LIMIT, K_U8, hop_limit, F_RW),
+	O(NEIGH, K_U32, neigh, F_RW),
+	O(OP, K_U8, op, F_PARSE),
+	O(REPORTER, K_U32, reporter, F_PARSE),
+	O(RTT_NS, K_U64, rtt_ns, F_PARSE),
+};
+#undef O
+static const struct nest_desc oam_desc = DESC(oam_fields);
+
+/* A reply never carries the key bytes: XMESH_KEY_A_KEY is not parsed. */
+#define K(a, k, m, fl)	FIELD(struct xm_key, XMESH_KEY_A_##a, k, m, fl)
+static const struct field key_fields[] = {
+	K(NEIGH, K_U32, neigh, F_RW),
+	K(ID, K_U8, id, F_RW),
+	K(DIR, K_U8, dir, F_RW),
+	K(KEY, K_BYTES, key, F_PUT),
+	K(COUNTER, K_U64, counter, F_PARSE),
+	K(PACKETS, K_U64, packets, F_PARSE),
+	K(BYTES, K_U64, bytes, F_PARSE),
+	K(REPLAYED, K_U64, replayed, F_PARSE),
+	K(AUTH_FAILED, K_U64, auth_failed, F_PARSE),
+};
+#undef K
+static const struct nest_desc key_desc = DESC(key_fields);
+
+#define T(a, k, m, fl)	FIELD(struct xm_tclass, XMESH_TCLASS_A_##a, k, m, fl)
+static const struct field tclass_fields[] = {
+	T(ID, K_U8, id, F_RW | F_ALWAYS),
+	T(RATE, K_U64, rate, F_RW),
+	T(BURST, K_U32, burst, F_RW),
+	T(DSCP, K_U8, dscp, F_PARSE),
+	T(PRIORITY, K_U32, priority, F_PARSE),
+	T(PACKETS, K_U64, packets, F_PARSE),
+	T(BYTES, K_U64, bytes, F_PARSE),
+	T(DROPS, K_U64, drops, F_PARSE),
+};
+#undef T
+static const struct nest_desc tclass_desc = DESC(tclass_fields);
+
+static int tclass_parse(const struct nlattr *a, void *obj)
+{
+	struct xm_qos *q = obj;
+	struct xm_tclass *t = &q->tclass[q->n_tclass];
+
+	if (q->n_tclass >= XM_TCLASS_COUNT)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	if (nest_parse(a, t, &tclass_desc, NULL) ||
+	    !XM_HAS(t, XMESH_TCLASS_A_ID))
+		return -EINVAL;
+	q->n_tclass++;
+	return 0;
+}
+
+static const struct field qos_fields[] = {
+	FIELD(struct xm_qos, XMESH_QOS_A_DSCP_MAP, K_BYTES, dscp_map, F_RW),
+	FIELD(struct xm_qos, XMESH_QOS_A_PRIO_MAP, K_BYTES, prio_map, F_RW),
+	NEST(XMESH_QOS_A_TCLASS, tclass_parse),
+};
+static const struct nest_desc qos_desc = DESC(qos_fields);
+
+/* An address with its family and length, or none of them. */
+#define R(a, c, k, m, fl) \
+	FIELD_IF(struct xm_qos_rule, XMESH_QOS_RULE_A_##a, \
+		 XMESH_QOS_RULE_A_##c, k, m, fl)
+static const struct field qos_rule_fields[] = {
+	R(ID, ID, K_U32, id, F_RW | F_ALWAYS),
+	R(TCLASS, TCLASS, K_U8, tclass, F_RW),
+	R(FAMILY, FAMILY, K_FAMILY, addr, F_RW),
+	R(ADDR, FAMILY, K_ADDR, addr, F_RW),
+	R(LEN, FAMILY, K_U8, len, F_RW),
+	R(PROTOCOL, PROTOCOL, K_U8, protocol, F_RW),
+	R(PORT_MIN, PORT_MIN, K_U16, port_min, F_RW),
+	R(PORT_MAX, PORT_MAX, K_U16, port_max, F_RW),
+	R(SPORT_MIN, SPORT_MIN, K_U16, sport_min, F_RW),
+	R(SPORT_MAX, SPORT_MAX, K_U16, sport_max, F_RW),
+};
+#undef R
+static const struct nest_desc qos_rule_desc = DESC(qos_rule_fields);
+
+static const struct field node_fields[] = {
+	FIELD(struct xm_node, XMESH_NODE_A_ID, K_U32, id, F_RW),
+	FIELD(struct xm_node, XMESH_NODE_A_ZONE, K_U16, zone, F_RW),
+	FIELD(struct xm_node, XMESH_NODE_A_ROLES, K_U16, roles, F_RW),
+};
+static const struct nest_desc node_desc = DESC(node_fields);
+
+#define Z(a, k, m)	FIELD(struct xm_zone_pair, XMESH_ZONE_PAIR_A_##a, k, m, F_RW)
+static const struct field zone_pair_fields[] = {
+	Z(FROM, K_U16, from),
+	Z(TO, K_U16, to),
+	Z(ACTION, K_U8, action),
+};
+#undef Z
+static const struct nest_desc zone_pair_desc = DESC(zone_pair_fields);
+
 /* ---- put ---------------------------------------------------------- */
 
 int xm_devsel_put(struct nlmsghdr *nlh, size_t room, uint32_t ifindex,
@@ -88,313 +491,88 @@ int xm_devsel_put(struct nlmsghdr *nlh, size_t room, uint32_t ifindex,
 	return 0;
 }
 
-#define PUT(ok, call)	do { if (!(call)) ok = false; } while (0)
-
-static int nest_end(struct nlmsghdr *nlh, struct nlattr *nest, bool ok)
-{
-	if (!ok) {
-		mnl_attr_nest_cancel(nlh, nest);
-		return -EMSGSIZE;
-	}
-	mnl_attr_nest_end(nlh, nest);
-	return 0;
-}
-
 int xm_dev_put(struct nlmsghdr *nlh, size_t room, const struct xm_dev *d)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_DEV);
-	bool ok = true;
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(d, XMESH_DEV_A_NODE_ID))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_DEV_A_NODE_ID,
-					       d->node_id));
-	if (XM_HAS(d, XMESH_DEV_A_PORT))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_DEV_A_PORT,
-					       d->port));
-	if (XM_HAS(d, XMESH_DEV_A_FAMILY))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_DEV_A_FAMILY,
-					       d->family));
-	if (XM_HAS(d, XMESH_DEV_A_HOP_LIMIT))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_HOP_LIMIT,
-					      d->hop_limit));
-	if (XM_HAS(d, XMESH_DEV_A_SECURITY))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_DEV_A_SECURITY,
-					      d->security));
-	if (XM_HAS(d, XMESH_DEV_A_MARK_MASK))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_DEV_A_MARK_MASK,
-					       d->mark_mask));
-	if (XM_HAS(d, XMESH_DEV_A_ZONE_DEFAULT))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room,
-					      XMESH_DEV_A_ZONE_DEFAULT,
-					      d->zone_default));
-	return nest_end(nlh, nest, ok);
-}
-
-static bool put_addr(struct nlmsghdr *nlh, size_t room, uint16_t type,
-		     const struct xm_addr *a)
-{
-	size_t len = xm_addr_len(a->family);
-
-	return len && mnl_attr_put_check(nlh, room, type, len, a->raw);
+	return nest_put(nlh, room, XMESH_A_DEV, d, &dev_desc, NULL);
 }
 
 int xm_neigh_put(struct nlmsghdr *nlh, size_t room, const struct xm_neigh *n)
 {
-	struct nlattr *nest;
-	bool ok = true;
+	return nest_put(nlh, room, XMESH_A_NEIGH, n, &neigh_desc, NULL);
+}
 
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_NEIGH);
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(n, XMESH_NEIGH_A_ID))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_ID,
-					       n->id));
-	if (XM_HAS(n, XMESH_NEIGH_A_NODE))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_NODE,
-					       n->node));
-	if (XM_HAS(n, XMESH_NEIGH_A_LINK))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NEIGH_A_LINK,
-					       n->link));
-	if (XM_HAS(n, XMESH_NEIGH_A_LOCAL))
-		PUT(ok, put_addr(nlh, room, XMESH_NEIGH_A_LOCAL, &n->local));
-	if (XM_HAS(n, XMESH_NEIGH_A_REMOTE))
-		PUT(ok, put_addr(nlh, room, XMESH_NEIGH_A_REMOTE, &n->remote));
-	if (XM_HAS(n, XMESH_NEIGH_A_PORT))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NEIGH_A_PORT,
-					       n->port));
-	if (XM_HAS(n, XMESH_NEIGH_A_STATE))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_NEIGH_A_STATE,
-					      n->state));
-	return nest_end(nlh, nest, ok);
+static bool nexthops_put(struct nlmsghdr *nlh, size_t room, const void *obj)
+{
+	const struct xm_route *r = obj;
+	struct nlattr *nh;
+	unsigned int i;
+
+	for (i = 0; i < r->n_nexthops && i < XMESH_MAX_NEXTHOPS; i++) {
+		nh = mnl_attr_nest_start_check(nlh, room,
+					       XMESH_ROUTE_A_NEXTHOP);
+		if (!nh || !fields_put(nlh, room, &r->nexthop[i],
+				       &nexthop_desc))
+			return false;
+		mnl_attr_nest_end(nlh, nh);
+	}
+	return true;
 }
 
 int xm_route_put(struct nlmsghdr *nlh, size_t room, const struct xm_route *r)
 {
-	struct nlattr *nest, *nh;
-	bool ok = true;
-	unsigned int i;
-
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_ROUTE);
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(r, XMESH_ROUTE_A_DST))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_ROUTE_A_DST,
-					       r->dst));
-	for (i = 0; ok && i < r->n_nexthops && i < XMESH_MAX_NEXTHOPS; i++) {
-		const struct xm_nexthop *x = &r->nexthop[i];
-
-		nh = mnl_attr_nest_start_check(nlh, room,
-					       XMESH_ROUTE_A_NEXTHOP);
-		if (!nh) {
-			ok = false;
-			break;
-		}
-		if (XM_HAS(x, XMESH_NEXTHOP_A_NEIGH))
-			PUT(ok, mnl_attr_put_u32_check(nlh, room,
-						       XMESH_NEXTHOP_A_NEIGH,
-						       x->neigh));
-		if (XM_HAS(x, XMESH_NEXTHOP_A_PRIORITY))
-			PUT(ok, mnl_attr_put_u8_check(nlh, room,
-						      XMESH_NEXTHOP_A_PRIORITY,
-						      x->priority));
-		if (ok)
-			mnl_attr_nest_end(nlh, nh);
-	}
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_ROUTE, r, &route_desc,
+			nexthops_put);
 }
 
 int xm_prefix_put(struct nlmsghdr *nlh, size_t room,
 		  const struct xm_prefix *p)
 {
-	struct nlattr *nest;
-	bool ok = true;
-
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_PREFIX);
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(p, XMESH_PREFIX_A_ADDR)) {
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_PREFIX_A_FAMILY,
-					       p->addr.family));
-		PUT(ok, put_addr(nlh, room, XMESH_PREFIX_A_ADDR, &p->addr));
-	}
-	if (XM_HAS(p, XMESH_PREFIX_A_LEN))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_PREFIX_A_LEN,
-					      p->len));
-	if (XM_HAS(p, XMESH_PREFIX_A_NODE))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_PREFIX_A_NODE,
-					       p->node));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_PREFIX, p, &prefix_desc, NULL);
 }
 
 int xm_oam_put(struct nlmsghdr *nlh, size_t room, const struct xm_oam *o)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_OAM);
-	bool ok = true;
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(o, XMESH_OAM_A_DST))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_DST,
-					       o->dst));
-	if (XM_HAS(o, XMESH_OAM_A_IDENT))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_OAM_A_IDENT,
-					       o->ident));
-	if (XM_HAS(o, XMESH_OAM_A_SEQ))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_SEQ,
-					       o->seq));
-	if (XM_HAS(o, XMESH_OAM_A_HOP_LIMIT))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_OAM_A_HOP_LIMIT,
-					      o->hop_limit));
-	if (XM_HAS(o, XMESH_OAM_A_NEIGH))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_OAM_A_NEIGH,
-					       o->neigh));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_OAM, o, &oam_desc, NULL);
 }
 
 int xm_key_put(struct nlmsghdr *nlh, size_t room, const struct xm_key *k)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_KEY);
-	bool ok = true;
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(k, XMESH_KEY_A_NEIGH))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_KEY_A_NEIGH,
-					       k->neigh));
-	if (XM_HAS(k, XMESH_KEY_A_ID))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_KEY_A_ID, k->id));
-	if (XM_HAS(k, XMESH_KEY_A_DIR))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_KEY_A_DIR,
-					      k->dir));
-	if (XM_HAS(k, XMESH_KEY_A_KEY))
-		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_KEY_A_KEY,
-					   sizeof(k->key), k->key));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_KEY, k, &key_desc, NULL);
 }
 
-static int tclass_put(struct nlmsghdr *nlh, size_t room,
-		      const struct xm_tclass *t)
+static bool tclasses_put(struct nlmsghdr *nlh, size_t room, const void *obj)
 {
-	struct nlattr *nest;
-	bool ok = true;
+	const struct xm_qos *q = obj;
+	unsigned int i;
 
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_QOS_A_TCLASS);
-	if (!nest)
-		return -EMSGSIZE;
-	PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_TCLASS_A_ID, t->id));
-	if (XM_HAS(t, XMESH_TCLASS_A_RATE))
-		PUT(ok, mnl_attr_put_u64_check(nlh, room, XMESH_TCLASS_A_RATE,
-					       t->rate));
-	if (XM_HAS(t, XMESH_TCLASS_A_BURST))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_TCLASS_A_BURST,
-					       t->burst));
-	return nest_end(nlh, nest, ok);
+	for (i = 0; i < q->n_tclass && i < XM_TCLASS_COUNT; i++)
+		if (nest_put(nlh, room, XMESH_QOS_A_TCLASS, &q->tclass[i],
+			     &tclass_desc, NULL))
+			return false;
+	return true;
 }
 
 int xm_qos_put(struct nlmsghdr *nlh, size_t room, const struct xm_qos *q)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_QOS);
-	unsigned int i;
-	bool ok = true;
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(q, XMESH_QOS_A_DSCP_MAP))
-		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_QOS_A_DSCP_MAP,
-					   sizeof(q->dscp_map), q->dscp_map));
-	if (XM_HAS(q, XMESH_QOS_A_PRIO_MAP))
-		PUT(ok, mnl_attr_put_check(nlh, room, XMESH_QOS_A_PRIO_MAP,
-					   sizeof(q->prio_map), q->prio_map));
-	for (i = 0; ok && i < q->n_tclass && i < XM_TCLASS_COUNT; i++)
-		PUT(ok, !tclass_put(nlh, room, &q->tclass[i]));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_QOS, q, &qos_desc, tclasses_put);
 }
 
 int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
 		    const struct xm_qos_rule *r)
 {
-	struct nlattr *nest;
-	bool ok = true;
-
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_QOS_RULE);
-	if (!nest)
-		return -EMSGSIZE;
-	PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_QOS_RULE_A_ID, r->id));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_TCLASS))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_QOS_RULE_A_TCLASS,
-					      r->tclass));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_FAMILY)) {
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_QOS_RULE_A_FAMILY,
-					       r->addr.family));
-		PUT(ok, put_addr(nlh, room, XMESH_QOS_RULE_A_ADDR, &r->addr));
-		PUT(ok, mnl_attr_put_u8_check(nlh, room, XMESH_QOS_RULE_A_LEN,
-					      r->len));
-	}
-	if (XM_HAS(r, XMESH_QOS_RULE_A_PROTOCOL))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room,
-					      XMESH_QOS_RULE_A_PROTOCOL,
-					      r->protocol));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_PORT_MIN))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_QOS_RULE_A_PORT_MIN,
-					       r->port_min));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_PORT_MAX))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_QOS_RULE_A_PORT_MAX,
-					       r->port_max));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MIN))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_QOS_RULE_A_SPORT_MIN,
-					       r->sport_min));
-	if (XM_HAS(r, XMESH_QOS_RULE_A_SPORT_MAX))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_QOS_RULE_A_SPORT_MAX,
-					       r->sport_max));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_QOS_RULE, r, &qos_rule_desc, NULL);
 }
 
 int xm_node_put(struct nlmsghdr *nlh, size_t room, const struct xm_node *n)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_NODE);
-	bool ok = true;
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(n, XMESH_NODE_A_ID))
-		PUT(ok, mnl_attr_put_u32_check(nlh, room, XMESH_NODE_A_ID,
-					       n->id));
-	if (XM_HAS(n, XMESH_NODE_A_ZONE))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NODE_A_ZONE,
-					       n->zone));
-	if (XM_HAS(n, XMESH_NODE_A_ROLES))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_NODE_A_ROLES,
-					       n->roles));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_NODE, n, &node_desc, NULL);
 }
 
 int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
 		     const struct xm_zone_pair *z)
 {
-	struct nlattr *nest;
-	bool ok = true;
-
-	nest = mnl_attr_nest_start_check(nlh, room, XMESH_A_ZONE_PAIR);
-	if (!nest)
-		return -EMSGSIZE;
-	if (XM_HAS(z, XMESH_ZONE_PAIR_A_FROM))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room,
-					       XMESH_ZONE_PAIR_A_FROM, z->from));
-	if (XM_HAS(z, XMESH_ZONE_PAIR_A_TO))
-		PUT(ok, mnl_attr_put_u16_check(nlh, room, XMESH_ZONE_PAIR_A_TO,
-					       z->to));
-	if (XM_HAS(z, XMESH_ZONE_PAIR_A_ACTION))
-		PUT(ok, mnl_attr_put_u8_check(nlh, room,
-					      XMESH_ZONE_PAIR_A_ACTION,
-					      z->action));
-	return nest_end(nlh, nest, ok);
+	return nest_put(nlh, room, XMESH_A_ZONE_PAIR, z, &zone_pair_desc,
+			NULL);
 }
 
 void xm_key_wipe(struct xm_key *k)
@@ -432,241 +610,31 @@ int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 
 /* ---- parse -------------------------------------------------------- */
 
-/* Unknown attributes are skipped: newer modules may add some. */
-
-static int parse_stats(const struct nlattr *nest, uint64_t *v, int max,
-		       uint32_t *present)
-{
-	const struct nlattr *a;
-
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		if (type <= 1 || type > max)	/* UNSPEC, PAD */
-			continue;
-		if (!get_u64(a, &v[type]))
-			return -EINVAL;
-		*present |= XM_BIT(type);
-	}
-	return 0;
-}
-
+/* xm_dev_parse() does not clear d: ifindex and ifname are the message's. */
 int xm_dev_parse(const struct nlattr *nest, struct xm_dev *d)
 {
-	const struct nlattr *a;
-	bool ok;
-
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_DEV_A_NODE_ID:
-			ok = get_u32(a, &d->node_id);
-			break;
-		case XMESH_DEV_A_PORT:
-			ok = get_u16(a, &d->port);
-			break;
-		case XMESH_DEV_A_FAMILY:
-			ok = get_u16(a, &d->family);
-			break;
-		case XMESH_DEV_A_HOP_LIMIT:
-			ok = get_u8(a, &d->hop_limit);
-			break;
-		case XMESH_DEV_A_NEIGH_COUNT:
-			ok = get_u32(a, &d->neigh_count);
-			break;
-		case XMESH_DEV_A_ROUTE_COUNT:
-			ok = get_u32(a, &d->route_count);
-			break;
-		case XMESH_DEV_A_PREFIX_COUNT:
-			ok = get_u32(a, &d->prefix_count);
-			break;
-		case XMESH_DEV_A_SECURITY:
-			ok = get_u8(a, &d->security);
-			break;
-		case XMESH_DEV_A_KEY_COUNT:
-			ok = get_u32(a, &d->key_count);
-			break;
-		case XMESH_DEV_A_MARK_MASK:
-			ok = get_u32(a, &d->mark_mask);
-			break;
-		case XMESH_DEV_A_ZONE_DEFAULT:
-			ok = get_u8(a, &d->zone_default);
-			break;
-		case XMESH_DEV_A_NODE_COUNT:
-			ok = get_u32(a, &d->node_count);
-			break;
-		case XMESH_DEV_A_ZONE_PAIR_COUNT:
-			ok = get_u32(a, &d->zone_pair_count);
-			break;
-		case XMESH_DEV_A_COUNTERS:
-			ok = !parse_stats(a, d->counters, XMESH_COUNTER_A_MAX,
-					  &d->counters_present);
-			break;
-		case XMESH_DEV_A_DROPS:
-			ok = !parse_stats(a, d->drops, XMESH_DROP_A_MAX,
-					  &d->drops_present);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(d, type);
-	}
-	return 0;
+	return nest_parse(nest, d, &dev_desc, NULL);
 }
 
 int xm_neigh_parse(const struct nlattr *nest, struct xm_neigh *n)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(n, 0, sizeof(*n));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_NEIGH_A_ID:
-			ok = get_u32(a, &n->id);
-			break;
-		case XMESH_NEIGH_A_NODE:
-			ok = get_u32(a, &n->node);
-			break;
-		case XMESH_NEIGH_A_LINK:
-			ok = get_u32(a, &n->link);
-			break;
-		case XMESH_NEIGH_A_LOCAL:
-			ok = get_addr(a, &n->local);
-			break;
-		case XMESH_NEIGH_A_REMOTE:
-			ok = get_addr(a, &n->remote);
-			break;
-		case XMESH_NEIGH_A_PORT:
-			ok = get_u16(a, &n->port);
-			break;
-		case XMESH_NEIGH_A_STATE:
-			ok = get_u8(a, &n->state);
-			break;
-		case XMESH_NEIGH_A_CARRIER:
-			ok = get_u8(a, &n->carrier);
-			break;
-		case XMESH_NEIGH_A_MTU:
-			ok = get_u32(a, &n->mtu);
-			break;
-		case XMESH_NEIGH_A_TX_PACKETS:
-			ok = get_u64(a, &n->tx_packets);
-			break;
-		case XMESH_NEIGH_A_TX_BYTES:
-			ok = get_u64(a, &n->tx_bytes);
-			break;
-		case XMESH_NEIGH_A_RX_PACKETS:
-			ok = get_u64(a, &n->rx_packets);
-			break;
-		case XMESH_NEIGH_A_RX_BYTES:
-			ok = get_u64(a, &n->rx_bytes);
-			break;
-		case XMESH_NEIGH_A_DROPS:
-			ok = get_u64(a, &n->drops);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(n, type);
-	}
-	return 0;
-}
-
-static int nexthop_parse(const struct nlattr *nest, struct xm_nexthop *x)
-{
-	const struct nlattr *a;
-	bool ok;
-
-	memset(x, 0, sizeof(*x));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_NEXTHOP_A_NEIGH:
-			ok = get_u32(a, &x->neigh);
-			break;
-		case XMESH_NEXTHOP_A_PRIORITY:
-			ok = get_u8(a, &x->priority);
-			break;
-		case XMESH_NEXTHOP_A_ACTIVE:
-			ok = x->active = get_flag(a);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(x, type);
-	}
-	return 0;
+	return nest_parse(nest, n, &neigh_desc, NULL);
 }
 
 int xm_route_parse(const struct nlattr *nest, struct xm_route *r)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(r, 0, sizeof(*r));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_ROUTE_A_DST:
-			ok = get_u32(a, &r->dst);
-			break;
-		case XMESH_ROUTE_A_NEXTHOP:
-			ok = r->n_nexthops < XMESH_MAX_NEXTHOPS &&
-			     !nexthop_parse(a, &r->nexthop[r->n_nexthops]);
-			if (ok)
-				r->n_nexthops++;
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(r, type);
-	}
-	return 0;
+	return nest_parse(nest, r, &route_desc, NULL);
 }
 
 int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p)
 {
 	uint16_t family = 0;
-	const struct nlattr *a;
-	bool ok;
 
 	memset(p, 0, sizeof(*p));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_PREFIX_A_FAMILY:
-			ok = get_u16(a, &family);
-			break;
-		case XMESH_PREFIX_A_ADDR:
-			ok = get_addr(a, &p->addr);
-			break;
-		case XMESH_PREFIX_A_LEN:
-			ok = get_u8(a, &p->len);
-			break;
-		case XMESH_PREFIX_A_NODE:
-			ok = get_u32(a, &p->node);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(p, type);
-	}
+	if (nest_parse(nest, p, &prefix_desc, &family))
+		return -EINVAL;
 	/* The family must agree with the address and bound the length. */
 	if (XM_HAS(p, XMESH_PREFIX_A_FAMILY) && XM_HAS(p, XMESH_PREFIX_A_ADDR) &&
 	    family != p->addr.family)
@@ -679,217 +647,29 @@ int xm_prefix_parse(const struct nlattr *nest, struct xm_prefix *p)
 
 int xm_oam_parse(const struct nlattr *nest, struct xm_oam *o)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(o, 0, sizeof(*o));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_OAM_A_DST:
-			ok = get_u32(a, &o->dst);
-			break;
-		case XMESH_OAM_A_IDENT:
-			ok = get_u16(a, &o->ident);
-			break;
-		case XMESH_OAM_A_SEQ:
-			ok = get_u32(a, &o->seq);
-			break;
-		case XMESH_OAM_A_HOP_LIMIT:
-			ok = get_u8(a, &o->hop_limit);
-			break;
-		case XMESH_OAM_A_OP:
-			ok = get_u8(a, &o->op);
-			break;
-		case XMESH_OAM_A_REPORTER:
-			ok = get_u32(a, &o->reporter);
-			break;
-		case XMESH_OAM_A_RTT_NS:
-			ok = get_u64(a, &o->rtt_ns);
-			break;
-		case XMESH_OAM_A_NEIGH:
-			ok = get_u32(a, &o->neigh);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(o, type);
-	}
-	return 0;
+	return nest_parse(nest, o, &oam_desc, NULL);
 }
 
-/* A reply never carries the key bytes: XMESH_KEY_A_KEY is skipped. */
 int xm_key_parse(const struct nlattr *nest, struct xm_key *k)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(k, 0, sizeof(*k));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_KEY_A_NEIGH:
-			ok = get_u32(a, &k->neigh);
-			break;
-		case XMESH_KEY_A_ID:
-			ok = get_u8(a, &k->id);
-			break;
-		case XMESH_KEY_A_DIR:
-			ok = get_u8(a, &k->dir);
-			break;
-		case XMESH_KEY_A_COUNTER:
-			ok = get_u64(a, &k->counter);
-			break;
-		case XMESH_KEY_A_PACKETS:
-			ok = get_u64(a, &k->packets);
-			break;
-		case XMESH_KEY_A_BYTES:
-			ok = get_u64(a, &k->bytes);
-			break;
-		case XMESH_KEY_A_REPLAYED:
-			ok = get_u64(a, &k->replayed);
-			break;
-		case XMESH_KEY_A_AUTH_FAILED:
-			ok = get_u64(a, &k->auth_failed);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(k, type);
-	}
-	return 0;
-}
-
-static int tclass_parse(const struct nlattr *nest, struct xm_tclass *t)
-{
-	const struct nlattr *a;
-	bool ok;
-
-	memset(t, 0, sizeof(*t));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_TCLASS_A_ID:
-			ok = get_u8(a, &t->id);
-			break;
-		case XMESH_TCLASS_A_RATE:
-			ok = get_u64(a, &t->rate);
-			break;
-		case XMESH_TCLASS_A_BURST:
-			ok = get_u32(a, &t->burst);
-			break;
-		case XMESH_TCLASS_A_DSCP:
-			ok = get_u8(a, &t->dscp);
-			break;
-		case XMESH_TCLASS_A_PRIORITY:
-			ok = get_u32(a, &t->priority);
-			break;
-		case XMESH_TCLASS_A_PACKETS:
-			ok = get_u64(a, &t->packets);
-			break;
-		case XMESH_TCLASS_A_BYTES:
-			ok = get_u64(a, &t->bytes);
-			break;
-		case XMESH_TCLASS_A_DROPS:
-			ok = get_u64(a, &t->drops);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(t, type);
-	}
-	return XM_HAS(t, XMESH_TCLASS_A_ID) ? 0 : -EINVAL;
+	return nest_parse(nest, k, &key_desc, NULL);
 }
 
 int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(q, 0, sizeof(*q));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_QOS_A_DSCP_MAP:
-			ok = get_bytes(a, q->dscp_map, sizeof(q->dscp_map));
-			break;
-		case XMESH_QOS_A_PRIO_MAP:
-			ok = get_bytes(a, q->prio_map, sizeof(q->prio_map));
-			break;
-		case XMESH_QOS_A_TCLASS:
-			ok = q->n_tclass < XM_TCLASS_COUNT &&
-			     !tclass_parse(a, &q->tclass[q->n_tclass]);
-			if (ok)
-				q->n_tclass++;
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(q, type);
-	}
-	return 0;
+	return nest_parse(nest, q, &qos_desc, NULL);
 }
 
 int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r)
 {
 	uint16_t family = 0;
-	const struct nlattr *a;
-	bool ok;
 
 	memset(r, 0, sizeof(*r));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_QOS_RULE_A_ID:
-			ok = get_u32(a, &r->id);
-			break;
-		case XMESH_QOS_RULE_A_TCLASS:
-			ok = get_u8(a, &r->tclass);
-			break;
-		case XMESH_QOS_RULE_A_FAMILY:
-			ok = get_u16(a, &family);
-			break;
-		case XMESH_QOS_RULE_A_ADDR:
-			ok = get_addr(a, &r->addr);
-			break;
-		case XMESH_QOS_RULE_A_LEN:
-			ok = get_u8(a, &r->len);
-			break;
-		case XMESH_QOS_RULE_A_PROTOCOL:
-			ok = get_u8(a, &r->protocol);
-			break;
-		case XMESH_QOS_RULE_A_PORT_MIN:
-			ok = get_u16(a, &r->port_min);
-			break;
-		case XMESH_QOS_RULE_A_PORT_MAX:
-			ok = get_u16(a, &r->port_max);
-			break;
-		case XMESH_QOS_RULE_A_SPORT_MIN:
-			ok = get_u16(a, &r->sport_min);
-			break;
-		case XMESH_QOS_RULE_A_SPORT_MAX:
-			ok = get_u16(a, &r->sport_max);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(r, type);
-	}
+	if (nest_parse(nest, r, &qos_rule_desc, &family))
+		return -EINVAL;
 	/* A family comes with an address of that family. */
 	if (XM_HAS(r, XMESH_QOS_RULE_A_FAMILY) &&
 	    (!XM_HAS(r, XMESH_QOS_RULE_A_ADDR) || family != r->addr.family))
@@ -899,60 +679,14 @@ int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r)
 
 int xm_node_parse(const struct nlattr *nest, struct xm_node *n)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(n, 0, sizeof(*n));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_NODE_A_ID:
-			ok = get_u32(a, &n->id);
-			break;
-		case XMESH_NODE_A_ZONE:
-			ok = get_u16(a, &n->zone);
-			break;
-		case XMESH_NODE_A_ROLES:
-			ok = get_u16(a, &n->roles);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(n, type);
-	}
-	return 0;
+	return nest_parse(nest, n, &node_desc, NULL);
 }
 
 int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z)
 {
-	const struct nlattr *a;
-	bool ok;
-
 	memset(z, 0, sizeof(*z));
-	mnl_attr_for_each_nested(a, nest) {
-		int type = mnl_attr_get_type(a);
-
-		switch (type) {
-		case XMESH_ZONE_PAIR_A_FROM:
-			ok = get_u16(a, &z->from);
-			break;
-		case XMESH_ZONE_PAIR_A_TO:
-			ok = get_u16(a, &z->to);
-			break;
-		case XMESH_ZONE_PAIR_A_ACTION:
-			ok = get_u8(a, &z->action);
-			break;
-		default:
-			continue;
-		}
-		if (!ok)
-			return -EINVAL;
-		XM_SET(z, type);
-	}
-	return 0;
+	return nest_parse(nest, z, &zone_pair_desc, NULL);
 }
 
 static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
