@@ -33,7 +33,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ROUNDS=${XMESH_BENCH_FILTER_ROUNDS:-3}
 SECS=${XMESH_BENCH_SECONDS:-3}
-COUNTS=(0 2 100 1000 1000-each)
+COUNTS=(0 2 100 1000 1000-each 1000-zones 1000-zones-each)
 WORK=/tmp/xmesh-bench-filter
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -44,6 +44,20 @@ log() { printf '# %s %s\n' "$(date +%T)" "$*"; }
 # benchmark; -each: no two in a row differ only in their prefix.
 rules() {
 	local n=${1%-each} each=$1 i
+	if [[ $1 == 1000-zones* ]]; then
+		n=1000
+		for ((i = 1; i <= n - 2; i++)); do
+			echo "zone z$i $i"
+		done
+		echo "policy deny"
+		for ((i = 1; i <= n - 2; i++)); do
+			echo "deny dir in from zone z$i proto udp dport $(
+				[[ $each == *-each ]] && ((i % 2)) && echo 19 || echo 9)"
+		done
+		echo "allow dir in proto tcp"
+		echo "allow dir in proto udp dport 5201"
+		return
+	fi
 	echo "policy deny"
 	for ((i = 0; i < n - 2; i++)); do
 		echo "deny dir in from 10.200.$((i / 250)).$((i % 250 + 1))/32 proto udp dport $(
