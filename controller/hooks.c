@@ -517,14 +517,19 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 	return 0;
 }
 
-void xm_hooks_free(struct xm_hooks *hs)
+void xm_hooks_wait(struct xm_hooks *hs)
 {
-	if (!hs)
-		return;
 	pthread_mutex_lock(&hs->lock);
 	while (hs->running)
 		pthread_cond_wait(&hs->idle, &hs->lock);
 	pthread_mutex_unlock(&hs->lock);
+}
+
+void xm_hooks_free(struct xm_hooks *hs)
+{
+	if (!hs)
+		return;
+	xm_hooks_wait(hs);
 	pthread_cond_destroy(&hs->idle);
 	pthread_mutex_destroy(&hs->lock);
 	free(hs);

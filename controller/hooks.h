@@ -87,7 +87,9 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 		const struct xm_hook_call *call, xm_hook_done_fn done,
 		void *arg);
 
-/* Wait for the runs under way (each ends by its timeout), then free. */
+/* Wait for the runs under way (each ends by its timeout). */
+void xm_hooks_wait(struct xm_hooks *hs);
+/* xm_hooks_wait(), then free. */
 void xm_hooks_free(struct xm_hooks *hs);
 
 /* The text of s with {node}, {name}, {peer}, {rule} replaced (URL-escaped

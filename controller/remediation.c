@@ -416,6 +416,7 @@ static void decide(struct xm_remedy_decision *d, const struct rule *r,
 	d->target = s->target;
 	d->value = value;
 	d->tries = s->tries;
+	d->dry_run = r->r.dry_run;
 }
 
 /* One target of one rule at now: a decision into d, or false. */

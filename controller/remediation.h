@@ -65,6 +65,7 @@ struct xm_remedy_decision {
 	struct xm_remedy_target target;
 	double value;			/* the last sample; unreachable: s */
 	unsigned int tries;		/* actions so far in this episode */
+	bool dry_run;			/* the rule's */
 };
 
 struct xm_remedy;
