@@ -6,7 +6,10 @@
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
+ *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
+ *	[--remedy-settle S] [--remedy-tries N]
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hooks.h"
 #include "server.h"
 #include "store.h"
 #include "xmesh_file.h"
@@ -33,7 +37,10 @@ static void usage(FILE *f)
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
-		"                        [--per-address N]\n"
+		"                        [--per-address N] [--config FILE]"
+		" [--hook 'NAME command|unit|http ARG']...\n"
+		"                        [--remedy-stale S] [--remedy-settle S]"
+		" [--remedy-tries N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
@@ -185,6 +192,11 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "per-address", required_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "hook", required_argument, NULL, 'H' },
+		{ "remedy-stale", required_argument, NULL, 'S' },
+		{ "remedy-settle", required_argument, NULL, 'E' },
+		{ "remedy-tries", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,9 +213,15 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int o, sig, rc = 1;
 	unsigned long port, n;
+	struct xm_hooks *hooks = NULL;
+	struct xm_hook hook;
 
 	if (sodium_init() < 0)
 		return 1;
+	hooks = xm_hooks_new(0);
+	if (!hooks)
+		return 1;
+	cfg.hooks = hooks;
 	while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': cfg.db_path = optarg; break;
@@ -232,6 +250,38 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.per_address = n ? (int)n : -1;
+			break;
+		case 'C':
+			if (xm_hooks_load(hooks, optarg, err, sizeof(err))) {
+				fprintf(stderr, "xmesh-controller: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'H':
+			if (xm_hook_parse(optarg, &hook, err, sizeof(err)) ||
+			    xm_hooks_add(hooks, &hook, err, sizeof(err))) {
+				fprintf(stderr, "xmesh-controller: --hook %s:"
+					" %s\n", optarg, err);
+				return 2;
+			}
+			break;
+		case 'S':
+		case 'E':
+		case 'R':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '1' || *optarg > '9' ||
+			    n > (o == 'R' ? 100 : 86400)) {
+				fprintf(stderr, "xmesh-controller: \"%s\": %s\n",
+					optarg, o == 'R' ? "the tries are 1 to 100"
+					: "seconds are 1 to 86400");
+				return 2;
+			}
+			if (o == 'S')
+				cfg.remedy.stale_s = (unsigned int)n;
+			else if (o == 'E')
+				cfg.remedy.settle_s = (unsigned int)n;
+			else
+				cfg.remedy.tries = (unsigned int)n;
 			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
@@ -269,6 +319,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread: http hooks. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ctl = xm_ctl_start(&cfg, err, sizeof(err));
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	if (!ctl) {
@@ -287,6 +339,7 @@ int main(int argc, char **argv)
 	xm_ctl_stop(ctl);
 	rc = 0;
 out:
+	xm_hooks_free(hooks);
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	free((char *)cfg.tls_cert_pem);
 	if (tls_key_pem)
