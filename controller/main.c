@@ -3,6 +3,7 @@
  * xmesh-controller: the site's policy server (Documentation/controller.md).
  *
  *   xmesh-controller [--db PATH] token add ROLE NAME
+ *   xmesh-controller [--db PATH] token revoke NAME
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xmesh-controller [--db PATH] token add ROLE NAME\n"
+		"       xmesh-controller [--db PATH] token revoke NAME\n"
 		"       xmesh-controller [--db PATH] --authority FILE"
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
@@ -104,6 +106,28 @@ static int token_add(const char *db, const char *role_s, const char *name)
 	/* Shown once: only its hash is kept. */
 	printf("%s\n", token);
 	return 0;
+}
+
+/* Revoke the tokens named name: 0, or an exit status after a message. */
+static int token_revoke(const char *db, const char *name)
+{
+	struct xm_store *s;
+	char err[256];
+	int n;
+
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "xmesh-controller: %s\n", err);
+		return 1;
+	}
+	n = xm_store_token_revoke(s, name, "local", time(NULL));
+	xm_store_close(s);
+	if (n < 0)
+		fprintf(stderr, "xmesh-controller: cannot revoke the token\n");
+	else if (!n)
+		fprintf(stderr, "xmesh-controller: no token named \"%s\"\n",
+			name);
+	return n > 0 ? 0 : 1;
 }
 
 /* The credentials of cfg from the files: 0, or 1 after a message. */
@@ -294,6 +318,9 @@ int main(int argc, char **argv)
 		    !strcmp(argv[optind + 1], "add"))
 			return token_add(cfg.db_path, argv[optind + 2],
 					 argv[optind + 3]);
+		if (argc - optind == 3 && !strcmp(argv[optind], "token") &&
+		    !strcmp(argv[optind + 1], "revoke"))
+			return token_revoke(cfg.db_path, argv[optind + 2]);
 		usage(stderr);
 		return 2;
 	}
