@@ -494,6 +494,16 @@ size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
 	return n;
 }
 
+void xm_remedy_note_action(struct xm_remedy *e, const char *rule, int64_t t)
+{
+	size_t i;
+
+	window_add(&e->budget, t);
+	for (i = 0; i < e->n_rules; i++)
+		if (!strcmp(e->rules[i].r.name, rule))
+			window_add(&e->rules[i].win, t);
+}
+
 unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now)
 {
 	return window_count(&e->budget, now);

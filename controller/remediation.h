@@ -98,6 +98,13 @@ int xm_remedy_sample(struct xm_remedy *e, enum xm_remedy_trigger trigger,
 size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
 		      struct xm_remedy_decision *out, size_t max);
 
+/*
+ * An action of rule taken at t, before this engine (a controller
+ * restarted): counted in the budget and the rule's max_per_hour, so that
+ * a restart does not reset them. Oldest first.
+ */
+void xm_remedy_note_action(struct xm_remedy *e, const char *rule, int64_t t);
+
 /* Actions taken (not dry run) in the hour before now, all rules. */
 unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now);
 

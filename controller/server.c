@@ -65,9 +65,11 @@ struct xm_ctl {
 	/* Remediation: the engine, its thread, the policy version it has
 	 * the rules of, the decisions taken (by verdict, for /metrics). */
 	struct xm_remedy *remedy;
+	int64_t started;		/* silence before it is not seen */
 	pthread_t remedy_thread;
 	bool remedy_started;
 	uint64_t remedy_version;
+	bool remedy_restored;		/* the last hour's actions counted */
 	uint64_t remedy_decisions[XM_REMEDY_VERDICTS];
 	/* The nodes in a long poll now, each with its count: heard from
 	 * now, for the unreachable rules. */
@@ -1147,15 +1149,6 @@ static void node_name(struct xm_ctl *c, uint32_t node,
 	name[0] = '\0';
 }
 
-void xm_ctl_remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
-			  struct xm_remedy_target target, double value,
-			  int64_t t)
-{
-	pthread_mutex_lock(&c->lock);
-	xm_remedy_sample(c->remedy, trigger, target, value, t);
-	pthread_mutex_unlock(&c->lock);
-}
-
 /* A hook's run ended: its outcome into the log. */
 static void hook_done(void *arg, const struct xm_hook_call *call, bool ok,
 		      const char *outcome)
@@ -1311,6 +1304,44 @@ static void remedy_carry_out(struct xm_ctl *c,
 					"failed: the hook cannot start");
 }
 
+struct restore_arg {
+	int64_t since;
+	size_t n;
+	int64_t t[3600];		/* at most a budget's worth */
+	char rule[3600][XM_STORE_NAME_MAX];
+};
+
+static int restore_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	struct restore_arg *a = arg;
+
+	if (r->time <= a->since || a->n == 3600)
+		return 1;
+	if (!strcmp(r->verdict, "act")) {
+		a->t[a->n] = r->time;
+		snprintf(a->rule[a->n], XM_STORE_NAME_MAX, "%s", r->rule);
+		a->n++;
+	}
+	return 0;
+}
+
+/* The actions of the last hour, from the log, into the engine's budget
+ * and rates: a restart does not reset them. Under c->lock. */
+static void remedy_restore(struct xm_ctl *c)
+{
+	struct restore_arg *a = calloc(1, sizeof(*a));
+	int64_t next;
+
+	if (!a)
+		return;
+	a->since = now_s(c) - 3600;
+	xm_store_remedy_page(c->store, 0, 3600 * 8, restore_cb, a, &next);
+	while (a->n--)
+		xm_remedy_note_action(c->remedy, a->rule[a->n], a->t[a->n]);
+	free(a);
+	c->remedy_restored = true;
+}
+
 /* The engine takes the rules of the current policy. Under c->lock. */
 static void remedy_load(struct xm_ctl *c)
 {
@@ -1322,9 +1353,24 @@ static void remedy_load(struct xm_ctl *c)
 		p = xm_policy_parse(r.text, r.text_len, &err);
 		xm_policy_rec_free(&r);
 	}
-	if (!xm_remedy_set_policy(c->remedy, p))
+	if (!xm_remedy_set_policy(c->remedy, p)) {
 		c->remedy_version = c->version;
+		if (!c->remedy_restored)
+			remedy_restore(c);
+	}
 	xm_policy_free(p);
+}
+
+void xm_ctl_remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
+			  struct xm_remedy_target target, double value,
+			  int64_t t)
+{
+	pthread_mutex_lock(&c->lock);
+	/* The rules of the version in force, not of the last step's. */
+	if (c->remedy_version != c->version)
+		remedy_load(c);
+	xm_remedy_sample(c->remedy, trigger, target, value, t);
+	pthread_mutex_unlock(&c->lock);
 }
 
 struct seen_arg {
@@ -1335,9 +1381,14 @@ struct seen_arg {
 static int seen_cb(void *arg, const struct xm_agent_rec *r)
 {
 	struct seen_arg *a = arg;
+	int64_t t = r->last_seen;
 
+	/* What went on while the controller was down it did not see: an
+	 * agent silent since before the start is silent from the start. */
+	if (t < a->c->started)
+		t = a->c->started;
 	xm_remedy_node_seen(a->c->remedy, r->node_id,
-			    polling(a->c, r->node_id) ? a->now : r->last_seen);
+			    polling(a->c, r->node_id) ? a->now : t);
 	return 0;
 }
 
@@ -1656,6 +1707,7 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		snprintf(err, errlen, "%s: not an IPv4 address", cfg->address);
 		goto fail_alloc;
 	}
+	c->started = now_s(c);
 	c->remedy = xm_remedy_new(&cfg->remedy);
 	if (!c->remedy) {
 		snprintf(err, errlen, "out of memory");

@@ -244,6 +244,24 @@ static void test_policy_change(void)
 	xm_remedy_free(e);
 }
 
+static void test_note_action(void)
+{
+	struct xm_remedy *e = engine("{\"budget_per_hour\": 2, \"rules\": ["
+		"{\"name\": \"r\", \"when\": \"unreachable\", \"for\": 0,"
+		" \"action\": \"notify\", \"max_per_hour\": 5}]}");
+
+	xm_remedy_note_action(e, "r", 1000);
+	xm_remedy_note_action(e, "gone", 1500);
+	is_int(xm_remedy_budget_used(e, 2000), 2,
+	       "actions before a restart count in the budget");
+	xm_remedy_node_seen(e, 1, 1900);
+	ok(step(e, 2000) == 1 && d[0].verdict == XM_REMEDY_BUDGET,
+	   "and stop a new one");
+	ok(step(e, 4601) == 1 && d[0].verdict == XM_REMEDY_ACT,
+	   "until they are an hour old");
+	xm_remedy_free(e);
+}
+
 static void test_max_decisions(void)
 {
 	struct xm_remedy *e = engine(UNREACHABLE(", \"max_per_hour\": 100"));
@@ -341,6 +359,7 @@ int main(void)
 	test_budget_and_dry_run();
 	test_escalation();
 	test_policy_change();
+	test_note_action();
 	test_max_decisions();
 	test_policy_edit();
 	printf("1..%d\n", tap_n);
