@@ -3,10 +3,14 @@
  * xmesh-controller: the site's policy server (Documentation/controller.md).
  *
  *   xmesh-controller [--db PATH] token add ROLE NAME
+ *   xmesh-controller [--db PATH] token revoke NAME
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
+ *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
+ *	[--remedy-settle S] [--remedy-tries N]
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hooks.h"
 #include "server.h"
 #include "store.h"
 #include "xmesh_file.h"
@@ -29,11 +34,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xmesh-controller [--db PATH] token add ROLE NAME\n"
+		"       xmesh-controller [--db PATH] token revoke NAME\n"
 		"       xmesh-controller [--db PATH] --authority FILE"
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
-		"                        [--per-address N]\n"
+		"                        [--per-address N] [--config FILE]"
+		" [--hook 'NAME command|unit|http ARG']...\n"
+		"                        [--remedy-stale S] [--remedy-settle S]"
+		" [--remedy-tries N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
@@ -97,6 +106,28 @@ static int token_add(const char *db, const char *role_s, const char *name)
 	/* Shown once: only its hash is kept. */
 	printf("%s\n", token);
 	return 0;
+}
+
+/* Revoke the tokens named name: 0, or an exit status after a message. */
+static int token_revoke(const char *db, const char *name)
+{
+	struct xm_store *s;
+	char err[256];
+	int n;
+
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "xmesh-controller: %s\n", err);
+		return 1;
+	}
+	n = xm_store_token_revoke(s, name, "local", time(NULL));
+	xm_store_close(s);
+	if (n < 0)
+		fprintf(stderr, "xmesh-controller: cannot revoke the token\n");
+	else if (!n)
+		fprintf(stderr, "xmesh-controller: no token named \"%s\"\n",
+			name);
+	return n > 0 ? 0 : 1;
 }
 
 /* The credentials of cfg from the files: 0, or 1 after a message. */
@@ -185,6 +216,11 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "per-address", required_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "hook", required_argument, NULL, 'H' },
+		{ "remedy-stale", required_argument, NULL, 'S' },
+		{ "remedy-settle", required_argument, NULL, 'E' },
+		{ "remedy-tries", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,9 +237,15 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int o, sig, rc = 1;
 	unsigned long port, n;
+	struct xm_hooks *hooks = NULL;
+	struct xm_hook hook;
 
 	if (sodium_init() < 0)
 		return 1;
+	hooks = xm_hooks_new(0);
+	if (!hooks)
+		return 1;
+	cfg.hooks = hooks;
 	while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': cfg.db_path = optarg; break;
@@ -233,6 +275,38 @@ int main(int argc, char **argv)
 			}
 			cfg.per_address = n ? (int)n : -1;
 			break;
+		case 'C':
+			if (xm_hooks_load(hooks, optarg, err, sizeof(err))) {
+				fprintf(stderr, "xmesh-controller: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'H':
+			if (xm_hook_parse(optarg, &hook, err, sizeof(err)) ||
+			    xm_hooks_add(hooks, &hook, err, sizeof(err))) {
+				fprintf(stderr, "xmesh-controller: --hook %s:"
+					" %s\n", optarg, err);
+				return 2;
+			}
+			break;
+		case 'S':
+		case 'E':
+		case 'R':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '1' || *optarg > '9' ||
+			    n > (o == 'R' ? 100 : 86400)) {
+				fprintf(stderr, "xmesh-controller: \"%s\": %s\n",
+					optarg, o == 'R' ? "the tries are 1 to 100"
+					: "seconds are 1 to 86400");
+				return 2;
+			}
+			if (o == 'S')
+				cfg.remedy.stale_s = (unsigned int)n;
+			else if (o == 'E')
+				cfg.remedy.settle_s = (unsigned int)n;
+			else
+				cfg.remedy.tries = (unsigned int)n;
+			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -244,6 +318,9 @@ int main(int argc, char **argv)
 		    !strcmp(argv[optind + 1], "add"))
 			return token_add(cfg.db_path, argv[optind + 2],
 					 argv[optind + 3]);
+		if (argc - optind == 3 && !strcmp(argv[optind], "token") &&
+		    !strcmp(argv[optind + 1], "revoke"))
+			return token_revoke(cfg.db_path, argv[optind + 2]);
 		usage(stderr);
 		return 2;
 	}
@@ -269,6 +346,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread: http hooks. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ctl = xm_ctl_start(&cfg, err, sizeof(err));
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	if (!ctl) {
@@ -287,6 +366,7 @@ int main(int argc, char **argv)
 	xm_ctl_stop(ctl);
 	rc = 0;
 out:
+	xm_hooks_free(hooks);
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	free((char *)cfg.tls_cert_pem);
 	if (tls_key_pem)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -22,7 +23,9 @@
 #include <time.h>
 
 #include "agent_auth.h"
+#include "hooks.h"
 #include "policy.h"
+#include "remediation.h"
 #include "server.h"
 #include "store.h"
 #include "telemetry.h"
@@ -35,6 +38,9 @@
 #define DROP_MAX	(1024 * 1024)
 #define JSON_DEPTH	8
 #define LONGPOLL_MAX	60
+#define LIST_LIMIT	100	/* entries of a list answer, by default */
+#define LIST_LIMIT_MAX	1000
+#define REMEDY_BATCH	64	/* decisions taken at one step */
 
 /* The statuses the API answers with, for /metrics. */
 static const unsigned int statuses[] = {
@@ -74,6 +80,19 @@ struct xm_ctl {
 	size_t n_samples, cap_samples;
 	pthread_t housekeeper;
 	bool housekeeping;
+	/* Remediation: the engine, its thread, the policy version it has
+	 * the rules of, the decisions taken (by verdict, for /metrics). */
+	struct xm_remedy *remedy;
+	int64_t started;		/* silence before it is not seen */
+	pthread_t remedy_thread;
+	bool remedy_started;
+	uint64_t remedy_version;
+	bool remedy_restored;		/* the last hour's actions counted */
+	uint64_t remedy_decisions[XM_REMEDY_VERDICTS];
+	/* The nodes in a long poll now, each with its count: heard from
+	 * now, for the unreachable rules. */
+	struct polling { uint32_t node; unsigned int n; } *polling;
+	size_t n_polling, cap_polling;
 };
 
 struct req;
@@ -89,15 +108,17 @@ struct route {
 	const char *path, *method;
 	enum access access;
 	enum xm_role role;		/* TOKEN */
-	bool prefix;			/* path is a prefix: /nodes/ID */
+	bool prefix;			/* path is a prefix: PATH{arg}, as /nodes/ID */
 	const char *query;		/* the parameters it takes, " a b " */
 	size_t body_max;
 	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
 			      const struct req *q);
 	/* A list from the store (fn send_list): its key in the answer,
-	 * and how it is read. */
+	 * how a page of it is read, and its cursor's query parameter. */
 	const char *list_key;
-	int (*list)(struct xm_ctl *c, json_object *a);
+	int (*list)(struct xm_ctl *c, json_object *a, int64_t cursor,
+		    size_t limit, int64_t *next);
+	const char *cursor;
 };
 
 /* One request: its raw URI (query included, as the agent signed it), its
@@ -108,6 +129,7 @@ struct req {
 	bool headers_seen;		/* the first call is over */
 	bool answered;			/* at the headers: drop the body */
 	const struct route *route;
+	char arg[XM_STORE_NAME_MAX];	/* a prefix route's last segment */
 	char who[XM_STORE_NAME_MAX];	/* the operator token's name */
 	uint32_t node;			/* the agent's node id */
 	size_t len;
@@ -438,6 +460,23 @@ static enum MHD_Result send_policy(struct xm_ctl *c,
 }
 
 /*
+ * Store text as the next version (validated and tested already), under
+ * c->lock, and wake the agents waiting: 0 and its number in *v, or -1.
+ */
+static int store_version(struct xm_ctl *c, const char *text, size_t len,
+			 const char *author, uint64_t rollback_of,
+			 uint64_t *v)
+{
+	if (xm_store_policy_add(c->store, text, len, author, now_s(c),
+				rollback_of, sign_cb, c, v))
+		return -1;
+	c->version = *v;
+	pthread_cond_broadcast(&c->changed);
+	tele_policy_event(c, *v, author, rollback_of);
+	return 0;
+}
+
+/*
  * Store text as the next version (validated and tested already): 200
  * with the version, or 409 when expect (not 0) is not the current one.
  */
@@ -470,15 +509,8 @@ static enum MHD_Result add_version(struct xm_ctl *c,
 		xm_policy_rec_free(&cur);
 	}
 	if (!v) {
-		rc = xm_store_policy_add(c->store, text, len, author,
-					 now_s(c), rollback_of, sign_cb, c,
-					 &v);
-		if (!rc) {
-			c->version = v;
-			changed = true;
-			pthread_cond_broadcast(&c->changed);
-			tele_policy_event(c, v, author, rollback_of);
-		}
+		rc = store_version(c, text, len, author, rollback_of, &v);
+		changed = !rc;
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (rc)
@@ -618,17 +650,33 @@ static int audit_cb(void *arg, const struct xm_audit_rec *r)
 	return 0;
 }
 
-/* GET a list from the store into {key: [...]}. */
+/*
+ * GET a page of a list from the store into {key: [...], "next": N}: at
+ * most ?limit entries (LIST_LIMIT, at most LIST_LIMIT_MAX) from the
+ * route's cursor parameter; "next" is the cursor of the next page, absent
+ * after the last.
+ */
 static enum MHD_Result send_list(struct xm_ctl *c, struct MHD_Connection *conn,
 				 const struct req *q)
 {
 	const char *key = q->route->list_key;
-	json_object *a = json_object_new_array(), *j;
+	uint64_t limit = LIST_LIMIT, cursor = 0;
+	json_object *a, *j;
+	int64_t next = 0;
 	uint64_t version;
 	int rc;
 
+	rc = uint_arg(c, conn, NULL, "limit", LIST_LIMIT_MAX, &limit);
+	if (rc < 0)
+		return MHD_YES;
+	if (!rc && !limit)
+		return send_error(c, conn, 400, "query limit", "expected an"
+				  " integer 1 to %d", LIST_LIMIT_MAX);
+	if (uint_arg(c, conn, NULL, q->route->cursor, INT64_MAX, &cursor) < 0)
+		return MHD_YES;
+	a = json_object_new_array();
 	pthread_mutex_lock(&c->lock);
-	rc = q->route->list(c, a);
+	rc = q->route->list(c, a, (int64_t)cursor, (size_t)limit, &next);
 	version = c->version;
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
@@ -639,24 +687,61 @@ static enum MHD_Result send_list(struct xm_ctl *c, struct MHD_Connection *conn,
 	json_object_object_add(j, "policy_version",
 			       json_object_new_uint64(version));
 	json_object_object_add(j, key, a);
+	if (next)
+		json_object_object_add(j, "next", json_object_new_int64(next));
 	return send_json(c, conn, 200, j);
 }
 
-static int list_history(struct xm_ctl *c, json_object *a)
+static int list_history(struct xm_ctl *c, json_object *a, int64_t cursor,
+			size_t limit, int64_t *next)
 {
-	return xm_store_policy_history(c->store, history_cb, a);
+	return xm_store_history_page(c->store, cursor, limit, history_cb, a,
+				     next);
 }
 
-static int list_agents(struct xm_ctl *c, json_object *a)
+static int list_agents(struct xm_ctl *c, json_object *a, int64_t cursor,
+		       size_t limit, int64_t *next)
 {
 	struct agents_arg arg = { a, c->version, 0 };
 
-	return xm_store_agent_list(c->store, agents_cb, &arg);
+	return xm_store_agent_page(c->store, cursor, limit, agents_cb, &arg,
+				   next);
 }
 
-static int list_audit(struct xm_ctl *c, json_object *a)
+static int list_audit(struct xm_ctl *c, json_object *a, int64_t cursor,
+		      size_t limit, int64_t *next)
 {
-	return xm_store_audit_list(c->store, audit_cb, a);
+	return xm_store_audit_page(c->store, cursor, limit, audit_cb, a, next);
+}
+
+static int remedy_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "id", json_object_new_int64(r->id));
+	json_object_object_add(e, "time", json_object_new_int64(r->time));
+	json_object_object_add(e, "rule", json_object_new_string(r->rule));
+	json_object_object_add(e, "verdict",
+			       json_object_new_string(r->verdict));
+	json_object_object_add(e, "action", json_object_new_string(r->action));
+	json_object_object_add(e, "node", json_object_new_int64(r->node));
+	json_object_object_add(e, "peer", json_object_new_int64(r->peer));
+	json_object_object_add(e, "value", json_object_new_double(r->value));
+	json_object_object_add(e, "tries", json_object_new_int64(r->tries));
+	json_object_object_add(e, "detail", json_object_new_string(r->detail));
+	json_object_object_add(e, "outcome",
+			       json_object_new_string(r->outcome));
+	json_object_object_add(e, "outcome_time",
+			       json_object_new_int64(r->outcome_time));
+	json_object_array_add(arg, e);
+	return 0;
+}
+
+static int list_remedy(struct xm_ctl *c, json_object *a, int64_t cursor,
+		       size_t limit, int64_t *next)
+{
+	return xm_store_remedy_page(c->store, cursor, limit, remedy_cb, a,
+				    next);
 }
 
 static enum MHD_Result token_post(struct xm_ctl *c,
@@ -713,6 +798,34 @@ static enum MHD_Result token_post(struct xm_ctl *c,
 done:
 	json_object_put(o);
 	return MHD_YES;
+}
+
+/* DELETE /api/v1/tokens/{name}: every token of that name, at once (the
+ * next request with one is refused: tokens are looked up per request). */
+static enum MHD_Result token_delete(struct xm_ctl *c,
+				    struct MHD_Connection *conn,
+				    const struct req *q)
+{
+	json_object *j;
+	int n;
+
+	if (!xm_wire_name_valid(q->arg, false))
+		return send_error(c, conn, 400, "path", "expected a token"
+				  " name: 1 to 31 printable characters"
+				  " without blanks");
+	pthread_mutex_lock(&c->lock);
+	n = xm_store_token_revoke(c->store, q->arg, q->who, now_s(c));
+	pthread_mutex_unlock(&c->lock);
+	if (n < 0)
+		return send_error(c, conn, 500, "store", "cannot revoke the"
+				  " token");
+	if (!n)
+		return send_error(c, conn, 404, "path", "no token named"
+				  " \"%s\"", q->arg);
+	j = json_object_new_object();
+	json_object_object_add(j, "name", json_object_new_string(q->arg));
+	json_object_object_add(j, "revoked", json_object_new_int(n));
+	return send_json(c, conn, 200, j);
 }
 
 /* ---- agents ---- */
@@ -827,8 +940,70 @@ static struct timespec deadline_in(unsigned int s)
 	return t;
 }
 
-/* GET /api/v1/agent/policy?since=V&wait=S: the current version once it
- * is above since, or 204 after S seconds. */
+/* Count node in (+1) or out (-1) of a long poll, under c->lock. */
+static void polling_count(struct xm_ctl *c, uint32_t node, int d)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_polling && c->polling[i].node != node; i++)
+		;
+	if (i == c->n_polling) {
+		if (d < 0)
+			return;
+		if (c->n_polling == c->cap_polling) {
+			size_t cap = c->cap_polling ? 2 * c->cap_polling : 64;
+			struct polling *a = realloc(c->polling,
+						    cap * sizeof(*a));
+
+			if (!a)
+				return;	/* the store's last_seen still says */
+			c->polling = a;
+			c->cap_polling = cap;
+		}
+		c->polling[c->n_polling++] = (struct polling){ node, 0 };
+	}
+	if (d > 0)
+		c->polling[i].n++;
+	else if (!--c->polling[i].n)
+		c->polling[i] = c->polling[--c->n_polling];
+}
+
+static bool polling(const struct xm_ctl *c, uint32_t node)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_polling; i++)
+		if (c->polling[i].node == node)
+			return true;
+	return false;
+}
+
+/* Whether the client of conn hung up (an agent killed in a long poll). */
+static bool client_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p = { .events = POLLRDHUP };
+
+	if (!ci)
+		return false;
+	p.fd = ci->connect_fd;
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * GET /api/v1/agent/policy?since=V&wait=S: the current version once it
+ * is above since, or 204 after S seconds. A waiting agent counts as heard
+ * from; the wait looks every second whether it hung up, so that an agent
+ * that died is known within a second (the unreachable rules).
+ */
 static enum MHD_Result agent_policy(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
 				    const struct req *q)
@@ -837,9 +1012,9 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 			   LONGPOLL_MAX;
 	uint64_t since = 0, wait = max;
 	struct timespec deadline;
+	bool gone = false;
 	uint64_t v;
 
-	(void)q;
 	if (uint_arg(c, conn, NULL, "since", UINT32_MAX, &since) < 0 ||
 	    uint_arg(c, conn, NULL, "wait", max, &wait) < 0)
 		return MHD_YES;
@@ -855,13 +1030,25 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 				  (unsigned long long)v);
 	}
 	c->waiting++;
-	while (c->version <= since && !c->stopping &&
-	       pthread_cond_timedwait(&c->changed, &c->lock, &deadline) !=
-	       ETIMEDOUT)
-		;
+	polling_count(c, q->node, 1);
+	while (c->version <= since && !c->stopping && !gone) {
+		struct timespec slice = deadline_in(1);
+
+		if (!ts_before(&slice, &deadline))
+			slice = deadline;
+		if (pthread_cond_timedwait(&c->changed, &c->lock, &slice) ==
+		    ETIMEDOUT && !ts_before(&slice, &deadline))
+			break;
+		gone = client_gone(conn);
+	}
+	polling_count(c, q->node, -1);
+	/* There until now. */
+	xm_store_agent_seen(c->store, q->node, now_s(c), 0);
 	c->waiting--;
 	v = c->version;
 	pthread_mutex_unlock(&c->lock);
+	if (gone)
+		return MHD_NO;
 	if (v <= since)
 		return send_text(c, conn, 204, NULL, "", 0);
 	return send_policy(c, conn, v);
@@ -987,6 +1174,9 @@ static void samples_flush(struct xm_ctl *c)
 }
 
 /* POST /api/v1/agent/telemetry: a report. */
+static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
+			int64_t now);
+
 static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 				       struct MHD_Connection *conn,
 				       const struct req *q)
@@ -1018,6 +1208,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		for (size_t i = 0; i < n; i++)
 			samples[i].time = now;
 		rc = samples_queue(c, samples, n);
+		remedy_feed(c, x, now);
 		tele_events_store(c, &ev);
 		c->tele_seq++;
 		pthread_cond_broadcast(&c->tele_changed);
@@ -1160,14 +1351,13 @@ static uint32_t node_id_parse(const char *s)
 static enum MHD_Result node_get(struct xm_ctl *c, struct MHD_Connection *conn,
 				const struct req *q)
 {
-	const char *id = q->uri + strlen(q->route->path);
 	const struct xm_tele_node *x;
 	json_object *j, *rep, *a, *o, *cnt, *drops;
 	int64_t now = now_s(c);
 	uint32_t node;
 	size_t i;
 
-	node = node_id_parse(id);
+	node = node_id_parse(q->arg);
 	if (!node)
 		return send_error(c, conn, 400, "path", "expected a node id 1"
 				  " to 4294967295 after /api/v1/nodes/");
@@ -1821,6 +2011,18 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 			" %llu\n", xm_agent_auth_name(i),
 			(unsigned long long)c->auth_failures[i]);
 	tele_metrics(c, f);
+	fprintf(f, "# HELP xmesh_controller_remediation_total Remediation"
+		" decisions, by verdict.\n"
+		"# TYPE xmesh_controller_remediation_total counter\n");
+	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
+		fprintf(f, "xmesh_controller_remediation_total{verdict=\"%s\"}"
+			" %llu\n", xm_remedy_verdict_name(i),
+			(unsigned long long)c->remedy_decisions[i]);
+	fprintf(f, "# HELP xmesh_controller_remediation_budget_used Actions"
+		" in the last hour, of the policy's budget_per_hour.\n"
+		"# TYPE xmesh_controller_remediation_budget_used gauge\n"
+		"xmesh_controller_remediation_budget_used %u\n",
+		xm_remedy_budget_used(c->remedy, now_s(c)));
 	pthread_mutex_unlock(&c->lock);
 	fclose(f);
 	ret = send_text(c, conn, 200, "text/plain; version=0.0.4", text, len);
@@ -1828,11 +2030,349 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	return ret;
 }
 
+/* ---- remediation ---- */
+
+/*
+ * The name of a node, for hooks: what its last telemetry report said, ""
+ * if it has not reported (hooks get the node id in any case). Under
+ * c->lock.
+ */
+static void node_name(struct xm_ctl *c, uint32_t node,
+		      char name[XM_NAME_MAX])
+{
+	const struct xm_tele_node *x = xm_tele_find(c->tele, node);
+
+	snprintf(name, XM_NAME_MAX, "%s", x ? x->r.name : "");
+}
+
+/* A hook's run ended: its outcome into the log. */
+static void hook_done(void *arg, const struct xm_hook_call *call, bool ok,
+		      const char *outcome)
+{
+	struct xm_ctl *c = arg;
+	char text[XM_HOOK_OUTCOME_MAX + 96];
+
+	(void)ok;
+	if (strcmp(call->event, "hook"))
+		snprintf(text, sizeof(text), "notified; hook notify: %s",
+			 outcome);
+	else
+		snprintf(text, sizeof(text), "%s", outcome);
+	pthread_mutex_lock(&c->lock);
+	xm_store_remedy_outcome(c->store, call->log_id, now_s(c), text);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Drain or reweight d's target through the policy: a new version
+ * authored "remediation", checked as any other. The outcome into
+ * outcome. Under c->lock.
+ */
+static void remedy_policy(struct xm_ctl *c,
+			  const struct xm_remedy_decision *d, char *outcome,
+			  size_t len)
+{
+	struct xm_policy_error err;
+	struct xm_site_policy *p;
+	struct xm_policy_rec cur;
+	bool changed = false;
+	uint64_t v = 0;
+	char *text;
+
+	if (xm_store_policy_get(c->store, 0, &cur)) {
+		snprintf(outcome, len, "failed: no policy to change");
+		return;
+	}
+	text = xm_remedy_policy_edit(cur.text, cur.text_len, d->action,
+				     d->target, d->metric, &changed);
+	xm_policy_rec_free(&cur);
+	if (!text) {
+		snprintf(outcome, len, "failed: the policy cannot %s %s",
+			 xm_remedy_action_name(d->action),
+			 d->target.peer ? "this link" : "a node");
+		return;
+	}
+	if (!changed) {
+		snprintf(outcome, len, "ok: already so in version %llu",
+			 (unsigned long long)c->version);
+		free(text);
+		return;
+	}
+	p = xm_policy_check(text, strlen(text), &err);
+	if (!p)
+		snprintf(outcome, len, "failed: the policy refuses it: %s: %s",
+			 err.location, err.reason);
+	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
+		snprintf(outcome, len, "failed: cannot store the policy");
+	else
+		snprintf(outcome, len, "ok: policy version %llu",
+			 (unsigned long long)v);
+	xm_policy_free(p);
+	free(text);
+}
+
+/* Log decision d and carry it out (hooks in the background). Under
+ * c->lock. */
+static void remedy_carry_out(struct xm_ctl *c,
+			     const struct xm_remedy_decision *d)
+{
+	struct xm_remedy_rec r = {
+		.time = d->time, .node = d->target.node,
+		.peer = d->target.peer, .value = d->value, .tries = d->tries,
+	};
+	struct xm_hook_call call = {
+		.node = d->target.node, .peer = d->target.peer,
+	};
+	char detail[256], outcome[512] = "";
+	const struct xm_hook *hook = NULL;
+	const char *event = "hook";
+
+	snprintf(r.rule, sizeof(r.rule), "%s", d->rule);
+	snprintf(r.verdict, sizeof(r.verdict), "%s",
+		 xm_remedy_verdict_name(d->verdict));
+	snprintf(r.action, sizeof(r.action), "%s",
+		 xm_remedy_action_name(d->action));
+	if (d->trigger == XM_REMEDY_UNREACHABLE)
+		snprintf(detail, sizeof(detail), "unreachable: not heard from"
+			 " for %.0f s", d->value);
+	else
+		snprintf(detail, sizeof(detail), "%s %g",
+			 xm_remedy_trigger_name(d->trigger), d->value);
+	if (d->action == XM_REMEDY_HOOK)
+		snprintf(detail + strlen(detail), sizeof(detail) -
+			 strlen(detail), "; hook %s", d->hook);
+	switch (d->verdict) {
+	case XM_REMEDY_ACT:
+		if (d->action == XM_REMEDY_HOOK) {
+			hook = xm_hooks_find(c->cfg.hooks, d->hook);
+			if (!hook)
+				snprintf(outcome, sizeof(outcome), "failed: no"
+					 " hook %s on this controller",
+					 d->hook);
+		} else if (d->action == XM_REMEDY_NOTIFY) {
+			event = "notify";
+			hook = xm_hooks_find(c->cfg.hooks, "notify");
+			snprintf(outcome, sizeof(outcome), "notified");
+		} else {
+			remedy_policy(c, d, outcome, sizeof(outcome));
+		}
+		break;
+	case XM_REMEDY_DRY_RUN:
+		snprintf(outcome, sizeof(outcome), "none: dry run");
+		break;
+	case XM_REMEDY_LIMITED:
+		snprintf(outcome, sizeof(outcome), "none: the rule's"
+			 " max_per_hour is used up");
+		break;
+	case XM_REMEDY_BUDGET:
+		snprintf(outcome, sizeof(outcome), "none: the budget_per_hour"
+			 " of all rules is used up");
+		break;
+	case XM_REMEDY_ESCALATE:
+		snprintf(outcome, sizeof(outcome), "notified: %u tries did"
+			 " not help; the rule leaves it until it recovers",
+			 d->tries);
+		event = "escalate";
+		if (!d->dry_run)
+			hook = xm_hooks_find(c->cfg.hooks, "notify");
+		break;
+	case XM_REMEDY_RECOVERED:
+		snprintf(outcome, sizeof(outcome), "ok: recovered after %u"
+			 " tries", d->tries);
+		break;
+	}
+	r.detail = detail;
+	r.outcome = outcome;
+	if (d->verdict < XM_REMEDY_VERDICTS)
+		c->remedy_decisions[d->verdict]++;
+	fprintf(stderr, "xmesh-controller: remediation: rule %s %s %s %u%s%.0u"
+		": %s: %s\n", d->rule, r.verdict, r.action, d->target.node,
+		d->target.peer ? "-" : "", d->target.peer, detail,
+		*outcome ? outcome : "running");
+	if (xm_store_remedy_add(c->store, &r, &call.log_id) || !hook)
+		return;
+	snprintf(call.event, sizeof(call.event), "%s", event);
+	snprintf(call.rule, sizeof(call.rule), "%s", d->rule);
+	snprintf(call.detail, sizeof(call.detail), "%s", detail);
+	node_name(c, d->target.node, call.name);
+	if (xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c))
+		xm_store_remedy_outcome(c->store, call.log_id, now_s(c),
+					"failed: the hook cannot start");
+}
+
+struct restore_arg {
+	int64_t since;
+	size_t n;
+	int64_t t[3600];		/* at most a budget's worth */
+	char rule[3600][XM_STORE_NAME_MAX];
+};
+
+static int restore_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	struct restore_arg *a = arg;
+
+	if (r->time <= a->since || a->n == 3600)
+		return 1;
+	if (!strcmp(r->verdict, "act")) {
+		a->t[a->n] = r->time;
+		snprintf(a->rule[a->n], XM_STORE_NAME_MAX, "%s", r->rule);
+		a->n++;
+	}
+	return 0;
+}
+
+/* The actions of the last hour, from the log, into the engine's budget
+ * and rates: a restart does not reset them. Under c->lock. */
+static void remedy_restore(struct xm_ctl *c)
+{
+	struct restore_arg *a = calloc(1, sizeof(*a));
+	int64_t next;
+
+	if (!a)
+		return;
+	a->since = now_s(c) - 3600;
+	xm_store_remedy_page(c->store, 0, 3600 * 8, restore_cb, a, &next);
+	while (a->n--)
+		xm_remedy_note_action(c->remedy, a->rule[a->n], a->t[a->n]);
+	free(a);
+	c->remedy_restored = true;
+}
+
+/* The engine takes the rules of the current policy. Under c->lock. */
+static void remedy_load(struct xm_ctl *c)
+{
+	struct xm_site_policy *p = NULL;
+	struct xm_policy_error err;
+	struct xm_policy_rec r;
+
+	if (c->version && !xm_store_policy_get(c->store, 0, &r)) {
+		p = xm_policy_parse(r.text, r.text_len, &err);
+		xm_policy_rec_free(&r);
+	}
+	if (!xm_remedy_set_policy(c->remedy, p)) {
+		c->remedy_version = c->version;
+		if (!c->remedy_restored)
+			remedy_restore(c);
+	}
+	xm_policy_free(p);
+}
+
+/* A sample for the rules of the version in force (not of the last
+ * step's). Under c->lock. */
+static void remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
+			  uint32_t node, uint32_t peer, double value,
+			  int64_t t)
+{
+	struct xm_remedy_target target = { node, peer };
+
+	if (c->remedy_version != c->version)
+		remedy_load(c);
+	xm_remedy_sample(c->remedy, trigger, target, value, t);
+}
+
+/*
+ * A report's samples for the rules: each link's loss and utilization
+ * (the node's send rate over the link's bandwidth: reports carry no
+ * per-link traffic yet), the node's drops per second as its error rate.
+ * Under c->lock.
+ */
+static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
+			int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < x->r.n_links; i++) {
+		const struct xm_tele_link *l = &x->r.links[i];
+		double bps = (double)l->bandwidth_kbps * 1000;
+
+		remedy_sample(c, XM_REMEDY_LINK_LOSS, x->id, l->peer,
+			      (double)l->loss_ppm / 1e4, now);
+		if (x->have_rates && bps > 0)
+			remedy_sample(c, XM_REMEDY_UTILIZATION, x->id,
+				      l->peer, 100 * x->tx_bps / bps, now);
+	}
+	if (x->have_rates)
+		remedy_sample(c, XM_REMEDY_ERROR_RATE, x->id, 0,
+			      x->drops_per_s, now);
+}
+
+void xm_ctl_remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
+			  struct xm_remedy_target target, double value,
+			  int64_t t)
+{
+	pthread_mutex_lock(&c->lock);
+	remedy_sample(c, trigger, target.node, target.peer, value, t);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct seen_arg {
+	struct xm_ctl *c;
+	int64_t now;
+};
+
+static int seen_cb(void *arg, const struct xm_agent_rec *r)
+{
+	struct seen_arg *a = arg;
+	int64_t t = r->last_seen;
+
+	/* What went on while the controller was down it did not see: an
+	 * agent silent since before the start is silent from the start. */
+	if (t < a->c->started)
+		t = a->c->started;
+	xm_remedy_node_seen(a->c->remedy, r->node_id,
+			    polling(a->c, r->node_id) ? a->now : t);
+	return 0;
+}
+
+/* One step of the engine: its observations brought up to date, its
+ * decisions carried out. Under c->lock. */
+static void remedy_tick(struct xm_ctl *c)
+{
+	struct xm_remedy_decision d[REMEDY_BATCH];
+	struct seen_arg a = { c, now_s(c) };
+	size_t n, i;
+
+	if (c->remedy_version != c->version)
+		remedy_load(c);
+	xm_store_agent_list(c->store, seen_cb, &a);
+	n = xm_remedy_step(c->remedy, a.now, d, REMEDY_BATCH);
+	for (i = 0; i < n; i++)
+		remedy_carry_out(c, &d[i]);
+}
+
+static void *remedy_thread(void *arg)
+{
+	struct xm_ctl *c = arg;
+	unsigned int ms = c->cfg.remedy_tick_ms ? c->cfg.remedy_tick_ms : 1000;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		struct timespec t;
+
+		remedy_tick(c);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec += ms / 1000;
+		t.tv_nsec += (long)(ms % 1000) * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		/* A new version wakes it too: its rules at once. */
+		while (!c->stopping &&
+		       pthread_cond_timedwait(&c->changed, &c->lock, &t) !=
+		       ETIMEDOUT && c->remedy_version == c->version)
+			;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
 /* ---- routing ---- */
 
 #define GET(p)		.path = p, .method = "GET"
 #define ROLE(r)		.access = TOKEN, .role = XM_ROLE_##r
-#define LIST(key, how)	.fn = send_list, .list_key = key, .list = how
+#define LIST(key, how, cur) .fn = send_list, .list_key = key, .list = how, \
+			.cursor = cur, .query = " limit " cur " "
 
 static const struct route routes[] = {
 	{ GET("/metrics"), .access = PUBLIC, .fn = metrics },
@@ -1842,13 +2382,19 @@ static const struct route routes[] = {
 	  .query = " expect ", .body_max = XM_POLICY_TEXT_MAX,
 	  .fn = policy_put },
 	{ GET("/api/v1/policy/history"), ROLE(READ),
-	  LIST("versions", list_history) },
+	  LIST("versions", list_history, "before") },
 	{ .path = "/api/v1/policy/rollback", .method = "POST",
 	  ROLE(OPERATOR), .body_max = BODY_MAX, .fn = policy_rollback },
-	{ GET("/api/v1/agents"), ROLE(READ), LIST("agents", list_agents) },
-	{ GET("/api/v1/audit"), ROLE(READ), LIST("entries", list_audit) },
+	{ GET("/api/v1/agents"), ROLE(READ),
+	  LIST("agents", list_agents, "after") },
+	{ GET("/api/v1/audit"), ROLE(READ),
+	  LIST("entries", list_audit, "before") },
+	{ GET("/api/v1/remediation/log"), ROLE(READ),
+	  LIST("entries", list_remedy, "before") },
 	{ .path = "/api/v1/tokens", .method = "POST", ROLE(ADMIN),
 	  .body_max = BODY_MAX, .fn = token_post },
+	{ .path = "/api/v1/tokens/", .method = "DELETE", ROLE(ADMIN),
+	  .prefix = true, .fn = token_delete },
 	{ GET("/api/v1/agent/policy"), .access = AGENT,
 	  .query = " since wait ", .fn = agent_policy },
 	{ .path = "/api/v1/agent/report", .method = "POST", .access = AGENT,
@@ -1920,10 +2466,14 @@ static const struct route *route_request(struct xm_ctl *c,
 		return NULL;
 	}
 	for (i = 0; i < N_ROUTES; i++) {
-		if (routes[i].prefix ?
-		    strncmp(routes[i].path, url, strlen(routes[i].path)) :
+		size_t plen = strlen(routes[i].path);
+
+		if (routes[i].prefix ? strncmp(routes[i].path, url, plen) ||
+		    !url[plen] || strchr(url + plen, '/') :
 		    strcmp(routes[i].path, url))
 			continue;
+		if (routes[i].prefix)
+			snprintf(q->arg, sizeof(q->arg), "%s", url + plen);
 		if (!strcmp(routes[i].method, method))
 			r = &routes[i];
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
@@ -2105,6 +2655,12 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		snprintf(err, errlen, "%s: not an IPv4 address", cfg->address);
 		goto fail_alloc;
 	}
+	c->started = now_s(c);
+	c->remedy = xm_remedy_new(&cfg->remedy);
+	if (!c->remedy) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_alloc;
+	}
 	c->store = xm_store_open(cfg->db_path, err, errlen);
 	if (!c->store)
 		goto fail_alloc;
@@ -2147,6 +2703,12 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	}
 	info = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	c->port = info ? info->port : cfg->port;
+	if (pthread_create(&c->remedy_thread, NULL, remedy_thread, c)) {
+		snprintf(err, errlen, "cannot start the remediation thread");
+		MHD_stop_daemon(c->mhd);
+		goto fail_store;
+	}
+	c->remedy_started = true;
 	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
 					  c);
 	return c;
@@ -2159,6 +2721,7 @@ fail_store:
 fail_alloc:
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
 	xm_agent_nonces_free(c->nonces);
+	xm_remedy_free(c->remedy);
 	free(c);
 	return NULL;
 }
@@ -2179,12 +2742,19 @@ void xm_ctl_stop(struct xm_ctl *c)
 	pthread_mutex_unlock(&c->lock);
 	if (c->housekeeping)
 		pthread_join(c->housekeeper, NULL);
+	if (c->remedy_started)
+		pthread_join(c->remedy_thread, NULL);
 	MHD_stop_daemon(c->mhd);
 	samples_flush(c);	/* the last reports' (no thread is left) */
+	/* The hooks under way log their outcome in the store. */
+	if (c->cfg.hooks)
+		xm_hooks_wait(c->cfg.hooks);
 	xm_store_close(c->store);
 	xm_tele_free(c->tele);
 	free(c->samples);
 	pthread_cond_destroy(&c->tele_changed);
+	xm_remedy_free(c->remedy);
+	free(c->polling);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));

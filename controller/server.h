@@ -13,6 +13,9 @@
 
 #include "cert.h"
 #include "telemetry.h"
+#include "remediation.h"
+
+struct xm_hooks;
 
 struct xm_ctl;
 
@@ -36,6 +39,13 @@ struct xm_ctl_config {
 	/* How long telemetry samples are kept (0 members: the defaults,
 	 * telemetry.h). */
 	struct xm_tele_retention retention;
+	/* Remediation (Documentation/controller.md, "Remediation"): the
+	 * hooks the policy's rules may name (NULL: none; the controller
+	 * does not free them), the engine's settings, how often it runs
+	 * (0: every second). */
+	struct xm_hooks *hooks;
+	struct xm_remedy_config remedy;
+	unsigned int remedy_tick_ms;
 };
 
 /* Start serving: NULL with a message in err. */
@@ -44,6 +54,15 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 uint16_t xm_ctl_port(const struct xm_ctl *c);
 /* Stop: long polls are answered, connections closed, the store closed. */
 void xm_ctl_stop(struct xm_ctl *c);
+
+/*
+ * A sample for the remediation rules (remediation.h, xm_remedy_sample()):
+ * link loss and utilization of a link, the error rate of a node, taken
+ * at t. Telemetry feeds it as reports arrive.
+ */
+void xm_ctl_remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
+			  struct xm_remedy_target target, double value,
+			  int64_t t);
 
 /* A new random operator token (64 hex digits) and its hash. */
 void xm_token_new(char token[65], uint8_t hash[32]);

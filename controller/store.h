@@ -160,5 +160,55 @@ int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
 			void *arg);
 /* The id of the newest event, 0 if none, -1 on error. */
 int64_t xm_store_event_last(struct xm_store *s);
+/* ---- remediation (remediation.h), tokens revoked, pages of lists ---- */
+
+/* A remediation decision and its outcome, as logged. */
+struct xm_remedy_rec {
+	int64_t id;
+	int64_t time;
+	char rule[XM_STORE_NAME_MAX];
+	char verdict[16];		/* xm_remedy_verdict_name() */
+	char action[16];		/* xm_remedy_action_name() */
+	uint32_t node, peer;		/* peer 0: a node */
+	double value;
+	unsigned int tries;
+	const char *detail;		/* valid during the callback */
+	const char *outcome;		/* "" while the action runs */
+	int64_t outcome_time;
+};
+
+/* Log a decision (id and outcome_time ignored) with its audit entry
+ * (actor "remediation"), in one transaction: its id in *id. 0 or -1. */
+int xm_store_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
+			int64_t *id);
+/* The outcome of decision id, with its audit entry. 0, 1 if no such
+ * decision, -1. */
+int xm_store_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
+			    const char *outcome);
+
+/*
+ * Pages of the lists, for bounded answers: at most limit entries, and
+ * *next the cursor of the next page (0: this was the last). Newest first
+ * from before (0: the newest) for the remediation log, the audit log
+ * (ids) and the policy history (versions); by node id from after for
+ * the agents. cb returns non-zero to stop. 0 or -1.
+ */
+int xm_store_remedy_page(struct xm_store *s, int64_t before, size_t limit,
+			 int (*cb)(void *arg, const struct xm_remedy_rec *r),
+			 void *arg, int64_t *next);
+int xm_store_audit_page(struct xm_store *s, int64_t before, size_t limit,
+			int (*cb)(void *arg, const struct xm_audit_rec *r),
+			void *arg, int64_t *next);
+int xm_store_history_page(struct xm_store *s, int64_t before, size_t limit,
+			  int (*cb)(void *arg, const struct xm_policy_rec *r),
+			  void *arg, int64_t *next);
+int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
+			int (*cb)(void *arg, const struct xm_agent_rec *r),
+			void *arg, int64_t *next);
+
+/* Revoke every token named name, with an audit entry by actor: the
+ * number revoked (0: none of that name), or -1. */
+int xm_store_token_revoke(struct xm_store *s, const char *name,
+			  const char *actor, int64_t now);
 
 #endif /* XM_STORE_H */

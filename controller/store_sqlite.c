@@ -70,6 +70,20 @@ static const struct {
 	  " peer INTEGER NOT NULL,"
 	  " detail TEXT NOT NULL);"
 	  "CREATE INDEX event_time ON event (time);" },
+	{ 3,
+	  "CREATE TABLE remediation ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " time INTEGER NOT NULL,"
+	  " rule TEXT NOT NULL,"
+	  " verdict TEXT NOT NULL,"
+	  " action TEXT NOT NULL,"
+	  " node INTEGER NOT NULL,"
+	  " peer INTEGER NOT NULL DEFAULT 0,"
+	  " value REAL NOT NULL DEFAULT 0,"
+	  " tries INTEGER NOT NULL DEFAULT 0,"
+	  " detail TEXT NOT NULL DEFAULT '',"
+	  " outcome TEXT NOT NULL DEFAULT '',"
+	  " outcome_time INTEGER NOT NULL DEFAULT 0);" },
 };
 
 static const char *const role_names[] = {
@@ -758,4 +772,312 @@ int64_t xm_store_event_last(struct xm_store *s)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* ---- remediation, tokens revoked, pages of lists ---- */
+
+/* Run f(s, arg) in a transaction: its result, rolled back if not 0. */
+static int in_transaction(struct xm_store *s,
+			  int (*f)(struct xm_store *s, void *arg), void *arg)
+{
+	int rc;
+
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return -1;
+	rc = f(s, arg);
+	if (rc < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc < 0 ? rc : -1;
+	}
+	return rc;
+}
+
+struct remedy_add {
+	const struct xm_remedy_rec *r;
+	int64_t id;
+};
+
+static int remedy_add(struct xm_store *s, void *arg)
+{
+	struct remedy_add *a = arg;
+	const struct xm_remedy_rec *r = a->r;
+	sqlite3_stmt *st;
+	char action[48], detail[512];
+
+	st = prepare(s, "INSERT INTO remediation (time, rule, verdict, action,"
+		     " node, peer, value, tries, detail, outcome) VALUES"
+		     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->time);
+	sqlite3_bind_text(st, 2, r->rule, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->verdict, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, r->node);
+	sqlite3_bind_int64(st, 6, r->peer);
+	sqlite3_bind_double(st, 7, r->value);
+	sqlite3_bind_int64(st, 8, r->tries);
+	sqlite3_bind_text(st, 9, r->detail ? r->detail : "", -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, r->outcome ? r->outcome : "", -1,
+			  SQLITE_TRANSIENT);
+	if (step_done(st))
+		return -1;
+	a->id = sqlite3_last_insert_rowid(s->db);
+	snprintf(action, sizeof(action), "remediation.%s", r->verdict);
+	if (r->peer)
+		snprintf(detail, sizeof(detail), "#%lld rule %s %s link %u-%u"
+			 " (%g): %s", (long long)a->id, r->rule, r->action,
+			 r->node, r->peer, r->value,
+			 r->detail ? r->detail : "");
+	else
+		snprintf(detail, sizeof(detail), "#%lld rule %s %s node %u"
+			 " (%g): %s", (long long)a->id, r->rule, r->action,
+			 r->node, r->value, r->detail ? r->detail : "");
+	return xm_store_audit_add(s, r->time, "remediation", action, detail);
+}
+
+int xm_store_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
+			int64_t *id)
+{
+	struct remedy_add a = { r, 0 };
+	int rc = in_transaction(s, remedy_add, &a);
+
+	if (!rc)
+		*id = a.id;
+	return rc;
+}
+
+struct remedy_outcome {
+	int64_t id, now;
+	const char *outcome;
+};
+
+static int remedy_outcome(struct xm_store *s, void *arg)
+{
+	struct remedy_outcome *a = arg;
+	sqlite3_stmt *st;
+	char detail[512];
+
+	st = prepare(s, "UPDATE remediation SET outcome = ?, outcome_time = ?"
+		     " WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, a->outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, a->now);
+	sqlite3_bind_int64(st, 3, a->id);
+	if (step_done(st))
+		return -1;
+	if (!sqlite3_changes(s->db))
+		return 1;
+	snprintf(detail, sizeof(detail), "#%lld: %s", (long long)a->id,
+		 a->outcome);
+	return xm_store_audit_add(s, a->now, "remediation",
+				  "remediation.outcome", detail);
+}
+
+int xm_store_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
+			    const char *outcome)
+{
+	struct remedy_outcome a = { id, now, outcome };
+
+	return in_transaction(s, remedy_outcome, &a);
+}
+
+/*
+ * A page of rows of sql (which takes ?1 the cursor and ?2 the limit + 1,
+ * and returns the cursor's column first): each of the first limit rows
+ * through row(), the cursor of the row after them in *next (0: none).
+ */
+static int page(struct xm_store *s, const char *sql, int64_t cursor,
+		size_t limit, int (*row)(sqlite3_stmt *st, void *arg),
+		void *arg, int64_t *next)
+{
+	sqlite3_stmt *st = prepare(s, sql);
+	bool stop = false;
+	size_t n = 0;
+	int rc;
+
+	*next = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, cursor);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			/* One more than asked: there is a next page. */
+			*next = 1;
+			sqlite3_finalize(st);
+			return 0;
+		}
+		stop = row(st, arg);
+	}
+	return rows_done(st, rc, stop);
+}
+
+/* A page's callback, and the cursor of the last row it was given. */
+struct page_cb {
+	union {
+		int (*remedy)(void *arg, const struct xm_remedy_rec *r);
+		int (*audit)(void *arg, const struct xm_audit_rec *r);
+		int (*policy)(void *arg, const struct xm_policy_rec *r);
+		int (*agent)(void *arg, const struct xm_agent_rec *r);
+	} cb;
+	void *arg;
+	int64_t last;
+};
+
+static int remedy_row(sqlite3_stmt *st, void *arg)
+{
+	struct page_cb *p = arg;
+	struct xm_remedy_rec r = { 0 };
+
+	r.id = sqlite3_column_int64(st, 0);
+	r.time = sqlite3_column_int64(st, 1);
+	copy_name(r.rule, sqlite3_column_text(st, 2));
+	snprintf(r.verdict, sizeof(r.verdict), "%s",
+		 (const char *)sqlite3_column_text(st, 3));
+	snprintf(r.action, sizeof(r.action), "%s",
+		 (const char *)sqlite3_column_text(st, 4));
+	r.node = (uint32_t)sqlite3_column_int64(st, 5);
+	r.peer = (uint32_t)sqlite3_column_int64(st, 6);
+	r.value = sqlite3_column_double(st, 7);
+	r.tries = (unsigned int)sqlite3_column_int64(st, 8);
+	r.detail = (const char *)sqlite3_column_text(st, 9);
+	r.outcome = (const char *)sqlite3_column_text(st, 10);
+	r.outcome_time = sqlite3_column_int64(st, 11);
+	p->last = r.id;
+	return p->cb.remedy(p->arg, &r);
+}
+
+/* The cursor of the next page: the last row given, if there is more. */
+static int paged(int rc, const struct page_cb *p, int64_t *next)
+{
+	if (rc || !*next)
+		return rc;
+	*next = p->last;
+	return 0;
+}
+
+int xm_store_remedy_page(struct xm_store *s, int64_t before, size_t limit,
+			 int (*cb)(void *arg, const struct xm_remedy_rec *r),
+			 void *arg, int64_t *next)
+{
+	struct page_cb p = { .cb.remedy = cb, .arg = arg };
+	int rc;
+
+	rc = page(s, "SELECT id, time, rule, verdict, action, node, peer,"
+		  " value, tries, detail, outcome, outcome_time FROM"
+		  " remediation WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC"
+		  " LIMIT ?2", before, limit, remedy_row, &p, next);
+	return paged(rc, &p, next);
+}
+
+static int audit_row(sqlite3_stmt *st, void *arg)
+{
+	struct page_cb *p = arg;
+	struct xm_audit_rec r;
+
+	r.id = sqlite3_column_int64(st, 0);
+	r.time = sqlite3_column_int64(st, 1);
+	copy_name(r.actor, sqlite3_column_text(st, 2));
+	r.action = (const char *)sqlite3_column_text(st, 3);
+	r.detail = (const char *)sqlite3_column_text(st, 4);
+	p->last = r.id;
+	return p->cb.audit(p->arg, &r);
+}
+
+int xm_store_audit_page(struct xm_store *s, int64_t before, size_t limit,
+			int (*cb)(void *arg, const struct xm_audit_rec *r),
+			void *arg, int64_t *next)
+{
+	struct page_cb p = { .cb.audit = cb, .arg = arg };
+	int rc;
+
+	rc = page(s, "SELECT id, time, actor, action, detail FROM audit"
+		  " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+		  before, limit, audit_row, &p, next);
+	return paged(rc, &p, next);
+}
+
+static int history_row(sqlite3_stmt *st, void *arg)
+{
+	struct page_cb *p = arg;
+	struct xm_policy_rec r = { 0 };
+
+	fill_policy(st, &r);
+	p->last = (int64_t)r.version;
+	return p->cb.policy(p->arg, &r);
+}
+
+int xm_store_history_page(struct xm_store *s, int64_t before, size_t limit,
+			  int (*cb)(void *arg, const struct xm_policy_rec *r),
+			  void *arg, int64_t *next)
+{
+	struct page_cb p = { .cb.policy = cb, .arg = arg };
+	int rc;
+
+	rc = page(s, "SELECT version, author, created, rollback_of FROM"
+		  " policy WHERE ?1 = 0 OR version < ?1 ORDER BY version DESC"
+		  " LIMIT ?2", before, limit, history_row, &p, next);
+	return paged(rc, &p, next);
+}
+
+static int agent_row(sqlite3_stmt *st, void *arg)
+{
+	struct page_cb *p = arg;
+	struct xm_agent_rec r;
+
+	r.node_id = (uint32_t)sqlite3_column_int64(st, 0);
+	r.last_seen = sqlite3_column_int64(st, 1);
+	r.policy_version = (uint64_t)sqlite3_column_int64(st, 2);
+	p->last = r.node_id;
+	return p->cb.agent(p->arg, &r);
+}
+
+int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
+			int (*cb)(void *arg, const struct xm_agent_rec *r),
+			void *arg, int64_t *next)
+{
+	struct page_cb p = { .cb.agent = cb, .arg = arg };
+	int rc;
+
+	rc = page(s, "SELECT node_id, last_seen, policy_version FROM agent"
+		  " WHERE node_id > ?1 ORDER BY node_id LIMIT ?2",
+		  after, limit, agent_row, &p, next);
+	return paged(rc, &p, next);
+}
+
+struct revoke {
+	const char *name, *actor;
+	int64_t now;
+};
+
+static int token_revoke(struct xm_store *s, void *arg)
+{
+	struct revoke *a = arg;
+	sqlite3_stmt *st = prepare(s, "DELETE FROM token WHERE name = ?");
+	char detail[128];
+	int n;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
+	if (step_done(st))
+		return -1;
+	n = sqlite3_changes(s->db);
+	if (!n)
+		return 0;
+	snprintf(detail, sizeof(detail), "%s (%d)", a->name, n);
+	if (xm_store_audit_add(s, a->now, a->actor, "token.revoke", detail))
+		return -1;
+	return n;
+}
+
+int xm_store_token_revoke(struct xm_store *s, const char *name,
+			  const char *actor, int64_t now)
+{
+	struct revoke a = { name, actor, now };
+
+	return in_transaction(s, token_revoke, &a);
 }

@@ -370,7 +370,7 @@ static void test_policy(void)
 	refused(req_s("PUT", "/api/v1/policy?force=1", tok_op, doc), 400,
 		"query", "unknown parameter \"force\"; this takes: expect",
 		"an unknown query parameter");
-	refused(req_s("GET", "/api/v1/agents?x", tok_read, NULL), 400,
+	refused(req_s("GET", "/metrics?x", tok_read, NULL), 400,
 		"query", "unknown parameter \"x\"; this takes: none",
 		"a parameter where none is taken");
 	is_int((long long)current_version(), 1,

@@ -513,8 +513,8 @@ static void test_site(void)
 		"a node that never reported");
 	refused(get("/api/v1/nodes/7x"), 400, "path", "node id",
 		"a node id that is no number");
-	refused(get("/api/v1/nodes/"), 400, "path", "node id",
-		"no node id");
+	refused(get("/api/v1/nodes/"), 404, "path", "no such resource",
+		"no node id: no such resource");
 
 	/* Rates from the second report. */
 	sleep(1);

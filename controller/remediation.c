@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The remediation engine (remediation.h): pure, time passed in.
+ *
+ * Each rule keeps one state per target it has seen (a node for
+ * unreachable and error-rate, a link for link-loss and utilization): since
+ * when its condition holds, the actions taken in the current episode
+ * (tries), the last one's time, whether it was escalated. An episode ends
+ * when the condition stops holding; if anything was done in it, that is
+ * a XM_REMEDY_RECOVERED decision. Rate limits are sliding hours: a ring
+ * of the last N action times, N the limit, so that "at most N in any
+ * hour" is exact (the oldest of the last N is more than an hour old).
+ * Targets are kept in plain arrays, searched linearly: a site has some
+ * hundreds of nodes and links, stepped once a second.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remediation.h"
+
+#define HOUR		3600
+#define STALE_S		15
+#define SETTLE_S	60
+#define TRIES		3
+
+/* The last cap event times, oldest at head. */
+struct window {
+	int64_t *at;
+	unsigned int cap, head, n;
+};
+
+struct tstate {
+	struct xm_remedy_target target;
+	int64_t since;			/* metric: above threshold since */
+	int64_t last_sample;
+	double value;
+	int64_t last_action;
+	unsigned int tries;
+	bool escalated;
+	bool limited_told;		/* one LIMITED/BUDGET per wait */
+};
+
+struct rule {
+	struct xm_policy_remedy r;
+	struct tstate *t;
+	size_t n, cap;
+	struct window win;
+};
+
+struct node {
+	uint32_t id;
+	int64_t last_seen;
+};
+
+struct xm_remedy {
+	struct xm_remedy_config cfg;
+	struct rule *rules;
+	size_t n_rules;
+	struct window budget;
+	struct node *nodes;
+	size_t n_nodes, cap_nodes;
+};
+
+/* ---- names ---- */
+
+static const char *const verdict_names[XM_REMEDY_VERDICTS] = {
+	[XM_REMEDY_ACT] = "act",
+	[XM_REMEDY_DRY_RUN] = "dry-run",
+	[XM_REMEDY_LIMITED] = "limited",
+	[XM_REMEDY_BUDGET] = "budget",
+	[XM_REMEDY_ESCALATE] = "escalate",
+	[XM_REMEDY_RECOVERED] = "recovered",
+};
+
+const char *xm_remedy_verdict_name(enum xm_remedy_verdict v)
+{
+	return (unsigned int)v < XM_REMEDY_VERDICTS ? verdict_names[v] : "?";
+}
+
+const char *xm_remedy_trigger_name(enum xm_remedy_trigger t)
+{
+	static const char *const names[] = {
+		[XM_REMEDY_UNREACHABLE] = "unreachable",
+		[XM_REMEDY_LINK_LOSS] = "link-loss",
+		[XM_REMEDY_ERROR_RATE] = "error-rate",
+		[XM_REMEDY_UTILIZATION] = "utilization",
+	};
+
+	return (unsigned int)t < 4 ? names[t] : "?";
+}
+
+const char *xm_remedy_action_name(enum xm_remedy_action a)
+{
+	static const char *const names[] = {
+		[XM_REMEDY_HOOK] = "hook",
+		[XM_REMEDY_DRAIN] = "drain",
+		[XM_REMEDY_REWEIGHT] = "reweight",
+		[XM_REMEDY_NOTIFY] = "notify",
+	};
+
+	return (unsigned int)a < 4 ? names[a] : "?";
+}
+
+/* ---- sliding hours ---- */
+
+static int window_init(struct window *w, unsigned int cap)
+{
+	w->at = calloc(cap ? cap : 1, sizeof(*w->at));
+	w->cap = cap;
+	w->head = w->n = 0;
+	return w->at ? 0 : -1;
+}
+
+static bool window_allows(const struct window *w, int64_t now)
+{
+	return w->n < w->cap || w->at[w->head] <= now - HOUR;
+}
+
+static void window_add(struct window *w, int64_t now)
+{
+	if (!w->cap)
+		return;
+	if (w->n < w->cap) {
+		w->at[(w->head + w->n) % w->cap] = now;
+		w->n++;
+	} else {
+		w->at[w->head] = now;
+		w->head = (w->head + 1) % w->cap;
+	}
+}
+
+static unsigned int window_count(const struct window *w, int64_t now)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < w->n; i++)
+		if (w->at[(w->head + i) % w->cap] > now - HOUR)
+			k++;
+	return k;
+}
+
+/* A new window of cap with w's newest entries: 0 or -1. */
+static int window_copy(struct window *nw, const struct window *w,
+		       unsigned int cap)
+{
+	unsigned int i, skip;
+
+	if (window_init(nw, cap))
+		return -1;
+	skip = w->n > cap ? w->n - cap : 0;
+	for (i = skip; i < w->n; i++)
+		window_add(nw, w->at[(w->head + i) % w->cap]);
+	return 0;
+}
+
+/* ---- life ---- */
+
+struct xm_remedy *xm_remedy_new(const struct xm_remedy_config *cfg)
+{
+	struct xm_remedy *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	if (cfg)
+		e->cfg = *cfg;
+	if (!e->cfg.stale_s)
+		e->cfg.stale_s = STALE_S;
+	if (!e->cfg.settle_s)
+		e->cfg.settle_s = SETTLE_S;
+	if (!e->cfg.tries)
+		e->cfg.tries = TRIES;
+	if (window_init(&e->budget, 10)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void rules_free(struct rule *rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rules[i].t);
+		free(rules[i].win.at);
+	}
+	free(rules);
+}
+
+void xm_remedy_free(struct xm_remedy *e)
+{
+	if (!e)
+		return;
+	rules_free(e->rules, e->n_rules);
+	free(e->budget.at);
+	free(e->nodes);
+	free(e);
+}
+
+/* The old rule whose state a new rule r keeps, or NULL. */
+static struct rule *same_rule(struct xm_remedy *e,
+			      const struct xm_policy_remedy *r)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_rules; i++) {
+		struct rule *o = &e->rules[i];
+
+		if (!strcmp(o->r.name, r->name) &&
+		    o->r.trigger == r->trigger &&
+		    o->r.threshold == r->threshold)
+			return o;
+	}
+	return NULL;
+}
+
+int xm_remedy_set_policy(struct xm_remedy *e, const struct xm_site_policy *p)
+{
+	size_t n = p ? p->n_remedies : 0, i;
+	struct rule *rules = calloc(n ? n : 1, sizeof(*rules));
+	struct window budget = { 0 };
+
+	if (!rules)
+		return -1;
+	/* Every allocation first, so that a failure leaves all as it was. */
+	if (window_copy(&budget, &e->budget, p ? p->remedy_budget : 10))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		const struct xm_policy_remedy *r = &p->remedies[i];
+		struct rule *o = same_rule(e, r);
+
+		rules[i].r = *r;
+		if (o ? window_copy(&rules[i].win, &o->win, r->max_per_hour) :
+		    window_init(&rules[i].win, r->max_per_hour))
+			goto fail;
+	}
+	/* The targets' states move to the rules that keep them. */
+	for (i = 0; i < n; i++) {
+		struct rule *o = same_rule(e, &rules[i].r);
+
+		if (!o)
+			continue;
+		rules[i].t = o->t;
+		rules[i].n = o->n;
+		rules[i].cap = o->cap;
+		o->t = NULL;
+		o->n = o->cap = 0;
+	}
+	rules_free(e->rules, e->n_rules);
+	free(e->budget.at);
+	e->budget = budget;
+	e->rules = rules;
+	e->n_rules = n;
+	return 0;
+fail:
+	free(budget.at);
+	rules_free(rules, n);
+	return -1;
+}
+
+/* ---- observations ---- */
+
+static struct node *find_node(struct xm_remedy *e, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_nodes; i++)
+		if (e->nodes[i].id == id)
+			return &e->nodes[i];
+	return NULL;
+}
+
+int xm_remedy_node_seen(struct xm_remedy *e, uint32_t node, int64_t last_seen)
+{
+	struct node *n = find_node(e, node);
+
+	if (!n) {
+		if (e->n_nodes == e->cap_nodes) {
+			size_t cap = e->cap_nodes ? 2 * e->cap_nodes : 16;
+			struct node *a = realloc(e->nodes, cap * sizeof(*a));
+
+			if (!a)
+				return -1;
+			e->nodes = a;
+			e->cap_nodes = cap;
+		}
+		n = &e->nodes[e->n_nodes++];
+		n->id = node;
+		n->last_seen = last_seen;
+	}
+	if (last_seen > n->last_seen)
+		n->last_seen = last_seen;
+	return 0;
+}
+
+static bool involves(const struct xm_remedy_target *t, uint32_t node)
+{
+	return t->node == node || t->peer == node;
+}
+
+void xm_remedy_node_forget(struct xm_remedy *e, uint32_t node)
+{
+	struct node *n = find_node(e, node);
+	size_t i, j, k;
+
+	if (n)
+		*n = e->nodes[--e->n_nodes];
+	for (i = 0; i < e->n_rules; i++) {
+		struct rule *r = &e->rules[i];
+
+		for (j = k = 0; j < r->n; j++)
+			if (!involves(&r->t[j].target, node))
+				r->t[k++] = r->t[j];
+		r->n = k;
+	}
+}
+
+static struct tstate *find_state(struct rule *r, struct xm_remedy_target t,
+				 bool create)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->t[i].target.node == t.node &&
+		    r->t[i].target.peer == t.peer)
+			return &r->t[i];
+	if (!create)
+		return NULL;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 16;
+		struct tstate *a = realloc(r->t, cap * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		r->t = a;
+		r->cap = cap;
+	}
+	memset(&r->t[r->n], 0, sizeof(r->t[r->n]));
+	r->t[r->n].target = t;
+	return &r->t[r->n++];
+}
+
+int xm_remedy_sample(struct xm_remedy *e, enum xm_remedy_trigger trigger,
+		     struct xm_remedy_target target, double value, int64_t t)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < e->n_rules; i++) {
+		struct rule *r = &e->rules[i];
+		struct tstate *s;
+
+		if (r->r.trigger != trigger)
+			continue;
+		s = find_state(r, target, value > r->r.threshold);
+		if (!s) {
+			/* Nothing held: nothing to remember. */
+			if (value > r->r.threshold)
+				rc = -1;
+			continue;
+		}
+		if (t < s->last_sample)
+			continue;	/* an older sample, late */
+		s->last_sample = t;
+		s->value = value;
+		if (value > r->r.threshold) {
+			if (!s->since)
+				s->since = t;
+		} else {
+			s->since = 0;
+		}
+	}
+	return rc;
+}
+
+/* ---- decisions ---- */
+
+/*
+ * Whether the condition of r holds for target state s at now (*holding),
+ * and since when (*start; it is due once now - start >= for). The value
+ * to report into *value.
+ */
+static bool holding(const struct xm_remedy *e, const struct rule *r,
+		    const struct tstate *s, int64_t now, int64_t *start,
+		    double *value)
+{
+	if (r->r.trigger == XM_REMEDY_UNREACHABLE) {
+		const struct node *n = find_node((struct xm_remedy *)e,
+						 s->target.node);
+
+		if (!n)
+			return false;
+		*value = (double)(now - n->last_seen);
+		*start = n->last_seen + e->cfg.stale_s;
+		return now >= *start;
+	}
+	*value = s->value;
+	*start = s->since;
+	return s->since && now - s->last_sample <= (int64_t)e->cfg.stale_s;
+}
+
+static void decide(struct xm_remedy_decision *d, const struct rule *r,
+		   const struct tstate *s, enum xm_remedy_verdict v,
+		   int64_t now, double value)
+{
+	memset(d, 0, sizeof(*d));
+	d->verdict = v;
+	d->time = now;
+	snprintf(d->rule, sizeof(d->rule), "%s", r->r.name);
+	d->trigger = r->r.trigger;
+	d->action = r->r.action;
+	snprintf(d->hook, sizeof(d->hook), "%s", r->r.hook);
+	d->metric = r->r.metric;
+	d->target = s->target;
+	d->value = value;
+	d->tries = s->tries;
+	d->dry_run = r->r.dry_run;
+}
+
+/* One target of one rule at now: a decision into d, or false. */
+static bool step_target(struct xm_remedy *e, struct rule *r,
+			struct tstate *s, int64_t now,
+			struct xm_remedy_decision *d)
+{
+	int64_t start = 0;
+	double value = 0;
+	enum xm_remedy_verdict v;
+
+	if (!holding(e, r, s, now, &start, &value)) {
+		bool acted = s->tries || s->escalated;
+
+		if (acted)
+			decide(d, r, s, XM_REMEDY_RECOVERED, now, value);
+		s->tries = 0;
+		s->escalated = false;
+		s->limited_told = false;
+		return acted;
+	}
+	if (now - start < (int64_t)r->r.for_s || s->escalated)
+		return false;
+	if (s->tries && now - s->last_action < (int64_t)e->cfg.settle_s)
+		return false;
+	if (s->tries >= e->cfg.tries) {
+		s->escalated = true;
+		decide(d, r, s, XM_REMEDY_ESCALATE, now, value);
+		return true;
+	}
+	v = r->r.dry_run ? XM_REMEDY_DRY_RUN : XM_REMEDY_ACT;
+	if (!window_allows(&r->win, now))
+		v = XM_REMEDY_LIMITED;
+	else if (!r->r.dry_run && !window_allows(&e->budget, now))
+		v = XM_REMEDY_BUDGET;
+	if (v == XM_REMEDY_LIMITED || v == XM_REMEDY_BUDGET) {
+		/* Said once; acted on as soon as the limit allows. */
+		if (s->limited_told)
+			return false;
+		s->limited_told = true;
+		decide(d, r, s, v, now, value);
+		return true;
+	}
+	window_add(&r->win, now);
+	if (v == XM_REMEDY_ACT)
+		window_add(&e->budget, now);
+	s->tries++;
+	s->last_action = now;
+	s->limited_told = false;
+	decide(d, r, s, v, now, value);
+	return true;
+}
+
+size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
+		      struct xm_remedy_decision *out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < e->n_rules && n < max; i++) {
+		struct rule *r = &e->rules[i];
+
+		/* Every node known is a target of an unreachable rule. */
+		if (r->r.trigger == XM_REMEDY_UNREACHABLE)
+			for (j = 0; j < e->n_nodes; j++) {
+				struct xm_remedy_target t = {
+					e->nodes[j].id, 0
+				};
+
+				find_state(r, t, true);
+			}
+		for (j = 0; j < r->n && n < max; j++)
+			if (step_target(e, r, &r->t[j], now, &out[n]))
+				n++;
+	}
+	return n;
+}
+
+void xm_remedy_note_action(struct xm_remedy *e, const char *rule, int64_t t)
+{
+	size_t i;
+
+	window_add(&e->budget, t);
+	for (i = 0; i < e->n_rules; i++)
+		if (!strcmp(e->rules[i].r.name, rule))
+			window_add(&e->rules[i].win, t);
+}
+
+unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now)
+{
+	return window_count(&e->budget, now);
+}
+
+/* ---- drain and reweight through the policy ---- */
+
+static json_object *member(json_object *o, const char *key, json_type type)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v))
+		return json_object_is_type(v, type) ? v : NULL;
+	v = type == json_type_array ? json_object_new_array() :
+	    json_object_new_object();
+	json_object_object_add(o, key, v);
+	return v;
+}
+
+/* Whether the pair a is [x, y] in either order. */
+static bool same_link(json_object *a, uint32_t x, uint32_t y)
+{
+	int64_t p, q;
+
+	if (!json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) != 2)
+		return false;
+	p = json_object_get_int64(json_object_array_get_idx(a, 0));
+	q = json_object_get_int64(json_object_array_get_idx(a, 1));
+	return (p == x && q == y) || (p == y && q == x);
+}
+
+static json_object *link_pair(struct xm_remedy_target t)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_int64(t.node));
+	json_object_array_add(a, json_object_new_int64(t.peer));
+	return a;
+}
+
+/* Add t to drain: 1 added, 0 there already, -1 does not fit. */
+static int add_drain(json_object *root, struct xm_remedy_target t)
+{
+	json_object *d = member(root, "drain", json_type_object), *a;
+	size_t i;
+
+	if (!d)
+		return -1;
+	a = member(d, t.peer ? "links" : "nodes", json_type_array);
+	if (!a)
+		return -1;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+
+		if (t.peer ? same_link(x, t.node, t.peer) :
+		    json_object_get_int64(x) == t.node)
+			return 0;
+	}
+	json_object_array_add(a, t.peer ? link_pair(t) :
+			      json_object_new_int64(t.node));
+	return 1;
+}
+
+/* Set t's metric in reweight: 1 changed, 0 so already, -1. */
+static int set_reweight(json_object *root, struct xm_remedy_target t,
+			uint32_t metric)
+{
+	json_object *a = member(root, "reweight", json_type_array), *x, *l;
+	size_t i;
+
+	if (!a || !t.peer)
+		return -1;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		x = json_object_array_get_idx(a, i);
+		if (!json_object_object_get_ex(x, "link", &l) ||
+		    !same_link(l, t.node, t.peer))
+			continue;
+		if (json_object_object_get_ex(x, "metric", &l) &&
+		    json_object_get_int64(l) == metric)
+			return 0;
+		json_object_object_add(x, "metric",
+				       json_object_new_int64(metric));
+		return 1;
+	}
+	x = json_object_new_object();
+	json_object_object_add(x, "link", link_pair(t));
+	json_object_object_add(x, "metric", json_object_new_int64(metric));
+	json_object_array_add(a, x);
+	return 1;
+}
+
+char *xm_remedy_policy_edit(const char *text, size_t len,
+			    enum xm_remedy_action action,
+			    struct xm_remedy_target target, uint32_t metric,
+			    bool *changed)
+{
+	struct xm_policy_error err;
+	json_object *root;
+	char *out = NULL;
+	int rc = -1;
+
+	*changed = false;
+	root = xm_json_parse_strict(text, len, 16, &err);
+	if (!root)
+		return NULL;
+	if (json_object_is_type(root, json_type_object)) {
+		if (action == XM_REMEDY_DRAIN)
+			rc = add_drain(root, target);
+		else if (action == XM_REMEDY_REWEIGHT)
+			rc = set_reweight(root, target, metric);
+	}
+	if (rc > 0) {
+		*changed = true;
+		out = strdup(json_object_to_json_string_ext(root,
+				JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_PRETTY_TAB |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (rc == 0) {
+		out = strndup(text, len);
+	}
+	json_object_put(root);
+	return out;
+}

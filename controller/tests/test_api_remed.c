@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Remediation, token revocation and bounded lists through the real
+ * server on a loopback port: a policy's rules fire on agents not heard
+ * from, run a command hook with the node in its environment, stop at the
+ * budget, decide without acting in dry run, drain through the policy,
+ * log every decision and outcome (GET /api/v1/remediation/log); a
+ * revoked token is refused at once; list pages by limit and cursor; bad
+ * input of every kind.
+ */
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_auth.h"
+#include "certs.h"
+#include "hooks.h"
+#include "server.h"
+#include "store.h"
+#include "tap.h"
+#include "xmesh_http.h"
+
+static struct xm_ctl_config cfg;
+static struct xm_ctl *ctl;
+static uint8_t auth_sk[64], node_sk[64];
+static struct xm_cert node;
+static char node_b64[TEST_CERT_B64_MAX];
+static char tok_read[65], tok_op[65], tok_admin[65];
+static char db[256], out[256], dir[64] = "/tmp/xmesh-api-remed.XXXXXX";
+
+struct resp {
+	long status;
+	struct xm_http_body body;
+	json_object *json;
+};
+
+static void resp_free(struct resp *r)
+{
+	xm_http_body_free(&r->body);
+	json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct resp request(const char *method, const char *path,
+			   const char *token, const char *body,
+			   struct curl_slist *hdrs)
+{
+	struct resp r = { .body.max = 4 << 20 };
+	char url[1200], auth[128];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
+		 path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)strlen(body));
+	}
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (curl_easy_perform(c) != CURLE_OK)
+		r.status = -1;
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (r.body.data)
+		r.json = json_tokener_parse(r.body.data);
+	return r;
+}
+
+static struct resp get(const char *path, const char *token)
+{
+	return request("GET", path, token, NULL, NULL);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return "(none)";
+	return json_object_get_string(v);
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+static void refused(struct resp r, long status, const char *location,
+		    const char *name)
+{
+	json_object *e = NULL;
+	bool pass;
+
+	if (r.json)
+		json_object_object_get_ex(r.json, "error", &e);
+	pass = r.status == status && !strcmp(jstr(e, "location"), location);
+	ok(pass, "%s: %ld", name, status);
+	if (!pass)
+		printf("#   got %ld %s\n", r.status,
+		       r.body.data ? r.body.data : "");
+	resp_free(&r);
+}
+
+/* A signed agent request of node 7. */
+static struct resp agent(const char *method, const char *path,
+			 const char *body)
+{
+	char h[1200], time_s[21], nonce_hex[33], sig[129];
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	struct curl_slist *l = NULL;
+
+	randombytes_buf(nonce, sizeof(nonce));
+	xm_agent_auth_sign(node_sk, method, path, body, strlen(body),
+			   time(NULL), nonce, time_s, nonce_hex, sig);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", node_b64);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
+	l = curl_slist_append(l, h);
+	return request(method, path, NULL, body, l);
+}
+
+static void setup(void)
+{
+	int64_t now = time(NULL);
+	struct xm_hook h;
+	uint8_t hash[32];
+	struct xm_store *s;
+	char err[256], spec[512];
+
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	snprintf(out, sizeof(out), "%s/restarted", dir);
+	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
+		  NULL);
+	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
+		  auth_sk, NULL);
+	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
+	cfg.db_path = db;
+	cfg.longpoll_max_s = 30;
+	cfg.remedy.stale_s = 2;
+	cfg.remedy.settle_s = 3600;
+	cfg.remedy.tries = 2;
+	cfg.remedy_tick_ms = 100;
+	cfg.hooks = xm_hooks_new(10);
+	snprintf(spec, sizeof(spec), "restart command echo $XMESH_NODE_ID"
+		 " $XMESH_RULE >> %s; echo restarted $XMESH_NODE_ID", out);
+	if (xm_hook_parse(spec, &h, err, sizeof(err)) ||
+	    xm_hooks_add(cfg.hooks, &h, err, sizeof(err))) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s)
+		exit(1);
+	xm_token_new(tok_read, hash);
+	xm_store_token_add(s, hash, XM_ROLE_READ, "viewer", 0);
+	xm_token_new(tok_op, hash);
+	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
+	xm_token_new(tok_admin, hash);
+	xm_store_token_add(s, hash, XM_ROLE_ADMIN, "root", 0);
+	/* Two agents long silent. */
+	xm_store_agent_seen(s, 8, now - 100, 0);
+	xm_store_agent_seen(s, 9, now - 100, 0);
+	xm_store_close(s);
+}
+
+static void start(void)
+{
+	struct xm_ctl_config c = cfg;
+	char err[256];
+
+	ctl = xm_ctl_start(&c, err, sizeof(err));
+	if (!ctl) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+}
+
+/* ---- tokens ---- */
+
+static void test_revoke(void)
+{
+	char tok[65], path[128];
+	struct resp r;
+
+	r = request("POST", "/api/v1/tokens", tok_admin,
+		    "{\"role\": \"operator\", \"name\": \"temp\"}", NULL);
+	snprintf(tok, sizeof(tok), "%s", jstr(r.json, "token"));
+	ok(r.status == 201 && strlen(tok) == 64, "a token made");
+	resp_free(&r);
+	r = get("/api/v1/policy/history", tok);
+	ok(r.status == 200, "it works");
+	resp_free(&r);
+	refused(request("DELETE", "/api/v1/tokens/temp", tok_op, NULL, NULL),
+		403, "header Authorization", "an operator cannot revoke");
+	refused(request("DELETE", "/api/v1/tokens/temp", NULL, NULL, NULL),
+		401, "header Authorization", "no token cannot revoke");
+	refused(request("GET", "/api/v1/tokens/temp", tok_admin, NULL, NULL),
+		405, "method", "GET a token: not allowed");
+	refused(request("DELETE", "/api/v1/tokens/temp", tok_admin, "{}",
+			NULL), 413, "body", "a body with DELETE");
+	r = request("DELETE", "/api/v1/tokens/temp", tok_admin, NULL, NULL);
+	ok(r.status == 200 && jint(r.json, "revoked") == 1 &&
+	   !strcmp(jstr(r.json, "name"), "temp"), "the admin revokes it");
+	resp_free(&r);
+	refused(get("/api/v1/policy/history", tok), 401,
+		"header Authorization", "the revoked token is refused at once");
+	refused(request("DELETE", "/api/v1/tokens/temp", tok_admin, NULL,
+			NULL), 404, "path", "revoked again: no such token");
+	refused(request("DELETE", "/api/v1/tokens/", tok_admin, NULL, NULL),
+		404, "path", "no name: no such resource");
+	refused(request("DELETE", "/api/v1/tokens/a/b", tok_admin, NULL,
+			NULL), 404, "path", "a name with a slash: none");
+	refused(request("DELETE", "/api/v1/tokens/a%20b", tok_admin, NULL,
+			NULL), 400, "path", "a name with a blank: 400");
+	memset(path, 0, sizeof(path));
+	snprintf(path, sizeof(path), "/api/v1/tokens/%040d", 1);
+	refused(request("DELETE", path, tok_admin, NULL, NULL), 400, "path",
+		"a name too long: 400");
+	r = get("/api/v1/audit?limit=1", tok_read);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "\"action\":\"token.revoke\"") &&
+	   strstr(r.body.data, "\"actor\":\"root\""),
+	   "the revocation is the newest audit entry, by root");
+	resp_free(&r);
+}
+
+/* ---- pages ---- */
+
+static size_t count(const struct resp *r, const char *key)
+{
+	json_object *a;
+
+	if (!r->json || !json_object_object_get_ex(r->json, key, &a))
+		return 0;
+	return json_object_array_length(a);
+}
+
+static void test_pages(void)
+{
+	char path[128];
+	int64_t seen[64], next;
+	size_t n = 0, i, pages = 0;
+	bool repeat = false;
+	struct resp r;
+
+	refused(get("/api/v1/audit?limit=0", tok_read), 400, "query limit",
+		"limit 0");
+	refused(get("/api/v1/audit?limit=1001", tok_read), 400, "query limit",
+		"limit above 1000");
+	refused(get("/api/v1/audit?limit=x", tok_read), 400, "query limit",
+		"limit not a number");
+	refused(get("/api/v1/audit?limit=-1", tok_read), 400, "query limit",
+		"limit negative");
+	refused(get("/api/v1/audit?before=1e3", tok_read), 400,
+		"query before", "before not an integer");
+	refused(get("/api/v1/audit?after=1", tok_read), 400, "query",
+		"after on a newest-first list");
+	refused(get("/api/v1/agents?before=1", tok_read), 400, "query",
+		"before on the agents");
+	refused(get("/api/v1/remediation/log?since=1", tok_read), 400,
+		"query", "an unknown parameter");
+	refused(get("/api/v1/remediation/log", NULL), 401,
+		"header Authorization", "the log needs a token");
+	refused(request("POST", "/api/v1/remediation/log", tok_admin, "{}",
+			NULL), 405, "method", "the log is read only");
+	/* The audit log, 1 at a time, to its end. */
+	snprintf(path, sizeof(path), "/api/v1/audit?limit=1");
+	for (;;) {
+		json_object *a;
+
+		r = get(path, tok_read);
+		if (r.status != 200 || count(&r, "entries") != 1)
+			break;
+		pages++;
+		json_object_object_get_ex(r.json, "entries", &a);
+		for (i = 0; i < json_object_array_length(a) && n < 64; i++) {
+			int64_t id = jint(json_object_array_get_idx(a, i),
+					  "id");
+			size_t k;
+
+			for (k = 0; k < n; k++)
+				repeat |= seen[k] == id;
+			seen[n++] = id;
+		}
+		next = jint(r.json, "next");
+		resp_free(&r);
+		if (next < 0)
+			break;
+		snprintf(path, sizeof(path), "/api/v1/audit?limit=1&before=%lld",
+			 (long long)next);
+	}
+	resp_free(&r);
+	ok(n == 2 && !repeat && pages == n,
+	   "the audit log by pages of 1: %zu entries in %zu pages, none"
+	   " twice", n, pages);
+	for (i = 1; i < n; i++)
+		if (seen[i] >= seen[i - 1])
+			break;
+	ok(i == n, "ids descending across pages");
+	r = get("/api/v1/agents?limit=1", tok_read);
+	ok(r.status == 200 && count(&r, "agents") == 1 &&
+	   jint(r.json, "next") == 8, "agents by 1: node 8, next after 8");
+	resp_free(&r);
+	r = get("/api/v1/agents?limit=1&after=8", tok_read);
+	ok(r.status == 200 && count(&r, "agents") == 1 &&
+	   jint(r.json, "next") == -1 && strstr(r.body.data, "\"node\":9"),
+	   "then node 9, the last page: without next");
+	resp_free(&r);
+	r = get("/api/v1/agents?after=9", tok_read);
+	ok(r.status == 200 && count(&r, "agents") == 0 &&
+	   jint(r.json, "next") == -1, "after 9: none");
+	resp_free(&r);
+}
+
+/* ---- remediation ---- */
+
+static const char policy[] =
+	"{\"remediation\": {\"budget_per_hour\": 3, \"rules\": ["
+	"{\"name\": \"restart\", \"when\": \"unreachable\", \"for\": 0,"
+	" \"action\": \"hook\", \"hook\": \"restart\", \"max_per_hour\": 10},"
+	"{\"name\": \"watch\", \"when\": \"unreachable\", \"for\": 0,"
+	" \"action\": \"notify\", \"dry_run\": true, \"max_per_hour\": 10},"
+	"{\"name\": \"errors\", \"when\": \"error-rate\", \"threshold\": 5,"
+	" \"for\": 0, \"action\": \"drain\", \"max_per_hour\": 10}]}}";
+
+struct tally {
+	int act_ok, dry, budget, drain, recovered, pending;
+	bool drain_outcome_ok;
+	char drain_outcome[256];
+};
+
+/* The log, read whole: what it holds. */
+static struct tally tally(void)
+{
+	struct tally t = { 0 };
+	json_object *a;
+	struct resp r = get("/api/v1/remediation/log?limit=1000", tok_read);
+	size_t i;
+
+	if (r.status != 200 ||
+	    !json_object_object_get_ex(r.json, "entries", &a)) {
+		resp_free(&r);
+		return t;
+	}
+	for (i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *v = jstr(e, "verdict"), *rule = jstr(e, "rule");
+		const char *o = jstr(e, "outcome");
+
+		if (!strcmp(rule, "restart") && !strcmp(v, "act")) {
+			if (!strncmp(o, "ok: exit 0: restarted", 21))
+				t.act_ok++;
+			else if (!*o)
+				t.pending++;
+		}
+		t.dry += !strcmp(v, "dry-run") && !strcmp(rule, "watch") &&
+			 !strcmp(o, "none: dry run");
+		t.budget += !strcmp(v, "budget");
+		if (!strcmp(rule, "errors") && !strcmp(v, "act")) {
+			t.drain++;
+			snprintf(t.drain_outcome, sizeof(t.drain_outcome),
+				 "%s", o);
+		}
+		t.recovered += !strcmp(v, "recovered") &&
+			       !strcmp(rule, "errors");
+	}
+	resp_free(&r);
+	return t;
+}
+
+static void test_remediation(void)
+{
+	struct xm_remedy_target n7 = { 7, 0 };
+	struct tally t;
+	struct resp r;
+	char text[256] = "";
+	FILE *f;
+	int i;
+
+	/* Nodes 8 and 9, silent since before the start, are so from the
+	 * start; node 7 is heard from a second later. */
+	sleep(1);
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 0}");
+	ok(r.status == 400 || r.status == 200, "node 7 is heard from");
+	resp_free(&r);
+	r = request("PUT", "/api/v1/policy", tok_op, policy, NULL);
+	ok(r.status == 200, "a policy with remediation rules");
+	resp_free(&r);
+	xm_ctl_remedy_sample(ctl, XM_REMEDY_ERROR_RATE, n7, 50, time(NULL));
+	/* Nodes 8 and 9 two seconds after the start, node 7 two seconds
+	 * after its report. */
+	for (i = 0; i < 300; i++) {
+		t = tally();
+		if (t.act_ok == 2 && t.budget >= 1 && t.dry == 3 && t.drain)
+			break;
+		usleep(100000);
+	}
+	ok(t.act_ok == 2 && !t.pending,
+	   "the hook restarted the two silent nodes (%d)", t.act_ok);
+	ok(t.drain == 1, "the error rate of node 7 drained it: %s",
+	   t.drain_outcome);
+	ok(!strncmp(t.drain_outcome, "ok: policy version ", 19) ||
+	   !strncmp(t.drain_outcome, "failed: the policy refuses it: /drain",
+		    37) ||
+	   strstr(t.drain_outcome, "\"drain\""),
+	   "through a new policy version (or refused by a policy format"
+	   " without drain)");
+	ok(t.budget >= 1, "node 7's restart: over the budget of 3 (%d)",
+	   t.budget);
+	ok(t.dry == 3, "the dry-run rule decided on all three, did nothing"
+	   " (%d)", t.dry);
+	f = fopen(out, "r");
+	if (f) {
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+
+		text[n] = '\0';
+		fclose(f);
+	}
+	ok(strstr(text, "8 restart\n") && strstr(text, "9 restart\n") &&
+	   !strstr(text, "7 "), "the hook ran for nodes 8 and 9 only, with"
+	   " the node in its environment");
+	xm_ctl_remedy_sample(ctl, XM_REMEDY_ERROR_RATE, n7, 1, time(NULL));
+	for (i = 0; i < 100 && !t.recovered; i++) {
+		usleep(100000);
+		t = tally();
+	}
+	ok(t.recovered == 1, "the error rate back down: recovered");
+	r = get("/api/v1/audit?limit=1000", tok_read);
+	ok(r.body.data && strstr(r.body.data, "remediation.act") &&
+	   strstr(r.body.data, "remediation.outcome") &&
+	   strstr(r.body.data, "remediation.budget"),
+	   "decisions and outcomes in the audit log");
+	resp_free(&r);
+	r = get("/api/v1/remediation/log?limit=1", tok_read);
+	ok(r.status == 200 && count(&r, "entries") == 1 &&
+	   jint(r.json, "next") > 0, "the log by pages");
+	resp_free(&r);
+	r = get("/metrics", NULL);
+	ok(r.body.data && strstr(r.body.data,
+		"xmesh_controller_remediation_total{verdict=\"act\"}") &&
+	   strstr(r.body.data, "xmesh_controller_remediation_budget_used 3\n"),
+	   "/metrics: decisions and the budget used");
+	resp_free(&r);
+}
+
+static void test_restart(void)
+{
+	struct resp r;
+
+	xm_ctl_stop(ctl);
+	start();
+	r = get("/api/v1/remediation/log?limit=1000", tok_read);
+	ok(r.status == 200 && count(&r, "entries") >= 8,
+	   "a restart keeps the log (%zu)", count(&r, "entries"));
+	resp_free(&r);
+	/* The engine starts afresh, but not its budget. */
+	usleep(500000);
+	r = get("/metrics", NULL);
+	ok(r.body.data && strstr(r.body.data,
+		"xmesh_controller_remediation_budget_used 3\n"),
+	   "the budget used survives the restart (from the log)");
+	resp_free(&r);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	setup();
+	start();
+	test_revoke();
+	test_pages();
+	test_remediation();
+	test_restart();
+	xm_ctl_stop(ctl);
+	xm_hooks_free(cfg.hooks);
+	curl_global_cleanup();
+	printf("1..%d\n", tap_n);
+	return tap_done();
+}
