@@ -5,7 +5,7 @@
  *   xmesh-controller [--db PATH] token add ROLE NAME
  *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
- *	[--tls-cert FILE --tls-key FILE] [--per-address N]
+ *	[--tls-cert FILE --tls-key FILE] [--per-address N] [--web DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +24,10 @@
 #define DEFAULT_DB	"/var/lib/xmesh/controller.db"
 #define DEFAULT_PORT	7680
 #define PEM_MAX		(64 * 1024)
+/* The dashboard's files (make -C controller install puts them there). */
+#ifndef XM_WEB_DIR
+#define XM_WEB_DIR	"/usr/local/share/xmesh/web"
+#endif
 
 static void usage(FILE *f)
 {
@@ -33,11 +37,12 @@ static void usage(FILE *f)
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
-		"                        [--per-address N]\n"
+		"                        [--per-address N] [--web DIR]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
-		" address; 0: no limit)\n", DEFAULT_PORT, XM_CTL_PER_ADDRESS);
+		" address; 0: no limit), --web " XM_WEB_DIR "\n",
+		DEFAULT_PORT, XM_CTL_PER_ADDRESS);
 }
 
 /* A whole text file, NUL-terminated (free() it), its mode in *mode (if
@@ -185,13 +190,15 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "per-address", required_argument, NULL, 'P' },
+		{ "web", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *authority = NULL, *policy_key = NULL, *policy_cert = NULL;
 	const char *crl_path = NULL, *tls_cert = NULL, *tls_key = NULL;
 	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
-				     .port = DEFAULT_PORT };
+				     .port = DEFAULT_PORT,
+				     .web_dir = XM_WEB_DIR };
 	struct xm_crl *crl = NULL;
 	char *tls_key_pem = NULL;
 	size_t tls_key_len = 0;
@@ -235,6 +242,7 @@ int main(int argc, char **argv)
 			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
+		case 'w': cfg.web_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
