@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "server.h"
 #include "store.h"
+#include "telemetry.h"
 #include "web.h"
 #include "wire.h"	/* xm_wire_name_valid(): token names */
 
@@ -43,6 +44,9 @@ static const unsigned int statuses[] = {
 };
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
+/* Agents' reports, by result. */
+enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RESULTS };
+
 struct xm_ctl {
 	struct xm_ctl_config cfg;
 	struct MHD_Daemon *mhd;
@@ -57,6 +61,15 @@ struct xm_ctl {
 	char policy_cert_text[XM_CERT_TEXT_MAX];
 	uint64_t requests[N_STATUSES];
 	uint64_t auth_failures[XM_AGENT_AUTH_MAX + 1];
+	/* Telemetry (telemetry.h), under lock too. */
+	struct xm_tele *tele;
+	pthread_cond_t tele_changed;	/* an event, a report, or stopping */
+	uint64_t tele_seq;		/* reports taken */
+	int64_t last_event;		/* the newest event's id */
+	unsigned int streams;		/* event streams open */
+	uint64_t tele_reports[TELE_RESULTS];
+	pthread_t housekeeper;
+	bool housekeeping;
 };
 
 struct req;
@@ -72,6 +85,7 @@ struct route {
 	const char *path, *method;
 	enum access access;
 	enum xm_role role;		/* TOKEN */
+	bool prefix;			/* path is a prefix: /nodes/ID */
 	const char *query;		/* the parameters it takes, " a b " */
 	size_t body_max;
 	enum MHD_Result (*fn)(struct xm_ctl *c, struct MHD_Connection *conn,
@@ -302,11 +316,10 @@ void xm_token_new(char token[65], uint8_t hash[32])
  * The caller's role and name from "Authorization: Bearer TOKEN": at least
  * need, or answered (401: no or unknown token, 403: a lesser role).
  */
-static bool authorized(struct xm_ctl *c, struct MHD_Connection *conn,
-		       enum xm_role need, char name[XM_STORE_NAME_MAX])
+static bool authorized_value(struct xm_ctl *c, struct MHD_Connection *conn,
+			     const char *h, enum xm_role need,
+			     char name[XM_STORE_NAME_MAX])
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
 	uint8_t hash[32];
 	enum xm_role role;
 	size_t i;
@@ -345,6 +358,19 @@ static bool authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	}
 	return true;
 }
+
+static bool authorized(struct xm_ctl *c, struct MHD_Connection *conn,
+		       enum xm_role need, char name[XM_STORE_NAME_MAX])
+{
+	return authorized_value(c, conn,
+				MHD_lookup_connection_value(conn,
+					MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION),
+				need, name);
+}
+
+static void tele_policy_event(struct xm_ctl *c, uint64_t version,
+			      const char *author, uint64_t rollback_of);
 
 /* ---- policy ---- */
 
@@ -447,6 +473,7 @@ static enum MHD_Result add_version(struct xm_ctl *c,
 			c->version = v;
 			changed = true;
 			pthread_cond_broadcast(&c->changed);
+			tele_policy_event(c, v, author, rollback_of);
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -878,6 +905,822 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 	return send_json(c, conn, 200, j);
 }
 
+/* ---- telemetry (telemetry.h; Documentation/controller.md, "Telemetry") ---- */
+
+/* Refused reports, by reason, for /metrics. */
+static const char *const tele_results[] = {
+	[TELE_OK] = "ok", [TELE_INVALID] = "invalid", [TELE_STORE] = "store",
+};
+
+/* Store events (their ids set) and wake the streams. Under c->lock. */
+static void tele_events_store(struct xm_ctl *c, struct xm_tele_events *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n; i++) {
+		int64_t id;
+
+		if (!xm_store_event_add(c->store, &ev->ev[i], &id))
+			c->last_event = id;
+	}
+	if (ev->n)
+		pthread_cond_broadcast(&c->tele_changed);
+}
+
+/* A policy version was made: its event. Under c->lock. */
+static void tele_policy_event(struct xm_ctl *c, uint64_t version,
+			      const char *author, uint64_t rollback_of)
+{
+	struct xm_tele_event e = {
+		.time = now_s(c), .kind = XM_TELE_EV_POLICY,
+	};
+	struct xm_tele_events ev = { &e, 1, 1 };
+
+	if (rollback_of)
+		snprintf(e.detail, sizeof(e.detail), "version %llu by %s"
+			 " restores version %llu",
+			 (unsigned long long)version, author,
+			 (unsigned long long)rollback_of);
+	else
+		snprintf(e.detail, sizeof(e.detail), "version %llu by %s",
+			 (unsigned long long)version, author);
+	tele_events_store(c, &ev);
+}
+
+/* POST /api/v1/agent/telemetry: a report. */
+static enum MHD_Result agent_telemetry(struct xm_ctl *c,
+				       struct MHD_Connection *conn,
+				       const struct req *q)
+{
+	struct xm_tele_sample samples[2 * XM_TELE_LINKS_MAX + 8];
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	const struct xm_tele_node *x;
+	int64_t now = now_s(c);
+	json_object *j;
+	size_t n = 0;
+	int rc;
+
+	if (xm_tele_report_parse(q->body ? q->body : "", q->len, &r, &err)) {
+		xm_tele_report_free(&r);
+		pthread_mutex_lock(&c->lock);
+		c->tele_reports[TELE_INVALID]++;
+		pthread_mutex_unlock(&c->lock);
+		return send_error(c, conn, 400, err.location, "%s",
+				  err.reason);
+	}
+	pthread_mutex_lock(&c->lock);
+	rc = xm_tele_ingest(c->tele, q->node, &r, now, &ev);
+	if (!rc) {
+		x = xm_tele_find(c->tele, q->node);
+		n = xm_tele_samples(x, samples,
+				    sizeof(samples) / sizeof(samples[0]));
+		rc = xm_store_samples_add(c->store, now, samples, n);
+		tele_events_store(c, &ev);
+		c->tele_seq++;
+		pthread_cond_broadcast(&c->tele_changed);
+	}
+	c->tele_reports[rc ? TELE_STORE : TELE_OK]++;
+	pthread_mutex_unlock(&c->lock);
+	xm_tele_events_free(&ev);
+	xm_tele_report_free(&r);
+	if (rc)
+		return send_error(c, conn, 500, "store", "cannot keep the"
+				  " report");
+	j = json_object_new_object();
+	json_object_object_add(j, "node", json_object_new_int64(q->node));
+	json_object_object_add(j, "time", json_object_new_int64(now));
+	return send_json(c, conn, 200, j);
+}
+
+static json_object *caps_json(const struct xm_tele_caps *k)
+{
+	json_object *o = json_object_new_object();
+
+#define CAP(m) \
+	if (k->have_##m) \
+		json_object_object_add(o, #m, json_object_new_uint64(k->m));
+	CAP(cores)
+	CAP(mem_total)
+	CAP(mem_free)
+	CAP(storage_free)
+#undef CAP
+	if (k->have_load)
+		json_object_object_add(o, "load",
+				       json_object_new_double(k->load));
+	return o;
+}
+
+/* A node as /topology shows it. */
+static json_object *tele_node_json(const struct xm_tele_node *x, int64_t now)
+{
+	json_object *o = json_object_new_object(), *roles;
+	size_t i;
+
+	json_object_object_add(o, "node", json_object_new_int64(x->id));
+	json_object_object_add(o, "name", json_object_new_string(x->r.name));
+	json_object_object_add(o, "zone", json_object_new_string(x->r.zone));
+	roles = json_object_new_array();
+	for (i = 0; i < x->r.n_roles; i++)
+		json_object_array_add(roles,
+				      json_object_new_string(x->r.roles[i]));
+	json_object_object_add(o, "roles", roles);
+	json_object_object_add(o, "health", json_object_new_string(
+		xm_tele_health_name(xm_tele_health(x->last_seen,
+						   x->r.interval, now))));
+	json_object_object_add(o, "last_seen",
+			       json_object_new_int64(x->last_seen));
+	json_object_object_add(o, "interval",
+			       json_object_new_int64(x->r.interval));
+	json_object_object_add(o, "policy_version",
+			       json_object_new_uint64(x->r.policy_version));
+	json_object_object_add(o, "caps", caps_json(&x->r.caps));
+	json_object_object_add(o, "tx_bps", json_object_new_double(x->tx_bps));
+	json_object_object_add(o, "rx_bps", json_object_new_double(x->rx_bps));
+	json_object_object_add(o, "drops_per_s",
+			       json_object_new_double(x->drops_per_s));
+	return o;
+}
+
+/* A link as /topology shows it: down with its node. */
+static json_object *tele_link_json(const struct xm_tele_node *x,
+				   const struct xm_tele_link *l, int64_t now)
+{
+	json_object *o = json_object_new_object();
+	bool up = l->up && xm_tele_health(x->last_seen, x->r.interval, now) !=
+		  XM_TELE_DOWN;
+	double bps = (double)l->bandwidth_kbps * 1000;
+
+	json_object_object_add(o, "from", json_object_new_int64(x->id));
+	json_object_object_add(o, "to", json_object_new_int64(l->peer));
+	json_object_object_add(o, "ifname", json_object_new_string(l->ifname));
+	json_object_object_add(o, "state",
+			       json_object_new_string(up ? "up" : "down"));
+	json_object_object_add(o, "rtt_us", json_object_new_uint64(l->rtt_us));
+	json_object_object_add(o, "jitter_us",
+			       json_object_new_uint64(l->jitter_us));
+	json_object_object_add(o, "loss_ppm",
+			       json_object_new_uint64(l->loss_ppm));
+	json_object_object_add(o, "metric", json_object_new_uint64(l->metric));
+	json_object_object_add(o, "bandwidth_kbps",
+			       json_object_new_uint64(l->bandwidth_kbps));
+	json_object_object_add(o, "tx_bps", json_object_new_double(x->tx_bps));
+	json_object_object_add(o, "utilization",
+			       json_object_new_double(bps > 0 ?
+						      x->tx_bps / bps : 0));
+	return o;
+}
+
+/* GET /api/v1/topology */
+static enum MHD_Result topology(struct xm_ctl *c, struct MHD_Connection *conn,
+				const struct req *q)
+{
+	json_object *j = json_object_new_object(), *nodes, *links;
+	int64_t now = now_s(c);
+	size_t i, k;
+
+	(void)q;
+	nodes = json_object_new_array();
+	links = json_object_new_array();
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < xm_tele_count(c->tele); i++) {
+		const struct xm_tele_node *x = xm_tele_at(c->tele, i);
+
+		json_object_array_add(nodes, tele_node_json(x, now));
+		for (k = 0; k < x->r.n_links; k++)
+			json_object_array_add(links, tele_link_json(x,
+						&x->r.links[k], now));
+	}
+	pthread_mutex_unlock(&c->lock);
+	json_object_object_add(j, "time", json_object_new_int64(now));
+	json_object_object_add(j, "nodes", nodes);
+	json_object_object_add(j, "links", links);
+	return send_json(c, conn, 200, j);
+}
+
+/* A node id in text: 0 if it is none. */
+static uint32_t node_id_parse(const char *s)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*s < '1' || *s > '9' || strlen(s) > 10)
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (*end || errno || n > UINT32_MAX)
+		return 0;
+	return (uint32_t)n;
+}
+
+/* GET /api/v1/nodes/ID: the node as /topology shows it, its links,
+ * routes and counters in "report". */
+static enum MHD_Result node_get(struct xm_ctl *c, struct MHD_Connection *conn,
+				const struct req *q)
+{
+	const char *id = q->uri + strlen(q->route->path);
+	const struct xm_tele_node *x;
+	json_object *j, *rep, *a, *o, *cnt, *drops;
+	int64_t now = now_s(c);
+	uint32_t node;
+	size_t i;
+
+	node = node_id_parse(id);
+	if (!node)
+		return send_error(c, conn, 400, "path", "expected a node id 1"
+				  " to 4294967295 after /api/v1/nodes/");
+	pthread_mutex_lock(&c->lock);
+	x = xm_tele_find(c->tele, node);
+	if (!x) {
+		pthread_mutex_unlock(&c->lock);
+		return send_error(c, conn, 404, "path", "node %u has not"
+				  " reported", node);
+	}
+	j = tele_node_json(x, now);
+	rep = json_object_new_object();
+	json_object_object_add(rep, "time", json_object_new_int64(x->r.time));
+	a = json_object_new_array();
+	for (i = 0; i < x->r.n_links; i++) {
+		o = tele_link_json(x, &x->r.links[i], now);
+		json_object_object_del(o, "from");
+		json_object_object_del(o, "tx_bps");
+		json_object_object_del(o, "utilization");
+		json_object_object_del(o, "to");
+		json_object_object_add(o, "peer",
+				       json_object_new_int64(x->r.links[i].peer));
+		json_object_object_add(o, "state", json_object_new_string(
+			x->r.links[i].up ? "up" : "down"));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(rep, "links", a);
+	cnt = json_object_new_object();
+#define CNT(m) json_object_object_add(cnt, #m, \
+				      json_object_new_uint64(x->r.counters.m));
+	CNT(tx_packets)
+	CNT(tx_bytes)
+	CNT(rx_packets)
+	CNT(rx_bytes)
+	CNT(forwarded_packets)
+	CNT(forwarded_bytes)
+#undef CNT
+	drops = json_object_new_object();
+	for (i = 0; i < x->r.counters.n_drops; i++)
+		json_object_object_add(drops, x->r.counters.drops[i].reason,
+			json_object_new_uint64(x->r.counters.drops[i].count));
+	json_object_object_add(cnt, "drops", drops);
+	json_object_object_add(rep, "counters", cnt);
+	a = json_object_new_array();
+	for (i = 0; i < x->r.n_routes; i++) {
+		const struct xm_tele_route *r = &x->r.routes[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "node", json_object_new_int64(r->node));
+		json_object_object_add(o, "via", json_object_new_int64(r->via));
+		json_object_object_add(o, "metric",
+				       json_object_new_uint64(r->metric));
+		json_object_object_add(o, "hops", json_object_new_int64(r->hops));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(rep, "routes", a);
+	pthread_mutex_unlock(&c->lock);
+	json_object_object_add(j, "report", rep);
+	return send_json(c, conn, 200, j);
+}
+
+#define SERIES_MAX	10000
+
+static int series_cb(void *arg, int64_t t, double v)
+{
+	json_object *p = json_object_new_array();
+
+	json_object_array_add(p, json_object_new_int64(t));
+	json_object_array_add(p, json_object_new_double(v));
+	json_object_array_add(arg, p);
+	return 0;
+}
+
+/* A required query parameter that is a node id: 0 after answering. */
+static uint32_t node_arg(struct xm_ctl *c, struct MHD_Connection *conn,
+			 const char *name, bool required)
+{
+	uint64_t v = 0;
+	int rc = uint_arg(c, conn, NULL, name, UINT32_MAX, &v);
+
+	if (rc < 0)
+		return 0;
+	if ((rc > 0 && required) || (!rc && !v)) {
+		char loc[32];
+
+		snprintf(loc, sizeof(loc), "query %s", name);
+		send_error(c, conn, 400, loc, "a node id 1 to 4294967295 is"
+			   " required");
+		return 0;
+	}
+	return rc > 0 ? UINT32_MAX : (uint32_t)v;
+}
+
+/* GET /api/v1/telemetry/series?node=N[&peer=M]&metric=NAME... */
+static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
+			      const struct req *q)
+{
+	const char *name = MHD_lookup_connection_value(conn,
+						       MHD_GET_ARGUMENT_KIND,
+						       "metric");
+	int64_t now = now_s(c);
+	uint64_t since = 0, until = 0;
+	enum xm_tele_metric m;
+	uint32_t node, peer = 0;
+	unsigned int tier;
+	json_object *j, *pts;
+	int rc;
+
+	(void)q;
+	node = node_arg(c, conn, "node", true);
+	if (!node)
+		return MHD_YES;
+	if (!name || xm_tele_metric_parse(name, &m))
+		return send_error(c, conn, 400, "query metric", "expected one"
+				  " of rtt_us, loss_ppm, tx_bps, rx_bps,"
+				  " drops_per_s, load");
+	if (xm_tele_metric_per_link(m)) {
+		peer = node_arg(c, conn, "peer", true);
+		if (!peer)
+			return MHD_YES;
+	} else if (MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+					       "peer")) {
+		return send_error(c, conn, 400, "query peer", "%s is a node's"
+				  " metric: no peer", name);
+	}
+	if ((rc = uint_arg(c, conn, NULL, "since", INT64_MAX, &since)) < 0)
+		return MHD_YES;
+	if (rc)
+		since = (uint64_t)(now - 3600);
+	if ((rc = uint_arg(c, conn, NULL, "until", INT64_MAX, &until)) < 0)
+		return MHD_YES;
+	if (rc)
+		until = (uint64_t)now;
+	if (until < since)
+		return send_error(c, conn, 400, "query until", "before since");
+	tier = xm_tele_series_tier(&c->cfg.retention, (int64_t)since, now);
+	pts = json_object_new_array();
+	pthread_mutex_lock(&c->lock);
+	rc = xm_store_series(c->store, tier, node, peer, (int)m,
+			     (int64_t)since, (int64_t)until, SERIES_MAX,
+			     series_cb, pts);
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		json_object_put(pts);
+		return send_error(c, conn, 500, "store", "cannot read the"
+				  " series");
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "node", json_object_new_int64(node));
+	json_object_object_add(j, "peer", json_object_new_int64(peer));
+	json_object_object_add(j, "metric", json_object_new_string(name));
+	json_object_object_add(j, "step",
+			       json_object_new_int64(xm_tele_tier_step(tier)));
+	json_object_object_add(j, "points", pts);
+	return send_json(c, conn, 200, j);
+}
+
+/* GET /api/v1/path?from=A&to=B */
+static enum MHD_Result path_get(struct xm_ctl *c, struct MHD_Connection *conn,
+				const struct req *q)
+{
+	struct xm_tele_hop hops[XM_TELE_PATH_MAX];
+	uint32_t from, to;
+	char reason[128];
+	json_object *j, *a;
+	size_t n, i;
+	bool done;
+
+	(void)q;
+	from = node_arg(c, conn, "from", true);
+	if (!from)
+		return MHD_YES;
+	to = node_arg(c, conn, "to", true);
+	if (!to)
+		return MHD_YES;
+	pthread_mutex_lock(&c->lock);
+	done = xm_tele_path(c->tele, from, to, hops, XM_TELE_PATH_MAX, &n,
+			    reason, sizeof(reason));
+	pthread_mutex_unlock(&c->lock);
+	j = json_object_new_object();
+	json_object_object_add(j, "from", json_object_new_int64(from));
+	json_object_object_add(j, "to", json_object_new_int64(to));
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "node",
+				       json_object_new_int64(hops[i].node));
+		json_object_object_add(h, "via",
+				       json_object_new_int64(hops[i].via));
+		json_object_object_add(h, "metric",
+				       json_object_new_uint64(hops[i].metric));
+		json_object_object_add(h, "link_metric",
+				       json_object_new_uint64(hops[i].link_metric));
+		json_object_array_add(a, h);
+	}
+	json_object_object_add(j, "hops", a);
+	json_object_object_add(j, "complete", json_object_new_boolean(done));
+	if (!done)
+		json_object_object_add(j, "reason",
+				       json_object_new_string(reason));
+	return send_json(c, conn, 200, j);
+}
+
+static json_object *event_json(int64_t id, const struct xm_tele_event *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "time", json_object_new_int64(e->time));
+	json_object_object_add(o, "kind",
+			       json_object_new_string(xm_tele_event_name(e->kind)));
+	json_object_object_add(o, "node", json_object_new_int64(e->node));
+	json_object_object_add(o, "peer", json_object_new_int64(e->peer));
+	json_object_object_add(o, "detail", json_object_new_string(e->detail));
+	return o;
+}
+
+struct events_arg {
+	json_object *list;
+	int64_t last;
+};
+
+static int events_cb(void *arg, int64_t id, const struct xm_tele_event *e)
+{
+	struct events_arg *a = arg;
+
+	json_object_array_add(a->list, event_json(id, e));
+	a->last = id;
+	return 0;
+}
+
+#define EVENTS_LIMIT	100
+#define EVENTS_MAX	1000
+
+/* GET /api/v1/events[?since=ID][&limit=N] */
+static enum MHD_Result events_get(struct xm_ctl *c,
+				  struct MHD_Connection *conn,
+				  const struct req *q)
+{
+	uint64_t since = 0, limit = EVENTS_LIMIT;
+	struct events_arg a;
+	json_object *j;
+	int rc;
+
+	(void)q;
+	if (uint_arg(c, conn, NULL, "since", INT64_MAX, &since) < 0 ||
+	    uint_arg(c, conn, NULL, "limit", EVENTS_MAX, &limit) < 0)
+		return MHD_YES;
+	if (!limit)
+		return send_error(c, conn, 400, "query limit", "expected an"
+				  " integer 1 to %d", EVENTS_MAX);
+	a.list = json_object_new_array();
+	a.last = (int64_t)since;
+	pthread_mutex_lock(&c->lock);
+	rc = xm_store_event_list(c->store, (int64_t)since, limit, events_cb,
+				 &a);
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		json_object_put(a.list);
+		return send_error(c, conn, 500, "store", "cannot read the"
+				  " events");
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "events", a.list);
+	json_object_object_add(j, "next", json_object_new_int64(a.last));
+	return send_json(c, conn, 200, j);
+}
+
+/* ---- the event stream (server-sent events) ---- */
+
+#define STREAMS_MAX		32
+#define STREAM_KEEPALIVE_S	15
+#define STREAM_BATCH		64
+
+struct stream {
+	struct xm_ctl *c;
+	int64_t last_id;		/* the last event sent */
+	uint64_t tele_seq;		/* reports seen */
+	char *buf;			/* to send, from off */
+	size_t len, off;
+	int64_t idle_since;
+};
+
+static int stream_cb(void *arg, int64_t id, const struct xm_tele_event *e)
+{
+	struct stream *st = arg;
+	json_object *o = event_json(id, e);
+	char *more = NULL;
+	int n;
+
+	n = asprintf(&more, "id: %lld\nevent: %s\ndata: %s\n\n",
+		     (long long)id, xm_tele_event_name(e->kind),
+		     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (n < 0)
+		return 1;
+	if (!st->buf) {
+		st->buf = more;
+		st->len = (size_t)n;
+	} else {
+		char *b = realloc(st->buf, st->len + (size_t)n + 1);
+
+		if (!b) {
+			free(more);
+			return 1;
+		}
+		memcpy(b + st->len, more, (size_t)n + 1);
+		st->buf = b;
+		st->len += (size_t)n;
+		free(more);
+	}
+	st->last_id = id;
+	return 0;
+}
+
+/* Fill st->buf with what is due, waiting for it: false once stopping.
+ * Under c->lock. */
+static bool stream_fill(struct stream *st)
+{
+	struct xm_ctl *c = st->c;
+
+	for (;;) {
+		struct timespec t;
+
+		if (c->stopping)
+			return false;
+		if (c->last_event > st->last_id)
+			xm_store_event_list(c->store, st->last_id,
+					    STREAM_BATCH, stream_cb, st);
+		if (!st->buf && c->tele_seq != st->tele_seq) {
+			st->tele_seq = c->tele_seq;
+			if (asprintf(&st->buf, "event: telemetry\ndata:"
+				     " {\"time\": %lld}\n\n",
+				     (long long)now_s(c)) < 0)
+				st->buf = NULL;
+			else
+				st->len = strlen(st->buf);
+		}
+		if (!st->buf && (int64_t)time(NULL) - st->idle_since >=
+		    STREAM_KEEPALIVE_S) {
+			st->buf = strdup(": keepalive\n\n");
+			st->len = st->buf ? strlen(st->buf) : 0;
+		}
+		if (st->buf) {
+			st->off = 0;
+			st->idle_since = time(NULL);
+			return true;
+		}
+		t = deadline_in(1);
+		pthread_cond_timedwait(&c->tele_changed, &c->lock, &t);
+	}
+}
+
+/* The stream's reader: blocks in its connection's own thread until
+ * there is something to send. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	size_t n;
+
+	(void)pos;
+	if (!st->buf) {
+		bool go;
+
+		pthread_mutex_lock(&st->c->lock);
+		go = stream_fill(st);
+		pthread_mutex_unlock(&st->c->lock);
+		if (!go)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	n = st->len - st->off < max ? st->len - st->off : max;
+	memcpy(buf, st->buf + st->off, n);
+	st->off += n;
+	if (st->off == st->len) {
+		free(st->buf);
+		st->buf = NULL;
+	}
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	pthread_mutex_lock(&st->c->lock);
+	st->c->streams--;
+	pthread_mutex_unlock(&st->c->lock);
+	free(st->buf);
+	free(st);
+}
+
+/* GET /api/v1/events/stream[?since=ID][&token=T] */
+static enum MHD_Result events_stream(struct xm_ctl *c,
+				     struct MHD_Connection *conn,
+				     const struct req *q)
+{
+	const char *tok = MHD_lookup_connection_value(conn,
+						      MHD_GET_ARGUMENT_KIND,
+						      "token");
+	const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       "Last-Event-ID");
+	char who[XM_STORE_NAME_MAX], bearer[80];
+	struct MHD_Response *r;
+	struct stream *st;
+	enum MHD_Result ret;
+	uint64_t since = 0;
+	int rc;
+
+	(void)q;
+	/* EventSource cannot set headers: the token may be in the query. */
+	if (tok) {
+		snprintf(bearer, sizeof(bearer), "Bearer %.70s", tok);
+		if (!authorized_value(c, conn, bearer, XM_ROLE_READ, who))
+			return MHD_YES;
+	} else if (!authorized(c, conn, XM_ROLE_READ, who)) {
+		return MHD_YES;
+	}
+	rc = uint_arg(c, conn, NULL, "since", INT64_MAX, &since);
+	if (rc < 0)
+		return MHD_YES;
+	if (rc && last) {
+		char *end;
+
+		errno = 0;
+		since = strtoull(last, &end, 10);
+		if (*last < '0' || *last > '9' || *end || errno ||
+		    since > INT64_MAX)
+			return send_error(c, conn, 400, "header Last-Event-ID",
+					  "expected an event id");
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return MHD_NO;
+	st->c = c;
+	st->idle_since = time(NULL);
+	pthread_mutex_lock(&c->lock);
+	if (c->streams >= STREAMS_MAX) {
+		pthread_mutex_unlock(&c->lock);
+		free(st);
+		return send_error(c, conn, 503, "path", "%d event streams are"
+				  " open already: retry later", STREAMS_MAX);
+	}
+	c->streams++;
+	/* Without since: only what comes from now on. */
+	st->last_id = rc ? c->last_event : (int64_t)since;
+	st->tele_seq = c->tele_seq;
+	pthread_mutex_unlock(&c->lock);
+	/* A comment first, so that the client sees the stream open. */
+	st->buf = strdup(": xmesh events\n\n");
+	st->len = st->buf ? strlen(st->buf) : 0;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+					      stream_read, st, stream_free);
+	if (!r) {
+		stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	count_status(c, 200);
+	return ret;
+}
+
+/* ---- housekeeping: node-down, downsampling ---- */
+
+#define DOWNSAMPLE_EVERY_S	10
+
+static void *housekeeper(void *arg)
+{
+	struct xm_ctl *c = arg;
+	int64_t last_downsample = 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		struct xm_tele_events ev = { 0 };
+		struct timespec t = deadline_in(1);
+		int64_t now = now_s(c);
+
+		if (!xm_tele_tick(c->tele, now, &ev))
+			tele_events_store(c, &ev);
+		xm_tele_events_free(&ev);
+		if (now - last_downsample >= DOWNSAMPLE_EVERY_S) {
+			last_downsample = now;
+			xm_store_downsample(c->store, &c->cfg.retention, now);
+		}
+		pthread_cond_timedwait(&c->tele_changed, &c->lock, &t);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Per-node and per-link series for /metrics. Under c->lock. */
+static void tele_metrics(struct xm_ctl *c, FILE *f)
+{
+	int64_t now = now_s(c);
+	size_t i, k;
+
+	fprintf(f, "# HELP xmesh_controller_telemetry_reports_total Agents'"
+		" reports, by result.\n"
+		"# TYPE xmesh_controller_telemetry_reports_total counter\n");
+	for (i = 0; i < TELE_RESULTS; i++)
+		fprintf(f, "xmesh_controller_telemetry_reports_total"
+			"{result=\"%s\"} %llu\n", tele_results[i],
+			(unsigned long long)c->tele_reports[i]);
+	fprintf(f, "# HELP xmesh_controller_event_streams Event streams"
+		" open.\n# TYPE xmesh_controller_event_streams gauge\n"
+		"xmesh_controller_event_streams %u\n", c->streams);
+#define HDR(name, type, help) \
+	fprintf(f, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+	HDR("xmesh_node_up", "gauge", "1 if the node reported within 3 of"
+	    " its intervals");
+	for (i = 0; i < xm_tele_count(c->tele); i++) {
+		const struct xm_tele_node *x = xm_tele_at(c->tele, i);
+
+		fprintf(f, "xmesh_node_up{node=\"%u\",name=\"%s\"} %d\n",
+			x->id, x->r.name,
+			xm_tele_health(x->last_seen, x->r.interval, now) ==
+			XM_TELE_UP);
+	}
+#define NODE_SERIES(metric, type, help, fmt, val) \
+	HDR(metric, type, help); \
+	for (i = 0; i < xm_tele_count(c->tele); i++) { \
+		const struct xm_tele_node *x = xm_tele_at(c->tele, i); \
+		fprintf(f, metric "{node=\"%u\",name=\"%s\"} " fmt "\n", x->id, \
+			x->r.name, val); \
+	}
+	NODE_SERIES("xmesh_node_last_seen_seconds", "gauge", "When the node"
+		    " last reported (unix time)", "%lld",
+		    (long long)x->last_seen)
+	NODE_SERIES("xmesh_node_tx_bytes_total", "counter", "Bytes sent by"
+		    " xmesh0", "%llu",
+		    (unsigned long long)x->r.counters.tx_bytes)
+	NODE_SERIES("xmesh_node_rx_bytes_total", "counter", "Bytes received"
+		    " by xmesh0", "%llu",
+		    (unsigned long long)x->r.counters.rx_bytes)
+	NODE_SERIES("xmesh_node_tx_packets_total", "counter", "Packets sent"
+		    " by xmesh0", "%llu",
+		    (unsigned long long)x->r.counters.tx_packets)
+	NODE_SERIES("xmesh_node_rx_packets_total", "counter", "Packets"
+		    " received by xmesh0", "%llu",
+		    (unsigned long long)x->r.counters.rx_packets)
+	NODE_SERIES("xmesh_node_forwarded_packets_total", "counter",
+		    "Packets forwarded", "%llu",
+		    (unsigned long long)x->r.counters.forwarded_packets)
+	NODE_SERIES("xmesh_node_forwarded_bytes_total", "counter",
+		    "Bytes forwarded", "%llu",
+		    (unsigned long long)x->r.counters.forwarded_bytes)
+	NODE_SERIES("xmesh_node_load", "gauge", "Load average", "%g",
+		    x->r.caps.load)
+	NODE_SERIES("xmesh_node_policy_version", "gauge", "The policy"
+		    " version the node runs", "%llu",
+		    (unsigned long long)x->r.policy_version)
+#undef NODE_SERIES
+	HDR("xmesh_node_drops_total", "counter", "Packets dropped, by"
+	    " reason");
+	for (i = 0; i < xm_tele_count(c->tele); i++) {
+		const struct xm_tele_node *x = xm_tele_at(c->tele, i);
+
+		for (k = 0; k < x->r.counters.n_drops; k++)
+			fprintf(f, "xmesh_node_drops_total{node=\"%u\","
+				"name=\"%s\",reason=\"%s\"} %llu\n", x->id,
+				x->r.name, x->r.counters.drops[k].reason,
+				(unsigned long long)x->r.counters.drops[k].count);
+	}
+#define LINK_SERIES(metric, help, fmt, val) \
+	HDR(metric, "gauge", help); \
+	for (i = 0; i < xm_tele_count(c->tele); i++) { \
+		const struct xm_tele_node *x = xm_tele_at(c->tele, i); \
+		for (k = 0; k < x->r.n_links; k++) { \
+			const struct xm_tele_link *l = &x->r.links[k]; \
+			fprintf(f, metric "{node=\"%u\",name=\"%s\",peer=\"%u\"} " \
+				fmt "\n", x->id, x->r.name, l->peer, val); \
+		} \
+	}
+	LINK_SERIES("xmesh_link_up", "1 if the link is up", "%d", l->up)
+	LINK_SERIES("xmesh_link_rtt_seconds", "Round-trip time", "%g",
+		    l->rtt_us / 1e6)
+	LINK_SERIES("xmesh_link_jitter_seconds", "RTT jitter", "%g",
+		    l->jitter_us / 1e6)
+	LINK_SERIES("xmesh_link_loss_ratio", "Probe loss", "%g",
+		    l->loss_ppm / 1e6)
+	LINK_SERIES("xmesh_link_metric", "The link's routing metric", "%llu",
+		    (unsigned long long)l->metric)
+	LINK_SERIES("xmesh_link_bandwidth_bits_per_second", "The link's"
+		    " bandwidth", "%llu",
+		    (unsigned long long)l->bandwidth_kbps * 1000ULL)
+#undef LINK_SERIES
+#undef HDR
+}
+
 /* ---- metrics ---- */
 
 static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
@@ -929,6 +1772,7 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 		fprintf(f, "xmesh_controller_agent_auth_total{result=\"%s\"}"
 			" %llu\n", xm_agent_auth_name(i),
 			(unsigned long long)c->auth_failures[i]);
+	tele_metrics(c, f);
 	pthread_mutex_unlock(&c->lock);
 	fclose(f);
 	ret = send_text(c, conn, 200, "text/plain; version=0.0.4", text, len);
@@ -961,6 +1805,22 @@ static const struct route routes[] = {
 	  .query = " since wait ", .fn = agent_policy },
 	{ .path = "/api/v1/agent/report", .method = "POST", .access = AGENT,
 	  .body_max = BODY_MAX, .fn = agent_report },
+
+	/* Telemetry. */
+	{ .path = "/api/v1/agent/telemetry", .method = "POST",
+	  .access = AGENT, .body_max = XM_TELE_BODY_MAX,
+	  .fn = agent_telemetry },
+	{ GET("/api/v1/topology"), ROLE(READ), .fn = topology },
+	{ GET("/api/v1/nodes/"), ROLE(READ), .prefix = true, .fn = node_get },
+	{ GET("/api/v1/telemetry/series"), ROLE(READ),
+	  .query = " node peer metric since until ", .fn = series },
+	{ GET("/api/v1/path"), ROLE(READ), .query = " from to ",
+	  .fn = path_get },
+	{ GET("/api/v1/events"), ROLE(READ), .query = " since limit ",
+	  .fn = events_get },
+	/* Its token may be in the query (EventSource): checked there. */
+	{ GET("/api/v1/events/stream"), .access = PUBLIC,
+	  .query = " since token ", .fn = events_stream },
 };
 
 #undef GET
@@ -1012,7 +1872,9 @@ static const struct route *route_request(struct xm_ctl *c,
 		return NULL;
 	}
 	for (i = 0; i < N_ROUTES; i++) {
-		if (strcmp(routes[i].path, url))
+		if (routes[i].prefix ?
+		    strncmp(routes[i].path, url, strlen(routes[i].path)) :
+		    strcmp(routes[i].path, url))
 			continue;
 		if (!strcmp(routes[i].method, method))
 			r = &routes[i];
@@ -1207,10 +2069,20 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	if (!c->store)
 		goto fail_alloc;
 	c->version = xm_store_policy_current(c->store);
+	c->last_event = xm_store_event_last(c->store);
+	xm_tele_retention_default(&c->cfg.retention);
+	c->tele = xm_tele_new();
+	if (!c->tele || c->last_event < 0) {
+		snprintf(err, errlen, "cannot set up telemetry");
+		xm_tele_free(c->tele);
+		xm_store_close(c->store);
+		goto fail_alloc;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->changed, &ca);
+	pthread_cond_init(&c->tele_changed, &ca);
 	pthread_condattr_destroy(&ca);
 	if (cfg->tls_cert_pem)
 		flags |= MHD_USE_TLS;
@@ -1235,8 +2107,12 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 	}
 	info = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	c->port = info ? info->port : cfg->port;
+	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
+					  c);
 	return c;
 fail_store:
+	xm_tele_free(c->tele);
+	pthread_cond_destroy(&c->tele_changed);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	xm_store_close(c->store);
@@ -1259,9 +2135,14 @@ void xm_ctl_stop(struct xm_ctl *c)
 	pthread_mutex_lock(&c->lock);
 	c->stopping = true;
 	pthread_cond_broadcast(&c->changed);
+	pthread_cond_broadcast(&c->tele_changed);
 	pthread_mutex_unlock(&c->lock);
+	if (c->housekeeping)
+		pthread_join(c->housekeeper, NULL);
 	MHD_stop_daemon(c->mhd);
 	xm_store_close(c->store);
+	xm_tele_free(c->tele);
+	pthread_cond_destroy(&c->tele_changed);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cert.h"
+#include "telemetry.h"
 
 struct xm_ctl;
 
@@ -33,6 +34,9 @@ struct xm_ctl_config {
 	int per_address;
 	const char *web_dir;		/* the dashboard's files; NULL: none */
 	int64_t (*now)(void);		/* NULL: time() */
+	/* How long telemetry samples are kept (0 members: the defaults,
+	 * telemetry.h). */
+	struct xm_tele_retention retention;
 };
 
 /* Start serving: NULL with a message in err. */

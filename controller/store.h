@@ -120,4 +120,45 @@ int xm_store_audit_list(struct xm_store *s,
 			int (*cb)(void *arg, const struct xm_audit_rec *r),
 			void *arg);
 
+/* ---- telemetry (telemetry.h): samples of series, events ---- */
+
+struct xm_tele_sample;
+struct xm_tele_event;
+struct xm_tele_retention;
+
+/* Raw samples received at now, in one transaction. 0 or -1. */
+int xm_store_samples_add(struct xm_store *s, int64_t now,
+			 const struct xm_tele_sample *v, size_t n);
+/*
+ * The points of a series in tier (0 raw, 1 minutes, 2 hours) with time
+ * in [since, until], oldest first, at most max: cb returns non-zero to
+ * stop. 0 or -1.
+ */
+int xm_store_series(struct xm_store *s, unsigned int tier, uint32_t node,
+		    uint32_t peer, int metric, int64_t since, int64_t until,
+		    size_t max,
+		    int (*cb)(void *arg, int64_t time, double value),
+		    void *arg);
+/*
+ * One bounded run of downsampling at now (xm_tele_downsample_due() for
+ * each tier): the rows moved up a tier or dropped, or -1. Events older
+ * than the last tier's retention are dropped too.
+ */
+long xm_store_downsample(struct xm_store *s,
+			 const struct xm_tele_retention *r, int64_t now);
+/* The number of samples in tier, -1 on error. */
+long xm_store_sample_count(struct xm_store *s, unsigned int tier);
+
+/* Add an event: its id in *id. 0 or -1. */
+int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
+		       int64_t *id);
+/* The events after id since, oldest first, at most limit: cb returns
+ * non-zero to stop. 0 or -1. */
+int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
+			int (*cb)(void *arg, int64_t id,
+				  const struct xm_tele_event *e),
+			void *arg);
+/* The id of the newest event, 0 if none, -1 on error. */
+int64_t xm_store_event_last(struct xm_store *s);
+
 #endif /* XM_STORE_H */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "telemetry.h"
 
 struct xm_store {
 	sqlite3 *db;
@@ -48,6 +49,27 @@ static const struct {
 	  " actor TEXT NOT NULL,"
 	  " action TEXT NOT NULL,"
 	  " detail TEXT NOT NULL);" },
+	/* Telemetry: samples of series by tier (0 raw, 1 one-minute, 2
+	 * one-hour averages), and the events. */
+	{ 2,
+	  "CREATE TABLE sample ("
+	  " tier INTEGER NOT NULL,"
+	  " node INTEGER NOT NULL,"
+	  " peer INTEGER NOT NULL,"
+	  " metric INTEGER NOT NULL,"
+	  " time INTEGER NOT NULL,"
+	  " value REAL NOT NULL);"
+	  "CREATE INDEX sample_series ON sample"
+	  " (tier, node, peer, metric, time);"
+	  "CREATE INDEX sample_age ON sample (tier, time);"
+	  "CREATE TABLE event ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " time INTEGER NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " node INTEGER NOT NULL,"
+	  " peer INTEGER NOT NULL,"
+	  " detail TEXT NOT NULL);"
+	  "CREATE INDEX event_time ON event (time);" },
 };
 
 static const char *const role_names[] = {
@@ -496,4 +518,244 @@ int xm_store_audit_list(struct xm_store *s,
 		stop = cb(arg, &r);
 	}
 	return rows_done(st, rc, stop);
+}
+
+/* ---- telemetry ---- */
+
+int xm_store_samples_add(struct xm_store *s, int64_t now,
+			 const struct xm_tele_sample *v, size_t n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return -1;
+	st = prepare(s, "INSERT INTO sample (tier, node, peer, metric, time,"
+		     " value) VALUES (0, ?, ?, ?, ?, ?)");
+	if (!st)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, v[i].node);
+		sqlite3_bind_int64(st, 2, v[i].peer);
+		sqlite3_bind_int(st, 3, (int)v[i].metric);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_double(st, 5, v[i].value);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			break;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (i < n || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int xm_store_series(struct xm_store *s, unsigned int tier, uint32_t node,
+		    uint32_t peer, int metric, int64_t since, int64_t until,
+		    size_t max,
+		    int (*cb)(void *arg, int64_t time, double value),
+		    void *arg)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT time, value FROM sample WHERE"
+				   " tier = ? AND node = ? AND peer = ? AND"
+				   " metric = ? AND time BETWEEN ? AND ?"
+				   " ORDER BY time LIMIT ?");
+	bool stop = false;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)tier);
+	sqlite3_bind_int64(st, 2, node);
+	sqlite3_bind_int64(st, 3, peer);
+	sqlite3_bind_int(st, 4, metric);
+	sqlite3_bind_int64(st, 5, since);
+	sqlite3_bind_int64(st, 6, until);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)max);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, sqlite3_column_int64(st, 0),
+			  sqlite3_column_double(st, 1));
+	return rows_done(st, rc, stop);
+}
+
+long xm_store_sample_count(struct xm_store *s, unsigned int tier)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM sample"
+				   " WHERE tier = ?");
+	long n = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)tier);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The time of the oldest sample of tier: 0 and *t, 1 if none, -1. */
+static int oldest_sample(struct xm_store *s, unsigned int tier, int64_t *t)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT MIN(time) FROM sample"
+				   " WHERE tier = ?");
+	int ret = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)tier);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ret = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		*t = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Tier's rows in [from, until) averaged into tier + 1 (step), or dropped
+ * when there is no next tier: the rows, or -1. */
+static long downsample_tier(struct xm_store *s, unsigned int tier,
+			    int64_t from, int64_t until)
+{
+	int64_t step = xm_tele_tier_step(tier + 1);
+	sqlite3_stmt *st;
+	long n;
+
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return -1;
+	if (tier + 1 < XM_TELE_TIERS) {
+		st = prepare(s, "INSERT INTO sample (tier, node, peer, metric,"
+			     " time, value) SELECT ?1 + 1, node, peer, metric,"
+			     " time - time % ?4, AVG(value) FROM sample"
+			     " WHERE tier = ?1 AND time >= ?2 AND time < ?3"
+			     " GROUP BY node, peer, metric, time - time % ?4");
+		if (!st)
+			goto fail;
+		sqlite3_bind_int(st, 1, (int)tier);
+		sqlite3_bind_int64(st, 2, from);
+		sqlite3_bind_int64(st, 3, until);
+		sqlite3_bind_int64(st, 4, step);
+		if (step_done(st))
+			goto fail;
+	}
+	st = prepare(s, "DELETE FROM sample WHERE tier = ? AND time >= ?"
+		     " AND time < ?");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int(st, 1, (int)tier);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, until);
+	if (step_done(st))
+		goto fail;
+	n = sqlite3_changes(s->db);
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
+		goto fail;
+	return n;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+long xm_store_downsample(struct xm_store *s,
+			 const struct xm_tele_retention *r, int64_t now)
+{
+	sqlite3_stmt *st;
+	unsigned int tier;
+	long total = 0;
+
+	for (tier = 0; tier < XM_TELE_TIERS; tier++) {
+		int64_t oldest, until;
+		long n;
+		int rc = oldest_sample(s, tier, &oldest);
+
+		if (rc < 0)
+			return -1;
+		if (rc || !xm_tele_downsample_due(r, tier, oldest, now,
+						  &until))
+			continue;
+		n = downsample_tier(s, tier, oldest, until);
+		if (n < 0)
+			return -1;
+		total += n;
+	}
+	st = prepare(s, "DELETE FROM event WHERE time < ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now - xm_tele_tier_keep(r, XM_TELE_TIERS - 1));
+	if (step_done(st))
+		return -1;
+	return total;
+}
+
+int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
+		       int64_t *id)
+{
+	sqlite3_stmt *st = prepare(s, "INSERT INTO event (time, kind, node,"
+				   " peer, detail) VALUES (?, ?, ?, ?, ?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, e->time);
+	sqlite3_bind_text(st, 2, xm_tele_event_name(e->kind), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, e->node);
+	sqlite3_bind_int64(st, 4, e->peer);
+	sqlite3_bind_text(st, 5, e->detail, -1, SQLITE_TRANSIENT);
+	if (step_done(st))
+		return -1;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
+			int (*cb)(void *arg, int64_t id,
+				  const struct xm_tele_event *e),
+			void *arg)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT id, time, kind, node, peer,"
+				   " detail FROM event WHERE id > ?"
+				   " ORDER BY id LIMIT ?");
+	struct xm_tele_event e;
+	bool stop = false;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 2);
+		unsigned int k;
+
+		memset(&e, 0, sizeof(e));
+		e.time = sqlite3_column_int64(st, 1);
+		e.kind = XM_TELE_EV_REMEDIATION;
+		for (k = 0; k <= XM_TELE_EV_MAX; k++)
+			if (kind && !strcmp(kind, xm_tele_event_name(k)))
+				e.kind = k;
+		e.node = (uint32_t)sqlite3_column_int64(st, 3);
+		e.peer = (uint32_t)sqlite3_column_int64(st, 4);
+		snprintf(e.detail, sizeof(e.detail), "%s",
+			 (const char *)sqlite3_column_text(st, 5) ?: "");
+		stop = cb(arg, sqlite3_column_int64(st, 0), &e);
+	}
+	return rows_done(st, rc, stop);
+}
+
+int64_t xm_store_event_last(struct xm_store *s)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT COALESCE(MAX(id), 0)"
+				   " FROM event");
+	int64_t n = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }

@@ -79,7 +79,7 @@ int main(void)
 	s = xm_store_open(path, err, sizeof(err));
 	if (!ok(s != NULL, "open creates the store"))
 		return 1;
-	is_int(xm_store_schema_version(s), 1, "the migrations are applied");
+	is_int(xm_store_schema_version(s), 2, "the migrations are applied");
 	is_int((long long)xm_store_policy_current(s), 0, "no policy at first");
 	is_int(xm_store_policy_get(s, 0, &rec), 1, "getting it: none");
 
@@ -173,7 +173,7 @@ int main(void)
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
-	   xm_store_schema_version(s) == 1,
+	   xm_store_schema_version(s) == 2,
 	   "reopened: the history is kept, no migration applied twice");
 	xm_store_close(s);
 

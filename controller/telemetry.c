@@ -1,0 +1,920 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Central telemetry, the controller's pure part (telemetry.h). */
+#include "telemetry.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"	/* xm_wire_name_valid() */
+
+#define JSON_DEPTH	6
+
+/* ---- parsing ---- */
+
+/* A name on the wire without quotes or backslashes: it goes into
+ * Prometheus labels and JSON as is. */
+static bool name_ok(const char *s, bool may_be_empty)
+{
+	return xm_wire_name_valid(s, may_be_empty) && !strpbrk(s, "\"'\\");
+}
+
+static int uint_member(json_object *o, const char *key, const char *where,
+		       uint64_t max, bool required, uint64_t *out,
+		       struct xm_policy_error *err)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (required)
+			return xm_policy_error_set(err, where, "\"%s\" is"
+						   " required", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return xm_policy_error_set(err, where, "\"%s\": expected an"
+					   " integer", key);
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (errno || n < 0 || (uint64_t)n > max) {
+		/* json-c keeps integers above INT64_MAX as uint64. */
+		uint64_t u = json_object_get_uint64(v);
+
+		if (n >= 0 || u > max || u <= INT64_MAX)
+			return xm_policy_error_set(err, where, "\"%s\": out of"
+						   " range 0 to %" PRIu64, key,
+						   max);
+		*out = u;
+		return 0;
+	}
+	*out = (uint64_t)n;
+	return 0;
+}
+
+static int name_member(json_object *o, const char *key, const char *where,
+		       char out[XM_TELE_NAME_MAX],
+		       struct xm_policy_error *err)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) >= XM_TELE_NAME_MAX ||
+	    !name_ok(json_object_get_string(v), true))
+		return xm_policy_error_set(err, where, "\"%s\": expected a"
+					   " name of at most %d printable"
+					   " characters without blanks", key,
+					   XM_TELE_NAME_MAX - 1);
+	snprintf(out, XM_TELE_NAME_MAX, "%s", json_object_get_string(v));
+	return 0;
+}
+
+/* Members of o other than allowed (NULL-terminated): -1. */
+static int only(json_object *o, const char *where,
+		const char *const *allowed, struct xm_policy_error *err)
+{
+	json_object_object_foreach(o, key, val) {
+		const char *const *a;
+
+		(void)val;
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (!*a)
+			return xm_policy_error_set(err, where, "unknown member"
+						   " \"%.40s\"", key);
+	}
+	return 0;
+}
+
+static json_object *typed(json_object *o, const char *key, json_type type)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static bool present(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+static int parse_caps(json_object *o, struct xm_tele_caps *c,
+		      struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"cores", "load", "mem_total", "mem_free", "storage_free", NULL,
+	};
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, "/caps", "expected an object");
+	if (only(o, "/caps", members, err))
+		return -1;
+#define CAP(m) \
+	if (present(o, #m)) { \
+		if (uint_member(o, #m, "/caps", UINT64_MAX, true, &c->m, err)) \
+			return -1; \
+		c->have_##m = true; \
+	}
+	CAP(cores)
+	CAP(mem_total)
+	CAP(mem_free)
+	CAP(storage_free)
+#undef CAP
+	if (json_object_object_get_ex(o, "load", &v)) {
+		if (!json_object_is_type(v, json_type_double) &&
+		    !json_object_is_type(v, json_type_int))
+			return xm_policy_error_set(err, "/caps/load",
+						   "expected a number");
+		c->load = json_object_get_double(v);
+		if (!(c->load >= 0 && c->load < 1e9))
+			return xm_policy_error_set(err, "/caps/load",
+						   "out of range 0 to 1e9");
+		c->have_load = true;
+	}
+	return 0;
+}
+
+static int parse_link(json_object *o, size_t i, struct xm_tele_link *l,
+		      struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"peer", "ifname", "state", "rtt_us", "jitter_us", "loss_ppm",
+		"metric", "bandwidth_kbps", NULL,
+	};
+	char where[48];
+	uint64_t peer = 0;
+	json_object *v;
+	const char *s;
+
+	snprintf(where, sizeof(where), "/links/%zu", i);
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, where, "expected an object");
+	if (only(o, where, members, err) ||
+	    uint_member(o, "peer", where, UINT32_MAX, true, &peer, err) ||
+	    uint_member(o, "rtt_us", where, UINT32_MAX, false, &l->rtt_us,
+			err) ||
+	    uint_member(o, "jitter_us", where, UINT32_MAX, false,
+			&l->jitter_us, err) ||
+	    uint_member(o, "loss_ppm", where, 1000000, false, &l->loss_ppm,
+			err) ||
+	    uint_member(o, "metric", where, UINT32_MAX, false, &l->metric,
+			err) ||
+	    uint_member(o, "bandwidth_kbps", where, UINT64_MAX / 1000, false,
+			&l->bandwidth_kbps, err))
+		return -1;
+	if (!peer)
+		return xm_policy_error_set(err, where, "\"peer\": a node id"
+					   " is 1 to 4294967295");
+	l->peer = (uint32_t)peer;
+	v = typed(o, "state", json_type_string);
+	s = v ? json_object_get_string(v) : "";
+	if (strcmp(s, "up") && strcmp(s, "down"))
+		return xm_policy_error_set(err, where, "\"state\": expected"
+					   " \"up\" or \"down\"");
+	l->up = !strcmp(s, "up");
+	if (present(o, "ifname")) {
+		v = typed(o, "ifname", json_type_string);
+		if (!v || json_object_get_string_len(v) >= (int)sizeof(l->ifname)
+		    || !name_ok(json_object_get_string(v), true))
+			return xm_policy_error_set(err, where, "\"ifname\":"
+						   " expected an interface"
+						   " name");
+		snprintf(l->ifname, sizeof(l->ifname), "%s",
+			 json_object_get_string(v));
+	}
+	return 0;
+}
+
+static int parse_route(json_object *o, size_t i, struct xm_tele_route *r,
+		       struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"node", "via", "metric", "hops", NULL,
+	};
+	uint64_t node = 0, via = 0, hops = 0;
+	char where[48];
+
+	snprintf(where, sizeof(where), "/routes/%zu", i);
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, where, "expected an object");
+	if (only(o, where, members, err) ||
+	    uint_member(o, "node", where, UINT32_MAX, true, &node, err) ||
+	    uint_member(o, "via", where, UINT32_MAX, true, &via, err) ||
+	    uint_member(o, "metric", where, UINT32_MAX, true, &r->metric,
+			err) ||
+	    uint_member(o, "hops", where, 255, false, &hops, err))
+		return -1;
+	if (!node || !via)
+		return xm_policy_error_set(err, where, "a node id is 1 to"
+					   " 4294967295");
+	r->node = (uint32_t)node;
+	r->via = (uint32_t)via;
+	r->hops = (uint32_t)hops;
+	return 0;
+}
+
+static int parse_counters(json_object *o, struct xm_tele_counters *c,
+			  struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+		"forwarded_packets", "forwarded_bytes", "drops", NULL,
+	};
+	json_object *d;
+
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, "/counters",
+					   "expected an object");
+	if (only(o, "/counters", members, err))
+		return -1;
+#define CNT(m) \
+	if (uint_member(o, #m, "/counters", UINT64_MAX, false, &c->m, err)) \
+		return -1;
+	CNT(tx_packets)
+	CNT(tx_bytes)
+	CNT(rx_packets)
+	CNT(rx_bytes)
+	CNT(forwarded_packets)
+	CNT(forwarded_bytes)
+#undef CNT
+	if (!json_object_object_get_ex(o, "drops", &d))
+		return 0;
+	if (!json_object_is_type(d, json_type_object))
+		return xm_policy_error_set(err, "/counters/drops",
+					   "expected an object");
+	if (json_object_object_length(d) > XM_TELE_DROPS_MAX)
+		return xm_policy_error_set(err, "/counters/drops", "more than"
+					   " %d reasons", XM_TELE_DROPS_MAX);
+	json_object_object_foreach(d, key, val) {
+		struct xm_tele_drop *x = &c->drops[c->n_drops];
+
+		(void)val;
+		if (strlen(key) >= XM_TELE_NAME_MAX ||
+		    !name_ok(key, false))
+			return xm_policy_error_set(err, "/counters/drops",
+						   "\"%.40s\": not a drop"
+						   " reason name", key);
+		snprintf(x->reason, sizeof(x->reason), "%s", key);
+		if (uint_member(d, key, "/counters/drops", UINT64_MAX, true,
+				&x->count, err))
+			return -1;
+		c->n_drops++;
+	}
+	return 0;
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+	const struct xm_tele_route *x = a, *y = b;
+
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? -1 : 1;
+	return x->via < y->via ? -1 : x->via > y->via;
+}
+
+static int parse_report(json_object *j, struct xm_tele_report *r,
+			struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"time", "interval", "name", "zone", "roles", "caps",
+		"policy_version", "links", "counters", "routes", NULL,
+	};
+	uint64_t time = 0, interval = XM_TELE_INTERVAL;
+	json_object *a, *v;
+	size_t i, n;
+
+	if (!json_object_is_type(j, json_type_object))
+		return xm_policy_error_set(err, "body", "a JSON object is"
+					   " expected");
+	if (only(j, "body", members, err) ||
+	    uint_member(j, "time", "/time", INT64_MAX, true, &time, err) ||
+	    uint_member(j, "interval", "/interval", XM_TELE_INTERVAL_MAX,
+			false, &interval, err) ||
+	    uint_member(j, "policy_version", "/policy_version", UINT32_MAX,
+			false, &r->policy_version, err) ||
+	    name_member(j, "name", "/name", r->name, err) ||
+	    name_member(j, "zone", "/zone", r->zone, err))
+		return -1;
+	if (!interval)
+		return xm_policy_error_set(err, "/interval", "out of range 1"
+					   " to %d", XM_TELE_INTERVAL_MAX);
+	r->time = (int64_t)time;
+	r->interval = (uint32_t)interval;
+	if (present(j, "roles")) {
+		a = typed(j, "roles", json_type_array);
+		if (!a)
+			return xm_policy_error_set(err, "/roles",
+						   "expected an array");
+		n = json_object_array_length(a);
+		if (n > XM_TELE_ROLES_MAX)
+			return xm_policy_error_set(err, "/roles", "more than"
+						   " %d roles",
+						   XM_TELE_ROLES_MAX);
+		for (i = 0; i < n; i++) {
+			v = json_object_array_get_idx(a, i);
+			if (!json_object_is_type(v, json_type_string) ||
+			    json_object_get_string_len(v) >= XM_TELE_NAME_MAX ||
+			    !name_ok(json_object_get_string(v), false))
+				return xm_policy_error_set(err, "/roles",
+							   "role %zu: expected"
+							   " a name", i);
+			snprintf(r->roles[i], XM_TELE_NAME_MAX, "%s",
+				 json_object_get_string(v));
+		}
+		r->n_roles = n;
+	}
+	if (json_object_object_get_ex(j, "caps", &v) &&
+	    parse_caps(v, &r->caps, err))
+		return -1;
+	v = NULL;
+	if (!json_object_object_get_ex(j, "counters", &v))
+		return xm_policy_error_set(err, "/counters", "required");
+	if (parse_counters(v, &r->counters, err))
+		return -1;
+
+	if (!json_object_object_get_ex(j, "links", &a))
+		return xm_policy_error_set(err, "/links", "required");
+	if (!json_object_is_type(a, json_type_array))
+		return xm_policy_error_set(err, "/links", "expected an array");
+	n = json_object_array_length(a);
+	if (n > XM_TELE_LINKS_MAX)
+		return xm_policy_error_set(err, "/links", "more than %d links",
+					   XM_TELE_LINKS_MAX);
+	r->links = calloc(n ? n : 1, sizeof(*r->links));
+	if (!r->links)
+		return xm_policy_error_set(err, "/links", "out of memory");
+	for (i = 0; i < n; i++) {
+		size_t k;
+
+		if (parse_link(json_object_array_get_idx(a, i), i,
+			       &r->links[i], err))
+			return -1;
+		for (k = 0; k < i; k++)
+			if (r->links[k].peer == r->links[i].peer)
+				return xm_policy_error_set(err, "/links",
+					"link %zu: peer %u twice", i,
+					r->links[i].peer);
+		r->n_links = i + 1;
+	}
+
+	if (!json_object_object_get_ex(j, "routes", &a))
+		return xm_policy_error_set(err, "/routes", "required");
+	if (!json_object_is_type(a, json_type_array))
+		return xm_policy_error_set(err, "/routes",
+					   "expected an array");
+	n = json_object_array_length(a);
+	if (n > XM_TELE_ROUTES_MAX)
+		return xm_policy_error_set(err, "/routes", "more than %d"
+					   " routes", XM_TELE_ROUTES_MAX);
+	r->routes = calloc(n ? n : 1, sizeof(*r->routes));
+	if (!r->routes)
+		return xm_policy_error_set(err, "/routes", "out of memory");
+	for (i = 0; i < n; i++) {
+		if (parse_route(json_object_array_get_idx(a, i), i,
+				&r->routes[i], err))
+			return -1;
+		r->n_routes = i + 1;
+	}
+	qsort(r->routes, r->n_routes, sizeof(*r->routes), route_cmp);
+	return 0;
+}
+
+int xm_tele_report_parse(const char *text, size_t len,
+			 struct xm_tele_report *r, struct xm_policy_error *err)
+{
+	json_object *j;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (len > XM_TELE_BODY_MAX)
+		return xm_policy_error_set(err, "body", "larger than %d bytes",
+					   XM_TELE_BODY_MAX);
+	j = xm_json_parse_strict(text, len, JSON_DEPTH, err);
+	if (!j)
+		return -1;
+	ret = parse_report(j, r, err);
+	json_object_put(j);
+	return ret;
+}
+
+void xm_tele_report_free(struct xm_tele_report *r)
+{
+	free(r->links);
+	free(r->routes);
+	r->links = NULL;
+	r->routes = NULL;
+	r->n_links = r->n_routes = 0;
+}
+
+/* ---- state ---- */
+
+static const char *const health_names[] = {
+	[XM_TELE_UP] = "up", [XM_TELE_STALE] = "stale",
+	[XM_TELE_DOWN] = "down",
+};
+
+const char *xm_tele_health_name(enum xm_tele_health h)
+{
+	return h <= XM_TELE_DOWN ? health_names[h] : "down";
+}
+
+enum xm_tele_health xm_tele_health(int64_t last_seen, uint32_t interval,
+				   int64_t now)
+{
+	int64_t age = now - last_seen;
+
+	if (!interval)
+		interval = XM_TELE_INTERVAL;
+	if (age <= (int64_t)XM_TELE_UP_INTERVALS * interval)
+		return XM_TELE_UP;
+	if (age <= (int64_t)XM_TELE_STALE_INTERVALS * interval)
+		return XM_TELE_STALE;
+	return XM_TELE_DOWN;
+}
+
+double xm_tele_rate(uint64_t prev, uint64_t cur, double dt)
+{
+	if (!(dt > 0))
+		return 0;
+	return (double)(cur >= prev ? cur - prev : cur) / dt;
+}
+
+static const char *const event_names[] = {
+	[XM_TELE_EV_NODE_DOWN] = "node-down",
+	[XM_TELE_EV_NODE_UP] = "node-up",
+	[XM_TELE_EV_LINK_DOWN] = "link-down",
+	[XM_TELE_EV_LINK_UP] = "link-up",
+	[XM_TELE_EV_LINK_LOSS] = "link-loss",
+	[XM_TELE_EV_POLICY] = "policy",
+	[XM_TELE_EV_REMEDIATION] = "remediation",
+};
+
+const char *xm_tele_event_name(enum xm_tele_event_kind k)
+{
+	return k <= XM_TELE_EV_MAX ? event_names[k] : NULL;
+}
+
+void xm_tele_events_free(struct xm_tele_events *e)
+{
+	free(e->ev);
+	memset(e, 0, sizeof(*e));
+}
+
+__attribute__((format(printf, 6, 7)))
+static int event_add(struct xm_tele_events *e, int64_t now,
+		     enum xm_tele_event_kind kind, uint32_t node,
+		     uint32_t peer, const char *fmt, ...)
+{
+	struct xm_tele_event *x;
+	va_list ap;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 8;
+
+		x = realloc(e->ev, cap * sizeof(*x));
+		if (!x)
+			return -1;
+		e->ev = x;
+		e->cap = cap;
+	}
+	x = &e->ev[e->n++];
+	x->time = now;
+	x->kind = kind;
+	x->node = node;
+	x->peer = peer;
+	va_start(ap, fmt);
+	vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+struct xm_tele {
+	struct xm_tele_node **nodes;	/* by id */
+	size_t n, cap;
+};
+
+struct xm_tele *xm_tele_new(void)
+{
+	return calloc(1, sizeof(struct xm_tele));
+}
+
+void xm_tele_free(struct xm_tele *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++) {
+		xm_tele_report_free(&t->nodes[i]->r);
+		free(t->nodes[i]);
+	}
+	free(t->nodes);
+	free(t);
+}
+
+/* The index of node, or where it goes (*found false). */
+static size_t node_index(const struct xm_tele *t, uint32_t node, bool *found)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->nodes[mid]->id < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < t->n && t->nodes[lo]->id == node;
+	return lo;
+}
+
+size_t xm_tele_count(const struct xm_tele *t)
+{
+	return t->n;
+}
+
+const struct xm_tele_node *xm_tele_at(const struct xm_tele *t, size_t i)
+{
+	return i < t->n ? t->nodes[i] : NULL;
+}
+
+const struct xm_tele_node *xm_tele_find(const struct xm_tele *t,
+					uint32_t node)
+{
+	bool found;
+	size_t i = node_index(t, node, &found);
+
+	return found ? t->nodes[i] : NULL;
+}
+
+const struct xm_tele_link *xm_tele_link(const struct xm_tele_node *n,
+					uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < n->r.n_links; i++)
+		if (n->r.links[i].peer == peer)
+			return &n->r.links[i];
+	return NULL;
+}
+
+const struct xm_tele_route *xm_tele_route(const struct xm_tele_node *n,
+					  uint32_t dest)
+{
+	size_t lo = 0, hi = n->r.n_routes;
+
+	/* The first of dest's: sorted by node, then metric and via. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (n->r.routes[mid].node < dest)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n->r.n_routes && n->r.routes[lo].node == dest)
+		return &n->r.routes[lo];
+	return NULL;
+}
+
+static double drops_rate(const struct xm_tele_counters *prev,
+			 const struct xm_tele_counters *cur, double dt)
+{
+	double sum = 0;
+	size_t i, k;
+
+	for (i = 0; i < cur->n_drops; i++) {
+		uint64_t p = 0;
+
+		for (k = 0; k < prev->n_drops; k++)
+			if (!strcmp(prev->drops[k].reason,
+				    cur->drops[i].reason))
+				p = prev->drops[k].count;
+		sum += xm_tele_rate(p, cur->drops[i].count, dt);
+	}
+	return sum;
+}
+
+static int link_events(const struct xm_tele_report *old,
+		       const struct xm_tele_report *cur, uint32_t node,
+		       int64_t now, struct xm_tele_events *ev)
+{
+	size_t i, k;
+
+	for (i = 0; i < cur->n_links; i++) {
+		const struct xm_tele_link *l = &cur->links[i], *o = NULL;
+
+		for (k = 0; k < old->n_links; k++)
+			if (old->links[k].peer == l->peer)
+				o = &old->links[k];
+		if (o && o->up && !l->up &&
+		    event_add(ev, now, XM_TELE_EV_LINK_DOWN, node, l->peer,
+			      "link %u -> %u down", node, l->peer))
+			return -1;
+		if ((!o || !o->up) && l->up && o &&
+		    event_add(ev, now, XM_TELE_EV_LINK_UP, node, l->peer,
+			      "link %u -> %u up", node, l->peer))
+			return -1;
+		if (l->up && l->loss_ppm > XM_TELE_LOSS_PPM &&
+		    (!o || o->loss_ppm <= XM_TELE_LOSS_PPM) &&
+		    event_add(ev, now, XM_TELE_EV_LINK_LOSS, node, l->peer,
+			      "loss %.2f %% above %.2f %%",
+			      l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
+			return -1;
+		if (o && o->loss_ppm > XM_TELE_LOSS_PPM &&
+		    l->loss_ppm <= XM_TELE_LOSS_PPM &&
+		    event_add(ev, now, XM_TELE_EV_LINK_LOSS, node, l->peer,
+			      "loss %.2f %%, back under %.2f %%",
+			      l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
+			return -1;
+	}
+	for (k = 0; k < old->n_links; k++) {
+		const struct xm_tele_link *o = &old->links[k];
+		bool still = false;
+
+		for (i = 0; i < cur->n_links; i++)
+			still |= cur->links[i].peer == o->peer;
+		if (!still && o->up &&
+		    event_add(ev, now, XM_TELE_EV_LINK_DOWN, node, o->peer,
+			      "link %u -> %u no longer reported", node,
+			      o->peer))
+			return -1;
+	}
+	return 0;
+}
+
+int xm_tele_ingest(struct xm_tele *t, uint32_t node,
+		   struct xm_tele_report *r, int64_t now,
+		   struct xm_tele_events *ev)
+{
+	size_t n_ev = ev->n;
+	struct xm_tele_node *x;
+	bool found;
+	size_t i = node_index(t, node, &found);
+
+	if (!found) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 16;
+			struct xm_tele_node **a = realloc(t->nodes,
+							  cap * sizeof(*a));
+
+			if (!a)
+				return -1;
+			t->nodes = a;
+			t->cap = cap;
+		}
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return -1;
+		x->id = node;
+		x->down = true;		/* unknown until now */
+	} else {
+		x = t->nodes[i];
+	}
+	if ((x->down && event_add(ev, now, XM_TELE_EV_NODE_UP, node, 0,
+				  "%s reporting%s", r->name[0] ? r->name :
+				  "node", found ? " again" : "")) ||
+	    (found && link_events(&x->r, r, node, now, ev))) {
+		ev->n = n_ev;
+		if (!found)
+			free(x);
+		return -1;
+	}
+	if (!found) {
+		memmove(&t->nodes[i + 1], &t->nodes[i],
+			(t->n - i) * sizeof(*t->nodes));
+		t->nodes[i] = x;
+		t->n++;
+	}
+	x->have_rates = false;
+	if (found && r->time > x->r.time) {
+		double dt = (double)(r->time - x->r.time);
+		const struct xm_tele_counters *p = &x->r.counters,
+					      *c = &r->counters;
+
+		x->tx_bps = 8 * xm_tele_rate(p->tx_bytes, c->tx_bytes, dt);
+		x->rx_bps = 8 * xm_tele_rate(p->rx_bytes, c->rx_bytes, dt);
+		x->drops_per_s = drops_rate(p, c, dt);
+		x->have_rates = true;
+	}
+	xm_tele_report_free(&x->r);
+	x->r = *r;
+	memset(r, 0, sizeof(*r));
+	x->last_seen = now;
+	x->down = false;
+	return 0;
+}
+
+int xm_tele_tick(struct xm_tele *t, int64_t now, struct xm_tele_events *ev)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct xm_tele_node *x = t->nodes[i];
+
+		if (x->down || xm_tele_health(x->last_seen, x->r.interval,
+					      now) != XM_TELE_DOWN)
+			continue;
+		if (event_add(ev, now, XM_TELE_EV_NODE_DOWN, x->id, 0,
+			      "%s: no report for %" PRId64 " s",
+			      x->r.name[0] ? x->r.name : "node",
+			      now - x->last_seen))
+			return -1;
+		x->down = true;
+	}
+	return 0;
+}
+
+bool xm_tele_path(const struct xm_tele *t, uint32_t from, uint32_t to,
+		  struct xm_tele_hop *hops, size_t max, size_t *n,
+		  char *reason, size_t reason_len)
+{
+	uint32_t cur = from;
+	size_t k;
+
+	*n = 0;
+	while (cur != to) {
+		const struct xm_tele_node *x = xm_tele_find(t, cur);
+		const struct xm_tele_route *r;
+		const struct xm_tele_link *l;
+
+		for (k = 0; k < *n; k++)
+			if (hops[k].node == cur) {
+				snprintf(reason, reason_len, "a loop: node %u"
+					 " again", cur);
+				return false;
+			}
+		if (!x) {
+			snprintf(reason, reason_len, "node %u has not"
+				 " reported", cur);
+			return false;
+		}
+		r = xm_tele_route(x, to);
+		if (!r) {
+			snprintf(reason, reason_len, "node %u has no route to"
+				 " %u", cur, to);
+			return false;
+		}
+		if (*n == max) {
+			snprintf(reason, reason_len, "more than %zu hops", max);
+			return false;
+		}
+		l = xm_tele_link(x, r->via);
+		hops[*n] = (struct xm_tele_hop){
+			.node = cur, .via = r->via, .metric = r->metric,
+			.link_metric = l ? l->metric : 0,
+		};
+		(*n)++;
+		cur = r->via;
+	}
+	if (reason_len)
+		reason[0] = '\0';
+	return true;
+}
+
+/* ---- series ---- */
+
+static const char *const metric_names[] = {
+	[XM_TELE_M_RTT_US] = "rtt_us",
+	[XM_TELE_M_LOSS_PPM] = "loss_ppm",
+	[XM_TELE_M_TX_BPS] = "tx_bps",
+	[XM_TELE_M_RX_BPS] = "rx_bps",
+	[XM_TELE_M_DROPS_PER_S] = "drops_per_s",
+	[XM_TELE_M_LOAD] = "load",
+};
+
+const char *xm_tele_metric_name(enum xm_tele_metric m)
+{
+	return m <= XM_TELE_M_MAX ? metric_names[m] : NULL;
+}
+
+int xm_tele_metric_parse(const char *s, enum xm_tele_metric *m)
+{
+	unsigned int i;
+
+	for (i = 0; i <= XM_TELE_M_MAX; i++)
+		if (!strcmp(s, metric_names[i])) {
+			*m = i;
+			return 0;
+		}
+	return -1;
+}
+
+bool xm_tele_metric_per_link(enum xm_tele_metric m)
+{
+	return m == XM_TELE_M_RTT_US || m == XM_TELE_M_LOSS_PPM;
+}
+
+static size_t sample_put(struct xm_tele_sample *out, size_t max, size_t n,
+			 uint32_t node, uint32_t peer, enum xm_tele_metric m,
+			 double v)
+{
+	if (n < max)
+		out[n] = (struct xm_tele_sample){ node, peer, m, v };
+	return n + 1;
+}
+
+size_t xm_tele_samples(const struct xm_tele_node *x,
+		       struct xm_tele_sample *out, size_t max)
+{
+	size_t n = 0, i;
+
+	if (x->have_rates) {
+		n = sample_put(out, max, n, x->id, 0, XM_TELE_M_TX_BPS,
+			       x->tx_bps);
+		n = sample_put(out, max, n, x->id, 0, XM_TELE_M_RX_BPS,
+			       x->rx_bps);
+		n = sample_put(out, max, n, x->id, 0, XM_TELE_M_DROPS_PER_S,
+			       x->drops_per_s);
+	}
+	if (x->r.caps.have_load)
+		n = sample_put(out, max, n, x->id, 0, XM_TELE_M_LOAD,
+			       x->r.caps.load);
+	for (i = 0; i < x->r.n_links; i++) {
+		const struct xm_tele_link *l = &x->r.links[i];
+
+		if (!l->up)
+			continue;
+		n = sample_put(out, max, n, x->id, l->peer, XM_TELE_M_RTT_US,
+			       (double)l->rtt_us);
+		n = sample_put(out, max, n, x->id, l->peer,
+			       XM_TELE_M_LOSS_PPM, (double)l->loss_ppm);
+	}
+	return n < max ? n : max;
+}
+
+void xm_tele_retention_default(struct xm_tele_retention *r)
+{
+	if (!r->raw_s)
+		r->raw_s = XM_TELE_RAW_S;
+	if (!r->minute_s)
+		r->minute_s = XM_TELE_MINUTE_S;
+	if (!r->hour_s)
+		r->hour_s = XM_TELE_HOUR_S;
+}
+
+int64_t xm_tele_tier_step(unsigned int tier)
+{
+	static const int64_t steps[XM_TELE_TIERS] = { 0, 60, 3600 };
+
+	return tier < XM_TELE_TIERS ? steps[tier] : 0;
+}
+
+int64_t xm_tele_tier_keep(const struct xm_tele_retention *r,
+			  unsigned int tier)
+{
+	switch (tier) {
+	case 0:
+		return r->raw_s;
+	case 1:
+		return r->minute_s;
+	default:
+		return r->hour_s;
+	}
+}
+
+unsigned int xm_tele_series_tier(const struct xm_tele_retention *r,
+				 int64_t since, int64_t now)
+{
+	unsigned int tier;
+
+	for (tier = 0; tier < XM_TELE_TIERS - 1; tier++)
+		if (since >= now - xm_tele_tier_keep(r, tier))
+			return tier;
+	return XM_TELE_TIERS - 1;
+}
+
+bool xm_tele_downsample_due(const struct xm_tele_retention *r,
+			    unsigned int tier, int64_t oldest, int64_t now,
+			    int64_t *until)
+{
+	int64_t cutoff = now - xm_tele_tier_keep(r, tier);
+	int64_t step = tier + 1 < XM_TELE_TIERS ?
+		       xm_tele_tier_step(tier + 1) : 1;
+	int64_t span = step > XM_TELE_DOWNSAMPLE_SPAN ? step :
+		       XM_TELE_DOWNSAMPLE_SPAN;
+	int64_t end;
+
+	if (tier >= XM_TELE_TIERS || oldest >= cutoff)
+		return false;
+	/* Whole buckets of the next tier only: none is averaged twice. */
+	end = cutoff < oldest + span ? cutoff : oldest + span;
+	end -= ((end % step) + step) % step;
+	if (end <= oldest)
+		return false;
+	*until = end;
+	return true;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Central telemetry, the controller's pure part (Documentation/controller.md,
+ * "Telemetry"): the agents' reports parsed and validated, the site's state
+ * kept from them (the last report of each node, the rates derived from
+ * its counters, its health), the events that state changes make
+ * (node-down/up, link-down/up, link-loss), the path traffic takes through
+ * the reported route tables, and the downsampling policy of the stored
+ * series. No I/O, no clock: times are passed in; the server keeps the
+ * state behind its lock and stores samples and events (store.h).
+ */
+#ifndef XM_TELEMETRY_H
+#define XM_TELEMETRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"	/* struct xm_policy_error */
+
+#define XM_TELE_BODY_MAX	(4 * 1024 * 1024)
+#define XM_TELE_LINKS_MAX	1024
+#define XM_TELE_ROUTES_MAX	65536
+#define XM_TELE_DROPS_MAX	64
+#define XM_TELE_ROLES_MAX	16
+#define XM_TELE_NAME_MAX	32	/* names, zones, roles, drop reasons */
+#define XM_TELE_INTERVAL	5	/* seconds, when a report says none */
+#define XM_TELE_INTERVAL_MAX	300
+#define XM_TELE_UP_INTERVALS	3	/* health up: reported within these */
+#define XM_TELE_STALE_INTERVALS	10	/* stale within these, down after */
+#define XM_TELE_LOSS_PPM	10000	/* link-loss above 1 % */
+#define XM_TELE_PATH_MAX	256	/* hops followed before a loop */
+
+struct xm_tele_link {
+	uint32_t peer;
+	char ifname[16];
+	bool up;
+	uint64_t rtt_us, jitter_us, loss_ppm, metric, bandwidth_kbps;
+};
+
+struct xm_tele_route {
+	uint32_t node, via;
+	uint64_t metric;
+	uint32_t hops;
+};
+
+struct xm_tele_drop {
+	char reason[XM_TELE_NAME_MAX];
+	uint64_t count;
+};
+
+struct xm_tele_counters {
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+	uint64_t forwarded_packets, forwarded_bytes;
+	struct xm_tele_drop drops[XM_TELE_DROPS_MAX];
+	size_t n_drops;
+};
+
+struct xm_tele_caps {
+	bool have_cores, have_load, have_mem_total, have_mem_free,
+	     have_storage_free;
+	uint64_t cores, mem_total, mem_free, storage_free;
+	double load;
+};
+
+/* One report as an agent sent it (POST /api/v1/agent/telemetry). */
+struct xm_tele_report {
+	int64_t time;			/* the agent's clock */
+	uint32_t interval;		/* seconds */
+	char name[XM_TELE_NAME_MAX], zone[XM_TELE_NAME_MAX];
+	char roles[XM_TELE_ROLES_MAX][XM_TELE_NAME_MAX];
+	size_t n_roles;
+	struct xm_tele_caps caps;
+	uint64_t policy_version;
+	struct xm_tele_link *links;
+	size_t n_links;
+	struct xm_tele_counters counters;
+	struct xm_tele_route *routes;	/* sorted by node, then metric */
+	size_t n_routes;
+};
+
+/*
+ * Parse and validate a report (text[0..len), JSON): 0, or -1 with the
+ * location (a JSON pointer, or "line L column C") and the reason in err.
+ * xm_tele_report_free() releases it either way.
+ */
+int xm_tele_report_parse(const char *text, size_t len,
+			 struct xm_tele_report *r, struct xm_policy_error *err);
+void xm_tele_report_free(struct xm_tele_report *r);
+
+/* ---- the site's state ---- */
+
+enum xm_tele_health { XM_TELE_UP, XM_TELE_STALE, XM_TELE_DOWN };
+
+const char *xm_tele_health_name(enum xm_tele_health h);
+/* A node's health at now, heard from at last_seen, reporting every
+ * interval seconds. */
+enum xm_tele_health xm_tele_health(int64_t last_seen, uint32_t interval,
+				   int64_t now);
+
+/* The rate per second of a monotonic counter from prev to cur over dt
+ * seconds; a counter that went back (the agent or module restarted)
+ * counts from 0. 0 when dt <= 0. */
+double xm_tele_rate(uint64_t prev, uint64_t cur, double dt);
+
+struct xm_tele_node {
+	uint32_t id;
+	struct xm_tele_report r;	/* the last report */
+	int64_t last_seen;		/* the controller's clock */
+	bool down;			/* node-down announced */
+	bool have_rates;
+	double tx_bps, rx_bps, drops_per_s;
+};
+
+enum xm_tele_event_kind {
+	XM_TELE_EV_NODE_DOWN,
+	XM_TELE_EV_NODE_UP,
+	XM_TELE_EV_LINK_DOWN,
+	XM_TELE_EV_LINK_UP,
+	XM_TELE_EV_LINK_LOSS,
+	XM_TELE_EV_POLICY,
+	XM_TELE_EV_REMEDIATION,
+	XM_TELE_EV_MAX = XM_TELE_EV_REMEDIATION,
+};
+
+/* "node-down", ...; NULL if unknown. */
+const char *xm_tele_event_name(enum xm_tele_event_kind k);
+
+struct xm_tele_event {
+	int64_t time;
+	enum xm_tele_event_kind kind;
+	uint32_t node, peer;		/* 0: none */
+	char detail[128];
+};
+
+/* Events made by one call: the caller stores them, then frees. */
+struct xm_tele_events {
+	struct xm_tele_event *ev;
+	size_t n, cap;
+};
+
+void xm_tele_events_free(struct xm_tele_events *e);
+
+struct xm_tele;
+
+struct xm_tele *xm_tele_new(void);
+void xm_tele_free(struct xm_tele *t);
+
+/*
+ * Take node's report r (moved: r is emptied) received at now: its rates
+ * from the counters of the one before, its events appended to ev (a node
+ * new or down before: node-up; a link's state or its loss across
+ * XM_TELE_LOSS_PPM changed). 0, or -1 out of memory (nothing changed).
+ */
+int xm_tele_ingest(struct xm_tele *t, uint32_t node,
+		   struct xm_tele_report *r, int64_t now,
+		   struct xm_tele_events *ev);
+
+/* At now: node-down for each node that became down. 0 or -1. */
+int xm_tele_tick(struct xm_tele *t, int64_t now, struct xm_tele_events *ev);
+
+/* The nodes, ordered by id. */
+size_t xm_tele_count(const struct xm_tele *t);
+const struct xm_tele_node *xm_tele_at(const struct xm_tele *t, size_t i);
+const struct xm_tele_node *xm_tele_find(const struct xm_tele *t,
+					uint32_t node);
+/* node's link to peer as node reported it, NULL if none. */
+const struct xm_tele_link *xm_tele_link(const struct xm_tele_node *n,
+					uint32_t peer);
+/* node's best route to dest (lowest metric, then lowest via). */
+const struct xm_tele_route *xm_tele_route(const struct xm_tele_node *n,
+					  uint32_t dest);
+
+struct xm_tele_hop {
+	uint32_t node, via;
+	uint64_t metric, link_metric;
+};
+
+/*
+ * The path from -> to followed through the reported routes, at most max
+ * hops into hops (*n of them): true if it reaches to; false with why in
+ * reason (a node has not reported, has no route, a loop).
+ */
+bool xm_tele_path(const struct xm_tele *t, uint32_t from, uint32_t to,
+		  struct xm_tele_hop *hops, size_t max, size_t *n,
+		  char *reason, size_t reason_len);
+
+/* ---- series ---- */
+
+enum xm_tele_metric {
+	XM_TELE_M_RTT_US,
+	XM_TELE_M_LOSS_PPM,
+	XM_TELE_M_TX_BPS,
+	XM_TELE_M_RX_BPS,
+	XM_TELE_M_DROPS_PER_S,
+	XM_TELE_M_LOAD,
+	XM_TELE_M_MAX = XM_TELE_M_LOAD,
+};
+
+const char *xm_tele_metric_name(enum xm_tele_metric m);
+/* The metric of a name: 0 and *m, or -1. */
+int xm_tele_metric_parse(const char *s, enum xm_tele_metric *m);
+/* rtt_us and loss_ppm are a link's (a peer is needed). */
+bool xm_tele_metric_per_link(enum xm_tele_metric m);
+
+struct xm_tele_sample {
+	uint32_t node, peer;		/* peer 0: a node's metric */
+	enum xm_tele_metric metric;
+	double value;
+};
+
+/*
+ * The samples a node's state gives (after xm_tele_ingest()): its rates
+ * (once it has two reports), its load, each link's RTT and loss. At most
+ * max into out: the number written.
+ */
+size_t xm_tele_samples(const struct xm_tele_node *n,
+		       struct xm_tele_sample *out, size_t max);
+
+/*
+ * Retention (seconds): raw samples, then 1-minute averages, then 1-hour
+ * averages; older ones are dropped.
+ */
+struct xm_tele_retention {
+	int64_t raw_s, minute_s, hour_s;
+};
+
+#define XM_TELE_RAW_S		3600
+#define XM_TELE_MINUTE_S	(7 * 86400)
+#define XM_TELE_HOUR_S		(90 * 86400)
+#define XM_TELE_TIERS		3
+/* At most this many seconds of a tier are downsampled in one run, so a
+ * run is bounded even after a long stop. */
+#define XM_TELE_DOWNSAMPLE_SPAN	600
+
+/* The retention with 0 members set to the defaults. */
+void xm_tele_retention_default(struct xm_tele_retention *r);
+
+/* The step of tier i (0, 60, 3600) and how long it is kept. */
+int64_t xm_tele_tier_step(unsigned int tier);
+int64_t xm_tele_tier_keep(const struct xm_tele_retention *r,
+			  unsigned int tier);
+
+/* The finest tier whose retention reaches back to since at now. */
+unsigned int xm_tele_series_tier(const struct xm_tele_retention *r,
+				 int64_t since, int64_t now);
+
+/*
+ * The next downsampling work of tier i at now, whose oldest sample is at
+ * oldest: the rows with time in [oldest, *until) go up to tier i + 1 (or
+ * away for the last tier): false if none are due. *until is a multiple of
+ * the next tier's step and at most XM_TELE_DOWNSAMPLE_SPAN (or the next
+ * step, if larger) past oldest.
+ */
+bool xm_tele_downsample_due(const struct xm_tele_retention *r,
+			    unsigned int tier, int64_t oldest, int64_t now,
+			    int64_t *until);
+
+#endif /* XM_TELEMETRY_H */
