@@ -1885,7 +1885,8 @@ static const struct route *route_request(struct xm_ctl *c,
 		unsigned int status;
 
 		/* The dashboard's files: no token, the page asks for it. */
-		xm_web_answer(conn, c->cfg.web_dir, url, method, &status);
+		xm_web_answer(conn, c->cfg.web_dir, q->uri, method,
+			      &status);
 		count_status(c, status);
 		return NULL;
 	}

@@ -145,12 +145,11 @@ static enum MHD_Result refuse(struct MHD_Connection *conn,
 }
 
 enum MHD_Result xm_web_answer(struct MHD_Connection *conn, const char *dir,
-			      const char *url, const char *method,
+			      const char *uri, const char *method,
 			      unsigned int *status)
 {
-	const char *rel = !strcmp(url, "/") ? INDEX :
-			  url + strlen(STATIC_PREFIX);
-	const char *type = content_type(rel), *match;
+	char rel[NAME_MAX_LEN + 2];
+	const char *name, *type, *match;
 	struct MHD_Response *r;
 	char etag[64];
 	struct stat st;
@@ -159,6 +158,16 @@ enum MHD_Result xm_web_answer(struct MHD_Connection *conn, const char *dir,
 	*status = 0;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return refuse(conn, 405, "GET or HEAD\n", status);
+	/* The name as sent, its query cut: an escape ("%2e%2e", "%00")
+	 * is outside the names' alphabet, refused. */
+	if (!strcmp(uri, "/") || !strncmp(uri, "/?", 2))
+		name = INDEX;
+	else if (!strncmp(uri, STATIC_PREFIX, strlen(STATIC_PREFIX)))
+		name = uri + strlen(STATIC_PREFIX);
+	else
+		return refuse(conn, 404, "no such file\n", status);
+	snprintf(rel, sizeof(rel), "%.*s", (int)strcspn(name, "?"), name);
+	type = content_type(rel);
 	if (!dir || !type || !safe_name(rel))
 		return refuse(conn, 404, "no such file\n", status);
 	fd = open_beneath(dir, rel);

@@ -15,12 +15,14 @@
 bool xm_web_url(const char *url);
 
 /*
- * Answer GET or HEAD of url from the directory dir: 200 (the file), 304
+ * Answer GET or HEAD of uri (as sent: escapes not decoded, a query
+ * ignored; xm_web_url() of it decoded was true) from the directory dir:
+ * 200 (the file), 304
  * (If-None-Match matched its ETag), 404, 405. The status answered goes
  * into *status (0 when the response could not be queued).
  */
 enum MHD_Result xm_web_answer(struct MHD_Connection *conn, const char *dir,
-			      const char *url, const char *method,
+			      const char *uri, const char *method,
 			      unsigned int *status);
 
 #endif /* XM_WEB_H */

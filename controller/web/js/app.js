@@ -259,6 +259,8 @@ function init() {
 	timeline = new Timeline($('timeline').tBodies[0], $('event-filter'),
 				$('remed-note'), names);
 	policy = new PolicyView(names);
+	// For the browser tests (tests/web/) and the console.
+	window.xmeshDashboard = { map, state };
 	tabs();
 	$('signin-form').addEventListener('submit', (e) => {
 		e.preventDefault();

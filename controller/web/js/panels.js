@@ -79,7 +79,9 @@ export async function showNode(panel, id, topo) {
 	const t = (topo.nodes || []).find((x) => x.node === id) || {};
 	const names = new Map((topo.nodes || []).map((x) => [x.node, x.name]));
 	const health = n.health || t.health || 'unknown';
-	const c = n.counters || {};
+	// The last report in full (n.report), beside the derived rates.
+	const rep = n.report || n;
+	const c = rep.counters || {};
 	const counters = Object.fromEntries(Object.entries(c)
 		.filter(([k, v]) => typeof v !== 'object'));
 
@@ -98,7 +100,7 @@ export async function showNode(panel, id, topo) {
 		el('h3', {}, 'Neighbors'),
 		table(['Peer', 'Via', 'State', 'RTT µs', 'Loss ppm', 'Metric',
 		       'Bandwidth'],
-		      (n.links || []).map((l) => [
+		      (rep.links || []).map((l) => [
 			      `${names.get(l.peer) || ''} (${l.peer})`,
 			      l.ifname || '', l.state, l.rtt_us, l.loss_ppm,
 			      l.metric, fmtBps((l.bandwidth_kbps || 0) * 1000),
@@ -106,8 +108,14 @@ export async function showNode(panel, id, topo) {
 		el('h3', {}, 'Counters'), kvTable(counters),
 		el('h3', {}, 'Drops by reason'), kvTable(c.drops || {}),
 		el('h3', {}, 'QoS classes'),
-		n.qos ? kvTable(n.qos) : el('p', { class: 'hint' },
-					     'none reported'));
+		rep.qos ? kvTable(rep.qos) : el('p', { class: 'hint' },
+					       'none reported'),
+		el('h3', {}, 'Routes'),
+		table(['To', 'Via', 'Metric', 'Hops'],
+		      (rep.routes || []).map((r) => [
+			      `${names.get(r.node) || ''} (${r.node})`,
+			      `${names.get(r.via) || ''} (${r.via})`,
+			      r.metric, r.hops])));
 	for (const s of NODE_SERIES)
 		await chart(panel, `node=${id}`, s);
 }
