@@ -419,9 +419,18 @@ async function main() {
 			'"applied" shown too' : undefined;
 	});
 	await screenshot(page, 'policy-error');
-	await check('the agents table lists every agent', async () => {
-		await until('the agents', async () =>
-			(await page.$$('#agents tbody tr')).length === NODES);
+	await check('the agents table shows every agent on the current version',
+		    async () => {
+		const cur = await api(port, roTok, 'GET', '/api/v1/policy');
+
+		await until('the agents', async () => {
+			await page.click('#tab-policy');	// reloads it
+			const rows = await page.$$eval('#agents tbody tr',
+				(tr) => tr.map((x) => x.textContent));
+
+			return rows.length === NODES && rows.every((r) =>
+				r.includes(`v${cur.version} (current)`));
+		});
 		return undefined;
 	});
 

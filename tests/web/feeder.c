@@ -11,8 +11,9 @@
  *   feeder run DIR URL NODES [INTERVAL]
  *	NODES agents (ids 11, 12, ...), a ring with chords, each reporting
  *	every INTERVAL seconds (default 1): POST /api/v1/agent/telemetry
- *	(links, counters, drops, routes from a shortest-path tree) and
- *	POST /api/v1/agent/report. Commands on standard input: "down A B"
+ *	(links, counters, drops, routes from a shortest-path tree), GET
+ *	/api/v1/agent/policy?since=V&wait=0 (a new version is taken as
+ *	applied at once) and POST /api/v1/agent/report. Commands on standard input: "down A B"
  *	stops both ends reporting the link A-B (and routing over it), "up A
  *	B" brings it back. After each round it prints "round N telemetry S
  *	report S" (S: the statuses answered, the worst of the round). It
@@ -55,6 +56,7 @@ struct node {
 	uint8_t sk[XM_SECKEY_LEN];
 	char cert_b64[1024];
 	uint64_t tx, rx, fwd, drops;
+	unsigned long policy_version;	/* applied */
 };
 
 static struct node nodes[NODES_MAX];
@@ -249,8 +251,9 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 		put(b, "\"%s\"", role);
 	put(b, "],\"caps\":{\"cores\":%u,\"load\":%.2f,\"mem_total\":8000000000,"
 	    "\"mem_free\":%llu,\"storage_free\":100000000000},"
-	    "\"policy_version\":0,\"links\":[", 2 + i % 7,
-	    0.1 + (i % 10) / 10.0, 2000000000ULL + 100000000ULL * (i % 20));
+	    "\"policy_version\":%lu,\"links\":[", 2 + i % 7,
+	    0.1 + (i % 10) / 10.0, 2000000000ULL + 100000000ULL * (i % 20),
+	    n->policy_version);
 	for (k = 0; k < n_links; k++) {
 		struct link *l = &links[k];
 		unsigned int peer = l->a == i ? l->b : l->a;
@@ -289,9 +292,30 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 	put(b, "]}");
 }
 
-/* POST a signed request: the HTTP status, 0 if none came. */
-static long post(CURL *curl, const char *url, const char *path,
-		 struct node *n, const char *body, size_t len)
+/* The start of an answer, NUL-terminated. */
+struct answer {
+	char text[256];
+	size_t len;
+};
+
+static size_t keep(char *p, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t take = size * n;
+
+	if (take > sizeof(a->text) - 1 - a->len)
+		take = sizeof(a->text) - 1 - a->len;
+	memcpy(a->text + a->len, p, take);
+	a->len += take;
+	a->text[a->len] = '\0';
+	return size * n;
+}
+
+/* A signed request (POST with a body, GET without): the HTTP status, 0
+ * if none came; the start of the answer in *a. */
+static long call(CURL *curl, const char *url, const char *method,
+		 const char *path, struct node *n, const char *body,
+		 size_t len, struct answer *a)
 {
 	char time_s[21], nonce_hex[33], sig_hex[129], full[512], h[4][1200];
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
@@ -300,7 +324,7 @@ static long post(CURL *curl, const char *url, const char *path,
 	int i;
 
 	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(n->sk, "POST", path, body, len, time(NULL), nonce,
+	xm_agent_auth_sign(n->sk, method, path, body, len, time(NULL), nonce,
 			   time_s, nonce_hex, sig_hex);
 	snprintf(h[0], sizeof(h[0]), XM_AGENT_HDR_CERT ": %s", n->cert_b64);
 	snprintf(h[1], sizeof(h[1]), XM_AGENT_HDR_TIME ": %s", time_s);
@@ -312,19 +336,19 @@ static long post(CURL *curl, const char *url, const char *path,
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	curl_easy_setopt(curl, CURLOPT_URL, full);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	if (strcmp(method, "GET")) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	}
+	a->len = 0;
+	a->text[0] = '\0';
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
 	if (curl_easy_perform(curl) == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hs);
 	return status;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
 }
 
 static long worse(long a, long b)
@@ -384,25 +408,38 @@ static int run(const char *dir, const char *url, unsigned int count,
 	curl = curl_easy_init();
 	if (!curl)
 		die("curl");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
 	printf("site %u nodes %u links\n", n_nodes, n_links);
 	fflush(stdout);
 	for (round = 1;; round++) {
-		long tele = 200, report = 200;
+		long tele = 200, report = 200, got;
+		struct answer a;
+		char path[64];
+		const char *v;
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 		time_t next = time(NULL) + interval;
 
 		for (i = 0; i < count; i++) {
 			telemetry(&b, i, time(NULL));
-			tele = worse(tele, post(curl, url,
+			tele = worse(tele, call(curl, url, "POST",
 						"/api/v1/agent/telemetry",
-						&nodes[i], b.p, b.len));
+						&nodes[i], b.p, b.len, &a));
+			snprintf(path, sizeof(path), "/api/v1/agent/policy"
+				 "?since=%lu&wait=0", nodes[i].policy_version);
+			got = call(curl, url, "GET", path, &nodes[i], "", 0,
+				   &a);
+			v = strstr(a.text, "\"version\":");
+			if (got == 200 && v)
+				nodes[i].policy_version =
+					strtoul(v + strlen("\"version\":"),
+						NULL, 10);
 			b.len = (size_t)snprintf(b.p, BODY_MAX,
-						 "{\"policy_version\":0}");
-			report = worse(report, post(curl, url,
+						 "{\"policy_version\":%lu}",
+						 nodes[i].policy_version);
+			report = worse(report, call(curl, url, "POST",
 						    "/api/v1/agent/report",
-						    &nodes[i], b.p, b.len));
+						    &nodes[i], b.p, b.len, &a));
 		}
 		printf("round %u telemetry %ld report %ld\n", round, tele,
 		       report);

@@ -94,20 +94,23 @@ export class TopoMap {
 					'line-color': '#c62828' } },
 				{ selector: 'edge.down', style: {
 					'line-style': 'dashed' } },
-				{ selector: '.path', style: {
+				{ selector: 'edge.path', style: {
 					'line-color': '#0b57d0',
-					'border-color': '#0b57d0',
-					'border-width': 4,
 					width: 6,
 					label: 'data(cost)',
 					'font-size': 11,
+					'font-weight': 'bold',
 					color: '#0b57d0',
 					'text-background-color': '#fff',
 					'text-background-opacity': 1,
 					'z-index': 10,
 				} },
 				{ selector: 'node.path', style: {
-					label: 'data(label)' } },
+					'border-color': '#0b57d0',
+					'border-width': 5,
+					color: '#0b57d0',
+					'font-weight': 'bold',
+				} },
 				{ selector: ':selected', style: {
 					'border-width': 4,
 					'border-color': '#111',

@@ -27,6 +27,8 @@ export class PolicyView {
 		const may = roleAtLeast(role, 'operator');
 
 		$('policy-edit').hidden = !may;
+		// The editor holds the current text: the view is for others.
+		$('policy-view').hidden = may;
 		$('policy-readonly').hidden = may;
 		$('policy-readonly').textContent = may ? '' :
 			`Your token is ${role}: it may view the policy but ` +
@@ -58,6 +60,7 @@ export class PolicyView {
 			(cur.rollback_of ? `, a rollback to v${cur.rollback_of}` :
 			 '') : 'No policy has been applied yet.';
 		$('policy-view').textContent = cur ? cur.policy : '';
+		$('policy-view').hidden = roleAtLeast(this.role, 'operator');
 		if (!edited)
 			$('policy-text').value = cur ? cur.policy : '';
 		await Promise.all([this.loadHistory(), this.loadAgents()]);
@@ -101,6 +104,7 @@ export class PolicyView {
 		const v = await get(`/api/v1/policy?version=${version}`);
 
 		$('policy-view').textContent = v.policy;
+		$('policy-view').hidden = false;
 		$('policy-meta').textContent = `Showing v${v.version} by ` +
 			`${v.author} at ${fmtTime(v.created)}` +
 			(this.current ? ` (current: v${this.current.version})` : '');
