@@ -20,6 +20,7 @@ const state = {
 	role: null,
 	pathPick: [],
 	path: null,		// [from, to] shown
+	redrawDetail: null,	// the node or link panel shown, again
 	stopStream: null,
 	pollTimer: null,
 	refreshing: false,
@@ -151,6 +152,9 @@ function onStreamEvent(kind, data) {
 	if (kind === 'policy')
 		policy.load().catch(() => {});
 	refreshSoon();
+	// A node or link changed: the panel shown may be out of date.
+	if (kind !== 'policy' && kind !== 'remediation' && state.redrawDetail)
+		setTimeout(state.redrawDetail, REFRESH_MIN_MS * 2);
 }
 
 function onStreamState(on) {
@@ -208,11 +212,14 @@ function pathPick(id) {
 function onNode(id) {
 	map.select(`n${id}`);
 	$('node-pick').value = id;
-	showNode($('detail-panel'), id, state.topo);
+	state.redrawDetail = () => showNode($('detail-panel'), id, state.topo);
+	state.redrawDetail();
 }
 
 function onLink(a, b) {
-	showLink($('detail-panel'), a, b, state.topo);
+	state.redrawDetail = () => showLink($('detail-panel'), a, b,
+					    state.topo);
+	state.redrawDetail();
 }
 
 function tabs() {
