@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Telemetry's pure part (telemetry.h) and its store (samples, events,
+ * downsampling) on an in-memory SQLite store. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "tap.h"
+#include "telemetry.h"
+
+/* A report of node with links "peer:state:loss_ppm,..." and routes
+ * "dest:via:metric,...". */
+static char *report_text(int64_t time, uint64_t tx_bytes, uint64_t drops,
+			 const char *links, const char *routes)
+{
+	static char buf[8192];
+	char one[256];
+	const char *p;
+	size_t n;
+	int first;
+
+	n = (size_t)snprintf(buf, sizeof(buf),
+		"{\"time\": %lld, \"interval\": 5, \"name\": \"r1\","
+		" \"zone\": \"web\", \"roles\": [\"gpu\"],"
+		" \"caps\": {\"cores\": 4, \"load\": 0.5},"
+		" \"policy_version\": 3, \"counters\": {\"tx_bytes\": %llu,"
+		" \"rx_bytes\": 10, \"drops\": {\"no_route\": %llu}},"
+		" \"links\": [", (long long)time,
+		(unsigned long long)tx_bytes, (unsigned long long)drops);
+	for (p = links, first = 1; p && *p; first = 0) {
+		unsigned int peer, loss;
+		char state[8];
+		int used = 0;
+
+		if (sscanf(p, "%u:%7[a-z]:%u%n", &peer, state, &loss,
+			   &used) != 3)
+			break;
+		snprintf(one, sizeof(one), "%s{\"peer\": %u, \"ifname\":"
+			 " \"eth1\", \"state\": \"%s\", \"rtt_us\": 850,"
+			 " \"loss_ppm\": %u, \"metric\": 120,"
+			 " \"bandwidth_kbps\": 1000}", first ? "" : ", ",
+			 peer, state, loss);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", one);
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "], \"routes\": [");
+	for (p = routes, first = 1; p && *p; first = 0) {
+		unsigned int dest, via, metric;
+		int used = 0;
+
+		if (sscanf(p, "%u:%u:%u%n", &dest, &via, &metric, &used) != 3)
+			break;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "%s{\"node\": %u, \"via\": %u,"
+				      " \"metric\": %u, \"hops\": 1}",
+				      first ? "" : ", ", dest, via, metric);
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+	snprintf(buf + n, sizeof(buf) - n, "]}");
+	return buf;
+}
+
+static void refused(const char *text, const char *location,
+		    const char *name)
+{
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	int rc = xm_tele_report_parse(text, strlen(text), &r, &err);
+
+	ok(rc == -1 && !strcmp(err.location, location), "refused: %s (%s:"
+	   " %s)", name, err.location, rc ? err.reason : "taken");
+	xm_tele_report_free(&r);
+}
+
+static void test_parse(void)
+{
+	const char *good = report_text(100, 1000, 2, "12:up:0,13:down:5",
+				       "12:12:120,13:12:240,13:13:300");
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	char *big;
+	size_t i, n;
+
+	ok(!xm_tele_report_parse(good, strlen(good), &r, &err),
+	   "a report is taken");
+	ok(r.time == 100 && r.interval == 5 && !strcmp(r.name, "r1") &&
+	   !strcmp(r.zone, "web") && r.n_roles == 1 &&
+	   !strcmp(r.roles[0], "gpu") && r.caps.have_cores &&
+	   r.caps.cores == 4 && r.caps.have_load && r.caps.load == 0.5 &&
+	   !r.caps.have_mem_free && r.policy_version == 3,
+	   "its node members");
+	ok(r.n_links == 2 && r.links[0].peer == 12 && r.links[0].up &&
+	   !r.links[1].up && r.links[1].loss_ppm == 5 &&
+	   r.links[0].rtt_us == 850 && !strcmp(r.links[0].ifname, "eth1"),
+	   "its links");
+	ok(r.counters.tx_bytes == 1000 && r.counters.n_drops == 1 &&
+	   !strcmp(r.counters.drops[0].reason, "no_route") &&
+	   r.counters.drops[0].count == 2, "its counters");
+	ok(r.n_routes == 3 && r.routes[0].node == 12 &&
+	   r.routes[1].node == 13 && r.routes[1].metric == 240 &&
+	   r.routes[2].metric == 300, "its routes, sorted by destination"
+	   " and metric");
+	xm_tele_report_free(&r);
+
+	refused("{\"time\": 1,", "line 1 column 12", "malformed JSON");
+	refused("[]", "body", "not an object");
+	refused("{\"time\": \"1\", \"links\": [], \"routes\": [],"
+		" \"counters\": {}}", "/time", "a time that is a string");
+	refused("{\"links\": [], \"routes\": [], \"counters\": {}}", "/time",
+		"no time");
+	refused("{\"time\": 1, \"links\": [], \"routes\": [], \"counters\":"
+		" {}, \"extra\": 1}", "body", "an unknown member");
+	refused("{\"time\": 1, \"routes\": [], \"counters\": {}}", "/links",
+		"no links");
+	refused("{\"time\": 1, \"links\": {}, \"routes\": [], \"counters\":"
+		" {}}", "/links", "links that are no array");
+	refused("{\"time\": 1, \"links\": [{\"peer\": 0, \"state\": \"up\"}],"
+		" \"routes\": [], \"counters\": {}}", "/links/0", "peer 0");
+	refused("{\"time\": 1, \"links\": [{\"peer\": 4294967296, \"state\":"
+		" \"up\"}], \"routes\": [], \"counters\": {}}", "/links/0",
+		"a peer above 32 bits");
+	refused("{\"time\": 1, \"links\": [{\"peer\": 2, \"state\": \"on\"}],"
+		" \"routes\": [], \"counters\": {}}", "/links/0",
+		"an unknown link state");
+	refused("{\"time\": 1, \"links\": [{\"peer\": 2, \"state\": \"up\","
+		" \"loss_ppm\": 1000001}], \"routes\": [], \"counters\": {}}",
+		"/links/0", "a loss above 100 %");
+	refused("{\"time\": 1, \"links\": [{\"peer\": 2, \"state\": \"up\"},"
+		" {\"peer\": 2, \"state\": \"up\"}], \"routes\": [],"
+		" \"counters\": {}}", "/links", "a peer twice");
+	refused("{\"time\": 1, \"links\": [], \"routes\": [{\"node\": 2,"
+		" \"via\": 3}], \"counters\": {}}", "/routes/0",
+		"a route without metric");
+	refused("{\"time\": 1, \"links\": [], \"routes\": [], \"counters\":"
+		" {\"tx_bytes\": -1}}", "/counters", "a negative counter");
+	refused("{\"time\": 1, \"links\": [], \"routes\": [], \"counters\":"
+		" {\"drops\": {\"a b\": 1}}}", "/counters/drops",
+		"a drop reason with a blank");
+	refused("{\"time\": 1, \"name\": \"r\\\"1\", \"links\": [],"
+		" \"routes\": [], \"counters\": {}}", "/name",
+		"a name with a quote (it goes into labels)");
+	refused("{\"time\": 1, \"interval\": 0, \"links\": [], \"routes\":"
+		" [], \"counters\": {}}", "/interval", "interval 0");
+	refused("{\"time\": 1, \"caps\": {\"load\": \"high\"}, \"links\": [],"
+		" \"routes\": [], \"counters\": {}}", "/caps/load",
+		"a load that is no number");
+	refused("{\"time\": 1, \"links\": [], \"routes\": [], \"counters\":"
+		" {}, \"roles\": [[[[[[[1]]]]]]]}", "line 1 column 70",
+		"too deep");
+
+	/* One link too many. */
+	n = 32 + (XM_TELE_LINKS_MAX + 1) * 32;
+	big = malloc(n);
+	strcpy(big, "{\"time\": 1, \"routes\": [], \"counters\": {},"
+	       " \"links\": [");
+	for (i = 0; i <= XM_TELE_LINKS_MAX; i++)
+		sprintf(big + strlen(big), "%s{\"peer\": %zu, \"state\":"
+			" \"up\"}", i ? "," : "", i + 1);
+	strcat(big, "]}");
+	refused(big, "/links", "more than 1024 links");
+	free(big);
+}
+
+static void test_state(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	const struct xm_tele_node *x;
+	struct xm_tele_sample s[16];
+	const char *text;
+	size_t n;
+
+	ok(xm_tele_rate(100, 300, 2) == 100, "a rate");
+	ok(xm_tele_rate(300, 50, 1) == 50, "a counter that went back counts"
+	   " from 0");
+	ok(xm_tele_rate(1, 2, 0) == 0, "no time, no rate");
+	ok(xm_tele_health(100, 5, 115) == XM_TELE_UP &&
+	   xm_tele_health(100, 5, 116) == XM_TELE_STALE &&
+	   xm_tele_health(100, 5, 150) == XM_TELE_STALE &&
+	   xm_tele_health(100, 5, 151) == XM_TELE_DOWN,
+	   "health: up within 3 intervals, stale within 10, down after");
+
+	text = report_text(1000, 1000, 0, "12:up:0,13:up:0", "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!xm_tele_ingest(t, 11, &r, 5000, &ev) && ev.n == 1 &&
+	   ev.ev[0].kind == XM_TELE_EV_NODE_UP && ev.ev[0].node == 11,
+	   "a new node: node-up");
+	x = xm_tele_find(t, 11);
+	ok(x && !x->have_rates && xm_tele_samples(x, s, 16) == 5,
+	   "no rates from one report: load and two links' RTT and loss");
+	ev.n = 0;
+
+	/* 10 s later: 2000 bytes more, link 12 down, 13 lossy. */
+	text = report_text(1010, 3000, 30, "12:down:0,13:up:20000", "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!xm_tele_ingest(t, 11, &r, 5010, &ev) && ev.n == 2 &&
+	   ev.ev[0].kind == XM_TELE_EV_LINK_DOWN && ev.ev[0].peer == 12 &&
+	   ev.ev[1].kind == XM_TELE_EV_LINK_LOSS && ev.ev[1].peer == 13,
+	   "link-down and link-loss above 1 %%");
+	x = xm_tele_find(t, 11);
+	ok(x->have_rates && x->tx_bps == 1600 && x->drops_per_s == 3,
+	   "rates from the counters of the report before (%g bit/s, %g"
+	   " drops/s)", x->tx_bps, x->drops_per_s);
+	n = xm_tele_samples(x, s, 16);
+	ok(n == 6 && s[0].metric == XM_TELE_M_TX_BPS && s[0].value == 1600 &&
+	   s[4].peer == 13 && s[5].metric == XM_TELE_M_LOSS_PPM &&
+	   s[5].value == 20000, "samples: rates, load, the link up");
+	ev.n = 0;
+
+	text = report_text(1015, 3000, 30, "12:up:0", "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!xm_tele_ingest(t, 11, &r, 5015, &ev) && ev.n == 2 &&
+	   ev.ev[0].kind == XM_TELE_EV_LINK_UP && ev.ev[0].peer == 12 &&
+	   ev.ev[1].kind == XM_TELE_EV_LINK_DOWN && ev.ev[1].peer == 13,
+	   "link-up, and a link no longer reported is down");
+	ev.n = 0;
+
+	ok(!xm_tele_tick(t, 5015 + 50, &ev) && ev.n == 0,
+	   "10 intervals without a report: stale, no event");
+	ok(!xm_tele_tick(t, 5015 + 51, &ev) && ev.n == 1 &&
+	   ev.ev[0].kind == XM_TELE_EV_NODE_DOWN && ev.ev[0].node == 11,
+	   "then node-down");
+	ok(!xm_tele_tick(t, 5015 + 100, &ev) && ev.n == 1,
+	   "once");
+	ev.n = 0;
+	text = report_text(1100, 3000, 30, "12:up:0", "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!xm_tele_ingest(t, 11, &r, 5200, &ev) && ev.n == 1 &&
+	   ev.ev[0].kind == XM_TELE_EV_NODE_UP, "and node-up when it"
+	   " reports again");
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+}
+
+static void ingest(struct xm_tele *t, uint32_t node, const char *routes,
+		   const char *links)
+{
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	const char *text = report_text(1, 0, 0, links, routes);
+
+	if (xm_tele_report_parse(text, strlen(text), &r, &err))
+		printf("# %s: %s\n", err.location, err.reason);
+	xm_tele_ingest(t, node, &r, 1, &ev);
+	xm_tele_events_free(&ev);
+}
+
+static void test_path(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_hop h[8];
+	char why[128];
+	size_t n;
+
+	/* 1 - 2 - 3 - 4, and 1 - 5 - 4 dearer. */
+	ingest(t, 1, "4:5:900,4:2:360,3:2:240", "2:up:0,5:up:0");
+	ingest(t, 2, "4:3:240,1:1:120", "1:up:0,3:up:0");
+	ingest(t, 3, "4:4:120,1:2:240", "2:up:0,4:up:0");
+	ok(xm_tele_path(t, 1, 4, h, 8, &n, why, sizeof(why)) && n == 3 &&
+	   h[0].node == 1 && h[0].via == 2 && h[0].metric == 360 &&
+	   h[0].link_metric == 120 && h[1].node == 2 && h[1].via == 3 &&
+	   h[2].node == 3 && h[2].via == 4, "the path follows each node's"
+	   " cheapest route");
+	ok(xm_tele_path(t, 1, 1, h, 8, &n, why, sizeof(why)) && n == 0,
+	   "to itself: no hop");
+	ok(!xm_tele_path(t, 4, 1, h, 8, &n, why, sizeof(why)) && n == 0 &&
+	   strstr(why, "node 4 has not reported"), "from a node that has"
+	   " not reported: %s", why);
+	ok(!xm_tele_path(t, 1, 9, h, 8, &n, why, sizeof(why)) &&
+	   strstr(why, "node 1 has no route to 9"), "no route: %s", why);
+	ok(!xm_tele_path(t, 1, 4, h, 2, &n, why, sizeof(why)) && n == 2,
+	   "more hops than room: %s", why);
+	/* 3 now sends 4's traffic back to 2. */
+	ingest(t, 3, "4:2:120", "2:up:0");
+	ok(!xm_tele_path(t, 1, 4, h, 8, &n, why, sizeof(why)) &&
+	   strstr(why, "loop"), "a loop is found: %s", why);
+	xm_tele_free(t);
+}
+
+static void test_retention(void)
+{
+	struct xm_tele_retention r = { 0 };
+	int64_t until = 0;
+
+	xm_tele_retention_default(&r);
+	ok(r.raw_s == 3600 && r.minute_s == 7 * 86400 &&
+	   r.hour_s == 90 * 86400, "retention: 1 h, 7 days, 90 days");
+	ok(xm_tele_series_tier(&r, 100000 - 3600, 100000) == 0 &&
+	   xm_tele_series_tier(&r, 100000 - 3601, 100000) == 1 &&
+	   xm_tele_series_tier(&r, 1000000 - 8 * 86400, 1000000) == 2,
+	   "the finest tier that reaches back");
+	ok(!xm_tele_downsample_due(&r, 0, 10000, 13600, &until),
+	   "raw samples younger than an hour stay");
+	ok(xm_tele_downsample_due(&r, 0, 10000, 13700, &until) &&
+	   until == 10080, "older: whole minutes up to the cutoff (%lld)",
+	   (long long)until);
+	ok(xm_tele_downsample_due(&r, 0, 10000, 20000, &until) &&
+	   until == 10560, "bounded: at most 10 minutes a run (%lld)",
+	   (long long)until);
+	ok(xm_tele_downsample_due(&r, 1, 0, 7 * 86400 + 7200, &until) &&
+	   until == 3600, "minutes into whole hours (%lld)",
+	   (long long)until);
+	ok(xm_tele_downsample_due(&r, 2, 0, 90 * 86400 + 100, &until) &&
+	   until == 100, "hours past 90 days are dropped (%lld)",
+	   (long long)until);
+}
+
+struct pts {
+	size_t n;
+	int64_t t[8];
+	double v[8];
+};
+
+static int pts_cb(void *arg, int64_t t, double v)
+{
+	struct pts *p = arg;
+
+	if (p->n < 8) {
+		p->t[p->n] = t;
+		p->v[p->n] = v;
+	}
+	p->n++;
+	return 0;
+}
+
+static int ev_cb(void *arg, int64_t id, const struct xm_tele_event *e)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%lld %s %u %u %s;",
+		 (long long)id, xm_tele_event_name(e->kind), e->node, e->peer,
+		 e->detail);
+	return 0;
+}
+
+static void test_store(void)
+{
+	struct xm_tele_retention ret = { 0 };
+	struct xm_tele_sample s = { 11, 12, XM_TELE_M_RTT_US, 0 };
+	struct xm_tele_event e = { .time = 5, .kind = XM_TELE_EV_LINK_DOWN,
+				   .node = 11, .peer = 12 };
+	char err[256], evs[256] = "";
+	struct xm_store *st = xm_store_open(":memory:", err, sizeof(err));
+	struct pts p = { 0 };
+	int64_t id = 0, t;
+
+	xm_tele_retention_default(&ret);
+	if (!ok(st != NULL, "an in-memory store"))
+		return;
+	/* 0..119 s: a sample each second of value t. */
+	for (t = 0; t < 120; t++) {
+		s.value = (double)t;
+		xm_store_samples_add(st, t, &s, 1);
+	}
+	xm_store_series(st, 0, 11, 12, XM_TELE_M_RTT_US, 10, 12, 100,
+			pts_cb, &p);
+	ok(p.n == 3 && p.t[0] == 10 && p.v[2] == 12, "a raw series");
+	ok(xm_store_downsample(st, &ret, 3600 + 60) == 60 &&
+	   xm_store_sample_count(st, 0) == 60 &&
+	   xm_store_sample_count(st, 1) == 1, "an hour on, the first minute"
+	   " is averaged into tier 1");
+	memset(&p, 0, sizeof(p));
+	xm_store_series(st, 1, 11, 12, XM_TELE_M_RTT_US, 0, 10000, 100,
+			pts_cb, &p);
+	ok(p.n == 1 && p.t[0] == 0 && p.v[0] == 29.5, "its average (%g)",
+	   p.v[0]);
+	ok(xm_store_downsample(st, &ret, 3600 + 60) == 0,
+	   "nothing more due");
+	ok(!xm_store_event_add(st, &e, &id) && id == 1, "an event");
+	e.kind = XM_TELE_EV_POLICY;
+	snprintf(e.detail, sizeof(e.detail), "version 2");
+	xm_store_event_add(st, &e, &id);
+	xm_store_event_list(st, 0, 10, ev_cb, evs);
+	is_str(evs, "1 link-down 11 12 ;2 policy 11 12 version 2;",
+	       "events, oldest first");
+	evs[0] = '\0';
+	xm_store_event_list(st, 1, 10, ev_cb, evs);
+	is_str(evs, "2 policy 11 12 version 2;", "after an id");
+	ok(xm_store_event_last(st) == 2, "the newest event's id");
+	xm_store_close(st);
+}
+
+int main(void)
+{
+	test_parse();
+	test_state();
+	test_path();
+	test_retention();
+	test_store();
+	return tap_done();
+}

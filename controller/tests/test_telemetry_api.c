@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The telemetry API against the real server (server.h) on a loopback
+ * port: agents' reports (and bad ones of every kind: malformed, wrong
+ * types, unknown members, too many links, huge, unsigned, replayed),
+ * the topology, a node, the path, the series, the events and their
+ * stream (and its bound), node-down from missing reports on a clock the
+ * test moves, /metrics per node and link.
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_auth.h"
+#include "certs.h"
+#include "server.h"
+#include "store.h"
+#include "tap.h"
+#include "telemetry.h"
+#include "xmesh_http.h"
+
+#define NODES	3	/* 7 - 8 - 9 */
+
+static struct xm_ctl_config cfg;
+static struct xm_ctl *ctl;
+static uint8_t auth_sk[64], node_sk[NODES][64];
+static struct xm_cert node_cert[NODES];
+static char node_b64[NODES][TEST_CERT_B64_MAX];
+static char tok_read[65], tok_op[65];
+static char db[256], dir[64] = "/tmp/xmesh-tele.XXXXXX";
+static volatile int64_t clock_offset;	/* the controller's clock ahead */
+
+static int64_t fake_now(void)
+{
+	return (int64_t)time(NULL) + clock_offset;
+}
+
+struct resp {
+	long status;
+	struct xm_http_body body;
+	json_object *json;
+};
+
+static void resp_free(struct resp *r)
+{
+	xm_http_body_free(&r->body);
+	json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct resp request(const char *method, const char *path,
+			   const char *token, const char *body, size_t len,
+			   struct curl_slist *hdrs)
+{
+	struct resp r = { 0 };
+	char url[1200], auth[128];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
+		 path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)len);
+	}
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (curl_easy_perform(c) != CURLE_OK)
+		r.status = -1;
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (r.body.data)
+		r.json = json_tokener_parse(r.body.data);
+	return r;
+}
+
+static struct resp get(const char *path)
+{
+	return request("GET", path, tok_read, NULL, 0, NULL);
+}
+
+/* A member by a path of keys and array indices ("nodes.0.health"). */
+static json_object *jget(const struct resp *r, const char *path)
+{
+	char buf[128], *save, *k;
+	json_object *o = r->json;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (k = strtok_r(buf, ".", &save); k && o;
+	     k = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(k));
+		else if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	}
+	return o;
+}
+
+static const char *jstr(const struct resp *r, const char *path)
+{
+	json_object *o = jget(r, path);
+
+	return o ? json_object_get_string(o) : "(none)";
+}
+
+static int64_t jint(const struct resp *r, const char *path)
+{
+	json_object *o = jget(r, path);
+
+	return o ? json_object_get_int64(o) : -1;
+}
+
+static void refused(struct resp r, long status, const char *location,
+		    const char *why, const char *name)
+{
+	bool pass = r.status == status &&
+		    !strcmp(jstr(&r, "error.location"), location) &&
+		    strstr(jstr(&r, "error.reason"), why);
+
+	ok(pass, "%s: %ld", name, status);
+	if (!pass)
+		printf("#   got %ld %.300s\n", r.status,
+		       r.body.data ? r.body.data : "");
+	resp_free(&r);
+}
+
+static struct curl_slist *signed_headers(int i, const char *path,
+					 const char *body, size_t len)
+{
+	char h[1200], time_s[21], nonce_hex[33], sig[129];
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	struct curl_slist *l = NULL;
+
+	randombytes_buf(nonce, sizeof(nonce));
+	xm_agent_auth_sign(node_sk[i], "POST", path, body, len, fake_now(),
+			   nonce, time_s, nonce_hex, sig);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", node_b64[i]);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
+	l = curl_slist_append(l, h);
+	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
+	return curl_slist_append(l, h);
+}
+
+#define REPORT_PATH	"/api/v1/agent/telemetry"
+
+/* Node i's report, signed. */
+static struct resp report_body(int i, const char *body, size_t len)
+{
+	return request("POST", REPORT_PATH, NULL, body, len,
+		       signed_headers(i, REPORT_PATH, body, len));
+}
+
+static struct resp report_s(int i, const char *body)
+{
+	return report_body(i, body, strlen(body));
+}
+
+/* A report of node 7 + i in the line 7 - 8 - 9: link_up says whether
+ * 8 - 9 is up (as 8 and 9 see it). */
+static char *line_report(int i, uint64_t tx_bytes, bool link_up)
+{
+	static char buf[2048];
+	uint32_t me = 7 + (uint32_t)i;
+	char links[512] = "", routes[512] = "";
+	uint32_t d;
+
+	if (me != 7)
+		snprintf(links, sizeof(links), "{\"peer\": %u, \"state\":"
+			 " \"%s\", \"rtt_us\": 900, \"loss_ppm\": 0,"
+			 " \"metric\": 100, \"bandwidth_kbps\": 1000}",
+			 me - 1, me == 9 && !link_up ? "down" : "up");
+	if (me != 9)
+		snprintf(links + strlen(links), sizeof(links) - strlen(links),
+			 "%s{\"peer\": %u, \"state\": \"%s\", \"rtt_us\": 800,"
+			 " \"loss_ppm\": 0, \"metric\": 100,"
+			 " \"bandwidth_kbps\": 1000}", *links ? ", " : "",
+			 me + 1, me == 8 && !link_up ? "down" : "up");
+	for (d = 7; d <= 9; d++) {
+		uint32_t via = d < me ? me - 1 : me + 1;
+
+		if (d == me || (!link_up && ((me == 8 && d == 9) ||
+					     (me == 9 && d != 9) ||
+					     (me == 7 && d == 9))))
+			continue;
+		snprintf(routes + strlen(routes),
+			 sizeof(routes) - strlen(routes),
+			 "%s{\"node\": %u, \"via\": %u, \"metric\": %u,"
+			 " \"hops\": %u}", *routes ? ", " : "", d, via,
+			 100 * (d > me ? d - me : me - d),
+			 d > me ? d - me : me - d);
+	}
+	snprintf(buf, sizeof(buf), "{\"time\": %lld, \"interval\": 5,"
+		 " \"name\": \"r%u\", \"zone\": \"web\", \"roles\": [],"
+		 " \"caps\": {\"cores\": 2, \"load\": 0.25},"
+		 " \"policy_version\": 0, \"links\": [%s], \"counters\":"
+		 " {\"tx_bytes\": %llu, \"rx_bytes\": 0, \"drops\":"
+		 " {\"no_route\": 1}}, \"routes\": [%s]}",
+		 (long long)fake_now(), me, links,
+		 (unsigned long long)tx_bytes, routes);
+	return buf;
+}
+
+static void setup(void)
+{
+	int64_t now = time(NULL);
+	uint8_t hash[32];
+	struct xm_store *s;
+	char err[256];
+	int i;
+
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
+		  NULL);
+	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
+		  auth_sk, NULL);
+	for (i = 0; i < NODES; i++)
+		test_cert(&node_cert[i], XM_CERT_NODE, (uint8_t)(3 + i),
+			  (uint32_t)(7 + i), now, node_sk[i], auth_sk,
+			  node_b64[i]);
+	cfg.db_path = db;
+	cfg.now = fake_now;
+	s = xm_store_open(db, err, sizeof(err));
+	if (!s)
+		exit(1);
+	xm_token_new(tok_read, hash);
+	xm_store_token_add(s, hash, XM_ROLE_READ, "viewer", 0);
+	xm_token_new(tok_op, hash);
+	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
+	xm_store_close(s);
+}
+
+static void start(void)
+{
+	char err[256];
+	struct xm_ctl_config c = cfg;
+
+	ctl = xm_ctl_start(&c, err, sizeof(err));
+	if (!ctl) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+}
+
+static void test_bad_reports(void)
+{
+	const char *good = line_report(0, 0, true);
+	struct curl_slist *h, *again;
+	struct resp r;
+	char *big;
+	size_t i, n;
+
+	refused(report_s(0, "{\"time\": 1,"), 400, "line 1 column 12",
+		"", "a malformed report");
+	refused(report_s(0, "{\"time\": \"now\", \"links\": [], \"routes\":"
+			 " [], \"counters\": {}}"), 400, "/time",
+		"expected an integer", "a time that is a string");
+	refused(report_s(0, "{\"time\": 1, \"links\": [], \"routes\": [],"
+			 " \"counters\": {}, \"mood\": 1}"), 400, "body",
+		"unknown member \"mood\"", "an unknown member");
+	refused(report_s(0, "{\"time\": 1, \"links\": [{\"peer\": 8}],"
+			 " \"routes\": [], \"counters\": {}}"), 400,
+		"/links/0", "\"state\"", "a link without state");
+	refused(report_s(0, "{\"time\": 1, \"links\": [], \"routes\":"
+			 " [{\"node\": 9, \"via\": 8, \"metric\": -1}],"
+			 " \"counters\": {}}"), 400, "/routes/0",
+		"out of range", "a negative metric");
+
+	n = 64 + (XM_TELE_LINKS_MAX + 1) * 32;
+	big = malloc(n);
+	strcpy(big, "{\"time\": 1, \"routes\": [], \"counters\": {},"
+	       " \"links\": [");
+	for (i = 0; i <= XM_TELE_LINKS_MAX; i++)
+		sprintf(big + strlen(big), "%s{\"peer\": %zu, \"state\":"
+			" \"up\"}", i ? "," : "", i + 1);
+	strcat(big, "]}");
+	refused(report_s(0, big), 400, "/links", "more than 1024 links",
+		"1025 links");
+	free(big);
+
+	/* Refused on its Content-Length, before it is read. */
+	n = XM_TELE_BODY_MAX + 1;
+	big = calloc(1, n + 1);
+	memset(big, ' ', n);
+	refused(report_body(0, big, n), 413, "body", "larger than",
+		"a body above 4 MiB");
+	free(big);
+
+	refused(request("POST", REPORT_PATH, NULL, good, strlen(good), NULL),
+		401, "headers", "signed agent request", "an unsigned report");
+	refused(request("POST", REPORT_PATH, tok_op, good, strlen(good),
+			NULL), 401, "headers", "signed agent request",
+		"an operator's token is no agent's signature");
+	h = signed_headers(0, REPORT_PATH, good, strlen(good));
+	/* Signed, then changed in flight. */
+	refused(request("POST", REPORT_PATH, NULL, "{\"time\": 2}", 11,
+			h), 401, "header " XM_AGENT_HDR_SIG, "does not verify",
+		"a report changed after it was signed");
+	h = signed_headers(0, REPORT_PATH, good, strlen(good));
+	again = NULL;
+	for (struct curl_slist *l = h; l; l = l->next)
+		again = curl_slist_append(again, l->data);
+	r = request("POST", REPORT_PATH, NULL, good, strlen(good), h);
+	ok(r.status == 200 && jint(&r, "node") == 7, "a signed report is"
+	   " taken: node 7");
+	resp_free(&r);
+	refused(request("POST", REPORT_PATH, NULL, good, strlen(good),
+			again), 401, "header " XM_AGENT_HDR_NONCE, "replayed",
+		"the same report replayed");
+	refused(request("GET", REPORT_PATH, NULL, NULL, 0, NULL), 405,
+		"method", "allowed: POST", "GET on the report path");
+
+	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "xmesh_controller_telemetry_reports_total"
+		  "{result=\"invalid\"} 6\n") &&
+	   strstr(r.body.data, "xmesh_controller_telemetry_reports_total"
+		  "{result=\"ok\"} 1\n"), "refused reports are counted");
+	resp_free(&r);
+}
+
+static void report_all(uint64_t tx, bool link_up)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++) {
+		struct resp r = report_s(i, line_report(i, tx, link_up));
+
+		if (r.status != 200)
+			printf("# node %d: %ld %s\n", 7 + i, r.status,
+			       r.body.data ? r.body.data : "");
+		resp_free(&r);
+	}
+}
+
+static void report_all_but_9(uint64_t tx)
+{
+	struct resp r = report_s(0, line_report(0, tx, false));
+
+	resp_free(&r);
+	r = report_s(1, line_report(1, tx, false));
+	resp_free(&r);
+}
+
+/* Wait (generously) for an event of kind in /events after since. */
+static bool wait_event(int64_t since, const char *kind, uint32_t node,
+		       uint32_t peer)
+{
+	time_t end = time(NULL) + 30;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/api/v1/events?since=%lld",
+		 (long long)since);
+	while (time(NULL) < end) {
+		struct resp r = get(path);
+		json_object *a = jget(&r, "events");
+		size_t i;
+
+		for (i = 0; a && i < json_object_array_length(a); i++) {
+			json_object *e = json_object_array_get_idx(a, i), *v;
+
+			json_object_object_get_ex(e, "kind", &v);
+			if (strcmp(json_object_get_string(v), kind))
+				continue;
+			json_object_object_get_ex(e, "node", &v);
+			if (json_object_get_int64(v) != node)
+				continue;
+			json_object_object_get_ex(e, "peer", &v);
+			if (json_object_get_int64(v) != peer)
+				continue;
+			resp_free(&r);
+			return true;
+		}
+		resp_free(&r);
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+struct stream_arg {
+	char buf[16384];
+	size_t len;
+	const char *until;
+	long status;
+};
+
+static size_t stream_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct stream_arg *a = arg;
+	size_t k = size * n;
+
+	if (k > sizeof(a->buf) - 1 - a->len)
+		k = sizeof(a->buf) - 1 - a->len;
+	memcpy(a->buf + a->len, p, k);
+	a->len += k;
+	a->buf[a->len] = '\0';
+	/* Stop (the transfer fails on purpose) once it came. */
+	return strstr(a->buf, a->until) ? 0 : size * n;
+}
+
+static void *stream_thread(void *arg)
+{
+	struct stream_arg *a = arg;
+	char url[256];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v1/events/stream"
+		 "?since=0&token=%s", xm_ctl_port(ctl), tok_read);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* A raw connection asking for the stream, held open: its fd. */
+static int raw_stream(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char req[256];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_port = htons(xm_ctl_port(ctl));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(req, sizeof(req), "GET /api/v1/events/stream HTTP/1.1\r\n"
+		 "Host: x\r\nAuthorization: Bearer %s\r\n\r\n", tok_read);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_site(void)
+{
+	struct stream_arg sa = { .until = "event: link-down" };
+	pthread_t th;
+	struct resp r;
+	int64_t last;
+	int fds[32], i, open_n = 0;
+	char buf[64], path[160];
+
+	report_all(1000, true);
+	r = get("/api/v1/topology");
+	ok(r.status == 200 && json_object_array_length(jget(&r, "nodes")) == 3
+	   && json_object_array_length(jget(&r, "links")) == 4 &&
+	   jint(&r, "nodes.0.node") == 7 &&
+	   !strcmp(jstr(&r, "nodes.0.health"), "up") &&
+	   !strcmp(jstr(&r, "nodes.1.name"), "r8") &&
+	   jint(&r, "links.0.from") == 7 && jint(&r, "links.0.to") == 8 &&
+	   jint(&r, "links.0.rtt_us") == 800 &&
+	   !strcmp(jstr(&r, "links.0.state"), "up"),
+	   "the topology: 3 nodes, 4 links, their health and members");
+	resp_free(&r);
+	refused(request("GET", "/api/v1/topology", NULL, NULL, 0, NULL), 401,
+		"header Authorization", "token", "the topology needs a token");
+
+	r = get("/api/v1/path?from=7&to=9");
+	ok(r.status == 200 && jget(&r, "complete") &&
+	   json_object_get_boolean(jget(&r, "complete")) &&
+	   json_object_array_length(jget(&r, "hops")) == 2 &&
+	   jint(&r, "hops.0.node") == 7 && jint(&r, "hops.0.via") == 8 &&
+	   jint(&r, "hops.0.metric") == 200 &&
+	   jint(&r, "hops.0.link_metric") == 100 &&
+	   jint(&r, "hops.1.node") == 8 && jint(&r, "hops.1.via") == 9,
+	   "the path 7 -> 9 through 8");
+	resp_free(&r);
+	refused(get("/api/v1/path?from=7"), 400, "query to", "required",
+		"a path without its end");
+	refused(get("/api/v1/path?from=7&to=x"), 400, "query to",
+		"expected an integer", "a path to a word");
+	refused(get("/api/v1/path?from=7&to=9&via=8"), 400, "query",
+		"unknown parameter", "an unknown parameter");
+
+	r = get("/api/v1/nodes/8");
+	ok(r.status == 200 && jint(&r, "node") == 8 &&
+	   json_object_array_length(jget(&r, "report.routes")) == 2 &&
+	   jint(&r, "report.counters.drops.no_route") == 1 &&
+	   jint(&r, "caps.cores") == 2, "a node in full");
+	resp_free(&r);
+	refused(get("/api/v1/nodes/99"), 404, "path", "not reported",
+		"a node that never reported");
+	refused(get("/api/v1/nodes/7x"), 400, "path", "node id",
+		"a node id that is no number");
+	refused(get("/api/v1/nodes/"), 400, "path", "node id",
+		"no node id");
+
+	/* Rates from the second report. */
+	sleep(1);
+	report_all(3000, true);
+	snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=7"
+		 "&metric=tx_bps&since=%lld", (long long)fake_now() - 7200);
+	r = get(path);
+	ok(r.status == 200 && jint(&r, "step") == 60 && jget(&r, "points"),
+	   "since 2 hours ago: the minute tier");
+	resp_free(&r);
+	r = get("/api/v1/telemetry/series?node=7&metric=tx_bps&since=0");
+	ok(r.status == 200 && jint(&r, "step") == 3600,
+	   "since long ago: the hour tier");
+	resp_free(&r);
+	r = get("/api/v1/telemetry/series?node=7&metric=tx_bps");
+	ok(r.status == 200 && jint(&r, "step") == 0 &&
+	   json_object_array_length(jget(&r, "points")) == 1 &&
+	   json_object_get_double(jget(&r, "points.0.1")) > 0,
+	   "a node's tx rate series: one raw point from two reports");
+	resp_free(&r);
+	r = get("/api/v1/telemetry/series?node=8&peer=9&metric=rtt_us");
+	ok(r.status == 200 && jint(&r, "peer") == 9 &&
+	   json_object_array_length(jget(&r, "points")) == 2 &&
+	   json_object_get_double(jget(&r, "points.1.1")) == 800,
+	   "a link's RTT series");
+	resp_free(&r);
+	refused(get("/api/v1/telemetry/series?node=8&metric=rtt_us"), 400,
+		"query peer", "required", "a link's metric without peer");
+	refused(get("/api/v1/telemetry/series?node=8&peer=9&metric=load"),
+		400, "query peer", "no peer", "a node's metric with a peer");
+	refused(get("/api/v1/telemetry/series?node=8&metric=temperature"),
+		400, "query metric", "expected one of", "an unknown metric");
+	refused(get("/api/v1/telemetry/series?node=8&metric=load&since=5"
+		    "&until=4"), 400, "query until", "before",
+		"until before since");
+
+	/* A stream from the start, and the link 8 - 9 cut. */
+	r = get("/api/v1/events");
+	last = jint(&r, "next");
+	ok(r.status == 200 && last >= 3, "events: 3 node-up (next %lld)",
+	   (long long)last);
+	resp_free(&r);
+	pthread_create(&th, NULL, stream_thread, &sa);
+	report_all(4000, false);
+	ok(wait_event(last, "link-down", 8, 9) &&
+	   wait_event(last, "link-down", 9, 8), "the cut: link-down from"
+	   " both sides");
+	pthread_join(th, NULL);
+	ok(sa.status == 200 && strstr(sa.buf, "event: node-up\n") &&
+	   strstr(sa.buf, "id: 1\n") &&
+	   strstr(sa.buf, "event: link-down\ndata: {\"id\":"),
+	   "the stream replays from since and carries the link-down");
+	r = get("/api/v1/topology");
+	ok(!strcmp(jstr(&r, "links.2.state"), "down") &&
+	   jint(&r, "links.2.from") == 8 && jint(&r, "links.2.to") == 9,
+	   "the topology shows it");
+	resp_free(&r);
+	r = get("/api/v1/path?from=7&to=9");
+	ok(r.status == 200 && !json_object_get_boolean(jget(&r, "complete"))
+	   && strstr(jstr(&r, "reason"), "node 7 has no route to 9"),
+	   "the path has none: %s", jstr(&r, "reason"));
+	resp_free(&r);
+
+	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "xmesh_node_up{node=\"7\",name=\"r7\"} 1\n") &&
+	   strstr(r.body.data, "xmesh_node_tx_bytes_total{node=\"8\","
+		  "name=\"r8\"} 4000\n") &&
+	   strstr(r.body.data, "xmesh_node_drops_total{node=\"9\",name=\"r9\","
+		  "reason=\"no_route\"} 1\n") &&
+	   strstr(r.body.data, "xmesh_link_rtt_seconds{node=\"7\",name=\"r7\","
+		  "peer=\"8\"} 0.0008\n") &&
+	   strstr(r.body.data, "xmesh_link_up{node=\"8\",name=\"r8\","
+		  "peer=\"9\"} 0\n"), "/metrics: per node and per link");
+	resp_free(&r);
+
+	/* A policy version is an event. */
+	r = get("/api/v1/events");
+	last = jint(&r, "next");
+	resp_free(&r);
+	{
+		FILE *f = fopen("examples/site-policy.json", "r");
+		static char doc[256 * 1024];
+		size_t n = f ? fread(doc, 1, sizeof(doc) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		r = request("PUT", "/api/v1/policy", tok_op, doc, n, NULL);
+		ok(r.status == 200 && wait_event(last, "policy", 0, 0),
+		   "a policy version is an event");
+		resp_free(&r);
+	}
+	refused(get("/api/v1/events?limit=0"), 400, "query limit", "1 to",
+		"limit 0");
+	refused(get("/api/v1/events?since=-1"), 400, "query since",
+		"expected an integer", "a negative since");
+
+	/* 32 streams at once, no more. */
+	for (i = 0; i < 32; i++) {
+		fds[i] = raw_stream();
+		open_n += fds[i] >= 0;
+	}
+	/* Wait until the server holds them all. */
+	for (i = 0; i < 300; i++) {
+		r = request("GET", "/metrics", NULL, NULL, 0, NULL);
+		if (r.body.data && strstr(r.body.data,
+					  "xmesh_controller_event_streams 32\n"))
+			i = 1000;
+		resp_free(&r);
+		usleep(50 * 1000);
+	}
+	refused(get("/api/v1/events/stream"), 503, "path", "32 event streams",
+		"a 33rd stream");
+	ok(open_n == 32 && read(fds[0], buf, sizeof(buf)) > 0 &&
+	   !strncmp(buf, "HTTP/1.1 200", 12), "the others are open");
+	for (i = 0; i < 32; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	refused(request("GET", "/api/v1/events/stream?token=00", NULL, NULL, 0,
+			NULL), 401, "header Authorization", "64 hex digits",
+		"a stream with a bad token");
+
+	/* Node 9 stops reporting: down after 10 intervals. */
+	r = get("/api/v1/events");
+	last = jint(&r, "next");
+	resp_free(&r);
+	clock_offset += 60;
+	report_all_but_9(5000);
+	ok(wait_event(last, "node-down", 9, 0), "a node without a report"
+	   " for 10 intervals: node-down");
+	r = get("/api/v1/topology");
+	ok(!strcmp(jstr(&r, "nodes.2.health"), "down") &&
+	   !strcmp(jstr(&r, "nodes.0.health"), "up"), "and its health");
+	resp_free(&r);
+	r = report_s(2, line_report(2, 5000, true));
+	resp_free(&r);
+	ok(wait_event(last, "node-up", 9, 0), "node-up when it reports"
+	   " again");
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	setup();
+	start();
+	test_bad_reports();
+	test_site();
+	xm_ctl_stop(ctl);
+	unlink(db);
+	{
+		char p[300];
+
+		snprintf(p, sizeof(p), "%s-wal", db);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", db);
+		unlink(p);
+	}
+	rmdir(dir);
+	curl_global_cleanup();
+	return tap_done();
+}
