@@ -60,6 +60,25 @@ export async function call(method, path, body) {
 export const get = (path) => call('GET', path);
 
 /*
+ * Every entry of a list (j[key]) that the controller may answer in pages:
+ * while an answer has "next", ask again with it as cursor (the list's
+ * "after" or "before" parameter), up to max entries.
+ */
+export async function getAll(path, key, cursor, max = 5000) {
+	const all = [];
+	let j = await get(path);
+
+	for (;;) {
+		all.push(...(j[key] || []));
+		if (!j.next || all.length >= max)
+			return all;
+		const sep = path.includes('?') ? '&' : '?';
+
+		j = await get(`${path}${sep}${cursor}=${j.next}`);
+	}
+}
+
+/*
  * The token's role. The API has no "who am I": a request a role may not
  * make is refused at its headers (403), before its body is looked at,
  * while one it may make is refused here as bad input (400). Neither of

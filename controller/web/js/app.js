@@ -147,8 +147,11 @@ function onStreamEvent(kind, data) {
 	}
 	if (data && data.id !== undefined) {
 		timeline.addEvent(data);
+		timeline.trim();
 		timeline.render();
 	}
+	if (kind === 'remediation')
+		timeline.load();	// the log has the decision's outcome
 	if (kind === 'policy')
 		policy.load().catch(() => {});
 	refreshSoon();

@@ -5,7 +5,7 @@
 // /api/v1/policy?expect=CURRENT): a refusal shows its location and reason,
 // and nothing changes.
 
-import { call, get, roleAtLeast } from './api.js';
+import { call, get, getAll, roleAtLeast } from './api.js';
 import { el, fmtTime } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -67,11 +67,12 @@ export class PolicyView {
 	}
 
 	async loadHistory() {
-		const j = await get('/api/v1/policy/history');
+		const versions = await getAll('/api/v1/policy/history',
+					      'versions', 'before', 200);
 		const may = roleAtLeast(this.role, 'operator');
 
 		$('policy-history').tBodies[0].replaceChildren(
-			...(j.versions || []).map((v) => el('tr', {},
+			...versions.map((v) => el('tr', {},
 				el('td', {}, `v${v.version}` + (v.rollback_of ?
 					` (rollback to v${v.rollback_of})` : '')),
 				el('td', {}, v.author),
@@ -87,10 +88,10 @@ export class PolicyView {
 	}
 
 	async loadAgents() {
-		const j = await get('/api/v1/agents');
+		const agents = await getAll('/api/v1/agents', 'agents', 'after');
 		const names = this.names();
 
-		$('agents').tBodies[0].replaceChildren(...(j.agents || []).map(
+		$('agents').tBodies[0].replaceChildren(...agents.map(
 			(a) => el('tr', {},
 				el('td', {}, `${names.get(a.node) || ''} (${a.node})`),
 				el('td', { class: a.current ? 'ok' : 'error' },

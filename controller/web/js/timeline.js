@@ -3,10 +3,11 @@
 // versions; GET /api/v1/events, then live from the stream) and the
 // remediation log (GET /api/v1/remediation/log), newest first.
 
-import { get } from './api.js';
+import { get, getAll } from './api.js';
 import { el, fmtTime } from './ui.js';
 
 const KEEP = 500;
+const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
 const FAILURE = new Set(['node-down', 'node-up', 'link-down', 'link-up',
 			 'link-loss']);
 
@@ -24,34 +25,68 @@ export class Timeline {
 		this.events.set(key, row);
 	}
 
+	// The newest KEEP rows only.
+	trim() {
+		if (this.events.size <= 2 * KEEP)
+			return;
+		const keep = [...this.events.entries()]
+			.sort((a, b) => b[1].time - a[1].time).slice(0, KEEP);
+
+		this.events = new Map(keep);
+	}
+
 	addEvent(e) {
 		this.add(`e${e.id}`, { time: e.time, kind: e.kind,
 				       node: e.node, peer: e.peer,
 				       text: e.detail || '' });
 	}
 
+	// A remediation decision (GET /api/v1/remediation/log): its rule,
+	// verdict, action, how many tries, and the outcome once known.
+	addRemedy(r) {
+		const what = [
+			r.rule && `rule ${r.rule}`,
+			r.verdict,
+			r.action && `action ${r.action}`,
+			r.tries ? `try ${r.tries}` : '',
+			r.outcome ? `outcome: ${r.outcome}` +
+				(r.outcome_time ? ` at ${fmtTime(r.outcome_time)}` : '')
+				: 'outcome pending',
+			r.detail,
+		].filter(Boolean);
+
+		this.add(`r${r.id}`, { time: r.time, kind: 'remediation',
+				       node: r.node, peer: r.peer,
+				       text: what.join(', ') });
+	}
+
 	async load() {
 		try {
-			const j = await get('/api/v1/events?limit=' + KEEP);
+			// Oldest first, in pages: the newest KEEP are kept.
+			const page = 1000;
+			let since = 0;
 
-			for (const e of j.events || [])
-				this.addEvent(e);
+			for (let i = 0; i < EVENT_PAGES; i++) {
+				const j = await get(`/api/v1/events?since=${since}` +
+						    `&limit=${page}`);
+				const ev = j.events || [];
+
+				for (const e of ev.slice(-KEEP))
+					this.addEvent(e);
+				if (ev.length < page || !j.next)
+					break;
+				since = j.next;
+			}
+			this.trim();
 		} catch (e) {
 			this.note.textContent = `events: ${e.message}`;
 		}
 		try {
-			const j = await get('/api/v1/remediation/log');
+			const log = await getAll('/api/v1/remediation/log',
+						 'entries', 'before', KEEP);
 
-			for (const r of j.entries || j.log || []) {
-				const what = [r.rule && `rule ${r.rule}`,
-					      r.action, r.target, r.decision,
-					      r.outcome && `outcome: ${r.outcome}`,
-					      r.detail].filter(Boolean);
-
-				this.add(`r${r.id}`, { time: r.time,
-					kind: 'remediation', node: r.node,
-					text: what.join(', ') });
-			}
+			for (const r of log)
+				this.addRemedy(r);
 		} catch (e) {
 			this.note.textContent += ` remediation log: ${e.message}`;
 		}
