@@ -57,6 +57,7 @@ struct node {
 	char cert_b64[1024];
 	uint64_t tx, rx, fwd, drops;
 	unsigned long policy_version;	/* applied */
+	char *routes;			/* its "routes" JSON, NULL: stale */
 };
 
 static struct node nodes[NODES_MAX];
@@ -236,9 +237,46 @@ static void put(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-static void telemetry(struct buf *b, unsigned int i, int64_t now)
+/* Node i's routes as JSON members, computed again after a link changed
+ * (SPF over a thousand nodes is not free). */
+static const char *routes(unsigned int i)
 {
 	unsigned int dist[NODES_MAX], first[NODES_MAX], hops[NODES_MAX];
+	struct buf b = { NULL, 0 };
+	bool comma = false;
+	unsigned int k;
+
+	if (nodes[i].routes)
+		return nodes[i].routes;
+	b.p = malloc(BODY_MAX);
+	if (!b.p)
+		die("out of memory");
+	b.p[0] = '\0';
+	spf(i, dist, first, hops);
+	for (k = 0; k < n_nodes; k++) {
+		if (k == i || dist[k] == INF)
+			continue;
+		put(&b, "%s{\"node\":%u,\"via\":%u,\"metric\":%u,\"hops\":%u}",
+		    comma ? "," : "", nodes[k].id, nodes[first[k]].id, dist[k],
+		    hops[k]);
+		comma = true;
+	}
+	nodes[i].routes = b.p;
+	return b.p;
+}
+
+static void routes_stale(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_nodes; i++) {
+		free(nodes[i].routes);
+		nodes[i].routes = NULL;
+	}
+}
+
+static void telemetry(struct buf *b, unsigned int i, int64_t now)
+{
 	struct node *n = &nodes[i];
 	const char *role = roles[i % 4];
 	unsigned int k;
@@ -279,17 +317,7 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 	    (unsigned long long)n->rx, (unsigned long long)n->rx * 1100,
 	    (unsigned long long)n->fwd, (unsigned long long)n->fwd * 1000,
 	    (unsigned long long)n->drops, (unsigned long long)n->drops / 2);
-	spf(i, dist, first, hops);
-	comma = false;
-	for (k = 0; k < n_nodes; k++) {
-		if (k == i || dist[k] == INF)
-			continue;
-		put(b, "%s{\"node\":%u,\"via\":%u,\"metric\":%u,\"hops\":%u}",
-		    comma ? "," : "", nodes[k].id, nodes[first[k]].id, dist[k],
-		    hops[k]);
-		comma = true;
-	}
-	put(b, "]}");
+	put(b, "%s]}", routes(i));
 }
 
 /* The start of an answer, NUL-terminated. */
@@ -372,6 +400,7 @@ static bool command(void)
 		return true;
 	}
 	l->down = !strncmp(line, "down", 4);
+	routes_stale();
 	printf("link %u %u %s\n", a, b, l->down ? "down" : "up");
 	fflush(stdout);
 	return true;
@@ -452,6 +481,7 @@ static int run(const char *dir, const char *url, unsigned int count,
 		}
 	}
 out:
+	routes_stale();
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	free(b.p);

@@ -7,6 +7,10 @@
 # tests/web/package-lock.json), then runs tests/web/dashboard.mjs in
 # Debian's chromium (/usr/bin/chromium, or $CHROMIUM): no browser is
 # downloaded. XMESH_WEB_SHOTS=DIR writes the screenshots there too.
+#
+#   tests/web/run.sh          the tests
+#   tests/web/run.sh scale    a measurement at XMESH_WEB_NODES (1000)
+#                             agents: time to first render, frame rate
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,4 +31,7 @@ cc -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE -O1 -g \
 	agent/core/cert.c agent/lib/xmesh_file.c \
 	$(pkg-config --cflags --libs libsodium libcurl)
 (cd tests/web && npm ci --silent --no-audit --no-fund --ignore-scripts)
+if [[ ${1:-} == scale ]]; then
+	CHROMIUM=$chromium exec node tests/web/scale.mjs
+fi
 CHROMIUM=$chromium exec node tests/web/dashboard.mjs

@@ -11,6 +11,7 @@ const LOSS_LOSSY = 1000;	// ppm: 0.1%
 const LOSS_BAD = 20000;		// 2%
 // Above this many nodes the force layout costs more than it shows.
 const FORCE_LAYOUT_MAX = 300;
+const GRID_STEP = 60;		// between nodes, in the large layout
 
 export const linkId = (a, b) => `l${Math.min(a, b)}-${Math.max(a, b)}`;
 
@@ -57,6 +58,10 @@ export class TopoMap {
 		this.nodeIds = '';
 		this.cy = cytoscape({
 			container,
+			// While panning and zooming, a big map is moved as a
+			// picture and drawn again when it stops.
+			textureOnViewport: true,
+			hideEdgesOnViewport: true,
 			minZoom: 0.05,
 			maxZoom: 4,
 			boxSelectionEnabled: false,
@@ -65,6 +70,7 @@ export class TopoMap {
 					label: 'data(label)',
 					'text-wrap': 'wrap',
 					'font-size': 10,
+					'min-zoomed-font-size': 7,
 					'text-valign': 'bottom',
 					'text-margin-y': 3,
 					width: 22, height: 22,
@@ -136,17 +142,18 @@ export class TopoMap {
 		const cy = this.cy, pairs = pairLinks(topo);
 		const nodes = topo.nodes || [];
 		const known = new Set(nodes.map((n) => n.node));
-		const want = new Set();
+		const want = new Set(), adds = [];
 
+		// New elements in one add (much faster than one by one).
 		cy.batch(() => {
 			for (const z of new Set(nodes.map((n) => n.zone || '')))
 				want.add(`zone:${z}`);
 			for (const id of want)
 				if (!cy.getElementById(id).length)
-					cy.add({ group: 'nodes', classes: 'zone',
-						 data: { id, zone: true,
-							 label: id.slice(5) ||
-							 '(no zone)' } });
+					adds.push({ group: 'nodes', classes: 'zone',
+						    data: { id, zone: true,
+							    label: id.slice(5) ||
+							    '(no zone)' } });
 			for (const n of nodes) {
 				const id = `n${n.node}`;
 				const data = {
@@ -165,7 +172,7 @@ export class TopoMap {
 				if (el.length)
 					el.data(data);
 				else
-					cy.add({ group: 'nodes', data });
+					adds.push({ group: 'nodes', data });
 			}
 			for (const p of pairs.values()) {
 				if (!known.has(p.a) || !known.has(p.b))
@@ -179,18 +186,18 @@ export class TopoMap {
 					loss_ppm: p.loss_ppm, cost: '',
 				};
 				const el = cy.getElementById(p.id);
+				const classes = lossClass(p) +
+					(p.down ? ' down' : '');
 
 				want.add(p.id);
 				if (el.length)
-					el.data(data);
+					el.data(data).classes(classes +
+						(el.hasClass('path') ? ' path' : ''));
 				else
-					cy.add({ group: 'edges', data });
-				cy.getElementById(p.id)
-					.removeClass('ok lossy bad down')
-					.addClass(lossClass(p) +
-						  (p.down ? ' down' : ''));
+					adds.push({ group: 'edges', data, classes });
 			}
 			cy.elements().filter((e) => !want.has(e.id())).remove();
+			cy.add(adds);
 		});
 		const ids = nodes.map((n) => n.node).sort().join(',');
 
@@ -202,13 +209,38 @@ export class TopoMap {
 	}
 
 	layout(count) {
-		const opts = count <= FORCE_LAYOUT_MAX ?
-			{ name: 'cose', animate: false, nodeDimensionsIncludeLabels: true,
-			  randomize: false, numIter: 600 } :
-			{ name: 'grid', avoidOverlap: true };
-
-		this.cy.layout(opts).run();
+		if (count > FORCE_LAYOUT_MAX) {
+			this.zoneGrid();
+			return;
+		}
+		this.cy.layout({ name: 'cose', animate: false,
+				 nodeDimensionsIncludeLabels: true,
+				 randomize: false, numIter: 600 }).run();
 		this.cy.fit(undefined, 20);
+	}
+
+	// Many nodes: each zone a square grid of its nodes (by id), the zones
+	// side by side, so that a zone stays one box.
+	zoneGrid() {
+		const cy = this.cy, at = new Map();
+		const zones = cy.nodes('.zone').sort((a, b) =>
+			a.id().localeCompare(b.id()));
+		let x0 = 0;
+
+		for (const z of zones) {
+			const kids = z.children().sort((a, b) =>
+				a.data('node') - b.data('node'));
+			const cols = Math.ceil(Math.sqrt(kids.length)) || 1;
+
+			kids.forEach((k, j) => at.set(k.id(), {
+				x: x0 + (j % cols) * GRID_STEP,
+				y: Math.floor(j / cols) * GRID_STEP,
+			}));
+			x0 += cols * GRID_STEP + 3 * GRID_STEP;
+		}
+		cy.nodes('[node]').positions((n) => at.get(n.id()) ||
+					     { x: 0, y: 0 });
+		cy.fit(undefined, 20);
 	}
 
 	// The path's hops ([{node, via, link_metric}]) drawn over the map:
