@@ -23,7 +23,6 @@
 
 #define STATIC_PREFIX	"/static/"
 #define INDEX		"index.html"
-#define NAME_MAX_LEN	255
 
 static const char csp[] =
 	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
@@ -65,12 +64,12 @@ static const char *content_type(const char *name)
 }
 
 /* Whether rel ("a/b.js") is a name the dashboard may serve. */
-static bool safe_name(const char *rel)
+static bool name_ok(const char *rel)
 {
 	const char *s = rel;
 	bool seg_start = true;
 
-	if (!*rel || strlen(rel) > NAME_MAX_LEN)
+	if (!*rel || strlen(rel) > XM_WEB_NAME_MAX)
 		return false;
 	for (; *s; s++) {
 		if (*s == '/') {
@@ -93,7 +92,7 @@ static bool safe_name(const char *rel)
 /* Open rel under dir without following a link: a descriptor or -1. */
 static int open_beneath(const char *dir, const char *rel)
 {
-	char seg[NAME_MAX_LEN + 1];
+	char seg[XM_WEB_NAME_MAX + 1];
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next;
 	const char *s = rel, *slash;
 
@@ -144,12 +143,32 @@ static enum MHD_Result refuse(struct MHD_Connection *conn,
 	return queue(conn, r, status, answered);
 }
 
+bool xm_web_file(const char *uri, char rel[XM_WEB_NAME_MAX + 1])
+{
+	const char *name;
+	size_t len;
+
+	if (!strcmp(uri, "/") || !strncmp(uri, "/?", 2))
+		name = INDEX;
+	else if (!strncmp(uri, STATIC_PREFIX, strlen(STATIC_PREFIX)))
+		name = uri + strlen(STATIC_PREFIX);
+	else
+		return false;
+	/* The query is not part of the name. */
+	len = strcspn(name, "?");
+	if (len > XM_WEB_NAME_MAX)
+		return false;
+	memcpy(rel, name, len);
+	rel[len] = '\0';
+	return name_ok(rel) && content_type(rel);
+}
+
 enum MHD_Result xm_web_answer(struct MHD_Connection *conn, const char *dir,
 			      const char *uri, const char *method,
 			      unsigned int *status)
 {
-	char rel[NAME_MAX_LEN + 2];
-	const char *name, *type, *match;
+	char rel[XM_WEB_NAME_MAX + 1];
+	const char *type, *match;
 	struct MHD_Response *r;
 	char etag[64];
 	struct stat st;
@@ -158,18 +177,9 @@ enum MHD_Result xm_web_answer(struct MHD_Connection *conn, const char *dir,
 	*status = 0;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return refuse(conn, 405, "GET or HEAD\n", status);
-	/* The name as sent, its query cut: an escape ("%2e%2e", "%00")
-	 * is outside the names' alphabet, refused. */
-	if (!strcmp(uri, "/") || !strncmp(uri, "/?", 2))
-		name = INDEX;
-	else if (!strncmp(uri, STATIC_PREFIX, strlen(STATIC_PREFIX)))
-		name = uri + strlen(STATIC_PREFIX);
-	else
+	if (!dir || !xm_web_file(uri, rel))
 		return refuse(conn, 404, "no such file\n", status);
-	snprintf(rel, sizeof(rel), "%.*s", (int)strcspn(name, "?"), name);
 	type = content_type(rel);
-	if (!dir || !type || !safe_name(rel))
-		return refuse(conn, 404, "no such file\n", status);
 	fd = open_beneath(dir, rel);
 	if (fd < 0)
 		return refuse(conn, 404, errno == ENOENT && !strcmp(rel, INDEX) ?

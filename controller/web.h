@@ -11,8 +11,19 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
+#define XM_WEB_NAME_MAX	255	/* of a file's path under the directory */
+
 /* Whether url is the dashboard's ("/" or "/static/..."). */
 bool xm_web_url(const char *url);
+
+/*
+ * The file a request's uri (as sent: escapes not decoded) names under the
+ * directory, into rel: "index.html" for "/", PATH for "/static/PATH" (a
+ * query ignored), if it is a name that may be served (the alphabet, no
+ * empty, "." or ".." segment, no hidden file, a known type). Pure: the
+ * fuzz target's (controller/fuzz/fuzz_web_file.c).
+ */
+bool xm_web_file(const char *uri, char rel[XM_WEB_NAME_MAX + 1]);
 
 /*
  * Answer GET or HEAD of uri (as sent: escapes not decoded, a query
