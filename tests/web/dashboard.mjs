@@ -285,6 +285,61 @@ async function main() {
 		});
 		return bad.length ? JSON.stringify(bad) : undefined;
 	});
+	await check('the views and a node are reached with the keyboard',
+		    async () => {
+		await page.focus('#tab-map');
+		await page.keyboard.press('ArrowRight');
+		await page.keyboard.press('ArrowRight');
+		const policyShown = await page.isVisible('#view-policy');
+		const selected = await page.getAttribute('#tab-policy',
+							 'aria-selected');
+
+		await page.keyboard.press('ArrowRight');	// wraps to the map
+		if (!policyShown || selected !== 'true' ||
+		    !await page.isVisible('#view-map'))
+			return `policy shown ${policyShown}, selected ${selected}`;
+		await page.focus('#node-pick');
+		await page.keyboard.press('ArrowDown');
+		await until('a node panel', async () =>
+			/\(node \d+\)/.test(await page.textContent('#detail-panel')));
+		return undefined;
+	});
+	await check('health and loss colours keep 4.5:1 contrast', async () => {
+		const bad = await page.evaluate(() => {
+			const lum = (c) => {
+				const v = c.match(/\d+/g).slice(0, 3).map((x) => {
+					const s = x / 255;
+
+					return s <= 0.03928 ? s / 12.92 :
+						((s + 0.055) / 1.055) ** 2.4;
+				});
+
+				return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+			};
+			const out = [];
+
+			for (const cls of ['health-up', 'health-stale',
+					   'health-down', 'error', 'ok', 'hint']) {
+				const e = document.createElement('span');
+
+				e.className = cls;
+				document.getElementById('detail').append(e);
+				const fg = lum(getComputedStyle(e).color);
+				const bg = lum(getComputedStyle(
+					document.getElementById('detail'))
+					.backgroundColor);
+				const ratio = (Math.max(fg, bg) + 0.05) /
+					(Math.min(fg, bg) + 0.05);
+
+				e.remove();
+				if (ratio < 4.5)
+					out.push(`${cls}: ${ratio.toFixed(2)}`);
+			}
+			return out;
+		});
+
+		return bad.length ? bad.join('\n') : undefined;
+	});
 	await check('no script errors', async () =>
 		pageErrors.length ? pageErrors.join('\n') : undefined);
 
@@ -316,6 +371,30 @@ async function main() {
 		return edges.join() === wantEdges.join() ||
 			`edges drawn ${edges}, API ${wantEdges}`;
 	});
+	await check('shift-clicking two nodes on the map shows their path',
+		    async () => {
+		await page.click('#path-clear');
+		const box = await page.locator('#map').boundingBox();
+
+		for (const id of [to, from]) {
+			const p = await cy((c, i) =>
+				c.getElementById(`n${i}`).renderedPosition(), id);
+
+			await page.keyboard.down('Shift');
+			await page.mouse.click(box.x + p.x, box.y + p.y);
+			await page.keyboard.up('Shift');
+		}
+		const p = await api(port, roTok, 'GET',
+				    `/api/v1/path?from=${to}&to=${from}`);
+
+		await until('the hops', async () => (await page.$$eval(
+			'#path-hops li', (li) => li.map((x) => x.dataset.node)))
+			.join() === p.hops.map((h) => h.node).join());
+		return undefined;
+	});
+	await page.selectOption('#path-from', String(from));
+	await page.selectOption('#path-to', String(to));
+	await page.click('#path-show');
 	await screenshot(page, 'path');
 
 	await check('a node panel: capabilities, neighbors, drops, time series',
