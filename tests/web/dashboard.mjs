@@ -491,6 +491,11 @@ async function main() {
 
 		if (!loc || !why || !why.includes('nowhere'))
 			return `location "${loc}", reason "${why}"`;
+		const marked = await page.$eval('#policy-text', (ta) =>
+			ta.value.slice(ta.selectionStart, ta.selectionEnd));
+
+		if (!marked.includes('nowhere'))
+			return `the editor marks "${marked}", not the rule refused`;
 		if (after.version !== before.version || after.policy !== before.policy ||
 		    hist2.versions.length !== hist.versions.length)
 			return `the policy changed: v${before.version} -> v${after.version}`;

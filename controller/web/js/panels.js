@@ -57,7 +57,7 @@ async function chart(parent, query, spec) {
 		series: [{}, { label: spec.title, stroke: '#0b57d0', width: 1.5,
 			       value: spec.unit ? (u, v) => spec.unit(v) :
 			       undefined }],
-		axes: [{}, { size: 60, values: spec.unit ?
+		axes: [{}, { size: spec.unit ? 90 : 60, values: spec.unit ?
 			     (u, vals) => vals.map(spec.unit) : undefined }],
 	};
 

@@ -10,6 +10,89 @@ import { el, fmtTime } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
+/*
+ * Where the value a JSON pointer ("/rules/4") names starts in text, or -1:
+ * a small scanner of the document as written, so that a refusal's
+ * location can be shown in the editor.
+ */
+export function pointerOffset(text, pointer) {
+	const want = pointer.split('/').slice(1)
+		.map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+	let i = 0;
+
+	const ws = () => {
+		while (i < text.length && /\s/.test(text[i]))
+			i++;
+	};
+	const str = () => {
+		let out = '';
+
+		for (i++; i < text.length && text[i] !== '"'; i++) {
+			if (text[i] === '\\')
+				i++;
+			out += text[i];
+		}
+		i++;
+		return out;
+	};
+	const here = (path) => path.length === want.length &&
+		path.every((x, k) => x === want[k]);
+	// The members or elements of the value at i, then past it.
+	const value = (path) => {
+		ws();
+		if (here(path))
+			return i;
+		const open = text[i];
+
+		if (open !== '{' && open !== '[') {
+			if (open === '"')
+				str();
+			else
+				while (i < text.length && !/[,\]}\s]/.test(text[i]))
+					i++;
+			return -1;
+		}
+		i++;
+		for (let n = 0; i < text.length; n++) {
+			ws();
+			if (text[i] === '}' || text[i] === ']') {
+				i++;
+				return -1;
+			}
+			let key = String(n);
+
+			if (open === '{') {
+				key = str();
+				ws();
+				i++;	// the colon
+			}
+			const at = value([...path, key]);
+
+			if (at >= 0)
+				return at;
+			ws();
+			if (text[i] === ',')
+				i++;
+		}
+		return -1;
+	};
+
+	return value([]);
+}
+
+// Select line (1-based) of a textarea and scroll it into view.
+function selectLine(ta, line, column = 1) {
+	const lines = ta.value.split('\n');
+	const start = lines.slice(0, line - 1)
+		.reduce((n, l) => n + l.length + 1, 0);
+	const end = start + (lines[line - 1] || '').length;
+	const lh = parseFloat(getComputedStyle(ta).lineHeight) || 16;
+
+	ta.focus();
+	ta.setSelectionRange(Math.min(start + column - 1, end), end);
+	ta.scrollTop = Math.max(0, (line - 4) * lh);
+}
+
 export class PolicyView {
 	constructor(names) {
 		this.names = names;
@@ -115,18 +198,18 @@ export class PolicyView {
 		$('policy-error-location').textContent = e.location || '';
 		$('policy-error-reason').textContent = e.reason || e.message;
 		$('policy-error').hidden = false;
-		// A line and column: put the cursor there.
+		// Show where in the editor: a line and column, or a JSON
+		// pointer into the document.
+		const ta = $('policy-text');
 		const m = /line (\d+) column (\d+)/.exec(e.location || '');
 
 		if (m) {
-			const ta = $('policy-text');
-			const lines = ta.value.split('\n');
-			const at = lines.slice(0, m[1] - 1)
-				.reduce((n, l) => n + l.length + 1, 0) +
-				Number(m[2]) - 1;
+			selectLine(ta, Number(m[1]), Number(m[2]));
+		} else if ((e.location || '').startsWith('/')) {
+			const at = pointerOffset(ta.value, e.location);
 
-			ta.focus();
-			ta.setSelectionRange(at, at + 1);
+			if (at >= 0)
+				selectLine(ta, ta.value.slice(0, at).split('\n').length);
 		}
 	}
 
