@@ -115,6 +115,9 @@ async function refresh() {
 			fillSelects();
 		if (state.path)
 			await showPath(...state.path);
+		// Agents report with their telemetry: which version they run.
+		if (!$('view-policy').hidden)
+			await policy.loadAgents();
 	} catch (e) {
 		$('summary').textContent = `topology: ${e.message}`;
 		if (e.status === 401)
