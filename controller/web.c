@@ -8,8 +8,9 @@
  * directory cannot lead out of it. Every answer says no-cache with an
  * ETag, so that a browser revalidates (304) and never runs yesterday's
  * script against today's API; the page's Content-Security-Policy allows
- * only this origin (no CDN, no inline script), since the page holds an
- * API token.
+ * scripts from this origin only (no CDN, no inline script, no eval), since
+ * the page holds an API token. Inline styles are allowed: the map library
+ * sets them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +26,10 @@
 #define INDEX		"index.html"
 
 static const char csp[] =
-	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-	" img-src 'self' data:; connect-src 'self'; frame-ancestors 'none';"
-	" base-uri 'none'; form-action 'none'";
+	"default-src 'self'; script-src 'self';"
+	" style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+	" connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+	" form-action 'none'";
 
 static const struct {
 	const char *ext, *type;
@@ -106,7 +108,9 @@ static int open_beneath(const char *dir, const char *rel)
 	}
 	if (fd < 0)
 		return -1;
-	next = openat(fd, s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there does not hang the thread (it is
+	 * refused as not a regular file). */
+	next = openat(fd, s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	close(fd);
 	return next;
 }

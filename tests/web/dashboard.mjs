@@ -227,6 +227,25 @@ async function main() {
 			if (r.status !== 404 && r.status !== 400)
 				bad.push(`${p}: ${r.status}`);
 		}
+		// Links planted in the directory lead nowhere.
+		const secret = path.join(dir, 'secret.txt');
+		const planted = [path.join(webDir, 'planted.txt'),
+				 path.join(webDir, 'planted')];
+
+		fs.writeFileSync(secret, 'secret\n');
+		fs.symlinkSync(secret, planted[0]);
+		fs.symlinkSync(dir, planted[1]);
+		try {
+			for (const p of ['/static/planted.txt',
+					 '/static/planted/secret.txt']) {
+				const r = await request(port, 'GET', p);
+
+				if (r.status !== 404 || r.body.includes('secret'))
+					bad.push(`${p}: ${r.status}`);
+			}
+		} finally {
+			planted.forEach((p) => fs.unlinkSync(p));
+		}
 		const post = await request(port, 'POST', '/', {}, 'x');
 
 		if (post.status !== 405)
