@@ -68,6 +68,11 @@ struct xm_ctl {
 	int64_t last_event;		/* the newest event's id */
 	unsigned int streams;		/* event streams open */
 	uint64_t tele_reports[TELE_RESULTS];
+	/* Samples not yet stored: written in one transaction a second (a
+	 * transaction per report would serialise the reports on the
+	 * store's commits). */
+	struct xm_tele_sample *samples;
+	size_t n_samples, cap_samples;
 	pthread_t housekeeper;
 	bool housekeeping;
 };
@@ -947,6 +952,41 @@ static void tele_policy_event(struct xm_ctl *c, uint64_t version,
 	tele_events_store(c, &ev);
 }
 
+/* Keep n samples for the next flush: 0, or -1 (too many waiting, or out
+ * of memory: they are dropped). Under c->lock. */
+#define SAMPLES_PENDING_MAX	(1024 * 1024)
+
+static int samples_queue(struct xm_ctl *c, const struct xm_tele_sample *v,
+			 size_t n)
+{
+	if (c->n_samples + n > c->cap_samples) {
+		size_t cap = c->cap_samples ? 2 * c->cap_samples : 4096;
+		struct xm_tele_sample *a;
+
+		while (cap < c->n_samples + n)
+			cap *= 2;
+		if (cap > SAMPLES_PENDING_MAX)
+			return -1;
+		a = realloc(c->samples, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		c->samples = a;
+		c->cap_samples = cap;
+	}
+	memcpy(c->samples + c->n_samples, v, n * sizeof(*v));
+	c->n_samples += n;
+	return 0;
+}
+
+/* Store the samples waiting (at the time of the flush). Under c->lock. */
+static void samples_flush(struct xm_ctl *c)
+{
+	if (c->n_samples &&
+	    xm_store_samples_add(c->store, now_s(c), c->samples, c->n_samples))
+		c->tele_reports[TELE_STORE]++;
+	c->n_samples = 0;
+}
+
 /* POST /api/v1/agent/telemetry: a report. */
 static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 				       struct MHD_Connection *conn,
@@ -976,7 +1016,9 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		x = xm_tele_find(c->tele, q->node);
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
-		rc = xm_store_samples_add(c->store, now, samples, n);
+		for (size_t i = 0; i < n; i++)
+			samples[i].time = now;
+		rc = samples_queue(c, samples, n);
 		tele_events_store(c, &ev);
 		c->tele_seq++;
 		pthread_cond_broadcast(&c->tele_changed);
@@ -1265,6 +1307,7 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 	tier = xm_tele_series_tier(&c->cfg.retention, (int64_t)since, now);
 	pts = json_object_new_array();
 	pthread_mutex_lock(&c->lock);
+	samples_flush(c);
 	rc = xm_store_series(c->store, tier, node, peer, (int)m,
 			     (int64_t)since, (int64_t)until, SERIES_MAX,
 			     series_cb, pts);
@@ -1609,6 +1652,7 @@ static void *housekeeper(void *arg)
 		struct timespec t = deadline_in(1);
 		int64_t now = now_s(c);
 
+		samples_flush(c);
 		if (!xm_tele_tick(c->tele, now, &ev))
 			tele_events_store(c, &ev);
 		xm_tele_events_free(&ev);
@@ -1616,8 +1660,13 @@ static void *housekeeper(void *arg)
 			last_downsample = now;
 			xm_store_downsample(c->store, &c->cfg.retention, now);
 		}
-		pthread_cond_timedwait(&c->tele_changed, &c->lock, &t);
+		/* Reports wake it too: at most one round a second. */
+		while (!c->stopping &&
+		       pthread_cond_timedwait(&c->tele_changed, &c->lock,
+					      &t) != ETIMEDOUT)
+			;
 	}
+	samples_flush(c);
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
@@ -2141,8 +2190,10 @@ void xm_ctl_stop(struct xm_ctl *c)
 	if (c->housekeeping)
 		pthread_join(c->housekeeper, NULL);
 	MHD_stop_daemon(c->mhd);
+	samples_flush(c);	/* the last reports' (no thread is left) */
 	xm_store_close(c->store);
 	xm_tele_free(c->tele);
+	free(c->samples);
 	pthread_cond_destroy(&c->tele_changed);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);

@@ -126,7 +126,7 @@ struct xm_tele_sample;
 struct xm_tele_event;
 struct xm_tele_retention;
 
-/* Raw samples received at now, in one transaction. 0 or -1. */
+/* Raw samples at their time (0: now), in one transaction. 0 or -1. */
 int xm_store_samples_add(struct xm_store *s, int64_t now,
 			 const struct xm_tele_sample *v, size_t n);
 /*

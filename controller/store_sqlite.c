@@ -540,7 +540,7 @@ int xm_store_samples_add(struct xm_store *s, int64_t now,
 		sqlite3_bind_int64(st, 1, v[i].node);
 		sqlite3_bind_int64(st, 2, v[i].peer);
 		sqlite3_bind_int(st, 3, (int)v[i].metric);
-		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int64(st, 4, v[i].time ? v[i].time : now);
 		sqlite3_bind_double(st, 5, v[i].value);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			break;

@@ -823,7 +823,7 @@ static size_t sample_put(struct xm_tele_sample *out, size_t max, size_t n,
 			 double v)
 {
 	if (n < max)
-		out[n] = (struct xm_tele_sample){ node, peer, m, v };
+		out[n] = (struct xm_tele_sample){ node, peer, m, v, 0 };
 	return n + 1;
 }
 

@@ -207,6 +207,7 @@ struct xm_tele_sample {
 	uint32_t node, peer;		/* peer 0: a node's metric */
 	enum xm_tele_metric metric;
 	double value;
+	int64_t time;			/* received; 0: when stored */
 };
 
 /*

@@ -41,6 +41,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(ctl_accept_errors), S(ctl_events_dropped),
 	S(policy_version), S(policy_applied), S(policy_fetch_errors),
 	S(policy_refused), S(policy_reports),
+	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /

@@ -20,6 +20,7 @@
 
 #include "keys.h"
 #include "policy_sync.h"
+#include "telemetry.h"
 #include "qdisc.h"
 #include "kx.h"
 #include "udp.h"
@@ -1282,6 +1283,7 @@ int xmd_start(struct xmd *d)
 	d->ctl_open = true;
 	if (xmd_policy_start(d, run_actions))
 		return -1;
+	xmd_telemetry_start(d);	/* a failure is logged; the agent runs on */
 
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
@@ -1311,6 +1313,7 @@ void xmd_stop(struct xmd *d)
 	size_t i;
 
 	/* Nothing is flushed: the kernel forwards on as programmed. */
+	xmd_telemetry_stop(d);
 	xmd_policy_stop(d);
 	if (d->ctl_open)
 		xmd_ctl_close(&d->ctl);

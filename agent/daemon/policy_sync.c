@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "controller_client.h"
 #include "keys.h"
 #include "kx.h"
 #include "xmesh_file.h"
@@ -29,7 +30,7 @@ struct xmd_policy_sync {
 	struct xm_crl crl;
 	bool have_crl;
 	uint8_t sk[XM_SECKEY_LEN];
-	char cert_b64[XM_CERT_MAX * 4 / 3 + 8];
+	char cert_b64[XMD_CERT_B64_MAX];
 	unsigned int wait_s;
 	uint32_t backoff_ms, backoff_max_ms;
 	int efd;
@@ -203,47 +204,16 @@ static long request(struct xmd_policy_sync *s, const char *method,
 		    const char *path, const char *body, long timeout_s,
 		    bool yield, struct xm_http_body *out)
 {
-	char url[1024], h[4][256], t[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *hdrs = NULL;
-	CURL *e = curl_easy_init();
-	size_t blen = body ? strlen(body) : 0;
+	struct curl_slist *hdrs;
+	CURL *e = xmd_controller_easy(s->url, s->sk, s->cert_b64, method,
+				      path, body, timeout_s, out, &hdrs);
 	long status = -1;
-	int running = 1, i, left;
+	int running = 1, left;
 	CURLMsg *m;
 	CURLcode res = CURLE_OK;
-	char cert_hdr[sizeof(s->cert_b64) + 32];
 
 	if (!e)
 		return -1;
-	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(s->sk, method, path, body, blen, (int64_t)time(NULL),
-			   nonce, t, nonce_hex, sig);
-	snprintf(url, sizeof(url), "%s%s", s->url, path);
-	snprintf(cert_hdr, sizeof(cert_hdr), "%s: %s", XM_AGENT_HDR_CERT,
-		 s->cert_b64);
-	snprintf(h[0], sizeof(h[0]), "%s: %s", XM_AGENT_HDR_TIME, t);
-	snprintf(h[1], sizeof(h[1]), "%s: %s", XM_AGENT_HDR_NONCE, nonce_hex);
-	snprintf(h[2], sizeof(h[2]), "%s: %s", XM_AGENT_HDR_SIG, sig);
-	snprintf(h[3], sizeof(h[3]), "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, cert_hdr);
-	for (i = 0; i < 4; i++)
-		hdrs = curl_slist_append(hdrs, h[i]);
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (body) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)blen);
-	}
 	curl_multi_add_handle(s->multi, e);
 	while (running) {
 		if (curl_multi_perform(s->multi, &running) != CURLM_OK)
@@ -409,8 +379,7 @@ struct xmd_policy_sync *xmd_policy_sync_new(
 		s->have_crl = true;
 	}
 	memcpy(s->sk, conf->sk, XM_SECKEY_LEN);
-	sodium_bin2base64(s->cert_b64, sizeof(s->cert_b64), s->cert.raw,
-			  s->cert.len, sodium_base64_VARIANT_ORIGINAL);
+	xmd_controller_cert_b64(&s->cert, s->cert_b64);
 	s->wait_s = conf->wait_s ? conf->wait_s : XMD_POLICY_WAIT_S;
 	s->backoff_ms = conf->backoff_ms ? conf->backoff_ms :
 			XMD_POLICY_BACKOFF_MS;

@@ -40,6 +40,8 @@ struct xmd_stats {
 	uint64_t policy_version;	/* applied; 0: none */
 	uint64_t policy_applied;	/* versions applied */
 	uint64_t policy_fetch_errors, policy_refused, policy_reports;
+	/* Telemetry to the controller (telemetry.h). */
+	uint64_t telemetry_reports, telemetry_dropped, telemetry_errors;
 };
 
 /* Names (JSON keys) and offsets, in the order above. */

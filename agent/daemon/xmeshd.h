@@ -54,6 +54,7 @@ struct xmd {
 	struct xmd_gate *gate;		/* NULL: without the XDP gate */
 	struct xmd_filter *filter;	/* NULL: no zones (no filter file) */
 	struct xmd_policy *policy;	/* NULL: without a controller */
+	struct xmd_telemetry *telemetry;	/* NULL: without a controller */
 
 	bool running;
 	bool fib_dirty;

@@ -345,7 +345,7 @@ static int ev_cb(void *arg, int64_t id, const struct xm_tele_event *e)
 static void test_store(void)
 {
 	struct xm_tele_retention ret = { 0 };
-	struct xm_tele_sample s = { 11, 12, XM_TELE_M_RTT_US, 0 };
+	struct xm_tele_sample s = { 11, 12, XM_TELE_M_RTT_US, 0, 0 };
 	struct xm_tele_event e = { .time = 5, .kind = XM_TELE_EV_LINK_DOWN,
 				   .node = 11, .peer = 12 };
 	char err[256], evs[256] = "";

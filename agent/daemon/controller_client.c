@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A signed request to xmesh-controller (controller_client.h). */
+#include "controller_client.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_auth.h"
+
+void xmd_controller_cert_b64(const struct xm_cert *cert,
+			     char out[XMD_CERT_B64_MAX])
+{
+	sodium_bin2base64(out, XMD_CERT_B64_MAX, cert->raw, cert->len,
+			  sodium_base64_VARIANT_ORIGINAL);
+}
+
+CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
+			  const char *cert_b64, const char *method,
+			  const char *path, const char *body,
+			  long timeout_s, struct xm_http_body *out,
+			  struct curl_slist **hdrs)
+{
+	char full[1024], h[4][256], t[21], nonce_hex[33], sig[129];
+	char cert_hdr[XMD_CERT_B64_MAX + 32];
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	size_t blen = body ? strlen(body) : 0;
+	CURL *e = curl_easy_init();
+	int i;
+
+	*hdrs = NULL;
+	if (!e)
+		return NULL;
+	randombytes_buf(nonce, sizeof(nonce));
+	xm_agent_auth_sign(sk, method, path, body, blen, (int64_t)time(NULL),
+			   nonce, t, nonce_hex, sig);
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	snprintf(cert_hdr, sizeof(cert_hdr), "%s: %s", XM_AGENT_HDR_CERT,
+		 cert_b64);
+	snprintf(h[0], sizeof(h[0]), "%s: %s", XM_AGENT_HDR_TIME, t);
+	snprintf(h[1], sizeof(h[1]), "%s: %s", XM_AGENT_HDR_NONCE, nonce_hex);
+	snprintf(h[2], sizeof(h[2]), "%s: %s", XM_AGENT_HDR_SIG, sig);
+	snprintf(h[3], sizeof(h[3]), "Content-Type: application/json");
+	*hdrs = curl_slist_append(*hdrs, cert_hdr);
+	for (i = 0; i < 4; i++)
+		*hdrs = curl_slist_append(*hdrs, h[i]);
+	*hdrs = curl_slist_append(*hdrs, "Expect:");
+	curl_easy_setopt(e, CURLOPT_URL, full);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *hdrs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)blen);
+	}
+	return e;
+}

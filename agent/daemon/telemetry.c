@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Telemetry, xmeshd's side: the report, its sender thread, and the
+ * main loop's timer (telemetry.h). */
+#include "telemetry.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "controller_client.h"
+#include "keys.h"
+#include "kx.h"
+#include "xmesh_file.h"
+#include "xmesh_names.h"
+#include "xmeshd.h"
+
+/* ---- the report ---- */
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+/* This node's name, zone, roles and capabilities, from its own entry in
+ * the link-state database (what it advertises). */
+static void self_json(const struct xm_core *core, json_object *j)
+{
+	uint32_t self = xm_core_node_id(core);
+	struct xm_node_status n;
+	json_object *roles, *caps;
+	unsigned int k;
+	size_t i;
+
+	for (i = 0; xm_core_node(core, i, &n); i++) {
+		if (n.node != self)
+			continue;
+		json_object_object_add(j, "name",
+				       json_object_new_string(n.caps.name));
+		json_object_object_add(j, "zone",
+				       json_object_new_string(n.caps.zone));
+		roles = json_object_new_array();
+		for (k = 0; k < n.caps.n_roles && k < XM_ROLE_MAX; k++)
+			json_object_array_add(roles, json_object_new_string(
+				n.caps.roles[k]));
+		json_object_object_add(j, "roles", roles);
+		caps = json_object_new_object();
+		add_u64(caps, "cores", n.caps.cpu_cores);
+		json_object_object_add(caps, "load", json_object_new_double(
+			n.caps.cpu_load / 100.0));
+		add_u64(caps, "mem_total", (uint64_t)n.caps.mem_total_mb << 20);
+		add_u64(caps, "mem_free", (uint64_t)n.caps.mem_free_mb << 20);
+		add_u64(caps, "storage_free",
+			(uint64_t)n.caps.disk_free_gb << 30);
+		json_object_object_add(j, "caps", caps);
+		return;
+	}
+}
+
+/* One link per peer node: of several adjacencies to it, the one up with
+ * the lowest metric (the controller takes a peer once). */
+static json_object *links_json(const struct xm_core *core,
+			       uint32_t (*bw)(void *, uint32_t, char[16]),
+			       void *arg)
+{
+	struct xm_neigh_status *best, ns;
+	size_t i, k, n = 0, cap = 16;
+	json_object *a = json_object_new_array();
+
+	best = malloc(cap * sizeof(*best));
+	for (i = 0; best && xm_core_neigh(core, i, &ns); i++) {
+		bool up = ns.state == XM_NEIGH_UP;
+
+		for (k = 0; k < n && best[k].node != ns.node; k++)
+			;
+		if (k < n) {
+			bool kup = best[k].state == XM_NEIGH_UP;
+
+			if ((up && !kup) ||
+			    (up == kup && ns.metric < best[k].metric))
+				best[k] = ns;
+			continue;
+		}
+		if (n == XMD_TELEMETRY_LINKS_MAX)
+			continue;
+		if (n == cap) {
+			struct xm_neigh_status *b = realloc(best, 2 * cap *
+							    sizeof(*b));
+
+			if (!b)
+				break;
+			best = b;
+			cap *= 2;
+		}
+		best[n++] = ns;
+	}
+	for (k = 0; best && k < n; k++) {
+		json_object *l = json_object_new_object();
+		char ifname[16] = "";
+		uint32_t mbps = bw ? bw(arg, best[k].ifindex, ifname) : 0;
+
+		add_u64(l, "peer", best[k].node);
+		if (ifname[0])
+			json_object_object_add(l, "ifname",
+					       json_object_new_string(ifname));
+		json_object_object_add(l, "state", json_object_new_string(
+			best[k].state == XM_NEIGH_UP ? "up" : "down"));
+		add_u64(l, "rtt_us", best[k].srtt_us);
+		add_u64(l, "jitter_us", best[k].rttvar_us);
+		add_u64(l, "loss_ppm", best[k].loss_ppm > 1000000 ? 1000000 :
+			best[k].loss_ppm);
+		add_u64(l, "metric", best[k].metric);
+		add_u64(l, "bandwidth_kbps", (uint64_t)mbps * 1000);
+		json_object_array_add(a, l);
+	}
+	free(best);
+	return a;
+}
+
+/* The route to each reachable node: the first hop of the path the core
+ * computed (what `xmesh path show` shows), its cost and hop count. */
+static json_object *routes_json(const struct xm_core *core)
+{
+	uint32_t self = xm_core_node_id(core);
+	json_object *a = json_object_new_array();
+	struct xm_node_status n;
+	struct xm_path p;
+	size_t i, count = 0;
+
+	for (i = 0; xm_core_node(core, i, &n); i++) {
+		json_object *r;
+
+		if (n.node == self || !n.reachable ||
+		    !xm_core_path(core, n.node, &p) || !p.n_hops ||
+		    count == XMD_TELEMETRY_ROUTES_MAX)
+			continue;
+		r = json_object_new_object();
+		add_u64(r, "node", n.node);
+		add_u64(r, "via", p.node[1]);
+		add_u64(r, "metric", p.cost[p.n_hops]);
+		add_u64(r, "hops", p.n_hops);
+		json_object_array_add(a, r);
+		count++;
+	}
+	return a;
+}
+
+static json_object *counters_json(const struct xm_dev *dev)
+{
+	static const struct {
+		const char *key;
+		int attr;
+	} map[] = {
+		{ "tx_packets", XMESH_COUNTER_A_TX_PACKETS },
+		{ "tx_bytes", XMESH_COUNTER_A_TX_BYTES },
+		{ "rx_packets", XMESH_COUNTER_A_RX_PACKETS },
+		{ "rx_bytes", XMESH_COUNTER_A_RX_BYTES },
+		{ "forwarded_packets", XMESH_COUNTER_A_FWD_PACKETS },
+		{ "forwarded_bytes", XMESH_COUNTER_A_FWD_BYTES },
+	};
+	json_object *c = json_object_new_object(), *drops;
+	size_t i;
+	int t;
+
+	if (!dev)
+		return c;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		add_u64(c, map[i].key, dev->counters[map[i].attr]);
+	drops = json_object_new_object();
+	for (t = 0; t <= XMESH_DROP_A_MAX; t++) {
+		const char *key = xm_drop_key(t);
+
+		if ((dev->drops_present & (1u << t)) && key)
+			add_u64(drops, key, dev->drops[t]);
+	}
+	json_object_object_add(c, "drops", drops);
+	return c;
+}
+
+char *xmd_telemetry_report(const struct xm_core *core,
+			   const struct xm_dev *dev,
+			   uint32_t (*bandwidth_mbps)(void *arg,
+						      uint32_t ifindex,
+						      char ifname[16]),
+			   void *arg, int64_t time, uint32_t interval,
+			   uint64_t policy_version)
+{
+	json_object *j = json_object_new_object();
+	char *text;
+
+	json_object_object_add(j, "time", json_object_new_int64(time));
+	add_u64(j, "interval", interval);
+	self_json(core, j);
+	add_u64(j, "policy_version", policy_version);
+	json_object_object_add(j, "links",
+			       links_json(core, bandwidth_mbps, arg));
+	json_object_object_add(j, "counters", counters_json(dev));
+	json_object_object_add(j, "routes", routes_json(core));
+	text = strdup(json_object_to_json_string_ext(j,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return text;
+}
+
+/* ---- the sender ---- */
+
+struct xmd_telemetry_sender {
+	char *url;
+	uint8_t sk[XM_SECKEY_LEN];
+	char cert_b64[XMD_CERT_B64_MAX];
+	pthread_t thread;
+	bool started;
+	/* Behind lock: shared with the main loop. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	char *slot;			/* the report to send */
+	struct xmd_telemetry_counters c;
+};
+
+static int abandon(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
+		   curl_off_t d)
+{
+	struct xmd_telemetry_sender *s = arg;
+	bool stop;
+
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	pthread_mutex_lock(&s->lock);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
+}
+
+static void *sender_thread(void *arg)
+{
+	struct xmd_telemetry_sender *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct xm_http_body b = { .max = 16384 };
+		struct curl_slist *hdrs = NULL;
+		long status = -1;
+		char *report;
+		CURL *e;
+
+		while (!s->stop && !s->slot)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->stop)
+			break;
+		report = s->slot;
+		s->slot = NULL;
+		pthread_mutex_unlock(&s->lock);
+		e = xmd_controller_easy(s->url, s->sk, s->cert_b64, "POST",
+					"/api/v1/agent/telemetry", report,
+					XMD_TELEMETRY_TIMEOUT_S, &b, &hdrs);
+		if (e) {
+			curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, abandon);
+			curl_easy_setopt(e, CURLOPT_XFERINFODATA, s);
+			if (curl_easy_perform(e) == CURLE_OK)
+				curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE,
+						  &status);
+			curl_easy_cleanup(e);
+		}
+		curl_slist_free_all(hdrs);
+		xm_http_body_free(&b);
+		free(report);
+		pthread_mutex_lock(&s->lock);
+		if (status >= 200 && status < 300) {
+			s->c.sent++;
+		} else {
+			/* Not sent again: the next report supersedes it. */
+			s->c.errors++;
+			s->c.dropped++;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
+						      const struct xm_cert *cert,
+						      const uint8_t *sk,
+						      char *err, size_t errlen)
+{
+	struct xmd_telemetry_sender *s = calloc(1, sizeof(*s));
+	size_t n = strlen(url);
+	int ret;
+
+	if (!s || !(s->url = strdup(url))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (n && s->url[n - 1] == '/')
+		s->url[n - 1] = '\0';	/* the paths start with one */
+	memcpy(s->sk, sk, XM_SECKEY_LEN);
+	xmd_controller_cert_b64(cert, s->cert_b64);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	ret = pthread_create(&s->thread, NULL, sender_thread, s);
+	if (ret) {
+		snprintf(err, errlen, "%s", strerror(ret));
+		xmd_telemetry_sender_free(s);
+		return NULL;
+	}
+	s->started = true;
+	return s;
+}
+
+void xmd_telemetry_submit(struct xmd_telemetry_sender *s, char *report)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->slot) {
+		free(s->slot);	/* the thread is still at the one before */
+		s->c.dropped++;
+	}
+	s->slot = report;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void xmd_telemetry_counters(struct xmd_telemetry_sender *s,
+			    struct xmd_telemetry_counters *c)
+{
+	pthread_mutex_lock(&s->lock);
+	*c = s->c;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void xmd_telemetry_sender_free(struct xmd_telemetry_sender *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	sodium_memzero(s->sk, sizeof(s->sk));
+	free(s->slot);
+	free(s->url);
+	free(s);
+}
+
+/* ---- xmeshd's side: everything here runs in the main loop ---- */
+
+struct xmd_telemetry {
+	struct xmd_watch w;		/* a periodic timerfd */
+	struct xmd *d;
+	struct xmd_telemetry_sender *sender;
+};
+
+static uint32_t link_bandwidth(void *arg, uint32_t ifindex, char ifname[16])
+{
+	struct xmd *d = arg;
+	struct xmd_link *l = xmd_links_find(&d->links, ifindex);
+
+	if (!l)
+		return 0;
+	snprintf(ifname, 16, "%s", l->given.ifname);
+	return l->given.bandwidth_mbps;
+}
+
+static void telemetry_event(struct xmd_watch *w, uint32_t events)
+{
+	struct xmd_telemetry *t = (struct xmd_telemetry *)w;
+	struct xmd_telemetry_counters c;
+	struct xmd *d = t->d;
+	struct nlc_error err;
+	struct xm_dev dev;
+	uint64_t ticks;
+	bool have_dev;
+	char *report;
+
+	(void)events;
+	if (read(w->fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	have_dev = d->k_open && !xmnl_dev_get(&d->k.nl, d->ifindex, NULL,
+					      &dev, &err);
+	report = xmd_telemetry_report(d->core, have_dev ? &dev : NULL,
+				      link_bandwidth, d, (int64_t)time(NULL),
+				      XMD_TELEMETRY_INTERVAL_S,
+				      d->stats.policy_version);
+	if (report)
+		xmd_telemetry_submit(t->sender, report);
+	xmd_telemetry_counters(t->sender, &c);
+	d->stats.telemetry_reports = c.sent;
+	d->stats.telemetry_dropped = c.dropped;
+	d->stats.telemetry_errors = c.errors;
+}
+
+int xmd_telemetry_start(struct xmd *d)
+{
+	const struct xmd_config *c = &d->cfg;
+	struct itimerspec its = {
+		.it_value = { .tv_sec = 1 },
+		.it_interval = { .tv_sec = XMD_TELEMETRY_INTERVAL_S },
+	};
+	char path[XMD_PATH_MAX + 32], err[256];
+	uint8_t sk[XM_SECKEY_LEN];
+	struct xmd_telemetry *t;
+	bool loose;
+	int ret;
+
+	if (!c->controller[0] || !d->kx)
+		return 0;	/* the policy sync says why */
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, XMD_NODE_KEY_FILE);
+	ret = xm_seckey_read(path, sk, NULL, &loose, true);
+	if (ret) {
+		xmd_err("telemetry: node key %s: %s", path, strerror(-ret));
+		return -1;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->sender = xmd_telemetry_sender_new(c->controller,
+						     xm_kx_cert(d->kx), sk,
+						     err, sizeof(err));
+	sodium_memzero(sk, sizeof(sk));
+	if (!t || !t->sender) {
+		xmd_err("telemetry: %s", t ? err : "out of memory");
+		free(t);
+		return -1;
+	}
+	t->d = d;
+	t->w.fn = telemetry_event;
+	t->w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->w.fd < 0 || timerfd_settime(t->w.fd, 0, &its, NULL) ||
+	    xmd_watch_add(d->epfd, &t->w, EPOLLIN)) {
+		xmd_err("telemetry: timer: %s", strerror(errno));
+		if (t->w.fd >= 0)
+			close(t->w.fd);
+		xmd_telemetry_sender_free(t->sender);
+		free(t);
+		return -1;
+	}
+	d->telemetry = t;
+	xmd_info("telemetry to controller %s every %d s", c->controller,
+		 XMD_TELEMETRY_INTERVAL_S);
+	return 0;
+}
+
+void xmd_telemetry_stop(struct xmd *d)
+{
+	struct xmd_telemetry *t = d->telemetry;
+
+	if (!t)
+		return;
+	if (d->epfd >= 0)
+		xmd_watch_del(d->epfd, &t->w);
+	close(t->w.fd);
+	xmd_telemetry_sender_free(t->sender);
+	free(t);
+	d->telemetry = NULL;
+}

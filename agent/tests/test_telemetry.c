@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xmeshd's telemetry (daemon/telemetry.c): the reports of three converged
+ * cores in a line (test_core_net.h), sent signed by the sender thread to
+ * the real controller binary on a loopback port; the controller's
+ * topology and path reflect them (the path as the core computes it, as
+ * `xmesh path show` shows it); with the controller down reports are
+ * dropped and counted, and the main loop's hand-over never waits.
+ */
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../daemon/telemetry.h"
+#include "tap.h"
+#include "test_core_net.h"
+#include "xmesh_file.h"
+#include "xmesh_http.h"
+#include "xmesh_names.h"
+
+#ifndef CONTROLLER
+#define CONTROLLER "../controller/xmesh-controller"
+#endif
+#define DEADLINE_MS	30000
+#define N		3
+
+static char dir[64] = "/tmp/xmesh-tele.XXXXXX";
+static char db[128], auth_path[128], pcert_path[128], pkey_path[128];
+static char token[80], base[64];
+static struct xm_cert authority, node_cert[N];
+static uint8_t node_sk[N][XM_SECKEY_LEN];
+static pid_t ctl_pid;
+static unsigned int ctl_port;
+
+static void cert_make(struct xm_cert *c, enum xm_cert_kind kind,
+		      uint64_t serial, uint32_t node_id, uint8_t *sk,
+		      const uint8_t *by)
+{
+	int64_t now = time(NULL);
+
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->serial = serial;
+	strcpy(c->site, "edge1");
+	crypto_sign_keypair(c->pubkey, sk);
+	c->node_id = node_id;
+	c->not_before = (uint64_t)now - 3600;
+	c->not_after = (uint64_t)now + 86400;
+	if (xm_cert_sign(c, by ? by : sk))
+		exit(1);
+}
+
+static void cert_write(const struct xm_cert *c, const char *path)
+{
+	char text[XM_CERT_TEXT_MAX];
+	size_t n = xm_cert_text(c, text, sizeof(text));
+
+	if (!n || xm_file_write(path, text, n, 0644, true))
+		exit(1);
+}
+
+static void setup(void)
+{
+	uint8_t auth_sk[XM_SECKEY_LEN], policy_sk[XM_SECKEY_LEN];
+	struct xm_cert pc;
+	char cmd[512];
+	FILE *f;
+	int i;
+
+	if (!mkdtemp(dir) || sodium_init() < 0)
+		exit(1);
+	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	snprintf(auth_path, sizeof(auth_path), "%s/authority.cert", dir);
+	snprintf(pcert_path, sizeof(pcert_path), "%s/policy.cert", dir);
+	snprintf(pkey_path, sizeof(pkey_path), "%s/policy.key", dir);
+	cert_make(&authority, XM_CERT_AUTHORITY, 1, 0, auth_sk, NULL);
+	cert_make(&pc, XM_CERT_POLICY, 2, 0, policy_sk, auth_sk);
+	for (i = 0; i < N; i++)
+		cert_make(&node_cert[i], XM_CERT_NODE, 3 + (uint64_t)i,
+			  (uint32_t)i + 1, node_sk[i], auth_sk);
+	cert_write(&authority, auth_path);
+	cert_write(&pc, pcert_path);
+	if (xm_file_write(pkey_path, policy_sk, sizeof(policy_sk), 0600, true))
+		exit(1);
+	snprintf(cmd, sizeof(cmd), "%s --db %s token add read-only test",
+		 CONTROLLER, db);
+	f = popen(cmd, "r");
+	if (!f || !fgets(token, sizeof(token), f) || pclose(f)) {
+		printf("Bail out! %s: no token (is the controller built?)\n",
+		       CONTROLLER);
+		exit(1);
+	}
+	token[strcspn(token, "\n")] = '\0';
+}
+
+static void ctl_start(void)
+{
+	char line[256];
+	int fds[2];
+	FILE *f;
+
+	if (pipe(fds))
+		exit(1);
+	ctl_pid = fork();
+	if (ctl_pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		execl(CONTROLLER, CONTROLLER, "--db", db, "--authority",
+		      auth_path, "--policy-key", pkey_path, "--policy-cert",
+		      pcert_path, "--port", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *at = strstr(line, "listening on 127.0.0.1:");
+
+		if (at) {
+			ctl_port = (unsigned int)atoi(at + 23);
+			break;
+		}
+	}
+	if (!ctl_port) {
+		printf("Bail out! the controller did not start\n");
+		exit(1);
+	}
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ctl_port);
+}
+
+static void ctl_stop(void)
+{
+	int st;
+
+	kill(ctl_pid, SIGTERM);
+	waitpid(ctl_pid, &st, 0);
+}
+
+/* GET path with the read-only token: its JSON, NULL if none. */
+static json_object *op_get(const char *path)
+{
+	struct xm_http_body b = { 0 };
+	struct curl_slist *h = NULL;
+	char url[256], auth[128];
+	CURL *c = curl_easy_init();
+	json_object *j = NULL;
+	long status = 0;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	h = curl_slist_append(h, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200 && b.data)
+		j = json_tokener_parse(b.data);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	xm_http_body_free(&b);
+	return j;
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static int64_t member_int(json_object *o, const char *key)
+{
+	json_object *v = member(o, key);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+static uint32_t bandwidth(void *arg, uint32_t ifindex, char ifname[16])
+{
+	(void)arg;
+	snprintf(ifname, 16, "eth%u", ifindex);
+	return 10000;
+}
+
+static int drop_type;	/* a drop reason the kernel has */
+
+static char *report_of(struct net *net, int i)
+{
+	struct xm_dev dev;
+
+	memset(&dev, 0, sizeof(dev));
+	dev.counters[XMESH_COUNTER_A_TX_BYTES] = 1000 * ((uint64_t)i + 1);
+	dev.drops_present = 1u << drop_type;
+	dev.drops[drop_type] = 3;
+	return xmd_telemetry_report(net->node[i].c, &dev, bandwidth, NULL,
+				    (int64_t)time(NULL), 5, 0);
+}
+
+static bool wait_sent(struct xmd_telemetry_sender *s, uint64_t sent,
+		      uint64_t errors)
+{
+	struct xmd_telemetry_counters c;
+	int waited;
+
+	for (waited = 0; waited < DEADLINE_MS; waited += 20) {
+		xmd_telemetry_counters(s, &c);
+		if (c.sent >= sent && c.errors >= errors)
+			return c.sent == sent && c.errors == errors;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
+static void test_report(struct net *net)
+{
+	char *text = report_of(net, 0);
+	json_object *j = text ? json_tokener_parse(text) : NULL;
+	json_object *links = member(j, "links"), *routes = member(j, "routes");
+	json_object *l, *r = NULL;
+	size_t k;
+
+	ok(j && member_int(j, "interval") == 5 &&
+	   !strcmp(json_object_get_string(member(j, "name")), "node1") &&
+	   member_int(member(j, "caps"), "cores") == 4,
+	   "a report: this node's name and capabilities");
+	l = links ? json_object_array_get_idx(links, 0) : NULL;
+	ok(links && json_object_array_length(links) == 1 &&
+	   member_int(l, "peer") == 2 &&
+	   !strcmp(json_object_get_string(member(l, "state")), "up") &&
+	   member_int(l, "bandwidth_kbps") == 10000000 &&
+	   member_int(l, "metric") > 0,
+	   "its link: to node 2, up, with metric and bandwidth");
+	for (k = 0; routes && k < json_object_array_length(routes); k++)
+		if (member_int(json_object_array_get_idx(routes, k), "node")
+		    == 3)
+			r = json_object_array_get_idx(routes, k);
+	ok(routes && json_object_array_length(routes) == 2 && r &&
+	   member_int(r, "via") == 2 && member_int(r, "hops") == 2,
+	   "its routes: node 3 via node 2, 2 hops");
+	ok(member_int(member(member(j, "counters"), "drops"),
+		      xm_drop_key(drop_type)) == 3 &&
+	   member_int(member(j, "counters"), "tx_bytes") == 1000,
+	   "the device's counters and drops by reason");
+	json_object_put(j);
+	free(text);
+}
+
+static void test_sent(struct net *net)
+{
+	struct xmd_telemetry_sender *s[N];
+	struct xm_path p;
+	json_object *j, *hops;
+	char err[256];
+	bool all = true;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		s[i] = xmd_telemetry_sender_new(base, &node_cert[i],
+						node_sk[i], err, sizeof(err));
+		if (!s[i]) {
+			printf("Bail out! %s\n", err);
+			exit(1);
+		}
+		xmd_telemetry_submit(s[i], report_of(net, i));
+	}
+	for (i = 0; i < N; i++)
+		all &= wait_sent(s[i], 1, 0);
+	ok(all, "each agent's report is taken by the controller");
+	j = op_get("/api/v1/topology");
+	ok(j && json_object_array_length(member(j, "nodes")) == 3 &&
+	   json_object_array_length(member(j, "links")) == 4 &&
+	   !strcmp(json_object_get_string(member(json_object_array_get_idx(
+		member(j, "nodes"), 1), "name")), "node2") &&
+	   !strcmp(json_object_get_string(member(json_object_array_get_idx(
+		member(j, "nodes"), 1), "health")), "up"),
+	   "/api/v1/topology reflects them: 3 nodes, 4 links");
+	json_object_put(j);
+	j = op_get("/api/v1/path?from=1&to=3");
+	hops = member(j, "hops");
+	ok(xm_core_path(net->node[0].c, 3, &p) && hops &&
+	   json_object_get_boolean(member(j, "complete")) &&
+	   json_object_array_length(hops) == p.n_hops &&
+	   member_int(json_object_array_get_idx(hops, 0), "node") ==
+	   p.node[0] &&
+	   member_int(json_object_array_get_idx(hops, 0), "via") ==
+	   p.node[1] &&
+	   member_int(json_object_array_get_idx(hops, 1), "via") ==
+	   p.node[2] &&
+	   member_int(json_object_array_get_idx(hops, 0), "metric") ==
+	   p.cost[p.n_hops], "the controller's path 1 -> 3 is the core's");
+	json_object_put(j);
+
+	/* The controller down: dropped and counted, the main loop's
+	 * hand-over returns at once. */
+	ctl_stop();
+	xmd_telemetry_submit(s[0], report_of(net, 0));
+	ok(wait_sent(s[0], 1, 1), "the controller down: the report fails");
+	{
+		struct xmd_telemetry_counters c;
+
+		xmd_telemetry_counters(s[0], &c);
+		ok(c.dropped == 1 && c.errors == 1, "dropped and counted");
+	}
+	for (i = 0; i < N; i++)
+		xmd_telemetry_sender_free(s[i]);
+}
+
+int main(void)
+{
+	struct net net;
+	char cmd[160];
+	int i, ends[2];
+
+	for (drop_type = 1; drop_type <= XMESH_DROP_A_MAX &&
+	     !xm_drop_key(drop_type); drop_type++)
+		;
+	setup();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	net_init(&net);
+	for (i = 0; i < N; i++)
+		net_add_node(&net, 1);
+	for (i = 0; i + 1 < N; i++) {
+		ends[0] = i;
+		ends[1] = i + 1;
+		net_add_wire(&net, 2, ends);
+	}
+	ok(net_until(&net, 60000, net_converged, NULL), "3 cores in a line"
+	   " converge");
+	net_run(&net, 2000);
+	test_report(&net);
+	ctl_start();
+	test_sent(&net);
+	net_free(&net);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		printf("# could not remove %s\n", dir);
+	curl_global_cleanup();
+	return tap_done();
+}
