@@ -58,6 +58,10 @@ async function signIn(token) {
 		'may view and change the policy' :
 		'may view; may not change the policy';
 	policy.setRole(state.role);
+	// Signed in again (a token revoked meanwhile): one stream only.
+	if (state.stopStream)
+		state.stopStream();
+	clearInterval(state.pollTimer);
 	start();
 }
 
@@ -131,7 +135,7 @@ async function refresh() {
 	}
 }
 
-let refreshTimer = null;
+let refreshTimer = null, detailTimer = null;
 
 // A refresh within REFRESH_MIN_MS, however many reports come meanwhile.
 function refreshSoon() {
@@ -158,9 +162,15 @@ function onStreamEvent(kind, data) {
 	if (kind === 'policy')
 		policy.load().catch(() => {});
 	refreshSoon();
-	// A node or link changed: the panel shown may be out of date.
-	if (kind !== 'policy' && kind !== 'remediation' && state.redrawDetail)
-		setTimeout(state.redrawDetail, REFRESH_MIN_MS * 2);
+	// A node or link changed: the panel shown may be out of date (once,
+	// however many events come together).
+	if (kind !== 'policy' && kind !== 'remediation' && state.redrawDetail &&
+	    !detailTimer)
+		detailTimer = setTimeout(() => {
+			detailTimer = null;
+			if (state.redrawDetail)
+				state.redrawDetail();
+		}, REFRESH_MIN_MS * 2);
 }
 
 function onStreamState(on) {
