@@ -435,12 +435,17 @@ async function main() {
 
 		if (!before)
 			return 'no link 11-12 to fail';
+		const t0 = Date.now();
+
 		feeder.stdin.write('down 11 12\n');
 		await until('link 11-12 down', () => cy((c) => {
 			const e = c.getElementById('l11-12');
 
 			return !e.length || e.hasClass('down');
 		}));
+		// Told, not asserted (the deadline above is): the host is shared.
+		console.log(`# shown ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+			    ' after the feeder stopped reporting it (reports every 1 s)');
 		return undefined;
 	});
 	await check('the path avoids the failed link', async () => {
@@ -461,6 +466,23 @@ async function main() {
 	});
 	await screenshot(page, 'map');
 
+	await check('a link panel: both directions and their series', async () => {
+		await cy((c) => c.getElementById('l13-14').emit('tap'));
+		try {
+			await until('the panel', async () =>
+				(await page.$$('#detail-panel .uplot')).length === 4);
+		} catch (e) {
+			return `${e.message}; the panel: ` +
+				await page.textContent('#detail-panel');
+		}
+		const text = await page.textContent('#detail-panel');
+
+		for (const w of ['As n13 (13) measures it', 'As n14 (14) measures it',
+				 'RTT', 'Loss'])
+			if (!text.includes(w))
+				return `missing ${w}`;
+		return undefined;
+	});
 	await check('the timeline shows the controller\'s events', async () => {
 		await page.click('#tab-events');
 		const ev = (await api(port, roTok, 'GET', '/api/v1/events')).events;
@@ -475,6 +497,14 @@ async function main() {
 
 			return kinds.every((k) => shown.includes(k));
 		});
+		// The filter: failures only.
+		await page.selectOption('#event-filter', 'failure');
+		const shown = await page.$$eval('#timeline tbody td:nth-child(2)',
+			(td) => td.map((x) => x.textContent));
+
+		if (!shown.length || shown.some((k) => !/^(node|link)-/.test(k)))
+			return `failures shown: ${shown}`;
+		await page.selectOption('#event-filter', '');
 		return undefined;
 	});
 	await screenshot(page, 'events');

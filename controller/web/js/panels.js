@@ -22,24 +22,32 @@ const LINK_SERIES = [
 ];
 
 const charts = [];
+// The panel drawn last: a drawing overtaken by a newer one (a click, an
+// event) stops at its next step instead of mixing its parts in.
+let generation = 0;
 
 function dropCharts() {
 	while (charts.length)
 		charts.pop().destroy();
 }
 
-async function chart(parent, query, spec) {
+async function chart(parent, query, spec, gen) {
 	const box = el('div', { class: 'chart' }, el('h4', {}, spec.title));
 	const now = Math.floor(Date.now() / 1000);
-
-	parent.append(box);
-	let s;
+	let s, failed = null;
 
 	try {
 		s = await get(`/api/v1/telemetry/series?${query}` +
 			      `&metric=${spec.metric}&since=${now - SERIES_WINDOW}`);
 	} catch (e) {
-		box.append(el('p', { class: 'hint' }, `not available (${e.message})`));
+		failed = e;
+	}
+	if (gen !== generation)
+		return;
+	parent.append(box);
+	if (failed) {
+		box.append(el('p', { class: 'hint' },
+			      `not available (${failed.message})`));
 		return;
 	}
 	const pts = s.points || [];
@@ -65,17 +73,20 @@ async function chart(parent, query, spec) {
 }
 
 export async function showNode(panel, id, topo) {
-	dropCharts();
-	panel.replaceChildren(el('p', { class: 'hint' }, 'loading…'));
+	const gen = ++generation;
 	let n;
 
 	try {
 		n = await get(`/api/v1/nodes/${id}`);
 	} catch (e) {
-		panel.replaceChildren(el('p', { class: 'error' },
-					 `node ${id}: ${e.message}`));
+		if (gen === generation)
+			panel.replaceChildren(el('p', { class: 'error' },
+						 `node ${id}: ${e.message}`));
 		return;
 	}
+	if (gen !== generation)
+		return;
+	dropCharts();
 	const t = (topo.nodes || []).find((x) => x.node === id) || {};
 	const names = new Map((topo.nodes || []).map((x) => [x.node, x.name]));
 	const health = n.health || t.health || 'unknown';
@@ -117,10 +128,12 @@ export async function showNode(panel, id, topo) {
 			      `${names.get(r.via) || ''} (${r.via})`,
 			      r.metric, r.hops])));
 	for (const s of NODE_SERIES)
-		await chart(panel, `node=${id}`, s);
+		await chart(panel, `node=${id}`, s, gen);
 }
 
 export async function showLink(panel, a, b, topo) {
+	const gen = ++generation;
+
 	dropCharts();
 	const names = new Map((topo.nodes || []).map((x) => [x.node, x.name]));
 	const dirs = (topo.links || []).filter((l) =>
@@ -137,8 +150,11 @@ export async function showLink(panel, a, b, topo) {
 				       fmtBps(l.tx_bps),
 				       `${((l.utilization || 0) * 100).toFixed(1)}%`])));
 	for (const d of dirs) {
+		if (gen !== generation)
+			return;
 		panel.append(el('h3', {}, `As ${nm(d.from)} measures it`));
 		for (const s of LINK_SERIES)
-			await chart(panel, `node=${d.from}&peer=${d.to}`, s);
+			await chart(panel, `node=${d.from}&peer=${d.to}`, s,
+				    gen);
 	}
 }
