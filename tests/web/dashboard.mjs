@@ -466,6 +466,31 @@ async function main() {
 	});
 	await screenshot(page, 'map');
 
+	await check('a node that stops reporting turns stale on the map',
+		    async () => {
+		const last = 10 + NODES;
+		const health = () => cy((c, i) =>
+			c.getElementById(`n${i}`).data('health'), last);
+
+		if (await health() !== 'up')
+			return `node ${last} is ${await health()} at first`;
+		feeder.stdin.write(`stop ${last}\n`);
+		// Stale after 3 of its intervals (5 s by default).
+		await until(`node ${last} stale`, async () =>
+			await health() !== 'up');
+		const summary = await page.textContent('#summary');
+		const colour = await cy((c, i) => c.getElementById(`n${i}`)
+			.style('background-color'), last);
+
+		feeder.stdin.write(`start ${last}\n`);
+		if (!summary.includes(`(${NODES - 1} up)`))
+			return `summary: ${summary}`;
+		if (colour !== 'rgb(154,103,0)' && colour !== 'rgb(198,40,40)')
+			return `colour: ${colour}`;
+		await until(`node ${last} up again`, async () =>
+			await health() === 'up');
+		return undefined;
+	});
 	await check('a link panel: both directions and their series', async () => {
 		await cy((c) => c.getElementById('l13-14').emit('tap'));
 		try {

@@ -13,9 +13,11 @@
  *	every INTERVAL seconds (default 1): POST /api/v1/agent/telemetry
  *	(links, counters, drops, routes from a shortest-path tree), GET
  *	/api/v1/agent/policy?since=V&wait=0 (a new version is taken as
- *	applied at once) and POST /api/v1/agent/report. Commands on standard input: "down A B"
- *	stops both ends reporting the link A-B (and routing over it), "up A
- *	B" brings it back. After each round it prints "round N telemetry S
+ *	applied at once) and POST /api/v1/agent/report. Commands on
+ *	standard input: "down A B" stops both ends reporting the link A-B
+ *	(and routing over it), "up A B" brings it back; "stop N" silences
+ *	agent N (the others go on reporting its links), "start N" lets it
+ *	report again. After each round it prints "round N telemetry S
  *	report S" (S: the statuses answered, the worst of the round). It
  *	stops at the end of its input.
  */
@@ -58,6 +60,7 @@ struct node {
 	uint64_t tx, rx, fwd, drops;
 	unsigned long policy_version;	/* applied */
 	char *routes;			/* its "routes" JSON, NULL: stale */
+	bool silent;			/* "stop N": reports nothing */
 };
 
 static struct node nodes[NODES_MAX];
@@ -393,6 +396,15 @@ static bool command(void)
 
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
+	if ((!strncmp(line, "stop ", 5) || !strncmp(line, "start ", 6)) &&
+	    sscanf(line, "%*s %u", &a) == 1 && a >= FIRST_ID &&
+	    a - FIRST_ID < n_nodes) {
+		nodes[a - FIRST_ID].silent = line[2] == 'o';
+		printf("node %u %s\n", a, line[2] == 'o' ? "stopped" :
+		       "started");
+		fflush(stdout);
+		return true;
+	}
 	if (sscanf(line, "%*s %u %u", &a, &b) != 2 ||
 	    a < FIRST_ID || b < FIRST_ID ||
 	    !(l = find_link(a - FIRST_ID, b - FIRST_ID))) {
@@ -450,6 +462,8 @@ static int run(const char *dir, const char *url, unsigned int count,
 		time_t next = time(NULL) + interval;
 
 		for (i = 0; i < count; i++) {
+			if (nodes[i].silent)
+				continue;
 			telemetry(&b, i, time(NULL));
 			tele = worse(tele, call(curl, url, "POST",
 						"/api/v1/agent/telemetry",
