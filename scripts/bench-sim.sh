@@ -14,7 +14,10 @@
 # Then, from xmesh-bench over the same kind of topology: the CPU time of
 # one SPF and of the whole route computation with loop-free alternates at
 # 1000 and 10000 nodes, and the routing control traffic per node per
-# second of a quiet 50-node mesh, link probes apart.
+# second of a quiet 50-node mesh, link probes apart. Last, the
+# controller's telemetry load (controller/bench/bench_telemetry.c): 1000
+# agents reporting every 5 s for 30 s, then a flood; reports taken per
+# second, their latency, memory.
 #
 # A benchmark prints figures: it fails only when it could not run or the
 # mesh did not converge. Environment:
@@ -24,6 +27,7 @@
 #   XMESH_SIM_FAILS   failures in order (link,node,silent)
 #   XMESH_SIM_SEED    seed (1)
 #   XMESH_SIM_SPF_SIZES  node counts of the SPF timing (1000 10000)
+#   XMESH_CTL_AGENTS  the telemetry bench's agents (1000; 0 skips it)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -76,4 +80,9 @@ for n in ${XMESH_SIM_SPF_SIZES:-1000 10000}; do
 	agent/xmesh-bench spf --topo "rgg:$n" --seed "$seed" --roots 20 || status=1
 done
 agent/xmesh-bench control --topo rgg:50 --seed "$seed" --seconds 60 || status=1
+if ((${XMESH_CTL_AGENTS:-1000})); then
+	make -s -C controller build/bench_telemetry
+	controller/build/bench_telemetry "${XMESH_CTL_AGENTS:-1000}" 30 ||
+		status=1
+fi
 exit "$status"
