@@ -8,7 +8,7 @@
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
- *	[--remedy-settle S] [--remedy-tries N]
+ *	[--remedy-settle S] [--remedy-tries N] [--web DIR]
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -29,6 +29,10 @@
 #define DEFAULT_DB	"/var/lib/xmesh/controller.db"
 #define DEFAULT_PORT	7680
 #define PEM_MAX		(64 * 1024)
+/* The dashboard's files (make -C controller install puts them there). */
+#ifndef XM_WEB_DIR
+#define XM_WEB_DIR	"/usr/local/share/xmesh/web"
+#endif
 
 static void usage(FILE *f)
 {
@@ -42,11 +46,12 @@ static void usage(FILE *f)
 		"                        [--per-address N] [--config FILE]"
 		" [--hook 'NAME command|unit|http ARG']...\n"
 		"                        [--remedy-stale S] [--remedy-settle S]"
-		" [--remedy-tries N]\n"
+		" [--remedy-tries N] [--web DIR]\n"
 		"ROLE := read-only | operator | admin\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
-		" address; 0: no limit)\n", DEFAULT_PORT, XM_CTL_PER_ADDRESS);
+		" address; 0: no limit), --web " XM_WEB_DIR "\n",
+		DEFAULT_PORT, XM_CTL_PER_ADDRESS);
 }
 
 /* A whole text file, NUL-terminated (free() it), its mode in *mode (if
@@ -221,13 +226,15 @@ int main(int argc, char **argv)
 		{ "remedy-stale", required_argument, NULL, 'S' },
 		{ "remedy-settle", required_argument, NULL, 'E' },
 		{ "remedy-tries", required_argument, NULL, 'R' },
+		{ "web", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *authority = NULL, *policy_key = NULL, *policy_cert = NULL;
 	const char *crl_path = NULL, *tls_cert = NULL, *tls_key = NULL;
 	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
-				     .port = DEFAULT_PORT };
+				     .port = DEFAULT_PORT,
+				     .web_dir = XM_WEB_DIR };
 	struct xm_crl *crl = NULL;
 	char *tls_key_pem = NULL;
 	size_t tls_key_len = 0;
@@ -309,6 +316,7 @@ int main(int argc, char **argv)
 			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
+		case 'w': cfg.web_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -29,6 +29,7 @@
 #include "server.h"
 #include "store.h"
 #include "telemetry.h"
+#include "web.h"
 #include "wire.h"	/* xm_wire_name_valid(): token names */
 
 #define BODY_MAX	(16 * 1024)	/* anything but a policy document */
@@ -44,7 +45,7 @@
 
 /* The statuses the API answers with, for /metrics. */
 static const unsigned int statuses[] = {
-	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500,
+	200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500,
 	503,
 };
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
@@ -2478,6 +2479,15 @@ static const struct route *route_request(struct xm_ctl *c,
 			r = &routes[i];
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
 			 "%s%s", *allow ? ", " : "", routes[i].method);
+	}
+	if (!*allow && xm_web_url(url)) {
+		unsigned int status;
+
+		/* The dashboard's files: no token, the page asks for it. */
+		xm_web_answer(conn, c->cfg.web_dir, q->uri, method,
+			      &status);
+		count_status(c, status);
+		return NULL;
 	}
 	if (!*allow) {
 		send_error(c, conn, 404, "path", "no such resource");

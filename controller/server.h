@@ -35,6 +35,7 @@ struct xm_ctl_config {
 	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
 	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
+	const char *web_dir;		/* the dashboard's files; NULL: none */
 	int64_t (*now)(void);		/* NULL: time() */
 	/* How long telemetry samples are kept (0 members: the defaults,
 	 * telemetry.h). */

@@ -149,6 +149,8 @@ part_static() {
 part_unit() {
 	run_part agent-unit make -s -C agent check
 	run_part controller-unit make -s -C controller check
+	# The dashboard in headless chromium against a real controller.
+	run_part web tests/web/run.sh
 	# A short run of every fuzz target; `make -C agent fuzz` runs longer.
 	run_part agent-fuzz make -s -C agent fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"
 	run_part controller-fuzz make -s -C controller fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"

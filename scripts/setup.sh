@@ -36,6 +36,9 @@ PACKAGES=(
 	wireguard-tools batctl babeld
 	# frames sealed from the wire format alone (tests/guest/xmframes.py)
 	python3-cryptography
+	# the dashboard's browser tests (tests/web/run.sh): Debian's chromium,
+	# driven by playwright-core (Node.js 20 and npm come with the machine)
+	chromium
 )
 
 say() { echo "setup.sh: $*" >&2; }

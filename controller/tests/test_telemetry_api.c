@@ -56,6 +56,8 @@ static void resp_free(struct resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+#define BODY_EXPECT	(1024 * 1024)
+
 static struct resp request(const char *method, const char *path,
 			   const char *token, const char *body, size_t len,
 			   struct curl_slist *hdrs)
@@ -80,7 +82,11 @@ static struct resp request(const char *method, const char *path,
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	/* A body the server refuses on its length is not sent: it answers
+	 * before "100 Continue", where sending it could meet a closed
+	 * connection. */
+	hdrs = curl_slist_append(hdrs, len > BODY_EXPECT ?
+				 "Expect: 100-continue" : "Expect:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (curl_easy_perform(c) != CURLE_OK)
 		r.status = -1;

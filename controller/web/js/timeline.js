@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+// The timeline: the controller's events (failures, recoveries, policy
+// versions; GET /api/v1/events, then live from the stream) and the
+// remediation log (GET /api/v1/remediation/log), newest first.
+
+import { get, getAll } from './api.js';
+import { el, fmtTime } from './ui.js';
+
+const KEEP = 500;
+const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
+const FAILURE = new Set(['node-down', 'node-up', 'link-down', 'link-up',
+			 'link-loss']);
+
+export class Timeline {
+	constructor(tbody, filter, note, names) {
+		this.tbody = tbody;
+		this.filter = filter;
+		this.note = note;
+		this.names = names;	// () => Map(node id -> name)
+		this.events = new Map();	// "e<id>" / "r<id>" -> row data
+		filter.addEventListener('change', () => this.render());
+	}
+
+	add(key, row) {
+		this.events.set(key, row);
+	}
+
+	// The newest KEEP rows only.
+	trim() {
+		if (this.events.size <= 2 * KEEP)
+			return;
+		const keep = [...this.events.entries()]
+			.sort((a, b) => b[1].time - a[1].time).slice(0, KEEP);
+
+		this.events = new Map(keep);
+	}
+
+	addEvent(e) {
+		this.add(`e${e.id}`, { time: e.time, kind: e.kind,
+				       node: e.node, peer: e.peer,
+				       text: e.detail || '' });
+	}
+
+	// A remediation decision (GET /api/v1/remediation/log): its rule,
+	// verdict, action, how many tries, and the outcome once known.
+	addRemedy(r) {
+		const what = [
+			r.rule && `rule ${r.rule}`,
+			r.verdict,
+			r.action && `action ${r.action}`,
+			r.tries ? `try ${r.tries}` : '',
+			r.outcome ? `outcome: ${r.outcome}` +
+				(r.outcome_time ? ` at ${fmtTime(r.outcome_time)}` : '')
+				: 'outcome pending',
+			r.detail,
+		].filter(Boolean);
+
+		this.add(`r${r.id}`, { time: r.time, kind: 'remediation',
+				       node: r.node, peer: r.peer,
+				       text: what.join(', ') });
+	}
+
+	async load() {
+		try {
+			// Oldest first, in pages: the newest KEEP are kept.
+			const page = 1000;
+			let since = 0;
+
+			for (let i = 0; i < EVENT_PAGES; i++) {
+				const j = await get(`/api/v1/events?since=${since}` +
+						    `&limit=${page}`);
+				const ev = j.events || [];
+
+				for (const e of ev.slice(-KEEP))
+					this.addEvent(e);
+				if (ev.length < page || !j.next)
+					break;
+				since = j.next;
+			}
+			this.trim();
+		} catch (e) {
+			this.note.textContent = `events: ${e.message}`;
+		}
+		try {
+			const log = await getAll('/api/v1/remediation/log',
+						 'entries', 'before', KEEP);
+
+			for (const r of log)
+				this.addRemedy(r);
+		} catch (e) {
+			this.note.textContent += ` remediation log: ${e.message}`;
+		}
+		this.render();
+	}
+
+	render() {
+		const f = this.filter.value, names = this.names();
+		const nm = (x) => x ? `${names.get(x) || ''} (${x})` : '';
+		const rows = [...this.events.values()]
+			.filter((r) => !f || (f === 'failure' ?
+					       FAILURE.has(r.kind) : r.kind === f))
+			.sort((a, b) => b.time - a.time).slice(0, KEEP);
+
+		this.tbody.replaceChildren(...rows.map((r) => el('tr',
+			{ class: `kind-${r.kind}` },
+			el('td', {}, fmtTime(r.time)), el('td', {}, r.kind),
+			el('td', {}, [nm(r.node), nm(r.peer)].filter(Boolean)
+			   .join(' – ')),
+			el('td', {}, r.text))));
+	}
+}
