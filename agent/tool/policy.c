@@ -15,21 +15,17 @@
  * check uses the controller's own parser (controller/policy.c), so what
  * passes here passes there.
  */
-#include <curl/curl.h>
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlapi.h"
 #include "policy.h"
 #include "tool.h"
 #include "xmesh_file.h"
-#include "xmesh_http.h"
-
-#define DEFAULT_CONTROLLER	"http://127.0.0.1:7680"
 
 static void usage_policy(FILE *fp)
 {
@@ -40,7 +36,7 @@ static void usage_policy(FILE *fp)
 	      "       xmesh policy history\n"
 	      "       xmesh policy rollback VERSION\n"
 	      "The controller: $XMESH_CONTROLLER (default "
-	      DEFAULT_CONTROLLER "); the API token:\n"
+	      XM_CTL_DEFAULT_URL "); the API token:\n"
 	      "$XMESH_TOKEN or the file $XMESH_TOKEN_FILE. check needs neither.\n"
 	      "See Documentation/policy.md.\n", fp);
 }
@@ -63,119 +59,6 @@ static char *read_doc(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = (size_t)n;
 	return buf;
-}
-
-/* ---- HTTP ---- */
-
-struct reply {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
-static void reply_free(struct reply *r)
-{
-	xm_http_body_free(&r->body);
-	json_object_put(r->json);
-}
-
-static int token(char *out, size_t size)
-{
-	const char *t = getenv("XMESH_TOKEN"), *f = getenv("XMESH_TOKEN_FILE");
-	ssize_t n;
-
-	if (t && *t) {
-		snprintf(out, size, "%s", t);
-		return 0;
-	}
-	if (!f || !*f) {
-		pr_err("no API token: set XMESH_TOKEN or XMESH_TOKEN_FILE.");
-		return -1;
-	}
-	n = xm_file_read(f, out, size - 1, false, NULL);
-	if (n < 0) {
-		pr_err("%s: %s.", f, strerror((int)-n));
-		return -1;
-	}
-	out[n] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
-	return 0;
-}
-
-/*
- * A request to the controller's API: 0 and the reply (its JSON when it
- * is JSON), or an exit status after saying why.
- */
-static int api(const char *method, const char *path, const char *body,
-	       size_t len, struct reply *r)
-{
-	const char *base = getenv("XMESH_CONTROLLER");
-	char url[1024], auth[160], tok[128];
-	struct curl_slist *h = NULL;
-	CURLcode rc;
-	CURL *c;
-
-	memset(r, 0, sizeof(*r));
-	if (token(tok, sizeof(tok)))
-		return XM_EXIT_USAGE;
-	if (!base || !*base)
-		base = DEFAULT_CONTROLLER;
-	snprintf(url, sizeof(url), "%s%s", base, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
-	c = curl_easy_init();
-	if (!c) {
-		pr_err("cannot start an HTTP client.");
-		return XM_EXIT_FAIL;
-	}
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)len);
-	}
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	sodium_memzero(tok, sizeof(tok));
-	if (rc != CURLE_OK) {
-		pr_err("controller %s: %s.", base, curl_easy_strerror(rc));
-		reply_free(r);
-		return XM_EXIT_FAIL;
-	}
-	if (r->body.data)
-		r->json = json_tokener_parse(r->body.data);
-	if (r->status >= 300) {
-		json_object *e, *loc, *why;
-
-		if (r->json && json_object_object_get_ex(r->json, "error", &e) &&
-		    json_object_object_get_ex(e, "location", &loc) &&
-		    json_object_object_get_ex(e, "reason", &why))
-			pr_err("%s: %s (HTTP %ld).", json_object_get_string(loc),
-			       json_object_get_string(why), r->status);
-		else
-			pr_err("the controller answered HTTP %ld.", r->status);
-		reply_free(r);
-		return XM_EXIT_FAIL;
-	}
-	return 0;
-}
-
-static const char *member(const struct reply *r, const char *key)
-{
-	json_object *v;
-
-	if (!r->json || !json_object_object_get_ex(r->json, key, &v))
-		return "";
-	return json_object_get_string(v);
 }
 
 /* ---- commands ---- */
@@ -228,26 +111,26 @@ static int policy_check(struct ctx *c, int argc, char **argv)
 static int policy_diff(struct ctx *c, int argc, char **argv)
 {
 	char tmp[] = "/tmp/xmesh-policy.XXXXXX", label[64];
-	struct reply r;
+	struct ctl_reply r;
 	int ret = one_arg(argc, argv, "FILE"), fd, status;
 	pid_t pid;
 
 	(void)c;
 	if (ret)
 		return xm_status(ret);
-	ret = api("GET", "/api/v1/policy", NULL, 0, &r);
+	ret = ctl_api("GET", "/api/v1/policy", NULL, 0, &r);
 	if (ret)
 		return ret;
 	fd = mkstemp(tmp);
-	if (fd < 0 || write(fd, member(&r, "policy"),
-			    strlen(member(&r, "policy"))) < 0) {
+	if (fd < 0 || write(fd, ctl_member(&r, "policy"),
+			    strlen(ctl_member(&r, "policy"))) < 0) {
 		pr_err("%s: %s.", tmp, strerror(errno));
-		reply_free(&r);
+		ctl_reply_free(&r);
 		return XM_EXIT_FAIL;
 	}
 	close(fd);
-	snprintf(label, sizeof(label), "version %s", member(&r, "version"));
-	reply_free(&r);
+	snprintf(label, sizeof(label), "version %s", ctl_member(&r, "version"));
+	ctl_reply_free(&r);
 	fflush(stdout);
 	pid = fork();
 	if (!pid) {
@@ -268,7 +151,7 @@ static int policy_apply(struct ctx *c, int argc, char **argv)
 	struct xm_site_policy *p;
 	uint32_t expect = 0;
 	char path[64] = "/api/v1/policy";
-	struct reply r;
+	struct ctl_reply r;
 	size_t len;
 	char *doc;
 	int ret;
@@ -296,21 +179,21 @@ static int policy_apply(struct ctx *c, int argc, char **argv)
 		return XM_EXIT_FAIL;
 	}
 	xm_policy_free(p);
-	ret = api("PUT", path, doc, len, &r);
+	ret = ctl_api("PUT", path, doc, len, &r);
 	free(doc);
 	if (ret)
 		return ret;
 	out_list_begin(&c->out);
 	out_obj_begin(&c->out, NULL);
 	out_uint(&c->out, "version", "version",
-		 strtoull(member(&r, "version"), NULL, 10));
-	out_bool(&c->out, "changed", NULL, !strcmp(member(&r, "changed"), "true"));
-	if (strcmp(member(&r, "changed"), "true"))
+		 strtoull(ctl_member(&r, "version"), NULL, 10));
+	out_bool(&c->out, "changed", NULL, !strcmp(ctl_member(&r, "changed"), "true"));
+	if (strcmp(ctl_member(&r, "changed"), "true"))
 		out_text(&c->out, " (unchanged)");
 	out_obj_end(&c->out);
 	out_nl(&c->out);
 	out_list_end(&c->out);
-	reply_free(&r);
+	ctl_reply_free(&r);
 	return XM_EXIT_OK;
 }
 
@@ -318,7 +201,7 @@ static int policy_show(struct ctx *c, int argc, char **argv)
 {
 	char path[64] = "/api/v1/policy";
 	uint32_t version;
-	struct reply r;
+	struct ctl_reply r;
 	int ret;
 
 	if (argc == 2 && !strcmp(argv[0], "version")) {
@@ -330,7 +213,7 @@ static int policy_show(struct ctx *c, int argc, char **argv)
 	} else if (argc > 0) {
 		return xm_status(arg_unknown(argv[0], usage_policy));
 	}
-	ret = api("GET", path, NULL, 0, &r);
+	ret = ctl_api("GET", path, NULL, 0, &r);
 	if (ret)
 		return ret;
 	if (c->json) {
@@ -338,32 +221,34 @@ static int policy_show(struct ctx *c, int argc, char **argv)
 		out_json(&c->out, NULL, r.json);
 		out_list_end(&c->out);
 	} else {
-		fputs(member(&r, "policy"), stdout);
+		fputs(ctl_member(&r, "policy"), stdout);
 	}
-	reply_free(&r);
+	ctl_reply_free(&r);
 	return XM_EXIT_OK;
 }
 
-static int policy_history(struct ctx *c, int argc, char **argv)
+/* One page of the history, newest first, from before (0: the newest):
+ * printed, *before set to the next page's (0: none left). */
+static int history_page(struct ctx *c, uint64_t *before)
 {
-	json_object *versions;
-	struct reply r;
+	json_object *versions, *next;
+	struct ctl_reply r;
+	char path[96];
 	size_t i, n;
 	int ret;
 
-	if (argc > 0)
-		return xm_status(arg_unknown(argv[0], usage_policy));
-	ret = api("GET", "/api/v1/policy/history", NULL, 0, &r);
+	snprintf(path, sizeof(path), "/api/v1/policy/history?limit=1000%s%.0llu",
+		 *before ? "&before=" : "", (unsigned long long)*before);
+	ret = ctl_api("GET", path, NULL, 0, &r);
 	if (ret)
 		return ret;
 	if (!r.json || !json_object_object_get_ex(r.json, "versions",
 						  &versions)) {
 		pr_err("the controller's answer has no versions.");
-		reply_free(&r);
+		ctl_reply_free(&r);
 		return XM_EXIT_FAIL;
 	}
 	n = json_object_array_length(versions);
-	out_list_begin(&c->out);
 	for (i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(versions, i), *v;
 		char when[32] = "";
@@ -388,16 +273,36 @@ static int policy_history(struct ctx *c, int argc, char **argv)
 		out_obj_end(&c->out);
 		out_nl(&c->out);
 	}
-	out_list_end(&c->out);
-	reply_free(&r);
+	/* A cursor that does not move down would loop forever. */
+	if (n && json_object_object_get_ex(r.json, "next", &next) &&
+	    (uint64_t)json_object_get_int64(next) < (*before ?: UINT64_MAX))
+		*before = (uint64_t)json_object_get_int64(next);
+	else
+		*before = 0;
+	ctl_reply_free(&r);
 	return XM_EXIT_OK;
+}
+
+static int policy_history(struct ctx *c, int argc, char **argv)
+{
+	uint64_t before = 0;
+	int ret;
+
+	if (argc > 0)
+		return xm_status(arg_unknown(argv[0], usage_policy));
+	out_list_begin(&c->out);
+	do {
+		ret = history_page(c, &before);
+	} while (!ret && before);
+	out_list_end(&c->out);
+	return ret;
 }
 
 static int policy_rollback(struct ctx *c, int argc, char **argv)
 {
 	char body[64];
 	uint32_t version;
-	struct reply r;
+	struct ctl_reply r;
 	int ret = one_arg(argc, argv, "VERSION");
 
 	if (ret)
@@ -406,18 +311,18 @@ static int policy_rollback(struct ctx *c, int argc, char **argv)
 	if (ret)
 		return ret;
 	snprintf(body, sizeof(body), "{\"version\": %u}", version);
-	ret = api("POST", "/api/v1/policy/rollback", body, strlen(body), &r);
+	ret = ctl_api("POST", "/api/v1/policy/rollback", body, strlen(body), &r);
 	if (ret)
 		return ret;
 	out_list_begin(&c->out);
 	out_obj_begin(&c->out, NULL);
 	out_uint(&c->out, "version", "version",
-		 strtoull(member(&r, "version"), NULL, 10));
+		 strtoull(ctl_member(&r, "version"), NULL, 10));
 	out_uint(&c->out, "restores", "restores", version);
 	out_obj_end(&c->out);
 	out_nl(&c->out);
 	out_list_end(&c->out);
-	reply_free(&r);
+	ctl_reply_free(&r);
 	return XM_EXIT_OK;
 }
 
