@@ -337,9 +337,9 @@ static void test_policy(void)
 	refused(req_s("PUT", "/api/v1/policy", tok_op, ""), 400,
 		"line 1 column 1", "ends too early", "an empty body");
 	refused(req_s("PUT", "/api/v1/policy", tok_op,
-		      "{\"zones\": [\"iot\", \"db\"], \"default\": \"allow\","
+		      "{\"filter\": [\"zone iot 1\", \"zone db 2\", \"policy allow\"],"
 		      " \"tests\": [\"zone iot cannot reach zone db on tcp/5432\"]}"),
-		400, "/tests/0", "the default allows it",
+		400, "/tests/0", "the policy allows it",
 		"a policy whose test fails");
 	huge = malloc(big);
 	memset(huge, ' ', big);
@@ -396,7 +396,7 @@ static void test_policy(void)
 	resp_free(&r);
 
 	r = req_s("PUT", "/api/v1/policy", tok_op,
-		  "{\"max_hops\": 3, \"zones\": [\"web\"]}");
+		  "{\"max_hops\": 3, \"filter\": [\"zone web 1\"]}");
 	is_int(jint(&r, "version"), 2, "version 2");
 	resp_free(&r);
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);

@@ -58,7 +58,7 @@ static void refused(char *json, uint64_t now, uint64_t have,
 int main(void)
 {
 	const char *doc = "{\"max_hops\": 5, \"timers\": {\"hello_interval\":"
-			  " 0.5, \"dead_interval\": 2}, \"zones\": [\"a\"]}";
+			  " 0.5, \"dead_interval\": 2}, \"filter\": [\"zone a 1\"]}";
 	struct xm_timers t = { .hello_ms = 1000, .dead_ms = 3500,
 			       .probe_ms = 50, .probe_miss = 3 };
 	struct xm_policy path = { .max_hops = 0, .n_excluded_zones = 1 };
@@ -120,7 +120,7 @@ int main(void)
 	refused(answer(4, 4, doc, &policy_cert, policy_sk), NOW, 3, crl,
 		"/certificate", "refused", "a revoked policy certificate");
 	free(crl);
-	refused(answer(4, 4, "{\"zones\": [\"a\"], \"tests\": [\"zone a cannot"
+	refused(answer(4, 4, "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a cannot"
 		       " reach zone a on tcp/1\"]}", &policy_cert, policy_sk),
 		NOW, 3, NULL, "/tests/0", "fails",
 		"a signed document whose test fails");

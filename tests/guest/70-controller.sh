@@ -116,8 +116,7 @@ policy() {
 		"max_hops": $1,
 		"timers": { "hello_interval": 1, "dead_interval": 10,
 			    "probe_interval": 0.1, "probe_miss": 10 },
-		"zones": ["web"],
-		"default": "allow",
+		"filter": ["zone web 10", "policy allow"],
 		"tests": ["zone web can reach zone web on tcp/22"]
 	}
 	EOF
