@@ -504,6 +504,9 @@ static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
 	const char *why;
 
 	xmd_policy_settings(p, &d->cfg.policy, &d->cfg.timers, &path, &t);
+	if (p && xm_policy_metric_settings(p, d->cfg.node_id, &path))
+		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": more than %d drained or reweighted links of this node; the others are left out",
+			  version, XM_METRIC_OVERRIDE_MAX);
 	why = xm_timers_check(&t);
 	if (why || xm_core_set_timers(d->core, now, &t))
 		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": its timers are refused (%s); the running ones stay",
