@@ -636,6 +636,7 @@ static int parse_qos(json_object *obj, struct xm_site_policy *p,
 
 	if (want_type(obj, json_type_object, "/qos", "an object", err))
 		return -1;
+	p->has_qos = true;
 	json_object_object_foreach(obj, key, val) {
 		char loc[64], loc2[80], q[48];
 		const char *rate;

@@ -96,7 +96,9 @@ struct xm_site_policy {
 	struct xm_policy_link *drain_links;
 	struct xm_policy_reweight *reweights;
 	struct xm_policy_remedy *remedies;
-	/* Per class, index tclass - 1 (bulk first): bytes/s, 0 no cap. */
+	/* Per class, index tclass - 1 (bulk first): bytes/s, 0 no cap;
+	 * has_qos: the policy sets them (else the nodes' own stay). */
+	bool has_qos;
 	uint64_t qos_rate[XM_POLICY_TCLASSES];
 	uint32_t qos_burst[XM_POLICY_TCLASSES];
 	uint32_t remedy_budget;		/* actions per hour, all rules */
