@@ -609,6 +609,20 @@ static void test_agents(void)
 		"/policy_version", "required", "a report without a version");
 	refused(agent("GET", "/api/v1/agent/report", ""), 405, "method",
 		"allowed: POST", "a report by GET");
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4,"
+		  " \"error\": \"version 5 not applied: QoS: refused\"}");
+	ok(r.status == 200, "a report with an error (a version not applied)");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "agent.policy_error") &&
+	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
+	   strstr(r.body.data, "node 7"),
+	   "the error is in the audit log, the node's");
+	resp_free(&r);
+	refused(agent("POST", "/api/v1/agent/report",
+		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
+		"expected a string", "a report whose error is not a string");
 
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	{
