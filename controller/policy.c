@@ -668,6 +668,10 @@ static int parse_qos(json_object *obj, struct xm_site_policy *p,
 		    get_uint(v, loc2, 1500, 64 << 20,
 			     &p->qos_burst[tc - XMESH_TC_BULK], err))
 			return -1;
+		/* The module refuses it: a node would fail to apply it. */
+		if (p->qos_burst[tc - XMESH_TC_BULK] &&
+		    !p->qos_rate[tc - XMESH_TC_BULK])
+			return fail(err, loc2, "a burst needs a rate (not 0)");
 	}
 	return 0;
 }

@@ -142,6 +142,8 @@ static const struct {
 	  "not a rate", "a bad rate" },
 	{ "{\"qos\": {\"bulk\": {}}}", "/qos/bulk", "\"rate\" is missing",
 	  "a class without a rate" },
+	{ "{\"qos\": {\"bulk\": {\"rate\": \"0\", \"burst\": 3000}}}",
+	  "/qos/bulk/burst", "a burst needs a rate", "a burst without a cap" },
 	{ "{\"remediation\": {\"rules\": [{\"name\": \"r\", \"when\": \"unreachable\","
 	  " \"for\": 5, \"action\": \"hook\"}]}}", "/remediation/rules/0",
 	  "\"hook\" is missing", "a hook action without a hook" },
