@@ -26,6 +26,11 @@
 # - Version 5 has neither filter nor drain: the path comes back, the
 #   policy's table goes, n5 is back to its file. SIGHUP on n5 with a bad
 #   file keeps its rules; with a good one, installs the new ones.
+# - Version 6 cannot be applied on n6 (an nftables table xmesh another
+#   process owns): the five others apply it, n6 keeps version 5 and its
+#   QoS rate, says why, and the controller shows it behind and keeps the
+#   error in its audit log; version 7, once the table is gone, applies on
+#   all six.
 #
 # Run it with
 #   make -C agent && make -C controller && make -C kmod && \
@@ -325,13 +330,18 @@ all_have_rule() {
 		has_rule "$name" "$1" || return 1
 	done
 }
+# bulk_of NAME RATE: bulk is capped at RATE bytes/s on NAME.
+# shellcheck disable=SC2317 # called through check
+bulk_of() {
+	jq_true ".[0].tclasses[] | select(.tclass == \"bulk\") | .rate == $2" \
+		n "$1" "$XM" -j qos show
+}
 # all_bulk_rate RATE: bulk is capped at RATE bytes/s on every node.
 # shellcheck disable=SC2317 # called through check
 all_bulk_rate() {
 	local name
 	for name in "${NODES[@]}"; do
-		jq_true ".[0].tclasses[] | select(.tclass == \"bulk\") | .rate == $1" \
-			n "$name" "$XM" -j qos show || return 1
+		bulk_of "$name" "$1" || return 1
 	done
 }
 # counted NAME LINE AT_LEAST: LINE's counter on NAME is at least AT_LEAST.
@@ -412,5 +422,49 @@ check "SIGHUP with a good file: n5 installs it" wait_for 30 has_rule n5 7778
 check "in place of the old rules" fails has_rule n5 7777
 check_json "the controller shows all six at version 5" \
 	'all(.agents[]; .policy_version == 5 and .current)' api agents
+
+# ------------------------------------------------------------ not applicable
+# An nftables table "xmesh" owned by another process (flags owner) in n6's
+# namespace: n6's agent cannot replace it, so version 6 fails there.
+mkfifo "$A/n6.nft"
+ip netns exec xm-n6 nft -i <"$A/n6.nft" >/dev/null 2>&1 &
+OWNER_PID=$!
+exec 7>"$A/n6.nft"
+at_exit "kill $OWNER_PID"
+echo "add table inet xmesh { flags owner; }" >&7
+check "a table xmesh owned by another process on n6" \
+	wait_for 10 eval "n n6 nft list table inet xmesh | grep -q owner"
+cat >"$A/v6.json" <<-EOF
+{
+	"filter": [ "zone web 10", "deny dir in proto udp dport 9998" ],
+	"qos": { "bulk": { "rate": "20mbit" } }
+}
+EOF
+check_json "version 6 (a filter, bulk at 20 Mbit/s) is applied" \
+	'.[0].version == 6' "$XM" -j policy apply "$A/v6.json"
+check "it reaches the five others" \
+	wait_for 60 at_version 6 n1 n2 n3 n4 n5
+check "n1 caps bulk at 20 Mbit/s" bulk_of n1 2500000
+check "n6 cannot apply it and says why" wait_for 30 grep -q \
+	"policy version 6 (from the controller) cannot be applied: table inet xmesh" \
+	"$A/n6.log"
+check "n6 keeps version 5" at_version 5 n6
+check "and its QoS rate of version 4 (put back)" bulk_of n6 6250000
+check "the controller shows n6 at version 5, not current" \
+	wait_for 30 jq_true \
+	'any(.agents[]; .node == 6 and .policy_version == 5 and (.current | not))' \
+	api agents
+check "and keeps n6's error in its audit log" wait_for 30 jq_true \
+	'any(.entries[]; .actor == "node 6" and .action == "agent.policy_error" and (.detail | test("version 6 not applied")))' \
+	api audit
+exec 7>&-
+wait "$OWNER_PID" 2>/dev/null || true
+check "the owned table goes with its process" \
+	fails n n6 nft list table inet xmesh
+printf '{ "qos": { "bulk": { "rate": "30mbit" } } }\n' >"$A/v7.json"
+check_json "version 7 is applied" '.[0].version == 7' \
+	"$XM" -j policy apply "$A/v7.json"
+check "and reaches all six, n6 too" wait_for 60 at_version 7 "${NODES[@]}"
+check "n6 caps bulk at 30 Mbit/s" bulk_of n6 3750000
 
 tap_done
