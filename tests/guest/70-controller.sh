@@ -58,6 +58,18 @@ export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
 ip link set lo up	# the operator's requests, on 127.0.0.1
+# Netfilter hooks for good while the guest is idle, as agentnet.sh's
+# clsact: the first base chain and conntrack anywhere flip the kernel's
+# static keys, which patches code, and the emulated guest was seen to lock
+# up (ksoftirqd and xmeshd) once the agents' tables came under traffic.
+nft -f - <<-EOF
+table inet xmkeys {
+	chain in { type filter hook input priority 0; ct state established accept; }
+	chain out { type filter hook output priority 0; }
+	chain routed { type filter hook forward priority 0; }
+}
+EOF
+at_exit "nft delete table inet xmkeys"
 
 # ------------------------------------------------------------ the network
 for i in 1 2 3 4 5 6; do
