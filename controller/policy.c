@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph.h"	/* XM_METRIC_MAX */
 #include "wire.h"	/* xm_wire_name_valid(): the names of the site */
 #include "policy.h"
 #include "xmesh_qos.h"	/* xm_parse_rate(), xm_tclass_name() */
@@ -212,21 +213,9 @@ static int get_enum(json_object *v, const char *ptr,
 	return -1;
 }
 
-/* ---- zones, rules and tests ---- */
+/* ---- the filter and the tests ---- */
 
-static int zone_index(const struct xm_site_policy *p, const char *s, bool any_ok)
-{
-	unsigned int i;
-
-	if (any_ok && !strcmp(s, "any"))
-		return -1;
-	for (i = 0; i < p->n_zones; i++)
-		if (!strcmp(p->zones[i], s))
-			return (int)i;
-	return -2;
-}
-
-/* A rule's or a test's words. */
+/* A test's words. */
 struct words {
 	char buf[XM_POLICY_TEXT_LEN];
 	char *w[WORDS_MAX];
@@ -235,8 +224,8 @@ struct words {
 
 /*
  * Split text (of at most XM_POLICY_TEXT_LEN - 1 bytes) into w, keeping
- * it whole in keep too (what the rule or test says, for messages): the
- * number of words, or -1 after failing.
+ * it whole in keep too (what the test says, for messages): the number of
+ * words, or -1 after failing.
  */
 static int split(const char *text, char keep[XM_POLICY_TEXT_LEN],
 		 struct words *w, const char *ptr,
@@ -256,9 +245,9 @@ static int split(const char *text, char keep[XM_POLICY_TEXT_LEN],
 	return w->n;
 }
 
-/* The zone named by words[i] ("any" allowed where any_ok). */
-static int word_zone(const struct xm_site_policy *p, char **words, int n, int i,
-		     bool any_ok, const char *ptr, int *zone,
+/* The zone named by words[i]: one the filter declares. */
+static int word_zone(const struct xm_site_policy *p, char **words, int n,
+		     int i, const char *ptr, uint16_t *zone,
 		     struct xm_policy_error *err)
 {
 	char q[48];
@@ -266,11 +255,10 @@ static int word_zone(const struct xm_site_policy *p, char **words, int n, int i,
 	if (i >= n)
 		return fail(err, ptr, "a zone name is missing after \"%s\"",
 			    quote(words[i - 1], q));
-	*zone = zone_index(p, words[i], any_ok);
-	if (*zone == -2)
+	*zone = xm_filter_zone_id(&p->filter, words[i]);
+	if (!*zone)
 		return fail(err, ptr, "word %d: \"%s\" is not a zone of"
-			    " /zones%s", i + 1, quote(words[i], q),
-			    any_ok ? " (nor \"any\")" : "");
+			    " /filter", i + 1, quote(words[i], q));
 	return 0;
 }
 
@@ -285,21 +273,6 @@ static int expect_word(char **words, int n, int i, const char *want,
 	if (strcmp(words[i], want))
 		return fail(err, ptr, "word %d: expected \"%s\", not \"%s\"",
 			    i + 1, want, quote(words[i], q));
-	return 0;
-}
-
-static int proto_parse(const char *s, bool any_ok, uint8_t *proto)
-{
-	if (!strcmp(s, "tcp"))
-		*proto = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*proto = IPPROTO_UDP;
-	else if (!strcmp(s, "icmp"))
-		*proto = IPPROTO_ICMP;
-	else if (any_ok && !strcmp(s, "any"))
-		*proto = XM_POLICY_PROTO_ANY;
-	else
-		return -1;
 	return 0;
 }
 
@@ -318,83 +291,29 @@ static int port_parse(const char *s, uint16_t *port)
 	return 0;
 }
 
-/* "ACTION from zone A to zone B [PROTO [dport P[-Q]]]" */
-static int parse_rule(const struct xm_site_policy *p, const char *text,
-		      const char *ptr, void *out, struct xm_policy_error *err)
-{
-	struct xm_policy_rule *r = out;
-	struct words w;
-	char **words = w.w, *dash, q[48];
-	int n = split(text, r->text, &w, ptr, err);
-
-	if (n < 0)
-		return -1;
-	if (!n)
-		return fail(err, ptr, "an empty rule");
-	if (!strcmp(words[0], "allow"))
-		r->action = XM_POLICY_ALLOW;
-	else if (!strcmp(words[0], "deny"))
-		r->action = XM_POLICY_DENY;
-	else
-		return fail(err, ptr, "word 1: expected \"allow\" or \"deny\","
-			    " not \"%s\"", quote(words[0], q));
-	if (expect_word(words, n, 1, "from", ptr, err) ||
-	    expect_word(words, n, 2, "zone", ptr, err) ||
-	    word_zone(p, words, n, 3, true, ptr, &r->from, err) ||
-	    expect_word(words, n, 4, "to", ptr, err) ||
-	    expect_word(words, n, 5, "zone", ptr, err) ||
-	    word_zone(p, words, n, 6, true, ptr, &r->to, err))
-		return -1;
-	r->proto = XM_POLICY_PROTO_ANY;
-	r->port_min = 0;
-	r->port_max = 65535;
-	if (n == 7)
-		return 0;
-	if (proto_parse(words[7], true, &r->proto))
-		return fail(err, ptr, "word 8: expected tcp, udp, icmp or any,"
-			    " not \"%s\"", quote(words[7], q));
-	if (n == 8)
-		return 0;
-	if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
-		return fail(err, ptr, "word 9: ports only with tcp or udp");
-	if (expect_word(words, n, 8, "dport", ptr, err))
-		return -1;
-	if (n == 9)
-		return fail(err, ptr, "a port is missing after \"dport\"");
-	dash = strchr(words[9], '-');
-	if (dash)
-		*dash++ = '\0';
-	if (port_parse(words[9], &r->port_min) ||
-	    port_parse(dash ? dash : words[9], &r->port_max) ||
-	    r->port_min > r->port_max)
-		return fail(err, ptr, "word 10: expected a port (1-65535) or a"
-			    " range LOW-HIGH");
-	if (n > 10)
-		return fail(err, ptr, "word 11: \"%s\" after the end of the"
-			    " rule", quote(words[10], q));
-	return 0;
-}
-
-/* "zone A can|cannot reach zone B on PROTO[/PORT]" */
+/* "zone A can|cannot reach zone B on tcp/PORT|udp/PORT|icmp" */
 static int parse_test(const struct xm_site_policy *p, const char *text,
 		      const char *ptr, void *out, struct xm_policy_error *err)
 {
 	struct xm_policy_test *t = out;
+	struct xm_filter_flow *fl = &t->flow;
 	struct words w;
 	char **words = w.w, *slash, q[48];
 	int n = split(text, t->text, &w, ptr, err);
 
 	if (n < 0)
 		return -1;
+	if (!n)
+		return fail(err, ptr, "an empty test");
 	if (expect_word(words, n, 0, "zone", ptr, err) ||
-	    word_zone(p, words, n, 1, false, ptr, &t->from, err))
+	    word_zone(p, words, n, 1, ptr, &fl->from_zone, err))
 		return -1;
 	if (n < 3 || (strcmp(words[2], "can") && strcmp(words[2], "cannot")))
 		return fail(err, ptr, "word 3: expected \"can\" or \"cannot\"");
-	t->expect = strcmp(words[2], "can") ? XM_POLICY_DENY : XM_POLICY_ALLOW;
+	t->expect = strcmp(words[2], "can") ? XM_FILTER_DENY : XM_FILTER_ALLOW;
 	if (expect_word(words, n, 3, "reach", ptr, err) ||
 	    expect_word(words, n, 4, "zone", ptr, err) ||
-	    word_zone(p, words, n, 5, false, ptr, &t->to, err) ||
+	    word_zone(p, words, n, 5, ptr, &fl->to_zone, err) ||
 	    expect_word(words, n, 6, "on", ptr, err))
 		return -1;
 	if (n < 8)
@@ -405,12 +324,16 @@ static int parse_test(const struct xm_site_policy *p, const char *text,
 	slash = strchr(words[7], '/');
 	if (slash)
 		*slash++ = '\0';
-	if (proto_parse(words[7], false, &t->proto))
-		return fail(err, ptr, "word 8: expected tcp/PORT, udp/PORT or"
-			    " icmp");
-	t->port = 0;
-	if (t->proto == IPPROTO_ICMP ? slash != NULL :
-	    !slash || port_parse(slash, &t->port))
+	fl->dport = 0;
+	if (!strcmp(words[7], "icmp") && !slash)
+		fl->proto = IPPROTO_ICMP;
+	else if (!strcmp(words[7], "tcp") && slash &&
+		 !port_parse(slash, &fl->dport))
+		fl->proto = IPPROTO_TCP;
+	else if (!strcmp(words[7], "udp") && slash &&
+		 !port_parse(slash, &fl->dport))
+		fl->proto = IPPROTO_UDP;
+	else
 		return fail(err, ptr, "word 8: expected tcp/PORT, udp/PORT or"
 			    " icmp");
 	return 0;
@@ -448,31 +371,224 @@ static int string_list(json_object *arr, const char *ptr, size_t max,
 	return 0;
 }
 
-static int parse_zones(json_object *arr, struct xm_site_policy *p,
-		       struct xm_policy_error *err)
+/*
+ * The filter: its lines joined into a rules file and parsed by the
+ * agents' parser, so that the controller accepts what they do. Its
+ * "line N: why" becomes /filter/N-1 and why.
+ */
+static int parse_filter(json_object *arr, struct xm_site_policy *p,
+			struct xm_policy_error *err)
 {
-	size_t i, n;
+	size_t i, n, len = 0, at = 0;
+	char loc[64], why[256];
+	unsigned int line;
+	int used, ret;
 
-	if (want_type(arr, json_type_array, "/zones", "an array", err))
+	if (want_type(arr, json_type_array, "/filter", "an array", err))
 		return -1;
 	n = json_object_array_length(arr);
-	if (n > XM_POLICY_ZONES_MAX)
-		return fail(err, "/zones", "more than %d zones",
-			    XM_POLICY_ZONES_MAX);
+	if (n > XM_POLICY_FILTER_MAX)
+		return fail(err, "/filter", "more than %d lines",
+			    XM_POLICY_FILTER_MAX);
 	for (i = 0; i < n; i++) {
-		char loc[64], name[XM_NAME_MAX];
+		const char *s;
 
-		child_i(loc, sizeof(loc), "/zones", i);
-		if (get_name(json_object_array_get_idx(arr, i), loc, name,
-			     err))
+		child_i(loc, sizeof(loc), "/filter", i);
+		if (get_str(json_object_array_get_idx(arr, i), loc, 1024, &s,
+			    err))
 			return -1;
-		if (!strcmp(name, "any"))
-			return fail(err, loc, "\"any\" is reserved: it means"
-				    " every zone in rules");
-		if (zone_index(p, name, false) >= 0)
-			return fail(err, loc, "zone \"%s\" is listed twice",
-				    name);
-		strcpy(p->zones[p->n_zones++], name);
+		if (strchr(s, '\n'))
+			return fail(err, loc, "a newline: one string, one"
+				    " line");
+		len += strlen(s) + 1;
+	}
+	p->filter_text = malloc(len + 1);
+	if (!p->filter_text)
+		return fail(err, "/filter", "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(
+			json_object_array_get_idx(arr, i));
+		size_t l = strlen(s);
+
+		memcpy(p->filter_text + at, s, l);
+		at += l;
+		p->filter_text[at++] = '\n';
+	}
+	p->filter_text[at] = '\0';
+	ret = xm_filter_parse(p->filter_text, &p->filter, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return fail(err, "/filter", "out of memory");
+	if (!ret)
+		return 0;
+	if (sscanf(why, "line %u: %n", &line, &used) == 1 && line >= 1 &&
+	    used > 0) {
+		child_i(loc, sizeof(loc), "/filter", line - 1);
+		return fail(err, loc, "%s", why + used);
+	}
+	return fail(err, "/filter", "%s", why);
+}
+
+/* A line of the filter (from 1), for messages: at most 80 bytes. */
+static const char *filter_line(const struct xm_site_policy *p,
+			       unsigned int line, char buf[84])
+{
+	const char *s = p->filter_text ? p->filter_text : "", *nl;
+	size_t len;
+
+	for (; line > 1 && (nl = strchr(s, '\n')); line--)
+		s = nl + 1;
+	nl = strchr(s, '\n');
+	len = nl ? (size_t)(nl - s) : strlen(s);
+	snprintf(buf, 84, "%.*s%s", (int)(len > 80 ? 77 : len), s,
+		 len > 80 ? "..." : "");
+	return buf;
+}
+
+/* ---- drain and reweight ---- */
+
+static int get_node(json_object *v, const char *ptr, uint32_t *id,
+		    struct xm_policy_error *err)
+{
+	return get_uint(v, ptr, 1, UINT32_MAX, id, err);
+}
+
+/* "[A, B]": a link, its ends ordered. */
+static int get_link(json_object *v, const char *ptr,
+		    struct xm_policy_link *l, struct xm_policy_error *err)
+{
+	char loc[80];
+	uint32_t a, b;
+
+	if (want_type(v, json_type_array, ptr, "an array [A, B]", err))
+		return -1;
+	if (json_object_array_length(v) != 2)
+		return fail(err, ptr, "expected two node ids [A, B]");
+	snprintf(loc, sizeof(loc), "%s/0", ptr);
+	if (get_node(json_object_array_get_idx(v, 0), loc, &a, err))
+		return -1;
+	snprintf(loc, sizeof(loc), "%s/1", ptr);
+	if (get_node(json_object_array_get_idx(v, 1), loc, &b, err))
+		return -1;
+	if (a == b)
+		return fail(err, ptr, "a link joins two different nodes");
+	l->a = a < b ? a : b;
+	l->b = a < b ? b : a;
+	return 0;
+}
+
+static bool same_link(const struct xm_policy_link *x,
+		      const struct xm_policy_link *y)
+{
+	return x->a == y->a && x->b == y->b;
+}
+
+/* An array of at most max entries: its length, or -1 after failing. */
+static long array_of(json_object *v, const char *ptr, size_t max,
+		     struct xm_policy_error *err)
+{
+	size_t n;
+
+	if (want_type(v, json_type_array, ptr, "an array", err))
+		return -1;
+	n = json_object_array_length(v);
+	if (n > max)
+		return fail(err, ptr, "more than %zu entries", max);
+	return (long)n;
+}
+
+static int parse_drain(json_object *obj, struct xm_site_policy *p,
+		       struct xm_policy_error *err)
+{
+	static const char *const members[] = { "nodes", "links", NULL };
+	json_object *v;
+	char loc[64];
+	long n, i, j;
+
+	if (want_type(obj, json_type_object, "/drain", "an object", err) ||
+	    only_members(obj, "/drain", members, err))
+		return -1;
+	if (json_object_object_get_ex(obj, "nodes", &v)) {
+		n = array_of(v, "/drain/nodes", XM_POLICY_DRAIN_MAX, err);
+		if (n < 0)
+			return -1;
+		p->drain_nodes = calloc(n + 1, sizeof(*p->drain_nodes));
+		if (!p->drain_nodes)
+			return fail(err, "/drain/nodes", "out of memory");
+		for (i = 0; i < n; i++) {
+			child_i(loc, sizeof(loc), "/drain/nodes", i);
+			if (get_node(json_object_array_get_idx(v, i), loc,
+				     &p->drain_nodes[i], err))
+				return -1;
+			for (j = 0; j < i; j++)
+				if (p->drain_nodes[j] == p->drain_nodes[i])
+					return fail(err, loc, "node %u is"
+						    " listed twice",
+						    p->drain_nodes[i]);
+			p->n_drain_nodes++;
+		}
+	}
+	if (json_object_object_get_ex(obj, "links", &v)) {
+		n = array_of(v, "/drain/links", XM_POLICY_LINKS_MAX, err);
+		if (n < 0)
+			return -1;
+		p->drain_links = calloc(n + 1, sizeof(*p->drain_links));
+		if (!p->drain_links)
+			return fail(err, "/drain/links", "out of memory");
+		for (i = 0; i < n; i++) {
+			child_i(loc, sizeof(loc), "/drain/links", i);
+			if (get_link(json_object_array_get_idx(v, i), loc,
+				     &p->drain_links[i], err))
+				return -1;
+			for (j = 0; j < i; j++)
+				if (same_link(&p->drain_links[j],
+					      &p->drain_links[i]))
+					return fail(err, loc, "link %u %u is"
+						    " listed twice",
+						    p->drain_links[i].a,
+						    p->drain_links[i].b);
+			p->n_drain_links++;
+		}
+	}
+	return 0;
+}
+
+static int parse_reweight(json_object *arr, struct xm_site_policy *p,
+			  struct xm_policy_error *err)
+{
+	static const char *const members[] = { "link", "metric", NULL };
+	long n, i, j;
+
+	n = array_of(arr, "/reweight", XM_POLICY_LINKS_MAX, err);
+	if (n < 0)
+		return -1;
+	p->reweights = calloc(n + 1, sizeof(*p->reweights));
+	if (!p->reweights)
+		return fail(err, "/reweight", "out of memory");
+	for (i = 0; i < n; i++) {
+		struct xm_policy_reweight *r = &p->reweights[i];
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		char loc[64], loc2[80];
+
+		child_i(loc, sizeof(loc), "/reweight", i);
+		if (want_type(o, json_type_object, loc, "an object", err) ||
+		    only_members(o, loc, members, err))
+			return -1;
+		snprintf(loc2, sizeof(loc2), "%s/link", loc);
+		if (!json_object_object_get_ex(o, "link", &v))
+			return fail(err, loc, "\"link\" is missing");
+		if (get_link(v, loc2, &r->link, err))
+			return -1;
+		for (j = 0; j < i; j++)
+			if (same_link(&p->reweights[j].link, &r->link))
+				return fail(err, loc2, "link %u %u is"
+					    " reweighted twice", r->link.a,
+					    r->link.b);
+		snprintf(loc2, sizeof(loc2), "%s/metric", loc);
+		if (!json_object_object_get_ex(o, "metric", &v))
+			return fail(err, loc, "\"metric\" is missing");
+		if (get_uint(v, loc2, 1, XM_METRIC_MAX - 1, &r->metric, err))
+			return -1;
+		p->n_reweights++;
 	}
 	return 0;
 }
@@ -520,6 +636,7 @@ static int parse_qos(json_object *obj, struct xm_site_policy *p,
 
 	if (want_type(obj, json_type_object, "/qos", "an object", err))
 		return -1;
+	p->has_qos = true;
 	json_object_object_foreach(obj, key, val) {
 		char loc[64], loc2[80], q[48];
 		const char *rate;
@@ -551,6 +668,10 @@ static int parse_qos(json_object *obj, struct xm_site_policy *p,
 		    get_uint(v, loc2, 1500, 64 << 20,
 			     &p->qos_burst[tc - XMESH_TC_BULK], err))
 			return -1;
+		/* The module refuses it: a node would fail to apply it. */
+		if (p->qos_burst[tc - XMESH_TC_BULK] &&
+		    !p->qos_rate[tc - XMESH_TC_BULK])
+			return fail(err, loc2, "a burst needs a rate (not 0)");
 	}
 	return 0;
 }
@@ -763,13 +884,11 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 				  struct xm_policy_error *err)
 {
 	static const char *const members[] = {
-		"max_hops", "timers", "zones", "default", "rules", "qos",
+		"max_hops", "timers", "filter", "qos", "drain", "reweight",
 		"remediation", "tests", NULL
 	};
-	static const char *const actions[] = { "deny", "allow" };
 	json_object *root, *v;
 	struct xm_site_policy *p;
-	int e;
 
 	memset(err, 0, sizeof(*err));
 	if (len > XM_POLICY_TEXT_MAX) {
@@ -785,7 +904,6 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 		fail(err, "document", "out of memory");
 		goto out;
 	}
-	p->default_action = XM_POLICY_ALLOW;
 	p->remedy_budget = 10;
 	if (want_type(root, json_type_object, "document", "an object", err) ||
 	    only_members(root, "", members, err))
@@ -796,20 +914,16 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 	if (json_object_object_get_ex(root, "timers", &v) &&
 	    parse_timers(v, p, err))
 		goto bad;
-	if (json_object_object_get_ex(root, "zones", &v) &&
-	    parse_zones(v, p, err))
-		goto bad;
-	if (json_object_object_get_ex(root, "default", &v)) {
-		e = get_enum(v, "/default", actions, 2, "allow or deny", err);
-		if (e < 0)
-			goto bad;
-		p->default_action = e;
-	}
-	if (json_object_object_get_ex(root, "rules", &v) &&
-	    string_list(v, "/rules", XM_POLICY_RULES_MAX, p, (void **)&p->rules,
-			sizeof(*p->rules), parse_rule, &p->n_rules, err))
+	if (json_object_object_get_ex(root, "filter", &v) &&
+	    parse_filter(v, p, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "qos", &v) && parse_qos(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "drain", &v) &&
+	    parse_drain(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "reweight", &v) &&
+	    parse_reweight(v, p, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "remediation", &v) &&
 	    parse_remediation(v, p, err))
@@ -831,59 +945,49 @@ void xm_policy_free(struct xm_site_policy *p)
 {
 	if (!p)
 		return;
-	free(p->rules);
+	xm_filter_free(&p->filter);
+	free(p->filter_text);
 	free(p->tests);
 	free(p->remedies);
+	free(p->drain_nodes);
+	free(p->drain_links);
+	free(p->reweights);
 	free(p);
-}
-
-int xm_policy_decide(const struct xm_site_policy *p, int from, int to,
-		     uint8_t proto, uint16_t port,
-		     enum xm_policy_action *action)
-{
-	unsigned int i;
-
-	for (i = 0; i < p->n_rules; i++) {
-		const struct xm_policy_rule *r = &p->rules[i];
-
-		if ((r->from >= 0 && r->from != from) ||
-		    (r->to >= 0 && r->to != to) ||
-		    (r->proto && r->proto != proto))
-			continue;
-		if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
-		    (port < r->port_min || port > r->port_max))
-			continue;
-		*action = r->action;
-		return (int)i;
-	}
-	*action = p->default_action;
-	return -1;
 }
 
 int xm_policy_run_tests(const struct xm_site_policy *p,
 			struct xm_policy_error *err)
 {
-	enum xm_policy_action got;
+	struct xm_filter_decision d;
+	const char *verb;
+	char loc[64], line[84];
 	unsigned int i;
-	char loc[64];
-	int rule;
 
 	for (i = 0; i < p->n_tests; i++) {
 		const struct xm_policy_test *t = &p->tests[i];
 
-		rule = xm_policy_decide(p, t->from, t->to, t->proto, t->port,
-					&got);
-		if (got == t->expect)
+		if (xm_filter_decide(&p->filter, &t->flow, &d) == t->expect)
 			continue;
 		child_i(loc, sizeof(loc), "/tests", i);
-		if (rule >= 0)
-			return fail(err, loc, "test \"%s\" fails: /rules/%d"
-				    " (\"%s\") %s it", t->text, rule,
-				    p->rules[rule].text,
-				    got ? "allows" : "denies");
-		return fail(err, loc, "test \"%s\" fails: no rule matches and"
-			    " the default %s it", t->text,
-			    got ? "allows" : "denies");
+		verb = d.verdict == XM_FILTER_ALLOW ? "allows" : "denies";
+		switch (d.by) {
+		case XM_DECIDED_PAIR:
+			return fail(err, loc, "test \"%s\" fails: the zone"
+				    " pair of /filter/%u (\"%s\") denies it",
+				    t->text, d.line - 1,
+				    filter_line(p, d.line, line));
+		case XM_DECIDED_ZONE_DEFAULT:
+			return fail(err, loc, "test \"%s\" fails: no zone pair"
+				    " and zone-default denies it", t->text);
+		case XM_DECIDED_RULE:
+			return fail(err, loc, "test \"%s\" fails: /filter/%u"
+				    " (\"%s\") %s it", t->text, d.line - 1,
+				    filter_line(p, d.line, line), verb);
+		default:
+			return fail(err, loc, "test \"%s\" fails: no rule"
+				    " matches and the policy %s it", t->text,
+				    verb);
+		}
 	}
 	return 0;
 }

@@ -16,10 +16,12 @@
 #include <stdint.h>
 
 #include "core.h"	/* XM_NAME_MAX */
+#include "xmesh_filter.h"
 
 #define XM_POLICY_TEXT_MAX	(256 * 1024)	/* bytes of a document */
-#define XM_POLICY_ZONES_MAX	64
-#define XM_POLICY_RULES_MAX	1024
+#define XM_POLICY_FILTER_MAX	4096		/* lines of the filter */
+#define XM_POLICY_DRAIN_MAX	64		/* drained nodes */
+#define XM_POLICY_LINKS_MAX	256		/* drained, reweighted links */
 #define XM_POLICY_TESTS_MAX	256
 #define XM_POLICY_REMEDY_MAX	64
 #define XM_POLICY_TEXT_LEN	160		/* a rule or test as written */
@@ -32,27 +34,21 @@ struct xm_policy_error {
 	char reason[256];
 };
 
-enum xm_policy_action { XM_POLICY_DENY = 0, XM_POLICY_ALLOW = 1 };
-
-/* An L4 protocol of a rule or test: its IP protocol number, 0 any. */
-#define XM_POLICY_PROTO_ANY	0
-
-/* "allow from zone A to zone B [PROTO [dport P[-Q]]]" */
-struct xm_policy_rule {
-	enum xm_policy_action action;
-	int from, to;			/* zone index, -1: any */
-	uint8_t proto;			/* IPPROTO_TCP/UDP/ICMP, 0 any */
-	uint16_t port_min, port_max;	/* destination; 0-65535: any */
+/* "zone A can|cannot reach zone B on PROTO[/PORT]" */
+struct xm_policy_test {
+	uint8_t expect;			/* enum xm_filter_verdict */
+	struct xm_filter_flow flow;
 	char text[XM_POLICY_TEXT_LEN];
 };
 
-/* "zone A can|cannot reach zone B on PROTO[/PORT]" */
-struct xm_policy_test {
-	enum xm_policy_action expect;
-	int from, to;
-	uint8_t proto;
-	uint16_t port;			/* 0 for icmp */
-	char text[XM_POLICY_TEXT_LEN];
+/* A link, by its ends' node ids (a < b). */
+struct xm_policy_link {
+	uint32_t a, b;
+};
+
+struct xm_policy_reweight {
+	struct xm_policy_link link;
+	uint32_t metric;		/* 1 .. XM_METRIC_MAX - 1 */
 };
 
 enum xm_remedy_trigger {
@@ -86,14 +82,23 @@ struct xm_site_policy {
 	/* Agent timers, seconds; 0: not set (the agent keeps its own). */
 	double hello_interval, dead_interval, probe_interval;
 	uint32_t probe_miss;
-	unsigned int n_zones;
-	char zones[XM_POLICY_ZONES_MAX][XM_NAME_MAX];
-	enum xm_policy_action default_action;
-	unsigned int n_rules, n_tests, n_remedies;
-	struct xm_policy_rule *rules;
+	/*
+	 * The filter (Documentation/filter.md), its lines joined by newlines
+	 * as a rules file: NULL without one. filter is parsed from it.
+	 */
+	char *filter_text;
+	struct xm_filter filter;
+	unsigned int n_tests, n_remedies;
 	struct xm_policy_test *tests;
+	/* Drain and reweight: what the links' ends advertise. */
+	unsigned int n_drain_nodes, n_drain_links, n_reweights;
+	uint32_t *drain_nodes;
+	struct xm_policy_link *drain_links;
+	struct xm_policy_reweight *reweights;
 	struct xm_policy_remedy *remedies;
-	/* Per class, index tclass - 1 (bulk first): bytes/s, 0 no cap. */
+	/* Per class, index tclass - 1 (bulk first): bytes/s, 0 no cap;
+	 * has_qos: the policy sets them (else the nodes' own stay). */
+	bool has_qos;
 	uint64_t qos_rate[XM_POLICY_TCLASSES];
 	uint32_t qos_burst[XM_POLICY_TCLASSES];
 	uint32_t remedy_budget;		/* actions per hour, all rules */
@@ -121,11 +126,6 @@ struct json_object;
 struct json_object *xm_json_parse_strict(const char *text, size_t len,
 					 int depth,
 					 struct xm_policy_error *err);
-
-/* What the rules decide for a flow: the rule's index, or -1 (default). */
-int xm_policy_decide(const struct xm_site_policy *p, int from, int to,
-		     uint8_t proto, uint16_t port,
-		     enum xm_policy_action *action);
 
 /* Run the policy's tests: 0, or -1 with the first failure in err. */
 int xm_policy_run_tests(const struct xm_site_policy *p,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph.h"	/* XM_METRIC_MAX */
 #include "policy_agent.h"
 
 /* A string member without NUL bytes: NULL if absent or another type. */
@@ -131,6 +132,43 @@ void xm_policy_update_free(struct xm_policy_update *u)
 static uint32_t ms(double s)
 {
 	return (uint32_t)lround(s * 1000);
+}
+
+/* Self's adjacencies to the other end of l at metric: false if full. */
+static bool override_add(struct xm_policy *path, uint32_t self,
+			 const struct xm_policy_link *l, uint32_t metric)
+{
+	uint32_t other = l->a == self ? l->b : l->a;
+	unsigned int i;
+
+	if (l->a != self && l->b != self)
+		return true;
+	for (i = 0; i < path->n_overrides; i++)
+		if (path->overrides[i].node == other)
+			return true;	/* drained first: drain wins */
+	if (path->n_overrides == XM_METRIC_OVERRIDE_MAX)
+		return false;
+	path->overrides[path->n_overrides++] =
+		(struct xm_metric_override){ other, metric };
+	return true;
+}
+
+unsigned int xm_policy_metric_settings(const struct xm_site_policy *p,
+				       uint32_t self, struct xm_policy *path)
+{
+	unsigned int i, left_out = 0;
+
+	path->drained = false;
+	path->n_overrides = 0;
+	for (i = 0; i < p->n_drain_nodes; i++)
+		path->drained |= p->drain_nodes[i] == self;
+	for (i = 0; i < p->n_drain_links; i++)
+		left_out += !override_add(path, self, &p->drain_links[i],
+					  XM_METRIC_MAX);
+	for (i = 0; i < p->n_reweights; i++)
+		left_out += !override_add(path, self, &p->reweights[i].link,
+					  p->reweights[i].metric);
+	return left_out;
 }
 
 void xm_policy_core_settings(const struct xm_site_policy *p,

@@ -56,5 +56,14 @@ void xm_policy_update_free(struct xm_policy_update *u);
 void xm_policy_core_settings(const struct xm_site_policy *p,
 			     struct xm_policy *path,
 			     struct xm_timers *timers);
+/*
+ * What drain and reweight set in the path policy of node self: whether
+ * self is drained, and the metrics of its adjacencies to the other ends
+ * of its drained and reweighted links (a link both drained and
+ * reweighted is drained). Returns the number of self's links beyond
+ * XM_METRIC_OVERRIDE_MAX, left out (0: all in).
+ */
+unsigned int xm_policy_metric_settings(const struct xm_site_policy *p,
+				       uint32_t self, struct xm_policy *path);
 
 #endif /* XM_POLICY_AGENT_H */

@@ -1055,15 +1055,21 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 	return send_policy(c, conn, v);
 }
 
-/* POST /api/v1/agent/report {"policy_version": V} */
+/*
+ * POST /api/v1/agent/report {"policy_version": V[, "error": "why"]}: an
+ * error is a version the agent could not apply (Documentation/policy.md),
+ * kept in the audit log as the node's "agent.policy_error".
+ */
 static enum MHD_Result agent_report(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
 				    const struct req *q)
 {
 	uint32_t node = q->node;
-	static const char *const members[] = { "policy_version", NULL };
+	static const char *const members[] = { "policy_version", "error",
+					       NULL };
+	char error[512] = "", actor[32];
 	uint64_t v = 0;
-	json_object *o, *j;
+	json_object *o, *j, *e;
 	int rc;
 
 	o = body_object(c, conn, q);
@@ -1072,17 +1078,35 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 	rc = only_members(c, conn, o, members);
 	if (!rc)
 		rc = uint_arg(c, conn, o, "policy_version", UINT32_MAX, &v);
+	if (!rc && json_object_object_get_ex(o, "error", &e)) {
+		if (!json_object_is_type(e, json_type_string) ||
+		    (size_t)json_object_get_string_len(e) >= sizeof(error) ||
+		    strlen(json_object_get_string(e)) !=
+		    (size_t)json_object_get_string_len(e)) {
+			send_error(c, conn, 400, "/error", "expected a string"
+				   " of at most %zu characters",
+				   sizeof(error) - 1);
+			rc = -1;
+		} else {
+			snprintf(error, sizeof(error), "%s",
+				 json_object_get_string(e));
+		}
+	}
 	json_object_put(o);
 	if (rc < 0)
 		return MHD_YES;
 	if (rc > 0)
 		return send_error(c, conn, 400, "/policy_version",
 				  "the version applied is required");
+	snprintf(actor, sizeof(actor), "node %u", node);
 	pthread_mutex_lock(&c->lock);
 	if (v > c->version)
 		rc = 1;
 	else
 		rc = xm_store_agent_seen(c->store, node, now_s(c), v);
+	if (!rc && error[0])
+		rc = xm_store_audit_add(c->store, now_s(c), actor,
+					"agent.policy_error", error);
 	pthread_mutex_unlock(&c->lock);
 	if (rc > 0)
 		return send_error(c, conn, 400, "/policy_version",

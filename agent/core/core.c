@@ -424,6 +424,20 @@ static bool zone_excluded(const struct xm_core *c, const char *zone)
 	return false;
 }
 
+uint32_t xm_policy_adj_metric(const struct xm_policy *p, uint32_t node,
+			      uint32_t measured)
+{
+	unsigned int i;
+
+	if (p->drained)
+		return XM_METRIC_MAX;
+	for (i = 0; i < p->n_overrides && i < XM_METRIC_OVERRIDE_MAX; i++)
+		if (p->overrides[i].node == node && p->overrides[i].metric)
+			return p->overrides[i].metric < XM_METRIC_MAX ?
+			       p->overrides[i].metric : XM_METRIC_MAX;
+	return measured;
+}
+
 /* Our UP adjacencies: per node, the cheapest link's metric. */
 static size_t local_adjs(const struct xm_core *c, struct xm_local_adj *adj)
 {
@@ -435,7 +449,9 @@ static size_t local_adjs(const struct xm_core *c, struct xm_local_adj *adj)
 		if (x->state == XM_NEIGH_UP)
 			adj[n++] = (struct xm_local_adj){
 				.node = x->node, .neigh = x->id,
-				.metric = x->metric ? x->metric : 1,
+				.metric = xm_policy_adj_metric(
+					&c->cfg.policy, x->node,
+					x->metric ? x->metric : 1),
 			};
 	}
 	return n;
@@ -1032,10 +1048,20 @@ void xm_core_set_policy(struct xm_core *c, xm_time now,
 			const struct xm_policy *p)
 {
 	now = enter(c, now);
+	bool advert = p->drained != c->cfg.policy.drained ||
+		      p->n_overrides != c->cfg.policy.n_overrides ||
+		      memcmp(p->overrides, c->cfg.policy.overrides,
+			     sizeof(p->overrides));
+
 	c->cfg.policy = *p;
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
-	core_spf_schedule(c, now, XM_SPF_CHANGE);
+	if (c->cfg.policy.n_overrides > XM_METRIC_OVERRIDE_MAX)
+		c->cfg.policy.n_overrides = XM_METRIC_OVERRIDE_MAX;
+	/* What this node advertises changed: at once, as adjacency news. */
+	if (advert)
+		lsdb_local_adjacency(c, now);
+	core_spf_schedule(c, now, advert ? XM_SPF_ADJACENCY : XM_SPF_CHANGE);
 	core_run(c, now, false);
 }
 

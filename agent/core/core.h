@@ -74,12 +74,35 @@ struct xm_timers {
 					 * (0 or below lsa_min_ms: none) */
 };
 
-/* Path policy (later set by the controller). */
+/* The metric this node advertises for its adjacencies to a node. */
+struct xm_metric_override {
+	uint32_t node;			/* the neighbor node */
+	uint32_t metric;		/* 1 .. XM_METRIC_MAX (drained) */
+};
+
+#define XM_METRIC_OVERRIDE_MAX	64
+
+/* Path policy (the configuration's, and the controller's over it). */
 struct xm_policy {
 	uint8_t max_hops;		/* 0: no limit */
 	unsigned int n_excluded_zones;	/* never transit these zones */
 	char excluded_zones[8][XM_NAME_MAX];
+	/*
+	 * Drain and reweight (Documentation/policy.md): a drained node
+	 * advertises every adjacency at XM_METRIC_MAX, so that it carries
+	 * transit traffic only when no other path exists; an override sets
+	 * the metric of its adjacencies to one neighbor node (a drained link
+	 * is one at XM_METRIC_MAX). Measured metrics and their hysteresis
+	 * go on underneath, and come back when an override goes.
+	 */
+	bool drained;
+	unsigned int n_overrides;
+	struct xm_metric_override overrides[XM_METRIC_OVERRIDE_MAX];
 };
+
+/* The metric of an adjacency to node measured at measured, under p. */
+uint32_t xm_policy_adj_metric(const struct xm_policy *p, uint32_t node,
+			      uint32_t measured);
 
 struct xm_core_config {
 	uint32_t node_id;		/* not 0; also the kernel's node id */

@@ -624,7 +624,9 @@ static void own_adjacencies(struct xm_core *c, struct xm_advert *a)
 		if (n->state != XM_NEIGH_UP)
 			continue;
 		j = (struct xm_adj){
-			.node = n->node, .metric = n->metric,
+			.node = n->node,
+			.metric = xm_policy_adj_metric(&c->cfg.policy,
+						       n->node, n->metric),
 			.rtt_us = n->srtt_us, .loss_ppm = neigh_loss_ppm(n),
 			.bandwidth_mbps = lk && lk->info.bandwidth_mbps ?
 					  lk->info.bandwidth_mbps : 1000,

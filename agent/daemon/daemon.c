@@ -1288,7 +1288,8 @@ int xmd_start(struct xmd *d)
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
 	gate_start(d);
-	if (d->cfg.filter[0]) {
+	/* The cached policy's filter, when it has one, wins over the file. */
+	if (d->cfg.filter[0] && !d->filter) {
 		char why[256];
 
 		d->filter = xmd_filter_new(d->cfg.filter, why, sizeof(why));

@@ -11,32 +11,42 @@
 
 #define XMD_FILTER_FILE_MAX	(4 << 20)	/* bytes of a rules file */
 
-struct xmd_filter *xmd_filter_new(const char *path, char *err, size_t len)
+struct xmd_filter *xmd_filter_parse_text(const char *text, char *err,
+					 size_t len)
 {
 	struct xmd_filter *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	if (xm_filter_parse(text, &f->rules, err, len)) {
+		xm_filter_free(&f->rules);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct xmd_filter *xmd_filter_new(const char *path, char *err, size_t len)
+{
+	struct xmd_filter *f = NULL;
 	char *text = malloc(XMD_FILTER_FILE_MAX + 1);
 	ssize_t n;
 
-	if (!f || !text) {
+	if (!text) {
 		snprintf(err, len, "out of memory");
-		goto fail;
+		return NULL;
 	}
 	n = xm_file_read(path, text, XMD_FILTER_FILE_MAX, false, NULL);
 	if (n < 0) {
 		snprintf(err, len, "%s: %s", path, strerror((int)-n));
-		goto fail;
-	}
-	text[n] = '\0';
-	if (xm_filter_parse(text, &f->rules, err, len)) {
-		xm_filter_free(&f->rules);
-		goto fail;
+	} else {
+		text[n] = '\0';
+		f = xmd_filter_parse_text(text, err, len);
 	}
 	free(text);
 	return f;
-fail:
-	free(text);
-	free(f);
-	return NULL;
 }
 
 void xmd_filter_free(struct xmd_filter *f)
@@ -287,6 +297,7 @@ static int nft_sync(struct xmd_filter *f, const struct xmd_filter_dev *dev)
 	f->nft_ok = !err;
 	if (err) {
 		xmd_warn("filter: %s", why);
+		snprintf(f->why, sizeof(f->why), "table inet xmesh: %s", why);
 		goto out;
 	}
 	xmd_debug("filter: table inet xmesh installed, %u rules, %zu nodes",
@@ -313,10 +324,14 @@ int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
 	size_t n_want, n;
 	int err;
 
+	f->why[0] = '\0';
 	if (!f->settings_done) {
 		err = settings_sync(f, nl, ifindex);
-		if (err)
+		if (err) {
+			snprintf(f->why, sizeof(f->why), "zone settings: %s",
+				 strerror(-err));
 			return err;
+		}
 		f->settings_done = true;
 	}
 	if (!f->installed_ok && (err = installed_load(f, nl, ifindex)))
@@ -333,6 +348,8 @@ int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
 	}
 	free(ch);
 	if (err) {
+		snprintf(f->why, sizeof(f->why), "node table: %s",
+			 strerror(-err));
 		f->installed_ok = false;	/* read it again next time */
 		free(want);
 		return err;
@@ -344,4 +361,72 @@ int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
 	if (!f->rules.n_rules && f->rules.policy == XMESH_ZONE_ALLOW)
 		return 0;
 	return nft_sync(f, dev);
+}
+
+/* Whether f puts rules in nftables (else the table is left out). */
+static bool has_table(const struct xmd_filter *f)
+{
+	return f && (f->rules.n_rules || f->rules.policy != XMESH_ZONE_ALLOW);
+}
+
+/* f whole into the kernel (NULL: none), why in f's or err. */
+static int put(struct xmd_filter *f, const struct xm_core *core,
+	       struct xmnl *nl, const struct xmd_filter_dev *dev, char *err,
+	       size_t len)
+{
+	struct xmd_filter *none = NULL;
+	struct xm_nft_batch b;
+	char why[256];
+	int ret;
+
+	if (!f) {
+		/* No pairs, default allow, no mark: a site without zones. */
+		none = xmd_filter_parse_text("mark-mask 0\n", err, len);
+		if (!none)
+			return -ENOMEM;
+		f = none;
+	}
+	f->settings_done = false;
+	f->installed_ok = false;
+	f->nft_ok = false;
+	ret = xmd_filter_sync(f, core, nl, dev);
+	if (ret)
+		snprintf(err, len, "%s", f->why[0] ? f->why : strerror(-ret));
+	if (!ret && !has_table(f)) {
+		snprintf(why, sizeof(why), "out of memory");
+		ret = xm_nft_build_delete(1, &b);
+		if (!ret) {
+			ret = xm_nft_commit(&b, why, sizeof(why));
+			xm_nft_batch_free(&b);
+		}
+		if (ret)
+			snprintf(err, len, "table inet xmesh: %s", why);
+	}
+	xmd_filter_free(none);
+	return ret;
+}
+
+int xmd_filter_install(struct xmd_filter *cur, struct xmd_filter *next,
+		       const struct xm_core *core, struct xmnl *nl,
+		       const struct xmd_filter_dev *dev, char *err,
+		       size_t len)
+{
+	char again[256];
+	int ret;
+
+	err[0] = '\0';
+	if (!dev) {
+		if (next) {
+			next->settings_done = false;
+			next->installed_ok = false;
+		}
+		return 0;
+	}
+	ret = put(next, core, nl, dev, err, len);
+	if (!ret)
+		return 0;
+	if (put(cur, core, nl, dev, again, sizeof(again)))
+		xmd_warn("filter: the one in use could not be put back either: %s",
+			 again);
+	return ret;
 }

@@ -29,6 +29,7 @@ struct xmd_filter {
 	size_t n_nft_nodes;
 	struct xm_nft_prefix *nft_prefixes;
 	size_t n_nft_prefixes;
+	char why[320];			/* the last failure, for reports */
 };
 
 /* Where the kernel's tables are: the device, this node, its prefixes. */
@@ -41,6 +42,9 @@ struct xmd_filter_dev {
 
 /* Read and parse path: NULL with why in err (the line of a bad rule). */
 struct xmd_filter *xmd_filter_new(const char *path, char *err, size_t len);
+/* The same from the text of a rules file (a policy's filter). */
+struct xmd_filter *xmd_filter_parse_text(const char *text, char *err,
+					 size_t len);
 void xmd_filter_free(struct xmd_filter *f);
 
 /*
@@ -64,5 +68,18 @@ int xmd_filter_node_diff(const struct xm_node *want, size_t n_want,
  */
 int xmd_filter_sync(struct xmd_filter *f, const struct xm_core *core,
 		    struct xmnl *nl, const struct xmd_filter_dev *dev);
+/*
+ * Put next in the kernel in place of cur, whole and at once: its zone
+ * pairs, default and mark mask, the node table, and table inet xmesh
+ * (deleted when next has no rules). NULL is no filter: no zone pairs,
+ * default allow, no mark, no table. When any of it fails, cur is put
+ * back and the error returned with why in err: the caller keeps cur.
+ * With dev NULL (the tables are not programmed yet) nothing is sent:
+ * the next sync installs next.
+ */
+int xmd_filter_install(struct xmd_filter *cur, struct xmd_filter *next,
+		       const struct xm_core *core, struct xmnl *nl,
+		       const struct xmd_filter_dev *dev, char *err,
+		       size_t len);
 
 #endif /* XMD_FILTER_H */

@@ -4,6 +4,7 @@
 #include "policy_sync.h"
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include "kx.h"
 #include "xmesh_file.h"
 #include "xmesh_http.h"
+#include "xmesh_qos.h"
 #include "xmeshd.h"
 
 struct xmd_policy_sync {
@@ -46,6 +48,7 @@ struct xmd_policy_sync {
 	bool slot_full;
 	struct xm_policy_update slot;	/* waiting for the main loop */
 	uint64_t report;		/* applied, to report (0: none) */
+	char report_error[384];		/* why a version was not; "" */
 	struct xmd_policy_counters c;
 };
 
@@ -131,9 +134,24 @@ void xmd_policy_sync_applied(struct xmd_policy_sync *s, uint64_t version)
 {
 	pthread_mutex_lock(&s->lock);
 	s->report = version;
+	s->report_error[0] = '\0';
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	/* A long poll under way gives way to the report. */
+	curl_multi_wakeup(s->multi);
+}
+
+void xmd_policy_sync_failed(struct xmd_policy_sync *s, uint64_t have,
+			    uint64_t version, const char *why)
+{
+	pthread_mutex_lock(&s->lock);
+	/* Reported with the version in force; 0 is none yet, not a version:
+	 * the report still says why. */
+	s->report = have ? have : UINT64_MAX;
+	snprintf(s->report_error, sizeof(s->report_error),
+		 "version %" PRIu64 " not applied: %s", version, why);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 	curl_multi_wakeup(s->multi);
 }
 
@@ -273,11 +291,26 @@ static uint32_t backoff_next(struct xmd_policy_sync *s, uint32_t *cur)
 static long send_report(struct xmd_policy_sync *s, uint64_t version)
 {
 	struct xm_http_body b = { .max = 16384 };
-	char body[64];
+	char body[1024], error[384];
+	json_object *why;
 	long st;
 
-	snprintf(body, sizeof(body), "{\"policy_version\": %" PRIu64 "}",
-		 version);
+	pthread_mutex_lock(&s->lock);
+	snprintf(error, sizeof(error), "%s", s->report_error);
+	pthread_mutex_unlock(&s->lock);
+	if (version == UINT64_MAX)
+		version = 0;
+	if (error[0]) {
+		/* {"policy_version": V, "error": "..."}, escaped by json-c */
+		why = json_object_new_string(error);
+		snprintf(body, sizeof(body), "{\"policy_version\": %" PRIu64
+			 ", \"error\": %s}", version,
+			 why ? json_object_to_json_string(why) : "\"?\"");
+		json_object_put(why);
+	} else {
+		snprintf(body, sizeof(body), "{\"policy_version\": %" PRIu64
+			 "}", version);
+	}
 	st = request(s, "POST", "/api/v1/agent/report", body, 30, false, &b);
 	xm_http_body_free(&b);
 	return st;
@@ -461,6 +494,7 @@ struct xmd_policy {
 	struct xmd_policy_sync *sync;
 	struct xm_site_policy *site;	/* applied; NULL: none yet */
 	uint64_t version;
+	bool filter_from_policy;	/* d->filter is the policy's */
 	void (*run)(struct xmd *d, xm_time now);
 };
 
@@ -473,6 +507,9 @@ static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
 	const char *why;
 
 	xmd_policy_settings(p, &d->cfg.policy, &d->cfg.timers, &path, &t);
+	if (p && xm_policy_metric_settings(p, d->cfg.node_id, &path))
+		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": more than %d drained or reweighted links of this node; the others are left out",
+			  version, XM_METRIC_OVERRIDE_MAX);
 	why = xm_timers_check(&t);
 	if (why || xm_core_set_timers(d->core, now, &t))
 		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": its timers are refused (%s); the running ones stay",
@@ -480,11 +517,161 @@ static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
 	xm_core_set_policy(d->core, now, &path);
 }
 
+/* Where the kernel's tables are, NULL before they are programmed. */
+static const struct xmd_filter_dev *filter_dev(struct xmd *d,
+					       struct xmd_filter_dev *fd)
+{
+	xm_time now = xmd_now();
+
+	if (!d->k.ifindex || !xm_core_fib_ready(d->core, now) ||
+	    !xm_core_fib(d->core))
+		return NULL;
+	*fd = (struct xmd_filter_dev){
+		.ifindex = d->k.ifindex, .ifname = d->cfg.device,
+		.self = d->k.self, .fib = xm_core_fib(d->core),
+	};
+	return fd;
+}
+
+/*
+ * The filter a policy calls for in place of d->filter: the policy's when
+ * it has one, else the local file's (or none). *changed: whether it
+ * differs from the one in use. 0, or -1 with why.
+ */
+static int filter_next(struct xmd *d, const struct xm_site_policy *site,
+		       struct xmd_filter **next, bool *changed, char *why,
+		       size_t len)
+{
+	struct xmd_policy *p = d->policy;
+
+	*next = NULL;
+	*changed = false;
+	if (site->filter_text) {
+		*next = xmd_filter_parse_text(site->filter_text, why, len);
+		*changed = true;
+		return *next ? 0 : -1;
+	}
+	if (!p->filter_from_policy)
+		return 0;		/* the file's stays */
+	*changed = true;
+	if (!d->cfg.filter[0])
+		return 0;
+	*next = xmd_filter_new(d->cfg.filter, why, len);
+	return *next ? 0 : -1;
+}
+
+/* The policy's class rates (the others' left): the previous into old. */
+static int qos_apply(struct xmd *d, const struct xm_site_policy *site,
+		     struct xm_qos *old, char *why, size_t len)
+{
+	struct nlc_error e;
+	struct xm_qos q;
+	unsigned int i;
+
+	memset(old, 0, sizeof(*old));
+	if (!site->has_qos)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	if (xmnl_qos_get(&d->k.nl, d->k.ifindex, NULL, old, &e))
+		goto fail;
+	for (i = 0; i < XM_POLICY_TCLASSES; i++) {
+		struct xm_tclass *t = &q.tclass[q.n_tclass++];
+
+		t->id = (uint8_t)(XMESH_TC_BULK + i);
+		t->rate = site->qos_rate[i];
+		t->burst = site->qos_burst[i];
+		t->present = XM_BIT(XMESH_TCLASS_A_ID) |
+			     XM_BIT(XMESH_TCLASS_A_RATE) |
+			     (t->burst ? XM_BIT(XMESH_TCLASS_A_BURST) : 0);
+	}
+	if (!xmnl_qos_set(&d->k.nl, d->k.ifindex, NULL, &q, &e))
+		return 0;
+fail:
+	snprintf(why, len, "QoS: %s", e.msg[0] ? e.msg : strerror(-e.err));
+	old->n_tclass = 0;
+	return -1;
+}
+
+/* Put back the rates qos_apply() found. */
+static void qos_restore(struct xmd *d, const struct xm_qos *old)
+{
+	struct nlc_error e;
+	struct xm_qos q;
+	unsigned int i;
+
+	if (!old->n_tclass)
+		return;
+	memset(&q, 0, sizeof(q));
+	for (i = 0; i < old->n_tclass; i++) {
+		q.tclass[q.n_tclass] = (struct xm_tclass){
+			.id = old->tclass[i].id, .rate = old->tclass[i].rate,
+			.burst = old->tclass[i].burst,
+			.present = XM_BIT(XMESH_TCLASS_A_ID) |
+				   XM_BIT(XMESH_TCLASS_A_RATE) |
+				   XM_BIT(XMESH_TCLASS_A_BURST),
+		};
+		q.n_tclass++;
+	}
+	if (xmnl_qos_set(&d->k.nl, d->k.ifindex, NULL, &q, &e))
+		xmd_warn("policy: QoS rates could not be put back: %s",
+			 e.msg[0] ? e.msg : strerror(-e.err));
+}
+
+/*
+ * The kernel's part of a policy, all or nothing: the QoS rates, then the
+ * filter (zone tables and table inet xmesh); when one fails the other is
+ * put back. 0, or -1 with why (the previous state kept).
+ */
+static int kernel_apply(struct xmd *d, const struct xm_site_policy *site,
+			uint64_t version, char *why, size_t len)
+{
+	struct xmd_policy *p = d->policy;
+	struct xmd_filter *next;
+	struct xmd_filter_dev fd;
+	struct xm_qos old;
+	bool changed;
+
+	if (filter_next(d, site, &next, &changed, why, len))
+		return -1;
+	if (qos_apply(d, site, &old, why, len)) {
+		xmd_filter_free(next);
+		return -1;
+	}
+	if (!changed)
+		return 0;
+	if (xmd_filter_install(d->filter, next, d->core, &d->k.nl,
+			       filter_dev(d, &fd), why, len)) {
+		xmd_filter_free(next);
+		qos_restore(d, &old);
+		return -1;
+	}
+	xmd_filter_free(d->filter);
+	d->filter = next;
+	d->fib_dirty = true;	/* the node table follows the LSDB */
+	p->filter_from_policy = site->filter_text != NULL;
+	if (site->filter_text)
+		xmd_event(d, XMD_LOG_INFO, "policy version %" PRIu64 ": its filter is in force%s%s (%u rules)",
+			  version, d->cfg.filter[0] ? " in place of " : "",
+			  d->cfg.filter, next->rules.n_rules);
+	else
+		xmd_event(d, XMD_LOG_INFO, "policy version %" PRIu64 " has no filter: %s%s",
+			  version, d->cfg.filter[0] ? "back to " : "no filter",
+			  d->cfg.filter);
+	return 0;
+}
+
 static void apply(struct xmd *d, struct xm_policy_update *u,
 		  const char *from)
 {
 	struct xmd_policy *p = d->policy;
+	char why[320];
 
+	if (kernel_apply(d, u->policy, u->version, why, sizeof(why))) {
+		xmd_event(d, XMD_LOG_ERR, "policy version %" PRIu64 " (%s) cannot be applied: %s; version %" PRIu64 " stays",
+			  u->version, from, why, p->version);
+		xmd_policy_sync_failed(p->sync, p->version, u->version, why);
+		return;
+	}
 	settings_apply(d, u->policy, u->version, xmd_now());
 	xm_policy_free(p->site);
 	p->site = u->policy;
@@ -633,10 +820,52 @@ int xmd_policy_start(struct xmd *d,
 	return 0;
 }
 
+/*
+ * SIGHUP: the local filter file read again, unless the policy's filter is
+ * in force; a file that does not parse or install leaves the running one.
+ */
+static void filter_reload(struct xmd *d)
+{
+	struct xmd_policy *p = d->policy;
+	struct xmd_filter *next = NULL;
+	struct xmd_filter_dev fd;
+	char why[320];
+
+	if (p && p->filter_from_policy) {
+		if (d->cfg.filter[0])
+			xmd_event(d, XMD_LOG_INFO, "reload: filter %s not read: policy version %" PRIu64 "'s is in force",
+				  d->cfg.filter, p->version);
+		return;
+	}
+	if (!d->cfg.filter[0] && !d->filter)
+		return;
+	if (d->cfg.filter[0]) {
+		next = xmd_filter_new(d->cfg.filter, why, sizeof(why));
+		if (!next) {
+			xmd_event(d, XMD_LOG_ERR, "reload: filter %s: %s; keeping the rules in use",
+				  d->cfg.filter, why);
+			return;
+		}
+	}
+	if (xmd_filter_install(d->filter, next, d->core, &d->k.nl,
+			       filter_dev(d, &fd), why, sizeof(why))) {
+		xmd_event(d, XMD_LOG_ERR, "reload: filter %s cannot be installed: %s; keeping the rules in use",
+			  d->cfg.filter, why);
+		xmd_filter_free(next);
+		return;
+	}
+	xmd_filter_free(d->filter);
+	d->filter = next;
+	d->fib_dirty = true;
+	xmd_event(d, XMD_LOG_INFO, "reload: filter %s%s, %u rules", next ? "" :
+		  "none", d->cfg.filter, next ? next->rules.n_rules : 0);
+}
+
 void xmd_policy_reapply(struct xmd *d)
 {
 	struct xmd_policy *p = d->policy;
 
+	filter_reload(d);
 	if (p && p->site)
 		settings_apply(d, p->site, p->version, xmd_now());
 }

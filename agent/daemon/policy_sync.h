@@ -110,6 +110,13 @@ void xmd_policy_settings(const struct xm_site_policy *p,
 			 const struct xm_timers *conf_timers,
 			 struct xm_policy *path, struct xm_timers *timers);
 
+/*
+ * Version could not be applied (why): the report says so, with the
+ * version still applied (have), so the controller shows it.
+ */
+void xmd_policy_sync_failed(struct xmd_policy_sync *s, uint64_t have,
+			    uint64_t version, const char *why);
+
 /* ---- xmeshd's side (struct xmd) ---- */
 
 struct xmd;

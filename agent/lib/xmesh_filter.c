@@ -495,3 +495,72 @@ void xm_filter_free(struct xm_filter *f)
 	f->n_pairs = 0;
 	f->n_rules = 0;
 }
+
+/* ---- decisions ---------------------------------------------------- */
+
+static bool sel_matches(const struct xm_filter_sel *s, uint16_t zone)
+{
+	return s->kind == XM_SEL_ANY || (s->kind == XM_SEL_ZONE &&
+					 s->zone == zone);
+}
+
+static bool rule_matches(const struct xm_filter_rule *r, uint8_t dir,
+			 const struct xm_filter_flow *fl)
+{
+	if (!(r->dir & dir) || !sel_matches(&r->from, fl->from_zone) ||
+	    !sel_matches(&r->to, fl->to_zone) || r->sport_max)
+		return false;
+	if (r->proto && r->proto != fl->proto)
+		return false;
+	return !r->dport_max ||
+	       (fl->dport >= r->dport_min && fl->dport <= r->dport_max);
+}
+
+static void chain_decide(const struct xm_filter *f, uint8_t dir,
+			 const struct xm_filter_flow *fl,
+			 struct xm_filter_decision *d)
+{
+	unsigned int i;
+
+	d->dir = dir;
+	for (i = 0; i < f->n_rules; i++) {
+		if (rule_matches(&f->rules[i], dir, fl)) {
+			d->verdict = f->rules[i].verdict;
+			d->by = XM_DECIDED_RULE;
+			d->line = f->rules[i].line;
+			return;
+		}
+	}
+	d->verdict = f->policy == XMESH_ZONE_DENY ? XM_FILTER_DENY :
+						    XM_FILTER_ALLOW;
+	d->by = XM_DECIDED_POLICY;
+	d->line = 0;
+}
+
+uint8_t xm_filter_decide(const struct xm_filter *f,
+			 const struct xm_filter_flow *flow,
+			 struct xm_filter_decision *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n_pairs; i++) {
+		if (f->pairs[i].from == flow->from_zone &&
+		    f->pairs[i].to == flow->to_zone)
+			break;
+	}
+	if (i < f->n_pairs ? f->pairs[i].action == XMESH_ZONE_DENY :
+			     f->zone_default == XMESH_ZONE_DENY) {
+		*d = (struct xm_filter_decision){
+			.verdict = XM_FILTER_DENY,
+			.by = i < f->n_pairs ? XM_DECIDED_PAIR :
+					       XM_DECIDED_ZONE_DEFAULT,
+			.line = i < f->n_pairs ? f->pairs[i].line : 0,
+		};
+		return d->verdict;
+	}
+	chain_decide(f, XM_DIR_OUT, flow, d);
+	if (d->verdict == XM_FILTER_DENY)
+		return d->verdict;
+	chain_decide(f, XM_DIR_IN, flow, d);
+	return d->verdict;
+}

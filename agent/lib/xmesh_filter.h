@@ -103,4 +103,39 @@ uint16_t xm_filter_role_bits(const struct xm_filter *f,
 			     const char (*names)[XM_FILTER_NAME_MAX],
 			     unsigned int n);
 
+/* A new flow from a node of one zone to a node of another. */
+struct xm_filter_flow {
+	uint16_t from_zone, to_zone;	/* ids; 0: no zone */
+	uint8_t proto;			/* IP protocol */
+	uint16_t dport;			/* with tcp, udp...; else 0 */
+};
+
+/* What decided a flow. */
+enum xm_filter_decider {
+	XM_DECIDED_PAIR,		/* a zone pair (the module) */
+	XM_DECIDED_ZONE_DEFAULT,	/* zone-default deny (the module) */
+	XM_DECIDED_RULE,		/* the first rule that matched */
+	XM_DECIDED_POLICY,		/* no rule: the policy */
+};
+
+struct xm_filter_decision {
+	uint8_t verdict;		/* enum xm_filter_verdict */
+	uint8_t by;			/* enum xm_filter_decider */
+	uint8_t dir;			/* XM_DIR_OUT or _IN: whose chain */
+	unsigned int line;		/* the pair's or rule's; else 0 */
+};
+
+/*
+ * What f does to flow, as the kernels of its two ends would (pure, for
+ * policy tests): the module's zone pair (its action, else zone-default)
+ * drops it when denied; then the sender's chain out and the receiver's
+ * chain in each take the first rule of their direction that matches (a
+ * rule naming a role, a prefix or source ports matches no zone flow),
+ * else the policy; the flow passes only if both allow it. A deny names
+ * what denied it; an allow, the in chain's decider.
+ */
+uint8_t xm_filter_decide(const struct xm_filter *f,
+			 const struct xm_filter_flow *flow,
+			 struct xm_filter_decision *d);
+
 #endif /* XMESH_FILTER_H */

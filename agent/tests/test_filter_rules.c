@@ -153,10 +153,69 @@ static void bad(void)
 	}
 }
 
+/* xm_filter_decide(): what the kernels at a zone flow's ends would do. */
+static void decide(void)
+{
+	static const char text[] =
+		"zone iot 10\nzone compute 20\nzone billing 30\n"
+		"role db 0\n"
+		"zone-pair iot billing deny\n"		/* line 5 */
+		"policy deny\n"
+		"allow from role db\n"			/* 7: no zone flow */
+		"allow from 10.0.0.0/8\n"		/* 8: nor a prefix */
+		"allow proto tcp sport 1-2\n"		/* 9: nor sport */
+		"deny dir in from zone compute proto udp\n"	/* 10 */
+		"allow from zone compute proto udp dport 53\n"	/* 11 */
+		"allow from zone compute to zone billing proto tcp dport 5432\n"
+		"allow dir out\n";			/* 13 */
+	struct xm_filter_decision d;
+	struct xm_filter_flow fl;
+	struct xm_filter *f;
+	char err[160];
+
+	f = parse(text, 0, err, sizeof(err));
+	fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5432 };
+	is_int(xm_filter_decide(f, &fl, &d), XM_FILTER_DENY,
+	       "decide: a denied zone pair");
+	ok(d.by == XM_DECIDED_PAIR && d.line == 5, "decide: by its line");
+	fl = (struct xm_filter_flow){ 20, 30, IPPROTO_TCP, 5432 };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_ALLOW && d.by == XM_DECIDED_RULE &&
+	   d.line == 12 && d.dir == XM_DIR_IN,
+	   "decide: the first matching rule, role, prefix, sport skipped");
+	fl.dport = 5433;
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY &&
+	   d.dir == XM_DIR_IN, "decide: out by line 13, in by the policy");
+	fl = (struct xm_filter_flow){ 20, 10, IPPROTO_UDP, 53 };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_DENY && d.line == 10 && d.dir == XM_DIR_IN,
+	   "decide: a dir in rule first in the receiver's chain only");
+	fl = (struct xm_filter_flow){ 20, 20, IPPROTO_ICMP, 0 };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
+	   "decide: nothing in: the policy");
+	xm_filter_free(f);
+	free(f);
+	f = parse("zone a 1\nzone b 2\nzone-default deny\nzone-pair a b allow\n",
+		  0, err, sizeof(err));
+	fl = (struct xm_filter_flow){ 2, 1, IPPROTO_TCP, 1 };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_ZONE_DEFAULT,
+	   "decide: zone-default deny for a pair not listed");
+	fl = (struct xm_filter_flow){ 1, 2, IPPROTO_TCP, 1 };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_ALLOW && d.by == XM_DECIDED_POLICY,
+	   "decide: an allowed pair, no rules: the default policy allows");
+	xm_filter_free(f);
+	free(f);
+}
+
 int main(void)
 {
 	full_file();
 	defaults();
 	bad();
+	decide();
 	return tap_done();
 }

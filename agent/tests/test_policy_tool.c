@@ -65,12 +65,12 @@ int main(void)
 	snprintf(good, sizeof(good), "%s/good.json", dir);
 	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
 	snprintf(failing, sizeof(failing), "%s/failing.json", dir);
-	put(good, "{\"zones\": [\"iot\", \"billing\"], \"default\": \"deny\",\n"
-	    " \"rules\": [\"allow from zone iot to zone billing udp dport 53\"],\n"
+	put(good, "{\"filter\": [\"zone iot 1\", \"zone billing 2\", \"policy deny\",\n"
+	    "  \"allow from zone iot to zone billing proto udp dport 53\"],\n"
 	    " \"tests\": [\"zone iot cannot reach zone billing on tcp/5432\",\n"
 	    "           \"zone iot can reach zone billing on udp/53\"]}\n");
-	put(bad, "{\"zones\": [\"iot\"],\n \"max_hops\": 300}\n");
-	put(failing, "{\"zones\": [\"iot\", \"billing\"],\n"
+	put(bad, "{\"filter\": [\"zone iot 1\"],\n \"max_hops\": 300}\n");
+	put(failing, "{\"filter\": [\"zone iot 1\", \"zone billing 2\"],\n"
 	    " \"tests\": [\"zone iot cannot reach zone billing on tcp/5432\"]}\n");
 
 	snprintf(cmd, sizeof(cmd), "policy check %s", good);
@@ -84,7 +84,7 @@ int main(void)
 	       "check: a bad value, with its location");
 	snprintf(cmd, sizeof(cmd), "policy check %s", failing);
 	expect(cmd, 1, "/tests/0: test \"zone iot cannot reach zone billing on"
-	       " tcp/5432\" fails: no rule matches and the default allows it",
+	       " tcp/5432\" fails: no rule matches and the policy allows it",
 	       "check: a failing test, named");
 	snprintf(cmd, sizeof(cmd), "policy check %s/none.json", dir);
 	expect(cmd, 1, "none.json: No such file or directory",

@@ -98,8 +98,8 @@ static int policy_check(struct ctx *c, int argc, char **argv)
 	out_obj_begin(&c->out, NULL);
 	out_str(&c->out, "file", "", argv[0]);
 	out_bool(&c->out, "valid", "valid:", true);
-	out_uint(&c->out, "zones", "zones", p->n_zones);
-	out_uint(&c->out, "rules", "rules", p->n_rules);
+	out_uint(&c->out, "zones", "zones", p->filter.n_zones);
+	out_uint(&c->out, "rules", "rules", p->filter.n_rules);
 	out_uint(&c->out, "tests_passed", "tests passed", p->n_tests);
 	out_obj_end(&c->out);
 	out_nl(&c->out);

@@ -337,9 +337,9 @@ static void test_policy(void)
 	refused(req_s("PUT", "/api/v1/policy", tok_op, ""), 400,
 		"line 1 column 1", "ends too early", "an empty body");
 	refused(req_s("PUT", "/api/v1/policy", tok_op,
-		      "{\"zones\": [\"iot\", \"db\"], \"default\": \"allow\","
+		      "{\"filter\": [\"zone iot 1\", \"zone db 2\", \"policy allow\"],"
 		      " \"tests\": [\"zone iot cannot reach zone db on tcp/5432\"]}"),
-		400, "/tests/0", "the default allows it",
+		400, "/tests/0", "the policy allows it",
 		"a policy whose test fails");
 	huge = malloc(big);
 	memset(huge, ' ', big);
@@ -396,7 +396,7 @@ static void test_policy(void)
 	resp_free(&r);
 
 	r = req_s("PUT", "/api/v1/policy", tok_op,
-		  "{\"max_hops\": 3, \"zones\": [\"web\"]}");
+		  "{\"max_hops\": 3, \"filter\": [\"zone web 1\"]}");
 	is_int(jint(&r, "version"), 2, "version 2");
 	resp_free(&r);
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
@@ -609,6 +609,20 @@ static void test_agents(void)
 		"/policy_version", "required", "a report without a version");
 	refused(agent("GET", "/api/v1/agent/report", ""), 405, "method",
 		"allowed: POST", "a report by GET");
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4,"
+		  " \"error\": \"version 5 not applied: QoS: refused\"}");
+	ok(r.status == 200, "a report with an error (a version not applied)");
+	resp_free(&r);
+	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "agent.policy_error") &&
+	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
+	   strstr(r.body.data, "node 7"),
+	   "the error is in the audit log, the node's");
+	resp_free(&r);
+	refused(agent("POST", "/api/v1/agent/report",
+		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
+		"expected a string", "a report whose error is not a string");
 
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	{

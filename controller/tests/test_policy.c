@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The policy parser, validator, tests and signature (policy.h). */
+#include <linux/xmesh.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -58,37 +59,77 @@ static const struct {
 	{ "{\"max_hops\": -1}", "/max_hops", "out of range", "negative hops" },
 	{ "{\"max_hops\": 3.5}", "/max_hops", "expected an integer",
 	  "a fractional hop count" },
-	{ "{\"zones\": [\"a\", \"a\"]}", "/zones/1", "twice", "a zone twice" },
-	{ "{\"zones\": [\"a b\"]}", "/zones/0", "not a name", "a blank in a zone" },
-	{ "{\"zones\": [\"any\"]}", "/zones/0", "reserved", "the zone any" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to zone b\"]}",
-	  "/rules/0", "word 7: \"b\" is not a zone", "a rule's unknown zone" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"permit from zone a to zone a\"]}",
-	  "/rules/0", "word 1", "a rule's unknown action" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to zone a tcp dport 0\"]}",
-	  "/rules/0", "word 10", "port 0" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to zone a tcp dport 9-3\"]}",
-	  "/rules/0", "word 10", "a reversed range" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to zone a icmp dport 3\"]}",
-	  "/rules/0", "ports only with tcp or udp", "ports on icmp" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to\"]}",
-	  "/rules/0", "\"zone\" is missing", "a rule cut short" },
-	{ "{\"zones\": [\"a\"], \"rules\": [\"allow from zone a to zone a udp dport 53 x\"]}",
-	  "/rules/0", "word 11", "a word after the rule" },
-	{ "{\"zones\": [\"a\"], \"rules\": [3]}", "/rules/0", "expected a string",
-	  "a rule that is not a string" },
-	{ "{\"zones\": [\"a\"], \"tests\": [\"zone a may reach zone a on tcp/1\"]}",
+	{ "{\"zones\": [\"a\"]}", "/zones", "unknown member",
+	  "the old zones member" },
+	{ "{\"rules\": [\"allow from zone a to zone a\"]}", "/rules",
+	  "unknown member", "the old rules member" },
+	{ "{\"filter\": \"zone a 1\"}", "/filter", "expected an array",
+	  "a filter not an array" },
+	{ "{\"filter\": [\"zone a 1\", 3]}", "/filter/1", "expected a string",
+	  "a filter line not a string" },
+	{ "{\"filter\": [\"zone a 1\\nzone b 2\"]}", "/filter/0", "a newline",
+	  "two lines in one string" },
+	{ "{\"filter\": [\"zone a 1\", \"zone a 2\"]}", "/filter/1",
+	  "zone a declared twice", "a zone twice, the filter parser's words" },
+	{ "{\"filter\": [\"zone a 1\", \"allow from zone b\"]}", "/filter/1",
+	  "zone \"b\" is not declared", "a rule's unknown zone" },
+	{ "{\"filter\": [\"permit from zone a\"]}", "/filter/0",
+	  "unknown directive \"permit\"", "an unknown action" },
+	{ "{\"filter\": [\"# ok\", \"\", \"allow proto tcp dport 0\"]}",
+	  "/filter/2", "invalid ports \"0\"", "port 0, after a comment and a blank" },
+	{ "{\"filter\": [\"allow proto tcp dport 9-3\"]}", "/filter/0",
+	  "the last is below the first", "a reversed range" },
+	{ "{\"filter\": [\"allow proto icmp dport 3\"]}", "/filter/0",
+	  "ports need proto", "ports on icmp" },
+	{ "{\"filter\": [\"allow dprt 53\"]}", "/filter/0",
+	  "unknown word \"dprt\"", "a misspelt word" },
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a may reach zone a on tcp/1\"]}",
 	  "/tests/0", "word 3", "a test without can or cannot" },
-	{ "{\"zones\": [\"a\"], \"tests\": [\"zone a can reach zone a on tcp\"]}",
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a can reach zone a on tcp\"]}",
 	  "/tests/0", "tcp/PORT", "a test without a port" },
-	{ "{\"zones\": [\"a\",\"b\"], \"default\": \"deny\", \"tests\": [\"zone a can reach zone b on udp/53\"]}",
-	  "/tests/0", "no rule matches and the default denies it",
-	  "a failing test, by the default" },
-	{ "{\"zones\": [\"a\",\"b\"], \"rules\": [\"allow from zone any to zone b\"],"
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a can reach zone b on icmp\"]}",
+	  "/tests/0", "word 6: \"b\" is not a zone of /filter",
+	  "a test's undeclared zone" },
+	{ "{\"tests\": [\"zone a can reach zone a on icmp\"]}",
+	  "/tests/0", "word 2: \"a\" is not a zone of /filter",
+	  "a test without a filter" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"policy deny\"],"
+	  " \"tests\": [\"zone a can reach zone b on udp/53\"]}",
+	  "/tests/0", "no rule matches and the policy denies it",
+	  "a failing test, by the policy" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"allow to zone b\"],"
 	  " \"tests\": [\"zone a cannot reach zone b on tcp/22\"]}",
-	  "/tests/0", "/rules/0 (\"allow from zone any to zone b\") allows it",
+	  "/tests/0", "/filter/2 (\"allow to zone b\") allows it",
 	  "a failing test names the rule" },
-	{ "{\"default\": \"maybe\"}", "/default", "allow or deny", "a bad default" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"zone-pair a b deny\","
+	  " \"allow\"], \"tests\": [\"zone a can reach zone b on tcp/22\"]}",
+	  "/tests/0", "the zone pair of /filter/2 (\"zone-pair a b deny\") denies it",
+	  "a failing test names the zone pair" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"zone-default deny\"],"
+	  " \"tests\": [\"zone a can reach zone b on tcp/22\"]}",
+	  "/tests/0", "zone-default denies it", "a failing test by zone-default" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"deny dir in to zone b proto udp\"],"
+	  " \"tests\": [\"zone a can reach zone b on udp/53\"]}",
+	  "/tests/0", "/filter/2", "the receiver's chain in denies" },
+	{ "{\"drain\": {\"nodes\": [0]}}", "/drain/nodes/0", "out of range",
+	  "node 0" },
+	{ "{\"drain\": {\"nodes\": [3, 3]}}", "/drain/nodes/1", "twice",
+	  "a node drained twice" },
+	{ "{\"drain\": {\"links\": [[3, 4], [4, 3]]}}", "/drain/links/1",
+	  "link 3 4 is listed twice", "a link twice, either order" },
+	{ "{\"drain\": {\"links\": [[3, 3]]}}", "/drain/links/0",
+	  "two different nodes", "a link to itself" },
+	{ "{\"drain\": {\"links\": [[3]]}}", "/drain/links/0",
+	  "two node ids", "a link of one node" },
+	{ "{\"drain\": {\"link\": [[3, 4]]}}", "/drain/link", "unknown member",
+	  "a misspelt drain member" },
+	{ "{\"reweight\": [{\"link\": [1, 2]}]}", "/reweight/0",
+	  "\"metric\" is missing", "a reweight without a metric" },
+	{ "{\"reweight\": [{\"link\": [1, 2], \"metric\": 16777215}]}",
+	  "/reweight/0/metric", "out of range", "a reweight to the drain metric" },
+	{ "{\"reweight\": [{\"link\": [1, 2], \"metric\": 9},"
+	  " {\"link\": [2, 1], \"metric\": 8}]}", "/reweight/1/link",
+	  "reweighted twice", "a link reweighted twice" },
 	{ "{\"timers\": {\"hello_interval\": 2, \"dead_interval\": 1}}",
 	  "/timers/dead_interval", "above hello_interval", "dead below hello" },
 	{ "{\"timers\": {\"hello_interval\": 0}}", "/timers/hello_interval",
@@ -101,6 +142,8 @@ static const struct {
 	  "not a rate", "a bad rate" },
 	{ "{\"qos\": {\"bulk\": {}}}", "/qos/bulk", "\"rate\" is missing",
 	  "a class without a rate" },
+	{ "{\"qos\": {\"bulk\": {\"rate\": \"0\", \"burst\": 3000}}}",
+	  "/qos/bulk/burst", "a burst needs a rate", "a burst without a cap" },
 	{ "{\"remediation\": {\"rules\": [{\"name\": \"r\", \"when\": \"unreachable\","
 	  " \"for\": 5, \"action\": \"hook\"}]}}", "/remediation/rules/0",
 	  "\"hook\" is missing", "a hook action without a hook" },
@@ -134,12 +177,12 @@ static void test_refusals(void)
 	refused(deep, "line 1 column 17", "nesting too deep",
 		"nesting beyond 16 levels");
 	{
-		const char doc[] = "{\"zones\": [\"a\0b\"]}";
+		const char doc[] = "{\"filter\": [\"a\0b\"]}";
 		struct xm_policy_error err;
 		struct xm_site_policy *p = xm_policy_parse(doc, sizeof(doc) - 1,
 							   &err);
 
-		ok(!p && !strcmp(err.location, "line 1 column 14"),
+		ok(!p && !strcmp(err.location, "line 1 column 15"),
 		   "refused: a NUL byte, with its place");
 		xm_policy_free(p);
 	}
@@ -149,7 +192,6 @@ static void test_example(void)
 {
 	struct xm_policy_error err;
 	struct xm_site_policy *p;
-	enum xm_policy_action a;
 	size_t len;
 	char *text = read_all(EXAMPLE, &len);
 
@@ -162,14 +204,26 @@ static void test_example(void)
 	is_int(p->max_hops, 6, "max hops");
 	ok(p->hello_interval == 1 && p->dead_interval == 3.5 &&
 	   p->probe_interval == 0.05 && p->probe_miss == 3, "timers");
-	is_int(p->n_zones, 4, "zones");
-	is_int(p->default_action, XM_POLICY_DENY, "default deny");
-	is_int(p->n_rules, 5, "rules");
-	ok(p->rules[0].action == XM_POLICY_ALLOW && p->rules[0].from == 0 &&
-	   p->rules[0].to == 1 && p->rules[0].proto == IPPROTO_TCP &&
-	   p->rules[0].port_min == 5432 && p->rules[0].port_max == 5432,
-	   "a rule's fields");
-	ok(p->rules[1].to == -1 && p->rules[1].proto == 0, "\"any\"");
+	is_int(p->filter.n_zones, 4, "zones");
+	is_int(p->filter.n_roles, 1, "roles");
+	is_int(p->filter.n_pairs, 1, "zone pairs");
+	is_int(p->filter.policy, XMESH_ZONE_DENY, "policy deny");
+	is_int(p->filter.n_rules, 6, "rules");
+	ok(p->filter.rules[0].verdict == XM_FILTER_ALLOW &&
+	   p->filter.rules[0].from.zone == 10 &&
+	   p->filter.rules[0].to.zone == 30 &&
+	   p->filter.rules[0].proto == IPPROTO_TCP &&
+	   p->filter.rules[0].dport_min == 5432 &&
+	   p->filter.rules[0].line == 8, "a rule's fields, its line");
+	ok(strstr(p->filter_text, "zone ops 50\nrole db 0\n") != NULL,
+	   "the filter's text, a line a string");
+	is_int(p->n_drain_nodes, 1, "a drained node");
+	ok(p->drain_nodes[0] == 7, "node 7");
+	ok(p->n_drain_links == 1 && p->drain_links[0].a == 3 &&
+	   p->drain_links[0].b == 4, "a drained link, its ends ordered");
+	ok(p->n_reweights == 1 && p->reweights[0].link.a == 1 &&
+	   p->reweights[0].link.b == 2 && p->reweights[0].metric == 5000,
+	   "a reweighted link");
 	is_int((long long)p->qos_rate[2], 10000000 / 8, "realtime's rate");
 	is_int((long long)p->qos_rate[0], 200000000 / 8, "bulk's rate");
 	is_int(p->qos_burst[0], 65536, "bulk's burst");
@@ -186,14 +240,31 @@ static void test_example(void)
 	is_int(p->remedy_budget, 6, "the budget");
 	is_int(p->n_tests, 5, "tests");
 
-	is_int(xm_policy_decide(p, 2, 1, IPPROTO_TCP, 5432, &a), 3,
-	       "iot to billing: the iot rule");
-	is_int(a, XM_POLICY_DENY, "denies");
-	is_int(xm_policy_decide(p, 0, 2, IPPROTO_UDP, 53, &a), -1,
-	       "web to iot on udp: no rule");
-	is_int(a, XM_POLICY_DENY, "the default denies");
-	is_int(xm_policy_decide(p, 2, 0, IPPROTO_ICMP, 0, &a), 2,
-	       "icmp from anywhere: its rule");
+	{
+		struct xm_filter_flow fl = { 40, 30, IPPROTO_TCP, 5432 };
+		struct xm_filter_decision d;
+
+		is_int(xm_filter_decide(&p->filter, &fl, &d), XM_FILTER_DENY,
+		       "iot to billing: denied");
+		ok(d.by == XM_DECIDED_PAIR && d.line == 6, "by the zone pair");
+		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_TCP, 80 };
+		xm_filter_decide(&p->filter, &fl, &d);
+		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_RULE &&
+		   d.line == 11 && d.dir == XM_DIR_OUT,
+		   "iot to web on tcp: the iot rule, in the sender's chain");
+		fl = (struct xm_filter_flow){ 10, 40, IPPROTO_UDP, 53 };
+		xm_filter_decide(&p->filter, &fl, &d);
+		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
+		   "web to iot on udp: no rule, the policy denies");
+		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_ICMP, 0 };
+		xm_filter_decide(&p->filter, &fl, &d);
+		ok(d.verdict == XM_FILTER_ALLOW && d.line == 10,
+		   "icmp from anywhere: its rule");
+		fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5433 };
+		xm_filter_decide(&p->filter, &fl, &d);
+		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
+		   "a role rule matches no zone flow");
+	}
 	xm_policy_free(p);
 
 	/* Flip one test: the whole check fails, naming it. */
@@ -205,7 +276,7 @@ static void test_example(void)
 		memcpy(s + 12, "not", 3);
 		p = xm_policy_check(text, strlen(text), &err);
 		ok(!p && !strcmp(err.location, "/tests/4") &&
-		   strstr(err.reason, "/rules/2"),
+		   strstr(err.reason, "/filter/9 (\"allow proto icmp\")"),
 		   "a contradicted test refuses the policy: %s", err.reason);
 		xm_policy_free(p);
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "graph.h"
 #include "policy_agent.h"
 #include "tap.h"
 
@@ -55,10 +56,40 @@ static void refused(char *json, uint64_t now, uint64_t have,
 	free(json);
 }
 
+/* Drain and reweight: what node self's core gets. */
+static void metric_settings(void)
+{
+	static const char doc[] = "{\"drain\": {\"nodes\": [7], \"links\":"
+		" [[3, 4], [5, 3]]}, \"reweight\": [{\"link\": [4, 3],"
+		" \"metric\": 900}, {\"link\": [3, 6], \"metric\": 800}]}";
+	struct xm_policy_error err;
+	struct xm_site_policy *p = xm_policy_check(doc, strlen(doc), &err);
+	struct xm_policy path = { .max_hops = 2, .drained = true,
+				  .n_overrides = 1,
+				  .overrides = { { 9, 9 } } };
+
+	if (!ok(p != NULL, "drain and reweight: valid"))
+		return;
+	is_int(xm_policy_metric_settings(p, 3, &path), 0, "node 3: all in");
+	ok(!path.drained && path.max_hops == 2 && path.n_overrides == 3 &&
+	   path.overrides[0].node == 4 &&
+	   path.overrides[0].metric == XM_METRIC_MAX &&
+	   path.overrides[1].node == 5 &&
+	   path.overrides[1].metric == XM_METRIC_MAX &&
+	   path.overrides[2].node == 6 && path.overrides[2].metric == 800,
+	   "node 3: its drained links at the maximum (drain over reweight),"
+	   " its reweighted one, the old ones gone");
+	xm_policy_metric_settings(p, 7, &path);
+	ok(path.drained && path.n_overrides == 0, "node 7: drained, no links");
+	xm_policy_metric_settings(p, 8, &path);
+	ok(!path.drained && path.n_overrides == 0, "node 8: nothing");
+	xm_policy_free(p);
+}
+
 int main(void)
 {
 	const char *doc = "{\"max_hops\": 5, \"timers\": {\"hello_interval\":"
-			  " 0.5, \"dead_interval\": 2}, \"zones\": [\"a\"]}";
+			  " 0.5, \"dead_interval\": 2}, \"filter\": [\"zone a 1\"]}";
 	struct xm_timers t = { .hello_ms = 1000, .dead_ms = 3500,
 			       .probe_ms = 50, .probe_miss = 3 };
 	struct xm_policy path = { .max_hops = 0, .n_excluded_zones = 1 };
@@ -120,7 +151,7 @@ int main(void)
 	refused(answer(4, 4, doc, &policy_cert, policy_sk), NOW, 3, crl,
 		"/certificate", "refused", "a revoked policy certificate");
 	free(crl);
-	refused(answer(4, 4, "{\"zones\": [\"a\"], \"tests\": [\"zone a cannot"
+	refused(answer(4, 4, "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a cannot"
 		       " reach zone a on tcp/1\"]}", &policy_cert, policy_sk),
 		NOW, 3, NULL, "/tests/0", "fails",
 		"a signed document whose test fails");
@@ -137,5 +168,6 @@ int main(void)
 	p[13] = 'x';
 	refused(json, NOW, 3, NULL, "/signature", "hex digits",
 		"a signature that is no hex");
+	metric_settings();
 	return tap_done();
 }

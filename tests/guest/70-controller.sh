@@ -1,20 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The controller and its agents (issue 8, distribution): xmesh-controller
-# in the guest's root namespace, six agents with certificates in a line,
-# n1 --ul1-- n2 --ul2-- ... --ul5-- n6, each reaching the controller over a
-# management veth of its own (mgI, 10.98.I.0/24), never over the mesh.
+# in the guest's root namespace, six agents with certificates (all in zone
+# web) in a line, n1 --ul1-- n2 --ul2-- ... --ul5-- n6, with a shortcut
+# n2 --ul6-- n4, each reaching the controller over a management veth of
+# its own (mgI, 10.98.I.0/24), never over the mesh. n5 has a local filter
+# file.
 #
 # - Version 1 (no hop limit) reaches every agent; the controller shows all
 #   six at it; n1 routes to the five others.
 # - Version 2 (max hops 2) reaches all six within the deadline (the time
-#   taken is printed) and is applied: n1 and n6 route to two nodes, n3 to
-#   four; a reload (SIGHUP) keeps it.
+#   taken is printed) and is applied: n1 routes to three nodes, n6 to two,
+#   n3 to four; a reload (SIGHUP) keeps it.
 # - A bad policy is refused with its location and changes nothing.
 # - The controller is killed: the agents keep version 2, count their failed
 #   fetches, and an agent restarted meanwhile applies it from its cache.
 # - The controller restarts on its store: no version, history or agent
 #   lost; version 3 (no limit again) reaches every agent, n1 routes to all.
+# - Version 4 has a filter, a QoS rate and a drained link: on all six, the
+#   filter's table inet xmesh (n5's file is not used while a policy has a
+#   filter, from version 1 on); a UDP flow n1 -> n6
+#   to a denied port is dropped and counted by its line at n6 (in), not at
+#   n1; pings pass; bulk is capped at 50 Mbit/s; n1's path to n4 leaves
+#   the drained n2-n4 for n2-n3-n4.
+# - Version 5 has neither filter nor drain: the path comes back, the
+#   policy's table goes, n5 is back to its file. SIGHUP on n5 with a bad
+#   file keeps its rules; with a good one, installs the new ones.
+# - Version 6 cannot be applied on n6 (an nftables table xmesh another
+#   process owns): the five others apply it, n6 keeps version 5 and its
+#   QoS rate, says why, and the controller shows it behind and keeps the
+#   error in its audit log; version 7, once the table is gone, applies on
+#   all six.
 #
 # Run it with
 #   make -C agent && make -C controller && make -C kmod && \
@@ -42,6 +58,18 @@ export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
 ip link set lo up	# the operator's requests, on 127.0.0.1
+# Netfilter hooks for good while the guest is idle, as agentnet.sh's
+# clsact: the first base chain and conntrack anywhere flip the kernel's
+# static keys, which patches code, and the emulated guest was seen to lock
+# up (ksoftirqd and xmeshd) once the agents' tables came under traffic.
+nft -f - <<-EOF
+table inet xmkeys {
+	chain in { type filter hook input priority 0; ct state established accept; }
+	chain out { type filter hook output priority 0; }
+	chain routed { type filter hook forward priority 0; }
+}
+EOF
+at_exit "nft delete table inet xmkeys"
 
 # ------------------------------------------------------------ the network
 for i in 1 2 3 4 5 6; do
@@ -50,6 +78,7 @@ done
 for k in 1 2 3 4 5; do
 	mesh_link "$k" "n$k" "n$((k + 1))"
 done
+mesh_link 6 n2 n4
 # The management network: mgI in the root namespace, mg0 in nI's.
 for i in 1 2 3 4 5 6; do
 	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
@@ -116,8 +145,7 @@ policy() {
 		"max_hops": $1,
 		"timers": { "hello_interval": 1, "dead_interval": 10,
 			    "probe_interval": 0.1, "probe_miss": 10 },
-		"zones": ["web"],
-		"default": "allow",
+		"filter": ["zone web 10", "policy allow"],
 		"tests": ["zone web can reach zone web on tcp/22"]
 	}
 	EOF
@@ -130,6 +158,7 @@ check_json "version 1 (no hop limit) is applied" '.[0].version == 1' \
 	"$XM" -j policy apply "$A/v1.json"
 
 # ------------------------------------------------------------ agents
+printf 'zone web 10\ndeny dir in proto udp dport 7777\n' >"$A/n5.rules"
 common=("hello-interval 1" "dead-interval 10" "sync-hold 3"
 	"probe-interval 0.1" "probe-miss 10"
 	"authority $A/authority.cert")
@@ -137,8 +166,11 @@ for i in 1 2 3 4 5 6; do
 	links=("link ul$i")
 	((i == 1)) || links+=("link ul$((i - 1))")
 	((i < 6)) || links=("link ul5")
+	((i != 2 && i != 4)) || links+=("link ul6")
+	extra=()
+	((i != 5)) || extra=("filter $A/n5.rules")
 	an_config "n$i" "${common[@]}" "certificate $A/n$i.cert" \
-		"${links[@]}" "controller http://10.98.$i.1:$PORT"
+		"${links[@]}" "${extra[@]}" "controller http://10.98.$i.1:$PORT"
 	an_start "n$i"
 done
 
@@ -189,9 +221,9 @@ if wait_for 60 at_version 2 "${NODES[@]}"; then
 else
 	tap_fail "version 2 reaches all six agents" "$(all_logs)"
 fi
-if wait_for 60 an_routes_to n1 2 && wait_for 60 an_routes_to n6 2 &&
+if wait_for 60 an_routes_to n1 3 && wait_for 60 an_routes_to n6 2 &&
 	wait_for 60 an_routes_to n3 4; then
-	tap_ok "max hops 2 in force: n1 and n6 route to two nodes, n3 to four"
+	tap_ok "max hops 2 in force: n1 routes to three nodes, n6 to two, n3 to four"
 else
 	tap_fail "max hops 2 in force" "$(n n1 "$XM" route show)" \
 		"$(n n3 "$XM" route show)" "$(an_logs n1)"
@@ -235,7 +267,7 @@ else
 		"$(an_logs n1)"
 fi
 check "and keep version 2" at_version 2 "${NODES[@]}"
-check "n1 still routes to two nodes" an_routes_to n1 2
+check "n1 still routes to three nodes" an_routes_to n1 3
 an_stop n1
 an_start n1
 if wait_for 60 at_version 2 n1; then
@@ -246,10 +278,10 @@ else
 fi
 check "its log says so" grep -q "policy version 2 applied (from the cache)" \
 	"$A/n1.log"
-if an_wait_routes 120 2 n1; then
-	tap_ok "and routes to two nodes again"
+if an_wait_routes 120 3 n1; then
+	tap_ok "and routes to three nodes again"
 else
-	tap_fail "and routes to two nodes again" "$(an_logs n1)"
+	tap_fail "and routes to three nodes again" "$(an_logs n1)"
 fi
 
 # ------------------------------------------------------------ it returns
@@ -279,5 +311,172 @@ check_json "the controller shows all six current at version 3" \
 	'all(.agents[]; .policy_version == 3 and .current)' api agents
 check_json "no agent refused anything" \
 	'.agent.policy_refused == 0' x n6 -j -s agent show
+
+# ------------------------------------------------------------ filter, QoS, drain
+# line_count NAME LINE: packets table inet xmesh on NAME counted for LINE.
+# shellcheck disable=SC2317 # called through wait_for and check
+line_count() {
+	n "$1" nft -j list table inet xmesh |
+		jq -er --arg c "xmesh line $2" \
+			'[.nftables[] | .rule? // empty | select(.comment == $c) |
+			  .expr[] | .counter? // empty | .packets] | add // 0'
+}
+# udp_to NAME PORT: five datagrams from n1 to NAME's overlay address.
+udp_to() {
+	local i
+	for i in 1 2 3 4 5; do
+		n n1 socat -u - "UDP:$(an_addr "$1"):$2,bind=$(an_addr n1)" \
+			<<<"x$i" 2>/dev/null || true
+	done
+}
+# has_rule NAME PORT: NAME has table inet xmesh with a rule of dport PORT.
+# shellcheck disable=SC2317 # called through wait_for and check
+has_rule() {
+	n "$1" nft list table inet xmesh 2>/dev/null | grep -q "dport $2"
+}
+# all_have_rule PORT: every node has it.
+# shellcheck disable=SC2317 # called through wait_for
+all_have_rule() {
+	local name
+	for name in "${NODES[@]}"; do
+		has_rule "$name" "$1" || return 1
+	done
+}
+# bulk_of NAME RATE: bulk is capped at RATE bytes/s on NAME.
+# shellcheck disable=SC2317 # called through check
+bulk_of() {
+	jq_true ".[0].tclasses[] | select(.tclass == \"bulk\") | .rate == $2" \
+		n "$1" "$XM" -j qos show
+}
+# all_bulk_rate RATE: bulk is capped at RATE bytes/s on every node.
+# shellcheck disable=SC2317 # called through check
+all_bulk_rate() {
+	local name
+	for name in "${NODES[@]}"; do
+		bulk_of "$name" "$1" || return 1
+	done
+}
+# counted NAME LINE AT_LEAST: LINE's counter on NAME is at least AT_LEAST.
+# shellcheck disable=SC2317 # called through wait_for and check
+counted() {
+	local c
+	c=$(line_count "$1" "$2") && ((c >= $3))
+}
+
+cat >"$A/v4.json" <<-EOF
+{
+	"filter": [ "zone web 10", "policy allow",
+		    "deny dir in proto udp dport 9999" ],
+	"qos": { "bulk": { "rate": "50mbit" } },
+	"drain": { "links": [[2, 4]] },
+	"tests": [ "zone web cannot reach zone web on udp/9999",
+		   "zone web can reach zone web on tcp/22" ]
+}
+EOF
+check "n1's path to n4 is the shortcut n2-n4" wait_for 60 an_path_is n1 n4 n2
+check "n5 runs version 3's filter (no rules, no table), not its file's" \
+	fails has_rule n5 7777
+check "n5's log says so" grep -q "its filter is in force in place of" \
+	"$A/n5.log"
+check_json "version 4 (a filter, a QoS rate, a drain) is applied" \
+	'.[0].version == 4' "$XM" -j policy apply "$A/v4.json"
+if wait_for 60 at_version 4 "${NODES[@]}"; then
+	tap_ok "version 4 reaches all six agents"
+else
+	tap_fail "version 4 reaches all six agents" "$(all_logs)"
+fi
+check "its filter is table inet xmesh on all six" wait_for 30 all_have_rule 9999
+check "on n5 too, in place of its file's rules" fails has_rule n5 7777
+c1=$(line_count n1 3)
+c6=$(line_count n6 3)
+udp_to n6 9999
+check "a denied UDP flow n1 -> n6 is dropped and counted by its line at n6" \
+	wait_for 10 counted n6 3 $((c6 + 5))
+check "and not at n1 (the rule is dir in)" \
+	eval "(( \$(line_count n1 3) == $c1 ))"
+check "pings n1 -> n6 pass" \
+	n n1 ping -c 3 -i 0.2 -W 5 -I "$(an_addr n1)" "$(an_addr n6)"
+check "bulk is capped at 50 Mbit/s on all six" all_bulk_rate 6250000
+if wait_for 60 an_path_is n1 n4 n2 n3; then
+	tap_ok "the drained link n2-n4 is left: n1 -> n2 -> n3 -> n4"
+else
+	tap_fail "the drained link n2-n4 is left" "$(x n1 path show 4)" \
+		"$(an_logs n2)"
+fi
+check "n2 still reaches n4" \
+	n n2 ping -c 2 -i 0.2 -W 5 -I "$(an_addr n2)" "$(an_addr n4)"
+
+printf '{ "tests": [] }\n' >"$A/v5.json"
+check_json "version 5 (no filter, no drain) is applied" \
+	'.[0].version == 5' "$XM" -j policy apply "$A/v5.json"
+check "version 5 reaches all six agents" \
+	wait_for 60 at_version 5 "${NODES[@]}"
+if wait_for 60 an_path_is n1 n4 n2; then
+	tap_ok "undrained: n1's path to n4 takes n2-n4 again"
+else
+	tap_fail "undrained: n1's path to n4 takes n2-n4 again" \
+		"$(x n1 path show 4)"
+fi
+check "the policy's table is gone from n6" wait_for 30 fails has_rule n6 9999
+check "n5 is back to its file's rules" wait_for 30 has_rule n5 7777
+check "n5's log says so" grep -q "has no filter: back to $A/n5.rules" \
+	"$A/n5.log"
+
+printf 'zone web 10\ndeny dir in proto udp dprt 7778\n' >"$A/n5.rules"
+kill -HUP "${AN_PID[n5]}"
+check "SIGHUP with a bad file: n5 says so" \
+	wait_for 30 grep -q "line 2: unknown word \"dprt\"; keeping the rules in use" \
+	"$A/n5.log"
+check "and keeps its rules" has_rule n5 7777
+printf 'zone web 10\ndeny dir in proto udp dport 7778\n' >"$A/n5.rules"
+kill -HUP "${AN_PID[n5]}"
+check "SIGHUP with a good file: n5 installs it" wait_for 30 has_rule n5 7778
+check "in place of the old rules" fails has_rule n5 7777
+check_json "the controller shows all six at version 5" \
+	'all(.agents[]; .policy_version == 5 and .current)' api agents
+
+# ------------------------------------------------------------ not applicable
+# An nftables table "xmesh" owned by another process (flags owner) in n6's
+# namespace: n6's agent cannot replace it, so version 6 fails there.
+mkfifo "$A/n6.nft"
+ip netns exec xm-n6 nft -i <"$A/n6.nft" >/dev/null 2>&1 &
+OWNER_PID=$!
+exec 7>"$A/n6.nft"
+at_exit "kill $OWNER_PID"
+echo "add table inet xmesh { flags owner; }" >&7
+check "a table xmesh owned by another process on n6" \
+	wait_for 10 eval "n n6 nft list table inet xmesh | grep -q owner"
+cat >"$A/v6.json" <<-EOF
+{
+	"filter": [ "zone web 10", "deny dir in proto udp dport 9998" ],
+	"qos": { "bulk": { "rate": "20mbit" } }
+}
+EOF
+check_json "version 6 (a filter, bulk at 20 Mbit/s) is applied" \
+	'.[0].version == 6' "$XM" -j policy apply "$A/v6.json"
+check "it reaches the five others" \
+	wait_for 60 at_version 6 n1 n2 n3 n4 n5
+check "n1 caps bulk at 20 Mbit/s" bulk_of n1 2500000
+check "n6 cannot apply it and says why" wait_for 30 grep -q \
+	"policy version 6 (from the controller) cannot be applied: table inet xmesh" \
+	"$A/n6.log"
+check "n6 keeps version 5" at_version 5 n6
+check "and its QoS rate of version 4 (put back)" bulk_of n6 6250000
+check "the controller shows n6 at version 5, not current" \
+	wait_for 30 jq_true \
+	'any(.agents[]; .node == 6 and .policy_version == 5 and (.current | not))' \
+	api agents
+check "and keeps n6's error in its audit log" wait_for 30 jq_true \
+	'any(.entries[]; .actor == "node 6" and .action == "agent.policy_error" and (.detail | test("version 6 not applied")))' \
+	api audit
+exec 7>&-
+wait "$OWNER_PID" 2>/dev/null || true
+check "the owned table goes with its process" \
+	fails n n6 nft list table inet xmesh
+printf '{ "qos": { "bulk": { "rate": "30mbit" } } }\n' >"$A/v7.json"
+check_json "version 7 is applied" '.[0].version == 7' \
+	"$XM" -j policy apply "$A/v7.json"
+check "and reaches all six, n6 too" wait_for 60 at_version 7 "${NODES[@]}"
+check "n6 caps bulk at 30 Mbit/s" bulk_of n6 3750000
 
 tap_done
