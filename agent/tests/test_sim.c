@@ -5,7 +5,8 @@
  * cost; they reconverge after a link failure, a silent link, a node
  * crash, a delay change (without loops while they do); a hop bound
  * makes far nodes unreachable; an excluded zone is never crossed; an
- * agent restart changes nothing in the kernel. All in virtual time, deterministic by seed.
+ * agent restart changes nothing in the kernel. All in virtual time,
+ * deterministic by seed.
  */
 #include <errno.h>
 
