@@ -368,6 +368,14 @@ static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
 
 /* ---- SPF ---- */
 
+/*
+ * RFC 8405's intervals: SHORT_WAIT lasts XM_SPF_LEARN_MS after the first
+ * news of a quiet mesh (the news of one failure or change), and the mesh
+ * is quiet again after XM_SPF_HOLDDOWN_MS without news.
+ */
+#define XM_SPF_LEARN_MS		1000
+#define XM_SPF_HOLDDOWN_MS(t)	((t)->spf_max_ms > 5000 ? (t)->spf_max_ms : 5000)
+
 void core_spf_schedule(struct xm_core *c, xm_time now,
 		       enum xm_spf_news news)
 {
@@ -393,23 +401,36 @@ void core_spf_schedule(struct xm_core *c, xm_time now,
 		}
 		return;
 	}
-	if (c->spf_due != XM_NEVER)
-		return;
 	/*
-	 * FRR's throttle for the rest (metrics, new adjacencies, prefixes):
-	 * an event within the current hold time of the last run waits out
-	 * the rest of it, and doubles the hold (up to the maximum); a quiet
-	 * hold time resets it.
+	 * The rest (metrics, prefixes, zones) backs off as RFC 8405 says:
+	 * the first news of a quiet mesh runs after the initial delay, news
+	 * within XM_SPF_LEARN_MS of it after spf_hold_ms, later news after
+	 * spf_max_ms, until XM_SPF_HOLDDOWN_MS pass without news. Every
+	 * delay counts from the news, and the state moves with the news,
+	 * which reach every node within a flood: all nodes compute at about
+	 * the same time. Between a node that has moved its routes and a
+	 * neighbor that has not, packets loop; FRR's throttle (a hold from
+	 * the node's own last run, doubled) put nodes seconds apart.
 	 */
-	if (c->spf_last != XM_NEVER && now - c->spf_last < c->spf_hold_ms) {
-		if (c->spf_last + c->spf_hold_ms - now > delay)
-			delay = c->spf_last + c->spf_hold_ms - now;
-		c->spf_hold_ms = c->spf_hold_ms > t->spf_max_ms / 2 ?
-				 t->spf_max_ms : 2 * c->spf_hold_ms;
-	} else {
-		c->spf_hold_ms = t->spf_hold_ms;
+	if (c->spf_state != XM_SPF_QUIET && now >= c->spf_quiet_at)
+		c->spf_state = XM_SPF_QUIET;
+	if (c->spf_state == XM_SPF_SHORT_WAIT && now >= c->spf_learn_end)
+		c->spf_state = XM_SPF_LONG_WAIT;
+	switch (c->spf_state) {
+	case XM_SPF_QUIET:
+		c->spf_state = XM_SPF_SHORT_WAIT;
+		c->spf_learn_end = now + XM_SPF_LEARN_MS;
+		break;
+	case XM_SPF_SHORT_WAIT:
+		delay = t->spf_hold_ms;
+		break;
+	case XM_SPF_LONG_WAIT:
+		delay = t->spf_max_ms;
+		break;
 	}
-	c->spf_due = now + delay;
+	c->spf_quiet_at = now + XM_SPF_HOLDDOWN_MS(t);
+	if (c->spf_due == XM_NEVER)
+		c->spf_due = now + delay;
 }
 
 static bool zone_excluded(const struct xm_core *c, const char *zone)
@@ -578,7 +599,6 @@ static void spf_run(struct xm_core *c, xm_time now)
 	int err;
 
 	c->spf_due = XM_NEVER;
-	c->spf_last = now;
 	c->st.spf_runs++;
 	spf_clear(c);
 	adj = calloc(c->n_neigh + 1, sizeof(*adj));
@@ -723,9 +743,14 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 
 	neigh_run(c, now, expire);
 	kx_core_run(c, now);
-	lsdb_run(c, now);
+	/*
+	 * A run due now goes before our origination due now: the metrics
+	 * that advert commits reach the others a flood later, and are news
+	 * to them; here too (the install schedules a run for them).
+	 */
 	if (c->spf_due <= now)
 		spf_run(c, now);
+	lsdb_run(c, now);
 	neigh_gc(c);
 	fib_update_neighs(c);
 	if (!c->ready && (now >= c->start + c->cfg.timers.sync_hold_ms ||
@@ -787,10 +812,8 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->rng = cfg->node_id;
 	c->msg_seq = (cfg->boot_id & UINT32_MAX) << 32;
 	c->spf_due = XM_NEVER;
-	c->spf_last = XM_NEVER;
 	c->spf_news = XM_NEVER;
 	c->own_news = XM_NEVER;
-	c->spf_hold_ms = cfg->timers.spf_hold_ms;
 	c->warn_last = XM_NEVER;
 	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||
 	    lsdb_init(c, now) || kx_core_init(c)) {
@@ -1087,8 +1110,7 @@ int xm_core_set_timers(struct xm_core *c, xm_time now,
 	}
 	neigh_timers_changed(c, now);
 	/* The throttles start again from their new initial values. */
-	if (c->spf_hold_ms > t->spf_max_ms || c->spf_hold_ms < t->spf_hold_ms)
-		c->spf_hold_ms = t->spf_hold_ms;
+	c->spf_state = XM_SPF_QUIET;
 	c->own_hold_ms = t->lsa_min_ms;
 	if (c->spf_due != XM_NEVER && c->spf_due > now + t->spf_max_ms)
 		c->spf_due = now + t->spf_max_ms;

@@ -61,7 +61,9 @@ struct xm_timers {
 	uint32_t probe_miss;		/* consecutive losses: down; 3 */
 	uint32_t holddown_ms;		/* a returning neighbor waits; 2000 */
 	uint32_t holddown_max_ms;	/* doubled per flap up to this; 30000 */
-	uint32_t spf_initial_ms;	/* SPF throttle: 0 / 50 / 5000 */
+	/* SPF back-off (RFC 8405's initial, short, long delays): 0 / 50 /
+	 * 5000 */
+	uint32_t spf_initial_ms;
 	uint32_t spf_hold_ms;
 	uint32_t spf_max_ms;
 	uint32_t lsa_min_ms;		/* at most one origination per; 100 */

@@ -119,7 +119,15 @@ struct xm_core_neigh {
 	uint8_t loss_ring[XM_LOSS_WINDOW];
 	unsigned int loss_n, loss_pos, loss_sum;
 	uint32_t srtt_us, rttvar_us;
+	/*
+	 * The cost SPF uses is the one in our advert in force, as every
+	 * other node uses it: a route of ours on a cost the mesh does not
+	 * know yet loops through a neighbor that routes on the old one.
+	 * A significant new measurement waits in metric_new until the
+	 * advert carrying it is originated (neigh_metrics_commit()).
+	 */
 	uint32_t metric;		/* as advertised */
+	uint32_t metric_new;		/* to advertise next */
 
 	/* Flooding. */
 	struct xm_rexmit *rexmit;	/* sorted by originator */
@@ -181,9 +189,12 @@ struct xm_core {
 	xm_time caps_due;		/* changed load etc. to advertise */
 
 	/* SPF throttle and results. */
-	xm_time spf_due, spf_last;
+	xm_time spf_due;
 	xm_time spf_news;		/* last adjacency news scheduled */
-	uint32_t spf_hold_ms;		/* current backoff */
+	/* RFC 8405's back-off for the rest (core_spf_schedule()). */
+	enum { XM_SPF_QUIET, XM_SPF_SHORT_WAIT, XM_SPF_LONG_WAIT } spf_state;
+	xm_time spf_learn_end;		/* SHORT_WAIT turns LONG_WAIT then */
+	xm_time spf_quiet_at;		/* no news until then: QUIET */
 	struct xm_graph graph;		/* of the last SPF */
 	struct xm_spf spf;
 	bool spf_valid;
@@ -255,6 +266,8 @@ bool neigh_floods(const struct xm_core_neigh *n);
 bool neigh_adopted_pending(const struct xm_core *c);
 uint32_t neigh_loss_ppm(const struct xm_core_neigh *n);
 void neigh_metric_keep(struct xm_core *c, struct xm_core_neigh *n);
+/* Our advert is being originated: the new metrics go into it, and SPF. */
+void neigh_metrics_commit(struct xm_core *c);
 const char *neigh_state_name(enum xm_neigh_state s);
 
 /* lsdb.c */

@@ -349,6 +349,9 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 		l->cost = XM_COST_INF;
 		/* Unknown to SPF so far: purge if it stays unconnected. */
 		l->unreach_since = now;
+		/* Its adjacencies are new ones: a node joins. */
+		if (copy->n_adj)
+			news = XM_SPF_ADJACENCY;
 	}
 	l->adv = copy;
 	l->rx_time = now;
@@ -678,6 +681,7 @@ static void originate(struct xm_core *c, xm_time now)
 	c->own_due = XM_NEVER;
 	if (c->restarting)
 		return;		/* lsdb_restart_done() brings it back */
+	neigh_metrics_commit(c);
 	memset(a, 0, sizeof(*a));
 	a->originator = c->cfg.node_id;
 	a->caps = c->cfg.caps;

@@ -421,6 +421,19 @@ void neigh_metric_keep(struct xm_core *c, struct xm_core_neigh *n)
 		if (a->adj[i].node == n->node &&
 		    !xm_metric_significant(a->adj[i].metric, n->metric))
 			n->metric = a->adj[i].metric;
+	n->metric_new = n->metric;
+}
+
+void neigh_metrics_commit(struct xm_core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		struct xm_core_neigh *n = c->neigh[i];
+
+		if (n->state == XM_NEIGH_UP && n->metric_new)
+			n->metric = n->metric_new;
+	}
 }
 
 static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
@@ -462,7 +475,12 @@ void neigh_auth_changed(struct xm_core *c, xm_time now,
 	lsdb_neigh_stop(c, n);
 }
 
-/* Re-advertise the cost only when it moved enough (hysteresis). */
+/*
+ * Re-advertise the cost only when it moved enough (hysteresis). SPF sees
+ * it when the advert goes out (neigh_metrics_commit()), as the rest of
+ * the mesh does; a link turning dead-ish or alive again goes out at once,
+ * as an adjacency lost or gained would.
+ */
 static void metric_update(struct xm_core *c, struct xm_core_neigh *n,
 			  xm_time now)
 {
@@ -471,12 +489,15 @@ static void metric_update(struct xm_core *c, struct xm_core_neigh *n,
 	if (n->state != XM_NEIGH_UP)
 		return;
 	m = fresh_metric(c, n);
-	if (!xm_metric_significant(n->metric, m))
+	if (!xm_metric_significant(n->metric, m)) {
+		n->metric_new = n->metric;	/* back: nothing to say */
 		return;
-	n->metric = m;
-	lsdb_local_changed(c, now);
-	core_spf_schedule(c, now, m >= XM_METRIC_MAX ? XM_SPF_ADJACENCY :
-						     XM_SPF_CHANGE);
+	}
+	n->metric_new = m;
+	if ((m >= XM_METRIC_MAX) != (n->metric >= XM_METRIC_MAX))
+		lsdb_local_adjacency(c, now);
+	else
+		lsdb_local_changed(c, now);
 }
 
 void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,

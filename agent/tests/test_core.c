@@ -2,7 +2,7 @@
 /*
  * One protocol core on its own: configuration checks and defaults, the
  * hello it sends, the receive path's order (tag, then replay window, then
- * content) and its counters, the SPF throttle's exponential backoff, the
+ * content) and its counters, the SPF back-off (RFC 8405), the
  * rate of origination, and the action queue.
  */
 #include <errno.h>
@@ -355,42 +355,52 @@ static xm_time next_spf(struct xm_core *c, xm_time until)
 	return XM_NEVER;
 }
 
+/*
+ * RFC 8405's back-off, every delay from the news: the first news of a
+ * quiet mesh at once (spf_initial_ms), news within the learning second
+ * after spf_hold_ms, later news after spf_max_ms (1000 here), until 5 s
+ * without news make the mesh quiet again.
+ */
 static void spf_throttle(void)
 {
 	struct xm_core_config cfg;
 	struct xm_policy p = { 0 };
 	const struct xm_core_stats *s;
 	struct xm_core *c;
-	xm_time t = 10000, run, gap[6];
-	int i;
-	bool doubling = true;
+	xm_time t = 10000, run, run2;
 
 	config(&cfg);
 	c = xm_core_new(&cfg, t);
 	s = xm_core_stats(c);
 	drain(c);
-	is_int((long long)s->spf_runs, 1, "spf: one run at start");
+	is_int((long long)s->spf_runs, 1, "spf: one run at start, at once");
 	xm_core_set_policy(c, t + 10, &p);
-	is_int((long long)s->spf_runs, 1, "spf: an event within the hold waits");
+	is_int((long long)s->spf_runs, 1, "spf: news within the learning second waits");
 	run = next_spf(c, t + 1000);
-	is_int((long long)(run - t), 50, "spf: ... until the hold (50 ms) ends");
-	/* Each event right after a run: the hold doubles up to the max. */
-	for (i = 0; i < 6; i++) {
-		xm_core_set_policy(c, run + 1, &p);
-		t = next_spf(c, run + 5000);
-		gap[i] = t - run;
-		run = t;
-	}
-	for (i = 0; i < 4; i++)
-		doubling &= gap[i] == (xm_time)100 << i;
-	ok(doubling, "spf: holds 100, 200, 400, 800 ms");
-	ok(gap[4] == 1000 && gap[5] == 1000, "spf: capped at spf_max_ms");
-	/* A quiet hold: back to the initial delay and the base hold. */
-	xm_core_set_policy(c, run + 1001, &p);
-	is_int((long long)(s->spf_runs), 9, "spf: after a quiet hold, at once");
-	xm_core_set_policy(c, run + 1002, &p);
-	t = next_spf(c, run + 5000);
-	is_int((long long)(t - (run + 1001)), 50, "spf: hold back at 50 ms");
+	is_int((long long)(run - (t + 10)), 50,
+	       "spf: ... spf_hold_ms (50) from the news");
+	xm_core_set_policy(c, t + 500, &p);
+	xm_core_set_policy(c, t + 530, &p);
+	run = next_spf(c, t + 1000);
+	run2 = next_spf(c, t + 1000);
+	ok(run == t + 550 && run2 == XM_NEVER,
+	   "spf: news while a run is due joins it (one run, 50 ms after the first)");
+	/* The learning second is over: long waits while news keep coming. */
+	xm_core_set_policy(c, t + 1200, &p);
+	run = next_spf(c, t + 5000);
+	is_int((long long)(run - (t + 1200)), 1000,
+	       "spf: after the learning second, spf_max_ms (1000) from the news");
+	xm_core_set_policy(c, t + 4000, &p);
+	run = next_spf(c, t + 9000);
+	is_int((long long)(run - (t + 4000)), 1000,
+	       "spf: ... and again while news keep coming");
+	/* 5 s without news: quiet, and the next news at once. */
+	xm_core_set_policy(c, t + 9000, &p);
+	is_int((long long)s->spf_runs, 6, "spf: after 5 s without news, at once");
+	xm_core_set_policy(c, t + 9010, &p);
+	run = next_spf(c, t + 12000);
+	is_int((long long)(run - (t + 9010)), 50,
+	       "spf: ... and short waits again");
 	xm_core_free(c);
 }
 

@@ -3,9 +3,10 @@
  * The protocol core in the simulator (sim/): meshes converge with the
  * kernel tables delivering every packet without a loop at the least
  * cost; they reconverge after a link failure, a silent link, a node
- * crash, a delay change; a hop bound makes far nodes unreachable; an
- * excluded zone is never crossed; an agent restart changes nothing in
- * the kernel. All in virtual time, deterministic by seed.
+ * crash, a delay change (without loops while they do); a hop bound
+ * makes far nodes unreachable; an excluded zone is never crossed; an
+ * agent restart changes nothing in the kernel. All in virtual time,
+ * deterministic by seed.
  */
 #include <errno.h>
 
@@ -231,6 +232,79 @@ static void delay_change(void)
 	xm_sim_free(s);
 }
 
+/*
+ * The agent tests' two paths (tests/guest/agentnet.sh): a to b over r1 and
+ * r2, or over r3 and r4 with a slow r3-r4; c off r2. Probes see jitter of
+ * up to 5 ms on every link, so metrics keep moving and the SPF back-off
+ * sits at its longest, as in the guest. A delay raised on r1-r2 moves
+ * a -> b and b -> a to the other path: the kernel tables must deliver
+ * every pair all along, but for micro-loops of at most 10 ms (nodes apply
+ * the same news a flood apart). Before, a node routed on its new metric
+ * before advertising it, and nodes' SPF holds ran seconds apart: b and r2
+ * sent b's replies to a back and forth for 5 s.
+ */
+static void delay_change_no_loop(uint64_t seed)
+{
+	static const uint32_t ends[7][2] = {
+		{ 0, 1 }, { 1, 2 }, { 2, 5 }, { 0, 3 }, { 3, 4 }, { 4, 5 },
+		{ 2, 6 },
+	};
+	struct xm_sim_conf conf = { .seed = seed };
+	struct xm_sim_link_conf fast = { .delay_us = 100, .jitter_us = 5000,
+					 .bandwidth_mbps = 1000 };
+	struct xm_sim_link_conf slow = fast;
+	struct xm_sim_convergence c;
+	const struct xm_fib_route *r;
+	uint64_t t0, bad_since = 0, longest = 0;
+	char first[240] = "";
+	struct xm_sim *s;
+	uint32_t i;
+
+	slow.delay_us = 10000;
+	s = xm_sim_new(&conf);
+	for (i = 0; i < 7; i++)
+		xm_sim_add_node(s, "");
+	for (i = 0; i < 7; i++)
+		xm_sim_add_link(s, ends[i], 2, i == 4 ? &slow : &fast);
+	if (!start(s) || !converge(s, 30, &c)) {
+		ok(false, "two paths (seed %llu) converge",
+		   (unsigned long long)seed);
+		xm_sim_free(s);
+		return;
+	}
+	/* Long enough for the metrics' noise to have set the back-off. */
+	xm_sim_run(s, xm_sim_now(s) + 20 * S);
+	t0 = xm_sim_now(s);
+	xm_sim_link_delay(s, 1, 40000);
+	while (xm_sim_now(s) < t0 + 20 * S) {
+		struct xm_sim_check k;
+
+		xm_sim_run(s, xm_sim_now(s) + MS);
+		xm_sim_check(s, &k, false);
+		if (k.delivered == k.pairs) {
+			bad_since = 0;
+			continue;
+		}
+		if (!bad_since)
+			bad_since = xm_sim_now(s);
+		if (xm_sim_now(s) - bad_since + MS > longest) {
+			longest = xm_sim_now(s) - bad_since + MS;
+			snprintf(first, sizeof(first), "at %.3f s: %.200s",
+				 (double)(bad_since - t0) / S, k.first);
+		}
+	}
+	r = xm_vkernel_route(xm_sim_kernel(s, 0), 6);
+	ok(longest <= 10 * MS,
+	   "two paths (seed %llu), delay raised on r1-r2: every pair "
+	   "delivered all along but for %.0f ms%s%s",
+	   (unsigned long long)seed, (double)longest / MS,
+	   longest ? "; " : "", first);
+	ok(r && r->n_nexthops &&
+	   xm_vkernel_neigh(xm_sim_kernel(s, 0), r->nexthop[0].neigh)->node ==
+	   4, "... and a's route to b moved to r3");
+	xm_sim_free(s);
+}
+
 /* Kernel changes at every node since the last call. */
 static uint64_t changes_total(struct xm_sim *s)
 {
@@ -446,6 +520,7 @@ static void topologies(void)
 
 int main(void)
 {
+	uint64_t seed;
 	struct xm_sim *s;
 
 	topologies();
@@ -461,6 +536,8 @@ int main(void)
 	max_hops();
 	excluded_zone();
 	delay_change();
+	for (seed = 1; seed <= 4; seed++)
+		delay_change_no_loop(seed);
 	agent_restart();
 	crash_and_boot();
 	shared_segment();
