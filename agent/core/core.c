@@ -471,7 +471,7 @@ static size_t local_adjs(const struct xm_core *c, struct xm_local_adj *adj)
 			adj[n++] = (struct xm_local_adj){
 				.node = x->node, .neigh = x->id,
 				.metric = xm_policy_adj_metric(
-					&c->cfg.policy, x->node,
+					&c->adv_policy, x->node,
 					x->metric ? x->metric : 1),
 			};
 	}
@@ -807,6 +807,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	xm_caps_sanitize(&c->cfg.caps);
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
+	c->adv_policy = c->cfg.policy;
 	c->start = now;
 	c->now = now;
 	c->rng = cfg->node_id;

@@ -153,6 +153,12 @@ struct xm_lsa {
 
 struct xm_core {
 	struct xm_core_config cfg;
+	/*
+	 * The policy's drain and metric overrides as our advert in force
+	 * carries them (set with the metrics, neigh_metrics_commit()): SPF
+	 * routes on what the mesh knows, as for measured metrics.
+	 */
+	struct xm_policy adv_policy;
 	xm_time start;
 	xm_time now;			/* of the latest call */
 	uint64_t rng;

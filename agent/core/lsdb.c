@@ -628,7 +628,7 @@ static void own_adjacencies(struct xm_core *c, struct xm_advert *a)
 			continue;
 		j = (struct xm_adj){
 			.node = n->node,
-			.metric = xm_policy_adj_metric(&c->cfg.policy,
+			.metric = xm_policy_adj_metric(&c->adv_policy,
 						       n->node, n->metric),
 			.rtt_us = n->srtt_us, .loss_ppm = neigh_loss_ppm(n),
 			.bandwidth_mbps = lk && lk->info.bandwidth_mbps ?

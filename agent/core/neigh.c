@@ -428,6 +428,7 @@ void neigh_metrics_commit(struct xm_core *c)
 {
 	size_t i;
 
+	c->adv_policy = c->cfg.policy;
 	for (i = 0; i < c->n_neigh; i++) {
 		struct xm_core_neigh *n = c->neigh[i];
 
