@@ -366,7 +366,12 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	 */
 	sealed = hdr->key_id;
 	security = READ_ONCE(xdev->security);
-	if (sealed && xmesh_queue_wanted(&xdev->rx_queue)) {
+	/* OAM is opened here, never queued, as it is sealed (send.c). Its
+	 * type is authenticated only once opened, but it only chooses where
+	 * the frame is opened: a forged one gains nothing.
+	 */
+	if (sealed && hdr->type == XMESH_PKT_DATA &&
+	    xmesh_queue_wanted(&xdev->rx_queue)) {
 		reason = xmesh_recv_queue(xdev, neigh, skb, security);
 		if (unlikely(reason))
 			goto drop_neigh;

@@ -154,7 +154,11 @@ int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 	reason = xmesh_qos_tx(xdev, skb, tclass);
 	if (unlikely(reason))
 		goto drop;
-	if (security != XMESH_SECURITY_NONE &&
+	/* OAM (link probes, pings, their answers) is sealed here, never
+	 * queued: its round trips are the link metric and must not carry
+	 * the queue's wait (see "Crypto queues" in Documentation/xmesh.rst).
+	 */
+	if (security != XMESH_SECURITY_NONE && type == XMESH_PKT_DATA &&
 	    xmesh_queue_wanted(&xdev->tx_queue)) {
 		reason = xmesh_send_queue(xdev, neigh, skb, sport, security,
 					  tclass, counter, len);
