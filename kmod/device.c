@@ -111,8 +111,13 @@ static int xmesh_init(struct net_device *dev)
 	err = xmesh_filter_init(xdev);
 	if (err)
 		goto err_prefixes;
+	err = xmesh_queues_init(xdev);
+	if (err)
+		goto err_filter;
 	return 0;
 
+err_filter:
+	xmesh_filter_uninit(xdev);
 err_prefixes:
 	xmesh_prefix_table_uninit(&xdev->prefixes);
 err_routes:
@@ -132,6 +137,8 @@ static void xmesh_uninit(struct net_device *dev)
 {
 	struct xmesh_dev *xdev = netdev_priv(dev);
 
+	/* Queued frames are finished first: they look into the tables. */
+	xmesh_queues_uninit(xdev);
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
 	xmesh_qos_uninit(xdev);

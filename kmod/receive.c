@@ -145,7 +145,6 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 	__be16 sport = udp_hdr(skb)->source;
 	struct xmesh_neigh *neigh;
 	struct xmesh_hdr *hdr;
-	unsigned int len;
 	u32 src_attrs;
 	int reason;
 
@@ -189,68 +188,36 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 	if (skb->ip_summed != CHECKSUM_PARTIAL)
 		skb->ip_summed = CHECKSUM_NONE;
 
-	len = skb->len;
-	if (!xmesh_send_frame(xdev, neigh, skb, sport)) {
-		xmesh_count(xdev, XMESH_COUNTER_A_FWD_PACKETS, 1);
-		xmesh_count(xdev, XMESH_COUNTER_A_FWD_BYTES, len);
-	}
 	/* The frame is gone either way: its drop, if any, is counted. */
+	__xmesh_send_frame(xdev, neigh, skb, sport, READ_ONCE(xdev->security),
+			   XMESH_COUNTER_A_FWD_PACKETS, skb->len);
 	return 0;
 }
 
-/**
- * xmesh_udp_recv - the underlay socket's encap_rcv hook
- * @sk: the device's UDP socket
- * @skb: a frame, skb->data at its UDP header, checksum verified
- *
- * Context: softirq, RCU read side.
- * Return: 0, the frame is always consumed.
- */
-int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
+/* Count a dropped frame (on @neigh too, if known) and free it. */
+static void xmesh_recv_drop(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			    struct sk_buff *skb, int reason)
 {
-	struct xmesh_dev *xdev = rcu_dereference_sk_user_data(sk);
-	struct xmesh_neigh_key key;
-	struct xmesh_neigh *neigh;
-	struct xmesh_hdr *hdr;
+	if (neigh)
+		xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+	xmesh_count_drop(xdev, reason);
+	DEV_STATS_INC(xdev->dev, rx_dropped);
+	kfree_skb(skb);
+}
+
+/*
+ * What follows authentication: a frame from @neigh, opened if it was
+ * @sealed (or unsealed and accepted so), skb->data at its UDP header.
+ * Consumes it.
+ */
+static void xmesh_recv_opened(struct xmesh_dev *xdev,
+			      struct xmesh_neigh *neigh, struct sk_buff *skb,
+			      bool sealed)
+{
+	struct xmesh_hdr *hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
 	u32 self, src, dst;
-	u8 security;
-	bool sealed;
 	int reason;
 
-	if (unlikely(!xdev))
-		goto free;
-
-	if (unlikely(!pskb_may_pull(skb, XMESH_HLEN))) {
-		reason = XMESH_DROP_A_TRUNCATED;
-		goto drop;
-	}
-	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
-	reason = xmesh_hdr_validate(hdr, skb->len - sizeof(struct udphdr));
-	if (unlikely(reason))
-		goto drop;
-
-	xmesh_neigh_key_from_skb(&key, skb);
-	neigh = xmesh_neigh_lookup_key(xdev, &key);
-	if (unlikely(!neigh)) {
-		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
-		goto drop;
-	}
-	/* Authenticity first, before anything else is believed or counted.
-	 * A sealed frame is opened whatever the device's security (a node
-	 * with keys accepts them while it still sends in clear); key id 0
-	 * only while security is none.
-	 */
-	sealed = hdr->key_id;
-	security = READ_ONCE(xdev->security);
-	if (sealed) {
-		reason = xmesh_unseal(skb, neigh, security);
-		if (unlikely(reason))
-			goto drop_neigh;
-		hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
-	} else if (unlikely(security != XMESH_SECURITY_NONE)) {
-		reason = XMESH_DROP_A_UNAUTHENTICATED;
-		goto drop_neigh;
-	}
 	/* The OAM payload, which validation found there, is read below. */
 	if (hdr->type == XMESH_PKT_OAM) {
 		if (unlikely(!pskb_may_pull(skb, XMESH_HLEN +
@@ -265,8 +232,8 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (unlikely(!xmesh_neigh_usable(neigh) &&
 		     hdr->type != XMESH_PKT_OAM)) {
-		reason = XMESH_DROP_A_NEIGH_DOWN;
-		goto drop_neigh;
+		xmesh_recv_drop(xdev, neigh, skb, XMESH_DROP_A_NEIGH_DOWN);
+		return;
 	}
 	xmesh_neigh_count(neigh, XMESH_NSTAT_RX_PACKETS,
 			  skb->len - sizeof(struct udphdr));
@@ -294,15 +261,137 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	else
 		reason = xmesh_oam_recv(xdev, skb);
 	if (likely(!reason))
+		return;
+drop:
+	xmesh_recv_drop(xdev, NULL, skb, reason);
+}
+
+/**
+ * xmesh_recv_crypt - open a queued frame (the receive queue's crypto)
+ * @xdev: the device
+ * @skb: the frame, as xmesh_udp_recv() queued it
+ * @cb: its queue state
+ *
+ * Context: a crypto worker, RCU read side, BHs disabled.
+ * Return: 0, or the XMESH_DROP_A_* reason xmesh_recv_finish() counts.
+ */
+int xmesh_recv_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
+		     const struct xmesh_queue_cb *cb)
+{
+	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, cb->neigh_id);
+
+	if (unlikely(!neigh))
+		return XMESH_DROP_A_UNKNOWN_NEIGH;	/* deleted meanwhile */
+	return xmesh_unseal(skb, neigh, cb->security);
+}
+
+/**
+ * xmesh_recv_finish - deliver or forward an opened frame, in queue order
+ * @xdev: the device
+ * @skb: the frame; consumed
+ * @cb: its queue state, the drop reason if it did not open
+ *
+ * Context: the ordered worker, RCU read side, BHs disabled.
+ */
+void xmesh_recv_finish(struct xmesh_dev *xdev, struct sk_buff *skb,
+		       const struct xmesh_queue_cb *cb)
+{
+	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, cb->neigh_id);
+	int reason = cb->reason;
+
+	if (!reason && unlikely(!neigh))
+		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
+	if (unlikely(reason)) {
+		xmesh_recv_drop(xdev, neigh, skb, reason);
+		return;
+	}
+	xmesh_recv_opened(xdev, neigh, skb, true);
+}
+
+/* Queue a sealed frame from @neigh to be opened on any CPU. */
+static int xmesh_recv_queue(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			    struct sk_buff *skb, u8 security)
+{
+	struct xmesh_queue_cb *cb = xmesh_queue_cb(skb);
+
+	cb->neigh_id = neigh->id;
+	cb->security = security;
+	/* The underlay device may go while the frame waits; this one not. */
+	skb->dev = xdev->dev;
+	return xmesh_queue_add(&xdev->rx_queue, skb);
+}
+
+/**
+ * xmesh_udp_recv - the underlay socket's encap_rcv hook
+ * @sk: the device's UDP socket
+ * @skb: a frame, skb->data at its UDP header, checksum verified
+ *
+ * Context: softirq, RCU read side.
+ * Return: 0, the frame is always consumed.
+ */
+int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
+{
+	struct xmesh_dev *xdev = rcu_dereference_sk_user_data(sk);
+	struct xmesh_neigh_key key;
+	struct xmesh_neigh *neigh;
+	struct xmesh_hdr *hdr;
+	u8 security;
+	bool sealed;
+	int reason;
+
+	if (unlikely(!xdev)) {
+		kfree_skb(skb);
 		return 0;
-	goto drop;
+	}
+
+	if (unlikely(!pskb_may_pull(skb, XMESH_HLEN))) {
+		reason = XMESH_DROP_A_TRUNCATED;
+		goto drop;
+	}
+	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	reason = xmesh_hdr_validate(hdr, skb->len - sizeof(struct udphdr));
+	if (unlikely(reason))
+		goto drop;
+
+	xmesh_neigh_key_from_skb(&key, skb);
+	neigh = xmesh_neigh_lookup_key(xdev, &key);
+	if (unlikely(!neigh)) {
+		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
+		goto drop;
+	}
+	/* Authenticity first, before anything else is believed or counted.
+	 * A sealed frame is opened whatever the device's security (a node
+	 * with keys accepts them while it still sends in clear); key id 0
+	 * only while security is none.
+	 */
+	sealed = hdr->key_id;
+	security = READ_ONCE(xdev->security);
+	/* OAM is opened here, never queued, as it is sealed (send.c). Its
+	 * type is authenticated only once opened, but it only chooses where
+	 * the frame is opened: a forged one gains nothing.
+	 */
+	if (sealed && hdr->type == XMESH_PKT_DATA &&
+	    xmesh_queue_wanted(&xdev->rx_queue)) {
+		reason = xmesh_recv_queue(xdev, neigh, skb, security);
+		if (unlikely(reason))
+			goto drop_neigh;
+		return 0;
+	}
+	if (sealed) {
+		reason = xmesh_unseal(skb, neigh, security);
+		if (unlikely(reason))
+			goto drop_neigh;
+	} else if (unlikely(security != XMESH_SECURITY_NONE)) {
+		reason = XMESH_DROP_A_UNAUTHENTICATED;
+		goto drop_neigh;
+	}
+	xmesh_recv_opened(xdev, neigh, skb, sealed);
+	return 0;
 
 drop_neigh:
-	xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+	xmesh_recv_drop(xdev, neigh, skb, reason);
+	return 0;
 drop:
-	xmesh_count_drop(xdev, reason);
-	DEV_STATS_INC(xdev->dev, rx_dropped);
-free:
-	kfree_skb(skb);
+	xmesh_recv_drop(xdev, NULL, skb, reason);
 	return 0;
 }

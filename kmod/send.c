@@ -66,13 +66,74 @@ static int xmesh_protect(struct xmesh_neigh *neigh, struct sk_buff *skb,
 }
 
 /*
- * xmesh_send_frame() with the device's security as the caller read it: a
- * GSO packet comes only with XMESH_SECURITY_NONE (xmesh_xmit() segmented
- * it for anything else, whatever the setting is by now).
+ * The last step of a frame, sealed or marked unsealed: offloads, then the
+ * underlay socket; once it is handed over, @len bytes counted in
+ * @counter (an XMESH_COUNTER_A_*_PACKETS, its _BYTES next), if not 0.
  */
-static int __xmesh_send_frame(struct xmesh_dev *xdev,
-			      struct xmesh_neigh *neigh, struct sk_buff *skb,
-			      __be16 sport, u8 security)
+static int xmesh_send_out(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			  struct sk_buff *skb, __be16 sport, u8 tclass,
+			  int counter, unsigned int len)
+{
+	skb->encapsulation = 0;
+	if (unlikely(udp_tunnel_handle_offloads(skb,
+						neigh->key.family == AF_INET6))) {
+		xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+		kfree_skb(skb);
+		return XMESH_DROP_A_NOMEM;
+	}
+
+	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport,
+				       xmesh_tclass_dscp(tclass) << 2))) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_TX_ERROR);
+		return XMESH_DROP_A_TX_ERROR;
+	}
+	if (counter) {
+		xmesh_count(xdev, counter, 1);
+		xmesh_count(xdev, counter + 1, len);
+	}
+	return 0;
+}
+
+/* Hand a frame to the transmit queue, to be sealed on any CPU and sent
+ * in order by xmesh_send_finish().
+ */
+static int xmesh_send_queue(struct xmesh_dev *xdev,
+			    struct xmesh_neigh *neigh, struct sk_buff *skb,
+			    __be16 sport, u8 security, u8 tclass, int counter,
+			    unsigned int len)
+{
+	struct xmesh_queue_cb *cb = xmesh_queue_cb(skb);
+
+	cb->neigh_id = neigh->id;
+	cb->sport = sport;
+	cb->security = security;
+	cb->tclass = tclass;
+	cb->counter = counter;
+	cb->len = len;
+	return xmesh_queue_add(&xdev->tx_queue, skb);
+}
+
+/**
+ * __xmesh_send_frame - xmesh_send_frame() with what the caller knows
+ * @xdev: the device
+ * @neigh: the next hop
+ * @skb: the frame, as xmesh_send_frame() takes it; consumed
+ * @sport: UDP source port
+ * @security: the device's security as the caller read it: a GSO packet
+ *	      comes only with XMESH_SECURITY_NONE (xmesh_xmit() segmented it
+ *	      for anything else, whatever the setting is by now)
+ * @counter: the XMESH_COUNTER_A_*_PACKETS to count the frame in once it is
+ *	     sent (its _BYTES with @len), or 0
+ * @len: the bytes to count
+ *
+ * Context: RCU read side, BHs disabled.
+ * Return: 0 when sent or queued to be sealed, or the XMESH_DROP_A_*
+ * reason counted.
+ */
+int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		       struct sk_buff *skb, __be16 sport, u8 security,
+		       int counter, unsigned int len)
 {
 	int headroom = xmesh_overhead(neigh->key.family, security) -
 		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
@@ -93,6 +154,18 @@ static int __xmesh_send_frame(struct xmesh_dev *xdev,
 	reason = xmesh_qos_tx(xdev, skb, tclass);
 	if (unlikely(reason))
 		goto drop;
+	/* OAM (link probes, pings, their answers) is sealed here, never
+	 * queued: its round trips are the link metric and must not carry
+	 * the queue's wait (see "Crypto queues" in Documentation/xmesh.rst).
+	 */
+	if (security != XMESH_SECURITY_NONE && type == XMESH_PKT_DATA &&
+	    xmesh_queue_wanted(&xdev->tx_queue)) {
+		reason = xmesh_send_queue(xdev, neigh, skb, sport, security,
+					  tclass, counter, len);
+		if (unlikely(reason))
+			goto drop;
+		return 0;
+	}
 	reason = xmesh_protect(neigh, skb, security);
 	if (unlikely(reason))
 		goto drop;
@@ -109,25 +182,59 @@ static int __xmesh_send_frame(struct xmesh_dev *xdev,
 			skb_set_inner_protocol(skb, skb->protocol);
 		__skb_push(skb, sizeof(struct xmesh_hdr));
 	}
-	skb->encapsulation = 0;
-	if (unlikely(udp_tunnel_handle_offloads(skb,
-						neigh->key.family == AF_INET6))) {
-		reason = XMESH_DROP_A_NOMEM;
-		goto drop;
-	}
-
-	if (unlikely(xmesh_socket_send(xdev, neigh, skb, sport,
-				       xmesh_tclass_dscp(tclass) << 2))) {
-		xmesh_count_drop(xdev, XMESH_DROP_A_TX_ERROR);
-		return XMESH_DROP_A_TX_ERROR;
-	}
-	return 0;
+	return xmesh_send_out(xdev, neigh, skb, sport, tclass, counter, len);
 
 drop:
 	xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
 	xmesh_count_drop(xdev, reason);
 	kfree_skb(skb);
 	return reason;
+}
+
+/**
+ * xmesh_send_crypt - seal a queued frame (the transmit queue's crypto)
+ * @xdev: the device
+ * @skb: the frame, as __xmesh_send_frame() queued it
+ * @cb: its queue state
+ *
+ * Context: a crypto worker, RCU read side, BHs disabled.
+ * Return: 0, or the XMESH_DROP_A_* reason xmesh_send_finish() counts.
+ */
+int xmesh_send_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
+		     const struct xmesh_queue_cb *cb)
+{
+	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, cb->neigh_id);
+
+	if (unlikely(!neigh))
+		return XMESH_DROP_A_NO_NEXTHOP;	/* deleted meanwhile */
+	return xmesh_protect(neigh, skb, cb->security);
+}
+
+/**
+ * xmesh_send_finish - send a sealed frame, in queue order
+ * @xdev: the device
+ * @skb: the frame; consumed
+ * @cb: its queue state, the drop reason if its sealing failed
+ *
+ * Context: the ordered worker, RCU read side, BHs disabled.
+ */
+void xmesh_send_finish(struct xmesh_dev *xdev, struct sk_buff *skb,
+		       const struct xmesh_queue_cb *cb)
+{
+	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, cb->neigh_id);
+	int reason = cb->reason;
+
+	if (!reason && unlikely(!neigh))
+		reason = XMESH_DROP_A_NO_NEXTHOP;
+	if (unlikely(reason)) {
+		if (neigh)
+			xmesh_neigh_count(neigh, XMESH_NSTAT_DROPS, 0);
+		xmesh_count_drop(xdev, reason);
+		kfree_skb(skb);
+		return;
+	}
+	xmesh_send_out(xdev, neigh, skb, cb->sport, cb->tclass, cb->counter,
+		       cb->len);
 }
 
 /**
@@ -149,7 +256,7 @@ int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		     struct sk_buff *skb, __be16 sport)
 {
 	return __xmesh_send_frame(xdev, neigh, skb, sport,
-				  READ_ONCE(xdev->security));
+				  READ_ONCE(xdev->security), 0, 0);
 }
 
 static bool xmesh_inner_daddr(struct sk_buff *skb, u16 *family,
@@ -239,10 +346,8 @@ static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		       tclass, self, node);
 
 	/* The tunnel core counts the device's own statistics. */
-	if (likely(!__xmesh_send_frame(xdev, neigh, skb, sport, security))) {
-		xmesh_count(xdev, XMESH_COUNTER_A_TX_PACKETS, 1);
-		xmesh_count(xdev, XMESH_COUNTER_A_TX_BYTES, len);
-	}
+	__xmesh_send_frame(xdev, neigh, skb, sport, security,
+			   XMESH_COUNTER_A_TX_PACKETS, len);
 }
 
 netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -33,11 +33,16 @@
  *   spinlock, taken in softirq only (xmesh_replay_check).
  * - Counters are per-CPU and lockless; a transmit key's counter is one
  *   atomic64 shared by every CPU sending with it.
+ * - Sealed frames may wait in the device's crypto queues (queue.c, which
+ *   has their own rules): a queued frame holds only its neighbor's id,
+ *   looked up again under RCU by each stage, and the queues are drained
+ *   before the device's tables are torn down.
  */
 #ifndef _XMESH_PRIV_H
 #define _XMESH_PRIV_H
 
 #include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
 #include <linux/rhashtable.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/in6.h>
@@ -321,6 +326,56 @@ struct xmesh_filter {
 	bool active;			/* READ_ONCE */
 };
 
+/*
+ * Crypto queues (queue.c, where their RCU and locking rules are): frames
+ * sealed and opened on every CPU, then sent or delivered in order.
+ */
+#define XMESH_QUEUE_LEN		1024	/* frames per queue, as WireGuard */
+
+/* A queued frame's state and what its stages need, in skb->cb. */
+struct xmesh_queue_cb {
+	atomic_t state;			/* enum xmesh_queue_state */
+	int reason;			/* XMESH_DROP_A_*, when dead */
+	u32 neigh_id;			/* looked up again in each stage */
+	unsigned int len;		/* tx: bytes counted once sent */
+	__be16 sport;
+	u8 security;
+	u8 tclass;			/* tx */
+	u8 counter;			/* tx: XMESH_COUNTER_A_*_PACKETS or 0 */
+};
+
+static inline struct xmesh_queue_cb *xmesh_queue_cb(struct sk_buff *skb)
+{
+	return (struct xmesh_queue_cb *)skb->cb;
+}
+
+struct xmesh_dev;
+struct xmesh_queue;
+typedef int (*xmesh_queue_crypt_fn)(struct xmesh_dev *xdev,
+				    struct sk_buff *skb,
+				    const struct xmesh_queue_cb *cb);
+typedef void (*xmesh_queue_finish_fn)(struct xmesh_dev *xdev,
+				      struct sk_buff *skb,
+				      const struct xmesh_queue_cb *cb);
+
+struct xmesh_crypt_worker {
+	struct work_struct work;
+	struct xmesh_queue *queue;
+};
+
+struct xmesh_queue {
+	struct ptr_ring ring;		/* frames waiting for their crypto */
+	struct sk_buff_head ordered;	/* the same frames, in order */
+	struct work_struct ordered_work;
+	struct xmesh_crypt_worker __percpu *worker;
+	struct workqueue_struct *wq;
+	struct xmesh_dev *xdev;
+	xmesh_queue_crypt_fn crypt;
+	xmesh_queue_finish_fn finish;
+	int last_cpu;			/* round robin of the crypto workers */
+	bool running;			/* READ_ONCE; producers queue while set */
+};
+
 /* A token bucket (oam.c); 1 token = NSEC_PER_SEC units of @tokens. */
 struct xmesh_bucket {
 	u64 tokens;
@@ -365,6 +420,10 @@ struct xmesh_dev {
 
 	struct xmesh_pcpu_stats __percpu *stats;
 	struct gro_cells gro_cells;
+
+	struct workqueue_struct *crypt_wq;
+	struct xmesh_queue tx_queue;
+	struct xmesh_queue rx_queue;
 };
 
 /* main.c */
@@ -508,6 +567,17 @@ void xmesh_auth_tag(struct sk_buff *skb, unsigned int off,
 		    unsigned int ad_len, u64 counter,
 		    const u8 key[XMESH_KEY_LEN], u8 tag[XMESH_TAG_LEN]);
 
+/* queue.c */
+int xmesh_queues_init(struct xmesh_dev *xdev);
+void xmesh_queues_uninit(struct xmesh_dev *xdev);
+int xmesh_queue_init(struct xmesh_queue *q, struct xmesh_dev *xdev,
+		     struct workqueue_struct *wq, xmesh_queue_crypt_fn crypt,
+		     xmesh_queue_finish_fn finish);
+void xmesh_queue_stop(struct xmesh_queue *q);
+void xmesh_queue_uninit(struct xmesh_queue *q);
+bool xmesh_queue_wanted(const struct xmesh_queue *q);
+int xmesh_queue_add(struct xmesh_queue *q, struct sk_buff *skb);
+
 /* route.c */
 int xmesh_routes_init(struct xmesh_dev *xdev);
 void xmesh_routes_uninit(struct xmesh_dev *xdev);
@@ -557,9 +627,20 @@ struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
 				   u32 hash, int *drop_reason);
 int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		     struct sk_buff *skb, __be16 sport);
+int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+		       struct sk_buff *skb, __be16 sport, u8 security,
+		       int counter, unsigned int len);
+int xmesh_send_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
+		     const struct xmesh_queue_cb *cb);
+void xmesh_send_finish(struct xmesh_dev *xdev, struct sk_buff *skb,
+		       const struct xmesh_queue_cb *cb);
 
 /* receive.c */
 int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb);
+int xmesh_recv_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
+		     const struct xmesh_queue_cb *cb);
+void xmesh_recv_finish(struct xmesh_dev *xdev, struct sk_buff *skb,
+		       const struct xmesh_queue_cb *cb);
 
 /* oam.c */
 int xmesh_oam_send(struct xmesh_dev *xdev, u32 dst, u16 ident, u32 seq,

@@ -82,6 +82,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_RATE_LIMITED] = "rate-limited",
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam-rate-limited",
 	[XMESH_DROP_A_ZONE_DENIED] = "zone-denied",
+	[XMESH_DROP_A_QUEUE_FULL] = "queue-full",
 };
 
 static const char *const drop_keys[] = {
@@ -111,6 +112,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_RATE_LIMITED] = "rate_limited",
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam_rate_limited",
 	[XMESH_DROP_A_ZONE_DENIED] = "zone_denied",
+	[XMESH_DROP_A_QUEUE_FULL] = "queue_full",
 };
 
 static const char *const oam_op_names[] = {

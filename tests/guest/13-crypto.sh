@@ -37,59 +37,6 @@ MARKER_HEX=$(printf '%s' "$MARKER" | od -An -tx1 | tr -d ' \n')
 tmp=$(mktemp -d)
 at_exit "rm -rf '$tmp'"
 
-# kh NAME: 64 hex digits derived from NAME (a test key; never reused).
-kh() {
-	printf 'xmesh test key %s' "$1" | sha256sum | cut -c1-64
-}
-
-# link_keys K A B ID: keys of id ID on link K between nodes A (end 1) and
-# B (end 2), whose neighbors for each other are both K: A's tx and B's rx
-# with one key, B's tx and A's rx with another.
-# shellcheck disable=SC2317 # called through check
-link_keys() {
-	local k=$1 a=$2 b=$3 id=$4
-	xm "$b" key add neigh "$k" id "$id" dir rx key "$(kh "$k-$a-$id")" &&
-		xm "$a" key add neigh "$k" id "$id" dir tx key "$(kh "$k-$a-$id")" &&
-		xm "$a" key add neigh "$k" id "$id" dir rx key "$(kh "$k-$b-$id")" &&
-		xm "$b" key add neigh "$k" id "$id" dir tx key "$(kh "$k-$b-$id")"
-}
-
-# line_up: the three nodes, their tables and the keys of id 1.
-# shellcheck disable=SC2317 # called through check
-line_up() {
-	local i j
-	topology_line 1 2 3
-	for i in 1 2 3; do
-		ip -n "xm-$i" link add xmesh0 type xmesh
-		xm "$i" dev set node "$i" family "$UNDERLAY" security none
-		ip -n "xm-$i" link set xmesh0 up
-		ip -n "xm-$i" addr add "10.0.$i.1/32" dev xmesh0
-		ip -n "xm-$i" addr add "fd00:$i::1/128" dev xmesh0 nodad
-		for j in 1 2 3; do
-			((i == j)) && continue
-			xm "$i" prefix add "10.0.$j.0/24" node "$j"
-			xm "$i" prefix add "fd00:$j::/64" node "$j"
-		done
-	done
-	mesh_neigh 1 "$UNDERLAY" 1 2 2
-	mesh_neigh 2 "$UNDERLAY" 1 1 1
-	mesh_neigh 2 "$UNDERLAY" 2 3 2
-	mesh_neigh 3 "$UNDERLAY" 2 2 1
-	xm 1 -batch - <<-EOF
-		route add node 2 nexthop neigh 1
-		route add node 3 nexthop neigh 1
-	EOF
-	xm 2 -batch - <<-EOF
-		route add node 1 nexthop neigh 1
-		route add node 3 nexthop neigh 2
-	EOF
-	xm 3 -batch - <<-EOF
-		route add node 1 nexthop neigh 2
-		route add node 2 nexthop neigh 2
-	EOF
-	link_keys 1 1 2 1 && link_keys 2 2 3 1
-}
-
 # security MODE: set every node's security.
 # shellcheck disable=SC2317 # called through check
 security() {
@@ -131,7 +78,7 @@ marker_ping() {
 
 modprobe xmesh
 check "three nodes in a line with keys on both links ($UNDERLAY underlay)" \
-	line_up
+	line_up "$UNDERLAY"
 check "node 2 has a tx and an rx key per neighbor" \
 	test "$(xm 2 -j key show | jq length)" = 4
 check "key show never shows key bytes" \

@@ -241,6 +241,10 @@ enum xmesh_drop_a {
 					 * whose (source zone, destination
 					 * zone) pair is denied
 					 */
+	XMESH_DROP_A_QUEUE_FULL,	/* tx or rx: a crypto queue was full
+					 * (the CPUs seal or open slower than
+					 * frames come)
+					 */
 
 	__XMESH_DROP_A_MAX,
 	XMESH_DROP_A_MAX = __XMESH_DROP_A_MAX - 1
