@@ -35,23 +35,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ZONE=([1]=10 [2]=20 [3]=30 [4]=20 [5]=20)
 ROLES=([1]=0x1 [2]=0x2 [3]=0x4 [4]=0x2 [5]=0x2)
 
-# kh NAME: 64 hex digits derived from NAME (a test key).
-# shellcheck disable=SC2317 # called through check
-kh() {
-	printf 'xmesh filter key %s' "$1" | sha256sum | cut -c1-64
-}
-
-# link_keys K A B: keys of id 1 on link K between nodes A and B, whose
-# neighbors for each other are both K.
-# shellcheck disable=SC2317 # called through check
-link_keys() {
-	local k=$1 a=$2 b=$3
-	xm "$b" key add neigh "$k" id 1 dir rx key "$(kh "$k-$a")" &&
-		xm "$a" key add neigh "$k" id 1 dir tx key "$(kh "$k-$a")" &&
-		xm "$a" key add neigh "$k" id 1 dir rx key "$(kh "$k-$b")" &&
-		xm "$b" key add neigh "$k" id 1 dir tx key "$(kh "$k-$b")"
-}
-
 # security MODE: every node's.
 # shellcheck disable=SC2317 # called through check
 security() {
