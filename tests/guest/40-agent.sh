@@ -113,7 +113,7 @@ check "node 1: host route to 3's subnet, proto xmesh" \
 	grep_out "10.3.0.0/16 dev xmesh0 proto 88" n node1 ip -o route show
 # shellcheck disable=SC2317 # called through check
 lacks_route() {
-	! n node1 ip -o route show proto 88 | grep -qwF "$(an_addr node1)"
+	! n node1 ip -o route show proto 88 | grep -wF "$(an_addr node1)" >/dev/null
 }
 check "node 1: no host route to its own address" lacks_route
 

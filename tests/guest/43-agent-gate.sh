@@ -255,7 +255,7 @@ expect_delta "the gate dropped none of them" "$drop0" "$(gate b data_dropped)" 0
 gate_attached() {
 	local l
 	for l in ul1 ul2; do
-		ip -n "xm-$1" -d link show "$l" | grep -q "prog/xdp" || return 1
+		ip -n "xm-$1" -d link show "$l" | grep "prog/xdp" >/dev/null || return 1
 	done
 }
 

@@ -332,7 +332,7 @@ udp_to() {
 # has_rule NAME PORT: NAME has table inet xmesh with a rule of dport PORT.
 # shellcheck disable=SC2317 # called through wait_for and check
 has_rule() {
-	n "$1" nft list table inet xmesh 2>/dev/null | grep -q "dport $2"
+	n "$1" nft list table inet xmesh 2>/dev/null | grep "dport $2" >/dev/null
 }
 # all_have_rule PORT: every node has it.
 # shellcheck disable=SC2317 # called through wait_for
@@ -445,7 +445,7 @@ exec 7>"$A/n6.nft"
 at_exit "kill $OWNER_PID"
 echo "add table inet xmesh { flags owner; }" >&7
 check "a table xmesh owned by another process on n6" \
-	wait_for 10 eval "n n6 nft list table inet xmesh | grep -q owner"
+	wait_for 10 eval "n n6 nft list table inet xmesh | grep owner >/dev/null"
 cat >"$A/v6.json" <<-EOF
 {
 	"filter": [ "zone web 10", "deny dir in proto udp dport 9998" ],
