@@ -1244,14 +1244,14 @@ static int series_cb(void *arg, int64_t t, double v)
 
 /* A required query parameter that is a node id: 0 after answering. */
 static uint32_t node_arg(struct xm_ctl *c, struct MHD_Connection *conn,
-			 const char *name, bool required)
+			 const char *name)
 {
 	uint64_t v = 0;
 	int rc = uint_arg(c, conn, NULL, name, UINT32_MAX, &v);
 
 	if (rc < 0)
 		return 0;
-	if ((rc > 0 && required) || (!rc && !v)) {
+	if (rc > 0 || !v) {
 		char loc[32];
 
 		snprintf(loc, sizeof(loc), "query %s", name);
@@ -1259,7 +1259,7 @@ static uint32_t node_arg(struct xm_ctl *c, struct MHD_Connection *conn,
 			   " required");
 		return 0;
 	}
-	return rc > 0 ? UINT32_MAX : (uint32_t)v;
+	return (uint32_t)v;
 }
 
 /* GET /api/v1/telemetry/series?node=N[&peer=M]&metric=NAME... */
@@ -1278,7 +1278,7 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 	int rc;
 
 	(void)q;
-	node = node_arg(c, conn, "node", true);
+	node = node_arg(c, conn, "node");
 	if (!node)
 		return MHD_YES;
 	if (!name || xm_tele_metric_parse(name, &m))
@@ -1286,7 +1286,7 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 				  " of rtt_us, loss_ppm, tx_bps, rx_bps,"
 				  " drops_per_s, load");
 	if (xm_tele_metric_per_link(m)) {
-		peer = node_arg(c, conn, "peer", true);
+		peer = node_arg(c, conn, "peer");
 		if (!peer)
 			return MHD_YES;
 	} else if (MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
@@ -1339,10 +1339,10 @@ static enum MHD_Result path_get(struct xm_ctl *c, struct MHD_Connection *conn,
 	bool done;
 
 	(void)q;
-	from = node_arg(c, conn, "from", true);
+	from = node_arg(c, conn, "from");
 	if (!from)
 		return MHD_YES;
-	to = node_arg(c, conn, "to", true);
+	to = node_arg(c, conn, "to");
 	if (!to)
 		return MHD_YES;
 	pthread_mutex_lock(&c->lock);
