@@ -60,6 +60,7 @@ bench: setup
 
 demo: setup
 	$(MAKE) all
+	$(MAKE) -C controller web
 	scripts/demo.sh
 
 # The module into the modules tree of the kernel KDIR is for (depmod is run

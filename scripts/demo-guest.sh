@@ -3,7 +3,16 @@
 # Inside the guest (scripts/demo.sh): the demo itself. Five instances run
 # only xmeshd: they find each other, measure their links, compute paths
 # and program the kernel; then a link carrying traffic fails silently and
-# the traffic moves to the other path.
+# the traffic moves to the other path. xmesh-controller runs in the root
+# namespace with the dashboard; the agents, certified by a site authority
+# made here, report to it over management links of their own (mgI,
+# 10.98.I.0/24), and the host reaches it through qemu's user network
+# (scripts/guest.sh, XMESH_GUEST_HOSTFWD).
+#
+# From demo.sh: XMESH_DEMO_PORT (the dashboard's port on the host),
+# XMESH_DEMO_HOLD (seconds to keep the mesh running at the end, or
+# "forever"; 0: not at all), XMESH_DEMO_ENTER (non-empty: Enter on the
+# host ends the hold).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/guest/lib.sh
@@ -13,12 +22,101 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/guest/agentnet.sh
 . "$top/tests/guest/agentnet.sh"
 
+CTL=$top/controller/xmesh-controller
+WEB=$top/controller/build/web
+CTL_PORT=7680		# demo.sh forwards the host's XMESH_DEMO_PORT here
+STOP_PORT=7681		# and a port of its own here, to end the hold
+HOST_PORT=${XMESH_DEMO_PORT:-}
+HOLD=${XMESH_DEMO_HOLD:-0}
+A=$AN_DIR
+
 step() { printf '\n=== %s\n' "$*"; }
 # A command and its output; a failure is shown, not fatal.
 show() { printf '$ %s\n' "$*"; "$@" || echo "(exit status $?)"; }
 
+# host_nic: the NIC of scripts/guest.sh's XMESH_GUEST_HOSTFWD, at qemu
+# user networking's guest address; false without one.
+host_nic() {
+	local dev
+	modprobe virtio_net 2>/dev/null || return 1
+	for dev in /sys/bus/virtio/drivers/virtio_net/*/net/*; do
+		[[ -e $dev ]] || continue
+		ip addr add 10.0.2.15/24 dev "${dev##*/}" &&
+			ip link set "${dev##*/}" up
+		return
+	done
+	return 1
+}
+
+# certify NAME ID ZONE [ROLE...]: NAME's node key and certificate, signed
+# by the site authority: its zone and roles are the certificate's.
+certify() {
+	local name=$1 id=$2 zone=$3 role roles=()
+	shift 3
+	for role in "$@"; do
+		roles+=(role "$role")
+	done
+	mkdir -p "$A/state-$name"
+	"$XM" cert key create "$A/state-$name/node.key" >/dev/null
+	"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub"
+	"$XM" cert sign authority-key "$A/authority.key" \
+		authority "$A/authority.cert" pubkey "$A/$name.pub" \
+		node "$id" zone "$zone" "${roles[@]}" out "$A/$name.cert" >/dev/null
+}
+
+# The site's controller: an authority, a policy key it certifies, the
+# controller with the dashboard on every address of the root namespace.
+controller_start() {
+	"$XM" cert authority create name demo key "$A/authority.key" \
+		cert "$A/authority.cert" >/dev/null
+	"$XM" cert key create "$A/policy.key" >/dev/null
+	"$XM" cert key show "$A/policy.key" >"$A/policy.pub"
+	"$XM" cert sign authority-key "$A/authority.key" \
+		authority "$A/authority.cert" pubkey "$A/policy.pub" \
+		kind policy out "$A/policy.cert" >/dev/null
+	OP_TOKEN=$("$CTL" --db "$A/controller.db" token add operator demo)
+	RO_TOKEN=$("$CTL" --db "$A/controller.db" token add read-only viewer)
+	ip link set lo up
+	"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
+		--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
+		--listen 0.0.0.0 --port "$CTL_PORT" --web "$WEB" \
+		>>"$A/controller.log" 2>&1 &
+	at_exit "kill -KILL $!"
+	wait_for 30 curl -sf "http://127.0.0.1:$CTL_PORT/metrics" >/dev/null ||
+		{ tail "$A/controller.log"; return 1; }
+	# The site policy: the demo's zones, everything allowed but ssh from
+	# the back to the front, checked by its tests.
+	cat >"$A/policy.json" <<-'EOF'
+	{
+		"zones": ["front", "core", "back"],
+		"default": "allow",
+		"rules": ["deny from zone back to zone front tcp dport 22"],
+		"tests": [
+			"zone front can reach zone back on tcp/5201",
+			"zone back cannot reach zone front on tcp/22"
+		]
+	}
+	EOF
+	XMESH_CONTROLLER=http://127.0.0.1:$CTL_PORT XMESH_TOKEN=$OP_TOKEN \
+		"$XM" policy apply "$A/policy.json" >/dev/null
+}
+
+# dashboard_url: where the host's browser finds the dashboard.
+dashboard_url() {
+	printf 'http://localhost:%s/' "$HOST_PORT"
+}
+
 an_require
 udpgap_build
+[[ -x $CTL && -f $WEB/index.html ]] ||
+	{ echo "demo: build the controller and its dashboard first (make demo)"; exit 1; }
+controller_start
+if [[ -n $HOST_PORT ]] && host_nic; then
+	step "The dashboard: open $(dashboard_url) on the host"
+	echo "operator token:  $OP_TOKEN"
+	echo "read-only token: $RO_TOKEN"
+	echo "(the map fills in as the agents start reporting, below)"
+fi
 step "Five instances, five links, nothing configured but each agent's file:"
 cat <<'MAP'
         [1]--ul1--[2]--ul2--[3]--ul3--[4]
@@ -27,66 +125,91 @@ cat <<'MAP'
                    +-------[5]---------+
 MAP
 for i in 1 2 3 4 5; do
-	an_node "$i" "$i"
+	an_node "n$i" "$i"
+	# Its management link to the controller, never over the mesh.
+	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
+	ip addr add "10.98.$i.1/24" dev "mg$i"
+	ip link set "mg$i" up
+	ip -n "xm-n$i" addr add "10.98.$i.2/24" dev mg0
+	ip -n "xm-n$i" link set mg0 up
 done
-mesh_link 1 1 2
-mesh_link 2 2 3
-mesh_link 3 3 4
-mesh_link 4 2 5
-mesh_link 5 5 4
+mesh_link 1 n1 n2
+mesh_link 2 n2 n3
+mesh_link 3 n3 n4
+mesh_link 4 n2 n5
+mesh_link 5 n5 n4
 # The lower path is slower: 2 ms each way on ul4.
-an_delay 4 2 5 2
+an_delay 4 n2 n5 2
+# Zones and roles are in each node's certificate.
+certify n1 1 front ingest
+certify n2 2 core
+certify n3 3 core storage
+certify n4 4 back gpu
+certify n5 5 back gpu storage
 # Default timers, except that a neighbor is declared down after 6 lost
 # probes (300 ms), not 3: the emulated guest stalls for 100 ms at times.
-tolerant="probe-miss 6"
-an_config 1 "zone front" "role ingest" "$tolerant"
-an_config 2 "zone core" "$tolerant"
-an_config 3 "zone core" "role storage" "$tolerant"
-an_config 4 "zone back" "role gpu" "$tolerant"
-an_config 5 "zone back" "role gpu storage" "$tolerant"
 for i in 1 2 3 4 5; do
-	an_start "$i"
+	an_config "n$i" "probe-miss 6" "certificate $A/n$i.cert" \
+		"authority $A/authority.cert" \
+		"controller http://10.98.$i.1:$CTL_PORT"
+	an_start "n$i"
 done
-echo "node 1's configuration:"
-sed 's/^/    /' "$AN_DIR/1.conf"
+echo "node 1's configuration (its zone and roles are in its certificate):"
+sed 's/^/    /' "$AN_DIR/n1.conf"
 
 step "Discovery: every agent learns every node and programs the kernel"
 t0=$(date +%s.%N)
-an_wait_routes 60 4 1 2 3 4 5
+an_wait_routes 60 4 n1 n2 n3 n4 n5
 printf 'all five nodes routed to each other after %.1f s\n' \
 	"$(echo "$(date +%s.%N) - $t0" | bc)"
-show x 1 node show
-show x 1 node find role gpu near 1
-show x 2 neigh show
-show x 1 path show 4
-show xm 2 route show
+show x n1 node show
+show x n1 node find role gpu near 1
+show x n2 neigh show
+show x n1 path show 4
+show xm n2 route show
 
 step "Mesh-level ping and trace from node 1 to node 4 (forwarded in the kernel)"
-show xm 1 ping 4 -c 3 -i 0.2
-show xm 1 trace 4
+show xm n1 ping 4 -c 3 -i 0.2
+show xm n1 trace 4
 
 step "Application traffic: TCP from 10.99.0.1 to 10.99.0.4 across three hops"
-n 4 iperf3 -s -D -1 -B 10.99.0.4
-wait_for 10 n 4 ss -ltn 'sport = :5201'
-n 1 iperf3 -c 10.99.0.4 -B 10.99.0.1 -t 3 -f m | grep -E 'sender|receiver'
+n n4 iperf3 -s -D -1 -B 10.99.0.4
+wait_for 10 n n4 ss -ltn 'sport = :5201'
+n n1 iperf3 -c 10.99.0.4 -B 10.99.0.1 -t 3 -f m | grep -E 'sender|receiver'
 
 step "Failover: a 1000 packets/s UDP stream 1 -> 4 while link 2-3 goes silent"
 echo "(packets dropped both ways, carrier up: only the agents' probes notice)"
-stream_start 1 4 10.99.0.4 10.99.0.1
+stream_start n1 n4 10.99.0.4 10.99.0.1
 sleep 2
-link_cut 2 ul2 silent
+link_cut n2 ul2 silent
 stream_mark
 report=$(stream_end 60)
 jq -r '"received \(.received), lost \(.lost); longest gap \(.max_gap_ms) ms"' \
 	<<<"$report"
-wait_for 30 an_path_is 1 4 2 5 || true
-show x 1 path show 4
-show xm 2 -s route show node 4
+wait_for 30 an_path_is n1 n4 n2 n5 || true
+show x n1 path show 4
+show xm n2 -s route show node 4
 
 step "The link heals: after its hold-down the fast path is taken again"
-link_restore 2 ul2 silent
-if wait_for 60 an_path_is 1 4 2 3; then
-	show x 1 path show 4
+link_restore n2 ul2 silent
+if wait_for 60 an_path_is n1 n4 n2 n3; then
+	show x n1 path show 4
 fi
-show x 2 -s agent show
+show x n2 -s agent show
+
+# The mesh stays up for the dashboard: until the hold's time is up or a
+# connection to STOP_PORT (demo.sh makes one when Enter is pressed).
+if [[ -n $HOST_PORT && $HOLD != 0 ]] && ip -br addr show | grep -q 10.0.2.15/; then
+	step "The mesh keeps running: the dashboard is at $(dashboard_url)"
+	echo "operator token: $OP_TOKEN"
+	ends="for $HOLD s"
+	[[ $HOLD != forever ]] || ends="until Enter"
+	[[ -z ${XMESH_DEMO_ENTER:-} || $HOLD == forever ]] || ends+=" (or Enter)"
+	echo "(the path from n1 to n4, a node's or a link's panel, the cut in the events;"
+	echo " it runs $ends; Ctrl-C stops the guest)"
+	limit=()
+	[[ $HOLD == forever ]] || limit=(timeout "$HOLD")
+	"${limit[@]}" socat TCP-LISTEN:$STOP_PORT,reuseaddr SYSTEM:true ||
+		true
+fi
 step "Done."

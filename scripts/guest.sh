@@ -25,6 +25,12 @@
 #   XMESH_GUEST_9P_CACHE 9p cache mode of the host root (loose: files read
 #                        once are kept; the host must not change them mid-run)
 #   XMESH_GUEST_VERBOSE  non-empty: show the kernel boot log and timings
+#   XMESH_GUEST_HOSTFWD  space-separated HOSTPORT:GUESTPORT pairs: the guest
+#                        gets a NIC (virtio_net, not loaded) on qemu's user
+#                        network, 10.0.2.15/24 for SCRIPT to set, with
+#                        127.0.0.1:HOSTPORT on the host forwarded to its
+#                        GUESTPORT (TCP) and no other way out (restrict=on);
+#                        none by default
 #   XMESH_CACHE          cache directory (/var/cache/xmesh): kernel, initramfs
 #   XMESH_GUEST_KERNEL_DIR  boot another kernel instead of Debian's: a directory
 #                        with vmlinux (PVH) or bzImage and lib/modules/<release>
@@ -259,6 +265,15 @@ main() {
 		# (qemu option values escape commas by doubling them.)
 		-virtfs "local,path=${work//,/,,}/share,mount_tag=xmeshrun,security_model=none"
 	)
+	# A NIC only when asked for: the tests' guests have no network.
+	local fwd net=""
+	for fwd in ${XMESH_GUEST_HOSTFWD:-}; do
+		[[ $fwd =~ ^([0-9]+):([0-9]+)$ ]] ||
+			die "XMESH_GUEST_HOSTFWD: HOSTPORT:GUESTPORT, not $fwd"
+		net+=",hostfwd=tcp:127.0.0.1:${BASH_REMATCH[1]}-:${BASH_REMATCH[2]}"
+	done
+	[[ -z $net ]] || qemu+=(-netdev "user,id=hostfwd,restrict=on$net"
+		-device "virtio-net-pci,netdev=hostfwd")
 	say "prepared in $(echo "$(date +%s.%N) - $t0" | bc)s; booting $ABI"
 
 	if [[ $mode == shell ]]; then
