@@ -2136,6 +2136,74 @@ static void remedy_policy(struct xm_ctl *c,
 	free(text);
 }
 
+struct drained_arg {
+	const struct xm_remedy_decision *d;
+	bool drained;
+};
+
+static int drained_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	struct drained_arg *a = arg;
+
+	if (strcmp(r->rule, a->d->rule) || r->node != a->d->target.node ||
+	    r->peer != a->d->target.peer)
+		return 0;
+	if (!strcmp(r->verdict, "recovered"))
+		return 1;	/* the episode before */
+	if (!strcmp(r->verdict, "act") &&
+	    !strncmp(r->outcome, "ok: policy version", 18))
+		a->drained = true;
+	return a->drained;
+}
+
+/*
+ * Whether d's rule drained d's target itself in the episode that d ends
+ * (from the log: an action of this episode made a version). A drain the
+ * operator wrote, or one already there, is not the rule's to lift. Under
+ * c->lock.
+ */
+static bool drained_by_rule(struct xm_ctl *c,
+			    const struct xm_remedy_decision *d)
+{
+	struct drained_arg a = { d, false };
+	int64_t next;
+
+	xm_store_remedy_page(c->store, 0, 1000, drained_cb, &a, &next);
+	return a.drained;
+}
+
+/* Lift the drain of d's recovered target: a version without it, authored
+ * "remediation". Under c->lock. */
+static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
+			char *outcome, size_t len)
+{
+	size_t n = strlen(outcome);
+	struct xm_policy_rec cur;
+	bool changed = false;
+	uint64_t v = 0;
+	char *text;
+
+	if (xm_store_policy_get(c->store, 0, &cur)) {
+		snprintf(outcome + n, len - n, "; drain not lifted: no policy");
+		return;
+	}
+	text = xm_remedy_policy_lift(cur.text, cur.text_len, d->target,
+				     &changed);
+	xm_policy_rec_free(&cur);
+	if (!text)
+		snprintf(outcome + n, len - n, "; drain not lifted: the"
+			 " policy is not an object");
+	else if (!changed)
+		snprintf(outcome + n, len - n, "; drain already lifted");
+	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
+		snprintf(outcome + n, len - n, "; drain not lifted: cannot"
+			 " store the policy");
+	else
+		snprintf(outcome + n, len - n, "; drain lifted: policy version"
+			 " %llu", (unsigned long long)v);
+	free(text);
+}
+
 /* Log decision d and carry it out (hooks in the background). Under
  * c->lock. */
 static void remedy_carry_out(struct xm_ctl *c,
@@ -2204,6 +2272,9 @@ static void remedy_carry_out(struct xm_ctl *c,
 	case XM_REMEDY_RECOVERED:
 		snprintf(outcome, sizeof(outcome), "ok: recovered after %u"
 			 " tries", d->tries);
+		if (d->action == XM_REMEDY_DRAIN && !d->dry_run &&
+		    drained_by_rule(c, d))
+			remedy_lift(c, d, outcome, sizeof(outcome));
 		break;
 	}
 	r.detail = detail;
