@@ -629,6 +629,14 @@ static int agents_cb(void *arg, const struct xm_agent_rec *r)
 			       json_object_new_boolean(a->version &&
 						       r->policy_version ==
 						       a->version));
+	/* The last version it could not apply, and why (until it applies
+	 * one). */
+	if (r->error[0]) {
+		json_object_object_add(e, "error",
+				       json_object_new_string(r->error));
+		json_object_object_add(e, "error_time",
+				       json_object_new_int64(r->error_time));
+	}
 	if (a->version && r->policy_version == a->version)
 		a->current++;
 	if (a->list)
@@ -1058,7 +1066,8 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 /*
  * POST /api/v1/agent/report {"policy_version": V[, "error": "why"]}: an
  * error is a version the agent could not apply (Documentation/policy.md),
- * kept in the audit log as the node's "agent.policy_error".
+ * kept as the agent's last error (GET /api/v1/agents, until a report
+ * without one) and in the audit log as the node's "agent.policy_error".
  */
 static enum MHD_Result agent_report(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
@@ -1104,6 +1113,8 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 		rc = 1;
 	else
 		rc = xm_store_agent_seen(c->store, node, now_s(c), v);
+	if (!rc)
+		rc = xm_store_agent_error(c->store, node, now_s(c), error);
 	if (!rc && error[0])
 		rc = xm_store_audit_add(c->store, now_s(c), actor,
 					"agent.policy_error", error);
