@@ -184,9 +184,12 @@ check_json "nothing decided while no link loses" 'length == 0' \
 
 # ------------------------------------------------------------ 20% loss
 ping_log=$A/ping.log
-n a ping -i 0.1 -W 2 -I "$(an_addr a)" "$(an_addr b)" >"$ping_log" 2>&1 &
+# Not through n(): ip netns exec execs ping, so $! is ping's pid and
+# SIGINT (its summary) reaches it.
+ip netns exec xm-a ping -i 0.1 -W 2 -I "$(an_addr a)" "$(an_addr b)" \
+	>"$ping_log" 2>&1 &
 PING_PID=$!
-at_exit "kill -INT $PING_PID 2>/dev/null; true"
+at_exit "kill -KILL $PING_PID 2>/dev/null; true"
 n a tc qdisc replace dev ul1 root netem loss 20%
 if wait_for 90 log_has "$(link_v act)"; then
 	tap_ok "20% loss on a-r1: the drain rule fires on the link"
@@ -217,6 +220,8 @@ check "pings over the new path: at most 1 of 40 lost" \
 	eval "n a ping -c 40 -i 0.1 -W 2 -I $(an_addr a) $(an_addr b) |
 		grep -Eq ' (39|40) received'"
 kill -INT "$PING_PID" 2>/dev/null || true
+wait_for 10 eval "! kill -0 $PING_PID 2>/dev/null" ||
+	kill -KILL "$PING_PID" 2>/dev/null || true
 wait "$PING_PID" 2>/dev/null || true
 sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$ping_log")
 got=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$ping_log")
