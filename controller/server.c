@@ -1223,6 +1223,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	struct xm_policy_error err;
 	const struct xm_tele_node *x;
 	int64_t now = now_s(c);
+	bool want_routes;
 	json_object *j;
 	size_t n = 0;
 	int rc;
@@ -1236,6 +1237,10 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 				  err.reason);
 	}
 	pthread_mutex_lock(&c->lock);
+	/* Its routes "unchanged" from a table this controller does not
+	 * keep (it restarted): asked for in the answer. */
+	want_routes = r.routes_unchanged &&
+		      !xm_tele_routes_known(c->tele, q->node);
 	rc = xm_tele_ingest(c->tele, q->node, &r, now, &ev);
 	if (!rc) {
 		x = xm_tele_find(c->tele, q->node);
@@ -1259,6 +1264,9 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	j = json_object_new_object();
 	json_object_object_add(j, "node", json_object_new_int64(q->node));
 	json_object_object_add(j, "time", json_object_new_int64(now));
+	if (want_routes)
+		json_object_object_add(j, "routes_wanted",
+				       json_object_new_boolean(true));
 	return send_json(c, conn, 200, j);
 }
 

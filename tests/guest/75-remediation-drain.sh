@@ -156,6 +156,14 @@ all_logs() {
 log_has() {
 	"$XM" -j remediation log limit 1000 | jq -e "$1" >/dev/null
 }
+# ctl_via VIA: the controller's path a -> b (from the agents' telemetry
+# routes, sent only when changed: routes_unchanged) goes through VIA.
+# shellcheck disable=SC2317 # called through wait_for
+ctl_via() {
+	curl -sf -H "Authorization: Bearer $XMESH_TOKEN" \
+		"$XMESH_CONTROLLER/api/v1/path?from=1&to=4" |
+		jq -e ".complete and .hops[0].via == ${AN_ID[$1]}" >/dev/null
+}
 # policy_is JQ: the policy in force (xmesh -j policy history: newest
 # first) satisfies JQ.
 # shellcheck disable=SC2317 # called through check
@@ -174,6 +182,7 @@ else
 	tap_fail "a's path to b goes over r1" "$(x a path show 4 2>&1)" \
 		"$(an_logs a)"
 fi
+check "the controller's path a -> b too" wait_for 30 ctl_via r1
 # The link a-r1 (either end's report) in the log with verdict V.
 link_v() {
 	echo "any(.[]; .rule == \"drain-lossy\" and .verdict == \"$1\" and" \
@@ -216,6 +225,8 @@ else
 	tap_fail "a's path to b moves over r2" "$(x a path show 4 2>&1)" \
 		"$(an_logs a)"
 fi
+check "the controller's path a -> b too (telemetry routes)" \
+	wait_for 30 ctl_via r2
 check "pings over the new path: at most 1 of 40 lost" \
 	eval "n a ping -c 40 -i 0.1 -W 2 -I $(an_addr a) $(an_addr b) |
 		grep -Eq ' (39|40) received'"
@@ -239,8 +250,15 @@ if wait_for 90 log_has "$(link_v recovered)"; then
 else
 	tap_fail "the loss removed: recovered" "$("$XM" remediation log)"
 fi
-check "the recovery lifted the rule's drain: version 3" log_has \
-	'any(.[]; .rule == "drain-lossy" and .verdict == "recovered" and (.outcome | test("drain lifted: policy version 3")))'
+# Both ends report the link: the end whose action made version 2 lifts
+# it when it recovers (the other's was "already so"), maybe a report
+# after the first recovery.
+if wait_for 60 log_has 'any(.[]; .rule == "drain-lossy" and .verdict == "recovered" and (.outcome | test("drain lifted: policy version 3")))'; then
+	tap_ok "the recovery lifted the rule's drain: version 3"
+else
+	tap_fail "the recovery lifted the rule's drain" \
+		"$("$XM" remediation log)" "$(tail -n 30 "$A/controller.log")"
+fi
 check "version 3 is authored by remediation" policy_is \
 	'.version == 3 and .author == "remediation"'
 check_json "version 3 drains nothing, keeps the rule" \
@@ -257,6 +275,7 @@ else
 	tap_fail "a's path to b comes back over r1" \
 		"$(x a path show 4 2>&1)" "$(an_logs a)"
 fi
+check "the controller's path a -> b too" wait_for 30 ctl_via r1
 check "one drain, one lift: three versions in all" policy_is '.version == 3'
 check_match "xmesh remediation log shows both" 0 "rule drain-lossy recovered drain" \
 	"$XM" remediation log
