@@ -596,10 +596,41 @@ static int set_reweight(json_object *root, struct xm_remedy_target t,
 	return 1;
 }
 
-char *xm_remedy_policy_edit(const char *text, size_t len,
-			    enum xm_remedy_action action,
-			    struct xm_remedy_target target, uint32_t metric,
-			    bool *changed)
+/* Take t out of drain, and a list or drain left empty with it: 1
+ * removed, 0 not there. */
+static int lift_drain(json_object *root, struct xm_remedy_target t)
+{
+	json_object *d, *a;
+	const char *key = t.peer ? "links" : "nodes";
+	size_t i;
+
+	if (!json_object_object_get_ex(root, "drain", &d) ||
+	    !json_object_is_type(d, json_type_object) ||
+	    !json_object_object_get_ex(d, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+
+		if (t.peer ? same_link(x, t.node, t.peer) :
+		    json_object_get_int64(x) == t.node)
+			break;
+	}
+	if (i == json_object_array_length(a))
+		return 0;
+	json_object_array_del_idx(a, i, 1);
+	if (!json_object_array_length(a))
+		json_object_object_del(d, key);
+	if (!json_object_object_length(d))
+		json_object_object_del(root, "drain");
+	return 1;
+}
+
+/* Drain or reweight target in the document, or lift its drain. */
+static char *policy_edit(const char *text, size_t len,
+			 enum xm_remedy_action action, bool lift,
+			 struct xm_remedy_target target, uint32_t metric,
+			 bool *changed)
 {
 	struct xm_policy_error err;
 	json_object *root;
@@ -612,7 +643,8 @@ char *xm_remedy_policy_edit(const char *text, size_t len,
 		return NULL;
 	if (json_object_is_type(root, json_type_object)) {
 		if (action == XM_REMEDY_DRAIN)
-			rc = add_drain(root, target);
+			rc = lift ? lift_drain(root, target) :
+			     add_drain(root, target);
 		else if (action == XM_REMEDY_REWEIGHT)
 			rc = set_reweight(root, target, metric);
 	}
@@ -627,4 +659,19 @@ char *xm_remedy_policy_edit(const char *text, size_t len,
 	}
 	json_object_put(root);
 	return out;
+}
+
+char *xm_remedy_policy_edit(const char *text, size_t len,
+			    enum xm_remedy_action action,
+			    struct xm_remedy_target target, uint32_t metric,
+			    bool *changed)
+{
+	return policy_edit(text, len, action, false, target, metric, changed);
+}
+
+char *xm_remedy_policy_lift(const char *text, size_t len,
+			    struct xm_remedy_target target, bool *changed)
+{
+	return policy_edit(text, len, XM_REMEDY_DRAIN, true, target, 0,
+			   changed);
 }

@@ -128,4 +128,13 @@ char *xm_remedy_policy_edit(const char *text, size_t len,
 			    struct xm_remedy_target target, uint32_t metric,
 			    bool *changed);
 
+/*
+ * The policy document with target's drain lifted: the undoing of a
+ * drain, for a rule whose drain ended its condition (the target leaves
+ * drain/nodes or drain/links; a list, or drain, left empty goes too).
+ * As xm_remedy_policy_edit(): not drained, the text unchanged.
+ */
+char *xm_remedy_policy_lift(const char *text, size_t len,
+			    struct xm_remedy_target target, bool *changed);
+
 #endif /* XM_REMEDIATION_H */

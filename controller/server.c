@@ -629,6 +629,14 @@ static int agents_cb(void *arg, const struct xm_agent_rec *r)
 			       json_object_new_boolean(a->version &&
 						       r->policy_version ==
 						       a->version));
+	/* The last version it could not apply, and why (until it applies
+	 * one). */
+	if (r->error[0]) {
+		json_object_object_add(e, "error",
+				       json_object_new_string(r->error));
+		json_object_object_add(e, "error_time",
+				       json_object_new_int64(r->error_time));
+	}
 	if (a->version && r->policy_version == a->version)
 		a->current++;
 	if (a->list)
@@ -1058,7 +1066,8 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 /*
  * POST /api/v1/agent/report {"policy_version": V[, "error": "why"]}: an
  * error is a version the agent could not apply (Documentation/policy.md),
- * kept in the audit log as the node's "agent.policy_error".
+ * kept as the agent's last error (GET /api/v1/agents, until a report
+ * without one) and in the audit log as the node's "agent.policy_error".
  */
 static enum MHD_Result agent_report(struct xm_ctl *c,
 				    struct MHD_Connection *conn,
@@ -1104,6 +1113,8 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 		rc = 1;
 	else
 		rc = xm_store_agent_seen(c->store, node, now_s(c), v);
+	if (!rc)
+		rc = xm_store_agent_error(c->store, node, now_s(c), error);
 	if (!rc && error[0])
 		rc = xm_store_audit_add(c->store, now_s(c), actor,
 					"agent.policy_error", error);
@@ -1212,6 +1223,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	struct xm_policy_error err;
 	const struct xm_tele_node *x;
 	int64_t now = now_s(c);
+	bool want_routes;
 	json_object *j;
 	size_t n = 0;
 	int rc;
@@ -1225,6 +1237,10 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 				  err.reason);
 	}
 	pthread_mutex_lock(&c->lock);
+	/* Its routes "unchanged" from a table this controller does not
+	 * keep (it restarted): asked for in the answer. */
+	want_routes = r.routes_unchanged &&
+		      !xm_tele_routes_known(c->tele, q->node);
 	rc = xm_tele_ingest(c->tele, q->node, &r, now, &ev);
 	if (!rc) {
 		x = xm_tele_find(c->tele, q->node);
@@ -1248,6 +1264,9 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	j = json_object_new_object();
 	json_object_object_add(j, "node", json_object_new_int64(q->node));
 	json_object_object_add(j, "time", json_object_new_int64(now));
+	if (want_routes)
+		json_object_object_add(j, "routes_wanted",
+				       json_object_new_boolean(true));
 	return send_json(c, conn, 200, j);
 }
 
@@ -2136,6 +2155,74 @@ static void remedy_policy(struct xm_ctl *c,
 	free(text);
 }
 
+struct drained_arg {
+	const struct xm_remedy_decision *d;
+	bool drained;
+};
+
+static int drained_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	struct drained_arg *a = arg;
+
+	if (strcmp(r->rule, a->d->rule) || r->node != a->d->target.node ||
+	    r->peer != a->d->target.peer)
+		return 0;
+	if (!strcmp(r->verdict, "recovered"))
+		return 1;	/* the episode before */
+	if (!strcmp(r->verdict, "act") &&
+	    !strncmp(r->outcome, "ok: policy version", 18))
+		a->drained = true;
+	return a->drained;
+}
+
+/*
+ * Whether d's rule drained d's target itself in the episode that d ends
+ * (from the log: an action of this episode made a version). A drain the
+ * operator wrote, or one already there, is not the rule's to lift. Under
+ * c->lock.
+ */
+static bool drained_by_rule(struct xm_ctl *c,
+			    const struct xm_remedy_decision *d)
+{
+	struct drained_arg a = { d, false };
+	int64_t next;
+
+	xm_store_remedy_page(c->store, 0, 1000, drained_cb, &a, &next);
+	return a.drained;
+}
+
+/* Lift the drain of d's recovered target: a version without it, authored
+ * "remediation". Under c->lock. */
+static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
+			char *outcome, size_t len)
+{
+	size_t n = strlen(outcome);
+	struct xm_policy_rec cur;
+	bool changed = false;
+	uint64_t v = 0;
+	char *text;
+
+	if (xm_store_policy_get(c->store, 0, &cur)) {
+		snprintf(outcome + n, len - n, "; drain not lifted: no policy");
+		return;
+	}
+	text = xm_remedy_policy_lift(cur.text, cur.text_len, d->target,
+				     &changed);
+	xm_policy_rec_free(&cur);
+	if (!text)
+		snprintf(outcome + n, len - n, "; drain not lifted: the"
+			 " policy is not an object");
+	else if (!changed)
+		snprintf(outcome + n, len - n, "; drain already lifted");
+	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
+		snprintf(outcome + n, len - n, "; drain not lifted: cannot"
+			 " store the policy");
+	else
+		snprintf(outcome + n, len - n, "; drain lifted: policy version"
+			 " %llu", (unsigned long long)v);
+	free(text);
+}
+
 /* Log decision d and carry it out (hooks in the background). Under
  * c->lock. */
 static void remedy_carry_out(struct xm_ctl *c,
@@ -2204,6 +2291,9 @@ static void remedy_carry_out(struct xm_ctl *c,
 	case XM_REMEDY_RECOVERED:
 		snprintf(outcome, sizeof(outcome), "ok: recovered after %u"
 			 " tries", d->tries);
+		if (d->action == XM_REMEDY_DRAIN && !d->dry_run &&
+		    drained_by_rule(c, d))
+			remedy_lift(c, d, outcome, sizeof(outcome));
 		break;
 	}
 	r.detail = detail;

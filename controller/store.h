@@ -45,6 +45,10 @@ struct xm_agent_rec {
 	uint32_t node_id;
 	int64_t last_seen;
 	uint64_t policy_version;	/* applied, as the agent reported */
+	const char *error;		/* the last version it could not
+					 * apply, and why; "": none. Valid
+					 * during the callback */
+	int64_t error_time;		/* when it said so; 0: none */
 };
 
 struct xm_audit_rec {
@@ -107,6 +111,10 @@ enum xm_role xm_store_token_role(struct xm_store *s,
 /* An agent was heard from (its applied version: 0 keeps the last one). */
 int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 			uint64_t policy_version);
+/* The agent's policy error, from its report: "" clears it (the agent
+ * applied a version since). Unknown agents are left alone. 0 or -1. */
+int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
+			 const char *error);
 int xm_store_agent_list(struct xm_store *s,
 			int (*cb)(void *arg, const struct xm_agent_rec *r),
 			void *arg);

@@ -84,6 +84,11 @@ static const struct {
 	  " detail TEXT NOT NULL DEFAULT '',"
 	  " outcome TEXT NOT NULL DEFAULT '',"
 	  " outcome_time INTEGER NOT NULL DEFAULT 0);" },
+	/* The last policy error each agent reported, and when. */
+	{ 4,
+	  "ALTER TABLE agent ADD COLUMN error TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE agent ADD COLUMN error_time INTEGER NOT NULL"
+	  " DEFAULT 0;" },
 };
 
 static const char *const role_names[] = {
@@ -461,12 +466,40 @@ int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 	return step_done(st);
 }
 
+int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
+			 const char *error)
+{
+	sqlite3_stmt *st = prepare(s,
+		"UPDATE agent SET error = ?2, error_time = CASE WHEN ?2 = ''"
+		" THEN 0 ELSE ?3 END WHERE node_id = ?1");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, node_id);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(st);
+}
+
+/* A row of SELECT AGENT_COLUMNS into r (its error valid while the row
+ * is). */
+#define AGENT_COLUMNS	"node_id, last_seen, policy_version, error, error_time"
+static void agent_rec(sqlite3_stmt *st, struct xm_agent_rec *r)
+{
+	const unsigned char *e = sqlite3_column_text(st, 3);
+
+	r->node_id = (uint32_t)sqlite3_column_int64(st, 0);
+	r->last_seen = sqlite3_column_int64(st, 1);
+	r->policy_version = (uint64_t)sqlite3_column_int64(st, 2);
+	r->error = e ? (const char *)e : "";
+	r->error_time = sqlite3_column_int64(st, 4);
+}
+
 int xm_store_agent_list(struct xm_store *s,
 			int (*cb)(void *arg, const struct xm_agent_rec *r),
 			void *arg)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT node_id, last_seen,"
-				   " policy_version FROM agent"
+	sqlite3_stmt *st = prepare(s, "SELECT " AGENT_COLUMNS " FROM agent"
 				   " ORDER BY node_id");
 	struct xm_agent_rec r;
 	bool stop = false;
@@ -475,9 +508,7 @@ int xm_store_agent_list(struct xm_store *s,
 	if (!st)
 		return -1;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.node_id = (uint32_t)sqlite3_column_int64(st, 0);
-		r.last_seen = sqlite3_column_int64(st, 1);
-		r.policy_version = (uint64_t)sqlite3_column_int64(st, 2);
+		agent_rec(st, &r);
 		stop = cb(arg, &r);
 	}
 	return rows_done(st, rc, stop);
@@ -1028,9 +1059,7 @@ static int agent_row(sqlite3_stmt *st, void *arg)
 	struct page_cb *p = arg;
 	struct xm_agent_rec r;
 
-	r.node_id = (uint32_t)sqlite3_column_int64(st, 0);
-	r.last_seen = sqlite3_column_int64(st, 1);
-	r.policy_version = (uint64_t)sqlite3_column_int64(st, 2);
+	agent_rec(st, &r);
 	p->last = r.node_id;
 	return p->cb.agent(p->arg, &r);
 }
@@ -1042,8 +1071,8 @@ int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
 	struct page_cb p = { .cb.agent = cb, .arg = arg };
 	int rc;
 
-	rc = page(s, "SELECT node_id, last_seen, policy_version FROM agent"
-		  " WHERE node_id > ?1 ORDER BY node_id LIMIT ?2",
+	rc = page(s, "SELECT " AGENT_COLUMNS " FROM agent WHERE node_id > ?1"
+		  " ORDER BY node_id LIMIT ?2",
 		  after, limit, agent_row, &p, next);
 	return paged(rc, &p, next);
 }

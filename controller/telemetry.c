@@ -289,7 +289,8 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 {
 	static const char *const members[] = {
 		"time", "interval", "name", "zone", "roles", "caps",
-		"policy_version", "links", "counters", "routes", NULL,
+		"policy_version", "links", "counters", "routes",
+		"routes_unchanged", NULL,
 	};
 	uint64_t time = 0, interval = XM_TELE_INTERVAL;
 	json_object *a, *v;
@@ -369,6 +370,19 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 		r->n_links = i + 1;
 	}
 
+	/* Routes the same as in the last report the controller took: the
+	 * table it keeps stands (xm_tele_ingest()). */
+	if (json_object_object_get_ex(j, "routes_unchanged", &v)) {
+		if (!json_object_is_type(v, json_type_boolean) ||
+		    !json_object_get_boolean(v))
+			return xm_policy_error_set(err, "/routes_unchanged",
+						   "expected true");
+		if (json_object_object_get_ex(j, "routes", NULL))
+			return xm_policy_error_set(err, "/routes_unchanged",
+						   "not with routes");
+		r->routes_unchanged = true;
+		return 0;
+	}
 	if (!json_object_object_get_ex(j, "routes", &a))
 		return xm_policy_error_set(err, "/routes", "required");
 	if (!json_object_is_type(a, json_type_array))
@@ -656,6 +670,13 @@ static int link_events(const struct xm_tele_report *old,
 	return 0;
 }
 
+bool xm_tele_routes_known(const struct xm_tele *t, uint32_t node)
+{
+	const struct xm_tele_node *x = xm_tele_find(t, node);
+
+	return x && x->routes_known;
+}
+
 int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,
 		   struct xm_tele_events *ev)
@@ -709,6 +730,18 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		x->rx_bps = 8 * xm_tele_rate(p->rx_bytes, c->rx_bytes, dt);
 		x->drops_per_s = drops_rate(p, c, dt);
 		x->have_rates = true;
+	}
+	if (r->routes_unchanged) {
+		/* The table of the report before (none: an empty one; the
+		 * caller asks for the routes, xm_tele_routes_known()). */
+		r->routes = x->r.routes;
+		r->n_routes = x->r.n_routes;
+		x->r.routes = NULL;
+		x->r.n_routes = 0;
+		r->routes_unchanged = false;
+		x->routes_known = found && x->routes_known;
+	} else {
+		x->routes_known = true;
 	}
 	xm_tele_report_free(&x->r);
 	x->r = *r;

@@ -77,6 +77,9 @@ struct xm_tele_report {
 	struct xm_tele_counters counters;
 	struct xm_tele_route *routes;	/* sorted by node, then metric */
 	size_t n_routes;
+	/* "routes_unchanged": true in place of routes: the same as the last
+	 * report taken (Documentation/controller.md, "Telemetry"). */
+	bool routes_unchanged;
 };
 
 /*
@@ -109,6 +112,8 @@ struct xm_tele_node {
 	int64_t last_seen;		/* the controller's clock */
 	bool down;			/* node-down announced */
 	bool have_rates;
+	bool routes_known;		/* r.routes: a report's, not empty
+					 * for want of one */
 	double tx_bps, rx_bps, drops_per_s;
 };
 
@@ -155,6 +160,11 @@ void xm_tele_free(struct xm_tele *t);
 int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,
 		   struct xm_tele_events *ev);
+
+/* Whether the controller keeps node's route table: a report of
+ * node with routes_unchanged keeps it (else the node's table is empty
+ * until a report carries its routes). */
+bool xm_tele_routes_known(const struct xm_tele *t, uint32_t node);
 
 /* At now: node-down for each node that became down. 0 or -1. */
 int xm_tele_tick(struct xm_tele *t, int64_t now, struct xm_tele_events *ev);

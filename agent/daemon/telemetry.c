@@ -225,7 +225,64 @@ struct xmd_telemetry_sender {
 	bool stop;
 	char *slot;			/* the report to send */
 	struct xmd_telemetry_counters c;
+	/* The sender thread's own: the digest of the routes of the last
+	 * report the controller took with its routes, while it keeps them
+	 * (routes_elide()). */
+	uint8_t routes_taken[16];
+	bool routes_taken_valid;
+	bool routes_elide_off;		/* a controller that refused it */
 };
+
+/*
+ * A report's routes are its last member (xmd_telemetry_report(), plain
+ * JSON): `"routes":[...]}`. The same as in the last report the
+ * controller took (their digest), they are sent as
+ * `"routes_unchanged":true` (Documentation/controller.md, "Telemetry"):
+ * at 1000 nodes they are most of a report. report is cut in place; the
+ * routes' digest into digest; whether they were elided.
+ */
+static bool routes_elide(struct xmd_telemetry_sender *s, char *report,
+			 uint8_t digest[16])
+{
+	static const char key[] = "\"routes\":[", unchanged[] =
+		"\"routes_unchanged\":true}";
+	char *at = NULL, *p = report;
+	size_t len;
+
+	memset(digest, 0, 16);
+	/* The last one: a key cannot be inside a string (its quote would
+	 * be escaped). */
+	while ((p = strstr(p, key)))
+		at = p++;
+	len = strlen(report);
+	if (!at || len < 2 || report[len - 1] != '}')
+		return false;
+	len -= (size_t)(at - report);
+	crypto_generichash(digest, 16, (const uint8_t *)at, len, NULL, 0);
+	/* A table shorter than the word for it is sent as it is. */
+	if (!s->routes_taken_valid || s->routes_elide_off ||
+	    len < sizeof(unchanged) ||
+	    sodium_memcmp(digest, s->routes_taken, 16))
+		return false;
+	memcpy(at, unchanged, sizeof(unchanged));
+	return true;
+}
+
+/* Whether the controller's answer asks for the routes (it has no table
+ * to keep: it restarted). */
+static bool routes_wanted(const struct xm_http_body *b)
+{
+	json_object *j, *v;
+	bool want = false;
+
+	if (!b->data)
+		return false;
+	j = json_tokener_parse(b->data);
+	if (j && json_object_object_get_ex(j, "routes_wanted", &v))
+		want = json_object_get_boolean(v);
+	json_object_put(j);
+	return want;
+}
 
 static int abandon(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
 		   curl_off_t d)
@@ -252,6 +309,8 @@ static void *sender_thread(void *arg)
 		struct xm_http_body b = { .max = 16384 };
 		struct curl_slist *hdrs = NULL;
 		long status = -1;
+		uint8_t digest[16];
+		bool elided;
 		char *report;
 		CURL *e;
 
@@ -262,6 +321,7 @@ static void *sender_thread(void *arg)
 		report = s->slot;
 		s->slot = NULL;
 		pthread_mutex_unlock(&s->lock);
+		elided = routes_elide(s, report, digest);
 		e = xmd_controller_easy(s->url, s->sk, s->cert_b64, "POST",
 					"/api/v1/agent/telemetry", report,
 					XMD_TELEMETRY_TIMEOUT_S, &b, &hdrs);
@@ -275,6 +335,19 @@ static void *sender_thread(void *arg)
 			curl_easy_cleanup(e);
 		}
 		curl_slist_free_all(hdrs);
+		/* Taken with its routes: those are the controller's now.
+		 * Not known to be taken: they may be or not, so the next
+		 * report carries them. */
+		if (status >= 200 && status < 300 && !routes_wanted(&b)) {
+			if (!elided)
+				memcpy(s->routes_taken, digest, 16);
+			s->routes_taken_valid = true;
+		} else if (!elided || status >= 200) {
+			s->routes_taken_valid = false;
+			/* A controller before routes_unchanged: 400. */
+			if (elided && status == 400)
+				s->routes_elide_off = true;
+		}
 		xm_http_body_free(&b);
 		free(report);
 		pthread_mutex_lock(&s->lock);

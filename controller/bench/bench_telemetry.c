@@ -7,7 +7,9 @@
  * controller's memory (RSS, the process's: client and server), and the
  * store's size. Each report has 4 links and a route to every other agent
  * (BENCH_ROUTES overrides), as in a mesh of N nodes; each goes on a new
- * connection, as xmeshd's sender does.
+ * connection, as xmeshd's sender does. As xmeshd, an agent whose report
+ * was taken sends `"routes_unchanged": true` in place of its routes
+ * (the routes of a settled mesh); BENCH_FULL=1: the routes every time.
  *
  *   build/bench_telemetry [AGENTS [SECONDS [INTERVAL]]]   (1000 30 5)
  *
@@ -37,8 +39,10 @@ struct agent {
 	uint8_t sk[64];
 	char cert[1024];
 	char *body;
+	char *unchanged;		/* body, its routes unchanged; NULL */
 	double next, sent_at;
 	bool busy;
+	bool taken;			/* a report was */
 };
 
 static double mono(void)
@@ -109,14 +113,28 @@ static char *report(int i, int n, int routes)
 	return b;
 }
 
+/* body with "routes_unchanged": true in place of its routes. */
+static char *report_unchanged(const char *body)
+{
+	const char *at = strstr(body, "\"routes\": [");
+	size_t n = at ? (size_t)(at - body) : 0;
+	char *b = at ? malloc(n + 32) : NULL;
+
+	if (b)
+		snprintf(b, n + 32, "%.*s\"routes_unchanged\": true}",
+			 (int)n, body);
+	return b;
+}
+
 /* Agent a's next report, signed now, into the multi handle. */
 static void send_report(CURLM *m, struct agent *a, uint16_t port)
 {
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
 	char url[128], h[1200], ts[21], nh[33], sig[129];
+	const char *body = a->taken && a->unchanged ? a->unchanged : a->body;
 
 	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(a->sk, "POST", PATH, a->body, strlen(a->body),
+	xm_agent_auth_sign(a->sk, "POST", PATH, body, strlen(body),
 			   time(NULL), nonce, ts, nh, sig);
 	curl_slist_free_all(a->hdrs);
 	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", a->cert);
@@ -133,7 +151,7 @@ static void send_report(CURLM *m, struct agent *a, uint16_t port)
 		a->h = curl_easy_init();
 	curl_easy_setopt(a->h, CURLOPT_URL, url);
 	curl_easy_setopt(a->h, CURLOPT_HTTPHEADER, a->hdrs);
-	curl_easy_setopt(a->h, CURLOPT_POSTFIELDS, a->body);
+	curl_easy_setopt(a->h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(a->h, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(a->h, CURLOPT_PRIVATE, a);
 	curl_easy_setopt(a->h, CURLOPT_TIMEOUT, 60L);
@@ -167,10 +185,12 @@ static int reap(CURLM *m, struct results *r)
 				  &status);
 		curl_multi_remove_handle(m, a->h);
 		a->busy = false;
-		if (status == 200)
+		if (status == 200) {
 			r->ok++;
-		else
+			a->taken = true;
+		} else {
 			r->failed++;
+		}
 		if (r->n_lat == r->cap) {
 			r->cap = r->cap ? 2 * r->cap : 4096;
 			r->lat = realloc(r->lat, r->cap * sizeof(*r->lat));
@@ -205,6 +225,7 @@ int main(int argc, char **argv)
 	struct agent *a;
 	double t0, t;
 	int i, running, routes, inflight;
+	bool full;
 	long rss0, rss1;
 	uint16_t port;
 	size_t body_bytes = 0;
@@ -215,6 +236,7 @@ int main(int argc, char **argv)
 	    !mkdtemp(dir))
 		return 1;
 	routes = re ? atoi(re) : n - 1;
+	full = getenv("BENCH_FULL") && atoi(getenv("BENCH_FULL"));
 	snprintf(db, sizeof(db), "%s/c.db", dir);
 	cfg.db_path = db;
 	cfg.per_address = -1;		/* every agent is 127.0.0.1 */
@@ -248,6 +270,8 @@ int main(int argc, char **argv)
 		sodium_bin2base64(a[i].cert, sizeof(a[i].cert), c.raw, c.len,
 				  sodium_base64_VARIANT_ORIGINAL);
 		a[i].body = report(i, n, routes);
+		if (!full)
+			a[i].unchanged = report_unchanged(a[i].body);
 		body_bytes += strlen(a[i].body);
 	}
 	rss0 = rss_kb();
@@ -274,9 +298,11 @@ int main(int argc, char **argv)
 			curl_multi_poll(m, NULL, 0, 5, NULL);
 	} while (running && mono() - t0 < seconds + 60);
 	rss1 = rss_kb();
-	printf("agents %d, %d routes each (report %zu bytes), every %.0f s"
-	       " for %.0f s: %ld taken (%.1f/s), %ld failed",
-	       n, routes, body_bytes / (size_t)n, interval, seconds,
+	printf("agents %d, %d routes each (report %zu bytes, %s), every"
+	       " %.0f s for %.0f s: %ld taken (%.1f/s), %ld failed",
+	       n, routes, body_bytes / (size_t)n, full ? "routes every time"
+	       : a[0].unchanged ? "then routes_unchanged" : "?", interval,
+	       seconds,
 	       steady.ok, steady.ok / seconds, steady.failed);
 	print_lat(&steady);
 	printf("; rss %ld -> %ld KiB\n", rss0, rss1);
@@ -321,6 +347,7 @@ int main(int argc, char **argv)
 			curl_easy_cleanup(a[i].h);
 		curl_slist_free_all(a[i].hdrs);
 		free(a[i].body);
+		free(a[i].unchanged);
 	}
 	free(a);
 	free(steady.lat);

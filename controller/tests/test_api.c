@@ -613,6 +613,12 @@ static void test_agents(void)
 		  " \"error\": \"version 5 not applied: QoS: refused\"}");
 	ok(r.status == 200, "a report with an error (a version not applied)");
 	resp_free(&r);
+	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
+	   strstr(r.body.data, "\"error_time\""),
+	   "agents: node 7's last error, and when");
+	resp_free(&r);
 	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "agent.policy_error") &&
@@ -623,6 +629,14 @@ static void test_agents(void)
 	refused(agent("POST", "/api/v1/agent/report",
 		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
 		"expected a string", "a report whose error is not a string");
+	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "version 5 not applied"),
+	   "a refused report leaves the error as it was");
+	resp_free(&r);
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4}");
+	ok(r.status == 200, "a report without an error (a version applied)");
+	resp_free(&r);
 
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	{
@@ -634,8 +648,11 @@ static void test_agents(void)
 		   json_object_object_get_ex(e, "policy_version", &v) &&
 		   json_object_get_int(v) == 4 &&
 		   json_object_object_get_ex(e, "current", &v) &&
-		   json_object_get_boolean(v),
-		   "agents: node 7 runs the current version 4");
+		   json_object_get_boolean(v) &&
+		   !json_object_object_get_ex(e, "error", NULL) &&
+		   !json_object_object_get_ex(e, "error_time", NULL),
+		   "agents: node 7 runs the current version 4, its error"
+		   " cleared");
 	}
 	resp_free(&r);
 }

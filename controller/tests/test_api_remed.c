@@ -353,7 +353,7 @@ static const char policy[] =
 struct tally {
 	int act_ok, dry, budget, drain, recovered, pending;
 	bool drain_outcome_ok;
-	char drain_outcome[256];
+	char drain_outcome[256], recovered_outcome[256];
 };
 
 /* The log, read whole: what it holds. */
@@ -388,8 +388,11 @@ static struct tally tally(void)
 			snprintf(t.drain_outcome, sizeof(t.drain_outcome),
 				 "%s", o);
 		}
-		t.recovered += !strcmp(v, "recovered") &&
-			       !strcmp(rule, "errors");
+		if (!strcmp(v, "recovered") && !strcmp(rule, "errors")) {
+			t.recovered++;
+			snprintf(t.recovered_outcome,
+				 sizeof(t.recovered_outcome), "%s", o);
+		}
 	}
 	resp_free(&r);
 	return t;
@@ -452,6 +455,17 @@ static void test_remediation(void)
 		t = tally();
 	}
 	ok(t.recovered == 1, "the error rate back down: recovered");
+	/* The rule drained node 7 itself: its drain lifted with it. */
+	ok(strstr(t.recovered_outcome, "; drain lifted: policy version ") ||
+	   !strncmp(t.drain_outcome, "failed", 6),
+	   "the rule's own drain lifted on recovery: %s",
+	   t.recovered_outcome);
+	r = get("/api/v1/policy", tok_read);
+	ok(r.status == 200 && r.body.data &&
+	   !strstr(r.body.data, "\"drain\"") &&
+	   strstr(r.body.data, "remediation"),
+	   "the version in force has no drain, by remediation");
+	resp_free(&r);
 	r = get("/api/v1/audit?limit=1000", tok_read);
 	ok(r.body.data && strstr(r.body.data, "remediation.act") &&
 	   strstr(r.body.data, "remediation.outcome") &&

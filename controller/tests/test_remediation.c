@@ -351,6 +351,67 @@ static void test_policy_edit(void)
 	free(s);
 }
 
+static void test_policy_lift(void)
+{
+	const char *doc = "{\"max_hops\": 3, \"drain\": {\"links\": [[4, 3]],"
+			  " \"nodes\": [7, 8]}}";
+	struct xm_remedy_target link = { 3, 4 }, node = { 7, 0 },
+				other = { 1, 2 };
+	json_object *j, *v;
+	bool changed;
+	char *s, *s2;
+
+	s = xm_remedy_policy_lift(doc, strlen(doc), link, &changed);
+	j = s ? json_tokener_parse(s) : NULL;
+	ok(changed && j && json_object_object_get_ex(j, "drain", &v) &&
+	   !json_object_object_get_ex(v, "links", NULL) &&
+	   json_object_object_get_ex(v, "nodes", &v) &&
+	   json_object_array_length(v) == 2 &&
+	   json_object_object_get_ex(j, "max_hops", NULL),
+	   "lift a link (either order): its list, left empty, gone; the"
+	   " rest kept");
+	json_object_put(j);
+	s2 = s ? xm_remedy_policy_lift(s, strlen(s), node, &changed) : NULL;
+	free(s);
+	j = s2 ? json_tokener_parse(s2) : NULL;
+	ok(changed && j && json_object_object_get_ex(j, "drain", &v) &&
+	   json_object_object_get_ex(v, "nodes", &v) &&
+	   json_object_array_length(v) == 1 &&
+	   json_object_get_int64(json_object_array_get_idx(v, 0)) == 8,
+	   "lift a node: the other stays drained");
+	json_object_put(j);
+	s = s2 ? xm_remedy_policy_lift(s2, strlen(s2),
+				       (struct xm_remedy_target){ 8, 0 },
+				       &changed) : NULL;
+	free(s2);
+	j = s ? json_tokener_parse(s) : NULL;
+	ok(changed && j && !json_object_object_get_ex(j, "drain", NULL) &&
+	   json_object_object_get_ex(j, "max_hops", NULL),
+	   "the last one lifted: drain gone");
+	json_object_put(j);
+	free(s);
+	s = xm_remedy_policy_lift(doc, strlen(doc), other, &changed);
+	ok(s && !changed && !strcmp(s, doc), "not drained: unchanged");
+	free(s);
+	s = xm_remedy_policy_lift("{\"drain\": 1}", 12, node, &changed);
+	ok(s && !changed, "drain not an object: nothing to lift");
+	free(s);
+	ok(!xm_remedy_policy_lift("[1]", 3, node, &changed) &&
+	   !xm_remedy_policy_lift("{", 1, node, &changed),
+	   "not an object, bad JSON: refused");
+	/* A drain added then lifted: the document as it was. */
+	s = xm_remedy_policy_edit("{\"max_hops\": 2}", 15, XM_REMEDY_DRAIN,
+				  link, 0, &changed);
+	s2 = s ? xm_remedy_policy_lift(s, strlen(s), link, &changed) : NULL;
+	j = s2 ? json_tokener_parse(s2) : NULL;
+	ok(changed && j && json_object_object_length(j) == 1 &&
+	   json_object_object_get_ex(j, "max_hops", NULL),
+	   "drained then lifted: the document as before");
+	json_object_put(j);
+	free(s);
+	free(s2);
+}
+
 int main(void)
 {
 	test_unreachable_for();
@@ -362,6 +423,7 @@ int main(void)
 	test_note_action();
 	test_max_decisions();
 	test_policy_edit();
+	test_policy_lift();
 	printf("1..%d\n", tap_n);
 	return tap_done();
 }

@@ -51,6 +51,15 @@ static int agent_cb(void *arg, const struct xm_agent_rec *r)
 	return 0;
 }
 
+/* Node 7's error and its time, as "TIME ERROR". */
+static int error_cb(void *arg, const struct xm_agent_rec *r)
+{
+	if (r->node_id == 7)
+		snprintf(arg, 128, "%lld %s", (long long)r->error_time,
+			 r->error);
+	return 0;
+}
+
 static int audit_cb(void *arg, const struct xm_audit_rec *r)
 {
 	char *last = arg;
@@ -79,7 +88,7 @@ int main(void)
 	s = xm_store_open(path, err, sizeof(err));
 	if (!ok(s != NULL, "open creates the store"))
 		return 1;
-	is_int(xm_store_schema_version(s), 3, "the migrations are applied");
+	is_int(xm_store_schema_version(s), 4, "the migrations are applied");
 	is_int((long long)xm_store_policy_current(s), 0, "no policy at first");
 	is_int(xm_store_policy_get(s, 0, &rec), 1, "getting it: none");
 
@@ -141,6 +150,19 @@ int main(void)
 	   "an agent's last report keeps its version when it gives none");
 	ok(agents[1].node_id == 9 && agents[1].policy_version == 0,
 	   "the other agent");
+	xm_store_agent_list(s, error_cb, last);
+	is_str(last, "0 ", "no error at first");
+	is_int(xm_store_agent_error(s, 7, 13, "version 3 not applied: x"), 0,
+	       "an agent's error");
+	xm_store_agent_error(s, 8, 13, "not an agent");
+	xm_store_agent_seen(s, 7, 14, 0);
+	xm_store_agent_list(s, error_cb, last);
+	is_str(last, "13 version 3 not applied: x",
+	       "kept with its time, through a poll");
+	is_int(xm_store_agent_count(s), 2, "an unknown agent's error: no agent");
+	xm_store_agent_error(s, 7, 15, "");
+	xm_store_agent_list(s, error_cb, last);
+	is_str(last, "0 ", "cleared");
 
 	xm_store_audit_add(s, 400, "ops", "token.add", "x");
 	xm_store_audit_list(s, audit_cb, last);
@@ -173,7 +195,7 @@ int main(void)
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
-	   xm_store_schema_version(s) == 3,
+	   xm_store_schema_version(s) == 4,
 	   "reopened: the history is kept, no migration applied twice");
 	xm_store_close(s);
 

@@ -101,7 +101,7 @@ int main(void)
 	st = xm_store_open(path, err, sizeof(err));
 	if (!ok(st != NULL, "open"))
 		return 1;
-	is_int(xm_store_schema_version(st), 3, "migration 3 applied");
+	ok(xm_store_schema_version(st) >= 3, "migration 3 applied");
 
 	ok(!xm_store_remedy_add(st, &r, &id) && id > 0, "a decision logged");
 	r.verdict[0] = '\0';

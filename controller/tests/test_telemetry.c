@@ -286,6 +286,55 @@ static void test_path(void)
 	xm_tele_free(t);
 }
 
+/* Node's report without routes, "routes_unchanged": true. */
+static int ingest_unchanged(struct xm_tele *t, uint32_t node)
+{
+	const char *text = "{\"time\": 2, \"links\": [], \"counters\": {},"
+			   " \"routes_unchanged\": true}";
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	int rc = xm_tele_report_parse(text, strlen(text), &r, &err);
+
+	if (!rc)
+		rc = xm_tele_ingest(t, node, &r, 2, &ev);
+	xm_tele_report_free(&r);
+	xm_tele_events_free(&ev);
+	return rc;
+}
+
+static void test_routes_unchanged(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	const struct xm_tele_node *x;
+
+	refused("{\"time\": 1, \"links\": [], \"counters\": {},"
+		" \"routes_unchanged\": false}", "/routes_unchanged",
+		"expected true");
+	refused("{\"time\": 1, \"links\": [], \"counters\": {},"
+		" \"routes_unchanged\": 1}", "/routes_unchanged",
+		"expected true");
+	refused("{\"time\": 1, \"links\": [], \"counters\": {},"
+		" \"routes\": [], \"routes_unchanged\": true}",
+		"/routes_unchanged", "not with routes");
+	ok(!xm_tele_routes_known(t, 1), "no table before a report");
+	ok(!ingest_unchanged(t, 1) && !xm_tele_routes_known(t, 1) &&
+	   (x = xm_tele_find(t, 1)) && x->r.n_routes == 0,
+	   "unchanged from a table not kept: taken, an empty table, still"
+	   " not known");
+	ingest(t, 1, "4:5:900,3:2:240", "2:up:0,5:up:0");
+	ok(xm_tele_routes_known(t, 1), "known from a report with routes");
+	ok(!ingest_unchanged(t, 1) && xm_tele_routes_known(t, 1) &&
+	   (x = xm_tele_find(t, 1)) && x->r.n_routes == 2 &&
+	   x->r.time == 2 && xm_tele_route(x, 4) &&
+	   xm_tele_route(x, 4)->via == 5,
+	   "unchanged: the report taken, the table kept");
+	ingest(t, 1, "", "2:up:0,5:up:0");
+	ok((x = xm_tele_find(t, 1)) && x->r.n_routes == 0 &&
+	   xm_tele_routes_known(t, 1), "an empty table is a table");
+	xm_tele_free(t);
+}
+
 static void test_retention(void)
 {
 	struct xm_tele_retention r = { 0 };
@@ -394,6 +443,7 @@ int main(void)
 	test_parse();
 	test_state();
 	test_path();
+	test_routes_unchanged();
 	test_retention();
 	test_store();
 	return tap_done();

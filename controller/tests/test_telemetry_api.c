@@ -661,6 +661,55 @@ static void test_site(void)
 	   " again");
 }
 
+/* Node 8's report with "routes_unchanged": true in place of its routes. */
+static struct resp report_unchanged(void)
+{
+	char *text = line_report(1, 5000, true);
+	char *at = strstr(text, "\"routes\": [");
+
+	if (at)
+		strcpy(at, "\"routes_unchanged\": true}");
+	return report_s(1, text);
+}
+
+static size_t routes_of_8(void)
+{
+	struct resp r = get("/api/v1/nodes/8");
+	json_object *a = jget(&r, "report.routes");
+	size_t n = a ? json_object_array_length(a) : 99;
+
+	resp_free(&r);
+	return n;
+}
+
+static void test_routes_unchanged(void)
+{
+	size_t before = routes_of_8();
+	struct resp r;
+
+	r = report_unchanged();
+	ok(r.status == 200 && !jget(&r, "routes_wanted"),
+	   "routes unchanged: taken, none asked for");
+	resp_free(&r);
+	ok(routes_of_8() == before && before > 0,
+	   "node 8's table kept (%zu routes)", before);
+	/* A restart: the table is gone, so is the controller's word for
+	 * "unchanged". */
+	xm_ctl_stop(ctl);
+	start();
+	r = report_unchanged();
+	ok(r.status == 200 && jget(&r, "routes_wanted") &&
+	   json_object_get_boolean(jget(&r, "routes_wanted")),
+	   "after a restart: taken, its routes asked for");
+	resp_free(&r);
+	ok(routes_of_8() == 0, "no table until then");
+	r = report_s(1, line_report(1, 6000, true));
+	ok(r.status == 200 && !jget(&r, "routes_wanted"),
+	   "a report with its routes: none asked for");
+	resp_free(&r);
+	ok(routes_of_8() == 2, "the table again");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -668,6 +717,7 @@ int main(void)
 	start();
 	test_bad_reports();
 	test_site();
+	test_routes_unchanged();
 	xm_ctl_stop(ctl);
 	unlink(db);
 	{

@@ -181,7 +181,11 @@ export class PolicyView {
 				   a.policy_version ? `v${a.policy_version}` +
 				   (a.current ? ' (current)' : ' (behind)') :
 				   'none'),
-				el('td', {}, fmtTime(a.last_seen)))));
+				el('td', {}, fmtTime(a.last_seen)),
+				// The last version it could not apply, and why.
+				el('td', a.error ? { class: 'error' } : {},
+				   a.error ? `${a.error} (${fmtTime(a.error_time)})`
+				   : ''))));
 	}
 
 	async view(version) {
