@@ -250,7 +250,10 @@ main() {
 	mkdir "$work/share"
 	write_conf "$work/share" "$mode" "$script" "$@"
 
-	local append="console=ttyS0 panic=-1 8250.nr_uarts=1"
+	# A soft lockup panics: the run fails at once, with the stuck CPU's
+	# stack on the console (a panic prints at every level), instead of
+	# hanging until the timeout with nothing to show.
+	local append="console=ttyS0 panic=-1 8250.nr_uarts=1 softlockup_panic=1"
 	# Only emerg/alert/crit on the console (panics, oopses): the test output
 	# stays readable, and the dmesg check reports warnings anyway.
 	[[ -n ${XMESH_GUEST_VERBOSE:-} ]] || append+=" loglevel=3"
