@@ -119,9 +119,12 @@ for mode in encrypt auth; do
 		jq -e '.end.sum.packets > 1000' "$tmp/udp-$mode.json"
 	check "$mode: the flood arrived in order" \
 		jq -e '.end.streams[0].udp.out_of_order == 0' "$tmp/udp-$mode.json"
-	expect_delta "$mode: the mesh lost none: iperf3's lost datagrams are node 3's UDP receive buffer drops" \
-		"${a[rcvbuf3]}" "${b[rcvbuf3]}" \
-		"$(jq -r '.end.streams[0].udp.lost_packets' "$tmp/udp-$mode.json")"
+	# Every datagram iperf3 missed was dropped by node 3's full socket
+	# buffer, none by the mesh. At most: iperf3 counts only the gaps
+	# before the last datagram it read, the buffer drops the tail too.
+	check "$mode: the mesh lost none: iperf3's lost datagrams are among node 3's UDP receive buffer drops" \
+		test "$(jq -r '.end.streams[0].udp.lost_packets' \
+			"$tmp/udp-$mode.json")" -le "$((b[rcvbuf3] - a[rcvbuf3]))"
 	expect_delta "$mode: no replayed drop" "${a[replayed]}" "${b[replayed]}" 0
 	expect_delta "$mode: no auth_failed drop" "${a[auth_failed]}" \
 		"${b[auth_failed]}" 0
