@@ -42,6 +42,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(policy_version), S(policy_applied), S(policy_fetch_errors),
 	S(policy_refused), S(policy_reports),
 	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
+	S(telemetry_routes_elided),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /

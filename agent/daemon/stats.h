@@ -42,6 +42,7 @@ struct xmd_stats {
 	uint64_t policy_fetch_errors, policy_refused, policy_reports;
 	/* Telemetry to the controller (telemetry.h). */
 	uint64_t telemetry_reports, telemetry_dropped, telemetry_errors;
+	uint64_t telemetry_routes_elided;
 };
 
 /* Names (JSON keys) and offsets, in the order above. */

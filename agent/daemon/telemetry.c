@@ -353,6 +353,7 @@ static void *sender_thread(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (status >= 200 && status < 300) {
 			s->c.sent++;
+			s->c.routes_elided += elided;
 		} else {
 			/* Not sent again: the next report supersedes it. */
 			s->c.errors++;
@@ -477,6 +478,7 @@ static void telemetry_event(struct xmd_watch *w, uint32_t events)
 	d->stats.telemetry_reports = c.sent;
 	d->stats.telemetry_dropped = c.dropped;
 	d->stats.telemetry_errors = c.errors;
+	d->stats.telemetry_routes_elided = c.routes_elided;
 }
 
 int xmd_telemetry_start(struct xmd *d)

@@ -30,6 +30,7 @@ struct xmd_telemetry_counters {
 	uint64_t sent;			/* reports the controller took */
 	uint64_t dropped;		/* superseded, unreachable, refused */
 	uint64_t errors;		/* POSTs that failed or were refused */
+	uint64_t routes_elided;		/* taken as "routes_unchanged" */
 };
 
 /*

@@ -222,6 +222,14 @@ static bool wait_sent(struct xmd_telemetry_sender *s, uint64_t sent,
 	return false;
 }
 
+static uint64_t routes_elided(struct xmd_telemetry_sender *s)
+{
+	struct xmd_telemetry_counters c;
+
+	xmd_telemetry_counters(s, &c);
+	return c.routes_elided;
+}
+
 static void test_report(struct net *net)
 {
 	char *text = report_of(net, 0);
@@ -261,7 +269,7 @@ static void test_sent(struct net *net)
 	struct xmd_telemetry_sender *s[N];
 	struct xm_path p;
 	json_object *j, *hops;
-	char err[256];
+	char err[256], *text, *at;
 	bool all = true;
 	int i;
 
@@ -301,11 +309,29 @@ static void test_sent(struct net *net)
 	   p.cost[p.n_hops], "the controller's path 1 -> 3 is the core's");
 	json_object_put(j);
 
+	/* The same routes again: sent as "routes_unchanged", and the
+	 * controller keeps the table it had; other routes are sent. */
+	xmd_telemetry_submit(s[0], report_of(net, 0));
+	ok(wait_sent(s[0], 2, 0) && routes_elided(s[0]) == 1,
+	   "the same routes again: elided");
+	j = op_get("/api/v1/path?from=1&to=3");
+	ok(j && json_object_get_boolean(member(j, "complete")) &&
+	   json_object_array_length(member(j, "hops")) == p.n_hops,
+	   "the controller kept node 1's routes");
+	json_object_put(j);
+	text = report_of(net, 0);
+	at = text ? strstr(text, "\"hops\":2") : NULL;
+	if (at)
+		at[7] = '3';
+	xmd_telemetry_submit(s[0], text);
+	ok(at && wait_sent(s[0], 3, 0) && routes_elided(s[0]) == 1,
+	   "changed routes: sent in full");
+
 	/* The controller down: dropped and counted, the main loop's
 	 * hand-over returns at once. */
 	ctl_stop();
 	xmd_telemetry_submit(s[0], report_of(net, 0));
-	ok(wait_sent(s[0], 1, 1), "the controller down: the report fails");
+	ok(wait_sent(s[0], 3, 1), "the controller down: the report fails");
 	{
 		struct xmd_telemetry_counters c;
 
