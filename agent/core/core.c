@@ -753,7 +753,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	lsdb_run(c, now);
 	neigh_gc(c);
 	fib_update_neighs(c);
-	if (!c->ready && (now >= c->start + c->cfg.timers.sync_hold_ms ||
+	if (!c->ready && (now >= c->hold_from + c->cfg.timers.sync_hold_ms ||
 			  lsdb_complete(c))) {
 		c->ready = true;
 		core_event(c, XM_EV_INFO, "tables ready");
@@ -774,7 +774,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	if (refusals_pending(c))
 		t = xm_min(t, c->warn_last + XM_WARN_MS);
 	if (!c->ready)
-		t = xm_min(t, c->start + c->cfg.timers.sync_hold_ms);
+		t = xm_min(t, c->hold_from + c->cfg.timers.sync_hold_ms);
 	/* Whatever could not be done now (a full queue) waits a little. */
 	c->next_timer = t > now ? t : now + 1;
 }
@@ -809,6 +809,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 		c->cfg.policy.n_excluded_zones = 8;
 	c->adv_policy = c->cfg.policy;
 	c->start = now;
+	c->hold_from = now;
 	c->now = now;
 	c->rng = cfg->node_id;
 	c->msg_seq = (cfg->boot_id & UINT32_MAX) << 32;
@@ -862,6 +863,8 @@ int xm_core_link_set(struct xm_core *c, xm_time now,
 			.used = true, .next_hello = XM_NEVER,
 			.last_hello_tx = XM_NEVER,
 		};
+		if (!c->ready)
+			c->hold_from = now;
 	}
 	carrier = l->info.carrier;
 	l->info = *link;
@@ -1182,7 +1185,7 @@ const struct xm_fib *xm_core_fib(const struct xm_core *c)
 
 bool xm_core_fib_ready(const struct xm_core *c, xm_time now)
 {
-	return c->ready || now >= c->start + c->cfg.timers.sync_hold_ms;
+	return c->ready || now >= c->hold_from + c->cfg.timers.sync_hold_ms;
 }
 
 const struct xm_core_stats *xm_core_stats(const struct xm_core *c)

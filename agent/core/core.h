@@ -71,7 +71,8 @@ struct xm_timers {
 	uint32_t lsa_max_age_s;		/* forget an unrefreshed one; 3600 */
 	uint32_t rexmit_ms;		/* unacked advert resent; 500 */
 	uint32_t purge_after_s;		/* unreachable originator; 60 */
-	uint32_t sync_hold_ms;		/* after start, before programming; 4000 */
+	uint32_t sync_hold_ms;		/* after the last link added at start,
+					 * before programming; 4000 */
 	uint32_t lsa_max_ms;		/* origination backoff up to; 5000
 					 * (0 or below lsa_min_ms: none) */
 };

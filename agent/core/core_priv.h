@@ -160,6 +160,13 @@ struct xm_core {
 	 */
 	struct xm_policy adv_policy;
 	xm_time start;
+	/*
+	 * The sync hold counts from the last link taken on before the
+	 * tables were ready: an agent slow to set its links up (seconds,
+	 * under load) otherwise ended the hold before any neighbor could
+	 * answer, and wrote empty tables over the kernel's.
+	 */
+	xm_time hold_from;
 	xm_time now;			/* of the latest call */
 	uint64_t rng;
 	uint64_t msg_seq;
