@@ -42,6 +42,7 @@ struct routes_ctx {
 	uint32_t *to_root;		/* dist(N, S), unbounded */
 	struct cand *cand;
 	size_t n_cand;
+	bool reference;			/* xm_routes_compute_ref() */
 };
 
 static inline uint32_t via(const struct routes_ctx *x, uint32_t nb,
@@ -225,14 +226,104 @@ static int find_candidates(struct routes_ctx *x,
 	return 0;
 }
 
+/*
+ * dist(N, S) for each neighbor N from a run over the reversed graph: only
+ * needed when the neighbors' own runs cannot tell it, because they are
+ * bounded by the hop limit (a bounded distance may exceed the true one,
+ * which would pass an alternate that loops) or a neighbor is no transit
+ * (its run is not made); and by the reference.
+ */
+static bool reverse_needed(const struct routes_ctx *x, int bound)
+{
+	uint32_t k;
+
+	if (bound >= 0 || x->reference)
+		return true;
+	for (k = 0; k < x->n_nb; k++)
+		if (x->g->node[x->nb_node[k]].no_transit)
+			return true;
+	return false;
+}
+
+/* A costs-only run: the reference's on the binary heap, cold. */
+static int costs(const struct routes_ctx *x, const struct xm_graph *g,
+		 uint32_t root, struct xm_spf_ws *w, uint32_t *out)
+{
+	int err;
+
+	if (x->reference) {
+		xm_spf_engine(g, root, XM_SPF_UNBOUNDED, w, out, NULL, NULL,
+			      NULL);
+		return 0;
+	}
+	err = xm_spf_costs_init(w, g);
+	if (!err)
+		xm_spf_costs(g, root, w, out);
+	return err;
+}
+
+static int reverse_distances(struct routes_ctx *x, struct xm_spf_ws *w)
+{
+	struct xm_graph rev;
+	int err = xm_graph_transpose(x->g, &rev);
+
+	if (err)
+		return err;
+	err = costs(x, &rev, x->root, w, x->to_root);
+	xm_graph_free(&rev);
+	return err;
+}
+
+/* The least metric of an edge from node v to node to, or XM_COST_INF. */
+static uint32_t edge_metric(const struct xm_graph *g, uint32_t v, uint32_t to)
+{
+	const struct xm_gnode *gv = &g->node[v];
+	uint32_t best = XM_COST_INF, i;
+
+	for (i = 0; i < gv->n_edges; i++) {
+		const struct xm_gedge *e = &g->edge[gv->first_edge + i];
+		uint32_t m = e->metric ? e->metric : 1;
+
+		if (e->to == to && m < best)
+			best = m;
+	}
+	return best;
+}
+
+/*
+ * dist(N, D) for all D, unbounded, N transit. Warm start: the walk
+ * N -> S -> D costs metric(N, S) + dist(S, D), bounds closed along the
+ * edges (xm_spf_costs_below()), so only the destinations N reaches more
+ * cheaply than through S are queued: the others are refused by inequality
+ * 1 anyway, and keep their exact distance.
+ */
+static void neighbor_costs(const struct routes_ctx *x, uint32_t nn,
+			   struct xm_spf_ws *w, uint32_t *out)
+{
+	const struct xm_graph *g = x->g;
+	uint32_t n = g->n_nodes, back = XM_COST_INF, d;
+
+	/* The walk runs through S: not when S is no way through. */
+	if (!g->node[x->root].no_transit)
+		back = edge_metric(g, nn, x->root);
+	if (back == XM_COST_INF) {
+		xm_spf_costs(g, nn, w, out);
+		return;
+	}
+	for (d = 0; d < n; d++)
+		out[d] = x->from_root[d] == XM_COST_INF ? XM_COST_INF :
+			 xm_cost_add(back, x->from_root[d]);
+	xm_spf_costs_below(g, nn, w, out);
+}
+
 /* dist(S, D), dist(N, D) and dist(N, S) for all N, D. */
 static int distances(struct routes_ctx *x, uint8_t max_hops)
 {
 	const struct xm_graph *g = x->g;
 	int bound = xm_spf_bound(g, max_hops ? max_hops - 1 :
 					       XM_SPF_UNBOUNDED);
+	bool reverse = reverse_needed(x, bound);
 	uint32_t n = g->n_nodes, k;
-	struct xm_graph rev;
 	struct xm_spf_ws w;
 	int err;
 
@@ -242,17 +333,11 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 	if (!x->via || !x->from_root || !x->to_root)
 		return -ENOMEM;
 	err = xm_spf_ws_init(&w, n, xm_spf_layers(bound));
-	if (err)
-		return err;
-	err = xm_graph_transpose(g, &rev);
-	if (err) {
-		xm_spf_ws_free(&w);
-		return err;
-	}
-	err = xm_spf_costs(g, x->root, &w, x->from_root);
+	if (!err && reverse)
+		err = reverse_distances(x, &w);
+	/* Last, so that the queue is sized for g's runs below. */
 	if (!err)
-		err = xm_spf_costs(&rev, x->root, &w, x->to_root);
-	xm_graph_free(&rev);
+		err = costs(x, g, x->root, &w, x->from_root);
 	for (k = 0; !err && k < x->n_nb; k++) {
 		uint32_t nn = x->nb_node[k], *out = x->via + (size_t)k * n, d;
 
@@ -261,21 +346,27 @@ static int distances(struct routes_ctx *x, uint8_t max_hops)
 			for (d = 0; d < n; d++)
 				out[d] = XM_COST_INF;
 			out[nn] = 0;
-		} else if (bound >= 0) {
-			xm_spf_engine(g, nn, bound, &w, out, NULL, NULL, NULL);
-		} else {
-			err = xm_spf_costs(g, nn, &w, out);
+			continue;
 		}
+		if (bound >= 0)
+			xm_spf_engine(g, nn, bound, &w, out, NULL, NULL, NULL);
+		else if (x->reference)
+			err = costs(x, g, nn, &w, out);
+		else
+			neighbor_costs(x, nn, &w, out);
+		/* Unbounded, from N: its distance to S is here. */
+		if (!reverse)
+			x->to_root[nn] = out[x->root];
 	}
 	xm_spf_ws_free(&w);
 	return err;
 }
 
-int xm_routes_compute(const struct xm_graph *g, uint32_t self,
-		      const struct xm_local_adj *adj, size_t n_adj,
-		      uint8_t max_hops, struct xm_fib *fib)
+static int routes_compute(const struct xm_graph *g, uint32_t self,
+			  const struct xm_local_adj *adj, size_t n_adj,
+			  uint8_t max_hops, bool reference, struct xm_fib *fib)
 {
-	struct routes_ctx x = { .g = g };
+	struct routes_ctx x = { .g = g, .reference = reference };
 	long root = xm_graph_find(g, self);
 	uint32_t d;
 	int err;
@@ -302,4 +393,18 @@ int xm_routes_compute(const struct xm_graph *g, uint32_t self,
 out:
 	ctx_free(&x);
 	return err;
+}
+
+int xm_routes_compute(const struct xm_graph *g, uint32_t self,
+		      const struct xm_local_adj *adj, size_t n_adj,
+		      uint8_t max_hops, struct xm_fib *fib)
+{
+	return routes_compute(g, self, adj, n_adj, max_hops, false, fib);
+}
+
+int xm_routes_compute_ref(const struct xm_graph *g, uint32_t self,
+			  const struct xm_local_adj *adj, size_t n_adj,
+			  uint8_t max_hops, struct xm_fib *fib)
+{
+	return routes_compute(g, self, adj, n_adj, max_hops, true, fib);
 }
