@@ -91,23 +91,38 @@ static bool protects(const struct routes_ctx *x, uint32_t nb, uint32_t d,
 	return true;
 }
 
-static int cmp_primary(const void *a, const void *b)
+static int cmp_primary(const struct cand *x, const struct cand *y)
 {
-	const struct cand *x = a, *y = b;
-
 	if (x->cost != y->cost)
 		return x->cost < y->cost ? -1 : 1;
 	return x->adj->neigh < y->adj->neigh ? -1 :
 	       x->adj->neigh > y->adj->neigh;
 }
 
-static int cmp_alternate(const void *a, const void *b)
+static int cmp_alternate(const struct cand *x, const struct cand *y)
 {
-	const struct cand *x = a, *y = b;
-
 	if (x->protects != y->protects)
 		return x->protects ? -1 : 1;
-	return cmp_primary(a, b);
+	return cmp_primary(x, y);
+}
+
+/*
+ * Insertion sort: a handful of candidates per destination, ten thousand
+ * destinations; both orders are total (neighbor ids are distinct), so any
+ * sort gives the same result.
+ */
+static void sort_cands(struct cand *c, size_t n,
+		       int (*cmp)(const struct cand *, const struct cand *))
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct cand t = c[i];
+
+		for (j = i; j > 0 && cmp(&t, &c[j - 1]) < 0; j--)
+			c[j] = c[j - 1];
+		c[j] = t;
+	}
 }
 
 /* The route to d into rt; false if d is unreachable. */
@@ -139,7 +154,7 @@ static bool route_to(struct routes_ctx *x, uint32_t d,
 			c[i] = t;
 		}
 	}
-	qsort(c, n_prim, sizeof(*c), cmp_primary);
+	sort_cands(c, n_prim, cmp_primary);
 	n_alt = n_prim;
 	for (i = n_prim; i < x->n_cand; i++) {
 		if (c[i].cost != UINT64_MAX && loop_free(x, c[i].nb, d)) {
@@ -152,7 +167,7 @@ static bool route_to(struct routes_ctx *x, uint32_t d,
 			n_alt++;
 		}
 	}
-	qsort(c + n_prim, n_alt - n_prim, sizeof(*c), cmp_alternate);
+	sort_cands(c + n_prim, n_alt - n_prim, cmp_alternate);
 
 	rt->dst = x->g->node[d].id;
 	rt->n_nexthops = 0;

@@ -426,17 +426,22 @@ static inline uint32_t q_next_slot(const struct xm_spf_ws *w, uint32_t s)
 void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 			struct xm_spf_ws *w, uint32_t *cost)
 {
-	uint32_t n = g->n_nodes, mask = w->q_window - 1, shift = w->q_shift;
-	uint32_t cur = 0, queued = 1, v, slot;
+	/* Locals: the stores through cost[] and state[] would reload w's. */
+	const struct xm_gnode *node = g->node;
+	const struct xm_gedge *edge = g->edge;
+	uint32_t n = g->n_nodes, window = w->q_window, mask = window - 1;
+	uint32_t shift = w->q_shift, cur = 0, queued = 1, v, slot;
+	uint32_t *head = w->qhead, *next = w->qnext, *prev = w->qprev;
+	uint8_t *state = w->qstate;
+	uint64_t pushes = 1;
 
-	memset(w->qstate, XM_SPF_Q_OUT, n);
+	memset(state, XM_SPF_Q_OUT, n);
 	w->n_far = 0;
 	if (root >= n)
 		return;
 	cost[root] = 0;
-	w->qstate[root] = XM_SPF_Q_WINDOW;
+	state[root] = XM_SPF_Q_WINDOW;
 	q_link(w, root, 0);
-	w->q_pushes++;
 
 	for (;;) {
 		if (!queued) {
@@ -454,19 +459,19 @@ void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 			queued += far_enter(w, cost, cur);
 		}
 		/* Every node of this bucket is final (Dinitz). */
-		while ((v = w->qhead[slot]) != Q_NONE) {
-			const struct xm_gnode *gv = &g->node[v];
+		while ((v = head[slot]) != Q_NONE) {
+			const struct xm_gnode *gv = &node[v];
 			const struct xm_gedge *e, *end;
 			uint32_t c = cost[v];
 
-			w->qhead[slot] = w->qnext[v];
-			if (w->qnext[v] != Q_NONE)
-				w->qprev[w->qnext[v]] = Q_NONE;
-			w->qstate[v] = XM_SPF_Q_DONE;
+			head[slot] = next[v];
+			if (next[v] != Q_NONE)
+				prev[next[v]] = Q_NONE;
+			state[v] = XM_SPF_Q_DONE;
 			queued--;
 			if (v != root && gv->no_transit)
 				continue;	/* a destination, never a way */
-			e = &g->edge[gv->first_edge];
+			e = &edge[gv->first_edge];
 			for (end = e + gv->n_edges; e < end; e++) {
 				uint32_t t = e->to, nc, b;
 
@@ -475,25 +480,26 @@ void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 				nc = xm_cost_add(c, e->metric ? e->metric : 1);
 				if (nc >= cost[t])
 					continue;	/* also every final t */
-				if (w->qstate[t] == XM_SPF_Q_WINDOW) {
+				if (state[t] == XM_SPF_Q_WINDOW) {
 					q_unlink(w, t, (cost[t] >> shift) & mask);
 					queued--;
 				}
 				cost[t] = nc;
 				b = nc >> shift;
-				w->q_pushes++;
-				if (b - cur < w->q_window) {
-					w->qstate[t] = XM_SPF_Q_WINDOW;
+				pushes++;
+				if (b - cur < window) {
+					state[t] = XM_SPF_Q_WINDOW;
 					q_link(w, t, b & mask);
 					queued++;
 				} else {
-					w->qstate[t] = XM_SPF_Q_FAR;
+					state[t] = XM_SPF_Q_FAR;
 					far_push(w, nc, t);
 				}
 			}
 		}
 		w->qbits[slot / 64] &= ~(1ull << (slot % 64));
 	}
+	w->q_pushes += pushes;
 }
 
 void xm_spf_costs(const struct xm_graph *g, uint32_t root,
