@@ -433,7 +433,7 @@ void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 	uint32_t shift = w->q_shift, cur = 0, queued = 1, v, slot;
 	uint32_t *head = w->qhead, *next = w->qnext, *prev = w->qprev;
 	uint8_t *state = w->qstate;
-	uint64_t pushes = 1;
+	uint64_t pushes = 1, pops = 0;
 
 	memset(state, XM_SPF_Q_OUT, n);
 	w->n_far = 0;
@@ -469,6 +469,7 @@ void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 				prev[next[v]] = Q_NONE;
 			state[v] = XM_SPF_Q_DONE;
 			queued--;
+			pops++;
 			if (v != root && gv->no_transit)
 				continue;	/* a destination, never a way */
 			e = &edge[gv->first_edge];
@@ -500,6 +501,7 @@ void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 		w->qbits[slot / 64] &= ~(1ull << (slot % 64));
 	}
 	w->q_pushes += pushes;
+	w->q_pops += pops;
 }
 
 void xm_spf_costs(const struct xm_graph *g, uint32_t root,

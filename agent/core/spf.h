@@ -42,7 +42,7 @@ struct xm_spf_ws {
 	struct xm_spf_far {
 		uint32_t cost, node;
 	} *far;
-	uint64_t q_pushes;		/* queue insertions so far: figures */
+	uint64_t q_pushes, q_pops;	/* insertions, expansions: figures */
 };
 
 /* A bound that cannot bind (>= n - 1 hops) becomes XM_SPF_UNBOUNDED. */
