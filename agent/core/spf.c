@@ -268,16 +268,20 @@ void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
  * qbits is set for each non-empty bucket, to find the next one in a few
  * words however sparse the window.
  *
- * The warm start (xm_spf_costs_below()): U is closed along the edges,
- * U(t) <= U(v) + metric(v, t). If a node Y keeps U(Y) = d(Y), its least
- * cost, every X whose least-cost path runs through Y has d(X) = d(Y) +
- * d(Y, X) >= U(X), so d(X) = U(X) as well: a node whose cost never beats
- * its bound needs no expansion, and the nodes that do beat it have all
- * their least-cost paths among such nodes, which Dijkstra settles as
- * from a cold start. For the alternates, U(D) = metric(N, S) + d(S, D)
- * is the cost of a walk through S, and the nodes never queued are those
- * whose least cost from N is as good through S: the ones inequality 1
- * refuses N for.
+ * The warm start (xm_spf_costs_below()): U >= d, the least costs, and U
+ * is closed along the edges, U(t) <= U(v) + metric(v, t) out of a transit
+ * v. If a node Y has d(Y) = U(Y), every X with a least-cost path through
+ * Y has d(X) = d(Y) + d(Y, X) >= U(X) (closed along that path), so
+ * d(X) = U(X) too. Hence every node of a least-cost path to a node with
+ * d < U has d < U as well: the nodes beating their bound are settled
+ * among themselves, as from a cold start, each queued when its best
+ * predecessor is expanded; the others are never queued, never expanded,
+ * and their bound is their least cost. Labels only fall on a strict
+ * gain, so a node with d = U is never queued (test_spf_alternates checks
+ * both ways). For the alternates, U(D) = metric(N, X) + d(X, D) over the
+ * first hops X whose costs are known (S, and neighbors done before N):
+ * the nodes never queued are those with a least-cost path from N through
+ * such an X; through S, those inequality 1 refuses N for.
  */
 #define Q_NONE		UINT32_MAX
 #define Q_WINDOW_MIN	64		/* one word of qbits */

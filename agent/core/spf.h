@@ -98,10 +98,9 @@ void xm_spf_costs(const struct xm_graph *g, uint32_t root,
  * real walk's cost from root (XM_COST_INF: none known), and closed along
  * the edges the search follows: U(t) <= U(v) + metric(v, t) for every
  * edge (v, t) out of a node v that may be a way through (not no_transit,
- * U(v) finite). a + the costs from another root R through which root
- * reaches every node at a (a walk root -> R -> v; R itself transit) are.
- * Only nodes whose cost beats its bound are queued: the others keep it,
- * their own least cost (see spf.c).
+ * U(v) finite). metric(root, X) + the costs from X (X transit) are, and
+ * so is the least of several such. Only nodes whose cost beats its bound
+ * are queued: the others keep it, their own least cost (see spf.c).
  */
 void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
 			struct xm_spf_ws *w, uint32_t *cost);
