@@ -303,7 +303,7 @@ int xm_spf_costs_init(struct xm_spf_ws *w, const struct xm_graph *g)
 		w->q_shift++;
 	/* From bucket b, a metric m reaches b + (m >> shift) + 1 at most. */
 	for (window = Q_WINDOW_MIN;
-	     window < (hi >> w->q_shift) + 2 && window < Q_WINDOW_MAX;
+	     window - 2 < (hi >> w->q_shift) && window < Q_WINDOW_MAX;
 	     window <<= 1)
 		;
 	if (w->q_nodes < n || w->q_window != window || w->far_cap < far) {

@@ -38,8 +38,13 @@ static uint32_t metric(enum spread s)
 	case WIDE:
 		return 1 + rnd(100000);
 	case OUTLIERS:
-		/* Mostly 14..133 (the simulator's), a few dead-ish links. */
-		return rnd(50) ? 14 + rnd(120) : XM_METRIC_MAX;
+		/*
+		 * Mostly 14..133 (the simulator's), a few dead-ish links,
+		 * a few beyond what the core advertises.
+		 */
+		if (rnd(50))
+			return 14 + rnd(120);
+		return rnd(2) ? XM_METRIC_MAX : UINT32_MAX - rnd(100);
 	default:
 		return XM_METRIC_MAX - rnd(1000);	/* sums saturate */
 	}
