@@ -8,8 +8,10 @@
  *	dist(N, D) < dist(N, S) + dist(S, D)		(inequality 1)
  *
  * Both are judged from the neighbors' point of view: an SPF from every
- * neighbor gives dist(N, D) for all D at once, an SPF over the reversed
- * graph gives dist(N, S) for all N, and one from S gives dist(S, D).
+ * neighbor gives dist(N, D) for all D at once, and dist(N, S) with them
+ * (or, when those runs cannot tell it, an SPF over the reversed graph for
+ * all N), and one from S gives dist(S, D). The neighbors' runs start
+ * warm from what is known, and most of their work is skipped.
  *
  * Under a hop bound H the path through N may use H - 1 more hops, so
  * dist(N, D) is N's H - 1 bounded distance; the right-hand side stays
@@ -330,7 +332,7 @@ static void neighbor_costs(const struct routes_ctx *x, uint32_t k,
 			out[d] = c < out[d] ? c : out[d];
 		}
 	}
-	xm_spf_costs_below(g, gn - g->node, w, out);
+	xm_spf_costs_below(g, x->nb_node[k], w, out);
 }
 
 /* dist(S, D), dist(N, D) and dist(N, S) for all N, D. */
