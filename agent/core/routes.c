@@ -299,9 +299,9 @@ static int reverse_distances(struct routes_ctx *x, struct xm_spf_ws *w)
  * closed along the edges as each is (xm_spf_costs_below()). Only the
  * destinations N reaches more cheaply than through any such X are
  * queued; the others keep their bound, their exact distance. Through S
- * alone that leaves out the destinations inequality 1 refuses N for (12 %
+ * alone that leaves out the destinations inequality 1 refuses N for (10 %
  * of them in rgg:10000); through the neighbors done as well, every
- * destination whose least-cost path from N starts with such a hop.
+ * destination whose least-cost path from N starts with such a hop (29 %).
  */
 static void neighbor_costs(const struct routes_ctx *x, uint32_t k,
 			   struct xm_spf_ws *w, uint32_t *out)
