@@ -13,14 +13,16 @@
 #
 # Then, from xmesh-bench over the same kind of topology: the CPU time of
 # one SPF and of the whole route computation with loop-free alternates at
-# 1000 and 10000 nodes, and the routing control traffic per node per
-# second of a quiet 50-node mesh, link probes apart. Last, the
+# 1000 and 10000 nodes (the routes checked against the slow reference's:
+# one more line), and the routing control traffic per node per second of
+# a quiet 50-node mesh, link probes apart. Last, the
 # controller's telemetry load (controller/bench/bench_telemetry.c): 1000
 # agents reporting every 5 s for 30 s, then a flood; reports taken per
 # second, their latency, memory.
 #
-# A benchmark prints figures: it fails only when it could not run or the
-# mesh did not converge. Environment:
+# A benchmark prints figures: it fails only when it could not run, the
+# mesh did not converge or the routes differ from the reference's.
+# Environment:
 #   XMESH_SIM_SIZES   node counts (100 500 1000)
 #   XMESH_SIM_TOPO    topology kind, a size appended (rgg:); "grid:" takes
 #                     a square (grid:10x10 for 100)
@@ -77,7 +79,8 @@ for n in "${sizes[@]}"; do
 done
 echo
 for n in ${XMESH_SIM_SPF_SIZES:-1000 10000}; do
-	agent/xmesh-bench spf --topo "rgg:$n" --seed "$seed" --roots 20 || status=1
+	agent/xmesh-bench spf --topo "rgg:$n" --seed "$seed" --roots 20 \
+		--verify || status=1
 done
 agent/xmesh-bench control --topo rgg:50 --seed "$seed" --seconds 60 || status=1
 if ((${XMESH_CTL_AGENTS:-1000})); then

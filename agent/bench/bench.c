@@ -3,11 +3,12 @@
  * xmesh-bench: figures of the protocol core that the simulator's runs do
  * not print (scripts/bench-sim.sh runs it).
  *
- *   xmesh-bench spf [--topo SPEC] [--seed S] [--roots K] [-j]
+ *   xmesh-bench spf [--topo SPEC] [--seed S] [--roots K] [--verify] [-j]
  *	CPU time of one SPF (xm_spf_run) and of the whole route computation
  *	with loop-free alternates (xm_routes_compute), over the graph of a
  *	simulator topology, from K roots spread over it: median and 90th
- *	percentile.
+ *	percentile. --verify: the routes of each root also from the slow
+ *	reference (xm_routes_compute_ref), the same or exit status 1.
  *
  *   xmesh-bench control [--topo SPEC] [--seed S] [--seconds T] [-j]
  *	Routing control traffic in a converged, quiet mesh: the agents'
@@ -37,7 +38,7 @@ struct opts {
 	uint64_t seed;
 	unsigned int roots;
 	double seconds;
-	bool json;
+	bool json, verify;
 };
 
 /*
@@ -107,6 +108,26 @@ static size_t root_adjs(const struct xm_graph *g, uint32_t root,
 	return v->n_edges;
 }
 
+/* The same routes, next hops and priorities as the reference's? */
+static bool fib_same(const struct xm_fib *a, const struct xm_fib *b)
+{
+	size_t i, j;
+
+	if (a->n_routes != b->n_routes)
+		return false;
+	for (i = 0; i < a->n_routes; i++) {
+		const struct xm_fib_route *x = &a->routes[i], *y = &b->routes[i];
+
+		if (x->dst != y->dst || x->n_nexthops != y->n_nexthops)
+			return false;
+		for (j = 0; j < x->n_nexthops; j++)
+			if (x->nexthop[j].neigh != y->nexthop[j].neigh ||
+			    x->nexthop[j].priority != y->nexthop[j].priority)
+				return false;
+	}
+	return true;
+}
+
 static int bench_spf(const struct opts *o)
 {
 	struct xm_graph g = { 0 };
@@ -114,7 +135,7 @@ static int bench_spf(const struct opts *o)
 	double *spf_us = NULL, *routes_us = NULL, t;
 	uint64_t routes = 0, backups = 0;
 	struct xm_sim *s = sim_of(o);
-	unsigned int k, n = o->roots;
+	unsigned int k, n = o->roots, differ = 0;
 	int err = -ENOMEM;
 	size_t i;
 
@@ -146,6 +167,16 @@ static int bench_spf(const struct opts *o)
 		routes_us[k] = cpu_us() - t;
 		if (err)
 			goto out;
+		if (o->verify) {
+			struct xm_fib ref = { 0 };
+
+			err = xm_routes_compute_ref(&g, g.node[root].id, adj,
+						    n_adj, 0, &ref);
+			if (err)
+				goto out;
+			differ += !fib_same(&f, &ref);
+			free(ref.routes);
+		}
 		routes += f.n_routes;
 		for (i = 0; i < f.n_routes; i++)
 			backups += f.routes[i].n_nexthops > 1 &&
@@ -169,6 +200,9 @@ static int bench_spf(const struct opts *o)
 		       quantile(routes_us, n, 0.5),
 		       quantile(routes_us, n, 0.9),
 		       routes ? 100.0 * (double)backups / (double)routes : 0);
+	if (o->verify)
+		printf("%s: routes as the reference's from %u of %u roots\n",
+		       o->topo, n - differ, n);
 	err = 0;
 out:
 	if (err)
@@ -178,7 +212,7 @@ out:
 	free(adj);
 	xm_graph_free(&g);
 	xm_sim_free(s);
-	return err ? 1 : 0;
+	return err || differ ? 1 : 0;
 }
 
 static int bench_control(const struct opts *o)
@@ -225,7 +259,7 @@ static int bench_control(const struct opts *o)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: xmesh-bench spf [--topo SPEC] [--seed S] [--roots K] [-j]\n"
+	fputs("Usage: xmesh-bench spf [--topo SPEC] [--seed S] [--roots K] [--verify] [-j]\n"
 	      "       xmesh-bench control [--topo SPEC] [--seed S] [--seconds T] [-j]\n"
 	      "SPEC as xmesh-sim's (default rgg:1000 for spf, rgg:50 for control).\n",
 	      f);
@@ -238,6 +272,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "roots", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 'T' },
+		{ "verify", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -272,6 +307,9 @@ int main(int argc, char **argv)
 			o.seconds = strtod(optarg, &end);
 			if (*end || !(o.seconds >= 1 && o.seconds <= 86400))
 				goto bad;
+			break;
+		case 'v':
+			o.verify = true;
 			break;
 		case 'j':
 			o.json = true;

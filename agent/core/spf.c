@@ -5,7 +5,7 @@
  * cost path of at most H hops to a node may continue from a costlier,
  * shorter path to its predecessor. Ties go to fewer hops; equal-cost
  * paths merge their first hops (ECMP). The runs the alternates need by
- * the dozen (costs only, no bound) use a radix heap instead.
+ * the dozen (costs only, no bound) use a bucket queue instead.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,7 +62,12 @@ void xm_spf_ws_free(struct xm_spf_ws *w)
 	free(w->last_cost);
 	free(w->hmin_below);
 	free(w->hmin_at);
-	free(w->radix);
+	free(w->qnext);
+	free(w->qprev);
+	free(w->qhead);
+	free(w->qstate);
+	free(w->qbits);
+	free(w->far);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -153,14 +158,6 @@ static bool dominated(struct xm_spf_ws *w, uint32_t v, uint32_t c,
 	return false;
 }
 
-static inline uint32_t cost_add(uint32_t a, uint32_t b)
-{
-	uint64_t s = (uint64_t)a + b;
-
-	/* Saturate below "unreachable": a huge cost still reaches. */
-	return s < XM_COST_INF ? (uint32_t)s : XM_COST_INF - 1;
-}
-
 void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 		   struct xm_spf_ws *w, uint32_t *cost, uint8_t *hops,
 		   uint32_t *parent, uint64_t *first_hops)
@@ -234,7 +231,7 @@ void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 
 			if (e->to >= n)
 				continue;
-			nc = cost_add(c, e->metric ? e->metric : 1);
+			nc = xm_cost_add(c, e->metric ? e->metric : 1);
 			nh = h < UINT8_MAX ? h + 1 : UINT8_MAX;
 			t = bounded ? e->to * layers + nh : e->to;
 			if (w->pos[t] == HEAP_DONE)
@@ -256,118 +253,269 @@ void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 }
 
 /*
- * A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990): Dijkstra pops keys
- * that never decrease, so an entry goes to the bucket of the highest bit
- * in which its key differs from the last key popped (bucket 0: equal).
- * Popping empties the lowest non-empty bucket into lower ones around its
- * least key; each entry moves at most 32 times and compares nothing.
- * Keys are never decreased in place: a better cost is pushed again, and
- * the stale entry skipped when popped.
+ * The costs-only runs: Dijkstra on a bucket queue (Dial; Dinitz's width).
+ * A bucket holds the costs [b << q_shift, (b + 1) << q_shift), with
+ * 1 << q_shift at most the least metric: an edge out of bucket b lands in
+ * a later one, so every node of the least non-empty bucket is final and
+ * they are expanded in any order, with no comparison. The buckets form a
+ * circular window of q_window from the current one, enough for the
+ * largest metric up to Q_WINDOW_MAX; a cost beyond it (a rare huge
+ * metric) waits in a binary heap and enters the window when the window
+ * reaches it. A node in a bucket is in its doubly linked list: a better
+ * cost moves it. Invariants: every bucket in the window lies in
+ * [cur, cur + q_window), every cost in the heap lies beyond (stale
+ * entries included, which are dropped as they come out), and a bit of
+ * qbits is set for each non-empty bucket, to find the next one in a few
+ * words however sparse the window.
+ *
+ * The warm start (xm_spf_costs_below()): U >= d, the least costs, and U
+ * is closed along the edges, U(t) <= U(v) + metric(v, t) out of a transit
+ * v. If a node Y has d(Y) = U(Y), every X with a least-cost path through
+ * Y has d(X) = d(Y) + d(Y, X) >= U(X) (closed along that path), so
+ * d(X) = U(X) too. Hence every node of a least-cost path to a node with
+ * d < U has d < U as well: the nodes beating their bound are settled
+ * among themselves, as from a cold start, each queued when its best
+ * predecessor is expanded; the others are never queued, never expanded,
+ * and their bound is their least cost. Labels only fall on a strict
+ * gain, so a node with d = U is never queued (test_spf_alternates checks
+ * both ways). For the alternates, U(D) = metric(N, X) + d(X, D) over the
+ * first hops X whose costs are known (S, and neighbors done before N):
+ * the nodes never queued are those with a least-cost path from N through
+ * such an X; through S, those inequality 1 refuses N for.
  */
-#define RADIX_NONE	UINT32_MAX
+#define Q_NONE		UINT32_MAX
+#define Q_WINDOW_MIN	64		/* one word of qbits */
+#define Q_WINDOW_MAX	4096
 
-static inline uint32_t radix_bucket(uint32_t key, uint32_t last)
+int xm_spf_costs_init(struct xm_spf_ws *w, const struct xm_graph *g)
 {
-	return key == last ? 0 : 32 - (uint32_t)__builtin_clz(key ^ last);
-}
+	uint32_t n = g->n_nodes, lo = UINT32_MAX, hi = 1, window, e;
+	size_t far = (size_t)g->n_edges + 1;
 
-static inline void radix_link(struct xm_spf_ws *w, uint32_t e)
-{
-	uint32_t b = radix_bucket(w->radix[e].key, w->radix_last);
+	for (e = 0; e < g->n_edges; e++) {
+		uint32_t m = g->edge[e].metric ? g->edge[e].metric : 1;
 
-	w->radix[e].next = w->bucket[b];
-	w->bucket[b] = e;
-}
-
-static void radix_push(struct xm_spf_ws *w, uint32_t key, uint32_t node)
-{
-	uint32_t e = w->radix_used++;
-
-	w->radix[e].key = key;
-	w->radix[e].node = node;
-	radix_link(w, e);
-}
-
-/* The entry of the least key, or RADIX_NONE when empty. */
-static uint32_t radix_pop(struct xm_spf_ws *w)
-{
-	uint32_t b, e, next, min;
-
-	if (w->bucket[0] == RADIX_NONE) {
-		for (b = 1; b < 33 && w->bucket[b] == RADIX_NONE; b++)
-			;
-		if (b == 33)
-			return RADIX_NONE;
-		min = UINT32_MAX;
-		for (e = w->bucket[b]; e != RADIX_NONE; e = w->radix[e].next)
-			if (w->radix[e].key < min)
-				min = w->radix[e].key;
-		w->radix_last = min;
-		e = w->bucket[b];
-		w->bucket[b] = RADIX_NONE;
-		for (; e != RADIX_NONE; e = next) {
-			next = w->radix[e].next;
-			radix_link(w, e);
-		}
+		lo = m < lo ? m : lo;
+		hi = m > hi ? m : hi;
 	}
-	e = w->bucket[0];
-	w->bucket[0] = w->radix[e].next;
-	return e;
-}
-
-int xm_spf_costs(const struct xm_graph *g, uint32_t root,
-		 struct xm_spf_ws *w, uint32_t *cost)
-{
-	uint32_t n = g->n_nodes, v, i, e;
-	uint8_t *done = w->shops;	/* unused here: 1 when popped */
-
-	/* At most one push per edge relaxed, and the root's. */
-	if (w->radix_cap < g->n_edges + 1) {
-		struct xm_radix_entry *r;
-
-		r = realloc(w->radix, ((size_t)g->n_edges + 1) * sizeof(*r));
-		if (!r)
+	w->q_shift = 0;
+	while (lo != UINT32_MAX && (2u << w->q_shift) <= lo)
+		w->q_shift++;
+	/* From bucket b, a metric m reaches b + (m >> shift) + 1 at most. */
+	for (window = Q_WINDOW_MIN;
+	     window - 2 < (hi >> w->q_shift) && window < Q_WINDOW_MAX;
+	     window <<= 1)
+		;
+	if (w->q_nodes < n || w->q_window != window || w->far_cap < far) {
+		free(w->qnext);
+		free(w->qprev);
+		free(w->qstate);
+		free(w->qhead);
+		free(w->qbits);
+		free(w->far);
+		w->qnext = malloc(n * sizeof(*w->qnext) + 1);
+		w->qprev = malloc(n * sizeof(*w->qprev) + 1);
+		w->qstate = malloc(n + 1);
+		w->qhead = malloc(window * sizeof(*w->qhead));
+		w->qbits = calloc(window / 64, sizeof(*w->qbits));
+		w->far = malloc(far * sizeof(*w->far));
+		if (!w->qnext || !w->qprev || !w->qstate || !w->qhead ||
+		    !w->qbits || !w->far) {
+			w->q_nodes = w->q_window = w->far_cap = 0;
 			return -ENOMEM;
-		w->radix = r;
-		w->radix_cap = g->n_edges + 1;
-	}
-	for (v = 0; v < n; v++)
-		cost[v] = XM_COST_INF;
-	memset(done, 0, n);
-	for (i = 0; i < 33; i++)
-		w->bucket[i] = RADIX_NONE;
-	w->radix_used = 0;
-	w->radix_last = 0;
-	if (root >= n)
-		return 0;
-	cost[root] = 0;
-	radix_push(w, 0, root);
-
-	while ((e = radix_pop(w)) != RADIX_NONE) {
-		const struct xm_gnode *gv;
-		uint32_t c = w->radix[e].key;
-
-		v = w->radix[e].node;
-		if (done[v] || c != cost[v])
-			continue;	/* stale: a better cost came later */
-		done[v] = 1;
-		gv = &g->node[v];
-		if (v != root && gv->no_transit)
-			continue;
-		for (i = 0; i < gv->n_edges; i++) {
-			const struct xm_gedge *ge = &g->edge[gv->first_edge + i];
-			uint32_t t = ge->to, nc;
-
-			if (t >= n || done[t])
-				continue;
-			nc = cost_add(c, ge->metric ? ge->metric : 1);
-			if (nc < cost[t]) {
-				cost[t] = nc;
-				radix_push(w, nc, t);
-			}
 		}
+		/* A run leaves every bucket empty again. */
+		memset(w->qhead, 0xff, window * sizeof(*w->qhead));
+		w->q_nodes = n;
+		w->q_window = window;
+		w->far_cap = (uint32_t)far;
 	}
 	return 0;
+}
+
+static inline void q_link(struct xm_spf_ws *w, uint32_t v, uint32_t slot)
+{
+	uint32_t h = w->qhead[slot];
+
+	w->qnext[v] = h;
+	w->qprev[v] = Q_NONE;
+	if (h != Q_NONE)
+		w->qprev[h] = v;
+	else
+		w->qbits[slot / 64] |= 1ull << (slot % 64);
+	w->qhead[slot] = v;
+}
+
+static inline void q_unlink(struct xm_spf_ws *w, uint32_t v, uint32_t slot)
+{
+	uint32_t p = w->qprev[v], x = w->qnext[v];
+
+	if (p != Q_NONE)
+		w->qnext[p] = x;
+	else if ((w->qhead[slot] = x) == Q_NONE)
+		w->qbits[slot / 64] &= ~(1ull << (slot % 64));
+	if (x != Q_NONE)
+		w->qprev[x] = p;
+}
+
+static void far_push(struct xm_spf_ws *w, uint32_t cost, uint32_t v)
+{
+	uint32_t i = w->n_far++;
+
+	while (i > 0 && w->far[(i - 1) / 2].cost > cost) {
+		w->far[i] = w->far[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	w->far[i] = (struct xm_spf_far){ .cost = cost, .node = v };
+}
+
+static struct xm_spf_far far_pop(struct xm_spf_ws *w)
+{
+	struct xm_spf_far top = w->far[0], x = w->far[--w->n_far];
+	uint32_t i = 0, c;
+
+	while ((c = 2 * i + 1) < w->n_far) {
+		if (c + 1 < w->n_far && w->far[c + 1].cost < w->far[c].cost)
+			c++;
+		if (x.cost <= w->far[c].cost)
+			break;
+		w->far[i] = w->far[c];
+		i = c;
+	}
+	w->far[i] = x;
+	return top;
+}
+
+/* Does the heap's top still stand for its node (not moved since)? */
+static bool far_live(const struct xm_spf_ws *w, const uint32_t *cost)
+{
+	uint32_t v = w->far[0].node;
+
+	return w->qstate[v] == XM_SPF_Q_FAR && cost[v] == w->far[0].cost;
+}
+
+/* Into the window, the heap's costs that it now reaches from cur. */
+static uint32_t far_enter(struct xm_spf_ws *w, const uint32_t *cost,
+			  uint32_t cur)
+{
+	uint32_t added = 0;
+
+	while (w->n_far &&
+	       (w->far[0].cost >> w->q_shift) - cur < w->q_window) {
+		bool live = far_live(w, cost);
+		struct xm_spf_far x = far_pop(w);
+
+		if (!live)
+			continue;
+		w->qstate[x.node] = XM_SPF_Q_WINDOW;
+		q_link(w, x.node, (x.cost >> w->q_shift) & (w->q_window - 1));
+		added++;
+	}
+	return added;
+}
+
+/* The slot of the next non-empty bucket from slot s on, circularly. */
+static inline uint32_t q_next_slot(const struct xm_spf_ws *w, uint32_t s)
+{
+	uint32_t words = w->q_window / 64, i = s / 64;
+	uint64_t bits = w->qbits[i] & (~0ull << (s % 64));
+
+	while (!bits) {
+		i = (i + 1) & (words - 1);
+		bits = w->qbits[i];
+	}
+	return i * 64 + (uint32_t)__builtin_ctzll(bits);
+}
+
+void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
+			struct xm_spf_ws *w, uint32_t *cost)
+{
+	/* Locals: the stores through cost[] and state[] would reload w's. */
+	const struct xm_gnode *node = g->node;
+	const struct xm_gedge *edge = g->edge;
+	uint32_t n = g->n_nodes, window = w->q_window, mask = window - 1;
+	uint32_t shift = w->q_shift, cur = 0, queued = 1, v, slot;
+	uint32_t *head = w->qhead, *next = w->qnext, *prev = w->qprev;
+	uint8_t *state = w->qstate;
+	uint64_t pushes = 1, pops = 0;
+
+	memset(state, XM_SPF_Q_OUT, n);
+	w->n_far = 0;
+	if (root >= n)
+		return;
+	cost[root] = 0;
+	state[root] = XM_SPF_Q_WINDOW;
+	q_link(w, root, 0);
+
+	for (;;) {
+		if (!queued) {
+			/* The window is empty: on to the heap's least cost. */
+			while (w->n_far && !far_live(w, cost))
+				far_pop(w);
+			if (!w->n_far)
+				break;
+			cur = w->far[0].cost >> shift;
+			queued += far_enter(w, cost, cur);
+		}
+		slot = q_next_slot(w, cur & mask);
+		if (slot != (cur & mask)) {
+			cur += (slot - cur) & mask;
+			queued += far_enter(w, cost, cur);
+		}
+		/* Every node of this bucket is final (Dinitz). */
+		while ((v = head[slot]) != Q_NONE) {
+			const struct xm_gnode *gv = &node[v];
+			const struct xm_gedge *e, *end;
+			uint32_t c = cost[v];
+
+			head[slot] = next[v];
+			if (next[v] != Q_NONE)
+				prev[next[v]] = Q_NONE;
+			state[v] = XM_SPF_Q_DONE;
+			queued--;
+			pops++;
+			if (v != root && gv->no_transit)
+				continue;	/* a destination, never a way */
+			e = &edge[gv->first_edge];
+			for (end = e + gv->n_edges; e < end; e++) {
+				uint32_t t = e->to, nc, b;
+
+				if (t >= n)
+					continue;
+				nc = xm_cost_add(c, e->metric ? e->metric : 1);
+				if (nc >= cost[t])
+					continue;	/* also every final t */
+				if (state[t] == XM_SPF_Q_WINDOW) {
+					q_unlink(w, t, (cost[t] >> shift) & mask);
+					queued--;
+				}
+				cost[t] = nc;
+				b = nc >> shift;
+				pushes++;
+				if (b - cur < window) {
+					state[t] = XM_SPF_Q_WINDOW;
+					q_link(w, t, b & mask);
+					queued++;
+				} else {
+					state[t] = XM_SPF_Q_FAR;
+					far_push(w, nc, t);
+				}
+			}
+		}
+		w->qbits[slot / 64] &= ~(1ull << (slot % 64));
+	}
+	w->q_pushes += pushes;
+	w->q_pops += pops;
+}
+
+void xm_spf_costs(const struct xm_graph *g, uint32_t root,
+		  struct xm_spf_ws *w, uint32_t *cost)
+{
+	uint32_t v;
+
+	for (v = 0; v < g->n_nodes; v++)
+		cost[v] = XM_COST_INF;
+	xm_spf_costs_below(g, root, w, cost);
 }
 
 void xm_spf_free(struct xm_spf *r)

@@ -30,12 +30,19 @@ struct xm_spf_ws {
 	/* Per node, under a bound: the pruning of dominated states. */
 	uint32_t *last_cost;
 	uint16_t *hmin_below, *hmin_at;
-	/* xm_spf_costs()'s radix heap: 33 buckets of entries, linked. */
-	struct xm_radix_entry {
-		uint32_t key, node, next;
-	} *radix;
-	uint32_t radix_cap, radix_used, radix_last;
-	uint32_t bucket[33];
+	/*
+	 * xm_spf_costs()'s bucket queue (xm_spf_costs_init()): per node its
+	 * state and links in its bucket's list; the window's buckets, a
+	 * bit per non-empty one; the costs beyond the window in a heap.
+	 */
+	uint32_t q_nodes, q_shift, q_window, far_cap, n_far;
+	uint32_t *qnext, *qprev, *qhead;
+	uint8_t *qstate;		/* enum xm_spf_qstate */
+	uint64_t *qbits;
+	struct xm_spf_far {
+		uint32_t cost, node;
+	} *far;
+	uint64_t q_pushes, q_pops;	/* insertions, expansions: figures */
 };
 
 /* A bound that cannot bind (>= n - 1 hops) becomes XM_SPF_UNBOUNDED. */
@@ -57,13 +64,56 @@ void xm_spf_engine(const struct xm_graph *g, uint32_t root, int bound,
 		   struct xm_spf_ws *w, uint32_t *cost, uint8_t *hops,
 		   uint32_t *parent, uint64_t *first_hops);
 
+/* A node's place in xm_spf_costs()'s queue, left in qstate after a run. */
+enum xm_spf_qstate {
+	XM_SPF_Q_OUT,		/* never queued: its cost is what it came with */
+	XM_SPF_Q_WINDOW,	/* in a bucket of the window */
+	XM_SPF_Q_FAR,		/* beyond the window, in the heap */
+	XM_SPF_Q_DONE,		/* expanded: its cost is final */
+};
+
+static inline uint32_t xm_cost_add(uint32_t a, uint32_t b)
+{
+	uint64_t s = (uint64_t)a + b;
+
+	/* Saturate below "unreachable": a huge cost still reaches. */
+	return s < XM_COST_INF ? (uint32_t)s : XM_COST_INF - 1;
+}
+
+/*
+ * Size w's bucket queue for g (its nodes, edges and metrics), before
+ * xm_spf_costs() and xm_spf_costs_below() over g. 0 or -ENOMEM.
+ */
+int xm_spf_costs_init(struct xm_spf_ws *w, const struct xm_graph *g);
+
 /*
  * xm_spf_engine() without a bound and with costs only (what the
- * alternates need, many times over): the same costs, from a radix heap.
- * 0 or -ENOMEM.
+ * alternates need, many times over): the same costs, from a bucket queue.
  */
-int xm_spf_costs(const struct xm_graph *g, uint32_t root,
-		 struct xm_spf_ws *w, uint32_t *cost);
+void xm_spf_costs(const struct xm_graph *g, uint32_t root,
+		  struct xm_spf_ws *w, uint32_t *cost);
+
+/*
+ * The same from a warm start: cost[] comes in with upper bounds U, a
+ * real walk's cost from root (XM_COST_INF: none known), and closed along
+ * the edges the search follows: U(t) <= U(v) + metric(v, t) for every
+ * edge (v, t) out of a node v that may be a way through (not no_transit,
+ * U(v) finite). metric(root, X) + the costs from X (X transit) are, and
+ * so is the least of several such. Only nodes whose cost beats its bound
+ * are queued: the others keep it, their own least cost (see spf.c).
+ */
+void xm_spf_costs_below(const struct xm_graph *g, uint32_t root,
+			struct xm_spf_ws *w, uint32_t *cost);
+
+/*
+ * xm_routes_compute()'s routes the slow, plain way: every distance from a
+ * full binary-heap Dijkstra (one per neighbor, one over the reversed
+ * graph), no warm start, no bucket queue. The reference the tests and
+ * xmesh-bench --verify hold the fast one to.
+ */
+int xm_routes_compute_ref(const struct xm_graph *g, uint32_t self,
+			  const struct xm_local_adj *adj, size_t n_adj,
+			  uint8_t max_hops, struct xm_fib *fib);
 
 /* A directed edge between node ids, to build a graph from. */
 struct xm_graph_edge {

@@ -434,8 +434,8 @@ static void random_big(void)
 		struct xm_spf r;
 		uint64_t *d;
 
-		/* Metrics up to 10^3, or up to 2^24 (the radix heap's
-		 * high buckets; 200 hops of them still below XM_COST_INF). */
+		/* Metrics up to 10^3, or up to 2^24 (beyond the bucket
+		 * queue's window; 200 hops of them below XM_COST_INF). */
 		random_graph(&g, n, 1 + rnd(6),
 			     rnd(4) ? 1 + rnd(1000) : 1 + rnd(1u << 24), rnd(2));
 		layers = max_hops ? max_hops + 1u : n;
@@ -461,8 +461,9 @@ static void random_big(void)
 		if (!max_hops) {
 			cost = malloc(n * sizeof(*cost));
 			if (xm_spf_ws_init(&w, n, 1) ||
-			    xm_spf_costs(&g, root, &w, cost))
+			    xm_spf_costs_init(&w, &g))
 				exit(2);
+			xm_spf_costs(&g, root, &w, cost);
 			for (v = 0; v < n; v++, costs_cases++)
 				bad_costs += cost[v] != r.cost[v];
 			xm_spf_ws_free(&w);
