@@ -75,6 +75,8 @@ enum xm_role xm_role_parse(const char *s);
 struct xm_store *xm_store_open(const char *name, char *err, size_t errlen);
 /* Whether name is a PostgreSQL URI (the store is on PostgreSQL). */
 bool xm_store_is_pg(const char *name);
+/* Whether name is a PostgreSQL URI that holds a password. */
+bool xm_store_name_secret(const char *name);
 void xm_store_close(struct xm_store *s);
 /* The schema version (the number of the last migration applied). */
 int xm_store_schema_version(struct xm_store *s);

@@ -408,6 +408,21 @@ fail:
 	return -1;
 }
 
+bool xm_store_name_secret(const char *name)
+{
+	PQconninfoOption *o, *opts;
+	bool secret = false;
+
+	if (!xm_store_is_pg(name))
+		return false;
+	opts = PQconninfoParse(name, NULL);
+	for (o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val)
+			secret = true;
+	PQconninfoFree(opts);
+	return secret;
+}
+
 static void pg_close(struct xm_store *s)
 {
 	PQfinish(pg(s)->conn);
