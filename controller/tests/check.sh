@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: the test binaries given as arguments (agent/tests/run.sh),
-# twice, as one TAP stream: on SQLite, the names of their tests prefixed
-# "sqlite: ", then on PostgreSQL, prefixed "postgresql: ", with a server
-# of Debian's package started for the run in a scratch directory
-# (tests/pg.sh), stopped and removed at the end, even on failure.
-# Without PostgreSQL installed, its half is one skipped test saying so;
-# a server that does not start is a failure. Exit status 1 if anything
-# failed.
+# on each store, as one TAP stream: on SQLite, their tests named
+# "sqlite: ...", then on PostgreSQL, named "postgresql: ...", with a
+# server of Debian's package started for the run in a scratch directory
+# (tests/pg.sh), stopped and removed at the end, however it ends. The two
+# run at once (the tests mostly wait: the second costs little time), the
+# PostgreSQL half's lines shown when the SQLite half is done. Without
+# PostgreSQL installed, its half is one skipped test saying so; a server
+# that does not start is a failure. Exit status 1 if anything failed.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,18 +23,19 @@ mkdir "$scratch/pg"
 
 # shellcheck disable=SC2317 # the trap's
 cleanup() {
+	[[ -z ${pg_job:-} ]] || kill "$pg_job" 2>/dev/null
+	wait
 	"$here/pg.sh" stop "$scratch/pg"
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# half LABEL CMD...: CMD's TAP lines numbered on from the n printed, their
-# names prefixed with LABEL, its plan dropped (there is one, at the end).
-half() {
-	local label=$1 rc
-	shift
-	"$@" | awk -v n="$n" -v label="$label" -v count="$scratch/count" '
+# number LABEL: the TAP lines on stdin numbered on from the n printed,
+# their names prefixed with LABEL, the plan dropped (there is one, at the
+# end); the new n in $scratch/count.
+number() {
+	awk -v n="$n" -v label="$1" -v count="$scratch/count" '
 		/^1\.\.[0-9]+$/ { next }
 		/^ok [0-9]+/ {
 			sub(/^ok [0-9]+( - )?/, "")
@@ -47,26 +49,39 @@ half() {
 		}
 		{ print }
 		END { print n > count }'
-	rc=${PIPESTATUS[0]}
-	n=$(cat "$scratch/count")
-	return "$rc"
 }
 
-start=$(date +%s)
-echo "# store: sqlite"
-half "sqlite: " sh "$run" "$@" || status=1
-echo "# store: sqlite took $(($(date +%s) - start)) s"
+# The PostgreSQL half, raw, in $scratch/pg.out; the server's start status
+# in pg.start (pg.sh's), the tests' in pg.rc.
+pg_half() {
+	local uri start=$SECONDS
+	uri=$("$here/pg.sh" start "$scratch/pg" 2>"$scratch/pg.err")
+	echo $? >"$scratch/pg.start"
+	[[ $(cat "$scratch/pg.start") == 0 ]] || return
+	echo "# the test server started in $((SECONDS - start)) s: $uri" \
+		>"$scratch/pg.out"
+	XMESH_TEST_PG=$uri sh "$run" "$@" >>"$scratch/pg.out" 2>&1
+	echo $? >"$scratch/pg.rc"
+	echo "# store: postgresql took $((SECONDS - start)) s" >>"$scratch/pg.out"
+}
 
-start=$(date +%s)
+pg_half "$@" &
+pg_job=$!
+
+echo "# store: sqlite"
+sh "$run" "$@" | number "sqlite: "
+[[ ${PIPESTATUS[0]} == 0 ]] || status=1
+n=$(cat "$scratch/count")
+echo "# store: sqlite took $SECONDS s"
+
+wait "$pg_job"
+pg_job=
 echo "# store: postgresql"
-uri=$("$here/pg.sh" start "$scratch/pg" 2>"$scratch/pg.err")
-case $? in
+case $(cat "$scratch/pg.start" 2>/dev/null) in
 0)
-	echo "# the test server started in $(($(date +%s) - start)) s: $uri"
-	export XMESH_TEST_PG=$uri
-	half "postgresql: " sh "$run" "$@" || status=1
-	unset XMESH_TEST_PG
-	echo "# store: postgresql took $(($(date +%s) - start)) s"
+	number "postgresql: " <"$scratch/pg.out"
+	n=$(cat "$scratch/count")
+	[[ $(cat "$scratch/pg.rc" 2>/dev/null) == 0 ]] || status=1
 	;;
 3)
 	echo "ok $((++n)) - postgresql: the tests on PostgreSQL # SKIP $(head -n 1 "$scratch/pg.err")"

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A throwaway PostgreSQL server for the controller's tests, from Debian's
-# package (Documentation/controller.md, "Testing against PostgreSQL").
+# package (Documentation/controller.md, "Testing on both stores").
 #
 #   pg.sh start DIR   initdb in DIR/data, the server listening on a Unix
-#                     socket in DIR only (no TCP);
-#                     prints the URI of its maintenance database
-#                     (postgresql:///postgres?host=DIR&user=xmesh, trust
-#                     authentication: the socket is DIR's only); its
-#                     log in DIR/server.log
+#                     socket in DIR only (no TCP; mode 0700: only the
+#                     server's user and root reach it, trust
+#                     authentication), its log in DIR/server.log; prints
+#                     the URI of its maintenance database
+#                     (postgresql:///postgres?host=DIR&user=xmesh)
 #   pg.sh stop DIR    stop it at once; DIR is the caller's to remove
 #
 # Exit status of start: 0, 3 if PostgreSQL is not installed (the tests
@@ -49,7 +49,7 @@ fi
 if ! "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U xmesh -A trust \
 	-E UTF8 --locale=C --no-sync --no-instructions >"$dir/setup.log" 2>&1 ||
    ! "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	-o "-c listen_addresses= -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+	-o "-c listen_addresses= -k $dir -c unix_socket_permissions=0700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 	start >>"$dir/setup.log" 2>&1; then
 	cat "$dir/setup.log" "$dir/server.log" >&2 2>/dev/null
 	exit 1
