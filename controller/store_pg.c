@@ -5,6 +5,8 @@
  * migrations (recorded in the table schema_migration), the same results.
  *
  * Every value travels as a query parameter: no SQL is built from values.
+ * Text is UTF-8 (a byte that is not part of a character is stored as
+ * '?': PostgreSQL refuses it, where SQLite keeps it).
  * Writes that go together are one transaction, as on SQLite; a new
  * policy version locks the policy table, so versions stay one sequence
  * even with several writers.
@@ -128,6 +130,7 @@ struct params {
 	const char *v[PARAMS_MAX];
 	int len[PARAMS_MAX];
 	int fmt[PARAMS_MAX];
+	bool text[PARAMS_MAX];		/* to be UTF-8 */
 	char num[PARAMS_MAX][32];
 };
 
@@ -148,6 +151,7 @@ static void p_double(struct params *p, double v)
 static void p_text(struct params *p, const char *s)
 {
 	p->v[p->n] = s ? s : "";
+	p->text[p->n] = true;
 	p->fmt[p->n++] = 0;
 }
 
@@ -156,6 +160,73 @@ static void p_bytes(struct params *p, const void *b, size_t len)
 	p->v[p->n] = b;
 	p->len[p->n] = (int)len;
 	p->fmt[p->n++] = 1;
+}
+
+/* Text of len bytes, not NUL-terminated. */
+static void p_text_len(struct params *p, const char *s, size_t len)
+{
+	p->text[p->n] = true;
+	p_bytes(p, s, len);
+}
+
+/* The length of the UTF-8 character at s (n bytes left), 0 if it is not
+ * one PostgreSQL takes (a NUL, an overlong form, a surrogate, past
+ * U+10FFFF, cut short). */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return s[0] ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/*
+ * Text that is not UTF-8, which PostgreSQL refuses and SQLite keeps as
+ * it is (a hook's output, a detail cut in the middle of a character):
+ * a copy with '?' for each byte that is not part of a character, or NULL
+ * if s is UTF-8 (or out of memory: *fail).
+ */
+static char *utf8_fixed(const char *s, size_t n, bool *fail)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	char *fix;
+
+	while (i < n && (k = utf8_char(u + i, n - i)))
+		i += k;
+	if (i == n)
+		return NULL;
+	fix = malloc(n + 1);
+	if (!fix) {
+		*fail = true;
+		return NULL;
+	}
+	memcpy(fix, s, n);
+	fix[n] = '\0';
+	while (i < n) {
+		k = utf8_char(u + i, n - i);
+		if (!k)
+			fix[i] = '?';
+		i += k ? k : 1;
+	}
+	return fix;
 }
 
 /* ---- the connection ---- */
@@ -227,13 +298,27 @@ static PGresult *run(struct xm_store *s, const char *sql,
 		     const struct params *p, ExecStatusType want)
 {
 	struct pg_store *ps = pg(s);
-	const char *state, *m;
+	char *fixed[PARAMS_MAX] = { NULL };
+	const char *v[PARAMS_MAX], *state, *m;
+	bool fail = false;
 	PGresult *r;
+	int i;
 
 	if (!ps->in_tx && ready(ps))
 		return NULL;
-	r = PQexecParams(ps->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
-			 p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	for (i = 0; p && i < p->n; i++) {
+		v[i] = p->v[i];
+		if (p->text[i])
+			fixed[i] = utf8_fixed(v[i], p->fmt[i] ? (size_t)p->len[i]
+					      : strlen(v[i]), &fail);
+		if (fixed[i])
+			v[i] = fixed[i];
+	}
+	r = fail ? NULL : PQexecParams(ps->conn, sql, p ? p->n : 0, NULL,
+				       p ? v : NULL, p ? p->len : NULL,
+				       p ? p->fmt : NULL, 0);
+	for (i = 0; p && i < p->n; i++)
+		free(fixed[i]);
 	if (PQresultStatus(r) == want)
 		return r;
 	if (PQstatus(ps->conn) != CONNECTION_OK) {
@@ -512,7 +597,7 @@ static int pg_policy_add(struct xm_store *s, const char *text, size_t len,
 	if (sign(arg, v, text, len, sig, &sig_len))
 		goto fail;
 	p_int(&p, (int64_t)v);
-	p_bytes(&p, text, len);
+	p_text_len(&p, text, len);
 	p_bytes(&p, sig, sig_len);
 	p_text(&p, author);
 	p_int(&p, now);

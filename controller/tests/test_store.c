@@ -283,6 +283,13 @@ int main(void)
 	xm_store_audit_add(s, 400, "ops", "token.add", "x");
 	xm_store_audit_list(s, audit_cb, last);
 	is_str(last, "ops token.add x", "the audit log's last entry");
+	/* A hook's output cut in the middle of a character: kept as it is
+	 * on SQLite; on PostgreSQL, which takes UTF-8 only, a '?' for it. */
+	ok(!xm_store_audit_add(s, 401, "ops", "hook", "\xc3\xa9t\xc3\xa9 \xc3"),
+	   "text that is not UTF-8 is stored");
+	xm_store_audit_list(s, audit_cb, last);
+	is_str(last, test_pg() ? "ops hook \xc3\xa9t\xc3\xa9 ?" :
+	       "ops hook \xc3\xa9t\xc3\xa9 \xc3", "as it is, or with a '?'");
 	xm_store_close(s);
 
 	s = xm_store_open(path, err, sizeof(err));
