@@ -237,27 +237,38 @@ static void discard_notice(void *arg, const char *message)
 	(void)message;
 }
 
-/* The length of libpq's message m without its final newline. */
-static int msg_len(const char *m)
+/* libpq's message m on one line (its lines joined, the last newline
+ * gone), in buf. */
+static const char *one_line(const char *m, char *buf, size_t len)
 {
-	size_t n = strlen(m);
+	size_t o = 0;
+	bool blank = false;
 
-	while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-		n--;
-	return (int)n;
+	for (; *m && o + 1 < len; m++) {
+		if (*m == '\n' || *m == '\t' || *m == ' ') {
+			blank = true;
+			continue;
+		}
+		if (blank && o && o + 2 < len)
+			buf[o++] = ' ';
+		blank = false;
+		buf[o++] = *m;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 /* Report a lost connection, once until it is back. */
 static void report_lost(struct pg_store *ps)
 {
-	const char *m = PQerrorMessage(ps->conn);
+	char buf[256];
 
 	if (ps->lost)
 		return;
 	ps->lost = true;
 	fprintf(stderr, "xmesh-controller: store: the connection to"
-		" PostgreSQL is lost (%.*s); reconnecting at the next"
-		" request\n", msg_len(m), m);
+		" PostgreSQL is lost (%s); reconnecting at the next request\n",
+		one_line(PQerrorMessage(ps->conn), buf, sizeof(buf)));
 }
 
 /*
@@ -300,6 +311,7 @@ static PGresult *run(struct xm_store *s, const char *sql,
 	struct pg_store *ps = pg(s);
 	char *fixed[PARAMS_MAX] = { NULL };
 	const char *v[PARAMS_MAX], *state, *m;
+	char buf[512];
 	bool fail = false;
 	PGresult *r;
 	int i;
@@ -327,8 +339,8 @@ static PGresult *run(struct xm_store *s, const char *sql,
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		m = r ? PQresultErrorMessage(r) : PQerrorMessage(ps->conn);
 		if (!state || strcmp(state, "23505"))
-			fprintf(stderr, "xmesh-controller: store: %.*s\n",
-				msg_len(m), m);
+			fprintf(stderr, "xmesh-controller: store: %s\n",
+				one_line(m, buf, sizeof(buf)));
 	}
 	PQclear(r);
 	return NULL;
@@ -441,6 +453,7 @@ static int migrate_one(struct xm_store *s, char *err, size_t errlen)
 {
 	struct params p = { 0 };
 	const char *m;
+	char buf[256];
 	PGresult *r;
 	size_t i;
 	int have;
@@ -473,8 +486,8 @@ static int migrate_one(struct xm_store *s, char *err, size_t errlen)
 	r = PQexec(pg(s)->conn, migrations[i].sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		m = r ? PQresultErrorMessage(r) : PQerrorMessage(pg(s)->conn);
-		snprintf(err, errlen, "PostgreSQL: migration %d: %.*s",
-			 migrations[i].number, msg_len(m), m);
+		snprintf(err, errlen, "PostgreSQL: migration %d: %s",
+			 migrations[i].number, one_line(m, buf, sizeof(buf)));
 		PQclear(r);
 		rollback(s);
 		return -1;
@@ -487,8 +500,8 @@ static int migrate_one(struct xm_store *s, char *err, size_t errlen)
 		goto fail;
 	return 1;
 fail:
-	m = PQerrorMessage(pg(s)->conn);
-	snprintf(err, errlen, "PostgreSQL: migration: %.*s", msg_len(m), m);
+	snprintf(err, errlen, "PostgreSQL: migration: %s",
+		 one_line(PQerrorMessage(pg(s)->conn), buf, sizeof(buf)));
 	rollback(s);
 	return -1;
 }
@@ -536,11 +549,12 @@ struct xm_store *xm_store_pg_open(const char *uri, char *err, size_t errlen)
 	ps->base.ops = &pg_ops;
 	ps->conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(ps->conn) != CONNECTION_OK) {
-		const char *m = ps->conn ? PQerrorMessage(ps->conn) :
-			"out of memory";
+		char buf[256];
 
 		/* Not the URI: it may hold a password. */
-		snprintf(err, errlen, "PostgreSQL: %.*s", msg_len(m), m);
+		snprintf(err, errlen, "PostgreSQL: %s", ps->conn ?
+			 one_line(PQerrorMessage(ps->conn), buf, sizeof(buf)) :
+			 "out of memory");
 		pg_close(&ps->base);
 		return NULL;
 	}

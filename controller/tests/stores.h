@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The server's maintenance database, NULL when the tests run on SQLite. */
@@ -66,11 +67,14 @@ static inline const char *test_store_name(char *buf, size_t len,
 			 file);
 		return buf;
 	}
-	/* A copy of the template's files: the fastest way to a new one. */
+	/* A copy of the template's files: the fastest way to a new one
+	 * (PostgreSQL 15 and later; before, the only way). */
 	snprintf(name, sizeof(name), "xt_%ld_%d", (long)getpid(), ++n);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s STRATEGY FILE_COPY",
 		 name);
 	c = test_pg_admin();
+	if (PQserverVersion(c) < 150000)
+		*strstr(sql, " STRATEGY") = '\0';
 	test_pg_exec(c, sql);
 	snprintf(buf, len, "postgresql:///%s?host=%s&port=%s&user=%s", name,
 		 PQhost(c), PQport(c), PQuser(c));
