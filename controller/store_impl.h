@@ -31,6 +31,8 @@ struct xm_store_ops {
 			      int (*cb)(void *arg,
 					const struct xm_policy_rec *r),
 			      void *arg);
+	/* role is known; what token_role() returns is checked, and name
+	 * is "" until it sets it. */
 	int (*token_add)(struct xm_store *s,
 			 const uint8_t hash[XM_TOKEN_HASH_LEN],
 			 enum xm_role role, const char *name, int64_t now);

@@ -313,7 +313,8 @@ fail:
 static void fill_policy(sqlite3_stmt *st, struct xm_policy_rec *r)
 {
 	r->version = (uint64_t)sqlite3_column_int64(st, 0);
-	xm_store_copy_name(r->author, (const char *)sqlite3_column_text(st, 1));
+	xm_store_copy_name(r->author,
+			   (const char *)sqlite3_column_text(st, 1));
 	r->created = sqlite3_column_int64(st, 2);
 	r->rollback_of = (uint64_t)sqlite3_column_int64(st, 3);
 }
@@ -360,7 +361,7 @@ static int sq_policy_get(struct xm_store *s, uint64_t version,
 
 static int sq_policy_history(struct xm_store *s,
 			     int (*cb)(void *arg,
-				      const struct xm_policy_rec *r),
+				       const struct xm_policy_rec *r),
 			     void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT version, author, created,"
@@ -383,12 +384,10 @@ static int sq_token_add(struct xm_store *s,
 			const uint8_t hash[XM_TOKEN_HASH_LEN],
 			enum xm_role role, const char *name, int64_t now)
 {
-	sqlite3_stmt *st;
+	/* The role is known (xm_store_token_add()). */
+	sqlite3_stmt *st = prepare(s, "INSERT INTO token (hash, role, name,"
+				   " created) VALUES (?, ?, ?, ?)");
 
-	if (!xm_role_name(role))
-		return -1;
-	st = prepare(s, "INSERT INTO token (hash, role, name, created)"
-		     " VALUES (?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, hash, XM_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -406,15 +405,14 @@ static enum xm_role sq_token_role(struct xm_store *s,
 				   " WHERE hash = ?");
 	enum xm_role role = XM_ROLE_NONE;
 
-	name[0] = '\0';
 	if (!st)
 		return XM_ROLE_NONE;
 	sqlite3_bind_blob(st, 1, hash, XM_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
+		/* Checked by xm_store_token_role(). */
 		role = sqlite3_column_int(st, 0);
-		xm_store_copy_name(name, (const char *)sqlite3_column_text(st, 1));
-		if (!xm_role_name(role))
-			role = XM_ROLE_NONE;
+		xm_store_copy_name(name,
+				   (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
 	return role;
