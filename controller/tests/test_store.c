@@ -5,6 +5,7 @@
  * checks, then those of the store's own kind (a file's mode; PostgreSQL's
  * migration table and its connection).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,43 @@ static const char *pg_value(PGconn *c, const char *sql, char *buf,
 	return buf;
 }
 
+/* Wait for the two threads t (if both started: !failed), their results
+ * in out. */
+static void two(const char *what, int failed, pthread_t t[2], void *out[2])
+{
+	int i;
+
+	out[0] = out[1] = NULL;
+	if (failed) {
+		printf("Bail out! %s: cannot start a thread\n", what);
+		exit(1);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], &out[i]);
+}
+
+/* Open the store named arg, as a second controller would: NULL if it
+ * cannot. */
+static void *open_thread(void *arg)
+{
+	char err[256];
+
+	return xm_store_open(arg, err, sizeof(err));
+}
+
+/* Add 20 policy versions to store arg: the failures. */
+static void *add_thread(void *arg)
+{
+	uint64_t v;
+	long failed = 0;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		failed += !!xm_store_policy_add(arg, "p", 1, "ops", i, 0,
+						fake_sign, NULL, &v);
+	return (void *)failed;
+}
+
 /*
  * On PostgreSQL (name: the store's URI): its migration table; a database
  * an older controller left at version 2, and one a newer controller
@@ -128,7 +166,9 @@ static void test_pg_store(const char *name)
 	PGconn *c = PQconnectdb(name), *o;
 	struct xm_remedy_rec r = { .rule = "r", .verdict = "act",
 				   .action = "notify", .node = 7 };
+	void *two_s[2], *failed[2];
 	struct xm_store *s;
+	pthread_t t[2];
 	int64_t id = 0;
 
 	is_str(pg_value(c, "SELECT string_agg(version::text, ','"
@@ -158,6 +198,33 @@ static void test_pg_store(const char *name)
 	   "a database a newer controller migrated is refused: %s",
 	   s ? "opened" : err);
 	xm_store_close(s);
+	PQfinish(o);
+
+	/* Two controllers starting at once on a new database, then adding
+	 * versions at once. */
+	test_store_name(older, sizeof(older), NULL, ":memory:");
+	two(older, pthread_create(&t[0], NULL, open_thread, older) ||
+	    pthread_create(&t[1], NULL, open_thread, older), t, two_s);
+	o = PQconnectdb(older);
+	ok(two_s[0] && two_s[1] &&
+	   !strcmp(pg_value(o, "SELECT string_agg(version::text, ','"
+			    " ORDER BY version) FROM schema_migration", buf,
+			    sizeof(buf)), "1,2,3,4"),
+	   "two controllers opening a new database at once: it is migrated"
+	   " once, both open (%s)", buf);
+	if (two_s[0] && two_s[1]) {
+		two(older, pthread_create(&t[0], NULL, add_thread, two_s[0]) ||
+		    pthread_create(&t[1], NULL, add_thread, two_s[1]), t,
+		    failed);
+		pg_value(o, "SELECT COUNT(*) || ' ' || MAX(version)"
+			 " FROM policy", buf, sizeof(buf));
+		ok(!failed[0] && !failed[1] && !strcmp(buf, "40 40"),
+		   "two controllers adding versions at once: one sequence,"
+		   " none refused (%s versions, the last; %ld and %ld"
+		   " refused)", buf, (long)failed[0], (long)failed[1]);
+	}
+	xm_store_close(two_s[0]);
+	xm_store_close(two_s[1]);
 	PQfinish(o);
 
 	/* Closed by the server while idle (an administrator, a restart):
