@@ -22,6 +22,9 @@ cmd=${1:-} dir=${2:-}
 [[ ($cmd == start || $cmd == stop) && -d $dir ]] ||
 	{ echo "usage: pg.sh start|stop DIR" >&2; exit 2; }
 
+# Its user may not enter the caller's directory (root's home, in CI).
+dir=$(cd "$dir" && pwd) && cd "$dir" || exit 1
+
 # The newest server Debian installed (postgresql pulls postgresql-NN).
 bin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
