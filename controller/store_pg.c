@@ -870,8 +870,8 @@ static int pg_audit_list(struct xm_store *s,
 
 /* ---- telemetry ---- */
 
-/* An array parameter ("{1,2,3}") of n numbers, each by fmt from get(i):
- * malloc()ed, NULL out of memory. */
+/* An array parameter ("{1,2,3}") of n numbers, the i-th written by
+ * put(buf, len, arg, i): malloc()ed, NULL out of memory. */
 static char *array_param(size_t n, void (*put)(char *buf, size_t len,
 					      const void *arg, size_t i),
 			 const void *arg)
