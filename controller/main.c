@@ -2,13 +2,15 @@
 /*
  * xmesh-controller: the site's policy server (Documentation/controller.md).
  *
- *   xmesh-controller [--db PATH] token add ROLE NAME
- *   xmesh-controller [--db PATH] token revoke NAME
- *   xmesh-controller [--db PATH] --authority FILE --policy-key FILE
+ *   xmesh-controller [--db STORE] token add ROLE NAME
+ *   xmesh-controller [--db STORE] token revoke NAME
+ *   xmesh-controller [--db STORE] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
  *	[--remedy-settle S] [--remedy-tries N] [--web DIR]
+ *
+ * STORE: a SQLite file, or a PostgreSQL URI (postgresql://...).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -37,9 +39,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xmesh-controller [--db PATH] token add ROLE NAME\n"
-		"       xmesh-controller [--db PATH] token revoke NAME\n"
-		"       xmesh-controller [--db PATH] --authority FILE"
+		"Usage: xmesh-controller [--db STORE] token add ROLE NAME\n"
+		"       xmesh-controller [--db STORE] token revoke NAME\n"
+		"       xmesh-controller [--db STORE] --authority FILE"
 		" --policy-key FILE --policy-cert FILE\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
@@ -48,6 +50,8 @@ static void usage(FILE *f)
 		"                        [--remedy-stale S] [--remedy-settle S]"
 		" [--remedy-tries N] [--web DIR]\n"
 		"ROLE := read-only | operator | admin\n"
+		"STORE := FILE (SQLite) | postgresql://[USER@][HOST][:PORT]"
+		"/DATABASE[?PARAMS] (PostgreSQL)\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
 		" address; 0: no limit), --web " XM_WEB_DIR "\n",
@@ -255,7 +259,16 @@ int main(int argc, char **argv)
 	cfg.hooks = hooks;
 	while ((o = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 'd': cfg.db_path = optarg; break;
+		case 'd':
+			cfg.db_path = optarg;
+			/* Any user may read a command line. */
+			if (xm_store_name_secret(optarg))
+				fprintf(stderr, "xmesh-controller: warning:"
+					" the --db URI holds a password, which"
+					" other users can read: keep it in a"
+					" password file (~/.pgpass,"
+					" PGPASSFILE)\n");
+			break;
 		case 'l': cfg.address = optarg; break;
 		case 'p':
 			port = strtoul(optarg, &end, 10);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The controller's store: policies and their history, operator API
- * tokens, agents, and the audit log, behind one interface. The only
- * implementation is store_sqlite.c (SQLite in WAL mode, the schema
- * brought up to date by numbered migrations when the store is opened).
+ * tokens, agents, and the audit log, behind one interface, on one of two
+ * implementations: store_sqlite.c (SQLite in WAL mode, the embedded
+ * default) and store_pg.c (a PostgreSQL server, libpq). Both bring the
+ * schema up to date by the same numbered migrations when the store is
+ * opened, and give the same results: the caller cannot tell them apart.
  *
  * Not thread-safe: the caller serialises calls (the server holds one
  * lock around the store). Times are unix seconds, passed in.
@@ -65,10 +67,16 @@ const char *xm_role_name(enum xm_role r);
 enum xm_role xm_role_parse(const char *s);
 
 /*
- * Open (creating it if needed) the store at path and migrate its schema
- * to the newest version. NULL on failure, with a message in err.
+ * Open the store named name and migrate its schema to the newest version:
+ * a PostgreSQL connection URI (postgresql://... or postgres://..., the
+ * database created beforehand), or else the path of a SQLite file
+ * (created if needed). NULL on failure, with a message in err.
  */
-struct xm_store *xm_store_open(const char *path, char *err, size_t errlen);
+struct xm_store *xm_store_open(const char *name, char *err, size_t errlen);
+/* Whether name is a PostgreSQL URI (the store is on PostgreSQL). */
+bool xm_store_is_pg(const char *name);
+/* Whether name is a PostgreSQL URI that holds a password. */
+bool xm_store_name_secret(const char *name);
 void xm_store_close(struct xm_store *s);
 /* The schema version (the number of the last migration applied). */
 int xm_store_schema_version(struct xm_store *s);

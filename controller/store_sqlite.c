@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The store (store.h) on SQLite: WAL journal, foreign keys on, the schema
- * brought up to date by the numbered migrations below, each applied in
- * its own transaction with PRAGMA user_version set to its number. A
- * migration is never edited once released: a change is a new one.
+ * The store (store.h) on SQLite, the embedded default: WAL journal,
+ * foreign keys on, the schema brought up to date by the numbered
+ * migrations below, each applied in its own transaction with PRAGMA
+ * user_version set to its number. A migration is never edited once
+ * released: a change is a new one, here and in store_pg.c (the same
+ * numbers, the same tables).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store_impl.h"
 #include "telemetry.h"
 
-struct xm_store {
+struct sqlite_store {
+	struct xm_store base;
 	sqlite3 *db;
 };
+
+static sqlite3 *dbh(struct xm_store *s)
+{
+	return ((struct sqlite_store *)s)->db;
+}
 
 static const struct {
 	int number;
@@ -91,40 +99,12 @@ static const struct {
 	  " DEFAULT 0;" },
 };
 
-static const char *const role_names[] = {
-	[XM_ROLE_READ] = "read-only",
-	[XM_ROLE_OPERATOR] = "operator",
-	[XM_ROLE_ADMIN] = "admin",
-};
-
-const char *xm_role_name(enum xm_role r)
-{
-	if (r < XM_ROLE_READ || r > XM_ROLE_ADMIN)
-		return NULL;
-	return role_names[r];
-}
-
-enum xm_role xm_role_parse(const char *s)
-{
-	int r;
-
-	for (r = XM_ROLE_READ; r <= XM_ROLE_ADMIN; r++)
-		if (!strcmp(s, role_names[r]))
-			return r;
-	return XM_ROLE_NONE;
-}
-
-static void copy_name(char dst[XM_STORE_NAME_MAX], const unsigned char *s)
-{
-	snprintf(dst, XM_STORE_NAME_MAX, "%s", s ? (const char *)s : "");
-}
-
-int xm_store_schema_version(struct xm_store *s)
+static int sq_schema_version(struct xm_store *s)
 {
 	sqlite3_stmt *st;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	if (sqlite3_prepare_v2(dbh(s), "PRAGMA user_version", -1, &st,
 			       NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -135,11 +115,11 @@ int xm_store_schema_version(struct xm_store *s)
 
 static int migrate(struct xm_store *s, char *err, size_t errlen)
 {
-	int have = xm_store_schema_version(s);
+	int have = sq_schema_version(s);
 	size_t i;
 
 	if (have < 0) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		snprintf(err, errlen, "%s", sqlite3_errmsg(dbh(s)));
 		return -1;
 	}
 	if (have > migrations[sizeof(migrations) / sizeof(migrations[0]) - 1].number) {
@@ -154,14 +134,14 @@ static int migrate(struct xm_store *s, char *err, size_t errlen)
 			continue;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;",
 			 migrations[i].number);
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) ||
-		    sqlite3_exec(s->db, migrations[i].sql, NULL, NULL, &msg) ||
-		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) ||
-		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg)) {
+		if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, &msg) ||
+		    sqlite3_exec(dbh(s), migrations[i].sql, NULL, NULL, &msg) ||
+		    sqlite3_exec(dbh(s), pragma, NULL, NULL, &msg) ||
+		    sqlite3_exec(dbh(s), "COMMIT", NULL, NULL, &msg)) {
 			snprintf(err, errlen, "migration %d: %s",
 				 migrations[i].number, msg ? msg : "?");
 			sqlite3_free(msg);
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_exec(dbh(s), "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 	}
@@ -201,26 +181,32 @@ static int store_file(const char *path, char *err, size_t errlen)
 	return why ? -1 : 0;
 }
 
-struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
+static const struct xm_store_ops sqlite_ops;
+
+struct xm_store *xm_store_sqlite_open(const char *path, char *err,
+				      size_t errlen)
 {
-	struct xm_store *s = calloc(1, sizeof(*s));
+	struct sqlite_store *ss = calloc(1, sizeof(*ss));
+	struct xm_store *s;
 	char *msg = NULL;
 
-	if (!s) {
+	if (!ss) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s = &ss->base;
+	s->ops = &sqlite_ops;
 	if (store_file(path, err, errlen))
 		goto fail;
-	if (sqlite3_open_v2(path, &s->db,
+	if (sqlite3_open_v2(path, &ss->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+			 ss->db ? sqlite3_errmsg(ss->db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;"
+	sqlite3_busy_timeout(ss->db, 5000);
+	if (sqlite3_exec(ss->db, "PRAGMA journal_mode = WAL;"
 			 "PRAGMA synchronous = NORMAL;"
 			 "PRAGMA foreign_keys = ON;", NULL, NULL, &msg)) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "?");
@@ -231,16 +217,14 @@ struct xm_store *xm_store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	return s;
 fail:
-	sqlite3_close(s->db);
-	free(s);
+	sqlite3_close(ss->db);
+	free(ss);
 	return NULL;
 }
 
-void xm_store_close(struct xm_store *s)
+static void sq_close(struct xm_store *s)
 {
-	if (!s)
-		return;
-	sqlite3_close(s->db);
+	sqlite3_close(dbh(s));
 	free(s);
 }
 
@@ -248,7 +232,7 @@ static sqlite3_stmt *prepare(struct xm_store *s, const char *sql)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(dbh(s), sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	return st;
 }
@@ -270,7 +254,10 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-uint64_t xm_store_policy_current(struct xm_store *s)
+static int sq_audit_add(struct xm_store *s, int64_t now, const char *actor,
+			const char *action, const char *detail);
+
+static uint64_t sq_policy_current(struct xm_store *s)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT MAX(version) FROM policy");
 	uint64_t v = 0;
@@ -283,9 +270,9 @@ uint64_t xm_store_policy_current(struct xm_store *s)
 	return v;
 }
 
-int xm_store_policy_add(struct xm_store *s, const char *text, size_t len,
-			const char *author, int64_t now, uint64_t rollback_of,
-			xm_store_sign_fn sign, void *arg, uint64_t *version)
+static int sq_policy_add(struct xm_store *s, const char *text, size_t len,
+			 const char *author, int64_t now, uint64_t rollback_of,
+			 xm_store_sign_fn sign, void *arg, uint64_t *version)
 {
 	uint8_t sig[128];
 	size_t sig_len = sizeof(sig);
@@ -293,9 +280,9 @@ int xm_store_policy_add(struct xm_store *s, const char *text, size_t len,
 	char detail[96];
 	uint64_t v;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
-	v = xm_store_policy_current(s) + 1;
+	v = sq_policy_current(s) + 1;
 	if (sign(arg, v, text, len, sig, &sig_len))
 		goto fail;
 	st = prepare(s, "INSERT INTO policy (version, text, signature, author,"
@@ -310,44 +297,37 @@ int xm_store_policy_add(struct xm_store *s, const char *text, size_t len,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)rollback_of);
 	if (step_done(st))
 		goto fail;
-	if (rollback_of)
-		snprintf(detail, sizeof(detail),
-			 "version %llu restores version %llu",
-			 (unsigned long long)v,
-			 (unsigned long long)rollback_of);
-	else
-		snprintf(detail, sizeof(detail), "version %llu",
-			 (unsigned long long)v);
-	if (xm_store_audit_add(s, now, author,
-			       rollback_of ? "policy.rollback" : "policy.apply",
-			       detail))
+	xm_store_policy_detail(detail, sizeof(detail), v, rollback_of);
+	if (sq_audit_add(s, now, author, xm_store_policy_action(rollback_of),
+			 detail))
 		goto fail;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
+	if (sqlite3_exec(dbh(s), "COMMIT", NULL, NULL, NULL))
 		goto fail;
 	*version = v;
 	return 0;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(dbh(s), "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
 static void fill_policy(sqlite3_stmt *st, struct xm_policy_rec *r)
 {
 	r->version = (uint64_t)sqlite3_column_int64(st, 0);
-	copy_name(r->author, sqlite3_column_text(st, 1));
+	xm_store_copy_name(r->author,
+			   (const char *)sqlite3_column_text(st, 1));
 	r->created = sqlite3_column_int64(st, 2);
 	r->rollback_of = (uint64_t)sqlite3_column_int64(st, 3);
 }
 
-int xm_store_policy_get(struct xm_store *s, uint64_t version,
-			struct xm_policy_rec *out)
+static int sq_policy_get(struct xm_store *s, uint64_t version,
+			 struct xm_policy_rec *out)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!version)
-		version = xm_store_policy_current(s);
+		version = sq_policy_current(s);
 	st = prepare(s, "SELECT version, author, created, rollback_of, text,"
 		     " signature FROM policy WHERE version = ?");
 	if (!st)
@@ -379,18 +359,10 @@ int xm_store_policy_get(struct xm_store *s, uint64_t version,
 	return rc == SQLITE_DONE ? 1 : -1;
 }
 
-void xm_policy_rec_free(struct xm_policy_rec *r)
-{
-	free(r->text);
-	free(r->signature);
-	r->text = NULL;
-	r->signature = NULL;
-}
-
-int xm_store_policy_history(struct xm_store *s,
-			    int (*cb)(void *arg,
-				      const struct xm_policy_rec *r),
-			    void *arg)
+static int sq_policy_history(struct xm_store *s,
+			     int (*cb)(void *arg,
+				       const struct xm_policy_rec *r),
+			     void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT version, author, created,"
 				   " rollback_of FROM policy"
@@ -408,16 +380,14 @@ int xm_store_policy_history(struct xm_store *s,
 	return rows_done(st, rc, stop);
 }
 
-int xm_store_token_add(struct xm_store *s,
-		       const uint8_t hash[XM_TOKEN_HASH_LEN],
-		       enum xm_role role, const char *name, int64_t now)
+static int sq_token_add(struct xm_store *s,
+			const uint8_t hash[XM_TOKEN_HASH_LEN],
+			enum xm_role role, const char *name, int64_t now)
 {
-	sqlite3_stmt *st;
+	/* The role is known (xm_store_token_add()). */
+	sqlite3_stmt *st = prepare(s, "INSERT INTO token (hash, role, name,"
+				   " created) VALUES (?, ?, ?, ?)");
 
-	if (!xm_role_name(role))
-		return -1;
-	st = prepare(s, "INSERT INTO token (hash, role, name, created)"
-		     " VALUES (?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, hash, XM_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -427,30 +397,29 @@ int xm_store_token_add(struct xm_store *s,
 	return step_done(st);
 }
 
-enum xm_role xm_store_token_role(struct xm_store *s,
-				 const uint8_t hash[XM_TOKEN_HASH_LEN],
-				 char name[XM_STORE_NAME_MAX])
+static enum xm_role sq_token_role(struct xm_store *s,
+				  const uint8_t hash[XM_TOKEN_HASH_LEN],
+				  char name[XM_STORE_NAME_MAX])
 {
 	sqlite3_stmt *st = prepare(s, "SELECT role, name FROM token"
 				   " WHERE hash = ?");
 	enum xm_role role = XM_ROLE_NONE;
 
-	name[0] = '\0';
 	if (!st)
 		return XM_ROLE_NONE;
 	sqlite3_bind_blob(st, 1, hash, XM_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
+		/* Checked by xm_store_token_role(). */
 		role = sqlite3_column_int(st, 0);
-		copy_name(name, sqlite3_column_text(st, 1));
-		if (!xm_role_name(role))
-			role = XM_ROLE_NONE;
+		xm_store_copy_name(name,
+				   (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
 	return role;
 }
 
-int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
-			uint64_t policy_version)
+static int sq_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
+			 uint64_t policy_version)
 {
 	sqlite3_stmt *st = prepare(s,
 		"INSERT INTO agent (node_id, last_seen, policy_version)"
@@ -466,8 +435,8 @@ int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 	return step_done(st);
 }
 
-int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
-			 const char *error)
+static int sq_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
+			  const char *error)
 {
 	sqlite3_stmt *st = prepare(s,
 		"UPDATE agent SET error = ?2, error_time = CASE WHEN ?2 = ''"
@@ -495,9 +464,9 @@ static void agent_rec(sqlite3_stmt *st, struct xm_agent_rec *r)
 	r->error_time = sqlite3_column_int64(st, 4);
 }
 
-int xm_store_agent_list(struct xm_store *s,
-			int (*cb)(void *arg, const struct xm_agent_rec *r),
-			void *arg)
+static int sq_agent_list(struct xm_store *s,
+			 int (*cb)(void *arg, const struct xm_agent_rec *r),
+			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT " AGENT_COLUMNS " FROM agent"
 				   " ORDER BY node_id");
@@ -514,7 +483,7 @@ int xm_store_agent_list(struct xm_store *s,
 	return rows_done(st, rc, stop);
 }
 
-long xm_store_agent_count(struct xm_store *s)
+static long sq_agent_count(struct xm_store *s)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM agent");
 	long n = -1;
@@ -527,8 +496,8 @@ long xm_store_agent_count(struct xm_store *s)
 	return n;
 }
 
-int xm_store_audit_add(struct xm_store *s, int64_t now, const char *actor,
-		       const char *action, const char *detail)
+static int sq_audit_add(struct xm_store *s, int64_t now, const char *actor,
+			const char *action, const char *detail)
 {
 	sqlite3_stmt *st = prepare(s, "INSERT INTO audit (time, actor,"
 				   " action, detail) VALUES (?, ?, ?, ?)");
@@ -542,9 +511,9 @@ int xm_store_audit_add(struct xm_store *s, int64_t now, const char *actor,
 	return step_done(st);
 }
 
-int xm_store_audit_list(struct xm_store *s,
-			int (*cb)(void *arg, const struct xm_audit_rec *r),
-			void *arg)
+static int sq_audit_list(struct xm_store *s,
+			 int (*cb)(void *arg, const struct xm_audit_rec *r),
+			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, actor, action, detail"
 				   " FROM audit ORDER BY id");
@@ -557,7 +526,7 @@ int xm_store_audit_list(struct xm_store *s,
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(st, 0);
 		r.time = sqlite3_column_int64(st, 1);
-		copy_name(r.actor, sqlite3_column_text(st, 2));
+		xm_store_copy_name(r.actor, (const char *)sqlite3_column_text(st, 2));
 		r.action = (const char *)sqlite3_column_text(st, 3);
 		r.detail = (const char *)sqlite3_column_text(st, 4);
 		stop = cb(arg, &r);
@@ -567,15 +536,15 @@ int xm_store_audit_list(struct xm_store *s,
 
 /* ---- telemetry ---- */
 
-int xm_store_samples_add(struct xm_store *s, int64_t now,
-			 const struct xm_tele_sample *v, size_t n)
+static int sq_samples_add(struct xm_store *s, int64_t now,
+			  const struct xm_tele_sample *v, size_t n)
 {
 	sqlite3_stmt *st;
 	size_t i;
 
 	if (!n)
 		return 0;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
 	st = prepare(s, "INSERT INTO sample (tier, node, peer, metric, time,"
 		     " value) VALUES (0, ?, ?, ?, ?, ?)");
@@ -592,19 +561,19 @@ int xm_store_samples_add(struct xm_store *s, int64_t now,
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (i < n || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
+	if (i < n || sqlite3_exec(dbh(s), "COMMIT", NULL, NULL, NULL))
 		goto fail;
 	return 0;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(dbh(s), "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
-int xm_store_series(struct xm_store *s, unsigned int tier, uint32_t node,
-		    uint32_t peer, int metric, int64_t since, int64_t until,
-		    size_t max,
-		    int (*cb)(void *arg, int64_t time, double value),
-		    void *arg)
+static int sq_series(struct xm_store *s, unsigned int tier, uint32_t node,
+		     uint32_t peer, int metric, int64_t since, int64_t until,
+		     size_t max,
+		     int (*cb)(void *arg, int64_t time, double value),
+		     void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT time, value FROM sample WHERE"
 				   " tier = ? AND node = ? AND peer = ? AND"
@@ -628,7 +597,7 @@ int xm_store_series(struct xm_store *s, unsigned int tier, uint32_t node,
 	return rows_done(st, rc, stop);
 }
 
-long xm_store_sample_count(struct xm_store *s, unsigned int tier)
+static long sq_sample_count(struct xm_store *s, unsigned int tier)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM sample"
 				   " WHERE tier = ?");
@@ -670,7 +639,7 @@ static long downsample_tier(struct xm_store *s, unsigned int tier,
 	sqlite3_stmt *st;
 	long n;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
 	if (tier + 1 < XM_TELE_TIERS) {
 		st = prepare(s, "INSERT INTO sample (tier, node, peer, metric,"
@@ -696,17 +665,17 @@ static long downsample_tier(struct xm_store *s, unsigned int tier,
 	sqlite3_bind_int64(st, 3, until);
 	if (step_done(st))
 		goto fail;
-	n = sqlite3_changes(s->db);
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))
+	n = sqlite3_changes(dbh(s));
+	if (sqlite3_exec(dbh(s), "COMMIT", NULL, NULL, NULL))
 		goto fail;
 	return n;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(dbh(s), "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
-long xm_store_downsample(struct xm_store *s,
-			 const struct xm_tele_retention *r, int64_t now)
+static long sq_downsample(struct xm_store *s,
+			  const struct xm_tele_retention *r, int64_t now)
 {
 	sqlite3_stmt *st;
 	unsigned int tier;
@@ -736,8 +705,8 @@ long xm_store_downsample(struct xm_store *s,
 	return total;
 }
 
-int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
-		       int64_t *id)
+static int sq_event_add(struct xm_store *s, const struct xm_tele_event *e,
+			int64_t *id)
 {
 	sqlite3_stmt *st = prepare(s, "INSERT INTO event (time, kind, node,"
 				   " peer, detail) VALUES (?, ?, ?, ?, ?)");
@@ -752,14 +721,14 @@ int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
 	sqlite3_bind_text(st, 5, e->detail, -1, SQLITE_TRANSIENT);
 	if (step_done(st))
 		return -1;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = sqlite3_last_insert_rowid(dbh(s));
 	return 0;
 }
 
-int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
-			int (*cb)(void *arg, int64_t id,
+static int sq_event_list(struct xm_store *s, int64_t since, size_t limit,
+			 int (*cb)(void *arg, int64_t id,
 				  const struct xm_tele_event *e),
-			void *arg)
+			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, kind, node, peer,"
 				   " detail FROM event WHERE id > ?"
@@ -774,14 +743,10 @@ int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 2);
-		unsigned int k;
 
 		memset(&e, 0, sizeof(e));
 		e.time = sqlite3_column_int64(st, 1);
-		e.kind = XM_TELE_EV_REMEDIATION;
-		for (k = 0; k <= XM_TELE_EV_MAX; k++)
-			if (kind && !strcmp(kind, xm_tele_event_name(k)))
-				e.kind = k;
+		e.kind = xm_store_event_kind(kind);
 		e.node = (uint32_t)sqlite3_column_int64(st, 3);
 		e.peer = (uint32_t)sqlite3_column_int64(st, 4);
 		snprintf(e.detail, sizeof(e.detail), "%s",
@@ -791,7 +756,7 @@ int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
 	return rows_done(st, rc, stop);
 }
 
-int64_t xm_store_event_last(struct xm_store *s)
+static int64_t sq_event_last(struct xm_store *s)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COALESCE(MAX(id), 0)"
 				   " FROM event");
@@ -813,11 +778,11 @@ static int in_transaction(struct xm_store *s,
 {
 	int rc;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
 	rc = f(s, arg);
-	if (rc < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc < 0 || sqlite3_exec(dbh(s), "COMMIT", NULL, NULL, NULL)) {
+		sqlite3_exec(dbh(s), "ROLLBACK", NULL, NULL, NULL);
 		return rc < 0 ? rc : -1;
 	}
 	return rc;
@@ -854,22 +819,14 @@ static int remedy_add(struct xm_store *s, void *arg)
 			  SQLITE_TRANSIENT);
 	if (step_done(st))
 		return -1;
-	a->id = sqlite3_last_insert_rowid(s->db);
-	snprintf(action, sizeof(action), "remediation.%s", r->verdict);
-	if (r->peer)
-		snprintf(detail, sizeof(detail), "#%lld rule %s %s link %u-%u"
-			 " (%g): %s", (long long)a->id, r->rule, r->action,
-			 r->node, r->peer, r->value,
-			 r->detail ? r->detail : "");
-	else
-		snprintf(detail, sizeof(detail), "#%lld rule %s %s node %u"
-			 " (%g): %s", (long long)a->id, r->rule, r->action,
-			 r->node, r->value, r->detail ? r->detail : "");
-	return xm_store_audit_add(s, r->time, "remediation", action, detail);
+	a->id = sqlite3_last_insert_rowid(dbh(s));
+	xm_store_remedy_action(action, sizeof(action), r);
+	xm_store_remedy_detail(detail, sizeof(detail), a->id, r);
+	return sq_audit_add(s, r->time, "remediation", action, detail);
 }
 
-int xm_store_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
-			int64_t *id)
+static int sq_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
+			 int64_t *id)
 {
 	struct remedy_add a = { r, 0 };
 	int rc = in_transaction(s, remedy_add, &a);
@@ -899,16 +856,15 @@ static int remedy_outcome(struct xm_store *s, void *arg)
 	sqlite3_bind_int64(st, 3, a->id);
 	if (step_done(st))
 		return -1;
-	if (!sqlite3_changes(s->db))
+	if (!sqlite3_changes(dbh(s)))
 		return 1;
-	snprintf(detail, sizeof(detail), "#%lld: %s", (long long)a->id,
-		 a->outcome);
-	return xm_store_audit_add(s, a->now, "remediation",
+	xm_store_outcome_detail(detail, sizeof(detail), a->id, a->outcome);
+	return sq_audit_add(s, a->now, "remediation",
 				  "remediation.outcome", detail);
 }
 
-int xm_store_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
-			    const char *outcome)
+static int sq_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
+			     const char *outcome)
 {
 	struct remedy_outcome a = { id, now, outcome };
 
@@ -965,7 +921,7 @@ static int remedy_row(sqlite3_stmt *st, void *arg)
 
 	r.id = sqlite3_column_int64(st, 0);
 	r.time = sqlite3_column_int64(st, 1);
-	copy_name(r.rule, sqlite3_column_text(st, 2));
+	xm_store_copy_name(r.rule, (const char *)sqlite3_column_text(st, 2));
 	snprintf(r.verdict, sizeof(r.verdict), "%s",
 		 (const char *)sqlite3_column_text(st, 3));
 	snprintf(r.action, sizeof(r.action), "%s",
@@ -990,9 +946,9 @@ static int paged(int rc, const struct page_cb *p, int64_t *next)
 	return 0;
 }
 
-int xm_store_remedy_page(struct xm_store *s, int64_t before, size_t limit,
-			 int (*cb)(void *arg, const struct xm_remedy_rec *r),
-			 void *arg, int64_t *next)
+static int sq_remedy_page(struct xm_store *s, int64_t before, size_t limit,
+			  int (*cb)(void *arg, const struct xm_remedy_rec *r),
+			  void *arg, int64_t *next)
 {
 	struct page_cb p = { .cb.remedy = cb, .arg = arg };
 	int rc;
@@ -1011,16 +967,16 @@ static int audit_row(sqlite3_stmt *st, void *arg)
 
 	r.id = sqlite3_column_int64(st, 0);
 	r.time = sqlite3_column_int64(st, 1);
-	copy_name(r.actor, sqlite3_column_text(st, 2));
+	xm_store_copy_name(r.actor, (const char *)sqlite3_column_text(st, 2));
 	r.action = (const char *)sqlite3_column_text(st, 3);
 	r.detail = (const char *)sqlite3_column_text(st, 4);
 	p->last = r.id;
 	return p->cb.audit(p->arg, &r);
 }
 
-int xm_store_audit_page(struct xm_store *s, int64_t before, size_t limit,
-			int (*cb)(void *arg, const struct xm_audit_rec *r),
-			void *arg, int64_t *next)
+static int sq_audit_page(struct xm_store *s, int64_t before, size_t limit,
+			 int (*cb)(void *arg, const struct xm_audit_rec *r),
+			 void *arg, int64_t *next)
 {
 	struct page_cb p = { .cb.audit = cb, .arg = arg };
 	int rc;
@@ -1041,9 +997,9 @@ static int history_row(sqlite3_stmt *st, void *arg)
 	return p->cb.policy(p->arg, &r);
 }
 
-int xm_store_history_page(struct xm_store *s, int64_t before, size_t limit,
-			  int (*cb)(void *arg, const struct xm_policy_rec *r),
-			  void *arg, int64_t *next)
+static int sq_history_page(struct xm_store *s, int64_t before, size_t limit,
+			   int (*cb)(void *arg, const struct xm_policy_rec *r),
+			   void *arg, int64_t *next)
 {
 	struct page_cb p = { .cb.policy = cb, .arg = arg };
 	int rc;
@@ -1064,9 +1020,9 @@ static int agent_row(sqlite3_stmt *st, void *arg)
 	return p->cb.agent(p->arg, &r);
 }
 
-int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
-			int (*cb)(void *arg, const struct xm_agent_rec *r),
-			void *arg, int64_t *next)
+static int sq_agent_page(struct xm_store *s, int64_t after, size_t limit,
+			 int (*cb)(void *arg, const struct xm_agent_rec *r),
+			 void *arg, int64_t *next)
 {
 	struct page_cb p = { .cb.agent = cb, .arg = arg };
 	int rc;
@@ -1094,19 +1050,50 @@ static int token_revoke(struct xm_store *s, void *arg)
 	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
 	if (step_done(st))
 		return -1;
-	n = sqlite3_changes(s->db);
+	n = sqlite3_changes(dbh(s));
 	if (!n)
 		return 0;
-	snprintf(detail, sizeof(detail), "%s (%d)", a->name, n);
-	if (xm_store_audit_add(s, a->now, a->actor, "token.revoke", detail))
+	xm_store_revoke_detail(detail, sizeof(detail), a->name, n);
+	if (sq_audit_add(s, a->now, a->actor, "token.revoke", detail))
 		return -1;
 	return n;
 }
 
-int xm_store_token_revoke(struct xm_store *s, const char *name,
-			  const char *actor, int64_t now)
+static int sq_token_revoke(struct xm_store *s, const char *name,
+			   const char *actor, int64_t now)
 {
 	struct revoke a = { name, actor, now };
 
 	return in_transaction(s, token_revoke, &a);
 }
+
+static const struct xm_store_ops sqlite_ops = {
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.policy_add = sq_policy_add,
+	.policy_current = sq_policy_current,
+	.policy_get = sq_policy_get,
+	.policy_history = sq_policy_history,
+	.token_add = sq_token_add,
+	.token_role = sq_token_role,
+	.token_revoke = sq_token_revoke,
+	.agent_seen = sq_agent_seen,
+	.agent_error = sq_agent_error,
+	.agent_list = sq_agent_list,
+	.agent_count = sq_agent_count,
+	.audit_add = sq_audit_add,
+	.audit_list = sq_audit_list,
+	.samples_add = sq_samples_add,
+	.series = sq_series,
+	.downsample = sq_downsample,
+	.sample_count = sq_sample_count,
+	.event_add = sq_event_add,
+	.event_list = sq_event_list,
+	.event_last = sq_event_last,
+	.remedy_add = sq_remedy_add,
+	.remedy_outcome = sq_remedy_outcome,
+	.remedy_page = sq_remedy_page,
+	.audit_page = sq_audit_page,
+	.history_page = sq_history_page,
+	.agent_page = sq_agent_page,
+};

@@ -21,8 +21,10 @@ PACKAGES=(
 	# the agent's nftables table for the filter rules (libnftnl); nft to
 	# inspect it in the tests
 	libnftnl-dev nftables
-	# xmesh-controller: HTTP server and client, its store
+	# xmesh-controller: HTTP server and client, its stores (SQLite; the
+	# PostgreSQL client library, and the server its tests start)
 	libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
+	libpq-dev postgresql
 	# the module must also build against Debian's newest kernel (a check)
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)

@@ -113,7 +113,7 @@ static unsigned int waiting(uint16_t port)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1000, i, running, left;
-	char dir[] = "/tmp/xmesh-bench.XXXXXX", db[128], token[65], err[256];
+	char dir[] = "/tmp/xmesh-bench.XXXXXX", db[512], token[65], err[256];
 	const char *path = "/api/v1/agent/policy?since=1&wait=60";
 	struct xm_ctl_config cfg = { 0 };
 	uint8_t auth_sk[64], hash[32];
@@ -128,7 +128,10 @@ int main(int argc, char **argv)
 	    !mkdtemp(dir))
 		return 1;
 	/* Thread stacks: 1000 connections, 1000 threads. */
+	/* BENCH_STORE: an empty PostgreSQL database instead. */
 	snprintf(db, sizeof(db), "%s/c.db", dir);
+	if (getenv("BENCH_STORE"))
+		snprintf(db, sizeof(db), "%s", getenv("BENCH_STORE"));
 	cfg.db_path = db;
 	cfg.longpoll_max_s = 60;
 	cfg.per_address = -1;		/* every agent is 127.0.0.1 */

@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 	double seconds = argc > 2 ? atof(argv[2]) : 30;
 	double interval = argc > 3 ? atof(argv[3]) : 5;
 	const char *re = getenv("BENCH_ROUTES");
-	char dir[] = "/tmp/xmesh-bench.XXXXXX", db[128], err[256];
+	char dir[] = "/tmp/xmesh-bench.XXXXXX", db[512], err[256];
 	struct xm_ctl_config cfg = { 0 };
 	struct results steady = { 0 }, flood = { 0 };
 	uint8_t auth_sk[64];
@@ -237,7 +237,10 @@ int main(int argc, char **argv)
 		return 1;
 	routes = re ? atoi(re) : n - 1;
 	full = getenv("BENCH_FULL") && atoi(getenv("BENCH_FULL"));
+	/* BENCH_STORE: an empty PostgreSQL database instead. */
 	snprintf(db, sizeof(db), "%s/c.db", dir);
+	if (getenv("BENCH_STORE"))
+		snprintf(db, sizeof(db), "%s", getenv("BENCH_STORE"));
 	cfg.db_path = db;
 	cfg.per_address = -1;		/* every agent is 127.0.0.1 */
 	cfg.authority.kind = XM_CERT_AUTHORITY;

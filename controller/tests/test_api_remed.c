@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "server.h"
 #include "store.h"
+#include "stores.h"
 #include "tap.h"
 #include "xmesh_http.h"
 
@@ -154,7 +155,7 @@ static void setup(void)
 
 	if (!mkdtemp(dir))
 		exit(1);
-	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	test_store_name(db, sizeof(db), dir, "controller.db");
 	snprintf(out, sizeof(out), "%s/restarted", dir);
 	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
 		  NULL);

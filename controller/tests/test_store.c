@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The store (store.h) on a temporary SQLite file. */
+/*
+ * The store (store.h) on a temporary SQLite file, or on a new database of
+ * the test server when XMESH_TEST_PG is set (tests/stores.h): the same
+ * checks, then those of the store's own kind (a file's mode; PostgreSQL's
+ * migration table and its connection).
+ */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +14,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "stores.h"
 #include "tap.h"
 
 static int fake_sign(void *arg, uint64_t version, const char *text,
@@ -68,6 +75,183 @@ static int audit_cb(void *arg, const struct xm_audit_rec *r)
 	return 0;
 }
 
+/* Whoever may write the store may add a token: its owner only. */
+static void test_file(const char *path, mode_t old_umask)
+{
+	struct xm_store *s;
+	struct stat st;
+	char err[256];
+
+	if (stat(path, &st))
+		st.st_mode = 0777;
+	ok(!(st.st_mode & 077),
+	   "a new store is its owner's only (mode %o under umask %o)",
+	   st.st_mode & 0777, old_umask);
+	chmod(path, 0666);
+	s = xm_store_open(path, err, sizeof(err));
+	ok(!s && strstr(err, "writable"),
+	   "a store others may write is refused: %s", s ? "opened" : err);
+	xm_store_close(s);
+	chmod(path, 0600);
+	if (!chown(path, 65534, (gid_t)-1)) {
+		s = xm_store_open(path, err, sizeof(err));
+		ok(!s && strstr(err, "another user"),
+		   "a store another user owns is refused: %s",
+		   s ? "opened" : err);
+		xm_store_close(s);
+		if (chown(path, geteuid(), (gid_t)-1))
+			exit(1);
+	} else {
+		ok(1, "# skip a store another user owns: cannot chown");
+	}
+}
+
+/* The first value of a query on c, in buf ("" if none). */
+static const char *pg_value(PGconn *c, const char *sql, char *buf,
+			    size_t len)
+{
+	PGresult *r = PQexec(c, sql);
+
+	snprintf(buf, len, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) :
+		 PQerrorMessage(c));
+	PQclear(r);
+	return buf;
+}
+
+/* Wait for the two threads t (if both started: !failed), their results
+ * in out. */
+static void two(const char *what, int failed, pthread_t t[2], void *out[2])
+{
+	int i;
+
+	out[0] = out[1] = NULL;
+	if (failed) {
+		printf("Bail out! %s: cannot start a thread\n", what);
+		exit(1);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], &out[i]);
+}
+
+/* Open the store named arg, as a second controller would: NULL if it
+ * cannot. */
+static void *open_thread(void *arg)
+{
+	char err[256];
+
+	return xm_store_open(arg, err, sizeof(err));
+}
+
+/* Add 20 policy versions to store arg: the failures. */
+static void *add_thread(void *arg)
+{
+	uint64_t v;
+	long failed = 0;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		failed += !!xm_store_policy_add(arg, "p", 1, "ops", i, 0,
+						fake_sign, NULL, &v);
+	return (void *)failed;
+}
+
+/*
+ * On PostgreSQL (name: the store's URI): its migration table; a database
+ * an older controller left at version 2, and one a newer controller
+ * migrated; a connection the server closed; a server out of reach.
+ */
+static void test_pg_store(const char *name)
+{
+	char err[256], older[256], buf[256];
+	PGconn *c = PQconnectdb(name), *o;
+	struct xm_remedy_rec r = { .rule = "r", .verdict = "act",
+				   .action = "notify", .node = 7 };
+	void *two_s[2], *failed[2];
+	struct xm_store *s;
+	pthread_t t[2];
+	int64_t id = 0;
+
+	is_str(pg_value(c, "SELECT string_agg(version::text, ','"
+			" ORDER BY version) FROM schema_migration", buf,
+			sizeof(buf)), "1,2,3,4",
+	       "PostgreSQL: each migration recorded once, reopened or not");
+
+	test_store_name(older, sizeof(older), NULL, ":memory:");
+	xm_store_close(xm_store_open(older, err, sizeof(err)));
+	o = PQconnectdb(older);
+	/* Migrations 3 and 4 undone: what a controller of version 2 left. */
+	test_pg_exec(o, "DROP TABLE remediation;"
+		     " ALTER TABLE agent DROP COLUMN error,"
+		     " DROP COLUMN error_time;"
+		     " DELETE FROM schema_migration WHERE version > 2");
+	s = xm_store_open(older, err, sizeof(err));
+	ok(s && xm_store_schema_version(s) == 4 &&
+	   !xm_store_remedy_add(s, &r, &id) && id == 1 &&
+	   !xm_store_agent_seen(s, 7, 1, 0) &&
+	   !xm_store_agent_error(s, 7, 2, "x"),
+	   "a database left at version 2 is brought to 4: %s",
+	   s ? "opened" : err);
+	xm_store_close(s);
+	test_pg_exec(o, "INSERT INTO schema_migration (version) VALUES (99)");
+	s = xm_store_open(older, err, sizeof(err));
+	ok(!s && strstr(err, "newer"),
+	   "a database a newer controller migrated is refused: %s",
+	   s ? "opened" : err);
+	xm_store_close(s);
+	PQfinish(o);
+
+	/* Two controllers starting at once on a new database, then adding
+	 * versions at once. */
+	test_store_name(older, sizeof(older), NULL, ":memory:");
+	two(older, pthread_create(&t[0], NULL, open_thread, older) ||
+	    pthread_create(&t[1], NULL, open_thread, older), t, two_s);
+	o = PQconnectdb(older);
+	ok(two_s[0] && two_s[1] &&
+	   !strcmp(pg_value(o, "SELECT string_agg(version::text, ','"
+			    " ORDER BY version) FROM schema_migration", buf,
+			    sizeof(buf)), "1,2,3,4"),
+	   "two controllers opening a new database at once: it is migrated"
+	   " once, both open (%s)", buf);
+	if (two_s[0] && two_s[1]) {
+		two(older, pthread_create(&t[0], NULL, add_thread, two_s[0]) ||
+		    pthread_create(&t[1], NULL, add_thread, two_s[1]), t,
+		    failed);
+		pg_value(o, "SELECT COUNT(*) || ' ' || MAX(version)"
+			 " FROM policy", buf, sizeof(buf));
+		ok(!failed[0] && !failed[1] && !strcmp(buf, "40 40"),
+		   "two controllers adding versions at once: one sequence,"
+		   " none refused (%s versions, the last; %ld and %ld"
+		   " refused)", buf, (long)failed[0], (long)failed[1]);
+	}
+	xm_store_close(two_s[0]);
+	xm_store_close(two_s[1]);
+	PQfinish(o);
+
+	/* Closed by the server while idle (an administrator, a restart):
+	 * noticed before the next call, which reconnects. */
+	s = xm_store_open(name, err, sizeof(err));
+	cap_begin();
+	pg_value(c, "SELECT bool_and(pg_terminate_backend(pid, 10000)) FROM"
+		 " pg_stat_activity WHERE datname = current_database() AND"
+		 " pid <> pg_backend_pid()", buf, sizeof(buf));
+	id = s ? xm_store_agent_count(s) : -1;
+	cap_end();
+	ok(!strcmp(buf, "t") && id == 2 && strstr(cap_buf, "is lost") &&
+	   strstr(cap_buf, "reconnected"),
+	   "a connection the server closed: reported, the next call"
+	   " reconnects (%s, %lld agents)", buf, (long long)id);
+	ok(s && xm_store_policy_current(s) == 3, "and the store works on");
+	xm_store_close(s);
+	PQfinish(c);
+
+	s = xm_store_open("postgresql://xmesh:secret@/none?host=/nonexistent",
+			  err, sizeof(err));
+	ok(!s && !strncmp(err, "PostgreSQL: ", 12) && !strstr(err, "secret"),
+	   "a server out of reach: refused, the password not shown: %s",
+	   s ? "opened" : err);
+	xm_store_close(s);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/xmesh-store.XXXXXX", path[256], err[256];
@@ -79,12 +263,11 @@ int main(void)
 	struct hist h = { 0 };
 	uint64_t v = 0;
 	mode_t old_umask = umask(022);
-	struct stat st;
 	int fail = 1;
 
 	if (!mkdtemp(dir))
 		return 1;
-	snprintf(path, sizeof(path), "%s/c.db", dir);
+	test_store_name(path, sizeof(path), dir, "c.db");
 	s = xm_store_open(path, err, sizeof(err));
 	if (!ok(s != NULL, "open creates the store"))
 		return 1;
@@ -167,37 +350,24 @@ int main(void)
 	xm_store_audit_add(s, 400, "ops", "token.add", "x");
 	xm_store_audit_list(s, audit_cb, last);
 	is_str(last, "ops token.add x", "the audit log's last entry");
+	/* A hook's output cut in the middle of a character: kept as it is
+	 * on SQLite; on PostgreSQL, which takes UTF-8 only, a '?' for it. */
+	ok(!xm_store_audit_add(s, 401, "ops", "hook", "\xc3\xa9t\xc3\xa9 \xc3"),
+	   "text that is not UTF-8 is stored");
+	xm_store_audit_list(s, audit_cb, last);
+	is_str(last, test_pg() ? "ops hook \xc3\xa9t\xc3\xa9 ?" :
+	       "ops hook \xc3\xa9t\xc3\xa9 \xc3", "as it is, or with a '?'");
 	xm_store_close(s);
-
-	/* Whoever may write the store may add a token: its owner only. */
-	if (stat(path, &st))
-		st.st_mode = 0777;
-	ok(!(st.st_mode & 077),
-	   "a new store is its owner's only (mode %o under umask %o)",
-	   st.st_mode & 0777, old_umask);
-	chmod(path, 0666);
-	s = xm_store_open(path, err, sizeof(err));
-	ok(!s && strstr(err, "writable"),
-	   "a store others may write is refused: %s", s ? "opened" : err);
-	xm_store_close(s);
-	chmod(path, 0600);
-	if (!chown(path, 65534, (gid_t)-1)) {
-		s = xm_store_open(path, err, sizeof(err));
-		ok(!s && strstr(err, "another user"),
-		   "a store another user owns is refused: %s",
-		   s ? "opened" : err);
-		xm_store_close(s);
-		if (chown(path, geteuid(), (gid_t)-1))
-			return 1;
-	} else {
-		ok(1, "# skip a store another user owns: cannot chown");
-	}
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
 	   xm_store_schema_version(s) == 4,
 	   "reopened: the history is kept, no migration applied twice");
 	xm_store_close(s);
+	if (test_pg())
+		test_pg_store(path);
+	else
+		test_file(path, old_umask);
 
 	snprintf(path, sizeof(path), "%s/c.db-wal", dir);
 	unlink(path);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "stores.h"
 #include "tap.h"
 
 struct seen {
@@ -97,7 +98,7 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
-	snprintf(path, sizeof(path), "%s/c.db", dir);
+	test_store_name(path, sizeof(path), dir, "c.db");
 	st = xm_store_open(path, err, sizeof(err));
 	if (!ok(st != NULL, "open"))
 		return 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "stores.h"
 #include "tap.h"
 #include "telemetry.h"
 
@@ -397,8 +398,10 @@ static void test_store(void)
 	struct xm_tele_sample s = { 11, 12, XM_TELE_M_RTT_US, 0, 0 };
 	struct xm_tele_event e = { .time = 5, .kind = XM_TELE_EV_LINK_DOWN,
 				   .node = 11, .peer = 12 };
-	char err[256], evs[256] = "";
-	struct xm_store *st = xm_store_open(":memory:", err, sizeof(err));
+	char err[256], evs[256] = "", name[256];
+	struct xm_store *st = xm_store_open(test_store_name(name, sizeof(name),
+							    NULL, ":memory:"),
+					    err, sizeof(err));
 	struct pts p = { 0 };
 	int64_t id = 0, t;
 

@@ -23,6 +23,7 @@
 #include "certs.h"
 #include "server.h"
 #include "store.h"
+#include "stores.h"
 #include "tap.h"
 #include "telemetry.h"
 #include "xmesh_http.h"
@@ -238,7 +239,7 @@ static void setup(void)
 
 	if (!mkdtemp(dir))
 		exit(1);
-	snprintf(db, sizeof(db), "%s/controller.db", dir);
+	test_store_name(db, sizeof(db), dir, "controller.db");
 	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
 		  NULL);
 	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The store (store.h): the implementation named by the store's name (a
+ * PostgreSQL URI: store_pg.c; anything else is a SQLite file:
+ * store_sqlite.c), the calls forwarded to it, and what both share.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+#include "telemetry.h"
+
+static const char *const role_names[] = {
+	[XM_ROLE_READ] = "read-only",
+	[XM_ROLE_OPERATOR] = "operator",
+	[XM_ROLE_ADMIN] = "admin",
+};
+
+const char *xm_role_name(enum xm_role r)
+{
+	if (r < XM_ROLE_READ || r > XM_ROLE_ADMIN)
+		return NULL;
+	return role_names[r];
+}
+
+enum xm_role xm_role_parse(const char *s)
+{
+	int r;
+
+	for (r = XM_ROLE_READ; r <= XM_ROLE_ADMIN; r++)
+		if (!strcmp(s, role_names[r]))
+			return r;
+	return XM_ROLE_NONE;
+}
+
+bool xm_store_is_pg(const char *name)
+{
+	return !strncmp(name, "postgresql://", 13) ||
+	       !strncmp(name, "postgres://", 11);
+}
+
+struct xm_store *xm_store_open(const char *name, char *err, size_t errlen)
+{
+	if (xm_store_is_pg(name))
+		return xm_store_pg_open(name, err, errlen);
+	return xm_store_sqlite_open(name, err, errlen);
+}
+
+void xm_store_close(struct xm_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+void xm_policy_rec_free(struct xm_policy_rec *r)
+{
+	free(r->text);
+	free(r->signature);
+	r->text = NULL;
+	r->signature = NULL;
+}
+
+/* ---- what both implementations write ---- */
+
+void xm_store_copy_name(char dst[XM_STORE_NAME_MAX], const char *s)
+{
+	snprintf(dst, XM_STORE_NAME_MAX, "%s", s ? s : "");
+}
+
+const char *xm_store_policy_action(uint64_t rollback_of)
+{
+	return rollback_of ? "policy.rollback" : "policy.apply";
+}
+
+void xm_store_policy_detail(char *buf, size_t len, uint64_t version,
+			    uint64_t rollback_of)
+{
+	if (rollback_of)
+		snprintf(buf, len, "version %llu restores version %llu",
+			 (unsigned long long)version,
+			 (unsigned long long)rollback_of);
+	else
+		snprintf(buf, len, "version %llu",
+			 (unsigned long long)version);
+}
+
+void xm_store_remedy_detail(char *buf, size_t len, int64_t id,
+			    const struct xm_remedy_rec *r)
+{
+	const char *detail = r->detail ? r->detail : "";
+
+	if (r->peer)
+		snprintf(buf, len, "#%lld rule %s %s link %u-%u (%g): %s",
+			 (long long)id, r->rule, r->action, r->node, r->peer,
+			 r->value, detail);
+	else
+		snprintf(buf, len, "#%lld rule %s %s node %u (%g): %s",
+			 (long long)id, r->rule, r->action, r->node, r->value,
+			 detail);
+}
+
+void xm_store_remedy_action(char *buf, size_t len,
+			    const struct xm_remedy_rec *r)
+{
+	snprintf(buf, len, "remediation.%s", r->verdict);
+}
+
+void xm_store_outcome_detail(char *buf, size_t len, int64_t id,
+			     const char *outcome)
+{
+	snprintf(buf, len, "#%lld: %s", (long long)id, outcome);
+}
+
+void xm_store_revoke_detail(char *buf, size_t len, const char *name, long n)
+{
+	snprintf(buf, len, "%s (%ld)", name, n);
+}
+
+int xm_store_event_kind(const char *name)
+{
+	unsigned int k;
+
+	for (k = 0; k <= XM_TELE_EV_MAX; k++)
+		if (name && !strcmp(name, xm_tele_event_name(k)))
+			return (int)k;
+	return XM_TELE_EV_REMEDIATION;
+}
+
+/* ---- the calls, forwarded ---- */
+
+int xm_store_schema_version(struct xm_store *s)
+{
+	return s->ops->schema_version(s);
+}
+
+int xm_store_policy_add(struct xm_store *s, const char *text, size_t len,
+			const char *author, int64_t now, uint64_t rollback_of,
+			xm_store_sign_fn sign, void *arg, uint64_t *version)
+{
+	return s->ops->policy_add(s, text, len, author, now, rollback_of,
+				  sign, arg, version);
+}
+
+uint64_t xm_store_policy_current(struct xm_store *s)
+{
+	return s->ops->policy_current(s);
+}
+
+int xm_store_policy_get(struct xm_store *s, uint64_t version,
+			struct xm_policy_rec *out)
+{
+	return s->ops->policy_get(s, version, out);
+}
+
+int xm_store_policy_history(struct xm_store *s,
+			    int (*cb)(void *arg,
+				      const struct xm_policy_rec *r),
+			    void *arg)
+{
+	return s->ops->policy_history(s, cb, arg);
+}
+
+int xm_store_token_add(struct xm_store *s,
+		       const uint8_t hash[XM_TOKEN_HASH_LEN],
+		       enum xm_role role, const char *name, int64_t now)
+{
+	if (!xm_role_name(role))
+		return -1;
+	return s->ops->token_add(s, hash, role, name, now);
+}
+
+enum xm_role xm_store_token_role(struct xm_store *s,
+				 const uint8_t hash[XM_TOKEN_HASH_LEN],
+				 char name[XM_STORE_NAME_MAX])
+{
+	enum xm_role role;
+
+	name[0] = '\0';
+	role = s->ops->token_role(s, hash, name);
+	return xm_role_name(role) ? role : XM_ROLE_NONE;
+}
+
+int xm_store_token_revoke(struct xm_store *s, const char *name,
+			  const char *actor, int64_t now)
+{
+	return s->ops->token_revoke(s, name, actor, now);
+}
+
+int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
+			uint64_t policy_version)
+{
+	return s->ops->agent_seen(s, node_id, now, policy_version);
+}
+
+int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
+			 const char *error)
+{
+	return s->ops->agent_error(s, node_id, now, error);
+}
+
+int xm_store_agent_list(struct xm_store *s,
+			int (*cb)(void *arg, const struct xm_agent_rec *r),
+			void *arg)
+{
+	return s->ops->agent_list(s, cb, arg);
+}
+
+long xm_store_agent_count(struct xm_store *s)
+{
+	return s->ops->agent_count(s);
+}
+
+int xm_store_audit_add(struct xm_store *s, int64_t now, const char *actor,
+		       const char *action, const char *detail)
+{
+	return s->ops->audit_add(s, now, actor, action, detail);
+}
+
+int xm_store_audit_list(struct xm_store *s,
+			int (*cb)(void *arg, const struct xm_audit_rec *r),
+			void *arg)
+{
+	return s->ops->audit_list(s, cb, arg);
+}
+
+int xm_store_samples_add(struct xm_store *s, int64_t now,
+			 const struct xm_tele_sample *v, size_t n)
+{
+	return n ? s->ops->samples_add(s, now, v, n) : 0;
+}
+
+int xm_store_series(struct xm_store *s, unsigned int tier, uint32_t node,
+		    uint32_t peer, int metric, int64_t since, int64_t until,
+		    size_t max,
+		    int (*cb)(void *arg, int64_t time, double value),
+		    void *arg)
+{
+	return s->ops->series(s, tier, node, peer, metric, since, until, max,
+			      cb, arg);
+}
+
+long xm_store_downsample(struct xm_store *s,
+			 const struct xm_tele_retention *r, int64_t now)
+{
+	return s->ops->downsample(s, r, now);
+}
+
+long xm_store_sample_count(struct xm_store *s, unsigned int tier)
+{
+	return s->ops->sample_count(s, tier);
+}
+
+int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
+		       int64_t *id)
+{
+	return s->ops->event_add(s, e, id);
+}
+
+int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
+			int (*cb)(void *arg, int64_t id,
+				  const struct xm_tele_event *e),
+			void *arg)
+{
+	return s->ops->event_list(s, since, limit, cb, arg);
+}
+
+int64_t xm_store_event_last(struct xm_store *s)
+{
+	return s->ops->event_last(s);
+}
+
+int xm_store_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
+			int64_t *id)
+{
+	return s->ops->remedy_add(s, r, id);
+}
+
+int xm_store_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
+			    const char *outcome)
+{
+	return s->ops->remedy_outcome(s, id, now, outcome);
+}
+
+int xm_store_remedy_page(struct xm_store *s, int64_t before, size_t limit,
+			 int (*cb)(void *arg, const struct xm_remedy_rec *r),
+			 void *arg, int64_t *next)
+{
+	*next = 0;
+	return s->ops->remedy_page(s, before, limit, cb, arg, next);
+}
+
+int xm_store_audit_page(struct xm_store *s, int64_t before, size_t limit,
+			int (*cb)(void *arg, const struct xm_audit_rec *r),
+			void *arg, int64_t *next)
+{
+	*next = 0;
+	return s->ops->audit_page(s, before, limit, cb, arg, next);
+}
+
+int xm_store_history_page(struct xm_store *s, int64_t before, size_t limit,
+			  int (*cb)(void *arg, const struct xm_policy_rec *r),
+			  void *arg, int64_t *next)
+{
+	*next = 0;
+	return s->ops->history_page(s, before, limit, cb, arg, next);
+}
+
+int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
+			int (*cb)(void *arg, const struct xm_agent_rec *r),
+			void *arg, int64_t *next)
+{
+	*next = 0;
+	return s->ops->agent_page(s, after, limit, cb, arg, next);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the store (store.h): what an implementation provides (one
+ * operation per function of store.h, with its meaning and results), and
+ * what they share, so that both write the same audit entries. store.c
+ * picks the implementation by the store's name and forwards to it.
+ */
+#ifndef XM_STORE_IMPL_H
+#define XM_STORE_IMPL_H
+
+#include "store.h"
+
+struct xm_store_ops;
+
+/* The first member of each implementation's own structure. */
+struct xm_store {
+	const struct xm_store_ops *ops;
+};
+
+struct xm_store_ops {
+	void (*close)(struct xm_store *s);
+	int (*schema_version)(struct xm_store *s);
+	int (*policy_add)(struct xm_store *s, const char *text, size_t len,
+			  const char *author, int64_t now,
+			  uint64_t rollback_of, xm_store_sign_fn sign,
+			  void *arg, uint64_t *version);
+	uint64_t (*policy_current)(struct xm_store *s);
+	int (*policy_get)(struct xm_store *s, uint64_t version,
+			  struct xm_policy_rec *out);
+	int (*policy_history)(struct xm_store *s,
+			      int (*cb)(void *arg,
+					const struct xm_policy_rec *r),
+			      void *arg);
+	/* role is known; what token_role() returns is checked, and name
+	 * is "" until it sets it. */
+	int (*token_add)(struct xm_store *s,
+			 const uint8_t hash[XM_TOKEN_HASH_LEN],
+			 enum xm_role role, const char *name, int64_t now);
+	enum xm_role (*token_role)(struct xm_store *s,
+				   const uint8_t hash[XM_TOKEN_HASH_LEN],
+				   char name[XM_STORE_NAME_MAX]);
+	int (*token_revoke)(struct xm_store *s, const char *name,
+			    const char *actor, int64_t now);
+	int (*agent_seen)(struct xm_store *s, uint32_t node_id, int64_t now,
+			  uint64_t policy_version);
+	int (*agent_error)(struct xm_store *s, uint32_t node_id, int64_t now,
+			   const char *error);
+	int (*agent_list)(struct xm_store *s,
+			  int (*cb)(void *arg, const struct xm_agent_rec *r),
+			  void *arg);
+	long (*agent_count)(struct xm_store *s);
+	int (*audit_add)(struct xm_store *s, int64_t now, const char *actor,
+			 const char *action, const char *detail);
+	int (*audit_list)(struct xm_store *s,
+			  int (*cb)(void *arg, const struct xm_audit_rec *r),
+			  void *arg);
+	int (*samples_add)(struct xm_store *s, int64_t now,
+			   const struct xm_tele_sample *v, size_t n);
+	int (*series)(struct xm_store *s, unsigned int tier, uint32_t node,
+		      uint32_t peer, int metric, int64_t since, int64_t until,
+		      size_t max,
+		      int (*cb)(void *arg, int64_t time, double value),
+		      void *arg);
+	long (*downsample)(struct xm_store *s,
+			   const struct xm_tele_retention *r, int64_t now);
+	long (*sample_count)(struct xm_store *s, unsigned int tier);
+	int (*event_add)(struct xm_store *s, const struct xm_tele_event *e,
+			 int64_t *id);
+	int (*event_list)(struct xm_store *s, int64_t since, size_t limit,
+			  int (*cb)(void *arg, int64_t id,
+				    const struct xm_tele_event *e),
+			  void *arg);
+	int64_t (*event_last)(struct xm_store *s);
+	int (*remedy_add)(struct xm_store *s, const struct xm_remedy_rec *r,
+			  int64_t *id);
+	int (*remedy_outcome)(struct xm_store *s, int64_t id, int64_t now,
+			      const char *outcome);
+	int (*remedy_page)(struct xm_store *s, int64_t before, size_t limit,
+			   int (*cb)(void *arg,
+				     const struct xm_remedy_rec *r),
+			   void *arg, int64_t *next);
+	int (*audit_page)(struct xm_store *s, int64_t before, size_t limit,
+			  int (*cb)(void *arg, const struct xm_audit_rec *r),
+			  void *arg, int64_t *next);
+	int (*history_page)(struct xm_store *s, int64_t before, size_t limit,
+			    int (*cb)(void *arg,
+				      const struct xm_policy_rec *r),
+			    void *arg, int64_t *next);
+	int (*agent_page)(struct xm_store *s, int64_t after, size_t limit,
+			  int (*cb)(void *arg, const struct xm_agent_rec *r),
+			  void *arg, int64_t *next);
+};
+
+/* The implementations' openers (xm_store_open()). */
+struct xm_store *xm_store_sqlite_open(const char *path, char *err,
+				      size_t errlen);
+struct xm_store *xm_store_pg_open(const char *uri, char *err,
+				  size_t errlen);
+
+/* ---- what both write ---- */
+
+/* A name from a column (NULL: ""), cut to XM_STORE_NAME_MAX. */
+void xm_store_copy_name(char dst[XM_STORE_NAME_MAX], const char *s);
+
+/* The audit entry of a new policy version: its action and detail. */
+const char *xm_store_policy_action(uint64_t rollback_of);
+void xm_store_policy_detail(char *buf, size_t len, uint64_t version,
+			    uint64_t rollback_of);
+/* The audit detail of remediation decision id (r its record). */
+void xm_store_remedy_detail(char *buf, size_t len, int64_t id,
+			    const struct xm_remedy_rec *r);
+/* The audit action of a decision's verdict ("remediation.VERDICT"). */
+void xm_store_remedy_action(char *buf, size_t len,
+			    const struct xm_remedy_rec *r);
+/* The audit detail of decision id's outcome. */
+void xm_store_outcome_detail(char *buf, size_t len, int64_t id,
+			     const char *outcome);
+/* The audit detail of n tokens named name revoked. */
+void xm_store_revoke_detail(char *buf, size_t len, const char *name,
+			    long n);
+/* An event kind by its stored name (unknown: remediation, as before). */
+int xm_store_event_kind(const char *name);
+
+#endif /* XM_STORE_IMPL_H */
