@@ -21,11 +21,13 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/tests/guest/mesh.sh"
 # shellcheck source-path=SCRIPTDIR source=../tests/guest/agentnet.sh
 . "$top/tests/guest/agentnet.sh"
+# shellcheck source-path=SCRIPTDIR source=../tests/guest/ctlnet.sh
+. "$top/tests/guest/ctlnet.sh"
 
-CTL=$top/controller/xmesh-controller
 WEB=$top/controller/build/web
-CTL_PORT=7680		# demo.sh forwards the host's XMESH_DEMO_PORT here
-STOP_PORT=7681		# and a port of its own here, to end the hold
+# demo.sh forwards the host's XMESH_DEMO_PORT to the controller's CTL_PORT
+# (7680, ctlnet.sh), and a port of its own to STOP_PORT, to end the hold.
+STOP_PORT=7681
 HOST_PORT=${XMESH_DEMO_PORT:-}
 HOLD=${XMESH_DEMO_HOLD:-0}
 A=$AN_DIR
@@ -48,42 +50,15 @@ host_nic() {
 	return 1
 }
 
-# certify NAME ID ZONE [ROLE...]: NAME's node key and certificate, signed
-# by the site authority: its zone and roles are the certificate's.
-certify() {
-	local name=$1 id=$2 zone=$3 role roles=()
-	shift 3
-	for role in "$@"; do
-		roles+=(role "$role")
-	done
-	mkdir -p "$A/state-$name"
-	"$XM" cert key create "$A/state-$name/node.key" >/dev/null
-	"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub"
-	"$XM" cert sign authority-key "$A/authority.key" \
-		authority "$A/authority.cert" pubkey "$A/$name.pub" \
-		node "$id" zone "$zone" "${roles[@]}" out "$A/$name.cert" >/dev/null
-}
-
 # The site's controller: an authority, a policy key it certifies, the
 # controller with the dashboard on every address of the root namespace.
 controller_start() {
-	"$XM" cert authority create name demo key "$A/authority.key" \
-		cert "$A/authority.cert" >/dev/null
-	"$XM" cert key create "$A/policy.key" >/dev/null
-	"$XM" cert key show "$A/policy.key" >"$A/policy.pub"
-	"$XM" cert sign authority-key "$A/authority.key" \
-		authority "$A/authority.cert" pubkey "$A/policy.pub" \
-		kind policy out "$A/policy.cert" >/dev/null
-	OP_TOKEN=$("$CTL" --db "$A/controller.db" token add operator demo)
-	RO_TOKEN=$("$CTL" --db "$A/controller.db" token add read-only viewer)
+	ctl_authority demo || return
+	OP_TOKEN=$(ctl_token operator demo)
+	RO_TOKEN=$(ctl_token read-only viewer)
 	ip link set lo up
-	"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
-		--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
-		--listen 0.0.0.0 --port "$CTL_PORT" --web "$WEB" \
-		>>"$A/controller.log" 2>&1 &
-	at_exit "kill -KILL $!"
-	wait_for 30 curl -sf "http://127.0.0.1:$CTL_PORT/metrics" >/dev/null ||
-		{ tail "$A/controller.log"; return 1; }
+	ctl_start --web "$WEB"
+	ctl_wait || { tail "$A/controller.log"; return 1; }
 	# The site policy: the demo's zones, everything allowed but ssh from
 	# the back to the front, checked by its tests.
 	cat >"$A/policy.json" <<-'EOF'
@@ -97,8 +72,7 @@ controller_start() {
 		]
 	}
 	EOF
-	XMESH_CONTROLLER=http://127.0.0.1:$CTL_PORT XMESH_TOKEN=$OP_TOKEN \
-		"$XM" policy apply "$A/policy.json" >/dev/null
+	XMESH_TOKEN=$OP_TOKEN "$XM" policy apply "$A/policy.json" >/dev/null
 }
 
 # dashboard_url: where the host's browser finds the dashboard.
@@ -126,13 +100,9 @@ cat <<'MAP'
 MAP
 for i in 1 2 3 4 5; do
 	an_node "n$i" "$i"
-	# Its management link to the controller, never over the mesh.
-	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
-	ip addr add "10.98.$i.1/24" dev "mg$i"
-	ip link set "mg$i" up
-	ip -n "xm-n$i" addr add "10.98.$i.2/24" dev mg0
-	ip -n "xm-n$i" link set mg0 up
 done
+# Management links to the controller, never over the mesh.
+ctl_mgmt_links n1 n2 n3 n4 n5
 mesh_link 1 n1 n2
 mesh_link 2 n2 n3
 mesh_link 3 n3 n4
@@ -141,17 +111,17 @@ mesh_link 5 n5 n4
 # The lower path is slower: 2 ms each way on ul4.
 an_delay 4 n2 n5 2
 # Zones and roles are in each node's certificate.
-certify n1 1 front ingest
-certify n2 2 core
-certify n3 3 core storage
-certify n4 4 back gpu
-certify n5 5 back gpu storage
+ctl_certify n1 front ingest
+ctl_certify n2 core
+ctl_certify n3 core storage
+ctl_certify n4 back gpu
+ctl_certify n5 back gpu storage
 # Default timers, except that a neighbor is declared down after 6 lost
 # probes (300 ms), not 3: the emulated guest stalls for 100 ms at times.
 for i in 1 2 3 4 5; do
 	an_config "n$i" "probe-miss 6" "certificate $A/n$i.cert" \
 		"authority $A/authority.cert" \
-		"controller http://10.98.$i.1:$CTL_PORT"
+		"controller $(ctl_agent_url "n$i")"
 	an_start "n$i"
 done
 echo "node 1's configuration (its zone and roles are in its certificate):"

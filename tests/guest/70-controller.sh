@@ -44,33 +44,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/mesh.sh"	# mesh_link, fails_with
 # shellcheck source-path=SCRIPTDIR source=agentnet.sh
 . "$here/agentnet.sh"	# an_*, x, jq_true
+# shellcheck source-path=SCRIPTDIR source=ctlnet.sh
+. "$here/ctlnet.sh"	# ctl_*
 
 an_require
-CTL=$AN_TOP/controller/xmesh-controller
-if [[ ! -x $CTL ]]; then
-	echo "Bail out! $CTL is not built (make -C controller)"
-	exit 1
-fi
+ctl_require
 NODES=(n1 n2 n3 n4 n5 n6)
-PORT=7680
 A=$AN_DIR
-export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
-ip link set lo up	# the operator's requests, on 127.0.0.1
-# Netfilter hooks for good while the guest is idle, as agentnet.sh's
-# clsact: the first base chain and conntrack anywhere flip the kernel's
-# static keys, which patches code, and the emulated guest was seen to lock
-# up (ksoftirqd and xmeshd) once the agents' tables came under traffic.
-nft -f - <<-EOF
-table inet xmkeys {
-	chain in { type filter hook input priority 0; ct state established accept; }
-	chain out { type filter hook output priority 0; }
-	chain routed { type filter hook forward priority 0; }
-}
-EOF
-at_exit "nft delete table inet xmkeys"
-
 # ------------------------------------------------------------ the network
 for i in 1 2 3 4 5 6; do
 	an_node "n$i" "$i"
@@ -79,63 +61,17 @@ for k in 1 2 3 4 5; do
 	mesh_link "$k" "n$k" "n$((k + 1))"
 done
 mesh_link 6 n2 n4
-# The management network: mgI in the root namespace, mg0 in nI's.
-for i in 1 2 3 4 5 6; do
-	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
-	ip addr add "10.98.$i.1/24" dev "mg$i"
-	ip link set "mg$i" up
-	ip -n "xm-n$i" addr add "10.98.$i.2/24" dev mg0
-	ip -n "xm-n$i" link set mg0 up
-	at_exit "ip link del mg$i"
-done
+ctl_mgmt_links "${NODES[@]}"
 
 # ------------------------------------------------------------ certificates
-check "the site authority" "$XM" cert authority create name edge1 \
-	key "$A/authority.key" cert "$A/authority.cert"
-# shellcheck disable=SC2317 # called through check
-policy_key() {
-	"$XM" cert key create "$A/policy.key" >/dev/null &&
-		"$XM" cert key show "$A/policy.key" >"$A/policy.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/policy.pub" \
-			kind policy out "$A/policy.cert"
-}
-check "the policy key, certified by the authority" policy_key
-# shellcheck disable=SC2317 # called through check
-certify() {
-	local name=$1 id=$2
-	mkdir -p "$A/state-$name"
-	"$XM" cert key create "$A/state-$name/node.key" >/dev/null &&
-		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/$name.pub" \
-			node "$id" zone web out "$A/$name.cert"
-}
-for i in 1 2 3 4 5 6; do
-	check "n$i's certificate" certify "n$i" "$i"
+check "the site authority and its policy key" ctl_authority
+for name in "${NODES[@]}"; do
+	check "$name's certificate" ctl_certify "$name"
 done
 
 # ------------------------------------------------------------ controller
-XMESH_TOKEN=$("$CTL" --db "$A/controller.db" token add operator ops)
+XMESH_TOKEN=$(ctl_token operator ops)
 export XMESH_TOKEN
-CTL_PID=
-
-# ctl_start: the controller in the background (not through check: its
-# pid is needed here), on the store it had.
-ctl_start() {
-	"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
-		--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
-		--listen 0.0.0.0 --port "$PORT" >>"$A/controller.log" 2>&1 &
-	CTL_PID=$!
-	at_exit "kill -KILL $CTL_PID"
-}
-
-# api PATH: a GET of the operator API.
-# shellcheck disable=SC2317 # called through check
-api() {
-	curl -sf -H "Authorization: Bearer $XMESH_TOKEN" \
-		"$XMESH_CONTROLLER/api/v1/$1"
-}
 
 # policy HOPS FILE: the site policy with max_hops HOPS. The emulated guest
 # stalls for hundreds of ms under load: lenient timers, the agents' own.
@@ -152,7 +88,7 @@ policy() {
 }
 
 ctl_start
-check "the controller starts" wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+check "the controller starts" ctl_wait
 policy 0 "$A/v1.json"
 check_json "version 1 (no hop limit) is applied" '.[0].version == 1' \
 	"$XM" -j policy apply "$A/v1.json"
@@ -170,35 +106,14 @@ for i in 1 2 3 4 5 6; do
 	extra=()
 	((i != 5)) || extra=("filter $A/n5.rules")
 	an_config "n$i" "${common[@]}" "certificate $A/n$i.cert" \
-		"${links[@]}" "${extra[@]}" "controller http://10.98.$i.1:$PORT"
+		"${links[@]}" "${extra[@]}" "controller $(ctl_agent_url "n$i")"
 	an_start "n$i"
 done
 
-# at_version V NAME...: each NAME's agent applied policy version V.
-# shellcheck disable=SC2317 # called through wait_for and check
-at_version() {
-	local v=$1 name
-	shift
-	for name in "$@"; do
-		jq_true ".agent.policy_version == $v" x "$name" -j -s agent show ||
-			return 1
-	done
-}
-
-# all_logs: every agent's log end and the controller's, for a failure.
-all_logs() {
-	local name
-	for name in "${NODES[@]}"; do
-		an_logs "$name" 15
-	done
-	echo "--- controller"
-	tail -n 20 "$A/controller.log"
-}
-
-if wait_for 120 at_version 1 "${NODES[@]}"; then
+if wait_for 120 ctl_at_version 1 "${NODES[@]}"; then
 	tap_ok "version 1 reaches all six agents"
 else
-	tap_fail "version 1 reaches all six agents" "$(all_logs)"
+	tap_fail "version 1 reaches all six agents" "$(ctl_all_logs)"
 fi
 if an_wait_routes 120 5 n1 n6; then
 	tap_ok "n1 and n6 route to the five others"
@@ -207,19 +122,19 @@ else
 fi
 check_json "the controller shows six agents current at version 1" \
 	'(.agents | length) == 6 and all(.agents[]; .policy_version == 1 and .current)' \
-	api agents
+	ctl_api agents
 
 # ------------------------------------------------------------ a new version
 policy 2 "$A/v2.json"
 t0=$EPOCHREALTIME
 check_json "version 2 (max hops 2) is applied" '.[0].version == 2' \
 	"$XM" -j policy apply "$A/v2.json"
-if wait_for 60 at_version 2 "${NODES[@]}"; then
+if wait_for 60 ctl_at_version 2 "${NODES[@]}"; then
 	t1=$EPOCHREALTIME
 	tap_ok "version 2 reaches all six agents"
 	echo "# propagation to 6 agents: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s (apply to the last agent's show)"
 else
-	tap_fail "version 2 reaches all six agents" "$(all_logs)"
+	tap_fail "version 2 reaches all six agents" "$(ctl_all_logs)"
 fi
 if wait_for 60 an_routes_to n1 3 && wait_for 60 an_routes_to n6 2 &&
 	wait_for 60 an_routes_to n3 4; then
@@ -229,7 +144,7 @@ else
 		"$(n n3 "$XM" route show)" "$(an_logs n1)"
 fi
 check_json "the controller shows all six at version 2" \
-	'all(.agents[]; .policy_version == 2 and .current)' api agents
+	'all(.agents[]; .policy_version == 2 and .current)' ctl_api agents
 check_json "n3 counts one version applied per version, no error" \
 	'.agent.policy_applied == 2 and .agent.policy_refused == 0 and .agent.policy_reports >= 2' \
 	x n3 -j -s agent show
@@ -249,9 +164,9 @@ check_json "also when put through the API: 400 at /max_hop" \
 	curl -s -X PUT -H "Authorization: Bearer $XMESH_TOKEN" \
 	--data-binary "@$A/bad.json" "$XMESH_CONTROLLER/api/v1/policy"
 check_json "and the controller stays at version 2" '.version == 2' \
-	api policy
+	ctl_api policy
 sleep 3
-check "no agent moved" at_version 2 "${NODES[@]}"
+check "no agent moved" ctl_at_version 2 "${NODES[@]}"
 
 # ------------------------------------------------------------ controller down
 kill -KILL "$CTL_PID"
@@ -266,11 +181,11 @@ else
 	tap_fail "with the controller killed, the agents count failed fetches" \
 		"$(an_logs n1)"
 fi
-check "and keep version 2" at_version 2 "${NODES[@]}"
+check "and keep version 2" ctl_at_version 2 "${NODES[@]}"
 check "n1 still routes to three nodes" an_routes_to n1 3
 an_stop n1
 an_start n1
-if wait_for 60 at_version 2 n1; then
+if wait_for 60 ctl_at_version 2 n1; then
 	tap_ok "n1 restarted meanwhile applies version 2 from its cache"
 else
 	tap_fail "n1 restarted meanwhile applies version 2 from its cache" \
@@ -286,21 +201,20 @@ fi
 
 # ------------------------------------------------------------ it returns
 ctl_start
-check "the controller restarts on its store" \
-	wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+check "the controller restarts on its store" ctl_wait
 check_json "it kept every version" \
-	'(.versions | map(.version)) == [2, 1]' api policy/history
+	'(.versions | map(.version)) == [2, 1]' ctl_api policy/history
 check_json "and every agent" \
 	'(.agents | length) == 6 and all(.agents[]; .policy_version == 2)' \
-	api agents
+	ctl_api agents
 policy 0 "$A/v3.json"
 check_json "version 3 (no hop limit) is applied" '.[0].version == 3' \
 	"$XM" -j policy apply "$A/v3.json"
-if wait_for 120 at_version 3 "${NODES[@]}"; then
+if wait_for 120 ctl_at_version 3 "${NODES[@]}"; then
 	tap_ok "version 3 reaches all six agents after the controller returned"
 else
 	tap_fail "version 3 reaches all six agents after the controller returned" \
-		"$(all_logs)"
+		"$(ctl_all_logs)"
 fi
 if an_wait_routes 120 5 n1 n6; then
 	tap_ok "n1 and n6 route to the five others again"
@@ -308,7 +222,7 @@ else
 	tap_fail "n1 and n6 route to the five others again" "$(an_logs n1)"
 fi
 check_json "the controller shows all six current at version 3" \
-	'all(.agents[]; .policy_version == 3 and .current)' api agents
+	'all(.agents[]; .policy_version == 3 and .current)' ctl_api agents
 check_json "no agent refused anything" \
 	'.agent.policy_refused == 0' x n6 -j -s agent show
 
@@ -380,10 +294,10 @@ check "n5's log says so" grep -q "its filter is in force in place of" \
 	"$A/n5.log"
 check_json "version 4 (a filter, a QoS rate, a drain) is applied" \
 	'.[0].version == 4' "$XM" -j policy apply "$A/v4.json"
-if wait_for 60 at_version 4 "${NODES[@]}"; then
+if wait_for 60 ctl_at_version 4 "${NODES[@]}"; then
 	tap_ok "version 4 reaches all six agents"
 else
-	tap_fail "version 4 reaches all six agents" "$(all_logs)"
+	tap_fail "version 4 reaches all six agents" "$(ctl_all_logs)"
 fi
 check "its filter is table inet xmesh on all six" wait_for 30 all_have_rule 9999
 check "on n5 too, in place of its file's rules" fails has_rule n5 7777
@@ -410,7 +324,7 @@ printf '{ "tests": [] }\n' >"$A/v5.json"
 check_json "version 5 (no filter, no drain) is applied" \
 	'.[0].version == 5' "$XM" -j policy apply "$A/v5.json"
 check "version 5 reaches all six agents" \
-	wait_for 60 at_version 5 "${NODES[@]}"
+	wait_for 60 ctl_at_version 5 "${NODES[@]}"
 if wait_for 60 an_path_is n1 n4 n2; then
 	tap_ok "undrained: n1's path to n4 takes n2-n4 again"
 else
@@ -433,7 +347,7 @@ kill -HUP "${AN_PID[n5]}"
 check "SIGHUP with a good file: n5 installs it" wait_for 30 has_rule n5 7778
 check "in place of the old rules" fails has_rule n5 7777
 check_json "the controller shows all six at version 5" \
-	'all(.agents[]; .policy_version == 5 and .current)' api agents
+	'all(.agents[]; .policy_version == 5 and .current)' ctl_api agents
 
 # ------------------------------------------------------------ not applicable
 # An nftables table "xmesh" owned by another process (flags owner) in n6's
@@ -455,20 +369,20 @@ EOF
 check_json "version 6 (a filter, bulk at 20 Mbit/s) is applied" \
 	'.[0].version == 6' "$XM" -j policy apply "$A/v6.json"
 check "it reaches the five others" \
-	wait_for 60 at_version 6 n1 n2 n3 n4 n5
+	wait_for 60 ctl_at_version 6 n1 n2 n3 n4 n5
 check "n1 caps bulk at 20 Mbit/s" bulk_of n1 2500000
 check "n6 cannot apply it and says why" wait_for 30 grep -q \
 	"policy version 6 (from the controller) cannot be applied: table inet xmesh" \
 	"$A/n6.log"
-check "n6 keeps version 5" at_version 5 n6
+check "n6 keeps version 5" ctl_at_version 5 n6
 check "and its QoS rate of version 4 (put back)" bulk_of n6 6250000
 check "the controller shows n6 at version 5, not current" \
 	wait_for 30 jq_true \
 	'any(.agents[]; .node == 6 and .policy_version == 5 and (.current | not))' \
-	api agents
+	ctl_api agents
 check "and keeps n6's error in its audit log" wait_for 30 jq_true \
 	'any(.entries[]; .actor == "node 6" and .action == "agent.policy_error" and (.detail | test("version 6 not applied")))' \
-	api audit
+	ctl_api audit
 exec 7>&-
 wait "$OWNER_PID" 2>/dev/null || true
 check "the owned table goes with its process" \
@@ -476,7 +390,7 @@ check "the owned table goes with its process" \
 printf '{ "qos": { "bulk": { "rate": "30mbit" } } }\n' >"$A/v7.json"
 check_json "version 7 is applied" '.[0].version == 7' \
 	"$XM" -j policy apply "$A/v7.json"
-check "and reaches all six, n6 too" wait_for 60 at_version 7 "${NODES[@]}"
+check "and reaches all six, n6 too" wait_for 60 ctl_at_version 7 "${NODES[@]}"
 check "n6 caps bulk at 30 Mbit/s" bulk_of n6 3750000
 
 tap_done

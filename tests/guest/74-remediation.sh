@@ -28,21 +28,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/mesh.sh"	# mesh_link
 # shellcheck source-path=SCRIPTDIR source=agentnet.sh
 . "$here/agentnet.sh"	# an_*, x, jq_true
+# shellcheck source-path=SCRIPTDIR source=ctlnet.sh
+. "$here/ctlnet.sh"	# ctl_*
 
 an_require
-CTL=$AN_TOP/controller/xmesh-controller
-if [[ ! -x $CTL ]]; then
-	echo "Bail out! $CTL is not built (make -C controller)"
-	exit 1
-fi
+ctl_require
 NODES=(n1 n2 n3 n4)
-PORT=7680
 A=$AN_DIR
-export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
-ip link set lo up
-
 # ------------------------------------------------------------ the network
 for i in 1 2 3 4; do
 	an_node "n$i" "$i"
@@ -50,39 +44,12 @@ done
 for k in 1 2 3; do
 	mesh_link "$k" "n$k" "n$((k + 1))"
 done
-for i in 1 2 3 4; do
-	ip link add "mg$i" type veth peer name mg0 netns "xm-n$i"
-	ip addr add "10.98.$i.1/24" dev "mg$i"
-	ip link set "mg$i" up
-	ip -n "xm-n$i" addr add "10.98.$i.2/24" dev mg0
-	ip -n "xm-n$i" link set mg0 up
-	at_exit "ip link del mg$i"
-done
+ctl_mgmt_links "${NODES[@]}"
 
 # ------------------------------------------------------------ certificates
-check "the site authority" "$XM" cert authority create name edge1 \
-	key "$A/authority.key" cert "$A/authority.cert"
-# shellcheck disable=SC2317 # called through check
-policy_key() {
-	"$XM" cert key create "$A/policy.key" >/dev/null &&
-		"$XM" cert key show "$A/policy.key" >"$A/policy.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/policy.pub" \
-			kind policy out "$A/policy.cert"
-}
-check "the policy key" policy_key
-# shellcheck disable=SC2317 # called through check
-certify() {
-	local name=$1 id=$2
-	mkdir -p "$A/state-$name"
-	"$XM" cert key create "$A/state-$name/node.key" >/dev/null &&
-		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/$name.pub" \
-			node "$id" zone web out "$A/$name.cert"
-}
-for i in 1 2 3 4; do
-	check "n$i's certificate" certify "n$i" "$i"
+check "the site authority and its policy key" ctl_authority
+for name in "${NODES[@]}"; do
+	check "$name's certificate" ctl_certify "$name"
 done
 
 # ------------------------------------------------------------ the hook
@@ -106,21 +73,9 @@ hook restart command $A/restart.sh
 EOF
 
 # ------------------------------------------------------------ controller
-XMESH_TOKEN=$("$CTL" --db "$A/controller.db" token add operator ops)
+XMESH_TOKEN=$(ctl_token operator ops)
 export XMESH_TOKEN
-"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
-	--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
-	--listen 0.0.0.0 --port "$PORT" --config "$A/controller.conf" \
-	--remedy-stale 3 --remedy-settle 60 >>"$A/controller.log" 2>&1 &
-CTL_PID=$!
-at_exit "kill -KILL $CTL_PID"
-
-# api PATH: a GET of the operator API.
-# shellcheck disable=SC2317 # called through check
-api() {
-	curl -sf -H "Authorization: Bearer $XMESH_TOKEN" \
-		"$XMESH_CONTROLLER/api/v1/$1"
-}
+ctl_start --config "$A/controller.conf" --remedy-stale 3 --remedy-settle 60
 
 cat >"$A/policy.json" <<EOF
 {
@@ -139,7 +94,7 @@ cat >"$A/policy.json" <<EOF
 	}
 }
 EOF
-check "the controller starts" wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+check "the controller starts" ctl_wait
 check_json "the policy with the remediation rules is applied" \
 	'.[0].version == 1' "$XM" -j policy apply "$A/policy.json"
 
@@ -152,28 +107,11 @@ for i in 1 2 3 4; do
 	((i == 1)) || links+=("link ul$((i - 1))")
 	((i == 4)) || links+=("link ul$i")
 	an_config "n$i" "${common[@]}" "certificate $A/n$i.cert" \
-		"${links[@]}" "controller http://10.98.$i.1:$PORT"
+		"${links[@]}" "controller $(ctl_agent_url "n$i")"
 	an_start "n$i"
 	echo "${AN_PID[n$i]}" >"$A/n$i.pid"
 done
 
-# shellcheck disable=SC2317 # called through wait_for
-at_version() {
-	local v=$1 name
-	shift
-	for name in "$@"; do
-		jq_true ".agent.policy_version == $v" x "$name" -j -s agent show ||
-			return 1
-	done
-}
-all_logs() {
-	local name
-	for name in "${NODES[@]}"; do
-		an_logs "$name" 10
-	done
-	echo "--- controller"
-	tail -n 30 "$A/controller.log"
-}
 # kill_agent NAME: its agent, whoever started it last.
 kill_agent() {
 	local pid
@@ -181,16 +119,10 @@ kill_agent() {
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
-# log_has JQ: the remediation log (xmesh -j remediation log) satisfies JQ.
-# shellcheck disable=SC2317 # called through wait_for and check
-log_has() {
-	"$XM" -j remediation log limit 1000 | jq -e "$1"
-}
-
-if wait_for 120 at_version 1 "${NODES[@]}"; then
+if wait_for 120 ctl_at_version 1 "${NODES[@]}"; then
 	tap_ok "the policy reaches all four agents"
 else
-	tap_fail "the policy reaches all four agents" "$(all_logs)"
+	tap_fail "the policy reaches all four agents" "$(ctl_all_logs)"
 fi
 if an_wait_routes 120 3 n1; then
 	tap_ok "n1 routes to the three others"
@@ -203,14 +135,14 @@ check_json "nothing decided while all agents are up" 'length == 0' \
 # ------------------------------------------------------------ one agent dies
 t0=$EPOCHREALTIME
 kill_agent n3
-if wait_for 90 log_has 'any(.[]; .rule == "restart" and .verdict == "act" and .node == 3)'; then
+if wait_for 90 ctl_log_has 'any(.[]; .rule == "restart" and .verdict == "act" and .node == 3)'; then
 	t1=$EPOCHREALTIME
 	tap_ok "n3 killed: the restart rule fires on node 3"
 	echo "# killed to decided: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (stale 3 s + for 5 s)"
 else
-	tap_fail "n3 killed: the restart rule fires on node 3" "$(all_logs)"
+	tap_fail "n3 killed: the restart rule fires on node 3" "$(ctl_all_logs)"
 fi
-if wait_for 60 log_has 'any(.[]; .rule == "restart" and .node == 3 and (.outcome | startswith("ok: exit 0: restarted n3")))'; then
+if wait_for 60 ctl_log_has 'any(.[]; .rule == "restart" and .node == 3 and (.outcome | startswith("ok: exit 0: restarted n3")))'; then
 	tap_ok "the hook restarted n3's agent (its outcome logged)"
 else
 	tap_fail "the hook restarted n3's agent" "$("$XM" remediation log)" \
@@ -218,22 +150,22 @@ else
 fi
 check "the hook had the node in its environment" \
 	grep -q "hook restart n3" "$A/hook.log"
-if wait_for 120 at_version 1 n3 && an_wait_routes 120 3 n1; then
+if wait_for 120 ctl_at_version 1 n3 && an_wait_routes 120 3 n1; then
 	tap_ok "n3 is back: the mesh reconverges, n1 routes to the three others"
 else
 	tap_fail "n3 is back: the mesh reconverges" "$(an_logs n3)" \
 		"$(an_logs n1)"
 fi
-if wait_for 60 log_has 'any(.[]; .rule == "restart" and .verdict == "recovered" and .node == 3)'; then
+if wait_for 60 ctl_log_has 'any(.[]; .rule == "restart" and .verdict == "recovered" and .node == 3)'; then
 	tap_ok "the log shows node 3 recovered after the action"
 else
 	tap_fail "the log shows node 3 recovered" "$("$XM" remediation log)"
 fi
-check "the dry-run rule decided on node 3 and did nothing" log_has \
+check "the dry-run rule decided on node 3 and did nothing" ctl_log_has \
 	'any(.[]; .rule == "watch" and .verdict == "dry-run" and .node == 3 and .outcome == "none: dry run")'
 check_json "the decisions are in the audit log, by remediation" \
 	'any(.entries[]; .actor == "remediation" and .action == "remediation.act")' \
-	api "audit?limit=1000"
+	ctl_api "audit?limit=1000"
 check_match "xmesh remediation log shows it" 0 "rule restart act hook node 3" \
 	"$XM" remediation log
 
@@ -244,7 +176,7 @@ done
 # One restart left in the budget of 2: one act, two stopped.
 # shellcheck disable=SC2317 # called through wait_for
 storm_decided() {
-	log_has '([.[] | select(.rule == "restart" and .verdict == "act")] | length) == 2 and ([.[] | select(.rule == "restart" and .verdict == "budget")] | length) == 2'
+	ctl_log_has '([.[] | select(.rule == "restart" and .verdict == "act")] | length) == 2 and ([.[] | select(.rule == "restart" and .verdict == "budget")] | length) == 2'
 }
 if wait_for 90 storm_decided; then
 	tap_ok "a storm of three: the budget lets one restart through, stops two"
@@ -252,7 +184,7 @@ else
 	tap_fail "a storm of three: the budget stops it" "$("$XM" remediation log)"
 fi
 sleep 5
-check "no more than that: two restarts in all" log_has \
+check "no more than that: two restarts in all" ctl_log_has \
 	'([.[] | select(.verdict == "act")] | length) == 2'
 check_json "the budget is used up (/metrics)" '. == 2' \
 	sh -c "curl -sf $XMESH_CONTROLLER/metrics | awk '/^xmesh_controller_remediation_budget_used/ { print \$2 }'"

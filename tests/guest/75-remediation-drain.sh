@@ -28,21 +28,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/mesh.sh"	# mesh_link
 # shellcheck source-path=SCRIPTDIR source=agentnet.sh
 . "$here/agentnet.sh"	# an_*, x, jq_true
+CTL_PORT=7681
+# shellcheck source-path=SCRIPTDIR source=ctlnet.sh
+. "$here/ctlnet.sh"	# ctl_*
 
 an_require
-CTL=$AN_TOP/controller/xmesh-controller
-if [[ ! -x $CTL ]]; then
-	echo "Bail out! $CTL is not built (make -C controller)"
-	exit 1
-fi
+ctl_require
 NODES=(a r1 r2 b)
-PORT=7681
 A=$AN_DIR
-export XMESH_CONTROLLER=http://127.0.0.1:$PORT
 
 modprobe xmesh
-ip link set lo up
-
 # ------------------------------------------------------------ the network
 i=1
 for name in "${NODES[@]}"; do
@@ -54,52 +49,19 @@ mesh_link 2 r1 b
 mesh_link 3 a r2
 mesh_link 4 r2 b
 an_delay 4 r2 b 10
-for name in "${NODES[@]}"; do
-	i=${AN_ID[$name]}
-	ip link add "mg$i" type veth peer name mg0 netns "xm-$name"
-	ip addr add "10.98.$i.1/24" dev "mg$i"
-	ip link set "mg$i" up
-	ip -n "xm-$name" addr add "10.98.$i.2/24" dev mg0
-	ip -n "xm-$name" link set mg0 up
-	at_exit "ip link del mg$i"
-done
+ctl_mgmt_links "${NODES[@]}"
 
 # ------------------------------------------------------------ certificates
-check "the site authority" "$XM" cert authority create name edge1 \
-	key "$A/authority.key" cert "$A/authority.cert"
-# shellcheck disable=SC2317 # called through check
-policy_key() {
-	"$XM" cert key create "$A/policy.key" >/dev/null &&
-		"$XM" cert key show "$A/policy.key" >"$A/policy.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/policy.pub" \
-			kind policy out "$A/policy.cert"
-}
-check "the policy key" policy_key
-# shellcheck disable=SC2317 # called through check
-certify() {
-	local name=$1 id=$2
-	mkdir -p "$A/state-$name"
-	"$XM" cert key create "$A/state-$name/node.key" >/dev/null &&
-		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/$name.pub" \
-			node "$id" zone web out "$A/$name.cert"
-}
+check "the site authority and its policy key" ctl_authority
 for name in "${NODES[@]}"; do
-	check "$name's certificate" certify "$name" "${AN_ID[$name]}"
+	check "$name's certificate" ctl_certify "$name"
 done
 
 # ------------------------------------------------------------ controller
-XMESH_TOKEN=$("$CTL" --db "$A/controller.db" token add operator ops)
+XMESH_TOKEN=$(ctl_token operator ops)
 export XMESH_TOKEN
 # Settle 600 s: one drain for the whole loss, no tries again.
-"$CTL" --db "$A/controller.db" --authority "$A/authority.cert" \
-	--policy-key "$A/policy.key" --policy-cert "$A/policy.cert" \
-	--listen 0.0.0.0 --port "$PORT" --remedy-settle 600 \
-	>>"$A/controller.log" 2>&1 &
-CTL_PID=$!
-at_exit "kill -KILL $CTL_PID"
+ctl_start --remedy-settle 600
 
 cat >"$A/policy.json" <<EOF
 {
@@ -115,7 +77,7 @@ cat >"$A/policy.json" <<EOF
 	}
 }
 EOF
-check "the controller starts" wait_for 30 curl -sf "$XMESH_CONTROLLER/metrics"
+check "the controller starts" ctl_wait
 check_json "the policy with the drain rule is applied" \
 	'.[0].version == 1' "$XM" -j policy apply "$A/policy.json"
 
@@ -130,32 +92,10 @@ for name in "${NODES[@]}"; do
 		lines+=("link $l")
 	done
 	an_config "$name" "${common[@]}" "certificate $A/$name.cert" \
-		"${lines[@]}" "controller http://10.98.${AN_ID[$name]}.1:$PORT"
+		"${lines[@]}" "controller $(ctl_agent_url "$name")"
 	an_start "$name"
 done
 
-# shellcheck disable=SC2317 # called through wait_for
-at_version() {
-	local v=$1 name
-	shift
-	for name in "$@"; do
-		jq_true ".agent.policy_version == $v" x "$name" -j -s agent show ||
-			return 1
-	done
-}
-all_logs() {
-	local name
-	for name in "${NODES[@]}"; do
-		an_logs "$name" 10
-	done
-	echo "--- controller"
-	tail -n 30 "$A/controller.log"
-}
-# log_has JQ: the remediation log (xmesh -j remediation log) satisfies JQ.
-# shellcheck disable=SC2317 # called through wait_for and check
-log_has() {
-	"$XM" -j remediation log limit 1000 | jq -e "$1" >/dev/null
-}
 # ctl_via VIA: the controller's path a -> b (from the agents' telemetry
 # routes, sent only when changed: routes_unchanged) goes through VIA.
 # shellcheck disable=SC2317 # called through wait_for
@@ -171,10 +111,10 @@ policy_is() {
 	"$XM" -j policy history | jq -e ".[0] | $1" >/dev/null
 }
 
-if wait_for 120 at_version 1 "${NODES[@]}"; then
+if wait_for 120 ctl_at_version 1 "${NODES[@]}"; then
 	tap_ok "the policy reaches all four agents"
 else
-	tap_fail "the policy reaches all four agents" "$(all_logs)"
+	tap_fail "the policy reaches all four agents" "$(ctl_all_logs)"
 fi
 if wait_for 120 an_path_is a b r1; then
 	tap_ok "a's path to b goes over r1 (the fast path)"
@@ -200,24 +140,24 @@ ip netns exec xm-a ping -i 0.1 -W 2 -I "$(an_addr a)" "$(an_addr b)" \
 PING_PID=$!
 at_exit "kill -KILL $PING_PID 2>/dev/null; true"
 n a tc qdisc replace dev ul1 root netem loss 20%
-if wait_for 90 log_has "$(link_v act)"; then
+if wait_for 90 ctl_log_has "$(link_v act)"; then
 	tap_ok "20% loss on a-r1: the drain rule fires on the link"
 else
 	tap_fail "20% loss on a-r1: the drain rule fires" \
 		"$("$XM" remediation log)" "$(x a -j -s link show 2>&1)" \
-		"$(all_logs)"
+		"$(ctl_all_logs)"
 fi
-check "its outcome: a new policy version" log_has \
+check "its outcome: a new policy version" ctl_log_has \
 	"[.[] | select(.rule == \"drain-lossy\" and .verdict == \"act\" and (.outcome | startswith(\"ok: policy version 2\")))] | length == 1"
 check "version 2 is authored by remediation and drains the link" policy_is \
 	'.version == 2 and .author == "remediation"'
 check_json "version 2 drains [1, 2] (or [2, 1])" \
 	'.drain.links | length == 1 and (.[0] | sort) == [1, 2]' \
 	"$XM" policy show
-if wait_for 60 at_version 2 "${NODES[@]}"; then
+if wait_for 60 ctl_at_version 2 "${NODES[@]}"; then
 	tap_ok "every agent applies version 2"
 else
-	tap_fail "every agent applies version 2" "$(all_logs)"
+	tap_fail "every agent applies version 2" "$(ctl_all_logs)"
 fi
 if wait_for 60 an_path_is a b r2; then
 	tap_ok "a's path to b moves off the drained link, over r2"
@@ -245,7 +185,7 @@ fi
 
 # ------------------------------------------------------------ recovery
 n a tc qdisc del dev ul1 root
-if wait_for 90 log_has "$(link_v recovered)"; then
+if wait_for 90 ctl_log_has "$(link_v recovered)"; then
 	tap_ok "the loss removed: the log shows the link recovered"
 else
 	tap_fail "the loss removed: recovered" "$("$XM" remediation log)"
@@ -253,7 +193,7 @@ fi
 # Both ends report the link: the end whose action made version 2 lifts
 # it when it recovers (the other's was "already so"), maybe a report
 # after the first recovery.
-if wait_for 60 log_has 'any(.[]; .rule == "drain-lossy" and .verdict == "recovered" and (.outcome | test("drain lifted: policy version 3")))'; then
+if wait_for 60 ctl_log_has 'any(.[]; .rule == "drain-lossy" and .verdict == "recovered" and (.outcome | test("drain lifted: policy version 3")))'; then
 	tap_ok "the recovery lifted the rule's drain: version 3"
 else
 	tap_fail "the recovery lifted the rule's drain" \
@@ -264,10 +204,10 @@ check "version 3 is authored by remediation" policy_is \
 check_json "version 3 drains nothing, keeps the rule" \
 	'(has("drain") | not) and (.remediation.rules | length) == 1' \
 	"$XM" policy show
-if wait_for 60 at_version 3 "${NODES[@]}"; then
+if wait_for 60 ctl_at_version 3 "${NODES[@]}"; then
 	tap_ok "every agent applies version 3"
 else
-	tap_fail "every agent applies version 3" "$(all_logs)"
+	tap_fail "every agent applies version 3" "$(ctl_all_logs)"
 fi
 if wait_for 60 an_path_is a b r1; then
 	tap_ok "a's path to b comes back over r1"

@@ -38,13 +38,6 @@ an_require() {
 	done
 	[[ -f $AN_DIR/site.key ]] ||
 		"$XMESHD" --gen-site-key "$AN_DIR/site.key" >/dev/null
-	# A clsact qdisc for good, while the guest is idle: link_cut's
-	# silent cuts add and remove one, and the first clsact anywhere
-	# flips the kernel's ingress and egress static keys, which patches
-	# the receive path's code. Under traffic the emulated guest was
-	# seen to livelock there (both CPUs in __netif_receive_skb_core
-	# and the int3 of text_poke_bp(), soft lockups of a minute).
-	tc qdisc replace dev lo clsact
 }
 
 # an_node NAME ID: namespace xm-NAME for node ID.
