@@ -123,7 +123,7 @@ static int advertiser_qcmp(const void *a, const void *b)
 	return xm_advertiser_cmp(a, b);
 }
 
-size_t xm_core_advertisers(const struct xm_core *c,
+size_t xm_core_advertisers(const struct xm_core *c, xm_core_node_fn *node,
 			   const struct xm_prefix4or6 *p,
 			   struct xm_advertiser *out, size_t max)
 {
@@ -131,7 +131,9 @@ size_t xm_core_advertisers(const struct xm_core *c,
 	size_t i, n = 0;
 	unsigned int j;
 
-	for (i = 0; xm_core_node(c, i, &st); i++)
+	if (!node)
+		node = xm_core_node;
+	for (i = 0; node(c, i, &st); i++)
 		for (j = 0; j < st.n_prefixes; j++) {
 			if (!xm_prefix_eq(&st.prefixes[j].addr,
 					  st.prefixes[j].len, &p->addr, p->len))
@@ -149,4 +151,19 @@ size_t xm_core_advertisers(const struct xm_core *c,
 	if (n)
 		qsort(out, n < max ? n : max, sizeof(*out), advertiser_qcmp);
 	return n;
+}
+
+const struct xm_advertiser *xm_advertiser_chosen(
+	const struct xm_advertiser *out, size_t n, uint32_t self)
+{
+	size_t i;
+
+	/* A node's own prefix is never routed elsewhere (core.c). */
+	for (i = 0; i < n; i++)
+		if (out[i].node == self)
+			return &out[i];
+	for (i = 0; i < n; i++)
+		if (out[i].reachable)
+			return &out[i];
+	return NULL;
 }

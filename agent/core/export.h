@@ -36,6 +36,8 @@ struct xm_export_cfg {
 	struct xm_addr target;		/* what is checked */
 	enum xm_export_check check;
 	uint16_t port;			/* TCP, UDP */
+	char dev[16];			/* checks leave by this interface;
+					 * "": by the routing table */
 	uint16_t priority;		/* lower is preferred; 1 .. 65535 */
 	uint32_t interval_ms;		/* one check per; also its timeout */
 	uint8_t fall, rise;		/* consecutive results to change */
@@ -89,10 +91,20 @@ int xm_advertiser_cmp(const struct xm_advertiser *a,
 /*
  * The advertisers of p in the core's link-state database (this node
  * included), in xm_advertiser_cmp() order, at most max into out; their
- * number (even past max).
+ * number (even past max). node: the core's reader (NULL: xm_core_node;
+ * the control socket's tests give their own).
  */
-size_t xm_core_advertisers(const struct xm_core *c,
+typedef bool xm_core_node_fn(const struct xm_core *c, size_t i,
+			     struct xm_node_status *out);
+size_t xm_core_advertisers(const struct xm_core *c, xm_core_node_fn *node,
 			   const struct xm_prefix4or6 *p,
 			   struct xm_advertiser *out, size_t max);
+/*
+ * The one c uses of out[0..n) (xm_core_advertisers() order), self its
+ * node id: itself if it advertises p, else the first reachable; NULL if
+ * none.
+ */
+const struct xm_advertiser *xm_advertiser_chosen(
+	const struct xm_advertiser *out, size_t n, uint32_t self);
 
 #endif /* XM_EXPORT_H */

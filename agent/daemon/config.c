@@ -444,15 +444,20 @@ static int export_option(struct parser *p, const char *k, const char *v,
 		if (parse_seconds(p, "hold", v, 0, 86400, &s))
 			return -1;
 		x->hold_s = (uint32_t)(s + 0.5);
+	} else if (!strcmp(k, "dev")) {
+		if (!xm_ifname_valid(v))
+			return fail(p, "\"%s\" is not a valid interface name",
+				    v);
+		snprintf(x->dev, sizeof(x->dev), "%s", v);
 	} else {
-		return fail(p, "export takes priority, check, interval, fall, rise and hold, not \"%s\"",
+		return fail(p, "export takes priority, check, interval, fall, rise, hold and dev, not \"%s\"",
 			    k);
 	}
 	return 0;
 }
 
 /* export PREFIX via TARGET [priority P] [check C] [interval S] [fall N]
- * [rise N] [hold S] */
+ * [rise N] [hold S] [dev IFNAME] */
 static int d_export(struct parser *p, int argc, char **argv)
 {
 	struct xmd_config *c = p->cfg;

@@ -282,9 +282,10 @@ static void config(void)
 	is_int(conf_parse("prefix 10.9.0.0/16\n"
 			  "export 0.0.0.0/0 via 192.0.2.9\n"
 			  "export 203.0.113.0/24 via 198.51.100.1 priority 10 "
-			  "check tcp:443 interval 0.5 fall 2 rise 4 hold 5\n"),
-	       0, "conf: two exports");
-	is_int(conf.n_exports, 2, "conf: both kept");
+			  "check tcp:443 interval 0.5 fall 2 rise 4 dev eth1\n"
+			  "export 198.18.0.0/15 via 192.0.2.8 hold 5\n"),
+	       0, "conf: three exports");
+	is_int(conf.n_exports, 3, "conf: all kept");
 	ok(conf.exports[0].priority == 100 &&
 	   conf.exports[0].check == XM_CHECK_ICMP &&
 	   conf.exports[0].interval_ms == 1000 &&
@@ -293,7 +294,9 @@ static void config(void)
 	   "conf: the defaults");
 	ok(x->priority == 10 && x->check == XM_CHECK_TCP && x->port == 443 &&
 	   x->interval_ms == 500 && x->fall == 2 && x->rise == 4 &&
-	   x->hold_s == 5 && x->prefix.len == 24 &&
+	   x->hold_s == 30 && conf.exports[2].hold_s == 5 &&
+	   x->prefix.len == 24 &&
+	   !strcmp(x->dev, "eth1") && !conf.exports[0].dev[0] &&
 	   x->target.family == AF_INET,
 	   "conf: every option");
 	conf_fails("\n\nexport 10.0.0.0/8 to 192.0.2.1\n",
@@ -311,7 +314,7 @@ static void config(void)
 	conf_fails("export 10.0.0.0/8 via 192.0.2.1 fall 2 fall 3\n",
 		   "t.conf:1: fall is given twice");
 	conf_fails("export 10.0.0.0/8 via 192.0.2.1 weight 3\n",
-		   "t.conf:1: export takes priority, check, interval, fall, rise and hold, not \"weight\"");
+		   "t.conf:1: export takes priority, check, interval, fall, rise, hold and dev, not \"weight\"");
 	conf_fails("export 10.0.0.0/8 via 192.0.2.1 hold\n",
 		   "t.conf:1: \"hold\" needs a value");
 	conf_fails("export 10.0.0.0/8 via 192.0.2.1\n"
@@ -385,10 +388,15 @@ static void mesh(void)
 	exit_set(&net, PRIMARY, &w.p, 10);
 	ok(net_until(&net, 5000, client_uses, &w),
 	   "mesh: the client uses the priority 10 exit");
-	n = xm_core_advertisers(net.node[CLIENT].c, &w.p, adv, 4);
+	n = xm_core_advertisers(net.node[CLIENT].c, NULL, &w.p, adv, 4);
 	ok(n == 2 && adv[0].node == 3 && adv[0].priority == 10 &&
 	   adv[1].node == 2 && adv[1].priority == 20,
 	   "mesh: the client knows both advertisers, in order");
+	ok(xm_advertiser_chosen(adv, n, 1) == &adv[0],
+	   "mesh: the client's choice is the first");
+	n = xm_core_advertisers(net.node[BACKUP].c, NULL, &w.p, adv, 4);
+	ok(n == 2 && xm_advertiser_chosen(adv, n, 2) == &adv[1],
+	   "mesh: an advertiser's choice is itself");
 	s = xm_core_stats(net.node[PRIMARY].c);
 	net_run(&net, 3000);
 	before = s->lsa_originated;
