@@ -641,6 +641,8 @@ static void export_changed(void *arg, xm_time now, const struct xm_export *e)
 		  e->cfg.priority, (unsigned int)e->checks,
 		  (unsigned int)e->failures);
 	advertise(d, now);
+	/* From a check's socket too: a withdrawal goes out now. */
+	run_actions(d, now);
 }
 
 /* The exports of d->cfg; those unchanged keep their state. */
