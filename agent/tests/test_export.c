@@ -5,8 +5,13 @@
  * between two exits in a simulated mesh.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "../daemon/config.h"
+#include "../daemon/exports.h"
+#include "../daemon/xmeshd.h"
 #include "export.h"
 #include "msg.h"
 #include "wire.h"
@@ -418,6 +423,152 @@ static void mesh(void)
 	net_free(&net);
 }
 
+/* ---- xmeshd's checks, against sockets of this host ---- */
+
+struct loop {
+	int epfd;
+	struct xmd_exports s;
+	int changes;
+	int udp_echo;		/* answers every datagram; -1: none */
+};
+
+static void loop_changed(void *arg, xm_time now, const struct xm_export *e)
+{
+	struct loop *l = arg;
+
+	(void)now, (void)e;
+	l->changes++;
+}
+
+/* Run the checks until export 0 is advertised (or not), up to 10 s. */
+static bool loop_until(struct loop *l, bool advertised)
+{
+	xm_time end = xmd_now() + 10000;
+
+	while (l->s.x[0].e.advertised != advertised && xmd_now() < end) {
+		struct epoll_event ev[4];
+		xm_time next = xmd_exports_next(&l->s), now = xmd_now();
+		int i, n;
+
+		n = epoll_wait(l->epfd, ev, 4, next > now ?
+			       (int)(next - now > 100 ? 100 : next - now) : 0);
+		for (i = 0; i < n; i++) {
+			struct xmd_watch *w = ev[i].data.ptr;
+			uint8_t buf[64];
+			struct sockaddr_storage from;
+			socklen_t flen = sizeof(from);
+			ssize_t k;
+
+			if (w) {
+				w->fn(w, ev[i].events);
+				continue;
+			}
+			k = recvfrom(l->udp_echo, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &flen);
+			if (k > 0)
+				sendto(l->udp_echo, buf, (size_t)k, 0,
+				       (struct sockaddr *)&from, flen);
+		}
+		xmd_exports_timer(&l->s, xmd_now());
+	}
+	return l->s.x[0].e.advertised == advertised;
+}
+
+static int listener(int type, uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(fd, 8)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		abort();
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void loop_start(struct loop *l, enum xm_export_check check,
+		       uint16_t port)
+{
+	static struct xmd_config cfg;
+	struct xm_export_cfg *x = &cfg.exports[0];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_exports = 1;
+	xm_export_cfg_default(x);
+	xm_parse_prefix("0.0.0.0/0", &x->prefix.addr, &x->prefix.len);
+	xm_parse_addr("127.0.0.1", &x->target, NULL);
+	x->check = check;
+	x->port = port;
+	x->interval_ms = 100;
+	x->fall = 1;
+	x->rise = 1;
+	x->hold_s = 0;
+	memset(&l->s, 0, sizeof(l->s));
+	xmd_exports_start(&l->s, l->epfd, &cfg, xmd_now(), NULL);
+	l->s.changed = loop_changed;
+	l->s.arg = l;
+	l->changes = 0;
+}
+
+static void checks(void)
+{
+	struct loop l = { .epfd = epoll_create1(EPOLL_CLOEXEC),
+			  .udp_echo = -1 };
+	struct xm_prefix4or6 p[4];
+	uint16_t prio[4], port;
+	int fd;
+
+	fd = listener(SOCK_STREAM, &port);
+	loop_start(&l, XM_CHECK_TCP, port);
+	ok(loop_until(&l, true) && l.changes == 1,
+	   "checks: a TCP connect that completes advertises");
+	is_int(xmd_exports_prefixes(&l.s, p, prio, 1, 4), 2,
+	       "checks: the advertised export appended");
+	ok(prio[1] == XM_EXPORT_PRIO_DEFAULT && p[1].len == 0,
+	   "checks: ... with its priority");
+	close(fd);
+	ok(loop_until(&l, false) && l.s.x[0].last_errno == ECONNREFUSED,
+	   "checks: a refused connect withdraws");
+	is_int(xmd_exports_prefixes(&l.s, p, prio, 1, 4), 1,
+	   "checks: nothing appended then");
+	xmd_exports_stop(&l.s);
+
+	l.udp_echo = listener(SOCK_DGRAM, &port);
+	{
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.udp_echo, &ev);
+	}
+	loop_start(&l, XM_CHECK_UDP, port);
+	ok(loop_until(&l, true), "checks: a UDP datagram answered advertises");
+	epoll_ctl(l.epfd, EPOLL_CTL_DEL, l.udp_echo, NULL);
+	close(l.udp_echo);
+	ok(loop_until(&l, false),
+	   "checks: a UDP port unreachable withdraws");
+	xmd_exports_stop(&l.s);
+
+	/* Raw ICMP needs root; a ping socket, ping_group_range. */
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0) {
+		printf("ok %d - checks: ICMP # SKIP no ICMP socket\n", ++tap_n);
+	} else {
+		close(fd);
+		loop_start(&l, XM_CHECK_ICMP, 0);
+		ok(loop_until(&l, true),
+		   "checks: an ICMP echo answered advertises");
+		ok(l.s.x[0].e.checks >= 1 && !l.s.x[0].e.failures,
+		   "checks: ... no failure on the way (%llu checks)",
+		   (unsigned long long)l.s.x[0].e.checks);
+		xmd_exports_stop(&l.s);
+	}
+	close(l.epfd);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -429,6 +580,7 @@ int main(void)
 	wire();
 	wire_unlisted();
 	config();
+	checks();
 	mesh();
 	printf("1..%d\n", tap_n);
 	return tap_done();
