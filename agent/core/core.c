@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "core_priv.h"
+#include "export.h"
 #include "fib.h"
 
 void xm_timers_default(struct xm_timers *t)
@@ -286,7 +287,7 @@ static void fib_update_neighs(struct xm_core *c)
 
 struct prefix_cand {
 	struct xm_fib_prefix p;
-	uint32_t cost;
+	struct xm_advertiser adv;
 };
 
 static int cand_cmp(const void *x, const void *y)
@@ -302,9 +303,7 @@ static int cand_cmp(const void *x, const void *y)
 		return d;
 	if (a->p.prefix.len != b->p.prefix.len)
 		return a->p.prefix.len < b->p.prefix.len ? -1 : 1;
-	if (a->cost != b->cost)
-		return a->cost < b->cost ? -1 : 1;
-	return a->p.node < b->p.node ? -1 : a->p.node > b->p.node;
+	return xm_advertiser_cmp(&a->adv, &b->adv);
 }
 
 static bool own_prefix(const struct xm_core *c, const struct xm_prefix4or6 *p)
@@ -320,7 +319,8 @@ static bool own_prefix(const struct xm_core *c, const struct xm_prefix4or6 *p)
 
 /*
  * The prefixes of every node reachable under the policy, ours aside; a
- * prefix two nodes advertise goes to the nearer (then the lower id).
+ * prefix two nodes advertise goes to the better priority (export.h), then
+ * the nearer, then the lower id.
  */
 static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
 			  size_t *n_out)
@@ -351,7 +351,9 @@ static int prefixes_build(struct xm_core *c, struct xm_fib_prefix **out,
 			cand[n++] = (struct prefix_cand){
 				.p = { .prefix = l->adv->prefixes[j],
 				       .node = l->adv->originator },
-				.cost = l->cost,
+				.adv = { .node = l->adv->originator,
+					 .priority = l->adv->prefix_prio[j],
+					 .cost = l->cost, .reachable = true },
 			};
 		}
 	}
@@ -1127,13 +1129,49 @@ int xm_core_set_timers(struct xm_core *c, xm_time now,
 int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 			 const struct xm_prefix4or6 *p, unsigned int n)
 {
+	return xm_core_set_prefixes_prio(c, now, p, NULL, n);
+}
+
+/* Is one of the old prefixes gone (bad news) from p[0..n)? */
+static bool prefix_withdrawn(const struct xm_core_config *old,
+			     const struct xm_prefix4or6 *p, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < old->n_prefixes; i++) {
+		for (j = 0; j < n; j++)
+			if (xm_prefix_eq(&old->prefixes[i].addr,
+					 old->prefixes[i].len, &p[j].addr,
+					 p[j].len))
+				break;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+int xm_core_set_prefixes_prio(struct xm_core *c, xm_time now,
+			      const struct xm_prefix4or6 *p,
+			      const uint16_t *prio, unsigned int n)
+{
+	bool withdrawn;
+
 	now = enter(c, now);
 	if (xm_prefixes_check(p, n))
 		return -EINVAL;
+	withdrawn = prefix_withdrawn(&c->cfg, p, n);
 	memset(c->cfg.prefixes, 0, sizeof(c->cfg.prefixes));
 	memcpy(c->cfg.prefixes, p, n * sizeof(*p));
+	memset(c->cfg.prefix_prio, 0, sizeof(c->cfg.prefix_prio));
+	if (prio)
+		memcpy(c->cfg.prefix_prio, prio, n * sizeof(*prio));
 	c->cfg.n_prefixes = n;
-	lsdb_local_changed(c, now);
+	/* A withdrawn export must not draw traffic a moment longer than
+	 * the bad-news rules allow: advertised as a lost adjacency is. */
+	if (withdrawn)
+		lsdb_local_adjacency(c, now);
+	else
+		lsdb_local_changed(c, now);
 	/* Ours are never routed elsewhere: the tables change too. */
 	core_spf_schedule(c, now, XM_SPF_CHANGE);
 	core_run(c, now, false);

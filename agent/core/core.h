@@ -115,6 +115,9 @@ struct xm_core_config {
 	struct xm_caps caps;
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	/* Per prefix: 0 a plain one, else a probed export's priority (lower
+	 * preferred; export.h). */
+	uint16_t prefix_prio[XM_PREFIX_MAX];
 	struct xm_timers timers;
 	struct xm_policy policy;
 	uint64_t boot_id;		/* seeds message sequence numbers so a
@@ -188,6 +191,7 @@ struct xm_node_status {
 	uint8_t hops;
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	uint16_t prefix_prio[XM_PREFIX_MAX];	/* as xm_core_config's */
 };
 
 /* One directed adjacency as advertised by its originator. */
@@ -341,6 +345,11 @@ int xm_core_set_timers(struct xm_core *c, xm_time now,
  * (nothing changed) if xm_prefixes_check() refuses them. */
 int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 			 const struct xm_prefix4or6 *p, unsigned int n);
+/* The same with each prefix's priority (prio NULL: all 0, plain); a
+ * withdrawal goes out at once, as every bad news. */
+int xm_core_set_prefixes_prio(struct xm_core *c, xm_time now,
+			      const struct xm_prefix4or6 *p,
+			      const uint16_t *prio, unsigned int n);
 
 /*
  * After a restart: the neighbors the kernel still has, so that the same

@@ -234,7 +234,8 @@ static bool prefixes_eq(const struct xm_advert *a, const struct xm_advert *b)
 		return false;
 	for (i = 0; i < a->n_prefixes; i++)
 		if (!xm_prefix_eq(&a->prefixes[i].addr, a->prefixes[i].len,
-				  &b->prefixes[i].addr, b->prefixes[i].len))
+				  &b->prefixes[i].addr, b->prefixes[i].len) ||
+		    a->prefix_prio[i] != b->prefix_prio[i])
 			return false;
 	return true;
 }
@@ -259,16 +260,36 @@ static bool adj_dead(const struct xm_adj *a)
 	return a->metric >= XM_METRIC_MAX;
 }
 
+/* A prefix of old that new no longer lists (a withdrawn export). */
+static bool prefix_gone(const struct xm_advert *old,
+			const struct xm_advert *new)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < old->n_prefixes; i++) {
+		for (k = 0; k < new->n_prefixes; k++)
+			if (xm_prefix_eq(&old->prefixes[i].addr,
+					 old->prefixes[i].len,
+					 &new->prefixes[k].addr,
+					 new->prefixes[k].len))
+				break;
+		if (k == new->n_prefixes)
+			return true;
+	}
+	return false;
+}
+
 /*
  * A new instance's news: an adjacency gone or new, or its link dead-ish
- * (xm_metric()) or alive again. Both are sorted by neighbor node.
+ * (xm_metric()) or alive again, or a prefix withdrawn (traffic to it must
+ * move at once). Both are sorted by neighbor node.
  */
 static enum xm_spf_news topology_news(const struct xm_advert *old,
 				      const struct xm_advert *new)
 {
 	unsigned int i, k;
 
-	if (old->n_adj != new->n_adj)
+	if (old->n_adj != new->n_adj || prefix_gone(old, new))
 		return XM_SPF_ADJACENCY;
 	for (i = 0, k = 0; i < old->n_adj; i++, k++)
 		if (new->adj[k].node != old->adj[i].node ||
@@ -687,6 +708,7 @@ static void originate(struct xm_core *c, xm_time now)
 	a->caps = c->cfg.caps;
 	a->n_prefixes = c->cfg.n_prefixes;
 	memcpy(a->prefixes, c->cfg.prefixes, sizeof(a->prefixes));
+	memcpy(a->prefix_prio, c->cfg.prefix_prio, sizeof(a->prefix_prio));
 	own_adjacencies(c, a);
 	own_fit(c, a);
 	if (own && !c->own_force && content_eq(a, own->adv))
@@ -989,6 +1011,8 @@ bool xm_core_node(const struct xm_core *c, size_t i,
 		.n_prefixes = l->adv->n_prefixes,
 	};
 	memcpy(out->prefixes, l->adv->prefixes, sizeof(out->prefixes));
+	memcpy(out->prefix_prio, l->adv->prefix_prio,
+	       sizeof(out->prefix_prio));
 	return true;
 }
 

@@ -308,6 +308,36 @@ static int prefixes_decode(struct rd *v, struct xm_advert *a)
 	return 0;
 }
 
+/*
+ * PREFIX_PRIO: (family u8, len u8, priority u16, address) per probed
+ * export; each names a prefix of the PREFIXES TLV, which an older agent
+ * reads alone as plain prefixes. Decoded after all the advert's TLVs.
+ */
+static int prefix_prio_decode(struct rd *v, struct xm_advert *a)
+{
+	while (rd_left(v)) {
+		struct xm_addr addr = { 0 };
+		uint8_t fam = rd8(v), len = rd8(v);
+		uint16_t prio = rd16(v);
+		const uint8_t *raw;
+		unsigned int i;
+
+		addr.family = fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : 0;
+		raw = rd_take(v, xm_addr_len(addr.family));
+		if (!addr.family || !raw || !prio)
+			return -EBADMSG;
+		memcpy(addr.raw, raw, xm_addr_len(addr.family));
+		for (i = 0; i < a->n_prefixes; i++)
+			if (xm_prefix_eq(&a->prefixes[i].addr,
+					 a->prefixes[i].len, &addr, len))
+				break;
+		if (i == a->n_prefixes || a->prefix_prio[i])
+			return -EBADMSG;	/* none, or twice */
+		a->prefix_prio[i] = prio;
+	}
+	return 0;
+}
+
 static int adjs_decode(struct rd *v, struct xm_advert *a)
 {
 	if (v->len % XM_ADJ_LEN ||
@@ -331,8 +361,8 @@ static int adjs_decode(struct rd *v, struct xm_advert *a)
 
 static int advert_decode(struct rd *r, struct xm_advert *a)
 {
-	bool caps = false, prefixes = false, adjs = false;
-	struct rd v;
+	bool caps = false, prefixes = false, adjs = false, prio = false;
+	struct rd v, prio_v = { 0 };
 	uint16_t type;
 	int ret;
 
@@ -360,12 +390,20 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 				return -EBADMSG;
 			adjs = true;
 			break;
+		case XM_TLV_PREFIX_PRIO:
+			if (prio)
+				return -EBADMSG;
+			prio_v = v;
+			prio = true;
+			break;
 		default:
 			if (unknown_tlv(type))
 				return -EBADMSG;
 		}
 	}
-	return ret < 0 ? -EBADMSG : 0;
+	if (ret < 0 || (prio && prefix_prio_decode(&prio_v, a)))
+		return -EBADMSG;
+	return 0;
 }
 
 int xm_lsu_next(const struct xm_msg *m, size_t *off, struct xm_advert *a)
@@ -571,11 +609,26 @@ static size_t prefixes_len(const struct xm_advert *a)
 	return n;
 }
 
+/* The PREFIX_PRIO TLV's value: 2 more bytes per export than PREFIXES. */
+static size_t prefix_prio_len(const struct xm_advert *a)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->n_prefixes; i++)
+		if (a->prefix_prio[i])
+			n += 4 + xm_addr_len(a->prefixes[i].addr.family);
+	return n;
+}
+
 size_t xm_advert_wire_len(const struct xm_advert *a)
 {
+	size_t prio = prefix_prio_len(a);
+
 	return XM_TLV_HDR_LEN + XM_ADVERT_HDR_LEN +
 	       XM_TLV_HDR_LEN + caps_len(&a->caps) +
 	       (a->n_prefixes ? XM_TLV_HDR_LEN + prefixes_len(a) : 0) +
+	       (prio ? XM_TLV_HDR_LEN + prio : 0) +
 	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0);
 }
 
@@ -633,6 +686,21 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 			*p++ = x->len;
 			memcpy(p, x->addr.raw, alen);
 			p += alen;
+		}
+	}
+	if (prefix_prio_len(a)) {
+		p = put_tlv(w, XM_TLV_PREFIX_PRIO, prefix_prio_len(a));
+		for (i = 0; i < a->n_prefixes; i++) {
+			const struct xm_prefix4or6 *x = &a->prefixes[i];
+			size_t alen = xm_addr_len(x->addr.family);
+
+			if (!a->prefix_prio[i])
+				continue;
+			*p++ = x->addr.family == AF_INET ? 4 : 6;
+			*p++ = x->len;
+			xm_put16(p, a->prefix_prio[i]);
+			memcpy(p + 2, x->addr.raw, alen);
+			p += 2 + alen;
 		}
 	}
 	if (a->n_adj) {

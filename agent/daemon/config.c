@@ -244,9 +244,14 @@ static int add_prefix(struct parser *p, const char *what,
 		if (xm_prefix_eq(&c->prefixes[i].addr, c->prefixes[i].len,
 				 &host.addr, host.len))
 			return fail(p, "%s is given twice", what);
-	if (c->n_addresses + c->n_prefixes >= XM_PREFIX_MAX)
-		return fail(p, "more than %d addresses and prefixes",
-			    XM_PREFIX_MAX);
+	for (i = 0; i < c->n_exports; i++)
+		if (xm_prefix_eq(&c->exports[i].prefix.addr,
+				 c->exports[i].prefix.len, &host.addr,
+				 host.len))
+			return fail(p, "%s is also an export", what);
+	if (c->n_addresses + c->n_prefixes + c->n_exports >= XM_PREFIX_MAX)
+		return fail(p, "more than %d addresses and prefixes%s",
+			    XM_PREFIX_MAX, c->n_exports ? " and exports" : "");
 	if (!strcmp(what, "address"))
 		c->addresses[c->n_addresses++] = *x;
 	else
@@ -389,6 +394,119 @@ static int d_prefix(struct parser *p, int argc, char **argv)
 	if (parse_prefix(p, "prefix", argv[1], &x, false))
 		return -1;
 	return add_prefix(p, "prefix", &x);
+}
+
+/* "check icmp", "check tcp:PORT", "check udp:PORT". */
+static int parse_check(struct parser *p, const char *s,
+		       struct xm_export_cfg *x)
+{
+	uint32_t port;
+
+	if (!strcmp(s, "icmp")) {
+		x->check = XM_CHECK_ICMP;
+		return 0;
+	}
+	if (!strncmp(s, "tcp:", 4))
+		x->check = XM_CHECK_TCP;
+	else if (!strncmp(s, "udp:", 4))
+		x->check = XM_CHECK_UDP;
+	else
+		return fail(p, "check \"%s\" is not icmp, tcp:PORT or udp:PORT",
+			    s);
+	if (parse_u32(p, "check port", s + 4, 1, 65535, &port))
+		return -1;
+	x->port = (uint16_t)port;
+	return 0;
+}
+
+/* One option of an export line; 0, or -1 with the error said. */
+static int export_option(struct parser *p, const char *k, const char *v,
+			 struct xm_export_cfg *x)
+{
+	uint32_t n;
+	double s;
+
+	if (!strcmp(k, "priority")) {
+		if (parse_u32(p, "priority", v, 1, 65535, &n))
+			return -1;
+		x->priority = (uint16_t)n;
+	} else if (!strcmp(k, "check")) {
+		return parse_check(p, v, x);
+	} else if (!strcmp(k, "interval")) {
+		if (parse_seconds(p, "interval", v, 0.1, 60, &s))
+			return -1;
+		x->interval_ms = (uint32_t)(s * 1000 + 0.5);
+	} else if (!strcmp(k, "fall") || !strcmp(k, "rise")) {
+		if (parse_u32(p, k, v, 1, 100, &n))
+			return -1;
+		*(k[0] == 'f' ? &x->fall : &x->rise) = (uint8_t)n;
+	} else if (!strcmp(k, "hold")) {
+		if (parse_seconds(p, "hold", v, 0, 86400, &s))
+			return -1;
+		x->hold_s = (uint32_t)(s + 0.5);
+	} else if (!strcmp(k, "dev")) {
+		if (!xm_ifname_valid(v))
+			return fail(p, "\"%s\" is not a valid interface name",
+				    v);
+		snprintf(x->dev, sizeof(x->dev), "%s", v);
+	} else {
+		return fail(p, "export takes priority, check, interval, fall, rise, hold and dev, not \"%s\"",
+			    k);
+	}
+	return 0;
+}
+
+/* export PREFIX via TARGET [priority P] [check C] [interval S] [fall N]
+ * [rise N] [hold S] [dev IFNAME] */
+static int d_export(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+	struct xm_export_cfg x;
+	char seen[8] = "";
+	unsigned int i;
+	int a;
+
+	xm_export_cfg_default(&x);
+	if (parse_prefix(p, "export", argv[1], &x.prefix, false))
+		return -1;
+	if (strcmp(argv[2], "via"))
+		return fail(p, "export %s: \"via TARGET\" comes next, not \"%s\"",
+			    argv[1], argv[2]);
+	if (argc < 4 || xm_parse_addr(argv[3], &x.target, NULL))
+		return fail(p, "export %s: via \"%s\" is not an address",
+			    argv[1], argc < 4 ? "" : argv[3]);
+	for (a = 4; a < argc; a += 2) {
+		/* Each option once: its first letter (fall, hold, ...). */
+		char *dup = strchr(seen, argv[a][0]);
+
+		if (a + 1 >= argc)
+			return fail(p, "\"%s\" needs a value", argv[a]);
+		if (dup && argv[a][0])
+			return fail(p, "%s is given twice", argv[a]);
+		if (export_option(p, argv[a], argv[a + 1], &x))
+			return -1;
+		seen[strlen(seen)] = argv[a][0];
+	}
+	for (i = 0; i < c->n_exports; i++)
+		if (xm_prefix_eq(&c->exports[i].prefix.addr,
+				 c->exports[i].prefix.len, &x.prefix.addr,
+				 x.prefix.len))
+			return fail(p, "export %s is given twice", argv[1]);
+	for (i = 0; i < c->n_prefixes; i++)
+		if (xm_prefix_eq(&c->prefixes[i].addr, c->prefixes[i].len,
+				 &x.prefix.addr, x.prefix.len))
+			return fail(p, "export %s is also a prefix: a prefix is always advertised",
+				    argv[1]);
+	if (c->n_exports == XM_EXPORT_MAX)
+		return fail(p, "more than %d exports", XM_EXPORT_MAX);
+	if (c->n_addresses + c->n_prefixes + c->n_exports >= XM_PREFIX_MAX)
+		return fail(p, "more than %d addresses, prefixes and exports",
+			    XM_PREFIX_MAX);
+	if (xm_export_cfg_check(&x))
+		return fail(p, "export %s: %s", argv[1],
+			    xm_export_cfg_check(&x));
+	c->exports[c->n_exports++] = x;
+	return 0;
 }
 
 static int d_link(struct parser *p, int argc, char **argv)
@@ -599,6 +717,7 @@ static const struct directive {
 	{ "filter", 1, 1, false, d_path },
 	{ "controller", 1, 1, false, d_controller },
 	{ "gate-pin-dir", 1, 1, false, d_path },
+	{ "export", 3, 15, true, d_export },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include "core.h"
+#include "export.h"
 
 #define XMD_CONFIG_PATH		"/etc/xmesh/xmeshd.conf"
 #define XMD_SITE_KEY_PATH	"/etc/xmesh/site.key"
@@ -62,6 +63,10 @@ struct xmd_config {
 	/* "prefix": subnets behind this node, advertised. */
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	/* "export": prefixes advertised while their target answers
+	 * (Documentation/exports.md); they count against XM_PREFIX_MAX. */
+	unsigned int n_exports;
+	struct xm_export_cfg exports[XM_EXPORT_MAX];
 	/* "link": none means every interface with an address. */
 	unsigned int n_links;
 	struct xmd_link_conf links[XM_LINK_MAX];

@@ -616,6 +616,22 @@ static int cmd_monitor(struct req *r)
 	return 0;
 }
 
+static int cmd_exports(struct req *r)
+{
+	static const char *const none[] = { NULL };
+	const struct xmd_view *v = r->v;
+	json_object *o;
+
+	if (check_keys(r, none) || need_core(r))
+		return -EINVAL;
+	o = xmd_exports_json(v->exports, v->core, v->ops->node,
+			     v->ops->node_id(v->core), v->now);
+	json_object_object_foreach(o, key, val)
+		put(r->out, key, json_object_get(val));
+	json_object_put(o);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct req *r);
@@ -627,6 +643,7 @@ static const struct {
 	{ "path", cmd_path },
 	{ "find", cmd_find },
 	{ "monitor", cmd_monitor },
+	{ "exports", cmd_exports },
 };
 
 static char *to_line(json_object *o, size_t *len)

@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "ctl_proto.h"
+#include "exports.h"
 #include "stats.h"
 
 /* The core's read-only accessors; xmd_core_ops are the real ones. */
@@ -43,6 +44,7 @@ struct xmd_view {
 	bool fib_ready;
 	const struct xmd_stats *stats;
 	const struct xm_kx_stats *kx;	/* with certificates */
+	const struct xmd_exports *exports;	/* NULL: none */
 };
 
 struct xmd_reply {

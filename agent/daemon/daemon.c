@@ -608,6 +608,57 @@ static unsigned int core_prefixes(const struct xmd_config *c,
 	return n;
 }
 
+/*
+ * The core advertises core_prefixes() and the exports whose checks
+ * succeed (Documentation/exports.md).
+ */
+static void advertise(struct xmd *d, xm_time now)
+{
+	struct xm_prefix4or6 p[XM_PREFIX_MAX];
+	uint16_t prio[XM_PREFIX_MAX] = { 0 };
+	unsigned int n = core_prefixes(&d->cfg, p);
+
+	n = xmd_exports_prefixes(&d->exports, p, prio, n, XM_PREFIX_MAX);
+	if (xm_core_set_prefixes_prio(d->core, now, p, prio, n)) {
+		xmd_event(d, XMD_LOG_ERR, "the core refused the prefixes: %s",
+			  xm_prefixes_check(p, n));
+		return;
+	}
+	memcpy(d->core_cfg.prefixes, p, sizeof(p));
+	memcpy(d->core_cfg.prefix_prio, prio, sizeof(prio));
+	d->core_cfg.n_prefixes = n;
+}
+
+static void export_changed(void *arg, xm_time now, const struct xm_export *e)
+{
+	struct xmd *d = arg;
+	char buf[XM_ADDRSTRLEN];
+
+	xmd_event(d, XMD_LOG_INFO, "export %s: %s (priority %u, %u checks, %u failed)",
+		  xm_prefix_str(&e->cfg.prefix.addr, e->cfg.prefix.len, buf,
+				sizeof(buf)),
+		  e->advertised ? "advertised" : "withdrawn",
+		  e->cfg.priority, (unsigned int)e->checks,
+		  (unsigned int)e->failures);
+	advertise(d, now);
+	/* From a check's socket too: a withdrawal goes out now. */
+	run_actions(d, now);
+}
+
+/* The exports of d->cfg; those unchanged keep their state. */
+static void exports_start(struct xmd *d, xm_time now)
+{
+	struct xmd_exports *old = malloc(sizeof(*old));
+
+	if (old)
+		*old = d->exports;
+	xmd_exports_stop(&d->exports);
+	xmd_exports_start(&d->exports, d->epfd, &d->cfg, now, old);
+	d->exports.changed = export_changed;
+	d->exports.arg = d;
+	free(old);
+}
+
 static bool prefix_in(const struct xm_prefix4or6 *p,
 		      const struct xm_prefix4or6 *v, unsigned int n)
 {
@@ -755,6 +806,7 @@ void xmd_reload(struct xmd *d)
 {
 	struct xmd_config *n = malloc(sizeof(*n));
 	const struct xmd_config *o = &d->cfg;
+	bool readvertise = false;
 	char err[512];
 	xm_time now = xmd_now();
 
@@ -816,9 +868,7 @@ void xmd_reload(struct xmd *d)
 			       sizeof(n->addresses));
 			memcpy(n->prefixes, o->prefixes, sizeof(n->prefixes));
 		} else {
-			xm_core_set_prefixes(d->core, now, p, np);
-			memcpy(d->core_cfg.prefixes, p, sizeof(p));
-			d->core_cfg.n_prefixes = np;
+			readvertise = true;
 			xmd_event(d, XMD_LOG_INFO, "reload: now advertising %u addresses and prefixes",
 				  np);
 		}
@@ -836,8 +886,14 @@ void xmd_reload(struct xmd *d)
 	}
 	if (d->kx && n->crl[0])
 		crl_reload(d, n->crl, now);
+	readvertise |= n->n_exports != o->n_exports ||
+		       memcmp(n->exports, o->exports, sizeof(n->exports));
 	d->cfg = *n;
 	free(n);
+	if (readvertise) {
+		exports_start(d, now);
+		advertise(d, now);
+	}
 	xmd_log_set_level(d->cfg.log_level);
 	caps_update(d, now);
 	xm_core_set_policy(d->core, now, &d->cfg.policy);
@@ -896,6 +952,7 @@ static void timer_event(struct xmd_watch *w, uint32_t events)
 		d->fib_dirty = true;
 		d->next_resync = now + XMD_RESYNC_MS;
 	}
+	xmd_exports_timer(&d->exports, now);
 	if (xm_core_next_timer(d->core) <= now) {
 		/* An agent scheduled late must not take the answers waiting
 		 * for it for lost probes. */
@@ -919,6 +976,8 @@ static void timer_arm(struct xmd *d)
 		next = d->next_key_counters;
 	if (d->k.stale_at < next)
 		next = d->k.stale_at;
+	if (xmd_exports_next(&d->exports) < next)
+		next = xmd_exports_next(&d->exports);
 	/* Waiting out a retry; the core's initial sync hold is in its timer. */
 	if (d->fib_dirty && d->fib_retry_at > xmd_now() &&
 	    d->fib_retry_at < next)
@@ -981,6 +1040,7 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
+	v->exports = &d->exports;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */
@@ -1240,6 +1300,7 @@ int xmd_start(struct xmd *d)
 		xmd_info("adopted %zu neighbors, %zu routes and %zu prefixes from the kernel",
 			 d->k.have.n_neighs, d->k.have.n_routes,
 			 d->k.have.n_prefixes);
+	exports_start(d, now);
 
 	/* Events first, then the dump: no change falls in between. */
 	err = xmd_rtnl_events_open(&d->rtnl_ev, d->cfg.family);
@@ -1314,6 +1375,7 @@ void xmd_stop(struct xmd *d)
 	size_t i;
 
 	/* Nothing is flushed: the kernel forwards on as programmed. */
+	xmd_exports_stop(&d->exports);
 	xmd_telemetry_stop(d);
 	xmd_policy_stop(d);
 	if (d->ctl_open)

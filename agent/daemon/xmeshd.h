@@ -12,6 +12,7 @@
 #include "config.h"
 #include "core.h"
 #include "ctlsock.h"
+#include "exports.h"
 #include "filter.h"
 #include "gate.h"
 #include "kernel.h"
@@ -55,6 +56,7 @@ struct xmd {
 	struct xmd_filter *filter;	/* NULL: no zones (no filter file) */
 	struct xmd_policy *policy;	/* NULL: without a controller */
 	struct xmd_telemetry *telemetry;	/* NULL: without a controller */
+	struct xmd_exports exports;	/* probed route exports */
 
 	bool running;
 	bool fib_dirty;

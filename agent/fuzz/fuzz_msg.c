@@ -236,6 +236,7 @@ static size_t seed_lsu(uint8_t *buf, uint32_t sender, uint64_t seq)
 		a->prefixes[1].addr.raw[0] = 0xfd;
 		a->prefixes[1].addr.raw[1] = (uint8_t)o;
 		a->prefixes[1].len = 64;
+		a->prefix_prio[1] = 20;	/* a probed export (PREFIX_PRIO) */
 		a->n_adj = 2;
 		a->adj[0] = (struct xm_adj){ o == 2 ? 1 : 2, 100, 300, 0,
 					     1000 };

@@ -168,6 +168,8 @@ int do_cert(struct ctx *c, int argc, char **argv);
 int do_gate(struct ctx *c, int argc, char **argv);
 int do_policy(struct ctx *c, int argc, char **argv);
 int do_remediation(struct ctx *c, int argc, char **argv);
+int do_export(struct ctx *c, int argc, char **argv);
+void usage_export(FILE *fp);
 void usage_dev(FILE *fp);
 void usage_neigh(FILE *fp);
 void usage_route(FILE *fp);
