@@ -19,33 +19,6 @@ static char dir[] = "/tmp/xmd-tool-XXXXXX";
 static char sock_path[108];
 static pid_t server;
 
-static void srv_view(void *data, struct xmd_view *v)
-{
-	(void)data;
-	*v = view();
-}
-
-static void serve(void)
-{
-	struct epoll_event ev[8];
-	struct xmd_stats st = { 0 };
-	struct xmd_ctl srv;
-	int epfd = epoll_create1(EPOLL_CLOEXEC), n, i;
-
-	fake_setup();
-	if (xmd_ctl_open(&srv, epfd, sock_path, 4, &st, srv_view, NULL))
-		_exit(1);
-	for (;;) {
-		n = epoll_wait(epfd, ev, 8, -1);
-		for (i = 0; i < n; i++) {
-			struct xmd_watch *w = ev[i].data.ptr;
-
-			w->fn(w, ev[i].events);
-		}
-		xmd_ctl_reap(&srv);
-	}
-}
-
 static char out_buf[16384], err_buf[4096];
 
 /* Run "xmesh ARGS" (words split at blanks); its stdout and stderr. */
@@ -234,17 +207,11 @@ static void errors(void)
 
 int main(void)
 {
-	int tries;
-
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock_path, sizeof(sock_path), "%s/x.sock", dir);
-	server = fork();
-	if (server == 0)
-		serve();
-	for (tries = 0; tries < 500 && access(sock_path, F_OK); tries++)
-		usleep(10000);
-	if (!ok(!access(sock_path, F_OK), "the stand-in agent listens"))
+	server = fake_server_start(sock_path);
+	if (!ok(server > 0, "the stand-in agent listens"))
 		return tap_done();
 	text();
 	json();
