@@ -137,4 +137,5 @@ kill "$iot" 2>/dev/null || true
 wait "$iot" 2>/dev/null || true
 echo "# iot-place's output:"
 sed 's/^/#   /' "$AN_DIR/iot.out"
+echo "# $SECONDS s"
 tap_done
