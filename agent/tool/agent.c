@@ -343,22 +343,13 @@ static json_object *ask_parsed(struct ctx *c, json_object *req, int status,
 	return r;
 }
 
-/* xmeshd's reply to cmd with the keywords of node show (or find). */
-static json_object *node_ask(struct ctx *c, const char *cmd, bool find,
-			     int argc, char **argv, int *ret)
-{
-	json_object *req = agent_cmd(cmd);
-
-	return ask_parsed(c, req, node_args(argc, argv, req, find), ret);
-}
-
 static int node_show(struct ctx *c, int argc, char **argv)
 {
-	json_object *r, *nodes;
+	json_object *req = agent_cmd("nodes"), *r, *nodes;
 	size_t i;
 	int ret;
 
-	r = node_ask(c, "nodes", false, argc, argv, &ret);
+	r = ask_parsed(c, req, node_args(argc, argv, req, false), &ret);
 	if (!r)
 		return ret;
 	nodes = jget(r, "nodes");
