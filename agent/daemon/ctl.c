@@ -14,6 +14,7 @@
 #include "graph.h"
 #include "kx.h"
 #include "log.h"
+#include "query.h"
 #include "util.h"
 
 const struct xmd_ctl_ops xmd_core_ops = {
@@ -169,6 +170,7 @@ static json_object *node_json(const struct xmd_view *v,
 	put(o, "roles", a);
 	put(o, "cores", j_u64(c->cpu_cores));
 	put(o, "load", j_fixed(c->cpu_load / 100.0, 2));
+	put(o, "free_cores", j_fixed(xm_caps_free_centicores(c) / 100.0, 2));
 	put(o, "mem_total_mb", j_u64(c->mem_total_mb));
 	put(o, "mem_free_mb", j_u64(c->mem_free_mb));
 	put(o, "disk_total_gb", j_u64(c->disk_total_gb));
@@ -307,16 +309,6 @@ static int arg_str(struct req *r, const char *key, const char **out)
 	return 1;
 }
 
-static bool has_role(const struct xm_caps *c, const char *role)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_roles && i < XM_ROLE_MAX; i++)
-		if (!strncmp(c->roles[i], role, XM_NAME_MAX))
-			return true;
-	return false;
-}
-
 static int need_core(struct req *r)
 {
 	if (!r->v->core)
@@ -381,7 +373,7 @@ static int cmd_nodes(struct req *r)
 	a = json_object_new_array();
 	put(r->out, "nodes", a);
 	for (i = 0; v->ops->node(v->core, i, &n); i++) {
-		if ((role && !has_role(&n.caps, role)) ||
+		if ((role && !xm_caps_has_role(&n.caps, role)) ||
 		    (zone && strncmp(n.caps.zone, zone, XM_NAME_MAX)) ||
 		    (only && n.node != only))
 			continue;
@@ -519,26 +511,84 @@ static bool node_known(const struct xmd_view *v, uint32_t id)
 	return false;
 }
 
+/* A count of hundredths, given as a number (1.5 is 150). */
+static int arg_centi(struct req *r, const char *key, uint32_t max,
+		     uint32_t *out)
+{
+	json_object *v;
+	double x;
+
+	if (!json_object_object_get_ex(r->in, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double))
+		return bad(r, "\"%s\" must be a number", key);
+	x = json_object_get_double(v);
+	if (!(x >= 0 && x <= max))
+		return bad(r, "\"%s\" must be 0 to %u", key, max);
+	*out = (uint32_t)(x * 100 + 0.5);
+	return 1;
+}
+
+/* Every node the core knows: malloc'd into *out, their number. */
+static ssize_t all_nodes(const struct xmd_view *v, struct xm_node_status **out)
+{
+	struct xm_node_status *a = NULL, *b;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			b = realloc(a, cap * sizeof(*a));
+			if (!b) {
+				free(a);
+				return -ENOMEM;
+			}
+			a = b;
+		}
+		if (!v->ops->node(v->core, n, &a[n]))
+			break;
+		n++;
+	}
+	*out = a;
+	return (ssize_t)n;
+}
+
+/* The nearest nodes that fit (core/query.h): "nodes", and "node" the
+ * first of them, for the clients that ask for one. */
 static int cmd_find(struct req *r)
 {
-	static const char *const keys[] = { "role", "zone", "min_cores",
-					    "near", NULL };
+	static const char *const keys[] = {
+		"role", "zone", "min_cores", "near", "count", "min_free_cores",
+		"min_free_mem_mb", "min_free_disk_gb", NULL };
 	const struct xmd_view *v = r->v;
-	const char *role = NULL, *zone = NULL;
-	struct xm_node_status n, best;
-	uint64_t min_cores = 0, near = 0;
-	uint32_t best_cost = UINT32_MAX, cost;
-	const struct xm_graph *g = v->ops->graph(v->core);
+	struct xm_query q = { .count = 1 };
+	uint64_t min_cores = 0, near = 0, count = 1, mem = 0, disk = 0;
+	struct xm_query_candidate *cand = NULL;
+	struct xm_node_status *nodes = NULL;
+	const struct xm_node_status *ns;
+	const struct xm_graph *g;
 	struct xm_spf spf;
-	bool found = false;
-	size_t i;
+	json_object *a, *o;
+	ssize_t n;
+	size_t i, k;
 	int ret;
 
-	if (check_keys(r, keys) || arg_str(r, "role", &role) < 0 ||
-	    arg_str(r, "zone", &zone) < 0 ||
+	if (check_keys(r, keys) || arg_str(r, "role", &q.role) < 0 ||
+	    arg_str(r, "zone", &q.zone) < 0 ||
 	    arg_uint(r, "min_cores", 0, UINT16_MAX, &min_cores) < 0 ||
-	    arg_uint(r, "near", 1, UINT32_MAX, &near) < 0 || need_core(r))
+	    arg_uint(r, "near", 1, UINT32_MAX, &near) < 0 ||
+	    arg_uint(r, "count", 1, XM_QUERY_COUNT_MAX, &count) < 0 ||
+	    arg_centi(r, "min_free_cores", UINT16_MAX,
+		      &q.min_free_centicores) < 0 ||
+	    arg_uint(r, "min_free_mem_mb", 0, UINT32_MAX, &mem) < 0 ||
+	    arg_uint(r, "min_free_disk_gb", 0, UINT32_MAX, &disk) < 0 ||
+	    need_core(r))
 		return -EINVAL;
+	q.count = (unsigned int)count;
+	q.min_cores = (uint32_t)min_cores;
+	q.min_free_mem_mb = (uint32_t)mem;
+	q.min_free_disk_gb = (uint32_t)disk;
 	memset(&spf, 0, sizeof(spf));
 	if (near && !node_known(v, (uint32_t)near))
 		return bad(r, "node %llu is not in the topology",
@@ -554,42 +604,41 @@ static int cmd_find(struct req *r)
 	} else {
 		near = 0;
 	}
-	for (i = 0; v->ops->node(v->core, i, &n); i++) {
-		if (!n.reachable || (role && !has_role(&n.caps, role)) ||
-		    (zone && strncmp(n.caps.zone, zone, XM_NAME_MAX)) ||
-		    n.caps.cpu_cores < min_cores)
-			continue;
-		if (near) {
-			long k = xm_graph_find(g, n.node);
-
-			cost = k < 0 || (uint32_t)k >= spf.n ? UINT32_MAX :
-			       spf.cost[k];
-			if (cost == UINT32_MAX)
-				continue;
-		} else {
-			cost = n.cost;
-		}
-		/* Nearest; then the less loaded; then the lower id. */
-		if (!found || cost < best_cost ||
-		    (cost == best_cost &&
-		     (n.caps.cpu_load < best.caps.cpu_load ||
-		      (n.caps.cpu_load == best.caps.cpu_load &&
-		       n.node < best.node)))) {
-			best = n;
-			best_cost = cost;
-			found = true;
-		}
+	n = all_nodes(v, &nodes);
+	cand = n < 0 ? NULL : calloc((size_t)n + 1, sizeof(*cand));
+	if (!cand) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	if (found) {
-		json_object *o = node_json(v, &best);
+	g = v->ops->graph(v->core);
+	for (i = 0; i < (size_t)n; i++) {
+		long x = near ? xm_graph_find(g, nodes[i].node) : -1;
 
-		put(o, "distance", j_u64(best_cost));
-		put(r->out, "node", o);
-	} else {
-		put(r->out, "node", NULL);
+		cand[i].node = nodes[i].node;
+		cand[i].caps = &nodes[i].caps;
+		/* From this node, or from near: reachable from both. */
+		cand[i].cost = !nodes[i].reachable ? UINT32_MAX :
+			       !near ? nodes[i].cost :
+			       x < 0 || (uint32_t)x >= spf.n ? UINT32_MAX :
+			       spf.cost[x];
 	}
+	k = xm_query_select(&q, cand, (size_t)n);
+	a = json_object_new_array();
+	for (i = 0; i < k; i++) {
+		ns = (const struct xm_node_status *)(const void *)
+		     ((const char *)cand[i].caps -
+		      offsetof(struct xm_node_status, caps));
+		o = node_json(v, ns);
+		put(o, "distance", j_u64(cand[i].cost));
+		json_object_array_add(a, o);
+	}
+	put(r->out, "node", k ? json_object_get(json_object_array_get_idx(a, 0)) :
+			   NULL);
+	put(r->out, "nodes", a);
 	ret = 0;
 out:
+	free(cand);
+	free(nodes);
 	xm_spf_free(&spf);
 	return ret;
 }

@@ -8,9 +8,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "../core/spf.h"	/* xm_graph_build() */
 #include "../daemon/ctl.h"
+#include "../daemon/ctlsock.h"
 
 struct fake {
 	uint32_t self;
@@ -199,6 +202,49 @@ static struct xmd_view view(void)
 		.stats = &dstats,
 	};
 	return v;
+}
+
+/*
+ * A stand-in agent: a child process serving the made-up state on a
+ * control socket at path. Its pid once it listens, or -1.
+ */
+static void fake_view(void *data, struct xmd_view *v)
+{
+	(void)data;
+	*v = view();
+}
+
+__attribute__((unused))
+static pid_t fake_server_start(const char *path)
+{
+	struct epoll_event ev[8];
+	struct xmd_stats st = { 0 };
+	struct xmd_ctl srv;
+	int epfd, n, i, tries;
+	pid_t pid;
+
+	unlink(path);	/* a killed one's: wait for the new one's */
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		for (tries = 0; tries < 500 && access(path, F_OK); tries++)
+			usleep(10000);
+		return access(path, F_OK) ? -1 : pid;
+	}
+	fake_setup();
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (xmd_ctl_open(&srv, epfd, path, 4, &st, fake_view, NULL))
+		_exit(1);
+	for (;;) {
+		n = epoll_wait(epfd, ev, 8, -1);
+		for (i = 0; i < n; i++) {
+			struct xmd_watch *w = ev[i].data.ptr;
+
+			w->fn(w, ev[i].events);
+		}
+		xmd_ctl_reap(&srv);
+	}
 }
 
 #endif /* XMD_TEST_CTL_FAKE_H */

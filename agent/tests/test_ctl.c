@@ -244,6 +244,35 @@ static void find(void)
 	       "find near: one-sided edges do not count");
 	json_object_put(r);
 	refused("{\"cmd\":\"find\",\"near\":99}", "not in the topology");
+	/* Free cores = cores - load: 2 has 5, 3 has 15.9, 4 has 7.8. */
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"count\":3}");
+	is_int(len(r, "nodes"), 3, "find count 3: three nodes");
+	is_int(num(r, "nodes.0.node") * 100 + num(r, "nodes.1.node") * 10 +
+	       num(r, "nodes.2.node"), 423,
+	       "find count 3: 4, 2 (same cost, fewer free cores), 3");
+	is_int(num(r, "node.node"), 4, "find count 3: node is the first");
+	is_str(json_object_get_string(get(r, "nodes.1.free_cores")), "5.00",
+	       "find: free cores = cores - load");
+	is_int(num(r, "nodes.2.distance"), 250, "find count 3: distances");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"role\":\"gpu\",\"count\":2,"
+		"\"min_free_cores\":5.5}");
+	is_int(num(r, "nodes.0.node") * 10 + num(r, "nodes.1.node"), 43,
+	       "find min_free_cores 5.5: 2 is out");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"min_free_mem_mb\":4097}");
+	ok(r && is_null(r, "node") && len(r, "nodes") == 0 && !last.bad,
+	   "find min_free_mem_mb: none has that much");
+	json_object_put(r);
+	r = ask("{\"cmd\":\"find\",\"min_free_disk_gb\":0,\"count\":64}");
+	is_int(len(r, "nodes"), 4, "find count 64: the four reachable");
+	json_object_put(r);
+	refused("{\"cmd\":\"find\",\"count\":0}", "\"count\" must be 1 to 64");
+	refused("{\"cmd\":\"find\",\"count\":65}", "\"count\" must be");
+	refused("{\"cmd\":\"find\",\"min_free_cores\":-1}",
+		"\"min_free_cores\" must be 0 to");
+	refused("{\"cmd\":\"find\",\"min_free_cores\":\"2\"}",
+		"\"min_free_cores\" must be a number");
 }
 
 static void monitor(void)

@@ -19,33 +19,6 @@ static char dir[] = "/tmp/xmd-tool-XXXXXX";
 static char sock_path[108];
 static pid_t server;
 
-static void srv_view(void *data, struct xmd_view *v)
-{
-	(void)data;
-	*v = view();
-}
-
-static void serve(void)
-{
-	struct epoll_event ev[8];
-	struct xmd_stats st = { 0 };
-	struct xmd_ctl srv;
-	int epfd = epoll_create1(EPOLL_CLOEXEC), n, i;
-
-	fake_setup();
-	if (xmd_ctl_open(&srv, epfd, sock_path, 4, &st, srv_view, NULL))
-		_exit(1);
-	for (;;) {
-		n = epoll_wait(epfd, ev, 8, -1);
-		for (i = 0; i < n; i++) {
-			struct xmd_watch *w = ev[i].data.ptr;
-
-			w->fn(w, ev[i].events);
-		}
-		xmd_ctl_reap(&srv);
-	}
-}
-
 static char out_buf[16384], err_buf[4096];
 
 /* Run "xmesh ARGS" (words split at blanks); its stdout and stderr. */
@@ -103,7 +76,7 @@ static void text(void)
 	       "node show: this node first, marked self");
 	expect("node show", 0,
 	       "node 3 (three) zone b roles gpu cost 250 hops 2\n"
-	       "    cores 16 load 0.10 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
+	       "    cores 16 (15.90 free) load 0.10 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
 	       "    prefixes 10.99.0.3/32\n", "node show: a node's three lines");
 	expect("node show", 0, "node 5 (five) zone b roles gpu unreachable\n",
 	       "node show: unreachable");
@@ -117,6 +90,14 @@ static void text(void)
 	       "node find near");
 	expect("node find min-cores 99", 1,
 	       "Error: no reachable node fits.", "node find: none, exit 1");
+	expect("node find role gpu count 3", 0,
+	       "distance 100\n    cores 8 (7.80 free) load 0.20 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
+	       "    prefixes 10.99.0.4/32\nnode 2 (two)",
+	       "node find count 3: a list, nearest first, free cores shown");
+	expect("node find role gpu min-free-cores 5.5", 0, "node 4 (four)",
+	       "node find min-free-cores: decimals");
+	expect("node find role gpu min-free-cores 8 min-free-mem 1", 1,
+	       "no reachable node fits", "node find min-free-mem: none");
 	expect("path show 3", 0, "node 3 cost 250 hops 2\n"
 	       "    0: node 1 (one) cost 0\n    1: node 2 (two) cost 100\n"
 	       "    2: node 3 (three) cost 250\n", "path show: every hop");
@@ -151,7 +132,21 @@ static void json(void)
 			 sock_path);
 		is_int(run(full), 1, "-j node find: none is exit 1");
 		is_str(out_buf, "null\n", "-j node find: none prints null");
+		snprintf(full, sizeof(full),
+			 "-S %s -j node find role none count 2", sock_path);
+		is_int(run(full), 1, "-j node find count: none is exit 1");
+		ok(strstr(out_buf, "[") && strstr(out_buf, "]") &&
+		   !strstr(out_buf, "node"), "-j node find count: none is []");
 	}
+	j = json_of("node find role gpu count 2 min-free-disk 0");
+	ok(j && json_object_is_type(j, json_type_array) &&
+	   json_object_array_length(j) == 2 &&
+	   json_object_get_int(jget(json_object_array_get_idx(j, 0),
+				    "node")) == 4 &&
+	   json_object_get_int(jget(json_object_array_get_idx(j, 1),
+				    "node")) == 2,
+	   "-j node find count 2: an array, 4 then 2");
+	json_object_put(j);
 	j = json_of("path show 3");
 	ok(j && json_object_array_length(jget(j, "hops")) == 3,
 	   "-j path show: three hops");
@@ -178,6 +173,17 @@ static void errors(void)
 	expect("node show near 3", 2, "near", "node show takes no near");
 	expect("node find min-cores 70000", 2, "", "node find: too many cores");
 	expect("node find near 0", 2, "", "node find: node 0");
+	expect("node find count 0", 2, "invalid count", "node find: count 0");
+	expect("node find count 65", 2, "invalid count",
+	       "node find: count above 64");
+	expect("node find count 2 count 3", 2, "count",
+	       "node find: count twice");
+	expect("node find min-free-cores -1", 2, "invalid core count",
+	       "node find: negative free cores");
+	expect("node find min-free-cores x", 2, "invalid core count",
+	       "node find: free cores not a number");
+	expect("node show min-free-cores 1", 2, "min-free-cores",
+	       "node show takes no min-free-cores");
 	expect("node find role 0123456789012345678901234567890123", 2,
 	       "role must be 1 to 31 characters", "node find: role too long");
 	expect("node show role a\tb", 2, "has a character no role has",
@@ -201,17 +207,11 @@ static void errors(void)
 
 int main(void)
 {
-	int tries;
-
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock_path, sizeof(sock_path), "%s/x.sock", dir);
-	server = fork();
-	if (server == 0)
-		serve();
-	for (tries = 0; tries < 500 && access(sock_path, F_OK); tries++)
-		usleep(10000);
-	if (!ok(!access(sock_path, F_OK), "the stand-in agent listens"))
+	server = fake_server_start(sock_path);
+	if (!ok(server > 0, "the stand-in agent listens"))
 		return tap_done();
 	text();
 	json();

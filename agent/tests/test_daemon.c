@@ -108,6 +108,35 @@ static void caps(void)
 	       "caps: then all 0");
 }
 
+/* The test hook XMESHD_CAPS_OVERRIDE: a file per node name ("%n"). */
+static void caps_override(void)
+{
+	struct xmd_caps_paths p = { .proc = tmpdir, .storage = "/" };
+	char tmpl[256];
+	struct xm_caps c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "n7");
+	write_file("loadavg", "0.25 0.50 0.10 2/345 6789\n");
+	write_file("n7.caps", "load 3.5\ncores 4\nbogus 1\nmem_free_mb x\n"
+		   "disk_free_gb 12\n");
+	snprintf(tmpl, sizeof(tmpl), "%s/%%n.caps", tmpdir);
+	setenv(XMD_CAPS_OVERRIDE_ENV, tmpl, 1);
+	xmd_caps_read(&p, &c);
+	is_int(c.cpu_load, 350, "caps override: the load");
+	is_int(c.cpu_cores, 4, "caps override: the cores");
+	is_int(c.disk_free_gb, 12, "caps override: free disk");
+	snprintf(c.name, sizeof(c.name), "n8");
+	xmd_caps_read(&p, &c);
+	is_int(c.cpu_load, 25, "caps override: another node's file is its own");
+	unsetenv(XMD_CAPS_OVERRIDE_ENV);
+	snprintf(c.name, sizeof(c.name), "n7");
+	xmd_caps_read(&p, &c);
+	is_int(c.cpu_load, 25, "caps override: off without the variable");
+	remove_file("loadavg");
+	remove_file("n7.caps");
+}
+
 /* ---- keys ---- */
 
 static void keys(void)
@@ -802,6 +831,7 @@ int main(void)
 		return 1;
 	}
 	caps();
+	caps_override();
 	keys();
 	certificates();
 	rtnl();

@@ -6,15 +6,11 @@
  */
 #include "tool.h"
 #include "core.h"	/* XM_NAME_MAX: the length of a role or zone */
+#include "query.h"	/* XM_QUERY_COUNT_MAX */
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #define AGENT_TIMEOUT_MS	10000	/* for one reply */
 #define AGENT_QUIET_MS		1000	/* when the answer is optional */
@@ -23,138 +19,64 @@
 
 const char *agent_socket(const struct ctx *c)
 {
-	const char *env = getenv(XMD_SOCKET_ENV);
-
-	return c->socket ? c->socket : env && *env ? env : XMD_SOCKET_PATH;
+	return xmesh_conn_path(c->socket);
 }
 
-int agent_open(const struct ctx *c, struct agent_conn *a, bool quiet)
+int agent_open(const struct ctx *c, struct xmesh_conn *a, bool quiet)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = agent_socket(c);
+	int err = xmesh_conn_open(a, path);
 
-	memset(a, 0, sizeof(*a));
-	a->fd = -1;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		if (!quiet)
-			pr_err("socket path \"%s\" is too long.", path);
+	if (!err)
+		return XM_EXIT_OK;
+	if (quiet)
+		return err == -ENAMETOOLONG ? XM_EXIT_USAGE : XM_EXIT_FAIL;
+	if (err == -ENAMETOOLONG) {
+		pr_err("socket path \"%s\" is too long.", path);
 		return XM_EXIT_USAGE;
 	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (a->fd >= 0 &&
-	    !connect(a->fd, (struct sockaddr *)&sun, sizeof(sun)))
-		return XM_EXIT_OK;
-	if (!quiet) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			pr_err("xmeshd is not running (nothing answers on %s).",
-			       path);
-		else
-			pr_err("cannot reach xmeshd on %s: %s.", path,
-			       strerror(errno));
-	}
-	agent_close(a);
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		pr_err("xmeshd is not running (nothing answers on %s).", path);
+	else
+		pr_err("cannot reach xmeshd on %s: %s.", path, strerror(-err));
 	return XM_EXIT_FAIL;
 }
 
-void agent_close(struct agent_conn *a)
-{
-	if (a->fd >= 0)
-		close(a->fd);
-	a->fd = -1;
-	free(a->buf);
-	a->buf = NULL;
-	a->len = a->cap = 0;
-}
-
-int agent_send(struct agent_conn *a, json_object *req)
+int agent_send(struct xmesh_conn *a, json_object *req)
 {
 	const char *s = json_object_to_json_string_ext(req,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(s), off = 0;
-	char *line = malloc(len + 1);
-	ssize_t n;
 
-	if (!line)
-		return -ENOMEM;
-	memcpy(line, s, len);
-	line[len++] = '\n';
-	while (off < len) {
-		n = send(a->fd, line + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(line);
-			return n < 0 ? -errno : -EPIPE;
-		}
-		off += (size_t)n;
-	}
-	free(line);
-	return 0;
+	return xmesh_conn_send(a, s, strlen(s));
 }
 
-json_object *agent_next(struct agent_conn *a)
+/* A line as JSON; NULL with errno EBADMSG if it is not. */
+static json_object *parse_line(const char *line)
 {
-	char *nl = a->len ? memchr(a->buf, '\n', a->len) : NULL;
-	json_object *o;
-	size_t n;
+	json_object *o = json_tokener_parse(line);
 
-	if (!nl)
-		return NULL;
-	*nl = '\0';
-	n = (size_t)(nl - a->buf) + 1;
-	o = json_tokener_parse(a->buf);
-	memmove(a->buf, a->buf + n, a->len - n);
-	a->len -= n;
 	if (!o)
 		errno = EBADMSG;
 	return o;
 }
 
-int agent_fill(struct agent_conn *a)
+json_object *agent_next(struct xmesh_conn *a)
 {
-	ssize_t n;
+	char *line = xmesh_conn_next(a);
 
-	if (a->cap - a->len < 4096) {
-		size_t cap = a->cap ? a->cap * 2 : 65536;
-		char *b = realloc(a->buf, cap);
-
-		if (!b)
-			return -ENOMEM;
-		a->buf = b;
-		a->cap = cap;
-	}
-	do {
-		n = recv(a->fd, a->buf + a->len, a->cap - a->len - 1, 0);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	a->len += (size_t)n;
-	return (int)(n > 0);
+	return line ? parse_line(line) : NULL;
 }
 
-json_object *agent_read(struct agent_conn *a, int timeout_ms)
+json_object *agent_read(struct xmesh_conn *a, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
-	json_object *o;
-	int ret;
+	char *line;
+	int ret = xmesh_conn_read(a, timeout_ms, &line);
 
-	for (;;) {
-		errno = 0;
-		o = agent_next(a);
-		if (o || errno)
-			return o;
-		ret = poll(&pfd, 1, timeout_ms);
-		if (ret <= 0) {
-			errno = ret ? errno : ETIMEDOUT;
-			return NULL;
-		}
-		ret = agent_fill(a);
-		if (ret <= 0) {
-			errno = ret ? -ret : ECONNRESET;
-			return NULL;
-		}
+	if (ret) {
+		errno = -ret;
+		return NULL;
 	}
+	return parse_line(line);
 }
 
 json_object *jget(json_object *o, const char *key)
@@ -176,7 +98,7 @@ json_object *agent_cmd(const char *cmd)
 
 json_object *agent_ask(const struct ctx *c, json_object *req, bool quiet)
 {
-	struct agent_conn a;
+	struct xmesh_conn a;
 	json_object *reply = NULL, *err;
 	int ret;
 
@@ -192,7 +114,7 @@ json_object *agent_ask(const struct ctx *c, json_object *req, bool quiet)
 		if (!reply)
 			ret = -errno;
 	}
-	agent_close(&a);
+	xmesh_conn_close(&a);
 	if (ret) {
 		if (!quiet)
 			pr_err("no answer from xmeshd: %s.",
@@ -262,8 +184,11 @@ void usage_node(FILE *fp)
 {
 	fputs("Usage: xmesh node [ show ] [ role ROLE ] [ zone ZONE ] [ node NODE ]\n"
 	      "       xmesh node find [ role ROLE ] [ zone ZONE ] [ min-cores N ]\n"
-	      "                       [ near NODE ]\n"
-	      "What xmeshd knows of the nodes of the mesh (it must be running).\n",
+	      "                       [ min-free-cores CORES ] [ min-free-mem MB ]\n"
+	      "                       [ min-free-disk GB ] [ near NODE ] [ count N ]\n"
+	      "What xmeshd knows of the nodes of the mesh (it must be running).\n"
+	      "find: the nearest reachable nodes that fit, free cores being cores\n"
+	      "minus the load average; count N lists up to N, nearest first.\n",
 	      fp);
 }
 
@@ -294,9 +219,10 @@ static void print_node(struct out *o, json_object *n)
 	if (v)
 		out_text(o, " distance %s", json_object_get_string(v));
 	out_nl(o);
-	out_text(o, "    cores %" PRIu64 " load %s memory %" PRIu64
+	out_text(o, "    cores %" PRIu64 " (%s free) load %s memory %" PRIu64
 		 " MB (%" PRIu64 " free) disk %" PRIu64 " GB (%" PRIu64
-		 " free)", jnum(n, "cores"), jstr(n, "load"),
+		 " free)", jnum(n, "cores"), jstr(n, "free_cores"),
+		 jstr(n, "load"),
 		 jnum(n, "mem_total_mb"), jnum(n, "mem_free_mb"),
 		 jnum(n, "disk_total_gb"), jnum(n, "disk_free_gb"));
 	out_nl(o);
@@ -307,15 +233,40 @@ static void print_node(struct out *o, json_object *n)
 	}
 }
 
+/* A keyword of node show or find, and its request's JSON key. */
+struct node_kw {
+	const char *word, *key;
+};
+
+/* A number of cores, decimals allowed (1.5), into req's key. */
+static int arg_cores(const char *s, json_object *req, const char *key)
+{
+	double v;
+
+	if (xm_parse_seconds(s, 0, UINT16_MAX, &v)) {
+		pr_err("invalid core count \"%s\": expected 0 to %u, decimals allowed.",
+		       s, UINT16_MAX);
+		return XM_EXIT_USAGE;
+	}
+	json_object_object_add(req, key, json_object_new_double(v));
+	return XM_EXIT_OK;
+}
+
 /* Keywords with a value, for node show and find: into req. */
 static int node_args(int argc, char **argv, json_object *req, bool find)
 {
-	static const char *const shows[] = { "role", "zone", "node", NULL };
-	static const char *const finds[] = { "role", "zone", "min-cores",
-					     "near", NULL };
-	const char *const *kws = find ? finds : shows;
-	const char *const *k;
-	char key[16];
+	static const struct node_kw shows[] = {
+		{ "role", "role" }, { "zone", "zone" }, { "node", "node" },
+		{ NULL, NULL } };
+	static const struct node_kw finds[] = {
+		{ "role", "role" }, { "zone", "zone" },
+		{ "min-cores", "min_cores" },
+		{ "min-free-cores", "min_free_cores" },
+		{ "min-free-mem", "min_free_mem_mb" },
+		{ "min-free-disk", "min_free_disk_gb" },
+		{ "near", "near" }, { "count", "count" }, { NULL, NULL } };
+	const struct node_kw *k = find ? finds : shows;
+	const char *key;
 	uint32_t v;
 	int ret;
 
@@ -324,35 +275,46 @@ static int node_args(int argc, char **argv, json_object *req, bool find)
 			usage_node(stdout);
 			return XM_HELP;
 		}
-		for (k = kws; *k && strcmp(*k, argv[0]); k++)
+		for (k = find ? finds : shows; k->word &&
+		     strcmp(k->word, argv[0]); k++)
 			;
-		if (!*k)
+		if (!k->word)
 			return arg_unknown(argv[0], usage_node);
-		/* JSON keys spell "min-cores" with an underscore. */
-		snprintf(key, sizeof(key), "%s",
-			 strcmp(*k, "min-cores") ? *k : "min_cores");
+		key = k->key;
 		if (jget(req, key))
-			return arg_dup(*k);
+			return arg_dup(k->word);
 		if (!next_arg(&argc, &argv))
 			return XM_EXIT_USAGE;
-		if (!strcmp(*k, "role") || !strcmp(*k, "zone")) {
+		if (!strcmp(key, "role") || !strcmp(key, "zone")) {
 			if (!*argv[0] || strlen(argv[0]) >= XM_NAME_MAX) {
-				pr_err("%s must be 1 to %d characters.", *k,
+				pr_err("%s must be 1 to %d characters.", key,
 				       XM_NAME_MAX - 1);
 				return XM_EXIT_USAGE;
 			}
 			/* As the configuration takes them: else no match. */
 			if (!xm_name_valid(argv[0], XM_NAME_MAX)) {
 				pr_err("%s \"%s\" has a character no %s has (blanks, quotes, backslashes, control characters).",
-				       *k, argv[0], *k);
+				       key, argv[0], key);
 				return XM_EXIT_USAGE;
 			}
 			json_object_object_add(req, key,
 					       json_object_new_string(argv[0]));
 			continue;
 		}
-		ret = !strcmp(*k, "min-cores") ?
+		if (!strcmp(key, "min_free_cores")) {
+			ret = arg_cores(argv[0], req, key);
+			if (ret)
+				return ret;
+			continue;
+		}
+		ret = !strcmp(key, "min_cores") ?
 		      arg_u32("core count", argv[0], 0, UINT16_MAX, &v) :
+		      !strcmp(key, "count") ?
+		      arg_u32("count", argv[0], 1, XM_QUERY_COUNT_MAX, &v) :
+		      !strcmp(key, "min_free_mem_mb") ?
+		      arg_u32("memory in MB", argv[0], 0, UINT32_MAX, &v) :
+		      !strcmp(key, "min_free_disk_gb") ?
+		      arg_u32("disk space in GB", argv[0], 0, UINT32_MAX, &v) :
 		      arg_u32("node id", argv[0], 1, UINT32_MAX, &v);
 		if (ret)
 			return ret;
@@ -381,22 +343,13 @@ static json_object *ask_parsed(struct ctx *c, json_object *req, int status,
 	return r;
 }
 
-/* xmeshd's reply to cmd with the keywords of node show (or find). */
-static json_object *node_ask(struct ctx *c, const char *cmd, bool find,
-			     int argc, char **argv, int *ret)
-{
-	json_object *req = agent_cmd(cmd);
-
-	return ask_parsed(c, req, node_args(argc, argv, req, find), ret);
-}
-
 static int node_show(struct ctx *c, int argc, char **argv)
 {
-	json_object *r, *nodes;
+	json_object *req = agent_cmd("nodes"), *r, *nodes;
 	size_t i;
 	int ret;
 
-	r = node_ask(c, "nodes", false, argc, argv, &ret);
+	r = ask_parsed(c, req, node_args(argc, argv, req, false), &ret);
 	if (!r)
 		return ret;
 	nodes = jget(r, "nodes");
@@ -408,23 +361,37 @@ static int node_show(struct ctx *c, int argc, char **argv)
 	return XM_EXIT_OK;
 }
 
+/*
+ * The nearest node that fits (JSON: it, or null); with count, a list of
+ * them (JSON: an array). None: exit 1.
+ */
 static int node_find(struct ctx *c, int argc, char **argv)
 {
-	json_object *r, *node;
+	json_object *req = agent_cmd("find"), *r, *nodes;
+	bool list;
+	size_t i, n;
 	int ret;
 
-	r = node_ask(c, "find", true, argc, argv, &ret);
+	ret = node_args(argc, argv, req, true);
+	list = jget(req, "count") != NULL;
+	r = ask_parsed(c, req, ret, &ret);
 	if (!r)
 		return ret;
-	node = jget(r, "node");
-	if (node)
-		print_node(&c->out, node);
-	else if (c->json)
+	nodes = jget(r, "nodes");
+	n = json_object_is_type(nodes, json_type_array) ?
+	    json_object_array_length(nodes) : 0;
+	if (list)
+		out_list_begin(&c->out);
+	for (i = 0; i < n && (list || !i); i++)
+		print_node(&c->out, json_object_array_get_idx(nodes, i));
+	if (list)
+		out_list_end(&c->out);
+	else if (!n && c->json)
 		out_json(&c->out, NULL, NULL);
-	else
+	if (!n && !c->json)
 		pr_err("no reachable node fits.");
 	json_object_put(r);
-	return node ? XM_EXIT_OK : XM_EXIT_FAIL;
+	return n ? XM_EXIT_OK : XM_EXIT_FAIL;
 }
 
 static const struct cmd node_cmds[] = {

@@ -100,7 +100,7 @@ void print_agent_event(struct out *o, json_object *ev)
 
 /* Subscribe to xmeshd's events: 0, or an exit status (told why unless
  * quiet). */
-static int agent_subscribe(struct ctx *c, struct agent_conn *a, bool quiet)
+static int agent_subscribe(struct ctx *c, struct xmesh_conn *a, bool quiet)
 {
 	json_object *r, *req;
 	int ret = agent_open(c, a, quiet), err;
@@ -114,7 +114,7 @@ static int agent_subscribe(struct ctx *c, struct agent_conn *a, bool quiet)
 	    !(r = agent_read(a, 10000)) || !jget(r, "monitor")) {
 		if (!quiet)
 			pr_err("xmeshd did not accept the monitor request.");
-		agent_close(a);
+		xmesh_conn_close(a);
 		return XM_EXIT_FAIL;
 	}
 	json_object_put(r);
@@ -122,10 +122,10 @@ static int agent_subscribe(struct ctx *c, struct agent_conn *a, bool quiet)
 }
 
 /* What xmeshd sent: 0, or -1 when it went away. */
-static int agent_events(struct out *o, struct agent_conn *a)
+static int agent_events(struct out *o, struct xmesh_conn *a)
 {
 	json_object *ev;
-	int ret = agent_fill(a);
+	int ret = xmesh_conn_fill(a);
 
 	while ((ev = agent_next(a))) {
 		if (jget(ev, "event"))
@@ -138,7 +138,7 @@ static int agent_events(struct out *o, struct agent_conn *a)
 int do_monitor(struct ctx *c, int argc, char **argv)
 {
 	struct monitor m = { .c = c };
-	struct agent_conn a = { .fd = -1 };
+	struct xmesh_conn a = { .fd = -1 };
 	struct pollfd pfd[2];
 	const struct cmd *w;
 	struct xmnl *h = NULL;
@@ -206,7 +206,7 @@ int do_monitor(struct ctx *c, int argc, char **argv)
 		    agent_events(&c->out, &a)) {
 			fflush(stdout);
 			fprintf(stderr, "Warning: xmeshd closed the connection.\n");
-			agent_close(&a);
+			xmesh_conn_close(&a);
 			if (!h) {
 				ret = XM_EXIT_FAIL;
 				goto out;
@@ -226,7 +226,7 @@ int do_monitor(struct ctx *c, int argc, char **argv)
 	}
 	ret = XM_EXIT_OK;
 out:
-	agent_close(&a);
+	xmesh_conn_close(&a);
 	return ret;
 
 join_failed:

@@ -9,6 +9,7 @@
 #include "../daemon/ctl_proto.h"
 #include "out.h"
 #include "xmesh_change.h"
+#include "xmesh_conn.h"
 #include "xmesh_nl.h"
 #include "xmesh_rt.h"
 
@@ -196,26 +197,20 @@ int parse_zone_set(struct ctx *c, int argc, char **argv,
 
 /*
  * agent.c: xmeshd's control socket (-S SOCKET, else $XMESH_SOCKET, else
- * XMD_SOCKET_PATH): one JSON request per line, one JSON reply per line.
+ * XMD_SOCKET_PATH): one JSON request per line, one JSON reply per line,
+ * over libxmesh's connection (xmesh_conn.h: xmesh_conn_fill() and
+ * xmesh_conn_close() too).
  */
-struct agent_conn {
-	int fd;
-	char *buf;		/* bytes read, not yet a whole line */
-	size_t len, cap;
-};
 const char *agent_socket(const struct ctx *c);
 /* Exit status; unless quiet, says why it failed (xmeshd not running...). */
-int agent_open(const struct ctx *c, struct agent_conn *a, bool quiet);
-void agent_close(struct agent_conn *a);
+int agent_open(const struct ctx *c, struct xmesh_conn *a, bool quiet);
 /* Send req (a JSON object) as one line. 0 or -errno. */
-int agent_send(struct agent_conn *a, json_object *req);
+int agent_send(struct xmesh_conn *a, json_object *req);
 /* The next line as JSON: waits up to timeout_ms (-1: forever). NULL on
  * EOF, error, timeout or a line that is no JSON (errno says which). */
-json_object *agent_read(struct agent_conn *a, int timeout_ms);
+json_object *agent_read(struct xmesh_conn *a, int timeout_ms);
 /* The next whole line already read, or NULL: for poll() loops. */
-json_object *agent_next(struct agent_conn *a);
-/* Read what is waiting (after poll said so): > 0, 0 at EOF, -errno. */
-int agent_fill(struct agent_conn *a);
+json_object *agent_next(struct xmesh_conn *a);
 /*
  * One request, one reply: the reply, or NULL after printing why unless
  * quiet (an {"error": ...} reply is printed and gives NULL too). Takes
