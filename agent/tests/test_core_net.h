@@ -175,10 +175,15 @@ NET_FN int net_add_node(struct net *net, uint64_t boot_id)
 	return i;
 }
 
-/* Replace node i's core by a fresh one (a restart). */
-NET_FN void net_restart(struct net *net, int i, uint64_t boot_id)
+/*
+ * Replace node i's core by a fresh one (a restart), which adopts the n
+ * kernel neighbors given (its kernel's, from before) before its links.
+ */
+NET_FN void net_restart_adopting(struct net *net, int i, uint64_t boot_id,
+				 const struct xm_fib_neigh *adopt, size_t n_adopt)
 {
 	struct net_node *n = &net->node[i];
+	size_t k;
 	int w, e;
 
 	xm_core_free(n->c);
@@ -186,6 +191,8 @@ NET_FN void net_restart(struct net *net, int i, uint64_t boot_id)
 	n->c = xm_core_new(&n->cfg, net->now);
 	if (!n->c)
 		abort();
+	for (k = 0; k < n_adopt; k++)
+		xm_core_adopt_neigh(n->c, &adopt[k]);
 	for (w = 0; w < net->n_wires; w++)
 		for (e = 0; e < net->wire[w].n_ends; e++) {
 			struct net_end *x = &net->wire[w].end[e];
@@ -200,6 +207,12 @@ NET_FN void net_restart(struct net *net, int i, uint64_t boot_id)
 				 x->ifindex);
 			xm_core_link_set(n->c, net->now, &l);
 		}
+}
+
+/* Replace node i's core by a fresh one (a restart). */
+NET_FN void net_restart(struct net *net, int i, uint64_t boot_id)
+{
+	net_restart_adopting(net, i, boot_id, NULL, 0);
 }
 
 NET_FN struct net_end *net_end_of(struct net *net, int w, int node)

@@ -198,6 +198,18 @@ static void dead_interval(struct net *net)
  * seen under load). A's tables wait for B, not for a clock that ran while
  * nothing could be heard.
  */
+static bool a_ready(struct net *net, const void *arg)
+{
+	(void)arg;
+	return xm_core_fib_ready(net->node[A].c, net->now);
+}
+
+static bool b_ready(struct net *net, const void *arg)
+{
+	(void)arg;
+	return xm_core_fib_ready(net->node[B].c, net->now);
+}
+
 static void adopted(xm_time links_late)
 {
 	struct net net;
@@ -208,6 +220,7 @@ static void adopted(xm_time links_late)
 		.carrier = true,
 	};
 	struct net_log *lb = &net.node[B].log;
+	const struct xm_fib *f;
 	uint64_t downs_b, fib_b;
 	xm_time start;
 	const char *how = links_late ? "restart, links late" : "restart";
@@ -246,19 +259,60 @@ static void adopted(xm_time links_late)
 	ok(net_until(&net, 3000, net_pair_is, &a_up), "%s: B UP again", how);
 	net_neigh_state(&net, A, B, &st);
 	ok(st.id == 77, "%s: the adopted kernel id is reused", how);
-	net_run(&net, 50);
-	ok(xm_core_fib_ready(net.node[A].c, net.now) &&
+	ok(net_until(&net, 3000, a_ready, NULL) &&
 	   net.now < start + net.node[A].cfg.timers.sync_hold_ms,
 	   "%s: ready before sync_hold_ms: database exchanged (%llu ms)",
 	   how, (unsigned long long)(net.now - start));
-	ok(xm_core_path(net.node[A].c, 2, &(struct xm_path){ 0 }),
-	   "%s: A routes to B as its tables are first written", how);
+	f = xm_core_fib(net.node[A].c);
+	ok(f->n_routes == 1 && f->routes[0].dst == 2,
+	   "%s: A's tables as they are first written: the route to B", how);
 	ok(net_until(&net, 1000, net_converged, NULL),
 	   "%s: A's advert outnumbers its old one, all converged", how);
 	net_run(&net, 1000);
 	ok(lb->neigh_down == downs_b && net_pair_is(&net, &b_up),
 	   "%s: B never took A down", how);
 	ok(lb->fib == fib_b, "%s: B's tables never changed", how);
+	net_free(&net);
+}
+
+/*
+ * The middle of a line A - B - C restarts with its kernel's neighbors
+ * (42-agent-failover's transit agent): its tables, as first written,
+ * route to both ends, and neither end's tables ever move.
+ */
+static void restart_transit(void)
+{
+	struct net net;
+	struct xm_fib_neigh keep[2];
+	const struct xm_fib *f;
+	uint64_t fib_a, fib_c;
+	int ab[2] = { 0, 1 }, bc[2] = { 1, 2 };
+	size_t n;
+
+	net_init(&net);
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_node(&net, 1);
+	net_add_wire(&net, 2, ab);
+	net_add_wire(&net, 2, bc);
+	ok(net_until(&net, 5000, net_converged, NULL), "transit: converged");
+	net_run(&net, 1000);
+	f = xm_core_fib(net.node[1].c);
+	n = f->n_neighs < 2 ? f->n_neighs : 2;
+	memcpy(keep, f->neighs, n * sizeof(*keep));
+	fib_a = net.node[0].log.fib;
+	fib_c = net.node[2].log.fib;
+	net_restart_adopting(&net, 1, 2, keep, n);
+	ok(n == 2 && net_until(&net, 3000, b_ready, NULL),
+	   "transit: B ready again");
+	f = xm_core_fib(net.node[1].c);
+	ok(f->n_routes == 2,
+	   "transit: B's tables as first written route to A and C (%zu routes)",
+	   f->n_routes);
+	ok(net_until(&net, 2000, net_converged, NULL), "transit: converged again");
+	net_run(&net, 1000);
+	ok(net.node[0].log.fib == fib_a && net.node[2].log.fib == fib_c,
+	   "transit: A's and C's tables never moved");
 	net_free(&net);
 }
 
@@ -290,6 +344,7 @@ int main(void)
 	net_free(&net);
 	adopted(0);
 	adopted(1500);
+	restart_transit();
 	ok(scenario_hash() == scenario_hash(),
 	   "determinism: the same inputs, the same actions byte for byte");
 	return tap_done();
