@@ -23,6 +23,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/tests/guest/agentnet.sh"
 # shellcheck source-path=SCRIPTDIR source=../tests/guest/ctlnet.sh
 . "$top/tests/guest/ctlnet.sh"
+# shellcheck source-path=SCRIPTDIR source=demo-iot.sh
+. "$top/scripts/demo-iot.sh"
 
 WEB=$top/controller/build/web
 # demo.sh forwards the host's XMESH_DEMO_PORT to the controller's CTL_PORT
@@ -118,6 +120,9 @@ ctl_certify n4 back gpu
 ctl_certify n5 back gpu storage
 # Default timers, except that a neighbor is declared down after 6 lost
 # probes (300 ms), not 3: the emulated guest stalls for 100 ms at times.
+# The IoT step sets the nodes' loads through the agents' test hook.
+XMESHD_CAPS_OVERRIDE=$(demo_iot_caps_path)
+export XMESHD_CAPS_OVERRIDE
 for i in 1 2 3 4 5; do
 	an_config "n$i" "probe-miss 6" "certificate $A/n$i.cert" \
 		"authority $A/authority.cert" \
@@ -166,6 +171,8 @@ if wait_for 60 an_path_is n1 n4 n2 n3; then
 	show x n1 path show 4
 fi
 show x n2 -s agent show
+
+demo_iot n1 gpu
 
 # The mesh stays up for the dashboard: until the hold's time is up or a
 # connection to STOP_PORT (demo.sh makes one when Enter is pressed).
