@@ -10,7 +10,7 @@ void usage_main(FILE *fp)
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
 	      "OBJECT := { dev | neigh | route | prefix | key | qos | monitor | ping |\n"
 	      "            trace | node | topology | path | agent | cert | gate |\n"
-	      "            zone | filter | policy | remediation }\n"
+	      "            zone | filter | policy | remediation | mroute }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
 	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
 	      "             -V[ersion] | -h[elp] }\n"
@@ -46,6 +46,7 @@ static const struct cmd objects[] = {
 	{ "filter", NULL, do_filter, CMD_GROUP },
 	{ "policy", NULL, do_policy, CMD_GROUP },
 	{ "remediation", NULL, do_remediation, CMD_GROUP },
+	{ "mroute", NULL, do_mroute, CMD_GROUP },
 	{ "help", NULL, do_help, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };
