@@ -20,56 +20,40 @@
 #include <stdint.h>
 
 #include "graph.h"
-
-#define XM_MCAST_RECV	0x1	/* deliver the group here */
-#define XM_MCAST_SEND	0x2	/* this node sends to the group: a root */
+#include "xmesh_change.h"
 
 /* One node's membership of one group. */
 struct xm_mcast_member {
 	uint32_t node;
 	struct xm_addr group;
-	uint8_t flags;			/* XM_MCAST_* */
-};
-
-/* This node's branches of the tree of (root, group). */
-struct xm_mroute_entry {
-	uint32_t root;
-	struct xm_addr group;
-	bool local;
-	unsigned int n_neighs;
-	uint32_t neigh[XMESH_MAX_MROUTE_NEIGHS];	/* kernel neighbor ids */
-};
-
-struct xm_mroute_set {
-	size_t n;
-	struct xm_mroute_entry *e;	/* sorted by (root, group); free() */
+	uint8_t flags;			/* XM_MGROUP_* */
 };
 
 /* Whether a is an overlay group: 239.0.0.0/8, IPv6 scope 3 or wider. */
 bool xm_mcast_group_valid(const struct xm_addr *a);
+/* Why a node's groups (as in xm_core_config) are refused, or NULL. */
+const char *xm_mgroups_check(const struct xm_mgroup *g, unsigned int n);
 
 /*
- * The multicast routes of node self: for every (sender, group) of m whose
+ * The multicast routes (sorted by root, group; caller frees *out) of node
+ * self: for every (sender, group) of m whose
  * tree passes through self (or is rooted there), self's branches, each a
  * child in the tree with a receiver below it, through the adjacency of
  * least metric to that child. A root's route lists its branches even when
  * empty (no receiver yet), so its packets are counted, not dropped as
- * unrouted. Members the graph does not reach are left out. Fills out
- * (caller frees out->e). 0 or -ENOMEM.
+ * unrouted. Members the graph does not reach are left out. 0 or -ENOMEM.
  */
 int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 		     const struct xm_local_adj *adj, size_t n_adj,
 		     const struct xm_mcast_member *m, size_t n_m,
-		     struct xm_mroute_set *out);
-
-void xm_mroute_set_free(struct xm_mroute_set *s);
+		     struct xm_fib_mroute **out, size_t *n_out);
 
 /* Order of entries by (root, group); memcmp-like. */
-int xm_mroute_entry_cmp(const struct xm_mroute_entry *a,
-			const struct xm_mroute_entry *b);
+int xm_fib_mroute_cmp(const struct xm_fib_mroute *a,
+			const struct xm_fib_mroute *b);
 /* Same key and same branches. */
-bool xm_mroute_entry_same(const struct xm_mroute_entry *a,
-			  const struct xm_mroute_entry *b);
+bool xm_fib_mroute_same(const struct xm_fib_mroute *a,
+			  const struct xm_fib_mroute *b);
 
 /*
  * The tree of (root, group) as a whole, for tests and the simulator:
@@ -82,5 +66,19 @@ long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
 		   uint32_t root_idx, const struct xm_addr *group,
 		   const struct xm_mcast_member *m, size_t n_m,
 		   bool *on_tree, uint64_t *cost);
+
+/*
+ * The fib's multicast routes (fib.c calls these): the changes that bring
+ * have's in line with want's, appended to *out after what xm_fib_diff()
+ * put there (a route only names neighbors want has, which are in by
+ * then; one naming a neighbor being deleted only loses its copies);
+ * kernel dump entries (XMESH_A_MROUTE) into f; sorting; copying.
+ */
+int xm_mroutes_diff(const struct xm_fib *want, const struct xm_fib *have,
+		    uint32_t ifindex, struct xm_change **out, size_t *n);
+int xm_mroutes_from_kernel(const struct xm_entry *e, size_t n,
+			   struct xm_fib *f);
+void xm_mroutes_sort(struct xm_fib *f);
+int xm_mroutes_copy(struct xm_fib *dst, const struct xm_fib *src);
 
 #endif /* XM_MCAST_H */

@@ -51,6 +51,7 @@ enum xm_tlv_type {
 	XM_TLV_PREFIXES = 7,		/* advert */
 	XM_TLV_ADJS = 8,		/* advert */
 	XM_TLV_KX = 9,			/* KX: one handshake message */
+	XM_TLV_MGROUPS = 10,		/* advert: multicast groups joined */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -122,6 +123,8 @@ struct xm_advert {
 	struct xm_caps caps;
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 	unsigned int n_adj;
 	struct xm_adj adj[];
 };

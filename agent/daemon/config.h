@@ -62,6 +62,9 @@ struct xmd_config {
 	/* "prefix": subnets behind this node, advertised. */
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	/* "group": multicast groups joined (Documentation/multicast.md). */
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 	/* "link": none means every interface with an address. */
 	unsigned int n_links;
 	struct xmd_link_conf links[XM_LINK_MAX];

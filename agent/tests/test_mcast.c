@@ -39,23 +39,23 @@ static const char *routes_str(const struct xm_graph *g, uint32_t self,
 			      const struct xm_mcast_member *m, size_t n_m)
 {
 	static char buf[512];
-	struct xm_mroute_set s;
-	size_t i, len = 0;
+	struct xm_fib_mroute *e;
+	size_t i, n, len = 0;
 	unsigned int j;
 
 	buf[0] = '\0';
-	if (xm_mcast_compute(g, self, adj, n_adj, m, n_m, &s))
+	if (xm_mcast_compute(g, self, adj, n_adj, m, n_m, &e, &n))
 		return "error";
-	for (i = 0; i < s.n; i++) {
+	for (i = 0; i < n; i++) {
 		len += snprintf(buf + len, sizeof(buf) - len, "%s%u/",
-				i ? " " : "", s.e[i].root);
-		for (j = 0; j < s.e[i].n_neighs; j++)
+				i ? " " : "", e[i].root);
+		for (j = 0; j < e[i].n_neighs; j++)
 			len += snprintf(buf + len, sizeof(buf) - len, "%s%u",
-					j ? "," : "", s.e[i].neigh[j]);
-		if (s.e[i].local)
+					j ? "," : "", e[i].neigh[j]);
+		if (e[i].local)
 			len += snprintf(buf + len, sizeof(buf) - len, "/L");
 	}
-	xm_mroute_set_free(&s);
+	free(e);
 	return buf;
 }
 
@@ -85,11 +85,11 @@ static const char *mesh_routes(const struct xm_graph *g, uint32_t self,
 static void test_mesh(void)
 {
 	struct xm_mcast_member m[] = {
-		{ 1, v4("239.1.2.3"), XM_MCAST_SEND },
-		{ 3, v4("239.1.2.3"), XM_MCAST_RECV },
-		{ 4, v4("239.1.2.3"), XM_MCAST_RECV },
-		{ 5, v4("239.1.2.3"), XM_MCAST_RECV },
-		{ 4, v4("239.9.9.9"), XM_MCAST_RECV },	/* nobody sends */
+		{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+		{ 3, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 4, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 5, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 4, v4("239.9.9.9"), XM_MGROUP_RECV },	/* nobody sends */
 	};
 	struct xm_graph g;
 
@@ -117,9 +117,9 @@ static void test_mesh(void)
 	/* A second sender, 4, of the same group: its own tree. */
 	{
 		struct xm_mcast_member m2[] = {
-			{ 1, v4("239.1.2.3"), XM_MCAST_SEND },
-			{ 4, v4("239.1.2.3"), XM_MCAST_SEND | XM_MCAST_RECV },
-			{ 6, v4("239.1.2.3"), XM_MCAST_RECV },
+			{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+			{ 4, v4("239.1.2.3"), XM_MGROUP_SEND | XM_MGROUP_RECV },
+			{ 6, v4("239.1.2.3"), XM_MGROUP_RECV },
 		};
 
 		is_str(mesh_routes(&g, 1, m2, 3), "1/1,6 4/6",
@@ -271,7 +271,7 @@ static void test_random(void)
 {
 	enum { N = 1000, CHORDS = 1500, RECV = 60, SEND = 3 };
 	struct xm_mcast_member m[RECV + SEND];
-	struct xm_mroute_set *routes = calloc(N + 1, sizeof(*routes));
+	struct xm_fib *routes = calloc(N + 1, sizeof(*routes));
 	uint32_t *copies = calloc(N + 1, sizeof(*copies));
 	uint32_t *delivered = calloc(N + 1, sizeof(*delivered));
 	uint32_t *queue = calloc(N + 1, sizeof(*queue));
@@ -293,19 +293,19 @@ static void test_random(void)
 			id = 1 + rnd() % N;
 		while (is_recv[id]);
 		is_recv[id] = true;
-		m[i] = (struct xm_mcast_member){ id, grp, XM_MCAST_RECV };
+		m[i] = (struct xm_mcast_member){ id, grp, XM_MGROUP_RECV };
 		recv_idx[i] = (uint32_t)xm_graph_find(&g, id);
 	}
 	for (s = 0; s < SEND; s++)
 		m[RECV + s] = (struct xm_mcast_member){ 1 + rnd() % N, grp,
-							XM_MCAST_SEND };
+							XM_MGROUP_SEND };
 
 	/* Every node its own routes, from the same database. */
 	for (i = 1; i <= N; i++) {
 		size_t n_adj = node_adj(&g, i, adj, 64);
 
 		if (xm_mcast_compute(&g, i, adj, n_adj, m, RECV + SEND,
-				     &routes[i]))
+				     &routes[i].mroutes, &routes[i].n_mroutes))
 			exit(2);
 	}
 
@@ -324,12 +324,12 @@ static void test_random(void)
 		copies[root] = 1;
 		while (head < tail) {
 			uint32_t u = queue[head++];
-			const struct xm_mroute_entry *e = NULL;
+			const struct xm_fib_mroute *e = NULL;
 			size_t k;
 
-			for (k = 0; k < routes[u].n; k++)
-				if (routes[u].e[k].root == root)
-					e = &routes[u].e[k];
+			for (k = 0; k < routes[u].n_mroutes; k++)
+				if (routes[u].mroutes[k].root == root)
+					e = &routes[u].mroutes[k];
 			if (!e)
 				continue;
 			if (e->local)
@@ -376,7 +376,7 @@ static void test_random(void)
 	ok(none_else, "no delivery to a non-member or the sender");
 
 	for (i = 0; i <= N; i++)
-		xm_mroute_set_free(&routes[i]);
+		free(routes[i].mroutes);
 	free(routes);
 	free(copies);
 	free(delivered);
