@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "../core/mcast.h"
+#include "../core/msg.h"
 #include "../sim/refgraph.h"
 #include "tap.h"
 
@@ -140,6 +141,63 @@ static void test_mesh(void)
 		a = v4("239.255.0.1");
 		ok(xm_mcast_group_valid(&a), "239.255.0.1 is a group");
 	}
+}
+
+/* ---- the MGROUPS TLV of adverts ---- */
+
+static int lsu_round_trip(const struct xm_advert *a, struct xm_advert *got)
+{
+	static const uint8_t key[XM_SITE_KEY_LEN] = { 7 };
+	uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+	struct xm_msg m;
+	size_t off = 0;
+	int len, err;
+
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
+	err = xm_lsu_put(&w, a, 1);
+	if (err)
+		return err;
+	len = xm_msg_finish(&w, key);
+	if (len < 0 || xm_msg_open(buf, (size_t)len, key, &m) != XM_MSG_OK)
+		return -EBADMSG;
+	return xm_lsu_next(&m, &off, got) == 1 ? 0 : -EBADMSG;
+}
+
+static void test_tlv(void)
+{
+	struct xm_advert *a = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	struct xm_advert *got = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	struct xm_addr g6;
+
+	memset(&g6, 0, sizeof(g6));
+	g6.family = AF_INET6;
+	inet_pton(AF_INET6, "ff05::123", &g6.v6);
+	a->originator = 4;
+	a->seq = 2;
+	a->n_mgroups = 2;
+	a->mgroups[0] = (struct xm_mgroup){ v4("239.1.2.3"), XM_MGROUP_RECV };
+	a->mgroups[1] = (struct xm_mgroup){ g6,
+					    XM_MGROUP_RECV | XM_MGROUP_SEND };
+	is_int(lsu_round_trip(a, got), 0, "advert with groups: round trip");
+	is_int(got->n_mgroups, 2, "advert: both groups back");
+	ok(xm_addr_eq(&got->mgroups[1].group, &g6) &&
+	   got->mgroups[1].flags == (XM_MGROUP_RECV | XM_MGROUP_SEND) &&
+	   got->mgroups[0].flags == XM_MGROUP_RECV,
+	   "advert: groups and flags as sent");
+
+	/* What the wire must not carry is refused before it is sent. */
+	a->mgroups[1].group = v4("10.0.0.1");
+	is_int(lsu_round_trip(a, got), -EINVAL, "a unicast group is not sent");
+	a->mgroups[1] = a->mgroups[0];
+	is_int(lsu_round_trip(a, got), -EINVAL, "a group twice is not sent");
+	a->mgroups[1].group = g6;
+	a->mgroups[1].flags = 4;
+	is_int(lsu_round_trip(a, got), -EINVAL, "unknown flags are not sent");
+	ok(xm_mgroups_check(a->mgroups, XM_MGROUP_MAX + 1) != NULL,
+	   "more than XM_MGROUP_MAX groups refused");
+	free(a);
+	free(got);
 }
 
 /* ---- 1000 nodes ---- */
@@ -389,6 +447,7 @@ static void test_random(void)
 int main(void)
 {
 	test_mesh();
+	test_tlv();
 	test_random();
 	return tap_done();
 }
