@@ -107,7 +107,7 @@ round() {
 	for r in "${RECEIVERS[@]}" r3; do
 		wait_for 30 test -e "$OUT/$name-$r.joined" || true
 	done
-	n a python3 "$MIO" send "$G" 5000 "$(an_addr a)" "$count"
+	n a python3 "$MIO" send "$G" 5000 "$(an_addr a)" "$count" >/dev/null
 	for i in 0 1 2 3 4; do
 		wait "${pids[i]}" || true
 	done

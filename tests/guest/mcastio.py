@@ -8,7 +8,11 @@
         "total distinct" to OUT; the file OUT.joined appears once the
         socket has joined
     mcastio.py send GROUP PORT IFADDR N     send N numbered datagrams from
-        IFADDR (--rate per second, default 200; --size bytes), then END
+        IFADDR (--rate per second, default 200, 0: at once; --size
+        bytes; --duration S: for S seconds instead, as fast as it can;
+        --unicast A,B,...: each datagram to each of these addresses
+        instead of the group), then END; prints the datagrams sent
+    recv --unicast: bind the port on every address, join nothing
 
 IPv4 or IPv6 by the group's form; IFADDR names the interface (xmesh0's
 address). A datagram is "SEQ <padding>"; duplicates count in total, not in
@@ -39,7 +43,9 @@ def recv(a):
     s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
                       socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if v6:
+    if a.unicast:
+        s.bind(("", a.port))
+    elif v6:
         s.bind(("", a.port))
         mreq = socket.inet_pton(socket.AF_INET6, a.group) + \
             struct.pack("@I", ifindex_of(a.ifaddr))
@@ -87,14 +93,25 @@ def send(a):
                      socket.inet_aton(a.ifaddr))
         s.bind((a.ifaddr, 0))
     pad = b"x" * max(0, a.size - 12)
-    gap = 1.0 / a.rate if a.rate else 0
-    for i in range(a.n):
-        s.sendto(b"%d " % i + pad, (a.group, a.port))
+    gap = 1.0 / a.rate if a.rate and not a.duration else 0
+    dsts = [(d, a.port) for d in a.unicast.split(",")] if a.unicast \
+        else [(a.group, a.port)]
+    end = time.monotonic() + a.duration if a.duration else None
+    i = 0
+    while (i < a.n) if end is None else (time.monotonic() < end):
+        for d in dsts:
+            try:
+                s.sendto(b"%d " % i + pad, d)
+            except OSError:
+                pass        # a full queue: that datagram is lost
+        i += 1
         if gap:
             time.sleep(gap)
     for _ in range(3):
         time.sleep(0.2)
-        s.sendto(b"END", (a.group, a.port))
+        for d in dsts:
+            s.sendto(b"END", d)
+    print(i)
 
 
 def main():
@@ -108,6 +125,7 @@ def main():
     r.add_argument("--deadline", type=float, default=60)
     r.add_argument("--progress", action="store_true")
     r.add_argument("--stop", help="stop once this file exists")
+    r.add_argument("--unicast", action="store_true")
     t = sub.add_parser("send")
     t.add_argument("group")
     t.add_argument("port", type=int)
@@ -115,6 +133,8 @@ def main():
     t.add_argument("n", type=int)
     t.add_argument("--rate", type=float, default=200)
     t.add_argument("--size", type=int, default=100)
+    t.add_argument("--duration", type=float, default=0)
+    t.add_argument("--unicast", default="")
     a = p.parse_args()
     recv(a) if a.cmd == "recv" else send(a)
 
