@@ -200,6 +200,8 @@ struct xm_node_status {
 	uint8_t hops;
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 };
 
 /* One directed adjacency as advertised by its originator. */

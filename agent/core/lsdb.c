@@ -1002,8 +1002,10 @@ bool xm_core_node(const struct xm_core *c, size_t i,
 		.lsa_seq = l->adv->seq, .lsa_age_s = lsdb_age(c, l, c->now),
 		.reachable = l->reachable, .cost = l->cost, .hops = l->hops,
 		.n_prefixes = l->adv->n_prefixes,
+		.n_mgroups = l->adv->n_mgroups,
 	};
 	memcpy(out->prefixes, l->adv->prefixes, sizeof(out->prefixes));
+	memcpy(out->mgroups, l->adv->mgroups, sizeof(out->mgroups));
 	return true;
 }
 

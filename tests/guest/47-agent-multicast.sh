@@ -90,6 +90,11 @@ else
 		"$(for x in "${AN_TWO_PATHS[@]}"; do echo "$x:"; n "$x" "$XM" mroute show; done)" \
 		"$(an_logs a)"
 fi
+check_json "xmesh group show: a sends, r1 r2 r4 b c receive, a's route" \
+	'.[0].group == "239.1.2.3" and .[0].senders == [1] and
+	 (.[0].receivers | sort) == [2, 3, 5, 6, 7] and
+	 (.[0].routes | length) == 1 and .[0].routes[0].root == 1' \
+	x a -j group show "$G"
 check "r3 (not a member) delivers nothing" \
 	fails jq_true '.[0].local' n r3 "$XM" -j mroute show root 1 group "$G"
 
