@@ -243,11 +243,11 @@ unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
 
 		if (!id || id == from_neigh)
 			continue;
-		for (j = 0; j < n; j++)
-			if (neigh[j] == id)
+		for (j = 0; j < i; j++)
+			if (br->neigh[j] == id)
 				break;
-		if (j < n)
-			continue;
+		if (j < i)
+			continue;	/* a neighbor named twice: one copy */
 		if (!origin && hop_limit <= 1) {
 			(*hop_drops)++;
 			continue;
