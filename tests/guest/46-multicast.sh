@@ -8,9 +8,9 @@
 #   members (local): 3, 4, 5; node 2 is transit only
 #
 # Every member gets every datagram exactly once, node 2 none, with counters
-# that match; the hop limit stops copies; after link 3-4 fails the tree is
-# re-installed through 5 and traffic reaches every member again; IPv6
-# groups too.
+# that match; the hop limit stops copies; a group without a route is
+# dropped at the sender; IPv6 groups, with node 4 fed through node 5.
+# (Repair after a link failure, by the agents: 47-agent-multicast.sh.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,7 +20,7 @@ set -euo pipefail
 MIO=$(dirname "${BASH_SOURCE[0]}")/mcastio.py
 G4=239.1.2.3
 G6=ff05::123
-N=200
+N=100
 OUT=$(mktemp -d /tmp/xmesh-mcast.XXXXXX)
 at_exit "rm -rf '$OUT'"
 
@@ -123,23 +123,13 @@ expect_delta "hop limit 2: node 3 dropped its copies to 4" "$hop3" \
 	"$(counter 3 hop_limit)" 8
 xm 1 dev set hop-limit 16
 
-# --- a link of the tree fails; the tree is re-installed through node 5
-ip -n xm-3 link set ul3 down
-check "tree repaired through node 5" tree "$G4" 5
-round repair "$G4" "$N"
-for i in 3 4 5; do
-	check "after repair: node $i got each of $N datagrams once" \
-		test "$(got repair "$i")" = "$N $N"
-done
-ip -n xm-3 link set ul3 up
-
 # --- a group of no route: dropped at the sender, counted
 drop_mr1=$(counter 1 no_mroute)
 n 1 python3 "$MIO" send 239.7.7.7 5000 10.0.1.1 4 --rate 0 >/dev/null
 expect_delta "a group without a route: no_mroute at the root" "$drop_mr1" \
 	"$(counter 1 no_mroute)" 7
 
-# --- IPv6
+# --- IPv6, node 4 fed through node 5 this time
 check "IPv6 tree installed" tree "$G6" 5
 round v6 "$G6" 50
 for i in 3 4 5; do
