@@ -111,11 +111,16 @@ static int xmesh_init(struct net_device *dev)
 	err = xmesh_filter_init(xdev);
 	if (err)
 		goto err_prefixes;
-	err = xmesh_queues_init(xdev);
+	err = xmesh_mroutes_init(xdev);
 	if (err)
 		goto err_filter;
+	err = xmesh_queues_init(xdev);
+	if (err)
+		goto err_mroutes;
 	return 0;
 
+err_mroutes:
+	xmesh_mroutes_uninit(xdev);
 err_filter:
 	xmesh_filter_uninit(xdev);
 err_prefixes:
@@ -142,6 +147,7 @@ static void xmesh_uninit(struct net_device *dev)
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
 	xmesh_qos_uninit(xdev);
+	xmesh_mroutes_uninit(xdev);
 	xmesh_filter_uninit(xdev);
 	xmesh_prefix_table_uninit(&xdev->prefixes);
 	xmesh_routes_uninit(xdev);

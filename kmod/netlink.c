@@ -62,6 +62,7 @@ static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 	[XMESH_DEV_A_ZONE_DEFAULT] = NLA_POLICY_MAX(NLA_U8, XMESH_ZONE_DENY),
 	[XMESH_DEV_A_NODE_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_ZONE_PAIR_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_MROUTE_COUNT] = XMESH_READ_ONLY,
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -176,6 +177,19 @@ xmesh_zone_pair_policy[XMESH_ZONE_PAIR_A_MAX + 1] = {
 	[XMESH_ZONE_PAIR_A_ACTION] = NLA_POLICY_MAX(NLA_U8, XMESH_ZONE_DENY),
 };
 
+static const struct nla_policy xmesh_mroute_policy[XMESH_MROUTE_A_MAX + 1] = {
+	[XMESH_MROUTE_A_ROOT] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_MROUTE_A_FAMILY] = { .type = NLA_U16 },
+	[XMESH_MROUTE_A_GROUP] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[XMESH_MROUTE_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_MROUTE_A_LOCAL] = { .type = NLA_FLAG },
+	[XMESH_MROUTE_A_TX_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_MROUTE_A_TX_BYTES] = XMESH_READ_ONLY,
+	[XMESH_MROUTE_A_RX_PACKETS] = XMESH_READ_ONLY,
+	[XMESH_MROUTE_A_RX_BYTES] = XMESH_READ_ONLY,
+	[XMESH_MROUTE_A_DROPS] = XMESH_READ_ONLY,
+};
+
 static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -192,6 +206,7 @@ static const struct nla_policy xmesh_policy[XMESH_A_MAX + 1] = {
 	[XMESH_A_QOS_RULE] = NLA_POLICY_NESTED(xmesh_qos_rule_policy),
 	[XMESH_A_NODE] = NLA_POLICY_NESTED(xmesh_node_policy),
 	[XMESH_A_ZONE_PAIR] = NLA_POLICY_NESTED(xmesh_zone_pair_policy),
+	[XMESH_A_MROUTE] = NLA_POLICY_NESTED(xmesh_mroute_policy),
 };
 
 static struct genl_family xmesh_genl_family;
@@ -321,6 +336,7 @@ static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
 			xdev->filter.nodes.count) ||
 	    nla_put_u32(skb, XMESH_DEV_A_ZONE_PAIR_COUNT,
 			xdev->filter.zone_pairs.count) ||
+	    nla_put_u32(skb, XMESH_DEV_A_MROUTE_COUNT, xdev->mroutes.count) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_COUNTERS, counters,
 			   XMESH_COUNTER_A_MAX, XMESH_COUNTER_A_PAD) ||
 	    xmesh_put_u64s(skb, XMESH_DEV_A_DROPS, drops, XMESH_DROP_A_MAX,
@@ -2623,6 +2639,230 @@ XMESH_ATTR_TABLE_OPS(node, NODE, XMESH_MAX_NODES)
 XMESH_ATTR_TABLE_OPS(zone_pair, ZONE_PAIR, XMESH_MAX_ZONE_PAIRS)
 
 /* ------------------------------------------------------------------ */
+/* Multicast routes: (root, group) -> branches (mcast.c)              */
+
+static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_mroute *mr)
+{
+	const struct xmesh_mroute_branches *br;
+	u64 stats[XMESH_MSTAT_MAX];
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, XMESH_A_MROUTE);
+	if (!nest)
+		return -EMSGSIZE;
+	br = rcu_dereference_protected(mr->branches, true);
+	xmesh_mroute_stats_read(mr, stats);
+	if (nla_put_u32(skb, XMESH_MROUTE_A_ROOT, mr->key.root) ||
+	    nla_put_u16(skb, XMESH_MROUTE_A_FAMILY, mr->key.family) ||
+	    xmesh_put_addr(skb, XMESH_MROUTE_A_GROUP, mr->key.family,
+			   &mr->key.group) ||
+	    (br->local && nla_put_flag(skb, XMESH_MROUTE_A_LOCAL)))
+		return -EMSGSIZE;
+	for (i = 0; i < br->n_neighs; i++)
+		if (nla_put_u32(skb, XMESH_MROUTE_A_NEIGH, br->neigh[i]))
+			return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, XMESH_MROUTE_A_TX_PACKETS,
+			      stats[XMESH_MSTAT_TX_PACKETS],
+			      XMESH_MROUTE_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_MROUTE_A_TX_BYTES,
+			      stats[XMESH_MSTAT_TX_BYTES], XMESH_MROUTE_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_MROUTE_A_RX_PACKETS,
+			      stats[XMESH_MSTAT_RX_PACKETS],
+			      XMESH_MROUTE_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_MROUTE_A_RX_BYTES,
+			      stats[XMESH_MSTAT_RX_BYTES], XMESH_MROUTE_A_PAD) ||
+	    nla_put_u64_64bit(skb, XMESH_MROUTE_A_DROPS,
+			      stats[XMESH_MSTAT_DROPS], XMESH_MROUTE_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int xmesh_fill_mroute_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
+				   struct list_head *entry)
+{
+	return xmesh_fill_mroute(skb, list_entry(entry, struct xmesh_mroute,
+						 list));
+}
+
+static struct list_head *xmesh_mroute_list(void *entry)
+{
+	return &((struct xmesh_mroute *)entry)->list;
+}
+
+static unsigned int xmesh_mroute_count_all(struct xmesh_dev *xdev)
+{
+	return xdev->mroutes.count;
+}
+
+/* The key of @tb (root, family and group, all given) into @key. */
+static int xmesh_mroute_parse_key(struct genl_info *info, struct nlattr *nest,
+				  struct nlattr **tb,
+				  struct xmesh_mroute_key *key)
+{
+	int err;
+
+	if (!xmesh_require(info, nest, tb, XMESH_MROUTE_A_ROOT, "root") ||
+	    !xmesh_require(info, nest, tb, XMESH_MROUTE_A_FAMILY, "family") ||
+	    !xmesh_require(info, nest, tb, XMESH_MROUTE_A_GROUP, "group"))
+		return -EINVAL;
+	memset(key, 0, sizeof(*key));
+	key->root = nla_get_u32(tb[XMESH_MROUTE_A_ROOT]);
+	key->family = nla_get_u16(tb[XMESH_MROUTE_A_FAMILY]);
+	if (key->family != AF_INET && key->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_MROUTE_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	err = xmesh_parse_addr(info, tb[XMESH_MROUTE_A_GROUP], key->family,
+			       &key->group);
+	if (err)
+		return err;
+	if (!xmesh_mroute_key_valid(key)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_MROUTE_A_GROUP],
+				    "not an overlay group (239.0.0.0/8, or IPv6 multicast of scope 3 or wider)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void *xmesh_mroute_find_nest(struct xmesh_dev *xdev,
+				    struct genl_info *info,
+				    struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_MROUTE_A_MAX + 1];
+	struct xmesh_mroute_key key;
+	struct xmesh_mroute *mr;
+	int err;
+
+	err = nla_parse_nested(tb, XMESH_MROUTE_A_MAX, nest,
+			       xmesh_mroute_policy, info->extack);
+	if (!err)
+		err = xmesh_mroute_parse_key(info, nest, tb, &key);
+	if (err)
+		return ERR_PTR(err);
+	mr = xmesh_mroute_lookup(xdev, &key);
+	if (!mr) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "no such multicast route");
+		return ERR_PTR(-ENOENT);
+	}
+	return mr;
+}
+
+/*
+ * A new route from @nest: its key, neighbors (each existing, none twice,
+ * at most XMESH_MAX_MROUTE_NEIGHS) and local flag.
+ */
+static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
+				struct genl_info *info, struct nlattr *nest)
+{
+	struct nlattr *tb[XMESH_MROUTE_A_MAX + 1];
+	struct xmesh_mroute_branches br = { };
+	struct xmesh_mroute_key key;
+	struct xmesh_mroute *mr;
+	struct nlattr *attr;
+	int err, rem, i;
+
+	err = nla_parse_nested(tb, XMESH_MROUTE_A_MAX, nest,
+			       xmesh_mroute_policy, info->extack);
+	if (!err)
+		err = xmesh_mroute_parse_key(info, nest, tb, &key);
+	if (err)
+		return ERR_PTR(err);
+	br.local = nla_get_flag(tb[XMESH_MROUTE_A_LOCAL]);
+	nla_for_each_nested(attr, nest, rem) {
+		u32 id;
+
+		if (nla_type(attr) != XMESH_MROUTE_A_NEIGH)
+			continue;
+		id = nla_get_u32(attr);
+		if (br.n_neighs == XMESH_MAX_MROUTE_NEIGHS) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"more than %d neighbors",
+						XMESH_MAX_MROUTE_NEIGHS);
+			return ERR_PTR(-E2BIG);
+		}
+		for (i = 0; i < br.n_neighs; i++) {
+			if (br.neigh[i] == id) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "the same neighbor twice");
+				return ERR_PTR(-EINVAL);
+			}
+		}
+		if (!xmesh_neigh_lookup_id_locked(xdev, id)) {
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+						"no neighbor %u", id);
+			return ERR_PTR(-ENOENT);
+		}
+		br.neigh[br.n_neighs++] = id;
+	}
+	mr = xmesh_mroute_alloc(&key, &br);
+	return mr ?: ERR_PTR(-ENOMEM);
+}
+
+static void *xmesh_mroute_find_old(struct xmesh_dev *xdev,
+				   struct genl_info *info, struct nlattr *nest,
+				   void *entry, bool replace)
+{
+	struct xmesh_mroute *old;
+
+	old = xmesh_mroute_lookup(xdev, &((struct xmesh_mroute *)entry)->key);
+	if (old && !replace) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "the multicast route exists");
+		return ERR_PTR(-EEXIST);
+	}
+	return old;
+}
+
+static bool xmesh_mroute_same(const void *a, const void *b)
+{
+	return !memcmp(&((const struct xmesh_mroute *)a)->key,
+		       &((const struct xmesh_mroute *)b)->key,
+		       sizeof(struct xmesh_mroute_key));
+}
+
+static int xmesh_mroute_insert_entry(struct xmesh_dev *xdev, void *entry,
+				     bool replace)
+{
+	return xmesh_mroute_insert(xdev, entry, replace);
+}
+
+static void xmesh_mroute_free_entry(void *entry)
+{
+	xmesh_mroute_free(entry);
+}
+
+static void xmesh_mroute_remove_entry(struct xmesh_dev *xdev, void *entry)
+{
+	xmesh_mroute_remove(xdev, entry);
+}
+
+static const struct xmesh_table_ops xmesh_mroute_ops = {
+	.type = XMESH_A_MROUTE,
+	.what = "multicast route",
+	.get_cmd = XMESH_CMD_MROUTE_GET,
+	.list_offset = offsetof(struct xmesh_dev, mroutes.list),
+	.max = XMESH_MAX_MROUTES,
+	.limit_hits = XMESH_COUNTER_A_MROUTE_LIMIT_HITS,
+	.count = xmesh_mroute_count_all,
+	.fill = xmesh_fill_mroute_entry,
+	.entry_list = xmesh_mroute_list,
+	.find = xmesh_mroute_find_nest,
+	.parse = xmesh_mroute_parse,
+	.find_old = xmesh_mroute_find_old,
+	.same = xmesh_mroute_same,
+	.insert = xmesh_mroute_insert_entry,
+	.free = xmesh_mroute_free_entry,
+	.remove = xmesh_mroute_remove_entry,
+	.flush = xmesh_mroutes_flush,
+};
+
+XMESH_TABLE_HANDLERS(mroute)
+
+/* ------------------------------------------------------------------ */
 /* OAM                                                                */
 
 /* A link probe over the neighbor of id @tb[XMESH_OAM_A_NEIGH]. */
@@ -2856,6 +3096,21 @@ static const struct genl_ops xmesh_genl_ops[] = {
 	{
 		.cmd = XMESH_CMD_ZONE_PAIR_DEL,
 		.doit = xmesh_nl_zone_pair_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_MROUTE_GET,
+		.doit = xmesh_nl_mroute_get_doit,
+		.dumpit = xmesh_nl_mroute_get_dumpit,
+	},
+	{
+		.cmd = XMESH_CMD_MROUTE_NEW,
+		.doit = xmesh_nl_mroute_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XMESH_CMD_MROUTE_DEL,
+		.doit = xmesh_nl_mroute_del_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -138,6 +138,29 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * Prepare a frame in transit (skb->data at its UDP header) for the next
+ * hop: the hop limit decremented, this host's state dropped. Return: 0 or
+ * XMESH_DROP_A_NOMEM, skb->data at the xmesh header.
+ */
+static int xmesh_forward_prepare(struct sk_buff *skb)
+{
+	struct xmesh_hdr *hdr;
+
+	__skb_pull(skb, sizeof(struct udphdr));
+	if (unlikely(skb_ensure_writable(skb, sizeof(*hdr))))
+		return XMESH_DROP_A_NOMEM;
+	hdr = (struct xmesh_hdr *)skb->data;
+	hdr->hop_limit--;
+
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->dev = NULL;	/* not this host's traffic: see xmesh_socket_send */
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		skb->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
 /* Send a frame for another node on, inside the kernel. */
 static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 			 u32 src, u32 dst, bool sealed)
@@ -176,22 +199,121 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 		return reason;
 	}
 
-	__skb_pull(skb, sizeof(struct udphdr));
-	if (unlikely(skb_ensure_writable(skb, sizeof(*hdr))))
-		return XMESH_DROP_A_NOMEM;
-	hdr = (struct xmesh_hdr *)skb->data;
-	hdr->hop_limit--;
-
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	skb->dev = NULL;	/* not this host's traffic: see xmesh_socket_send */
-	if (skb->ip_summed != CHECKSUM_PARTIAL)
-		skb->ip_summed = CHECKSUM_NONE;
+	reason = xmesh_forward_prepare(skb);
+	if (unlikely(reason))
+		return reason;
 
 	/* The frame is gone either way: its drop, if any, is counted. */
 	__xmesh_send_frame(xdev, neigh, skb, sport, READ_ONCE(xdev->security),
 			   XMESH_COUNTER_A_FWD_PACKETS, skb->len);
 	return 0;
+}
+
+/* Send one copy of a multicast frame in transit to neighbor @id. */
+static void xmesh_mcast_forward_one(struct xmesh_dev *xdev,
+				    struct xmesh_mroute *mr,
+				    struct sk_buff *skb, u32 id, __be16 sport)
+{
+	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, id);
+	int reason;
+
+	if (unlikely(!neigh || !xmesh_neigh_usable(neigh))) {
+		reason = XMESH_DROP_A_NO_NEXTHOP;
+		goto drop;
+	}
+	reason = xmesh_forward_prepare(skb);
+	if (unlikely(reason))
+		goto drop;
+	if (__xmesh_send_frame(xdev, neigh, skb, sport,
+			       READ_ONCE(xdev->security),
+			       XMESH_COUNTER_A_FWD_PACKETS, skb->len))
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+	else
+		xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS,
+				   skb->len - sizeof(struct xmesh_hdr));
+	return;
+drop:
+	xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+	xmesh_count_drop(xdev, reason);
+	kfree_skb(skb);
+}
+
+/*
+ * A multicast frame from the tree of root @src, from neighbor @from: a
+ * copy to each branch here, then delivered if this node is a member.
+ * Return: 0 when consumed, or the XMESH_DROP_A_* reason to drop it for.
+ */
+static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
+			    struct sk_buff *skb, u32 src, u32 self,
+			    bool sealed)
+{
+	__be16 sport = udp_hdr(skb)->source;
+	const struct xmesh_mroute_branches *br;
+	struct xmesh_mroute_key key = { .root = src };
+	u32 ids[XMESH_MAX_MROUTE_NEIGHS];
+	unsigned int i, n, hop_drops;
+	struct xmesh_mroute *mr;
+	struct sk_buff *copy;
+	unsigned int len;
+	__be16 proto;
+	bool local;
+	u8 hop_limit;
+	int reason;
+
+	proto = xmesh_inner_protocol(skb, XMESH_HLEN);
+	if (unlikely(!proto))
+		return XMESH_DROP_A_BAD_INNER;
+	if (proto == htons(ETH_P_IP)) {
+		key.family = AF_INET;
+		key.group.v4 = ((struct iphdr *)(skb->data + XMESH_HLEN))->daddr;
+	} else {
+		key.family = AF_INET6;
+		key.group.v6 = ((struct ipv6hdr *)(skb->data +
+						   XMESH_HLEN))->daddr;
+	}
+	if (unlikely(!xmesh_mcast_group(key.family, &key.group)))
+		return XMESH_DROP_A_BAD_INNER;
+	/* Checked once for every copy: all of them claim the same source. */
+	if (sealed && unlikely(!xmesh_inner_source_ok(xdev, skb, XMESH_HLEN,
+						      proto, src)))
+		return XMESH_DROP_A_SPOOFED_SOURCE;
+	mr = xmesh_mroute_lookup(xdev, &key);
+	if (unlikely(!mr))
+		return XMESH_DROP_A_NO_MROUTE;
+
+	skb->protocol = proto;
+	br = rcu_dereference(mr->branches);
+	hop_limit = ((struct xmesh_hdr *)(udp_hdr(skb) + 1))->hop_limit;
+	n = xmesh_mcast_targets(br, from->id, hop_limit, false, ids, &local,
+				&hop_drops);
+	for (i = 0; i < hop_drops; i++) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		xmesh_count_drop(xdev, XMESH_DROP_A_HOP_LIMIT);
+	}
+	for (i = 0; i < n; i++) {
+		/* The frame itself goes last, unless it is delivered here. */
+		copy = i == n - 1 && !local ? skb : skb_clone(skb, GFP_ATOMIC);
+		if (unlikely(!copy)) {
+			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+			xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+			continue;
+		}
+		if (copy == skb)
+			skb = NULL;
+		xmesh_mcast_forward_one(xdev, mr, copy, ids[i], sport);
+	}
+	if (!skb)
+		return 0;
+	if (!local) {
+		/* Every copy dropped and counted, or none due here. */
+		consume_skb(skb);
+		return 0;
+	}
+	len = skb->len - XMESH_HLEN;
+	reason = xmesh_deliver(xdev, skb, src, self, sealed);
+	xmesh_mroute_count(mr, reason ? XMESH_MSTAT_DROPS :
+			   XMESH_MSTAT_RX_PACKETS, len);
+	return reason;
 }
 
 /* Count a dropped frame (on @neigh too, if known) and free it. */
@@ -254,6 +376,8 @@ static void xmesh_recv_opened(struct xmesh_dev *xdev,
 	if (hdr->type == XMESH_PKT_OAM &&
 	    xmesh_oam_is_link(((const struct xmesh_oam *)(hdr + 1))->op))
 		reason = xmesh_oam_link_recv(xdev, neigh, skb);
+	else if (hdr->type == XMESH_PKT_MCAST)
+		reason = xmesh_mcast_recv(xdev, neigh, skb, src, self, sealed);
 	else if (dst != self)
 		reason = xmesh_forward(xdev, skb, src, dst, sealed);
 	else if (hdr->type == XMESH_PKT_DATA)
@@ -370,7 +494,7 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 	 * type is authenticated only once opened, but it only chooses where
 	 * the frame is opened: a forged one gains nothing.
 	 */
-	if (sealed && hdr->type == XMESH_PKT_DATA &&
+	if (sealed && hdr->type != XMESH_PKT_OAM &&
 	    xmesh_queue_wanted(&xdev->rx_queue)) {
 		reason = xmesh_recv_queue(xdev, neigh, skb, security);
 		if (unlikely(reason))

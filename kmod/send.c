@@ -158,7 +158,7 @@ int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 	 * queued: its round trips are the link metric and must not carry
 	 * the queue's wait (see "Crypto queues" in Documentation/xmesh.rst).
 	 */
-	if (security != XMESH_SECURITY_NONE && type == XMESH_PKT_DATA &&
+	if (security != XMESH_SECURITY_NONE && type != XMESH_PKT_OAM &&
 	    xmesh_queue_wanted(&xdev->tx_queue)) {
 		reason = xmesh_send_queue(xdev, neigh, skb, sport, security,
 					  tclass, counter, len);
@@ -178,7 +178,7 @@ int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		if (skb->ip_summed == CHECKSUM_PARTIAL)
 			skb_set_transport_header(skb,
 						 skb_checksum_start_offset(skb));
-		if (type == XMESH_PKT_DATA)
+		if (type != XMESH_PKT_OAM)
 			skb_set_inner_protocol(skb, skb->protocol);
 		__skb_push(skb, sizeof(struct xmesh_hdr));
 	}
@@ -327,10 +327,14 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
 	return false;
 }
 
-/* Put the xmesh header on one packet for @node and send it to @neigh. */
-static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
-			   struct sk_buff *skb, u32 self, u32 node,
-			   __be16 sport, u8 security, u8 tclass)
+/*
+ * Put an xmesh header of @type on one packet for @node (for a multicast
+ * frame: the tree's root, this node) and send it to @neigh.
+ * Return: 0, or the XMESH_DROP_A_* reason counted.
+ */
+static int xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
+			  struct sk_buff *skb, u8 type, u32 self, u32 node,
+			  __be16 sport, u8 security, u8 tclass)
 {
 	unsigned int len = skb->len;
 	struct xmesh_hdr *hdr;
@@ -339,15 +343,105 @@ static void xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
 		DEV_STATS_INC(xdev->dev, tx_dropped);
 		kfree_skb(skb);
-		return;
+		return XMESH_DROP_A_NOMEM;
 	}
 	hdr = skb_push(skb, sizeof(*hdr));
-	xmesh_hdr_init(hdr, XMESH_PKT_DATA, READ_ONCE(xdev->hop_limit),
-		       tclass, self, node);
+	xmesh_hdr_init(hdr, type, READ_ONCE(xdev->hop_limit), tclass, self,
+		       node);
 
 	/* The tunnel core counts the device's own statistics. */
-	__xmesh_send_frame(xdev, neigh, skb, sport, security,
-			   XMESH_COUNTER_A_TX_PACKETS, len);
+	return __xmesh_send_frame(xdev, neigh, skb, sport, security,
+				  XMESH_COUNTER_A_TX_PACKETS, len);
+}
+
+/*
+ * Send one packet of this node's own down its tree: a copy to each branch
+ * of the multicast route of (this node, group). Consumes @skb.
+ */
+static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
+				 struct xmesh_mroute *mr, struct sk_buff *skb,
+				 u32 self, __be16 sport, u8 security,
+				 u8 tclass)
+{
+	const struct xmesh_mroute_branches *br = rcu_dereference(mr->branches);
+	u32 ids[XMESH_MAX_MROUTE_NEIGHS];
+	unsigned int i, n, unused;
+	struct xmesh_neigh *neigh;
+	struct sk_buff *copy;
+	unsigned int len;
+	bool local;
+
+	n = xmesh_mcast_targets(br, 0, 0, true, ids, &local, &unused);
+	for (i = 0; i < n; i++) {
+		len = skb->len;
+		neigh = xmesh_neigh_lookup_id(xdev, ids[i]);
+		if (unlikely(!neigh || !xmesh_neigh_usable(neigh))) {
+			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+			xmesh_count_drop(xdev, XMESH_DROP_A_NO_NEXTHOP);
+			continue;
+		}
+		/* The last copy is the packet itself. */
+		copy = i == n - 1 ? skb : skb_clone(skb, GFP_ATOMIC);
+		if (unlikely(!copy)) {
+			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+			xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+			continue;
+		}
+		if (copy == skb)
+			skb = NULL;
+		if (xmesh_xmit_one(xdev, neigh, copy, XMESH_PKT_MCAST, self,
+				   self, sport, security, tclass))
+			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		else
+			xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS, len);
+	}
+	/* No branch, or the last one's neighbor was down. */
+	consume_skb(skb);
+}
+
+/*
+ * A packet to an overlay multicast group: down this node's own tree of
+ * the group (the multicast route rooted here). Consumes @skb.
+ */
+static void xmesh_mcast_xmit(struct xmesh_dev *xdev, struct sk_buff *skb,
+			     u16 family, const union xmesh_addr *group,
+			     u32 self)
+{
+	struct xmesh_mroute_key key = { .group = *group, .family = family,
+					.root = self };
+	struct sk_buff *segs, *next;
+	struct xmesh_mroute *mr;
+	__be16 sport;
+	u8 security;
+	u8 tclass;
+
+	mr = xmesh_mroute_lookup(xdev, &key);
+	if (unlikely(!mr)) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_NO_MROUTE);
+		DEV_STATS_INC(xdev->dev, tx_dropped);
+		kfree_skb(skb);
+		return;
+	}
+	sport = udp_flow_src_port(dev_net(xdev->dev), skb, 0, 0, true);
+	tclass = xmesh_qos_classify(xdev, skb, family, group);
+	security = READ_ONCE(xdev->security);
+	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
+		xmesh_mcast_xmit_one(xdev, mr, skb, self, sport, security,
+				     tclass);
+		return;
+	}
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		xmesh_mcast_xmit_one(xdev, mr, skb, self, sport, security,
+				     tclass);
+	}
 }
 
 netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -370,6 +464,11 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	self = READ_ONCE(xdev->node_id);
+	if (xmesh_mcast_group(family, &daddr) && likely(self)) {
+		xmesh_mcast_xmit(xdev, skb, family, &daddr, self);
+		rcu_read_unlock();
+		return NETDEV_TX_OK;
+	}
 	node = xmesh_prefix_lookup(&xdev->prefixes, family, &daddr);
 	if (unlikely(!node || !self)) {
 		reason = self ? XMESH_DROP_A_NO_PREFIX :
@@ -398,8 +497,8 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	/* A GSO packet is sealed segment by segment: each is one frame. */
 	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security,
-			       tclass);
+		xmesh_xmit_one(xdev, neigh, skb, XMESH_PKT_DATA, self, node,
+			       sport, security, tclass);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;
 	}
@@ -411,8 +510,8 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		xmesh_xmit_one(xdev, neigh, skb, self, node, sport, security,
-			       tclass);
+		xmesh_xmit_one(xdev, neigh, skb, XMESH_PKT_DATA, self, node,
+			       sport, security, tclass);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

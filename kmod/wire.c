@@ -55,6 +55,13 @@ int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 	 */
 	seal = hdr->key_id ? XMESH_SEAL_OVERHEAD : 0;
 	switch (hdr->type) {
+	case XMESH_PKT_MCAST:
+		/* A tree is rooted at its source (Documentation/multicast.md):
+		 * any other root is for a later version.
+		 */
+		if (hdr->dst != hdr->src_node)
+			return XMESH_DROP_A_BAD_HEADER;
+		fallthrough;
 	case XMESH_PKT_DATA:
 		/* The inner IP header itself is checked on delivery. */
 		if (len <= sizeof(*hdr) + seal)
@@ -65,7 +72,6 @@ int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 			return XMESH_DROP_A_TRUNCATED;
 		return 0;
 	default:
-		/* XMESH_PKT_MCAST is reserved until groups exist. */
 		return XMESH_DROP_A_BAD_HEADER;
 	}
 }

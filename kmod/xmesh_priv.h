@@ -327,6 +327,55 @@ struct xmesh_filter {
 };
 
 /*
+ * Multicast routes (mcast.c): (root node, group) -> the neighbors a
+ * packet of the group from that root is copied to, and whether it is
+ * delivered here. The branches are immutable, replaced whole under
+ * xdev->lock; the route itself, and so its counters, stays.
+ */
+struct xmesh_mroute_key {
+	union xmesh_addr group;
+	u32 root;
+	u16 family;
+	u16 pad;
+};
+
+struct xmesh_mroute_branches {
+	struct rcu_head rcu;
+	bool local;
+	u8 n_neighs;
+	u32 neigh[XMESH_MAX_MROUTE_NEIGHS];	/* neighbor ids */
+};
+
+enum xmesh_mroute_stat {
+	XMESH_MSTAT_TX_PACKETS,
+	XMESH_MSTAT_TX_BYTES,
+	XMESH_MSTAT_RX_PACKETS,
+	XMESH_MSTAT_RX_BYTES,
+	XMESH_MSTAT_DROPS,
+	XMESH_MSTAT_MAX
+};
+
+struct xmesh_mroute_pcpu_stats {
+	u64_stats_t stat[XMESH_MSTAT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct xmesh_mroute {
+	struct rhash_head node;		/* in xdev->mroutes.hash */
+	struct list_head list;		/* in xdev->mroutes.list, under lock */
+	struct xmesh_mroute_key key;
+	struct xmesh_mroute_branches __rcu *branches;
+	struct xmesh_mroute_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct xmesh_mroute_table {
+	struct rhashtable hash;
+	struct list_head list;
+	unsigned int count;
+};
+
+/*
  * Crypto queues (queue.c, where their RCU and locking rules are): frames
  * sealed and opened on every CPU, then sent or delivered in order.
  */
@@ -410,6 +459,7 @@ struct xmesh_dev {
 
 	struct xmesh_qos qos;
 	struct xmesh_filter filter;
+	struct xmesh_mroute_table mroutes;
 
 	u32 generation;			/* bumped by every change, for dumps */
 
@@ -710,6 +760,29 @@ static inline u32 xmesh_zone_pair_key(u16 from, u16 to)
 {
 	return (u32)from << 16 | to;
 }
+
+/* mcast.c */
+int xmesh_mroutes_init(struct xmesh_dev *xdev);
+void xmesh_mroutes_uninit(struct xmesh_dev *xdev);
+bool xmesh_mcast_group(u16 family, const union xmesh_addr *addr);
+bool xmesh_mroute_key_valid(const struct xmesh_mroute_key *key);
+struct xmesh_mroute *xmesh_mroute_lookup(struct xmesh_dev *xdev,
+					 const struct xmesh_mroute_key *key);
+struct xmesh_mroute *xmesh_mroute_alloc(const struct xmesh_mroute_key *key,
+					const struct xmesh_mroute_branches *br);
+void xmesh_mroute_free(struct xmesh_mroute *mr);
+int xmesh_mroute_insert(struct xmesh_dev *xdev, struct xmesh_mroute *mr,
+			bool replace);
+void xmesh_mroute_remove(struct xmesh_dev *xdev, struct xmesh_mroute *mr);
+void xmesh_mroutes_flush(struct xmesh_dev *xdev);
+void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
+			     u64 stats[XMESH_MSTAT_MAX]);
+unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
+				 u32 from_neigh, u8 hop_limit, bool origin,
+				 u32 *neigh, bool *local,
+				 unsigned int *hop_drops);
+void xmesh_mroute_count(struct xmesh_mroute *mr, enum xmesh_mroute_stat stat,
+			unsigned int bytes);
 
 /* netlink.c */
 int xmesh_genl_init(void);

@@ -14,6 +14,7 @@
 #include "core_priv.h"
 #include "export.h"
 #include "fib.h"
+#include "mcast.h"
 
 void xm_timers_default(struct xm_timers *t)
 {
@@ -84,6 +85,8 @@ const char *xm_core_config_check(const struct xm_core_config *cfg)
 	if (!cfg->node_id)
 		return "node_id must not be 0";
 	why = xm_timers_check(&cfg->timers);
+	if (!why)
+		why = xm_mgroups_check(cfg->mgroups, cfg->n_mgroups);
 	return why ? why : xm_prefixes_check(cfg->prefixes, cfg->n_prefixes);
 }
 
@@ -592,6 +595,48 @@ static void spf_clear(struct xm_core *c)
 	memset(&c->graph, 0, sizeof(c->graph));
 }
 
+static bool mroute_eq(const void *x, const void *y)
+{
+	return xm_fib_mroute_same(x, y);
+}
+
+/*
+ * This node's multicast routes (Documentation/multicast.md): the groups
+ * of every reachable node, ours included, made into trees.
+ */
+static int mroutes_build(struct xm_core *c, const struct xm_local_adj *adj,
+			 size_t n_adj, struct xm_fib *nf)
+{
+	struct xm_mcast_member *m;
+	size_t i, n = 0;
+	unsigned int j;
+	int err;
+
+	for (i = 0; i < c->n_lsa; i++)
+		n += c->lsa[i]->adv->n_mgroups;
+	if (!n)
+		return 0;
+	m = calloc(n, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < c->n_lsa; i++) {
+		const struct xm_advert *a = c->lsa[i]->adv;
+
+		if (!c->lsa[i]->reachable && a->originator != c->cfg.node_id)
+			continue;
+		for (j = 0; j < a->n_mgroups; j++)
+			m[n++] = (struct xm_mcast_member){
+				a->originator, a->mgroups[j].group,
+				a->mgroups[j].flags,
+			};
+	}
+	err = xm_mcast_compute(&c->graph, c->cfg.node_id, adj, n_adj, m, n,
+			       &nf->mroutes, &nf->n_mroutes);
+	free(m);
+	return err;
+}
+
 static void spf_run(struct xm_core *c, xm_time now)
 {
 	struct xm_local_adj *adj;
@@ -617,15 +662,18 @@ static void spf_run(struct xm_core *c, xm_time now)
 				   c->cfg.policy.max_hops, &c->spf);
 	err = xm_routes_compute(&c->graph, c->cfg.node_id, adj, n_adj,
 				c->cfg.policy.max_hops, &nf);
-	free(adj);
 	lsdb_spf_done(c, now);
 	if (err == -ENOMEM || prefixes_build(c, &nf.prefixes,
-					     &nf.n_prefixes)) {
+					     &nf.n_prefixes) ||
+	    mroutes_build(c, adj, n_adj, &nf)) {
 		/* Keep what the kernel has; try again on the next change. */
+		free(adj);
 		free(nf.routes);
+		free(nf.prefixes);
 		c->st.limit_hits++;
 		return;
 	}
+	free(adj);
 	if (err) {
 		free(nf.routes);	/* no SPF (yet): no routes */
 		nf.routes = NULL;
@@ -640,13 +688,19 @@ static void spf_run(struct xm_core *c, xm_time now)
 	if (table_eq(nf.routes, nf.n_routes, c->fib.routes, c->fib.n_routes,
 		     sizeof(*nf.routes), route_eq) &&
 	    table_eq(nf.prefixes, nf.n_prefixes, c->fib.prefixes,
-		     c->fib.n_prefixes, sizeof(*nf.prefixes), prefix_eq)) {
+		     c->fib.n_prefixes, sizeof(*nf.prefixes), prefix_eq) &&
+	    table_eq(nf.mroutes, nf.n_mroutes, c->fib.mroutes,
+		     c->fib.n_mroutes, sizeof(*nf.mroutes), mroute_eq)) {
 		free(nf.routes);
 		free(nf.prefixes);
+		free(nf.mroutes);
 		return;
 	}
 	free(c->fib.routes);
 	free(c->fib.prefixes);
+	free(c->fib.mroutes);
+	c->fib.mroutes = nf.mroutes;
+	c->fib.n_mroutes = nf.n_mroutes;
 	c->fib.routes = nf.routes;
 	c->fib.n_routes = nf.n_routes;
 	c->fib.prefixes = nf.prefixes;
@@ -1173,6 +1227,22 @@ int xm_core_set_prefixes_prio(struct xm_core *c, xm_time now,
 	else
 		lsdb_local_changed(c, now);
 	/* Ours are never routed elsewhere: the tables change too. */
+	core_spf_schedule(c, now, XM_SPF_CHANGE);
+	core_run(c, now, false);
+	return 0;
+}
+
+int xm_core_set_mgroups(struct xm_core *c, xm_time now,
+			const struct xm_mgroup *g, unsigned int n)
+{
+	now = enter(c, now);
+	if (xm_mgroups_check(g, n))
+		return -EINVAL;
+	memset(c->cfg.mgroups, 0, sizeof(c->cfg.mgroups));
+	memcpy(c->cfg.mgroups, g, n * sizeof(*g));
+	c->cfg.n_mgroups = n;
+	lsdb_local_changed(c, now);
+	/* Our own trees change at once, not when the advert comes back. */
 	core_spf_schedule(c, now, XM_SPF_CHANGE);
 	core_run(c, now, false);
 	return 0;

@@ -30,6 +30,7 @@
 #define XM_NAME_MAX		32	/* a role, a zone or a node name, with NUL */
 #define XM_LINK_MAX		16	/* underlay links per node */
 #define XM_PREFIX_MAX		16	/* overlay prefixes a node advertises */
+#define XM_MGROUP_MAX		8	/* multicast groups a node joins */
 #define XM_SITE_KEY_LEN		32	/* bytes of the site's shared key */
 #define XM_PUBKEY_LEN		32	/* a node's Ed25519 public key */
 
@@ -51,6 +52,16 @@ struct xm_caps {
 struct xm_prefix4or6 {
 	struct xm_addr addr;
 	uint8_t len;
+};
+
+/* A multicast group a node takes part in (Documentation/multicast.md). */
+#define XM_MGROUP_RECV		0x1	/* deliver the group here */
+#define XM_MGROUP_SEND		0x2	/* send to it: root a tree */
+#define XM_MGROUP_FLAGS		(XM_MGROUP_RECV | XM_MGROUP_SEND)
+
+struct xm_mgroup {
+	struct xm_addr group;
+	uint8_t flags;			/* XM_MGROUP_*, not 0 */
 };
 
 /* Health-check timing (Documentation/xmeshd.md lists the profiles). */
@@ -118,6 +129,8 @@ struct xm_core_config {
 	/* Per prefix: 0 a plain one, else a probed export's priority (lower
 	 * preferred; export.h). */
 	uint16_t prefix_prio[XM_PREFIX_MAX];
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 	struct xm_timers timers;
 	struct xm_policy policy;
 	uint64_t boot_id;		/* seeds message sequence numbers so a
@@ -192,6 +205,8 @@ struct xm_node_status {
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
 	uint16_t prefix_prio[XM_PREFIX_MAX];	/* as xm_core_config's */
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 };
 
 /* One directed adjacency as advertised by its originator. */
@@ -232,11 +247,22 @@ struct xm_fib_prefix {
 	uint32_t node;
 };
 
+/* This node's part of the multicast tree of (root, group). */
+struct xm_fib_mroute {
+	uint32_t root;
+	struct xm_addr group;
+	bool local;
+	unsigned int n_neighs;
+	uint32_t neigh[16];		/* XMESH_MAX_MROUTE_NEIGHS */
+};
+
 struct xm_fib {
 	size_t n_neighs, n_routes, n_prefixes;
 	struct xm_fib_neigh *neighs;	/* sorted by id */
 	struct xm_fib_route *routes;	/* sorted by dst */
 	struct xm_fib_prefix *prefixes;	/* sorted by family, addr, len */
+	size_t n_mroutes;
+	struct xm_fib_mroute *mroutes;	/* sorted by root, group */
 };
 
 /* ---- actions the user carries out ---- */
@@ -350,6 +376,10 @@ int xm_core_set_prefixes(struct xm_core *c, xm_time now,
 int xm_core_set_prefixes_prio(struct xm_core *c, xm_time now,
 			      const struct xm_prefix4or6 *p,
 			      const uint16_t *prio, unsigned int n);
+/* The multicast groups to advertise, live: -EINVAL (nothing changed) if
+ * xm_mgroups_check() refuses them. */
+int xm_core_set_mgroups(struct xm_core *c, xm_time now,
+			const struct xm_mgroup *g, unsigned int n);
 
 /*
  * After a restart: the neighbors the kernel still has, so that the same

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fib.h"
+#include "mcast.h"
 #include "xmesh_parse.h"
 
 /* ---- comparisons ---- */
@@ -137,6 +138,7 @@ void xm_fib_sort(struct xm_fib *f)
 	if (f->n_prefixes)
 		qsort(f->prefixes, f->n_prefixes, sizeof(*f->prefixes),
 		      prefix_qcmp);
+	xm_mroutes_sort(f);
 }
 
 static const struct xm_fib_neigh *neigh_find(const struct xm_fib *f,
@@ -508,7 +510,7 @@ int xm_fib_diff(const struct xm_fib *want, const struct xm_fib *have,
 		}
 	}
 	free(v.c);
-	return err;
+	return err ? err : xm_mroutes_diff(want, have, ifindex, out, n);
 }
 
 /* ---- from the kernel ---- */
@@ -554,7 +556,8 @@ int xm_fib_from_kernel(const struct xm_entry *e, size_t n, struct xm_fib *out)
 	out->neighs = calloc(nn + 1, sizeof(*out->neighs));
 	out->routes = calloc(nr + 1, sizeof(*out->routes));
 	out->prefixes = calloc(np + 1, sizeof(*out->prefixes));
-	if (!out->neighs || !out->routes || !out->prefixes) {
+	if (!out->neighs || !out->routes || !out->prefixes ||
+	    xm_mroutes_from_kernel(e, n, out)) {
 		xm_fib_free(out);
 		return -ENOMEM;
 	}
@@ -588,5 +591,6 @@ void xm_fib_free(struct xm_fib *f)
 	free(f->neighs);
 	free(f->routes);
 	free(f->prefixes);
+	free(f->mroutes);
 	memset(f, 0, sizeof(*f));
 }

@@ -240,12 +240,25 @@ static bool prefixes_eq(const struct xm_advert *a, const struct xm_advert *b)
 	return true;
 }
 
-/* What SPF and the tables depend on: adjacencies, prefixes, zone. */
+static bool mgroups_eq(const struct xm_advert *a, const struct xm_advert *b)
+{
+	unsigned int i;
+
+	if (a->n_mgroups != b->n_mgroups)
+		return false;
+	for (i = 0; i < a->n_mgroups; i++)
+		if (a->mgroups[i].flags != b->mgroups[i].flags ||
+		    !xm_addr_eq(&a->mgroups[i].group, &b->mgroups[i].group))
+			return false;
+	return true;
+}
+
+/* What SPF and the tables depend on: adjacencies, prefixes, groups, zone. */
 static bool topology_eq(const struct xm_advert *a, const struct xm_advert *b)
 {
 	unsigned int i;
 
-	if (a->n_adj != b->n_adj || !prefixes_eq(a, b) ||
+	if (a->n_adj != b->n_adj || !prefixes_eq(a, b) || !mgroups_eq(a, b) ||
 	    strncmp(a->caps.zone, b->caps.zone, XM_NAME_MAX))
 		return false;
 	for (i = 0; i < a->n_adj; i++)
@@ -709,6 +722,8 @@ static void originate(struct xm_core *c, xm_time now)
 	a->n_prefixes = c->cfg.n_prefixes;
 	memcpy(a->prefixes, c->cfg.prefixes, sizeof(a->prefixes));
 	memcpy(a->prefix_prio, c->cfg.prefix_prio, sizeof(a->prefix_prio));
+	a->n_mgroups = c->cfg.n_mgroups;
+	memcpy(a->mgroups, c->cfg.mgroups, sizeof(a->mgroups));
 	own_adjacencies(c, a);
 	own_fit(c, a);
 	if (own && !c->own_force && content_eq(a, own->adv))
@@ -1009,10 +1024,12 @@ bool xm_core_node(const struct xm_core *c, size_t i,
 		.lsa_seq = l->adv->seq, .lsa_age_s = lsdb_age(c, l, c->now),
 		.reachable = l->reachable, .cost = l->cost, .hops = l->hops,
 		.n_prefixes = l->adv->n_prefixes,
+		.n_mgroups = l->adv->n_mgroups,
 	};
 	memcpy(out->prefixes, l->adv->prefixes, sizeof(out->prefixes));
 	memcpy(out->prefix_prio, l->adv->prefix_prio,
 	       sizeof(out->prefix_prio));
+	memcpy(out->mgroups, l->adv->mgroups, sizeof(out->mgroups));
 	return true;
 }
 

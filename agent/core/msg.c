@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "msg.h"
+#include "mcast.h"
 #include "wire.h"
 
 /* A bounded read cursor over one TLV value (or the body). */
@@ -338,6 +339,31 @@ static int prefix_prio_decode(struct rd *v, struct xm_advert *a)
 	return 0;
 }
 
+/* Each group: flags u8, family u8 (4 or 6), the address. */
+static int mgroups_decode(struct rd *v, struct xm_advert *a)
+{
+	while (rd_left(v)) {
+		struct xm_mgroup *g;
+		uint8_t flags = rd8(v), fam = rd8(v);
+		const uint8_t *addr;
+		size_t alen;
+
+		if (a->n_mgroups == XM_MGROUP_MAX)
+			return -EBADMSG;
+		g = &a->mgroups[a->n_mgroups];
+		memset(g, 0, sizeof(*g));
+		g->flags = flags;
+		g->group.family = fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : 0;
+		alen = xm_addr_len(g->group.family);
+		addr = rd_take(v, alen);
+		if (!alen || !addr)
+			return -EBADMSG;
+		memcpy(g->group.raw, addr, alen);
+		a->n_mgroups++;
+	}
+	return xm_mgroups_check(a->mgroups, a->n_mgroups) ? -EBADMSG : 0;
+}
+
 static int adjs_decode(struct rd *v, struct xm_advert *a)
 {
 	if (v->len % XM_ADJ_LEN ||
@@ -362,6 +388,7 @@ static int adjs_decode(struct rd *v, struct xm_advert *a)
 static int advert_decode(struct rd *r, struct xm_advert *a)
 {
 	bool caps = false, prefixes = false, adjs = false, prio = false;
+	bool mgroups = false;
 	struct rd v, prio_v = { 0 };
 	uint16_t type;
 	int ret;
@@ -395,6 +422,11 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 				return -EBADMSG;
 			prio_v = v;
 			prio = true;
+			break;
+		case XM_TLV_MGROUPS:
+			if (mgroups || mgroups_decode(&v, a))
+				return -EBADMSG;
+			mgroups = true;
 			break;
 		default:
 			if (unknown_tlv(type))
@@ -621,6 +653,16 @@ static size_t prefix_prio_len(const struct xm_advert *a)
 	return n;
 }
 
+static size_t mgroups_len(const struct xm_advert *a)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->n_mgroups; i++)
+		n += 2 + xm_addr_len(a->mgroups[i].group.family);
+	return n;
+}
+
 size_t xm_advert_wire_len(const struct xm_advert *a)
 {
 	size_t prio = prefix_prio_len(a);
@@ -629,6 +671,7 @@ size_t xm_advert_wire_len(const struct xm_advert *a)
 	       XM_TLV_HDR_LEN + caps_len(&a->caps) +
 	       (a->n_prefixes ? XM_TLV_HDR_LEN + prefixes_len(a) : 0) +
 	       (prio ? XM_TLV_HDR_LEN + prio : 0) +
+	       (a->n_mgroups ? XM_TLV_HDR_LEN + mgroups_len(a) : 0) +
 	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0);
 }
 
@@ -637,7 +680,8 @@ static bool advert_valid(const struct xm_advert *a)
 	unsigned int i;
 
 	if (!a->originator || !a->seq || a->n_prefixes > XM_PREFIX_MAX ||
-	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps))
+	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps) ||
+	    xm_mgroups_check(a->mgroups, a->n_mgroups))
 		return false;
 	for (i = 0; i < a->n_prefixes; i++) {
 		const struct xm_prefix4or6 *p = &a->prefixes[i];
@@ -701,6 +745,18 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 			xm_put16(p, a->prefix_prio[i]);
 			memcpy(p + 2, x->addr.raw, alen);
 			p += 2 + alen;
+		}
+	}
+	if (a->n_mgroups) {
+		p = put_tlv(w, XM_TLV_MGROUPS, mgroups_len(a));
+		for (i = 0; i < a->n_mgroups; i++) {
+			const struct xm_mgroup *g = &a->mgroups[i];
+			size_t alen = xm_addr_len(g->group.family);
+
+			*p++ = g->flags;
+			*p++ = g->group.family == AF_INET ? 4 : 6;
+			memcpy(p, g->group.raw, alen);
+			p += alen;
 		}
 	}
 	if (a->n_adj) {

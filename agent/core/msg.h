@@ -52,6 +52,7 @@ enum xm_tlv_type {
 	XM_TLV_ADJS = 8,		/* advert */
 	XM_TLV_KX = 9,			/* KX: one handshake message */
 	XM_TLV_PREFIX_PRIO = 10,	/* advert: exports' priorities */
+	XM_TLV_MGROUPS = 11,		/* advert: multicast groups joined */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -124,6 +125,8 @@ struct xm_advert {
 	unsigned int n_prefixes;
 	struct xm_prefix4or6 prefixes[XM_PREFIX_MAX];
 	uint16_t prefix_prio[XM_PREFIX_MAX];	/* 0: plain (no PREFIX_PRIO) */
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 	unsigned int n_adj;
 	struct xm_adj adj[];
 };

@@ -15,6 +15,7 @@
 #include "ctl_proto.h"
 #include "log.h"
 #include "msg.h"
+#include "mcast.h"
 #include "xmesh_qos.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -509,6 +510,37 @@ static int d_export(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+/* group GROUP [ receive ] [ send ]: receive when neither is given. */
+static int d_group(struct parser *p, int argc, char **argv)
+{
+	struct xmd_config *c = p->cfg;
+	struct xm_mgroup g = { 0 };
+	int a;
+
+	if (xm_parse_addr(argv[1], &g.group, NULL) ||
+	    !xm_mcast_group_valid(&g.group))
+		return fail(p, "group \"%s\" is not in 239.0.0.0/8 or IPv6 multicast of scope 3 or wider",
+			    argv[1]);
+	for (a = 2; a < argc; a++) {
+		if (!strcmp(argv[a], "receive"))
+			g.flags |= XM_MGROUP_RECV;
+		else if (!strcmp(argv[a], "send"))
+			g.flags |= XM_MGROUP_SEND;
+		else
+			return fail(p, "group: \"%s\" is neither receive nor send",
+				    argv[a]);
+	}
+	if (!g.flags)
+		g.flags = XM_MGROUP_RECV;
+	for (a = 0; a < (int)c->n_mgroups; a++)
+		if (xm_addr_eq(&c->mgroups[a].group, &g.group))
+			return fail(p, "group %s is given twice", argv[1]);
+	if (c->n_mgroups == XM_MGROUP_MAX)
+		return fail(p, "more than %d groups", XM_MGROUP_MAX);
+	c->mgroups[c->n_mgroups++] = g;
+	return 0;
+}
+
 static int d_link(struct parser *p, int argc, char **argv)
 {
 	struct xmd_config *c = p->cfg;
@@ -702,6 +734,7 @@ static const struct directive {
 	{ "socket", 1, 1, false, d_path },
 	{ "address", 1, 1, true, d_address },
 	{ "prefix", 1, 1, true, d_prefix },
+	{ "group", 1, 3, true, d_group },
 	{ "link", 1, 7, true, d_link },
 	{ "zone", 1, 1, false, d_zone },
 	{ "role", 1, XM_ROLE_MAX, true, d_role },

@@ -67,6 +67,9 @@ struct xmd_config {
 	 * (Documentation/exports.md); they count against XM_PREFIX_MAX. */
 	unsigned int n_exports;
 	struct xm_export_cfg exports[XM_EXPORT_MAX];
+	/* "group": multicast groups joined (Documentation/multicast.md). */
+	unsigned int n_mgroups;
+	struct xm_mgroup mgroups[XM_MGROUP_MAX];
 	/* "link": none means every interface with an address. */
 	unsigned int n_links;
 	struct xmd_link_conf links[XM_LINK_MAX];

@@ -183,6 +183,20 @@ static json_object *node_json(const struct xmd_view *v,
 	for (i = 0; i < n->n_prefixes && i < XM_PREFIX_MAX; i++)
 		json_object_array_add(a, j_prefix(&n->prefixes[i]));
 	put(o, "prefixes", a);
+	a = json_object_new_array();
+	for (i = 0; i < n->n_mgroups && i < XM_MGROUP_MAX; i++) {
+		const struct xm_mgroup *g = &n->mgroups[i];
+		json_object *e = json_object_new_object();
+		char buf[XM_ADDRSTRLEN];
+
+		put(e, "group", json_object_new_string(
+			xm_addr_str(&g->group, buf, sizeof(buf))));
+		put(e, "receive", json_object_new_boolean(
+			g->flags & XM_MGROUP_RECV));
+		put(e, "send", json_object_new_boolean(g->flags & XM_MGROUP_SEND));
+		json_object_array_add(a, e);
+	}
+	put(o, "groups", a);
 	put(o, "lsa_seq", j_u64(n->lsa_seq));
 	put(o, "lsa_age_s", j_u64(n->lsa_age_s));
 	return o;

@@ -741,6 +741,20 @@ static bool timers_same(const struct xm_timers *a, const struct xm_timers *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
+static bool mgroups_same(const struct xmd_config *a,
+			 const struct xmd_config *b)
+{
+	unsigned int i;
+
+	if (a->n_mgroups != b->n_mgroups)
+		return false;
+	for (i = 0; i < a->n_mgroups; i++)
+		if (a->mgroups[i].flags != b->mgroups[i].flags ||
+		    !xm_addr_eq(&a->mgroups[i].group, &b->mgroups[i].group))
+			return false;
+	return true;
+}
+
 static bool prefixes_same(const struct xmd_config *a,
 			  const struct xmd_config *b)
 {
@@ -872,6 +886,14 @@ void xmd_reload(struct xmd *d)
 			xmd_event(d, XMD_LOG_INFO, "reload: now advertising %u addresses and prefixes",
 				  np);
 		}
+	}
+	if (!mgroups_same(n, o)) {
+		xm_core_set_mgroups(d->core, now, n->mgroups, n->n_mgroups);
+		d->core_cfg.n_mgroups = n->n_mgroups;
+		memcpy(d->core_cfg.mgroups, n->mgroups,
+		       sizeof(d->core_cfg.mgroups));
+		xmd_event(d, XMD_LOG_INFO, "reload: now in %u multicast groups",
+			  n->n_mgroups);
 	}
 	if (!timers_same(&n->timers, &o->timers)) {
 		const char *why = xm_timers_check(&n->timers);
@@ -1214,6 +1236,8 @@ static int core_config(struct xmd *d)
 		return -1;
 	cc->data_port = c->data_port;
 	cc->n_prefixes = core_prefixes(c, cc->prefixes);
+	cc->n_mgroups = c->n_mgroups;
+	memcpy(cc->mgroups, c->mgroups, sizeof(cc->mgroups));
 	cc->timers = c->timers;
 	cc->policy = c->policy;
 	cc->boot_id = xmd_boot_id_next(c->state_dir, (uint64_t)time(NULL), err,

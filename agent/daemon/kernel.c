@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "mcast.h"
 #include "log.h"
 #include "util.h"
 #include "xmesh_names.h"
@@ -79,7 +80,8 @@ static int load_tables(struct xmd_kernel *k)
 {
 	static const uint8_t cmds[] = { XMESH_CMD_NEIGH_GET,
 					XMESH_CMD_ROUTE_GET,
-					XMESH_CMD_PREFIX_GET };
+					XMESH_CMD_PREFIX_GET,
+					XMESH_CMD_MROUTE_GET };
 	struct xm_list l = { 0 };
 	struct nlc_error e;
 	size_t i;
@@ -87,6 +89,9 @@ static int load_tables(struct xmd_kernel *k)
 
 	for (i = 0; i < sizeof(cmds) && !err; i++) {
 		err = xmnl_dump(&k->nl, cmds[i], k->ifindex, NULL, &l, &e);
+		/* A module older than multicast has no multicast routes. */
+		if (err == -EOPNOTSUPP && cmds[i] == XMESH_CMD_MROUTE_GET)
+			err = 0;
 		if (err)
 			xmd_warn("reading the kernel's %s table: %s",
 				 xm_cmd_name(cmds[i]),
@@ -137,7 +142,8 @@ int xmd_fib_copy(struct xm_fib *dst, const struct xm_fib *src)
 	dst->routes = malloc((src->n_routes + 1) * sizeof(*dst->routes));
 	dst->prefixes = malloc((src->n_prefixes + 1) *
 			       sizeof(*dst->prefixes));
-	if (!dst->neighs || !dst->routes || !dst->prefixes) {
+	if (!dst->neighs || !dst->routes || !dst->prefixes ||
+	    xm_mroutes_copy(dst, src)) {
 		xm_fib_free(dst);
 		return -ENOMEM;
 	}

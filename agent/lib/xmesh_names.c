@@ -34,6 +34,7 @@ static const char *const counter_names[] = {
 	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos-rule-limit-hits",
 	[XMESH_COUNTER_A_NODE_LIMIT_HITS] = "node-limit-hits",
 	[XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS] = "zone-pair-limit-hits",
+	[XMESH_COUNTER_A_MROUTE_LIMIT_HITS] = "mroute-limit-hits",
 };
 
 static const char *const counter_keys[] = {
@@ -53,6 +54,7 @@ static const char *const counter_keys[] = {
 	[XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS] = "qos_rule_limit_hits",
 	[XMESH_COUNTER_A_NODE_LIMIT_HITS] = "node_limit_hits",
 	[XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS] = "zone_pair_limit_hits",
+	[XMESH_COUNTER_A_MROUTE_LIMIT_HITS] = "mroute_limit_hits",
 };
 
 static const char *const drop_names[] = {
@@ -83,6 +85,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam-rate-limited",
 	[XMESH_DROP_A_ZONE_DENIED] = "zone-denied",
 	[XMESH_DROP_A_QUEUE_FULL] = "queue-full",
+	[XMESH_DROP_A_NO_MROUTE] = "no-mroute",
 };
 
 static const char *const drop_keys[] = {
@@ -113,6 +116,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_OAM_RATE_LIMITED] = "oam_rate_limited",
 	[XMESH_DROP_A_ZONE_DENIED] = "zone_denied",
 	[XMESH_DROP_A_QUEUE_FULL] = "queue_full",
+	[XMESH_DROP_A_NO_MROUTE] = "no_mroute",
 };
 
 static const char *const oam_op_names[] = {
@@ -160,6 +164,9 @@ static const char *const cmd_names[] = {
 	[XMESH_CMD_ZONE_PAIR_GET] = "zone-pair-get",
 	[XMESH_CMD_ZONE_PAIR_NEW] = "zone-pair-new",
 	[XMESH_CMD_ZONE_PAIR_DEL] = "zone-pair-del",
+	[XMESH_CMD_MROUTE_GET] = "mroute-get",
+	[XMESH_CMD_MROUTE_NEW] = "mroute-new",
+	[XMESH_CMD_MROUTE_DEL] = "mroute-del",
 };
 
 static const char *const zone_action_names[] = {
@@ -317,6 +324,16 @@ static const char *const zone_pair_attrs[] = {
 };
 static const struct space zone_pair_space = SPACE(zone_pair_attrs, -1);
 
+static const char *const mroute_attrs[] = {
+	[XMESH_MROUTE_A_ROOT] = "root",
+	[XMESH_MROUTE_A_FAMILY] = "family",
+	[XMESH_MROUTE_A_GROUP] = "group",
+	[XMESH_MROUTE_A_NEIGH] = "neigh",
+	[XMESH_MROUTE_A_LOCAL] = "local",
+};
+static const struct space mroute_space = SPACE(mroute_attrs,
+					       XMESH_MROUTE_A_NEIGH);
+
 static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_NODE_ID] = "node-id",
 	[XMESH_DEV_A_PORT] = "port",
@@ -333,6 +350,7 @@ static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_ZONE_DEFAULT] = "zone-default",
 	[XMESH_DEV_A_NODE_COUNT] = "node-count",
 	[XMESH_DEV_A_ZONE_PAIR_COUNT] = "zone-pair-count",
+	[XMESH_DEV_A_MROUTE_COUNT] = "mroute-count",
 };
 static const struct space dev_space = SPACE(dev_attrs, -1);
 
@@ -349,6 +367,7 @@ static const char *const top_attrs[] = {
 	[XMESH_A_KEY] = "key",
 	[XMESH_A_NODE] = "node",
 	[XMESH_A_ZONE_PAIR] = "zone-pair",
+	[XMESH_A_MROUTE] = "mroute",
 };
 static const struct space *const top_nested[] = {
 	[XMESH_A_DEV] = &dev_space,
@@ -359,6 +378,7 @@ static const struct space *const top_nested[] = {
 	[XMESH_A_KEY] = &key_space,
 	[XMESH_A_NODE] = &node_space,
 	[XMESH_A_ZONE_PAIR] = &zone_pair_space,
+	[XMESH_A_MROUTE] = &mroute_space,
 };
 static const struct space top_space = SPACE_NESTED(top_attrs, top_nested, -1);
 

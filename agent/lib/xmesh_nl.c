@@ -207,6 +207,8 @@ static uint16_t get_nest(uint8_t cmd)
 		return XMESH_A_NODE;
 	case XMESH_CMD_ZONE_PAIR_GET:
 		return XMESH_A_ZONE_PAIR;
+	case XMESH_CMD_MROUTE_GET:
+		return XMESH_A_MROUTE;
 	}
 	return 0;
 }

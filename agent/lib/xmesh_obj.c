@@ -477,6 +477,35 @@ static const struct field zone_pair_fields[] = {
 #undef Z
 static const struct nest_desc zone_pair_desc = DESC(zone_pair_fields);
 
+static int mroute_neigh_parse(const struct nlattr *a, void *obj)
+{
+	struct xm_mroute *m = obj;
+
+	if (m->n_neighs >= XMESH_MAX_MROUTE_NEIGHS ||
+	    !get_u32(a, &m->neigh[m->n_neighs]))
+		return -EINVAL;
+	m->n_neighs++;
+	return 0;
+}
+
+#define M(a, c, k, m, fl) \
+	FIELD_IF(struct xm_mroute, XMESH_MROUTE_A_##a, XMESH_MROUTE_A_##c, k, \
+		 m, fl)
+static const struct field mroute_fields[] = {
+	M(ROOT, ROOT, K_U32, root, F_RW),
+	M(FAMILY, GROUP, K_FAMILY, group, F_RW),
+	M(GROUP, GROUP, K_ADDR, group, F_RW),
+	M(LOCAL, LOCAL, K_FLAG, local, F_PARSE),
+	NEST(XMESH_MROUTE_A_NEIGH, mroute_neigh_parse),
+	M(TX_PACKETS, TX_PACKETS, K_U64, tx_packets, F_PARSE),
+	M(TX_BYTES, TX_BYTES, K_U64, tx_bytes, F_PARSE),
+	M(RX_PACKETS, RX_PACKETS, K_U64, rx_packets, F_PARSE),
+	M(RX_BYTES, RX_BYTES, K_U64, rx_bytes, F_PARSE),
+	M(DROPS, DROPS, K_U64, drops, F_PARSE),
+};
+#undef M
+static const struct nest_desc mroute_desc = DESC(mroute_fields);
+
 /* ---- put ---------------------------------------------------------- */
 
 int xm_devsel_put(struct nlmsghdr *nlh, size_t room, uint32_t ifindex,
@@ -575,6 +604,30 @@ int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
 			NULL);
 }
 
+/* The local flag and the neighbors: what the field table cannot write. */
+static bool mroute_more_put(struct nlmsghdr *nlh, size_t room,
+			    const void *obj)
+{
+	const struct xm_mroute *m = obj;
+	unsigned int i;
+
+	if (m->local &&
+	    !mnl_attr_put_check(nlh, room, XMESH_MROUTE_A_LOCAL, 0, NULL))
+		return false;
+	for (i = 0; i < m->n_neighs && i < XMESH_MAX_MROUTE_NEIGHS; i++)
+		if (!mnl_attr_put_u32_check(nlh, room, XMESH_MROUTE_A_NEIGH,
+					    m->neigh[i]))
+			return false;
+	return true;
+}
+
+int xm_mroute_put(struct nlmsghdr *nlh, size_t room,
+		  const struct xm_mroute *m)
+{
+	return nest_put(nlh, room, XMESH_A_MROUTE, m, &mroute_desc,
+			mroute_more_put);
+}
+
 void xm_key_wipe(struct xm_key *k)
 {
 	explicit_bzero(k->key, sizeof(k->key));
@@ -604,6 +657,8 @@ int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e)
 		return xm_node_put(nlh, room, &e->node);
 	case XMESH_A_ZONE_PAIR:
 		return xm_zone_pair_put(nlh, room, &e->zone_pair);
+	case XMESH_A_MROUTE:
+		return xm_mroute_put(nlh, room, &e->mroute);
 	}
 	return -EINVAL;
 }
@@ -689,6 +744,19 @@ int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z)
 	return nest_parse(nest, z, &zone_pair_desc, NULL);
 }
 
+int xm_mroute_parse(const struct nlattr *nest, struct xm_mroute *m)
+{
+	uint16_t family = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (nest_parse(nest, m, &mroute_desc, &family))
+		return -EINVAL;
+	if (XM_HAS(m, XMESH_MROUTE_A_FAMILY) &&
+	    (!XM_HAS(m, XMESH_MROUTE_A_GROUP) || family != m->group.family))
+		return -EINVAL;
+	return 0;
+}
+
 static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		       struct xm_entry *e)
 {
@@ -717,6 +785,8 @@ static int entry_parse(const struct nlattr *a, const struct xm_msg_info *info,
 		return xm_node_parse(a, &e->node);
 	case XMESH_A_ZONE_PAIR:
 		return xm_zone_pair_parse(a, &e->zone_pair);
+	case XMESH_A_MROUTE:
+		return xm_mroute_parse(a, &e->mroute);
 	}
 	return 1;	/* not a nest we know */
 }

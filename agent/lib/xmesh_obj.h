@@ -151,6 +151,17 @@ struct xm_zone_pair {
 	uint8_t action;			/* enum xmesh_zone_action */
 };
 
+/* A multicast route: the branches here of the tree of (root, group). */
+struct xm_mroute {
+	uint32_t present;		/* XMESH_MROUTE_A_* */
+	uint32_t root;
+	struct xm_addr group;		/* family: XMESH_MROUTE_A_FAMILY */
+	bool local;
+	unsigned int n_neighs;
+	uint32_t neigh[XMESH_MAX_MROUTE_NEIGHS];
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, drops;
+};
+
 /* One nest of a message: type is its XMESH_A_* attribute. */
 struct xm_entry {
 	uint16_t type;			/* XMESH_A_DEV, _NEIGH, ... or 0 */
@@ -165,6 +176,7 @@ struct xm_entry {
 		struct xm_qos_rule qos_rule;
 		struct xm_node node;
 		struct xm_zone_pair zone_pair;
+		struct xm_mroute mroute;
 	};
 };
 
@@ -186,6 +198,8 @@ int xm_qos_rule_put(struct nlmsghdr *nlh, size_t room,
 int xm_node_put(struct nlmsghdr *nlh, size_t room, const struct xm_node *n);
 int xm_zone_pair_put(struct nlmsghdr *nlh, size_t room,
 		     const struct xm_zone_pair *z);
+int xm_mroute_put(struct nlmsghdr *nlh, size_t room,
+		  const struct xm_mroute *m);
 int xm_entry_put(struct nlmsghdr *nlh, size_t room, const struct xm_entry *e);
 
 /* The device a request is for: ifindex if not 0, else ifname. */
@@ -207,6 +221,7 @@ int xm_qos_parse(const struct nlattr *nest, struct xm_qos *q);
 int xm_qos_rule_parse(const struct nlattr *nest, struct xm_qos_rule *r);
 int xm_node_parse(const struct nlattr *nest, struct xm_node *n);
 int xm_zone_pair_parse(const struct nlattr *nest, struct xm_zone_pair *z);
+int xm_mroute_parse(const struct nlattr *nest, struct xm_mroute *m);
 
 /* Forget a key's bytes (explicit_bzero: the compiler may not skip it). */
 void xm_key_wipe(struct xm_key *k);

@@ -7,6 +7,7 @@
 
 #include "util.h"
 #include "vkernel.h"
+#include "mcast.h"
 #include "xmesh_parse.h"
 
 void xm_vkernel_init(struct xm_vkernel *k, uint32_t node_id)
@@ -18,7 +19,7 @@ void xm_vkernel_init(struct xm_vkernel *k, uint32_t node_id)
 void xm_vkernel_free(struct xm_vkernel *k)
 {
 	xm_fib_free(&k->t);
-	k->cap_neighs = k->cap_routes = k->cap_prefixes = 0;
+	k->cap_neighs = k->cap_routes = k->cap_prefixes = k->cap_mroutes = 0;
 }
 
 /* Where id is, or would go, in the sorted neighbors. */
@@ -119,6 +120,19 @@ static int refuse(struct xm_vkernel *k, struct xm_change *c, int err,
 	return err;
 }
 
+/* The multicast route of (root, group) of e, or -1. */
+static long mroute_index(const struct xm_vkernel *k,
+			 const struct xm_mroute *e)
+{
+	size_t i;
+
+	for (i = 0; i < k->t.n_mroutes; i++)
+		if (k->t.mroutes[i].root == e->root &&
+		    xm_addr_eq(&k->t.mroutes[i].group, &e->group))
+			return (long)i;
+	return -1;
+}
+
 /* Check c[0..n), one message, against the tables before it. */
 static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 {
@@ -215,6 +229,23 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 				return refuse(k, &c[i], -ENOENT,
 					      "no such prefix");
 			break;
+		case XMESH_CMD_MROUTE_NEW: {
+			unsigned int h;
+
+			if (mroute_index(k, &e->mroute) >= 0 && !c[i].replace)
+				return refuse(k, &c[i], -EEXIST,
+					      "multicast route exists");
+			for (h = 0; h < e->mroute.n_neighs; h++)
+				if (neigh_index(k, e->mroute.neigh[h]) < 0)
+					return refuse(k, &c[i], -ENOENT,
+						      "multicast route: no such neighbor");
+			break;
+		}
+		case XMESH_CMD_MROUTE_DEL:
+			if (mroute_index(k, &e->mroute) < 0)
+				return refuse(k, &c[i], -ENOENT,
+					      "no such multicast route");
+			break;
 		default:
 			return refuse(k, &c[i], -EOPNOTSUPP, "unexpected");
 		}
@@ -302,6 +333,33 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 		memmove(&t->prefixes[i], &t->prefixes[i + 1],
 			(t->n_prefixes - i - 1) * sizeof(*t->prefixes));
 		t->n_prefixes--;
+		break;
+	case XMESH_CMD_MROUTE_NEW: {
+		struct xm_fib_mroute *m;
+
+		i = mroute_index(k, &e->mroute);
+		if (i < 0) {
+			if (xm_grow((void **)&t->mroutes, &k->cap_mroutes,
+				    t->n_mroutes + 1, sizeof(*t->mroutes)))
+				return -ENOMEM;
+			i = (long)t->n_mroutes++;
+		}
+		m = &t->mroutes[i];
+		memset(m, 0, sizeof(*m));
+		m->root = e->mroute.root;
+		m->group = e->mroute.group;
+		m->local = e->mroute.local;
+		m->n_neighs = e->mroute.n_neighs;
+		memcpy(m->neigh, e->mroute.neigh,
+		       m->n_neighs * sizeof(m->neigh[0]));
+		xm_mroutes_sort(t);
+		break;
+	}
+	case XMESH_CMD_MROUTE_DEL:
+		i = mroute_index(k, &e->mroute);
+		memmove(&t->mroutes[i], &t->mroutes[i + 1],
+			(t->n_mroutes - i - 1) * sizeof(*t->mroutes));
+		t->n_mroutes--;
 		break;
 	}
 	if (neigh)

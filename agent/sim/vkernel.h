@@ -25,7 +25,7 @@ struct xm_vkernel {
 					 * neighbor after a message */
 	int last_err;
 	char last_error[160];
-	size_t cap_neighs, cap_routes, cap_prefixes;
+	size_t cap_neighs, cap_routes, cap_prefixes, cap_mroutes;
 };
 
 void xm_vkernel_init(struct xm_vkernel *k, uint32_t node_id);

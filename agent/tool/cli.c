@@ -10,7 +10,8 @@ void usage_main(FILE *fp)
 	      "       xmesh [ OPTIONS ] -batch FILE\n"
 	      "OBJECT := { dev | neigh | route | prefix | key | qos | monitor | ping |\n"
 	      "            trace | node | topology | path | agent | cert | gate |\n"
-	      "            zone | filter | policy | remediation | export }\n"
+	      "            zone | filter | policy | remediation | export | mroute |\n"
+	      "            group }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -d[ev] DEV |\n"
 	      "             -S[ocket] SOCKET | -b[atch] FILE | -f[orce] |\n"
 	      "             -V[ersion] | -h[elp] }\n"
@@ -47,6 +48,8 @@ static const struct cmd objects[] = {
 	{ "policy", NULL, do_policy, CMD_GROUP },
 	{ "remediation", NULL, do_remediation, CMD_GROUP },
 	{ "export", "exports", do_export, CMD_GROUP },
+	{ "mroute", NULL, do_mroute, CMD_GROUP },
+	{ "group", "groups", do_group, CMD_GROUP },
 	{ "help", NULL, do_help, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };

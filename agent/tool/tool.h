@@ -189,9 +189,13 @@ int do_qos(struct ctx *c, int argc, char **argv);
 void usage_qos(FILE *fp);
 void usage_gate(FILE *fp);
 int do_zone(struct ctx *c, int argc, char **argv);
+int do_mroute(struct ctx *c, int argc, char **argv);
+int do_group(struct ctx *c, int argc, char **argv);
 int do_filter(struct ctx *c, int argc, char **argv);
 void usage_filter(FILE *fp);
 void usage_zone(FILE *fp);
+void usage_mroute(FILE *fp);
+void usage_group(FILE *fp);
 int parse_zone_set(struct ctx *c, int argc, char **argv,
 		   struct xm_change *ch);
 

@@ -111,12 +111,22 @@ static void xmesh_wire_version(struct kunit *test)
 
 static void xmesh_wire_type(struct kunit *test)
 {
-	static const u8 bad[] = { 0, XMESH_PKT_MCAST, 4, 0x7f, 0x80, 255 };
+	static const u8 bad[] = { 0, 4, 0x7f, 0x80, 255 };
 	struct xmesh_hdr hdr;
 	int i;
 
-	/* XMESH_PKT_MCAST (3) is reserved: version 1 drops it. */
+	/* XMESH_PKT_MCAST (3): the destination is the tree's root, which
+	 * is its source; any other root is for a later version.
+	 */
 	KUNIT_EXPECT_EQ(test, XMESH_PKT_MCAST, 3);
+	good_hdr(&hdr, XMESH_PKT_MCAST);
+	hdr.dst = hdr.src_node;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, HDR_LEN),
+			XMESH_DROP_A_TRUNCATED);
+	hdr.dst = htonl(ntohl(hdr.src_node) + 1);
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64),
+			XMESH_DROP_A_BAD_HEADER);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		good_hdr(&hdr, bad[i]);
 		KUNIT_EXPECT_EQ_MSG(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64),

@@ -107,6 +107,9 @@ enum xmesh_cmd {
 	XMESH_CMD_ZONE_PAIR_GET,	/* do: the pair given; dump */
 	XMESH_CMD_ZONE_PAIR_NEW,
 	XMESH_CMD_ZONE_PAIR_DEL,
+	XMESH_CMD_MROUTE_GET,	/* do: the (root, group) given; dump */
+	XMESH_CMD_MROUTE_NEW,
+	XMESH_CMD_MROUTE_DEL,
 
 	__XMESH_CMD_MAX,
 	XMESH_CMD_MAX = __XMESH_CMD_MAX - 1
@@ -128,6 +131,7 @@ enum xmesh_a {
 	XMESH_A_QOS_RULE,	/* nest, enum xmesh_qos_rule_a; repeats */
 	XMESH_A_NODE,		/* nest, enum xmesh_node_a; repeats */
 	XMESH_A_ZONE_PAIR,	/* nest, enum xmesh_zone_pair_a; repeats */
+	XMESH_A_MROUTE,		/* nest, enum xmesh_mroute_a; repeats */
 
 	__XMESH_A_MAX,
 	XMESH_A_MAX = __XMESH_A_MAX - 1
@@ -158,6 +162,7 @@ enum xmesh_dev_a {
 					 */
 	XMESH_DEV_A_NODE_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_ZONE_PAIR_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_MROUTE_COUNT,	/* u32, read-only */
 
 	__XMESH_DEV_A_MAX,
 	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
@@ -184,6 +189,7 @@ enum xmesh_counter_a {
 	XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS,
 	XMESH_COUNTER_A_NODE_LIMIT_HITS,
 	XMESH_COUNTER_A_ZONE_PAIR_LIMIT_HITS,
+	XMESH_COUNTER_A_MROUTE_LIMIT_HITS,
 
 	__XMESH_COUNTER_A_MAX,
 	XMESH_COUNTER_A_MAX = __XMESH_COUNTER_A_MAX - 1
@@ -244,6 +250,11 @@ enum xmesh_drop_a {
 	XMESH_DROP_A_QUEUE_FULL,	/* tx or rx: a crypto queue was full
 					 * (the CPUs seal or open slower than
 					 * frames come)
+					 */
+	XMESH_DROP_A_NO_MROUTE,		/* a multicast packet (sent, or a
+					 * replica received) with no
+					 * multicast route for its (root,
+					 * group)
 					 */
 
 	__XMESH_DROP_A_MAX,
@@ -507,6 +518,40 @@ enum xmesh_zone_pair_a {
 
 	__XMESH_ZONE_PAIR_A_MAX,
 	XMESH_ZONE_PAIR_A_MAX = __XMESH_ZONE_PAIR_A_MAX - 1
+};
+
+/*
+ * Multicast routes (Documentation/multicast.md). Packets to an overlay
+ * multicast group (IPv4 239.0.0.0/8, IPv6 ff00::/8 but for the
+ * link-local scopes) travel down a distribution tree rooted at their
+ * source node: an XMESH_PKT_MCAST frame whose header carries the root
+ * (Documentation/wire-format.rst). Each node of the tree holds the
+ * multicast route of (root, group): the neighbors the frame is copied to
+ * (the tree's branches at this node, at most one copy per neighbor) and
+ * whether it is delivered here (a member). The root's own route sends its
+ * packets; a transit node's forwards replicas with the hop limit
+ * decremented, and each delivery passes the zone-pair check as a unicast
+ * delivery does. The agent computes the trees and installs the routes.
+ */
+#define XMESH_MAX_MROUTES		16384
+#define XMESH_MAX_MROUTE_NEIGHS		16	/* branches per route */
+
+enum xmesh_mroute_a {
+	XMESH_MROUTE_A_UNSPEC,
+	XMESH_MROUTE_A_PAD,
+	XMESH_MROUTE_A_ROOT,	/* u32, the tree's root: the source node */
+	XMESH_MROUTE_A_FAMILY,	/* u16, AF_INET or AF_INET6 */
+	XMESH_MROUTE_A_GROUP,	/* binary, 4 or 16 bytes, a group address */
+	XMESH_MROUTE_A_NEIGH,	/* u32, a neighbor id to copy to; repeats */
+	XMESH_MROUTE_A_LOCAL,	/* flag: deliver on this node's xmesh0 */
+	XMESH_MROUTE_A_TX_PACKETS,	/* u64 counters, read-only: copies */
+	XMESH_MROUTE_A_TX_BYTES,	/* sent down the branches, */
+	XMESH_MROUTE_A_RX_PACKETS,	/* delivered here, */
+	XMESH_MROUTE_A_RX_BYTES,
+	XMESH_MROUTE_A_DROPS,		/* copies dropped (any reason) */
+
+	__XMESH_MROUTE_A_MAX,
+	XMESH_MROUTE_A_MAX = __XMESH_MROUTE_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_XMESH_H */

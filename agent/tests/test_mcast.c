@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multicast trees (core/mcast.c): the five-node mesh of the guest tests,
+ * by hand (branches, local delivery, a node off the tree, the repair after
+ * a link fails, a second sender); then a 1000-node random graph where
+ * every node computes its own routes and a replay of the data plane
+ * checks that every receiver gets each packet of every sender exactly
+ * once and that no node gets a copy twice, with the tree's cost against
+ * the sum of the shortest paths and against a Steiner heuristic.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "../core/mcast.h"
+#include "../core/msg.h"
+#include "../sim/refgraph.h"
+#include "tap.h"
+
+static struct xm_addr v4(const char *s)
+{
+	struct xm_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	inet_pton(AF_INET, s, &a.v4);
+	return a;
+}
+
+static void graph_parse(struct xm_graph *g, const char *spec)
+{
+	if (xm_graph_parse(g, spec)) {
+		fprintf(stderr, "bad graph: %s\n", spec);
+		exit(2);
+	}
+}
+
+/* Node self's routes as "root/neighs[/L] ..." (neighs comma-separated). */
+static const char *routes_str(const struct xm_graph *g, uint32_t self,
+			      const struct xm_local_adj *adj, size_t n_adj,
+			      const struct xm_mcast_member *m, size_t n_m)
+{
+	static char buf[512];
+	struct xm_fib_mroute *e;
+	size_t i, n, len = 0;
+	unsigned int j;
+
+	buf[0] = '\0';
+	if (xm_mcast_compute(g, self, adj, n_adj, m, n_m, &e, &n))
+		return "error";
+	for (i = 0; i < n; i++) {
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%u/",
+				i ? " " : "", e[i].root);
+		for (j = 0; j < e[i].n_neighs; j++)
+			len += snprintf(buf + len, sizeof(buf) - len, "%s%u",
+					j ? "," : "", e[i].neigh[j]);
+		if (e[i].local)
+			len += snprintf(buf + len, sizeof(buf) - len, "/L");
+	}
+	free(e);
+	return buf;
+}
+
+/*
+ *   [1]--ul1--[2]--ul2--[3]--ul3--[4]       (6 hangs off 1, ul6)
+ *              |                   |
+ *             ul4                 ul5
+ *              +-------[5]---------+
+ *
+ * Neighbor ids are the link numbers, as in tests/guest/mesh.sh.
+ */
+static const struct xm_local_adj mesh_adj[][3] = {
+	[1] = { { 2, 1, 10 }, { 6, 6, 10 } },
+	[2] = { { 1, 1, 10 }, { 3, 2, 10 }, { 5, 4, 10 } },
+	[3] = { { 2, 2, 10 }, { 4, 3, 10 } },
+	[4] = { { 3, 3, 10 }, { 5, 5, 15 } },
+	[5] = { { 2, 4, 10 }, { 4, 5, 15 } },
+	[6] = { { 1, 6, 10 } },
+};
+
+static const char *mesh_routes(const struct xm_graph *g, uint32_t self,
+			       const struct xm_mcast_member *m, size_t n_m)
+{
+	return routes_str(g, self, mesh_adj[self], 3, m, n_m);
+}
+
+static void test_mesh(void)
+{
+	struct xm_mcast_member m[] = {
+		{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+		{ 3, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 4, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 5, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 4, v4("239.9.9.9"), XM_MGROUP_RECV },	/* nobody sends */
+	};
+	struct xm_graph g;
+
+	graph_parse(&g, "1-2:10 2-3:10 3-4:10 2-5:10 5-4:15 1-6:10");
+	is_str(mesh_routes(&g, 1, m, 5), "1/1", "root: one branch, to 2");
+	is_str(mesh_routes(&g, 2, m, 5), "1/2,4", "2: copies to 3 and 5");
+	is_str(mesh_routes(&g, 3, m, 5), "1/3/L", "3: member, copies to 4");
+	is_str(mesh_routes(&g, 4, m, 5), "1//L", "4: a leaf");
+	is_str(mesh_routes(&g, 5, m, 5), "1//L", "5: a leaf");
+	is_str(mesh_routes(&g, 6, m, 5), "", "6: off the tree, nothing");
+	xm_graph_free(&g);
+
+	/* Link 3-4 fails: 4 hangs off 5 now. */
+	graph_parse(&g, "1-2:10 2-3:10 2-5:10 5-4:15 1-6:10");
+	is_str(mesh_routes(&g, 3, m, 5), "1//L", "repair: 3 a leaf");
+	is_str(mesh_routes(&g, 5, m, 5), "1/5/L", "repair: 5 copies to 4");
+	is_str(mesh_routes(&g, 2, m, 5), "1/2,4", "repair: 2 unchanged");
+	xm_graph_free(&g);
+
+	/* No receiver: the root keeps an empty route, nobody else any. */
+	graph_parse(&g, "1-2:10 2-3:10 3-4:10 2-5:10 5-4:15 1-6:10");
+	is_str(mesh_routes(&g, 1, m, 1), "1/", "root without receivers");
+	is_str(mesh_routes(&g, 2, m, 1), "", "no receiver: no transit");
+
+	/* A second sender, 4, of the same group: its own tree. */
+	{
+		struct xm_mcast_member m2[] = {
+			{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+			{ 4, v4("239.1.2.3"), XM_MGROUP_SEND | XM_MGROUP_RECV },
+			{ 6, v4("239.1.2.3"), XM_MGROUP_RECV },
+		};
+
+		is_str(mesh_routes(&g, 1, m2, 3), "1/1,6 4/6",
+		       "two roots: 1 sends to 6, and passes 4's on to 6");
+		is_str(mesh_routes(&g, 2, m2, 3), "1/2 4/1",
+		       "2 carries 1's to 4 and 4's to 1");
+		is_str(mesh_routes(&g, 4, m2, 3), "1//L 4/3",
+		       "4 receives 1's, roots its own");
+	}
+	xm_graph_free(&g);
+
+	ok(!xm_mcast_group_valid(&(struct xm_addr){ .family = AF_INET }),
+	   "0.0.0.0 is no group");
+	{
+		struct xm_addr a = v4("224.0.0.22");
+
+		ok(!xm_mcast_group_valid(&a), "224.0.0.22 is link-local");
+		a = v4("239.255.0.1");
+		ok(xm_mcast_group_valid(&a), "239.255.0.1 is a group");
+	}
+}
+
+/* ---- the MGROUPS TLV of adverts ---- */
+
+static int lsu_round_trip(const struct xm_advert *a, struct xm_advert *got)
+{
+	static const uint8_t key[XM_SITE_KEY_LEN] = { 7 };
+	uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+	struct xm_msg m;
+	size_t off = 0;
+	int len, err;
+
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 9, 1);
+	err = xm_lsu_put(&w, a, 1);
+	if (err)
+		return err;
+	len = xm_msg_finish(&w, key);
+	if (len < 0 || xm_msg_open(buf, (size_t)len, key, &m) != XM_MSG_OK)
+		return -EBADMSG;
+	return xm_lsu_next(&m, &off, got) == 1 ? 0 : -EBADMSG;
+}
+
+static void test_tlv(void)
+{
+	struct xm_advert *a = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	struct xm_advert *got = xm_advert_alloc(XM_ADVERT_ADJ_MAX);
+	struct xm_addr g6;
+
+	memset(&g6, 0, sizeof(g6));
+	g6.family = AF_INET6;
+	inet_pton(AF_INET6, "ff05::123", &g6.v6);
+	a->originator = 4;
+	a->seq = 2;
+	a->n_mgroups = 2;
+	a->mgroups[0] = (struct xm_mgroup){ v4("239.1.2.3"), XM_MGROUP_RECV };
+	a->mgroups[1] = (struct xm_mgroup){ g6,
+					    XM_MGROUP_RECV | XM_MGROUP_SEND };
+	is_int(lsu_round_trip(a, got), 0, "advert with groups: round trip");
+	is_int(got->n_mgroups, 2, "advert: both groups back");
+	ok(xm_addr_eq(&got->mgroups[1].group, &g6) &&
+	   got->mgroups[1].flags == (XM_MGROUP_RECV | XM_MGROUP_SEND) &&
+	   got->mgroups[0].flags == XM_MGROUP_RECV,
+	   "advert: groups and flags as sent");
+
+	/* What the wire must not carry is refused before it is sent. */
+	a->mgroups[1].group = v4("10.0.0.1");
+	is_int(lsu_round_trip(a, got), -EINVAL, "a unicast group is not sent");
+	a->mgroups[1] = a->mgroups[0];
+	is_int(lsu_round_trip(a, got), -EINVAL, "a group twice is not sent");
+	a->mgroups[1].group = g6;
+	a->mgroups[1].flags = 4;
+	is_int(lsu_round_trip(a, got), -EINVAL, "unknown flags are not sent");
+	ok(xm_mgroups_check(a->mgroups, XM_MGROUP_MAX + 1) != NULL,
+	   "more than XM_MGROUP_MAX groups refused");
+	free(a);
+	free(got);
+}
+
+/* ---- 1000 nodes ---- */
+
+static uint64_t rng = 0x6d63617374ULL;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+/* A connected random graph: a ring plus chords, metrics 1..100. */
+static int random_graph(struct xm_graph *g, uint32_t n, uint32_t chords)
+{
+	struct xm_graph_edge *e = calloc(2 * (n + chords), sizeof(*e));
+	uint32_t *ids = calloc(n, sizeof(*ids));
+	size_t k = 0;
+	uint32_t i;
+	int err;
+
+	if (!e || !ids)
+		exit(2);
+	for (i = 0; i < n; i++)
+		ids[i] = i + 1;
+	for (i = 0; i < n + chords; i++) {
+		uint32_t a = i < n ? i : rnd() % n;
+		uint32_t b = i < n ? (i + 1) % n : rnd() % n;
+		uint32_t w = 1 + rnd() % 100;
+
+		if (a == b)
+			continue;
+		e[k++] = (struct xm_graph_edge){ a + 1, b + 1, w };
+		e[k++] = (struct xm_graph_edge){ b + 1, a + 1, w };
+	}
+	err = xm_graph_build(g, ids, n, e, k);
+	free(e);
+	free(ids);
+	return err;
+}
+
+/* The adjacencies of node id: the kernel neighbor id is the peer's id. */
+static size_t node_adj(const struct xm_graph *g, uint32_t id,
+		       struct xm_local_adj *adj, size_t max)
+{
+	const struct xm_gnode *nd = &g->node[xm_graph_find(g, id)];
+	size_t i, n = 0;
+
+	for (i = 0; i < nd->n_edges && n < max; i++) {
+		const struct xm_gedge *x = &g->edge[nd->first_edge + i];
+
+		adj[n++] = (struct xm_local_adj){ g->node[x->to].id,
+						  g->node[x->to].id,
+						  x->metric };
+	}
+	return n;
+}
+
+/* Least cost from the set in[] (cost 0) to every node: plain Dijkstra. */
+static void dist_from_set(const struct xm_graph *g, const bool *in,
+			  uint64_t *d, uint32_t *from)
+{
+	bool *done = calloc(g->n_nodes, sizeof(*done));
+	uint32_t i, k;
+
+	for (i = 0; i < g->n_nodes; i++) {
+		d[i] = in[i] ? 0 : UINT64_MAX;
+		from[i] = i;
+	}
+	for (k = 0; k < g->n_nodes; k++) {
+		uint32_t u = UINT32_MAX;
+
+		for (i = 0; i < g->n_nodes; i++)
+			if (!done[i] && d[i] != UINT64_MAX &&
+			    (u == UINT32_MAX || d[i] < d[u]))
+				u = i;
+		if (u == UINT32_MAX)
+			break;
+		done[u] = true;
+		for (i = 0; i < g->node[u].n_edges; i++) {
+			const struct xm_gedge *x =
+				&g->edge[g->node[u].first_edge + i];
+
+			if (d[u] + x->metric < d[x->to]) {
+				d[x->to] = d[u] + x->metric;
+				from[x->to] = u;
+			}
+		}
+	}
+	free(done);
+}
+
+/*
+ * Takahashi-Matsuyama: grow a tree from the root by the receiver nearest
+ * to it, each time: a 2-approximation of the Steiner tree. Its cost.
+ */
+static uint64_t steiner_cost(const struct xm_graph *g, uint32_t root,
+			     const uint32_t *recv, size_t n_recv)
+{
+	bool *in = calloc(g->n_nodes, sizeof(*in));
+	uint64_t *d = calloc(g->n_nodes, sizeof(*d)), cost = 0;
+	uint32_t *from = calloc(g->n_nodes, sizeof(*from));
+	size_t added, i;
+
+	in[root] = true;
+	for (added = 0; added < n_recv; added++) {
+		uint32_t best = UINT32_MAX, v;
+
+		dist_from_set(g, in, d, from);
+		for (i = 0; i < n_recv; i++)
+			if (!in[recv[i]] && (best == UINT32_MAX ||
+					     d[recv[i]] < d[best]))
+				best = recv[i];
+		if (best == UINT32_MAX)
+			break;
+		cost += d[best];
+		for (v = best; !in[v]; v = from[v])
+			in[v] = true;
+	}
+	free(in);
+	free(d);
+	free(from);
+	return cost;
+}
+
+static void test_random(void)
+{
+	enum { N = 1000, CHORDS = 1500, RECV = 60, SEND = 3 };
+	struct xm_mcast_member m[RECV + SEND];
+	struct xm_fib *routes = calloc(N + 1, sizeof(*routes));
+	uint32_t *copies = calloc(N + 1, sizeof(*copies));
+	uint32_t *delivered = calloc(N + 1, sizeof(*delivered));
+	uint32_t *queue = calloc(N + 1, sizeof(*queue));
+	bool *is_recv = calloc(N + 1, sizeof(*is_recv));
+	struct xm_addr grp = v4("239.0.0.7");
+	struct xm_local_adj adj[64];
+	bool *on_tree = calloc(N, sizeof(*on_tree));
+	uint32_t recv_idx[RECV];
+	bool all_once = true, none_twice = true, none_else = true;
+	unsigned int s, i;
+	struct xm_graph g;
+
+	if (random_graph(&g, N, CHORDS))
+		exit(2);
+	for (i = 0; i < RECV; i++) {
+		uint32_t id;
+
+		do
+			id = 1 + rnd() % N;
+		while (is_recv[id]);
+		is_recv[id] = true;
+		m[i] = (struct xm_mcast_member){ id, grp, XM_MGROUP_RECV };
+		recv_idx[i] = (uint32_t)xm_graph_find(&g, id);
+	}
+	for (s = 0; s < SEND; s++)
+		m[RECV + s] = (struct xm_mcast_member){ 1 + rnd() % N, grp,
+							XM_MGROUP_SEND };
+
+	/* Every node its own routes, from the same database. */
+	for (i = 1; i <= N; i++) {
+		size_t n_adj = node_adj(&g, i, adj, 64);
+
+		if (xm_mcast_compute(&g, i, adj, n_adj, m, RECV + SEND,
+				     &routes[i].mroutes, &routes[i].n_mroutes))
+			exit(2);
+	}
+
+	for (s = 0; s < SEND; s++) {
+		uint32_t root = m[RECV + s].node, head = 0, tail = 0;
+		uint32_t root_idx = (uint32_t)xm_graph_find(&g, root);
+		uint64_t steiner;
+		struct xm_spf spf;
+		uint64_t tree_cost, sp_sum = 0;
+		long edges;
+
+		/* Replay: a copy to each neighbor of each node's route. */
+		memset(copies, 0, (N + 1) * sizeof(*copies));
+		memset(delivered, 0, (N + 1) * sizeof(*delivered));
+		queue[tail++] = root;
+		copies[root] = 1;
+		while (head < tail) {
+			uint32_t u = queue[head++];
+			const struct xm_fib_mroute *e = NULL;
+			size_t k;
+
+			for (k = 0; k < routes[u].n_mroutes; k++)
+				if (routes[u].mroutes[k].root == root)
+					e = &routes[u].mroutes[k];
+			if (!e)
+				continue;
+			if (e->local)
+				delivered[u]++;
+			for (k = 0; k < e->n_neighs; k++) {
+				uint32_t v = e->neigh[k];
+
+				if (copies[v]++) {
+					none_twice = false;
+					continue;
+				}
+				queue[tail++] = v;
+			}
+		}
+		for (i = 1; i <= N; i++) {
+			if (is_recv[i] && i != root && delivered[i] != 1)
+				all_once = false;
+			if ((!is_recv[i] || i == root) && delivered[i])
+				none_else = false;
+		}
+
+		/* Cost: the tree against shortest paths and a Steiner tree. */
+		if (xm_spf_run(&g, root_idx, 0, &spf))
+			exit(2);
+		edges = xm_mcast_tree(&g, &spf, root_idx, &grp, m, RECV + SEND,
+				      on_tree, &tree_cost);
+		for (i = 0; i < RECV; i++)
+			sp_sum += spf.cost[recv_idx[i]];
+		steiner = steiner_cost(&g, root_idx, recv_idx, RECV);
+		printf("# root %u: tree %ld edges cost %llu; sum of shortest paths %llu (%.2fx tree);"
+		       " Steiner heuristic %llu (tree %.2fx it)\n",
+		       root, edges, (unsigned long long)tree_cost,
+		       (unsigned long long)sp_sum,
+		       (double)sp_sum / (double)tree_cost,
+		       (unsigned long long)steiner,
+		       (double)tree_cost / (double)steiner);
+		ok(tree_cost <= sp_sum, "root %u: tree no costlier than the paths summed",
+		   root);
+		xm_spf_free(&spf);
+	}
+	ok(all_once, "1000 nodes, %d senders: every receiver got each packet once",
+	   SEND);
+	ok(none_twice, "no node got a copy twice");
+	ok(none_else, "no delivery to a non-member or the sender");
+
+	for (i = 0; i <= N; i++)
+		free(routes[i].mroutes);
+	free(routes);
+	free(copies);
+	free(delivered);
+	free(queue);
+	free(is_recv);
+	free(on_tree);
+	xm_graph_free(&g);
+}
+
+int main(void)
+{
+	test_mesh();
+	test_tlv();
+	test_random();
+	return tap_done();
+}

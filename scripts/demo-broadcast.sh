@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# The demo's media-style broadcast (Documentation/multicast.md): sourced by
+# scripts/demo-guest.sh after tests/guest/lib.sh, mesh.sh and agentnet.sh,
+# once its agents run (an_node, an_config, an_start: AN_DIR, AN_PID).
+#
+#   demo_broadcast SENDER RECEIVER...
+#
+# The sender joins the group as a sender and the receivers as receivers
+# (a "group" line in each agent's configuration, then a reload); once the
+# agents have built the tree, the sender streams numbered datagrams (a
+# stand-in for media frames) to the group and every receiver counts what
+# it got: each frame once, whatever the number of receivers, and each
+# link of the tree carries it once. Shows each node's part of the tree.
+#
+# Environment: DEMO_BROADCAST_GROUP (239.10.0.1), DEMO_BROADCAST_FRAMES
+# (1000), DEMO_BROADCAST_RATE (frames per second, 200).
+
+# _broadcast_ready ROOT GROUP RECEIVER...: every RECEIVER delivers the
+# group of the tree rooted at node id ROOT.
+# shellcheck disable=SC2317 # called through wait_for
+_broadcast_ready() {
+	local root=$1 g=$2 r
+	shift 2
+	for r in "$@"; do
+		n "$r" "$XM" -j mroute show root "$root" group "$g" |
+			jq -e '.[0].local' >/dev/null || return 1
+	done
+}
+
+demo_broadcast() {
+	local sender=$1 g=${DEMO_BROADCAST_GROUP:-239.10.0.1}
+	local frames=${DEMO_BROADCAST_FRAMES:-1000}
+	local rate=${DEMO_BROADCAST_RATE:-200}
+	local mio dir name root pids=() total distinct
+	shift
+	mio=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/guest/mcastio.py
+	dir=$AN_DIR/broadcast
+	mkdir -p "$dir"
+	rm -f "$dir"/*
+
+	echo "group $g send" >>"$AN_DIR/$sender.conf"
+	kill -HUP "${AN_PID[$sender]}"
+	for name in "$@"; do
+		echo "group $g receive" >>"$AN_DIR/$name.conf"
+		kill -HUP "${AN_PID[$name]}"
+	done
+	for name in "$sender" "$@"; do
+		n "$name" ip link set xmesh0 multicast on
+		n "$name" ip route replace 239.0.0.0/8 dev xmesh0
+	done
+
+	# The tree is in once every receiver delivers the sender's group.
+	root=${AN_ID[$sender]}
+	if ! wait_for 60 _broadcast_ready "$root" "$g" "$@"; then
+		echo "broadcast: the tree of ($sender, $g) did not form"
+		return 1
+	fi
+	echo "The tree of ($sender, $g), each node's part of it:"
+	for name in "$sender" "$@"; do
+		printf '  %s: ' "$name"
+		n "$name" "$XM" mroute show root "$root" group "$g" | head -n 1
+	done
+
+	for name in "$@"; do
+		n "$name" python3 "$mio" recv "$g" 5000 "$(an_addr "$name")" \
+			"$dir/$name" --deadline $((frames / rate + 60)) &
+		pids+=($!)
+	done
+	for name in "$@"; do
+		wait_for 30 test -e "$dir/$name.joined" || true
+	done
+	echo "$sender streams $frames frames at $rate/s to $g ..."
+	n "$sender" python3 "$mio" send "$g" 5000 "$(an_addr "$sender")" \
+		"$frames" --rate "$rate" --size 1000 >/dev/null
+	wait "${pids[@]}" || true
+	for name in "$@"; do
+		read -r total distinct <"$dir/$name" 2>/dev/null ||
+			total=0 distinct=0
+		printf '  %s received %s frames, %s distinct (of %s)\n' \
+			"$name" "$total" "$distinct" "$frames"
+	done
+	printf '  %s sent %s copies for %d receivers\n' "$sender" \
+		"$(n "$sender" "$XM" -j -s mroute show root "$root" group "$g" |
+			jq -r '.[0].stats.tx_packets')" $#
+}
