@@ -94,7 +94,11 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 m=${sum[multicast]}
 u=${sum[unicast]}
-echo "mcast fan-out, $SIZE-byte datagrams to ${#RECV[@]} receivers, mean per receiver:"
-echo "  multicast $(mbit $((m / ROUNDS / ${#RECV[@]}))) Mbit/s," \
+echo "----- BEGIN XMESH MCAST REPORT -----"
+echo "Multicast fan-out, $SIZE-byte datagrams from node 1 to ${#RECV[@]} receivers," \
+	"$ROUNDS rounds of $SECS s, mean goodput per receiver:" \
+	"multicast $(mbit $((m / ROUNDS / ${#RECV[@]}))) Mbit/s," \
 	"unicast copies $(mbit $((u / ROUNDS / ${#RECV[@]}))) Mbit/s," \
-	"ratio $(awk -v m="$m" -v u="$u" 'BEGIN { printf "%.2f", u ? m / u : 0 }')"
+	"ratio $(awk -v m="$m" -v u="$u" 'BEGIN { printf "%.2f", u ? m / u : 0 }')" \
+	"(one python sender: the figures are the sender's, not the kernel's)."
+echo "----- END XMESH MCAST REPORT -----"

@@ -18,6 +18,8 @@
 #              node, it absorbs with and without xmeshd's XDP first gate
 #   filter     scripts/bench-filter-guest.sh: TCP throughput and UDP packet
 #              rate with 0, 100 and 1000 filter rules
+#   mcast      scripts/bench-mcast-guest.sh: multicast fan-out to four
+#              receivers against four unicast copies
 #
 #   scripts/bench.sh
 #
@@ -39,7 +41,7 @@
 #   XMESH_BENCH_FILTER_ROUNDS
 #                           the filter part's rounds (3)
 #   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos gate
-#                           filter sim)
+#                           filter mcast sim)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -58,7 +60,7 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate filter sim}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate filter mcast sim}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
@@ -218,6 +220,13 @@ for part in "${parts[@]}"; do
 		printf '\n%s\n' "$section"
 		write_doc '<!-- filter results begin (written by scripts/bench.sh) -->' \
 			'<!-- filter results end -->' '## Filter results' "$section"
+		;;
+	mcast)
+		export XMESH_BENCH_MCAST_ROUNDS=${XMESH_BENCH_MCAST_ROUNDS:-3}
+		export XMESH_BENCH_MCAST_SECONDS=${XMESH_BENCH_MCAST_SECONDS:-5}
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_MCAST_ROUNDS * 2 * (XMESH_BENCH_MCAST_SECONDS + 30)))} \
+			run_part scripts/bench-mcast-guest.sh MCAST || rc=$?
+		publish_part mcast mcast '## Multicast results' || continue
 		;;
 	esac
 	((rc == 0)) || status=$rc
