@@ -43,6 +43,7 @@ struct xmd_view {
 	bool fib_ready;
 	const struct xmd_stats *stats;
 	const struct xm_kx_stats *kx;	/* with certificates */
+	const struct xm_policy *policy;	/* its class paths; NULL: none */
 };
 
 struct xmd_reply {

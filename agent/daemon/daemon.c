@@ -981,6 +981,7 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
+	v->policy = d->core ? xm_core_policy(d->core) : NULL;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */
