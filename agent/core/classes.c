@@ -8,12 +8,7 @@
 
 #include "spf.h"
 
-static const char *const metric_names[] = {
-	[XM_CLASS_METRIC_DEFAULT] = "default",
-	[XM_CLASS_METRIC_LATENCY] = "latency",
-	[XM_CLASS_METRIC_BANDWIDTH] = "bandwidth",
-	[XM_CLASS_METRIC_MIX] = "mix",
-};
+static const char *const metric_names[] = XM_CLASS_METRIC_NAMES;
 
 const char *xm_class_metric_name(uint8_t metric)
 {

@@ -96,6 +96,8 @@ enum xm_class_metric {
 	XM_CLASS_METRIC_BANDWIDTH,	/* 100000 / Mb/s x loss */
 	XM_CLASS_METRIC_MIX,		/* latency_weight % of the one */
 };
+/* Their names, in the configuration, the policy and the tool. */
+#define XM_CLASS_METRIC_NAMES { "default", "latency", "bandwidth", "mix" }
 
 #define XM_CLASS_ZONES_MAX	8
 #define XM_CLASSES		4	/* bulk .. network-control */

@@ -16,6 +16,8 @@
 #include "fib.h"
 #include "spf.h"
 #include "../daemon/config.h"
+#include "policy.h"
+#include "policy_agent.h"
 
 /*
  * Node 1 (this one) reaches 4 through 2 (2 ms RTT, 10 Mb/s a hop: short
@@ -464,9 +466,81 @@ static void config(void)
 		"t.conf:2: class bulk is given twice (first on line 1)");
 }
 
+/* ---- the controller's policy: "path" in a QoS class ---- */
+
+static struct xm_site_policy *policy(const char *text,
+				     struct xm_policy_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	return xm_policy_parse(text, strlen(text), e);
+}
+
+static void policy_refused(const char *text, const char *loc,
+			   const char *reason)
+{
+	struct xm_policy_error e;
+	struct xm_site_policy *p = policy(text, &e);
+
+	if (!ok(!p && !strcmp(e.location, loc) && strstr(e.reason, reason),
+		"policy refused at %s: %s", loc, reason))
+		printf("#   got %s: %s\n", e.location, e.reason);
+	xm_policy_free(p);
+}
+
+static void site_policy(void)
+{
+	struct xm_policy_error e;
+	struct xm_site_policy *p;
+	struct xm_policy path = { 0 };
+	struct xm_timers t = { 0 };
+	const struct xm_class_path *rt, *ia;
+
+	path.classes[0].metric = XM_CLASS_METRIC_LATENCY;	/* the node's */
+	p = policy("{\"qos\": {"
+		   "\"realtime\": {\"rate\": \"10mbit\", \"path\": {"
+		   "\"metric\": \"latency\", \"max_hops\": 3, "
+		   "\"zones\": [\"edge\", \"core\"]}},"
+		   "\"interactive\": {\"path\": {\"metric\": \"mix\", "
+		   "\"latency_weight\": 80}}}}", &e);
+	if (!ok(p != NULL, "a policy with class paths parses"))
+		printf("#   %s: %s\n", e.location, e.reason);
+	if (!p)
+		return;
+	rt = &p->class_path[XMESH_TC_REALTIME - 1];
+	ia = &p->class_path[XMESH_TC_INTERACTIVE - 1];
+	ok(rt->metric == XM_CLASS_METRIC_LATENCY && rt->max_hops == 3 &&
+	   rt->n_zones == 2 && !strcmp(rt->zones[1], "core"),
+	   "realtime: latency, 3 hops, zones edge and core");
+	ok(ia->metric == XM_CLASS_METRIC_MIX && ia->latency_weight == 80 &&
+	   !p->qos_rate[XMESH_TC_INTERACTIVE - 1],
+	   "interactive: mix 80, a path and no rate: no cap");
+	xm_policy_core_settings(p, &path, &t);
+	ok(!memcmp(path.classes, p->class_path, sizeof(path.classes)),
+	   "the policy's class paths go to the core");
+	ok(!xm_class_path_own(&path.classes[0]),
+	   "and replace the node's own (bulk: the default again)");
+	xm_policy_free(p);
+
+	policy_refused("{\"qos\": {\"bulk\": {\"path\": {\"metric\": \"fast\"}}}}",
+		       "/qos/bulk/path/metric",
+		       "is not default, latency, bandwidth or mix");
+	policy_refused("{\"qos\": {\"bulk\": {\"path\": {\"metric\": \"latency\", "
+		       "\"latency_weight\": 5}}}}",
+		       "/qos/bulk/path/latency_weight", "goes with the metric mix");
+	policy_refused("{\"qos\": {\"bulk\": {\"path\": {\"max_hops\": 0}}}}",
+		       "/qos/bulk/path/max_hops", "out of range");
+	policy_refused("{\"qos\": {\"bulk\": {\"path\": {\"zones\": [\"a b\"]}}}}",
+		       "/qos/bulk/path/zones/0", "is not a name");
+	policy_refused("{\"qos\": {\"bulk\": {\"path\": {\"hops\": 2}}}}",
+		       "/qos/bulk/path/hops", "unknown member");
+	policy_refused("{\"qos\": {\"bulk\": {\"burst\": 3000}}}",
+		       "/qos/bulk", "\"rate\" is missing");
+}
+
 int main(void)
 {
 	config();
+	site_policy();
 	metrics();
 	settings();
 	graph_weights();
