@@ -599,8 +599,12 @@ static int path_show(struct ctx *c, int argc, char **argv)
 			out_text(&c->out, "    %zu: node %" PRIu64, i,
 				 jnum(h, "node"));
 			text_name(&c->out, h);
-			out_text(&c->out, " cost %" PRIu64 " (+%" PRIu64 ")",
-				 jnum(h, "cost"), jnum(h, "hop_cost"));
+			out_text(&c->out, " cost %" PRIu64, jnum(h, "cost"));
+			/* A class's costs are in its own metric: each hop's
+			 * too. */
+			if (tclass)
+				out_text(&c->out, " (+%" PRIu64 ")",
+					 jnum(h, "hop_cost"));
 			out_nl(&c->out);
 		}
 	}
