@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Per-class paths (Documentation/classes.md): a and b are joined by a short
-# thin way (over r1: no delay, links of 10 Mb/s) and a long fat one (over
-# r2: 20 ms each way a link, 1 Gb/s). Every agent is configured with
+# thin way (over r1: no delay, links of 20 Mb/s) and a long fat one (over
+# r2: 10 ms each way a link, 1 Gb/s). Every agent is configured with
 # realtime on the latency metric and interactive on the bandwidth metric;
 # bulk and network-control keep the default metric (which prefers r1 here:
-# 11000 a hop against 20100). Then:
+# about 5500 a hop against 10100). Then:
 # - a's kernel has the default routes and one table per configured class,
 #   and no table for the classes left at the default;
 # - `path show b class C` names the class's path: realtime over r1,
@@ -38,16 +38,13 @@ mesh_link 1 a r1
 mesh_link 2 r1 b
 mesh_link 3 a r2
 mesh_link 4 r2 b
-an_delay 3 a r2 20
-an_delay 4 r2 b 20
-an_config a "profile fast" "link ul1 bandwidth 10" "link ul3 bandwidth 1000" \
+an_delay 3 a r2 10
+an_delay 4 r2 b 10
+an_config a "link ul1 bandwidth 20" "link ul3 bandwidth 1000" "${CLASSES[@]}"
+an_config r1 "link ul1 bandwidth 20" "link ul2 bandwidth 20" "${CLASSES[@]}"
+an_config r2 "link ul3 bandwidth 1000" "link ul4 bandwidth 1000" \
 	"${CLASSES[@]}"
-an_config r1 "profile fast" "link ul1 bandwidth 10" "link ul2 bandwidth 10" \
-	"${CLASSES[@]}"
-an_config r2 "profile fast" "link ul3 bandwidth 1000" \
-	"link ul4 bandwidth 1000" "${CLASSES[@]}"
-an_config b "profile fast" "link ul2 bandwidth 10" "link ul4 bandwidth 1000" \
-	"${CLASSES[@]}"
+an_config b "link ul2 bandwidth 20" "link ul4 bandwidth 1000" "${CLASSES[@]}"
 for name in a r1 r2 b; do
 	an_start "$name"
 done
@@ -105,7 +102,7 @@ path_ok() {
 			"$(x "$2" topology show 2>&1)"
 	fi
 }
-path_ok "default path a -> b over r1 (11000 a hop against 20100)" \
+path_ok "default path a -> b over r1 (~5500 a hop against 10100)" \
 	an_path_is a b r1
 path_ok "realtime (latency) path a -> b over r1" \
 	class_path_is a b realtime r1
@@ -115,19 +112,38 @@ path_ok "bulk (the default metric) path a -> b over r1" \
 	class_path_is a b bulk r1
 path_ok "interactive path b -> a over r2" class_path_is b a interactive r2
 # 1 Gb/s costs 100 a hop at the bandwidth metric (more with probe loss).
+# shellcheck disable=SC2016 # jq
 check_json "path show class: the table and metric, per-hop costs" \
 	'.tclass == "interactive" and .table == "class" and .metric == "bandwidth" and .hops[1].hop_cost >= 100 and .hops[1].hop_cost < 200 and .hops[2].cost == .hops[1].hop_cost + .hops[2].hop_cost' \
 	x a -j path show "${AN_ID[b]}" class interactive
 check_json "bulk keeps the default routes: no table of its own" \
 	'.table == "default"' x a -j path show "${AN_ID[b]}" class bulk
 
-# The kernel: a's route to b per class.
-check_json "a's kernel: interactive's route to b through r2" \
-	"length == 1 and .[0].tclass == \"interactive\" and any(.[0].nexthops[]; .active and .neigh == $(neigh_of a r2))" \
-	n a "$XM" -j route show node "${AN_ID[b]}" class interactive
-check_json "a's kernel: realtime's route to b through r1" \
-	"length == 1 and any(.[0].nexthops[]; .active and .neigh == $(neigh_of a r1))" \
-	n a "$XM" -j route show node "${AN_ID[b]}" class realtime
+# The kernel: the route to the other end per class, on a and b.
+# diag: what a failure shows.
+diag() {
+	n a "$XM" route show 2>&1
+	x a neigh show 2>&1
+	n a "$XM" -s dev show xmesh0 2>&1 | tail -n 12
+	an_logs a 20
+}
+# kernel_route NAME DST CLASS VIA: NAME's class route to DST (names) has
+# the neighbor at VIA active.
+# shellcheck disable=SC2317 # called through wait_for
+kernel_route() {
+	jq_true "length == 1 and .[0].tclass == \"$3\" and any(.[0].nexthops[]; .active and .neigh == $(neigh_of "$1" "$4"))" \
+		n "$1" "$XM" -j route show node "${AN_ID[$2]}" class "$3"
+}
+for route in "a b interactive r2" "a b realtime r1" "b a interactive r2" \
+	"b a realtime r1"; do
+	read -r from to class via <<<"$route"
+	if wait_for 60 kernel_route "$from" "$to" "$class" "$via"; then
+		tap_ok "$from's kernel: $class's route to $to through $via"
+	else
+		tap_fail "$from's kernel: $class's route to $to through $via" \
+			"$(diag)"
+	fi
+done
 check_json "a's kernel: tables for realtime and interactive only" \
 	'map(.tclass) | unique == [null, "interactive", "realtime"]' \
 	n a "$XM" -j route show
@@ -151,7 +167,7 @@ carried_by() {
 	else
 		tap_fail "20 $what pings a -> b go through $via, not $other" \
 			"$via forwarded $((v1 - v0)) (want >= 40), $other $((o1 - o0)) (want 0)" \
-			"$(n a "$XM" route show node "${AN_ID[b]}" 2>&1)"
+			"$(diag)"
 	fi
 }
 carried_by "$EF" r1 r2 "realtime (EF)"
@@ -159,11 +175,18 @@ carried_by "$AF41" r2 r1 "interactive (AF41)"
 carried_by 0 r1 r2 "unmarked (bulk)"
 
 # -------------------------------------------------------- bad settings
-an_config bad "class gold metric latency"
+# bad_config LINE: a's configuration with LINE, in bad.conf.
+bad_config() {
+	{
+		cat "$AN_DIR/a.conf"
+		echo "$1"
+	} >"$AN_DIR/bad.conf"
+}
+bad_config "class gold metric latency"
 check_match "xmeshd refuses an unknown class" 1 \
 	'class "gold" is not bulk, interactive, realtime or network-control' \
 	"$XMESHD" -c "$AN_DIR/bad.conf" --check
-an_config bad "class bulk metric fastest"
+bad_config "class bulk metric fastest"
 check_match "xmeshd refuses an unknown metric" 1 \
 	'metric must be default, latency, bandwidth or mix, not "fastest"' \
 	"$XMESHD" -c "$AN_DIR/bad.conf" --check
