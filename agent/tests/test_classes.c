@@ -18,6 +18,7 @@
 #include "../daemon/config.h"
 #include "policy.h"
 #include "policy_agent.h"
+#include "../sim/sim.h"
 
 /*
  * Node 1 (this one) reaches 4 through 2 (2 ms RTT, 10 Mb/s a hop: short
@@ -406,6 +407,85 @@ static void fib_diff(void)
 	xm_fib_free(&back);
 }
 
+/* ---- the cores in the simulator ---- */
+
+/*
+ * The neighbor node of the kernel's (dst, tclass) primary next hop, if it
+ * is the only one (no ECMP); else 0.
+ */
+static uint32_t primary_node(const struct xm_vkernel *k, uint32_t dst,
+			     uint8_t tclass)
+{
+	const struct xm_fib_route *r = xm_vkernel_class_route(k, dst, tclass);
+	const struct xm_fib_neigh *n = NULL;
+	unsigned int h, primaries = 0;
+
+	for (h = 0; r && h < r->n_nexthops; h++)
+		if (!r->nexthop[h].priority) {
+			n = xm_vkernel_neigh(k, r->nexthop[h].neigh);
+			primaries++;
+		}
+	return primaries == 1 && n ? n->node : 0;
+}
+
+/*
+ * The square again, run by the real cores on virtual links: the measured
+ * RTT, loss and bandwidth travel in the adverts, every node computes the
+ * class tables, and the kernels (modeled) get them through xm_fib_diff().
+ */
+static void simulated(void)
+{
+	const struct xm_sim_link_conf thin = { .delay_us = 100,
+					       .bandwidth_mbps = 10 };
+	const struct xm_sim_link_conf fat = { .delay_us = 20000,
+					      .bandwidth_mbps = 1000 };
+	static const uint32_t ends[4][2] = { { 0, 1 }, { 1, 3 }, { 0, 2 },
+					     { 2, 3 } };
+	struct xm_sim_conf conf = { .seed = 45 };
+	struct xm_sim_convergence c;
+	const struct xm_vkernel *k1, *k4;
+	struct xm_sim *s;
+	bool tables = true;
+	size_t i;
+
+	conf.policy.classes[XMESH_TC_REALTIME - 1] =
+		class_of(XM_CLASS_METRIC_LATENCY);
+	conf.policy.classes[XMESH_TC_BULK - 1] =
+		class_of(XM_CLASS_METRIC_BANDWIDTH);
+	s = xm_sim_new(&conf);
+	if (!s)
+		abort();
+	for (i = 0; i < 4; i++)
+		xm_sim_add_node(s, "");
+	for (i = 0; i < 4; i++)
+		xm_sim_add_link(s, ends[i], 2, i < 2 ? &thin : &fat);
+	if (!ok(!xm_sim_start(s), "sim: the cores start")) {
+		xm_sim_free(s);
+		return;
+	}
+	ok(!xm_sim_converge(s, xm_sim_now(s) + 60 * XM_SIM_S, 3 * XM_SIM_S,
+			    10 * XM_SIM_MS, &c),
+	   "sim: the square converges (default routes deliver everywhere)");
+	k1 = xm_sim_kernel(s, 0);
+	k4 = xm_sim_kernel(s, 3);
+	is_int(primary_node(k1, 4, 0), 2, "sim: 1's default route to 4: via 2");
+	is_int(primary_node(k1, 4, XMESH_TC_REALTIME), 2,
+	       "sim: 1's realtime (latency) route to 4: via 2");
+	is_int(primary_node(k1, 4, XMESH_TC_BULK), 3,
+	       "sim: 1's bulk (bandwidth) route to 4: via 3");
+	is_int(primary_node(k4, 1, XMESH_TC_BULK), 3,
+	       "sim: 4's bulk route back to 1: via 3 too");
+	ok(!xm_vkernel_class_route(k1, 4, XMESH_TC_INTERACTIVE),
+	   "sim: no table for interactive (default settings)");
+	for (i = 0; i < 4; i++) {
+		const struct xm_vkernel *k = xm_sim_kernel(s, (uint32_t)i);
+
+		tables &= k->t.n_routes == 9;	/* 3 destinations, 3 tables */
+	}
+	ok(tables, "sim: every kernel has 3 tables of 3 routes");
+	xm_sim_free(s);
+}
+
 /* ---- xmeshd.conf's "class" ---- */
 
 static struct xmd_config cfg;
@@ -539,6 +619,7 @@ static void site_policy(void)
 
 int main(void)
 {
+	simulated();
 	config();
 	site_policy();
 	metrics();
