@@ -629,10 +629,72 @@ static int parse_timers(json_object *obj, struct xm_site_policy *p,
 	return 0;
 }
 
+/* A class's "path": {metric, latency_weight, max_hops, zones}. */
+static int parse_class_path(json_object *obj, const char *loc,
+			    struct xm_class_path *cp,
+			    struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"metric", "latency_weight", "max_hops", "zones", NULL
+	};
+	static const char *const metrics[] = XM_CLASS_METRIC_NAMES;
+	char ptr[96], zptr[128];
+	json_object *v;
+	uint32_t n;
+	size_t i;
+	int m;
+
+	if (want_type(obj, json_type_object, loc, "an object", err) ||
+	    only_members(obj, loc, members, err))
+		return -1;
+	snprintf(ptr, sizeof(ptr), "%s/metric", loc);
+	if (json_object_object_get_ex(obj, "metric", &v)) {
+		m = get_enum(v, ptr, metrics, 4,
+			     "default, latency, bandwidth or mix", err);
+		if (m < 0)
+			return -1;
+		cp->metric = (uint8_t)m;
+	}
+	snprintf(ptr, sizeof(ptr), "%s/latency_weight", loc);
+	if (json_object_object_get_ex(obj, "latency_weight", &v)) {
+		if (cp->metric != XM_CLASS_METRIC_MIX)
+			return fail(err, ptr, "goes with the metric mix");
+		if (get_uint(v, ptr, 0, 100, &n, err))
+			return -1;
+		cp->latency_weight = (uint8_t)n;
+	} else if (cp->metric == XM_CLASS_METRIC_MIX) {
+		cp->latency_weight = 50;
+	}
+	snprintf(ptr, sizeof(ptr), "%s/max_hops", loc);
+	if (json_object_object_get_ex(obj, "max_hops", &v)) {
+		if (get_uint(v, ptr, 1, 255, &n, err))
+			return -1;
+		cp->max_hops = (uint8_t)n;
+	}
+	snprintf(ptr, sizeof(ptr), "%s/zones", loc);
+	if (json_object_object_get_ex(obj, "zones", &v)) {
+		if (want_type(v, json_type_array, ptr, "an array", err))
+			return -1;
+		if (json_object_array_length(v) > XM_CLASS_ZONES_MAX)
+			return fail(err, ptr, "more than %d zones",
+				    XM_CLASS_ZONES_MAX);
+		for (i = 0; i < json_object_array_length(v); i++) {
+			child_i(zptr, sizeof(zptr), ptr, i);
+			if (get_name(json_object_array_get_idx(v, i), zptr,
+				     cp->zones[i], err))
+				return -1;
+		}
+		cp->n_zones = (unsigned int)i;
+	}
+	return 0;
+}
+
 static int parse_qos(json_object *obj, struct xm_site_policy *p,
 		     struct xm_policy_error *err)
 {
-	static const char *const class_members[] = { "rate", "burst", NULL };
+	static const char *const class_members[] = {
+		"rate", "burst", "path", NULL
+	};
 
 	if (want_type(obj, json_type_object, "/qos", "an object", err))
 		return -1;
@@ -654,10 +716,21 @@ static int parse_qos(json_object *obj, struct xm_site_policy *p,
 		if (want_type(val, json_type_object, loc, "an object", err) ||
 		    only_members(val, loc, class_members, err))
 			return -1;
+		if (json_object_object_get_ex(val, "path", &v)) {
+			snprintf(loc2, sizeof(loc2), "%s/path", loc);
+			if (parse_class_path(v, loc2,
+					     &p->class_path[tc - XMESH_TC_BULK],
+					     err))
+				return -1;
+		}
 		snprintf(loc2, sizeof(loc2), "%s/rate", loc);
-		if (!json_object_object_get_ex(val, "rate", &v))
+		/* A class given only its path keeps no cap. */
+		if (!json_object_object_get_ex(val, "rate", &v) &&
+		    json_object_object_get_ex(val, "path", NULL))
+			rate = "0";
+		else if (!json_object_object_get_ex(val, "rate", &v))
 			return fail(err, loc, "\"rate\" is missing");
-		if (get_str(v, loc2, 32, &rate, err))
+		else if (get_str(v, loc2, 32, &rate, err))
 			return -1;
 		if (xm_parse_rate(rate, &p->qos_rate[tc - XMESH_TC_BULK]))
 			return fail(err, loc2, "\"%s\" is not a rate: e.g."

@@ -101,6 +101,8 @@ struct xm_site_policy {
 	bool has_qos;
 	uint64_t qos_rate[XM_POLICY_TCLASSES];
 	uint32_t qos_burst[XM_POLICY_TCLASSES];
+	/* And their paths (Documentation/classes.md); all 0: the default. */
+	struct xm_class_path class_path[XM_POLICY_TCLASSES];
 	uint32_t remedy_budget;		/* actions per hour, all rules */
 };
 

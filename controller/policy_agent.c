@@ -176,6 +176,11 @@ void xm_policy_core_settings(const struct xm_site_policy *p,
 			     struct xm_timers *timers)
 {
 	path->max_hops = (uint8_t)p->max_hops;
+	_Static_assert(sizeof(path->classes) == sizeof(p->class_path),
+		       "one path per class");
+	/* The policy's classes, like its rates, replace the node's. */
+	if (p->has_qos)
+		memcpy(path->classes, p->class_path, sizeof(path->classes));
 	if (p->hello_interval)
 		timers->hello_ms = ms(p->hello_interval);
 	if (p->dead_interval)

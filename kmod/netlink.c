@@ -94,6 +94,8 @@ static const struct nla_policy xmesh_route_policy[XMESH_ROUTE_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_ROUTE_A_DST] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XMESH_ROUTE_A_NEXTHOP] = NLA_POLICY_NESTED(xmesh_nexthop_policy),
+	[XMESH_ROUTE_A_TCLASS] = NLA_POLICY_RANGE(NLA_U8, XMESH_TC_FIRST,
+						  XMESH_TC_LAST),
 };
 
 static const struct nla_policy xmesh_prefix_policy[XMESH_PREFIX_A_MAX + 1] = {
@@ -403,7 +405,8 @@ static int xmesh_fill_route(struct sk_buff *skb, struct xmesh_route *rt,
 	int i;
 
 	nest = nla_nest_start(skb, XMESH_A_ROUTE);
-	if (!nest || nla_put_u32(skb, XMESH_ROUTE_A_DST, rt->dst))
+	if (!nest || nla_put_u32(skb, XMESH_ROUTE_A_DST, rt->dst) ||
+	    (rt->tclass && nla_put_u8(skb, XMESH_ROUTE_A_TCLASS, rt->tclass)))
 		return -EMSGSIZE;
 	for (i = 0; i < rt->n_nexthops; i++) {
 		struct xmesh_neigh *neigh = rt->nexthop[i].neigh;
@@ -1342,11 +1345,19 @@ static unsigned int xmesh_route_count_all(struct xmesh_dev *xdev)
 	return xdev->n_routes;
 }
 
+/* A route's table: its class, or 0 for the default one. */
+static u8 xmesh_route_tclass(struct nlattr **tb)
+{
+	return tb[XMESH_ROUTE_A_TCLASS] ?
+	       nla_get_u8(tb[XMESH_ROUTE_A_TCLASS]) : 0;
+}
+
 static void *xmesh_route_find(struct xmesh_dev *xdev, struct genl_info *info,
 			      struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
 	struct xmesh_route *rt;
+	u8 tclass;
 	int err;
 
 	err = nla_parse_nested(tb, XMESH_ROUTE_A_MAX, nest, xmesh_route_policy,
@@ -1356,14 +1367,21 @@ static void *xmesh_route_find(struct xmesh_dev *xdev, struct genl_info *info,
 	if (!xmesh_require(info, nest, tb, XMESH_ROUTE_A_DST,
 			   "destination node"))
 		return ERR_PTR(-EINVAL);
+	tclass = xmesh_route_tclass(tb);
 	rt = xmesh_route_lookup_locked(xdev,
-				       nla_get_u32(tb[XMESH_ROUTE_A_DST]));
-	if (!rt) {
+				       nla_get_u32(tb[XMESH_ROUTE_A_DST]),
+				       tclass);
+	if (!rt && tclass)
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+					"no route to node %u in class %u",
+					nla_get_u32(tb[XMESH_ROUTE_A_DST]),
+					tclass);
+	else if (!rt)
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
 					"no route to node %u",
 					nla_get_u32(tb[XMESH_ROUTE_A_DST]));
+	if (!rt)
 		return ERR_PTR(-ENOENT);
-	}
 	return rt;
 }
 
@@ -1434,6 +1452,7 @@ static void *xmesh_route_parse(struct xmesh_dev *xdev, struct genl_info *info,
 	rt = xmesh_route_alloc(nla_get_u32(tb[XMESH_ROUTE_A_DST]));
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
+	rt->tclass = xmesh_route_tclass(tb);
 	nla_for_each_nested(attr, nest, rem) {
 		if (nla_type(attr) != XMESH_ROUTE_A_NEXTHOP)
 			continue;
@@ -1450,12 +1469,19 @@ static void *xmesh_route_find_old(struct xmesh_dev *xdev,
 				  struct genl_info *info, struct nlattr *nest,
 				  void *entry, bool replace)
 {
-	u32 dst = ((struct xmesh_route *)entry)->dst;
-	struct xmesh_route *old = xmesh_route_lookup_locked(xdev, dst);
+	const struct xmesh_route *rt = entry;
+	struct xmesh_route *old =
+		xmesh_route_lookup_locked(xdev, rt->dst, rt->tclass);
 
 	if (old && !replace) {
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
-					"a route to node %u exists", dst);
+		if (rt->tclass)
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+						"a route to node %u in class %u exists",
+						rt->dst, rt->tclass);
+		else
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
+						"a route to node %u exists",
+						rt->dst);
 		return ERR_PTR(-EEXIST);
 	}
 	return old;
@@ -1463,8 +1489,9 @@ static void *xmesh_route_find_old(struct xmesh_dev *xdev,
 
 static bool xmesh_route_same(const void *a, const void *b)
 {
-	return ((const struct xmesh_route *)a)->dst ==
-	       ((const struct xmesh_route *)b)->dst;
+	const struct xmesh_route *x = a, *y = b;
+
+	return x->dst == y->dst && x->tclass == y->tclass;
 }
 
 static int xmesh_route_insert_entry(struct xmesh_dev *xdev, void *entry,

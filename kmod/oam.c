@@ -151,11 +151,12 @@ static int xmesh_oam_xmit_neigh(struct xmesh_dev *xdev,
  */
 static int xmesh_oam_xmit(struct xmesh_dev *xdev, struct sk_buff *skb)
 {
-	u32 dst = be32_to_cpu(((const struct xmesh_hdr *)skb->data)->dst);
+	const struct xmesh_hdr *hdr = (const struct xmesh_hdr *)skb->data;
+	u32 dst = be32_to_cpu(hdr->dst);
 	struct xmesh_neigh *neigh;
 	int reason;
 
-	neigh = xmesh_next_hop(xdev, dst, dst, &reason);
+	neigh = xmesh_next_hop(xdev, dst, hdr->tclass, dst, &reason);
 	if (!neigh) {
 		xmesh_count_drop(xdev, reason);
 		kfree_skb(skb);

@@ -192,7 +192,8 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 	/* The incoming source port carries the flow hash: keep the flow on
 	 * one path here too.
 	 */
-	neigh = xmesh_next_hop(xdev, dst, hash_32(ntohs(sport), 32), &reason);
+	neigh = xmesh_next_hop(xdev, dst, hdr->tclass,
+			       hash_32(ntohs(sport), 32), &reason);
 	if (unlikely(!neigh)) {
 		if (hdr->type == XMESH_PKT_OAM)
 			xmesh_oam_answer(xdev, skb, XMESH_OAM_UNREACHABLE);

@@ -8,13 +8,25 @@
  * down its traffic moves to the remaining active next hops, or to the
  * next priority, at once, without waiting for userspace: fast reroute.
  *
+ * A route is in the default table (tclass 0) or in one traffic class's
+ * (Documentation/qos.md, "Traffic classes and their paths"): a packet of
+ * class C takes the route to (dst, C) when there is one, else the
+ * default route to dst, at its source and at every transit node.
+ *
  * Writers hold xdev->lock; the packet path reads under RCU.
  */
 #include <linux/slab.h>
 #include "xmesh_priv.h"
 
+/* The hash key: how struct xmesh_route lays out dst, tclass, key_pad. */
+struct xmesh_route_key {
+	u32 dst;
+	u8 tclass;
+	u8 pad[3];
+};
+
 static const struct rhashtable_params xmesh_route_params = {
-	.key_len = sizeof(u32),
+	.key_len = sizeof(struct xmesh_route_key),
 	.key_offset = offsetof(struct xmesh_route, dst),
 	.head_offset = offsetof(struct xmesh_route, node),
 	.automatic_shrinking = true,
@@ -22,8 +34,15 @@ static const struct rhashtable_params xmesh_route_params = {
 
 int xmesh_routes_init(struct xmesh_dev *xdev)
 {
+	BUILD_BUG_ON(offsetof(struct xmesh_route, tclass) !=
+		     offsetof(struct xmesh_route, dst) +
+		     offsetof(struct xmesh_route_key, tclass));
+	BUILD_BUG_ON(offsetof(struct xmesh_route, n_nexthops) !=
+		     offsetof(struct xmesh_route, dst) +
+		     sizeof(struct xmesh_route_key));
 	INIT_LIST_HEAD(&xdev->route_list);
 	xdev->n_routes = 0;
+	xdev->n_class_routes = 0;
 	return rhashtable_init(&xdev->routes, &xmesh_route_params);
 }
 
@@ -41,17 +60,44 @@ void xmesh_routes_uninit(struct xmesh_dev *xdev)
 	rhashtable_destroy(&xdev->routes);
 }
 
-/* Context: RCU read side (the packet path). */
-struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst)
+/**
+ * xmesh_route_lookup - the route a packet of class @tclass to @dst takes
+ * @xdev: the device
+ * @dst: destination node
+ * @tclass: the packet's class as sent (xmesh_tclass_sent()); 0: none
+ *
+ * The class's route, else the default one. Without class routes on the
+ * device (the common case) one lookup, as before classes.
+ *
+ * Context: RCU read side (the packet path).
+ */
+struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst,
+				       u8 tclass)
 {
-	return rhashtable_lookup(&xdev->routes, &dst, xmesh_route_params);
+	struct xmesh_route_key key = { .dst = dst, .tclass = tclass };
+	struct xmesh_route *rt;
+
+	if (tclass && READ_ONCE(xdev->n_class_routes)) {
+		rt = rhashtable_lookup(&xdev->routes, &key,
+				       xmesh_route_params);
+		if (rt)
+			return rt;
+	}
+	key.tclass = 0;
+	return rhashtable_lookup(&xdev->routes, &key, xmesh_route_params);
 }
 
-/* Context: xdev->lock held (see xmesh_neigh_lookup_id_locked). */
-struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst)
+/*
+ * The route of exactly (@dst, @tclass), no fallback.
+ * Context: xdev->lock held (see xmesh_neigh_lookup_id_locked).
+ */
+struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst,
+					      u8 tclass)
 {
+	struct xmesh_route_key key = { .dst = dst, .tclass = tclass };
+
 	lockdep_assert_held(&xdev->lock);
-	return rhashtable_lookup_fast(&xdev->routes, &dst, xmesh_route_params);
+	return rhashtable_lookup_fast(&xdev->routes, &key, xmesh_route_params);
 }
 
 struct xmesh_route *xmesh_route_alloc(u32 dst)
@@ -72,7 +118,8 @@ void xmesh_route_free(struct xmesh_route *rt)
  * xmesh_route_insert - publish a route
  * @xdev: the device, its lock held
  * @rt: a route from xmesh_route_alloc(), owned by the table on success
- * @replace: replace a route to the same destination instead of failing
+ * @replace: replace a route to the same destination and class instead of
+ *	failing
  *
  * Return: 0, -EEXIST, -ENOSPC (table full) or -ENOMEM.
  */
@@ -84,7 +131,7 @@ int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
 
 	lockdep_assert_held(&xdev->lock);
 
-	old = xmesh_route_lookup_locked(xdev, rt->dst);
+	old = xmesh_route_lookup_locked(xdev, rt->dst, rt->tclass);
 	if (old) {
 		if (!replace)
 			return -EEXIST;
@@ -105,6 +152,8 @@ int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
 		return err;
 	list_add_tail(&rt->list, &xdev->route_list);
 	xdev->n_routes++;
+	if (rt->tclass)
+		WRITE_ONCE(xdev->n_class_routes, xdev->n_class_routes + 1);
 	return 0;
 }
 
@@ -115,6 +164,8 @@ void xmesh_route_remove(struct xmesh_dev *xdev, struct xmesh_route *rt)
 	rhashtable_remove_fast(&xdev->routes, &rt->node, xmesh_route_params);
 	list_del(&rt->list);
 	xdev->n_routes--;
+	if (rt->tclass)
+		WRITE_ONCE(xdev->n_class_routes, xdev->n_class_routes - 1);
 	xmesh_genl_notify_route(xdev, rt, 0, true);
 	kfree_rcu(rt, rcu);
 }

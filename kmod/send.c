@@ -22,15 +22,18 @@
  * xmesh_next_hop - the neighbor a frame for @dst leaves through
  * @xdev: the device
  * @dst: destination node
+ * @tclass: the frame's traffic class (its header's): picks the class's
+ *	route when it has one
  * @hash: the frame's flow hash
  * @drop_reason: set to the XMESH_DROP_A_* reason when NULL is returned
  *
  * Context: RCU read side.
  */
-struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
+struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst, u8 tclass,
 				   u32 hash, int *drop_reason)
 {
-	struct xmesh_route *rt = xmesh_route_lookup(xdev, dst);
+	struct xmesh_route *rt =
+		xmesh_route_lookup(xdev, dst, xmesh_tclass_sent(tclass));
 	struct xmesh_neigh *neigh;
 
 	if (unlikely(!rt)) {
@@ -482,7 +485,9 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 
-	neigh = xmesh_next_hop(xdev, node, skb_get_hash(skb), &reason);
+	/* Classified first: the class picks the route. */
+	tclass = xmesh_qos_classify(xdev, skb, family, &daddr);
+	neigh = xmesh_next_hop(xdev, node, tclass, skb_get_hash(skb), &reason);
 	if (unlikely(!neigh)) {
 		xmesh_icmp_unreachable(skb, family);
 		goto drop;
@@ -493,7 +498,6 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	sport = udp_flow_src_port(dev_net(dev), skb, 0, 0, true);
-	tclass = xmesh_qos_classify(xdev, skb, family, &daddr);
 
 	/* A GSO packet is sealed segment by segment: each is one frame. */
 	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {

@@ -201,7 +201,10 @@ struct xmesh_nexthop {
 struct xmesh_route {
 	struct rhash_head node;		/* in xdev->routes */
 	struct list_head list;		/* in xdev->route_list, under lock */
+	/* The hash key, struct xmesh_route_key: dst, tclass and zeroes. */
 	u32 dst;
+	u8 tclass;			/* 0: the default table */
+	u8 key_pad[3];
 	u8 n_nexthops;
 	struct xmesh_nexthop nexthop[XMESH_MAX_NEXTHOPS];
 	struct rcu_head rcu;
@@ -451,6 +454,7 @@ struct xmesh_dev {
 	struct rhashtable routes;
 	struct list_head route_list;
 	unsigned int n_routes;
+	unsigned int n_class_routes;	/* of them, in a class's table */
 
 	struct xmesh_prefix_table prefixes;
 
@@ -631,8 +635,10 @@ int xmesh_queue_add(struct xmesh_queue *q, struct sk_buff *skb);
 /* route.c */
 int xmesh_routes_init(struct xmesh_dev *xdev);
 void xmesh_routes_uninit(struct xmesh_dev *xdev);
-struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst);
-struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst);
+struct xmesh_route *xmesh_route_lookup(struct xmesh_dev *xdev, u32 dst,
+				       u8 tclass);
+struct xmesh_route *xmesh_route_lookup_locked(struct xmesh_dev *xdev, u32 dst,
+					      u8 tclass);
 struct xmesh_route *xmesh_route_alloc(u32 dst);
 void xmesh_route_free(struct xmesh_route *rt);
 int xmesh_route_insert(struct xmesh_dev *xdev, struct xmesh_route *rt,
@@ -673,7 +679,7 @@ int xmesh_oam_link_validate(const struct xmesh_hdr *hdr, u32 self, u32 peer);
 
 /* send.c */
 netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev);
-struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst,
+struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst, u8 tclass,
 				   u32 hash, int *drop_reason);
 int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		     struct sk_buff *skb, __be16 sport);

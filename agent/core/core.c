@@ -13,6 +13,7 @@
 
 #include "core_priv.h"
 #include "export.h"
+#include "classes.h"
 #include "fib.h"
 #include "mcast.h"
 
@@ -224,7 +225,8 @@ static bool route_eq(const void *x, const void *y)
 	const struct xm_fib_route *a = x, *b = y;
 	unsigned int i;
 
-	if (a->dst != b->dst || a->n_nexthops != b->n_nexthops)
+	if (a->dst != b->dst || a->tclass != b->tclass ||
+	    a->n_nexthops != b->n_nexthops)
 		return false;
 	for (i = 0; i < a->n_nexthops && i < 8; i++)
 		if (a->nexthop[i].neigh != b->nexthop[i].neigh ||
@@ -637,6 +639,32 @@ static int mroutes_build(struct xm_core *c, const struct xm_local_adj *adj,
 	return err;
 }
 
+/*
+ * The tables of the classes with paths of their own (core/classes.h),
+ * appended to nf; nothing to compute while no class has any.
+ */
+static int class_routes(const struct xm_core *c,
+			const struct xm_local_adj *adj, size_t n_adj,
+			struct xm_fib *nf)
+{
+	const struct xm_policy *p = &c->cfg.policy;
+	struct xm_class_topo t;
+	unsigned int k;
+	int err;
+
+	for (k = 0; k < XM_CLASSES && !xm_class_path_own(&p->classes[k]); k++)
+		;
+	if (k == XM_CLASSES)
+		return 0;
+	err = xm_class_topo_init(&t, c, &xm_class_core_source,
+				 c->cfg.node_id, p->max_hops);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = xm_class_routes_all(&t, p, adj, n_adj, nf);
+	xm_class_topo_free(&t);
+	return err;
+}
+
 static void spf_run(struct xm_core *c, xm_time now)
 {
 	struct xm_local_adj *adj;
@@ -662,6 +690,8 @@ static void spf_run(struct xm_core *c, xm_time now)
 				   c->cfg.policy.max_hops, &c->spf);
 	err = xm_routes_compute(&c->graph, c->cfg.node_id, adj, n_adj,
 				c->cfg.policy.max_hops, &nf);
+	if (!err)
+		err = class_routes(c, adj, n_adj, &nf);
 	lsdb_spf_done(c, now);
 	if (err == -ENOMEM || prefixes_build(c, &nf.prefixes,
 					     &nf.n_prefixes) ||
@@ -1323,6 +1353,11 @@ static uint32_t edge_metric(const struct xm_graph *g, uint32_t u, uint32_t v)
 const struct xm_graph *xm_core_graph(const struct xm_core *c)
 {
 	return c->spf_valid ? &c->graph : NULL;
+}
+
+const struct xm_policy *xm_core_policy(const struct xm_core *c)
+{
+	return &c->cfg.policy;
 }
 
 bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out)

@@ -96,6 +96,32 @@ struct xm_metric_override {
 
 #define XM_METRIC_OVERRIDE_MAX	64
 
+/*
+ * The paths of one traffic class (Documentation/classes.md): the metric
+ * its routes minimize, a hop limit and the zones it may cross. A class
+ * whose settings are all the default's uses the default routes; any other
+ * gets a table of its own (core/classes.h).
+ */
+enum xm_class_metric {
+	XM_CLASS_METRIC_DEFAULT,	/* the adjacencies' advertised cost */
+	XM_CLASS_METRIC_LATENCY,	/* one-way delay x loss */
+	XM_CLASS_METRIC_BANDWIDTH,	/* 100000 / Mb/s x loss */
+	XM_CLASS_METRIC_MIX,		/* latency_weight % of the one */
+};
+/* Their names, in the configuration, the policy and the tool. */
+#define XM_CLASS_METRIC_NAMES { "default", "latency", "bandwidth", "mix" }
+
+#define XM_CLASS_ZONES_MAX	8
+#define XM_CLASSES		4	/* bulk .. network-control */
+
+struct xm_class_path {
+	uint8_t metric;			/* enum xm_class_metric */
+	uint8_t latency_weight;		/* MIX: 0-100, the rest bandwidth */
+	uint8_t max_hops;		/* 0: the policy's */
+	unsigned int n_zones;		/* 0: any (but excluded zones) */
+	char zones[XM_CLASS_ZONES_MAX][XM_NAME_MAX];	/* may transit */
+};
+
 /* Path policy (the configuration's, and the controller's over it). */
 struct xm_policy {
 	uint8_t max_hops;		/* 0: no limit */
@@ -112,6 +138,8 @@ struct xm_policy {
 	bool drained;
 	unsigned int n_overrides;
 	struct xm_metric_override overrides[XM_METRIC_OVERRIDE_MAX];
+	/* Per traffic class, index tclass - 1 (bulk first). */
+	struct xm_class_path classes[XM_CLASSES];
 };
 
 /* The metric of an adjacency to node measured at measured, under p. */
@@ -238,6 +266,7 @@ struct xm_fib_nexthop {
 
 struct xm_fib_route {
 	uint32_t dst;
+	uint8_t tclass;			/* a class's table; 0: the default */
 	unsigned int n_nexthops;
 	struct xm_fib_nexthop nexthop[8];	/* XMESH_MAX_NEXTHOPS */
 };
@@ -259,7 +288,7 @@ struct xm_fib_mroute {
 struct xm_fib {
 	size_t n_neighs, n_routes, n_prefixes;
 	struct xm_fib_neigh *neighs;	/* sorted by id */
-	struct xm_fib_route *routes;	/* sorted by dst */
+	struct xm_fib_route *routes;	/* sorted by dst, then tclass */
 	struct xm_fib_prefix *prefixes;	/* sorted by family, addr, len */
 	size_t n_mroutes;
 	struct xm_fib_mroute *mroutes;	/* sorted by root, group */
@@ -437,5 +466,7 @@ bool xm_core_path(const struct xm_core *c, uint32_t node, struct xm_path *out);
  */
 struct xm_graph;
 const struct xm_graph *xm_core_graph(const struct xm_core *c);
+/* The path policy in force (the configuration's or the controller's). */
+const struct xm_policy *xm_core_policy(const struct xm_core *c);
 
 #endif /* XM_CORE_H */

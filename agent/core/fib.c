@@ -88,7 +88,7 @@ static bool route_same(const struct xm_fib_route *a,
 
 	route_canon(a, &x);
 	route_canon(b, &y);
-	if (x.dst != y.dst || x.n_nexthops != y.n_nexthops)
+	if (xm_fib_route_cmp(&x, &y) || x.n_nexthops != y.n_nexthops)
 		return false;
 	for (i = 0; i < x.n_nexthops; i++)
 		if (nexthop_cmp(&x.nexthop[i], &y.nexthop[i]))
@@ -117,11 +117,17 @@ static int neigh_qcmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+int xm_fib_route_cmp(const struct xm_fib_route *x,
+		     const struct xm_fib_route *y)
+{
+	if (x->dst != y->dst)
+		return x->dst < y->dst ? -1 : 1;
+	return (x->tclass > y->tclass) - (x->tclass < y->tclass);
+}
+
 static int route_qcmp(const void *a, const void *b)
 {
-	const struct xm_fib_route *x = a, *y = b;
-
-	return (x->dst > y->dst) - (x->dst < y->dst);
+	return xm_fib_route_cmp(a, b);
 }
 
 static int prefix_qcmp(const void *a, const void *b)
@@ -228,6 +234,10 @@ static int route_change(struct changes *v, uint8_t cmd,
 	k = &c->e.route;
 	k->dst = r->dst;
 	XM_SET(k, XMESH_ROUTE_A_DST);
+	if (r->tclass) {
+		k->tclass = r->tclass;
+		XM_SET(k, XMESH_ROUTE_A_TCLASS);
+	}
 	if (cmd == XMESH_CMD_ROUTE_DEL)
 		return 0;
 	XM_SET(k, XMESH_ROUTE_A_NEXTHOP);
@@ -362,6 +372,7 @@ static bool route_wanted(const struct xm_fib *want,
 	unsigned int i;
 
 	out->dst = r->dst;
+	out->tclass = r->tclass;
 	out->n_nexthops = 0;
 	for (i = 0; i < r->n_nexthops && i < XMESH_MAX_NEXTHOPS; i++)
 		if (neigh_find(want, r->nexthop[i].neigh))
@@ -380,13 +391,14 @@ static int diff_routes(const struct xm_fib *want, const struct xm_fib *have,
 					       &want->routes[i] : NULL;
 		const struct xm_fib_route *h = j < have->n_routes ?
 					       &have->routes[j] : NULL;
+		int cmp = !w ? 1 : !h ? -1 : xm_fib_route_cmp(w, h);
 		struct xm_fib_route r;
 		bool wanted;
 
-		if (w && (!h || w->dst <= h->dst)) {
+		if (cmp <= 0) {
 			wanted = route_wanted(want, w, &r);
 			i++;
-			if (h && h->dst == w->dst) {
+			if (!cmp) {
 				j++;
 				if (!wanted && deletes)
 					err = route_change(v,
@@ -536,6 +548,7 @@ void xm_fib_route_from_kernel(const struct xm_route *k,
 
 	memset(r, 0, sizeof(*r));
 	r->dst = k->dst;
+	r->tclass = XM_HAS(k, XMESH_ROUTE_A_TCLASS) ? k->tclass : 0;
 	for (i = 0; i < k->n_nexthops && i < XMESH_MAX_NEXTHOPS; i++) {
 		r->nexthop[i].neigh = k->nexthop[i].neigh;
 		r->nexthop[i].priority = k->nexthop[i].priority;

@@ -36,6 +36,9 @@ int xm_fib_from_kernel(const struct xm_entry *e, size_t n,
 void xm_fib_free(struct xm_fib *f);
 /* Sort the three tables into the order struct xm_fib documents. */
 void xm_fib_sort(struct xm_fib *f);
+/* The order of routes: destination, then class (the default table first). */
+int xm_fib_route_cmp(const struct xm_fib_route *a,
+		     const struct xm_fib_route *b);
 /* That order of prefixes: family, address, length. */
 int xm_fib_prefix_cmp(const struct xm_fib_prefix *a,
 		      const struct xm_fib_prefix *b);

@@ -102,6 +102,14 @@ int xm_routes_compute(const struct xm_graph *g, uint32_t self,
  */
 uint32_t xm_metric(uint32_t srtt_us, uint32_t loss_ppm,
 		   uint32_t bandwidth_mbps);
+/*
+ * The same with the latency and bandwidth terms weighted in percent:
+ * xm_metric() is (100, 100); a traffic class's metric (core/classes.h)
+ * weighs them its own way. Never 0 while a weight is not.
+ */
+uint32_t xm_metric_weighted(uint32_t srtt_us, uint32_t loss_ppm,
+			    uint32_t bandwidth_mbps, unsigned int latency_pct,
+			    unsigned int bandwidth_pct);
 /* Hysteresis: advertise new instead of the advertised one? */
 bool xm_metric_significant(uint32_t advertised, uint32_t fresh);
 

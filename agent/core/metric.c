@@ -17,6 +17,13 @@
 uint32_t xm_metric(uint32_t srtt_us, uint32_t loss_ppm,
 		   uint32_t bandwidth_mbps)
 {
+	return xm_metric_weighted(srtt_us, loss_ppm, bandwidth_mbps, 100, 100);
+}
+
+uint32_t xm_metric_weighted(uint32_t srtt_us, uint32_t loss_ppm,
+			    uint32_t bandwidth_mbps, unsigned int latency_pct,
+			    unsigned int bandwidth_pct)
+{
 	uint64_t latency, bandwidth, factor, cost;
 
 	/*
@@ -37,7 +44,12 @@ uint32_t xm_metric(uint32_t srtt_us, uint32_t loss_ppm,
 	 * in 16.16 fixed point, at most 16 << 16 here.
 	 */
 	factor = ((uint64_t)PPM << 16) / (PPM - loss_ppm);
-	cost = ((latency + bandwidth) * factor + (1u << 15)) >> 16;
+	/* At most 2^31 x 100 x 2 x 2^20: no overflow. */
+	cost = (latency * latency_pct + bandwidth * bandwidth_pct) * factor /
+	       100;
+	cost = (cost + (1u << 15)) >> 16;
+	if (!cost && (latency_pct || bandwidth_pct))
+		cost = 1;
 	return cost < XM_METRIC_MAX ? (uint32_t)cost : XM_METRIC_MAX - 1;
 }
 

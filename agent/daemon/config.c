@@ -12,6 +12,7 @@
 #include <linux/xmesh.h>
 #include <sys/socket.h>
 
+#include "classes.h"
 #include "ctl_proto.h"
 #include "log.h"
 #include "msg.h"
@@ -120,6 +121,7 @@ struct parser {
 	struct xm_timers explicit_timers;
 	unsigned int timer_line[ARRAY_SIZE(timer_keys)];
 	char profile[16];
+	unsigned int class_line[XM_CLASSES];	/* each class once */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -656,6 +658,77 @@ static int d_exclude_zone(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * class CLASS [metric default|latency|bandwidth|mix] [latency-weight PCT]
+ *	[max-hops N] [zone NAME]...: the class's paths (core/classes.h).
+ */
+static int d_class(struct parser *p, int argc, char **argv)
+{
+	struct xm_class_path cp = { 0 };
+	bool metric = false, weight = false, hops = false;
+	const char *why;
+	uint32_t v;
+	int tc, a, m;
+
+	tc = xm_tclass_parse(argv[1]);
+	if (tc < 0)
+		return fail(p, "class \"%s\" is not bulk, interactive, realtime or network-control",
+			    argv[1]);
+	for (a = 2; a < argc; a += 2) {
+		if (a + 1 >= argc)
+			return fail(p, "\"%s\" needs a value", argv[a]);
+		if (!strcmp(argv[a], "metric")) {
+			m = xm_class_metric_parse(argv[a + 1]);
+			if (metric)
+				return fail(p, "metric is given twice");
+			if (m < 0)
+				return fail(p, "metric must be default, latency, bandwidth or mix, not \"%s\"",
+					    argv[a + 1]);
+			cp.metric = (uint8_t)m;
+			metric = true;
+		} else if (!strcmp(argv[a], "latency-weight")) {
+			if (weight)
+				return fail(p, "latency-weight is given twice");
+			if (parse_u32(p, "latency-weight", argv[a + 1], 0, 100,
+				      &v))
+				return -1;
+			cp.latency_weight = (uint8_t)v;
+			weight = true;
+		} else if (!strcmp(argv[a], "max-hops")) {
+			if (hops)
+				return fail(p, "max-hops is given twice");
+			if (parse_u32(p, "max-hops", argv[a + 1], 1, 255, &v))
+				return -1;
+			cp.max_hops = (uint8_t)v;
+			hops = true;
+		} else if (!strcmp(argv[a], "zone")) {
+			if (cp.n_zones == XM_CLASS_ZONES_MAX)
+				return fail(p, "more than %d zones",
+					    XM_CLASS_ZONES_MAX);
+			if (parse_name(p, "zone", argv[a + 1],
+				       cp.zones[cp.n_zones]))
+				return -1;
+			cp.n_zones++;
+		} else {
+			return fail(p, "class takes metric, latency-weight, max-hops and zone, not \"%s\"",
+				    argv[a]);
+		}
+	}
+	if (weight && cp.metric != XM_CLASS_METRIC_MIX)
+		return fail(p, "latency-weight goes with metric mix");
+	if (cp.metric == XM_CLASS_METRIC_MIX && !weight)
+		cp.latency_weight = 50;
+	why = xm_class_path_check(&cp);
+	if (why)
+		return fail(p, "class %s: %s", argv[1], why);
+	if (p->class_line[tc - 1])
+		return fail(p, "class %s is given twice (first on line %u)",
+			    argv[1], p->class_line[tc - 1]);
+	p->class_line[tc - 1] = p->line;
+	p->cfg->policy.classes[tc - 1] = cp;
+	return 0;
+}
+
 static int d_caps_interval(struct parser *p, int argc, char **argv)
 {
 	double s;
@@ -742,6 +815,7 @@ static const struct directive {
 	{ "max-hops", 1, 1, false, d_max_hops },
 	{ "exclude-zone", 1, 8, true, d_exclude_zone },
 	{ "caps-interval", 1, 1, false, d_caps_interval },
+	{ "class", 1, 1 + 2 * (3 + XM_CLASS_ZONES_MAX), true, d_class },
 	{ "log-level", 1, 1, false, d_log_level },
 	{ "max-clients", 1, 1, false, d_max_clients },
 	{ "qos", 1, 1, false, d_qos },

@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classes.h"
 #include "graph.h"
 #include "kx.h"
 #include "log.h"
 #include "query.h"
 #include "util.h"
+#include "xmesh_qos.h"
 
 const struct xmd_ctl_ops xmd_core_ops = {
 	.node_id = xm_core_node_id,
@@ -456,16 +458,56 @@ static const char *node_name(const struct xmd_view *v, uint32_t id,
 	return name;
 }
 
+/*
+ * The path of class tc (1 bulk .. 4) to node, when the class has paths of
+ * its own: 1 and *p filled, 0 when it takes the default routes, or an
+ * error replied.
+ */
+static int class_path(struct req *r, int tc, uint32_t node, struct xm_path *p)
+{
+	const struct xmd_view *v = r->v;
+	const struct xm_class_path *cp;
+	const struct xm_class_source src = {
+		.graph = v->ops->graph, .node = v->ops->node,
+		.edge = v->ops->edge,
+	};
+	struct xm_class_topo t;
+	int err;
+
+	cp = v->policy ? &v->policy->classes[tc - 1] : NULL;
+	put(r->out, "tclass", json_object_new_string(xm_tclass_name(
+					(uint8_t)tc)));
+	if (!cp || !xm_class_path_own(cp)) {
+		put(r->out, "table", json_object_new_string("default"));
+		return 0;
+	}
+	put(r->out, "table", json_object_new_string("class"));
+	put(r->out, "metric", json_object_new_string(
+			xm_class_metric_name(cp->metric) ?: "?"));
+	err = xm_class_topo_init(&t, v->core, &src, v->ops->node_id(v->core),
+				 v->policy->max_hops);
+	if (!err) {
+		err = xm_class_path_to(&t, cp, node, p);
+		xm_class_topo_free(&t);
+	}
+	if (err == -ENOMEM)
+		return -ENOMEM;
+	if (err)
+		memset(p, 0, sizeof(*p));
+	return 1;
+}
+
 static int cmd_path(struct req *r)
 {
-	static const char *const keys[] = { "node", NULL };
+	static const char *const keys[] = { "node", "tclass", NULL };
 	const struct xmd_view *v = r->v;
 	char name[XM_NAME_MAX];
+	const char *tcname = NULL;
 	struct xm_path p;
 	json_object *a, *h;
 	uint64_t node;
 	unsigned int i;
-	int ret;
+	int ret, tc = 0;
 
 	if (check_keys(r, keys) || need_core(r))
 		return -EINVAL;
@@ -474,12 +516,24 @@ static int cmd_path(struct req *r)
 		return ret;
 	if (!ret)
 		return bad(r, "path needs \"node\"");
+	ret = arg_str(r, "tclass", &tcname);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		tc = xm_tclass_parse(tcname);
+		if (tc < 0)
+			return bad(r, "\"tclass\" must be bulk, interactive, realtime or network-control");
+	}
 	put(r->out, "node", j_u64(node));
 	memset(&p, 0, sizeof(p));
+	ret = tc ? class_path(r, tc, (uint32_t)node, &p) : 0;
+	if (ret < 0)
+		return ret;
 	if (node == v->ops->node_id(v->core)) {
 		/* The path to this node is this node alone. */
+		memset(&p, 0, sizeof(p));
 		p.node[0] = (uint32_t)node;
-	} else if (!v->ops->path(v->core, (uint32_t)node, &p) ||
+	} else if ((!ret && !v->ops->path(v->core, (uint32_t)node, &p)) ||
 		   !p.n_hops || p.n_hops > XM_PATH_MAX) {
 		put(r->out, "reachable", json_object_new_boolean(false));
 		put(r->out, "cost", NULL);
@@ -495,6 +549,7 @@ static int cmd_path(struct req *r)
 		put(h, "name", json_object_new_string(node_name(v, p.node[i],
 								name)));
 		put(h, "cost", j_u64(p.cost[i]));
+		put(h, "hop_cost", j_u64(i ? p.cost[i] - p.cost[i - 1] : 0));
 		json_object_array_add(a, h);
 	}
 	put(r->out, "hops", a);

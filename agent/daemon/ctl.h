@@ -45,6 +45,7 @@ struct xmd_view {
 	const struct xmd_stats *stats;
 	const struct xm_kx_stats *kx;	/* with certificates */
 	const struct xmd_exports *exports;	/* NULL: none */
+	const struct xm_policy *policy;	/* its class paths; NULL: none */
 };
 
 struct xmd_reply {

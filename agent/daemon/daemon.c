@@ -1063,6 +1063,7 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->stats = &d->stats;
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
 	v->exports = &d->exports;
+	v->policy = d->core ? xm_core_policy(d->core) : NULL;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */

@@ -249,6 +249,7 @@ static const char *const route_attrs[] = {
 	[XMESH_ROUTE_A_PAD] = "pad",
 	[XMESH_ROUTE_A_DST] = "dst",
 	[XMESH_ROUTE_A_NEXTHOP] = "nexthop",
+	[XMESH_ROUTE_A_TCLASS] = "tclass",
 };
 static const struct space *const route_nested[] = {
 	[XMESH_ROUTE_A_NEXTHOP] = &nexthop_space,

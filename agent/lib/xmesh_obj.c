@@ -361,6 +361,7 @@ static int nexthop_parse(const struct nlattr *a, void *obj)
 static const struct field route_fields[] = {
 	FIELD(struct xm_route, XMESH_ROUTE_A_DST, K_U32, dst, F_RW),
 	NEST(XMESH_ROUTE_A_NEXTHOP, nexthop_parse),
+	FIELD(struct xm_route, XMESH_ROUTE_A_TCLASS, K_U8, tclass, F_RW),
 };
 static const struct nest_desc route_desc = DESC(route_fields);
 

@@ -67,6 +67,7 @@ struct xm_nexthop {
 struct xm_route {
 	uint32_t present;		/* XMESH_ROUTE_A_* */
 	uint32_t dst;			/* destination node */
+	uint8_t tclass;			/* its class's table; absent: default */
 	unsigned int n_nexthops;
 	struct xm_nexthop nexthop[XMESH_MAX_NEXTHOPS];
 };

@@ -29,10 +29,26 @@ static size_t neigh_lb(const struct xm_fib *t, uint32_t id)
 				  offsetof(struct xm_fib_neigh, id), id);
 }
 
-static size_t route_lb(const struct xm_fib *t, uint32_t dst)
+/* Routes are keyed by (dst, class), as the module's (0: the default). */
+static size_t route_lb(const struct xm_fib *t, uint32_t dst, uint8_t tclass)
 {
-	return xm_lower_bound_u32(t->routes, t->n_routes, sizeof(*t->routes),
-				  offsetof(struct xm_fib_route, dst), dst);
+	struct xm_fib_route key = { .dst = dst, .tclass = tclass };
+	size_t lo = 0, hi = t->n_routes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (xm_fib_route_cmp(&t->routes[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint8_t route_tclass(const struct xm_route *r)
+{
+	return XM_HAS(r, XMESH_ROUTE_A_TCLASS) ? r->tclass : 0;
 }
 
 static long neigh_index(const struct xm_vkernel *k, uint32_t id)
@@ -42,11 +58,13 @@ static long neigh_index(const struct xm_vkernel *k, uint32_t id)
 	return i < k->t.n_neighs && k->t.neighs[i].id == id ? (long)i : -1;
 }
 
-static long route_index(const struct xm_vkernel *k, uint32_t dst)
+static long route_index(const struct xm_vkernel *k, uint32_t dst,
+			uint8_t tclass)
 {
-	size_t i = route_lb(&k->t, dst);
+	size_t i = route_lb(&k->t, dst, tclass);
 
-	return i < k->t.n_routes && k->t.routes[i].dst == dst ? (long)i : -1;
+	return i < k->t.n_routes && k->t.routes[i].dst == dst &&
+	       k->t.routes[i].tclass == tclass ? (long)i : -1;
 }
 
 /* Where the prefix of p is, or would go, in the sorted prefixes. */
@@ -90,7 +108,13 @@ const struct xm_fib_neigh *xm_vkernel_neigh(const struct xm_vkernel *k,
 const struct xm_fib_route *xm_vkernel_route(const struct xm_vkernel *k,
 					    uint32_t dst)
 {
-	long i = route_index(k, dst);
+	return xm_vkernel_class_route(k, dst, 0);
+}
+
+const struct xm_fib_route *xm_vkernel_class_route(const struct xm_vkernel *k,
+						  uint32_t dst, uint8_t tclass)
+{
+	long i = route_index(k, dst, tclass);
 
 	return i < 0 ? NULL : &k->t.routes[i];
 }
@@ -190,7 +214,8 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 			if (r->dst == k->node_id)
 				return refuse(k, &c[i], -EINVAL,
 					      "a route to this node itself");
-			if (route_index(k, r->dst) >= 0 && !c[i].replace)
+			if (route_index(k, r->dst, route_tclass(r)) >= 0 &&
+			    !c[i].replace)
 				return refuse(k, &c[i], -EEXIST, "route exists");
 			for (h = 0; h < r->n_nexthops; h++) {
 				if (neigh_index(k, r->nexthop[h].neigh) < 0)
@@ -203,13 +228,16 @@ static int check_run(struct xm_vkernel *k, struct xm_change *c, size_t n)
 							      "the same neighbor twice in one route");
 			}
 			for (j = 0; j < i; j++)
-				if (c[j].e.route.dst == r->dst)
+				if (c[j].e.route.dst == r->dst &&
+				    route_tclass(&c[j].e.route) ==
+				    route_tclass(r))
 					return refuse(k, &c[i], -EINVAL,
 						      "the same route twice");
 			break;
 		}
 		case XMESH_CMD_ROUTE_DEL:
-			if (route_index(k, e->route.dst) < 0)
+			if (route_index(k, e->route.dst,
+					route_tclass(&e->route)) < 0)
 				return refuse(k, &c[i], -ENOENT, "no such route");
 			break;
 		case XMESH_CMD_PREFIX_NEW:
@@ -297,19 +325,20 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 		t->n_neighs--;
 		break;
 	case XMESH_CMD_ROUTE_NEW:
-		i = route_index(k, e->route.dst);
+		i = route_index(k, e->route.dst, route_tclass(&e->route));
 		if (i < 0) {
 			if (xm_grow((void **)&t->routes, &k->cap_routes,
 				    t->n_routes + 1, sizeof(*t->routes)))
 				return -ENOMEM;
-			i = (long)route_lb(t, e->route.dst);
+			i = (long)route_lb(t, e->route.dst,
+					   route_tclass(&e->route));
 			memmove(&t->routes[i + 1], &t->routes[i],
 				(t->n_routes++ - i) * sizeof(*t->routes));
 		}
 		xm_fib_route_from_kernel(&e->route, &t->routes[i]);
 		break;
 	case XMESH_CMD_ROUTE_DEL:
-		i = route_index(k, e->route.dst);
+		i = route_index(k, e->route.dst, route_tclass(&e->route));
 		memmove(&t->routes[i], &t->routes[i + 1],
 			(t->n_routes - i - 1) * sizeof(*t->routes));
 		t->n_routes--;
@@ -468,6 +497,10 @@ int xm_vkernel_dump(const struct xm_vkernel *k, struct xm_entry **out,
 		x->present = XM_BIT(XMESH_ROUTE_A_DST) |
 			     XM_BIT(XMESH_ROUTE_A_NEXTHOP);
 		x->dst = f->dst;
+		if (f->tclass) {
+			x->tclass = f->tclass;
+			x->present |= XM_BIT(XMESH_ROUTE_A_TCLASS);
+		}
 		x->n_nexthops = f->n_nexthops;
 		for (h = 0; h < f->n_nexthops; h++) {
 			x->nexthop[h].present = XM_BIT(XMESH_NEXTHOP_A_NEIGH) |

@@ -42,8 +42,11 @@ bool xm_vkernel_neigh_state(struct xm_vkernel *k, uint32_t id, bool up);
 
 const struct xm_fib_neigh *xm_vkernel_neigh(const struct xm_vkernel *k,
 					    uint32_t id);
+/* The default route to dst; a traffic class's (1 bulk .. 4). */
 const struct xm_fib_route *xm_vkernel_route(const struct xm_vkernel *k,
 					    uint32_t dst);
+const struct xm_fib_route *xm_vkernel_class_route(const struct xm_vkernel *k,
+						  uint32_t dst, uint8_t tclass);
 
 /* The tables as a dump would return them (types XMESH_A_*). */
 int xm_vkernel_dump(const struct xm_vkernel *k, struct xm_entry **e,

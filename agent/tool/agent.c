@@ -7,6 +7,7 @@
 #include "tool.h"
 #include "core.h"	/* XM_NAME_MAX: the length of a role or zone */
 #include "query.h"	/* XM_QUERY_COUNT_MAX */
+#include "xmesh_qos.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -502,14 +503,18 @@ int do_topology(struct ctx *c, int argc, char **argv)
 
 void usage_path(FILE *fp)
 {
-	fputs("Usage: xmesh path [ show ] NODE\n"
-	      "The path xmeshd computed to NODE: every hop, with the cost so far.\n",
+	fputs("Usage: xmesh path [ show ] NODE [ class CLASS ]\n"
+	      "The path xmeshd computed to NODE: every hop, with the cost so far\n"
+	      "and the hop's own. With a class (bulk, interactive, realtime,\n"
+	      "network-control), the path that class's packets take: its own, at\n"
+	      "its metric, when its paths differ from the default ones.\n",
 	      fp);
 }
 
 static int path_show(struct ctx *c, int argc, char **argv)
 {
 	json_object *req, *r, *hops;
+	uint8_t tclass = 0;
 	uint32_t node;
 	size_t i, n;
 	int ret;
@@ -518,8 +523,15 @@ static int path_show(struct ctx *c, int argc, char **argv)
 		usage_path(stdout);
 		return XM_EXIT_OK;
 	}
+	if (argc == 3 && (!strcmp(argv[1], "class") ||
+			  !strcmp(argv[1], "tclass"))) {
+		ret = arg_tclass(argv[2], &tclass);
+		if (ret)
+			return ret;
+		argc = 1;
+	}
 	if (argc != 1) {
-		pr_err("path show takes one node.");
+		pr_err("path show takes one node, and a class.");
 		return XM_EXIT_USAGE;
 	}
 	ret = arg_u32("node id", argv[0], 1, UINT32_MAX, &node);
@@ -527,6 +539,9 @@ static int path_show(struct ctx *c, int argc, char **argv)
 		return ret;
 	req = agent_cmd("path");
 	json_object_object_add(req, "node", json_object_new_int64(node));
+	if (tclass)
+		json_object_object_add(req, "tclass", json_object_new_string(
+						xm_tclass_name(tclass)));
 	r = agent_ask(c, req, false);
 	if (!r)
 		return XM_EXIT_FAIL;
@@ -539,6 +554,11 @@ static int path_show(struct ctx *c, int argc, char **argv)
 	} else {
 		out_text(&c->out, "node %u cost %" PRIu64 " hops %zu", node,
 			 jnum(r, "cost"), n ? n - 1 : 0);
+		if (tclass)
+			out_text(&c->out, " class %s table %s%s%s",
+				 jstr(r, "tclass"), jstr(r, "table"),
+				 *jstr(r, "metric") ? " metric " : "",
+				 jstr(r, "metric"));
 		out_nl(&c->out);
 		for (i = 0; i < n; i++) {
 			json_object *h = json_object_array_get_idx(hops, i);
@@ -547,6 +567,11 @@ static int path_show(struct ctx *c, int argc, char **argv)
 				 jnum(h, "node"));
 			text_name(&c->out, h);
 			out_text(&c->out, " cost %" PRIu64, jnum(h, "cost"));
+			/* A class's costs are in its own metric: each hop's
+			 * too. */
+			if (tclass)
+				out_text(&c->out, " (+%" PRIu64 ")",
+					 jnum(h, "hop_cost"));
 			out_nl(&c->out);
 		}
 	}

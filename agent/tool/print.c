@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "xmesh_names.h"
+#include "xmesh_qos.h"
 
 const char *link_name(uint32_t ifindex, char *buf)
 {
@@ -228,6 +229,9 @@ void print_route_fields(struct out *o, const struct xm_route *r)
 
 	if (XM_HAS(r, XMESH_ROUTE_A_DST))
 		out_uint(o, "node", "node", r->dst);
+	if (XM_HAS(r, XMESH_ROUTE_A_TCLASS))
+		out_str(o, "tclass", "class",
+			xm_tclass_name(r->tclass) ?: "?");
 	out_arr_begin(o, "nexthops");
 	for (i = 0; i < r->n_nexthops; i++) {
 		const struct xm_nexthop *x = &r->nexthop[i];

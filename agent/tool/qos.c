@@ -72,7 +72,7 @@ static int arg_size(const char *s, uint32_t *out)
 	return XM_EXIT_USAGE;
 }
 
-static int arg_tclass(const char *s, uint8_t *out)
+int arg_tclass(const char *s, uint8_t *out)
 {
 	int tc = xm_tclass_parse(s);
 

@@ -6,13 +6,17 @@
 
 void usage_route(FILE *fp)
 {
-	fputs("Usage: xmesh route [ show ] [ node NODE ] [ neigh ID ] [ dev DEV ]\n"
-	      "       xmesh route { add | replace } node NODE NEXTHOP [ NEXTHOP ]...\n"
-	      "                                     [ dev DEV ]\n"
-	      "       xmesh route del node NODE [ dev DEV ]\n"
+	fputs("Usage: xmesh route [ show ] [ node NODE ] [ class CLASS ] [ neigh ID ]\n"
+	      "                            [ dev DEV ]\n"
+	      "       xmesh route { add | replace } node NODE [ class CLASS ]\n"
+	      "                                     NEXTHOP [ NEXTHOP ]... [ dev DEV ]\n"
+	      "       xmesh route del node NODE [ class CLASS ] [ dev DEV ]\n"
 	      "       xmesh route flush [ dev DEV ]\n"
 	      "NEXTHOP := [ nexthop ] neigh ID [ priority PRIO ]\n"
 	      "NODE, ID := 1..4294967295    PRIO := 0..255, lower is preferred (default 0)\n"
+	      "CLASS := bulk | interactive | realtime | network-control: the route is\n"
+	      "in that traffic class's table (without: the default table); a packet\n"
+	      "of the class takes it, else the default route.\n"
 	      "Up to 8 next hops; the usable ones of the lowest priority share the\n"
 	      "traffic, the others are backups. show marks them \"active\".\n",
 	      fp);
@@ -33,6 +37,7 @@ static bool route_match(const struct xm_entry *e, const struct xm_entry *f)
 	const struct xm_route *r = &e->route, *w = &f->route;
 
 	return (!XM_HAS(w, XMESH_ROUTE_A_DST) || r->dst == w->dst) &&
+	       (!XM_HAS(w, XMESH_ROUTE_A_TCLASS) || r->tclass == w->tclass) &&
 	       (!w->n_nexthops || via(r, w->nexthop[0].neigh));
 }
 
@@ -85,6 +90,15 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			if (ret)
 				return ret;
 			XM_SET(r, XMESH_ROUTE_A_DST);
+		} else if (!strcmp(kw, "class") || !strcmp(kw, "tclass")) {
+			if (XM_HAS(r, XMESH_ROUTE_A_TCLASS))
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_tclass(argv[0], &r->tclass);
+			if (ret)
+				return ret;
+			XM_SET(r, XMESH_ROUTE_A_TCLASS);
 		} else if (!strcmp(kw, "nexthop") && is_new) {
 			if (x && !XM_HAS(x, XMESH_NEXTHOP_A_NEIGH)) {
 				pr_err("a next hop needs \"neigh ID\".");

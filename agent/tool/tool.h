@@ -121,6 +121,8 @@ int arg_u32(const char *what, const char *s, uint32_t min, uint32_t max,
 	    uint32_t *out);
 int arg_u16(const char *what, const char *s, uint16_t min, uint16_t max,
 	    uint16_t *out);
+/* A traffic class by name (xm_tclass_parse()), or an error said. */
+int arg_tclass(const char *s, uint8_t *out);
 int arg_u8(const char *what, const char *s, uint8_t min, uint8_t max,
 	   uint8_t *out);
 int arg_seconds(const char *what, const char *s, double min, double max,

@@ -2,8 +2,8 @@
 /*
  * KUnit tests for xmesh routes: next-hop selection (the active set is the
  * usable next hops of the lowest priority), ECMP spreading by flow hash,
- * backups, deleted next hops; the route table; the reroute accounting of
- * a neighbor change.
+ * backups, deleted next hops; the route table and its per-class tables;
+ * the reroute accounting of a neighbor change.
  *
  * Neighbors here are bare structures with a state and a carrier: selection
  * reads nothing else. The table cases give their routes a device that is
@@ -414,14 +414,20 @@ static struct xmesh_dev *fake_xdev(struct kunit *test)
 	return xdev;
 }
 
-static struct xmesh_route *lookup(struct xmesh_dev *xdev, u32 dst)
+static struct xmesh_route *lookup_class(struct xmesh_dev *xdev, u32 dst,
+					u8 tclass)
 {
 	struct xmesh_route *rt;
 
 	rcu_read_lock();
-	rt = xmesh_route_lookup(xdev, dst);
+	rt = xmesh_route_lookup(xdev, dst, tclass);
 	rcu_read_unlock();
 	return rt;
+}
+
+static struct xmesh_route *lookup(struct xmesh_dev *xdev, u32 dst)
+{
+	return lookup_class(xdev, dst, 0);
 }
 
 /* Insert, -EEXIST, replace, remove: the table keeps one route per dst. */
@@ -477,6 +483,105 @@ static void xmesh_route_table(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, lookup(xdev, 2));
 	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), rt1b);
 	/* rt1b is freed with the table. */
+}
+
+/* A route in @tclass's table (0: the default one) through @via. */
+static struct xmesh_route *class_route(struct kunit *test, u32 dst, u8 tclass,
+				       struct xmesh_neigh *via)
+{
+	struct xmesh_route *rt = xmesh_route_alloc(dst);
+
+	KUNIT_ASSERT_NOT_NULL(test, rt);
+	rt->tclass = tclass;
+	rt->nexthop[0].neigh = via;
+	rt->n_nexthops = 1;
+	return rt;
+}
+
+/*
+ * Per-class tables: (dst, class) first, then (dst, default); a class
+ * route alone answers nothing for other classes or the default; keys of
+ * one dst in several classes coexist, replace and go independently.
+ */
+static void xmesh_route_class_lookup(struct kunit *test)
+{
+	struct xmesh_dev *xdev = fake_xdev(test);
+	struct xmesh_neigh *a = fake_neigh(test, 1, true, true);
+	struct xmesh_neigh *b = fake_neigh(test, 2, true, true);
+	struct xmesh_neigh *c = fake_neigh(test, 3, true, true);
+	struct xmesh_route *def1, *bulk1, *rt1, *rt1b, *bulk2, *dup;
+
+	def1 = class_route(test, 1, 0, a);
+	bulk1 = class_route(test, 1, XMESH_TC_BULK, b);
+	rt1 = class_route(test, 1, XMESH_TC_REALTIME, c);
+	rt1b = class_route(test, 1, XMESH_TC_REALTIME, a);
+	bulk2 = class_route(test, 2, XMESH_TC_BULK, b);
+	dup = class_route(test, 1, XMESH_TC_BULK, c);
+
+	mutex_lock(&xdev->lock);
+	/* A class route alone: only its class finds it. */
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, bulk2, false), 0);
+	KUNIT_EXPECT_EQ(test, xdev->n_class_routes, 1U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 2, XMESH_TC_BULK), bulk2);
+	KUNIT_EXPECT_NULL(test, lookup_class(xdev, 2, XMESH_TC_REALTIME));
+	KUNIT_EXPECT_NULL(test, lookup(xdev, 2));
+
+	/* Three tables for dst 1: each class its own, others the default. */
+	mutex_lock(&xdev->lock);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, def1, false), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, bulk1, false), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1, false), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, dup, false), -EEXIST);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 4U);
+	KUNIT_EXPECT_EQ(test, xdev->n_class_routes, 3U);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    xmesh_route_lookup_locked(xdev, 1, XMESH_TC_BULK),
+			    bulk1);
+	KUNIT_EXPECT_NULL(test, xmesh_route_lookup_locked(xdev, 1,
+							  XMESH_TC_INTERACTIVE));
+	mutex_unlock(&xdev->lock);
+	xmesh_route_free(dup);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), def1);
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 1, XMESH_TC_BULK), bulk1);
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 1, XMESH_TC_REALTIME),
+			    rt1);
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 1, XMESH_TC_INTERACTIVE),
+			    def1);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    lookup_class(xdev, 1, XMESH_TC_NETWORK_CONTROL),
+			    def1);
+	KUNIT_EXPECT_PTR_EQ(test, xmesh_route_select(lookup_class(xdev, 1,
+					XMESH_TC_REALTIME), 7), c);
+
+	/* Replacing the class route leaves the others. */
+	mutex_lock(&xdev->lock);
+	KUNIT_EXPECT_EQ(test, xmesh_route_insert(xdev, rt1b, true), 0);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 4U);
+	KUNIT_EXPECT_EQ(test, xdev->n_class_routes, 3U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 1, XMESH_TC_REALTIME),
+			    rt1b);
+	KUNIT_EXPECT_PTR_EQ(test, lookup(xdev, 1), def1);
+
+	/* Removing the default keeps the classes; removing a class falls
+	 * back to nothing for that class now.
+	 */
+	mutex_lock(&xdev->lock);
+	xmesh_route_remove(xdev, def1);
+	KUNIT_EXPECT_EQ(test, xdev->n_class_routes, 3U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_NULL(test, lookup(xdev, 1));
+	KUNIT_EXPECT_NULL(test, lookup_class(xdev, 1, XMESH_TC_INTERACTIVE));
+	KUNIT_EXPECT_PTR_EQ(test, lookup_class(xdev, 1, XMESH_TC_BULK), bulk1);
+	mutex_lock(&xdev->lock);
+	xmesh_route_remove(xdev, bulk1);
+	xmesh_route_remove(xdev, rt1b);
+	xmesh_route_remove(xdev, bulk2);
+	KUNIT_EXPECT_EQ(test, xdev->n_class_routes, 0U);
+	KUNIT_EXPECT_EQ(test, xdev->n_routes, 0U);
+	mutex_unlock(&xdev->lock);
+	KUNIT_EXPECT_NULL(test, lookup_class(xdev, 1, XMESH_TC_BULK));
 }
 
 /*
@@ -572,6 +677,7 @@ static struct kunit_case xmesh_route_cases[] = {
 	KUNIT_CASE(xmesh_route_deleted_nexthop),
 	KUNIT_CASE(xmesh_route_active_mask),
 	KUNIT_CASE(xmesh_route_table),
+	KUNIT_CASE(xmesh_route_class_lookup),
 	KUNIT_CASE(xmesh_route_reroute_count),
 	{}
 };

@@ -131,7 +131,7 @@ SETS = {
               ("mtu", "u32"), ("tx-packets", U64S), ("tx-bytes", U64S),
               ("rx-packets", U64S), ("rx-bytes", U64S), ("drops", U64S)],
     "route": [None, ("pad", "hex"), ("dst", "u32"),
-              ("nexthop", "nest", "nexthop")],
+              ("nexthop", "nest", "nexthop"), ("tclass", "u8")],
     "nexthop": [None, ("neigh", "u32"), ("priority", "u8"),
                 ("active", "flag")],
     "prefix": [None, ("family", "u16"), ("addr", "ip"), ("len", "u8"),

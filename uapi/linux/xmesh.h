@@ -303,6 +303,9 @@ enum xmesh_route_a {
 	XMESH_ROUTE_A_PAD,
 	XMESH_ROUTE_A_DST,	/* u32, destination node id */
 	XMESH_ROUTE_A_NEXTHOP,	/* nest, enum xmesh_nexthop_a; repeats */
+	XMESH_ROUTE_A_TCLASS,	/* u8, enum xmesh_tclass, bulk and up: the
+				 * route is that class's; absent: default
+				 */
 
 	__XMESH_ROUTE_A_MAX,
 	XMESH_ROUTE_A_MAX = __XMESH_ROUTE_A_MAX - 1
