@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../daemon/config.h"
 #include "../daemon/controller_client.h"
 #include "tap.h"
 #include "../daemon/telemetry.h"
@@ -29,6 +30,36 @@ static void test_parse(void)
 	memset(list, 'x', sizeof(list) - 1);
 	list[sizeof(list) - 1] = '\0';
 	ok(xmd_controllers_parse(&c, list) == -1, "one too long: refused");
+}
+
+/* xmeshd.conf's `controller` lines: several URLs, several lines. */
+static void test_config(void)
+{
+	static const char cert[] = "certificate /etc/xmesh/node.cert\n"
+				   "authority /etc/xmesh/site.cert\n";
+	struct xmd_config cfg;
+	struct xmd_controllers c;
+	char err[512], text[1024];
+
+	snprintf(text, sizeof(text), "%scontroller http://a:8080 http://b:8080/"
+		 "\ncontroller https://c\n", cert);
+	xmd_config_default(&cfg);
+	ok(!xmd_config_parse(&cfg, "t.conf", text, err, sizeof(err)) &&
+	   !strcmp(cfg.controller, "http://a:8080 http://b:8080/ https://c"),
+	   "two on a line, one on the next: in order (%s%s)", cfg.controller,
+	   err);
+	ok(!xmd_controllers_parse(&c, cfg.controller) && c.n == 3 &&
+	   !strcmp(c.url[1], "http://b:8080"), "as the threads read them");
+	snprintf(text, sizeof(text), "%scontroller http://a http://b http://c"
+		 "\ncontroller http://d http://e\n", cert);
+	xmd_config_default(&cfg);
+	ok(xmd_config_parse(&cfg, "t.conf", text, err, sizeof(err)) == -1 &&
+	   strstr(err, "at most 4 controllers"), "a fifth: refused (%s)",
+	   err);
+	snprintf(text, sizeof(text), "%scontroller http://a ftp://b\n", cert);
+	xmd_config_default(&cfg);
+	ok(xmd_config_parse(&cfg, "t.conf", text, err, sizeof(err)) == -1 &&
+	   strstr(err, "\"ftp://b\""), "not http(s): refused (%s)", err);
 }
 
 static void test_choice(void)
@@ -136,6 +167,7 @@ static void test_buffer(void)
 int main(void)
 {
 	test_parse();
+	test_config();
 	test_choice();
 	test_buffer();
 	return tap_done();
