@@ -178,11 +178,13 @@ fi
 # ------------------------------------------------------------ c1 dies
 sent_before=$(an_stat n1 .agent.telemetry_reports)
 kill -KILL "$C1_PID"
+t0=$EPOCHREALTIME
 policy 9 >"$A/p2.json"
 check_json "c1 killed: version 2 applied through c2" '.[0].version == 2' \
 	on "$C2" "$XM" -j policy apply "$A/p2.json"
 if wait_for 90 ctl_at_version 2 n1 n2; then
 	tap_ok "n1 and n2 fail over to c2 and apply version 2"
+	echo "# c1 killed to version 2 on n1 and n2: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 else
 	tap_fail "n1 and n2 fail over to c2" "$(an_logs n1)" "$(an_logs n2)"
 fi
@@ -215,4 +217,5 @@ else
 fi
 kill -TERM "$C2_PID"
 wait "$C2_PID" 2>/dev/null || true
+echo "# $SECONDS s in all"
 tap_done
