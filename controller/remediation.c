@@ -40,6 +40,7 @@ struct tstate {
 	unsigned int tries;
 	bool escalated;
 	bool limited_told;		/* one LIMITED/BUDGET per wait */
+	bool noted;			/* its episode set from the log */
 };
 
 struct rule {
@@ -502,6 +503,38 @@ void xm_remedy_note_action(struct xm_remedy *e, const char *rule, int64_t t)
 	for (i = 0; i < e->n_rules; i++)
 		if (!strcmp(e->rules[i].r.name, rule))
 			window_add(&e->rules[i].win, t);
+}
+
+void xm_remedy_note_decision(struct xm_remedy *e, const char *rule,
+			     struct xm_remedy_target target,
+			     enum xm_remedy_verdict verdict,
+			     unsigned int tries, double value, int64_t t,
+			     int64_t now)
+{
+	struct tstate *s;
+	size_t i;
+
+	if (verdict == XM_REMEDY_LIMITED || verdict == XM_REMEDY_BUDGET)
+		return;
+	for (i = 0; i < e->n_rules && strcmp(e->rules[i].r.name, rule); i++)
+		;
+	if (i == e->n_rules)
+		return;
+	s = find_state(&e->rules[i], target, true);
+	if (!s || s->noted)
+		return;
+	s->noted = true;
+	if (verdict == XM_REMEDY_RECOVERED)
+		return;
+	s->tries = tries;
+	s->escalated = verdict == XM_REMEDY_ESCALATE;
+	if (!s->escalated)
+		s->last_action = t;
+	if (e->rules[i].r.trigger != XM_REMEDY_UNREACHABLE && !s->since) {
+		s->since = t;
+		s->last_sample = now;
+		s->value = value;
+	}
 }
 
 unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now)

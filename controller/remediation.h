@@ -105,6 +105,23 @@ size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
  */
 void xm_remedy_note_action(struct xm_remedy *e, const char *rule, int64_t t);
 
+/*
+ * A decision of rule on target at t, from the log of an engine before
+ * this one (another controller ran the rules, or this one restarted),
+ * newest first: the first one given for a rule and target sets its
+ * episode (acted on tries times, the last at t; escalated; or over,
+ * recovered), the older ones are ignored, so that the new engine neither
+ * acts again at once nor reports a recovery from nothing. A metric rule's
+ * condition is taken to hold from t until samples say otherwise (or none
+ * come for stale_s after now). LIMITED and BUDGET decisions say nothing
+ * of the episode. Rules unknown to the engine are skipped.
+ */
+void xm_remedy_note_decision(struct xm_remedy *e, const char *rule,
+			     struct xm_remedy_target target,
+			     enum xm_remedy_verdict verdict,
+			     unsigned int tries, double value, int64_t t,
+			     int64_t now);
+
 /* Actions taken (not dry run) in the hour before now, all rules. */
 unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now);
 

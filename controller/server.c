@@ -90,6 +90,14 @@ struct xm_ctl {
 	uint64_t remedy_version;
 	bool remedy_restored;		/* the last hour's actions counted */
 	uint64_t remedy_decisions[XM_REMEDY_VERDICTS];
+	/* Whether this controller runs the engine (xm_store_remedy_lead()),
+	 * and how often that changed. */
+	bool remedy_lead;
+	uint64_t remedy_lead_changes;
+	/* On PostgreSQL: the thread that notices versions other
+	 * controllers made. */
+	pthread_t version_watcher;
+	bool version_watching;
 	/* The nodes in a long poll now, each with its count: heard from
 	 * now, for the unreachable rules. */
 	struct polling { uint32_t node; unsigned int n; } *polling;
@@ -461,6 +469,20 @@ static enum MHD_Result send_policy(struct xm_ctl *c,
 }
 
 /*
+ * The store's current version, which another controller on the store may
+ * have moved: the agents waiting woken when it did. Under c->lock.
+ */
+static void version_refresh(struct xm_ctl *c)
+{
+	uint64_t v = xm_store_policy_current(c->store);
+
+	if (v > c->version) {
+		c->version = v;
+		pthread_cond_broadcast(&c->changed);
+	}
+}
+
+/*
  * Store text as the next version (validated and tested already), under
  * c->lock, and wake the agents waiting: 0 and its number in *v, or -1.
  */
@@ -494,6 +516,8 @@ static enum MHD_Result add_version(struct xm_ctl *c,
 	int rc = 0;
 
 	pthread_mutex_lock(&c->lock);
+	if (c->version_watching)
+		version_refresh(c);	/* made by another controller? */
 	if (expect && expect != c->version) {
 		v = c->version;
 		pthread_mutex_unlock(&c->lock);
@@ -1029,6 +1053,8 @@ static enum MHD_Result agent_policy(struct xm_ctl *c,
 		return MHD_YES;
 	deadline = deadline_in((unsigned int)wait);
 	pthread_mutex_lock(&c->lock);
+	if (c->version_watching)
+		version_refresh(c);	/* made by another controller? */
 	v = c->version;
 	if (since > v) {
 		/* The agent has a version this controller never made: a
@@ -2067,6 +2093,17 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 		"# TYPE xmesh_controller_remediation_budget_used gauge\n"
 		"xmesh_controller_remediation_budget_used %u\n",
 		xm_remedy_budget_used(c->remedy, now_s(c)));
+	fprintf(f, "# HELP xmesh_controller_remediation_leader Whether this"
+		" controller runs the remediation rules (of the controllers"
+		" on the store).\n"
+		"# TYPE xmesh_controller_remediation_leader gauge\n"
+		"xmesh_controller_remediation_leader %d\n"
+		"# HELP xmesh_controller_remediation_leader_changes_total"
+		" Times this controller took the rules over or lost them.\n"
+		"# TYPE xmesh_controller_remediation_leader_changes_total"
+		" counter\n"
+		"xmesh_controller_remediation_leader_changes_total %llu\n",
+		c->remedy_lead, (unsigned long long)c->remedy_lead_changes);
 	pthread_mutex_unlock(&c->lock);
 	fclose(f);
 	ret = send_text(c, conn, 200, "text/plain; version=0.0.4", text, len);
@@ -2316,7 +2353,8 @@ static void remedy_carry_out(struct xm_ctl *c,
 }
 
 struct restore_arg {
-	int64_t since;
+	struct xm_remedy *remedy;
+	int64_t now, since;
 	size_t n;
 	int64_t t[3600];		/* at most a budget's worth */
 	char rule[3600][XM_STORE_NAME_MAX];
@@ -2325,10 +2363,19 @@ struct restore_arg {
 static int restore_cb(void *arg, const struct xm_remedy_rec *r)
 {
 	struct restore_arg *a = arg;
+	struct xm_remedy_target target = { r->node, r->peer };
+	unsigned int v;
 
-	if (r->time <= a->since || a->n == 3600)
+	/* Episodes as old as a day; the budget's actions of the hour. */
+	if (r->time <= a->since - 23 * 3600)
 		return 1;
-	if (!strcmp(r->verdict, "act")) {
+	for (v = 0; v < XM_REMEDY_VERDICTS &&
+	     strcmp(r->verdict, xm_remedy_verdict_name(v)); v++)
+		;
+	if (v < XM_REMEDY_VERDICTS)
+		xm_remedy_note_decision(a->remedy, r->rule, target, v,
+					r->tries, r->value, r->time, a->now);
+	if (r->time > a->since && a->n < 3600 && !strcmp(r->verdict, "act")) {
 		a->t[a->n] = r->time;
 		snprintf(a->rule[a->n], XM_STORE_NAME_MAX, "%s", r->rule);
 		a->n++;
@@ -2336,8 +2383,12 @@ static int restore_cb(void *arg, const struct xm_remedy_rec *r)
 	return 0;
 }
 
-/* The actions of the last hour, from the log, into the engine's budget
- * and rates: a restart does not reset them. Under c->lock. */
+/*
+ * From the log: the actions of the last hour into the engine's budget
+ * and rates, and the episodes under way (xm_remedy_note_decision()), so
+ * that neither a restart nor a takeover by another controller resets
+ * them or acts again on what was acted on. Under c->lock.
+ */
 static void remedy_restore(struct xm_ctl *c)
 {
 	struct restore_arg *a = calloc(1, sizeof(*a));
@@ -2345,7 +2396,9 @@ static void remedy_restore(struct xm_ctl *c)
 
 	if (!a)
 		return;
-	a->since = now_s(c) - 3600;
+	a->remedy = c->remedy;
+	a->now = now_s(c);
+	a->since = a->now - 3600;
 	xm_store_remedy_page(c->store, 0, 3600 * 8, restore_cb, a, &next);
 	while (a->n--)
 		xm_remedy_note_action(c->remedy, a->rule[a->n], a->t[a->n]);
@@ -2439,6 +2492,38 @@ static int seen_cb(void *arg, const struct xm_agent_rec *r)
 	return 0;
 }
 
+/*
+ * Whether this controller runs the engine now (of all on the store). One
+ * that takes it over counts the last hour's actions from the log
+ * (remedy_restore()) as at a start, in a new engine if the one it has
+ * counted them already (an earlier turn, or its rules loaded while it
+ * waited): what that knew is stale. Under c->lock.
+ */
+static bool remedy_lead(struct xm_ctl *c)
+{
+	bool lead = xm_store_remedy_lead(c->store) == 1;
+	bool stale = c->remedy_lead_changes || c->remedy_restored;
+
+	if (lead == c->remedy_lead)
+		return lead;
+	c->remedy_lead = lead;
+	c->remedy_lead_changes++;
+	fprintf(stderr, "xmesh-controller: remediation: %s\n", lead ?
+		"this controller runs the rules" :
+		"another controller runs the rules (or the store is lost)");
+	if (lead && stale) {
+		struct xm_remedy *r = xm_remedy_new(&c->cfg.remedy);
+
+		if (r) {
+			xm_remedy_free(c->remedy);
+			c->remedy = r;
+		}
+		c->remedy_version = UINT64_MAX;	/* its rules loaded anew */
+		c->remedy_restored = false;
+	}
+	return lead;
+}
+
 /* One step of the engine: its observations brought up to date, its
  * decisions carried out. Under c->lock. */
 static void remedy_tick(struct xm_ctl *c)
@@ -2447,6 +2532,8 @@ static void remedy_tick(struct xm_ctl *c)
 	struct seen_arg a = { c, now_s(c) };
 	size_t n, i;
 
+	if (!remedy_lead(c))
+		return;
 	if (c->remedy_version != c->version)
 		remedy_load(c);
 	xm_store_agent_list(c->store, seen_cb, &a);
@@ -2476,6 +2563,35 @@ static void *remedy_thread(void *arg)
 		while (!c->stopping &&
 		       pthread_cond_timedwait(&c->changed, &c->lock, &t) !=
 		       ETIMEDOUT && c->remedy_version == c->version)
+			;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/*
+ * On PostgreSQL, versions another controller made: the store asked every
+ * version_poll_ms (a query on an index's last entry), the agents waiting
+ * here woken when it moved.
+ */
+static void *version_watcher(void *arg)
+{
+	struct xm_ctl *c = arg;
+	unsigned int ms = c->cfg.version_poll_ms ? c->cfg.version_poll_ms :
+			  XM_CTL_VERSION_POLL_MS;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		struct timespec t;
+
+		version_refresh(c);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += (long)(ms % 1000) * 1000000;
+		t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
+		t.tv_nsec %= 1000000000;
+		while (!c->stopping &&
+		       pthread_cond_timedwait(&c->changed, &c->lock, &t) !=
+		       ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -2833,6 +2949,10 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		goto fail_store;
 	}
 	c->remedy_started = true;
+	if (xm_store_is_pg(cfg->db_path))
+		c->version_watching = !pthread_create(&c->version_watcher,
+						      NULL, version_watcher,
+						      c);
 	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
 					  c);
 	return c;
@@ -2868,6 +2988,8 @@ void xm_ctl_stop(struct xm_ctl *c)
 		pthread_join(c->housekeeper, NULL);
 	if (c->remedy_started)
 		pthread_join(c->remedy_thread, NULL);
+	if (c->version_watching)
+		pthread_join(c->version_watcher, NULL);
 	MHD_stop_daemon(c->mhd);
 	samples_flush(c);	/* the last reports' (no thread is left) */
 	/* The hooks under way log their outcome in the store. */

@@ -47,7 +47,13 @@ struct xm_ctl_config {
 	struct xm_hooks *hooks;
 	struct xm_remedy_config remedy;
 	unsigned int remedy_tick_ms;
+	/* On PostgreSQL, how often the store is asked for versions another
+	 * controller made (Documentation/controller.md, "Two
+	 * controllers"); 0: XM_CTL_VERSION_POLL_MS. */
+	unsigned int version_poll_ms;
 };
+
+#define XM_CTL_VERSION_POLL_MS	200
 
 /* Start serving: NULL with a message in err. */
 struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,

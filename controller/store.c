@@ -313,3 +313,8 @@ int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
 	*next = 0;
 	return s->ops->agent_page(s, after, limit, cb, arg, next);
 }
+
+int xm_store_remedy_lead(struct xm_store *s)
+{
+	return s->ops->remedy_lead(s);
+}

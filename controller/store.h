@@ -227,4 +227,15 @@ int xm_store_agent_page(struct xm_store *s, int64_t after, size_t limit,
 int xm_store_token_revoke(struct xm_store *s, const char *name,
 			  const char *actor, int64_t now);
 
+/*
+ * Whether this controller runs the remediation engine, of all the
+ * controllers on the store (Documentation/controller.md, "Two
+ * controllers"): 1 it does (taken now or held), 0 another one does, -1
+ * the store cannot say (this one does not). On PostgreSQL a session
+ * advisory lock on the store's connection: held until the connection
+ * ends (the process dies, or the server drops it), then free for the
+ * next controller that asks. On SQLite always 1 (one controller).
+ */
+int xm_store_remedy_lead(struct xm_store *s);
+
 #endif /* XM_STORE_H */

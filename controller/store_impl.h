@@ -89,6 +89,7 @@ struct xm_store_ops {
 	int (*agent_page)(struct xm_store *s, int64_t after, size_t limit,
 			  int (*cb)(void *arg, const struct xm_agent_rec *r),
 			  void *arg, int64_t *next);
+	int (*remedy_lead)(struct xm_store *s);
 };
 
 /* The implementations' openers (xm_store_open()). */

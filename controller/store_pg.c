@@ -33,6 +33,7 @@ struct pg_store {
 	PGconn *conn;
 	bool in_tx;		/* between BEGIN and COMMIT or ROLLBACK */
 	bool lost;		/* the loss was reported, not the recovery */
+	bool lead;		/* REMEDY_LOCK held by this session */
 };
 
 static struct pg_store *pg(struct xm_store *s)
@@ -43,6 +44,9 @@ static struct pg_store *pg(struct xm_store *s)
 /* The advisory lock the migrations take (transaction-scoped), so that
  * controllers starting at once on one database migrate it once. */
 #define MIGRATION_LOCK	0x786d657368000001LL	/* "xmesh", 1 */
+/* The session advisory lock of the controller that runs the remediation
+ * engine (xm_store_remedy_lead()). */
+#define REMEDY_LOCK	0x786d657368000002LL	/* "xmesh", 2 */
 
 /*
  * The migrations of store_sqlite.c, in PostgreSQL's types: the same
@@ -291,6 +295,7 @@ static int ready(struct pg_store *ps)
 	if (PQstatus(ps->conn) == CONNECTION_OK)
 		return 0;
 	report_lost(ps);
+	ps->lead = false;	/* a session lock ends with its session */
 	PQreset(ps->conn);
 	if (PQstatus(ps->conn) != CONNECTION_OK)
 		return -1;
@@ -1354,6 +1359,33 @@ static int pg_agent_page(struct xm_store *s, int64_t after, size_t limit,
 		    after, limit, agent_row, &p, next);
 }
 
+/*
+ * The lock once taken is kept by the session: asked again only after a
+ * reconnection (ready() forgets it), since a session lock taken twice
+ * would have to be released twice.
+ */
+static int pg_remedy_lead(struct xm_store *s)
+{
+	struct pg_store *ps = pg(s);
+	struct params p = { 0 };
+	PGresult *r;
+
+	if (ready(ps)) {
+		ps->lead = false;
+		return -1;
+	}
+	if (ps->lead)
+		return 1;
+	p_int(&p, REMEDY_LOCK);
+	r = run(s, "SELECT pg_try_advisory_lock($1::bigint)", &p,
+		PGRES_TUPLES_OK);
+	if (!r)
+		return -1;
+	ps->lead = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	return ps->lead;
+}
+
 static const struct xm_store_ops pg_ops = {
 	.close = pg_close,
 	.schema_version = pg_schema_version,
@@ -1383,4 +1415,5 @@ static const struct xm_store_ops pg_ops = {
 	.audit_page = pg_audit_page,
 	.history_page = pg_history_page,
 	.agent_page = pg_agent_page,
+	.remedy_lead = pg_remedy_lead,
 };

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "classes.h"
+#include "controller_client.h"
 #include "ctl_proto.h"
 #include "log.h"
 #include "msg.h"
@@ -335,17 +336,34 @@ static int d_cert_path(struct parser *p, int argc, char **argv)
 			  c->authority : c->crl, XMD_PATH_MAX);
 }
 
-/* The controller's base URL: http:// or https://, no spaces. */
+/*
+ * The controllers' base URLs, http:// or https://, in order of
+ * preference: on one line or several, kept blank-separated
+ * (controller_client.h, xmd_controllers_parse()).
+ */
 static int d_controller(struct parser *p, int argc, char **argv)
 {
-	const char *u = argv[1];
+	char *list = p->cfg->controller;
+	int i, n = 0;
 
-	(void)argc;
-	if ((strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) ||
-	    strlen(u) >= sizeof(p->cfg->controller))
-		return fail(p, "controller \"%s\": an http:// or https:// URL of at most %zu characters",
-			    u, sizeof(p->cfg->controller) - 1);
-	strcpy(p->cfg->controller, u);
+	for (i = 0; list[i]; i++)
+		n += list[i] == ' ';
+	n += !!list[0];
+	for (i = 1; i < argc; i++) {
+		const char *u = argv[i];
+		size_t len = strlen(list);
+
+		if ((strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) ||
+		    len + !!len + strlen(u) >= sizeof(p->cfg->controller))
+			return fail(p, "controller \"%s\": an http:// or https:// URL; all of them at most %zu characters",
+				    u, sizeof(p->cfg->controller) - 1);
+		if (++n > XMD_CONTROLLERS_MAX)
+			return fail(p, "controller: at most %d controllers",
+				    XMD_CONTROLLERS_MAX);
+		if (len)
+			list[len++] = ' ';
+		strcpy(list + len, u);	/* its length checked above */
+	}
 	return 0;
 }
 
@@ -822,7 +840,7 @@ static const struct directive {
 	{ "gate", 1, 1, false, d_gate },
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
 	{ "filter", 1, 1, false, d_path },
-	{ "controller", 1, 1, false, d_controller },
+	{ "controller", 1, XMD_CONTROLLERS_MAX, true, d_controller },
 	{ "gate-pin-dir", 1, 1, false, d_path },
 	{ "export", 3, 15, true, d_export },
 };

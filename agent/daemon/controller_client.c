@@ -62,3 +62,62 @@ CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
 	}
 	return e;
 }
+
+/* ---- several controllers ---- */
+
+int xmd_controllers_parse(struct xmd_controllers *c, const char *list)
+{
+	const char *p = list;
+
+	memset(c, 0, sizeof(*c));
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		n = strcspn(p, " \t");
+		if (c->n == XMD_CONTROLLERS_MAX || n >= XMD_CONTROLLER_URL_MAX)
+			return -1;
+		memcpy(c->url[c->n], p, n);
+		if (n > 1 && p[n - 1] == '/')
+			n--;	/* the paths start with one */
+		c->url[c->n][n] = '\0';
+		c->n++;
+		p += strcspn(p, " \t");
+	}
+	return c->n ? 0 : -1;
+}
+
+const char *xmd_controllers_url(struct xmd_controllers *c, int64_t now)
+{
+	if (!c->since)
+		c->since = now;
+	if (c->cur && now - c->since >= XMD_CONTROLLER_RETURN_S) {
+		c->cur = 0;
+		c->since = now;
+		c->returns++;
+	}
+	return c->url[c->cur];
+}
+
+bool xmd_controllers_failed(struct xmd_controllers *c, int64_t now)
+{
+	c->failed++;
+	if (c->n > 1) {
+		c->cur = (c->cur + 1) % c->n;
+		c->since = now;
+		c->failovers++;
+	}
+	return c->failed >= c->n;
+}
+
+void xmd_controllers_ok(struct xmd_controllers *c)
+{
+	c->failed = 0;
+}
+
+bool xmd_controller_unavailable(long status)
+{
+	return status == -1 || status >= 500;
+}

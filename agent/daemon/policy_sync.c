@@ -27,7 +27,9 @@
 #include "xmeshd.h"
 
 struct xmd_policy_sync {
-	char *url, *cache_path;
+	struct xmd_controllers ctls;	/* the thread's only */
+	bool all_failed;		/* every one, in a row: back off */
+	char *cache_path;
 	struct xm_cert authority, cert;
 	struct xm_crl crl;
 	bool have_crl;
@@ -204,6 +206,9 @@ int xmd_policy_sync_load_cache(struct xmd_policy_sync *s, uint64_t now,
 
 /* ---- HTTP ---- */
 
+static bool pause_ms(struct xmd_policy_sync *s, uint32_t ms);
+static uint32_t backoff_next(struct xmd_policy_sync *s, uint32_t *cur);
+
 static bool stopping(struct xmd_policy_sync *s, bool or_report)
 {
 	bool r;
@@ -223,7 +228,8 @@ static long request(struct xmd_policy_sync *s, const char *method,
 		    bool yield, struct xm_http_body *out)
 {
 	struct curl_slist *hdrs;
-	CURL *e = xmd_controller_easy(s->url, s->sk, s->cert_b64, method,
+	const char *url = xmd_controllers_url(&s->ctls, (int64_t)time(NULL));
+	CURL *e = xmd_controller_easy(url, s->sk, s->cert_b64, method,
 				      path, body, timeout_s, out, &hdrs);
 	long status = -1;
 	int running = 1, left;
@@ -252,7 +258,27 @@ static long request(struct xmd_policy_sync *s, const char *method,
 	curl_multi_remove_handle(s->multi, e);
 	curl_easy_cleanup(e);
 	curl_slist_free_all(hdrs);
+	/* Not serving: the next controller, at once unless all failed. */
+	if (xmd_controller_unavailable(status))
+		s->all_failed = xmd_controllers_failed(&s->ctls,
+						       (int64_t)time(NULL));
+	else if (status > 0)
+		xmd_controllers_ok(&s->ctls);
+	if (status != -2) {
+		pthread_mutex_lock(&s->lock);
+		s->c.failovers = s->ctls.failovers;
+		pthread_mutex_unlock(&s->lock);
+	}
 	return status;
+}
+
+/* After a controller did not serve: a pause if every one failed in a
+ * row, else none (the next one is asked at once). False once stopped. */
+static bool retry_pause(struct xmd_policy_sync *s, uint32_t *backoff)
+{
+	if (!s->all_failed)
+		return !stopping(s, false);
+	return pause_ms(s, backoff_next(s, backoff));
 }
 
 /* Wait ms, or less if stopped or a report is due: false once stopped. */
@@ -339,8 +365,8 @@ static void *sync_thread(void *arg)
 				/* Unreachable, or busy: again after a while.
 				 * Refused: sending it again would not help,
 				 * and the policy must still be followed. */
-				if ((st < 0 || st >= 500) &&
-				    !pause_ms(s, backoff_next(s, &backoff)))
+				if (xmd_controller_unavailable(st) &&
+				    !retry_pause(s, &backoff))
 					break;
 				if (st < 0 || st >= 500)
 					continue;
@@ -371,7 +397,9 @@ static void *sync_thread(void *arg)
 		} else {
 			count(s, &s->c.fetch_errors);
 			xm_http_body_free(&b);
-			if (!pause_ms(s, backoff_next(s, &backoff)))
+			if (xmd_controller_unavailable(st) ?
+			    !retry_pause(s, &backoff) :
+			    !pause_ms(s, backoff_next(s, &backoff)))
 				break;
 			continue;
 		}
@@ -387,24 +415,26 @@ struct xmd_policy_sync *xmd_policy_sync_new(
 {
 	struct xmd_policy_sync *s;
 	pthread_condattr_t ca;
-	size_t n;
 
 	pthread_once(&curl_once, curl_init);
 	if (!curl_ok) {
 		snprintf(err, errlen, "libcurl failed to initialise");
 		return NULL;
 	}
-	n = strlen(conf->url);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (xmd_controllers_parse(&s->ctls, conf->url)) {
+		snprintf(err, errlen, "controller: 1 to %d URLs of at most %d"
+			 " characters", XMD_CONTROLLERS_MAX,
+			 XMD_CONTROLLER_URL_MAX - 1);
+		free(s);
+		return NULL;
+	}
 	s->efd = -1;
-	s->url = strdup(conf->url);
 	s->cache_path = strdup(conf->cache_path);
-	if (s->url && n && s->url[n - 1] == '/')
-		s->url[n - 1] = '\0';	/* the paths start with one */
 	s->authority = *conf->authority;
 	s->cert = *conf->cert;
 	if (conf->crl) {
@@ -425,7 +455,7 @@ struct xmd_policy_sync *xmd_policy_sync_new(
 	pthread_condattr_destroy(&ca);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->multi = curl_multi_init();
-	if (!s->url || !s->cache_path || s->efd < 0 || !s->multi) {
+	if (!s->cache_path || s->efd < 0 || !s->multi) {
 		snprintf(err, errlen, "cannot set up the controller's client: %s",
 			 s->efd < 0 ? strerror(errno) : "out of memory");
 		xmd_policy_sync_free(s);
@@ -470,7 +500,6 @@ void xmd_policy_sync_free(struct xmd_policy_sync *s)
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	sodium_memzero(s->sk, sizeof(s->sk));
-	free(s->url);
 	free(s->cache_path);
 	free(s);
 }

@@ -12,7 +12,8 @@
  * (POST /api/v1/agent/report). The thread does nothing else: everything
  * the core sees is set in the main loop. While the controller is
  * unreachable the thread backs off (bounded, jittered) and the policy
- * applied stays.
+ * applied stays. With several controllers it moves to the next one on a
+ * failure and asks above the version it has (controller_client.h).
  */
 #ifndef XMD_POLICY_SYNC_H
 #define XMD_POLICY_SYNC_H
@@ -32,7 +33,9 @@
 #define XMD_POLICY_REPORT_WAIT_MS 5000	/* for the main loop to apply */
 
 struct xmd_policy_sync_conf {
-	const char *url;		/* the controller: http(s)://host[:port] */
+	/* The controllers: http(s)://host[:port], separated by blanks, in
+	 * order of preference (controller_client.h, xmd_controllers). */
+	const char *url;
 	const char *cache_path;		/* the cache file */
 	const struct xm_cert *authority;	/* copied */
 	const struct xm_crl *crl;	/* copied; NULL: none */
@@ -50,6 +53,7 @@ struct xmd_policy_counters {
 	uint64_t refused;		/* answers (or a cache) not accepted */
 	uint64_t reports;		/* applied versions reported */
 	uint64_t cache_errors;		/* the cache could not be written */
+	uint64_t failovers;		/* moves to the next controller */
 };
 
 struct xmd_policy_sync;

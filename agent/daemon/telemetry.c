@@ -213,8 +213,73 @@ char *xmd_telemetry_report(const struct xm_core *core,
 
 /* ---- the sender ---- */
 
+/* ---- the buffer ---- */
+
+void xmd_tele_buffer_push(struct xmd_tele_buffer *b, char *report,
+			  int64_t time)
+{
+	unsigned int at;
+
+	if (b->n == XMD_TELEMETRY_BUFFER_MAX) {
+		free(b->report[b->head]);
+		b->head = (b->head + 1) % XMD_TELEMETRY_BUFFER_MAX;
+		b->n--;
+		b->dropped_full++;
+	}
+	at = (b->head + b->n) % XMD_TELEMETRY_BUFFER_MAX;
+	b->report[at] = report;
+	b->time[at] = time;
+	b->n++;
+}
+
+char *xmd_tele_buffer_take(struct xmd_tele_buffer *b, int64_t now,
+			   int64_t *time)
+{
+	char *r;
+
+	while (b->n && now - b->time[b->head] > XMD_TELEMETRY_BUFFER_AGE_S) {
+		free(b->report[b->head]);
+		b->head = (b->head + 1) % XMD_TELEMETRY_BUFFER_MAX;
+		b->n--;
+		b->dropped_old++;
+	}
+	if (!b->n)
+		return NULL;
+	r = b->report[b->head];
+	*time = b->time[b->head];
+	b->head = (b->head + 1) % XMD_TELEMETRY_BUFFER_MAX;
+	b->n--;
+	return r;
+}
+
+void xmd_tele_buffer_put_back(struct xmd_tele_buffer *b, char *report,
+			      int64_t time)
+{
+	if (b->n == XMD_TELEMETRY_BUFFER_MAX) {
+		free(report);	/* the oldest of all */
+		b->dropped_full++;
+		return;
+	}
+	b->head = (b->head + XMD_TELEMETRY_BUFFER_MAX - 1) %
+		  XMD_TELEMETRY_BUFFER_MAX;
+	b->report[b->head] = report;
+	b->time[b->head] = time;
+	b->n++;
+}
+
+void xmd_tele_buffer_clear(struct xmd_tele_buffer *b)
+{
+	while (b->n) {
+		free(b->report[b->head]);
+		b->head = (b->head + 1) % XMD_TELEMETRY_BUFFER_MAX;
+		b->n--;
+	}
+}
+
+/* ---- the sender ---- */
+
 struct xmd_telemetry_sender {
-	char *url;
+	struct xmd_controllers ctls;	/* the thread's only */
 	uint8_t sk[XM_SECKEY_LEN];
 	char cert_b64[XMD_CERT_B64_MAX];
 	pthread_t thread;
@@ -223,13 +288,14 @@ struct xmd_telemetry_sender {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
-	char *slot;			/* the report to send */
+	struct xmd_tele_buffer buf;	/* the reports to send */
 	struct xmd_telemetry_counters c;
 	/* The sender thread's own: the digest of the routes of the last
-	 * report the controller took with its routes, while it keeps them
-	 * (routes_elide()). */
+	 * report the controller (of index routes_at) took with its routes,
+	 * while it keeps them (routes_elide()). */
 	uint8_t routes_taken[16];
 	bool routes_taken_valid;
+	unsigned int routes_at;
 	bool routes_elide_off;		/* a controller that refused it */
 };
 
@@ -300,9 +366,34 @@ static int abandon(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
 	return stop;
 }
 
+/* Wait until stopped or a report is there, not before not_before (0:
+ * no pause). Under s->lock. */
+static void sender_wait(struct xmd_telemetry_sender *s, time_t not_before)
+{
+	struct timespec t = { .tv_sec = not_before };
+
+	while (!s->stop && (!s->buf.n || (not_before &&
+					  time(NULL) < not_before))) {
+		if (not_before && s->buf.n)
+			pthread_cond_timedwait(&s->cond, &s->lock, &t);
+		else
+			pthread_cond_wait(&s->cond, &s->lock);
+	}
+}
+
+/* The buffer's counters into s->c. Under s->lock. */
+static void sender_count(struct xmd_telemetry_sender *s)
+{
+	s->c.dropped_full = s->buf.dropped_full;
+	s->c.dropped_old = s->buf.dropped_old;
+	s->c.dropped = s->c.dropped_full + s->c.dropped_old + s->c.refused;
+	s->c.buffered = s->buf.n;
+}
+
 static void *sender_thread(void *arg)
 {
 	struct xmd_telemetry_sender *s = arg;
+	time_t not_before = 0;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
@@ -310,21 +401,34 @@ static void *sender_thread(void *arg)
 		struct curl_slist *hdrs = NULL;
 		long status = -1;
 		uint8_t digest[16];
+		int64_t made = 0;
+		char *report, *sent;
+		const char *url;
 		bool elided;
-		char *report;
 		CURL *e;
 
-		while (!s->stop && !s->slot)
-			pthread_cond_wait(&s->cond, &s->lock);
+		sender_wait(s, not_before);
 		if (s->stop)
 			break;
-		report = s->slot;
-		s->slot = NULL;
+		not_before = 0;
+		report = xmd_tele_buffer_take(&s->buf, (int64_t)time(NULL),
+					      &made);
+		sender_count(s);
+		if (!report)
+			continue;
 		pthread_mutex_unlock(&s->lock);
-		elided = routes_elide(s, report, digest);
-		e = xmd_controller_easy(s->url, s->sk, s->cert_b64, "POST",
-					"/api/v1/agent/telemetry", report,
-					XMD_TELEMETRY_TIMEOUT_S, &b, &hdrs);
+		url = xmd_controllers_url(&s->ctls, (int64_t)time(NULL));
+		/* Another controller has not the routes of the last. */
+		if (s->routes_at != s->ctls.cur)
+			s->routes_taken_valid = false;
+		s->routes_at = s->ctls.cur;
+		/* Cut in a copy: the report may go to another one yet. */
+		sent = strdup(report);
+		elided = sent && routes_elide(s, sent, digest);
+		e = sent ? xmd_controller_easy(url, s->sk, s->cert_b64, "POST",
+					       "/api/v1/agent/telemetry", sent,
+					       XMD_TELEMETRY_TIMEOUT_S, &b,
+					       &hdrs) : NULL;
 		if (e) {
 			curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 			curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, abandon);
@@ -335,6 +439,7 @@ static void *sender_thread(void *arg)
 			curl_easy_cleanup(e);
 		}
 		curl_slist_free_all(hdrs);
+		free(sent);
 		/* Taken with its routes: those are the controller's now.
 		 * Not known to be taken: they may be or not, so the next
 		 * report carries them. */
@@ -349,16 +454,32 @@ static void *sender_thread(void *arg)
 				s->routes_elide_off = true;
 		}
 		xm_http_body_free(&b);
-		free(report);
+		if (xmd_controller_unavailable(status)) {
+			/* Kept for the next controller; a pause once every
+			 * one failed in a row. */
+			if (xmd_controllers_failed(&s->ctls,
+						   (int64_t)time(NULL)))
+				not_before = time(NULL) +
+					     XMD_TELEMETRY_INTERVAL_S;
+		} else {
+			xmd_controllers_ok(&s->ctls);
+		}
 		pthread_mutex_lock(&s->lock);
+		s->c.failovers = s->ctls.failovers;
 		if (status >= 200 && status < 300) {
 			s->c.sent++;
 			s->c.routes_elided += elided;
-		} else {
-			/* Not sent again: the next report supersedes it. */
+			free(report);
+		} else if (xmd_controller_unavailable(status)) {
 			s->c.errors++;
-			s->c.dropped++;
+			xmd_tele_buffer_put_back(&s->buf, report, made);
+		} else {
+			/* Refused: sending it again would not help. */
+			s->c.errors++;
+			s->c.refused++;
+			free(report);
 		}
+		sender_count(s);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -370,16 +491,19 @@ struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 						      char *err, size_t errlen)
 {
 	struct xmd_telemetry_sender *s = calloc(1, sizeof(*s));
-	size_t n = strlen(url);
 	int ret;
 
-	if (!s || !(s->url = strdup(url))) {
-		free(s);
+	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (n && s->url[n - 1] == '/')
-		s->url[n - 1] = '\0';	/* the paths start with one */
+	if (xmd_controllers_parse(&s->ctls, url)) {
+		free(s);
+		snprintf(err, errlen, "controller: 1 to %d URLs of at most %d"
+			 " characters", XMD_CONTROLLERS_MAX,
+			 XMD_CONTROLLER_URL_MAX - 1);
+		return NULL;
+	}
 	memcpy(s->sk, sk, XM_SECKEY_LEN);
 	xmd_controller_cert_b64(cert, s->cert_b64);
 	pthread_mutex_init(&s->lock, NULL);
@@ -397,11 +521,8 @@ struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 void xmd_telemetry_submit(struct xmd_telemetry_sender *s, char *report)
 {
 	pthread_mutex_lock(&s->lock);
-	if (s->slot) {
-		free(s->slot);	/* the thread is still at the one before */
-		s->c.dropped++;
-	}
-	s->slot = report;
+	xmd_tele_buffer_push(&s->buf, report, (int64_t)time(NULL));
+	sender_count(s);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -428,8 +549,7 @@ void xmd_telemetry_sender_free(struct xmd_telemetry_sender *s)
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	sodium_memzero(s->sk, sizeof(s->sk));
-	free(s->slot);
-	free(s->url);
+	xmd_tele_buffer_clear(&s->buf);
 	free(s);
 }
 

@@ -5,10 +5,13 @@
  * the main loop snapshots a report every interval (the core's neighbors
  * and routes, this node's capabilities, the kernel device's counters and
  * drops by reason) as JSON and hands it to a sender thread of its own
- * through a one-report slot behind a mutex; the thread POSTs it signed
- * (POST /api/v1/agent/telemetry). The main loop never waits on the
- * network: a report the thread has not taken when the next comes, or one
- * the controller did not take, is dropped and counted.
+ * through a small buffer behind a mutex; the thread POSTs them signed
+ * (POST /api/v1/agent/telemetry), oldest first. The main loop never waits
+ * on the network. A report no controller took (none answered, or 5xx)
+ * stays in the buffer, and the thread moves to the next controller
+ * (controller_client.h): so no report is lost over a short failover. The
+ * buffer is bounded in reports and in age; what falls out, and what a
+ * controller refused, is dropped and counted.
  */
 #ifndef XMD_TELEMETRY_H
 #define XMD_TELEMETRY_H
@@ -26,9 +29,18 @@
 #define XMD_TELEMETRY_LINKS_MAX		1024	/* what the controller takes */
 #define XMD_TELEMETRY_ROUTES_MAX	65536
 
+/* The reports kept while no controller takes them: 2 minutes' worth. */
+#define XMD_TELEMETRY_BUFFER_MAX	24
+#define XMD_TELEMETRY_BUFFER_AGE_S	120
+
 struct xmd_telemetry_counters {
 	uint64_t sent;			/* reports the controller took */
-	uint64_t dropped;		/* superseded, unreachable, refused */
+	uint64_t dropped;		/* all of the three below */
+	uint64_t dropped_full;		/* the oldest, for a new one */
+	uint64_t dropped_old;		/* older than the age limit */
+	uint64_t refused;		/* a controller said 4xx */
+	uint64_t failovers;		/* moves to the next controller */
+	uint64_t buffered;		/* in the buffer now */
 	uint64_t errors;		/* POSTs that failed or were refused */
 	uint64_t routes_elided;		/* taken as "routes_unchanged" */
 };
@@ -47,8 +59,34 @@ char *xmd_telemetry_report(const struct xm_core *core,
 			   void *arg, int64_t time, uint32_t interval,
 			   uint64_t policy_version);
 
+/*
+ * The buffer: reports in the order made, with their time (unix s). Pure;
+ * the caller serialises calls.
+ */
+struct xmd_tele_buffer {
+	char *report[XMD_TELEMETRY_BUFFER_MAX];
+	int64_t time[XMD_TELEMETRY_BUFFER_MAX];
+	unsigned int head, n;
+	uint64_t dropped_full, dropped_old;
+};
+
+/* Add the newest (taken: freed by the buffer), the oldest dropped if
+ * full. */
+void xmd_tele_buffer_push(struct xmd_tele_buffer *b, char *report,
+			  int64_t time);
+/* The oldest, taken out (the caller's), after dropping those older than
+ * XMD_TELEMETRY_BUFFER_AGE_S at now; NULL if none. Its time in *time. */
+char *xmd_tele_buffer_take(struct xmd_tele_buffer *b, int64_t now,
+			   int64_t *time);
+/* A report taken, not sent after all: back as the oldest (dropped if the
+ * buffer filled meanwhile). */
+void xmd_tele_buffer_put_back(struct xmd_tele_buffer *b, char *report,
+			      int64_t time);
+void xmd_tele_buffer_clear(struct xmd_tele_buffer *b);
+
 struct xmd_telemetry_sender;
 
+/* url: the controllers, as in xmd_controllers_parse(). */
 struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 						      const struct xm_cert *cert,
 						      const uint8_t *sk,

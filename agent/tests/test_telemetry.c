@@ -8,6 +8,7 @@
  * dropped and counted, and the main loop's hand-over never waits.
  */
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <sodium.h>
@@ -100,11 +101,15 @@ static void setup(void)
 	token[strcspn(token, "\n")] = '\0';
 }
 
+/* The controller, on ctl_port if set (a restart), else on any. */
 static void ctl_start(void)
 {
-	char line[256];
+	char line[256], port[8];
 	int fds[2];
 	FILE *f;
+
+	snprintf(port, sizeof(port), "%u", ctl_port);
+	ctl_port = 0;
 
 	if (pipe(fds))
 		exit(1);
@@ -114,7 +119,7 @@ static void ctl_start(void)
 		close(fds[0]);
 		execl(CONTROLLER, CONTROLLER, "--db", db, "--authority",
 		      auth_path, "--policy-key", pkey_path, "--policy-cert",
-		      pcert_path, "--port", "0", (char *)NULL);
+		      pcert_path, "--port", port, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -327,19 +332,66 @@ static void test_sent(struct net *net)
 	ok(at && wait_sent(s[0], 3, 0) && routes_elided(s[0]) == 1,
 	   "changed routes: sent in full");
 
-	/* The controller down: dropped and counted, the main loop's
-	 * hand-over returns at once. */
+	/* The controller down: kept, the main loop's hand-over returns at
+	 * once; sent, oldest first, when it is back. */
 	ctl_stop();
 	xmd_telemetry_submit(s[0], report_of(net, 0));
 	ok(wait_sent(s[0], 3, 1), "the controller down: the report fails");
+	xmd_telemetry_submit(s[0], report_of(net, 0));
 	{
 		struct xmd_telemetry_counters c;
 
 		xmd_telemetry_counters(s[0], &c);
-		ok(c.dropped == 1 && c.errors == 1, "dropped and counted");
+		ok(c.dropped == 0 && c.errors == 1 && c.buffered == 2,
+		   "both kept, none dropped (buffered %" PRIu64 ", dropped %"
+		   PRIu64 ")", c.buffered, c.dropped);
+	}
+	ctl_start();		/* on the same port */
+	{
+		struct xmd_telemetry_counters c;
+		int waited;
+
+		for (waited = 0; waited < DEADLINE_MS; waited += 20) {
+			xmd_telemetry_counters(s[0], &c);
+			if (c.sent >= 5)
+				break;
+			usleep(20 * 1000);
+		}
+		ok(c.sent == 5 && c.buffered == 0 && c.dropped == 0,
+		   "the controller back: both sent (sent %" PRIu64 ")",
+		   c.sent);
 	}
 	for (i = 0; i < N; i++)
 		xmd_telemetry_sender_free(s[i]);
+}
+
+/* Two controllers, the first not answering: the report goes to the
+ * second at once. */
+static void test_failover(struct net *net)
+{
+	struct xmd_telemetry_sender *s;
+	struct xmd_telemetry_counters c;
+	char err[256], urls[600];
+	int waited;
+
+	/* Port 1: nobody listens there (connection refused). */
+	snprintf(urls, sizeof(urls), "http://127.0.0.1:1 %s", base);
+	s = xmd_telemetry_sender_new(urls, &node_cert[1], node_sk[1], err,
+				     sizeof(err));
+	ok(s != NULL, "a sender with two controllers");
+	if (!s)
+		return;
+	xmd_telemetry_submit(s, report_of(net, 1));
+	for (waited = 0; waited < DEADLINE_MS; waited += 20) {
+		xmd_telemetry_counters(s, &c);
+		if (c.sent)
+			break;
+		usleep(20 * 1000);
+	}
+	ok(c.sent == 1 && c.errors == 1 && c.failovers == 1 && !c.dropped,
+	   "the first refused: sent to the second (sent %" PRIu64 ", errors %"
+	   PRIu64 ", failovers %" PRIu64 ")", c.sent, c.errors, c.failovers);
+	xmd_telemetry_sender_free(s);
 }
 
 int main(void)
@@ -367,6 +419,8 @@ int main(void)
 	test_report(&net);
 	ctl_start();
 	test_sent(&net);
+	test_failover(&net);
+	ctl_stop();
 	net_free(&net);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
