@@ -2536,7 +2536,11 @@ static void remedy_tick(struct xm_ctl *c)
 		return;
 	if (c->remedy_version != c->version)
 		remedy_load(c);
-	xm_store_agent_list(c->store, seen_cb, &a);
+	/* Observations it could not bring up to date are not acted on: a
+	 * store that stalled for minutes made every node look unreachable
+	 * (and the lead may have passed to another controller meanwhile). */
+	if (xm_store_agent_list(c->store, seen_cb, &a))
+		return;
 	n = xm_remedy_step(c->remedy, a.now, d, REMEDY_BATCH);
 	for (i = 0; i < n; i++)
 		remedy_carry_out(c, &d[i]);

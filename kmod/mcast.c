@@ -56,6 +56,9 @@ bool xmesh_mroute_key_valid(const struct xmesh_mroute_key *key)
 
 int xmesh_mroutes_init(struct xmesh_dev *xdev)
 {
+	/* Hashed and compared as bytes: no hole, the pad zeroed by users. */
+	BUILD_BUG_ON(sizeof(struct xmesh_mroute_key) !=
+		     sizeof(union xmesh_addr) + 8);
 	INIT_LIST_HEAD(&xdev->mroutes.list);
 	xdev->mroutes.count = 0;
 	return rhashtable_init(&xdev->mroutes.hash, &xmesh_mroute_params);

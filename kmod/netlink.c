@@ -2668,7 +2668,9 @@ XMESH_ATTR_TABLE_OPS(zone_pair, ZONE_PAIR, XMESH_MAX_ZONE_PAIRS)
 /* ------------------------------------------------------------------ */
 /* Multicast routes: (root, group) -> branches (mcast.c)              */
 
-static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_mroute *mr)
+/* Under xdev->lock. */
+static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_dev *xdev,
+			     struct xmesh_mroute *mr)
 {
 	const struct xmesh_mroute_branches *br;
 	u64 stats[XMESH_MSTAT_MAX];
@@ -2678,7 +2680,8 @@ static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_mroute *mr)
 	nest = nla_nest_start(skb, XMESH_A_MROUTE);
 	if (!nest)
 		return -EMSGSIZE;
-	br = rcu_dereference_protected(mr->branches, true);
+	br = rcu_dereference_protected(mr->branches,
+				       lockdep_is_held(&xdev->lock));
 	xmesh_mroute_stats_read(mr, stats);
 	if (nla_put_u32(skb, XMESH_MROUTE_A_ROOT, mr->key.root) ||
 	    nla_put_u16(skb, XMESH_MROUTE_A_FAMILY, mr->key.family) ||
@@ -2709,8 +2712,8 @@ static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_mroute *mr)
 static int xmesh_fill_mroute_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
 				   struct list_head *entry)
 {
-	return xmesh_fill_mroute(skb, list_entry(entry, struct xmesh_mroute,
-						 list));
+	return xmesh_fill_mroute(skb, xdev,
+				 list_entry(entry, struct xmesh_mroute, list));
 }
 
 static struct list_head *xmesh_mroute_list(void *entry)

@@ -216,6 +216,7 @@ static void xmesh_mcast_forward_one(struct xmesh_dev *xdev,
 				    struct sk_buff *skb, u32 id, __be16 sport)
 {
 	struct xmesh_neigh *neigh = xmesh_neigh_lookup_id(xdev, id);
+	unsigned int len;
 	int reason;
 
 	if (unlikely(!neigh || !xmesh_neigh_usable(neigh))) {
@@ -225,13 +226,15 @@ static void xmesh_mcast_forward_one(struct xmesh_dev *xdev,
 	reason = xmesh_forward_prepare(skb);
 	if (unlikely(reason))
 		goto drop;
+	/* The frame is the sender's once handed over: its length first. */
+	len = skb->len;
 	if (__xmesh_send_frame(xdev, neigh, skb, sport,
 			       READ_ONCE(xdev->security),
-			       XMESH_COUNTER_A_FWD_PACKETS, skb->len))
+			       XMESH_COUNTER_A_FWD_PACKETS, len))
 		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 	else
 		xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS,
-				   skb->len - sizeof(struct xmesh_hdr));
+				   len - sizeof(struct xmesh_hdr));
 	return;
 drop:
 	xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
@@ -307,7 +310,7 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 		return 0;
 	if (!local) {
 		/* Every copy dropped and counted, or none due here. */
-		consume_skb(skb);
+		kfree_skb(skb);
 		return 0;
 	}
 	len = skb->len - XMESH_HLEN;

@@ -398,8 +398,8 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 		else
 			xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS, len);
 	}
-	/* No branch, or the last one's neighbor was down. */
-	consume_skb(skb);
+	/* No branch, or the last one's neighbor was down (counted). */
+	kfree_skb(skb);
 }
 
 /*

@@ -949,8 +949,11 @@ int xm_core_link_set(struct xm_core *c, xm_time now,
 			.used = true, .next_hello = XM_NEVER,
 			.last_hello_tx = XM_NEVER,
 		};
+		/* Not past a minute: links flapping by delete and add must
+		 * not hold the tables back for ever. */
 		if (!c->ready)
-			c->hold_from = now;
+			c->hold_from = xm_min(now, c->start +
+						  XM_HOLD_FROM_MAX_MS);
 	}
 	carrier = l->info.carrier;
 	l->info = *link;

@@ -167,6 +167,7 @@ struct xm_core {
 	 * answer, and wrote empty tables over the kernel's.
 	 */
 	xm_time hold_from;
+#define XM_HOLD_FROM_MAX_MS	60000
 	xm_time now;			/* of the latest call */
 	uint64_t rng;
 	uint64_t msg_seq;

@@ -218,7 +218,8 @@ route-new the same neighbor twice | EINVAL ~ the same neighbor twice | route-new
 route-new priority of 2 bytes | EINVAL ~ invalid attribute length | route-new $D route{ dst=50 nexthop{ neigh=1 *priority:u16=1 } }
 route-new active flag | EINVAL ~ the attribute is read-only | route-new $D route{ dst=50 nexthop{ neigh=1 *active } }
 route-new next hop unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 *#4:u32=1 } }
-route-new route unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 } *#4:u32=1 }
+route-new route unknown attribute | EINVAL ~ unknown attribute type | route-new $D route{ dst=50 nexthop{ neigh=1 } *#60:u32=1 }
+route-new traffic class of 4 bytes | EINVAL ~ invalid attribute length | route-new $D route{ dst=50 nexthop{ neigh=1 } *#4:u32=1 }
 route-new next hop without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | route-new $D route{ dst=50 *nexthop:nonest{ neigh=1 } }
 route-new route to 1 exists | EEXIST ~ a route to node 1 exists | route-new $D *route{ dst=1 nexthop{ neigh=1 } }
 route-new two routes to one node | EINVAL ~ twice|two routes | route-new $D route{ dst=50 nexthop{ neigh=1 } } *route{ dst=50 nexthop{ neigh=2 } }
