@@ -43,9 +43,10 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
 	S(ctl_accept_errors), S(ctl_events_dropped),
 	S(policy_version), S(policy_applied), S(policy_fetch_errors),
-	S(policy_refused), S(policy_reports),
+	S(policy_refused), S(policy_reports), S(policy_failovers),
 	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
-	S(telemetry_routes_elided),
+	S(telemetry_routes_elided), S(telemetry_failovers),
+	S(telemetry_buffered),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /
