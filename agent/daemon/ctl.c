@@ -815,9 +815,10 @@ static int group_change(struct req *r, bool join)
 	if (xm_parse_addr(s, &a, NULL) || !xm_mcast_group_valid(&a))
 		return bad(r, "group \"%s\" is not in 239.0.0.0/8 or IPv6 multicast of scope 3 or wider",
 			   s);
-	if (n > XM_MGROUP_MAX)
-		n = XM_MGROUP_MAX;
-	memcpy(g, v->mgroups, n * sizeof(*g));
+	if (n > XM_MGROUP_MAX || !v->mgroups)
+		n = v->mgroups ? XM_MGROUP_MAX : 0;
+	if (n)
+		memcpy(g, v->mgroups, n * sizeof(*g));
 	for (i = 0; i < n && !xm_addr_eq(&g[i].group, &a); i++)
 		;
 	if (!join) {
