@@ -15,6 +15,7 @@
 #include "graph.h"
 #include "kx.h"
 #include "log.h"
+#include "mcast.h"
 #include "query.h"
 #include "util.h"
 #include "xmesh_qos.h"
@@ -43,9 +44,10 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
 	S(ctl_accept_errors), S(ctl_events_dropped),
 	S(policy_version), S(policy_applied), S(policy_fetch_errors),
-	S(policy_refused), S(policy_reports),
+	S(policy_refused), S(policy_reports), S(policy_failovers),
 	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
-	S(telemetry_routes_elided),
+	S(telemetry_routes_elided), S(telemetry_failovers),
+	S(telemetry_buffered),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /
@@ -750,6 +752,106 @@ static int cmd_exports(struct req *r)
 	return 0;
 }
 
+static json_object *mgroups_json(const struct xm_mgroup *g, unsigned int n)
+{
+	json_object *a = json_object_new_array();
+	char buf[XM_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+
+		put(e, "group", json_object_new_string(
+			xm_addr_str(&g[i].group, buf, sizeof(buf))));
+		put(e, "send", json_object_new_boolean(
+			g[i].flags & XM_MGROUP_SEND));
+		put(e, "receive", json_object_new_boolean(
+			g[i].flags & XM_MGROUP_RECV));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static int arg_bool(struct req *r, const char *key, bool *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(r->in, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad(r, "\"%s\" must be true or false", key);
+	*out = json_object_get_boolean(v);
+	return 1;
+}
+
+/*
+ * group-join {"group": G[, "send": b][, "receive": b]} (receive when
+ * neither is true; joining again sets the roles) and group-leave
+ * {"group": G}: live, as the config's "group" lines after a SIGHUP, and
+ * until the next reload or restart (the config is the durable place).
+ */
+static int group_change(struct req *r, bool join)
+{
+	static const char *const join_keys[] = { "group", "send", "receive",
+						 NULL };
+	static const char *const leave_keys[] = { "group", NULL };
+	const struct xmd_view *v = r->v;
+	struct xm_mgroup g[XM_MGROUP_MAX + 1];
+	bool send = false, recv = false;
+	unsigned int n = v->n_mgroups, i;
+	struct xm_addr a;
+	const char *s = NULL;
+
+	if (check_keys(r, join ? join_keys : leave_keys) || need_core(r))
+		return -EINVAL;
+	if (!v->mgroups_set)
+		return bad(r, "groups cannot be changed here");
+	if (arg_str(r, "group", &s) < 0 ||
+	    (join && (arg_bool(r, "send", &send) < 0 ||
+		      arg_bool(r, "receive", &recv) < 0)))
+		return -EINVAL;
+	if (!s)
+		return bad(r, "\"group\" is missing");
+	if (xm_parse_addr(s, &a, NULL) || !xm_mcast_group_valid(&a))
+		return bad(r, "group \"%s\" is not in 239.0.0.0/8 or IPv6 multicast of scope 3 or wider",
+			   s);
+	if (n > XM_MGROUP_MAX || !v->mgroups)
+		n = v->mgroups ? XM_MGROUP_MAX : 0;
+	if (n)
+		memcpy(g, v->mgroups, n * sizeof(*g));
+	for (i = 0; i < n && !xm_addr_eq(&g[i].group, &a); i++)
+		;
+	if (!join) {
+		if (i == n)
+			return bad(r, "not in group %s", s);
+		memmove(&g[i], &g[i + 1], (n - i - 1) * sizeof(*g));
+		n--;
+	} else {
+		if (i == n && n == XM_MGROUP_MAX)
+			return bad(r, "more than %d groups", XM_MGROUP_MAX);
+		g[i].group = a;
+		g[i].flags = (uint8_t)((send ? XM_MGROUP_SEND : 0) |
+				       (recv ? XM_MGROUP_RECV : 0));
+		if (!g[i].flags)
+			g[i].flags = XM_MGROUP_RECV;
+		n += i == n;
+	}
+	if (v->mgroups_set(v->arg, g, n))
+		return bad(r, "the agent refused the groups");
+	put(r->out, "groups", mgroups_json(g, n));
+	return 0;
+}
+
+static int cmd_group_join(struct req *r)
+{
+	return group_change(r, true);
+}
+
+static int cmd_group_leave(struct req *r)
+{
+	return group_change(r, false);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct req *r);
@@ -762,6 +864,8 @@ static const struct {
 	{ "find", cmd_find },
 	{ "monitor", cmd_monitor },
 	{ "exports", cmd_exports },
+	{ "group-join", cmd_group_join },
+	{ "group-leave", cmd_group_leave },
 };
 
 static char *to_line(json_object *o, size_t *len)

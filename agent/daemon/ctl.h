@@ -46,6 +46,13 @@ struct xmd_view {
 	const struct xm_kx_stats *kx;	/* with certificates */
 	const struct xmd_exports *exports;	/* NULL: none */
 	const struct xm_policy *policy;	/* its class paths; NULL: none */
+	/* This node's multicast groups, and the way to change them live
+	 * ("group-join", "group-leave"); NULL: read-only. */
+	const struct xm_mgroup *mgroups;
+	unsigned int n_mgroups;
+	int (*mgroups_set)(void *arg, const struct xm_mgroup *g,
+			   unsigned int n);
+	void *arg;
 };
 
 struct xmd_reply {

@@ -1047,6 +1047,30 @@ int xmd_run(struct xmd *d)
 
 /* ---- start and stop ---- */
 
+/* The control socket's group-join and group-leave: live, until the next
+ * reload or restart (the config file is the durable place). */
+static int mgroups_set(void *arg, const struct xm_mgroup *g, unsigned int n)
+{
+	struct xmd *d = arg;
+	int err;
+
+	if (!d->core || n > XM_MGROUP_MAX)
+		return -EINVAL;
+	err = xm_core_set_mgroups(d->core, xmd_now(), g, n);
+	if (err)
+		return err;
+	/* A reload compares the file's groups with these. */
+	d->cfg.n_mgroups = n;
+	memset(d->cfg.mgroups, 0, sizeof(d->cfg.mgroups));
+	memcpy(d->cfg.mgroups, g, n * sizeof(*g));
+	d->core_cfg.n_mgroups = n;
+	memcpy(d->core_cfg.mgroups, d->cfg.mgroups,
+	       sizeof(d->core_cfg.mgroups));
+	xmd_event(d, XMD_LOG_INFO, "control socket: now in %u multicast groups",
+		  n);
+	return 0;
+}
+
 static void view_fill(void *data, struct xmd_view *v)
 {
 	struct xmd *d = data;
@@ -1064,6 +1088,10 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
 	v->exports = &d->exports;
 	v->policy = d->core ? xm_core_policy(d->core) : NULL;
+	v->mgroups = d->cfg.mgroups;
+	v->n_mgroups = d->cfg.n_mgroups;
+	v->mgroups_set = mgroups_set;
+	v->arg = d;
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */

@@ -713,14 +713,21 @@ static void apply(struct xmd *d, struct xm_policy_update *u,
 		  u->version, from, (unsigned int)p->site->max_hops);
 }
 
+void xmd_policy_stats_set(struct xmd_stats *st,
+			  const struct xmd_policy_counters *c)
+{
+	st->policy_fetch_errors = c->fetch_errors;
+	st->policy_refused = c->refused;
+	st->policy_reports = c->reports;
+	st->policy_failovers = c->failovers;
+}
+
 static void counters_copy(struct xmd *d)
 {
 	struct xmd_policy_counters c;
 
 	xmd_policy_sync_counters(d->policy->sync, &c);
-	d->stats.policy_fetch_errors = c.fetch_errors;
-	d->stats.policy_refused = c.refused;
-	d->stats.policy_reports = c.reports;
+	xmd_policy_stats_set(&d->stats, &c);
 }
 
 static void policy_event(struct xmd_watch *w, uint32_t events)

@@ -124,6 +124,11 @@ void xmd_policy_sync_failed(struct xmd_policy_sync *s, uint64_t have,
 /* ---- xmeshd's side (struct xmd) ---- */
 
 struct xmd;
+struct xmd_stats;
+
+/* Copies the thread's counters into xmeshd's (stats.h). */
+void xmd_policy_stats_set(struct xmd_stats *st,
+			  const struct xmd_policy_counters *c);
 
 /*
  * With "controller" configured: the cache checked and applied first, then

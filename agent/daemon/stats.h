@@ -40,9 +40,12 @@ struct xmd_stats {
 	uint64_t policy_version;	/* applied; 0: none */
 	uint64_t policy_applied;	/* versions applied */
 	uint64_t policy_fetch_errors, policy_refused, policy_reports;
+	uint64_t policy_failovers;	/* moves to the next controller */
 	/* Telemetry to the controller (telemetry.h). */
 	uint64_t telemetry_reports, telemetry_dropped, telemetry_errors;
 	uint64_t telemetry_routes_elided;
+	uint64_t telemetry_failovers;	/* moves to the next controller */
+	uint64_t telemetry_buffered;	/* reports waiting: a gauge */
 };
 
 /* Names (JSON keys) and offsets, in the order above. */

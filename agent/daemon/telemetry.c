@@ -572,6 +572,17 @@ static uint32_t link_bandwidth(void *arg, uint32_t ifindex, char ifname[16])
 	return l->given.bandwidth_mbps;
 }
 
+void xmd_telemetry_stats_set(struct xmd_stats *st,
+			     const struct xmd_telemetry_counters *c)
+{
+	st->telemetry_reports = c->sent;
+	st->telemetry_dropped = c->dropped;
+	st->telemetry_errors = c->errors;
+	st->telemetry_routes_elided = c->routes_elided;
+	st->telemetry_failovers = c->failovers;
+	st->telemetry_buffered = c->buffered;
+}
+
 static void telemetry_event(struct xmd_watch *w, uint32_t events)
 {
 	struct xmd_telemetry *t = (struct xmd_telemetry *)w;
@@ -595,10 +606,7 @@ static void telemetry_event(struct xmd_watch *w, uint32_t events)
 	if (report)
 		xmd_telemetry_submit(t->sender, report);
 	xmd_telemetry_counters(t->sender, &c);
-	d->stats.telemetry_reports = c.sent;
-	d->stats.telemetry_dropped = c.dropped;
-	d->stats.telemetry_errors = c.errors;
-	d->stats.telemetry_routes_elided = c.routes_elided;
+	xmd_telemetry_stats_set(&d->stats, &c);
 }
 
 int xmd_telemetry_start(struct xmd *d)

@@ -101,6 +101,11 @@ void xmd_telemetry_sender_free(struct xmd_telemetry_sender *s);
 /* ---- xmeshd's side (struct xmd) ---- */
 
 struct xmd;
+struct xmd_stats;
+
+/* Copies the sender's counters into xmeshd's (stats.h). */
+void xmd_telemetry_stats_set(struct xmd_stats *st,
+			     const struct xmd_telemetry_counters *c);
 
 /* With "controller" configured: the timer and the sender started. 0, or
  * -1 after logging why (the agent runs on without telemetry). */

@@ -208,10 +208,27 @@ static struct xmd_view view(void)
  * A stand-in agent: a child process serving the made-up state on a
  * control socket at path. Its pid once it listens, or -1.
  */
+static struct xm_mgroup fake_mgroups[XM_MGROUP_MAX];
+static unsigned int fake_n_mgroups;
+
+/* The stand-in agent's group-join and group-leave: kept as given. */
+__attribute__((unused))
+static int fake_mgroups_keep(void *arg, const struct xm_mgroup *g,
+			     unsigned int n)
+{
+	(void)arg;
+	memcpy(fake_mgroups, g, n * sizeof(*g));
+	fake_n_mgroups = n;
+	return 0;
+}
+
 static void fake_view(void *data, struct xmd_view *v)
 {
 	(void)data;
 	*v = view();
+	v->mgroups = fake_mgroups;
+	v->n_mgroups = fake_n_mgroups;
+	v->mgroups_set = fake_mgroups_keep;
 }
 
 __attribute__((unused))

@@ -698,6 +698,105 @@ static void server(void)
 	rmdir(dir);
 }
 
+/* ---- group-join, group-leave ---- */
+
+static struct xm_mgroup joined[XM_MGROUP_MAX];
+static unsigned int n_joined;
+static int sets;
+
+static int fake_mgroups_set(void *arg, const struct xm_mgroup *g,
+			    unsigned int n)
+{
+	(void)arg;
+	sets++;
+	memcpy(joined, g, n * sizeof(*g));
+	n_joined = n;
+	return 0;
+}
+
+static json_object *ask_groups(const char *req)
+{
+	struct xmd_view v = view();
+
+	v.mgroups = joined;
+	v.n_mgroups = n_joined;
+	v.mgroups_set = fake_mgroups_set;
+	return ask_view(&v, req);
+}
+
+static void refused_groups(const char *req, const char *want)
+{
+	json_object *r = ask_groups(req);
+	const char *e = str(r, "error");
+	int before = sets;
+
+	if (!ok(r && strstr(e, want) && last.bad && sets == before,
+		"refused, groups unchanged: %s", req))
+		printf("#   reply: %s#   want an error with \"%s\"\n",
+		       last.text ? last.text : "(none)\n", want);
+	json_object_put(r);
+}
+
+static void groups(void)
+{
+	char req[128];
+	json_object *r;
+	int i;
+
+	r = ask_groups("{\"cmd\":\"group-join\",\"group\":\"239.1.1.1\"}");
+	ok(r && !last.bad && n_joined == 1 &&
+	   joined[0].flags == XM_MGROUP_RECV, "join: receive by default");
+	is_str(str(r, "groups.0.group"), "239.1.1.1", "join: the groups "
+	       "after it");
+	ok(get(r, "groups.0.receive") &&
+	   json_object_get_boolean(get(r, "groups.0.receive")) &&
+	   !json_object_get_boolean(get(r, "groups.0.send")),
+	   "join: receive true, send false in the reply");
+	json_object_put(r);
+	r = ask_groups("{\"cmd\":\"group-join\",\"group\":\"ff05::7\","
+		       "\"send\":true}");
+	ok(r && n_joined == 2 && joined[1].flags == XM_MGROUP_SEND &&
+	   len(r, "groups") == 2, "join: IPv6 site scope, send only");
+	json_object_put(r);
+	r = ask_groups("{\"cmd\":\"group-join\",\"group\":\"239.1.1.1\","
+		       "\"send\":true,\"receive\":true}");
+	ok(r && n_joined == 2 &&
+	   joined[0].flags == (XM_MGROUP_SEND | XM_MGROUP_RECV),
+	   "join again: the roles change, no second entry");
+	json_object_put(r);
+	refused_groups("{\"cmd\":\"group-join\",\"group\":\"224.0.0.5\"}",
+		       "is not in 239.0.0.0/8");
+	refused_groups("{\"cmd\":\"group-join\",\"group\":\"ff02::1\"}",
+		       "scope 3 or wider");
+	refused_groups("{\"cmd\":\"group-join\",\"group\":\"10.0.0.1\"}",
+		       "is not in");
+	refused_groups("{\"cmd\":\"group-join\"}", "\"group\" is missing");
+	refused_groups("{\"cmd\":\"group-join\",\"group\":\"239.1.1.2\","
+		       "\"send\":1}", "must be true or false");
+	refused_groups("{\"cmd\":\"group-leave\",\"group\":\"239.9.9.9\"}",
+		       "not in group 239.9.9.9");
+	refused_groups("{\"cmd\":\"group-leave\",\"group\":\"239.1.1.1\","
+		       "\"send\":true}", "unknown key \"send\"");
+	for (i = 0; n_joined < XM_MGROUP_MAX; i++) {
+		snprintf(req, sizeof(req), "{\"cmd\":\"group-join\","
+			 "\"group\":\"239.2.0.%d\"}", i);
+		json_object_put(ask_groups(req));
+		if (last.bad)
+			break;
+	}
+	is_int(n_joined, XM_MGROUP_MAX, "join: up to 8 groups");
+	refused_groups("{\"cmd\":\"group-join\",\"group\":\"239.3.0.1\"}",
+		       "more than 8 groups");
+	r = ask_groups("{\"cmd\":\"group-leave\",\"group\":\"239.1.1.1\"}");
+	ok(r && !last.bad && n_joined == XM_MGROUP_MAX - 1 &&
+	   len(r, "groups") == XM_MGROUP_MAX - 1 &&
+	   !strcmp(str(r, "groups.0.group"), "ff05::7"),
+	   "leave: the group goes, the others stay in order");
+	json_object_put(r);
+	refused("{\"cmd\":\"group-join\",\"group\":\"239.1.1.1\"}",
+		"cannot be changed");
+}
+
 int main(void)
 {
 	fake_setup();
@@ -708,6 +807,7 @@ int main(void)
 	path();
 	find();
 	monitor();
+	groups();
 	bad_requests();
 	random_requests();
 	lines();

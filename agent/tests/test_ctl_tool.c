@@ -205,6 +205,43 @@ static void errors(void)
 	unsetenv(XMD_SOCKET_ENV);
 }
 
+/* xmesh group join/leave through the stand-in agent. */
+static void groups(void)
+{
+	json_object *j, *g;
+
+	expect("group join 239.5.5.5", 0, "group 239.5.5.5 receive\n",
+	       "group join: receive by default");
+	expect("group join ff05::9 send", 0,
+	       "group 239.5.5.5 receive\ngroup ff05::9 send\n",
+	       "group join send: this node's groups after it");
+	expect("group join 239.5.5.5 send receive", 0,
+	       "group 239.5.5.5 send receive\n",
+	       "group join again: both roles");
+	expect("group join 224.0.0.9", 1, "is not in 239.0.0.0/8",
+	       "group join: a link-local group refused, exit 1");
+	expect("group join ff02::9", 1, "scope 3 or wider",
+	       "group join: IPv6 link scope refused");
+	expect("group join 239.5.5.6 sometimes", 2, "\"sometimes\"",
+	       "group join: an unknown word");
+	expect("group join", 2, "which group?", "group join: no group");
+	expect("group leave 239.5.5.7", 1, "not in group 239.5.5.7",
+	       "group leave: not joined, exit 1");
+	expect("group leave 239.5.5.5 send", 2, "\"send\"",
+	       "group leave: takes no roles");
+	j = json_of("group leave 239.5.5.5");
+	g = j && json_object_is_type(j, json_type_array) &&
+	    json_object_array_length(j) == 1 ?
+	    json_object_array_get_idx(j, 0) : NULL;
+	ok(g && !strcmp(json_object_get_string(jget(g, "group")), "ff05::9") &&
+	   json_object_get_boolean(jget(g, "send")) &&
+	   !json_object_get_boolean(jget(g, "receive")),
+	   "group leave -j: the groups left, as JSON");
+	if (!g)
+		printf("#   stdout: %s\n", out_buf);
+	json_object_put(j);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -216,6 +253,7 @@ int main(void)
 	text();
 	json();
 	errors();
+	groups();
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 	unlink(sock_path);

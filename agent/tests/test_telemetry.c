@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../daemon/policy_sync.h"
+#include "../daemon/stats.h"
 #include "../daemon/telemetry.h"
 #include "tap.h"
 #include "test_core_net.h"
@@ -365,6 +367,47 @@ static void test_sent(struct net *net)
 		xmd_telemetry_sender_free(s[i]);
 }
 
+/* A counter of xmeshd's by its name in `xmesh agent stats` (ctl.c). */
+static bool stat_of(const struct xmd_stats *st, const char *key,
+		    uint64_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < xmd_n_stat_names; i++) {
+		if (!strcmp(xmd_stat_names[i].key, key)) {
+			memcpy(v, (const char *)st + xmd_stat_names[i].off,
+			       sizeof(*v));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The failover counters reach xmeshd's stats under their names. */
+static void test_failover_stats(const struct xmd_telemetry_counters *c)
+{
+	struct xmd_policy_counters pc = { .failovers = 3, .reports = 2 };
+	struct xmd_stats st = { 0 };
+	uint64_t v = 99, b = 99, p = 99, r = 99;
+	bool has_v, has_b, has_p, has_r;
+
+	xmd_telemetry_stats_set(&st, c);
+	has_v = stat_of(&st, "telemetry_failovers", &v);
+	has_b = stat_of(&st, "telemetry_buffered", &b);
+	ok(has_v && v == c->failovers && v == 1,
+	   "telemetry_failovers in the stats (%" PRIu64 ")", v);
+	ok(has_b && b == c->buffered && b == 0,
+	   "telemetry_buffered in the stats (%" PRIu64 ")", b);
+	xmd_policy_stats_set(&st, &pc);
+	has_p = stat_of(&st, "policy_failovers", &p);
+	has_r = stat_of(&st, "policy_reports", &r);
+	ok(has_p && p == 3 && has_r && r == 2,
+	   "policy_failovers in the stats (%" PRIu64 ")", p);
+	has_v = stat_of(&st, "telemetry_failovers", &v);
+	ok(has_v && v == 1,
+	   "the policy's copy leaves the telemetry's");
+}
+
 /* Two controllers, the first not answering: the report goes to the
  * second at once. */
 static void test_failover(struct net *net)
@@ -391,6 +434,7 @@ static void test_failover(struct net *net)
 	ok(c.sent == 1 && c.errors == 1 && c.failovers == 1 && !c.dropped,
 	   "the first refused: sent to the second (sent %" PRIu64 ", errors %"
 	   PRIu64 ", failovers %" PRIu64 ")", c.sent, c.errors, c.failovers);
+	test_failover_stats(&c);
 	xmd_telemetry_sender_free(s);
 }
 

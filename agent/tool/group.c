@@ -12,10 +12,14 @@
 void usage_group(FILE *fp)
 {
 	fputs("Usage: xmesh group [ show ] [ GROUP ] [ dev DEV ]\n"
+	      "       xmesh group join GROUP [ send ] [ receive ]\n"
+	      "       xmesh group leave GROUP\n"
 	      "Every group some node advertises (its senders and receivers, from\n"
 	      "xmeshd) and this node's multicast routes of it (neighbors copied\n"
 	      "to, local delivery; -s: counters). Nodes join groups with \"group\"\n"
-	      "lines in xmeshd.conf (xmeshd(8)).\n", fp);
+	      "lines in xmeshd.conf (xmeshd(8)); join and leave change this node's\n"
+	      "at once, until xmeshd reloads or restarts (receive when neither\n"
+	      "role is given).\n", fp);
 }
 
 /* The groups of every node the agent knows, as {group: {send, receive}}. */
@@ -154,8 +158,85 @@ static int group_show(struct ctx *c, int argc, char **argv)
 	return XM_EXIT_OK;
 }
 
+/* This node's groups after a join or leave, as the agent answered. */
+static void print_own_groups(struct out *o, json_object *groups)
+{
+	size_t i;
+
+	out_list_begin(o);
+	for (i = 0; groups && i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+
+		out_obj_begin(o, NULL);
+		out_str(o, "group", "group",
+			json_object_get_string(jget(g, "group")));
+		out_bool(o, "send", "send",
+			 json_object_get_boolean(jget(g, "send")));
+		out_bool(o, "receive", "receive",
+			 json_object_get_boolean(jget(g, "receive")));
+		out_nl(o);
+		out_obj_end(o);
+	}
+	out_list_end(o);
+}
+
+/* join GROUP [ send ] [ receive ] | leave GROUP, through xmeshd. */
+static int group_change(struct ctx *c, int argc, char **argv, bool join)
+{
+	const char *cmd = join ? "group-join" : "group-leave";
+	json_object *req, *reply;
+	bool send = false, recv = false;
+	struct xm_addr g;
+
+	if (argc < 1) {
+		pr_err("group %s: which group?", join ? "join" : "leave");
+		usage_group(stderr);
+		return XM_EXIT_USAGE;
+	}
+	if (xm_parse_addr(argv[0], &g, NULL)) {
+		pr_err("\"%s\" is not a group address.", argv[0]);
+		return XM_EXIT_USAGE;
+	}
+	req = agent_cmd(cmd);
+	json_object_object_add(req, "group", json_object_new_string(argv[0]));
+	for (argc--, argv++; argc > 0; argc--, argv++) {
+		if (join && !strcmp(argv[0], "send") && !send) {
+			send = true;
+		} else if (join && !strcmp(argv[0], "receive") && !recv) {
+			recv = true;
+		} else {
+			json_object_put(req);
+			return arg_unknown(argv[0], usage_group);
+		}
+	}
+	if (send)
+		json_object_object_add(req, "send",
+				       json_object_new_boolean(true));
+	if (recv)
+		json_object_object_add(req, "receive",
+				       json_object_new_boolean(true));
+	reply = agent_ask(c, req, false);
+	if (!reply)
+		return XM_EXIT_FAIL;
+	print_own_groups(&c->out, jget(reply, "groups"));
+	json_object_put(reply);
+	return XM_EXIT_OK;
+}
+
+static int group_join(struct ctx *c, int argc, char **argv)
+{
+	return group_change(c, argc, argv, true);
+}
+
+static int group_leave(struct ctx *c, int argc, char **argv)
+{
+	return group_change(c, argc, argv, false);
+}
+
 static const struct cmd group_cmds[] = {
 	{ "show", "list ls lst", group_show, CMD_RUN },
+	{ "join", NULL, group_join, CMD_RUN },
+	{ "leave", NULL, group_leave, CMD_RUN },
 	{ NULL, NULL, NULL, CMD_RUN },
 };
 
