@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demo's media-style broadcast (Documentation/multicast.md): sourced by
 # scripts/demo-guest.sh after tests/guest/lib.sh, mesh.sh and agentnet.sh,
-# once its agents run (an_node, an_config, an_start: AN_DIR, AN_PID).
+# once its agents run (an_node, an_config, an_start: AN_DIR, AN_PID). Uses
+# demo-guest.sh's step.
 #
 #   demo_broadcast SENDER RECEIVER...
 #
@@ -34,6 +35,8 @@ demo_broadcast() {
 	local rate=${DEMO_BROADCAST_RATE:-200}
 	local mio dir name root pids=() total distinct
 	shift
+	step "Broadcast: $sender streams media-style frames to $g, received by $*"
+	echo "(each agent's configuration gets a \"group\" line, then a reload)"
 	mio=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/guest/mcastio.py
 	dir=$AN_DIR/broadcast
 	mkdir -p "$dir"
@@ -59,7 +62,7 @@ demo_broadcast() {
 	echo "The tree of ($sender, $g), each node's part of it:"
 	for name in "$sender" "$@"; do
 		printf '  %s: ' "$name"
-		n "$name" "$XM" mroute show root "$root" group "$g" | head -n 1
+		n "$name" "$XM" mroute show root "$root" group "$g" | sed -n 1p
 	done
 
 	for name in "$@"; do
@@ -74,13 +77,22 @@ demo_broadcast() {
 	n "$sender" python3 "$mio" send "$g" 5000 "$(an_addr "$sender")" \
 		"$frames" --rate "$rate" --size 1000 >/dev/null
 	wait "${pids[@]}" || true
+	local once=0
 	for name in "$@"; do
 		read -r total distinct <"$dir/$name" 2>/dev/null ||
 			total=0 distinct=0
 		printf '  %s received %s frames, %s distinct (of %s)\n' \
 			"$name" "$total" "$distinct" "$frames"
+		if [[ $total == "$frames" && $distinct == "$frames" ]]; then
+			once=$((once + 1))
+		fi
 	done
-	printf '  %s sent %s copies for %d receivers\n' "$sender" \
-		"$(n "$sender" "$XM" -j -s mroute show root "$root" group "$g" |
-			jq -r '.[0].stats.tx_packets')" $#
+	if ((once == $#)); then
+		echo "  every receiver got every frame exactly once"
+	else
+		echo "  $once of $# receivers got every frame exactly once"
+	fi
+	printf '  %s sent %s copies for %d receivers (%s frames, 3 end markers)\n' \
+		"$sender" "$(n "$sender" "$XM" -j -s mroute show root "$root" \
+			group "$g" | jq -r '.[0].stats.tx_packets')" $# "$frames"
 }
