@@ -69,9 +69,10 @@ controller_start() {
 	# the back to the front, checked by its tests.
 	cat >"$A/policy.json" <<-'EOF'
 	{
-		"zones": ["front", "core", "back"],
-		"default": "allow",
-		"rules": ["deny from zone back to zone front tcp dport 22"],
+		"filter": [
+			"zone front 10", "zone core 20", "zone back 30",
+			"deny from zone back to zone front proto tcp dport 22"
+		],
 		"tests": [
 			"zone front can reach zone back on tcp/5201",
 			"zone back cannot reach zone front on tcp/22"
