@@ -178,9 +178,10 @@ fi
 show x n2 -s agent show
 
 # Node 1 is the source, the others but node 2 (transit only) receive.
-demo_broadcast n1 n3 n4 n5
+demo_broadcast n1 n3 n4 n5 || echo "(the broadcast failed: the demo goes on)"
 
 demo_iot n1 gpu
+printf '\n(the scripted part took %d s in the guest)\n' "$SECONDS"
 
 # The mesh stays up for the dashboard: until the hold's time is up or a
 # connection to STOP_PORT (demo.sh makes one when Enter is pressed).
