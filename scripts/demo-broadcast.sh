@@ -33,7 +33,7 @@ demo_broadcast() {
 	local sender=$1 g=${DEMO_BROADCAST_GROUP:-239.10.0.1}
 	local frames=${DEMO_BROADCAST_FRAMES:-1000}
 	local rate=${DEMO_BROADCAST_RATE:-200}
-	local mio dir name node nodes=() root part pids=() total distinct
+	local mio dir name node nodes root part pids=() total distinct
 	shift
 	step "Broadcast: $sender streams media-style frames to $g, received by $*"
 	echo "(each agent's configuration gets a \"group\" line, then a reload)"
@@ -62,10 +62,11 @@ demo_broadcast() {
 	echo "The tree of ($sender, $g), each node's part of it (neigh: a copy"
 	echo "to that neighbor, local: delivered here):"
 	# Every node, in the order of their ids: transit ones have a part too.
-	mapfile -t nodes < <(for node in "${!AN_ID[@]}"; do
+	# (No process substitution: the guest has no /dev/fd.)
+	nodes=$(for node in "${!AN_ID[@]}"; do
 		echo "${AN_ID[$node]} $node"
 	done | sort -n | cut -d' ' -f2)
-	for name in "${nodes[@]}"; do
+	for name in $nodes; do
 		part=$(n "$name" "$XM" mroute show root "$root" group "$g" |
 			sed -n 1p)
 		[[ -z $part ]] || printf '  %s: %s\n' "$name" "$part"
