@@ -29,11 +29,34 @@ _broadcast_ready() {
 	done
 }
 
+# _broadcast_part NAME ROOT GROUP: NAME's part of the tree, its neighbors
+# by name ("n2: copies to n3 n5"); nothing if NAME has none.
+_broadcast_part() {
+	local name=$1 route neighs id node to=() out
+	route=$(n "$name" "$XM" -j mroute show root "$2" group "$3" \
+		2>/dev/null) || return 0
+	jq -e '.[0]' >/dev/null 2>&1 <<<"$route" || return 0
+	neighs=$(n "$name" "$XM" -j neigh show)
+	for id in $(jq -r '.[0].neighs[]' <<<"$route"); do
+		id=$(jq -r --argjson i "$id" '.[] | select(.id == $i) | .node' \
+			<<<"$neighs")
+		for node in "${!AN_ID[@]}"; do
+			[[ ${AN_ID[$node]} != "$id" ]] || to+=("$node")
+		done
+	done
+	out=
+	((${#to[@]} == 0)) || out="copies to ${to[*]}"
+	if jq -e '.[0].local' >/dev/null <<<"$route"; then
+		out+="${out:+, }delivers"
+	fi
+	printf '  %s: %s\n' "$name" "$out"
+}
+
 demo_broadcast() {
 	local sender=$1 g=${DEMO_BROADCAST_GROUP:-239.10.0.1}
 	local frames=${DEMO_BROADCAST_FRAMES:-1000}
 	local rate=${DEMO_BROADCAST_RATE:-200}
-	local mio dir name node nodes root part pids=() total distinct
+	local mio dir name node nodes root pids=() total distinct
 	shift
 	step "Broadcast: $sender streams media-style frames to $g, received by $*"
 	echo "(each agent's configuration gets a \"group\" line, then a reload)"
@@ -59,17 +82,14 @@ demo_broadcast() {
 		echo "broadcast: the tree of ($sender, $g) did not form"
 		return 1
 	fi
-	echo "The tree of ($sender, $g), each node's part of it (neigh: a copy"
-	echo "to that neighbor, local: delivered here):"
+	echo "The tree of ($sender, $g) the agents installed, node by node:"
 	# Every node, in the order of their ids: transit ones have a part too.
 	# (No process substitution: the guest has no /dev/fd.)
 	nodes=$(for node in "${!AN_ID[@]}"; do
 		echo "${AN_ID[$node]} $node"
 	done | sort -n | cut -d' ' -f2)
 	for name in $nodes; do
-		part=$(n "$name" "$XM" mroute show root "$root" group "$g" |
-			sed -n 1p)
-		[[ -z $part ]] || printf '  %s: %s\n' "$name" "$part"
+		_broadcast_part "$name" "$root" "$g"
 	done
 
 	for name in "$@"; do
