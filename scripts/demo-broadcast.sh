@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demo's media-style broadcast (Documentation/multicast.md): sourced by
 # scripts/demo-guest.sh after tests/guest/lib.sh, mesh.sh and agentnet.sh,
-# once its agents run (an_node, an_config, an_start: AN_DIR, AN_PID).
+# once its agents run (an_node, an_config, an_start: AN_DIR, AN_PID). Uses
+# demo-guest.sh's step.
 #
 #   demo_broadcast SENDER RECEIVER...
 #
@@ -28,12 +29,37 @@ _broadcast_ready() {
 	done
 }
 
+# _broadcast_part NAME ROOT GROUP: NAME's part of the tree, its neighbors
+# by name ("n2: copies to n3 n5"); nothing if NAME has none.
+_broadcast_part() {
+	local name=$1 route neighs id node to=() out
+	route=$(n "$name" "$XM" -j mroute show root "$2" group "$3" \
+		2>/dev/null) || return 0
+	jq -e '.[0]' >/dev/null 2>&1 <<<"$route" || return 0
+	neighs=$(n "$name" "$XM" -j neigh show)
+	for id in $(jq -r '.[0].neighs[]' <<<"$route"); do
+		id=$(jq -r --argjson i "$id" '.[] | select(.id == $i) | .node' \
+			<<<"$neighs")
+		for node in "${!AN_ID[@]}"; do
+			[[ ${AN_ID[$node]} != "$id" ]] || to+=("$node")
+		done
+	done
+	out=
+	((${#to[@]} == 0)) || out="copies to ${to[*]}"
+	if jq -e '.[0].local' >/dev/null <<<"$route"; then
+		out+="${out:+, }delivers"
+	fi
+	printf '  %s: %s\n' "$name" "$out"
+}
+
 demo_broadcast() {
 	local sender=$1 g=${DEMO_BROADCAST_GROUP:-239.10.0.1}
 	local frames=${DEMO_BROADCAST_FRAMES:-1000}
 	local rate=${DEMO_BROADCAST_RATE:-200}
-	local mio dir name root pids=() total distinct
+	local mio dir name node nodes root pids=() total distinct
 	shift
+	step "Broadcast: $sender streams media-style frames to $g, received by $*"
+	echo "(each agent's configuration gets a \"group\" line, then a reload)"
 	mio=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/guest/mcastio.py
 	dir=$AN_DIR/broadcast
 	mkdir -p "$dir"
@@ -56,10 +82,14 @@ demo_broadcast() {
 		echo "broadcast: the tree of ($sender, $g) did not form"
 		return 1
 	fi
-	echo "The tree of ($sender, $g), each node's part of it:"
-	for name in "$sender" "$@"; do
-		printf '  %s: ' "$name"
-		n "$name" "$XM" mroute show root "$root" group "$g" | head -n 1
+	echo "The tree of ($sender, $g) the agents installed, node by node:"
+	# Every node, in the order of their ids: transit ones have a part too.
+	# (No process substitution: the guest has no /dev/fd.)
+	nodes=$(for node in "${!AN_ID[@]}"; do
+		echo "${AN_ID[$node]} $node"
+	done | sort -n | cut -d' ' -f2)
+	for name in $nodes; do
+		_broadcast_part "$name" "$root" "$g"
 	done
 
 	for name in "$@"; do
@@ -74,13 +104,22 @@ demo_broadcast() {
 	n "$sender" python3 "$mio" send "$g" 5000 "$(an_addr "$sender")" \
 		"$frames" --rate "$rate" --size 1000 >/dev/null
 	wait "${pids[@]}" || true
+	local once=0
 	for name in "$@"; do
 		read -r total distinct <"$dir/$name" 2>/dev/null ||
 			total=0 distinct=0
 		printf '  %s received %s frames, %s distinct (of %s)\n' \
 			"$name" "$total" "$distinct" "$frames"
+		if [[ $total == "$frames" && $distinct == "$frames" ]]; then
+			once=$((once + 1))
+		fi
 	done
-	printf '  %s sent %s copies for %d receivers\n' "$sender" \
-		"$(n "$sender" "$XM" -j -s mroute show root "$root" group "$g" |
-			jq -r '.[0].stats.tx_packets')" $#
+	if ((once == $#)); then
+		echo "  every receiver got every frame exactly once"
+	else
+		echo "  $once of $# receivers got every frame exactly once"
+	fi
+	printf '  %s sent %s copies for %d receivers (%s frames, 3 end markers)\n' \
+		"$sender" "$(n "$sender" "$XM" -j -s mroute show root "$root" \
+			group "$g" | jq -r '.[0].stats.tx_packets')" $# "$frames"
 }

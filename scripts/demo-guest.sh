@@ -3,7 +3,9 @@
 # Inside the guest (scripts/demo.sh): the demo itself. Five instances run
 # only xmeshd: they find each other, measure their links, compute paths
 # and program the kernel; then a link carrying traffic fails silently and
-# the traffic moves to the other path. xmesh-controller runs in the root
+# the traffic moves to the other path; then node 1 broadcasts to three
+# others over a multicast tree (demo-broadcast.sh) and an IoT stage is
+# placed by capability (demo-iot.sh). xmesh-controller runs in the root
 # namespace with the dashboard; the agents, certified by a site authority
 # made here, report to it over management links of their own (mgI,
 # 10.98.I.0/24), and the host reaches it through qemu's user network
@@ -25,6 +27,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/tests/guest/ctlnet.sh"
 # shellcheck source-path=SCRIPTDIR source=demo-iot.sh
 . "$top/scripts/demo-iot.sh"
+# shellcheck source-path=SCRIPTDIR source=demo-broadcast.sh
+. "$top/scripts/demo-broadcast.sh"
 
 WEB=$top/controller/build/web
 # demo.sh forwards the host's XMESH_DEMO_PORT to the controller's CTL_PORT
@@ -65,9 +69,10 @@ controller_start() {
 	# the back to the front, checked by its tests.
 	cat >"$A/policy.json" <<-'EOF'
 	{
-		"zones": ["front", "core", "back"],
-		"default": "allow",
-		"rules": ["deny from zone back to zone front tcp dport 22"],
+		"filter": [
+			"zone front 10", "zone core 20", "zone back 30",
+			"deny from zone back to zone front proto tcp dport 22"
+		],
 		"tests": [
 			"zone front can reach zone back on tcp/5201",
 			"zone back cannot reach zone front on tcp/22"
@@ -172,7 +177,11 @@ if wait_for 60 an_path_is n1 n4 n2 n3; then
 fi
 show x n2 -s agent show
 
+# Node 1 is the source, the others but node 2 (transit only) receive.
+demo_broadcast n1 n3 n4 n5 || echo "(the broadcast failed: the demo goes on)"
+
 demo_iot n1 gpu
+printf '\n(the scripted part took %d s in the guest)\n' "$SECONDS"
 
 # The mesh stays up for the dashboard: until the hold's time is up or a
 # connection to STOP_PORT (demo.sh makes one when Enter is pressed).

@@ -3,7 +3,9 @@
 # The xmesh demo: boots the test guest and, inside it, starts xmeshd on five
 # instances that find each other and program the kernel, shows what they
 # learnt, traces a path, then cuts a link silently under a UDP stream and
-# shows the traffic moving to the other path, with the outage measured.
+# shows the traffic moving to the other path, with the outage measured;
+# then a multicast broadcast to three nodes over the agents' tree, and an
+# IoT stage placed by capability (libxmesh) moving off a node that gets busy.
 # xmesh-controller runs in the guest too, the agents report to it, and its
 # dashboard is forwarded to http://localhost:PORT on this host while the
 # mesh runs; after the scripted part the mesh is kept running for it.
