@@ -742,7 +742,11 @@ static void spf_run(struct xm_core *c, xm_time now)
 
 /*
  * The database looks complete: every two-way neighbor sent us all it has,
- * every adopted kernel neighbor is UP again, and SPF has run over it all.
+ * every adopted kernel neighbor is UP again, SPF has run over it all, and
+ * reaches every such neighbor. The last is for a restart that outlasted
+ * the neighbors' dead interval: they took us down, and their adverts list
+ * us again only a flood after we are back; tables written before then
+ * would route nowhere and wipe what the kernel still forwards with.
  */
 static bool lsdb_complete(const struct xm_core *c)
 {
@@ -751,9 +755,13 @@ static bool lsdb_complete(const struct xm_core *c)
 	if (neigh_adopted_pending(c) || c->spf_due != XM_NEVER)
 		return false;
 	for (i = 0; i < c->n_neigh; i++) {
-		if (!neigh_floods(c->neigh[i]))
+		const struct xm_core_neigh *n = c->neigh[i];
+		const struct xm_lsa *l;
+
+		if (!neigh_floods(n))
 			continue;
-		if (!c->neigh[i]->db_end_rx)
+		l = lsdb_find(c, n->node);
+		if (!n->db_end_rx || !l || !l->reachable)
 			return false;
 		k++;
 	}

@@ -36,6 +36,7 @@
 #define XM_LOSS_WINDOW		100
 #define XM_PROBE_OUTSTANDING	16	/* awaiting their reply */
 #define XM_PROBE_LATE		1024	/* probes back a late answer measures */
+#define XM_STALL_MS		5	/* a timer this late: the agent stalled */
 /* Load and free space re-advertised at most every; acks gathered for. */
 #define XM_CAPS_MIN_MS		10000
 #define XM_ACK_DELAY_MS		20
@@ -87,6 +88,7 @@ struct xm_rexmit {
 struct xm_probe {
 	uint32_t seq;
 	xm_time deadline;		/* lost if not answered by then */
+	bool stalled;			/* given more time once (see neigh.c) */
 };
 
 struct xm_core_neigh {
@@ -332,6 +334,11 @@ void neigh_auth_changed(struct xm_core *c, xm_time now,
 static inline xm_time xm_min(xm_time a, xm_time b)
 {
 	return a < b ? a : b;
+}
+
+static inline xm_time xm_max(xm_time a, xm_time b)
+{
+	return a > b ? a : b;
 }
 
 static inline bool xm_addr_eq(const struct xm_addr *a, const struct xm_addr *b)

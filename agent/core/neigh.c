@@ -603,6 +603,37 @@ static xm_time probe_timeout(const struct xm_core *c,
 	return rto > c->cfg.timers.probe_ms ? rto : c->cfg.timers.probe_ms;
 }
 
+/*
+ * A probe's deadline came while the agent was not run (its timer fired
+ * more than XM_STALL_MS, or half a probe interval, late): the host, or
+ * the whole machine, stalled, and the answer may not even have been made
+ * yet, the neighbor's kernel stalled too. Lost only after one more
+ * timeout from now; once, so that an agent always late still finds a
+ * dead link. Without it, a stall of three probe intervals (30 ms with
+ * the fast profile) took every adjacency down at once.
+ */
+static void probe_expired(struct xm_core *c, struct xm_core_neigh *n,
+			  xm_time now)
+{
+	struct xm_probe *p = &n->out[0];
+	xm_time late = now - p->deadline;
+	xm_time grace = c->cfg.timers.probe_ms / 2;
+
+	if (!p->stalled && late > xm_max(grace, XM_STALL_MS)) {
+		unsigned int i;
+
+		/* All of them: the answers queue in order. */
+		for (i = 0; i < n->n_out; i++) {
+			n->out[i].deadline = xm_max(n->out[i].deadline,
+						    now + probe_timeout(c, n));
+			n->out[i].stalled = true;
+		}
+		c->st.probes_stalled++;
+		return;
+	}
+	probe_lost(c, n, now);
+}
+
 static void probe_send(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 {
 	struct xm_action *a;
@@ -782,7 +813,7 @@ void neigh_run(struct xm_core *c, xm_time now, bool expire)
 		    now - n->last_hello >= n->peer_dead_ms)
 			neigh_dead(c, now, n, "no hello");
 		while (expire && n->n_out && n->out[0].deadline <= now)
-			probe_lost(c, n, now);
+			probe_expired(c, n, now);
 		if (n->state == XM_NEIGH_HOLDDOWN &&
 		    now >= c->ident[n->ident].hold_until)
 			n->state = n->twoway ? XM_NEIGH_TWOWAY : XM_NEIGH_INIT;

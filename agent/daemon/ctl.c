@@ -64,7 +64,7 @@ static const struct xmd_stat_name core_stat_names[] = {
 	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
 	C(lsa_originated), C(lsa_purged), C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
-	C(probes_unsent), C(probes_late), C(limit_hits),
+	C(probes_unsent), C(probes_late), C(probes_stalled), C(limit_hits),
 };
 #undef C
 _Static_assert(sizeof(core_stat_names) / sizeof(core_stat_names[0]) ==

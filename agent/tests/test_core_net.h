@@ -475,6 +475,34 @@ NET_FN bool net_step(struct net *net, xm_time until)
 	return true;
 }
 
+/*
+ * The whole machine stops for ms (an emulated guest's vCPUs not run):
+ * nothing is sent, answered or delivered meanwhile, and every core's
+ * timers come due together when it goes on.
+ */
+NET_FN void net_stall(struct net *net, xm_time ms)
+{
+	size_t k;
+
+	for (k = 0; k < net->n_pend; k++)
+		net->pend[k].at += ms;
+	net->now += ms;
+}
+
+/* Step until node i waits for a probe's answer (one is on its way). */
+NET_FN bool net_probe_in_flight(struct net *net, int i, xm_time ms)
+{
+	xm_time until = net->now + ms;
+	size_t k;
+
+	do {
+		for (k = 0; k < net->n_pend; k++)
+			if (net->pend[k].probe_reply && net->pend[k].node == i)
+				return true;
+	} while (net_step(net, until));
+	return false;
+}
+
 NET_FN void net_run(struct net *net, xm_time ms)
 {
 	xm_time until = net->now + ms;

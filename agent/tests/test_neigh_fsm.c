@@ -278,15 +278,19 @@ static void adopted(xm_time links_late)
 /*
  * The middle of a line A - B - C restarts with its kernel's neighbors
  * (42-agent-failover's transit agent): its tables, as first written,
- * route to both ends, and neither end's tables ever move.
+ * route to both ends, and neither end's tables ever move. Gone for longer
+ * than the ends' dead interval (gone_ms), B is taken down by both, whose
+ * adverts list it again only a flood after it is back: B must not write
+ * its tables before then, or it wipes the kernel's routes for a moment.
  */
-static void restart_transit(void)
+static void restart_transit(xm_time gone_ms)
 {
 	struct net net;
 	struct xm_fib_neigh keep[2];
 	const struct xm_fib *f;
 	uint64_t fib_a, fib_c;
 	int ab[2] = { 0, 1 }, bc[2] = { 1, 2 };
+	const char *how = gone_ms ? "transit gone" : "transit";
 	size_t n;
 
 	net_init(&net);
@@ -295,24 +299,72 @@ static void restart_transit(void)
 	net_add_node(&net, 1);
 	net_add_wire(&net, 2, ab);
 	net_add_wire(&net, 2, bc);
-	ok(net_until(&net, 5000, net_converged, NULL), "transit: converged");
+	ok(net_until(&net, 5000, net_converged, NULL), "%s: converged", how);
 	net_run(&net, 1000);
 	f = xm_core_fib(net.node[1].c);
 	n = f->n_neighs < 2 ? f->n_neighs : 2;
 	memcpy(keep, f->neighs, n * sizeof(*keep));
 	fib_a = net.node[0].log.fib;
 	fib_c = net.node[2].log.fib;
+	if (gone_ms) {
+		xm_core_free(net.node[1].c);
+		net.node[1].c = NULL;
+		net_run(&net, gone_ms);
+		ok(net.node[0].log.neigh_down && net.node[2].log.neigh_down,
+		   "%s: A and C took B down", how);
+	}
 	net_restart_adopting(&net, 1, 2, keep, n);
 	ok(n == 2 && net_until(&net, 3000, b_ready, NULL),
-	   "transit: B ready again");
+	   "%s: B ready again", how);
 	f = xm_core_fib(net.node[1].c);
 	ok(f->n_routes == 2,
-	   "transit: B's tables as first written route to A and C (%zu routes)",
-	   f->n_routes);
-	ok(net_until(&net, 2000, net_converged, NULL), "transit: converged again");
+	   "%s: B's tables as first written route to A and C (%zu routes)",
+	   how, f->n_routes);
+	ok(net_until(&net, 2000, net_converged, NULL),
+	   "%s: converged again", how);
 	net_run(&net, 1000);
-	ok(net.node[0].log.fib == fib_a && net.node[2].log.fib == fib_c,
-	   "transit: A's and C's tables never moved");
+	if (!gone_ms)
+		ok(net.node[0].log.fib == fib_a && net.node[2].log.fib == fib_c,
+		   "%s: A's and C's tables never moved", how);
+	net_free(&net);
+}
+
+/*
+ * The machine stalls with a probe's answer on its way: when it goes on,
+ * every deadline has passed and the answer is yet to come. Not a loss;
+ * but a link that died meanwhile is still found, a timeout later.
+ */
+static void stall(void)
+{
+	const struct xm_timers *t;
+	const struct xm_core_stats *s;
+	struct net net;
+	uint64_t lost;
+	xm_time t0;
+	bool down;
+
+	pair(&net, 1);
+	t = &net.node[A].cfg.timers;
+	s = xm_core_stats(net.node[A].c);
+	ok(net_until(&net, 2000, both_up, NULL), "stall: both UP");
+	net_run(&net, 500);
+	lost = s->probes_lost;
+	ok(net_probe_in_flight(&net, A, 100), "stall: A's probe in flight");
+	net_stall(&net, 5 * t->probe_ms);
+	net_run(&net, 500);
+	ok(both_up(&net, NULL) && s->probes_lost == lost &&
+	   s->probes_stalled >= 1,
+	   "stall: no probe lost (%llu), %llu given more time, B still UP",
+	   (unsigned long long)(s->probes_lost - lost),
+	   (unsigned long long)s->probes_stalled);
+	ok(net_probe_in_flight(&net, A, 100), "stall 2: A's probe in flight");
+	net.wire[0].deaf_probes = true;
+	net_stall(&net, 5 * t->probe_ms);
+	t0 = net.now;
+	down = net_until(&net, 1000, net_pair_is_not, &a_up);
+	ok(down && net.now - t0 <= (xm_time)t->probe_ms * (t->probe_miss + 2),
+	   "stall 2: the link that died meanwhile found %llu ms later",
+	   (unsigned long long)(net.now - t0));
 	net_free(&net);
 }
 
@@ -344,7 +396,9 @@ int main(void)
 	net_free(&net);
 	adopted(0);
 	adopted(1500);
-	restart_transit();
+	restart_transit(0);
+	restart_transit(600);
+	stall();
 	ok(scenario_hash() == scenario_hash(),
 	   "determinism: the same inputs, the same actions byte for byte");
 	return tap_done();
