@@ -77,6 +77,14 @@ for p in "${parts[@]}"; do
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
+# With autogroups, every session's processes share the CPUs equally, nice
+# or not: a niced build in another terminal takes half of a 2-core host
+# from the emulated guest, whose timers then run tens of milliseconds late.
+if [[ $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null) == 1 ]]; then
+	echo "bench.sh: kernel.sched_autogroup_enabled=1: nice does not keep other work off the guest's CPUs;" \
+		"run nothing else, or set it to 0 and nice the rest" >&2
+fi
+
 export XMESH_GUEST_APPEND=${XMESH_GUEST_APPEND-loglevel=5 softlockup_all_cpu_backtrace=1}
 
 log=$(mktemp "${TMPDIR:-/tmp}/xmesh-bench.XXXXXX")
@@ -135,8 +143,9 @@ publish_part() {
 # lines (XMESH NAME REPORT), HEADER the lines about the run; returns the
 # guest's status.
 run_part() {
-	local script=$1 name=$2 started t0 elapsed rc=0
+	local script=$1 name=$2 started t0 elapsed rc=0 load0
 	started=$(date -u '+%Y-%m-%d %H:%M UTC')
+	load0=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$SECONDS
 	env XMESH_GUEST_MODULES="$top/kmod/xmesh.ko" \
 		scripts/guest.sh run "$script" 2>&1 | tee "$log" || rc=$?
@@ -146,7 +155,7 @@ run_part() {
 	HEADER=$(
 		echo "Command: \`$cmd\`  "
 		echo "Date: $started; the whole run took $((elapsed / 60)) min $((elapsed % 60)) s.  "
-		echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU}, kernel $(uname -r).  "
+		echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU}, kernel $(uname -r); load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end.  "
 	)
 	return "$rc"
 }
