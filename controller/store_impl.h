@@ -15,7 +15,17 @@ struct xm_store_ops;
 /* The first member of each implementation's own structure. */
 struct xm_store {
 	const struct xm_store_ops *ops;
+	char site[XM_SITE_NAME_MAX];	/* set before the ops are called */
 };
+
+/*
+ * The site of the store in SQL: PostgreSQL's setting xmesh.site of the
+ * session, and on SQLite a function of the connection by the same name,
+ * so that both say "site = " XM_SQL_SITE in the same words. Every query
+ * of a table with rows of sites says it.
+ */
+#define XM_SQL_SITE	"current_setting('xmesh.site')"
+
 
 struct xm_store_ops {
 	void (*close)(struct xm_store *s);
@@ -93,10 +103,10 @@ struct xm_store_ops {
 };
 
 /* The implementations' openers (xm_store_open()). */
-struct xm_store *xm_store_sqlite_open(const char *path, char *err,
-				      size_t errlen);
-struct xm_store *xm_store_pg_open(const char *uri, char *err,
-				  size_t errlen);
+struct xm_store *xm_store_sqlite_open(const char *path, const char *site,
+				      char *err, size_t errlen);
+struct xm_store *xm_store_pg_open(const char *uri, const char *site,
+				  char *err, size_t errlen);
 
 /* ---- what both write ---- */
 
