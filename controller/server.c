@@ -165,10 +165,12 @@ static int64_t now_s(const struct xm_ctl *c)
 
 /* ---- answers ---- */
 
+/* Counted on the default site's (/metrics: the controller's requests). */
 static void count_status(struct xm_ctl *c, unsigned int status)
 {
 	size_t i;
 
+	c = c->front;
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < N_STATUSES; i++)
 		if (statuses[i] == status)
@@ -891,9 +893,11 @@ static void agent_headers(struct MHD_Connection *conn,
 #undef HDR
 }
 
-/* Count an agent's request checked, a. */
+/* Count an agent's request checked, a (on the default site's, as the
+ * statuses). */
 static void count_auth(struct xm_ctl *c, enum xm_agent_auth a)
 {
+	c = c->front;
 	pthread_mutex_lock(&c->lock);
 	c->auth_failures[a]++;
 	pthread_mutex_unlock(&c->lock);
@@ -970,10 +974,10 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	pthread_mutex_lock(&c->lock);
 	if (!a)
 		a = xm_agent_auth_remember(c->nonces, &seen, now);
-	c->auth_failures[a]++;
 	if (!a)
 		xm_store_agent_seen(c->store, cert.node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
+	count_auth(c, a);
 	if (!a)
 		return cert.node_id;
 	agent_refused(c, conn, a, why, a == XM_AGENT_AUTH_QUOTA ?

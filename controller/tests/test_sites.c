@@ -144,6 +144,25 @@ static void test_two_sites(const char *name)
 	   strstr(err, "not a site name"), "a bad site name: %s", err);
 	ok(xm_store_remedy_lead(a) == 1 && xm_store_remedy_lead(b) == 1,
 	   "each site has its leader");
+	if (test_pg()) {
+		/* A second controller: it leads neither, until a site's
+		 * leader is gone. */
+		struct xm_store *a2 = xm_store_open_site(name, "alpha", err,
+							 sizeof(err));
+		struct xm_store *b2 = xm_store_open_site(name, "beta", err,
+							 sizeof(err));
+
+		ok(a2 && b2 && xm_store_remedy_lead(a2) == 0 &&
+		   xm_store_remedy_lead(b2) == 0,
+		   "PostgreSQL: a second controller leads neither site");
+		xm_store_close(a);
+		a = NULL;
+		ok(a2 && b2 && xm_store_remedy_lead(a2) == 1 &&
+		   xm_store_remedy_lead(b2) == 0,
+		   "alpha's leader gone: it leads alpha, beta's stays");
+		xm_store_close(a2);
+		xm_store_close(b2);
+	}
 	xm_store_close(a);
 	xm_store_close(b);
 	xm_store_close(all);

@@ -262,6 +262,12 @@ static void test_agents(void)
 			  def_node_sk, def_node_b64), 200, NULL),
 	   "it reports to its own");
 
+	a = call("GET", "/metrics", NULL, NULL, NULL, NULL);
+	ok(a.status == 200 && a.body.data && strstr(a.body.data,
+	   "xmesh_controller_agent_auth_total{result=\"certificate\"} 4"),
+	   "the four refusals are counted, beta's with the default site's");
+	answer_free(&a);
+
 	a = call("GET", BETA "/topology", tok_beta, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "nodes.0.name"), "b7") &&
 	   !strcmp(member(&a, "nodes.1"), "(none)"),
