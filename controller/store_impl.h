@@ -26,6 +26,26 @@ struct xm_store {
  */
 #define XM_SQL_SITE	"current_setting('xmesh.site')"
 
+/* Migration 5 (sites), what both stores say alike after their policy and
+ * agent tables are keyed by site: a site column in the other tables (the
+ * rows there the default site's), and their indexes by site. Never
+ * edited: a change is a new migration. */
+#define XM_MIGRATION_5_SITES \
+	"ALTER TABLE token ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"ALTER TABLE audit ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"CREATE INDEX audit_site ON audit (site, id);" \
+	"ALTER TABLE sample ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"DROP INDEX sample_series;" \
+	"CREATE INDEX sample_series ON sample" \
+	" (site, tier, node, peer, metric, time);" \
+	"DROP INDEX sample_age;" \
+	"CREATE INDEX sample_age ON sample (site, tier, time);" \
+	"ALTER TABLE event ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"CREATE INDEX event_site ON event (site, id);" \
+	"ALTER TABLE remediation ADD COLUMN site TEXT NOT NULL" \
+	" DEFAULT 'default';" \
+	"CREATE INDEX remediation_site ON remediation (site, id);"
+
 
 struct xm_store_ops {
 	void (*close)(struct xm_store *s);

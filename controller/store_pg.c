@@ -130,20 +130,7 @@ static const struct {
 	  "ALTER TABLE agent ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
 	  "ALTER TABLE agent DROP CONSTRAINT agent_pkey;"
 	  "ALTER TABLE agent ADD PRIMARY KEY (site, node_id);"
-	  "ALTER TABLE token ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "ALTER TABLE audit ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "CREATE INDEX audit_site ON audit (site, id);"
-	  "ALTER TABLE sample ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "DROP INDEX sample_series;"
-	  "CREATE INDEX sample_series ON sample"
-	  " (site, tier, node, peer, metric, time);"
-	  "DROP INDEX sample_age;"
-	  "CREATE INDEX sample_age ON sample (site, tier, time);"
-	  "ALTER TABLE event ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "CREATE INDEX event_site ON event (site, id);"
-	  "ALTER TABLE remediation ADD COLUMN site TEXT NOT NULL"
-	  " DEFAULT 'default';"
-	  "CREATE INDEX remediation_site ON remediation (site, id);" },
+	  XM_MIGRATION_5_SITES },
 };
 
 #define MIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -128,20 +128,7 @@ static const struct {
 	  " error, error_time FROM agent;"
 	  "DROP TABLE agent;"
 	  "ALTER TABLE agent_by_site RENAME TO agent;"
-	  "ALTER TABLE token ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "ALTER TABLE audit ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "CREATE INDEX audit_site ON audit (site, id);"
-	  "ALTER TABLE sample ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "DROP INDEX sample_series;"
-	  "CREATE INDEX sample_series ON sample"
-	  " (site, tier, node, peer, metric, time);"
-	  "DROP INDEX sample_age;"
-	  "CREATE INDEX sample_age ON sample (site, tier, time);"
-	  "ALTER TABLE event ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
-	  "CREATE INDEX event_site ON event (site, id);"
-	  "ALTER TABLE remediation ADD COLUMN site TEXT NOT NULL"
-	  " DEFAULT 'default';"
-	  "CREATE INDEX remediation_site ON remediation (site, id);" },
+	  XM_MIGRATION_5_SITES },
 };
 
 static int sq_schema_version(struct xm_store *s)

@@ -19,6 +19,7 @@
 
 #include "agent_auth.h"
 #include "certs.h"
+#include "json_path.h"
 #include "../../agent/daemon/controller_client.h"
 #include "policy_agent.h"
 #include "server.h"
@@ -92,21 +93,12 @@ static struct answer call(const char *method, const char *path,
 }
 
 /* A member of the answer by a path of keys and indices ("sites.0.name"),
- * as text ("(none)"); the answer freed when done is set. */
+ * as text ("(none)" if there is none). */
 static const char *member(struct answer *a, const char *path)
 {
 	static char out[256];
-	char buf[128], *save, *k;
-	json_object *o = a->json;
+	json_object *o = test_json_path(a->json, path);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (k = strtok_r(buf, ".", &save); k && o;
-	     k = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(k));
-		else if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	}
 	snprintf(out, sizeof(out), "%s", o ? json_object_get_string(o) :
 		 "(none)");
 	return out;
