@@ -2365,6 +2365,7 @@ static void remedy_carry_out(struct xm_ctl *c,
 	if (xm_store_remedy_add(c->store, &r, &call.log_id) || !hook)
 		return;
 	snprintf(call.event, sizeof(call.event), "%s", event);
+	snprintf(call.site, sizeof(call.site), "%s", c->site);
 	snprintf(call.rule, sizeof(call.rule), "%s", d->rule);
 	snprintf(call.detail, sizeof(call.detail), "%s", detail);
 	node_name(c, d->target.node, call.name);
