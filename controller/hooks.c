@@ -232,6 +232,8 @@ int xm_hook_expand(const char *s, const struct xm_hook_call *call, bool url,
 			v = peer, skip = 6;
 		else if (!strncmp(s, "{rule}", 6))
 			v = call->rule, skip = 6;
+		else if (!strncmp(s, "{site}", 6))
+			v = call->site, skip = 6;
 		if (v) {
 			if (put(out, outlen, &o, v, url))
 				return -1;
@@ -268,14 +270,14 @@ static int64_t mono_ms(void)
 /* The environment of a command: ours and the call's. NULL or calloc'd
  * (the call's strings in vars). */
 static char **command_env(const struct xm_hook_call *c,
-			  char vars[6][XM_NAME_MAX + 300])
+			  char vars[7][XM_NAME_MAX + 300])
 {
 	size_t n = 0, i;
 	char **env;
 
 	while (environ[n])
 		n++;
-	env = calloc(n + 7, sizeof(*env));
+	env = calloc(n + 8, sizeof(*env));
 	if (!env)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -287,7 +289,8 @@ static char **command_env(const struct xm_hook_call *c,
 	snprintf(vars[4], sizeof(vars[4]), "XMESH_EVENT=%s", c->event);
 	snprintf(vars[5], sizeof(vars[5]), "XMESH_LOG_ID=%lld",
 		 (long long)c->log_id);
-	for (i = 0; i < 6; i++)
+	snprintf(vars[6], sizeof(vars[6]), "XMESH_SITE=%s", c->site);
+	for (i = 0; i < 7; i++)
 		env[n + i] = vars[i];
 	return env;
 }
@@ -297,7 +300,7 @@ static char **command_env(const struct xm_hook_call *c,
 static bool run_program(char *const argv[], const struct xm_hook_call *c,
 			unsigned int timeout_s, char *outcome, size_t len)
 {
-	char vars[6][XM_NAME_MAX + 300], out[XM_HOOK_OUTCOME_MAX] = "";
+	char vars[7][XM_NAME_MAX + 300], out[XM_HOOK_OUTCOME_MAX] = "";
 	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
 	size_t got = 0;
 	int pfd[2], null_fd, status = 0;
@@ -406,6 +409,7 @@ static bool run_http(const char *url, const struct xm_hook_call *c,
 	json_object_object_add(j, "peer", json_object_new_int64(c->peer));
 	json_object_object_add(j, "log_id", json_object_new_int64(c->log_id));
 	json_object_object_add(j, "detail", json_object_new_string(c->detail));
+	json_object_object_add(j, "site", json_object_new_string(c->site));
 	if (!e) {
 		json_object_put(j);
 		snprintf(outcome, len, "failed: out of memory");

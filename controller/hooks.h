@@ -13,8 +13,8 @@
  * timeout: a command still running then is killed (its process group).
  * The node id and name reach a command in its environment
  * (XMESH_NODE_ID, XMESH_NODE_NAME, XMESH_PEER_ID, XMESH_RULE,
- * XMESH_EVENT, XMESH_LOG_ID), a unit name and a URL through {node},
- * {name}, {peer} and {rule} (URL-escaped in a URL).
+ * XMESH_EVENT, XMESH_LOG_ID, XMESH_SITE), a unit name and a URL through {node},
+ * {name}, {peer}, {rule} and {site} (URL-escaped in a URL).
  */
 #ifndef XM_HOOKS_H
 #define XM_HOOKS_H
@@ -46,6 +46,7 @@ struct xm_hook_call {
 	char name[XM_NAME_MAX];		/* the node's, "" if unknown */
 	int64_t log_id;			/* the decision in the log */
 	char detail[256];
+	char site[32];			/* the site's (XM_SITE_NAME_MAX) */
 };
 
 /*
@@ -92,8 +93,8 @@ void xm_hooks_wait(struct xm_hooks *hs);
 /* xm_hooks_wait(), then free. */
 void xm_hooks_free(struct xm_hooks *hs);
 
-/* The text of s with {node}, {name}, {peer}, {rule} replaced (URL-escaped
- * when url): 0, or -1 if it does not fit in out. */
+/* The text of s with {node}, {name}, {peer}, {rule}, {site} replaced
+ * (URL-escaped when url): 0, or -1 if it does not fit in out. */
 int xm_hook_expand(const char *s, const struct xm_hook_call *call, bool url,
 		   char *out, size_t outlen);
 

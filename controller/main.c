@@ -2,10 +2,11 @@
 /*
  * xmesh-controller: the site's policy server (Documentation/controller.md).
  *
- *   xmesh-controller [--db STORE] token add ROLE NAME
- *   xmesh-controller [--db STORE] token revoke NAME
+ *   xmesh-controller [--db STORE] token add ROLE NAME [SITE]
+ *   xmesh-controller [--db STORE] token revoke NAME [SITE]
  *   xmesh-controller [--db STORE] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
+ *	[--site NAME:AUTHORITY:POLICY_KEY:POLICY_CERT[:CRL]]...
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
  *	[--remedy-settle S] [--remedy-tries N] [--web DIR]
@@ -39,10 +40,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xmesh-controller [--db STORE] token add ROLE NAME\n"
-		"       xmesh-controller [--db STORE] token revoke NAME\n"
+		"Usage: xmesh-controller [--db STORE] token add ROLE NAME"
+		" [SITE]\n"
+		"       xmesh-controller [--db STORE] token revoke NAME"
+		" [SITE]\n"
 		"       xmesh-controller [--db STORE] --authority FILE"
 		" --policy-key FILE --policy-cert FILE\n"
+		"                        [--site NAME:AUTHORITY:POLICY_KEY:"
+		"POLICY_CERT[:CRL]]...\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
 		"                        [--per-address N] [--config FILE]"
@@ -50,6 +55,8 @@ static void usage(FILE *f)
 		"                        [--remedy-stale S] [--remedy-settle S]"
 		" [--remedy-tries N] [--web DIR]\n"
 		"ROLE := read-only | operator | admin\n"
+		"SITE := NAME (default: " XM_SITE_DEFAULT ") | '" XM_SITE_ALL
+		"' (every site)\n"
 		"STORE := FILE (SQLite) | postgresql://[USER@][HOST][:PORT]"
 		"/DATABASE[?PARAMS] (PostgreSQL)\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
@@ -80,11 +87,24 @@ static char *read_text(const char *path, size_t *len, mode_t *mode)
 	return buf;
 }
 
-static int token_add(const char *db, const char *role_s, const char *name)
+/* The store on site (a token's reach): NULL after a message. */
+static struct xm_store *open_site(const char *db, const char *site)
+{
+	struct xm_store *s;
+	char err[256];
+
+	s = xm_store_open_site(db, site, err, sizeof(err));
+	if (!s)
+		fprintf(stderr, "xmesh-controller: %s\n", err);
+	return s;
+}
+
+static int token_add(const char *db, const char *role_s, const char *name,
+		     const char *site)
 {
 	enum xm_role role = xm_role_parse(role_s);
 	struct xm_store *s;
-	char err[256], token[65], detail[128];
+	char token[65], detail[128];
 	uint8_t hash[32];
 	int rc;
 
@@ -98,11 +118,9 @@ static int token_add(const char *db, const char *role_s, const char *name)
 			" printable characters without blanks\n", name);
 		return 2;
 	}
-	s = xm_store_open(db, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "xmesh-controller: %s\n", err);
+	s = open_site(db, site);
+	if (!s)
 		return 1;
-	}
 	xm_token_new(token, hash);
 	snprintf(detail, sizeof(detail), "%s %s", role_s, name);
 	rc = xm_store_token_add(s, hash, role, name, time(NULL)) ||
@@ -118,17 +136,14 @@ static int token_add(const char *db, const char *role_s, const char *name)
 }
 
 /* Revoke the tokens named name: 0, or an exit status after a message. */
-static int token_revoke(const char *db, const char *name)
+static int token_revoke(const char *db, const char *name, const char *site)
 {
 	struct xm_store *s;
-	char err[256];
 	int n;
 
-	s = xm_store_open(db, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "xmesh-controller: %s\n", err);
+	s = open_site(db, site);
+	if (!s)
 		return 1;
-	}
 	n = xm_store_token_revoke(s, name, "local", time(NULL));
 	xm_store_close(s);
 	if (n < 0)
@@ -139,8 +154,8 @@ static int token_revoke(const char *db, const char *name)
 	return n > 0 ? 0 : 1;
 }
 
-/* The credentials of cfg from the files: 0, or 1 after a message. */
-static int load_keys(struct xm_ctl_config *cfg, const char *authority,
+/* A site's credentials from the files: 0, or 1 after a message. */
+static int load_keys(struct xm_ctl_site *cfg, const char *authority,
 		     const char *policy_key, const char *policy_cert,
 		     const char *crl_path, struct xm_crl **crl)
 {
@@ -212,6 +227,31 @@ static int load_keys(struct xm_ctl_config *cfg, const char *authority,
 	return 0;
 }
 
+/*
+ * --site NAME:AUTHORITY:POLICY_KEY:POLICY_CERT[:CRL] (the files' paths
+ * without ':') into s, its revocation list in *crl: 0, or 2 after a
+ * message (a usage error), 1 (a file refused).
+ */
+static int site_arg(const char *arg, struct xm_ctl_site *s,
+		    struct xm_crl **crl)
+{
+	char buf[4096], *f[5] = { buf };
+	int n = 1;
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (p = buf; (p = strchr(p, ':')) && n < 5; f[n++] = p)
+		*p++ = '\0';
+	if (p || n < 4 || !xm_site_name_valid(f[0])) {
+		fprintf(stderr, "xmesh-controller: --site \"%s\": NAME:"
+			"AUTHORITY:POLICY_KEY:POLICY_CERT[:CRL], the name 1 to"
+			" 31 of a-z 0-9 - _\n", arg);
+		return 2;
+	}
+	snprintf(s->name, sizeof(s->name), "%.31s", f[0]);
+	return load_keys(s, f[1], f[2], f[3], n == 5 ? f[4] : NULL, crl);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -231,6 +271,7 @@ int main(int argc, char **argv)
 		{ "remedy-settle", required_argument, NULL, 'E' },
 		{ "remedy-tries", required_argument, NULL, 'R' },
 		{ "web", required_argument, NULL, 'w' },
+		{ "site", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -239,7 +280,9 @@ int main(int argc, char **argv)
 	struct xm_ctl_config cfg = { .db_path = DEFAULT_DB,
 				     .port = DEFAULT_PORT,
 				     .web_dir = XM_WEB_DIR };
-	struct xm_crl *crl = NULL;
+	struct xm_crl *crl = NULL, *crls[XM_CTL_SITES_MAX] = { NULL };
+	struct xm_ctl_site *sites = calloc(XM_CTL_SITES_MAX, sizeof(*sites));
+	struct xm_ctl_site def = { .name = XM_SITE_DEFAULT };
 	char *tls_key_pem = NULL;
 	size_t tls_key_len = 0;
 	mode_t mode = 0;
@@ -251,7 +294,7 @@ int main(int argc, char **argv)
 	struct xm_hooks *hooks = NULL;
 	struct xm_hook hook;
 
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || !sites)
 		return 1;
 	hooks = xm_hooks_new(0);
 	if (!hooks)
@@ -330,18 +373,42 @@ int main(int argc, char **argv)
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'w': cfg.web_dir = optarg; break;
+		case 's':
+			if (cfg.n_sites == XM_CTL_SITES_MAX) {
+				fprintf(stderr, "xmesh-controller: at most %d"
+					" sites besides the default\n",
+					XM_CTL_SITES_MAX);
+				return 2;
+			}
+			rc = site_arg(optarg, &sites[cfg.n_sites],
+				      &crls[cfg.n_sites]);
+			cfg.n_sites++;
+			if (rc)
+				goto out;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc) {
-		if (argc - optind == 4 && !strcmp(argv[optind], "token") &&
-		    !strcmp(argv[optind + 1], "add"))
+		const char *site = XM_SITE_DEFAULT;
+
+		if ((argc - optind == 5 || argc - optind == 4) &&
+		    !strcmp(argv[optind], "token") &&
+		    !strcmp(argv[optind + 1], "add")) {
+			if (argc - optind == 5)
+				site = argv[optind + 4];
 			return token_add(cfg.db_path, argv[optind + 2],
-					 argv[optind + 3]);
-		if (argc - optind == 3 && !strcmp(argv[optind], "token") &&
-		    !strcmp(argv[optind + 1], "revoke"))
-			return token_revoke(cfg.db_path, argv[optind + 2]);
+					 argv[optind + 3], site);
+		}
+		if ((argc - optind == 4 || argc - optind == 3) &&
+		    !strcmp(argv[optind], "token") &&
+		    !strcmp(argv[optind + 1], "revoke")) {
+			if (argc - optind == 4)
+				site = argv[optind + 3];
+			return token_revoke(cfg.db_path, argv[optind + 2],
+					    site);
+		}
 		usage(stderr);
 		return 2;
 	}
@@ -350,9 +417,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (load_keys(&cfg, authority, policy_key, policy_cert, crl_path,
+	if (load_keys(&def, authority, policy_key, policy_cert, crl_path,
 		      &crl))
 		goto out;
+	cfg.authority = def.authority;
+	cfg.crl = def.crl;
+	cfg.policy_cert = def.policy_cert;
+	memcpy(cfg.policy_sk, def.policy_sk, sizeof(cfg.policy_sk));
+	sodium_memzero(def.policy_sk, sizeof(def.policy_sk));
+	cfg.sites = sites;
 	if (tls_cert && (!(cfg.tls_cert_pem = read_text(tls_cert, NULL, NULL)) ||
 			 !(tls_key_pem = read_text(tls_key, &tls_key_len,
 						   &mode))))
@@ -371,6 +444,7 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ctl = xm_ctl_start(&cfg, err, sizeof(err));
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
+	sodium_memzero(sites, XM_CTL_SITES_MAX * sizeof(*sites));
 	if (!ctl) {
 		fprintf(stderr, "xmesh-controller: %s\n", err);
 		goto out;
@@ -394,5 +468,9 @@ out:
 		sodium_memzero(tls_key_pem, tls_key_len);
 	free(tls_key_pem);
 	free(crl);
+	sodium_memzero(sites, XM_CTL_SITES_MAX * sizeof(*sites));
+	free(sites);
+	for (o = 0; o < XM_CTL_SITES_MAX; o++)
+		free(crls[o]);
 	return rc;
 }

@@ -102,6 +102,14 @@ struct xm_ctl {
 	 * now, for the unreachable rules. */
 	struct polling { uint32_t node; unsigned int n; } *polling;
 	size_t n_polling, cap_polling;
+	/* Sites (Documentation/controller.md, "Sites"): each site is one
+	 * of these, with its store handle, keys, telemetry and engine; the
+	 * default site's listens and holds the others, which it hands the
+	 * requests under /api/v1/sites/NAME/. */
+	char site[XM_SITE_NAME_MAX];
+	struct xm_ctl *front;		/* the default site's */
+	struct xm_ctl *sites[XM_CTL_SITES_MAX];	/* in front: the others */
+	size_t n_sites;
 };
 
 struct req;
@@ -138,6 +146,8 @@ struct req {
 	bool headers_seen;		/* the first call is over */
 	bool answered;			/* at the headers: drop the body */
 	const struct route *route;
+	struct xm_ctl *site;		/* its site (NULL: not known yet) */
+	char path[URI_MAX];		/* a site's path, as the default's */
 	char arg[XM_STORE_NAME_MAX];	/* a prefix route's last segment */
 	char who[XM_STORE_NAME_MAX];	/* the operator token's name */
 	uint32_t node;			/* the agent's node id */
@@ -155,10 +165,12 @@ static int64_t now_s(const struct xm_ctl *c)
 
 /* ---- answers ---- */
 
+/* Counted on the default site's (/metrics: the controller's requests). */
 static void count_status(struct xm_ctl *c, unsigned int status)
 {
 	size_t i;
 
+	c = c->front;
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < N_STATUSES; i++)
 		if (statuses[i] == status)
@@ -348,6 +360,35 @@ void xm_token_new(char token[65], uint8_t hash[32])
 }
 
 /*
+ * The role on c's site of the token in h ("Bearer TOKEN"), and its name:
+ * XM_ROLE_NONE with why if there is none.
+ */
+static enum xm_role token_role(struct xm_ctl *c, const char *h,
+			       char name[XM_STORE_NAME_MAX], const char **why)
+{
+	uint8_t hash[32];
+	enum xm_role role;
+	size_t i;
+
+	*why = "expected Bearer and a token of 64 hex digits";
+	if (!h) {
+		*why = "an API token is required: Bearer TOKEN";
+		return XM_ROLE_NONE;
+	}
+	if (strncmp(h, "Bearer ", 7) || strlen(h + 7) != 64)
+		return XM_ROLE_NONE;
+	for (i = 7; i < 71; i++)
+		if (!strchr("0123456789abcdef", h[i]))
+			return XM_ROLE_NONE;
+	xm_token_hash(h + 7, hash);
+	pthread_mutex_lock(&c->lock);
+	role = xm_store_token_role(c->store, hash, name);
+	pthread_mutex_unlock(&c->lock);
+	*why = c == c->front ? "unknown token" : "unknown token on this site";
+	return role;
+}
+
+/*
  * The caller's role and name from "Authorization: Bearer TOKEN": at least
  * need, or answered (401: no or unknown token, 403: a lesser role).
  */
@@ -355,34 +396,11 @@ static bool authorized_value(struct xm_ctl *c, struct MHD_Connection *conn,
 			     const char *h, enum xm_role need,
 			     char name[XM_STORE_NAME_MAX])
 {
-	uint8_t hash[32];
-	enum xm_role role;
-	size_t i;
+	const char *why;
+	enum xm_role role = token_role(c, h, name, &why);
 
-	if (!h) {
-		send_error(c, conn, 401, "header Authorization",
-			   "an API token is required: Bearer TOKEN");
-		return false;
-	}
-	if (strncmp(h, "Bearer ", 7) || strlen(h + 7) != 64) {
-		send_error(c, conn, 401, "header Authorization",
-			   "expected Bearer and a token of 64 hex digits");
-		return false;
-	}
-	for (i = 7; i < 71; i++)
-		if (!strchr("0123456789abcdef", h[i])) {
-			send_error(c, conn, 401, "header Authorization",
-				   "expected Bearer and a token of 64 hex"
-				   " digits");
-			return false;
-		}
-	xm_token_hash(h + 7, hash);
-	pthread_mutex_lock(&c->lock);
-	role = xm_store_token_role(c->store, hash, name);
-	pthread_mutex_unlock(&c->lock);
 	if (role == XM_ROLE_NONE) {
-		send_error(c, conn, 401, "header Authorization",
-			   "unknown token");
+		send_error(c, conn, 401, "header Authorization", "%s", why);
 		return false;
 	}
 	if (role < need) {
@@ -875,9 +893,11 @@ static void agent_headers(struct MHD_Connection *conn,
 #undef HDR
 }
 
-/* Count an agent's request checked, a. */
+/* Count an agent's request checked, a (on the default site's, as the
+ * statuses). */
 static void count_auth(struct xm_ctl *c, enum xm_agent_auth a)
 {
+	c = c->front;
 	pthread_mutex_lock(&c->lock);
 	c->auth_failures[a]++;
 	pthread_mutex_unlock(&c->lock);
@@ -892,8 +912,9 @@ static void agent_refused(struct xm_ctl *c, struct MHD_Connection *conn,
 	switch (a) {
 	case XM_AGENT_AUTH_CERT:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_CERT,
-			   "the certificate is refused: %s",
-			   xm_cert_reason_text(why));
+			   "the certificate is refused: %s (site %s takes"
+			   " its own authority's)", xm_cert_reason_text(why),
+			   c->site);
 		break;
 	case XM_AGENT_AUTH_TIME:
 		send_error(c, conn, 401, "header " XM_AGENT_HDR_TIME,
@@ -953,10 +974,10 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	pthread_mutex_lock(&c->lock);
 	if (!a)
 		a = xm_agent_auth_remember(c->nonces, &seen, now);
-	c->auth_failures[a]++;
 	if (!a)
 		xm_store_agent_seen(c->store, cert.node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
+	count_auth(c, a);
 	if (!a)
 		return cert.node_id;
 	agent_refused(c, conn, a, why, a == XM_AGENT_AUTH_QUOTA ?
@@ -2344,6 +2365,7 @@ static void remedy_carry_out(struct xm_ctl *c,
 	if (xm_store_remedy_add(c->store, &r, &call.log_id) || !hook)
 		return;
 	snprintf(call.event, sizeof(call.event), "%s", event);
+	snprintf(call.site, sizeof(call.site), "%s", c->site);
 	snprintf(call.rule, sizeof(call.rule), "%s", d->rule);
 	snprintf(call.detail, sizeof(call.detail), "%s", detail);
 	node_name(c, d->target.node, call.name);
@@ -2508,7 +2530,9 @@ static bool remedy_lead(struct xm_ctl *c)
 		return lead;
 	c->remedy_lead = lead;
 	c->remedy_lead_changes++;
-	fprintf(stderr, "xmesh-controller: remediation: %s\n", lead ?
+	fprintf(stderr, "xmesh-controller: remediation%s%s: %s\n",
+		c == c->front ? "" : " of site ", c == c->front ? "" : c->site,
+		lead ?
 		"this controller runs the rules" :
 		"another controller runs the rules (or the store is lost)");
 	if (lead && stale) {
@@ -2602,6 +2626,84 @@ static void *version_watcher(void *arg)
 	return NULL;
 }
 
+/* ---- sites ---- */
+
+/*
+ * GET /api/v1/sites: the sites the caller's token is known on, with its
+ * role and the site's current version; 401 if it is known on none. A
+ * token of one site learns nothing of the others.
+ */
+static enum MHD_Result sites_get(struct xm_ctl *c, struct MHD_Connection *conn,
+				 const struct req *q)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION);
+	json_object *j = json_object_new_object();
+	json_object *a = json_object_new_array();
+	char name[XM_STORE_NAME_MAX];
+	const char *why = "unknown token";
+	size_t i;
+
+	(void)q;
+	c = c->front;
+	json_object_object_add(j, "sites", a);
+	for (i = 0; i <= c->n_sites; i++) {
+		struct xm_ctl *s = i ? c->sites[i - 1] : c;
+		enum xm_role role = token_role(s, h, name, &why);
+		json_object *e;
+		uint64_t v;
+
+		if (role == XM_ROLE_NONE)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		v = s->version;
+		pthread_mutex_unlock(&s->lock);
+		e = json_object_new_object();
+		json_object_object_add(e, "name",
+				       json_object_new_string(s->site));
+		json_object_object_add(e, "default",
+				       json_object_new_boolean(!i));
+		json_object_object_add(e, "role",
+				       json_object_new_string(xm_role_name(role)));
+		json_object_object_add(e, "version", json_object_new_int64(
+					       (int64_t)v));
+		json_object_array_add(a, e);
+	}
+	if (!json_object_array_length(a)) {
+		json_object_put(j);
+		return send_error(c, conn, 401, "header Authorization", "%s",
+				  why);
+	}
+	return send_json(c, conn, 200, j);
+}
+
+/*
+ * The site of a request: /api/v1/sites/NAME/REST is site NAME's
+ * /api/v1/REST (that path in q->path, returned), any other path the
+ * default site's (url returned). NULL if there is no such site.
+ */
+static const char *site_path(struct xm_ctl *c, const char *url, struct req *q)
+{
+	static const char prefix[] = "/api/v1/sites/";
+	const char *name = url + sizeof(prefix) - 1, *end;
+	size_t i, n;
+
+	q->site = c;
+	if (strncmp(url, prefix, sizeof(prefix) - 1) ||
+	    !(end = strchr(name, '/')))
+		return url;
+	n = (size_t)(end - name);
+	for (i = 0; i < c->n_sites && q->site == c; i++)
+		if (strlen(c->sites[i]->site) == n &&
+		    !strncmp(c->sites[i]->site, name, n))
+			q->site = c->sites[i];
+	if (q->site == c && (n != strlen(XM_SITE_DEFAULT) ||
+			     strncmp(name, XM_SITE_DEFAULT, n)))
+		return NULL;
+	snprintf(q->path, sizeof(q->path), "/api/v1%s", end);
+	return q->path;
+}
+
 /* ---- routing ---- */
 
 #define GET(p)		.path = p, .method = "GET"
@@ -2611,6 +2713,8 @@ static void *version_watcher(void *arg)
 
 static const struct route routes[] = {
 	{ GET("/metrics"), .access = PUBLIC, .fn = metrics },
+	/* Its token is checked on each site. */
+	{ GET("/api/v1/sites"), .access = PUBLIC, .fn = sites_get },
 	{ GET("/api/v1/policy"), ROLE(READ), .query = " version ",
 	  .fn = policy_get },
 	{ .path = "/api/v1/policy", .method = "PUT", ROLE(OPERATOR),
@@ -2700,6 +2804,12 @@ static const struct route *route_request(struct xm_ctl *c,
 			   URI_MAX - 1);
 		return NULL;
 	}
+	url = site_path(c, url, q);
+	if (!url) {
+		send_error(c, conn, 404, "path", "no such site");
+		return NULL;
+	}
+	c = q->site;
 	for (i = 0; i < N_ROUTES; i++) {
 		size_t plen = strlen(routes[i].path);
 
@@ -2796,6 +2906,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	(void)version;
 	if (!q)
 		return MHD_NO;
+	if (q->site)
+		c = q->site;
 	if (!q->headers_seen) {
 		/* The first call: headers only. */
 		q->headers_seen = true;
@@ -2861,69 +2973,186 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- start and stop ---- */
 
-struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
-			    size_t errlen)
+static void site_free(struct xm_ctl *c);
+
+/*
+ * One site's state on cfg (its credentials in it) and its threads, all
+ * but the listening: NULL with a message in err.
+ */
+static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
+				 const char *site, char *err, size_t errlen)
 {
 	struct xm_ctl *c = calloc(1, sizeof(*c));
 	uint8_t key[crypto_shorthash_KEYBYTES];
-	const union MHD_DaemonInfo *info;
-	/* poll(), not select(): more than FD_SETSIZE connections. */
-	unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD |
-			     MHD_USE_THREAD_PER_CONNECTION;
 	pthread_condattr_t ca;
-	struct sockaddr_in sa;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->cfg = *cfg;
-	randombytes_buf(key, sizeof(key));
-	c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
-					XM_AGENT_NONCES_PER_NODE, key, now_s(c));
-	if (!c->nonces) {
-		snprintf(err, errlen, "out of memory");
-		goto fail_alloc;
-	}
-	if (!xm_cert_text(&cfg->policy_cert, c->policy_cert_text,
-			  sizeof(c->policy_cert_text))) {
-		snprintf(err, errlen, "the policy certificate cannot be"
-			 " written as text");
-		goto fail_alloc;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(cfg->port);
-	if (inet_pton(AF_INET, cfg->address ? cfg->address : "127.0.0.1",
-		      &sa.sin_addr) != 1) {
-		snprintf(err, errlen, "%s: not an IPv4 address", cfg->address);
-		goto fail_alloc;
-	}
-	c->started = now_s(c);
-	c->remedy = xm_remedy_new(&cfg->remedy);
-	if (!c->remedy) {
-		snprintf(err, errlen, "out of memory");
-		goto fail_alloc;
-	}
-	c->store = xm_store_open(cfg->db_path, err, errlen);
-	if (!c->store)
-		goto fail_alloc;
-	c->version = xm_store_policy_current(c->store);
-	c->last_event = xm_store_event_last(c->store);
-	xm_tele_retention_default(&c->cfg.retention);
-	c->tele = xm_tele_new();
-	if (!c->tele || c->last_event < 0) {
-		snprintf(err, errlen, "cannot set up telemetry");
-		xm_tele_free(c->tele);
-		xm_store_close(c->store);
-		goto fail_alloc;
-	}
+	c->front = c;
+	snprintf(c->site, sizeof(c->site), "%s", site);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->changed, &ca);
 	pthread_cond_init(&c->tele_changed, &ca);
 	pthread_condattr_destroy(&ca);
+	randombytes_buf(key, sizeof(key));
+	c->started = now_s(c);
+	c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
+					XM_AGENT_NONCES_PER_NODE, key,
+					c->started);
+	c->remedy = xm_remedy_new(&cfg->remedy);
+	c->tele = xm_tele_new();
+	if (!c->nonces || !c->remedy || !c->tele) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!xm_cert_text(&cfg->policy_cert, c->policy_cert_text,
+			  sizeof(c->policy_cert_text))) {
+		snprintf(err, errlen, "the policy certificate cannot be"
+			 " written as text");
+		goto fail;
+	}
+	c->store = xm_store_open_site(cfg->db_path, site, err, errlen);
+	if (!c->store)
+		goto fail;
+	c->version = xm_store_policy_current(c->store);
+	c->last_event = xm_store_event_last(c->store);
+	xm_tele_retention_default(&c->cfg.retention);
+	if (c->last_event < 0) {
+		snprintf(err, errlen, "cannot set up telemetry");
+		goto fail;
+	}
+	if (pthread_create(&c->remedy_thread, NULL, remedy_thread, c)) {
+		snprintf(err, errlen, "cannot start the remediation thread");
+		goto fail;
+	}
+	c->remedy_started = true;
+	if (xm_store_is_pg(cfg->db_path))
+		c->version_watching = !pthread_create(&c->version_watcher,
+						      NULL, version_watcher,
+						      c);
+	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
+					  c);
+	return c;
+fail:
+	site_free(c);
+	return NULL;
+}
+
+/* Stop a site's threads; its long polls and streams are answered. */
+static void site_stop_threads(struct xm_ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->changed);
+	pthread_cond_broadcast(&c->tele_changed);
+	pthread_mutex_unlock(&c->lock);
+	if (c->housekeeping)
+		pthread_join(c->housekeeper, NULL);
+	if (c->remedy_started)
+		pthread_join(c->remedy_thread, NULL);
+	if (c->version_watching)
+		pthread_join(c->version_watcher, NULL);
+	c->housekeeping = c->remedy_started = c->version_watching = false;
+}
+
+/* Free a site whose threads are stopped, the store closed. */
+static void site_free(struct xm_ctl *c)
+{
+	site_stop_threads(c);
+	if (c->store)
+		samples_flush(c);	/* the last reports' */
+	xm_store_close(c->store);
+	xm_tele_free(c->tele);
+	free(c->samples);
+	pthread_cond_destroy(&c->tele_changed);
+	xm_remedy_free(c->remedy);
+	free(c->polling);
+	pthread_cond_destroy(&c->changed);
+	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
+	xm_agent_nonces_free(c->nonces);
+	free(c);
+}
+
+/* The other sites of cfg, each started on its credentials: 0, or -1 with
+ * a message in err. */
+static int sites_start(struct xm_ctl *c, const struct xm_ctl_config *cfg,
+		       char *err, size_t errlen)
+{
+	struct xm_ctl_config sc = *cfg;
+	size_t i, k;
+
+	if (cfg->n_sites > XM_CTL_SITES_MAX) {
+		snprintf(err, errlen, "at most %d sites besides the default",
+			 XM_CTL_SITES_MAX);
+		return -1;
+	}
+	sc.sites = NULL;
+	sc.n_sites = 0;
+	for (i = 0; i < cfg->n_sites; i++) {
+		const struct xm_ctl_site *s = &cfg->sites[i];
+		const char *dup = !strcmp(s->name, XM_SITE_DEFAULT) ?
+				  "is the default site's name" : NULL;
+
+		for (k = 0; k <= i && !dup; k++) {
+			const struct xm_cert *a = k < i ?
+				&cfg->sites[k].authority : &cfg->authority;
+
+			if (k < i && !strcmp(cfg->sites[k].name, s->name))
+				dup = "is named twice";
+			else if (!memcmp(a->pubkey, s->authority.pubkey,
+					 sizeof(a->pubkey)))
+				dup = "has the authority of another site (its"
+				      " agents would be another's too)";
+		}
+		if (dup) {
+			snprintf(err, errlen, "site %s %s", s->name, dup);
+			return -1;
+		}
+		sc.authority = s->authority;
+		sc.crl = s->crl;
+		sc.policy_cert = s->policy_cert;
+		memcpy(sc.policy_sk, s->policy_sk, sizeof(sc.policy_sk));
+		c->sites[i] = site_start(&sc, s->name, err, errlen);
+		if (!c->sites[i])
+			break;
+		c->sites[i]->front = c;
+		c->n_sites++;
+	}
+	sodium_memzero(sc.policy_sk, sizeof(sc.policy_sk));
+	return i == cfg->n_sites ? 0 : -1;
+}
+
+struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
+			    size_t errlen)
+{
+	const union MHD_DaemonInfo *info;
+	/* poll(), not select(): more than FD_SETSIZE connections. */
+	unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD |
+			     MHD_USE_THREAD_PER_CONNECTION;
+	struct sockaddr_in sa;
+	struct xm_ctl *c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(cfg->port);
+	if (inet_pton(AF_INET, cfg->address ? cfg->address : "127.0.0.1",
+		      &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "%s: not an IPv4 address", cfg->address);
+		return NULL;
+	}
+	c = site_start(cfg, XM_SITE_DEFAULT, err, errlen);
+	if (!c)
+		return NULL;
+	c->cfg.sites = NULL;	/* the caller's: started here */
+	c->cfg.n_sites = 0;
+	if (sites_start(c, cfg, err, errlen))
+		goto fail;
 	if (cfg->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	c->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, c,
@@ -2943,34 +3172,15 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		snprintf(err, errlen, "cannot listen on %s:%u%s",
 			 cfg->address ? cfg->address : "127.0.0.1", cfg->port,
 			 cfg->tls_cert_pem ? " with TLS" : "");
-		goto fail_store;
+		goto fail;
 	}
 	info = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	c->port = info ? info->port : cfg->port;
-	if (pthread_create(&c->remedy_thread, NULL, remedy_thread, c)) {
-		snprintf(err, errlen, "cannot start the remediation thread");
-		MHD_stop_daemon(c->mhd);
-		goto fail_store;
-	}
-	c->remedy_started = true;
-	if (xm_store_is_pg(cfg->db_path))
-		c->version_watching = !pthread_create(&c->version_watcher,
-						      NULL, version_watcher,
-						      c);
-	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
-					  c);
 	return c;
-fail_store:
-	xm_tele_free(c->tele);
-	pthread_cond_destroy(&c->tele_changed);
-	pthread_cond_destroy(&c->changed);
-	pthread_mutex_destroy(&c->lock);
-	xm_store_close(c->store);
-fail_alloc:
-	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	xm_agent_nonces_free(c->nonces);
-	xm_remedy_free(c->remedy);
-	free(c);
+fail:
+	while (c->n_sites)
+		site_free(c->sites[--c->n_sites]);
+	site_free(c);
 	return NULL;
 }
 
@@ -2981,33 +3191,19 @@ uint16_t xm_ctl_port(const struct xm_ctl *c)
 
 void xm_ctl_stop(struct xm_ctl *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stopping = true;
-	pthread_cond_broadcast(&c->changed);
-	pthread_cond_broadcast(&c->tele_changed);
-	pthread_mutex_unlock(&c->lock);
-	if (c->housekeeping)
-		pthread_join(c->housekeeper, NULL);
-	if (c->remedy_started)
-		pthread_join(c->remedy_thread, NULL);
-	if (c->version_watching)
-		pthread_join(c->version_watcher, NULL);
+	/* Every site's threads first: its long polls end, so that the
+	 * connections' threads do. */
+	for (i = 0; i <= c->n_sites; i++)
+		site_stop_threads(i ? c->sites[i - 1] : c);
 	MHD_stop_daemon(c->mhd);
-	samples_flush(c);	/* the last reports' (no thread is left) */
-	/* The hooks under way log their outcome in the store. */
+	/* The hooks under way log their outcome in their site's store. */
 	if (c->cfg.hooks)
 		xm_hooks_wait(c->cfg.hooks);
-	xm_store_close(c->store);
-	xm_tele_free(c->tele);
-	free(c->samples);
-	pthread_cond_destroy(&c->tele_changed);
-	xm_remedy_free(c->remedy);
-	free(c->polling);
-	pthread_cond_destroy(&c->changed);
-	pthread_mutex_destroy(&c->lock);
-	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
-	xm_agent_nonces_free(c->nonces);
-	free(c);
+	while (c->n_sites)
+		site_free(c->sites[--c->n_sites]);
+	site_free(c);
 }

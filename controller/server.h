@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cert.h"
+#include "store.h"
 #include "telemetry.h"
 #include "remediation.h"
 
@@ -21,12 +22,28 @@ struct xm_ctl;
 
 #define XM_CTL_CONNECTIONS	2048	/* a thread each */
 #define XM_CTL_PER_ADDRESS	64	/* so that one host cannot take all */
+#define XM_CTL_SITES_MAX	64	/* besides the default site */
+
+/*
+ * A site besides the default one (Documentation/controller.md, "Sites"):
+ * its name, its own authority (its agents' certificates chain to it) and
+ * policy key. Its API is under /api/v1/sites/NAME/; its rows in the store
+ * are its own.
+ */
+struct xm_ctl_site {
+	char name[XM_SITE_NAME_MAX];
+	struct xm_cert authority;
+	const struct xm_crl *crl;		/* NULL: none */
+	struct xm_cert policy_cert;
+	uint8_t policy_sk[XM_SECKEY_LEN];
+};
 
 struct xm_ctl_config {
 	const char *db_path;
 	const char *address;		/* to listen on; NULL: 127.0.0.1 */
 	uint16_t port;			/* 0: any (xm_ctl_port() says) */
 	const char *tls_cert_pem, *tls_key_pem;	/* NULL: plain HTTP */
+	/* The default site's credentials (XM_SITE_DEFAULT). */
 	struct xm_cert authority;	/* the site's trust anchor */
 	const struct xm_crl *crl;	/* NULL: none */
 	struct xm_cert policy_cert;	/* the policy key's certificate */
@@ -51,6 +68,11 @@ struct xm_ctl_config {
 	 * controller made (Documentation/controller.md, "Two
 	 * controllers"); 0: XM_CTL_VERSION_POLL_MS. */
 	unsigned int version_poll_ms;
+	/* The other sites (each name once, not XM_SITE_DEFAULT, each with
+	 * an authority of its own), NULL: none. Copied at the start (the
+	 * caller may wipe their keys). */
+	const struct xm_ctl_site *sites;
+	size_t n_sites;
 };
 
 #define XM_CTL_VERSION_POLL_MS	200

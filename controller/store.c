@@ -40,11 +40,41 @@ bool xm_store_is_pg(const char *name)
 	       !strncmp(name, "postgres://", 11);
 }
 
+bool xm_site_name_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !*s || *s == '-' || *s == '_' ||
+	    strlen(s) >= XM_SITE_NAME_MAX)
+		return false;
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '_'))
+			return false;
+	return true;
+}
+
+struct xm_store *xm_store_open_site(const char *name, const char *site,
+				    char *err, size_t errlen)
+{
+	if (!xm_site_name_valid(site) && strcmp(site, XM_SITE_ALL)) {
+		snprintf(err, errlen, "\"%.40s\" is not a site name", site);
+		return NULL;
+	}
+	if (xm_store_is_pg(name))
+		return xm_store_pg_open(name, site, err, errlen);
+	return xm_store_sqlite_open(name, site, err, errlen);
+}
+
 struct xm_store *xm_store_open(const char *name, char *err, size_t errlen)
 {
-	if (xm_store_is_pg(name))
-		return xm_store_pg_open(name, err, errlen);
-	return xm_store_sqlite_open(name, err, errlen);
+	return xm_store_open_site(name, XM_SITE_DEFAULT, err, errlen);
+}
+
+const char *xm_store_site(const struct xm_store *s)
+{
+	return s->site;
 }
 
 void xm_store_close(struct xm_store *s)

@@ -22,6 +22,17 @@ struct xm_store;
 #define XM_TOKEN_HASH_LEN	32	/* SHA-256 of the token */
 #define XM_STORE_NAME_MAX	64	/* author, token name, actor */
 
+/*
+ * Sites (Documentation/controller.md, "Sites"): every row of the store
+ * belongs to one site, and a store handle is opened on one: it reads and
+ * writes that site's rows only. The rows of a store older than sites are
+ * the default site's. A token's site is its reach: XM_SITE_ALL ("*") for
+ * every site.
+ */
+#define XM_SITE_NAME_MAX	32
+#define XM_SITE_DEFAULT		"default"
+#define XM_SITE_ALL		"*"
+
 /* Operator roles, ordered: each may do what the ones below it may. */
 enum xm_role {
 	XM_ROLE_NONE = 0,
@@ -73,6 +84,15 @@ enum xm_role xm_role_parse(const char *s);
  * (created if needed). NULL on failure, with a message in err.
  */
 struct xm_store *xm_store_open(const char *name, char *err, size_t errlen);
+/* The same, on site (xm_site_name_valid(), or XM_SITE_ALL: tokens of
+ * every site; xm_store_open() is on XM_SITE_DEFAULT). */
+struct xm_store *xm_store_open_site(const char *name, const char *site,
+				    char *err, size_t errlen);
+/* The site the store is open on. */
+const char *xm_store_site(const struct xm_store *s);
+/* Whether s can name a site: 1 to 31 of a-z, 0-9, '-', '_', starting
+ * with a letter or digit (it appears in paths and labels). */
+bool xm_site_name_valid(const char *s);
 /* Whether name is a PostgreSQL URI (the store is on PostgreSQL). */
 bool xm_store_is_pg(const char *name);
 /* Whether name is a PostgreSQL URI that holds a password. */
@@ -107,11 +127,15 @@ int xm_store_policy_history(struct xm_store *s,
 				      const struct xm_policy_rec *r),
 			    void *arg);
 
-/* Tokens: only their hash is kept. */
+/* Tokens: only their hash is kept. A token is made for the store's site
+ * (XM_SITE_ALL: every site), and a token is known on a site if it was
+ * made for it or for every site; a revocation is of the store's site's
+ * tokens only. */
 int xm_store_token_add(struct xm_store *s,
 		       const uint8_t hash[XM_TOKEN_HASH_LEN],
 		       enum xm_role role, const char *name, int64_t now);
-/* The role and name of a token's hash; XM_ROLE_NONE if unknown. */
+/* The role and name of a token's hash; XM_ROLE_NONE if unknown on the
+ * store's site. */
 enum xm_role xm_store_token_role(struct xm_store *s,
 				 const uint8_t hash[XM_TOKEN_HASH_LEN],
 				 char name[XM_STORE_NAME_MAX]);
@@ -231,8 +255,9 @@ int xm_store_token_revoke(struct xm_store *s, const char *name,
  * Whether this controller runs the remediation engine, of all the
  * controllers on the store (Documentation/controller.md, "Two
  * controllers"): 1 it does (taken now or held), 0 another one does, -1
- * the store cannot say (this one does not). On PostgreSQL a session
- * advisory lock on the store's connection: held until the connection
+ * the store cannot say (this one does not), for the store's site (one
+ * leader per site). On PostgreSQL a session advisory lock keyed by the
+ * site on the store's connection: held until the connection
  * ends (the process dies, or the server drops it), then free for the
  * next controller that asks. On SQLite always 1 (one controller).
  */

@@ -15,7 +15,37 @@ struct xm_store_ops;
 /* The first member of each implementation's own structure. */
 struct xm_store {
 	const struct xm_store_ops *ops;
+	char site[XM_SITE_NAME_MAX];	/* set before the ops are called */
 };
+
+/*
+ * The site of the store in SQL: PostgreSQL's setting xmesh.site of the
+ * session, and on SQLite a function of the connection by the same name,
+ * so that both say "site = " XM_SQL_SITE in the same words. Every query
+ * of a table with rows of sites says it.
+ */
+#define XM_SQL_SITE	"current_setting('xmesh.site')"
+
+/* Migration 5 (sites), what both stores say alike after their policy and
+ * agent tables are keyed by site: a site column in the other tables (the
+ * rows there the default site's), and their indexes by site. Never
+ * edited: a change is a new migration. */
+#define XM_MIGRATION_5_SITES \
+	"ALTER TABLE token ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"ALTER TABLE audit ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"CREATE INDEX audit_site ON audit (site, id);" \
+	"ALTER TABLE sample ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"DROP INDEX sample_series;" \
+	"CREATE INDEX sample_series ON sample" \
+	" (site, tier, node, peer, metric, time);" \
+	"DROP INDEX sample_age;" \
+	"CREATE INDEX sample_age ON sample (site, tier, time);" \
+	"ALTER TABLE event ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
+	"CREATE INDEX event_site ON event (site, id);" \
+	"ALTER TABLE remediation ADD COLUMN site TEXT NOT NULL" \
+	" DEFAULT 'default';" \
+	"CREATE INDEX remediation_site ON remediation (site, id);"
+
 
 struct xm_store_ops {
 	void (*close)(struct xm_store *s);
@@ -93,10 +123,10 @@ struct xm_store_ops {
 };
 
 /* The implementations' openers (xm_store_open()). */
-struct xm_store *xm_store_sqlite_open(const char *path, char *err,
-				      size_t errlen);
-struct xm_store *xm_store_pg_open(const char *uri, char *err,
-				  size_t errlen);
+struct xm_store *xm_store_sqlite_open(const char *path, const char *site,
+				      char *err, size_t errlen);
+struct xm_store *xm_store_pg_open(const char *uri, const char *site,
+				  char *err, size_t errlen);
 
 /* ---- what both write ---- */
 

@@ -47,6 +47,11 @@ static struct pg_store *pg(struct xm_store *s)
 /* The session advisory lock of the controller that runs the remediation
  * engine (xm_store_remedy_lead()). */
 #define REMEDY_LOCK	0x786d657368000002LL	/* "xmesh", 2 */
+/* The other sites' (the default site keeps REMEDY_LOCK, so that a
+ * controller older than sites and a newer one still exclude each other):
+ * the two-key form, this and the hash of the site's name. Two sites whose
+ * names hash alike share a leader, which is still one. */
+#define REMEDY_SITE_LOCK	0x786d6573		/* "xmes" */
 
 /*
  * The migrations of store_sqlite.c, in PostgreSQL's types: the same
@@ -118,6 +123,14 @@ static const struct {
 	  "ALTER TABLE agent ADD COLUMN error TEXT NOT NULL DEFAULT '';"
 	  "ALTER TABLE agent ADD COLUMN error_time BIGINT NOT NULL"
 	  " DEFAULT 0;" },
+	{ 5,
+	  "ALTER TABLE policy ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
+	  "ALTER TABLE policy DROP CONSTRAINT policy_pkey;"
+	  "ALTER TABLE policy ADD PRIMARY KEY (site, version);"
+	  "ALTER TABLE agent ADD COLUMN site TEXT NOT NULL DEFAULT 'default';"
+	  "ALTER TABLE agent DROP CONSTRAINT agent_pkey;"
+	  "ALTER TABLE agent ADD PRIMARY KEY (site, node_id);"
+	  XM_MIGRATION_5_SITES },
 };
 
 #define MIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
@@ -262,6 +275,18 @@ static const char *one_line(const char *m, char *buf, size_t len)
 	return buf;
 }
 
+/* The session's site (XM_SQL_SITE), after each connection: 0 or -1. */
+static int set_site(struct pg_store *ps)
+{
+	const char *v[1] = { ps->base.site };
+	PGresult *r = PQexecParams(ps->conn, "SELECT set_config('xmesh.site',"
+				   " $1, false)", 1, NULL, v, NULL, NULL, 0);
+	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+
+	PQclear(r);
+	return rc;
+}
+
 /* Report a lost connection, once until it is back. */
 static void report_lost(struct pg_store *ps)
 {
@@ -297,7 +322,7 @@ static int ready(struct pg_store *ps)
 	report_lost(ps);
 	ps->lead = false;	/* a session lock ends with its session */
 	PQreset(ps->conn);
-	if (PQstatus(ps->conn) != CONNECTION_OK)
+	if (PQstatus(ps->conn) != CONNECTION_OK || set_site(ps))
 		return -1;
 	ps->lost = false;
 	fprintf(stderr, "xmesh-controller: store: reconnected to"
@@ -534,7 +559,8 @@ static void pg_close(struct xm_store *s)
 
 static const struct xm_store_ops pg_ops;
 
-struct xm_store *xm_store_pg_open(const char *uri, char *err, size_t errlen)
+struct xm_store *xm_store_pg_open(const char *uri, const char *site,
+				  char *err, size_t errlen)
 {
 	/* Before the URI: defaults it may change; after: what the store
 	 * needs (its strings are UTF-8). */
@@ -552,6 +578,7 @@ struct xm_store *xm_store_pg_open(const char *uri, char *err, size_t errlen)
 		return NULL;
 	}
 	ps->base.ops = &pg_ops;
+	snprintf(ps->base.site, sizeof(ps->base.site), "%s", site);
 	ps->conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(ps->conn) != CONNECTION_OK) {
 		char buf[256];
@@ -564,6 +591,11 @@ struct xm_store *xm_store_pg_open(const char *uri, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(ps->conn, discard_notice, NULL);
+	if (set_site(ps)) {
+		snprintf(err, errlen, "PostgreSQL: cannot set the site");
+		pg_close(&ps->base);
+		return NULL;
+	}
 	while ((rc = migrate_one(&ps->base, err, errlen)) > 0)
 		;
 	if (rc < 0) {
@@ -577,8 +609,8 @@ struct xm_store *xm_store_pg_open(const char *uri, char *err, size_t errlen)
 
 static uint64_t pg_policy_current(struct xm_store *s)
 {
-	int64_t v = run_int(s, "SELECT COALESCE(MAX(version), 0) FROM policy",
-			    NULL);
+	int64_t v = run_int(s, "SELECT COALESCE(MAX(version), 0) FROM policy"
+			    " WHERE site = " XM_SQL_SITE, NULL);
 
 	return v < 0 ? 0 : (uint64_t)v;
 }
@@ -592,8 +624,8 @@ static int pg_audit_add(struct xm_store *s, int64_t now, const char *actor,
 	p_text(&p, actor);
 	p_text(&p, action);
 	p_text(&p, detail);
-	return run_cmd(s, "INSERT INTO audit (time, actor, action, detail)"
-		       " VALUES ($1, $2, $3, $4)", &p);
+	return run_cmd(s, "INSERT INTO audit (time, actor, action, detail,"
+		       " site) VALUES ($1, $2, $3, $4, " XM_SQL_SITE ")", &p);
 }
 
 static int pg_policy_add(struct xm_store *s, const char *text, size_t len,
@@ -622,8 +654,8 @@ static int pg_policy_add(struct xm_store *s, const char *text, size_t len,
 	p_int(&p, now);
 	p_int(&p, (int64_t)rollback_of);
 	if (run_cmd(s, "INSERT INTO policy (version, text, signature, author,"
-		    " created, rollback_of) VALUES ($1, $2, $3, $4, $5, $6)",
-		    &p))
+		    " created, rollback_of, site) VALUES ($1, $2, $3, $4, $5,"
+		    " $6, " XM_SQL_SITE ")", &p))
 		goto fail;
 	xm_store_policy_detail(detail, sizeof(detail), v, rollback_of);
 	if (pg_audit_add(s, now, author, xm_store_policy_action(rollback_of),
@@ -660,7 +692,8 @@ static int pg_policy_get(struct xm_store *s, uint64_t version,
 		version = pg_policy_current(s);
 	p_int(&p, (int64_t)version);
 	r = run(s, "SELECT " POLICY_COLUMNS ", text, signature FROM policy"
-		" WHERE version = $1", &p, PGRES_TUPLES_OK);
+		" WHERE version = $1 AND site = " XM_SQL_SITE, &p,
+		PGRES_TUPLES_OK);
 	if (!r)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -695,6 +728,7 @@ static int pg_policy_history(struct xm_store *s,
 			     void *arg)
 {
 	PGresult *r = run(s, "SELECT " POLICY_COLUMNS " FROM policy"
+			  " WHERE site = " XM_SQL_SITE
 			  " ORDER BY version DESC", NULL, PGRES_TUPLES_OK);
 	struct xm_policy_rec rec = { 0 };
 	int i;
@@ -722,8 +756,8 @@ static int pg_token_add(struct xm_store *s,
 	p_int(&p, role);
 	p_text(&p, name);
 	p_int(&p, now);
-	return run_cmd(s, "INSERT INTO token (hash, role, name, created)"
-		       " VALUES ($1, $2, $3, $4)", &p);
+	return run_cmd(s, "INSERT INTO token (hash, role, name, created,"
+		       " site) VALUES ($1, $2, $3, $4, " XM_SQL_SITE ")", &p);
 }
 
 static enum xm_role pg_token_role(struct xm_store *s,
@@ -735,8 +769,8 @@ static enum xm_role pg_token_role(struct xm_store *s,
 	PGresult *r;
 
 	p_bytes(&p, hash, XM_TOKEN_HASH_LEN);
-	r = run(s, "SELECT role, name FROM token WHERE hash = $1", &p,
-		PGRES_TUPLES_OK);
+	r = run(s, "SELECT role, name FROM token WHERE hash = $1 AND site IN ("
+		XM_SQL_SITE ", '" XM_SITE_ALL "')", &p, PGRES_TUPLES_OK);
 	if (r && PQntuples(r) == 1) {
 		role = (enum xm_role)col_int(r, 0, 0);
 		xm_store_copy_name(name, col_text(r, 0, 1));
@@ -758,7 +792,8 @@ static int token_revoke(struct xm_store *s, void *arg)
 	long n;
 
 	p_text(&p, a->name);
-	n = run_count(s, "DELETE FROM token WHERE name = $1", &p);
+	n = run_count(s, "DELETE FROM token WHERE name = $1 AND site = "
+		      XM_SQL_SITE, &p);
 	if (n <= 0)
 		return (int)n;
 	xm_store_revoke_detail(detail, sizeof(detail), a->name, n);
@@ -786,8 +821,8 @@ static int pg_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 	p_int(&p, now);
 	p_int(&p, (int64_t)policy_version);
 	return run_cmd(s, "INSERT INTO agent (node_id, last_seen,"
-		       " policy_version) VALUES ($1, $2, $3)"
-		       " ON CONFLICT (node_id) DO UPDATE SET"
+		       " policy_version, site) VALUES ($1, $2, $3, "
+		       XM_SQL_SITE ") ON CONFLICT (site, node_id) DO UPDATE SET"
 		       " last_seen = EXCLUDED.last_seen, policy_version ="
 		       " CASE WHEN EXCLUDED.policy_version = 0"
 		       " THEN agent.policy_version"
@@ -804,7 +839,8 @@ static int pg_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 	p_int(&p, now);
 	return run_cmd(s, "UPDATE agent SET error = $2::text, error_time ="
 		       " CASE WHEN $2::text = '' THEN 0 ELSE $3::bigint END"
-		       " WHERE node_id = $1::bigint", &p);
+		       " WHERE node_id = $1::bigint AND site = " XM_SQL_SITE,
+		       &p);
 }
 
 #define AGENT_COLUMNS	"node_id, last_seen, policy_version, error, error_time"
@@ -822,6 +858,7 @@ static int pg_agent_list(struct xm_store *s,
 			 void *arg)
 {
 	PGresult *r = run(s, "SELECT " AGENT_COLUMNS " FROM agent"
+			  " WHERE site = " XM_SQL_SITE
 			  " ORDER BY node_id", NULL, PGRES_TUPLES_OK);
 	struct xm_agent_rec rec;
 	int i;
@@ -839,7 +876,8 @@ static int pg_agent_list(struct xm_store *s,
 
 static long pg_agent_count(struct xm_store *s)
 {
-	return (long)run_int(s, "SELECT COUNT(*) FROM agent", NULL);
+	return (long)run_int(s, "SELECT COUNT(*) FROM agent WHERE site = "
+			     XM_SQL_SITE, NULL);
 }
 
 /* ---- the audit log ---- */
@@ -858,7 +896,8 @@ static int pg_audit_list(struct xm_store *s,
 			 void *arg)
 {
 	PGresult *r = run(s, "SELECT id, time, actor, action, detail"
-			  " FROM audit ORDER BY id", NULL, PGRES_TUPLES_OK);
+			  " FROM audit WHERE site = " XM_SQL_SITE
+			  " ORDER BY id", NULL, PGRES_TUPLES_OK);
 	struct xm_audit_rec rec;
 	int i;
 
@@ -958,8 +997,9 @@ static int pg_samples_add(struct xm_store *s, int64_t now,
 		p_text(&p, arrays[i]);
 	}
 	/* One statement: the batch is stored whole or not at all. */
-	rc = run_cmd(s, "INSERT INTO sample (tier, node, peer, metric, time,"
-		     " value) SELECT 0, * FROM unnest($1::bigint[],"
+	rc = run_cmd(s, "INSERT INTO sample (site, tier, node, peer, metric,"
+		     " time, value) SELECT " XM_SQL_SITE ", 0, *"
+		     " FROM unnest($1::bigint[],"
 		     " $2::bigint[], $3::integer[], $4::bigint[],"
 		     " $5::double precision[])", &p);
 out:
@@ -988,7 +1028,8 @@ static int pg_series(struct xm_store *s, unsigned int tier, uint32_t node,
 	p_int(&p, (int64_t)max);
 	r = run(s, "SELECT time, value FROM sample WHERE tier = $1 AND"
 		" node = $2 AND peer = $3 AND metric = $4 AND time BETWEEN $5"
-		" AND $6 ORDER BY time LIMIT $7", &p, PGRES_TUPLES_OK);
+		" AND $6 AND site = " XM_SQL_SITE " ORDER BY time LIMIT $7",
+		&p, PGRES_TUPLES_OK);
 	if (!r)
 		return -1;
 	for (i = 0; i < PQntuples(r); i++)
@@ -1003,8 +1044,8 @@ static long pg_sample_count(struct xm_store *s, unsigned int tier)
 	struct params p = { 0 };
 
 	p_int(&p, tier);
-	return (long)run_int(s, "SELECT COUNT(*) FROM sample WHERE tier = $1",
-			     &p);
+	return (long)run_int(s, "SELECT COUNT(*) FROM sample WHERE tier = $1"
+			     " AND site = " XM_SQL_SITE, &p);
 }
 
 /* The time of the oldest sample of tier: 0 and *t, 1 if none, -1. */
@@ -1015,8 +1056,8 @@ static int oldest_sample(struct xm_store *s, unsigned int tier, int64_t *t)
 	int ret = -1;
 
 	p_int(&p, tier);
-	r = run(s, "SELECT MIN(time) FROM sample WHERE tier = $1", &p,
-		PGRES_TUPLES_OK);
+	r = run(s, "SELECT MIN(time) FROM sample WHERE tier = $1 AND site = "
+		XM_SQL_SITE, &p, PGRES_TUPLES_OK);
 	if (r && PQntuples(r) == 1) {
 		ret = PQgetisnull(r, 0, 0);
 		*t = col_int(r, 0, 0);
@@ -1040,17 +1081,19 @@ static long downsample_tier(struct xm_store *s, unsigned int tier,
 		return -1;
 	if (tier + 1 < XM_TELE_TIERS) {
 		p_int(&p, xm_tele_tier_step(tier + 1));
-		if (run_cmd(s, "INSERT INTO sample (tier, node, peer, metric,"
-			    " time, value) SELECT $1::integer + 1, node, peer,"
+		if (run_cmd(s, "INSERT INTO sample (site, tier, node, peer,"
+			    " metric, time, value) SELECT " XM_SQL_SITE ","
+			    " $1::integer + 1, node, peer,"
 			    " metric, time - time % $4::bigint, AVG(value)"
 			    " FROM sample WHERE tier = $1 AND time >= $2 AND"
-			    " time < $3 GROUP BY node, peer, metric,"
+			    " time < $3 AND site = " XM_SQL_SITE
+			    " GROUP BY node, peer, metric,"
 			    " time - time % $4::bigint", &p))
 			goto fail;
 		p.n = 3;
 	}
 	n = run_count(s, "DELETE FROM sample WHERE tier = $1 AND time >= $2"
-		      " AND time < $3", &p);
+		      " AND time < $3 AND site = " XM_SQL_SITE, &p);
 	if (n < 0 || commit(s))
 		goto fail;
 	return n;
@@ -1082,7 +1125,8 @@ static long pg_downsample(struct xm_store *s,
 		total += n;
 	}
 	p_int(&p, now - xm_tele_tier_keep(r, XM_TELE_TIERS - 1));
-	if (run_cmd(s, "DELETE FROM event WHERE time < $1", &p))
+	if (run_cmd(s, "DELETE FROM event WHERE time < $1 AND site = "
+		    XM_SQL_SITE, &p))
 		return -1;
 	return total;
 }
@@ -1098,8 +1142,9 @@ static int pg_event_add(struct xm_store *s, const struct xm_tele_event *e,
 	p_int(&p, e->node);
 	p_int(&p, e->peer);
 	p_text(&p, e->detail);
-	v = run_int(s, "INSERT INTO event (time, kind, node, peer, detail)"
-		    " VALUES ($1, $2, $3, $4, $5) RETURNING id", &p);
+	v = run_int(s, "INSERT INTO event (time, kind, node, peer, detail,"
+		    " site) VALUES ($1, $2, $3, $4, $5, " XM_SQL_SITE ")"
+		    " RETURNING id", &p);
 	if (v < 0)
 		return -1;
 	*id = v;
@@ -1119,7 +1164,8 @@ static int pg_event_list(struct xm_store *s, int64_t since, size_t limit,
 	p_int(&p, since);
 	p_int(&p, (int64_t)limit);
 	r = run(s, "SELECT id, time, kind, node, peer, detail FROM event"
-		" WHERE id > $1 ORDER BY id LIMIT $2", &p, PGRES_TUPLES_OK);
+		" WHERE id > $1 AND site = " XM_SQL_SITE " ORDER BY id"
+		" LIMIT $2", &p, PGRES_TUPLES_OK);
 	if (!r)
 		return -1;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -1138,7 +1184,8 @@ static int pg_event_list(struct xm_store *s, int64_t since, size_t limit,
 
 static int64_t pg_event_last(struct xm_store *s)
 {
-	return run_int(s, "SELECT COALESCE(MAX(id), 0) FROM event", NULL);
+	return run_int(s, "SELECT COALESCE(MAX(id), 0) FROM event"
+		       " WHERE site = " XM_SQL_SITE, NULL);
 }
 
 /* ---- remediation ---- */
@@ -1166,9 +1213,9 @@ static int remedy_add(struct xm_store *s, void *arg)
 	p_text(&p, r->detail);
 	p_text(&p, r->outcome);
 	a->id = run_int(s, "INSERT INTO remediation (time, rule, verdict,"
-			" action, node, peer, value, tries, detail, outcome)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-			" RETURNING id", &p);
+			" action, node, peer, value, tries, detail, outcome,"
+			" site) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+			" $10, " XM_SQL_SITE ") RETURNING id", &p);
 	if (a->id < 0)
 		return -1;
 	xm_store_remedy_action(action, sizeof(action), r);
@@ -1203,7 +1250,8 @@ static int remedy_outcome(struct xm_store *s, void *arg)
 	p_int(&p, a->now);
 	p_int(&p, a->id);
 	n = run_count(s, "UPDATE remediation SET outcome = $1,"
-		      " outcome_time = $2 WHERE id = $3", &p);
+		      " outcome_time = $2 WHERE id = $3 AND site = "
+		      XM_SQL_SITE, &p);
 	if (n <= 0)
 		return n < 0 ? -1 : 1;
 	xm_store_outcome_detail(detail, sizeof(detail), a->id, a->outcome);
@@ -1293,8 +1341,8 @@ static int pg_remedy_page(struct xm_store *s, int64_t before, size_t limit,
 
 	return page(s, "SELECT id, time, rule, verdict, action, node, peer,"
 		    " value, tries, detail, outcome, outcome_time FROM"
-		    " remediation WHERE $1::bigint = 0 OR id < $1"
-		    " ORDER BY id DESC LIMIT $2", before, limit, remedy_row,
+		    " remediation WHERE ($1::bigint = 0 OR id < $1) AND"
+		    " site = " XM_SQL_SITE " ORDER BY id DESC LIMIT $2", before, limit, remedy_row,
 		    &p, next);
 }
 
@@ -1314,8 +1362,8 @@ static int pg_audit_page(struct xm_store *s, int64_t before, size_t limit,
 	struct page_cb p = { .cb.audit = cb, .arg = arg };
 
 	return page(s, "SELECT id, time, actor, action, detail FROM audit"
-		    " WHERE $1::bigint = 0 OR id < $1 ORDER BY id DESC"
-		    " LIMIT $2", before, limit, audit_row, &p, next);
+		    " WHERE ($1::bigint = 0 OR id < $1) AND site = "
+		    XM_SQL_SITE " ORDER BY id DESC LIMIT $2", before, limit, audit_row, &p, next);
 }
 
 static int history_row(const PGresult *r, int i, struct page_cb *p)
@@ -1334,8 +1382,8 @@ static int pg_history_page(struct xm_store *s, int64_t before, size_t limit,
 	struct page_cb p = { .cb.policy = cb, .arg = arg };
 
 	return page(s, "SELECT " POLICY_COLUMNS " FROM policy"
-		    " WHERE $1::bigint = 0 OR version < $1"
-		    " ORDER BY version DESC LIMIT $2", before, limit,
+		    " WHERE ($1::bigint = 0 OR version < $1) AND site = "
+		    XM_SQL_SITE " ORDER BY version DESC LIMIT $2", before, limit,
 		    history_row, &p, next);
 }
 
@@ -1355,7 +1403,8 @@ static int pg_agent_page(struct xm_store *s, int64_t after, size_t limit,
 	struct page_cb p = { .cb.agent = cb, .arg = arg };
 
 	return page(s, "SELECT " AGENT_COLUMNS " FROM agent"
-		    " WHERE node_id > $1 ORDER BY node_id LIMIT $2",
+		    " WHERE node_id > $1 AND site = " XM_SQL_SITE
+		    " ORDER BY node_id LIMIT $2",
 		    after, limit, agent_row, &p, next);
 }
 
@@ -1376,9 +1425,15 @@ static int pg_remedy_lead(struct xm_store *s)
 	}
 	if (ps->lead)
 		return 1;
-	p_int(&p, REMEDY_LOCK);
-	r = run(s, "SELECT pg_try_advisory_lock($1::bigint)", &p,
-		PGRES_TUPLES_OK);
+	if (!strcmp(s->site, XM_SITE_DEFAULT)) {
+		p_int(&p, REMEDY_LOCK);
+		r = run(s, "SELECT pg_try_advisory_lock($1::bigint)", &p,
+			PGRES_TUPLES_OK);
+	} else {
+		p_int(&p, REMEDY_SITE_LOCK);
+		r = run(s, "SELECT pg_try_advisory_lock($1::integer,"
+			" hashtext(" XM_SQL_SITE "))", &p, PGRES_TUPLES_OK);
+	}
 	if (!r)
 		return -1;
 	ps->lead = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t");

@@ -97,6 +97,38 @@ static const struct {
 	  "ALTER TABLE agent ADD COLUMN error TEXT NOT NULL DEFAULT '';"
 	  "ALTER TABLE agent ADD COLUMN error_time INTEGER NOT NULL"
 	  " DEFAULT 0;" },
+	/* Sites: every row is a site's; the rows before are the default
+	 * site's. Policy versions and agents are numbered by site (their
+	 * tables remade with the site in their keys). */
+	{ 5,
+	  "CREATE TABLE policy_by_site ("
+	  " site TEXT NOT NULL DEFAULT 'default',"
+	  " version INTEGER NOT NULL,"
+	  " text TEXT NOT NULL,"
+	  " signature BLOB NOT NULL,"
+	  " author TEXT NOT NULL,"
+	  " created INTEGER NOT NULL,"
+	  " rollback_of INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (site, version));"
+	  "INSERT INTO policy_by_site (version, text, signature, author,"
+	  " created, rollback_of) SELECT version, text, signature, author,"
+	  " created, rollback_of FROM policy;"
+	  "DROP TABLE policy;"
+	  "ALTER TABLE policy_by_site RENAME TO policy;"
+	  "CREATE TABLE agent_by_site ("
+	  " site TEXT NOT NULL DEFAULT 'default',"
+	  " node_id INTEGER NOT NULL,"
+	  " last_seen INTEGER NOT NULL,"
+	  " policy_version INTEGER NOT NULL DEFAULT 0,"
+	  " error TEXT NOT NULL DEFAULT '',"
+	  " error_time INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (site, node_id));"
+	  "INSERT INTO agent_by_site (node_id, last_seen, policy_version,"
+	  " error, error_time) SELECT node_id, last_seen, policy_version,"
+	  " error, error_time FROM agent;"
+	  "DROP TABLE agent;"
+	  "ALTER TABLE agent_by_site RENAME TO agent;"
+	  XM_MIGRATION_5_SITES },
 };
 
 static int sq_schema_version(struct xm_store *s)
@@ -181,10 +213,25 @@ static int store_file(const char *path, char *err, size_t errlen)
 	return why ? -1 : 0;
 }
 
+/* XM_SQL_SITE: current_setting('xmesh.site') is the connection's site,
+ * as PostgreSQL's setting is its session's (any other name: NULL). */
+static void current_setting(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	struct xm_store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	if (name && !strcmp(name, "xmesh.site"))
+		sqlite3_result_text(ctx, s->site, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
 static const struct xm_store_ops sqlite_ops;
 
-struct xm_store *xm_store_sqlite_open(const char *path, char *err,
-				      size_t errlen)
+struct xm_store *xm_store_sqlite_open(const char *path, const char *site,
+				      char *err, size_t errlen)
 {
 	struct sqlite_store *ss = calloc(1, sizeof(*ss));
 	struct xm_store *s;
@@ -196,6 +243,7 @@ struct xm_store *xm_store_sqlite_open(const char *path, char *err,
 	}
 	s = &ss->base;
 	s->ops = &sqlite_ops;
+	snprintf(s->site, sizeof(s->site), "%s", site);
 	if (store_file(path, err, errlen))
 		goto fail;
 	if (sqlite3_open_v2(path, &ss->db,
@@ -206,6 +254,12 @@ struct xm_store *xm_store_sqlite_open(const char *path, char *err,
 		goto fail;
 	}
 	sqlite3_busy_timeout(ss->db, 5000);
+	if (sqlite3_create_function(ss->db, "current_setting", 1,
+				    SQLITE_UTF8, s, current_setting, NULL,
+				    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(ss->db));
+		goto fail;
+	}
 	if (sqlite3_exec(ss->db, "PRAGMA journal_mode = WAL;"
 			 "PRAGMA synchronous = NORMAL;"
 			 "PRAGMA foreign_keys = ON;", NULL, NULL, &msg)) {
@@ -259,7 +313,8 @@ static int sq_audit_add(struct xm_store *s, int64_t now, const char *actor,
 
 static uint64_t sq_policy_current(struct xm_store *s)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT MAX(version) FROM policy");
+	sqlite3_stmt *st = prepare(s, "SELECT MAX(version) FROM policy"
+				   " WHERE site = " XM_SQL_SITE);
 	uint64_t v = 0;
 
 	if (!st)
@@ -286,7 +341,8 @@ static int sq_policy_add(struct xm_store *s, const char *text, size_t len,
 	if (sign(arg, v, text, len, sig, &sig_len))
 		goto fail;
 	st = prepare(s, "INSERT INTO policy (version, text, signature, author,"
-		     " created, rollback_of) VALUES (?, ?, ?, ?, ?, ?)");
+		     " created, rollback_of, site) VALUES (?, ?, ?, ?, ?, ?, "
+		     XM_SQL_SITE ")");
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)v);
@@ -329,7 +385,8 @@ static int sq_policy_get(struct xm_store *s, uint64_t version,
 	if (!version)
 		version = sq_policy_current(s);
 	st = prepare(s, "SELECT version, author, created, rollback_of, text,"
-		     " signature FROM policy WHERE version = ?");
+		     " signature FROM policy WHERE version = ? AND"
+		     " site = " XM_SQL_SITE);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
@@ -365,8 +422,8 @@ static int sq_policy_history(struct xm_store *s,
 			     void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT version, author, created,"
-				   " rollback_of FROM policy"
-				   " ORDER BY version DESC");
+				   " rollback_of FROM policy WHERE site = "
+				   XM_SQL_SITE " ORDER BY version DESC");
 	struct xm_policy_rec r = { 0 };
 	bool stop = false;
 	int rc;
@@ -386,7 +443,8 @@ static int sq_token_add(struct xm_store *s,
 {
 	/* The role is known (xm_store_token_add()). */
 	sqlite3_stmt *st = prepare(s, "INSERT INTO token (hash, role, name,"
-				   " created) VALUES (?, ?, ?, ?)");
+				   " created, site) VALUES (?, ?, ?, ?, "
+				   XM_SQL_SITE ")");
 
 	if (!st)
 		return -1;
@@ -402,7 +460,8 @@ static enum xm_role sq_token_role(struct xm_store *s,
 				  char name[XM_STORE_NAME_MAX])
 {
 	sqlite3_stmt *st = prepare(s, "SELECT role, name FROM token"
-				   " WHERE hash = ?");
+				   " WHERE hash = ? AND site IN (" XM_SQL_SITE
+				   ", '" XM_SITE_ALL "')");
 	enum xm_role role = XM_ROLE_NONE;
 
 	if (!st)
@@ -422,8 +481,9 @@ static int sq_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 			 uint64_t policy_version)
 {
 	sqlite3_stmt *st = prepare(s,
-		"INSERT INTO agent (node_id, last_seen, policy_version)"
-		" VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO UPDATE SET"
+		"INSERT INTO agent (node_id, last_seen, policy_version, site)"
+		" VALUES (?1, ?2, ?3, " XM_SQL_SITE ")"
+		" ON CONFLICT (site, node_id) DO UPDATE SET"
 		" last_seen = ?2, policy_version = CASE WHEN ?3 = 0"
 		" THEN policy_version ELSE ?3 END");
 
@@ -440,7 +500,8 @@ static int sq_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 {
 	sqlite3_stmt *st = prepare(s,
 		"UPDATE agent SET error = ?2, error_time = CASE WHEN ?2 = ''"
-		" THEN 0 ELSE ?3 END WHERE node_id = ?1");
+		" THEN 0 ELSE ?3 END WHERE node_id = ?1 AND site = "
+		XM_SQL_SITE);
 
 	if (!st)
 		return -1;
@@ -469,6 +530,7 @@ static int sq_agent_list(struct xm_store *s,
 			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT " AGENT_COLUMNS " FROM agent"
+				   " WHERE site = " XM_SQL_SITE
 				   " ORDER BY node_id");
 	struct xm_agent_rec r;
 	bool stop = false;
@@ -485,7 +547,8 @@ static int sq_agent_list(struct xm_store *s,
 
 static long sq_agent_count(struct xm_store *s)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM agent");
+	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM agent"
+				   " WHERE site = " XM_SQL_SITE);
 	long n = -1;
 
 	if (!st)
@@ -500,7 +563,8 @@ static int sq_audit_add(struct xm_store *s, int64_t now, const char *actor,
 			const char *action, const char *detail)
 {
 	sqlite3_stmt *st = prepare(s, "INSERT INTO audit (time, actor,"
-				   " action, detail) VALUES (?, ?, ?, ?)");
+				   " action, detail, site) VALUES (?, ?, ?, ?, "
+				   XM_SQL_SITE ")");
 
 	if (!st)
 		return -1;
@@ -516,7 +580,8 @@ static int sq_audit_list(struct xm_store *s,
 			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, actor, action, detail"
-				   " FROM audit ORDER BY id");
+				   " FROM audit WHERE site = " XM_SQL_SITE
+				   " ORDER BY id");
 	struct xm_audit_rec r;
 	bool stop = false;
 	int rc;
@@ -547,7 +612,8 @@ static int sq_samples_add(struct xm_store *s, int64_t now,
 	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
 	st = prepare(s, "INSERT INTO sample (tier, node, peer, metric, time,"
-		     " value) VALUES (0, ?, ?, ?, ?, ?)");
+		     " value, site) VALUES (0, ?, ?, ?, ?, ?, " XM_SQL_SITE
+		     ")");
 	if (!st)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -578,6 +644,7 @@ static int sq_series(struct xm_store *s, unsigned int tier, uint32_t node,
 	sqlite3_stmt *st = prepare(s, "SELECT time, value FROM sample WHERE"
 				   " tier = ? AND node = ? AND peer = ? AND"
 				   " metric = ? AND time BETWEEN ? AND ?"
+				   " AND site = " XM_SQL_SITE
 				   " ORDER BY time LIMIT ?");
 	bool stop = false;
 	int rc;
@@ -600,7 +667,7 @@ static int sq_series(struct xm_store *s, unsigned int tier, uint32_t node,
 static long sq_sample_count(struct xm_store *s, unsigned int tier)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM sample"
-				   " WHERE tier = ?");
+				   " WHERE tier = ? AND site = " XM_SQL_SITE);
 	long n = -1;
 
 	if (!st)
@@ -616,7 +683,7 @@ static long sq_sample_count(struct xm_store *s, unsigned int tier)
 static int oldest_sample(struct xm_store *s, unsigned int tier, int64_t *t)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT MIN(time) FROM sample"
-				   " WHERE tier = ?");
+				   " WHERE tier = ? AND site = " XM_SQL_SITE);
 	int ret = -1;
 
 	if (!st)
@@ -642,10 +709,11 @@ static long downsample_tier(struct xm_store *s, unsigned int tier,
 	if (sqlite3_exec(dbh(s), "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return -1;
 	if (tier + 1 < XM_TELE_TIERS) {
-		st = prepare(s, "INSERT INTO sample (tier, node, peer, metric,"
-			     " time, value) SELECT ?1 + 1, node, peer, metric,"
-			     " time - time % ?4, AVG(value) FROM sample"
-			     " WHERE tier = ?1 AND time >= ?2 AND time < ?3"
+		st = prepare(s, "INSERT INTO sample (site, tier, node, peer,"
+			     " metric, time, value) SELECT site, ?1 + 1, node,"
+			     " peer, metric, time - time % ?4, AVG(value)"
+			     " FROM sample WHERE tier = ?1 AND time >= ?2 AND"
+			     " time < ?3 AND site = " XM_SQL_SITE
 			     " GROUP BY node, peer, metric, time - time % ?4");
 		if (!st)
 			goto fail;
@@ -657,7 +725,7 @@ static long downsample_tier(struct xm_store *s, unsigned int tier,
 			goto fail;
 	}
 	st = prepare(s, "DELETE FROM sample WHERE tier = ? AND time >= ?"
-		     " AND time < ?");
+		     " AND time < ? AND site = " XM_SQL_SITE);
 	if (!st)
 		goto fail;
 	sqlite3_bind_int(st, 1, (int)tier);
@@ -696,7 +764,8 @@ static long sq_downsample(struct xm_store *s,
 			return -1;
 		total += n;
 	}
-	st = prepare(s, "DELETE FROM event WHERE time < ?");
+	st = prepare(s, "DELETE FROM event WHERE time < ? AND site = "
+		     XM_SQL_SITE);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now - xm_tele_tier_keep(r, XM_TELE_TIERS - 1));
@@ -709,7 +778,8 @@ static int sq_event_add(struct xm_store *s, const struct xm_tele_event *e,
 			int64_t *id)
 {
 	sqlite3_stmt *st = prepare(s, "INSERT INTO event (time, kind, node,"
-				   " peer, detail) VALUES (?, ?, ?, ?, ?)");
+				   " peer, detail, site) VALUES (?, ?, ?, ?, ?, "
+				   XM_SQL_SITE ")");
 
 	if (!st)
 		return -1;
@@ -731,7 +801,8 @@ static int sq_event_list(struct xm_store *s, int64_t since, size_t limit,
 			 void *arg)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT id, time, kind, node, peer,"
-				   " detail FROM event WHERE id > ?"
+				   " detail FROM event WHERE id > ? AND"
+				   " site = " XM_SQL_SITE
 				   " ORDER BY id LIMIT ?");
 	struct xm_tele_event e;
 	bool stop = false;
@@ -759,7 +830,7 @@ static int sq_event_list(struct xm_store *s, int64_t since, size_t limit,
 static int64_t sq_event_last(struct xm_store *s)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COALESCE(MAX(id), 0)"
-				   " FROM event");
+				   " FROM event WHERE site = " XM_SQL_SITE);
 	int64_t n = -1;
 
 	if (!st)
@@ -801,8 +872,8 @@ static int remedy_add(struct xm_store *s, void *arg)
 	char action[48], detail[512];
 
 	st = prepare(s, "INSERT INTO remediation (time, rule, verdict, action,"
-		     " node, peer, value, tries, detail, outcome) VALUES"
-		     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		     " node, peer, value, tries, detail, outcome, site) VALUES"
+		     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " XM_SQL_SITE ")");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->time);
@@ -848,7 +919,7 @@ static int remedy_outcome(struct xm_store *s, void *arg)
 	char detail[512];
 
 	st = prepare(s, "UPDATE remediation SET outcome = ?, outcome_time = ?"
-		     " WHERE id = ?");
+		     " WHERE id = ? AND site = " XM_SQL_SITE);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, a->outcome, -1, SQLITE_TRANSIENT);
@@ -955,8 +1026,8 @@ static int sq_remedy_page(struct xm_store *s, int64_t before, size_t limit,
 
 	rc = page(s, "SELECT id, time, rule, verdict, action, node, peer,"
 		  " value, tries, detail, outcome, outcome_time FROM"
-		  " remediation WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC"
-		  " LIMIT ?2", before, limit, remedy_row, &p, next);
+		  " remediation WHERE (?1 = 0 OR id < ?1) AND site = "
+		  XM_SQL_SITE " ORDER BY id DESC LIMIT ?2", before, limit, remedy_row, &p, next);
 	return paged(rc, &p, next);
 }
 
@@ -982,7 +1053,8 @@ static int sq_audit_page(struct xm_store *s, int64_t before, size_t limit,
 	int rc;
 
 	rc = page(s, "SELECT id, time, actor, action, detail FROM audit"
-		  " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+		  " WHERE (?1 = 0 OR id < ?1) AND site = " XM_SQL_SITE
+		  " ORDER BY id DESC LIMIT ?2",
 		  before, limit, audit_row, &p, next);
 	return paged(rc, &p, next);
 }
@@ -1005,8 +1077,8 @@ static int sq_history_page(struct xm_store *s, int64_t before, size_t limit,
 	int rc;
 
 	rc = page(s, "SELECT version, author, created, rollback_of FROM"
-		  " policy WHERE ?1 = 0 OR version < ?1 ORDER BY version DESC"
-		  " LIMIT ?2", before, limit, history_row, &p, next);
+		  " policy WHERE (?1 = 0 OR version < ?1) AND site = "
+		  XM_SQL_SITE " ORDER BY version DESC LIMIT ?2", before, limit, history_row, &p, next);
 	return paged(rc, &p, next);
 }
 
@@ -1028,7 +1100,7 @@ static int sq_agent_page(struct xm_store *s, int64_t after, size_t limit,
 	int rc;
 
 	rc = page(s, "SELECT " AGENT_COLUMNS " FROM agent WHERE node_id > ?1"
-		  " ORDER BY node_id LIMIT ?2",
+		  " AND site = " XM_SQL_SITE " ORDER BY node_id LIMIT ?2",
 		  after, limit, agent_row, &p, next);
 	return paged(rc, &p, next);
 }
@@ -1041,7 +1113,8 @@ struct revoke {
 static int token_revoke(struct xm_store *s, void *arg)
 {
 	struct revoke *a = arg;
-	sqlite3_stmt *st = prepare(s, "DELETE FROM token WHERE name = ?");
+	sqlite3_stmt *st = prepare(s, "DELETE FROM token WHERE name = ? AND"
+				   " site = " XM_SQL_SITE);
 	char detail[128];
 	int n;
 

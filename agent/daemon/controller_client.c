@@ -16,6 +16,31 @@ void xmd_controller_cert_b64(const struct xm_cert *cert,
 			  sodium_base64_VARIANT_ORIGINAL);
 }
 
+/*
+ * A controller URL that ends in a site's API root, .../api/v1/sites/NAME
+ * (Documentation/controller.md, "Sites"): the agent's requests go under
+ * it, /api/v1/agent/X as /api/v1/sites/NAME/agent/X, and that is the path
+ * signed. The path to sign in out and the length of url before it in
+ * *origin; any other URL: path as it is, and all of url.
+ */
+static void site_path(const char *url, const char *path, char *out,
+		      size_t len, size_t *origin)
+{
+	static const char root[] = "/api/v1/sites/";
+	const char *host = strstr(url, "://");
+	const char *base = host ? strchr(host + 3, '/') : NULL;
+
+	*origin = strlen(url);
+	if (!base || strncmp(base, root, sizeof(root) - 1) ||
+	    !base[sizeof(root) - 1] || strchr(base + sizeof(root) - 1, '/') ||
+	    strncmp(path, "/api/v1/", 8)) {
+		snprintf(out, len, "%s", path);
+		return;
+	}
+	*origin = (size_t)(base - url);
+	snprintf(out, len, "%s%s", base, path + 7);
+}
+
 CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
 			  const char *cert_b64, const char *method,
 			  const char *path, const char *body,
@@ -23,6 +48,8 @@ CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
 			  struct curl_slist **hdrs)
 {
 	char full[1024], h[4][256], t[21], nonce_hex[33], sig[129];
+	char signed_path[768];
+	size_t origin;
 	char cert_hdr[XMD_CERT_B64_MAX + 32];
 	uint8_t nonce[XM_AGENT_NONCE_LEN];
 	size_t blen = body ? strlen(body) : 0;
@@ -33,9 +60,10 @@ CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
 	if (!e)
 		return NULL;
 	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(sk, method, path, body, blen, (int64_t)time(NULL),
-			   nonce, t, nonce_hex, sig);
-	snprintf(full, sizeof(full), "%s%s", url, path);
+	site_path(url, path, signed_path, sizeof(signed_path), &origin);
+	xm_agent_auth_sign(sk, method, signed_path, body, blen,
+			   (int64_t)time(NULL), nonce, t, nonce_hex, sig);
+	snprintf(full, sizeof(full), "%.*s%s", (int)origin, url, signed_path);
 	snprintf(cert_hdr, sizeof(cert_hdr), "%s: %s", XM_AGENT_HDR_CERT,
 		 cert_b64);
 	snprintf(h[0], sizeof(h[0]), "%s: %s", XM_AGENT_HDR_TIME, t);

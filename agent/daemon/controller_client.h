@@ -66,6 +66,8 @@ void xmd_controller_cert_b64(const struct xm_cert *cert,
 
 /*
  * An easy handle for METHOD url+path with body (NULL: none), signed now
+ * (a url ending in a site's API root, .../api/v1/sites/NAME: path's
+ * /api/v1/X under it, as /api/v1/sites/NAME/X),
  * with sk and the certificate cert_b64, its answer collected into out,
  * abandoned after timeout_s; *hdrs is the header list to free with
  * curl_slist_free_all() after the transfer. NULL if out of memory.

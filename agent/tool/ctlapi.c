@@ -39,6 +39,30 @@ static int token(char *out, size_t size)
 	return 0;
 }
 
+/*
+ * The URL of path on base, on the site $XMESH_SITE names if it does
+ * (Documentation/controller.md, "Sites"): /api/v1/X as
+ * /api/v1/sites/SITE/X. 0, or -1 if the site's name cannot be one.
+ */
+static int site_url(char *url, size_t size, const char *base,
+		    const char *path)
+{
+	const char *site = getenv("XMESH_SITE");
+
+	if (!site || !*site || strncmp(path, "/api/v1/", 8)) {
+		snprintf(url, size, "%s%s", base, path);
+		return 0;
+	}
+	if (strlen(site) > 31 || strspn(site, "abcdefghijklmnopqrstuvwxyz"
+				       "0123456789-_") != strlen(site)) {
+		pr_err("XMESH_SITE \"%s\": a site's name is 1 to 31 of"
+		       " a-z 0-9 - _.", site);
+		return -1;
+	}
+	snprintf(url, size, "%s/api/v1/sites/%s%s", base, site, path + 7);
+	return 0;
+}
+
 int ctl_api(const char *method, const char *path, const char *body,
 	    size_t len, struct ctl_reply *r)
 {
@@ -53,7 +77,10 @@ int ctl_api(const char *method, const char *path, const char *body,
 		return XM_EXIT_USAGE;
 	if (!base || !*base)
 		base = XM_CTL_DEFAULT_URL;
-	snprintf(url, sizeof(url), "%s%s", base, path);
+	if (site_url(url, sizeof(url), base, path)) {
+		sodium_memzero(tok, sizeof(tok));
+		return XM_EXIT_USAGE;
+	}
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 	c = curl_easy_init();
 	if (!c) {

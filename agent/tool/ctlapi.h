@@ -3,7 +3,8 @@
  * The tool's client of xmesh-controller's operator API
  * (Documentation/controller.md): the controller is $XMESH_CONTROLLER
  * (default http://127.0.0.1:7680), the API token $XMESH_TOKEN or the
- * first line of the file $XMESH_TOKEN_FILE.
+ * first line of the file $XMESH_TOKEN_FILE, the site $XMESH_SITE (unset:
+ * the default site).
  */
 #ifndef XMESH_TOOL_CTLAPI_H
 #define XMESH_TOOL_CTLAPI_H

@@ -21,6 +21,7 @@
 
 #include "agent_auth.h"
 #include "certs.h"
+#include "json_path.h"
 #include "policy.h"
 #include "policy_agent.h"
 #include "server.h"
@@ -105,14 +106,8 @@ static struct resp req_s(const char *method, const char *path,
 /* A member of the answer's JSON, by a path of keys ("error.location"). */
 static const char *jstr(const struct resp *r, const char *path)
 {
-	char buf[128], *save, *k;
-	json_object *o = r->json;
+	json_object *o = test_json_path(r->json, path);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (k = strtok_r(buf, ".", &save); k && o;
-	     k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
 	return o ? json_object_get_string(o) : "(none)";
 }
 

@@ -70,7 +70,7 @@ int main(void)
 {
 	struct xm_hook_call call = {
 		.event = "hook", .rule = "restart", .node = 7, .peer = 0,
-		.name = "r 1/x", .log_id = 42,
+		.name = "r 1/x", .log_id = 42, .site = "edge2",
 	};
 	char path[] = "/tmp/xmesh-hooks.XXXXXX", err[256], out[256];
 	const struct xm_hook *found;
@@ -102,9 +102,9 @@ int main(void)
 	   "refused: no kind, no argument, an unknown kind, a URL not"
 	   " http, a unit of two words, a name too long");
 
-	ok(!xm_hook_expand("/n/{node}/{name}/{peer}/{rule}", &call, true, out,
-			   sizeof(out)) &&
-	   !strcmp(out, "/n/7/r%201%2Fx/0/restart"),
+	ok(!xm_hook_expand("/n/{node}/{name}/{peer}/{rule}/{site}", &call,
+			   true, out, sizeof(out)) &&
+	   !strcmp(out, "/n/7/r%201%2Fx/0/restart/edge2"),
 	   "expanded for a URL: escaped (%s)", out);
 	ok(!xm_hook_expand("xmeshd@{name}.service", &call, false, out,
 			   sizeof(out)) && !strcmp(out, "xmeshd@r 1/x.service"),
@@ -148,9 +148,9 @@ int main(void)
 	unlink(path);
 
 	run(hs, "r command echo node $XMESH_NODE_ID $XMESH_NODE_NAME"
-	    " $XMESH_RULE $XMESH_LOG_ID", &call);
+	    " $XMESH_RULE $XMESH_LOG_ID $XMESH_SITE", &call);
 	ok(last_ok && !strcmp(last_outcome, "ok: exit 0: node 7 r 1/x"
-			      " restart 42"),
+			      " restart 42 edge2"),
 	   "a command gets the node in its environment (%s)", last_outcome);
 	run(hs, "r command echo bad >&2; exit 3", &call);
 	ok(!last_ok && !strcmp(last_outcome, "failed: exit 3: bad"),

@@ -21,6 +21,7 @@
 
 #include "agent_auth.h"
 #include "certs.h"
+#include "json_path.h"
 #include "server.h"
 #include "store.h"
 #include "stores.h"
@@ -108,18 +109,7 @@ static struct resp get(const char *path)
 /* A member by a path of keys and array indices ("nodes.0.health"). */
 static json_object *jget(const struct resp *r, const char *path)
 {
-	char buf[128], *save, *k;
-	json_object *o = r->json;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (k = strtok_r(buf, ".", &save); k && o;
-	     k = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(k));
-		else if (!json_object_object_get_ex(o, k, &o))
-			o = NULL;
-	}
-	return o;
+	return test_json_path(r->json, path);
 }
 
 static const char *jstr(const struct resp *r, const char *path)

@@ -4,6 +4,7 @@
 // operator request), JSON calls, the operator's role, the event stream.
 
 const TOKEN_KEY = 'xmesh.token';
+const SITE_KEY = 'xmesh.site';
 
 export const ROLES = ['read-only', 'operator', 'admin'];
 
@@ -17,6 +18,27 @@ export function saveToken(t) {
 
 export function forgetToken() {
 	sessionStorage.removeItem(TOKEN_KEY);
+}
+
+// The site shown (Documentation/controller.md, "Sites"), kept in this tab
+// with the token: "default" until another one is chosen.
+export function site() {
+	return sessionStorage.getItem(SITE_KEY) || 'default';
+}
+
+export function setSite(name) {
+	sessionStorage.setItem(SITE_KEY, name);
+}
+
+// path on the site shown: /api/v1/X as /api/v1/sites/SITE/X (the list of
+// the sites is no site's).
+export function sitePath(path) {
+	const s = site();
+
+	if (s === 'default' || !path.startsWith('/api/v1/') ||
+	    path === '/api/v1/sites')
+		return path;
+	return `/api/v1/sites/${encodeURIComponent(s)}${path.slice(7)}`;
 }
 
 // A refusal of the API: its {"error": {status, location, reason}}.
@@ -39,7 +61,7 @@ export async function call(method, path, body) {
 		init.body = typeof body === 'string' ? body :
 			JSON.stringify(body);
 	}
-	const r = await fetch(path, init);
+	const r = await fetch(sitePath(path), init);
 	const text = await r.text();
 	let j = null;
 
@@ -105,6 +127,21 @@ export async function probeRole() {
 	return 'admin';
 }
 
+/*
+ * The sites the token reaches (GET /api/v1/sites: [{name, default, role,
+ * version}]), [] from a controller that has no such list (one site). A
+ * token known nowhere: the ApiError (401).
+ */
+export async function sites() {
+	try {
+		return (await get('/api/v1/sites')).sites || [];
+	} catch (e) {
+		if (e.status === 401)
+			throw e;
+		return [];
+	}
+}
+
 export function roleAtLeast(role, need) {
 	return ROLES.indexOf(role) >= ROLES.indexOf(need);
 }
@@ -125,7 +162,7 @@ export function stream(onEvent, onState) {
 
 		if (lastId !== null)
 			headers['Last-Event-ID'] = lastId;
-		const r = await fetch('/api/v1/events/stream',
+		const r = await fetch(sitePath('/api/v1/events/stream'),
 				      { headers, signal: ctl.signal,
 					cache: 'no-store' });
 		if (!r.ok || !r.body)

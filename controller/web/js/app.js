@@ -41,9 +41,24 @@ function askToken(message) {
 	$('token').focus();
 }
 
+// The sites the token reaches in the selector (shown when there are two
+// or more); the one shown kept if the token reaches it, else its first.
+async function chooseSite() {
+	const list = await api.sites();
+	const sel = $('site');
+
+	if (list.length && !list.some((s) => s.name === api.site()))
+		api.setSite(list[0].name);
+	sel.replaceChildren(...list.map((s) =>
+		el('option', { value: s.name }, s.name)));
+	sel.value = api.site();
+	$('site-pick').hidden = list.length < 2;
+}
+
 async function signIn(token) {
 	api.saveToken(token);
 	try {
+		await chooseSite();
 		state.role = await api.probeRole();
 	} catch (e) {
 		api.forgetToken();
@@ -291,6 +306,11 @@ function init() {
 	});
 	$('signin').addEventListener('cancel', (e) => e.preventDefault());
 	$('signout').addEventListener('click', signOut);
+	// Everything shown is the site's: start again on the other one.
+	$('site').addEventListener('change', () => {
+		api.setSite($('site').value);
+		location.reload();
+	});
 	$('path-show').addEventListener('click', () => {
 		const a = Number($('path-from').value);
 		const b = Number($('path-to').value);
