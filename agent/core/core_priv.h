@@ -37,6 +37,7 @@
 #define XM_PROBE_OUTSTANDING	16	/* awaiting their reply */
 #define XM_PROBE_LATE		1024	/* probes back a late answer measures */
 #define XM_STALL_MS		5	/* a timer this late: the agent stalled */
+#define XM_RESTART_GRACE	3	/* dead intervals, its kernel answering */
 /* Load and free space re-advertised at most every; acks gathered for. */
 #define XM_CAPS_MIN_MS		10000
 #define XM_ACK_DELAY_MS		20
@@ -105,6 +106,7 @@ struct xm_core_neigh {
 	uint32_t peer_dead_ms;
 	uint64_t boot;			/* its sequence >> 32: grows on restart */
 	xm_time last_hello, last_probe_reply, up_since;
+	bool hello_grace;		/* kept past the dead interval (said) */
 	uint8_t pubkey[XM_PUBKEY_LEN];
 	/* Key exchange (kx_core.c): authenticated by its certificate (or
 	 * no certificates in use); only then UP and flooding. */

@@ -542,6 +542,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		neigh_hello_news(c, now, l);
 	}
 	n->last_hello = now;
+	n->hello_grace = false;
 	n->local = l->info.local;
 	n->port = h->data_port;
 	n->peer_dead_ms = h->dead_ms < XM_DEAD_MIN_MS ? XM_DEAD_MIN_MS :
@@ -796,6 +797,41 @@ static void hello_send(struct xm_core *c, xm_time now, struct xm_link *l)
 	l->next_hello = now + t->hello_ms - core_rand(c, t->hello_ms / 4 + 1);
 }
 
+/*
+ * When n is dead for want of hellos. While its kernel answers our probes
+ * (n is UP and its last probe was answered after its last hello), its
+ * data plane forwards: its agent is restarting, or stuck, and the kernel
+ * goes on with the tables it has. Taking n down would move traffic off a
+ * working path and back again (an agent starting in an emulated guest
+ * under load was seen to take longer than the dead interval), so it gets
+ * XM_RESTART_GRACE dead intervals. A dead kernel is found by the probes.
+ */
+static xm_time neigh_dead_at(const struct xm_core_neigh *n)
+{
+	bool forwards = n->state == XM_NEIGH_UP && !n->lost_run &&
+			n->last_probe_reply > n->last_hello;
+
+	return n->last_hello +
+	       (xm_time)n->peer_dead_ms * (forwards ? XM_RESTART_GRACE : 1);
+}
+
+static void neigh_expire_hello(struct xm_core *c, xm_time now,
+			       struct xm_core_neigh *n)
+{
+	if (!n->alive || now < n->last_hello + n->peer_dead_ms)
+		return;
+	if (now >= neigh_dead_at(n)) {
+		neigh_dead(c, now, n, "no hello");
+		return;
+	}
+	if (!n->hello_grace) {
+		n->hello_grace = true;
+		core_event(c, XM_EV_INFO, "neigh %u node %u: no hello for %u ms, but its kernel answers probes: kept up to %u ms more (its agent restarting?)",
+			   n->id, n->node, n->peer_dead_ms,
+			   (XM_RESTART_GRACE - 1) * n->peer_dead_ms);
+	}
+}
+
 void neigh_run(struct xm_core *c, xm_time now, bool expire)
 {
 	size_t i;
@@ -809,9 +845,8 @@ void neigh_run(struct xm_core *c, xm_time now, bool expire)
 	for (i = 0; i < c->n_neigh; i++) {
 		struct xm_core_neigh *n = c->neigh[i];
 
-		if (expire && n->alive &&
-		    now - n->last_hello >= n->peer_dead_ms)
-			neigh_dead(c, now, n, "no hello");
+		if (expire)
+			neigh_expire_hello(c, now, n);
 		while (expire && n->n_out && n->out[0].deadline <= now)
 			probe_expired(c, n, now);
 		if (n->state == XM_NEIGH_HOLDDOWN &&
@@ -851,7 +886,7 @@ xm_time neigh_next_timer(const struct xm_core *c)
 		const struct xm_core_neigh *n = c->neigh[i];
 
 		if (n->alive)
-			t = xm_min(t, n->last_hello + n->peer_dead_ms);
+			t = xm_min(t, neigh_dead_at(n));
 		if (n->n_out)
 			t = xm_min(t, n->out[0].deadline);
 		if (n->state == XM_NEIGH_HOLDDOWN)

@@ -4,7 +4,8 @@
  * moves their messages and answers their probes): discovery to UP, probe
  * loss detected within probe_miss + 1 probe intervals with NEIGH_DOWN
  * ahead of the table update, holddown and its doubling, carrier loss at
- * once, dead interval, stable and adopted kernel ids, determinism.
+ * once, dead interval (three while the kernel answers), stable and
+ * adopted kernel ids, restarts, stalls, determinism.
  */
 #include "test_core_net.h"
 
@@ -172,18 +173,35 @@ static void dead_interval(struct net *net)
 	const struct xm_timers *t = &net->node[A].cfg.timers;
 	struct net_log *lb = &net->node[B].log;
 	xm_time t0 = net->now;
+	bool down;
 
 	net_until(net, 8000, both_up, NULL);
 	t0 = net->now;
-	net->wire[0].mute = true;	/* hellos lost, probes answered */
-	ok(net_until(net, 2000, net_pair_is_not, &b_up),
-	   "dead: B takes A down without hellos");
-	ok(lb->last_neigh_down - t0 <= t->dead_ms &&
-	   lb->last_neigh_down - t0 + t->hello_ms >= t->dead_ms,
-	   "dead: after %llu ms, within dead_ms of the last hello",
+	/* Hellos lost, probes answered: A's agent restarting, its kernel
+	 * forwarding. */
+	net->wire[0].mute = true;
+	net_run(net, t->dead_ms + t->hello_ms);
+	ok(net_pair_is(net, &b_up),
+	   "dead: B keeps A past the dead interval while its kernel answers");
+	ok(net_until(net, 5000, net_pair_is_not, &b_up),
+	   "dead: B takes A down without hellos in the end");
+	ok(lb->last_neigh_down - t0 <= 3 * t->dead_ms &&
+	   lb->last_neigh_down - t0 + t->hello_ms >= 3 * t->dead_ms,
+	   "dead: after %llu ms, within 3 dead intervals of the last hello",
 	   (unsigned long long)(lb->last_neigh_down - t0));
 	net->wire[0].mute = false;
 	ok(net_until(net, 8000, both_up, NULL), "dead: back once hellos flow");
+	/* Hellos and probes lost: the probes find it. */
+	t0 = net->now;
+	net->wire[0].mute = true;
+	net->wire[0].deaf_probes = true;
+	down = net_until(net, 2000, net_pair_is_not, &b_up);
+	ok(down && lb->last_neigh_down - t0 < t->dead_ms,
+	   "dead: silent altogether, down by probes (%llu ms)",
+	   (unsigned long long)(lb->last_neigh_down - t0));
+	net->wire[0].mute = false;
+	net->wire[0].deaf_probes = false;
+	ok(net_until(net, 8000, both_up, NULL), "dead: back again");
 }
 
 /*
@@ -282,6 +300,7 @@ static void adopted(xm_time links_late)
  * than the ends' dead interval (gone_ms), B is taken down by both, whose
  * adverts list it again only a flood after it is back: B must not write
  * its tables before then, or it wipes the kernel's routes for a moment.
+ * (Its kernel answering their probes, they wait three dead intervals.)
  */
 static void restart_transit(xm_time gone_ms)
 {
@@ -397,7 +416,7 @@ int main(void)
 	adopted(0);
 	adopted(1500);
 	restart_transit(0);
-	restart_transit(600);
+	restart_transit(1500);
 	stall();
 	ok(scenario_hash() == scenario_hash(),
 	   "determinism: the same inputs, the same actions byte for byte");
