@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cert.h"
+#include "metrics.h"
 #include "telemetry.h"
 #include "remediation.h"
 
@@ -51,6 +52,8 @@ struct xm_ctl_config {
 	 * controller made (Documentation/controller.md, "Two
 	 * controllers"); 0: XM_CTL_VERSION_POLL_MS. */
 	unsigned int version_poll_ms;
+	/* /metrics: the caps on its series (metrics.h). */
+	struct xm_metrics_limits metrics;
 };
 
 #define XM_CTL_VERSION_POLL_MS	200
