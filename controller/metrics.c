@@ -18,28 +18,29 @@
 
 struct agents_count {
 	uint64_t version;
-	long agents, current;
+	int64_t now;
+	struct xm_metrics_agents *a;
 };
 
 static int agents_count_cb(void *arg, const struct xm_agent_rec *r)
 {
-	struct agents_count *a = arg;
+	struct agents_count *c = arg;
 
-	a->agents++;
-	if (a->version && r->policy_version == a->version)
-		a->current++;
+	c->a->known++;
+	if (c->version && r->policy_version == c->version)
+		c->a->current++;
+	c->a->health[xm_tele_health(r->last_seen, XM_TELE_INTERVAL,
+				    c->now)]++;
 	return 0;
 }
 
-int xm_metrics_agents(struct xm_store *s, uint64_t version, long *agents,
-		      long *current)
+int xm_metrics_agents(struct xm_store *s, uint64_t version, int64_t now,
+		      struct xm_metrics_agents *a)
 {
-	struct agents_count a = { version, 0, 0 };
-	int rc = xm_store_agent_list(s, agents_count_cb, &a);
+	struct agents_count c = { version, now, a };
 
-	*agents = a.agents;
-	*current = a.current;
-	return rc ? -1 : 0;
+	memset(a, 0, sizeof(*a));
+	return xm_store_agent_list(s, agents_count_cb, &c) ? -1 : 0;
 }
 
 static void header(FILE *f, const char *name, const char *type,
@@ -150,6 +151,7 @@ struct trouble {
 
 struct site_state {
 	const struct xm_metrics_site *site;
+	const char *label;		/* site="NAME" */
 	bool per_node;			/* within limits.nodes */
 	uint64_t health[XM_TELE_DOWN + 1];
 	uint64_t links_up, links_down, links_lossy;
@@ -256,30 +258,34 @@ static void site_scan(struct site_state *s, const struct xm_metrics_site *site,
 	}
 }
 
-/* A site's label value, escaped as the format wants. */
-static void site_label(FILE *f, const char *name)
+/* site="NAME", escaped as the format wants (malloc'd; NULL: no memory). */
+static char *site_label(const char *name)
 {
-	fputs("site=\"", f);
+	char *l = malloc(2 * strlen(name) + 8), *p = l;
+
+	if (!l)
+		return NULL;
+	p += sprintf(p, "site=\"");
 	for (; *name; name++) {
 		if (*name == '\\' || *name == '"')
-			fputc('\\', f);
-		if (*name == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*name, f);
+			*p++ = '\\';
+		if (*name == '\n') {
+			*p++ = '\\';
+			*p++ = 'n';
+		} else {
+			*p++ = *name;
+		}
 	}
-	fputc('"', f);
+	strcpy(p, "\"");
+	return l;
 }
 
 /* name{site="S"[,extra]} */
 static void sample_start(FILE *f, const char *name, const char *site,
 			 const char *extra)
 {
-	fprintf(f, "%s{", name);
-	site_label(f, site);
-	if (extra)
-		fprintf(f, ",%s", extra);
-	fputc('}', f);
+	fprintf(f, "%s{%s%s%s}", name, site, extra ? "," : "",
+		extra ? extra : "");
 }
 
 static void hist_family(FILE *f, const char *name, const char *help,
@@ -294,7 +300,7 @@ static void hist_family(FILE *f, const char *name, const char *help,
 	for (s = 0; s < n; s++) {
 		const struct hist *h = (const struct hist *)
 				       ((const char *)&st[s] + member);
-		const char *site = st[s].site->name;
+		const char *site = st[s].label;
 
 		for (i = 0; i < h->n; i++) {
 			snprintf(le, sizeof(le), "le=\"%g\"", h->le[i]);
@@ -303,11 +309,8 @@ static void hist_family(FILE *f, const char *name, const char *help,
 		}
 		sample_start(f, bucket, site, "le=\"+Inf\"");
 		fprintf(f, " %llu\n", (unsigned long long)h->count);
-		fprintf(f, "%s_sum{", name);
-		site_label(f, site);
-		fprintf(f, "} %g\n%s_count{", h->sum, name);
-		site_label(f, site);
-		fprintf(f, "} %llu\n", (unsigned long long)h->count);
+		fprintf(f, "%s_sum{%s} %g\n%s_count{%s} %llu\n", name, site,
+			h->sum, name, site, (unsigned long long)h->count);
 	}
 }
 
@@ -323,24 +326,35 @@ static void site_metrics(FILE *f, const struct site_state *st, size_t n)
 			char h[32];
 
 			snprintf(h, sizeof(h), "health=\"%s\"", health[i]);
-			sample_start(f, "xmesh_site_nodes", st[s].site->name, h);
+			sample_start(f, "xmesh_site_nodes", st[s].label, h);
 			fprintf(f, " %llu\n",
 				(unsigned long long)st[s].health[i]);
+		}
+	header(f, "xmesh_site_agents", "gauge", "Agents the store knows, by"
+	       " the health of their last request to any controller on it"
+	       " (up: within 15 s, stale: 50 s, down after).");
+	for (s = 0; s < n; s++)
+		for (i = 0; i <= XM_TELE_DOWN; i++) {
+			char h[32];
+
+			snprintf(h, sizeof(h), "health=\"%s\"", health[i]);
+			sample_start(f, "xmesh_site_agents", st[s].label, h);
+			fprintf(f, " %ld\n", st[s].site->agents.health[i]);
 		}
 	header(f, "xmesh_site_links", "gauge", "Links as their nodes report"
 	       " them (each direction), by state.");
 	for (s = 0; s < n; s++) {
-		sample_start(f, "xmesh_site_links", st[s].site->name,
+		sample_start(f, "xmesh_site_links", st[s].label,
 			     "state=\"up\"");
 		fprintf(f, " %llu\n", (unsigned long long)st[s].links_up);
-		sample_start(f, "xmesh_site_links", st[s].site->name,
+		sample_start(f, "xmesh_site_links", st[s].label,
 			     "state=\"down\"");
 		fprintf(f, " %llu\n", (unsigned long long)st[s].links_down);
 	}
 #define SITE_GAUGE(metric, help, fmt, val) \
 	header(f, metric, "gauge", help); \
 	for (s = 0; s < n; s++) { \
-		sample_start(f, metric, st[s].site->name, NULL); \
+		sample_start(f, metric, st[s].label, NULL); \
 		fprintf(f, " " fmt "\n", val); \
 	}
 	SITE_GAUGE("xmesh_site_links_lossy", "Links up losing more than 1 %"
@@ -367,11 +381,11 @@ static void site_metrics(FILE *f, const struct site_state *st, size_t n)
 	       " caps: nodes without per-node series (--metrics-nodes),"
 	       " troubled links and nodes not listed (--metrics-troubled).");
 	for (s = 0; s < n; s++) {
-		sample_start(f, "xmesh_metrics_omitted", st[s].site->name,
+		sample_start(f, "xmesh_metrics_omitted", st[s].label,
 			     "kind=\"nodes\"");
 		fprintf(f, " %zu\n", st[s].per_node ? (size_t)0 :
 			xm_tele_count(st[s].site->tele));
-		sample_start(f, "xmesh_metrics_omitted", st[s].site->name,
+		sample_start(f, "xmesh_metrics_omitted", st[s].label,
 			     "kind=\"troubled\"");
 		fprintf(f, " %zu\n", st[s].troubled_omitted);
 	}
@@ -416,10 +430,8 @@ static const struct node_family node_families[] = {
 static void node_start(FILE *f, const char *metric, const char *site,
 		       const struct xm_tele_node *x, const char *extra)
 {
-	fprintf(f, "%s{", metric);
-	site_label(f, site);
-	fprintf(f, ",node=\"%u\",name=\"%s\"%s%s}", x->id, x->r.name,
-		extra ? "," : "", extra ? extra : "");
+	fprintf(f, "%s{%s,node=\"%u\",name=\"%s\"%s%s}", metric, site, x->id,
+		x->r.name, extra ? "," : "", extra ? extra : "");
 }
 
 static void node_value(FILE *f, const struct xm_tele_node *x,
@@ -462,7 +474,7 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 		for (i = 0; st[s].per_node && i < xm_tele_count(t); i++) {
 			const struct xm_tele_node *x = xm_tele_at(t, i);
 
-			node_start(f, "xmesh_node_up", st[s].site->name, x,
+			node_start(f, "xmesh_node_up", st[s].label, x,
 				   NULL);
 			fprintf(f, " %d\n", xm_tele_health(x->last_seen,
 							   x->r.interval,
@@ -471,7 +483,7 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 		for (i = 0; i < st[s].n_troubled; i++)
 			if (!st[s].troubled[i].l) {
 				node_start(f, "xmesh_node_up",
-					   st[s].site->name,
+					   st[s].label,
 					   st[s].troubled[i].x, NULL);
 				fputs(" 0\n", f);
 			}
@@ -487,7 +499,7 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 
 		header(f, nf->name, nf->type, nf->help);
 		EACH_NODE {
-			node_start(f, nf->name, st[s].site->name, X, NULL);
+			node_start(f, nf->name, st[s].label, X, NULL);
 			node_value(f, X, nf);
 		}
 	}
@@ -500,7 +512,7 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 			snprintf(reason, sizeof(reason), "reason=\"%s\"",
 				 X->r.counters.drops[k].reason);
 			node_start(f, "xmesh_node_drops_total",
-				   st[s].site->name, X, reason);
+				   st[s].label, X, reason);
 			fprintf(f, " %llu\n", (unsigned long long)
 				X->r.counters.drops[k].count);
 		}
@@ -513,10 +525,10 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 
 		for (k = 0; k < X->r.n_links; k++)
 			up += X->r.links[k].up;
-		node_start(f, "xmesh_node_links", st[s].site->name, X,
+		node_start(f, "xmesh_node_links", st[s].label, X,
 			   "state=\"up\"");
 		fprintf(f, " %zu\n", up);
-		node_start(f, "xmesh_node_links", st[s].site->name, X,
+		node_start(f, "xmesh_node_links", st[s].label, X,
 			   "state=\"down\"");
 		fprintf(f, " %zu\n", X->r.n_links - up);
 	}
@@ -524,7 +536,7 @@ static void node_metrics(FILE *f, const struct site_state *st, size_t n,
 	       " probe loss of the node's links up.");
 	EACH_NODE {
 		node_start(f, "xmesh_node_link_loss_ratio_max",
-			   st[s].site->name, X, NULL);
+			   st[s].label, X, NULL);
 		fprintf(f, " %g\n", loss_max(X));
 	}
 #undef X
@@ -558,7 +570,7 @@ static void link_metrics(FILE *f, const struct site_state *st, size_t n)
 					continue;
 				snprintf(peer, sizeof(peer), "peer=\"%u\"",
 					 t->l->peer);
-				node_start(f, fam[j].name, st[s].site->name,
+				node_start(f, fam[j].name, st[s].label,
 					   t->x, peer);
 				if (j == 0)
 					fprintf(f, " %d\n", t->l->up);
@@ -589,14 +601,25 @@ void xm_metrics_write(FILE *f, const struct xm_metrics_ctl *ctl,
 	size_t s;
 
 	controller_metrics(f, ctl);
-	if (!st)
-		return;
-	for (s = 0; s < n; s++)
+	for (s = 0; st && s < n; s++) {
+		char *label = site_label(sites[s].name);
+
 		site_scan(&st[s], &sites[s], nodes_max, troubled, now);
-	site_metrics(f, st, n);
-	node_metrics(f, st, n, now);
-	link_metrics(f, st, n);
-	for (s = 0; s < n; s++)
+		st[s].label = label;
+		if (!label) {
+			n = s + 1;
+			goto out;
+		}
+	}
+	if (st) {
+		site_metrics(f, st, n);
+		node_metrics(f, st, n, now);
+		link_metrics(f, st, n);
+	}
+out:
+	for (s = 0; st && s < n; s++) {
+		free((char *)st[s].label);
 		free(st[s].troubled);
+	}
 	free(st);
 }

@@ -58,18 +58,29 @@ struct xm_metrics_ctl {
 	uint64_t remedy_lead_changes;
 };
 
+/* A site's agents as the store knows them: shared by the controllers on
+ * it, where each one's telemetry state has only the reports it took. */
+struct xm_metrics_agents {
+	long known, current;		/* current: at the policy version */
+	long health[3];			/* by enum xm_tele_health of their
+					 * last request to any controller */
+};
+
 /* A site's telemetry state (the one site until sites come: "default"). */
 struct xm_metrics_site {
 	const char *name;
 	const struct xm_tele *tele;
+	struct xm_metrics_agents agents;
 };
 
 #define XM_METRICS_SITE_DEFAULT	"default"
 
-/* The agents the store knows and those whose last report is version
- * (0: none is current): 0, or -1 if the store could not be read. */
-int xm_metrics_agents(struct xm_store *s, uint64_t version, long *agents,
-		      long *current);
+/* The agents the store knows, those whose last report is version (0:
+ * none is current), and their health at now (an agent checks in with a
+ * report every XM_TELE_INTERVAL): 0, or -1 if the store could not be
+ * read. */
+int xm_metrics_agents(struct xm_store *s, uint64_t version, int64_t now,
+		      struct xm_metrics_agents *a);
 
 /* The whole /metrics text into f: the controller's figures, then each of
  * the n sites at now. */

@@ -1940,7 +1940,7 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 		.statuses = statuses, .n_statuses = N_STATUSES,
 		.report_results = tele_results, .n_report_results = TELE_RESULTS,
 	};
-	struct xm_metrics_site site = { XM_METRICS_SITE_DEFAULT, NULL };
+	struct xm_metrics_site site = { .name = XM_METRICS_SITE_DEFAULT };
 	enum MHD_Result ret;
 	char *text = NULL;
 	size_t len = 0;
@@ -1951,7 +1951,9 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	if (!f)
 		return send_error(c, conn, 500, "metrics", "out of memory");
 	pthread_mutex_lock(&c->lock);
-	xm_metrics_agents(c->store, c->version, &m.agents, &m.agents_current);
+	xm_metrics_agents(c->store, c->version, now_s(c), &site.agents);
+	m.agents = site.agents.known;
+	m.agents_current = site.agents.current;
 	m.waiting = c->waiting;
 	m.policy_version = c->version;
 	m.requests = c->requests;

@@ -5,7 +5,8 @@
  * scraped BENCH_SCRAPES times (5): its size, its series (samples), and
  * how long a scrape takes (the controller holds its lock meanwhile, so
  * this is also how long reports wait). BENCH_METRICS_NODES sets
- * --metrics-nodes (the default: 1000).
+ * --metrics-nodes (the default: 1000); BENCH_METRICS_OUT names a file
+ * the last scrape is written to.
  *
  *   build/bench_metrics [AGENTS]      (default 1000)
  *
@@ -97,6 +98,14 @@ int main(int argc, char **argv)
 
 		bench_lat_add(&lat, bench_mono() - t);
 		count = series(text);
+		if (text && i == scrapes - 1 && getenv("BENCH_METRICS_OUT")) {
+			FILE *f = fopen(getenv("BENCH_METRICS_OUT"), "w");
+
+			if (f) {
+				fputs(text, f);
+				fclose(f);
+			}
+		}
 		free(text);
 	}
 	printf("nodes %d (%ld reports failed, filled in %.1f s): /metrics"

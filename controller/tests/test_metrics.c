@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "remediation.h"
 #include "agent_auth.h"
+#include "remediation.h"
+#include "store.h"
+#include "stores.h"
 #include "tap.h"
 #include "telemetry.h"
 
@@ -158,7 +160,10 @@ static bool valid(const char *text, size_t *samples)
 
 static void test_large_site(void)
 {
-	struct xm_metrics_site s = { "default", site(10000) };
+	struct xm_metrics_site s = {
+		.name = "default", .tele = site(10000),
+		.agents.health = { 9000, 600, 400 },
+	};
 	size_t len, samples;
 	char *text = text_of(&s, 1, NULL, &len);
 	/* The controller's (~50), a site's aggregates (~60), the troubled
@@ -194,6 +199,8 @@ static void test_large_site(void)
 		  " 200\n") &&
 	   strstr(text, "xmesh_site_links_lossy{site=\"default\"} 267\n"),
 	   "the site's nodes by health, links by state, lossy links");
+	ok(strstr(text, "xmesh_site_agents{site=\"default\",health=\"stale\"}"
+		  " 600\n"), "the store's agents by health");
 	ok(strstr(text, "xmesh_site_link_rtt_seconds_bucket{site=\"default\","
 		  "le=\"0.0005\"} 29800\n") &&
 	   strstr(text, "xmesh_site_link_rtt_seconds_bucket{site=\"default\","
@@ -207,7 +214,7 @@ static void test_large_site(void)
 
 static void test_small_site(void)
 {
-	struct xm_metrics_site s = { "default", site(500) };
+	struct xm_metrics_site s = { .name = "default", .tele = site(500) };
 	struct xm_metrics_limits lim = { .nodes = 100 };
 	size_t len, samples;
 	char *text = text_of(&s, 1, NULL, &len);
@@ -239,7 +246,8 @@ static void test_small_site(void)
 static void test_two_sites(void)
 {
 	struct xm_metrics_site s[2] = {
-		{ "east", site(200) }, { "we\"st", site(2000) },
+		{ .name = "east", .tele = site(200) },
+		{ .name = "we\"st", .tele = site(2000) },
 	};
 	size_t len, samples;
 	char *text = text_of(s, 2, NULL, &len);
@@ -257,8 +265,32 @@ static void test_two_sites(void)
 	xm_tele_free((struct xm_tele *)s[1].tele);
 }
 
+/* The agents of a store: known, at the version, by the age of their
+ * last request. */
+static void test_store_agents(void)
+{
+	struct xm_metrics_agents a;
+	char name[512], err[256];
+	struct xm_store *st;
+	uint32_t i;
+
+	st = xm_store_open(test_store_name(name, sizeof(name), NULL,
+					   ":memory:"), err, sizeof(err));
+	if (!ok(st != NULL, "a store: %s", st ? "" : err))
+		return;
+	for (i = 1; i <= 10; i++)
+		xm_store_agent_seen(st, i, NOW - (i <= 6 ? 5 : i <= 8 ? 30 :
+						  600), i <= 3 ? 4 : 3);
+	ok(!xm_metrics_agents(st, 4, NOW, &a) && a.known == 10 &&
+	   a.current == 3 && a.health[XM_TELE_UP] == 6 &&
+	   a.health[XM_TELE_STALE] == 2 && a.health[XM_TELE_DOWN] == 2,
+	   "store agents: 10 known, 3 current, 6 up, 2 stale, 2 down");
+	xm_store_close(st);
+}
+
 int main(void)
 {
+	test_store_agents();
 	test_large_site();
 	test_small_site();
 	test_two_sites();
