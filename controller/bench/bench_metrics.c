@@ -25,8 +25,11 @@ static void report_done(struct bench_agent *a, void *arg)
 {
 	long *failed = arg;
 
-	if (a->status != 200)
+	if (a->status != 200) {
 		(*failed)++;
+		fprintf(stderr, "bench: node %u: status %ld\n", a->node,
+			a->status);
+	}
 }
 
 /* Sample lines: neither comments nor empty. */
