@@ -230,6 +230,7 @@ static int run(struct run *r, int k, struct xm_ctl_config *cfg,
 	       " report, %d long-polling; rss %ld KiB\n", k,
 	       test_pg() ? "PostgreSQL" : "SQLite", n, routes, pollers,
 	       bench_rss_kb());
+	printf("  (offered: %.0f reports)\n", (double)n * seconds / INTERVAL);
 	tally_print("check-in, a report every 5 s", &steady, seconds);
 	r->checkin_rate = steady.ok / seconds;
 
