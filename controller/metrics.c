@@ -360,11 +360,12 @@ static void site_metrics(FILE *f, const struct site_state *st, size_t n)
 	SITE_GAUGE("xmesh_site_links_lossy", "Links up losing more than 1 %"
 		   " of their probes.", "%llu",
 		   (unsigned long long)st[s].links_lossy)
-	SITE_GAUGE("xmesh_site_tx_bits_per_second", "The nodes up: bits"
-		   " sent by xmesh0, per second, summed.", "%g", st[s].tx_bps)
-	SITE_GAUGE("xmesh_site_rx_bits_per_second", "The nodes up: bits"
+	SITE_GAUGE("xmesh_site_tx_bytes_per_second", "The nodes up: bytes"
+		   " sent by xmesh0, per second, summed.", "%g",
+		   st[s].tx_bps / 8)
+	SITE_GAUGE("xmesh_site_rx_bytes_per_second", "The nodes up: bytes"
 		   " received by xmesh0, per second, summed.", "%g",
-		   st[s].rx_bps)
+		   st[s].rx_bps / 8)
 	SITE_GAUGE("xmesh_site_drops_per_second", "The nodes up: packets"
 		   " dropped per second, summed.", "%g", st[s].drops_per_s)
 #undef SITE_GAUGE
