@@ -51,6 +51,8 @@ struct run {
 
 struct tally {
 	long ok, failed, last_failure;
+	long refused;			/* failed with no answer */
+	CURLcode last_error;
 	struct bench_lat lat;
 };
 
@@ -64,6 +66,10 @@ static void tally_done(struct bench_agent *a, void *arg)
 	} else {
 		t->failed++;
 		t->last_failure = a->status;
+		if (a->error != CURLE_OK) {
+			t->refused++;
+			t->last_error = a->error;
+		}
 	}
 	bench_lat_add(&t->lat, a->done_at - a->sent_at);
 }
@@ -74,6 +80,9 @@ static void tally_print(const char *what, struct tally *t, double seconds)
 	       seconds, t->ok / seconds, t->failed);
 	if (t->failed)
 		printf(" (the last: %ld)", t->last_failure);
+	if (t->refused)
+		printf(", %ld of them without an answer (the last: %s)",
+		       t->refused, curl_easy_strerror(t->last_error));
 	bench_lat_print(&t->lat);
 	printf("\n");
 }

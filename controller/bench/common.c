@@ -340,6 +340,7 @@ int bench_multi_reap(CURLM *m, void (*done)(struct bench_agent *a,
 		a->status = 0;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
 				  &a->status);
+		a->error = msg->data.result;
 		curl_multi_remove_handle(m, a->h);
 		a->busy = false;
 		a->done_at = bench_mono();

@@ -28,6 +28,7 @@ struct bench_agent {
 	bool busy;			/* a transfer in flight */
 	bool taken;			/* a report was */
 	long status;			/* of the last transfer */
+	CURLcode error;			/* its transport's: CURLE_OK */
 	double sent_at, done_at, next;
 	uint16_t port;			/* the controller it talks to */
 };
