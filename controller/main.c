@@ -10,6 +10,7 @@
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
  *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
  *	[--remedy-settle S] [--remedy-tries N] [--web DIR]
+ *	[--metrics-nodes N] [--metrics-troubled N]
  *
  * STORE: a SQLite file, or a PostgreSQL URI (postgresql://...).
  */
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 		" [--hook 'NAME command|unit|http ARG']...\n"
 		"                        [--remedy-stale S] [--remedy-settle S]"
 		" [--remedy-tries N] [--web DIR]\n"
+		"                        [--metrics-nodes N]"
+		" [--metrics-troubled N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"SITE := NAME (default: " XM_SITE_DEFAULT ") | '" XM_SITE_ALL
 		"' (every site)\n"
@@ -61,8 +64,12 @@ static void usage(FILE *f)
 		"/DATABASE[?PARAMS] (PostgreSQL)\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
-		" address; 0: no limit), --web " XM_WEB_DIR "\n",
-		DEFAULT_PORT, XM_CTL_PER_ADDRESS);
+		" address; 0: no limit), --web " XM_WEB_DIR ","
+		" --metrics-nodes %d (per-node series while a site has at"
+		" most N nodes), --metrics-troubled %d (links down or lossy"
+		" and nodes down listed by themselves, per site)\n",
+		DEFAULT_PORT, XM_CTL_PER_ADDRESS, XM_METRICS_NODES,
+		XM_METRICS_TROUBLED);
 }
 
 /* A whole text file, NUL-terminated (free() it), its mode in *mode (if
@@ -272,6 +279,8 @@ int main(int argc, char **argv)
 		{ "remedy-tries", required_argument, NULL, 'R' },
 		{ "web", required_argument, NULL, 'w' },
 		{ "site", required_argument, NULL, 's' },
+		{ "metrics-nodes", required_argument, NULL, 'N' },
+		{ "metrics-troubled", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -369,6 +378,21 @@ int main(int argc, char **argv)
 				cfg.remedy.settle_s = (unsigned int)n;
 			else
 				cfg.remedy.tries = (unsigned int)n;
+			break;
+		case 'N':
+		case 'X':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '1' || *optarg > '9' ||
+			    n > XM_METRICS_MAX) {
+				fprintf(stderr, "xmesh-controller: \"%s\": the"
+					" series' caps are 1 to %d\n", optarg,
+					XM_METRICS_MAX);
+				return 2;
+			}
+			if (o == 'N')
+				cfg.metrics.nodes = (unsigned int)n;
+			else
+				cfg.metrics.troubled = (unsigned int)n;
 			break;
 		case 'T': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;

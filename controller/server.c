@@ -24,6 +24,7 @@
 
 #include "agent_auth.h"
 #include "hooks.h"
+#include "metrics.h"
 #include "policy.h"
 #include "remediation.h"
 #include "server.h"
@@ -1951,115 +1952,19 @@ static void *housekeeper(void *arg)
 	return NULL;
 }
 
-/* Per-node and per-link series for /metrics. Under c->lock. */
-static void tele_metrics(struct xm_ctl *c, FILE *f)
-{
-	int64_t now = now_s(c);
-	size_t i, k;
-
-	fprintf(f, "# HELP xmesh_controller_telemetry_reports_total Agents'"
-		" reports, by result.\n"
-		"# TYPE xmesh_controller_telemetry_reports_total counter\n");
-	for (i = 0; i < TELE_RESULTS; i++)
-		fprintf(f, "xmesh_controller_telemetry_reports_total"
-			"{result=\"%s\"} %llu\n", tele_results[i],
-			(unsigned long long)c->tele_reports[i]);
-	fprintf(f, "# HELP xmesh_controller_event_streams Event streams"
-		" open.\n# TYPE xmesh_controller_event_streams gauge\n"
-		"xmesh_controller_event_streams %u\n", c->streams);
-#define HDR(name, type, help) \
-	fprintf(f, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-	HDR("xmesh_node_up", "gauge", "1 if the node reported within 3 of"
-	    " its intervals");
-	for (i = 0; i < xm_tele_count(c->tele); i++) {
-		const struct xm_tele_node *x = xm_tele_at(c->tele, i);
-
-		fprintf(f, "xmesh_node_up{node=\"%u\",name=\"%s\"} %d\n",
-			x->id, x->r.name,
-			xm_tele_health(x->last_seen, x->r.interval, now) ==
-			XM_TELE_UP);
-	}
-#define NODE_SERIES(metric, type, help, fmt, val) \
-	HDR(metric, type, help); \
-	for (i = 0; i < xm_tele_count(c->tele); i++) { \
-		const struct xm_tele_node *x = xm_tele_at(c->tele, i); \
-		fprintf(f, metric "{node=\"%u\",name=\"%s\"} " fmt "\n", x->id, \
-			x->r.name, val); \
-	}
-	NODE_SERIES("xmesh_node_last_seen_seconds", "gauge", "When the node"
-		    " last reported (unix time)", "%lld",
-		    (long long)x->last_seen)
-	NODE_SERIES("xmesh_node_tx_bytes_total", "counter", "Bytes sent by"
-		    " xmesh0", "%llu",
-		    (unsigned long long)x->r.counters.tx_bytes)
-	NODE_SERIES("xmesh_node_rx_bytes_total", "counter", "Bytes received"
-		    " by xmesh0", "%llu",
-		    (unsigned long long)x->r.counters.rx_bytes)
-	NODE_SERIES("xmesh_node_tx_packets_total", "counter", "Packets sent"
-		    " by xmesh0", "%llu",
-		    (unsigned long long)x->r.counters.tx_packets)
-	NODE_SERIES("xmesh_node_rx_packets_total", "counter", "Packets"
-		    " received by xmesh0", "%llu",
-		    (unsigned long long)x->r.counters.rx_packets)
-	NODE_SERIES("xmesh_node_forwarded_packets_total", "counter",
-		    "Packets forwarded", "%llu",
-		    (unsigned long long)x->r.counters.forwarded_packets)
-	NODE_SERIES("xmesh_node_forwarded_bytes_total", "counter",
-		    "Bytes forwarded", "%llu",
-		    (unsigned long long)x->r.counters.forwarded_bytes)
-	NODE_SERIES("xmesh_node_load", "gauge", "Load average", "%g",
-		    x->r.caps.load)
-	NODE_SERIES("xmesh_node_policy_version", "gauge", "The policy"
-		    " version the node runs", "%llu",
-		    (unsigned long long)x->r.policy_version)
-#undef NODE_SERIES
-	HDR("xmesh_node_drops_total", "counter", "Packets dropped, by"
-	    " reason");
-	for (i = 0; i < xm_tele_count(c->tele); i++) {
-		const struct xm_tele_node *x = xm_tele_at(c->tele, i);
-
-		for (k = 0; k < x->r.counters.n_drops; k++)
-			fprintf(f, "xmesh_node_drops_total{node=\"%u\","
-				"name=\"%s\",reason=\"%s\"} %llu\n", x->id,
-				x->r.name, x->r.counters.drops[k].reason,
-				(unsigned long long)x->r.counters.drops[k].count);
-	}
-#define LINK_SERIES(metric, help, fmt, val) \
-	HDR(metric, "gauge", help); \
-	for (i = 0; i < xm_tele_count(c->tele); i++) { \
-		const struct xm_tele_node *x = xm_tele_at(c->tele, i); \
-		for (k = 0; k < x->r.n_links; k++) { \
-			const struct xm_tele_link *l = &x->r.links[k]; \
-			fprintf(f, metric "{node=\"%u\",name=\"%s\",peer=\"%u\"} " \
-				fmt "\n", x->id, x->r.name, l->peer, val); \
-		} \
-	}
-	LINK_SERIES("xmesh_link_up", "1 if the link is up", "%d", l->up)
-	LINK_SERIES("xmesh_link_rtt_seconds", "Round-trip time", "%g",
-		    l->rtt_us / 1e6)
-	LINK_SERIES("xmesh_link_jitter_seconds", "RTT jitter", "%g",
-		    l->jitter_us / 1e6)
-	LINK_SERIES("xmesh_link_loss_ratio", "Probe loss", "%g",
-		    l->loss_ppm / 1e6)
-	LINK_SERIES("xmesh_link_metric", "The link's routing metric", "%llu",
-		    (unsigned long long)l->metric)
-	LINK_SERIES("xmesh_link_bandwidth_bits_per_second", "The link's"
-		    " bandwidth", "%llu",
-		    (unsigned long long)l->bandwidth_kbps * 1000ULL)
-#undef LINK_SERIES
-#undef HDR
-}
-
 /* ---- metrics ---- */
 
 static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 			       const struct req *q)
 {
-	struct agents_arg arg = { NULL, 0, 0 };
+	struct xm_metrics_ctl m = {
+		.statuses = statuses, .n_statuses = N_STATUSES,
+		.report_results = tele_results, .n_report_results = TELE_RESULTS,
+	};
+	struct xm_metrics_site site = { .name = XM_METRICS_SITE_DEFAULT };
 	enum MHD_Result ret;
 	char *text = NULL;
-	size_t len = 0, i;
-	long agents;
+	size_t len = 0;
 	FILE *f;
 
 	(void)q;
@@ -2067,64 +1972,21 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	if (!f)
 		return send_error(c, conn, 500, "metrics", "out of memory");
 	pthread_mutex_lock(&c->lock);
-	agents = xm_store_agent_count(c->store);
-	arg.version = c->version;
-	xm_store_agent_list(c->store, agents_cb, &arg);
-	fprintf(f, "# HELP xmesh_controller_agents Agents known.\n"
-		"# TYPE xmesh_controller_agents gauge\n"
-		"xmesh_controller_agents %ld\n"
-		"# HELP xmesh_controller_agents_current Agents that applied"
-		" the current policy version.\n"
-		"# TYPE xmesh_controller_agents_current gauge\n"
-		"xmesh_controller_agents_current %ld\n"
-		"# HELP xmesh_controller_agents_waiting Agents waiting in a"
-		" long poll.\n"
-		"# TYPE xmesh_controller_agents_waiting gauge\n"
-		"xmesh_controller_agents_waiting %u\n"
-		"# HELP xmesh_controller_policy_version The current policy"
-		" version.\n"
-		"# TYPE xmesh_controller_policy_version gauge\n"
-		"xmesh_controller_policy_version %llu\n"
-		"# HELP xmesh_controller_requests_total Requests answered, by"
-		" status.\n"
-		"# TYPE xmesh_controller_requests_total counter\n",
-		agents, arg.current, c->waiting,
-		(unsigned long long)c->version);
-	for (i = 0; i < N_STATUSES; i++)
-		fprintf(f, "xmesh_controller_requests_total{code=\"%u\"}"
-			" %llu\n", statuses[i],
-			(unsigned long long)c->requests[i]);
-	fprintf(f, "# HELP xmesh_controller_agent_auth_total Agent requests"
-		" checked, by result.\n"
-		"# TYPE xmesh_controller_agent_auth_total counter\n");
-	for (i = 0; i <= XM_AGENT_AUTH_MAX; i++)
-		fprintf(f, "xmesh_controller_agent_auth_total{result=\"%s\"}"
-			" %llu\n", xm_agent_auth_name(i),
-			(unsigned long long)c->auth_failures[i]);
-	tele_metrics(c, f);
-	fprintf(f, "# HELP xmesh_controller_remediation_total Remediation"
-		" decisions, by verdict.\n"
-		"# TYPE xmesh_controller_remediation_total counter\n");
-	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
-		fprintf(f, "xmesh_controller_remediation_total{verdict=\"%s\"}"
-			" %llu\n", xm_remedy_verdict_name(i),
-			(unsigned long long)c->remedy_decisions[i]);
-	fprintf(f, "# HELP xmesh_controller_remediation_budget_used Actions"
-		" in the last hour, of the policy's budget_per_hour.\n"
-		"# TYPE xmesh_controller_remediation_budget_used gauge\n"
-		"xmesh_controller_remediation_budget_used %u\n",
-		xm_remedy_budget_used(c->remedy, now_s(c)));
-	fprintf(f, "# HELP xmesh_controller_remediation_leader Whether this"
-		" controller runs the remediation rules (of the controllers"
-		" on the store).\n"
-		"# TYPE xmesh_controller_remediation_leader gauge\n"
-		"xmesh_controller_remediation_leader %d\n"
-		"# HELP xmesh_controller_remediation_leader_changes_total"
-		" Times this controller took the rules over or lost them.\n"
-		"# TYPE xmesh_controller_remediation_leader_changes_total"
-		" counter\n"
-		"xmesh_controller_remediation_leader_changes_total %llu\n",
-		c->remedy_lead, (unsigned long long)c->remedy_lead_changes);
+	xm_metrics_agents(c->store, c->version, now_s(c), &site.agents);
+	m.agents = site.agents.known;
+	m.agents_current = site.agents.current;
+	m.waiting = c->waiting;
+	m.policy_version = c->version;
+	m.requests = c->requests;
+	m.auth = c->auth_failures;
+	m.reports = c->tele_reports;
+	m.streams = c->streams;
+	m.remedy_decisions = c->remedy_decisions;
+	m.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
+	m.remedy_lead = c->remedy_lead;
+	m.remedy_lead_changes = c->remedy_lead_changes;
+	site.tele = c->tele;
+	xm_metrics_write(f, &m, &site, 1, &c->cfg.metrics, now_s(c));
 	pthread_mutex_unlock(&c->lock);
 	fclose(f);
 	ret = send_text(c, conn, 200, "text/plain; version=0.0.4", text, len);

@@ -13,6 +13,7 @@
 
 #include "cert.h"
 #include "store.h"
+#include "metrics.h"
 #include "telemetry.h"
 #include "remediation.h"
 
@@ -73,6 +74,8 @@ struct xm_ctl_config {
 	 * caller may wipe their keys). */
 	const struct xm_ctl_site *sites;
 	size_t n_sites;
+	/* /metrics: the caps on its series (metrics.h). */
+	struct xm_metrics_limits metrics;
 };
 
 #define XM_CTL_VERSION_POLL_MS	200

@@ -582,16 +582,23 @@ static void test_site(void)
 	resp_free(&r);
 
 	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
+#define SITE	"{site=\"default\","
 	ok(r.status == 200 && r.body.data &&
-	   strstr(r.body.data, "xmesh_node_up{node=\"7\",name=\"r7\"} 1\n") &&
-	   strstr(r.body.data, "xmesh_node_tx_bytes_total{node=\"8\","
+	   strstr(r.body.data, "xmesh_node_up" SITE "node=\"7\",name=\"r7\"}"
+		  " 1\n") &&
+	   strstr(r.body.data, "xmesh_node_tx_bytes_total" SITE "node=\"8\","
 		  "name=\"r8\"} 4000\n") &&
-	   strstr(r.body.data, "xmesh_node_drops_total{node=\"9\",name=\"r9\","
-		  "reason=\"no_route\"} 1\n") &&
-	   strstr(r.body.data, "xmesh_link_rtt_seconds{node=\"7\",name=\"r7\","
-		  "peer=\"8\"} 0.0008\n") &&
-	   strstr(r.body.data, "xmesh_link_up{node=\"8\",name=\"r8\","
-		  "peer=\"9\"} 0\n"), "/metrics: per node and per link");
+	   strstr(r.body.data, "xmesh_node_drops_total" SITE "node=\"9\","
+		  "name=\"r9\",reason=\"no_route\"} 1\n") &&
+	   strstr(r.body.data, "xmesh_site_nodes" SITE "health=\"up\"} 3\n") &&
+	   strstr(r.body.data, "xmesh_site_links" SITE "state=\"down\"} 2\n"),
+	   "/metrics: per node and per site");
+	ok(r.body.data &&
+	   strstr(r.body.data, "xmesh_link_up" SITE "node=\"8\",name=\"r8\","
+		  "peer=\"9\"} 0\n") &&
+	   !strstr(r.body.data, "xmesh_link_rtt_seconds" SITE "node=\"7\""),
+	   "/metrics: the link down listed, not the links up");
+#undef SITE
 	resp_free(&r);
 
 	/* A policy version is an event. */
