@@ -20,6 +20,10 @@
 #              rate with 0, 100 and 1000 filter rules
 #   mcast      scripts/bench-mcast-guest.sh: multicast fan-out to four
 #              receivers against four unicast copies
+#   controller scripts/bench-controller.sh, on the host: /metrics at 1000
+#              and 10000 nodes; check-in capacity and API throughput of
+#              one and of two controllers (a scratch PostgreSQL) with 1000
+#              and 10000 simulated agents, and the ratios
 #
 #   scripts/bench.sh
 #
@@ -40,8 +44,11 @@
 #                           the gate part's: seconds per flood (5), rounds (3)
 #   XMESH_BENCH_FILTER_ROUNDS
 #                           the filter part's rounds (3)
+#   XMESH_CTL_BENCH_SIZES, XMESH_CTL_BENCH_SECONDS
+#                           the controller part's agents (1000 10000) and
+#                           seconds of check-in (30)
 #   XMESH_BENCH_PARTS       the parts to run (dataplane failover qos gate
-#                           filter mcast sim)
+#                           filter mcast sim controller)
 #   XMESH_BENCH_DOC         the file the results go to
 #                           (Documentation/benchmarks.md; empty: none)
 #   XMESH_GUEST_TIMEOUT     as for scripts/guest.sh (default here: from the
@@ -60,7 +67,7 @@ read -r -a configs <<<"${XMESH_BENCH_CONFIGS:-plain vxlan vxlan-e2e batman wg xm
 gro=${XMESH_BENCH_GRO_ROUNDS:-3}
 [[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $gro =~ ^[0-9]+$ ]] ||
 	{ echo "bench.sh: XMESH_BENCH_ROUNDS/SECONDS/GRO_ROUNDS must be numbers" >&2; exit 2; }
-read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate filter mcast sim}"
+read -r -a parts <<<"${XMESH_BENCH_PARTS:-dataplane failover qos gate filter mcast sim controller}"
 f_rounds=${XMESH_BENCH_FAILOVER_ROUNDS:-10}
 read -r -a f_configs <<<"${XMESH_BENCH_FAILOVER_CONFIGS:-xmesh xmesh-fast babeld babeld-fast batman batman-fast}"
 read -r -a f_cuts <<<"${XMESH_BENCH_FAILOVER_CUTS:-silent-sender silent-middle carrier-sender carrier-middle}"
@@ -72,8 +79,8 @@ q_pings=${XMESH_BENCH_QOS_PINGS:-250}
 	{ echo "bench.sh: XMESH_BENCH_QOS_ROUNDS/PINGS must be numbers" >&2; exit 2; }
 for p in "${parts[@]}"; do
 	[[ $p == dataplane || $p == failover || $p == qos || $p == gate ||
-		$p == filter || $p == sim ]] ||
-		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, gate, filter, sim)" >&2; exit 2; }
+		$p == filter || $p == mcast || $p == sim || $p == controller ]] ||
+		{ echo "bench.sh: unknown part $p (dataplane, failover, qos, gate, filter, mcast, sim, controller)" >&2; exit 2; }
 done
 [[ -f kmod/xmesh.ko ]] || { echo "bench.sh: no kmod/xmesh.ko: run make first" >&2; exit 2; }
 
@@ -160,6 +167,24 @@ run_part() {
 	return "$rc"
 }
 
+# host_part TAG SCRIPT HEADING WHAT HOSTNOTE: run SCRIPT on the host and
+# publish what it printed; its status.
+host_part() {
+	local tag=$1 script=$2 heading=$3 what=$4 note=$5 t0=$SECONDS out rc=0
+	echo "bench.sh: $what ($script, on the host)"
+	out=$("$script" 2>&1) || rc=$?
+	publish "$tag" "$heading" "$(
+		echo "Command: \`$cmd\` (the $tag part)  "
+		echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); it took $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s.  "
+		echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU} $note.  "
+		echo
+		echo '```'
+		echo "$out"
+		echo '```'
+	)"
+	return "$rc"
+}
+
 status=0
 for part in "${parts[@]}"; do
 	rc=0
@@ -182,19 +207,14 @@ for part in "${parts[@]}"; do
 		publish_part failover failover '## Failover results' || continue
 		;;
 	sim)
-		echo "bench.sh: the simulator (scripts/bench-sim.sh, on the host)"
-		t0=$SECONDS
-		REPORT=$(scripts/bench-sim.sh 2>&1) || rc=$?
-		section=$(
-			echo "Command: \`$cmd\` (the sim part)  "
-			echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); it took $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s.  "
-			echo "Tree: $commit. Host: $(nproc) × ${host_cpu:-unknown CPU} (CPU times: a shared host slows them little).  "
-			echo
-			echo '```'
-			echo "$REPORT"
-			echo '```'
-		)
-		publish sim '## Simulator results' "$section"
+		host_part sim scripts/bench-sim.sh '## Simulator results' \
+			"the simulator" "(CPU times: a shared host slows them little)" ||
+			rc=$?
+		;;
+	controller)
+		host_part controller scripts/bench-controller.sh \
+			'# Controller scale' "the controller" \
+			"load $(cut -d' ' -f1-3 /proc/loadavg) at the start" || rc=$?
 		;;
 	qos)
 		# Per round six samples of the pings plus 6 s of start-up and
