@@ -564,12 +564,19 @@ struct xm_store *xm_store_pg_open(const char *uri, const char *site,
 {
 	/* Before the URI: defaults it may change; after: what the store
 	 * needs (its strings are UTF-8). */
+	/*
+	 * TCP keepalives and a user timeout: a server gone silent (a
+	 * partition, a machine off) is noticed in about 10 s, not hours; the
+	 * remediation lock's holder learns it lost its session before the
+	 * other controller, which then leads, has long acted (pg_remedy_lead).
+	 */
 	static const char *const keys[] = {
-		"connect_timeout", "fallback_application_name", "dbname",
-		"client_encoding", NULL
+		"connect_timeout", "fallback_application_name", "keepalives",
+		"keepalives_idle", "keepalives_interval", "keepalives_count",
+		"tcp_user_timeout", "dbname", "client_encoding", NULL
 	};
-	const char *values[] = { "10", "xmesh-controller", uri, "UTF8",
-				 NULL };
+	const char *values[] = { "10", "xmesh-controller", "1", "5", "2", "3",
+				 "10000", uri, "UTF8", NULL };
 	struct pg_store *ps = calloc(1, sizeof(*ps));
 	int rc;
 
@@ -1423,8 +1430,23 @@ static int pg_remedy_lead(struct xm_store *s)
 		ps->lead = false;
 		return -1;
 	}
-	if (ps->lead)
-		return 1;
+	if (ps->lead) {
+		/*
+		 * Confirmed before the engine acts: a round trip on the
+		 * session that holds the lock. A session the server dropped
+		 * (after a partition, when the other controller may lead by
+		 * now) fails it, and this one steps down.
+		 */
+		r = run(s, "SELECT 1", NULL, PGRES_TUPLES_OK);
+		if (!r) {
+			ps->lead = false;
+			return -1;
+		}
+		PQclear(r);
+		if (ps->lead)
+			return 1;
+		/* Reconnected meanwhile (run()): the lock is to take again. */
+	}
 	if (!strcmp(s->site, XM_SITE_DEFAULT)) {
 		p_int(&p, REMEDY_LOCK);
 		r = run(s, "SELECT pg_try_advisory_lock($1::bigint)", &p,
