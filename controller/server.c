@@ -1222,6 +1222,24 @@ static void tele_policy_event(struct xm_ctl *c, uint64_t version,
 	tele_events_store(c, &ev);
 }
 
+/*
+ * When a report's samples are stored: the agent's own time of it, when
+ * that is near the controller's (a report buffered through a failover
+ * belongs minutes back, and a report sent again because its answer was
+ * lost then repeats its samples exactly, which the store keeps once);
+ * else the controller's time.
+ */
+#define REPORT_AHEAD_S	60
+#define REPORT_BEHIND_S	600
+
+static int64_t report_time(const struct xm_tele_report *r, int64_t now)
+{
+	if (r->time <= now + REPORT_AHEAD_S &&
+	    r->time + REPORT_BEHIND_S >= now)
+		return r->time;
+	return now;
+}
+
 /* Keep n samples for the next flush: 0, or -1 (too many waiting, or out
  * of memory: they are dropped). Under c->lock. */
 #define SAMPLES_PENDING_MAX	(1024 * 1024)
@@ -1295,7 +1313,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
 		for (size_t i = 0; i < n; i++)
-			samples[i].time = now;
+			samples[i].time = report_time(&r, now);
 		rc = samples_queue(c, samples, n);
 		remedy_feed(c, x, now);
 		tele_events_store(c, &ev);

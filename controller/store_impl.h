@@ -30,6 +30,12 @@ struct xm_store {
  * agent tables are keyed by site: a site column in the other tables (the
  * rows there the default site's), and their indexes by site. Never
  * edited: a change is a new migration. */
+/* Migration 6, after each store's removal of the duplicates: a raw
+ * sample of a series once per time. */
+#define XM_MIGRATION_6_SAMPLE_ONCE \
+	"CREATE UNIQUE INDEX sample_once ON sample" \
+	" (site, node, peer, metric, time) WHERE tier = 0;"
+
 #define XM_MIGRATION_5_SITES \
 	"ALTER TABLE token ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \
 	"ALTER TABLE audit ADD COLUMN site TEXT NOT NULL DEFAULT 'default';" \

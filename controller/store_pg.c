@@ -131,6 +131,12 @@ static const struct {
 	  "ALTER TABLE agent DROP CONSTRAINT agent_pkey;"
 	  "ALTER TABLE agent ADD PRIMARY KEY (site, node_id);"
 	  XM_MIGRATION_5_SITES },
+	{ 6,
+	  "DELETE FROM sample a USING sample b WHERE a.tier = 0 AND"
+	  " b.tier = 0 AND a.site = b.site AND a.node = b.node AND"
+	  " a.peer = b.peer AND a.metric = b.metric AND a.time = b.time AND"
+	  " a.ctid > b.ctid;"
+	  XM_MIGRATION_6_SAMPLE_ONCE },
 };
 
 #define MIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
@@ -1008,7 +1014,7 @@ static int pg_samples_add(struct xm_store *s, int64_t now,
 		     " time, value) SELECT " XM_SQL_SITE ", 0, *"
 		     " FROM unnest($1::bigint[],"
 		     " $2::bigint[], $3::integer[], $4::bigint[],"
-		     " $5::double precision[])", &p);
+		     " $5::double precision[]) ON CONFLICT DO NOTHING", &p);
 out:
 	for (i = 0; i < 5; i++)
 		free(arrays[i]);

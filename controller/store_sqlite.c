@@ -129,6 +129,13 @@ static const struct {
 	  "DROP TABLE agent;"
 	  "ALTER TABLE agent_by_site RENAME TO agent;"
 	  XM_MIGRATION_5_SITES },
+	/* A raw sample once: a report resent after its answer was lost
+	 * (the agent's POST timed out, the controller had stored it). */
+	{ 6,
+	  "DELETE FROM sample WHERE tier = 0 AND rowid NOT IN"
+	  " (SELECT min(rowid) FROM sample WHERE tier = 0"
+	  " GROUP BY site, node, peer, metric, time);"
+	  XM_MIGRATION_6_SAMPLE_ONCE },
 };
 
 static int sq_schema_version(struct xm_store *s)
@@ -613,7 +620,7 @@ static int sq_samples_add(struct xm_store *s, int64_t now,
 		return -1;
 	st = prepare(s, "INSERT INTO sample (tier, node, peer, metric, time,"
 		     " value, site) VALUES (0, ?, ?, ?, ?, ?, " XM_SQL_SITE
-		     ")");
+		     ") ON CONFLICT DO NOTHING");
 	if (!st)
 		goto fail;
 	for (i = 0; i < n; i++) {

@@ -232,8 +232,8 @@ static void test_upgrade(const char *dir)
 	sqlite3_close(db);
 
 	s = xm_store_open(path, err, sizeof(err));
-	ok(s && xm_store_schema_version(s) == 5,
-	   "a store of migration 4 is brought to 5: %s", s ? "opened" : err);
+	ok(s && xm_store_schema_version(s) == 6,
+	   "a store of migration 4 is brought to 6: %s", s ? "opened" : err);
 	if (!s)
 		return;
 	is_str(holdings(s, buf, sizeof(buf)), "2 1 1 1 1 1",

@@ -173,13 +173,13 @@ static void test_pg_store(const char *name)
 
 	is_str(pg_value(c, "SELECT string_agg(version::text, ','"
 			" ORDER BY version) FROM schema_migration", buf,
-			sizeof(buf)), "1,2,3,4,5",
+			sizeof(buf)), "1,2,3,4,5,6",
 	       "PostgreSQL: each migration recorded once, reopened or not");
 
 	test_store_name(older, sizeof(older), NULL, ":memory:");
 	xm_store_close(xm_store_open(older, err, sizeof(err)));
 	o = PQconnectdb(older);
-	/* Migrations 3 to 5 undone: what a controller of version 2 left,
+	/* Migrations 3 to 6 undone: what a controller of version 2 left,
 	 * with a version and an agent of its one site. */
 	test_pg_exec(o, "DROP TABLE remediation;"
 		     " ALTER TABLE agent DROP COLUMN error,"
@@ -198,11 +198,11 @@ static void test_pg_store(const char *name)
 		     " INSERT INTO agent VALUES (9, 1, 1);"
 		     " DELETE FROM schema_migration WHERE version > 2");
 	s = xm_store_open(older, err, sizeof(err));
-	ok(s && xm_store_schema_version(s) == 5 &&
+	ok(s && xm_store_schema_version(s) == 6 &&
 	   !xm_store_remedy_add(s, &r, &id) && id == 1 &&
 	   !xm_store_agent_seen(s, 7, 1, 0) &&
 	   !xm_store_agent_error(s, 7, 2, "x"),
-	   "a database left at version 2 is brought to 5: %s",
+	   "a database left at version 2 is brought to 6: %s",
 	   s ? "opened" : err);
 	ok(s && xm_store_policy_current(s) == 1 &&
 	   xm_store_agent_count(s) == 2,
@@ -229,7 +229,7 @@ static void test_pg_store(const char *name)
 	ok(two_s[0] && two_s[1] &&
 	   !strcmp(pg_value(o, "SELECT string_agg(version::text, ','"
 			    " ORDER BY version) FROM schema_migration", buf,
-			    sizeof(buf)), "1,2,3,4,5"),
+			    sizeof(buf)), "1,2,3,4,5,6"),
 	   "two controllers opening a new database at once: it is migrated"
 	   " once, both open (%s)", buf);
 	if (two_s[0] && two_s[1]) {
@@ -291,7 +291,7 @@ int main(void)
 	s = xm_store_open(path, err, sizeof(err));
 	if (!ok(s != NULL, "open creates the store"))
 		return 1;
-	is_int(xm_store_schema_version(s), 5, "the migrations are applied");
+	is_int(xm_store_schema_version(s), 6, "the migrations are applied");
 	is_int((long long)xm_store_policy_current(s), 0, "no policy at first");
 	is_int(xm_store_policy_get(s, 0, &rec), 1, "getting it: none");
 
@@ -381,7 +381,7 @@ int main(void)
 
 	s = xm_store_open(path, err, sizeof(err));
 	ok(s && xm_store_policy_current(s) == 3 &&
-	   xm_store_schema_version(s) == 5,
+	   xm_store_schema_version(s) == 6,
 	   "reopened: the history is kept, no migration applied twice");
 	xm_store_close(s);
 	if (test_pg())

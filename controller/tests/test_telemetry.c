@@ -427,6 +427,21 @@ static void test_store(void)
 	   p.v[0]);
 	ok(xm_store_downsample(st, &ret, 3600 + 60) == 0,
 	   "nothing more due");
+	/* A report sent again (its answer lost): its samples stored once,
+	 * and a batch with a new sample among old ones keeps the new one. */
+	{
+		struct xm_tele_sample two[2] = { s, s };
+		long raw = xm_store_sample_count(st, 0);
+
+		two[0].time = 100;
+		two[1].time = 200;
+		ok(!xm_store_samples_add(st, 0, &two[0], 1) &&
+		   xm_store_sample_count(st, 0) == raw,
+		   "a raw sample received twice: stored once");
+		ok(!xm_store_samples_add(st, 0, two, 2) &&
+		   xm_store_sample_count(st, 0) == raw + 1,
+		   "a batch of an old and a new sample: the new one stored");
+	}
 	ok(!xm_store_event_add(st, &e, &id) && id == 1, "an event");
 	e.kind = XM_TELE_EV_POLICY;
 	snprintf(e.detail, sizeof(e.detail), "version 2");

@@ -544,6 +544,35 @@ static void test_site(void)
 	   json_object_get_double(jget(&r, "points.1.1")) == 800,
 	   "a link's RTT series");
 	resp_free(&r);
+	{
+		/* The same report twice (its answer was lost, the agent
+		 * sends it again): its samples are stored once. */
+		int64_t t1 = fake_now();
+		char *body = strdup(line_report(1, 5000, true));
+		size_t before;
+
+		snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=8"
+			 "&peer=9&metric=rtt_us&since=%lld&until=%lld",
+			 (long long)t1, (long long)t1 + 3);
+		r = get(path);
+		before = jget(&r, "points") ?
+			 json_object_array_length(jget(&r, "points")) : 0;
+		resp_free(&r);
+		r = report_s(1, body);
+		resp_free(&r);
+		sleep(1);	/* the controller's clock moved on */
+		r = report_s(1, body);
+		ok(r.status == 200, "the same report again: taken");
+		resp_free(&r);
+		free(body);
+		r = get(path);
+		ok(r.status == 200 && jget(&r, "points") &&
+		   json_object_array_length(jget(&r, "points")) == before + 1,
+		   "its samples stored once (%zu points before, %zu after)",
+		   before, jget(&r, "points") ?
+		   json_object_array_length(jget(&r, "points")) : 0);
+		resp_free(&r);
+	}
 	refused(get("/api/v1/telemetry/series?node=8&metric=rtt_us"), 400,
 		"query peer", "required", "a link's metric without peer");
 	refused(get("/api/v1/telemetry/series?node=8&peer=9&metric=load"),
