@@ -214,6 +214,57 @@ void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 }
 
 /**
+ * xmesh_mcast_rpf_ok - the reverse-path check of a received frame
+ * @br: the multicast route's branches
+ * @from_node: the node of the neighbor the frame arrived from
+ *
+ * A tree's frames reach a node only from its parent in the tree, the
+ * route's upstream: a copy from elsewhere is off the tree (two nodes'
+ * trees disagree while they converge, or an agent in the path predates
+ * the groups) and forwarding it could loop it until the hop limit. An
+ * upstream of 0 is not checked: the root's route, or an older agent's.
+ *
+ * Return: whether the frame may be forwarded and delivered.
+ */
+bool xmesh_mcast_rpf_ok(const struct xmesh_mroute_branches *br,
+			u32 from_node)
+{
+	return !br->upstream || br->upstream == from_node;
+}
+
+/**
+ * xmesh_mcast_copy - the frame to hand to one branch
+ * @xdev: the device
+ * @mr: the multicast route, its drops counted on failure
+ * @skb: the frame; set to NULL when it is handed over itself
+ * @last: the frame is not needed after this copy: no clone
+ *
+ * The send and the receive path replicate alike: a clone per branch but
+ * the last, which takes the frame itself (unless it is delivered here).
+ *
+ * Context: RCU read side.
+ * Return: the frame to send, or NULL (out of memory, counted).
+ */
+struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
+				 struct xmesh_mroute *mr, struct sk_buff **skb,
+				 bool last)
+{
+	struct sk_buff *copy;
+
+	if (last) {
+		copy = *skb;
+		*skb = NULL;
+		return copy;
+	}
+	copy = skb_clone(*skb, GFP_ATOMIC);
+	if (unlikely(!copy)) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+	}
+	return copy;
+}
+
+/**
  * xmesh_mcast_targets - where copies of one multicast frame go
  * @br: the multicast route's branches
  * @from_neigh: the neighbor id the frame arrived from; 0 at the root

@@ -287,6 +287,10 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 
 	skb->protocol = proto;
 	br = rcu_dereference(mr->branches);
+	if (unlikely(!xmesh_mcast_rpf_ok(br, from->node))) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		return XMESH_DROP_A_MCAST_RPF;
+	}
 	hop_limit = ((struct xmesh_hdr *)(udp_hdr(skb) + 1))->hop_limit;
 	n = xmesh_mcast_targets(br, from->id, hop_limit, false, ids, &local,
 				&hop_drops);
@@ -296,15 +300,9 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 	}
 	for (i = 0; i < n; i++) {
 		/* The frame itself goes last, unless it is delivered here. */
-		copy = i == n - 1 && !local ? skb : skb_clone(skb, GFP_ATOMIC);
-		if (unlikely(!copy)) {
-			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
-			xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
-			continue;
-		}
-		if (copy == skb)
-			skb = NULL;
-		xmesh_mcast_forward_one(xdev, mr, copy, ids[i], sport);
+		copy = xmesh_mcast_copy(xdev, mr, &skb, i == n - 1 && !local);
+		if (copy)
+			xmesh_mcast_forward_one(xdev, mr, copy, ids[i], sport);
 	}
 	if (!skb)
 		return 0;

@@ -344,6 +344,7 @@ struct xmesh_mroute_key {
 
 struct xmesh_mroute_branches {
 	struct rcu_head rcu;
+	u32 upstream;			/* node copies come from; 0: any */
 	bool local;
 	u8 n_neighs;
 	u32 neigh[XMESH_MAX_MROUTE_NEIGHS];	/* neighbor ids */
@@ -783,6 +784,11 @@ void xmesh_mroute_remove(struct xmesh_dev *xdev, struct xmesh_mroute *mr);
 void xmesh_mroutes_flush(struct xmesh_dev *xdev);
 void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 			     u64 stats[XMESH_MSTAT_MAX]);
+bool xmesh_mcast_rpf_ok(const struct xmesh_mroute_branches *br,
+			u32 from_node);
+struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
+				 struct xmesh_mroute *mr, struct sk_buff **skb,
+				 bool last);
 unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
 				 u32 from_neigh, u8 hop_limit, bool origin,
 				 u32 *neigh, bool *local,

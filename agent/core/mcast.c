@@ -67,7 +67,7 @@ bool xm_fib_mroute_same(const struct xm_fib_mroute *a,
 			  const struct xm_fib_mroute *b)
 {
 	return !xm_fib_mroute_cmp(a, b) && a->local == b->local &&
-	       a->n_neighs == b->n_neighs &&
+	       a->upstream == b->upstream && a->n_neighs == b->n_neighs &&
 	       !memcmp(a->neigh, b->neigh, a->n_neighs * sizeof(a->neigh[0]));
 }
 
@@ -190,6 +190,9 @@ static int mcast_entry(struct mcast_run *r, const struct xm_addr *group)
 	e->root = g->node[r->root_idx].id;
 	e->group = *group;
 	e->local = local && r->self_idx != r->root_idx;
+	/* The reverse-path check's node: frames come from the parent. */
+	if (r->self_idx != r->root_idx)
+		e->upstream = g->node[r->spf->parent[r->self_idx]].id;
 	for (v = 0; v < g->n_nodes; v++) {
 		uint32_t neigh;
 
@@ -197,8 +200,12 @@ static int mcast_entry(struct mcast_run *r, const struct xm_addr *group)
 		    r->spf->parent[v] != r->self_idx)
 			continue;
 		neigh = adj_to(r->adj, r->n_adj, g->node[v].id);
-		if (neigh && e->n_neighs < XMESH_MAX_MROUTE_NEIGHS)
+		if (!neigh)
+			continue;
+		if (e->n_neighs < XMESH_MAX_MROUTE_NEIGHS)
 			e->neigh[e->n_neighs++] = neigh;
+		else
+			e->n_cut++;	/* the kernel's limit: counted */
 	}
 	r->n++;
 	return 0;
@@ -327,6 +334,7 @@ int xm_mroutes_from_kernel(const struct xm_entry *e, size_t n,
 		r->root = m->root;
 		r->group = m->group;
 		r->local = m->local;
+		r->upstream = m->upstream;
 		r->n_neighs = m->n_neighs < XMESH_MAX_MROUTE_NEIGHS ?
 			      m->n_neighs : XMESH_MAX_MROUTE_NEIGHS;
 		memcpy(r->neigh, m->neigh, r->n_neighs * sizeof(r->neigh[0]));
@@ -390,6 +398,9 @@ static int mroute_change(struct xm_change **v, size_t *n, size_t *cap,
 	if (del)
 		return 0;
 	k->local = r->local;
+	k->upstream = r->upstream;
+	if (r->upstream)
+		XM_SET(k, XMESH_MROUTE_A_UPSTREAM);
 	k->n_neighs = r->n_neighs;
 	memcpy(k->neigh, r->neigh, r->n_neighs * sizeof(k->neigh[0]));
 	return 0;

@@ -444,9 +444,82 @@ static void test_random(void)
 	xm_graph_free(&g);
 }
 
+/* Node self's route of the tree rooted at root (zeroed if none). */
+static struct xm_fib_mroute route_of(const struct xm_graph *g, uint32_t self,
+				     const struct xm_local_adj *adj,
+				     size_t n_adj,
+				     const struct xm_mcast_member *m,
+				     size_t n_m, uint32_t root)
+{
+	struct xm_fib_mroute *e, r;
+	size_t i, n;
+
+	memset(&r, 0, sizeof(r));
+	if (xm_mcast_compute(g, self, adj, n_adj, m, n_m, &e, &n))
+		return r;
+	for (i = 0; i < n; i++)
+		if (e[i].root == root)
+			r = e[i];
+	free(e);
+	return r;
+}
+
+/*
+ * The reverse-path check's upstream: each route names its parent in the
+ * tree (the node its frames come from), the root's none; it follows a
+ * repair. A node with more children than the kernel's 16 branches: the
+ * rest are counted in n_cut.
+ */
+static void test_upstream(void)
+{
+	struct xm_mcast_member m[] = {
+		{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+		{ 4, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 5, v4("239.1.2.3"), XM_MGROUP_RECV },
+	};
+	struct xm_mcast_member star_m[21];
+	struct xm_local_adj star_adj[20];
+	char spec[512];
+	size_t len = 0;
+	struct xm_graph g;
+	struct xm_fib_mroute r;
+	unsigned int i;
+
+	graph_parse(&g, "1-2:10 2-3:10 3-4:10 2-5:10 5-4:15 1-6:10");
+	r = route_of(&g, 1, mesh_adj[1], 3, m, 3, 1);
+	ok(r.root == 1 && !r.upstream, "upstream: none at the root");
+	r = route_of(&g, 2, mesh_adj[2], 3, m, 3, 1);
+	is_int(r.upstream, 1, "upstream: 2's parent is the root");
+	r = route_of(&g, 4, mesh_adj[4], 3, m, 3, 1);
+	is_int(r.upstream, 3, "upstream: 4 takes the tree's frames from 3");
+	xm_graph_free(&g);
+	graph_parse(&g, "1-2:10 2-3:10 2-5:10 5-4:15 1-6:10");
+	r = route_of(&g, 4, mesh_adj[4], 3, m, 3, 1);
+	is_int(r.upstream, 5, "upstream: from 5 once 3-4 failed");
+	xm_graph_free(&g);
+
+	/* A star: root 1 with 20 receivers around it. */
+	star_m[0] = (struct xm_mcast_member){ 1, v4("239.1.2.3"),
+					      XM_MGROUP_SEND };
+	for (i = 0; i < 20; i++) {
+		star_m[i + 1] = (struct xm_mcast_member){
+			i + 2, v4("239.1.2.3"), XM_MGROUP_RECV };
+		star_adj[i] = (struct xm_local_adj){ i + 2, 100 + i, 10 };
+		len += snprintf(spec + len, sizeof(spec) - len, "%s1-%u:10",
+				i ? " " : "", i + 2);
+	}
+	graph_parse(&g, spec);
+	r = route_of(&g, 1, star_adj, 20, star_m, 21, 1);
+	ok(r.n_neighs == XMESH_MAX_MROUTE_NEIGHS && r.n_cut == 4,
+	   "20 children: 16 branches, 4 counted as cut (%u, %u)",
+	   r.n_neighs, r.n_cut);
+	xm_graph_free(&g);
+}
+
 int main(void)
 {
 	test_mesh();
+	test_upstream();
 	test_tlv();
 	test_random();
 	return tap_done();

@@ -13,14 +13,17 @@ void usage_mroute(FILE *fp)
 {
 	fputs("Usage: xmesh mroute [ show ] [ root NODE ] [ group GROUP ] [ dev DEV ]\n"
 	      "       xmesh mroute { add | replace } root NODE group GROUP\n"
-	      "                    [ neigh ID ]... [ local ] [ dev DEV ]\n"
+	      "                    [ neigh ID ]... [ local ] [ upstream NODE ]\n"
+	      "                    [ dev DEV ]\n"
 	      "       xmesh mroute del root NODE group GROUP [ dev DEV ]\n"
 	      "       xmesh mroute flush [ dev DEV ]\n"
 	      "GROUP := an IPv4 address in 239.0.0.0/8, or IPv6 multicast of scope 3\n"
 	      "         or wider (ff05::1, ff0e::1...)\n"
 	      "NODE, ID := 1..4294967295\n"
 	      "Frames of GROUP sent by NODE are copied to each neighbor ID (at most\n"
-	      "16) and, with \"local\", delivered on this node. -s: counters.\n",
+	      "16) and, with \"local\", delivered on this node; with \"upstream\",\n"
+	      "only frames from a neighbor of that node are taken (the others are\n"
+	      "dropped as mcast_rpf). -s: counters.\n",
 	      fp);
 }
 
@@ -51,6 +54,8 @@ static void mroute_print(struct ctx *c, const struct xm_entry *e,
 		out_uint(o, NULL, "neigh", m->neigh[i]);
 	out_arr_end(o);
 	out_bool(o, "local", "local", m->local);
+	if (m->upstream)
+		out_uint(o, "upstream", "upstream", m->upstream);
 	out_nl(o);
 	if (c->stats) {
 		out_obj_begin(o, "stats");
@@ -144,6 +149,16 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			m->n_neighs++;
 		} else if (is_new && !strcmp(kw, "local")) {
 			m->local = true;
+		} else if (is_new && !strcmp(kw, "upstream")) {
+			if (XM_HAS(m, XMESH_MROUTE_A_UPSTREAM))
+				return arg_dup(kw);
+			if (!next_arg(&argc, &argv))
+				return XM_EXIT_USAGE;
+			ret = arg_u32("upstream node", argv[0], 1, UINT32_MAX,
+				      &m->upstream);
+			if (ret)
+				return ret;
+			XM_SET(m, XMESH_MROUTE_A_UPSTREAM);
 		} else {
 			return arg_unknown(kw, usage_mroute);
 		}

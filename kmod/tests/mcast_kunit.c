@@ -115,6 +115,23 @@ static void xmesh_mcast_targets_origin(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, local);
 }
 
+/* The reverse-path check: only the upstream node's frames, if one is set. */
+static void xmesh_mcast_rpf(struct kunit *test)
+{
+	struct xmesh_mroute_branches br = {
+		.upstream = 4, .n_neighs = 2, .neigh = { 11, 12 },
+	};
+
+	KUNIT_EXPECT_TRUE(test, xmesh_mcast_rpf_ok(&br, 4));
+	KUNIT_EXPECT_FALSE(test, xmesh_mcast_rpf_ok(&br, 5));
+	/* A branch's node sending up the tree is off it as well. */
+	KUNIT_EXPECT_FALSE(test, xmesh_mcast_rpf_ok(&br, 11));
+	KUNIT_EXPECT_FALSE(test, xmesh_mcast_rpf_ok(&br, 0));
+	/* No upstream (the root's route, an older agent's): not checked. */
+	br.upstream = 0;
+	KUNIT_EXPECT_TRUE(test, xmesh_mcast_rpf_ok(&br, 5));
+}
+
 static int mcast_dev_init(struct kunit *test, struct xmesh_dev **out)
 {
 	struct xmesh_dev *xdev = kunit_kzalloc(test, sizeof(*xdev),
@@ -192,6 +209,7 @@ static struct kunit_case xmesh_mcast_cases[] = {
 	KUNIT_CASE(xmesh_mcast_key_valid),
 	KUNIT_CASE(xmesh_mcast_targets_transit),
 	KUNIT_CASE(xmesh_mcast_targets_origin),
+	KUNIT_CASE(xmesh_mcast_rpf),
 	KUNIT_CASE(xmesh_mcast_table),
 	{}
 };
