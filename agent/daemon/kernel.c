@@ -334,11 +334,36 @@ static bool only_mroutes_refused(const struct xm_change *ch, size_t n)
 	return true;
 }
 
+/*
+ * Children of a tree past the kernel's branches per route are not
+ * installed (the routes say how many): counted, and warned about when
+ * their number grows.
+ */
+static void mroutes_cut_count(struct xmd_kernel *k, const struct xm_fib *want)
+{
+	uint64_t cut = 0, routes = 0;
+	size_t i;
+
+	for (i = 0; i < want->n_mroutes; i++) {
+		cut += want->mroutes[i].n_cut;
+		routes += !!want->mroutes[i].n_cut;
+	}
+	if (cut > k->mroute_children_cut)
+		xmd_warn("%llu tree children in %llu multicast route%s past "
+			 "the kernel's %d branches: not reached through here",
+			 (unsigned long long)cut, (unsigned long long)routes,
+			 routes == 1 ? "" : "s", XMESH_MAX_MROUTE_NEIGHS);
+	k->mroute_children_cut = cut;
+	k->mroutes_cut = routes;
+}
+
 int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 {
 	struct xm_change *ch = NULL;
 	size_t n = 0, i;
 	int err, rerr;
+
+	mroutes_cut_count(k, want);
 
 	if (!k->have_ok && (err = load_tables(k)))
 		return err;

@@ -43,6 +43,9 @@ struct xmd_kernel {
 	 */
 	bool no_mroutes;
 	uint64_t mroute_refusals;
+	/* Tree children left out past the kernel's 16 branches per route,
+	 * in the tables last synced (a gauge), and routes with any. */
+	uint64_t mroute_children_cut, mroutes_cut;
 
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;

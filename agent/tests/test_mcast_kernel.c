@@ -20,84 +20,73 @@ struct fake {
 	uint8_t refuse;		/* also fails, with -EINVAL */
 };
 
-static int fake_genl(struct nlc_sock *s, struct nlc_batch *b,
-		     struct nlc_result *res, void *priv)
+/* The module's answer to a command: counted; the mroutes it lacks. */
+static int verdict(struct fake *f, uint8_t cmd)
+{
+	f->cmds[cmd]++;
+	if (cmd == XMESH_CMD_MROUTE_NEW || cmd == XMESH_CMD_MROUTE_DEL)
+		return -EOPNOTSUPP;
+	return cmd == f->refuse ? -EINVAL : 0;
+}
+
+/* Both sockets: genetlink with priv the fake, rtnetlink (NULL) all ok. */
+static int fake_nl(struct nlc_sock *s, struct nlc_batch *b,
+		   struct nlc_result *res, void *priv)
 {
 	struct fake *f = priv;
 	size_t m;
 
 	(void)s;
-	f->round_trips++;
+	if (f)
+		f->round_trips++;
 	for (m = 0; m < b->n; m++) {
-		const struct nlmsghdr *nlh = nlc_batch_msg(b, m);
-		const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+		const struct genlmsghdr *g =
+			mnl_nlmsg_get_payload(nlc_batch_msg(b, m));
 
-		res[m].done = true;
-		f->cmds[g->cmd]++;
-		if (g->cmd == XMESH_CMD_MROUTE_NEW ||
-		    g->cmd == XMESH_CMD_MROUTE_DEL)
-			res[m].e.err = -EOPNOTSUPP;
-		else if (g->cmd == f->refuse)
-			res[m].e.err = -EINVAL;
+		res[m] = (struct nlc_result){
+			.done = true, .e.err = f ? verdict(f, g->cmd) : 0,
+		};
 	}
 	return 0;
 }
 
-static int fake_rt(struct nlc_sock *s, struct nlc_batch *b,
-		   struct nlc_result *res, void *priv)
-{
-	size_t m;
-
-	(void)s;
-	(void)priv;
-	for (m = 0; m < b->n; m++)
-		res[m].done = true;
-	return 0;
-}
-
-static struct xm_fib_neigh neighs[1];
-static struct xm_fib_route routes[1];
-static struct xm_fib_mroute mroutes[2];
-static struct xm_fib want = { .neighs = neighs, .routes = routes,
-			      .mroutes = mroutes };
+/* One neighbor (10, to node 2), a route over it, two trees' routes. */
+static struct xm_fib_neigh neighs[1] = {
+	{ .id = 10, .node = 2, .ifindex = 1, .port = 7600, .up = true },
+};
+static struct xm_fib_route routes[1] = {
+	{ .dst = 2, .n_nexthops = 1, .nexthop = { { .neigh = 10 } } },
+};
+static struct xm_fib_mroute mroutes[2] = {
+	{ .root = 1, .n_neighs = 1, .neigh = { 10 } },
+	{ .root = 1, .n_neighs = 1, .neigh = { 10 } },
+};
+static struct xm_fib want = {
+	.neighs = neighs, .routes = routes, .mroutes = mroutes,
+	.n_neighs = 1, .n_routes = 1, .n_mroutes = 1,
+};
 
 static void want_setup(void)
 {
-	neighs[0] = (struct xm_fib_neigh){ .id = 10, .node = 2, .ifindex = 1,
-					   .port = 7600, .up = true };
 	xm_parse_addr("10.9.1.2", &neighs[0].remote, NULL);
-	routes[0].dst = 2;
-	routes[0].n_nexthops = 1;
-	routes[0].nexthop[0].neigh = 10;
-	mroutes[0].root = 1;
 	xm_parse_addr("239.1.2.3", &mroutes[0].group, NULL);
-	mroutes[0].n_neighs = 1;
-	mroutes[0].neigh[0] = 10;
-	mroutes[1] = mroutes[0];
 	xm_parse_addr("239.1.2.4", &mroutes[1].group, NULL);
-	want.n_neighs = 1;
-	want.n_routes = 1;
-	want.n_mroutes = 1;
-	xm_fib_sort(&want);
 }
 
 int main(void)
 {
 	struct xmd_stats st = { 0 };
-	struct xmd_kernel k;
 	struct fake f = { 0 };
+	/* Node 1 on device 9, its tables as read at start: empty. */
+	struct xmd_kernel k = {
+		.nl.sock = { .fake = fake_nl, .fake_priv = &f },
+		.rt.sock = { .fake = fake_nl },
+		.ifindex = 9, .self = 1, .stats = &st,
+		.have_ok = true, .routes_ok = true,
+	};
 	const char *log;
 	int ret;
 
-	memset(&k, 0, sizeof(k));
-	k.ifindex = 9;
-	k.self = 1;
-	k.stats = &st;
-	k.nl.sock.fake = fake_genl;
-	k.nl.sock.fake_priv = &f;
-	k.rt.sock.fake = fake_rt;
-	k.rt.sock.fake_priv = &f;
-	k.have_ok = k.routes_ok = true;
 	want_setup();
 
 	cap_begin();
@@ -134,6 +123,19 @@ int main(void)
 	ok(ret < 0 && !k.have_ok && st.fib_errors == 1,
 	   "another table's refusal still fails the sync");
 	is_int(f.cmds[XMESH_CMD_MROUTE_NEW], 0, "and sends no mroute");
+
+	/* A tree node with children past the 16 branches: counted, warned. */
+	mroutes[1].n_cut = 3;
+	cap_begin();
+	xmd_kernel_sync(&k, &want);
+	log = cap_end();
+	ok(k.mroute_children_cut == 3 && k.mroutes_cut == 1 &&
+	   strstr(log, "3 tree children in 1 multicast route past"),
+	   "children past the branches: counted and warned");
+	cap_begin();
+	xmd_kernel_sync(&k, &want);
+	log = cap_end();
+	ok(!strstr(log, "tree children"), "and warned once");
 
 	xm_fib_free(&k.have);
 	free(k.routes);
