@@ -8,8 +8,10 @@
 #   members (local): 3, 4, 5; node 2 is transit only
 #
 # Every member gets every datagram exactly once, node 2 none, with counters
-# that match; the hop limit stops copies; a group without a route is
-# dropped at the sender; IPv6 groups, with node 4 fed through node 5.
+# that match; the hop limit stops copies; the reverse-path check drops a
+# copy from a neighbor other than the route's upstream (counted); a group
+# without a route is dropped at the sender; IPv6 groups, with node 4 fed
+# through node 5.
 # (Repair after a link failure, by the agents: 47-agent-multicast.sh.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -122,6 +124,22 @@ check "hop limit 2: node 5 still delivers" test "$(got hl 5)" = "5 5"
 expect_delta "hop limit 2: node 3 dropped its copies to 4" "$hop3" \
 	"$(counter 3 hop_limit)" 8
 xm 1 dev set hop-limit 16
+
+# --- the reverse-path check: node 5 copies to 4 as well (two trees that
+# disagree, as while the agents converge); node 4 takes the tree's frames
+# from its upstream, node 3, only
+check "node 4's route names its upstream, node 3" \
+	xm 4 mroute replace root 1 group "$G4" local upstream 3
+check_json "node 4's upstream reads back" '.[0].upstream == 3' \
+	xm 4 -j mroute show root 1 group "$G4"
+check "node 5 copies to node 4 too" \
+	xm 5 mroute replace root 1 group "$G4" neigh 5 local
+rpf4=$(counter 4 mcast_rpf)
+round rpf "$G4" 20
+check "rpf: node 4 got each of 20 datagrams once" test "$(got rpf 4)" = "20 20"
+check "rpf: node 5 still delivers" test "$(got rpf 5)" = "20 20"
+expect_delta "rpf: node 4 dropped node 5's copies as mcast_rpf" "$rpf4" \
+	"$(counter 4 mcast_rpf)" 23
 
 # --- a group of no route: dropped at the sender, counted
 drop_mr1=$(counter 1 no_mroute)
