@@ -214,22 +214,33 @@ void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 }
 
 /**
- * xmesh_mcast_rpf_ok - the reverse-path check of a received frame
+ * xmesh_mcast_rpf - the reverse-path check of a received frame
  * @br: the multicast route's branches
  * @from_node: the node of the neighbor the frame arrived from
+ * @from_neigh: that neighbor's id
  *
- * A tree's frames reach a node only from its parent in the tree, the
- * route's upstream: a copy from elsewhere is off the tree (two nodes'
- * trees disagree while they converge, or an agent in the path predates
- * the groups) and forwarding it could loop it until the hop limit. An
+ * A source tree's frames reach a node only from its parent in the tree,
+ * the route's upstream; a shared tree's from any of its tree neighbors,
+ * its branches. A copy from elsewhere is off the tree (two nodes' trees
+ * disagree while they converge, or an agent in the path predates the
+ * groups) and forwarding it could loop it until the hop limit. An
  * upstream of 0 is not checked: the root's route, or an older agent's.
  *
- * Return: whether the frame may be forwarded and delivered.
+ * Return: the neighbor id no copy goes back to (@from_neigh, or on a
+ * shared tree the branch to @from_node), or 0: drop the frame.
  */
-bool xmesh_mcast_rpf_ok(const struct xmesh_mroute_branches *br,
-			u32 from_node)
+u32 xmesh_mcast_rpf(const struct xmesh_mroute_branches *br, u32 from_node,
+		    u32 from_neigh)
 {
-	return !br->upstream || br->upstream == from_node;
+	unsigned int i;
+
+	if (!br->shared_root)
+		return !br->upstream || br->upstream == from_node ?
+		       from_neigh : 0;
+	for (i = 0; i < br->n_neighs && i < XMESH_MAX_MROUTE_NEIGHS; i++)
+		if (br->neigh_node[i] == from_node)
+			return br->neigh[i];
+	return 0;
 }
 
 /**

@@ -367,6 +367,8 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 				 u8 tclass)
 {
 	const struct xmesh_mroute_branches *br = rcu_dereference(mr->branches);
+	/* The tree's root, which the frames name: a shared tree's core. */
+	u32 root = br->shared_root ?: self;
 	u32 ids[XMESH_MAX_MROUTE_NEIGHS];
 	unsigned int i, n, unused;
 	struct xmesh_neigh *neigh;
@@ -388,7 +390,7 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 		if (!copy)
 			continue;
 		if (xmesh_xmit_one(xdev, neigh, copy, XMESH_PKT_MCAST, self,
-				   self, sport, security, tclass))
+				   root, sport, security, tclass))
 			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 		else
 			xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS, len);

@@ -334,6 +334,7 @@ static const char *const mroute_attrs[] = {
 	[XMESH_MROUTE_A_NEIGH] = "neigh",
 	[XMESH_MROUTE_A_LOCAL] = "local",
 	[XMESH_MROUTE_A_UPSTREAM] = "upstream",
+	[XMESH_MROUTE_A_SHARED_ROOT] = "shared-root",
 };
 static const struct space mroute_space = SPACE(mroute_attrs,
 					       XMESH_MROUTE_A_NEIGH);

@@ -14,7 +14,7 @@ void usage_mroute(FILE *fp)
 	fputs("Usage: xmesh mroute [ show ] [ root NODE ] [ group GROUP ] [ dev DEV ]\n"
 	      "       xmesh mroute { add | replace } root NODE group GROUP\n"
 	      "                    [ neigh ID ]... [ local ] [ upstream NODE ]\n"
-	      "                    [ dev DEV ]\n"
+	      "                    [ shared-root NODE ] [ dev DEV ]\n"
 	      "       xmesh mroute del root NODE group GROUP [ dev DEV ]\n"
 	      "       xmesh mroute flush [ dev DEV ]\n"
 	      "GROUP := an IPv4 address in 239.0.0.0/8, or IPv6 multicast of scope 3\n"
@@ -23,7 +23,9 @@ void usage_mroute(FILE *fp)
 	      "Frames of GROUP sent by NODE are copied to each neighbor ID (at most\n"
 	      "16) and, with \"local\", delivered on this node; with \"upstream\",\n"
 	      "only frames from a neighbor of that node are taken (the others are\n"
-	      "dropped as mcast_rpf). -s: counters.\n",
+	      "dropped as mcast_rpf); with \"shared-root\", a shared tree's route:\n"
+	      "frames from any branch's node are copied to every other branch.\n"
+	      "-s: counters.\n",
 	      fp);
 }
 
@@ -56,6 +58,8 @@ static void mroute_print(struct ctx *c, const struct xm_entry *e,
 	out_bool(o, "local", "local", m->local);
 	if (m->upstream)
 		out_uint(o, "upstream", "upstream", m->upstream);
+	if (m->shared_root)
+		out_uint(o, "shared_root", "shared-root", m->shared_root);
 	out_nl(o);
 	if (c->stats) {
 		out_obj_begin(o, "stats");
@@ -93,6 +97,24 @@ static int parse_group(const char *s, struct xm_addr *a)
 		       s);
 		return XM_EXIT_USAGE;
 	}
+	return XM_EXIT_OK;
+}
+
+/* KEYWORD NODE, once: a node id into *v, attr marked present in m. */
+static int arg_node(int *argc, char ***argv, struct xm_mroute *m,
+		    unsigned int attr, uint32_t *v)
+{
+	const char *kw = (*argv)[0];
+	int ret;
+
+	if (XM_HAS(m, attr))
+		return arg_dup(kw);
+	if (!next_arg(argc, argv))
+		return XM_EXIT_USAGE;
+	ret = arg_u32(kw, (*argv)[0], 1, UINT32_MAX, v);
+	if (ret)
+		return ret;
+	XM_SET(m, attr);
 	return XM_EXIT_OK;
 }
 
@@ -150,15 +172,16 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		} else if (is_new && !strcmp(kw, "local")) {
 			m->local = true;
 		} else if (is_new && !strcmp(kw, "upstream")) {
-			if (XM_HAS(m, XMESH_MROUTE_A_UPSTREAM))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_u32("upstream node", argv[0], 1, UINT32_MAX,
-				      &m->upstream);
+			ret = arg_node(&argc, &argv, m, XMESH_MROUTE_A_UPSTREAM,
+				       &m->upstream);
 			if (ret)
 				return ret;
-			XM_SET(m, XMESH_MROUTE_A_UPSTREAM);
+		} else if (is_new && !strcmp(kw, "shared-root")) {
+			ret = arg_node(&argc, &argv, m,
+				       XMESH_MROUTE_A_SHARED_ROOT,
+				       &m->shared_root);
+			if (ret)
+				return ret;
 		} else {
 			return arg_unknown(kw, usage_mroute);
 		}

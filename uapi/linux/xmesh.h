@@ -563,6 +563,15 @@ enum xmesh_mroute_a {
 					 * Absent or 0: not checked (the
 					 * root's route, or an older agent)
 					 */
+	XMESH_MROUTE_A_SHARED_ROOT,	/* u32: a shared (bidirectional)
+					 * tree's route, of the tree rooted
+					 * at this core node: frames are
+					 * taken from any branch's node and
+					 * copied to every other branch; on
+					 * a sender, its own (root = this
+					 * node) route's frames name the
+					 * core as their tree's root
+					 */
 
 	__XMESH_MROUTE_A_MAX,
 	XMESH_MROUTE_A_MAX = __XMESH_MROUTE_A_MAX - 1
