@@ -5,7 +5,8 @@
  * it (Documentation/multicast.md).
  *
  * The agent computes one source-rooted shortest-path tree per (root,
- * group) and installs, on every node of the tree, that node's branches:
+ * group), or one shared tree per group rooted at a core node for many
+ * senders, and installs, on every node of the tree, that node's branches:
  * the packet path here only looks up one entry and copies the frame once
  * per branch. Branches hold neighbor ids, looked up under RCU for each
  * copy, so deleting or replacing a neighbor needs nothing here: a copy to
