@@ -11,7 +11,7 @@
 # that match; the hop limit stops copies; the reverse-path check drops a
 # copy from a neighbor other than the route's upstream (counted); a group
 # without a route is dropped at the sender; IPv6 groups, with node 4 fed
-# through node 5.
+# through node 5; a shared tree rooted at node 2 carries node 1's packets.
 # (Repair after a link failure, by the agents: 47-agent-multicast.sh.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -154,6 +154,34 @@ round v6 "$G6" 50
 for i in 3 4 5; do
 	check "IPv6: node $i got each of 50 datagrams once" test "$(got v6 "$i")" = "50 50"
 done
+
+# --- a shared tree (a group of many senders): rooted at the core, node 2;
+# each tree node installs (2, group) with every tree neighbor as a branch,
+# and the sender, node 1, its own (1, group) route, whose frames name the
+# core as their tree's root
+GS=239.1.2.5
+# shellcheck disable=SC2317 # called through check
+shared_tree() {
+	xm 1 mroute replace root 1 group "$GS" neigh 1 shared-root 2 &&
+		xm 1 mroute replace root 2 group "$GS" neigh 1 shared-root 2 &&
+		xm 2 mroute replace root 2 group "$GS" neigh 1 neigh 2 neigh 4 \
+			shared-root 2 &&
+		xm 3 mroute replace root 2 group "$GS" neigh 2 neigh 3 local \
+			shared-root 2 &&
+		xm 4 mroute replace root 2 group "$GS" neigh 3 local shared-root 2 &&
+		xm 5 mroute replace root 2 group "$GS" neigh 4 local shared-root 2
+}
+check "shared tree installed" shared_tree
+check_json "the core's route reads back" \
+	'.[0].shared_root == 2 and .[0].neighs == [1, 2, 4]' \
+	xm 2 -j mroute show root 2 group "$GS"
+round shared "$GS" 20
+for i in 3 4 5; do
+	check "shared tree: node $i got each of 20 datagrams once" \
+		test "$(got shared "$i")" = "20 20"
+done
+check "shared tree: the core, not a member, got none" \
+	test "$(got shared 2)" = "0 0"
 
 check "flush" xm 2 mroute flush
 check "flushed" test "$(xm 2 -j mroute show | jq length)" = 0
