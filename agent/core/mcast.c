@@ -359,6 +359,27 @@ bool xm_mcast_shared(const struct xm_graph *g,
 	return senders >= XM_MCAST_SHARED_SENDERS;
 }
 
+/* Whether group of member j (a sender's) goes on a source tree. */
+static bool source_group(const struct mcast_run *r, size_t j)
+{
+	uint32_t core;
+
+	return xm_mcast_group_valid(&r->m[j].group) &&
+	       !xm_mcast_shared(r->g, r->m, r->n_m, &r->m[j].group, &core);
+}
+
+/* Whether the sender of member i has a group on a source tree. */
+static bool sends_source_tree(const struct mcast_run *r, size_t i)
+{
+	size_t j;
+
+	for (j = i; j < r->n_m; j++)
+		if ((r->m[j].flags & XM_MGROUP_SEND) &&
+		    r->m[j].node == r->m[i].node && source_group(r, j))
+			return true;
+	return false;
+}
+
 /* The SPF from node index root into r, and the entries of fn for it. */
 static int from_root(struct mcast_run *r, long root,
 		     int (*fn)(struct mcast_run *, const struct xm_addr *),
@@ -381,17 +402,11 @@ static int from_root(struct mcast_run *r, long root,
 		goto out;
 	}
 	/* Every source-tree group of the sender of member first. */
-	for (j = first; !err && j < r->n_m; j++) {
-		uint32_t core;
-
+	for (j = first; !err && j < r->n_m; j++)
 		if ((r->m[j].flags & XM_MGROUP_SEND) &&
 		    r->m[j].node == r->m[first].node &&
-		    xm_mcast_group_valid(&r->m[j].group) &&
-		    first_sender(r->m, j) &&
-		    !xm_mcast_shared(r->g, r->m, r->n_m, &r->m[j].group,
-				     &core))
+		    first_sender(r->m, j) && source_group(r, j))
 			err = fn(r, &r->m[j].group);
-	}
 out:
 	xm_spf_free(&spf);
 	r->spf = NULL;
@@ -421,7 +436,8 @@ int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 
 	/* Source trees: one SPF per sender serves all its groups. */
 	for (i = 0; !err && i < n_m; i++)
-		if ((m[i].flags & XM_MGROUP_SEND) && first_root(m, i))
+		if ((m[i].flags & XM_MGROUP_SEND) && first_root(m, i) &&
+		    sends_source_tree(&r, i))
 			err = from_root(&r, xm_graph_find(g, m[i].node),
 					mcast_entry, NULL, i);
 	/* Shared trees: one SPF per group, from its core. */
