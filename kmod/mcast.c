@@ -5,7 +5,8 @@
  * it (Documentation/multicast.md).
  *
  * The agent computes one source-rooted shortest-path tree per (root,
- * group) and installs, on every node of the tree, that node's branches:
+ * group), or one shared tree per group rooted at a core node for many
+ * senders, and installs, on every node of the tree, that node's branches:
  * the packet path here only looks up one entry and copies the frame once
  * per branch. Branches hold neighbor ids, looked up under RCU for each
  * copy, so deleting or replacing a neighbor needs nothing here: a copy to
@@ -211,6 +212,68 @@ void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 		for (i = 0; i < XMESH_MSTAT_MAX; i++)
 			stats[i] += v[i];
 	}
+}
+
+/**
+ * xmesh_mcast_rpf - the reverse-path check of a received frame
+ * @br: the multicast route's branches
+ * @from_node: the node of the neighbor the frame arrived from
+ * @from_neigh: that neighbor's id
+ *
+ * A source tree's frames reach a node only from its parent in the tree,
+ * the route's upstream; a shared tree's from any of its tree neighbors,
+ * its branches. A copy from elsewhere is off the tree (two nodes' trees
+ * disagree while they converge, or an agent in the path predates the
+ * groups) and forwarding it could loop it until the hop limit. An
+ * upstream of 0 is not checked: the root's route, or an older agent's.
+ *
+ * Return: the neighbor id no copy goes back to (@from_neigh, or on a
+ * shared tree the branch to @from_node), or 0: drop the frame.
+ */
+u32 xmesh_mcast_rpf(const struct xmesh_mroute_branches *br, u32 from_node,
+		    u32 from_neigh)
+{
+	unsigned int i;
+
+	if (!br->shared_root)
+		return !br->upstream || br->upstream == from_node ?
+		       from_neigh : 0;
+	for (i = 0; i < br->n_neighs && i < XMESH_MAX_MROUTE_NEIGHS; i++)
+		if (br->neigh_node[i] == from_node)
+			return br->neigh[i];
+	return 0;
+}
+
+/**
+ * xmesh_mcast_copy - the frame to hand to one branch
+ * @xdev: the device
+ * @mr: the multicast route, its drops counted on failure
+ * @skb: the frame; set to NULL when it is handed over itself
+ * @last: the frame is not needed after this copy: no clone
+ *
+ * The send and the receive path replicate alike: a clone per branch but
+ * the last, which takes the frame itself (unless it is delivered here).
+ *
+ * Context: RCU read side.
+ * Return: the frame to send, or NULL (out of memory, counted).
+ */
+struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
+				 struct xmesh_mroute *mr, struct sk_buff **skb,
+				 bool last)
+{
+	struct sk_buff *copy;
+
+	if (last) {
+		copy = *skb;
+		*skb = NULL;
+		return copy;
+	}
+	copy = skb_clone(*skb, GFP_ATOMIC);
+	if (unlikely(!copy)) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+	}
+	return copy;
 }
 
 /**

@@ -185,6 +185,8 @@ static const struct nla_policy xmesh_mroute_policy[XMESH_MROUTE_A_MAX + 1] = {
 	[XMESH_MROUTE_A_GROUP] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[XMESH_MROUTE_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XMESH_MROUTE_A_LOCAL] = { .type = NLA_FLAG },
+	[XMESH_MROUTE_A_UPSTREAM] = { .type = NLA_U32 },
+	[XMESH_MROUTE_A_SHARED_ROOT] = { .type = NLA_U32 },
 	[XMESH_MROUTE_A_TX_PACKETS] = XMESH_READ_ONLY,
 	[XMESH_MROUTE_A_TX_BYTES] = XMESH_READ_ONLY,
 	[XMESH_MROUTE_A_RX_PACKETS] = XMESH_READ_ONLY,
@@ -2687,7 +2689,11 @@ static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_dev *xdev,
 	    nla_put_u16(skb, XMESH_MROUTE_A_FAMILY, mr->key.family) ||
 	    xmesh_put_addr(skb, XMESH_MROUTE_A_GROUP, mr->key.family,
 			   &mr->key.group) ||
-	    (br->local && nla_put_flag(skb, XMESH_MROUTE_A_LOCAL)))
+	    (br->local && nla_put_flag(skb, XMESH_MROUTE_A_LOCAL)) ||
+	    (br->upstream &&
+	     nla_put_u32(skb, XMESH_MROUTE_A_UPSTREAM, br->upstream)) ||
+	    (br->shared_root &&
+	     nla_put_u32(skb, XMESH_MROUTE_A_SHARED_ROOT, br->shared_root)))
 		return -EMSGSIZE;
 	for (i = 0; i < br->n_neighs; i++)
 		if (nla_put_u32(skb, XMESH_MROUTE_A_NEIGH, br->neigh[i]))
@@ -2783,7 +2789,8 @@ static void *xmesh_mroute_find_nest(struct xmesh_dev *xdev,
 
 /*
  * A new route from @nest: its key, neighbors (each existing, none twice,
- * at most XMESH_MAX_MROUTE_NEIGHS) and local flag.
+ * at most XMESH_MAX_MROUTE_NEIGHS; their nodes noted for a shared tree's
+ * reverse-path check), local flag, upstream node and shared tree's root.
  */
 static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 				struct genl_info *info, struct nlattr *nest)
@@ -2802,7 +2809,12 @@ static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 	if (err)
 		return ERR_PTR(err);
 	br.local = nla_get_flag(tb[XMESH_MROUTE_A_LOCAL]);
+	if (tb[XMESH_MROUTE_A_UPSTREAM])
+		br.upstream = nla_get_u32(tb[XMESH_MROUTE_A_UPSTREAM]);
+	if (tb[XMESH_MROUTE_A_SHARED_ROOT])
+		br.shared_root = nla_get_u32(tb[XMESH_MROUTE_A_SHARED_ROOT]);
 	nla_for_each_nested(attr, nest, rem) {
+		struct xmesh_neigh *neigh;
 		u32 id;
 
 		if (nla_type(attr) != XMESH_MROUTE_A_NEIGH)
@@ -2821,11 +2833,13 @@ static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 				return ERR_PTR(-EINVAL);
 			}
 		}
-		if (!xmesh_neigh_lookup_id_locked(xdev, id)) {
+		neigh = xmesh_neigh_lookup_id_locked(xdev, id);
+		if (!neigh) {
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
 						"no neighbor %u", id);
 			return ERR_PTR(-ENOENT);
 		}
+		br.neigh_node[br.n_neighs] = neigh->node;
 		br.neigh[br.n_neighs++] = id;
 	}
 	mr = xmesh_mroute_alloc(&key, &br);

@@ -243,20 +243,23 @@ drop:
 }
 
 /*
- * A multicast frame from the tree of root @src, from neighbor @from: a
- * copy to each branch here, then delivered if this node is a member.
+ * A multicast frame sent by @src down the tree of @root (the header's
+ * destination: @src itself on a source tree, the core of a shared one),
+ * from neighbor @from: a copy to each branch here but the one it came
+ * from, then delivered if this node is a member.
  * Return: 0 when consumed, or the XMESH_DROP_A_* reason to drop it for.
  */
 static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
-			    struct sk_buff *skb, u32 src, u32 self,
+			    struct sk_buff *skb, u32 src, u32 root, u32 self,
 			    bool sealed)
 {
 	__be16 sport = udp_hdr(skb)->source;
 	const struct xmesh_mroute_branches *br;
-	struct xmesh_mroute_key key = { .root = src };
+	struct xmesh_mroute_key key = { .root = root };
 	u32 ids[XMESH_MAX_MROUTE_NEIGHS];
 	unsigned int i, n, hop_drops;
 	struct xmesh_mroute *mr;
+	u32 back;
 	struct sk_buff *copy;
 	unsigned int len;
 	__be16 proto;
@@ -287,8 +290,13 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 
 	skb->protocol = proto;
 	br = rcu_dereference(mr->branches);
+	back = xmesh_mcast_rpf(br, from->node, from->id);
+	if (unlikely(!back)) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		return XMESH_DROP_A_MCAST_RPF;
+	}
 	hop_limit = ((struct xmesh_hdr *)(udp_hdr(skb) + 1))->hop_limit;
-	n = xmesh_mcast_targets(br, from->id, hop_limit, false, ids, &local,
+	n = xmesh_mcast_targets(br, back, hop_limit, false, ids, &local,
 				&hop_drops);
 	for (i = 0; i < hop_drops; i++) {
 		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
@@ -296,15 +304,9 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 	}
 	for (i = 0; i < n; i++) {
 		/* The frame itself goes last, unless it is delivered here. */
-		copy = i == n - 1 && !local ? skb : skb_clone(skb, GFP_ATOMIC);
-		if (unlikely(!copy)) {
-			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
-			xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
-			continue;
-		}
-		if (copy == skb)
-			skb = NULL;
-		xmesh_mcast_forward_one(xdev, mr, copy, ids[i], sport);
+		copy = xmesh_mcast_copy(xdev, mr, &skb, i == n - 1 && !local);
+		if (copy)
+			xmesh_mcast_forward_one(xdev, mr, copy, ids[i], sport);
 	}
 	if (!skb)
 		return 0;
@@ -381,7 +383,8 @@ static void xmesh_recv_opened(struct xmesh_dev *xdev,
 	    xmesh_oam_is_link(((const struct xmesh_oam *)(hdr + 1))->op))
 		reason = xmesh_oam_link_recv(xdev, neigh, skb);
 	else if (hdr->type == XMESH_PKT_MCAST)
-		reason = xmesh_mcast_recv(xdev, neigh, skb, src, self, sealed);
+		reason = xmesh_mcast_recv(xdev, neigh, skb, src, dst, self,
+					  sealed);
 	else if (dst != self)
 		reason = xmesh_forward(xdev, skb, src, dst, sealed);
 	else if (hdr->type == XMESH_PKT_DATA)

@@ -367,6 +367,8 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 				 u8 tclass)
 {
 	const struct xmesh_mroute_branches *br = rcu_dereference(mr->branches);
+	/* The tree's root, which the frames name: a shared tree's core. */
+	u32 root = br->shared_root ?: self;
 	u32 ids[XMESH_MAX_MROUTE_NEIGHS];
 	unsigned int i, n, unused;
 	struct xmesh_neigh *neigh;
@@ -384,16 +386,11 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 			continue;
 		}
 		/* The last copy is the packet itself. */
-		copy = i == n - 1 ? skb : skb_clone(skb, GFP_ATOMIC);
-		if (unlikely(!copy)) {
-			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
-			xmesh_count_drop(xdev, XMESH_DROP_A_NOMEM);
+		copy = xmesh_mcast_copy(xdev, mr, &skb, i == n - 1);
+		if (!copy)
 			continue;
-		}
-		if (copy == skb)
-			skb = NULL;
 		if (xmesh_xmit_one(xdev, neigh, copy, XMESH_PKT_MCAST, self,
-				   self, sport, security, tclass))
+				   root, sport, security, tclass))
 			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 		else
 			xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS, len);

@@ -56,12 +56,9 @@ int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 	seal = hdr->key_id ? XMESH_SEAL_OVERHEAD : 0;
 	switch (hdr->type) {
 	case XMESH_PKT_MCAST:
-		/* A tree is rooted at its source (Documentation/multicast.md):
-		 * any other root is for a later version.
+		/* The destination is the tree's root: the source, or a
+		 * shared tree's core (Documentation/multicast.md).
 		 */
-		if (hdr->dst != hdr->src_node)
-			return XMESH_DROP_A_BAD_HEADER;
-		fallthrough;
 	case XMESH_PKT_DATA:
 		/* The inner IP header itself is checked on delivery. */
 		if (len <= sizeof(*hdr) + seal)

@@ -344,9 +344,12 @@ struct xmesh_mroute_key {
 
 struct xmesh_mroute_branches {
 	struct rcu_head rcu;
+	u32 upstream;			/* node copies come from; 0: any */
+	u32 shared_root;		/* a shared tree's core; 0: none */
 	bool local;
 	u8 n_neighs;
 	u32 neigh[XMESH_MAX_MROUTE_NEIGHS];	/* neighbor ids */
+	u32 neigh_node[XMESH_MAX_MROUTE_NEIGHS];	/* their nodes then */
 };
 
 enum xmesh_mroute_stat {
@@ -783,6 +786,11 @@ void xmesh_mroute_remove(struct xmesh_dev *xdev, struct xmesh_mroute *mr);
 void xmesh_mroutes_flush(struct xmesh_dev *xdev);
 void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 			     u64 stats[XMESH_MSTAT_MAX]);
+u32 xmesh_mcast_rpf(const struct xmesh_mroute_branches *br, u32 from_node,
+		    u32 from_neigh);
+struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
+				 struct xmesh_mroute *mr, struct sk_buff **skb,
+				 bool last);
 unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
 				 u32 from_neigh, u8 hop_limit, bool origin,
 				 u32 *neigh, bool *local,

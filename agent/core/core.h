@@ -281,8 +281,12 @@ struct xm_fib_mroute {
 	uint32_t root;
 	struct xm_addr group;
 	bool local;
+	uint32_t upstream;		/* parent node in the tree; 0 at the root */
+	uint32_t shared_root;		/* a shared tree's core; 0: source tree */
 	unsigned int n_neighs;
 	uint32_t neigh[16];		/* XMESH_MAX_MROUTE_NEIGHS */
+	/* Children left out past the 16 (not installed; not compared). */
+	unsigned int n_cut;
 };
 
 struct xm_fib {

@@ -316,7 +316,10 @@ static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
 {
 	unsigned int i;
 
-	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps))
+	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps) ||
+	    a->unknown_len != b->unknown_len || a->n_unknown != b->n_unknown ||
+	    memcmp(a->unknown, b->unknown, a->unknown_len) ||
+	    memcmp(a->unknown_at, b->unknown_at, a->n_unknown))
 		return false;
 	for (i = 0; i < a->n_adj; i++)
 		if (a->adj[i].rtt_us != b->adj[i].rtt_us ||

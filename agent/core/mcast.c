@@ -67,6 +67,7 @@ bool xm_fib_mroute_same(const struct xm_fib_mroute *a,
 			  const struct xm_fib_mroute *b)
 {
 	return !xm_fib_mroute_cmp(a, b) && a->local == b->local &&
+	       a->upstream == b->upstream && a->shared_root == b->shared_root &&
 	       a->n_neighs == b->n_neighs &&
 	       !memcmp(a->neigh, b->neigh, a->n_neighs * sizeof(a->neigh[0]));
 }
@@ -94,10 +95,11 @@ static bool receives(const struct xm_mcast_member *m,
 	return (m->flags & XM_MGROUP_RECV) && !addr_cmp(&m->group, group);
 }
 
-long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
-		   uint32_t root_idx, const struct xm_addr *group,
-		   const struct xm_mcast_member *m, size_t n_m,
-		   bool *on_tree, uint64_t *cost)
+/* The tree of root_idx to the members of group with a flag of mask. */
+static long tree_mark(const struct xm_graph *g, const struct xm_spf *spf,
+		      uint32_t root_idx, const struct xm_addr *group,
+		      uint8_t mask, const struct xm_mcast_member *m,
+		      size_t n_m, bool *on_tree, uint64_t *cost)
 {
 	long edges = 0;
 	size_t i;
@@ -108,7 +110,7 @@ long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
 	for (i = 0; i < n_m; i++) {
 		long v;
 
-		if (!receives(&m[i], group))
+		if (!(m[i].flags & mask) || addr_cmp(&m[i].group, group))
 			continue;
 		v = xm_graph_find(g, m[i].node);
 		if (v < 0 || spf->cost[v] == XM_COST_INF)
@@ -123,6 +125,25 @@ long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
 		}
 	}
 	return edges;
+}
+
+long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
+		   uint32_t root_idx, const struct xm_addr *group,
+		   const struct xm_mcast_member *m, size_t n_m,
+		   bool *on_tree, uint64_t *cost)
+{
+	return tree_mark(g, spf, root_idx, group, XM_MGROUP_RECV, m, n_m,
+			 on_tree, cost);
+}
+
+long xm_mcast_shared_tree(const struct xm_graph *g, const struct xm_spf *spf,
+			  uint32_t core_idx, const struct xm_addr *group,
+			  const struct xm_mcast_member *m, size_t n_m,
+			  bool *on_tree, uint64_t *cost)
+{
+	return tree_mark(g, spf, core_idx, group,
+			 XM_MGROUP_RECV | XM_MGROUP_SEND, m, n_m, on_tree,
+			 cost);
 }
 
 /* The kernel neighbor of least metric to node id, 0 if none. */
@@ -157,50 +178,130 @@ struct mcast_run {
 	size_t n, cap;
 };
 
+/* A new zeroed entry of (root, group), or NULL without memory. */
+static struct xm_fib_mroute *entry_new(struct mcast_run *r, uint32_t root,
+				       const struct xm_addr *group)
+{
+	struct xm_fib_mroute *e;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 16;
+
+		e = realloc(r->e, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		r->e = e;
+		r->cap = cap;
+	}
+	e = &r->e[r->n++];
+	memset(e, 0, sizeof(*e));
+	e->root = root;
+	e->group = *group;
+	return e;
+}
+
+/* A branch to the tree node of index v, if self has an adjacency to it. */
+static void branch_add(const struct mcast_run *r, struct xm_fib_mroute *e,
+		       uint32_t v)
+{
+	uint32_t neigh = adj_to(r->adj, r->n_adj, r->g->node[v].id);
+
+	if (!neigh)
+		return;
+	if (e->n_neighs < XMESH_MAX_MROUTE_NEIGHS)
+		e->neigh[e->n_neighs++] = neigh;
+	else
+		e->n_cut++;	/* the kernel's limit: counted */
+}
+
+/* Whether self receives group. */
+static bool self_receives(const struct mcast_run *r,
+			  const struct xm_addr *group)
+{
+	uint32_t self = r->g->node[r->self_idx].id;
+	size_t i;
+
+	for (i = 0; i < r->n_m; i++)
+		if (r->m[i].node == self && receives(&r->m[i], group))
+			return true;
+	return false;
+}
+
+/* Self's children in the tree marked in r->on_tree. */
+static void children_add(const struct mcast_run *r, struct xm_fib_mroute *e)
+{
+	uint32_t v;
+
+	for (v = 0; v < r->g->n_nodes; v++)
+		if (v != r->self_idx && r->on_tree[v] &&
+		    r->spf->parent[v] == r->self_idx)
+			branch_add(r, e, v);
+}
+
 /* Self's entry of the tree of (root, group), if self is on it. */
 static int mcast_entry(struct mcast_run *r, const struct xm_addr *group)
 {
 	const struct xm_graph *g = r->g;
 	struct xm_fib_mroute *e;
 	uint64_t cost;
-	uint32_t v;
-	size_t i;
-	bool local = false;
 
 	if (xm_mcast_tree(g, r->spf, r->root_idx, group, r->m, r->n_m,
 			  r->on_tree, &cost) < 0)
 		return -ENOMEM;
 	if (!r->on_tree[r->self_idx])
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct xm_fib_mroute *n = realloc(r->e, cap * sizeof(*n));
+	e = entry_new(r, g->node[r->root_idx].id, group);
+	if (!e)
+		return -ENOMEM;
+	e->local = self_receives(r, group) && r->self_idx != r->root_idx;
+	/* The reverse-path check's node: frames come from the parent. */
+	if (r->self_idx != r->root_idx)
+		e->upstream = g->node[r->spf->parent[r->self_idx]].id;
+	children_add(r, e);
+	return 0;
+}
 
-		if (!n)
-			return -ENOMEM;
-		r->e = n;
-		r->cap = cap;
-	}
-	for (i = 0; i < r->n_m; i++)
-		if (r->m[i].node == g->node[r->self_idx].id &&
-		    receives(&r->m[i], group))
-			local = true;
-	e = &r->e[r->n];
-	memset(e, 0, sizeof(*e));
-	e->root = g->node[r->root_idx].id;
-	e->group = *group;
-	e->local = local && r->self_idx != r->root_idx;
-	for (v = 0; v < g->n_nodes; v++) {
-		uint32_t neigh;
+/*
+ * Self's entries of the shared tree of group rooted at r->root_idx (the
+ * core), if self is on it: (core, group) with every tree neighbor as a
+ * branch, and, on a sender other than the core, (self, group) alike for
+ * its own frames, which name the core as their tree's root.
+ */
+static int shared_entry(struct mcast_run *r, const struct xm_addr *group)
+{
+	const struct xm_graph *g = r->g;
+	uint32_t core = g->node[r->root_idx].id;
+	struct xm_fib_mroute *e;
+	uint64_t cost;
+	size_t i;
 
-		if (v == r->self_idx || !r->on_tree[v] ||
-		    r->spf->parent[v] != r->self_idx)
+	if (xm_mcast_shared_tree(g, r->spf, r->root_idx, group, r->m, r->n_m,
+				 r->on_tree, &cost) < 0)
+		return -ENOMEM;
+	if (!r->on_tree[r->self_idx])
+		return 0;
+	e = entry_new(r, core, group);
+	if (!e)
+		return -ENOMEM;
+	e->shared_root = core;
+	e->local = self_receives(r, group);
+	if (r->self_idx != r->root_idx)
+		branch_add(r, e, r->spf->parent[r->self_idx]);
+	children_add(r, e);
+	for (i = 0; i < r->n_m; i++) {
+		if (r->m[i].node != g->node[r->self_idx].id ||
+		    r->self_idx == r->root_idx ||
+		    !(r->m[i].flags & XM_MGROUP_SEND) ||
+		    addr_cmp(&r->m[i].group, group))
 			continue;
-		neigh = adj_to(r->adj, r->n_adj, g->node[v].id);
-		if (neigh && e->n_neighs < XMESH_MAX_MROUTE_NEIGHS)
-			e->neigh[e->n_neighs++] = neigh;
+		e = entry_new(r, g->node[r->self_idx].id, group);
+		if (!e)
+			return -ENOMEM;
+		*e = r->e[r->n - 2];	/* the (core, group) entry */
+		e->root = g->node[r->self_idx].id;
+		e->local = false;
+		break;
 	}
-	r->n++;
 	return 0;
 }
 
@@ -227,6 +328,91 @@ static bool first_root(const struct xm_mcast_member *m, size_t i)
 	return true;
 }
 
+/* Whether member i is the first one of its group. */
+static bool first_of_group(const struct xm_mcast_member *m, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (!addr_cmp(&m[j].group, &m[i].group))
+			return false;
+	return true;
+}
+
+bool xm_mcast_shared(const struct xm_graph *g,
+		     const struct xm_mcast_member *m, size_t n_m,
+		     const struct xm_addr *group, uint32_t *core)
+{
+	unsigned int senders = 0;
+	size_t i;
+
+	*core = 0;
+	for (i = 0; i < n_m; i++) {
+		if (addr_cmp(&m[i].group, group) ||
+		    xm_graph_find(g, m[i].node) < 0)
+			continue;
+		if ((m[i].flags & XM_MGROUP_SEND) && first_sender(m, i))
+			senders++;
+		if (!*core || m[i].node < *core)
+			*core = m[i].node;
+	}
+	return senders >= XM_MCAST_SHARED_SENDERS;
+}
+
+/* Whether group of member j (a sender's) goes on a source tree. */
+static bool source_group(const struct mcast_run *r, size_t j)
+{
+	uint32_t core;
+
+	return xm_mcast_group_valid(&r->m[j].group) &&
+	       !xm_mcast_shared(r->g, r->m, r->n_m, &r->m[j].group, &core);
+}
+
+/* Whether the sender of member i has a group on a source tree. */
+static bool sends_source_tree(const struct mcast_run *r, size_t i)
+{
+	size_t j;
+
+	for (j = i; j < r->n_m; j++)
+		if ((r->m[j].flags & XM_MGROUP_SEND) &&
+		    r->m[j].node == r->m[i].node && source_group(r, j))
+			return true;
+	return false;
+}
+
+/* The SPF from node index root into r, and the entries of fn for it. */
+static int from_root(struct mcast_run *r, long root,
+		     int (*fn)(struct mcast_run *, const struct xm_addr *),
+		     const struct xm_addr *group, size_t first)
+{
+	struct xm_spf spf;
+	int err = 0;
+	size_t j;
+
+	if (root < 0)
+		return 0;
+	if (xm_spf_run(r->g, (uint32_t)root, 0, &spf))
+		return -ENOMEM;
+	r->spf = &spf;
+	r->root_idx = (uint32_t)root;
+	if (spf.cost[r->self_idx] == XM_COST_INF)
+		goto out;
+	if (group) {
+		err = fn(r, group);
+		goto out;
+	}
+	/* Every source-tree group of the sender of member first. */
+	for (j = first; !err && j < r->n_m; j++)
+		if ((r->m[j].flags & XM_MGROUP_SEND) &&
+		    r->m[j].node == r->m[first].node &&
+		    first_sender(r->m, j) && source_group(r, j))
+			err = fn(r, &r->m[j].group);
+out:
+	xm_spf_free(&spf);
+	r->spf = NULL;
+	return err;
+}
+
 int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 		     const struct xm_local_adj *adj, size_t n_adj,
 		     const struct xm_mcast_member *m, size_t n_m,
@@ -237,7 +423,7 @@ int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 	};
 	long self_idx = xm_graph_find(g, self);
 	int err = 0;
-	size_t i, j;
+	size_t i;
 
 	*out = NULL;
 	*n_out = 0;
@@ -248,30 +434,20 @@ int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 	if (!r.on_tree)
 		return -ENOMEM;
 
+	/* Source trees: one SPF per sender serves all its groups. */
+	for (i = 0; !err && i < n_m; i++)
+		if ((m[i].flags & XM_MGROUP_SEND) && first_root(m, i) &&
+		    sends_source_tree(&r, i))
+			err = from_root(&r, xm_graph_find(g, m[i].node),
+					mcast_entry, NULL, i);
+	/* Shared trees: one SPF per group, from its core. */
 	for (i = 0; !err && i < n_m; i++) {
-		struct xm_spf spf;
-		long root;
+		uint32_t core;
 
-		if (!(m[i].flags & XM_MGROUP_SEND) || !first_root(m, i))
-			continue;
-		root = xm_graph_find(g, m[i].node);
-		if (root < 0)
-			continue;
-		if (xm_spf_run(g, (uint32_t)root, 0, &spf)) {
-			err = -ENOMEM;
-			break;
-		}
-		r.spf = &spf;
-		r.root_idx = (uint32_t)root;
-		if (spf.cost[r.self_idx] != XM_COST_INF) {
-			for (j = i; !err && j < n_m; j++)
-				if ((m[j].flags & XM_MGROUP_SEND) &&
-				    m[j].node == m[i].node &&
-				    xm_mcast_group_valid(&m[j].group) &&
-				    first_sender(m, j))
-					err = mcast_entry(&r, &m[j].group);
-		}
-		xm_spf_free(&spf);
+		if (first_of_group(m, i) && xm_mcast_group_valid(&m[i].group) &&
+		    xm_mcast_shared(g, m, n_m, &m[i].group, &core))
+			err = from_root(&r, xm_graph_find(g, core),
+					shared_entry, &m[i].group, i);
 	}
 	free(r.on_tree);
 	if (err) {
@@ -327,6 +503,8 @@ int xm_mroutes_from_kernel(const struct xm_entry *e, size_t n,
 		r->root = m->root;
 		r->group = m->group;
 		r->local = m->local;
+		r->upstream = m->upstream;
+		r->shared_root = m->shared_root;
 		r->n_neighs = m->n_neighs < XMESH_MAX_MROUTE_NEIGHS ?
 			      m->n_neighs : XMESH_MAX_MROUTE_NEIGHS;
 		memcpy(r->neigh, m->neigh, r->n_neighs * sizeof(r->neigh[0]));
@@ -390,6 +568,12 @@ static int mroute_change(struct xm_change **v, size_t *n, size_t *cap,
 	if (del)
 		return 0;
 	k->local = r->local;
+	k->upstream = r->upstream;
+	if (r->upstream)
+		XM_SET(k, XMESH_MROUTE_A_UPSTREAM);
+	k->shared_root = r->shared_root;
+	if (r->shared_root)
+		XM_SET(k, XMESH_MROUTE_A_SHARED_ROOT);
 	k->n_neighs = r->n_neighs;
 	memcpy(k->neigh, r->neigh, r->n_neighs * sizeof(k->neigh[0]));
 	return 0;

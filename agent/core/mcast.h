@@ -39,14 +39,36 @@ const char *xm_mgroups_check(const struct xm_mgroup *g, unsigned int n);
  * self: for every (sender, group) of m whose
  * tree passes through self (or is rooted there), self's branches, each a
  * child in the tree with a receiver below it, through the adjacency of
- * least metric to that child. A root's route lists its branches even when
+ * least metric to that child, and its upstream (the parent node). A
+ * root's route lists its branches even when
  * empty (no receiver yet), so its packets are counted, not dropped as
- * unrouted. Members the graph does not reach are left out. 0 or -ENOMEM.
+ * unrouted. Members the graph does not reach are left out.
+ * A shared group (xm_mcast_shared()) instead has one tree, the core's
+ * shortest paths to every member (senders too): its nodes get the route
+ * (core, group) with every tree neighbor as a branch and shared_root the
+ * core, and a sender other than the core gets (itself, group) alike for
+ * its own frames. 0 or -ENOMEM.
  */
 int xm_mcast_compute(const struct xm_graph *g, uint32_t self,
 		     const struct xm_local_adj *adj, size_t n_adj,
 		     const struct xm_mcast_member *m, size_t n_m,
 		     struct xm_fib_mroute **out, size_t *n_out);
+
+/*
+ * Shared trees: a group with at least this many senders is carried on one
+ * tree, rooted at its core, the member of lowest node id, instead of one
+ * tree per sender. Every agent counts the same senders in the same
+ * database, so all choose alike, without a word on the wire.
+ */
+#define XM_MCAST_SHARED_SENDERS	4
+
+/*
+ * Whether group's members in m (those in the graph) make it a shared
+ * tree; *core gets its core (the lowest member id; 0 without members).
+ */
+bool xm_mcast_shared(const struct xm_graph *g,
+		     const struct xm_mcast_member *m, size_t n_m,
+		     const struct xm_addr *group, uint32_t *core);
 
 /* Order of entries by (root, group); memcmp-like. */
 int xm_fib_mroute_cmp(const struct xm_fib_mroute *a,
@@ -66,6 +88,13 @@ long xm_mcast_tree(const struct xm_graph *g, const struct xm_spf *spf,
 		   uint32_t root_idx, const struct xm_addr *group,
 		   const struct xm_mcast_member *m, size_t n_m,
 		   bool *on_tree, uint64_t *cost);
+
+/* The shared tree of group from its core: as xm_mcast_tree(), to every
+ * member, senders included. */
+long xm_mcast_shared_tree(const struct xm_graph *g, const struct xm_spf *spf,
+			  uint32_t core_idx, const struct xm_addr *group,
+			  const struct xm_mcast_member *m, size_t n_m,
+			  bool *on_tree, uint64_t *cost);
 
 /*
  * The fib's multicast routes (fib.c calls these): the changes that bring

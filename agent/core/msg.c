@@ -385,11 +385,28 @@ static int adjs_decode(struct rd *v, struct xm_advert *a)
 	return 0;
 }
 
+/* Keep an unknown TLV (header h, value v) that was the advert's idx-th. */
+static void unknown_keep(struct xm_advert *a, const uint8_t *h,
+			 const struct rd *v, unsigned int idx)
+{
+	size_t n = XM_TLV_HDR_LEN + v->len;
+
+	if (a->n_unknown == XM_ADVERT_UNKNOWN_TLVS ||
+	    n > (size_t)XM_ADVERT_UNKNOWN_MAX - a->unknown_len || idx > UINT8_MAX) {
+		a->unknown_dropped = true;
+		return;
+	}
+	memcpy(a->unknown + a->unknown_len, h, n);
+	a->unknown_len += (uint16_t)n;
+	a->unknown_at[a->n_unknown++] = (uint8_t)idx;
+}
+
 static int advert_decode(struct rd *r, struct xm_advert *a)
 {
 	bool caps = false, prefixes = false, adjs = false, prio = false;
 	bool mgroups = false;
 	struct rd v, prio_v = { 0 };
+	unsigned int idx;
 	uint16_t type;
 	int ret;
 
@@ -400,7 +417,7 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 	rd16(r);		/* reserved */
 	if (r->bad || !a->originator || !a->seq)
 		return -EBADMSG;
-	while ((ret = rd_tlv(r, &type, &v)) > 0) {
+	for (idx = 0; (ret = rd_tlv(r, &type, &v)) > 0; idx++) {
 		switch (type & ~XM_TLV_MANDATORY) {
 		case XM_TLV_CAPS:
 			if (caps || caps_decode(&v, &a->caps))
@@ -431,6 +448,7 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 		default:
 			if (unknown_tlv(type))
 				return -EBADMSG;
+			unknown_keep(a, v.p - XM_TLV_HDR_LEN, &v, idx);
 		}
 	}
 	if (ret < 0 || (prio && prefix_prio_decode(&prio_v, a)))
@@ -672,7 +690,58 @@ size_t xm_advert_wire_len(const struct xm_advert *a)
 	       (a->n_prefixes ? XM_TLV_HDR_LEN + prefixes_len(a) : 0) +
 	       (prio ? XM_TLV_HDR_LEN + prio : 0) +
 	       (a->n_mgroups ? XM_TLV_HDR_LEN + mgroups_len(a) : 0) +
-	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0);
+	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0) +
+	       a->unknown_len;
+}
+
+/* Bytes of the kept unknown TLV at off in a->unknown (whole: checked). */
+static size_t unknown_tlv_len(const struct xm_advert *a, size_t off)
+{
+	return XM_TLV_HDR_LEN + xm_get16(a->unknown + off + 2);
+}
+
+/* The kept unknown TLVs are a whole number of TLVs within the bounds. */
+static bool unknown_valid(const struct xm_advert *a)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	if (a->n_unknown > XM_ADVERT_UNKNOWN_TLVS ||
+	    a->unknown_len > XM_ADVERT_UNKNOWN_MAX)
+		return false;
+	for (i = 0; i < a->n_unknown; i++) {
+		if (a->unknown_len - off < XM_TLV_HDR_LEN ||
+		    unknown_tlv_len(a, off) > a->unknown_len - off)
+			return false;
+		off += unknown_tlv_len(a, off);
+	}
+	return off == a->unknown_len;
+}
+
+/* Where re-encoding an advert stands: TLVs written, the next unknown. */
+struct unknown_cursor {
+	unsigned int written, i;
+	size_t off;
+};
+
+/*
+ * Writes the kept unknown TLVs that had no more TLVs before them than
+ * are written now (all that are left if all), then counts the known TLV
+ * the caller writes next (unless all).
+ */
+static void unknown_put(struct xm_msg_writer *w, const struct xm_advert *a,
+			struct unknown_cursor *u, bool all)
+{
+	for (; u->i < a->n_unknown &&
+	       (all || a->unknown_at[u->i] <= u->written); u->i++) {
+		size_t n = unknown_tlv_len(a, u->off);
+
+		memcpy(w->buf + w->len, a->unknown + u->off, n);
+		w->len += n;
+		u->off += n;
+		u->written++;
+	}
+	u->written++;
 }
 
 static bool advert_valid(const struct xm_advert *a)
@@ -681,7 +750,7 @@ static bool advert_valid(const struct xm_advert *a)
 
 	if (!a->originator || !a->seq || a->n_prefixes > XM_PREFIX_MAX ||
 	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps) ||
-	    xm_mgroups_check(a->mgroups, a->n_mgroups))
+	    xm_mgroups_check(a->mgroups, a->n_mgroups) || !unknown_valid(a))
 		return false;
 	for (i = 0; i < a->n_prefixes; i++) {
 		const struct xm_prefix4or6 *p = &a->prefixes[i];
@@ -702,9 +771,10 @@ static bool advert_valid(const struct xm_advert *a)
 int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 	       uint16_t age_s)
 {
+	struct unknown_cursor u = { 0 };
+	unsigned int i;
 	size_t need;
 	uint8_t *p;
-	unsigned int i;
 
 	/* Valid before measured: the lengths trust the names and counts. */
 	if (!advert_valid(a))
@@ -719,8 +789,10 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 	xm_put32(p + 4, a->seq);
 	xm_put16(p + 8, age_s);
 	xm_put16(p + 10, 0);
+	unknown_put(w, a, &u, false);
 	caps_put(put_tlv(w, XM_TLV_CAPS, caps_len(&a->caps)), &a->caps);
 	if (a->n_prefixes) {
+		unknown_put(w, a, &u, false);
 		p = put_tlv(w, XM_TLV_PREFIXES, prefixes_len(a));
 		for (i = 0; i < a->n_prefixes; i++) {
 			const struct xm_prefix4or6 *x = &a->prefixes[i];
@@ -733,6 +805,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 		}
 	}
 	if (prefix_prio_len(a)) {
+		unknown_put(w, a, &u, false);
 		p = put_tlv(w, XM_TLV_PREFIX_PRIO, prefix_prio_len(a));
 		for (i = 0; i < a->n_prefixes; i++) {
 			const struct xm_prefix4or6 *x = &a->prefixes[i];
@@ -748,6 +821,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 		}
 	}
 	if (a->n_mgroups) {
+		unknown_put(w, a, &u, false);
 		p = put_tlv(w, XM_TLV_MGROUPS, mgroups_len(a));
 		for (i = 0; i < a->n_mgroups; i++) {
 			const struct xm_mgroup *g = &a->mgroups[i];
@@ -760,6 +834,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 		}
 	}
 	if (a->n_adj) {
+		unknown_put(w, a, &u, false);
 		p = put_tlv(w, XM_TLV_ADJS, (size_t)a->n_adj * XM_ADJ_LEN);
 		for (i = 0; i < a->n_adj; i++, p += XM_ADJ_LEN) {
 			xm_put32(p, a->adj[i].node);
@@ -769,6 +844,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 			xm_put32(p + 16, a->adj[i].bandwidth_mbps);
 		}
 	}
+	unknown_put(w, a, &u, true);
 	w->n_items++;
 	return 0;
 }

@@ -114,6 +114,15 @@ struct xm_adj {
 };
 
 /*
+ * TLVs of an advert that this agent does not know (a newer agent's) are
+ * kept as received and flooded on unchanged, as OSPF floods opaque LSAs:
+ * a mixed-version mesh keeps them. Bounded: past these, the rest of them
+ * are dropped (the advert itself is still accepted).
+ */
+#define XM_ADVERT_UNKNOWN_MAX	256	/* bytes, TLV headers included */
+#define XM_ADVERT_UNKNOWN_TLVS	8
+
+/*
  * A link-state advert. adj is a flexible array: decoding needs room for
  * XM_ADVERT_ADJ_MAX (xm_advert_alloc()).
  */
@@ -127,6 +136,16 @@ struct xm_advert {
 	uint16_t prefix_prio[XM_PREFIX_MAX];	/* 0: plain (no PREFIX_PRIO) */
 	unsigned int n_mgroups;
 	struct xm_mgroup mgroups[XM_MGROUP_MAX];
+	/*
+	 * The unknown TLVs, back to back, and where each was: how many of
+	 * the advert's TLVs came before it (re-encoding puts it back there,
+	 * so an advert from an agent of the same TLV order floods byte-exact).
+	 */
+	uint16_t unknown_len;
+	uint8_t n_unknown;
+	bool unknown_dropped;		/* some did not fit the bounds */
+	uint8_t unknown_at[XM_ADVERT_UNKNOWN_TLVS];
+	uint8_t unknown[XM_ADVERT_UNKNOWN_MAX];
 	unsigned int n_adj;
 	struct xm_adj adj[];
 };

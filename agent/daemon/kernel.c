@@ -76,6 +76,27 @@ void xmd_kernel_close(struct xmd_kernel *k)
 	k->have_ok = k->routes_ok = false;
 }
 
+static bool is_mroute_cmd(uint8_t cmd)
+{
+	return cmd == XMESH_CMD_MROUTE_GET || cmd == XMESH_CMD_MROUTE_NEW ||
+	       cmd == XMESH_CMD_MROUTE_DEL;
+}
+
+/*
+ * An older module, without multicast routes: a warning the first time;
+ * from then on no multicast route is written (xmd_kernel_sync()).
+ */
+static void no_mroutes(struct xmd_kernel *k)
+{
+	k->mroute_refusals++;
+	if (k->no_mroutes)
+		return;
+	k->no_mroutes = true;
+	xmd_warn("the xmesh module has no multicast routes (older than "
+		 "multicast): multicast trees are not installed here; "
+		 "upgrade the module");
+}
+
 static int load_tables(struct xmd_kernel *k)
 {
 	static const uint8_t cmds[] = { XMESH_CMD_NEIGH_GET,
@@ -90,8 +111,12 @@ static int load_tables(struct xmd_kernel *k)
 	for (i = 0; i < sizeof(cmds) && !err; i++) {
 		err = xmnl_dump(&k->nl, cmds[i], k->ifindex, NULL, &l, &e);
 		/* A module older than multicast has no multicast routes. */
-		if (err == -EOPNOTSUPP && cmds[i] == XMESH_CMD_MROUTE_GET)
+		if (err == -EOPNOTSUPP && cmds[i] == XMESH_CMD_MROUTE_GET) {
+			no_mroutes(k);
 			err = 0;
+		} else if (!err && cmds[i] == XMESH_CMD_MROUTE_GET) {
+			k->no_mroutes = false;	/* a module upgraded since */
+		}
 		if (err)
 			xmd_warn("reading the kernel's %s table: %s",
 				 xm_cmd_name(cmds[i]),
@@ -218,6 +243,10 @@ static void change_failed(const struct xm_change *c, size_t count,
 	struct xmd_kernel *k = data;
 	const char *cmd = xm_cmd_name(c->cmd);
 
+	if (is_mroute_cmd(c->cmd) && e->err == -EOPNOTSUPP) {
+		no_mroutes(k);
+		return;
+	}
 	k->stats->fib_errors += count;
 	xmd_warn("the kernel refused %s%s (%zu change%s): %s%s%s",
 		 cmd ? cmd : "a change", c->replace ? " replace" : "", count,
@@ -281,11 +310,60 @@ static int sync_routes(struct xmd_kernel *k, const struct xm_fib *want)
 	return 0;
 }
 
+/* Without multicast routes in the module: the changes but theirs. */
+static size_t drop_mroute_changes(struct xm_change *ch, size_t n)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++)
+		if (!is_mroute_cmd(ch[i].cmd))
+			ch[kept++] = ch[i];
+	return kept;
+}
+
+/* Whether every refused change was a multicast route the module lacks. */
+static bool only_mroutes_refused(const struct xm_change *ch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ch[i].err &&
+		    (!is_mroute_cmd(ch[i].cmd) ||
+		     (ch[i].err != -EOPNOTSUPP && ch[i].err != XM_NOT_SENT)))
+			return false;
+	return true;
+}
+
+/*
+ * Children of a tree past the kernel's branches per route are not
+ * installed (the routes say how many): counted, and warned about when
+ * their number grows.
+ */
+static void mroutes_cut_count(struct xmd_kernel *k, const struct xm_fib *want)
+{
+	uint64_t cut = 0, routes = 0;
+	size_t i;
+
+	for (i = 0; i < want->n_mroutes; i++) {
+		cut += want->mroutes[i].n_cut;
+		routes += !!want->mroutes[i].n_cut;
+	}
+	if (cut > k->mroute_children_cut)
+		xmd_warn("%llu tree children in %llu multicast route%s past "
+			 "the kernel's %d branches: not reached through here",
+			 (unsigned long long)cut, (unsigned long long)routes,
+			 routes == 1 ? "" : "s", XMESH_MAX_MROUTE_NEIGHS);
+	k->mroute_children_cut = cut;
+	k->mroutes_cut = routes;
+}
+
 int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 {
 	struct xm_change *ch = NULL;
 	size_t n = 0, i;
 	int err, rerr;
+
+	mroutes_cut_count(k, want);
 
 	if (!k->have_ok && (err = load_tables(k)))
 		return err;
@@ -294,9 +372,14 @@ int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 		free(ch);
 		return err;
 	}
+	if (k->no_mroutes)
+		n = drop_mroute_changes(ch, n);
 	if (n) {
 		err = xmnl_apply(&k->nl, ch, n, XM_APPLY_MERGED, change_failed,
 				 k);
+		/* The rest went in (one run per command): a sync as usual. */
+		if (err && k->no_mroutes && only_mroutes_refused(ch, n))
+			err = 0;
 		for (i = 0; i < n; i++)
 			k->stats->fib_changes += !ch[i].err;
 		k->stats->fib_syncs++;

@@ -86,6 +86,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_ZONE_DENIED] = "zone-denied",
 	[XMESH_DROP_A_QUEUE_FULL] = "queue-full",
 	[XMESH_DROP_A_NO_MROUTE] = "no-mroute",
+	[XMESH_DROP_A_MCAST_RPF] = "mcast-rpf",
 };
 
 static const char *const drop_keys[] = {
@@ -117,6 +118,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_ZONE_DENIED] = "zone_denied",
 	[XMESH_DROP_A_QUEUE_FULL] = "queue_full",
 	[XMESH_DROP_A_NO_MROUTE] = "no_mroute",
+	[XMESH_DROP_A_MCAST_RPF] = "mcast_rpf",
 };
 
 static const char *const oam_op_names[] = {
@@ -331,6 +333,8 @@ static const char *const mroute_attrs[] = {
 	[XMESH_MROUTE_A_GROUP] = "group",
 	[XMESH_MROUTE_A_NEIGH] = "neigh",
 	[XMESH_MROUTE_A_LOCAL] = "local",
+	[XMESH_MROUTE_A_UPSTREAM] = "upstream",
+	[XMESH_MROUTE_A_SHARED_ROOT] = "shared-root",
 };
 static const struct space mroute_space = SPACE(mroute_attrs,
 					       XMESH_MROUTE_A_NEIGH);

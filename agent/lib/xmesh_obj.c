@@ -503,6 +503,8 @@ static const struct field mroute_fields[] = {
 	M(RX_PACKETS, RX_PACKETS, K_U64, rx_packets, F_PARSE),
 	M(RX_BYTES, RX_BYTES, K_U64, rx_bytes, F_PARSE),
 	M(DROPS, DROPS, K_U64, drops, F_PARSE),
+	M(UPSTREAM, UPSTREAM, K_U32, upstream, F_RW),
+	M(SHARED_ROOT, SHARED_ROOT, K_U32, shared_root, F_RW),
 };
 #undef M
 static const struct nest_desc mroute_desc = DESC(mroute_fields);

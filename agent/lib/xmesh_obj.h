@@ -158,6 +158,8 @@ struct xm_mroute {
 	uint32_t root;
 	struct xm_addr group;		/* family: XMESH_MROUTE_A_FAMILY */
 	bool local;
+	uint32_t upstream;		/* the parent node; 0: not checked */
+	uint32_t shared_root;		/* a shared tree's core; 0: none */
 	unsigned int n_neighs;
 	uint32_t neigh[XMESH_MAX_MROUTE_NEIGHS];
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, drops;

@@ -378,6 +378,8 @@ static int apply_one(struct xm_vkernel *k, const struct xm_change *c)
 		m->root = e->mroute.root;
 		m->group = e->mroute.group;
 		m->local = e->mroute.local;
+		m->upstream = e->mroute.upstream;
+		m->shared_root = e->mroute.shared_root;
 		m->n_neighs = e->mroute.n_neighs;
 		memcpy(m->neigh, e->mroute.neigh,
 		       m->n_neighs * sizeof(m->neigh[0]));

@@ -212,8 +212,13 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 16);
 }
 
-/* A connected random graph: a ring plus chords, metrics 1..100. */
-static int random_graph(struct xm_graph *g, uint32_t n, uint32_t chords)
+/*
+ * A connected random graph: a ring plus chords, metrics 1..100; its
+ * directed edges (both ways of each link, in pairs) into *edges, their
+ * number into *n_edges, if edges is not NULL.
+ */
+static int random_graph_edges(struct xm_graph *g, uint32_t n, uint32_t chords,
+			      struct xm_graph_edge **edges, size_t *n_edges)
 {
 	struct xm_graph_edge *e = calloc(2 * (n + chords), sizeof(*e));
 	uint32_t *ids = calloc(n, sizeof(*ids));
@@ -236,9 +241,19 @@ static int random_graph(struct xm_graph *g, uint32_t n, uint32_t chords)
 		e[k++] = (struct xm_graph_edge){ b + 1, a + 1, w };
 	}
 	err = xm_graph_build(g, ids, n, e, k);
-	free(e);
 	free(ids);
+	if (edges) {
+		*edges = e;
+		*n_edges = k;
+	} else {
+		free(e);
+	}
 	return err;
+}
+
+static int random_graph(struct xm_graph *g, uint32_t n, uint32_t chords)
+{
+	return random_graph_edges(g, n, chords, NULL, NULL);
 }
 
 /* The adjacencies of node id: the kernel neighbor id is the peer's id. */
@@ -444,10 +459,341 @@ static void test_random(void)
 	xm_graph_free(&g);
 }
 
+/* ---- shared trees at 1000 nodes ---- */
+
+enum { SH_N = 1000, SH_CHORDS = 1500, SH_RECV = 60, SH_SEND = 10 };
+
+/* Every node's routes (routes[id]) from graph g and members m. */
+static void all_routes(const struct xm_graph *g, struct xm_fib *routes,
+		       const struct xm_mcast_member *m, size_t n_m)
+{
+	struct xm_local_adj adj[64];
+	uint32_t i;
+
+	for (i = 1; i <= SH_N; i++) {
+		size_t n_adj = node_adj(g, i, adj, 64);
+
+		free(routes[i].mroutes);
+		if (xm_mcast_compute(g, i, adj, n_adj, m, n_m,
+				     &routes[i].mroutes, &routes[i].n_mroutes))
+			exit(2);
+	}
+}
+
+static const struct xm_fib_mroute *shared_route(const struct xm_fib *f,
+						uint32_t root)
+{
+	size_t k;
+
+	for (k = 0; k < f->n_mroutes; k++)
+		if (f->mroutes[k].root == root && f->mroutes[k].shared_root)
+			return &f->mroutes[k];
+	return NULL;
+}
+
+/* The metric of the link from node id u to node id v (0: none). */
+static uint32_t metric_between(const struct xm_graph *g, uint32_t u,
+			       uint32_t v)
+{
+	const struct xm_gnode *nd = &g->node[xm_graph_find(g, u)];
+	long to = xm_graph_find(g, v);
+	uint32_t i;
+
+	for (i = 0; i < nd->n_edges; i++)
+		if (g->edge[nd->first_edge + i].to == (uint32_t)to)
+			return g->edge[nd->first_edge + i].metric;
+	return 0;
+}
+
+struct replay {
+	uint32_t delivered[SH_N + 1], copies[SH_N + 1];
+	uint32_t queue[SH_N + 1], came_from[SH_N + 1];
+	unsigned int rpf_drops, twice;
+	uint64_t cost;			/* metrics of the links crossed */
+};
+
+/*
+ * One packet of sender down the shared tree of core as xmesh.ko carries
+ * it: the sender's own route, then at each node the route (core, group),
+ * taken only from a branch's node (neighbor ids are node ids here), a
+ * copy to every other branch.
+ */
+static void shared_replay(const struct xm_graph *g,
+			  const struct xm_fib *routes, uint32_t sender,
+			  uint32_t core, struct replay *p)
+{
+	uint32_t head = 0, tail = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->queue[tail++] = sender;
+	p->copies[sender] = 1;
+	while (head < tail) {
+		uint32_t u = p->queue[head++], from = p->came_from[u];
+		const struct xm_fib_mroute *e =
+			shared_route(&routes[u], u == sender ? sender : core);
+		unsigned int k;
+		bool ok_from = u == sender;
+
+		if (!e)
+			continue;
+		for (k = 0; k < e->n_neighs; k++)
+			ok_from |= e->neigh[k] == from;
+		if (!ok_from) {
+			p->rpf_drops++;
+			continue;
+		}
+		if (e->local && u != sender)
+			p->delivered[u]++;
+		for (k = 0; k < e->n_neighs; k++) {
+			uint32_t v = e->neigh[k];
+
+			if (v == from || !metric_between(g, u, v))
+				continue;	/* back, or over a link gone */
+			p->cost += metric_between(g, u, v);
+			if (p->copies[v]++) {
+				p->twice++;
+				continue;
+			}
+			p->came_from[v] = u;
+			p->queue[tail++] = v;
+		}
+	}
+}
+
+/* Every sender's packets reach every receiver once: failures counted. */
+static unsigned int shared_check(const struct xm_graph *g,
+				 const struct xm_fib *routes,
+				 const struct xm_mcast_member *m,
+				 const bool *is_recv, uint32_t core,
+				 struct replay *p, uint64_t *cost)
+{
+	unsigned int s, bad = 0;
+	uint32_t i;
+
+	*cost = 0;
+	for (s = 0; s < SH_SEND; s++) {
+		uint32_t sender = m[SH_RECV + s].node;
+
+		shared_replay(g, routes, sender, core, p);
+		*cost += p->cost;
+		bad += p->rpf_drops + p->twice;
+		for (i = 1; i <= SH_N; i++)
+			bad += p->delivered[i] !=
+			       (is_recv[i] && i != sender ? 1u : 0u);
+	}
+	return bad;
+}
+
+static size_t routes_total(const struct xm_fib *routes)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 1; i <= SH_N; i++)
+		n += routes[i].n_mroutes;
+	return n;
+}
+
+/*
+ * 10 senders and 60 receivers of one group on a 1000-node random graph:
+ * one shared tree, rooted at the lowest member, instead of 10 source
+ * trees; every sender's packets reach every receiver exactly once with
+ * the reverse-path check; its cost and route count against the source
+ * trees'; a link of the tree fails and the recomputed tree delivers
+ * exactly once again.
+ */
+static void test_shared(void)
+{
+	struct xm_mcast_member m[SH_RECV + SH_SEND];
+	struct xm_fib *routes = calloc(SH_N + 1, sizeof(*routes));
+	bool *is_recv = calloc(SH_N + 1, sizeof(*is_recv));
+	bool *on_tree = calloc(SH_N, sizeof(*on_tree));
+	struct replay *p = calloc(1, sizeof(*p));
+	struct xm_addr grp = v4("239.0.0.8");
+	struct xm_graph_edge *edges;
+	uint64_t src_cost = 0, src_sent = 0, sh_cost, sh_sent;
+	size_t n_edges, src_routes = 0, k;
+	uint32_t core, i, a, b;
+	struct xm_graph g;
+	struct xm_spf spf;
+	unsigned int s;
+	long core_idx;
+
+	if (!routes || !is_recv || !on_tree || !p ||
+	    random_graph_edges(&g, SH_N, SH_CHORDS, &edges, &n_edges))
+		exit(2);
+	for (i = 0; i < SH_RECV; i++) {
+		uint32_t id;
+
+		do
+			id = 1 + rnd() % SH_N;
+		while (is_recv[id]);
+		is_recv[id] = true;
+		m[i] = (struct xm_mcast_member){ id, grp, XM_MGROUP_RECV };
+	}
+	for (s = 0; s < SH_SEND; s++)
+		m[SH_RECV + s] = (struct xm_mcast_member){
+			1 + rnd() % SH_N, grp, XM_MGROUP_SEND };
+	ok(xm_mcast_shared(&g, m, SH_RECV + SH_SEND, &grp, &core),
+	   "shared: %d senders make the group a shared tree", SH_SEND);
+	for (i = 0, a = UINT32_MAX; i < SH_RECV + SH_SEND; i++)
+		a = m[i].node < a ? m[i].node : a;
+	ok(core == a, "shared: its core is the lowest member id (%u)", core);
+
+	/* The source trees it replaces: their cost and their routes. */
+	for (s = 0; s < SH_SEND; s++) {
+		uint32_t r = (uint32_t)xm_graph_find(&g, m[SH_RECV + s].node);
+		uint64_t c;
+
+		if (xm_spf_run(&g, r, 0, &spf))
+			exit(2);
+		src_routes += (size_t)xm_mcast_tree(&g, &spf, r, &grp, m,
+						    SH_RECV + SH_SEND,
+						    on_tree, &c) + 1;
+		src_cost += c;
+		src_sent += c;
+		xm_spf_free(&spf);
+	}
+
+	all_routes(&g, routes, m, SH_RECV + SH_SEND);
+	ok(!shared_check(&g, routes, m, is_recv, core, p, &sh_sent),
+	   "shared: each of %d senders' packets reaches each of %d receivers "
+	   "exactly once, no copy twice, none dropped by the reverse-path check",
+	   SH_SEND, SH_RECV);
+	core_idx = xm_graph_find(&g, core);
+	if (xm_spf_run(&g, (uint32_t)core_idx, 0, &spf))
+		exit(2);
+	xm_mcast_shared_tree(&g, &spf, (uint32_t)core_idx, &grp, m,
+			     SH_RECV + SH_SEND, on_tree, &sh_cost);
+	printf("# shared tree: cost %llu, %zu routes on 1000 nodes; the %d "
+	       "source trees: cost %llu (%.2fx), %zu routes (%.2fx); a packet "
+	       "crosses %.0f of metric on the shared tree, %.0f on its own "
+	       "source tree\n",
+	       (unsigned long long)sh_cost, routes_total(routes), SH_SEND,
+	       (unsigned long long)src_cost,
+	       (double)src_cost / (double)sh_cost, src_routes,
+	       (double)src_routes / (double)routes_total(routes),
+	       (double)sh_sent / SH_SEND, (double)src_sent / SH_SEND);
+	ok(routes_total(routes) < src_routes,
+	   "shared: fewer routes than the source trees (%zu < %zu)",
+	   routes_total(routes), src_routes);
+
+	/* A link of the tree fails: the core's first branch. */
+	a = core;
+	b = shared_route(&routes[core], core)->neigh[0];
+	for (k = 0; k < n_edges; k++)
+		if ((edges[k].from == a && edges[k].to == b) ||
+		    (edges[k].from == b && edges[k].to == a))
+			edges[k].metric = 0;	/* marked: left out below */
+	for (i = 0, k = 0; i < n_edges; i++)
+		if (edges[i].metric)
+			edges[k++] = edges[i];
+	xm_spf_free(&spf);
+	xm_graph_free(&g);
+	{
+		uint32_t *ids = calloc(SH_N, sizeof(*ids));
+
+		for (i = 0; i < SH_N; i++)
+			ids[i] = i + 1;
+		if (xm_graph_build(&g, ids, SH_N, edges, k))
+			exit(2);
+		free(ids);
+	}
+	ok(shared_check(&g, routes, m, is_recv, core, p, &sh_sent) != 0,
+	   "repair: with link %u-%u gone the old routes lose packets", a, b);
+	all_routes(&g, routes, m, SH_RECV + SH_SEND);
+	ok(!shared_check(&g, routes, m, is_recv, core, p, &sh_sent),
+	   "repair: recomputed, every receiver gets every sender's packets "
+	   "exactly once again");
+
+	for (i = 0; i <= SH_N; i++)
+		free(routes[i].mroutes);
+	free(routes);
+	free(is_recv);
+	free(on_tree);
+	free(p);
+	free(edges);
+	xm_graph_free(&g);
+}
+
+/* Node self's route of the tree rooted at root (zeroed if none). */
+static struct xm_fib_mroute route_of(const struct xm_graph *g, uint32_t self,
+				     const struct xm_local_adj *adj,
+				     size_t n_adj,
+				     const struct xm_mcast_member *m,
+				     size_t n_m, uint32_t root)
+{
+	struct xm_fib_mroute *e, r;
+	size_t i, n;
+
+	memset(&r, 0, sizeof(r));
+	if (xm_mcast_compute(g, self, adj, n_adj, m, n_m, &e, &n))
+		return r;
+	for (i = 0; i < n; i++)
+		if (e[i].root == root)
+			r = e[i];
+	free(e);
+	return r;
+}
+
+/*
+ * The reverse-path check's upstream: each route names its parent in the
+ * tree (the node its frames come from), the root's none; it follows a
+ * repair. A node with more children than the kernel's 16 branches: the
+ * rest are counted in n_cut.
+ */
+static void test_upstream(void)
+{
+	struct xm_mcast_member m[] = {
+		{ 1, v4("239.1.2.3"), XM_MGROUP_SEND },
+		{ 4, v4("239.1.2.3"), XM_MGROUP_RECV },
+		{ 5, v4("239.1.2.3"), XM_MGROUP_RECV },
+	};
+	struct xm_mcast_member star_m[21];
+	struct xm_local_adj star_adj[20];
+	char spec[512];
+	size_t len = 0;
+	struct xm_graph g;
+	struct xm_fib_mroute r;
+	unsigned int i;
+
+	graph_parse(&g, "1-2:10 2-3:10 3-4:10 2-5:10 5-4:15 1-6:10");
+	r = route_of(&g, 1, mesh_adj[1], 3, m, 3, 1);
+	ok(r.root == 1 && !r.upstream, "upstream: none at the root");
+	r = route_of(&g, 2, mesh_adj[2], 3, m, 3, 1);
+	is_int(r.upstream, 1, "upstream: 2's parent is the root");
+	r = route_of(&g, 4, mesh_adj[4], 3, m, 3, 1);
+	is_int(r.upstream, 3, "upstream: 4 takes the tree's frames from 3");
+	xm_graph_free(&g);
+	graph_parse(&g, "1-2:10 2-3:10 2-5:10 5-4:15 1-6:10");
+	r = route_of(&g, 4, mesh_adj[4], 3, m, 3, 1);
+	is_int(r.upstream, 5, "upstream: from 5 once 3-4 failed");
+	xm_graph_free(&g);
+
+	/* A star: root 1 with 20 receivers around it. */
+	star_m[0] = (struct xm_mcast_member){ 1, v4("239.1.2.3"),
+					      XM_MGROUP_SEND };
+	for (i = 0; i < 20; i++) {
+		star_m[i + 1] = (struct xm_mcast_member){
+			i + 2, v4("239.1.2.3"), XM_MGROUP_RECV };
+		star_adj[i] = (struct xm_local_adj){ i + 2, 100 + i, 10 };
+		len += snprintf(spec + len, sizeof(spec) - len, "%s1-%u:10",
+				i ? " " : "", i + 2);
+	}
+	graph_parse(&g, spec);
+	r = route_of(&g, 1, star_adj, 20, star_m, 21, 1);
+	ok(r.n_neighs == XMESH_MAX_MROUTE_NEIGHS && r.n_cut == 4,
+	   "20 children: 16 branches, 4 counted as cut (%u, %u)",
+	   r.n_neighs, r.n_cut);
+	xm_graph_free(&g);
+}
+
 int main(void)
 {
 	test_mesh();
+	test_upstream();
 	test_tlv();
 	test_random();
+	test_shared();
 	return tap_done();
 }

@@ -4,7 +4,9 @@
  * geometric mesh converges, one node joins a group as a sender and a
  * random set as receivers, and the trees the agents install in their
  * (model) kernels deliver each packet to every receiver exactly once,
- * following the multicast routes hop by hop as xmesh.ko would; then a
+ * following the multicast routes hop by hop as xmesh.ko would (its
+ * reverse-path check included: a converged tree has no copy dropped by
+ * it, and every non-root route names its upstream); then a
  * link of the tree fails and the time until every receiver is reached
  * exactly once again is measured.
  */
@@ -29,6 +31,7 @@ struct run {
 	bool *recv;			/* node index: a receiver */
 	struct xm_addr group;
 	struct xm_graph truth;		/* the up links, for copies */
+	unsigned int rpf_drops;		/* of the last deliver_once() */
 	char why[200];
 };
 
@@ -84,10 +87,11 @@ static bool deliver_once(struct run *r)
 	bool ok = true;
 
 	r->why[0] = '\0';
+	r->rpf_drops = 0;
 	queue[tail++] = r->root;
 	copies[r->root] = 1;
 	while (head < tail) {
-		const struct xm_fib_mroute *m;
+		const struct xm_fib_mroute *m, *mv;
 		unsigned int k;
 
 		u = queue[head++];
@@ -103,6 +107,11 @@ static bool deliver_once(struct run *r)
 
 			if (v < 0 || !nb->up || !link_up(r, u, (uint32_t)v))
 				continue;	/* the copy is lost */
+			mv = route_of(r, (uint32_t)v);
+			if (mv && mv->upstream && mv->upstream != r->id[u]) {
+				r->rpf_drops++;	/* the kernel's mcast_rpf */
+				continue;
+			}
 			if (copies[v]++) {
 				snprintf(r->why, sizeof(r->why),
 					 "node %u got two copies", r->id[v]);
@@ -125,6 +134,19 @@ static bool deliver_once(struct run *r)
 	free(queue);
 	free(got);
 	return ok;
+}
+
+/* Nodes other than the root whose route does not name its upstream. */
+static unsigned int without_upstream(const struct run *r)
+{
+	unsigned int u, n = 0;
+
+	for (u = 0; u < r->n; u++) {
+		const struct xm_fib_mroute *m = route_of(r, u);
+
+		n += m && u != r->root && !m->upstream;
+	}
+	return n;
 }
 
 /* Step until deliver_once() holds, at most until deadline; the time. */
@@ -200,6 +222,9 @@ int main(void)
 		return tap_done();
 	printf("# trees in place %.0f ms after the joins (virtual time)\n",
 	       (double)(t1 - t0) / MS);
+	ok(!r.rpf_drops && !without_upstream(&r),
+	   "joins: every route off the root names its upstream, and no copy "
+	   "of the tree fails the reverse-path check (%u)", r.rpf_drops);
 
 	/* Fail the root's first branch: a link the tree uses. */
 	{
@@ -223,6 +248,9 @@ int main(void)
 	t1 = until_delivered(&r, t0 + 30 * S);
 	ok(t1, "link down: every receiver reached exactly once again (%s)",
 	   r.why[0] ? r.why : "ok");
+	ok(t1 && !r.rpf_drops && !without_upstream(&r),
+	   "link down: the repaired routes' upstreams hold (%u rpf drops)",
+	   r.rpf_drops);
 	printf("# tree repaired %.0f ms after the link failed (virtual time)\n",
 	       t1 ? (double)(t1 - t0) / MS : -1.0);
 

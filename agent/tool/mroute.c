@@ -13,14 +13,19 @@ void usage_mroute(FILE *fp)
 {
 	fputs("Usage: xmesh mroute [ show ] [ root NODE ] [ group GROUP ] [ dev DEV ]\n"
 	      "       xmesh mroute { add | replace } root NODE group GROUP\n"
-	      "                    [ neigh ID ]... [ local ] [ dev DEV ]\n"
+	      "                    [ neigh ID ]... [ local ] [ upstream NODE ]\n"
+	      "                    [ shared-root NODE ] [ dev DEV ]\n"
 	      "       xmesh mroute del root NODE group GROUP [ dev DEV ]\n"
 	      "       xmesh mroute flush [ dev DEV ]\n"
 	      "GROUP := an IPv4 address in 239.0.0.0/8, or IPv6 multicast of scope 3\n"
 	      "         or wider (ff05::1, ff0e::1...)\n"
 	      "NODE, ID := 1..4294967295\n"
 	      "Frames of GROUP sent by NODE are copied to each neighbor ID (at most\n"
-	      "16) and, with \"local\", delivered on this node. -s: counters.\n",
+	      "16) and, with \"local\", delivered on this node; with \"upstream\",\n"
+	      "only frames from a neighbor of that node are taken (the others are\n"
+	      "dropped as mcast_rpf); with \"shared-root\", a shared tree's route:\n"
+	      "frames from any branch's node are copied to every other branch.\n"
+	      "-s: counters.\n",
 	      fp);
 }
 
@@ -51,6 +56,10 @@ static void mroute_print(struct ctx *c, const struct xm_entry *e,
 		out_uint(o, NULL, "neigh", m->neigh[i]);
 	out_arr_end(o);
 	out_bool(o, "local", "local", m->local);
+	if (m->upstream)
+		out_uint(o, "upstream", "upstream", m->upstream);
+	if (m->shared_root)
+		out_uint(o, "shared_root", "shared-root", m->shared_root);
 	out_nl(o);
 	if (c->stats) {
 		out_obj_begin(o, "stats");
@@ -88,6 +97,24 @@ static int parse_group(const char *s, struct xm_addr *a)
 		       s);
 		return XM_EXIT_USAGE;
 	}
+	return XM_EXIT_OK;
+}
+
+/* KEYWORD NODE, once: a node id into *v, attr marked present in m. */
+static int arg_node(int *argc, char ***argv, struct xm_mroute *m,
+		    unsigned int attr, uint32_t *v)
+{
+	const char *kw = (*argv)[0];
+	int ret;
+
+	if (XM_HAS(m, attr))
+		return arg_dup(kw);
+	if (!next_arg(argc, argv))
+		return XM_EXIT_USAGE;
+	ret = arg_u32(kw, (*argv)[0], 1, UINT32_MAX, v);
+	if (ret)
+		return ret;
+	XM_SET(m, attr);
 	return XM_EXIT_OK;
 }
 
@@ -144,6 +171,17 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			m->n_neighs++;
 		} else if (is_new && !strcmp(kw, "local")) {
 			m->local = true;
+		} else if (is_new && !strcmp(kw, "upstream")) {
+			ret = arg_node(&argc, &argv, m, XMESH_MROUTE_A_UPSTREAM,
+				       &m->upstream);
+			if (ret)
+				return ret;
+		} else if (is_new && !strcmp(kw, "shared-root")) {
+			ret = arg_node(&argc, &argv, m,
+				       XMESH_MROUTE_A_SHARED_ROOT,
+				       &m->shared_root);
+			if (ret)
+				return ret;
 		} else {
 			return arg_unknown(kw, usage_mroute);
 		}

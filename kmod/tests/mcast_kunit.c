@@ -115,6 +115,49 @@ static void xmesh_mcast_targets_origin(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, local);
 }
 
+/* The reverse-path check: only the upstream node's frames, if one is set. */
+static void xmesh_mcast_rpf_source(struct kunit *test)
+{
+	struct xmesh_mroute_branches br = {
+		.upstream = 4, .n_neighs = 2, .neigh = { 11, 12 },
+		.neigh_node = { 6, 7 },
+	};
+
+	/* Accepted: no copy back to the neighbor it came from. */
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 4, 21), 21U);
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 5, 22), 0U);
+	/* A branch's node sending up the tree is off it as well. */
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 6, 11), 0U);
+	/* No upstream (the root's route, an older agent's): not checked. */
+	br.upstream = 0;
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 5, 22), 22U);
+}
+
+/*
+ * A shared tree: frames from any branch's node, none back to that node
+ * (over whichever link of it they came), none from elsewhere.
+ */
+static void xmesh_mcast_rpf_shared(struct kunit *test)
+{
+	struct xmesh_mroute_branches br = {
+		.shared_root = 3, .n_neighs = 3, .neigh = { 11, 12, 13 },
+		.neigh_node = { 6, 7, 8 },
+	};
+	u32 out[XMESH_MAX_MROUTE_NEIGHS];
+	unsigned int n, drops;
+	bool local;
+
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 7, 12), 12U);
+	/* Another link to node 7: the branch to 7 is still the one back. */
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 7, 40), 12U);
+	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 9, 41), 0U);
+	n = xmesh_mcast_targets(&br, xmesh_mcast_rpf(&br, 7, 40), 16, false,
+				out, &local, &drops);
+	KUNIT_ASSERT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, out[0], 11U);
+	KUNIT_EXPECT_EQ(test, out[1], 13U);
+}
+
 static int mcast_dev_init(struct kunit *test, struct xmesh_dev **out)
 {
 	struct xmesh_dev *xdev = kunit_kzalloc(test, sizeof(*xdev),
@@ -192,6 +235,8 @@ static struct kunit_case xmesh_mcast_cases[] = {
 	KUNIT_CASE(xmesh_mcast_key_valid),
 	KUNIT_CASE(xmesh_mcast_targets_transit),
 	KUNIT_CASE(xmesh_mcast_targets_origin),
+	KUNIT_CASE(xmesh_mcast_rpf_source),
+	KUNIT_CASE(xmesh_mcast_rpf_shared),
 	KUNIT_CASE(xmesh_mcast_table),
 	{}
 };

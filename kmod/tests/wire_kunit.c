@@ -115,8 +115,8 @@ static void xmesh_wire_type(struct kunit *test)
 	struct xmesh_hdr hdr;
 	int i;
 
-	/* XMESH_PKT_MCAST (3): the destination is the tree's root, which
-	 * is its source; any other root is for a later version.
+	/* XMESH_PKT_MCAST (3): the destination is the tree's root, its
+	 * source or a shared tree's core.
 	 */
 	KUNIT_EXPECT_EQ(test, XMESH_PKT_MCAST, 3);
 	good_hdr(&hdr, XMESH_PKT_MCAST);
@@ -125,8 +125,7 @@ static void xmesh_wire_type(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, HDR_LEN),
 			XMESH_DROP_A_TRUNCATED);
 	hdr.dst = htonl(ntohl(hdr.src_node) + 1);
-	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64),
-			XMESH_DROP_A_BAD_HEADER);
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64), 0);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		good_hdr(&hdr, bad[i]);
 		KUNIT_EXPECT_EQ_MSG(test, xmesh_hdr_validate(&hdr, OAM_LEN + 64),
@@ -341,7 +340,7 @@ static int model_validate(const u8 *b, unsigned int len)
 		return XMESH_DROP_A_BAD_HEADER;
 	if (!(b[8] | b[9] | b[10] | b[11]) || !(b[12] | b[13] | b[14] | b[15]))
 		return XMESH_DROP_A_BAD_HEADER;
-	if (b[1] == 1)
+	if (b[1] == 1 || b[1] == 3)	/* data, multicast data */
 		return len > 16 + seal ? 0 : XMESH_DROP_A_TRUNCATED;
 	if (b[1] == 2)
 		return len >= 40 + seal ? 0 : XMESH_DROP_A_TRUNCATED;

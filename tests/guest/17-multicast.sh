@@ -8,8 +8,10 @@
 #   members (local): 3, 4, 5; node 2 is transit only
 #
 # Every member gets every datagram exactly once, node 2 none, with counters
-# that match; the hop limit stops copies; a group without a route is
-# dropped at the sender; IPv6 groups, with node 4 fed through node 5.
+# that match; the hop limit stops copies; the reverse-path check drops a
+# copy from a neighbor other than the route's upstream (counted); a group
+# without a route is dropped at the sender; IPv6 groups, with node 4 fed
+# through node 5; a shared tree rooted at node 2 carries node 1's packets.
 # (Repair after a link failure, by the agents: 47-agent-multicast.sh.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -123,6 +125,23 @@ expect_delta "hop limit 2: node 3 dropped its copies to 4" "$hop3" \
 	"$(counter 3 hop_limit)" 8
 xm 1 dev set hop-limit 16
 
+# --- the reverse-path check: node 5 copies to 4 as well (two trees that
+# disagree, as while the agents converge); node 4 takes the tree's frames
+# from its upstream, node 3, only
+check "node 4's route names its upstream, node 3" \
+	xm 4 mroute replace root 1 group "$G4" local upstream 3
+check_json "node 4's upstream reads back" '.[0].upstream == 3' \
+	xm 4 -j mroute show root 1 group "$G4"
+check "node 5 copies to node 4 too" \
+	xm 5 mroute replace root 1 group "$G4" neigh 5 local
+rpf4=$(counter 4 mcast_rpf)
+round rpf "$G4" 20
+for i in 3 4 5; do
+	check "rpf: node $i got each of 20 datagrams once" test "$(got rpf "$i")" = "20 20"
+done
+expect_delta "rpf: node 4 dropped node 5's copies as mcast_rpf" "$rpf4" \
+	"$(counter 4 mcast_rpf)" 23
+
 # --- a group of no route: dropped at the sender, counted
 drop_mr1=$(counter 1 no_mroute)
 n 1 python3 "$MIO" send 239.7.7.7 5000 10.0.1.1 4 --rate 0 >/dev/null
@@ -135,6 +154,34 @@ round v6 "$G6" 50
 for i in 3 4 5; do
 	check "IPv6: node $i got each of 50 datagrams once" test "$(got v6 "$i")" = "50 50"
 done
+
+# --- a shared tree (a group of many senders): rooted at the core, node 2;
+# each tree node installs (2, group) with every tree neighbor as a branch,
+# and the sender, node 1, its own (1, group) route, whose frames name the
+# core as their tree's root
+GS=239.1.2.5
+# shellcheck disable=SC2317 # called through check
+shared_tree() {
+	xm 1 mroute replace root 1 group "$GS" neigh 1 shared-root 2 &&
+		xm 1 mroute replace root 2 group "$GS" neigh 1 shared-root 2 &&
+		xm 2 mroute replace root 2 group "$GS" neigh 1 neigh 2 neigh 4 \
+			shared-root 2 &&
+		xm 3 mroute replace root 2 group "$GS" neigh 2 neigh 3 local \
+			shared-root 2 &&
+		xm 4 mroute replace root 2 group "$GS" neigh 3 local shared-root 2 &&
+		xm 5 mroute replace root 2 group "$GS" neigh 4 local shared-root 2
+}
+check "shared tree installed" shared_tree
+check_json "the core's route reads back" \
+	'.[0].shared_root == 2 and .[0].neighs == [1, 2, 4]' \
+	xm 2 -j mroute show root 2 group "$GS"
+round shared "$GS" 20
+for i in 3 4 5; do
+	check "shared tree: node $i got each of 20 datagrams once" \
+		test "$(got shared "$i")" = "20 20"
+done
+check "shared tree: the core, not a member, got none" \
+	test "$(got shared 2)" = "0 0"
 
 check "flush" xm 2 mroute flush
 check "flushed" test "$(xm 2 -j mroute show | jq length)" = 0

@@ -13,9 +13,10 @@
 # b and c receive it ("group ..."); r3 has not joined. The agents advertise
 # their groups, compute a's tree and install their parts: each receiver
 # gets each datagram exactly once, r3 none, and the receivers' multicast
-# routes count what they delivered. Link ul2 (r1-r2) fails: the agents
-# recompute, the tree goes around it, and every receiver gets every
-# datagram again.
+# routes count what they delivered; each route names its upstream (the
+# reverse-path check) and a converged tree loses no copy to it. Link ul2
+# (r1-r2) fails: the agents recompute, the tree goes around it, and every
+# receiver gets every datagram again.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -97,6 +98,21 @@ check_json "xmesh group show: a sends, r1 r2 r4 b c receive, a's route" \
 	x a -j group show "$G"
 check "r3 (not a member) delivers nothing" \
 	fails jq_true '.[0].local' n r3 "$XM" -j mroute show root 1 group "$G"
+check_json "a's own route checks no upstream" '.[0].upstream == null' \
+	n a "$XM" -j mroute show root 1 group "$G"
+check_json "r1's route takes the tree's frames from a only (upstream 1)" \
+	'.[0].upstream == 1' n r1 "$XM" -j mroute show root 1 group "$G"
+
+# rpf_drops: the mcast_rpf drops of every node but a, summed.
+rpf_drops() {
+	local r v sum=0
+	for r in "${RECEIVERS[@]}" r3; do
+		v=$(n "$r" "$XM" -j -s dev show xmesh0 |
+			jq -er '.[0].stats.drops.mcast_rpf')
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
 
 # round NAME COUNT: receivers on the 5 members and r3, a sends COUNT; each
 # receiver's "total distinct" in $OUT/NAME-RECEIVER.
@@ -133,7 +149,10 @@ declare -A rx0
 for r in "${RECEIVERS[@]}"; do
 	rx0[$r]=$(mstat "$r" rx_packets || echo 0)
 done
+rpf0=$(rpf_drops)
 round first "$N"
+expect_delta "a converged tree: no copy fails the reverse-path check" \
+	"$rpf0" "$(rpf_drops)" 0
 for r in "${RECEIVERS[@]}"; do
 	check "$r got each of $N datagrams exactly once" test "$(got first "$r")" = "$N $N"
 	expect_delta "$r's multicast route delivered them (and 3 END)" \
@@ -159,7 +178,10 @@ else
 	tap_fail "link r1-r2 down: the tree is recomputed around it" \
 		"$(for x in "${AN_TWO_PATHS[@]}"; do echo "$x:"; n "$x" "$XM" mroute show; done)"
 fi
+rpf0=$(rpf_drops)
 round repair "$N"
+expect_delta "the repaired tree: no copy fails the reverse-path check" \
+	"$rpf0" "$(rpf_drops)" 0
 for r in "${RECEIVERS[@]}"; do
 	check "after the repair: $r got each of $N datagrams exactly once" \
 		test "$(got repair "$r")" = "$N $N"

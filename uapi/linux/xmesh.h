@@ -256,6 +256,10 @@ enum xmesh_drop_a {
 					 * multicast route for its (root,
 					 * group)
 					 */
+	XMESH_DROP_A_MCAST_RPF,		/* rx: a multicast frame from a
+					 * neighbor other than its route's
+					 * upstream (the reverse-path check)
+					 */
 
 	__XMESH_DROP_A_MAX,
 	XMESH_DROP_A_MAX = __XMESH_DROP_A_MAX - 1
@@ -552,6 +556,22 @@ enum xmesh_mroute_a {
 	XMESH_MROUTE_A_RX_PACKETS,	/* delivered here, */
 	XMESH_MROUTE_A_RX_BYTES,
 	XMESH_MROUTE_A_DROPS,		/* copies dropped (any reason) */
+	XMESH_MROUTE_A_UPSTREAM,	/* u32, the node frames of the tree
+					 * come from here (the parent in the
+					 * tree); from any other neighbor
+					 * they are dropped (mcast_rpf).
+					 * Absent or 0: not checked (the
+					 * root's route, or an older agent)
+					 */
+	XMESH_MROUTE_A_SHARED_ROOT,	/* u32: a shared (bidirectional)
+					 * tree's route, of the tree rooted
+					 * at this core node: frames are
+					 * taken from any branch's node and
+					 * copied to every other branch; on
+					 * a sender, its own (root = this
+					 * node) route's frames name the
+					 * core as their tree's root
+					 */
 
 	__XMESH_MROUTE_A_MAX,
 	XMESH_MROUTE_A_MAX = __XMESH_MROUTE_A_MAX - 1
