@@ -48,6 +48,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
 	S(telemetry_routes_elided), S(telemetry_failovers),
 	S(telemetry_buffered),
+	S(mroute_refusals), S(mroute_children_cut), S(mroutes_cut),
 };
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /

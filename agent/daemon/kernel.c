@@ -88,7 +88,7 @@ static bool is_mroute_cmd(uint8_t cmd)
  */
 static void no_mroutes(struct xmd_kernel *k)
 {
-	k->mroute_refusals++;
+	k->stats->mroute_refusals++;
 	if (k->no_mroutes)
 		return;
 	k->no_mroutes = true;
@@ -348,13 +348,13 @@ static void mroutes_cut_count(struct xmd_kernel *k, const struct xm_fib *want)
 		cut += want->mroutes[i].n_cut;
 		routes += !!want->mroutes[i].n_cut;
 	}
-	if (cut > k->mroute_children_cut)
+	if (cut > k->stats->mroute_children_cut)
 		xmd_warn("%llu tree children in %llu multicast route%s past "
 			 "the kernel's %d branches: not reached through here",
 			 (unsigned long long)cut, (unsigned long long)routes,
 			 routes == 1 ? "" : "s", XMESH_MAX_MROUTE_NEIGHS);
-	k->mroute_children_cut = cut;
-	k->mroutes_cut = routes;
+	k->stats->mroute_children_cut = cut;
+	k->stats->mroutes_cut = routes;
 }
 
 int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)

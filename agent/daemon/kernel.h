@@ -38,14 +38,10 @@ struct xmd_kernel {
 	/*
 	 * The module predates multicast routes (the family lacks the
 	 * commands, or refuses them with EOPNOTSUPP): noticed once, warned
-	 * once; no multicast route is written then, the rest syncs.
-	 * mroute_refusals counts the refusals that told it.
+	 * once; no multicast route is written then, the rest syncs
+	 * (stats: mroute_refusals, mroute_children_cut, mroutes_cut).
 	 */
 	bool no_mroutes;
-	uint64_t mroute_refusals;
-	/* Tree children left out past the kernel's 16 branches per route,
-	 * in the tables last synced (a gauge), and routes with any. */
-	uint64_t mroute_children_cut, mroutes_cut;
 
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;

@@ -46,6 +46,9 @@ struct xmd_stats {
 	uint64_t telemetry_routes_elided;
 	uint64_t telemetry_failovers;	/* moves to the next controller */
 	uint64_t telemetry_buffered;	/* reports waiting: a gauge */
+	/* Multicast routes an older module refused; tree children past
+	 * the kernel's branches per route, and routes with any (gauges). */
+	uint64_t mroute_refusals, mroute_children_cut, mroutes_cut;
 };
 
 /* Names (JSON keys) and offsets, in the order above. */

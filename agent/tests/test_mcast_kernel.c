@@ -96,7 +96,7 @@ int main(void)
 	ok(f.cmds[XMESH_CMD_NEIGH_NEW] == 1 && f.cmds[XMESH_CMD_ROUTE_NEW] == 1,
 	   "first sync: the neighbor and the route are written");
 	is_int(f.cmds[XMESH_CMD_MROUTE_NEW], 1, "first sync: the mroute tried");
-	ok(k.no_mroutes && k.mroute_refusals == 1,
+	ok(k.no_mroutes && st.mroute_refusals == 1,
 	   "first sync: noticed, the refusal counted");
 	ok(strstr(log, "no multicast routes") && !strstr(log, "refused"),
 	   "first sync: one warning, not a refusal's");
@@ -129,7 +129,7 @@ int main(void)
 	cap_begin();
 	xmd_kernel_sync(&k, &want);
 	log = cap_end();
-	ok(k.mroute_children_cut == 3 && k.mroutes_cut == 1 &&
+	ok(st.mroute_children_cut == 3 && st.mroutes_cut == 1 &&
 	   strstr(log, "3 tree children in 1 multicast route past"),
 	   "children past the branches: counted and warned");
 	cap_begin();
