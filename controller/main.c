@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"                        [--remedy-stale S] [--remedy-settle S]"
 		" [--remedy-tries N] [--web DIR]\n"
 		"                        [--metrics-nodes N]"
-		" [--metrics-troubled N]\n"
+		" [--metrics-troubled N] [--agents N]\n"
 		"ROLE := read-only | operator | admin\n"
 		"SITE := NAME (default: " XM_SITE_DEFAULT ") | '" XM_SITE_ALL
 		"' (every site)\n"
@@ -67,9 +67,10 @@ static void usage(FILE *f)
 		" address; 0: no limit), --web " XM_WEB_DIR ","
 		" --metrics-nodes %d (per-node series while a site has at"
 		" most N nodes), --metrics-troubled %d (links down or lossy"
-		" and nodes down listed by themselves, per site)\n",
+		" and nodes down listed by themselves, per site), --agents %d"
+		" (agents a site is sized for)\n",
 		DEFAULT_PORT, XM_CTL_PER_ADDRESS, XM_METRICS_NODES,
-		XM_METRICS_TROUBLED);
+		XM_METRICS_TROUBLED, XM_CTL_AGENTS);
 }
 
 /* A whole text file, NUL-terminated (free() it), its mode in *mode (if
@@ -272,6 +273,7 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "per-address", required_argument, NULL, 'P' },
+		{ "agents", required_argument, NULL, 'A' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "hook", required_argument, NULL, 'H' },
 		{ "remedy-stale", required_argument, NULL, 'S' },
@@ -346,6 +348,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.per_address = n ? (int)n : -1;
+			break;
+		case 'A':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '1' || *optarg > '9' ||
+			    n > XM_CTL_AGENTS_MAX) {
+				fprintf(stderr, "xmesh-controller: \"%s\": the"
+					" agents of a site are 1 to %d\n",
+					optarg, XM_CTL_AGENTS_MAX);
+				return 2;
+			}
+			cfg.agents = (unsigned int)n;
 			break;
 		case 'C':
 			if (xm_hooks_load(hooks, optarg, err, sizeof(err))) {

@@ -2850,6 +2850,20 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		*con_cls = NULL;
 	}
 }
+/*
+ * The signatures a site remembers: an agent signs a report every 5 s and
+ * a long poll now and then, each remembered for the two windows of
+ * XM_AGENT_AUTH_WINDOW: 32 an agent, a power of two, at least
+ * XM_AGENT_NONCES (64 bytes each: 32 MB for 10000 agents).
+ */
+static size_t nonces_for(unsigned int agents)
+{
+	size_t want = (size_t)(agents ? agents : XM_CTL_AGENTS) * 32, n;
+
+	for (n = XM_AGENT_NONCES; n < want; n *= 2)
+		;
+	return n;
+}
 
 /* ---- start and stop ---- */
 
@@ -2881,7 +2895,7 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 	pthread_condattr_destroy(&ca);
 	randombytes_buf(key, sizeof(key));
 	c->started = now_s(c);
-	c->nonces = xm_agent_nonces_new(XM_AGENT_NONCES,
+	c->nonces = xm_agent_nonces_new(nonces_for(cfg->agents),
 					XM_AGENT_NONCES_PER_NODE, key,
 					c->started);
 	c->remedy = xm_remedy_new(&cfg->remedy);

@@ -53,6 +53,9 @@ struct xm_ctl_config {
 	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
 	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
+	/* Agents a site is sized for (its cache of recent request
+	 * signatures); 0: XM_CTL_AGENTS. */
+	unsigned int agents;
 	const char *web_dir;		/* the dashboard's files; NULL: none */
 	int64_t (*now)(void);		/* NULL: time() */
 	/* How long telemetry samples are kept (0 members: the defaults,
@@ -79,6 +82,8 @@ struct xm_ctl_config {
 };
 
 #define XM_CTL_VERSION_POLL_MS	200
+#define XM_CTL_AGENTS		2000
+#define XM_CTL_AGENTS_MAX	100000
 
 /* Start serving: NULL with a message in err. */
 struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,

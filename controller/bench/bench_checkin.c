@@ -337,6 +337,7 @@ int main(int argc, char **argv)
 	    bench_config(&cfg, auth_sk, dir, db, sizeof(db)))
 		return 1;
 	cfg.longpoll_max_s = 60;
+	cfg.agents = (unsigned int)n;	/* as --agents N */
 	if (run(&one, 1, &cfg, auth_sk, dir, n, seconds))
 		return 1;
 	if (test_pg()) {
