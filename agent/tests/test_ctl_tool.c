@@ -136,35 +136,43 @@ static void json(void)
 
 static void errors(void)
 {
-	expect_at("node show bogus", 2, "\"bogus\"", "node show: unknown word");
-	expect_at("node show role", 2, "", "node show: role without value");
-	expect_at("node show role a role b", 2, "role", "node show: role twice");
-	expect_at("node show near 3", 2, "near", "node show takes no near");
-	expect_at("node find min-cores 70000", 2, "", "node find: too many cores");
-	expect_at("node find near 0", 2, "", "node find: node 0");
-	expect_at("node find count 0", 2, "invalid count", "node find: count 0");
-	expect_at("node find count 65", 2, "invalid count",
-		  "node find: count above 64");
-	expect_at("node find count 2 count 3", 2, "count",
-		  "node find: count twice");
-	expect_at("node find min-free-cores -1", 2, "invalid core count",
-		  "node find: negative free cores");
-	expect_at("node find min-free-cores x", 2, "invalid core count",
-		  "node find: free cores not a number");
-	expect_at("node show min-free-cores 1", 2, "min-free-cores",
-		  "node show takes no min-free-cores");
-	expect_at("node find role 0123456789012345678901234567890123", 2,
-		  "role must be 1 to 31 characters", "node find: role too long");
-	expect_at("node show role a\tb", 2, "has a character no role has",
-		  "node show: a role no node can have (a tab)");
-	expect_at("node show zone a\"b", 2, "has a character no zone has",
-		  "node show: a zone no node can have (a quote)");
-	expect_at("path show", 2, "path show takes one node", "path: no node");
-	expect_at("path show x", 2, "", "path: not a number");
-	expect_at("path show 1 2", 2, "takes one node", "path: two nodes");
-	expect_at("topology show x", 2, "\"x\"", "topology: no arguments");
-	expect_at("agent show x", 2, "\"x\"", "agent: no arguments");
-	expect_at("node help", 0, "Usage: xmesh node", "node help");
+	static const struct tool_case cases[] = {
+		{ "node show bogus", 2, "\"bogus\"",
+		  "node show: unknown word" },
+		{ "node show role", 2, "", "node show: role without value" },
+		{ "node show role a role b", 2, "role",
+		  "node show: role twice" },
+		{ "node show near 3", 2, "near", "node show takes no near" },
+		{ "node find min-cores 70000", 2, "",
+		  "node find: too many cores" },
+		{ "node find near 0", 2, "", "node find: node 0" },
+		{ "node find count 0", 2, "invalid count",
+		  "node find: count 0" },
+		{ "node find count 65", 2, "invalid count",
+		  "node find: count above 64" },
+		{ "node find count 2 count 3", 2, "count",
+		  "node find: count twice" },
+		{ "node find min-free-cores -1", 2, "invalid core count",
+		  "node find: negative free cores" },
+		{ "node find min-free-cores x", 2, "invalid core count",
+		  "node find: free cores not a number" },
+		{ "node show min-free-cores 1", 2, "min-free-cores",
+		  "node show takes no min-free-cores" },
+		{ "node find role 0123456789012345678901234567890123", 2, "role must be 1 to 31 characters",
+		  "node find: role too long" },
+		{ "node show role a\tb", 2, "has a character no role has",
+		  "node show: a role no node can have (a tab)" },
+		{ "node show zone a\"b", 2, "has a character no zone has",
+		  "node show: a zone no node can have (a quote)" },
+		{ "path show", 2, "path show takes one node", "path: no node" },
+		{ "path show x", 2, "", "path: not a number" },
+		{ "path show 1 2", 2, "takes one node", "path: two nodes" },
+		{ "topology show x", 2, "\"x\"", "topology: no arguments" },
+		{ "agent show x", 2, "\"x\"", "agent: no arguments" },
+		{ "node help", 0, "Usage: xmesh node", "node help" },
+	};
+
+	expect_cases(sock_path, cases, sizeof(cases) / sizeof(cases[0]));
 	is_int(run("-S /nonexistent/x.sock node show"), 1,
 	       "no agent: exit 1");
 	ok(strstr(err_buf, "Error: xmeshd is not running (nothing answers on /nonexistent/x.sock).") != NULL,

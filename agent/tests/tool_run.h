@@ -48,4 +48,27 @@ __attribute__((unused)) static void expect(const char *args, int status,
 		       out_buf, err_buf, want);
 }
 
+/* One run of the tool and what it must exit with and print. */
+struct tool_case {
+	const char *args;
+	int status;
+	const char *want, *name;
+};
+
+/* expect() each case, after "-S @sock" if @sock is not NULL. */
+__attribute__((unused)) static void expect_cases(const char *sock,
+						 const struct tool_case *c,
+						 size_t n)
+{
+	char full[512];
+
+	for (; n; n--, c++) {
+		if (sock)
+			snprintf(full, sizeof(full), "-S %s %s", sock, c->args);
+		else
+			snprintf(full, sizeof(full), "%s", c->args);
+		expect(full, c->status, c->want, c->name);
+	}
+}
+
 #endif
