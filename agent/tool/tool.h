@@ -283,12 +283,14 @@ struct table {
 	.cmd_get = XMESH_CMD_##NAME##_GET,				\
 	.cmd_new = XMESH_CMD_##NAME##_NEW,				\
 	.cmd_del = XMESH_CMD_##NAME##_DEL
-/* The fields of table "obj" of the shared commands, its functions named
- * usage_<obj>, parse_<obj>, <obj>_match and <obj>_print. */
-#define TABLE_OF(obj, NAME)						\
-	.name = #obj, TABLE_CMDS(NAME), .cmds = table_cmds,		\
-	.usage = usage_##obj, .parse = parse_##obj,			\
+/* The fields of table @str of the shared commands, its functions named
+ * parse_<obj>, <obj>_match and <obj>_print. */
+#define TABLE_FIELDS(str, NAME, usage_fn, obj)				\
+	.name = str, TABLE_CMDS(NAME), .cmds = table_cmds,		\
+	.usage = usage_fn, .parse = parse_##obj,			\
 	.match = obj##_match, .print = obj##_print
+/* The same for table "obj", its usage usage_<obj>. */
+#define TABLE_OF(obj, NAME) TABLE_FIELDS(#obj, NAME, usage_##obj, obj)
 extern const struct cmd table_cmds[];
 /* Run the command in argv (default show) on table t. */
 int table_run(struct ctx *c, const struct table *t, int argc, char **argv);

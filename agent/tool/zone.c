@@ -75,7 +75,8 @@ static const char *action_name(uint8_t a)
 static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			   struct xm_change *ch);
 
-static bool node_match(const struct xm_entry *e, const struct xm_entry *f)
+static bool zone_node_match(const struct xm_entry *e,
+			    const struct xm_entry *f)
 {
 	const struct xm_node *n = &e->node, *w = &f->node;
 
@@ -83,8 +84,8 @@ static bool node_match(const struct xm_entry *e, const struct xm_entry *f)
 	       (!XM_HAS(w, XMESH_NODE_A_ZONE) || n->zone == w->zone);
 }
 
-static void node_print(struct ctx *c, const struct xm_entry *e,
-		       json_object *view)
+static void zone_node_print(struct ctx *c, const struct xm_entry *e,
+			    json_object *view)
 {
 	const struct xm_node *n = &e->node;
 	char roles[8];
@@ -101,13 +102,7 @@ static void node_print(struct ctx *c, const struct xm_entry *e,
 }
 
 static const struct table zone_node_table = {
-	.name = "zone node",
-	TABLE_CMDS(NODE),
-	.cmds = table_cmds,
-	.usage = usage_zone,
-	.parse = parse_zone_node,
-	.match = node_match,
-	.print = node_print,
+	TABLE_FIELDS("zone node", NODE, usage_zone, zone_node)
 };
 
 static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
@@ -175,7 +170,8 @@ static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			   struct xm_change *ch);
 
-static bool pair_match(const struct xm_entry *e, const struct xm_entry *f)
+static bool zone_pair_match(const struct xm_entry *e,
+			    const struct xm_entry *f)
 {
 	const struct xm_zone_pair *z = &e->zone_pair, *w = &f->zone_pair;
 
@@ -183,8 +179,8 @@ static bool pair_match(const struct xm_entry *e, const struct xm_entry *f)
 	       (!XM_HAS(w, XMESH_ZONE_PAIR_A_TO) || z->to == w->to);
 }
 
-static void pair_print(struct ctx *c, const struct xm_entry *e,
-		       json_object *view)
+static void zone_pair_print(struct ctx *c, const struct xm_entry *e,
+			    json_object *view)
 {
 	const struct xm_zone_pair *z = &e->zone_pair;
 
@@ -198,13 +194,7 @@ static void pair_print(struct ctx *c, const struct xm_entry *e,
 }
 
 static const struct table zone_pair_table = {
-	.name = "zone pair",
-	TABLE_CMDS(ZONE_PAIR),
-	.cmds = table_cmds,
-	.usage = usage_zone,
-	.parse = parse_zone_pair,
-	.match = pair_match,
-	.print = pair_print,
+	TABLE_FIELDS("zone pair", ZONE_PAIR, usage_zone, zone_pair)
 };
 
 static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
