@@ -1145,8 +1145,12 @@ static const struct xmesh_table_ops xmesh_##name##_ops = {		\
 	.type = XMESH_A_##NAME,						\
 	.get_cmd = XMESH_CMD_##NAME##_GET,				\
 	.list_offset = offsetof(struct xmesh_dev, list_in_dev),		\
-	.entry_offset = offsetof(entry_type, list),			\
-	.count_offset = offsetof(struct xmesh_dev, count_in_dev),	\
+	.entry_offset = offsetof(entry_type, list) +			\
+		BUILD_BUG_ON_ZERO(!__same_type(((entry_type *)0)->list,	\
+					       struct list_head)),	\
+	.count_offset = offsetof(struct xmesh_dev, count_in_dev) +	\
+		BUILD_BUG_ON_ZERO(!__same_type(				\
+			((struct xmesh_dev *)0)->count_in_dev, unsigned int)), \
 	.max = max_entries,						\
 	.limit_hits = XMESH_COUNTER_A_##NAME##_LIMIT_HITS,		\
 	.fill = xmesh_fill_##name##_entry,				\
