@@ -429,9 +429,10 @@ static int xmesh_fill_route(struct sk_buff *skb, struct xmesh_route *rt,
 	return 0;
 }
 
-static int xmesh_fill_prefix(struct sk_buff *skb,
-			     const struct xmesh_prefix *p)
+static int xmesh_fill_prefix_entry(struct sk_buff *skb,
+				   struct xmesh_dev *xdev, void *entry)
 {
+	const struct xmesh_prefix *p = entry;
 	struct nlattr *nest = nla_nest_start(skb, XMESH_A_PREFIX);
 
 	if (!nest ||
@@ -446,8 +447,10 @@ static int xmesh_fill_prefix(struct sk_buff *skb,
 }
 
 /* Never the key bytes: they go into the kernel and stay there. */
-static int xmesh_fill_key(struct sk_buff *skb, struct xmesh_key *key)
+static int xmesh_fill_key_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
+				void *entry)
 {
+	struct xmesh_key *key = entry;
 	struct nlattr *nest = nla_nest_start(skb, XMESH_A_KEY);
 	u64 stats[XMESH_KSTAT_MAX];
 
@@ -587,15 +590,18 @@ static struct nlattr **xmesh_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* Put one table entry (under xdev->lock) into @skb. */
 typedef int (*xmesh_dump_fill_t)(struct sk_buff *skb, struct xmesh_dev *xdev,
-				 struct list_head *entry);
+				 void *entry);
 
 /*
- * Send the entries of @list (under xdev->lock) from the cursor on, one
- * message each, until the skb is full.
+ * Send the entries of the list at @list_offset in the device (under
+ * xdev->lock), linked by their list_head at @entry_offset, from the cursor
+ * on, one message each, until the skb is full.
  */
 static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
-			   u8 cmd, size_t list_offset, xmesh_dump_fill_t fill)
+			   u8 cmd, size_t list_offset, size_t entry_offset,
+			   xmesh_dump_fill_t fill)
 {
 	struct xmesh_dump_ctx *ctx = XMESH_DUMP_CTX(cb);
 	struct net *net = sock_net(cb->skb->sk);
@@ -633,7 +639,7 @@ static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (fill(skb, xdev, pos)) {
+		if (fill(skb, xdev, (char *)pos - entry_offset)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -648,8 +654,7 @@ out:
 
 /* Reply to a get with the one entry @entry, filled by @fill. */
 static int xmesh_get_reply(struct genl_info *info, struct xmesh_dev *xdev,
-			   u8 cmd, xmesh_dump_fill_t fill,
-			   struct list_head *entry)
+			   u8 cmd, xmesh_dump_fill_t fill, void *entry)
 {
 	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	void *hdr;
@@ -690,6 +695,19 @@ static int xmesh_count_entries(struct genl_info *info, int type,
 		return -EINVAL;
 	}
 	return n;
+}
+
+/* The request's nest @type, given, parsed into @tb; extack set if not. */
+static int xmesh_parse_request(struct genl_info *info, int type,
+			       const char *what, struct nlattr **tb,
+			       int maxtype, const struct nla_policy *policy)
+{
+	if (!info->attrs[type]) {
+		NL_SET_ERR_MSG_FMT(info->extack, "missing %s attributes", what);
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, maxtype, info->attrs[type], policy,
+				info->extack);
 }
 
 static bool xmesh_require(struct genl_info *info, const struct nlattr *nest,
@@ -799,12 +817,8 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	__be16 port;
 	int err;
 
-	if (!info->attrs[XMESH_A_DEV]) {
-		NL_SET_ERR_MSG(info->extack, "missing dev attributes");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, XMESH_DEV_A_MAX, info->attrs[XMESH_A_DEV],
-			       xmesh_dev_policy, info->extack);
+	err = xmesh_parse_request(info, XMESH_A_DEV, "dev", tb, XMESH_DEV_A_MAX,
+				  xmesh_dev_policy);
 	if (err)
 		return err;
 	if (tb[XMESH_DEV_A_COUNTERS] || tb[XMESH_DEV_A_DROPS]) {
@@ -893,11 +907,11 @@ struct xmesh_table_ops {
 	const char *what;	/* for messages */
 	u8 get_cmd;
 	size_t list_offset;	/* of the entry list in struct xmesh_dev */
+	size_t entry_offset;	/* of the list_head in an entry */
+	size_t count_offset;	/* of the unsigned int entry count in xdev */
 	unsigned int max;	/* table limit */
 	int limit_hits;		/* XMESH_COUNTER_A_*_LIMIT_HITS */
-	unsigned int (*count)(struct xmesh_dev *xdev);
 	xmesh_dump_fill_t fill;
-	struct list_head *(*entry_list)(void *entry);
 
 	/* The published entry @nest names, or an ERR_PTR, extack set. */
 	void *(*find)(struct xmesh_dev *xdev, struct genl_info *info,
@@ -918,7 +932,7 @@ struct xmesh_table_ops {
 			   void **batch, int n);
 	/* Publish @entry, which the table then owns. */
 	int (*insert)(struct xmesh_dev *xdev, void *entry, bool replace);
-	void (*free)(void *entry);
+	void (*free)(void *entry);	/* NULL: kfree() */
 	void (*remove)(struct xmesh_dev *xdev, void *entry);
 	void (*flush)(struct xmesh_dev *xdev);
 };
@@ -927,7 +941,22 @@ static int xmesh_table_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			    const struct xmesh_table_ops *ops)
 {
 	return xmesh_dump_list(skb, cb, ops->get_cmd, ops->list_offset,
-			       ops->fill);
+			       ops->entry_offset, ops->fill);
+}
+
+static unsigned int xmesh_table_count(struct xmesh_dev *xdev,
+				      const struct xmesh_table_ops *ops)
+{
+	return *(unsigned int *)((char *)xdev + ops->count_offset);
+}
+
+/* Free an entry that was never published. */
+static void xmesh_table_free(const struct xmesh_table_ops *ops, void *entry)
+{
+	if (ops->free)
+		ops->free(entry);
+	else
+		kfree(entry);
 }
 
 static int xmesh_table_get(struct genl_info *info,
@@ -947,8 +976,7 @@ static int xmesh_table_get(struct genl_info *info,
 		return PTR_ERR(xdev);
 	entry = ops->find(xdev, info, info->attrs[ops->type]);
 	err = IS_ERR(entry) ? PTR_ERR(entry) :
-	      xmesh_get_reply(info, xdev, ops->get_cmd, ops->fill,
-			      ops->entry_list(entry));
+	      xmesh_get_reply(info, xdev, ops->get_cmd, ops->fill, entry);
 	xmesh_unlock(xdev);
 	return err;
 }
@@ -1002,7 +1030,7 @@ static int xmesh_table_new(struct genl_info *info,
 			}
 		}
 	}
-	if (ops->count(xdev) + n_new > ops->max) {
+	if (xmesh_table_count(xdev, ops) + n_new > ops->max) {
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "the %s table holds at most %u entries",
 				   ops->what, ops->max);
@@ -1029,7 +1057,7 @@ static int xmesh_table_new(struct genl_info *info,
 out:
 	for (j = 0; j < n; j++)
 		if (batch[j])
-			ops->free(batch[j]);
+			xmesh_table_free(ops, batch[j]);
 	xmesh_unlock(xdev);
 	kvfree(batch);
 	return err;
@@ -1083,28 +1111,88 @@ out:
 	return err;
 }
 
+/* The commands of the tables, by kind. */
+#define XMESH_TABLE_HANDLERS(name)					\
+static int xmesh_nl_##name##_get_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_get(info, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_get_dumpit(struct sk_buff *skb,		\
+					struct netlink_callback *cb)	\
+{									\
+	return xmesh_table_dump(skb, cb, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_new_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_new(info, &xmesh_##name##_ops);		\
+}									\
+static int xmesh_nl_##name##_del_doit(struct sk_buff *skb,		\
+				      struct genl_info *info)		\
+{									\
+	return xmesh_table_del(info, &xmesh_##name##_ops);		\
+}
+
+/*
+ * The ops and the commands of the table @name of @entry_type entries, kept
+ * in the device's @list_in_dev and counted in its @count_in_dev. Its
+ * callbacks are named xmesh_fill_<name>_entry and xmesh_<name>_find_nest,
+ * _parse, _find_old, _same, _insert_entry and _remove_entry; the other
+ * fields (.what, .flush, optional .free and .check_batch) follow.
+ */
+#define XMESH_TABLE(name, NAME, entry_type, list_in_dev, count_in_dev,	\
+		    max_entries, ...)					\
+static const struct xmesh_table_ops xmesh_##name##_ops = {		\
+	.type = XMESH_A_##NAME,						\
+	.get_cmd = XMESH_CMD_##NAME##_GET,				\
+	.list_offset = offsetof(struct xmesh_dev, list_in_dev),		\
+	.entry_offset = offsetof(entry_type, list) +			\
+		BUILD_BUG_ON_ZERO(!__same_type(((entry_type *)0)->list,	\
+					       struct list_head)),	\
+	.count_offset = offsetof(struct xmesh_dev, count_in_dev) +	\
+		BUILD_BUG_ON_ZERO(!__same_type(				\
+			((struct xmesh_dev *)0)->count_in_dev, unsigned int)), \
+	.max = max_entries,						\
+	.limit_hits = XMESH_COUNTER_A_##NAME##_LIMIT_HITS,		\
+	.fill = xmesh_fill_##name##_entry,				\
+	.find = xmesh_##name##_find_nest,				\
+	.parse = xmesh_##name##_parse,					\
+	.find_old = xmesh_##name##_find_old,				\
+	.same = xmesh_##name##_same,					\
+	.insert = xmesh_##name##_insert_entry,				\
+	.remove = xmesh_##name##_remove_entry,				\
+	__VA_ARGS__							\
+};									\
+XMESH_TABLE_HANDLERS(name)
+
+/*
+ * The insert and remove callbacks of a table whose xmesh_<name>_insert()
+ * and xmesh_<name>_remove() only want the entry typed.
+ */
+#define XMESH_TABLE_TYPED_CALLS(name)					\
+static int xmesh_##name##_insert_entry(struct xmesh_dev *xdev,		\
+				       void *entry, bool replace)	\
+{									\
+	return xmesh_##name##_insert(xdev, entry, replace);		\
+}									\
+static void xmesh_##name##_remove_entry(struct xmesh_dev *xdev,	\
+					void *entry)			\
+{									\
+	xmesh_##name##_remove(xdev, entry);				\
+}
+
 /* ------------------------------------------------------------------ */
 /* Neighbors                                                          */
 
 static int xmesh_fill_neigh_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
-				  struct list_head *entry)
+				  void *entry)
 {
-	return xmesh_fill_neigh(skb, list_entry(entry, struct xmesh_neigh,
-						list));
+	return xmesh_fill_neigh(skb, entry);
 }
 
-static struct list_head *xmesh_neigh_list(void *entry)
-{
-	return &((struct xmesh_neigh *)entry)->list;
-}
-
-static unsigned int xmesh_neigh_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->n_neighs;
-}
-
-static void *xmesh_neigh_find(struct xmesh_dev *xdev, struct genl_info *info,
-			      struct nlattr *nest)
+static void *xmesh_neigh_find_nest(struct xmesh_dev *xdev,
+				   struct genl_info *info, struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_NEIGH_A_MAX + 1];
 	struct xmesh_neigh *neigh;
@@ -1223,41 +1311,15 @@ static bool xmesh_neigh_same(const void *a, const void *b)
 	return x->id == y->id || !memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
-static int xmesh_neigh_insert_entry(struct xmesh_dev *xdev, void *entry,
-				    bool replace)
-{
-	return xmesh_neigh_insert(xdev, entry, replace);
-}
-
 static void xmesh_neigh_free_entry(void *entry)
 {
 	xmesh_neigh_free(entry);
 }
 
-static void xmesh_neigh_remove_entry(struct xmesh_dev *xdev, void *entry)
-{
-	xmesh_neigh_remove(xdev, entry);
-}
-
-static const struct xmesh_table_ops xmesh_neigh_ops = {
-	.type = XMESH_A_NEIGH,
-	.what = "neighbor",
-	.get_cmd = XMESH_CMD_NEIGH_GET,
-	.list_offset = offsetof(struct xmesh_dev, neigh_list),
-	.max = XMESH_MAX_NEIGHS,
-	.limit_hits = XMESH_COUNTER_A_NEIGH_LIMIT_HITS,
-	.count = xmesh_neigh_count_all,
-	.fill = xmesh_fill_neigh_entry,
-	.entry_list = xmesh_neigh_list,
-	.find = xmesh_neigh_find,
-	.parse = xmesh_neigh_parse,
-	.find_old = xmesh_neigh_find_old,
-	.same = xmesh_neigh_same,
-	.insert = xmesh_neigh_insert_entry,
-	.free = xmesh_neigh_free_entry,
-	.remove = xmesh_neigh_remove_entry,
-	.flush = xmesh_neigh_flush,
-};
+XMESH_TABLE_TYPED_CALLS(neigh)
+XMESH_TABLE(neigh, NEIGH, struct xmesh_neigh, neigh_list, n_neighs,
+	    XMESH_MAX_NEIGHS, .what = "neighbor", .flush = xmesh_neigh_flush,
+	    .free = xmesh_neigh_free_entry)
 
 /* The new state of the neighbor @nest names; only the state may change. */
 static int xmesh_neigh_parse_state(struct genl_info *info,
@@ -1307,7 +1369,7 @@ static int xmesh_nl_neigh_set_doit(struct sk_buff *skb, struct genl_info *info)
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
 		if (nla_type(attr) != XMESH_A_NEIGH)
 			continue;
-		found[i] = xmesh_neigh_find(xdev, info, attr);
+		found[i] = xmesh_neigh_find_nest(xdev, info, attr);
 		if (IS_ERR(found[i])) {
 			err = PTR_ERR(found[i]);
 			goto out;
@@ -1330,21 +1392,9 @@ out:
 /* Routes                                                             */
 
 static int xmesh_fill_route_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
-				  struct list_head *entry)
+				  void *entry)
 {
-	struct xmesh_route *rt = list_entry(entry, struct xmesh_route, list);
-
-	return xmesh_fill_route(skb, rt, xmesh_route_active(rt));
-}
-
-static struct list_head *xmesh_route_list(void *entry)
-{
-	return &((struct xmesh_route *)entry)->list;
-}
-
-static unsigned int xmesh_route_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->n_routes;
+	return xmesh_fill_route(skb, entry, xmesh_route_active(entry));
 }
 
 /* A route's table: its class, or 0 for the default one. */
@@ -1354,8 +1404,8 @@ static u8 xmesh_route_tclass(struct nlattr **tb)
 	       nla_get_u8(tb[XMESH_ROUTE_A_TCLASS]) : 0;
 }
 
-static void *xmesh_route_find(struct xmesh_dev *xdev, struct genl_info *info,
-			      struct nlattr *nest)
+static void *xmesh_route_find_nest(struct xmesh_dev *xdev,
+				   struct genl_info *info, struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_ROUTE_A_MAX + 1];
 	struct xmesh_route *rt;
@@ -1518,46 +1568,12 @@ static void xmesh_route_remove_entry(struct xmesh_dev *xdev, void *entry)
 	xmesh_route_remove(xdev, entry);
 }
 
-static const struct xmesh_table_ops xmesh_route_ops = {
-	.type = XMESH_A_ROUTE,
-	.what = "route",
-	.get_cmd = XMESH_CMD_ROUTE_GET,
-	.list_offset = offsetof(struct xmesh_dev, route_list),
-	.max = XMESH_MAX_ROUTES,
-	.limit_hits = XMESH_COUNTER_A_ROUTE_LIMIT_HITS,
-	.count = xmesh_route_count_all,
-	.fill = xmesh_fill_route_entry,
-	.entry_list = xmesh_route_list,
-	.find = xmesh_route_find,
-	.parse = xmesh_route_parse,
-	.find_old = xmesh_route_find_old,
-	.same = xmesh_route_same,
-	.insert = xmesh_route_insert_entry,
-	.free = xmesh_route_free_entry,
-	.remove = xmesh_route_remove_entry,
-	.flush = xmesh_routes_flush,
-};
+XMESH_TABLE(route, ROUTE, struct xmesh_route, route_list, n_routes,
+	    XMESH_MAX_ROUTES, .what = "route", .flush = xmesh_routes_flush,
+	    .free = xmesh_route_free_entry)
 
 /* ------------------------------------------------------------------ */
 /* Prefixes                                                           */
-
-static int xmesh_fill_prefix_entry(struct sk_buff *skb,
-				   struct xmesh_dev *xdev,
-				   struct list_head *entry)
-{
-	return xmesh_fill_prefix(skb, list_entry(entry, struct xmesh_prefix,
-						 list));
-}
-
-static struct list_head *xmesh_prefix_list(void *entry)
-{
-	return &((struct xmesh_prefix *)entry)->list;
-}
-
-static unsigned int xmesh_prefix_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->prefixes.count;
-}
 
 /* A prefix from its family, address and length attributes, all given. */
 static int xmesh_parse_prefix_key(struct genl_info *info,
@@ -1690,11 +1706,6 @@ static int xmesh_prefix_insert_entry(struct xmesh_dev *xdev, void *entry,
 	return err;
 }
 
-static void xmesh_prefix_free_entry(void *entry)
-{
-	kfree(entry);
-}
-
 static void xmesh_prefix_remove_entry(struct xmesh_dev *xdev, void *entry)
 {
 	xmesh_prefix_delete(&xdev->prefixes, entry);
@@ -1705,44 +1716,12 @@ static void xmesh_prefix_flush_all(struct xmesh_dev *xdev)
 	xmesh_prefix_flush(&xdev->prefixes);
 }
 
-static const struct xmesh_table_ops xmesh_prefix_ops = {
-	.type = XMESH_A_PREFIX,
-	.what = "prefix",
-	.get_cmd = XMESH_CMD_PREFIX_GET,
-	.list_offset = offsetof(struct xmesh_dev, prefixes.list),
-	.max = XMESH_MAX_PREFIXES,
-	.limit_hits = XMESH_COUNTER_A_PREFIX_LIMIT_HITS,
-	.count = xmesh_prefix_count_all,
-	.fill = xmesh_fill_prefix_entry,
-	.entry_list = xmesh_prefix_list,
-	.find = xmesh_prefix_find_nest,
-	.parse = xmesh_prefix_parse,
-	.find_old = xmesh_prefix_find_old,
-	.same = xmesh_prefix_same,
-	.insert = xmesh_prefix_insert_entry,
-	.free = xmesh_prefix_free_entry,
-	.remove = xmesh_prefix_remove_entry,
-	.flush = xmesh_prefix_flush_all,
-};
+XMESH_TABLE(prefix, PREFIX, struct xmesh_prefix, prefixes.list,
+	    prefixes.count, XMESH_MAX_PREFIXES, .what = "prefix",
+	    .flush = xmesh_prefix_flush_all)
 
 /* ------------------------------------------------------------------ */
 /* Keys                                                               */
-
-static int xmesh_fill_key_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
-				struct list_head *entry)
-{
-	return xmesh_fill_key(skb, list_entry(entry, struct xmesh_key, list));
-}
-
-static struct list_head *xmesh_key_list(void *entry)
-{
-	return &((struct xmesh_key *)entry)->list;
-}
-
-static unsigned int xmesh_key_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->n_keys;
-}
 
 static const char *xmesh_key_dir_name(u8 dir)
 {
@@ -1915,54 +1894,10 @@ static void xmesh_key_remove_entry(struct xmesh_dev *xdev, void *entry)
 	xmesh_key_remove(xdev, entry);
 }
 
-static const struct xmesh_table_ops xmesh_key_ops = {
-	.type = XMESH_A_KEY,
-	.what = "key",
-	.get_cmd = XMESH_CMD_KEY_GET,
-	.list_offset = offsetof(struct xmesh_dev, key_list),
-	.max = XMESH_MAX_KEYS,
-	.limit_hits = XMESH_COUNTER_A_KEY_LIMIT_HITS,
-	.count = xmesh_key_count_all,
-	.fill = xmesh_fill_key_entry,
-	.entry_list = xmesh_key_list,
-	.find = xmesh_key_find_nest,
-	.parse = xmesh_key_parse,
-	.find_old = xmesh_key_find_old,
-	.same = xmesh_key_same,
-	.check_batch = xmesh_key_check_batch,
-	.insert = xmesh_key_insert_entry,
-	.free = xmesh_key_free_entry,
-	.remove = xmesh_key_remove_entry,
-	.flush = xmesh_keys_flush,
-};
+XMESH_TABLE(key, KEY, struct xmesh_key, key_list, n_keys, XMESH_MAX_KEYS,
+	    .what = "key", .flush = xmesh_keys_flush,
+	    .free = xmesh_key_free_entry, .check_batch = xmesh_key_check_batch)
 
-/* The commands of the tables, by kind. */
-#define XMESH_TABLE_HANDLERS(name)					\
-static int xmesh_nl_##name##_get_doit(struct sk_buff *skb,		\
-				      struct genl_info *info)		\
-{									\
-	return xmesh_table_get(info, &xmesh_##name##_ops);		\
-}									\
-static int xmesh_nl_##name##_get_dumpit(struct sk_buff *skb,		\
-					struct netlink_callback *cb)	\
-{									\
-	return xmesh_table_dump(skb, cb, &xmesh_##name##_ops);		\
-}									\
-static int xmesh_nl_##name##_new_doit(struct sk_buff *skb,		\
-				      struct genl_info *info)		\
-{									\
-	return xmesh_table_new(info, &xmesh_##name##_ops);		\
-}									\
-static int xmesh_nl_##name##_del_doit(struct sk_buff *skb,		\
-				      struct genl_info *info)		\
-{									\
-	return xmesh_table_del(info, &xmesh_##name##_ops);		\
-}
-
-XMESH_TABLE_HANDLERS(neigh)
-XMESH_TABLE_HANDLERS(route)
-XMESH_TABLE_HANDLERS(prefix)
-XMESH_TABLE_HANDLERS(key)
 
 /* ------------------------------------------------------------------ */
 /* QoS: settings and per-class counters; classifier rules             */
@@ -2101,12 +2036,8 @@ static int xmesh_nl_qos_set_doit(struct sk_buff *skb, struct genl_info *info)
 	const u8 *map;
 	int err, i;
 
-	if (!qos) {
-		NL_SET_ERR_MSG(info->extack, "missing qos attributes");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, XMESH_QOS_A_MAX, qos, xmesh_qos_policy,
-			       info->extack);
+	err = xmesh_parse_request(info, XMESH_A_QOS, "qos", tb, XMESH_QOS_A_MAX,
+				  xmesh_qos_policy);
 	if (err)
 		return err;
 	if (tb[XMESH_QOS_A_DSCP_MAP])
@@ -2143,9 +2074,10 @@ out:
 	return err;
 }
 
-static int xmesh_fill_qos_rule(struct sk_buff *skb,
-			       const struct xmesh_qos_rule *rule)
+static int xmesh_fill_qos_rule_entry(struct sk_buff *skb,
+				     struct xmesh_dev *xdev, void *entry)
 {
+	const struct xmesh_qos_rule *rule = entry;
 	const struct xmesh_prefix_key *p = &rule->prefix;
 	struct nlattr *nest = nla_nest_start(skb, XMESH_A_QOS_RULE);
 
@@ -2171,24 +2103,6 @@ static int xmesh_fill_qos_rule(struct sk_buff *skb,
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
-}
-
-static int xmesh_fill_qos_rule_entry(struct sk_buff *skb,
-				     struct xmesh_dev *xdev,
-				     struct list_head *entry)
-{
-	return xmesh_fill_qos_rule(skb, list_entry(entry, struct xmesh_qos_rule,
-						   list));
-}
-
-static struct list_head *xmesh_qos_rule_list(void *entry)
-{
-	return &((struct xmesh_qos_rule *)entry)->list;
-}
-
-static unsigned int xmesh_qos_rule_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->qos.n_rules;
 }
 
 static void *xmesh_qos_rule_find_nest(struct xmesh_dev *xdev,
@@ -2328,43 +2242,10 @@ static bool xmesh_qos_rule_same(const void *a, const void *b)
 	       ((const struct xmesh_qos_rule *)b)->id;
 }
 
-static int xmesh_qos_rule_insert_entry(struct xmesh_dev *xdev, void *entry,
-				       bool replace)
-{
-	return xmesh_qos_rule_insert(xdev, entry, replace);
-}
-
-static void xmesh_qos_rule_free_entry(void *entry)
-{
-	kfree(entry);
-}
-
-static void xmesh_qos_rule_remove_entry(struct xmesh_dev *xdev, void *entry)
-{
-	xmesh_qos_rule_remove(xdev, entry);
-}
-
-static const struct xmesh_table_ops xmesh_qos_rule_ops = {
-	.type = XMESH_A_QOS_RULE,
-	.what = "QoS rule",
-	.get_cmd = XMESH_CMD_QOS_RULE_GET,
-	.list_offset = offsetof(struct xmesh_dev, qos.rule_list),
-	.max = XMESH_MAX_QOS_RULES,
-	.limit_hits = XMESH_COUNTER_A_QOS_RULE_LIMIT_HITS,
-	.count = xmesh_qos_rule_count_all,
-	.fill = xmesh_fill_qos_rule_entry,
-	.entry_list = xmesh_qos_rule_list,
-	.find = xmesh_qos_rule_find_nest,
-	.parse = xmesh_qos_rule_parse,
-	.find_old = xmesh_qos_rule_find_old,
-	.same = xmesh_qos_rule_same,
-	.insert = xmesh_qos_rule_insert_entry,
-	.free = xmesh_qos_rule_free_entry,
-	.remove = xmesh_qos_rule_remove_entry,
-	.flush = xmesh_qos_rules_flush,
-};
-
-XMESH_TABLE_HANDLERS(qos_rule)
+XMESH_TABLE_TYPED_CALLS(qos_rule)
+XMESH_TABLE(qos_rule, QOS_RULE, struct xmesh_qos_rule, qos.rule_list,
+	    qos.n_rules, XMESH_MAX_QOS_RULES, .what = "QoS rule",
+	    .flush = xmesh_qos_rules_flush)
 
 /* ------------------------------------------------------------------ */
 /* Zones: the node table and the zone pair table (filter.c)           */
@@ -2469,16 +2350,6 @@ static bool xmesh_attr_same(const void *a, const void *b)
 {
 	return ((const struct xmesh_attr *)a)->key ==
 	       ((const struct xmesh_attr *)b)->key;
-}
-
-static struct list_head *xmesh_attr_list(void *entry)
-{
-	return &((struct xmesh_attr *)entry)->list;
-}
-
-static void xmesh_attr_free_entry(void *entry)
-{
-	kfree(entry);
 }
 
 static s64 xmesh_node_key(struct genl_info *info, struct nlattr *nest,
@@ -2592,15 +2463,9 @@ static const struct xmesh_attr_kind xmesh_zone_pair_kind = {
 /* The table callbacks of one kind of struct xmesh_attr entry. */
 #define XMESH_ATTR_TABLE_OPS(name, NAME, max_entries)			\
 static int xmesh_fill_##name##_entry(struct sk_buff *skb,		\
-				     struct xmesh_dev *xdev,		\
-				     struct list_head *entry)		\
+				     struct xmesh_dev *xdev, void *entry) \
 {									\
-	return xmesh_##name##_kind.fill(skb, list_entry(entry,		\
-					struct xmesh_attr, list));	\
-}									\
-static unsigned int xmesh_##name##_count_all(struct xmesh_dev *xdev)	\
-{									\
-	return xmesh_attr_table_of(xdev, &xmesh_##name##_kind)->count;	\
+	return xmesh_##name##_kind.fill(skb, entry);			\
 }									\
 static void *xmesh_##name##_find_nest(struct xmesh_dev *xdev,		\
 				      struct genl_info *info,		\
@@ -2623,6 +2488,10 @@ static void *xmesh_##name##_find_old(struct xmesh_dev *xdev,		\
 	return xmesh_attr_nl_find_old(xdev, info, nest, entry, replace,	\
 				      &xmesh_##name##_kind);		\
 }									\
+static bool xmesh_##name##_same(const void *a, const void *b)		\
+{									\
+	return xmesh_attr_same(a, b);					\
+}									\
 static int xmesh_##name##_insert_entry(struct xmesh_dev *xdev,		\
 				       void *entry, bool replace)	\
 {									\
@@ -2643,26 +2512,9 @@ static void xmesh_##name##_flush_all(struct xmesh_dev *xdev)		\
 	xmesh_attr_flush(xdev,						\
 			 xmesh_attr_table_of(xdev, &xmesh_##name##_kind)); \
 }									\
-static const struct xmesh_table_ops xmesh_##name##_ops = {		\
-	.type = XMESH_A_##NAME,						\
-	.get_cmd = XMESH_CMD_##NAME##_GET,				\
-	.what = xmesh_##name##_what,					\
-	.list_offset = offsetof(struct xmesh_dev, filter.name##s.list),	\
-	.max = max_entries,						\
-	.limit_hits = XMESH_COUNTER_A_##NAME##_LIMIT_HITS,		\
-	.count = xmesh_##name##_count_all,				\
-	.fill = xmesh_fill_##name##_entry,				\
-	.entry_list = xmesh_attr_list,					\
-	.find = xmesh_##name##_find_nest,				\
-	.parse = xmesh_##name##_parse,					\
-	.find_old = xmesh_##name##_find_old,				\
-	.same = xmesh_attr_same,					\
-	.insert = xmesh_##name##_insert_entry,				\
-	.free = xmesh_attr_free_entry,					\
-	.remove = xmesh_##name##_remove_entry,				\
-	.flush = xmesh_##name##_flush_all,				\
-};									\
-XMESH_TABLE_HANDLERS(name)
+XMESH_TABLE(name, NAME, struct xmesh_attr, filter.name##s.list,	\
+	    filter.name##s.count, max_entries,				\
+	    .what = xmesh_##name##_what, .flush = xmesh_##name##_flush_all)
 
 XMESH_ATTR_TABLE_OPS(node, NODE, XMESH_MAX_NODES)
 XMESH_ATTR_TABLE_OPS(zone_pair, ZONE_PAIR, XMESH_MAX_ZONE_PAIRS)
@@ -2716,20 +2568,9 @@ static int xmesh_fill_mroute(struct sk_buff *skb, struct xmesh_dev *xdev,
 }
 
 static int xmesh_fill_mroute_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
-				   struct list_head *entry)
+				   void *entry)
 {
-	return xmesh_fill_mroute(skb, xdev,
-				 list_entry(entry, struct xmesh_mroute, list));
-}
-
-static struct list_head *xmesh_mroute_list(void *entry)
-{
-	return &((struct xmesh_mroute *)entry)->list;
-}
-
-static unsigned int xmesh_mroute_count_all(struct xmesh_dev *xdev)
-{
-	return xdev->mroutes.count;
+	return xmesh_fill_mroute(skb, xdev, entry);
 }
 
 /* The key of @tb (root, family and group, all given) into @key. */
@@ -2868,43 +2709,15 @@ static bool xmesh_mroute_same(const void *a, const void *b)
 		       sizeof(struct xmesh_mroute_key));
 }
 
-static int xmesh_mroute_insert_entry(struct xmesh_dev *xdev, void *entry,
-				     bool replace)
-{
-	return xmesh_mroute_insert(xdev, entry, replace);
-}
-
 static void xmesh_mroute_free_entry(void *entry)
 {
 	xmesh_mroute_free(entry);
 }
 
-static void xmesh_mroute_remove_entry(struct xmesh_dev *xdev, void *entry)
-{
-	xmesh_mroute_remove(xdev, entry);
-}
-
-static const struct xmesh_table_ops xmesh_mroute_ops = {
-	.type = XMESH_A_MROUTE,
-	.what = "multicast route",
-	.get_cmd = XMESH_CMD_MROUTE_GET,
-	.list_offset = offsetof(struct xmesh_dev, mroutes.list),
-	.max = XMESH_MAX_MROUTES,
-	.limit_hits = XMESH_COUNTER_A_MROUTE_LIMIT_HITS,
-	.count = xmesh_mroute_count_all,
-	.fill = xmesh_fill_mroute_entry,
-	.entry_list = xmesh_mroute_list,
-	.find = xmesh_mroute_find_nest,
-	.parse = xmesh_mroute_parse,
-	.find_old = xmesh_mroute_find_old,
-	.same = xmesh_mroute_same,
-	.insert = xmesh_mroute_insert_entry,
-	.free = xmesh_mroute_free_entry,
-	.remove = xmesh_mroute_remove_entry,
-	.flush = xmesh_mroutes_flush,
-};
-
-XMESH_TABLE_HANDLERS(mroute)
+XMESH_TABLE_TYPED_CALLS(mroute)
+XMESH_TABLE(mroute, MROUTE, struct xmesh_mroute, mroutes.list,
+	    mroutes.count, XMESH_MAX_MROUTES, .what = "multicast route",
+	    .flush = xmesh_mroutes_flush, .free = xmesh_mroute_free_entry)
 
 /* ------------------------------------------------------------------ */
 /* OAM                                                                */
@@ -2968,12 +2781,8 @@ static int xmesh_nl_oam_send_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 seq;
 	int err;
 
-	if (!info->attrs[XMESH_A_OAM]) {
-		NL_SET_ERR_MSG(info->extack, "missing oam attributes");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, XMESH_OAM_A_MAX, info->attrs[XMESH_A_OAM],
-			       xmesh_oam_policy, info->extack);
+	err = xmesh_parse_request(info, XMESH_A_OAM, "oam", tb, XMESH_OAM_A_MAX,
+				  xmesh_oam_policy);
 	if (err)
 		return err;
 	if (!tb[XMESH_OAM_A_NEIGH] &&

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../sim/fibcmp.h"
 #include "../sim/sim_priv.h"
 #include "spf.h"
 #include "util.h"
@@ -108,26 +109,6 @@ static size_t root_adjs(const struct xm_graph *g, uint32_t root,
 	return v->n_edges;
 }
 
-/* The same routes, next hops and priorities as the reference's? */
-static bool fib_same(const struct xm_fib *a, const struct xm_fib *b)
-{
-	size_t i, j;
-
-	if (a->n_routes != b->n_routes)
-		return false;
-	for (i = 0; i < a->n_routes; i++) {
-		const struct xm_fib_route *x = &a->routes[i], *y = &b->routes[i];
-
-		if (x->dst != y->dst || x->n_nexthops != y->n_nexthops)
-			return false;
-		for (j = 0; j < x->n_nexthops; j++)
-			if (x->nexthop[j].neigh != y->nexthop[j].neigh ||
-			    x->nexthop[j].priority != y->nexthop[j].priority)
-				return false;
-	}
-	return true;
-}
-
 static int bench_spf(const struct opts *o)
 {
 	struct xm_graph g = { 0 };
@@ -174,7 +155,7 @@ static int bench_spf(const struct opts *o)
 						    n_adj, 0, &ref);
 			if (err)
 				goto out;
-			differ += !fib_same(&f, &ref);
+			differ += !xm_fib_same(&f, &ref);
 			free(ref.routes);
 		}
 		routes += f.n_routes;

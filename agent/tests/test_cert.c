@@ -823,11 +823,43 @@ static void strictness(void)
 		T_SERIAL, T_SITE, T_ISSUER, T_PUBKEY, T_NODE, T_NOT_BEFORE,
 		T_NOT_AFTER,
 	};
+	/* The node baseline as another kind, without up to three fields. */
+	static const struct {
+		enum xm_cert_kind kind;
+		uint16_t del[3];
+		enum xm_cert_reason want;
+		const char *name;
+	} kinds[] = {
+		{ XM_CERT_NODE, { T_ZONE, T_ROLE }, XM_CERT_OK,
+		  "strict: zone and roles are optional" },
+		{ XM_CERT_AUTHORITY, { T_ZONE, T_ROLE }, XM_CERT_MALFORMED,
+		  "strict: a node id in an authority certificate" },
+		{ XM_CERT_POLICY, { T_NODE, T_ROLE }, XM_CERT_MALFORMED,
+		  "strict: a zone in a policy certificate" },
+		{ XM_CERT_POLICY, { T_NODE, T_ZONE }, XM_CERT_MALFORMED,
+		  "strict: roles in a policy certificate" },
+		{ XM_CERT_POLICY, { T_NODE, T_ZONE, T_ROLE }, XM_CERT_OK,
+		  "strict: the bare policy certificate decodes" },
+	};
+	/* A field of length len, or (zero_at not 0) with v[zero_at] = 0. */
+	static const struct {
+		uint16_t type;
+		uint16_t len, zero_at;
+		const char *name;
+	} cut[] = {
+		{ T_SERIAL, 0, 7, "strict: serial 0" },
+		{ T_SERIAL, 7, 0, "strict: a serial of 7 bytes" },
+		{ T_NODE, 0, 3, "strict: node id 0" },
+		{ T_NODE, 3, 0, "strict: a node id of 3 bytes" },
+		{ T_PUBKEY, 31, 0, "strict: a public key of 31 bytes" },
+		{ T_ISSUER, 17, 0, "strict: a key id of 17 bytes" },
+		{ T_SITE, 0, 0, "strict: empty site" },
+	};
 	struct fields fs, base;
 	struct xm_cert c, ref;
 	struct field *f;
 	uint8_t pad[512];
-	size_t i;
+	size_t i, j;
 	bool all;
 
 	fs_node(&base, &auth);
@@ -867,66 +899,29 @@ static void strictness(void)
 		all &= fs_decode(&fs, &c) == XM_CERT_MALFORMED;
 	}
 	ok(all, "strict: without any required field, malformed");
-	fs = base;
-	fs_del(&fs, T_ZONE);
-	fs_del(&fs, T_ROLE);
-	is_reason(fs_decode(&fs, &c), XM_CERT_OK,
-		  "strict: zone and roles are optional");
-
-	/* Fields out of place. */
-	fs = base;
-	fs.kind = XM_CERT_AUTHORITY;
-	fs_del(&fs, T_ZONE);
-	fs_del(&fs, T_ROLE);
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a node id in an authority certificate");
-	fs = base;
-	fs.kind = XM_CERT_POLICY;
-	fs_del(&fs, T_NODE);
-	fs_del(&fs, T_ROLE);
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a zone in a policy certificate");
-	fs = base;
-	fs.kind = XM_CERT_POLICY;
-	fs_del(&fs, T_NODE);
-	fs_del(&fs, T_ZONE);
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: roles in a policy certificate");
-	fs.kind = XM_CERT_POLICY;
-	fs_del(&fs, T_ROLE);
-	is_reason(fs_decode(&fs, &c), XM_CERT_OK,
-		  "strict: the bare policy certificate decodes");
+	/* Optional fields, and fields out of place. */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		fs = base;
+		fs.kind = kinds[i].kind;
+		for (j = 0; j < 3 && kinds[i].del[j]; j++)
+			fs_del(&fs, kinds[i].del[j]);
+		is_reason(fs_decode(&fs, &c), kinds[i].want, kinds[i].name);
+	}
 	fs = base;
 	fs_u64(&fs, T_CRL_VERSION, 1);
 	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
 		  "strict: a list's field in a certificate");
 
-	/* Values. */
-	fs = base;
-	fs_get(&fs, T_SERIAL)->v[7] = 0;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED, "strict: serial 0");
-	fs = base;
-	fs_get(&fs, T_SERIAL)->len = 7;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a serial of 7 bytes");
-	fs = base;
-	fs_get(&fs, T_NODE)->v[3] = 0;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED, "strict: node id 0");
-	fs = base;
-	fs_get(&fs, T_NODE)->len = 3;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a node id of 3 bytes");
-	fs = base;
-	fs_get(&fs, T_PUBKEY)->len = 31;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a public key of 31 bytes");
-	fs = base;
-	fs_get(&fs, T_ISSUER)->len = 17;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED,
-		  "strict: a key id of 17 bytes");
-	fs = base;
-	fs_get(&fs, T_SITE)->len = 0;
-	is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED, "strict: empty site");
+	/* Values: a field cut short, or its last byte zeroed. */
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		fs = base;
+		f = fs_get(&fs, cut[i].type);
+		if (cut[i].zero_at)
+			f->v[cut[i].zero_at] = 0;
+		else
+			f->len = cut[i].len;
+		is_reason(fs_decode(&fs, &c), XM_CERT_MALFORMED, cut[i].name);
+	}
 	fs = base;
 	f = fs_get(&fs, T_SITE);
 	memset(f->v, 's', 32);

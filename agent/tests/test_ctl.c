@@ -94,6 +94,21 @@ static bool is_null(json_object *o, const char *path)
 	return json_object_object_get_ex(o, path, &v) && !v;
 }
 
+/* A field of a reply (a get() path) and its JSON text. */
+struct field {
+	const char *path, *json, *name;
+};
+
+static void is_fields(json_object *r, const struct field *f, size_t n)
+{
+	for (; n; n--, f++)
+		is_str(json_object_to_json_string_ext(get(r, f->path),
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		       f->json, f->name);
+}
+
+#define IS_FIELDS(r, t) is_fields(r, t, sizeof(t) / sizeof(t[0]))
+
 /* The request is refused with an error containing want. */
 static void refused(const char *req, const char *want)
 {
@@ -132,19 +147,20 @@ static void status(void)
 
 static void nodes(void)
 {
+	static const struct field want[] = {
+		{ "nodes.0.node", "1", "nodes: first is 1" },
+		{ "nodes.0.self", "true", "nodes: 1 is self" },
+		{ "nodes.1.roles.0", "\"gpu\"", "nodes: roles" },
+		{ "nodes.2.cost", "250", "nodes: cost" },
+		{ "nodes.2.hops", "2", "nodes: hops" },
+		{ "nodes.1.load", "3.00", "nodes: load as a decimal" },
+		{ "nodes.3.prefixes.0", "\"10.99.0.4/32\"", "nodes: prefixes" },
+		{ "nodes.4.reachable", "false", "nodes: 5 unreachable" },
+	};
 	json_object *r = ask("{\"cmd\":\"nodes\"}");
 
 	is_int(len(r, "nodes"), 5, "nodes: all five");
-	is_int(num(r, "nodes.0.node"), 1, "nodes: first is 1");
-	ok(json_object_get_boolean(get(r, "nodes.0.self")), "nodes: 1 is self");
-	is_str(str(r, "nodes.1.roles.0"), "gpu", "nodes: roles");
-	is_int(num(r, "nodes.2.cost"), 250, "nodes: cost");
-	is_int(num(r, "nodes.2.hops"), 2, "nodes: hops");
-	is_str(json_object_to_json_string(get(r, "nodes.1.load")), "3.00",
-	       "nodes: load as a decimal");
-	is_str(str(r, "nodes.3.prefixes.0"), "10.99.0.4/32", "nodes: prefixes");
-	ok(!json_object_get_boolean(get(r, "nodes.4.reachable")),
-	   "nodes: 5 unreachable");
+	IS_FIELDS(r, want);
 	ok(is_null(get(r, "nodes.4"), "cost"), "nodes: no cost when unreachable");
 	json_object_put(r);
 	r = ask("{\"cmd\":\"nodes\",\"role\":\"gpu\",\"zone\":\"b\"}");
@@ -157,26 +173,26 @@ static void nodes(void)
 
 static void neighbors(void)
 {
+	static const struct field want[] = {
+		{ "neighbors.0.state", "\"up\"", "neighbors: state" },
+		{ "neighbors.1.state", "\"holddown\"", "neighbors: holddown" },
+		{ "neighbors.0.link", "\"lo\"", "neighbors: link name" },
+		{ "neighbors.0.remote", "\"10.9.1.2\"", "neighbors: remote" },
+		{ "neighbors.0.rtt_ms", "0.412", "neighbors: rtt in ms" },
+		{ "neighbors.0.jitter_ms", "0.031", "neighbors: jitter in ms" },
+		{ "neighbors.0.loss_pct", "1.25", "neighbors: loss in percent" },
+		{ "neighbors.0.last_seen_ms", "50",
+		  "neighbors: last seen is the latest of hello and probe" },
+		{ "neighbors.1.last_seen_ms", "500",
+		  "neighbors: last seen without any probe reply" },
+		{ "neighbors.0.flaps", "2", "neighbors: flaps" },
+	};
 	json_object *r = ask("{\"cmd\":\"neighbors\"}");
 
 	is_int(len(r, "neighbors"), 2, "neighbors: two");
-	is_str(str(r, "neighbors.0.state"), "up", "neighbors: state");
-	is_str(str(r, "neighbors.1.state"), "holddown", "neighbors: holddown");
-	is_str(str(r, "neighbors.0.link"), "lo", "neighbors: link name");
-	is_str(str(r, "neighbors.0.remote"), "10.9.1.2", "neighbors: remote");
-	is_str(json_object_to_json_string(get(r, "neighbors.0.rtt_ms")),
-	       "0.412", "neighbors: rtt in ms");
-	is_str(json_object_to_json_string(get(r, "neighbors.0.jitter_ms")),
-	       "0.031", "neighbors: jitter in ms");
-	is_str(json_object_to_json_string(get(r, "neighbors.0.loss_pct")),
-	       "1.25", "neighbors: loss in percent");
-	is_int(num(r, "neighbors.0.last_seen_ms"), 50,
-	       "neighbors: last seen is the latest of hello and probe");
-	is_int(num(r, "neighbors.1.last_seen_ms"), 500,
-	       "neighbors: last seen without any probe reply");
+	IS_FIELDS(r, want);
 	ok(is_null(get(r, "neighbors.1"), "last_probe_ms"),
 	   "neighbors: never probed is null");
-	is_int(num(r, "neighbors.0.flaps"), 2, "neighbors: flaps");
 	json_object_put(r);
 }
 

@@ -10,53 +10,22 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "tap.h"
-#include "tool.h"
 #include "ctl_fake.h"
+#include "tool_run.h"
 #include "../daemon/ctlsock.h"
 
 static char dir[] = "/tmp/xmd-tool-XXXXXX";
 static char sock_path[108];
 static pid_t server;
 
-static char out_buf[16384], err_buf[4096];
-
-/* Run "xmesh ARGS" (words split at blanks); its stdout and stderr. */
-static int run(const char *args)
-{
-	char line[512], *argv[32], *p;
-	struct tap_cap out;
-	int argc = 0, ret;
-	struct ctx c;
-
-	snprintf(line, sizeof(line), "xmesh %s", args);
-	for (p = strtok(line, " "); p && argc < 31; p = strtok(NULL, " "))
-		argv[argc++] = p;
-	argv[argc] = NULL;
-	tap_cap_begin(&out, STDOUT_FILENO);
-	cap_begin();
-	ctx_init(&c);
-	ret = xm_main(&c, argc, argv);
-	ctx_free(&c);
-	snprintf(err_buf, sizeof(err_buf), "%s", cap_end());
-	tap_cap_end(&out, out_buf, sizeof(out_buf));
-	return ret;
-}
-
 /* "xmesh -S SOCK ARGS" exits with status and prints a line with want. */
-static void expect(const char *args, int status, const char *want,
-		   const char *name)
+static void expect_at(const char *args, int status, const char *want,
+		      const char *name)
 {
 	char full[512];
-	int ret;
 
 	snprintf(full, sizeof(full), "-S %s %s", sock_path, args);
-	ret = run(full);
-	if (!ok(ret == status && (strstr(out_buf, want) ||
-				  strstr(err_buf, want)), "%s", name))
-		printf("#   xmesh %s: status %d (want %d)\n#   stdout: %s\n"
-		       "#   stderr: %s\n#   want: %s\n", full, ret, status,
-		       out_buf, err_buf, want);
+	expect(full, status, want, name);
 }
 
 /* The JSON "xmesh -S SOCK -j ARGS" prints, or NULL if it failed. */
@@ -72,46 +41,46 @@ static json_object *json_of(const char *args)
 
 static void text(void)
 {
-	expect("node show", 0, "node 1 (one) self zone a\n",
-	       "node show: this node first, marked self");
-	expect("node show", 0,
-	       "node 3 (three) zone b roles gpu cost 250 hops 2\n"
-	       "    cores 16 (15.90 free) load 0.10 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
-	       "    prefixes 10.99.0.3/32\n", "node show: a node's three lines");
-	expect("node show", 0, "node 5 (five) zone b roles gpu unreachable\n",
-	       "node show: unreachable");
-	expect("node", 0, "node 2 (two)", "node: show is the default");
-	expect("no sh role gpu zone a", 0, "node 2 (two)",
-	       "node show: abbreviated, filtered");
-	expect("node find role gpu", 0,
-	       "node 4 (four) zone b roles gpu cost 100 hops 1 distance 100\n",
-	       "node find: nearest, less loaded");
-	expect("node find role gpu near 3 zone a", 0, "node 2 (two)",
-	       "node find near");
-	expect("node find min-cores 99", 1,
-	       "Error: no reachable node fits.", "node find: none, exit 1");
-	expect("node find role gpu count 3", 0,
-	       "distance 100\n    cores 8 (7.80 free) load 0.20 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
-	       "    prefixes 10.99.0.4/32\nnode 2 (two)",
-	       "node find count 3: a list, nearest first, free cores shown");
-	expect("node find role gpu min-free-cores 5.5", 0, "node 4 (four)",
-	       "node find min-free-cores: decimals");
-	expect("node find role gpu min-free-cores 8 min-free-mem 1", 1,
-	       "no reachable node fits", "node find min-free-mem: none");
-	expect("path show 3", 0, "node 3 cost 250 hops 2\n"
-	       "    0: node 1 (one) cost 0\n    1: node 2 (two) cost 100\n"
-	       "    2: node 3 (three) cost 250\n", "path show: every hop");
-	expect("path 3", 0, "node 3 cost 250", "path: show is optional");
-	expect("path show 5", 1, "Error: node 5 is unreachable.",
-	       "path show: unreachable, exit 1");
-	expect("topology", 0, "node 1 (one)\n"
-	       "    to 2 metric 100 rtt 0.412 ms loss 0.25% bandwidth 1000 Mbit/s\n",
-	       "topology show: a node and its adjacencies");
-	expect("agent show", 0,
-	       "xmeshd " XMD_VERSION ": node 1 (one) dev xmesh0 up 0d 00:00:06 tables programmed\n"
-	       "    neighbors 2 up 1 nodes 5 reachable 4\n", "agent show");
-	expect("-s agent show", 0, "rx-bad-auth 3", "agent show -s: counters");
-	expect("-s agent show", 0, "ctl-bad-requests", "agent show -s: agent's");
+	expect_at("node show", 0, "node 1 (one) self zone a\n",
+		  "node show: this node first, marked self");
+	expect_at("node show", 0,
+		  "node 3 (three) zone b roles gpu cost 250 hops 2\n"
+		  "    cores 16 (15.90 free) load 0.10 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
+		  "    prefixes 10.99.0.3/32\n", "node show: a node's three lines");
+	expect_at("node show", 0, "node 5 (five) zone b roles gpu unreachable\n",
+		  "node show: unreachable");
+	expect_at("node", 0, "node 2 (two)", "node: show is the default");
+	expect_at("no sh role gpu zone a", 0, "node 2 (two)",
+		  "node show: abbreviated, filtered");
+	expect_at("node find role gpu", 0,
+		  "node 4 (four) zone b roles gpu cost 100 hops 1 distance 100\n",
+		  "node find: nearest, less loaded");
+	expect_at("node find role gpu near 3 zone a", 0, "node 2 (two)",
+		  "node find near");
+	expect_at("node find min-cores 99", 1,
+		  "Error: no reachable node fits.", "node find: none, exit 1");
+	expect_at("node find role gpu count 3", 0,
+		  "distance 100\n    cores 8 (7.80 free) load 0.20 memory 4096 MB (0 free) disk 0 GB (0 free)\n"
+		  "    prefixes 10.99.0.4/32\nnode 2 (two)",
+		  "node find count 3: a list, nearest first, free cores shown");
+	expect_at("node find role gpu min-free-cores 5.5", 0, "node 4 (four)",
+		  "node find min-free-cores: decimals");
+	expect_at("node find role gpu min-free-cores 8 min-free-mem 1", 1,
+		  "no reachable node fits", "node find min-free-mem: none");
+	expect_at("path show 3", 0, "node 3 cost 250 hops 2\n"
+		  "    0: node 1 (one) cost 0\n    1: node 2 (two) cost 100\n"
+		  "    2: node 3 (three) cost 250\n", "path show: every hop");
+	expect_at("path 3", 0, "node 3 cost 250", "path: show is optional");
+	expect_at("path show 5", 1, "Error: node 5 is unreachable.",
+		  "path show: unreachable, exit 1");
+	expect_at("topology", 0, "node 1 (one)\n"
+		  "    to 2 metric 100 rtt 0.412 ms loss 0.25% bandwidth 1000 Mbit/s\n",
+		  "topology show: a node and its adjacencies");
+	expect_at("agent show", 0,
+		  "xmeshd " XMD_VERSION ": node 1 (one) dev xmesh0 up 0d 00:00:06 tables programmed\n"
+		  "    neighbors 2 up 1 nodes 5 reachable 4\n", "agent show");
+	expect_at("-s agent show", 0, "rx-bad-auth 3", "agent show -s: counters");
+	expect_at("-s agent show", 0, "ctl-bad-requests", "agent show -s: agent's");
 }
 
 static void json(void)
@@ -167,35 +136,43 @@ static void json(void)
 
 static void errors(void)
 {
-	expect("node show bogus", 2, "\"bogus\"", "node show: unknown word");
-	expect("node show role", 2, "", "node show: role without value");
-	expect("node show role a role b", 2, "role", "node show: role twice");
-	expect("node show near 3", 2, "near", "node show takes no near");
-	expect("node find min-cores 70000", 2, "", "node find: too many cores");
-	expect("node find near 0", 2, "", "node find: node 0");
-	expect("node find count 0", 2, "invalid count", "node find: count 0");
-	expect("node find count 65", 2, "invalid count",
-	       "node find: count above 64");
-	expect("node find count 2 count 3", 2, "count",
-	       "node find: count twice");
-	expect("node find min-free-cores -1", 2, "invalid core count",
-	       "node find: negative free cores");
-	expect("node find min-free-cores x", 2, "invalid core count",
-	       "node find: free cores not a number");
-	expect("node show min-free-cores 1", 2, "min-free-cores",
-	       "node show takes no min-free-cores");
-	expect("node find role 0123456789012345678901234567890123", 2,
-	       "role must be 1 to 31 characters", "node find: role too long");
-	expect("node show role a\tb", 2, "has a character no role has",
-	       "node show: a role no node can have (a tab)");
-	expect("node show zone a\"b", 2, "has a character no zone has",
-	       "node show: a zone no node can have (a quote)");
-	expect("path show", 2, "path show takes one node", "path: no node");
-	expect("path show x", 2, "", "path: not a number");
-	expect("path show 1 2", 2, "takes one node", "path: two nodes");
-	expect("topology show x", 2, "\"x\"", "topology: no arguments");
-	expect("agent show x", 2, "\"x\"", "agent: no arguments");
-	expect("node help", 0, "Usage: xmesh node", "node help");
+	static const struct tool_case cases[] = {
+		{ "node show bogus", 2, "\"bogus\"",
+		  "node show: unknown word" },
+		{ "node show role", 2, "", "node show: role without value" },
+		{ "node show role a role b", 2, "role",
+		  "node show: role twice" },
+		{ "node show near 3", 2, "near", "node show takes no near" },
+		{ "node find min-cores 70000", 2, "",
+		  "node find: too many cores" },
+		{ "node find near 0", 2, "", "node find: node 0" },
+		{ "node find count 0", 2, "invalid count",
+		  "node find: count 0" },
+		{ "node find count 65", 2, "invalid count",
+		  "node find: count above 64" },
+		{ "node find count 2 count 3", 2, "count",
+		  "node find: count twice" },
+		{ "node find min-free-cores -1", 2, "invalid core count",
+		  "node find: negative free cores" },
+		{ "node find min-free-cores x", 2, "invalid core count",
+		  "node find: free cores not a number" },
+		{ "node show min-free-cores 1", 2, "min-free-cores",
+		  "node show takes no min-free-cores" },
+		{ "node find role 0123456789012345678901234567890123", 2, "role must be 1 to 31 characters",
+		  "node find: role too long" },
+		{ "node show role a\tb", 2, "has a character no role has",
+		  "node show: a role no node can have (a tab)" },
+		{ "node show zone a\"b", 2, "has a character no zone has",
+		  "node show: a zone no node can have (a quote)" },
+		{ "path show", 2, "path show takes one node", "path: no node" },
+		{ "path show x", 2, "", "path: not a number" },
+		{ "path show 1 2", 2, "takes one node", "path: two nodes" },
+		{ "topology show x", 2, "\"x\"", "topology: no arguments" },
+		{ "agent show x", 2, "\"x\"", "agent: no arguments" },
+		{ "node help", 0, "Usage: xmesh node", "node help" },
+	};
+
+	expect_cases(sock_path, cases, sizeof(cases) / sizeof(cases[0]));
 	is_int(run("-S /nonexistent/x.sock node show"), 1,
 	       "no agent: exit 1");
 	ok(strstr(err_buf, "Error: xmeshd is not running (nothing answers on /nonexistent/x.sock).") != NULL,
@@ -210,25 +187,25 @@ static void groups(void)
 {
 	json_object *j, *g;
 
-	expect("group join 239.5.5.5", 0, "group 239.5.5.5 receive\n",
-	       "group join: receive by default");
-	expect("group join ff05::9 send", 0,
-	       "group 239.5.5.5 receive\ngroup ff05::9 send\n",
-	       "group join send: this node's groups after it");
-	expect("group join 239.5.5.5 send receive", 0,
-	       "group 239.5.5.5 send receive\n",
-	       "group join again: both roles");
-	expect("group join 224.0.0.9", 1, "is not in 239.0.0.0/8",
-	       "group join: a link-local group refused, exit 1");
-	expect("group join ff02::9", 1, "scope 3 or wider",
-	       "group join: IPv6 link scope refused");
-	expect("group join 239.5.5.6 sometimes", 2, "\"sometimes\"",
-	       "group join: an unknown word");
-	expect("group join", 2, "which group?", "group join: no group");
-	expect("group leave 239.5.5.7", 1, "not in group 239.5.5.7",
-	       "group leave: not joined, exit 1");
-	expect("group leave 239.5.5.5 send", 2, "\"send\"",
-	       "group leave: takes no roles");
+	expect_at("group join 239.5.5.5", 0, "group 239.5.5.5 receive\n",
+		  "group join: receive by default");
+	expect_at("group join ff05::9 send", 0,
+		  "group 239.5.5.5 receive\ngroup ff05::9 send\n",
+		  "group join send: this node's groups after it");
+	expect_at("group join 239.5.5.5 send receive", 0,
+		  "group 239.5.5.5 send receive\n",
+		  "group join again: both roles");
+	expect_at("group join 224.0.0.9", 1, "is not in 239.0.0.0/8",
+		  "group join: a link-local group refused, exit 1");
+	expect_at("group join ff02::9", 1, "scope 3 or wider",
+		  "group join: IPv6 link scope refused");
+	expect_at("group join 239.5.5.6 sometimes", 2, "\"sometimes\"",
+		  "group join: an unknown word");
+	expect_at("group join", 2, "which group?", "group join: no group");
+	expect_at("group leave 239.5.5.7", 1, "not in group 239.5.5.7",
+		  "group leave: not joined, exit 1");
+	expect_at("group leave 239.5.5.5 send", 2, "\"send\"",
+		  "group leave: takes no roles");
 	j = json_of("group leave 239.5.5.5");
 	g = j && json_object_is_type(j, json_type_array) &&
 	    json_object_array_length(j) == 1 ?

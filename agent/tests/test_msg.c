@@ -170,6 +170,25 @@ static void route(struct nlc_batch *b)
 	   !back.nexthop[1].active, "route: round trip");
 }
 
+/*
+ * Put the OAM request o (its destination set) with ident and seq into a
+ * new message of b; its top attributes into tb, its nest's into pt.
+ */
+static void oam_send(struct nlc_batch *b, struct xm_oam *o, uint16_t ident,
+		     uint32_t seq, const char *name, const struct nlattr **tb,
+		     const struct nlattr **pt)
+{
+	struct nlmsghdr *nlh = start(b, XMESH_CMD_OAM_SEND);
+
+	o->ident = ident;
+	o->seq = seq;
+	XM_SET(o, XMESH_OAM_A_IDENT);
+	XM_SET(o, XMESH_OAM_A_SEQ);
+	is_int(xm_oam_put(nlh, b->cap, o), 0, name);
+	top(nlh, tb);
+	nested(tb[XMESH_A_OAM], pt);
+}
+
 static void prefix_dev_oam(struct nlc_batch *b)
 {
 	const struct nlattr *tb[MAXT], *pt[MAXT];
@@ -209,16 +228,9 @@ static void prefix_dev_oam(struct nlc_batch *b)
 	   !pt[XMESH_DEV_A_PORT] && !pt[XMESH_DEV_A_FAMILY],
 	   "dev: only the settings given");
 
-	nlh = start(b, XMESH_CMD_OAM_SEND);
 	o.dst = 5;
-	o.ident = 0xbeef;
-	o.seq = 3;
 	XM_SET(&o, XMESH_OAM_A_DST);
-	XM_SET(&o, XMESH_OAM_A_IDENT);
-	XM_SET(&o, XMESH_OAM_A_SEQ);
-	is_int(xm_oam_put(nlh, b->cap, &o), 0, "oam: nest put");
-	top(nlh, tb);
-	nested(tb[XMESH_A_OAM], pt);
+	oam_send(b, &o, 0xbeef, 3, "oam: nest put", tb, pt);
 	ok(pt[XMESH_OAM_A_IDENT] && mnl_attr_get_u16(pt[XMESH_OAM_A_IDENT]) == 0xbeef,
 	   "oam: ident u16");
 	ok(!pt[XMESH_OAM_A_HOP_LIMIT], "oam: no hop limit: the device's");
@@ -229,19 +241,13 @@ static void prefix_dev_oam(struct nlc_batch *b)
 static void oam_link(struct nlc_batch *b)
 {
 	const struct nlattr *tb[MAXT], *pt[MAXT];
-	struct nlmsghdr *nlh = start(b, XMESH_CMD_OAM_SEND);
 	struct xm_oam o = { 0 }, back;
+	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 
 	o.neigh = 70000;
-	o.ident = 7;
-	o.seq = 0xfffffffe;
 	XM_SET(&o, XMESH_OAM_A_NEIGH);
-	XM_SET(&o, XMESH_OAM_A_IDENT);
-	XM_SET(&o, XMESH_OAM_A_SEQ);
-	is_int(xm_oam_put(nlh, b->cap, &o), 0, "oam link: nest put");
-	top(nlh, tb);
-	nested(tb[XMESH_A_OAM], pt);
+	oam_send(b, &o, 7, 0xfffffffe, "oam link: nest put", tb, pt);
 	ok(pt[XMESH_OAM_A_NEIGH] &&
 	   mnl_attr_get_payload_len(pt[XMESH_OAM_A_NEIGH]) == 4 &&
 	   mnl_attr_get_u32(pt[XMESH_OAM_A_NEIGH]) == 70000,

@@ -307,31 +307,35 @@ static void malformed_adverts(void)
 		0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		2, 'a', '\n', 0, 0 };
 	static const uint8_t overrun[] = { 0, 8, 0, 40, 0, 0, 0, 6 };
+#define TLV(t)	t, sizeof(t)
+	/* The header and one TLV: adverts in the LSU, or the error. */
+	static const struct {
+		const uint8_t *tlv;
+		size_t len;
+		int want;
+		const char *name;
+	} tlvs[] = {
+		{ TLV(adj_ok), 1, "advert: one adjacency" },
+		{ TLV(v4_host), -EBADMSG, "advert: prefix with host bits refused" },
+		{ TLV(v4_33), -EBADMSG, "advert: IPv4 /33 refused" },
+		{ TLV(bad_family), -EBADMSG, "advert: prefix family 5 refused" },
+		{ TLV(adj_zero), -EBADMSG, "advert: metric 0 refused" },
+		{ TLV(adj_self), -EBADMSG,
+		  "advert: adjacency to itself refused" },
+		{ TLV(caps_ctl), -EBADMSG,
+		  "advert: control character in a name refused" },
+		{ TLV(overrun), -EBADMSG,
+		  "advert: TLV longer than its advert refused" },
+	};
+#undef TLV
+	size_t i;
 
 	is_int(lsu_raw(a, 12), 1, "advert: bare header is one advert");
-	memcpy(a + 12, adj_ok, sizeof(adj_ok));
-	is_int(lsu_raw(a, 12 + sizeof(adj_ok)), 1, "advert: one adjacency");
-	memcpy(a + 12, v4_host, sizeof(v4_host));
-	is_int(lsu_raw(a, 12 + sizeof(v4_host)), -EBADMSG,
-	       "advert: prefix with host bits refused");
-	memcpy(a + 12, v4_33, sizeof(v4_33));
-	is_int(lsu_raw(a, 12 + sizeof(v4_33)), -EBADMSG,
-	       "advert: IPv4 /33 refused");
-	memcpy(a + 12, bad_family, sizeof(bad_family));
-	is_int(lsu_raw(a, 12 + sizeof(bad_family)), -EBADMSG,
-	       "advert: prefix family 5 refused");
-	memcpy(a + 12, adj_zero, sizeof(adj_zero));
-	is_int(lsu_raw(a, 12 + sizeof(adj_zero)), -EBADMSG,
-	       "advert: metric 0 refused");
-	memcpy(a + 12, adj_self, sizeof(adj_self));
-	is_int(lsu_raw(a, 12 + sizeof(adj_self)), -EBADMSG,
-	       "advert: adjacency to itself refused");
-	memcpy(a + 12, caps_ctl, sizeof(caps_ctl));
-	is_int(lsu_raw(a, 12 + sizeof(caps_ctl)), -EBADMSG,
-	       "advert: control character in a name refused");
-	memcpy(a + 12, overrun, sizeof(overrun));
-	is_int(lsu_raw(a, 12 + sizeof(overrun)), -EBADMSG,
-	       "advert: TLV longer than its advert refused");
+	for (i = 0; i < sizeof(tlvs) / sizeof(tlvs[0]); i++) {
+		memcpy(a + 12, tlvs[i].tlv, tlvs[i].len);
+		is_int(lsu_raw(a, 12 + tlvs[i].len), tlvs[i].want,
+		       tlvs[i].name);
+	}
 	is_int(lsu_raw(a, 11), -EBADMSG, "advert: short header refused");
 	a[7] = 0;
 	is_int(lsu_raw(a, 12), -EBADMSG, "advert: sequence 0 refused");

@@ -24,167 +24,29 @@
 
 #include "../daemon/config.h"
 #include "../daemon/policy_sync.h"
-#include "tap.h"
+#include "controller_run.h"
 #include "xmesh_file.h"
 #include "xmesh_http.h"
 
-#ifndef CONTROLLER
-#define CONTROLLER "../controller/xmesh-controller"
-#endif
 #define EXAMPLE		"../controller/examples/site-policy.json"
 #define DEADLINE_MS	30000
 
-static char dir[64] = "/tmp/xmesh-psync.XXXXXX";
-static char db[128], auth_path[128], pcert_path[128], pkey_path[128];
-static char cache[128], token[80], base[64];
+static char cache[128];
 static struct xm_cert authority, node;
 static uint8_t node_sk[XM_SECKEY_LEN];
-static pid_t ctl_pid;
-static unsigned int ctl_port;
 
 /* ---- set-up: keys, certificates, the controller ---- */
 
-static void cert_make(struct xm_cert *c, enum xm_cert_kind kind,
-		      uint64_t serial, uint8_t *sk, const uint8_t *by)
-{
-	int64_t now = time(NULL);
-
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, "edge1");
-	crypto_sign_keypair(c->pubkey, sk);
-	if (kind == XM_CERT_NODE) {
-		c->node_id = 7;
-		strcpy(c->zone, "web");
-	}
-	c->not_before = (uint64_t)now - 3600;
-	c->not_after = (uint64_t)now + 86400;
-	if (xm_cert_sign(c, by ? by : sk))
-		exit(1);
-}
-
-static void cert_write(const struct xm_cert *c, const char *path)
-{
-	char text[XM_CERT_TEXT_MAX];
-	size_t n = xm_cert_text(c, text, sizeof(text));
-
-	if (!n || xm_file_write(path, text, n, 0644, true))
-		exit(1);
-}
-
 static void setup(void)
 {
-	uint8_t auth_sk[XM_SECKEY_LEN], policy_sk[XM_SECKEY_LEN];
-	struct xm_cert pc;
-	char cmd[512];
-	FILE *f;
+	uint8_t auth_sk[XM_SECKEY_LEN];
 
-	if (!mkdtemp(dir) || sodium_init() < 0)
-		exit(1);
-	snprintf(db, sizeof(db), "%s/controller.db", dir);
-	snprintf(auth_path, sizeof(auth_path), "%s/authority.cert", dir);
-	snprintf(pcert_path, sizeof(pcert_path), "%s/policy.cert", dir);
-	snprintf(pkey_path, sizeof(pkey_path), "%s/policy.key", dir);
+	ctl_setup("/tmp/xmesh-psync.XXXXXX", "operator", &authority, auth_sk);
 	snprintf(cache, sizeof(cache), "%s/%s", dir, XMD_POLICY_CACHE_FILE);
-	cert_make(&authority, XM_CERT_AUTHORITY, 1, auth_sk, NULL);
-	cert_make(&pc, XM_CERT_POLICY, 2, policy_sk, auth_sk);
-	cert_make(&node, XM_CERT_NODE, 3, node_sk, auth_sk);
-	cert_write(&authority, auth_path);
-	cert_write(&pc, pcert_path);
-	if (xm_file_write(pkey_path, policy_sk, sizeof(policy_sk), 0600, true))
-		exit(1);
-	snprintf(cmd, sizeof(cmd), "%s --db %s token add operator test",
-		 CONTROLLER, db);
-	f = popen(cmd, "r");
-	if (!f || !fgets(token, sizeof(token), f) || pclose(f)) {
-		printf("Bail out! %s: no token (is the controller built?)\n",
-		       CONTROLLER);
-		exit(1);
-	}
-	token[strcspn(token, "\n")] = '\0';
-}
-
-/* The controller on port (0: any; the one it took is read from its
- * "listening on" line). */
-static void ctl_start(unsigned int port)
-{
-	char p[16], line[256];
-	int fds[2];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%u", port);
-	if (pipe(fds))
-		exit(1);
-	ctl_pid = fork();
-	if (ctl_pid == 0) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		execl(CONTROLLER, CONTROLLER, "--db", db, "--authority",
-		      auth_path, "--policy-key", pkey_path, "--policy-cert",
-		      pcert_path, "--port", p, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, "listening on 127.0.0.1:");
-
-		if (at) {
-			ctl_port = (unsigned int)atoi(at + 23);
-			break;
-		}
-	}
-	/* Its later lines go nowhere: the pipe stays open, unread. */
-	if (!ctl_port) {
-		printf("Bail out! the controller did not start\n");
-		exit(1);
-	}
-	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ctl_port);
-}
-
-static void ctl_stop(void)
-{
-	int st;
-
-	kill(ctl_pid, SIGTERM);
-	waitpid(ctl_pid, &st, 0);
+	cert_make(&node, XM_CERT_NODE, 3, 7, "web", node_sk, auth_sk);
 }
 
 /* ---- the operator's side ---- */
-
-struct resp {
-	long status;
-	struct xm_http_body body;
-};
-
-static struct resp op(const char *method, const char *path, const char *body)
-{
-	struct resp r = { 0 };
-	struct curl_slist *h = NULL;
-	char url[256], auth[128];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "%s%s", base, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(c) != CURLE_OK)
-		r.status = -1;
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	return r;
-}
 
 /* The example policy with max_hops hops: the version it became. */
 static int64_t put_policy(int hops)
@@ -520,8 +382,6 @@ static void test_config(void)
 
 int main(void)
 {
-	char cmd[160];
-
 	test_config();
 	setup();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -530,9 +390,7 @@ int main(void)
 	test_refused();
 	test_controller_down();
 	ctl_stop();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		printf("# could not remove %s\n", dir);
+	ctl_cleanup();
 	curl_global_cleanup();
 	return tap_done();
 }

@@ -6,45 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "tap.h"
-#include "tool.h"
-
-static char out_buf[8192], err_buf[4096];
-
-/* Run "xmesh ARGS" (split at blanks): its status, stdout and stderr. */
-static int run(const char *args)
-{
-	char line[512], *argv[16], *p;
-	struct tap_cap out, err;
-	int argc = 0, ret;
-	struct ctx c;
-
-	snprintf(line, sizeof(line), "xmesh %s", args);
-	for (p = strtok(line, " "); p && argc < 15; p = strtok(NULL, " "))
-		argv[argc++] = p;
-	argv[argc] = NULL;
-	tap_cap_begin(&out, STDOUT_FILENO);
-	tap_cap_begin(&err, STDERR_FILENO);
-	ctx_init(&c);
-	ret = xm_main(&c, argc, argv);
-	ctx_free(&c);
-	tap_cap_end(&err, err_buf, sizeof(err_buf));
-	tap_cap_end(&out, out_buf, sizeof(out_buf));
-	return ret;
-}
-
-static void expect(const char *args, int status, const char *want,
-		   const char *name)
-{
-	int ret = run(args);
-	bool pass = ret == status &&
-		    (strstr(out_buf, want) || strstr(err_buf, want));
-
-	ok(pass, "%s", name);
-	if (!pass)
-		printf("#   xmesh %s: %d\n#   out: %s\n#   err: %s\n", args, ret,
-		       out_buf, err_buf);
-}
+#include "tool_run.h"
 
 int main(void)
 {

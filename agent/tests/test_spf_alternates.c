@@ -13,6 +13,7 @@
  *   hops and priorities, with hop limits, several adjacencies to one
  *   neighbor and adjacency metrics other than the graph's.
  */
+#include "../sim/fibcmp.h"
 #include "../sim/refgraph.h"
 #include "tap.h"
 
@@ -211,25 +212,6 @@ static void check_root(const struct xm_graph *g, uint32_t root,
 	}
 }
 
-static bool fib_same(const struct xm_fib *a, const struct xm_fib *b)
-{
-	size_t i, j;
-
-	if (a->n_routes != b->n_routes)
-		return false;
-	for (i = 0; i < a->n_routes; i++) {
-		const struct xm_fib_route *x = &a->routes[i], *y = &b->routes[i];
-
-		if (x->dst != y->dst || x->n_nexthops != y->n_nexthops)
-			return false;
-		for (j = 0; j < x->n_nexthops; j++)
-			if (x->nexthop[j].neigh != y->nexthop[j].neigh ||
-			    x->nexthop[j].priority != y->nexthop[j].priority)
-				return false;
-	}
-	return true;
-}
-
 struct route_tally {
 	unsigned int computations, bounded, differ;
 	uint64_t routes, backups;
@@ -267,7 +249,7 @@ static void check_routes(const struct xm_graph *g, uint32_t root,
 		exit(2);
 	t->computations++;
 	t->bounded += max_hops != 0;
-	t->differ += !fib_same(&fast, &ref);
+	t->differ += !xm_fib_same(&fast, &ref);
 	t->routes += fast.n_routes;
 	for (i = 0; i < fast.n_routes; i++)
 		t->backups += fast.routes[i].n_nexthops &&

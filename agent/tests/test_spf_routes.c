@@ -95,8 +95,47 @@ static void check(const char *spec, uint8_t max_hops, uint32_t dst,
 	xm_graph_free(&g);
 }
 
+/*
+ * Node 1's routes on spec over the adjacencies adj (not one per edge):
+ * n_routes of them, the one to dst with next hops want, "neigh/priority".
+ */
+static void check_adjs(const char *spec, const struct xm_local_adj *adj,
+		       size_t n_adj, size_t n_routes, uint32_t dst,
+		       const char *want, const char *name)
+{
+	const struct xm_fib_route *r;
+	struct xm_graph g;
+	struct xm_fib f;
+	char buf[256] = "";
+	size_t len = 0;
+	unsigned int i;
+
+	graph(&g, spec);
+	xm_routes_compute(&g, 1, adj, n_adj, 0, &f);
+	r = route(&f, dst);
+	for (i = 0; r && i < r->n_nexthops; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%u/%u",
+				i ? " " : "", r->nexthop[i].neigh,
+				r->nexthop[i].priority);
+	if (!ok(f.n_routes == n_routes && r && !strcmp(buf, want), "%s", name))
+		printf("#   %zu routes, to %u: %s (want %zu, %s)\n", f.n_routes,
+		       dst, buf, n_routes, want);
+	free(f.routes);
+	xm_graph_free(&g);
+}
+
 static void hand_made(void)
 {
+	static const struct xm_local_adj links2[] = {
+		{ .node = 2, .neigh = 7, .metric = 10 },
+		{ .node = 2, .neigh = 5, .metric = 10 },
+		{ .node = 2, .neigh = 9, .metric = 15 },
+		{ .node = 2, .neigh = 5, .metric = 10 },
+	}, links24[] = {
+		{ .node = 2, .neigh = 1, .metric = 10 },
+		{ .node = 2, .neigh = 2, .metric = 12 },
+		{ .node = 4, .neigh = 3, .metric = 10 },
+	};
 	struct xm_local_adj adj[4];
 	struct xm_graph g;
 	struct xm_fib f;
@@ -131,40 +170,13 @@ static void hand_made(void)
 	      "ten equal paths: eight next hops");
 
 	/* Several links to one neighbor node. */
-	graph(&g, "1-2:10 2-3:10");
-	adj[0] = (struct xm_local_adj){ .node = 2, .neigh = 7, .metric = 10 };
-	adj[1] = (struct xm_local_adj){ .node = 2, .neigh = 5, .metric = 10 };
-	adj[2] = (struct xm_local_adj){ .node = 2, .neigh = 9, .metric = 15 };
-	adj[3] = (struct xm_local_adj){ .node = 2, .neigh = 5, .metric = 10 };
-	xm_routes_compute(&g, 1, adj, 4, 0, &f);
-	ok(f.n_routes == 2 && f.routes[1].dst == 3 &&
-	   f.routes[1].n_nexthops == 3 &&
-	   f.routes[1].nexthop[0].neigh == 5 &&
-	   f.routes[1].nexthop[0].priority == 0 &&
-	   f.routes[1].nexthop[1].neigh == 7 &&
-	   f.routes[1].nexthop[1].priority == 0 &&
-	   f.routes[1].nexthop[2].neigh == 9 &&
-	   f.routes[1].nexthop[2].priority == 1,
-	   "two equal links to one neighbor share priority 0, the slower "
-	   "one backs them up, a duplicate is dropped");
-	free(f.routes);
+	check_adjs("1-2:10 2-3:10", links2, 4, 2, 3, "5/0 7/0 9/1",
+		   "two equal links to one neighbor share priority 0, the slower "
+		   "one backs them up, a duplicate is dropped");
 	/* A second link to the primary node protects the link only. */
-	xm_graph_free(&g);
-	graph(&g, "1-2:10 2-3:10 1-4:10 4-3:15");
-	adj[0] = (struct xm_local_adj){ .node = 2, .neigh = 1, .metric = 10 };
-	adj[1] = (struct xm_local_adj){ .node = 2, .neigh = 2, .metric = 12 };
-	adj[2] = (struct xm_local_adj){ .node = 4, .neigh = 3, .metric = 10 };
-	xm_routes_compute(&g, 1, adj, 3, 0, &f);
-	ok(f.n_routes == 3 && f.routes[1].dst == 3 &&
-	   f.routes[1].n_nexthops == 3 &&
-	   f.routes[1].nexthop[0].neigh == 1 &&
-	   f.routes[1].nexthop[1].neigh == 3 &&
-	   f.routes[1].nexthop[1].priority == 1 &&
-	   f.routes[1].nexthop[2].neigh == 2 &&
-	   f.routes[1].nexthop[2].priority == 2,
-	   "the other node before a cheaper second link to the primary one");
-	free(f.routes);
-	xm_graph_free(&g);
+	check_adjs("1-2:10 2-3:10 1-4:10 4-3:15", links24, 3, 3, 3,
+		   "1/0 3/1 2/2",
+		   "the other node before a cheaper second link to the primary one");
 	graph(&g, "1-2:10 2-3:10");
 	/* An adjacency the graph does not have an edge for is not used. */
 	adj[0] = (struct xm_local_adj){ .node = 3, .neigh = 4, .metric = 1 };

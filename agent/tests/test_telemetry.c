@@ -22,158 +22,38 @@
 #include "../daemon/policy_sync.h"
 #include "../daemon/stats.h"
 #include "../daemon/telemetry.h"
-#include "tap.h"
+#include "controller_run.h"
 #include "test_core_net.h"
 #include "xmesh_file.h"
 #include "xmesh_http.h"
 #include "xmesh_names.h"
 
-#ifndef CONTROLLER
-#define CONTROLLER "../controller/xmesh-controller"
-#endif
 #define DEADLINE_MS	30000
 #define N		3
 
-static char dir[64] = "/tmp/xmesh-tele.XXXXXX";
-static char db[128], auth_path[128], pcert_path[128], pkey_path[128];
-static char token[80], base[64];
 static struct xm_cert authority, node_cert[N];
 static uint8_t node_sk[N][XM_SECKEY_LEN];
-static pid_t ctl_pid;
-static unsigned int ctl_port;
-
-static void cert_make(struct xm_cert *c, enum xm_cert_kind kind,
-		      uint64_t serial, uint32_t node_id, uint8_t *sk,
-		      const uint8_t *by)
-{
-	int64_t now = time(NULL);
-
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->serial = serial;
-	strcpy(c->site, "edge1");
-	crypto_sign_keypair(c->pubkey, sk);
-	c->node_id = node_id;
-	c->not_before = (uint64_t)now - 3600;
-	c->not_after = (uint64_t)now + 86400;
-	if (xm_cert_sign(c, by ? by : sk))
-		exit(1);
-}
-
-static void cert_write(const struct xm_cert *c, const char *path)
-{
-	char text[XM_CERT_TEXT_MAX];
-	size_t n = xm_cert_text(c, text, sizeof(text));
-
-	if (!n || xm_file_write(path, text, n, 0644, true))
-		exit(1);
-}
 
 static void setup(void)
 {
-	uint8_t auth_sk[XM_SECKEY_LEN], policy_sk[XM_SECKEY_LEN];
-	struct xm_cert pc;
-	char cmd[512];
-	FILE *f;
+	uint8_t auth_sk[XM_SECKEY_LEN];
 	int i;
 
-	if (!mkdtemp(dir) || sodium_init() < 0)
-		exit(1);
-	snprintf(db, sizeof(db), "%s/controller.db", dir);
-	snprintf(auth_path, sizeof(auth_path), "%s/authority.cert", dir);
-	snprintf(pcert_path, sizeof(pcert_path), "%s/policy.cert", dir);
-	snprintf(pkey_path, sizeof(pkey_path), "%s/policy.key", dir);
-	cert_make(&authority, XM_CERT_AUTHORITY, 1, 0, auth_sk, NULL);
-	cert_make(&pc, XM_CERT_POLICY, 2, 0, policy_sk, auth_sk);
+	ctl_setup("/tmp/xmesh-tele.XXXXXX", "read-only", &authority, auth_sk);
 	for (i = 0; i < N; i++)
 		cert_make(&node_cert[i], XM_CERT_NODE, 3 + (uint64_t)i,
-			  (uint32_t)i + 1, node_sk[i], auth_sk);
-	cert_write(&authority, auth_path);
-	cert_write(&pc, pcert_path);
-	if (xm_file_write(pkey_path, policy_sk, sizeof(policy_sk), 0600, true))
-		exit(1);
-	snprintf(cmd, sizeof(cmd), "%s --db %s token add read-only test",
-		 CONTROLLER, db);
-	f = popen(cmd, "r");
-	if (!f || !fgets(token, sizeof(token), f) || pclose(f)) {
-		printf("Bail out! %s: no token (is the controller built?)\n",
-		       CONTROLLER);
-		exit(1);
-	}
-	token[strcspn(token, "\n")] = '\0';
-}
-
-/* The controller, on ctl_port if set (a restart), else on any. */
-static void ctl_start(void)
-{
-	char line[256], port[8];
-	int fds[2];
-	FILE *f;
-
-	snprintf(port, sizeof(port), "%u", ctl_port);
-	ctl_port = 0;
-
-	if (pipe(fds))
-		exit(1);
-	ctl_pid = fork();
-	if (ctl_pid == 0) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		execl(CONTROLLER, CONTROLLER, "--db", db, "--authority",
-		      auth_path, "--policy-key", pkey_path, "--policy-cert",
-		      pcert_path, "--port", port, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, "listening on 127.0.0.1:");
-
-		if (at) {
-			ctl_port = (unsigned int)atoi(at + 23);
-			break;
-		}
-	}
-	if (!ctl_port) {
-		printf("Bail out! the controller did not start\n");
-		exit(1);
-	}
-	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ctl_port);
-}
-
-static void ctl_stop(void)
-{
-	int st;
-
-	kill(ctl_pid, SIGTERM);
-	waitpid(ctl_pid, &st, 0);
+			  (uint32_t)i + 1, NULL, node_sk[i], auth_sk);
 }
 
 /* GET path with the read-only token: its JSON, NULL if none. */
 static json_object *op_get(const char *path)
 {
-	struct xm_http_body b = { 0 };
-	struct curl_slist *h = NULL;
-	char url[256], auth[128];
-	CURL *c = curl_easy_init();
+	struct resp r = op("GET", path, NULL);
 	json_object *j = NULL;
-	long status = 0;
 
-	snprintf(url, sizeof(url), "%s%s", base, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200 && b.data)
-		j = json_tokener_parse(b.data);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	xm_http_body_free(&b);
+	if (r.status == 200 && r.body.data)
+		j = json_tokener_parse(r.body.data);
+	xm_http_body_free(&r.body);
 	return j;
 }
 
@@ -348,7 +228,7 @@ static void test_sent(struct net *net)
 		   "both kept, none dropped (buffered %" PRIu64 ", dropped %"
 		   PRIu64 ")", c.buffered, c.dropped);
 	}
-	ctl_start();		/* on the same port */
+	ctl_start(ctl_port);	/* on the same port */
 	{
 		struct xmd_telemetry_counters c;
 		int waited;
@@ -441,7 +321,6 @@ static void test_failover(struct net *net)
 int main(void)
 {
 	struct net net;
-	char cmd[160];
 	int i, ends[2];
 
 	for (drop_type = 1; drop_type <= XMESH_DROP_A_MAX &&
@@ -461,14 +340,12 @@ int main(void)
 	   " converge");
 	net_run(&net, 2000);
 	test_report(&net);
-	ctl_start();
+	ctl_start(0);
 	test_sent(&net);
 	test_failover(&net);
 	ctl_stop();
 	net_free(&net);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		printf("# could not remove %s\n", dir);
+	ctl_cleanup();
 	curl_global_cleanup();
 	return tap_done();
 }

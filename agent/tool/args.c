@@ -124,27 +124,20 @@ int arg_u32(const char *what, const char *s, uint32_t min, uint32_t max,
 	return XM_EXIT_USAGE;
 }
 
-int arg_u16(const char *what, const char *s, uint16_t min, uint16_t max,
-	    uint16_t *out)
-{
-	uint32_t v;
-	int ret = arg_u32(what, s, min, max, &v);
-
-	if (!ret)
-		*out = (uint16_t)v;
-	return ret;
+/* arg_u32() into a narrower integer. */
+#define ARG_UINT(name, type)						\
+int name(const char *what, const char *s, type min, type max, type *out) \
+{									\
+	uint32_t v;							\
+	int ret = arg_u32(what, s, min, max, &v);			\
+									\
+	if (!ret)							\
+		*out = (type)v;						\
+	return ret;							\
 }
 
-int arg_u8(const char *what, const char *s, uint8_t min, uint8_t max,
-	   uint8_t *out)
-{
-	uint32_t v;
-	int ret = arg_u32(what, s, min, max, &v);
-
-	if (!ret)
-		*out = (uint8_t)v;
-	return ret;
-}
+ARG_UINT(arg_u16, uint16_t)
+ARG_UINT(arg_u8, uint8_t)
 
 int arg_seconds(const char *what, const char *s, double min, double max,
 		double *out)
@@ -231,6 +224,36 @@ int arg_dup(const char *kw)
 {
 	pr_err("\"%s\" is given twice.", kw);
 	return XM_EXIT_USAGE;
+}
+
+int arg_once(int *argc, char ***argv, uint32_t *present, unsigned int attr)
+{
+	if (*present & XM_BIT(attr))
+		return arg_dup((*argv)[0]);
+	if (!next_arg(argc, argv))
+		return XM_EXIT_USAGE;
+	*present |= XM_BIT(attr);
+	return XM_EXIT_OK;
+}
+
+int arg_id_once(int *argc, char ***argv, const char *what, uint32_t *out,
+		uint32_t *present, unsigned int attr)
+{
+	int ret = arg_once(argc, argv, present, attr);
+
+	return ret ? ret : arg_u32(what, (*argv)[0], 1, UINT32_MAX, out);
+}
+
+void change_init(struct xm_change *ch, uint8_t cmd, uint16_t type)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = cmd;
+	ch->e.type = type;
+}
+
+void change_dev(struct ctx *c, struct xm_change *ch, const char *dev)
+{
+	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
 }
 
 int arg_unknown(const char *kw, void (*usage)(FILE *fp))

@@ -78,17 +78,7 @@ static void mroute_print(struct ctx *c, const struct xm_entry *e,
 static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			struct xm_change *ch);
 
-static const struct table mroute_table = {
-	.name = "mroute",
-	.cmd_get = XMESH_CMD_MROUTE_GET,
-	.cmd_new = XMESH_CMD_MROUTE_NEW,
-	.cmd_del = XMESH_CMD_MROUTE_DEL,
-	.cmds = table_cmds,
-	.usage = usage_mroute,
-	.parse = parse_mroute,
-	.match = mroute_match,
-	.print = mroute_print,
-};
+static const struct table mroute_table = { TABLE_OF(mroute, MROUTE) };
 
 static int parse_group(const char *s, struct xm_addr *a)
 {
@@ -126,9 +116,7 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	const char *dev = NULL;
 	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = cmd;
-	ch->e.type = XMESH_A_MROUTE;
+	change_init(ch, cmd, XMESH_A_MROUTE);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 
@@ -137,25 +125,18 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			if (ret)
 				return ret;
 		} else if (!strcmp(kw, "root")) {
-			if (XM_HAS(m, XMESH_MROUTE_A_ROOT))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_u32("root node", argv[0], 1, UINT32_MAX,
-				      &m->root);
+			ret = arg_id_once(&argc, &argv, "root node", &m->root,
+					  &m->present, XMESH_MROUTE_A_ROOT);
 			if (ret)
 				return ret;
-			XM_SET(m, XMESH_MROUTE_A_ROOT);
 		} else if (!strcmp(kw, "group")) {
-			if (XM_HAS(m, XMESH_MROUTE_A_GROUP))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = parse_group(argv[0], &m->group);
+			ret = arg_once(&argc, &argv, &m->present,
+				       XMESH_MROUTE_A_GROUP);
+			if (!ret)
+				ret = parse_group(argv[0], &m->group);
 			if (ret)
 				return ret;
 			XM_SET(m, XMESH_MROUTE_A_FAMILY);
-			XM_SET(m, XMESH_MROUTE_A_GROUP);
 		} else if (is_new && !strcmp(kw, "neigh")) {
 			if (m->n_neighs == XMESH_MAX_MROUTE_NEIGHS) {
 				pr_err("at most %d neighbors.",
@@ -186,7 +167,7 @@ static int parse_mroute(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			return arg_unknown(kw, usage_mroute);
 		}
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	if (cmd == XMESH_CMD_MROUTE_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(m, XMESH_MROUTE_A_ROOT) ||

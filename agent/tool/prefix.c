@@ -36,17 +36,7 @@ static void prefix_print(struct ctx *c, const struct xm_entry *e,
 	print_prefix(&c->out, &e->prefix);
 }
 
-static const struct table prefix_table = {
-	.name = "prefix",
-	.cmd_get = XMESH_CMD_PREFIX_GET,
-	.cmd_new = XMESH_CMD_PREFIX_NEW,
-	.cmd_del = XMESH_CMD_PREFIX_DEL,
-	.cmds = table_cmds,
-	.usage = usage_prefix,
-	.parse = parse_prefix,
-	.match = prefix_match,
-	.print = prefix_print,
-};
+static const struct table prefix_table = { TABLE_OF(prefix, PREFIX) };
 
 int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		 struct xm_change *ch)
@@ -55,30 +45,19 @@ int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	const char *dev = NULL;
 	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = cmd;
-	ch->e.type = XMESH_A_PREFIX;
+	change_init(ch, cmd, XMESH_A_PREFIX);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
 			ret = arg_dev(&argc, &argv, &dev);
-			if (ret)
-				return ret;
 		} else if (!strcmp(kw, "node")) {
 			if (cmd == XMESH_CMD_PREFIX_DEL) {
 				pr_err("prefix del takes no \"node\": the prefix names the entry.");
 				return XM_EXIT_USAGE;
 			}
-			if (XM_HAS(p, XMESH_PREFIX_A_NODE))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_u32("node id", argv[0], 1, UINT32_MAX,
-				      &p->node);
-			if (ret)
-				return ret;
-			XM_SET(p, XMESH_PREFIX_A_NODE);
+			ret = arg_id_once(&argc, &argv, "node id", &p->node,
+					  &p->present, XMESH_PREFIX_A_NODE);
 		} else if (is_help(kw)) {
 			return arg_unknown(kw, usage_prefix);
 		} else if (XM_HAS(p, XMESH_PREFIX_A_ADDR)) {
@@ -87,14 +66,15 @@ int parse_prefix(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			return XM_EXIT_USAGE;
 		} else {
 			ret = arg_prefix(kw, &p->addr, &p->len);
-			if (ret)
-				return ret;
-			XM_SET(p, XMESH_PREFIX_A_FAMILY);
-			XM_SET(p, XMESH_PREFIX_A_ADDR);
-			XM_SET(p, XMESH_PREFIX_A_LEN);
+			if (!ret)
+				p->present |= XM_BIT(XMESH_PREFIX_A_FAMILY) |
+					      XM_BIT(XMESH_PREFIX_A_ADDR) |
+					      XM_BIT(XMESH_PREFIX_A_LEN);
 		}
+		if (ret)
+			return ret;
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	if (cmd == XMESH_CMD_PREFIX_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(p, XMESH_PREFIX_A_ADDR)) {

@@ -48,17 +48,7 @@ static void route_print(struct ctx *c, const struct xm_entry *e,
 	print_route(&c->out, &e->route);
 }
 
-static const struct table route_table = {
-	.name = "route",
-	.cmd_get = XMESH_CMD_ROUTE_GET,
-	.cmd_new = XMESH_CMD_ROUTE_NEW,
-	.cmd_del = XMESH_CMD_ROUTE_DEL,
-	.cmds = table_cmds,
-	.usage = usage_route,
-	.parse = parse_route,
-	.match = route_match,
-	.print = route_print,
-};
+static const struct table route_table = { TABLE_OF(route, ROUTE) };
 
 int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		struct xm_change *ch)
@@ -67,38 +57,23 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	bool is_new = cmd == XMESH_CMD_ROUTE_NEW;
 	struct xm_nexthop *x = NULL;	/* the next hop being read */
 	const char *dev = NULL;
+	int ret = XM_EXIT_OK;	/* at the end of each word */
 	unsigned int i;
-	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = cmd;
-	ch->e.type = XMESH_A_ROUTE;
+	change_init(ch, cmd, XMESH_A_ROUTE);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
 			ret = arg_dev(&argc, &argv, &dev);
-			if (ret)
-				return ret;
 		} else if (!strcmp(kw, "node")) {
-			if (XM_HAS(r, XMESH_ROUTE_A_DST))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_u32("node id", argv[0], 1, UINT32_MAX,
-				      &r->dst);
-			if (ret)
-				return ret;
-			XM_SET(r, XMESH_ROUTE_A_DST);
+			ret = arg_id_once(&argc, &argv, "node id", &r->dst,
+					  &r->present, XMESH_ROUTE_A_DST);
 		} else if (!strcmp(kw, "class") || !strcmp(kw, "tclass")) {
-			if (XM_HAS(r, XMESH_ROUTE_A_TCLASS))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_tclass(argv[0], &r->tclass);
-			if (ret)
-				return ret;
-			XM_SET(r, XMESH_ROUTE_A_TCLASS);
+			ret = arg_once(&argc, &argv, &r->present,
+				       XMESH_ROUTE_A_TCLASS);
+			if (!ret)
+				ret = arg_tclass(argv[0], &r->tclass);
 		} else if (!strcmp(kw, "nexthop") && is_new) {
 			if (x && !XM_HAS(x, XMESH_NEXTHOP_A_NEIGH)) {
 				pr_err("a next hop needs \"neigh ID\".");
@@ -141,15 +116,11 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 				pr_err("\"priority\" belongs after \"neigh ID\".");
 				return XM_EXIT_USAGE;
 			}
-			if (XM_HAS(x, XMESH_NEXTHOP_A_PRIORITY))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_u8("priority", argv[0], 0, UINT8_MAX,
-				     &x->priority);
-			if (ret)
-				return ret;
-			XM_SET(x, XMESH_NEXTHOP_A_PRIORITY);
+			ret = arg_once(&argc, &argv, &x->present,
+				       XMESH_NEXTHOP_A_PRIORITY);
+			if (!ret)
+				ret = arg_u8("priority", argv[0], 0, UINT8_MAX,
+					     &x->priority);
 		} else if (!strcmp(kw, "nexthop") || !strcmp(kw, "neigh") ||
 			   !strcmp(kw, "priority")) {
 			pr_err("%s takes no \"%s\".",
@@ -158,8 +129,10 @@ int parse_route(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		} else {
 			return arg_unknown(kw, usage_route);
 		}
+		if (ret)
+			return ret;
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	if (cmd == XMESH_CMD_ROUTE_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(r, XMESH_ROUTE_A_DST)) {

@@ -139,6 +139,17 @@ int arg_state(const char *s, uint8_t *out);
 int arg_prefix(const char *s, struct xm_addr *a, uint8_t *len);
 int arg_dup(const char *kw);
 int arg_unknown(const char *kw, void (*usage)(FILE *fp));
+/*
+ * Advance to the value of keyword (*argv)[0], which may be given once:
+ * bit @attr of *present, set here. Exit status.
+ */
+int arg_once(int *argc, char ***argv, uint32_t *present, unsigned int attr);
+/* The same, the value an id (1..4294967295) read into *out. */
+int arg_id_once(int *argc, char ***argv, const char *what, uint32_t *out,
+		uint32_t *present, unsigned int attr);
+/* parse_*(): start @ch, command @cmd on an entry of @type; then its device. */
+void change_init(struct xm_change *ch, uint8_t cmd, uint16_t type);
+void change_dev(struct ctx *c, struct xm_change *ch, const char *dev);
 
 /* print.c: objects as text or JSON. */
 const char *link_name(uint32_t ifindex, char *buf);
@@ -267,6 +278,19 @@ struct table {
 		      json_object *view);
 	const char *view_cmd;	/* show asks xmeshd too; NULL: no */
 };
+/* The get, new and del commands of struct table of XMESH_CMD_<NAME>_*. */
+#define TABLE_CMDS(NAME)						\
+	.cmd_get = XMESH_CMD_##NAME##_GET,				\
+	.cmd_new = XMESH_CMD_##NAME##_NEW,				\
+	.cmd_del = XMESH_CMD_##NAME##_DEL
+/* The fields of table @str of the shared commands, its functions named
+ * parse_<obj>, <obj>_match and <obj>_print. */
+#define TABLE_FIELDS(str, NAME, usage_fn, obj)				\
+	.name = str, TABLE_CMDS(NAME), .cmds = table_cmds,		\
+	.usage = usage_fn, .parse = parse_##obj,			\
+	.match = obj##_match, .print = obj##_print
+/* The same for table "obj", its usage usage_<obj>. */
+#define TABLE_OF(obj, NAME) TABLE_FIELDS(#obj, NAME, usage_##obj, obj)
 extern const struct cmd table_cmds[];
 /* Run the command in argv (default show) on table t. */
 int table_run(struct ctx *c, const struct table *t, int argc, char **argv);

@@ -75,7 +75,8 @@ static const char *action_name(uint8_t a)
 static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			   struct xm_change *ch);
 
-static bool node_match(const struct xm_entry *e, const struct xm_entry *f)
+static bool zone_node_match(const struct xm_entry *e,
+			    const struct xm_entry *f)
 {
 	const struct xm_node *n = &e->node, *w = &f->node;
 
@@ -83,8 +84,8 @@ static bool node_match(const struct xm_entry *e, const struct xm_entry *f)
 	       (!XM_HAS(w, XMESH_NODE_A_ZONE) || n->zone == w->zone);
 }
 
-static void node_print(struct ctx *c, const struct xm_entry *e,
-		       json_object *view)
+static void zone_node_print(struct ctx *c, const struct xm_entry *e,
+			    json_object *view)
 {
 	const struct xm_node *n = &e->node;
 	char roles[8];
@@ -101,15 +102,7 @@ static void node_print(struct ctx *c, const struct xm_entry *e,
 }
 
 static const struct table zone_node_table = {
-	.name = "zone node",
-	.cmd_get = XMESH_CMD_NODE_GET,
-	.cmd_new = XMESH_CMD_NODE_NEW,
-	.cmd_del = XMESH_CMD_NODE_DEL,
-	.cmds = table_cmds,
-	.usage = usage_zone,
-	.parse = parse_zone_node,
-	.match = node_match,
-	.print = node_print,
+	TABLE_FIELDS("zone node", NODE, usage_zone, zone_node)
 };
 
 static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
@@ -120,9 +113,7 @@ static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	uint32_t v;
 	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = cmd;
-	ch->e.type = XMESH_A_NODE;
+	change_init(ch, cmd, XMESH_A_NODE);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 		int type;
@@ -148,10 +139,9 @@ static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			return XM_EXIT_USAGE;
 		}
 		if (type != XMESH_NODE_A_ID) {
-			if (XM_HAS(n, type))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
+			ret = arg_once(&argc, &argv, &n->present, type);
+			if (ret)
+				return ret;
 		}
 		if (type == XMESH_NODE_A_ID) {
 			ret = arg_u32("node id", argv[0], 1, UINT32_MAX,
@@ -167,7 +157,7 @@ static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			return ret;
 		XM_SET(n, type);
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	if (cmd != XMESH_CMD_NODE_GET && !XM_HAS(n, XMESH_NODE_A_ID)) {
 		pr_err("%s needs a NODE.", table_verb(&zone_node_table, cmd));
 		return XM_EXIT_USAGE;
@@ -180,7 +170,8 @@ static int parse_zone_node(struct ctx *c, uint8_t cmd, int argc, char **argv,
 static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			   struct xm_change *ch);
 
-static bool pair_match(const struct xm_entry *e, const struct xm_entry *f)
+static bool zone_pair_match(const struct xm_entry *e,
+			    const struct xm_entry *f)
 {
 	const struct xm_zone_pair *z = &e->zone_pair, *w = &f->zone_pair;
 
@@ -188,8 +179,8 @@ static bool pair_match(const struct xm_entry *e, const struct xm_entry *f)
 	       (!XM_HAS(w, XMESH_ZONE_PAIR_A_TO) || z->to == w->to);
 }
 
-static void pair_print(struct ctx *c, const struct xm_entry *e,
-		       json_object *view)
+static void zone_pair_print(struct ctx *c, const struct xm_entry *e,
+			    json_object *view)
 {
 	const struct xm_zone_pair *z = &e->zone_pair;
 
@@ -203,15 +194,7 @@ static void pair_print(struct ctx *c, const struct xm_entry *e,
 }
 
 static const struct table zone_pair_table = {
-	.name = "zone pair",
-	.cmd_get = XMESH_CMD_ZONE_PAIR_GET,
-	.cmd_new = XMESH_CMD_ZONE_PAIR_NEW,
-	.cmd_del = XMESH_CMD_ZONE_PAIR_DEL,
-	.cmds = table_cmds,
-	.usage = usage_zone,
-	.parse = parse_zone_pair,
-	.match = pair_match,
-	.print = pair_print,
+	TABLE_FIELDS("zone pair", ZONE_PAIR, usage_zone, zone_pair)
 };
 
 static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
@@ -221,9 +204,7 @@ static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	const char *dev = NULL;
 	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = cmd;
-	ch->e.type = XMESH_A_ZONE_PAIR;
+	change_init(ch, cmd, XMESH_A_ZONE_PAIR);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 		uint16_t *zone;
@@ -256,16 +237,13 @@ static int parse_zone_pair(struct ctx *c, uint8_t cmd, int argc, char **argv,
 		} else {
 			return arg_unknown(kw, usage_zone);
 		}
-		if (XM_HAS(z, type))
-			return arg_dup(kw);
-		if (!next_arg(&argc, &argv))
-			return XM_EXIT_USAGE;
-		ret = arg_u16("zone", argv[0], 0, UINT16_MAX, zone);
+		ret = arg_once(&argc, &argv, &z->present, type);
+		if (!ret)
+			ret = arg_u16("zone", argv[0], 0, UINT16_MAX, zone);
 		if (ret)
 			return ret;
-		XM_SET(z, type);
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	if (cmd == XMESH_CMD_ZONE_PAIR_GET)
 		return XM_EXIT_OK;
 	if (!XM_HAS(z, XMESH_ZONE_PAIR_A_FROM) ||
@@ -291,29 +269,23 @@ int parse_zone_set(struct ctx *c, int argc, char **argv, struct xm_change *ch)
 	const char *dev = NULL;
 	int ret;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->cmd = XMESH_CMD_DEV_SET;
-	ch->e.type = XMESH_A_DEV;
+	change_init(ch, XMESH_CMD_DEV_SET, XMESH_A_DEV);
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0];
 
 		if (!strcmp(kw, "dev")) {
 			ret = arg_dev(&argc, &argv, &dev);
 		} else if (!strcmp(kw, "default")) {
-			if (XM_HAS(d, XMESH_DEV_A_ZONE_DEFAULT))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_zone_action(argv[0], &d->zone_default);
-			XM_SET(d, XMESH_DEV_A_ZONE_DEFAULT);
+			ret = arg_once(&argc, &argv, &d->present,
+				       XMESH_DEV_A_ZONE_DEFAULT);
+			if (!ret)
+				ret = arg_zone_action(argv[0], &d->zone_default);
 		} else if (!strcmp(kw, "mark-mask")) {
-			if (XM_HAS(d, XMESH_DEV_A_MARK_MASK))
-				return arg_dup(kw);
-			if (!next_arg(&argc, &argv))
-				return XM_EXIT_USAGE;
-			ret = arg_bits("mark mask", argv[0], UINT32_MAX,
-				       &d->mark_mask);
-			XM_SET(d, XMESH_DEV_A_MARK_MASK);
+			ret = arg_once(&argc, &argv, &d->present,
+				       XMESH_DEV_A_MARK_MASK);
+			if (!ret)
+				ret = arg_bits("mark mask", argv[0], UINT32_MAX,
+					       &d->mark_mask);
 		} else {
 			return arg_unknown(kw, usage_zone);
 		}
@@ -324,7 +296,7 @@ int parse_zone_set(struct ctx *c, int argc, char **argv, struct xm_change *ch)
 		pr_err("zone set needs default or mark-mask.");
 		return XM_EXIT_USAGE;
 	}
-	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));
+	change_dev(c, ch, dev);
 	return XM_EXIT_OK;
 }
 

@@ -181,21 +181,36 @@ static const struct lpm_case v4_nested_cases[] = {
 	{ "255.255.255.255", 0 },
 };
 
-static void xmesh_prefix_v4_longest(struct kunit *test)
+/*
+ * The @n nested @prefixes (node i + 1 for the i-th), inserted in both
+ * orders into two tables: each answers @cases. The first table.
+ */
+static struct xmesh_prefix_table *
+nested_both_orders(struct kunit *test, const char * const *prefixes, int n,
+		   const struct lpm_case *cases, int n_cases)
 {
 	struct xmesh_prefix_table *t = new_table(test);
 	struct xmesh_prefix_table *r = new_table(test);
-	int i, n = ARRAY_SIZE(v4_nested);
+	int i;
 
 	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ(test, ins(test, t, v4_nested[i], i + 1, false), 0);
+		KUNIT_EXPECT_EQ_MSG(test, ins(test, t, prefixes[i], i + 1, false),
+				    0, "%s", prefixes[i]);
 	KUNIT_EXPECT_EQ(test, t->count, n);
-	expect_lookups(test, t, v4_nested_cases, ARRAY_SIZE(v4_nested_cases));
+	expect_lookups(test, t, cases, n_cases);
 
 	/* The order of insertion does not matter. */
 	for (i = n - 1; i >= 0; i--)
-		KUNIT_EXPECT_EQ(test, ins(test, r, v4_nested[i], i + 1, false), 0);
-	expect_lookups(test, r, v4_nested_cases, ARRAY_SIZE(v4_nested_cases));
+		KUNIT_EXPECT_EQ_MSG(test, ins(test, r, prefixes[i], i + 1, false),
+				    0, "%s", prefixes[i]);
+	expect_lookups(test, r, cases, n_cases);
+	return t;
+}
+
+static void xmesh_prefix_v4_longest(struct kunit *test)
+{
+	nested_both_orders(test, v4_nested, ARRAY_SIZE(v4_nested),
+			   v4_nested_cases, ARRAY_SIZE(v4_nested_cases));
 }
 
 static void xmesh_prefix_v4_default(struct kunit *test)
@@ -271,20 +286,10 @@ static const struct lpm_case v6_nested_cases[] = {
 
 static void xmesh_prefix_v6_longest(struct kunit *test)
 {
-	struct xmesh_prefix_table *t = new_table(test);
-	struct xmesh_prefix_table *r = new_table(test);
-	int i, n = ARRAY_SIZE(v6_nested);
+	struct xmesh_prefix_table *t;
 
-	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ_MSG(test, ins(test, t, v6_nested[i], i + 1, false),
-				    0, "%s", v6_nested[i]);
-	KUNIT_EXPECT_EQ(test, t->count, n);
-	expect_lookups(test, t, v6_nested_cases, ARRAY_SIZE(v6_nested_cases));
-
-	for (i = n - 1; i >= 0; i--)
-		KUNIT_EXPECT_EQ(test, ins(test, r, v6_nested[i], i + 1, false), 0);
-	expect_lookups(test, r, v6_nested_cases, ARRAY_SIZE(v6_nested_cases));
-
+	t = nested_both_orders(test, v6_nested, ARRAY_SIZE(v6_nested),
+			       v6_nested_cases, ARRAY_SIZE(v6_nested_cases));
 	/* An IPv6 default does not answer IPv4 lookups. */
 	KUNIT_EXPECT_EQ(test, look(test, t, "10.0.0.1"), 0U);
 }
