@@ -66,6 +66,10 @@ int main(void)
 	setenv("XMESH_CONTROLLER", "http://127.0.0.1:1", 1);
 	expect("policy history", 1, "controller http://127.0.0.1:1:",
 	       "no controller: said so");
+	setenv("XMESH_SITE", "Bad/x", 1);
+	expect("policy show", 2, "a site's name",
+	       "XMESH_SITE that cannot be a site: refused");
+	unsetenv("XMESH_SITE");
 	snprintf(cmd, sizeof(cmd), "policy apply %s", bad);
 	expect(cmd, 1, "/max_hops", "apply checks locally first");
 	expect("policy rollback x", 2, "version", "rollback: not a number");
