@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "api_client.h"
 #include "certs.h"
 #include "json_path.h"
 #include "policy.h"
@@ -45,102 +46,41 @@ static char policy_b64[TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65], tok_admin[65];
 static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
 
-struct resp {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
-static void resp_free(struct resp *r)
+static struct api_resp request(const char *method, const char *path,
+			       const char *token, const char *body, size_t len,
+			       struct curl_slist *hdrs)
 {
-	xm_http_body_free(&r->body);
-	json_object_put(r->json);
-	memset(r, 0, sizeof(*r));
+	return api_request(ctl, method, path, token, body, len, hdrs);
 }
 
-/* A request: the status, the body, its JSON when it is JSON. */
-static struct resp request(const char *method, const char *path,
-			   const char *token, const char *body, size_t len,
-			   struct curl_slist *hdrs)
-{
-	struct resp r = { 0 };
-	char url[1200], auth[128];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
-		 path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)len);
-	}
-	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (curl_easy_perform(c) != CURLE_OK)
-		r.status = -1;
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (r.body.data)
-		r.json = json_tokener_parse(r.body.data);
-	return r;
-}
-
-static struct resp req_s(const char *method, const char *path,
-			 const char *token, const char *body)
+static struct api_resp req_s(const char *method, const char *path,
+			     const char *token, const char *body)
 {
 	return request(method, path, token, body, body ? strlen(body) : 0,
 		       NULL);
 }
 
-/* A member of the answer's JSON, by a path of keys ("error.location"). */
-static const char *jstr(const struct resp *r, const char *path)
-{
-	json_object *o = test_json_path(r->json, path);
-
-	return o ? json_object_get_string(o) : "(none)";
-}
-
-static int64_t jint(const struct resp *r, const char *key)
-{
-	json_object *o;
-
-	if (!r->json || !json_object_object_get_ex(r->json, key, &o))
-		return -1;
-	return json_object_get_int64(o);
-}
-
 /* A refusal: status, error.location, and a reason containing why. */
-static void refused(struct resp r, long status, const char *location,
+static void refused(struct api_resp r, long status, const char *location,
 		    const char *why, const char *name)
 {
 	bool pass = r.status == status &&
-		    !strcmp(jstr(&r, "error.location"), location) &&
-		    strstr(jstr(&r, "error.reason"), why) &&
-		    jint(&r, "error") != -1;
+		    !strcmp(api_str(&r, "error.location"), location) &&
+		    strstr(api_str(&r, "error.reason"), why) &&
+		    api_int(&r, "error") != -1;
 
 	ok(pass, "%s: %ld", name, status);
 	if (!pass)
 		printf("#   got %ld %s\n", r.status, r.body.data ? r.body.data : "");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static uint64_t current_version(void)
 {
-	struct resp r = req_s("GET", "/api/v1/policy", tok_read, NULL);
-	uint64_t v = r.status == 200 ? (uint64_t)jint(&r, "version") : 0;
+	struct api_resp r = req_s("GET", "/api/v1/policy", tok_read, NULL);
+	uint64_t v = r.status == 200 ? (uint64_t)api_int(&r, "version") : 0;
 
-	resp_free(&r);
+	api_resp_free(&r);
 	return v;
 }
 
@@ -184,14 +124,7 @@ static void setup(void)
 
 static void start(void)
 {
-	char err[256];
-	struct xm_ctl_config c = cfg;	/* the server wipes its key */
-
-	ctl = xm_ctl_start(&c, err, sizeof(err));
-	if (!ctl) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
+	ctl = api_start(&cfg);
 }
 
 /* ---- operators ---- */
@@ -199,7 +132,7 @@ static void start(void)
 static void test_tokens(void)
 {
 	char bad[80];
-	struct resp r;
+	struct api_resp r;
 
 	refused(req_s("GET", "/api/v1/policy", NULL, NULL), 401,
 		"header Authorization", "API token is required", "no token");
@@ -229,16 +162,16 @@ static void test_tokens(void)
 		"/name", "expected a name", "a name with a blank");
 	r = req_s("POST", "/api/v1/tokens", tok_admin,
 		  "{\"role\":\"read-only\",\"name\":\"grafana\"}");
-	ok(r.status == 201 && strlen(jstr(&r, "token")) == 64,
+	ok(r.status == 201 && strlen(api_str(&r, "token")) == 64,
 	   "an admin makes a token");
 	if (r.status == 201) {
-		struct resp g = req_s("GET", "/api/v1/agents",
-				      jstr(&r, "token"), NULL);
+		struct api_resp g = req_s("GET", "/api/v1/agents",
+					  api_str(&r, "token"), NULL);
 
 		is_int(g.status, 200, "the new token reads");
-		resp_free(&g);
+		api_resp_free(&g);
 	}
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 /* A chunked body that never ends: how much of it was read. */
@@ -261,7 +194,7 @@ static void endless_body(const char *token, bool chunked, const char *name)
 	struct curl_slist *hdrs = NULL;
 	char url[128], auth[128];
 	CURL *c = curl_easy_init();
-	struct resp r = { 0 };
+	struct api_resp r = { 0 };
 	size_t sent = 0;
 	CURLcode rc;
 
@@ -294,14 +227,14 @@ static void endless_body(const char *token, bool chunked, const char *name)
 	   curl_easy_strerror(rc), r.status, sent >> 20);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static void test_policy(void)
 {
 	struct xm_policy_error perr;
 	struct xm_site_policy *p;
-	struct resp r;
+	struct api_resp r;
 	size_t len, big = XM_POLICY_TEXT_MAX + 1;
 	char *doc, *huge;
 	FILE *f = fopen(EXAMPLE, "rb");
@@ -315,15 +248,15 @@ static void test_policy(void)
 	fclose(f);
 
 	r = request("PUT", "/api/v1/policy", tok_op, doc, len, NULL);
-	ok(r.status == 200 && jint(&r, "version") == 1 &&
-	   !strcmp(jstr(&r, "changed"), "true"),
+	ok(r.status == 200 && api_int(&r, "version") == 1 &&
+	   !strcmp(api_str(&r, "changed"), "true"),
 	   "an operator puts version 1");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = request("PUT", "/api/v1/policy", tok_op, doc, len, NULL);
-	ok(r.status == 200 && jint(&r, "version") == 1 &&
-	   !strcmp(jstr(&r, "changed"), "false"),
+	ok(r.status == 200 && api_int(&r, "version") == 1 &&
+	   !strcmp(api_str(&r, "changed"), "false"),
 	   "the same document again is no new version");
-	resp_free(&r);
+	api_resp_free(&r);
 
 	refused(req_s("PUT", "/api/v1/policy", tok_op, "{\"zones\": [\"a\",]}"),
 		400, "line 1 column 16", "unexpected", "malformed JSON");
@@ -375,32 +308,32 @@ static void test_policy(void)
 	r = req_s("GET", "/api/v1/policy", tok_read, NULL);
 	siglen = 0;
 	if (r.status == 200)
-		sodium_hex2bin(sig, sizeof(sig), jstr(&r, "signature"),
-			       strlen(jstr(&r, "signature")), NULL, &siglen,
+		sodium_hex2bin(sig, sizeof(sig), api_str(&r, "signature"),
+			       strlen(api_str(&r, "signature")), NULL, &siglen,
 			       NULL);
-	ok(r.status == 200 && !strcmp(jstr(&r, "policy"), doc) &&
-	   !strcmp(jstr(&r, "author"), "ops"), "get: the text, its author");
+	ok(r.status == 200 && !strcmp(api_str(&r, "policy"), doc) &&
+	   !strcmp(api_str(&r, "author"), "ops"), "get: the text, its author");
 	ok(siglen == sizeof(sig) &&
 	   xm_policy_verify(policy_pk, 1, doc, len, sig),
 	   "the version is signed by the policy key");
 	ok(r.status == 200 &&
-	   !xm_cert_check_text(&pc, jstr(&r, "certificate"),
-			       strlen(jstr(&r, "certificate")), XM_CERT_POLICY,
+	   !xm_cert_check_text(&pc, api_str(&r, "certificate"),
+			       strlen(api_str(&r, "certificate")), XM_CERT_POLICY,
 			       &cfg.authority, NULL, (uint64_t)time(NULL)) &&
 	   !memcmp(pc.pubkey, policy_pk, 32),
 	   "with the policy certificate, which the authority signed");
-	resp_free(&r);
+	api_resp_free(&r);
 
 	r = req_s("PUT", "/api/v1/policy", tok_op,
 		  "{\"max_hops\": 3, \"filter\": [\"zone web 1\"]}");
-	is_int(jint(&r, "version"), 2, "version 2");
-	resp_free(&r);
+	is_int(api_int(&r, "version"), 2, "version 2");
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
 	ok(r.status == 200 && r.json &&
 	   json_object_array_length(json_object_object_get(r.json,
 							   "versions")) == 2,
 	   "history: two versions");
-	resp_free(&r);
+	api_resp_free(&r);
 
 	refused(req_s("POST", "/api/v1/policy/rollback", tok_op, "[]"), 400,
 		"body", "a JSON object", "a rollback of an array");
@@ -423,19 +356,19 @@ static void test_policy(void)
 		      "{\"version\": 1}"), 403, "header Authorization",
 		"needs operator", "a read-only token cannot roll back");
 	r = req_s("POST", "/api/v1/policy/rollback", tok_op, "{\"version\": 1}");
-	is_int(jint(&r, "version"), 3, "rollback to 1 makes version 3");
-	resp_free(&r);
+	is_int(api_int(&r, "version"), 3, "rollback to 1 makes version 3");
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/policy", tok_read, NULL);
-	ok(!strcmp(jstr(&r, "policy"), doc) && jint(&r, "rollback_of") == 1,
+	ok(!strcmp(api_str(&r, "policy"), doc) && api_int(&r, "rollback_of") == 1,
 	   "version 3 is version 1's text");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/policy?version=2", tok_read, NULL);
-	p = xm_policy_parse(jstr(&r, "policy"), strlen(jstr(&r, "policy")),
+	p = xm_policy_parse(api_str(&r, "policy"), strlen(api_str(&r, "policy")),
 			    &perr);
-	ok(jint(&r, "version") == 2 && p && p->max_hops == 3,
+	ok(api_int(&r, "version") == 2 && p && p->max_hops == 3,
 	   "an old version by number");
 	xm_policy_free(p);
-	resp_free(&r);
+	api_resp_free(&r);
 
 	refused(req_s("GET", "/api/v1/nothing", tok_read, NULL), 404, "path",
 		"no such resource", "an unknown path");
@@ -446,25 +379,13 @@ static void test_policy(void)
 
 /* ---- agents ---- */
 
+/* The headers of a request signed with sk at time t by cert's owner. */
 static struct curl_slist *agent_headers(const uint8_t *sk, const char *cert,
 					const char *method, const char *path,
 					const char *body, int64_t t)
 {
-	char h[1200], time_s[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *l = NULL;
-
-	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(sk, method, path, body, strlen(body), t, nonce,
-			   time_s, nonce_hex, sig);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", cert);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
-	return curl_slist_append(l, h);
+	return api_signed_headers(sk, cert, method, path, body, strlen(body),
+				  t);
 }
 
 static struct curl_slist *copy_list(struct curl_slist *l)
@@ -476,8 +397,8 @@ static struct curl_slist *copy_list(struct curl_slist *l)
 	return c;
 }
 
-static struct resp agent(const char *method, const char *path,
-			 const char *body)
+static struct api_resp agent(const char *method, const char *path,
+			     const char *body)
 {
 	return request(method, path, NULL, body, strlen(body),
 		       agent_headers(node_sk, node_b64, method, path, body,
@@ -486,7 +407,7 @@ static struct resp agent(const char *method, const char *path,
 
 struct poll_arg {
 	const char *path;
-	struct resp r;
+	struct api_resp r;
 };
 
 static void *poll_thread(void *arg)
@@ -503,7 +424,7 @@ static void test_agents(void)
 	struct curl_slist *h, *again;
 	struct poll_arg poll = { .path = "/api/v1/agent/policy?since=3&wait=30" };
 	pthread_t th;
-	struct resp r;
+	struct api_resp r;
 	int64_t now = time(NULL);
 	bool waiting = false;
 	int i;
@@ -511,9 +432,9 @@ static void test_agents(void)
 	h = agent_headers(node_sk, node_b64, "GET", p0, "", now);
 	again = copy_list(h);
 	r = request("GET", p0, NULL, NULL, 0, h);
-	ok(r.status == 200 && jint(&r, "version") == 3,
+	ok(r.status == 200 && api_int(&r, "version") == 3,
 	   "a signed agent gets the current version");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(request("GET", p0, NULL, NULL, 0, again), 401,
 		"header " XM_AGENT_HDR_NONCE, "replayed", "a replayed request");
 	refused(request("GET", p0, NULL, NULL, 0,
@@ -555,7 +476,7 @@ static void test_agents(void)
 		"an agent ahead of the controller is told at once");
 	r = agent("GET", "/api/v1/agent/policy?since=3&wait=1", "");
 	is_int(r.status, 204, "nothing newer within the wait: 204");
-	resp_free(&r);
+	api_resp_free(&r);
 
 	/* The long poll: answered as soon as a new version is put. */
 	pthread_create(&th, NULL, poll_thread, &poll);
@@ -564,16 +485,16 @@ static void test_agents(void)
 		r = req_s("GET", "/metrics", NULL, NULL);
 		waiting = r.body.data && strstr(r.body.data, "\nxmesh_controller_agents"
 					   "_waiting 1\n");
-		resp_free(&r);
+		api_resp_free(&r);
 		if (!waiting)
 			usleep(50 * 1000);
 	}
 	ok(waiting, "the controller counts the agent waiting");
 	r = req_s("PUT", "/api/v1/policy", tok_op, "{\"max_hops\": 4}");
-	is_int(jint(&r, "version"), 4, "version 4 put during a long poll");
-	resp_free(&r);
+	is_int(api_int(&r, "version"), 4, "version 4 put during a long poll");
+	api_resp_free(&r);
 	pthread_join(th, NULL);
-	ok(poll.r.status == 200 && jint(&poll.r, "version") == 4,
+	ok(poll.r.status == 200 && api_int(&poll.r, "version") == 4,
 	   "the waiting agent gets version 4 (got %ld)", poll.r.status);
 	{
 		struct xm_policy_update u;
@@ -587,11 +508,11 @@ static void test_agents(void)
 		   " signature verify");
 		xm_policy_update_free(&u);
 	}
-	resp_free(&poll.r);
+	api_resp_free(&poll.r);
 
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4}");
-	ok(r.status == 200 && jint(&r, "node") == 7, "an agent reports");
-	resp_free(&r);
+	ok(r.status == 200 && api_int(&r, "node") == 7, "an agent reports");
+	api_resp_free(&r);
 	refused(agent("POST", "/api/v1/agent/report",
 		      "{\"policy_version\": \"4\"}"), 400, "/policy_version",
 		"expected an integer", "a report with a string version");
@@ -608,20 +529,20 @@ static void test_agents(void)
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4,"
 		  " \"error\": \"version 5 not applied: QoS: refused\"}");
 	ok(r.status == 200, "a report with an error (a version not applied)");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
 	   strstr(r.body.data, "\"error_time\""),
 	   "agents: node 7's last error, and when");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "agent.policy_error") &&
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
 	   strstr(r.body.data, "node 7"),
 	   "the error is in the audit log, the node's");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(agent("POST", "/api/v1/agent/report",
 		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
 		"expected a string", "a report whose error is not a string");
@@ -629,10 +550,10 @@ static void test_agents(void)
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "version 5 not applied"),
 	   "a refused report leaves the error as it was");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4}");
 	ok(r.status == 200, "a report without an error (a version applied)");
-	resp_free(&r);
+	api_resp_free(&r);
 
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	{
@@ -650,12 +571,12 @@ static void test_agents(void)
 		   "agents: node 7 runs the current version 4, its error"
 		   " cleared");
 	}
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static void test_metrics(void)
 {
-	struct resp r = req_s("GET", "/metrics", NULL, NULL);
+	struct api_resp r = req_s("GET", "/metrics", NULL, NULL);
 
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "\nxmesh_controller_agents 1\n") &&
@@ -665,7 +586,7 @@ static void test_metrics(void)
 	ok(r.body.data && strstr(r.body.data, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
 	   strstr(r.body.data, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(req_s("POST", "/metrics", NULL, "x"), 405, "method",
 		"allowed: GET", "metrics by POST");
 }
@@ -711,10 +632,10 @@ static void test_per_address(void)
 			close(fd[i]);
 	/* Until the server has seen them closed, it refuses more. */
 	for (i = 0, r = 0; i < 200 && r != 200; i++) {
-		struct resp m = req_s("GET", "/metrics", NULL, NULL);
+		struct api_resp m = req_s("GET", "/metrics", NULL, NULL);
 
 		r = (int)m.status;
-		resp_free(&m);
+		api_resp_free(&m);
 		if (r != 200)
 			usleep(50 * 1000);
 	}
@@ -725,7 +646,7 @@ static void test_restart(void)
 {
 	const char *p0 = "/api/v1/agent/policy?since=0";
 	struct curl_slist *h, *again;
-	struct resp r;
+	struct api_resp r;
 
 	/* The nonces the controller saw die with it: a request it took
 	 * just before a restart must not pass again after it. */
@@ -733,7 +654,7 @@ static void test_restart(void)
 	again = copy_list(h);
 	r = request("GET", p0, NULL, NULL, 0, h);
 	is_int(r.status, 200, "an agent's request before a restart");
-	resp_free(&r);
+	api_resp_free(&r);
 	xm_ctl_stop(ctl);
 	start();
 	refused(request("GET", p0, NULL, NULL, 0, again), 401,
@@ -741,18 +662,18 @@ static void test_restart(void)
 		"replayed after the restart");
 	r = agent("GET", p0, "");
 	is_int(r.status, 200, "a request signed after it passes");
-	resp_free(&r);
+	api_resp_free(&r);
 	is_int((long long)current_version(), 4,
 	       "after a restart: the current version");
 	r = req_s("GET", "/api/v1/policy/history", tok_read, NULL);
 	ok(r.json && json_object_array_length(json_object_object_get(r.json,
 							   "versions")) == 4,
 	   "and the whole history");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/audit", tok_read, NULL);
 	ok(r.status == 200 && r.body.data && strstr(r.body.data, "policy.rollback") &&
 	   strstr(r.body.data, "token.add"), "the audit log");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 int main(void)

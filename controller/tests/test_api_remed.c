@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "api_client.h"
 #include "certs.h"
 #include "hooks.h"
 #include "server.h"
@@ -34,115 +35,39 @@ static char node_b64[TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65], tok_admin[65];
 static char db[256], out[256], dir[64] = "/tmp/xmesh-api-remed.XXXXXX";
 
-struct resp {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
-static void resp_free(struct resp *r)
+static struct api_resp request(const char *method, const char *path,
+			       const char *token, const char *body,
+			       struct curl_slist *hdrs)
 {
-	xm_http_body_free(&r->body);
-	json_object_put(r->json);
-	memset(r, 0, sizeof(*r));
+	return api_request(ctl, method, path, token, body,
+			   body ? strlen(body) : 0, hdrs);
 }
 
-static struct resp request(const char *method, const char *path,
-			   const char *token, const char *body,
-			   struct curl_slist *hdrs)
-{
-	struct resp r = { .body.max = 4 << 20 };
-	char url[1200], auth[128];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
-		 path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)strlen(body));
-	}
-	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (curl_easy_perform(c) != CURLE_OK)
-		r.status = -1;
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (r.body.data)
-		r.json = json_tokener_parse(r.body.data);
-	return r;
-}
-
-static struct resp get(const char *path, const char *token)
+static struct api_resp get(const char *path, const char *token)
 {
 	return request("GET", path, token, NULL, NULL);
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return "(none)";
-	return json_object_get_string(v);
-}
-
-static int64_t jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return -1;
-	return json_object_get_int64(v);
-}
-
-static void refused(struct resp r, long status, const char *location,
+static void refused(struct api_resp r, long status, const char *location,
 		    const char *name)
 {
-	json_object *e = NULL;
-	bool pass;
+	bool pass = r.status == status &&
+		    !strcmp(api_str(&r, "error.location"), location);
 
-	if (r.json)
-		json_object_object_get_ex(r.json, "error", &e);
-	pass = r.status == status && !strcmp(jstr(e, "location"), location);
 	ok(pass, "%s: %ld", name, status);
 	if (!pass)
 		printf("#   got %ld %s\n", r.status,
 		       r.body.data ? r.body.data : "");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 /* A signed agent request of node 7. */
-static struct resp agent(const char *method, const char *path,
-			 const char *body)
+static struct api_resp agent(const char *method, const char *path,
+			     const char *body)
 {
-	char h[1200], time_s[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *l = NULL;
-
-	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(node_sk, method, path, body, strlen(body),
-			   time(NULL), nonce, time_s, nonce_hex, sig);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", node_b64);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
-	l = curl_slist_append(l, h);
-	return request(method, path, NULL, body, l);
+	return request(method, path, NULL, body,
+		       api_signed_headers(node_sk, node_b64, method, path, body,
+					  strlen(body), time(NULL)));
 }
 
 static void setup(void)
@@ -193,14 +118,7 @@ static void setup(void)
 
 static void start(void)
 {
-	struct xm_ctl_config c = cfg;
-	char err[256];
-
-	ctl = xm_ctl_start(&c, err, sizeof(err));
-	if (!ctl) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
+	ctl = api_start(&cfg);
 }
 
 /* ---- tokens ---- */
@@ -208,16 +126,16 @@ static void start(void)
 static void test_revoke(void)
 {
 	char tok[65], path[128];
-	struct resp r;
+	struct api_resp r;
 
 	r = request("POST", "/api/v1/tokens", tok_admin,
 		    "{\"role\": \"operator\", \"name\": \"temp\"}", NULL);
-	snprintf(tok, sizeof(tok), "%s", jstr(r.json, "token"));
+	snprintf(tok, sizeof(tok), "%s", api_str(&r, "token"));
 	ok(r.status == 201 && strlen(tok) == 64, "a token made");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/policy/history", tok);
 	ok(r.status == 200, "it works");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(request("DELETE", "/api/v1/tokens/temp", tok_op, NULL, NULL),
 		403, "header Authorization", "an operator cannot revoke");
 	refused(request("DELETE", "/api/v1/tokens/temp", NULL, NULL, NULL),
@@ -227,9 +145,9 @@ static void test_revoke(void)
 	refused(request("DELETE", "/api/v1/tokens/temp", tok_admin, "{}",
 			NULL), 413, "body", "a body with DELETE");
 	r = request("DELETE", "/api/v1/tokens/temp", tok_admin, NULL, NULL);
-	ok(r.status == 200 && jint(r.json, "revoked") == 1 &&
-	   !strcmp(jstr(r.json, "name"), "temp"), "the admin revokes it");
-	resp_free(&r);
+	ok(r.status == 200 && api_int(&r, "revoked") == 1 &&
+	   !strcmp(api_str(&r, "name"), "temp"), "the admin revokes it");
+	api_resp_free(&r);
 	refused(get("/api/v1/policy/history", tok), 401,
 		"header Authorization", "the revoked token is refused at once");
 	refused(request("DELETE", "/api/v1/tokens/temp", tok_admin, NULL,
@@ -249,12 +167,12 @@ static void test_revoke(void)
 	   strstr(r.body.data, "\"action\":\"token.revoke\"") &&
 	   strstr(r.body.data, "\"actor\":\"root\""),
 	   "the revocation is the newest audit entry, by root");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 /* ---- pages ---- */
 
-static size_t count(const struct resp *r, const char *key)
+static size_t count(const struct api_resp *r, const char *key)
 {
 	json_object *a;
 
@@ -269,7 +187,7 @@ static void test_pages(void)
 	int64_t seen[64], next;
 	size_t n = 0, i, pages = 0;
 	bool repeat = false;
-	struct resp r;
+	struct api_resp r;
 
 	refused(get("/api/v1/audit?limit=0", tok_read), 400, "query limit",
 		"limit 0");
@@ -302,7 +220,7 @@ static void test_pages(void)
 		pages++;
 		json_object_object_get_ex(r.json, "entries", &a);
 		for (i = 0; i < json_object_array_length(a) && n < 64; i++) {
-			int64_t id = jint(json_object_array_get_idx(a, i),
+			int64_t id = api_json_int(json_object_array_get_idx(a, i),
 					  "id");
 			size_t k;
 
@@ -310,14 +228,14 @@ static void test_pages(void)
 				repeat |= seen[k] == id;
 			seen[n++] = id;
 		}
-		next = jint(r.json, "next");
-		resp_free(&r);
+		next = api_int(&r, "next");
+		api_resp_free(&r);
 		if (next < 0)
 			break;
 		snprintf(path, sizeof(path), "/api/v1/audit?limit=1&before=%lld",
 			 (long long)next);
 	}
-	resp_free(&r);
+	api_resp_free(&r);
 	ok(n == 2 && !repeat && pages == n,
 	   "the audit log by pages of 1: %zu entries in %zu pages, none"
 	   " twice", n, pages);
@@ -327,17 +245,17 @@ static void test_pages(void)
 	ok(i == n, "ids descending across pages");
 	r = get("/api/v1/agents?limit=1", tok_read);
 	ok(r.status == 200 && count(&r, "agents") == 1 &&
-	   jint(r.json, "next") == 8, "agents by 1: node 8, next after 8");
-	resp_free(&r);
+	   api_int(&r, "next") == 8, "agents by 1: node 8, next after 8");
+	api_resp_free(&r);
 	r = get("/api/v1/agents?limit=1&after=8", tok_read);
 	ok(r.status == 200 && count(&r, "agents") == 1 &&
-	   jint(r.json, "next") == -1 && strstr(r.body.data, "\"node\":9"),
+	   api_int(&r, "next") == -1 && strstr(r.body.data, "\"node\":9"),
 	   "then node 9, the last page: without next");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/agents?after=9", tok_read);
 	ok(r.status == 200 && count(&r, "agents") == 0 &&
-	   jint(r.json, "next") == -1, "after 9: none");
-	resp_free(&r);
+	   api_int(&r, "next") == -1, "after 9: none");
+	api_resp_free(&r);
 }
 
 /* ---- remediation ---- */
@@ -362,18 +280,18 @@ static struct tally tally(void)
 {
 	struct tally t = { 0 };
 	json_object *a;
-	struct resp r = get("/api/v1/remediation/log?limit=1000", tok_read);
+	struct api_resp r = get("/api/v1/remediation/log?limit=1000", tok_read);
 	size_t i;
 
 	if (r.status != 200 ||
 	    !json_object_object_get_ex(r.json, "entries", &a)) {
-		resp_free(&r);
+		api_resp_free(&r);
 		return t;
 	}
 	for (i = 0; i < json_object_array_length(a); i++) {
 		json_object *e = json_object_array_get_idx(a, i);
-		const char *v = jstr(e, "verdict"), *rule = jstr(e, "rule");
-		const char *o = jstr(e, "outcome");
+		const char *v = api_json_str(e, "verdict"), *rule = api_json_str(e, "rule");
+		const char *o = api_json_str(e, "outcome");
 
 		if (!strcmp(rule, "restart") && !strcmp(v, "act")) {
 			if (!strncmp(o, "ok: exit 0: restarted", 21))
@@ -395,7 +313,7 @@ static struct tally tally(void)
 				 sizeof(t.recovered_outcome), "%s", o);
 		}
 	}
-	resp_free(&r);
+	api_resp_free(&r);
 	return t;
 }
 
@@ -403,7 +321,7 @@ static void test_remediation(void)
 {
 	struct xm_remedy_target n7 = { 7, 0 };
 	struct tally t;
-	struct resp r;
+	struct api_resp r;
 	char text[256] = "";
 	FILE *f;
 	int i;
@@ -413,10 +331,10 @@ static void test_remediation(void)
 	sleep(1);
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 0}");
 	ok(r.status == 400 || r.status == 200, "node 7 is heard from");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = request("PUT", "/api/v1/policy", tok_op, policy, NULL);
 	ok(r.status == 200, "a policy with remediation rules");
-	resp_free(&r);
+	api_resp_free(&r);
 	xm_ctl_remedy_sample(ctl, XM_REMEDY_ERROR_RATE, n7, 50, time(NULL));
 	/* Nodes 8 and 9 two seconds after the start, node 7 two seconds
 	 * after its report. */
@@ -466,42 +384,42 @@ static void test_remediation(void)
 	   !strstr(r.body.data, "\"drain\"") &&
 	   strstr(r.body.data, "remediation"),
 	   "the version in force has no drain, by remediation");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/audit?limit=1000", tok_read);
 	ok(r.body.data && strstr(r.body.data, "remediation.act") &&
 	   strstr(r.body.data, "remediation.outcome") &&
 	   strstr(r.body.data, "remediation.budget"),
 	   "decisions and outcomes in the audit log");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/remediation/log?limit=1", tok_read);
 	ok(r.status == 200 && count(&r, "entries") == 1 &&
-	   jint(r.json, "next") > 0, "the log by pages");
-	resp_free(&r);
+	   api_int(&r, "next") > 0, "the log by pages");
+	api_resp_free(&r);
 	r = get("/metrics", NULL);
 	ok(r.body.data && strstr(r.body.data,
 		"xmesh_controller_remediation_total{verdict=\"act\"}") &&
 	   strstr(r.body.data, "xmesh_controller_remediation_budget_used 3\n"),
 	   "/metrics: decisions and the budget used");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static void test_restart(void)
 {
-	struct resp r;
+	struct api_resp r;
 
 	xm_ctl_stop(ctl);
 	start();
 	r = get("/api/v1/remediation/log?limit=1000", tok_read);
 	ok(r.status == 200 && count(&r, "entries") >= 8,
 	   "a restart keeps the log (%zu)", count(&r, "entries"));
-	resp_free(&r);
+	api_resp_free(&r);
 	/* The engine starts afresh, but not its budget. */
 	usleep(500000);
 	r = get("/metrics", NULL);
 	ok(r.body.data && strstr(r.body.data,
 		"xmesh_controller_remediation_budget_used 3\n"),
 	   "the budget used survives the restart (from the log)");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "api_client.h"
 #include "certs.h"
 #include "hooks.h"
 #include "server.h"
@@ -41,85 +42,23 @@ static char db[256], out[256], dir[64] = "/tmp/xmesh-ha.XXXXXX";
 static struct xm_hooks *hooks[4];
 static int n_hooks;
 
-struct resp {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
-static void resp_free(struct resp *r)
+static struct api_resp request(struct xm_ctl *ctl, const char *method,
+			       const char *path, const char *token,
+			       const char *body, struct curl_slist *hdrs)
 {
-	xm_http_body_free(&r->body);
-	json_object_put(r->json);
-	memset(r, 0, sizeof(*r));
-}
-
-static struct resp request(struct xm_ctl *ctl, const char *method,
-			   const char *path, const char *token,
-			   const char *body, struct curl_slist *hdrs)
-{
-	struct resp r = { .body.max = 4 << 20 };
-	char url[1200], auth[128];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
-		 path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)strlen(body));
-	}
-	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (curl_easy_perform(c) != CURLE_OK)
-		r.status = -1;
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (r.body.data)
-		r.json = json_tokener_parse(r.body.data);
-	return r;
-}
-
-static int64_t jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return -1;
-	return json_object_get_int64(v);
+	return api_request(ctl, method, path, token, body,
+			   body ? strlen(body) : 0, hdrs);
 }
 
 /* A signed agent request of node 7. */
-static struct resp agent(struct xm_ctl *ctl, const char *method,
-			 const char *path, const char *body)
+static struct api_resp agent(struct xm_ctl *ctl, const char *method,
+			     const char *path, const char *body)
 {
-	char h[1200], time_s[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *l = NULL;
+	size_t len = body ? strlen(body) : 0;
 
-	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(node_sk, method, path, body, body ? strlen(body) : 0,
-			   time(NULL), nonce, time_s, nonce_hex, sig);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", node_b64);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
-	l = curl_slist_append(l, h);
-	return request(ctl, method, path, NULL, body, l);
+	return request(ctl, method, path, NULL, body,
+		       api_signed_headers(node_sk, node_b64, method, path, body,
+					  len, time(NULL)));
 }
 
 static struct xm_ctl *start(void)
@@ -127,7 +66,6 @@ static struct xm_ctl *start(void)
 	struct xm_ctl_config c = cfg;
 	char err[256], spec[512];
 	struct xm_hook h;
-	struct xm_ctl *ctl;
 
 	/* Hooks of its own, as another process would have. */
 	c.hooks = hooks[n_hooks++] = xm_hooks_new(10);
@@ -138,12 +76,7 @@ static struct xm_ctl *start(void)
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}
-	ctl = xm_ctl_start(&c, err, sizeof(err));
-	if (!ctl) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
-	return ctl;
+	return api_start(&c);
 }
 
 static void setup(void)
@@ -198,20 +131,20 @@ struct poll_arg {
 static void *long_poll(void *arg)
 {
 	struct poll_arg *a = arg;
-	struct resp r = agent(a->ctl, "GET",
-			      "/api/v1/agent/policy?since=0&wait=20", NULL);
+	struct api_resp r = agent(a->ctl, "GET",
+				  "/api/v1/agent/policy?since=0&wait=20", NULL);
 
 	a->answered = mono();
 	a->status = r.status;
-	a->version = jint(r.json, "version");
-	resp_free(&r);
+	a->version = api_int(&r, "version");
+	api_resp_free(&r);
 	return NULL;
 }
 
 static void test_long_poll(struct xm_ctl *a, struct xm_ctl *b)
 {
 	struct poll_arg p = { .ctl = b };
-	struct resp r;
+	struct api_resp r;
 	pthread_t t;
 	double put;
 
@@ -220,9 +153,9 @@ static void test_long_poll(struct xm_ctl *a, struct xm_ctl *b)
 	put = mono();
 	r = request(a, "PUT", "/api/v1/policy", tok_op, "{\"max_hops\": 3}",
 		    NULL);
-	ok(r.status == 200 && jint(r.json, "version") == 1,
+	ok(r.status == 200 && api_int(&r, "version") == 1,
 	   "version 1 applied through the first controller");
-	resp_free(&r);
+	api_resp_free(&r);
 	pthread_join(t, NULL);
 	ok(p.status == 200 && p.version == 1,
 	   "an agent long-polling the second is answered with it (%ld, "
@@ -232,7 +165,7 @@ static void test_long_poll(struct xm_ctl *a, struct xm_ctl *b)
 	r = agent(b, "GET", "/api/v1/agent/policy?since=1&wait=1", NULL);
 	ok(r.status == 204, "since 1 at the second: nothing newer (%ld)",
 	   r.status);
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 struct put_arg {
@@ -248,16 +181,16 @@ static void *puts_thread(void *arg)
 	int i;
 
 	for (i = 0; i < PUTS_EACH; i++) {
-		struct resp r;
+		struct api_resp r;
 
 		snprintf(text, sizeof(text), "{\"max_hops\": 3, \"remediation\":"
 			 " {\"budget_per_hour\": %d, \"rules\": []}}",
 			 a->first + i);
 		r = request(a->ctl, "PUT", "/api/v1/policy", tok_op, text,
 			    NULL);
-		a->versions[i] = r.status == 200 ? jint(r.json, "version") :
+		a->versions[i] = r.status == 200 ? api_int(&r, "version") :
 			-r.status;
-		resp_free(&r);
+		api_resp_free(&r);
 	}
 	return NULL;
 }
@@ -269,7 +202,7 @@ static void test_order(struct xm_ctl *a, struct xm_ctl *b)
 	bool seen[2 * PUTS_EACH + 2] = { false };
 	bool all = true, once = true;
 	pthread_t ta, tb;
-	struct resp r;
+	struct api_resp r;
 	int i;
 
 	pthread_create(&ta, NULL, puts_thread, &pa);
@@ -296,15 +229,15 @@ static void test_order(struct xm_ctl *a, struct xm_ctl *b)
 			break;
 	ok(i == PUTS_EACH, "each controller's versions ascend");
 	r = agent(a, "GET", "/api/v1/agent/policy?since=0&wait=1", NULL);
-	ok(r.status == 200 && jint(r.json, "version") == 2 * PUTS_EACH + 1,
+	ok(r.status == 200 && api_int(&r, "version") == 2 * PUTS_EACH + 1,
 	   "the first serves the newest (%lld)",
-	   (long long)jint(r.json, "version"));
-	resp_free(&r);
+	   (long long)api_int(&r, "version"));
+	api_resp_free(&r);
 	r = agent(b, "GET", "/api/v1/agent/policy?since=0&wait=1", NULL);
-	ok(r.status == 200 && jint(r.json, "version") == 2 * PUTS_EACH + 1,
+	ok(r.status == 200 && api_int(&r, "version") == 2 * PUTS_EACH + 1,
 	   "and so does the second (%lld)",
-	   (long long)jint(r.json, "version"));
-	resp_free(&r);
+	   (long long)api_int(&r, "version"));
+	api_resp_free(&r);
 }
 
 /* ---- remediation ---- */
@@ -318,12 +251,12 @@ static const char policy[] =
 /* 1 if ctl runs the rules, 0 if not, -1 if /metrics does not say. */
 static int leads(struct xm_ctl *ctl)
 {
-	struct resp r = request(ctl, "GET", "/metrics", NULL, NULL, NULL);
+	struct api_resp r = request(ctl, "GET", "/metrics", NULL, NULL, NULL);
 	const char *k = "\nxmesh_controller_remediation_leader ";
 	const char *at = r.body.data ? strstr(r.body.data, k) : NULL;
 	int v = at ? at[strlen(k)] - '0' : -1;
 
-	resp_free(&r);
+	api_resp_free(&r);
 	return v;
 }
 
@@ -345,9 +278,9 @@ static int runs(uint32_t node)
 /* The actions of the log (through ctl: the same store). */
 static int acts(struct xm_ctl *ctl, uint32_t node)
 {
-	struct resp r = request(ctl, "GET",
-				"/api/v1/remediation/log?limit=1000", tok_op,
-				NULL, NULL);
+	struct api_resp r = request(ctl, "GET",
+				    "/api/v1/remediation/log?limit=1000", tok_op,
+				    NULL, NULL);
 	json_object *a;
 	size_t i;
 	int n = 0;
@@ -357,12 +290,12 @@ static int acts(struct xm_ctl *ctl, uint32_t node)
 		for (i = 0; i < json_object_array_length(a); i++) {
 			json_object *e = json_object_array_get_idx(a, i), *v;
 
-			if (jint(e, "node") == node &&
+			if (api_json_int(e, "node") == node &&
 			    json_object_object_get_ex(e, "verdict", &v) &&
 			    !strcmp(json_object_get_string(v), "act"))
 				n++;
 		}
-	resp_free(&r);
+	api_resp_free(&r);
 	return n;
 }
 
@@ -384,12 +317,12 @@ static void test_remediation(struct xm_ctl **a, struct xm_ctl **b)
 {
 	struct xm_ctl *lead, *other;
 	double t0;
-	struct resp r;
+	struct api_resp r;
 	int i, la = -1, lb = -1;
 
 	r = request(*a, "PUT", "/api/v1/policy", tok_op, policy, NULL);
 	ok(r.status == 200, "a policy with a restart rule");
-	resp_free(&r);
+	api_resp_free(&r);
 	silent(8);
 	silent(9);
 	for (i = 0; i < 300 && (runs(8) < 1 || runs(9) < 1); i++)

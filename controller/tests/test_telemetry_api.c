@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "api_client.h"
 #include "certs.h"
 #include "json_path.h"
 #include "server.h"
@@ -45,131 +46,56 @@ static int64_t fake_now(void)
 	return (int64_t)time(NULL) + clock_offset;
 }
 
-struct resp {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
-static void resp_free(struct resp *r)
-{
-	xm_http_body_free(&r->body);
-	json_object_put(r->json);
-	memset(r, 0, sizeof(*r));
-}
-
 #define BODY_EXPECT	(1024 * 1024)
 
-static struct resp request(const char *method, const char *path,
-			   const char *token, const char *body, size_t len,
-			   struct curl_slist *hdrs)
+static struct api_resp request(const char *method, const char *path,
+			       const char *token, const char *body, size_t len,
+			       struct curl_slist *hdrs)
 {
-	struct resp r = { 0 };
-	char url[1200], auth[128];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
-		 path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)len);
-	}
-	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
 	/* A body the server refuses on its length is not sent: it answers
 	 * before "100 Continue", where sending it could meet a closed
 	 * connection. */
-	hdrs = curl_slist_append(hdrs, len > BODY_EXPECT ?
-				 "Expect: 100-continue" : "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (curl_easy_perform(c) != CURLE_OK)
-		r.status = -1;
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (r.body.data)
-		r.json = json_tokener_parse(r.body.data);
-	return r;
+	if (len > BODY_EXPECT)
+		hdrs = curl_slist_append(hdrs, "Expect: 100-continue");
+	return api_request(ctl, method, path, token, body, len, hdrs);
 }
 
-static struct resp get(const char *path)
+static struct api_resp get(const char *path)
 {
 	return request("GET", path, tok_read, NULL, 0, NULL);
 }
 
-/* A member by a path of keys and array indices ("nodes.0.health"). */
-static json_object *jget(const struct resp *r, const char *path)
-{
-	return test_json_path(r->json, path);
-}
-
-static const char *jstr(const struct resp *r, const char *path)
-{
-	json_object *o = jget(r, path);
-
-	return o ? json_object_get_string(o) : "(none)";
-}
-
-static int64_t jint(const struct resp *r, const char *path)
-{
-	json_object *o = jget(r, path);
-
-	return o ? json_object_get_int64(o) : -1;
-}
-
-static void refused(struct resp r, long status, const char *location,
+static void refused(struct api_resp r, long status, const char *location,
 		    const char *why, const char *name)
 {
 	bool pass = r.status == status &&
-		    !strcmp(jstr(&r, "error.location"), location) &&
-		    strstr(jstr(&r, "error.reason"), why);
+		    !strcmp(api_str(&r, "error.location"), location) &&
+		    strstr(api_str(&r, "error.reason"), why);
 
 	ok(pass, "%s: %ld", name, status);
 	if (!pass)
 		printf("#   got %ld %.300s\n", r.status,
 		       r.body.data ? r.body.data : "");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static struct curl_slist *signed_headers(int i, const char *path,
 					 const char *body, size_t len)
 {
-	char h[1200], time_s[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *l = NULL;
-
-	randombytes_buf(nonce, sizeof(nonce));
-	xm_agent_auth_sign(node_sk[i], "POST", path, body, len, fake_now(),
-			   nonce, time_s, nonce_hex, sig);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", node_b64[i]);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", time_s);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
-	return curl_slist_append(l, h);
+	return api_signed_headers(node_sk[i], node_b64[i], "POST", path, body,
+				  len, fake_now());
 }
 
 #define REPORT_PATH	"/api/v1/agent/telemetry"
 
 /* Node i's report, signed. */
-static struct resp report_body(int i, const char *body, size_t len)
+static struct api_resp report_body(int i, const char *body, size_t len)
 {
 	return request("POST", REPORT_PATH, NULL, body, len,
 		       signed_headers(i, REPORT_PATH, body, len));
 }
 
-static struct resp report_s(int i, const char *body)
+static struct api_resp report_s(int i, const char *body)
 {
 	return report_body(i, body, strlen(body));
 }
@@ -252,21 +178,14 @@ static void setup(void)
 
 static void start(void)
 {
-	char err[256];
-	struct xm_ctl_config c = cfg;
-
-	ctl = xm_ctl_start(&c, err, sizeof(err));
-	if (!ctl) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
+	ctl = api_start(&cfg);
 }
 
 static void test_bad_reports(void)
 {
 	const char *good = line_report(0, 0, true);
 	struct curl_slist *h, *again;
-	struct resp r;
+	struct api_resp r;
 	char *big;
 	size_t i, n;
 
@@ -321,9 +240,9 @@ static void test_bad_reports(void)
 	for (struct curl_slist *l = h; l; l = l->next)
 		again = curl_slist_append(again, l->data);
 	r = request("POST", REPORT_PATH, NULL, good, strlen(good), h);
-	ok(r.status == 200 && jint(&r, "node") == 7, "a signed report is"
+	ok(r.status == 200 && api_int(&r, "node") == 7, "a signed report is"
 	   " taken: node 7");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(request("POST", REPORT_PATH, NULL, good, strlen(good),
 			again), 401, "header " XM_AGENT_HDR_NONCE, "replayed",
 		"the same report replayed");
@@ -336,7 +255,7 @@ static void test_bad_reports(void)
 		  "{result=\"invalid\"} 6\n") &&
 	   strstr(r.body.data, "xmesh_controller_telemetry_reports_total"
 		  "{result=\"ok\"} 1\n"), "refused reports are counted");
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 static void report_all(uint64_t tx, bool link_up)
@@ -344,22 +263,22 @@ static void report_all(uint64_t tx, bool link_up)
 	int i;
 
 	for (i = 0; i < NODES; i++) {
-		struct resp r = report_s(i, line_report(i, tx, link_up));
+		struct api_resp r = report_s(i, line_report(i, tx, link_up));
 
 		if (r.status != 200)
 			printf("# node %d: %ld %s\n", 7 + i, r.status,
 			       r.body.data ? r.body.data : "");
-		resp_free(&r);
+		api_resp_free(&r);
 	}
 }
 
 static void report_all_but_9(uint64_t tx)
 {
-	struct resp r = report_s(0, line_report(0, tx, false));
+	struct api_resp r = report_s(0, line_report(0, tx, false));
 
-	resp_free(&r);
+	api_resp_free(&r);
 	r = report_s(1, line_report(1, tx, false));
-	resp_free(&r);
+	api_resp_free(&r);
 }
 
 /* Wait (generously) for an event of kind in /events after since. */
@@ -372,8 +291,8 @@ static bool wait_event(int64_t since, const char *kind, uint32_t node,
 	snprintf(path, sizeof(path), "/api/v1/events?since=%lld",
 		 (long long)since);
 	while (time(NULL) < end) {
-		struct resp r = get(path);
-		json_object *a = jget(&r, "events");
+		struct api_resp r = get(path);
+		json_object *a = api_json(&r, "events");
 		size_t i;
 
 		for (i = 0; a && i < json_object_array_length(a); i++) {
@@ -388,10 +307,10 @@ static bool wait_event(int64_t since, const char *kind, uint32_t node,
 			json_object_object_get_ex(e, "peer", &v);
 			if (json_object_get_int64(v) != peer)
 				continue;
-			resp_free(&r);
+			api_resp_free(&r);
 			return true;
 		}
-		resp_free(&r);
+		api_resp_free(&r);
 		usleep(100 * 1000);
 	}
 	return false;
@@ -463,36 +382,36 @@ static void test_site(void)
 {
 	struct stream_arg sa = { .until = "event: link-down" };
 	pthread_t th;
-	struct resp r;
+	struct api_resp r;
 	int64_t last, t0;
 	int fds[32], i, open_n = 0;
 	char buf[64], path[160];
 
 	report_all(1000, true);
 	r = get("/api/v1/topology");
-	ok(r.status == 200 && json_object_array_length(jget(&r, "nodes")) == 3
-	   && json_object_array_length(jget(&r, "links")) == 4 &&
-	   jint(&r, "nodes.0.node") == 7 &&
-	   !strcmp(jstr(&r, "nodes.0.health"), "up") &&
-	   !strcmp(jstr(&r, "nodes.1.name"), "r8") &&
-	   jint(&r, "links.0.from") == 7 && jint(&r, "links.0.to") == 8 &&
-	   jint(&r, "links.0.rtt_us") == 800 &&
-	   !strcmp(jstr(&r, "links.0.state"), "up"),
+	ok(r.status == 200 && json_object_array_length(api_json(&r, "nodes")) == 3
+	   && json_object_array_length(api_json(&r, "links")) == 4 &&
+	   api_int(&r, "nodes.0.node") == 7 &&
+	   !strcmp(api_str(&r, "nodes.0.health"), "up") &&
+	   !strcmp(api_str(&r, "nodes.1.name"), "r8") &&
+	   api_int(&r, "links.0.from") == 7 && api_int(&r, "links.0.to") == 8 &&
+	   api_int(&r, "links.0.rtt_us") == 800 &&
+	   !strcmp(api_str(&r, "links.0.state"), "up"),
 	   "the topology: 3 nodes, 4 links, their health and members");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(request("GET", "/api/v1/topology", NULL, NULL, 0, NULL), 401,
 		"header Authorization", "token", "the topology needs a token");
 
 	r = get("/api/v1/path?from=7&to=9");
-	ok(r.status == 200 && jget(&r, "complete") &&
-	   json_object_get_boolean(jget(&r, "complete")) &&
-	   json_object_array_length(jget(&r, "hops")) == 2 &&
-	   jint(&r, "hops.0.node") == 7 && jint(&r, "hops.0.via") == 8 &&
-	   jint(&r, "hops.0.metric") == 200 &&
-	   jint(&r, "hops.0.link_metric") == 100 &&
-	   jint(&r, "hops.1.node") == 8 && jint(&r, "hops.1.via") == 9,
+	ok(r.status == 200 && api_json(&r, "complete") &&
+	   json_object_get_boolean(api_json(&r, "complete")) &&
+	   json_object_array_length(api_json(&r, "hops")) == 2 &&
+	   api_int(&r, "hops.0.node") == 7 && api_int(&r, "hops.0.via") == 8 &&
+	   api_int(&r, "hops.0.metric") == 200 &&
+	   api_int(&r, "hops.0.link_metric") == 100 &&
+	   api_int(&r, "hops.1.node") == 8 && api_int(&r, "hops.1.via") == 9,
 	   "the path 7 -> 9 through 8");
-	resp_free(&r);
+	api_resp_free(&r);
 	refused(get("/api/v1/path?from=7"), 400, "query to", "required",
 		"a path without its end");
 	refused(get("/api/v1/path?from=7&to=x"), 400, "query to",
@@ -501,11 +420,11 @@ static void test_site(void)
 		"unknown parameter", "an unknown parameter");
 
 	r = get("/api/v1/nodes/8");
-	ok(r.status == 200 && jint(&r, "node") == 8 &&
-	   json_object_array_length(jget(&r, "report.routes")) == 2 &&
-	   jint(&r, "report.counters.drops.no_route") == 1 &&
-	   jint(&r, "caps.cores") == 2, "a node in full");
-	resp_free(&r);
+	ok(r.status == 200 && api_int(&r, "node") == 8 &&
+	   json_object_array_length(api_json(&r, "report.routes")) == 2 &&
+	   api_int(&r, "report.counters.drops.no_route") == 1 &&
+	   api_int(&r, "caps.cores") == 2, "a node in full");
+	api_resp_free(&r);
 	refused(get("/api/v1/nodes/99"), 404, "path", "not reported",
 		"a node that never reported");
 	refused(get("/api/v1/nodes/7x"), 400, "path", "node id",
@@ -523,27 +442,27 @@ static void test_site(void)
 	snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=7"
 		 "&metric=tx_bps&since=%lld", (long long)fake_now() - 7200);
 	r = get(path);
-	ok(r.status == 200 && jint(&r, "step") == 60 && jget(&r, "points"),
+	ok(r.status == 200 && api_int(&r, "step") == 60 && api_json(&r, "points"),
 	   "since 2 hours ago: the minute tier");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/telemetry/series?node=7&metric=tx_bps&since=0");
-	ok(r.status == 200 && jint(&r, "step") == 3600,
+	ok(r.status == 200 && api_int(&r, "step") == 3600,
 	   "since long ago: the hour tier");
-	resp_free(&r);
+	api_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=7"
 		 "&metric=tx_bps&since=%lld", (long long)t0 + 1);
 	r = get(path);
-	ok(r.status == 200 && jint(&r, "step") == 0 &&
-	   json_object_array_length(jget(&r, "points")) == 1 &&
-	   json_object_get_double(jget(&r, "points.0.1")) > 0,
+	ok(r.status == 200 && api_int(&r, "step") == 0 &&
+	   json_object_array_length(api_json(&r, "points")) == 1 &&
+	   json_object_get_double(api_json(&r, "points.0.1")) > 0,
 	   "a node's tx rate series: one raw point from the second report");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/telemetry/series?node=8&peer=9&metric=rtt_us");
-	ok(r.status == 200 && jint(&r, "peer") == 9 &&
-	   json_object_array_length(jget(&r, "points")) == 2 &&
-	   json_object_get_double(jget(&r, "points.1.1")) == 800,
+	ok(r.status == 200 && api_int(&r, "peer") == 9 &&
+	   json_object_array_length(api_json(&r, "points")) == 2 &&
+	   json_object_get_double(api_json(&r, "points.1.1")) == 800,
 	   "a link's RTT series");
-	resp_free(&r);
+	api_resp_free(&r);
 	{
 		/* The same report twice (its answer was lost, the agent
 		 * sends it again): its samples are stored once. */
@@ -555,23 +474,23 @@ static void test_site(void)
 			 "&peer=9&metric=rtt_us&since=%lld&until=%lld",
 			 (long long)t1, (long long)t1 + 3);
 		r = get(path);
-		before = jget(&r, "points") ?
-			 json_object_array_length(jget(&r, "points")) : 0;
-		resp_free(&r);
+		before = api_json(&r, "points") ?
+			 json_object_array_length(api_json(&r, "points")) : 0;
+		api_resp_free(&r);
 		r = report_s(1, body);
-		resp_free(&r);
+		api_resp_free(&r);
 		sleep(1);	/* the controller's clock moved on */
 		r = report_s(1, body);
 		ok(r.status == 200, "the same report again: taken");
-		resp_free(&r);
+		api_resp_free(&r);
 		free(body);
 		r = get(path);
-		ok(r.status == 200 && jget(&r, "points") &&
-		   json_object_array_length(jget(&r, "points")) == before + 1,
+		ok(r.status == 200 && api_json(&r, "points") &&
+		   json_object_array_length(api_json(&r, "points")) == before + 1,
 		   "its samples stored once (%zu points before, %zu after)",
-		   before, jget(&r, "points") ?
-		   json_object_array_length(jget(&r, "points")) : 0);
-		resp_free(&r);
+		   before, api_json(&r, "points") ?
+		   json_object_array_length(api_json(&r, "points")) : 0);
+		api_resp_free(&r);
 	}
 	refused(get("/api/v1/telemetry/series?node=8&metric=rtt_us"), 400,
 		"query peer", "required", "a link's metric without peer");
@@ -585,10 +504,10 @@ static void test_site(void)
 
 	/* A stream from the start, and the link 8 - 9 cut. */
 	r = get("/api/v1/events");
-	last = jint(&r, "next");
+	last = api_int(&r, "next");
 	ok(r.status == 200 && last >= 3, "events: 3 node-up (next %lld)",
 	   (long long)last);
-	resp_free(&r);
+	api_resp_free(&r);
 	pthread_create(&th, NULL, stream_thread, &sa);
 	report_all(4000, false);
 	ok(wait_event(last, "link-down", 8, 9) &&
@@ -600,15 +519,15 @@ static void test_site(void)
 	   strstr(sa.buf, "event: link-down\ndata: {\"id\":"),
 	   "the stream replays from since and carries the link-down");
 	r = get("/api/v1/topology");
-	ok(!strcmp(jstr(&r, "links.2.state"), "down") &&
-	   jint(&r, "links.2.from") == 8 && jint(&r, "links.2.to") == 9,
+	ok(!strcmp(api_str(&r, "links.2.state"), "down") &&
+	   api_int(&r, "links.2.from") == 8 && api_int(&r, "links.2.to") == 9,
 	   "the topology shows it");
-	resp_free(&r);
+	api_resp_free(&r);
 	r = get("/api/v1/path?from=7&to=9");
-	ok(r.status == 200 && !json_object_get_boolean(jget(&r, "complete"))
-	   && strstr(jstr(&r, "reason"), "node 7 has no route to 9"),
-	   "the path has none: %s", jstr(&r, "reason"));
-	resp_free(&r);
+	ok(r.status == 200 && !json_object_get_boolean(api_json(&r, "complete"))
+	   && strstr(api_str(&r, "reason"), "node 7 has no route to 9"),
+	   "the path has none: %s", api_str(&r, "reason"));
+	api_resp_free(&r);
 
 	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
 #define SITE	"{site=\"default\","
@@ -628,12 +547,12 @@ static void test_site(void)
 	   !strstr(r.body.data, "xmesh_link_rtt_seconds" SITE "node=\"7\""),
 	   "/metrics: the link down listed, not the links up");
 #undef SITE
-	resp_free(&r);
+	api_resp_free(&r);
 
 	/* A policy version is an event. */
 	r = get("/api/v1/events");
-	last = jint(&r, "next");
-	resp_free(&r);
+	last = api_int(&r, "next");
+	api_resp_free(&r);
 	{
 		FILE *f = fopen("examples/site-policy.json", "r");
 		static char doc[256 * 1024];
@@ -644,7 +563,7 @@ static void test_site(void)
 		r = request("PUT", "/api/v1/policy", tok_op, doc, n, NULL);
 		ok(r.status == 200 && wait_event(last, "policy", 0, 0),
 		   "a policy version is an event");
-		resp_free(&r);
+		api_resp_free(&r);
 	}
 	refused(get("/api/v1/events?limit=0"), 400, "query limit", "1 to",
 		"limit 0");
@@ -662,7 +581,7 @@ static void test_site(void)
 		if (r.body.data && strstr(r.body.data,
 					  "xmesh_controller_event_streams 32\n"))
 			i = 1000;
-		resp_free(&r);
+		api_resp_free(&r);
 		usleep(50 * 1000);
 	}
 	refused(get("/api/v1/events/stream"), 503, "path", "32 event streams",
@@ -678,24 +597,24 @@ static void test_site(void)
 
 	/* Node 9 stops reporting: down after 10 intervals. */
 	r = get("/api/v1/events");
-	last = jint(&r, "next");
-	resp_free(&r);
+	last = api_int(&r, "next");
+	api_resp_free(&r);
 	clock_offset += 60;
 	report_all_but_9(5000);
 	ok(wait_event(last, "node-down", 9, 0), "a node without a report"
 	   " for 10 intervals: node-down");
 	r = get("/api/v1/topology");
-	ok(!strcmp(jstr(&r, "nodes.2.health"), "down") &&
-	   !strcmp(jstr(&r, "nodes.0.health"), "up"), "and its health");
-	resp_free(&r);
+	ok(!strcmp(api_str(&r, "nodes.2.health"), "down") &&
+	   !strcmp(api_str(&r, "nodes.0.health"), "up"), "and its health");
+	api_resp_free(&r);
 	r = report_s(2, line_report(2, 5000, true));
-	resp_free(&r);
+	api_resp_free(&r);
 	ok(wait_event(last, "node-up", 9, 0), "node-up when it reports"
 	   " again");
 }
 
 /* Node 8's report with "routes_unchanged": true in place of its routes. */
-static struct resp report_unchanged(void)
+static struct api_resp report_unchanged(void)
 {
 	char *text = line_report(1, 5000, true);
 	char *at = strstr(text, "\"routes\": [");
@@ -707,23 +626,23 @@ static struct resp report_unchanged(void)
 
 static size_t routes_of_8(void)
 {
-	struct resp r = get("/api/v1/nodes/8");
-	json_object *a = jget(&r, "report.routes");
+	struct api_resp r = get("/api/v1/nodes/8");
+	json_object *a = api_json(&r, "report.routes");
 	size_t n = a ? json_object_array_length(a) : 99;
 
-	resp_free(&r);
+	api_resp_free(&r);
 	return n;
 }
 
 static void test_routes_unchanged(void)
 {
 	size_t before = routes_of_8();
-	struct resp r;
+	struct api_resp r;
 
 	r = report_unchanged();
-	ok(r.status == 200 && !jget(&r, "routes_wanted"),
+	ok(r.status == 200 && !api_json(&r, "routes_wanted"),
 	   "routes unchanged: taken, none asked for");
-	resp_free(&r);
+	api_resp_free(&r);
 	ok(routes_of_8() == before && before > 0,
 	   "node 8's table kept (%zu routes)", before);
 	/* A restart: the table is gone, so is the controller's word for
@@ -731,15 +650,15 @@ static void test_routes_unchanged(void)
 	xm_ctl_stop(ctl);
 	start();
 	r = report_unchanged();
-	ok(r.status == 200 && jget(&r, "routes_wanted") &&
-	   json_object_get_boolean(jget(&r, "routes_wanted")),
+	ok(r.status == 200 && api_json(&r, "routes_wanted") &&
+	   json_object_get_boolean(api_json(&r, "routes_wanted")),
 	   "after a restart: taken, its routes asked for");
-	resp_free(&r);
+	api_resp_free(&r);
 	ok(routes_of_8() == 0, "no table until then");
 	r = report_s(1, line_report(1, 6000, true));
-	ok(r.status == 200 && !jget(&r, "routes_wanted"),
+	ok(r.status == 200 && !api_json(&r, "routes_wanted"),
 	   "a report with its routes: none asked for");
-	resp_free(&r);
+	api_resp_free(&r);
 	ok(routes_of_8() == 2, "the table again");
 }
 
