@@ -18,8 +18,12 @@
 #include <strings.h>
 
 #include "agent_auth.h"
+#include "certs.h"
+#include "hooks.h"
 #include "json_path.h"
 #include "server.h"
+#include "store.h"
+#include "stores.h"
 #include "xmesh_http.h"
 
 /* An answer larger than this is a failed request, not a test eating
@@ -163,6 +167,74 @@ static inline struct xm_ctl *api_start(const struct xm_ctl_config *cfg)
 		exit(1);
 	}
 	return ctl;
+}
+
+/*
+ * A test's controller in cfg: a new store in dir (a mkdtemp() template,
+ * made here), its name in db, and the authority and policy certificates
+ * of a site made at now (policy_b64: the policy certificate's text, or
+ * NULL). Bails out on failure.
+ */
+static inline void api_config(struct xm_ctl_config *cfg, char *dir, char *db,
+			      size_t db_len, uint8_t auth_sk[64],
+			      char *policy_b64, int64_t now)
+{
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp %s\n", dir);
+		exit(1);
+	}
+	test_store_name(db, db_len, dir, "controller.db");
+	test_cert(&cfg->authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
+		  NULL);
+	test_cert(&cfg->policy_cert, XM_CERT_POLICY, 2, 0, now, cfg->policy_sk,
+		  auth_sk, policy_b64);
+	cfg->db_path = db;
+}
+
+/* Remediation on a test's time scale: an agent silent for 2 s is stale,
+ * the rules run every 100 ms, two tries, no settling back. */
+static inline void api_remedy_quick(struct xm_ctl_config *cfg)
+{
+	cfg->remedy.stale_s = 2;
+	cfg->remedy.settle_s = 3600;
+	cfg->remedy.tries = 2;
+	cfg->remedy_tick_ms = 100;
+}
+
+/* The store of db, or bail out. */
+static inline struct xm_store *api_store(const char *db)
+{
+	char err[256];
+	struct xm_store *s = xm_store_open(db, err, sizeof(err));
+
+	if (!s) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+	return s;
+}
+
+/* A new operator token of role, named name, in s: its text in tok. */
+static inline void api_token(struct xm_store *s, char tok[65],
+			     enum xm_role role, const char *name)
+{
+	uint8_t hash[32];
+
+	xm_token_new(tok, hash);
+	xm_store_token_add(s, hash, role, name, 0);
+}
+
+/* A hook of spec (a line of the hooks file) added to hooks, or bail out. */
+static inline void api_hook(struct xm_hooks *hooks, const char *spec)
+{
+	struct xm_hook h;
+	char err[256];
+
+	if (xm_hook_parse(spec, &h, err, sizeof(err)) ||
+	    xm_hooks_add(hooks, &h, err, sizeof(err))) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
 }
 
 #endif /* XM_TEST_API_CLIENT_H */

@@ -89,17 +89,9 @@ static uint64_t current_version(void)
 static void setup(void)
 {
 	int64_t now = time(NULL);
-	uint8_t hash[32];
 	struct xm_store *s;
-	char err[256];
 
-	if (!mkdtemp(dir))
-		exit(1);
-	test_store_name(db, sizeof(db), dir, "controller.db");
-	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
-		  NULL);
-	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
-		  auth_sk, policy_b64);
+	api_config(&cfg, dir, db, sizeof(db), auth_sk, policy_b64, now);
 	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
 	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
 	/* The same node id and site, from another authority. */
@@ -107,18 +99,12 @@ static void setup(void)
 		  NULL);
 	test_cert(&rogue_node, XM_CERT_NODE, 3, 7, now, rogue_sk, rogue_sk,
 		  rogue_b64);
-	cfg.db_path = db;
 	cfg.longpoll_max_s = 30;
 	cfg.per_address = PER_ADDRESS;
-	s = xm_store_open(db, err, sizeof(err));
-	if (!s)
-		exit(1);
-	xm_token_new(tok_read, hash);
-	xm_store_token_add(s, hash, XM_ROLE_READ, "viewer", 0);
-	xm_token_new(tok_op, hash);
-	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
-	xm_token_new(tok_admin, hash);
-	xm_store_token_add(s, hash, XM_ROLE_ADMIN, "root", 0);
+	s = api_store(db);
+	api_token(s, tok_read, XM_ROLE_READ, "viewer");
+	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
+	api_token(s, tok_admin, XM_ROLE_ADMIN, "root");
 	xm_store_close(s);
 }
 

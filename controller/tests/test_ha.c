@@ -64,50 +64,28 @@ static struct api_resp agent(struct xm_ctl *ctl, const char *method,
 static struct xm_ctl *start(void)
 {
 	struct xm_ctl_config c = cfg;
-	char err[256], spec[512];
-	struct xm_hook h;
+	char spec[512];
 
 	/* Hooks of its own, as another process would have. */
 	c.hooks = hooks[n_hooks++] = xm_hooks_new(10);
 	snprintf(spec, sizeof(spec), "restart command echo $XMESH_NODE_ID"
 		 " >> %s; echo restarted $XMESH_NODE_ID", out);
-	if (xm_hook_parse(spec, &h, err, sizeof(err)) ||
-	    xm_hooks_add(c.hooks, &h, err, sizeof(err))) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
+	api_hook(c.hooks, spec);
 	return api_start(&c);
 }
 
 static void setup(void)
 {
 	int64_t now = time(NULL);
-	uint8_t hash[32];
 	struct xm_store *s;
-	char err[256];
 
-	if (!mkdtemp(dir))
-		exit(1);
-	test_store_name(db, sizeof(db), dir, "controller.db");
+	api_config(&cfg, dir, db, sizeof(db), auth_sk, NULL, now);
 	snprintf(out, sizeof(out), "%s/restarted", dir);
-	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
-		  NULL);
-	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
-		  auth_sk, NULL);
 	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
-	cfg.db_path = db;
 	cfg.longpoll_max_s = 30;
-	cfg.remedy.stale_s = 2;
-	cfg.remedy.settle_s = 3600;
-	cfg.remedy.tries = 2;
-	cfg.remedy_tick_ms = 100;
-	s = xm_store_open(db, err, sizeof(err));
-	if (!s) {
-		printf("Bail out! %s\n", err);
-		exit(1);
-	}
-	xm_token_new(tok_op, hash);
-	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
+	api_remedy_quick(&cfg);
+	s = api_store(db);
+	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
 	xm_store_close(s);
 }
 

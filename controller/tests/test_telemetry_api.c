@@ -148,31 +148,18 @@ static char *line_report(int i, uint64_t tx_bytes, bool link_up)
 static void setup(void)
 {
 	int64_t now = time(NULL);
-	uint8_t hash[32];
 	struct xm_store *s;
-	char err[256];
 	int i;
 
-	if (!mkdtemp(dir))
-		exit(1);
-	test_store_name(db, sizeof(db), dir, "controller.db");
-	test_cert(&cfg.authority, XM_CERT_AUTHORITY, 1, 0, now, auth_sk, NULL,
-		  NULL);
-	test_cert(&cfg.policy_cert, XM_CERT_POLICY, 2, 0, now, cfg.policy_sk,
-		  auth_sk, NULL);
+	api_config(&cfg, dir, db, sizeof(db), auth_sk, NULL, now);
 	for (i = 0; i < NODES; i++)
 		test_cert(&node_cert[i], XM_CERT_NODE, (uint8_t)(3 + i),
 			  (uint32_t)(7 + i), now, node_sk[i], auth_sk,
 			  node_b64[i]);
-	cfg.db_path = db;
 	cfg.now = fake_now;
-	s = xm_store_open(db, err, sizeof(err));
-	if (!s)
-		exit(1);
-	xm_token_new(tok_read, hash);
-	xm_store_token_add(s, hash, XM_ROLE_READ, "viewer", 0);
-	xm_token_new(tok_op, hash);
-	xm_store_token_add(s, hash, XM_ROLE_OPERATOR, "ops", 0);
+	s = api_store(db);
+	api_token(s, tok_read, XM_ROLE_READ, "viewer");
+	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
 	xm_store_close(s);
 }
 
