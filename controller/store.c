@@ -348,3 +348,34 @@ int xm_store_remedy_lead(struct xm_store *s)
 {
 	return s->ops->remedy_lead(s);
 }
+
+long xm_store_downsample_tiers(struct xm_store *s,
+			       const struct xm_tele_retention *r, int64_t now,
+			       int (*oldest_sample)(struct xm_store *s,
+						    unsigned int tier,
+						    int64_t *t),
+			       long (*downsample_tier)(struct xm_store *s,
+						       unsigned int tier,
+						       int64_t from,
+						       int64_t until))
+{
+	unsigned int tier;
+	long total = 0;
+
+	for (tier = 0; tier < XM_TELE_TIERS; tier++) {
+		int64_t oldest, until;
+		long n;
+		int rc = oldest_sample(s, tier, &oldest);
+
+		if (rc < 0)
+			return -1;
+		if (rc || !xm_tele_downsample_due(r, tier, oldest, now,
+						  &until))
+			continue;
+		n = downsample_tier(s, tier, oldest, until);
+		if (n < 0)
+			return -1;
+		total += n;
+	}
+	return total;
+}

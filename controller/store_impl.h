@@ -128,6 +128,65 @@ struct xm_store_ops {
 	int (*remedy_lead)(struct xm_store *s);
 };
 
+/* An implementation's ops: its functions are named PREFIX_OP, one for
+ * each op. */
+#define XM_STORE_OPS(prefix) {						\
+	.close = prefix##_close,					\
+	.schema_version = prefix##_schema_version,			\
+	.policy_add = prefix##_policy_add,				\
+	.policy_current = prefix##_policy_current,			\
+	.policy_get = prefix##_policy_get,				\
+	.policy_history = prefix##_policy_history,			\
+	.token_add = prefix##_token_add,				\
+	.token_role = prefix##_token_role,				\
+	.token_revoke = prefix##_token_revoke,				\
+	.agent_seen = prefix##_agent_seen,				\
+	.agent_error = prefix##_agent_error,				\
+	.agent_list = prefix##_agent_list,				\
+	.agent_count = prefix##_agent_count,				\
+	.audit_add = prefix##_audit_add,				\
+	.audit_list = prefix##_audit_list,				\
+	.samples_add = prefix##_samples_add,				\
+	.series = prefix##_series,					\
+	.downsample = prefix##_downsample,				\
+	.sample_count = prefix##_sample_count,				\
+	.event_add = prefix##_event_add,				\
+	.event_list = prefix##_event_list,				\
+	.event_last = prefix##_event_last,				\
+	.remedy_add = prefix##_remedy_add,				\
+	.remedy_outcome = prefix##_remedy_outcome,			\
+	.remedy_page = prefix##_remedy_page,				\
+	.audit_page = prefix##_audit_page,				\
+	.history_page = prefix##_history_page,				\
+	.agent_page = prefix##_agent_page,				\
+	.remedy_lead = prefix##_remedy_lead,				\
+}
+
+/* A page's callback, and the cursor of the last row it was given. */
+struct page_cb {
+	union {
+		int (*remedy)(void *arg, const struct xm_remedy_rec *r);
+		int (*audit)(void *arg, const struct xm_audit_rec *r);
+		int (*policy)(void *arg, const struct xm_policy_rec *r);
+		int (*agent)(void *arg, const struct xm_agent_rec *r);
+	} cb;
+	void *arg;
+	int64_t last;
+};
+
+/* The downsampling of every tier due at now (r), by the store's
+ * oldest_sample() (1: the tier is empty) and downsample_tier() (the rows
+ * in [from, until), or -1): the rows, or -1. */
+long xm_store_downsample_tiers(struct xm_store *s,
+			       const struct xm_tele_retention *r, int64_t now,
+			       int (*oldest_sample)(struct xm_store *s,
+						    unsigned int tier,
+						    int64_t *t),
+			       long (*downsample_tier)(struct xm_store *s,
+						       unsigned int tier,
+						       int64_t from,
+						       int64_t until));
+
 /* The implementations' openers (xm_store_open()). */
 struct xm_store *xm_store_sqlite_open(const char *path, const char *site,
 				      char *err, size_t errlen);

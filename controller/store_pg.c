@@ -1119,24 +1119,12 @@ static long pg_downsample(struct xm_store *s,
 			  const struct xm_tele_retention *r, int64_t now)
 {
 	struct params p = { 0 };
-	unsigned int tier;
-	long total = 0;
+	long total;
 
-	for (tier = 0; tier < XM_TELE_TIERS; tier++) {
-		int64_t oldest, until;
-		long n;
-		int rc = oldest_sample(s, tier, &oldest);
-
-		if (rc < 0)
-			return -1;
-		if (rc || !xm_tele_downsample_due(r, tier, oldest, now,
-						  &until))
-			continue;
-		n = downsample_tier(s, tier, oldest, until);
-		if (n < 0)
-			return -1;
-		total += n;
-	}
+	total = xm_store_downsample_tiers(s, r, now, oldest_sample,
+					  downsample_tier);
+	if (total < 0)
+		return -1;
 	p_int(&p, now - xm_tele_tier_keep(r, XM_TELE_TIERS - 1));
 	if (run_cmd(s, "DELETE FROM event WHERE time < $1 AND site = "
 		    XM_SQL_SITE, &p))
@@ -1281,18 +1269,6 @@ static int pg_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
 }
 
 /* ---- pages of lists ---- */
-
-/* A page's callback, and the cursor of the last row it was given. */
-struct page_cb {
-	union {
-		int (*remedy)(void *arg, const struct xm_remedy_rec *r);
-		int (*audit)(void *arg, const struct xm_audit_rec *r);
-		int (*policy)(void *arg, const struct xm_policy_rec *r);
-		int (*agent)(void *arg, const struct xm_agent_rec *r);
-	} cb;
-	void *arg;
-	int64_t last;
-};
 
 /*
  * A page of rows of sql (which takes $1 the cursor and $2 the limit + 1,
@@ -1469,34 +1445,4 @@ static int pg_remedy_lead(struct xm_store *s)
 	return ps->lead;
 }
 
-static const struct xm_store_ops pg_ops = {
-	.close = pg_close,
-	.schema_version = pg_schema_version,
-	.policy_add = pg_policy_add,
-	.policy_current = pg_policy_current,
-	.policy_get = pg_policy_get,
-	.policy_history = pg_policy_history,
-	.token_add = pg_token_add,
-	.token_role = pg_token_role,
-	.token_revoke = pg_token_revoke,
-	.agent_seen = pg_agent_seen,
-	.agent_error = pg_agent_error,
-	.agent_list = pg_agent_list,
-	.agent_count = pg_agent_count,
-	.audit_add = pg_audit_add,
-	.audit_list = pg_audit_list,
-	.samples_add = pg_samples_add,
-	.series = pg_series,
-	.downsample = pg_downsample,
-	.sample_count = pg_sample_count,
-	.event_add = pg_event_add,
-	.event_list = pg_event_list,
-	.event_last = pg_event_last,
-	.remedy_add = pg_remedy_add,
-	.remedy_outcome = pg_remedy_outcome,
-	.remedy_page = pg_remedy_page,
-	.audit_page = pg_audit_page,
-	.history_page = pg_history_page,
-	.agent_page = pg_agent_page,
-	.remedy_lead = pg_remedy_lead,
-};
+static const struct xm_store_ops pg_ops = XM_STORE_OPS(pg);

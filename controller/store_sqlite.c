@@ -753,24 +753,12 @@ static long sq_downsample(struct xm_store *s,
 			  const struct xm_tele_retention *r, int64_t now)
 {
 	sqlite3_stmt *st;
-	unsigned int tier;
-	long total = 0;
+	long total;
 
-	for (tier = 0; tier < XM_TELE_TIERS; tier++) {
-		int64_t oldest, until;
-		long n;
-		int rc = oldest_sample(s, tier, &oldest);
-
-		if (rc < 0)
-			return -1;
-		if (rc || !xm_tele_downsample_due(r, tier, oldest, now,
-						  &until))
-			continue;
-		n = downsample_tier(s, tier, oldest, until);
-		if (n < 0)
-			return -1;
-		total += n;
-	}
+	total = xm_store_downsample_tiers(s, r, now, oldest_sample,
+					  downsample_tier);
+	if (total < 0)
+		return -1;
 	st = prepare(s, "DELETE FROM event WHERE time < ? AND site = "
 		     XM_SQL_SITE);
 	if (!st)
@@ -980,18 +968,6 @@ static int page(struct xm_store *s, const char *sql, int64_t cursor,
 	return rows_done(st, rc, stop);
 }
 
-/* A page's callback, and the cursor of the last row it was given. */
-struct page_cb {
-	union {
-		int (*remedy)(void *arg, const struct xm_remedy_rec *r);
-		int (*audit)(void *arg, const struct xm_audit_rec *r);
-		int (*policy)(void *arg, const struct xm_policy_rec *r);
-		int (*agent)(void *arg, const struct xm_agent_rec *r);
-	} cb;
-	void *arg;
-	int64_t last;
-};
-
 static int remedy_row(sqlite3_stmt *st, void *arg)
 {
 	struct page_cb *p = arg;
@@ -1154,34 +1130,4 @@ static int sq_remedy_lead(struct xm_store *s)
 	return 1;
 }
 
-static const struct xm_store_ops sqlite_ops = {
-	.close = sq_close,
-	.schema_version = sq_schema_version,
-	.policy_add = sq_policy_add,
-	.policy_current = sq_policy_current,
-	.policy_get = sq_policy_get,
-	.policy_history = sq_policy_history,
-	.token_add = sq_token_add,
-	.token_role = sq_token_role,
-	.token_revoke = sq_token_revoke,
-	.agent_seen = sq_agent_seen,
-	.agent_error = sq_agent_error,
-	.agent_list = sq_agent_list,
-	.agent_count = sq_agent_count,
-	.audit_add = sq_audit_add,
-	.audit_list = sq_audit_list,
-	.samples_add = sq_samples_add,
-	.series = sq_series,
-	.downsample = sq_downsample,
-	.sample_count = sq_sample_count,
-	.event_add = sq_event_add,
-	.event_list = sq_event_list,
-	.event_last = sq_event_last,
-	.remedy_add = sq_remedy_add,
-	.remedy_outcome = sq_remedy_outcome,
-	.remedy_page = sq_remedy_page,
-	.audit_page = sq_audit_page,
-	.history_page = sq_history_page,
-	.agent_page = sq_agent_page,
-	.remedy_lead = sq_remedy_lead,
-};
+static const struct xm_store_ops sqlite_ops = XM_STORE_OPS(sq);
