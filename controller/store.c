@@ -211,10 +211,32 @@ enum xm_role xm_store_token_role(struct xm_store *s,
 	return xm_role_name(role) ? role : XM_ROLE_NONE;
 }
 
+struct revoke {
+	const char *name, *actor;
+	int64_t now;
+};
+
+/* The tokens deleted and the revocation audited, in one transaction. */
+static int token_revoke(struct xm_store *s, void *arg)
+{
+	struct revoke *a = arg;
+	char detail[128];
+	long n = s->ops->token_delete(s, a->name);
+
+	if (n <= 0)
+		return (int)n;
+	xm_store_revoke_detail(detail, sizeof(detail), a->name, n);
+	if (s->ops->audit_add(s, a->now, a->actor, "token.revoke", detail))
+		return -1;
+	return (int)n;
+}
+
 int xm_store_token_revoke(struct xm_store *s, const char *name,
 			  const char *actor, int64_t now)
 {
-	return s->ops->token_revoke(s, name, actor, now);
+	struct revoke a = { name, actor, now };
+
+	return s->ops->transaction(s, token_revoke, &a);
 }
 
 int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
@@ -300,16 +322,63 @@ int64_t xm_store_event_last(struct xm_store *s)
 	return s->ops->event_last(s);
 }
 
+struct remedy_add {
+	const struct xm_remedy_rec *r;
+	int64_t id;
+};
+
+/* The decision inserted and audited, in one transaction. */
+static int remedy_add(struct xm_store *s, void *arg)
+{
+	struct remedy_add *a = arg;
+	char action[48], detail[512];
+
+	a->id = s->ops->remedy_insert(s, a->r);
+	if (a->id < 0)
+		return -1;
+	xm_store_remedy_action(action, sizeof(action), a->r);
+	xm_store_remedy_detail(detail, sizeof(detail), a->id, a->r);
+	return s->ops->audit_add(s, a->r->time, "remediation", action,
+				 detail);
+}
+
 int xm_store_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
 			int64_t *id)
 {
-	return s->ops->remedy_add(s, r, id);
+	struct remedy_add a = { r, 0 };
+	int rc = s->ops->transaction(s, remedy_add, &a);
+
+	if (!rc)
+		*id = a.id;
+	return rc;
+}
+
+struct remedy_outcome {
+	int64_t id, now;
+	const char *outcome;
+};
+
+/* The outcome set and audited, in one transaction: 1 if there is no
+ * such decision. */
+static int remedy_outcome(struct xm_store *s, void *arg)
+{
+	struct remedy_outcome *a = arg;
+	char detail[512];
+	long n = s->ops->remedy_set_outcome(s, a->id, a->now, a->outcome);
+
+	if (n <= 0)
+		return n < 0 ? -1 : 1;
+	xm_store_outcome_detail(detail, sizeof(detail), a->id, a->outcome);
+	return s->ops->audit_add(s, a->now, "remediation",
+				 "remediation.outcome", detail);
 }
 
 int xm_store_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
 			    const char *outcome)
 {
-	return s->ops->remedy_outcome(s, id, now, outcome);
+	struct remedy_outcome a = { id, now, outcome };
+
+	return s->ops->transaction(s, remedy_outcome, &a);
 }
 
 int xm_store_remedy_page(struct xm_store *s, int64_t before, size_t limit,

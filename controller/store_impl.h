@@ -75,8 +75,8 @@ struct xm_store_ops {
 	enum xm_role (*token_role)(struct xm_store *s,
 				   const uint8_t hash[XM_TOKEN_HASH_LEN],
 				   char name[XM_STORE_NAME_MAX]);
-	int (*token_revoke)(struct xm_store *s, const char *name,
-			    const char *actor, int64_t now);
+	/* The tokens named name deleted: how many, or -1. */
+	long (*token_delete)(struct xm_store *s, const char *name);
 	int (*agent_seen)(struct xm_store *s, uint32_t node_id, int64_t now,
 			  uint64_t policy_version);
 	int (*agent_error)(struct xm_store *s, uint32_t node_id, int64_t now,
@@ -107,10 +107,12 @@ struct xm_store_ops {
 				    const struct xm_tele_event *e),
 			  void *arg);
 	int64_t (*event_last)(struct xm_store *s);
-	int (*remedy_add)(struct xm_store *s, const struct xm_remedy_rec *r,
-			  int64_t *id);
-	int (*remedy_outcome)(struct xm_store *s, int64_t id, int64_t now,
-			      const char *outcome);
+	/* A decision inserted: its id, or -1. */
+	int64_t (*remedy_insert)(struct xm_store *s,
+				 const struct xm_remedy_rec *r);
+	/* Decision id's outcome set: the rows changed (0: none), or -1. */
+	long (*remedy_set_outcome)(struct xm_store *s, int64_t id,
+				   int64_t now, const char *outcome);
 	int (*remedy_page)(struct xm_store *s, int64_t before, size_t limit,
 			   int (*cb)(void *arg,
 				     const struct xm_remedy_rec *r),
@@ -126,6 +128,10 @@ struct xm_store_ops {
 			  int (*cb)(void *arg, const struct xm_agent_rec *r),
 			  void *arg, int64_t *next);
 	int (*remedy_lead)(struct xm_store *s);
+	/* Run f(s, arg) in a transaction: its result, rolled back if
+	 * negative. */
+	int (*transaction)(struct xm_store *s,
+			   int (*f)(struct xm_store *s, void *arg), void *arg);
 };
 
 /* An implementation's ops: its functions are named PREFIX_OP, one for
@@ -139,7 +145,7 @@ struct xm_store_ops {
 	.policy_history = prefix##_policy_history,			\
 	.token_add = prefix##_token_add,				\
 	.token_role = prefix##_token_role,				\
-	.token_revoke = prefix##_token_revoke,				\
+	.token_delete = prefix##_token_delete,				\
 	.agent_seen = prefix##_agent_seen,				\
 	.agent_error = prefix##_agent_error,				\
 	.agent_list = prefix##_agent_list,				\
@@ -153,13 +159,14 @@ struct xm_store_ops {
 	.event_add = prefix##_event_add,				\
 	.event_list = prefix##_event_list,				\
 	.event_last = prefix##_event_last,				\
-	.remedy_add = prefix##_remedy_add,				\
-	.remedy_outcome = prefix##_remedy_outcome,			\
+	.remedy_insert = prefix##_remedy_insert,			\
+	.remedy_set_outcome = prefix##_remedy_set_outcome,		\
 	.remedy_page = prefix##_remedy_page,				\
 	.audit_page = prefix##_audit_page,				\
 	.history_page = prefix##_history_page,				\
 	.agent_page = prefix##_agent_page,				\
 	.remedy_lead = prefix##_remedy_lead,				\
+	.transaction = prefix##_transaction,				\
 }
 
 /* A page's callback, and the cursor of the last row it was given. */

@@ -460,7 +460,7 @@ static void rollback(struct xm_store *s)
 }
 
 /* Run f(s, arg) in a transaction: its result, rolled back if negative. */
-static int in_transaction(struct xm_store *s,
+static int pg_transaction(struct xm_store *s,
 			  int (*f)(struct xm_store *s, void *arg), void *arg)
 {
 	int rc;
@@ -792,35 +792,13 @@ static enum xm_role pg_token_role(struct xm_store *s,
 	return role;
 }
 
-struct revoke {
-	const char *name, *actor;
-	int64_t now;
-};
-
-static int token_revoke(struct xm_store *s, void *arg)
+static long pg_token_delete(struct xm_store *s, const char *name)
 {
-	struct revoke *a = arg;
 	struct params p = { 0 };
-	char detail[128];
-	long n;
 
-	p_text(&p, a->name);
-	n = run_count(s, "DELETE FROM token WHERE name = $1 AND site = "
-		      XM_SQL_SITE, &p);
-	if (n <= 0)
-		return (int)n;
-	xm_store_revoke_detail(detail, sizeof(detail), a->name, n);
-	if (pg_audit_add(s, a->now, a->actor, "token.revoke", detail))
-		return -1;
-	return (int)n;
-}
-
-static int pg_token_revoke(struct xm_store *s, const char *name,
-			   const char *actor, int64_t now)
-{
-	struct revoke a = { name, actor, now };
-
-	return in_transaction(s, token_revoke, &a);
+	p_text(&p, name);
+	return run_count(s, "DELETE FROM token WHERE name = $1 AND site = "
+			 XM_SQL_SITE, &p);
 }
 
 /* ---- agents ---- */
@@ -1191,17 +1169,10 @@ static int64_t pg_event_last(struct xm_store *s)
 
 /* ---- remediation ---- */
 
-struct remedy_add {
-	const struct xm_remedy_rec *r;
-	int64_t id;
-};
-
-static int remedy_add(struct xm_store *s, void *arg)
+static int64_t pg_remedy_insert(struct xm_store *s,
+				const struct xm_remedy_rec *r)
 {
-	struct remedy_add *a = arg;
-	const struct xm_remedy_rec *r = a->r;
 	struct params p = { 0 };
-	char action[48], detail[512];
 
 	p_int(&p, r->time);
 	p_text(&p, r->rule);
@@ -1213,59 +1184,23 @@ static int remedy_add(struct xm_store *s, void *arg)
 	p_int(&p, r->tries);
 	p_text(&p, r->detail);
 	p_text(&p, r->outcome);
-	a->id = run_int(s, "INSERT INTO remediation (time, rule, verdict,"
-			" action, node, peer, value, tries, detail, outcome,"
-			" site) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-			" $10, " XM_SQL_SITE ") RETURNING id", &p);
-	if (a->id < 0)
-		return -1;
-	xm_store_remedy_action(action, sizeof(action), r);
-	xm_store_remedy_detail(detail, sizeof(detail), a->id, r);
-	return pg_audit_add(s, r->time, "remediation", action, detail);
+	return run_int(s, "INSERT INTO remediation (time, rule, verdict,"
+		       " action, node, peer, value, tries, detail, outcome,"
+		       " site) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		       " $10, " XM_SQL_SITE ") RETURNING id", &p);
 }
 
-static int pg_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
-			 int64_t *id)
+static long pg_remedy_set_outcome(struct xm_store *s, int64_t id,
+				  int64_t now, const char *outcome)
 {
-	struct remedy_add a = { r, 0 };
-	int rc = in_transaction(s, remedy_add, &a);
-
-	if (!rc)
-		*id = a.id;
-	return rc;
-}
-
-struct remedy_outcome {
-	int64_t id, now;
-	const char *outcome;
-};
-
-static int remedy_outcome(struct xm_store *s, void *arg)
-{
-	struct remedy_outcome *a = arg;
 	struct params p = { 0 };
-	char detail[512];
-	long n;
 
-	p_text(&p, a->outcome);
-	p_int(&p, a->now);
-	p_int(&p, a->id);
-	n = run_count(s, "UPDATE remediation SET outcome = $1,"
-		      " outcome_time = $2 WHERE id = $3 AND site = "
-		      XM_SQL_SITE, &p);
-	if (n <= 0)
-		return n < 0 ? -1 : 1;
-	xm_store_outcome_detail(detail, sizeof(detail), a->id, a->outcome);
-	return pg_audit_add(s, a->now, "remediation", "remediation.outcome",
-			    detail);
-}
-
-static int pg_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
-			     const char *outcome)
-{
-	struct remedy_outcome a = { id, now, outcome };
-
-	return in_transaction(s, remedy_outcome, &a);
+	p_text(&p, outcome);
+	p_int(&p, now);
+	p_int(&p, id);
+	return run_count(s, "UPDATE remediation SET outcome = $1,"
+			 " outcome_time = $2 WHERE id = $3 AND site = "
+			 XM_SQL_SITE, &p);
 }
 
 /* ---- pages of lists ---- */

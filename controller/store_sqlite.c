@@ -839,7 +839,7 @@ static int64_t sq_event_last(struct xm_store *s)
 /* ---- remediation, tokens revoked, pages of lists ---- */
 
 /* Run f(s, arg) in a transaction: its result, rolled back if not 0. */
-static int in_transaction(struct xm_store *s,
+static int sq_transaction(struct xm_store *s,
 			  int (*f)(struct xm_store *s, void *arg), void *arg)
 {
 	int rc;
@@ -854,17 +854,10 @@ static int in_transaction(struct xm_store *s,
 	return rc;
 }
 
-struct remedy_add {
-	const struct xm_remedy_rec *r;
-	int64_t id;
-};
-
-static int remedy_add(struct xm_store *s, void *arg)
+static int64_t sq_remedy_insert(struct xm_store *s,
+				const struct xm_remedy_rec *r)
 {
-	struct remedy_add *a = arg;
-	const struct xm_remedy_rec *r = a->r;
 	sqlite3_stmt *st;
-	char action[48], detail[512];
 
 	st = prepare(s, "INSERT INTO remediation (time, rule, verdict, action,"
 		     " node, peer, value, tries, detail, outcome, site) VALUES"
@@ -885,56 +878,24 @@ static int remedy_add(struct xm_store *s, void *arg)
 			  SQLITE_TRANSIENT);
 	if (step_done(st))
 		return -1;
-	a->id = sqlite3_last_insert_rowid(dbh(s));
-	xm_store_remedy_action(action, sizeof(action), r);
-	xm_store_remedy_detail(detail, sizeof(detail), a->id, r);
-	return sq_audit_add(s, r->time, "remediation", action, detail);
+	return sqlite3_last_insert_rowid(dbh(s));
 }
 
-static int sq_remedy_add(struct xm_store *s, const struct xm_remedy_rec *r,
-			 int64_t *id)
+static long sq_remedy_set_outcome(struct xm_store *s, int64_t id,
+				  int64_t now, const char *outcome)
 {
-	struct remedy_add a = { r, 0 };
-	int rc = in_transaction(s, remedy_add, &a);
-
-	if (!rc)
-		*id = a.id;
-	return rc;
-}
-
-struct remedy_outcome {
-	int64_t id, now;
-	const char *outcome;
-};
-
-static int remedy_outcome(struct xm_store *s, void *arg)
-{
-	struct remedy_outcome *a = arg;
 	sqlite3_stmt *st;
-	char detail[512];
 
 	st = prepare(s, "UPDATE remediation SET outcome = ?, outcome_time = ?"
 		     " WHERE id = ? AND site = " XM_SQL_SITE);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, a->outcome, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, a->now);
-	sqlite3_bind_int64(st, 3, a->id);
+	sqlite3_bind_text(st, 1, outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
 	if (step_done(st))
 		return -1;
-	if (!sqlite3_changes(dbh(s)))
-		return 1;
-	xm_store_outcome_detail(detail, sizeof(detail), a->id, a->outcome);
-	return sq_audit_add(s, a->now, "remediation",
-				  "remediation.outcome", detail);
-}
-
-static int sq_remedy_outcome(struct xm_store *s, int64_t id, int64_t now,
-			     const char *outcome)
-{
-	struct remedy_outcome a = { id, now, outcome };
-
-	return in_transaction(s, remedy_outcome, &a);
+	return sqlite3_changes(dbh(s));
 }
 
 /*
@@ -1088,39 +1049,17 @@ static int sq_agent_page(struct xm_store *s, int64_t after, size_t limit,
 	return paged(rc, &p, next);
 }
 
-struct revoke {
-	const char *name, *actor;
-	int64_t now;
-};
-
-static int token_revoke(struct xm_store *s, void *arg)
+static long sq_token_delete(struct xm_store *s, const char *name)
 {
-	struct revoke *a = arg;
 	sqlite3_stmt *st = prepare(s, "DELETE FROM token WHERE name = ? AND"
 				   " site = " XM_SQL_SITE);
-	char detail[128];
-	int n;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	if (step_done(st))
 		return -1;
-	n = sqlite3_changes(dbh(s));
-	if (!n)
-		return 0;
-	xm_store_revoke_detail(detail, sizeof(detail), a->name, n);
-	if (sq_audit_add(s, a->now, a->actor, "token.revoke", detail))
-		return -1;
-	return n;
-}
-
-static int sq_token_revoke(struct xm_store *s, const char *name,
-			   const char *actor, int64_t now)
-{
-	struct revoke a = { name, actor, now };
-
-	return in_transaction(s, token_revoke, &a);
+	return sqlite3_changes(dbh(s));
 }
 
 /* One controller on a file: it leads. */
