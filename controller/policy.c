@@ -482,18 +482,24 @@ static bool same_link(const struct xm_policy_link *x,
 	return x->a == y->a && x->b == y->b;
 }
 
-/* An array of at most max entries: its length, or -1 after failing. */
-static long array_of(json_object *v, const char *ptr, size_t max,
-		     struct xm_policy_error *err)
+/* An array of at most max entries: room for them (and one more, zeroed)
+ * of size bytes each, their number in *n; NULL after failing. */
+static void *array_new(json_object *v, const char *ptr, size_t max,
+		       size_t size, long *n, struct xm_policy_error *err)
 {
-	size_t n;
+	void *a;
 
 	if (want_type(v, json_type_array, ptr, "an array", err))
-		return -1;
-	n = json_object_array_length(v);
-	if (n > max)
-		return fail(err, ptr, "more than %zu entries", max);
-	return (long)n;
+		return NULL;
+	*n = (long)json_object_array_length(v);
+	if ((size_t)*n > max) {
+		fail(err, ptr, "more than %zu entries", max);
+		return NULL;
+	}
+	a = calloc(*n + 1, size);
+	if (!a)
+		fail(err, ptr, "out of memory");
+	return a;
 }
 
 static int parse_drain(json_object *obj, struct xm_site_policy *p,
@@ -508,12 +514,11 @@ static int parse_drain(json_object *obj, struct xm_site_policy *p,
 	    only_members(obj, "/drain", members, err))
 		return -1;
 	if (json_object_object_get_ex(obj, "nodes", &v)) {
-		n = array_of(v, "/drain/nodes", XM_POLICY_DRAIN_MAX, err);
-		if (n < 0)
-			return -1;
-		p->drain_nodes = calloc(n + 1, sizeof(*p->drain_nodes));
+		p->drain_nodes = array_new(v, "/drain/nodes",
+					   XM_POLICY_DRAIN_MAX,
+					   sizeof(*p->drain_nodes), &n, err);
 		if (!p->drain_nodes)
-			return fail(err, "/drain/nodes", "out of memory");
+			return -1;
 		for (i = 0; i < n; i++) {
 			child_i(loc, sizeof(loc), "/drain/nodes", i);
 			if (get_node(json_object_array_get_idx(v, i), loc,
@@ -528,12 +533,11 @@ static int parse_drain(json_object *obj, struct xm_site_policy *p,
 		}
 	}
 	if (json_object_object_get_ex(obj, "links", &v)) {
-		n = array_of(v, "/drain/links", XM_POLICY_LINKS_MAX, err);
-		if (n < 0)
-			return -1;
-		p->drain_links = calloc(n + 1, sizeof(*p->drain_links));
+		p->drain_links = array_new(v, "/drain/links",
+					   XM_POLICY_LINKS_MAX,
+					   sizeof(*p->drain_links), &n, err);
 		if (!p->drain_links)
-			return fail(err, "/drain/links", "out of memory");
+			return -1;
 		for (i = 0; i < n; i++) {
 			child_i(loc, sizeof(loc), "/drain/links", i);
 			if (get_link(json_object_array_get_idx(v, i), loc,
@@ -558,12 +562,10 @@ static int parse_reweight(json_object *arr, struct xm_site_policy *p,
 	static const char *const members[] = { "link", "metric", NULL };
 	long n, i, j;
 
-	n = array_of(arr, "/reweight", XM_POLICY_LINKS_MAX, err);
-	if (n < 0)
-		return -1;
-	p->reweights = calloc(n + 1, sizeof(*p->reweights));
+	p->reweights = array_new(arr, "/reweight", XM_POLICY_LINKS_MAX,
+				 sizeof(*p->reweights), &n, err);
 	if (!p->reweights)
-		return fail(err, "/reweight", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct xm_policy_reweight *r = &p->reweights[i];
 		json_object *o = json_object_array_get_idx(arr, i), *v;
