@@ -502,13 +502,62 @@ static void *array_new(json_object *v, const char *ptr, size_t max,
 	return a;
 }
 
+/* Each of the n entries of array v (at ptr) through entry(). */
+static int each_entry(json_object *v, const char *ptr, long n,
+		      int (*entry)(json_object *e, const char *loc, long i,
+				   struct xm_site_policy *p,
+				   struct xm_policy_error *err),
+		      struct xm_site_policy *p, struct xm_policy_error *err)
+{
+	char loc[64];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		child_i(loc, sizeof(loc), ptr, i);
+		if (entry(json_object_array_get_idx(v, i), loc, i, p, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int drain_node(json_object *e, const char *loc, long i,
+		      struct xm_site_policy *p, struct xm_policy_error *err)
+{
+	uint32_t *nodes = p->drain_nodes;
+	long j;
+
+	if (get_node(e, loc, &nodes[i], err))
+		return -1;
+	for (j = 0; j < i; j++)
+		if (nodes[j] == nodes[i])
+			return fail(err, loc, "node %u is listed twice",
+				    nodes[i]);
+	p->n_drain_nodes++;
+	return 0;
+}
+
+static int drain_link(json_object *e, const char *loc, long i,
+		      struct xm_site_policy *p, struct xm_policy_error *err)
+{
+	struct xm_policy_link *links = p->drain_links;
+	long j;
+
+	if (get_link(e, loc, &links[i], err))
+		return -1;
+	for (j = 0; j < i; j++)
+		if (same_link(&links[j], &links[i]))
+			return fail(err, loc, "link %u %u is listed twice",
+				    links[i].a, links[i].b);
+	p->n_drain_links++;
+	return 0;
+}
+
 static int parse_drain(json_object *obj, struct xm_site_policy *p,
 		       struct xm_policy_error *err)
 {
 	static const char *const members[] = { "nodes", "links", NULL };
 	json_object *v;
-	char loc[64];
-	long n, i, j;
+	long n;
 
 	if (want_type(obj, json_type_object, "/drain", "an object", err) ||
 	    only_members(obj, "/drain", members, err))
@@ -517,41 +566,17 @@ static int parse_drain(json_object *obj, struct xm_site_policy *p,
 		p->drain_nodes = array_new(v, "/drain/nodes",
 					   XM_POLICY_DRAIN_MAX,
 					   sizeof(*p->drain_nodes), &n, err);
-		if (!p->drain_nodes)
+		if (!p->drain_nodes ||
+		    each_entry(v, "/drain/nodes", n, drain_node, p, err))
 			return -1;
-		for (i = 0; i < n; i++) {
-			child_i(loc, sizeof(loc), "/drain/nodes", i);
-			if (get_node(json_object_array_get_idx(v, i), loc,
-				     &p->drain_nodes[i], err))
-				return -1;
-			for (j = 0; j < i; j++)
-				if (p->drain_nodes[j] == p->drain_nodes[i])
-					return fail(err, loc, "node %u is"
-						    " listed twice",
-						    p->drain_nodes[i]);
-			p->n_drain_nodes++;
-		}
 	}
 	if (json_object_object_get_ex(obj, "links", &v)) {
 		p->drain_links = array_new(v, "/drain/links",
 					   XM_POLICY_LINKS_MAX,
 					   sizeof(*p->drain_links), &n, err);
-		if (!p->drain_links)
+		if (!p->drain_links ||
+		    each_entry(v, "/drain/links", n, drain_link, p, err))
 			return -1;
-		for (i = 0; i < n; i++) {
-			child_i(loc, sizeof(loc), "/drain/links", i);
-			if (get_link(json_object_array_get_idx(v, i), loc,
-				     &p->drain_links[i], err))
-				return -1;
-			for (j = 0; j < i; j++)
-				if (same_link(&p->drain_links[j],
-					      &p->drain_links[i]))
-					return fail(err, loc, "link %u %u is"
-						    " listed twice",
-						    p->drain_links[i].a,
-						    p->drain_links[i].b);
-			p->n_drain_links++;
-		}
 	}
 	return 0;
 }
