@@ -420,13 +420,8 @@ int xm_store_remedy_lead(struct xm_store *s)
 
 long xm_store_downsample_tiers(struct xm_store *s,
 			       const struct xm_tele_retention *r, int64_t now,
-			       int (*oldest_sample)(struct xm_store *s,
-						    unsigned int tier,
-						    int64_t *t),
-			       long (*downsample_tier)(struct xm_store *s,
-						       unsigned int tier,
-						       int64_t from,
-						       int64_t until))
+			       xm_store_oldest_fn *oldest_sample,
+			       xm_store_tier_fn *downsample_tier)
 {
 	unsigned int tier;
 	long total = 0;

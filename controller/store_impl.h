@@ -181,18 +181,19 @@ struct page_cb {
 	int64_t last;
 };
 
-/* The downsampling of every tier due at now (r), by the store's
- * oldest_sample() (1: the tier is empty) and downsample_tier() (the rows
- * in [from, until), or -1): the rows, or -1. */
+/* A store's oldest sample of a tier in *t: 0, 1 if the tier is empty,
+ * or -1. */
+typedef int xm_store_oldest_fn(struct xm_store *s, unsigned int tier,
+			       int64_t *t);
+/* A store's tier rows in [from, until) downsampled: the rows, or -1. */
+typedef long xm_store_tier_fn(struct xm_store *s, unsigned int tier,
+			      int64_t from, int64_t until);
+
+/* The downsampling of every tier due at now (r): the rows, or -1. */
 long xm_store_downsample_tiers(struct xm_store *s,
 			       const struct xm_tele_retention *r, int64_t now,
-			       int (*oldest_sample)(struct xm_store *s,
-						    unsigned int tier,
-						    int64_t *t),
-			       long (*downsample_tier)(struct xm_store *s,
-						       unsigned int tier,
-						       int64_t from,
-						       int64_t until));
+			       xm_store_oldest_fn *oldest_sample,
+			       xm_store_tier_fn *downsample_tier);
 
 /* The implementations' openers (xm_store_open()). */
 struct xm_store *xm_store_sqlite_open(const char *path, const char *site,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_auth.h"
+#include "api_client.h"
 #include "certs.h"
 #include "json_path.h"
 #include "../../agent/daemon/controller_client.h"
@@ -37,82 +38,33 @@ static uint8_t def_node_sk[64], beta_node_sk[64];
 static char def_node_b64[TEST_CERT_B64_MAX], beta_node_b64[TEST_CERT_B64_MAX];
 static char tok_def[65], tok_beta[65], tok_all[65];
 
-struct answer {
-	long status;
-	struct xm_http_body body;
-	json_object *json;
-};
-
 /* METHOD path with a token (or NULL) and a body (or NULL), or signed as
  * the agent of key sk and certificate b64 when sk is not NULL. */
-static struct answer call(const char *method, const char *path,
-			  const char *token, const char *body,
-			  const uint8_t *sk, const char *b64)
+static struct api_resp call(const char *method, const char *path,
+			    const char *token, const char *body,
+			    const uint8_t *sk, const char *b64)
 {
-	char url[512], h[1200], t[21], nonce_hex[33], sig[129];
-	uint8_t nonce[XM_AGENT_NONCE_LEN];
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
-	struct answer a = { 0 };
-	CURL *c = curl_easy_init();
+	size_t len = body ? strlen(body) : 0;
+	struct curl_slist *hdrs = NULL;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", xm_ctl_port(ctl),
-		 path);
-	if (token) {
-		snprintf(h, sizeof(h), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, h);
-	}
-	if (sk) {
-		randombytes_buf(nonce, sizeof(nonce));
-		xm_agent_auth_sign(sk, method, path, body ? body : "",
-				   body ? strlen(body) : 0, time(NULL), nonce,
-				   t, nonce_hex, sig);
-		snprintf(h, sizeof(h), XM_AGENT_HDR_CERT ": %s", b64);
-		hdrs = curl_slist_append(hdrs, h);
-		snprintf(h, sizeof(h), XM_AGENT_HDR_TIME ": %s", t);
-		hdrs = curl_slist_append(hdrs, h);
-		snprintf(h, sizeof(h), XM_AGENT_HDR_NONCE ": %s", nonce_hex);
-		hdrs = curl_slist_append(hdrs, h);
-		snprintf(h, sizeof(h), XM_AGENT_HDR_SIG ": %s", sig);
-		hdrs = curl_slist_append(hdrs, h);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a.body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a.status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (a.body.data)
-		a.json = json_tokener_parse(a.body.data);
-	return a;
+	if (sk)
+		hdrs = api_signed_headers(sk, b64, method, path,
+					  body ? body : "", len, time(NULL));
+	return api_request(ctl, method, path, token, body, len, hdrs);
 }
 
 /* A member of the answer by a path of keys and indices ("sites.0.name"),
  * as text ("(none)" if there is none). */
-static const char *member(struct answer *a, const char *path)
+static const char *member(struct api_resp *a, const char *path)
 {
 	static char out[256];
-	json_object *o = test_json_path(a->json, path);
 
-	snprintf(out, sizeof(out), "%s", o ? json_object_get_string(o) :
-		 "(none)");
+	snprintf(out, sizeof(out), "%s", api_str(a, path));
 	return out;
 }
 
-static void answer_free(struct answer *a)
-{
-	xm_http_body_free(&a->body);
-	json_object_put(a->json);
-	memset(a, 0, sizeof(*a));
-}
-
 /* The status of a call, and whether its reason holds why (NULL: any). */
-static bool status_is(struct answer a, long status, const char *why)
+static bool status_is(struct api_resp a, long status, const char *why)
 {
 	bool pass = a.status == status &&
 		    (!why || strstr(member(&a, "error.reason"), why));
@@ -120,13 +72,13 @@ static bool status_is(struct answer a, long status, const char *why)
 	if (!pass)
 		printf("#   got %ld %.300s\n", a.status,
 		       a.body.data ? a.body.data : "");
-	answer_free(&a);
+	api_resp_free(&a);
 	return pass;
 }
 
 static void test_policies(void)
 {
-	struct answer a;
+	struct api_resp a;
 
 	ok(status_is(call("PUT", "/api/v1/policy", tok_def, "{\"max_hops\":"
 			  " 3}", NULL, NULL), 200, NULL) &&
@@ -139,17 +91,17 @@ static void test_policies(void)
 	ok(a.status == 200 && !strcmp(member(&a, "version"), "1") &&
 	   strstr(member(&a, "policy"), "3"),
 	   "the default site's policy: version 1, its own text");
-	answer_free(&a);
+	api_resp_free(&a);
 	a = call("GET", BETA "/policy", tok_all, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "version"), "2") &&
 	   strstr(member(&a, "policy"), "5"),
 	   "beta's: version 2, its own text");
-	answer_free(&a);
+	api_resp_free(&a);
 	a = call("GET", BETA "/policy/history", tok_beta, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "versions.1.version"), "1")
 	   && !strcmp(member(&a, "versions.2"), "(none)"),
 	   "beta's history: its two versions only");
-	answer_free(&a);
+	api_resp_free(&a);
 	ok(status_is(call("GET", "/api/v1/policy", tok_beta, NULL, NULL,
 			  NULL), 401, "unknown token"),
 	   "beta's token is unknown on the default site");
@@ -166,8 +118,8 @@ static void test_policies(void)
 
 static void test_sites_list(void)
 {
-	struct answer a = call("GET", "/api/v1/sites", tok_all, NULL, NULL,
-			       NULL);
+	struct api_resp a = call("GET", "/api/v1/sites", tok_all, NULL, NULL,
+				 NULL);
 
 	ok(a.status == 200 && !strcmp(member(&a, "sites.0.name"), "default")
 	   && !strcmp(member(&a, "sites.0.default"), "true") &&
@@ -176,12 +128,12 @@ static void test_sites_list(void)
 	   !strcmp(member(&a, "sites.1.role"), "admin"),
 	   "the sites of a token of every site: default and beta, their"
 	   " versions");
-	answer_free(&a);
+	api_resp_free(&a);
 	a = call("GET", "/api/v1/sites", tok_beta, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "sites.0.name"), "beta") &&
 	   !strcmp(member(&a, "sites.1"), "(none)"),
 	   "beta's token sees beta only");
-	answer_free(&a);
+	api_resp_free(&a);
 	ok(status_is(call("GET", "/api/v1/sites", NULL, NULL, NULL, NULL),
 		     401, "required"), "no token: 401");
 }
@@ -196,7 +148,7 @@ static void test_agents(void)
 {
 	struct xm_policy_update u = { 0 };
 	struct xm_policy_error err = { "", "" };
-	struct answer a;
+	struct api_resp a;
 	char body[512];
 
 	a = call("GET", BETA "/agent/policy?since=0", NULL, NULL,
@@ -207,7 +159,7 @@ static void test_agents(void)
 	   u.version == 2,
 	   "beta's agent gets beta's version 2, signed by beta's key");
 	xm_policy_update_free(&u);
-	answer_free(&a);
+	api_resp_free(&a);
 	ok(status_is(call("GET", BETA "/agent/policy?since=0", NULL, NULL,
 			  def_node_sk, def_node_b64), 401, "site beta"),
 	   "the default site's agent is refused beta's policy");
@@ -258,24 +210,24 @@ static void test_agents(void)
 	ok(a.status == 200 && a.body.data && strstr(a.body.data,
 	   "xmesh_controller_agent_auth_total{result=\"certificate\"} 4"),
 	   "the four refusals are counted, beta's with the default site's");
-	answer_free(&a);
+	api_resp_free(&a);
 
 	a = call("GET", BETA "/topology", tok_beta, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "nodes.0.name"), "b7") &&
 	   !strcmp(member(&a, "nodes.1"), "(none)"),
 	   "beta's topology: its node only");
-	answer_free(&a);
+	api_resp_free(&a);
 	a = call("GET", "/api/v1/topology", tok_def, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "nodes.0.name"), "d7") &&
 	   !strcmp(member(&a, "nodes.1"), "(none)"),
 	   "the default site's: its own");
-	answer_free(&a);
+	api_resp_free(&a);
 	a = call("GET", BETA "/agents", tok_beta, NULL, NULL, NULL);
 	ok(a.status == 200 && !strcmp(member(&a, "agents.0.node"), "7") &&
 	   !strcmp(member(&a, "agents.0.policy_version"), "0") &&
 	   !strcmp(member(&a, "agents.1"), "(none)"),
 	   "beta's agents: its node 7, of no version yet");
-	answer_free(&a);
+	api_resp_free(&a);
 }
 
 int main(void)
