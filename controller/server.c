@@ -1313,7 +1313,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
 		for (size_t i = 0; i < n; i++)
-			samples[i].time = report_time(&r, now);
+			samples[i].time = report_time(&x->r, now);
 		rc = samples_queue(c, samples, n);
 		remedy_feed(c, x, now);
 		tele_events_store(c, &ev);

@@ -40,6 +40,8 @@ static char node_b64[NODES][TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65];
 static char db[256], dir[64] = "/tmp/xmesh-tele.XXXXXX";
 static volatile int64_t clock_offset;	/* the controller's clock ahead */
+/* How old line_report() makes its reports (their own "time"). */
+static int64_t report_age;
 
 static int64_t fake_now(void)
 {
@@ -100,6 +102,14 @@ static struct api_resp report_s(int i, const char *body)
 	return report_body(i, body, strlen(body));
 }
 
+/* The points of a series answer (0 if it has none). */
+static size_t points(struct api_resp *r)
+{
+	json_object *p = api_json(r, "points");
+
+	return p ? json_object_array_length(p) : 0;
+}
+
 /* A report of node 7 + i in the line 7 - 8 - 9: link_up says whether
  * 8 - 9 is up (as 8 and 9 see it). */
 static char *line_report(int i, uint64_t tx_bytes, bool link_up)
@@ -140,7 +150,7 @@ static char *line_report(int i, uint64_t tx_bytes, bool link_up)
 		 " \"policy_version\": 0, \"links\": [%s], \"counters\":"
 		 " {\"tx_bytes\": %llu, \"rx_bytes\": 0, \"drops\":"
 		 " {\"no_route\": 1}}, \"routes\": [%s]}",
-		 (long long)fake_now(), me, links,
+		 (long long)(fake_now() - report_age), me, links,
 		 (unsigned long long)tx_bytes, routes);
 	return buf;
 }
@@ -451,18 +461,27 @@ static void test_site(void)
 	   "a link's RTT series");
 	api_resp_free(&r);
 	{
-		/* The same report twice (its answer was lost, the agent
-		 * sends it again): its samples are stored once. */
-		int64_t t1 = fake_now();
-		char *body = strdup(line_report(1, 5000, true));
+		/*
+		 * The same report twice (its answer was lost, the agent sends
+		 * it again), 30 s old (buffered through a failover): its
+		 * samples stored once, at its own time, none at the
+		 * controller's.
+		 */
+		int64_t t = fake_now() - 30;
+		char *body, at[160], later[160];
 		size_t before;
 
-		snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=8"
+		report_age = 30;
+		body = strdup(line_report(1, 5000, true));
+		report_age = 0;
+		snprintf(at, sizeof(at), "/api/v1/telemetry/series?node=8"
 			 "&peer=9&metric=rtt_us&since=%lld&until=%lld",
-			 (long long)t1, (long long)t1 + 3);
-		r = get(path);
-		before = api_json(&r, "points") ?
-			 json_object_array_length(api_json(&r, "points")) : 0;
+			 (long long)t, (long long)t);
+		snprintf(later, sizeof(later), "/api/v1/telemetry/series?node=8"
+			 "&peer=9&metric=rtt_us&since=%lld&until=%lld",
+			 (long long)t + 1, (long long)t + 3600);
+		r = get(later);
+		before = points(&r);
 		api_resp_free(&r);
 		r = report_s(1, body);
 		api_resp_free(&r);
@@ -471,12 +490,15 @@ static void test_site(void)
 		ok(r.status == 200, "the same report again: taken");
 		api_resp_free(&r);
 		free(body);
-		r = get(path);
-		ok(r.status == 200 && api_json(&r, "points") &&
-		   json_object_array_length(api_json(&r, "points")) == before + 1,
-		   "its samples stored once (%zu points before, %zu after)",
-		   before, api_json(&r, "points") ?
-		   json_object_array_length(api_json(&r, "points")) : 0);
+		r = get(at);
+		ok(r.status == 200 && points(&r) == 1,
+		   "its samples stored once, at its time (%zu points)",
+		   points(&r));
+		api_resp_free(&r);
+		r = get(later);
+		ok(r.status == 200 && points(&r) == before,
+		   "none at the controller's time (%zu points, %zu before)",
+		   points(&r), before);
 		api_resp_free(&r);
 	}
 	refused(get("/api/v1/telemetry/series?node=8&metric=rtt_us"), 400,
