@@ -575,14 +575,20 @@ struct xm_store *xm_store_pg_open(const char *uri, const char *site,
 	 * partition, a machine off) is noticed in about 10 s, not hours; the
 	 * remediation lock's holder learns it lost its session before the
 	 * other controller, which then leads, has long acted (pg_remedy_lead).
+	 * The server's end of the session gets keepalives too (options), so
+	 * that it frees a vanished holder's lock in about 25 s whatever its
+	 * postgresql.conf says (its default: the system's, two hours).
 	 */
 	static const char *const keys[] = {
 		"connect_timeout", "fallback_application_name", "keepalives",
 		"keepalives_idle", "keepalives_interval", "keepalives_count",
-		"tcp_user_timeout", "dbname", "client_encoding", NULL
+		"tcp_user_timeout", "options", "dbname", "client_encoding", NULL
 	};
-	const char *values[] = { "10", "xmesh-controller", "1", "5", "2", "3",
-				 "10000", uri, "UTF8", NULL };
+	const char *values[] = {
+		"10", "xmesh-controller", "1", "5", "2", "3", "10000",
+		"-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5"
+		" -c tcp_keepalives_count=3", uri, "UTF8", NULL
+	};
 	struct pg_store *ps = calloc(1, sizeof(*ps));
 	int rc;
 

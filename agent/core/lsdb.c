@@ -456,6 +456,43 @@ static void keep_prev_own(struct xm_core *c, xm_time now,
 	core_spf_schedule(c, now, XM_SPF_CHANGE);
 }
 
+/*
+ * A copy of our advert at its sequence number that lacks TLVs ours has,
+ * or keeps only the first of its unknown ones: an agent on the way knows
+ * fewer TLVs (older) or keeps fewer (bounded), and floods what it kept.
+ * It is ours as far as that agent can tell: outnumbering it would only
+ * bring it back stripped again, a flood storm.
+ */
+static bool own_stripped(const struct xm_advert *a,
+			 const struct xm_advert *own)
+{
+	struct xm_advert *x;
+	unsigned int i;
+	bool same;
+
+	if ((a->n_mgroups && !mgroups_eq(a, own)) ||
+	    a->unknown_len > own->unknown_len ||
+	    memcmp(a->unknown, own->unknown, a->unknown_len))
+		return false;
+	for (i = 0; i < a->n_prefixes; i++)
+		if (a->prefix_prio[i] && a->prefix_prio[i] != own->prefix_prio[i])
+			return false;
+	x = malloc(xm_advert_size(a->n_adj));
+	if (!x)
+		return false;
+	memcpy(x, a, xm_advert_size(a->n_adj));
+	x->n_mgroups = own->n_mgroups;
+	memcpy(x->mgroups, own->mgroups, sizeof(x->mgroups));
+	memcpy(x->prefix_prio, own->prefix_prio, sizeof(x->prefix_prio));
+	x->unknown_len = own->unknown_len;
+	x->n_unknown = own->n_unknown;
+	memcpy(x->unknown, own->unknown, sizeof(x->unknown));
+	memcpy(x->unknown_at, own->unknown_at, sizeof(x->unknown_at));
+	same = content_eq(x, own);
+	free(x);
+	return same;
+}
+
 /* A copy of our own advert came back. */
 static void own_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		   const struct xm_advert *a)
@@ -468,7 +505,8 @@ static void own_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 	if (c->restarting && a->seq != own->adv->seq)
 		keep_prev_own(c, now, a);
 	if (a->seq > own->adv->seq ||
-	    (a->seq == own->adv->seq && !content_eq(a, own->adv))) {
+	    (a->seq == own->adv->seq && !content_eq(a, own->adv) &&
+	     !own_stripped(a, own->adv))) {
 		/* An instance from before a restart: outnumber it. */
 		if (a->seq > c->own_seq)
 			c->own_seq = a->seq;
