@@ -2654,6 +2654,16 @@ static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 		br.upstream = nla_get_u32(tb[XMESH_MROUTE_A_UPSTREAM]);
 	if (tb[XMESH_MROUTE_A_SHARED_ROOT])
 		br.shared_root = nla_get_u32(tb[XMESH_MROUTE_A_SHARED_ROOT]);
+	if (br.upstream && br.shared_root) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_MROUTE_A_UPSTREAM],
+				    "a shared tree has no upstream: any branch is one");
+		return ERR_PTR(-EINVAL);
+	}
+	if (br.upstream && br.upstream == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_MROUTE_A_UPSTREAM],
+				    "the upstream is this node");
+		return ERR_PTR(-EINVAL);
+	}
 	nla_for_each_nested(attr, nest, rem) {
 		struct xmesh_neigh *neigh;
 		u32 id;
@@ -2679,6 +2689,16 @@ static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 			NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
 						"no neighbor %u", id);
 			return ERR_PTR(-ENOENT);
+		}
+		/* One copy per node: a shared tree forwards to every branch
+		 * but the node a frame came from. */
+		for (i = 0; br.shared_root && i < br.n_neighs; i++) {
+			if (br.neigh_node[i] == neigh->node) {
+				NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+							"node %u named by two branches of a shared tree",
+							neigh->node);
+				return ERR_PTR(-EINVAL);
+			}
 		}
 		br.neigh_node[br.n_neighs] = neigh->node;
 		br.neigh[br.n_neighs++] = id;

@@ -290,6 +290,14 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 
 	skb->protocol = proto;
 	br = rcu_dereference(mr->branches);
+	/*
+	 * A source tree carries its root's own frames; a shared tree, its
+	 * members' frames sent down from its core, which the header names.
+	 */
+	if (unlikely(br->shared_root ? br->shared_root != root : root != src)) {
+		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
+		return XMESH_DROP_A_BAD_HEADER;
+	}
 	back = xmesh_mcast_rpf(br, from->node, from->id);
 	if (unlikely(!back)) {
 		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);

@@ -96,6 +96,12 @@ check "a unicast group is refused" \
 	fails_with 'not an overlay group' xm 1 mroute add root 1 group 10.0.0.1
 check "an unknown neighbor is refused" \
 	fails_with 'no neighbor 9' xm 1 mroute add root 1 group 239.9.9.9 neigh 9
+check "an upstream on a shared tree is refused" \
+	fails_with 'a shared tree has no upstream' \
+	xm 1 mroute add root 2 group 239.9.9.8 upstream 2 shared-root 2
+check "this node as its own upstream is refused" \
+	fails_with 'the upstream is this node' \
+	xm 4 mroute add root 1 group 239.9.9.8 upstream 4
 
 drop_mr1=$(counter 1 no_mroute)
 tx1=$(counter 1 tx_packets)
