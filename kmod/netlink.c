@@ -2690,8 +2690,10 @@ static void *xmesh_mroute_parse(struct xmesh_dev *xdev,
 						"no neighbor %u", id);
 			return ERR_PTR(-ENOENT);
 		}
-		/* One copy per node: a shared tree forwards to every branch
-		 * but the node a frame came from. */
+		/*
+		 * One branch per node: a shared tree forwards to every branch
+		 * but those of the node a frame came from.
+		 */
 		for (i = 0; br.shared_root && i < br.n_neighs; i++) {
 			if (br.neigh_node[i] == neigh->node) {
 				NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
