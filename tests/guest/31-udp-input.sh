@@ -56,7 +56,7 @@ version 0 | bad-version=+1 | ver=0
 version 2 | bad-version=+1 | ver=2
 version 255 | bad-version=+1 | ver=255
 type 0 | bad-header=+1 | type=0
-type 3 (multicast, rooted elsewhere than its source) | bad-header=+1 | type=3
+type 3 (multicast) holding a unicast packet | bad-inner=+1 | type=3
 type 200 | bad-header=+1 | type=200
 flags 0x01 | bad-header=+1 | flags=0x01
 flags 0x80 | bad-header=+1 | flags=0x80
