@@ -419,8 +419,15 @@ async function main() {
 	await check('a node panel: capabilities, neighbors, drops, time series',
 		    async () => {
 		await page.selectOption('#node-pick', String(from));
-		await until('the panel', () => page.$('#detail-panel .uplot'));
-		const text = await page.textContent('#detail-panel');
+		// This node's panel with its four charts, read in one go: the
+		// panel shown before (a shift-click drew one) has charts too,
+		// and is replaced while the new one loads.
+		const text = await until('the panel', () => page.$eval(
+			'#detail-panel', (d, id) => d.querySelector('h2')
+				?.textContent.includes(`(node ${id})`) &&
+				d.querySelectorAll('.chart').length === 4 &&
+				d.querySelector('.uplot') && d.textContent,
+			from));
 
 		for (const w of ['Capabilities', 'Neighbors', 'Drops by reason',
 				 'no_route', 'Throughput sent', 'cores'])
@@ -493,14 +500,20 @@ async function main() {
 	});
 	await check('a link panel: both directions and their series', async () => {
 		await cy((c) => c.getElementById('l13-14').emit('tap'));
+		let text;
+
+		// The link's panel with its four charts, read in one go (the
+		// node panel shown before has four charts too).
 		try {
-			await until('the panel', async () =>
-				(await page.$$('#detail-panel .uplot')).length === 4);
+			text = await until('the panel', () => page.$eval(
+				'#detail-panel', (d) => d.querySelector('h2')
+					?.textContent.startsWith('Link ') &&
+					d.querySelectorAll('.uplot').length === 4 &&
+					d.textContent));
 		} catch (e) {
 			return `${e.message}; the panel: ` +
 				await page.textContent('#detail-panel');
 		}
-		const text = await page.textContent('#detail-panel');
 
 		for (const w of ['As n13 (13) measures it', 'As n14 (14) measures it',
 				 'RTT', 'Loss'])
