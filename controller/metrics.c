@@ -43,68 +43,160 @@ int xm_metrics_agents(struct xm_store *s, uint64_t version, int64_t now,
 	return xm_store_agent_list(s, agents_count_cb, &c) ? -1 : 0;
 }
 
-static void header(FILE *f, const char *name, const char *type,
-		   const char *help)
+/*
+ * The families, in the order written. Each part holds its samples of
+ * every family in this order (part_begin()), the writer adds the
+ * headers.
+ */
+enum family {
+	/* the controller's own (struct xm_metrics_ctl) */
+	F_REQUESTS, F_AUTH,
+	/* the site's controller figures */
+	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
+	F_REPORTS, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
+	F_REMEDY_LEADER_CHANGES,
+	/* the site's aggregates */
+	F_SITE_NODES, F_SITE_AGENTS, F_SITE_LINKS, F_SITE_LOSSY, F_SITE_TX,
+	F_SITE_RX, F_SITE_DROPS, F_SITE_RTT, F_SITE_LOSS, F_SITE_LOAD,
+	F_SITE_AGE, F_OMITTED,
+	/* per node */
+	F_NODE_UP, F_NODE_LAST_SEEN, F_NODE_TX_BYTES, F_NODE_RX_BYTES,
+	F_NODE_TX_PACKETS, F_NODE_RX_PACKETS, F_NODE_FWD_PACKETS,
+	F_NODE_FWD_BYTES, F_NODE_LOAD, F_NODE_POLICY_VERSION, F_NODE_DROPS,
+	F_NODE_LINKS, F_NODE_LOSS_MAX,
+	/* the troubled links */
+	F_LINK_UP, F_LINK_LOSS, F_LINK_RTT,
+	FAMILIES
+};
+
+static const struct {
+	const char *name, *type, *help;
+} families[FAMILIES] = {
+#define FAM(f, n, t, h)	[f] = { n, t, h }
+	FAM(F_REQUESTS, "xmesh_controller_requests_total", "counter",
+	    "Requests answered, by status."),
+	FAM(F_AUTH, "xmesh_controller_agent_auth_total", "counter",
+	    "Agent requests checked, by result."),
+	FAM(F_AGENTS, "xmesh_controller_agents", "gauge", "Agents known."),
+	FAM(F_AGENTS_CURRENT, "xmesh_controller_agents_current", "gauge",
+	    "Agents that applied the current policy version."),
+	FAM(F_AGENTS_WAITING, "xmesh_controller_agents_waiting", "gauge",
+	    "Agents waiting in a long poll."),
+	FAM(F_POLICY_VERSION, "xmesh_controller_policy_version", "gauge",
+	    "The current policy version."),
+	FAM(F_REPORTS, "xmesh_controller_telemetry_reports_total", "counter",
+	    "Agents' reports, by result."),
+	FAM(F_STREAMS, "xmesh_controller_event_streams", "gauge",
+	    "Event streams open."),
+	FAM(F_REMEDY, "xmesh_controller_remediation_total", "counter",
+	    "Remediation decisions, by verdict."),
+	FAM(F_REMEDY_BUDGET, "xmesh_controller_remediation_budget_used",
+	    "gauge", "Actions in the last hour, of the policy's"
+	    " budget_per_hour."),
+	FAM(F_REMEDY_LEADER, "xmesh_controller_remediation_leader", "gauge",
+	    "Whether this controller runs the site's remediation rules (of"
+	    " the controllers on the store)."),
+	FAM(F_REMEDY_LEADER_CHANGES,
+	    "xmesh_controller_remediation_leader_changes_total", "counter",
+	    "Times this controller took the site's rules over or lost them."),
+	FAM(F_SITE_NODES, "xmesh_site_nodes", "gauge", "Nodes reporting, by"
+	    " health (up: within 3 of their intervals, stale: 10, down"
+	    " after)."),
+	FAM(F_SITE_AGENTS, "xmesh_site_agents", "gauge", "Agents the store"
+	    " knows, by the health of their last request to any controller on"
+	    " it (up: within 15 s, stale: 50 s, down after)."),
+	FAM(F_SITE_LINKS, "xmesh_site_links", "gauge", "Links as their nodes"
+	    " report them (each direction), by state."),
+	FAM(F_SITE_LOSSY, "xmesh_site_links_lossy", "gauge", "Links up"
+	    " losing more than 1 % of their probes."),
+	FAM(F_SITE_TX, "xmesh_site_tx_bytes_per_second", "gauge", "The nodes"
+	    " up: bytes sent by xmesh0, per second, summed."),
+	FAM(F_SITE_RX, "xmesh_site_rx_bytes_per_second", "gauge", "The nodes"
+	    " up: bytes received by xmesh0, per second, summed."),
+	FAM(F_SITE_DROPS, "xmesh_site_drops_per_second", "gauge", "The nodes"
+	    " up: packets dropped per second, summed."),
+	FAM(F_SITE_RTT, "xmesh_site_link_rtt_seconds", "histogram",
+	    "Round-trip times of the links up."),
+	FAM(F_SITE_LOSS, "xmesh_site_link_loss_ratio", "histogram",
+	    "Probe loss of the links up."),
+	FAM(F_SITE_LOAD, "xmesh_site_node_load", "histogram",
+	    "The nodes' load averages."),
+	FAM(F_SITE_AGE, "xmesh_site_node_report_age_seconds", "histogram",
+	    "Time since each node's last report."),
+	FAM(F_OMITTED, "xmesh_metrics_omitted", "gauge", "Series left out by"
+	    " the caps: nodes without per-node series (--metrics-nodes),"
+	    " troubled links and nodes not listed (--metrics-troubled)."),
+	FAM(F_NODE_UP, "xmesh_node_up", "gauge", "1 if the node reported"
+	    " within 3 of its intervals."),
+	FAM(F_NODE_LAST_SEEN, "xmesh_node_last_seen_seconds", "gauge",
+	    "When the node last reported (unix time)."),
+	FAM(F_NODE_TX_BYTES, "xmesh_node_tx_bytes_total", "counter",
+	    "Bytes sent by xmesh0."),
+	FAM(F_NODE_RX_BYTES, "xmesh_node_rx_bytes_total", "counter",
+	    "Bytes received by xmesh0."),
+	FAM(F_NODE_TX_PACKETS, "xmesh_node_tx_packets_total", "counter",
+	    "Packets sent by xmesh0."),
+	FAM(F_NODE_RX_PACKETS, "xmesh_node_rx_packets_total", "counter",
+	    "Packets received by xmesh0."),
+	FAM(F_NODE_FWD_PACKETS, "xmesh_node_forwarded_packets_total",
+	    "counter", "Packets forwarded."),
+	FAM(F_NODE_FWD_BYTES, "xmesh_node_forwarded_bytes_total", "counter",
+	    "Bytes forwarded."),
+	FAM(F_NODE_LOAD, "xmesh_node_load", "gauge", "Load average."),
+	FAM(F_NODE_POLICY_VERSION, "xmesh_node_policy_version", "gauge",
+	    "The policy version the node runs."),
+	FAM(F_NODE_DROPS, "xmesh_node_drops_total", "counter", "Packets"
+	    " dropped, by reason."),
+	FAM(F_NODE_LINKS, "xmesh_node_links", "gauge", "The node's links, by"
+	    " state."),
+	FAM(F_NODE_LOSS_MAX, "xmesh_node_link_loss_ratio_max", "gauge",
+	    "The highest probe loss of the node's links up."),
+	FAM(F_LINK_UP, "xmesh_link_up", "gauge", "1 if the link is up"
+	    " (listed: links down or lossy, the worst first)."),
+	FAM(F_LINK_LOSS, "xmesh_link_loss_ratio", "gauge", "Probe loss"
+	    " (listed: links down or lossy)."),
+	FAM(F_LINK_RTT, "xmesh_link_rtt_seconds", "gauge", "Round-trip time"
+	    " (listed: links down or lossy)."),
+#undef FAM
+};
+
+struct xm_metrics_part {
+	char *text;
+	size_t len;
+	size_t start[FAMILIES + 1];	/* family f: text[start[f]..[f + 1]) */
+	FILE *f;			/* while rendered */
+	size_t begun;			/* families started */
+};
+
+/* The stream for fam's samples. A part's families are rendered in the
+ * order of enum family (test_metrics checks the text is valid). */
+static FILE *part_begin(struct xm_metrics_part *p, enum family fam)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	long at = ftell(p->f);
+
+	while (p->begun <= (size_t)fam)
+		p->start[p->begun++] = at < 0 ? 0 : (size_t)at;
+	return p->f;
+}
+
+static void header(FILE *f, enum family fam)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", families[fam].name,
+		families[fam].help, families[fam].name, families[fam].type);
 }
 
 static void controller_metrics(FILE *f, const struct xm_metrics_ctl *m)
 {
 	size_t i;
 
-	header(f, "xmesh_controller_agents", "gauge", "Agents known.");
-	fprintf(f, "xmesh_controller_agents %ld\n", m->agents);
-	header(f, "xmesh_controller_agents_current", "gauge",
-	       "Agents that applied the current policy version.");
-	fprintf(f, "xmesh_controller_agents_current %ld\n", m->agents_current);
-	header(f, "xmesh_controller_agents_waiting", "gauge",
-	       "Agents waiting in a long poll.");
-	fprintf(f, "xmesh_controller_agents_waiting %u\n", m->waiting);
-	header(f, "xmesh_controller_policy_version", "gauge",
-	       "The current policy version.");
-	fprintf(f, "xmesh_controller_policy_version %llu\n",
-		(unsigned long long)m->policy_version);
-	header(f, "xmesh_controller_requests_total", "counter",
-	       "Requests answered, by status.");
+	header(f, F_REQUESTS);
 	for (i = 0; i < m->n_statuses; i++)
-		fprintf(f, "xmesh_controller_requests_total{code=\"%u\"}"
-			" %llu\n", m->statuses[i],
-			(unsigned long long)m->requests[i]);
-	header(f, "xmesh_controller_agent_auth_total", "counter",
-	       "Agent requests checked, by result.");
+		fprintf(f, "%s{code=\"%u\"} %llu\n", families[F_REQUESTS].name,
+			m->statuses[i], (unsigned long long)m->requests[i]);
+	header(f, F_AUTH);
 	for (i = 0; i <= XM_AGENT_AUTH_MAX; i++)
-		fprintf(f, "xmesh_controller_agent_auth_total{result=\"%s\"}"
-			" %llu\n", xm_agent_auth_name(i),
-			(unsigned long long)m->auth[i]);
-	header(f, "xmesh_controller_telemetry_reports_total", "counter",
-	       "Agents' reports, by result.");
-	for (i = 0; i < m->n_report_results; i++)
-		fprintf(f, "xmesh_controller_telemetry_reports_total"
-			"{result=\"%s\"} %llu\n", m->report_results[i],
-			(unsigned long long)m->reports[i]);
-	header(f, "xmesh_controller_event_streams", "gauge",
-	       "Event streams open.");
-	fprintf(f, "xmesh_controller_event_streams %u\n", m->streams);
-	header(f, "xmesh_controller_remediation_total", "counter",
-	       "Remediation decisions, by verdict.");
-	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
-		fprintf(f, "xmesh_controller_remediation_total{verdict=\"%s\"}"
-			" %llu\n", xm_remedy_verdict_name(i),
-			(unsigned long long)m->remedy_decisions[i]);
-	header(f, "xmesh_controller_remediation_budget_used", "gauge",
-	       "Actions in the last hour, of the policy's budget_per_hour.");
-	fprintf(f, "xmesh_controller_remediation_budget_used %u\n",
-		m->remedy_budget_used);
-	header(f, "xmesh_controller_remediation_leader", "gauge",
-	       "Whether this controller runs the remediation rules (of the"
-	       " controllers on the store).");
-	fprintf(f, "xmesh_controller_remediation_leader %d\n", m->remedy_lead);
-	header(f, "xmesh_controller_remediation_leader_changes_total",
-	       "counter", "Times this controller took the rules over or lost"
-	       " them.");
-	fprintf(f, "xmesh_controller_remediation_leader_changes_total %llu\n",
-		(unsigned long long)m->remedy_lead_changes);
+		fprintf(f, "%s{result=\"%s\"} %llu\n", families[F_AUTH].name,
+			xm_agent_auth_name(i), (unsigned long long)m->auth[i]);
 }
 
 /* ---- a site's aggregates ---- */
@@ -151,6 +243,7 @@ struct trouble {
 
 struct site_state {
 	const struct xm_metrics_site *site;
+	struct xm_metrics_part *p;	/* rendered into */
 	const char *label;		/* site="NAME" */
 	bool per_node;			/* within limits.nodes */
 	uint64_t health[XM_TELE_DOWN + 1];
@@ -280,170 +373,151 @@ static char *site_label(const char *name)
 	return l;
 }
 
-/* name{site="S"[,extra]} */
-static void sample_start(FILE *f, const char *name, const char *site,
-			 const char *extra)
+/* fam{site="S"[,extra]}, the value to follow. */
+static FILE *sample(const struct site_state *st, enum family fam,
+		    const char *extra)
 {
-	fprintf(f, "%s{%s%s%s}", name, site, extra ? "," : "",
-		extra ? extra : "");
+	FILE *f = part_begin(st->p, fam);
+
+	fprintf(f, "%s{%s%s%s}", families[fam].name, st->label,
+		extra ? "," : "", extra ? extra : "");
+	return f;
 }
 
-static void hist_family(FILE *f, const char *name, const char *help,
-			const struct site_state *st, size_t n,
-			size_t member)
+/* fam{site="S",what="name"} value, for each of n counters. */
+static void labelled(const struct site_state *st, enum family fam,
+		     const char *what, const char *const *names,
+		     const uint64_t *values, size_t n)
 {
-	char bucket[128], le[32];
-	size_t s, i;
+	char l[96];
+	size_t i;
 
-	header(f, name, "histogram", help);
-	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
-	for (s = 0; s < n; s++) {
-		const struct hist *h = (const struct hist *)
-				       ((const char *)&st[s] + member);
-		const char *site = st[s].label;
-
-		for (i = 0; i < h->n; i++) {
-			snprintf(le, sizeof(le), "le=\"%g\"", h->le[i]);
-			sample_start(f, bucket, site, le);
-			fprintf(f, " %llu\n", (unsigned long long)h->below[i]);
-		}
-		sample_start(f, bucket, site, "le=\"+Inf\"");
-		fprintf(f, " %llu\n", (unsigned long long)h->count);
-		fprintf(f, "%s_sum{%s} %g\n%s_count{%s} %llu\n", name, site,
-			h->sum, name, site, (unsigned long long)h->count);
+	for (i = 0; i < n; i++) {
+		snprintf(l, sizeof(l), "%s=\"%s\"", what, names[i]);
+		fprintf(sample(st, fam, l), " %llu\n",
+			(unsigned long long)values[i]);
 	}
 }
 
-static void site_metrics(FILE *f, const struct site_state *st, size_t n)
+static void site_controller(const struct site_state *st)
+{
+	const struct xm_metrics_site *m = st->site;
+	const char *verdicts[XM_REMEDY_VERDICTS];
+	size_t i;
+
+	fprintf(sample(st, F_AGENTS, NULL), " %ld\n", m->agents.known);
+	fprintf(sample(st, F_AGENTS_CURRENT, NULL), " %ld\n",
+		m->agents.current);
+	fprintf(sample(st, F_AGENTS_WAITING, NULL), " %u\n", m->waiting);
+	fprintf(sample(st, F_POLICY_VERSION, NULL), " %llu\n",
+		(unsigned long long)m->policy_version);
+	if (m->reports)
+		labelled(st, F_REPORTS, "result", m->report_results,
+			 m->reports, m->n_report_results);
+	fprintf(sample(st, F_STREAMS, NULL), " %u\n", m->streams);
+	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
+		verdicts[i] = xm_remedy_verdict_name(i);
+	if (m->remedy_decisions)
+		labelled(st, F_REMEDY, "verdict", verdicts,
+			 m->remedy_decisions, XM_REMEDY_VERDICTS);
+	fprintf(sample(st, F_REMEDY_BUDGET, NULL), " %u\n",
+		m->remedy_budget_used);
+	fprintf(sample(st, F_REMEDY_LEADER, NULL), " %d\n", m->remedy_lead);
+	fprintf(sample(st, F_REMEDY_LEADER_CHANGES, NULL), " %llu\n",
+		(unsigned long long)m->remedy_lead_changes);
+}
+
+static void hist_samples(const struct site_state *st, enum family fam,
+			 const struct hist *h)
+{
+	FILE *f = part_begin(st->p, fam);
+	const char *name = families[fam].name;
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		fprintf(f, "%s_bucket{%s,le=\"%g\"} %llu\n", name, st->label,
+			h->le[i], (unsigned long long)h->below[i]);
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, st->label,
+		(unsigned long long)h->count);
+	fprintf(f, "%s_sum{%s} %g\n%s_count{%s} %llu\n", name, st->label,
+		h->sum, name, st->label, (unsigned long long)h->count);
+}
+
+static void site_metrics(const struct site_state *st)
 {
 	static const char *const health[] = { "up", "stale", "down" };
-	size_t s, i;
+	static const char *const states[] = { "up", "down" };
+	uint64_t agents[XM_TELE_DOWN + 1], links[2], omitted[2];
+	size_t i;
 
-	header(f, "xmesh_site_nodes", "gauge", "Nodes reporting, by health"
-	       " (up: within 3 of their intervals, stale: 10, down after).");
-	for (s = 0; s < n; s++)
-		for (i = 0; i <= XM_TELE_DOWN; i++) {
-			char h[32];
-
-			snprintf(h, sizeof(h), "health=\"%s\"", health[i]);
-			sample_start(f, "xmesh_site_nodes", st[s].label, h);
-			fprintf(f, " %llu\n",
-				(unsigned long long)st[s].health[i]);
-		}
-	header(f, "xmesh_site_agents", "gauge", "Agents the store knows, by"
-	       " the health of their last request to any controller on it"
-	       " (up: within 15 s, stale: 50 s, down after).");
-	for (s = 0; s < n; s++)
-		for (i = 0; i <= XM_TELE_DOWN; i++) {
-			char h[32];
-
-			snprintf(h, sizeof(h), "health=\"%s\"", health[i]);
-			sample_start(f, "xmesh_site_agents", st[s].label, h);
-			fprintf(f, " %ld\n", st[s].site->agents.health[i]);
-		}
-	header(f, "xmesh_site_links", "gauge", "Links as their nodes report"
-	       " them (each direction), by state.");
-	for (s = 0; s < n; s++) {
-		sample_start(f, "xmesh_site_links", st[s].label,
-			     "state=\"up\"");
-		fprintf(f, " %llu\n", (unsigned long long)st[s].links_up);
-		sample_start(f, "xmesh_site_links", st[s].label,
-			     "state=\"down\"");
-		fprintf(f, " %llu\n", (unsigned long long)st[s].links_down);
-	}
-#define SITE_GAUGE(metric, help, fmt, val) \
-	header(f, metric, "gauge", help); \
-	for (s = 0; s < n; s++) { \
-		sample_start(f, metric, st[s].label, NULL); \
-		fprintf(f, " " fmt "\n", val); \
-	}
-	SITE_GAUGE("xmesh_site_links_lossy", "Links up losing more than 1 %"
-		   " of their probes.", "%llu",
-		   (unsigned long long)st[s].links_lossy)
-	SITE_GAUGE("xmesh_site_tx_bytes_per_second", "The nodes up: bytes"
-		   " sent by xmesh0, per second, summed.", "%g",
-		   st[s].tx_bps / 8)
-	SITE_GAUGE("xmesh_site_rx_bytes_per_second", "The nodes up: bytes"
-		   " received by xmesh0, per second, summed.", "%g",
-		   st[s].rx_bps / 8)
-	SITE_GAUGE("xmesh_site_drops_per_second", "The nodes up: packets"
-		   " dropped per second, summed.", "%g", st[s].drops_per_s)
-#undef SITE_GAUGE
-	hist_family(f, "xmesh_site_link_rtt_seconds", "Round-trip times of"
-		    " the links up.", st, n, offsetof(struct site_state, rtt));
-	hist_family(f, "xmesh_site_link_loss_ratio", "Probe loss of the"
-		    " links up.", st, n, offsetof(struct site_state, loss));
-	hist_family(f, "xmesh_site_node_load", "The nodes' load averages.",
-		    st, n, offsetof(struct site_state, load));
-	hist_family(f, "xmesh_site_node_report_age_seconds", "Time since"
-		    " each node's last report.", st, n,
-		    offsetof(struct site_state, age));
-	header(f, "xmesh_metrics_omitted", "gauge", "Series left out by the"
-	       " caps: nodes without per-node series (--metrics-nodes),"
-	       " troubled links and nodes not listed (--metrics-troubled).");
-	for (s = 0; s < n; s++) {
-		sample_start(f, "xmesh_metrics_omitted", st[s].label,
-			     "kind=\"nodes\"");
-		fprintf(f, " %zu\n", st[s].per_node ? (size_t)0 :
-			xm_tele_count(st[s].site->tele));
-		sample_start(f, "xmesh_metrics_omitted", st[s].label,
-			     "kind=\"troubled\"");
-		fprintf(f, " %zu\n", st[s].troubled_omitted);
-	}
+	labelled(st, F_SITE_NODES, "health", health, st->health,
+		 XM_TELE_DOWN + 1);
+	for (i = 0; i <= XM_TELE_DOWN; i++)
+		agents[i] = (uint64_t)st->site->agents.health[i];
+	labelled(st, F_SITE_AGENTS, "health", health, agents,
+		 XM_TELE_DOWN + 1);
+	links[0] = st->links_up;
+	links[1] = st->links_down;
+	labelled(st, F_SITE_LINKS, "state", states, links, 2);
+	fprintf(sample(st, F_SITE_LOSSY, NULL), " %llu\n",
+		(unsigned long long)st->links_lossy);
+	fprintf(sample(st, F_SITE_TX, NULL), " %g\n", st->tx_bps / 8);
+	fprintf(sample(st, F_SITE_RX, NULL), " %g\n", st->rx_bps / 8);
+	fprintf(sample(st, F_SITE_DROPS, NULL), " %g\n", st->drops_per_s);
+	hist_samples(st, F_SITE_RTT, &st->rtt);
+	hist_samples(st, F_SITE_LOSS, &st->loss);
+	hist_samples(st, F_SITE_LOAD, &st->load);
+	hist_samples(st, F_SITE_AGE, &st->age);
+	omitted[0] = st->per_node ? 0 : xm_tele_count(st->site->tele);
+	omitted[1] = st->troubled_omitted;
+	labelled(st, F_OMITTED, "kind", (const char *const[]){ "nodes",
+		 "troubled" }, omitted, 2);
 }
 
 /* ---- per node, while a site has few enough ---- */
 
 enum value_kind { U64, I64, DBL };
 
-struct node_family {
-	const char *name, *type, *help;
+/* The families of one value of struct xm_tele_node each. */
+static const struct {
+	enum family fam;
 	enum value_kind kind;
-	size_t off;			/* in struct xm_tele_node */
+	size_t off;
+} node_values[] = {
+#define NODE_VALUE(fam, kind, member) \
+	{ fam, kind, offsetof(struct xm_tele_node, member) }
+	NODE_VALUE(F_NODE_LAST_SEEN, I64, last_seen),
+	NODE_VALUE(F_NODE_TX_BYTES, U64, r.counters.tx_bytes),
+	NODE_VALUE(F_NODE_RX_BYTES, U64, r.counters.rx_bytes),
+	NODE_VALUE(F_NODE_TX_PACKETS, U64, r.counters.tx_packets),
+	NODE_VALUE(F_NODE_RX_PACKETS, U64, r.counters.rx_packets),
+	NODE_VALUE(F_NODE_FWD_PACKETS, U64, r.counters.forwarded_packets),
+	NODE_VALUE(F_NODE_FWD_BYTES, U64, r.counters.forwarded_bytes),
+	NODE_VALUE(F_NODE_LOAD, DBL, r.caps.load),
+	NODE_VALUE(F_NODE_POLICY_VERSION, U64, r.policy_version),
+#undef NODE_VALUE
 };
 
-#define NODE_U64(name, type, help, member) \
-	{ name, type, help, U64, offsetof(struct xm_tele_node, member) }
-
-static const struct node_family node_families[] = {
-	{ "xmesh_node_last_seen_seconds", "gauge", "When the node last"
-	  " reported (unix time).", I64,
-	  offsetof(struct xm_tele_node, last_seen) },
-	NODE_U64("xmesh_node_tx_bytes_total", "counter", "Bytes sent by"
-		 " xmesh0.", r.counters.tx_bytes),
-	NODE_U64("xmesh_node_rx_bytes_total", "counter", "Bytes received"
-		 " by xmesh0.", r.counters.rx_bytes),
-	NODE_U64("xmesh_node_tx_packets_total", "counter", "Packets sent by"
-		 " xmesh0.", r.counters.tx_packets),
-	NODE_U64("xmesh_node_rx_packets_total", "counter", "Packets"
-		 " received by xmesh0.", r.counters.rx_packets),
-	NODE_U64("xmesh_node_forwarded_packets_total", "counter", "Packets"
-		 " forwarded.", r.counters.forwarded_packets),
-	NODE_U64("xmesh_node_forwarded_bytes_total", "counter", "Bytes"
-		 " forwarded.", r.counters.forwarded_bytes),
-	{ "xmesh_node_load", "gauge", "Load average.", DBL,
-	  offsetof(struct xm_tele_node, r.caps.load) },
-	NODE_U64("xmesh_node_policy_version", "gauge", "The policy version"
-		 " the node runs.", r.policy_version),
-};
-
-/* name{site="S",node="N",name="X"[,extra]} */
-static void node_start(FILE *f, const char *metric, const char *site,
-		       const struct xm_tele_node *x, const char *extra)
+/* fam{site="S",node="N",name="X"[,extra]}, the value to follow. */
+static FILE *node_sample(const struct site_state *st, enum family fam,
+			 const struct xm_tele_node *x, const char *extra)
 {
-	fprintf(f, "%s{%s,node=\"%u\",name=\"%s\"%s%s}", metric, site, x->id,
-		x->r.name, extra ? "," : "", extra ? extra : "");
+	FILE *f = part_begin(st->p, fam);
+
+	fprintf(f, "%s{%s,node=\"%u\",name=\"%s\"%s%s}", families[fam].name,
+		st->label, x->id, x->r.name, extra ? "," : "",
+		extra ? extra : "");
+	return f;
 }
 
-static void node_value(FILE *f, const struct xm_tele_node *x,
-		       const struct node_family *nf)
+static void node_value(FILE *f, const struct xm_tele_node *x, size_t j)
 {
-	const char *p = (const char *)x + nf->off;
+	const char *p = (const char *)x + node_values[j].off;
 
-	if (nf->kind == U64)
+	if (node_values[j].kind == U64)
 		fprintf(f, " %llu\n", (unsigned long long)
 			*(const uint64_t *)(const void *)p);
-	else if (nf->kind == I64)
+	else if (node_values[j].kind == I64)
 		fprintf(f, " %lld\n", (long long)*(const int64_t *)
 			(const void *)p);
 	else
@@ -461,128 +535,83 @@ static double loss_max(const struct xm_tele_node *x)
 	return m / 1e6;
 }
 
-static void node_metrics(FILE *f, const struct site_state *st, size_t n,
-			 int64_t now)
+static void node_metrics(const struct site_state *st, int64_t now)
 {
-	size_t s, i, k, j;
+	const struct xm_tele *t = st->site->tele;
+	size_t n = st->per_node ? xm_tele_count(t) : 0, i, k, j;
 
 	/* Every node of a site within the cap; beyond, those not up. */
-	header(f, "xmesh_node_up", "gauge", "1 if the node reported within"
-	       " 3 of its intervals.");
-	for (s = 0; s < n; s++) {
-		const struct xm_tele *t = st[s].site->tele;
+	for (i = 0; i < n; i++) {
+		const struct xm_tele_node *x = xm_tele_at(t, i);
 
-		for (i = 0; st[s].per_node && i < xm_tele_count(t); i++) {
-			const struct xm_tele_node *x = xm_tele_at(t, i);
-
-			node_start(f, "xmesh_node_up", st[s].label, x,
-				   NULL);
-			fprintf(f, " %d\n", xm_tele_health(x->last_seen,
-							   x->r.interval,
-							   now) == XM_TELE_UP);
-		}
-		for (i = 0; i < st[s].n_troubled; i++)
-			if (!st[s].troubled[i].l) {
-				node_start(f, "xmesh_node_up",
-					   st[s].label,
-					   st[s].troubled[i].x, NULL);
-				fputs(" 0\n", f);
-			}
+		fprintf(node_sample(st, F_NODE_UP, x, NULL), " %d\n",
+			xm_tele_health(x->last_seen, x->r.interval, now) ==
+			XM_TELE_UP);
 	}
-#define EACH_NODE \
-	for (s = 0; s < n; s++) \
-		for (i = 0; st[s].per_node && \
-		     i < xm_tele_count(st[s].site->tele); i++)
-#define X	xm_tele_at(st[s].site->tele, i)
-	for (j = 0; j < sizeof(node_families) / sizeof(node_families[0]);
-	     j++) {
-		const struct node_family *nf = &node_families[j];
+	for (i = 0; i < st->n_troubled; i++)
+		if (!st->troubled[i].l)
+			fputs(" 0\n", node_sample(st, F_NODE_UP,
+						  st->troubled[i].x, NULL));
+	for (j = 0; j < sizeof(node_values) / sizeof(node_values[0]); j++)
+		for (i = 0; i < n; i++)
+			node_value(node_sample(st, node_values[j].fam,
+					       xm_tele_at(t, i), NULL),
+				   xm_tele_at(t, i), j);
+	for (i = 0; i < n; i++) {
+		const struct xm_tele_counters *c = &xm_tele_at(t, i)->r.counters;
 
-		header(f, nf->name, nf->type, nf->help);
-		EACH_NODE {
-			node_start(f, nf->name, st[s].label, X, NULL);
-			node_value(f, X, nf);
-		}
-	}
-	header(f, "xmesh_node_drops_total", "counter", "Packets dropped, by"
-	       " reason.");
-	EACH_NODE
-		for (k = 0; k < X->r.counters.n_drops; k++) {
+		for (k = 0; k < c->n_drops; k++) {
 			char reason[64];
 
 			snprintf(reason, sizeof(reason), "reason=\"%s\"",
-				 X->r.counters.drops[k].reason);
-			node_start(f, "xmesh_node_drops_total",
-				   st[s].label, X, reason);
-			fprintf(f, " %llu\n", (unsigned long long)
-				X->r.counters.drops[k].count);
+				 c->drops[k].reason);
+			fprintf(node_sample(st, F_NODE_DROPS, xm_tele_at(t, i),
+					    reason), " %llu\n",
+				(unsigned long long)c->drops[k].count);
 		}
+	}
 	/* The node's links summed up: per-link series grow with the
 	 * square of a dense mesh. */
-	header(f, "xmesh_node_links", "gauge", "The node's links, by"
-	       " state.");
-	EACH_NODE {
+	for (i = 0; i < n; i++) {
+		const struct xm_tele_node *x = xm_tele_at(t, i);
 		size_t up = 0;
 
-		for (k = 0; k < X->r.n_links; k++)
-			up += X->r.links[k].up;
-		node_start(f, "xmesh_node_links", st[s].label, X,
-			   "state=\"up\"");
-		fprintf(f, " %zu\n", up);
-		node_start(f, "xmesh_node_links", st[s].label, X,
-			   "state=\"down\"");
-		fprintf(f, " %zu\n", X->r.n_links - up);
+		for (k = 0; k < x->r.n_links; k++)
+			up += x->r.links[k].up;
+		fprintf(node_sample(st, F_NODE_LINKS, x, "state=\"up\""),
+			" %zu\n", up);
+		fprintf(node_sample(st, F_NODE_LINKS, x, "state=\"down\""),
+			" %zu\n", x->r.n_links - up);
 	}
-	header(f, "xmesh_node_link_loss_ratio_max", "gauge", "The highest"
-	       " probe loss of the node's links up.");
-	EACH_NODE {
-		node_start(f, "xmesh_node_link_loss_ratio_max",
-			   st[s].label, X, NULL);
-		fprintf(f, " %g\n", loss_max(X));
-	}
-#undef X
-#undef EACH_NODE
+	for (i = 0; i < n; i++)
+		fprintf(node_sample(st, F_NODE_LOSS_MAX, xm_tele_at(t, i),
+				    NULL), " %g\n", loss_max(xm_tele_at(t, i)));
 }
 
 /* ---- the troubled links, by themselves ---- */
 
-static void link_metrics(FILE *f, const struct site_state *st, size_t n)
+static void link_metrics(const struct site_state *st)
 {
-	static const struct {
-		const char *name, *help;
-	} fam[] = {
-		{ "xmesh_link_up", "1 if the link is up (listed: links down"
-		  " or lossy, the worst first)." },
-		{ "xmesh_link_loss_ratio", "Probe loss (listed: links down or"
-		  " lossy)." },
-		{ "xmesh_link_rtt_seconds", "Round-trip time (listed: links"
-		  " down or lossy)." },
-	};
-	size_t j, s, i;
+	size_t j, i;
 
-	for (j = 0; j < sizeof(fam) / sizeof(fam[0]); j++) {
-		header(f, fam[j].name, "gauge", fam[j].help);
-		for (s = 0; s < n; s++)
-			for (i = 0; i < st[s].n_troubled; i++) {
-				const struct trouble *t = &st[s].troubled[i];
-				char peer[32];
+	for (j = F_LINK_UP; j <= F_LINK_RTT; j++)
+		for (i = 0; i < st->n_troubled; i++) {
+			const struct trouble *t = &st->troubled[i];
+			char peer[32];
+			FILE *f;
 
-				if (!t->l)
-					continue;
-				snprintf(peer, sizeof(peer), "peer=\"%u\"",
-					 t->l->peer);
-				node_start(f, fam[j].name, st[s].label,
-					   t->x, peer);
-				if (j == 0)
-					fprintf(f, " %d\n", t->l->up);
-				else if (j == 1)
-					fprintf(f, " %g\n",
-						t->l->loss_ppm / 1e6);
-				else
-					fprintf(f, " %g\n",
-						t->l->rtt_us / 1e6);
-			}
-	}
+			if (!t->l)
+				continue;
+			snprintf(peer, sizeof(peer), "peer=\"%u\"",
+				 t->l->peer);
+			f = node_sample(st, j, t->x, peer);
+			if (j == F_LINK_UP)
+				fprintf(f, " %d\n", t->l->up);
+			else if (j == F_LINK_LOSS)
+				fprintf(f, " %g\n", t->l->loss_ppm / 1e6);
+			else
+				fprintf(f, " %g\n", t->l->rtt_us / 1e6);
+		}
 }
 
 static unsigned int limit_or(unsigned int v, unsigned int def)
@@ -590,37 +619,66 @@ static unsigned int limit_or(unsigned int v, unsigned int def)
 	return v ? v : def;
 }
 
-void xm_metrics_write(FILE *f, const struct xm_metrics_ctl *ctl,
-		      const struct xm_metrics_site *sites, size_t n,
-		      const struct xm_metrics_limits *limits, int64_t now)
+struct xm_metrics_part *xm_metrics_part_new(const struct xm_metrics_site *site,
+					    const struct xm_metrics_limits *lim,
+					    int64_t now)
 {
-	struct site_state *st = calloc(n ? n : 1, sizeof(*st));
-	unsigned int nodes_max = limit_or(limits ? limits->nodes : 0,
-					  XM_METRICS_NODES);
-	unsigned int troubled = limit_or(limits ? limits->troubled : 0,
-					 XM_METRICS_TROUBLED);
-	size_t s;
+	struct xm_metrics_part *p = calloc(1, sizeof(*p));
+	struct site_state st;
+	bool failed;
+
+	if (!p)
+		return NULL;
+	p->f = open_memstream(&p->text, &p->len);
+	if (!p->f) {
+		free(p);
+		return NULL;
+	}
+	site_scan(&st, site, limit_or(lim ? lim->nodes : 0, XM_METRICS_NODES),
+		  limit_or(lim ? lim->troubled : 0, XM_METRICS_TROUBLED), now);
+	st.p = p;
+	st.label = site_label(site->name);
+	if (st.label) {
+		site_controller(&st);
+		site_metrics(&st);
+		node_metrics(&st, now);
+		link_metrics(&st);
+	}
+	failed = !st.label || ferror(p->f);
+	if (fclose(p->f))
+		failed = true;
+	p->f = NULL;
+	while (p->begun <= FAMILIES)
+		p->start[p->begun++] = p->len;
+	free((char *)st.label);
+	free(st.troubled);
+	if (failed) {
+		xm_metrics_part_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void xm_metrics_part_free(struct xm_metrics_part *p)
+{
+	if (!p)
+		return;
+	free(p->text);
+	free(p);
+}
+
+void xm_metrics_write(FILE *f, const struct xm_metrics_ctl *ctl,
+		      struct xm_metrics_part *const *parts, size_t n)
+{
+	size_t fam, i;
 
 	controller_metrics(f, ctl);
-	for (s = 0; st && s < n; s++) {
-		char *label = site_label(sites[s].name);
-
-		site_scan(&st[s], &sites[s], nodes_max, troubled, now);
-		st[s].label = label;
-		if (!label) {
-			n = s + 1;
-			goto out;
-		}
+	for (fam = F_AGENTS; fam < FAMILIES; fam++) {
+		header(f, fam);
+		for (i = 0; i < n; i++)
+			if (parts[i])
+				fwrite(parts[i]->text + parts[i]->start[fam], 1,
+				       parts[i]->start[fam + 1] -
+				       parts[i]->start[fam], f);
 	}
-	if (st) {
-		site_metrics(f, st, n);
-		node_metrics(f, st, n, now);
-		link_metrics(f, st, n);
-	}
-out:
-	for (s = 0; st && s < n; s++) {
-		free((char *)st[s].label);
-		free(st[s].troubled);
-	}
-	free(st);
 }

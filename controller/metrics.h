@@ -39,23 +39,13 @@ struct xm_metrics_limits {
 	unsigned int troubled;
 };
 
-/* The controller's own figures, copied under its lock. */
+/* The controller's own figures (the requests of every site, answered
+ * and checked on the default site's), copied under its lock. */
 struct xm_metrics_ctl {
-	long agents, agents_current;
-	unsigned int waiting;			/* agents in a long poll */
-	uint64_t policy_version;
 	const unsigned int *statuses;		/* the HTTP statuses counted */
 	const uint64_t *requests;		/* answered, by status */
 	size_t n_statuses;
 	const uint64_t *auth;			/* XM_AGENT_AUTH_MAX + 1 */
-	const char *const *report_results;	/* telemetry reports, */
-	const uint64_t *reports;		/* by result */
-	size_t n_report_results;
-	unsigned int streams;			/* event streams open */
-	const uint64_t *remedy_decisions;	/* XM_REMEDY_VERDICTS */
-	unsigned int remedy_budget_used;
-	bool remedy_lead;
-	uint64_t remedy_lead_changes;
 };
 
 /* A site's agents as the store knows them: shared by the controllers on
@@ -66,11 +56,22 @@ struct xm_metrics_agents {
 					 * last request to any controller */
 };
 
-/* A site's telemetry state (the one site until sites come: "default"). */
+/* A site as this controller sees it: its telemetry state and its own
+ * figures, read under the site's lock. */
 struct xm_metrics_site {
 	const char *name;
 	const struct xm_tele *tele;
 	struct xm_metrics_agents agents;
+	unsigned int waiting;			/* agents in a long poll */
+	uint64_t policy_version;
+	const char *const *report_results;	/* telemetry reports, */
+	const uint64_t *reports;		/* by result */
+	size_t n_report_results;
+	unsigned int streams;			/* event streams open */
+	const uint64_t *remedy_decisions;	/* XM_REMEDY_VERDICTS */
+	unsigned int remedy_budget_used;
+	bool remedy_lead;
+	uint64_t remedy_lead_changes;
 };
 
 #define XM_METRICS_SITE_DEFAULT	"default"
@@ -82,10 +83,23 @@ struct xm_metrics_site {
 int xm_metrics_agents(struct xm_store *s, uint64_t version, int64_t now,
 		      struct xm_metrics_agents *a);
 
-/* The whole /metrics text into f: the controller's figures, then each of
- * the n sites at now. */
+/*
+ * One site's samples, family by family, rendered under the site's lock
+ * and written out after with no lock held: so /metrics never holds two
+ * sites' locks at once, and still writes each family once with the
+ * samples of every site together, as the text format wants.
+ */
+struct xm_metrics_part;
+
+/* site's samples at now; NULL out of memory. */
+struct xm_metrics_part *xm_metrics_part_new(const struct xm_metrics_site *site,
+					    const struct xm_metrics_limits *lim,
+					    int64_t now);
+void xm_metrics_part_free(struct xm_metrics_part *p);
+
+/* The whole /metrics text into f: the controller's figures, then each
+ * family with the samples of parts[0..n) (a NULL part: left out). */
 void xm_metrics_write(FILE *f, const struct xm_metrics_ctl *ctl,
-		      const struct xm_metrics_site *sites, size_t n,
-		      const struct xm_metrics_limits *limits, int64_t now);
+		      struct xm_metrics_part *const *parts, size_t n);
 
 #endif /* XM_METRICS_H */

@@ -1972,44 +1972,75 @@ static void *housekeeper(void *arg)
 
 /* ---- metrics ---- */
 
+/* Site c's part of /metrics, rendered under its lock. */
+static struct xm_metrics_part *metrics_part(struct xm_ctl *c,
+					    const struct xm_metrics_limits *lim)
+{
+	struct xm_metrics_site site = {
+		.name = c->site, .report_results = tele_results,
+		.n_report_results = TELE_RESULTS,
+	};
+	struct xm_metrics_part *p;
+
+	pthread_mutex_lock(&c->lock);
+	xm_metrics_agents(c->store, c->version, now_s(c), &site.agents);
+	site.tele = c->tele;
+	site.waiting = c->waiting;
+	site.policy_version = c->version;
+	site.reports = c->tele_reports;
+	site.streams = c->streams;
+	site.remedy_decisions = c->remedy_decisions;
+	site.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
+	site.remedy_lead = c->remedy_lead;
+	site.remedy_lead_changes = c->remedy_lead_changes;
+	p = xm_metrics_part_new(&site, lim, now_s(c));
+	pthread_mutex_unlock(&c->lock);
+	return p;
+}
+
+/* Every site's part, each under its own lock in turn (never two at
+ * once), then the text written with none held. */
 static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 			       const struct req *q)
 {
+	struct xm_ctl *front = c->front;
+	struct xm_metrics_part *parts[1 + XM_CTL_SITES_MAX] = { 0 };
+	uint64_t requests[N_STATUSES], auth[XM_AGENT_AUTH_MAX + 1];
 	struct xm_metrics_ctl m = {
-		.statuses = statuses, .n_statuses = N_STATUSES,
-		.report_results = tele_results, .n_report_results = TELE_RESULTS,
+		.statuses = statuses, .requests = requests,
+		.n_statuses = N_STATUSES, .auth = auth,
 	};
-	struct xm_metrics_site site = { .name = XM_METRICS_SITE_DEFAULT };
 	enum MHD_Result ret;
+	size_t len = 0, n, i;
 	char *text = NULL;
-	size_t len = 0;
 	FILE *f;
 
 	(void)q;
+	n = 1 + front->n_sites;
+	for (i = 0; i < n; i++) {
+		parts[i] = metrics_part(i ? front->sites[i - 1] : front,
+					&front->cfg.metrics);
+		if (!parts[i])
+			goto oom;
+	}
+	pthread_mutex_lock(&front->lock);
+	memcpy(requests, front->requests, sizeof(requests));
+	memcpy(auth, front->auth_failures, sizeof(auth));
+	pthread_mutex_unlock(&front->lock);
 	f = open_memstream(&text, &len);
 	if (!f)
-		return send_error(c, conn, 500, "metrics", "out of memory");
-	pthread_mutex_lock(&c->lock);
-	xm_metrics_agents(c->store, c->version, now_s(c), &site.agents);
-	m.agents = site.agents.known;
-	m.agents_current = site.agents.current;
-	m.waiting = c->waiting;
-	m.policy_version = c->version;
-	m.requests = c->requests;
-	m.auth = c->auth_failures;
-	m.reports = c->tele_reports;
-	m.streams = c->streams;
-	m.remedy_decisions = c->remedy_decisions;
-	m.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
-	m.remedy_lead = c->remedy_lead;
-	m.remedy_lead_changes = c->remedy_lead_changes;
-	site.tele = c->tele;
-	xm_metrics_write(f, &m, &site, 1, &c->cfg.metrics, now_s(c));
-	pthread_mutex_unlock(&c->lock);
+		goto oom;
+	xm_metrics_write(f, &m, parts, n);
 	fclose(f);
+	for (i = 0; i < n; i++)
+		xm_metrics_part_free(parts[i]);
 	ret = send_text(c, conn, 200, "text/plain; version=0.0.4", text, len);
 	free(text);
 	return ret;
+oom:
+	for (i = 0; i < n; i++)
+		xm_metrics_part_free(parts[i]);
+	return send_error(c, conn, 500, "metrics", "out of memory");
 }
 
 /* ---- remediation ---- */

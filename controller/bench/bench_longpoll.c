@@ -17,6 +17,7 @@
 #include "common.h"
 
 #define PATH	"/api/v1/agent/policy?since=1&wait=60"
+#define WAITING	"xmesh_controller_agents_waiting{site=\"default\"}"
 
 struct propagation {
 	int left;
@@ -75,11 +76,11 @@ int main(int argc, char **argv)
 	do {
 		curl_multi_perform(m, &running);
 		curl_multi_poll(m, NULL, 0, 10, NULL);
-	} while (bench_metric(port, "xmesh_controller_agents_waiting") < n &&
+	} while (bench_metric(port, WAITING) < n &&
 		 bench_mono() - t0 < 60);
 	t_admit = bench_mono() - t0;
 	printf("agents %d: %.0f admitted in %.2f s, rss %ld -> %ld KiB", n,
-	       bench_metric(port, "xmesh_controller_agents_waiting"), t_admit,
+	       bench_metric(port, WAITING), t_admit,
 	       rss0, bench_rss_kb());
 	fflush(stdout);
 

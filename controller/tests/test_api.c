@@ -470,7 +470,7 @@ static void test_agents(void)
 	for (i = 0; i < 400 && !waiting; i++) {
 		r = req_s("GET", "/metrics", NULL, NULL);
 		waiting = r.body.data && strstr(r.body.data, "\nxmesh_controller_agents"
-					   "_waiting 1\n");
+					   "_waiting{site=\"default\"} 1\n");
 		api_resp_free(&r);
 		if (!waiting)
 			usleep(50 * 1000);
@@ -565,9 +565,9 @@ static void test_metrics(void)
 	struct api_resp r = req_s("GET", "/metrics", NULL, NULL);
 
 	ok(r.status == 200 && r.body.data &&
-	   strstr(r.body.data, "\nxmesh_controller_agents 1\n") &&
-	   strstr(r.body.data, "\nxmesh_controller_agents_current 1\n") &&
-	   strstr(r.body.data, "\nxmesh_controller_policy_version 4\n"),
+	   strstr(r.body.data, "\nxmesh_controller_agents{site=\"default\"} 1\n") &&
+	   strstr(r.body.data, "\nxmesh_controller_agents_current{site=\"default\"} 1\n") &&
+	   strstr(r.body.data, "\nxmesh_controller_policy_version{site=\"default\"} 4\n"),
 	   "metrics: agents, the policy version");
 	ok(r.body.data && strstr(r.body.data, "xmesh_controller_requests_total{code=\"413\"} 6\n") &&
 	   strstr(r.body.data, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),

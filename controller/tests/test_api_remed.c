@@ -376,8 +376,8 @@ static void test_remediation(void)
 	api_resp_free(&r);
 	r = get("/metrics", NULL);
 	ok(r.body.data && strstr(r.body.data,
-		"xmesh_controller_remediation_total{verdict=\"act\"}") &&
-	   strstr(r.body.data, "xmesh_controller_remediation_budget_used 3\n"),
+		"xmesh_controller_remediation_total{site=\"default\",verdict=\"act\"}") &&
+	   strstr(r.body.data, "xmesh_controller_remediation_budget_used{site=\"default\"} 3\n"),
 	   "/metrics: decisions and the budget used");
 	api_resp_free(&r);
 }
@@ -396,7 +396,7 @@ static void test_restart(void)
 	usleep(500000);
 	r = get("/metrics", NULL);
 	ok(r.body.data && strstr(r.body.data,
-		"xmesh_controller_remediation_budget_used 3\n"),
+		"xmesh_controller_remediation_budget_used{site=\"default\"} 3\n"),
 	   "the budget used survives the restart (from the log)");
 	api_resp_free(&r);
 }

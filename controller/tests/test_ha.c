@@ -230,7 +230,7 @@ static const char policy[] =
 static int leads(struct xm_ctl *ctl)
 {
 	struct api_resp r = request(ctl, "GET", "/metrics", NULL, NULL, NULL);
-	const char *k = "\nxmesh_controller_remediation_leader ";
+	const char *k = "\nxmesh_controller_remediation_leader{site=\"default\"} ";
 	const char *at = r.body.data ? strstr(r.body.data, k) : NULL;
 	int v = at ? at[strlen(k)] - '0' : -1;
 

@@ -28,10 +28,8 @@ static const uint64_t reports[] = { 7, 0, 0 };
 static const uint64_t decisions[XM_REMEDY_VERDICTS];
 
 static const struct xm_metrics_ctl ctl = {
-	.agents = 3, .agents_current = 2, .policy_version = 4,
 	.statuses = statuses, .requests = requests, .n_statuses = 2,
-	.auth = auth, .report_results = results, .reports = reports,
-	.n_report_results = 3, .remedy_decisions = decisions,
+	.auth = auth,
 };
 
 /*
@@ -79,11 +77,17 @@ static struct xm_tele *site(unsigned int n)
 static char *text_of(const struct xm_metrics_site *sites, size_t n,
 		     const struct xm_metrics_limits *lim, size_t *len)
 {
+	struct xm_metrics_part *parts[4];
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
+	size_t i;
 
-	xm_metrics_write(f, &ctl, sites, n, lim, NOW);
+	for (i = 0; i < n; i++)
+		parts[i] = xm_metrics_part_new(&sites[i], lim, NOW);
+	xm_metrics_write(f, &ctl, parts, n);
 	fclose(f);
+	for (i = 0; i < n; i++)
+		xm_metrics_part_free(parts[i]);
 	return text;
 }
 
@@ -246,8 +250,12 @@ static void test_small_site(void)
 static void test_two_sites(void)
 {
 	struct xm_metrics_site s[2] = {
-		{ .name = "east", .tele = site(200) },
-		{ .name = "we\"st", .tele = site(2000) },
+		{ .name = "east", .tele = site(200), .agents.known = 3,
+		  .policy_version = 4, .report_results = results,
+		  .reports = reports, .n_report_results = 3,
+		  .remedy_decisions = decisions, .remedy_lead = true },
+		{ .name = "we\"st", .tele = site(2000), .agents.known = 9,
+		  .policy_version = 2 },
 	};
 	size_t len, samples;
 	char *text = text_of(s, 2, NULL, &len);
@@ -260,6 +268,18 @@ static void test_two_sites(void)
 	ok(count(text, "xmesh_node_up{site=\"east\"") == 200 &&
 	   count(text, "xmesh_node_up{site=\"we\\\"st\"") == 2,
 	   "the cap per site: the small one per node, the large one not");
+	ok(strstr(text, "\nxmesh_controller_agents{site=\"east\"} 3\n"
+		  "xmesh_controller_agents{site=\"we\\\"st\"} 9\n") &&
+	   strstr(text, "\nxmesh_controller_policy_version{site=\"east\"}"
+		  " 4\nxmesh_controller_policy_version{site=\"we\\\"st\"}"
+		  " 2\n") &&
+	   strstr(text, "\nxmesh_controller_telemetry_reports_total{site="
+		  "\"east\",result=\"ok\"} 7\n") &&
+	   strstr(text, "\nxmesh_controller_remediation_leader{site=\"east\"}"
+		  " 1\nxmesh_controller_remediation_leader{site=\"we\\\"st\"}"
+		  " 0\n") &&
+	   count(text, "xmesh_controller_requests_total{") == 2,
+	   "each site's controller figures, the requests once");
 	free(text);
 	xm_tele_free((struct xm_tele *)s[0].tele);
 	xm_tele_free((struct xm_tele *)s[1].tele);

@@ -210,6 +210,13 @@ static void test_agents(void)
 	ok(a.status == 200 && a.body.data && strstr(a.body.data,
 	   "xmesh_controller_agent_auth_total{result=\"certificate\"} 4"),
 	   "the four refusals are counted, beta's with the default site's");
+	ok(a.status == 200 && a.body.data && strstr(a.body.data,
+	   "\nxmesh_controller_telemetry_reports_total{site=\"beta\","
+	   "result=\"ok\"} 1\n") && strstr(a.body.data,
+	   "\nxmesh_site_nodes{site=\"beta\",health=\"up\"} 1\n") &&
+	   strstr(a.body.data, "\nxmesh_site_nodes{site=\"default\","
+	   "health=\"up\"} 1\n"),
+	   "/metrics has every site's series, each with its site label");
 	api_resp_free(&a);
 
 	a = call("GET", BETA "/topology", tok_beta, NULL, NULL, NULL);

@@ -249,9 +249,9 @@ static void test_bad_reports(void)
 	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "xmesh_controller_telemetry_reports_total"
-		  "{result=\"invalid\"} 6\n") &&
+		  "{site=\"default\",result=\"invalid\"} 6\n") &&
 	   strstr(r.body.data, "xmesh_controller_telemetry_reports_total"
-		  "{result=\"ok\"} 1\n"), "refused reports are counted");
+		  "{site=\"default\",result=\"ok\"} 1\n"), "refused reports are counted");
 	api_resp_free(&r);
 }
 
@@ -588,7 +588,7 @@ static void test_site(void)
 	for (i = 0; i < 300; i++) {
 		r = request("GET", "/metrics", NULL, NULL, 0, NULL);
 		if (r.body.data && strstr(r.body.data,
-					  "xmesh_controller_event_streams 32\n"))
+					  "xmesh_controller_event_streams{site=\"default\"} 32\n"))
 			i = 1000;
 		api_resp_free(&r);
 		usleep(50 * 1000);

@@ -99,7 +99,7 @@ ctl_run() {
 # shellcheck disable=SC2317 # called through wait_for
 leader() {
 	curl -sf "$1/metrics" |
-		awk '/^xmesh_controller_remediation_leader / { ok = $2 == 1 } END { exit !ok }'
+		awk '/^xmesh_controller_remediation_leader[{]site="default"[}] / { ok = $2 == 1 } END { exit !ok }'
 }
 # on URL CMD...: CMD with the tool pointed at that controller.
 # shellcheck disable=SC2317 # called through check and wait_for
