@@ -97,6 +97,26 @@ static void no_mroutes(struct xmd_kernel *k)
 		 "upgrade the module");
 }
 
+/*
+ * A module with multicast routes but older than their attributes that
+ * this agent writes: its strict policy refuses them as unknown, every
+ * time. Without them a tree would forward without its RPF check, or a
+ * shared tree not at all: the same as no multicast routes, said once.
+ */
+static bool old_mroute_attrs(struct xmd_kernel *k, const struct nlc_error *e)
+{
+	if (e->err != -EINVAL || !strstr(e->msg, "Unknown attribute"))
+		return false;
+	k->stats->mroute_refusals++;
+	if (!k->old_mroute_attrs)
+		xmd_warn("the xmesh module refuses this agent's multicast "
+			 "route attributes (%s: older than the agent): "
+			 "multicast trees are not installed here; upgrade "
+			 "the module", e->msg);
+	k->old_mroute_attrs = true;
+	return true;
+}
+
 static int load_tables(struct xmd_kernel *k)
 {
 	static const uint8_t cmds[] = { XMESH_CMD_NEIGH_GET,
@@ -247,6 +267,8 @@ static void change_failed(const struct xm_change *c, size_t count,
 		no_mroutes(k);
 		return;
 	}
+	if (is_mroute_cmd(c->cmd) && old_mroute_attrs(k, e))
+		return;
 	k->stats->fib_errors += count;
 	xmd_warn("the kernel refused %s%s (%zu change%s): %s%s%s",
 		 cmd ? cmd : "a change", c->replace ? " replace" : "", count,
@@ -321,7 +343,8 @@ static size_t drop_mroute_changes(struct xm_change *ch, size_t n)
 	return kept;
 }
 
-/* Whether every refused change was a multicast route the module lacks. */
+/* Whether every refused change was a multicast route the module lacks
+ * (or whose attributes it lacks). */
 static bool only_mroutes_refused(const struct xm_change *ch, size_t n)
 {
 	size_t i;
@@ -329,7 +352,8 @@ static bool only_mroutes_refused(const struct xm_change *ch, size_t n)
 	for (i = 0; i < n; i++)
 		if (ch[i].err &&
 		    (!is_mroute_cmd(ch[i].cmd) ||
-		     (ch[i].err != -EOPNOTSUPP && ch[i].err != XM_NOT_SENT)))
+		     (ch[i].err != -EOPNOTSUPP && ch[i].err != -EINVAL &&
+		      ch[i].err != XM_NOT_SENT)))
 			return false;
 	return true;
 }
@@ -372,13 +396,14 @@ int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 		free(ch);
 		return err;
 	}
-	if (k->no_mroutes)
+	if (k->no_mroutes || k->old_mroute_attrs)
 		n = drop_mroute_changes(ch, n);
 	if (n) {
 		err = xmnl_apply(&k->nl, ch, n, XM_APPLY_MERGED, change_failed,
 				 k);
 		/* The rest went in (one run per command): a sync as usual. */
-		if (err && k->no_mroutes && only_mroutes_refused(ch, n))
+		if (err && (k->no_mroutes || k->old_mroute_attrs) &&
+		    only_mroutes_refused(ch, n))
 			err = 0;
 		for (i = 0; i < n; i++)
 			k->stats->fib_changes += !ch[i].err;

@@ -37,11 +37,17 @@ struct xmd_kernel {
 	bool routes_ok;
 	/*
 	 * The module predates multicast routes (the family lacks the
-	 * commands, or refuses them with EOPNOTSUPP): noticed once, warned
+	 * commands, or refuses them with EOPNOTSUPP), or predates the
+	 * attributes this agent writes in them (an RPF upstream, a shared
+	 * tree's root: refused as unknown, EINVAL): noticed once, warned
 	 * once; no multicast route is written then, the rest syncs
-	 * (stats: mroute_refusals, mroute_children_cut, mroutes_cut).
+	 * (stats: mroute_refusals, mroute_children_cut, mroutes_cut). A
+	 * module without the commands that gains them is seen at the next
+	 * read of the tables; one with older attributes stays so until
+	 * the agent restarts.
 	 */
 	bool no_mroutes;
+	bool old_mroute_attrs;
 
 	/* Probes queued since the last flush: one sendmsg for them all. */
 	struct nlc_batch probes;

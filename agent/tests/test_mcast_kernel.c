@@ -5,7 +5,9 @@
  * does for a command its family lacks): the first sync notices it, warns
  * once and still succeeds with the other tables; later syncs write no
  * multicast route and do not read the tables again; another refusal
- * still fails a sync.
+ * still fails a sync. The same with a module that has multicast routes
+ * but not the attributes this agent writes in them (refused as unknown,
+ * EINVAL, by its strict policy).
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -18,6 +20,7 @@ struct fake {
 	int round_trips;
 	int cmds[XMESH_CMD_MAX + 1];
 	uint8_t refuse;		/* also fails, with -EINVAL */
+	bool old_attrs;		/* mroutes refused as unknown attributes */
 };
 
 /* The module's answer to a command: counted; the mroutes it lacks. */
@@ -25,7 +28,7 @@ static int verdict(struct fake *f, uint8_t cmd)
 {
 	f->cmds[cmd]++;
 	if (cmd == XMESH_CMD_MROUTE_NEW || cmd == XMESH_CMD_MROUTE_DEL)
-		return -EOPNOTSUPP;
+		return f->old_attrs ? -EINVAL : -EOPNOTSUPP;
 	return cmd == f->refuse ? -EINVAL : 0;
 }
 
@@ -46,6 +49,8 @@ static int fake_nl(struct nlc_sock *s, struct nlc_batch *b,
 		res[m] = (struct nlc_result){
 			.done = true, .e.err = f ? verdict(f, g->cmd) : 0,
 		};
+		if (res[m].e.err == -EINVAL && f->old_attrs)
+			strcpy(res[m].e.msg, "Unknown attribute type");
 	}
 	return 0;
 }
@@ -71,6 +76,54 @@ static void want_setup(void)
 	xm_parse_addr("10.9.1.2", &neighs[0].remote, NULL);
 	xm_parse_addr("239.1.2.3", &mroutes[0].group, NULL);
 	xm_parse_addr("239.1.2.4", &mroutes[1].group, NULL);
+}
+
+/* A module one step older: multicast routes, not their attributes. */
+static int old_attrs(void)
+{
+	struct xmd_stats st = { 0 };
+	struct fake f = { .old_attrs = true };
+	struct xmd_kernel k = {
+		.nl.sock = { .fake = fake_nl, .fake_priv = &f },
+		.rt.sock = { .fake = fake_nl },
+		.ifindex = 9, .self = 1, .stats = &st,
+		.have_ok = true, .routes_ok = true,
+	};
+	const char *log;
+	int ret;
+
+	want.n_mroutes = 1;
+	mroutes[1].n_cut = 0;
+	cap_begin();
+	ret = xmd_kernel_sync(&k, &want);
+	log = cap_end();
+	ok(!ret && f.cmds[XMESH_CMD_ROUTE_NEW] == 1 &&
+	   f.cmds[XMESH_CMD_MROUTE_NEW] == 1,
+	   "older attributes: the sync succeeds, the mroute tried once");
+	ok(k.old_mroute_attrs && st.mroute_refusals == 1 && !st.fib_errors,
+	   "older attributes: noticed and counted, no fib error");
+	ok(strstr(log, "refuses this agent's multicast route attributes") &&
+	   strstr(log, "Unknown attribute type"),
+	   "older attributes: one warning with the module's reason");
+	memset(&f, 0, sizeof(f));
+	f.old_attrs = true;
+	want.n_mroutes = 2;
+	cap_begin();
+	ret = xmd_kernel_sync(&k, &want);
+	log = cap_end();
+	ok(!ret && !f.cmds[XMESH_CMD_MROUTE_NEW] && !f.round_trips &&
+	   !strstr(log, "warn"),
+	   "older attributes: the next sync sends no mroute, warns no more");
+	/* The tables read again (after some other error): still latched. */
+	k.have_ok = false;
+	memset(&f, 0, sizeof(f));
+	f.old_attrs = true;
+	ret = xmd_kernel_sync(&k, &want);
+	ok(!ret && !f.cmds[XMESH_CMD_MROUTE_NEW],
+	   "older attributes: a read of the tables does not forget it");
+	xm_fib_free(&k.have);
+	free(k.routes);
+	return tap_done();
 }
 
 int main(void)
@@ -139,5 +192,5 @@ int main(void)
 
 	xm_fib_free(&k.have);
 	free(k.routes);
-	return tap_done();
+	return old_attrs();
 }
