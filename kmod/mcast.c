@@ -180,6 +180,42 @@ void xmesh_mroute_remove(struct xmesh_dev *xdev, struct xmesh_mroute *mr)
 	call_rcu(&mr->rcu, xmesh_mroute_free_rcu);
 }
 
+/**
+ * xmesh_mroutes_neigh_moved - a replaced neighbor names another node now
+ * @xdev: the device, its lock held
+ * @old: the neighbor replaced
+ * @neigh: the one replacing it, the same id
+ *
+ * A shared tree's branches keep the node of each neighbor: its reverse-path
+ * check matches a frame by the node it came from. A neighbor replaced onto
+ * another node would leave them naming the old one until the route is
+ * written again, and an agent writes it again only when its neighbor ids
+ * change. So the node is updated where the id is named: in place, the one
+ * field of the branches that changes after publication (a word, read with
+ * READ_ONCE: a frame meanwhile is matched against the old node or the new),
+ * so that nothing here can fail.
+ */
+void xmesh_mroutes_neigh_moved(struct xmesh_dev *xdev,
+			       const struct xmesh_neigh *old,
+			       const struct xmesh_neigh *neigh)
+{
+	struct xmesh_mroute *mr;
+
+	lockdep_assert_held(&xdev->lock);
+	if (old->node == neigh->node)
+		return;
+	list_for_each_entry(mr, &xdev->mroutes.list, list) {
+		struct xmesh_mroute_branches *br;
+		unsigned int i;
+
+		br = rcu_dereference_protected(mr->branches,
+					       lockdep_is_held(&xdev->lock));
+		for (i = 0; br->shared_root && i < br->n_neighs; i++)
+			if (br->neigh[i] == neigh->id)
+				WRITE_ONCE(br->neigh_node[i], neigh->node);
+	}
+}
+
 void xmesh_mroute_count(struct xmesh_mroute *mr, enum xmesh_mroute_stat stat,
 			unsigned int bytes)
 {
@@ -239,7 +275,7 @@ u32 xmesh_mcast_rpf(const struct xmesh_mroute_branches *br, u32 from_node,
 		return !br->upstream || br->upstream == from_node ?
 		       from_neigh : 0;
 	for (i = 0; i < br->n_neighs && i < XMESH_MAX_MROUTE_NEIGHS; i++)
-		if (br->neigh_node[i] == from_node)
+		if (READ_ONCE(br->neigh_node[i]) == from_node)
 			return br->neigh[i];
 	return 0;
 }

@@ -239,6 +239,7 @@ int xmesh_neigh_insert(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 					    xmesh_neigh_usable(neigh));
 	xmesh_routes_repoint_neigh(xdev, old, neigh);
 	xmesh_keys_neigh_moved(xdev, old, neigh);
+	xmesh_mroutes_neigh_moved(xdev, old, neigh);
 	xmesh_neigh_stats_read(old, neigh->stats_base);
 	list_replace(&old->list, &neigh->list);
 	xmesh_genl_notify_neigh(xdev, neigh, false);

@@ -332,8 +332,9 @@ struct xmesh_filter {
 /*
  * Multicast routes (mcast.c): (root node, group) -> the neighbors a
  * packet of the group from that root is copied to, and whether it is
- * delivered here. The branches are immutable, replaced whole under
- * xdev->lock; the route itself, and so its counters, stays.
+ * delivered here. The branches are replaced whole under xdev->lock (but
+ * for their neighbors' nodes, see there); the route itself, and so its
+ * counters, stays.
  */
 struct xmesh_mroute_key {
 	union xmesh_addr group;
@@ -349,7 +350,10 @@ struct xmesh_mroute_branches {
 	bool local;
 	u8 n_neighs;
 	u32 neigh[XMESH_MAX_MROUTE_NEIGHS];	/* neighbor ids */
-	u32 neigh_node[XMESH_MAX_MROUTE_NEIGHS];	/* their nodes then */
+	/* Their nodes: kept current by xmesh_mroutes_neigh_moved(), the one
+	 * field written after publication (WRITE_ONCE/READ_ONCE).
+	 */
+	u32 neigh_node[XMESH_MAX_MROUTE_NEIGHS];
 };
 
 enum xmesh_mroute_stat {
@@ -783,6 +787,9 @@ void xmesh_mroute_free(struct xmesh_mroute *mr);
 int xmesh_mroute_insert(struct xmesh_dev *xdev, struct xmesh_mroute *mr,
 			bool replace);
 void xmesh_mroute_remove(struct xmesh_dev *xdev, struct xmesh_mroute *mr);
+void xmesh_mroutes_neigh_moved(struct xmesh_dev *xdev,
+			       const struct xmesh_neigh *old,
+			       const struct xmesh_neigh *neigh);
 void xmesh_mroutes_flush(struct xmesh_dev *xdev);
 void xmesh_mroute_stats_read(const struct xmesh_mroute *mr,
 			     u64 stats[XMESH_MSTAT_MAX]);

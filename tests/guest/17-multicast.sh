@@ -189,6 +189,20 @@ done
 check "shared tree: the core, not a member, got none" \
 	test "$(got shared 2)" = "0 0"
 
+# --- node 3's neighbor 2 replaced onto another node id (as an agent
+# reusing a neighbor id would): the shared tree's branch follows it, so the
+# frames coming over it still pass the reverse-path check, which matches
+# them by node
+check "node 3's neighbor 2 replaced onto node 9" \
+	xm 3 neigh replace id 2 node 9 link ul2 remote 10.99.2.1
+round moved "$GS" 20
+for i in 3 4; do
+	check "neighbor moved: node $i got each of 20 datagrams once" \
+		test "$(got moved "$i")" = "20 20"
+done
+check "node 3's neighbor 2 back on node 2" \
+	xm 3 neigh replace id 2 node 2 link ul2 remote 10.99.2.1
+
 check "flush" xm 2 mroute flush
 check "flushed" test "$(xm 2 -j mroute show | jq length)" = 0
 tap_done
