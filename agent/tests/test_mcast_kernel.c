@@ -78,17 +78,23 @@ static void want_setup(void)
 	xm_parse_addr("239.1.2.4", &mroutes[1].group, NULL);
 }
 
+/* Node 1 on device 9, its tables as read at start: empty. */
+static struct xmd_kernel kernel_of(struct fake *f, struct xmd_stats *st)
+{
+	return (struct xmd_kernel){
+		.nl.sock = { .fake = fake_nl, .fake_priv = f },
+		.rt.sock = { .fake = fake_nl },
+		.ifindex = 9, .self = 1, .stats = st,
+		.have_ok = true, .routes_ok = true,
+	};
+}
+
 /* A module one step older: multicast routes, not their attributes. */
 static int old_attrs(void)
 {
 	struct xmd_stats st = { 0 };
 	struct fake f = { .old_attrs = true };
-	struct xmd_kernel k = {
-		.nl.sock = { .fake = fake_nl, .fake_priv = &f },
-		.rt.sock = { .fake = fake_nl },
-		.ifindex = 9, .self = 1, .stats = &st,
-		.have_ok = true, .routes_ok = true,
-	};
+	struct xmd_kernel k = kernel_of(&f, &st);
 	const char *log;
 	int ret;
 
@@ -130,13 +136,7 @@ int main(void)
 {
 	struct xmd_stats st = { 0 };
 	struct fake f = { 0 };
-	/* Node 1 on device 9, its tables as read at start: empty. */
-	struct xmd_kernel k = {
-		.nl.sock = { .fake = fake_nl, .fake_priv = &f },
-		.rt.sock = { .fake = fake_nl },
-		.ifindex = 9, .self = 1, .stats = &st,
-		.have_ok = true, .routes_ok = true,
-	};
+	struct xmd_kernel k = kernel_of(&f, &st);
 	const char *log;
 	int ret;
 
