@@ -7,10 +7,12 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -244,14 +246,24 @@ void xmd_metrics_write(FILE *f, const struct xmd_metrics_view *v)
 int xmd_metrics_file_write(const char *path, const struct xmd_metrics_view *v)
 {
 	char tmp[XMD_PATH_MAX + 8];
-	int err = 0;
+	int fd, err = 0;
 	FILE *f;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
+	/* 0644 whatever the umask (the unit's is 0077): node_exporter runs
+	 * as a user of its own. Nothing in it is secret: the controller
+	 * serves a site's figures on /metrics without a token. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
+	f = fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
 	errno = 0;
 	xmd_metrics_write(f, v);
 	if (ferror(f))

@@ -403,6 +403,7 @@ static void file_write(void)
 	     sub[128];
 	struct xmd_metrics_view v = view(NULL);
 	char *text, *want;
+	struct stat st;
 	int ret;
 
 	if (!ok(mkdtemp(dir) != NULL, "a temporary directory"))
@@ -416,6 +417,13 @@ static void file_write(void)
 	ok(text && !strcmp(text, want), "the file holds the text");
 	free(text);
 	ok(access(tmp, F_OK) && errno == ENOENT, "no temporary file left");
+	/* node_exporter's user reads it, whatever the agent's umask. */
+	umask(0077);
+	unlink(path);
+	is_int(xmd_metrics_file_write(path, &v), 0, "written under umask 077");
+	is_int(stat(path, &st) ? -1 : (long long)(st.st_mode & 07777), 0644,
+	       "mode 0644 under umask 077");
+	umask(0022);
 	/* Replaced whole: a shorter text leaves nothing of the longer. */
 	fk.n_neighs = 0;
 	is_int(xmd_metrics_file_write(path, &v), 0, "written again");
