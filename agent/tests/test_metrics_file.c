@@ -3,18 +3,22 @@
  * xmeshd's Prometheus file (daemon/metrics.c): the text of a made-up core
  * with known counters and 2 or 300 neighbors (one # TYPE per family, its
  * samples together, the values, the cap at 256 neighbors with the rest
- * counted, label values escaped), and the file replaced atomically or an
- * error returned.
+ * counted, label values escaped), the file replaced atomically or an
+ * error returned, and the main loop's timer: a failure said once per
+ * error, counted every time.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "tap.h"
 #include "../daemon/metrics.h"
+#include "../daemon/xmeshd.h"
 
 #define SELF	7
 
@@ -451,6 +455,98 @@ static void file_write(void)
 	rmdir(dir);
 }
 
+/* The timer's next expiry, dispatched as the main loop would; then the
+ * one after at once, not an interval later. */
+static bool fire(struct xmd *d)
+{
+	struct itimerspec soon = { .it_value = { .tv_nsec = 1000 },
+				   .it_interval = { .tv_sec = 1 } };
+	struct epoll_event ev;
+	struct xmd_watch *w;
+
+	if (epoll_wait(d->epfd, &ev, 1, 3000) != 1)
+		return false;
+	w = ev.data.ptr;
+	w->fn(w, ev.events);
+	return !timerfd_settime(w->fd, 0, &soon, NULL);
+}
+
+static size_t occurrences(const char *text, const char *word)
+{
+	size_t n = 0;
+
+	for (; (text = strstr(text, word)); text++)
+		n++;
+	return n;
+}
+
+static void timer(void)
+{
+	char dir[] = "/tmp/xmesh-metrics-t.XXXXXX", good[128], sub[128];
+	struct xm_core_config cc = { 0 };
+	static struct xmd d;
+	const char *log;
+	bool fired;
+
+	if (!ok(mkdtemp(dir) != NULL, "timer: a temporary directory"))
+		return;
+	cc.node_id = 9;
+	cc.data_port = 7600;
+	cc.boot_id = 1;
+	snprintf(cc.caps.name, sizeof(cc.caps.name), "nine");
+	xm_timers_default(&cc.timers);
+	d.core = xm_core_new(&cc, 0);
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	xmd_config_default(&d.cfg);
+	xmd_log_init(XMD_LOG_INFO, true);
+	is_int(xmd_metrics_start(&d), 0, "timer: no metrics-file, nothing");
+	ok(!d.metrics, "timer: ... and no timer");
+
+	snprintf(good, sizeof(good), "%s/xmeshd.prom", dir);
+	snprintf(d.cfg.metrics_file, sizeof(d.cfg.metrics_file), "%s", good);
+	d.cfg.metrics_interval_ms = 1000;
+	cap_begin();
+	fired = !xmd_metrics_start(&d) && d.metrics && fire(&d);
+	cap_end();
+	ok(fired && d.stats.metrics_writes == 1 && !d.stats.metrics_errors &&
+	   !access(good, R_OK), "timer: the file written after a second");
+
+	/* The same error three times: said once, counted thrice. */
+	snprintf(d.cfg.metrics_file, sizeof(d.cfg.metrics_file),
+		 "%s/none/xmeshd.prom", dir);
+	cap_begin();
+	fired = fire(&d) && fire(&d) && fire(&d);
+	log = cap_end();
+	is_int(d.stats.metrics_errors, 3, "timer: three failures counted");
+	ok(fired && occurrences(log, "No such file or directory") == 1,
+	   "timer: said once");
+	/* Another error: said again. */
+	snprintf(sub, sizeof(sub), "%s/adir", dir);
+	mkdir(sub, 0700);
+	snprintf(d.cfg.metrics_file, sizeof(d.cfg.metrics_file), "%s", sub);
+	cap_begin();
+	fired = fire(&d) && fire(&d);
+	log = cap_end();
+	ok(fired && d.stats.metrics_errors == 5 &&
+	   occurrences(log, "Is a directory") == 1,
+	   "timer: another error said once more");
+	/* Written again: said, and counted as a write. */
+	snprintf(d.cfg.metrics_file, sizeof(d.cfg.metrics_file), "%s", good);
+	cap_begin();
+	fired = fire(&d);
+	log = cap_end();
+	ok(fired && strstr(log, "written again") &&
+	   d.stats.metrics_writes == 2 && d.stats.metrics_errors == 5,
+	   "timer: the recovery said, the write counted");
+	xmd_metrics_stop(&d);
+	ok(!d.metrics, "timer: stopped");
+	xm_core_free(d.core);
+	close(d.epfd);
+	rmdir(sub);
+	unlink(good);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	fill_stats();
@@ -459,6 +555,7 @@ int main(void)
 	many_neighbors();
 	device();
 	file_write();
+	timer();
 	printf("1..%d\n", tap_n);
 	return tap_done();
 }
