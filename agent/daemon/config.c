@@ -45,6 +45,7 @@ void xmd_config_default(struct xmd_config *cfg)
 	snprintf(cfg->gate_pin_dir, sizeof(cfg->gate_pin_dir), "%s",
 		 XMD_GATE_PIN_DIR);
 	cfg->security = -1;
+	cfg->metrics_interval_ms = XMD_METRICS_INTERVAL_MS;
 }
 
 /* Health-check profiles: the rest of the timers stay at their defaults. */
@@ -322,6 +323,8 @@ static int d_path(struct parser *p, int argc, char **argv)
 		return parse_path(p, argv[1], c->filter, XMD_PATH_MAX);
 	if (!strcmp(argv[0], "gate-pin-dir"))
 		return parse_path(p, argv[1], c->gate_pin_dir, XMD_PATH_MAX);
+	if (!strcmp(argv[0], "metrics-file"))
+		return parse_path(p, argv[1], c->metrics_file, XMD_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
@@ -758,6 +761,19 @@ static int d_caps_interval(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+/* Whole seconds: node_exporter reads the file at its own pace, a finer
+ * period would buy nothing. */
+static int d_metrics_interval(struct parser *p, int argc, char **argv)
+{
+	uint32_t s;
+
+	(void)argc;
+	if (parse_u32(p, "metrics-interval", argv[1], 1, 3600, &s))
+		return -1;
+	p->cfg->metrics_interval_ms = s * 1000;
+	return 0;
+}
+
 static int d_log_level(struct parser *p, int argc, char **argv)
 {
 	int l = xmd_log_level_parse(argv[1]);
@@ -843,6 +859,8 @@ static const struct directive {
 	{ "controller", 1, XMD_CONTROLLERS_MAX, true, d_controller },
 	{ "gate-pin-dir", 1, 1, false, d_path },
 	{ "export", 3, 15, true, d_export },
+	{ "metrics-file", 1, 1, false, d_path },
+	{ "metrics-interval", 1, 1, false, d_metrics_interval },
 };
 _Static_assert(ARRAY_SIZE(directives) <= 64, "struct parser's seen[]");
 
@@ -1150,6 +1168,12 @@ int xmd_overrides_check(const struct xmd_overrides *o, char *err,
 			 o->socket, XMD_SOCKET_PATH_MAX - 1);
 		return -1;
 	}
+	if (o->metrics_file && (o->metrics_file[0] != '/' ||
+				strlen(o->metrics_file) >= XMD_PATH_MAX)) {
+		snprintf(err, errlen, "metrics file \"%s\": an absolute path of at most %d characters",
+			 o->metrics_file, XMD_PATH_MAX - 1);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1159,6 +1183,9 @@ void xmd_overrides_apply(struct xmd_config *cfg, const struct xmd_overrides *o)
 		snprintf(cfg->device, sizeof(cfg->device), "%s", o->device);
 	if (o->socket)
 		snprintf(cfg->socket, sizeof(cfg->socket), "%s", o->socket);
+	if (o->metrics_file)
+		snprintf(cfg->metrics_file, sizeof(cfg->metrics_file), "%s",
+			 o->metrics_file);
 	if (o->log_level > cfg->log_level)
 		cfg->log_level = o->log_level;
 }

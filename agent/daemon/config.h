@@ -22,6 +22,7 @@
 /* A control socket's path, its NUL included, fits a sockaddr_un. */
 #define XMD_SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define XMD_CAPS_INTERVAL_MS	5000
+#define XMD_METRICS_INTERVAL_MS	15000	/* the Prometheus file (metrics.h) */
 #define XMD_MAX_CLIENTS		16
 #define XMD_GATE_HELLO_RATE	200	/* hellos/s from unknown sources */
 #define XMD_GATE_PIN_DIR	"/sys/fs/bpf/xmesh"	/* on a bpffs */
@@ -88,6 +89,10 @@ struct xmd_config {
 	uint32_t gate_hello_rate;	/* its hellos/s from unknown sources */
 	char controller[XMD_PATH_MAX];	/* its URL; "": no controller */
 	char gate_pin_dir[XMD_PATH_MAX];	/* where it is pinned */
+	/* Prometheus text for node_exporter's textfile collector, written
+	 * every metrics_interval_ms; "": none (metrics.h). */
+	char metrics_file[XMD_PATH_MAX];
+	uint32_t metrics_interval_ms;
 };
 
 /* The defaults (everything the example file shows commented out). */
@@ -108,19 +113,21 @@ int xmd_config_parse(struct xmd_config *cfg, const char *name,
 int xmd_timers_profile(struct xm_timers *t, const char *name);
 
 /*
- * What the command line sets over the file (-d, -S, -v), at start and at
- * every reload alike.
+ * What the command line sets over the file (-d, -S, -M, -v), at start and
+ * at every reload alike.
  */
 struct xmd_overrides {
 	const char *device;		/* NULL: the file's */
 	const char *socket;
+	const char *metrics_file;
 	int log_level;			/* -1: the file's; else at least this
 					 * verbose (enum xmd_log_level) */
 };
 
 /*
- * Check o (a device name, a socket path that fits a sockaddr_un): 0, or -1
- * with why in err.
+ * Check o (a device name, a socket path that fits a sockaddr_un, an
+ * absolute metrics file path that fits XMD_PATH_MAX): 0, or -1 with why in
+ * err.
  */
 int xmd_overrides_check(const struct xmd_overrides *o, char *err,
 			size_t errlen);

@@ -30,7 +30,8 @@ const struct xmd_ctl_ops xmd_core_ops = {
 	.graph = xm_core_graph,
 };
 
-#define S(f) { #f, offsetof(struct xmd_stats, f) }
+#define S(f) { .key = #f, .off = offsetof(struct xmd_stats, f) }
+#define G(f) { .key = #f, .off = offsetof(struct xmd_stats, f), .gauge = true }
 const struct xmd_stat_name xmd_stat_names[] = {
 	S(udp_rx), S(udp_tx), S(udp_rx_errors), S(udp_tx_errors),
 	S(udp_rx_ttl), S(udp_rx_truncated),
@@ -43,13 +44,15 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(link_events), S(rtnl_overruns), S(caps_updates),
 	S(ctl_requests), S(ctl_bad_requests), S(ctl_clients_refused),
 	S(ctl_accept_errors), S(ctl_events_dropped),
-	S(policy_version), S(policy_applied), S(policy_fetch_errors),
+	G(policy_version), S(policy_applied), S(policy_fetch_errors),
 	S(policy_refused), S(policy_reports), S(policy_failovers),
 	S(telemetry_reports), S(telemetry_dropped), S(telemetry_errors),
 	S(telemetry_routes_elided), S(telemetry_failovers),
-	S(telemetry_buffered),
-	S(mroute_refusals), S(mroute_children_cut), S(mroutes_cut),
+	G(telemetry_buffered),
+	S(mroute_refusals), G(mroute_children_cut), G(mroutes_cut),
+	S(metrics_writes), S(metrics_errors),
 };
+#undef G
 #undef S
 const size_t xmd_n_stat_names = sizeof(xmd_stat_names) /
 				sizeof(xmd_stat_names[0]);
@@ -57,8 +60,8 @@ _Static_assert(sizeof(xmd_stat_names) / sizeof(xmd_stat_names[0]) ==
 	       sizeof(struct xmd_stats) / sizeof(uint64_t),
 	       "every counter has a name");
 
-#define C(f) { #f, offsetof(struct xm_core_stats, f) }
-static const struct xmd_stat_name core_stat_names[] = {
+#define C(f) { .key = #f, .off = offsetof(struct xm_core_stats, f) }
+const struct xmd_stat_name xmd_core_stat_names[] = {
 	C(rx_msgs), C(tx_msgs), C(rx_bad_auth), C(rx_replayed),
 	C(rx_malformed), C(rx_bad_version), C(rx_own), C(rx_unknown_link),
 	C(rx_no_neigh),
@@ -68,7 +71,9 @@ static const struct xmd_stat_name core_stat_names[] = {
 	C(probes_unsent), C(probes_late), C(probes_stalled), C(limit_hits),
 };
 #undef C
-_Static_assert(sizeof(core_stat_names) / sizeof(core_stat_names[0]) ==
+const size_t xmd_n_core_stat_names = sizeof(xmd_core_stat_names) /
+				     sizeof(xmd_core_stat_names[0]);
+_Static_assert(sizeof(xmd_core_stat_names) / sizeof(xmd_core_stat_names[0]) ==
 	       sizeof(struct xm_core_stats) / sizeof(uint64_t),
 	       "every core counter has a name");
 
@@ -78,6 +83,12 @@ static const char *const neigh_states[] = {
 	[XM_NEIGH_UP] = "up",
 	[XM_NEIGH_HOLDDOWN] = "holddown",
 };
+
+const char *xmd_neigh_state_name(enum xm_neigh_state s)
+{
+	return (size_t)s < sizeof(neigh_states) / sizeof(neigh_states[0]) ?
+	       neigh_states[s] : "?";
+}
 
 /* ---- JSON building ---- */
 
@@ -226,8 +237,7 @@ static json_object *neigh_json(const struct xmd_view *v,
 	put(o, "remote", j_addr(&n->remote));
 	put(o, "port", j_u64(n->port));
 	put(o, "state", json_object_new_string(
-		(size_t)n->state < sizeof(neigh_states) / sizeof(neigh_states[0]) ?
-		neigh_states[n->state] : "?"));
+		xmd_neigh_state_name(n->state)));
 	put(o, "rtt_ms", j_fixed(n->srtt_us / 1000.0, 3));
 	put(o, "jitter_ms", j_fixed(n->rttvar_us / 1000.0, 3));
 	put(o, "loss_pct", j_fixed(n->loss_ppm / 10000.0, 2));
@@ -364,9 +374,8 @@ static int cmd_status(struct req *r)
 	put(o, "nodes", j_u64(n_nodes));
 	put(o, "nodes_reachable", j_u64(n_reach));
 	if (cs)
-		put(o, "stats", counters_json(cs, core_stat_names,
-					      sizeof(core_stat_names) /
-					      sizeof(core_stat_names[0])));
+		put(o, "stats", counters_json(cs, xmd_core_stat_names,
+					      xmd_n_core_stat_names));
 	if (v->stats)
 		put(o, "agent", counters_json(v->stats, xmd_stat_names,
 					      xmd_n_stat_names));

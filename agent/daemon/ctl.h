@@ -32,6 +32,10 @@ struct xmd_ctl_ops {
 };
 extern const struct xmd_ctl_ops xmd_core_ops;
 
+/* A neighbor's state as `xmesh neigh show` names it ("two-way"), "?" for
+ * a state it does not know. */
+const char *xmd_neigh_state_name(enum xm_neigh_state s);
+
 /* Everything a request may read. */
 struct xm_kx_stats;
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "metrics.h"
 #include "policy_sync.h"
 #include "telemetry.h"
 #include "qdisc.h"
@@ -820,7 +821,7 @@ void xmd_reload(struct xmd *d)
 {
 	struct xmd_config *n = malloc(sizeof(*n));
 	const struct xmd_config *o = &d->cfg;
-	bool readvertise = false;
+	bool readvertise = false, metrics_moved;
 	char err[512];
 	xm_time now = xmd_now();
 
@@ -910,8 +911,16 @@ void xmd_reload(struct xmd *d)
 		crl_reload(d, n->crl, now);
 	readvertise |= n->n_exports != o->n_exports ||
 		       memcmp(n->exports, o->exports, sizeof(n->exports));
+	metrics_moved = strcmp(n->metrics_file, o->metrics_file) ||
+			n->metrics_interval_ms != o->metrics_interval_ms;
 	d->cfg = *n;
 	free(n);
+	/* The file and its period change at once: a new timer. The old
+	 * file stays (node_exporter's mtime tells its age). */
+	if (metrics_moved) {
+		xmd_metrics_stop(d);
+		xmd_metrics_start(d);
+	}
 	if (readvertise) {
 		exports_start(d, now);
 		advertise(d, now);
@@ -1398,6 +1407,7 @@ int xmd_start(struct xmd *d)
 	if (xmd_policy_start(d, run_actions))
 		return -1;
 	xmd_telemetry_start(d);	/* a failure is logged; the agent runs on */
+	xmd_metrics_start(d);	/* likewise */
 
 	d->next_caps = now + d->cfg.caps_interval_ms;
 	d->next_resync = now + XMD_RESYNC_MS;
@@ -1429,6 +1439,7 @@ void xmd_stop(struct xmd *d)
 
 	/* Nothing is flushed: the kernel forwards on as programmed. */
 	xmd_exports_stop(&d->exports);
+	xmd_metrics_stop(d);
 	xmd_telemetry_stop(d);
 	xmd_policy_stop(d);
 	if (d->ctl_open)

@@ -17,12 +17,15 @@
 static void usage(FILE *fp)
 {
 	fputs("Usage: xmeshd [ -f ] [ -v ]... [ -c FILE ] [ -d DEV ] [ -S SOCKET ]\n"
+	      "              [ -M FILE ]\n"
 	      "       xmeshd [ -c FILE ] --check\n"
 	      "       xmeshd --gen-site-key FILE\n"
 	      "  -c, --config FILE   configuration (default " XMD_CONFIG_PATH ")\n"
 	      "  -f, --foreground    stay in the foreground, log to stderr\n"
 	      "  -d, --device DEV    the xmesh device (default xmesh0)\n"
 	      "  -S, --socket PATH   the control socket\n"
+	      "  -M, --metrics-file FILE\n"
+	      "                      Prometheus text for node_exporter's textfile collector\n"
 	      "  -v, --verbose       log at info, then debug level\n"
 	      "  --check             read the configuration and the keys, then exit\n"
 	      "  --gen-site-key FILE write a new random site key to FILE\n"
@@ -75,6 +78,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "gen-site-key", required_argument, NULL, 'G' },
@@ -91,7 +95,7 @@ int main(int argc, char **argv)
 	d.config_path = XMD_CONFIG_PATH;
 	d.config_missing_ok = true;
 	d.cli.log_level = -1;
-	while ((opt = getopt_long(argc, argv, "c:fd:S:vVh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fd:S:M:vVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
@@ -105,6 +109,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			d.cli.socket = optarg;
+			break;
+		case 'M':
+			d.cli.metrics_file = optarg;
 			break;
 		case 'v':
 			verbose++;

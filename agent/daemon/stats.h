@@ -7,6 +7,7 @@
 #ifndef XMD_STATS_H
 #define XMD_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,14 +50,21 @@ struct xmd_stats {
 	/* Multicast routes an older module refused; tree children past
 	 * the kernel's branches per route, and routes with any (gauges). */
 	uint64_t mroute_refusals, mroute_children_cut, mroutes_cut;
+	/* The Prometheus file (metrics.h). */
+	uint64_t metrics_writes, metrics_errors;
 };
 
-/* Names (JSON keys) and offsets, in the order above. */
+/* Names (JSON keys) and offsets, in the order above; gauge: a value now,
+ * not a count (Prometheus types it so: metrics.c). */
 struct xmd_stat_name {
 	const char *key;
 	size_t off;
+	bool gauge;
 };
 extern const struct xmd_stat_name xmd_stat_names[];
 extern const size_t xmd_n_stat_names;
+/* The same for the core's struct xm_core_stats (all counts). */
+extern const struct xmd_stat_name xmd_core_stat_names[];
+extern const size_t xmd_n_core_stat_names;
 
 #endif /* XMD_STATS_H */

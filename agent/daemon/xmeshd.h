@@ -56,6 +56,7 @@ struct xmd {
 	struct xmd_filter *filter;	/* NULL: no zones (no filter file) */
 	struct xmd_policy *policy;	/* NULL: without a controller */
 	struct xmd_telemetry *telemetry;	/* NULL: without a controller */
+	struct xmd_metrics *metrics;	/* NULL: no metrics-file */
 	struct xmd_exports exports;	/* probed route exports */
 
 	bool running;

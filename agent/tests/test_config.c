@@ -431,6 +431,40 @@ static void example(void)
 	free(all);
 }
 
+/* The Prometheus file (daemon/metrics.h): off by default; whole seconds. */
+static void metrics(void)
+{
+	struct xmd_overrides o = { .log_level = -1 };
+
+	is_int(parse(""), 0, "metrics: defaults");
+	ok(!cfg.metrics_file[0] && cfg.metrics_interval_ms == 15000,
+	   "metrics: no file by default, every 15 s");
+	is_int(parse("metrics-file /var/lib/node_exporter/xmeshd.prom\n"
+		     "metrics-interval 60\n"), 0, "metrics: file and interval");
+	ok(!strcmp(cfg.metrics_file, "/var/lib/node_exporter/xmeshd.prom") &&
+	   cfg.metrics_interval_ms == 60000, "metrics: the values");
+	fails("metrics-file xmeshd.prom\n",
+	      "t.conf:1: \"xmeshd.prom\" is not an absolute path",
+	      "metrics: a relative path");
+	fails("metrics-interval 0\n",
+	      "t.conf:1: metrics-interval 0 is out of range (1 to 3600)",
+	      "metrics: at least 1 s");
+	fails("metrics-interval 3601\n",
+	      "t.conf:1: metrics-interval 3601 is out of range (1 to 3600)",
+	      "metrics: at most an hour");
+	fails("metrics-file /a.prom\nmetrics-file /b.prom\n",
+	      "t.conf:2: \"metrics-file\" is given twice (first on line 1)",
+	      "metrics: one file");
+	/* -M over the file's, at start and reload alike. */
+	o.metrics_file = "/run/x.prom";
+	is_int(xmd_overrides_check(&o, err, sizeof(err)), 0, "-M: fine");
+	xmd_overrides_apply(&cfg, &o);
+	is_str(cfg.metrics_file, "/run/x.prom", "-M over metrics-file");
+	o.metrics_file = "x.prom";
+	is_int(xmd_overrides_check(&o, err, sizeof(err)), -1,
+	       "-M: a relative path refused");
+}
+
 /* Certificates (issue 5): the keys go together, security follows them. */
 static void certificates(void)
 {
@@ -478,6 +512,7 @@ int main(void)
 	profiles();
 	errors();
 	unworkable();
+	metrics();
 	limits();
 	files();
 	return tap_done();
