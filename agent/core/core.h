@@ -354,6 +354,10 @@ struct xm_core_stats {
 	uint64_t neigh_up, neigh_down, probes_tx, probes_lost, probes_unsent;
 	uint64_t probes_late;		/* answered after being counted lost */
 	uint64_t probes_stalled;	/* due while the agent was not run */
+	uint64_t probes_unheard;	/* probe_miss lost while no neighbor
+					 * answered: not taken down (neigh.c) */
+	uint64_t neigh_down_undone;	/* probes taken for lost answered late:
+					 * the holddown lifted (neigh.c) */
 	uint64_t limit_hits;		/* every refusal for lack of room */
 };
 

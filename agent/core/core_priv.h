@@ -77,7 +77,9 @@ struct xm_ident {
 	xm_time last_used;
 	xm_time hold_until;		/* no UP before (holddown) */
 	uint32_t hold_ms;		/* the last holddown given */
+	uint32_t hold_ms_before;	/* the one before (an undone flap's) */
 	uint32_t flaps;
+	xm_time undone_at;		/* a flap last undone (neigh.c) */
 };
 
 /* An advert a neighbor has not acknowledged yet. */
@@ -88,6 +90,7 @@ struct xm_rexmit {
 
 struct xm_probe {
 	uint32_t seq;
+	xm_time sent;
 	xm_time deadline;		/* lost if not answered by then */
 	bool stalled;			/* given more time once (see neigh.c) */
 };
@@ -119,6 +122,13 @@ struct xm_core_neigh {
 	unsigned int n_out;
 	struct xm_probe out[XM_PROBE_OUTSTANDING];	/* oldest first */
 	uint32_t good_run, lost_run;	/* consecutive replies, losses */
+	/* When the probes of the current runs were sent: the first lost,
+	 * the first answered, the last answered (silence_is_own()). */
+	xm_time lost_since, good_since, answered_sent;
+	uint32_t lost_seq;		/* the run's first probe */
+	bool down_by_loss;		/* held down for probes lost */
+	bool unheard;			/* the run outlasted probe_miss while
+					 * no neighbor answered (neigh.c) */
 	bool replied;			/* ever: losses count from then */
 	uint8_t loss_ring[XM_LOSS_WINDOW];
 	unsigned int loss_n, loss_pos, loss_sum;

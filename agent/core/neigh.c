@@ -318,6 +318,8 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 		a->neigh = n->id;
 	c->st.neigh_down++;
 	d->flaps++;
+	d->hold_ms_before = d->hold_ms;
+	n->down_by_loss = false;
 	/* Damping: doubled per flap, back to the start once it was stable. */
 	if (!d->hold_ms || now - n->up_since >= t->holddown_max_ms)
 		d->hold_ms = t->holddown_ms;
@@ -328,6 +330,7 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 	n->state = XM_NEIGH_HOLDDOWN;
 	n->up_since = XM_NEVER;
 	n->good_run = 0;
+	n->unheard = false;
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s down: %s; holddown %u ms",
 		   n->id, n->node, ifname(c, n->ifindex), why, d->hold_ms);
 	lsdb_local_adjacency(c, now);
@@ -340,6 +343,7 @@ static void stop_probing(struct xm_core_neigh *n)
 	n->n_out = 0;
 	n->good_run = 0;
 	n->lost_run = 0;
+	n->unheard = false;
 }
 
 static void set_twoway(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
@@ -577,18 +581,68 @@ static void probe_drop_oldest(struct xm_core_neigh *n)
 	n->n_out--;
 }
 
+/*
+ * Whether n's silence is n's own: another neighbor answered the probes
+ * sent when n's run of losses began (its run of answers spans that
+ * moment), or there is no other to hear. When every neighbor went silent
+ * together, what stalled is more likely this node's own packet path (an
+ * emulated guest whose packet processing stopped for tens of milliseconds
+ * under load, at a qdisc change, was seen to take every adjacency of
+ * every node down at once with probes every 10 ms) than all of its links
+ * at one instant; and a node that lost them all has no other path to move
+ * its traffic to anyway. So such a neighbor stays up while the silence is
+ * shared. The answers after it do not count against n's probes lost in
+ * it (they were sent later): n's own next answers end the doubt, or its
+ * next losses do, and a link really dead is found by the hellos' dead
+ * interval at the latest.
+ */
+static bool silence_is_own(const struct xm_core *c,
+			   const struct xm_core_neigh *n)
+{
+	bool others = false;
+	size_t i;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *m = c->neigh[i];
+
+		if (m == n || !m->replied || !probing(m))
+			continue;
+		if (m->good_run && m->good_since <= n->lost_since &&
+		    m->answered_sent >= n->lost_since)
+			return true;
+		others = true;
+	}
+	return !others;
+}
+
 static void probe_lost(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 {
+	if (!n->lost_run) {
+		n->lost_since = n->out[0].sent;
+		n->lost_seq = n->out[0].seq;
+	}
 	probe_drop_oldest(n);
 	c->st.probes_lost++;
 	loss_record(n, true);
 	n->good_run = 0;
 	n->lost_run++;
-	if (n->state == XM_NEIGH_UP &&
-	    n->lost_run >= c->cfg.timers.probe_miss)
-		went_down(c, n, now, "probes lost");
-	else
+	if (n->state != XM_NEIGH_UP ||
+	    n->lost_run < c->cfg.timers.probe_miss) {
 		metric_update(c, n, now);
+	} else if (silence_is_own(c, n)) {
+		went_down(c, n, now, n->unheard ?
+			  "probes lost (others answered again)" :
+			  "probes lost");
+		n->down_by_loss = true;
+	} else {
+		metric_update(c, n, now);
+		if (!n->unheard) {
+			n->unheard = true;
+			c->st.probes_unheard++;
+			core_event(c, XM_EV_INFO, "neigh %u node %u: %u probes lost, but no neighbor answered meanwhile: kept up (this node's receive path stalled?)",
+				   n->id, n->node, n->lost_run);
+		}
+	}
 }
 
 /*
@@ -649,13 +703,15 @@ static void probe_send(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	a->neigh = n->id;
 	a->seq = n->probe_seq;
 	n->out[n->n_out++] = (struct xm_probe){
-		.seq = n->probe_seq, .deadline = now + probe_timeout(c, n),
+		.seq = n->probe_seq, .sent = now,
+		.deadline = now + probe_timeout(c, n),
 	};
 	c->st.probes_tx++;
 }
 
-/* Take probe seq off n's outstanding ones: false if it is not there. */
-static bool probe_take(struct xm_core_neigh *n, uint32_t seq)
+/* Take probe seq off n's outstanding ones: false if it is not there;
+ * when it was sent in *sent (if not NULL). */
+static bool probe_take(struct xm_core_neigh *n, uint32_t seq, xm_time *sent)
 {
 	unsigned int i;
 
@@ -663,6 +719,8 @@ static bool probe_take(struct xm_core_neigh *n, uint32_t seq)
 		;
 	if (i == n->n_out)
 		return false;	/* late (already lost), or never sent */
+	if (sent)
+		*sent = n->out[i].sent;
 	memmove(&n->out[i], &n->out[i + 1],
 		(n->n_out - i - 1) * sizeof(n->out[0]));
 	n->n_out--;
@@ -673,7 +731,7 @@ void neigh_probe_unsent(struct xm_core *c, uint32_t id, uint32_t seq)
 {
 	struct xm_core_neigh *n = neigh_by_id(c, id);
 
-	if (n && probe_take(n, seq))
+	if (n && probe_take(n, seq, NULL))
 		c->st.probes_unsent++;
 }
 
@@ -694,29 +752,62 @@ static void rtt_sample(struct xm_core_neigh *n, uint32_t rtt_us)
 }
 
 /*
+ * The neighbor held down for the losses of a run of probes, one of which
+ * is answered now, late: the link was slow, not dead (an emulated link's
+ * delay queue stalled under load, a congested underlay). Its holddown is
+ * lifted and the flap not counted, so that it is back as soon as its
+ * probes are answered in time again (XM_UP_REPLIES, the RTO grown with
+ * the late RTT meanwhile), rather than held down for a second or more,
+ * doubled, when a real failure may need it as the backup. Once per
+ * holddown_max at most: a link that is late again and again is damped as
+ * any flapping one.
+ */
+static void loss_undone(struct xm_core *c, struct xm_core_neigh *n,
+			uint32_t seq, uint32_t rtt_us, xm_time now)
+{
+	const struct xm_timers *t = &c->cfg.timers;
+	struct xm_ident *d = &c->ident[n->ident];
+
+	if (n->state != XM_NEIGH_HOLDDOWN || !n->down_by_loss ||
+	    seq - n->lost_seq >= XM_PROBE_LATE || now >= d->hold_until ||
+	    (d->undone_at && now - d->undone_at < t->holddown_max_ms))
+		return;
+	n->down_by_loss = false;
+	d->undone_at = now;
+	d->hold_until = now;
+	d->hold_ms = d->hold_ms_before;
+	d->flaps--;
+	c->st.neigh_down_undone++;
+	core_event(c, XM_EV_INFO, "neigh %u node %u: a probe taken for lost answered after %u us: slow, not dead; holddown lifted",
+		   n->id, n->node, rtt_us);
+}
+
+/*
  * The answer to a probe already declared lost: the loss stands, but the
  * RTT it measured is taken, or a link whose RTT grew past the probe
  * timeout would lose every probe from then on, answered or not.
  */
 static void probe_late(struct xm_core *c, struct xm_core_neigh *n,
-		       uint32_t seq, uint32_t rtt_us)
+		       uint32_t seq, uint32_t rtt_us, xm_time now)
 {
 	/* Ours and recent (the kernel answers each probe once). */
 	if (!seq || n->probe_seq - seq >= XM_PROBE_LATE)
 		return;
 	rtt_sample(n, rtt_us);
 	c->st.probes_late++;
+	loss_undone(c, n, seq, rtt_us, now);
 }
 
 void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 		       uint32_t seq, uint32_t rtt_us)
 {
 	struct xm_core_neigh *n = neigh_by_id(c, id);
+	xm_time sent;
 
 	if (!n)
 		return;
-	if (!probe_take(n, seq)) {
-		probe_late(c, n, seq, rtt_us);
+	if (!probe_take(n, seq, &sent)) {
+		probe_late(c, n, seq, rtt_us, now);
 		return;
 	}
 	rtt_sample(n, rtt_us);
@@ -724,7 +815,11 @@ void neigh_probe_reply(struct xm_core *c, xm_time now, uint32_t id,
 
 	loss_record(n, false);
 	n->last_probe_reply = now;
+	if (!n->good_run)
+		n->good_since = sent;
+	n->answered_sent = xm_max(n->answered_sent, sent);
 	n->lost_run = 0;
+	n->unheard = false;
 	n->good_run++;
 	if (n->state == XM_NEIGH_UP)
 		metric_update(c, n, now);

@@ -68,7 +68,8 @@ const struct xmd_stat_name xmd_core_stat_names[] = {
 	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
 	C(lsa_originated), C(lsa_purged), C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
-	C(probes_unsent), C(probes_late), C(probes_stalled), C(limit_hits),
+	C(probes_unsent), C(probes_late), C(probes_stalled), C(probes_unheard),
+	C(neigh_down_undone), C(limit_hits),
 };
 #undef C
 const size_t xmd_n_core_stat_names = sizeof(xmd_core_stat_names) /

@@ -5,7 +5,8 @@
  * loss detected within probe_miss + 1 probe intervals with NEIGH_DOWN
  * ahead of the table update, holddown and its doubling, carrier loss at
  * once, dead interval (three while the kernel answers), stable and
- * adopted kernel ids, restarts, stalls, determinism.
+ * adopted kernel ids, restarts, stalls, a silence of every link at once,
+ * a link slow for a moment, determinism.
  */
 #include "test_core_net.h"
 
@@ -387,6 +388,113 @@ static void stall(void)
 	net_free(&net);
 }
 
+static uint64_t downs(const struct net *net, size_t n)
+{
+	uint64_t d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d += net->node[i].log.neigh_down;
+	return d;
+}
+
+/*
+ * Every probe of a triangle unanswered for a while, the agents running on
+ * (the machine's packet processing stalled, not its timers): each node
+ * lost every neighbor together, and takes none down; one link silent by
+ * itself is found as ever, its ends hearing the third node meanwhile.
+ */
+static void shared_silence(void)
+{
+	const struct xm_timers *t;
+	struct net net;
+	int ab[2] = { A, B }, bc[2] = { B, 2 }, ca[2] = { 2, A };
+	uint64_t d, unheard = 0;
+	xm_time t0;
+	bool down;
+	size_t i;
+
+	net_init(&net);
+	for (i = 0; i < 3; i++)
+		net_add_node(&net, 1);
+	net_add_wire(&net, 2, ab);
+	net_add_wire(&net, 2, bc);
+	net_add_wire(&net, 2, ca);
+	t = &net.node[A].cfg.timers;
+	ok(net_until(&net, 5000, net_converged, NULL),
+	   "shared silence: converged");
+	net_run(&net, 1000);
+	d = downs(&net, 3);
+	for (i = 0; i < 3; i++)
+		net.wire[i].deaf_probes = true;
+	net_run(&net, (xm_time)t->probe_ms * (t->probe_miss + 4));
+	for (i = 0; i < 3; i++)
+		net.wire[i].deaf_probes = false;
+	net_run(&net, 1000);
+	for (i = 0; i < 3; i++)
+		unheard += xm_core_stats(net.node[i].c)->probes_unheard;
+	ok(downs(&net, 3) == d && both_up(&net, NULL) && unheard >= 3,
+	   "shared silence: no neighbor taken down (%llu), each node counted"
+	   " it (%llu)", (unsigned long long)(downs(&net, 3) - d),
+	   (unsigned long long)unheard);
+	net.wire[0].deaf_probes = true;
+	t0 = net.now;
+	down = net_until(&net, 1000, net_pair_is_not, &a_up);
+	ok(down && net.now - t0 <= (xm_time)t->probe_ms * (t->probe_miss + 1),
+	   "shared silence: a link silent alone found in %llu ms",
+	   (unsigned long long)(net.now - t0));
+	net_free(&net);
+}
+
+/*
+ * A link slow for a moment (its replies delayed past every timeout, as an
+ * emulated link's delay queue under load): taken down, then its late
+ * answers show it was alive; back as soon as it answers in time, without
+ * a holddown or a flap counted. A second time soon after is damped as
+ * any flap.
+ */
+static void slow_not_dead(void)
+{
+	const struct xm_timers *t;
+	struct xm_neigh_status st;
+	struct net net;
+	xm_time t_down;
+	uint32_t flaps;
+	int round;
+
+	pair(&net, 1);
+	t = &net.node[A].cfg.timers;
+	ok(net_until(&net, 2000, both_up, NULL), "slow: both UP");
+	net_run(&net, 500);
+	for (round = 0; round < 2; round++) {
+		net_neigh_state(&net, A, B, &st);
+		flaps = st.flaps;
+		net.wire[0].rtt_us = 8 * t->probe_ms * 1000;
+		net_until(&net, 1000, net_pair_is_not, &a_up);
+		t_down = net.now;
+		net_run(&net, t->probe_ms);
+		net.wire[0].rtt_us = 300;
+		ok(net_until(&net, 10000, net_pair_is, &a_up),
+		   "slow %d: B back", round + 1);
+		net_neigh_state(&net, A, B, &st);
+		if (!round)
+			ok(net.now - t_down < t->holddown_ms &&
+			   st.flaps == flaps &&
+			   xm_core_stats(net.node[A].c)->neigh_down_undone == 1,
+			   "slow 1: back after %llu ms, within the holddown"
+			   " (%u ms), no flap counted, the down undone",
+			   (unsigned long long)(net.now - t_down),
+			   t->holddown_ms);
+		else
+			ok(net.now - t_down >= t->holddown_ms &&
+			   st.flaps == flaps + 1,
+			   "slow 2: soon after, damped: back after %llu ms, a"
+			   " flap", (unsigned long long)(net.now - t_down));
+		net_run(&net, 500);
+	}
+	net_free(&net);
+}
+
 static uint64_t scenario_hash(void)
 {
 	struct net net;
@@ -418,6 +526,8 @@ int main(void)
 	restart_transit(0);
 	restart_transit(1500);
 	stall();
+	shared_silence();
+	slow_not_dead();
 	ok(scenario_hash() == scenario_hash(),
 	   "determinism: the same inputs, the same actions byte for byte");
 	return tap_done();
