@@ -183,6 +183,7 @@ struct xm_core {
 	xm_time hold_from;
 #define XM_HOLD_FROM_MAX_MS	60000
 	xm_time now;			/* of the latest call */
+	xm_time neigh_down_at;		/* a neighbor last taken down */
 	uint64_t rng;
 	uint64_t msg_seq;
 	struct xm_core_stats st;

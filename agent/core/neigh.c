@@ -328,6 +328,7 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 			     t->holddown_max_ms : d->hold_ms * 2;
 	d->hold_until = now + d->hold_ms;
 	n->state = XM_NEIGH_HOLDDOWN;
+	c->neigh_down_at = now;
 	n->up_since = XM_NEVER;
 	n->good_run = 0;
 	n->unheard = false;
@@ -591,9 +592,11 @@ static void probe_drop_oldest(struct xm_core_neigh *n)
  * every node down at once with probes every 10 ms) than all of its links
  * at one instant; and a node that lost them all has no other path to move
  * its traffic to anyway. So such a neighbor stays up while the silence is
- * shared. The answers after it do not count against n's probes lost in
- * it (they were sent later): n's own next answers end the doubt, or its
- * next losses do, and a link really dead is found by the hellos' dead
+ * shared, with a neighbor taken down since n's losses began or a few
+ * probes before (its carrier lost: a link change stalls a guest's packet
+ * path too). The answers after it do not count against n's probes lost
+ * in it (they were sent later): n's own next answers end the doubt, or
+ * its next losses do, and a link really dead is found by the hellos' dead
  * interval at the latest.
  */
 static bool silence_is_own(const struct xm_core *c,
@@ -612,7 +615,11 @@ static bool silence_is_own(const struct xm_core *c,
 			return true;
 		others = true;
 	}
-	return !others;
+	/* One taken down since, or a few probes before (its carrier lost,
+	 * say; it may be forgotten already) fell silent with n: a link
+	 * change stalls a guest's packet path too. */
+	return !others && c->neigh_down_at + (xm_time)c->cfg.timers.probe_ms *
+			  c->cfg.timers.probe_miss < n->lost_since;
 }
 
 static void probe_lost(struct xm_core *c, struct xm_core_neigh *n, xm_time now)

@@ -15,6 +15,7 @@ enum { A, B };
 static const struct net_pair a_up = { A, B, XM_NEIGH_UP };
 static const struct net_pair b_up = { B, A, XM_NEIGH_UP };
 static const struct net_pair a_twoway = { A, B, XM_NEIGH_TWOWAY };
+static const struct net_pair a_c_up = { A, 2, XM_NEIGH_UP };
 
 static bool both_up(struct net *net, const void *arg)
 {
@@ -443,6 +444,24 @@ static void shared_silence(void)
 	ok(down && net.now - t0 <= (xm_time)t->probe_ms * (t->probe_miss + 1),
 	   "shared silence: a link silent alone found in %llu ms",
 	   (unsigned long long)(net.now - t0));
+	/* A's link to B loses its carrier, and the change stalls the
+	 * packet path of the whole machine (a guest's): C, A's one path
+	 * left, is kept. */
+	net.wire[0].deaf_probes = false;
+	ok(net_until(&net, 10000, both_up, NULL) &&
+	   net_until(&net, 1000, net_pair_is, &a_c_up),
+	   "shared silence: A has B and C again");
+	d = net.node[A].log.neigh_down;
+	net.wire[0].cut = true;
+	xm_core_link_carrier(net.node[A].c, net.now, 10, false);
+	net.wire[1].deaf_probes = net.wire[2].deaf_probes = true;
+	net_run(&net, (xm_time)t->probe_ms * (t->probe_miss + 2));
+	net.wire[1].deaf_probes = net.wire[2].deaf_probes = false;
+	net_run(&net, 500);
+	ok(net.node[A].log.neigh_down == d + 1 &&
+	   net_pair_is(&net, &a_c_up),
+	   "shared silence: B's carrier lost as C stalls: C kept (%llu down)",
+	   (unsigned long long)(net.node[A].log.neigh_down - d));
 	net_free(&net);
 }
 
