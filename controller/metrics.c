@@ -166,6 +166,7 @@ struct xm_metrics_part {
 	size_t start[FAMILIES + 1];	/* family f: text[start[f]..[f + 1]) */
 	FILE *f;			/* while rendered */
 	size_t begun;			/* families started */
+	bool bad;			/* a family out of order: a bug */
 };
 
 /* The stream for fam's samples. A part's families are rendered in the
@@ -174,6 +175,10 @@ static FILE *part_begin(struct xm_metrics_part *p, enum family fam)
 {
 	long at = ftell(p->f);
 
+	/* Samples of a family already closed would be filed under the
+	 * next one's # TYPE: the part is refused rather than written so. */
+	if (at < 0 || (size_t)fam + 1 < p->begun)
+		p->bad = true;
 	while (p->begun <= (size_t)fam)
 		p->start[p->begun++] = at < 0 ? 0 : (size_t)at;
 	return p->f;
@@ -644,7 +649,7 @@ struct xm_metrics_part *xm_metrics_part_new(const struct xm_metrics_site *site,
 		node_metrics(&st, now);
 		link_metrics(&st);
 	}
-	failed = !st.label || ferror(p->f);
+	failed = !st.label || p->bad || ferror(p->f);
 	if (fclose(p->f))
 		failed = true;
 	p->f = NULL;

@@ -123,8 +123,9 @@ struct xm_core_neigh {
 	struct xm_probe out[XM_PROBE_OUTSTANDING];	/* oldest first */
 	uint32_t good_run, lost_run;	/* consecutive replies, losses */
 	/* When the probes of the current runs were sent: the first lost,
-	 * the first answered, the last answered (silence_is_own()). */
-	xm_time lost_since, good_since, answered_sent;
+	 * the one judged by (the last lost while kept up), the first
+	 * answered, the last answered (silence_is_own()). */
+	xm_time lost_first, lost_since, good_since, answered_sent;
 	uint32_t lost_seq;		/* the run's first probe */
 	bool down_by_loss;		/* held down for probes lost */
 	bool unheard;			/* the run outlasted probe_miss while

@@ -318,14 +318,17 @@ static void went_down(struct xm_core *c, struct xm_core_neigh *n, xm_time now,
 		a->neigh = n->id;
 	c->st.neigh_down++;
 	d->flaps++;
-	d->hold_ms_before = d->hold_ms;
 	n->down_by_loss = false;
-	/* Damping: doubled per flap, back to the start once it was stable. */
-	if (!d->hold_ms || now - n->up_since >= t->holddown_max_ms)
+	/* Damping: doubled per flap, back to the start once it was stable
+	 * (and so an undone flap leaves none before it: loss_undone()). */
+	if (!d->hold_ms || now - n->up_since >= t->holddown_max_ms) {
+		d->hold_ms_before = 0;
 		d->hold_ms = t->holddown_ms;
-	else
+	} else {
+		d->hold_ms_before = d->hold_ms;
 		d->hold_ms = d->hold_ms > t->holddown_max_ms / 2 ?
 			     t->holddown_max_ms : d->hold_ms * 2;
+	}
 	d->hold_until = now + d->hold_ms;
 	n->state = XM_NEIGH_HOLDDOWN;
 	c->neigh_down_at = now;
@@ -592,12 +595,14 @@ static void probe_drop_oldest(struct xm_core_neigh *n)
  * every node down at once with probes every 10 ms) than all of its links
  * at one instant; and a node that lost them all has no other path to move
  * its traffic to anyway. So such a neighbor stays up while the silence is
- * shared, with a neighbor taken down since n's losses began or a few
- * probes before (its carrier lost: a link change stalls a guest's packet
- * path too). The answers after it do not count against n's probes lost
- * in it (they were sent later): n's own next answers end the doubt, or
- * its next losses do, and a link really dead is found by the hellos' dead
- * interval at the latest.
+ * shared, with a neighbor taken down since n's run of losses began or a
+ * few probes before (its carrier lost: a link change stalls a guest's
+ * packet path too). The answers after it do not count against n's probes lost
+ * in it (they were sent later); each loss while n is kept moves the
+ * moment judged to that probe (probe_lost()), so n's own next answers
+ * end the doubt, or its next losses once the others answer again; and a
+ * neighbor kept a dead interval without an answer goes down whatever
+ * the others do.
  */
 static bool silence_is_own(const struct xm_core *c,
 			   const struct xm_core_neigh *n)
@@ -618,14 +623,17 @@ static bool silence_is_own(const struct xm_core *c,
 	/* One taken down since, or a few probes before (its carrier lost,
 	 * say; it may be forgotten already) fell silent with n: a link
 	 * change stalls a guest's packet path too. */
-	return !others && c->neigh_down_at + (xm_time)c->cfg.timers.probe_ms *
-			  c->cfg.timers.probe_miss < n->lost_since;
+	return !others && (!c->neigh_down_at ||
+			   c->neigh_down_at + (xm_time)c->cfg.timers.probe_ms *
+			   c->cfg.timers.probe_miss < n->lost_first);
 }
 
 static void probe_lost(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 {
+	xm_time sent = n->out[0].sent;
+
 	if (!n->lost_run) {
-		n->lost_since = n->out[0].sent;
+		n->lost_first = n->lost_since = sent;
 		n->lost_seq = n->out[0].seq;
 	}
 	probe_drop_oldest(n);
@@ -641,7 +649,17 @@ static void probe_lost(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 			  "probes lost (others answered again)" :
 			  "probes lost");
 		n->down_by_loss = true;
+	} else if (n->unheard &&
+		   now - n->last_probe_reply >= n->peer_dead_ms) {
+		/* Kept a dead interval without an answer: whatever the
+		 * others do (their data paths dead too, hellos passing). */
+		went_down(c, n, now, "probes lost for a dead interval");
+		n->down_by_loss = true;
 	} else {
+		/* Judged from now on by the answers to the probes sent
+		 * since this one: once the others answer again, n's next
+		 * losses are its own. */
+		n->lost_since = sent;
 		metric_update(c, n, now);
 		if (!n->unheard) {
 			n->unheard = true;

@@ -383,7 +383,9 @@ static void mroutes_cut_count(struct xmd_kernel *k, const struct xm_fib *want)
 
 int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 {
+	bool old_attrs = k->old_mroute_attrs;
 	struct xm_change *ch = NULL;
+	struct xm_fib bare;
 	size_t n = 0, i;
 	int err, rerr;
 
@@ -391,12 +393,21 @@ int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 
 	if (!k->have_ok && (err = load_tables(k)))
 		return err;
+	/* A module older than our multicast attributes: none of our trees,
+	 * and those it has (a previous agent's, without the RPF check,
+	 * frozen as the mesh moves) deleted: a delete names the key only. */
+	if (old_attrs) {
+		bare = *want;
+		bare.mroutes = NULL;
+		bare.n_mroutes = 0;
+		want = &bare;
+	}
 	err = xm_fib_diff(want, &k->have, k->ifindex, &ch, &n);
 	if (err) {
 		free(ch);
 		return err;
 	}
-	if (k->no_mroutes || k->old_mroute_attrs)
+	if (k->no_mroutes)
 		n = drop_mroute_changes(ch, n);
 	if (n) {
 		err = xmnl_apply(&k->nl, ch, n, XM_APPLY_MERGED, change_failed,
@@ -412,8 +423,9 @@ int xmd_kernel_sync(struct xmd_kernel *k, const struct xm_fib *want)
 			  n == 1 ? "" : "s", err ? ", some refused" : "");
 	}
 	free(ch);
-	if (err) {
-		/* Part may be in: what is there is known only by reading. */
+	if (err || old_attrs != k->old_mroute_attrs) {
+		/* Part may be in: what is there is known only by reading
+		 * (and the trees to delete, when the module was found old). */
 		k->have_ok = false;
 	} else if (n) {
 		struct xm_fib copy;

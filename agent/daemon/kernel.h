@@ -40,7 +40,8 @@ struct xmd_kernel {
 	 * commands, or refuses them with EOPNOTSUPP), or predates the
 	 * attributes this agent writes in them (an RPF upstream, a shared
 	 * tree's root: refused as unknown, EINVAL): noticed once, warned
-	 * once; no multicast route is written then, the rest syncs
+	 * once; no multicast route is written then (with older attributes,
+	 * those the module has are deleted), the rest syncs
 	 * (stats: mroute_refusals, mroute_children_cut, mroutes_cut). A
 	 * module without the commands that gains them is seen at the next
 	 * read of the tables; one with older attributes stays so until

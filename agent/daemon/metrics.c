@@ -69,7 +69,7 @@ static void stat_families(FILE *f, uint32_t node, const char *prefix,
 
 /* A neighbor listed by itself. */
 struct neigh_row {
-	uint32_t node, ifindex;
+	uint32_t id, node, ifindex;
 	bool up;
 	uint32_t srtt_us, loss_ppm;
 	char ifname[IF_NAMESIZE];
@@ -89,7 +89,7 @@ static int neigh_cmp(const void *a, const void *b)
 		return x->node < y->node ? -1 : 1;
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return 0;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 struct neighs {
@@ -121,7 +121,7 @@ static void neighs_scan(struct neighs *ns, const struct xmd_metrics_view *v)
 			cap = c;
 		}
 		ns->rows[ns->n++] = (struct neigh_row){
-			.node = s.node, .ifindex = s.ifindex,
+			.id = s.id, .node = s.node, .ifindex = s.ifindex,
 			.up = s.state == XM_NEIGH_UP, .srtt_us = s.srtt_us,
 			.loss_ppm = s.loss_ppm > 1000000 ? 1000000 :
 				    s.loss_ppm,
@@ -171,8 +171,10 @@ static void neigh_metrics(FILE *f, uint32_t node, const struct neighs *ns)
 		for (i = 0; i < ns->n; i++) {
 			const struct neigh_row *r = &ns->rows[i];
 
-			fprintf(f, "%s{node=\"%u\",peer=\"%u\"", fam[j].name,
-				node, r->node);
+			/* id: a peer may be heard at two addresses on
+			 * one link (readdressed, multi-homed). */
+			fprintf(f, "%s{node=\"%u\",peer=\"%u\",id=\"%u\"",
+				fam[j].name, node, r->node, r->id);
 			label(f, "ifname", r->ifname);
 			if (j == 0)
 				fprintf(f, "} %d\n", r->up);
@@ -249,14 +251,18 @@ int xmd_metrics_file_write(const char *path, const struct xmd_metrics_view *v)
 	int fd, err = 0;
 	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
 		return -ENAMETOOLONG;
+	/* A new file of a name of its own (O_EXCL): a name fixed in a
+	 * directory others may write to (node_exporter's user owns it,
+	 * often) could be a link planted to a file of root's. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
 	/* 0644 whatever the umask (the unit's is 0077): node_exporter runs
 	 * as a user of its own. Nothing in it is secret: the controller
 	 * serves a site's figures on /metrics without a token. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	f = fchmod(fd, 0644) ? NULL : fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
@@ -267,7 +273,7 @@ int xmd_metrics_file_write(const char *path, const struct xmd_metrics_view *v)
 	errno = 0;
 	xmd_metrics_write(f, v);
 	if (ferror(f))
-		err = errno ? -errno : -EIO;
+		err = -EIO;
 	/* The buffer's last bytes go now: a full disk says so here. */
 	if (fclose(f) && !err)
 		err = -errno;

@@ -41,9 +41,9 @@ struct xmd_metrics_view {
 void xmd_metrics_write(FILE *f, const struct xmd_metrics_view *v);
 
 /*
- * Render into PATH.tmp, then rename it over path: node_exporter never
- * reads half a file, and takes only names ending in .prom, so not the
- * temporary one. 0, or -errno (the temporary file removed).
+ * Render into a new PATH.XXXXXX, then rename it over path: node_exporter
+ * never reads half a file, and takes only names ending in .prom, so not
+ * the temporary one. 0, or -errno (the temporary file removed).
  */
 int xmd_metrics_file_write(const char *path, const struct xmd_metrics_view *v);
 

@@ -27,8 +27,12 @@ struct fake {
 static int verdict(struct fake *f, uint8_t cmd)
 {
 	f->cmds[cmd]++;
-	if (cmd == XMESH_CMD_MROUTE_NEW || cmd == XMESH_CMD_MROUTE_DEL)
-		return f->old_attrs ? -EINVAL : -EOPNOTSUPP;
+	/* An older module takes a delete: it names the key only. */
+	if (cmd == XMESH_CMD_MROUTE_NEW && f->old_attrs)
+		return -EINVAL;
+	if ((cmd == XMESH_CMD_MROUTE_NEW || cmd == XMESH_CMD_MROUTE_DEL) &&
+	    !f->old_attrs)
+		return -EOPNOTSUPP;
 	return cmd == f->refuse ? -EINVAL : 0;
 }
 
@@ -111,6 +115,18 @@ static int old_attrs(void)
 	ok(strstr(log, "refuses this agent's multicast route attributes") &&
 	   strstr(log, "Unknown attribute type"),
 	   "older attributes: one warning with the module's reason");
+	ok(!k.have_ok, "older attributes: the tables to be read again");
+	/* The trees a previous agent installed, as the read finds them:
+	 * deleted, not left frozen without their RPF check. */
+	xm_fib_free(&k.have);
+	ok(!xmd_fib_copy(&k.have, &want), "a copy of the tables");
+	k.have_ok = true;
+	memset(&f, 0, sizeof(f));
+	f.old_attrs = true;
+	ret = xmd_kernel_sync(&k, &want);
+	ok(!ret && f.cmds[XMESH_CMD_MROUTE_DEL] == 1 &&
+	   !f.cmds[XMESH_CMD_MROUTE_NEW] && !f.cmds[XMESH_CMD_ROUTE_NEW],
+	   "older attributes: the tree the module had deleted, nothing more");
 	memset(&f, 0, sizeof(f));
 	f.old_attrs = true;
 	want.n_mroutes = 2;

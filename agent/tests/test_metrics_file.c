@@ -7,6 +7,7 @@
  * error returned, and the main loop's timer: a failure said once per
  * error, counted every time.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,16 +289,25 @@ static void two_neighbors(void)
 	line_ok(text, "xmeshd_neighbors{node=\"7\",state=\"two-way\"} 1");
 	line_ok(text, "xmeshd_neighbors{node=\"7\",state=\"up\"} 1");
 	line_ok(text, "xmeshd_neighbors{node=\"7\",state=\"holddown\"} 0");
-	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"3\",ifname=\"eth1\"} 1");
-	line_ok(text, "xmeshd_neighbor_rtt_seconds{node=\"7\",peer=\"3\",ifname=\"eth1\"} 0.000412");
-	line_ok(text, "xmeshd_neighbor_loss_ratio{node=\"7\",peer=\"3\",ifname=\"eth1\"} 0.0025");
+	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"3\",id=\"1\",ifname=\"eth1\"} 1");
+	line_ok(text, "xmeshd_neighbor_rtt_seconds{node=\"7\",peer=\"3\",id=\"1\",ifname=\"eth1\"} 0.000412");
+	line_ok(text, "xmeshd_neighbor_loss_ratio{node=\"7\",peer=\"3\",id=\"1\",ifname=\"eth1\"} 0.0025");
 	/* \\, \" and \n escaped in the value. */
-	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"4\",ifname=\"a\\\"b\\\\c\\nd\"} 0");
+	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"4\",id=\"2\",ifname=\"a\\\"b\\\\c\\nd\"} 0");
 	/* The one down first. */
 	ok(strstr(text, "xmeshd_neighbor_up{node=\"7\",peer=\"4\"") <
 	   strstr(text, "xmeshd_neighbor_up{node=\"7\",peer=\"3\""),
 	   "the neighbor down is listed first");
 	line_ok(text, "xmeshd_metrics_omitted{node=\"7\",kind=\"neighbors\"} 0");
+	free(text);
+	/* One peer heard at two addresses on one link: two series, told
+	 * apart by the adjacency's id (else node_exporter refuses the
+	 * file). */
+	set_neigh(1, 3, 2, XM_NEIGH_UP, 500, 0);
+	text = render(&v);
+	format_ok(text, "one peer twice");
+	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"3\",id=\"1\",ifname=\"eth1\"} 1");
+	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"3\",id=\"2\",ifname=\"eth1\"} 1");
 	free(text);
 
 	v.version = "1\"\\";
@@ -333,22 +343,22 @@ static void many_neighbors(void)
 	       "every neighbor down listed (peers 100 to 109)");
 	/* Down first, each kind the lossiest first. */
 	nth = nth_line(text, "xmeshd_neighbor_up{", 0);
-	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"109\",ifname=\"if5\"} 0",
+	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"109\",id=\"10\",ifname=\"if5\"} 0",
 	       "the first listed: the lossiest down");
 	free(nth);
 	nth = nth_line(text, "xmeshd_neighbor_up{", 9);
-	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"100\",ifname=\"if5\"} 0",
+	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"100\",id=\"1\",ifname=\"if5\"} 0",
 	       "the 10th: the last one down");
 	free(nth);
 	nth = nth_line(text, "xmeshd_neighbor_up{", 10);
-	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"399\",ifname=\"if5\"} 1",
+	is_str(nth, "xmeshd_neighbor_up{node=\"7\",peer=\"399\",id=\"300\",ifname=\"if5\"} 1",
 	       "the 11th: the lossiest up");
 	free(nth);
-	line_ok(text, "xmeshd_neighbor_loss_ratio{node=\"7\",peer=\"399\",ifname=\"if5\"} 0.00299");
+	line_ok(text, "xmeshd_neighbor_loss_ratio{node=\"7\",peer=\"399\",id=\"300\",ifname=\"if5\"} 0.00299");
 	/* The 246 up listed are 399 down to 154; 153 and below left out. */
-	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"154\",ifname=\"if5\"} 1");
+	line_ok(text, "xmeshd_neighbor_up{node=\"7\",peer=\"154\",id=\"55\",ifname=\"if5\"} 1");
 	snprintf(line, sizeof(line),
-		 "xmeshd_neighbor_up{node=\"7\",peer=\"153\",ifname=\"if5\"} 1");
+		 "xmeshd_neighbor_up{node=\"7\",peer=\"153\",id=\"54\",ifname=\"if5\"} 1");
 	ok(!has_line(text, line), "the least lossy are left out (153)");
 	free(text);
 }
@@ -401,6 +411,30 @@ static char *slurp(const char *path)
 	return text;
 }
 
+static void f_put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* The names in dir but . and .. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void file_write(void)
 {
 	char dir[] = "/tmp/xmesh-metrics.XXXXXX", path[128], tmp[140],
@@ -420,7 +454,17 @@ static void file_write(void)
 	want = render(&v);
 	ok(text && !strcmp(text, want), "the file holds the text");
 	free(text);
-	ok(access(tmp, F_OK) && errno == ENOENT, "no temporary file left");
+	ok(entries(dir) == 1, "no temporary file left");
+	/* A link planted where a fixed temporary name would be is not
+	 * followed: the file it points to stays as it was. */
+	snprintf(sub, sizeof(sub), "%s/victim", dir);
+	f_put(sub, "root's\n");
+	ok(!symlink(sub, tmp) && !xmd_metrics_file_write(path, &v) &&
+	   (text = slurp(sub)) && !strcmp(text, "root's\n"),
+	   "a link planted at %s.tmp is not followed", "xmeshd.prom");
+	free(text);
+	unlink(tmp);
+	unlink(sub);
 	/* node_exporter's user reads it, whatever the agent's umask. */
 	umask(0077);
 	unlink(path);
@@ -447,9 +491,7 @@ static void file_write(void)
 	mkdir(sub, 0700);
 	ret = xmd_metrics_file_write(sub, &v);
 	ok(ret == -EISDIR, "renamed over a directory: -EISDIR (%d)", ret);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sub);
-	ok(access(tmp, F_OK) && errno == ENOENT,
-	   "the temporary file removed after the error");
+	ok(entries(dir) == 2, "the temporary file removed after the error");
 	rmdir(sub);
 	unlink(path);
 	rmdir(dir);

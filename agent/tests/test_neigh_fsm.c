@@ -405,26 +405,33 @@ static uint64_t downs(const struct net *net, size_t n)
  * lost every neighbor together, and takes none down; one link silent by
  * itself is found as ever, its ends hearing the third node meanwhile.
  */
+/* Nodes A, B and C, wires A-B (0), B-C (1), C-A (2); converged. */
+static void triangle(struct net *net, const char *what)
+{
+	int ab[2] = { A, B }, bc[2] = { B, 2 }, ca[2] = { 2, A };
+	size_t i;
+
+	net_init(net);
+	for (i = 0; i < 3; i++)
+		net_add_node(net, 1);
+	net_add_wire(net, 2, ab);
+	net_add_wire(net, 2, bc);
+	net_add_wire(net, 2, ca);
+	ok(net_until(net, 5000, net_converged, NULL), "%s: converged", what);
+	net_run(net, 1000);
+}
+
 static void shared_silence(void)
 {
 	const struct xm_timers *t;
 	struct net net;
-	int ab[2] = { A, B }, bc[2] = { B, 2 }, ca[2] = { 2, A };
 	uint64_t d, unheard = 0;
 	xm_time t0;
 	bool down;
 	size_t i;
 
-	net_init(&net);
-	for (i = 0; i < 3; i++)
-		net_add_node(&net, 1);
-	net_add_wire(&net, 2, ab);
-	net_add_wire(&net, 2, bc);
-	net_add_wire(&net, 2, ca);
+	triangle(&net, "shared silence");
 	t = &net.node[A].cfg.timers;
-	ok(net_until(&net, 5000, net_converged, NULL),
-	   "shared silence: converged");
-	net_run(&net, 1000);
 	d = downs(&net, 3);
 	for (i = 0; i < 3; i++)
 		net.wire[i].deaf_probes = true;
@@ -462,6 +469,64 @@ static void shared_silence(void)
 	   net_pair_is(&net, &a_c_up),
 	   "shared silence: B's carrier lost as C stalls: C kept (%llu down)",
 	   (unsigned long long)(net.node[A].log.neigh_down - d));
+	net_free(&net);
+}
+
+/*
+ * What a shared silence must not hide: a link that stays silent when the
+ * others answer again (found a few probes after), one cut as the third
+ * link loses a probe (found a probe or two later), and one dead while
+ * every other path is too, hellos still passing (found after a dead
+ * interval).
+ */
+static void silence_ends(void)
+{
+	const struct xm_timers *t;
+	struct net net;
+	xm_time t0, bound;
+	bool down;
+	size_t i;
+
+	triangle(&net, "silence ends");
+	t = &net.node[A].cfg.timers;
+	bound = (xm_time)t->probe_ms * (t->probe_miss + 3);
+	for (i = 0; i < 3; i++)
+		net.wire[i].deaf_probes = true;
+	net_run(&net, (xm_time)t->probe_ms * (t->probe_miss + 4));
+	net.wire[1].deaf_probes = net.wire[2].deaf_probes = false;
+	t0 = net.now;
+	down = net_until(&net, 2000, net_pair_is_not, &a_up);
+	ok(down && net.now - t0 <= bound,
+	   "silence ends: the link still silent found %llu ms after"
+	   " (<= %llu)", (unsigned long long)(net.now - t0),
+	   (unsigned long long)bound);
+	net.wire[0].deaf_probes = false;
+	ok(net_until(&net, 10000, both_up, NULL) &&
+	   net_until(&net, 1000, net_pair_is, &a_c_up),
+	   "silence ends: A has B and C again");
+	net_run(&net, 3000);
+	net.wire[0].deaf_probes = net.wire[2].deaf_probes = true;
+	net_run(&net, t->probe_ms);
+	net.wire[2].deaf_probes = false;
+	t0 = net.now - t->probe_ms;
+	down = net_until(&net, 2000, net_pair_is_not, &a_up);
+	ok(down && net.now - t0 <= bound,
+	   "silence ends: cut as the third link lost a probe, found in %llu"
+	   " ms (<= %llu)", (unsigned long long)(net.now - t0),
+	   (unsigned long long)bound);
+	net.wire[0].deaf_probes = false;
+	ok(net_until(&net, 10000, both_up, NULL) &&
+	   net_until(&net, 1000, net_pair_is, &a_c_up),
+	   "silence ends: A has B and C again");
+	net_run(&net, 3000);
+	for (i = 0; i < 3; i++)
+		net.wire[i].deaf_probes = true;
+	t0 = net.now;
+	down = net_until(&net, 20000, net_pair_is_not, &a_up);
+	ok(down && net.now - t0 <= (xm_time)t->dead_ms + 2 * t->probe_ms,
+	   "silence ends: every data path dead, hellos passing: down after"
+	   " %llu ms, a dead interval (%u ms)",
+	   (unsigned long long)(net.now - t0), t->dead_ms);
 	net_free(&net);
 }
 
@@ -546,6 +611,7 @@ int main(void)
 	restart_transit(1500);
 	stall();
 	shared_silence();
+	silence_ends();
 	slow_not_dead();
 	ok(scenario_hash() == scenario_hash(),
 	   "determinism: the same inputs, the same actions byte for byte");
