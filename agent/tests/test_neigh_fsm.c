@@ -421,6 +421,16 @@ static void triangle(struct net *net, const char *what)
 	net_run(net, 1000);
 }
 
+/* The triangle's wire A-B answers again: A has B and C up, for a while. */
+static void healed(struct net *net, const char *what)
+{
+	net->wire[0].deaf_probes = false;
+	ok(net_until(net, 10000, both_up, NULL) &&
+	   net_until(net, 1000, net_pair_is, &a_c_up),
+	   "%s: A has B and C again", what);
+	net_run(net, 3000);
+}
+
 static void shared_silence(void)
 {
 	const struct xm_timers *t;
@@ -454,10 +464,7 @@ static void shared_silence(void)
 	/* A's link to B loses its carrier, and the change stalls the
 	 * packet path of the whole machine (a guest's): C, A's one path
 	 * left, is kept. */
-	net.wire[0].deaf_probes = false;
-	ok(net_until(&net, 10000, both_up, NULL) &&
-	   net_until(&net, 1000, net_pair_is, &a_c_up),
-	   "shared silence: A has B and C again");
+	healed(&net, "shared silence");
 	d = net.node[A].log.neigh_down;
 	net.wire[0].cut = true;
 	xm_core_link_carrier(net.node[A].c, net.now, 10, false);
@@ -500,11 +507,7 @@ static void silence_ends(void)
 	   "silence ends: the link still silent found %llu ms after"
 	   " (<= %llu)", (unsigned long long)(net.now - t0),
 	   (unsigned long long)bound);
-	net.wire[0].deaf_probes = false;
-	ok(net_until(&net, 10000, both_up, NULL) &&
-	   net_until(&net, 1000, net_pair_is, &a_c_up),
-	   "silence ends: A has B and C again");
-	net_run(&net, 3000);
+	healed(&net, "silence ends");
 	net.wire[0].deaf_probes = net.wire[2].deaf_probes = true;
 	net_run(&net, t->probe_ms);
 	net.wire[2].deaf_probes = false;
@@ -514,11 +517,7 @@ static void silence_ends(void)
 	   "silence ends: cut as the third link lost a probe, found in %llu"
 	   " ms (<= %llu)", (unsigned long long)(net.now - t0),
 	   (unsigned long long)bound);
-	net.wire[0].deaf_probes = false;
-	ok(net_until(&net, 10000, both_up, NULL) &&
-	   net_until(&net, 1000, net_pair_is, &a_c_up),
-	   "silence ends: A has B and C again");
-	net_run(&net, 3000);
+	healed(&net, "silence ends");
 	for (i = 0; i < 3; i++)
 		net.wire[i].deaf_probes = true;
 	t0 = net.now;
