@@ -7,6 +7,8 @@
 #   make test-debug the tests on a debug kernel (KASAN, lockdep, kmemleak)
 #   make fuzz-kernel the module's netlink and UDP fuzzers, long, on the debug
 #                   kernel (FUZZ_KERNEL_MINUTES, default 10)
+#   make soak       the fault and soak test in the guest for SOAK_MINUTES
+#                   (30; XMESH_SOAK_KERNEL=debug on the debug kernel)
 #   make demo       a demo mesh in the guest: routing, tracing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
@@ -18,6 +20,7 @@
 # module is built against.
 KABI ?= $(shell scripts/guest-kernel.sh --abi 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KABI)
+SOAK_MINUTES ?= 30
 
 all: kmod agent controller
 
@@ -54,6 +57,12 @@ fuzz-kernel: setup
 	$(MAKE) all
 	scripts/fuzz-kernel.sh
 
+# tests/guest/78-soak.sh for SOAK_MINUTES (Documentation/soak.md); make
+# test runs it for one minute.
+soak: setup
+	$(MAKE) all
+	SOAK_MINUTES=$(SOAK_MINUTES) scripts/soak.sh
+
 bench: setup
 	$(MAKE) all
 	scripts/bench.sh
@@ -75,5 +84,5 @@ clean:
 	$(MAKE) -C agent clean
 	$(MAKE) -C controller clean
 
-.PHONY: all kmod agent controller setup test check test-debug fuzz-kernel bench demo \
+.PHONY: all kmod agent controller setup test check test-debug fuzz-kernel soak bench demo \
 	install clean

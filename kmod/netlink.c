@@ -226,6 +226,34 @@ static const struct genl_multicast_group xmesh_mcgrps[] = {
 };
 
 /* ------------------------------------------------------------------ */
+/* Versions (uapi/linux/xmesh.h): a newer tool's request is refused    */
+
+static int xmesh_nl_version_check(const struct nlmsghdr *nlh,
+				  struct netlink_ext_ack *extack)
+{
+	const struct genlmsghdr *genl = nlmsg_data(nlh);
+
+	/* genetlink checked the header is there before calling us. */
+	if (genl->version <= XMESH_GENL_VERSION)
+		return 0;
+	NL_SET_ERR_MSG_FMT(extack,
+			   "request of xmesh netlink version %u; this module speaks %u: upgrade it",
+			   genl->version, XMESH_GENL_VERSION);
+	return -EPROTONOSUPPORT;
+}
+
+#ifdef XMESH_HAVE_GENL_SPLIT_OPS
+static int xmesh_nl_pre_doit(const struct genl_split_ops *ops,
+			     struct sk_buff *skb, struct genl_info *info)
+#else
+static int xmesh_nl_pre_doit(const struct genl_ops *ops,
+			     struct sk_buff *skb, struct genl_info *info)
+#endif
+{
+	return xmesh_nl_version_check(info->nlhdr, info->extack);
+}
+
+/* ------------------------------------------------------------------ */
 /* Finding the device                                                 */
 
 static struct xmesh_dev *xmesh_dev_from_attrs(struct net *net,
@@ -611,9 +639,13 @@ static int xmesh_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->args));
 	if (!ctx->ifindex) {
-		/* The first part finds the device: a .start callback gets no
-		 * extack on 6.1, a dump part does.
+		/* The first part checks the version and finds the device: a
+		 * .start callback gets no extack on 6.1, a dump part does.
 		 */
+		int err = xmesh_nl_version_check(cb->nlh, cb->extack);
+
+		if (err)
+			return err;
 		xdev = xmesh_dev_from_attrs(net, xmesh_dump_attrs(cb),
 					    cb->extack);
 		if (IS_ERR(xdev))
@@ -778,14 +810,16 @@ static int xmesh_nl_dev_get_dumpit(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
+	int i = 0, skip = cb->args[0], err;
 	struct net_device *dev;
-	int i = 0, skip = cb->args[0];
 
+	err = xmesh_nl_version_check(cb->nlh, cb->extack);
+	if (err)
+		return err;
 	rtnl_lock();
 	for_each_netdev(net, dev) {
 		struct xmesh_dev *xdev;
 		void *hdr;
-		int err;
 
 		if (dev->rtnl_link_ops != &xmesh_link_ops || i++ < skip)
 			continue;
@@ -2996,6 +3030,7 @@ static struct genl_family xmesh_genl_family __ro_after_init = {
 	.maxattr = XMESH_A_MAX,
 	.policy = xmesh_policy,
 	.netnsok = true,
+	.pre_doit = xmesh_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = xmesh_genl_ops,
 	.n_ops = ARRAY_SIZE(xmesh_genl_ops),

@@ -1133,8 +1133,7 @@ static int device_setup(struct xmd *d)
 			      (uint16_t)(getpid() & 0xffff), &d->stats);
 	if (err) {
 		xmd_err("cannot talk to the xmesh module: %s",
-			err == -ENOENT ? "it is not loaded (modprobe xmesh)" :
-			strerror(-err));
+			xmnl_strerror(err));
 		return -1;
 	}
 	d->k_open = true;

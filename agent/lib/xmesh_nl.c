@@ -102,11 +102,34 @@ int xmnl_open(struct xmnl *h)
 		err = res.e.err ? res.e.err : res.cb_err;
 	if (!err && !h->family)
 		err = -ENOENT;
+	if (!err)
+		err = xmnl_version_check(h);
 	nlc_batch_free(&b);
 out:
 	if (err)
 		xmnl_close(h);
 	return err;
+}
+
+int xmnl_version_check(const struct xmnl *h)
+{
+	/* A module serves requests of its own version and older ones. */
+	return h->version >= XMESH_GENL_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+#define XMNL_STR(x) #x
+#define XMNL_XSTR(x) XMNL_STR(x)
+
+const char *xmnl_strerror(int err)
+{
+	if (err == -ENOENT)
+		return "the xmesh kernel module is not loaded (modprobe xmesh)";
+	if (err == -EPROTONOSUPPORT)
+		return "the xmesh kernel module is older than this program "
+		       "(its netlink version is below "
+		       XMNL_XSTR(XMESH_GENL_VERSION) "): load the module "
+		       "of the same release";
+	return strerror(-err);
 }
 
 void xmnl_close(struct xmnl *h)

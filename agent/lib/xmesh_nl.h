@@ -41,8 +41,16 @@ struct xmnl {
 	struct xmnl_group groups[XMNL_MAX_GROUPS];
 };
 
-/* -ENOENT: no "xmesh" family, i.e. the module is not loaded. */
+/*
+ * -ENOENT: no "xmesh" family, i.e. the module is not loaded;
+ * -EPROTONOSUPPORT: the module's family version is older than ours
+ * (xmnl_version_check). xmnl_strerror() says either to an operator.
+ */
 int xmnl_open(struct xmnl *h);
+/* 0 when the module (h->version) serves our XMESH_GENL_VERSION requests. */
+int xmnl_version_check(const struct xmnl *h);
+/* xmnl_open()'s error, for an operator. */
+const char *xmnl_strerror(int err);
 void xmnl_close(struct xmnl *h);
 int xmnl_fd(const struct xmnl *h);
 /* Join a multicast group by name (XMESH_MCGRP_*); -ENOENT if unknown. */

@@ -719,6 +719,15 @@ static void family(void)
 	is_int(h.n_groups, 2, "family: two groups");
 	ok(!strcmp(h.groups[1].name, "oam") && h.groups[1].id == 6,
 	   "family: group name and id, in either order");
+	is_int(xmnl_version_check(&h), 0, "family: a module of our version");
+	h.version = XMESH_GENL_VERSION + 1;
+	is_int(xmnl_version_check(&h), 0,
+	       "family: a newer module serves our requests");
+	h.version = XMESH_GENL_VERSION - 1;
+	is_int(xmnl_version_check(&h), -EPROTONOSUPPORT,
+	       "family: an older module is refused before any request");
+	ok(strstr(xmnl_strerror(-EPROTONOSUPPORT), "older") != NULL,
+	   "family: the refusal says the module is older");
 }
 
 static void hops(void)

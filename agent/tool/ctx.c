@@ -75,9 +75,8 @@ void pr_failed_line(const struct ctx *c, unsigned long first,
 int pr_open_err(int err)
 {
 	fflush(stdout);
-	if (err == -ENOENT)
-		fprintf(stderr, "xmesh: the xmesh kernel module is not loaded "
-			"(modprobe xmesh)\n");
+	if (err == -ENOENT || err == -EPROTONOSUPPORT)
+		fprintf(stderr, "xmesh: %s\n", xmnl_strerror(err));
 	else
 		pr_err("cannot open netlink: %s.", strerror(-err));
 	return XM_EXIT_FAIL;

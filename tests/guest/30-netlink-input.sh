@@ -101,6 +101,11 @@ command 0 (core: no message) | EOPNOTSUPP ~ - | #0 $D
 an event command as a request (core: no message) | EOPNOTSUPP ~ - | neigh-event $D
 dump of a command that has none (core: no message) | EOPNOTSUPP ~ - | neigh-new +dump $D
 genl version 0 is accepted | ok dev.node-id=2 | dev-get $D +version=0
+genl version 1, ours, is accepted | ok dev.node-id=2 | dev-get $D +version=1
+a newer tool's request (version 2) | EPROTONOSUPPORT ~ version 2; this module speaks 1: upgrade it | dev-get $D +version=2
+a newer tool's change (version 255) | EPROTONOSUPPORT ~ version 255; this module speaks 1: upgrade it | neigh-del $D +version=255 neigh{ id=999 }
+a newer tool's table dump | EPROTONOSUPPORT ~ version 2; this module speaks 1: upgrade it | neigh-get +dump $D +version=2
+a newer tool's device dump | EPROTONOSUPPORT ~ version 2; this module speaks 1: upgrade it | dev-get +dump +version=2
 genl reserved bits set (core) | EINVAL ~ reserved | dev-get $D +reserved=7
 a nest without NLA_F_NESTED | EINVAL ~ NLA_F_NESTED is missing | neigh-get $D *neigh:nonest{ id=1 }
 a flag with a payload | ERANGE ~ policy | neigh-del $D *flush:u32=1

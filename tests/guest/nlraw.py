@@ -834,7 +834,8 @@ def fill(client, dev, kind, count, neigh, out=sys.stdout):
 ALLOWED_ERRNOS = {0, errno.EINVAL, errno.ERANGE, errno.ENOENT, errno.EEXIST,
                   errno.E2BIG, errno.ENOSPC, errno.EBUSY, errno.ENODEV,
                   errno.EOPNOTSUPP, errno.ENETDOWN, errno.EHOSTUNREACH,
-                  errno.EADDRINUSE, errno.EMSGSIZE, errno.EIO}
+                  errno.EADDRINUSE, errno.EMSGSIZE, errno.EIO,
+                  errno.EPROTONOSUPPORT}      # a garbled genl version
 
 
 class Fuzzer:

@@ -31,6 +31,15 @@
  * Only running out of memory midway can leave a batch applied in part; the
  * extack message says so.
  *
+ * Versions: a request's genlmsghdr.version is the XMESH_GENL_VERSION its
+ * tool was built with (0, as generic tools send, counts as 1). The version
+ * goes up only when an older module would misread a newer tool's request;
+ * new attributes alone do not raise it (a module refuses attributes it
+ * does not know). A module refuses a request of a version above its own
+ * with -EPROTONOSUPPORT and says so in the extack message; requests of its
+ * own version or older are always served. A tool reads the module's
+ * version from the controller (CTRL_ATTR_VERSION) before it asks anything.
+ *
  * Events on XMESH_MCGRP_EVENTS: XMESH_CMD_NEIGH_EVENT (a neighbor added or
  * changed), XMESH_CMD_NEIGH_DEL (deleted), XMESH_CMD_ROUTE_EVENT (a route
  * added, replaced, or its active next hops changed), XMESH_CMD_ROUTE_DEL.

@@ -1,0 +1,352 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Faults and soak (issue 11; Documentation/soak.md): a ring of six nodes
+# run by xmeshd, reporting to a controller, a UDP stream n1 -> n4 (1000
+# packets/s; two paths of three hops), and random faults one after another
+# for XMESH_SOAK_SECONDS (60; `make soak` runs 1800), drawn from
+# XMESH_SOAK_SEED (printed, for a replay):
+#
+#   n1 --ul1-- n2 --ul2-- n3 --ul3-- n4 --ul4-- n5 --ul5-- n6 --ul6-- n1
+#
+#   link     a ring link cut at one end, silently or by carrier loss
+#   instance a transit node (n2, n3, n5, n6) dies: agent killed, links down
+#   agent    an agent stopped (SIGTERM or SIGKILL) and started again
+#   ctl      the controller killed and started again
+#
+# Each fault has one TAP line: the stream, marked as the fault happens,
+# flows again and its outage (the longest run of lost packets) is within
+# XMESH_SOAK_BOUND_MS (3000: detection by 10 lost probes of 100 ms, the
+# new path, and the emulated guest's stalls). After each fault the mesh is
+# made whole again and must settle (every node routes to the five others
+# over both its neighbors) before the next. At the end:
+#   - the same neighbors (node, link) and routes in every kernel as at
+#     the start, and the controller's topology whole, every agent at the
+#     policy's version: no lost state;
+#   - the module's counters never went backwards (sampled after each fault);
+#   - the guest's unreclaimable slab (the module's allocations are there)
+#     and every agent's RSS flat: within XMESH_SOAK_SLAB_KB (4096) and
+#     XMESH_SOAK_RSS_KB (2048) of their values after the first fault.
+#
+# Run it with
+#   make -C agent && make -C controller && make -C kmod && \
+#       XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
+#       scripts/guest.sh run tests/guest/78-soak.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=mesh.sh
+. "$here/mesh.sh"	# mesh_link
+# shellcheck source-path=SCRIPTDIR source=agentnet.sh
+. "$here/agentnet.sh"	# an_*, x, jq_true, stream_*, link_*
+CTL_PORT=7684
+# shellcheck source-path=SCRIPTDIR source=ctlnet.sh
+. "$here/ctlnet.sh"	# ctl_*
+
+SOAK_SECONDS=${XMESH_SOAK_SECONDS:-60}
+SEED=${XMESH_SOAK_SEED:-$((${EPOCHREALTIME/[.,]/} % 32768))}
+BOUND_MS=${XMESH_SOAK_BOUND_MS:-3000}
+SLAB_KB=${XMESH_SOAK_SLAB_KB:-4096}
+RSS_KB=${XMESH_SOAK_RSS_KB:-2048}
+RANDOM=$SEED
+echo "# soak: $SOAK_SECONDS s of faults, seed $SEED (XMESH_SOAK_SEED=$SEED replays them)"
+
+an_require
+ctl_require
+udpgap_build
+NODES=(n1 n2 n3 n4 n5 n6)
+TRANSIT=(n2 n3 n5 n6)
+A=$AN_DIR
+SRC=10.99.0.1
+DST=10.99.0.4
+
+modprobe xmesh
+# ------------------------------------------------------------ the ring
+for i in 1 2 3 4 5 6; do
+	an_node "n$i" "$i"
+done
+for k in 1 2 3 4 5 6; do
+	mesh_link "$k" "n$k" "n$((k % 6 + 1))"
+done
+ctl_mgmt_links "${NODES[@]}"
+
+# links_of NAME: the ring links of node NAME (nI has ulI and ul(I-1)).
+links_of() {
+	local i=${AN_ID[$1]}
+	echo "ul$i ul$(((i + 4) % 6 + 1))"
+}
+
+# ends_of K: the two nodes of link ulK.
+ends_of() {
+	echo "n$1 n$(($1 % 6 + 1))"
+}
+
+check "the site authority and its policy key" ctl_authority
+for name in "${NODES[@]}"; do
+	check "$name's certificate" ctl_certify "$name"
+done
+XMESH_TOKEN=$(ctl_token operator soak)
+export XMESH_TOKEN
+ctl_start
+check "the controller starts" ctl_wait
+# The emulated guest stalls for hundreds of ms under load: lenient timers,
+# as the other agent tests have them.
+cat >"$A/policy.json" <<EOF
+{
+	"max_hops": 0,
+	"timers": { "hello_interval": 1, "dead_interval": 10,
+		    "probe_interval": 0.1, "probe_miss": 10 }
+}
+EOF
+check_json "the site policy is applied (version 1)" '.[0].version == 1' \
+	"$XM" -j policy apply "$A/policy.json"
+common=("hello-interval 1" "dead-interval 10" "sync-hold 3"
+	"probe-interval 0.1" "probe-miss 10"
+	"authority $A/authority.cert")
+for name in "${NODES[@]}"; do
+	read -r l1 l2 <<<"$(links_of "$name")"
+	an_config "$name" "${common[@]}" "certificate $A/$name.cert" \
+		"link $l1" "link $l2" "controller $(ctl_agent_url "$name")"
+	an_start "$name"
+done
+
+# whole: every node routes to the five others, with both its neighbors up
+# in its kernel.
+# shellcheck disable=SC2317 # called through wait_for
+whole() {
+	local name
+	for name in "${NODES[@]}"; do
+		an_routes_to "$name" 5 || return 1
+		jq_true '[.[] | select(.state == "up")] | length == 2' \
+			n "$name" "$XM" -j neigh show || return 1
+	done
+}
+
+# state NAME: NAME's kernel neighbors (node and link) and routed nodes,
+# which faults must not change once the mesh is whole again.
+state() {
+	n "$1" "$XM" -j neigh show | jq -c 'map({node, link, state}) | sort'
+	n "$1" "$XM" -j route show | jq -c 'map(.node) | sort'
+}
+
+# all_state: state of every node.
+all_state() {
+	local name
+	for name in "${NODES[@]}"; do
+		echo "$name $(state "$name" | tr '\n' ' ')"
+	done
+}
+
+# ctl_whole: the controller's topology has six nodes up and their twelve
+# links (each end reports its own), every agent current at version 1.
+# shellcheck disable=SC2317 # called through wait_for
+ctl_whole() {
+	jq_true '(.nodes | length) == 6 and all(.nodes[]; .health == "up")
+		and ([.links[] | select(.state == "up")] | length) == 12' \
+		ctl_api topology &&
+		jq_true '(.agents | length) == 6 and
+			all(.agents[]; .policy_version == 1 and .current)' \
+			ctl_api agents
+}
+
+if wait_for 180 whole; then
+	tap_ok "the ring converges: every node routes to the five others"
+else
+	tap_fail "the ring converges" "$(ctl_all_logs)"
+fi
+if wait_for 120 ctl_whole; then
+	tap_ok "the controller sees the whole ring, every agent at version 1"
+else
+	tap_fail "the controller sees the whole ring" "$(ctl_api topology)" \
+		"$(ctl_api agents)" "$(ctl_all_logs)"
+fi
+start_state=$(all_state)
+
+# ------------------------------------------------------------ sampling
+# The module's counters (xmesh -s dev show) of every node, as one JSON
+# object per node; the previous sample, to check none went backwards.
+declare -A PREV_STATS
+backwards=()
+n_samples=0
+
+# sample_counters: compare every node's counters with its last sample.
+sample_counters() {
+	local name cur bad
+	for name in "${NODES[@]}"; do
+		cur=$(n "$name" "$XM" -j -s dev show xmesh0 | jq -c '.[0].stats')
+		if [[ -n ${PREV_STATS[$name]:-} ]]; then
+			bad=$(jq -nr --argjson a "${PREV_STATS[$name]}" \
+				--argjson b "$cur" \
+				'[$a | to_entries[] | select(.value | type == "number")
+				  | select(($b[.key] // 0) < .value)
+				  | "\(.key) \(.value) -> \($b[.key])"] | join(", ")')
+			[[ -z $bad ]] || backwards+=("$name: $bad")
+		fi
+		PREV_STATS[$name]=$cur
+	done
+	n_samples=$((n_samples + 1))
+}
+
+# unreclaimable_kb: the guest's unreclaimable slab, after dropping what
+# can be dropped (kmalloc, where the module allocates, is counted there).
+unreclaimable_kb() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
+}
+
+# rss_kb NAME: the resident set of NAME's agent.
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/${AN_PID[$1]}/status"
+}
+
+# ------------------------------------------------------------ faults
+# stream_begin: a stream n1 -> n4, marked as the fault happens.
+stream_begin() {
+	stream_start n1 n4 "$DST" "$SRC" -- -t 90 -H 1500 || return 1
+	sleep 0.3
+	stream_mark
+}
+
+# fault_done WHAT REPORT: the fault's TAP line from the stream's report.
+fault_done() {
+	local what=$1 rep=$2 ms
+	ms=$(jq -r '.max_lost_ms // "none"' <<<"$rep")
+	if jq -e ".recovered and .max_lost_ms <= $BOUND_MS" <<<"$rep" >/dev/null; then
+		tap_ok "fault $n_faults: $what: the stream flows again, outage $ms ms (bound $BOUND_MS)"
+	else
+		tap_fail "fault $n_faults: $what: the stream flows again within $BOUND_MS ms" \
+			"report: $rep" "$(x n1 path show 4 2>&1)" "$(ctl_all_logs 15)"
+	fi
+}
+
+# settle WHAT: the mesh whole again before the next fault.
+settle() {
+	if ! wait_for 120 whole; then
+		tap_fail "after fault $n_faults ($1): the ring whole again" \
+			"$(all_state)" "$(ctl_all_logs 15)"
+		return 1
+	fi
+}
+
+fault_link() {
+	local k=$((RANDOM % 6 + 1)) how ends at rep
+	how=$([[ $((RANDOM % 2)) == 0 ]] && echo silent || echo carrier)
+	read -ra ends <<<"$(ends_of "$k")"
+	at=${ends[RANDOM % 2]}
+	stream_begin
+	link_cut "$at" "ul$k" "$how"
+	rep=$(stream_end 90)
+	link_restore "$at" "ul$k" "$how"
+	fault_done "ul$k cut ($how) at $at" "$rep"
+	settle "ul$k"
+}
+
+fault_instance() {
+	local name=${TRANSIT[RANDOM % 4]} l rep
+	stream_begin
+	an_stop "$name" KILL
+	for l in $(links_of "$name"); do
+		ip -n "xm-$name" link set "$l" down
+	done
+	rep=$(stream_end 90)
+	for l in $(links_of "$name"); do
+		ip -n "xm-$name" link set "$l" up
+	done
+	an_start "$name"
+	fault_done "instance $name died and came back" "$rep"
+	settle "$name"
+}
+
+fault_agent() {
+	local name=${NODES[RANDOM % 6]} sig rep
+	sig=$([[ $((RANDOM % 2)) == 0 ]] && echo TERM || echo KILL)
+	stream_begin
+	an_stop "$name" "$sig"
+	an_start "$name"
+	wait_for 30 an_up "$name" || true
+	rep=$(stream_end 90)
+	fault_done "agent $name restarted (SIG$sig)" "$rep"
+	settle "$name's agent"
+}
+
+fault_ctl() {
+	local rep
+	stream_begin
+	kill -KILL "$CTL_PID"
+	wait "$CTL_PID" 2>/dev/null || true
+	ctl_start
+	ctl_wait || true
+	rep=$(stream_end 90)
+	fault_done "controller killed and restarted" "$rep"
+}
+
+n_faults=0
+sample_counters
+deadline=$((${EPOCHREALTIME/[.,]/} + SOAK_SECONDS * 1000000))
+while ((${EPOCHREALTIME/[.,]/} < deadline)) || ((n_faults == 0)); do
+	n_faults=$((n_faults + 1))
+	case $((RANDOM % 10)) in
+	0 | 1 | 2 | 3) fault_link ;;
+	4 | 5) fault_instance ;;
+	6 | 7 | 8) fault_agent ;;
+	9) fault_ctl ;;
+	esac
+	sample_counters
+	if ((n_faults == 1)); then
+		slab0=$(unreclaimable_kb)
+		declare -A RSS0
+		for name in "${NODES[@]}"; do
+			RSS0[$name]=$(rss_kb "$name")
+		done
+	fi
+done
+echo "# $n_faults faults in $SOAK_SECONDS s"
+
+# ------------------------------------------------------------ the end
+if wait_for 120 whole; then
+	tap_ok "after the faults every node routes to the five others"
+else
+	tap_fail "after the faults every node routes to the five others" \
+		"$(all_state)"
+fi
+end_state=$(all_state)
+if [[ $end_state == "$start_state" ]]; then
+	tap_ok "every kernel has the neighbors and routes it had at the start"
+else
+	tap_fail "every kernel has the neighbors and routes it had at the start" \
+		"$(diff <(echo "$start_state") <(echo "$end_state"))"
+fi
+if wait_for 120 ctl_whole; then
+	tap_ok "the controller sees the whole ring, every agent at version 1"
+else
+	tap_fail "after the faults the controller sees the whole ring" \
+		"$(ctl_api topology)" "$(ctl_api agents)"
+fi
+if ((${#backwards[@]} == 0)); then
+	tap_ok "the module's counters never went backwards ($n_samples samples of six nodes)"
+else
+	tap_fail "the module's counters never went backwards" "${backwards[@]}"
+fi
+slab1=$(unreclaimable_kb)
+echo "# unreclaimable slab: $slab0 kB after the first fault, $slab1 kB at the end"
+if ((slab1 - slab0 <= SLAB_KB)); then
+	tap_ok "unreclaimable slab flat: $((slab1 - slab0)) kB more over $n_faults faults (limit $SLAB_KB)"
+else
+	tap_fail "unreclaimable slab flat: $((slab1 - slab0)) kB more over $n_faults faults (limit $SLAB_KB)" \
+		"$(grep -E 'Slab|SUnreclaim' /proc/meminfo)"
+fi
+grew=()
+rss=()
+for name in "${NODES[@]}"; do
+	r=$(rss_kb "$name")
+	rss+=("$name ${RSS0[$name]}->$r")
+	((r - RSS0[$name] <= RSS_KB)) || grew+=("$name: ${RSS0[$name]} kB -> $r kB")
+done
+echo "# agents' RSS (kB, after the first fault -> the end): ${rss[*]}"
+if ((${#grew[@]} == 0)); then
+	tap_ok "every agent's RSS flat (within $RSS_KB kB)"
+else
+	tap_fail "every agent's RSS flat (within $RSS_KB kB)" "${grew[@]}"
+fi
+tap_done
