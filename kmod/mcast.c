@@ -316,6 +316,7 @@ struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
  * xmesh_mcast_targets - where copies of one multicast frame go
  * @br: the multicast route's branches
  * @from_neigh: the neighbor id the frame arrived from; 0 at the root
+ * @from_node: that neighbor's node; 0 at the root
  * @hop_limit: the frame's hop limit on arrival
  * @origin: this node is the root, sending its own packet
  * @neigh: filled with the neighbor ids to send a copy to
@@ -324,16 +325,18 @@ struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
  * @hop_drops: set to the copies not sent because the hop limit ran out
  *
  * One copy per branch, never two onto one neighbor, never back to the
- * neighbor it came from (a tree has no such branch; a table changing under
- * traffic may briefly). The root does not deliver its own packet: its
+ * neighbor or the node it came from (a tree has no such branch; a table
+ * changing under traffic may briefly, and a neighbor replaced onto another
+ * node may leave a shared tree two branches to one node until its agent
+ * writes the tree again). The root does not deliver its own packet: its
  * host already looped it back. Delivery ignores the hop limit, as a
  * unicast destination does.
  *
  * Return: the number of ids in @neigh.
  */
 unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
-				 u32 from_neigh, u8 hop_limit, bool origin,
-				 u32 *neigh, bool *local,
+				 u32 from_neigh, u32 from_node, u8 hop_limit,
+				 bool origin, u32 *neigh, bool *local,
 				 unsigned int *hop_drops)
 {
 	unsigned int i, j, n = 0;
@@ -343,7 +346,8 @@ unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
 	for (i = 0; i < br->n_neighs && i < XMESH_MAX_MROUTE_NEIGHS; i++) {
 		u32 id = br->neigh[i];
 
-		if (!id || id == from_neigh)
+		if (!id || id == from_neigh ||
+		    (from_node && READ_ONCE(br->neigh_node[i]) == from_node))
 			continue;
 		for (j = 0; j < i; j++)
 			if (br->neigh[j] == id)

@@ -88,8 +88,12 @@ bool xmesh_bucket_take(struct xmesh_bucket *b, u32 rate, u32 burst, u64 now)
 	return true;
 }
 
-/* Whether another answer may go now; counts the ones that may not. */
-static bool xmesh_oam_may_answer(struct xmesh_dev *xdev)
+/*
+ * Whether a token of @bucket (one of @xdev's, at its oam-rate) may be
+ * taken now; counts the @reason of the ones that may not.
+ */
+static bool xmesh_oam_take(struct xmesh_dev *xdev, struct xmesh_bucket *bucket,
+			   int reason)
 {
 	u32 rate = READ_ONCE(xdev->oam_rate);
 	bool ok;
@@ -97,12 +101,31 @@ static bool xmesh_oam_may_answer(struct xmesh_dev *xdev)
 	if (!rate)
 		return true;
 	spin_lock(&xdev->oam_bucket_lock);
-	ok = xmesh_bucket_take(&xdev->oam_bucket, rate, xmesh_oam_burst(rate),
+	ok = xmesh_bucket_take(bucket, rate, xmesh_oam_burst(rate),
 			       ktime_get_ns());
 	spin_unlock(&xdev->oam_bucket_lock);
 	if (!ok)
-		xmesh_count_drop(xdev, XMESH_DROP_A_OAM_RATE_LIMITED);
+		xmesh_count_drop(xdev, reason);
 	return ok;
+}
+
+/* Whether another answer may go now. */
+static bool xmesh_oam_may_answer(struct xmesh_dev *xdev)
+{
+	return xmesh_oam_take(xdev, &xdev->oam_bucket,
+			      XMESH_DROP_A_OAM_RATE_LIMITED);
+}
+
+/*
+ * Whether another reply may go to userspace now: each costs an atomic
+ * allocation and a multicast, and whoever can spoof a neighbor's address
+ * (with security none) could otherwise flood the agent's OAM socket until
+ * its own probes' replies are lost.
+ */
+static bool xmesh_oam_may_notify(struct xmesh_dev *xdev)
+{
+	return xmesh_oam_take(xdev, &xdev->oam_event_bucket,
+			      XMESH_DROP_A_OAM_EVENT_RATE_LIMITED);
 }
 
 /*
@@ -335,6 +358,8 @@ int xmesh_oam_recv(struct xmesh_dev *xdev, struct sk_buff *skb)
 	case XMESH_OAM_ECHO_REPLY:
 	case XMESH_OAM_TIME_EXCEEDED:
 	case XMESH_OAM_UNREACHABLE:
+		if (!xmesh_oam_may_notify(xdev))
+			break;
 		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit, NULL);
 		break;
 	default:
@@ -377,7 +402,7 @@ int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 				       XMESH_OAM_LINK_REPLY, 1);
 		if (nskb)
 			xmesh_oam_xmit_neigh(xdev, neigh, nskb);
-	} else {
+	} else if (xmesh_oam_may_notify(xdev)) {
 		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit, neigh);
 	}
 	xmesh_count(xdev, XMESH_COUNTER_A_OAM_RX, 1);

@@ -304,8 +304,8 @@ static int xmesh_mcast_recv(struct xmesh_dev *xdev, struct xmesh_neigh *from,
 		return XMESH_DROP_A_MCAST_RPF;
 	}
 	hop_limit = ((struct xmesh_hdr *)(udp_hdr(skb) + 1))->hop_limit;
-	n = xmesh_mcast_targets(br, back, hop_limit, false, ids, &local,
-				&hop_drops);
+	n = xmesh_mcast_targets(br, back, from->node, hop_limit, false, ids,
+				&local, &hop_drops);
 	for (i = 0; i < hop_drops; i++) {
 		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 		xmesh_count_drop(xdev, XMESH_DROP_A_HOP_LIMIT);

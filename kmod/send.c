@@ -376,7 +376,7 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 	unsigned int len;
 	bool local;
 
-	n = xmesh_mcast_targets(br, 0, 0, true, ids, &local, &unused);
+	n = xmesh_mcast_targets(br, 0, 0, 0, true, ids, &local, &unused);
 	for (i = 0; i < n; i++) {
 		len = skb->len;
 		neigh = xmesh_neigh_lookup_id(xdev, ids[i]);

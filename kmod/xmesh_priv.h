@@ -22,8 +22,9 @@
  *   xmesh_route_lookup() for RCU readers, which hold the read lock already;
  *   the *_locked() variants for writers under xdev->lock, which keeps what
  *   they find alive (they take the RCU read lock only for the table walk).
- * - OAM answers take a token from the device's bucket under
- *   oam_bucket_lock, a spinlock taken in softirq only.
+ * - OAM answers, and OAM replies handed to userspace, take a token from
+ *   the device's two buckets under oam_bucket_lock, a spinlock taken in
+ *   softirq only.
  * - Keys hang off their neighbor as RCU pointers (one transmit slot, a few
  *   receive slots) and are immutable but for their counters: installing,
  *   replacing or deleting a key swaps a slot under xdev->lock, and the old
@@ -477,6 +478,7 @@ struct xmesh_dev {
 	u32 oam_rate;			/* OAM answers per second; 0: no limit */
 	spinlock_t oam_bucket_lock;	/* softirq only */
 	struct xmesh_bucket oam_bucket;
+	struct xmesh_bucket oam_event_bucket;	/* replies to userspace */
 	bool dead;			/* uninit ran; tables are gone */
 
 	struct xmesh_pcpu_stats __percpu *stats;
@@ -799,8 +801,8 @@ struct sk_buff *xmesh_mcast_copy(struct xmesh_dev *xdev,
 				 struct xmesh_mroute *mr, struct sk_buff **skb,
 				 bool last);
 unsigned int xmesh_mcast_targets(const struct xmesh_mroute_branches *br,
-				 u32 from_neigh, u8 hop_limit, bool origin,
-				 u32 *neigh, bool *local,
+				 u32 from_neigh, u32 from_node, u8 hop_limit,
+				 bool origin, u32 *neigh, bool *local,
 				 unsigned int *hop_drops);
 void xmesh_mroute_count(struct xmesh_mroute *mr, enum xmesh_mroute_stat stat,
 			unsigned int bytes);

@@ -87,6 +87,7 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_QUEUE_FULL] = "queue-full",
 	[XMESH_DROP_A_NO_MROUTE] = "no-mroute",
 	[XMESH_DROP_A_MCAST_RPF] = "mcast-rpf",
+	[XMESH_DROP_A_OAM_EVENT_RATE_LIMITED] = "oam-event-rate-limited",
 };
 
 static const char *const drop_keys[] = {
@@ -119,6 +120,7 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_QUEUE_FULL] = "queue_full",
 	[XMESH_DROP_A_NO_MROUTE] = "no_mroute",
 	[XMESH_DROP_A_MCAST_RPF] = "mcast_rpf",
+	[XMESH_DROP_A_OAM_EVENT_RATE_LIMITED] = "oam_event_rate_limited",
 };
 
 static const char *const oam_op_names[] = {

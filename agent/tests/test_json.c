@@ -193,7 +193,7 @@ static void dev(void)
 	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n"
 	       "        node-mismatch 170 no-key 180 unauthenticated 190 auth-failed 200 replayed 210\n"
 	       "        unencrypted 220 key-exhausted 230 spoofed-source 240 rate-limited 250 oam-rate-limited 260\n"
-	       "        zone-denied 270 queue-full 280 no-mroute 290 mcast-rpf 300\n",
+	       "        zone-denied 270 queue-full 280 no-mroute 290 mcast-rpf 300 oam-event-rate-limited 310\n",
 	       "dev: text with every counter and drop reason");
 	begin(true, true);
 	out_list_begin(&o);

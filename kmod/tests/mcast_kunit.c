@@ -75,7 +75,7 @@ static void xmesh_mcast_targets_transit(struct kunit *test)
 	bool local;
 
 	/* From 5: copies to 3 and 7, once each, none back to 5. */
-	n = xmesh_mcast_targets(&br, 5, 16, false, out, &local, &drops);
+	n = xmesh_mcast_targets(&br, 5, 0, 16, false, out, &local, &drops);
 	KUNIT_ASSERT_EQ(test, n, 2U);
 	KUNIT_EXPECT_EQ(test, out[0], 3U);
 	KUNIT_EXPECT_EQ(test, out[1], 7U);
@@ -83,11 +83,11 @@ static void xmesh_mcast_targets_transit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drops, 0U);
 
 	/* Hop limit 1 on arrival: delivered, not forwarded. */
-	n = xmesh_mcast_targets(&br, 5, 1, false, out, &local, &drops);
+	n = xmesh_mcast_targets(&br, 5, 0, 1, false, out, &local, &drops);
 	KUNIT_EXPECT_EQ(test, n, 0U);
 	KUNIT_EXPECT_TRUE(test, local);
 	KUNIT_EXPECT_EQ(test, drops, 2U);
-	n = xmesh_mcast_targets(&br, 5, 2, false, out, &local, &drops);
+	n = xmesh_mcast_targets(&br, 5, 0, 2, false, out, &local, &drops);
 	KUNIT_EXPECT_EQ(test, n, 2U);
 }
 
@@ -103,14 +103,14 @@ static void xmesh_mcast_targets_origin(struct kunit *test)
 	/* The root sends on every branch whatever its hop limit, and does
 	 * not deliver its own packet.
 	 */
-	n = xmesh_mcast_targets(&br, 0, 1, true, out, &local, &drops);
+	n = xmesh_mcast_targets(&br, 0, 0, 1, true, out, &local, &drops);
 	KUNIT_EXPECT_EQ(test, n, 3U);
 	KUNIT_EXPECT_FALSE(test, local);
 	KUNIT_EXPECT_EQ(test, drops, 0U);
 
 	/* A leaf: delivery only. */
 	br.n_neighs = 0;
-	n = xmesh_mcast_targets(&br, 9, 16, false, out, &local, &drops);
+	n = xmesh_mcast_targets(&br, 9, 0, 16, false, out, &local, &drops);
 	KUNIT_EXPECT_EQ(test, n, 0U);
 	KUNIT_EXPECT_TRUE(test, local);
 }
@@ -151,11 +151,22 @@ static void xmesh_mcast_rpf_shared(struct kunit *test)
 	/* Another link to node 7: the branch to 7 is still the one back. */
 	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 7, 40), 12U);
 	KUNIT_EXPECT_EQ(test, xmesh_mcast_rpf(&br, 9, 41), 0U);
-	n = xmesh_mcast_targets(&br, xmesh_mcast_rpf(&br, 7, 40), 16, false,
-				out, &local, &drops);
+	n = xmesh_mcast_targets(&br, xmesh_mcast_rpf(&br, 7, 40), 7, 16,
+				false, out, &local, &drops);
 	KUNIT_ASSERT_EQ(test, n, 2U);
 	KUNIT_EXPECT_EQ(test, out[0], 11U);
 	KUNIT_EXPECT_EQ(test, out[1], 13U);
+
+	/*
+	 * Neighbor 13 replaced onto node 7 (xmesh_mroutes_neigh_moved): two
+	 * branches to node 7 until the agent writes the tree again; a frame
+	 * from node 7 goes back over neither.
+	 */
+	br.neigh_node[2] = 7;
+	n = xmesh_mcast_targets(&br, xmesh_mcast_rpf(&br, 7, 12), 7, 16,
+				false, out, &local, &drops);
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	KUNIT_EXPECT_EQ(test, out[0], 11U);
 }
 
 static int mcast_dev_init(struct kunit *test, struct xmesh_dev **out)

@@ -122,52 +122,99 @@ echo "# fuzz: seed $FUZZ_SEED, ${fuzz_len:-$FUZZ_COUNT frames}"
 udpsend fuzz --count "$FUZZ_COUNT" --seed "$FUZZ_SEED" --other-src 10.99.1.77 \
 	--seal-key "$K1" ${FUZZ_SECONDS:+--seconds "$FUZZ_SECONDS"}
 
-# --- OAM answers are rate limited: node 2 at 10 answers/s (a burst of 1)
-# gets a flood of echo requests from neighbor 1. Each request is received;
-# each either answered or counted as oam_rate_limited, and no more are
-# answered than 1 + 10/s over the flood's duration (plus a second's slack).
+# --- OAM answers, and OAM replies handed to userspace, are rate limited:
+# node 2 at 10/s (a burst of 1) gets a flood of echo requests from neighbor
+# 1, then one of echo replies. Each is received; each request is either
+# answered or counted as oam_rate_limited, each reply either delivered (to
+# a listener of the oam group) or counted as oam_event_rate_limited, and no
+# more go than 1 + 10/s over the flood's duration (plus a second's slack).
 FLOOD=2000
 check "node 2: oam-rate 10 over netlink" n 2 python3 "$here/nlraw.py" send \
 	dev-set ifname=xmesh0 'dev{' oam-rate=10 '}'
 check_match "node 2: dev-get shows oam-rate 10" 0 '"oam-rate": 10([^0-9]|$)' \
 	n 2 python3 "$here/nlraw.py" send dev-get ifname=xmesh0
-rx0=$(counter 2 oam_rx)
-tx0=$(counter 2 oam_tx)
-lim0=$(counter 2 oam_rate_limited)
-t0=$(date +%s)
-n 1 python3 - "$here" "$FLOOD" <<'EOF'
+
+# oam_events FILE: in node 2, count the OAM events it multicasts until 3 s
+# pass without one (or 60 s in all); "listening" on FILE.err once joined,
+# the count on FILE.
+oam_events() {
+	n 2 python3 - "$here" >"$1" 2>"$1.err" <<'EOF'
+import select, sys, time
+sys.path.insert(0, sys.argv[1])
+import nlraw
+c = nlraw.Client()
+c.subscribe("oam")
+print("listening", file=sys.stderr, flush=True)
+n = 0
+start = last = time.monotonic()
+while time.monotonic() - start < 60:
+    if select.select([c.sock], [], [], 0.5)[0]:
+        n += sum(1 for e in c.drain() if e is not None)
+        last = time.monotonic()
+    elif n and time.monotonic() - last > 3:
+        break
+print(n)
+EOF
+}
+
+# oam_flood OP WHAT LIMITED: FLOOD OAM frames of op OP (WHAT, for the test
+# names) from node 1 to node 2; the ones node 2 answered (requests) or
+# delivered (replies), and the ones counted as LIMITED, must add up to what
+# it received.
+oam_flood() {
+	local op=$1 what=$2 limited=$3 rx0 tx0 lim0 t0 secs rx tx lim ev="" pid
+	rx0=$(counter 2 oam_rx)
+	tx0=$(counter 2 oam_tx)
+	lim0=$(counter 2 "$limited")
+	if ((op != 1)); then
+		ev=$(mktemp)
+		at_exit "rm -f '$ev' '$ev.err'"
+		oam_events "$ev" &
+		pid=$!
+		wait_for 20 grep -q listening "$ev.err"
+	fi
+	t0=$(date +%s)
+	n 1 python3 - "$here" "$FLOOD" "$op" <<'EOF'
 import socket, sys
 sys.path.insert(0, sys.argv[1])
 import udpsend
-frame, _ = udpsend.build_frame("oam=1", {"ver": "1", "type": "1",
-    "flags": "0", "hl": "16", "tc": "0", "key": "0", "res": "0", "src": "1",
-    "dst": "2"})
+frame, _ = udpsend.build_frame("oam=" + sys.argv[3], {"ver": "1",
+    "type": "1", "flags": "0", "hl": "16", "tc": "0", "key": "0", "res": "0",
+    "src": "1", "dst": "2"})
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("10.99.1.1", 0))
 for _ in range(int(sys.argv[2])):
     s.sendto(frame, ("10.99.1.2", 7600))
 EOF
-# shellcheck disable=SC2317 # called through wait_for
-flood_rx() { (($(counter 2 oam_rx) - rx0 >= FLOOD)); }
-# The receive backlog may overflow under the flood: most must arrive.
-wait_for 30 flood_rx || sleep 2
-secs=$(($(date +%s) - t0 + 1))
-rx=$(($(counter 2 oam_rx) - rx0))
-if ((rx >= FLOOD / 2)); then
-	tap_ok "node 2 received $rx of the $FLOOD echo requests"
-else
-	tap_fail "node 2 received most of the $FLOOD echo requests" "$rx"
-fi
-tx=$(($(counter 2 oam_tx) - tx0))
-lim=$(($(counter 2 oam_rate_limited) - lim0))
-echo "# flood: $rx requests in about $secs s: $tx answered, $lim rate-limited"
-expect_delta "every request answered or counted as oam_rate_limited" \
-	0 $((tx + lim)) "$rx"
-if ((tx >= 1 && tx <= 1 + 10 * secs)); then
-	tap_ok "answers within 1 + 10/s x $secs s ($tx)"
-else
-	tap_fail "answers within 1 + 10/s x $secs s" "$tx answered"
-fi
+	# shellcheck disable=SC2317 # called through wait_for
+	flood_rx() { (($(counter 2 oam_rx) - rx0 >= FLOOD)); }
+	# The receive backlog may overflow under the flood: most must arrive.
+	wait_for 30 flood_rx || sleep 2
+	secs=$(($(date +%s) - t0 + 1))
+	rx=$(($(counter 2 oam_rx) - rx0))
+	if ((rx >= FLOOD / 2)); then
+		tap_ok "node 2 received $rx of the $FLOOD $what"
+	else
+		tap_fail "node 2 received most of the $FLOOD $what" "$rx"
+	fi
+	lim=$(($(counter 2 "$limited") - lim0))
+	if [[ -n $ev ]]; then
+		wait "$pid"
+		tx=$(cat "$ev")
+	else
+		tx=$(($(counter 2 oam_tx) - tx0))
+	fi
+	echo "# flood: $rx $what in about $secs s: $tx let through, $lim rate-limited"
+	expect_delta "every one of the $what let through or counted as $limited" \
+		0 $((tx + lim)) "$rx"
+	if ((tx >= 1 && tx <= 1 + 10 * secs)); then
+		tap_ok "$what let through within 1 + 10/s x $secs s ($tx)"
+	else
+		tap_fail "$what let through within 1 + 10/s x $secs s" "$tx"
+	fi
+}
+oam_flood 1 "echo requests" oam_rate_limited
+oam_flood 2 "echo replies" oam_event_rate_limited
 check "node 2: oam-rate back to the default" n 2 python3 "$here/nlraw.py" \
 	send dev-set ifname=xmesh0 'dev{' oam-rate=5000 '}'
 
