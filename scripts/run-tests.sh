@@ -161,9 +161,16 @@ part_kunit() {
 }
 
 part_guest() {
-	local t tests
+	local t tests old
 	# shellcheck disable=SC2206 # a list of paths from the caller
 	tests=(${XMESH_GUEST_TESTS:-tests/guest/[0-9]*.sh})
+	# The previous release's agent, for the mixed-version test (48); the
+	# test skips without it.
+	if old=$(scripts/old-release.sh 2>&1); then
+		export XMESH_OLD_RELEASE_DIR=$old
+	else
+		printf '%s\n' "$old" | sed 's/^/# /'
+	fi
 	for t in "${tests[@]}"; do
 		run_part "guest $(basename "$t")" env \
 			XMESH_GUEST_MODULES="$top/kmod/xmesh.ko" \
