@@ -1173,11 +1173,17 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 		rc = 1;
 	else
 		rc = xm_store_agent_seen(c->store, node, now_s(c), v);
-	if (!rc)
-		rc = xm_store_agent_error(c->store, node, now_s(c), error);
-	if (!rc && error[0])
-		rc = xm_store_audit_add(c->store, now_s(c), actor,
-					"agent.policy_error", error);
+	if (!rc) {
+		/* Audited when it changes: not once a report while it
+		 * lasts. */
+		int changed = xm_store_agent_error(c->store, node, now_s(c),
+						   error);
+
+		rc = changed < 0 ? -1 : 0;
+		if (changed > 0 && error[0])
+			rc = xm_store_audit_add(c->store, now_s(c), actor,
+						"agent.policy_error", error);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (rc > 0)
 		return send_error(c, conn, 400, "/policy_version",

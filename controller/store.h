@@ -144,7 +144,9 @@ enum xm_role xm_store_token_role(struct xm_store *s,
 int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 			uint64_t policy_version);
 /* The agent's policy error, from its report: "" clears it (the agent
- * applied a version since). Unknown agents are left alone. 0 or -1. */
+ * applied a version since). Unknown agents are left alone, and so is an
+ * error the same as the one kept (its time stays that of its first
+ * report). 1 if it changed, 0 if not, -1. */
 int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 			 const char *error);
 int xm_store_agent_list(struct xm_store *s,

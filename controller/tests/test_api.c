@@ -518,6 +518,10 @@ static void test_agents(void)
 		  " \"error\": \"version 5 not applied: QoS: refused\"}");
 	ok(r.status == 200, "a report with an error (a version not applied)");
 	api_resp_free(&r);
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4,"
+		  " \"error\": \"version 5 not applied: QoS: refused\"}");
+	ok(r.status == 200, "the same error in the next report");
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
@@ -530,6 +534,15 @@ static void test_agents(void)
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
 	   strstr(r.body.data, "node 7"),
 	   "the error is in the audit log, the node's");
+	{
+		const char *e = r.body.data;
+		int n = 0;
+
+		while (e && (e = strstr(e, "agent.policy_error")))
+			n++, e++;
+		is_int(n, 1, "once: the same error again is not audited"
+		       " again");
+	}
 	api_resp_free(&r);
 	refused(agent("POST", "/api/v1/agent/report",
 		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
