@@ -52,7 +52,7 @@ static const unsigned int statuses[] = {
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
 /* Agents' reports, by result. */
-enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RESULTS };
+enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RATE, TELE_RESULTS };
 
 struct xm_ctl {
 	struct xm_ctl_config cfg;
@@ -1203,6 +1203,7 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 /* Refused reports, by reason, for /metrics. */
 static const char *const tele_results[] = {
 	[TELE_OK] = "ok", [TELE_INVALID] = "invalid", [TELE_STORE] = "store",
+	[TELE_RATE] = "rate",
 };
 
 /* Store events (their ids set) and wake the streams. Under c->lock. */
@@ -1312,6 +1313,17 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	size_t n = 0;
 	int rc;
 
+	/* Its rate, before its body is even parsed. */
+	pthread_mutex_lock(&c->lock);
+	rc = !xm_tele_rate_take(c->tele, q->node, now);
+	if (rc)
+		c->tele_reports[TELE_RATE]++;
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		return send_error(c, conn, 429, "body", "node %u sent more"
+				  " than %d reports in a burst, or above one"
+				  " per half its interval: retry later",
+				  q->node, XM_TELE_RATE_BURST);
 	if (xm_tele_report_parse(q->body ? q->body : "", q->len, &r, &err)) {
 		xm_tele_report_free(&r);
 		pthread_mutex_lock(&c->lock);

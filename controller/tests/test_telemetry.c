@@ -456,10 +456,40 @@ static void test_store(void)
 	xm_store_close(st);
 }
 
+/* One node's reports: a burst, then one per half its interval. */
+static void test_rate(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_policy_error err;
+	struct xm_tele_report r;
+	const char *text;
+	int i, taken = 0;
+
+	ok(xm_tele_rate_take(t, 11, 5000), "a node not known yet: taken");
+	text = report_text(1000, 1000, 0, "", "");	/* interval 5 */
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5000, &ev);
+	xm_tele_report_free(&r);
+	for (i = 0; i < 100; i++)
+		taken += xm_tele_rate_take(t, 11, 5000);
+	is_int(taken, XM_TELE_RATE_BURST, "a burst of 32, then refused");
+	ok(!xm_tele_rate_take(t, 11, 5001) && xm_tele_rate_take(t, 11, 5002) &&
+	   !xm_tele_rate_take(t, 11, 5002),
+	   "then one every half of its 5 s interval (2 s)");
+	ok(xm_tele_rate_take(t, 12, 5002), "another node's own");
+	for (i = 0, taken = 0; i < 100; i++)
+		taken += xm_tele_rate_take(t, 11, 6000);
+	is_int(taken, XM_TELE_RATE_BURST, "a full burst again after a while");
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+}
+
 int main(void)
 {
 	test_parse();
 	test_state();
+	test_rate();
 	test_path();
 	test_routes_unchanged();
 	test_retention();
