@@ -2064,6 +2064,7 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	m.body_bytes = front->body_bytes;
 	m.bodies_refused = front->bodies_refused;
 	pthread_mutex_unlock(&front->conn_lock);
+	m.hooks_busy = front->cfg.hooks ? xm_hooks_busy(front->cfg.hooks) : 0;
 	f = open_memstream(&text, &len);
 	if (!f)
 		goto oom;
@@ -2244,6 +2245,7 @@ static void remedy_carry_out(struct xm_ctl *c,
 	char detail[256], outcome[512] = "";
 	const struct xm_hook *hook = NULL;
 	const char *event = "hook";
+	int rc;
 
 	snprintf(r.rule, sizeof(r.rule), "%s", d->rule);
 	snprintf(r.verdict, sizeof(r.verdict), "%s",
@@ -2317,8 +2319,11 @@ static void remedy_carry_out(struct xm_ctl *c,
 	snprintf(call.rule, sizeof(call.rule), "%s", d->rule);
 	snprintf(call.detail, sizeof(call.detail), "%s", detail);
 	node_name(c, d->target.node, call.name);
-	if (xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c))
+	rc = xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c);
+	if (rc)
 		xm_store_remedy_outcome(c->store, call.log_id, now_s(c),
+					rc == XM_HOOK_BUSY ? "failed: busy (as"
+					" many hooks running as may at once)" :
 					"failed: the hook cannot start");
 }
 
