@@ -1209,15 +1209,10 @@ static const char *const tele_results[] = {
 /* Store events (their ids set) and wake the streams. Under c->lock. */
 static void tele_events_store(struct xm_ctl *c, struct xm_tele_events *ev)
 {
-	size_t i;
-
-	for (i = 0; i < ev->n; i++) {
-		int64_t id;
-
-		if (!xm_store_event_add(c->store, &ev->ev[i], &id))
-			c->last_event = id;
-	}
-	if (ev->n)
+	/* In one transaction: a report's link events are one commit, not
+	 * one each under the site's lock. */
+	if (ev->n && !xm_store_events_add(c->store, ev->ev, ev->n,
+					  &c->last_event))
 		pthread_cond_broadcast(&c->tele_changed);
 }
 

@@ -453,6 +453,22 @@ static void test_store(void)
 	xm_store_event_list(st, 1, 10, ev_cb, evs);
 	is_str(evs, "2 policy 11 12 version 2;", "after an id");
 	ok(xm_store_event_last(st) == 2, "the newest event's id");
+	{
+		/* A report's events: in one transaction, the last id. */
+		struct xm_tele_event three[3] = { e, e, e };
+
+		id = 0;
+		three[2].kind = XM_TELE_EV_LINK_UP;
+		ok(!xm_store_events_add(st, three, 3, &id) && id == 5 &&
+		   xm_store_event_last(st) == 5,
+		   "three events at once: the last one's id");
+		evs[0] = '\0';
+		xm_store_event_list(st, 2, 10, ev_cb, evs);
+		is_str(evs, "3 policy 11 12 version 2;4 policy 11 12 version 2;"
+		       "5 link-up 11 12 version 2;", "all three, in order");
+		ok(!xm_store_events_add(st, three, 0, &id) && id == 5,
+		   "none: nothing stored, the id untouched");
+	}
 	xm_store_close(st);
 }
 
