@@ -233,16 +233,14 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 	return XM_AGENT_AUTH_OK;
 }
 
-enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
-					const struct xm_cert *authority,
-					const struct xm_crl *crl, int64_t now,
-					struct xm_cert *cert,
-					enum xm_cert_reason *cert_reason,
-					struct xm_agent_seen *seen)
+enum xm_agent_auth xm_agent_auth_headers(const struct xm_agent_request *req,
+					 const struct xm_cert *authority,
+					 const struct xm_crl *crl, int64_t now,
+					 struct xm_agent_signed *s,
+					 enum xm_cert_reason *cert_reason)
 {
-	uint8_t raw[XM_CERT_MAX], sig[64], d[32];
+	uint8_t raw[XM_CERT_MAX];
 	size_t raw_len;
-	int64_t t;
 
 	*cert_reason = XM_CERT_OK;
 	if (!req->cert || !req->time || !req->nonce || !req->sig)
@@ -251,26 +249,58 @@ enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
 	    sodium_base642bin(raw, sizeof(raw), req->cert, strlen(req->cert),
 			      NULL, &raw_len, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) ||
-	    !parse_time(req->time, &t) ||
-	    !hex_exact(req->nonce, seen->nonce, sizeof(seen->nonce)) ||
-	    !hex_exact(req->sig, sig, sizeof(sig)))
+	    !parse_time(req->time, &s->time) ||
+	    !hex_exact(req->nonce, s->nonce, sizeof(s->nonce)) ||
+	    !hex_exact(req->sig, s->sig, sizeof(s->sig)))
 		return XM_AGENT_AUTH_MALFORMED;
-	*cert_reason = xm_cert_decode(cert, raw, raw_len);
+	*cert_reason = xm_cert_decode(&s->cert, raw, raw_len);
 	if (*cert_reason)
 		return XM_AGENT_AUTH_CERT;
-	*cert_reason = xm_cert_verify(cert, XM_CERT_NODE, authority, crl,
+	*cert_reason = xm_cert_verify(&s->cert, XM_CERT_NODE, authority, crl,
 				      (uint64_t)now);
 	if (*cert_reason)
 		return XM_AGENT_AUTH_CERT;
-	if (t < now - XM_AGENT_AUTH_WINDOW || t > now + XM_AGENT_AUTH_WINDOW)
+	if (s->time < now - XM_AGENT_AUTH_WINDOW ||
+	    s->time > now + XM_AGENT_AUTH_WINDOW)
 		return XM_AGENT_AUTH_TIME;
-	digest(req->method, req->path, req->body, req->body_len, t,
-	       seen->nonce, d);
-	if (crypto_sign_verify_detached(sig, d, sizeof(d), cert->pubkey))
-		return XM_AGENT_AUTH_SIGNATURE;
-	seen->node_id = cert->node_id;
-	seen->expires = t + XM_AGENT_AUTH_WINDOW;
 	return XM_AGENT_AUTH_OK;
+}
+
+enum xm_agent_auth xm_agent_auth_body(const struct xm_agent_request *req,
+				      const struct xm_agent_signed *s,
+				      int64_t now, struct xm_agent_seen *seen)
+{
+	uint8_t d[32];
+
+	if (s->time < now - XM_AGENT_AUTH_WINDOW ||
+	    s->time > now + XM_AGENT_AUTH_WINDOW)
+		return XM_AGENT_AUTH_TIME;
+	digest(req->method, req->path, req->body, req->body_len, s->time,
+	       s->nonce, d);
+	if (crypto_sign_verify_detached(s->sig, d, sizeof(d), s->cert.pubkey))
+		return XM_AGENT_AUTH_SIGNATURE;
+	seen->node_id = s->cert.node_id;
+	seen->expires = s->time + XM_AGENT_AUTH_WINDOW;
+	memcpy(seen->nonce, s->nonce, sizeof(seen->nonce));
+	return XM_AGENT_AUTH_OK;
+}
+
+enum xm_agent_auth xm_agent_auth_verify(const struct xm_agent_request *req,
+					const struct xm_cert *authority,
+					const struct xm_crl *crl, int64_t now,
+					struct xm_cert *cert,
+					enum xm_cert_reason *cert_reason,
+					struct xm_agent_seen *seen)
+{
+	struct xm_agent_signed s;
+	enum xm_agent_auth a;
+
+	a = xm_agent_auth_headers(req, authority, crl, now, &s, cert_reason);
+	if (a != XM_AGENT_AUTH_MISSING && a != XM_AGENT_AUTH_MALFORMED)
+		*cert = s.cert;		/* decoded, as before the split */
+	if (!a)
+		a = xm_agent_auth_body(req, &s, now, seen);
+	return a;
 }
 
 enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,

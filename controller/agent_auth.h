@@ -119,7 +119,40 @@ struct xm_agent_seen {
 };
 
 /*
- * Verify a request at now, all but its nonce: XM_AGENT_AUTH_OK, the
+ * A request whose headers verified (xm_agent_auth_headers()): what its
+ * body's signature is checked against once the body is in.
+ */
+struct xm_agent_signed {
+	struct xm_cert cert;		/* verified */
+	int64_t time;			/* the request's */
+	uint8_t nonce[XM_AGENT_NONCE_LEN];
+	uint8_t sig[64];
+};
+
+/*
+ * The headers' part of verifying a request at now, before its body is
+ * read: the headers' formats, the certificate (the authority's, for a
+ * node, valid at now, not revoked) and the time window. XM_AGENT_AUTH_OK
+ * and *s filled, or why not (*cert_reason set for XM_AGENT_AUTH_CERT).
+ * Only the signature needs the body (it covers a hash of it): whoever
+ * holds no certificate of the site is refused before sending any.
+ */
+enum xm_agent_auth xm_agent_auth_headers(const struct xm_agent_request *req,
+					 const struct xm_cert *authority,
+					 const struct xm_crl *crl, int64_t now,
+					 struct xm_agent_signed *s,
+					 enum xm_cert_reason *cert_reason);
+/*
+ * Then the body's part at now: the time window again (the body may have
+ * taken long to come) and the signature over req's method, path and body.
+ * XM_AGENT_AUTH_OK and the nonce to remember in *seen, or why not.
+ */
+enum xm_agent_auth xm_agent_auth_body(const struct xm_agent_request *req,
+				      const struct xm_agent_signed *s,
+				      int64_t now, struct xm_agent_seen *seen);
+
+/*
+ * Verify a request at now, all but its nonce (both parts above): XM_AGENT_AUTH_OK, the
  * verified certificate in *cert and the nonce in *seen; or why not
  * (*cert_reason set for XM_AGENT_AUTH_CERT). Needs no shared state: a
  * server runs it outside its locks.

@@ -31,6 +31,7 @@ struct xm_hooks {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	unsigned int running;
+	uint64_t busy;			/* runs not started: too many */
 };
 
 static const char *const kind_names[] = {
@@ -491,22 +492,32 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 		const struct xm_hook_call *call, xm_hook_done_fn done,
 		void *arg)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r;
 	pthread_attr_t a;
 	pthread_t t;
 	int rc;
 
-	if (!r)
+	pthread_mutex_lock(&hs->lock);
+	if (hs->running >= XM_HOOKS_RUNNING) {
+		hs->busy++;
+		pthread_mutex_unlock(&hs->lock);
+		return XM_HOOK_BUSY;
+	}
+	hs->running++;
+	pthread_mutex_unlock(&hs->lock);
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		pthread_mutex_lock(&hs->lock);
+		hs->running--;
+		pthread_mutex_unlock(&hs->lock);
 		return -1;
+	}
 	r->hs = hs;
 	r->hook = *h;
 	r->call = *call;
 	r->timeout_s = hs->timeout_s;
 	r->done = done;
 	r->arg = arg;
-	pthread_mutex_lock(&hs->lock);
-	hs->running++;
-	pthread_mutex_unlock(&hs->lock);
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &a, run_thread, r);
@@ -519,6 +530,16 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 		return -1;
 	}
 	return 0;
+}
+
+uint64_t xm_hooks_busy(struct xm_hooks *hs)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&hs->lock);
+	n = hs->busy;
+	pthread_mutex_unlock(&hs->lock);
+	return n;
 }
 
 void xm_hooks_wait(struct xm_hooks *hs)

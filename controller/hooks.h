@@ -29,6 +29,8 @@
 #define XM_HOOKS_MAX		64
 #define XM_HOOK_TIMEOUT_S	30
 #define XM_HOOK_OUTCOME_MAX	200
+/* Runs at once (a thread and a process each): more are not started. */
+#define XM_HOOKS_RUNNING	8
 
 enum xm_hook_kind { XM_HOOK_COMMAND, XM_HOOK_UNIT, XM_HOOK_HTTP };
 
@@ -83,10 +85,15 @@ typedef void (*xm_hook_done_fn)(void *arg, const struct xm_hook_call *call,
 				bool ok, const char *outcome);
 
 /* Run h for call in a thread of its own; done() is called from it at
- * the end. 0, or -1 (not started: done() is not called). */
+ * the end. 0; XM_HOOK_BUSY, not started, as XM_HOOKS_RUNNING are
+ * running (counted: xm_hooks_busy()); or -1, not started. done() is not
+ * called for a run not started. */
+#define XM_HOOK_BUSY	1
 int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 		const struct xm_hook_call *call, xm_hook_done_fn done,
 		void *arg);
+/* The runs not started for XM_HOOKS_RUNNING running. */
+uint64_t xm_hooks_busy(struct xm_hooks *hs);
 
 /* Wait for the runs under way (each ends by its timeout). */
 void xm_hooks_wait(struct xm_hooks *hs);

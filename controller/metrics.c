@@ -50,7 +50,8 @@ int xm_metrics_agents(struct xm_store *s, uint64_t version, int64_t now,
  */
 enum family {
 	/* the controller's own (struct xm_metrics_ctl) */
-	F_REQUESTS, F_AUTH,
+	F_REQUESTS, F_AUTH, F_CONNS, F_CONNS_REFUSED, F_BODY_BYTES,
+	F_BODIES_REFUSED, F_HOOKS_BUSY,
 	/* the site's controller figures */
 	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
 	F_REPORTS, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
@@ -77,6 +78,20 @@ static const struct {
 	    "Requests answered, by status."),
 	FAM(F_AUTH, "xmesh_controller_agent_auth_total", "counter",
 	    "Agent requests checked, by result."),
+	FAM(F_CONNS, "xmesh_controller_connections", "gauge",
+	    "Connections open."),
+	FAM(F_CONNS_REFUSED, "xmesh_controller_connections_refused_total",
+	    "counter", "Connections refused, by the limit reached (in all,"
+	    " or one address's)."),
+	FAM(F_BODY_BYTES, "xmesh_controller_body_bytes", "gauge",
+	    "Bytes of request bodies being read (their lengths when"
+	    " given)."),
+	FAM(F_BODIES_REFUSED, "xmesh_controller_bodies_refused_total",
+	    "counter", "Requests refused (503) as their bodies would pass"
+	    " the bytes read at once."),
+	FAM(F_HOOKS_BUSY, "xmesh_controller_remediation_hook_busy_total",
+	    "counter", "Hook runs not started (failed \"busy\") as the most"
+	    " that run at once were running."),
 	FAM(F_AGENTS, "xmesh_controller_agents", "gauge", "Agents known."),
 	FAM(F_AGENTS_CURRENT, "xmesh_controller_agents_current", "gauge",
 	    "Agents that applied the current policy version."),
@@ -202,6 +217,24 @@ static void controller_metrics(FILE *f, const struct xm_metrics_ctl *m)
 	for (i = 0; i <= XM_AGENT_AUTH_MAX; i++)
 		fprintf(f, "%s{result=\"%s\"} %llu\n", families[F_AUTH].name,
 			xm_agent_auth_name(i), (unsigned long long)m->auth[i]);
+	header(f, F_CONNS);
+	fprintf(f, "%s %u\n", families[F_CONNS].name, m->connections);
+	header(f, F_CONNS_REFUSED);
+	fprintf(f, "%s{reason=\"total\"} %llu\n",
+		families[F_CONNS_REFUSED].name,
+		(unsigned long long)m->conns_refused[0]);
+	fprintf(f, "%s{reason=\"per_address\"} %llu\n",
+		families[F_CONNS_REFUSED].name,
+		(unsigned long long)m->conns_refused[1]);
+	header(f, F_BODY_BYTES);
+	fprintf(f, "%s %llu\n", families[F_BODY_BYTES].name,
+		(unsigned long long)m->body_bytes);
+	header(f, F_BODIES_REFUSED);
+	fprintf(f, "%s %llu\n", families[F_BODIES_REFUSED].name,
+		(unsigned long long)m->bodies_refused);
+	header(f, F_HOOKS_BUSY);
+	fprintf(f, "%s %llu\n", families[F_HOOKS_BUSY].name,
+		(unsigned long long)m->hooks_busy);
 }
 
 /* ---- a site's aggregates ---- */

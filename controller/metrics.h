@@ -46,6 +46,15 @@ struct xm_metrics_ctl {
 	const uint64_t *requests;		/* answered, by status */
 	size_t n_statuses;
 	const uint64_t *auth;			/* XM_AGENT_AUTH_MAX + 1 */
+	/* Connections open, and refused by the limit reached:
+	 * [0] the total, [1] one address's. */
+	unsigned int connections;
+	uint64_t conns_refused[2];
+	/* Bytes of request bodies being read, and bodies refused for
+	 * the budget. */
+	uint64_t body_bytes, bodies_refused;
+	/* Hook runs refused: XM_HOOKS_RUNNING were running. */
+	uint64_t hooks_busy;
 };
 
 /* A site's agents as the store knows them: shared by the controllers on

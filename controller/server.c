@@ -52,7 +52,7 @@ static const unsigned int statuses[] = {
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
 /* Agents' reports, by result. */
-enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RESULTS };
+enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RATE, TELE_RESULTS };
 
 struct xm_ctl {
 	struct xm_ctl_config cfg;
@@ -111,6 +111,17 @@ struct xm_ctl {
 	struct xm_ctl *front;		/* the default site's */
 	struct xm_ctl *sites[XM_CTL_SITES_MAX];	/* in front: the others */
 	size_t n_sites;
+	/* In front only, under conn_lock: the connections open, by
+	 * address, and those refused at the limits (accept_policy()); the
+	 * bytes of request bodies taken in (body_reserve()) and the bodies
+	 * refused for the budget. */
+	pthread_mutex_t conn_lock;
+	struct conn_addr { uint32_t addr; unsigned int n; } *conn_addrs;
+	size_t n_conn_addrs, cap_conn_addrs;
+	unsigned int connections;
+	uint64_t conns_refused[XM_CTL_CONN_REFUSED];
+	size_t body_bytes;
+	uint64_t bodies_refused;
 };
 
 struct req;
@@ -152,9 +163,11 @@ struct req {
 	char arg[XM_STORE_NAME_MAX];	/* a prefix route's last segment */
 	char who[XM_STORE_NAME_MAX];	/* the operator token's name */
 	uint32_t node;			/* the agent's node id */
+	struct xm_agent_signed agent;	/* its headers, verified */
 	size_t len;
 	bool too_large;
 	size_t dropped;			/* read past the limit */
+	size_t reserved;		/* of the body budget */
 	char *body;
 };
 
@@ -962,27 +975,26 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 		.method = method, .path = q->uri,
 		.body = q->body ? q->body : "", .body_len = q->len,
 	};
+	const struct xm_cert *cert = &q->agent.cert;
 	struct xm_agent_seen seen;
-	enum xm_cert_reason why;
 	enum xm_agent_auth a;
-	struct xm_cert cert;
 	int64_t now = now_s(c);
 
-	agent_headers(conn, &r);
-	/* The signatures outside the lock: agents verify in parallel. */
-	a = xm_agent_auth_verify(&r, &c->cfg.authority, c->cfg.crl, now,
-				 &cert, &why, &seen);
+	/* Its headers were verified before its body was read
+	 * (route_request()): the signature over the body now, outside the
+	 * lock (agents verify in parallel). */
+	a = xm_agent_auth_body(&r, &q->agent, now, &seen);
 	pthread_mutex_lock(&c->lock);
 	if (!a)
 		a = xm_agent_auth_remember(c->nonces, &seen, now);
 	if (!a)
-		xm_store_agent_seen(c->store, cert.node_id, now, 0);
+		xm_store_agent_seen(c->store, cert->node_id, now, 0);
 	pthread_mutex_unlock(&c->lock);
 	count_auth(c, a);
 	if (!a)
-		return cert.node_id;
-	agent_refused(c, conn, a, why, a == XM_AGENT_AUTH_QUOTA ?
-		      cert.node_id : 0);
+		return cert->node_id;
+	agent_refused(c, conn, a, XM_CERT_OK, a == XM_AGENT_AUTH_QUOTA ?
+		      cert->node_id : 0);
 	return 0;
 }
 
@@ -1161,11 +1173,17 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 		rc = 1;
 	else
 		rc = xm_store_agent_seen(c->store, node, now_s(c), v);
-	if (!rc)
-		rc = xm_store_agent_error(c->store, node, now_s(c), error);
-	if (!rc && error[0])
-		rc = xm_store_audit_add(c->store, now_s(c), actor,
-					"agent.policy_error", error);
+	if (!rc) {
+		/* Audited when it changes: not once a report while it
+		 * lasts. */
+		int changed = xm_store_agent_error(c->store, node, now_s(c),
+						   error);
+
+		rc = changed < 0 ? -1 : 0;
+		if (changed > 0 && error[0])
+			rc = xm_store_audit_add(c->store, now_s(c), actor,
+						"agent.policy_error", error);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (rc > 0)
 		return send_error(c, conn, 400, "/policy_version",
@@ -1185,20 +1203,16 @@ static enum MHD_Result agent_report(struct xm_ctl *c,
 /* Refused reports, by reason, for /metrics. */
 static const char *const tele_results[] = {
 	[TELE_OK] = "ok", [TELE_INVALID] = "invalid", [TELE_STORE] = "store",
+	[TELE_RATE] = "rate",
 };
 
 /* Store events (their ids set) and wake the streams. Under c->lock. */
 static void tele_events_store(struct xm_ctl *c, struct xm_tele_events *ev)
 {
-	size_t i;
-
-	for (i = 0; i < ev->n; i++) {
-		int64_t id;
-
-		if (!xm_store_event_add(c->store, &ev->ev[i], &id))
-			c->last_event = id;
-	}
-	if (ev->n)
+	/* In one transaction: a report's link events are one commit, not
+	 * one each under the site's lock. */
+	if (ev->n && !xm_store_events_add(c->store, ev->ev, ev->n,
+					  &c->last_event))
 		pthread_cond_broadcast(&c->tele_changed);
 }
 
@@ -1294,6 +1308,17 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	size_t n = 0;
 	int rc;
 
+	/* Its rate, before its body is even parsed. */
+	pthread_mutex_lock(&c->lock);
+	rc = !xm_tele_rate_take(c->tele, q->node, now);
+	if (rc)
+		c->tele_reports[TELE_RATE]++;
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		return send_error(c, conn, 429, "body", "node %u sent more"
+				  " than %d reports in a burst, or above one"
+				  " per half its interval: retry later",
+				  q->node, XM_TELE_RATE_BURST);
 	if (xm_tele_report_parse(q->body ? q->body : "", q->len, &r, &err)) {
 		xm_tele_report_free(&r);
 		pthread_mutex_lock(&c->lock);
@@ -2027,6 +2052,14 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	memcpy(requests, front->requests, sizeof(requests));
 	memcpy(auth, front->auth_failures, sizeof(auth));
 	pthread_mutex_unlock(&front->lock);
+	pthread_mutex_lock(&front->conn_lock);
+	m.connections = front->connections;
+	memcpy(m.conns_refused, front->conns_refused,
+	       sizeof(m.conns_refused));
+	m.body_bytes = front->body_bytes;
+	m.bodies_refused = front->bodies_refused;
+	pthread_mutex_unlock(&front->conn_lock);
+	m.hooks_busy = front->cfg.hooks ? xm_hooks_busy(front->cfg.hooks) : 0;
 	f = open_memstream(&text, &len);
 	if (!f)
 		goto oom;
@@ -2207,6 +2240,7 @@ static void remedy_carry_out(struct xm_ctl *c,
 	char detail[256], outcome[512] = "";
 	const struct xm_hook *hook = NULL;
 	const char *event = "hook";
+	int rc;
 
 	snprintf(r.rule, sizeof(r.rule), "%s", d->rule);
 	snprintf(r.verdict, sizeof(r.verdict), "%s",
@@ -2280,8 +2314,11 @@ static void remedy_carry_out(struct xm_ctl *c,
 	snprintf(call.rule, sizeof(call.rule), "%s", d->rule);
 	snprintf(call.detail, sizeof(call.detail), "%s", detail);
 	node_name(c, d->target.node, call.name);
-	if (xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c))
+	rc = xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c);
+	if (rc)
 		xm_store_remedy_outcome(c->store, call.log_id, now_s(c),
+					rc == XM_HOOK_BUSY ? "failed: busy (as"
+					" many hooks running as may at once)" :
 					"failed: the hook cannot start");
 }
 
@@ -2694,10 +2731,61 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* ---- the body budget (XM_CTL_BODY_BUDGET) ---- */
+
+static size_t body_budget(const struct xm_ctl *c)
+{
+	return c->front->cfg.body_budget ? c->front->cfg.body_budget :
+	       XM_CTL_BODY_BUDGET;
+}
+
+/*
+ * Room for q's body to be len bytes in all, of the budget every
+ * connection's bodies share: whether there is (q then holds it until it
+ * completes).
+ */
+static bool body_reserve(struct xm_ctl *c, struct req *q, size_t len)
+{
+	struct xm_ctl *f = c->front;
+	bool ok;
+
+	if (len <= q->reserved)
+		return true;
+	pthread_mutex_lock(&f->conn_lock);
+	ok = f->body_bytes - q->reserved + len <= body_budget(c);
+	if (ok) {
+		f->body_bytes += len - q->reserved;
+		q->reserved = len;
+	} else {
+		f->bodies_refused++;
+	}
+	pthread_mutex_unlock(&f->conn_lock);
+	return ok;
+}
+
+static void body_release(struct xm_ctl *c, struct req *q)
+{
+	struct xm_ctl *f = c->front;
+
+	pthread_mutex_lock(&f->conn_lock);
+	f->body_bytes -= q->reserved;
+	q->reserved = 0;
+	pthread_mutex_unlock(&f->conn_lock);
+}
+
+static enum MHD_Result body_refused(struct xm_ctl *c,
+				    struct MHD_Connection *conn)
+{
+	return send_error(c, conn, 503, "body", "the controller reads %zu"
+			  " bytes of request bodies at most at once: retry",
+			  body_budget(c));
+}
+
 /*
  * The route of a request, checked before its body is read: its path and
- * method, the operator's token. NULL after answering (404, 405, 401,
- * 403, 413, 414), so that nothing is read from whoever may not send it.
+ * method, the operator's token, an agent's certificate and time, room
+ * for its body. NULL after answering (404, 405, 401, 403, 413, 414, 429,
+ * 503), so that nothing is read from whoever may not send it.
  */
 static const struct route *route_request(struct xm_ctl *c,
 					 struct MHD_Connection *conn,
@@ -2756,14 +2844,18 @@ static const struct route *route_request(struct xm_ctl *c,
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
 	if (r->access == AGENT) {
-		/* Nothing is read from who does not even sign. */
+		/* Nothing is read from who holds no certificate of the
+		 * site: only the signature needs the body. */
 		struct xm_agent_request ar = { 0 };
+		enum xm_cert_reason why;
+		enum xm_agent_auth a;
 
 		agent_headers(conn, &ar);
-		if (!ar.cert || !ar.time || !ar.nonce || !ar.sig) {
-			count_auth(c, XM_AGENT_AUTH_MISSING);
-			agent_refused(c, conn, XM_AGENT_AUTH_MISSING,
-				      XM_CERT_OK, 0);
+		a = xm_agent_auth_headers(&ar, &c->cfg.authority, c->cfg.crl,
+					  now_s(c), &q->agent, &why);
+		if (a) {
+			count_auth(c, a);
+			agent_refused(c, conn, a, why, 0);
 			return NULL;
 		}
 	}
@@ -2786,6 +2878,12 @@ static const struct route *route_request(struct xm_ctl *c,
 		else
 			send_error(c, conn, 413, "body", "%s %s takes no body",
 				   method, url);
+		return NULL;
+	}
+	/* A body of known length: its room taken before any of it is
+	 * read. */
+	if (cl && !body_reserve(c, q, (size_t)strtoull(cl, NULL, 10))) {
+		body_refused(c, conn);
 		return NULL;
 	}
 	return r;
@@ -2846,6 +2944,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return send_error(c, conn, 413, "body", "larger than"
 					  " %zu bytes", q->route->body_max);
 		}
+		if (!body_reserve(c, q, q->len + *upload_size)) {
+			/* A chunked body past the budget. */
+			*upload_size = 0;
+			q->answered = true;
+			return body_refused(c, conn);
+		}
 		b = realloc(q->body, q->len + *upload_size + 1);
 		if (!b)
 			return MHD_NO;
@@ -2872,10 +2976,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct req *q = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (q) {
+		body_release(cls, q);
 		free(q->body);
 		free(q);
 		*con_cls = NULL;
@@ -2919,6 +3023,7 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 	c->front = c;
 	snprintf(c->site, sizeof(c->site), "%s", site);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->conn_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->changed, &ca);
@@ -2997,8 +3102,10 @@ static void site_free(struct xm_ctl *c)
 	pthread_cond_destroy(&c->tele_changed);
 	xm_remedy_free(c->remedy);
 	free(c->polling);
+	free(c->conn_addrs);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->conn_lock);
 	sodium_memzero(c->cfg.policy_sk, sizeof(c->cfg.policy_sk));
 	xm_agent_nonces_free(c->nonces);
 	free(c);
@@ -3053,6 +3160,110 @@ static int sites_start(struct xm_ctl *c, const struct xm_ctl_config *cfg,
 	return i == cfg->n_sites ? 0 : -1;
 }
 
+/* ---- connections (XM_CTL_CONNECTIONS, XM_CTL_PER_ADDRESS) ---- */
+
+/*
+ * The limits are kept here, not by libmicrohttpd (which refuses without
+ * telling): a connection is counted open from its start to its close, by
+ * address; accept_policy() refuses one past either limit, and counts it.
+ * libmicrohttpd notifies the start as it accepts, in the listening
+ * thread, before the connection's thread runs: the counts are exact when
+ * the next connection is judged (test_api: exactly --per-address
+ * answered). Its own limit is a little above, never reached first.
+ */
+static unsigned int conn_limit(const struct xm_ctl *c)
+{
+	return c->cfg.connections ? c->cfg.connections : XM_CTL_CONNECTIONS;
+}
+
+/* The entry of addr, under conn_lock: NULL if none. */
+static struct conn_addr *conn_addr_of(struct xm_ctl *c, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_conn_addrs; i++)
+		if (c->conn_addrs[i].addr == addr)
+			return &c->conn_addrs[i];
+	return NULL;
+}
+
+static uint32_t sockaddr_v4(const struct sockaddr *sa)
+{
+	return sa && sa->sa_family == AF_INET ?
+	       ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr :
+	       0;
+}
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa,
+				     socklen_t len)
+{
+	struct xm_ctl *c = cls;
+	struct conn_addr *e;
+	int refused = -1;
+
+	(void)len;
+	pthread_mutex_lock(&c->conn_lock);
+	e = conn_addr_of(c, sockaddr_v4(sa));
+	if (c->connections >= conn_limit(c))
+		refused = XM_CTL_REFUSED_TOTAL;
+	else if (c->cfg.per_address >= 0 && e &&
+		 e->n >= (c->cfg.per_address ? (unsigned int)c->cfg.per_address :
+			  XM_CTL_PER_ADDRESS))
+		refused = XM_CTL_REFUSED_PER_ADDRESS;
+	if (refused >= 0)
+		c->conns_refused[refused]++;
+	pthread_mutex_unlock(&c->conn_lock);
+	return refused < 0 ? MHD_YES : MHD_NO;
+}
+
+/* A connection started or closed: counted, by address (kept in its
+ * socket context, plus one, to tell it from none). */
+static void conn_notify(void *cls, struct MHD_Connection *conn,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	struct xm_ctl *c = cls;
+	const union MHD_ConnectionInfo *info;
+	struct conn_addr *e, *a;
+	uint32_t addr;
+
+	pthread_mutex_lock(&c->conn_lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn,
+				MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		addr = sockaddr_v4(info ? info->client_addr : NULL);
+		e = conn_addr_of(c, addr);
+		if (!e && c->n_conn_addrs == c->cap_conn_addrs) {
+			/* At most an entry a connection open. */
+			size_t cap = c->cap_conn_addrs ?
+				     2 * c->cap_conn_addrs : 64;
+
+			a = realloc(c->conn_addrs, cap * sizeof(*a));
+			if (a) {
+				c->conn_addrs = a;
+				c->cap_conn_addrs = cap;
+			}
+		}
+		if (!e && c->n_conn_addrs < c->cap_conn_addrs) {
+			e = &c->conn_addrs[c->n_conn_addrs++];
+			*e = (struct conn_addr){ addr, 0 };
+		}
+		if (e) {
+			e->n++;
+			c->connections++;
+			*socket_context = (void *)((uintptr_t)addr + 1);
+		}
+	} else if (*socket_context) {
+		addr = (uint32_t)((uintptr_t)*socket_context - 1);
+		e = conn_addr_of(c, addr);
+		if (e && !--e->n)
+			*e = c->conn_addrs[--c->n_conn_addrs];
+		c->connections--;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&c->conn_lock);
+}
+
 struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 			    size_t errlen)
 {
@@ -3080,14 +3291,14 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		goto fail;
 	if (cfg->tls_cert_pem)
 		flags |= MHD_USE_TLS;
-	c->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, c,
+	/* The limits are accept_policy()'s; libmicrohttpd's only a little
+	 * above, not to be reached first. */
+	c->mhd = MHD_start_daemon(flags, 0, accept_policy, c, handle, c,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log, c,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, c,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)XM_CTL_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		cfg->per_address < 0 ? 0u : cfg->per_address ?
-		(unsigned int)cfg->per_address : (unsigned int)XM_CTL_PER_ADDRESS,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, c,
+		MHD_OPTION_CONNECTION_LIMIT, conn_limit(c) + 16,
 		MHD_OPTION_CONNECTION_TIMEOUT, 2u * LONGPOLL_MAX,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		cfg->tls_cert_pem,

@@ -23,6 +23,13 @@ struct xm_ctl;
 
 #define XM_CTL_CONNECTIONS	2048	/* a thread each */
 #define XM_CTL_PER_ADDRESS	64	/* so that one host cannot take all */
+/* The request bodies being read, of all connections together: beyond,
+ * 503 (telemetry reports are up to 4 MiB each). */
+#define XM_CTL_BODY_BUDGET	(64u << 20)
+
+/* Connections refused, by the limit reached (/metrics). */
+enum { XM_CTL_REFUSED_TOTAL, XM_CTL_REFUSED_PER_ADDRESS,
+       XM_CTL_CONN_REFUSED };
 #define XM_CTL_SITES_MAX	64	/* besides the default site */
 
 /*
@@ -53,6 +60,10 @@ struct xm_ctl_config {
 	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
 	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
+	/* Connections at once in all: 0: XM_CTL_CONNECTIONS. */
+	unsigned int connections;
+	/* Bytes of request bodies read at once: 0: XM_CTL_BODY_BUDGET. */
+	size_t body_budget;
 	/* Agents a site is sized for (its cache of recent request
 	 * signatures); 0: XM_CTL_AGENTS. */
 	unsigned int agents;

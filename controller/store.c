@@ -309,6 +309,37 @@ int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
 	return s->ops->event_add(s, e, id);
 }
 
+struct events_add {
+	const struct xm_tele_event *ev;
+	size_t n;
+	int64_t last;
+};
+
+static int events_add(struct xm_store *s, void *arg)
+{
+	struct events_add *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (s->ops->event_add(s, &a->ev[i], &a->last))
+			return -1;
+	return 0;
+}
+
+int xm_store_events_add(struct xm_store *s, const struct xm_tele_event *ev,
+			size_t n, int64_t *last)
+{
+	struct events_add a = { ev, n, 0 };
+	int rc;
+
+	if (!n)
+		return 0;
+	rc = s->ops->transaction(s, events_add, &a);
+	if (!rc)
+		*last = a.last;
+	return rc;
+}
+
 int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,
 			int (*cb)(void *arg, int64_t id,
 				  const struct xm_tele_event *e),

@@ -144,7 +144,9 @@ enum xm_role xm_store_token_role(struct xm_store *s,
 int xm_store_agent_seen(struct xm_store *s, uint32_t node_id, int64_t now,
 			uint64_t policy_version);
 /* The agent's policy error, from its report: "" clears it (the agent
- * applied a version since). Unknown agents are left alone. 0 or -1. */
+ * applied a version since). Unknown agents are left alone, and so is an
+ * error the same as the one kept (its time stays that of its first
+ * report). 1 if it changed, 0 if not, -1. */
 int xm_store_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 			 const char *error);
 int xm_store_agent_list(struct xm_store *s,
@@ -192,6 +194,11 @@ long xm_store_sample_count(struct xm_store *s, unsigned int tier);
 /* Add an event: its id in *id. 0 or -1. */
 int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
 		       int64_t *id);
+/* n events in one transaction (one commit for a report's, not one
+ * each): 0 and the last one's id in *last (untouched if n is 0), or -1
+ * and none stored. */
+int xm_store_events_add(struct xm_store *s, const struct xm_tele_event *ev,
+			size_t n, int64_t *last);
 /* The events after id since, oldest first, at most limit: cb returns
  * non-zero to stop. 0 or -1. */
 int xm_store_event_list(struct xm_store *s, int64_t since, size_t limit,

@@ -834,10 +834,13 @@ static int pg_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 	p_int(&p, node_id);
 	p_text(&p, error);
 	p_int(&p, now);
-	return run_cmd(s, "UPDATE agent SET error = $2::text, error_time ="
-		       " CASE WHEN $2::text = '' THEN 0 ELSE $3::bigint END"
-		       " WHERE node_id = $1::bigint AND site = " XM_SQL_SITE,
-		       &p);
+	long n = run_count(s, "UPDATE agent SET error = $2::text, error_time"
+			   " = CASE WHEN $2::text = '' THEN 0 ELSE $3::bigint"
+			   " END WHERE node_id = $1::bigint AND site = "
+			   XM_SQL_SITE " AND COALESCE(error, '') <> $2::text",
+			   &p);
+
+	return n < 0 ? -1 : n > 0;
 }
 
 #define AGENT_COLUMNS	"node_id, last_seen, policy_version, error, error_time"

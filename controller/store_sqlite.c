@@ -508,14 +508,16 @@ static int sq_agent_error(struct xm_store *s, uint32_t node_id, int64_t now,
 	sqlite3_stmt *st = prepare(s,
 		"UPDATE agent SET error = ?2, error_time = CASE WHEN ?2 = ''"
 		" THEN 0 ELSE ?3 END WHERE node_id = ?1 AND site = "
-		XM_SQL_SITE);
+		XM_SQL_SITE " AND COALESCE(error, '') IS NOT ?2");
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, node_id);
 	sqlite3_bind_text(st, 2, error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, now);
-	return step_done(st);
+	if (step_done(st))
+		return -1;
+	return sqlite3_changes(dbh(s)) ? 1 : 0;
 }
 
 /* A row of SELECT AGENT_COLUMNS into r (its error valid while the row

@@ -677,6 +677,33 @@ bool xm_tele_routes_known(const struct xm_tele *t, uint32_t node)
 	return x && x->routes_known;
 }
 
+bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now)
+{
+	struct xm_tele_node *x;
+	uint32_t every;
+	bool found;
+	size_t i = node_index(t, node, &found);
+
+	if (!found)
+		return true;
+	x = t->nodes[i];
+	every = (x->r.interval ? x->r.interval : XM_TELE_INTERVAL) / 2;
+	if (every < 1)
+		every = 1;
+	if (!x->rate_at || now < x->rate_at) {
+		x->rate_tokens = XM_TELE_RATE_BURST;
+	} else {
+		x->rate_tokens += (double)(now - x->rate_at) / every;
+		if (x->rate_tokens > XM_TELE_RATE_BURST)
+			x->rate_tokens = XM_TELE_RATE_BURST;
+	}
+	x->rate_at = now;
+	if (x->rate_tokens < 1)
+		return false;
+	x->rate_tokens -= 1;
+	return true;
+}
+
 int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,
 		   struct xm_tele_events *ev)

@@ -115,7 +115,21 @@ struct xm_tele_node {
 	bool routes_known;		/* r.routes: a report's, not empty
 					 * for want of one */
 	double tx_bps, rx_bps, drops_per_s;
+	/* Its reports' rate (xm_tele_rate_take()): the tokens left, at
+	 * rate_at (0: a full bucket). */
+	double rate_tokens;
+	int64_t rate_at;
 };
+
+/*
+ * Reports taken from one node: a bucket of XM_TELE_RATE_BURST, refilled
+ * one a second, or one every half of the interval its last report
+ * declared if that is longer. A steady agent uses far less; the burst
+ * holds what an agent buffered while no controller took its reports (24
+ * at most, agent/daemon/telemetry.h). Beyond, the report is refused
+ * (429): one agent cannot add events and samples as fast as it can sign.
+ */
+#define XM_TELE_RATE_BURST	32
 
 enum xm_tele_event_kind {
 	XM_TELE_EV_NODE_DOWN,
@@ -150,6 +164,12 @@ struct xm_tele;
 
 struct xm_tele *xm_tele_new(void);
 void xm_tele_free(struct xm_tele *t);
+
+/*
+ * Whether node may have a report taken at now (a token of its bucket
+ * taken if so): true for a node not known yet.
+ */
+bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now);
 
 /*
  * Take node's report r (moved: r is emptied) received at now: its rates

@@ -176,5 +176,42 @@ int main(void)
 				   NOW + 2 * XM_AGENT_AUTH_WINDOW, &got, &why),
 	       XM_AGENT_AUTH_OK, "expired nonces make room again");
 	xm_agent_nonces_free(nonces);
+
+	/* The headers' part needs no body; the body's checks what it
+	 * signs. */
+	{
+		struct xm_agent_signed hs;
+		struct xm_agent_seen seen;
+		struct xm_agent_request nobody;
+
+		sign(&s, node_sk, node_b64, "POST", "/t", "the body", NOW, 9);
+		nobody = s.r;
+		nobody.body = NULL;
+		nobody.body_len = 0;
+		is_int(xm_agent_auth_headers(&nobody, &auth, NULL, NOW, &hs,
+					     &why), XM_AGENT_AUTH_OK,
+		       "the headers verify without the body");
+		ok(hs.cert.node_id == 7 && hs.time == NOW,
+		   "its certificate and time");
+		is_int(xm_agent_auth_body(&s.r, &hs, NOW + 1, &seen),
+		       XM_AGENT_AUTH_OK, "then the body's signature");
+		ok(seen.node_id == 7 && seen.expires == NOW +
+		   XM_AGENT_AUTH_WINDOW, "the nonce to remember");
+		s.r.body = "another body";
+		s.r.body_len = strlen(s.r.body);
+		is_int(xm_agent_auth_body(&s.r, &hs, NOW, &seen),
+		       XM_AGENT_AUTH_SIGNATURE, "another body: refused");
+		is_int(xm_agent_auth_body(&s.r, &hs, NOW + XM_AGENT_AUTH_WINDOW
+					  + 1, &seen), XM_AGENT_AUTH_TIME,
+		       "a body that came after the window: refused");
+		sign(&s, other_sk, policy_b64, "POST", "/t", "", NOW, 9);
+		is_int(xm_agent_auth_headers(&s.r, &auth, NULL, NOW, &hs,
+					     &why), XM_AGENT_AUTH_CERT,
+		       "the headers of a certificate not a node's: refused");
+		sign(&s, node_sk, node_b64, "POST", "/t", "", NOW - 61, 9);
+		is_int(xm_agent_auth_headers(&s.r, &auth, NULL, NOW, &hs,
+					     &why), XM_AGENT_AUTH_TIME,
+		       "and of a time out of the window");
+	}
 	return tap_done();
 }

@@ -36,6 +36,7 @@
 #endif
 
 #define PER_ADDRESS	16
+#define BODY_BUDGET	(6 << 20)
 
 static struct xm_ctl_config cfg;
 static struct xm_ctl *ctl;
@@ -101,6 +102,7 @@ static void setup(void)
 		  rogue_b64);
 	cfg.longpoll_max_s = 30;
 	cfg.per_address = PER_ADDRESS;
+	cfg.body_budget = BODY_BUDGET;
 	s = api_store(db);
 	api_token(s, tok_read, XM_ROLE_READ, "viewer");
 	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
@@ -516,6 +518,10 @@ static void test_agents(void)
 		  " \"error\": \"version 5 not applied: QoS: refused\"}");
 	ok(r.status == 200, "a report with an error (a version not applied)");
 	api_resp_free(&r);
+	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 4,"
+		  " \"error\": \"version 5 not applied: QoS: refused\"}");
+	ok(r.status == 200, "the same error in the next report");
+	api_resp_free(&r);
 	r = req_s("GET", "/api/v1/agents", tok_read, NULL);
 	ok(r.status == 200 && r.body.data &&
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
@@ -528,6 +534,15 @@ static void test_agents(void)
 	   strstr(r.body.data, "version 5 not applied: QoS: refused") &&
 	   strstr(r.body.data, "node 7"),
 	   "the error is in the audit log, the node's");
+	{
+		const char *e = r.body.data;
+		int n = 0;
+
+		while (e && (e = strstr(e, "agent.policy_error")))
+			n++, e++;
+		is_int(n, 1, "once: the same error again is not audited"
+		       " again");
+	}
 	api_resp_free(&r);
 	refused(agent("POST", "/api/v1/agent/report",
 		      "{\"policy_version\": 4, \"error\": 3}"), 400, "/error",
@@ -599,10 +614,103 @@ static int raw_request(int *fd)
 	return !strncmp(buf, "HTTP/1.1 200", 12);
 }
 
+/*
+ * An agent's request with headers h (freed here) declaring a body of len
+ * bytes, of which none is sent: the status of the answer that comes
+ * within wait_ms, or 0 if none does. Its connection in *fd (close it).
+ */
+static int raw_agent(int *fd, const char *path, struct curl_slist *h,
+		     size_t len, int wait_ms)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char req[4096], buf[32] = "";
+	struct curl_slist *l;
+	struct pollfd p;
+	int n;
+
+	n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: t\r\n"
+		     "Content-Length: %zu\r\n", path, len);
+	for (l = h; l; l = l->next)
+		n += snprintf(req + n, sizeof(req) - n, "%s\r\n", l->data);
+	n += snprintf(req + n, sizeof(req) - n, "\r\n");
+	curl_slist_free_all(h);
+	sa.sin_port = htons(xm_ctl_port(ctl));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*fd < 0 || connect(*fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(*fd, req, n) != n)
+		return -1;
+	p = (struct pollfd){ .fd = *fd, .events = POLLIN };
+	if (poll(&p, 1, wait_ms) != 1 || read(*fd, buf, sizeof(buf) - 1) <= 9)
+		return 0;
+	return atoi(buf + 9);
+}
+
+/* Whether /metrics has line (a whole line, "\n" included). */
+static bool metrics_has(const char *line)
+{
+	struct api_resp r = req_s("GET", "/metrics", NULL, NULL);
+	bool has = r.body.data && strstr(r.body.data, line);
+
+	api_resp_free(&r);
+	return has;
+}
+
+/*
+ * An agent's body is read only after its certificate is checked: one
+ * without a certificate of the site is refused at its headers; and the
+ * bodies read at once share a budget (BODY_BUDGET here), past which a
+ * request is refused, 503, before its body is read.
+ */
+static void test_agent_bodies(void)
+{
+	const char *p = "/api/v1/agent/telemetry";
+	int64_t now = time(NULL);
+	int fd[3], st;
+
+	st = raw_agent(&fd[0], p, agent_headers(rogue_sk, rogue_b64, "POST",
+						p, "", now),
+		       XM_TELE_BODY_MAX, 10000);
+	is_int(st, 401, "a 4 MiB report with a foreign certificate is refused"
+	       " before any of its body is sent");
+	close(fd[0]);
+	st = raw_agent(&fd[0], p, agent_headers(node_sk, node_b64, "POST", p,
+						"", now - 3600),
+		       XM_TELE_BODY_MAX, 10000);
+	is_int(st, 401, "and one signed an hour ago");
+	close(fd[0]);
+	/* Two bodies of 4 MiB on their way: the second is past the
+	 * budget. */
+	st = raw_agent(&fd[0], p, agent_headers(node_sk, node_b64, "POST", p,
+						"", now),
+		       XM_TELE_BODY_MAX, 300);
+	is_int(st, 0, "a signed 4 MiB report waits for its body");
+	ok(metrics_has("\nxmesh_controller_body_bytes 4194304\n"),
+	   "its length is taken of the budget");
+	st = raw_agent(&fd[1], p, agent_headers(node_sk, node_b64, "POST", p,
+						"", now),
+		       XM_TELE_BODY_MAX, 10000);
+	is_int(st, 503, "a second one is refused: past the budget");
+	ok(metrics_has("\nxmesh_controller_bodies_refused_total 1\n"),
+	   "and counted");
+	st = raw_agent(&fd[2], p, agent_headers(node_sk, node_b64, "POST", p,
+						"", now),
+		       BODY_BUDGET - XM_TELE_BODY_MAX, 300);
+	is_int(st, 0, "one that fits the budget left is read");
+	close(fd[0]);
+	close(fd[1]);
+	close(fd[2]);
+	for (st = 0; st < 200 && !metrics_has("\nxmesh_controller_body_bytes"
+					      " 0\n"); st++)
+		usleep(50 * 1000);
+	ok(st < 200, "their room is given back when they end");
+}
+
 /* One address cannot take every connection (each is a thread). */
 static void test_per_address(void)
 {
 	int fd[PER_ADDRESS + 8], i, answered = 0, closed = 0, r;
+	char line[128];
 
 	for (i = 0; i < PER_ADDRESS + 8; i++) {
 		r = raw_request(&fd[i]);
@@ -626,6 +734,17 @@ static void test_per_address(void)
 			usleep(50 * 1000);
 	}
 	is_int(r, 200, "and takes new ones once they are closed");
+	/* The 8 and each /metrics refused before the 200 (i - 1). */
+	snprintf(line, sizeof(line), "\nxmesh_controller_connections_refused"
+		 "_total{reason=\"per_address\"} %d\n", 8 + i - 1);
+	ok(metrics_has(line) &&
+	   metrics_has("\nxmesh_controller_connections_refused_total"
+		       "{reason=\"total\"} 0\n"),
+	   "the connections refused are counted, by the limit reached");
+	for (i = 0; i < 200 && !metrics_has("\nxmesh_controller_connections"
+					    " 1\n"); i++)
+		usleep(50 * 1000);
+	ok(i < 200, "the connections open: /metrics' own");
 }
 
 static void test_restart(void)
@@ -674,6 +793,7 @@ int main(void)
 	test_policy();
 	test_agents();
 	test_metrics();
+	test_agent_bodies();
 	test_per_address();
 	test_restart();
 	xm_ctl_stop(ctl);

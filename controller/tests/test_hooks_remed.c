@@ -174,6 +174,34 @@ int main(void)
 	run(hs, "w http http://127.0.0.1:1/x", &call);
 	ok(!last_ok && !strncmp(last_outcome, "failed: ", 8),
 	   "an http hook that cannot connect (%s)", last_outcome);
+	{
+		/* At most XM_HOOKS_RUNNING at once: the rest not started,
+		 * counted. */
+		int started = 0, busy = 0, i, want;
+
+		xm_hook_parse("r command sleep 2", &h, err, sizeof(err));
+		pthread_mutex_lock(&lock);
+		want = finished;
+		pthread_mutex_unlock(&lock);
+		for (i = 0; i < XM_HOOKS_RUNNING + 3; i++) {
+			int rc = xm_hook_run(slow, &h, &call, done, NULL);
+
+			started += rc == 0;
+			busy += rc == XM_HOOK_BUSY;
+		}
+		ok(started == XM_HOOKS_RUNNING && busy == 3 &&
+		   xm_hooks_busy(slow) == 3,
+		   "%d runs at once: %d started, %d busy (counted: %llu)",
+		   XM_HOOKS_RUNNING + 3, started, busy,
+		   (unsigned long long)xm_hooks_busy(slow));
+		xm_hooks_wait(slow);
+		pthread_mutex_lock(&lock);
+		want = finished - want;
+		pthread_mutex_unlock(&lock);
+		is_int(want, XM_HOOKS_RUNNING, "the ones started end, each");
+		ok(xm_hook_run(slow, &h, &call, done, NULL) == 0,
+		   "and then another starts");
+	}
 	xm_hooks_free(slow);
 	xm_hooks_free(hs);
 	curl_global_cleanup();

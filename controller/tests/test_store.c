@@ -201,7 +201,7 @@ static void test_pg_store(const char *name)
 	ok(s && xm_store_schema_version(s) == 6 &&
 	   !xm_store_remedy_add(s, &r, &id) && id == 1 &&
 	   !xm_store_agent_seen(s, 7, 1, 0) &&
-	   !xm_store_agent_error(s, 7, 2, "x"),
+	   xm_store_agent_error(s, 7, 2, "x") == 1,
 	   "a database left at version 2 is brought to 6: %s",
 	   s ? "opened" : err);
 	ok(s && xm_store_policy_current(s) == 1 &&
@@ -355,17 +355,24 @@ int main(void)
 	   "the other agent");
 	xm_store_agent_list(s, error_cb, last);
 	is_str(last, "0 ", "no error at first");
-	is_int(xm_store_agent_error(s, 7, 13, "version 3 not applied: x"), 0,
-	       "an agent's error");
-	xm_store_agent_error(s, 8, 13, "not an agent");
+	is_int(xm_store_agent_error(s, 7, 13, "version 3 not applied: x"), 1,
+	       "an agent's error: a change");
+	is_int(xm_store_agent_error(s, 8, 13, "not an agent"), 0,
+	       "an unknown agent's: none");
 	xm_store_agent_seen(s, 7, 14, 0);
 	xm_store_agent_list(s, error_cb, last);
 	is_str(last, "13 version 3 not applied: x",
 	       "kept with its time, through a poll");
+	is_int(xm_store_agent_error(s, 7, 14, "version 3 not applied: x"), 0,
+	       "the same error again: no change");
+	xm_store_agent_list(s, error_cb, last);
+	is_str(last, "13 version 3 not applied: x",
+	       "its time that of its first report");
 	is_int(xm_store_agent_count(s), 2, "an unknown agent's error: no agent");
-	xm_store_agent_error(s, 7, 15, "");
+	is_int(xm_store_agent_error(s, 7, 15, ""), 1, "cleared: a change");
 	xm_store_agent_list(s, error_cb, last);
 	is_str(last, "0 ", "cleared");
+	is_int(xm_store_agent_error(s, 7, 16, ""), 0, "cleared again: none");
 
 	xm_store_audit_add(s, 400, "ops", "token.add", "x");
 	xm_store_audit_list(s, audit_cb, last);

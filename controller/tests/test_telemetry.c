@@ -453,13 +453,59 @@ static void test_store(void)
 	xm_store_event_list(st, 1, 10, ev_cb, evs);
 	is_str(evs, "2 policy 11 12 version 2;", "after an id");
 	ok(xm_store_event_last(st) == 2, "the newest event's id");
+	{
+		/* A report's events: in one transaction, the last id. */
+		struct xm_tele_event three[3] = { e, e, e };
+
+		id = 0;
+		three[2].kind = XM_TELE_EV_LINK_UP;
+		ok(!xm_store_events_add(st, three, 3, &id) && id == 5 &&
+		   xm_store_event_last(st) == 5,
+		   "three events at once: the last one's id");
+		evs[0] = '\0';
+		xm_store_event_list(st, 2, 10, ev_cb, evs);
+		is_str(evs, "3 policy 11 12 version 2;4 policy 11 12 version 2;"
+		       "5 link-up 11 12 version 2;", "all three, in order");
+		ok(!xm_store_events_add(st, three, 0, &id) && id == 5,
+		   "none: nothing stored, the id untouched");
+	}
 	xm_store_close(st);
+}
+
+/* One node's reports: a burst, then one per half its interval. */
+static void test_rate(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_policy_error err;
+	struct xm_tele_report r;
+	const char *text;
+	int i, taken = 0;
+
+	ok(xm_tele_rate_take(t, 11, 5000), "a node not known yet: taken");
+	text = report_text(1000, 1000, 0, "", "");	/* interval 5 */
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5000, &ev);
+	xm_tele_report_free(&r);
+	for (i = 0; i < 100; i++)
+		taken += xm_tele_rate_take(t, 11, 5000);
+	is_int(taken, XM_TELE_RATE_BURST, "a burst of 32, then refused");
+	ok(!xm_tele_rate_take(t, 11, 5001) && xm_tele_rate_take(t, 11, 5002) &&
+	   !xm_tele_rate_take(t, 11, 5002),
+	   "then one every half of its 5 s interval (2 s)");
+	ok(xm_tele_rate_take(t, 12, 5002), "another node's own");
+	for (i = 0, taken = 0; i < 100; i++)
+		taken += xm_tele_rate_take(t, 11, 6000);
+	is_int(taken, XM_TELE_RATE_BURST, "a full burst again after a while");
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
 }
 
 int main(void)
 {
 	test_parse();
 	test_state();
+	test_rate();
 	test_path();
 	test_routes_unchanged();
 	test_retention();

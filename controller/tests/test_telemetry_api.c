@@ -671,6 +671,33 @@ static void test_routes_unchanged(void)
 	ok(routes_of_8() == 2, "the table again");
 }
 
+/* One node's reports faster than its rate: refused, 429, counted. */
+static void test_rate(void)
+{
+	int i, taken = 0, limited = 0;
+	struct api_resp r;
+	char line[160];
+
+	for (i = 0; i < XM_TELE_RATE_BURST + 8; i++) {
+		r = report_s(1, line_report(1, 1000 + (uint64_t)i, true));
+		taken += r.status == 200;
+		limited += r.status == 429;
+		api_resp_free(&r);
+	}
+	ok(limited >= 1 && taken + limited == XM_TELE_RATE_BURST + 8 &&
+	   taken <= XM_TELE_RATE_BURST + 2,
+	   "%d reports of one node at once: %d taken, %d refused (429)",
+	   XM_TELE_RATE_BURST + 8, taken, limited);
+	snprintf(line, sizeof(line), "\nxmesh_controller_telemetry_reports"
+		 "_total{site=\"default\",result=\"rate\"} %d\n", limited);
+	r = get("/metrics");
+	ok(r.body.data && strstr(r.body.data, line), "and counted");
+	api_resp_free(&r);
+	r = report_s(2, line_report(2, 5000, true));
+	is_int(r.status, 200, "another node's report is taken");
+	api_resp_free(&r);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -679,6 +706,7 @@ int main(void)
 	test_bad_reports();
 	test_site();
 	test_routes_unchanged();
+	test_rate();
 	xm_ctl_stop(ctl);
 	unlink(db);
 	{
