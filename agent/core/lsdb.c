@@ -82,7 +82,7 @@ static void rexmit_put(struct xm_core *c, struct xm_core_neigh *n,
 	if (i == n->n_rexmit || n->rexmit[i].originator != originator) {
 		if (xm_grow((void **)&n->rexmit, &n->cap_rexmit,
 			    n->n_rexmit + 1, sizeof(*n->rexmit))) {
-			c->st.limit_hits++;
+			core_limit(c, nomem);
 			return;
 		}
 		memmove(&n->rexmit[i + 1], &n->rexmit[i],
@@ -129,7 +129,7 @@ static void ack_put(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		n->ack_due = now;
 	if (xm_grow((void **)&n->acks, &n->cap_acks, n->n_acks + 1,
 		    sizeof(*n->acks))) {
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return;
 	}
 	n->acks[n->n_acks++] = (struct xm_ack){ originator, seq };
@@ -355,12 +355,12 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 
 	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
 	    c->n_lsa >= XM_LSDB_MAX) {
-		c->st.limit_hits++;
+		core_limit(c, limit_lsdb);
 		return -ENOSPC;
 	}
 	copy = malloc(xm_advert_size(a->n_adj));
 	if (!copy) {
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return -ENOMEM;
 	}
 	memcpy(copy, a, xm_advert_size(a->n_adj));
@@ -376,7 +376,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 					   sizeof(*c->lsa))) {
 			free(l);
 			free(copy);
-			c->st.limit_hits++;
+			core_limit(c, nomem);
 			return -ENOMEM;
 		}
 		memmove(&c->lsa[i + 1], &c->lsa[i],
@@ -717,7 +717,7 @@ static void own_adjacencies(struct xm_core *c, struct xm_advert *a)
 			continue;
 		}
 		if (a->n_adj == XM_ADVERT_ADJ_MAX) {
-			c->st.limit_hits++;
+			core_limit(c, adj_cut);
 			continue;
 		}
 		memmove(&a->adj[k + 1], &a->adj[k],
@@ -745,7 +745,7 @@ static void own_fit(struct xm_core *c, struct xm_advert *a)
 		cut = true;
 	}
 	if (cut)
-		c->st.limit_hits++;
+		core_limit(c, adj_cut);
 }
 
 static void originate(struct xm_core *c, xm_time now)
@@ -773,7 +773,7 @@ static void originate(struct xm_core *c, xm_time now)
 		c->own_seq = own->adv->seq;
 	if (c->own_seq == UINT32_MAX) {
 		/* 4 billion originations: not in this node's lifetime. */
-		c->st.limit_hits++;
+		core_limit(c, limit_seq);
 		return;
 	}
 	a->seq = ++c->own_seq;
@@ -870,7 +870,7 @@ static void flush_lsus(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 			continue;
 		}
 		if (ret) {
-			c->st.limit_hits++;
+			core_limit(c, limit_advert);
 			rexmit_remove_at(n, i);
 			continue;
 		}

@@ -391,7 +391,14 @@ static void limit(void)
 	for (n = 0; xm_core_node(core, n, &(struct xm_node_status){ 0 }); n++)
 		;
 	is_int((long long)n, LSDB_MAX, "limit: the database holds XM_LSDB_MAX");
-	ok(s->limit_hits >= 100, "limit: refusals counted (%llu)",
+	ok(s->limit_lsdb >= 100, "limit: refusals counted (%llu)",
+	   (unsigned long long)s->limit_lsdb);
+	ok(s->limit_hits == s->limit_neighbors + s->limit_lsdb +
+			    s->replay_evicted + s->limit_actions + s->adj_cut +
+			    s->limit_kx_keys + s->limit_links + s->limit_seq +
+			    s->limit_advert + s->nomem &&
+	   !s->nomem && !s->limit_neighbors,
+	   "limit: limit_hits is the sum of the named limits (%llu)",
 	   (unsigned long long)s->limit_hits);
 	ok(acked(o - 1, 1), "limit: refused adverts acknowledged all the same");
 	/* A new adjacency gets the whole database, in full messages. */
