@@ -830,6 +830,7 @@ static const struct refusal {
 	/* limit_hits, split: its sum */
 	R(limit_neighbors, "neighbors (table full)"),
 	R(limit_lsdb, "originators (database full)"),
+	R(lsdb_evicted, "unreachable originators forgotten (database full)"),
 	R(replay_evicted, "replay window senders forgotten"),
 	R(limit_actions, "actions (queue full)"),
 	R(adj_cut, "adjacencies cut from our advert"),

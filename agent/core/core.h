@@ -363,6 +363,8 @@ struct xm_core_stats {
 	uint64_t limit_neighbors;	/* neighbor table or a link's full, or
 					 * every kernel neighbor id in use */
 	uint64_t limit_lsdb;		/* an originator refused: database full */
+	uint64_t lsdb_evicted;		/* ... or, in its place, the originator
+					 * unreachable the longest forgotten */
 	uint64_t replay_evicted;	/* the least recent replay window sender
 					 * forgotten for a new one */
 	uint64_t limit_actions;		/* an action dropped: queue full */

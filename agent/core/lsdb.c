@@ -344,6 +344,40 @@ void lsdb_tidy(struct xm_core *c)
 	c->n_edges = k;
 }
 
+static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
+		       const char *why);
+
+/*
+ * The database is full and a new originator comes: forget the one that
+ * has been unreachable the longest (it would be purged purge_after_s
+ * after it became so) rather than refuse the newcomer, which would be
+ * learned only at its next change or refresh (the refused advert is
+ * acknowledged all the same). One unreachable for less than spf_max_ms
+ * may only be waiting for SPF: kept. False when none qualifies.
+ */
+static bool lsdb_evict(struct xm_core *c, xm_time now)
+{
+	xm_time min_ms = c->cfg.timers.spf_max_ms;
+	size_t i, k = c->n_lsa;
+
+	for (i = 0; i < c->n_lsa; i++) {
+		const struct xm_lsa *l = c->lsa[i];
+
+		if (l->adv->originator == c->cfg.node_id ||
+		    l->unreach_since == XM_NEVER ||
+		    now - l->unreach_since < min_ms)
+			continue;
+		if (k == c->n_lsa ||
+		    l->unreach_since < c->lsa[k]->unreach_since)
+			k = i;
+	}
+	if (k == c->n_lsa)
+		return false;
+	core_limit(c, lsdb_evicted);
+	lsa_remove(c, now, k, "database full, unreachable the longest");
+	return true;
+}
+
 /* Install a copy of a, newer than what we have: 0, or -ENOSPC/-ENOMEM. */
 static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 {
@@ -355,8 +389,11 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 
 	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
 	    c->n_lsa >= XM_LSDB_MAX) {
-		core_limit(c, limit_lsdb);
-		return -ENOSPC;
+		if (!lsdb_evict(c, now)) {
+			core_limit(c, limit_lsdb);
+			return -ENOSPC;
+		}
+		i = lsa_pos(c, a->originator);
 	}
 	copy = malloc(xm_advert_size(a->n_adj));
 	if (!copy) {

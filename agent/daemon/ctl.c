@@ -70,7 +70,7 @@ const struct xmd_stat_name xmd_core_stat_names[] = {
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
 	C(probes_unsent), C(probes_late), C(probes_stalled), C(probes_unheard),
 	C(neigh_down_undone), C(limit_hits), C(limit_neighbors),
-	C(limit_lsdb), C(replay_evicted), C(limit_actions), C(adj_cut),
+	C(limit_lsdb), C(lsdb_evicted), C(replay_evicted), C(limit_actions), C(adj_cut),
 	C(limit_kx_keys), C(limit_links), C(limit_seq), C(limit_advert),
 	C(nomem), C(events_dropped),
 };
