@@ -114,10 +114,27 @@ struct xm_link *core_link(struct xm_core *c, uint32_t ifindex)
 	return NULL;
 }
 
-struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
+/*
+ * A new action at the queue's tail, or NULL (counted): events beyond
+ * XM_EVENTS_MAX are dropped unless summary (the refusal report that
+ * counts them), and only the FIB sync may take the last slot.
+ */
+static struct xm_action *action_new(struct xm_core *c, enum xm_action_type t,
+				    bool summary)
 {
 	struct xm_action *a;
 
+	if (t == XM_ACT_EVENT && !summary && c->q_events >= XM_EVENTS_MAX) {
+		c->st.events_dropped++;
+		return NULL;
+	}
+	if (t != XM_ACT_FIB && c->q_len >= XM_ACTION_MAX - 1) {
+		if (t == XM_ACT_EVENT)
+			c->st.events_dropped++;
+		else
+			core_limit(c, limit_actions);
+		return NULL;
+	}
 	if (c->q_head + c->q_len == c->q_cap) {
 		if (c->q_head) {
 			memmove(c->q, c->q + c->q_head, c->q_len * sizeof(*a));
@@ -127,10 +144,13 @@ struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
 
 			if (cap > XM_ACTION_MAX)
 				cap = XM_ACTION_MAX;
-			a = cap > c->q_cap ? realloc(c->q, cap * sizeof(*a)) :
-					     NULL;
+			if (cap == c->q_cap) {
+				core_limit(c, limit_actions);
+				return NULL;
+			}
+			a = realloc(c->q, cap * sizeof(*a));
 			if (!a) {
-				c->st.limit_hits++;
+				core_limit(c, nomem);
 				return NULL;
 			}
 			c->q = a;
@@ -143,20 +163,45 @@ struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
 	a->neigh = 0;
 	a->seq = 0;
 	a->text[0] = '\0';
+	if (t == XM_ACT_EVENT)
+		c->q_events++;
 	return a;
+}
+
+struct xm_action *core_action_new(struct xm_core *c, enum xm_action_type t)
+{
+	return action_new(c, t, false);
+}
+
+static void event_add(struct xm_core *c, enum xm_event_level level,
+		      bool summary, const char *fmt, va_list ap)
+{
+	struct xm_action *a = action_new(c, XM_ACT_EVENT, summary);
+
+	if (!a)
+		return;
+	a->level = level;
+	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 }
 
 void core_event(struct xm_core *c, enum xm_event_level level,
 		const char *fmt, ...)
 {
-	struct xm_action *a = core_action_new(c, XM_ACT_EVENT);
 	va_list ap;
 
-	if (!a)
-		return;
-	a->level = level;
 	va_start(ap, fmt);
-	vsnprintf(a->text, sizeof(a->text), fmt, ap);
+	event_add(c, level, false, fmt, ap);
+	va_end(ap);
+}
+
+/* The refusal report: past the events' bound (it counts what that drops). */
+static void core_event_summary(struct xm_core *c, enum xm_event_level level,
+			       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	event_add(c, level, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -197,15 +242,18 @@ void core_send_finish(struct xm_core *c, struct xm_action *a,
 	c->st.tx_msgs++;
 }
 
+/*
+ * The FIB sync is never lost: it has the queue's last slot, and without
+ * memory for it, it is owed (xm_core_action() gives it once the queue is
+ * empty).
+ */
 static void fib_changed(struct xm_core *c)
 {
-	struct xm_action *a;
-
 	if (c->fib_queued)
 		return;
-	a = core_action_new(c, XM_ACT_FIB);
-	if (a)
-		c->fib_queued = true;
+	c->fib_queued = true;
+	if (!core_action_new(c, XM_ACT_FIB))
+		c->fib_owed = true;
 }
 
 /* ---- desired tables ---- */
@@ -265,7 +313,7 @@ static void fib_update_neighs(struct xm_core *c)
 
 	v = calloc(c->n_neigh + 1, sizeof(*v));
 	if (!v) {
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return;
 	}
 	for (i = 0; i < c->n_neigh; i++) {
@@ -681,7 +729,7 @@ static void spf_run(struct xm_core *c, xm_time now)
 	if (!adj || graph_build(c, adj, n_adj)) {
 		free(adj);
 		spf_clear(c);
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return;
 	}
 	root = lsa_index(c, c->cfg.node_id);
@@ -700,7 +748,7 @@ static void spf_run(struct xm_core *c, xm_time now)
 		free(adj);
 		free(nf.routes);
 		free(nf.prefixes);
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return;
 	}
 	free(adj);
@@ -779,7 +827,19 @@ static const struct refusal {
 	R(rx_malformed, "malformed"),
 	R(rx_bad_version, "of another version"),
 	R(rx_own, "with our own node id"),
-	R(limit_hits, "limit hits (tables or queue full)"),
+	/* limit_hits, split: its sum */
+	R(limit_neighbors, "neighbors (table full)"),
+	R(limit_lsdb, "originators (database full)"),
+	R(lsdb_evicted, "unreachable originators forgotten (database full)"),
+	R(replay_evicted, "replay window senders forgotten"),
+	R(limit_actions, "actions (queue full)"),
+	R(adj_cut, "adjacencies cut from our advert"),
+	R(limit_kx_keys, "keys (slots full)"),
+	R(limit_links, "links (XM_LINK_MAX)"),
+	R(limit_seq, "originations (sequence exhausted)"),
+	R(limit_advert, "adverts too big to send"),
+	R(nomem, "for lack of memory"),
+	R(events_dropped, "events dropped (queue full)"),
 #undef R
 };
 
@@ -820,7 +880,7 @@ static void refusals_report(struct xm_core *c, xm_time now)
 						refusals[i].what);
 	}
 	c->warn_last = now;
-	core_event(c, XM_EV_WARN, "refused: %s", text);
+	core_event_summary(c, XM_EV_WARN, "refused: %s", text);
 	/* The event itself may not fit: counted, not reported again. */
 	c->warned = c->st;
 }
@@ -852,7 +912,8 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 		c->ready = true;
 		core_event(c, XM_EV_INFO, "tables ready");
 		/* Asked before it was ready: ask again. */
-		c->fib_queued = false;
+		if (!c->fib_owed)
+			c->fib_queued = false;
 		fib_changed(c);
 		if (c->restarting) {
 			c->restarting = false;
@@ -949,7 +1010,7 @@ int xm_core_link_set(struct xm_core *c, xm_time now,
 		for (i = 0; i < XM_LINK_MAX && c->link[i].used; i++)
 			;
 		if (i == XM_LINK_MAX) {
-			c->st.limit_hits++;
+			core_limit(c, limit_links);
 			return -ENOSPC;
 		}
 		l = &c->link[i];
@@ -1094,7 +1155,7 @@ void xm_core_recv(struct xm_core *c, xm_time now, uint32_t ifindex,
 		c->st.rx_replayed++;
 		return;
 	case XM_REPLAY_EVICTED:
-		c->st.limit_hits++;
+		core_limit(c, replay_evicted);
 		break;
 	default:
 		break;
@@ -1310,8 +1371,18 @@ bool xm_core_action(struct xm_core *c, struct xm_action *a)
 {
 	struct xm_action *x;
 
-	if (!c->q_len)
-		return false;
+	if (!c->q_len) {
+		if (!c->fib_owed)
+			return false;
+		memset(a, 0, offsetof(struct xm_action, msg));
+		a->type = XM_ACT_FIB;
+		a->neigh = 0;
+		a->seq = 0;
+		a->text[0] = '\0';
+		c->fib_owed = false;
+		c->fib_queued = false;
+		return true;
+	}
 	x = &c->q[c->q_head];
 	/* The message bytes only as far as they go. */
 	memcpy(a, x, offsetof(struct xm_action, msg));
@@ -1321,6 +1392,8 @@ bool xm_core_action(struct xm_core *c, struct xm_action *a)
 	memcpy(a->text, x->text, sizeof(a->text));
 	if (x->type == XM_ACT_FIB)
 		c->fib_queued = false;
+	if (x->type == XM_ACT_EVENT)
+		c->q_events--;
 	c->q_head++;
 	if (!--c->q_len)
 		c->q_head = 0;

@@ -358,7 +358,24 @@ struct xm_core_stats {
 					 * answered: not taken down (neigh.c) */
 	uint64_t neigh_down_undone;	/* probes taken for lost answered late:
 					 * the holddown lifted (neigh.c) */
-	uint64_t limit_hits;		/* every refusal for lack of room */
+	uint64_t limit_hits;		/* every refusal for lack of room: the
+					 * sum of limit_neighbors .. nomem */
+	uint64_t limit_neighbors;	/* neighbor table or a link's full, or
+					 * every kernel neighbor id in use */
+	uint64_t limit_lsdb;		/* an originator refused: database full */
+	uint64_t lsdb_evicted;		/* ... or, in its place, the originator
+					 * unreachable the longest forgotten */
+	uint64_t replay_evicted;	/* the least recent replay window sender
+					 * forgotten for a new one */
+	uint64_t limit_actions;		/* an action dropped: queue full */
+	uint64_t adj_cut;		/* our advert: adjacencies left out */
+	uint64_t limit_kx_keys;		/* a key not installed: slots full */
+	uint64_t limit_links;		/* a link refused: XM_LINK_MAX */
+	uint64_t limit_seq;		/* our advert sequence exhausted */
+	uint64_t limit_advert;		/* an advert too big to send, dropped */
+	uint64_t nomem;			/* an allocation failed */
+	uint64_t events_dropped;	/* events past their half of the action
+					 * queue (XM_EVENTS_MAX) */
 };
 
 struct xm_core;

@@ -23,13 +23,24 @@
 /*
  * Limits (Documentation/protocol.md lists them): neighbor entries on all
  * links, remembered kernel neighbor ids, originators in the database,
- * senders in the replay window, actions queued and not yet taken.
+ * senders in the replay window, actions queued and not yet taken; of
+ * those, events (log lines) may take half, so that a burst of them (one
+ * per node in an SPF run) never crowds out a send, a neighbor-down or a
+ * key. The last slot is the FIB sync's: at most one is ever queued.
  */
 #define XM_NEIGH_MAX		512
 #define XM_IDENT_MAX		1024
 #define XM_LSDB_MAX		4096
 #define XM_REPLAY_MAX		(XM_LSDB_MAX + XM_NEIGH_MAX)
 #define XM_ACTION_MAX		4096
+#define XM_EVENTS_MAX		(XM_ACTION_MAX / 2)
+
+/* A refusal for lack of room: its own counter and limit_hits, their sum. */
+#define core_limit(c, counter)				\
+	do {						\
+		(c)->st.counter++;			\
+		(c)->st.limit_hits++;			\
+	} while (0)
 
 /* Consecutive probe replies for UP; probes the loss rate is taken over. */
 #define XM_UP_REPLIES		3
@@ -232,10 +243,12 @@ struct xm_core {
 	struct xm_fib fib;
 	bool ready;
 
-	/* Actions: a FIFO. */
+	/* Actions: a FIFO; q_events of them are XM_ACT_EVENT. */
 	struct xm_action *q;
-	size_t q_head, q_len, q_cap;
+	size_t q_head, q_len, q_cap, q_events;
 	bool fib_queued;
+	bool fib_owed;		/* queued, but no memory for it: given when
+				 * the queue is empty (a sync is never lost) */
 
 	/* Refusals: counters as last reported, and when. */
 	struct xm_core_stats warned;

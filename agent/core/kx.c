@@ -299,6 +299,7 @@ struct xm_kx_peer {
 	 * (our CONFIRM lost) gets the CONFIRM again. */
 	uint32_t done_session;
 	struct xm_kx_msg done_confirm;
+	xm_time init_at;		/* the last new session we answered */
 	struct handshake hs;
 	unsigned int q_head, q_len;
 	struct xm_kx_action q[QUEUE_MAX];
@@ -446,6 +447,7 @@ struct xm_kx_peer *xm_kx_peer_new(struct xm_kx *kx, uint32_t node,
 	p->next_start = XM_NEVER;
 	p->old_rx_del_at = XM_NEVER;
 	p->warned_at = XM_NEVER;
+	p->init_at = XM_NEVER;
 	/* Ids from a random start: a restarted agent rarely takes the ids
 	 * its previous run's keys still hold in the kernel. */
 	kx->random(&p->next_id, sizeof(p->next_id));
@@ -810,6 +812,18 @@ static void on_init(struct xm_kx_peer *p, xm_time now,
 		if (kx->node_id < p->node)
 			return;		/* ours wins: it will answer it */
 	}
+	/*
+	 * A new session costs a key pair and a DH: one per peer per
+	 * retry_ms. An honest initiator's next INIT is a resend of this
+	 * one (answered above), or a new session tries * retry_ms later;
+	 * one refused here is sent again retry_ms later. A flood of new
+	 * sessions costs one key pair and DH per interval.
+	 */
+	if (p->init_at != XM_NEVER && now < p->init_at + kx->params.retry_ms) {
+		kx->st.init_limited++;
+		return;
+	}
+	p->init_at = now;
 	hs_abort(p);
 	hs->session = m->session;
 	noise_init(&hs->ns);

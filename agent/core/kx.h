@@ -51,7 +51,9 @@ struct xm_kx_params {
 	uint32_t rekey_ms;		/* rotate a session this old: 120000 */
 	uint64_t rekey_packets;		/* ... or whose transmit key sealed
 					 * this many frames: 2^32 */
-	uint32_t retry_ms;		/* resend an unanswered step: 1000 */
+	uint32_t retry_ms;		/* resend an unanswered step: 1000;
+					 * answer a peer's new session at most
+					 * this often */
 	uint32_t tries;			/* sends of a step before giving up: 5 */
 	uint32_t grace_ms;		/* an old receive key stays: 10000;
 					 * more than tries * retry_ms */
@@ -86,6 +88,8 @@ struct xm_kx_stats {
 	uint64_t bad_msg;		/* did not decrypt: altered or forged */
 	uint64_t unexpected;		/* a step out of turn, another session */
 	uint64_t cut;			/* sessions ended by a refusal */
+	uint64_t init_limited;		/* INITs of a new session not answered:
+					 * one per peer per retry_ms */
 	uint64_t refused[XM_KX_REFUSED_COUNT];	/* by reason; [0] unused */
 };
 

@@ -80,7 +80,7 @@ static void key_action(struct xm_core *c, const struct xm_core_neigh *n,
 			if (!c->kx_keys[i].used)
 				s = &c->kx_keys[i];
 		if (!s) {
-			c->st.limit_hits++;
+			core_limit(c, limit_kx_keys);
 			return;
 		}
 	}
@@ -149,7 +149,7 @@ static struct xm_kx_peer *peer_of(struct xm_core *c, struct xm_core_neigh *n)
 	if (!n->kx) {
 		n->kx = xm_kx_peer_new(c->cfg.kx, n->node, n->id);
 		if (!n->kx)
-			c->st.limit_hits++;
+			core_limit(c, nomem);
 	}
 	return n->kx;
 }

@@ -82,7 +82,7 @@ static void rexmit_put(struct xm_core *c, struct xm_core_neigh *n,
 	if (i == n->n_rexmit || n->rexmit[i].originator != originator) {
 		if (xm_grow((void **)&n->rexmit, &n->cap_rexmit,
 			    n->n_rexmit + 1, sizeof(*n->rexmit))) {
-			c->st.limit_hits++;
+			core_limit(c, nomem);
 			return;
 		}
 		memmove(&n->rexmit[i + 1], &n->rexmit[i],
@@ -129,7 +129,7 @@ static void ack_put(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		n->ack_due = now;
 	if (xm_grow((void **)&n->acks, &n->cap_acks, n->n_acks + 1,
 		    sizeof(*n->acks))) {
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return;
 	}
 	n->acks[n->n_acks++] = (struct xm_ack){ originator, seq };
@@ -344,6 +344,40 @@ void lsdb_tidy(struct xm_core *c)
 	c->n_edges = k;
 }
 
+static void lsa_remove(struct xm_core *c, xm_time now, size_t i,
+		       const char *why);
+
+/*
+ * The database is full and a new originator comes: forget the one that
+ * has been unreachable the longest (it would be purged purge_after_s
+ * after it became so) rather than refuse the newcomer, which would be
+ * learned only at its next change or refresh (the refused advert is
+ * acknowledged all the same). One unreachable for less than spf_max_ms
+ * may only be waiting for SPF: kept. False when none qualifies.
+ */
+static bool lsdb_evict(struct xm_core *c, xm_time now)
+{
+	xm_time min_ms = c->cfg.timers.spf_max_ms;
+	size_t i, k = c->n_lsa;
+
+	for (i = 0; i < c->n_lsa; i++) {
+		const struct xm_lsa *l = c->lsa[i];
+
+		if (l->adv->originator == c->cfg.node_id ||
+		    l->unreach_since == XM_NEVER ||
+		    now - l->unreach_since < min_ms)
+			continue;
+		if (k == c->n_lsa ||
+		    l->unreach_since < c->lsa[k]->unreach_since)
+			k = i;
+	}
+	if (k == c->n_lsa)
+		return false;
+	core_limit(c, lsdb_evicted);
+	lsa_remove(c, now, k, "database full, unreachable the longest");
+	return true;
+}
+
 /* Install a copy of a, newer than what we have: 0, or -ENOSPC/-ENOMEM. */
 static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 {
@@ -355,12 +389,15 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 
 	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
 	    c->n_lsa >= XM_LSDB_MAX) {
-		c->st.limit_hits++;
-		return -ENOSPC;
+		if (!lsdb_evict(c, now)) {
+			core_limit(c, limit_lsdb);
+			return -ENOSPC;
+		}
+		i = lsa_pos(c, a->originator);
 	}
 	copy = malloc(xm_advert_size(a->n_adj));
 	if (!copy) {
-		c->st.limit_hits++;
+		core_limit(c, nomem);
 		return -ENOMEM;
 	}
 	memcpy(copy, a, xm_advert_size(a->n_adj));
@@ -376,7 +413,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 					   sizeof(*c->lsa))) {
 			free(l);
 			free(copy);
-			c->st.limit_hits++;
+			core_limit(c, nomem);
 			return -ENOMEM;
 		}
 		memmove(&c->lsa[i + 1], &c->lsa[i],
@@ -717,7 +754,7 @@ static void own_adjacencies(struct xm_core *c, struct xm_advert *a)
 			continue;
 		}
 		if (a->n_adj == XM_ADVERT_ADJ_MAX) {
-			c->st.limit_hits++;
+			core_limit(c, adj_cut);
 			continue;
 		}
 		memmove(&a->adj[k + 1], &a->adj[k],
@@ -745,7 +782,7 @@ static void own_fit(struct xm_core *c, struct xm_advert *a)
 		cut = true;
 	}
 	if (cut)
-		c->st.limit_hits++;
+		core_limit(c, adj_cut);
 }
 
 static void originate(struct xm_core *c, xm_time now)
@@ -773,7 +810,7 @@ static void originate(struct xm_core *c, xm_time now)
 		c->own_seq = own->adv->seq;
 	if (c->own_seq == UINT32_MAX) {
 		/* 4 billion originations: not in this node's lifetime. */
-		c->st.limit_hits++;
+		core_limit(c, limit_seq);
 		return;
 	}
 	a->seq = ++c->own_seq;
@@ -870,7 +907,7 @@ static void flush_lsus(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 			continue;
 		}
 		if (ret) {
-			c->st.limit_hits++;
+			core_limit(c, limit_advert);
 			rexmit_remove_at(n, i);
 			continue;
 		}

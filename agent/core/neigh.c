@@ -214,7 +214,8 @@ static struct xm_core_neigh *neigh_new(struct xm_core *c, xm_time now,
 		free(n);
 		if (tab)
 			c->neigh = tab;
-		goto full;
+		core_limit(c, nomem);
+		return NULL;
 	}
 	c->neigh = tab;
 	c->ident[d].in_use = true;
@@ -237,7 +238,7 @@ static struct xm_core_neigh *neigh_new(struct xm_core *c, xm_time now,
 	c->n_neigh++;
 	return n;
 full:
-	c->st.limit_hits++;
+	core_limit(c, limit_neighbors);
 	return NULL;
 }
 

@@ -69,7 +69,10 @@ const struct xmd_stat_name xmd_core_stat_names[] = {
 	C(lsa_originated), C(lsa_purged), C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
 	C(probes_unsent), C(probes_late), C(probes_stalled), C(probes_unheard),
-	C(neigh_down_undone), C(limit_hits),
+	C(neigh_down_undone), C(limit_hits), C(limit_neighbors),
+	C(limit_lsdb), C(lsdb_evicted), C(replay_evicted), C(limit_actions), C(adj_cut),
+	C(limit_kx_keys), C(limit_links), C(limit_seq), C(limit_advert),
+	C(nomem), C(events_dropped),
 };
 #undef C
 const size_t xmd_n_core_stat_names = sizeof(xmd_core_stat_names) /
@@ -162,6 +165,7 @@ static json_object *kx_json(const struct xm_kx_stats *s)
 	put(o, "bad_msg", j_u64(s->bad_msg));
 	put(o, "unexpected", j_u64(s->unexpected));
 	put(o, "cut", j_u64(s->cut));
+	put(o, "init_limited", j_u64(s->init_limited));
 	for (r = 1; r < XM_KX_REFUSED_COUNT; r++) {
 		snprintf(key, sizeof(key), "refused_%s", xm_kx_refusal_name(r));
 		put(o, key, j_u64(s->refused[r]));

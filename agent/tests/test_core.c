@@ -3,13 +3,14 @@
  * One protocol core on its own: configuration checks and defaults, the
  * hello it sends, the receive path's order (tag, then replay window, then
  * content) and its counters, the SPF back-off (RFC 8405), the
- * rate of origination, and the action queue.
+ * rate of origination, and the action queue (events take at most half
+ * of it; a FIB sync always gets through).
  */
 #include <errno.h>
 #include <sodium.h>
 #include <sys/socket.h>
 
-#include "core_priv.h"	/* XM_HELLO_FULL_EVERY */
+#include "core_priv.h"	/* XM_HELLO_FULL_EVERY, core_event() */
 #include "msg.h"
 #include "tap.h"
 #include "test_core_net.h"
@@ -98,6 +99,9 @@ static void links(void)
 	is_int(fails, 0, "links: XM_LINK_MAX links");
 	l.ifindex = 200;
 	is_int(xm_core_link_set(c, 0, &l), -ENOSPC, "links: one more refused");
+	ok(xm_core_stats(c)->limit_links == 1 &&
+	   xm_core_stats(c)->limit_hits == 1,
+	   "links: counted in limit_links and limit_hits");
 	xm_core_link_del(c, 0, 100);
 	is_int(xm_core_link_set(c, 0, &l), 0, "links: room after a removal");
 	l.ifindex = 0;
@@ -518,6 +522,73 @@ static void action_queue(void)
 	xm_core_free(c);
 }
 
+/* Pop every action: how many of each type, and the refusal report. */
+static void count_actions(struct xm_core *c, int *n, char *warn, size_t len)
+{
+	struct xm_action a;
+
+	memset(n, 0, sizeof(int) * (XM_ACT_KEY + 1));
+	while (xm_core_action(c, &a)) {
+		n[a.type]++;
+		if (a.type == XM_ACT_EVENT && a.level == XM_EV_WARN &&
+		    !strncmp(a.text, "refused:", 8))
+			snprintf(warn, len, "%s", a.text);
+	}
+}
+
+static void action_queue_full(void)
+{
+	struct xm_core_config cfg;
+	struct xm_link_info l = net_link5();
+	const struct xm_core_stats *st;
+	int n[XM_ACT_KEY + 1], i;
+	char warn[200] = "";
+	struct xm_core *c;
+
+	config(&cfg);
+	c = xm_core_new(&cfg, 0);
+	st = xm_core_stats(c);
+	xm_core_link_set(c, 0, &l);
+	drain(c);
+	/* A burst of events ("node N unreachable" for a whole database),
+	 * then what must not be crowded out. */
+	for (i = 0; i < XM_ACTION_MAX + 1000; i++)
+		core_event(c, XM_EV_INFO, "node %d unreachable", i);
+	ok(core_action_new(c, XM_ACT_NEIGH_DOWN) != NULL,
+	   "queue: a neighbor-down after %d events still queued",
+	   XM_ACTION_MAX + 1000);
+	xm_core_timer(c, 5000);		/* tables ready: a FIB sync */
+	/* "tables ready" is one more past the bound. */
+	is_int((long long)st->events_dropped,
+	       XM_ACTION_MAX + 1000 - XM_EVENTS_MAX + 1,
+	       "queue: events past half the queue dropped, counted");
+	count_actions(c, n, warn, sizeof(warn));
+	is_int(n[XM_ACT_FIB], 1, "queue: the FIB sync got through the burst");
+	is_int(n[XM_ACT_NEIGH_DOWN], 1, "queue: so did the neighbor-down");
+	ok(n[XM_ACT_EVENT] <= XM_EVENTS_MAX + 2,
+	   "queue: events held to half the queue (%d)", n[XM_ACT_EVENT]);
+	ok(strstr(warn, "3049 events dropped (queue full)") != NULL,
+	   "queue: the drop summarised: \"%s\"", warn);
+	xm_core_free(c);
+
+	/* A queue full of other actions: the FIB sync has the last slot. */
+	c = xm_core_new(&cfg, 0);
+	st = xm_core_stats(c);
+	xm_core_link_set(c, 0, &l);
+	drain(c);
+	for (i = 0; i < XM_ACTION_MAX + 10; i++)
+		core_action_new(c, XM_ACT_NEIGH_DOWN);
+	ok(st->limit_actions >= 10 && st->limit_hits == st->limit_actions,
+	   "queue: a full queue counted in limit_actions and limit_hits");
+	xm_core_timer(c, 5000);		/* tables ready: a FIB sync */
+	count_actions(c, n, warn, sizeof(warn));
+	is_int(n[XM_ACT_FIB], 1,
+	       "queue: full of other actions, the FIB sync still queued");
+	is_int(n[XM_ACT_NEIGH_DOWN], XM_ACTION_MAX - 1,
+	       "queue: the others had all but its slot");
+	xm_core_free(c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -532,5 +603,6 @@ int main(void)
 	origination();
 	caps_hysteresis();
 	action_queue();
+	action_queue_full();
 	return tap_done();
 }

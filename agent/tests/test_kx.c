@@ -483,6 +483,74 @@ static void replays(void)
 	sodium_memzero(a_tx, sizeof(a_tx));
 }
 
+/* An INIT of a new session from A's node: a fresh peer's first message. */
+static struct xm_kx_msg fresh_init(xm_time now)
+{
+	struct xm_kx_peer *q = xm_kx_peer_new(A.kx, 2, 199);
+	struct xm_kx_msg m = { 0 };
+	struct xm_kx_action a;
+
+	xm_kx_peer_start(q, now);
+	while (xm_kx_peer_action(q, &a)) {
+		if (a.type == XM_KX_ACT_SEND && a.msg.step == XM_KX_INIT)
+			m = a.msg;
+		xm_kx_action_wipe(&a);
+	}
+	xm_kx_peer_free(q);
+	return m;
+}
+
+/* RESPs B sent (and forget them). */
+static unsigned int b_resps(void)
+{
+	unsigned int i, n = 0;
+
+	pump(&B);
+	for (i = 0; i < B.n_out; i++)
+		n += B.out[i].step == XM_KX_RESP;
+	B.n_out = 0;
+	return n;
+}
+
+/* The responder answers one new session per peer per retry_ms. */
+static void init_flood(void)
+{
+	const struct xm_kx_stats *sb;
+	xm_time now = 1000;
+	unsigned int i, n = 0;
+	struct xm_kx_msg m;
+
+	pair_ok();
+	sb = xm_kx_stats(B.kx);
+	for (i = 0; i < 10; i++) {
+		m = fresh_init(now);
+		xm_kx_peer_recv(B.p, now, NOW, &m);
+		n += b_resps();
+	}
+	ok(n == 1 && sb->init_limited == 9,
+	   "init flood: 10 new sessions at once, 1 answered, 9 counted in init_limited (%u, %llu)",
+	   n, (unsigned long long)sb->init_limited);
+	now += params.retry_ms - 1;
+	m = fresh_init(now);
+	xm_kx_peer_recv(B.p, now, NOW, &m);
+	n = b_resps();
+	now++;
+	m = fresh_init(now);
+	xm_kx_peer_recv(B.p, now, NOW, &m);
+	n += 10 * b_resps();
+	is_int(n, 10, "init flood: the next one answered retry_ms later, not before");
+	/* A's own handshake, started inside the interval: its resend of the
+	 * INIT retry_ms later is answered. */
+	now += 10;
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	ok(!xm_kx_peer_up(A.p) && sb->init_limited == 11,
+	   "init flood: an honest INIT inside the interval waits");
+	run_until(&now, now + 2 * params.retry_ms);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree(),
+	   "init flood: its resend gets through, both up");
+}
+
 static void refused(const char *name, unsigned int reason,
 		    const struct xm_cert *cb, const struct xm_cert *b_auth,
 		    uint32_t b_node, const struct xm_crl *a_crl,
@@ -1151,6 +1219,7 @@ int main(void)
 	tampering(XM_KX_FINISH, "FINISH");
 	tampering(XM_KX_CONFIRM, "CONFIRM");
 	replays();
+	init_flood();
 	refusals();
 	refusal_storm();
 	noise_transcript();

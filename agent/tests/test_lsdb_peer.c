@@ -3,7 +3,8 @@
  * One core against a scripted peer that speaks the protocol by hand
  * (core/msg.h): the database exchange at two-way with its end flag,
  * acknowledgements and retransmission, the two-way check on edges, a
- * database limit of XM_LSDB_MAX originators, adverts at or aging to
+ * database limit of XM_LSDB_MAX originators (the one unreachable the
+ * longest forgotten for a newcomer), adverts at or aging to
  * max age, and the path policy (excluded zones, hop limit).
  */
 #include "msg.h"
@@ -391,7 +392,15 @@ static void limit(void)
 	for (n = 0; xm_core_node(core, n, &(struct xm_node_status){ 0 }); n++)
 		;
 	is_int((long long)n, LSDB_MAX, "limit: the database holds XM_LSDB_MAX");
-	ok(s->limit_hits >= 100, "limit: refusals counted (%llu)",
+	ok(s->limit_lsdb >= 100, "limit: refusals counted (%llu)",
+	   (unsigned long long)s->limit_lsdb);
+	ok(s->limit_hits == s->limit_neighbors + s->limit_lsdb +
+			    s->lsdb_evicted + s->replay_evicted +
+			    s->limit_actions + s->adj_cut +
+			    s->limit_kx_keys + s->limit_links + s->limit_seq +
+			    s->limit_advert + s->nomem &&
+	   !s->nomem && !s->limit_neighbors,
+	   "limit: limit_hits is the sum of the named limits (%llu)",
 	   (unsigned long long)s->limit_hits);
 	ok(acked(o - 1, 1), "limit: refused adverts acknowledged all the same");
 	/* A new adjacency gets the whole database, in full messages. */
@@ -408,6 +417,39 @@ static void limit(void)
 	   k, p.lsus);
 }
 
+/*
+ * The database full of unreachable originators (limit()'s): a new one
+ * takes the place of the one unreachable the longest; reachable ones stay.
+ */
+static void evict(void)
+{
+	const struct xm_core_stats *s = xm_core_stats(core);
+	uint64_t refused = s->limit_lsdb, evicted = s->lsdb_evicted;
+	struct xm_node_status st;
+	struct xm_advert *a[1];
+	size_t n;
+
+	/* The newest of limit()'s adverts are not a second unreachable yet:
+	 * a newcomer now is refused, as before. */
+	a[0] = advert(900, 1, 1, 0, NULL);
+	peer_lsu(a, 1);
+	ok(!known(900, &st) && s->limit_lsdb == refused + 1 &&
+	   s->lsdb_evicted == evicted,
+	   "evict: none unreachable for spf_max_ms yet: refused");
+	advance(1100);
+	a[0] = advert(901, 1, 1, 0, NULL);
+	peer_lsu(a, 1);
+	advance(50);
+	for (n = 0; xm_core_node(core, n, &(struct xm_node_status){ 0 }); n++)
+		;
+	ok(known(901, &st) && s->lsdb_evicted == evicted + 1 &&
+	   s->limit_lsdb == refused + 1,
+	   "evict: a second later the newcomer takes an unreachable one's place");
+	is_int((long long)n, LSDB_MAX, "evict: the database still holds XM_LSDB_MAX");
+	ok(known(1, &st) && known(2, &st),
+	   "evict: this node and its reachable peer are kept");
+}
+
 int main(void)
 {
 	setup();
@@ -418,6 +460,7 @@ int main(void)
 	policy();
 	ages();
 	limit();
+	evict();
 	xm_core_free(core);
 	return tap_done();
 }
