@@ -16,6 +16,7 @@
 #                   Documentation/install.md)
 #   make dkms-install  the module's source to /usr/src/xmesh-VERSION, then
 #                   dkms add and install it for the running kernel
+#   make test-packaging  only the tests of make install, DKMS and the units
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -104,10 +105,19 @@ dkms-install: install-dkms
 	dkms add xmesh/$(VERSION)
 	dkms install xmesh/$(VERSION)
 
+# The packaging tests alone (they are part of make test too): make install
+# DESTDIR on the host, DKMS's build here and install in the guest, the
+# systemd units under systemd in the guest.
+test-packaging: setup
+	$(MAKE) all
+	scripts/test-install.sh install
+	XMESH_GUEST_TESTS="tests/guest/80-packaging.sh tests/guest/81-systemd.sh" \
+		scripts/run-tests.sh guest
+
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 	$(MAKE) -C controller clean
 
 .PHONY: all kmod agent controller setup test check test-debug fuzz-kernel bench demo \
-	install install-dkms dkms-install clean
+	install install-dkms dkms-install test-packaging clean
