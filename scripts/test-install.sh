@@ -41,9 +41,10 @@ hdr_version() {
 }
 VERSION=$(hdr_version)
 
-# The directories a stray install would write to on this host.
-HOST_DIRS=(/lib/modules /usr/local /usr/src /etc /lib/systemd /usr/lib/systemd
-	/usr/sbin /usr/share/man /var/lib/dkms)
+# The directories a stray install would write to on this host (not all of
+# /etc: other work on the machine may touch it meanwhile).
+HOST_DIRS=(/lib/modules /usr/local /usr/src /etc/xmesh /etc/iproute2 /etc/systemd
+	/lib/systemd /usr/lib/systemd /usr/sbin /usr/share/man /var/lib/dkms)
 
 test_install() {
 	local d stamp out f stray unit

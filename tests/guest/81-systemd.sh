@@ -26,7 +26,8 @@ fi
 # When systemd reached basic.target (what the units start after): the
 # boot's cost under emulation.
 up=$(systemctl show -P ActiveEnterTimestampMonotonic basic.target)
-echo "# systemd: basic.target reached $(echo "scale=1; $up / 1000000" | bc) s after boot"
+read -r now _ </proc/uptime
+echo "# systemd: basic.target reached $(echo "scale=1; $up / 1000000" | bc) s after boot; the test starts at ${now} s"
 
 # unit_logs UNIT: its journal, for a failure's details.
 unit_logs() {
