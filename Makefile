@@ -105,9 +105,9 @@ dkms-install: install-dkms
 	dkms add xmesh/$(VERSION)
 	dkms install xmesh/$(VERSION)
 
-# The packaging tests alone (they are part of make test too): make install
-# DESTDIR on the host, DKMS's build here and install in the guest, the
-# systemd units under systemd in the guest.
+# The packaging tests alone: make install DESTDIR on the host, DKMS's
+# build here and install in the guest (3 to 5 minutes, so not in make
+# test), the systemd units under systemd in the guest (also in make test).
 test-packaging: setup
 	$(MAKE) all
 	scripts/test-install.sh install
