@@ -12,9 +12,13 @@
 #   make demo       a demo mesh in the guest: routing, tracing, failover
 #   make setup      install what a fresh Debian 12 machine needs
 #   make check      static checks only (checkpatch, sparse, shellcheck, spec)
-#   make install    the module (with depmod), the tool, xmeshd, their man
-#                   pages, the agent's configuration (when none is there)
-#                   and its systemd unit (agent/Makefile: PREFIX, SBINDIR...)
+#   make install    the module (with depmod), its DKMS source, the tools,
+#                   their man pages, the agent's configuration (when none is
+#                   there) and the systemd units (DESTDIR, PREFIX, SBINDIR...:
+#                   Documentation/install.md)
+#   make dkms-install  the module's source to /usr/src/xmesh-VERSION, then
+#                   dkms add and install it for the running kernel
+#   make test-packaging  only the tests of make install, DKMS and the units
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -72,12 +76,52 @@ demo: setup
 	$(MAKE) -C controller web
 	scripts/demo.sh
 
-# The module into the modules tree of the kernel KDIR is for (depmod is run
-# by the kernel's modules_install); agent/Makefile's install the rest.
-install: all
+# The module into the modules tree of the kernel KDIR is for (then depmod,
+# kmod/Makefile), the DKMS source (install-dkms), the tools, their man
+# pages, the agent's configuration and the systemd units (agent/ and
+# controller/Makefile). DESTDIR, PREFIX, SBINDIR, MANDIR and UNITDIR are
+# honoured everywhere: nothing is written outside DESTDIR when it is set
+# (Documentation/install.md). For the running kernel:
+#   make install KDIR=/lib/modules/$(uname -r)/build
+install: all install-dkms
 	$(MAKE) -C kmod KDIR=$(KDIR) install
 	$(MAKE) -C agent install
 	$(MAKE) -C controller install
+
+# The one version of the project: libxmesh's header (dkms.conf's
+# PACKAGE_VERSION is written from it).
+VERSION := $(shell sed -n 's/^\#define XMESH_VERSION[[:space:]]*"\(.*\)"/\1/p' \
+	     agent/libxmesh/xmesh.h)
+DKMS_SRC := /usr/src/xmesh-$(VERSION)
+DKMS_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/tests/*.c)) \
+	      kmod/*.h kmod/Kbuild kmod/Makefile uapi/linux/*.h COPYING
+
+# The module's source and dkms.conf in /usr/src/xmesh-VERSION, where DKMS
+# looks for them (dkms.conf).
+install-dkms:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)
+	tar -cf - $(DKMS_FILES) | tar -C $(DESTDIR)$(DKMS_SRC) -xf - \
+		--no-same-owner --no-same-permissions
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' dkms.conf \
+		>$(DESTDIR)$(DKMS_SRC)/dkms.conf
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DKMS_SRC)
+
+# The source into /usr/src, then DKMS builds and installs the module for
+# the running kernel (and, AUTOINSTALL, for each kernel installed later).
+dkms-install: install-dkms
+	dkms remove xmesh/$(VERSION) --all 2>/dev/null || true
+	dkms add xmesh/$(VERSION)
+	dkms install xmesh/$(VERSION)
+
+# The packaging tests alone: make install DESTDIR on the host, DKMS's
+# build here and install in the guest (3 to 5 minutes, so not in make
+# test), the systemd units under systemd in the guest (also in make test).
+test-packaging: setup
+	$(MAKE) all
+	scripts/test-install.sh install
+	XMESH_GUEST_TESTS="tests/guest/80-packaging.sh tests/guest/81-systemd.sh" \
+		scripts/run-tests.sh guest
 
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
@@ -85,4 +129,4 @@ clean:
 	$(MAKE) -C controller clean
 
 .PHONY: all kmod agent controller setup test check test-debug fuzz-kernel soak bench demo \
-	install clean
+	install install-dkms dkms-install test-packaging clean

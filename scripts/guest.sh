@@ -31,6 +31,10 @@
 #                        127.0.0.1:HOSTPORT on the host forwarded to its
 #                        GUESTPORT (TCP) and no other way out (restrict=on);
 #                        none by default
+#   XMESH_GUEST_INIT     systemd: systemd runs as PID 1 in the guest's root
+#                        and SCRIPT as a service after basic.target (for
+#                        tests of systemd units); default: /init runs SCRIPT
+#                        in a chroot, without systemd (faster)
 #   XMESH_CACHE          cache directory (/var/cache/xmesh): kernel, initramfs
 #   XMESH_GUEST_KERNEL_DIR  boot another kernel instead of Debian's: a directory
 #                        with vmlinux (PVH) or bzImage and lib/modules/<release>
@@ -175,6 +179,7 @@ write_conf() {
 		echo "INNER=$(shq "$HERE/guest/inner.sh")"
 		echo "HOST_CACHE=$(shq "${XMESH_GUEST_9P_CACHE:-loose}")"
 		echo "VERBOSE=$(shq "${XMESH_GUEST_VERBOSE:-}")"
+		echo "INIT=$(shq "${XMESH_GUEST_INIT:-}")"
 	} >"$share/init.conf"
 	{
 		printf 'MODE=%q\nSCRIPT=%q\nCWD=%q\nMODDIR=%q\n' "$mode" "$script" "$PWD" "$moddir"
@@ -217,6 +222,10 @@ main() {
 	[[ $# -ge 1 ]] || usage
 	local mode=$1 script=""
 	shift
+	case ${XMESH_GUEST_INIT:-} in
+	"" | systemd) ;;
+	*) die "XMESH_GUEST_INIT: systemd or empty, not $XMESH_GUEST_INIT" ;;
+	esac
 	case $mode in
 	run)
 		[[ $# -ge 1 ]] || usage
@@ -257,6 +266,11 @@ main() {
 	# Only emerg/alert/crit on the console (panics, oopses): the test output
 	# stays readable, and the dmesg check reports warnings anyway.
 	[[ -n ${XMESH_GUEST_VERBOSE:-} ]] || append+=" loglevel=3"
+	# systemd: no status lines on the console but failures; the host's
+	# fstab is not the guest's; no tmpfiles at boot: they would empty /tmp,
+	# the host's files the tests use, and walk it over 9p for minutes.
+	[[ ${XMESH_GUEST_INIT:-} != systemd ]] ||
+		append+=" systemd.show_status=error fstab=0 systemd.mask=systemd-tmpfiles-setup.service systemd.mask=systemd-tmpfiles-clean.timer"
 	append+=" ${XMESH_GUEST_APPEND:-}"
 	local -a qemu=(
 		qemu-system-x86_64 -nodefaults -no-user-config -no-reboot

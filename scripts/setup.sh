@@ -25,6 +25,9 @@ PACKAGES=(
 	# PostgreSQL client library, and the server its tests start)
 	libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
 	libpq-dev postgresql
+	# DKMS: dkms.conf and its test (scripts/test-install.sh dkms); it pulls
+	# no kernel image with --no-install-recommends
+	dkms
 	# the module must also build against Debian's newest kernel (a check)
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)
