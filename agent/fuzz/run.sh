@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# sh fuzz/run.sh SECONDS FUZZER...
+# [FUZZ_CORPUS=DIR] sh fuzz/run.sh SECONDS FUZZER...
 #
 # Run each libFuzzer target for SECONDS on a copy of its seed corpus
-# (fuzz/corpus/NAME/ for build/fuzz/fuzz_NAME), as TAP: one
+# (DIR/NAME/ for build/fuzz/fuzz_NAME; DIR is this script's corpus/ unless
+# FUZZ_CORPUS says another: the controller's and the module's), as TAP: one
 # "ok N - fuzz NAME: X execs, no crash" or "not ok" line each, the plan at
 # the end. A crash's input is kept in build/fuzz-crashes/ and its report
 # printed as comments. Exit status 1 if any target crashed.
 here=$(cd "$(dirname "$0")" && pwd)
+corpus=${FUZZ_CORPUS:-$here/corpus}
 secs=${1:?usage: run.sh SECONDS FUZZER...}
 shift
 n=0
@@ -19,8 +21,10 @@ for f in "$@"; do
 	name=${bin#fuzz_}
 	work=$(mktemp -d "${TMPDIR:-/tmp}/xmesh-fuzz-$name.XXXXXX")
 	mkdir -p "$work/corpus"
-	if [ -d "$here/corpus/$name" ]; then
-		cp "$here/corpus/$name"/* "$work/corpus/" 2>/dev/null
+	if [ -d "$corpus/$name" ]; then
+		cp "$corpus/$name"/* "$work/corpus/" 2>/dev/null
+	else
+		echo "# fuzz $name: no seed corpus in $corpus/$name"
 	fi
 	"$f" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
 		-artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1
