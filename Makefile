@@ -5,6 +5,9 @@
 #   make test       every test: static checks, unit, KUnit and guest tests
 #   make bench      the data-plane benchmark (in the guest)
 #   make test-debug the tests on a debug kernel (KASAN, lockdep, kmemleak)
+#   make fuzz       every libFuzzer target (agent, controller, the module's
+#                   wire parsing in userspace) for FUZZ_SECONDS each
+#                   (default 60): Documentation/fuzzing.md
 #   make fuzz-kernel the module's netlink and UDP fuzzers, long, on the debug
 #                   kernel (FUZZ_KERNEL_MINUTES, default 10)
 #   make soak       the fault and soak test in the guest for SOAK_MINUTES
@@ -53,6 +56,16 @@ check: setup
 test-debug: setup
 	$(MAKE) all
 	scripts/test-debug.sh
+
+# Every libFuzzer target on a copy of its seed corpus, TAP per part; all
+# parts run even if one finds a crash (Documentation/fuzzing.md).
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@rc=0; \
+	$(MAKE) -s -C agent fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) || rc=1; \
+	$(MAKE) -s -C controller fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) || rc=1; \
+	$(MAKE) -s -C kmod fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) || rc=1; \
+	exit $$rc
 
 # The netlink and UDP fuzzers of the guest tests 30 and 31 for
 # FUZZ_KERNEL_MINUTES (default 10) on the debug kernel, or on the guest's
@@ -128,5 +141,5 @@ clean:
 	$(MAKE) -C agent clean
 	$(MAKE) -C controller clean
 
-.PHONY: all kmod agent controller setup test check test-debug fuzz-kernel soak bench demo \
-	install install-dkms dkms-install test-packaging clean
+.PHONY: all kmod agent controller setup test check test-debug fuzz fuzz-kernel soak \
+	bench demo install install-dkms dkms-install test-packaging clean

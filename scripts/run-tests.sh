@@ -152,9 +152,10 @@ part_unit() {
 	run_part install scripts/test-install.sh install
 	# The dashboard in headless chromium against a real controller.
 	run_part web tests/web/run.sh
-	# A short run of every fuzz target; `make -C agent fuzz` runs longer.
+	# A short run of every fuzz target; `make fuzz` runs them longer.
 	run_part agent-fuzz make -s -C agent fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"
 	run_part controller-fuzz make -s -C controller fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"
+	run_part kmod-fuzz make -s -C kmod fuzz FUZZ_SECONDS="${XMESH_FUZZ_SECONDS:-15}"
 }
 
 part_kunit() {
