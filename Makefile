@@ -127,9 +127,9 @@ dkms-install: install-dkms
 	dkms add xmesh/$(VERSION)
 	dkms install xmesh/$(VERSION)
 
-# The packaging tests alone: make install DESTDIR on the host, DKMS's
-# build here and install in the guest (3 to 5 minutes, so not in make
-# test), the systemd units under systemd in the guest (also in make test).
+# The packaging tests alone (make test runs them too): make install
+# DESTDIR on the host, DKMS's build here and install in the guest, the
+# systemd units under systemd in the guest.
 test-packaging: setup
 	$(MAKE) all
 	scripts/test-install.sh install

@@ -117,10 +117,12 @@ static bool xmesh_oam_may_answer(struct xmesh_dev *xdev)
 }
 
 /*
- * Whether another reply may go to userspace now: each costs an atomic
- * allocation and a multicast, and whoever can spoof a neighbor's address
- * (with security none) could otherwise flood the agent's OAM socket until
- * its own probes' replies are lost.
+ * Whether another echo reply, time exceeded or unreachable may go to
+ * userspace now: each costs an atomic allocation and a multicast, and
+ * whoever can send to the port (with security none, from anywhere) could
+ * otherwise flood the agent's OAM socket. Link replies do not take from
+ * this bucket: a flood of the others must not crowd out the answers to
+ * the agent's link probes, which decide whether neighbors are up.
  */
 static bool xmesh_oam_may_notify(struct xmesh_dev *xdev)
 {
@@ -402,7 +404,7 @@ int xmesh_oam_link_recv(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 				       XMESH_OAM_LINK_REPLY, 1);
 		if (nskb)
 			xmesh_oam_xmit_neigh(xdev, neigh, nskb);
-	} else if (xmesh_oam_may_notify(xdev)) {
+	} else {
 		xmesh_genl_notify_oam(xdev, oam, hdr->hop_limit, neigh);
 	}
 	xmesh_count(xdev, XMESH_COUNTER_A_OAM_RX, 1);

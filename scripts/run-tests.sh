@@ -9,7 +9,7 @@
 # A part that exits non-zero without reporting a failure of its own counts
 # as one failure, so a crash is never read as a pass.
 # Environment: XMESH_GUEST_TESTS: guest test scripts to run (default all of
-# tests/guest/[0-9]*.sh but 80-packaging.sh).
+# tests/guest/[0-9]*.sh).
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

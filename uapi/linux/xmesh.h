@@ -269,9 +269,11 @@ enum xmesh_drop_a {
 					 * neighbor other than its route's
 					 * upstream (the reverse-path check)
 					 */
-	XMESH_DROP_A_OAM_EVENT_RATE_LIMITED,	/* rx: an OAM reply not
-						 * handed to userspace,
-						 * over the device's
+	XMESH_DROP_A_OAM_EVENT_RATE_LIMITED,	/* rx: an echo reply,
+						 * time exceeded or
+						 * unreachable not handed
+						 * to userspace, over the
+						 * device's
 						 * XMESH_DEV_A_OAM_RATE
 						 */
 
