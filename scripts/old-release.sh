@@ -27,7 +27,7 @@ if [[ ! -x $dir/agent/xmeshd || ! -x $dir/agent/xmesh ]]; then
 	rm -rf "$dir.tmp"
 	mkdir -p "$dir.tmp"
 	git -C "$top" archive "$commit" agent uapi controller | tar -x -C "$dir.tmp"
-	if ! make -s -C "$dir.tmp/agent" xmeshd xmesh >"$dir.tmp/build.log" 2>&1; then
+	if ! nice -n 19 make -s -C "$dir.tmp/agent" xmeshd xmesh >"$dir.tmp/build.log" 2>&1; then
 		echo "old-release.sh: building $commit's agent failed:" >&2
 		tail -n 20 "$dir.tmp/build.log" >&2
 		exit 1

@@ -53,10 +53,10 @@ test_install() {
 	trap 'rm -rf "$d" "$stamp"' RETURN
 	touch "$stamp"
 	sleep 1
-	if out=$(nice -n 19 make -s install DESTDIR="$d" PREFIX=/usr KDIR="$KDIR" 2>&1); then
-		ok "make install DESTDIR=... PREFIX=/usr"
+	if out=$(nice -n 19 make -s install install-dkms DESTDIR="$d" PREFIX=/usr KDIR="$KDIR" 2>&1); then
+		ok "make install install-dkms DESTDIR=... PREFIX=/usr"
 	else
-		fail "make install DESTDIR=... PREFIX=/usr" "$out"
+		fail "make install install-dkms DESTDIR=... PREFIX=/usr" "$out"
 		return
 	fi
 	local -a want=(

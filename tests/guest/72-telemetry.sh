@@ -43,13 +43,7 @@ for k in 1 2 3 4 5; do
 	mesh_link "$k" "n$k" "n$((k + 1))"
 done
 mesh_link 6 n6 n1
-ctl_mgmt_links "${NODES[@]}"
-
-# ------------------------------------------------------------ certificates
-check "the site authority and its policy key" ctl_authority
-for name in "${NODES[@]}"; do
-	check "$name's certificate" ctl_certify "$name"
-done
+ctl_site "${NODES[@]}"
 
 # ------------------------------------------------------------ controller
 XMESH_TOKEN=$(ctl_token read-only viewer)

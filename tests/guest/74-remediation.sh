@@ -44,13 +44,7 @@ done
 for k in 1 2 3; do
 	mesh_link "$k" "n$k" "n$((k + 1))"
 done
-ctl_mgmt_links "${NODES[@]}"
-
-# ------------------------------------------------------------ certificates
-check "the site authority and its policy key" ctl_authority
-for name in "${NODES[@]}"; do
-	check "$name's certificate" ctl_certify "$name"
-done
+ctl_site "${NODES[@]}"
 
 # ------------------------------------------------------------ the hook
 # restart.sh: the node's agent again, as an_start does, its pid in

@@ -49,13 +49,7 @@ mesh_link 2 r1 b
 mesh_link 3 a r2
 mesh_link 4 r2 b
 an_delay 4 r2 b 10
-ctl_mgmt_links "${NODES[@]}"
-
-# ------------------------------------------------------------ certificates
-check "the site authority and its policy key" ctl_authority
-for name in "${NODES[@]}"; do
-	check "$name's certificate" ctl_certify "$name"
-done
+ctl_site "${NODES[@]}"
 
 # ------------------------------------------------------------ controller
 XMESH_TOKEN=$(ctl_token operator ops)

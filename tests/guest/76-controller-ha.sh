@@ -65,12 +65,7 @@ for i in 1 2 3; do
 done
 mesh_link 1 n1 n2
 mesh_link 2 n2 n3
-ctl_mgmt_links "${NODES[@]}"
-
-check "the site authority and its policy key" ctl_authority
-for name in "${NODES[@]}"; do
-	check "$name's certificate" ctl_certify "$name"
-done
+ctl_site "${NODES[@]}"
 
 # ------------------------------------------------------------ controllers
 cat >"$A/hook.sh" <<EOF

@@ -66,6 +66,9 @@ check "depmod (xmesh and its dependencies)" quick_depmod "$MODS/updates/dkms/xme
 check_match "modprobe finds the DKMS module" 0 "/updates/dkms/xmesh\.ko$" \
 	modinfo -n xmesh
 check "modprobe xmesh" modprobe xmesh
+check_match "make install refuses the module DKMS installed" 2 \
+	"DKMS installed xmesh for $ABI" \
+	make -s -C "$here/../../kmod" install KDIR="/usr/src/linux-headers-$ABI"
 # The loaded module's build id (its notes in sysfs) is the DKMS build's.
 # shellcheck disable=SC2317 # run by check
 same_build() {

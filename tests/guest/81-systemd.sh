@@ -40,6 +40,16 @@ cap_eff() {
 	awk '$1 == "CapEff:" { print $2 }' "/proc/$1/status"
 }
 
+# check_caps NAME PID CAPEFF: process PID (a unit's main one; 0: none)
+# has exactly the effective capabilities CAPEFF (hex, as in its status).
+check_caps() {
+	if [[ $2 != 0 && $(cap_eff "$2") == "$3" ]]; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "pid $2: $(grep ^Cap "/proc/$2/status" 2>&1)"
+	fi
+}
+
 # The install, as on a real machine (into the guest's root, which is in RAM).
 start=$EPOCHREALTIME
 check "make -C agent install PREFIX=/usr" make -s -C "$top/agent" install PREFIX=/usr
@@ -61,12 +71,8 @@ check_match "xmeshd is active (its READY=1 received)" 0 '^active$' \
 	systemctl is-active xmeshd.service
 pid=$(systemctl show -P MainPID xmeshd.service)
 # CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_BPF (39) and nothing else.
-if [[ $pid != 0 && $(cap_eff "$pid") == 0000008000003000 ]]; then
-	tap_ok "xmeshd's effective capabilities: NET_ADMIN NET_RAW BPF only"
-else
-	tap_fail "xmeshd's effective capabilities: NET_ADMIN NET_RAW BPF only" \
-		"pid $pid: $(grep ^Cap "/proc/$pid/status" 2>&1)"
-fi
+check_caps "xmeshd's effective capabilities: NET_ADMIN NET_RAW BPF only" \
+	"$pid" 0000008000003000
 check_match "xmeshd runs with no new privileges" 0 '^NoNewPrivs:[[:space:]]+1$' \
 	cat "/proc/$pid/status"
 check "the module was loaded on first use" test -e /sys/module/xmesh
@@ -109,12 +115,7 @@ fi
 check_match "xmesh-controller is active" 0 '^active$' \
 	systemctl is-active xmesh-controller.service
 pid=$(systemctl show -P MainPID xmesh-controller.service)
-if [[ $pid != 0 && $(cap_eff "$pid") == 0000000000000000 ]]; then
-	tap_ok "xmesh-controller has no capability"
-else
-	tap_fail "xmesh-controller has no capability" \
-		"pid $pid: $(grep ^Cap "/proc/$pid/status" 2>&1)"
-fi
+check_caps "xmesh-controller has no capability" "$pid" 0000000000000000
 check_match "its store is in the StateDirectory, mode 0600" 0 '^600$' \
 	stat -c %a /var/lib/xmesh/controller.db
 check "systemctl stop xmesh-controller" systemctl stop xmesh-controller.service

@@ -75,6 +75,18 @@ ctl_certify() {
 			out "$A/$name.cert" >/dev/null
 }
 
+# ctl_site NAME...: the site around a controller: a management link for
+# each node, the site authority and policy key, each node's certificate
+# (zone web); one TAP line for each of the two last.
+ctl_site() {
+	local name
+	ctl_mgmt_links "$@"
+	check "the site authority and its policy key" ctl_authority
+	for name in "$@"; do
+		check "$name's certificate" ctl_certify "$name"
+	done
+}
+
 # ctl_token ROLE NAME: a new API token of ROLE, printed.
 ctl_token() {
 	"$CTL" --db "$A/controller.db" token add "$1" "$2"
