@@ -90,13 +90,14 @@ demo: setup
 	scripts/demo.sh
 
 # The module into the modules tree of the kernel KDIR is for (then depmod,
-# kmod/Makefile), the DKMS source (install-dkms), the tools, their man
-# pages, the agent's configuration and the systemd units (agent/ and
-# controller/Makefile). DESTDIR, PREFIX, SBINDIR, MANDIR and UNITDIR are
+# kmod/Makefile; refused where DKMS installed it: one of the two owns the
+# module), the tools, their man pages, the agent's configuration and the
+# systemd units (agent/ and controller/Makefile). The DKMS source is
+# install-dkms's, apart. DESTDIR, PREFIX, SBINDIR, MANDIR and UNITDIR are
 # honoured everywhere: nothing is written outside DESTDIR when it is set
 # (Documentation/install.md). For the running kernel:
 #   make install KDIR=/lib/modules/$(uname -r)/build
-install: all install-dkms
+install: all
 	$(MAKE) -C kmod KDIR=$(KDIR) install
 	$(MAKE) -C agent install
 	$(MAKE) -C controller install

@@ -911,9 +911,10 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 			  lsdb_complete(c))) {
 		c->ready = true;
 		core_event(c, XM_EV_INFO, "tables ready");
-		/* Asked before it was ready: ask again. */
-		if (!c->fib_owed)
-			c->fib_queued = false;
+		/*
+		 * The shell syncs only once ready: a FIB action it took
+		 * before is asked again (one still queued or owed serves).
+		 */
 		fib_changed(c);
 		if (c->restarting) {
 			c->restarting = false;

@@ -387,18 +387,20 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	enum xm_spf_news news = XM_SPF_CHANGE;
 	bool changed = true;
 
-	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
-	    c->n_lsa >= XM_LSDB_MAX) {
-		if (!lsdb_evict(c, now)) {
-			core_limit(c, limit_lsdb);
-			return -ENOSPC;
-		}
-		i = lsa_pos(c, a->originator);
-	}
+	/* Allocated first: a failure must not have evicted anyone for nothing. */
 	copy = malloc(xm_advert_size(a->n_adj));
 	if (!copy) {
 		core_limit(c, nomem);
 		return -ENOMEM;
+	}
+	if ((i == c->n_lsa || c->lsa[i]->adv->originator != a->originator) &&
+	    c->n_lsa >= XM_LSDB_MAX) {
+		if (!lsdb_evict(c, now)) {
+			free(copy);
+			core_limit(c, limit_lsdb);
+			return -ENOSPC;
+		}
+		i = lsa_pos(c, a->originator);
 	}
 	memcpy(copy, a, xm_advert_size(a->n_adj));
 	qsort(copy->adj, copy->n_adj, sizeof(copy->adj[0]), cmp_adj);
