@@ -44,6 +44,9 @@ struct xmd_stats {
 	uint64_t policy_failovers;	/* moves to the next controller */
 	/* Telemetry to the controller (telemetry.h). */
 	uint64_t telemetry_reports, telemetry_dropped, telemetry_errors;
+	/* telemetry_dropped by why: the buffer full, too old, refused. */
+	uint64_t telemetry_dropped_full, telemetry_dropped_old;
+	uint64_t telemetry_refused;
 	uint64_t telemetry_routes_elided;
 	uint64_t telemetry_failovers;	/* moves to the next controller */
 	uint64_t telemetry_buffered;	/* reports waiting: a gauge */

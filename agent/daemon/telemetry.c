@@ -577,6 +577,9 @@ void xmd_telemetry_stats_set(struct xmd_stats *st,
 {
 	st->telemetry_reports = c->sent;
 	st->telemetry_dropped = c->dropped;
+	st->telemetry_dropped_full = c->dropped_full;
+	st->telemetry_dropped_old = c->dropped_old;
+	st->telemetry_refused = c->refused;
 	st->telemetry_errors = c->errors;
 	st->telemetry_routes_elided = c->routes_elided;
 	st->telemetry_failovers = c->failovers;

@@ -288,6 +288,30 @@ static void test_failover_stats(const struct xmd_telemetry_counters *c)
 	   "the policy's copy leaves the telemetry's");
 }
 
+/* Reports dropped reach the stats split by why, and their sum. */
+static void test_dropped_stats(void)
+{
+	static const char *const key[] = {
+		"telemetry_dropped", "telemetry_dropped_full",
+		"telemetry_dropped_old", "telemetry_refused",
+	};
+	const struct xmd_telemetry_counters c = {
+		.dropped = 15, .dropped_full = 4, .dropped_old = 5, .refused = 6,
+	};
+	const uint64_t want[] = { 15, 4, 5, 6 };
+	struct xmd_stats st = { 0 };
+	size_t i;
+
+	xmd_telemetry_stats_set(&st, &c);
+	for (i = 0; i < sizeof(key) / sizeof(key[0]); i++) {
+		uint64_t v = 99;
+		bool has = stat_of(&st, key[i], &v);
+
+		ok(has && v == want[i], "%s in the stats (%" PRIu64 ")",
+		   key[i], v);
+	}
+}
+
 /* Two controllers, the first not answering: the report goes to the
  * second at once. */
 static void test_failover(struct net *net)
@@ -315,6 +339,7 @@ static void test_failover(struct net *net)
 	   "the first refused: sent to the second (sent %" PRIu64 ", errors %"
 	   PRIu64 ", failovers %" PRIu64 ")", c.sent, c.errors, c.failovers);
 	test_failover_stats(&c);
+	test_dropped_stats();
 	xmd_telemetry_sender_free(s);
 }
 
