@@ -197,6 +197,27 @@ static void node_add(struct xm_agent_node *e, int64_t expires)
 	e->count[i]++;
 }
 
+/* Whether (node, nonce) is remembered, alive at now; the first slot
+ * free near its place in *free_slot (if not NULL). */
+static bool probe(struct xm_agent_nonces *n, uint32_t node_id,
+		  const uint8_t nonce[XM_AGENT_NONCE_LEN], int64_t now,
+		  struct xm_agent_nonce **free_slot)
+{
+	size_t i, s = hash_of(n, node_id, nonce, XM_AGENT_NONCE_LEN, n->size);
+
+	for (i = 0; i < PROBES && i < n->size; i++) {
+		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
+		bool live = e->node_id && e->expires >= now;
+
+		if (live && e->node_id == node_id &&
+		    !memcmp(e->nonce, nonce, XM_AGENT_NONCE_LEN))
+			return true;
+		if (!live && free_slot && !*free_slot)
+			*free_slot = e;
+	}
+	return false;
+}
+
 /* Remember (node, nonce) until expires: EARLY if signed before the cache
  * was made, REPLAY if it is there, QUOTA if the node has its share of the
  * cache, BUSY if there is no room near its slot. */
@@ -205,22 +226,13 @@ static enum xm_agent_auth remember(struct xm_agent_nonces *n,
 				   const uint8_t nonce[XM_AGENT_NONCE_LEN],
 				   int64_t now, int64_t expires)
 {
-	size_t i, s = hash_of(n, node_id, nonce, XM_AGENT_NONCE_LEN, n->size);
 	struct xm_agent_nonce *free_slot = NULL;
 	struct xm_agent_node *node;
 
 	if (expires - XM_AGENT_AUTH_WINDOW < n->created)
 		return XM_AGENT_AUTH_EARLY;
-	for (i = 0; i < PROBES && i < n->size; i++) {
-		struct xm_agent_nonce *e = &n->slot[(s + i) % n->size];
-		bool live = e->node_id && e->expires >= now;
-
-		if (live && e->node_id == node_id &&
-		    !memcmp(e->nonce, nonce, XM_AGENT_NONCE_LEN))
-			return XM_AGENT_AUTH_REPLAY;
-		if (!live && !free_slot)
-			free_slot = e;
-	}
+	if (probe(n, node_id, nonce, now, &free_slot))
+		return XM_AGENT_AUTH_REPLAY;
 	node = node_of(n, node_id, now);
 	if (node && node_count(node, now) >= n->per_node)
 		return XM_AGENT_AUTH_QUOTA;
@@ -309,6 +321,14 @@ enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
 {
 	return remember(nonces, seen->node_id, seen->nonce, now,
 			seen->expires);
+}
+
+enum xm_agent_auth xm_agent_auth_held(struct xm_agent_nonces *nonces,
+				      const struct xm_agent_signed *s,
+				      int64_t now)
+{
+	return probe(nonces, s->cert.node_id, s->nonce, now, NULL) ?
+	       XM_AGENT_AUTH_REPLAY : XM_AGENT_AUTH_OK;
 }
 
 enum xm_agent_auth xm_agent_auth_check(const struct xm_agent_request *req,

@@ -170,6 +170,16 @@ enum xm_agent_auth xm_agent_auth_remember(struct xm_agent_nonces *nonces,
 					  int64_t now);
 
 /*
+ * Whether the nonce of a request whose headers passed is remembered
+ * already (XM_AGENT_AUTH_REPLAY, else _OK), nothing changed: a replayed
+ * header set is refused before its body is read (the signature, which
+ * needs the body, decides the rest).
+ */
+enum xm_agent_auth xm_agent_auth_held(struct xm_agent_nonces *nonces,
+				      const struct xm_agent_signed *s,
+				      int64_t now);
+
+/*
  * Both: XM_AGENT_AUTH_OK and the verified certificate in *cert, or why
  * not. The nonce is remembered only for a request that passes every
  * other check.

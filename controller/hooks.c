@@ -441,6 +441,16 @@ static bool run_http(const char *url, const struct xm_hook_call *c,
 	return status >= 200 && status < 300;
 }
 
+/* A run counted in xm_hook_run() is over (or never started): the last
+ * one wakes xm_hooks_wait(), whichever way it ended. */
+static void run_end(struct xm_hooks *hs)
+{
+	pthread_mutex_lock(&hs->lock);
+	if (!--hs->running)
+		pthread_cond_broadcast(&hs->idle);
+	pthread_mutex_unlock(&hs->lock);
+}
+
 static void *run_thread(void *arg)
 {
 	struct run *r = arg;
@@ -481,10 +491,7 @@ static void *run_thread(void *arg)
 	}
 	r->done(r->arg, &r->call, ok, outcome);
 	free(r);
-	pthread_mutex_lock(&hs->lock);
-	if (!--hs->running)
-		pthread_cond_broadcast(&hs->idle);
-	pthread_mutex_unlock(&hs->lock);
+	run_end(hs);
 	return NULL;
 }
 
@@ -507,9 +514,7 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 	pthread_mutex_unlock(&hs->lock);
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		pthread_mutex_lock(&hs->lock);
-		hs->running--;
-		pthread_mutex_unlock(&hs->lock);
+		run_end(hs);
 		return -1;
 	}
 	r->hs = hs;
@@ -524,9 +529,7 @@ int xm_hook_run(struct xm_hooks *hs, const struct xm_hook *h,
 	pthread_attr_destroy(&a);
 	if (rc) {
 		free(r);
-		pthread_mutex_lock(&hs->lock);
-		hs->running--;
-		pthread_mutex_unlock(&hs->lock);
+		run_end(hs);
 		return -1;
 	}
 	return 0;

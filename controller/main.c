@@ -8,8 +8,8 @@
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--site NAME:AUTHORITY:POLICY_KEY:POLICY_CERT[:CRL]]...
  *	[--tls-cert FILE --tls-key FILE] [--per-address N]
- *	[--config FILE] [--hook "NAME KIND ARG"]... [--remedy-stale S]
- *	[--remedy-settle S] [--remedy-tries N] [--web DIR]
+ *	[--body-deadline S] [--config FILE] [--hook "NAME KIND ARG"]...
+ *	[--remedy-stale S] [--remedy-settle S] [--remedy-tries N] [--web DIR]
  *	[--metrics-nodes N] [--metrics-troubled N]
  *
  * STORE: a SQLite file, or a PostgreSQL URI (postgresql://...).
@@ -51,8 +51,9 @@ static void usage(FILE *f)
 		"POLICY_CERT[:CRL]]...\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
-		"                        [--per-address N] [--config FILE]"
-		" [--hook 'NAME command|unit|http ARG']...\n"
+		"                        [--per-address N] [--body-deadline S]"
+		" [--config FILE]\n"
+		"                        [--hook 'NAME command|unit|http ARG']...\n"
 		"                        [--remedy-stale S] [--remedy-settle S]"
 		" [--remedy-tries N] [--web DIR]\n"
 		"                        [--metrics-nodes N]"
@@ -64,12 +65,15 @@ static void usage(FILE *f)
 		"/DATABASE[?PARAMS] (PostgreSQL)\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
 		" --port %d, --per-address %d (connections at once from one"
-		" address; 0: no limit), --web " XM_WEB_DIR ","
+		" address; 0: no limit), --body-deadline %d (seconds a"
+		" request's body may take after its headers), --web "
+		XM_WEB_DIR ","
 		" --metrics-nodes %d (per-node series while a site has at"
 		" most N nodes), --metrics-troubled %d (links down or lossy"
 		" and nodes down listed by themselves, per site), --agents %d"
 		" (agents a site is sized for)\n",
-		DEFAULT_PORT, XM_CTL_PER_ADDRESS, XM_METRICS_NODES,
+		DEFAULT_PORT, XM_CTL_PER_ADDRESS, XM_CTL_BODY_DEADLINE,
+		XM_METRICS_NODES,
 		XM_METRICS_TROUBLED, XM_CTL_AGENTS);
 }
 
@@ -273,6 +277,7 @@ int main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "per-address", required_argument, NULL, 'P' },
+		{ "body-deadline", required_argument, NULL, 'B' },
 		{ "agents", required_argument, NULL, 'A' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "hook", required_argument, NULL, 'H' },
@@ -376,6 +381,7 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 		case 'E':
+		case 'B':
 		case 'R':
 			n = strtoul(optarg, &end, 10);
 			if (*end || *optarg < '1' || *optarg > '9' ||
@@ -387,6 +393,8 @@ int main(int argc, char **argv)
 			}
 			if (o == 'S')
 				cfg.remedy.stale_s = (unsigned int)n;
+			else if (o == 'B')
+				cfg.body_deadline_s = (unsigned int)n;
 			else if (o == 'E')
 				cfg.remedy.settle_s = (unsigned int)n;
 			else

@@ -88,7 +88,8 @@ static const struct {
 	    " given)."),
 	FAM(F_BODIES_REFUSED, "xmesh_controller_bodies_refused_total",
 	    "counter", "Requests refused (503) as their bodies would pass"
-	    " the bytes read at once."),
+	    " the bytes read at once, by the limit reached (in all, one"
+	    " address's, one node's)."),
 	FAM(F_HOOKS_BUSY, "xmesh_controller_remediation_hook_busy_total",
 	    "counter", "Hook runs not started (failed \"busy\") as the most"
 	    " that run at once were running."),
@@ -207,6 +208,9 @@ static void header(FILE *f, enum family fam)
 
 static void controller_metrics(FILE *f, const struct xm_metrics_ctl *m)
 {
+	static const char *const body_reasons[] = {
+		"budget", "address", "node",
+	};
 	size_t i;
 
 	header(f, F_REQUESTS);
@@ -230,8 +234,10 @@ static void controller_metrics(FILE *f, const struct xm_metrics_ctl *m)
 	fprintf(f, "%s %llu\n", families[F_BODY_BYTES].name,
 		(unsigned long long)m->body_bytes);
 	header(f, F_BODIES_REFUSED);
-	fprintf(f, "%s %llu\n", families[F_BODIES_REFUSED].name,
-		(unsigned long long)m->bodies_refused);
+	for (i = 0; i < 3; i++)
+		fprintf(f, "%s{reason=\"%s\"} %llu\n",
+			families[F_BODIES_REFUSED].name, body_reasons[i],
+			(unsigned long long)m->bodies_refused[i]);
 	header(f, F_HOOKS_BUSY);
 	fprintf(f, "%s %llu\n", families[F_HOOKS_BUSY].name,
 		(unsigned long long)m->hooks_busy);

@@ -50,9 +50,11 @@ struct xm_metrics_ctl {
 	 * [0] the total, [1] one address's. */
 	unsigned int connections;
 	uint64_t conns_refused[2];
-	/* Bytes of request bodies being read, and bodies refused for
-	 * the budget. */
-	uint64_t body_bytes, bodies_refused;
+	/* Bytes of request bodies being read, and bodies refused by the
+	 * limit reached: [0] the budget, [1] one address's share, [2] one
+	 * node's. */
+	uint64_t body_bytes;
+	uint64_t bodies_refused[3];
 	/* Hook runs refused: XM_HOOKS_RUNNING were running. */
 	uint64_t hooks_busy;
 };

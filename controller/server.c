@@ -40,14 +40,15 @@
 #define DROP_MAX	(1024 * 1024)
 #define JSON_DEPTH	8
 #define LONGPOLL_MAX	60
+#define CONN_IDLE_S	(2 * LONGPOLL_MAX)	/* libmicrohttpd's timeout */
 #define LIST_LIMIT	100	/* entries of a list answer, by default */
 #define LIST_LIMIT_MAX	1000
 #define REMEDY_BATCH	64	/* decisions taken at one step */
 
 /* The statuses the API answers with, for /metrics. */
 static const unsigned int statuses[] = {
-	200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 429, 500,
-	503,
+	200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 414, 429,
+	500, 503,
 };
 #define N_STATUSES	(sizeof(statuses) / sizeof(statuses[0]))
 
@@ -113,15 +114,22 @@ struct xm_ctl {
 	size_t n_sites;
 	/* In front only, under conn_lock: the connections open, by
 	 * address, and those refused at the limits (accept_policy()); the
-	 * bytes of request bodies taken in (body_reserve()) and the bodies
-	 * refused for the budget. */
+	 * bytes of request bodies taken in (body_reserve()), in all, by
+	 * address (body) and by node id (only those holding some), and the
+	 * bodies refused, by the limit reached. */
 	pthread_mutex_t conn_lock;
-	struct conn_addr { uint32_t addr; unsigned int n; } *conn_addrs;
+	struct conn_addr {
+		uint32_t addr;
+		unsigned int n;
+		size_t body;
+	} *conn_addrs;
 	size_t n_conn_addrs, cap_conn_addrs;
 	unsigned int connections;
 	uint64_t conns_refused[XM_CTL_CONN_REFUSED];
 	size_t body_bytes;
-	uint64_t bodies_refused;
+	struct body_node { uint32_t node; size_t bytes; } *body_nodes;
+	size_t n_body_nodes, cap_body_nodes;
+	uint64_t bodies_refused[XM_CTL_BODY_REFUSED];
 };
 
 struct req;
@@ -168,6 +176,9 @@ struct req {
 	bool too_large;
 	size_t dropped;			/* read past the limit */
 	size_t reserved;		/* of the body budget */
+	uint32_t addr;			/* the client's, whose share it is */
+	uint32_t body_node;		/* an agent's node id, whose too */
+	int64_t body_deadline;		/* monotonic ms; 0: none */
 	char *body;
 };
 
@@ -2057,7 +2068,10 @@ static enum MHD_Result metrics(struct xm_ctl *c, struct MHD_Connection *conn,
 	memcpy(m.conns_refused, front->conns_refused,
 	       sizeof(m.conns_refused));
 	m.body_bytes = front->body_bytes;
-	m.bodies_refused = front->bodies_refused;
+	_Static_assert(sizeof(m.bodies_refused) ==
+		       sizeof(front->bodies_refused), "bodies refused");
+	memcpy(m.bodies_refused, front->bodies_refused,
+	       sizeof(m.bodies_refused));
 	pthread_mutex_unlock(&front->conn_lock);
 	m.hooks_busy = front->cfg.hooks ? xm_hooks_busy(front->cfg.hooks) : 0;
 	f = open_memstream(&text, &len);
@@ -2739,46 +2753,200 @@ static size_t body_budget(const struct xm_ctl *c)
 	       XM_CTL_BODY_BUDGET;
 }
 
+/* Of it, one address's share and one node's. */
+static size_t body_per_address(const struct xm_ctl *c)
+{
+	size_t n = body_budget(c) / 8;
+
+	if (c->front->cfg.body_per_address)
+		return c->front->cfg.body_per_address;
+	return n > XM_TELE_BODY_MAX ? n : XM_TELE_BODY_MAX;
+}
+
+static size_t body_per_node(const struct xm_ctl *c)
+{
+	return c->front->cfg.body_per_node ? c->front->cfg.body_per_node :
+	       XM_CTL_BODY_PER_NODE;
+}
+
+static unsigned int body_deadline_s(const struct xm_ctl *c)
+{
+	return c->front->cfg.body_deadline_s ? c->front->cfg.body_deadline_s :
+	       XM_CTL_BODY_DEADLINE;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static uint32_t sockaddr_v4(const struct sockaddr *sa)
+{
+	return sa && sa->sa_family == AF_INET ?
+	       ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr :
+	       0;
+}
+
+/* The entry of addr, under conn_lock: NULL if none. */
+static struct conn_addr *conn_addr_of(struct xm_ctl *c, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_conn_addrs; i++)
+		if (c->conn_addrs[i].addr == addr)
+			return &c->conn_addrs[i];
+	return NULL;
+}
+
+/* The bytes node's bodies hold, under conn_lock: its entry, made (at 0)
+ * if make; NULL if none (or no memory). Only nodes holding some have
+ * one: at most one a connection. */
+static struct body_node *body_node_of(struct xm_ctl *f, uint32_t node,
+				      bool make)
+{
+	struct body_node *a;
+	size_t i;
+
+	for (i = 0; i < f->n_body_nodes; i++)
+		if (f->body_nodes[i].node == node)
+			return &f->body_nodes[i];
+	if (!make)
+		return NULL;
+	if (f->n_body_nodes == f->cap_body_nodes) {
+		size_t cap = f->cap_body_nodes ? 2 * f->cap_body_nodes : 16;
+
+		a = realloc(f->body_nodes, cap * sizeof(*a));
+		if (!a)
+			return NULL;
+		f->body_nodes = a;
+		f->cap_body_nodes = cap;
+	}
+	a = &f->body_nodes[f->n_body_nodes++];
+	*a = (struct body_node){ node, 0 };
+	return a;
+}
+
+/* Under conn_lock: n holds nothing now, its entry goes. */
+static void body_node_drop(struct xm_ctl *f, struct body_node *n)
+{
+	if (!n->bytes)
+		*n = f->body_nodes[--f->n_body_nodes];
+}
+
 /*
- * Room for q's body to be len bytes in all, of the budget every
- * connection's bodies share: whether there is (q then holds it until it
- * completes).
+ * Room for q's body to be len bytes in all: within its address's share,
+ * its node's (an agent's) and the budget every connection's bodies
+ * share. -1 if there is (q then holds it until it completes or is
+ * late), else the limit reached (XM_CTL_BODY_REFUSED_*), counted;
+ * nothing taken then.
  */
-static bool body_reserve(struct xm_ctl *c, struct req *q, size_t len)
+static int body_reserve(struct xm_ctl *c, struct req *q, size_t len)
 {
 	struct xm_ctl *f = c->front;
-	bool ok;
+	struct body_node *n = NULL;
+	size_t more = len - q->reserved;
+	struct conn_addr *a;
+	int refused = -1;
 
 	if (len <= q->reserved)
-		return true;
+		return -1;
 	pthread_mutex_lock(&f->conn_lock);
-	ok = f->body_bytes - q->reserved + len <= body_budget(c);
-	if (ok) {
-		f->body_bytes += len - q->reserved;
+	a = conn_addr_of(f, q->addr);
+	if (q->body_node)
+		n = body_node_of(f, q->body_node, true);
+	if (!a || a->body + more > body_per_address(c))
+		refused = XM_CTL_BODY_REFUSED_ADDRESS;
+	else if (q->body_node && (!n || n->bytes + more > body_per_node(c)))
+		refused = XM_CTL_BODY_REFUSED_NODE;
+	else if (f->body_bytes + more > body_budget(c))
+		refused = XM_CTL_BODY_REFUSED_BUDGET;
+	if (refused < 0) {
+		a->body += more;
+		if (n)
+			n->bytes += more;
+		f->body_bytes += more;
 		q->reserved = len;
 	} else {
-		f->bodies_refused++;
+		f->bodies_refused[refused]++;
+		if (n)
+			body_node_drop(f, n);
 	}
 	pthread_mutex_unlock(&f->conn_lock);
-	return ok;
+	return refused;
+}
+
+static size_t less(size_t a, size_t b)
+{
+	return a < b ? a : b;
 }
 
 static void body_release(struct xm_ctl *c, struct req *q)
 {
 	struct xm_ctl *f = c->front;
+	struct body_node *n;
+	struct conn_addr *a;
 
+	if (!q->reserved)
+		return;
 	pthread_mutex_lock(&f->conn_lock);
 	f->body_bytes -= q->reserved;
+	/* Its address's entry may have gone with the connection. */
+	a = conn_addr_of(f, q->addr);
+	if (a)
+		a->body -= less(a->body, q->reserved);
+	n = q->body_node ? body_node_of(f, q->body_node, false) : NULL;
+	if (n) {
+		n->bytes -= less(n->bytes, q->reserved);
+		body_node_drop(f, n);
+	}
 	q->reserved = 0;
 	pthread_mutex_unlock(&f->conn_lock);
 }
 
 static enum MHD_Result body_refused(struct xm_ctl *c,
-				    struct MHD_Connection *conn)
+				    struct MHD_Connection *conn,
+				    const struct req *q, int why)
 {
+	if (why == XM_CTL_BODY_REFUSED_ADDRESS)
+		return send_error(c, conn, 503, "body", "the bodies from one"
+				  " address are read %zu bytes at most at"
+				  " once: retry", body_per_address(c));
+	if (why == XM_CTL_BODY_REFUSED_NODE)
+		return send_error(c, conn, 503, "body", "the bodies of node %u"
+				  " are read %zu bytes at most at once: retry",
+				  q->body_node, body_per_node(c));
 	return send_error(c, conn, 503, "body", "the controller reads %zu"
 			  " bytes of request bodies at most at once: retry",
 			  body_budget(c));
+}
+
+/*
+ * A body has body_deadline_s() from its headers to arrive: checked as
+ * each part arrives; a connection that sends nothing is closed by
+ * libmicrohttpd after as long (its timeout, set so until the body is
+ * complete). Either way its room is given back: a client cannot hold it
+ * by sending a byte now and then.
+ */
+static void body_deadline_set(struct xm_ctl *c, struct MHD_Connection *conn,
+			      struct req *q)
+{
+	q->body_deadline = mono_ms() + 1000 * (int64_t)body_deadline_s(c);
+	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+				  body_deadline_s(c));
+}
+
+/* The body is complete (or answered): the connection's usual timeout
+ * (a long poll may follow on it). */
+static void body_deadline_clear(struct MHD_Connection *conn, struct req *q)
+{
+	if (!q->body_deadline)
+		return;
+	q->body_deadline = 0;
+	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+				  (unsigned int)CONN_IDLE_S);
 }
 
 /*
@@ -2794,10 +2962,14 @@ static const struct route *route_request(struct xm_ctl *c,
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct route *r = NULL;
 	char allow[64] = "";
 	size_t i;
+	int why;
 
+	q->addr = sockaddr_v4(ci ? ci->client_addr : NULL);
 	if (q->uri_too_long) {
 		send_error(c, conn, 414, "path", "longer than %d bytes",
 			   URI_MAX - 1);
@@ -2844,20 +3016,29 @@ static const struct route *route_request(struct xm_ctl *c,
 	if (r->access == TOKEN && !authorized(c, conn, r->role, q->who))
 		return NULL;
 	if (r->access == AGENT) {
-		/* Nothing is read from who holds no certificate of the
-		 * site: only the signature needs the body. */
+		/* Nothing is read from who presents no certificate of the
+		 * site, or a nonce seen already: only the signature needs
+		 * the body. The certificate is no secret (every request
+		 * carries it): the shares below bound what one holder of a
+		 * copy can make the controller hold. */
 		struct xm_agent_request ar = { 0 };
-		enum xm_cert_reason why;
+		enum xm_cert_reason reason;
 		enum xm_agent_auth a;
 
 		agent_headers(conn, &ar);
 		a = xm_agent_auth_headers(&ar, &c->cfg.authority, c->cfg.crl,
-					  now_s(c), &q->agent, &why);
+					  now_s(c), &q->agent, &reason);
+		if (!a) {
+			pthread_mutex_lock(&c->lock);
+			a = xm_agent_auth_held(c->nonces, &q->agent, now_s(c));
+			pthread_mutex_unlock(&c->lock);
+		}
 		if (a) {
 			count_auth(c, a);
-			agent_refused(c, conn, a, why, 0);
+			agent_refused(c, conn, a, reason, 0);
 			return NULL;
 		}
+		q->body_node = q->agent.cert.node_id;
 	}
 	{
 		struct query_check qc = { r->query ? r->query : "", "" };
@@ -2882,10 +3063,13 @@ static const struct route *route_request(struct xm_ctl *c,
 	}
 	/* A body of known length: its room taken before any of it is
 	 * read. */
-	if (cl && !body_reserve(c, q, (size_t)strtoull(cl, NULL, 10))) {
-		body_refused(c, conn);
+	why = cl ? body_reserve(c, q, (size_t)strtoull(cl, NULL, 10)) : -1;
+	if (why >= 0) {
+		body_refused(c, conn, q, why);
 		return NULL;
 	}
+	if (r->body_max)
+		body_deadline_set(c, conn, q);
 	return r;
 }
 
@@ -2930,7 +3114,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	}
 	if (*upload_size) {
 		char *b;
+		int why;
 
+		if (q->body_deadline && mono_ms() > q->body_deadline) {
+			*upload_size = 0;
+			q->answered = true;
+			body_release(c, q);
+			return send_error(c, conn, 408, "body", "not complete"
+					  " %u s after its headers",
+					  body_deadline_s(c));
+		}
 		if (q->too_large ||
 		    q->len + *upload_size > q->route->body_max) {
 			q->too_large = true;
@@ -2944,11 +3137,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return send_error(c, conn, 413, "body", "larger than"
 					  " %zu bytes", q->route->body_max);
 		}
-		if (!body_reserve(c, q, q->len + *upload_size)) {
+		why = body_reserve(c, q, q->len + *upload_size);
+		if (why >= 0) {
 			/* A chunked body past the budget. */
 			*upload_size = 0;
 			q->answered = true;
-			return body_refused(c, conn);
+			return body_refused(c, conn, q, why);
 		}
 		b = realloc(q->body, q->len + *upload_size + 1);
 		if (!b)
@@ -2960,6 +3154,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	body_deadline_clear(conn, q);
 	if (q->too_large)
 		return send_error(c, conn, 413, "body", "larger than %zu bytes",
 				  q->route->body_max);
@@ -3103,6 +3298,7 @@ static void site_free(struct xm_ctl *c)
 	xm_remedy_free(c->remedy);
 	free(c->polling);
 	free(c->conn_addrs);
+	free(c->body_nodes);
 	pthread_cond_destroy(&c->changed);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->conn_lock);
@@ -3176,24 +3372,6 @@ static unsigned int conn_limit(const struct xm_ctl *c)
 	return c->cfg.connections ? c->cfg.connections : XM_CTL_CONNECTIONS;
 }
 
-/* The entry of addr, under conn_lock: NULL if none. */
-static struct conn_addr *conn_addr_of(struct xm_ctl *c, uint32_t addr)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_conn_addrs; i++)
-		if (c->conn_addrs[i].addr == addr)
-			return &c->conn_addrs[i];
-	return NULL;
-}
-
-static uint32_t sockaddr_v4(const struct sockaddr *sa)
-{
-	return sa && sa->sa_family == AF_INET ?
-	       ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr :
-	       0;
-}
-
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa,
 				     socklen_t len)
 {
@@ -3246,7 +3424,7 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 		}
 		if (!e && c->n_conn_addrs < c->cap_conn_addrs) {
 			e = &c->conn_addrs[c->n_conn_addrs++];
-			*e = (struct conn_addr){ addr, 0 };
+			*e = (struct conn_addr){ addr, 0, 0 };
 		}
 		if (e) {
 			e->n++;
@@ -3299,7 +3477,7 @@ struct xm_ctl *xm_ctl_start(const struct xm_ctl_config *cfg, char *err,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, c,
 		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, c,
 		MHD_OPTION_CONNECTION_LIMIT, conn_limit(c) + 16,
-		MHD_OPTION_CONNECTION_TIMEOUT, 2u * LONGPOLL_MAX,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_IDLE_S,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		cfg->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem,

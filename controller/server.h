@@ -26,6 +26,19 @@ struct xm_ctl;
 /* The request bodies being read, of all connections together: beyond,
  * 503 (telemetry reports are up to 4 MiB each). */
 #define XM_CTL_BODY_BUDGET	(64u << 20)
+/* Of it, what the bodies of one client address, and of one agent's
+ * certificate, may hold at once: so that whoever presents one node
+ * certificate (not a secret: every request carries it) cannot take it
+ * all. An address: an eighth of the budget, at least the largest body;
+ * a node id: two of the largest bodies. */
+#define XM_CTL_BODY_PER_NODE	(2u * XM_TELE_BODY_MAX)
+/* Seconds a body may take to arrive after its headers: then 408 (or,
+ * with nothing sent, the connection closed) and its room given back. */
+#define XM_CTL_BODY_DEADLINE	30
+
+/* Bodies refused (/metrics), by the limit reached. */
+enum { XM_CTL_BODY_REFUSED_BUDGET, XM_CTL_BODY_REFUSED_ADDRESS,
+       XM_CTL_BODY_REFUSED_NODE, XM_CTL_BODY_REFUSED };
 
 /* Connections refused, by the limit reached (/metrics). */
 enum { XM_CTL_REFUSED_TOTAL, XM_CTL_REFUSED_PER_ADDRESS,
@@ -62,8 +75,13 @@ struct xm_ctl_config {
 	int per_address;
 	/* Connections at once in all: 0: XM_CTL_CONNECTIONS. */
 	unsigned int connections;
-	/* Bytes of request bodies read at once: 0: XM_CTL_BODY_BUDGET. */
-	size_t body_budget;
+	/* Bytes of request bodies read at once: 0: XM_CTL_BODY_BUDGET; of
+	 * them, from one address (0: an eighth, at least XM_TELE_BODY_MAX)
+	 * and for one node id (0: XM_CTL_BODY_PER_NODE). */
+	size_t body_budget, body_per_address, body_per_node;
+	/* Seconds a body may take after its headers: 0:
+	 * XM_CTL_BODY_DEADLINE. */
+	unsigned int body_deadline_s;
 	/* Agents a site is sized for (its cache of recent request
 	 * signatures); 0: XM_CTL_AGENTS. */
 	unsigned int agents;

@@ -514,9 +514,21 @@ static int event_add(struct xm_tele_events *e, int64_t now,
 	return 0;
 }
 
+/* A node's reports' rate (xm_tele_rate_take()): the tokens left at
+ * at. Kept apart from the nodes ingested, as a report is counted before
+ * it is parsed: one per node id that sent a signed report (at most the
+ * agents the store knows). */
+struct tele_rate {
+	uint32_t id;
+	double tokens;
+	int64_t at;
+};
+
 struct xm_tele {
 	struct xm_tele_node **nodes;	/* by id */
 	size_t n, cap;
+	struct tele_rate *rates;	/* by id */
+	size_t n_rates, cap_rates;
 };
 
 struct xm_tele *xm_tele_new(void)
@@ -535,6 +547,7 @@ void xm_tele_free(struct xm_tele *t)
 		free(t->nodes[i]);
 	}
 	free(t->nodes);
+	free(t->rates);
 	free(t);
 }
 
@@ -677,30 +690,58 @@ bool xm_tele_routes_known(const struct xm_tele *t, uint32_t node)
 	return x && x->routes_known;
 }
 
+/* node's rate entry, made (a full bucket) if it has none: NULL if there
+ * is no memory for it. */
+static struct tele_rate *rate_of(struct xm_tele *t, uint32_t node)
+{
+	size_t lo = 0, hi = t->n_rates;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->rates[mid].id < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->n_rates && t->rates[lo].id == node)
+		return &t->rates[lo];
+	if (t->n_rates == t->cap_rates) {
+		size_t cap = t->cap_rates ? 2 * t->cap_rates : 16;
+		struct tele_rate *a = realloc(t->rates, cap * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		t->rates = a;
+		t->cap_rates = cap;
+	}
+	memmove(&t->rates[lo + 1], &t->rates[lo],
+		(t->n_rates - lo) * sizeof(*t->rates));
+	t->n_rates++;
+	t->rates[lo] = (struct tele_rate){ node, XM_TELE_RATE_BURST, 0 };
+	return &t->rates[lo];
+}
+
 bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now)
 {
-	struct xm_tele_node *x;
+	const struct xm_tele_node *x = xm_tele_find(t, node);
+	struct tele_rate *e = rate_of(t, node);
 	uint32_t every;
-	bool found;
-	size_t i = node_index(t, node, &found);
 
-	if (!found)
-		return true;
-	x = t->nodes[i];
-	every = (x->r.interval ? x->r.interval : XM_TELE_INTERVAL) / 2;
+	if (!e)
+		return false;
+	every = (x && x->r.interval ? x->r.interval : XM_TELE_INTERVAL) / 2;
 	if (every < 1)
 		every = 1;
-	if (!x->rate_at || now < x->rate_at) {
-		x->rate_tokens = XM_TELE_RATE_BURST;
-	} else {
-		x->rate_tokens += (double)(now - x->rate_at) / every;
-		if (x->rate_tokens > XM_TELE_RATE_BURST)
-			x->rate_tokens = XM_TELE_RATE_BURST;
-	}
-	x->rate_at = now;
-	if (x->rate_tokens < 1)
+	/* A clock that went back: a full bucket, as a new one. */
+	e->tokens = now < e->at ? XM_TELE_RATE_BURST :
+		    e->tokens + (double)(now - e->at) / every;
+	if (e->tokens > XM_TELE_RATE_BURST)
+		e->tokens = XM_TELE_RATE_BURST;
+	e->at = now;
+	if (e->tokens < 1)
 		return false;
-	x->rate_tokens -= 1;
+	e->tokens -= 1;
 	return true;
 }
 

@@ -115,10 +115,6 @@ struct xm_tele_node {
 	bool routes_known;		/* r.routes: a report's, not empty
 					 * for want of one */
 	double tx_bps, rx_bps, drops_per_s;
-	/* Its reports' rate (xm_tele_rate_take()): the tokens left, at
-	 * rate_at (0: a full bucket). */
-	double rate_tokens;
-	int64_t rate_at;
 };
 
 /*
@@ -167,7 +163,9 @@ void xm_tele_free(struct xm_tele *t);
 
 /*
  * Whether node may have a report taken at now (a token of its bucket
- * taken if so): true for a node not known yet.
+ * taken if so). The bucket is the node's from its first report taken,
+ * ingested or not (one whose reports never parse is limited too); false
+ * if there is no memory for it.
  */
 bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now);
 

@@ -32,9 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf, *f[FIELDS] = { NULL }, time_s[21], nonce_hex[33], sig[129];
 	struct xm_agent_request r;
 	enum xm_cert_reason why;
+	struct xm_agent_signed hs;
 	enum xm_agent_auth a;
 	struct xm_cert got;
 	size_t i, n = 0;
+	bool held;
 	char *p;
 
 	if (!size)
@@ -65,9 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.nonce = nonce_hex;
 		r.sig = sig;
 	}
+	/* The check at the headers (the server's before the body): a
+	 * nonce it says is held never passes, one that passed is held. */
+	held = !xm_agent_auth_headers(&r, &auth, NULL, NOW, &hs, &why) &&
+	       xm_agent_auth_held(nonces, &hs, NOW);
 	a = xm_agent_auth_check(&r, &auth, NULL, nonces, NOW, &got, &why);
 	if (a > XM_AGENT_AUTH_MAX || (!a && got.node_id != node.node_id) ||
-	    (!a && !(data[0] & 1) && strcmp(r.cert, node_b64)))
+	    (!a && !(data[0] & 1) && strcmp(r.cert, node_b64)) ||
+	    (!a && (held || xm_agent_auth_held(nonces, &hs, NOW) !=
+		    XM_AGENT_AUTH_REPLAY)))
 		abort();
 	free(buf);
 	return 0;

@@ -197,6 +197,21 @@ int main(void)
 		       XM_AGENT_AUTH_OK, "then the body's signature");
 		ok(seen.node_id == 7 && seen.expires == NOW +
 		   XM_AGENT_AUTH_WINDOW, "the nonce to remember");
+		/* A replayed header set is told at the headers. */
+		nonces = xm_agent_nonces_new(256, 16, key, NOW);
+		if (!nonces)
+			return 1;
+		is_int(xm_agent_auth_held(nonces, &hs, NOW + 1),
+		       XM_AGENT_AUTH_OK, "its nonce is not held yet");
+		is_int(xm_agent_auth_remember(nonces, &seen, NOW + 1),
+		       XM_AGENT_AUTH_OK, "remembered");
+		is_int(xm_agent_auth_held(nonces, &hs, NOW + 2),
+		       XM_AGENT_AUTH_REPLAY, "then its headers again are a"
+		       " replay, before any body");
+		is_int(xm_agent_auth_held(nonces, &hs, NOW + XM_AGENT_AUTH_WINDOW
+					  + 1), XM_AGENT_AUTH_OK,
+		       "not once it expired (the time refuses it then)");
+		xm_agent_nonces_free(nonces);
 		s.r.body = "another body";
 		s.r.body_len = strlen(s.r.body);
 		is_int(xm_agent_auth_body(&s.r, &hs, NOW, &seen),

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,13 +37,18 @@
 #endif
 
 #define PER_ADDRESS	16
-#define BODY_BUDGET	(6 << 20)
+#define BODY_BUDGET	(6 << 20)	/* an address's share: 4 MiB */
+#define BODY_PER_NODE	(5 << 20)
+#define BODY_DEADLINE	3		/* at the end, after a restart */
+#define MiB		(1 << 20)
 
 static struct xm_ctl_config cfg;
 static struct xm_ctl *ctl;
 static uint8_t auth_sk[64], policy_pk[32], node_sk[64], rogue_sk[64];
-static struct xm_cert node, rogue_auth, rogue_node;
+static uint8_t node2_sk[64];
+static struct xm_cert node, node2, rogue_auth, rogue_node;
 static char node_b64[TEST_CERT_B64_MAX], rogue_b64[TEST_CERT_B64_MAX];
+static char node2_b64[TEST_CERT_B64_MAX];
 static char policy_b64[TEST_CERT_B64_MAX];
 static char tok_read[65], tok_op[65], tok_admin[65];
 static char db[256], dir[64] = "/tmp/xmesh-api.XXXXXX";
@@ -95,6 +101,8 @@ static void setup(void)
 	api_config(&cfg, dir, db, sizeof(db), auth_sk, policy_b64, now);
 	memcpy(policy_pk, cfg.policy_cert.pubkey, 32);
 	test_cert(&node, XM_CERT_NODE, 3, 7, now, node_sk, auth_sk, node_b64);
+	test_cert(&node2, XM_CERT_NODE, 4, 8, now, node2_sk, auth_sk,
+		  node2_b64);
 	/* The same node id and site, from another authority. */
 	test_cert(&rogue_auth, XM_CERT_AUTHORITY, 1, 0, now, rogue_sk, NULL,
 		  NULL);
@@ -103,6 +111,7 @@ static void setup(void)
 	cfg.longpoll_max_s = 30;
 	cfg.per_address = PER_ADDRESS;
 	cfg.body_budget = BODY_BUDGET;
+	cfg.body_per_node = BODY_PER_NODE;
 	s = api_store(db);
 	api_token(s, tok_read, XM_ROLE_READ, "viewer");
 	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
@@ -616,13 +625,14 @@ static int raw_request(int *fd)
 
 /*
  * An agent's request with headers h (freed here) declaring a body of len
- * bytes, of which none is sent: the status of the answer that comes
- * within wait_ms, or 0 if none does. Its connection in *fd (close it).
+ * bytes, of which none is sent, from 127.0.0.from: the status of the
+ * answer that comes within wait_ms, or 0 if none does. Its connection in
+ * *fd (close it).
  */
-static int raw_agent(int *fd, const char *path, struct curl_slist *h,
-		     size_t len, int wait_ms)
+static int raw_agent_from(int *fd, unsigned int from, const char *path,
+			  struct curl_slist *h, size_t len, int wait_ms)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = { .sin_family = AF_INET }, src = sa;
 	char req[4096], buf[32] = "";
 	struct curl_slist *l;
 	struct pollfd p;
@@ -636,14 +646,22 @@ static int raw_agent(int *fd, const char *path, struct curl_slist *h,
 	curl_slist_free_all(h);
 	sa.sin_port = htons(xm_ctl_port(ctl));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	src.sin_addr.s_addr = htonl((INADDR_LOOPBACK & ~0xffu) | from);
 	*fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (*fd < 0 || connect(*fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&src, sizeof(src)) ||
+	    connect(*fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    write(*fd, req, n) != n)
 		return -1;
 	p = (struct pollfd){ .fd = *fd, .events = POLLIN };
 	if (poll(&p, 1, wait_ms) != 1 || read(*fd, buf, sizeof(buf) - 1) <= 9)
 		return 0;
 	return atoi(buf + 9);
+}
+
+static int raw_agent(int *fd, const char *path, struct curl_slist *h,
+		     size_t len, int wait_ms)
+{
+	return raw_agent_from(fd, 1, path, h, len, wait_ms);
 }
 
 /* Whether /metrics has line (a whole line, "\n" included). */
@@ -656,6 +674,36 @@ static bool metrics_has(const char *line)
 	return has;
 }
 
+/* Whether /metrics comes to have line within 10 s. */
+static bool metrics_reach(const char *line)
+{
+	int i;
+
+	for (i = 0; i < 200 && !metrics_has(line); i++)
+		usleep(50 * 1000);
+	return i < 200;
+}
+
+/* The bytes of bodies being read: /metrics' line. */
+static const char *body_bytes(size_t n)
+{
+	static char line[64];
+
+	snprintf(line, sizeof(line), "\nxmesh_controller_body_bytes %zu\n",
+		 n);
+	return line;
+}
+
+/* The bodies refused for why, n in all: whether /metrics says so. */
+static bool bodies_refused(const char *why, int n)
+{
+	char line[96];
+
+	snprintf(line, sizeof(line), "\nxmesh_controller_bodies_refused_total"
+		 "{reason=\"%s\"} %d\n", why, n);
+	return metrics_has(line);
+}
+
 /*
  * An agent's body is read only after its certificate is checked: one
  * without a certificate of the site is refused at its headers; and the
@@ -665,7 +713,9 @@ static bool metrics_has(const char *line)
 static void test_agent_bodies(void)
 {
 	const char *p = "/api/v1/agent/telemetry";
+	struct curl_slist *h, *again;
 	int64_t now = time(NULL);
+	struct api_resp r;
 	int fd[3], st;
 
 	st = raw_agent(&fd[0], p, agent_headers(rogue_sk, rogue_b64, "POST",
@@ -679,31 +729,124 @@ static void test_agent_bodies(void)
 		       XM_TELE_BODY_MAX, 10000);
 	is_int(st, 401, "and one signed an hour ago");
 	close(fd[0]);
-	/* Two bodies of 4 MiB on their way: the second is past the
-	 * budget. */
-	st = raw_agent(&fd[0], p, agent_headers(node_sk, node_b64, "POST", p,
-						"", now),
-		       XM_TELE_BODY_MAX, 300);
+	/*
+	 * The budget (6 MiB), an address's share of it (4 MiB) and a
+	 * node's (5 MiB): whoever has seen one certificate (every request
+	 * carries it) cannot take it all. A is held; then B (another
+	 * address, the same node: past the node's share), C (another node:
+	 * past the budget), D (A's address: past its share) are refused;
+	 * E, within each, is read.
+	 */
+	st = raw_agent_from(&fd[0], 1, p, agent_headers(node_sk, node_b64,
+							"POST", p, "", now),
+			    4 * MiB, 300);
 	is_int(st, 0, "a signed 4 MiB report waits for its body");
-	ok(metrics_has("\nxmesh_controller_body_bytes 4194304\n"),
-	   "its length is taken of the budget");
-	st = raw_agent(&fd[1], p, agent_headers(node_sk, node_b64, "POST", p,
-						"", now),
-		       XM_TELE_BODY_MAX, 10000);
-	is_int(st, 503, "a second one is refused: past the budget");
-	ok(metrics_has("\nxmesh_controller_bodies_refused_total 1\n"),
-	   "and counted");
-	st = raw_agent(&fd[2], p, agent_headers(node_sk, node_b64, "POST", p,
-						"", now),
-		       BODY_BUDGET - XM_TELE_BODY_MAX, 300);
-	is_int(st, 0, "one that fits the budget left is read");
+	ok(metrics_reach(body_bytes(4 * MiB)), "its length is taken of the"
+	   " budget");
+	st = raw_agent_from(&fd[1], 2, p, agent_headers(node_sk, node_b64,
+							"POST", p, "", now),
+			    2 * MiB, 10000);
+	is_int(st, 503, "the same node from another address: past the"
+	       " node's share");
+	ok(bodies_refused("node", 1) && bodies_refused("budget", 0) &&
+	   bodies_refused("address", 0), "counted: node");
+	close(fd[1]);
+	st = raw_agent_from(&fd[1], 2, p, agent_headers(node2_sk, node2_b64,
+							"POST", p, "", now),
+			    4 * MiB, 10000);
+	is_int(st, 503, "another node's 4 MiB: past the budget");
+	ok(bodies_refused("budget", 1) && bodies_refused("address", 0),
+	   "counted: budget");
+	close(fd[1]);
+	st = raw_agent_from(&fd[1], 1, p, agent_headers(node2_sk, node2_b64,
+							"POST", p, "", now),
+			    1 * MiB, 10000);
+	is_int(st, 503, "1 MiB more from the first address: past its share");
+	ok(bodies_refused("address", 1) && metrics_has(body_bytes(4 * MiB)),
+	   "counted: address; nothing taken of the budget");
+	st = raw_agent_from(&fd[2], 2, p, agent_headers(node2_sk, node2_b64,
+							"POST", p, "", now),
+			    BODY_BUDGET - 4 * MiB, 300);
+	is_int(st, 0, "another address and node, within the budget left, is"
+	       " read");
+	ok(metrics_reach(body_bytes(BODY_BUDGET)) &&
+	   bodies_refused("budget", 1) && bodies_refused("address", 1) &&
+	   bodies_refused("node", 1), "all of the budget taken, nothing"
+	   " more refused");
 	close(fd[0]);
 	close(fd[1]);
 	close(fd[2]);
-	for (st = 0; st < 200 && !metrics_has("\nxmesh_controller_body_bytes"
-					      " 0\n"); st++)
-		usleep(50 * 1000);
-	ok(st < 200, "their room is given back when they end");
+	ok(metrics_reach(body_bytes(0)), "their room is given back when they"
+	   " end");
+
+	/* A header set seen already is refused before its body: a replay
+	 * costs no body. */
+	h = agent_headers(node_sk, node_b64, "POST", p, "x", now);
+	again = copy_list(h);
+	r = request("POST", p, NULL, "x", 1, h);
+	is_int(r.status, 400, "a report signed, not valid: its nonce kept");
+	api_resp_free(&r);
+	st = raw_agent(&fd[0], p, again, 4 * MiB, 10000);
+	is_int(st, 401, "its headers again, with a 4 MiB body: refused"
+	       " before the body");
+	close(fd[0]);
+	ok(metrics_has("\nxmesh_controller_agent_auth_total{result=\"replay\"}"
+		       " 2\n") && metrics_has(body_bytes(0)),
+	   "counted a replay, nothing taken of the budget");
+	/* test_per_address counts this address's connections. */
+	ok(metrics_reach("\nxmesh_controller_connections 1\n"),
+	   "their connections seen closed");
+}
+
+/*
+ * A body has BODY_DEADLINE s (here) to arrive after its headers: one
+ * that stalls, or comes a byte now and then, gives its room back.
+ */
+static void test_body_deadline(void)
+{
+	const char *p = "/api/v1/agent/telemetry";
+	int64_t t0, now = time(NULL);
+	char buf[32] = "";
+	struct pollfd pf;
+	bool gone, ended = false;
+	int fd, st;
+	ssize_t n = 0;
+
+	st = raw_agent(&fd, p, agent_headers(node_sk, node_b64, "POST", p, "",
+					     now), MiB, 300);
+	is_int(st, 0, "deadline: a 1 MiB report waits for its body");
+	ok(metrics_reach(body_bytes(MiB)), "deadline: its room is taken");
+	t0 = time(NULL);
+	gone = metrics_reach(body_bytes(0));
+	ok(gone, "deadline: given back when nothing comes (after %lld s)",
+	   (long long)(time(NULL) - t0));
+	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ok(poll(&pf, 1, 5000) == 1 && read(fd, buf, sizeof(buf)) <= 0,
+	   "deadline: and its connection closed");
+	close(fd);
+
+	st = raw_agent(&fd, p, agent_headers(node_sk, node_b64, "POST", p, "",
+					     time(NULL)), MiB, 300);
+	ok(!st && metrics_reach(body_bytes(MiB)), "deadline: another one"
+	   " waits");
+	/* A byte every 0.5 s: the connection is never idle long. It ends
+	 * at the first byte past the deadline: 408, or closed unanswered
+	 * (libmicrohttpd 0.9.75 queues no answer in the middle of a
+	 * body). */
+	pf = (struct pollfd){ .fd = fd, .events = POLLIN };
+	for (t0 = time(NULL); !ended && time(NULL) - t0 < 4 * BODY_DEADLINE; )
+		ended = send(fd, " ", 1, MSG_NOSIGNAL) != 1 ||
+			poll(&pf, 1, 500) == 1;
+	t0 = time(NULL) - t0;
+	if (ended && poll(&pf, 1, 5000) == 1)
+		n = read(fd, buf, sizeof(buf) - 1);
+	ok(ended && (n <= 0 || !strncmp(buf, "HTTP/1.1 408", 12)),
+	   "deadline: a body sent a byte at a time is cut off (after %lld s,"
+	   " %.12s)", (long long)t0, n > 0 ? buf : "closed");
+	close(fd);
+	ok(metrics_reach(body_bytes(0)) &&
+	   metrics_has("\nxmesh_controller_requests_total{code=\"408\"} 1\n"),
+	   "deadline: its room given back, the 408 counted");
 }
 
 /* One address cannot take every connection (each is a thread). */
@@ -796,6 +939,10 @@ int main(void)
 	test_agent_bodies();
 	test_per_address();
 	test_restart();
+	xm_ctl_stop(ctl);
+	cfg.body_deadline_s = BODY_DEADLINE;
+	start();
+	test_body_deadline();
 	xm_ctl_stop(ctl);
 	curl_global_cleanup();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -489,7 +489,8 @@ static void test_rate(void)
 	xm_tele_report_free(&r);
 	for (i = 0; i < 100; i++)
 		taken += xm_tele_rate_take(t, 11, 5000);
-	is_int(taken, XM_TELE_RATE_BURST, "a burst of 32, then refused");
+	is_int(taken, XM_TELE_RATE_BURST - 1, "a burst of 32 (the first"
+	       " taken before it was ingested), then refused");
 	ok(!xm_tele_rate_take(t, 11, 5001) && xm_tele_rate_take(t, 11, 5002) &&
 	   !xm_tele_rate_take(t, 11, 5002),
 	   "then one every half of its 5 s interval (2 s)");
@@ -497,6 +498,16 @@ static void test_rate(void)
 	for (i = 0, taken = 0; i < 100; i++)
 		taken += xm_tele_rate_take(t, 11, 6000);
 	is_int(taken, XM_TELE_RATE_BURST, "a full burst again after a while");
+	/* A node none of whose reports is ingested (each fails to parse):
+	 * limited all the same, one every half the default interval. */
+	for (i = 0, taken = 0; i < 100; i++)
+		taken += xm_tele_rate_take(t, 13, 7000);
+	is_int(taken, XM_TELE_RATE_BURST, "a node never ingested: a burst of"
+	       " 32, then refused");
+	ok(!xm_tele_rate_take(t, 13, 7001) && xm_tele_rate_take(t, 13, 7002) &&
+	   !xm_tele_rate_take(t, 13, 7002) && !xm_tele_find(t, 13),
+	   "then one every 2 s (half of %d s), and still no node",
+	   XM_TELE_INTERVAL);
 	xm_tele_events_free(&ev);
 	xm_tele_free(t);
 }
