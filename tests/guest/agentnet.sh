@@ -235,6 +235,12 @@ stream_mark() {
 	kill -USR1 "$STREAM_RX"
 }
 
+# stream_armed: tell a receiver started with -A that the failure is in
+# place: its recovery is judged from now on, not from the mark.
+stream_armed() {
+	kill -USR2 "$STREAM_RX"
+}
+
 # _stream_reap PID TIMEOUT_S: wait up to TIMEOUT_S for PID to exit, then
 # stop it.
 _stream_reap() {

@@ -12,11 +12,14 @@
  *	end markers. On exit it prints one JSON line: sent, and the longest
  *	pause between two sends (the sender's own stalls).
  *
- *   udpgap recv [-B ADDR] [-t MAX_SECONDS] [-H HOLD_MS] [-g GAP_MS] PORT
+ *   udpgap recv [-A] [-B ADDR] [-t MAX_SECONDS] [-H HOLD_MS] [-g GAP_MS] PORT
  *	Receives until the sender's end marker, SIGTERM/SIGINT, MAX_SECONDS
  *	(60), or, once SIGUSR1 marked the moment of a failure, until the
  *	stream has run HOLD_MS (2000) since the mark and since the last gap
- *	longer than GAP_MS (50): the stream recovered. Prints one JSON line:
+ *	longer than GAP_MS (50): the stream recovered. -A: and since SIGUSR2
+ *	said the failure is in place (making it may take longer than HOLD_MS
+ *	on a slow machine, and the stream must not be judged recovered from
+ *	a failure that has not happened yet). Prints one JSON line:
  *	  received, lost, dups       packets (lost: missing sequence numbers)
  *	  max_gap_ms                 the outage: the longest span between the
  *	                             send times of two consecutive received
@@ -78,7 +81,7 @@ struct rec {
 	uint32_t interval_ns;
 };
 
-static volatile sig_atomic_t stop, marked;
+static volatile sig_atomic_t stop, marked, armed;
 
 static void on_stop(int sig)
 {
@@ -90,6 +93,12 @@ static void on_mark(int sig)
 {
 	(void)sig;
 	marked = 1;
+}
+
+static void on_armed(int sig)
+{
+	(void)sig;
+	armed = 1;
 }
 
 static uint64_t now_ns(void)
@@ -268,13 +277,15 @@ static int do_recv(int argc, char **argv)
 	uint64_t start, deadline, mark = 0, last_rx = 0, resume = 0;
 	uint64_t hold, gapthr, max_gap = 0, gap_start = 0, max_rx_gap = 0;
 	uint64_t lost, lost_after = 0, span, base, run, max_run = 0;
-	bool ended = false, recovered = false;
+	bool ended = false, recovered = false, wait_armed = false;
+	uint64_t armed_at = 0;
 	double lost_ms;
 	char buf[LEN_MAX + 1];
 	struct hdr h;
 
-	while ((c = getopt(argc, argv, "B:t:H:g:")) != -1) {
+	while ((c = getopt(argc, argv, "AB:t:H:g:")) != -1) {
 		switch (c) {
+		case 'A': wait_armed = true; break;
 		case 'B': bindaddr = optarg; break;
 		case 't': max_s = num_arg(optarg, 0.1, 1e6); break;
 		case 'H': hold_ms = num_arg(optarg, 1, 1e7); break;
@@ -310,6 +321,7 @@ static int do_recv(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	signal(SIGUSR1, on_mark);
+	signal(SIGUSR2, on_armed);
 	/* Ready: the caller may start the sender now. */
 	fprintf(stderr, "udpgap: receiving on port %s\n", argv[optind]);
 
@@ -326,6 +338,8 @@ static int do_recv(int argc, char **argv)
 		now = now_ns();
 		if (marked && !mark)
 			mark = resume = now;
+		if (armed && !armed_at)
+			armed_at = resume = now;
 		for (;;) {
 			got = recv_counted(fd, buf, sizeof(buf), &overflows);
 			if (got < 0)
@@ -358,6 +372,7 @@ static int do_recv(int argc, char **argv)
 		if (now >= deadline)
 			break;
 		if (mark && now >= mark + hold && now >= resume + hold &&
+		    (!wait_armed || armed_at) &&
 		    last_rx && now - last_rx <= gapthr) {
 			recovered = true;
 			break;
