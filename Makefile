@@ -25,6 +25,8 @@
 #   make deb        the Debian packages xmesh, xmesh-controller, xmesh-dkms,
 #                   built from a copy of the tree, into DEB_DIR (build/deb)
 #   make deb-test   make deb, then the packages' checks (make test runs it)
+#   make deb-test-guest  the packages installed with dpkg under systemd in
+#                   the guest (long: about 10 minutes, not in make test)
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -149,10 +151,19 @@ deb: setup
 deb-test: setup
 	scripts/deb.sh test $(DEB_DIR)
 
+# dpkg -i, upgrade, remove and purge under systemd as PID 1 in the guest
+# (tests/guest/deb-systemd.sh): dpkg alone takes minutes under emulation.
+deb-test-guest: setup
+	$(MAKE) all
+	scripts/deb.sh build $(DEB_DIR)
+	XMESH_DEB_DIR=$(abspath $(DEB_DIR)) XMESH_GUEST_INIT=systemd \
+		XMESH_GUEST_MODULES=$(CURDIR)/kmod/xmesh.ko \
+		scripts/guest.sh run tests/guest/deb-systemd.sh
+
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 	$(MAKE) -C controller clean
 
 .PHONY: all kmod agent controller setup test check test-debug fuzz fuzz-kernel soak \
-	bench demo install install-dkms dkms-install test-packaging deb deb-test clean
+	bench demo install install-dkms dkms-install test-packaging deb deb-test deb-test-guest clean
