@@ -22,6 +22,11 @@
 #   make dkms-install  the module's source to /usr/src/xmesh-VERSION, then
 #                   dkms add and install it for the running kernel
 #   make test-packaging  only the tests of make install, DKMS and the units
+#   make deb        the Debian packages xmesh, xmesh-controller, xmesh-dkms,
+#                   built from a copy of the tree, into DEB_DIR (build/deb)
+#   make deb-test   make deb, then the packages' checks (make test runs it)
+#   make deb-test-guest  the packages installed with dpkg under systemd in
+#                   the guest (long: about 10 minutes, not in make test)
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.
@@ -137,10 +142,29 @@ test-packaging: setup
 	XMESH_GUEST_TESTS="tests/guest/80-packaging.sh tests/guest/81-systemd.sh" \
 		scripts/run-tests.sh guest
 
+# The Debian packages (debian/, Documentation/install.md): dpkg-buildpackage
+# -b on a copy of the tracked files, so debian/rules clean never cleans this
+# tree; the .debs, .buildinfo and .changes go to DEB_DIR.
+DEB_DIR ?= build/deb
+deb: setup
+	scripts/deb.sh build $(DEB_DIR)
+
+deb-test: setup
+	scripts/deb.sh test $(DEB_DIR)
+
+# dpkg -i, upgrade, remove and purge under systemd as PID 1 in the guest
+# (tests/guest/deb-systemd.sh): dpkg alone takes minutes under emulation.
+deb-test-guest: setup
+	$(MAKE) all
+	scripts/deb.sh build $(DEB_DIR)
+	XMESH_DEB_DIR=$(abspath $(DEB_DIR)) XMESH_GUEST_INIT=systemd \
+		XMESH_GUEST_MODULES=$(CURDIR)/kmod/xmesh.ko \
+		scripts/guest.sh run tests/guest/deb-systemd.sh
+
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 	$(MAKE) -C agent clean
 	$(MAKE) -C controller clean
 
 .PHONY: all kmod agent controller setup test check test-debug fuzz fuzz-kernel soak \
-	bench demo install install-dkms dkms-install test-packaging clean
+	bench demo install install-dkms dkms-install test-packaging deb deb-test deb-test-guest clean

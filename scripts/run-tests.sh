@@ -150,6 +150,8 @@ part_unit() {
 	run_part agent-unit make -s -C agent check
 	run_part controller-unit make -s -C controller check
 	run_part install scripts/test-install.sh install
+	# The Debian packages: built out of tree (under a minute), then checked.
+	run_part deb scripts/deb.sh test
 	# The dashboard in headless chromium against a real controller.
 	run_part web tests/web/run.sh
 	# A short run of every fuzz target; `make fuzz` runs them longer.

@@ -28,6 +28,8 @@ PACKAGES=(
 	# DKMS: dkms.conf and its test (scripts/test-install.sh dkms); it pulls
 	# no kernel image with --no-install-recommends
 	dkms
+	# the Debian packages (make deb, debian/): debhelper and dh_dkms
+	debhelper dh-dkms
 	# the module must also build against Debian's newest kernel (a check)
 	linux-headers-6.12-amd64
 	# static checks (sparse, shellcheck, checkpatch, the netlink spec)
