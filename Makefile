@@ -26,7 +26,7 @@
 #                   built from a copy of the tree, into DEB_DIR (build/deb)
 #   make deb-test   make deb, then the packages' checks (make test runs it)
 #   make deb-test-guest  the packages installed with dpkg under systemd in
-#                   the guest (long: about 10 minutes, not in make test)
+#                   the guest (long: 10 to 15 minutes, not in make test)
 
 # The guest kernel's ABI (e.g. 6.1.0-56-amd64); its headers are what the
 # module is built against.

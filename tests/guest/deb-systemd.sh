@@ -3,7 +3,7 @@
 # The Debian packages (debian/, Documentation/install.md, "Debian
 # packages") installed with dpkg under systemd as PID 1 in the guest
 # (XMESH_GUEST_INIT=systemd): not in make test (no NN- prefix): dpkg -i of
-# the three packages took 6 minutes in the emulated guest; make
+# the three packages took 4.5 to 6 minutes in the emulated guest; make
 # deb-test-guest runs it.
 # xmesh-dkms registers the module's source with DKMS, the units are
 # installed but neither enabled nor started; once the operator has made
