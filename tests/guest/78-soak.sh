@@ -185,11 +185,13 @@ sample_counters() {
 	for name in "${NODES[@]}"; do
 		cur=$(n "$name" "$XM" -j -s dev show xmesh0 | jq -c '.[0].stats')
 		if [[ -n ${PREV_STATS[$name]:-} ]]; then
+			# Every number, the drop reasons (stats.drops) too.
 			bad=$(jq -nr --argjson a "${PREV_STATS[$name]}" \
 				--argjson b "$cur" \
-				'[$a | to_entries[] | select(.value | type == "number")
-				  | select(($b[.key] // 0) < .value)
-				  | "\(.key) \(.value) -> \($b[.key])"] | join(", ")')
+				'[$a | paths(numbers) as $p
+				  | select(($b | getpath($p) // 0) < ($a | getpath($p)))
+				  | "\($p | join(".")) \($a | getpath($p)) -> \($b | getpath($p))"]
+				 | join(", ")')
 			[[ -z $bad ]] || backwards+=("$name: $bad")
 		fi
 		PREV_STATS[$name]=$cur
