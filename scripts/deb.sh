@@ -68,15 +68,6 @@ build() {
 
 n=0
 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $name"
-	[[ $# -eq 0 ]] || printf '%s\n' "$@" | tail -n 30 | sed 's/^/#   /'
-}
 
 # has_files DEB PATH...: the package holds every PATH (dpkg-deb -c).
 has_files() {

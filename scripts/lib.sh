@@ -64,3 +64,15 @@ xm_tap_summary() {
 	fi
 	((failed == 0 && passed > 0))
 }
+
+# ok NAME / fail NAME [DETAIL...]: a TAP line numbered by the caller's n
+# (failures counted in its failed), DETAIL's last 30 lines as comments.
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() {
+	local name=$1
+	shift
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $name"
+	[[ $# -eq 0 ]] || printf '%s\n' "$@" | tail -n 30 | sed 's/^/#   /'
+}

@@ -24,15 +24,6 @@ cd "$top" || exit 2
 
 n=0
 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $name"
-	[[ $# -eq 0 ]] || printf '%s\n' "$@" | tail -n 30 | sed 's/^/#   /'
-}
 
 KABI=${KABI:-$(scripts/guest-kernel.sh --abi)}
 KDIR=${KDIR:-/usr/src/linux-headers-$KABI}

@@ -19,10 +19,7 @@ top=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 
-if [[ $(readlink /proc/1/exe) != */systemd ]]; then
-	echo "Bail out! systemd is not PID 1 (XMESH_GUEST_INIT=systemd scripts/guest.sh run $0)"
-	exit 1
-fi
+require_systemd
 # When systemd reached basic.target (what the units start after): the
 # boot's cost under emulation.
 up=$(systemctl show -P ActiveEnterTimestampMonotonic basic.target)

@@ -28,10 +28,7 @@ top=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 
-if [[ $(readlink /proc/1/exe) != */systemd ]]; then
-	echo "Bail out! systemd is not PID 1 (XMESH_GUEST_INIT=systemd scripts/guest.sh run $0)"
-	exit 1
-fi
+require_systemd
 D=${XMESH_DEB_DIR:-$top/build/deb}
 V=$(sed -n 's/^#define XMESH_VERSION[[:space:]]*"\(.*\)"/\1/p' "$top/agent/libxmesh/xmesh.h")
 A=$(dpkg --print-architecture)

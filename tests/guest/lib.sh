@@ -126,6 +126,14 @@ tap_done() {
 	exit 0
 }
 
+# require_systemd: bail out unless systemd is PID 1 (the guest booted with
+# XMESH_GUEST_INIT=systemd), which the unit tests need.
+require_systemd() {
+	[[ $(readlink /proc/1/exe) == */systemd ]] && return 0
+	echo "Bail out! systemd is not PID 1 (XMESH_GUEST_INIT=systemd scripts/guest.sh run $0)"
+	exit 1
+}
+
 # ------------------------------------------------------------- cleanup
 
 _at_exit=()
