@@ -816,6 +816,43 @@ static bool lsdb_complete(const struct xm_core *c)
 	return k > 0;
 }
 
+/* A two-way, authenticated neighbor's database is still on its way. */
+static bool lsdb_awaited(const struct xm_core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_neigh; i++)
+		if (neigh_floods(c->neigh[i]) && !c->neigh[i]->db_end_rx)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the tables may be written, the database complete or not: once
+ * the sync hold has passed and no neighbor's database is on its way, or
+ * after a minute whatever comes. After a restart the hold is at least a
+ * dead interval: the kernel forwards with the tables it has meanwhile,
+ * and a neighbor it still lists gets the time the others give us to be
+ * heard again. Tables written earlier, on a database that lacked a
+ * neighbor slow to answer or to send (a loaded machine: seconds for
+ * hellos, the key exchange and the database), withdrew routes the kernel
+ * was forwarding with.
+ */
+static xm_time hold_end(const struct xm_core *c)
+{
+	uint32_t hold = c->cfg.timers.sync_hold_ms;
+
+	if (c->restarting && c->cfg.timers.dead_ms > hold)
+		hold = c->cfg.timers.dead_ms;
+	return xm_min(c->hold_from + hold, c->start + XM_HOLD_MAX_MS);
+}
+
+static bool tables_due(const struct xm_core *c, xm_time now)
+{
+	return now >= c->start + XM_HOLD_MAX_MS ||
+	       (now >= hold_end(c) && !lsdb_awaited(c));
+}
+
 /* What the core refused, counted since the last report. */
 static const struct refusal {
 	size_t off;
@@ -907,8 +944,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	lsdb_run(c, now);
 	neigh_gc(c);
 	fib_update_neighs(c);
-	if (!c->ready && (now >= c->hold_from + c->cfg.timers.sync_hold_ms ||
-			  lsdb_complete(c))) {
+	if (!c->ready && (tables_due(c, now) || lsdb_complete(c))) {
 		c->ready = true;
 		core_event(c, XM_EV_INFO, "tables ready");
 		/*
@@ -929,8 +965,10 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	t = xm_min(t, kx_core_next_timer(c));
 	if (refusals_pending(c))
 		t = xm_min(t, c->warn_last + XM_WARN_MS);
+	/* Past the hold, a database awaited comes as input (or not). */
 	if (!c->ready)
-		t = xm_min(t, c->hold_from + c->cfg.timers.sync_hold_ms);
+		t = xm_min(t, now < hold_end(c) ? hold_end(c) :
+					c->start + XM_HOLD_MAX_MS);
 	/* Whatever could not be done now (a full queue) waits a little. */
 	c->next_timer = t > now ? t : now + 1;
 }
@@ -1019,11 +1057,10 @@ int xm_core_link_set(struct xm_core *c, xm_time now,
 			.used = true, .next_hello = XM_NEVER,
 			.last_hello_tx = XM_NEVER,
 		};
-		/* Not past a minute: links flapping by delete and add must
-		 * not hold the tables back for ever. */
+		/* Links flapping by delete and add hold the tables back
+		 * no longer than XM_HOLD_MAX_MS in all (tables_due()). */
 		if (!c->ready)
-			c->hold_from = xm_min(now, c->start +
-						  XM_HOLD_FROM_MAX_MS);
+			c->hold_from = now;
 	}
 	carrier = l->info.carrier;
 	l->info = *link;
@@ -1408,7 +1445,7 @@ const struct xm_fib *xm_core_fib(const struct xm_core *c)
 
 bool xm_core_fib_ready(const struct xm_core *c, xm_time now)
 {
-	return c->ready || now >= c->hold_from + c->cfg.timers.sync_hold_ms;
+	return c->ready || tables_due(c, now);
 }
 
 const struct xm_core_stats *xm_core_stats(const struct xm_core *c)

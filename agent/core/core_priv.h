@@ -190,10 +190,11 @@ struct xm_core {
 	 * The sync hold counts from the last link taken on before the
 	 * tables were ready: an agent slow to set its links up (seconds,
 	 * under load) otherwise ended the hold before any neighbor could
-	 * answer, and wrote empty tables over the kernel's.
+	 * answer, and wrote empty tables over the kernel's. Nothing holds
+	 * them past XM_HOLD_MAX_MS from the start.
 	 */
 	xm_time hold_from;
-#define XM_HOLD_FROM_MAX_MS	60000
+#define XM_HOLD_MAX_MS		60000
 	xm_time now;			/* of the latest call */
 	xm_time neigh_down_at;		/* a neighbor last taken down */
 	uint64_t rng;

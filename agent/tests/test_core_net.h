@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include "core.h"
+#include "msg.h"
+#include "wire.h"
 #include "tap.h"
 
 #define NET_NODES	8
@@ -35,6 +37,7 @@ struct net_wire {
 	struct net_end end[NET_ENDS];
 	bool cut;			/* drops messages and probes */
 	bool mute;			/* drops messages only */
+	bool no_db_end;			/* drops an LSU that ends a database */
 	bool deaf_probes;		/* probes go unanswered */
 	bool unsent_probes;		/* the kernel refuses probes */
 	uint32_t rtt_us;
@@ -309,6 +312,9 @@ NET_FN void net_drain(struct net *net, int i)
 			net_hash(log, a.msg, a.len);
 			w = net_wire_of(net, i, a.ifindex);
 			if (w < 0 || net->wire[w].cut || net->wire[w].mute)
+				break;
+			if (net->wire[w].no_db_end && a.msg[3] == XM_MSG_LSU &&
+			    (xm_get16(a.msg + 4) & XM_MSG_F_DB_END))
 				break;
 			for (e = 0; e < net->wire[w].n_ends; e++) {
 				struct net_end *x = &net->wire[w].end[e];

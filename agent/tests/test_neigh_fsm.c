@@ -8,6 +8,7 @@
  * adopted kernel ids, restarts, stalls, a silence of every link at once,
  * a link slow for a moment, determinism.
  */
+#include "core_priv.h"	/* XM_HOLD_MAX_MS */
 #include "test_core_net.h"
 
 enum { A, B };
@@ -298,20 +299,39 @@ static void adopted(xm_time links_late)
 /*
  * The middle of a line A - B - C restarts with its kernel's neighbors
  * (42-agent-failover's transit agent): its tables, as first written,
- * route to both ends, and neither end's tables ever move. Gone for longer
- * than the ends' dead interval (gone_ms), B is taken down by both, whose
- * adverts list it again only a flood after it is back: B must not write
- * its tables before then, or it wipes the kernel's routes for a moment.
- * (Its kernel answering their probes, they wait three dead intervals.)
+ * route to both ends, and neither end's tables ever move. How:
+ *
+ * TRANSIT_GONE: gone for longer than the ends' dead interval, B is taken
+ * down by both, whose adverts list it again only a flood after it is
+ * back: B must not write its tables before then, or it wipes the
+ * kernel's routes for a moment. (Its kernel answering their probes, they
+ * wait three dead intervals.)
+ * TRANSIT_UNHEARD: B hears nothing from C for longer than sync_hold_ms
+ * (a loaded machine, 78-soak): C still in its kernel gets B's dead
+ * interval to be heard.
+ * TRANSIT_SLOW: both neighbors are up soon but their databases take
+ * longer than sync_hold_ms (slow messages): the hold waits for them.
+ * TRANSIT_NO_DB_END: C's database never ends: the tables wait a minute.
  */
-static void restart_transit(xm_time gone_ms)
+enum transit_how {
+	TRANSIT, TRANSIT_GONE, TRANSIT_UNHEARD, TRANSIT_SLOW, TRANSIT_NO_DB_END,
+};
+
+static void restart_transit(enum transit_how h)
 {
+	static const char *const name[] = {
+		[TRANSIT] = "transit", [TRANSIT_GONE] = "transit gone",
+		[TRANSIT_UNHEARD] = "transit, C unheard",
+		[TRANSIT_SLOW] = "transit, slow messages",
+		[TRANSIT_NO_DB_END] = "transit, C's database unended",
+	};
+	const char *how = name[h];
 	struct net net;
 	struct xm_fib_neigh keep[2];
 	const struct xm_fib *f;
 	uint64_t fib_a, fib_c;
 	int ab[2] = { 0, 1 }, bc[2] = { 1, 2 };
-	const char *how = gone_ms ? "transit gone" : "transit";
+	xm_time sync_hold;
 	size_t n;
 
 	net_init(&net);
@@ -320,21 +340,63 @@ static void restart_transit(xm_time gone_ms)
 	net_add_node(&net, 1);
 	net_add_wire(&net, 2, ab);
 	net_add_wire(&net, 2, bc);
+	sync_hold = net.node[1].cfg.timers.sync_hold_ms;
+	if (h == TRANSIT_SLOW) {
+		/* Messages take most of the hold: heard, up, and then the
+		 * database, each a message later (probes stay fast). */
+		int i;
+
+		for (i = 0; i < 3; i += 2) {
+			struct xm_timers *t = &net.node[i].cfg.timers;
+
+			t->dead_ms = (uint32_t)sync_hold * 3;
+			xm_core_set_timers(net.node[i].c, net.now, t);
+		}
+		net.wire[0].delay_ms = net.wire[1].delay_ms =
+			sync_hold * 6 / 10;
+	}
 	ok(net_until(&net, 5000, net_converged, NULL), "%s: converged", how);
+	if (h == TRANSIT_UNHEARD) {
+		struct xm_timers *t = &net.node[1].cfg.timers;
+
+		t->dead_ms = (uint32_t)sync_hold * 5 / 2;
+		ok(!xm_core_set_timers(net.node[1].c, net.now, t),
+		   "%s: B's dead interval %u ms", how, t->dead_ms);
+	}
 	net_run(&net, 1000);
 	f = xm_core_fib(net.node[1].c);
 	n = f->n_neighs < 2 ? f->n_neighs : 2;
 	memcpy(keep, f->neighs, n * sizeof(*keep));
 	fib_a = net.node[0].log.fib;
 	fib_c = net.node[2].log.fib;
-	if (gone_ms) {
+	if (h == TRANSIT_GONE) {
 		xm_core_free(net.node[1].c);
 		net.node[1].c = NULL;
-		net_run(&net, gone_ms);
+		net_run(&net, 1500);
 		ok(net.node[0].log.neigh_down && net.node[2].log.neigh_down,
 		   "%s: A and C took B down", how);
 	}
+	net.wire[1].mute = h == TRANSIT_UNHEARD;
+	net.wire[1].no_db_end = h == TRANSIT_NO_DB_END;
 	net_restart_adopting(&net, 1, 2, keep, n);
+	if (h == TRANSIT_UNHEARD) {
+		ok(!net_until(&net, sync_hold * 3 / 2, b_ready, NULL),
+		   "%s: B's tables wait past sync_hold_ms", how);
+		net.wire[1].mute = false;
+	}
+	if (h == TRANSIT_NO_DB_END) {
+		xm_time t0 = net.now;
+		bool early = net_until(&net, XM_HOLD_MAX_MS - 100, b_ready,
+				       NULL);
+		bool due = net_until(&net, 200, b_ready, NULL);
+
+		ok(!early && due,
+		   "%s: B's tables written at the minute (%llu ms)", how,
+		   (unsigned long long)(net.now - t0));
+		net.wire[1].no_db_end = false;
+		net_free(&net);
+		return;
+	}
 	ok(n == 2 && net_until(&net, 3000, b_ready, NULL),
 	   "%s: B ready again", how);
 	f = xm_core_fib(net.node[1].c);
@@ -344,7 +406,7 @@ static void restart_transit(xm_time gone_ms)
 	ok(net_until(&net, 2000, net_converged, NULL),
 	   "%s: converged again", how);
 	net_run(&net, 1000);
-	if (!gone_ms)
+	if (h != TRANSIT_GONE)
 		ok(net.node[0].log.fib == fib_a && net.node[2].log.fib == fib_c,
 		   "%s: A's and C's tables never moved", how);
 	net_free(&net);
@@ -606,8 +668,11 @@ int main(void)
 	net_free(&net);
 	adopted(0);
 	adopted(1500);
-	restart_transit(0);
-	restart_transit(1500);
+	restart_transit(TRANSIT);
+	restart_transit(TRANSIT_GONE);
+	restart_transit(TRANSIT_UNHEARD);
+	restart_transit(TRANSIT_SLOW);
+	restart_transit(TRANSIT_NO_DB_END);
 	stall();
 	shared_silence();
 	silence_ends();
