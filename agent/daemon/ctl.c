@@ -38,7 +38,7 @@ const struct xmd_stat_name xmd_stat_names[] = {
 	S(fib_syncs), S(fib_changes), S(fib_errors), S(fib_dumps),
 	S(hostroute_changes), S(hostroute_errors),
 	S(neigh_down_sent), S(neigh_down_errors),
-	S(key_changes), S(key_errors),
+	S(key_changes), S(key_errors), S(keys_stale_evicted),
 	S(probes_sent), S(probe_errors), S(probe_replies), S(oam_overruns),
 	S(probes_deferred),
 	S(link_events), S(rtnl_overruns), S(caps_updates),

@@ -260,7 +260,7 @@ static void run_actions(struct xmd *d, xm_time now)
 			/* Keys first: a KX message may tell the peer to use
 			 * them (make-before-break). */
 			if (d->k.n_key_ops)
-				xmd_kernel_keys_apply(&d->k, d->core);
+				xmd_kernel_keys_apply(&d->k, d->core, now);
 			act_send(d, &a);
 			break;
 		case XM_ACT_PROBE:
@@ -293,7 +293,7 @@ static void run_actions(struct xmd *d, xm_time now)
 	fib_sync(d, now);
 	gate_sync(d);
 	/* After the tables: a new neighbor's keys follow it. */
-	xmd_kernel_keys_apply(&d->k, d->core);
+	xmd_kernel_keys_apply(&d->k, d->core, now);
 }
 
 /* ---- underlay links ---- */

@@ -669,7 +669,7 @@ static void stale_replaced(struct xmd_kernel *k, const struct xmd_key_op *op)
 	if (op->del)
 		return;
 	while (i--) {
-		const struct xmd_key_op *s = &k->stale[i];
+		const struct xmd_stale_key *s = &k->stale[i];
 
 		/* A transmit key replaces the neighbor's, whatever its id. */
 		if (s->neigh == op->neigh && s->dir == op->dir &&
@@ -678,11 +678,32 @@ static void stale_replaced(struct xmd_kernel *k, const struct xmd_key_op *op)
 	}
 }
 
+static void stale_next(struct xmd_kernel *k)
+{
+	size_t i;
+
+	k->stale_at = XM_NEVER;
+	for (i = 0; i < k->n_stale; i++)
+		if (k->stale[i].del_at < k->stale_at)
+			k->stale_at = k->stale[i].del_at;
+}
+
+/* neigh's stale keys deleted at `at` at the latest. */
+static void stale_due(struct xmd_kernel *k, uint32_t neigh, xm_time at)
+{
+	size_t i;
+
+	for (i = 0; i < k->n_stale; i++)
+		if (k->stale[i].neigh == neigh && at < k->stale[i].del_at)
+			k->stale[i].del_at = at;
+	stale_next(k);
+}
+
 static int stale_cb(const struct xm_msg_info *info, const struct xm_entry *e,
 		    void *data)
 {
 	struct xmd_kernel *k = data;
-	struct xmd_key_op *s;
+	struct xmd_stale_key *s;
 
 	(void)info;
 	if (e->type != XMESH_A_KEY)
@@ -691,9 +712,9 @@ static int stale_cb(const struct xm_msg_info *info, const struct xm_entry *e,
 	if (!s)
 		return -ENOMEM;
 	k->stale = s;
-	k->stale[k->n_stale++] = (struct xmd_key_op){
+	k->stale[k->n_stale++] = (struct xmd_stale_key){
 		.neigh = e->key.neigh, .id = e->key.id, .dir = e->key.dir,
-		.del = true,
+		.del_at = k->stale_at,
 	};
 	return 0;
 }
@@ -705,45 +726,88 @@ int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
 	int err;
 
 	k->n_stale = 0;
+	k->stale_at = now + delay_ms;	/* each one's, as stale_cb reads it */
 	err = xmnl_dump_cb(&k->nl, XMESH_CMD_KEY_GET, k->ifindex, NULL,
 			   stale_cb, NULL, k, &e);
-	k->stale_at = k->n_stale ? now + delay_ms : XM_NEVER;
+	stale_next(k);
 	if (k->n_stale)
 		xmd_info("%zu keys of a previous run: deleted in %u s unless replaced",
 			 k->n_stale, delay_ms / 1000);
 	return err;
 }
 
-void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now)
+/* Delete the stale keys due by now (all: neigh's receive keys); how many. */
+static unsigned int stale_delete(struct xmd_kernel *k, xm_time now,
+				 uint32_t neigh, bool all)
 {
 	struct xm_change ch;
-	size_t i;
+	unsigned int n = 0;
+	size_t i = 0;
 	int err;
 
-	if (!k->n_stale || now < k->stale_at)
-		return;
-	for (i = 0; i < k->n_stale; i++) {
+	while (i < k->n_stale) {
+		const struct xmd_stale_key *s = &k->stale[i];
+
+		if (all ? s->neigh != neigh || s->dir != XMESH_KEY_RX :
+			  s->del_at > now) {
+			i++;
+			continue;
+		}
 		memset(&ch, 0, sizeof(ch));
 		ch.cmd = XMESH_CMD_KEY_DEL;
 		ch.ifindex = k->ifindex;
 		ch.e.type = XMESH_A_KEY;
-		ch.e.key.neigh = k->stale[i].neigh;
-		ch.e.key.id = k->stale[i].id;
-		ch.e.key.dir = k->stale[i].dir;
+		ch.e.key.neigh = s->neigh;
+		ch.e.key.id = s->id;
+		ch.e.key.dir = s->dir;
 		XM_SET(&ch.e.key, XMESH_KEY_A_NEIGH);
 		XM_SET(&ch.e.key, XMESH_KEY_A_ID);
 		XM_SET(&ch.e.key, XMESH_KEY_A_DIR);
 		err = xmnl_apply(&k->nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
-		if (err && err != -ENOENT)
+		if (err && err != -ENOENT) {
 			k->stats->key_errors++;
-		else if (!err)
+		} else if (!err) {
 			k->stats->key_changes++;
+			n++;
+		}
+		k->stale[i] = k->stale[--k->n_stale];
 	}
-	k->n_stale = 0;
-	k->stale_at = XM_NEVER;
+	stale_next(k);
+	return n;
 }
 
-void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
+void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now)
+{
+	if (k->n_stale && now >= k->stale_at)
+		stale_delete(k, now, 0, false);
+}
+
+/*
+ * A receive key the kernel has no room for, where a previous run left
+ * keys of the same neighbor: they go now (restarts in quick succession
+ * each leave theirs), and it is tried again. Without it, the neighbor
+ * would seal with a session we cannot open.
+ */
+static int key_apply_room(struct xmd_kernel *k, struct xm_core *core,
+			  const struct xmd_key_op *op, struct xm_change *ch,
+			  xm_time now)
+{
+	int err = key_apply(k, core, op, ch);
+	unsigned int n;
+
+	if (err != -ENOSPC || op->del || op->dir != XMESH_KEY_RX)
+		return err;
+	n = stale_delete(k, now, op->neigh, true);
+	if (!n)
+		return err;
+	k->stats->keys_stale_evicted += n;
+	xmd_info("no room in the kernel for neigh %u's new receive key: %u key%s of a previous run deleted now",
+		 op->neigh, n, n == 1 ? "" : "s");
+	return key_apply(k, core, op, ch);
+}
+
+void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core,
+			   xm_time now)
 {
 	struct xm_change *ch;
 	size_t i;
@@ -757,7 +821,7 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
 	for (i = 0; i < k->n_key_ops; i++) {
 		const struct xmd_key_op *op = &k->key_ops[i];
 
-		err = key_apply(k, core, op, ch);
+		err = key_apply_room(k, core, op, ch, now);
 		if (err == -ENOENT && !op->del)
 			break;	/* its neighbor is not in the kernel yet */
 		if (!op->del)
@@ -768,10 +832,13 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core)
 				 op->del ? "del" : "add", op->neigh, op->id,
 				 op->dir == XMESH_KEY_TX ? "tx" : "rx",
 				 strerror(-err));
-		} else {
-			k->stats->key_changes++;
-			stale_replaced(k, op);
+			continue;
 		}
+		k->stats->key_changes++;
+		stale_replaced(k, op);
+		/* A new session's transmit key: the neighbor has it too. */
+		if (!op->del && op->dir == XMESH_KEY_TX)
+			stale_due(k, op->neigh, now + XMD_STALE_KEYS_GRACE_MS);
 	}
 	memmove(k->key_ops, k->key_ops + i,
 		(k->n_key_ops - i) * sizeof(*k->key_ops));

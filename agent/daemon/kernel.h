@@ -57,11 +57,21 @@ struct xmd_kernel {
 	/* Key installs and deletions (XM_ACT_KEY), in order, not done yet. */
 	struct xmd_key_op *key_ops;
 	size_t n_key_ops, cap_key_ops;
-	/* Keys found at start (a previous run's), deleted at stale_at unless
-	 * the key exchange replaced them by then. */
-	struct xmd_key_op *stale;
+	/* Keys found at start (previous runs'), each deleted at its time
+	 * unless the key exchange replaced it by then; stale_at: the first. */
+	struct xmd_stale_key *stale;
 	size_t n_stale;
 	xm_time stale_at;
+};
+
+/* A neighbor's stale keys live this long after its new session: kx
+ * grace_ms, as a rotation keeps the old receive key. */
+#define XMD_STALE_KEYS_GRACE_MS	10000
+
+struct xmd_stale_key {
+	uint32_t neigh;
+	uint8_t id, dir;
+	xm_time del_at;
 };
 
 struct xmd_key_op {
@@ -111,12 +121,17 @@ int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a);
  * with everything after it, for the next call; other refusals are counted
  * (key_errors) and dropped.
  */
-void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core);
+void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core,
+			   xm_time now);
 /*
- * At start, with certificates: the keys a previous run left in the kernel
- * keep the traffic going until the new key exchange replaces them; those
- * it has not replaced after delay_ms (a neighbor since refused, ids not
- * reused) are deleted by xmd_kernel_keys_stale(). 0 or -errno.
+ * At start, with certificates: the keys previous runs left in the kernel
+ * keep the traffic going until the new key exchange replaces them. A
+ * neighbor's are deleted XMD_STALE_KEYS_GRACE_MS after this run installed
+ * its transmit key (the neighbor has its new session by then, as after a
+ * rotation), at once if the kernel has no room for this run's receive key
+ * (restarts in quick succession fill the neighbor's slots), and the rest
+ * (a neighbor since refused or gone) after delay_ms, by
+ * xmd_kernel_keys_stale(). 0 or -errno.
  */
 int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
 			 uint32_t delay_ms);

@@ -25,6 +25,7 @@ struct xmd_stats {
 	uint64_t hostroute_changes, hostroute_errors;
 	uint64_t neigh_down_sent, neigh_down_errors;
 	uint64_t key_changes, key_errors;	/* kernel keys (kx) */
+	uint64_t keys_stale_evicted;	/* a previous run's, for room */
 	/* Link probes through the kernel. */
 	uint64_t probes_sent, probe_errors, probe_replies;
 	uint64_t oam_overruns;		/* probe replies lost: socket full */
