@@ -1210,6 +1210,14 @@ void xm_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 	core_run(c, now, false);
 }
 
+void xm_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint8_t key_dir)
+{
+	now = enter(c, now);
+	kx_core_key_refused(c, now, neigh, key_id, key_dir);
+	core_run(c, now, false);
+}
+
 void xm_core_kx_recheck(struct xm_core *c, xm_time now)
 {
 	now = enter(c, now);

@@ -453,6 +453,10 @@ bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,
 		     uint8_t key_dir, uint8_t key[32]);
 void xm_core_key_done(struct xm_core *c, uint32_t neigh, uint8_t key_id,
 		      uint8_t key_dir);
+/* ... or the kernel refused it for good: done too, and the neighbor's
+ * session, short of a key, is replaced (xm_kx_peer_key_refused()). */
+void xm_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint8_t key_dir);
 /* The kernel's counter of transmit key key_id of neigh: rotated at the
  * volume limit (kx.h). */
 void xm_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,

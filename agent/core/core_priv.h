@@ -350,6 +350,8 @@ void kx_core_run(struct xm_core *c, xm_time now);
 xm_time kx_core_next_timer(const struct xm_core *c);
 void kx_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 			 uint8_t key_id, uint64_t counter);
+void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint8_t key_dir);
 void kx_core_recheck(struct xm_core *c, xm_time now);
 /* May node claim these zone and roles (its certificate's)? If not, its
  * adjacencies are refused (counted, logged). */

@@ -1068,6 +1068,26 @@ void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s)
 		refuse(p, now, r);
 }
 
+void xm_kx_peer_key_refused(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
+			    uint8_t dir)
+{
+	struct xm_kx *kx = p->kx;
+	uint8_t cur = dir == XM_KX_TX ? p->tx_id : p->rx_id;
+	uint8_t next = dir == XM_KX_TX ? p->hs.tx_id : p->hs.rx_id;
+	bool in_hs = p->hs.state == HS_WAIT_CONFIRM && key_id == next;
+
+	kx->st.key_refused++;
+	if (!in_hs && !(p->up && key_id == cur))
+		return;
+	event(p, XM_EV_WARN, "kx: node %u on neighbor %u: the kernel did not install %s key %u: a new session in %u ms",
+	      p->node, p->neigh, dir == XM_KX_TX ? "transmit" : "receive",
+	      key_id, kx->params.retry_ms);
+	if (in_hs)
+		hs_abort(p);
+	if (p->hs.state == HS_NONE)
+		p->next_start = now + kx->params.retry_ms;
+}
+
 void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why)
 {
 	if (why && why < XM_KX_REFUSED_COUNT)

@@ -90,6 +90,7 @@ struct xm_kx_stats {
 	uint64_t cut;			/* sessions ended by a refusal */
 	uint64_t init_limited;		/* INITs of a new session not answered:
 					 * one per peer per retry_ms */
+	uint64_t key_refused;		/* keys the kernel did not install */
 	uint64_t refused[XM_KX_REFUSED_COUNT];	/* by reason; [0] unused */
 };
 
@@ -195,6 +196,14 @@ void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
  * as for a certificate refused; tried again after refused_ms.
  */
 void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why);
+
+/*
+ * The kernel did not install key key_id (dir) of this peer's current or
+ * coming session: a session missing a key carries nothing, so a new one
+ * starts after retry_ms (a key since replaced is let be).
+ */
+void xm_kx_peer_key_refused(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
+			    uint8_t dir);
 
 /* Is a session established (keys installed both ways)? */
 bool xm_kx_peer_up(const struct xm_kx_peer *p);

@@ -279,6 +279,18 @@ void xm_core_key_done(struct xm_core *c, uint32_t neigh, uint8_t key_id,
 		slot_clear(s);
 }
 
+void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
+			 uint8_t key_id, uint8_t key_dir)
+{
+	struct xm_core_neigh *n = neigh_by_id(c, neigh);
+
+	xm_core_key_done(c, neigh, key_id, key_dir);
+	if (!n || !n->kx)
+		return;
+	xm_kx_peer_key_refused(n->kx, now, key_id, key_dir);
+	drain(c, now, n);
+}
+
 void kx_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 			 uint8_t key_id, uint64_t counter)
 {

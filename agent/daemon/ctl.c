@@ -167,6 +167,7 @@ static json_object *kx_json(const struct xm_kx_stats *s)
 	put(o, "unexpected", j_u64(s->unexpected));
 	put(o, "cut", j_u64(s->cut));
 	put(o, "init_limited", j_u64(s->init_limited));
+	put(o, "key_refused", j_u64(s->key_refused));
 	for (r = 1; r < XM_KX_REFUSED_COUNT; r++) {
 		snprintf(key, sizeof(key), "refused_%s", xm_kx_refusal_name(r));
 		put(o, key, j_u64(s->refused[r]));

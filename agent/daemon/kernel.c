@@ -824,7 +824,10 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core,
 		err = key_apply_room(k, core, op, ch, now);
 		if (err == -ENOENT && !op->del)
 			break;	/* its neighbor is not in the kernel yet */
-		if (!op->del)
+		if (!op->del && err)
+			xm_core_key_refused(core, now, op->neigh, op->id,
+					    op->dir);
+		else if (!op->del)
 			xm_core_key_done(core, op->neigh, op->id, op->dir);
 		if (err) {
 			k->stats->key_errors++;

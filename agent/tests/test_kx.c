@@ -1178,6 +1178,50 @@ static void daemon_keys(void)
 }
 
 /*
+ * The kernel refuses a session's keys for good (no memory): the session
+ * is replaced a second later, and the new one's keys are installed.
+ */
+static void daemon_key_refused(void)
+{
+	static struct net net;
+	struct xmd_stats st = { 0 };
+	struct fake_kernel f = { .err = -ENOMEM };
+	struct xm_kx *kx[2];
+	uint64_t hs0;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.ifindex = 9;
+	fk.stats = &st;
+	fk.stale_at = XM_NEVER;
+	fk.nl.sock.fake = fake_key_genl;
+	fk.nl.sock.fake_priv = &f;
+	core_pair(&net, kx, &params, "rack-b");
+	net.key_hook = queue_key;
+	net_run(&net, 2000);
+	hs0 = xm_kx_stats(kx[0])->handshakes;
+	xmd_kernel_keys_apply(&fk, net.node[0].c, net.now);
+	ok(!fk.n_key_ops && st.key_errors == 2 &&
+	   xm_kx_stats(kx[0])->key_refused == 2,
+	   "key refused: both counted (%llu)",
+	   (unsigned long long)xm_kx_stats(kx[0])->key_refused);
+	net_run(&net, params.retry_ms / 2);
+	ok(!fk.n_key_ops, "key refused: no new session at once");
+	f.err = 0;
+	net_run(&net, params.retry_ms * 2);
+	ok(xm_kx_stats(kx[0])->handshakes > hs0 && fk.n_key_ops == 2,
+	   "key refused: a new session a second later, its two keys queued");
+	xmd_kernel_keys_apply(&fk, net.node[0].c, net.now);
+	ok(!fk.n_key_ops && f.news == 2 && st.key_errors == 2,
+	   "key refused: ... and installed");
+	ok(ab_up(&net, NULL) && !net.node[0].log.neigh_down,
+	   "key refused: the neighbor never went down");
+	net_free(&net);
+	xmd_kernel_close(&fk);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
+/*
  * A previous run's keys (stale): a neighbor's go XMD_STALE_KEYS_GRACE_MS
  * after this run's session with it, or at once when the kernel has no
  * room for this run's receive key (restarts in quick succession: seen in
@@ -1311,6 +1355,7 @@ int main(void)
 	core_claim();
 	core_rotation();
 	daemon_keys();
+	daemon_key_refused();
 	daemon_stale_keys(false);
 	daemon_stale_keys(true);
 	side_free(&A);
