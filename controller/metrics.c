@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent_auth.h"
+#include "grow.h"
 #include "metrics.h"
 #include "remediation.h"
 #include "store.h"
@@ -324,15 +325,9 @@ static int trouble_add(struct site_state *s, size_t *cap,
 		       const struct xm_tele_node *x,
 		       const struct xm_tele_link *l, int rank)
 {
-	if (s->n_troubled == *cap) {
-		size_t n = *cap ? 2 * *cap : 64;
-		struct trouble *t = realloc(s->troubled, n * sizeof(*t));
-
-		if (!t)
-			return -1;
-		s->troubled = t;
-		*cap = n;
-	}
+	if (xm_ctl_grow((void **)&s->troubled, cap, s->n_troubled + 1,
+			sizeof(*s->troubled)))
+		return -1;
 	s->troubled[s->n_troubled++] = (struct trouble){ x, l, rank };
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "remediation.h"
 
 #define HOUR		3600
@@ -278,15 +279,9 @@ int xm_remedy_node_seen(struct xm_remedy *e, uint32_t node, int64_t last_seen)
 	struct node *n = find_node(e, node);
 
 	if (!n) {
-		if (e->n_nodes == e->cap_nodes) {
-			size_t cap = e->cap_nodes ? 2 * e->cap_nodes : 16;
-			struct node *a = realloc(e->nodes, cap * sizeof(*a));
-
-			if (!a)
-				return -1;
-			e->nodes = a;
-			e->cap_nodes = cap;
-		}
+		if (xm_ctl_grow((void **)&e->nodes, &e->cap_nodes,
+				e->n_nodes + 1, sizeof(*e->nodes)))
+			return -1;
 		n = &e->nodes[e->n_nodes++];
 		n->id = node;
 		n->last_seen = last_seen;
@@ -329,15 +324,8 @@ static struct tstate *find_state(struct rule *r, struct xm_remedy_target t,
 			return &r->t[i];
 	if (!create)
 		return NULL;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct tstate *a = realloc(r->t, cap * sizeof(*a));
-
-		if (!a)
-			return NULL;
-		r->t = a;
-		r->cap = cap;
-	}
+	if (xm_ctl_grow((void **)&r->t, &r->cap, r->n + 1, sizeof(*r->t)))
+		return NULL;
 	memset(&r->t[r->n], 0, sizeof(r->t[r->n]));
 	r->t[r->n].target = t;
 	return &r->t[r->n++];

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "agent_auth.h"
+#include "grow.h"
 #include "hooks.h"
 #include "metrics.h"
 #include "policy.h"
@@ -1028,16 +1029,9 @@ static void polling_count(struct xm_ctl *c, uint32_t node, int d)
 	if (i == c->n_polling) {
 		if (d < 0)
 			return;
-		if (c->n_polling == c->cap_polling) {
-			size_t cap = c->cap_polling ? 2 * c->cap_polling : 64;
-			struct polling *a = realloc(c->polling,
-						    cap * sizeof(*a));
-
-			if (!a)
-				return;	/* the store's last_seen still says */
-			c->polling = a;
-			c->cap_polling = cap;
-		}
+		if (xm_ctl_grow((void **)&c->polling, &c->cap_polling,
+				c->n_polling + 1, sizeof(*c->polling)))
+			return;	/* the store's last_seen still says */
 		c->polling[c->n_polling++] = (struct polling){ node, 0 };
 	}
 	if (d > 0)
@@ -1272,20 +1266,10 @@ static int64_t report_time(const struct xm_tele_report *r, int64_t now)
 static int samples_queue(struct xm_ctl *c, const struct xm_tele_sample *v,
 			 size_t n)
 {
-	if (c->n_samples + n > c->cap_samples) {
-		size_t cap = c->cap_samples ? 2 * c->cap_samples : 4096;
-		struct xm_tele_sample *a;
-
-		while (cap < c->n_samples + n)
-			cap *= 2;
-		if (cap > SAMPLES_PENDING_MAX)
-			return -1;
-		a = realloc(c->samples, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		c->samples = a;
-		c->cap_samples = cap;
-	}
+	if (c->n_samples + n > SAMPLES_PENDING_MAX ||
+	    xm_ctl_grow((void **)&c->samples, &c->cap_samples,
+			c->n_samples + n, sizeof(*c->samples)))
+		return -1;
 	memcpy(c->samples + c->n_samples, v, n * sizeof(*v));
 	c->n_samples += n;
 	return 0;
@@ -2813,17 +2797,9 @@ static struct body_node *body_node_of(struct xm_ctl *f, uint32_t node,
 	for (i = 0; i < f->n_body_nodes; i++)
 		if (f->body_nodes[i].node == node)
 			return &f->body_nodes[i];
-	if (!make)
+	if (!make || xm_ctl_grow((void **)&f->body_nodes, &f->cap_body_nodes,
+				 f->n_body_nodes + 1, sizeof(*a)))
 		return NULL;
-	if (f->n_body_nodes == f->cap_body_nodes) {
-		size_t cap = f->cap_body_nodes ? 2 * f->cap_body_nodes : 16;
-
-		a = realloc(f->body_nodes, cap * sizeof(*a));
-		if (!a)
-			return NULL;
-		f->body_nodes = a;
-		f->cap_body_nodes = cap;
-	}
 	a = &f->body_nodes[f->n_body_nodes++];
 	*a = (struct body_node){ node, 0 };
 	return a;
@@ -3402,7 +3378,7 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 {
 	struct xm_ctl *c = cls;
 	const union MHD_ConnectionInfo *info;
-	struct conn_addr *e, *a;
+	struct conn_addr *e;
 	uint32_t addr;
 
 	pthread_mutex_lock(&c->conn_lock);
@@ -3411,18 +3387,10 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 				MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		addr = sockaddr_v4(info ? info->client_addr : NULL);
 		e = conn_addr_of(c, addr);
-		if (!e && c->n_conn_addrs == c->cap_conn_addrs) {
-			/* At most an entry a connection open. */
-			size_t cap = c->cap_conn_addrs ?
-				     2 * c->cap_conn_addrs : 64;
-
-			a = realloc(c->conn_addrs, cap * sizeof(*a));
-			if (a) {
-				c->conn_addrs = a;
-				c->cap_conn_addrs = cap;
-			}
-		}
-		if (!e && c->n_conn_addrs < c->cap_conn_addrs) {
+		/* At most an entry a connection open. */
+		if (!e && !xm_ctl_grow((void **)&c->conn_addrs,
+				       &c->cap_conn_addrs,
+				       c->n_conn_addrs + 1, sizeof(*e))) {
 			e = &c->conn_addrs[c->n_conn_addrs++];
 			*e = (struct conn_addr){ addr, 0, 0 };
 		}

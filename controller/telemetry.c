@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "wire.h"	/* xm_wire_name_valid() */
 
 #define JSON_DEPTH	6
@@ -494,15 +495,8 @@ static int event_add(struct xm_tele_events *e, int64_t now,
 	struct xm_tele_event *x;
 	va_list ap;
 
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 8;
-
-		x = realloc(e->ev, cap * sizeof(*x));
-		if (!x)
-			return -1;
-		e->ev = x;
-		e->cap = cap;
-	}
+	if (xm_ctl_grow((void **)&e->ev, &e->cap, e->n + 1, sizeof(*x)))
+		return -1;
 	x = &e->ev[e->n++];
 	x->time = now;
 	x->kind = kind;
@@ -706,15 +700,9 @@ static struct tele_rate *rate_of(struct xm_tele *t, uint32_t node)
 	}
 	if (lo < t->n_rates && t->rates[lo].id == node)
 		return &t->rates[lo];
-	if (t->n_rates == t->cap_rates) {
-		size_t cap = t->cap_rates ? 2 * t->cap_rates : 16;
-		struct tele_rate *a = realloc(t->rates, cap * sizeof(*a));
-
-		if (!a)
-			return NULL;
-		t->rates = a;
-		t->cap_rates = cap;
-	}
+	if (xm_ctl_grow((void **)&t->rates, &t->cap_rates, t->n_rates + 1,
+			sizeof(*t->rates)))
+		return NULL;
 	memmove(&t->rates[lo + 1], &t->rates[lo],
 		(t->n_rates - lo) * sizeof(*t->rates));
 	t->n_rates++;
@@ -755,16 +743,9 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 	size_t i = node_index(t, node, &found);
 
 	if (!found) {
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? 2 * t->cap : 16;
-			struct xm_tele_node **a = realloc(t->nodes,
-							  cap * sizeof(*a));
-
-			if (!a)
-				return -1;
-			t->nodes = a;
-			t->cap = cap;
-		}
+		if (xm_ctl_grow((void **)&t->nodes, &t->cap, t->n + 1,
+				sizeof(*t->nodes)))
+			return -1;
 		x = calloc(1, sizeof(*x));
 		if (!x)
 			return -1;
