@@ -56,7 +56,7 @@ enum family {
 	/* the site's controller figures */
 	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
 	F_REPORTS, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
-	F_REMEDY_LEADER_CHANGES,
+	F_REMEDY_LEADER_CHANGES, F_REMEDY_TARGETS, F_REMEDY_TARGETS_REFUSED,
 	/* the site's aggregates */
 	F_SITE_NODES, F_SITE_AGENTS, F_SITE_LINKS, F_SITE_LOSSY, F_SITE_TX,
 	F_SITE_RX, F_SITE_DROPS, F_SITE_RTT, F_SITE_LOSS, F_SITE_LOAD,
@@ -116,6 +116,14 @@ static const struct {
 	FAM(F_REMEDY_LEADER_CHANGES,
 	    "xmesh_controller_remediation_leader_changes_total", "counter",
 	    "Times this controller took the site's rules over or lost them."),
+	FAM(F_REMEDY_TARGETS, "xmesh_controller_remediation_targets",
+	    "gauge", "Target states the remediation rules keep (a node or"
+	    " link in trouble, a node known to an unreachable rule), of"
+	    " --remedy-targets."),
+	FAM(F_REMEDY_TARGETS_REFUSED,
+	    "xmesh_controller_remediation_targets_refused_total", "counter",
+	    "New targets the remediation rules did not take, as"
+	    " --remedy-targets were kept."),
 	FAM(F_SITE_NODES, "xmesh_site_nodes", "gauge", "Nodes reporting, by"
 	    " health (up: within 3 of their intervals, stale: 10, down"
 	    " after)."),
@@ -464,6 +472,10 @@ static void site_controller(const struct site_state *st)
 	fprintf(sample(st, F_REMEDY_LEADER, NULL), " %d\n", m->remedy_lead);
 	fprintf(sample(st, F_REMEDY_LEADER_CHANGES, NULL), " %llu\n",
 		(unsigned long long)m->remedy_lead_changes);
+	fprintf(sample(st, F_REMEDY_TARGETS, NULL), " %zu\n",
+		m->remedy_targets);
+	fprintf(sample(st, F_REMEDY_TARGETS_REFUSED, NULL), " %llu\n",
+		(unsigned long long)m->remedy_targets_refused);
 }
 
 static void hist_samples(const struct site_state *st, enum family fam,

@@ -83,6 +83,10 @@ struct xm_metrics_site {
 	unsigned int remedy_budget_used;
 	bool remedy_lead;
 	uint64_t remedy_lead_changes;
+	/* The engine's target states kept, and new targets refused at its
+	 * cap (remediation.h, xm_remedy_targets()). */
+	size_t remedy_targets;
+	uint64_t remedy_targets_refused;
 };
 
 #define XM_METRICS_SITE_DEFAULT	"default"

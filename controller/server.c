@@ -97,6 +97,9 @@ struct xm_ctl {
 	 * and how often that changed. */
 	bool remedy_lead;
 	uint64_t remedy_lead_changes;
+	/* New targets refused at the cap by the engines before this one
+	 * (each lead taken over starts a new one). */
+	uint64_t remedy_refused_before;
 	/* On PostgreSQL: the thread that notices versions other
 	 * controllers made. */
 	pthread_t version_watcher;
@@ -2013,6 +2016,9 @@ static struct xm_metrics_part *metrics_part(struct xm_ctl *c,
 	site.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
 	site.remedy_lead = c->remedy_lead;
 	site.remedy_lead_changes = c->remedy_lead_changes;
+	site.remedy_targets = xm_remedy_targets(c->remedy);
+	site.remedy_targets_refused = c->remedy_refused_before +
+				      xm_remedy_targets_refused(c->remedy);
 	p = xm_metrics_part_new(&site, lim, now_s(c));
 	pthread_mutex_unlock(&c->lock);
 	return p;
@@ -2485,6 +2491,8 @@ static bool remedy_lead(struct xm_ctl *c)
 		struct xm_remedy *r = xm_remedy_new(&c->cfg.remedy);
 
 		if (r) {
+			c->remedy_refused_before +=
+				xm_remedy_targets_refused(c->remedy);
 			xm_remedy_free(c->remedy);
 			c->remedy = r;
 		}

@@ -22,6 +22,7 @@ struct xm_hooks;
 struct xm_ctl;
 
 #define XM_CTL_CONNECTIONS	2048	/* a thread each */
+#define XM_CTL_CONNECTIONS_MAX	65536	/* --connections at most */
 #define XM_CTL_PER_ADDRESS	64	/* so that one host cannot take all */
 /* The request bodies being read, of all connections together: beyond,
  * 503 (telemetry reports are up to 4 MiB each). */
@@ -70,8 +71,8 @@ struct xm_ctl_config {
 	struct xm_cert policy_cert;	/* the policy key's certificate */
 	uint8_t policy_sk[XM_SECKEY_LEN];	/* the policy key */
 	unsigned int longpoll_max_s;	/* 0: 60 */
-	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
-	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
+	/* Connections at once from one address (of connections): 0:
+	 * XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
 	/* Connections at once in all: 0: XM_CTL_CONNECTIONS. */
 	unsigned int connections;
