@@ -55,7 +55,7 @@ enum family {
 	F_BODIES_REFUSED, F_HOOKS_BUSY,
 	/* the site's controller figures */
 	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
-	F_REPORTS, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
+	F_REPORTS, F_TELE_DROPPED, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
 	F_REMEDY_LEADER_CHANGES, F_REMEDY_TARGETS, F_REMEDY_TARGETS_REFUSED,
 	/* the site's aggregates */
 	F_SITE_NODES, F_SITE_AGENTS, F_SITE_LINKS, F_SITE_LOSSY, F_SITE_TX,
@@ -103,6 +103,10 @@ static const struct {
 	    "The current policy version."),
 	FAM(F_REPORTS, "xmesh_controller_telemetry_reports_total", "counter",
 	    "Agents' reports, by result."),
+	FAM(F_TELE_DROPPED, "xmesh_controller_telemetry_dropped_total",
+	    "counter", "What agents' reports carried that was not kept:"
+	    " link events past a report's cap, samples of links to peers"
+	    " that are not nodes of the site."),
 	FAM(F_STREAMS, "xmesh_controller_event_streams", "gauge",
 	    "Event streams open."),
 	FAM(F_REMEDY, "xmesh_controller_remediation_total", "counter",
@@ -461,6 +465,9 @@ static void site_controller(const struct site_state *st)
 	if (m->reports)
 		labelled(st, F_REPORTS, "result", m->report_results,
 			 m->reports, m->n_report_results);
+	if (m->drops)
+		labelled(st, F_TELE_DROPPED, "what", m->drop_reasons,
+			 m->drops, m->n_drop_reasons);
 	fprintf(sample(st, F_STREAMS, NULL), " %u\n", m->streams);
 	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
 		verdicts[i] = xm_remedy_verdict_name(i);

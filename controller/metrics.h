@@ -78,6 +78,9 @@ struct xm_metrics_site {
 	const char *const *report_results;	/* telemetry reports, */
 	const uint64_t *reports;		/* by result */
 	size_t n_report_results;
+	const char *const *drop_reasons;	/* what reports carried */
+	const uint64_t *drops;			/* that was not kept */
+	size_t n_drop_reasons;
 	unsigned int streams;			/* event streams open */
 	const uint64_t *remedy_decisions;	/* XM_REMEDY_VERDICTS */
 	unsigned int remedy_budget_used;

@@ -55,6 +55,10 @@ static const unsigned int statuses[] = {
 
 /* Agents' reports, by result. */
 enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RATE, TELE_RESULTS };
+/* What reports carried that was not kept, by why: link events past a
+ * report's XM_TELE_LINK_EVENTS_MAX, samples of links to peers that are
+ * not nodes of the site. */
+enum { TELE_DROP_EVENTS, TELE_DROP_PEER, TELE_DROPS };
 
 struct xm_ctl {
 	struct xm_ctl_config cfg;
@@ -77,6 +81,13 @@ struct xm_ctl {
 	int64_t last_event;		/* the newest event's id */
 	unsigned int streams;		/* event streams open */
 	uint64_t tele_reports[TELE_RESULTS];
+	uint64_t tele_dropped[TELE_DROPS];
+	/* The site's nodes: every node id the store has an agent of (a
+	 * signed request to any controller on it), sorted; a link's series
+	 * are kept only if its peer is one. Added to at each signed request
+	 * here, and from the store every KNOWN_EVERY_S. */
+	uint32_t *known;
+	size_t n_known, cap_known;
 	/* Samples not yet stored: written in one transaction a second (a
 	 * transaction per report would serialise the reports on the
 	 * store's commits). */
@@ -982,6 +993,61 @@ static void agent_refused(struct xm_ctl *c, struct MHD_Connection *conn,
 	}
 }
 
+/* ---- the site's nodes ---- */
+
+#define KNOWN_EVERY_S	10
+
+/* Where node is, or goes, in c->known. Under c->lock. */
+static size_t known_index(const struct xm_ctl *c, uint32_t node)
+{
+	size_t lo = 0, hi = c->n_known;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->known[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool known(const struct xm_ctl *c, uint32_t node)
+{
+	size_t i = known_index(c, node);
+
+	return i < c->n_known && c->known[i] == node;
+}
+
+/* node is the site's (it made a signed request). Under c->lock. */
+static void known_add(struct xm_ctl *c, uint32_t node)
+{
+	size_t i = known_index(c, node);
+
+	if ((i < c->n_known && c->known[i] == node) ||
+	    xm_ctl_grow((void **)&c->known, &c->cap_known, c->n_known + 1,
+			sizeof(*c->known)))
+		return;		/* out of memory: its links' series wait */
+	memmove(&c->known[i + 1], &c->known[i],
+		(c->n_known - i) * sizeof(*c->known));
+	c->known[i] = node;
+	c->n_known++;
+}
+
+static int known_cb(void *arg, const struct xm_agent_rec *r)
+{
+	known_add(arg, r->node_id);
+	return 0;
+}
+
+/* The nodes the store knows (those that checked in with another
+ * controller too). Under c->lock. */
+static void known_load(struct xm_ctl *c)
+{
+	xm_store_agent_list(c->store, known_cb, c);
+}
+
 /* Check an agent's signed request: its node id, or 0 after answering. */
 static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 				 const char *method, const struct req *q)
@@ -1002,8 +1068,10 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	pthread_mutex_lock(&c->lock);
 	if (!a)
 		a = xm_agent_auth_remember(c->nonces, &seen, now);
-	if (!a)
+	if (!a) {
 		xm_store_agent_seen(c->store, cert->node_id, now, 0);
+		known_add(c, cert->node_id);
+	}
 	pthread_mutex_unlock(&c->lock);
 	count_auth(c, a);
 	if (!a)
@@ -1214,6 +1282,25 @@ static const char *const tele_results[] = {
 	[TELE_RATE] = "rate",
 };
 
+static const char *const tele_drops[] = {
+	[TELE_DROP_EVENTS] = "link_events", [TELE_DROP_PEER] = "peer_samples",
+};
+
+/* The samples of v[0..n) a series is kept of: not those of a link to a
+ * peer that is no node of the site (made-up peers would each make
+ * series, stored for 90 days), counted. Their number. Under c->lock. */
+static size_t samples_of_known(struct xm_ctl *c, struct xm_tele_sample *v,
+			       size_t n)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < n; i++)
+		if (!v[i].peer || known(c, v[i].peer))
+			v[k++] = v[i];
+	c->tele_dropped[TELE_DROP_PEER] += n - k;
+	return k;
+}
+
 /* Store events (their ids set) and wake the streams. Under c->lock. */
 static void tele_events_store(struct xm_ctl *c, struct xm_tele_events *ev)
 {
@@ -1231,7 +1318,7 @@ static void tele_policy_event(struct xm_ctl *c, uint64_t version,
 	struct xm_tele_event e = {
 		.time = now_s(c), .kind = XM_TELE_EV_POLICY,
 	};
-	struct xm_tele_events ev = { &e, 1, 1 };
+	struct xm_tele_events ev = { &e, 1, 1, 0 };
 
 	if (rollback_of)
 		snprintf(e.detail, sizeof(e.detail), "version %llu by %s"
@@ -1335,6 +1422,8 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		x = xm_tele_find(c->tele, q->node);
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
+		n = samples_of_known(c, samples, n);
+		c->tele_dropped[TELE_DROP_EVENTS] += ev.dropped;
 		for (size_t i = 0; i < n; i++)
 			samples[i].time = report_time(&x->r, now);
 		rc = samples_queue(c, samples, n);
@@ -1966,7 +2055,7 @@ static enum MHD_Result events_stream(struct xm_ctl *c,
 static void *housekeeper(void *arg)
 {
 	struct xm_ctl *c = arg;
-	int64_t last_downsample = 0;
+	int64_t last_downsample = 0, last_known = now_s(c);
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stopping) {
@@ -1981,6 +2070,10 @@ static void *housekeeper(void *arg)
 		if (now - last_downsample >= DOWNSAMPLE_EVERY_S) {
 			last_downsample = now;
 			xm_store_downsample(c->store, &c->cfg.retention, now);
+		}
+		if (now - last_known >= KNOWN_EVERY_S) {
+			last_known = now;
+			known_load(c);
 		}
 		/* Reports wake it too: at most one round a second. */
 		while (!c->stopping &&
@@ -2011,6 +2104,9 @@ static struct xm_metrics_part *metrics_part(struct xm_ctl *c,
 	site.waiting = c->waiting;
 	site.policy_version = c->version;
 	site.reports = c->tele_reports;
+	site.drop_reasons = tele_drops;
+	site.drops = c->tele_dropped;
+	site.n_drop_reasons = TELE_DROPS;
 	site.streams = c->streams;
 	site.remedy_decisions = c->remedy_decisions;
 	site.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
@@ -2416,7 +2512,8 @@ static void remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
  * A report's samples for the rules: each link's loss and utilization
  * (the node's send rate over the link's bandwidth: reports carry no
  * per-link traffic yet), the node's drops per second as its error rate.
- * Under c->lock.
+ * Links to peers that are no nodes of the site are no targets (their
+ * series are not kept either: samples_of_known()). Under c->lock.
  */
 static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
 			int64_t now)
@@ -2427,6 +2524,8 @@ static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
 		const struct xm_tele_link *l = &x->r.links[i];
 		double bps = (double)l->bandwidth_kbps * 1000;
 
+		if (!known(c, l->peer))
+			continue;
 		remedy_sample(c, XM_REMEDY_LINK_LOSS, x->id, l->peer,
 			      (double)l->loss_ppm / 1e4, now);
 		if (x->have_rates && bps > 0)
@@ -3230,6 +3329,7 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 		goto fail;
 	c->version = xm_store_policy_current(c->store);
 	c->last_event = xm_store_event_last(c->store);
+	known_load(c);
 	xm_tele_retention_default(&c->cfg.retention);
 	if (c->last_event < 0) {
 		snprintf(err, errlen, "cannot set up telemetry");
@@ -3281,6 +3381,7 @@ static void site_free(struct xm_ctl *c)
 	pthread_cond_destroy(&c->tele_changed);
 	xm_remedy_free(c->remedy);
 	free(c->polling);
+	free(c->known);
 	free(c->conn_addrs);
 	free(c->body_nodes);
 	pthread_cond_destroy(&c->changed);
