@@ -57,6 +57,7 @@ enum family {
 	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
 	F_REPORTS, F_TELE_DROPPED, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
 	F_REMEDY_LEADER_CHANGES, F_REMEDY_TARGETS, F_REMEDY_TARGETS_REFUSED,
+	F_STORE_ROWS, F_STORE_ROWS_SECONDS,
 	/* the site's aggregates */
 	F_SITE_NODES, F_SITE_AGENTS, F_SITE_LINKS, F_SITE_LOSSY, F_SITE_TX,
 	F_SITE_RX, F_SITE_DROPS, F_SITE_RTT, F_SITE_LOSS, F_SITE_LOAD,
@@ -128,6 +129,11 @@ static const struct {
 	    "xmesh_controller_remediation_targets_refused_total", "counter",
 	    "New targets the remediation rules did not take, as"
 	    " --remedy-targets were kept."),
+	FAM(F_STORE_ROWS, "xmesh_store_rows", "gauge", "Rows of the store's"
+	    " tables that are the site's, counted every minute or less"
+	    " often."),
+	FAM(F_STORE_ROWS_SECONDS, "xmesh_store_rows_count_seconds", "gauge",
+	    "How long the last count of the site's rows took."),
 	FAM(F_SITE_NODES, "xmesh_site_nodes", "gauge", "Nodes reporting, by"
 	    " health (up: within 3 of their intervals, stale: 10, down"
 	    " after)."),
@@ -483,6 +489,18 @@ static void site_controller(const struct site_state *st)
 		m->remedy_targets);
 	fprintf(sample(st, F_REMEDY_TARGETS_REFUSED, NULL), " %llu\n",
 		(unsigned long long)m->remedy_targets_refused);
+	for (i = 0; m->store_rows && i < XM_STORE_TABLES; i++) {
+		char l[64];
+
+		if (m->store_rows[i] < 0)
+			continue;
+		snprintf(l, sizeof(l), "table=\"%s\"", xm_store_table_name(i));
+		fprintf(sample(st, F_STORE_ROWS, l), " %ld\n",
+			m->store_rows[i]);
+	}
+	if (m->store_rows && m->store_rows[0] >= 0)
+		fprintf(sample(st, F_STORE_ROWS_SECONDS, NULL), " %g\n",
+			m->store_rows_seconds);
 }
 
 static void hist_samples(const struct site_state *st, enum family fam,

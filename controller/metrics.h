@@ -90,6 +90,11 @@ struct xm_metrics_site {
 	 * cap (remediation.h, xm_remedy_targets()). */
 	size_t remedy_targets;
 	uint64_t remedy_targets_refused;
+	/* The rows of the store's tables for the site, by enum
+	 * xm_store_table (-1: not counted yet; NULL: none), and how long
+	 * their last count took. */
+	const long *store_rows;
+	double store_rows_seconds;
 };
 
 #define XM_METRICS_SITE_DEFAULT	"default"

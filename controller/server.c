@@ -95,6 +95,14 @@ struct xm_ctl {
 	size_t n_samples, cap_samples;
 	pthread_t housekeeper;
 	bool housekeeping;
+	/* The rows of the site's tables (-1: not counted yet), counted
+	 * by a thread of their own on a connection of its own (a count
+	 * scans the table: it must not hold the lock or the store), and how
+	 * long the last count took. */
+	long rows[XM_STORE_TABLES];
+	int64_t rows_ms;
+	pthread_t row_counter;
+	bool row_counting;
 	/* Remediation: the engine, its thread, the policy version it has
 	 * the rules of, the decisions taken (by verdict, for /metrics). */
 	struct xm_remedy *remedy;
@@ -2086,6 +2094,57 @@ static void *housekeeper(void *arg)
 	return NULL;
 }
 
+/* ---- the store's rows ---- */
+
+static int64_t mono_ms(void);
+
+static void *row_counter(void *arg)
+{
+	struct xm_ctl *c = arg;
+	unsigned int every = c->cfg.rows_every_s ? c->cfg.rows_every_s :
+			     XM_CTL_ROWS_EVERY_S;
+	struct xm_store *s = NULL;
+	long rows[XM_STORE_TABLES];
+	char err[256];
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		int64_t t0 = mono_ms(), ms;
+		struct timespec t;
+		unsigned int i;
+		bool ok = true;
+
+		pthread_mutex_unlock(&c->lock);
+		if (!s)
+			s = xm_store_open_site(c->cfg.db_path, c->site, err,
+					       sizeof(err));
+		for (i = 0; i < XM_STORE_TABLES; i++) {
+			rows[i] = s ? xm_store_rows(s, i) : -1;
+			ok &= rows[i] >= 0;
+		}
+		ms = mono_ms() - t0;
+		if (!ok) {		/* opened again next time */
+			xm_store_close(s);
+			s = NULL;
+		}
+		pthread_mutex_lock(&c->lock);
+		if (ok) {
+			memcpy(c->rows, rows, sizeof(rows));
+			c->rows_ms = ms;
+		}
+		t = deadline_in(every);
+		if (20 * ms > (int64_t)every * 1000)
+			t = deadline_in((unsigned int)(20 * ms / 1000));
+		while (!c->stopping &&
+		       pthread_cond_timedwait(&c->tele_changed, &c->lock,
+					      &t) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&c->lock);
+	xm_store_close(s);
+	return NULL;
+}
+
 /* ---- metrics ---- */
 
 /* Site c's part of /metrics, rendered under its lock. */
@@ -2112,6 +2171,8 @@ static struct xm_metrics_part *metrics_part(struct xm_ctl *c,
 	site.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
 	site.remedy_lead = c->remedy_lead;
 	site.remedy_lead_changes = c->remedy_lead_changes;
+	site.store_rows = c->rows;
+	site.store_rows_seconds = (double)c->rows_ms / 1000;
 	site.remedy_targets = xm_remedy_targets(c->remedy);
 	site.remedy_targets_refused = c->remedy_refused_before +
 				      xm_remedy_targets_refused(c->remedy);
@@ -3346,6 +3407,10 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 						      c);
 	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
 					  c);
+	for (unsigned int i = 0; i < XM_STORE_TABLES; i++)
+		c->rows[i] = -1;
+	c->row_counting = !pthread_create(&c->row_counter, NULL, row_counter,
+					  c);
 	return c;
 fail:
 	site_free(c);
@@ -3366,7 +3431,10 @@ static void site_stop_threads(struct xm_ctl *c)
 		pthread_join(c->remedy_thread, NULL);
 	if (c->version_watching)
 		pthread_join(c->version_watcher, NULL);
+	if (c->row_counting)
+		pthread_join(c->row_counter, NULL);
 	c->housekeeping = c->remedy_started = c->version_watching = false;
+	c->row_counting = false;
 }
 
 /* Free a site whose threads are stopped, the store closed. */

@@ -109,7 +109,14 @@ struct xm_ctl_config {
 	size_t n_sites;
 	/* /metrics: the caps on its series (metrics.h). */
 	struct xm_metrics_limits metrics;
+	/* How often each site's rows are counted, at least (seconds; 0:
+	 * XM_CTL_ROWS_EVERY_S): the store's row gauges of /metrics. */
+	unsigned int rows_every_s;
 };
+
+/* The rows of a site's tables are counted this often, or 20 times as
+ * long as the last count took if that is more: a count costs a scan. */
+#define XM_CTL_ROWS_EVERY_S	60
 
 #define XM_CTL_VERSION_POLL_MS	200
 #define XM_CTL_AGENTS		2000

@@ -1039,6 +1039,15 @@ static int pg_series(struct xm_store *s, unsigned int tier, uint32_t node,
 	return 0;
 }
 
+static long pg_rows(struct xm_store *s, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE site = "
+		 XM_SQL_SITE, table);
+	return (long)run_int(s, sql, NULL);
+}
+
 static long pg_sample_count(struct xm_store *s, unsigned int tier)
 {
 	struct params p = { 0 };

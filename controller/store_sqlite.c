@@ -673,6 +673,23 @@ static int sq_series(struct xm_store *s, unsigned int tier, uint32_t node,
 	return rows_done(st, rc, stop);
 }
 
+static long sq_rows(struct xm_store *s, const char *table)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	long n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE site = "
+		 XM_SQL_SITE, table);
+	st = prepare(s, sql);
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static long sq_sample_count(struct xm_store *s, unsigned int tier)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM sample"
