@@ -42,10 +42,11 @@ struct xm_remedy_config {
 	unsigned int settle_s;
 	/* Actions on one target in one episode before escalating. 0: 3. */
 	unsigned int tries;
-	/* Target states kept, of all rules together: a rule's state of a
-	 * target whose condition does not hold and that is in no episode
-	 * is dropped at each step; beyond this many, a new target is not
-	 * taken (counted) until some are. 0: XM_REMEDY_TARGETS. */
+	/* Target states kept, of all rules together: a metric rule's
+	 * state of a target in no episode whose last sample was at or
+	 * below the threshold, or is an hour old, is dropped at each step;
+	 * beyond this many, a new target is not taken (counted) until
+	 * there is room. 0: XM_REMEDY_TARGETS. */
 	unsigned int targets;
 };
 
