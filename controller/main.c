@@ -7,10 +7,11 @@
  *   xmesh-controller [--db STORE] --authority FILE --policy-key FILE
  *	--policy-cert FILE [--crl FILE] [--listen ADDR] [--port P]
  *	[--site NAME:AUTHORITY:POLICY_KEY:POLICY_CERT[:CRL]]...
- *	[--tls-cert FILE --tls-key FILE] [--per-address N]
+ *	[--tls-cert FILE --tls-key FILE] [--connections N] [--per-address N]
  *	[--body-deadline S] [--config FILE] [--hook "NAME KIND ARG"]...
- *	[--remedy-stale S] [--remedy-settle S] [--remedy-tries N] [--web DIR]
- *	[--metrics-nodes N] [--metrics-troubled N]
+ *	[--remedy-stale S] [--remedy-settle S] [--remedy-tries N]
+ *	[--remedy-targets N] [--web DIR] [--metrics-nodes N]
+ *	[--metrics-troubled N] [--agents N]
  *
  * STORE: a SQLite file, or a PostgreSQL URI (postgresql://...).
  */
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "hooks.h"
@@ -51,11 +53,12 @@ static void usage(FILE *f)
 		"POLICY_CERT[:CRL]]...\n"
 		"                        [--crl FILE] [--listen ADDR]"
 		" [--port PORT] [--tls-cert FILE --tls-key FILE]\n"
-		"                        [--per-address N] [--body-deadline S]"
-		" [--config FILE]\n"
+		"                        [--connections N] [--per-address N]"
+		" [--body-deadline S] [--config FILE]\n"
 		"                        [--hook 'NAME command|unit|http ARG']...\n"
 		"                        [--remedy-stale S] [--remedy-settle S]"
-		" [--remedy-tries N] [--web DIR]\n"
+		" [--remedy-tries N]\n"
+		"                        [--remedy-targets N] [--web DIR]\n"
 		"                        [--metrics-nodes N]"
 		" [--metrics-troubled N] [--agents N]\n"
 		"ROLE := read-only | operator | admin\n"
@@ -64,17 +67,44 @@ static void usage(FILE *f)
 		"STORE := FILE (SQLite) | postgresql://[USER@][HOST][:PORT]"
 		"/DATABASE[?PARAMS] (PostgreSQL)\n"
 		"Defaults: --db " DEFAULT_DB ", --listen 127.0.0.1,"
-		" --port %d, --per-address %d (connections at once from one"
+		" --port %d, --connections %d (connections at once, a thread"
+		" each), --per-address %d (of them, from one"
 		" address; 0: no limit), --body-deadline %d (seconds a"
 		" request's body may take after its headers), --web "
 		XM_WEB_DIR ","
 		" --metrics-nodes %d (per-node series while a site has at"
 		" most N nodes), --metrics-troubled %d (links down or lossy"
 		" and nodes down listed by themselves, per site), --agents %d"
-		" (agents a site is sized for)\n",
-		DEFAULT_PORT, XM_CTL_PER_ADDRESS, XM_CTL_BODY_DEADLINE,
+		" (agents a site is sized for), --remedy-targets %d (targets"
+		" the remediation rules of a site keep at once)\n",
+		DEFAULT_PORT, XM_CTL_CONNECTIONS, XM_CTL_PER_ADDRESS,
+		XM_CTL_BODY_DEADLINE,
 		XM_METRICS_NODES,
-		XM_METRICS_TROUBLED, XM_CTL_AGENTS);
+		XM_METRICS_TROUBLED, XM_CTL_AGENTS, XM_REMEDY_TARGETS);
+}
+
+/*
+ * Room for a descriptor a connection, and some for the store, the
+ * listening socket and the hooks: the soft limit of open files raised
+ * toward the hard one if it is below (systemd gives services 1024).
+ * A warning if even the hard one is.
+ */
+#define FD_SPARE	64
+
+static void fd_limit(unsigned int connections)
+{
+	rlim_t need = (rlim_t)connections + FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < need)
+		fprintf(stderr, "xmesh-controller: warning: %llu open files"
+			" at most, below --connections %u and %d more: raise"
+			" the limit (LimitNOFILE=)\n",
+			(unsigned long long)rl.rlim_cur, connections,
+			FD_SPARE);
 }
 
 /* A whole text file, NUL-terminated (free() it), its mode in *mode (if
@@ -276,6 +306,7 @@ int main(int argc, char **argv)
 		{ "crl", required_argument, NULL, 'r' },
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "connections", required_argument, NULL, 'M' },
 		{ "per-address", required_argument, NULL, 'P' },
 		{ "body-deadline", required_argument, NULL, 'B' },
 		{ "agents", required_argument, NULL, 'A' },
@@ -284,6 +315,7 @@ int main(int argc, char **argv)
 		{ "remedy-stale", required_argument, NULL, 'S' },
 		{ "remedy-settle", required_argument, NULL, 'E' },
 		{ "remedy-tries", required_argument, NULL, 'R' },
+		{ "remedy-targets", required_argument, NULL, 'G' },
 		{ "web", required_argument, NULL, 'w' },
 		{ "site", required_argument, NULL, 's' },
 		{ "metrics-nodes", required_argument, NULL, 'N' },
@@ -345,14 +377,33 @@ int main(int argc, char **argv)
 		case 'P':
 			n = strtoul(optarg, &end, 10);
 			if (*end || *optarg < '0' || *optarg > '9' ||
-			    n > XM_CTL_CONNECTIONS) {
+			    n > XM_CTL_CONNECTIONS_MAX) {
 				fprintf(stderr, "xmesh-controller: \"%s\": the"
 					" connections per address are 0 (no"
 					" limit) to %d\n", optarg,
-					XM_CTL_CONNECTIONS);
+					XM_CTL_CONNECTIONS_MAX);
 				return 2;
 			}
 			cfg.per_address = n ? (int)n : -1;
+			break;
+		case 'M':
+		case 'G':
+			n = strtoul(optarg, &end, 10);
+			if (*end || *optarg < '1' || *optarg > '9' ||
+			    n > (o == 'M' ? XM_CTL_CONNECTIONS_MAX :
+				 XM_REMEDY_TARGETS_MAX)) {
+				fprintf(stderr, "xmesh-controller: \"%s\": %s"
+					" are 1 to %d\n", optarg, o == 'M' ?
+					"the connections" : "the remediation"
+					" targets", o == 'M' ?
+					XM_CTL_CONNECTIONS_MAX :
+					XM_REMEDY_TARGETS_MAX);
+				return 2;
+			}
+			if (o == 'M')
+				cfg.connections = (unsigned int)n;
+			else
+				cfg.remedy.targets = (unsigned int)n;
 			break;
 		case 'A':
 			n = strtoul(optarg, &end, 10);
@@ -487,6 +538,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Before any thread: http hooks. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	fd_limit(cfg.connections ? cfg.connections : XM_CTL_CONNECTIONS);
 	ctl = xm_ctl_start(&cfg, err, sizeof(err));
 	sodium_memzero(cfg.policy_sk, sizeof(cfg.policy_sk));
 	sodium_memzero(sites, XM_CTL_SITES_MAX * sizeof(*sites));

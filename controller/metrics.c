@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent_auth.h"
+#include "grow.h"
 #include "metrics.h"
 #include "remediation.h"
 #include "store.h"
@@ -54,8 +55,9 @@ enum family {
 	F_BODIES_REFUSED, F_HOOKS_BUSY,
 	/* the site's controller figures */
 	F_AGENTS, F_AGENTS_CURRENT, F_AGENTS_WAITING, F_POLICY_VERSION,
-	F_REPORTS, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
-	F_REMEDY_LEADER_CHANGES,
+	F_REPORTS, F_TELE_DROPPED, F_STREAMS, F_REMEDY, F_REMEDY_BUDGET, F_REMEDY_LEADER,
+	F_REMEDY_LEADER_CHANGES, F_REMEDY_TARGETS, F_REMEDY_TARGETS_REFUSED,
+	F_STORE_ROWS, F_STORE_ROWS_SECONDS,
 	/* the site's aggregates */
 	F_SITE_NODES, F_SITE_AGENTS, F_SITE_LINKS, F_SITE_LOSSY, F_SITE_TX,
 	F_SITE_RX, F_SITE_DROPS, F_SITE_RTT, F_SITE_LOSS, F_SITE_LOAD,
@@ -102,6 +104,10 @@ static const struct {
 	    "The current policy version."),
 	FAM(F_REPORTS, "xmesh_controller_telemetry_reports_total", "counter",
 	    "Agents' reports, by result."),
+	FAM(F_TELE_DROPPED, "xmesh_controller_telemetry_dropped_total",
+	    "counter", "What agents' reports carried that was not kept:"
+	    " link events past a report's cap, samples of links to peers"
+	    " that are not nodes of the site."),
 	FAM(F_STREAMS, "xmesh_controller_event_streams", "gauge",
 	    "Event streams open."),
 	FAM(F_REMEDY, "xmesh_controller_remediation_total", "counter",
@@ -115,6 +121,19 @@ static const struct {
 	FAM(F_REMEDY_LEADER_CHANGES,
 	    "xmesh_controller_remediation_leader_changes_total", "counter",
 	    "Times this controller took the site's rules over or lost them."),
+	FAM(F_REMEDY_TARGETS, "xmesh_controller_remediation_targets",
+	    "gauge", "Target states the remediation rules keep (a node or"
+	    " link in trouble, a node known to an unreachable rule), of"
+	    " --remedy-targets."),
+	FAM(F_REMEDY_TARGETS_REFUSED,
+	    "xmesh_controller_remediation_targets_refused_total", "counter",
+	    "New targets the remediation rules did not take, as"
+	    " --remedy-targets were kept."),
+	FAM(F_STORE_ROWS, "xmesh_store_rows", "gauge", "Rows of the store's"
+	    " tables that are the site's, counted every minute or less"
+	    " often."),
+	FAM(F_STORE_ROWS_SECONDS, "xmesh_store_rows_count_seconds", "gauge",
+	    "How long the last count of the site's rows took."),
 	FAM(F_SITE_NODES, "xmesh_site_nodes", "gauge", "Nodes reporting, by"
 	    " health (up: within 3 of their intervals, stale: 10, down"
 	    " after)."),
@@ -324,15 +343,9 @@ static int trouble_add(struct site_state *s, size_t *cap,
 		       const struct xm_tele_node *x,
 		       const struct xm_tele_link *l, int rank)
 {
-	if (s->n_troubled == *cap) {
-		size_t n = *cap ? 2 * *cap : 64;
-		struct trouble *t = realloc(s->troubled, n * sizeof(*t));
-
-		if (!t)
-			return -1;
-		s->troubled = t;
-		*cap = n;
-	}
+	if (xm_ctl_grow((void **)&s->troubled, cap, s->n_troubled + 1,
+			sizeof(*s->troubled)))
+		return -1;
 	s->troubled[s->n_troubled++] = (struct trouble){ x, l, rank };
 	return 0;
 }
@@ -458,6 +471,9 @@ static void site_controller(const struct site_state *st)
 	if (m->reports)
 		labelled(st, F_REPORTS, "result", m->report_results,
 			 m->reports, m->n_report_results);
+	if (m->drops)
+		labelled(st, F_TELE_DROPPED, "what", m->drop_reasons,
+			 m->drops, m->n_drop_reasons);
 	fprintf(sample(st, F_STREAMS, NULL), " %u\n", m->streams);
 	for (i = 0; i < XM_REMEDY_VERDICTS; i++)
 		verdicts[i] = xm_remedy_verdict_name(i);
@@ -469,6 +485,22 @@ static void site_controller(const struct site_state *st)
 	fprintf(sample(st, F_REMEDY_LEADER, NULL), " %d\n", m->remedy_lead);
 	fprintf(sample(st, F_REMEDY_LEADER_CHANGES, NULL), " %llu\n",
 		(unsigned long long)m->remedy_lead_changes);
+	fprintf(sample(st, F_REMEDY_TARGETS, NULL), " %zu\n",
+		m->remedy_targets);
+	fprintf(sample(st, F_REMEDY_TARGETS_REFUSED, NULL), " %llu\n",
+		(unsigned long long)m->remedy_targets_refused);
+	for (i = 0; m->store_rows && i < XM_STORE_TABLES; i++) {
+		char l[64];
+
+		if (m->store_rows[i] < 0)
+			continue;
+		snprintf(l, sizeof(l), "table=\"%s\"", xm_store_table_name(i));
+		fprintf(sample(st, F_STORE_ROWS, l), " %ld\n",
+			m->store_rows[i]);
+	}
+	if (m->store_rows && m->store_rows[0] >= 0)
+		fprintf(sample(st, F_STORE_ROWS_SECONDS, NULL), " %g\n",
+			m->store_rows_seconds);
 }
 
 static void hist_samples(const struct site_state *st, enum family fam,

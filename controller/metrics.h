@@ -78,11 +78,23 @@ struct xm_metrics_site {
 	const char *const *report_results;	/* telemetry reports, */
 	const uint64_t *reports;		/* by result */
 	size_t n_report_results;
+	const char *const *drop_reasons;	/* what reports carried */
+	const uint64_t *drops;			/* that was not kept */
+	size_t n_drop_reasons;
 	unsigned int streams;			/* event streams open */
 	const uint64_t *remedy_decisions;	/* XM_REMEDY_VERDICTS */
 	unsigned int remedy_budget_used;
 	bool remedy_lead;
 	uint64_t remedy_lead_changes;
+	/* The engine's target states kept, and new targets refused at its
+	 * cap (remediation.h, xm_remedy_targets()). */
+	size_t remedy_targets;
+	uint64_t remedy_targets_refused;
+	/* The rows of the store's tables for the site, by enum
+	 * xm_store_table (-1: not counted yet; NULL: none), and how long
+	 * their last count took. */
+	const long *store_rows;
+	double store_rows_seconds;
 };
 
 #define XM_METRICS_SITE_DEFAULT	"default"

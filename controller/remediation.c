@@ -11,13 +11,23 @@
  * of the last N action times, N the limit, so that "at most N in any
  * hour" is exact (the oldest of the last N is more than an hour old).
  * Targets are kept in plain arrays, searched linearly: a site has some
- * hundreds of nodes and links, stepped once a second.
+ * hundreds of nodes and links, stepped once a second. What a target's
+ * state holds matters only while its condition holds or its episode
+ * runs: a metric rule's state of a target in neither (its last sample
+ * at or below the threshold, or an hour old) is dropped at each step,
+ * its next sample above the threshold starting it afresh, so the states
+ * are the targets in trouble, and one per node known for each
+ * unreachable rule. All rules' states together are at most cfg.targets:
+ * beyond, a new target is refused (counted) rather than an old one
+ * forgotten, as forgetting one in an episode would act on it again
+ * from its first try, or never say it recovered (nor lift its drain).
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "remediation.h"
 
 #define HOUR		3600
@@ -62,6 +72,7 @@ struct xm_remedy {
 	struct window budget;
 	struct node *nodes;
 	size_t n_nodes, cap_nodes;
+	uint64_t targets_refused;	/* at cfg.targets */
 };
 
 /* ---- names ---- */
@@ -172,6 +183,8 @@ struct xm_remedy *xm_remedy_new(const struct xm_remedy_config *cfg)
 		e->cfg.settle_s = SETTLE_S;
 	if (!e->cfg.tries)
 		e->cfg.tries = TRIES;
+	if (!e->cfg.targets)
+		e->cfg.targets = XM_REMEDY_TARGETS;
 	if (window_init(&e->budget, 10)) {
 		free(e);
 		return NULL;
@@ -278,15 +291,9 @@ int xm_remedy_node_seen(struct xm_remedy *e, uint32_t node, int64_t last_seen)
 	struct node *n = find_node(e, node);
 
 	if (!n) {
-		if (e->n_nodes == e->cap_nodes) {
-			size_t cap = e->cap_nodes ? 2 * e->cap_nodes : 16;
-			struct node *a = realloc(e->nodes, cap * sizeof(*a));
-
-			if (!a)
-				return -1;
-			e->nodes = a;
-			e->cap_nodes = cap;
-		}
+		if (xm_ctl_grow((void **)&e->nodes, &e->cap_nodes,
+				e->n_nodes + 1, sizeof(*e->nodes)))
+			return -1;
 		n = &e->nodes[e->n_nodes++];
 		n->id = node;
 		n->last_seen = last_seen;
@@ -318,8 +325,24 @@ void xm_remedy_node_forget(struct xm_remedy *e, uint32_t node)
 	}
 }
 
-static struct tstate *find_state(struct rule *r, struct xm_remedy_target t,
-				 bool create)
+size_t xm_remedy_targets(const struct xm_remedy *e)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < e->n_rules; i++)
+		n += e->rules[i].n;
+	return n;
+}
+
+uint64_t xm_remedy_targets_refused(const struct xm_remedy *e)
+{
+	return e->targets_refused;
+}
+
+/* Rule r's state of target t, made if create (and there is room: else
+ * counted): NULL if none. */
+static struct tstate *find_state(struct xm_remedy *e, struct rule *r,
+				 struct xm_remedy_target t, bool create)
 {
 	size_t i;
 
@@ -329,15 +352,12 @@ static struct tstate *find_state(struct rule *r, struct xm_remedy_target t,
 			return &r->t[i];
 	if (!create)
 		return NULL;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct tstate *a = realloc(r->t, cap * sizeof(*a));
-
-		if (!a)
-			return NULL;
-		r->t = a;
-		r->cap = cap;
+	if (xm_remedy_targets(e) >= e->cfg.targets) {
+		e->targets_refused++;
+		return NULL;
 	}
+	if (xm_ctl_grow((void **)&r->t, &r->cap, r->n + 1, sizeof(*r->t)))
+		return NULL;
 	memset(&r->t[r->n], 0, sizeof(r->t[r->n]));
 	r->t[r->n].target = t;
 	return &r->t[r->n++];
@@ -355,7 +375,7 @@ int xm_remedy_sample(struct xm_remedy *e, enum xm_remedy_trigger trigger,
 
 		if (r->r.trigger != trigger)
 			continue;
-		s = find_state(r, target, value > r->r.threshold);
+		s = find_state(e, r, target, value > r->r.threshold);
 		if (!s) {
 			/* Nothing held: nothing to remember. */
 			if (value > r->r.threshold)
@@ -471,6 +491,27 @@ static bool step_target(struct xm_remedy *e, struct rule *r,
 	return true;
 }
 
+/*
+ * A metric rule's states of targets in no episode (nothing acted on, not
+ * escalated) whose last sample was at or below the threshold, or is more
+ * than an hour old: dropped, in order. One whose samples only paused
+ * (stale, still above) keeps its start, as before: its next sample above
+ * continues the count.
+ */
+static void drop_idle(struct rule *r, int64_t now)
+{
+	size_t j, k;
+
+	for (j = k = 0; j < r->n; j++) {
+		const struct tstate *s = &r->t[j];
+
+		if (s->tries || s->escalated ||
+		    (s->since && now - s->last_sample <= HOUR))
+			r->t[k++] = *s;
+	}
+	r->n = k;
+}
+
 size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
 		      struct xm_remedy_decision *out, size_t max)
 {
@@ -486,8 +527,10 @@ size_t xm_remedy_step(struct xm_remedy *e, int64_t now,
 					e->nodes[j].id, 0
 				};
 
-				find_state(r, t, true);
+				find_state(e, r, t, true);
 			}
+		else
+			drop_idle(r, now);
 		for (j = 0; j < r->n && n < max; j++)
 			if (step_target(e, r, &r->t[j], now, &out[n]))
 				n++;
@@ -520,7 +563,7 @@ void xm_remedy_note_decision(struct xm_remedy *e, const char *rule,
 		;
 	if (i == e->n_rules)
 		return;
-	s = find_state(&e->rules[i], target, true);
+	s = find_state(e, &e->rules[i], target, true);
 	if (!s || s->noted)
 		return;
 	s->noted = true;

@@ -42,7 +42,16 @@ struct xm_remedy_config {
 	unsigned int settle_s;
 	/* Actions on one target in one episode before escalating. 0: 3. */
 	unsigned int tries;
+	/* Target states kept, of all rules together: a metric rule's
+	 * state of a target in no episode whose last sample was at or
+	 * below the threshold, or is an hour old, is dropped at each step;
+	 * beyond this many, a new target is not taken (counted) until
+	 * there is room. 0: XM_REMEDY_TARGETS. */
+	unsigned int targets;
 };
+
+#define XM_REMEDY_TARGETS	16384
+#define XM_REMEDY_TARGETS_MAX	1000000	/* --remedy-targets at most */
 
 enum xm_remedy_verdict {
 	XM_REMEDY_ACT,		/* carry out the action */
@@ -124,6 +133,12 @@ void xm_remedy_note_decision(struct xm_remedy *e, const char *rule,
 
 /* Actions taken (not dry run) in the hour before now, all rules. */
 unsigned int xm_remedy_budget_used(const struct xm_remedy *e, int64_t now);
+
+/* The target states kept now (of at most the config's targets), and the
+ * new targets not taken as there were that many, since the engine was
+ * made. */
+size_t xm_remedy_targets(const struct xm_remedy *e);
+uint64_t xm_remedy_targets_refused(const struct xm_remedy *e);
 
 /* "act", "dry-run", "limited", "budget", "escalate", "recovered". */
 const char *xm_remedy_verdict_name(enum xm_remedy_verdict v);

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "agent_auth.h"
+#include "grow.h"
 #include "hooks.h"
 #include "metrics.h"
 #include "policy.h"
@@ -54,6 +55,10 @@ static const unsigned int statuses[] = {
 
 /* Agents' reports, by result. */
 enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RATE, TELE_RESULTS };
+/* What reports carried that was not kept, by why: link events past a
+ * report's XM_TELE_LINK_EVENTS_MAX, samples of links to peers that are
+ * not nodes of the site. */
+enum { TELE_DROP_EVENTS, TELE_DROP_PEER, TELE_DROPS };
 
 struct xm_ctl {
 	struct xm_ctl_config cfg;
@@ -76,6 +81,13 @@ struct xm_ctl {
 	int64_t last_event;		/* the newest event's id */
 	unsigned int streams;		/* event streams open */
 	uint64_t tele_reports[TELE_RESULTS];
+	uint64_t tele_dropped[TELE_DROPS];
+	/* The site's nodes: every node id the store has an agent of (a
+	 * signed request to any controller on it), sorted; a link's series
+	 * are kept only if its peer is one. Added to at each signed request
+	 * here, and from the store every KNOWN_EVERY_S. */
+	uint32_t *known;
+	size_t n_known, cap_known;
 	/* Samples not yet stored: written in one transaction a second (a
 	 * transaction per report would serialise the reports on the
 	 * store's commits). */
@@ -83,6 +95,14 @@ struct xm_ctl {
 	size_t n_samples, cap_samples;
 	pthread_t housekeeper;
 	bool housekeeping;
+	/* The rows of the site's tables (-1: not counted yet), counted
+	 * by a thread of their own on a connection of its own (a count
+	 * scans the table: it must not hold the lock or the store), and how
+	 * long the last count took. */
+	long rows[XM_STORE_TABLES];
+	int64_t rows_ms;
+	pthread_t row_counter;
+	bool row_counting;
 	/* Remediation: the engine, its thread, the policy version it has
 	 * the rules of, the decisions taken (by verdict, for /metrics). */
 	struct xm_remedy *remedy;
@@ -96,6 +116,9 @@ struct xm_ctl {
 	 * and how often that changed. */
 	bool remedy_lead;
 	uint64_t remedy_lead_changes;
+	/* New targets refused at the cap by the engines before this one
+	 * (each lead taken over starts a new one). */
+	uint64_t remedy_refused_before;
 	/* On PostgreSQL: the thread that notices versions other
 	 * controllers made. */
 	pthread_t version_watcher;
@@ -978,6 +1001,61 @@ static void agent_refused(struct xm_ctl *c, struct MHD_Connection *conn,
 	}
 }
 
+/* ---- the site's nodes ---- */
+
+#define KNOWN_EVERY_S	10
+
+/* Where node is, or goes, in c->known. Under c->lock. */
+static size_t known_index(const struct xm_ctl *c, uint32_t node)
+{
+	size_t lo = 0, hi = c->n_known;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->known[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool known(const struct xm_ctl *c, uint32_t node)
+{
+	size_t i = known_index(c, node);
+
+	return i < c->n_known && c->known[i] == node;
+}
+
+/* node is the site's (it made a signed request). Under c->lock. */
+static void known_add(struct xm_ctl *c, uint32_t node)
+{
+	size_t i = known_index(c, node);
+
+	if ((i < c->n_known && c->known[i] == node) ||
+	    xm_ctl_grow((void **)&c->known, &c->cap_known, c->n_known + 1,
+			sizeof(*c->known)))
+		return;		/* out of memory: its links' series wait */
+	memmove(&c->known[i + 1], &c->known[i],
+		(c->n_known - i) * sizeof(*c->known));
+	c->known[i] = node;
+	c->n_known++;
+}
+
+static int known_cb(void *arg, const struct xm_agent_rec *r)
+{
+	known_add(arg, r->node_id);
+	return 0;
+}
+
+/* The nodes the store knows (those that checked in with another
+ * controller too). Under c->lock. */
+static void known_load(struct xm_ctl *c)
+{
+	xm_store_agent_list(c->store, known_cb, c);
+}
+
 /* Check an agent's signed request: its node id, or 0 after answering. */
 static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 				 const char *method, const struct req *q)
@@ -998,8 +1076,10 @@ static uint32_t agent_authorized(struct xm_ctl *c, struct MHD_Connection *conn,
 	pthread_mutex_lock(&c->lock);
 	if (!a)
 		a = xm_agent_auth_remember(c->nonces, &seen, now);
-	if (!a)
+	if (!a) {
 		xm_store_agent_seen(c->store, cert->node_id, now, 0);
+		known_add(c, cert->node_id);
+	}
 	pthread_mutex_unlock(&c->lock);
 	count_auth(c, a);
 	if (!a)
@@ -1028,16 +1108,9 @@ static void polling_count(struct xm_ctl *c, uint32_t node, int d)
 	if (i == c->n_polling) {
 		if (d < 0)
 			return;
-		if (c->n_polling == c->cap_polling) {
-			size_t cap = c->cap_polling ? 2 * c->cap_polling : 64;
-			struct polling *a = realloc(c->polling,
-						    cap * sizeof(*a));
-
-			if (!a)
-				return;	/* the store's last_seen still says */
-			c->polling = a;
-			c->cap_polling = cap;
-		}
+		if (xm_ctl_grow((void **)&c->polling, &c->cap_polling,
+				c->n_polling + 1, sizeof(*c->polling)))
+			return;	/* the store's last_seen still says */
 		c->polling[c->n_polling++] = (struct polling){ node, 0 };
 	}
 	if (d > 0)
@@ -1217,6 +1290,25 @@ static const char *const tele_results[] = {
 	[TELE_RATE] = "rate",
 };
 
+static const char *const tele_drops[] = {
+	[TELE_DROP_EVENTS] = "link_events", [TELE_DROP_PEER] = "peer_samples",
+};
+
+/* The samples of v[0..n) a series is kept of: not those of a link to a
+ * peer that is no node of the site (made-up peers would each make
+ * series, stored for 90 days), counted. Their number. Under c->lock. */
+static size_t samples_of_known(struct xm_ctl *c, struct xm_tele_sample *v,
+			       size_t n)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < n; i++)
+		if (!v[i].peer || known(c, v[i].peer))
+			v[k++] = v[i];
+	c->tele_dropped[TELE_DROP_PEER] += n - k;
+	return k;
+}
+
 /* Store events (their ids set) and wake the streams. Under c->lock. */
 static void tele_events_store(struct xm_ctl *c, struct xm_tele_events *ev)
 {
@@ -1234,7 +1326,7 @@ static void tele_policy_event(struct xm_ctl *c, uint64_t version,
 	struct xm_tele_event e = {
 		.time = now_s(c), .kind = XM_TELE_EV_POLICY,
 	};
-	struct xm_tele_events ev = { &e, 1, 1 };
+	struct xm_tele_events ev = { &e, 1, 1, 0 };
 
 	if (rollback_of)
 		snprintf(e.detail, sizeof(e.detail), "version %llu by %s"
@@ -1272,20 +1364,10 @@ static int64_t report_time(const struct xm_tele_report *r, int64_t now)
 static int samples_queue(struct xm_ctl *c, const struct xm_tele_sample *v,
 			 size_t n)
 {
-	if (c->n_samples + n > c->cap_samples) {
-		size_t cap = c->cap_samples ? 2 * c->cap_samples : 4096;
-		struct xm_tele_sample *a;
-
-		while (cap < c->n_samples + n)
-			cap *= 2;
-		if (cap > SAMPLES_PENDING_MAX)
-			return -1;
-		a = realloc(c->samples, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		c->samples = a;
-		c->cap_samples = cap;
-	}
+	if (c->n_samples + n > SAMPLES_PENDING_MAX ||
+	    xm_ctl_grow((void **)&c->samples, &c->cap_samples,
+			c->n_samples + n, sizeof(*c->samples)))
+		return -1;
 	memcpy(c->samples + c->n_samples, v, n * sizeof(*v));
 	c->n_samples += n;
 	return 0;
@@ -1348,6 +1430,8 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		x = xm_tele_find(c->tele, q->node);
 		n = xm_tele_samples(x, samples,
 				    sizeof(samples) / sizeof(samples[0]));
+		n = samples_of_known(c, samples, n);
+		c->tele_dropped[TELE_DROP_EVENTS] += ev.dropped;
 		for (size_t i = 0; i < n; i++)
 			samples[i].time = report_time(&x->r, now);
 		rc = samples_queue(c, samples, n);
@@ -1979,7 +2063,7 @@ static enum MHD_Result events_stream(struct xm_ctl *c,
 static void *housekeeper(void *arg)
 {
 	struct xm_ctl *c = arg;
-	int64_t last_downsample = 0;
+	int64_t last_downsample = 0, last_known = now_s(c);
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stopping) {
@@ -1995,6 +2079,10 @@ static void *housekeeper(void *arg)
 			last_downsample = now;
 			xm_store_downsample(c->store, &c->cfg.retention, now);
 		}
+		if (now - last_known >= KNOWN_EVERY_S) {
+			last_known = now;
+			known_load(c);
+		}
 		/* Reports wake it too: at most one round a second. */
 		while (!c->stopping &&
 		       pthread_cond_timedwait(&c->tele_changed, &c->lock,
@@ -2003,6 +2091,57 @@ static void *housekeeper(void *arg)
 	}
 	samples_flush(c);
 	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* ---- the store's rows ---- */
+
+static int64_t mono_ms(void);
+
+static void *row_counter(void *arg)
+{
+	struct xm_ctl *c = arg;
+	unsigned int every = c->cfg.rows_every_s ? c->cfg.rows_every_s :
+			     XM_CTL_ROWS_EVERY_S;
+	struct xm_store *s = NULL;
+	long rows[XM_STORE_TABLES];
+	char err[256];
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		int64_t t0 = mono_ms(), ms;
+		struct timespec t;
+		unsigned int i;
+		bool ok = true;
+
+		pthread_mutex_unlock(&c->lock);
+		if (!s)
+			s = xm_store_open_site(c->cfg.db_path, c->site, err,
+					       sizeof(err));
+		for (i = 0; i < XM_STORE_TABLES; i++) {
+			rows[i] = s ? xm_store_rows(s, i) : -1;
+			ok &= rows[i] >= 0;
+		}
+		ms = mono_ms() - t0;
+		if (!ok) {		/* opened again next time */
+			xm_store_close(s);
+			s = NULL;
+		}
+		pthread_mutex_lock(&c->lock);
+		if (ok) {
+			memcpy(c->rows, rows, sizeof(rows));
+			c->rows_ms = ms;
+		}
+		t = deadline_in(every);
+		if (20 * ms > (int64_t)every * 1000)
+			t = deadline_in((unsigned int)(20 * ms / 1000));
+		while (!c->stopping &&
+		       pthread_cond_timedwait(&c->tele_changed, &c->lock,
+					      &t) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&c->lock);
+	xm_store_close(s);
 	return NULL;
 }
 
@@ -2024,11 +2163,19 @@ static struct xm_metrics_part *metrics_part(struct xm_ctl *c,
 	site.waiting = c->waiting;
 	site.policy_version = c->version;
 	site.reports = c->tele_reports;
+	site.drop_reasons = tele_drops;
+	site.drops = c->tele_dropped;
+	site.n_drop_reasons = TELE_DROPS;
 	site.streams = c->streams;
 	site.remedy_decisions = c->remedy_decisions;
 	site.remedy_budget_used = xm_remedy_budget_used(c->remedy, now_s(c));
 	site.remedy_lead = c->remedy_lead;
 	site.remedy_lead_changes = c->remedy_lead_changes;
+	site.store_rows = c->rows;
+	site.store_rows_seconds = (double)c->rows_ms / 1000;
+	site.remedy_targets = xm_remedy_targets(c->remedy);
+	site.remedy_targets_refused = c->remedy_refused_before +
+				      xm_remedy_targets_refused(c->remedy);
 	p = xm_metrics_part_new(&site, lim, now_s(c));
 	pthread_mutex_unlock(&c->lock);
 	return p;
@@ -2426,7 +2573,8 @@ static void remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
  * A report's samples for the rules: each link's loss and utilization
  * (the node's send rate over the link's bandwidth: reports carry no
  * per-link traffic yet), the node's drops per second as its error rate.
- * Under c->lock.
+ * Links to peers that are no nodes of the site are no targets (their
+ * series are not kept either: samples_of_known()). Under c->lock.
  */
 static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
 			int64_t now)
@@ -2437,6 +2585,8 @@ static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
 		const struct xm_tele_link *l = &x->r.links[i];
 		double bps = (double)l->bandwidth_kbps * 1000;
 
+		if (!known(c, l->peer))
+			continue;
 		remedy_sample(c, XM_REMEDY_LINK_LOSS, x->id, l->peer,
 			      (double)l->loss_ppm / 1e4, now);
 		if (x->have_rates && bps > 0)
@@ -2501,6 +2651,8 @@ static bool remedy_lead(struct xm_ctl *c)
 		struct xm_remedy *r = xm_remedy_new(&c->cfg.remedy);
 
 		if (r) {
+			c->remedy_refused_before +=
+				xm_remedy_targets_refused(c->remedy);
 			xm_remedy_free(c->remedy);
 			c->remedy = r;
 		}
@@ -2813,17 +2965,9 @@ static struct body_node *body_node_of(struct xm_ctl *f, uint32_t node,
 	for (i = 0; i < f->n_body_nodes; i++)
 		if (f->body_nodes[i].node == node)
 			return &f->body_nodes[i];
-	if (!make)
+	if (!make || xm_ctl_grow((void **)&f->body_nodes, &f->cap_body_nodes,
+				 f->n_body_nodes + 1, sizeof(*a)))
 		return NULL;
-	if (f->n_body_nodes == f->cap_body_nodes) {
-		size_t cap = f->cap_body_nodes ? 2 * f->cap_body_nodes : 16;
-
-		a = realloc(f->body_nodes, cap * sizeof(*a));
-		if (!a)
-			return NULL;
-		f->body_nodes = a;
-		f->cap_body_nodes = cap;
-	}
 	a = &f->body_nodes[f->n_body_nodes++];
 	*a = (struct body_node){ node, 0 };
 	return a;
@@ -3246,6 +3390,7 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 		goto fail;
 	c->version = xm_store_policy_current(c->store);
 	c->last_event = xm_store_event_last(c->store);
+	known_load(c);
 	xm_tele_retention_default(&c->cfg.retention);
 	if (c->last_event < 0) {
 		snprintf(err, errlen, "cannot set up telemetry");
@@ -3261,6 +3406,10 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 						      NULL, version_watcher,
 						      c);
 	c->housekeeping = !pthread_create(&c->housekeeper, NULL, housekeeper,
+					  c);
+	for (unsigned int i = 0; i < XM_STORE_TABLES; i++)
+		c->rows[i] = -1;
+	c->row_counting = !pthread_create(&c->row_counter, NULL, row_counter,
 					  c);
 	return c;
 fail:
@@ -3282,7 +3431,10 @@ static void site_stop_threads(struct xm_ctl *c)
 		pthread_join(c->remedy_thread, NULL);
 	if (c->version_watching)
 		pthread_join(c->version_watcher, NULL);
+	if (c->row_counting)
+		pthread_join(c->row_counter, NULL);
 	c->housekeeping = c->remedy_started = c->version_watching = false;
+	c->row_counting = false;
 }
 
 /* Free a site whose threads are stopped, the store closed. */
@@ -3297,6 +3449,7 @@ static void site_free(struct xm_ctl *c)
 	pthread_cond_destroy(&c->tele_changed);
 	xm_remedy_free(c->remedy);
 	free(c->polling);
+	free(c->known);
 	free(c->conn_addrs);
 	free(c->body_nodes);
 	pthread_cond_destroy(&c->changed);
@@ -3402,7 +3555,7 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 {
 	struct xm_ctl *c = cls;
 	const union MHD_ConnectionInfo *info;
-	struct conn_addr *e, *a;
+	struct conn_addr *e;
 	uint32_t addr;
 
 	pthread_mutex_lock(&c->conn_lock);
@@ -3411,18 +3564,10 @@ static void conn_notify(void *cls, struct MHD_Connection *conn,
 				MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		addr = sockaddr_v4(info ? info->client_addr : NULL);
 		e = conn_addr_of(c, addr);
-		if (!e && c->n_conn_addrs == c->cap_conn_addrs) {
-			/* At most an entry a connection open. */
-			size_t cap = c->cap_conn_addrs ?
-				     2 * c->cap_conn_addrs : 64;
-
-			a = realloc(c->conn_addrs, cap * sizeof(*a));
-			if (a) {
-				c->conn_addrs = a;
-				c->cap_conn_addrs = cap;
-			}
-		}
-		if (!e && c->n_conn_addrs < c->cap_conn_addrs) {
+		/* At most an entry a connection open. */
+		if (!e && !xm_ctl_grow((void **)&c->conn_addrs,
+				       &c->cap_conn_addrs,
+				       c->n_conn_addrs + 1, sizeof(*e))) {
 			e = &c->conn_addrs[c->n_conn_addrs++];
 			*e = (struct conn_addr){ addr, 0, 0 };
 		}

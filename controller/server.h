@@ -22,6 +22,7 @@ struct xm_hooks;
 struct xm_ctl;
 
 #define XM_CTL_CONNECTIONS	2048	/* a thread each */
+#define XM_CTL_CONNECTIONS_MAX	65536	/* --connections at most */
 #define XM_CTL_PER_ADDRESS	64	/* so that one host cannot take all */
 /* The request bodies being read, of all connections together: beyond,
  * 503 (telemetry reports are up to 4 MiB each). */
@@ -70,8 +71,8 @@ struct xm_ctl_config {
 	struct xm_cert policy_cert;	/* the policy key's certificate */
 	uint8_t policy_sk[XM_SECKEY_LEN];	/* the policy key */
 	unsigned int longpoll_max_s;	/* 0: 60 */
-	/* Connections at once from one address (of XM_CTL_CONNECTIONS):
-	 * 0: XM_CTL_PER_ADDRESS, -1: no limit. */
+	/* Connections at once from one address (of connections): 0:
+	 * XM_CTL_PER_ADDRESS, -1: no limit. */
 	int per_address;
 	/* Connections at once in all: 0: XM_CTL_CONNECTIONS. */
 	unsigned int connections;
@@ -108,7 +109,14 @@ struct xm_ctl_config {
 	size_t n_sites;
 	/* /metrics: the caps on its series (metrics.h). */
 	struct xm_metrics_limits metrics;
+	/* How often each site's rows are counted, at least (seconds; 0:
+	 * XM_CTL_ROWS_EVERY_S): the store's row gauges of /metrics. */
+	unsigned int rows_every_s;
 };
+
+/* The rows of a site's tables are counted this often, or 20 times as
+ * long as the last count took if that is more: a count costs a scan. */
+#define XM_CTL_ROWS_EVERY_S	60
 
 #define XM_CTL_VERSION_POLL_MS	200
 #define XM_CTL_AGENTS		2000

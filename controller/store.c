@@ -303,6 +303,25 @@ long xm_store_sample_count(struct xm_store *s, unsigned int tier)
 	return s->ops->sample_count(s, tier);
 }
 
+const char *xm_store_table_name(enum xm_store_table t)
+{
+	static const char *const names[XM_STORE_TABLES] = {
+		[XM_STORE_AGENT] = "agent", [XM_STORE_AUDIT] = "audit",
+		[XM_STORE_EVENT] = "event", [XM_STORE_POLICY] = "policy",
+		[XM_STORE_REMEDIATION] = "remediation",
+		[XM_STORE_SAMPLE] = "sample", [XM_STORE_TOKEN] = "token",
+	};
+
+	return (unsigned int)t < XM_STORE_TABLES ? names[t] : NULL;
+}
+
+long xm_store_rows(struct xm_store *s, enum xm_store_table t)
+{
+	const char *name = xm_store_table_name(t);
+
+	return name ? s->ops->rows(s, name) : -1;
+}
+
 int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
 		       int64_t *id)
 {

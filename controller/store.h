@@ -191,6 +191,22 @@ long xm_store_downsample(struct xm_store *s,
 /* The number of samples in tier, -1 on error. */
 long xm_store_sample_count(struct xm_store *s, unsigned int tier);
 
+/* The tables that hold a site's rows (xm_store_rows()). */
+enum xm_store_table {
+	XM_STORE_AGENT, XM_STORE_AUDIT, XM_STORE_EVENT, XM_STORE_POLICY,
+	XM_STORE_REMEDIATION, XM_STORE_SAMPLE, XM_STORE_TOKEN,
+	XM_STORE_TABLES
+};
+
+/* "agent", "audit", ...: the table's name; NULL if none. */
+const char *xm_store_table_name(enum xm_store_table t);
+/* The rows of table t that are the store's site's, -1 on error. A
+ * COUNT(*): as slow as the table is large (on the development host, warm,
+ * about 30 ms a million rows on SQLite, 60 ms on PostgreSQL), so the
+ * server counts on a connection of its own, now and then, not at each
+ * scrape (Documentation/controller.md, "Limits"). */
+long xm_store_rows(struct xm_store *s, enum xm_store_table t);
+
 /* Add an event: its id in *id. 0 or -1. */
 int xm_store_event_add(struct xm_store *s, const struct xm_tele_event *e,
 		       int64_t *id);

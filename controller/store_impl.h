@@ -100,6 +100,8 @@ struct xm_store_ops {
 	long (*downsample)(struct xm_store *s,
 			   const struct xm_tele_retention *r, int64_t now);
 	long (*sample_count)(struct xm_store *s, unsigned int tier);
+	/* table is xm_store_table_name()'s, not the caller's text. */
+	long (*rows)(struct xm_store *s, const char *table);
 	int (*event_add)(struct xm_store *s, const struct xm_tele_event *e,
 			 int64_t *id);
 	int (*event_list)(struct xm_store *s, int64_t since, size_t limit,
@@ -156,6 +158,7 @@ struct xm_store_ops {
 	.series = prefix##_series,					\
 	.downsample = prefix##_downsample,				\
 	.sample_count = prefix##_sample_count,				\
+	.rows = prefix##_rows,						\
 	.event_add = prefix##_event_add,				\
 	.event_list = prefix##_event_list,				\
 	.event_last = prefix##_event_last,				\

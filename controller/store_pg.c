@@ -874,10 +874,20 @@ static int pg_agent_list(struct xm_store *s,
 	return 0;
 }
 
+/* The rows of table (a name of ours, not the caller's text) that are
+ * the site's. */
+static long pg_rows(struct xm_store *s, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE site = "
+		 XM_SQL_SITE, table);
+	return (long)run_int(s, sql, NULL);
+}
+
 static long pg_agent_count(struct xm_store *s)
 {
-	return (long)run_int(s, "SELECT COUNT(*) FROM agent WHERE site = "
-			     XM_SQL_SITE, NULL);
+	return pg_rows(s, "agent");
 }
 
 /* ---- the audit log ---- */

@@ -554,18 +554,28 @@ static int sq_agent_list(struct xm_store *s,
 	return rows_done(st, rc, stop);
 }
 
-static long sq_agent_count(struct xm_store *s)
+/* The rows of table (a name of ours, not the caller's text) that are
+ * the site's. */
+static long sq_rows(struct xm_store *s, const char *table)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT COUNT(*) FROM agent"
-				   " WHERE site = " XM_SQL_SITE);
+	sqlite3_stmt *st;
+	char sql[128];
 	long n = -1;
 
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE site = "
+		 XM_SQL_SITE, table);
+	st = prepare(s, sql);
 	if (!st)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+static long sq_agent_count(struct xm_store *s)
+{
+	return sq_rows(s, "agent");
 }
 
 static int sq_audit_add(struct xm_store *s, int64_t now, const char *actor,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "wire.h"	/* xm_wire_name_valid() */
 
 #define JSON_DEPTH	6
@@ -486,32 +487,35 @@ void xm_tele_events_free(struct xm_tele_events *e)
 	memset(e, 0, sizeof(*e));
 }
 
-__attribute__((format(printf, 6, 7)))
-static int event_add(struct xm_tele_events *e, int64_t now,
-		     enum xm_tele_event_kind kind, uint32_t node,
-		     uint32_t peer, const char *fmt, ...)
+static int event_vadd(struct xm_tele_events *e, int64_t now,
+		      enum xm_tele_event_kind kind, uint32_t node,
+		      uint32_t peer, const char *fmt, va_list ap)
 {
 	struct xm_tele_event *x;
-	va_list ap;
 
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 8;
-
-		x = realloc(e->ev, cap * sizeof(*x));
-		if (!x)
-			return -1;
-		e->ev = x;
-		e->cap = cap;
-	}
+	if (xm_ctl_grow((void **)&e->ev, &e->cap, e->n + 1, sizeof(*x)))
+		return -1;
 	x = &e->ev[e->n++];
 	x->time = now;
 	x->kind = kind;
 	x->node = node;
 	x->peer = peer;
-	va_start(ap, fmt);
 	vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
-	va_end(ap);
 	return 0;
+}
+
+__attribute__((format(printf, 6, 7)))
+static int event_add(struct xm_tele_events *e, int64_t now,
+		     enum xm_tele_event_kind kind, uint32_t node,
+		     uint32_t peer, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_vadd(e, now, kind, node, peer, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* A node's reports' rate (xm_tele_rate_take()): the tokens left at
@@ -635,11 +639,31 @@ static double drops_rate(const struct xm_tele_counters *prev,
 	return sum;
 }
 
+/* A link event of a report (ev held base before its first): as
+ * event_add(), but past XM_TELE_LINK_EVENTS_MAX of them only counted. */
+__attribute__((format(printf, 7, 8)))
+static int link_event(struct xm_tele_events *ev, size_t base, int64_t now,
+		      enum xm_tele_event_kind kind, uint32_t node,
+		      uint32_t peer, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (ev->n - base >= XM_TELE_LINK_EVENTS_MAX) {
+		ev->dropped++;
+		return 0;
+	}
+	va_start(ap, fmt);
+	rc = event_vadd(ev, now, kind, node, peer, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 static int link_events(const struct xm_tele_report *old,
 		       const struct xm_tele_report *cur, uint32_t node,
 		       int64_t now, struct xm_tele_events *ev)
 {
-	size_t i, k;
+	size_t i, k, base = ev->n;
 
 	for (i = 0; i < cur->n_links; i++) {
 		const struct xm_tele_link *l = &cur->links[i], *o = NULL;
@@ -648,24 +672,24 @@ static int link_events(const struct xm_tele_report *old,
 			if (old->links[k].peer == l->peer)
 				o = &old->links[k];
 		if (o && o->up && !l->up &&
-		    event_add(ev, now, XM_TELE_EV_LINK_DOWN, node, l->peer,
-			      "link %u -> %u down", node, l->peer))
+		    link_event(ev, base, now, XM_TELE_EV_LINK_DOWN, node,
+			       l->peer, "link %u -> %u down", node, l->peer))
 			return -1;
 		if ((!o || !o->up) && l->up && o &&
-		    event_add(ev, now, XM_TELE_EV_LINK_UP, node, l->peer,
-			      "link %u -> %u up", node, l->peer))
+		    link_event(ev, base, now, XM_TELE_EV_LINK_UP, node,
+			       l->peer, "link %u -> %u up", node, l->peer))
 			return -1;
 		if (l->up && l->loss_ppm > XM_TELE_LOSS_PPM &&
 		    (!o || o->loss_ppm <= XM_TELE_LOSS_PPM) &&
-		    event_add(ev, now, XM_TELE_EV_LINK_LOSS, node, l->peer,
-			      "loss %.2f %% above %.2f %%",
-			      l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
+		    link_event(ev, base, now, XM_TELE_EV_LINK_LOSS, node,
+			       l->peer, "loss %.2f %% above %.2f %%",
+			       l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
 			return -1;
 		if (o && o->loss_ppm > XM_TELE_LOSS_PPM &&
 		    l->loss_ppm <= XM_TELE_LOSS_PPM &&
-		    event_add(ev, now, XM_TELE_EV_LINK_LOSS, node, l->peer,
-			      "loss %.2f %%, back under %.2f %%",
-			      l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
+		    link_event(ev, base, now, XM_TELE_EV_LINK_LOSS, node,
+			       l->peer, "loss %.2f %%, back under %.2f %%",
+			       l->loss_ppm / 1e4, XM_TELE_LOSS_PPM / 1e4))
 			return -1;
 	}
 	for (k = 0; k < old->n_links; k++) {
@@ -675,9 +699,9 @@ static int link_events(const struct xm_tele_report *old,
 		for (i = 0; i < cur->n_links; i++)
 			still |= cur->links[i].peer == o->peer;
 		if (!still && o->up &&
-		    event_add(ev, now, XM_TELE_EV_LINK_DOWN, node, o->peer,
-			      "link %u -> %u no longer reported", node,
-			      o->peer))
+		    link_event(ev, base, now, XM_TELE_EV_LINK_DOWN, node,
+			       o->peer, "link %u -> %u no longer reported",
+			       node, o->peer))
 			return -1;
 	}
 	return 0;
@@ -706,15 +730,9 @@ static struct tele_rate *rate_of(struct xm_tele *t, uint32_t node)
 	}
 	if (lo < t->n_rates && t->rates[lo].id == node)
 		return &t->rates[lo];
-	if (t->n_rates == t->cap_rates) {
-		size_t cap = t->cap_rates ? 2 * t->cap_rates : 16;
-		struct tele_rate *a = realloc(t->rates, cap * sizeof(*a));
-
-		if (!a)
-			return NULL;
-		t->rates = a;
-		t->cap_rates = cap;
-	}
+	if (xm_ctl_grow((void **)&t->rates, &t->cap_rates, t->n_rates + 1,
+			sizeof(*t->rates)))
+		return NULL;
 	memmove(&t->rates[lo + 1], &t->rates[lo],
 		(t->n_rates - lo) * sizeof(*t->rates));
 	t->n_rates++;
@@ -749,22 +767,15 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,
 		   struct xm_tele_events *ev)
 {
-	size_t n_ev = ev->n;
+	size_t n_ev = ev->n, dropped = ev->dropped;
 	struct xm_tele_node *x;
 	bool found;
 	size_t i = node_index(t, node, &found);
 
 	if (!found) {
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? 2 * t->cap : 16;
-			struct xm_tele_node **a = realloc(t->nodes,
-							  cap * sizeof(*a));
-
-			if (!a)
-				return -1;
-			t->nodes = a;
-			t->cap = cap;
-		}
+		if (xm_ctl_grow((void **)&t->nodes, &t->cap, t->n + 1,
+				sizeof(*t->nodes)))
+			return -1;
 		x = calloc(1, sizeof(*x));
 		if (!x)
 			return -1;
@@ -778,6 +789,7 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 				  "node", found ? " again" : "")) ||
 	    (found && link_events(&x->r, r, node, now, ev))) {
 		ev->n = n_ev;
+		ev->dropped = dropped;
 		if (!found)
 			free(x);
 		return -1;

@@ -29,6 +29,10 @@
 #define XM_TELE_UP_INTERVALS	3	/* health up: reported within these */
 #define XM_TELE_STALE_INTERVALS	10	/* stale within these, down after */
 #define XM_TELE_LOSS_PPM	10000	/* link-loss above 1 % */
+/* Link events one report may make (link-down/up, link-loss): beyond,
+ * they are not made, and counted (struct xm_tele_events, dropped). A
+ * node whose every link changed at once still makes this many. */
+#define XM_TELE_LINK_EVENTS_MAX	64
 #define XM_TELE_PATH_MAX	256	/* hops followed before a loop */
 
 struct xm_tele_link {
@@ -148,10 +152,12 @@ struct xm_tele_event {
 	char detail[128];
 };
 
-/* Events made by one call: the caller stores them, then frees. */
+/* Events made by one call: the caller stores them, then frees. dropped:
+ * link events a report would have made beyond XM_TELE_LINK_EVENTS_MAX. */
 struct xm_tele_events {
 	struct xm_tele_event *ev;
 	size_t n, cap;
+	size_t dropped;
 };
 
 void xm_tele_events_free(struct xm_tele_events *e);
@@ -173,7 +179,9 @@ bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now);
  * Take node's report r (moved: r is emptied) received at now: its rates
  * from the counters of the one before, its events appended to ev (a node
  * new or down before: node-up; a link's state or its loss across
- * XM_TELE_LOSS_PPM changed). 0, or -1 out of memory (nothing changed).
+ * XM_TELE_LOSS_PPM changed: at most XM_TELE_LINK_EVENTS_MAX of these, the
+ * others counted in ev->dropped). 0, or -1 out of memory (nothing
+ * changed).
  */
 int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,

@@ -112,6 +112,7 @@ static void setup(void)
 	cfg.per_address = PER_ADDRESS;
 	cfg.body_budget = BODY_BUDGET;
 	cfg.body_per_node = BODY_PER_NODE;
+	cfg.rows_every_s = 1;
 	s = api_store(db);
 	api_token(s, tok_read, XM_ROLE_READ, "viewer");
 	api_token(s, tok_op, XM_ROLE_OPERATOR, "ops");
@@ -584,6 +585,9 @@ static void test_agents(void)
 	api_resp_free(&r);
 }
 
+static bool metrics_has(const char *line);
+static bool metrics_reach(const char *line);
+
 static void test_metrics(void)
 {
 	struct api_resp r = req_s("GET", "/metrics", NULL, NULL);
@@ -597,6 +601,23 @@ static void test_metrics(void)
 	   strstr(r.body.data, "xmesh_controller_agent_auth_total{result=\"replay\"} 1\n"),
 	   "metrics: requests by status, agent refusals by reason");
 	api_resp_free(&r);
+	/* Counted by their own thread, every second here: not at once. */
+	if (!ok(metrics_reach("\nxmesh_store_rows{site=\"default\",table="
+			      "\"policy\"} 4\n") &&
+		metrics_has("\nxmesh_store_rows{site=\"default\",table="
+			    "\"agent\"} 1\n") &&
+		metrics_has("\nxmesh_store_rows{site=\"default\",table="
+			    "\"token\"} 4\n") &&
+		metrics_has("\nxmesh_store_rows_count_seconds{site="
+			    "\"default\"} "),
+		"metrics: the store's rows, table by table, and the count's"
+		" time")) {
+		r = req_s("GET", "/metrics", NULL, NULL);
+		printf("# %.2000s\n", r.body.data && strstr(r.body.data,
+		       "xmesh_store_rows{") ? strstr(r.body.data,
+		       "xmesh_store_rows{") : "(none)");
+		api_resp_free(&r);
+	}
 	refused(req_s("POST", "/metrics", NULL, "x"), 405, "method",
 		"allowed: GET", "metrics by POST");
 }

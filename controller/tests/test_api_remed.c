@@ -377,8 +377,10 @@ static void test_remediation(void)
 	r = get("/metrics", NULL);
 	ok(r.body.data && strstr(r.body.data,
 		"xmesh_controller_remediation_total{site=\"default\",verdict=\"act\"}") &&
-	   strstr(r.body.data, "xmesh_controller_remediation_budget_used{site=\"default\"} 3\n"),
-	   "/metrics: decisions and the budget used");
+	   strstr(r.body.data, "xmesh_controller_remediation_budget_used{site=\"default\"} 3\n") &&
+	   strstr(r.body.data, "xmesh_controller_remediation_targets{site=\"default\"} ") &&
+	   strstr(r.body.data, "xmesh_controller_remediation_targets_refused_total{site=\"default\"} 0\n"),
+	   "/metrics: decisions, the budget used, the targets kept");
 	api_resp_free(&r);
 }
 

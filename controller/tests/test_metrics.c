@@ -253,7 +253,8 @@ static void test_two_sites(void)
 		{ .name = "east", .tele = site(200), .agents.known = 3,
 		  .policy_version = 4, .report_results = results,
 		  .reports = reports, .n_report_results = 3,
-		  .remedy_decisions = decisions, .remedy_lead = true },
+		  .remedy_decisions = decisions, .remedy_lead = true,
+		  .remedy_targets = 5, .remedy_targets_refused = 2 },
 		{ .name = "we\"st", .tele = site(2000), .agents.known = 9,
 		  .policy_version = 2 },
 	};
@@ -280,6 +281,12 @@ static void test_two_sites(void)
 		  " 0\n") &&
 	   count(text, "xmesh_controller_requests_total{") == 2,
 	   "each site's controller figures, the requests once");
+	ok(strstr(text, "\nxmesh_controller_remediation_targets{site=\"east\"}"
+		  " 5\nxmesh_controller_remediation_targets{site=\"we\\\"st\"}"
+		  " 0\n") &&
+	   strstr(text, "\nxmesh_controller_remediation_targets_refused_total"
+		  "{site=\"east\"} 2\n"),
+	   "each site's remediation targets kept and refused");
 	free(text);
 	xm_tele_free((struct xm_tele *)s[0].tele);
 	xm_tele_free((struct xm_tele *)s[1].tele);

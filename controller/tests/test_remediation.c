@@ -129,6 +129,68 @@ static void test_metric_for(void)
 	xm_remedy_free(e);
 }
 
+/* The targets' states are bounded: those in no trouble are dropped, and
+ * beyond the cap new ones are refused, counted, the old ones kept. */
+static void test_targets_bounded(void)
+{
+	struct xm_remedy_config small = cfg;
+	struct xm_site_policy *p = policy(LOSS);
+	struct xm_remedy *e;
+	struct xm_remedy_target l;
+	int refused = 0;
+	uint32_t i;
+
+	small.targets = 8;
+	e = xm_remedy_new(&small);
+	xm_remedy_set_policy(e, p);
+	for (i = 1; i <= 20; i++) {
+		l = (struct xm_remedy_target){ 1, i };
+		refused += xm_remedy_sample(e, XM_REMEDY_LINK_LOSS, l, 10, 0)
+			   < 0;
+	}
+	ok(xm_remedy_targets(e) == 8 && xm_remedy_targets_refused(e) == 12 &&
+	   refused == 12,
+	   "targets: 20 lossy links, 8 kept (the cap), 12 refused and counted"
+	   " (%zu, %llu)", xm_remedy_targets(e),
+	   (unsigned long long)xm_remedy_targets_refused(e));
+	for (i = 1; i <= 8; i++) {
+		l = (struct xm_remedy_target){ 1, i };
+		xm_remedy_sample(e, XM_REMEDY_LINK_LOSS, l, i <= 4 ? 1 : 10,
+				 5);
+	}
+	step(e, 6);
+	is_int((long long)xm_remedy_targets(e), 4,
+	       "targets: those whose loss went under are dropped at a step");
+	l = (struct xm_remedy_target){ 2, 1 };
+	xm_remedy_sample(e, XM_REMEDY_LINK_LOSS, l, 10, 10);
+	xm_remedy_sample(e, XM_REMEDY_LINK_LOSS, l, 10, 70);
+	ok(xm_remedy_targets(e) == 5 && step(e, 70) == 1 &&
+	   d[0].verdict == XM_REMEDY_ACT && d[0].target.node == 2,
+	   "targets: a new one taken in the room made, and acted on");
+	/* Its samples stop: the episode's state stays until it recovers;
+	 * the others, an hour after their last sample, go. */
+	ok(step(e, 70 + 3700) == 1 && d[0].verdict == XM_REMEDY_RECOVERED &&
+	   d[0].target.node == 2,
+	   "targets: a target in an episode is kept until it recovers");
+	step(e, 70 + 3701);
+	is_int((long long)xm_remedy_targets(e), 0,
+	       "targets: none left an hour after the last samples");
+	xm_remedy_free(e);
+	xm_policy_free(p);
+
+	/* An unreachable rule: a state a node known, within the cap. */
+	p = policy(UNREACHABLE(""));
+	e = xm_remedy_new(&small);
+	xm_remedy_set_policy(e, p);
+	for (i = 1; i <= 10; i++)
+		xm_remedy_node_seen(e, i, 100);
+	step(e, 101);
+	ok(xm_remedy_targets(e) == 8 && xm_remedy_targets_refused(e) == 2,
+	   "targets: 10 nodes for an unreachable rule, 8 taken, 2 refused");
+	xm_remedy_free(e);
+	xm_policy_free(p);
+}
+
 static void test_max_per_hour(void)
 {
 	struct xm_remedy *e = engine(UNREACHABLE(", \"max_per_hour\": 2"));
@@ -416,6 +478,7 @@ int main(void)
 {
 	test_unreachable_for();
 	test_metric_for();
+	test_targets_bounded();
 	test_max_per_hour();
 	test_budget_and_dry_run();
 	test_escalation();

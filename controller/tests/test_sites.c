@@ -78,6 +78,21 @@ static const char *holdings(struct xm_store *s, char *buf, size_t len)
 	return buf;
 }
 
+/* The rows of s's site, table by table (xm_store_rows()), as "agent=1
+ * audit=4 ...". */
+static const char *rows(struct xm_store *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int t;
+
+	buf[0] = '\0';
+	for (t = 0; t < XM_STORE_TABLES && n < len; t++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s=%ld",
+				      t ? " " : "", xm_store_table_name(t),
+				      xm_store_rows(s, t));
+	return buf;
+}
+
 static void test_two_sites(const char *name)
 {
 	uint8_t ha[XM_TOKEN_HASH_LEN] = { 1 }, hb[XM_TOKEN_HASH_LEN] = { 2 };
@@ -89,7 +104,7 @@ static void test_two_sites(const char *name)
 	struct xm_remedy_rec rr = { .time = 10, .rule = "r", .verdict = "act",
 				    .action = "notify", .node = 7 };
 	struct xm_store *a, *b, *all;
-	char err[256], buf[64], who[XM_STORE_NAME_MAX];
+	char err[256], buf[64], big[160], who[XM_STORE_NAME_MAX];
 	int64_t id;
 	uint64_t v;
 	int i;
@@ -125,6 +140,12 @@ static void test_two_sites(const char *name)
 	xm_store_agent_seen(b, 7, 20, 1);
 	is_int(xm_store_agent_count(a), 1,
 	       "node 7 of beta too: alpha still has its one agent");
+	is_str(rows(a, big, sizeof(big)), "agent=1 audit=4 event=1 policy=3"
+	       " remediation=1 sample=1 token=0",
+	       "the rows of alpha's tables, counted");
+	is_str(rows(b, big, sizeof(big)), "agent=1 audit=1 event=0 policy=1"
+	       " remediation=0 sample=0 token=0",
+	       "the rows of beta's: none of alpha's");
 
 	/* Tokens: a site's, and one of every site. */
 	xm_store_token_add(a, ha, XM_ROLE_ADMIN, "ops", 1);

@@ -241,6 +241,52 @@ static void test_state(void)
 	xm_tele_free(t);
 }
 
+/* A report's link events are capped: the first XM_TELE_LINK_EVENTS_MAX
+ * made, the others counted. */
+static void test_link_events_capped(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	char links[1024] = "";
+	const char *text;
+	uint32_t i;
+	size_t n, kept = 0;
+
+	for (i = 1; i <= 40; i++)
+		snprintf(links + strlen(links), sizeof(links) - strlen(links),
+			 "%s%u:up:0", i > 1 ? "," : "", i);
+	text = report_text(1000, 0, 0, links, "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5000, &ev);
+	xm_tele_report_free(&r);
+	ev.n = 0;
+	/* Links 1 to 40 gone (40 link-down), 41 to 80 new and lossy (40
+	 * link-loss): 80 events, of 64. */
+	links[0] = '\0';
+	for (i = 41; i <= 80; i++)
+		snprintf(links + strlen(links), sizeof(links) - strlen(links),
+			 "%s%u:up:20000", i > 41 ? "," : "", i);
+	text = report_text(1005, 0, 0, links, "");
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!xm_tele_ingest(t, 11, &r, 5005, &ev), "80 link events: taken");
+	for (n = 0; n < ev.n; n++)
+		kept += ev.ev[n].kind == XM_TELE_EV_LINK_LOSS ||
+			ev.ev[n].kind == XM_TELE_EV_LINK_DOWN;
+	ok(ev.n == XM_TELE_LINK_EVENTS_MAX && kept == ev.n &&
+	   ev.dropped == 80 - XM_TELE_LINK_EVENTS_MAX,
+	   "80 link events of one report: %d made, %d counted as dropped"
+	   " (%zu, %zu)", XM_TELE_LINK_EVENTS_MAX,
+	   80 - XM_TELE_LINK_EVENTS_MAX, ev.n, ev.dropped);
+	ok(ev.ev[0].kind == XM_TELE_EV_LINK_LOSS && ev.ev[0].peer == 41 &&
+	   xm_tele_find(t, 11)->r.n_links == 40,
+	   "the first ones made, in order; the report taken whole");
+	xm_tele_report_free(&r);
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+}
+
 static void ingest(struct xm_tele *t, uint32_t node, const char *routes,
 		   const char *links)
 {
@@ -516,6 +562,7 @@ int main(void)
 {
 	test_parse();
 	test_state();
+	test_link_events_capped();
 	test_rate();
 	test_path();
 	test_routes_unchanged();

@@ -454,11 +454,13 @@ static void test_site(void)
 	   json_object_get_double(api_json(&r, "points.0.1")) > 0,
 	   "a node's tx rate series: one raw point from the second report");
 	api_resp_free(&r);
+	/* One point: at 8's first report, 9 had made no request yet (no
+	 * node of the site: test_unknown_peer()). */
 	r = get("/api/v1/telemetry/series?node=8&peer=9&metric=rtt_us");
 	ok(r.status == 200 && api_int(&r, "peer") == 9 &&
-	   json_object_array_length(api_json(&r, "points")) == 2 &&
-	   json_object_get_double(api_json(&r, "points.1.1")) == 800,
-	   "a link's RTT series");
+	   json_object_array_length(api_json(&r, "points")) == 1 &&
+	   json_object_get_double(api_json(&r, "points.0.1")) == 800,
+	   "a link's RTT series (from the report after its peer's first)");
 	api_resp_free(&r);
 	{
 		/*
@@ -698,6 +700,64 @@ static void test_rate(void)
 	api_resp_free(&r);
 }
 
+/* The samples of links to peers that are no nodes of the site dropped,
+ * counted: /metrics' value of what. */
+static long long dropped(const char *what)
+{
+	struct api_resp r = get("/metrics");
+	char key[160];
+	const char *at;
+	long long n = -1;
+
+	snprintf(key, sizeof(key), "\nxmesh_controller_telemetry_dropped_total"
+		 "{site=\"default\",what=\"%s\"} ", what);
+	at = r.body.data ? strstr(r.body.data, key) : NULL;
+	if (at)
+		n = atoll(at + strlen(key));
+	api_resp_free(&r);
+	return n;
+}
+
+/* A link to a peer that no node of the site is: no series of it (one
+ * a made-up peer, kept 90 days), its samples counted; the report taken
+ * with its other links' as ever. */
+static void test_unknown_peer(void)
+{
+	char body[4096], path[160];
+	const char *report = line_report(0, 9000, true), *at;
+	long long before = dropped("peer_samples");
+	struct api_resp r;
+	int64_t t0 = fake_now();
+
+	at = strstr(report, "], \"counters\"");
+	if (!at)
+		return;
+	snprintf(body, sizeof(body), "%.*s, {\"peer\": 4242, \"state\": \"up\","
+		 " \"rtt_us\": 500, \"loss_ppm\": 0, \"metric\": 9,"
+		 " \"bandwidth_kbps\": 1}%s", (int)(at - report), report, at);
+	r = report_s(0, body);
+	is_int(r.status, 200, "a report with a link to a peer that is no node"
+	       " of the site: taken");
+	api_resp_free(&r);
+	ok(dropped("peer_samples") == before + 2 && before >= 0,
+	   "its RTT and loss samples not kept, counted (%lld, %lld before)",
+	   dropped("peer_samples"), before);
+	sleep(1);	/* the samples' flush */
+	snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=7"
+		 "&peer=4242&metric=rtt_us&since=%lld", (long long)t0);
+	r = get(path);
+	ok(r.status == 200 && api_int(&r, "step") == 0 && points(&r) == 0,
+	   "no series of it (%zu)", points(&r));
+	api_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/telemetry/series?node=7&peer=8"
+		 "&metric=rtt_us&since=%lld", (long long)t0);
+	r = get(path);
+	ok(r.status == 200 && points(&r) == 1,
+	   "its link to a node of the site kept (%zu)", points(&r));
+	api_resp_free(&r);
+	ok(dropped("link_events") == 0, "no link events dropped");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -707,6 +767,7 @@ int main(void)
 	test_site();
 	test_routes_unchanged();
 	test_rate();
+	test_unknown_peer();
 	xm_ctl_stop(ctl);
 	unlink(db);
 	{
