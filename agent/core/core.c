@@ -827,6 +827,16 @@ static bool lsdb_awaited(const struct xm_core *c)
 	return false;
 }
 
+/* The sync hold's end: after a restart, at least a dead interval. */
+static xm_time hold_end(const struct xm_core *c)
+{
+	uint32_t hold = c->cfg.timers.sync_hold_ms;
+
+	if (c->restarting && c->cfg.timers.dead_ms > hold)
+		hold = c->cfg.timers.dead_ms;
+	return xm_min(c->hold_from + hold, c->start + XM_HOLD_MAX_MS);
+}
+
 /*
  * Whether the tables may be written, the database complete or not: once
  * the sync hold has passed and no neighbor's database is on its way, or
@@ -838,15 +848,6 @@ static bool lsdb_awaited(const struct xm_core *c)
  * hellos, the key exchange and the database), withdrew routes the kernel
  * was forwarding with.
  */
-static xm_time hold_end(const struct xm_core *c)
-{
-	uint32_t hold = c->cfg.timers.sync_hold_ms;
-
-	if (c->restarting && c->cfg.timers.dead_ms > hold)
-		hold = c->cfg.timers.dead_ms;
-	return xm_min(c->hold_from + hold, c->start + XM_HOLD_MAX_MS);
-}
-
 static bool tables_due(const struct xm_core *c, xm_time now)
 {
 	return now >= c->start + XM_HOLD_MAX_MS ||
