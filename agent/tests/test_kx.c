@@ -1127,6 +1127,30 @@ static bool queue_key(struct net *net, int i, const struct xm_action *a)
 	return true;
 }
 
+/* A pair whose node 0's keys go to the stand-in kernel f (fk), its
+ * session established and its two keys queued. */
+static void daemon_pair(struct net *net, struct xm_kx *kx[2],
+			struct xmd_stats *st, struct fake_kernel *f)
+{
+	memset(&fk, 0, sizeof(fk));
+	fk.ifindex = 9;
+	fk.stats = st;
+	fk.stale_at = XM_NEVER;
+	fk.nl.sock.fake = fake_key_genl;
+	fk.nl.sock.fake_priv = f;
+	core_pair(net, kx, &params, "rack-b");
+	net->key_hook = queue_key;
+	net_run(net, 2000);
+}
+
+static void daemon_pair_free(struct net *net, struct xm_kx *kx[2])
+{
+	net_free(net);
+	xmd_kernel_close(&fk);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
 static void daemon_keys(void)
 {
 	static struct net net;
@@ -1136,15 +1160,7 @@ static void daemon_keys(void)
 	uint8_t key[32];
 	size_t queued;
 
-	memset(&fk, 0, sizeof(fk));
-	fk.ifindex = 9;
-	fk.stats = &st;
-	fk.stale_at = XM_NEVER;
-	fk.nl.sock.fake = fake_key_genl;
-	fk.nl.sock.fake_priv = &f;
-	core_pair(&net, kx, &params, "rack-b");
-	net.key_hook = queue_key;
-	net_run(&net, 2000);
+	daemon_pair(&net, kx, &st, &f);
 	queued = fk.n_key_ops;
 	ok(queued == 2 && fk.key_ops[0].dir == XM_KX_RX &&
 	   fk.key_ops[1].dir == XM_KX_TX,
@@ -1171,10 +1187,7 @@ static void daemon_keys(void)
 	ok(!fk.n_key_ops && f.dels == 1 && !st.key_errors,
 	   "daemon keys: a deletion of a key already gone is done");
 	sodium_memzero(key, sizeof(key));
-	net_free(&net);
-	xmd_kernel_close(&fk);
-	xm_kx_free(kx[0]);
-	xm_kx_free(kx[1]);
+	daemon_pair_free(&net, kx);
 }
 
 /*
@@ -1189,15 +1202,7 @@ static void daemon_key_refused(void)
 	struct xm_kx *kx[2];
 	uint64_t hs0;
 
-	memset(&fk, 0, sizeof(fk));
-	fk.ifindex = 9;
-	fk.stats = &st;
-	fk.stale_at = XM_NEVER;
-	fk.nl.sock.fake = fake_key_genl;
-	fk.nl.sock.fake_priv = &f;
-	core_pair(&net, kx, &params, "rack-b");
-	net.key_hook = queue_key;
-	net_run(&net, 2000);
+	daemon_pair(&net, kx, &st, &f);
 	hs0 = xm_kx_stats(kx[0])->handshakes;
 	xmd_kernel_keys_apply(&fk, net.node[0].c, net.now);
 	ok(!fk.n_key_ops && st.key_errors == 2 &&
@@ -1215,10 +1220,7 @@ static void daemon_key_refused(void)
 	   "key refused: ... and installed");
 	ok(ab_up(&net, NULL) && !net.node[0].log.neigh_down,
 	   "key refused: the neighbor never went down");
-	net_free(&net);
-	xmd_kernel_close(&fk);
-	xm_kx_free(kx[0]);
-	xm_kx_free(kx[1]);
+	daemon_pair_free(&net, kx);
 }
 
 /*
@@ -1238,14 +1240,7 @@ static void daemon_stale_keys(bool full)
 	uint32_t neigh;
 	xm_time t;
 
-	memset(&fk, 0, sizeof(fk));
-	fk.ifindex = 9;
-	fk.stats = &st;
-	fk.nl.sock.fake = fake_key_genl;
-	fk.nl.sock.fake_priv = &f;
-	core_pair(&net, kx, &params, "rack-b");
-	net.key_hook = queue_key;
-	net_run(&net, 2000);
+	daemon_pair(&net, kx, &st, &f);
 	ok(fk.n_key_ops == 2, "%s: this run's session: two keys queued", how);
 	neigh = fk.key_ops[0].neigh;
 	t = net.now;
@@ -1285,10 +1280,7 @@ static void daemon_stale_keys(bool full)
 	xmd_kernel_keys_stale(&fk, t + 30000);
 	ok(!fk.n_stale && f.dels == 2 && f.del_ids[1] == 60 &&
 	   fk.stale_at == XM_NEVER, "%s: the rest at the end", how);
-	net_free(&net);
-	xmd_kernel_close(&fk);
-	xm_kx_free(kx[0]);
-	xm_kx_free(kx[1]);
+	daemon_pair_free(&net, kx);
 }
 
 /* B advertises a zone its certificate does not give. */
