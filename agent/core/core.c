@@ -816,14 +816,25 @@ static bool lsdb_complete(const struct xm_core *c)
 	return k > 0;
 }
 
-/* A two-way, authenticated neighbor's database is still on its way. */
+/*
+ * A two-way, authenticated neighbor's database is still on its way; or,
+ * after a restart, a neighbor the kernel still has is heard again but
+ * not UP yet (its key exchange, its probes: seconds on a loaded machine).
+ * Tables written without it route around a link the kernel forwards
+ * over, and can loop: seen in 78-soak as the source's packets coming
+ * back to it (drop reason loop) for 1.7 s.
+ */
 static bool lsdb_awaited(const struct xm_core *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->n_neigh; i++)
-		if (neigh_floods(c->neigh[i]) && !c->neigh[i]->db_end_rx)
+	for (i = 0; i < c->n_neigh; i++) {
+		const struct xm_core_neigh *n = c->neigh[i];
+
+		if ((neigh_floods(n) && !n->db_end_rx) ||
+		    (c->restarting && n->alive && c->ident[n->ident].adopted))
 			return true;
+	}
 	return false;
 }
 

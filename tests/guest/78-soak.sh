@@ -23,7 +23,9 @@
 # over XMESH_SOAK_GAP_MS (50; a debug kernel stalls longer) for 1.5 s.
 # An agent or the controller restarted must cost the stream no packet at
 # all: the kernel forwards on with what it has (xmeshd.md, "Restarts do
-# not disturb forwarding"). After each fault the mesh is
+# not disturb forwarding"); XMESH_SOAK_RESTART_LOST (0; 20 on the debug
+# kernel, which drops a few under load whatever the fault) allows some.
+# After each fault the mesh is
 # made whole again and must settle (every node routes to the five others
 # over both its neighbors) before the next. At the end:
 #   - the same neighbors (node, link) and routes in every kernel as at
@@ -60,6 +62,7 @@ BOUND_MS=${XMESH_SOAK_BOUND_MS:-3000}
 SLAB_KB=${XMESH_SOAK_SLAB_KB:-4096}
 RSS_KB=${XMESH_SOAK_RSS_KB:-2048}
 GAP_MS=${XMESH_SOAK_GAP_MS:-50}
+RESTART_LOST=${XMESH_SOAK_RESTART_LOST:-0}
 FAULTS=${XMESH_SOAK_FAULTS:-link instance agent ctl}
 [[ $FAULTS =~ ^\ *((link|instance|agent|ctl)\ *)+$ ]] || {
 	echo "Bail out! XMESH_SOAK_FAULTS: some of link instance agent ctl, not '$FAULTS'"
@@ -252,19 +255,40 @@ stream_begin() {
 	stream_mark
 }
 
+# drops_since: every node's module drop reasons that grew since its
+# last sample (where a lost packet went).
+drops_since() {
+	local name cur
+	for name in "${NODES[@]}"; do
+		cur=$(n "$name" "$XM" -j -s dev show xmesh0 | jq -c '.[0].stats')
+		echo "$name: $(jq -nr --argjson a "${PREV_STATS[$name]}" \
+			--argjson b "$cur" '[$b.drops // {} | to_entries[]
+			| select(.value > ($a.drops[.key] // 0))
+			| "\(.key)+\(.value - ($a.drops[.key] // 0))"] | join(" ")')"
+	done
+}
+
 # fault_done WHAT REPORT [lossless]: the fault's TAP line from the
 # stream's report. A lossless fault (an agent or the controller
-# restarted: the kernel forwards on as it was) must lose no packet.
+# restarted: the kernel forwards on as it was) must lose no packet
+# (RESTART_LOST).
 fault_done() {
 	local what=$1 rep=$2 ms lost
 	ms=$(jq -r '.max_lost_ms // "none"' <<<"$rep")
 	lost=$(jq -r '.lost_after_mark // "none"' <<<"$rep")
 	echo "# the stream: $rep"
 	if [[ ${3:-} == lossless ]]; then
-		if jq -e '.recovered and .lost_after_mark == 0' <<<"$rep" >/dev/null; then
-			tap_ok "fault $n_faults: $what: the stream loses nothing"
+		[[ $lost == 0 ]] ||
+			{ drops_since || true; } | sed 's/^/# drops since the last sample: /'
+		if jq -e ".recovered and (.lost_after_mark | type) == \"number\"
+			and .lost_after_mark <= $RESTART_LOST" <<<"$rep" >/dev/null; then
+			if [[ $lost == 0 ]]; then
+				tap_ok "fault $n_faults: $what: the stream loses nothing"
+			else
+				tap_ok "fault $n_faults: $what: the stream loses $lost packets (allowed $RESTART_LOST)"
+			fi
 		else
-			tap_fail "fault $n_faults: $what: the stream loses nothing ($lost lost, outage $ms ms)" \
+			tap_fail "fault $n_faults: $what: the stream loses at most $RESTART_LOST packets ($lost lost, outage $ms ms)" \
 				"report: $rep" "$(x n1 path show 4 2>&1)" "$(ctl_all_logs 15)"
 		fi
 	elif jq -e ".recovered and .max_lost_ms <= $BOUND_MS" <<<"$rep" >/dev/null; then
