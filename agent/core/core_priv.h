@@ -308,6 +308,7 @@ struct xm_core_neigh *neigh_find(const struct xm_core *c, uint32_t ifindex,
 struct xm_core_neigh *neigh_by_id(const struct xm_core *c, uint32_t id);
 bool neigh_floods(const struct xm_core_neigh *n);
 bool neigh_adopted_pending(const struct xm_core *c);
+void neigh_refused(struct xm_core *c, struct xm_core_neigh *n);
 uint32_t neigh_loss_ppm(const struct xm_core_neigh *n);
 void neigh_metric_keep(struct xm_core *c, struct xm_core_neigh *n);
 /* Our advert is being originated: the new metrics go into it, and SPF. */

@@ -478,6 +478,17 @@ static struct xm_kx_action *push(struct xm_kx_peer *p,
 	return a;
 }
 
+/* Whether an action of this type waits in p's queue. */
+static bool queued(const struct xm_kx_peer *p, enum xm_kx_action_type type)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->q_len; i++)
+		if (p->q[(p->q_head + i) % QUEUE_MAX].type == type)
+			return true;
+	return false;
+}
+
 bool xm_kx_peer_action(struct xm_kx_peer *p, struct xm_kx_action *a)
 {
 	if (!p->q_len)
@@ -724,6 +735,8 @@ static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 		p->tx_id = p->rx_id = p->old_rx_id = 0;
 		p->old_rx_del_at = XM_NEVER;
 	}
+	if (!queued(p, XM_KX_ACT_REFUSED))	/* a storm: told once */
+		push(p, XM_KX_ACT_REFUSED);
 	p->next_start = now + kx->params.refused_ms;
 }
 

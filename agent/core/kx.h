@@ -101,6 +101,7 @@ enum xm_kx_action_type {
 	XM_KX_ACT_KEY_DEL,	/* delete key (id, dir) */
 	XM_KX_ACT_UP,		/* authenticated: it may carry traffic */
 	XM_KX_ACT_DOWN,		/* no longer: take the adjacency down */
+	XM_KX_ACT_REFUSED,	/* refused: no session before refused_ms */
 	XM_KX_ACT_EVENT,	/* for the log (a refusal, a timeout...) */
 };
 

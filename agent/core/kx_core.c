@@ -135,6 +135,9 @@ static void drain(struct xm_core *c, xm_time now, struct xm_core_neigh *n)
 			n->auth = a.type == XM_KX_ACT_UP;
 			neigh_auth_changed(c, now, n);
 			break;
+		case XM_KX_ACT_REFUSED:
+			neigh_refused(c, n);
+			break;
 		case XM_KX_ACT_EVENT:
 			core_event(c, a.level, "%s", a.text);
 			break;

@@ -85,6 +85,14 @@ static long ident_slot(const struct xm_core *c)
 	return best;
 }
 
+/* An adopted ident is ours now: up, or no longer awaited. */
+static void ident_unadopt(struct xm_core *c, struct xm_ident *d)
+{
+	if (d->adopted)
+		c->n_adopted--;
+	d->adopted = false;
+}
+
 static long ident_get(struct xm_core *c, xm_time now, uint32_t node,
 		      uint32_t ifindex, const struct xm_addr *remote)
 {
@@ -97,8 +105,7 @@ static long ident_get(struct xm_core *c, xm_time now, uint32_t node,
 	if (i < 0)
 		return -1;
 	d = &c->ident[i];
-	if (d->used && d->adopted)
-		c->n_adopted--;
+	ident_unadopt(c, d);
 	*d = (struct xm_ident){
 		.used = true, .node = node, .ifindex = ifindex,
 		.remote = *remote, .last_used = now,
@@ -121,8 +128,7 @@ void neigh_adopt(struct xm_core *c, const struct xm_fib_neigh *n)
 	i = ident_slot(c);
 	if (i < 0)
 		return;
-	if (c->ident[i].used && c->ident[i].adopted)
-		c->n_adopted--;
+	ident_unadopt(c, &c->ident[i]);
 	c->n_adopted++;
 	c->ident[i] = (struct xm_ident){
 		.used = true, .adopted = true, .id = n->id, .node = n->node,
@@ -134,6 +140,17 @@ void neigh_adopt(struct xm_core *c, const struct xm_fib_neigh *n)
 bool neigh_adopted_pending(const struct xm_core *c)
 {
 	return c->n_adopted > 0;
+}
+
+/*
+ * n's key exchange refused it (a revoked or expired certificate, a false
+ * claim): it comes up no sooner than a retry much later. A restart's
+ * hold stops waiting for it if the kernel had it: held, the tables
+ * would wait the whole minute for a neighbor that cannot come.
+ */
+void neigh_refused(struct xm_core *c, struct xm_core_neigh *n)
+{
+	ident_unadopt(c, &c->ident[n->ident]);
 }
 
 /* ---- the table ---- */
@@ -458,9 +475,7 @@ static void try_up(struct xm_core *c, struct xm_core_neigh *n, xm_time now)
 	n->up_since = now;
 	n->metric = fresh_metric(c, n);
 	neigh_metric_keep(c, n);
-	if (d->adopted)
-		c->n_adopted--;
-	d->adopted = false;
+	ident_unadopt(c, d);
 	c->st.neigh_up++;
 	core_event(c, XM_EV_INFO, "neigh %u node %u dev %s up: rtt %u us, metric %u",
 		   n->id, n->node, ifname(c, n->ifindex), n->srtt_us,

@@ -67,7 +67,7 @@ struct side {
 	uint8_t tx[XM_KX_KEY_LEN];
 	struct rxkey rx[4];
 	unsigned int n_rx;
-	int ups, downs, kernel_errors;
+	int ups, downs, refusals, kernel_errors;
 	unsigned int events;
 	char event[160];
 	/* Messages it sent, not yet delivered. */
@@ -192,6 +192,9 @@ static void pump(struct side *s)
 			break;
 		case XM_KX_ACT_DOWN:
 			s->downs++;
+			break;
+		case XM_KX_ACT_REFUSED:
+			s->refusals++;
 			break;
 		case XM_KX_ACT_EVENT:
 			s->events++;
@@ -592,22 +595,33 @@ static void refused(const char *name, unsigned int reason,
 	   "refused %s: tried again only after refused_ms", name);
 }
 
+/* A signed revocation list of edge1 (version v) revoking B's certificate:
+ * free() it. */
+static struct xm_crl *crl_revoking_b(uint32_t version)
+{
+	struct xm_crl *crl = calloc(1, sizeof(*crl));
+
+	if (!crl)
+		abort();
+	crl->version = version;
+	crl->issued = NOW;
+	strcpy(crl->site, "edge1");
+	xm_crl_add(crl, cert_b.serial);
+	if (xm_crl_sign(crl, auth.sk))
+		abort();
+	return crl;
+}
+
 static void refusals(void)
 {
 	struct xm_cert expiring, other_site, wrong_node, c;
-	struct xm_crl *crl = calloc(1, sizeof(*crl));
+	struct xm_crl *crl = crl_revoking_b(1);
 	unsigned int why;
 
 	node_cert(&expiring, &auth, "edge1", &kb, 2, 501, "rack-b",
 		  NOW + 60);
 	refused("expired", XM_CERT_EXPIRED, &expiring, &auth_cert, 2, NULL,
 		NOW + 3600);
-	crl->version = 1;
-	crl->issued = NOW;
-	strcpy(crl->site, "edge1");
-	xm_crl_add(crl, cert_b.serial);
-	if (xm_crl_sign(crl, auth.sk))
-		abort();
 	refused("revoked", XM_CERT_REVOKED, &cert_b, &auth_cert, 2, crl, NOW);
 	node_cert(&other_site, &other_auth, "edge2", &kb, 2, 502, "rack-b",
 		  NOW + DAY);
@@ -810,18 +824,12 @@ static void crossing(void)
 
 static void revocation(void)
 {
-	struct xm_crl *crl = calloc(1, sizeof(*crl));
+	struct xm_crl *crl = crl_revoking_b(2);
 	xm_time now = 1000;
 
 	pair_ok();
 	xm_kx_peer_start(A.p, now);
 	settle(now);
-	crl->version = 2;
-	crl->issued = NOW;
-	strcpy(crl->site, "edge1");
-	xm_crl_add(crl, cert_b.serial);
-	if (xm_crl_sign(crl, auth.sk))
-		abort();
 	is_int(xm_kx_set_crl(A.kx, crl, NOW), XM_CERT_OK,
 	       "revocation: a newer list taken");
 	is_int(xm_kx_set_crl(A.kx, crl, NOW), XM_CERT_STALE,
@@ -833,6 +841,7 @@ static void revocation(void)
 	ok(!A.tx_id && !A.n_rx, "revocation: its keys deleted");
 	ok(xm_kx_stats(A.kx)->refused[XM_CERT_REVOKED] == 1 &&
 	   xm_kx_stats(A.kx)->cut == 1, "revocation: counted");
+	is_int(A.refusals, 1, "revocation: the refusal told to the core");
 	/* B's retries are refused as well. */
 	run_until(&now, now + params.refused_ms + 3 * params.retry_ms);
 	ok(!xm_kx_peer_up(A.p) && A.downs == 1 && !A.tx_id,
@@ -1050,6 +1059,53 @@ static void core_rotation(void)
 	net_free(&net);
 	xm_kx_free(kx[0]);
 	xm_kx_free(kx[1]);
+}
+
+static bool a_ready(struct net *net, const void *arg)
+{
+	(void)arg;
+	return xm_core_fib_ready(net->node[0].c, net->now);
+}
+
+/*
+ * A restarts with B still in its kernel, B's certificate revoked
+ * meanwhile: B is heard again but refused, so it never comes UP. A
+ * restarted core waits for an adopted neighbor heard again; one refused
+ * is no longer awaited, and A's tables are written at the hold's end
+ * (a dead interval after a restart), not at the minute past which
+ * nothing holds them.
+ */
+static void core_restart_revoked(void)
+{
+	static struct net net;
+	struct xm_crl *crl = crl_revoking_b(3);
+	struct xm_fib_neigh keep;
+	const struct xm_fib *f;
+	struct xm_kx *kx[2];
+	xm_time t0, hold;
+	bool ready;
+
+	core_pair(&net, kx, &params, "rack-b");
+	ok(net_until(&net, 8000, ab_up, NULL), "core restart, B revoked: UP");
+	net_run(&net, 1000);
+	f = xm_core_fib(net.node[0].c);
+	ok(f->n_neighs == 1, "core restart, B revoked: B in A's kernel");
+	keep = f->neighs[0];
+	is_int(xm_kx_set_crl(kx[0], crl, NOW), XM_CERT_OK,
+	       "core restart, B revoked: A loads the list");
+	net_restart_adopting(&net, 0, 2, &keep, 1);
+	t0 = net.now;
+	hold = net.node[0].cfg.timers.dead_ms;
+	ready = net_until(&net, hold + 5000, a_ready, NULL);
+	ok(ready, "core restart, B revoked: A's tables written at the hold's end (%llu ms, dead interval %llu)",
+	   (unsigned long long)(net.now - t0), (unsigned long long)hold);
+	ok(xm_kx_stats(kx[0])->refused[XM_CERT_REVOKED] >= 1 &&
+	   net_neigh_state(&net, 0, 1, NULL) != XM_NEIGH_UP,
+	   "core restart, B revoked: refused, never UP");
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+	free(crl);
 }
 
 /* ---- xmeshd's key installs (daemon/kernel.c) over a stand-in kernel ---- */
@@ -1346,6 +1402,7 @@ int main(void)
 	core_mesh("another site", true);
 	core_claim();
 	core_rotation();
+	core_restart_revoked();
 	daemon_keys();
 	daemon_key_refused();
 	daemon_stale_keys(false);
