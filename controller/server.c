@@ -77,6 +77,7 @@ struct xm_ctl {
 	/* Telemetry (telemetry.h), under lock too. */
 	struct xm_tele *tele;
 	pthread_cond_t tele_changed;	/* an event, a report, or stopping */
+	pthread_cond_t stop_wake;	/* stopping (the row counter's wait) */
 	uint64_t tele_seq;		/* reports taken */
 	int64_t last_event;		/* the newest event's id */
 	unsigned int streams;		/* event streams open */
@@ -2136,7 +2137,7 @@ static void *row_counter(void *arg)
 		if (20 * ms > (int64_t)every * 1000)
 			t = deadline_in((unsigned int)(20 * ms / 1000));
 		while (!c->stopping &&
-		       pthread_cond_timedwait(&c->tele_changed, &c->lock,
+		       pthread_cond_timedwait(&c->stop_wake, &c->lock,
 					      &t) != ETIMEDOUT)
 			;
 	}
@@ -3367,6 +3368,7 @@ static struct xm_ctl *site_start(const struct xm_ctl_config *cfg,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->changed, &ca);
 	pthread_cond_init(&c->tele_changed, &ca);
+	pthread_cond_init(&c->stop_wake, &ca);
 	pthread_condattr_destroy(&ca);
 	randombytes_buf(key, sizeof(key));
 	c->started = now_s(c);
@@ -3424,6 +3426,7 @@ static void site_stop_threads(struct xm_ctl *c)
 	c->stopping = true;
 	pthread_cond_broadcast(&c->changed);
 	pthread_cond_broadcast(&c->tele_changed);
+	pthread_cond_broadcast(&c->stop_wake);
 	pthread_mutex_unlock(&c->lock);
 	if (c->housekeeping)
 		pthread_join(c->housekeeper, NULL);
@@ -3447,6 +3450,7 @@ static void site_free(struct xm_ctl *c)
 	xm_tele_free(c->tele);
 	free(c->samples);
 	pthread_cond_destroy(&c->tele_changed);
+	pthread_cond_destroy(&c->stop_wake);
 	xm_remedy_free(c->remedy);
 	free(c->polling);
 	free(c->known);
