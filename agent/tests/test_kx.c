@@ -1286,6 +1286,15 @@ static void daemon_key_refused(void)
  * 78-soak as no_key drops and a collapsed adjacency); another neighbor's
  * wait for their own time.
  */
+/* An id at or above base that this run's session does not use (its ids
+ * are random: a stale key of the same id and direction is replaced). */
+static uint8_t unused_key_id(uint8_t base)
+{
+	while (base == fk.key_ops[0].id || base == fk.key_ops[1].id)
+		base++;
+	return base;
+}
+
 static void daemon_stale_keys(bool full)
 {
 	static struct net net;
@@ -1293,19 +1302,25 @@ static void daemon_stale_keys(bool full)
 	struct fake_kernel f = { .full = full };
 	const char *how = full ? "stale keys, slots full" : "stale keys";
 	struct xm_kx *kx[2];
+	uint8_t rx_id, tx_id, other_id;
 	uint32_t neigh;
 	xm_time t;
 
 	daemon_pair(&net, kx, &st, &f);
 	ok(fk.n_key_ops == 2, "%s: this run's session: two keys queued", how);
 	neigh = fk.key_ops[0].neigh;
+	rx_id = unused_key_id(50);
+	tx_id = unused_key_id(100);
+	other_id = unused_key_id(150);
 	t = net.now;
 	fk.stale = calloc(3, sizeof(*fk.stale));
 	if (!fk.stale)
 		abort();
-	fk.stale[0] = (struct xmd_stale_key){ neigh, 50, XMESH_KEY_RX, t + 30000 };
-	fk.stale[1] = (struct xmd_stale_key){ neigh, 51, XMESH_KEY_TX, t + 30000 };
-	fk.stale[2] = (struct xmd_stale_key){ neigh + 1, 60, XMESH_KEY_RX,
+	fk.stale[0] = (struct xmd_stale_key){ neigh, rx_id, XMESH_KEY_RX,
+					      t + 30000 };
+	fk.stale[1] = (struct xmd_stale_key){ neigh, tx_id, XMESH_KEY_TX,
+					      t + 30000 };
+	fk.stale[2] = (struct xmd_stale_key){ neigh + 1, other_id, XMESH_KEY_RX,
 					      t + 30000 };
 	fk.n_stale = 3;
 	fk.stale_at = t + 30000;
@@ -1315,9 +1330,9 @@ static void daemon_stale_keys(bool full)
 	   (unsigned long long)st.key_errors);
 	if (full) {
 		ok(st.keys_stale_evicted == 1 && f.dels == 1 &&
-		   f.del_ids[0] == 50,
+		   f.del_ids[0] == rx_id,
 		   "%s: the neighbor's old receive key made room at once", how);
-		ok(fk.n_stale == 1 && fk.stale[0].id == 60 &&
+		ok(fk.n_stale == 1 && fk.stale[0].id == other_id &&
 		   fk.stale_at == t + 30000,
 		   "%s: the other neighbor's waits for its time", how);
 	} else {
@@ -1328,13 +1343,13 @@ static void daemon_stale_keys(bool full)
 		xmd_kernel_keys_stale(&fk, t + XMD_STALE_KEYS_GRACE_MS - 1);
 		ok(!f.dels, "%s: kept during the grace", how);
 		xmd_kernel_keys_stale(&fk, t + XMD_STALE_KEYS_GRACE_MS);
-		ok(f.dels == 1 && f.del_ids[0] == 50 && fk.n_stale == 1 &&
+		ok(f.dels == 1 && f.del_ids[0] == rx_id && fk.n_stale == 1 &&
 		   fk.stale_at == t + 30000,
 		   "%s: deleted after it; the other neighbor's at its time",
 		   how);
 	}
 	xmd_kernel_keys_stale(&fk, t + 30000);
-	ok(!fk.n_stale && f.dels == 2 && f.del_ids[1] == 60 &&
+	ok(!fk.n_stale && f.dels == 2 && f.del_ids[1] == other_id &&
 	   fk.stale_at == XM_NEVER, "%s: the rest at the end", how);
 	daemon_pair_free(&net, kx);
 }
