@@ -865,12 +865,17 @@ static bool tables_due(const struct xm_core *c, xm_time now)
 	       (now >= hold_end(c) && !lsdb_awaited(c));
 }
 
-/* What the core refused, counted since the last report. */
+/*
+ * What the core refused, and what it let go to make room (not a refusal:
+ * state forgotten, cut or dropped), counted since the last report.
+ */
 static const struct refusal {
 	size_t off;
 	const char *what;
+	bool let_go;
 } refusals[] = {
-#define R(f, w) { offsetof(struct xm_core_stats, f), w }
+#define R(f, w) { offsetof(struct xm_core_stats, f), w, false }
+#define L(f, w) { offsetof(struct xm_core_stats, f), w, true }
 	R(rx_bad_auth, "with a bad tag"),
 	R(rx_replayed, "replayed"),
 	R(rx_malformed, "malformed"),
@@ -879,17 +884,18 @@ static const struct refusal {
 	/* limit_hits, split: its sum */
 	R(limit_neighbors, "neighbors (table full)"),
 	R(limit_lsdb, "originators (database full)"),
-	R(lsdb_evicted, "unreachable originators forgotten (database full)"),
-	R(replay_evicted, "replay window senders forgotten"),
 	R(limit_actions, "actions (queue full)"),
-	R(adj_cut, "adjacencies cut from our advert"),
 	R(limit_kx_keys, "keys (slots full)"),
 	R(limit_links, "links (XM_LINK_MAX)"),
 	R(limit_seq, "originations (sequence exhausted)"),
 	R(limit_advert, "adverts too big to send"),
 	R(nomem, "for lack of memory"),
-	R(events_dropped, "events dropped (queue full)"),
+	L(lsdb_evicted, "unreachable originators forgotten (database full)"),
+	L(replay_evicted, "replay window senders forgotten"),
+	L(adj_cut, "adjacencies cut from our advert"),
+	L(events_dropped, "events dropped (queue full)"),
 #undef R
+#undef L
 };
 
 static uint64_t stat_at(const struct xm_core_stats *st, size_t off)
@@ -913,23 +919,30 @@ static void refusals_report(struct xm_core *c, xm_time now)
 {
 	char text[sizeof(((struct xm_action *)0)->text)];
 	size_t i, len = 0;
+	bool let_go = false;
 
 	if (!refusals_pending(c) ||
 	    (c->warn_last != XM_NEVER && now < c->warn_last + XM_WARN_MS))
 		return;
 	text[0] = '\0';
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-		uint64_t d = stat_at(&c->st, refusals[i].off) -
-			     stat_at(&c->warned, refusals[i].off);
+		const struct refusal *r = &refusals[i];
+		uint64_t d = stat_at(&c->st, r->off) -
+			     stat_at(&c->warned, r->off);
+		const char *part = len ? ", " : "refused: ";
 
-		if (d && len < sizeof(text))
-			len += (size_t)snprintf(text + len, sizeof(text) - len,
-						"%s%llu %s", len ? ", " : "",
-						(unsigned long long)d,
-						refusals[i].what);
+		if (!d || len >= sizeof(text))
+			continue;
+		if (r->let_go && !let_go) {	/* the table's second part */
+			part = len ? "; let go: " : "let go: ";
+			let_go = true;
+		}
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"%s%llu %s", part,
+					(unsigned long long)d, r->what);
 	}
 	c->warn_last = now;
-	core_event_summary(c, XM_EV_WARN, "refused: %s", text);
+	core_event_summary(c, XM_EV_WARN, "%s", text);
 	/* The event itself may not fit: counted, not reported again. */
 	c->warned = c->st;
 }
