@@ -111,14 +111,23 @@ static void ctl_cleanup(void)
 }
 
 /* The controller on @port (0: any; the one it took is read from its
- * "listening on" line into ctl_port). */
-static void ctl_start(unsigned int port)
+ * "listening on" line into ctl_port), with the extra arguments given
+ * (NULL-terminated; NULL: none). What it says before is passed on as
+ * TAP comments. */
+static void ctl_start_with(unsigned int port, const char *const *extra)
 {
 	char p[16], line[256];
-	int fds[2];
+	const char *argv[32] = {
+		CONTROLLER, "--db", db, "--authority", auth_path,
+		"--policy-key", pkey_path, "--policy-cert", pcert_path,
+		"--port", p,
+	};
+	int fds[2], n = 11;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%u", port);
+	while (extra && *extra && n < 31)
+		argv[n++] = *extra++;
 	ctl_port = 0;
 	if (pipe(fds))
 		exit(1);
@@ -126,20 +135,18 @@ static void ctl_start(unsigned int port)
 	if (ctl_pid == 0) {
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
-		execl(CONTROLLER, CONTROLLER, "--db", db, "--authority",
-		      auth_path, "--policy-key", pkey_path, "--policy-cert",
-		      pcert_path, "--port", p, (char *)NULL);
+		execv(CONTROLLER, (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[1]);
 	f = fdopen(fds[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && !ctl_port && fgets(line, sizeof(line), f)) {
 		char *at = strstr(line, "listening on 127.0.0.1:");
 
-		if (at) {
+		if (at)
 			ctl_port = (unsigned int)atoi(at + 23);
-			break;
-		}
+		else
+			printf("# %s", line);
 	}
 	/* Its later lines go nowhere: the pipe stays open, unread. */
 	if (!ctl_port) {
@@ -147,6 +154,11 @@ static void ctl_start(unsigned int port)
 		exit(1);
 	}
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ctl_port);
+}
+
+static void ctl_start(unsigned int port)
+{
+	ctl_start_with(port, NULL);
 }
 
 static void ctl_stop(void)

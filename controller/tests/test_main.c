@@ -63,48 +63,6 @@ static void test_refused(void)
 	   "--help: the defaults of --connections and --remedy-targets");
 }
 
-/* The controller with extra arguments (NULL-terminated), as ctl_start()
- * starts it. */
-static void start_with(const char *const *extra)
-{
-	const char *argv[32] = {
-		CONTROLLER, "--db", db, "--authority", auth_path,
-		"--policy-key", pkey_path, "--policy-cert", pcert_path,
-		"--port", "0",
-	};
-	char line[256];
-	int fds[2], n = 11;
-	FILE *f;
-
-	while (*extra && n < 31)
-		argv[n++] = *extra++;
-	ctl_port = 0;
-	if (pipe(fds))
-		exit(1);
-	ctl_pid = fork();
-	if (ctl_pid == 0) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		execv(CONTROLLER, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	while (f && !ctl_port && fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, "listening on 127.0.0.1:");
-
-		if (at)
-			ctl_port = (unsigned int)atoi(at + 23);
-		else
-			printf("# %s", line);
-	}
-	if (!ctl_port) {
-		printf("Bail out! the controller did not start\n");
-		exit(1);
-	}
-	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ctl_port);
-}
-
 /* A connection to the controller: whether it is closed unanswered
  * within ms (else it stays open, in *fd). */
 static bool closed_at_once(int *fd, int ms)
@@ -134,7 +92,7 @@ static void test_connections(void)
 
 	ctl_setup("/tmp/xmesh-ctl-main.XXXXXX", "read-only", &authority,
 		  auth_sk);
-	start_with(extra);
+	ctl_start_with(0, extra);
 	for (i = 0; i < 3; i++)
 		open += !closed_at_once(&fd[i], 300);
 	ok(open == 3, "--connections 3: three connections kept open (%d)",
