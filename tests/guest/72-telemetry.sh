@@ -8,7 +8,8 @@
 #
 # - The topology shows the six nodes, up, and the twelve links (each end
 #   reports its own).
-# - The path n1 -> n3 goes through n2, as n1's `xmesh path show` says.
+# - The path n1 -> n3 goes through n2, hop for hop as n1's `xmesh path show`
+#   says.
 # - ul2 (n2 - n3) is cut: link-down events from n2 and n3, the topology
 #   shows the link down, and the path n1 -> n3 turns the other way round
 #   the ring (through n6), as n1's `xmesh path show` says.
@@ -80,17 +81,17 @@ check_json "the nodes' names, zones and capabilities" \
 	'all(.nodes[]; (.name | length) > 0 and .zone == "web" and .caps.cores >= 1)' \
 	ctl_api topology
 
-# path_via FROM TO VIA: the controller's path FROM -> TO is complete and
-# its second hop is VIA, as FROM's agent shows it.
+# path_via FROM TO VIA: the controller's path FROM -> TO is complete,
+# goes through VIA first, and has every hop FROM's agent shows.
 # shellcheck disable=SC2317 # called through wait_for
 path_via() {
-	local from=$1 to=$2 via=$3
-	jq_true "(.hops | length) == 0" x "n$from" -j path show "$to" &&
+	local from=$1 to=$2 via=$3 ctl agent
+	ctl=$(ctl_api "path?from=$from&to=$to" | jq -c \
+		'select(.complete and .hops[0].via == '"$via"')
+		| [.hops[0].node] + [.hops[].via]') || return 1
+	agent=$(x "n$from" -j path show "$to" | jq -c '[.hops[].node]') ||
 		return 1
-	jq_true ".complete and .hops[0].via == $via" \
-		ctl_api "path?from=$from&to=$to" &&
-		jq_true ".hops[1].node == $via" \
-			x "n$from" -j path show "$to"
+	[ -n "$ctl" ] && [ "$ctl" = "$agent" ]
 }
 
 if wait_for 60 path_via 1 3 2; then
