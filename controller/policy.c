@@ -291,7 +291,7 @@ static int port_parse(const char *s, uint16_t *port)
 	return 0;
 }
 
-/* "zone A can|cannot reach zone B on tcp/PORT|udp/PORT|icmp" */
+/* "zone A can|cannot reach zone B on tcp/PORT|udp/PORT|icmp [class C]" */
 static int parse_test(const struct xm_site_policy *p, const char *text,
 		      const char *ptr, void *out, struct xm_policy_error *err)
 {
@@ -318,9 +318,21 @@ static int parse_test(const struct xm_site_policy *p, const char *text,
 		return -1;
 	if (n < 8)
 		return fail(err, ptr, "a protocol is missing after \"on\"");
-	if (n > 8)
+	fl->tclass = 0;
+	if (n > 8 && strcmp(words[8], "class"))
 		return fail(err, ptr, "word 9: \"%s\" after the end of the"
-			    " test", quote(words[8], q));
+			    " test (\"class C\" or nothing)", quote(words[8], q));
+	if (n > 8) {
+		int tc = n > 9 ? xm_tclass_parse(words[9]) : -1;
+
+		if (tc < 0)
+			return fail(err, ptr, "word 10: expected a class: bulk,"
+				    " interactive, realtime or network-control");
+		fl->tclass = (uint8_t)tc;
+	}
+	if (n > 10)
+		return fail(err, ptr, "word 11: \"%s\" after the end of the"
+			    " test", quote(words[10], q));
 	slash = strchr(words[7], '/');
 	if (slash)
 		*slash++ = '\0';

@@ -106,10 +106,13 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 			 u32 src, u32 self, bool sealed)
 {
 	struct net_device *dev = xdev->dev;
-	u32 src_attrs, mask;
+	u32 src_attrs, mask, priority;
 	__be16 proto;
 	int reason;
 
+	/* skb->data at the UDP header: the class, read before both go. */
+	priority = xmesh_tclass_priority(((struct xmesh_hdr *)
+					  (udp_hdr(skb) + 1))->tclass);
 	proto = xmesh_inner_protocol(skb, XMESH_HLEN);
 	if (unlikely(!proto))
 		return XMESH_DROP_A_BAD_INNER;
@@ -130,6 +133,10 @@ static int xmesh_deliver(struct xmesh_dev *xdev, struct sk_buff *skb,
 	mask = READ_ONCE(xdev->filter.mark_mask);
 	if (mask)
 		skb->mark = xmesh_filter_mark(skb->mark, mask, src_attrs);
+	/* The class the sender chose, for filter rules (meta priority) and
+	 * the qdiscs of a route onwards: as it was sent with.
+	 */
+	skb->priority = priority;
 
 	xmesh_count(xdev, XMESH_COUNTER_A_RX_PACKETS, 1);
 	xmesh_count(xdev, XMESH_COUNTER_A_RX_BYTES, skb->len);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xmesh_qos.h"
+
 #define MAX_WORDS	32
 #define LINE_MAX_LEN	1024
 
@@ -322,6 +324,20 @@ static int ports_parse(struct parser *p, const char *s, uint16_t *min,
 	return 0;
 }
 
+static int class_parse(struct parser *p, const char *s, uint8_t *tclass)
+{
+	int tc;
+
+	if (*tclass)
+		return fail(p, "\"class\" given twice");
+	tc = xm_tclass_parse(s);
+	if (tc < 0)
+		return fail(p, "invalid class \"%s\": expected bulk, interactive, realtime or network-control",
+			    s);
+	*tclass = (uint8_t)tc;
+	return 0;
+}
+
 static int dir_parse(struct parser *p, const char *s, uint8_t *dir)
 {
 	if (!strcmp(s, "in"))
@@ -338,7 +354,8 @@ static int dir_parse(struct parser *p, const char *s, uint8_t *dir)
 
 /*
  * { allow | deny } [ dir { in | out | forward } ] [ from SEL ] [ to SEL ]
- *                  [ proto PROTO ] [ sport PORTS ] [ dport PORTS ] [ log ]
+ *                  [ class CLASS ] [ proto PROTO ] [ sport PORTS ]
+ *                  [ dport PORTS ] [ log ]
  */
 static int d_rule(struct parser *p, int argc, char **argv)
 {
@@ -362,8 +379,9 @@ static int d_rule(struct parser *p, int argc, char **argv)
 				return err;
 			continue;
 		}
-		if (strcmp(kw, "dir") && strcmp(kw, "proto") &&
-		    strcmp(kw, "sport") && strcmp(kw, "dport"))
+		if (strcmp(kw, "dir") && strcmp(kw, "class") &&
+		    strcmp(kw, "proto") && strcmp(kw, "sport") &&
+		    strcmp(kw, "dport"))
 			return fail(p, "unknown word \"%s\"", kw);
 		if (argc < 2)
 			return fail(p, "\"%s\" needs a value", kw);
@@ -372,6 +390,8 @@ static int d_rule(struct parser *p, int argc, char **argv)
 			if (r.dir)
 				return fail(p, "\"dir\" given twice");
 			err = dir_parse(p, argv[0], &r.dir);
+		} else if (!strcmp(kw, "class")) {
+			err = class_parse(p, argv[0], &r.tclass);
 		} else if (!strcmp(kw, "proto")) {
 			if (r.proto)
 				return fail(p, "\"proto\" given twice");
@@ -391,8 +411,12 @@ static int d_rule(struct parser *p, int argc, char **argv)
 	if (r.from.kind == XM_SEL_PREFIX && r.to.kind == XM_SEL_PREFIX &&
 	    r.from.addr.family != r.to.addr.family)
 		return fail(p, "from and to prefixes of different families");
+	/* The sender classifies a packet as it enters xmesh0, after its
+	 * out chain: the class is known to packets from the mesh only. */
+	if (r.tclass && r.dir == XM_DIR_OUT)
+		return fail(p, "\"class\" matches packets from the mesh: dir in or forward, not out");
 	if (!r.dir)
-		r.dir = XM_DIR_ALL;
+		r.dir = r.tclass ? XM_DIR_IN | XM_DIR_FORWARD : XM_DIR_ALL;
 	if (f->n_rules == XM_FILTER_MAX_RULES)
 		return fail(p, "more than %d rules", XM_FILTER_MAX_RULES);
 	v = realloc(f->rules, (f->n_rules + 1) * sizeof(*v));
@@ -509,6 +533,8 @@ static bool rule_matches(const struct xm_filter_rule *r, uint8_t dir,
 {
 	if (!(r->dir & dir) || !sel_matches(&r->from, fl->from_zone) ||
 	    !sel_matches(&r->to, fl->to_zone) || r->sport_max)
+		return false;
+	if (r->tclass && r->tclass != xm_tclass_sent(fl->tclass))
 		return false;
 	if (r->proto && r->proto != fl->proto)
 		return false;

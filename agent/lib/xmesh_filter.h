@@ -68,6 +68,7 @@ struct xm_filter_rule {
 	bool log;			/* logged, rate-limited */
 	uint8_t dir;			/* XM_DIR_*; default all */
 	struct xm_filter_sel from, to;
+	uint8_t tclass;			/* traffic class (XMESH_TC_*); 0: any */
 	uint8_t proto;			/* IP protocol; 0: any */
 	uint16_t sport_min, sport_max;	/* sport_max 0: any */
 	uint16_t dport_min, dport_max;
@@ -108,6 +109,7 @@ struct xm_filter_flow {
 	uint16_t from_zone, to_zone;	/* ids; 0: no zone */
 	uint8_t proto;			/* IP protocol */
 	uint16_t dport;			/* with tcp, udp...; else 0 */
+	uint8_t tclass;			/* XMESH_TC_*; 0 (best-effort): bulk */
 };
 
 /* What decided a flow. */
@@ -130,7 +132,8 @@ struct xm_filter_decision {
  * policy tests): the module's zone pair (its action, else zone-default)
  * drops it when denied; then the sender's chain out and the receiver's
  * chain in each take the first rule of their direction that matches (a
- * rule naming a role, a prefix or source ports matches no zone flow),
+ * rule naming a role, a prefix or source ports matches no zone flow; one
+ * naming a class is in no out chain: the sender classifies after it),
  * else the policy; the flow passes only if both allow it. A deny names
  * what denied it; an allow, the in chain's decider.
  */

@@ -45,6 +45,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "xmesh_qos.h"
+
 #define COMMENT_PREFIX	"xmesh line "
 #define POLICY_COMMENT	"xmesh policy"
 #define LOG_RATE	10	/* log lines per second per rule */
@@ -479,6 +481,13 @@ static void matches(struct rb *rb, const struct xm_filter_rule *r, int ch,
 		match_prefix(rb, &r->to, false);
 	else if (sel_is_mesh(&r->to) && ch != CH_IN)
 		match_set(rb, &r->to, family);
+	if (r->tclass) {
+		/* The module delivers with the sender's class as priority. */
+		uint32_t priority = xm_tclass_priority(r->tclass);
+
+		meta(rb, NFT_META_PRIORITY);
+		cmp(rb, NFT_CMP_EQ, &priority, sizeof(priority));
+	}
 	if (r->proto) {
 		meta(rb, NFT_META_L4PROTO);
 		cmp(rb, NFT_CMP_EQ, &r->proto, sizeof(r->proto));
@@ -863,11 +872,12 @@ static bool sel_eq(const struct xm_filter_sel *a, const struct xm_filter_sel *b)
 	return true;
 }
 
-/* The same protocol and ports. */
+/* The same class, protocol and ports. */
 static bool same_l4(const struct xm_filter_rule *a,
 		    const struct xm_filter_rule *b)
 {
-	return a->proto == b->proto && a->sport_min == b->sport_min &&
+	return a->tclass == b->tclass && a->proto == b->proto &&
+	       a->sport_min == b->sport_min &&
 	       a->sport_max == b->sport_max && a->dport_min == b->dport_min &&
 	       a->dport_max == b->dport_max;
 }

@@ -2,6 +2,7 @@
 #include "xmesh_qos.h"
 
 #include <errno.h>
+#include <linux/pkt_sched.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,24 @@ static const char *const tclass_names[] = {
 	[XMESH_TC_REALTIME] = "realtime",
 	[XMESH_TC_NETWORK_CONTROL] = "network-control",
 };
+
+uint8_t xm_tclass_sent(uint8_t tclass)
+{
+	return tclass >= XMESH_TC_BULK && tclass <= XMESH_TC_NETWORK_CONTROL ?
+	       tclass : XMESH_TC_BULK;
+}
+
+uint32_t xm_tclass_priority(uint8_t tclass)
+{
+	static const uint32_t priority[] = {
+		[XMESH_TC_BULK] = TC_PRIO_BESTEFFORT,
+		[XMESH_TC_INTERACTIVE] = TC_PRIO_INTERACTIVE_BULK,
+		[XMESH_TC_REALTIME] = TC_PRIO_INTERACTIVE,
+		[XMESH_TC_NETWORK_CONTROL] = TC_PRIO_CONTROL,
+	};
+
+	return priority[xm_tclass_sent(tclass)];
+}
 
 const char *xm_tclass_name(uint8_t tclass)
 {

@@ -21,6 +21,15 @@
 const char *xm_tclass_name(uint8_t tclass);
 /* A class by name or unique prefix ("rt" and "control" too); -1 if none. */
 int xm_tclass_parse(const char *s);
+/* The class a packet carrying tclass is handled as: best-effort (nodes
+ * older than QoS) and unassigned values are bulk (xmesh_tclass_sent()). */
+uint8_t xm_tclass_sent(uint8_t tclass);
+/*
+ * The skb->priority a packet of tclass is sent with and delivered with
+ * (xmesh.ko's xmesh_tclass_priority(), Documentation/qos.md): what
+ * nftables sees as meta priority. Best-effort and unknown: bulk's.
+ */
+uint32_t xm_tclass_priority(uint8_t tclass);
 
 /*
  * A rate as tc writes it: NUMBER[UNIT], bits/s (bit, kbit, mbit, gbit,

@@ -37,6 +37,7 @@
 
 #include "tap.h"
 #include "xmesh_filter_nft.h"
+#include "xmesh_qos.h"
 
 /* ---- a deterministic generator -------------------------------------- */
 
@@ -242,6 +243,8 @@ struct pkt {
 	uint16_t family;
 	uint32_t mark;
 	struct xm_addr src, dst;
+	uint8_t tclass;			/* in, fwd: as the sender chose */
+	uint32_t priority;		/* skb->priority: tclass's in, fwd */
 	uint8_t proto;
 	uint16_t sport, dport;
 	uint8_t net[40], th[4];		/* the headers' bytes looked at */
@@ -320,6 +323,8 @@ static int rule_eval(struct prog *prog, struct nftnl_rule *r,
 								NFPROTO_IPV6;
 			else if (key == NFT_META_L4PROTO)
 				reg[0] = p->proto;
+			else if (key == NFT_META_PRIORITY)
+				memcpy(reg, &p->priority, 4);
 			else if (key == NFT_META_IIFNAME)
 				snprintf((char *)reg, IFNAMSIZ, "%s",
 					 p->ch == 1 ? "lo" : dev);
@@ -512,6 +517,7 @@ static int model(const struct xm_filter *f, const struct pkt *p,
 		if (!(r->dir & ch_dir[p->ch]) ||
 		    !sel_match(&r->from, true, p, v) ||
 		    !sel_match(&r->to, false, p, v) ||
+		    (r->tclass && r->tclass != xm_tclass_sent(p->tclass)) ||
 		    (r->proto && r->proto != p->proto) ||
 		    !ports_in(p->sport, r->sport_min, r->sport_max) ||
 		    !ports_in(p->dport, r->dport_min, r->dport_max))
@@ -543,7 +549,7 @@ static const char *const addrs[] = {
 static const uint16_t ports_pool[] = { 1, 9, 80, 443, 1000, 5432 };
 
 struct tmpl {
-	const char *verdict, *dir, *proto, *sport, *dport, *log;
+	const char *verdict, *dir, *tclass, *proto, *sport, *dport, *log;
 	char from[48], to[48];
 };
 
@@ -572,9 +578,13 @@ static void tmpl_rand(struct tmpl *t)
 					      "proto icmp" };
 	static const char *const ports[] = { "", "", "9", "80", "80-443",
 					     "1000-2000", "1-100" };
+	static const char *const classes[] = { "", "", "", "class bulk",
+					       "class realtime",
+					       "class interactive" };
 
 	t->verdict = rnd(2) ? "allow" : "deny";
 	t->dir = PICK(dirs);
+	t->tclass = PICK(classes);
 	t->proto = PICK(protos);
 	t->sport = t->dport = "";
 	if (!strcmp(t->proto, "proto tcp") || !strcmp(t->proto, "proto udp")) {
@@ -594,13 +604,15 @@ static void tmpl_fix(struct tmpl *t)
 
 	if (fp && tp && f6 != t6)
 		t->to[0] = '\0';
+	if (!strcmp(t->dir, "dir out"))	/* no class known out */
+		t->tclass = "";
 }
 
 static int tmpl_put(char *buf, size_t len, const struct tmpl *t)
 {
-	return snprintf(buf, len, "%s %s %s%s %s%s %s %s%s %s%s %s\n",
+	return snprintf(buf, len, "%s %s %s%s %s%s %s %s %s%s %s%s %s\n",
 			t->verdict, t->dir, t->from[0] ? "from " : "", t->from,
-			t->to[0] ? "to " : "", t->to, t->proto,
+			t->to[0] ? "to " : "", t->to, t->tclass, t->proto,
 			t->sport[0] ? "sport " : "", t->sport,
 			t->dport[0] ? "dport " : "", t->dport, t->log);
 }
@@ -689,6 +701,9 @@ static void pkt_rand(struct pkt *p)
 		xm_parse_addr(PICK(addrs), &p->dst, NULL);
 	while (p->dst.family != p->family);
 	p->mark = (uint32_t)PICK(zone_ids) << XMESH_MARK_ZONE_SHIFT | rnd(16);
+	/* Out, the application's priority; in and fwd, the class's. */
+	p->tclass = (uint8_t)rnd(XMESH_TC_NETWORK_CONTROL + 1);
+	p->priority = p->ch == 1 ? rnd(8) : xm_tclass_priority(p->tclass);
 	p->proto = PICK(protos);
 	p->sport = PICK(ports_pool);
 	p->dport = PICK(ports_pool);

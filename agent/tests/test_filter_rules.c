@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/xmesh.h>
+#include <linux/xmesh_packet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,9 @@ static void bad(void)
 		{ "permit all\n", "line 1: unknown directive \"permit\"" },
 		{ "allow from zone\n", "line 1: \"from zone\" needs a name" },
 		{ "allow quickly\n", "line 1: unknown word \"quickly\"" },
+		{ "deny class video\n", "line 1: invalid class \"video\": expected bulk, interactive, realtime or network-control" },
+		{ "deny class rt class bulk\n", "line 1: \"class\" given twice" },
+		{ "deny dir out class realtime\n", "line 1: \"class\" matches packets from the mesh: dir in or forward, not out" },
 	};
 	struct xm_filter *f;
 	char err[160];
@@ -174,11 +178,11 @@ static void decide(void)
 	char err[160];
 
 	f = parse(text, 0, err, sizeof(err));
-	fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5432 };
+	fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5432, 0 };
 	is_int(xm_filter_decide(f, &fl, &d), XM_FILTER_DENY,
 	       "decide: a denied zone pair");
 	ok(d.by == XM_DECIDED_PAIR && d.line == 5, "decide: by its line");
-	fl = (struct xm_filter_flow){ 20, 30, IPPROTO_TCP, 5432 };
+	fl = (struct xm_filter_flow){ 20, 30, IPPROTO_TCP, 5432, 0 };
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_ALLOW && d.by == XM_DECIDED_RULE &&
 	   d.line == 12 && d.dir == XM_DIR_IN,
@@ -187,11 +191,11 @@ static void decide(void)
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY &&
 	   d.dir == XM_DIR_IN, "decide: out by line 13, in by the policy");
-	fl = (struct xm_filter_flow){ 20, 10, IPPROTO_UDP, 53 };
+	fl = (struct xm_filter_flow){ 20, 10, IPPROTO_UDP, 53, 0 };
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_DENY && d.line == 10 && d.dir == XM_DIR_IN,
 	   "decide: a dir in rule first in the receiver's chain only");
-	fl = (struct xm_filter_flow){ 20, 20, IPPROTO_ICMP, 0 };
+	fl = (struct xm_filter_flow){ 20, 20, IPPROTO_ICMP, 0, 0 };
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
 	   "decide: nothing in: the policy");
@@ -199,14 +203,62 @@ static void decide(void)
 	free(f);
 	f = parse("zone a 1\nzone b 2\nzone-default deny\nzone-pair a b allow\n",
 		  0, err, sizeof(err));
-	fl = (struct xm_filter_flow){ 2, 1, IPPROTO_TCP, 1 };
+	fl = (struct xm_filter_flow){ 2, 1, IPPROTO_TCP, 1, 0 };
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_ZONE_DEFAULT,
 	   "decide: zone-default deny for a pair not listed");
-	fl = (struct xm_filter_flow){ 1, 2, IPPROTO_TCP, 1 };
+	fl = (struct xm_filter_flow){ 1, 2, IPPROTO_TCP, 1, 0 };
 	xm_filter_decide(f, &fl, &d);
 	ok(d.verdict == XM_FILTER_ALLOW && d.by == XM_DECIDED_POLICY,
 	   "decide: an allowed pair, no rules: the default policy allows");
+	xm_filter_free(f);
+	free(f);
+}
+
+/*
+ * A class is the sender's choice, known to packets from the mesh: a rule
+ * with one is in the in and forward chains (by default), and matches a
+ * flow of that class; best-effort is bulk.
+ */
+static void decide_classes(void)
+{
+	static const char text[] =
+		"zone iot 10\nzone compute 20\n"
+		"policy deny\n"
+		"allow from zone iot class realtime proto udp dport 5004\n"
+		"deny class realtime\n"			/* 5 */
+		"allow class rt dir forward\n"
+		"allow proto udp\n";			/* 7 */
+	struct xm_filter_decision d;
+	struct xm_filter_flow fl;
+	struct xm_filter *f;
+	char err[160];
+
+	f = parse(text, 0, err, sizeof(err));
+	is_str(err, "", "classes: parsed");
+	ok(f->rules[0].tclass == XMESH_TC_REALTIME &&
+	   f->rules[0].dir == (XM_DIR_IN | XM_DIR_FORWARD) &&
+	   f->rules[2].tclass == XMESH_TC_REALTIME &&
+	   f->rules[2].dir == XM_DIR_FORWARD && !f->rules[3].tclass &&
+	   f->rules[3].dir == XM_DIR_ALL,
+	   "classes: a class rule is in and forward unless it says; rt is realtime");
+	fl = (struct xm_filter_flow){ 10, 20, IPPROTO_UDP, 5004,
+				      XMESH_TC_REALTIME };
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_ALLOW && d.line == 4,
+	   "classes: realtime from iot to its port: allowed by line 4");
+	fl.dport = 5005;
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_DENY && d.line == 5 && d.dir == XM_DIR_IN,
+	   "classes: realtime elsewhere: denied by line 5, in");
+	fl.tclass = XMESH_TC_BULK;
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_ALLOW && d.line == 7,
+	   "classes: bulk to the same port: line 7");
+	fl.tclass = 0;
+	xm_filter_decide(f, &fl, &d);
+	ok(d.verdict == XM_FILTER_ALLOW && d.line == 7,
+	   "classes: best-effort is bulk");
 	xm_filter_free(f);
 	free(f);
 }
@@ -217,5 +269,6 @@ int main(void)
 	defaults();
 	bad();
 	decide();
+	decide_classes();
 	return tap_done();
 }

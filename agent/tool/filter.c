@@ -27,8 +27,10 @@ void usage_filter(FILE *fp)
 	      "       xmesh filter del LINE [ file FILE ] [ dev DEV ]\n"
 	      "       xmesh filter flush\n"
 	      "RULE := { allow | deny } [ dir { in | out | forward } ] [ from SEL ]\n"
-	      "        [ to SEL ] [ proto PROTO ] [ sport PORTS ] [ dport PORTS ] [ log ]\n"
+	      "        [ to SEL ] [ class CLASS ] [ proto PROTO ] [ sport PORTS ]\n"
+	      "        [ dport PORTS ] [ log ]\n"
 	      "SEL := zone NAME | role NAME | PREFIX    FILE: default " FILTER_FILE "\n"
+	      "CLASS := bulk | interactive | realtime | network-control (not dir out)\n"
 	      "The rules go into nftables table inet xmesh, replaced whole at once;\n"
 	      "show prints each rule of the file with what it counted.\n", fp);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The policy parser, validator, tests and signature (policy.h). */
 #include <linux/xmesh.h>
+#include <linux/xmesh_packet.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -111,6 +112,18 @@ static const struct {
 	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"deny dir in to zone b proto udp\"],"
 	  " \"tests\": [\"zone a can reach zone b on udp/53\"]}",
 	  "/tests/0", "/filter/2", "the receiver's chain in denies" },
+	{ "{\"filter\": [\"zone a 1\", \"zone b 2\", \"deny class realtime\", \"allow\"],"
+	  " \"tests\": [\"zone a can reach zone b on udp/5004 class realtime\"]}",
+	  "/tests/0", "/filter/2 (\"deny class realtime\") denies it",
+	  "a failing test of a class names the class rule" },
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a can reach zone a on icmp class video\"]}",
+	  "/tests/0", "word 10: expected a class", "a test's unknown class" },
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a can reach zone a on icmp please\"]}",
+	  "/tests/0", "word 9: \"please\" after the end", "a word after a test" },
+	{ "{\"filter\": [\"zone a 1\"], \"tests\": [\"zone a can reach zone a on icmp class bulk now\"]}",
+	  "/tests/0", "word 11: \"now\" after the end", "a word after a test's class" },
+	{ "{\"filter\": [\"deny dir out class bulk\"]}", "/filter/0",
+	  "\"class\" matches packets from the mesh", "a class rule out" },
 	{ "{\"drain\": {\"nodes\": [0]}}", "/drain/nodes/0", "out of range",
 	  "node 0" },
 	{ "{\"drain\": {\"nodes\": [3, 3]}}", "/drain/nodes/1", "twice",
@@ -241,26 +254,26 @@ static void test_example(void)
 	is_int(p->n_tests, 5, "tests");
 
 	{
-		struct xm_filter_flow fl = { 40, 30, IPPROTO_TCP, 5432 };
+		struct xm_filter_flow fl = { 40, 30, IPPROTO_TCP, 5432, 0 };
 		struct xm_filter_decision d;
 
 		is_int(xm_filter_decide(&p->filter, &fl, &d), XM_FILTER_DENY,
 		       "iot to billing: denied");
 		ok(d.by == XM_DECIDED_PAIR && d.line == 6, "by the zone pair");
-		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_TCP, 80 };
+		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_TCP, 80, 0 };
 		xm_filter_decide(&p->filter, &fl, &d);
 		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_RULE &&
 		   d.line == 11 && d.dir == XM_DIR_OUT,
 		   "iot to web on tcp: the iot rule, in the sender's chain");
-		fl = (struct xm_filter_flow){ 10, 40, IPPROTO_UDP, 53 };
+		fl = (struct xm_filter_flow){ 10, 40, IPPROTO_UDP, 53, 0 };
 		xm_filter_decide(&p->filter, &fl, &d);
 		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
 		   "web to iot on udp: no rule, the policy denies");
-		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_ICMP, 0 };
+		fl = (struct xm_filter_flow){ 40, 10, IPPROTO_ICMP, 0, 0 };
 		xm_filter_decide(&p->filter, &fl, &d);
 		ok(d.verdict == XM_FILTER_ALLOW && d.line == 10,
 		   "icmp from anywhere: its rule");
-		fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5433 };
+		fl = (struct xm_filter_flow){ 10, 30, IPPROTO_TCP, 5433, 0 };
 		xm_filter_decide(&p->filter, &fl, &d);
 		ok(d.verdict == XM_FILTER_DENY && d.by == XM_DECIDED_POLICY,
 		   "a role rule matches no zone flow");
@@ -281,6 +294,29 @@ static void test_example(void)
 		xm_policy_free(p);
 	}
 	free(text);
+}
+
+/* Tests of a traffic class: the class rule decides for its class only. */
+static void test_class_tests(void)
+{
+	static const char text[] =
+		"{\"filter\": [\"zone cam 1\", \"zone media 2\","
+		" \"allow from zone cam class realtime proto udp dport 5004\","
+		" \"deny class realtime\", \"allow\"],"
+		" \"tests\": [\"zone cam can reach zone media on udp/5004 class realtime\","
+		" \"zone cam cannot reach zone media on udp/5005 class rt\","
+		" \"zone cam can reach zone media on udp/5005\","
+		" \"zone media cannot reach zone cam on udp/5004 class realtime\"]}";
+	struct xm_policy_error err;
+	struct xm_site_policy *p = xm_policy_check(text, strlen(text), &err);
+
+	ok(p != NULL, "class tests: a policy with per-class rules passes its tests (%s %s)",
+	   p ? "" : err.location, p ? "" : err.reason);
+	if (p)
+		ok(p->n_tests == 4 && p->tests[0].flow.tclass == XMESH_TC_REALTIME &&
+		   p->tests[1].flow.tclass == XMESH_TC_REALTIME &&
+		   !p->tests[2].flow.tclass, "class tests: the classes read");
+	xm_policy_free(p);
 }
 
 static void test_signature(void)
@@ -307,6 +343,7 @@ int main(void)
 		return 1;
 	test_refusals();
 	test_example();
+	test_class_tests();
 	test_signature();
 	return tap_done();
 }
