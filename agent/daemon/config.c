@@ -325,6 +325,8 @@ static int d_path(struct parser *p, int argc, char **argv)
 		return parse_path(p, argv[1], c->gate_pin_dir, XMD_PATH_MAX);
 	if (!strcmp(argv[0], "metrics-file"))
 		return parse_path(p, argv[1], c->metrics_file, XMD_PATH_MAX);
+	if (!strcmp(argv[0], "controller-ca"))
+		return parse_path(p, argv[1], c->controller_ca, XMD_PATH_MAX);
 	return parse_path(p, argv[1], !strcmp(argv[0], "site-key") ?
 			  c->site_key : c->state_dir, XMD_PATH_MAX);
 }
@@ -857,6 +859,7 @@ static const struct directive {
 	{ "gate-hello-rate", 1, 1, false, d_gate_hello_rate },
 	{ "filter", 1, 1, false, d_path },
 	{ "controller", 1, XMD_CONTROLLERS_MAX, true, d_controller },
+	{ "controller-ca", 1, 1, false, d_path },
 	{ "gate-pin-dir", 1, 1, false, d_path },
 	{ "export", 3, 15, true, d_export },
 	{ "metrics-file", 1, 1, false, d_path },
@@ -992,6 +995,10 @@ static int finish(struct parser *p)
 	if (c->controller[0] && !c->certificate[0]) {
 		p->line = directive_line(p, "controller");
 		return fail(p, "controller without certificate: the agent signs its requests with the key its certificate names");
+	}
+	if (c->controller_ca[0] && !strstr(c->controller, "https://")) {
+		p->line = directive_line(p, "controller-ca");
+		return fail(p, "controller-ca without an https:// controller: it checks a controller's TLS certificate");
 	}
 	p->line = directive_line(p, "security");
 	if (c->certificate[0] && c->security == XMESH_SECURITY_NONE)

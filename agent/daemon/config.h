@@ -88,6 +88,8 @@ struct xmd_config {
 	bool gate;			/* the XDP first gate, if it loads */
 	uint32_t gate_hello_rate;	/* its hellos/s from unknown sources */
 	char controller[XMD_PATH_MAX];	/* its URL; "": no controller */
+	char controller_ca[XMD_PATH_MAX];	/* PEM CAs for https; "": the
+						 * system's */
 	char gate_pin_dir[XMD_PATH_MAX];	/* where it is pinned */
 	/* Prometheus text for node_exporter's textfile collector, written
 	 * every metrics_interval_ms; "": none (metrics.h). */

@@ -8,6 +8,14 @@
 #include <time.h>
 
 #include "agent_auth.h"
+#include "config.h"		/* XMD_PATH_MAX */
+
+static char controller_ca[XMD_PATH_MAX];
+
+void xmd_controller_ca_set(const char *path)
+{
+	snprintf(controller_ca, sizeof(controller_ca), "%s", path ? path : "");
+}
 
 void xmd_controller_cert_b64(const struct xm_cert *cert,
 			     char out[XMD_CERT_B64_MAX])
@@ -83,6 +91,8 @@ CURL *xmd_controller_easy(const char *url, const uint8_t *sk,
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (controller_ca[0])
+		curl_easy_setopt(e, CURLOPT_CAINFO, controller_ca);
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,

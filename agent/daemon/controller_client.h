@@ -57,6 +57,14 @@ void xmd_controllers_ok(struct xmd_controllers *c);
  * controller is not serving: no answer, or 5xx. */
 bool xmd_controller_unavailable(long status);
 
+/*
+ * The CA certificates (a PEM file) that an https:// controller's TLS
+ * certificate is checked against, in place of the system's: a site's
+ * own CA (`controller-ca` in xmeshd.conf). NULL: the system's. Set once
+ * at start, before the threads that make requests; the path is copied.
+ */
+void xmd_controller_ca_set(const char *path);
+
 /* The certificate header's value: base64 of the binary. */
 #define XMD_CERT_B64_MAX	(XM_CERT_MAX * 4 / 3 + 8)
 

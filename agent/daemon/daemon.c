@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "controller_client.h"
 #include "keys.h"
 #include "metrics.h"
 #include "policy_sync.h"
@@ -864,6 +865,7 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(rekey_s, "rekey-interval");
 	KEEP_NUM(rekey_packets, "rekey-packets");
 	KEEP_STR(controller, "controller");
+	KEEP_STR(controller_ca, "controller-ca");
 #undef KEEP_STR
 #undef KEEP_NUM
 #undef KEEP
@@ -1403,6 +1405,13 @@ int xmd_start(struct xmd *d)
 		return -1;
 	}
 	d->ctl_open = true;
+	/* Checked now: a CA file unreadable would fail every request. */
+	if (d->cfg.controller_ca[0] && access(d->cfg.controller_ca, R_OK)) {
+		xmd_err("controller-ca %s: %s", d->cfg.controller_ca,
+			strerror(errno));
+		return -1;
+	}
+	xmd_controller_ca_set(d->cfg.controller_ca);
 	if (xmd_policy_start(d, run_actions))
 		return -1;
 	xmd_telemetry_start(d);	/* a failure is logged; the agent runs on */

@@ -29,6 +29,7 @@
 static char dir[64];
 static char db[128], auth_path[128], pcert_path[128], pkey_path[128];
 static char token[80], base[64];
+static char ctl_ca[160];		/* op()'s CA file for https; "": none */
 static pid_t ctl_pid;
 static unsigned int ctl_port;
 
@@ -193,6 +194,8 @@ static struct resp op(const char *method, const char *path, const char *body)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (ctl_ca[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, ctl_ca);
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	if (curl_easy_perform(c) != CURLE_OK)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../daemon/config.h"
+#include "../daemon/controller_client.h"
 #include "../daemon/policy_sync.h"
 #include "controller_run.h"
 #include "xmesh_file.h"
@@ -354,6 +355,52 @@ static void test_controller_down(void)
 	free(buf);
 }
 
+/*
+ * The controller over TLS, its certificate from a site's own CA (here
+ * self-signed: its own CA): the agent refuses it against the system's
+ * CAs, and takes the policy when controller-ca names the CA.
+ */
+static void test_tls(void)
+{
+	char key[160], crt[160], cmd[640];
+	const char *extra[] = { "--tls-cert", crt, "--tls-key", key, NULL };
+	struct xmd_policy_counters c;
+	struct xm_policy_update u = { 0 };
+	struct xmd_policy_sync *s;
+
+	snprintf(key, sizeof(key), "%s/tls.key", dir);
+	snprintf(crt, sizeof(crt), "%s/tls.crt", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
+		 " -nodes -days 2 -subj /CN=127.0.0.1"
+		 " -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s"
+		 " >/dev/null 2>&1", key, crt);
+	if (!ok(!system(cmd), "tls: a key and certificate made (openssl)"))
+		return;
+	ctl_stop();
+	ctl_start_with(0, extra);
+	snprintf(base, sizeof(base), "https://127.0.0.1:%u", ctl_port);
+	snprintf(ctl_ca, sizeof(ctl_ca), "%s", crt);
+	is_int(put_policy(2), 5, "tls: the operator puts version 5 over https");
+
+	xmd_controller_ca_set(NULL);
+	s = sync_new();
+	xmd_policy_sync_start(s);
+	ok(WAIT_COUNTERS(s, c, c.fetch_errors >= 2),
+	   "tls: checked against the system's CAs, the controller is refused");
+	ok(!xmd_policy_sync_take(s, &u), "tls: and nothing taken from it");
+	xmd_policy_sync_free(s);
+
+	xmd_controller_ca_set(crt);
+	s = sync_new();
+	xmd_policy_sync_start(s);
+	ok(wait_version(s, &u) && u.version == 5,
+	   "tls: with controller-ca, version 5 reaches the agent");
+	xm_policy_update_free(&u);
+	xmd_policy_sync_free(s);
+	xmd_controller_ca_set(NULL);
+}
+
 /* The "controller" directive. */
 static void test_config(void)
 {
@@ -378,6 +425,16 @@ static void test_config(void)
 	   "a controller URL that is not HTTP is refused: %s", err);
 	xmd_config_default(&c);
 	ok(!c.controller[0], "no controller by default");
+	ok(!xmd_config_parse(&c, "t", "certificate /c\nauthority /a\n"
+			     "controller https://c1:7680\ncontroller-ca /etc/ca.pem\n",
+			     err, sizeof(err)) &&
+	   !strcmp(c.controller_ca, "/etc/ca.pem"), "controller-ca is read");
+	xmd_config_default(&c);
+	ok(xmd_config_parse(&c, "t", "certificate /c\nauthority /a\n"
+			    "controller http://c1:7680\ncontroller-ca /etc/ca.pem\n",
+			    err, sizeof(err)) &&
+	   strstr(err, "t:4:") && strstr(err, "without an https:// controller"),
+	   "controller-ca without https is refused: %s", err);
 }
 
 int main(void)
@@ -389,6 +446,7 @@ int main(void)
 	test_new_version();
 	test_refused();
 	test_controller_down();
+	test_tls();
 	ctl_stop();
 	ctl_cleanup();
 	curl_global_cleanup();

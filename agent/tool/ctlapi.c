@@ -67,6 +67,7 @@ int ctl_api(const char *method, const char *path, const char *body,
 	    size_t len, struct ctl_reply *r)
 {
 	const char *base = getenv("XMESH_CONTROLLER");
+	const char *ca = getenv("XMESH_CONTROLLER_CA");
 	char url[1024], auth[160], tok[128];
 	struct curl_slist *h = NULL;
 	CURLcode rc;
@@ -95,6 +96,8 @@ int ctl_api(const char *method, const char *path, const char *body,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xm_http_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (ca && *ca)		/* a site's own CA, for https:// */
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
