@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
@@ -19,6 +20,18 @@
 #define AF_INET6	10
 #endif
 #define IP_OFFSET	0x1fff		/* a fragment after the first */
+#define IP6_OFFSET	0xfff8		/* the same, in an IPv6 fragment header */
+/* IPv6 extension headers walked to find UDP: a longer chain passes (the
+ * UDP stack still delivers it to the module, which counts it). */
+#define IP6_EXT_MAX	6
+
+/* The IPv6 fragment header (RFC 8200 4.5): the kernel's is not uapi. */
+struct xmg_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -57,6 +70,48 @@ static __always_inline int verdict(__u32 v, int action)
 	return action;
 }
 
+/*
+ * The UDP header of an IPv6 packet, past its extension headers (hop-by-hop,
+ * routing, destination options, the first fragment's header: an attacker
+ * adds one to slip past a gate that looks at the first header only); NULL
+ * for anything else. A fragment after the first has no UDP header: without
+ * the first, which the gate sees, it is never reassembled.
+ */
+static __always_inline struct udphdr *
+udp6_of(struct ipv6hdr *ip6, void *end)
+{
+	__u8 next = ip6->nexthdr;
+	void *p = ip6 + 1;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < IP6_EXT_MAX; i++) {
+		struct ipv6_opt_hdr *h = p;
+
+		if (next == IPPROTO_UDP)
+			return p;
+		if ((void *)(h + 1) > end)
+			return NULL;
+		if (next == IPPROTO_FRAGMENT) {
+			struct xmg_frag_hdr *f = p;
+
+			if ((void *)(f + 1) > end ||
+			    (f->frag_off & bpf_htons(IP6_OFFSET)))
+				return NULL;
+			next = f->nexthdr;
+			p = f + 1;
+		} else if (next == IPPROTO_HOPOPTS ||
+			   next == IPPROTO_ROUTING ||
+			   next == IPPROTO_DSTOPTS) {
+			next = h->nexthdr;
+			p += (h->hdrlen + 1) * 8;
+		} else {
+			return NULL;
+		}
+	}
+	return next == IPPROTO_UDP ? p : NULL;
+}
+
 /* The UDP header after an IPv4 or IPv6 header, and the neighbor key of
  * the source; NULL for anything else (fragments after the first too).
  */
@@ -80,9 +135,11 @@ udp_of(void *data, void *end, struct xdp_md *ctx, struct xmg_neigh_key *k)
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
+		if ((void *)(ip6 + 1) > end)
 			return NULL;
-		udp = (void *)(ip6 + 1);
+		udp = udp6_of(ip6, end);
+		if (!udp)
+			return NULL;
 		k->family = AF_INET6;
 		__builtin_memcpy(k->addr, &ip6->saddr, 16);
 	} else {

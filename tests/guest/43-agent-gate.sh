@@ -5,7 +5,8 @@
 # second link ul2. b's agent attaches the gate to both links and keeps its
 # neighbor map equal to its neighbors. A flood from r to b's data port is
 # dropped by the gate (counted), none of it reaching the module, while a
-# and b keep talking; a hello flood from r is rate-limited, yet once r runs
+# and b keep talking, and so are IPv6 datagrams that put an extension
+# header before UDP; a hello flood from r is rate-limited, yet once r runs
 # an agent it is discovered, its address enters the map and its frames
 # pass. The gate outlives b's agent: restarted (SIGTERM, then SIGKILL)
 # under a stream a -> r through b, no packet is lost; while the agent is
@@ -218,6 +219,35 @@ else
 fi
 check "b's agent still answers" an_up b
 check_json "b's neighbor a is still up" '.state == "up"' an_neigh b a
+
+# ------------------------- IPv6 with an extension header, from a non-neighbor
+# A destination options header between IPv6 and UDP: a gate that looked
+# at the first header only let these through to the UDP stack. (ul2's
+# IPv6 addresses are mesh_link's.)
+drop0=$(gate b data_dropped)
+sent=$(n r python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("fd99:2::1", 0))
+# IPV6_DSTOPTS (59): one header, 8 bytes, a PadN option filling it
+s.setsockopt(socket.IPPROTO_IPV6, 59, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+n = 0
+for _ in range(300):
+	try:
+		s.sendto(bytes(64), ("fd99:2::2", 7600))
+		n += 1
+	except OSError:
+		pass
+print(n)
+' || echo 0)
+sleep 1
+dropped=$(($(gate b data_dropped) - drop0))
+if ((sent >= 100 && dropped >= sent && dropped <= sent + 10)); then
+	tap_ok "IPv6 with a destination options header: the gate dropped all $sent"
+else
+	tap_fail "IPv6 with a destination options header dropped by the gate" \
+		"$dropped dropped, $sent sent"
+fi
 
 # ---------------------------------- r runs an agent: discovered, let in
 an_start r
