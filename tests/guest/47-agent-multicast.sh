@@ -16,7 +16,10 @@
 # routes count what they delivered; each route names its upstream (the
 # reverse-path check) and a converged tree loses no copy to it. Link ul2
 # (r1-r2) fails: the agents recompute, the tree goes around it, and every
-# receiver gets every datagram again.
+# receiver gets every datagram again. Then four nodes join a second group
+# as senders and three as receivers with `xmesh group join`: the agents
+# put it on one shared tree, rooted at its lowest member (a), and each
+# receiver gets each sender's datagrams exactly once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -187,4 +190,66 @@ for r in "${RECEIVERS[@]}"; do
 		test "$(got repair "$r")" = "$N $N"
 done
 check "after the repair: r3 still got none" test "$(got repair r3)" = "0 0"
+
+# --- four senders, joined at run time: one shared tree
+# xmesh group join, through each agent's control socket: a, r3, b and c
+# send to G2, r1, r2 and r4 receive it. Four senders put the group on a
+# shared tree rooted at its lowest member, a (node 1).
+G2=239.1.2.4
+SENDERS2=(a r3 b c)
+RECEIVERS2=(r1 r2 r4)
+for r in "${SENDERS2[@]}"; do
+	check "$r: xmesh group join $G2 send" x "$r" group join "$G2" send
+done
+for r in "${RECEIVERS2[@]}"; do
+	check "$r: xmesh group join $G2" x "$r" group join "$G2"
+done
+# shared_ready: every receiver delivers G2 on the tree rooted at a, a
+# shared one, and every sender has its route.
+# shellcheck disable=SC2317 # called through wait_for
+shared_ready() {
+	local r
+	for r in "${RECEIVERS2[@]}"; do
+		jq_true '.[0].local and .[0].shared_root == 1' \
+			n "$r" "$XM" -j mroute show root 1 group "$G2" || return 1
+	done
+	for r in "${SENDERS2[@]}"; do
+		jq_true '.[0].shared_root == 1' \
+			n "$r" "$XM" -j mroute show root 1 group "$G2" || return 1
+	done
+}
+if wait_for 60 shared_ready; then
+	tap_ok "the four senders' group is on one shared tree, rooted at a"
+else
+	tap_fail "the four senders' group is on one shared tree" \
+		"$(for x in "${AN_TWO_PATHS[@]}"; do echo "$x:"; n "$x" "$XM" mroute show; done)"
+fi
+check_json "xmesh group show: four senders, three receivers" \
+	'.[0].group == "239.1.2.4" and (.[0].senders | sort) == [1, 4, 6, 7] and
+	 (.[0].receivers | sort) == [2, 3, 5]' x a -j group show "$G2"
+pids=()
+rm -f "$OUT/stop"
+for r in "${RECEIVERS2[@]}"; do
+	rm -f "$OUT/shared-$r" "$OUT/shared-$r.joined"
+	n "$r" python3 "$MIO" recv "$G2" 5001 "$(an_addr "$r")" \
+		"$OUT/shared-$r" --senders 4 --deadline 60 &
+	pids+=($!)
+done
+for r in "${RECEIVERS2[@]}"; do
+	wait_for 30 test -e "$OUT/shared-$r.joined" || true
+done
+rpf0=$(rpf_drops)
+spids=()
+for r in "${SENDERS2[@]}"; do
+	n "$r" python3 "$MIO" send "$G2" 5001 "$(an_addr "$r")" 50 >/dev/null &
+	spids+=($!)
+done
+wait "${spids[@]}" || true
+wait "${pids[@]}" || true
+for r in "${RECEIVERS2[@]}"; do
+	check "$r got each of the four senders' 50 datagrams exactly once" \
+		test "$(got shared "$r")" = "200 200"
+done
+expect_delta "the shared tree: no copy fails the reverse-path check" \
+	"$rpf0" "$(rpf_drops)" 0
 tap_done

@@ -3,10 +3,10 @@
 """Multicast sender and receiver for guest tests and the demo.
 
     mcastio.py recv GROUP PORT IFADDR OUT    join GROUP on the interface of
-        IFADDR, count datagrams until an END datagram (or --deadline
-        seconds, or until the file --stop names exists), then write
-        "total distinct" to OUT; the file OUT.joined appears once the
-        socket has joined
+        IFADDR, count datagrams until an END datagram (from --senders K
+        senders, default 1; or --deadline seconds, or until the file
+        --stop names exists), then write "total distinct" to OUT; the
+        file OUT.joined appears once the socket has joined
     mcastio.py send GROUP PORT IFADDR N     send N numbered datagrams from
         IFADDR (--rate per second, default 200, 0: at once; --size
         bytes; --duration S: for S seconds instead, as fast as it can;
@@ -16,7 +16,8 @@
 
 IPv4 or IPv6 by the group's form; IFADDR names the interface (xmesh0's
 address). A datagram is "SEQ <padding>"; duplicates count in total, not in
-distinct, so total == distinct == N means every datagram exactly once.
+distinct (a datagram is its sender and SEQ), so total == distinct == N
+means every datagram exactly once.
 """
 import argparse
 import os
@@ -55,7 +56,7 @@ def recv(a):
         mreq = socket.inet_aton(a.group) + socket.inet_aton(a.ifaddr)
         s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     open(a.out + ".joined", "w").close()
-    seen, total = set(), 0
+    seen, ended, total = set(), set(), 0
     end = time.monotonic() + a.deadline
     while True:
         left = end - time.monotonic()
@@ -65,14 +66,17 @@ def recv(a):
             break
         s.settimeout(min(left, 0.5))
         try:
-            data = s.recv(65535)
+            data, src = s.recvfrom(65535)
         except socket.timeout:
             continue
         word = data.split(b" ", 1)[0]
         if word == b"END":
-            break
+            ended.add(src[0])
+            if len(ended) >= a.senders:
+                break
+            continue
         total += 1
-        seen.add(word)
+        seen.add((src[0], word))
         if a.progress:
             with open(a.out + ".progress", "w") as f:
                 f.write(f"{total} {len(seen)}\n")
@@ -123,6 +127,8 @@ def main():
     r.add_argument("ifaddr")
     r.add_argument("out")
     r.add_argument("--deadline", type=float, default=60)
+    r.add_argument("--senders", type=int, default=1,
+                   help="ENDs from this many senders end it")
     r.add_argument("--progress", action="store_true")
     r.add_argument("--stop", help="stop once this file exists")
     r.add_argument("--unicast", action="store_true")
