@@ -65,8 +65,26 @@ export XMESH_GUEST_HOSTFWD="$port:$GUEST_WEB_PORT $stop_port:$GUEST_STOP_PORT"
 export XMESH_GUEST_MODULES="$top/kmod/xmesh.ko"
 run=("$top/scripts/guest.sh" run "$top/scripts/demo-guest.sh")
 
+# dashboard_check: once the forwarded dashboard answers on this host,
+# say so (from the host's side: the forwarding works, not only the
+# controller in the guest); quietly gives up when the guest is gone.
+dashboard_check() {
+	local url="http://127.0.0.1:$port/"
+	while sleep 2; do
+		if curl -sf -o /dev/null --max-time 5 "$url"; then
+			echo "demo: checked from this host: $url answers (the dashboard)"
+			return 0
+		fi
+	done
+}
+dashboard_check &
+checker=$!
+trap 'kill "$checker" 2>/dev/null || true' EXIT
+
 if [[ -z $interactive ]]; then
-	exec "${run[@]}"
+	rc=0
+	"${run[@]}" || rc=$?
+	exit "$rc"
 fi
 
 # On a terminal: the guest in the background (it ignores SIGINT there, so

@@ -25,8 +25,9 @@ PACKAGES=(
 	# PostgreSQL client library, and the server its tests start)
 	libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3
 	libpq-dev postgresql
-	# a TLS key and certificate for the controller in the agent's tests
-	openssl
+	# a TLS key and certificate for the controller in the agent's tests;
+	# curl for the API in the guest tests and the demo's dashboard check
+	openssl curl
 	# DKMS: dkms.conf and its test (scripts/test-install.sh dkms); it pulls
 	# no kernel image with --no-install-recommends
 	dkms
