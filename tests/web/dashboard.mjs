@@ -261,6 +261,26 @@ async function main() {
 		viewport: { width: 1400, height: 900 } });
 	const page = await ctx.newPage();
 	const pageErrors = [];
+	// Every request of every page, to see that none leaves the
+	// controller's origin (no CDN, works offline): those sent, and
+	// those the page's CSP refused before they were (a console error).
+	const offOrigin = [];
+	const sameOrigin = (p) => {
+		p.on('request', (r) => {
+			const u = new URL(r.url());
+
+			if (u.origin !== new URL(url).origin &&
+			    !['data:', 'blob:'].includes(u.protocol))
+				offOrigin.push(`${r.method()} ${r.url()}`);
+		});
+		p.on('console', (m) => {
+			if (/Content Security Policy/.test(m.text()))
+				offOrigin.push(`refused: ${m.text()}`);
+		});
+		return p;
+	};
+
+	sameOrigin(page);
 
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 	page.on('console', (m) => {
@@ -323,10 +343,13 @@ async function main() {
 			/\(node \d+\)/.test(await page.textContent('#detail-panel')));
 		return undefined;
 	});
-	await check('health and loss colours keep 4.5:1 contrast', async () => {
+	await check('contrast: text 4.5:1; the map\'s and the legend\'s marks 3:1',
+		    async () => {
 		const bad = await page.evaluate(() => {
+			const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3)
+				.map(Number);
 			const lum = (c) => {
-				const v = c.match(/\d+/g).slice(0, 3).map((x) => {
+				const v = rgb(c).map((x) => {
 					const s = x / 255;
 
 					return s <= 0.03928 ? s / 12.92 :
@@ -335,25 +358,108 @@ async function main() {
 
 				return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
 			};
+			const ratio = (a, b) => {
+				const x = lum(a), y = lum(b);
+
+				return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+			};
 			const out = [];
+			const need = (what, fg, bgs, min) => {
+				for (const [name, bg] of Object.entries(bgs)) {
+					const r = ratio(fg, bg);
+
+					if (r < min)
+						out.push(`${what} ${fg} on ${name} ${bg}: ` +
+							 `${r.toFixed(2)} < ${min}`);
+				}
+			};
+			// The panels' text on the panel.
+			const detail = document.getElementById('detail');
+			const panel = getComputedStyle(detail).backgroundColor;
 
 			for (const cls of ['health-up', 'health-stale',
 					   'health-down', 'error', 'ok', 'hint']) {
 				const e = document.createElement('span');
 
 				e.className = cls;
-				document.getElementById('detail').append(e);
-				const fg = lum(getComputedStyle(e).color);
-				const bg = lum(getComputedStyle(
-					document.getElementById('detail'))
-					.backgroundColor);
-				const ratio = (Math.max(fg, bg) + 0.05) /
-					(Math.min(fg, bg) + 0.05);
-
+				detail.append(e);
+				need(cls, getComputedStyle(e).color, { panel }, 4.5);
 				e.remove();
-				if (ratio < 4.5)
-					out.push(`${cls}: ${ratio.toFixed(2)}`);
 			}
+
+			// The map: its own style on a headless cytoscape with an
+			// element of every kind it draws, on the map's white and
+			// on a zone box's fill (taken opaque: the worst case).
+			const live = window.xmeshDashboard.map.cy;
+			const white = getComputedStyle(document.getElementById('map'))
+				.backgroundColor;
+			const health = ['up', 'stale', 'down', 'unknown'];
+			const node = (id, extra) => ({ data: { id, node: 1,
+				label: id, parent: 'z', ...extra } });
+			const edge = (id, classes) => ({ data: { id: `e-${id}`,
+				source: 'up',
+				target: 'down', width: 2, cost: '15' }, classes });
+			const edges = { ok: 'ok', lossy: 'lossy', bad: 'bad',
+					down: 'bad down', path: 'ok path' };
+			const h = cytoscape({ headless: true, styleEnabled: true,
+				style: live.style().json(), elements: [
+				{ data: { id: 'z', zone: true, label: 'zone' },
+				  classes: 'zone' },
+				...health.map((x) => node(x, { health: x })),
+				{ ...node('path', { health: 'up' }), classes: 'path' },
+				{ ...node('sel', { health: 'up' }), selected: true },
+				...Object.entries(edges).map(([id, c]) => edge(id, c)),
+				{ ...edge('esel', 'ok'), selected: true },
+			] });
+			const zone = h.getElementById('z');
+			const zfill = zone.style('background-color');
+			const on = { white, 'a zone': zfill };
+
+			need('zone border', zone.style('border-color'), on, 3);
+			need('zone label', zone.style('color'), on, 4.5);
+			for (const id of [...health, 'path', 'sel']) {
+				const e = h.getElementById(id);
+
+				need(`node ${id}`, e.style('background-color'), on, 3);
+				need(`node ${id} border`, e.style('border-color'), on, 3);
+				need(`node ${id} label`, e.style('color'), on, 4.5);
+			}
+			for (const id of [...Object.keys(edges), 'esel']) {
+				const e = h.getElementById(`e-${id}`);
+
+				need(`link ${id}`, e.style('line-color'), on, 3);
+				if (e.style('label') === '')
+					continue;
+				need(`link ${id} label`, e.style('color'),
+				     Number(e.style('text-background-opacity')) === 1 ?
+				     { 'its label box': e.style('text-background-color') } :
+				     on, 4.5);
+			}
+			// The legend: the map's colours, 3:1 on the page.
+			const map = {
+				up: h.getElementById('up').style('background-color'),
+				stale: h.getElementById('stale').style('background-color'),
+				down: h.getElementById('down').style('background-color'),
+				ok: h.getElementById('e-ok').style('line-color'),
+				lossy: h.getElementById('e-lossy').style('line-color'),
+				bad: h.getElementById('e-bad').style('line-color'),
+			};
+			let page = document.getElementById('legend');
+
+			while (/rgba\(.*, 0\)|transparent/.test(
+				getComputedStyle(page).backgroundColor))
+				page = page.parentElement;
+			page = getComputedStyle(page).backgroundColor;
+			for (const [cls, want] of Object.entries(map)) {
+				const i = document.querySelector(`#legend i.${cls}`);
+				const c = i && getComputedStyle(i).backgroundColor;
+
+				if (!c || rgb(c).join() !== rgb(want).join())
+					out.push(`legend ${cls}: ${c}, the map's ${want}`);
+				else
+					need(`legend ${cls}`, c, { page }, 3);
+			}
+			h.destroy();
 			return out;
 		});
 
@@ -608,7 +714,7 @@ async function main() {
 	// ---- read-only ----
 	await check('a read-only token sees no editor, and is told why',
 		    async () => {
-		const ro = await (await browser.newContext()).newPage();
+		const ro = sameOrigin(await (await browser.newContext()).newPage());
 
 		await signIn(ro, url, roTok);
 		await ro.click('#tab-policy');
@@ -627,7 +733,7 @@ async function main() {
 		return undefined;
 	});
 	await check('a wrong token is refused at sign-in', async () => {
-		const p2 = await (await browser.newContext()).newPage();
+		const p2 = sameOrigin(await (await browser.newContext()).newPage());
 
 		await p2.goto(url);
 		await p2.fill('#token', 'f'.repeat(64));
@@ -637,6 +743,9 @@ async function main() {
 		await p2.context().close();
 		return undefined;
 	});
+	await check('every request of the pages went to the controller',
+		    async () => offOrigin.length ?
+		    [...new Set(offOrigin)].join('\n') : undefined);
 	await browser.close();
 	fs.rmSync(dir, { recursive: true, force: true });
 }
