@@ -22,6 +22,10 @@ const feederBin = path.join(here, 'out/feeder');
 const webDir = path.join(top, 'controller/build/web');
 const NODES = Number(process.env.XMESH_WEB_NODES || 8);
 const DEADLINE_MS = 30000;	// generous: the host is shared
+// A link failure on the map: "within seconds" (it takes 0.3-2.3 s here,
+// the agents reporting every second), with room for a loaded host.
+const FAILURE_MS = 10000;
+const REMEDY_STALE_S = 6, REMEDY_FOR_S = 2;
 const shots = process.env.XMESH_WEB_SHOTS;
 
 let n = 0, failed = 0;
@@ -153,15 +157,28 @@ async function main() {
 		'--authority', path.join(dir, 'authority.cert'),
 		'--policy-key', path.join(dir, 'policy.key'),
 		'--policy-cert', path.join(dir, 'policy.cert'),
-		'--port', '0', '--web', webDir]));
+		'--port', '0', '--web', webDir,
+		// The remediation test's rule: an agent unheard for 6 s is
+		// unreachable (the stale test's agent, silent some 15 s as
+		// the feeder tells no interval, is restarted too).
+		'--remedy-stale', String(REMEDY_STALE_S),
+		'--hook', 'restart-instance command echo restarted ' +
+			'"$XMESH_NODE_NAME"']));
 	const ctlLog = lines(ctl.stderr);
 	const listening = await until('the controller', () => ctlLog
 		.map((l) => /listening on [\d.]+:(\d+)/.exec(l))
 		.find(Boolean), 10000);
 	const port = Number(listening[1]);
 	const url = `http://127.0.0.1:${port}/`;
+	// The example policy, its restart-dead rule acting 2 s after an
+	// agent is unreachable (rather than 30 s).
 	const policy0 = fs.readFileSync(
-		path.join(top, 'controller/examples/site-policy.json'), 'utf8');
+		path.join(top, 'controller/examples/site-policy.json'), 'utf8')
+		.replace(/("name": "restart-dead", "when": "unreachable", "for": )30,/,
+			 `$1${REMEDY_FOR_S},`);
+
+	if (!policy0.includes(`"for": ${REMEDY_FOR_S},`))
+		throw new Error('no restart-dead rule in the example policy');
 
 	await api(port, opTok, 'PUT', '/api/v1/policy', policy0);
 	const feeder = start(feederBin, ['run', dir, `http://127.0.0.1:${port}`,
@@ -543,7 +560,8 @@ async function main() {
 	});
 	await screenshot(page, 'node');
 
-	await check('a link failure shows on the map', async () => {
+	await check(`a link failure shows on the map within ${FAILURE_MS / 1000} s`,
+		    async () => {
 		const before = await cy((c) => c.getElementById('l11-12').length);
 
 		if (!before)
@@ -555,8 +573,7 @@ async function main() {
 			const e = c.getElementById('l11-12');
 
 			return !e.length || e.hasClass('down');
-		}));
-		// Told, not asserted (the deadline above is): the host is shared.
+		}), FAILURE_MS);
 		console.log(`# shown ${((Date.now() - t0) / 1000).toFixed(1)} s` +
 			    ' after the feeder stopped reporting it (reports every 1 s)');
 		return undefined;
@@ -625,6 +642,48 @@ async function main() {
 				 'RTT', 'Loss'])
 			if (!text.includes(w))
 				return `missing ${w}`;
+		return undefined;
+	});
+	await check('a remediation shows in the timeline: rule, action, outcome',
+		    async () => {
+		const silent = 10 + NODES - 1;
+		const t0 = Date.now();
+
+		await page.click('#tab-events');
+		feeder.stdin.write(`stop ${silent}\n`);
+		let log;
+
+		try {
+			// The log's entry, its hook done.
+			log = await until(`a decision on node ${silent}`, async () =>
+				(await api(port, roTok, 'GET',
+					   '/api/v1/remediation/log')).entries.find(
+					(e) => e.node === silent && e.outcome));
+		} finally {
+			feeder.stdin.write(`start ${silent}\n`);
+		}
+		const want = ['rule restart-dead, act, action hook',
+			      `outcome: ok: exit 0: restarted n${silent}`];
+
+		if (log.rule !== 'restart-dead' || log.verdict !== 'act' ||
+		    log.action !== 'hook' || !log.outcome.startsWith('ok: exit 0'))
+			return `the log: ${JSON.stringify(log)}`;
+		// Live: the page reads the log's newest entries every 5 s.
+		try {
+			await until('the row', async () => (await page.$$eval(
+				'#timeline tbody tr.kind-remediation',
+				(tr) => tr.map((x) => [...x.cells].map((c) =>
+					c.textContent)))).some((r) =>
+				r[2].includes(`(${silent})`) &&
+				want.every((w) => r[3].includes(w))));
+		} catch (e) {
+			return `${e.message}; rows: ` + (await page.$$eval(
+				'#timeline tbody tr.kind-remediation',
+				(tr) => tr.map((x) => x.textContent))).join('\n');
+		}
+		console.log(`# shown ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+			    ` after node ${silent} stopped reporting (unreachable` +
+			    ` after ${REMEDY_STALE_S} s, the rule's for ${REMEDY_FOR_S} s)`);
 		return undefined;
 	});
 	await check('the timeline shows the controller\'s events', async () => {
