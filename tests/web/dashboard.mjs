@@ -594,6 +594,49 @@ async function main() {
 			.join() === p.hops.map((h) => h.node).join());
 		return undefined;
 	});
+	await check('a link\'s width follows its utilization', async () => {
+		const busy = 15;
+
+		// Drawn without the path (its links are drawn 6 wide).
+		await page.click('#path-clear');
+		feeder.stdin.write(`load ${busy} 80\n`);
+		// The busy node's links (80%: 7.9 wide) wider than all others
+		// (1%: 1.6), and each link as wide as 1.5 + 8 x the API's
+		// utilization (the worse direction), on the same refresh.
+		let last;
+
+		try {
+			await until('the busy links', async () => {
+				const topo = await api(port, roTok, 'GET',
+						       '/api/v1/topology');
+				const drawn = await cy((c) => c.edges().map((e) =>
+					[e.data('a'), e.data('b'),
+					 e.numericStyle('width')]));
+				const util = new Map();
+
+				for (const l of topo.links) {
+					const k = [l.from, l.to].sort((x, y) => x - y).join('-');
+
+					util.set(k, Math.max(util.get(k) || 0,
+							     l.utilization));
+				}
+				const wrong = drawn.filter(([a, b, w]) => Math.abs(w -
+					(1.5 + 8 * Math.min(1, util.get(`${a}-${b}`)))) > 0.3);
+				const busyW = drawn.filter((x) => x[0] === busy ||
+							   x[1] === busy).map((x) => x[2]);
+				const rest = drawn.filter((x) => x[0] !== busy &&
+							  x[1] !== busy).map((x) => x[2]);
+
+				last = JSON.stringify({ drawn, wrong });
+				return busyW.length && !wrong.length &&
+					Math.min(...busyW) > Math.max(...rest) + 2;
+			});
+		} catch (e) {
+			return `${e.message}; ${last}`;
+		}
+		return undefined;
+	});
+	await page.click('#path-show');		// 11 -> 12 again, for the picture
 	await screenshot(page, 'map');
 
 	await check('a node that stops reporting turns stale on the map',
