@@ -18,9 +18,10 @@
  *	(and routing over it), "up A B" brings it back; "stop N" silences
  *	agent N (the others go on reporting its links), "start N" lets it
  *	report again; "load N PCT" has agent N send PCT% of its links'
- *	bandwidth (1 Gbit/s), "load N 0" its trickle again. After each round it prints "round N telemetry S
- *	report S" (S: the statuses answered, the worst of the round). It
- *	stops at the end of its input.
+ *	bandwidth (1 Gbit/s), "load N 0" its trickle again. After each
+ *	round it prints "round N telemetry S report S" (S: the statuses
+ *	answered, the worst of the round). It stops at the end of its
+ *	input.
  */
 #include <curl/curl.h>
 #include <errno.h>

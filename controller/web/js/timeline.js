@@ -12,6 +12,7 @@ const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
 const REMEDY_POLL_MS = 5000;
 const REMEDY_NEWEST = 50;	// entries read each time: a decision's
 				// outcome comes within its hook's timeout
+const FOLLOW_ERR = 'remediation log (newest): ';
 const FAILURE = new Set(['node-down', 'node-up', 'link-down', 'link-up',
 			 'link-loss']);
 
@@ -123,8 +124,10 @@ export class Timeline {
 					this.trim();
 					this.render();
 				}
+				if (this.note.textContent.startsWith(FOLLOW_ERR))
+					this.note.textContent = '';
 			} catch (e) {
-				this.note.textContent = `remediation log: ${e.message}`;
+				this.note.textContent = `${FOLLOW_ERR}${e.message}`;
 			} finally {
 				this.reading = false;
 			}
