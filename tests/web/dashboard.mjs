@@ -834,6 +834,41 @@ async function main() {
 		await ro.context().close();
 		return undefined;
 	});
+	await check('a node\'s time series with the browser\'s clock 2 min behind',
+		    async () => {
+		// The controller's last hour, not the browser's: asked from a
+		// second before its raw tier's hour, the controller answers
+		// from the minute tier, empty on a young site.
+		const c2 = await browser.newContext({
+			viewport: { width: 1400, height: 900 } });
+
+		await c2.addInitScript(() => {
+			const real = Date.now;
+
+			Date.now = () => real() - 120000;
+		});
+		const p = sameOrigin(await c2.newPage());
+
+		await signIn(p, url, roTok);
+		await until('the node list', async () => {
+			await p.selectOption('#node-pick', String(from),
+					     { timeout: 1000 });
+			return true;
+		});
+		try {
+			await until('the charts', () => p.$eval('#detail-panel',
+				(d, id) => d.querySelector('h2')?.textContent
+					.includes(`(node ${id})`) &&
+					d.querySelectorAll('.uplot').length === 4,
+				from));
+		} catch (e) {
+			return `${e.message}; the panel: ` +
+				await p.textContent('#detail-panel');
+		} finally {
+			await c2.close();
+		}
+		return undefined;
+	});
 	await check('a wrong token is refused at sign-in', async () => {
 		const p2 = sameOrigin(await (await browser.newContext()).newPage());
 
