@@ -17,9 +17,11 @@
  *	standard input: "down A B" stops both ends reporting the link A-B
  *	(and routing over it), "up A B" brings it back; "stop N" silences
  *	agent N (the others go on reporting its links), "start N" lets it
- *	report again. After each round it prints "round N telemetry S
- *	report S" (S: the statuses answered, the worst of the round). It
- *	stops at the end of its input.
+ *	report again; "load N PCT" has agent N send PCT% of its links'
+ *	bandwidth (1 Gbit/s), "load N 0" its trickle again. After each
+ *	round it prints "round N telemetry S report S" (S: the statuses
+ *	answered, the worst of the round). It stops at the end of its
+ *	input.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -61,11 +63,13 @@ struct node {
 	unsigned long policy_version;	/* applied */
 	char *routes;			/* its "routes" JSON, NULL: stale */
 	bool silent;			/* "stop N": reports nothing */
+	unsigned int load_pct;		/* "load N PCT" */
 };
 
 static struct node nodes[NODES_MAX];
 static struct link links[LINKS_MAX];
 static unsigned int n_nodes, n_links;
+static unsigned int round_s = 1;	/* run's INTERVAL */
 
 static void die(const char *fmt, ...)
 {
@@ -308,7 +312,9 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 		    l->rtt_us / 20, (k % 5 == 4) ? 15000 : 0, l->metric);
 		comma = true;
 	}
-	n->tx += 1000 + 97 * i;
+	/* 1200 bytes a packet (below): PCT% of 1 Gbit/s a second. */
+	n->tx += n->load_pct ? (uint64_t)n->load_pct * round_s * 10000000 /
+		 9600 : 1000 + 97 * i;
 	n->rx += 900 + 89 * i;
 	n->fwd += 400;
 	n->drops += i % 3;
@@ -387,6 +393,21 @@ static long worse(long a, long b)
 	return (a >= 200 && a < 300) ? b : a;
 }
 
+/* "load N PCT": agent N sends PCT% of its links' bandwidth. */
+static bool load_command(const char *line)
+{
+	unsigned int a, pct;
+
+	if (strncmp(line, "load ", 5) ||
+	    sscanf(line + 5, "%u %u", &a, &pct) != 2 || a < FIRST_ID ||
+	    a - FIRST_ID >= n_nodes || pct > 100)
+		return false;
+	nodes[a - FIRST_ID].load_pct = pct;
+	printf("node %u load %u%%\n", a, pct);
+	fflush(stdout);
+	return true;
+}
+
 /* A command from standard input: false at its end. */
 static bool command(void)
 {
@@ -405,6 +426,8 @@ static bool command(void)
 		fflush(stdout);
 		return true;
 	}
+	if (load_command(line))
+		return true;
 	if (sscanf(line, "%*s %u %u", &a, &b) != 2 ||
 	    a < FIRST_ID || b < FIRST_ID ||
 	    !(l = find_link(a - FIRST_ID, b - FIRST_ID))) {
@@ -436,6 +459,7 @@ static int run(const char *dir, const char *url, unsigned int count,
 	if (!count || count > NODES_MAX || !b.p)
 		die("1 to %d nodes", NODES_MAX);
 	build_site(count);
+	round_s = interval;
 	for (i = 0; i < count; i++) {
 		nodes[i].id = FIRST_ID + i;
 		crypto_sign_keypair(pk, nodes[i].sk);

@@ -6,7 +6,15 @@
 
 /* global cytoscape */
 
+// The colours keep 3:1 contrast (WCAG's for graphical objects) against
+// both the map's white and a zone box's fill, and its text 4.5:1: web
+// test 9 reads them from the map's style (css/dash.css's legend has the
+// same). Lossy is a dark orange: #d97706 was 2.8:1 on a zone box.
 const HEALTH_COLOUR = { up: '#1a7f37', stale: '#9a6700', down: '#c62828' };
+const HEALTH_UNKNOWN = '#6b7280';
+const ZONE_FILL = '#eef1f6', ZONE_BORDER = '#7b8594';
+const LINK_OK = '#6b7280', LINK_LOSSY = '#b45309', LINK_BAD = '#c62828';
+const PATH = '#0b57d0', TEXT = '#1b1b1b';
 const LOSS_LOSSY = 1000;	// ppm: 0.1%
 const LOSS_BAD = 20000;		// 2%
 // Above this many nodes the force layout costs more than it shows.
@@ -74,47 +82,51 @@ export class TopoMap {
 					'text-valign': 'bottom',
 					'text-margin-y': 3,
 					width: 22, height: 22,
-					'background-color': 'data(colour)',
+					color: TEXT,
+					'background-color': HEALTH_UNKNOWN,
 					'border-width': 1,
 					'border-color': '#333',
 				} },
+				...Object.entries(HEALTH_COLOUR).map(([h, c]) => ({
+					selector: `node[health = "${h}"]`,
+					style: { 'background-color': c } })),
 				{ selector: 'node.zone', style: {
 					label: 'data(label)',
 					'text-valign': 'top',
 					'font-size': 12,
 					'font-weight': 'bold',
-					'background-color': '#eef1f6',
+					'background-color': ZONE_FILL,
 					'background-opacity': 0.6,
-					'border-color': '#9aa4b2',
+					'border-color': ZONE_BORDER,
 					'border-style': 'dashed',
 					padding: 14,
 				} },
 				{ selector: 'edge', style: {
 					width: 'data(width)',
-					'line-color': '#6b7280',
+					'line-color': LINK_OK,
 					'curve-style': 'bezier',
 				} },
 				{ selector: 'edge.lossy', style: {
-					'line-color': '#d97706' } },
+					'line-color': LINK_LOSSY } },
 				{ selector: 'edge.bad', style: {
-					'line-color': '#c62828' } },
+					'line-color': LINK_BAD } },
 				{ selector: 'edge.down', style: {
 					'line-style': 'dashed' } },
 				{ selector: 'edge.path', style: {
-					'line-color': '#0b57d0',
+					'line-color': PATH,
 					width: 6,
 					label: 'data(cost)',
 					'font-size': 11,
 					'font-weight': 'bold',
-					color: '#0b57d0',
+					color: PATH,
 					'text-background-color': '#fff',
 					'text-background-opacity': 1,
 					'z-index': 10,
 				} },
 				{ selector: 'node.path', style: {
-					'border-color': '#0b57d0',
+					'border-color': PATH,
 					'border-width': 5,
-					color: '#0b57d0',
+					color: PATH,
 					'font-weight': 'bold',
 				} },
 				{ selector: ':selected', style: {
@@ -158,8 +170,6 @@ export class TopoMap {
 				const id = `n${n.node}`;
 				const data = {
 					id, node: n.node, label: nodeLabel(n),
-					colour: HEALTH_COLOUR[n.health] ||
-						'#777',
 					health: n.health,
 					parent: `zone:${n.zone || ''}`,
 				};

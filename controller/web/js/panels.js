@@ -8,8 +8,6 @@
 import { get } from './api.js';
 import { el, fmtBps, fmtTime, table, kvTable } from './ui.js';
 
-const SERIES_WINDOW = 3600;	// seconds shown
-
 const NODE_SERIES = [
 	{ metric: 'tx_bps', title: 'Throughput sent', unit: fmtBps },
 	{ metric: 'rx_bps', title: 'Throughput received', unit: fmtBps },
@@ -33,12 +31,15 @@ function dropCharts() {
 
 async function chart(parent, query, spec, gen) {
 	const box = el('div', { class: 'chart' }, el('h4', {}, spec.title));
-	const now = Math.floor(Date.now() / 1000);
 	let s, failed = null;
 
+	// No since: the last hour by the controller's clock. The browser's
+	// hour (its clock a second behind as the request crosses a second,
+	// or set wrong) makes the controller answer from its minute tier:
+	// empty on a young site, without the last hour on an old one.
 	try {
 		s = await get(`/api/v1/telemetry/series?${query}` +
-			      `&metric=${spec.metric}&since=${now - SERIES_WINDOW}`);
+			      `&metric=${spec.metric}`);
 	} catch (e) {
 		failed = e;
 	}

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 // The timeline: the controller's events (failures, recoveries, policy
 // versions; GET /api/v1/events, then live from the stream) and the
-// remediation log (GET /api/v1/remediation/log), newest first.
+// remediation log (GET /api/v1/remediation/log, then its newest entries
+// every 5 s: no decision or outcome comes on the stream), newest first.
 
 import { get, getAll } from './api.js';
 import { el, fmtTime } from './ui.js';
 
 const KEEP = 500;
 const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
+const REMEDY_POLL_MS = 5000;
+const REMEDY_NEWEST = 50;	// entries read each time: a decision's
+				// outcome comes within its hook's timeout
+const FOLLOW_ERR = 'remediation log (newest): ';
 const FAILURE = new Set(['node-down', 'node-up', 'link-down', 'link-up',
 			 'link-loss']);
 
@@ -91,6 +96,42 @@ export class Timeline {
 			this.note.textContent += ` remediation log: ${e.message}`;
 		}
 		this.render();
+		this.follow();
+	}
+
+	// The remediation log's newest entries, again every REMEDY_POLL_MS
+	// (while the page is shown): new decisions, and outcomes filled in.
+	follow() {
+		if (this.followTimer)
+			return;
+		this.followTimer = setInterval(async () => {
+			if (document.hidden || this.reading)
+				return;
+			this.reading = true;
+			try {
+				const j = await get('/api/v1/remediation/log' +
+						    `?limit=${REMEDY_NEWEST}`);
+				let changed = false;
+
+				for (const r of j.entries || []) {
+					const was = this.events.get(`r${r.id}`);
+
+					this.addRemedy(r);
+					changed ||= !was || was.text !==
+						this.events.get(`r${r.id}`).text;
+				}
+				if (changed) {
+					this.trim();
+					this.render();
+				}
+				if (this.note.textContent.startsWith(FOLLOW_ERR))
+					this.note.textContent = '';
+			} catch (e) {
+				this.note.textContent = `${FOLLOW_ERR}${e.message}`;
+			} finally {
+				this.reading = false;
+			}
+		}, REMEDY_POLL_MS);
 	}
 
 	render() {
