@@ -1513,7 +1513,8 @@ static json_object *tele_link_json(const struct xm_tele_node *x,
 	json_object *o = json_object_new_object();
 	bool up = l->up && xm_tele_health(x->last_seen, x->r.interval, now) !=
 		  XM_TELE_DOWN;
-	double bps = (double)l->bandwidth_kbps * 1000;
+	double tx_bps, util;
+	bool own;
 
 	json_object_object_add(o, "from", json_object_new_int64(x->id));
 	json_object_object_add(o, "to", json_object_new_int64(l->peer));
@@ -1528,10 +1529,16 @@ static json_object *tele_link_json(const struct xm_tele_node *x,
 	json_object_object_add(o, "metric", json_object_new_uint64(l->metric));
 	json_object_object_add(o, "bandwidth_kbps",
 			       json_object_new_uint64(l->bandwidth_kbps));
-	json_object_object_add(o, "tx_bps", json_object_new_double(x->tx_bps));
-	json_object_object_add(o, "utilization",
-			       json_object_new_double(bps > 0 ?
-						      x->tx_bps / bps : 0));
+	/* The link's own rate from its counters; an agent that sends none
+	 * (before per-link counters): the node's, and "utilization_from"
+	 * says so. */
+	xm_tele_link_rate(x, l, &tx_bps, &util, &own);
+	json_object_object_add(o, "tx_bps", json_object_new_double(tx_bps));
+	json_object_object_add(o, "rx_bps", json_object_new_double(
+		own && l->have_rates ? l->rx_bps : 0));
+	json_object_object_add(o, "utilization", json_object_new_double(util));
+	json_object_object_add(o, "utilization_from", json_object_new_string(
+		own ? "link" : "node"));
 	return o;
 }
 
@@ -1604,18 +1611,53 @@ static enum MHD_Result node_get(struct xm_ctl *c, struct MHD_Connection *conn,
 	json_object_object_add(rep, "time", json_object_new_int64(x->r.time));
 	a = json_object_new_array();
 	for (i = 0; i < x->r.n_links; i++) {
-		o = tele_link_json(x, &x->r.links[i], now);
+		const struct xm_tele_link *l = &x->r.links[i];
+
+		o = tele_link_json(x, l, now);
 		json_object_object_del(o, "from");
 		json_object_object_del(o, "tx_bps");
+		json_object_object_del(o, "rx_bps");
 		json_object_object_del(o, "utilization");
+		json_object_object_del(o, "utilization_from");
 		json_object_object_del(o, "to");
 		json_object_object_add(o, "peer",
-				       json_object_new_int64(x->r.links[i].peer));
+				       json_object_new_int64(l->peer));
 		json_object_object_add(o, "state", json_object_new_string(
-			x->r.links[i].up ? "up" : "down"));
+			l->up ? "up" : "down"));
+		/* The adjacency's own counters, as reported (none from an
+		 * agent before them). */
+		if (l->have_counters) {
+#define LCNT(m) json_object_object_add(o, #m, json_object_new_uint64(l->m));
+			LCNT(tx_packets)
+			LCNT(tx_bytes)
+			LCNT(rx_packets)
+			LCNT(rx_bytes)
+#undef LCNT
+		}
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(rep, "links", a);
+	/* The QoS classes' counters; absent if the agent reported none. */
+	if (x->r.have_qos) {
+		a = json_object_new_array();
+		for (i = 0; i < x->r.n_qos; i++) {
+			const struct xm_tele_class *k = &x->r.qos[i];
+
+			o = json_object_new_object();
+			json_object_object_add(o, "class",
+					       json_object_new_string(k->name));
+			json_object_object_add(o, "packets",
+					       json_object_new_uint64(k->packets));
+			json_object_object_add(o, "bytes",
+					       json_object_new_uint64(k->bytes));
+			json_object_object_add(o, "drops",
+					       json_object_new_uint64(k->drops));
+			json_object_object_add(o, "rate",
+					       json_object_new_uint64(k->rate));
+			json_object_array_add(a, o);
+		}
+		json_object_object_add(rep, "qos", a);
+	}
 	cnt = json_object_new_object();
 #define CNT(m) json_object_object_add(cnt, #m, \
 				      json_object_new_uint64(x->r.counters.m));
@@ -2572,8 +2614,9 @@ static void remedy_sample(struct xm_ctl *c, enum xm_remedy_trigger trigger,
 
 /*
  * A report's samples for the rules: each link's loss and utilization
- * (the node's send rate over the link's bandwidth: reports carry no
- * per-link traffic yet), the node's drops per second as its error rate.
+ * (the link's own send rate over its bandwidth; for an agent that sends
+ * no per-link counters, the node's send rate, xm_tele_link_rate()), the
+ * node's drops per second as its error rate.
  * Links to peers that are no nodes of the site are no targets (their
  * series are not kept either: samples_of_known()). Under c->lock.
  */
@@ -2584,15 +2627,17 @@ static void remedy_feed(struct xm_ctl *c, const struct xm_tele_node *x,
 
 	for (i = 0; i < x->r.n_links; i++) {
 		const struct xm_tele_link *l = &x->r.links[i];
-		double bps = (double)l->bandwidth_kbps * 1000;
+		double tx_bps, util;
+		bool own;
 
 		if (!known(c, l->peer))
 			continue;
 		remedy_sample(c, XM_REMEDY_LINK_LOSS, x->id, l->peer,
 			      (double)l->loss_ppm / 1e4, now);
-		if (x->have_rates && bps > 0)
+		if (xm_tele_link_rate(x, l, &tx_bps, &util, &own) &&
+		    l->bandwidth_kbps)
 			remedy_sample(c, XM_REMEDY_UTILIZATION, x->id,
-				      l->peer, 100 * x->tx_bps / bps, now);
+				      l->peer, 100 * util, now);
 	}
 	if (x->have_rates)
 		remedy_sample(c, XM_REMEDY_ERROR_RATE, x->id, 0,

@@ -150,7 +150,8 @@ static int parse_link(json_object *o, size_t i, struct xm_tele_link *l,
 {
 	static const char *const members[] = {
 		"peer", "ifname", "state", "rtt_us", "jitter_us", "loss_ppm",
-		"metric", "bandwidth_kbps", NULL,
+		"metric", "bandwidth_kbps", "tx_packets", "tx_bytes",
+		"rx_packets", "rx_bytes", NULL,
 	};
 	char where[48];
 	uint64_t peer = 0;
@@ -183,6 +184,19 @@ static int parse_link(json_object *o, size_t i, struct xm_tele_link *l,
 		return xm_policy_error_set(err, where, "\"state\": expected"
 					   " \"up\" or \"down\"");
 	l->up = !strcmp(s, "up");
+	/* The traffic counters: all four or none (an older agent). */
+	l->have_counters = present(o, "tx_bytes") || present(o, "rx_bytes") ||
+			   present(o, "tx_packets") || present(o, "rx_packets");
+	if (l->have_counters &&
+	    (uint_member(o, "tx_packets", where, UINT64_MAX, true,
+			 &l->tx_packets, err) ||
+	     uint_member(o, "tx_bytes", where, UINT64_MAX, true, &l->tx_bytes,
+			 err) ||
+	     uint_member(o, "rx_packets", where, UINT64_MAX, true,
+			 &l->rx_packets, err) ||
+	     uint_member(o, "rx_bytes", where, UINT64_MAX, true, &l->rx_bytes,
+			 err)))
+		return -1;
 	if (present(o, "ifname")) {
 		v = typed(o, "ifname", json_type_string);
 		if (!v || json_object_get_string_len(v) >= (int)sizeof(l->ifname)
@@ -274,6 +288,65 @@ static int parse_counters(json_object *o, struct xm_tele_counters *c,
 	return 0;
 }
 
+static int parse_class(json_object *o, size_t i, struct xm_tele_class *c,
+		       struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"class", "packets", "bytes", "drops", "rate", NULL,
+	};
+	char where[48];
+	json_object *v;
+
+	snprintf(where, sizeof(where), "/qos/%zu", i);
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, where, "expected an object");
+	if (only(o, where, members, err))
+		return -1;
+	v = typed(o, "class", json_type_string);
+	if (!v || !json_object_get_string_len(v) ||
+	    json_object_get_string_len(v) >= XM_TELE_NAME_MAX ||
+	    !name_ok(json_object_get_string(v), false))
+		return xm_policy_error_set(err, where, "\"class\": expected a"
+					   " class name of at most %d"
+					   " printable characters without"
+					   " blanks", XM_TELE_NAME_MAX - 1);
+	snprintf(c->name, sizeof(c->name), "%s", json_object_get_string(v));
+	if (uint_member(o, "packets", where, UINT64_MAX, true, &c->packets,
+			err) ||
+	    uint_member(o, "bytes", where, UINT64_MAX, true, &c->bytes, err) ||
+	    uint_member(o, "drops", where, UINT64_MAX, true, &c->drops, err) ||
+	    uint_member(o, "rate", where, UINT64_MAX, false, &c->rate, err))
+		return -1;
+	return 0;
+}
+
+/* "qos": an array of at most XM_TELE_QOS_MAX classes, each once. */
+static int parse_qos(json_object *a, struct xm_tele_report *r,
+		     struct xm_policy_error *err)
+{
+	size_t i, k, n;
+
+	if (!json_object_is_type(a, json_type_array))
+		return xm_policy_error_set(err, "/qos", "expected an array");
+	n = json_object_array_length(a);
+	if (n > XM_TELE_QOS_MAX)
+		return xm_policy_error_set(err, "/qos", "more than %d classes",
+					   XM_TELE_QOS_MAX);
+	for (i = 0; i < n; i++) {
+		if (parse_class(json_object_array_get_idx(a, i), i,
+				&r->qos[i], err))
+			return -1;
+		for (k = 0; k < i; k++)
+			if (!strcmp(r->qos[k].name, r->qos[i].name))
+				return xm_policy_error_set(err, "/qos",
+					"class %zu: \"%s\" twice", i,
+					r->qos[i].name);
+		r->n_qos = i + 1;
+	}
+	r->have_qos = true;
+	return 0;
+}
+
 static int route_cmp(const void *a, const void *b)
 {
 	const struct xm_tele_route *x = a, *y = b;
@@ -290,7 +363,7 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 {
 	static const char *const members[] = {
 		"time", "interval", "name", "zone", "roles", "caps",
-		"policy_version", "links", "counters", "routes",
+		"policy_version", "links", "counters", "qos", "routes",
 		"routes_unchanged", NULL,
 	};
 	uint64_t time = 0, interval = XM_TELE_INTERVAL;
@@ -344,6 +417,8 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 	if (!json_object_object_get_ex(j, "counters", &v))
 		return xm_policy_error_set(err, "/counters", "required");
 	if (parse_counters(v, &r->counters, err))
+		return -1;
+	if (json_object_object_get_ex(j, "qos", &v) && parse_qos(v, r, err))
 		return -1;
 
 	if (!json_object_object_get_ex(j, "links", &a))
@@ -464,6 +539,56 @@ double xm_tele_rate(uint64_t prev, uint64_t cur, double dt)
 	if (!(dt > 0))
 		return 0;
 	return (double)(cur >= prev ? cur - prev : cur) / dt;
+}
+
+/* Each link of cur with counters: its rates from the same peer's link
+ * in prev, dt seconds before, if that had counters too. */
+static void link_rates(const struct xm_tele_report *prev,
+		       struct xm_tele_report *cur, double dt)
+{
+	size_t i, k;
+
+	for (i = 0; i < cur->n_links; i++) {
+		struct xm_tele_link *l = &cur->links[i];
+
+		for (k = 0; k < prev->n_links &&
+		     prev->links[k].peer != l->peer; k++)
+			;
+		if (!l->have_counters || k == prev->n_links ||
+		    !prev->links[k].have_counters)
+			continue;
+		l->tx_bps = 8 * xm_tele_rate(prev->links[k].tx_bytes,
+					     l->tx_bytes, dt);
+		l->rx_bps = 8 * xm_tele_rate(prev->links[k].rx_bytes,
+					     l->rx_bytes, dt);
+		l->have_rates = true;
+	}
+}
+
+bool xm_tele_link_rate(const struct xm_tele_node *x,
+		       const struct xm_tele_link *l, double *tx_bps,
+		       double *utilization, bool *own)
+{
+	double bps = (double)l->bandwidth_kbps * 1000;
+
+	*own = l->have_counters;
+	*tx_bps = 0;
+	*utilization = 0;
+	if (l->have_counters) {
+		if (!l->have_rates)
+			return false;
+		*tx_bps = l->tx_bps;
+	} else {
+		/* An agent before per-link counters: the node's send rate
+		 * over every one of its links, the old estimate (too high
+		 * on a node with several links). */
+		if (!x->have_rates)
+			return false;
+		*tx_bps = x->tx_bps;
+	}
+	if (bps > 0)
+		*utilization = *tx_bps / bps;
+	return true;
 }
 
 static const char *const event_names[] = {
@@ -810,6 +935,7 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		x->rx_bps = 8 * xm_tele_rate(p->rx_bytes, c->rx_bytes, dt);
 		x->drops_per_s = drops_rate(p, c, dt);
 		x->have_rates = true;
+		link_rates(&x->r, r, dt);
 	}
 	if (r->routes_unchanged) {
 		/* The table of the report before (none: an empty one; the

@@ -34,12 +34,30 @@
  * node whose every link changed at once still makes this many. */
 #define XM_TELE_LINK_EVENTS_MAX	64
 #define XM_TELE_PATH_MAX	256	/* hops followed before a loop */
+/* QoS classes in one report: the kernel has 4 (bulk, interactive,
+ * realtime, network-control); room for a few more. */
+#define XM_TELE_QOS_MAX		8
 
 struct xm_tele_link {
 	uint32_t peer;
 	char ifname[16];
 	bool up;
 	uint64_t rtt_us, jitter_us, loss_ppm, metric, bandwidth_kbps;
+	/* The adjacency's own traffic, from the kernel (an agent before
+	 * these sends none: have_counters false). */
+	bool have_counters;
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+	/* Derived by xm_tele_ingest() from the report before with
+	 * counters for the same peer (bits/s). */
+	bool have_rates;
+	double tx_bps, rx_bps;
+};
+
+/* A traffic class's counters (the report's "qos"). */
+struct xm_tele_class {
+	char name[XM_TELE_NAME_MAX];
+	uint64_t packets, bytes, drops;
+	uint64_t rate;			/* cap, bytes/s; 0: none */
 };
 
 struct xm_tele_route {
@@ -84,6 +102,11 @@ struct xm_tele_report {
 	/* "routes_unchanged": true in place of routes: the same as the last
 	 * report taken (Documentation/controller.md, "Telemetry"). */
 	bool routes_unchanged;
+	/* "qos": the traffic classes' counters; have_qos false if the
+	 * report had none (an older agent, or a module without QoS). */
+	bool have_qos;
+	struct xm_tele_class qos[XM_TELE_QOS_MAX];
+	size_t n_qos;
 };
 
 /*
@@ -200,6 +223,18 @@ size_t xm_tele_count(const struct xm_tele *t);
 const struct xm_tele_node *xm_tele_at(const struct xm_tele *t, size_t i);
 const struct xm_tele_node *xm_tele_find(const struct xm_tele *t,
 					uint32_t node);
+/*
+ * The send rate (bits/s) over node x's link l and its utilization (that
+ * rate over the link's bandwidth, 0 without one): the link's own rate
+ * from its counters. A link of an agent that sends no counters (before
+ * per-link counters) falls back to the node's send rate, an estimate
+ * that is wrong for a node with several links; *own says which. False
+ * if there is no rate yet (one report only).
+ */
+bool xm_tele_link_rate(const struct xm_tele_node *x,
+		       const struct xm_tele_link *l, double *tx_bps,
+		       double *utilization, bool *own);
+
 /* node's link to peer as node reported it, NULL if none. */
 const struct xm_tele_link *xm_tele_link(const struct xm_tele_node *n,
 					uint32_t peer);

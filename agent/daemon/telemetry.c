@@ -22,6 +22,8 @@
 #include "kx.h"
 #include "xmesh_file.h"
 #include "xmesh_names.h"
+#include "xmesh_nl.h"
+#include "xmesh_qos.h"
 #include "xmeshd.h"
 
 /* ---- the report ---- */
@@ -66,11 +68,32 @@ static void self_json(const struct xm_core *core, json_object *j)
 	}
 }
 
+/* The kernel's traffic counters of adjacency id (kn[0..n_kn)) into l:
+ * nothing if the kernel has none for it (an old module, or not read). */
+static void link_counters(json_object *l, uint32_t id,
+			  const struct xm_neigh *kn, size_t n_kn)
+{
+	size_t i;
+
+	for (i = 0; i < n_kn && kn[i].id != id; i++)
+		;
+	if (i == n_kn || !(kn[i].present & (1u << XMESH_NEIGH_A_TX_BYTES)) ||
+	    !(kn[i].present & (1u << XMESH_NEIGH_A_RX_BYTES)))
+		return;
+	add_u64(l, "tx_packets", kn[i].tx_packets);
+	add_u64(l, "tx_bytes", kn[i].tx_bytes);
+	add_u64(l, "rx_packets", kn[i].rx_packets);
+	add_u64(l, "rx_bytes", kn[i].rx_bytes);
+}
+
 /* One link per peer node: of several adjacencies to it, the one up with
- * the lowest metric (the controller takes a peer once). */
+ * the lowest metric (the controller takes a peer once), with that
+ * adjacency's own traffic counters from the kernel (kn), so that its
+ * utilization is its own bytes over its own bandwidth. */
 static json_object *links_json(const struct xm_core *core,
 			       uint32_t (*bw)(void *, uint32_t, char[16]),
-			       void *arg)
+			       void *arg, const struct xm_neigh *kn,
+			       size_t n_kn)
 {
 	struct xm_neigh_status *best, ns;
 	size_t i, k, n = 0, cap = 16;
@@ -120,6 +143,7 @@ static json_object *links_json(const struct xm_core *core,
 			best[k].loss_ppm);
 		add_u64(l, "metric", best[k].metric);
 		add_u64(l, "bandwidth_kbps", (uint64_t)mbps * 1000);
+		link_counters(l, best[k].id, kn, n_kn);
 		json_object_array_add(a, l);
 	}
 	free(best);
@@ -186,8 +210,37 @@ static json_object *counters_json(const struct xm_dev *dev)
 	return c;
 }
 
+/* The traffic classes the kernel counts (`xmesh qos show`): sent
+ * packets and bytes, drops over the rate cap, the cap; at most
+ * XM_TCLASS_COUNT, in the kernel's order. */
+static json_object *qos_json(const struct xm_qos *q)
+{
+	json_object *a = json_object_new_array();
+	unsigned int i;
+
+	for (i = 0; i < q->n_tclass && i < XM_TCLASS_COUNT; i++) {
+		const struct xm_tclass *t = &q->tclass[i];
+		const char *name = xm_tclass_name(t->id);
+		json_object *o;
+
+		if (!name || !(t->present & (1u << XMESH_TCLASS_A_PACKETS)))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "class",
+				       json_object_new_string(name));
+		add_u64(o, "packets", t->packets);
+		add_u64(o, "bytes", t->bytes);
+		add_u64(o, "drops", t->drops);
+		add_u64(o, "rate", t->rate);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 char *xmd_telemetry_report(const struct xm_core *core,
 			   const struct xm_dev *dev,
+			   const struct xm_neigh *kneigh, size_t n_kneigh,
+			   const struct xm_qos *qos,
 			   uint32_t (*bandwidth_mbps)(void *arg,
 						      uint32_t ifindex,
 						      char ifname[16]),
@@ -202,8 +255,12 @@ char *xmd_telemetry_report(const struct xm_core *core,
 	self_json(core, j);
 	add_u64(j, "policy_version", policy_version);
 	json_object_object_add(j, "links",
-			       links_json(core, bandwidth_mbps, arg));
+			       links_json(core, bandwidth_mbps, arg, kneigh,
+					  n_kneigh));
 	json_object_object_add(j, "counters", counters_json(dev));
+	if (qos)
+		json_object_object_add(j, "qos", qos_json(qos));
+	/* Last: routes_elide() cuts them off the end. */
 	json_object_object_add(j, "routes", routes_json(core));
 	text = strdup(json_object_to_json_string_ext(j,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -586,15 +643,38 @@ void xmd_telemetry_stats_set(struct xmd_stats *st,
 	st->telemetry_buffered = c->buffered;
 }
 
+/* The kernel's adjacencies (their traffic counters) into *out (malloc'd,
+ * *n of them; NULL if none could be read: the links go without). */
+static struct xm_neigh *kernel_neighs(struct xmd *d, size_t *n)
+{
+	struct xm_list l = { 0 };
+	struct xm_neigh *v = NULL;
+	struct nlc_error err;
+	size_t i;
+
+	*n = 0;
+	if (!xmnl_dump(&d->k.nl, XMESH_CMD_NEIGH_GET, d->ifindex, NULL, &l,
+		       &err) && l.n)
+		v = malloc(l.n * sizeof(*v));
+	for (i = 0; v && i < l.n; i++)
+		if (l.v[i].type == XMESH_A_NEIGH)
+			v[(*n)++] = l.v[i].neigh;
+	xm_list_free(&l);
+	return v;
+}
+
 static void telemetry_event(struct xmd_watch *w, uint32_t events)
 {
 	struct xmd_telemetry *t = (struct xmd_telemetry *)w;
 	struct xmd_telemetry_counters c;
+	struct xm_neigh *kn = NULL;
 	struct xmd *d = t->d;
 	struct nlc_error err;
+	bool have_dev, have_qos = false;
+	struct xm_qos qos;
 	struct xm_dev dev;
 	uint64_t ticks;
-	bool have_dev;
+	size_t n_kn = 0;
 	char *report;
 
 	(void)events;
@@ -602,10 +682,18 @@ static void telemetry_event(struct xmd_watch *w, uint32_t events)
 		return;
 	have_dev = d->k_open && !xmnl_dev_get(&d->k.nl, d->ifindex, NULL,
 					      &dev, &err);
-	report = xmd_telemetry_report(d->core, have_dev ? &dev : NULL,
+	if (have_dev) {
+		kn = kernel_neighs(d, &n_kn);
+		/* A module without QoS: no qos section. */
+		have_qos = !xmnl_qos_get(&d->k.nl, d->ifindex, NULL, &qos,
+					 &err);
+	}
+	report = xmd_telemetry_report(d->core, have_dev ? &dev : NULL, kn,
+				      n_kn, have_qos ? &qos : NULL,
 				      link_bandwidth, d, (int64_t)time(NULL),
 				      XMD_TELEMETRY_INTERVAL_S,
 				      d->stats.policy_version);
+	free(kn);
 	if (report)
 		xmd_telemetry_submit(t->sender, report);
 	xmd_telemetry_counters(t->sender, &c);

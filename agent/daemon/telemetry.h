@@ -47,12 +47,18 @@ struct xmd_telemetry_counters {
 
 /*
  * The report (the controller's TelemetryReport) from the core, the
- * device dev (NULL: no counters) and bandwidth_mbps(arg, ifindex) for the
- * links: a malloc'd NUL-terminated JSON text, or NULL out of memory.
- * Pure: time (unix seconds) passed in.
+ * device dev (NULL: no counters), the kernel's adjacencies
+ * kneigh[0..n_kneigh) (each link's traffic counters: a link whose
+ * adjacency is not there goes without), its QoS classes qos (NULL: no
+ * "qos" section) and bandwidth_mbps(arg, ifindex) for the links: a
+ * malloc'd NUL-terminated JSON text, or NULL out of memory. Pure: time
+ * (unix seconds) passed in. At most XMD_TELEMETRY_LINKS_MAX links and
+ * XM_TCLASS_COUNT classes.
  */
 char *xmd_telemetry_report(const struct xm_core *core,
 			   const struct xm_dev *dev,
+			   const struct xm_neigh *kneigh, size_t n_kneigh,
+			   const struct xm_qos *qos,
 			   uint32_t (*bandwidth_mbps)(void *arg,
 						      uint32_t ifindex,
 						      char ifname[16]),

@@ -82,16 +82,63 @@ static uint32_t bandwidth(void *arg, uint32_t ifindex, char ifname[16])
 
 static int drop_type;	/* a drop reason the kernel has */
 
-static char *report_of(struct net *net, int i)
+/* The kernel's side of node i's report: each adjacency of its core
+ * with traffic counters (tx_bytes 5000 + its peer, rx_bytes 7000 + its
+ * peer), and two QoS classes of which realtime is capped and dropped
+ * some. kernel false: as from a module that gave neither (no counters
+ * per link, no qos section). */
+static char *report_with(struct net *net, int i, bool kernel)
 {
+	struct xm_neigh kn[8];
+	struct xm_neigh_status ns;
+	struct xm_qos q;
 	struct xm_dev dev;
+	size_t k, n = 0;
 
 	memset(&dev, 0, sizeof(dev));
 	dev.counters[XMESH_COUNTER_A_TX_BYTES] = 1000 * ((uint64_t)i + 1);
 	dev.drops_present = 1u << drop_type;
 	dev.drops[drop_type] = 3;
-	return xmd_telemetry_report(net->node[i].c, &dev, bandwidth, NULL,
-				    (int64_t)time(NULL), 5, 0);
+	memset(kn, 0, sizeof(kn));
+	for (k = 0; n < 8 && xm_core_neigh(net->node[i].c, k, &ns); k++) {
+		kn[n].present = XM_BIT(XMESH_NEIGH_A_ID) |
+				XM_BIT(XMESH_NEIGH_A_TX_PACKETS) |
+				XM_BIT(XMESH_NEIGH_A_TX_BYTES) |
+				XM_BIT(XMESH_NEIGH_A_RX_PACKETS) |
+				XM_BIT(XMESH_NEIGH_A_RX_BYTES);
+		kn[n].id = ns.id;
+		kn[n].node = ns.node;
+		kn[n].tx_packets = 50 + ns.node;
+		kn[n].tx_bytes = 5000 + ns.node;
+		kn[n].rx_packets = 70 + ns.node;
+		kn[n].rx_bytes = 7000 + ns.node;
+		n++;
+	}
+	memset(&q, 0, sizeof(q));
+	q.n_tclass = 2;
+	q.tclass[0] = (struct xm_tclass){
+		.present = XM_BIT(XMESH_TCLASS_A_ID) |
+			   XM_BIT(XMESH_TCLASS_A_PACKETS) |
+			   XM_BIT(XMESH_TCLASS_A_BYTES) |
+			   XM_BIT(XMESH_TCLASS_A_DROPS),
+		.id = XMESH_TC_BULK, .packets = 10, .bytes = 1500,
+	};
+	q.tclass[1] = q.tclass[0];
+	q.tclass[1].id = XMESH_TC_REALTIME;
+	q.tclass[1].present |= XM_BIT(XMESH_TCLASS_A_RATE);
+	q.tclass[1].rate = 125000;
+	q.tclass[1].packets = 20;
+	q.tclass[1].bytes = 2600;
+	q.tclass[1].drops = 4;
+	return xmd_telemetry_report(net->node[i].c, &dev, kernel ? kn : NULL,
+				    kernel ? n : 0, kernel ? &q : NULL,
+				    bandwidth, NULL, (int64_t)time(NULL), 5,
+				    0);
+}
+
+static char *report_of(struct net *net, int i)
+{
+	return report_with(net, i, true);
 }
 
 static bool wait_sent(struct xmd_telemetry_sender *s, uint64_t sent,
@@ -147,6 +194,38 @@ static void test_report(struct net *net)
 		      xm_drop_key(drop_type)) == 3 &&
 	   member_int(member(j, "counters"), "tx_bytes") == 1000,
 	   "the device's counters and drops by reason");
+	ok(member_int(l, "tx_bytes") == 5002 &&
+	   member_int(l, "rx_bytes") == 7002 &&
+	   member_int(l, "tx_packets") == 52 &&
+	   member_int(l, "rx_packets") == 72,
+	   "its link carries its adjacency's own traffic counters");
+	{
+		json_object *q = member(j, "qos"), *c0, *c1;
+
+		c0 = q ? json_object_array_get_idx(q, 0) : NULL;
+		c1 = q ? json_object_array_get_idx(q, 1) : NULL;
+		ok(q && json_object_array_length(q) == 2 &&
+		   !strcmp(json_object_get_string(member(c0, "class")),
+			   "bulk") &&
+		   member_int(c0, "packets") == 10 &&
+		   member_int(c0, "bytes") == 1500 &&
+		   member_int(c0, "drops") == 0 &&
+		   !strcmp(json_object_get_string(member(c1, "class")),
+			   "realtime") &&
+		   member_int(c1, "drops") == 4 &&
+		   member_int(c1, "rate") == 125000,
+		   "a qos section: per class packets, bytes, drops, cap");
+	}
+	ok(text && strstr(text, "\"qos\":") &&
+	   strstr(text, "\"qos\":") < strstr(text, "\"routes\":"),
+	   "routes stay the report's last member (they may be elided)");
+	json_object_put(j);
+	free(text);
+	text = report_with(net, 0, false);
+	j = text ? json_tokener_parse(text) : NULL;
+	l = json_object_array_get_idx(member(j, "links"), 0);
+	ok(j && l && !member(l, "tx_bytes") && !member(j, "qos"),
+	   "without the kernel's counters: no link counters, no qos");
 	json_object_put(j);
 	free(text);
 }

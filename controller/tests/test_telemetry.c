@@ -518,6 +518,134 @@ static void test_store(void)
 	xm_store_close(st);
 }
 
+/* A report of two links with their own counters (link 12: tx12 bytes
+ * sent; link 13: tx13), or without (counters false: an older agent),
+ * the node having sent node_tx, and qos members q (NULL: none). */
+static char *counters_report(int64_t time, uint64_t node_tx, bool counters,
+			     uint64_t tx12, uint64_t tx13, const char *q)
+{
+	static char buf[2048];
+	char c12[160] = "", c13[160] = "";
+
+	if (counters) {
+		snprintf(c12, sizeof(c12), ", \"tx_packets\": 1, \"tx_bytes\":"
+			 " %llu, \"rx_packets\": 2, \"rx_bytes\": 500",
+			 (unsigned long long)tx12);
+		snprintf(c13, sizeof(c13), ", \"tx_packets\": 3, \"tx_bytes\":"
+			 " %llu, \"rx_packets\": 4, \"rx_bytes\": 600",
+			 (unsigned long long)tx13);
+	}
+	snprintf(buf, sizeof(buf), "{\"time\": %lld, \"counters\":"
+		 " {\"tx_bytes\": %llu}, \"links\": [{\"peer\": 12, \"state\":"
+		 " \"up\", \"bandwidth_kbps\": 1000%s}, {\"peer\": 13,"
+		 " \"state\": \"up\", \"bandwidth_kbps\": 1000%s}],%s%s"
+		 " \"routes\": []}", (long long)time,
+		 (unsigned long long)node_tx, c12, c13, q ? " \"qos\": " : "",
+		 q ? q : "");
+	return buf;
+}
+
+/* Each link's own counters and rate, the QoS classes; an older agent's
+ * links fall back to the node's rate; malformed ones refused. */
+static void test_link_counters(void)
+{
+	static const char qos[] = "[{\"class\": \"bulk\", \"packets\": 10,"
+		" \"bytes\": 1500, \"drops\": 0}, {\"class\": \"realtime\","
+		" \"packets\": 20, \"bytes\": 2600, \"drops\": 4,"
+		" \"rate\": 125000}],";
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_policy_error err;
+	struct xm_tele_report r;
+	const struct xm_tele_node *x;
+	double bps, util;
+	bool own = true;
+	char *text;
+	int rc;
+
+	text = counters_report(1000, 0, true, 1000, 1000, qos);
+	rc = xm_tele_report_parse(text, strlen(text), &r, &err);
+	ok(!rc && r.n_links == 2 && r.links[0].have_counters &&
+	   r.links[0].tx_bytes == 1000 && r.links[0].rx_bytes == 500 &&
+	   r.links[1].tx_packets == 3 && r.links[1].rx_packets == 4,
+	   "a report's links with their own counters (%s)",
+	   rc ? err.reason : "taken");
+	ok(!rc && r.have_qos && r.n_qos == 2 &&
+	   !strcmp(r.qos[0].name, "bulk") && r.qos[0].bytes == 1500 &&
+	   !r.qos[0].rate && !strcmp(r.qos[1].name, "realtime") &&
+	   r.qos[1].packets == 20 && r.qos[1].drops == 4 &&
+	   r.qos[1].rate == 125000, "its QoS classes");
+	xm_tele_ingest(t, 11, &r, 5000, &ev);
+	x = xm_tele_find(t, 11);
+	ok(x && !xm_tele_link_rate(x, &x->r.links[0], &bps, &util, &own),
+	   "one report: no link rate yet");
+	/* 10 s later: 100000 bytes more over 12, 1000 over 13; the node
+	 * sent both (101000). */
+	text = counters_report(1010, 101000, true, 101000, 2000, qos);
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5010, &ev);
+	x = xm_tele_find(t, 11);
+	ok(x && xm_tele_link_rate(x, &x->r.links[0], &bps, &util, &own) &&
+	   own && bps == 80000 && util == 0.08,
+	   "link 12: its own rate over its bandwidth (%g bit/s, %g)", bps,
+	   util);
+	ok(x && xm_tele_link_rate(x, &x->r.links[1], &bps, &util, &own) &&
+	   own && bps == 800 && util == 0.0008 && x->r.links[1].have_rates &&
+	   x->r.links[1].rx_bps == 0,
+	   "link 13: its own, not the node's (%g bit/s, %g)", bps, util);
+	/* An older agent: no counters per link, the node's rate. */
+	text = counters_report(1020, 201000, false, 0, 0, NULL);
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5020, &ev);
+	x = xm_tele_find(t, 11);
+	ok(x && !x->r.have_qos &&
+	   xm_tele_link_rate(x, &x->r.links[1], &bps, &util, &own) && !own &&
+	   bps == 80000 && util == 0.08,
+	   "an agent without link counters: the node's rate (%g bit/s)", bps);
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+
+	refused(counters_report(1, 0, true, 1, 1, "{},"), "/qos",
+		"qos that is no array");
+	refused(counters_report(1, 0, true, 1, 1, "[1],"), "/qos/0",
+		"a class that is no object");
+	refused(counters_report(1, 0, true, 1, 1, "[{\"class\": \"bulk\","
+				" \"packets\": 1, \"bytes\": 1}],"), "/qos/0",
+		"a class without drops");
+	refused(counters_report(1, 0, true, 1, 1, "[{\"class\": \"bulk\","
+				" \"packets\": 1, \"bytes\": 1, \"drops\": 0,"
+				" \"colour\": 1}],"), "/qos/0",
+		"a class with an unknown member");
+	refused(counters_report(1, 0, true, 1, 1, "[{\"class\": \"a b\","
+				" \"packets\": 1, \"bytes\": 1, \"drops\":"
+				" 0}],"), "/qos/0", "a class name with a blank");
+	refused(counters_report(1, 0, true, 1, 1, "[{\"class\": \"bulk\","
+				" \"packets\": -1, \"bytes\": 1, \"drops\":"
+				" 0}],"), "/qos/0", "a negative packet count");
+	refused(counters_report(1, 0, true, 1, 1, "[{\"class\": \"bulk\","
+				" \"packets\": 1, \"bytes\": 1, \"drops\": 0},"
+				" {\"class\": \"bulk\", \"packets\": 1,"
+				" \"bytes\": 1, \"drops\": 0}],"), "/qos",
+		"a class twice");
+	{
+		char many[1024] = "[";
+		int i;
+
+		for (i = 0; i <= XM_TELE_QOS_MAX; i++)
+			snprintf(many + strlen(many),
+				 sizeof(many) - strlen(many),
+				 "%s{\"class\": \"c%d\", \"packets\": 0,"
+				 " \"bytes\": 0, \"drops\": 0}", i ? ", " : "",
+				 i);
+		strcat(many, "],");
+		refused(counters_report(1, 0, true, 1, 1, many), "/qos",
+			"more than 8 classes");
+	}
+	refused("{\"time\": 1, \"links\": [{\"peer\": 2, \"state\": \"up\","
+		" \"tx_bytes\": 5}], \"routes\": [], \"counters\": {}}",
+		"/links/0", "a link with some of its counters only");
+}
+
 /* One node's reports: a burst, then one per half its interval. */
 static void test_rate(void)
 {
@@ -564,6 +692,7 @@ int main(void)
 	test_state();
 	test_link_events_capped();
 	test_rate();
+	test_link_counters();
 	test_path();
 	test_routes_unchanged();
 	test_retention();

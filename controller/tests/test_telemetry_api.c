@@ -758,6 +758,117 @@ static void test_unknown_peer(void)
 	ok(dropped("link_events") == 0, "no link events dropped");
 }
 
+/* Node 9's report at time t with links to 8 and 7 that carry their own
+ * counters (tx8, tx7 bytes sent), the node's total, and QoS classes. */
+static char *counters_report(int64_t t, uint64_t tx8, uint64_t tx7)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf), "{\"time\": %lld, \"interval\": 5,"
+		 " \"name\": \"r9\", \"links\": [{\"peer\": 8, \"state\":"
+		 " \"up\", \"bandwidth_kbps\": 1000, \"tx_packets\": 10,"
+		 " \"tx_bytes\": %llu, \"rx_packets\": 20, \"rx_bytes\": 3000},"
+		 " {\"peer\": 7, \"state\": \"up\", \"bandwidth_kbps\": 1000,"
+		 " \"tx_packets\": 30, \"tx_bytes\": %llu, \"rx_packets\": 40,"
+		 " \"rx_bytes\": 4000}], \"counters\": {\"tx_bytes\": %llu},"
+		 " \"qos\": [{\"class\": \"bulk\", \"packets\": 5, \"bytes\":"
+		 " 700, \"drops\": 0}, {\"class\": \"realtime\", \"packets\": 9,"
+		 " \"bytes\": 900, \"drops\": 2, \"rate\": 125000}],"
+		 " \"routes\": []}", (long long)t, (unsigned long long)tx8,
+		 (unsigned long long)tx7, (unsigned long long)(tx8 + tx7));
+	return buf;
+}
+
+/* /topology's link from -> to: path prefix "links.N" into at. */
+static bool topo_link(struct api_resp *r, int from, int to, char at[32])
+{
+	json_object *a = api_json(r, "links");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		snprintf(at, 32, "links.%zu.from", i);
+		if (api_int(r, at) != from)
+			continue;
+		snprintf(at, 32, "links.%zu.to", i);
+		if (api_int(r, at) != to)
+			continue;
+		snprintf(at, 32, "links.%zu", i);
+		return true;
+	}
+	return false;
+}
+
+static double topo_double(struct api_resp *r, const char *at,
+			  const char *key)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "%s.%s", at, key);
+	return api_json(r, p) ? json_object_get_double(api_json(r, p)) : -1;
+}
+
+/* Each link's utilization from its own counters (node 9's link to 8
+ * carries 100 times the traffic of its link to 7); an agent without
+ * them, the node's rate, marked so; the node's QoS classes; malformed
+ * qos refused. */
+static void test_link_counters(void)
+{
+	int64_t t = fake_now() + 1;
+	char at8[32], at7[32], at78[32], p[64];
+	struct api_resp r;
+	bool found;
+
+	r = report_s(2, counters_report(t, 1000, 1000));
+	is_int(r.status, 200, "a report with link counters and qos: taken");
+	api_resp_free(&r);
+	r = report_s(2, counters_report(t + 10, 101000, 2000));
+	is_int(r.status, 200, "and the next, 10 s later");
+	api_resp_free(&r);
+	r = get("/api/v1/topology");
+	found = topo_link(&r, 9, 8, at8) && topo_link(&r, 9, 7, at7) &&
+		topo_link(&r, 7, 8, at78);
+	ok(found && topo_double(&r, at8, "tx_bps") == 80000 &&
+	   topo_double(&r, at8, "utilization") == 0.08 &&
+	   topo_double(&r, at8, "rx_bps") == 0 &&
+	   !strcmp(api_str(&r, strcat(strcpy(p, at8), ".utilization_from")),
+		   "link"),
+	   "link 9 -> 8: its own rate over its bandwidth (%g)",
+	   found ? topo_double(&r, at8, "utilization") : -1);
+	ok(found && topo_double(&r, at7, "tx_bps") == 800 &&
+	   topo_double(&r, at7, "utilization") == 0.0008,
+	   "link 9 -> 7: its own, not the node's (%g)",
+	   found ? topo_double(&r, at7, "utilization") : -1);
+	ok(found && !strcmp(api_str(&r, strcat(strcpy(p, at78),
+					       ".utilization_from")), "node"),
+	   "node 7 sends no link counters: the node's rate, said so");
+	api_resp_free(&r);
+	r = get("/api/v1/nodes/9");
+	ok(r.status == 200 &&
+	   json_object_array_length(api_json(&r, "report.qos")) == 2 &&
+	   !strcmp(api_str(&r, "report.qos.1.class"), "realtime") &&
+	   api_int(&r, "report.qos.1.packets") == 9 &&
+	   api_int(&r, "report.qos.1.bytes") == 900 &&
+	   api_int(&r, "report.qos.1.drops") == 2 &&
+	   api_int(&r, "report.qos.1.rate") == 125000 &&
+	   api_int(&r, "report.links.0.tx_bytes") == 101000 &&
+	   api_int(&r, "report.links.0.rx_packets") == 20,
+	   "the node: its QoS classes and its links' counters");
+	api_resp_free(&r);
+	r = get("/api/v1/nodes/7");
+	ok(r.status == 200 && !api_json(&r, "report.qos") &&
+	   !api_json(&r, "report.links.0.tx_bytes"),
+	   "a node that reported none: no qos, no link counters");
+	api_resp_free(&r);
+	refused(report_s(2, "{\"time\": 1, \"links\": [], \"routes\": [],"
+			 " \"counters\": {}, \"qos\": [{\"class\": \"bulk\","
+			 " \"packets\": 1, \"bytes\": \"many\", \"drops\":"
+			 " 0}]}"), 400, "/qos/0", "\"bytes\": expected an"
+		" integer", "a malformed qos class");
+	refused(report_s(2, "{\"time\": 1, \"links\": [], \"routes\": [],"
+			 " \"counters\": {}, \"qos\": {\"bulk\": 1}}"), 400,
+		"/qos", "expected an array", "qos that is no array");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -768,6 +879,7 @@ int main(void)
 	test_routes_unchanged();
 	test_rate();
 	test_unknown_peer();
+	test_link_counters();
 	xm_ctl_stop(ctl);
 	unlink(db);
 	{

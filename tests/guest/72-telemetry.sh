@@ -13,6 +13,8 @@
 # - ul2 (n2 - n3) is cut: link-down events from n2 and n3, the topology
 #   shows the link down, and the path n1 -> n3 turns the other way round
 #   the ring (through n6), as n1's `xmesh path show` says.
+# - Each link carries its own counters, the nodes their QoS classes: pings
+#   n1 -> n2 raise n1's link to n2, not its link to n6.
 # - /metrics has per-node and per-link series; the agents count reports.
 #
 # Run it with
@@ -100,6 +102,35 @@ else
 	tap_fail "the path n1 -> n3 through n2" "$(ctl_api 'path?from=1&to=3')" \
 		"$(x n1 -j path show 3)"
 fi
+
+# ------------------------------------------- per-link and per-class counters
+# Each link carries its adjacency's own counters (the kernel's) and the
+# node its QoS classes; pings n1 -> n2 (20 of 1000 bytes) raise n1's link
+# to n2 by their bytes, its link to n6 by far less (the agents' own).
+check_json "n1's report: its links' counters, its QoS classes" \
+	'all(.report.links[]; has("tx_bytes") and has("rx_packets")) and
+	 (.report.qos | length) == 4 and any(.report.qos[]; .class == "realtime")' \
+	ctl_api nodes/1
+tx_of() {
+	ctl_api nodes/1 | jq ".report.links[] | select(.peer == $1) | .tx_bytes"
+}
+tx2=$(tx_of 2)
+tx6=$(tx_of 6)
+n n1 ping -q -c 20 -i 0.05 -s 1000 -I "$(an_addr n1)" "$(an_addr n2)" \
+	>/dev/null 2>&1 || true
+# shellcheck disable=SC2317 # called through wait_for
+tx2_risen() {
+	(( $(tx_of 2) - tx2 >= 20000 ))
+}
+if wait_for 30 tx2_risen &&
+	(( $(tx_of 6) - tx6 < $(tx_of 2) - tx2 - 15000 )); then
+	tap_ok "pings n1 -> n2 raise n1's link to n2, not its link to n6 ($(( $(tx_of 2) - tx2 )) and $(( $(tx_of 6) - tx6 )) bytes)"
+else
+	tap_fail "pings n1 -> n2 raise n1's link to n2" "$tx2 $tx6" \
+		"$(ctl_api nodes/1)"
+fi
+check_json "the topology: every link's utilization from its own counters" \
+	'all(.links[]; .utilization_from == "link")' ctl_api topology
 
 # ------------------------------------------------------------ a link cut
 last=$(ctl_api events | jq '.next')

@@ -558,6 +558,14 @@ async function main() {
 				return `missing ${w}`;
 		return undefined;
 	});
+	// The QoS classes the feeder's agents report (per-class
+	// counters and the realtime cap), in the panel test 13 opened.
+	await check('a node panel: its QoS classes', async () => {
+		const qos = await page.$eval('#detail-panel', (d) => d.textContent);
+
+		return qos.includes('Rate cap') && qos.includes('realtime') &&
+			qos.includes('8.0 Mbit/s') ? undefined : 'no QoS table';
+	});
 	await screenshot(page, 'node');
 
 	await check(`a link failure shows on the map within ${FAILURE_MS / 1000} s`,

@@ -11,7 +11,8 @@
  *   feeder run DIR URL NODES [INTERVAL]
  *	NODES agents (ids 11, 12, ...), a ring with chords, each reporting
  *	every INTERVAL seconds (default 1): POST /api/v1/agent/telemetry
- *	(links, counters, drops, routes from a shortest-path tree), GET
+ *	(links with their own counters, counters, drops, QoS classes,
+ *	routes from a shortest-path tree), GET
  *	/api/v1/agent/policy?since=V&wait=0 (a new version is taken as
  *	applied at once) and POST /api/v1/agent/report. Commands on
  *	standard input: "down A B" stops both ends reporting the link A-B
@@ -305,11 +306,19 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 
 		if ((l->a != i && l->b != i) || l->down)
 			continue;
+		/* Its own counters: a share of the node's traffic, uneven
+		 * (1 to 3 parts by link), so links' utilizations differ. */
 		put(b, "%s{\"peer\":%u,\"ifname\":\"eth%u\",\"state\":\"up\","
 		    "\"rtt_us\":%u,\"jitter_us\":%u,\"loss_ppm\":%u,"
-		    "\"metric\":%u,\"bandwidth_kbps\":1000000}",
+		    "\"metric\":%u,\"bandwidth_kbps\":1000000,"
+		    "\"tx_packets\":%llu,\"tx_bytes\":%llu,"
+		    "\"rx_packets\":%llu,\"rx_bytes\":%llu}",
 		    comma ? "," : "", nodes[peer].id, k % 4, l->rtt_us,
-		    l->rtt_us / 20, (k % 5 == 4) ? 15000 : 0, l->metric);
+		    l->rtt_us / 20, (k % 5 == 4) ? 15000 : 0, l->metric,
+		    (unsigned long long)n->tx * (1 + k % 3) / 4,
+		    (unsigned long long)n->tx * 300 * (1 + k % 3),
+		    (unsigned long long)n->rx * (1 + k % 3) / 4,
+		    (unsigned long long)n->rx * 275 * (1 + k % 3));
 		comma = true;
 	}
 	/* 1200 bytes a packet (below): PCT% of 1 Gbit/s a second. */
@@ -321,12 +330,26 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 	put(b, "],\"counters\":{\"tx_packets\":%llu,\"tx_bytes\":%llu,"
 	    "\"rx_packets\":%llu,\"rx_bytes\":%llu,\"forwarded_packets\":%llu,"
 	    "\"forwarded_bytes\":%llu,\"drops\":{\"no_route\":%llu,"
-	    "\"zone_denied\":%llu}},\"routes\":[",
+	    "\"zone_denied\":%llu}},",
 	    (unsigned long long)n->tx, (unsigned long long)n->tx * 1200,
 	    (unsigned long long)n->rx, (unsigned long long)n->rx * 1100,
 	    (unsigned long long)n->fwd, (unsigned long long)n->fwd * 1000,
 	    (unsigned long long)n->drops, (unsigned long long)n->drops / 2);
-	put(b, "%s]}", routes(i));
+	/* The QoS classes, as xmeshd reads them from the kernel: realtime
+	 * capped at 1 MB/s and dropping some. */
+	put(b, "\"qos\":[{\"class\":\"bulk\",\"packets\":%llu,"
+	    "\"bytes\":%llu,\"drops\":0,\"rate\":0},"
+	    "{\"class\":\"interactive\",\"packets\":%llu,\"bytes\":%llu,"
+	    "\"drops\":0,\"rate\":0},{\"class\":\"realtime\","
+	    "\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu,"
+	    "\"rate\":1000000},{\"class\":\"network-control\","
+	    "\"packets\":%llu,\"bytes\":%llu,\"drops\":0,\"rate\":0}],",
+	    (unsigned long long)n->tx / 2, (unsigned long long)n->tx * 700,
+	    (unsigned long long)n->tx / 4, (unsigned long long)n->tx * 250,
+	    (unsigned long long)n->tx / 5, (unsigned long long)n->tx * 200,
+	    (unsigned long long)n->drops, (unsigned long long)n->tx / 20,
+	    (unsigned long long)n->tx * 50);
+	put(b, "\"routes\":[%s]}", routes(i));
 }
 
 /* The start of an answer, NUL-terminated. */

@@ -111,17 +111,24 @@ export async function showNode(panel, id, topo) {
 		el('h3', {}, 'Capabilities'), kvTable(n.caps || {}),
 		el('h3', {}, 'Neighbors'),
 		table(['Peer', 'Via', 'State', 'RTT µs', 'Loss ppm', 'Metric',
-		       'Bandwidth'],
+		       'Bandwidth', 'Bytes sent', 'Bytes received'],
 		      (rep.links || []).map((l) => [
 			      `${names.get(l.peer) || ''} (${l.peer})`,
 			      l.ifname || '', l.state, l.rtt_us, l.loss_ppm,
 			      l.metric, fmtBps((l.bandwidth_kbps || 0) * 1000),
+			      l.tx_bytes ?? '-', l.rx_bytes ?? '-',
 		      ])),
 		el('h3', {}, 'Counters'), kvTable(counters),
 		el('h3', {}, 'Drops by reason'), kvTable(c.drops || {}),
 		el('h3', {}, 'QoS classes'),
-		rep.qos ? kvTable(rep.qos) : el('p', { class: 'hint' },
-					       'none reported'),
+		// Sent packets and bytes per class, drops over its rate cap
+		// (bytes/s in the report; shown in bit/s, 0: none).
+		Array.isArray(rep.qos) && rep.qos.length ?
+			table(['Class', 'Packets', 'Bytes', 'Drops', 'Rate cap'],
+			      rep.qos.map((q) => [q.class, q.packets, q.bytes,
+						  q.drops, q.rate ?
+						  fmtBps(q.rate * 8) : 'none'])) :
+			el('p', { class: 'hint' }, 'none reported'),
 		el('h3', {}, 'Routes'),
 		table(['To', 'Via', 'Metric', 'Hops'],
 		      (rep.routes || []).map((r) => [
