@@ -287,7 +287,7 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 {
 	struct node *n = &nodes[i];
 	const char *role = roles[i % 4];
-	unsigned int k;
+	unsigned int k, share;
 	bool comma = false;
 
 	b->len = 0;
@@ -307,7 +307,9 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 		if ((l->a != i && l->b != i) || l->down)
 			continue;
 		/* Its own counters: a share of the node's traffic, uneven
-		 * (1 to 3 parts by link), so links' utilizations differ. */
+		 * (1 to 3 quarters by link), so links' utilizations differ;
+		 * a loaded node's ("load N PCT") whole on every link. */
+		share = n->load_pct ? 4 : 1 + k % 3;
 		put(b, "%s{\"peer\":%u,\"ifname\":\"eth%u\",\"state\":\"up\","
 		    "\"rtt_us\":%u,\"jitter_us\":%u,\"loss_ppm\":%u,"
 		    "\"metric\":%u,\"bandwidth_kbps\":1000000,"
@@ -315,10 +317,10 @@ static void telemetry(struct buf *b, unsigned int i, int64_t now)
 		    "\"rx_packets\":%llu,\"rx_bytes\":%llu}",
 		    comma ? "," : "", nodes[peer].id, k % 4, l->rtt_us,
 		    l->rtt_us / 20, (k % 5 == 4) ? 15000 : 0, l->metric,
-		    (unsigned long long)n->tx * (1 + k % 3) / 4,
-		    (unsigned long long)n->tx * 300 * (1 + k % 3),
-		    (unsigned long long)n->rx * (1 + k % 3) / 4,
-		    (unsigned long long)n->rx * 275 * (1 + k % 3));
+		    (unsigned long long)n->tx * share / 4,
+		    (unsigned long long)n->tx * 300 * share,
+		    (unsigned long long)n->rx * share / 4,
+		    (unsigned long long)n->rx * 275 * share);
 		comma = true;
 	}
 	/* 1200 bytes a packet (below): PCT% of 1 Gbit/s a second. */
