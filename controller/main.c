@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -342,6 +343,13 @@ int main(int argc, char **argv)
 	struct xm_hooks *hooks = NULL;
 	struct xm_hook hook;
 
+	/* Before any key is read (the policy key, TLS's, the store's
+	 * secrets): no core file, not dumpable, no ptrace by other processes
+	 * of its user. */
+	if (setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		fprintf(stderr, "xmesh-controller: warning: core dumps still possible: %s\n",
+			strerror(errno));
 	if (sodium_init() < 0 || !sites)
 		return 1;
 	hooks = xm_hooks_new(0);

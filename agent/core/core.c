@@ -1023,6 +1023,9 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	/* The site key: locked against swapping (best effort), wiped at
+	 * the end. */
+	sodium_mlock(c->cfg.site_key, sizeof(c->cfg.site_key));
 	xm_caps_sanitize(&c->cfg.caps);
 	if (c->cfg.policy.n_excluded_zones > 8)
 		c->cfg.policy.n_excluded_zones = 8;
@@ -1057,6 +1060,7 @@ void xm_core_free(struct xm_core *c)
 	xm_replay_free(&c->replay);
 	xm_fib_free(&c->fib);
 	free(c->q);
+	sodium_munlock(c->cfg.site_key, sizeof(c->cfg.site_key)); /* wipes */
 	free(c);
 }
 

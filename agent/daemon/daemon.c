@@ -1353,8 +1353,12 @@ int xmd_start(struct xmd *d)
 
 		xmd_err("the protocol core failed to start: %s",
 			why ? why : strerror(errno));
+		sodium_memzero(d->core_cfg.site_key,
+			       sizeof(d->core_cfg.site_key));
 		return -1;
 	}
+	/* The core holds the site key, locked; no other copy stays. */
+	sodium_memzero(d->core_cfg.site_key, sizeof(d->core_cfg.site_key));
 	/* A restart keeps the kernel's neighbors and their ids, so that
 	 * forwarding goes on undisturbed while the mesh is relearnt. */
 	for (i = 0; d->k.have_ok && i < d->k.have.n_neighs; i++)

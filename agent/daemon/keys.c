@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +167,33 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 			 " (move it away to make a new one)");
 		return -1;
 	}
+	return 0;
+}
+
+void *xmd_secret_dup(const void *src, size_t len)
+{
+	void *p;
+
+	if (sodium_init() < 0)	/* sodium_malloc() needs it; once is enough */
+		return NULL;
+	p = sodium_malloc(len);
+	if (p)
+		memcpy(p, src, len);
+	return p;
+}
+
+void xmd_secret_free(void *p)
+{
+	sodium_free(p);		/* wipes */
+}
+
+int xmd_no_core_dumps(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return -errno;
 	return 0;
 }
 

@@ -41,6 +41,23 @@ int xmd_node_key_load(const char *state_dir, uint8_t pubkey[XM_PUBKEY_LEN],
 int xmd_node_key_read(const char *state_dir, uint8_t sk[XM_SECKEY_LEN],
 		      char *err, size_t errlen);
 
+/*
+ * A copy of a secret (a node key) in memory of its own: locked against
+ * swapping, left out of core dumps, between guard pages
+ * (sodium_malloc()). NULL if out of memory. xmd_secret_free() wipes and
+ * frees it (NULL is fine).
+ */
+void *xmd_secret_dup(const void *src, size_t len);
+void xmd_secret_free(void *p);
+
+/*
+ * Keep this process's memory, keys included, out of core dumps and away
+ * from other processes of its user: no core file (RLIMIT_CORE 0) and not
+ * dumpable (PR_SET_DUMPABLE 0, which also refuses ptrace and /proc/PID/mem
+ * to processes without CAP_SYS_PTRACE). 0, or -errno.
+ */
+int xmd_no_core_dumps(void);
+
 struct xm_kx;
 struct xm_crl;
 struct xm_cert;

@@ -92,6 +92,11 @@ int main(int argc, char **argv)
 	int opt, verbose = 0, ret;
 	unsigned int i;
 
+	/* Before any key is read: a core dump would hold them. */
+	ret = xmd_no_core_dumps();
+	if (ret)
+		fprintf(stderr, "xmeshd: warning: core dumps still possible: %s\n",
+			strerror(-ret));
 	d.config_path = XMD_CONFIG_PATH;
 	d.config_missing_ok = true;
 	d.cli.log_level = -1;

@@ -33,7 +33,7 @@ struct xmd_policy_sync {
 	struct xm_cert authority, cert;
 	struct xm_crl crl;
 	bool have_crl;
-	uint8_t sk[XM_SECKEY_LEN];
+	uint8_t *sk;			/* XM_SECKEY_LEN, xmd_secret_dup() */
 	char cert_b64[XMD_CERT_B64_MAX];
 	unsigned int wait_s;
 	uint32_t backoff_ms, backoff_max_ms;
@@ -441,7 +441,7 @@ struct xmd_policy_sync *xmd_policy_sync_new(
 		s->crl = *conf->crl;
 		s->have_crl = true;
 	}
-	memcpy(s->sk, conf->sk, XM_SECKEY_LEN);
+	s->sk = xmd_secret_dup(conf->sk, XM_SECKEY_LEN);
 	xmd_controller_cert_b64(&s->cert, s->cert_b64);
 	s->wait_s = conf->wait_s ? conf->wait_s : XMD_POLICY_WAIT_S;
 	s->backoff_ms = conf->backoff_ms ? conf->backoff_ms :
@@ -455,7 +455,7 @@ struct xmd_policy_sync *xmd_policy_sync_new(
 	pthread_condattr_destroy(&ca);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->multi = curl_multi_init();
-	if (!s->cache_path || s->efd < 0 || !s->multi) {
+	if (!s->cache_path || !s->sk || s->efd < 0 || !s->multi) {
 		snprintf(err, errlen, "cannot set up the controller's client: %s",
 			 s->efd < 0 ? strerror(errno) : "out of memory");
 		xmd_policy_sync_free(s);
@@ -499,7 +499,7 @@ void xmd_policy_sync_free(struct xmd_policy_sync *s)
 		close(s->efd);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
-	sodium_memzero(s->sk, sizeof(s->sk));
+	xmd_secret_free(s->sk);
 	free(s->cache_path);
 	free(s);
 }

@@ -337,7 +337,7 @@ void xmd_tele_buffer_clear(struct xmd_tele_buffer *b)
 
 struct xmd_telemetry_sender {
 	struct xmd_controllers ctls;	/* the thread's only */
-	uint8_t sk[XM_SECKEY_LEN];
+	uint8_t *sk;			/* XM_SECKEY_LEN, xmd_secret_dup() */
 	char cert_b64[XMD_CERT_B64_MAX];
 	pthread_t thread;
 	bool started;
@@ -561,7 +561,12 @@ struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 			 XMD_CONTROLLER_URL_MAX - 1);
 		return NULL;
 	}
-	memcpy(s->sk, sk, XM_SECKEY_LEN);
+	s->sk = xmd_secret_dup(sk, XM_SECKEY_LEN);
+	if (!s->sk) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	xmd_controller_cert_b64(cert, s->cert_b64);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -605,7 +610,7 @@ void xmd_telemetry_sender_free(struct xmd_telemetry_sender *s)
 	}
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
-	sodium_memzero(s->sk, sizeof(s->sk));
+	xmd_secret_free(s->sk);
 	xmd_tele_buffer_clear(&s->buf);
 	free(s);
 }

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -824,6 +826,30 @@ static void certificates(void)
 	rmdir(state);
 }
 
+/* ---- secrets: locked copies, no core dumps (last: the process stays
+ * not dumpable) ---- */
+
+static void secrets(void)
+{
+	uint8_t key[XM_SECKEY_LEN];
+	struct rlimit rl;
+	uint8_t *p;
+
+	memset(key, 0x5a, sizeof(key));
+	p = xmd_secret_dup(key, sizeof(key));
+	ok(p && p != key && !memcmp(p, key, sizeof(key)),
+	   "secret: copied into memory of its own");
+	xmd_secret_free(p);
+	xmd_secret_free(NULL);
+	ok(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1,
+	   "no core dumps: dumpable before");
+	is_int(xmd_no_core_dumps(), 0, "no core dumps: set");
+	is_int(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0,
+	       "no core dumps: not dumpable (PR_SET_DUMPABLE 0)");
+	ok(!getrlimit(RLIMIT_CORE, &rl) && rl.rlim_cur == 0 &&
+	   rl.rlim_max == 0, "no core dumps: RLIMIT_CORE 0");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -843,5 +869,6 @@ int main(void)
 	boot_id();
 	probe_deferred();
 	rmdir(tmpdir);
+	secrets();
 	return tap_done();
 }

@@ -852,6 +852,38 @@ static void revocation(void)
 	free(crl);
 }
 
+/*
+ * B's certificate expires during a live session: the recheck (every
+ * minute in the core) past its not_after cuts it, as a revocation does.
+ */
+static void expiry(void)
+{
+	struct xm_cert expiring;
+	xm_time now = 1000;
+
+	node_cert(&expiring, &auth, "edge1", &kb, 2, 505, "rack-b",
+		  NOW + 600);
+	pair(&cert_a, &expiring, &auth_cert, 2, NULL);
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	ok(xm_kx_peer_up(A.p) && keys_agree(), "expiry: UP before not_after");
+	xm_kx_peer_recheck(A.p, now, NOW + 600);
+	pump(&A);
+	ok(xm_kx_peer_up(A.p) && A.tx_id && !A.downs,
+	   "expiry: still UP at not_after");
+	xm_kx_peer_recheck(A.p, now, NOW + 601);
+	pump(&A);
+	ok(!xm_kx_peer_up(A.p) && A.downs == 1,
+	   "expiry: the live session cut past not_after, DOWN");
+	ok(!A.tx_id && !A.n_rx, "expiry: its keys deleted");
+	ok(xm_kx_stats(A.kx)->refused[XM_CERT_EXPIRED] == 1 &&
+	   xm_kx_stats(A.kx)->cut == 1, "expiry: counted as %s, cut",
+	   xm_kx_refusal_name(XM_CERT_EXPIRED));
+	ok(strstr(A.event, xm_kx_refusal_name(XM_CERT_EXPIRED)) != NULL,
+	   "expiry: logged with the reason (%s)", A.event);
+	is_int(A.refusals, 1, "expiry: the refusal told to the core");
+}
+
 static void claims(void)
 {
 	struct xm_caps caps = { 0 };
@@ -952,6 +984,8 @@ static void claim_hook(struct net *net, int i, struct xm_core_config *cfg)
  * A (node 1, claiming rack-a) and B (node 2, claiming zone_b) in the core,
  * on one wire, their key exchanges made with p.
  */
+static const struct xm_cert *core_cert_b = &cert_b;	/* B's certificate */
+
 static void core_pair(struct net *net, struct xm_kx *kx[2],
 		      const struct xm_kx_params *p, const char *zone_b)
 {
@@ -959,7 +993,8 @@ static void core_pair(struct net *net, struct xm_kx *kx[2],
 	int ends[2] = { 0, 1 };
 
 	kx[0] = xm_kx_new(1, ka.sk, &cert_a, &auth_cert, NULL, p, NOW, &why);
-	kx[1] = xm_kx_new(2, kb.sk, &cert_b, &auth_cert, NULL, p, NOW, &why);
+	kx[1] = xm_kx_new(2, kb.sk, core_cert_b, &auth_cert, NULL, p, NOW,
+			  &why);
 	net_init(net);
 	net->unix_s = NOW;
 	net->cfg_hook = claim_hook;
@@ -1056,6 +1091,49 @@ static void core_rotation(void)
 	   (unsigned long long)(net.node[0].log.key_dels - dels));
 	ok(ab_up(&net, NULL) && !net.node[0].log.neigh_down &&
 	   !net.node[1].log.neigh_down, "core rotation: never down");
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+}
+
+/*
+ * The same in the core, on its own clock: B's certificate expires 90 s
+ * after the start, the core rechecks every minute, so the check at
+ * 120 s cuts B (rotations set beyond the test, so that no handshake
+ * refuses it first).
+ */
+static void core_expiry(void)
+{
+	static struct net net;
+	struct xm_kx_params slow = params;
+	struct xm_cert expiring;
+	struct xm_kx *kx[2];
+	uint64_t dels;
+	bool up;
+
+	slow.rekey_ms = 3600000;
+	node_cert(&expiring, &auth, "edge1", &kb, 2, 506, "rack-b", NOW + 90);
+	core_cert_b = &expiring;
+	core_pair(&net, kx, &slow, "rack-b");
+	core_cert_b = &cert_b;
+	ok(net_until(&net, 8000, ab_up, NULL), "core expiry: UP");
+	net_run(&net, 85000 - net.now);
+	up = net_neigh_state(&net, 0, 1, NULL) == XM_NEIGH_UP;
+	ok(up && !xm_kx_stats(kx[0])->cut,
+	   "core expiry: still UP at 85 s, before not_after");
+	dels = net.node[0].log.key_dels;
+	net_run(&net, 125000 - net.now);
+	ok(xm_kx_stats(kx[0])->refused[XM_CERT_EXPIRED] >= 1 &&
+	   xm_kx_stats(kx[0])->cut == 1,
+	   "core expiry: cut by the minute's recheck, counted as expired");
+	ok(net_neigh_state(&net, 0, 1, NULL) != XM_NEIGH_UP,
+	   "core expiry: B no longer UP at A");
+	ok(net.node[0].log.key_dels > dels,
+	   "core expiry: A's kernel keys for B deleted (%llu)",
+	   (unsigned long long)(net.node[0].log.key_dels - dels));
+	ok(strstr(net.node[0].log.last_warn, "expired") != NULL,
+	   "core expiry: warned with the reason (%s)",
+	   net.node[0].log.last_warn);
 	net_free(&net);
 	xm_kx_free(kx[0]);
 	xm_kx_free(kx[1]);
@@ -1412,12 +1490,14 @@ int main(void)
 	rotation();
 	crossing();
 	revocation();
+	expiry();
 	claims();
 	core_mesh("no certificate", false);
 	core_mesh("another site", true);
 	core_claim();
 	core_rotation();
 	core_restart_revoked();
+	core_expiry();
 	daemon_keys();
 	daemon_key_refused();
 	daemon_stale_keys(false);

@@ -7,8 +7,8 @@
 #     sent by ping never shows in a capture), the key counters;
 #   security auth: the marker in clear on the underlay, frames flagged
 #     auth-only; an encrypting receiver refuses them (unencrypted);
-#   hand-made frames to node 2 from node 1's address (udpsend.py, IPv4
-#     underlay): key id 0, forged tags, a wrong key, an unknown key id, a
+#   hand-made frames to node 2 from node 1's address (udpsend.py; over
+#     IPv6 from node 1's link-local address on ul1): key id 0, forged tags, a wrong key, an unknown key id, a
 #     captured frame replayed, frames sealed by xmframes.py from the wire
 #     format alone (forwarded, then refused as replays) -- each counted
 #     under its reason at node 2 and none reaching node 3;
@@ -169,9 +169,16 @@ check "and counts them as unencrypted" test $(($(counter 3 unencrypted) - u)) -g
 check "security encrypt on every node again" security encrypt
 
 # ------------------------------------------- hand-made frames to node 2
+# From node 1's underlay address on ul1 (the one node 2 knows it by) to
+# node 2's.
 if [[ $UNDERLAY == inet ]]; then
+	from1=10.99.1.1 to2=10.99.1.2 zone=""
+else
+	from1=$(link_local 1 ul1) to2=$(link_local 2 ul1) zone=%ul1
+fi
+if [[ -n $from1 && -n $to2 ]]; then
 	# A frame node 1 really sent to node 2, to replay.
-	capture xm-2 ul1 "$tmp/replay.pcap" "udp dst port 7600 and src 10.99.1.1"
+	capture xm-2 ul1 "$tmp/replay.pcap" "udp dst port 7600 and src $from1"
 	n 1 ping -c 1 -W 5 -I 10.0.1.1 10.0.3.1 >/dev/null || true
 	capture_end
 	# A receive key of id 9 at node 2 for frames from node 1, whose bytes
@@ -179,8 +186,8 @@ if [[ $UNDERLAY == inet ]]; then
 	K9=$(kh extra-9)
 	xm 2 key add neigh 1 id 9 dir rx key "$K9"
 	hdr="dst=3 idst=10.0.3.1 isrc=10.0.1.1"
-	out=$(python3 "$here/udpsend.py" cases --from-ns xm-1 --src 10.99.1.1 \
-		--to 10.99.1.2 --ns xm-2 --peer-ns xm-3 2>&1 <<-EOF
+	out=$(python3 "$here/udpsend.py" cases --from-ns xm-1 --src "$from1$zone" \
+		--to "$to2$zone" --ns xm-2 --peer-ns xm-3 2>&1 <<-EOF
 		key id 0 while node 2 encrypts | unauthenticated=+1 @peer:rx-packets=+0 | $hdr
 		a forged tag under key id 1 | auth-failed=+1 @peer:rx-packets=+0 | key=1 seal=forged ctr=5 $hdr
 		a forged tag under key id 9 | auth-failed=+1 @peer:rx-packets=+0 | key=9 seal=forged ctr=5 $hdr
@@ -208,7 +215,7 @@ if [[ $UNDERLAY == inet ]]; then
 		test "$(key_counter 2 1 rx 9 auth_failed)/$(key_counter 2 1 rx 9 replayed)" = 6/3
 	xm 2 key del neigh 1 id 9 dir rx
 else
-	tap_skip "hand-made frames to node 2" "udpsend.py sends over IPv4 only"
+	tap_fail "hand-made frames to node 2" "no ul1 address: node 1 '$from1', node 2 '$to2'"
 fi
 
 # ---------------------------------------------- a member spoofing sources

@@ -47,6 +47,35 @@ check_caps() {
 	fi
 }
 
+# check_not_dumpable NAME PID CAPS: PID (a unit's main process) is not
+# dumpable (PR_SET_DUMPABLE 0), so its memory, keys included, stays out of
+# core files and of other processes: a root process with the same
+# capabilities (CAPS, as setpriv's --bounding-set) but not CAP_SYS_PTRACE
+# is refused its /proc/PID/environ, and is given a dumpable sleep's with
+# those capabilities (the control). Its core limit is 0 (LimitCORE=0).
+check_not_dumpable() {
+	local ctl ctl_ok=""
+
+	setpriv --bounding-set="$3" sleep 30 &
+	ctl=$!
+	if wait_for 5 grep -qx sleep "/proc/$ctl/comm" &&
+		setpriv --bounding-set="$3" --inh-caps=-all \
+			cat "/proc/$ctl/environ" >/dev/null 2>&1; then
+		ctl_ok=1
+	fi
+	kill "$ctl" 2>/dev/null
+	wait "$ctl" 2>/dev/null
+	if [[ $2 != 0 && -n $ctl_ok && -e /proc/$2 ]] &&
+		! setpriv --bounding-set="$3" --inh-caps=-all \
+			cat "/proc/$2/environ" >/dev/null 2>&1; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "pid $2; the control read: ${ctl_ok:-refused}"
+	fi
+	check_match "$1: no core files (LimitCORE=0)" 0 \
+		'^Max core file size +0 +0 ' cat "/proc/$2/limits"
+}
+
 # The install, as on a real machine (into the guest's root, which is in RAM).
 start=$EPOCHREALTIME
 check "make -C agent install PREFIX=/usr" make -s -C "$top/agent" install PREFIX=/usr
@@ -72,6 +101,7 @@ check_caps "xmeshd's effective capabilities: NET_ADMIN NET_RAW BPF only" \
 	"$pid" 0000008000003000
 check_match "xmeshd runs with no new privileges" 0 '^NoNewPrivs:[[:space:]]+1$' \
 	cat "/proc/$pid/status"
+check_not_dumpable "xmeshd is not dumpable" "$pid" -all,+net_admin,+net_raw,+bpf
 check "the module was loaded on first use" test -e /sys/module/xmesh
 check_json "xmeshd made xmesh0" '.[0].linkinfo.info_kind == "xmesh"' \
 	ip -j -d link show xmesh0
@@ -113,6 +143,7 @@ check_match "xmesh-controller is active" 0 '^active$' \
 	systemctl is-active xmesh-controller.service
 pid=$(systemctl show -P MainPID xmesh-controller.service)
 check_caps "xmesh-controller has no capability" "$pid" 0000000000000000
+check_not_dumpable "xmesh-controller is not dumpable" "$pid" -all
 check_match "its store is in the StateDirectory, mode 0600" 0 '^600$' \
 	stat -c %a /var/lib/xmesh/controller.db
 check "systemctl stop xmesh-controller" systemctl stop xmesh-controller.service

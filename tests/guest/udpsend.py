@@ -13,6 +13,8 @@ say exactly which counter a frame moved, and that nothing else moved.
 
 Options: --from-ns NS (namespace to send from, e.g. xm-1), --src ADDR
 (its address to send from), --to ADDR (the receiver's underlay address),
+IPv4 or IPv6 (a link-local one with its zone as seen from the sending
+namespace, fe80::1%ul1; names resolved there),
 --port N (7600), --ns NS (the receiver's namespace), --dev NAME (xmesh0),
 --peer-ns NS (a second namespace whose device counters a case may check,
 as @peer:NAME).
@@ -181,13 +183,29 @@ def build_frame(spec, defaults):
     return data, src
 
 
+def sockaddr(addr, port):
+    """(family, numeric socket address) of @addr (IPv4, or IPv6 with an
+    optional %ZONE, resolved in the current namespace), port @port."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    (_, _, _, _, sa), = socket.getaddrinfo(
+        addr, port, family, socket.SOCK_DGRAM, 0,
+        socket.AI_NUMERICHOST)[:1]
+    if family == socket.AF_INET6:
+        if "%" in addr and not sa[3]:
+            raise ValueError("%s: no such zone here" % addr)
+        # The zone as a number: a name would be looked up again at
+        # sendto(), in whatever namespace the thread is in by then.
+        sa = (sa[0].split("%")[0], sa[1], sa[2], sa[3])
+    return family, sa
+
+
 class Bench:
     """The sockets: senders in one namespace, counters in others."""
 
     def __init__(self, args):
         self.args = args
-        self.to = (args.to, args.port)
         setns(args.from_ns)
+        self.family, self.to = sockaddr(args.to, args.port)
         self.senders = {}
         self.sender(args.src)
         self.peer = None
@@ -202,8 +220,12 @@ class Bench:
             here = os.open("/proc/self/ns/net", os.O_RDONLY)
             try:
                 setns(self.args.from_ns)
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.bind((addr, 0))
+                family, sa = sockaddr(addr, 0)
+                if family != self.family:
+                    raise ValueError("%s and %s: two families" %
+                                     (addr, self.args.to))
+                s = socket.socket(family, socket.SOCK_DGRAM)
+                s.bind(sa)
                 self.senders[addr] = s
             finally:
                 _libc.setns(here, CLONE_NEWNET)
