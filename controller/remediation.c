@@ -702,6 +702,66 @@ static int lift_drain(json_object *root, struct xm_remedy_target t)
 	return 1;
 }
 
+/* t's entry of reweight in root, and its index in *at; NULL if none. */
+static json_object *find_reweight(json_object *root, struct xm_remedy_target t,
+				  size_t *at)
+{
+	json_object *a, *x, *l;
+	size_t i;
+
+	if (!json_object_object_get_ex(root, "reweight", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		x = json_object_array_get_idx(a, i);
+		if (json_object_object_get_ex(x, "link", &l) &&
+		    same_link(l, t.node, t.peer)) {
+			*at = i;
+			return x;
+		}
+	}
+	return NULL;
+}
+
+/* An entry's metric, -1 if it has none. */
+static int64_t entry_metric(json_object *x)
+{
+	json_object *m;
+
+	if (!json_object_object_get_ex(x, "metric", &m) ||
+	    !json_object_is_type(m, json_type_int))
+		return -1;
+	return json_object_get_int64(m);
+}
+
+/*
+ * Put t's reweight back as it was in before (NULL: no entry) if it is
+ * still metric, the rule's: 1 put back, 0 not the rule's any more.
+ */
+static int undo_reweight(json_object *root, json_object *before,
+			 struct xm_remedy_target t, uint32_t metric)
+{
+	json_object *x, *old = NULL, *a;
+	size_t i, j;
+	int64_t m;
+
+	x = find_reweight(root, t, &i);
+	if (!x || entry_metric(x) != metric)
+		return 0;
+	if (before)
+		old = find_reweight(before, t, &j);
+	m = old ? entry_metric(old) : -1;
+	if (m >= 0) {
+		json_object_object_add(x, "metric", json_object_new_int64(m));
+		return m == metric ? 0 : 1;
+	}
+	json_object_object_get_ex(root, "reweight", &a);
+	json_object_array_del_idx(a, i, 1);
+	if (!json_object_array_length(a))
+		json_object_object_del(root, "reweight");
+	return 1;
+}
+
 /* Drain or reweight target in the document, or lift its drain. */
 static char *policy_edit(const char *text, size_t len,
 			 enum xm_remedy_action action, bool lift,
@@ -750,4 +810,42 @@ char *xm_remedy_policy_lift(const char *text, size_t len,
 {
 	return policy_edit(text, len, XM_REMEDY_DRAIN, true, target, 0,
 			   changed);
+}
+
+char *xm_remedy_policy_unweight(const char *text, size_t len,
+				const char *before, size_t before_len,
+				struct xm_remedy_target target,
+				uint32_t metric, bool *changed)
+{
+	struct xm_policy_error err;
+	json_object *root, *prev = NULL;
+	char *out = NULL;
+	int rc = -1;
+
+	*changed = false;
+	if (!target.peer)
+		return NULL;
+	root = xm_json_parse_strict(text, len, 16, &err);
+	if (!root)
+		return NULL;
+	if (before) {
+		prev = xm_json_parse_strict(before, before_len, 16, &err);
+		if (!prev || !json_object_is_type(prev, json_type_object))
+			goto out;
+	}
+	if (json_object_is_type(root, json_type_object))
+		rc = undo_reweight(root, prev, target, metric);
+	if (rc > 0) {
+		*changed = true;
+		out = strdup(json_object_to_json_string_ext(root,
+				JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_PRETTY_TAB |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (rc == 0) {
+		out = strndup(text, len);
+	}
+out:
+	json_object_put(prev);
+	json_object_put(root);
+	return out;
 }

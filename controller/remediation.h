@@ -169,4 +169,19 @@ char *xm_remedy_policy_edit(const char *text, size_t len,
 char *xm_remedy_policy_lift(const char *text, size_t len,
 			    struct xm_remedy_target target, bool *changed);
 
+/*
+ * The policy document with target's reweight undone: for a reweight rule
+ * whose target recovered, the link's entry of reweight put back as it
+ * was in before, the version the rule's reweight was made from (its
+ * metric there; no entry there, or before NULL: the entry goes, and
+ * reweight too if left empty). Only an entry whose metric is still
+ * metric, the rule's, is touched: one the operator changed or removed
+ * since is theirs (the text unchanged, *changed false). NULL if text or
+ * before is not a JSON object, or target is not a link.
+ */
+char *xm_remedy_policy_unweight(const char *text, size_t len,
+				const char *before, size_t before_len,
+				struct xm_remedy_target target,
+				uint32_t metric, bool *changed);
+
 #endif /* XM_REMEDIATION_H */

@@ -2429,6 +2429,76 @@ static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
 	free(text);
 }
 
+struct reweighted_arg {
+	const struct xm_remedy_decision *d;
+	uint64_t version;	/* the version the rule's reweight made */
+};
+
+static int reweighted_cb(void *arg, const struct xm_remedy_rec *r)
+{
+	struct reweighted_arg *a = arg;
+	unsigned long long v;
+
+	if (strcmp(r->rule, a->d->rule) || r->node != a->d->target.node ||
+	    r->peer != a->d->target.peer)
+		return 0;
+	if (!strcmp(r->verdict, "recovered"))
+		return 1;	/* the episode before */
+	if (!strcmp(r->verdict, "act") &&
+	    sscanf(r->outcome, "ok: policy version %llu", &v) == 1)
+		a->version = v;	/* the oldest of the episode wins */
+	return 0;
+}
+
+/*
+ * Undo the reweight of d's recovered target, if d's rule made it in the
+ * episode d ends (from the log: the version its first action made): a
+ * version with the link's entry as it was in the version before that
+ * one, authored "remediation". Under c->lock.
+ */
+static void remedy_unweight(struct xm_ctl *c,
+			    const struct xm_remedy_decision *d, char *outcome,
+			    size_t len)
+{
+	struct reweighted_arg a = { d, 0 };
+	size_t n = strlen(outcome);
+	struct xm_policy_rec cur, prev;
+	bool changed = false, have_prev;
+	uint64_t v = 0;
+	int64_t next;
+	char *text;
+
+	xm_store_remedy_page(c->store, 0, 1000, reweighted_cb, &a, &next);
+	if (!a.version)
+		return;		/* not the rule's reweight */
+	if (xm_store_policy_get(c->store, 0, &cur)) {
+		snprintf(outcome + n, len - n, "; reweight not undone: no"
+			 " policy");
+		return;
+	}
+	have_prev = a.version > 1 &&
+		    !xm_store_policy_get(c->store, a.version - 1, &prev);
+	text = xm_remedy_policy_unweight(cur.text, cur.text_len,
+					 have_prev ? prev.text : NULL,
+					 have_prev ? prev.text_len : 0,
+					 d->target, d->metric, &changed);
+	xm_policy_rec_free(&cur);
+	if (have_prev)
+		xm_policy_rec_free(&prev);
+	if (!text)
+		snprintf(outcome + n, len - n, "; reweight not undone: the"
+			 " policy is not an object");
+	else if (!changed)
+		snprintf(outcome + n, len - n, "; reweight already undone");
+	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
+		snprintf(outcome + n, len - n, "; reweight not undone: cannot"
+			 " store the policy");
+	else
+		snprintf(outcome + n, len - n, "; reweight undone: policy"
+			 " version %llu", (unsigned long long)v);
+	free(text);
+}
+
 /* Log decision d and carry it out (hooks in the background). Under
  * c->lock. */
 static void remedy_carry_out(struct xm_ctl *c,
@@ -2501,6 +2571,8 @@ static void remedy_carry_out(struct xm_ctl *c,
 		if (d->action == XM_REMEDY_DRAIN && !d->dry_run &&
 		    drained_by_rule(c, d))
 			remedy_lift(c, d, outcome, sizeof(outcome));
+		else if (d->action == XM_REMEDY_REWEIGHT && !d->dry_run)
+			remedy_unweight(c, d, outcome, sizeof(outcome));
 		break;
 	}
 	r.detail = detail;

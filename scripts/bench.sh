@@ -20,8 +20,9 @@
 #              rate with 0, 100 and 1000 filter rules
 #   mcast      scripts/bench-mcast-guest.sh: multicast fan-out to four
 #              receivers against four unicast copies
-#   controller scripts/bench-controller.sh, on the host: /metrics at 1000
-#              and 10000 nodes; check-in capacity and API throughput of
+#   controller scripts/bench-controller.sh, on the host: policy
+#              propagation to 1000 long-polling agents (three runs);
+#              /metrics at 1000 and 10000 nodes; check-in capacity and API throughput of
 #              one and of two controllers (a scratch PostgreSQL) with 1000
 #              and 10000 simulated agents, and the ratios
 #

@@ -143,6 +143,7 @@ part_static() {
 	run_part build-6.12 build_612
 	run_part shellcheck shellcheck_all
 	run_part spec scripts/check-spec.sh
+	run_part controller-spec scripts/check-controller-spec.sh
 	run_part rst rst_check
 }
 

@@ -4,7 +4,7 @@
  * server on a loopback port: a policy's rules fire on agents not heard
  * from, run a command hook with the node in its environment, stop at the
  * budget, decide without acting in dry run, drain through the policy,
- * log every decision and outcome (GET /api/v1/remediation/log); a
+ * a reweight undone when its link recovers, log every decision and outcome (GET /api/v1/remediation/log); a
  * revoked token is refused at once; list pages by limit and cursor; bad
  * input of every kind.
  */
@@ -403,6 +403,120 @@ static void test_restart(void)
 	api_resp_free(&r);
 }
 
+/* ---- a reweight undone ---- */
+
+static const char policy_rw[] =
+	"{\"reweight\": [{\"link\": [5, 6], \"metric\": 40}],"
+	" \"remediation\": {\"budget_per_hour\": 100, \"rules\": ["
+	"{\"name\": \"lossy\", \"when\": \"link-loss\", \"threshold\": 10,"
+	" \"for\": 0, \"action\": \"reweight\", \"metric\": 5000,"
+	" \"max_per_hour\": 10}]}}";
+
+/* The outcome of rule lossy's newest decision VERDICT on link node-peer
+ * in the log, "" if none (or still running). */
+static void lossy_outcome(uint32_t node, uint32_t peer, const char *verdict,
+			  char *o, size_t len)
+{
+	struct api_resp r = get("/api/v1/remediation/log?limit=1000", tok_read);
+	json_object *a, *e, *v;
+	size_t i;
+
+	*o = '\0';
+	if (r.status == 200 &&
+	    json_object_object_get_ex(r.json, "entries", &a))
+		for (i = 0; i < json_object_array_length(a) && !*o; i++) {
+			e = json_object_array_get_idx(a, i);
+			if (strcmp(api_json_str(e, "rule"), "lossy") ||
+			    strcmp(api_json_str(e, "verdict"), verdict) ||
+			    !json_object_object_get_ex(e, "node", &v) ||
+			    json_object_get_int64(v) != node ||
+			    !json_object_object_get_ex(e, "peer", &v) ||
+			    json_object_get_int64(v) != peer)
+				continue;
+			snprintf(o, len, "%s", api_json_str(e, "outcome"));
+		}
+	api_resp_free(&r);
+}
+
+/* Link a-b's metric in the policy in force: -1 no entry, -2 no
+ * reweight, -3 no policy. */
+static int64_t reweight_in_force(uint32_t a, uint32_t b)
+{
+	struct api_resp r = get("/api/v1/policy", tok_read);
+	json_object *doc = NULL, *rw, *x, *l;
+	int64_t m = -3, p, q;
+	size_t i;
+
+	if (r.status == 200 && r.body.data)
+		doc = json_tokener_parse(api_str(&r, "policy"));
+	if (doc)
+		m = json_object_object_get_ex(doc, "reweight", &rw) ? -1 : -2;
+	for (i = 0; m == -1 && i < json_object_array_length(rw); i++) {
+		x = json_object_array_get_idx(rw, i);
+		json_object_object_get_ex(x, "link", &l);
+		p = json_object_get_int64(json_object_array_get_idx(l, 0));
+		q = json_object_get_int64(json_object_array_get_idx(l, 1));
+		if (((p == a && q == b) || (p == b && q == a)) &&
+		    json_object_object_get_ex(x, "metric", &l))
+			m = json_object_get_int64(l);
+	}
+	json_object_put(doc);
+	api_resp_free(&r);
+	return m;
+}
+
+/*
+ * A reweight rule on two links: 7-8 with no entry before the rule's,
+ * 5-6 with the operator's metric 40. Each recovers: 7-8's entry goes,
+ * 5-6's metric is 40 again.
+ */
+static void test_reweight_undone(void)
+{
+	struct xm_remedy_target l78 = { 7, 8 }, l56 = { 5, 6 };
+	char o78[256] = "", o56[256] = "";
+	struct api_resp r;
+	int i;
+
+	r = request("PUT", "/api/v1/policy", tok_op, policy_rw, NULL);
+	ok(r.status == 200, "a policy with a reweight rule, 5-6 at 40");
+	api_resp_free(&r);
+	for (i = 0; i < 100 && (!*o78 || !*o56); i++) {
+		xm_ctl_remedy_sample(ctl, XM_REMEDY_LINK_LOSS, l78, 50,
+				     time(NULL));
+		xm_ctl_remedy_sample(ctl, XM_REMEDY_LINK_LOSS, l56, 50,
+				     time(NULL));
+		usleep(100000);
+		lossy_outcome(7, 8, "act", o78, sizeof(o78));
+		lossy_outcome(5, 6, "act", o56, sizeof(o56));
+	}
+	ok(!strncmp(o78, "ok: policy version ", 19) &&
+	   !strncmp(o56, "ok: policy version ", 19),
+	   "both lossy links reweighted: %s; %s", o78, o56);
+	ok(reweight_in_force(7, 8) == 5000 && reweight_in_force(5, 6) == 5000,
+	   "both at 5000 in the version in force");
+	*o78 = *o56 = '\0';
+	for (i = 0; i < 100 && (!*o78 || !*o56); i++) {
+		xm_ctl_remedy_sample(ctl, XM_REMEDY_LINK_LOSS, l78, 1,
+				     time(NULL));
+		xm_ctl_remedy_sample(ctl, XM_REMEDY_LINK_LOSS, l56, 1,
+				     time(NULL));
+		usleep(100000);
+		lossy_outcome(7, 8, "recovered", o78, sizeof(o78));
+		lossy_outcome(5, 6, "recovered", o56, sizeof(o56));
+	}
+	ok(strstr(o78, "; reweight undone: policy version ") &&
+	   strstr(o56, "; reweight undone: policy version "),
+	   "both recovered, their reweights undone: %s; %s", o78, o56);
+	ok(reweight_in_force(7, 8) == -1,
+	   "7-8 has no entry again (it had none before the rule's)");
+	ok(reweight_in_force(5, 6) == 40,
+	   "5-6 is at the operator's 40 again");
+	r = get("/api/v1/policy", tok_read);
+	ok(r.status == 200 && !strcmp(api_str(&r, "author"), "remediation"),
+	   "the version in force is remediation's");
+	api_resp_free(&r);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -414,6 +528,7 @@ int main(void)
 	test_pages();
 	test_remediation();
 	test_restart();
+	test_reweight_undone();
 	xm_ctl_stop(ctl);
 	xm_hooks_free(cfg.hooks);
 	curl_global_cleanup();

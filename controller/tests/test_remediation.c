@@ -474,6 +474,103 @@ static void test_policy_lift(void)
 	free(s2);
 }
 
+/* The metric of link a-b's entry of reweight in doc: -1 none, -2 no
+ * reweight member. */
+static int64_t reweight_of(const char *doc, uint32_t a, uint32_t b)
+{
+	json_object *j = doc ? json_tokener_parse(doc) : NULL, *r, *x, *l;
+	int64_t m = -2, p, q;
+	size_t i;
+
+	if (j && json_object_object_get_ex(j, "reweight", &r)) {
+		m = -1;
+		for (i = 0; i < json_object_array_length(r); i++) {
+			x = json_object_array_get_idx(r, i);
+			if (!json_object_object_get_ex(x, "link", &l))
+				continue;
+			p = json_object_get_int64(json_object_array_get_idx(l, 0));
+			q = json_object_get_int64(json_object_array_get_idx(l, 1));
+			if (((p == a && q == b) || (p == b && q == a)) &&
+			    json_object_object_get_ex(x, "metric", &l))
+				m = json_object_get_int64(l);
+		}
+	}
+	json_object_put(j);
+	return m;
+}
+
+static void test_policy_unweight(void)
+{
+	const char *before = "{\"max_hops\": 3, \"reweight\": [{\"link\": [5, 6],"
+			     " \"metric\": 40}]}";
+	const char *plain = "{\"max_hops\": 3}";
+	struct xm_remedy_target link = { 1, 2 }, other = { 5, 6 },
+				node = { 1, 0 };
+	bool changed;
+	char *s, *s2, *s3;
+
+	/* No entry before: the rule's entry goes, reweight with it. */
+	s = xm_remedy_policy_edit(plain, strlen(plain), XM_REMEDY_REWEIGHT,
+				  link, 900, &changed);
+	ok(changed && reweight_of(s, 1, 2) == 900, "reweight 1-2 to 900");
+	s2 = s ? xm_remedy_policy_unweight(s, strlen(s), plain, strlen(plain),
+					   (struct xm_remedy_target){ 2, 1 },
+					   900, &changed) : NULL;
+	ok(changed && reweight_of(s2, 1, 2) == -2 && strstr(s2, "max_hops"),
+	   "undone (either order): no entry before, so none now; reweight,"
+	   " left empty, gone; the rest kept");
+	free(s2);
+	s2 = s ? xm_remedy_policy_unweight(s, strlen(s), NULL, 0, link, 900,
+					   &changed) : NULL;
+	ok(changed && reweight_of(s2, 1, 2) == -2,
+	   "no version before: the entry goes");
+	free(s2);
+	free(s);
+	/* Other links' entries stay; a metric before comes back. */
+	s = xm_remedy_policy_edit(before, strlen(before), XM_REMEDY_REWEIGHT,
+				  link, 900, &changed);
+	s2 = s ? xm_remedy_policy_unweight(s, strlen(s), before,
+					   strlen(before), link, 900,
+					   &changed) : NULL;
+	ok(changed && reweight_of(s2, 1, 2) == -1 &&
+	   reweight_of(s2, 5, 6) == 40,
+	   "undone: the other link's entry stays");
+	free(s2);
+	free(s);
+	s = xm_remedy_policy_edit(before, strlen(before), XM_REMEDY_REWEIGHT,
+				  other, 900, &changed);
+	s2 = s ? xm_remedy_policy_unweight(s, strlen(s), before,
+					   strlen(before), other, 900,
+					   &changed) : NULL;
+	ok(changed && reweight_of(s2, 5, 6) == 40,
+	   "a metric of the link before the rule's: put back (40)");
+	/* The operator changed it since: theirs. */
+	s3 = s ? xm_remedy_policy_edit(s, strlen(s), XM_REMEDY_REWEIGHT,
+				       other, 70, &changed) : NULL;
+	free(s2);
+	s2 = s3 ? xm_remedy_policy_unweight(s3, strlen(s3), before,
+					    strlen(before), other, 900,
+					    &changed) : NULL;
+	ok(s2 && !changed && !strcmp(s2, s3),
+	   "the operator set another metric since: left, unchanged");
+	free(s2);
+	free(s3);
+	s2 = xm_remedy_policy_unweight(before, strlen(before), before,
+				       strlen(before), link, 900, &changed);
+	ok(s2 && !changed && !strcmp(s2, before),
+	   "the entry gone since (the operator's): unchanged");
+	free(s2);
+	free(s);
+	ok(!xm_remedy_policy_unweight("[1]", 3, NULL, 0, link, 9, &changed) &&
+	   !xm_remedy_policy_unweight("{", 1, NULL, 0, link, 9, &changed) &&
+	   !xm_remedy_policy_unweight(plain, strlen(plain), "[1]", 3, link,
+				      9, &changed) &&
+	   !xm_remedy_policy_unweight(plain, strlen(plain), NULL, 0, node, 9,
+				      &changed),
+	   "not an object, bad JSON, a version before not an object, a"
+	   " node: refused");
+}
+
 int main(void)
 {
 	test_unreachable_for();
@@ -487,6 +584,7 @@ int main(void)
 	test_max_decisions();
 	test_policy_edit();
 	test_policy_lift();
+	test_policy_unweight();
 	printf("1..%d\n", tap_n);
 	return tap_done();
 }

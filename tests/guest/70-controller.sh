@@ -22,7 +22,9 @@
 #   filter, from version 1 on); a UDP flow n1 -> n6
 #   to a denied port is dropped and counted by its line at n6 (in), not at
 #   n1; pings pass; bulk is capped at 50 Mbit/s; n1's path to n4 leaves
-#   the drained n2-n4 for n2-n3-n4.
+#   the drained n2-n4 for n2-n3-n4. The controller killed again: n6 keeps
+#   version 4, and its filter still drops and counts the denied flow; the
+#   controller restarts on its store and version 5 reaches all six.
 # - Version 5 has neither filter nor drain: the path comes back, the
 #   policy's table goes, n5 is back to its file. SIGHUP on n5 with a bad
 #   file keeps its rules; with a good one, installs the new ones.
@@ -313,6 +315,26 @@ else
 fi
 check "n2 still reaches n4" \
 	n n2 ping -c 2 -i 0.2 -W 5 -I "$(an_addr n2)" "$(an_addr n4)"
+
+# The controller down again: version 4's filter stays in n6's kernel (the
+# agent holds what it verified; nothing is lifted while it cannot fetch).
+kill -KILL "$CTL_PID"
+wait "$CTL_PID" 2>/dev/null || true
+f6=$(x n6 -j -s agent show | jq -r '.agent.policy_fetch_errors')
+check "with the controller killed again, n6 counts failed fetches" \
+	wait_for 60 jq_true ".agent.policy_fetch_errors > $f6" \
+	x n6 -j -s agent show
+check "n6 keeps version 4" ctl_at_version 4 n6
+check "and its filter, table inet xmesh" has_rule n6 9999
+c6=$(line_count n6 3)
+udp_to n6 9999
+check "the denied UDP flow n1 -> n6 is still dropped and counted at n6" \
+	wait_for 10 counted n6 3 $((c6 + 5))
+ctl_start
+check "the controller restarts" ctl_wait
+check "and shows all six current at version 4" wait_for 60 jq_true \
+	'(.agents | length) == 6 and all(.agents[]; .policy_version == 4 and .current)' \
+	ctl_api agents
 
 printf '{ "tests": [] }\n' >"$A/v5.json"
 check_json "version 5 (no filter, no drain) is applied" \
