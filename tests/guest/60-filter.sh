@@ -252,9 +252,9 @@ while :; do
 	n 1 ping -n -q -i 0.02 -c 25 -W 2 -I 10.0.1.1 10.0.3.1 >"$tmp/deny.out" 2>&1 || true
 	wait $! || true
 	bursts=$((bursts + 1))
-	read -r s r < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$tmp/ping.out")
+	read -r s r <<<"$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$tmp/ping.out")"
 	sent=$((sent + ${s:-0})) got=$((got + ${r:-0}))
-	read -r s r < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$tmp/deny.out")
+	read -r s r <<<"$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$tmp/deny.out")"
 	dsent=$((dsent + ${s:-0})) dgot=$((dgot + ${r:-0}))
 	kill -0 "$replace_pid" 2>/dev/null || break
 done
