@@ -235,10 +235,11 @@ for part in "${parts[@]}"; do
 		publish_part gate gate '## First gate results' || continue
 		;;
 	filter)
-		# Per round five rule sets, two runs each, plus installing
-		# 1000 rules; plus boot and setup.
+		# Per round seven rule sets (scripts/bench-filter-guest.sh's
+		# COUNTS), two runs each, plus installing up to 1000 rules;
+		# plus boot and setup.
 		export XMESH_BENCH_FILTER_ROUNDS=${XMESH_BENCH_FILTER_ROUNDS:-3}
-		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_FILTER_ROUNDS * 5 * (2 * secs + 30)))} \
+		XMESH_GUEST_TIMEOUT=${XMESH_GUEST_TIMEOUT_SET:-$((300 + XMESH_BENCH_FILTER_ROUNDS * 7 * (2 * secs + 30)))} \
 			XMESH_BENCH_SECONDS=$secs \
 			run_part scripts/bench-filter-guest.sh FILTER || rc=$?
 		if [[ -z $REPORT ]]; then
