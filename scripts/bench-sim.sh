@@ -15,7 +15,12 @@
 # one SPF and of the whole route computation with loop-free alternates at
 # 1000 and 10000 nodes (the routes checked against the slow reference's:
 # one more line), and the routing control traffic per node per second of
-# a quiet 50-node mesh, link probes apart. Last, the
+# a quiet 50-node mesh, link probes apart. Then multicast trees in the
+# simulator (agent/tests/test_mcast_sim.c, unsanitized): 1000 nodes, one
+# sender and 60 receivers; the tree's cost against the shortest paths
+# summed and a Steiner heuristic, and the virtual time until every
+# receiver is reached exactly once again after a tree link loses its
+# carrier and after another falls silent. Last, the
 # controller's telemetry load (controller/bench/bench_telemetry.c): 1000
 # agents reporting every 5 s for 30 s, then a flood; reports taken per
 # second, their latency, memory.
@@ -29,6 +34,8 @@
 #   XMESH_SIM_FAILS   failures in order (link,node,silent)
 #   XMESH_SIM_SEED    seed (1)
 #   XMESH_SIM_SPF_SIZES  node counts of the SPF timing (1000 10000)
+#   XMESH_SIM_MCAST_NODES, XMESH_SIM_MCAST_RECEIVERS  the multicast tree
+#                     run (1000, 60; 0 nodes skips it)
 #   XMESH_CTL_AGENTS  the telemetry bench's agents (1000; 0 skips it)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -83,6 +90,17 @@ for n in ${XMESH_SIM_SPF_SIZES:-1000 10000}; do
 		--verify || status=1
 done
 agent/xmesh-bench control --topo rgg:50 --seed "$seed" --seconds 60 || status=1
+mnodes=${XMESH_SIM_MCAST_NODES:-1000}
+if ((mnodes)); then
+	make -s -C agent build/tests/test_mcast_sim
+	# Its TAP lines must all pass; its "# " lines are the figures.
+	mout=$(XMESH_MCAST_SIM_NODES=$mnodes XMESH_MCAST_SIM_SEED=$seed \
+		XMESH_MCAST_SIM_RECEIVERS=${XMESH_SIM_MCAST_RECEIVERS:-60} \
+		agent/build/tests/test_mcast_sim) || status=1
+	grep -q '^not ok' <<<"$mout" && status=1
+	echo "multicast, rgg:$mnodes:"
+	sed -n 's/^# /  /p; s/^not ok/  FAILED: not ok/p' <<<"$mout"
+fi
 if ((${XMESH_CTL_AGENTS:-1000})); then
 	make -s -C controller build/bench_telemetry
 	controller/build/bench_telemetry "${XMESH_CTL_AGENTS:-1000}" 30 ||

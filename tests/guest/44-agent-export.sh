@@ -12,7 +12,8 @@
 # c's kernel maps the prefix to p, and its traffic reaches tp. tp stops
 # answering pings: p withdraws, c moves to b (tb answers c). tp answers
 # again: p is healthy but holds back for its hold time (8 s here) while c
-# stays on b, then p advertises again and c moves back. Run it with
+# stays on b, then p advertises again and c moves back, no sooner than the
+# hold after it began. Run it with
 #   make -C agent && make -C kmod && XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
 #       scripts/guest.sh run tests/guest/44-agent-export.sh
 set -euo pipefail
@@ -111,6 +112,9 @@ check_json "p says why: the last check failed" \
 wait_check "c fails over to b" 30 uses 3
 wait_check "c's traffic reaches tb through b" 30 reaches 203.0.113.2
 
+# When tp answers again (µs): p's hold cannot begin before this (it takes
+# rise 3 checks, 1 s at least), so it cannot end before HOLD_S later.
+answered_at=${EPOCHREALTIME/[.,]/}
 n tp sysctl -qw net.ipv4.icmp_echo_ignore_all=0
 wait_check "tp answers: p healthy, holding" 30 state p hold
 # Observed between two looks at p still holding: no flap-back yet.
@@ -122,6 +126,20 @@ else
 fi
 wait_check "after the hold p advertises again" 60 state p up
 wait_check "c moves back to p" 30 uses 2
+# The move back comes no sooner than the hold after tp answered. Seen
+# later than it happened (polls 0.2 s apart), never sooner: a slow guest
+# cannot fail this, and an export that holds less than HOLD_S, or not at
+# all, is caught (its move back comes 1.5 s after tp answers, plus what it
+# held and the polling's lag).
+back_ms=$(( (${EPOCHREALTIME/[.,]/} - answered_at) / 1000 ))
+if ((back_ms >= HOLD_S * 1000)); then
+	echo "# c moved back ${back_ms} ms after tp answered again"
+	tap_ok "c moved back no sooner than the hold (${HOLD_S} s)"
+else
+	tap_fail "c moved back no sooner than the hold (${HOLD_S} s)" \
+		"moved back ${back_ms} ms after tp answered again" \
+		"$(x p export show 2>&1)"
+fi
 wait_check "c's traffic reaches tp again" 30 reaches 203.0.113.1
 check_match "export show names both advertisers, p chosen" 0 \
 	'^  \* node 2 priority 10' x c export show
