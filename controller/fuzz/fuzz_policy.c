@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct xm_filter_flow fl = {
 				p->filter.zones[i].id, p->filter.zones[0].id,
 				IPPROTO_TCP, (uint16_t)(i * 1000),
+				(uint8_t)i,	/* best-effort, bulk... */
 			};
 
 			xm_filter_decide(&p->filter, &fl, &d);
