@@ -762,6 +762,24 @@ static int undo_reweight(json_object *root, json_object *before,
 	return 1;
 }
 
+/*
+ * The text of an edit's outcome rc (1 edited, 0 unchanged, -1 not an
+ * object: NULL): root written out as the operators' files are, or text as
+ * it was.
+ */
+static char *edited_text(int rc, json_object *root, const char *text,
+			 size_t len, bool *changed)
+{
+	if (rc < 0)
+		return NULL;
+	if (!rc)
+		return strndup(text, len);
+	*changed = true;
+	return strdup(json_object_to_json_string_ext(root,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 /* Drain or reweight target in the document, or lift its drain. */
 static char *policy_edit(const char *text, size_t len,
 			 enum xm_remedy_action action, bool lift,
@@ -784,15 +802,7 @@ static char *policy_edit(const char *text, size_t len,
 		else if (action == XM_REMEDY_REWEIGHT)
 			rc = set_reweight(root, target, metric);
 	}
-	if (rc > 0) {
-		*changed = true;
-		out = strdup(json_object_to_json_string_ext(root,
-				JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_PRETTY_TAB |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (rc == 0) {
-		out = strndup(text, len);
-	}
+	out = edited_text(rc, root, text, len, changed);
 	json_object_put(root);
 	return out;
 }
@@ -835,15 +845,7 @@ char *xm_remedy_policy_unweight(const char *text, size_t len,
 	}
 	if (json_object_is_type(root, json_type_object))
 		rc = undo_reweight(root, prev, target, metric);
-	if (rc > 0) {
-		*changed = true;
-		out = strdup(json_object_to_json_string_ext(root,
-				JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_PRETTY_TAB |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (rc == 0) {
-		out = strndup(text, len);
-	}
+	out = edited_text(rc, root, text, len, changed);
 out:
 	json_object_put(prev);
 	json_object_put(root);

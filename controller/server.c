@@ -2397,6 +2397,34 @@ static bool drained_by_rule(struct xm_ctl *c,
 	return a.drained;
 }
 
+/*
+ * Store text, the current policy with a remediation undone (NULL: the
+ * policy was not an object; changed: whether it differs), as a version
+ * authored "remediation", and append how it went to outcome: "; <done>:
+ * policy version V", "; <already>", or "; <not_done>: why". Under
+ * c->lock.
+ */
+static void remedy_store_undo(struct xm_ctl *c, const char *text,
+			      bool changed, const char *done,
+			      const char *already, const char *not_done,
+			      char *outcome, size_t len)
+{
+	size_t n = strlen(outcome);
+	uint64_t v = 0;
+
+	if (!text)
+		snprintf(outcome + n, len - n, "; %s: the policy is not an"
+			 " object", not_done);
+	else if (!changed)
+		snprintf(outcome + n, len - n, "; %s", already);
+	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
+		snprintf(outcome + n, len - n, "; %s: cannot store the policy",
+			 not_done);
+	else
+		snprintf(outcome + n, len - n, "; %s: policy version %llu",
+			 done, (unsigned long long)v);
+}
+
 /* Lift the drain of d's recovered target: a version without it, authored
  * "remediation". Under c->lock. */
 static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
@@ -2405,7 +2433,6 @@ static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
 	size_t n = strlen(outcome);
 	struct xm_policy_rec cur;
 	bool changed = false;
-	uint64_t v = 0;
 	char *text;
 
 	if (xm_store_policy_get(c->store, 0, &cur)) {
@@ -2415,17 +2442,9 @@ static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
 	text = xm_remedy_policy_lift(cur.text, cur.text_len, d->target,
 				     &changed);
 	xm_policy_rec_free(&cur);
-	if (!text)
-		snprintf(outcome + n, len - n, "; drain not lifted: the"
-			 " policy is not an object");
-	else if (!changed)
-		snprintf(outcome + n, len - n, "; drain already lifted");
-	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
-		snprintf(outcome + n, len - n, "; drain not lifted: cannot"
-			 " store the policy");
-	else
-		snprintf(outcome + n, len - n, "; drain lifted: policy version"
-			 " %llu", (unsigned long long)v);
+	remedy_store_undo(c, text, changed, "drain lifted",
+			  "drain already lifted", "drain not lifted", outcome,
+			  len);
 	free(text);
 }
 
@@ -2464,7 +2483,6 @@ static void remedy_unweight(struct xm_ctl *c,
 	size_t n = strlen(outcome);
 	struct xm_policy_rec cur, prev;
 	bool changed = false, have_prev;
-	uint64_t v = 0;
 	int64_t next;
 	char *text;
 
@@ -2485,17 +2503,9 @@ static void remedy_unweight(struct xm_ctl *c,
 	xm_policy_rec_free(&cur);
 	if (have_prev)
 		xm_policy_rec_free(&prev);
-	if (!text)
-		snprintf(outcome + n, len - n, "; reweight not undone: the"
-			 " policy is not an object");
-	else if (!changed)
-		snprintf(outcome + n, len - n, "; reweight already undone");
-	else if (store_version(c, text, strlen(text), "remediation", 0, &v))
-		snprintf(outcome + n, len - n, "; reweight not undone: cannot"
-			 " store the policy");
-	else
-		snprintf(outcome + n, len - n, "; reweight undone: policy"
-			 " version %llu", (unsigned long long)v);
+	remedy_store_undo(c, text, changed, "reweight undone",
+			  "reweight already undone", "reweight not undone",
+			  outcome, len);
 	free(text);
 }
 

@@ -111,3 +111,71 @@ void xm_ref_distances(const struct xm_graph *g, uint32_t root,
 		}
 	}
 }
+
+/* Least cost from the set in[] (cost 0) to every node, and each node's
+ * predecessor: plain Dijkstra, O(n^2), as a reference needs no heap. */
+static void dist_from_set(const struct xm_graph *g, const bool *in,
+			  bool *done, uint64_t *d, uint32_t *from)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < g->n_nodes; i++) {
+		d[i] = in[i] ? 0 : UINT64_MAX;
+		from[i] = i;
+		done[i] = false;
+	}
+	for (k = 0; k < g->n_nodes; k++) {
+		uint32_t u = UINT32_MAX;
+
+		for (i = 0; i < g->n_nodes; i++)
+			if (!done[i] && d[i] != UINT64_MAX &&
+			    (u == UINT32_MAX || d[i] < d[u]))
+				u = i;
+		if (u == UINT32_MAX)
+			break;
+		done[u] = true;
+		for (i = 0; i < g->node[u].n_edges; i++) {
+			const struct xm_gedge *x =
+				&g->edge[g->node[u].first_edge + i];
+
+			if (d[u] + x->metric < d[x->to]) {
+				d[x->to] = d[u] + x->metric;
+				from[x->to] = u;
+			}
+		}
+	}
+}
+
+int xm_ref_steiner_cost(const struct xm_graph *g, uint32_t root,
+			const uint32_t *recv, size_t n, uint64_t *cost)
+{
+	bool *in = calloc(g->n_nodes, sizeof(*in));
+	bool *done = calloc(g->n_nodes, sizeof(*done));
+	uint64_t *d = calloc(g->n_nodes, sizeof(*d));
+	uint32_t *from = calloc(g->n_nodes, sizeof(*from));
+	int err = in && done && d && from ? 0 : -ENOMEM;
+	size_t i;
+
+	*cost = 0;
+	if (!err)
+		in[root] = true;
+	while (!err) {
+		uint32_t best = UINT32_MAX, v;
+
+		dist_from_set(g, in, done, d, from);
+		for (i = 0; i < n; i++)
+			if (!in[recv[i]] && d[recv[i]] != UINT64_MAX &&
+			    (best == UINT32_MAX || d[recv[i]] < d[best]))
+				best = recv[i];
+		if (best == UINT32_MAX)
+			break;
+		*cost += d[best];
+		for (v = best; !in[v]; v = from[v])
+			in[v] = true;
+	}
+	free(in);
+	free(done);
+	free(d);
+	free(from);
+	return err;
+}

@@ -23,4 +23,13 @@ int xm_graph_parse(struct xm_graph *g, const char *spec);
 void xm_ref_distances(const struct xm_graph *g, uint32_t root,
 		      unsigned int layers, uint64_t *d);
 
+/*
+ * Takahashi-Matsuyama: grow a tree from root by the receiver (graph
+ * indexes recv[0..n)) nearest to it, each time; a 2-approximation of the
+ * Steiner tree (the optimum costs at least half of it). Its cost, the
+ * unreachable receivers left out, in *cost; 0 or -ENOMEM.
+ */
+int xm_ref_steiner_cost(const struct xm_graph *g, uint32_t root,
+			const uint32_t *recv, size_t n, uint64_t *cost);
+
 #endif /* XM_REFGRAPH_H */

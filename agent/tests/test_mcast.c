@@ -273,73 +273,6 @@ static size_t node_adj(const struct xm_graph *g, uint32_t id,
 	return n;
 }
 
-/* Least cost from the set in[] (cost 0) to every node: plain Dijkstra. */
-static void dist_from_set(const struct xm_graph *g, const bool *in,
-			  uint64_t *d, uint32_t *from)
-{
-	bool *done = calloc(g->n_nodes, sizeof(*done));
-	uint32_t i, k;
-
-	for (i = 0; i < g->n_nodes; i++) {
-		d[i] = in[i] ? 0 : UINT64_MAX;
-		from[i] = i;
-	}
-	for (k = 0; k < g->n_nodes; k++) {
-		uint32_t u = UINT32_MAX;
-
-		for (i = 0; i < g->n_nodes; i++)
-			if (!done[i] && d[i] != UINT64_MAX &&
-			    (u == UINT32_MAX || d[i] < d[u]))
-				u = i;
-		if (u == UINT32_MAX)
-			break;
-		done[u] = true;
-		for (i = 0; i < g->node[u].n_edges; i++) {
-			const struct xm_gedge *x =
-				&g->edge[g->node[u].first_edge + i];
-
-			if (d[u] + x->metric < d[x->to]) {
-				d[x->to] = d[u] + x->metric;
-				from[x->to] = u;
-			}
-		}
-	}
-	free(done);
-}
-
-/*
- * Takahashi-Matsuyama: grow a tree from the root by the receiver nearest
- * to it, each time: a 2-approximation of the Steiner tree. Its cost.
- */
-static uint64_t steiner_cost(const struct xm_graph *g, uint32_t root,
-			     const uint32_t *recv, size_t n_recv)
-{
-	bool *in = calloc(g->n_nodes, sizeof(*in));
-	uint64_t *d = calloc(g->n_nodes, sizeof(*d)), cost = 0;
-	uint32_t *from = calloc(g->n_nodes, sizeof(*from));
-	size_t added, i;
-
-	in[root] = true;
-	for (added = 0; added < n_recv; added++) {
-		uint32_t best = UINT32_MAX, v;
-
-		dist_from_set(g, in, d, from);
-		for (i = 0; i < n_recv; i++)
-			if (!in[recv[i]] && (best == UINT32_MAX ||
-					     d[recv[i]] < d[best]))
-				best = recv[i];
-		if (best == UINT32_MAX)
-			break;
-		cost += d[best];
-		for (v = best; !in[v]; v = from[v])
-			in[v] = true;
-	}
-	free(in);
-	free(d);
-	free(from);
-	return cost;
-}
-
 static void test_random(void)
 {
 	enum { N = 1000, CHORDS = 1500, RECV = 60, SEND = 3 };
@@ -431,7 +364,9 @@ static void test_random(void)
 				      on_tree, &tree_cost);
 		for (i = 0; i < RECV; i++)
 			sp_sum += spf.cost[recv_idx[i]];
-		steiner = steiner_cost(&g, root_idx, recv_idx, RECV);
+		if (xm_ref_steiner_cost(&g, root_idx, recv_idx, RECV,
+					&steiner))
+			exit(2);
 		printf("# root %u: tree %ld edges cost %llu; sum of shortest paths %llu (%.2fx tree);"
 		       " Steiner heuristic %llu (tree %.2fx it)\n",
 		       root, edges, (unsigned long long)tree_cost,

@@ -22,6 +22,7 @@
 
 #include "../core/mcast.h"
 #include "../core/spf.h"
+#include "../sim/refgraph.h"
 #include "../sim/sim.h"
 #include "../sim/vkernel.h"
 #include "tap.h"
@@ -217,77 +218,29 @@ static long branch_link(const struct run *r, uint32_t u)
 	return v >= 0 ? link_between(r, u, (uint32_t)v) : -1;
 }
 
-/* Least cost from the set in[] (cost 0) to every node: plain Dijkstra. */
-static void dist_from_set(const struct xm_graph *g, const bool *in,
-			  uint64_t *d, uint32_t *from)
-{
-	bool *done = calloc(g->n_nodes, sizeof(*done));
-	uint32_t i, k;
-
-	for (i = 0; i < g->n_nodes; i++) {
-		d[i] = in[i] ? 0 : UINT64_MAX;
-		from[i] = i;
-	}
-	for (k = 0; k < g->n_nodes; k++) {
-		uint32_t u = UINT32_MAX;
-
-		for (i = 0; i < g->n_nodes; i++)
-			if (!done[i] && d[i] != UINT64_MAX &&
-			    (u == UINT32_MAX || d[i] < d[u]))
-				u = i;
-		if (u == UINT32_MAX)
-			break;
-		done[u] = true;
-		for (i = 0; i < g->node[u].n_edges; i++) {
-			const struct xm_gedge *x =
-				&g->edge[g->node[u].first_edge + i];
-
-			if (d[u] + x->metric < d[x->to]) {
-				d[x->to] = d[u] + x->metric;
-				from[x->to] = u;
-			}
-		}
-	}
-	free(done);
-}
-
 /*
- * Takahashi-Matsuyama over the true graph: grow a tree from the root by
- * the receiver nearest to it, each time; a 2-approximation of the
- * Steiner tree (the optimum costs at least half of it). Its cost.
+ * The Steiner heuristic's cost over the true graph, from the root to the
+ * receivers (the optimum costs at least half of it).
  */
 static uint64_t steiner_cost(const struct run *r)
 {
 	const struct xm_graph *g = &r->truth;
-	bool *in = calloc(g->n_nodes, sizeof(*in));
-	uint64_t *d = calloc(g->n_nodes, sizeof(*d)), cost = 0;
-	uint32_t *from = calloc(g->n_nodes, sizeof(*from));
+	uint32_t *recv = calloc(r->n, sizeof(*recv));
+	long root = xm_graph_find(g, r->id[r->root]), x;
+	uint64_t cost = 0;
+	size_t n = 0;
 	uint32_t i;
-	long x;
 
-	x = xm_graph_find(g, r->id[r->root]);
-	if (x >= 0)
-		in[x] = true;
-	for (;;) {
-		uint32_t best = UINT32_MAX, v;
-
-		dist_from_set(g, in, d, from);
-		for (i = 0; i < r->n; i++) {
-			x = xm_graph_find(g, r->id[i]);
-			if (r->recv[i] && x >= 0 && !in[x] &&
-			    d[x] != UINT64_MAX &&
-			    (best == UINT32_MAX || d[x] < d[best]))
-				best = (uint32_t)x;
-		}
-		if (best == UINT32_MAX)
-			break;
-		cost += d[best];
-		for (v = best; !in[v]; v = from[v])
-			in[v] = true;
+	if (!recv || root < 0)
+		exit(2);
+	for (i = 0; i < r->n; i++) {
+		x = xm_graph_find(g, r->id[i]);
+		if (r->recv[i] && x >= 0 && x != root)
+			recv[n++] = (uint32_t)x;
 	}
-	free(in);
-	free(d);
-	free(from);
+	if (xm_ref_steiner_cost(g, (uint32_t)root, recv, n, &cost))
+		exit(2);
+	free(recv);
 	return cost;
 }
 
