@@ -352,6 +352,19 @@ static int need_core(struct req *r)
 	return 0;
 }
 
+/* {"file": F, "policy_version": V, "rules": N}: where the rules in force
+ * come from (the policy's when V is not 0). */
+static json_object *filter_json(const struct xmd_view *v)
+{
+	json_object *o = json_object_new_object();
+
+	put(o, "file", json_object_new_string(v->filter_file ?
+					      v->filter_file : ""));
+	put(o, "policy_version", j_u64(v->filter_policy));
+	put(o, "rules", j_u64(v->filter_rules));
+	return o;
+}
+
 static int cmd_status(struct req *r)
 {
 	const struct xmd_view *v = r->v;
@@ -388,6 +401,7 @@ static int cmd_status(struct req *r)
 					      xmd_n_stat_names));
 	if (v->kx)
 		put(o, "kx", kx_json(v->kx));
+	put(o, "filter", filter_json(v));
 	return 0;
 }
 
@@ -869,6 +883,33 @@ static int cmd_group_leave(struct req *r)
 	return group_change(r, false);
 }
 
+/*
+ * filter-reload {}: the rules file read again and installed whole, as a
+ * SIGHUP does; for the tool's edits of that file (`xmesh filter add`).
+ * Refused while the policy's filter is in force: the file is not used.
+ */
+static int cmd_filter_reload(struct req *r)
+{
+	static const char *const none[] = { NULL };
+	const struct xmd_view *v = r->v;
+	struct xmd_view now = *v;
+	char why[320];
+
+	if (check_keys(r, none))
+		return -EINVAL;
+	if (!v->filter_reload)
+		return bad(r, "the filter cannot be reloaded here");
+	if (v->filter_policy)
+		return bad(r, "the filter of policy version %llu is in force, not the file's: change the site policy",
+			   (unsigned long long)v->filter_policy);
+	if (!v->filter_file || !v->filter_file[0])
+		return bad(r, "no filter file is configured (the filter line of xmeshd.conf)");
+	if (v->filter_reload(v->arg, &now.filter_rules, why, sizeof(why)))
+		return bad(r, "%s", why);
+	put(r->out, "filter", filter_json(&now));
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct req *r);
@@ -883,6 +924,7 @@ static const struct {
 	{ "exports", cmd_exports },
 	{ "group-join", cmd_group_join },
 	{ "group-leave", cmd_group_leave },
+	{ "filter-reload", cmd_filter_reload },
 };
 
 static char *to_line(json_object *o, size_t *len)
@@ -949,7 +991,7 @@ static int parse_request(struct req *r, const char *line, size_t len)
 		if (len - start >= sizeof(word))
 			return bad(r, "not a JSON object");
 		for (i = start; i < len; i++)
-			if (line[i] < 'a' || line[i] > 'z')
+			if ((line[i] < 'a' || line[i] > 'z') && line[i] != '-')
 				return bad(r, "not a JSON object");
 		memcpy(word, line + start, len - start);
 		word[len - start] = '\0';

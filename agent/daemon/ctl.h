@@ -56,6 +56,18 @@ struct xmd_view {
 	unsigned int n_mgroups;
 	int (*mgroups_set)(void *arg, const struct xm_mgroup *g,
 			   unsigned int n);
+	/*
+	 * The filter: the rules file xmeshd reads ("" or NULL: none), the
+	 * policy version whose filter is in force instead (0: none), the
+	 * rules in force; and the way to read the file again and install it
+	 * ("filter-reload": 0 and the rules now in force, or 1 nothing
+	 * read or -1, why as xmd_filter_reload()); NULL: read-only.
+	 */
+	const char *filter_file;
+	uint64_t filter_policy;
+	unsigned int filter_rules;
+	int (*filter_reload)(void *arg, unsigned int *rules, char *why,
+			     size_t len);
 	void *arg;
 };
 

@@ -13,6 +13,7 @@
 #define XMD_REQUEST_MAX		4096	/* bytes of one request line */
 
 /* Commands ("cmd"): status, nodes, neighbors, topology, path, find,
- * monitor, exports, group-join, group-leave. Errors: {"error": "..."}. */
+ * monitor, exports, group-join, group-leave, filter-reload. Errors:
+ * {"error": "..."}. */
 
 #endif /* XMD_CTL_PROTO_H */

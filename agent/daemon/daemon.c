@@ -1082,6 +1082,17 @@ static int mgroups_set(void *arg, const struct xm_mgroup *g, unsigned int n)
 	return 0;
 }
 
+/* The control socket's filter-reload: as a SIGHUP does for the filter. */
+static int filter_reload(void *arg, unsigned int *rules, char *why,
+			 size_t len)
+{
+	struct xmd *d = arg;
+	int ret = xmd_filter_reload(d, why, len);
+
+	*rules = d->filter ? d->filter->rules.n_rules : 0;
+	return ret;
+}
+
 static void view_fill(void *data, struct xmd_view *v)
 {
 	struct xmd *d = data;
@@ -1102,6 +1113,10 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->mgroups = d->cfg.mgroups;
 	v->n_mgroups = d->cfg.n_mgroups;
 	v->mgroups_set = mgroups_set;
+	v->filter_file = d->cfg.filter;
+	v->filter_policy = xmd_policy_filter_version(d);
+	v->filter_rules = d->filter ? d->filter->rules.n_rules : 0;
+	v->filter_reload = filter_reload;
 	v->arg = d;
 }
 

@@ -856,52 +856,64 @@ int xmd_policy_start(struct xmd *d,
 	return 0;
 }
 
-/*
- * SIGHUP: the local filter file read again, unless the policy's filter is
- * in force; a file that does not parse or install leaves the running one.
- */
-static void filter_reload(struct xmd *d)
+int xmd_filter_reload(struct xmd *d, char *why, size_t len)
 {
 	struct xmd_policy *p = d->policy;
 	struct xmd_filter *next = NULL;
 	struct xmd_filter_dev fd;
-	char why[320];
+	char err[320];
 
 	if (p && p->filter_from_policy) {
+		snprintf(why, len, "the filter of policy version %" PRIu64
+			 " is in force", p->version);
 		if (d->cfg.filter[0])
 			xmd_event(d, XMD_LOG_INFO, "reload: filter %s not read: policy version %" PRIu64 "'s is in force",
 				  d->cfg.filter, p->version);
-		return;
+		return 1;
 	}
-	if (!d->cfg.filter[0] && !d->filter)
-		return;
+	if (!d->cfg.filter[0] && !d->filter) {
+		snprintf(why, len, "no filter file is configured");
+		return 1;
+	}
 	if (d->cfg.filter[0]) {
-		next = xmd_filter_new(d->cfg.filter, why, sizeof(why));
+		next = xmd_filter_new(d->cfg.filter, err, sizeof(err));
 		if (!next) {
 			xmd_event(d, XMD_LOG_ERR, "reload: filter %s: %s; keeping the rules in use",
-				  d->cfg.filter, why);
-			return;
+				  d->cfg.filter, err);
+			snprintf(why, len, "%s", err);
+			return -1;
 		}
 	}
 	if (xmd_filter_install(d->filter, next, d->core, &d->k.nl,
-			       filter_dev(d, &fd), why, sizeof(why))) {
+			       filter_dev(d, &fd), err, sizeof(err))) {
 		xmd_event(d, XMD_LOG_ERR, "reload: filter %s cannot be installed: %s; keeping the rules in use",
-			  d->cfg.filter, why);
+			  d->cfg.filter, err);
+		snprintf(why, len, "%s cannot be installed: %s", d->cfg.filter,
+			 err);
 		xmd_filter_free(next);
-		return;
+		return -1;
 	}
 	xmd_filter_free(d->filter);
 	d->filter = next;
 	d->fib_dirty = true;
 	xmd_event(d, XMD_LOG_INFO, "reload: filter %s%s, %u rules", next ? "" :
 		  "none", d->cfg.filter, next ? next->rules.n_rules : 0);
+	return 0;
+}
+
+uint64_t xmd_policy_filter_version(const struct xmd *d)
+{
+	return d->policy && d->policy->filter_from_policy ?
+	       d->policy->version : 0;
 }
 
 void xmd_policy_reapply(struct xmd *d)
 {
 	struct xmd_policy *p = d->policy;
+	char why[320];
 
-	filter_reload(d);
+	/* SIGHUP: the file again, unless the policy's filter is in force. */
+	xmd_filter_reload(d, why, sizeof(why));
 	if (p && p->site)
 		settings_apply(d, p->site, p->version, xmd_now());
 }

@@ -140,6 +140,15 @@ int xmd_policy_start(struct xmd *d,
 		     void (*run)(struct xmd *d, xm_time now));
 /* After a reload: the policy's settings over the new configuration. */
 void xmd_policy_reapply(struct xmd *d);
+/*
+ * The filter file read again and installed whole (rules and the module's
+ * zone lines), unless the policy's filter is in force: 0, 1 if nothing
+ * was read (why says so), -1 if the file does not parse or install (why;
+ * the rules in use stay). Logged either way.
+ */
+int xmd_filter_reload(struct xmd *d, char *why, size_t len);
+/* The version whose filter is in force instead of the file; 0: none. */
+uint64_t xmd_policy_filter_version(const struct xmd *d);
 void xmd_policy_stop(struct xmd *d);
 
 #endif /* XMD_POLICY_SYNC_H */

@@ -14,6 +14,7 @@
 #include "../core/spf.h"	/* xm_graph_build() */
 #include "../daemon/ctl.h"
 #include "../daemon/ctlsock.h"
+#include "xmesh_filter.h"
 
 struct fake {
 	uint32_t self;
@@ -222,6 +223,44 @@ static int fake_mgroups_keep(void *arg, const struct xm_mgroup *g,
 	return 0;
 }
 
+/*
+ * The stand-in agent's filter: its rules file (NULL: none); while the
+ * file fake_policy_flag exists, policy version 7's filter is in force.
+ * Its filter-reload parses the file, refuses one with "dport 666" as an
+ * install would fail, and appends "reload N" (N rules) to fake_reload_log.
+ */
+static const char *fake_filter_file, *fake_policy_flag, *fake_reload_log;
+
+static int fake_filter_reload(void *arg, unsigned int *rules, char *why,
+			      size_t len)
+{
+	char text[4096] = "";
+	struct xm_filter f;
+	FILE *fp = fopen(fake_filter_file, "r");
+	size_t n = fp ? fread(text, 1, sizeof(text) - 1, fp) : 0;
+	int ret = -1;
+
+	(void)arg;
+	if (fp)
+		fclose(fp);
+	text[n] = '\0';
+	if (!xm_filter_parse(text, &f, why, len)) {
+		if (strstr(text, "dport 666")) {
+			snprintf(why, len, "nftables: the stand-in refuses port 666");
+		} else {
+			*rules = f.n_rules;
+			ret = 0;
+		}
+	}
+	xm_filter_free(&f);
+	fp = ret ? NULL : fopen(fake_reload_log, "a");
+	if (fp) {
+		fprintf(fp, "reload %u\n", *rules);
+		fclose(fp);
+	}
+	return ret;
+}
+
 static void fake_view(void *data, struct xmd_view *v)
 {
 	(void)data;
@@ -229,6 +268,10 @@ static void fake_view(void *data, struct xmd_view *v)
 	v->mgroups = fake_mgroups;
 	v->n_mgroups = fake_n_mgroups;
 	v->mgroups_set = fake_mgroups_keep;
+	v->filter_file = fake_filter_file;
+	v->filter_policy = fake_policy_flag && !access(fake_policy_flag, F_OK) ?
+			   7 : 0;
+	v->filter_reload = fake_filter_file ? fake_filter_reload : NULL;
 }
 
 __attribute__((unused))

@@ -813,9 +813,84 @@ static void groups(void)
 		"cannot be changed");
 }
 
+/* ---- filter-reload ---- */
+
+static int reloads, reload_ret;
+
+static int fake_filter_reload(void *arg, unsigned int *rules, char *why,
+			      size_t len)
+{
+	(void)arg;
+	reloads++;
+	*rules = 4;
+	if (reload_ret)
+		snprintf(why, len, "line 3: unknown word \"alow\"");
+	return reload_ret;
+}
+
+static json_object *ask_filter(const char *file, uint64_t policy)
+{
+	struct xmd_view v = view();
+
+	v.filter_file = file;
+	v.filter_policy = policy;
+	v.filter_rules = 2;
+	v.filter_reload = fake_filter_reload;
+	return ask_view(&v, "filter-reload");
+}
+
+static void refused_filter(const char *file, uint64_t policy,
+			   const char *want)
+{
+	int before = reloads;
+	json_object *r = ask_filter(file, policy);
+	const char *e = str(r, "error");
+
+	if (!ok(r && strstr(e, want) && last.bad &&
+		reloads == before + !!reload_ret, "filter-reload refused: %s",
+		want))
+		printf("#   reply: %s", last.text ? last.text : "(none)\n");
+	json_object_put(r);
+}
+
+static void filter(void)
+{
+	struct xmd_view v = view();
+	json_object *r;
+
+	v.filter_file = "/etc/xmesh/filter.rules";
+	v.filter_rules = 2;
+	r = ask_view(&v, "status");
+	ok(!strcmp(str(r, "filter.file"), "/etc/xmesh/filter.rules") &&
+	   num(r, "filter.rules") == 2 && num(r, "filter.policy_version") == 0,
+	   "status: the filter's file and rules");
+	json_object_put(r);
+	r = ask("status");
+	ok(!strcmp(str(r, "filter.file"), ""), "status: no filter file");
+	json_object_put(r);
+
+	r = ask_filter("/etc/xmesh/filter.rules", 0);
+	ok(r && !last.bad && reloads == 1 && num(r, "filter.rules") == 4 &&
+	   !strcmp(str(r, "filter.file"), "/etc/xmesh/filter.rules"),
+	   "filter-reload: the file installed again, its rules counted");
+	json_object_put(r);
+	refused_filter("/etc/xmesh/filter.rules", 7,
+		       "policy version 7 is in force");
+	refused_filter("", 0, "no filter file is configured");
+	refused_filter(NULL, 0, "no filter file is configured");
+	reload_ret = -1;
+	refused_filter("/etc/xmesh/filter.rules", 0,
+		       "line 3: unknown word \"alow\"");
+	reload_ret = 0;
+	refused("filter-reload", "cannot be reloaded here");
+	refused("{\"cmd\":\"filter-reload\",\"file\":\"x\"}",
+		"unknown key \"file\"");
+}
+
 int main(void)
 {
 	fake_setup();
+	filter();
 	status();
 	nodes();
 	neighbors();

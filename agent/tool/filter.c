@@ -5,13 +5,18 @@
  * everything the rules need of the mesh (each node's zone and roles, each
  * node's prefixes) is in the module's tables, so it works the same with
  * or without the agent. The rules file stays the one source: add and del
- * edit it, then every command installs it whole, atomically.
+ * edit it, then every command installs it whole, atomically. When the
+ * file is the one xmeshd reads, xmeshd installs it instead (its zone
+ * lines too), so that its rebuilds keep the edit.
  */
 #include "tool.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xmesh_file.h"
 #include "xmesh_filter_nft.h"
@@ -145,6 +150,26 @@ static void view_free(struct view_buf *vb)
 	free(vb->prefixes);
 }
 
+/* Parse text (file's) into f: exit status, after saying what is wrong. */
+static int parse(const char *file, const char *text, struct xm_filter *f)
+{
+	char err[256];
+
+	if (!xm_filter_parse(text, f, err, sizeof(err)))
+		return XM_EXIT_OK;
+	pr_err("%s: %s.", file, err);
+	return XM_EXIT_USAGE;
+}
+
+static int parse_check(const char *file, const char *text)
+{
+	struct xm_filter f;
+	int ret = parse(file, text, &f);
+
+	xm_filter_free(&f);
+	return ret;
+}
+
 /* Parse text and install it. Exit status. */
 static int install(struct ctx *c, const char *file, const char *text,
 		   const char *dev)
@@ -157,11 +182,9 @@ static int install(struct ctx *c, const char *file, const char *text,
 
 	if (!f)
 		return XM_EXIT_FAIL;
-	if (xm_filter_parse(text, f, err, sizeof(err))) {
-		pr_err("%s: %s.", file, err);
-		ret = XM_EXIT_USAGE;
+	ret = parse(file, text, f);
+	if (ret)
 		goto out;
-	}
 	ret = view_load(c, dev, &vb);
 	if (ret)
 		goto out;
@@ -182,6 +205,112 @@ out:
 	return ret;
 }
 
+/* Where a running xmeshd takes its rules from (its status's "filter"). */
+struct agent_filter {
+	bool running;			/* it answered, with a "filter" */
+	char file[PATH_MAX];		/* "": none */
+	uint64_t policy_version;	/* not 0: the policy's rules, no file */
+};
+
+static void agent_filter_get(struct ctx *c, struct agent_filter *af)
+{
+	json_object *reply = agent_ask(c, agent_cmd("status"), true);
+	json_object *f = reply ? jget(reply, "filter") : NULL;
+	const char *file = f ? json_object_get_string(jget(f, "file")) : NULL;
+
+	memset(af, 0, sizeof(*af));
+	if (f) {
+		af->running = true;
+		snprintf(af->file, sizeof(af->file), "%s", file ? file : "");
+		af->policy_version =
+			json_object_get_uint64(jget(f, "policy_version"));
+	}
+	json_object_put(reply);
+}
+
+/* Are a and b one file (device and inode)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return *a && *b && !stat(a, &x) && !stat(b, &y) &&
+	       x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/*
+ * xmeshd installs its file, a->file, rewritten with new_text first unless
+ * old_text is NULL; if xmeshd refuses it, old_text is put back.
+ */
+static int install_by_agent(struct ctx *c, const struct filter_args *a,
+			    const char *old_text, const char *new_text)
+{
+	json_object *reply;
+	int err;
+
+	if (old_text) {
+		err = xm_file_write(a->file, new_text, strlen(new_text), 0644,
+				    true);
+		if (err) {
+			pr_err("%s: %s.", a->file, strerror(-err));
+			return XM_EXIT_FAIL;
+		}
+	}
+	reply = agent_ask(c, agent_cmd("filter-reload"), false);
+	if (reply) {
+		json_object_put(reply);
+		return XM_EXIT_OK;
+	}
+	if (old_text) {
+		err = xm_file_write(a->file, old_text, strlen(old_text), 0644,
+				    true);
+		pr_err("%s %s.", a->file, err ?
+		       "keeps the rules xmeshd refused" :
+		       "is put back as it was");
+	}
+	return XM_EXIT_FAIL;
+}
+
+/*
+ * new_text, the rules of a->file, in force: installed by xmeshd when the
+ * file is the one it reads, else here; a->file rewritten with it unless
+ * old_text is NULL (replace). Refused while xmeshd enforces a policy's
+ * filter: its next rebuild would undo the edit. Exit status.
+ */
+static int filter_apply(struct ctx *c, const struct filter_args *a,
+			const char *old_text, const char *new_text)
+{
+	struct agent_filter af;
+	int ret, err;
+
+	agent_filter_get(c, &af);
+	if (af.policy_version) {
+		pr_err("xmeshd enforces the filter of policy version %" PRIu64
+		       ", not a file's: change the site policy (xmesh policy apply); nothing is changed.",
+		       af.policy_version);
+		return XM_EXIT_FAIL;
+	}
+	if (af.running && same_file(a->file, af.file)) {
+		ret = parse_check(a->file, new_text);
+		return ret ? ret : install_by_agent(c, a, old_text, new_text);
+	}
+	ret = install(c, a->file, new_text, a->dev);
+	if (ret)
+		return ret;
+	if (old_text) {
+		err = xm_file_write(a->file, new_text, strlen(new_text), 0644,
+				    true);
+		if (err) {
+			pr_err("%s: %s (the rules are installed, the file is not changed).",
+			       a->file, strerror(-err));
+			return XM_EXIT_FAIL;
+		}
+	}
+	if (af.file[0])
+		fprintf(stderr, "Warning: xmeshd reads its rules from %s and installs them again at its next rebuild.\n",
+			af.file);
+	return XM_EXIT_OK;
+}
+
 static int filter_replace(struct ctx *c, int argc, char **argv)
 {
 	struct filter_args a;
@@ -192,29 +321,11 @@ static int filter_replace(struct ctx *c, int argc, char **argv)
 		ret = arg_unknown(a.argv[0], usage_filter);
 	if (!ret) {
 		text = read_text(a.file);
-		ret = text ? install(c, a.file, text, a.dev) : XM_EXIT_FAIL;
+		ret = text ? filter_apply(c, &a, NULL, text) : XM_EXIT_FAIL;
 		free(text);
 	}
 	free(a.argv);
 	return xm_status(ret);
-}
-
-/* Install new_text, then write it to file; the file only changes if the
- * rules went in. */
-static int edit_and_install(struct ctx *c, const struct filter_args *a,
-			    const char *new_text)
-{
-	int ret = install(c, a->file, new_text, a->dev), err;
-
-	if (ret)
-		return ret;
-	err = xm_file_write(a->file, new_text, strlen(new_text), 0644, true);
-	if (err) {
-		pr_err("%s: %s (the rules are installed, the file is not changed).",
-		       a->file, strerror(-err));
-		return XM_EXIT_FAIL;
-	}
-	return XM_EXIT_OK;
 }
 
 static int filter_add(struct ctx *c, int argc, char **argv)
@@ -251,7 +362,7 @@ static int filter_add(struct ctx *c, int argc, char **argv)
 		strcat(new_text, a.argv[i]);
 		strcat(new_text, i + 1 < (size_t)a.argc ? " " : "\n");
 	}
-	ret = edit_and_install(c, &a, new_text);
+	ret = filter_apply(c, &a, text, new_text);
 out:
 	free(new_text);
 	free(text);
@@ -262,7 +373,7 @@ out:
 static int filter_del(struct ctx *c, int argc, char **argv)
 {
 	struct filter_args a;
-	char *text = NULL, *s, *start = NULL, *end;
+	char *text = NULL, *old = NULL, *s, *start = NULL, *end;
 	uint32_t line, l = 1;
 	int ret = filter_parse_args(argc, argv, false, &a);
 
@@ -277,7 +388,8 @@ static int filter_del(struct ctx *c, int argc, char **argv)
 	if (ret)
 		goto out;
 	text = read_text(a.file);
-	if (!text) {
+	old = text ? strdup(text) : NULL;
+	if (!old) {
 		ret = XM_EXIT_FAIL;
 		goto out;
 	}
@@ -294,8 +406,9 @@ static int filter_del(struct ctx *c, int argc, char **argv)
 	end = strchr(start, '\n');
 	memmove(start, end ? end + 1 : start + strlen(start),
 		strlen(end ? end + 1 : start + strlen(start)) + 1);
-	ret = edit_and_install(c, &a, text);
+	ret = filter_apply(c, &a, old, text);
 out:
+	free(old);
 	free(text);
 	free(a.argv);
 	return xm_status(ret);

@@ -19,6 +19,9 @@
 #   billing", counted by its line), which it could if its configured zone
 #   were believed; node 1 (role sensor) may not ping node 2 (a role rule);
 #   return traffic of node 2's own flows comes back.
+# - xmesh filter add and del on the file xmeshd reads go through node 2's
+#   agent, which installs the rule and keeps it when it builds the table
+#   again.
 # - Node 3's certificate revoked: node 2, given the list on SIGHUP, cuts
 #   it off, and it reaches no one.
 #
@@ -183,6 +186,26 @@ answered node1 node3 3 0
 expect_delta "iot -> billing denied by the zone pair in transit at node 2" \
 	"$before" "$(counter node2 zone_denied)" 3
 
+# ------------------------------------------------------------ the tool
+# xmesh filter add on the file xmeshd reads goes through xmeshd
+# (filter-reload): node 2's agent installs the new line 14 with the rest,
+# and keeps it when it builds the table again (below, node 3 gone).
+L_OUT=14
+check "filter add on xmeshd's file, through node 2's agent" \
+	x node2 filter add deny dir out to zone billing proto icmp \
+	file "$A/filter.rules"
+check "node 2's agent read the file again: 4 rules" \
+	grep -q "reload: filter $A/filter.rules, 4 rules" "$A/node2.log"
+check_match "line 14 is in node 2's table, the zone pair still there" 0 \
+	'xmesh line 14' n node2 nft list table inet xmesh
+check_json "the zone pair and the mark mask are still installed at node 2" \
+	'.[0].zone_pairs == 1 and .[0].mark_mask == 4294967295' \
+	n node2 "$XM" -j zone show
+before=$(rule_count node2 $L_OUT)
+answered node2 node3 3 0
+expect_delta "node 2 -> billing dropped at node 2 by the added rule" \
+	"$before" "$(rule_count node2 $L_OUT)" 3
+
 # ------------------------------------------------------------ revocation
 serial=$("$XM" -j cert show "$A/node3.cert" | jq -r .serial)
 check "node 3's certificate revoked" "$XM" cert revoke \
@@ -207,6 +230,12 @@ check "node 3 reaches neither node 2" \
 check "nor node 1" \
 	fails n node3 ping -c 2 -i 0.2 -W 1 -I "$(an_addr node3)" "$(an_addr node1)"
 answered node2 node1 2 2
+check_match "line 14 still in node 2's table once node 3 is cut off" 0 \
+	'xmesh line 14' n node2 nft list table inet xmesh
+check "filter del of line 14, through node 2's agent" \
+	x node2 filter del "$L_OUT" file "$A/filter.rules"
+check_no_match "line 14 is gone from node 2's table" 'xmesh line 14' \
+	n node2 nft list table inet xmesh
 
 for name in node1 node2 node3; do
 	an_stop "$name"
