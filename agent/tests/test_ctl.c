@@ -817,7 +817,7 @@ static void groups(void)
 
 static int reloads, reload_ret;
 
-static int fake_filter_reload(void *arg, unsigned int *rules, char *why,
+static int counted_filter_reload(void *arg, unsigned int *rules, char *why,
 			      size_t len)
 {
 	(void)arg;
@@ -835,7 +835,7 @@ static json_object *ask_filter(const char *file, uint64_t policy)
 	v.filter_file = file;
 	v.filter_policy = policy;
 	v.filter_rules = 2;
-	v.filter_reload = fake_filter_reload;
+	v.filter_reload = counted_filter_reload;
 	return ask_view(&v, "filter-reload");
 }
 
