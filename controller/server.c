@@ -1297,8 +1297,9 @@ static const char *const tele_drops[] = {
 };
 
 /* The samples of v[0..n) a series is kept of: not those of a link to a
- * peer that is no node of the site (a class's peer is its number) (made-up peers would each make
- * series, stored for 90 days), counted. Their number. Under c->lock. */
+ * peer that is no node of the site (made-up peers would each make
+ * series, stored for 90 days), counted; a class's peer is its number,
+ * no node. Their number. Under c->lock. */
 static size_t samples_of_known(struct xm_ctl *c, struct xm_tele_sample *v,
 			       size_t n)
 {
