@@ -66,9 +66,12 @@ enum family {
 	F_NODE_UP, F_NODE_LAST_SEEN, F_NODE_TX_BYTES, F_NODE_RX_BYTES,
 	F_NODE_TX_PACKETS, F_NODE_RX_PACKETS, F_NODE_FWD_PACKETS,
 	F_NODE_FWD_BYTES, F_NODE_LOAD, F_NODE_POLICY_VERSION, F_NODE_DROPS,
-	F_NODE_LINKS, F_NODE_LOSS_MAX,
+	F_NODE_LINKS, F_NODE_LOSS_MAX, F_NODE_CLASS_PACKETS,
+	F_NODE_CLASS_BYTES, F_NODE_CLASS_DROPS,
 	/* the troubled links */
 	F_LINK_UP, F_LINK_LOSS, F_LINK_RTT,
+	/* each link of the nodes with per-node series */
+	F_LINK_TX_BYTES, F_LINK_RX_BYTES, F_LINK_UTILIZATION,
 	FAMILIES
 };
 
@@ -186,12 +189,27 @@ static const struct {
 	    " state."),
 	FAM(F_NODE_LOSS_MAX, "xmesh_node_link_loss_ratio_max", "gauge",
 	    "The highest probe loss of the node's links up."),
+	FAM(F_NODE_CLASS_PACKETS, "xmesh_node_class_packets_total",
+	    "counter", "Packets sent in the traffic class."),
+	FAM(F_NODE_CLASS_BYTES, "xmesh_node_class_bytes_total", "counter",
+	    "Bytes sent in the traffic class."),
+	FAM(F_NODE_CLASS_DROPS, "xmesh_node_class_drops_total", "counter",
+	    "Packets of the traffic class dropped by its rate cap."),
 	FAM(F_LINK_UP, "xmesh_link_up", "gauge", "1 if the link is up"
 	    " (listed: links down or lossy, the worst first)."),
 	FAM(F_LINK_LOSS, "xmesh_link_loss_ratio", "gauge", "Probe loss"
 	    " (listed: links down or lossy)."),
 	FAM(F_LINK_RTT, "xmesh_link_rtt_seconds", "gauge", "Round-trip time"
 	    " (listed: links down or lossy)."),
+	FAM(F_LINK_TX_BYTES, "xmesh_link_tx_bytes_total", "counter",
+	    "Bytes sent to the peer over the link (the nodes with per-node"
+	    " series)."),
+	FAM(F_LINK_RX_BYTES, "xmesh_link_rx_bytes_total", "counter",
+	    "Bytes received from the peer over the link (the nodes with"
+	    " per-node series)."),
+	FAM(F_LINK_UTILIZATION, "xmesh_link_utilization", "gauge",
+	    "The link's send rate over its bandwidth, between the node's"
+	    " last two reports (the nodes with per-node series)."),
 #undef FAM
 };
 
@@ -611,6 +629,25 @@ static double loss_max(const struct xm_tele_node *x)
 	return m / 1e6;
 }
 
+/* A node's classes' counters of family fam, labelled by class. */
+static void class_samples(const struct site_state *st, enum family fam,
+			  const struct xm_tele_node *x)
+{
+	size_t k;
+
+	for (k = 0; k < x->r.n_qos; k++) {
+		const struct xm_tele_class *c = &x->r.qos[k];
+		char label[64];
+
+		snprintf(label, sizeof(label), "class=\"%s\"", c->name);
+		fprintf(node_sample(st, fam, x, label), " %llu\n",
+			(unsigned long long)(fam == F_NODE_CLASS_PACKETS ?
+					     c->packets :
+					     fam == F_NODE_CLASS_BYTES ?
+					     c->bytes : c->drops));
+	}
+}
+
 static void node_metrics(const struct site_state *st, int64_t now)
 {
 	const struct xm_tele *t = st->site->tele;
@@ -662,6 +699,9 @@ static void node_metrics(const struct site_state *st, int64_t now)
 	for (i = 0; i < n; i++)
 		fprintf(node_sample(st, F_NODE_LOSS_MAX, xm_tele_at(t, i),
 				    NULL), " %g\n", loss_max(xm_tele_at(t, i)));
+	for (j = F_NODE_CLASS_PACKETS; j <= F_NODE_CLASS_DROPS; j++)
+		for (i = 0; i < n; i++)
+			class_samples(st, j, xm_tele_at(t, i));
 }
 
 /* ---- the troubled links, by themselves ---- */
@@ -687,6 +727,47 @@ static void link_metrics(const struct site_state *st)
 				fprintf(f, " %g\n", t->l->loss_ppm / 1e6);
 			else
 				fprintf(f, " %g\n", t->l->rtt_us / 1e6);
+		}
+}
+
+/* ---- each link's traffic, for the nodes with per-node series ---- */
+
+/* Counted against the node cap as the node's own series are: a link's
+ * series are its node's, 2 or 3 a link (its utilization once two reports
+ * had its counters and it has a bandwidth). */
+static void link_traffic_metrics(const struct site_state *st)
+{
+	const struct xm_tele *t = st->site->tele;
+	size_t n = st->per_node ? xm_tele_count(t) : 0, i, k, j;
+
+	for (j = F_LINK_TX_BYTES; j <= F_LINK_UTILIZATION; j++)
+		for (i = 0; i < n; i++) {
+			const struct xm_tele_node *x = xm_tele_at(t, i);
+
+			for (k = 0; k < x->r.n_links; k++) {
+				const struct xm_tele_link *l = &x->r.links[k];
+				double tx_bps, utilization;
+				char peer[32];
+				bool own;
+
+				if (!l->have_counters)
+					continue;
+				if (j == F_LINK_UTILIZATION &&
+				    (!l->bandwidth_kbps ||
+				     !xm_tele_link_rate(x, l, &tx_bps,
+							&utilization, &own)))
+					continue;
+				snprintf(peer, sizeof(peer), "peer=\"%u\"",
+					 l->peer);
+				if (j == F_LINK_UTILIZATION)
+					fprintf(node_sample(st, j, x, peer),
+						" %g\n", utilization);
+				else
+					fprintf(node_sample(st, j, x, peer),
+						" %llu\n", (unsigned long long)
+						(j == F_LINK_TX_BYTES ?
+						 l->tx_bytes : l->rx_bytes));
+			}
 		}
 }
 
@@ -719,6 +800,7 @@ struct xm_metrics_part *xm_metrics_part_new(const struct xm_metrics_site *site,
 		site_metrics(&st);
 		node_metrics(&st, now);
 		link_metrics(&st);
+		link_traffic_metrics(&st);
 	}
 	failed = !st.label || p->bad || ferror(p->f);
 	if (fclose(p->f))

@@ -11,7 +11,10 @@
  *   limits.nodes nodes: above, the site's aggregates stand for them;
  * - per link (site, node, name, peer), never for every link: only the
  *   troubled ones (down, or lossy above 1 %), and the nodes not up, at
- *   most limits.troubled of them per site, the worst first.
+ *   most limits.troubled of them per site, the worst first;
+ * - each link's traffic and each class's counters (labels as a node's,
+ *   and peer or class), as the node's own series: only while the site
+ *   has at most limits.nodes nodes.
  *
  * How many were left out is itself a series, so that a capped site is
  * visible. Pure: writes into a FILE, the time passed in; the caller holds

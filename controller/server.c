@@ -33,6 +33,7 @@
 #include "telemetry.h"
 #include "web.h"
 #include "wire.h"	/* xm_wire_name_valid(): token names */
+#include "xmesh_qos.h"	/* xm_tclass_parse(): the series' class= */
 
 #define BODY_MAX	(16 * 1024)	/* anything but a policy document */
 #define URI_MAX		1024
@@ -1297,14 +1298,16 @@ static const char *const tele_drops[] = {
 
 /* The samples of v[0..n) a series is kept of: not those of a link to a
  * peer that is no node of the site (made-up peers would each make
- * series, stored for 90 days), counted. Their number. Under c->lock. */
+ * series, stored for 90 days), counted; a class's peer is its number,
+ * no node. Their number. Under c->lock. */
 static size_t samples_of_known(struct xm_ctl *c, struct xm_tele_sample *v,
 			       size_t n)
 {
 	size_t i, k;
 
 	for (i = k = 0; i < n; i++)
-		if (!v[i].peer || known(c, v[i].peer))
+		if (!xm_tele_metric_per_link(v[i].metric) ||
+		    known(c, v[i].peer))
 			v[k++] = v[i];
 	c->tele_dropped[TELE_DROP_PEER] += n - k;
 	return k;
@@ -1391,7 +1394,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 				       struct MHD_Connection *conn,
 				       const struct req *q)
 {
-	struct xm_tele_sample samples[2 * XM_TELE_LINKS_MAX + 8];
+	struct xm_tele_sample *samples;
 	struct xm_tele_events ev = { 0 };
 	struct xm_tele_report r;
 	struct xm_policy_error err;
@@ -1421,6 +1424,12 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		return send_error(c, conn, 400, err.location, "%s",
 				  err.reason);
 	}
+	/* A node's samples: 165 kB at most, not on a thread's stack. */
+	samples = malloc(XM_TELE_SAMPLES_MAX * sizeof(*samples));
+	if (!samples) {
+		xm_tele_report_free(&r);
+		return send_error(c, conn, 500, "store", "out of memory");
+	}
 	pthread_mutex_lock(&c->lock);
 	/* Its routes "unchanged" from a table this controller does not
 	 * keep (it restarted): asked for in the answer. */
@@ -1429,8 +1438,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	rc = xm_tele_ingest(c->tele, q->node, &r, now, &ev);
 	if (!rc) {
 		x = xm_tele_find(c->tele, q->node);
-		n = xm_tele_samples(x, samples,
-				    sizeof(samples) / sizeof(samples[0]));
+		n = xm_tele_samples(x, samples, XM_TELE_SAMPLES_MAX);
 		n = samples_of_known(c, samples, n);
 		c->tele_dropped[TELE_DROP_EVENTS] += ev.dropped;
 		for (size_t i = 0; i < n; i++)
@@ -1443,6 +1451,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 	}
 	c->tele_reports[rc ? TELE_STORE : TELE_OK]++;
 	pthread_mutex_unlock(&c->lock);
+	free(samples);
 	xm_tele_events_free(&ev);
 	xm_tele_report_free(&r);
 	if (rc)
@@ -1724,7 +1733,7 @@ static uint32_t node_arg(struct xm_ctl *c, struct MHD_Connection *conn,
 	return (uint32_t)v;
 }
 
-/* GET /api/v1/telemetry/series?node=N[&peer=M]&metric=NAME... */
+/* GET /api/v1/telemetry/series?node=N[&peer=M|&class=C]&metric=NAME... */
 static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 			      const struct req *q)
 {
@@ -1736,6 +1745,7 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 	enum xm_tele_metric m;
 	uint32_t node, peer = 0;
 	unsigned int tier;
+	const char *cls;
 	json_object *j, *pts;
 	int rc;
 
@@ -1745,16 +1755,36 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 		return MHD_YES;
 	if (!name || xm_tele_metric_parse(name, &m))
 		return send_error(c, conn, 400, "query metric", "expected one"
-				  " of rtt_us, loss_ppm, tx_bps, rx_bps,"
-				  " drops_per_s, load");
+				  " of rtt_us, loss_ppm, link_tx_bps,"
+				  " link_rx_bps, utilization (a link's),"
+				  " tx_bps, rx_bps, drops_per_s, load (a"
+				  " node's), class_packets_per_s, class_bps,"
+				  " class_drops_per_s (a class's)");
+	cls = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+					  "class");
 	if (xm_tele_metric_per_link(m)) {
 		peer = node_arg(c, conn, "peer");
 		if (!peer)
 			return MHD_YES;
 	} else if (MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 					       "peer")) {
-		return send_error(c, conn, 400, "query peer", "%s is a node's"
-				  " metric: no peer", name);
+		return send_error(c, conn, 400, "query peer", "%s is not a"
+				  " link's metric: no peer", name);
+	}
+	if (xm_tele_metric_per_class(m)) {
+		/* The class's number stands in the series' peer. */
+		int tc = cls ? xm_tclass_parse(cls) : -1;
+
+		if (tc < 0)
+			return send_error(c, conn, 400, "query class", "%s is"
+					  " a class's metric: class=bulk,"
+					  " interactive, realtime or"
+					  " network-control is required",
+					  name);
+		peer = (uint32_t)tc;
+	} else if (cls) {
+		return send_error(c, conn, 400, "query class", "%s is not a"
+				  " class's metric: no class", name);
 	}
 	if ((rc = uint_arg(c, conn, NULL, "since", INT64_MAX, &since)) < 0)
 		return MHD_YES;
@@ -1781,7 +1811,11 @@ static enum MHD_Result series(struct xm_ctl *c, struct MHD_Connection *conn,
 	}
 	j = json_object_new_object();
 	json_object_object_add(j, "node", json_object_new_int64(node));
-	json_object_object_add(j, "peer", json_object_new_int64(peer));
+	if (xm_tele_metric_per_class(m))
+		json_object_object_add(j, "class", json_object_new_string(
+				       xm_tclass_name((uint8_t)peer)));
+	else
+		json_object_object_add(j, "peer", json_object_new_int64(peer));
 	json_object_object_add(j, "metric", json_object_new_string(name));
 	json_object_object_add(j, "step",
 			       json_object_new_int64(xm_tele_tier_step(tier)));
@@ -2988,7 +3022,7 @@ static const struct route routes[] = {
 	{ GET("/api/v1/topology"), ROLE(READ), .fn = topology },
 	{ GET("/api/v1/nodes/"), ROLE(READ), .prefix = true, .fn = node_get },
 	{ GET("/api/v1/telemetry/series"), ROLE(READ),
-	  .query = " node peer metric since until ", .fn = series },
+	  .query = " node peer class metric since until ", .fn = series },
 	{ GET("/api/v1/path"), ROLE(READ), .query = " from to ",
 	  .fn = path_get },
 	{ GET("/api/v1/events"), ROLE(READ), .query = " since limit ",

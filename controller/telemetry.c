@@ -12,6 +12,7 @@
 
 #include "grow.h"
 #include "wire.h"	/* xm_wire_name_valid() */
+#include "xmesh_qos.h"	/* xm_tclass_name() */
 
 #define JSON_DEPTH	6
 
@@ -565,6 +566,30 @@ static void link_rates(const struct xm_tele_report *prev,
 	}
 }
 
+/* Each class of cur: its rates from the same class in prev, dt seconds
+ * before, if prev had it. */
+static void class_rates(const struct xm_tele_report *prev,
+			struct xm_tele_report *cur, double dt)
+{
+	size_t i, k;
+
+	for (i = 0; i < cur->n_qos; i++) {
+		struct xm_tele_class *c = &cur->qos[i];
+
+		for (k = 0; k < prev->n_qos &&
+		     strcmp(prev->qos[k].name, c->name); k++)
+			;
+		if (k == prev->n_qos)
+			continue;
+		c->packets_per_s = xm_tele_rate(prev->qos[k].packets,
+						c->packets, dt);
+		c->bps = 8 * xm_tele_rate(prev->qos[k].bytes, c->bytes, dt);
+		c->drops_per_s = xm_tele_rate(prev->qos[k].drops, c->drops,
+					      dt);
+		c->have_rates = true;
+	}
+}
+
 bool xm_tele_link_rate(const struct xm_tele_node *x,
 		       const struct xm_tele_link *l, double *tx_bps,
 		       double *utilization, bool *own)
@@ -936,6 +961,7 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		x->drops_per_s = drops_rate(p, c, dt);
 		x->have_rates = true;
 		link_rates(&x->r, r, dt);
+		class_rates(&x->r, r, dt);
 	}
 	if (r->routes_unchanged) {
 		/* The table of the report before (none: an empty one; the
@@ -1033,6 +1059,12 @@ static const char *const metric_names[] = {
 	[XM_TELE_M_RX_BPS] = "rx_bps",
 	[XM_TELE_M_DROPS_PER_S] = "drops_per_s",
 	[XM_TELE_M_LOAD] = "load",
+	[XM_TELE_M_LINK_TX_BPS] = "link_tx_bps",
+	[XM_TELE_M_LINK_RX_BPS] = "link_rx_bps",
+	[XM_TELE_M_UTILIZATION] = "utilization",
+	[XM_TELE_M_CLASS_PACKETS_PER_S] = "class_packets_per_s",
+	[XM_TELE_M_CLASS_BPS] = "class_bps",
+	[XM_TELE_M_CLASS_DROPS_PER_S] = "class_drops_per_s",
 };
 
 const char *xm_tele_metric_name(enum xm_tele_metric m)
@@ -1054,7 +1086,25 @@ int xm_tele_metric_parse(const char *s, enum xm_tele_metric *m)
 
 bool xm_tele_metric_per_link(enum xm_tele_metric m)
 {
-	return m == XM_TELE_M_RTT_US || m == XM_TELE_M_LOSS_PPM;
+	return m == XM_TELE_M_RTT_US || m == XM_TELE_M_LOSS_PPM ||
+	       m == XM_TELE_M_LINK_TX_BPS || m == XM_TELE_M_LINK_RX_BPS ||
+	       m == XM_TELE_M_UTILIZATION;
+}
+
+bool xm_tele_metric_per_class(enum xm_tele_metric m)
+{
+	return m == XM_TELE_M_CLASS_PACKETS_PER_S || m == XM_TELE_M_CLASS_BPS ||
+	       m == XM_TELE_M_CLASS_DROPS_PER_S;
+}
+
+unsigned int xm_tele_class_id(const char *name)
+{
+	unsigned int id;
+
+	for (id = XMESH_TC_BULK; id <= XMESH_TC_NETWORK_CONTROL; id++)
+		if (!strcmp(xm_tclass_name((uint8_t)id), name))
+			return id;
+	return 0;
 }
 
 static size_t sample_put(struct xm_tele_sample *out, size_t max, size_t n,
@@ -1064,6 +1114,33 @@ static size_t sample_put(struct xm_tele_sample *out, size_t max, size_t n,
 	if (n < max)
 		out[n] = (struct xm_tele_sample){ node, peer, m, v, 0 };
 	return n + 1;
+}
+
+/* Each link's own rates and utilization: not the node's estimate for an
+ * agent without per-link counters, which a link's series would show as
+ * the link's own. */
+static size_t link_samples(const struct xm_tele_node *x,
+			   struct xm_tele_sample *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < x->r.n_links; i++) {
+		const struct xm_tele_link *l = &x->r.links[i];
+		double tx_bps, utilization;
+		bool own;
+
+		if (!l->up || !xm_tele_link_rate(x, l, &tx_bps, &utilization,
+						 &own) || !own)
+			continue;
+		n = sample_put(out, max, n, x->id, l->peer,
+			       XM_TELE_M_LINK_TX_BPS, tx_bps);
+		n = sample_put(out, max, n, x->id, l->peer,
+			       XM_TELE_M_LINK_RX_BPS, l->rx_bps);
+		if (l->bandwidth_kbps)	/* else unknown, not 0 */
+			n = sample_put(out, max, n, x->id, l->peer,
+				       XM_TELE_M_UTILIZATION, utilization);
+	}
+	return n;
 }
 
 size_t xm_tele_samples(const struct xm_tele_node *x,
@@ -1091,6 +1168,20 @@ size_t xm_tele_samples(const struct xm_tele_node *x,
 			       (double)l->rtt_us);
 		n = sample_put(out, max, n, x->id, l->peer,
 			       XM_TELE_M_LOSS_PPM, (double)l->loss_ppm);
+	}
+	n = link_samples(x, out, max, n);
+	for (i = 0; i < x->r.n_qos; i++) {
+		const struct xm_tele_class *c = &x->r.qos[i];
+		unsigned int id = xm_tele_class_id(c->name);
+
+		if (!c->have_rates || !id)
+			continue;
+		n = sample_put(out, max, n, x->id, id,
+			       XM_TELE_M_CLASS_PACKETS_PER_S, c->packets_per_s);
+		n = sample_put(out, max, n, x->id, id, XM_TELE_M_CLASS_BPS,
+			       c->bps);
+		n = sample_put(out, max, n, x->id, id,
+			       XM_TELE_M_CLASS_DROPS_PER_S, c->drops_per_s);
 	}
 	return n < max ? n : max;
 }

@@ -58,6 +58,10 @@ struct xm_tele_class {
 	char name[XM_TELE_NAME_MAX];
 	uint64_t packets, bytes, drops;
 	uint64_t rate;			/* cap, bytes/s; 0: none */
+	/* Derived by xm_tele_ingest() from the report before with the
+	 * same class (per second; bps: bits). */
+	bool have_rates;
+	double packets_per_s, bps, drops_per_s;
 };
 
 struct xm_tele_route {
@@ -265,26 +269,53 @@ enum xm_tele_metric {
 	XM_TELE_M_RX_BPS,
 	XM_TELE_M_DROPS_PER_S,
 	XM_TELE_M_LOAD,
-	XM_TELE_M_MAX = XM_TELE_M_LOAD,
+	/* A link's own traffic (its counters; none for an agent that
+	 * sends none) and its utilization, xm_tele_link_rate(). */
+	XM_TELE_M_LINK_TX_BPS,
+	XM_TELE_M_LINK_RX_BPS,
+	XM_TELE_M_UTILIZATION,
+	/* A traffic class's rates: the sample's peer is the class's
+	 * number (enum xmesh_tclass, 1 bulk to 4 network-control). */
+	XM_TELE_M_CLASS_PACKETS_PER_S,
+	XM_TELE_M_CLASS_BPS,
+	XM_TELE_M_CLASS_DROPS_PER_S,
+	XM_TELE_M_MAX = XM_TELE_M_CLASS_DROPS_PER_S,
 };
 
 const char *xm_tele_metric_name(enum xm_tele_metric m);
 /* The metric of a name: 0 and *m, or -1. */
 int xm_tele_metric_parse(const char *s, enum xm_tele_metric *m);
-/* rtt_us and loss_ppm are a link's (a peer is needed). */
+/* rtt_us, loss_ppm, link_tx_bps, link_rx_bps and utilization are a
+ * link's (a peer is needed). */
 bool xm_tele_metric_per_link(enum xm_tele_metric m);
+/* class_packets_per_s, class_bps and class_drops_per_s are a traffic
+ * class's (a class is needed, kept in the sample's peer). */
+bool xm_tele_metric_per_class(enum xm_tele_metric m);
+
+/* A class's number (enum xmesh_tclass) from its name as the agents
+ * report it (xm_tclass_name()): 1 to 4, or 0 if it has none. */
+unsigned int xm_tele_class_id(const char *name);
 
 struct xm_tele_sample {
-	uint32_t node, peer;		/* peer 0: a node's metric */
+	/* peer: the link's peer, the class's number (per-class metrics),
+	 * or 0 (a node's metric). */
+	uint32_t node, peer;
 	enum xm_tele_metric metric;
 	double value;
 	int64_t time;			/* received; 0: when stored */
 };
 
+/* The most samples one node's state gives (xm_tele_samples()). */
+#define XM_TELE_SAMPLES_MAX	(5 * XM_TELE_LINKS_MAX + \
+				 3 * XM_TELE_QOS_MAX + 4)
+
 /*
  * The samples a node's state gives (after xm_tele_ingest()): its rates
- * (once it has two reports), its load, each link's RTT and loss. At most
- * max into out: the number written.
+ * (once it has two reports), its load, each link's RTT and loss, each
+ * link's own rates and utilization (once two reports had its counters),
+ * each class's rates (once two reports had it; a class without a number,
+ * xm_tele_class_id(), has none). At most max into out: the number
+ * written.
  */
 size_t xm_tele_samples(const struct xm_tele_node *n,
 		       struct xm_tele_sample *out, size_t max);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void take(struct xm_tele *t, const char *text, size_t len,
 		 int64_t now)
 {
-	struct xm_tele_sample s[2 * XM_TELE_LINKS_MAX + 8];
+	static struct xm_tele_sample s[XM_TELE_SAMPLES_MAX];
 	struct xm_tele_hop hops[XM_TELE_PATH_MAX];
 	struct xm_tele_events ev = { 0 };
 	struct xm_policy_error err;
@@ -41,6 +41,12 @@ static void take(struct xm_tele *t, const char *text, size_t len,
 	n = xm_tele_samples(xm_tele_find(t, 7), s, sizeof(s) / sizeof(s[0]));
 	if (n > sizeof(s) / sizeof(s[0]))
 		abort();
+	/* A class's series is keyed by its number, 1 to 4. */
+	for (i = 0; i < n; i++)
+		if (!xm_tele_metric_name(s[i].metric) ||
+		    (xm_tele_metric_per_class(s[i].metric) &&
+		     (s[i].peer < 1 || s[i].peer > 4)))
+			abort();
 	if (xm_tele_find(t, 7)->r.n_routes) {
 		uint32_t to = xm_tele_find(t, 7)->r.routes[0].node;
 

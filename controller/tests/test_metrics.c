@@ -32,8 +32,13 @@ static const struct xm_metrics_ctl ctl = {
 	.auth = auth,
 };
 
+/* Each node's traffic classes in site(). */
+#define CLASSES		2
+
 /*
- * A site of n nodes, LINKS links each: node i's first link is down when
+ * A site of n nodes, LINKS links each, with their own counters (link k of
+ * node i sent 1000 * i + k bytes), and CLASSES classes (bulk sent 100 * i
+ * bytes, realtime dropped i): node i's first link is down when
  * i % 50 == 0, lossy (i % 1000 ppm above 1 %) when i % 30 == 0; nodes
  * i % 1000 == 1 last reported long ago (down).
  */
@@ -53,6 +58,13 @@ static struct xm_tele *site(unsigned int n)
 		r.counters.tx_bytes = i;
 		r.counters.n_drops = 1;
 		strcpy(r.counters.drops[0].reason, "no_route");
+		r.have_qos = true;
+		r.n_qos = CLASSES;
+		r.qos[0] = (struct xm_tele_class){ .name = "bulk",
+						   .packets = i,
+						   .bytes = 100 * i };
+		r.qos[1] = (struct xm_tele_class){ .name = "realtime",
+						   .drops = i };
 		r.links = calloc(LINKS, sizeof(*r.links));
 		r.n_links = LINKS;
 		for (k = 0; k < LINKS; k++) {
@@ -61,6 +73,10 @@ static struct xm_tele *site(unsigned int n)
 			l->peer = (i + k) % n + 1;
 			l->up = !(k == 0 && i % 50 == 0);
 			l->rtt_us = 300 + 100 * k;
+			l->have_counters = true;
+			l->tx_bytes = 1000 * i + k;
+			l->rx_bytes = 500 * i + k;
+			l->bandwidth_kbps = 1000;
 			if (k == 0 && i % 30 == 0)
 				l->loss_ppm = XM_TELE_LOSS_PPM + i % 1000;
 		}
@@ -236,13 +252,36 @@ static void test_small_site(void)
 		  "name=\"n30\",peer=\"31\"} 0.01003\n"),
 	   "per node: counters, links by state, the worst loss; the lossy"
 	   " link by itself");
-	ok(samples < 500 * (12 + 2 + 2) + 200 + 3 * XM_METRICS_TROUBLED,
+	ok(strstr(text, "xmesh_link_tx_bytes_total{site=\"default\","
+		  "node=\"42\",name=\"n42\",peer=\"44\"} 42001\n") &&
+	   strstr(text, "xmesh_link_rx_bytes_total{site=\"default\","
+		  "node=\"42\",name=\"n42\",peer=\"44\"} 21001\n") &&
+	   count(text, "xmesh_link_tx_bytes_total{") == 500 * LINKS &&
+	   count(text, "xmesh_link_rx_bytes_total{") == 500 * LINKS,
+	   "each link's byte counters, of every node within the cap");
+	ok(strstr(text, "xmesh_node_class_bytes_total{site=\"default\","
+		  "node=\"42\",name=\"n42\",class=\"bulk\"} 4200\n") &&
+	   strstr(text, "xmesh_node_class_packets_total{site=\"default\","
+		  "node=\"42\",name=\"n42\",class=\"bulk\"} 42\n") &&
+	   strstr(text, "xmesh_node_class_drops_total{site=\"default\","
+		  "node=\"42\",name=\"n42\",class=\"realtime\"} 42\n") &&
+	   count(text, "xmesh_node_class_drops_total{") == 500 * CLASSES,
+	   "each class's counters, of every node within the cap");
+	ok(!count(text, "xmesh_link_utilization{"),
+	   "one report: no link utilization yet");
+	/* Per node: 12 values and drops, 2 link states, 1 worst loss, 2
+	 * counters a link, 3 a class. */
+	ok(samples < 500 * (12 + 2 + 1 + 2 * LINKS + 3 * CLASSES) + 200 +
+	   3 * XM_METRICS_TROUBLED,
 	   "500 nodes: %zu series (%zu bytes)", samples, len);
 	free(text);
 	text = text_of(&s, 1, &lim, &len);
 	ok(text && !count(text, "xmesh_node_tx_bytes_total{") &&
 	   count(text, "xmesh_node_up{") == 1,
 	   "--metrics-nodes 100: aggregated, the node down listed");
+	ok(text && !count(text, "xmesh_link_tx_bytes_total{") &&
+	   !count(text, "xmesh_node_class_bytes_total{"),
+	   "--metrics-nodes 100: no link or class counters either");
 	free(text);
 	xm_tele_free((struct xm_tele *)s.tele);
 }
@@ -292,6 +331,43 @@ static void test_two_sites(void)
 	xm_tele_free((struct xm_tele *)s[1].tele);
 }
 
+/* A link's utilization: its own send rate between two reports over its
+ * bandwidth; none for a link without a bandwidth. */
+static void test_link_utilization(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_metrics_site s = { .name = "default", .tele = t };
+	struct xm_tele_events ev = { 0 };
+	size_t len, samples;
+	char *text;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct xm_tele_report r = { .time = 1000 + 10 * i,
+					    .interval = 5 };
+
+		r.links = calloc(2, sizeof(*r.links));
+		r.n_links = 2;
+		r.links[0] = (struct xm_tele_link){
+			.peer = 2, .up = true, .bandwidth_kbps = 1000,
+			.have_counters = true, .tx_bytes = 12500 * i };
+		r.links[1] = (struct xm_tele_link){
+			.peer = 3, .up = true, .have_counters = true };
+		xm_tele_ingest(t, 1, &r, NOW - 10 + 10 * i, &ev);
+		xm_tele_report_free(&r);
+	}
+	text = text_of(&s, 1, NULL, &len);
+	ok(text && valid(text, &samples) &&
+	   strstr(text, "\nxmesh_link_utilization{site=\"default\","
+		  "node=\"1\",name=\"\",peer=\"2\"} 0.01\n") &&
+	   count(text, "xmesh_link_utilization{") == 1,
+	   "a link's utilization: 10 kbit/s of 1 Mbit/s; none without a"
+	   " bandwidth");
+	free(text);
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+}
+
 /* The agents of a store: known, at the version, by the age of their
  * last request. */
 static void test_store_agents(void)
@@ -321,5 +397,6 @@ int main(void)
 	test_large_site();
 	test_small_site();
 	test_two_sites();
+	test_link_utilization();
 	return tap_done();
 }

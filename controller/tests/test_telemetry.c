@@ -646,6 +646,108 @@ static void test_link_counters(void)
 		"/links/0", "a link with some of its counters only");
 }
 
+/* The value of node 11's sample (peer, m) in v[0..n): -1 if none. */
+static double sample_of(const struct xm_tele_sample *v, size_t n,
+			uint32_t peer, enum xm_tele_metric m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].node == 11 && v[i].peer == peer && v[i].metric == m)
+			return v[i].value;
+	return -1;
+}
+
+/* Each link's own rates and utilization, each class's rates as series
+ * (a class's number in the peer), stored and read back like the others. */
+static void test_link_class_samples(void)
+{
+	static const char q1[] = "[{\"class\": \"bulk\", \"packets\": 10,"
+		" \"bytes\": 1500, \"drops\": 0}, {\"class\": \"realtime\","
+		" \"packets\": 20, \"bytes\": 2600, \"drops\": 4}, {\"class\":"
+		" \"gold\", \"packets\": 1, \"bytes\": 1, \"drops\": 0}],";
+	static const char q2[] = "[{\"class\": \"bulk\", \"packets\": 110,"
+		" \"bytes\": 11500, \"drops\": 0}, {\"class\": \"realtime\","
+		" \"packets\": 20, \"bytes\": 2600, \"drops\": 14},"
+		" {\"class\": \"gold\", \"packets\": 9, \"bytes\": 9,"
+		" \"drops\": 0}],";
+	struct xm_tele_sample v[XM_TELE_SAMPLES_MAX];
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_policy_error err;
+	struct xm_tele_report r;
+	const struct xm_tele_node *x;
+	char err_s[256], name[256];
+	struct xm_store *st;
+	struct pts p = { 0 };
+	enum xm_tele_metric m;
+	size_t n;
+	char *text;
+
+	ok(xm_tele_class_id("bulk") == 1 && xm_tele_class_id("realtime") == 3
+	   && xm_tele_class_id("network-control") == 4 &&
+	   !xm_tele_class_id("gold") && !xm_tele_class_id("rt"),
+	   "a class's number from its reported name, exactly");
+	ok(!xm_tele_metric_parse("utilization", &m) &&
+	   xm_tele_metric_per_link(m) && !xm_tele_metric_per_class(m) &&
+	   !xm_tele_metric_parse("class_bps", &m) &&
+	   xm_tele_metric_per_class(m) && !xm_tele_metric_per_link(m) &&
+	   !strcmp(xm_tele_metric_name(XM_TELE_M_LINK_RX_BPS), "link_rx_bps"),
+	   "the new metrics: a link's, a class's");
+	text = counters_report(1000, 0, true, 1000, 1000, q1);
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5000, &ev);
+	x = xm_tele_find(t, 11);
+	n = xm_tele_samples(x, v, XM_TELE_SAMPLES_MAX);
+	ok(n == 4 && sample_of(v, n, 12, XM_TELE_M_LINK_TX_BPS) < 0 &&
+	   sample_of(v, n, 1, XM_TELE_M_CLASS_BPS) < 0,
+	   "one report: RTT and loss only, no rates yet (%zu samples)", n);
+	text = counters_report(1010, 101000, true, 101000, 2000, q2);
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5010, &ev);
+	x = xm_tele_find(t, 11);
+	n = xm_tele_samples(x, v, XM_TELE_SAMPLES_MAX);
+	ok(sample_of(v, n, 12, XM_TELE_M_LINK_TX_BPS) == 80000 &&
+	   sample_of(v, n, 12, XM_TELE_M_LINK_RX_BPS) == 0 &&
+	   sample_of(v, n, 12, XM_TELE_M_UTILIZATION) == 0.08 &&
+	   sample_of(v, n, 13, XM_TELE_M_LINK_TX_BPS) == 800 &&
+	   sample_of(v, n, 13, XM_TELE_M_UTILIZATION) == 0.0008,
+	   "each link's own rates and utilization");
+	ok(sample_of(v, n, 1, XM_TELE_M_CLASS_PACKETS_PER_S) == 10 &&
+	   sample_of(v, n, 1, XM_TELE_M_CLASS_BPS) == 8000 &&
+	   sample_of(v, n, 1, XM_TELE_M_CLASS_DROPS_PER_S) == 0 &&
+	   sample_of(v, n, 3, XM_TELE_M_CLASS_PACKETS_PER_S) == 0 &&
+	   sample_of(v, n, 3, XM_TELE_M_CLASS_DROPS_PER_S) == 1,
+	   "each class's rates, its number as the peer");
+	/* node 3 + link 2 x 2 + own link 2 x 3 + class 2 x 3: gold has no
+	 * number, no series. */
+	ok(n == 19, "no series of a class without a number (%zu samples)", n);
+	st = xm_store_open(test_store_name(name, sizeof(name), NULL,
+					   ":memory:"), err_s, sizeof(err_s));
+	if (ok(st != NULL, "a store")) {
+		for (size_t i = 0; i < n; i++)
+			v[i].time = 1010;
+		xm_store_samples_add(st, 1010, v, n);
+		xm_store_series(st, 0, 11, 3, XM_TELE_M_CLASS_DROPS_PER_S, 0,
+				2000, 100, pts_cb, &p);
+		ok(p.n == 1 && p.v[0] == 1, "a class's series read back");
+		ok(xm_store_downsample(st, &(struct xm_tele_retention){
+			1, 3600, 7200 }, 1200) == (long)n &&
+		   xm_store_sample_count(st, 1) == (long)n,
+		   "downsampled with the others");
+		xm_store_close(st);
+	}
+	/* An older agent: the node's estimate is no link's series. */
+	text = counters_report(1020, 201000, false, 0, 0, NULL);
+	xm_tele_report_parse(text, strlen(text), &r, &err);
+	xm_tele_ingest(t, 11, &r, 5020, &ev);
+	n = xm_tele_samples(xm_tele_find(t, 11), v, XM_TELE_SAMPLES_MAX);
+	ok(n == 7 && sample_of(v, n, 12, XM_TELE_M_UTILIZATION) < 0,
+	   "no link counters: no link rate series (%zu samples)", n);
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+}
+
 /* One node's reports: a burst, then one per half its interval. */
 static void test_rate(void)
 {
@@ -693,6 +795,7 @@ int main(void)
 	test_link_events_capped();
 	test_rate();
 	test_link_counters();
+	test_link_class_samples();
 	test_path();
 	test_routes_unchanged();
 	test_retention();

@@ -759,7 +759,8 @@ static void test_unknown_peer(void)
 }
 
 /* Node 9's report at time t with links to 8 and 7 that carry their own
- * counters (tx8, tx7 bytes sent), the node's total, and QoS classes. */
+ * counters (tx8, tx7 bytes sent), the node's total, and QoS classes
+ * (bulk sent a hundredth of tx8's bytes, in packets of 100 bytes). */
 static char *counters_report(int64_t t, uint64_t tx8, uint64_t tx7)
 {
 	static char buf[1024];
@@ -771,11 +772,14 @@ static char *counters_report(int64_t t, uint64_t tx8, uint64_t tx7)
 		 " {\"peer\": 7, \"state\": \"up\", \"bandwidth_kbps\": 1000,"
 		 " \"tx_packets\": 30, \"tx_bytes\": %llu, \"rx_packets\": 40,"
 		 " \"rx_bytes\": 4000}], \"counters\": {\"tx_bytes\": %llu},"
-		 " \"qos\": [{\"class\": \"bulk\", \"packets\": 5, \"bytes\":"
-		 " 700, \"drops\": 0}, {\"class\": \"realtime\", \"packets\": 9,"
-		 " \"bytes\": 900, \"drops\": 2, \"rate\": 125000}],"
-		 " \"routes\": []}", (long long)t, (unsigned long long)tx8,
-		 (unsigned long long)tx7, (unsigned long long)(tx8 + tx7));
+		 " \"qos\": [{\"class\": \"bulk\", \"packets\": %llu,"
+		 " \"bytes\": %llu, \"drops\": 0}, {\"class\": \"realtime\","
+		 " \"packets\": 9, \"bytes\": 900, \"drops\": 2, \"rate\":"
+		 " 125000}], \"routes\": []}", (long long)t,
+		 (unsigned long long)tx8, (unsigned long long)tx7,
+		 (unsigned long long)(tx8 + tx7),
+		 (unsigned long long)(tx8 / 10000),
+		 (unsigned long long)(tx8 / 100));
 	return buf;
 }
 
@@ -869,6 +873,92 @@ static void test_link_counters(void)
 		"/qos", "expected an array", "qos that is no array");
 }
 
+/* GET path: its one point's value, -1 if it has not exactly one. */
+static double one_point(const char *path)
+{
+	struct api_resp r = get(path);
+	double v = -1;
+
+	if (r.status == 200 && points(&r) == 1)
+		v = json_object_get_double(api_json(&r, "points.0.1"));
+	else
+		printf("#   %s: %ld %.300s\n", path, r.status,
+		       r.body.data ? r.body.data : "");
+	api_resp_free(&r);
+	return v;
+}
+
+/* Node 9's series from test_link_counters()'s two reports: each link's
+ * own rates and utilization, each class's rates (class=); the same in
+ * /metrics as counters; a metric without its link or class refused. */
+static void test_link_class_series(void)
+{
+	/* until: the reports' own times, ahead of the controller's. */
+	static const char base[] = "/api/v1/telemetry/series?node=9&since=%lld"
+				   "&until=%lld";
+	long long since = (long long)fake_now() - 60;
+	char path[160], q[200];
+	struct api_resp r;
+
+#define SERIES(extra) (snprintf(path, sizeof(path), base, since, \
+				since + 3600), \
+		       snprintf(q, sizeof(q), "%s&%s", path, extra), q)
+	sleep(1);	/* the samples' flush */
+	ok(one_point(SERIES("peer=8&metric=link_tx_bps")) == 80000 &&
+	   one_point(SERIES("peer=7&metric=link_tx_bps")) == 800 &&
+	   one_point(SERIES("peer=8&metric=link_rx_bps")) == 0,
+	   "series: each link's own send and receive rates");
+	ok(one_point(SERIES("peer=8&metric=utilization")) == 0.08 &&
+	   one_point(SERIES("peer=7&metric=utilization")) == 0.0008,
+	   "series: each link's utilization");
+	ok(one_point(SERIES("class=bulk&metric=class_packets_per_s")) == 1 &&
+	   one_point(SERIES("class=bulk&metric=class_bps")) == 800 &&
+	   one_point(SERIES("class=realtime&metric=class_drops_per_s")) == 0,
+	   "series: each class's packet, bit and drop rates");
+	r = get(SERIES("class=rt&metric=class_bps"));
+	ok(r.status == 200 && !strcmp(api_str(&r, "class"), "realtime") &&
+	   !api_json(&r, "peer") && points(&r) == 1,
+	   "a class by its short name; the answer names it");
+	api_resp_free(&r);
+	refused(get(SERIES("metric=class_bps")), 400, "query class",
+		"is required", "a class's metric without class");
+	refused(get(SERIES("class=gold&metric=class_bps")), 400,
+		"query class", "is required", "a class that is none");
+	refused(get(SERIES("class=bulk&peer=8&metric=class_bps")), 400,
+		"query peer", "no peer", "a class's metric with a peer");
+	refused(get(SERIES("class=bulk&metric=load")), 400, "query class",
+		"no class", "a node's metric with a class");
+	refused(get(SERIES("class=bulk&peer=8&metric=utilization")), 400,
+		"query class", "no class", "a link's metric with a class");
+	refused(get(SERIES("metric=link_rx_bps")), 400, "query peer",
+		"required", "a link's rate without peer");
+#undef SERIES
+
+	r = request("GET", "/metrics", NULL, NULL, 0, NULL);
+#define AT9	"{site=\"default\",node=\"9\",name=\"r9\","
+	ok(r.status == 200 && r.body.data &&
+	   strstr(r.body.data, "\nxmesh_link_tx_bytes_total" AT9 "peer=\"8\"}"
+		  " 101000\n") &&
+	   strstr(r.body.data, "\nxmesh_link_rx_bytes_total" AT9 "peer=\"7\"}"
+		  " 4000\n") &&
+	   strstr(r.body.data, "\nxmesh_link_utilization" AT9 "peer=\"8\"}"
+		  " 0.08\n") &&
+	   !strstr(r.body.data, "xmesh_link_tx_bytes_total{site=\"default\","
+		   "node=\"8\""),
+	   "/metrics: node 9's links' byte counters and utilization; none"
+	   " for node 8, which sends no link counters");
+	ok(r.body.data &&
+	   strstr(r.body.data, "\nxmesh_node_class_bytes_total" AT9
+		  "class=\"bulk\"} 1010\n") &&
+	   strstr(r.body.data, "\nxmesh_node_class_packets_total" AT9
+		  "class=\"bulk\"} 10\n") &&
+	   strstr(r.body.data, "\nxmesh_node_class_drops_total" AT9
+		  "class=\"realtime\"} 2\n"),
+	   "/metrics: node 9's class counters");
+#undef AT9
+	api_resp_free(&r);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -880,6 +970,7 @@ int main(void)
 	test_rate();
 	test_unknown_peer();
 	test_link_counters();
+	test_link_class_series();
 	xm_ctl_stop(ctl);
 	unlink(db);
 	{
