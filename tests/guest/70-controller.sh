@@ -121,6 +121,24 @@ check_json "the controller shows six agents current at version 1" \
 	ctl_api agents
 
 # ------------------------------------------------------------ a new version
+# applied_after T0 VERSION: from T0 ($EPOCHREALTIME, before the apply) to
+# each agent's "policy version VERSION applied" log line, in seconds, one
+# line per agent ("-" for one without it). The agents log the guest's one
+# clock, as time of day.
+applied_after() {
+	local t0=$1 v=$2 name midnight
+	midnight=$(date -d "$(date -d "@${t0%.*}" +%F)" +%s)
+	for name in "${NODES[@]}"; do
+		sed -n "s/^\([0-9]*\):\([0-9]*\):\([0-9.]*\) info: policy version $v applied (from the controller).*/\1 \2 \3/p" \
+			"$A/$name.log" | head -1 |
+			awk -v t0="$t0" -v m="$midnight" -v name="$name" '
+				{ d = $1 * 3600 + $2 * 60 + $3 - (t0 - m)
+				  if (d < -43200) d += 86400
+				  printf "%s %.3f\n", name, d; found = 1 }
+				END { if (!found) print name, "-" }'
+	done
+}
+
 policy 2 "$A/v2.json"
 t0=$EPOCHREALTIME
 check_json "version 2 (max hops 2) is applied" '.[0].version == 2' \
@@ -129,6 +147,16 @@ if wait_for 60 ctl_at_version 2 "${NODES[@]}"; then
 	t1=$EPOCHREALTIME
 	tap_ok "version 2 reaches all six agents"
 	echo "# propagation to 6 agents: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s (apply to the last agent's show)"
+	applied_after "$t0" 2 | sort -k2 -n | awk '
+		{ t[NR] = $2; s = s sep $1 " " $2 " s"; sep = ", " }
+		END { printf "# propagation to 6 agents, apply to each agent'"'"'s applied log line: first %s s, median %s s, last %s s (%s)\n",
+			t[1], t[int((NR + 1) / 2)], t[NR], s }'
+	if [[ $(applied_after "$t0" 2 | awk '$2 == "-" || $2 < 0 || $2 > 60' | wc -l) == 0 ]]; then
+		tap_ok "each agent logged version 2 applied, after the apply"
+	else
+		tap_fail "each agent logged version 2 applied, after the apply" \
+			"$(applied_after "$t0" 2)"
+	fi
 else
 	tap_fail "version 2 reaches all six agents" "$(ctl_all_logs)"
 fi
