@@ -180,6 +180,9 @@ int main(void)
 		int started = 0, busy = 0, i, want;
 
 		xm_hook_parse("r command sleep 2", &h, err, sizeof(err));
+		/* The runs above have called back, but a thread may still
+		 * hold its slot for a moment: all free first. */
+		xm_hooks_wait(slow);
 		pthread_mutex_lock(&lock);
 		want = finished;
 		pthread_mutex_unlock(&lock);
