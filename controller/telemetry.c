@@ -347,6 +347,30 @@ static int parse_qos(json_object *a, struct xm_tele_report *r,
 	return 0;
 }
 
+/* Array a of at most max items (what, "links") at where: room for its
+ * items (calloc'd, size each; at least one), their number in *n; NULL
+ * with err set. */
+static void *array_room(json_object *a, const char *where, const char *what,
+			size_t max, size_t size, size_t *n,
+			struct xm_policy_error *err)
+{
+	void *v;
+
+	if (!json_object_is_type(a, json_type_array)) {
+		xm_policy_error_set(err, where, "expected an array");
+		return NULL;
+	}
+	*n = json_object_array_length(a);
+	if (*n > max) {
+		xm_policy_error_set(err, where, "more than %zu %s", max, what);
+		return NULL;
+	}
+	v = calloc(*n ? *n : 1, size);
+	if (!v)
+		xm_policy_error_set(err, where, "out of memory");
+	return v;
+}
+
 static const char *const agent_levels[] = { "error", "warn", "info" };
 
 static int parse_agent_event(json_object *o, size_t i,
@@ -403,15 +427,11 @@ static int parse_agent_events(json_object *j, struct xm_tele_report *r,
 		return -1;
 	if (!json_object_object_get_ex(j, "events", &a))
 		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return xm_policy_error_set(err, "/events", "expected an array");
-	n = json_object_array_length(a);
-	if (n > XM_TELE_AGENT_EVENTS_MAX)
-		return xm_policy_error_set(err, "/events", "more than %d"
-					   " events", XM_TELE_AGENT_EVENTS_MAX);
-	r->events = calloc(n ? n : 1, sizeof(*r->events));
+	r->events = array_room(a, "/events", "events",
+			       XM_TELE_AGENT_EVENTS_MAX, sizeof(*r->events), &n,
+			       err);
 	if (!r->events)
-		return xm_policy_error_set(err, "/events", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (parse_agent_event(json_object_array_get_idx(a, i), i,
 				      &r->events[i], err))
@@ -499,15 +519,10 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 
 	if (!json_object_object_get_ex(j, "links", &a))
 		return xm_policy_error_set(err, "/links", "required");
-	if (!json_object_is_type(a, json_type_array))
-		return xm_policy_error_set(err, "/links", "expected an array");
-	n = json_object_array_length(a);
-	if (n > XM_TELE_LINKS_MAX)
-		return xm_policy_error_set(err, "/links", "more than %d links",
-					   XM_TELE_LINKS_MAX);
-	r->links = calloc(n ? n : 1, sizeof(*r->links));
+	r->links = array_room(a, "/links", "links", XM_TELE_LINKS_MAX,
+			      sizeof(*r->links), &n, err);
 	if (!r->links)
-		return xm_policy_error_set(err, "/links", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		size_t k;
 
@@ -537,16 +552,10 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 	}
 	if (!json_object_object_get_ex(j, "routes", &a))
 		return xm_policy_error_set(err, "/routes", "required");
-	if (!json_object_is_type(a, json_type_array))
-		return xm_policy_error_set(err, "/routes",
-					   "expected an array");
-	n = json_object_array_length(a);
-	if (n > XM_TELE_ROUTES_MAX)
-		return xm_policy_error_set(err, "/routes", "more than %d"
-					   " routes", XM_TELE_ROUTES_MAX);
-	r->routes = calloc(n ? n : 1, sizeof(*r->routes));
+	r->routes = array_room(a, "/routes", "routes", XM_TELE_ROUTES_MAX,
+			       sizeof(*r->routes), &n, err);
 	if (!r->routes)
-		return xm_policy_error_set(err, "/routes", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (parse_route(json_object_array_get_idx(a, i), i,
 				&r->routes[i], err))
