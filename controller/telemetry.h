@@ -4,7 +4,8 @@
  * "Telemetry"): the agents' reports parsed and validated, the site's state
  * kept from them (the last report of each node, the rates derived from
  * its counters, its health), the events that state changes make
- * (node-down/up, link-down/up, link-loss), the path traffic takes through
+ * (node-down/up, link-down/up, link-loss) and those the agents report of
+ * their own (agent), the path traffic takes through
  * the reported route tables, and the downsampling policy of the stored
  * series. No I/O, no clock: times are passed in; the server keeps the
  * state behind its lock and stores samples and events (store.h).

@@ -4,8 +4,9 @@
  * Documentation/xmeshd.md, "Controller"). With a controller configured,
  * the main loop snapshots a report every interval (the core's neighbors
  * and routes, this node's capabilities, the kernel device's counters and
- * drops by reason) as JSON and hands it to a sender thread of its own
- * through a small buffer behind a mutex; the thread POSTs them signed
+ * drops by reason; the agent's own events go in at sending, below) as
+ * JSON and hands it to a sender thread of its own through a small
+ * buffer behind a mutex; the thread POSTs them signed
  * (POST /api/v1/agent/telemetry), oldest first. The main loop never waits
  * on the network. A report no controller took (none answered, or 5xx)
  * stays in the buffer, and the thread moves to the next controller
