@@ -493,17 +493,12 @@ static bool routes_wanted(const struct xm_http_body *b)
 	return want;
 }
 
-/* A refusal's cause (the controller's {"error": {"location", "reason"}}):
- * a controller before agents' events, which knows no "events" member;
- * or events it refused (location "/events..."), sent again with every
- * report if kept. */
-static void events_refused(const struct xm_http_body *b, bool *unknown,
-			   bool *bad)
+void xmd_tele_events_refused(const char *answer, bool *unknown, bool *bad)
 {
 	json_object *j, *e, *loc, *why;
 
 	*unknown = *bad = false;
-	j = b->data ? json_tokener_parse(b->data) : NULL;
+	j = answer ? json_tokener_parse(answer) : NULL;
 	if (j && json_object_object_get_ex(j, "error", &e) &&
 	    json_object_object_get_ex(e, "location", &loc) &&
 	    json_object_object_get_ex(e, "reason", &why)) {
@@ -607,7 +602,7 @@ static void *sender_thread(void *arg)
 		}
 		curl_slist_free_all(hdrs);
 		free(sent);
-		events_refused(&b, &unknown, &bad);
+		xmd_tele_events_refused(b.data, &unknown, &bad);
 		/* Taken with its routes: those are the controller's now.
 		 * Not known to be taken: they may be or not, so the next
 		 * report carries them. */

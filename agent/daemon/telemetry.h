@@ -92,6 +92,14 @@ char *xmd_tele_events_splice(const struct xmd_tele_events *e,
 /* A controller took the report of those up to upto (and the lost ones
  * before them). */
 void xmd_tele_events_taken(struct xmd_tele_events *e, uint64_t upto);
+/*
+ * A refused report's answer (the controller's {"error": {"location",
+ * "reason"}}, NULL if none): *unknown, a controller before agents'
+ * events, which knows no "events" member (the report goes again without
+ * them); *bad, events it refused (location "/events..."), which would be
+ * refused again with every report.
+ */
+void xmd_tele_events_refused(const char *answer, bool *unknown, bool *bad);
 
 /*
  * The report (the controller's TelemetryReport) from the core, the

@@ -179,11 +179,34 @@ static void test_text(void)
 	json_object_put(j);
 }
 
+/* The answers of a controller before events, and of one refusing them
+ * (as controller/server.c's send_error() writes them). */
+static void test_refused(void)
+{
+	bool unknown, bad;
+
+	xmd_tele_events_refused("{\"error\": {\"status\": 400, \"location\":"
+				" \"body\", \"reason\": \"unknown member"
+				" \\\"events\\\"\"}}", &unknown, &bad);
+	ok(unknown && !bad, "a controller before events: told");
+	xmd_tele_events_refused("{\"error\": {\"status\": 400, \"location\":"
+				" \"/events/3\", \"reason\": \"\\\"level\\\":"
+				" expected\"}}", &unknown, &bad);
+	ok(!unknown && bad, "events refused: told");
+	xmd_tele_events_refused("{\"error\": {\"status\": 400, \"location\":"
+				" \"body\", \"reason\": \"unknown member"
+				" \\\"mood\\\"\"}}", &unknown, &bad);
+	ok(!unknown && !bad, "another refusal: neither");
+	xmd_tele_events_refused(NULL, &unknown, &bad);
+	ok(!unknown && !bad, "no answer: neither");
+}
+
 int main(void)
 {
 	test_none();
 	test_order_and_resend();
 	test_overflow();
 	test_text();
+	test_refused();
 	return tap_done();
 }
