@@ -110,7 +110,7 @@ static const struct {
 	FAM(F_TELE_DROPPED, "xmesh_controller_telemetry_dropped_total",
 	    "counter", "What agents' reports carried that was not kept:"
 	    " link events past a report's cap, samples of links to peers"
-	    " that are not nodes of the site."),
+	    " that are not nodes of the site, events the agents lost."),
 	FAM(F_STREAMS, "xmesh_controller_event_streams", "gauge",
 	    "Event streams open."),
 	FAM(F_REMEDY, "xmesh_controller_remediation_total", "counter",

@@ -59,7 +59,9 @@ enum { TELE_OK, TELE_INVALID, TELE_STORE, TELE_RATE, TELE_RESULTS };
 /* What reports carried that was not kept, by why: link events past a
  * report's XM_TELE_LINK_EVENTS_MAX, samples of links to peers that are
  * not nodes of the site. */
-enum { TELE_DROP_EVENTS, TELE_DROP_PEER, TELE_DROPS };
+enum {
+	TELE_DROP_EVENTS, TELE_DROP_PEER, TELE_DROP_AGENT_EVENTS, TELE_DROPS
+};
 
 struct xm_ctl {
 	struct xm_ctl_config cfg;
@@ -1294,6 +1296,7 @@ static const char *const tele_results[] = {
 
 static const char *const tele_drops[] = {
 	[TELE_DROP_EVENTS] = "link_events", [TELE_DROP_PEER] = "peer_samples",
+	[TELE_DROP_AGENT_EVENTS] = "agent_events",
 };
 
 /* The samples of v[0..n) a series is kept of: not those of a link to a
@@ -1330,7 +1333,7 @@ static void tele_policy_event(struct xm_ctl *c, uint64_t version,
 	struct xm_tele_event e = {
 		.time = now_s(c), .kind = XM_TELE_EV_POLICY,
 	};
-	struct xm_tele_events ev = { &e, 1, 1, 0 };
+	struct xm_tele_events ev = { .ev = &e, .n = 1, .cap = 1 };
 
 	if (rollback_of)
 		snprintf(e.detail, sizeof(e.detail), "version %llu by %s"
@@ -1441,6 +1444,7 @@ static enum MHD_Result agent_telemetry(struct xm_ctl *c,
 		n = xm_tele_samples(x, samples, XM_TELE_SAMPLES_MAX);
 		n = samples_of_known(c, samples, n);
 		c->tele_dropped[TELE_DROP_EVENTS] += ev.dropped;
+		c->tele_dropped[TELE_DROP_AGENT_EVENTS] += ev.agent_lost;
 		for (size_t i = 0; i < n; i++)
 			samples[i].time = report_time(&x->r, now);
 		rc = samples_queue(c, samples, n);

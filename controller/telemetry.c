@@ -348,6 +348,100 @@ static int parse_qos(json_object *a, struct xm_tele_report *r,
 	return 0;
 }
 
+/* Array a of at most max items (what, "links") at where: room for its
+ * items (calloc'd, size each; at least one), their number in *n; NULL
+ * with err set. */
+static void *array_room(json_object *a, const char *where, const char *what,
+			size_t max, size_t size, size_t *n,
+			struct xm_policy_error *err)
+{
+	void *v;
+
+	if (!json_object_is_type(a, json_type_array)) {
+		xm_policy_error_set(err, where, "expected an array");
+		return NULL;
+	}
+	*n = json_object_array_length(a);
+	if (*n > max) {
+		xm_policy_error_set(err, where, "more than %zu %s", max, what);
+		return NULL;
+	}
+	v = calloc(*n ? *n : 1, size);
+	if (!v)
+		xm_policy_error_set(err, where, "out of memory");
+	return v;
+}
+
+static const char *const agent_levels[] = { "error", "warn", "info" };
+
+static int parse_agent_event(json_object *o, size_t i,
+			     struct xm_tele_agent_event *e,
+			     struct xm_policy_error *err)
+{
+	static const char *const members[] = {
+		"time", "level", "text", NULL,
+	};
+	uint64_t time = 0;
+	const char *s;
+	json_object *v;
+	char where[48];
+	size_t k;
+
+	snprintf(where, sizeof(where), "/events/%zu", i);
+	if (!json_object_is_type(o, json_type_object))
+		return xm_policy_error_set(err, where, "expected an object");
+	if (only(o, where, members, err) ||
+	    uint_member(o, "time", where, INT64_MAX, true, &time, err))
+		return -1;
+	e->time = (int64_t)time;
+	v = typed(o, "level", json_type_string);
+	s = v ? json_object_get_string(v) : "";
+	for (k = 0; k < sizeof(agent_levels) / sizeof(agent_levels[0]) &&
+	     strcmp(s, agent_levels[k]); k++)
+		;
+	if (k == sizeof(agent_levels) / sizeof(agent_levels[0]))
+		return xm_policy_error_set(err, where, "\"level\": expected"
+					   " \"error\", \"warn\" or \"info\"");
+	e->level = agent_levels[k];
+	v = typed(o, "text", json_type_string);
+	s = v ? json_object_get_string(v) : "";
+	for (k = 0; s[k] >= 0x20 && s[k] < 0x7f; k++)
+		;
+	if (!v || !k || s[k] || k >= XM_TELE_AGENT_TEXT_MAX)
+		return xm_policy_error_set(err, where, "\"text\": expected 1"
+					   " to %d printable ASCII characters",
+					   XM_TELE_AGENT_TEXT_MAX - 1);
+	memcpy(e->text, s, k + 1);
+	return 0;
+}
+
+/* "events": the agent's own, at most XM_TELE_AGENT_EVENTS_MAX (its ring:
+ * more is no agent's); "events_lost". */
+static int parse_agent_events(json_object *j, struct xm_tele_report *r,
+			      struct xm_policy_error *err)
+{
+	json_object *a;
+	size_t i, n;
+
+	if (uint_member(j, "events_lost", "/events_lost", UINT32_MAX, false,
+			&r->events_lost, err))
+		return -1;
+	if (!json_object_object_get_ex(j, "events", &a))
+		return 0;
+	r->events = array_room(a, "/events", "events",
+			       XM_TELE_AGENT_EVENTS_MAX, sizeof(*r->events), &n,
+			       err);
+	if (!r->events)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (parse_agent_event(json_object_array_get_idx(a, i), i,
+				      &r->events[i], err))
+			return -1;
+		r->n_events = i + 1;
+	}
+	return 0;
+}
+
 static int route_cmp(const void *a, const void *b)
 {
 	const struct xm_tele_route *x = a, *y = b;
@@ -365,7 +459,7 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 	static const char *const members[] = {
 		"time", "interval", "name", "zone", "roles", "caps",
 		"policy_version", "links", "counters", "qos", "routes",
-		"routes_unchanged", NULL,
+		"routes_unchanged", "events", "events_lost", NULL,
 	};
 	uint64_t time = 0, interval = XM_TELE_INTERVAL;
 	json_object *a, *v;
@@ -421,18 +515,15 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 		return -1;
 	if (json_object_object_get_ex(j, "qos", &v) && parse_qos(v, r, err))
 		return -1;
+	if (parse_agent_events(j, r, err))
+		return -1;
 
 	if (!json_object_object_get_ex(j, "links", &a))
 		return xm_policy_error_set(err, "/links", "required");
-	if (!json_object_is_type(a, json_type_array))
-		return xm_policy_error_set(err, "/links", "expected an array");
-	n = json_object_array_length(a);
-	if (n > XM_TELE_LINKS_MAX)
-		return xm_policy_error_set(err, "/links", "more than %d links",
-					   XM_TELE_LINKS_MAX);
-	r->links = calloc(n ? n : 1, sizeof(*r->links));
+	r->links = array_room(a, "/links", "links", XM_TELE_LINKS_MAX,
+			      sizeof(*r->links), &n, err);
 	if (!r->links)
-		return xm_policy_error_set(err, "/links", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		size_t k;
 
@@ -462,16 +553,10 @@ static int parse_report(json_object *j, struct xm_tele_report *r,
 	}
 	if (!json_object_object_get_ex(j, "routes", &a))
 		return xm_policy_error_set(err, "/routes", "required");
-	if (!json_object_is_type(a, json_type_array))
-		return xm_policy_error_set(err, "/routes",
-					   "expected an array");
-	n = json_object_array_length(a);
-	if (n > XM_TELE_ROUTES_MAX)
-		return xm_policy_error_set(err, "/routes", "more than %d"
-					   " routes", XM_TELE_ROUTES_MAX);
-	r->routes = calloc(n ? n : 1, sizeof(*r->routes));
+	r->routes = array_room(a, "/routes", "routes", XM_TELE_ROUTES_MAX,
+			       sizeof(*r->routes), &n, err);
 	if (!r->routes)
-		return xm_policy_error_set(err, "/routes", "out of memory");
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (parse_route(json_object_array_get_idx(a, i), i,
 				&r->routes[i], err))
@@ -504,9 +589,11 @@ void xm_tele_report_free(struct xm_tele_report *r)
 {
 	free(r->links);
 	free(r->routes);
+	free(r->events);
 	r->links = NULL;
 	r->routes = NULL;
-	r->n_links = r->n_routes = 0;
+	r->events = NULL;
+	r->n_links = r->n_routes = r->n_events = 0;
 }
 
 /* ---- state ---- */
@@ -624,6 +711,7 @@ static const char *const event_names[] = {
 	[XM_TELE_EV_LINK_LOSS] = "link-loss",
 	[XM_TELE_EV_POLICY] = "policy",
 	[XM_TELE_EV_REMEDIATION] = "remediation",
+	[XM_TELE_EV_AGENT] = "agent",
 };
 
 const char *xm_tele_event_name(enum xm_tele_event_kind k)
@@ -809,6 +897,25 @@ static int link_event(struct xm_tele_events *ev, size_t base, int64_t now,
 	return rc;
 }
 
+/* The agent's own events of r, at their own time if near now. */
+static int agent_events(const struct xm_tele_report *r, uint32_t node,
+			int64_t now, struct xm_tele_events *ev)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_events; i++) {
+		const struct xm_tele_agent_event *a = &r->events[i];
+		bool near = a->time <= now + XM_TELE_AGENT_AHEAD_S &&
+			    a->time + XM_TELE_AGENT_BEHIND_S >= now;
+
+		if (event_add(ev, near ? a->time : now, XM_TELE_EV_AGENT, node,
+			      0, "%s: %s", a->level, a->text))
+			return -1;
+	}
+	ev->agent_lost += r->events_lost;
+	return 0;
+}
+
 static int link_events(const struct xm_tele_report *old,
 		       const struct xm_tele_report *cur, uint32_t node,
 		       int64_t now, struct xm_tele_events *ev)
@@ -918,6 +1025,7 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_events *ev)
 {
 	size_t n_ev = ev->n, dropped = ev->dropped;
+	uint64_t agent_lost = ev->agent_lost;
 	struct xm_tele_node *x;
 	bool found;
 	size_t i = node_index(t, node, &found);
@@ -937,9 +1045,11 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 	if ((x->down && event_add(ev, now, XM_TELE_EV_NODE_UP, node, 0,
 				  "%s reporting%s", r->name[0] ? r->name :
 				  "node", found ? " again" : "")) ||
-	    (found && link_events(&x->r, r, node, now, ev))) {
+	    (found && link_events(&x->r, r, node, now, ev)) ||
+	    agent_events(r, node, now, ev)) {
 		ev->n = n_ev;
 		ev->dropped = dropped;
+		ev->agent_lost = agent_lost;
 		if (!found)
 			free(x);
 		return -1;
@@ -975,6 +1085,10 @@ int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 	} else {
 		x->routes_known = true;
 	}
+	/* Its events are made: not kept with the node. */
+	free(r->events);
+	r->events = NULL;
+	r->n_events = 0;
 	xm_tele_report_free(&x->r);
 	x->r = *r;
 	memset(r, 0, sizeof(*r));

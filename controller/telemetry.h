@@ -4,7 +4,8 @@
  * "Telemetry"): the agents' reports parsed and validated, the site's state
  * kept from them (the last report of each node, the rates derived from
  * its counters, its health), the events that state changes make
- * (node-down/up, link-down/up, link-loss), the path traffic takes through
+ * (node-down/up, link-down/up, link-loss) and those the agents report of
+ * their own (agent), the path traffic takes through
  * the reported route tables, and the downsampling policy of the stored
  * series. No I/O, no clock: times are passed in; the server keeps the
  * state behind its lock and stores samples and events (store.h).
@@ -37,6 +38,15 @@
 /* QoS classes in one report: the kernel has 4 (bulk, interactive,
  * realtime, network-control); room for a few more. */
 #define XM_TELE_QOS_MAX		8
+/* An agent's own events in one report ("events"): its ring holds 64
+ * (agent/daemon/telemetry.h); a report with more is refused. A text is
+ * printable ASCII of at most XM_TELE_AGENT_TEXT_MAX - 1 bytes. */
+#define XM_TELE_AGENT_EVENTS_MAX	64
+#define XM_TELE_AGENT_TEXT_MAX		120
+/* An agent event's own time is taken when this near the controller's
+ * (as a report's samples'), else the controller's. */
+#define XM_TELE_AGENT_AHEAD_S		60
+#define XM_TELE_AGENT_BEHIND_S		600
 
 struct xm_tele_link {
 	uint32_t peer;
@@ -82,6 +92,13 @@ struct xm_tele_counters {
 	size_t n_drops;
 };
 
+/* An event of the agent's own (the report's "events"). */
+struct xm_tele_agent_event {
+	int64_t time;			/* the agent's clock */
+	const char *level;		/* "error", "warn", "info" */
+	char text[XM_TELE_AGENT_TEXT_MAX];
+};
+
 struct xm_tele_caps {
 	bool have_cores, have_load, have_mem_total, have_mem_free,
 	     have_storage_free;
@@ -111,6 +128,12 @@ struct xm_tele_report {
 	bool have_qos;
 	struct xm_tele_class qos[XM_TELE_QOS_MAX];
 	size_t n_qos;
+	/* "events": the agent's own since its last report taken (none from
+	 * an older agent); "events_lost": those its ring lost before. Made
+	 * events by xm_tele_ingest(), not kept. */
+	struct xm_tele_agent_event *events;
+	size_t n_events;
+	uint64_t events_lost;
 };
 
 /*
@@ -166,7 +189,8 @@ enum xm_tele_event_kind {
 	XM_TELE_EV_LINK_LOSS,
 	XM_TELE_EV_POLICY,
 	XM_TELE_EV_REMEDIATION,
-	XM_TELE_EV_MAX = XM_TELE_EV_REMEDIATION,
+	XM_TELE_EV_AGENT,		/* the agent's own, "level: text" */
+	XM_TELE_EV_MAX = XM_TELE_EV_AGENT,
 };
 
 /* "node-down", ...; NULL if unknown. */
@@ -180,11 +204,13 @@ struct xm_tele_event {
 };
 
 /* Events made by one call: the caller stores them, then frees. dropped:
- * link events a report would have made beyond XM_TELE_LINK_EVENTS_MAX. */
+ * link events a report would have made beyond XM_TELE_LINK_EVENTS_MAX;
+ * agent_lost: events the agents said they lost ("events_lost"). */
 struct xm_tele_events {
 	struct xm_tele_event *ev;
 	size_t n, cap;
 	size_t dropped;
+	uint64_t agent_lost;
 };
 
 void xm_tele_events_free(struct xm_tele_events *e);
@@ -207,8 +233,9 @@ bool xm_tele_rate_take(struct xm_tele *t, uint32_t node, int64_t now);
  * from the counters of the one before, its events appended to ev (a node
  * new or down before: node-up; a link's state or its loss across
  * XM_TELE_LOSS_PPM changed: at most XM_TELE_LINK_EVENTS_MAX of these, the
- * others counted in ev->dropped). 0, or -1 out of memory (nothing
- * changed).
+ * others counted in ev->dropped; each of the agent's own events, its
+ * "events_lost" added to ev->agent_lost). 0, or -1 out of memory
+ * (nothing changed).
  */
 int xm_tele_ingest(struct xm_tele *t, uint32_t node,
 		   struct xm_tele_report *r, int64_t now,

@@ -65,13 +65,16 @@ void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)
 
 	bool monitored = d->ctl_open && xmd_ctl_monitors_level(&d->ctl, level);
 
-	/* Routine debug events cost nothing when nobody wants them. */
-	if (!monitored && !xmd_log_enabled(level))
+	/* Routine debug events cost nothing when nobody wants them; the
+	 * others go to the controller whatever the log level. */
+	if (!monitored && !xmd_log_enabled(level) &&
+	    !(d->telemetry && level <= XMD_LOG_INFO))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	xmd_log(level, "%s", text);
+	xmd_telemetry_event(d, level, text);
 	if (!monitored)
 		return;
 	line = xmd_ctl_event_line(xmd_now(), xmd_log_level_name(level), text,

@@ -268,6 +268,90 @@ char *xmd_telemetry_report(const struct xm_core *core,
 	return text;
 }
 
+/* ---- the agent's events ---- */
+
+void xmd_tele_events_add(struct xmd_tele_events *e, int64_t time,
+			 enum xmd_log_level level, const char *text)
+{
+	struct xmd_tele_event *x;
+	size_t i;
+
+	if (e->n == XMD_TELE_EVENTS_MAX) {
+		e->head = (e->head + 1) % XMD_TELE_EVENTS_MAX;
+		e->n--;
+	}
+	x = &e->ev[(e->head + e->n) % XMD_TELE_EVENTS_MAX];
+	e->n++;
+	x->seq = ++e->last;
+	x->time = time;
+	x->level = level;
+	for (i = 0; text[i] && i < sizeof(x->text) - 1; i++)
+		x->text[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	x->text[i] = '\0';
+}
+
+uint64_t xmd_tele_events_lost(const struct xmd_tele_events *e)
+{
+	/* The seqs before the oldest kept that no controller took. */
+	uint64_t before = e->last - e->n;
+
+	return before > e->taken ? before - e->taken : 0;
+}
+
+char *xmd_tele_events_splice(const struct xmd_tele_events *e,
+			     const char *report, uint64_t *upto)
+{
+	uint64_t lost = xmd_tele_events_lost(e);
+	json_object *a = json_object_new_array();
+	const char *members;
+	char *text = NULL;
+	unsigned int i;
+	size_t len;
+
+	/* The lost ones are reported with these: taken with them. */
+	*upto = lost ? e->last - e->n : e->taken;
+	for (i = 0; a && i < e->n; i++) {
+		const struct xmd_tele_event *x =
+			&e->ev[(e->head + i) % XMD_TELE_EVENTS_MAX];
+		json_object *o;
+
+		if (x->seq <= e->taken)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "time",
+				       json_object_new_int64(x->time));
+		json_object_object_add(o, "level", json_object_new_string(
+			xmd_log_level_name(x->level)));
+		json_object_object_add(o, "text",
+				       json_object_new_string(x->text));
+		json_object_array_add(a, o);
+		*upto = x->seq;
+	}
+	if (!a || report[0] != '{' ||
+	    (!json_object_array_length(a) && !lost)) {
+		json_object_put(a);
+		return strdup(report);
+	}
+	members = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* First: the routes stay the last member (routes_elide()). */
+	len = strlen(members) + strlen(report) + 64;
+	text = malloc(len);
+	if (text && lost)
+		snprintf(text, len, "{\"events\":%s,\"events_lost\":%" PRIu64
+			 ",%s", members, lost, report + 1);
+	else if (text)
+		snprintf(text, len, "{\"events\":%s,%s", members, report + 1);
+	json_object_put(a);
+	return text;
+}
+
+void xmd_tele_events_taken(struct xmd_tele_events *e, uint64_t upto)
+{
+	if (upto > e->taken)
+		e->taken = upto;
+}
+
 /* ---- the sender ---- */
 
 /* ---- the buffer ---- */
@@ -346,6 +430,7 @@ struct xmd_telemetry_sender {
 	pthread_cond_t cond;
 	bool stop;
 	struct xmd_tele_buffer buf;	/* the reports to send */
+	struct xmd_tele_events events;	/* to go with them */
 	struct xmd_telemetry_counters c;
 	/* The sender thread's own: the digest of the routes of the last
 	 * report the controller (of index routes_at) took with its routes,
@@ -354,6 +439,7 @@ struct xmd_telemetry_sender {
 	bool routes_taken_valid;
 	unsigned int routes_at;
 	bool routes_elide_off;		/* a controller that refused it */
+	bool events_off;		/* a controller before "events" */
 };
 
 /*
@@ -405,6 +491,22 @@ static bool routes_wanted(const struct xm_http_body *b)
 		want = json_object_get_boolean(v);
 	json_object_put(j);
 	return want;
+}
+
+void xmd_tele_events_refused(const char *answer, bool *unknown, bool *bad)
+{
+	json_object *j, *e, *loc, *why;
+
+	*unknown = *bad = false;
+	j = answer ? json_tokener_parse(answer) : NULL;
+	if (j && json_object_object_get_ex(j, "error", &e) &&
+	    json_object_object_get_ex(e, "location", &loc) &&
+	    json_object_object_get_ex(e, "reason", &why)) {
+		*unknown = !strcmp(json_object_get_string(why),
+				   "unknown member \"events\"");
+		*bad = !strncmp(json_object_get_string(loc), "/events", 7);
+	}
+	json_object_put(j);
 }
 
 static int abandon(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
@@ -460,8 +562,9 @@ static void *sender_thread(void *arg)
 		uint8_t digest[16];
 		int64_t made = 0;
 		char *report, *sent;
+		uint64_t events_upto = 0;
+		bool elided, unknown, bad;
 		const char *url;
-		bool elided;
 		CURL *e;
 
 		sender_wait(s, not_before);
@@ -473,14 +576,16 @@ static void *sender_thread(void *arg)
 		sender_count(s);
 		if (!report)
 			continue;
+		/* Cut in a copy: the report may go to another one yet. */
+		sent = s->events_off ? strdup(report) :
+		       xmd_tele_events_splice(&s->events, report,
+					      &events_upto);
 		pthread_mutex_unlock(&s->lock);
 		url = xmd_controllers_url(&s->ctls, (int64_t)time(NULL));
 		/* Another controller has not the routes of the last. */
 		if (s->routes_at != s->ctls.cur)
 			s->routes_taken_valid = false;
 		s->routes_at = s->ctls.cur;
-		/* Cut in a copy: the report may go to another one yet. */
-		sent = strdup(report);
 		elided = sent && routes_elide(s, sent, digest);
 		e = sent ? xmd_controller_easy(url, s->sk, s->cert_b64, "POST",
 					       "/api/v1/agent/telemetry", sent,
@@ -497,6 +602,7 @@ static void *sender_thread(void *arg)
 		}
 		curl_slist_free_all(hdrs);
 		free(sent);
+		xmd_tele_events_refused(b.data, &unknown, &bad);
 		/* Taken with its routes: those are the controller's now.
 		 * Not known to be taken: they may be or not, so the next
 		 * report carries them. */
@@ -507,7 +613,7 @@ static void *sender_thread(void *arg)
 		} else if (!elided || status >= 200) {
 			s->routes_taken_valid = false;
 			/* A controller before routes_unchanged: 400. */
-			if (elided && status == 400)
+			if (elided && status == 400 && !unknown)
 				s->routes_elide_off = true;
 		}
 		xm_http_body_free(&b);
@@ -526,14 +632,22 @@ static void *sender_thread(void *arg)
 		if (status >= 200 && status < 300) {
 			s->c.sent++;
 			s->c.routes_elided += elided;
+			xmd_tele_events_taken(&s->events, events_upto);
 			free(report);
-		} else if (xmd_controller_unavailable(status)) {
+		} else if (xmd_controller_unavailable(status) ||
+			   (unknown && !s->events_off)) {
+			/* A controller before events: the report again at
+			 * once, without them (they stay untaken). */
+			s->events_off |= unknown;
 			s->c.errors++;
 			xmd_tele_buffer_put_back(&s->buf, report, made);
 		} else {
-			/* Refused: sending it again would not help. */
+			/* Refused: sending it again would not help. Events
+			 * refused would be again with every report. */
 			s->c.errors++;
 			s->c.refused++;
+			if (bad)
+				xmd_tele_events_taken(&s->events, events_upto);
 			free(report);
 		}
 		sender_count(s);
@@ -578,6 +692,15 @@ struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 	}
 	s->started = true;
 	return s;
+}
+
+void xmd_telemetry_sender_event(struct xmd_telemetry_sender *s,
+				int64_t time, enum xmd_log_level level,
+				const char *text)
+{
+	pthread_mutex_lock(&s->lock);
+	xmd_tele_events_add(&s->events, time, level, text);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void xmd_telemetry_submit(struct xmd_telemetry_sender *s, char *report)
@@ -753,6 +876,14 @@ int xmd_telemetry_start(struct xmd *d)
 	xmd_info("telemetry to controller %s every %d s", c->controller,
 		 XMD_TELEMETRY_INTERVAL_S);
 	return 0;
+}
+
+void xmd_telemetry_event(struct xmd *d, enum xmd_log_level level,
+			 const char *text)
+{
+	if (d->telemetry && level <= XMD_LOG_INFO)
+		xmd_telemetry_sender_event(d->telemetry->sender,
+					   (int64_t)time(NULL), level, text);
 }
 
 void xmd_telemetry_stop(struct xmd *d)

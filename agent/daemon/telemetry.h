@@ -4,8 +4,9 @@
  * Documentation/xmeshd.md, "Controller"). With a controller configured,
  * the main loop snapshots a report every interval (the core's neighbors
  * and routes, this node's capabilities, the kernel device's counters and
- * drops by reason) as JSON and hands it to a sender thread of its own
- * through a small buffer behind a mutex; the thread POSTs them signed
+ * drops by reason; the agent's own events go in at sending, below) as
+ * JSON and hands it to a sender thread of its own through a small
+ * buffer behind a mutex; the thread POSTs them signed
  * (POST /api/v1/agent/telemetry), oldest first. The main loop never waits
  * on the network. A report no controller took (none answered, or 5xx)
  * stays in the buffer, and the thread moves to the next controller
@@ -22,6 +23,7 @@
 
 #include "cert.h"
 #include "core.h"
+#include "log.h"
 #include "xmesh_obj.h"
 
 #define XMD_TELEMETRY_INTERVAL_S	5
@@ -44,6 +46,60 @@ struct xmd_telemetry_counters {
 	uint64_t errors;		/* POSTs that failed or were refused */
 	uint64_t routes_elided;		/* taken as "routes_unchanged" */
 };
+
+/*
+ * The agent's own events (xmd_event() at info, warn and error; debug
+ * ones are routine), carried by the reports (Documentation/xmeshd.md,
+ * "Controller"): a ring of the newest XMD_TELE_EVENTS_MAX, each text cut
+ * at XMD_TELE_EVENT_TEXT_MAX - 1 bytes (the controller keeps "level:
+ * text" in 128). Each has a sequence number; the events after the last
+ * one a controller took go with the next report sent, so a report that
+ * failed is followed by one with its events again. Those that fell out
+ * of the ring before any controller took them are counted in the next
+ * report ("events_lost"). Pure; the caller serialises calls.
+ */
+#define XMD_TELE_EVENTS_MAX	64
+#define XMD_TELE_EVENT_TEXT_MAX	120
+
+struct xmd_tele_event {
+	uint64_t seq;
+	int64_t time;			/* unix s */
+	enum xmd_log_level level;
+	char text[XMD_TELE_EVENT_TEXT_MAX];
+};
+
+struct xmd_tele_events {
+	struct xmd_tele_event ev[XMD_TELE_EVENTS_MAX];
+	unsigned int head, n;
+	uint64_t last;			/* the newest's seq; 0: none yet */
+	uint64_t taken;			/* the last seq a controller took */
+};
+
+/* The newest event (the oldest dropped if full): bytes of text outside
+ * printable ASCII become '?' (the controller takes those only). */
+void xmd_tele_events_add(struct xmd_tele_events *e, int64_t time,
+			 enum xmd_log_level level, const char *text);
+/* How many events fell out before a controller took them. */
+uint64_t xmd_tele_events_lost(const struct xmd_tele_events *e);
+/*
+ * report (a JSON object's text) with the events not taken yet as its
+ * first members "events" and, if any were lost, "events_lost": a
+ * malloc'd text (NULL out of memory), the seq of the last event in it
+ * in *upto (for xmd_tele_events_taken()). Without events, a copy.
+ */
+char *xmd_tele_events_splice(const struct xmd_tele_events *e,
+			     const char *report, uint64_t *upto);
+/* A controller took the report of those up to upto (and the lost ones
+ * before them). */
+void xmd_tele_events_taken(struct xmd_tele_events *e, uint64_t upto);
+/*
+ * A refused report's answer (the controller's {"error": {"location",
+ * "reason"}}, NULL if none): *unknown, a controller before agents'
+ * events, which knows no "events" member (the report goes again without
+ * them); *bad, events it refused (location "/events..."), which would be
+ * refused again with every report.
+ */
+void xmd_tele_events_refused(const char *answer, bool *unknown, bool *bad);
 
 /*
  * The report (the controller's TelemetryReport) from the core, the
@@ -97,6 +153,10 @@ struct xmd_telemetry_sender *xmd_telemetry_sender_new(const char *url,
 						      const struct xm_cert *cert,
 						      const uint8_t *sk,
 						      char *err, size_t errlen);
+/* An event for the next report (xmd_tele_events_add()): never blocks. */
+void xmd_telemetry_sender_event(struct xmd_telemetry_sender *s,
+				int64_t time, enum xmd_log_level level,
+				const char *text);
 /* Hand a report over (taken: freed by the sender): never blocks. */
 void xmd_telemetry_submit(struct xmd_telemetry_sender *s, char *report);
 void xmd_telemetry_counters(struct xmd_telemetry_sender *s,
@@ -116,6 +176,10 @@ void xmd_telemetry_stats_set(struct xmd_stats *st,
 /* With "controller" configured: the timer and the sender started. 0, or
  * -1 after logging why (the agent runs on without telemetry). */
 int xmd_telemetry_start(struct xmd *d);
+/* An event of xmd_event(): kept for the controller at info, warn and
+ * error; nothing without telemetry. */
+void xmd_telemetry_event(struct xmd *d, enum xmd_log_level level,
+			 const char *text);
 void xmd_telemetry_stop(struct xmd *d);
 
 #endif /* XMD_TELEMETRY_H */

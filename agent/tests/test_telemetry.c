@@ -230,6 +230,55 @@ static void test_report(struct net *net)
 	free(text);
 }
 
+/* How many events of the controller's are node's of kind "agent" with
+ * detail. */
+static int agent_events(uint32_t node, const char *detail)
+{
+	json_object *j = op_get("/api/v1/events?limit=1000");
+	json_object *a = member(j, "events");
+	int n = 0;
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		n += !strcmp(json_object_get_string(member(e, "kind")),
+			     "agent") && member_int(e, "node") == node &&
+		     !strcmp(json_object_get_string(member(e, "detail")),
+			     detail);
+	}
+	json_object_put(j);
+	return n;
+}
+
+/* The agent's own events reach the controller with its reports: one
+ * that failed is followed by one with its events, each stored once. */
+static void test_agent_events(struct net *net,
+			      struct xmd_telemetry_sender *s)
+{
+	struct xmd_telemetry_counters c;
+
+	xmd_telemetry_counters(s, &c);
+	xmd_telemetry_sender_event(s, (int64_t)time(NULL), XMD_LOG_WARN,
+				   "link eth1: carrier down");
+	xmd_telemetry_submit(s, report_of(net, 0));
+	ok(wait_sent(s, c.sent + 1, c.errors) &&
+	   agent_events(1, "warn: link eth1: carrier down") == 1,
+	   "an agent event: stored by the controller with the report");
+	ctl_stop();
+	xmd_telemetry_sender_event(s, (int64_t)time(NULL), XMD_LOG_ERR,
+				   "no controller");
+	xmd_telemetry_submit(s, report_of(net, 0));
+	ok(wait_sent(s, c.sent + 1, c.errors + 1),
+	   "the controller down: the report with the event fails");
+	ctl_start(ctl_port);
+	xmd_telemetry_submit(s, report_of(net, 0));
+	ok(wait_sent(s, c.sent + 3, c.errors + 1) &&
+	   agent_events(1, "error: no controller") == 1 &&
+	   agent_events(1, "warn: link eth1: carrier down") == 1,
+	   "the controller back: the event sent again, each stored once");
+}
+
 static void test_sent(struct net *net)
 {
 	struct xmd_telemetry_sender *s[N];
@@ -322,6 +371,7 @@ static void test_sent(struct net *net)
 		   "the controller back: both sent (sent %" PRIu64 ")",
 		   c.sent);
 	}
+	test_agent_events(net, s[0]);
 	for (i = 0; i < N; i++)
 		xmd_telemetry_sender_free(s[i]);
 }

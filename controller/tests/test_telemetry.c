@@ -287,6 +287,85 @@ static void test_link_events_capped(void)
 	xm_tele_free(t);
 }
 
+/* A report with the agent's own events ("events", "events_lost"). */
+static const char *with_events(const char *events)
+{
+	static char buf[8192 + 2048];
+
+	snprintf(buf, sizeof(buf), "{%s, %s", events,
+		 report_text(1000, 0, 0, "12:up:0", "") + 1);
+	return buf;
+}
+
+static void test_agent_events(void)
+{
+	struct xm_tele *t = xm_tele_new();
+	struct xm_tele_events ev = { 0 };
+	struct xm_tele_report r;
+	struct xm_policy_error err;
+	const char *text = with_events(
+		"\"events\": [{\"time\": 4990, \"level\": \"warn\","
+		" \"text\": \"link eth1: carrier down\"}, {\"time\": 1,"
+		" \"level\": \"info\", \"text\": \"neighbor 12 up\"}],"
+		" \"events_lost\": 3");
+	char many[64 * 64 + 64], longer[200];
+	size_t i;
+
+	ok(!xm_tele_report_parse(text, strlen(text), &r, &err) &&
+	   r.n_events == 2 && r.events_lost == 3 &&
+	   !strcmp(r.events[0].level, "warn") && r.events[1].time == 1,
+	   "a report with the agent's events is taken");
+	ok(!xm_tele_ingest(t, 11, &r, 5000, &ev), "and ingested");
+	ok(ev.n == 3 && ev.ev[0].kind == XM_TELE_EV_NODE_UP &&
+	   ev.ev[1].kind == XM_TELE_EV_AGENT && ev.ev[1].node == 11 &&
+	   !ev.ev[1].peer &&
+	   !strcmp(ev.ev[1].detail, "warn: link eth1: carrier down") &&
+	   !strcmp(ev.ev[2].detail, "info: neighbor 12 up"),
+	   "its events made, in order, kind agent, \"level: text\"");
+	ok(ev.ev[1].time == 4990 && ev.ev[2].time == 5000,
+	   "at their own time when near the controller's, else at its");
+	ok(ev.agent_lost == 3, "the events it lost counted");
+	ok(!xm_tele_find(t, 11)->r.events, "the events not kept with the"
+	   " node");
+	is_str(xm_tele_event_name(XM_TELE_EV_AGENT), "agent", "its name");
+	xm_tele_report_free(&r);
+	xm_tele_events_free(&ev);
+	xm_tele_free(t);
+
+	refused(with_events("\"events\": {}"), "/events",
+		"events that are no array");
+	refused(with_events("\"events\": [{\"time\": 1, \"level\":"
+			    " \"debug\", \"text\": \"x\"}]"), "/events/0",
+		"an event at an unknown level");
+	refused(with_events("\"events\": [{\"time\": 1, \"level\":"
+			    " \"info\", \"text\": \"x\"}, {\"time\": 1,"
+			    " \"level\": \"info\", \"text\": \"a\\u0001\"}]"),
+		"/events/1", "an event text with a control character");
+	refused(with_events("\"events\": [{\"time\": 1, \"level\":"
+			    " \"info\", \"text\": \"\"}]"), "/events/0",
+		"an empty event text");
+	refused(with_events("\"events\": [{\"time\": 1, \"level\":"
+			    " \"info\", \"text\": \"x\", \"node\": 2}]"),
+		"/events/0", "an event with an unknown member");
+	refused(with_events("\"events\": [{\"level\": \"info\","
+			    " \"text\": \"x\"}]"), "/events/0",
+		"an event without time");
+	refused(with_events("\"events_lost\": -1"), "/events_lost",
+		"a negative events_lost");
+	memset(longer, 'x', sizeof(longer));
+	snprintf(many, sizeof(many), "\"events\": [{\"time\": 1, \"level\":"
+		 " \"info\", \"text\": \"%.*s\"}]", XM_TELE_AGENT_TEXT_MAX,
+		 longer);
+	refused(with_events(many), "/events/0", "an event text of 120"
+		" characters");
+	strcpy(many, "\"events\": [");
+	for (i = 0; i <= XM_TELE_AGENT_EVENTS_MAX; i++)
+		sprintf(many + strlen(many), "%s{\"time\": 1, \"level\":"
+			" \"info\", \"text\": \"x\"}", i ? "," : "");
+	strcat(many, "]");
+	refused(with_events(many), "/events", "more than 64 events");
+}
+
 static void ingest(struct xm_tele *t, uint32_t node, const char *routes,
 		   const char *links)
 {
@@ -793,6 +872,7 @@ int main(void)
 	test_parse();
 	test_state();
 	test_link_events_capped();
+	test_agent_events();
 	test_rate();
 	test_link_counters();
 	test_link_class_samples();

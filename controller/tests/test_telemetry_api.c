@@ -959,6 +959,59 @@ static void test_link_class_series(void)
 	api_resp_free(&r);
 }
 
+/* The agent's own events: stored as kind "agent", served by GET
+ * /api/v1/events and on the stream; those it lost counted; a malformed
+ * one refuses the report, located. */
+static void test_agent_events(void)
+{
+	struct stream_arg sa = { .until = "event: agent" };
+	const char *report = line_report(2, 100, true);
+	long long before = dropped("agent_events");
+	char body[4096], path[96];
+	int64_t t0 = fake_now(), last;
+	struct api_resp r;
+	json_object *a;
+	size_t i;
+	bool seen = false;
+
+	r = get("/api/v1/events?limit=1000");
+	last = api_int(&r, "next");
+	api_resp_free(&r);
+
+	snprintf(body, sizeof(body), "{\"events\": [{\"time\": %lld,"
+		 " \"level\": \"warn\", \"text\": \"link eth1: carrier"
+		 " down\"}], \"events_lost\": 2, %s", (long long)t0,
+		 report + 1);
+	r = report_s(2, body);
+	is_int(r.status, 200, "a report with the agent's events: taken");
+	api_resp_free(&r);
+	ok(wait_event(last, "agent", 9, 0), "its event stored, kind agent");
+	snprintf(path, sizeof(path), "/api/v1/events?since=%lld",
+		 (long long)last);
+	r = get(path);
+	a = api_json(&r, "events");
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i), *v;
+
+		seen |= json_object_object_get_ex(e, "detail", &v) &&
+			!strcmp(json_object_get_string(v),
+				"warn: link eth1: carrier down");
+	}
+	ok(seen, "GET /api/v1/events: its level and text in detail");
+	api_resp_free(&r);
+	stream_thread(&sa);
+	ok(strstr(sa.buf, "event: agent") &&
+	   strstr(sa.buf, "warn: link eth1: carrier down"),
+	   "on the events stream");
+	ok(dropped("agent_events") == before + 2 && before >= 0,
+	   "the events it lost counted (%lld, %lld before)",
+	   dropped("agent_events"), before);
+	snprintf(body, sizeof(body), "{\"events\": [{\"time\": 1,"
+		 " \"level\": \"loud\", \"text\": \"x\"}], %s", report + 1);
+	refused(report_s(2, body), 400, "/events/0", "\"level\"",
+		"an agent event at an unknown level");
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -969,6 +1022,7 @@ int main(void)
 	test_routes_unchanged();
 	test_rate();
 	test_unknown_peer();
+	test_agent_events();
 	test_link_counters();
 	test_link_class_series();
 	xm_ctl_stop(ctl);

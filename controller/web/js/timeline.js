@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // The timeline: the controller's events (failures, recoveries, policy
-// versions; GET /api/v1/events, then live from the stream) and the
+// versions, the agents' own events; GET /api/v1/events, then live from
+// the stream) and the
 // remediation log (GET /api/v1/remediation/log, then its newest entries
 // every 5 s: no decision or outcome comes on the stream), newest first.
 
@@ -23,6 +24,11 @@ export class Timeline {
 		this.note = note;
 		this.names = names;	// () => Map(node id -> name)
 		this.events = new Map();	// "e<id>" / "r<id>" -> row data
+		// The agents' own events (kind "agent", "level: text") as a
+		// choice of their own: they are no failure, nor recovery.
+		if (![...filter.options].some((o) => o.value === 'agent'))
+			filter.append(el('option', { value: 'agent' },
+					 'agents\' own events'));
 		filter.addEventListener('change', () => this.render());
 	}
 
