@@ -13,8 +13,11 @@
 # - ul2 (n2 - n3) is cut: link-down events from n2 and n3, the topology
 #   shows the link down, and the path n1 -> n3 turns the other way round
 #   the ring (through n6), as n1's `xmesh path show` says.
+# - n2's own event of the carrier loss (its log line) reaches the
+#   controller as an event of kind agent.
 # - Each link carries its own counters, the nodes their QoS classes: pings
-#   n1 -> n2 raise n1's link to n2, not its link to n6.
+#   n1 -> n2 raise n1's link to n2, not its link to n6; the controller
+#   keeps the link's send rate and a class's as series.
 # - /metrics has per-node and per-link series; the agents count reports.
 #
 # Run it with
@@ -131,6 +134,17 @@ else
 fi
 check_json "the topology: every link's utilization from its own counters" \
 	'all(.links[]; .utilization_from == "link")' ctl_api topology
+# The series kept of them: the link's own send rate, a class's rate.
+if wait_for 30 jq_true 'any(.points[]; .[1] > 0)' \
+	ctl_api "telemetry/series?node=1&peer=2&metric=link_tx_bps"; then
+	tap_ok "the series of n1's link to n2: its own send rate"
+else
+	tap_fail "the series of n1's link to n2" \
+		"$(ctl_api "telemetry/series?node=1&peer=2&metric=link_tx_bps")"
+fi
+check_json "the series of n1's bulk class, named" \
+	'.class == "bulk" and (.points | length) >= 1' \
+	ctl_api "telemetry/series?node=1&class=bulk&metric=class_bps"
 
 # ------------------------------------------------------------ a link cut
 last=$(ctl_api events | jq '.next')
@@ -148,6 +162,19 @@ if wait_for 120 cut_seen; then
 else
 	tap_fail "the cut shows as link-down" "$(ctl_api "events?since=$last")" \
 		"$(ctl_all_logs)"
+fi
+# The agents' own events: n2 logged its carrier loss, and sent it.
+# shellcheck disable=SC2317 # called through wait_for
+own_event_seen() {
+	jq_true '[.events[] | select(.kind == "agent" and .node == 2 and
+		(.detail | test("^info: link ul2: (carrier down|the agent stops)")))] | length >= 1' \
+		ctl_api "events?since=$last"
+}
+if wait_for 60 own_event_seen; then
+	tap_ok "n2's own event of the carrier loss reaches the controller, kind agent"
+else
+	tap_fail "n2's own event reaches the controller" \
+		"$(ctl_api "events?since=$last")" "$(an_logs n2)"
 fi
 if wait_for 120 jq_true 'all(.links[] | select((.from == 2 and .to == 3) or
 	(.from == 3 and .to == 2)); .state == "down")' ctl_api topology; then
