@@ -15,10 +15,13 @@
 # one underlay link (ul1, to node 2) per datagram a receiver got, and each
 # receiver's delivered datagrams (xmesh0's rx_packets: the kernel's
 # deliveries, no socket in the way) and goodput (Mbit/s); then the means
-# and the ratios of the two modes. Figures only: nothing is asserted.
+# and the ratios of the two modes. Then the tree's repair time, in
+# scripts/bench-mcast-repair-guest.sh (agents, a cut link), whose summary
+# goes into the same report. Figures only: nothing is asserted.
 #
-# Environment: XMESH_BENCH_MCAST_ROUNDS (3), XMESH_BENCH_MCAST_SECONDS (5),
-# XMESH_BENCH_MCAST_PPS (2000: per stream; 19.2 Mbit/s of payload).
+# Environment: XMESH_BENCH_MCAST_ROUNDS (3: of both parts),
+# XMESH_BENCH_MCAST_SECONDS (5), XMESH_BENCH_MCAST_PPS (2000: per stream;
+# 19.2 Mbit/s of payload).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/guest/lib.sh
@@ -114,6 +117,9 @@ for r in $(seq 1 "$ROUNDS"); do
 		log "$line"
 	done
 done
+log "tree repair (scripts/bench-mcast-repair-guest.sh)"
+repair_rc=0
+"$top/scripts/bench-mcast-repair-guest.sh" "$WORK/repair.md" || repair_rc=$?
 m=${got[multicast]}
 u=${got[unicast]}
 per() { awk -v b="$1" -v d="$2" 'BEGIN { printf "%.0f", d ? b / d : 0 }'; }
@@ -127,4 +133,13 @@ echo "Multicast fan-out, $SIZE-byte datagrams from node 1 to ${#RECV[@]} receive
 	"multicast $(per "${wire[multicast]}" "$m"), unicast $(per "${wire[unicast]}" "$u")" \
 	"(ratio $(awk -v a="${wire[unicast]}" -v b="$u" -v c="${wire[multicast]}" -v d="$m" \
 		'BEGIN { printf "%.2f", (b && c && d) ? (a / b) / (c / d) : 0 }'))."
+echo
+echo "Tree repair, xmeshd on seven nodes (scripts/bench-mcast-repair-guest.sh):"
+echo
+if ((repair_rc == 0)); then
+	cat "$WORK/repair.md"
+else
+	echo "Not measured: the repair part could not run (exit $repair_rc)."
+fi
 echo "----- END XMESH MCAST REPORT -----"
+exit "$repair_rc"

@@ -12,8 +12,8 @@
 # c's kernel maps the prefix to p, and its traffic reaches tp. tp stops
 # answering pings: p withdraws, c moves to b (tb answers c). tp answers
 # again: p is healthy but holds back for its hold time (8 s here) while c
-# stays on b, then p advertises again and c moves back, no sooner than the
-# hold after it began. Run it with
+# stays on b, then p advertises again, no sooner than the hold after it
+# began, and c moves back. Run it with
 #   make -C agent && make -C kmod && XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
 #       scripts/guest.sh run tests/guest/44-agent-export.sh
 set -euo pipefail
@@ -126,18 +126,35 @@ else
 fi
 wait_check "after the hold p advertises again" 60 state p up
 wait_check "c moves back to p" 30 uses 2
-# The move back comes no sooner than the hold after tp answered. Seen
-# later than it happened (polls 0.2 s apart), never sooner: a slow guest
-# cannot fail this, and an export that holds less than HOLD_S, or not at
-# all, is caught (its move back comes 1.5 s after tp answers, plus what it
-# held and the polling's lag).
-back_ms=$(( (${EPOCHREALTIME/[.,]/} - answered_at) / 1000 ))
-if ((back_ms >= HOLD_S * 1000)); then
-	echo "# c moved back ${back_ms} ms after tp answered again"
-	tap_ok "c moved back no sooner than the hold (${HOLD_S} s)"
+# p advertised again no sooner than the hold after tp answered. The time
+# is p's own, from its log ("export ...: advertised", stamped when it
+# happened), not when a poll saw it: the polls of a loaded emulated guest
+# lag by seconds, which let an export that held 4 s pass a polled check.
+# p's hold cannot begin before tp answers (it takes rise 3 checks, 1 s at
+# least): an agent that is late only makes it later, and an export that
+# holds less than HOLD_S, or not at all, is caught (it advertises some
+# 1.5 s after tp answers, plus what it held). Seen to fail with the
+# core's hold halved (4 s, agent/core/export.c hold_end) on 2026-11-27.
+# ms_of_day HH:MM:SS[.mmm]: milliseconds since midnight (the log's stamp).
+ms_of_day() {
+	local h m s ms
+	IFS=:. read -r h m s ms <<<"$1"
+	echo $(( (10#$h * 3600 + 10#$m * 60 + 10#$s) * 1000 + 10#${ms:-0} ))
+}
+adv_stamp=$(awk -v p="export $PREFIX: advertised" 'index($0, p) { t = $1 } END { print t }' \
+	"$AN_DIR/p.log")
+printf -v ans_stamp '%(%H:%M:%S)T.%03d' "${answered_at:0:-6}" $(( 10#${answered_at: -6} / 1000 ))
+if [[ -n $adv_stamp ]]; then
+	back_ms=$(( ($(ms_of_day "$adv_stamp") - $(ms_of_day "$ans_stamp") + 86400000) % 86400000 ))
 else
-	tap_fail "c moved back no sooner than the hold (${HOLD_S} s)" \
-		"moved back ${back_ms} ms after tp answered again" \
+	back_ms=-1
+fi
+if ((back_ms >= HOLD_S * 1000)); then
+	echo "# p advertised again ${back_ms} ms after tp answered (at $ans_stamp, p's log: $adv_stamp)"
+	tap_ok "p advertised again no sooner than the hold (${HOLD_S} s)"
+else
+	tap_fail "p advertised again no sooner than the hold (${HOLD_S} s)" \
+		"advertised ${back_ms} ms after tp answered (at $ans_stamp, p's log: ${adv_stamp:-none})" \
 		"$(x p export show 2>&1)"
 fi
 wait_check "c's traffic reaches tp again" 30 reaches 203.0.113.1

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Meshes run by xmeshd, for the agent's guest tests (tests/guest/4x-agent-*.sh)
-# and the failover benchmark (scripts/bench-failover-guest.sh). Source it
-# after lib.sh and mesh.sh:
+# and the failover benchmarks (scripts/bench-failover-guest.sh, and
+# scripts/bench-mcast-repair-guest.sh for trees). Source it after lib.sh
+# and mesh.sh:
 #
 #   an_node a 1; an_node b 2        namespaces xm-a, xm-b; node ids 1, 2
 #   mesh_link 1 a b                 veth ul1 between them (mesh.sh)

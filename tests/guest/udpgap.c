@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * udpgap: a timestamped UDP stream and the longest gap in it, for the
- * failover tests and benchmark (tests/guest/4x-agent-*.sh,
- * scripts/bench-failover-guest.sh). The guest tests compile it with gcc
- * into /tmp (agentnet.sh: udpgap_build).
+ * failover tests and benchmarks (tests/guest/4x-agent-*.sh,
+ * scripts/bench-failover-guest.sh, scripts/bench-mcast-*-guest.sh). The
+ * guest tests compile it with gcc into /tmp (agentnet.sh: udpgap_build).
  *
  *   udpgap send [-B SRC] [-r PPS] [-t SECONDS] [-l LEN] DST PORT
  *	PPS packets per second (1000) for SECONDS (0: until SIGTERM or
@@ -12,14 +12,18 @@
  *	end markers. On exit it prints one JSON line: sent, and the longest
  *	pause between two sends (the sender's own stalls).
  *
- *   udpgap recv [-A] [-B ADDR] [-t MAX_SECONDS] [-H HOLD_MS] [-g GAP_MS] PORT
+ *   udpgap recv [-A] [-B ADDR [-J IFADDR]] [-t MAX_SECONDS] [-H HOLD_MS]
+ *	[-g GAP_MS] PORT
  *	Receives until the sender's end marker, SIGTERM/SIGINT, MAX_SECONDS
  *	(60), or, once SIGUSR1 marked the moment of a failure, until the
  *	stream has run HOLD_MS (2000) since the mark and since the last gap
  *	longer than GAP_MS (50): the stream recovered. -A: and since SIGUSR2
  *	said the failure is in place (making it may take longer than HOLD_MS
  *	on a slow machine, and the stream must not be judged recovered from
- *	a failure that has not happened yet). Prints one JSON line:
+ *	a failure that has not happened yet). -J: ADDR is an IPv4 group,
+ *	joined on the interface that holds IFADDR (a multicast stream; the
+ *	kernel delivers a group's datagrams only to an interface that joined
+ *	it). Prints one JSON line:
  *	  received, lost, dups       packets (lost: missing sequence numbers)
  *	  max_gap_ms                 the outage: the longest span between the
  *	                             send times of two consecutive received
@@ -119,7 +123,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: udpgap send [-B SRC] [-r PPS] [-t SECONDS] [-l LEN] DST PORT\n"
-		"       udpgap recv [-B ADDR] [-t MAX_SECONDS] [-H HOLD_MS] [-g GAP_MS] PORT\n");
+		"       udpgap recv [-A] [-B ADDR [-J IFADDR]] [-t MAX_SECONDS] [-H HOLD_MS] [-g GAP_MS] PORT\n");
 	exit(2);
 }
 
@@ -264,9 +268,28 @@ static ssize_t recv_counted(int fd, char *buf, size_t len, uint32_t *overflows)
 	return got;
 }
 
+/* Join the IPv4 group bound in ME on the interface that holds IFADDR. */
+static void join_group(int fd, const struct sockaddr_storage *me,
+		       const char *ifaddr)
+{
+	const struct sockaddr_in *g = (const struct sockaddr_in *)me;
+	struct ip_mreq mreq = { .imr_multiaddr = g->sin_addr };
+
+	if (me->ss_family != AF_INET || !IN_MULTICAST(ntohl(g->sin_addr.s_addr))) {
+		fprintf(stderr, "udpgap: -J needs -B with an IPv4 group\n");
+		exit(2);
+	}
+	if (inet_pton(AF_INET, ifaddr, &mreq.imr_interface) != 1) {
+		fprintf(stderr, "udpgap: -J %s: not an IPv4 address\n", ifaddr);
+		exit(2);
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)))
+		die("IP_ADD_MEMBERSHIP");
+}
+
 static int do_recv(int argc, char **argv)
 {
-	const char *bindaddr = NULL;
+	const char *bindaddr = NULL, *joinif = NULL;
 	double max_s = 60, hold_ms = 2000, gap_ms = 50;
 	struct sockaddr_storage me;
 	socklen_t mlen;
@@ -283,10 +306,11 @@ static int do_recv(int argc, char **argv)
 	char buf[LEN_MAX + 1];
 	struct hdr h;
 
-	while ((c = getopt(argc, argv, "AB:t:H:g:")) != -1) {
+	while ((c = getopt(argc, argv, "AB:J:t:H:g:")) != -1) {
 		switch (c) {
 		case 'A': wait_armed = true; break;
 		case 'B': bindaddr = optarg; break;
+		case 'J': joinif = optarg; break;
 		case 't': max_s = num_arg(optarg, 0.1, 1e6); break;
 		case 'H': hold_ms = num_arg(optarg, 1, 1e7); break;
 		case 'g': gap_ms = num_arg(optarg, 1, 1e7); break;
@@ -318,6 +342,8 @@ static int do_recv(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&me, mlen))
 		die("bind");
+	if (joinif)
+		join_group(fd, &me, joinif);
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	signal(SIGUSR1, on_mark);
