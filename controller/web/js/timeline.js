@@ -9,6 +9,9 @@
 // the log's entries: those the page missed while it was down are read
 // again (the newest REMEDY_NEWEST) when it comes back, and while it is
 // down the log is polled every REMEDY_POLL_MS, as the page's only source.
+// While it is up, a read every REMEDY_LIVE_POLL_MS only: the decisions of
+// another controller on the same store (the engine runs on one of a
+// pair) come on that one's stream, not on this one's.
 
 import { get, getAll } from './api.js';
 import { el, fmtTime } from './ui.js';
@@ -16,6 +19,7 @@ import { el, fmtTime } from './ui.js';
 const KEEP = 500;
 const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
 const REMEDY_POLL_MS = 5000;
+const REMEDY_LIVE_POLL_MS = 60000;
 const REMEDY_NEWEST = 50;	// entries read on each poll or catch-up:
 				// a decision's outcome comes within its
 				// hook's timeout
@@ -91,18 +95,16 @@ export class Timeline {
 		}
 	}
 
-	// The stream connected (true) or lost (false): while it is down the
-	// log is polled; once back, what it missed is read once.
+	// The stream connected (true) or lost (false): the log polled fast
+	// while it is down, slowly while it is up; once back, what it
+	// missed is read at once.
 	streamState(on) {
 		this.streamOn = on;
-		if (on) {
-			clearInterval(this.followTimer);
-			this.followTimer = null;
-			if (this.loaded)
-				this.readNewest();
-		} else if (this.loaded) {
-			this.follow();
-		}
+		if (!this.loaded)
+			return;
+		if (on)
+			this.readNewest();
+		this.follow();
 	}
 
 	async load() {
@@ -141,8 +143,7 @@ export class Timeline {
 		// came between.
 		if (this.streamOn)
 			this.readNewest();
-		else
-			this.follow();
+		this.follow();
 	}
 
 	// The remediation log's newest entries: new decisions, and outcomes
@@ -171,15 +172,14 @@ export class Timeline {
 		}
 	}
 
-	// While the stream is down: the log's newest entries every
-	// REMEDY_POLL_MS (while the page is shown).
+	// The log's newest entries every REMEDY_POLL_MS while the stream is
+	// down, REMEDY_LIVE_POLL_MS while it is up (while the page is shown).
 	follow() {
-		if (this.followTimer)
-			return;
+		clearInterval(this.followTimer);
 		this.followTimer = setInterval(() => {
 			if (!document.hidden)
 				this.readNewest();
-		}, REMEDY_POLL_MS);
+		}, this.streamOn ? REMEDY_LIVE_POLL_MS : REMEDY_POLL_MS);
 	}
 
 	render() {
