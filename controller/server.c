@@ -63,6 +63,11 @@ enum {
 	TELE_DROP_EVENTS, TELE_DROP_PEER, TELE_DROP_AGENT_EVENTS, TELE_DROPS
 };
 
+/* Remediation log entries kept for the event streams: a stream further
+ * behind skips to the oldest kept (the page re-reads the log when its
+ * stream comes back; a stream reads as soon as a decision comes). */
+#define REMEDY_SENT_MAX	64
+
 struct xm_ctl {
 	struct xm_ctl_config cfg;
 	struct MHD_Daemon *mhd;
@@ -84,6 +89,11 @@ struct xm_ctl {
 	uint64_t tele_seq;		/* reports taken */
 	int64_t last_event;		/* the newest event's id */
 	unsigned int streams;		/* event streams open */
+	/* The remediation log's entries as last logged or completed, as
+	 * GET /api/v1/remediation/log gives them (JSON), for the streams:
+	 * the newest remedy_seq - 1, in a ring of REMEDY_SENT_MAX. */
+	char *remedy_sent[REMEDY_SENT_MAX];
+	uint64_t remedy_seq;
 	uint64_t tele_reports[TELE_RESULTS];
 	uint64_t tele_dropped[TELE_DROPS];
 	/* The site's nodes: every node id the store has an agent of (a
@@ -1949,23 +1959,16 @@ struct stream {
 	struct xm_ctl *c;
 	int64_t last_id;		/* the last event sent */
 	uint64_t tele_seq;		/* reports seen */
+	uint64_t remedy_seq;		/* remediation entries sent */
 	char *buf;			/* to send, from off */
 	size_t len, off;
 	int64_t idle_since;
 };
 
-static int stream_cb(void *arg, int64_t id, const struct xm_tele_event *e)
+/* Append more (n bytes, freed here) to what st has to send: 0, or 1 if
+ * out of memory. */
+static int stream_add(struct stream *st, char *more, int n)
 {
-	struct stream *st = arg;
-	json_object *o = event_json(id, e);
-	char *more = NULL;
-	int n;
-
-	n = asprintf(&more, "id: %lld\nevent: %s\ndata: %s\n\n",
-		     (long long)id, xm_tele_event_name(e->kind),
-		     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
 	if (n < 0)
 		return 1;
 	if (!st->buf) {
@@ -1983,8 +1986,45 @@ static int stream_cb(void *arg, int64_t id, const struct xm_tele_event *e)
 		st->len += (size_t)n;
 		free(more);
 	}
+	return 0;
+}
+
+static int stream_cb(void *arg, int64_t id, const struct xm_tele_event *e)
+{
+	struct stream *st = arg;
+	json_object *o = event_json(id, e);
+	char *more = NULL;
+	int n;
+
+	n = asprintf(&more, "id: %lld\nevent: %s\ndata: %s\n\n",
+		     (long long)id, xm_tele_event_name(e->kind),
+		     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (stream_add(st, more, n))
+		return 1;
 	st->last_id = id;
 	return 0;
+}
+
+/* The remediation log entries logged or completed since st's last: each
+ * an "event: remediation" with no id (Last-Event-ID stays an event's;
+ * the entry's own id is in its data). Under c->lock. */
+static void stream_remedy(struct stream *st)
+{
+	struct xm_ctl *c = st->c;
+
+	if (c->remedy_seq - st->remedy_seq > REMEDY_SENT_MAX)
+		st->remedy_seq = c->remedy_seq - REMEDY_SENT_MAX;
+	for (; st->remedy_seq < c->remedy_seq; st->remedy_seq++) {
+		char *more = NULL;
+		int n = asprintf(&more, "event: remediation\ndata: %s\n\n",
+				 c->remedy_sent[st->remedy_seq %
+						REMEDY_SENT_MAX]);
+
+		if (stream_add(st, more, n))
+			break;
+	}
 }
 
 /* Fill st->buf with what is due, waiting for it: false once stopping.
@@ -2001,6 +2041,8 @@ static bool stream_fill(struct stream *st)
 		if (c->last_event > st->last_id)
 			xm_store_event_list(c->store, st->last_id,
 					    STREAM_BATCH, stream_cb, st);
+		if (c->remedy_seq != st->remedy_seq)
+			stream_remedy(st);
 		if (!st->buf && c->tele_seq != st->tele_seq) {
 			st->tele_seq = c->tele_seq;
 			if (asprintf(&st->buf, "event: telemetry\ndata:"
@@ -2118,6 +2160,7 @@ static enum MHD_Result events_stream(struct xm_ctl *c,
 	/* Without since: only what comes from now on. */
 	st->last_id = rc ? c->last_event : (int64_t)since;
 	st->tele_seq = c->tele_seq;
+	st->remedy_seq = c->remedy_seq;
 	pthread_mutex_unlock(&c->lock);
 	/* A comment first, so that the client sees the stream open. */
 	st->buf = strdup(": xmesh events\n\n");
@@ -2333,6 +2376,29 @@ static void node_name(struct xm_ctl *c, uint32_t node,
 	snprintf(name, XM_NAME_MAX, "%s", x ? x->r.name : "");
 }
 
+/* Log entry id, as GET /api/v1/remediation/log gives it, onto the
+ * event streams (stream_remedy()). Under c->lock. */
+static void remedy_publish(struct xm_ctl *c, int64_t id)
+{
+	json_object *a = json_object_new_array();
+	char **sent = &c->remedy_sent[c->remedy_seq % REMEDY_SENT_MAX];
+	int64_t next;
+
+	if (!xm_store_remedy_page(c->store, id + 1, 1, remedy_cb, a, &next) &&
+	    json_object_array_length(a) == 1) {
+		free(*sent);
+		*sent = strdup(json_object_to_json_string_ext(
+			json_object_array_get_idx(a, 0),
+			JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+		if (*sent) {
+			c->remedy_seq++;
+			pthread_cond_broadcast(&c->tele_changed);
+		}
+	}
+	json_object_put(a);
+}
+
 /* A hook's run ended: its outcome into the log. */
 static void hook_done(void *arg, const struct xm_hook_call *call, bool ok,
 		      const char *outcome)
@@ -2347,7 +2413,8 @@ static void hook_done(void *arg, const struct xm_hook_call *call, bool ok,
 	else
 		snprintf(text, sizeof(text), "%s", outcome);
 	pthread_mutex_lock(&c->lock);
-	xm_store_remedy_outcome(c->store, call->log_id, now_s(c), text);
+	if (!xm_store_remedy_outcome(c->store, call->log_id, now_s(c), text))
+		remedy_publish(c, call->log_id);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -2631,7 +2698,10 @@ static void remedy_carry_out(struct xm_ctl *c,
 		": %s: %s\n", d->rule, r.verdict, r.action, d->target.node,
 		d->target.peer ? "-" : "", d->target.peer, detail,
 		*outcome ? outcome : "running");
-	if (xm_store_remedy_add(c->store, &r, &call.log_id) || !hook)
+	if (xm_store_remedy_add(c->store, &r, &call.log_id))
+		return;
+	remedy_publish(c, call.log_id);
+	if (!hook)
 		return;
 	snprintf(call.event, sizeof(call.event), "%s", event);
 	snprintf(call.site, sizeof(call.site), "%s", c->site);
@@ -2639,11 +2709,12 @@ static void remedy_carry_out(struct xm_ctl *c,
 	snprintf(call.detail, sizeof(call.detail), "%s", detail);
 	node_name(c, d->target.node, call.name);
 	rc = xm_hook_run(c->cfg.hooks, hook, &call, hook_done, c);
-	if (rc)
-		xm_store_remedy_outcome(c->store, call.log_id, now_s(c),
-					rc == XM_HOOK_BUSY ? "failed: busy (as"
-					" many hooks running as may at once)" :
-					"failed: the hook cannot start");
+	if (rc && !xm_store_remedy_outcome(c->store, call.log_id, now_s(c),
+					   rc == XM_HOOK_BUSY ? "failed: busy"
+					   " (as many hooks running as may at"
+					   " once)" :
+					   "failed: the hook cannot start"))
+		remedy_publish(c, call.log_id);
 }
 
 struct restore_arg {
@@ -3617,6 +3688,8 @@ static void site_free(struct xm_ctl *c)
 	pthread_cond_destroy(&c->tele_changed);
 	pthread_cond_destroy(&c->stop_wake);
 	xm_remedy_free(c->remedy);
+	for (size_t i = 0; i < REMEDY_SENT_MAX; i++)
+		free(c->remedy_sent[i]);
 	free(c->polling);
 	free(c->known);
 	free(c->conn_addrs);

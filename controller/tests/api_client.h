@@ -237,4 +237,50 @@ static inline void api_hook(struct xm_hooks *hooks, const char *spec)
 	}
 }
 
+/*
+ * GET /api/v1/events/stream?<query>&token=<token>, read into buf until
+ * it holds until (or 30 s): a pthread start routine, or called as is.
+ */
+struct api_stream {
+	struct xm_ctl *ctl;
+	const char *token, *query, *until;
+	char buf[32768];
+	size_t len;
+	long status;
+};
+
+static inline size_t api_stream_write(char *p, size_t size, size_t n,
+				      void *arg)
+{
+	struct api_stream *a = arg;
+	size_t k = size * n;
+
+	if (k > sizeof(a->buf) - 1 - a->len)
+		k = sizeof(a->buf) - 1 - a->len;
+	memcpy(a->buf + a->len, p, k);
+	a->len += k;
+	a->buf[a->len] = '\0';
+	/* Stop (the transfer fails on purpose) once it came. */
+	return strstr(a->buf, a->until) ? 0 : size * n;
+}
+
+static inline void *api_stream_read(void *arg)
+{
+	struct api_stream *a = arg;
+	char url[512];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v1/events/stream"
+		 "?%s%stoken=%s", xm_ctl_port(a->ctl), a->query,
+		 *a->query ? "&" : "", a->token);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_stream_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
 #endif /* XM_TEST_API_CLIENT_H */

@@ -4,11 +4,13 @@
  * server on a loopback port: a policy's rules fire on agents not heard
  * from, run a command hook with the node in its environment, stop at the
  * budget, decide without acting in dry run, drain through the policy,
- * a reweight undone when its link recovers, log every decision and outcome (GET /api/v1/remediation/log); a
+ * a reweight undone when its link recovers, log every decision and outcome (GET /api/v1/remediation/log)
+ * and put both on the event stream as they come; a
  * revoked token is refused at once; list pages by limit and cursor; bad
  * input of every kind.
  */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <json-c/json.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -296,8 +298,70 @@ static struct tally tally(void)
 	return t;
 }
 
+/* The remediation log entries a stream carried ("event: remediation"),
+ * in order, into entries. */
+static void stream_entries(const char *buf, json_object *entries)
+{
+	static const char head[] = "event: remediation\ndata: ";
+	const char *p;
+
+	for (p = buf; (p = strstr(p, head)); ) {
+		const char *end = strchr(p += strlen(head), '\n');
+		json_object *e = end ? json_tokener_parse(
+			strndupa(p, (size_t)(end - p))) : NULL;
+
+		if (e)
+			json_object_array_add(entries, e);
+	}
+}
+
+/* A hook's decision on the stream as it is logged (its id, verdict act,
+ * outcome pending), then again with the hook's outcome: as the log has
+ * it. */
+static void check_stream(const struct api_stream *sa)
+{
+	json_object *seen = json_object_new_array();
+	int64_t pending[2] = { 0 }, id = 0;
+	const char *done = NULL;
+	struct api_resp r;
+	char path[96];
+	size_t i, n = 0, k;
+
+	stream_entries(sa->buf, seen);
+	for (i = 0; i < json_object_array_length(seen); i++) {
+		json_object *e = json_object_array_get_idx(seen, i);
+		const char *o = api_json_str(e, "outcome");
+
+		if (n < 2 && !strcmp(api_json_str(e, "rule"), "restart") &&
+		    !strcmp(api_json_str(e, "verdict"), "act") && !*o)
+			pending[n++] = api_json_int(e, "id");
+		for (k = 0; k < n && !done; k++)
+			if (api_json_int(e, "id") == pending[k] &&
+			    !strncmp(o, "ok: exit 0: restarted", 21)) {
+				id = pending[k];
+				done = o;
+			}
+	}
+	ok(sa->status == 200 && n == 2 && pending[0] > 0, "the stream: the"
+	   " hook's decisions as they are logged, their ids (%lld, %lld),"
+	   " verdict act, outcome pending",
+	   (long long)pending[0], (long long)pending[1]);
+	snprintf(path, sizeof(path), "/api/v1/remediation/log?before=%lld"
+		 "&limit=1", (long long)id + 1);
+	r = get(path, tok_read);
+	ok(done && api_int(&r, "entries.0.id") == id &&
+	   !strcmp(api_str(&r, "entries.0.outcome"), done),
+	   "the stream: its outcome when the hook ended, as the log has"
+	   " it: %s", done ? done : "(none)");
+	api_resp_free(&r);
+	json_object_put(seen);
+}
+
 static void test_remediation(void)
 {
+	struct api_stream sa = { .ctl = ctl, .token = tok_read, .query = "",
+				 .until = "\"outcome\":\"ok: exit 0: restarted" };
+	pthread_t th;
 	struct xm_remedy_target n7 = { 7, 0 };
 	struct tally t;
 	struct api_resp r;
@@ -311,6 +375,11 @@ static void test_remediation(void)
 	r = agent("POST", "/api/v1/agent/report", "{\"policy_version\": 0}");
 	ok(r.status == 400 || r.status == 200, "node 7 is heard from");
 	api_resp_free(&r);
+	/* A stream open (its first comment read) before the rules are. */
+	pthread_create(&th, NULL, api_stream_read, &sa);
+	for (i = 0; i < 100 && !__atomic_load_n(&sa.len, __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(50000);
 	r = request("PUT", "/api/v1/policy", tok_op, policy, NULL);
 	ok(r.status == 200, "a policy with remediation rules");
 	api_resp_free(&r);
@@ -325,6 +394,8 @@ static void test_remediation(void)
 	}
 	ok(t.act_ok == 2 && !t.pending,
 	   "the hook restarted the two silent nodes (%d)", t.act_ok);
+	pthread_join(th, NULL);
+	check_stream(&sa);
 	ok(t.drain == 1, "the error rate of node 7 drained it: %s",
 	   t.drain_outcome);
 	ok(!strncmp(t.drain_outcome, "ok: policy version ", 19) ||

@@ -313,45 +313,6 @@ static bool wait_event(int64_t since, const char *kind, uint32_t node,
 	return false;
 }
 
-struct stream_arg {
-	char buf[16384];
-	size_t len;
-	const char *until;
-	long status;
-};
-
-static size_t stream_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct stream_arg *a = arg;
-	size_t k = size * n;
-
-	if (k > sizeof(a->buf) - 1 - a->len)
-		k = sizeof(a->buf) - 1 - a->len;
-	memcpy(a->buf + a->len, p, k);
-	a->len += k;
-	a->buf[a->len] = '\0';
-	/* Stop (the transfer fails on purpose) once it came. */
-	return strstr(a->buf, a->until) ? 0 : size * n;
-}
-
-static void *stream_thread(void *arg)
-{
-	struct stream_arg *a = arg;
-	char url[256];
-	CURL *c = curl_easy_init();
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v1/events/stream"
-		 "?since=0&token=%s", xm_ctl_port(ctl), tok_read);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_easy_cleanup(c);
-	return NULL;
-}
-
 /* A raw connection asking for the stream, held open: its fd. */
 static int raw_stream(void)
 {
@@ -377,7 +338,8 @@ static int raw_stream(void)
 
 static void test_site(void)
 {
-	struct stream_arg sa = { .until = "event: link-down" };
+	struct api_stream sa = { .ctl = ctl, .token = tok_read,
+				.query = "since=0", .until = "event: link-down" };
 	pthread_t th;
 	struct api_resp r;
 	int64_t last, t0;
@@ -519,7 +481,7 @@ static void test_site(void)
 	ok(r.status == 200 && last >= 3, "events: 3 node-up (next %lld)",
 	   (long long)last);
 	api_resp_free(&r);
-	pthread_create(&th, NULL, stream_thread, &sa);
+	pthread_create(&th, NULL, api_stream_read, &sa);
 	report_all(4000, false);
 	ok(wait_event(last, "link-down", 8, 9) &&
 	   wait_event(last, "link-down", 9, 8), "the cut: link-down from"
@@ -964,7 +926,8 @@ static void test_link_class_series(void)
  * one refuses the report, located. */
 static void test_agent_events(void)
 {
-	struct stream_arg sa = { .until = "event: agent" };
+	struct api_stream sa = { .ctl = ctl, .token = tok_read,
+				.query = "since=0", .until = "event: agent" };
 	const char *report = line_report(2, 100, true);
 	long long before = dropped("agent_events");
 	char body[4096], path[96];
@@ -999,7 +962,7 @@ static void test_agent_events(void)
 	}
 	ok(seen, "GET /api/v1/events: its level and text in detail");
 	api_resp_free(&r);
-	stream_thread(&sa);
+	api_stream_read(&sa);
 	ok(strstr(sa.buf, "event: agent") &&
 	   strstr(sa.buf, "warn: link eth1: carrier down"),
 	   "on the events stream");

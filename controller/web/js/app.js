@@ -167,20 +167,23 @@ function onStreamEvent(kind, data) {
 		refreshSoon();
 		return;
 	}
+	// A remediation log entry (its id the log's, no event's; an event
+	// of kind remediation, stored by no version now, has no verdict).
+	if (kind === 'remediation' && data.verdict !== undefined) {
+		timeline.streamRemedy(data);
+		return;
+	}
 	if (data && data.id !== undefined) {
 		timeline.addEvent(data);
 		timeline.trim();
 		timeline.render();
 	}
-	if (kind === 'remediation')
-		timeline.load();	// the log has the decision's outcome
 	if (kind === 'policy')
 		policy.load().catch(() => {});
 	refreshSoon();
 	// A node or link changed: the panel shown may be out of date (once,
 	// however many events come together).
-	if (kind !== 'policy' && kind !== 'remediation' && state.redrawDetail &&
-	    !detailTimer)
+	if (kind !== 'policy' && state.redrawDetail && !detailTimer)
 		detailTimer = setTimeout(() => {
 			detailTimer = null;
 			if (state.redrawDetail)
@@ -191,6 +194,7 @@ function onStreamEvent(kind, data) {
 function onStreamState(on) {
 	$('live').textContent = on ? 'live' : 'polling';
 	$('live').classList.toggle('on', on);
+	timeline.streamState(on);
 	clearInterval(state.pollTimer);
 	if (!on)
 		state.pollTimer = setInterval(refresh, POLL_S * 1000);

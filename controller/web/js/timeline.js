@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 // The timeline: the controller's events (failures, recoveries, policy
 // versions, the agents' own events; GET /api/v1/events, then live from
-// the stream) and the
-// remediation log (GET /api/v1/remediation/log, then its newest entries
-// every 5 s: no decision or outcome comes on the stream), newest first.
+// the stream) and the remediation log (GET /api/v1/remediation/log, then
+// each decision and outcome live from the stream as "remediation", the
+// same entry by the same id), newest first.
+//
+// The stream replays events after a reconnect (Last-Event-ID) but not
+// the log's entries: those the page missed while it was down are read
+// again (the newest REMEDY_NEWEST) when it comes back, and while it is
+// down the log is polled every REMEDY_POLL_MS, as the page's only source.
+// While it is up, a read every REMEDY_LIVE_POLL_MS only: the decisions of
+// another controller on the same store (the engine runs on one of a
+// pair) come on that one's stream, not on this one's.
 
 import { get, getAll } from './api.js';
 import { el, fmtTime } from './ui.js';
@@ -11,8 +19,10 @@ import { el, fmtTime } from './ui.js';
 const KEEP = 500;
 const EVENT_PAGES = 50;	// of 1000 events, read at sign-in
 const REMEDY_POLL_MS = 5000;
-const REMEDY_NEWEST = 50;	// entries read each time: a decision's
-				// outcome comes within its hook's timeout
+const REMEDY_LIVE_POLL_MS = 60000;
+const REMEDY_NEWEST = 50;	// entries read on each poll or catch-up:
+				// a decision's outcome comes within its
+				// hook's timeout
 const FOLLOW_ERR = 'remediation log (newest): ';
 const FAILURE = new Set(['node-down', 'node-up', 'link-down', 'link-up',
 			 'link-loss']);
@@ -24,6 +34,7 @@ export class Timeline {
 		this.note = note;
 		this.names = names;	// () => Map(node id -> name)
 		this.events = new Map();	// "e<id>" / "r<id>" -> row data
+		this.streamOn = false;
 		// The agents' own events (kind "agent", "level: text") as a
 		// choice of their own: they are no failure, nor recovery.
 		if (![...filter.options].some((o) => o.value === 'agent'))
@@ -52,9 +63,13 @@ export class Timeline {
 				       text: e.detail || '' });
 	}
 
-	// A remediation decision (GET /api/v1/remediation/log): its rule,
-	// verdict, action, how many tries, and the outcome once known.
+	// A remediation decision (GET /api/v1/remediation/log, or the
+	// stream's "remediation"): its rule, verdict, action, how many tries,
+	// and the outcome once known. The same id again (its outcome come, or
+	// read both ways) replaces the row. Whether the row changed.
 	addRemedy(r) {
+		const was = this.events.get(`r${r.id}`);
+
 		const what = [
 			r.rule && `rule ${r.rule}`,
 			r.verdict,
@@ -69,6 +84,27 @@ export class Timeline {
 		this.add(`r${r.id}`, { time: r.time, kind: 'remediation',
 				       node: r.node, peer: r.peer,
 				       text: what.join(', ') });
+		return !was || was.text !== this.events.get(`r${r.id}`).text;
+	}
+
+	// A decision or outcome from the stream.
+	streamRemedy(r) {
+		if (this.addRemedy(r)) {
+			this.trim();
+			this.render();
+		}
+	}
+
+	// The stream connected (true) or lost (false): the log polled fast
+	// while it is down, slowly while it is up; once back, what it
+	// missed is read at once.
+	streamState(on) {
+		this.streamOn = on;
+		if (!this.loaded)
+			return;
+		if (on)
+			this.readNewest();
+		this.follow();
 	}
 
 	async load() {
@@ -102,42 +138,48 @@ export class Timeline {
 			this.note.textContent += ` remediation log: ${e.message}`;
 		}
 		this.render();
+		this.loaded = true;
+		// The stream may have opened before the log was read: what
+		// came between.
+		if (this.streamOn)
+			this.readNewest();
 		this.follow();
 	}
 
-	// The remediation log's newest entries, again every REMEDY_POLL_MS
-	// (while the page is shown): new decisions, and outcomes filled in.
-	follow() {
-		if (this.followTimer)
+	// The remediation log's newest entries: new decisions, and outcomes
+	// filled in.
+	async readNewest() {
+		if (this.reading)
 			return;
-		this.followTimer = setInterval(async () => {
-			if (document.hidden || this.reading)
-				return;
-			this.reading = true;
-			try {
-				const j = await get('/api/v1/remediation/log' +
-						    `?limit=${REMEDY_NEWEST}`);
-				let changed = false;
+		this.reading = true;
+		try {
+			const j = await get('/api/v1/remediation/log' +
+					    `?limit=${REMEDY_NEWEST}`);
+			let changed = false;
 
-				for (const r of j.entries || []) {
-					const was = this.events.get(`r${r.id}`);
-
-					this.addRemedy(r);
-					changed ||= !was || was.text !==
-						this.events.get(`r${r.id}`).text;
-				}
-				if (changed) {
-					this.trim();
-					this.render();
-				}
-				if (this.note.textContent.startsWith(FOLLOW_ERR))
-					this.note.textContent = '';
-			} catch (e) {
-				this.note.textContent = `${FOLLOW_ERR}${e.message}`;
-			} finally {
-				this.reading = false;
+			for (const r of j.entries || [])
+				changed = this.addRemedy(r) || changed;
+			if (changed) {
+				this.trim();
+				this.render();
 			}
-		}, REMEDY_POLL_MS);
+			if (this.note.textContent.startsWith(FOLLOW_ERR))
+				this.note.textContent = '';
+		} catch (e) {
+			this.note.textContent = `${FOLLOW_ERR}${e.message}`;
+		} finally {
+			this.reading = false;
+		}
+	}
+
+	// The log's newest entries every REMEDY_POLL_MS while the stream is
+	// down, REMEDY_LIVE_POLL_MS while it is up (while the page is shown).
+	follow() {
+		clearInterval(this.followTimer);
+		this.followTimer = setInterval(() => {
+			if (!document.hidden)
+				this.readNewest();
+		}, this.streamOn ? REMEDY_LIVE_POLL_MS : REMEDY_POLL_MS);
 	}
 
 	render() {
