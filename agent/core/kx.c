@@ -406,11 +406,6 @@ void xm_kx_set_security(struct xm_kx *kx, uint8_t mode)
 	kx->security = mode;
 }
 
-uint8_t xm_kx_security(const struct xm_kx *kx)
-{
-	return kx->security;
-}
-
 const char *xm_kx_security_name(uint8_t mode)
 {
 	switch (mode) {

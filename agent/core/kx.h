@@ -164,7 +164,6 @@ enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
  * play an agent that states none.
  */
 void xm_kx_set_security(struct xm_kx *kx, uint8_t mode);
-uint8_t xm_kx_security(const struct xm_kx *kx);
 /* "auth", "encrypt", "not stated" (0), "unknown". */
 const char *xm_kx_security_name(uint8_t mode);
 
