@@ -200,6 +200,8 @@ check "node 1 logs both modes" \
 check_json "node 9 is not UP at node 1" \
 	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
 	x node1 -j neigh show
+check_json "node 1 installed no key for node 9 (one transmit key: node 2's)" \
+	'[.[] | select(.dir == "tx")] | length == 1' n node1 "$XM" -j key show
 check_json "node 1 has no route to node 9" \
 	'[.[] | select(.node == 9)] | length == 0' n node1 "$XM" -j route show
 an_stop rogue
