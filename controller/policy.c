@@ -19,6 +19,7 @@
 #include "wire.h"	/* xm_wire_name_valid(): the names of the site */
 #include "policy.h"
 #include "xmesh_qos.h"	/* xm_parse_rate(), xm_tclass_name() */
+#include <linux/xmesh.h>	/* enum xmesh_security */
 
 #define JSON_DEPTH	16
 #define WORDS_MAX	12
@@ -992,12 +993,38 @@ json_object *xm_json_parse_strict(const char *text, size_t len, int depth,
 	return root;
 }
 
+/* "security": one mode for every node (xmeshd.conf's security line). */
+static int parse_security(json_object *v, struct xm_site_policy *p,
+			  struct xm_policy_error *err)
+{
+	static const char *const modes[] = {
+		[XMESH_SECURITY_NONE] = "none",
+		[XMESH_SECURITY_AUTH] = "auth",
+		[XMESH_SECURITY_ENCRYPT] = "encrypt",
+	};
+	const char *s;
+	char q[48];
+	uint8_t i;
+
+	if (get_str(v, "/security", 64, &s, err))
+		return -1;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(s, modes[i])) {
+			p->has_security = true;
+			p->security = i;
+			return 0;
+		}
+	}
+	return fail(err, "/security", "want none, auth or encrypt, not \"%s\"",
+		    quote(s, q));
+}
+
 struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 				  struct xm_policy_error *err)
 {
 	static const char *const members[] = {
 		"max_hops", "timers", "filter", "qos", "drain", "reweight",
-		"remediation", "tests", NULL
+		"remediation", "tests", "security", NULL
 	};
 	json_object *root, *v;
 	struct xm_site_policy *p;
@@ -1025,6 +1052,9 @@ struct xm_site_policy *xm_policy_parse(const char *text, size_t len,
 		goto bad;
 	if (json_object_object_get_ex(root, "timers", &v) &&
 	    parse_timers(v, p, err))
+		goto bad;
+	if (json_object_object_get_ex(root, "security", &v) &&
+	    parse_security(v, p, err))
 		goto bad;
 	if (json_object_object_get_ex(root, "filter", &v) &&
 	    parse_filter(v, p, err))

@@ -104,6 +104,10 @@ struct xm_site_policy {
 	/* And their paths (Documentation/classes.md); all 0: the default. */
 	struct xm_class_path class_path[XM_POLICY_TCLASSES];
 	uint32_t remedy_budget;		/* actions per hour, all rules */
+	/* The site's security mode (enum xmesh_security); has_security: the
+	 * policy sets it (else each node's own stays). */
+	bool has_security;
+	uint8_t security;
 };
 
 /*

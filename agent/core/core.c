@@ -1250,7 +1250,14 @@ void xm_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
 void xm_core_kx_recheck(struct xm_core *c, xm_time now)
 {
 	now = enter(c, now);
-	kx_core_recheck(c, now);
+	kx_core_recheck(c, now, false);
+	core_run(c, now, false);
+}
+
+void xm_core_kx_restart(struct xm_core *c, xm_time now)
+{
+	now = enter(c, now);
+	kx_core_recheck(c, now, true);
 	core_run(c, now, false);
 }
 

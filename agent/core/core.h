@@ -464,6 +464,9 @@ void xm_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 /* The revocation list changed (xm_kx_set_crl()): check every neighbor's
  * certificate again. */
 void xm_core_kx_recheck(struct xm_core *c, xm_time now);
+/* This node's security mode changed (xm_kx_set_security()): a new key
+ * exchange with every neighbor. */
+void xm_core_kx_restart(struct xm_core *c, xm_time now);
 
 /* Run due timers. Call when now >= xm_core_next_timer(). */
 void xm_core_timer(struct xm_core *c, xm_time now);

@@ -353,7 +353,9 @@ void kx_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 			 uint8_t key_id, uint64_t counter);
 void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
 			 uint8_t key_id, uint8_t key_dir);
-void kx_core_recheck(struct xm_core *c, xm_time now);
+/* Each neighbor's certificate checked again; restart: a new session with
+ * each instead (this node's security mode changed). */
+void kx_core_recheck(struct xm_core *c, xm_time now, bool restart);
 /* May node claim these zone and roles (its certificate's)? If not, its
  * adjacencies are refused (counted, logged). */
 bool kx_core_claims_ok(struct xm_core *c, uint32_t node,

@@ -50,6 +50,7 @@ static const char *const refusal_names[XM_KX_REFUSED_COUNT] = {
 	[XM_KX_REFUSED_NODE] = "node_mismatch",
 	[XM_KX_REFUSED_KEY] = "key_mismatch",
 	[XM_KX_REFUSED_CLAIM] = "claim_mismatch",
+	[XM_KX_REFUSED_SECURITY] = "security_mismatch",
 };
 
 const char *xm_kx_refusal_name(unsigned int r)
@@ -72,6 +73,8 @@ static const char *refusal_text(unsigned int r)
 		return "its certificate is for another key than the one it holds";
 	case XM_KX_REFUSED_CLAIM:
 		return "it claims a zone or roles its certificate does not give";
+	case XM_KX_REFUSED_SECURITY:
+		return "it states another security mode";
 	}
 	return "unknown";
 }
@@ -253,6 +256,7 @@ struct xm_kx {
 	struct xm_cert cert, authority;
 	struct xm_crl *crl;			/* NULL: none */
 	struct xm_kx_params params;
+	uint8_t security;			/* XM_KX_SECURITY_* */
 	struct xm_kx_stats st;
 	void (*random)(void *buf, size_t len);
 };
@@ -275,6 +279,7 @@ struct handshake {
 	uint8_t k_tx[XM_KX_KEY_LEN], k_rx[XM_KX_KEY_LEN];
 	uint8_t k_confirm[XM_KX_KEY_LEN];
 	struct xm_cert peer_cert;
+	uint8_t peer_security;		/* the mode its payload states */
 	struct xm_kx_msg last;		/* resent on retries / duplicates */
 	unsigned int sent;
 	xm_time retry_at, deadline;
@@ -366,6 +371,7 @@ struct xm_kx *xm_kx_new(uint32_t node_id, const uint8_t sk[XM_SECKEY_LEN],
 	else
 		xm_kx_params_default(&kx->params);
 	kx->random = random_default;
+	kx->security = XM_KX_SECURITY_ENCRYPT;
 	return kx;
 }
 
@@ -393,6 +399,24 @@ enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
 	}
 	*kx->crl = *crl;
 	return XM_CERT_OK;
+}
+
+void xm_kx_set_security(struct xm_kx *kx, uint8_t mode)
+{
+	kx->security = mode;
+}
+
+const char *xm_kx_security_name(uint8_t mode)
+{
+	switch (mode) {
+	case 0:
+		return "not stated";
+	case XM_KX_SECURITY_AUTH:
+		return "auth";
+	case XM_KX_SECURITY_ENCRYPT:
+		return "encrypt";
+	}
+	return "unknown";
 }
 
 const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx)
@@ -634,19 +658,20 @@ static void initiate(struct xm_kx_peer *p, xm_time now)
 	hs_sent(p, now, &m);
 }
 
-/* Our payload: our receive key id, reserved 0, our certificate. */
+/* Our payload: our receive key id, our security mode, our certificate. */
 static size_t payload_put(struct xm_kx_peer *p, uint8_t *out)
 {
 	out[0] = p->hs.rx_id;
-	out[1] = 0;
+	out[1] = p->kx->security;
 	memcpy(out + XM_KX_PAYLOAD_HDR, p->kx->cert.raw, p->kx->cert.len);
 	return XM_KX_PAYLOAD_HDR + p->kx->cert.len;
 }
 
 /*
- * The peer's payload: its receive key id and a certificate that verifies,
- * names the peer and certifies the static key rs it proved. 0, or the
- * refusal (-1: malformed payload).
+ * The peer's payload: its receive key id, a certificate that verifies,
+ * names the peer and certifies the static key rs it proved, and our
+ * security mode (compared last: a certificate refused says more). 0, or
+ * the refusal (-1: malformed payload).
  */
 static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 			 uint64_t unix_s)
@@ -656,9 +681,10 @@ static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 	uint8_t x_pk[DHLEN];
 	unsigned int r;
 
-	if (len < XM_KX_PAYLOAD_HDR || !pl[0] || pl[1])
+	if (len < XM_KX_PAYLOAD_HDR || !pl[0])
 		return -1;
 	hs->tx_id = pl[0];
+	hs->peer_security = pl[1];
 	r = xm_cert_decode(&hs->peer_cert, pl + XM_KX_PAYLOAD_HDR,
 			   len - XM_KX_PAYLOAD_HDR);
 	if (r == XM_CERT_OK)
@@ -671,6 +697,9 @@ static int payload_check(struct xm_kx_peer *p, const uint8_t *pl, size_t len,
 						  hs->peer_cert.pubkey) ||
 	     sodium_memcmp(x_pk, hs->rs, DHLEN)))
 		r = XM_KX_REFUSED_KEY;
+	/* Not stated (0) is refused too: see XM_KX_SECURITY_AUTH. */
+	if (r == XM_CERT_OK && hs->peer_security != kx->security)
+		r = XM_KX_REFUSED_SECURITY;
 	return (int)r;
 }
 
@@ -719,10 +748,17 @@ static int payload_read(struct xm_kx_peer *p, const struct xm_kx_msg *m,
 static void refuse(struct xm_kx_peer *p, xm_time now, unsigned int r)
 {
 	struct xm_kx *kx = p->kx;
+	char modes[48];
 
 	kx->st.refused[r]++;
+	/* A mode mismatch says both modes: the one to change is plain. */
+	if (r == XM_KX_REFUSED_SECURITY)
+		snprintf(modes, sizeof(modes), "it %s, here %s",
+			 xm_kx_security_name(p->hs.peer_security),
+			 xm_kx_security_name(kx->security));
 	warn(p, now, r, "kx: node %u refused on neighbor %u: %s (%s)", p->node,
-	     p->neigh, xm_kx_refusal_name(r), refusal_text(r));
+	     p->neigh, xm_kx_refusal_name(r),
+	     r == XM_KX_REFUSED_SECURITY ? modes : refusal_text(r));
 	hs_abort(p);
 	if (p->up) {
 		kx->st.cut++;
@@ -1099,6 +1135,11 @@ void xm_kx_peer_key_refused(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
 		hs_abort(p);
 	if (p->hs.state == HS_NONE)
 		p->next_start = now + kx->params.retry_ms;
+}
+
+void xm_kx_peer_restart(struct xm_kx_peer *p, xm_time now)
+{
+	initiate(p, now);	/* both ends may: a collision, the lower wins */
 }
 
 void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why)

@@ -74,6 +74,8 @@ enum xm_kx_refusal {
 	XM_KX_REFUSED_KEY,	/* certifies another key than the one proved */
 	XM_KX_REFUSED_CLAIM,	/* claims a zone or roles its certificate
 				 * does not give (counted by the core) */
+	XM_KX_REFUSED_SECURITY,	/* states another security mode than this
+				 * node's, or none */
 	XM_KX_REFUSED_COUNT,
 };
 
@@ -104,6 +106,14 @@ enum xm_kx_action_type {
 	XM_KX_ACT_REFUSED,	/* refused: no session before refused_ms */
 	XM_KX_ACT_EVENT,	/* for the log (a refusal, a timeout...) */
 };
+
+/*
+ * The security mode a node states in its payload: enum xmesh_security's
+ * values (never none: the key exchange means certificates). 0: not
+ * stated (agents before the mode was stated), refused like another mode.
+ */
+#define XM_KX_SECURITY_AUTH	1
+#define XM_KX_SECURITY_ENCRYPT	2
 
 /* Key directions: enum xmesh_key_dir's values. */
 #define XM_KX_TX		1
@@ -146,6 +156,16 @@ void xm_kx_free(struct xm_kx *kx);
  */
 enum xm_cert_reason xm_kx_set_crl(struct xm_kx *kx, const struct xm_crl *crl,
 				  uint64_t unix_s);
+
+/*
+ * The security mode this node states and wants of every neighbor
+ * (XM_KX_SECURITY_*; xm_kx_new() sets encrypt). A change applies to the
+ * next handshakes: xm_kx_peer_restart() each peer. Tests may set 0 to
+ * play an agent that states none.
+ */
+void xm_kx_set_security(struct xm_kx *kx, uint8_t mode);
+/* "auth", "encrypt", "not stated" (0), "unknown". */
+const char *xm_kx_security_name(uint8_t mode);
 
 const struct xm_kx_stats *xm_kx_stats(const struct xm_kx *kx);
 /* This node's certificate (its node id, zone and roles). */
@@ -190,6 +210,13 @@ void xm_kx_peer_tx_counter(struct xm_kx_peer *p, xm_time now, uint8_t key_id,
  * refused, the session ends (its keys deleted, DOWN).
  */
 void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
+
+/*
+ * This node's security mode changed: a new session now, in which both
+ * ends state their modes again (a neighbor with the old one is refused).
+ * A refused peer is tried again at once instead of after refused_ms.
+ */
+void xm_kx_peer_restart(struct xm_kx_peer *p, xm_time now);
 
 /*
  * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone or

@@ -305,14 +305,18 @@ void kx_core_key_counter(struct xm_core *c, xm_time now, uint32_t neigh,
 	drain(c, now, n);
 }
 
-void kx_core_recheck(struct xm_core *c, xm_time now)
+void kx_core_recheck(struct xm_core *c, xm_time now, bool restart)
 {
 	size_t i;
 
 	for (i = 0; i < c->n_neigh; i++) {
 		if (!c->neigh[i]->kx)
 			continue;
-		xm_kx_peer_recheck(c->neigh[i]->kx, now, unix_now(c, now));
+		if (restart)
+			xm_kx_peer_restart(c->neigh[i]->kx, now);
+		else
+			xm_kx_peer_recheck(c->neigh[i]->kx, now,
+					   unix_now(c, now));
 		drain(c, now, c->neigh[i]);
 	}
 }

@@ -233,7 +233,7 @@ enum xm_kx_step {
 #define XM_KX_HDR_LEN		8
 #define XM_KX_DH_LEN		32	/* an X25519 public key */
 #define XM_KX_AEAD_TAG		16	/* ChaCha20-Poly1305 */
-/* The handshake payload: rx key id u8, reserved u8, a certificate. */
+/* The handshake payload: rx key id u8, security mode u8, a certificate. */
 #define XM_KX_PAYLOAD_HDR	2
 #define XM_KX_CERT_MIN		(XM_CERT_HDR_LEN + XM_SIG_LEN)
 #define XM_KX_PAYLOAD_MAX	(XM_KX_PAYLOAD_HDR + XM_CERT_MAX)

@@ -1124,6 +1124,53 @@ static void view_fill(void *data, struct xmd_view *v)
 }
 
 /* The xmesh device: created if missing, this node's id, up, addresses. */
+uint8_t xmd_security_local(const struct xmd *d)
+{
+	/*
+	 * With certificates: encrypted unless the node chose auth only.
+	 * Without: no keys, so none (whatever the module's default).
+	 */
+	return d->cfg.security >= 0 ? (uint8_t)d->cfg.security :
+	       d->kx ? XMESH_SECURITY_ENCRYPT : XMESH_SECURITY_NONE;
+}
+
+const char *xmd_security_name(uint8_t mode)
+{
+	return mode == XMESH_SECURITY_NONE ? "none" :
+	       xm_kx_security_name(mode);
+}
+
+int xmd_security_set(struct xmd *d, xm_time now, uint8_t mode, char *why,
+		     size_t len)
+{
+	struct xm_change ch = { .cmd = XMESH_CMD_DEV_SET };
+	int err;
+
+	if (mode == d->security)
+		return 0;
+	if (!d->kx != (mode == XMESH_SECURITY_NONE)) {
+		snprintf(why, len, "security %s %s certificates",
+			 xmd_security_name(mode), d->kx ? "with" : "without");
+		return -1;
+	}
+	ch.e.type = XMESH_A_DEV;
+	ch.ifindex = d->ifindex;
+	ch.e.dev.security = mode;
+	XM_SET(&ch.e.dev, XMESH_DEV_A_SECURITY);
+	err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
+	if (err) {
+		snprintf(why, len, "the module refused it: %s", strerror(-err));
+		return -1;
+	}
+	xmd_event(d, XMD_LOG_WARN, "security %s, was %s: new key exchanges with every neighbor (those still in %s are refused until they change)",
+		  xmd_security_name(mode), xmd_security_name(d->security),
+		  xmd_security_name(d->security));
+	d->security = mode;
+	xm_kx_set_security(d->kx, mode);
+	xm_core_kx_restart(d->core, now);
+	return 0;
+}
+
 static int device_setup(struct xmd *d)
 {
 	const struct xmd_config *c = &d->cfg;
@@ -1184,12 +1231,10 @@ static int device_setup(struct xmd *d)
 		want->family = c->family;
 		XM_SET(want, XMESH_DEV_A_FAMILY);
 	}
-	/*
-	 * With certificates: encrypted unless the site chose auth only.
-	 * Without: no keys, so none (whatever the module's default).
-	 */
-	sec = c->security >= 0 ? (uint8_t)c->security :
-	      d->kx ? XMESH_SECURITY_ENCRYPT : XMESH_SECURITY_NONE;
+	sec = xmd_security_local(d);
+	d->security = sec;
+	if (d->kx)	/* stated in the key exchange, compared there */
+		xm_kx_set_security(d->kx, sec);
 	if (!XM_HAS(&dev, XMESH_DEV_A_SECURITY) || dev.security != sec) {
 		want->security = sec;
 		XM_SET(want, XMESH_DEV_A_SECURITY);

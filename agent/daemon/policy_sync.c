@@ -515,6 +515,11 @@ void xmd_policy_settings(const struct xm_site_policy *p,
 		xm_policy_core_settings(p, path, timers);
 }
 
+uint8_t xmd_policy_security(const struct xm_site_policy *p, uint8_t local)
+{
+	return p && p->has_security ? p->security : local;
+}
+
 /* ---- xmeshd's side: everything here runs in the main loop ---- */
 
 struct xmd_policy {
@@ -526,6 +531,28 @@ struct xmd_policy {
 	bool filter_from_policy;	/* d->filter is the policy's */
 	void (*run)(struct xmd *d, xm_time now);
 };
+
+/*
+ * The site's security mode, when the policy sets one, over the node's own
+ * line (one that differs is warned about: the site's wins). A mode this
+ * node cannot use (none with certificates, auth or encrypt without) is
+ * refused and the running one stays.
+ */
+static void security_apply(struct xmd *d, const struct xm_site_policy *p,
+			   uint64_t version, xm_time now)
+{
+	uint8_t local = xmd_security_local(d);
+	uint8_t mode = xmd_policy_security(p, local);
+	char why[128];
+
+	if (mode != local && d->cfg.security >= 0)
+		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": security %s here, the site's is %s: the site's is in force",
+			  version, xmd_security_name(local),
+			  xmd_security_name(mode));
+	if (xmd_security_set(d, now, mode, why, sizeof(why)))
+		xmd_event(d, XMD_LOG_ERR, "policy version %" PRIu64 ": its security is refused (%s); security %s stays",
+			  version, why, xmd_security_name(d->security));
+}
 
 /* The policy's settings over the configuration's, into the core. */
 static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
@@ -544,6 +571,7 @@ static void settings_apply(struct xmd *d, const struct xm_site_policy *p,
 		xmd_event(d, XMD_LOG_WARN, "policy version %" PRIu64 ": its timers are refused (%s); the running ones stay",
 			  version, why ? why : "by the core");
 	xm_core_set_policy(d->core, now, &path);
+	security_apply(d, p, version, now);
 }
 
 /* Where the kernel's tables are, NULL before they are programmed. */

@@ -113,6 +113,11 @@ void xmd_policy_settings(const struct xm_site_policy *p,
 			 const struct xm_policy *conf_path,
 			 const struct xm_timers *conf_timers,
 			 struct xm_policy *path, struct xm_timers *timers);
+/*
+ * The security mode (enum xmesh_security) in force under a policy: the
+ * site's when p sets one, else the node's own, local (p NULL: local).
+ */
+uint8_t xmd_policy_security(const struct xm_site_policy *p, uint8_t local);
 
 /*
  * Version could not be applied (why): the report says so, with the

@@ -37,6 +37,7 @@ struct xmd {
 	struct xm_core *core;
 	struct xm_core_config core_cfg;
 	struct xm_kx *kx;		/* with certificates, else NULL */
+	uint8_t security;		/* enum xmesh_security, in force */
 	xm_time next_key_counters;
 	uint32_t ifindex;		/* the xmesh device */
 	xm_time started;
@@ -91,6 +92,21 @@ void xmd_reload(struct xmd *d);
  */
 int xmd_addresses_update(struct xmd *d, const struct xmd_config *o,
 			 const struct xmd_config *n);
+
+/*
+ * The security mode (enum xmesh_security) of the node's own configuration:
+ * its security line, else encrypt with certificates and none without.
+ */
+uint8_t xmd_security_local(const struct xmd *d);
+/* "none", "auth", "encrypt". */
+const char *xmd_security_name(uint8_t mode);
+/*
+ * Put mode in force (the site's): the device's, the one stated in the key
+ * exchange, and a new key exchange with every neighbor. 0, or -1 with why
+ * (the running mode stays).
+ */
+int xmd_security_set(struct xmd *d, xm_time now, uint8_t mode, char *why,
+		     size_t len);
 
 /* Log a line and send it to every monitor of the control socket. */
 void xmd_event(struct xmd *d, enum xmd_log_level level, const char *fmt, ...)

@@ -305,6 +305,9 @@ static struct xm_kx *kx_make(uint32_t node, const struct test_key *k,
 	return kx;
 }
 
+/* The security mode pair() gives B (-1: the default, encrypt). */
+static int b_security = -1;
+
 /* A (node 1) and B (node 2), each with its certificate. */
 static void pair(const struct xm_cert *ca, const struct xm_cert *cb,
 		 const struct xm_cert *b_authority, uint32_t b_node,
@@ -320,6 +323,8 @@ static void pair(const struct xm_cert *ca, const struct xm_cert *cb,
 	B.kx = kx_make(b_node, &kb, cb, b_authority, NULL);
 	if (!A.kx || !B.kx)
 		abort();
+	if (b_security >= 0)
+		xm_kx_set_security(B.kx, (uint8_t)b_security);
 	A.p = xm_kx_peer_new(A.kx, 2, 101);
 	B.p = xm_kx_peer_new(B.kx, 1, 201);
 	violations = 0;
@@ -920,6 +925,62 @@ static void claims(void)
 	       "claims: the counter's name");
 }
 
+/*
+ * The security mode in the payload: a neighbor stating another one, or
+ * none (an agent before the mode), is refused with both modes in the
+ * log; equal modes pair; a change of mode while up starts new sessions,
+ * refused until both ends changed.
+ */
+static void security(void)
+{
+	static const struct {
+		const char *name;
+		int b_mode;
+		const char *log;
+	} cases[] = {
+		{ "auth against encrypt", XM_KX_SECURITY_AUTH,
+		  "(it auth, here encrypt)" },
+		{ "mode not stated", 0, "(it not stated, here encrypt)" },
+	};
+	xm_time now = 1000;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b_security = cases[i].b_mode;
+		refused(cases[i].name, XM_KX_REFUSED_SECURITY, &cert_b,
+			&auth_cert, 2, NULL, NOW);
+		ok(strstr(A.event, cases[i].log) != NULL,
+		   "security %s: the log says both modes (%s)", cases[i].name,
+		   A.event);
+	}
+	is_str(xm_kx_refusal_name(XM_KX_REFUSED_SECURITY), "security_mismatch",
+	       "security: the counter's name");
+	b_security = XM_KX_SECURITY_AUTH;
+	pair_ok();
+	b_security = -1;
+	xm_kx_set_security(A.kx, XM_KX_SECURITY_AUTH);
+	xm_kx_peer_start(A.p, now);
+	settle(now);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree() &&
+	   !xm_kx_stats(A.kx)->refused[XM_KX_REFUSED_SECURITY] &&
+	   !xm_kx_stats(B.kx)->refused[XM_KX_REFUSED_SECURITY],
+	   "security: auth and auth pair");
+	/* A goes first to encrypt: B (still auth) is refused, cut. */
+	now += params.retry_ms;	/* B answers one new session per retry_ms */
+	xm_kx_set_security(A.kx, XM_KX_SECURITY_ENCRYPT);
+	xm_kx_peer_restart(A.p, now);
+	settle(now);
+	ok(!xm_kx_peer_up(A.p) && A.downs == 1 &&
+	   xm_kx_stats(A.kx)->refused[XM_KX_REFUSED_SECURITY] == 1,
+	   "security: a mode changed, the new session refused, the old one cut");
+	now += params.retry_ms;
+	xm_kx_set_security(B.kx, XM_KX_SECURITY_ENCRYPT);
+	xm_kx_peer_restart(B.p, now);
+	settle(now);
+	ok(xm_kx_peer_up(A.p) && xm_kx_peer_up(B.p) && keys_agree(),
+	   "security: both changed, they pair again at once");
+}
+
 static void codec(void)
 {
 	struct xm_kx_msg k = { .step = XM_KX_INIT, .session = 9, .len = 32 };
@@ -1492,6 +1553,7 @@ int main(void)
 	revocation();
 	expiry();
 	claims();
+	security();
 	core_mesh("no certificate", false);
 	core_mesh("another site", true);
 	core_claim();

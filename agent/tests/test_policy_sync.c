@@ -25,6 +25,7 @@
 #include "../daemon/config.h"
 #include "../daemon/controller_client.h"
 #include "../daemon/policy_sync.h"
+#include <linux/xmesh.h>	/* enum xmesh_security */
 #include "controller_run.h"
 #include "xmesh_file.h"
 #include "xmesh_http.h"
@@ -50,7 +51,8 @@ static void setup(void)
 /* ---- the operator's side ---- */
 
 /* The example policy with max_hops hops: the version it became. */
-static int64_t put_policy(int hops)
+/* The example policy with max hops hops, and extra members after them. */
+static int64_t put_policy(int hops, const char *extra)
 {
 	static char *doc;
 	char *text, *at;
@@ -70,10 +72,10 @@ static int64_t put_policy(int hops)
 	at = strstr(doc, "\"max_hops\": 6");
 	if (!at)
 		exit(1);
-	len = strlen(doc) + 8;
+	len = strlen(doc) + strlen(extra) + 8;
 	text = malloc(len);
-	snprintf(text, len, "%.*s\"max_hops\": %d%s", (int)(at - doc), doc,
-		 hops, at + strlen("\"max_hops\": 6"));
+	snprintf(text, len, "%.*s\"max_hops\": %d%s%s", (int)(at - doc), doc,
+		 hops, extra, at + strlen("\"max_hops\": 6"));
 	r = op("PUT", "/api/v1/policy", text);
 	j = r.body.data ? json_tokener_parse(r.body.data) : NULL;
 	if (r.status == 200 && j && json_object_object_get_ex(j, "version", &v))
@@ -192,21 +194,26 @@ static void test_new_version(void)
 
 	is_int(xmd_policy_sync_load_cache(s, (uint64_t)time(NULL), &u, &err),
 	       -ENOENT, "no cache at first");
-	is_int(put_policy(6), 1, "the operator puts version 1 (max hops 6)");
+	is_int(put_policy(6, ""), 1, "the operator puts version 1 (max hops 6)");
 	ok(!xmd_policy_sync_start(s), "the thread starts");
 	ok(wait_version(s, &u) && u.version == 1,
 	   "version 1 reaches the agent");
 	is_int(hops_of(&u, &t), 6, "its max hops go to the core's path policy");
 	is_int(t.hello_ms, 1000, "its hello interval over the configuration's");
+	is_int(xmd_policy_security(u.policy, XMESH_SECURITY_AUTH),
+	       XMESH_SECURITY_AUTH, "no security in it: the node's own stays");
 	xm_policy_update_free(&u);
 	xmd_policy_sync_applied(s, 1);
 	ok(WAIT_COUNTERS(s, c, c.reports >= 1), "the applied version is reported");
 	is_int(agent_version(), 1, "the controller shows the agent at version 1");
 
-	is_int(put_policy(4), 2, "the operator puts version 2 (max hops 4)");
+	is_int(put_policy(4, ", \"security\": \"auth\""), 2,
+	       "the operator puts version 2 (max hops 4, security auth)");
 	ok(wait_version(s, &u) && u.version == 2,
 	   "version 2 reaches the waiting agent");
 	is_int(hops_of(&u, &t), 4, "max hops 4 in the core's settings");
+	is_int(xmd_policy_security(u.policy, XMESH_SECURITY_ENCRYPT),
+	       XMESH_SECURITY_AUTH, "its security auth wins over the node's encrypt");
 	xm_policy_update_free(&u);
 	xmd_policy_sync_applied(s, 2);
 	ok(WAIT_COUNTERS(s, c, c.reports >= 2), "version 2 is reported");
@@ -236,7 +243,7 @@ static void test_refused(void)
 	char *sig, orig;
 	char saved[sizeof(cache)];
 
-	is_int(put_policy(3), 3, "the operator puts version 3 (max hops 3)");
+	is_int(put_policy(3, ""), 3, "the operator puts version 3 (max hops 3)");
 	r1 = answer_of(1);
 	r3 = answer_of(3);
 	if (!r1.body.data || !r3.body.data)
@@ -323,7 +330,7 @@ static void test_controller_down(void)
 		json_object_put(j);
 		xm_http_body_free(&r.body);
 	}
-	is_int(put_policy(5), 4, "the operator puts version 4 (max hops 5)");
+	is_int(put_policy(5, ""), 4, "the operator puts version 4 (max hops 5)");
 	ok(wait_version(s, &u) && u.version == 4,
 	   "version 4 reaches the agent once the controller is back");
 	is_int(hops_of(&u, &t), 5, "max hops 5");
@@ -381,7 +388,7 @@ static void test_tls(void)
 	ctl_start_with(0, extra);
 	snprintf(base, sizeof(base), "https://127.0.0.1:%u", ctl_port);
 	snprintf(ctl_ca, sizeof(ctl_ca), "%s", crt);
-	is_int(put_policy(2), 5, "tls: the operator puts version 5 over https");
+	is_int(put_policy(2, ""), 5, "tls: the operator puts version 5 over https");
 
 	xmd_controller_ca_set(NULL);
 	s = sync_new();

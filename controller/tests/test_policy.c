@@ -147,6 +147,10 @@ static const struct {
 	  "/timers/dead_interval", "above hello_interval", "dead below hello" },
 	{ "{\"timers\": {\"hello_interval\": 0}}", "/timers/hello_interval",
 	  "out of range", "a zero hello interval" },
+	{ "{\"security\": \"encrypted\"}", "/security",
+	  "want none, auth or encrypt, not \"encrypted\"", "an unknown mode" },
+	{ "{\"security\": 2}", "/security", "expected a string",
+	  "a mode as a number" },
 	{ "{\"timers\": {\"probe_miss\": true}}", "/timers/probe_miss",
 	  "expected an integer, not a boolean", "a boolean timer" },
 	{ "{\"qos\": {\"gold\": {\"rate\": \"1mbit\"}}}", "/qos/gold",
@@ -297,6 +301,28 @@ static void test_example(void)
 }
 
 /* Tests of a traffic class: the class rule decides for its class only. */
+/* The site's security mode: each one parsed, none without the member. */
+static void test_security(void)
+{
+	static const char *const docs[] = {
+		"{\"security\": \"none\"}", "{\"security\": \"auth\"}",
+		"{\"security\": \"encrypt\"}",
+	};
+	struct xm_policy_error err;
+	struct xm_site_policy *p;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		p = xm_policy_parse(docs[i], strlen(docs[i]), &err);
+		ok(p && p->has_security && p->security == i,
+		   "security: %s parsed as mode %u", docs[i], i);
+		xm_policy_free(p);
+	}
+	p = xm_policy_parse("{}", 2, &err);
+	ok(p && !p->has_security, "security: not set without the member");
+	xm_policy_free(p);
+}
+
 static void test_class_tests(void)
 {
 	static const char text[] =
@@ -343,6 +369,7 @@ int main(void)
 		return 1;
 	test_refusals();
 	test_example();
+	test_security();
 	test_class_tests();
 	test_signature();
 	return tap_done();

@@ -11,7 +11,8 @@
 #   configuration claims; a member configured as another node id does not
 #   start.
 # - The rogue without a certificate, then with one of another site, never
-#   becomes node 1's neighbor: counted (no answer, wrong_site), no route.
+#   becomes node 1's neighbor: counted (no answer, wrong_site), no route;
+#   nor with one of the site but security auth (security_mismatch).
 # - Keys rotate (on volume: rekey-packets) under a 1000 packets/s stream
 #   from node 1 to node 3, and the stream loses nothing.
 # - Node 3's certificate revoked: node 2, given the list on SIGHUP, cuts it
@@ -178,6 +179,31 @@ check "and logs why" grep -q "refused.*wrong_site" "$A/node1.log"
 check_json "it is still not UP at node 1" \
 	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
 	x node1 -j neigh show
+an_stop rogue
+
+# A member of the site set to auth while the others encrypt: refused by
+# its mode, stated in the key exchange, rather than its frames dropped.
+check "node 9 gets a certificate of the site" certify rogue 9 rack-a authority
+an_config rogue "hello-interval 1" "dead-interval 10" "sync-hold 3" \
+	"probe-interval 0.1" "probe-miss 10" "certificate $A/rogue.cert" \
+	"authority $A/authority.cert" "security auth"
+an_start rogue
+if wait_for 60 rogue_refused '.kx.refused_security_mismatch >= 1'; then
+	tap_ok "node 1 refuses node 9 (auth) as security_mismatch, counted"
+else
+	tap_fail "node 1 refuses node 9 as security_mismatch" \
+		"$(an_logs node1)" "$(an_logs rogue)"
+fi
+check "node 1 logs both modes" \
+	grep -q "refused on neighbor [0-9]*: security_mismatch (it auth, here encrypt)" \
+	"$A/node1.log"
+check_json "node 9 is not UP at node 1" \
+	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
+	x node1 -j neigh show
+check_json "node 1 installed no key for node 9 (one transmit key: node 2's)" \
+	'[.[] | select(.dir == "tx")] | length == 1' n node1 "$XM" -j key show
+check_json "node 1 has no route to node 9" \
+	'[.[] | select(.node == 9)] | length == 0' n node1 "$XM" -j route show
 an_stop rogue
 
 # ------------------------------------------------------------ rotation
