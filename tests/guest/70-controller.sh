@@ -33,6 +33,9 @@
 #   QoS rate, says why, and the controller shows it behind and keeps the
 #   error in its audit log; version 7, once the table is gone, applies on
 #   all six.
+# - Version 8 sets the site's security mode to auth: every node's device
+#   takes it, the nodes pair again in it, route and carry pings; version
+#   9 puts encrypt back the same way.
 #
 # Run it with
 #   make -C agent && make -C controller && make -C kmod && \
@@ -436,5 +439,37 @@ check_json "version 7 is applied" '.[0].version == 7' \
 	"$XM" -j policy apply "$A/v7.json"
 check "and reaches all six, n6 too" wait_for 60 ctl_at_version 7 "${NODES[@]}"
 check "n6 caps bulk at 30 Mbit/s" bulk_of n6 3750000
+
+# ------------------------------------------------------------ security mode
+# The site's security mode: a version sets it for every node (encrypt
+# by default with certificates); each puts it in force with a new key
+# exchange with every neighbor, and the mesh carries traffic again in
+# that mode; then back to encrypt.
+# shellcheck disable=SC2317 # called through wait_for
+security_is() {
+	local mode=$1 name
+	shift
+	for name; do
+		n "$name" "$XM" -j dev show xmesh0 |
+			jq -e --arg m "$mode" '.[0].security == $m' >/dev/null ||
+			return 1
+	done
+}
+for step in "8 auth" "9 encrypt"; do
+	v=${step% *} mode=${step#* }
+	printf '{ "security": "%s" }\n' "$mode" >"$A/v$v.json"
+	check_json "version $v (security $mode) is applied" \
+		".[0].version == $v" "$XM" -j policy apply "$A/v$v.json"
+	check "it reaches all six" wait_for 60 ctl_at_version "$v" "${NODES[@]}"
+	check "every node's device is in mode $mode" \
+		wait_for 60 security_is "$mode" "${NODES[@]}"
+	if an_wait_routes 120 5 n1 n6; then
+		tap_ok "in mode $mode n1 and n6 route to the five others again"
+	else
+		tap_fail "in mode $mode n1 and n6 route again" "$(an_logs n1)"
+	fi
+	check "in mode $mode n1 reaches n4 over the mesh" wait_for 30 \
+		n n1 ping -c 2 -i 0.2 -W 2 -I "$(an_addr n1)" "$(an_addr n4)"
+done
 
 tap_done
