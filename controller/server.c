@@ -2466,14 +2466,17 @@ static void remedy_policy(struct xm_ctl *c,
 	free(text);
 }
 
-struct drained_arg {
+struct episode_arg {
 	const struct xm_remedy_decision *d;
-	bool drained;
+	uint64_t version;	/* the version the rule's first action made */
 };
 
-static int drained_cb(void *arg, const struct xm_remedy_rec *r)
+/* Newest first: the log entries of d's rule and target back to the
+ * episode before (its "recovered"). */
+static int episode_cb(void *arg, const struct xm_remedy_rec *r)
 {
-	struct drained_arg *a = arg;
+	struct episode_arg *a = arg;
+	unsigned long long v;
 
 	if (strcmp(r->rule, a->d->rule) || r->node != a->d->target.node ||
 	    r->peer != a->d->target.peer)
@@ -2481,9 +2484,23 @@ static int drained_cb(void *arg, const struct xm_remedy_rec *r)
 	if (!strcmp(r->verdict, "recovered"))
 		return 1;	/* the episode before */
 	if (!strcmp(r->verdict, "act") &&
-	    !strncmp(r->outcome, "ok: policy version", 18))
-		a->drained = true;
-	return a->drained;
+	    sscanf(r->outcome, "ok: policy version %llu", &v) == 1)
+		a->version = v;	/* the oldest of the episode wins */
+	return 0;
+}
+
+/*
+ * The policy version the first action of d's rule on d's target made in
+ * the episode d ends (from the log), 0 if none did. Under c->lock.
+ */
+static uint64_t episode_version(struct xm_ctl *c,
+				const struct xm_remedy_decision *d)
+{
+	struct episode_arg a = { d, 0 };
+	int64_t next;
+
+	xm_store_remedy_page(c->store, 0, 1000, episode_cb, &a, &next);
+	return a.version;
 }
 
 /*
@@ -2495,11 +2512,7 @@ static int drained_cb(void *arg, const struct xm_remedy_rec *r)
 static bool drained_by_rule(struct xm_ctl *c,
 			    const struct xm_remedy_decision *d)
 {
-	struct drained_arg a = { d, false };
-	int64_t next;
-
-	xm_store_remedy_page(c->store, 0, 1000, drained_cb, &a, &next);
-	return a.drained;
+	return episode_version(c, d) != 0;
 }
 
 /*
@@ -2553,27 +2566,6 @@ static void remedy_lift(struct xm_ctl *c, const struct xm_remedy_decision *d,
 	free(text);
 }
 
-struct reweighted_arg {
-	const struct xm_remedy_decision *d;
-	uint64_t version;	/* the version the rule's reweight made */
-};
-
-static int reweighted_cb(void *arg, const struct xm_remedy_rec *r)
-{
-	struct reweighted_arg *a = arg;
-	unsigned long long v;
-
-	if (strcmp(r->rule, a->d->rule) || r->node != a->d->target.node ||
-	    r->peer != a->d->target.peer)
-		return 0;
-	if (!strcmp(r->verdict, "recovered"))
-		return 1;	/* the episode before */
-	if (!strcmp(r->verdict, "act") &&
-	    sscanf(r->outcome, "ok: policy version %llu", &v) == 1)
-		a->version = v;	/* the oldest of the episode wins */
-	return 0;
-}
-
 /*
  * Undo the reweight of d's recovered target, if d's rule made it in the
  * episode d ends (from the log: the version its first action made): a
@@ -2584,23 +2576,21 @@ static void remedy_unweight(struct xm_ctl *c,
 			    const struct xm_remedy_decision *d, char *outcome,
 			    size_t len)
 {
-	struct reweighted_arg a = { d, 0 };
+	uint64_t version = episode_version(c, d);
 	size_t n = strlen(outcome);
 	struct xm_policy_rec cur, prev;
 	bool changed = false, have_prev;
-	int64_t next;
 	char *text;
 
-	xm_store_remedy_page(c->store, 0, 1000, reweighted_cb, &a, &next);
-	if (!a.version)
+	if (!version)
 		return;		/* not the rule's reweight */
 	if (xm_store_policy_get(c->store, 0, &cur)) {
 		snprintf(outcome + n, len - n, "; reweight not undone: no"
 			 " policy");
 		return;
 	}
-	have_prev = a.version > 1 &&
-		    !xm_store_policy_get(c->store, a.version - 1, &prev);
+	have_prev = version > 1 &&
+		    !xm_store_policy_get(c->store, version - 1, &prev);
 	text = xm_remedy_policy_unweight(cur.text, cur.text_len,
 					 have_prev ? prev.text : NULL,
 					 have_prev ? prev.text_len : 0,
