@@ -352,6 +352,16 @@ void xmd_tele_events_taken(struct xmd_tele_events *e, uint64_t upto)
 		e->taken = upto;
 }
 
+bool xmd_tele_events_on(const struct xmd_tele_events *e, int64_t now)
+{
+	return now >= e->off_until;
+}
+
+void xmd_tele_events_off(struct xmd_tele_events *e, int64_t now)
+{
+	e->off_until = now + XMD_TELE_EVENTS_RETRY_S;
+}
+
 /* ---- the sender ---- */
 
 /* ---- the buffer ---- */
@@ -439,7 +449,6 @@ struct xmd_telemetry_sender {
 	bool routes_taken_valid;
 	unsigned int routes_at;
 	bool routes_elide_off;		/* a controller that refused it */
-	bool events_off;		/* a controller before "events" */
 };
 
 /*
@@ -563,7 +572,7 @@ static void *sender_thread(void *arg)
 		int64_t made = 0;
 		char *report, *sent;
 		uint64_t events_upto = 0;
-		bool elided, unknown, bad;
+		bool elided, unknown, bad, with_events;
 		const char *url;
 		CURL *e;
 
@@ -577,9 +586,11 @@ static void *sender_thread(void *arg)
 		if (!report)
 			continue;
 		/* Cut in a copy: the report may go to another one yet. */
-		sent = s->events_off ? strdup(report) :
-		       xmd_tele_events_splice(&s->events, report,
-					      &events_upto);
+		with_events = xmd_tele_events_on(&s->events,
+						 (int64_t)time(NULL));
+		sent = with_events ? xmd_tele_events_splice(&s->events, report,
+							    &events_upto) :
+		       strdup(report);
 		pthread_mutex_unlock(&s->lock);
 		url = xmd_controllers_url(&s->ctls, (int64_t)time(NULL));
 		/* Another controller has not the routes of the last. */
@@ -635,10 +646,12 @@ static void *sender_thread(void *arg)
 			xmd_tele_events_taken(&s->events, events_upto);
 			free(report);
 		} else if (xmd_controller_unavailable(status) ||
-			   (unknown && !s->events_off)) {
+			   (unknown && with_events)) {
 			/* A controller before events: the report again at
 			 * once, without them (they stay untaken). */
-			s->events_off |= unknown;
+			if (unknown)
+				xmd_tele_events_off(&s->events,
+						    (int64_t)time(NULL));
 			s->c.errors++;
 			xmd_tele_buffer_put_back(&s->buf, report, made);
 		} else {

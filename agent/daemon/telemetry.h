@@ -60,6 +60,9 @@ struct xmd_telemetry_counters {
  */
 #define XMD_TELE_EVENTS_MAX	64
 #define XMD_TELE_EVENT_TEXT_MAX	120
+/* After a controller before events refused them: reports go without for
+ * this long, then one tries again (the controller may be upgraded). */
+#define XMD_TELE_EVENTS_RETRY_S	600
 
 struct xmd_tele_event {
 	uint64_t seq;
@@ -73,6 +76,7 @@ struct xmd_tele_events {
 	unsigned int head, n;
 	uint64_t last;			/* the newest's seq; 0: none yet */
 	uint64_t taken;			/* the last seq a controller took */
+	int64_t off_until;		/* unix s; none sent before */
 };
 
 /* The newest event (the oldest dropped if full): bytes of text outside
@@ -100,6 +104,10 @@ void xmd_tele_events_taken(struct xmd_tele_events *e, uint64_t upto);
  * refused again with every report.
  */
 void xmd_tele_events_refused(const char *answer, bool *unknown, bool *bad);
+/* Do reports sent at now carry events? Not for XMD_TELE_EVENTS_RETRY_S
+ * after xmd_tele_events_off(now) (a controller before events). */
+bool xmd_tele_events_on(const struct xmd_tele_events *e, int64_t now);
+void xmd_tele_events_off(struct xmd_tele_events *e, int64_t now);
 
 /*
  * The report (the controller's TelemetryReport) from the core, the

@@ -201,6 +201,20 @@ static void test_refused(void)
 	ok(!unknown && !bad, "no answer: neither");
 }
 
+/* After a controller before events: none for a while, then a try. */
+static void test_off(void)
+{
+	struct xmd_tele_events e = { 0 };
+
+	ok(xmd_tele_events_on(&e, 1000), "events sent at first");
+	xmd_tele_events_off(&e, 1000);
+	ok(!xmd_tele_events_on(&e, 1000) &&
+	   !xmd_tele_events_on(&e, 1000 + XMD_TELE_EVENTS_RETRY_S - 1),
+	   "none sent after a controller before events refused them");
+	ok(xmd_tele_events_on(&e, 1000 + XMD_TELE_EVENTS_RETRY_S),
+	   "sent again after XMD_TELE_EVENTS_RETRY_S (it may be upgraded)");
+}
+
 int main(void)
 {
 	test_none();
@@ -208,5 +222,6 @@ int main(void)
 	test_overflow();
 	test_text();
 	test_refused();
+	test_off();
 	return tap_done();
 }
