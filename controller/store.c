@@ -154,7 +154,7 @@ int xm_store_event_kind(const char *name)
 	for (k = 0; k <= XM_TELE_EV_MAX; k++)
 		if (name && !strcmp(name, xm_tele_event_name(k)))
 			return (int)k;
-	return XM_TELE_EV_REMEDIATION;
+	return XM_TELE_EV_UNKNOWN;
 }
 
 /* ---- the calls, forwarded ---- */

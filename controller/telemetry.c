@@ -710,8 +710,8 @@ static const char *const event_names[] = {
 	[XM_TELE_EV_LINK_UP] = "link-up",
 	[XM_TELE_EV_LINK_LOSS] = "link-loss",
 	[XM_TELE_EV_POLICY] = "policy",
-	[XM_TELE_EV_REMEDIATION] = "remediation",
 	[XM_TELE_EV_AGENT] = "agent",
+	[XM_TELE_EV_UNKNOWN] = "unknown",
 };
 
 const char *xm_tele_event_name(enum xm_tele_event_kind k)

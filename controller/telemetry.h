@@ -188,9 +188,11 @@ enum xm_tele_event_kind {
 	XM_TELE_EV_LINK_UP,
 	XM_TELE_EV_LINK_LOSS,
 	XM_TELE_EV_POLICY,
-	XM_TELE_EV_REMEDIATION,
 	XM_TELE_EV_AGENT,		/* the agent's own, "level: text" */
-	XM_TELE_EV_MAX = XM_TELE_EV_AGENT,
+	/* Stored by a newer controller sharing the store, with a kind this
+	 * one has no name for: served as "unknown", never written. */
+	XM_TELE_EV_UNKNOWN,
+	XM_TELE_EV_MAX = XM_TELE_EV_UNKNOWN,
 };
 
 /* "node-down", ...; NULL if unknown. */

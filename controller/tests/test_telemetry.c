@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_impl.h"
 #include "stores.h"
 #include "tap.h"
 #include "telemetry.h"
@@ -594,6 +595,13 @@ static void test_store(void)
 		ok(!xm_store_events_add(st, three, 0, &id) && id == 5,
 		   "none: nothing stored, the id untouched");
 	}
+	ok(xm_store_event_kind("link-down") == XM_TELE_EV_LINK_DOWN &&
+	   xm_store_event_kind("agent") == XM_TELE_EV_AGENT,
+	   "stored kinds read back by name");
+	ok(xm_store_event_kind("a-newer-kind") == XM_TELE_EV_UNKNOWN &&
+	   xm_store_event_kind(NULL) == XM_TELE_EV_UNKNOWN &&
+	   !strcmp(xm_tele_event_name(XM_TELE_EV_UNKNOWN), "unknown"),
+	   "a kind a newer controller stored: served as \"unknown\"");
 	xm_store_close(st);
 }
 

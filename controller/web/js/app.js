@@ -167,9 +167,8 @@ function onStreamEvent(kind, data) {
 		refreshSoon();
 		return;
 	}
-	// A remediation log entry (its id the log's, no event's; an event
-	// of kind remediation, stored by no version now, has no verdict).
-	if (kind === 'remediation' && data.verdict !== undefined) {
+	// A remediation log entry (its id the log's, no event's).
+	if (kind === 'remediation') {
 		timeline.streamRemedy(data);
 		return;
 	}
