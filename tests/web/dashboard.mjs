@@ -542,18 +542,20 @@ async function main() {
 	await check('a node panel: capabilities, neighbors, drops, time series',
 		    async () => {
 		await page.selectOption('#node-pick', String(from));
-		// This node's panel with its four charts, read in one go: the
+		// This node's panel with its eight charts (four of the node,
+		// one for each of its four classes), read in one go: the
 		// panel shown before (a shift-click drew one) has charts too,
 		// and is replaced while the new one loads.
 		const text = await until('the panel', () => page.$eval(
 			'#detail-panel', (d, id) => d.querySelector('h2')
 				?.textContent.includes(`(node ${id})`) &&
-				d.querySelectorAll('.chart').length === 4 &&
+				d.querySelectorAll('.chart').length === 8 &&
 				d.querySelector('.uplot') && d.textContent,
 			from));
 
 		for (const w of ['Capabilities', 'Neighbors', 'Drops by reason',
-				 'no_route', 'Throughput sent', 'cores'])
+				 'no_route', 'Throughput sent', 'cores',
+				 'Class realtime: sent'])
 			if (!text.includes(w))
 				return `missing ${w}`;
 		return undefined;
@@ -676,13 +678,13 @@ async function main() {
 		await cy((c) => c.getElementById('l13-14').emit('tap'));
 		let text;
 
-		// The link's panel with its four charts, read in one go (the
-		// node panel shown before has four charts too).
+		// The link's panel with its eight charts (four a direction),
+		// read in one go (the node panel shown before has eight too).
 		try {
 			text = await until('the panel', () => page.$eval(
 				'#detail-panel', (d) => d.querySelector('h2')
 					?.textContent.startsWith('Link ') &&
-					d.querySelectorAll('.uplot').length === 4 &&
+					d.querySelectorAll('.uplot').length === 8 &&
 					d.textContent));
 		} catch (e) {
 			return `${e.message}; the panel: ` +
@@ -690,7 +692,7 @@ async function main() {
 		}
 
 		for (const w of ['As n13 (13) measures it', 'As n14 (14) measures it',
-				 'RTT', 'Loss'])
+				 'RTT', 'Loss', 'Sent on the link', 'Utilization'])
 			if (!text.includes(w))
 				return `missing ${w}`;
 		return undefined;
@@ -883,7 +885,7 @@ async function main() {
 			await until('the charts', () => p.$eval('#detail-panel',
 				(d, id) => d.querySelector('h2')?.textContent
 					.includes(`(node ${id})`) &&
-					d.querySelectorAll('.uplot').length === 4,
+					d.querySelectorAll('.uplot').length === 8,
 				from));
 		} catch (e) {
 			return `${e.message}; the panel: ` +

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The detail panels: a node (capabilities, neighbors, counters, drops by
 // reason, QoS classes) or a link (both directions), and their time series
-// (uPlot) from GET /api/v1/telemetry/series.
+// (uPlot) from GET /api/v1/telemetry/series: the node's, each of its
+// classes' rate, each direction's of a link.
 
 /* global uPlot */
 
@@ -14,9 +15,13 @@ const NODE_SERIES = [
 	{ metric: 'drops_per_s', title: 'Errors: drops per second' },
 	{ metric: 'load', title: 'Load' },
 ];
+const fmtPct = (v) => `${(v * 100).toFixed(1)}%`;
 const LINK_SERIES = [
 	{ metric: 'rtt_us', title: 'RTT (µs)' },
 	{ metric: 'loss_ppm', title: 'Loss (ppm)' },
+	{ metric: 'link_tx_bps', title: 'Sent on the link', unit: fmtBps },
+	{ metric: 'utilization', title: 'Utilization (of its bandwidth)',
+	  unit: fmtPct },
 ];
 
 const charts = [];
@@ -137,6 +142,10 @@ export async function showNode(panel, id, topo) {
 			      r.metric, r.hops])));
 	for (const s of NODE_SERIES)
 		await chart(panel, `node=${id}`, s, gen);
+	for (const q of Array.isArray(rep.qos) ? rep.qos : [])
+		await chart(panel, `node=${id}&class=${q.class}`,
+			    { metric: 'class_bps', unit: fmtBps,
+			      title: `Class ${q.class}: sent` }, gen);
 }
 
 export async function showLink(panel, a, b, topo) {
@@ -156,7 +165,7 @@ export async function showLink(panel, a, b, topo) {
 				       l.loss_ppm, l.metric,
 				       fmtBps((l.bandwidth_kbps || 0) * 1000),
 				       fmtBps(l.tx_bps),
-				       `${((l.utilization || 0) * 100).toFixed(1)}%`])));
+				       fmtPct(l.utilization || 0)])));
 	for (const d of dirs) {
 		if (gen !== generation)
 			return;
