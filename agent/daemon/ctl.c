@@ -385,6 +385,8 @@ static int cmd_status(struct req *r)
 	put(o, "ifindex", j_u64(v->ifindex));
 	put(o, "uptime_ms", j_u64(v->now - v->started));
 	put(o, "fib_ready", json_object_new_boolean(v->fib_ready));
+	if (v->security)
+		put(o, "security", json_object_new_string(v->security));
 	for (i = 0; v->core && v->ops->neigh(v->core, i, &ns); i++)
 		n_up += ns.state == XM_NEIGH_UP;
 	put(o, "neighbors", j_u64(i));

@@ -1111,6 +1111,8 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
+	v->security = d->kx ? xmd_security_name(d->security) :
+		      "none (insecure-no-certificates)";
 	v->exports = &d->exports;
 	v->policy = d->core ? xm_core_policy(d->core) : NULL;
 	v->mgroups = d->cfg.mgroups;
@@ -1239,8 +1241,8 @@ static int device_setup(struct xmd *d)
 		want->security = sec;
 		XM_SET(want, XMESH_DEV_A_SECURITY);
 	}
-	if (!d->kx)
-		xmd_info("no certificates: frames on %s are not authenticated (security none)",
+	if (!d->kx)	/* at every start: the operator chose it once */
+		xmd_warn("insecure-no-certificates: frames on %s are not authenticated (security none): anyone on the underlay network can join the mesh, read and inject",
 			 c->device);
 	if (want->present) {
 		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);

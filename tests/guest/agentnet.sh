@@ -67,10 +67,15 @@ an_delay() {
 }
 
 # an_config NAME [LINE...]: write NAME's configuration, the default one
-# plus the LINEs (e.g. "profile fast").
+# plus the LINEs (e.g. "profile fast"). Without a "certificate" LINE the
+# node runs as in a lab: "insecure-no-certificates yes" (xmeshd refuses
+# to start without certificates otherwise).
 an_config() {
-	local name=$1
+	local name=$1 line insecure=yes
 	shift
+	for line in "$@"; do
+		[[ $line != certificate\ * ]] || insecure=
+	done
 	{
 		echo "node-id ${AN_ID[$name]}"
 		echo "name $name"
@@ -78,6 +83,7 @@ an_config() {
 		echo "state-dir $AN_DIR/state-$name"
 		echo "socket $AN_DIR/$name.sock"
 		echo "address $(an_addr "$name")/32"
+		[[ -z $insecure ]] || echo "insecure-no-certificates yes"
 		printf '%s\n' "$@"
 	} >"$AN_DIR/$name.conf"
 }
