@@ -322,28 +322,48 @@ static int xmesh_unwrap(struct sk_buff *skb, unsigned int off)
 }
 
 /*
- * Open the seal (per hop or @origin) of the frame whose xmesh header is
- * at @off of @skb with @key, and unwrap it. Return: 0, or @auth_failed or
- * @replayed as the reason.
+ * Open the seal (per hop, or its @origin seal) of the frame at skb->data
+ * (its UDP header) with its key in @slots, and unwrap it. The two layers
+ * differ in their auth-only flag, key id and drop reasons.
  */
-static int xmesh_open_frame(struct sk_buff *skb, unsigned int off,
-			    struct xmesh_key *key, bool auth_only, bool origin,
-			    int auth_failed, int replayed)
+static int xmesh_open_frame(struct sk_buff *skb,
+			    const struct xmesh_key_slots *slots, u8 security,
+			    bool origin)
 {
-	const struct xmesh_hdr *hdr = (struct xmesh_hdr *)(skb->data + off);
-	u64 counter = get_unaligned_be64(hdr + 1);
-	unsigned int len = skb->len - off - XMESH_SEAL_HLEN - XMESH_TAG_LEN;
+	const unsigned int off = sizeof(struct udphdr);
+	const struct xmesh_hdr *hdr;
 	union xmesh_seal_ad ad;
-	unsigned int ad_len = xmesh_seal_ad(hdr, origin, &ad);
+	unsigned int ad_len, len;
+	struct xmesh_key *key;
+	bool auth_only;
+	u64 counter;
+
+	/* Validation found the bytes there: only memory can be short. */
+	if (unlikely(!pskb_may_pull(skb, off + XMESH_SEAL_HLEN)))
+		return XMESH_DROP_A_NOMEM;
+	hdr = (struct xmesh_hdr *)(skb->data + off);
+	auth_only = hdr->flags & (origin ? XMESH_HDR_F_ORIGIN_AUTH_ONLY :
+					   XMESH_HDR_F_AUTH_ONLY);
+	if (auth_only && security == XMESH_SECURITY_ENCRYPT)
+		return XMESH_DROP_A_UNENCRYPTED;
+	key = slots ? xmesh_key_rx(slots, origin ? hdr->origin_key_id :
+						   hdr->key_id) : NULL;
+	if (!key)
+		return origin ? XMESH_DROP_A_ORIGIN_NO_KEY : XMESH_DROP_A_NO_KEY;
+	counter = get_unaligned_be64(hdr + 1);
+	len = skb->len - off - XMESH_SEAL_HLEN - XMESH_TAG_LEN;
+	ad_len = xmesh_seal_ad(hdr, origin, &ad);
 
 	if (!xmesh_open_payload(skb, off + XMESH_SEAL_HLEN, len, &ad, ad_len,
 				key, counter, auth_only)) {
 		xmesh_key_count(key, XMESH_KSTAT_AUTH_FAILED, 0);
-		return auth_failed;
+		return origin ? XMESH_DROP_A_ORIGIN_AUTH_FAILED :
+				XMESH_DROP_A_AUTH_FAILED;
 	}
 	if (!xmesh_replay_check(&key->replay, counter)) {
 		xmesh_key_count(key, XMESH_KSTAT_REPLAYED, 0);
-		return replayed;
+		return origin ? XMESH_DROP_A_ORIGIN_REPLAYED :
+				XMESH_DROP_A_REPLAYED;
 	}
 	xmesh_key_count(key, XMESH_KSTAT_PACKETS, len);
 	return xmesh_unwrap(skb, off);
@@ -367,24 +387,7 @@ static int xmesh_open_frame(struct sk_buff *skb, unsigned int off,
 int xmesh_unseal(struct sk_buff *skb, const struct xmesh_key_slots *slots,
 		 u8 security)
 {
-	const unsigned int off = sizeof(struct udphdr);
-	struct xmesh_hdr *hdr;
-	struct xmesh_key *key;
-	bool auth_only;
-
-	/* Validation found the bytes there: only memory can be short. */
-	if (unlikely(!pskb_may_pull(skb, off + XMESH_SEAL_HLEN)))
-		return XMESH_DROP_A_NOMEM;
-	hdr = (struct xmesh_hdr *)(skb->data + off);
-	auth_only = hdr->flags & XMESH_HDR_F_AUTH_ONLY;
-	if (auth_only && security == XMESH_SECURITY_ENCRYPT)
-		return XMESH_DROP_A_UNENCRYPTED;
-	key = xmesh_key_rx(slots, hdr->key_id);
-	if (!key)
-		return XMESH_DROP_A_NO_KEY;
-	return xmesh_open_frame(skb, off, key, auth_only, false,
-				XMESH_DROP_A_AUTH_FAILED,
-				XMESH_DROP_A_REPLAYED);
+	return xmesh_open_frame(skb, slots, security, false);
 }
 
 /**
@@ -405,22 +408,5 @@ int xmesh_unseal(struct sk_buff *skb, const struct xmesh_key_slots *slots,
 int xmesh_origin_open(struct sk_buff *skb, const struct xmesh_key_slots *slots,
 		      u8 security)
 {
-	const unsigned int off = sizeof(struct udphdr);
-	struct xmesh_hdr *hdr;
-	struct xmesh_key *key;
-	bool auth_only;
-
-	/* Validation counted both seals' bytes: only memory can be short. */
-	if (unlikely(!pskb_may_pull(skb, off + XMESH_SEAL_HLEN)))
-		return XMESH_DROP_A_NOMEM;
-	hdr = (struct xmesh_hdr *)(skb->data + off);
-	auth_only = hdr->flags & XMESH_HDR_F_ORIGIN_AUTH_ONLY;
-	if (auth_only && security == XMESH_SECURITY_ENCRYPT)
-		return XMESH_DROP_A_UNENCRYPTED;
-	key = slots ? xmesh_key_rx(slots, hdr->origin_key_id) : NULL;
-	if (!key)
-		return XMESH_DROP_A_ORIGIN_NO_KEY;
-	return xmesh_open_frame(skb, off, key, auth_only, true,
-				XMESH_DROP_A_ORIGIN_AUTH_FAILED,
-				XMESH_DROP_A_ORIGIN_REPLAYED);
+	return xmesh_open_frame(skb, slots, security, true);
 }

@@ -113,19 +113,31 @@ static struct sk_buff *test_frame(struct kunit *test, unsigned int plen,
 	return skb;
 }
 
-static int seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only)
+/* Seal a frame per hop, or with its @origin seal, as the send path does. */
+static int seal_layer(struct sk_buff *skb, struct xmesh_key *key,
+		      bool auth_only, bool origin)
 {
 	int ret;
 
 	local_bh_disable();
-	ret = xmesh_seal(skb, key, auth_only);
+	ret = origin ? xmesh_origin_seal(skb, key, auth_only) :
+		       xmesh_seal(skb, key, auth_only);
 	local_bh_enable();
 	return ret;
 }
 
-/* Unseal a sealed frame as the receive path does: behind a UDP header. */
-static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
-		  u8 security)
+static int seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only)
+{
+	return seal_layer(skb, key, auth_only, false);
+}
+
+/*
+ * Open a per-hop seal (with @owner's receive keys, a neighbor's) or an
+ * @origin seal (with @owner's origin keys) as the receive path does:
+ * behind a UDP header.
+ */
+static int open_layer(struct sk_buff *skb, struct xmesh_neigh *owner,
+		      u8 security, bool origin)
 {
 	int ret;
 
@@ -133,10 +145,17 @@ static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
 	skb_reset_transport_header(skb);
 	local_bh_disable();
 	rcu_read_lock();
-	ret = xmesh_unseal(skb, &neigh->keys, security);
+	ret = origin ? xmesh_origin_open(skb, &owner->keys, security) :
+		       xmesh_unseal(skb, &owner->keys, security);
 	rcu_read_unlock();
 	local_bh_enable();
 	return ret;
+}
+
+static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
+		  u8 security)
+{
+	return open_layer(skb, neigh, security, false);
 }
 
 /* Whether bytes [@off, @off + @plen) of @skb are the payload pattern. */
@@ -356,30 +375,14 @@ static void xmesh_crypto_auth_tag(struct kunit *test)
 static int origin_seal(struct sk_buff *skb, struct xmesh_key *key,
 		       bool auth_only)
 {
-	int ret;
-
-	local_bh_disable();
-	ret = xmesh_origin_seal(skb, key, auth_only);
-	local_bh_enable();
-	return ret;
+	return seal_layer(skb, key, auth_only, true);
 }
 
-/* Open the origin seal of a frame as the receive path does: behind a UDP
- * header, with the slots of @node's origin keys.
- */
+/* Origin keys here are the slots of a bare neighbor too. */
 static int origin_open(struct sk_buff *skb, struct xmesh_neigh *node,
 		       u8 security)
 {
-	int ret;
-
-	memset(skb_push(skb, UDP_LEN), 0, UDP_LEN);
-	skb_reset_transport_header(skb);
-	local_bh_disable();
-	rcu_read_lock();
-	ret = xmesh_origin_open(skb, &node->keys, security);
-	rcu_read_unlock();
-	local_bh_enable();
-	return ret;
+	return open_layer(skb, node, security, true);
 }
 
 /* A private, linear copy of a sealed frame, to change or replay. */

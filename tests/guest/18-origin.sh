@@ -14,7 +14,8 @@
 #   node 2's own pings to node 3 (no origin keys between them) are refused
 #     (origin_missing), node 1's to node 2 never leave (no_origin_key);
 #   with `origin off` at node 3 the same forged frame is delivered: the
-#     check is what stops it.
+#     check is what stops it; node 3 still opens the seals node 1 sends,
+#     and node 1 (origin on) refuses node 3's unsealed replies.
 # Run it with
 #   XMESH_GUEST_MODULES=$PWD/kmod/xmesh.ko \
 #       scripts/guest.sh run tests/guest/18-origin.sh
@@ -146,14 +147,20 @@ tap_lines udpsend.py <<<"$out"
 
 check "origin off at node 3" xm 3 dev set origin off
 out=$(cases <<-EOF
-	the same forged frame with origin off: delivered | rx-packets=+1 | $hdr ctr=10
+	the same forged frame with origin off: delivered | rx-packets=+1 rx-bytes=+76 | $hdr ctr=10
 	EOF
 ) || true
 tap_lines udpsend.py <<<"$out"
 check "node 2's own pings to node 3 pass again" \
 	n 2 ping -c 2 -i 0.1 -W 5 -I 10.0.2.1 10.0.3.1
-check "node 1's origin-sealed pings still open at node 3" \
-	n 1 ping -c 2 -i 0.1 -W 5 -I 10.0.1.1 10.0.3.1
+o3=$(okey_counter 3 1 rx packets)
+m=$(counter 1 origin_missing)
+check "node 1's pings with origin on at node 1 only: no answer" \
+	fails n 1 ping -c 2 -i 0.1 -W 1 -I 10.0.1.1 10.0.3.1
+expect_delta "node 3 still opened their origin seals" \
+	"$o3" "$(okey_counter 3 1 rx packets)" 2
+expect_delta "node 1 refused node 3's unsealed replies (origin_missing)" \
+	"$m" "$(counter 1 origin_missing)" 2
 check "deleting node 3's origin keys for node 1" \
 	eval 'xm 3 key del node 1 id 1 dir rx && xm 3 key del node 1 id 1 dir tx'
 n3=$(counter 3 origin_no_key)
