@@ -186,9 +186,9 @@ static void xmesh_key_unlink(struct xmesh_dev *xdev, struct xmesh_key *key)
  */
 int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
 {
+	struct xmesh_origin *o = NULL;
 	struct xmesh_key_slots *slots;
 	struct xmesh_key __rcu **slot;
-	struct xmesh_origin *o;
 	struct xmesh_key *old;
 
 	lockdep_assert_held(&xdev->lock);
@@ -204,8 +204,11 @@ int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
 			return -ENOENT;
 	}
 	slot = xmesh_key_slot(xdev, slots, key);
-	if (!slot)
+	if (!slot) {
+		if (o)
+			xmesh_origin_put(xdev, o);	/* if made just now */
 		return -ENOSPC;
+	}
 	old = rcu_replace_pointer(*slot, key, lockdep_is_held(&xdev->lock));
 	list_add_tail(&key->list, &xdev->key_list);
 	xdev->n_keys++;
