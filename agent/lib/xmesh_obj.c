@@ -301,6 +301,7 @@ static const struct field dev_fields[] = {
 	D(FAMILY, K_U16, family, F_RW),
 	D(HOP_LIMIT, K_U8, hop_limit, F_RW),
 	D(SECURITY, K_U8, security, F_RW),
+	D(ORIGIN, K_U8, origin, F_RW),
 	D(MARK_MASK, K_U32, mark_mask, F_RW),
 	D(ZONE_DEFAULT, K_U8, zone_default, F_RW),
 	D(NEIGH_COUNT, K_U32, neigh_count, F_PARSE),
@@ -395,6 +396,7 @@ static const struct nest_desc oam_desc = DESC(oam_fields);
 #define K(a, k, m, fl)	FIELD(struct xm_key, XMESH_KEY_A_##a, k, m, fl)
 static const struct field key_fields[] = {
 	K(NEIGH, K_U32, neigh, F_RW),
+	K(NODE, K_U32, node, F_RW),
 	K(ID, K_U8, id, F_RW),
 	K(DIR, K_U8, dir, F_RW),
 	K(KEY, K_BYTES, key, F_PUT),

@@ -34,6 +34,7 @@ struct xm_dev {
 	uint16_t family;
 	uint8_t hop_limit;
 	uint8_t security;		/* enum xmesh_security */
+	uint8_t origin;			/* origin seals on (1) or off */
 	uint32_t neigh_count, route_count, prefix_count, key_count;
 	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
 	uint8_t zone_default;		/* enum xmesh_zone_action */
@@ -98,7 +99,8 @@ struct xm_oam {
  */
 struct xm_key {
 	uint32_t present;		/* XMESH_KEY_A_* */
-	uint32_t neigh;
+	uint32_t neigh;			/* a per-hop key's neighbor, or */
+	uint32_t node;			/* an origin key's node */
 	uint8_t id;
 	uint8_t dir;			/* enum xmesh_key_dir */
 	uint8_t key[XMESH_KEY_LEN];
