@@ -1503,7 +1503,23 @@ static bool get(const char *name, void *buf, size_t len)
 
 static void tool_args(void)
 {
+	/* cert sign's prefixes refused: what it says, why, the arguments. */
+	static const struct {
+		const char *want, *name, *args;
+	} prefix_refusals[] = {
+		{ "has host bits set; did you mean 10.0.7.0/24?",
+		  "sign: a prefix with host bits", "node 3 prefix 10.0.7.1/24" },
+		{ "invalid prefix length", "sign: prefix length 33",
+		  "node 3 prefix 10.0.7.0/33" },
+		{ "prefix fd00::/64 is given twice", "sign: a prefix twice",
+		  "node 3 prefix fd00::/64 prefix fd00::/64" },
+		{ "at most 16 prefixes", "sign: 17 prefixes",
+		  "node 3 prefix 10.1.0.0/16 prefix 10.2.0.0/16 prefix 10.3.0.0/16 prefix 10.4.0.0/16 prefix 10.5.0.0/16 prefix 10.6.0.0/16 prefix 10.7.0.0/16 prefix 10.8.0.0/16 prefix 10.9.0.0/16 prefix 10.10.0.0/16 prefix 10.11.0.0/16 prefix 10.12.0.0/16 prefix 10.13.0.0/16 prefix 10.14.0.0/16 prefix 10.15.0.0/16 prefix 10.16.0.0/16 prefix 10.17.0.0/16" },
+		{ "a policy certificate has no node, zone, role or prefix",
+		  "sign: policy with a prefix", "kind policy prefix 10.0.0.0/8" },
+	};
 	const char *auth_ = "authority-key D/a.key authority D/a.cert";
+	size_t i;
 
 	expect(2, "Usage: xmesh cert", "no command: usage", "cert");
 	expect(0, "xmesh cert revoke", "help", "cert help");
@@ -1552,21 +1568,11 @@ static void tool_args(void)
 	expect(2, "invalid role", "sign: a role of 32 bytes",
 	       "cert sign %s pubkey 00 node 3 role 0123456789012345678901234567890x out D/x",
 	       auth_);
-	expect(2, "has host bits set; did you mean 10.0.7.0/24?",
-	       "sign: a prefix with host bits",
-	       "cert sign %s pubkey 00 node 3 prefix 10.0.7.1/24 out D/x", auth_);
-	expect(2, "invalid prefix length", "sign: prefix length 33",
-	       "cert sign %s pubkey 00 node 3 prefix 10.0.7.0/33 out D/x", auth_);
-	expect(2, "prefix fd00::/64 is given twice", "sign: a prefix twice",
-	       "cert sign %s pubkey 00 node 3 prefix fd00::/64 prefix fd00::/64 out D/x",
-	       auth_);
-	expect(2, "at most 16 prefixes", "sign: 17 prefixes",
-	       "cert sign %s pubkey 00 node 3 prefix 10.1.0.0/16 prefix 10.2.0.0/16 prefix 10.3.0.0/16 prefix 10.4.0.0/16 prefix 10.5.0.0/16 prefix 10.6.0.0/16 prefix 10.7.0.0/16 prefix 10.8.0.0/16 prefix 10.9.0.0/16 prefix 10.10.0.0/16 prefix 10.11.0.0/16 prefix 10.12.0.0/16 prefix 10.13.0.0/16 prefix 10.14.0.0/16 prefix 10.15.0.0/16 prefix 10.16.0.0/16 prefix 10.17.0.0/16 out D/x",
-	       auth_);
-	expect(2, "a policy certificate has no node, zone, role or prefix",
-	       "sign: policy with a prefix",
-	       "cert sign %s pubkey 00 kind policy prefix 10.0.0.0/8 out D/x",
-	       auth_);
+	for (i = 0; i < sizeof(prefix_refusals) / sizeof(prefix_refusals[0]);
+	     i++)
+		expect(2, prefix_refusals[i].want, prefix_refusals[i].name,
+		       "cert sign %s pubkey 00 %s out D/x", auth_,
+		       prefix_refusals[i].args);
 	expect(2, "needs \"out\"", "sign: needs out",
 	       "cert sign %s pubkey 00 node 3", auth_);
 	expect(2, "invalid public key \"abcd\"", "sign: short hex",

@@ -226,6 +226,9 @@ fi
 check "node 1 logs the prefix and the certificate's" \
 	grep -q "node 9 claims $(an_addr node3)/32; its certificate gives 10.99.0.9/32" \
 	"$A/node1.log"
+check "node 9 warned at its start that the prefix is not its certificate's" \
+	grep -q "$(an_addr node3)/32 is not within the certificate's prefixes" \
+	"$A/rogue.log"
 check_json "node 9 is not UP at node 1" \
 	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
 	x node1 -j neigh show
