@@ -356,10 +356,13 @@ void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
 /* Each neighbor's certificate checked again; restart: a new session with
  * each instead (this node's security mode changed). */
 void kx_core_recheck(struct xm_core *c, xm_time now, bool restart);
-/* May node claim these zone and roles (its certificate's)? If not, its
+/* May node claim these zone and roles, and advertise these prefixes as
+ * its own (its certificate's: xm_kx_claims_match())? If not, its
  * adjacencies are refused (counted, logged). */
 bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
-		       const struct xm_caps *caps);
+		       const struct xm_caps *caps,
+		       const struct xm_prefix4or6 *prefixes,
+		       unsigned int n_prefixes);
 /* neigh.c: n's authentication came or went (kx_core.c sets n->auth). */
 void neigh_auth_changed(struct xm_core *c, xm_time now,
 			struct xm_core_neigh *n);

@@ -12,6 +12,11 @@
 
 #include "kx.h"
 
+/* A handshake message with the largest certificate is one message. */
+_Static_assert(XM_MSG_MIN_LEN + XM_TLV_HDR_LEN + XM_KX_HDR_LEN +
+	       XM_KX_NOISE_MAX <= XM_PDU_MAX,
+	       "a certificate travels in one handshake message");
+
 #define HASHLEN		64	/* BLAKE2b */
 #define BLOCKLEN	128
 #define DHLEN		32
@@ -72,7 +77,7 @@ static const char *refusal_text(unsigned int r)
 	case XM_KX_REFUSED_KEY:
 		return "its certificate is for another key than the one it holds";
 	case XM_KX_REFUSED_CLAIM:
-		return "it claims a zone or roles its certificate does not give";
+		return "it claims a zone, roles or prefixes its certificate does not give";
 	case XM_KX_REFUSED_SECURITY:
 		return "it states another security mode";
 	}
@@ -434,7 +439,8 @@ void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len))
 	kx->random = fn ? fn : random_default;
 }
 
-bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps)
+/* Are the zone and roles caps claims c's (roles in any order)? */
+static bool caps_match(const struct xm_cert *c, const struct xm_caps *caps)
 {
 	unsigned int i, j;
 
@@ -452,6 +458,45 @@ bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps)
 		for (j = i + 1; j < caps->n_roles; j++)
 			if (!strcmp(caps->roles[i], caps->roles[j]))
 				return false;
+	return true;
+}
+
+/* "claims P; its certificate gives P1, P2" into why. */
+static void prefix_refused(const struct xm_cert *c,
+			   const struct xm_prefix4or6 *p, char *why,
+			   size_t why_len)
+{
+	char buf[XM_ADDRSTRLEN];
+	unsigned int i;
+	size_t n;
+
+	snprintf(why, why_len, "claims %s; its certificate gives",
+		 xm_prefix_str(&p->addr, p->len, buf, sizeof(buf)));
+	for (i = 0; i < c->n_prefixes; i++) {
+		n = strlen(why);
+		snprintf(why + n, why_len - n, "%s %s", i ? "," : "",
+			 xm_prefix_str(&c->prefixes[i].addr, c->prefixes[i].len,
+				       buf, sizeof(buf)));
+	}
+}
+
+bool xm_kx_claims_match(const struct xm_cert *c,
+			const struct xm_kx_claims *claims, char *why,
+			size_t why_len)
+{
+	const struct xm_caps *caps = claims->caps;
+	unsigned int i;
+
+	if (!caps_match(c, caps)) {
+		snprintf(why, why_len, "claims zone \"%s\" and %u roles; its certificate gives zone \"%s\" and %u roles",
+			 caps->zone, caps->n_roles, c->zone, c->n_roles);
+		return false;
+	}
+	for (i = 0; i < claims->n_prefixes; i++)
+		if (!xm_cert_gives_prefix(c, &claims->prefixes[i])) {
+			prefix_refused(c, &claims->prefixes[i], why, why_len);
+			return false;
+		}
 	return true;
 }
 

@@ -72,8 +72,9 @@ enum xm_kx_refusal {
 	XM_KX_REFUSED_NODE = XM_CERT_REASON_MAX + 1,	/* certifies another
 							 * node id */
 	XM_KX_REFUSED_KEY,	/* certifies another key than the one proved */
-	XM_KX_REFUSED_CLAIM,	/* claims a zone or roles its certificate
-				 * does not give (counted by the core) */
+	XM_KX_REFUSED_CLAIM,	/* claims a zone, roles or prefixes its
+				 * certificate does not give (counted by
+				 * the core) */
 	XM_KX_REFUSED_SECURITY,	/* states another security mode than this
 				 * node's, or none */
 	XM_KX_REFUSED_COUNT,
@@ -174,10 +175,28 @@ const struct xm_cert *xm_kx_cert(const struct xm_kx *kx);
 void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len));
 
 /*
- * Do the zone and roles a node claims match its certificate's (roles in
- * any order)?
+ * What a node claims: its zone and roles (hellos and adverts carry them)
+ * and the prefixes it advertises as its own (an advert's PREFIXES, the
+ * exports of PREFIX_PRIO among them; none in a hello).
  */
-bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps);
+struct xm_kx_claims {
+	const struct xm_caps *caps;
+	const struct xm_prefix4or6 *prefixes;
+	unsigned int n_prefixes;
+};
+
+/*
+ * Does certificate c give what a node claims: exactly its zone and roles
+ * (in any order), and every prefix inside one of its prefixes
+ * (xm_cert_gives_prefix(): a certificate without prefixes gives any)? If
+ * not, false, and why in words for the log ("claims 10.0.1.0/24; its
+ * certificate gives 10.0.3.0/24"; the caller names the node first). The
+ * one check of claims: of a neighbor (kx_core.c), of an advert's
+ * originator.
+ */
+bool xm_kx_claims_match(const struct xm_cert *c,
+			const struct xm_kx_claims *claims, char *why,
+			size_t why_len);
 
 /* ---- a peer: one adjacency ---- */
 
@@ -219,8 +238,8 @@ void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
 void xm_kx_peer_restart(struct xm_kx_peer *p, xm_time now);
 
 /*
- * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone or
- * roles its certificate does not give): counted, logged, its session cut
+ * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone,
+ * roles or prefixes its certificate does not give): counted, logged, its session cut
  * as for a certificate refused; tried again after refused_ms.
  */
 void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why);
