@@ -262,8 +262,12 @@ static int nest_put(struct nlmsghdr *nlh, size_t room, uint16_t type,
 
 /* ---- the nests ------------------------------------------------------ */
 
+/* A present mask has a bit for each attribute of its nest. */
+_Static_assert(XMESH_COUNTER_A_MAX < 64 && XMESH_DROP_A_MAX < 64,
+	       "counters_present, drops_present: 64 bits");
+
 static int stats_parse(const struct nlattr *nest, uint64_t *v, int max,
-		       uint32_t *present)
+		       uint64_t *present)
 {
 	const struct nlattr *a;
 

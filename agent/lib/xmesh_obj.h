@@ -21,7 +21,7 @@
 
 #include "xmesh_parse.h"
 
-#define XM_BIT(attr)		(1u << (attr))
+#define XM_BIT(attr)		(UINT64_C(1) << (attr))
 #define XM_HAS(obj, attr)	(((obj)->present & XM_BIT(attr)) != 0)
 #define XM_SET(obj, attr)	((obj)->present |= XM_BIT(attr))
 
@@ -39,9 +39,10 @@ struct xm_dev {
 	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
 	uint8_t zone_default;		/* enum xmesh_zone_action */
 	uint32_t node_count, zone_pair_count;
-	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
+	uint64_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
-	uint32_t drops_present;		/* XMESH_DROP_A_* */
+	/* One bit per reason: more than 32 since origin seals. */
+	uint64_t drops_present;		/* XMESH_DROP_A_* */
 	uint64_t drops[XMESH_DROP_A_MAX + 1];
 };
 
