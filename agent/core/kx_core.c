@@ -260,6 +260,43 @@ bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
 	return good;
 }
 
+void kx_core_advert_cert(struct xm_core *c, struct xm_advert *a)
+{
+	if (c->cfg.kx)
+		xm_kx_advert_cert(c->cfg.kx, a);
+}
+
+bool kx_core_advert_sign(struct xm_core *c, struct xm_advert *a)
+{
+	return !c->cfg.kx || !xm_kx_advert_sign(c->cfg.kx, a);
+}
+
+bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
+		       const struct xm_advert *a)
+{
+	unsigned int r;
+	uint64_t *count, warned;
+
+	if (!c->cfg.kx)
+		return true;
+	r = xm_kx_advert_check(c->cfg.kx, a, unix_now(c, now));
+	if (r == XM_CERT_OK)
+		return true;
+	count = r == XM_KX_REFUSED_CLAIM ? &c->st.lsa_bad_claim :
+		&c->st.lsa_bad_sig;
+	warned = r == XM_KX_REFUSED_CLAIM ? c->warned.lsa_bad_claim :
+		 c->warned.lsa_bad_sig;
+	/* The first since the last summary of refusals (core.c): one line
+	 * with the reason per XM_WARN_MS, whatever a forger sends. */
+	if (*count == warned)
+		core_event(c, XM_EV_WARN, "advert of node %u (sequence %u) from node %u dropped: %s (%s)",
+			   a->originator, a->seq, sender,
+			   xm_kx_advert_refusal_name(r),
+			   xm_kx_advert_refusal_text(r));
+	(*count)++;
+	return false;
+}
+
 /* ---- core.h (the rest is in core.c: entry points run the core) ---- */
 
 bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,

@@ -53,6 +53,8 @@ enum xm_tlv_type {
 	XM_TLV_KX = 9,			/* KX: one handshake message */
 	XM_TLV_PREFIX_PRIO = 10,	/* advert: exports' priorities */
 	XM_TLV_MGROUPS = 11,		/* advert: multicast groups joined */
+	XM_TLV_ADVERT_CERT = 12,	/* advert: the originator's certificate */
+	XM_TLV_ADVERT_SIG = 13,		/* advert: its signature, the last TLV */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -146,6 +148,15 @@ struct xm_advert {
 	bool unknown_dropped;		/* some did not fit the bounds */
 	uint8_t unknown_at[XM_ADVERT_UNKNOWN_TLVS];
 	uint8_t unknown[XM_ADVERT_UNKNOWN_MAX];
+	/*
+	 * With certificates (keys on), the originator's certificate and its
+	 * Ed25519 signature over xm_advert_sig_input(): every node checks
+	 * both before it installs or floods the advert (kx.h).
+	 */
+	uint16_t cert_len;		/* 0: none */
+	uint8_t cert[XM_CERT_MAX];
+	bool has_sig;
+	uint8_t sig[XM_SIG_LEN];
 	unsigned int n_adj;
 	struct xm_adj adj[];
 };
@@ -261,6 +272,20 @@ int xm_kx_msg_put(struct xm_msg_writer *w, const struct xm_kx_msg *k);
 
 /* Bytes xm_lsu_put() needs for a, a valid advert (xm_lsu_put checks). */
 size_t xm_advert_wire_len(const struct xm_advert *a);
+
+/*
+ * What the originator of a signs (Documentation/protocol.md, "Signed
+ * adverts"): XM_ADVERT_SIG_CONTEXT, then the ADVERT TLV's value as
+ * xm_lsu_put() writes it with age 0 and without the SIG TLV. The age is
+ * left out because every hop changes it; the rest is what a node
+ * installs. Re-encoding a decoded advert gives the bytes its originator
+ * signed as long as it decodes whole (unknown TLVs within their bounds).
+ * Its length, or 0 for an advert xm_lsu_put() would refuse.
+ */
+#define XM_ADVERT_SIG_CONTEXT	"xmesh advert 1"
+#define XM_ADVERT_SIG_INPUT_MAX	(sizeof(XM_ADVERT_SIG_CONTEXT) + XM_PDU_MAX)
+size_t xm_advert_sig_input(const struct xm_advert *a,
+			   uint8_t out[XM_ADVERT_SIG_INPUT_MAX]);
 
 /*
  * Capabilities as the wire carries them: names printable ASCII without
