@@ -282,6 +282,13 @@ bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
 	r = xm_kx_advert_check(c->cfg.kx, a, unix_now(c, now));
 	if (r == XM_CERT_OK)
 		return true;
+	/*
+	 * Its originator signed a false claim: a neighbor is refused, as for
+	 * its hellos. Only then: an unsigned or forged advert must not get
+	 * an honest neighbor refused.
+	 */
+	if (r == XM_KX_REFUSED_CLAIM)
+		kx_core_claims_ok(c, a->originator, &a->caps);
 	count = r == XM_KX_REFUSED_CLAIM ? &c->st.lsa_bad_claim :
 		&c->st.lsa_bad_sig;
 	warned = r == XM_KX_REFUSED_CLAIM ? c->warned.lsa_bad_claim :

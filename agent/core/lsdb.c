@@ -620,9 +620,7 @@ int lsdb_lsu_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		return 0;
 	}
 	while (xm_lsu_next(m, &off, c->scratch) > 0)
-		if (kx_core_claims_ok(c, c->scratch->originator,
-				      &c->scratch->caps))
-			advert_rx(c, now, n, m->hdr.sender, c->scratch);
+		advert_rx(c, now, n, m->hdr.sender, c->scratch);
 	if (m->hdr.flags & XM_MSG_F_DB_END)
 		n->db_end_rx = true;
 	return 0;

@@ -250,7 +250,8 @@ static struct xm_kx *core_kx[3];
 static int forge_mode;		/* 0: none, else which forgery */
 static unsigned int forged;	/* LSUs rewritten */
 
-enum { FORGE_SIGNED_BY_1 = 1, FORGE_UNSIGNED, FORGE_ALTERED };
+enum { FORGE_SIGNED_BY_1 = 1, FORGE_UNSIGNED, FORGE_ALTERED,
+       FORGE_FALSE_CLAIM };
 
 /* Node 1's LSUs to node 2 carry a forged advert of node 3 instead. */
 static void forge_tap(struct net *net, int to, uint32_t ifindex,
@@ -271,7 +272,10 @@ static void forge_tap(struct net *net, int to, uint32_t ifindex,
 	    m.hdr.type != XM_MSG_LSU)
 		goto out;
 	advert3(a, UINT32_MAX);
-	strcpy(a->caps.zone, "rack-c");
+	/* Unsigned, in node 3's name, a zone its certificate does not give:
+	 * must not get node 3, an honest neighbor, refused. */
+	if (forge_mode == FORGE_FALSE_CLAIM)
+		strcpy(a->caps.zone, "rack-a");
 	if (forge_mode == FORGE_SIGNED_BY_1) {
 		xm_kx_advert_sign(core_kx[0], a);
 	} else if (forge_mode == FORGE_ALTERED) {
@@ -377,6 +381,10 @@ static void core_forgery(int mode, const char *name, const char *reason)
 	   xm_core_stats(net.node[2].c)->limit_seq == 0,
 	   "core %s: never flooded on to node 3 (its sequence %u, not exhausted)",
 	   name, seq_at(&net, 2, 3));
+	ok(net_neigh_state(&net, 1, 2, NULL) == XM_NEIGH_UP &&
+	   !xm_kx_stats(core_kx[1])->refused[XM_KX_REFUSED_CLAIM],
+	   "core %s: node 3 stays UP at node 2, not refused for the forger's claims",
+	   name);
 	net_free(&net);
 	xm_kx_free(core_kx[0]);
 	xm_kx_free(core_kx[1]);
@@ -405,5 +413,6 @@ int main(void)
 	core_forgery(FORGE_SIGNED_BY_1, "signed by node 1", "node_mismatch");
 	core_forgery(FORGE_UNSIGNED, "unsigned", "unsigned");
 	core_forgery(FORGE_ALTERED, "altered", "bad_advert_signature");
+	core_forgery(FORGE_FALSE_CLAIM, "unsigned, a false claim", "unsigned");
 	return tap_done();
 }
