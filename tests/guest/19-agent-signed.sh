@@ -10,7 +10,7 @@
 #
 # - Node 2 drops each before installing or flooding it: `lsa_bad_sig`
 #   counted, a log line with the reason (unsigned, bad_advert_signature).
-# - Node 2's copy of node 3's advert, and its kernel tables, are unchanged.
+# - Node 2 keeps node 3's own advert, and its kernel tables are unchanged.
 # - Node 3 never gets it (had it, it would outnumber the forged sequence
 #   number and run out of them: `limit_seq`), and nobody refused node 3.
 #
@@ -75,10 +75,6 @@ check_json "no advert refused anywhere" \
 	'.stats.lsa_bad_sig == 0 and .stats.lsa_bad_claim == 0' \
 	x node2 -j -s agent show
 
-seq3() {
-	x node2 -j node show | jq -er '.[] | select(.node == 3) | .lsa_seq'
-}
-seq3_before=$(seq3)
 tables_before=$(an_tables node2)
 
 # forge KIND: node 1's forged LSU (agentforge.py advert) to node 2, as
@@ -118,8 +114,8 @@ done
 
 # Two seconds for anything that would follow (a flood, an SPF run).
 sleep 2
-check_json "node 2 still holds node 3's own advert (sequence $seq3_before)" \
-	".[] | select(.node == 3) | .lsa_seq == $seq3_before" \
+check_json "node 2 still holds node 3's own advert (its name, its prefix)" \
+	'.[] | select(.node == 3) | .lsa_seq < 4294967295 and .name == "node3" and .prefixes == ["10.99.0.3/32"]' \
 	x node2 -j node show
 tables_after=$(an_tables node2)
 if [[ $tables_after == "$tables_before" ]]; then
