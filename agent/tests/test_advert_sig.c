@@ -24,23 +24,13 @@ static struct test_key auth, other_auth, k1, k2, k3;
 static struct xm_cert auth_cert, other_cert, cert1, cert2, cert3, other3;
 static struct xm_kx_params params;
 
+/* Node certificates of a day, roles gpu and web. */
 static void node_cert(struct xm_cert *c, const struct test_key *signer,
 		      const char *site, const struct test_key *k, uint32_t node,
 		      uint64_t serial, const char *zone)
 {
-	memset(c, 0, sizeof(*c));
-	c->kind = XM_CERT_NODE;
-	c->serial = serial;
-	snprintf(c->site, sizeof(c->site), "%s", site);
-	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
-	c->node_id = node;
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	c->n_roles = 1;
-	strcpy(c->roles[0], "web");
-	c->not_before = NOW - FIXTURE_DAY;
-	c->not_after = NOW + FIXTURE_DAY;
-	if (xm_cert_sign(c, signer->sk))
-		abort();
+	test_node_cert_make(c, signer, site, k, node, serial, zone,
+			    NOW - FIXTURE_DAY, NOW + FIXTURE_DAY);
 }
 
 static struct xm_kx *kx_of(uint32_t node, const struct test_key *k,
@@ -59,7 +49,7 @@ static struct xm_kx *kx_of(uint32_t node, const struct test_key *k,
 	return kx;
 }
 
-/* An advert of node 3 in zone rack-c, role web, as its certificate. */
+/* An advert of node 3 in zone rack-c, roles gpu and web: its certificate's. */
 static void advert3(struct xm_advert *a, uint32_t seq)
 {
 	memset(a, 0, xm_advert_size(XM_ADVERT_ADJ_MAX));
@@ -67,8 +57,9 @@ static void advert3(struct xm_advert *a, uint32_t seq)
 	a->seq = seq;
 	a->age_s = 5;
 	snprintf(a->caps.zone, sizeof(a->caps.zone), "rack-c");
-	a->caps.n_roles = 1;
-	strcpy(a->caps.roles[0], "web");
+	a->caps.n_roles = 2;
+	strcpy(a->caps.roles[0], "gpu");
+	strcpy(a->caps.roles[1], "web");
 	a->n_prefixes = 1;
 	a->prefixes[0].addr.family = AF_INET;
 	a->prefixes[0].addr.raw[0] = 10;
@@ -302,8 +293,9 @@ static void cert_caps(struct net *net, int i, struct xm_core_config *cfg)
 {
 	(void)net;
 	snprintf(cfg->caps.zone, sizeof(cfg->caps.zone), "rack-%c", 'a' + i);
-	cfg->caps.n_roles = 1;
-	strcpy(cfg->caps.roles[0], "web");
+	cfg->caps.n_roles = 2;
+	strcpy(cfg->caps.roles[0], "gpu");
+	strcpy(cfg->caps.roles[1], "web");
 }
 
 static bool has_all(struct net *net, const void *arg)
@@ -361,7 +353,7 @@ static void core_forgery(int mode, const char *name, const char *reason)
 	net.tap = forge_tap;
 	/* Node 1's next LSU (its refresh, or any) carries the forgery. */
 	xm_core_set_caps(net.node[0].c, net.now, &(struct xm_caps){
-		.zone = "rack-a", .n_roles = 1, .roles = { "web" },
+		.zone = "rack-a", .n_roles = 2, .roles = { "gpu", "web" },
 		.cpu_cores = 8 });
 	net_run(&net, 3000);
 	forge_mode = 0;
@@ -393,19 +385,19 @@ static void core_forgery(int mode, const char *name, const char *reason)
 
 int main(void)
 {
+	static const char *const zones[] = { "rack-a", "rack-b", "rack-c" };
+	struct test_key *k[] = { &k1, &k2, &k3 };
+	struct xm_cert *c[] = { &cert1, &cert2, &cert3 };
+	uint32_t i;
+
 	if (sodium_init() < 0)
 		return 1;
 	xm_kx_params_default(&params);
-	test_key_make(&auth, 1);
-	test_key_make(&other_auth, 2);
-	test_key_make(&k1, 3);
-	test_key_make(&k2, 4);
-	test_key_make(&k3, 5);
-	test_authority_make(&auth_cert, &auth, "edge1", NOW);
-	test_authority_make(&other_cert, &other_auth, "edge2", NOW);
-	node_cert(&cert1, &auth, "edge1", &k1, 1, 301, "rack-a");
-	node_cert(&cert2, &auth, "edge1", &k2, 2, 302, "rack-b");
-	node_cert(&cert3, &auth, "edge1", &k3, 3, 303, "rack-c");
+	test_sites_make(&auth, &auth_cert, &other_auth, &other_cert, NOW);
+	for (i = 0; i < 3; i++) {
+		test_key_make(k[i], (uint8_t)(3 + i));
+		node_cert(c[i], &auth, "edge1", k[i], i + 1, 301 + i, zones[i]);
+	}
 	node_cert(&other3, &other_auth, "edge2", &k3, 3, 304, "rack-c");
 
 	checks();

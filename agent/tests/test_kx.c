@@ -35,20 +35,8 @@ static void node_cert(struct xm_cert *c, const struct test_key *signer,
 		      const char *site, const struct test_key *k, uint32_t node,
 		      uint64_t serial, const char *zone, uint64_t not_after)
 {
-	memset(c, 0, sizeof(*c));
-	c->kind = XM_CERT_NODE;
-	c->serial = serial;
-	snprintf(c->site, sizeof(c->site), "%s", site);
-	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
-	c->node_id = node;
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	c->n_roles = 2;
-	strcpy(c->roles[0], "gpu");
-	strcpy(c->roles[1], "web");
-	c->not_before = NOW - DAY;
-	c->not_after = not_after;
-	if (xm_cert_sign(c, signer->sk))
-		abort();
+	test_node_cert_make(c, signer, site, k, node, serial, zone, NOW - DAY,
+			    not_after);
 }
 
 /* ---- two sides, a wire and a kernel ---- */

@@ -24,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=mesh.sh
 . "$here/mesh.sh"	# mesh_link
 # shellcheck source-path=SCRIPTDIR source=agentnet.sh
-. "$here/agentnet.sh"	# an_*, x
+. "$here/agentnet.sh"	# an_*, x, an_certify
 
 an_require
 
@@ -40,22 +40,9 @@ A=$AN_DIR
 check "the site authority" "$XM" cert authority create name edge1 \
 	key "$A/authority.key" cert "$A/authority.cert"
 
-# certify NAME ID ZONE: NAME's key in its state directory and a certificate
-# for it, node ID in ZONE, role "web".
-# shellcheck disable=SC2317 # called through check
-certify() {
-	local name=$1 id=$2 zone=$3
-	mkdir -p "$A/state-$name"
-	rm -f "$A/state-$name/node.key" "$A/$name.cert"
-	"$XM" cert key create "$A/state-$name/node.key" >/dev/null &&
-		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
-		"$XM" cert sign authority-key "$A/authority.key" \
-			authority "$A/authority.cert" pubkey "$A/$name.pub" \
-			node "$id" zone "$zone" role web out "$A/$name.cert"
-}
-check "node 1's certificate" certify node1 1 rack-a
-check "node 2's certificate" certify node2 2 rack-a
-check "node 3's certificate" certify node3 3 rack-c
+check "node 1's certificate" an_certify node1 1 rack-a web
+check "node 2's certificate" an_certify node2 2 rack-a web
+check "node 3's certificate" an_certify node3 3 rack-c web
 
 # The emulated guest stalls for hundreds of ms under load: lenient probes.
 for name in node1 node2 node3; do
