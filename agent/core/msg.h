@@ -72,6 +72,18 @@ enum xm_tlv_type {
 #define XM_ADVERT_ADJ_MAX						\
 	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN - XM_ADVERT_HDR_LEN \
 	  - XM_CAPS_MIN_TLV_LEN - XM_TLV_HDR_LEN) / XM_ADJ_LEN)
+/*
+ * With certificates, an advert carries the certificate and signature too:
+ * with the largest certificate, the smallest capabilities and 16 IPv6
+ * prefixes there is still room for 8 adjacencies. Exports' priorities,
+ * groups and long names take from them (own_fit() cuts the costliest;
+ * an advert that fits no message is counted as limit_advert).
+ */
+_Static_assert(XM_MSG_MIN_LEN + XM_TLV_HDR_LEN + XM_ADVERT_HDR_LEN +
+	       XM_CAPS_MIN_TLV_LEN + XM_TLV_HDR_LEN + 16 * (2 + 16) +
+	       XM_TLV_HDR_LEN + XM_CERT_MAX + XM_TLV_HDR_LEN + XM_SIG_LEN +
+	       XM_TLV_HDR_LEN + 8 * XM_ADJ_LEN <= XM_PDU_MAX,
+	       "a signed advert leaves room for adjacencies");
 /* (originator, sequence) pairs of one LSACK. */
 #define XM_LSACK_MAX							\
 	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN) / XM_ACK_LEN)
