@@ -16,7 +16,7 @@
 #ifndef XM_MSG_H
 #define XM_MSG_H
 
-#include "cert.h"	/* XM_CERT_MAX: certificates travel in KX */
+#include "cert.h"	/* XM_CERT_MAX: certificates travel in KX and adverts */
 #include "core.h"
 
 #define XM_MSG_MAGIC		0x584d	/* "XM" */
