@@ -460,7 +460,7 @@ bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps)
 
 void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a)
 {
-	memcpy(a->cert, kx->cert.raw, kx->cert.len);
+	a->cert = kx->cert.raw;
 	a->cert_len = (uint16_t)kx->cert.len;
 	a->has_sig = true;
 }

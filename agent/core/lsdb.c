@@ -318,7 +318,7 @@ static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
 
 	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps) ||
 	    a->cert_len != b->cert_len ||
-	    memcmp(a->cert, b->cert, a->cert_len) ||
+	    (a->cert_len && memcmp(a->cert, b->cert, a->cert_len)) ||
 	    a->unknown_len != b->unknown_len || a->n_unknown != b->n_unknown ||
 	    memcmp(a->unknown, b->unknown, a->unknown_len) ||
 	    memcmp(a->unknown_at, b->unknown_at, a->n_unknown))
@@ -390,7 +390,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	bool changed = true;
 
 	/* Allocated first: a failure must not have evicted anyone for nothing. */
-	copy = malloc(xm_advert_size(a->n_adj));
+	copy = xm_advert_dup(a);
 	if (!copy) {
 		core_limit(c, nomem);
 		return -ENOMEM;
@@ -404,7 +404,6 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 		}
 		i = lsa_pos(c, a->originator);
 	}
-	memcpy(copy, a, xm_advert_size(a->n_adj));
 	qsort(copy->adj, copy->n_adj, sizeof(copy->adj[0]), cmp_adj);
 	if (i < c->n_lsa && c->lsa[i]->adv->originator == a->originator) {
 		l = c->lsa[i];
@@ -487,10 +486,9 @@ static void keep_prev_own(struct xm_core *c, xm_time now,
 	if (c->prev_own && c->prev_own->seq >= a->seq)
 		return;
 	free(c->prev_own);
-	c->prev_own = malloc(xm_advert_size(a->n_adj));
+	c->prev_own = xm_advert_dup(a);
 	if (!c->prev_own)
 		return;
-	memcpy(c->prev_own, a, xm_advert_size(a->n_adj));
 	for (i = 0; i < c->n_neigh; i++)
 		if (c->neigh[i]->state == XM_NEIGH_UP)
 			neigh_metric_keep(c, c->neigh[i]);
@@ -530,7 +528,7 @@ static bool own_stripped(const struct xm_advert *a,
 	memcpy(x->unknown, own->unknown, sizeof(x->unknown));
 	memcpy(x->unknown_at, own->unknown_at, sizeof(x->unknown_at));
 	x->cert_len = own->cert_len;
-	memcpy(x->cert, own->cert, sizeof(x->cert));
+	x->cert = own->cert;
 	same = content_eq(x, own);
 	free(x);
 	return same;

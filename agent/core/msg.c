@@ -448,7 +448,7 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 		case XM_TLV_ADVERT_CERT:
 			if (a->cert_len || !v.len || v.len > XM_CERT_MAX)
 				return -EBADMSG;
-			memcpy(a->cert, v.p, v.len);
+			a->cert = v.p;
 			a->cert_len = (uint16_t)v.len;
 			break;
 		case XM_TLV_ADVERT_SIG:
@@ -536,6 +536,21 @@ struct xm_advert *xm_advert_alloc(unsigned int n)
 size_t xm_advert_size(unsigned int n_adj)
 {
 	return sizeof(struct xm_advert) + (size_t)n_adj * sizeof(struct xm_adj);
+}
+
+struct xm_advert *xm_advert_dup(const struct xm_advert *a)
+{
+	size_t n = xm_advert_size(a->n_adj);
+	struct xm_advert *copy = malloc(n + a->cert_len);
+	uint8_t *cert = (uint8_t *)copy + n;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, a, n);
+	if (a->cert_len)
+		memcpy(cert, a->cert, a->cert_len);
+	copy->cert = a->cert_len ? cert : NULL;
+	return copy;
 }
 
 void xm_msg_begin(struct xm_msg_writer *w, uint8_t *buf, size_t cap,
@@ -770,7 +785,7 @@ static bool advert_valid(const struct xm_advert *a)
 	unsigned int i;
 
 	if (!a->originator || !a->seq || a->n_prefixes > XM_PREFIX_MAX ||
-	    a->cert_len > XM_CERT_MAX ||
+	    a->cert_len > XM_CERT_MAX || (a->cert_len && !a->cert) ||
 	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps) ||
 	    xm_mgroups_check(a->mgroups, a->n_mgroups) || !unknown_valid(a))
 		return false;

@@ -163,10 +163,14 @@ struct xm_advert {
 	/*
 	 * With certificates (keys on), the originator's certificate and its
 	 * Ed25519 signature over xm_advert_sig_input(): every node checks
-	 * both before it installs or floods the advert (kx.h).
+	 * both before it installs or floods the advert (kx.h). The
+	 * certificate's bytes are not in the struct (most are, without
+	 * certificates, an advert's whole size): a decoded advert's point
+	 * into its message, a copy's (xm_advert_dup()) follow its
+	 * adjacencies in the same allocation.
 	 */
 	uint16_t cert_len;		/* 0: none */
-	uint8_t cert[XM_CERT_MAX];
+	const uint8_t *cert;
 	bool has_sig;
 	uint8_t sig[XM_SIG_LEN];
 	unsigned int n_adj;
@@ -180,6 +184,8 @@ struct xm_ack {
 /* calloc'd with room for n adjacencies (XM_ADVERT_ADJ_MAX to decode). */
 struct xm_advert *xm_advert_alloc(unsigned int n);
 size_t xm_advert_size(unsigned int n_adj);
+/* A copy of a that owns its certificate's bytes (free()), or NULL. */
+struct xm_advert *xm_advert_dup(const struct xm_advert *a);
 
 /* The tag of len bytes at p (the message before its tag). */
 void xm_msg_tag(uint8_t tag[XM_MSG_TAG_LEN], const void *p, size_t len,
