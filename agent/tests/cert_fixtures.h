@@ -3,7 +3,7 @@
  * Keys and certificates the certificate, key-exchange and signed-advert
  * tests (test_cert.c, test_kx.c, test_advert_sig.c) build: deterministic
  * keys from a seed byte, an authority valid from ten days before now for
- * ten years, node certificates with roles gpu and web.
+ * ten years, node certificates with roles gpu and web, key exchanges.
  */
 #ifndef XM_TEST_CERT_FIXTURES_H
 #define XM_TEST_CERT_FIXTURES_H
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "kx.h"
 
 #define FIXTURE_FN	static __attribute__((unused))
 #define FIXTURE_DAY	UINT64_C(86400)
@@ -83,6 +84,24 @@ FIXTURE_FN void test_node_cert_make(struct xm_cert *c,
 	c->not_after = not_after;
 	if (xm_cert_sign(c, signer->sk))
 		abort();
+}
+
+/* The key exchange of node (key k, cert) at unix time now, or NULL with
+ * the reason printed as a TAP comment. */
+FIXTURE_FN struct xm_kx *test_kx_make(uint32_t node, const struct test_key *k,
+				      const struct xm_cert *cert,
+				      const struct xm_cert *authority,
+				      const struct xm_crl *crl,
+				      const struct xm_kx_params *params,
+				      uint64_t now)
+{
+	unsigned int why;
+	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
+				     params, now, &why);
+
+	if (!kx)
+		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
+	return kx;
 }
 
 #endif /* XM_TEST_CERT_FIXTURES_H */

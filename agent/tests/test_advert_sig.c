@@ -38,14 +38,11 @@ static struct xm_kx *kx_of(uint32_t node, const struct test_key *k,
 			   const struct xm_cert *authority,
 			   const struct xm_crl *crl)
 {
-	unsigned int why;
-	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
-				     &params, NOW, &why);
+	struct xm_kx *kx = test_kx_make(node, k, cert, authority, crl,
+					&params, NOW);
 
-	if (!kx) {
-		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
+	if (!kx)
 		abort();
-	}
 	return kx;
 }
 

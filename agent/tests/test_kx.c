@@ -284,13 +284,7 @@ static struct xm_kx *kx_make(uint32_t node, const struct test_key *k,
 			     const struct xm_cert *authority,
 			     const struct xm_crl *crl)
 {
-	unsigned int why;
-	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
-				     &params, NOW, &why);
-
-	if (!kx)
-		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
-	return kx;
+	return test_kx_make(node, k, cert, authority, crl, &params, NOW);
 }
 
 /* The security mode pair() gives B (-1: the default, encrypt). */
