@@ -54,8 +54,8 @@ enum {
 _Static_assert(XM_CERT_HDR_LEN + 3 * U64_TLV + NAME_TLV_MAX +
 	       TLV_HDR_LEN + XM_KEY_ID_LEN + TLV_HDR_LEN + XM_PUBKEY_LEN +
 	       TLV_HDR_LEN + 4 + (1 + XM_ROLE_MAX) * NAME_TLV_MAX +
-	       XM_CERT_PREFIX_MAX * PREFIX_TLV_MAX + XM_SIG_LEN == 872 &&
-	       872 <= XM_CERT_MAX, "the largest certificate");
+	       XM_CERT_PREFIX_MAX * PREFIX_TLV_MAX + XM_SIG_LEN == 696 &&
+	       696 <= XM_CERT_MAX, "the largest certificate");
 _Static_assert(XM_CERT_HDR_LEN + 2 * U64_TLV + NAME_TLV_MAX +
 	       TLV_HDR_LEN + XM_KEY_ID_LEN + TLV_HDR_LEN +
 	       8 * XM_CRL_SERIALS_MAX + XM_SIG_LEN <= XM_CRL_MAX &&

@@ -41,13 +41,15 @@
 
 /*
  * A certificate, signature included, is at most XM_CERT_MAX bytes: the
- * largest one of this version is 872 (16 IPv6 prefixes), the rest is room
+ * largest one of this version is 696 (8 IPv6 prefixes), the rest is room
  * for later fields. Small enough to travel in a key exchange message
- * (msg.h, kx.h) within XM_PDU_MAX.
+ * (msg.h, kx.h) and in every signed advert (msg.h, with 8 adjacencies
+ * at least) within XM_PDU_MAX.
  */
-#define XM_CERT_MAX		1024
-/* Prefixes one node certificate can give (XM_PREFIX_MAX, an advert's). */
-#define XM_CERT_PREFIX_MAX	16
+#define XM_CERT_MAX		768
+/* Prefixes one node certificate can give: covering prefixes, not each
+ * address (a certificate travels in every advert of its node). */
+#define XM_CERT_PREFIX_MAX	8
 /* Serials one revocation list can hold, and its largest encoding. */
 #define XM_CRL_SERIALS_MAX	4096
 #define XM_CRL_MAX		(34 * 1024)

@@ -194,9 +194,39 @@ struct xm_kx_claims {
  * one check of claims: of a neighbor (kx_core.c), of an advert's
  * originator.
  */
+#define XM_KX_WHY_MAX		160	/* why: as long as an event's text */
 bool xm_kx_claims_match(const struct xm_cert *c,
 			const struct xm_kx_claims *claims, char *why,
 			size_t why_len);
+
+/* ---- signed adverts (Documentation/protocol.md, "Signed adverts") ---- */
+
+/* Why an advert is refused besides the certificate's reasons,
+ * XM_KX_REFUSED_NODE and XM_KX_REFUSED_CLAIM. */
+enum xm_kx_advert_refusal {
+	XM_KX_ADVERT_UNSIGNED = XM_KX_REFUSED_COUNT,	/* no certificate or
+							 * no signature */
+	XM_KX_ADVERT_BAD_SIG,	/* the signature is not its certificate's
+				 * key's over these bytes */
+};
+
+/* This node's certificate into a, its own advert, with room for the
+ * signature: before the advert is fitted into a message. */
+void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a);
+/* Sign a, final (sequence number set): 0, or -EINVAL (not encodable). */
+int xm_kx_advert_sign(const struct xm_kx *kx, struct xm_advert *a);
+/*
+ * May any node install a: its certificate verifies at unix_s (authority,
+ * validity, revocation list), is its originator's, its key signed a,
+ * and it gives the zone, roles and prefixes a claims? XM_CERT_OK, or the
+ * reason and why in words ("it claims 10.0.1.0/24; its certificate gives
+ * 10.0.3.0/24").
+ */
+unsigned int xm_kx_advert_check(const struct xm_kx *kx,
+				const struct xm_advert *a, uint64_t unix_s,
+				char *why, size_t why_len);
+/* "unsigned", "bad_advert_signature", or xm_kx_refusal_name()'s. */
+const char *xm_kx_advert_refusal_name(unsigned int r);
 
 /* ---- a peer: one adjacency ---- */
 

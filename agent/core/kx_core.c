@@ -235,7 +235,7 @@ static bool claims_check(struct xm_core *c, xm_time now,
 			 const struct xm_kx_claims *claims)
 {
 	const struct xm_cert *cert = n->kx ? xm_kx_peer_cert(n->kx) : NULL;
-	char why[160];		/* as long as an event's text */
+	char why[XM_KX_WHY_MAX];
 
 	if (!cert || xm_kx_claims_match(cert, claims, why, sizeof(why)))
 		return true;
@@ -264,6 +264,52 @@ bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
 		    !claims_check(c, c->now, c->neigh[i], &claims))
 			good = false;
 	return good;
+}
+
+void kx_core_advert_cert(struct xm_core *c, struct xm_advert *a)
+{
+	if (c->cfg.kx)
+		xm_kx_advert_cert(c->cfg.kx, a);
+}
+
+bool kx_core_advert_sign(struct xm_core *c, struct xm_advert *a)
+{
+	return !c->cfg.kx || !xm_kx_advert_sign(c->cfg.kx, a);
+}
+
+bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
+		       const struct xm_advert *a)
+{
+	char why[XM_KX_WHY_MAX];
+	uint64_t *count, warned;
+	unsigned int r;
+
+	if (!c->cfg.kx)
+		return true;
+	r = xm_kx_advert_check(c->cfg.kx, a, unix_now(c, now), why,
+			       sizeof(why));
+	if (r == XM_CERT_OK)
+		return true;
+	/*
+	 * Its originator signed a false claim: a neighbor is refused, as for
+	 * its hellos. Only then: an unsigned or forged advert must not get
+	 * an honest neighbor refused.
+	 */
+	if (r == XM_KX_REFUSED_CLAIM)
+		kx_core_claims_ok(c, a->originator, &a->caps, a->prefixes,
+				  a->n_prefixes);
+	count = r == XM_KX_REFUSED_CLAIM ? &c->st.lsa_bad_claim :
+		&c->st.lsa_bad_sig;
+	warned = r == XM_KX_REFUSED_CLAIM ? c->warned.lsa_bad_claim :
+		 c->warned.lsa_bad_sig;
+	/* The first since the last summary of refusals (core.c): one line
+	 * with the reason per XM_WARN_MS, whatever a forger sends. */
+	if (*count == warned)
+		core_event(c, XM_EV_WARN, "advert of node %u (sequence %u) from node %u dropped: %s (%s)",
+			   a->originator, a->seq, sender,
+			   xm_kx_advert_refusal_name(r), why);
+	(*count)++;
+	return false;
 }
 
 /* ---- core.h (the rest is in core.c: entry points run the core) ---- */
