@@ -203,7 +203,7 @@ static json_object *counters_json(const struct xm_dev *dev)
 	for (t = 0; t <= XMESH_DROP_A_MAX; t++) {
 		const char *key = xm_drop_key(t);
 
-		if ((dev->drops_present & (1u << t)) && key)
+		if ((dev->drops_present & XM_BIT(t)) && key)
 			add_u64(drops, key, dev->drops[t]);
 	}
 	json_object_object_add(c, "drops", drops);

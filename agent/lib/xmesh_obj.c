@@ -263,7 +263,7 @@ static int nest_put(struct nlmsghdr *nlh, size_t room, uint16_t type,
 /* ---- the nests ------------------------------------------------------ */
 
 static int stats_parse(const struct nlattr *nest, uint64_t *v, int max,
-		       uint32_t *present)
+		       uint64_t *present)
 {
 	const struct nlattr *a;
 

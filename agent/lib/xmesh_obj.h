@@ -21,7 +21,8 @@
 
 #include "xmesh_parse.h"
 
-#define XM_BIT(attr)		(1u << (attr))
+/* 64 bits: the drop reasons are more than 32. */
+#define XM_BIT(attr)		(UINT64_C(1) << (attr))
 #define XM_HAS(obj, attr)	(((obj)->present & XM_BIT(attr)) != 0)
 #define XM_SET(obj, attr)	((obj)->present |= XM_BIT(attr))
 
@@ -39,9 +40,9 @@ struct xm_dev {
 	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
 	uint8_t zone_default;		/* enum xmesh_zone_action */
 	uint32_t node_count, zone_pair_count;
-	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
+	uint64_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
-	uint32_t drops_present;		/* XMESH_DROP_A_* */
+	uint64_t drops_present;		/* XMESH_DROP_A_* */
 	uint64_t drops[XMESH_DROP_A_MAX + 1];
 };
 
