@@ -21,6 +21,7 @@
 
 #include "xmesh_parse.h"
 
+/* 64 bits: the drop reasons are more than 32. */
 #define XM_BIT(attr)		(UINT64_C(1) << (attr))
 #define XM_HAS(obj, attr)	(((obj)->present & XM_BIT(attr)) != 0)
 #define XM_SET(obj, attr)	((obj)->present |= XM_BIT(attr))
@@ -41,7 +42,6 @@ struct xm_dev {
 	uint32_t node_count, zone_pair_count;
 	uint64_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
-	/* One bit per reason: more than 32 since origin seals. */
 	uint64_t drops_present;		/* XMESH_DROP_A_* */
 	uint64_t drops[XMESH_DROP_A_MAX + 1];
 };

@@ -230,7 +230,7 @@ static void oam(void)
 	m.hop_limit = 15;
 	m.rtt_ns = 412345;
 	m.present = (uint32_t)~(XM_BIT(XMESH_OAM_A_IDENT) |
-			       XM_BIT(XMESH_OAM_A_NEIGH));
+				XM_BIT(XMESH_OAM_A_NEIGH));
 	begin(false, false);
 	out_obj_begin(&o, NULL);
 	print_oam_fields(&o, &m);

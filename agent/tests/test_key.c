@@ -130,8 +130,23 @@ static void add(void)
 		  " file /dev/null", &ch, &err);
 	is_int(ret, XM_EXIT_USAGE, "key add: key and file fails");
 	ret = run(XMESH_CMD_KEY_NEW, "neigh 1 id 1 dir tx key " HEX32
-		  " node 2", &ch, &err);
+		  " peer 2", &ch, &err);
 	is_int(ret, XM_EXIT_USAGE, "key add: unknown keyword fails");
+
+	/* An origin key: a node's instead of a neighbor's. */
+	ret = run(XMESH_CMD_KEY_NEW, "node 9 id 3 dir rx key " HEX32, &ch,
+		  &err);
+	is_int(ret, 0, "key add node: parses");
+	ok(XM_HAS(k, XMESH_KEY_A_NODE) && k->node == 9 &&
+	   !XM_HAS(k, XMESH_KEY_A_NEIGH), "key add node: the node, no neighbor");
+	ret = run(XMESH_CMD_KEY_NEW, "neigh 1 node 9 id 3 dir rx key " HEX32,
+		  &ch, &err);
+	is_int(ret, XM_EXIT_USAGE, "key add: neigh and node fails");
+	is_str(err, "Error: a key belongs to a neigh or to a node, not both.\n",
+	       "key add: says why");
+	ret = run(XMESH_CMD_KEY_NEW, "node 0 id 3 dir rx key " HEX32, &ch,
+		  &err);
+	is_int(ret, XM_EXIT_USAGE, "key add: node 0 fails");
 }
 
 static void file(void)

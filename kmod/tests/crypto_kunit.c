@@ -185,6 +185,33 @@ static u64 key_stat(struct xmesh_key *key, enum xmesh_key_stat stat)
 }
 
 /*
+ * Seal @skb (@plen payload bytes) per hop or with its @origin seal and
+ * check what both layers have in common: its length, the @counter after
+ * the header (copied to @head, returned as the header), the payload in
+ * clear only when @auth_only.
+ */
+static const struct xmesh_hdr *seal_checked(struct kunit *test,
+					    struct sk_buff *skb,
+					    struct xmesh_key *key,
+					    bool auth_only, bool origin,
+					    unsigned int plen, u64 counter,
+					    u8 head[XMESH_SEAL_HLEN])
+{
+	KUNIT_ASSERT_EQ(test, seal_layer(skb, key, auth_only, origin), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, HDR_LEN + SEAL_LEN + plen);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, head, XMESH_SEAL_HLEN), 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be64(head + HDR_LEN), counter);
+	/* Auth-only leaves the payload readable; a ciphertext of 8 bytes or
+	 * more equal to it by chance is 2^-64 unlikely.
+	 */
+	if (auth_only || plen >= 8)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    payload_is_clear(skb, XMESH_SEAL_HLEN, plen),
+				    auth_only, "len %u", plen);
+	return (const struct xmesh_hdr *)head;
+}
+
+/*
  * Sealed frames have the layout of the wire format and unseal back to the
  * frame they were, for every mode, length and way of lying in memory.
  */
@@ -209,28 +236,13 @@ static void xmesh_crypto_round_trip(struct kunit *test)
 				const struct xmesh_hdr *hdr;
 				u8 head[XMESH_SEAL_HLEN];
 
-				KUNIT_ASSERT_EQ(test, seal(skb, tx, a), 0);
-				KUNIT_EXPECT_EQ(test, skb->len,
-						HDR_LEN + SEAL_LEN + plen);
-				KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, head,
-								    sizeof(head)), 0);
-				hdr = (const struct xmesh_hdr *)head;
+				hdr = seal_checked(test, skb, tx, a, false, plen,
+						   counter, head);
 				KUNIT_EXPECT_EQ(test, hdr->key_id, 9);
 				KUNIT_EXPECT_EQ(test, hdr->flags,
 						a ? XMESH_HDR_F_AUTH_ONLY : 0);
 				KUNIT_EXPECT_EQ(test, hdr->type, XMESH_PKT_DATA);
 				KUNIT_EXPECT_EQ(test, be32_to_cpu(hdr->dst), 2);
-				KUNIT_EXPECT_EQ(test,
-						get_unaligned_be64(head + HDR_LEN),
-						counter);
-				/* Auth-only leaves the payload readable; a
-				 * ciphertext of 8 bytes or more equal to it
-				 * by chance is 2^-64 unlikely.
-				 */
-				if (a || plen >= 8)
-					KUNIT_EXPECT_EQ_MSG(test,
-						payload_is_clear(skb, XMESH_SEAL_HLEN, plen),
-						!!a, "len %u", plen);
 
 				KUNIT_EXPECT_EQ_MSG(test,
 					unseal(skb, neigh, a ? XMESH_SECURITY_AUTH :
@@ -421,28 +433,18 @@ static void xmesh_origin_round_trip(struct kunit *test)
 				unsigned int plen = lens[l];
 				struct sk_buff *skb = test_frame(test, plen,
 								 linears[m]);
+				const struct xmesh_hdr *sealed;
 				struct xmesh_hdr *hdr;
 				u8 head[XMESH_SEAL_HLEN];
 
-				KUNIT_ASSERT_EQ(test, origin_seal(skb, otx, a), 0);
-				KUNIT_EXPECT_EQ(test, skb->len,
-						HDR_LEN + SEAL_LEN + plen);
-				KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, head,
-								    sizeof(head)), 0);
-				hdr = (struct xmesh_hdr *)head;
-				KUNIT_EXPECT_EQ(test, hdr->flags,
+				sealed = seal_checked(test, skb, otx, a, true, plen,
+						      counter, head);
+				KUNIT_EXPECT_EQ(test, sealed->flags,
 						XMESH_HDR_F_ORIGIN |
 						(a ? XMESH_HDR_F_ORIGIN_AUTH_ONLY : 0));
-				KUNIT_EXPECT_EQ(test, hdr->origin_key_id, 7);
-				KUNIT_EXPECT_EQ(test, hdr->key_id, 0);
-				KUNIT_EXPECT_EQ(test, hdr->reserved, 0);
-				KUNIT_EXPECT_EQ(test,
-						get_unaligned_be64(head + HDR_LEN),
-						counter);
-				if (a || plen >= 8)
-					KUNIT_EXPECT_EQ(test,
-						payload_is_clear(skb, XMESH_SEAL_HLEN, plen),
-						!!a);
+				KUNIT_EXPECT_EQ(test, sealed->origin_key_id, 7);
+				KUNIT_EXPECT_EQ(test, sealed->key_id, 0);
+				KUNIT_EXPECT_EQ(test, sealed->reserved, 0);
 
 				/* A transit hop: other hop limit and class. */
 				hdr = (struct xmesh_hdr *)skb->data;

@@ -38,7 +38,7 @@ done
 
 # --------------------------------------------------------------- dev
 check_match "dev show: a new device" 0 \
-	'^xmesh0: node none port 7600 family inet hop-limit 16 security encrypt$' x a dev show
+	'^xmesh0: node none port 7600 family inet hop-limit 16 security encrypt origin off$' x a dev show
 check "dev set node (a)" x a dev set node 1
 check "dev set node (b), short words" x b d se xmesh0 node 2
 check "dev set node (c), dev keyword" x c dev set dev xmesh0 node 3
@@ -199,7 +199,7 @@ check "key del" x a key del neigh 1 id 1 dir rx
 check "key flush" x a key flush
 check_no_match "no keys left" '.' x a key show
 check "dev set security encrypt" x a dev set security encrypt
-check_match "dev show: security encrypt" 0 'security encrypt$' x a dev show
+check_match "dev show: security encrypt" 0 'security encrypt origin off$' x a dev show
 check "dev set security none" x a dev set security none
 
 # ------------------------------------------------------------- flush
