@@ -15,12 +15,13 @@
 #include "xmesh_priv.h"
 
 /* Bytes added to an inner packet: outer IP, UDP, xmesh header, and when
- * frames are sealed the counter and tag.
+ * frames are sealed the counter and tag, as many again for an origin seal.
  */
-unsigned int xmesh_overhead(u16 family, u8 security)
+unsigned int xmesh_overhead(u16 family, u8 security, bool origin)
 {
 	return (family == AF_INET6 ? XMESH_OVERHEAD_V6 : XMESH_OVERHEAD_V4) +
-	       (security != XMESH_SECURITY_NONE ? XMESH_SEAL_OVERHEAD : 0);
+	       (security != XMESH_SECURITY_NONE ? XMESH_SEAL_OVERHEAD : 0) +
+	       (origin ? XMESH_SEAL_OVERHEAD : 0);
 }
 
 void xmesh_stats_read(struct xmesh_dev *xdev, u64 *counters, u64 *drops)
@@ -114,11 +115,18 @@ static int xmesh_init(struct net_device *dev)
 	err = xmesh_mroutes_init(xdev);
 	if (err)
 		goto err_filter;
-	err = xmesh_queues_init(xdev);
+	err = xmesh_origins_init(xdev);
 	if (err)
 		goto err_mroutes;
+	err = xmesh_queues_init(xdev);
+	if (err)
+		goto err_origins;
 	return 0;
 
+err_origins:
+	mutex_lock(&xdev->lock);
+	xmesh_origins_uninit(xdev);
+	mutex_unlock(&xdev->lock);
 err_mroutes:
 	xmesh_mroutes_uninit(xdev);
 err_filter:
@@ -147,6 +155,7 @@ static void xmesh_uninit(struct net_device *dev)
 	mutex_lock(&xdev->lock);
 	xdev->dead = true;
 	xmesh_qos_uninit(xdev);
+	xmesh_origins_uninit(xdev);
 	xmesh_mroutes_uninit(xdev);
 	xmesh_filter_uninit(xdev);
 	xmesh_prefix_table_uninit(&xdev->prefixes);
@@ -181,7 +190,7 @@ static void xmesh_setup(struct net_device *dev)
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->needed_headroom = XMESH_OVERHEAD_MAX + LL_MAX_HEADER;
-	dev->needed_tailroom = XMESH_TAG_LEN;
+	dev->needed_tailroom = 2 * XMESH_TAG_LEN;
 	dev->mtu = ETH_DATA_LEN - XMESH_OVERHEAD_V4 - XMESH_SEAL_OVERHEAD;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - XMESH_OVERHEAD_V4;
@@ -263,7 +272,8 @@ int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family)
 	if (family != xdev->family) {
 		xdev->family = family;
 		dev_set_mtu(xdev->dev, ETH_DATA_LEN -
-			    xmesh_overhead(family, xdev->security));
+			    xmesh_overhead(family, xdev->security,
+					   xdev->origin));
 	}
 	return 0;
 }
@@ -272,25 +282,28 @@ int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family)
  * xmesh_dev_set_security - change what the device does to its frames
  * @xdev: the device, its lock held (and RTNL, for the MTU)
  * @security: enum xmesh_security
+ * @origin: origin seals on DATA frames sent and delivered here
  *
- * Sealing adds XMESH_SEAL_OVERHEAD bytes to each frame: an MTU that was
- * the default for the old setting becomes the default for the new one,
- * one set by hand is left alone.
+ * Sealing adds XMESH_SEAL_OVERHEAD bytes to each frame, an origin seal as
+ * many again: an MTU that was the default for the old settings becomes
+ * the default for the new ones, one set by hand is left alone.
  */
-void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security)
+void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security, bool origin)
 {
 	unsigned int old_mtu = ETH_DATA_LEN -
-			       xmesh_overhead(xdev->family, xdev->security);
+			       xmesh_overhead(xdev->family, xdev->security,
+					      xdev->origin);
 
 	lockdep_assert_held(&xdev->lock);
 	ASSERT_RTNL();
 
-	if (security == xdev->security)
+	if (security == xdev->security && origin == xdev->origin)
 		return;
 	WRITE_ONCE(xdev->security, security);
+	WRITE_ONCE(xdev->origin, origin);
 	if (xdev->dev->mtu == old_mtu)
 		dev_set_mtu(xdev->dev, ETH_DATA_LEN -
-			    xmesh_overhead(xdev->family, security));
+			    xmesh_overhead(xdev->family, security, origin));
 }
 
 static int xmesh_netdev_event(struct notifier_block *nb, unsigned long event,

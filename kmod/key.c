@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xmesh keys: the session keys of a neighbor, and their replay windows.
+ * xmesh keys: the session keys of a neighbor or of a node, and their
+ * replay windows.
  *
  * Userspace installs keys per neighbor, WireGuard-like: one transmit key
  * seals every frame sent to the neighbor, up to XMESH_MAX_RX_KEYS receive
  * keys open the frames that arrive from it, picked by the key id in the
- * header. A rotation loses nothing: the peer installs the new receive
+ * header. Origin keys (origin.c) follow the same rules per remote node:
+ * the slots of a node's struct xmesh_origin instead of a neighbor's. A rotation loses nothing: the peer installs the new receive
  * key, this node then installs its new transmit key (the slot switches
  * atomically) and both delete the old one.
  *
@@ -19,14 +21,15 @@
 
 /**
  * xmesh_key_alloc - a new, unpublished key
- * @neigh_id: the neighbor it belongs to
+ * @owner: the neighbor it belongs to, or the node for an origin key
+ * @origin: an origin key
  * @id: its key id, 1..255
  * @dir: XMESH_KEY_TX or XMESH_KEY_RX
  * @bytes: the XMESH_KEY_LEN key bytes
  *
  * Return: the key, or NULL when out of memory.
  */
-struct xmesh_key *xmesh_key_alloc(u32 neigh_id, u8 id, u8 dir,
+struct xmesh_key *xmesh_key_alloc(u32 owner, bool origin, u8 id, u8 dir,
 				  const u8 bytes[XMESH_KEY_LEN])
 {
 	struct xmesh_key *key = kzalloc(sizeof(*key), GFP_KERNEL);
@@ -39,7 +42,8 @@ struct xmesh_key *xmesh_key_alloc(u32 neigh_id, u8 id, u8 dir,
 		return NULL;
 	}
 	INIT_LIST_HEAD(&key->list);
-	key->neigh_id = neigh_id;
+	key->owner = owner;
+	key->origin = origin;
 	key->id = id;
 	key->dir = dir;
 	atomic64_set(&key->tx_counter, 0);
@@ -64,58 +68,83 @@ static void xmesh_key_free_rcu(struct rcu_head *rcu)
 	rcu_dereference_protected(p, lockdep_is_held(&(xdev)->lock))
 
 /**
- * xmesh_key_find - the key of @neigh for @dir with id @id
+ * xmesh_key_owner_slots - the key slots of a neighbor or an origin node
  * @xdev: the device, its lock held
- * @neigh: the neighbor
+ * @owner: neighbor id, or node id when @origin
+ * @origin: origin keys
+ *
+ * Return: the slots, or NULL when there is no such neighbor, or the node
+ * has no origin keys.
+ */
+struct xmesh_key_slots *xmesh_key_owner_slots(struct xmesh_dev *xdev,
+					      u32 owner, bool origin)
+{
+	struct xmesh_origin *o;
+	struct xmesh_neigh *n;
+
+	if (origin) {
+		o = xmesh_origin_lookup_locked(xdev, owner);
+		return o ? &o->keys : NULL;
+	}
+	n = xmesh_neigh_lookup_id_locked(xdev, owner);
+	return n ? &n->keys : NULL;
+}
+
+/**
+ * xmesh_key_find - the key in @slots for @dir with id @id
+ * @xdev: the device, its lock held
+ * @slots: a neighbor's or an origin node's; NULL finds nothing
  * @dir: XMESH_KEY_TX or XMESH_KEY_RX
  * @id: the key id
  *
  * Return: the key, or NULL.
  */
 struct xmesh_key *xmesh_key_find(struct xmesh_dev *xdev,
-				 struct xmesh_neigh *neigh, u8 dir, u8 id)
+				 struct xmesh_key_slots *slots, u8 dir, u8 id)
 {
 	struct xmesh_key *key;
 	int i;
 
 	lockdep_assert_held(&xdev->lock);
+	if (!slots)
+		return NULL;
 	if (dir == XMESH_KEY_TX) {
-		key = xmesh_key_deref(xdev, neigh->tx_key);
+		key = xmesh_key_deref(xdev, slots->tx);
 		return key && key->id == id ? key : NULL;
 	}
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
-		key = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		key = xmesh_key_deref(xdev, slots->rx[i]);
 		if (key && key->id == id)
 			return key;
 	}
 	return NULL;
 }
 
-/* The transmit key of @neigh, whatever its id; xdev->lock held. */
+/* The transmit key in @slots (NULL: none), whatever its id; lock held. */
 struct xmesh_key *xmesh_key_tx(struct xmesh_dev *xdev,
-			       struct xmesh_neigh *neigh)
+			       struct xmesh_key_slots *slots)
 {
 	lockdep_assert_held(&xdev->lock);
-	return xmesh_key_deref(xdev, neigh->tx_key);
+	return slots ? xmesh_key_deref(xdev, slots->tx) : NULL;
 }
 
-/* How many receive keys @neigh has; xdev->lock held. */
+/* How many receive keys @slots (NULL: none) hold; xdev->lock held. */
 unsigned int xmesh_key_rx_count(struct xmesh_dev *xdev,
-				struct xmesh_neigh *neigh)
+				struct xmesh_key_slots *slots)
 {
 	unsigned int i, n = 0;
 
 	lockdep_assert_held(&xdev->lock);
-	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
-		n += !!xmesh_key_deref(xdev, neigh->rx_key[i]);
+	for (i = 0; slots && i < XMESH_MAX_RX_KEYS; i++)
+		n += !!xmesh_key_deref(xdev, slots->rx[i]);
 	return n;
 }
 
-/* The slot of @neigh that @key goes into: the one holding the key it
+/* The slot of @slots that @key goes into: the one holding the key it
  * replaces, else a free one (NULL if there is none).
  */
 static struct xmesh_key __rcu **xmesh_key_slot(struct xmesh_dev *xdev,
-					       struct xmesh_neigh *neigh,
+					       struct xmesh_key_slots *slots,
 					       const struct xmesh_key *key)
 {
 	struct xmesh_key __rcu **free = NULL;
@@ -123,13 +152,13 @@ static struct xmesh_key __rcu **xmesh_key_slot(struct xmesh_dev *xdev,
 	int i;
 
 	if (key->dir == XMESH_KEY_TX)
-		return &neigh->tx_key;
+		return &slots->tx;
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
-		k = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		k = xmesh_key_deref(xdev, slots->rx[i]);
 		if (k && k->id == key->id)
-			return &neigh->rx_key[i];
+			return &slots->rx[i];
 		if (!k && !free)
-			free = &neigh->rx_key[i];
+			free = &slots->rx[i];
 	}
 	return free;
 }
@@ -142,32 +171,44 @@ static void xmesh_key_unlink(struct xmesh_dev *xdev, struct xmesh_key *key)
 }
 
 /**
- * xmesh_key_insert - publish a key in its neighbor's slot
+ * xmesh_key_insert - publish a key in its neighbor's or node's slot
  * @xdev: the device, its lock held
  * @key: from xmesh_key_alloc(); the table owns it on success
  *
- * A transmit key takes the neighbor's transmit slot whatever the id of
- * the key there: sending switches to it at once. A receive key replaces
- * the receive key of the same id, or takes a free slot. The key it
- * replaces is freed after a grace period.
+ * A transmit key takes the transmit slot whatever the id of the key
+ * there: sending switches to it at once. A receive key replaces the
+ * receive key of the same id, or takes a free slot. The key it replaces
+ * is freed after a grace period. An origin key's node gets its slots
+ * with its first key.
  *
- * Return: 0, -ENOENT (no such neighbor) or -ENOSPC (no free receive
- * slot); the caller checked both, so neither happens in practice.
+ * Return: 0, -ENOENT (no such neighbor), -ENOMEM (no memory for a new
+ * origin node) or -ENOSPC (no free receive slot; the caller checked).
  */
 int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
 {
+	struct xmesh_origin *o = NULL;
+	struct xmesh_key_slots *slots;
 	struct xmesh_key __rcu **slot;
-	struct xmesh_neigh *neigh;
 	struct xmesh_key *old;
 
 	lockdep_assert_held(&xdev->lock);
 
-	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
-	if (!neigh)
-		return -ENOENT;
-	slot = xmesh_key_slot(xdev, neigh, key);
-	if (!slot)
+	if (key->origin) {
+		o = xmesh_origin_get(xdev, key->owner);
+		if (!o)
+			return -ENOMEM;
+		slots = &o->keys;
+	} else {
+		slots = xmesh_key_owner_slots(xdev, key->owner, false);
+		if (!slots)
+			return -ENOENT;
+	}
+	slot = xmesh_key_slot(xdev, slots, key);
+	if (!slot) {
+		if (o)
+			xmesh_origin_put(xdev, o);	/* if made just now */
 		return -ENOSPC;
+	}
 	old = rcu_replace_pointer(*slot, key, lockdep_is_held(&xdev->lock));
 	list_add_tail(&key->list, &xdev->key_list);
 	xdev->n_keys++;
@@ -176,34 +217,40 @@ int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key)
 	return 0;
 }
 
-/* Clear the slot of @neigh that holds @key, if any. */
+/* Clear the slot of @slots that holds @key, if any. */
 static void xmesh_key_clear_slot(struct xmesh_dev *xdev,
-				 struct xmesh_neigh *neigh,
+				 struct xmesh_key_slots *slots,
 				 const struct xmesh_key *key)
 {
 	int i;
 
-	if (xmesh_key_deref(xdev, neigh->tx_key) == key)
-		RCU_INIT_POINTER(neigh->tx_key, NULL);
+	if (xmesh_key_deref(xdev, slots->tx) == key)
+		RCU_INIT_POINTER(slots->tx, NULL);
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
-		if (xmesh_key_deref(xdev, neigh->rx_key[i]) == key)
-			RCU_INIT_POINTER(neigh->rx_key[i], NULL);
+		if (xmesh_key_deref(xdev, slots->rx[i]) == key)
+			RCU_INIT_POINTER(slots->rx[i], NULL);
 }
 
 /**
  * xmesh_key_remove - delete a published key
  * @xdev: the device, its lock held
- * @key: the key; freed after a grace period
+ * @key: the key; freed after a grace period (as its origin node, if it
+ *	 was the node's last key)
  */
 void xmesh_key_remove(struct xmesh_dev *xdev, struct xmesh_key *key)
 {
-	struct xmesh_neigh *neigh;
+	struct xmesh_key_slots *slots;
 
 	lockdep_assert_held(&xdev->lock);
 
-	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
-	if (!WARN_ON_ONCE(!neigh))
-		xmesh_key_clear_slot(xdev, neigh, key);
+	slots = xmesh_key_owner_slots(xdev, key->owner, key->origin);
+	if (!WARN_ON_ONCE(!slots)) {
+		xmesh_key_clear_slot(xdev, slots, key);
+		if (key->origin)
+			xmesh_origin_put(xdev, container_of(slots,
+							    struct xmesh_origin,
+							    keys));
+	}
 	xmesh_key_unlink(xdev, key);
 }
 
@@ -222,11 +269,11 @@ void xmesh_keys_neigh_gone(struct xmesh_dev *xdev, struct xmesh_neigh *neigh)
 
 	lockdep_assert_held(&xdev->lock);
 
-	key = xmesh_key_deref(xdev, neigh->tx_key);
+	key = xmesh_key_deref(xdev, neigh->keys.tx);
 	if (key)
 		xmesh_key_unlink(xdev, key);
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
-		key = xmesh_key_deref(xdev, neigh->rx_key[i]);
+		key = xmesh_key_deref(xdev, neigh->keys.rx[i]);
 		if (key)
 			xmesh_key_unlink(xdev, key);
 	}
@@ -248,10 +295,10 @@ void xmesh_keys_neigh_moved(struct xmesh_dev *xdev, struct xmesh_neigh *old,
 
 	lockdep_assert_held(&xdev->lock);
 
-	rcu_assign_pointer(new->tx_key, xmesh_key_deref(xdev, old->tx_key));
+	rcu_assign_pointer(new->keys.tx, xmesh_key_deref(xdev, old->keys.tx));
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++)
-		rcu_assign_pointer(new->rx_key[i],
-				   xmesh_key_deref(xdev, old->rx_key[i]));
+		rcu_assign_pointer(new->keys.rx[i],
+				   xmesh_key_deref(xdev, old->keys.rx[i]));
 }
 
 /* Delete every key of the device; its lock held. */

@@ -63,6 +63,7 @@ static const struct nla_policy xmesh_dev_policy[XMESH_DEV_A_MAX + 1] = {
 	[XMESH_DEV_A_NODE_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_ZONE_PAIR_COUNT] = XMESH_READ_ONLY,
 	[XMESH_DEV_A_MROUTE_COUNT] = XMESH_READ_ONLY,
+	[XMESH_DEV_A_ORIGIN] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy xmesh_neigh_policy[XMESH_NEIGH_A_MAX + 1] = {
@@ -121,6 +122,7 @@ static const struct nla_policy xmesh_oam_policy[XMESH_OAM_A_MAX + 1] = {
 static const struct nla_policy xmesh_key_policy[XMESH_KEY_A_MAX + 1] = {
 	[0] = { .strict_start_type = 1 },
 	[XMESH_KEY_A_NEIGH] = NLA_POLICY_MIN(NLA_U32, 1),
+	[XMESH_KEY_A_NODE] = NLA_POLICY_MIN(NLA_U32, 1),
 	[XMESH_KEY_A_ID] = NLA_POLICY_MIN(NLA_U8, 1),
 	[XMESH_KEY_A_DIR] = NLA_POLICY_RANGE(NLA_U8, XMESH_KEY_TX, XMESH_KEY_RX),
 	[XMESH_KEY_A_KEY] = NLA_POLICY_EXACT_LEN(XMESH_KEY_LEN),
@@ -359,6 +361,7 @@ static int xmesh_fill_dev(struct sk_buff *skb, struct xmesh_dev *xdev)
 	    nla_put_u32(skb, XMESH_DEV_A_PREFIX_COUNT,
 			xdev->prefixes.count) ||
 	    nla_put_u8(skb, XMESH_DEV_A_SECURITY, xdev->security) ||
+	    nla_put_u8(skb, XMESH_DEV_A_ORIGIN, xdev->origin) ||
 	    nla_put_u32(skb, XMESH_DEV_A_KEY_COUNT, xdev->n_keys) ||
 	    nla_put_u32(skb, XMESH_DEV_A_OAM_RATE, xdev->oam_rate) ||
 	    nla_put_u32(skb, XMESH_DEV_A_MARK_MASK, xdev->filter.mark_mask) ||
@@ -398,7 +401,8 @@ static int xmesh_fill_neigh(struct sk_buff *skb, struct xmesh_neigh *neigh)
 		return -EMSGSIZE;
 	xmesh_neigh_stats_read(neigh, stats);
 	overhead = xmesh_overhead(neigh->key.family,
-				  READ_ONCE(neigh->xdev->security));
+				  READ_ONCE(neigh->xdev->security),
+				  READ_ONCE(neigh->xdev->origin));
 	mtu = mtu > overhead ? mtu - overhead : 0;
 	if (nla_put_u32(skb, XMESH_NEIGH_A_ID, neigh->id) ||
 	    nla_put_u32(skb, XMESH_NEIGH_A_NODE, neigh->node) ||
@@ -485,7 +489,8 @@ static int xmesh_fill_key_entry(struct sk_buff *skb, struct xmesh_dev *xdev,
 	if (!nest)
 		return -EMSGSIZE;
 	xmesh_key_stats_read(key, stats);
-	if (nla_put_u32(skb, XMESH_KEY_A_NEIGH, key->neigh_id) ||
+	if (nla_put_u32(skb, key->origin ? XMESH_KEY_A_NODE : XMESH_KEY_A_NEIGH,
+			key->owner) ||
 	    nla_put_u8(skb, XMESH_KEY_A_ID, key->id) ||
 	    nla_put_u8(skb, XMESH_KEY_A_DIR, key->dir) ||
 	    nla_put_u64_64bit(skb, XMESH_KEY_A_COUNTER, xmesh_key_counter(key),
@@ -847,8 +852,10 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[XMESH_DEV_A_MAX + 1];
 	struct xmesh_dev *xdev;
+	bool origin;
 	u16 family;
 	__be16 port;
+	u8 security;
 	int err;
 
 	err = xmesh_parse_request(info, XMESH_A_DEV, "dev", tb, XMESH_DEV_A_MAX,
@@ -873,7 +880,18 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		 nla_get_u16(tb[XMESH_DEV_A_FAMILY]) : xdev->family;
 	port = tb[XMESH_DEV_A_PORT] ?
 	       htons(nla_get_u16(tb[XMESH_DEV_A_PORT])) : xdev->port;
+	security = tb[XMESH_DEV_A_SECURITY] ?
+		   nla_get_u8(tb[XMESH_DEV_A_SECURITY]) : xdev->security;
+	origin = tb[XMESH_DEV_A_ORIGIN] ?
+		 nla_get_u8(tb[XMESH_DEV_A_ORIGIN]) : xdev->origin;
 	err = -EINVAL;
+	/* An origin seal rides inside a per-hop seal (wire-format.rst). */
+	if (origin && security == XMESH_SECURITY_NONE) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_ORIGIN] ?:
+				    tb[XMESH_DEV_A_SECURITY],
+				    "origin seals need security auth or encrypt");
+		goto out;
+	}
 	if (family != AF_INET && family != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_DEV_A_FAMILY],
 				    "family must be AF_INET or AF_INET6");
@@ -907,9 +925,7 @@ static int xmesh_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XMESH_DEV_A_HOP_LIMIT])
 		WRITE_ONCE(xdev->hop_limit,
 			   nla_get_u8(tb[XMESH_DEV_A_HOP_LIMIT]));
-	if (tb[XMESH_DEV_A_SECURITY])
-		xmesh_dev_set_security(xdev,
-				       nla_get_u8(tb[XMESH_DEV_A_SECURITY]));
+	xmesh_dev_set_security(xdev, security, origin);
 	if (tb[XMESH_DEV_A_OAM_RATE])
 		WRITE_ONCE(xdev->oam_rate,
 			   nla_get_u32(tb[XMESH_DEV_A_OAM_RATE]));
@@ -1762,10 +1778,31 @@ static const char *xmesh_key_dir_name(u8 dir)
 	return dir == XMESH_KEY_TX ? "transmit" : "receive";
 }
 
-/* Parse @nest into @tb and find its neighbor, which must exist. */
+/* What a key request names: whose key (a neighbor's, or a node's origin
+ * key) and its slots there (NULL: a node without origin keys yet).
+ */
+struct xmesh_key_owner {
+	u32 id;
+	bool origin;
+	struct xmesh_key_slots *slots;
+};
+
+static const char *xmesh_key_owner_name(bool origin)
+{
+	return origin ? "node" : "neighbor";
+}
+
+static const char *xmesh_key_kind(bool origin)
+{
+	return origin ? " origin" : "";
+}
+
+/* Parse @nest into @tb and find its owner: a neighbor, which must exist,
+ * or a node other than this one.
+ */
 static int xmesh_key_from_attr(struct xmesh_dev *xdev, struct genl_info *info,
 			       struct nlattr *nest, struct nlattr **tb,
-			       struct xmesh_neigh **neigh)
+			       struct xmesh_key_owner *owner)
 {
 	int err;
 
@@ -1773,17 +1810,28 @@ static int xmesh_key_from_attr(struct xmesh_dev *xdev, struct genl_info *info,
 			       info->extack);
 	if (err)
 		return err;
-	if (!xmesh_require(info, nest, tb, XMESH_KEY_A_NEIGH, "neighbor id") ||
-	    !xmesh_require(info, nest, tb, XMESH_KEY_A_ID, "key id") ||
+	if (!tb[XMESH_KEY_A_NEIGH] == !tb[XMESH_KEY_A_NODE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "a key belongs to a neighbor (per hop) or to a node (origin): give exactly one");
+		return -EINVAL;
+	}
+	if (!xmesh_require(info, nest, tb, XMESH_KEY_A_ID, "key id") ||
 	    !xmesh_require(info, nest, tb, XMESH_KEY_A_DIR, "direction"))
 		return -EINVAL;
-	*neigh = xmesh_neigh_lookup_id_locked(xdev,
-					      nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
-	if (!*neigh) {
+	owner->origin = tb[XMESH_KEY_A_NODE];
+	owner->id = nla_get_u32(tb[owner->origin ? XMESH_KEY_A_NODE :
+				   XMESH_KEY_A_NEIGH]);
+	owner->slots = xmesh_key_owner_slots(xdev, owner->id, owner->origin);
+	if (!owner->origin && !owner->slots) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_KEY_A_NEIGH],
-					"no neighbor %u",
-					nla_get_u32(tb[XMESH_KEY_A_NEIGH]));
+					"no neighbor %u", owner->id);
 		return -ENOENT;
+	}
+	if (owner->origin && owner->id == xdev->node_id) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[XMESH_KEY_A_NODE],
+					"node %u is this node: origin keys are for the others",
+					owner->id);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -1792,26 +1840,28 @@ static void *xmesh_key_find_nest(struct xmesh_dev *xdev,
 				 struct genl_info *info, struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_KEY_A_MAX + 1];
-	struct xmesh_neigh *neigh;
+	struct xmesh_key_owner owner;
 	struct xmesh_key *key;
 	u8 id, dir;
 	int err;
 
-	err = xmesh_key_from_attr(xdev, info, nest, tb, &neigh);
+	err = xmesh_key_from_attr(xdev, info, nest, tb, &owner);
 	if (err)
 		return ERR_PTR(err);
 	if (tb[XMESH_KEY_A_KEY]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[XMESH_KEY_A_KEY],
-				    "a key is named by neighbor, id and direction, not by its bytes");
+				    "a key is named by neighbor or node, id and direction, not by its bytes");
 		return ERR_PTR(-EINVAL);
 	}
 	id = nla_get_u8(tb[XMESH_KEY_A_ID]);
 	dir = nla_get_u8(tb[XMESH_KEY_A_DIR]);
-	key = xmesh_key_find(xdev, neigh, dir, id);
+	key = xmesh_key_find(xdev, owner.slots, dir, id);
 	if (!key) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
-					"neighbor %u has no %s key %u",
-					neigh->id, xmesh_key_dir_name(dir), id);
+					"%s %u has no %s%s key %u",
+					xmesh_key_owner_name(owner.origin),
+					owner.id, xmesh_key_dir_name(dir),
+					xmesh_key_kind(owner.origin), id);
 		return ERR_PTR(-ENOENT);
 	}
 	return key;
@@ -1821,45 +1871,47 @@ static void *xmesh_key_parse(struct xmesh_dev *xdev, struct genl_info *info,
 			     struct nlattr *nest)
 {
 	struct nlattr *tb[XMESH_KEY_A_MAX + 1];
-	struct xmesh_neigh *neigh;
+	struct xmesh_key_owner owner;
 	struct xmesh_key *key;
 	int err;
 
-	err = xmesh_key_from_attr(xdev, info, nest, tb, &neigh);
+	err = xmesh_key_from_attr(xdev, info, nest, tb, &owner);
 	if (err)
 		return ERR_PTR(err);
 	if (!xmesh_require(info, nest, tb, XMESH_KEY_A_KEY, "key bytes"))
 		return ERR_PTR(-EINVAL);
-	key = xmesh_key_alloc(neigh->id, nla_get_u8(tb[XMESH_KEY_A_ID]),
+	key = xmesh_key_alloc(owner.id, owner.origin,
+			      nla_get_u8(tb[XMESH_KEY_A_ID]),
 			      nla_get_u8(tb[XMESH_KEY_A_DIR]),
 			      nla_data(tb[XMESH_KEY_A_KEY]));
 	return key ?: ERR_PTR(-ENOMEM);
 }
 
 /*
- * The key @entry replaces: a transmit key replaces the neighbor's transmit
- * key whatever its id (that switches sending), a receive key the receive
- * key of its id. The same id needs the replace flag. Key bytes that the
- * slot already holds would restart their counter: a transmit key would
- * reuse its nonces, a receive key accept replays.
+ * The key @entry replaces: a transmit key replaces the transmit key of
+ * its neighbor or node whatever its id (that switches sending), a receive
+ * key the receive key of its id. The same id needs the replace flag. Key
+ * bytes that the slot already holds would restart their counter: a
+ * transmit key would reuse its nonces, a receive key accept replays.
  */
 static void *xmesh_key_find_old(struct xmesh_dev *xdev,
 				struct genl_info *info, struct nlattr *nest,
 				void *entry, bool replace)
 {
 	struct xmesh_key *key = entry, *old;
-	struct xmesh_neigh *neigh;
+	struct xmesh_key_slots *slots;
 
-	neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
-	old = key->dir == XMESH_KEY_TX ? xmesh_key_tx(xdev, neigh) :
-	      xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id);
+	slots = xmesh_key_owner_slots(xdev, key->owner, key->origin);
+	old = key->dir == XMESH_KEY_TX ? xmesh_key_tx(xdev, slots) :
+	      xmesh_key_find(xdev, slots, XMESH_KEY_RX, key->id);
 	if (!old)
 		return NULL;
 	if (old->id == key->id && !replace) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, nest,
-					"neighbor %u has %s key %u",
-					neigh->id, xmesh_key_dir_name(key->dir),
-					key->id);
+					"%s %u has %s%s key %u",
+					xmesh_key_owner_name(key->origin),
+					key->owner, xmesh_key_dir_name(key->dir),
+					xmesh_key_kind(key->origin), key->id);
 		return ERR_PTR(-EEXIST);
 	}
 	if (!crypto_memneq(old->key, key->key, XMESH_KEY_LEN)) {
@@ -1874,16 +1926,18 @@ static bool xmesh_key_same(const void *a, const void *b)
 {
 	const struct xmesh_key *x = a, *y = b;
 
-	return x->neigh_id == y->neigh_id && x->dir == y->dir &&
-	       (x->dir == XMESH_KEY_TX || x->id == y->id);
+	return x->owner == y->owner && x->origin == y->origin &&
+	       x->dir == y->dir && (x->dir == XMESH_KEY_TX || x->id == y->id);
 }
 
-/* No neighbor may end up with more than XMESH_MAX_RX_KEYS receive keys. */
+/* No neighbor or node may end up with more than XMESH_MAX_RX_KEYS
+ * receive keys.
+ */
 static int xmesh_key_check_batch(struct xmesh_dev *xdev,
 				 struct genl_info *info, void **batch, int n)
 {
 	struct xmesh_key *key, *other;
-	struct xmesh_neigh *neigh;
+	struct xmesh_key_slots *slots;
 	unsigned int used;
 	int i, j;
 
@@ -1891,21 +1945,24 @@ static int xmesh_key_check_batch(struct xmesh_dev *xdev,
 		key = batch[i];
 		if (key->dir != XMESH_KEY_RX)
 			continue;
-		neigh = xmesh_neigh_lookup_id_locked(xdev, key->neigh_id);
-		if (xmesh_key_find(xdev, neigh, XMESH_KEY_RX, key->id))
+		slots = xmesh_key_owner_slots(xdev, key->owner, key->origin);
+		if (xmesh_key_find(xdev, slots, XMESH_KEY_RX, key->id))
 			continue;	/* replaced in its slot */
-		used = xmesh_key_rx_count(xdev, neigh);
+		used = xmesh_key_rx_count(xdev, slots);
 		for (j = 0; j < i; j++) {
 			other = batch[j];
 			used += other->dir == XMESH_KEY_RX &&
-				other->neigh_id == key->neigh_id &&
-				!xmesh_key_find(xdev, neigh, XMESH_KEY_RX,
+				other->owner == key->owner &&
+				other->origin == key->origin &&
+				!xmesh_key_find(xdev, slots, XMESH_KEY_RX,
 						other->id);
 		}
 		if (used >= XMESH_MAX_RX_KEYS) {
 			NL_SET_ERR_MSG_FMT(info->extack,
-					   "neighbor %u would have more than %d receive keys",
-					   key->neigh_id, XMESH_MAX_RX_KEYS);
+					   "%s %u would have more than %d receive%s keys",
+					   xmesh_key_owner_name(key->origin),
+					   key->owner, XMESH_MAX_RX_KEYS,
+					   xmesh_key_kind(key->origin));
 			return -ENOSPC;
 		}
 	}

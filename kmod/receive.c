@@ -3,7 +3,8 @@
  * xmesh receive: frames arriving on the underlay UDP socket.
  *
  * validate -> identify the neighbor -> open a sealed frame with the
- * neighbor's receive key (crypto.c) -> for this node: decapsulate and
+ * neighbor's receive key (crypto.c), and a DATA frame for this node's
+ * origin seal with its source node's origin key -> for this node: decapsulate and
  * deliver on xmesh0 through GRO; for another node: decrement the hop
  * limit and send on to the next hop (sealed again for it), all inside the
  * kernel, without the inner packet ever entering this host's IP stack. OAM
@@ -180,9 +181,14 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 	hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
 	if (hdr->type == XMESH_PKT_DATA) {
-		skb->protocol = xmesh_inner_protocol(skb, XMESH_HLEN);
-		if (unlikely(!skb->protocol))
-			return XMESH_DROP_A_BAD_INNER;
+		/* An origin-sealed packet is its source's and destination's:
+		 * passed on untouched, checked where it is delivered.
+		 */
+		if (!(hdr->flags & XMESH_HDR_F_ORIGIN)) {
+			skb->protocol = xmesh_inner_protocol(skb, XMESH_HLEN);
+			if (unlikely(!skb->protocol))
+				return XMESH_DROP_A_BAD_INNER;
+		}
 		reason = xmesh_filter_check(xdev, src, dst, sealed,
 					    &src_attrs);
 		if (unlikely(reason))
@@ -213,7 +219,7 @@ static int xmesh_forward(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 	/* The frame is gone either way: its drop, if any, is counted. */
 	__xmesh_send_frame(xdev, neigh, skb, sport, READ_ONCE(xdev->security),
-			   XMESH_COUNTER_A_FWD_PACKETS, skb->len);
+			   false, XMESH_COUNTER_A_FWD_PACKETS, skb->len);
 	return 0;
 }
 
@@ -236,7 +242,7 @@ static void xmesh_mcast_forward_one(struct xmesh_dev *xdev,
 	/* The frame is the sender's once handed over: its length first. */
 	len = skb->len;
 	if (__xmesh_send_frame(xdev, neigh, skb, sport,
-			       READ_ONCE(xdev->security),
+			       READ_ONCE(xdev->security), false,
 			       XMESH_COUNTER_A_FWD_PACKETS, len))
 		xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 	else
@@ -412,6 +418,49 @@ drop:
 	xmesh_recv_drop(xdev, NULL, skb, reason);
 }
 
+/*
+ * The origin step of an opened frame (skb->data at its UDP header): a
+ * DATA frame for this node has its origin seal opened with the origin key
+ * of its header's source node; without one, it passes only while the
+ * origin switch is off. Frames in transit are left as they are.
+ */
+static int xmesh_origin_recv(struct xmesh_dev *xdev, struct sk_buff *skb,
+			     u8 security)
+{
+	const struct xmesh_hdr *hdr = (struct xmesh_hdr *)(udp_hdr(skb) + 1);
+	struct xmesh_origin *o;
+
+	if (hdr->type != XMESH_PKT_DATA ||
+	    be32_to_cpu(hdr->dst) != READ_ONCE(xdev->node_id))
+		return 0;
+	if (!(hdr->flags & XMESH_HDR_F_ORIGIN))
+		return READ_ONCE(xdev->origin) ? XMESH_DROP_A_ORIGIN_MISSING : 0;
+	o = xmesh_origin_lookup(xdev, be32_to_cpu(hdr->src_node));
+	return xmesh_origin_open(skb, o ? &o->keys : NULL, security);
+}
+
+/*
+ * Authenticity first, before anything else is believed or counted: open
+ * a frame from @neigh (@sealed: its key id is not 0), then its origin
+ * seal. A sealed frame is opened whatever the device's security (a node
+ * with keys accepts them while it still sends in clear); key id 0 passes
+ * only while security is none. Return: 0 or the XMESH_DROP_A_* reason.
+ */
+static int xmesh_open(struct xmesh_dev *xdev, const struct xmesh_neigh *neigh,
+		      struct sk_buff *skb, u8 security, bool sealed)
+{
+	int reason;
+
+	if (sealed) {
+		reason = xmesh_unseal(skb, &neigh->keys, security);
+		if (unlikely(reason))
+			return reason;
+	} else if (unlikely(security != XMESH_SECURITY_NONE)) {
+		return XMESH_DROP_A_UNAUTHENTICATED;
+	}
+	return xmesh_origin_recv(xdev, skb, security);
+}
+
 /**
  * xmesh_recv_crypt - open a queued frame (the receive queue's crypto)
  * @xdev: the device
@@ -428,7 +477,7 @@ int xmesh_recv_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 	if (unlikely(!neigh))
 		return XMESH_DROP_A_UNKNOWN_NEIGH;	/* deleted meanwhile */
-	return xmesh_unseal(skb, neigh, cb->security);
+	return xmesh_open(xdev, neigh, skb, cb->security, true);
 }
 
 /**
@@ -505,11 +554,6 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 		reason = XMESH_DROP_A_UNKNOWN_NEIGH;
 		goto drop;
 	}
-	/* Authenticity first, before anything else is believed or counted.
-	 * A sealed frame is opened whatever the device's security (a node
-	 * with keys accepts them while it still sends in clear); key id 0
-	 * only while security is none.
-	 */
 	sealed = hdr->key_id;
 	security = READ_ONCE(xdev->security);
 	/* OAM is opened here, never queued, as it is sealed (send.c). Its
@@ -523,14 +567,9 @@ int xmesh_udp_recv(struct sock *sk, struct sk_buff *skb)
 			goto drop_neigh;
 		return 0;
 	}
-	if (sealed) {
-		reason = xmesh_unseal(skb, neigh, security);
-		if (unlikely(reason))
-			goto drop_neigh;
-	} else if (unlikely(security != XMESH_SECURITY_NONE)) {
-		reason = XMESH_DROP_A_UNAUTHENTICATED;
+	reason = xmesh_open(xdev, neigh, skb, security, sealed);
+	if (unlikely(reason))
 		goto drop_neigh;
-	}
 	xmesh_recv_opened(xdev, neigh, skb, sealed);
 	return 0;
 

@@ -47,22 +47,51 @@ struct xmesh_neigh *xmesh_next_hop(struct xmesh_dev *xdev, u32 dst, u8 tclass,
 }
 
 /*
- * Seal a frame (skb->data at its xmesh header) for @neigh as the device's
- * security says, or mark it unsealed. The key id and auth-only flag it
- * arrived with, if it is forwarded, are this hop's to set.
+ * Origin-seal a DATA frame this node originates (skb->data at its xmesh
+ * header) with the transmit origin key of its destination node: the
+ * inner packet encrypted too when the device encrypts.
  */
-static int xmesh_protect(struct xmesh_neigh *neigh, struct sk_buff *skb,
-			 u8 security)
+static int xmesh_originate(struct xmesh_dev *xdev, struct sk_buff *skb,
+			   u8 security)
 {
 	struct xmesh_hdr *hdr = (struct xmesh_hdr *)skb->data;
-	struct xmesh_key *key;
+	struct xmesh_origin *o = xmesh_origin_lookup(xdev,
+						     be32_to_cpu(hdr->dst));
+	struct xmesh_key *key = o ? rcu_dereference(o->keys.tx) : NULL;
 
+	if (unlikely(!key))
+		return XMESH_DROP_A_NO_ORIGIN_KEY;
+	return xmesh_origin_seal(skb, key, security != XMESH_SECURITY_ENCRYPT);
+}
+
+/*
+ * Seal a frame (skb->data at its xmesh header) for @neigh as the device's
+ * security says, or mark it unsealed; origin-seal it first if @origin.
+ * The key id and auth-only flag it arrived with, if it is forwarded, are
+ * this hop's to set; its origin seal, the source node's, is left as is.
+ */
+static int xmesh_protect(struct xmesh_neigh *neigh, struct sk_buff *skb,
+			 u8 security, bool origin)
+{
+	struct xmesh_hdr *hdr;
+	struct xmesh_key *key;
+	int reason;
+
+	if (origin) {
+		reason = xmesh_originate(neigh->xdev, skb, security);
+		if (unlikely(reason))
+			return reason;
+	}
+	hdr = (struct xmesh_hdr *)skb->data;
 	if (security == XMESH_SECURITY_NONE) {
+		/* An origin seal rides only inside a per-hop one. */
+		if (unlikely(hdr->flags & XMESH_HDR_F_ORIGIN))
+			return XMESH_DROP_A_NO_KEY;
 		hdr->key_id = 0;
 		hdr->flags &= ~XMESH_HDR_F_AUTH_ONLY;
 		return 0;
 	}
-	key = rcu_dereference(neigh->tx_key);
+	key = rcu_dereference(neigh->keys.tx);
 	if (unlikely(!key))
 		return XMESH_DROP_A_NO_KEY;
 	return xmesh_seal(skb, key, security == XMESH_SECURITY_AUTH);
@@ -103,14 +132,15 @@ static int xmesh_send_out(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
  */
 static int xmesh_send_queue(struct xmesh_dev *xdev,
 			    struct xmesh_neigh *neigh, struct sk_buff *skb,
-			    __be16 sport, u8 security, u8 tclass, int counter,
-			    unsigned int len)
+			    __be16 sport, u8 security, bool origin, u8 tclass,
+			    int counter, unsigned int len)
 {
 	struct xmesh_queue_cb *cb = xmesh_queue_cb(skb);
 
 	cb->neigh_id = neigh->id;
 	cb->sport = sport;
 	cb->security = security;
+	cb->origin = origin;
 	cb->tclass = tclass;
 	cb->counter = counter;
 	cb->len = len;
@@ -126,6 +156,8 @@ static int xmesh_send_queue(struct xmesh_dev *xdev,
  * @security: the device's security as the caller read it: a GSO packet
  *	      comes only with XMESH_SECURITY_NONE (xmesh_xmit() segmented it
  *	      for anything else, whatever the setting is by now)
+ * @origin: origin-seal the frame (a DATA frame this node originates, the
+ *	    device's origin switch on)
  * @counter: the XMESH_COUNTER_A_*_PACKETS to count the frame in once it is
  *	     sent (its _BYTES with @len), or 0
  * @len: the bytes to count
@@ -136,9 +168,9 @@ static int xmesh_send_queue(struct xmesh_dev *xdev,
  */
 int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		       struct sk_buff *skb, __be16 sport, u8 security,
-		       int counter, unsigned int len)
+		       bool origin, int counter, unsigned int len)
 {
-	int headroom = xmesh_overhead(neigh->key.family, security) -
+	int headroom = xmesh_overhead(neigh->key.family, security, origin) -
 		       sizeof(struct xmesh_hdr) + LL_MAX_HEADER;
 	struct xmesh_hdr *hdr;
 	int reason;
@@ -164,12 +196,12 @@ int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 	if (security != XMESH_SECURITY_NONE && type != XMESH_PKT_OAM &&
 	    xmesh_queue_wanted(&xdev->tx_queue)) {
 		reason = xmesh_send_queue(xdev, neigh, skb, sport, security,
-					  tclass, counter, len);
+					  origin, tclass, counter, len);
 		if (unlikely(reason))
 			goto drop;
 		return 0;
 	}
-	reason = xmesh_protect(neigh, skb, security);
+	reason = xmesh_protect(neigh, skb, security, origin);
 	if (unlikely(reason))
 		goto drop;
 
@@ -210,7 +242,7 @@ int xmesh_send_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
 
 	if (unlikely(!neigh))
 		return XMESH_DROP_A_NO_NEXTHOP;	/* deleted meanwhile */
-	return xmesh_protect(neigh, skb, cb->security);
+	return xmesh_protect(neigh, skb, cb->security, cb->origin);
 }
 
 /**
@@ -259,7 +291,7 @@ int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		     struct sk_buff *skb, __be16 sport)
 {
 	return __xmesh_send_frame(xdev, neigh, skb, sport,
-				  READ_ONCE(xdev->security), 0, 0);
+				  READ_ONCE(xdev->security), false, 0, 0);
 }
 
 static bool xmesh_inner_daddr(struct sk_buff *skb, u16 *family,
@@ -300,9 +332,11 @@ static void xmesh_icmp_unreachable(struct sk_buff *skb, u16 family)
  * frag-needed / packet-too-big carrying the MTU that fits.
  */
 static bool xmesh_fits(struct sk_buff *skb, u16 family,
-		       const struct xmesh_neigh *neigh, u8 security)
+		       const struct xmesh_neigh *neigh, u8 security,
+		       bool origin)
 {
-	unsigned int overhead = xmesh_overhead(neigh->key.family, security);
+	unsigned int overhead = xmesh_overhead(neigh->key.family, security,
+					       origin);
 	unsigned int link_mtu = READ_ONCE(neigh->link_mtu);
 	unsigned int mtu;
 
@@ -337,7 +371,7 @@ static bool xmesh_fits(struct sk_buff *skb, u16 family,
  */
 static int xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 			  struct sk_buff *skb, u8 type, u32 self, u32 node,
-			  __be16 sport, u8 security, u8 tclass)
+			  __be16 sport, u8 security, bool origin, u8 tclass)
 {
 	unsigned int len = skb->len;
 	struct xmesh_hdr *hdr;
@@ -353,7 +387,7 @@ static int xmesh_xmit_one(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		       node);
 
 	/* The tunnel core counts the device's own statistics. */
-	return __xmesh_send_frame(xdev, neigh, skb, sport, security,
+	return __xmesh_send_frame(xdev, neigh, skb, sport, security, origin,
 				  XMESH_COUNTER_A_TX_PACKETS, len);
 }
 
@@ -389,8 +423,11 @@ static void xmesh_mcast_xmit_one(struct xmesh_dev *xdev,
 		copy = xmesh_mcast_copy(xdev, mr, &skb, i == n - 1);
 		if (!copy)
 			continue;
+		/* Multicast carries no origin seal: one frame, many
+		 * destinations.
+		 */
 		if (xmesh_xmit_one(xdev, neigh, copy, XMESH_PKT_MCAST, self,
-				   root, sport, security, tclass))
+				   root, sport, security, false, tclass))
 			xmesh_mroute_count(mr, XMESH_MSTAT_DROPS, 0);
 		else
 			xmesh_mroute_count(mr, XMESH_MSTAT_TX_PACKETS, len);
@@ -453,6 +490,7 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	u32 self, node;
 	__be16 sport;
 	int reason;
+	bool origin;
 	u16 family;
 	u8 security;
 	u8 tclass;
@@ -490,16 +528,17 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	security = READ_ONCE(xdev->security);
-	if (unlikely(!xmesh_fits(skb, family, neigh, security))) {
+	origin = READ_ONCE(xdev->origin);
+	if (unlikely(!xmesh_fits(skb, family, neigh, security, origin))) {
 		reason = XMESH_DROP_A_TOO_BIG;
 		goto drop;
 	}
 	sport = udp_flow_src_port(dev_net(dev), skb, 0, 0, true);
 
 	/* A GSO packet is sealed segment by segment: each is one frame. */
-	if (security == XMESH_SECURITY_NONE || !skb_is_gso(skb)) {
+	if ((security == XMESH_SECURITY_NONE && !origin) || !skb_is_gso(skb)) {
 		xmesh_xmit_one(xdev, neigh, skb, XMESH_PKT_DATA, self, node,
-			       sport, security, tclass);
+			       sport, security, origin, tclass);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;
 	}
@@ -512,7 +551,7 @@ netdev_tx_t xmesh_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		xmesh_xmit_one(xdev, neigh, skb, XMESH_PKT_DATA, self, node,
-			       sport, security, tclass);
+			       sport, security, origin, tclass);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

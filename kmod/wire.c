@@ -15,6 +15,9 @@ static void __maybe_unused xmesh_wire_layout_check(void)
 	/* The header is a fixed, versioned contract: never let it drift. */
 	BUILD_BUG_ON(sizeof(struct xmesh_hdr) != 16);
 	BUILD_BUG_ON(offsetof(struct xmesh_hdr, hop_limit) != 3);
+	BUILD_BUG_ON(offsetof(struct xmesh_hdr, key_id) != 5);
+	BUILD_BUG_ON(offsetof(struct xmesh_hdr, origin_key_id) != 6);
+	BUILD_BUG_ON(offsetof(struct xmesh_hdr, reserved) != 7);
 	BUILD_BUG_ON(offsetof(struct xmesh_hdr, src_node) != 8);
 	BUILD_BUG_ON(offsetof(struct xmesh_hdr, dst) != 12);
 	BUILD_BUG_ON(sizeof(struct xmesh_oam) != 24);
@@ -35,6 +38,7 @@ static void __maybe_unused xmesh_wire_layout_check(void)
 int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 {
 	unsigned int seal;
+	bool origin;
 
 	if (len < sizeof(*hdr))
 		return XMESH_DROP_A_TRUNCATED;
@@ -42,18 +46,25 @@ int xmesh_hdr_validate(const struct xmesh_hdr *hdr, unsigned int len)
 		return XMESH_DROP_A_BAD_VERSION;
 	/* A flag this node does not know was set by a newer sender: the
 	 * frame cannot be processed safely. Auth-only means something
-	 * only for a sealed frame.
+	 * only for a sealed frame; an origin seal rides only inside a
+	 * per-hop seal, on DATA, with its key id.
 	 */
 	if ((hdr->flags & ~XMESH_HDR_F_KNOWN) ||
 	    ((hdr->flags & XMESH_HDR_F_AUTH_ONLY) && !hdr->key_id))
+		return XMESH_DROP_A_BAD_HEADER;
+	origin = hdr->flags & XMESH_HDR_F_ORIGIN;
+	if ((origin && (!hdr->key_id || !hdr->origin_key_id ||
+			hdr->type != XMESH_PKT_DATA)) ||
+	    (!origin && (hdr->flags & XMESH_HDR_F_ORIGIN_AUTH_ONLY)))
 		return XMESH_DROP_A_BAD_HEADER;
 	if (!hdr->src_node || !hdr->dst)
 		return XMESH_DROP_A_BAD_HEADER;
 
 	/* A sealed frame has a counter after the header and a tag at the
-	 * end, around the same payload.
+	 * end, around the same payload; an origin seal adds its own.
 	 */
-	seal = hdr->key_id ? XMESH_SEAL_OVERHEAD : 0;
+	seal = (hdr->key_id ? XMESH_SEAL_OVERHEAD : 0) +
+	       (origin ? XMESH_SEAL_OVERHEAD : 0);
 	switch (hdr->type) {
 	case XMESH_PKT_MCAST:
 		/* The destination is the tree's root: the source, or a
@@ -113,6 +124,7 @@ void xmesh_hdr_init(struct xmesh_hdr *hdr, u8 type, u8 hop_limit, u8 tclass,
 	hdr->hop_limit = hop_limit;
 	hdr->tclass = tclass;
 	hdr->key_id = 0;
+	hdr->origin_key_id = 0;
 	hdr->reserved = 0;
 	hdr->src_node = cpu_to_be32(src);
 	hdr->dst = cpu_to_be32(dst);

@@ -32,6 +32,10 @@
  *   another takes over its key slots; the keys are freed only by removing
  *   them, never with a neighbor. A receive key's replay window has its own
  *   spinlock, taken in softirq only (xmesh_replay_check).
+ * - Origin keys (origin.c) are keys as above in the slots of a per-node
+ *   struct xmesh_origin, in an RCU rhashtable by node id: the entry comes
+ *   with the node's first key and goes, after a grace period, with its
+ *   last, both under xdev->lock.
  * - Counters are per-CPU and lockless; a transmit key's counter is one
  *   atomic64 shared by every CPU sending with it.
  * - Sealed frames may wait in the device's crypto queues (queue.c, which
@@ -59,8 +63,8 @@
 				 sizeof(struct xmesh_hdr))
 #define XMESH_OVERHEAD_V6	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
 				 sizeof(struct xmesh_hdr))
-/* The largest of all: IPv6, sealed. */
-#define XMESH_OVERHEAD_MAX	(XMESH_OVERHEAD_V6 + XMESH_SEAL_OVERHEAD)
+/* The largest of all: IPv6, sealed and origin-sealed. */
+#define XMESH_OVERHEAD_MAX	(XMESH_OVERHEAD_V6 + 2 * XMESH_SEAL_OVERHEAD)
 /* A sealed frame's header and counter: the AEAD's additional data. */
 #define XMESH_SEAL_HLEN		(sizeof(struct xmesh_hdr) + XMESH_COUNTER_LEN)
 
@@ -146,10 +150,11 @@ struct xmesh_key_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* One session key of a neighbor, for one direction. */
+/* One session key of a neighbor (per hop) or a node (origin), one way. */
 struct xmesh_key {
 	struct list_head list;		/* in xdev->key_list, under lock */
-	u32 neigh_id;
+	u32 owner;			/* neighbor id, or node id if origin */
+	bool origin;			/* an origin key (origin.c) */
 	u8 id;				/* key id on the wire, 1..255 */
 	u8 dir;				/* enum xmesh_key_dir */
 	atomic64_t tx_counter;		/* tx: counter of the next frame */
@@ -157,6 +162,23 @@ struct xmesh_key {
 	struct xmesh_key_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 	u8 key[XMESH_KEY_LEN];
+};
+
+/* The key slots of a neighbor, or of a node for origin keys. */
+struct xmesh_key_slots {
+	struct xmesh_key __rcu *tx;
+	struct xmesh_key __rcu *rx[XMESH_MAX_RX_KEYS];
+};
+
+/*
+ * The origin keys of one remote node (origin.c): created with its first
+ * key, freed after a grace period once it has none.
+ */
+struct xmesh_origin {
+	struct rhash_head node;		/* in xdev->origins */
+	u32 node_id;
+	struct xmesh_key_slots keys;
+	struct rcu_head rcu;
 };
 
 /* One adjacency: a peer reached over one underlay interface. */
@@ -176,8 +198,7 @@ struct xmesh_neigh {
 	struct dst_cache dst_cache;
 	struct xmesh_neigh_pcpu_stats __percpu *stats;
 	u64 stats_base[XMESH_NSTAT_MAX];		/* carried over from a replaced one */
-	struct xmesh_key __rcu *tx_key;
-	struct xmesh_key __rcu *rx_key[XMESH_MAX_RX_KEYS];
+	struct xmesh_key_slots keys;
 	struct rcu_head rcu;
 };
 
@@ -402,6 +423,7 @@ struct xmesh_queue_cb {
 	u8 security;
 	u8 tclass;			/* tx */
 	u8 counter;			/* tx: XMESH_COUNTER_A_*_PACKETS or 0 */
+	bool origin;			/* tx: origin-seal it first */
 };
 
 static inline struct xmesh_queue_cb *xmesh_queue_cb(struct sk_buff *skb)
@@ -451,6 +473,7 @@ struct xmesh_dev {
 	u16 family;			/* AF_INET or AF_INET6 underlay */
 	u8 hop_limit;
 	u8 security;			/* enum xmesh_security */
+	bool origin;			/* origin seals, XMESH_DEV_A_ORIGIN */
 
 	struct sock __rcu *sock;	/* underlay UDP socket while up */
 
@@ -466,8 +489,9 @@ struct xmesh_dev {
 
 	struct xmesh_prefix_table prefixes;
 
-	struct list_head key_list;
+	struct list_head key_list;	/* per-hop and origin keys */
 	unsigned int n_keys;
+	struct rhashtable origins;	/* struct xmesh_origin by node */
 
 	struct xmesh_qos qos;
 	struct xmesh_filter filter;
@@ -498,8 +522,8 @@ void xmesh_device_uninit(void);
 struct xmesh_dev *xmesh_dev_get(struct net *net, int ifindex,
 				const char *ifname);
 int xmesh_dev_set_underlay(struct xmesh_dev *xdev, __be16 port, u16 family);
-void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security);
-unsigned int xmesh_overhead(u16 family, u8 security);
+void xmesh_dev_set_security(struct xmesh_dev *xdev, u8 security, bool origin);
+unsigned int xmesh_overhead(u16 family, u8 security, bool origin);
 
 static inline void xmesh_count(struct xmesh_dev *xdev, int counter, u64 n)
 {
@@ -575,15 +599,17 @@ static inline void xmesh_neigh_count(struct xmesh_neigh *neigh,
 }
 
 /* key.c */
-struct xmesh_key *xmesh_key_alloc(u32 neigh_id, u8 id, u8 dir,
+struct xmesh_key *xmesh_key_alloc(u32 owner, bool origin, u8 id, u8 dir,
 				  const u8 bytes[XMESH_KEY_LEN]);
 void xmesh_key_free(struct xmesh_key *key);
 struct xmesh_key *xmesh_key_find(struct xmesh_dev *xdev,
-				 struct xmesh_neigh *neigh, u8 dir, u8 id);
+				 struct xmesh_key_slots *slots, u8 dir, u8 id);
 struct xmesh_key *xmesh_key_tx(struct xmesh_dev *xdev,
-			       struct xmesh_neigh *neigh);
+			       struct xmesh_key_slots *slots);
 unsigned int xmesh_key_rx_count(struct xmesh_dev *xdev,
-				struct xmesh_neigh *neigh);
+				struct xmesh_key_slots *slots);
+struct xmesh_key_slots *xmesh_key_owner_slots(struct xmesh_dev *xdev,
+					      u32 owner, bool origin);
 int xmesh_key_insert(struct xmesh_dev *xdev, struct xmesh_key *key);
 void xmesh_key_remove(struct xmesh_dev *xdev, struct xmesh_key *key);
 void xmesh_keys_neigh_gone(struct xmesh_dev *xdev, struct xmesh_neigh *neigh);
@@ -595,15 +621,15 @@ void xmesh_key_stats_read(const struct xmesh_key *key,
 u64 xmesh_key_counter(struct xmesh_key *key);
 bool xmesh_replay_check(struct xmesh_replay *r, u64 counter);
 
-/* The receive key of id @id of @neigh, or NULL; RCU read side. */
-static inline struct xmesh_key *xmesh_key_rx(const struct xmesh_neigh *neigh,
-					     u8 id)
+/* The receive key of id @id in @slots, or NULL; RCU read side. */
+static inline struct xmesh_key *
+xmesh_key_rx(const struct xmesh_key_slots *slots, u8 id)
 {
 	struct xmesh_key *key;
 	int i;
 
 	for (i = 0; i < XMESH_MAX_RX_KEYS; i++) {
-		key = rcu_dereference(neigh->rx_key[i]);
+		key = rcu_dereference(slots->rx[i]);
 		if (key && key->id == id)
 			return key;
 	}
@@ -622,12 +648,26 @@ static inline void xmesh_key_count(struct xmesh_key *key,
 	u64_stats_update_end(&s->syncp);
 }
 
+/* origin.c */
+int xmesh_origins_init(struct xmesh_dev *xdev);
+void xmesh_origins_uninit(struct xmesh_dev *xdev);
+struct xmesh_origin *xmesh_origin_lookup(struct xmesh_dev *xdev, u32 node);
+struct xmesh_origin *xmesh_origin_lookup_locked(struct xmesh_dev *xdev,
+						u32 node);
+struct xmesh_origin *xmesh_origin_get(struct xmesh_dev *xdev, u32 node);
+void xmesh_origin_put(struct xmesh_dev *xdev, struct xmesh_origin *o);
+
 /* crypto.c */
 int xmesh_seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only);
-int xmesh_unseal(struct sk_buff *skb, const struct xmesh_neigh *neigh,
-	       u8 security);
+int xmesh_unseal(struct sk_buff *skb, const struct xmesh_key_slots *slots,
+		 u8 security);
+int xmesh_origin_seal(struct sk_buff *skb, struct xmesh_key *key,
+		      bool auth_only);
+int xmesh_origin_open(struct sk_buff *skb, const struct xmesh_key_slots *slots,
+		      u8 security);
 void xmesh_auth_tag(struct sk_buff *skb, unsigned int off,
-		    unsigned int ad_len, u64 counter,
+		    unsigned int ad_len, const void *pre,
+		    unsigned int pre_len, u64 counter,
 		    const u8 key[XMESH_KEY_LEN], u8 tag[XMESH_TAG_LEN]);
 
 /* queue.c */
@@ -694,7 +734,7 @@ int xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		     struct sk_buff *skb, __be16 sport);
 int __xmesh_send_frame(struct xmesh_dev *xdev, struct xmesh_neigh *neigh,
 		       struct sk_buff *skb, __be16 sport, u8 security,
-		       int counter, unsigned int len);
+		       bool origin, int counter, unsigned int len);
 int xmesh_send_crypt(struct xmesh_dev *xdev, struct sk_buff *skb,
 		     const struct xmesh_queue_cb *cb);
 void xmesh_send_finish(struct xmesh_dev *xdev, struct sk_buff *skb,

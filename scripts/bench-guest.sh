@@ -20,6 +20,11 @@
 #              frame authenticated, payload in clear) or encrypt (sealed
 #              with ChaCha20-Poly1305): B opens each frame and seals it
 #              again for C, as wg decrypts and encrypts again
+#   xmesh-origin (not in the defaults: XMESH_BENCH_CONFIGS)
+#              xmesh-encrypt with origin keys between A and C and origin
+#              on at both (Documentation/wire-format.rst, "Origin seals"):
+#              A also seals each packet for C, C opens that seal too; B
+#              forwards as in xmesh-encrypt
 #
 # The overlays all carry 10.0.1.1 (A) -> 10.0.3.1 (C). Per round, per metric,
 # every configuration is measured once, in an order rotated each round:
@@ -230,6 +235,19 @@ setup_xmesh_auth() {
 setup_xmesh_encrypt() {
 	setup_xmesh "$1"
 	xmesh_keys "$1" encrypt
+}
+
+setup_xmesh_origin() {
+	local c=$1 key
+	setup_xmesh_encrypt "$c"
+	key=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	xm "$c-c" key add node 1 id 1 dir rx key "$key"
+	xm "$c-a" key add node 3 id 1 dir tx key "$key"
+	key=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	xm "$c-a" key add node 3 id 1 dir rx key "$key"
+	xm "$c-c" key add node 1 id 1 dir tx key "$key"
+	xm "$c-a" dev set origin on
+	xm "$c-c" dev set origin on
 }
 
 # server CFG: (re)start the iperf3 server on C.
@@ -524,7 +542,8 @@ retr = ", ".join(f"{c} {num(med('tcp_retr', c), '{:.0f}')}" for c in configs)
 print(f"TCP retransmits per run (median): {retr}.  ")
 print(f"xmesh: packets forwarded in B's kernel (fwd_packets) over the run: {fwd}.")
 
-sealed = [c for c in ("xmesh-auth", "xmesh-encrypt") if c in configs]
+sealed = [c for c in ("xmesh-auth", "xmesh-encrypt", "xmesh-origin")
+          if c in configs]
 if sealed and ("tcp", "wg") in data:
     print()
     print("Crypto (sealed xmesh against WireGuard per hop, wg, and against "

@@ -6,6 +6,7 @@
  * object has decoded.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <string.h>
@@ -29,14 +30,19 @@ enum {
 	TLV_CRL_VERSION = 10,	/* list: u64, not 0 */
 	TLV_ISSUED = 11,	/* list: u64 */
 	TLV_SERIALS = 12,	/* list: u64s, ascending, not 0 */
-	TLV_KNOWN_MAX = TLV_SERIALS,
+	TLV_PREFIX = 13,	/* node cert: family u8, length u8, address;
+				 * repeats; written mandatory */
+	TLV_KNOWN_MAX = TLV_PREFIX,
 };
+/* A PREFIX value: family (4 or 6) and length, then 4 or 16 bytes. */
+#define PREFIX_HDR_LEN	2
 
 #define BIT(t)		(1u << (t))
 #define CERT_REQUIRED	(BIT(TLV_SERIAL) | BIT(TLV_SITE) | BIT(TLV_ISSUER) | \
 			 BIT(TLV_PUBKEY) | BIT(TLV_NOT_BEFORE) |		\
 			 BIT(TLV_NOT_AFTER))
-#define NODE_ONLY	(BIT(TLV_NODE) | BIT(TLV_ZONE) | BIT(TLV_ROLE))
+#define NODE_ONLY	(BIT(TLV_NODE) | BIT(TLV_ZONE) | BIT(TLV_ROLE) | \
+			 BIT(TLV_PREFIX))
 #define CRL_REQUIRED	(BIT(TLV_SITE) | BIT(TLV_ISSUER) | \
 			 BIT(TLV_CRL_VERSION) | BIT(TLV_ISSUED))
 #define CRL_ALLOWED	(CRL_REQUIRED | BIT(TLV_SERIALS))
@@ -44,10 +50,12 @@ enum {
 /* The largest certificate of this version, as cert.h promises. */
 #define NAME_TLV_MAX	(TLV_HDR_LEN + XM_NAME_MAX - 1)
 #define U64_TLV		(TLV_HDR_LEN + 8)
+#define PREFIX_TLV_MAX	(TLV_HDR_LEN + PREFIX_HDR_LEN + 16)
 _Static_assert(XM_CERT_HDR_LEN + 3 * U64_TLV + NAME_TLV_MAX +
 	       TLV_HDR_LEN + XM_KEY_ID_LEN + TLV_HDR_LEN + XM_PUBKEY_LEN +
 	       TLV_HDR_LEN + 4 + (1 + XM_ROLE_MAX) * NAME_TLV_MAX +
-	       XM_SIG_LEN == 520, "the largest certificate");
+	       XM_CERT_PREFIX_MAX * PREFIX_TLV_MAX + XM_SIG_LEN == 696 &&
+	       696 <= XM_CERT_MAX, "the largest certificate");
 _Static_assert(XM_CERT_HDR_LEN + 2 * U64_TLV + NAME_TLV_MAX +
 	       TLV_HDR_LEN + XM_KEY_ID_LEN + TLV_HDR_LEN +
 	       8 * XM_CRL_SERIALS_MAX + XM_SIG_LEN <= XM_CRL_MAX &&
@@ -213,6 +221,23 @@ static void put_name(struct wr *w, uint16_t type, const char *s)
 	put_tlv(w, type, s, strlen(s));
 }
 
+/*
+ * Mandatory: a decoder that predates prefixes refuses the certificate
+ * rather than let its node advertise anything (certificates.md).
+ */
+static void put_prefix(struct wr *w, const struct xm_prefix4or6 *p)
+{
+	size_t alen = xm_addr_len(p->addr.family);
+	uint8_t *v = put_tlv_room(w, TLV_MANDATORY | TLV_PREFIX,
+				  PREFIX_HDR_LEN + alen);
+
+	if (!v)
+		return;
+	v[0] = p->addr.family == AF_INET ? 4 : 6;
+	v[1] = p->len;
+	memcpy(v + PREFIX_HDR_LEN, p->addr.raw, alen);
+}
+
 /* Header of a signed object; the length is set by sign_object(). */
 static void put_hdr(struct wr *w, enum xm_cert_kind kind)
 {
@@ -326,6 +351,50 @@ static bool get_u64(uint64_t *out, const uint8_t *v, size_t len)
 	return true;
 }
 
+/*
+ * Are n prefixes each valid (a known family, a length within it, host
+ * bits zero) and distinct? The encoder's rule and the decoder's.
+ */
+static bool prefixes_valid(const struct xm_prefix4or6 *p, unsigned int n)
+{
+	unsigned int i, j;
+
+	if (n > XM_CERT_PREFIX_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!xm_addr_len(p[i].addr.family) ||
+		    p[i].len > xm_addr_bits(p[i].addr.family) ||
+		    xm_addr_has_host_bits(&p[i].addr, p[i].len))
+			return false;
+		for (j = 0; j < i; j++)
+			if (xm_prefix_eq(&p[i].addr, p[i].len, &p[j].addr,
+					 p[j].len))
+				return false;
+	}
+	return true;
+}
+
+/* One PREFIX value, appended to c's prefixes if valid and new. */
+static bool get_prefix(struct xm_cert *c, const uint8_t *v, size_t len)
+{
+	struct xm_prefix4or6 *p = &c->prefixes[c->n_prefixes];
+	uint16_t family;
+
+	if (c->n_prefixes == XM_CERT_PREFIX_MAX || len < PREFIX_HDR_LEN)
+		return false;
+	family = v[0] == 4 ? AF_INET : v[0] == 6 ? AF_INET6 : 0;
+	if (!family || len != PREFIX_HDR_LEN + xm_addr_len(family))
+		return false;
+	memset(p, 0, sizeof(*p));
+	p->addr.family = family;
+	p->len = v[1];
+	memcpy(p->addr.raw, v + PREFIX_HDR_LEN, xm_addr_len(family));
+	if (!prefixes_valid(c->prefixes, c->n_prefixes + 1))
+		return false;
+	c->n_prefixes++;
+	return true;
+}
+
 static bool cert_field(void *obj, unsigned int type, const uint8_t *v,
 		       size_t len)
 {
@@ -363,6 +432,8 @@ static bool cert_field(void *obj, unsigned int type, const uint8_t *v,
 				return false;
 		c->n_roles++;
 		return true;
+	case TLV_PREFIX:
+		return get_prefix(c, v, len);
 	case TLV_NOT_BEFORE:
 		return get_u64(&c->not_before, v, len);
 	case TLV_NOT_AFTER:
@@ -393,8 +464,8 @@ enum xm_cert_reason xm_cert_decode(struct xm_cert *c, const void *buf,
 		allowed |= NODE_ONLY;
 		required |= BIT(TLV_NODE);
 	}
-	r = walk(tlvs, tlv_len, allowed, required, BIT(TLV_ROLE), cert_field,
-		 c);
+	r = walk(tlvs, tlv_len, allowed, required,
+		 BIT(TLV_ROLE) | BIT(TLV_PREFIX), cert_field, c);
 	if (r)
 		return r;
 	if (c->not_before >= c->not_after)
@@ -474,9 +545,11 @@ static bool cert_fields_valid(const struct xm_cert *c)
 	    c->not_before >= c->not_after)
 		return false;
 	if (c->kind != XM_CERT_NODE)
-		return !c->node_id && !c->zone[0] && !c->n_roles;
+		return !c->node_id && !c->zone[0] && !c->n_roles &&
+		       !c->n_prefixes;
 	if (!c->node_id || !xm_wire_name_valid(c->zone, true) ||
-	    c->n_roles > XM_ROLE_MAX)
+	    c->n_roles > XM_ROLE_MAX ||
+	    !prefixes_valid(c->prefixes, c->n_prefixes))
 		return false;
 	for (i = 0; i < c->n_roles; i++) {
 		if (!xm_wire_name_valid(c->roles[i], false))
@@ -511,6 +584,8 @@ int xm_cert_sign(struct xm_cert *c, const uint8_t sk[XM_SECKEY_LEN])
 			put_name(&w, TLV_ZONE, c->zone);
 		for (i = 0; i < c->n_roles; i++)
 			put_name(&w, TLV_ROLE, c->roles[i]);
+		for (i = 0; i < c->n_prefixes; i++)
+			put_prefix(&w, &c->prefixes[i]);
 	}
 	put_u64(&w, TLV_NOT_BEFORE, c->not_before);
 	put_u64(&w, TLV_NOT_AFTER, c->not_after);
@@ -546,6 +621,29 @@ int xm_crl_sign(struct xm_crl *l, const uint8_t sk[XM_SECKEY_LEN])
 }
 
 /* ---- verification ---- */
+
+bool xm_cert_gives_prefix(const struct xm_cert *c,
+			  const struct xm_prefix4or6 *p)
+{
+	struct xm_prefix4or6 masked;
+	unsigned int i;
+
+	if (!c->n_prefixes)
+		return true;
+	for (i = 0; i < c->n_prefixes; i++) {
+		const struct xm_prefix4or6 *g = &c->prefixes[i];
+
+		if (g->addr.family != p->addr.family || g->len > p->len)
+			continue;
+		/* p's address cut to g's length is g's. */
+		masked = *p;
+		xm_addr_mask(&masked.addr, g->len);
+		if (!memcmp(masked.addr.raw, g->addr.raw,
+			    xm_addr_len(g->addr.family)))
+			return true;
+	}
+	return false;
+}
 
 /* A self-signed authority certificate, valid at now_s. */
 static bool authority_valid(const struct xm_cert *a, uint64_t now_s)

@@ -3,8 +3,8 @@
  * Node certificates and the revocation list (Documentation/certificates.md).
  *
  * The site authority, an Ed25519 key pair kept offline, signs a
- * certificate for each node: its node id, public key, zone, roles and
- * validity. It certifies itself (a self-signed authority certificate, the
+ * certificate for each node: its node id, public key, zone, roles, the
+ * prefixes it may advertise as its own, and validity. It certifies itself (a self-signed authority certificate, the
  * trust anchor every agent is given) and the controller's policy-signing
  * key, and signs a revocation list of the serials it has withdrawn.
  *
@@ -41,11 +41,15 @@
 
 /*
  * A certificate, signature included, is at most XM_CERT_MAX bytes: the
- * largest one of this version is 520, the rest is room for later fields.
- * Small enough to travel in a key exchange message (msg.h, kx.h) within
- * XM_PDU_MAX.
+ * largest one of this version is 696 (8 IPv6 prefixes), the rest is room
+ * for later fields. Small enough to travel in a key exchange message
+ * (msg.h, kx.h) and in every signed advert (msg.h, with 8 adjacencies
+ * at least) within XM_PDU_MAX.
  */
-#define XM_CERT_MAX		640
+#define XM_CERT_MAX		768
+/* Prefixes one node certificate can give: covering prefixes, not each
+ * address (a certificate travels in every advert of its node). */
+#define XM_CERT_PREFIX_MAX	8
 /* Serials one revocation list can hold, and its largest encoding. */
 #define XM_CRL_SERIALS_MAX	4096
 #define XM_CRL_MAX		(34 * 1024)
@@ -107,6 +111,10 @@ struct xm_cert {
 	char zone[XM_NAME_MAX];			/* node only; "" default zone */
 	unsigned int n_roles;			/* node only */
 	char roles[XM_ROLE_MAX][XM_NAME_MAX];	/* distinct, not empty */
+	/* node only: the prefixes it may advertise as its own, distinct,
+	 * host bits zero; none: any (certificates from before prefixes) */
+	unsigned int n_prefixes;
+	struct xm_prefix4or6 prefixes[XM_CERT_PREFIX_MAX];
 	uint64_t not_before, not_after;		/* unix seconds, inclusive */
 	size_t len;				/* of raw */
 	uint8_t raw[XM_CERT_MAX];		/* the signed encoding */
@@ -147,7 +155,16 @@ bool xm_seckey_check(const uint8_t sk[XM_SECKEY_LEN],
 		     uint8_t pubkey[XM_PUBKEY_LEN]);
 
 /*
- * Encode c (kind, serial, site, pubkey, node_id, zone, roles, validity)
+ * Does c let its node advertise prefix p as its own: p lies inside one of
+ * c's prefixes (same family, at least as long, same leading bits), or c
+ * gives none (unrestricted)?
+ */
+bool xm_cert_gives_prefix(const struct xm_cert *c,
+			  const struct xm_prefix4or6 *p);
+
+/*
+ * Encode c (kind, serial, site, pubkey, node_id, zone, roles, prefixes,
+ * validity)
  * and sign it with the authority's secret key sk: sets issuer, raw and
  * len. An authority certificate must be for sk's own public key. 0, or
  * -EINVAL for fields the format cannot carry (the rules of

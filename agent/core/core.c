@@ -881,6 +881,8 @@ static const struct refusal {
 	R(rx_malformed, "malformed"),
 	R(rx_bad_version, "of another version"),
 	R(rx_own, "with our own node id"),
+	R(lsa_bad_sig, "adverts not signed by their originator"),
+	R(lsa_bad_claim, "adverts claiming beyond their certificate (claim_mismatch)"),
 	/* limit_hits, split: its sum */
 	R(limit_neighbors, "neighbors (table full)"),
 	R(limit_lsdb, "originators (database full)"),

@@ -350,6 +350,11 @@ struct xm_core_stats {
 					 * hello on a link without carrier */
 	uint64_t lsa_rx, lsa_tx, lsa_acked, lsa_rexmit, lsa_stale;
 	uint64_t lsa_originated, lsa_purged;
+	uint64_t lsa_bad_sig;		/* with certificates: an advert without
+					 * a valid certificate of its
+					 * originator and its signature */
+	uint64_t lsa_bad_claim;		/* ... signed, claiming a zone or roles
+					 * its certificate does not give */
 	uint64_t spf_runs;
 	uint64_t neigh_up, neigh_down, probes_tx, probes_lost, probes_unsent;
 	uint64_t probes_late;		/* answered after being counted lost */

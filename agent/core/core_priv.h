@@ -356,10 +356,24 @@ void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
 /* Each neighbor's certificate checked again; restart: a new session with
  * each instead (this node's security mode changed). */
 void kx_core_recheck(struct xm_core *c, xm_time now, bool restart);
-/* May node claim these zone and roles (its certificate's)? If not, its
+/* May node claim these zone and roles, and advertise these prefixes as
+ * its own (its certificate's: xm_kx_claims_match())? If not, its
  * adjacencies are refused (counted, logged). */
 bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
-		       const struct xm_caps *caps);
+		       const struct xm_caps *caps,
+		       const struct xm_prefix4or6 *prefixes,
+		       unsigned int n_prefixes);
+/*
+ * Signed adverts, with certificates (nothing without): this node's
+ * certificate into its advert before it is fitted, its signature once it
+ * is final (false: it cannot be signed); and may a, from node sender, be
+ * installed and flooded (if not: counted, the first of a burst logged
+ * with the reason)?
+ */
+void kx_core_advert_cert(struct xm_core *c, struct xm_advert *a);
+bool kx_core_advert_sign(struct xm_core *c, struct xm_advert *a);
+bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
+		       const struct xm_advert *a);
 /* neigh.c: n's authentication came or went (kx_core.c sets n->auth). */
 void neigh_auth_changed(struct xm_core *c, xm_time now,
 			struct xm_core_neigh *n);

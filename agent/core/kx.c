@@ -5,12 +5,18 @@
  * payloads, kernel keys from the final chaining key, make-before-break
  * rotation.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kx.h"
+
+/* A handshake message with the largest certificate is one message. */
+_Static_assert(XM_MSG_MIN_LEN + XM_TLV_HDR_LEN + XM_KX_HDR_LEN +
+	       XM_KX_NOISE_MAX <= XM_PDU_MAX,
+	       "a certificate travels in one handshake message");
 
 #define HASHLEN		64	/* BLAKE2b */
 #define BLOCKLEN	128
@@ -72,7 +78,7 @@ static const char *refusal_text(unsigned int r)
 	case XM_KX_REFUSED_KEY:
 		return "its certificate is for another key than the one it holds";
 	case XM_KX_REFUSED_CLAIM:
-		return "it claims a zone or roles its certificate does not give";
+		return "it claims a zone, roles or prefixes its certificate does not give";
 	case XM_KX_REFUSED_SECURITY:
 		return "it states another security mode";
 	}
@@ -434,7 +440,8 @@ void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len))
 	kx->random = fn ? fn : random_default;
 }
 
-bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps)
+/* Are the zone and roles caps claims c's (roles in any order)? */
+static bool caps_match(const struct xm_cert *c, const struct xm_caps *caps)
 {
 	unsigned int i, j;
 
@@ -454,6 +461,136 @@ bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps)
 				return false;
 	return true;
 }
+
+/* "claims P; its certificate gives P1, P2" into why. */
+static void prefix_refused(const struct xm_cert *c,
+			   const struct xm_prefix4or6 *p, char *why,
+			   size_t why_len)
+{
+	char buf[XM_ADDRSTRLEN];
+	unsigned int i;
+	size_t n;
+
+	snprintf(why, why_len, "claims %s; its certificate gives",
+		 xm_prefix_str(&p->addr, p->len, buf, sizeof(buf)));
+	for (i = 0; i < c->n_prefixes; i++) {
+		n = strlen(why);
+		snprintf(why + n, why_len - n, "%s %s", i ? "," : "",
+			 xm_prefix_str(&c->prefixes[i].addr, c->prefixes[i].len,
+				       buf, sizeof(buf)));
+	}
+}
+
+bool xm_kx_claims_match(const struct xm_cert *c,
+			const struct xm_kx_claims *claims, char *why,
+			size_t why_len)
+{
+	const struct xm_caps *caps = claims->caps;
+	unsigned int i;
+
+	if (!caps_match(c, caps)) {
+		snprintf(why, why_len, "claims zone \"%s\" and %u roles; its certificate gives zone \"%s\" and %u roles",
+			 caps->zone, caps->n_roles, c->zone, c->n_roles);
+		return false;
+	}
+	for (i = 0; i < claims->n_prefixes; i++)
+		if (!xm_cert_gives_prefix(c, &claims->prefixes[i])) {
+			prefix_refused(c, &claims->prefixes[i], why, why_len);
+			return false;
+		}
+	return true;
+}
+
+/* ---- signed adverts ---- */
+
+void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a)
+{
+	a->cert = kx->cert.raw;
+	a->cert_len = (uint16_t)kx->cert.len;
+	a->has_sig = true;
+}
+
+int xm_kx_advert_sign(const struct xm_kx *kx, struct xm_advert *a)
+{
+	uint8_t in[XM_ADVERT_SIG_INPUT_MAX];
+	size_t n;
+
+	xm_kx_advert_cert(kx, a);
+	n = xm_advert_sig_input(a, in);
+	if (!n)
+		return -EINVAL;
+	crypto_sign_ed25519_detached(a->sig, NULL, in, n, kx->ed_sk);
+	return 0;
+}
+
+static const char *advert_refusal_text(unsigned int r)
+{
+	if (r == XM_KX_ADVERT_UNSIGNED)
+		return "it carries no certificate or no signature";
+	if (r == XM_KX_ADVERT_BAD_SIG)
+		return "its signature is not its certificate's key's over its bytes";
+	return refusal_text(r);
+}
+
+static unsigned int advert_check(const struct xm_kx *kx,
+				 const struct xm_advert *a, uint64_t unix_s,
+				 char *why, size_t why_len)
+{
+	const struct xm_kx_claims claims = {
+		.caps = &a->caps, .prefixes = a->prefixes,
+		.n_prefixes = a->n_prefixes,
+	};
+	uint8_t in[XM_ADVERT_SIG_INPUT_MAX];
+	struct xm_cert cert;
+	unsigned int r;
+	size_t n;
+
+	if (!a->cert_len || !a->has_sig)
+		return XM_KX_ADVERT_UNSIGNED;
+	r = xm_cert_decode(&cert, a->cert, a->cert_len);
+	if (r == XM_CERT_OK)
+		r = xm_cert_verify(&cert, XM_CERT_NODE, &kx->authority,
+				   kx->crl, unix_s);
+	if (r != XM_CERT_OK)
+		return r;
+	if (cert.node_id != a->originator)
+		return XM_KX_REFUSED_NODE;
+	n = xm_advert_sig_input(a, in);
+	if (!n || crypto_sign_ed25519_verify_detached(a->sig, in, n,
+						      cert.pubkey))
+		return XM_KX_ADVERT_BAD_SIG;
+	/* Signed by its owner, the claims still must be its certificate's. */
+	if (!xm_kx_claims_match(&cert, &claims, why, why_len))
+		return XM_KX_REFUSED_CLAIM;
+	return XM_CERT_OK;
+}
+
+unsigned int xm_kx_advert_check(const struct xm_kx *kx,
+				const struct xm_advert *a, uint64_t unix_s,
+				char *why, size_t why_len)
+{
+	char claims_why[XM_KX_WHY_MAX];
+	unsigned int r = advert_check(kx, a, unix_s, claims_why,
+				      sizeof(claims_why));
+
+	if (r == XM_KX_REFUSED_CLAIM)
+		snprintf(why, why_len, "it %s", claims_why);
+	else if (r != XM_CERT_OK)
+		snprintf(why, why_len, "%s", advert_refusal_text(r));
+	return r;
+}
+
+const char *xm_kx_advert_refusal_name(unsigned int r)
+{
+	if (r == XM_CERT_OK)
+		return "ok";
+	if (r == XM_KX_ADVERT_UNSIGNED)
+		return "unsigned";
+	if (r == XM_KX_ADVERT_BAD_SIG)
+		return "bad_advert_signature";
+	return xm_kx_refusal_name(r);
+}
+
 
 /* ---- peers ---- */
 

@@ -72,8 +72,9 @@ enum xm_kx_refusal {
 	XM_KX_REFUSED_NODE = XM_CERT_REASON_MAX + 1,	/* certifies another
 							 * node id */
 	XM_KX_REFUSED_KEY,	/* certifies another key than the one proved */
-	XM_KX_REFUSED_CLAIM,	/* claims a zone or roles its certificate
-				 * does not give (counted by the core) */
+	XM_KX_REFUSED_CLAIM,	/* claims a zone, roles or prefixes its
+				 * certificate does not give (counted by
+				 * the core) */
 	XM_KX_REFUSED_SECURITY,	/* states another security mode than this
 				 * node's, or none */
 	XM_KX_REFUSED_COUNT,
@@ -174,10 +175,58 @@ const struct xm_cert *xm_kx_cert(const struct xm_kx *kx);
 void xm_kx_set_random(struct xm_kx *kx, void (*fn)(void *buf, size_t len));
 
 /*
- * Do the zone and roles a node claims match its certificate's (roles in
- * any order)?
+ * What a node claims: its zone and roles (hellos and adverts carry them)
+ * and the prefixes it advertises as its own (an advert's PREFIXES, the
+ * exports of PREFIX_PRIO among them; none in a hello).
  */
-bool xm_kx_caps_match(const struct xm_cert *c, const struct xm_caps *caps);
+struct xm_kx_claims {
+	const struct xm_caps *caps;
+	const struct xm_prefix4or6 *prefixes;
+	unsigned int n_prefixes;
+};
+
+/*
+ * Does certificate c give what a node claims: exactly its zone and roles
+ * (in any order), and every prefix inside one of its prefixes
+ * (xm_cert_gives_prefix(): a certificate without prefixes gives any)? If
+ * not, false, and why in words for the log ("claims 10.0.1.0/24; its
+ * certificate gives 10.0.3.0/24"; the caller names the node first). The
+ * one check of claims: of a neighbor (kx_core.c), of an advert's
+ * originator.
+ */
+#define XM_KX_WHY_MAX		160	/* why: as long as an event's text */
+bool xm_kx_claims_match(const struct xm_cert *c,
+			const struct xm_kx_claims *claims, char *why,
+			size_t why_len);
+
+/* ---- signed adverts (Documentation/protocol.md, "Signed adverts") ---- */
+
+/* Why an advert is refused besides the certificate's reasons,
+ * XM_KX_REFUSED_NODE and XM_KX_REFUSED_CLAIM. */
+enum xm_kx_advert_refusal {
+	XM_KX_ADVERT_UNSIGNED = XM_KX_REFUSED_COUNT,	/* no certificate or
+							 * no signature */
+	XM_KX_ADVERT_BAD_SIG,	/* the signature is not its certificate's
+				 * key's over these bytes */
+};
+
+/* This node's certificate into a, its own advert, with room for the
+ * signature: before the advert is fitted into a message. */
+void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a);
+/* Sign a, final (sequence number set): 0, or -EINVAL (not encodable). */
+int xm_kx_advert_sign(const struct xm_kx *kx, struct xm_advert *a);
+/*
+ * May any node install a: its certificate verifies at unix_s (authority,
+ * validity, revocation list), is its originator's, its key signed a,
+ * and it gives the zone, roles and prefixes a claims? XM_CERT_OK, or the
+ * reason and why in words ("it claims 10.0.1.0/24; its certificate gives
+ * 10.0.3.0/24").
+ */
+unsigned int xm_kx_advert_check(const struct xm_kx *kx,
+				const struct xm_advert *a, uint64_t unix_s,
+				char *why, size_t why_len);
+/* "unsigned", "bad_advert_signature", or xm_kx_refusal_name()'s. */
+const char *xm_kx_advert_refusal_name(unsigned int r);
 
 /* ---- a peer: one adjacency ---- */
 
@@ -219,8 +268,8 @@ void xm_kx_peer_recheck(struct xm_kx_peer *p, xm_time now, uint64_t unix_s);
 void xm_kx_peer_restart(struct xm_kx_peer *p, xm_time now);
 
 /*
- * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone or
- * roles its certificate does not give): counted, logged, its session cut
+ * The user refuses the peer (XM_KX_REFUSED_CLAIM: it claims a zone,
+ * roles or prefixes its certificate does not give): counted, logged, its session cut
  * as for a certificate refused; tried again after refused_ms.
  */
 void xm_kx_peer_refuse(struct xm_kx_peer *p, xm_time now, unsigned int why);

@@ -6,7 +6,8 @@
  * address, its kernel keys as XM_ACT_KEY actions (the bytes wait here, in
  * locked memory, until the user installed them), and its verdict sets
  * n->auth: only an authenticated neighbor comes UP and floods. The zone
- * and roles a neighbor claims must be its certificate's.
+ * and roles a neighbor claims, and the prefixes it advertises as its own,
+ * must be its certificate's (xm_kx_claims_match()).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -227,26 +228,31 @@ xm_time kx_core_next_timer(const struct xm_core *c)
 	return t;
 }
 
-/* Does n's certificate (if known) give what caps claims? If not, n is
+/* Does n's certificate (if known) give what it claims? If not, n is
  * refused (its session cut, counted, logged). */
 static bool claims_check(struct xm_core *c, xm_time now,
-			 struct xm_core_neigh *n, const struct xm_caps *caps)
+			 struct xm_core_neigh *n,
+			 const struct xm_kx_claims *claims)
 {
 	const struct xm_cert *cert = n->kx ? xm_kx_peer_cert(n->kx) : NULL;
+	char why[XM_KX_WHY_MAX];
 
-	if (!cert || xm_kx_caps_match(cert, caps))
+	if (!cert || xm_kx_claims_match(cert, claims, why, sizeof(why)))
 		return true;
-	core_event(c, XM_EV_WARN, "node %u claims zone \"%s\" and %u roles; its certificate gives zone \"%s\" and %u roles",
-		   n->node, caps->zone, caps->n_roles, cert->zone,
-		   cert->n_roles);
+	core_event(c, XM_EV_WARN, "node %u %s", n->node, why);
 	xm_kx_peer_refuse(n->kx, now, XM_KX_REFUSED_CLAIM);
 	drain(c, now, n);
 	return false;
 }
 
 bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
-		       const struct xm_caps *caps)
+		       const struct xm_caps *caps,
+		       const struct xm_prefix4or6 *prefixes,
+		       unsigned int n_prefixes)
 {
+	const struct xm_kx_claims claims = {
+		.caps = caps, .prefixes = prefixes, .n_prefixes = n_prefixes,
+	};
 	bool good = true;
 	size_t i;
 
@@ -255,9 +261,55 @@ bool kx_core_claims_ok(struct xm_core *c, uint32_t node,
 	/* Every adjacency with the node: each has its certificate. */
 	for (i = 0; i < c->n_neigh; i++)
 		if (c->neigh[i]->node == node &&
-		    !claims_check(c, c->now, c->neigh[i], caps))
+		    !claims_check(c, c->now, c->neigh[i], &claims))
 			good = false;
 	return good;
+}
+
+void kx_core_advert_cert(struct xm_core *c, struct xm_advert *a)
+{
+	if (c->cfg.kx)
+		xm_kx_advert_cert(c->cfg.kx, a);
+}
+
+bool kx_core_advert_sign(struct xm_core *c, struct xm_advert *a)
+{
+	return !c->cfg.kx || !xm_kx_advert_sign(c->cfg.kx, a);
+}
+
+bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
+		       const struct xm_advert *a)
+{
+	char why[XM_KX_WHY_MAX];
+	uint64_t *count, warned;
+	unsigned int r;
+
+	if (!c->cfg.kx)
+		return true;
+	r = xm_kx_advert_check(c->cfg.kx, a, unix_now(c, now), why,
+			       sizeof(why));
+	if (r == XM_CERT_OK)
+		return true;
+	/*
+	 * Its originator signed a false claim: a neighbor is refused, as for
+	 * its hellos. Only then: an unsigned or forged advert must not get
+	 * an honest neighbor refused.
+	 */
+	if (r == XM_KX_REFUSED_CLAIM)
+		kx_core_claims_ok(c, a->originator, &a->caps, a->prefixes,
+				  a->n_prefixes);
+	count = r == XM_KX_REFUSED_CLAIM ? &c->st.lsa_bad_claim :
+		&c->st.lsa_bad_sig;
+	warned = r == XM_KX_REFUSED_CLAIM ? c->warned.lsa_bad_claim :
+		 c->warned.lsa_bad_sig;
+	/* The first since the last summary of refusals (core.c): one line
+	 * with the reason per XM_WARN_MS, whatever a forger sends. */
+	if (*count == warned)
+		core_event(c, XM_EV_WARN, "advert of node %u (sequence %u) from node %u dropped: %s (%s)",
+			   a->originator, a->seq, sender,
+			   xm_kx_advert_refusal_name(r), why);
+	(*count)++;
+	return false;
 }
 
 /* ---- core.h (the rest is in core.c: entry points run the core) ---- */

@@ -317,6 +317,8 @@ static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
 	unsigned int i;
 
 	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps) ||
+	    a->cert_len != b->cert_len ||
+	    (a->cert_len && memcmp(a->cert, b->cert, a->cert_len)) ||
 	    a->unknown_len != b->unknown_len || a->n_unknown != b->n_unknown ||
 	    memcmp(a->unknown, b->unknown, a->unknown_len) ||
 	    memcmp(a->unknown_at, b->unknown_at, a->n_unknown))
@@ -388,7 +390,7 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 	bool changed = true;
 
 	/* Allocated first: a failure must not have evicted anyone for nothing. */
-	copy = malloc(xm_advert_size(a->n_adj));
+	copy = xm_advert_dup(a);
 	if (!copy) {
 		core_limit(c, nomem);
 		return -ENOMEM;
@@ -402,7 +404,6 @@ static int install(struct xm_core *c, xm_time now, const struct xm_advert *a)
 		}
 		i = lsa_pos(c, a->originator);
 	}
-	memcpy(copy, a, xm_advert_size(a->n_adj));
 	qsort(copy->adj, copy->n_adj, sizeof(copy->adj[0]), cmp_adj);
 	if (i < c->n_lsa && c->lsa[i]->adv->originator == a->originator) {
 		l = c->lsa[i];
@@ -485,10 +486,9 @@ static void keep_prev_own(struct xm_core *c, xm_time now,
 	if (c->prev_own && c->prev_own->seq >= a->seq)
 		return;
 	free(c->prev_own);
-	c->prev_own = malloc(xm_advert_size(a->n_adj));
+	c->prev_own = xm_advert_dup(a);
 	if (!c->prev_own)
 		return;
-	memcpy(c->prev_own, a, xm_advert_size(a->n_adj));
 	for (i = 0; i < c->n_neigh; i++)
 		if (c->neigh[i]->state == XM_NEIGH_UP)
 			neigh_metric_keep(c, c->neigh[i]);
@@ -527,6 +527,8 @@ static bool own_stripped(const struct xm_advert *a,
 	x->n_unknown = own->n_unknown;
 	memcpy(x->unknown, own->unknown, sizeof(x->unknown));
 	memcpy(x->unknown_at, own->unknown_at, sizeof(x->unknown_at));
+	x->cert_len = own->cert_len;
+	x->cert = own->cert;
 	same = content_eq(x, own);
 	free(x);
 	return same;
@@ -568,8 +570,17 @@ static void advert_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 	c->st.lsa_rx++;
 	/* Acknowledged whatever we make of it: resending would not help. */
 	ack_put(c, now, n, a->originator, a->seq);
+	/*
+	 * With certificates, an advert is checked (kx_core_advert_ok())
+	 * before anything is made of it but the acknowledgement: one that
+	 * claims to be ours as much as another node's (a forged one with a
+	 * higher sequence number would have us outnumber it). Another's
+	 * that is not newer than what we hold is not: it changes nothing,
+	 * and each copy (one per neighbor) would cost two signature checks.
+	 */
 	if (a->originator == c->cfg.node_id) {
-		own_rx(c, now, n, a);
+		if (kx_core_advert_ok(c, now, sender, a))
+			own_rx(c, now, n, a);
 		return;
 	}
 	l = lsdb_find(c, a->originator);
@@ -589,7 +600,7 @@ static void advert_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 			c->st.lsa_acked++;	/* implicitly */
 		return;
 	}
-	if (install(c, now, a))
+	if (!kx_core_advert_ok(c, now, sender, a) || install(c, now, a))
 		return;
 	flood(c, a, sender);
 }
@@ -607,9 +618,7 @@ int lsdb_lsu_rx(struct xm_core *c, xm_time now, struct xm_core_neigh *n,
 		return 0;
 	}
 	while (xm_lsu_next(m, &off, c->scratch) > 0)
-		if (kx_core_claims_ok(c, c->scratch->originator,
-				      &c->scratch->caps))
-			advert_rx(c, now, n, m->hdr.sender, c->scratch);
+		advert_rx(c, now, n, m->hdr.sender, c->scratch);
 	if (m->hdr.flags & XM_MSG_F_DB_END)
 		n->db_end_rx = true;
 	return 0;
@@ -805,6 +814,7 @@ static void originate(struct xm_core *c, xm_time now)
 	a->n_mgroups = c->cfg.n_mgroups;
 	memcpy(a->mgroups, c->cfg.mgroups, sizeof(a->mgroups));
 	own_adjacencies(c, a);
+	kx_core_advert_cert(c, a);	/* fitted with its certificate */
 	own_fit(c, a);
 	if (own && !c->own_force && content_eq(a, own->adv))
 		return;
@@ -816,6 +826,10 @@ static void originate(struct xm_core *c, xm_time now)
 		return;
 	}
 	a->seq = ++c->own_seq;
+	if (!kx_core_advert_sign(c, a)) {
+		core_limit(c, limit_advert);
+		return;
+	}
 	if (install(c, now, a))
 		return;
 	c->own_last = now;

@@ -445,6 +445,19 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 				return -EBADMSG;
 			mgroups = true;
 			break;
+		case XM_TLV_ADVERT_CERT:
+			if (a->cert_len || !v.len || v.len > XM_CERT_MAX)
+				return -EBADMSG;
+			a->cert = v.p;
+			a->cert_len = (uint16_t)v.len;
+			break;
+		case XM_TLV_ADVERT_SIG:
+			/* The last TLV: what precedes it is what was signed. */
+			if (v.len != XM_SIG_LEN || rd_left(r))
+				return -EBADMSG;
+			memcpy(a->sig, v.p, XM_SIG_LEN);
+			a->has_sig = true;
+			break;
 		default:
 			if (unknown_tlv(type))
 				return -EBADMSG;
@@ -523,6 +536,21 @@ struct xm_advert *xm_advert_alloc(unsigned int n)
 size_t xm_advert_size(unsigned int n_adj)
 {
 	return sizeof(struct xm_advert) + (size_t)n_adj * sizeof(struct xm_adj);
+}
+
+struct xm_advert *xm_advert_dup(const struct xm_advert *a)
+{
+	size_t n = xm_advert_size(a->n_adj);
+	struct xm_advert *copy = malloc(n + a->cert_len);
+	uint8_t *cert = (uint8_t *)copy + n;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, a, n);
+	if (a->cert_len)
+		memcpy(cert, a->cert, a->cert_len);
+	copy->cert = a->cert_len ? cert : NULL;
+	return copy;
 }
 
 void xm_msg_begin(struct xm_msg_writer *w, uint8_t *buf, size_t cap,
@@ -681,7 +709,8 @@ static size_t mgroups_len(const struct xm_advert *a)
 	return n;
 }
 
-size_t xm_advert_wire_len(const struct xm_advert *a)
+/* The advert's bytes, with its SIG TLV (if it has one) or without. */
+static size_t advert_len(const struct xm_advert *a, bool sig)
 {
 	size_t prio = prefix_prio_len(a);
 
@@ -691,7 +720,14 @@ size_t xm_advert_wire_len(const struct xm_advert *a)
 	       (prio ? XM_TLV_HDR_LEN + prio : 0) +
 	       (a->n_mgroups ? XM_TLV_HDR_LEN + mgroups_len(a) : 0) +
 	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0) +
-	       a->unknown_len;
+	       a->unknown_len +
+	       (a->cert_len ? XM_TLV_HDR_LEN + a->cert_len : 0) +
+	       (sig ? XM_TLV_HDR_LEN + XM_SIG_LEN : 0);
+}
+
+size_t xm_advert_wire_len(const struct xm_advert *a)
+{
+	return advert_len(a, a->has_sig);
 }
 
 /* Bytes of the kept unknown TLV at off in a->unknown (whole: checked). */
@@ -749,6 +785,7 @@ static bool advert_valid(const struct xm_advert *a)
 	unsigned int i;
 
 	if (!a->originator || !a->seq || a->n_prefixes > XM_PREFIX_MAX ||
+	    a->cert_len > XM_CERT_MAX || (a->cert_len && !a->cert) ||
 	    a->n_adj > XM_ADVERT_ADJ_MAX || !xm_caps_valid(&a->caps) ||
 	    xm_mgroups_check(a->mgroups, a->n_mgroups) || !unknown_valid(a))
 		return false;
@@ -768,8 +805,9 @@ static bool advert_valid(const struct xm_advert *a)
 	return true;
 }
 
-int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
-	       uint16_t age_s)
+/* xm_lsu_put(), with the SIG TLV (if the advert has one) or without. */
+static int advert_put(struct xm_msg_writer *w, const struct xm_advert *a,
+		      uint16_t age_s, bool sig)
 {
 	struct unknown_cursor u = { 0 };
 	unsigned int i;
@@ -779,7 +817,7 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 	/* Valid before measured: the lengths trust the names and counts. */
 	if (!advert_valid(a))
 		return -EINVAL;
-	need = xm_advert_wire_len(a);
+	need = advert_len(a, sig);
 	if (!room(w, need))
 		return -EMSGSIZE;
 	p = put_tlv(w, XM_TLV_ADVERT, XM_ADVERT_HDR_LEN);
@@ -845,8 +883,38 @@ int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
 		}
 	}
 	unknown_put(w, a, &u, true);
+	if (a->cert_len)
+		memcpy(put_tlv(w, XM_TLV_ADVERT_CERT, a->cert_len), a->cert,
+		       a->cert_len);
+	if (sig)
+		memcpy(put_tlv(w, XM_TLV_ADVERT_SIG, XM_SIG_LEN), a->sig,
+		       XM_SIG_LEN);
 	w->n_items++;
 	return 0;
+}
+
+int xm_lsu_put(struct xm_msg_writer *w, const struct xm_advert *a,
+	       uint16_t age_s)
+{
+	return advert_put(w, a, age_s, a->has_sig);
+}
+
+size_t xm_advert_sig_input(const struct xm_advert *a,
+			   uint8_t out[XM_ADVERT_SIG_INPUT_MAX])
+{
+	const size_t ctx = sizeof(XM_ADVERT_SIG_CONTEXT);
+	const size_t value = XM_MSG_HDR_LEN + XM_TLV_HDR_LEN;
+	uint8_t buf[XM_PDU_MAX];
+	struct xm_msg_writer w;
+	size_t n;
+
+	xm_msg_begin(&w, buf, sizeof(buf), XM_MSG_LSU, 0, 1, 1);
+	if (advert_put(&w, a, 0, false))
+		return 0;
+	n = w.len - value;
+	memcpy(out, XM_ADVERT_SIG_CONTEXT, ctx);
+	memcpy(out + ctx, buf + value, n);
+	return ctx + n;
 }
 
 int xm_lsack_put(struct xm_msg_writer *w, uint32_t originator, uint32_t seq)

@@ -16,7 +16,7 @@
 #ifndef XM_MSG_H
 #define XM_MSG_H
 
-#include "cert.h"	/* XM_CERT_MAX: certificates travel in KX */
+#include "cert.h"	/* XM_CERT_MAX: certificates travel in KX and adverts */
 #include "core.h"
 
 #define XM_MSG_MAGIC		0x584d	/* "XM" */
@@ -53,6 +53,8 @@ enum xm_tlv_type {
 	XM_TLV_KX = 9,			/* KX: one handshake message */
 	XM_TLV_PREFIX_PRIO = 10,	/* advert: exports' priorities */
 	XM_TLV_MGROUPS = 11,		/* advert: multicast groups joined */
+	XM_TLV_ADVERT_CERT = 12,	/* advert: the originator's certificate */
+	XM_TLV_ADVERT_SIG = 13,		/* advert: its signature, the last TLV */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -70,6 +72,18 @@ enum xm_tlv_type {
 #define XM_ADVERT_ADJ_MAX						\
 	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN - XM_ADVERT_HDR_LEN \
 	  - XM_CAPS_MIN_TLV_LEN - XM_TLV_HDR_LEN) / XM_ADJ_LEN)
+/*
+ * With certificates, an advert carries the certificate and signature too:
+ * with the largest certificate, the smallest capabilities and 16 IPv6
+ * prefixes there is still room for 8 adjacencies. Exports' priorities,
+ * groups and long names take from them (own_fit() cuts the costliest;
+ * an advert that fits no message is counted as limit_advert).
+ */
+_Static_assert(XM_MSG_MIN_LEN + XM_TLV_HDR_LEN + XM_ADVERT_HDR_LEN +
+	       XM_CAPS_MIN_TLV_LEN + XM_TLV_HDR_LEN + 16 * (2 + 16) +
+	       XM_TLV_HDR_LEN + XM_CERT_MAX + XM_TLV_HDR_LEN + XM_SIG_LEN +
+	       XM_TLV_HDR_LEN + 8 * XM_ADJ_LEN <= XM_PDU_MAX,
+	       "a signed advert leaves room for adjacencies");
 /* (originator, sequence) pairs of one LSACK. */
 #define XM_LSACK_MAX							\
 	((XM_PDU_MAX - XM_MSG_MIN_LEN - XM_TLV_HDR_LEN) / XM_ACK_LEN)
@@ -146,6 +160,19 @@ struct xm_advert {
 	bool unknown_dropped;		/* some did not fit the bounds */
 	uint8_t unknown_at[XM_ADVERT_UNKNOWN_TLVS];
 	uint8_t unknown[XM_ADVERT_UNKNOWN_MAX];
+	/*
+	 * With certificates (keys on), the originator's certificate and its
+	 * Ed25519 signature over xm_advert_sig_input(): every node checks
+	 * both before it installs or floods the advert (kx.h). The
+	 * certificate's bytes are not in the struct (most are, without
+	 * certificates, an advert's whole size): a decoded advert's point
+	 * into its message, a copy's (xm_advert_dup()) follow its
+	 * adjacencies in the same allocation.
+	 */
+	uint16_t cert_len;		/* 0: none */
+	const uint8_t *cert;
+	bool has_sig;
+	uint8_t sig[XM_SIG_LEN];
 	unsigned int n_adj;
 	struct xm_adj adj[];
 };
@@ -157,6 +184,8 @@ struct xm_ack {
 /* calloc'd with room for n adjacencies (XM_ADVERT_ADJ_MAX to decode). */
 struct xm_advert *xm_advert_alloc(unsigned int n);
 size_t xm_advert_size(unsigned int n_adj);
+/* A copy of a that owns its certificate's bytes (free()), or NULL. */
+struct xm_advert *xm_advert_dup(const struct xm_advert *a);
 
 /* The tag of len bytes at p (the message before its tag). */
 void xm_msg_tag(uint8_t tag[XM_MSG_TAG_LEN], const void *p, size_t len,
@@ -261,6 +290,20 @@ int xm_kx_msg_put(struct xm_msg_writer *w, const struct xm_kx_msg *k);
 
 /* Bytes xm_lsu_put() needs for a, a valid advert (xm_lsu_put checks). */
 size_t xm_advert_wire_len(const struct xm_advert *a);
+
+/*
+ * What the originator of a signs (Documentation/protocol.md, "Signed
+ * adverts"): XM_ADVERT_SIG_CONTEXT, then the ADVERT TLV's value as
+ * xm_lsu_put() writes it with age 0 and without the SIG TLV. The age is
+ * left out because every hop changes it; the rest is what a node
+ * installs. Re-encoding a decoded advert gives the bytes its originator
+ * signed as long as it decodes whole (unknown TLVs within their bounds).
+ * Its length, or 0 for an advert xm_lsu_put() would refuse.
+ */
+#define XM_ADVERT_SIG_CONTEXT	"xmesh advert 1"
+#define XM_ADVERT_SIG_INPUT_MAX	(sizeof(XM_ADVERT_SIG_CONTEXT) + XM_PDU_MAX)
+size_t xm_advert_sig_input(const struct xm_advert *a,
+			   uint8_t out[XM_ADVERT_SIG_INPUT_MAX]);
 
 /*
  * Capabilities as the wire carries them: names printable ASCII without

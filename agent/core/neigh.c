@@ -539,7 +539,7 @@ void neigh_hello_rx(struct xm_core *c, xm_time now, struct xm_link *l,
 		return;
 	}
 	if (h->has_caps)	/* not its certificate's: refused, counted */
-		kx_core_claims_ok(c, hdr->sender, &h->caps);
+		kx_core_claims_ok(c, hdr->sender, &h->caps, NULL, 0);
 	n = neigh_find(c, l->info.ifindex, hdr->sender, from);
 	if (!n) {
 		n = neigh_new(c, now, l, hdr->sender, from);

@@ -387,6 +387,16 @@ static int d_security(struct parser *p, int argc, char **argv)
 		    argv[1]);
 }
 
+static int d_insecure(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "yes") && strcmp(argv[1], "no"))
+		return fail(p, "insecure-no-certificates must be yes or no, not \"%s\"",
+			    argv[1]);
+	p->cfg->insecure_no_certificates = !strcmp(argv[1], "yes");
+	return 0;
+}
+
 static int d_rekey(struct parser *p, int argc, char **argv)
 {
 	uint32_t v;
@@ -838,6 +848,7 @@ static const struct directive {
 	{ "authority", 1, 1, false, d_cert_path },
 	{ "crl", 1, 1, false, d_cert_path },
 	{ "security", 1, 1, false, d_security },
+	{ "insecure-no-certificates", 1, 1, false, d_insecure },
 	{ "rekey-interval", 1, 1, false, d_rekey },
 	{ "rekey-packets", 1, 1, false, d_rekey },
 	{ "socket", 1, 1, false, d_path },
@@ -969,6 +980,24 @@ static unsigned int later_line(const struct parser *p, const char *a,
 	return line;
 }
 
+/*
+ * Authentication is on by default: without certificates anyone on the
+ * underlay network could join the mesh, so running without them takes
+ * the operator's explicit word. Checked last, after the more precise
+ * complaints about the certificate lines.
+ */
+static int certificates_required(struct parser *p)
+{
+	const struct xmd_config *c = p->cfg;
+
+	p->line = directive_line(p, "insecure-no-certificates");
+	if (c->certificate[0] && c->insecure_no_certificates)
+		return fail(p, "insecure-no-certificates yes with a certificate: the agent authenticates its neighbors with it; remove one of the two");
+	if (!c->certificate[0] && !c->insecure_no_certificates)
+		return fail(p, "no certificate: xmeshd authenticates its neighbors with the site's certificates (certificate and authority, made with xmesh cert); for a lab without them, add \"insecure-no-certificates yes\"");
+	return 0;
+}
+
 /* Cross-directive checks, once the whole file is read. */
 static int finish(struct parser *p)
 {
@@ -1055,7 +1084,7 @@ static int finish(struct parser *p)
 	why = xm_timers_check(t);
 	if (why)
 		return fail(p, "the timers break a rule of the core: %s", why);
-	return 0;
+	return certificates_required(p);
 }
 
 int xmd_config_parse(struct xmd_config *cfg, const char *name,

@@ -52,6 +52,11 @@ struct xmd_config {
 	char crl[XMD_PATH_MAX];
 	int security;			/* enum xmesh_security; -1: encrypt
 					 * with a certificate, else none */
+	/* "insecure-no-certificates yes": the operator's consent to run
+	 * without certificates (security none, anyone on the underlay
+	 * joins); without it and without a certificate xmeshd refuses to
+	 * start. */
+	bool insecure_no_certificates;
 	uint32_t rekey_s;		/* kx rotation: 0 the default */
 	uint64_t rekey_packets;
 	char state_dir[XMD_PATH_MAX];

@@ -67,7 +67,8 @@ const struct xmd_stat_name xmd_core_stat_names[] = {
 	C(rx_malformed), C(rx_bad_version), C(rx_own), C(rx_unknown_link),
 	C(rx_no_neigh),
 	C(lsa_rx), C(lsa_tx), C(lsa_acked), C(lsa_rexmit), C(lsa_stale),
-	C(lsa_originated), C(lsa_purged), C(spf_runs),
+	C(lsa_originated), C(lsa_purged), C(lsa_bad_sig), C(lsa_bad_claim),
+	C(spf_runs),
 	C(neigh_up), C(neigh_down), C(probes_tx), C(probes_lost),
 	C(probes_unsent), C(probes_late), C(probes_stalled), C(probes_unheard),
 	C(neigh_down_undone), C(limit_hits), C(limit_neighbors),
@@ -385,6 +386,8 @@ static int cmd_status(struct req *r)
 	put(o, "ifindex", j_u64(v->ifindex));
 	put(o, "uptime_ms", j_u64(v->now - v->started));
 	put(o, "fib_ready", json_object_new_boolean(v->fib_ready));
+	if (v->security)
+		put(o, "security", json_object_new_string(v->security));
 	for (i = 0; v->core && v->ops->neigh(v->core, i, &ns); i++)
 		n_up += ns.state == XM_NEIGH_UP;
 	put(o, "neighbors", j_u64(i));

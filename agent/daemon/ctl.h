@@ -48,6 +48,9 @@ struct xmd_view {
 	bool fib_ready;
 	const struct xmd_stats *stats;
 	const struct xm_kx_stats *kx;	/* with certificates */
+	/* The frames' protection in force ("encrypt", "auth"), or what
+	 * running without certificates means; NULL: not known. */
+	const char *security;
 	const struct xmd_exports *exports;	/* NULL: none */
 	const struct xm_policy *policy;	/* its class paths; NULL: none */
 	/* This node's multicast groups, and the way to change them live

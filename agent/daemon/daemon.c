@@ -1111,6 +1111,8 @@ static void view_fill(void *data, struct xmd_view *v)
 	v->fib_ready = d->core && xm_core_fib_ready(d->core, v->now);
 	v->stats = &d->stats;
 	v->kx = d->kx ? xm_kx_stats(d->kx) : NULL;
+	v->security = d->kx ? xmd_security_name(d->security) :
+		      "none (insecure-no-certificates)";
 	v->exports = &d->exports;
 	v->policy = d->core ? xm_core_policy(d->core) : NULL;
 	v->mgroups = d->cfg.mgroups;
@@ -1239,8 +1241,8 @@ static int device_setup(struct xmd *d)
 		want->security = sec;
 		XM_SET(want, XMESH_DEV_A_SECURITY);
 	}
-	if (!d->kx)
-		xmd_info("no certificates: frames on %s are not authenticated (security none)",
+	if (!d->kx)	/* at every start: the operator chose it once */
+		xmd_warn("insecure-no-certificates: frames on %s are not authenticated (security none): anyone on the underlay network can join the mesh, read and inject",
 			 c->device);
 	if (want->present) {
 		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
@@ -1274,6 +1276,27 @@ static int device_setup(struct xmd *d)
 }
 
 /*
+ * Say what this node would advertise that its certificate does not give:
+ * every neighbor refuses it while it does (claim_mismatch), and the
+ * reason is better read here than in their logs.
+ */
+static void own_prefixes_check(const struct xmd_config *c,
+			       const struct xm_cert *cert)
+{
+	struct xm_prefix4or6 p[XM_PREFIX_MAX + XM_EXPORT_MAX];
+	unsigned int i, n = core_prefixes(c, p);
+	char buf[XM_ADDRSTRLEN];
+
+	for (i = 0; i < c->n_exports; i++)
+		p[n++] = c->exports[i].prefix;
+	for (i = 0; i < n; i++)
+		if (!xm_cert_gives_prefix(cert, &p[i]))
+			xmd_warn("%s is not within the certificate's prefixes: neighbors refuse this node while it advertises it",
+				 xm_prefix_str(&p[i].addr, p[i].len, buf,
+					       sizeof(buf)));
+}
+
+/*
  * With certificates: the key exchange; the node id, zone and roles are the
  * certificate's (a configured node-id must agree, zone and roles in the
  * configuration are overridden with a warning).
@@ -1301,6 +1324,7 @@ static int kx_config(struct xmd *d, struct xm_core_config *cc)
 	if ((c->zone[0] && strcmp(c->zone, cert->zone)) || c->n_roles)
 		xmd_warn("zone and roles are the certificate's (zone \"%s\", %u roles): the configuration's are ignored",
 			 cert->zone, cert->n_roles);
+	own_prefixes_check(c, cert);
 	cc->node_id = cert->node_id;
 	cc->kx = d->kx;
 	xmd_info("node %u of site %s, certificate serial %llu valid until %llu",

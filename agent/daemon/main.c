@@ -151,9 +151,14 @@ int main(int argc, char **argv)
 	}
 
 	xmd_config_default(&d.cfg);
-	if (d.config_missing_ok && access(d.config_path, F_OK)) {
-		/* No file at the default path: the defaults it documents. */
-	} else if (xmd_config_load(&d.cfg, d.config_path, err, sizeof(err))) {
+	if (d.config_missing_ok && access(d.config_path, F_OK))
+		/* No file at the default path: the defaults it documents,
+		 * checked as an empty file is (no certificate: refused). */
+		ret = xmd_config_parse(&d.cfg, XMD_CONFIG_PATH " (missing)", "",
+				       err, sizeof(err));
+	else
+		ret = xmd_config_load(&d.cfg, d.config_path, err, sizeof(err));
+	if (ret) {
 		fprintf(stderr, "xmeshd: %s\n", err);
 		return 1;
 	}

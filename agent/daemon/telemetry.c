@@ -77,8 +77,8 @@ static void link_counters(json_object *l, uint32_t id,
 
 	for (i = 0; i < n_kn && kn[i].id != id; i++)
 		;
-	if (i == n_kn || !(kn[i].present & (1u << XMESH_NEIGH_A_TX_BYTES)) ||
-	    !(kn[i].present & (1u << XMESH_NEIGH_A_RX_BYTES)))
+	if (i == n_kn || !XM_HAS(&kn[i], XMESH_NEIGH_A_TX_BYTES) ||
+	    !XM_HAS(&kn[i], XMESH_NEIGH_A_RX_BYTES))
 		return;
 	add_u64(l, "tx_packets", kn[i].tx_packets);
 	add_u64(l, "tx_bytes", kn[i].tx_bytes);
@@ -203,7 +203,7 @@ static json_object *counters_json(const struct xm_dev *dev)
 	for (t = 0; t <= XMESH_DROP_A_MAX; t++) {
 		const char *key = xm_drop_key(t);
 
-		if ((dev->drops_present & (1u << t)) && key)
+		if ((dev->drops_present & XM_BIT(t)) && key)
 			add_u64(drops, key, dev->drops[t]);
 	}
 	json_object_object_add(c, "drops", drops);
@@ -223,7 +223,7 @@ static json_object *qos_json(const struct xm_qos *q)
 		const char *name = xm_tclass_name(t->id);
 		json_object *o;
 
-		if (!name || !(t->present & (1u << XMESH_TCLASS_A_PACKETS)))
+		if (!name || !XM_HAS(t, XMESH_TCLASS_A_PACKETS))
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "class",

@@ -16,7 +16,8 @@
  *
  * Whatever decodes must come back the same through the armored text, and
  * a certificate re-signed from its decoded fields must decode to the same
- * fields: a mismatch aborts (a decoder and encoder that disagree).
+ * fields (prefixes included): a mismatch aborts (a decoder and encoder
+ * that disagree); a certificate must give its own prefixes.
  *
  * XM_FUZZ_WRITE_SEEDS=DIR: write the seed corpus into DIR and exit.
  */
@@ -53,11 +54,15 @@ static bool same_fields(const struct xm_cert *a, const struct xm_cert *b)
 	    strcmp(a->site, b->site) ||
 	    memcmp(a->pubkey, b->pubkey, XM_PUBKEY_LEN) ||
 	    a->node_id != b->node_id || strcmp(a->zone, b->zone) ||
-	    a->n_roles != b->n_roles || a->not_before != b->not_before ||
-	    a->not_after != b->not_after)
+	    a->n_roles != b->n_roles || a->n_prefixes != b->n_prefixes ||
+	    a->not_before != b->not_before || a->not_after != b->not_after)
 		return false;
 	for (i = 0; i < a->n_roles; i++)
 		if (strcmp(a->roles[i], b->roles[i]))
+			return false;
+	for (i = 0; i < a->n_prefixes; i++)
+		if (!xm_prefix_eq(&a->prefixes[i].addr, a->prefixes[i].len,
+				  &b->prefixes[i].addr, b->prefixes[i].len))
 			return false;
 	return true;
 }
@@ -104,6 +109,22 @@ static void crl_decoded(const struct xm_crl *l)
 	      "a list does not come back from its text");
 }
 
+/* A certificate gives each of its own prefixes, and what they hold. */
+static void prefixes_given(const struct xm_cert *c)
+{
+	struct xm_prefix4or6 p;
+	unsigned int i;
+
+	for (i = 0; i < c->n_prefixes; i++) {
+		p = c->prefixes[i];
+		check(xm_cert_gives_prefix(c, &p),
+		      "a certificate does not give its own prefix");
+		p.len = (uint8_t)(p.len + (p.len < xm_addr_bits(p.addr.family)));
+		check(xm_cert_gives_prefix(c, &p),
+		      "a certificate does not give a prefix inside its own");
+	}
+}
+
 /* Exactly sized copies: ASan sees any read past the end. */
 static void binary_cert(const uint8_t *data, size_t size)
 {
@@ -111,8 +132,10 @@ static void binary_cert(const uint8_t *data, size_t size)
 	uint8_t *buf = malloc(size ? size : 1);
 
 	memcpy(buf, data, size);
-	if (!xm_cert_decode(&c, buf, size))
+	if (!xm_cert_decode(&c, buf, size)) {
 		cert_decoded(&c);
+		prefixes_given(&c);
+	}
 	free(buf);
 }
 
@@ -230,6 +253,17 @@ static void write_seeds(const char *dir)
 	n = xm_cert_text(&c, text_buf, XM_CRL_TEXT_MAX);
 	put_file(dir, "node-text", 2, text_buf, n);
 	put_file(dir, "authority", 0, auth.raw, auth.len);
+	c.n_prefixes = 3;
+	check(!xm_parse_prefix("10.0.7.0/24", &c.prefixes[0].addr,
+			       &c.prefixes[0].len) &&
+	      !xm_parse_prefix("fd00:7::/64", &c.prefixes[1].addr,
+			       &c.prefixes[1].len) &&
+	      !xm_parse_prefix("0.0.0.0/0", &c.prefixes[2].addr,
+			       &c.prefixes[2].len) &&
+	      !xm_cert_sign(&c, auth_sk), "seed: sign with prefixes");
+	put_file(dir, "node-prefixes", 0, c.raw, c.len);
+	put_file(dir, "node-prefixes-signed", 3, c.raw, c.len - XM_SIG_LEN);
+	c.n_prefixes = 0;
 	c.kind = XM_CERT_POLICY;
 	c.node_id = 0;
 	c.zone[0] = '\0';

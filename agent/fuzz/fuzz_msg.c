@@ -248,6 +248,48 @@ static size_t seed_lsu(uint8_t *buf, uint32_t sender, uint64_t seq)
 	return w.len;
 }
 
+/*
+ * An advert signed as with certificates (protocol.md, "Signed adverts"):
+ * a node certificate of a throwaway authority, and the signature of its
+ * key, both from fixed seeds.
+ */
+static size_t seed_lsu_signed(uint8_t *buf, uint32_t sender, uint64_t seq)
+{
+	uint8_t auth_pk[XM_PUBKEY_LEN], auth_sk[XM_SECKEY_LEN];
+	uint8_t pk[XM_PUBKEY_LEN], sk[XM_SECKEY_LEN];
+	uint8_t seed[crypto_sign_SEEDBYTES], in[XM_ADVERT_SIG_INPUT_MAX];
+	struct xm_advert *a = xm_advert_alloc(1);
+	struct xm_cert c = {
+		.kind = XM_CERT_NODE, .serial = 7, .site = "fuzz",
+		.node_id = sender, .zone = "z1", .n_roles = 1,
+		.roles = { "web" }, .not_before = 1, .not_after = 4000000000u,
+	};
+	struct xm_msg_writer w;
+
+	memset(seed, 1, sizeof(seed));
+	crypto_sign_seed_keypair(auth_pk, auth_sk, seed);
+	memset(seed, 2, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+	memcpy(c.pubkey, pk, sizeof(pk));
+	if (!a || xm_cert_sign(&c, auth_sk))
+		abort();
+	a->originator = sender;
+	a->seq = 9;
+	a->caps = (struct xm_caps){ .zone = "z1", .n_roles = 1,
+				    .roles = { "web" } };
+	a->n_adj = 1;
+	a->adj[0] = (struct xm_adj){ 1, 100, 300, 0, 1000 };
+	a->cert = c.raw;
+	a->cert_len = (uint16_t)c.len;
+	a->has_sig = true;
+	crypto_sign_ed25519_detached(a->sig, NULL, in,
+				     xm_advert_sig_input(a, in), sk);
+	xm_msg_begin(&w, buf, XM_PDU_MAX, XM_MSG_LSU, 0, sender, seq);
+	xm_lsu_put(&w, a, 4);
+	free(a);
+	return w.len;
+}
+
 static size_t seed_lsack(uint8_t *buf, uint32_t sender, uint64_t seq)
 {
 	struct xm_msg_writer w;
@@ -284,6 +326,8 @@ static void write_seeds(const char *dir)
 	put_file(dir, "lsu", file, n + 1);
 	n = seed_lsack(file + 1, 2, 3);
 	put_file(dir, "lsack", file, n + 1);
+	n = seed_lsu_signed(file + 1, 2, 4);
+	put_file(dir, "lsu-signed", file, n + 1);
 
 	/* Neighbor 2 comes up, sends its database, acks, goes quiet. */
 	file[0] = 1;

@@ -88,6 +88,11 @@ static const char *const drop_names[] = {
 	[XMESH_DROP_A_NO_MROUTE] = "no-mroute",
 	[XMESH_DROP_A_MCAST_RPF] = "mcast-rpf",
 	[XMESH_DROP_A_OAM_EVENT_RATE_LIMITED] = "oam-event-rate-limited",
+	[XMESH_DROP_A_NO_ORIGIN_KEY] = "no-origin-key",
+	[XMESH_DROP_A_ORIGIN_MISSING] = "origin-missing",
+	[XMESH_DROP_A_ORIGIN_NO_KEY] = "origin-no-key",
+	[XMESH_DROP_A_ORIGIN_AUTH_FAILED] = "origin-auth-failed",
+	[XMESH_DROP_A_ORIGIN_REPLAYED] = "origin-replayed",
 };
 
 static const char *const drop_keys[] = {
@@ -121,6 +126,11 @@ static const char *const drop_keys[] = {
 	[XMESH_DROP_A_NO_MROUTE] = "no_mroute",
 	[XMESH_DROP_A_MCAST_RPF] = "mcast_rpf",
 	[XMESH_DROP_A_OAM_EVENT_RATE_LIMITED] = "oam_event_rate_limited",
+	[XMESH_DROP_A_NO_ORIGIN_KEY] = "no_origin_key",
+	[XMESH_DROP_A_ORIGIN_MISSING] = "origin_missing",
+	[XMESH_DROP_A_ORIGIN_NO_KEY] = "origin_no_key",
+	[XMESH_DROP_A_ORIGIN_AUTH_FAILED] = "origin_auth_failed",
+	[XMESH_DROP_A_ORIGIN_REPLAYED] = "origin_replayed",
 };
 
 static const char *const oam_op_names[] = {
@@ -312,6 +322,7 @@ static const char *const key_attrs[] = {
 	[XMESH_KEY_A_BYTES] = "bytes",
 	[XMESH_KEY_A_REPLAYED] = "replayed",
 	[XMESH_KEY_A_AUTH_FAILED] = "auth-failed",
+	[XMESH_KEY_A_NODE] = "node",
 };
 static const struct space key_space = SPACE(key_attrs, -1);
 
@@ -358,6 +369,7 @@ static const char *const dev_attrs[] = {
 	[XMESH_DEV_A_NODE_COUNT] = "node-count",
 	[XMESH_DEV_A_ZONE_PAIR_COUNT] = "zone-pair-count",
 	[XMESH_DEV_A_MROUTE_COUNT] = "mroute-count",
+	[XMESH_DEV_A_ORIGIN] = "origin",
 };
 static const struct space dev_space = SPACE(dev_attrs, -1);
 

@@ -262,8 +262,12 @@ static int nest_put(struct nlmsghdr *nlh, size_t room, uint16_t type,
 
 /* ---- the nests ------------------------------------------------------ */
 
+/* A present mask has a bit for each attribute of its nest. */
+_Static_assert(XMESH_COUNTER_A_MAX < 64 && XMESH_DROP_A_MAX < 64,
+	       "counters_present, drops_present: 64 bits");
+
 static int stats_parse(const struct nlattr *nest, uint64_t *v, int max,
-		       uint32_t *present)
+		       uint64_t *present)
 {
 	const struct nlattr *a;
 
@@ -301,6 +305,7 @@ static const struct field dev_fields[] = {
 	D(FAMILY, K_U16, family, F_RW),
 	D(HOP_LIMIT, K_U8, hop_limit, F_RW),
 	D(SECURITY, K_U8, security, F_RW),
+	D(ORIGIN, K_U8, origin, F_RW),
 	D(MARK_MASK, K_U32, mark_mask, F_RW),
 	D(ZONE_DEFAULT, K_U8, zone_default, F_RW),
 	D(NEIGH_COUNT, K_U32, neigh_count, F_PARSE),
@@ -395,6 +400,7 @@ static const struct nest_desc oam_desc = DESC(oam_fields);
 #define K(a, k, m, fl)	FIELD(struct xm_key, XMESH_KEY_A_##a, k, m, fl)
 static const struct field key_fields[] = {
 	K(NEIGH, K_U32, neigh, F_RW),
+	K(NODE, K_U32, node, F_RW),
 	K(ID, K_U8, id, F_RW),
 	K(DIR, K_U8, dir, F_RW),
 	K(KEY, K_BYTES, key, F_PUT),

@@ -21,7 +21,7 @@
 
 #include "xmesh_parse.h"
 
-#define XM_BIT(attr)		(1u << (attr))
+#define XM_BIT(attr)		(UINT64_C(1) << (attr))
 #define XM_HAS(obj, attr)	(((obj)->present & XM_BIT(attr)) != 0)
 #define XM_SET(obj, attr)	((obj)->present |= XM_BIT(attr))
 
@@ -34,13 +34,15 @@ struct xm_dev {
 	uint16_t family;
 	uint8_t hop_limit;
 	uint8_t security;		/* enum xmesh_security */
+	uint8_t origin;			/* origin seals on (1) or off */
 	uint32_t neigh_count, route_count, prefix_count, key_count;
 	uint32_t mark_mask;		/* zones: skb->mark bits to tag */
 	uint8_t zone_default;		/* enum xmesh_zone_action */
 	uint32_t node_count, zone_pair_count;
-	uint32_t counters_present;	/* XMESH_COUNTER_A_* */
+	uint64_t counters_present;	/* XMESH_COUNTER_A_* */
 	uint64_t counters[XMESH_COUNTER_A_MAX + 1];
-	uint32_t drops_present;		/* XMESH_DROP_A_* */
+	/* One bit per reason: more than 32 since origin seals. */
+	uint64_t drops_present;		/* XMESH_DROP_A_* */
 	uint64_t drops[XMESH_DROP_A_MAX + 1];
 };
 
@@ -98,7 +100,8 @@ struct xm_oam {
  */
 struct xm_key {
 	uint32_t present;		/* XMESH_KEY_A_* */
-	uint32_t neigh;
+	uint32_t neigh;			/* a per-hop key's neighbor, or */
+	uint32_t node;			/* an origin key's node */
 	uint8_t id;
 	uint8_t dir;			/* enum xmesh_key_dir */
 	uint8_t key[XMESH_KEY_LEN];

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Keys and authority certificates the certificate and key-exchange tests
- * (test_cert.c, test_kx.c) both build: deterministic keys from a seed
- * byte, and an authority valid from ten days before now for ten years.
+ * Keys and certificates the certificate, key-exchange and signed-advert
+ * tests (test_cert.c, test_kx.c, test_advert_sig.c) build: deterministic
+ * keys from a seed byte, an authority valid from ten days before now for
+ * ten years, node certificates with roles gpu and web, key exchanges.
  */
 #ifndef XM_TEST_CERT_FIXTURES_H
 #define XM_TEST_CERT_FIXTURES_H
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "kx.h"
 
 #define FIXTURE_FN	static __attribute__((unused))
 #define FIXTURE_DAY	UINT64_C(86400)
@@ -45,6 +47,61 @@ FIXTURE_FN void test_authority_make(struct xm_cert *c,
 	c->not_after = now + 3650 * FIXTURE_DAY;
 	if (xm_cert_sign(c, k->sk))
 		abort();
+}
+
+/* The tests' two sites at now: edge1's authority (key of seed 1) and
+ * another site's, edge2's (seed 2). */
+FIXTURE_FN void test_sites_make(struct test_key *auth, struct xm_cert *cert,
+				struct test_key *other,
+				struct xm_cert *other_cert, uint64_t now)
+{
+	test_key_make(auth, 1);
+	test_key_make(other, 2);
+	test_authority_make(cert, auth, "edge1", now);
+	test_authority_make(other_cert, other, "edge2", now);
+}
+
+/* The certificate of k for node in zone, roles gpu and web, signed by
+ * signer for site, valid from not_before to not_after. */
+FIXTURE_FN void test_node_cert_make(struct xm_cert *c,
+				    const struct test_key *signer,
+				    const char *site, const struct test_key *k,
+				    uint32_t node, uint64_t serial,
+				    const char *zone, uint64_t not_before,
+				    uint64_t not_after)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = XM_CERT_NODE;
+	c->serial = serial;
+	snprintf(c->site, sizeof(c->site), "%s", site);
+	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
+	c->node_id = node;
+	snprintf(c->zone, sizeof(c->zone), "%s", zone);
+	c->n_roles = 2;
+	strcpy(c->roles[0], "gpu");
+	strcpy(c->roles[1], "web");
+	c->not_before = not_before;
+	c->not_after = not_after;
+	if (xm_cert_sign(c, signer->sk))
+		abort();
+}
+
+/* The key exchange of node (key k, cert) at unix time now, or NULL with
+ * the reason printed as a TAP comment. */
+FIXTURE_FN struct xm_kx *test_kx_make(uint32_t node, const struct test_key *k,
+				      const struct xm_cert *cert,
+				      const struct xm_cert *authority,
+				      const struct xm_crl *crl,
+				      const struct xm_kx_params *params,
+				      uint64_t now)
+{
+	unsigned int why;
+	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
+				     params, now, &why);
+
+	if (!kx)
+		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
+	return kx;
 }
 
 #endif /* XM_TEST_CERT_FIXTURES_H */

@@ -201,6 +201,7 @@ static struct xmd_view view(void)
 		.ifindex = 5,
 		.fib_ready = true,
 		.stats = &dstats,
+		.security = "none (insecure-no-certificates)",
 	};
 	return v;
 }

@@ -21,6 +21,7 @@
 enum {
 	T_SERIAL = 1, T_SITE, T_ISSUER, T_PUBKEY, T_NODE, T_ZONE, T_ROLE,
 	T_NOT_BEFORE, T_NOT_AFTER, T_CRL_VERSION, T_ISSUED, T_SERIALS,
+	T_PREFIX,
 };
 #define T_MANDATORY	0x8000
 
@@ -63,14 +64,27 @@ static bool cert_fields_eq(const struct xm_cert *a, const struct xm_cert *b)
 	    memcmp(a->issuer, b->issuer, XM_KEY_ID_LEN) ||
 	    memcmp(a->pubkey, b->pubkey, XM_PUBKEY_LEN) ||
 	    a->node_id != b->node_id || strcmp(a->zone, b->zone) ||
-	    a->n_roles != b->n_roles || a->not_before != b->not_before ||
+	    a->n_roles != b->n_roles || a->n_prefixes != b->n_prefixes ||
+	    a->not_before != b->not_before ||
 	    a->not_after != b->not_after || a->len != b->len ||
 	    memcmp(a->raw, b->raw, a->len))
 		return false;
 	for (i = 0; i < a->n_roles; i++)
 		if (strcmp(a->roles[i], b->roles[i]))
 			return false;
+	for (i = 0; i < a->n_prefixes; i++)
+		if (!xm_prefix_eq(&a->prefixes[i].addr, a->prefixes[i].len,
+				  &b->prefixes[i].addr, b->prefixes[i].len))
+			return false;
 	return true;
+}
+
+/* "ADDR/LEN" into p (the test's own prefixes are valid). */
+static void prefix_of(struct xm_prefix4or6 *p, const char *s)
+{
+	memset(p, 0, sizeof(*p));
+	if (xm_parse_prefix(s, &p->addr, &p->len))
+		abort();
 }
 
 static bool is_reason(enum xm_cert_reason got, enum xm_cert_reason want,
@@ -90,13 +104,13 @@ static bool is_reason(enum xm_cert_reason got, enum xm_cert_reason want,
 struct field {
 	uint16_t type;
 	uint16_t len;
-	uint8_t v[512];
+	uint8_t v[XM_CERT_MAX];
 };
 
 struct fields {
 	uint8_t version, kind;
 	int n;
-	struct field f[24];
+	struct field f[32];
 };
 
 static void fs_add(struct fields *fs, uint16_t type, const void *v,
@@ -332,13 +346,35 @@ static void layout(void)
 		memset(d.roles[i], 'r', 31);
 		d.roles[i][0] = (char)('a' + i);
 	}
+	d.n_prefixes = XM_CERT_PREFIX_MAX;
+	for (i = 0; i < XM_CERT_PREFIX_MAX; i++) {
+		prefix_of(&d.prefixes[i], "fd00::/128");
+		d.prefixes[i].addr.raw[15] = (uint8_t)i;
+	}
 	is_int(xm_cert_sign(&d, auth.sk), 0, "layout: the largest signs");
-	is_int(d.len, 520, "layout: the largest is 520 bytes");
+	is_int(d.len, 696, "layout: the largest is 696 bytes");
 	is_reason(xm_cert_decode(&c, d.raw, d.len), XM_CERT_OK,
 		  "layout: and decodes");
 	ok(XM_ARMOR_LEN(XM_CERT_MAX) <= XM_CERT_TEXT_MAX &&
 	   xm_cert_text(&d, (char *)wire, XM_CERT_TEXT_MAX) > 0,
 	   "layout: its text fits XM_CERT_TEXT_MAX");
+}
+
+/*
+ * Sign c, decode it: every field (prefixes in order) comes back, and it
+ * verifies as its kind. what: the tests' prefix.
+ */
+static void sign_round_trip(struct xm_cert *c, const char *what)
+{
+	char name[64];
+	struct xm_cert d;
+
+	ok(!xm_cert_sign(c, auth.sk), "%s: signs", what);
+	ok(xm_cert_decode(&d, c->raw, c->len) == XM_CERT_OK &&
+	   cert_fields_eq(c, &d), "%s: decodes, every field comes back", what);
+	snprintf(name, sizeof(name), "%s: verifies", what);
+	is_reason(xm_cert_verify(&d, c->kind, &auth_cert, NULL, NOW),
+		  XM_CERT_OK, name);
 }
 
 static void round_trips(void)
@@ -378,12 +414,7 @@ static void round_trips(void)
 	c.node_id = 0;
 	c.zone[0] = '\0';
 	c.n_roles = 0;
-	is_int(xm_cert_sign(&c, auth.sk), 0, "policy: signs");
-	is_reason(xm_cert_decode(&d, c.raw, c.len), XM_CERT_OK,
-		  "policy: decodes");
-	ok(cert_fields_eq(&c, &d), "policy: every field comes back");
-	is_reason(xm_cert_verify(&d, XM_CERT_POLICY, &auth_cert, NULL, NOW),
-		  XM_CERT_OK, "policy: verifies");
+	sign_round_trip(&c, "policy");
 
 	node_fields(&c);
 	c.zone[0] = '\0';
@@ -858,7 +889,7 @@ static void strictness(void)
 	struct fields fs, base;
 	struct xm_cert c, ref;
 	struct field *f;
-	uint8_t pad[512];
+	uint8_t pad[XM_CERT_MAX];
 	size_t i, j;
 	bool all;
 
@@ -1026,6 +1057,185 @@ static void strictness(void)
 		is_reason(xm_cert_decode(&c, wire, n), XM_CERT_MALFORMED,
 			  "strict: one byte more is malformed");
 	}
+}
+
+/* A PREFIX value as the documentation lays it out. */
+static void fs_prefix(struct fields *fs, uint16_t type, uint8_t family,
+		      uint8_t len, const char *addr)
+{
+	uint8_t v[2 + 16];
+	struct xm_addr a;
+
+	if (xm_parse_addr(addr, &a, NULL))
+		abort();
+	v[0] = family;
+	v[1] = len;
+	memcpy(v + 2, a.raw, xm_addr_len(a.family));
+	fs_add(fs, type, v, 2 + xm_addr_len(a.family));
+}
+
+/* The test node certificate with PREFIX fields before NOT_BEFORE, where
+ * the encoder puts them: the baseline without its validity. */
+static void fs_node_prefixes(struct fields *fs)
+{
+	fs_node(fs, &auth);
+	fs_del(fs, T_NOT_BEFORE);
+	fs_del(fs, T_NOT_AFTER);
+}
+
+static void fs_validity(struct fields *fs)
+{
+	fs_u64(fs, T_NOT_BEFORE, NOW - DAY);
+	fs_u64(fs, T_NOT_AFTER, NOW + 365 * DAY);
+}
+
+/* Does c give prefix s? */
+static bool gives(const struct xm_cert *c, const char *s)
+{
+	struct xm_prefix4or6 p;
+
+	prefix_of(&p, s);
+	return xm_cert_gives_prefix(c, &p);
+}
+
+static void prefixes(void)
+{
+	/* A PREFIX value that is refused, and why. */
+	static const struct {
+		uint8_t family, len;
+		const char *addr;
+		int vlen;	/* 0: the family's */
+		const char *name;
+	} bad[] = {
+		{ 4, 24, "10.0.7.1", 0, "prefix: host bits set (v4)" },
+		{ 6, 64, "fd00:7::1", 0, "prefix: host bits set (v6)" },
+		{ 4, 33, "10.0.7.0", 0, "prefix: length 33 for IPv4" },
+		{ 6, 129, "fd00::", 0, "prefix: length 129 for IPv6" },
+		{ 5, 24, "10.0.7.0", 0, "prefix: family 5" },
+		{ 0, 0, "0.0.0.0", 0, "prefix: family 0" },
+		{ 4, 24, "10.0.7.0", 18, "prefix: an IPv4 value of 18 bytes" },
+		{ 6, 64, "fd00:7::", 6, "prefix: an IPv6 value of 6 bytes" },
+		{ 4, 24, "10.0.7.0", 1, "prefix: a value of 1 byte" },
+	};
+	struct fields fs, base;
+	struct xm_cert c, d;
+	struct field *f;
+	char r[16];
+	size_t n, i;
+
+	/* Round trip, in order; the encoder's bytes are the documented. */
+	node_fields(&c);
+	prefix_of(&c.prefixes[0], "10.0.7.0/24");
+	prefix_of(&c.prefixes[1], "fd00:7::/64");
+	prefix_of(&c.prefixes[2], "0.0.0.0/0");
+	c.n_prefixes = 3;
+	sign_round_trip(&c, "prefix");
+	fs_node_prefixes(&base);
+	fs_prefix(&base, T_MANDATORY | T_PREFIX, 4, 24, "10.0.7.0");
+	fs_prefix(&base, T_MANDATORY | T_PREFIX, 6, 64, "fd00:7::");
+	fs_prefix(&base, T_MANDATORY | T_PREFIX, 4, 0, "0.0.0.0");
+	fs_validity(&base);
+	n = fs_encode(&base, &auth, wire);
+	ok(n == c.len && !memcmp(wire, c.raw, n),
+	   "prefix: type 13 marked mandatory (0x800d), family, length, address");
+	fs = base;
+	for (i = 0; i < (size_t)fs.n; i++)
+		fs.f[i].type &= (uint16_t)~T_MANDATORY;
+	is_reason(fs_decode(&fs, &d), XM_CERT_OK,
+		  "prefix: (without the mandatory bit, as every known type)");
+	ok(d.n_prefixes == 3, "prefix: (three of them)");
+
+	/* Strict values. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fs = base;
+		fs_prefix(&fs, T_PREFIX, bad[i].family, bad[i].len,
+			  bad[i].addr);
+		if (bad[i].vlen)
+			fs.f[fs.n - 1].len = (uint16_t)bad[i].vlen;
+		is_reason(fs_decode(&fs, &d), XM_CERT_MALFORMED, bad[i].name);
+	}
+	fs = base;
+	fs_prefix(&fs, T_PREFIX, 6, 64, "fd00:7::");
+	is_reason(fs_decode(&fs, &d), XM_CERT_MALFORMED,
+		  "prefix: the same prefix twice");
+	fs = base;
+	fs_prefix(&fs, T_PREFIX, 4, 25, "10.0.7.128");
+	is_reason(fs_decode(&fs, &d), XM_CERT_OK,
+		  "prefix: (one inside another is fine)");
+	fs_node_prefixes(&fs);
+	for (i = 0; i < XM_CERT_PREFIX_MAX; i++) {
+		snprintf(r, sizeof(r), "10.%zu.0.0", i);
+		fs_prefix(&fs, T_PREFIX, 4, 16, r);
+	}
+	fs_validity(&fs);
+	is_reason(fs_decode(&fs, &d), XM_CERT_OK, "prefix: 8 decode");
+	fs_prefix(&fs, T_PREFIX, 4, 16, "10.99.0.0");
+	is_reason(fs_decode(&fs, &d), XM_CERT_MALFORMED,
+		  "prefix: 9 are too many");
+	fs = base;
+	fs.kind = XM_CERT_POLICY;
+	fs_del(&fs, T_NODE);
+	fs_del(&fs, T_ZONE);
+	fs_del(&fs, T_ROLE);
+	is_reason(fs_decode(&fs, &d), XM_CERT_MALFORMED,
+		  "prefix: refused in a policy certificate");
+	fs = base;
+	f = fs_get(&fs, T_MANDATORY | T_PREFIX);
+	f->v[0] = 6;
+	is_reason(fs_decode(&fs, &d), XM_CERT_MALFORMED,
+		  "prefix: an IPv4 value called IPv6");
+
+	/* The encoder refuses what the decoder would. */
+	node_fields(&c);
+	prefix_of(&c.prefixes[0], "10.0.7.0/24");
+	c.prefixes[0].addr.raw[3] = 1;
+	c.n_prefixes = 1;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL, "prefix: sign: host bits");
+	prefix_of(&c.prefixes[0], "10.0.7.0/24");
+	c.prefixes[1] = c.prefixes[0];
+	c.n_prefixes = 2;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL, "prefix: sign: twice");
+	c.n_prefixes = XM_CERT_PREFIX_MAX + 1;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL, "prefix: sign: 17");
+	c.n_prefixes = 1;
+	c.prefixes[0].len = 33;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL, "prefix: sign: length 33");
+	c.prefixes[0].len = 24;
+	c.prefixes[0].addr.family = 0;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL, "prefix: sign: no family");
+	node_fields(&c);
+	c.kind = XM_CERT_POLICY;
+	c.node_id = 0;
+	c.zone[0] = '\0';
+	c.n_roles = 0;
+	prefix_of(&c.prefixes[0], "10.0.7.0/24");
+	c.n_prefixes = 1;
+	is_int(xm_cert_sign(&c, auth.sk), -EINVAL,
+	       "prefix: sign: not in a policy certificate");
+
+	/* What a certificate gives. */
+	node_fields(&c);
+	ok(gives(&c, "10.0.1.0/24") && gives(&c, "::/0"),
+	   "gives: none listed, any (unrestricted)");
+	prefix_of(&c.prefixes[0], "10.0.3.0/24");
+	prefix_of(&c.prefixes[1], "fd00:3::/64");
+	c.n_prefixes = 2;
+	ok(gives(&c, "10.0.3.0/24") && gives(&c, "10.0.3.128/25") &&
+	   gives(&c, "10.0.3.7/32") && gives(&c, "fd00:3::/64") &&
+	   gives(&c, "fd00:3::1/128"),
+	   "gives: its prefixes and what lies inside them");
+	ok(!gives(&c, "10.0.1.0/24") && !gives(&c, "10.0.0.0/16") &&
+	   !gives(&c, "10.0.2.255/32") && !gives(&c, "0.0.0.0/0") &&
+	   !gives(&c, "fd00:4::/64") && !gives(&c, "fd00::/16"),
+	   "gives: not another prefix, nor a shorter one around its own");
+	prefix_of(&c.prefixes[0], "0.0.0.0/0");
+	c.n_prefixes = 1;
+	ok(gives(&c, "0.0.0.0/0") && gives(&c, "192.168.1.0/24") &&
+	   !gives(&c, "::/0") && !gives(&c, "fd00:3::/64"),
+	   "gives: 0.0.0.0/0 all of IPv4, none of IPv6");
+	prefix_of(&c.prefixes[0], "10.0.3.0/24");
+	c.prefixes[0].addr.family = AF_INET6;
+	ok(!gives(&c, "10.0.3.0/24"), "gives: the family counts");
 }
 
 static void crl_rules(void)
@@ -1300,7 +1510,23 @@ static bool get(const char *name, void *buf, size_t len)
 
 static void tool_args(void)
 {
+	/* cert sign's prefixes refused: what it says, why, the arguments. */
+	static const struct {
+		const char *want, *name, *args;
+	} prefix_refusals[] = {
+		{ "has host bits set; did you mean 10.0.7.0/24?",
+		  "sign: a prefix with host bits", "node 3 prefix 10.0.7.1/24" },
+		{ "invalid prefix length", "sign: prefix length 33",
+		  "node 3 prefix 10.0.7.0/33" },
+		{ "prefix fd00::/64 is given twice", "sign: a prefix twice",
+		  "node 3 prefix fd00::/64 prefix fd00::/64" },
+		{ "at most 8 prefixes", "sign: 9 prefixes",
+		  "node 3 prefix 10.1.0.0/16 prefix 10.2.0.0/16 prefix 10.3.0.0/16 prefix 10.4.0.0/16 prefix 10.5.0.0/16 prefix 10.6.0.0/16 prefix 10.7.0.0/16 prefix 10.8.0.0/16 prefix 10.9.0.0/16" },
+		{ "a policy certificate has no node, zone, role or prefix",
+		  "sign: policy with a prefix", "kind policy prefix 10.0.0.0/8" },
+	};
 	const char *auth_ = "authority-key D/a.key authority D/a.cert";
+	size_t i;
 
 	expect(2, "Usage: xmesh cert", "no command: usage", "cert");
 	expect(0, "xmesh cert revoke", "help", "cert help");
@@ -1349,6 +1575,11 @@ static void tool_args(void)
 	expect(2, "invalid role", "sign: a role of 32 bytes",
 	       "cert sign %s pubkey 00 node 3 role 0123456789012345678901234567890x out D/x",
 	       auth_);
+	for (i = 0; i < sizeof(prefix_refusals) / sizeof(prefix_refusals[0]);
+	     i++)
+		expect(2, prefix_refusals[i].want, prefix_refusals[i].name,
+		       "cert sign %s pubkey 00 %s out D/x", auth_,
+		       prefix_refusals[i].args);
 	expect(2, "needs \"out\"", "sign: needs out",
 	       "cert sign %s pubkey 00 node 3", auth_);
 	expect(2, "invalid public key \"abcd\"", "sign: short hex",
@@ -1414,9 +1645,28 @@ static void tool_flow(void)
 	expect(1, "malformed", "sign: a key file is no authority certificate",
 	       "cert sign %s pubkey %s node 7 out D/n.cert",
 	       "authority-key D/a.key authority D/n.key", pk);
-	expect(0, "", "sign a node certificate",
+	expect(0, "Note: no prefix given: node 7 may advertise any address",
+	       "sign a node certificate (no prefix: a note)",
 	       "cert sign %s pubkey %s node 7 zone rack-a role gpu role web out D/n.cert",
 	       auth_, pk);
+	expect(0, "prefixes any (unrestricted)", "show: no prefix, any",
+	       "cert show D/n.cert");
+	expect(0, "", "sign with prefixes",
+	       "cert sign %s pubkey %s node 7 prefix 10.0.7.0/24 prefix fd00:7::/64 prefix 0.0.0.0/0 out D/np.cert",
+	       auth_, pk);
+	ok(!strstr(err_buf, "Note: no prefix"), "tool: no note with prefixes");
+	expect(0, "prefixes 10.0.7.0/24 fd00:7::/64 0.0.0.0/0",
+	       "show: the prefixes", "cert show D/np.cert");
+	xmesh("-j cert show D/np.cert");
+	j = json_tokener_parse(out_buf);
+	ok(j && json_object_object_get_ex(j, "prefixes", &v) &&
+	   json_object_array_length(v) == 3 &&
+	   !strcmp(json_object_get_string(json_object_array_get_idx(v, 1)),
+		   "fd00:7::/64"),
+	   "tool: -j show: prefixes");
+	json_object_put(j);
+	expect(0, "np.cert: ok", "verify: with prefixes",
+	       "cert verify D/np.cert authority D/a.cert");
 	expect(1, "exists; not overwriting it", "sign: no overwrite",
 	       "cert sign %s pubkey %s node 7 out D/n.cert", auth_, pk);
 	expect(0, "certificate node 7 site edge1", "show a node certificate",
@@ -1597,6 +1847,7 @@ int main(void)
 	truncations();
 	text_rules();
 	strictness();
+	prefixes();
 	crl_rules();
 	tool();
 	free(crl);

@@ -511,7 +511,8 @@ static void config(void)
 
 	is_int(parse("class realtime metric latency\n"
 		     "class bulk metric bandwidth max-hops 3 zone a zone b\n"
-		     "class interactive metric mix latency-weight 70\n"), 0,
+		     "class interactive metric mix latency-weight 70\n"
+		     "insecure-no-certificates yes\n"), 0,
 	       "class lines parse");
 	rt = &cfg.policy.classes[XMESH_TC_REALTIME - 1];
 	bulk = &cfg.policy.classes[XMESH_TC_BULK - 1];
@@ -526,7 +527,8 @@ static void config(void)
 	ok(!xm_class_path_own(
 		&cfg.policy.classes[XMESH_TC_NETWORK_CONTROL - 1]),
 	   "a class not configured takes the default routes");
-	is_int(parse("class rt metric mix\n"), 0, "mix alone");
+	is_int(parse("class rt metric mix\ninsecure-no-certificates yes\n"), 0,
+	       "mix alone");
 	is_int(cfg.policy.classes[XMESH_TC_REALTIME - 1].latency_weight, 50,
 	       "mix weighs latency 50 % by default");
 	refused("class gold metric latency\n",

@@ -2,6 +2,8 @@
 /* xmeshd.conf: every directive, defaults, and errors with line numbers. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,11 +14,33 @@
 static struct xmd_config cfg;
 static char err[512];
 
-static int parse(const char *text)
+static int parse_as_is(const char *text)
 {
 	xmd_config_default(&cfg);
 	err[0] = '\0';
 	return xmd_config_parse(&cfg, "t.conf", text, err, sizeof(err));
+}
+
+/*
+ * text, with "insecure-no-certificates yes" after it unless it names a
+ * certificate: the other tests are about other directives, of an agent
+ * that may run (line numbers in errors stay the text's).
+ */
+static int parse(const char *text)
+{
+	static const char lab[] = "\ninsecure-no-certificates yes\n";
+	size_t len = strlen(text);
+	char *all = malloc(len + sizeof(lab));
+	int ret;
+
+	if (!all)
+		return -1;
+	memcpy(all, text, len + 1);
+	if (!strstr(text, "certificate "))
+		memcpy(all + len, lab, sizeof(lab));
+	ret = parse_as_is(all);
+	free(all);
+	return ret;
 }
 
 /* text fails with exactly this message. */
@@ -381,7 +405,7 @@ static void files(void)
 	ok(strstr(err, ":2: line has a NUL character") != NULL,
 	   "the NUL's line is named");
 	f = fopen(path, "w");
-	fputs("node-id 7\n", f);
+	fputs("node-id 7\ninsecure-no-certificates yes\n", f);
 	fclose(f);
 	xmd_config_default(&cfg);
 	is_int(xmd_config_load(&cfg, path, err, sizeof(err)), 0, "a good file");
@@ -394,32 +418,47 @@ static void files(void)
 }
 
 /*
- * etc/xmeshd.conf parses as shipped, and with every directive uncommented
- * (its commented lines are the defaults, or examples of them).
+ * etc/xmeshd.conf as shipped starts no agent (a package installed fresh
+ * must not run an open mesh); with its insecure-no-certificates line
+ * uncommented it is all defaults; with every other directive uncommented
+ * it parses (its commented lines are the defaults, or examples of them).
  */
 static void example(void)
 {
+	static const char insecure[] = "#insecure-no-certificates yes\n";
 	FILE *f = fopen("../etc/xmeshd.conf", "r");
-	char line[512], *all = calloc(1, 65536);
-	size_t len = 0;
+	char line[512], *all = calloc(1, 65536), *lab = calloc(1, 65536);
+	size_t len = 0, lab_len = 0;
+	bool has_insecure = false;
 	struct xmd_config def;
 
 	if (!ok(f != NULL, "example: ../etc/xmeshd.conf (run from agent/)"))
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		/* "#word" is a directive; "# text" a comment. */
+		bool is_insecure = !strcmp(line, insecure);
 		const char *l = line[0] == '#' && line[1] >= 'a' &&
-				line[1] <= 'z' ? line + 1 : line;
+				line[1] <= 'z' && !is_insecure ? line + 1 :
+				line;
 
+		has_insecure |= is_insecure;
 		len += (size_t)snprintf(all + len, 65536 - len, "%s", l);
+		lab_len += (size_t)snprintf(lab + lab_len, 65536 - lab_len,
+					    "%s", is_insecure ? line + 1 : line);
 	}
 	fclose(f);
 	xmd_config_default(&def);
 	xmd_config_default(&cfg);
 	is_int(xmd_config_load(&cfg, "../etc/xmeshd.conf", err, sizeof(err)),
-	       0, "example: parses as shipped");
+	       -1, "example: as shipped, no agent without certificates");
+	ok(strstr(err, "no certificate: ") != NULL,
+	   "example: ... and xmeshd says why");
+	ok(has_insecure, "example: it shows the lab's insecure-no-certificates line");
+	is_int(parse_as_is(lab), 0, "example: with that line, it parses");
+	def.insecure_no_certificates = true;
 	ok(!memcmp(&cfg, &def, sizeof(cfg)),
-	   "example: as shipped, it is all defaults");
+	   "example: ... and is all defaults");
+	free(lab);
 	if (!is_int(parse(all), 0, "example: every directive uncommented"))
 		printf("#   %s\n", err);
 	ok(!memcmp(&cfg.timers, &def.timers, sizeof(def.timers)),
@@ -502,10 +541,44 @@ static void certificates(void)
 	       "certificates: none without them is fine");
 }
 
+/* xmeshd's refusal to run without certificates or the lab's line. */
+#define REFUSED "no certificate: xmeshd authenticates its neighbors with the site's certificates (certificate and authority, made with xmesh cert); for a lab without them, add \"insecure-no-certificates yes\""
+
+/*
+ * Authentication on by default (issue 5): without certificates xmeshd
+ * runs only when the configuration says so, and never with both.
+ */
+static void insecure(void)
+{
+	is_int(parse_as_is(""), -1, "insecure: no certificate, no consent: refused");
+	is_str(err, "t.conf: " REFUSED, "insecure: ... naming the fix");
+	is_int(parse_as_is("node-id 3\nsecurity none\n"), -1,
+	       "insecure: security none is no consent");
+	is_int(parse_as_is("insecure-no-certificates no\n"), -1,
+	       "insecure: no is the default: refused");
+	is_str(err, "t.conf:1: " REFUSED, "insecure: ... naming its line");
+	is_int(parse_as_is("insecure-no-certificates yes\n"), 0,
+	       "insecure: the lab's line: it runs");
+	ok(cfg.insecure_no_certificates && !cfg.certificate[0],
+	   "insecure: ... without certificates");
+	fails("certificate /a\nauthority /b\ninsecure-no-certificates yes\n",
+	      "t.conf:3: insecure-no-certificates yes with a certificate: the agent authenticates its neighbors with it; remove one of the two",
+	      "insecure: with a certificate, a contradiction");
+	is_int(parse_as_is("certificate /a\nauthority /b\n"
+			   "insecure-no-certificates no\n"), 0,
+	       "insecure: no with a certificate is fine");
+	fails("insecure-no-certificates maybe\n",
+	      "t.conf:1: insecure-no-certificates must be yes or no, not \"maybe\"",
+	      "insecure: yes or no");
+	xmd_config_default(&cfg);
+	ok(!cfg.insecure_no_certificates, "insecure: not by default");
+}
+
 int main(void)
 {
 	defaults();
 	certificates();
+	insecure();
 	example();
 	everything();
 	qos();

@@ -69,6 +69,7 @@ struct net_log {
 	/* Events whose level does not fit their text (see net_drain). */
 	uint64_t misleveled;
 	char last_warn[160];
+	char prev_warn[160];		/* the one before last_warn */
 };
 
 struct net_node {
@@ -386,9 +387,12 @@ NET_FN void net_drain(struct net *net, int i)
 			    (!strncmp(a.text, "refused:", 8) &&
 			     a.level != XM_EV_WARN))
 				log->misleveled++;
-			if (a.level == XM_EV_WARN)
+			if (a.level == XM_EV_WARN) {
+				memcpy(log->prev_warn, log->last_warn,
+				       sizeof(log->prev_warn));
 				memcpy(log->last_warn, a.text,
 				       sizeof(log->last_warn));
+			}
 			if (net->verbose)
 				printf("# %6llu node %u: %s\n",
 				       (unsigned long long)net->now,

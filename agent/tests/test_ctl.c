@@ -135,6 +135,8 @@ static void status(void)
 	is_int(num(r, "neighbors_up"), 1, "status: one up");
 	is_int(num(r, "nodes"), 5, "status: five nodes");
 	is_int(num(r, "nodes_reachable"), 4, "status: four reachable");
+	is_str(str(r, "security"), "none (insecure-no-certificates)",
+	       "status: security, without certificates");
 	is_int(num(r, "stats.rx_bad_auth"), 3, "status: core counters");
 	is_int(num(r, "stats.spf_runs"), 9, "status: spf runs");
 	ok(get(r, "agent.ctl_bad_requests") != NULL, "status: agent counters");

@@ -78,7 +78,8 @@ static void text(void)
 		  "topology show: a node and its adjacencies");
 	expect_at("agent show", 0,
 		  "xmeshd " XMD_VERSION ": node 1 (one) dev xmesh0 up 0d 00:00:06 tables programmed\n"
-		  "    neighbors 2 up 1 nodes 5 reachable 4\n", "agent show");
+		  "    neighbors 2 up 1 nodes 5 reachable 4 security none (insecure-no-certificates)\n",
+		  "agent show");
 	expect_at("-s agent show", 0, "rx-bad-auth 3", "agent show -s: counters");
 	expect_at("-s agent show", 0, "ctl-bad-requests", "agent show -s: agent's");
 }

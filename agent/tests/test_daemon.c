@@ -710,7 +710,8 @@ static void core_accepts(void)
 	is_int(xmd_config_parse(&cfg, "t", "lsa-refresh 65534\nlsa-max-age 65535\n"
 				"spf-hold 600\nspf-max-hold 600\nholddown 0\n"
 				"holddown-max 0\nhello-interval 600\n"
-				"dead-interval 3600\n", NULL, 0), 0,
+				"dead-interval 3600\n"
+				"insecure-no-certificates yes\n", NULL, 0), 0,
 	       "extreme timers parse");
 	memset(&cc, 0, sizeof(cc));
 	cc.node_id = 1;

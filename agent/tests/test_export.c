@@ -288,7 +288,8 @@ static void config(void)
 			  "export 0.0.0.0/0 via 192.0.2.9\n"
 			  "export 203.0.113.0/24 via 198.51.100.1 priority 10 "
 			  "check tcp:443 interval 0.5 fall 2 rise 4 dev eth1\n"
-			  "export 198.18.0.0/15 via 192.0.2.8 hold 5\n"),
+			  "export 198.18.0.0/15 via 192.0.2.8 hold 5\n"
+			  "insecure-no-certificates yes\n"),
 	       0, "conf: three exports");
 	is_int(conf.n_exports, 3, "conf: all kept");
 	ok(conf.exports[0].priority == 100 &&

@@ -166,7 +166,7 @@ static void dev(void)
 	d.prefix_count = 4;
 	d.security = XMESH_SECURITY_ENCRYPT;
 	d.key_count = 5;
-	d.present = ~XM_BIT(XMESH_DEV_A_NODE_ID);
+	d.present = (uint32_t)~XM_BIT(XMESH_DEV_A_NODE_ID);
 	for (i = XMESH_COUNTER_A_TX_PACKETS; i <= XMESH_COUNTER_A_MAX; i++) {
 		d.counters[i] = (uint64_t)i;
 		d.counters_present |= XM_BIT(i);
@@ -178,12 +178,12 @@ static void dev(void)
 	}
 	begin(false, false);
 	print_dev(&o, &d, false);
-	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt\n"
+	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt origin off\n"
 	       "    neighs 2 routes 3 prefixes 4 keys 5\n",
 	       "dev: text, no node id yet");
 	begin(false, false);
 	print_dev(&o, &d, true);
-	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt\n"
+	is_str(end(), "xmesh0: node none port 7600 family inet hop-limit 16 security encrypt origin off\n"
 	       "    neighs 2 routes 3 prefixes 4 keys 5\n"
 	       "    tx packets 2 bytes 3 rx packets 4 bytes 9223372036854775813\n"
 	       "    fwd packets 6 bytes 7 oam rx 8 tx 9 reroutes 10\n"
@@ -193,7 +193,8 @@ static void dev(void)
 	       "        neigh-down 120 not-running 130 nomem 140 tx-error 150 loop 160\n"
 	       "        node-mismatch 170 no-key 180 unauthenticated 190 auth-failed 200 replayed 210\n"
 	       "        unencrypted 220 key-exhausted 230 spoofed-source 240 rate-limited 250 oam-rate-limited 260\n"
-	       "        zone-denied 270 queue-full 280 no-mroute 290 mcast-rpf 300 oam-event-rate-limited 310\n",
+	       "        zone-denied 270 queue-full 280 no-mroute 290 mcast-rpf 300 oam-event-rate-limited 310\n"
+	       "        no-origin-key 320 origin-missing 330 origin-no-key 340 origin-auth-failed 350 origin-replayed 360\n",
 	       "dev: text with every counter and drop reason");
 	begin(true, true);
 	out_list_begin(&o);
@@ -228,7 +229,8 @@ static void oam(void)
 	m.reporter = 3;
 	m.hop_limit = 15;
 	m.rtt_ns = 412345;
-	m.present = ~(XM_BIT(XMESH_OAM_A_IDENT) | XM_BIT(XMESH_OAM_A_NEIGH));
+	m.present = (uint32_t)~(XM_BIT(XMESH_OAM_A_IDENT) |
+			       XM_BIT(XMESH_OAM_A_NEIGH));
 	begin(false, false);
 	out_obj_begin(&o, NULL);
 	print_oam_fields(&o, &m);

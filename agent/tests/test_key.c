@@ -100,7 +100,7 @@ static void add(void)
 	       "key add: says so");
 	ret = run(XMESH_CMD_KEY_NEW, "neigh 3 dir tx key " HEX32, &ch, &err);
 	is_int(ret, XM_EXIT_USAGE, "key add: no id fails");
-	is_str(err, "Error: key add needs neigh, id and dir.\n",
+	is_str(err, "Error: key add needs neigh or node, id and dir.\n",
 	       "key add: says what it needs");
 	ok(all_zero(k->key, sizeof(k->key)),
 	   "key add: a failed parse leaves no key bytes");

@@ -35,20 +35,8 @@ static void node_cert(struct xm_cert *c, const struct test_key *signer,
 		      const char *site, const struct test_key *k, uint32_t node,
 		      uint64_t serial, const char *zone, uint64_t not_after)
 {
-	memset(c, 0, sizeof(*c));
-	c->kind = XM_CERT_NODE;
-	c->serial = serial;
-	snprintf(c->site, sizeof(c->site), "%s", site);
-	memcpy(c->pubkey, k->pk, XM_PUBKEY_LEN);
-	c->node_id = node;
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	c->n_roles = 2;
-	strcpy(c->roles[0], "gpu");
-	strcpy(c->roles[1], "web");
-	c->not_before = NOW - DAY;
-	c->not_after = not_after;
-	if (xm_cert_sign(c, signer->sk))
-		abort();
+	test_node_cert_make(c, signer, site, k, node, serial, zone, NOW - DAY,
+			    not_after);
 }
 
 /* ---- two sides, a wire and a kernel ---- */
@@ -296,13 +284,7 @@ static struct xm_kx *kx_make(uint32_t node, const struct test_key *k,
 			     const struct xm_cert *authority,
 			     const struct xm_crl *crl)
 {
-	unsigned int why;
-	struct xm_kx *kx = xm_kx_new(node, k->sk, cert, authority, crl,
-				     &params, NOW, &why);
-
-	if (!kx)
-		printf("# xm_kx_new: %s\n", xm_kx_refusal_name(why));
-	return kx;
+	return test_kx_make(node, k, cert, authority, crl, &params, NOW);
 }
 
 /* The security mode pair() gives B (-1: the default, encrypt). */
@@ -889,30 +871,81 @@ static void expiry(void)
 	is_int(A.refusals, 1, "expiry: the refusal told to the core");
 }
 
+/* Does cert give the zone and roles caps claims, and prefixes (a
+ * space-separated list, "" none)? why: the reason when not. */
+static char why[160];
+
+static bool claims_match(const struct xm_cert *cert,
+			 const struct xm_caps *caps, const char *prefixes)
+{
+	struct xm_prefix4or6 p[XM_PREFIX_MAX] = { 0 };
+	struct xm_kx_claims claims = { .caps = caps, .prefixes = p };
+	char list[256], *tok, *save;
+
+	snprintf(list, sizeof(list), "%s", prefixes);
+	for (tok = strtok_r(list, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save), claims.n_prefixes++)
+		if (xm_parse_prefix(tok, &p[claims.n_prefixes].addr,
+				    &p[claims.n_prefixes].len))
+			abort();
+	why[0] = '\0';
+	return xm_kx_claims_match(cert, &claims, why, sizeof(why));
+}
+
 static void claims(void)
 {
 	struct xm_caps caps = { 0 };
+	struct xm_cert limited;
 
 	strcpy(caps.zone, "rack-b");
 	caps.n_roles = 2;
 	strcpy(caps.roles[0], "web");
 	strcpy(caps.roles[1], "gpu");
-	ok(xm_kx_caps_match(&cert_b, &caps),
+	ok(claims_match(&cert_b, &caps, ""),
 	   "claims: the certificate's zone and roles, in any order");
+	ok(claims_match(&cert_b, &caps, "10.0.1.0/24 ::/0"),
+	   "claims: a certificate without prefixes gives any");
 	strcpy(caps.zone, "rack-a");
-	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: another zone refused");
+	ok(!claims_match(&cert_b, &caps, ""), "claims: another zone refused");
+	ok(strstr(why, "claims zone \"rack-a\" and 2 roles; its certificate gives zone \"rack-b\"") != NULL,
+	   "claims: why (%s)", why);
 	strcpy(caps.zone, "rack-b");
 	strcpy(caps.roles[1], "web");
-	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: a role twice refused");
+	ok(!claims_match(&cert_b, &caps, ""), "claims: a role twice refused");
 	strcpy(caps.roles[1], "admin");
-	ok(!xm_kx_caps_match(&cert_b, &caps),
+	ok(!claims_match(&cert_b, &caps, ""),
 	   "claims: a role it does not have refused");
 	caps.n_roles = 1;
-	ok(!xm_kx_caps_match(&cert_b, &caps), "claims: fewer roles refused");
+	ok(!claims_match(&cert_b, &caps, ""), "claims: fewer roles refused");
 	caps.n_roles = 0;
 	caps.zone[0] = '\0';
-	ok(!xm_kx_caps_match(&cert_b, &caps),
+	ok(!claims_match(&cert_b, &caps, ""),
 	   "claims: the default zone refused");
+
+	/* B's certificate gives 10.0.2.0/24 and fd00:2::/64. */
+	limited = cert_b;
+	limited.n_prefixes = 2;
+	xm_parse_prefix("10.0.2.0/24", &limited.prefixes[0].addr,
+			&limited.prefixes[0].len);
+	xm_parse_prefix("fd00:2::/64", &limited.prefixes[1].addr,
+			&limited.prefixes[1].len);
+	strcpy(caps.zone, "rack-b");
+	caps.n_roles = 2;
+	strcpy(caps.roles[1], "gpu");
+	ok(claims_match(&limited, &caps, "10.0.2.0/24 10.0.2.9/32 fd00:2::/64"),
+	   "claims: prefixes inside the certificate's accepted");
+	ok(!claims_match(&limited, &caps, "10.0.2.0/24 10.0.1.0/24"),
+	   "claims: a prefix outside them refused");
+	is_str(why, "claims 10.0.1.0/24; its certificate gives 10.0.2.0/24, fd00:2::/64",
+	       "claims: why names the prefix and the certificate's");
+	ok(!claims_match(&limited, &caps, "10.0.0.0/16"),
+	   "claims: a prefix around its own refused");
+	ok(!claims_match(&limited, &caps, "0.0.0.0/0"),
+	   "claims: the default route refused unless given");
+	strcpy(caps.zone, "rack-a");
+	ok(!claims_match(&limited, &caps, "10.0.2.0/24") &&
+	   strstr(why, "zone") != NULL,
+	   "claims: zone and prefixes both checked");
 	pair_ok();
 	xm_kx_peer_start(A.p, 1000);
 	settle(1000);
@@ -1027,11 +1060,14 @@ static bool has_node(struct net *net, int i, uint32_t node)
 	return false;
 }
 
-/* The zones nodes claim (their certificates' unless a test lies). */
-static const char *claims_of[3];
+/* The zones nodes claim (their certificates' unless a test lies), and a
+ * prefix each advertises (NULL: none) with its export priority (0: a
+ * plain prefix). */
+static const char *claims_of[3], *prefix_of[3];
+static uint16_t prefix_prio_of[3];
 
 /* Node i claims zone claims_of[i] and roles gpu, web, as xmeshd takes
- * them from its certificate. */
+ * them from its certificate, and advertises prefix_of[i]. */
 static void claim_hook(struct net *net, int i, struct xm_core_config *cfg)
 {
 	(void)net;
@@ -1039,6 +1075,13 @@ static void claim_hook(struct net *net, int i, struct xm_core_config *cfg)
 	cfg->caps.n_roles = 2;
 	strcpy(cfg->caps.roles[0], "gpu");
 	strcpy(cfg->caps.roles[1], "web");
+	if (!prefix_of[i])
+		return;
+	if (xm_parse_prefix(prefix_of[i], &cfg->prefixes[0].addr,
+			    &cfg->prefixes[0].len))
+		abort();
+	cfg->prefix_prio[0] = prefix_prio_of[i];
+	cfg->n_prefixes = 1;
 }
 
 /*
@@ -1516,6 +1559,84 @@ static void core_claim(void)
 	xm_kx_free(kx[1]);
 }
 
+/* A log line refusing as claim_mismatch, naming what (a prefix). */
+static bool logged_refusal(const char *line, const char *what)
+{
+	return strstr(line, "claim_mismatch") && strstr(line, what);
+}
+
+/*
+ * B (certificate cert) advertises prefix (an export if prio): accepted by
+ * A, or refused with a log line naming the prefix. name: for the tests.
+ */
+static void core_prefix(const char *name, const struct xm_cert *cert,
+			const char *prefix, uint16_t prio, bool accepted)
+{
+	static struct net net;
+	struct xm_kx *kx[2];
+	char want[160];
+
+	core_cert_b = cert;
+	prefix_of[1] = prefix;
+	prefix_prio_of[1] = prio;
+	core_pair(&net, kx, &params, "rack-b");
+	net_run(&net, 8000);
+	if (accepted) {
+		ok(net_neigh_state(&net, 0, 1, NULL) == XM_NEIGH_UP &&
+		   has_node(&net, 0, 2) &&
+		   !xm_kx_stats(kx[0])->refused[XM_KX_REFUSED_CLAIM],
+		   "prefix: %s: accepted, UP, its advert in A's database",
+		   name);
+	} else {
+		snprintf(want, sizeof(want),
+			 "claims %s; its certificate gives", prefix);
+		ok(net_neigh_state(&net, 0, 1, NULL) != XM_NEIGH_UP &&
+		   !has_node(&net, 0, 2),
+		   "prefix: %s: refused, not UP, its advert not in A's database",
+		   name);
+		ok(xm_kx_stats(kx[0])->refused[XM_KX_REFUSED_CLAIM] >= 1,
+		   "prefix: %s: counted as claim_mismatch", name);
+		/* The advert's refusal, maybe followed by the summary. */
+		ok(logged_refusal(net.node[0].log.last_warn, want) ||
+		   logged_refusal(net.node[0].log.prev_warn, want),
+		   "prefix: %s: logged, naming the prefix (%s | %s)", name,
+		   net.node[0].log.prev_warn, net.node[0].log.last_warn);
+	}
+	net_free(&net);
+	xm_kx_free(kx[0]);
+	xm_kx_free(kx[1]);
+	core_cert_b = &cert_b;
+	prefix_of[1] = NULL;
+	prefix_prio_of[1] = 0;
+}
+
+/* A neighbor's prefixes against its certificate's, in the core. */
+static void core_claim_prefixes(void)
+{
+	struct xm_cert own, exit_cert;
+
+	node_cert(&own, &auth, "edge1", &kb, 2, 310, "rack-b", NOW + DAY);
+	own.n_prefixes = 1;
+	xm_parse_prefix("10.0.2.0/24", &own.prefixes[0].addr,
+			&own.prefixes[0].len);
+	exit_cert = own;
+	exit_cert.serial = 311;
+	exit_cert.n_prefixes = 2;
+	xm_parse_prefix("0.0.0.0/0", &exit_cert.prefixes[1].addr,
+			&exit_cert.prefixes[1].len);
+	if (xm_cert_sign(&own, auth.sk) || xm_cert_sign(&exit_cert, auth.sk))
+		abort();
+	core_prefix("another node's prefix", &own, "10.0.1.0/24", 0, false);
+	core_prefix("its own", &own, "10.0.2.0/24", 0, true);
+	core_prefix("inside its own", &own, "10.0.2.128/25", 0, true);
+	core_prefix("an unrestricted certificate", &cert_b, "10.0.1.0/24", 0,
+		    true);
+	core_prefix("an export of 0.0.0.0/0 not given", &own, "0.0.0.0/0", 100,
+		    false);
+	core_prefix("an export of 0.0.0.0/0 given", &exit_cert, "0.0.0.0/0",
+		    100, true);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -1557,6 +1678,7 @@ int main(void)
 	core_mesh("no certificate", false);
 	core_mesh("another site", true);
 	core_claim();
+	core_claim_prefixes();
 	core_rotation();
 	core_restart_revoked();
 	core_expiry();

@@ -97,7 +97,7 @@ static char *report_with(struct net *net, int i, bool kernel)
 
 	memset(&dev, 0, sizeof(dev));
 	dev.counters[XMESH_COUNTER_A_TX_BYTES] = 1000 * ((uint64_t)i + 1);
-	dev.drops_present = 1u << drop_type;
+	dev.drops_present = XM_BIT(drop_type);
 	dev.drops[drop_type] = 3;
 	memset(kn, 0, sizeof(kn));
 	for (k = 0; n < 8 && xm_core_neigh(net->node[i].c, k, &ns); k++) {

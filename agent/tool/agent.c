@@ -654,6 +654,8 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 		 PRIu64 " reachable %" PRIu64, jnum(r, "neighbors"),
 		 jnum(r, "neighbors_up"), jnum(r, "nodes"),
 		 jnum(r, "nodes_reachable"));
+	if (*jstr(r, "security"))
+		out_text(&c->out, " security %s", jstr(r, "security"));
 	out_nl(&c->out);
 	if (c->stats) {
 		print_counters(&c->out, "protocol", jget(r, "stats"));

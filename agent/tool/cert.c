@@ -40,7 +40,8 @@ void usage_cert(FILE *fp)
 	      "       xmesh cert sign authority-key FILE authority CERT\n"
 	      "                       pubkey { FILE | HEX } [ kind { node | policy } ]\n"
 	      "                       [ node ID ] [ zone ZONE ] [ role ROLE ]...\n"
-	      "                       [ valid DAYS ] out { FILE | - }\n"
+	      "                       [ prefix PREFIX ]... [ valid DAYS ]\n"
+	      "                       out { FILE | - }\n"
 	      "       xmesh cert show FILE\n"
 	      "       xmesh cert verify FILE authority CERT [ crl FILE ]\n"
 	      "                         [ kind { node | policy | authority } ]\n"
@@ -48,6 +49,8 @@ void usage_cert(FILE *fp)
 	      "                         serial SERIAL [ serial SERIAL ]... crl FILE\n"
 	      "SITE, ZONE, ROLE := 1 to 31 printable characters, no blanks (ZONE may be \"\")\n"
 	      "ID := 1..4294967295   DAYS := 1..36500 (authority 3650, others 365)\n"
+	      "PREFIX := ADDRESS/LENGTH the node may advertise as its own (at most 16;\n"
+	      "          none: any)\n"
 	      "Keys are secret: key files are written mode 0600, and no command\n"
 	      "overwrites a file but the revocation list it updates.\n", fp);
 }
@@ -56,7 +59,8 @@ void usage_cert(FILE *fp)
 
 enum kw {
 	KW_NAME, KW_KEY, KW_CERT, KW_AUTH_KEY, KW_AUTH, KW_PUBKEY, KW_KIND,
-	KW_NODE, KW_ZONE, KW_ROLE, KW_VALID, KW_OUT, KW_CRL, KW_SERIAL,
+	KW_NODE, KW_ZONE, KW_ROLE, KW_PREFIX, KW_VALID, KW_OUT, KW_CRL,
+	KW_SERIAL,
 	KW_FILE,	/* the positional FILE */
 	KW_COUNT,
 };
@@ -65,7 +69,8 @@ static const char *const kw_names[KW_COUNT] = {
 	[KW_NAME] = "name", [KW_KEY] = "key", [KW_CERT] = "cert",
 	[KW_AUTH_KEY] = "authority-key", [KW_AUTH] = "authority",
 	[KW_PUBKEY] = "pubkey", [KW_KIND] = "kind", [KW_NODE] = "node",
-	[KW_ZONE] = "zone", [KW_ROLE] = "role", [KW_VALID] = "valid",
+	[KW_ZONE] = "zone", [KW_ROLE] = "role", [KW_PREFIX] = "prefix",
+	[KW_VALID] = "valid",
 	[KW_OUT] = "out", [KW_CRL] = "crl", [KW_SERIAL] = "serial",
 	[KW_FILE] = "FILE",
 };
@@ -79,6 +84,8 @@ struct cert_args {
 	const char *name, *zone;
 	const char *roles[XM_ROLE_MAX];
 	unsigned int n_roles;
+	struct xm_prefix4or6 prefixes[XM_CERT_PREFIX_MAX];
+	unsigned int n_prefixes;
 	enum xm_cert_kind kind;
 	uint32_t node, days;
 	uint64_t serials[REVOKE_MAX];
@@ -130,6 +137,29 @@ static int arg_kind(const char *s, enum xm_cert_kind *out)
 	return XM_EXIT_OK;
 }
 
+/* One more prefix: valid, not given yet, within the bound. */
+static int arg_cert_prefix(struct cert_args *a, const char *v)
+{
+	struct xm_prefix4or6 *p = &a->prefixes[a->n_prefixes];
+	unsigned int i;
+
+	if (a->n_prefixes == XM_CERT_PREFIX_MAX) {
+		pr_err("at most %d prefixes.", XM_CERT_PREFIX_MAX);
+		return XM_EXIT_USAGE;
+	}
+	memset(p, 0, sizeof(*p));
+	if (arg_prefix(v, &p->addr, &p->len))
+		return XM_EXIT_USAGE;
+	for (i = 0; i < a->n_prefixes; i++)
+		if (xm_prefix_eq(&a->prefixes[i].addr, a->prefixes[i].len,
+				 &p->addr, p->len)) {
+			pr_err("prefix %s is given twice.", v);
+			return XM_EXIT_USAGE;
+		}
+	a->n_prefixes++;
+	return XM_EXIT_OK;
+}
+
 /* One keyword's value into a. */
 static int take(struct cert_args *a, enum kw k, const char *v)
 {
@@ -158,6 +188,8 @@ static int take(struct cert_args *a, enum kw k, const char *v)
 		}
 		a->roles[a->n_roles++] = v;
 		return XM_EXIT_OK;
+	case KW_PREFIX:
+		return arg_cert_prefix(a, v);
 	case KW_KIND:
 		return arg_kind(v, &a->kind);
 	case KW_NODE:
@@ -191,7 +223,8 @@ static int take(struct cert_args *a, enum kw k, const char *v)
 
 /*
  * The arguments of a command: keywords of allowed (each at most once but
- * role and serial), the positional FILE if allowed, all of required.
+ * role, prefix and serial), the positional FILE if allowed, all of
+ * required.
  */
 static int parse_cert_args(const char *verb, unsigned int allowed,
 			   unsigned int required, int argc, char **argv,
@@ -216,7 +249,7 @@ static int parse_cert_args(const char *verb, unsigned int allowed,
 				return arg_unknown(word, usage_cert);
 		} else {
 			if ((a->given & KW(k)) && k != KW_ROLE &&
-			    k != KW_SERIAL)
+			    k != KW_PREFIX && k != KW_SERIAL)
 				return arg_dup(word);
 			if (!next_arg(&argc, &argv))
 				return XM_EXIT_USAGE;
@@ -455,6 +488,24 @@ static void print_pubkey(struct out *o, const uint8_t pk[XM_PUBKEY_LEN])
 	out_str(o, "key_id", "id", hex(id, XM_KEY_ID_LEN, h, sizeof(h)));
 }
 
+/* A node's prefixes, or that it has none: it may advertise any. */
+static void print_prefixes(struct out *o, const struct xm_cert *c)
+{
+	char buf[XM_ADDRSTRLEN];
+	unsigned int i;
+
+	out_text(o, "    prefixes");
+	if (!c->n_prefixes)
+		out_text(o, " any (unrestricted)");
+	out_arr_begin(o, "prefixes");
+	for (i = 0; i < c->n_prefixes; i++)
+		out_str(o, NULL, "",
+			xm_prefix_str(&c->prefixes[i].addr,
+				      c->prefixes[i].len, buf, sizeof(buf)));
+	out_arr_end(o);
+	out_nl(o);
+}
+
 static void print_cert(struct out *o, const struct xm_cert *c)
 {
 	char h[2 * XM_KEY_ID_LEN + 1], t[32], roles[XM_ROLE_MAX * XM_NAME_MAX];
@@ -485,6 +536,7 @@ static void print_cert(struct out *o, const struct xm_cert *c)
 			out_str(o, NULL, NULL, c->roles[i]);
 		out_arr_end(o);
 		out_nl(o);
+		print_prefixes(o, c);
 	}
 	out_text(o, "    ");
 	print_pubkey(o, c->pubkey);
@@ -725,7 +777,8 @@ static int cert_sign(struct ctx *ctx, int argc, char **argv)
 	ret = parse_cert_args("cert sign",
 			      KW(KW_AUTH_KEY) | KW(KW_AUTH) | KW(KW_PUBKEY) |
 			      KW(KW_KIND) | KW(KW_NODE) | KW(KW_ZONE) |
-			      KW(KW_ROLE) | KW(KW_VALID) | KW(KW_OUT),
+			      KW(KW_ROLE) | KW(KW_PREFIX) | KW(KW_VALID) |
+			      KW(KW_OUT),
 			      KW(KW_AUTH_KEY) | KW(KW_AUTH) | KW(KW_PUBKEY) |
 			      KW(KW_OUT), argc, argv, &a);
 	if (ret)
@@ -740,8 +793,9 @@ static int cert_sign(struct ctx *ctx, int argc, char **argv)
 		return XM_EXIT_USAGE;
 	}
 	if (c.kind == XM_CERT_POLICY &&
-	    (a.given & (KW(KW_NODE) | KW(KW_ZONE) | KW(KW_ROLE)))) {
-		pr_err("a policy certificate has no node, zone or role.");
+	    (a.given & (KW(KW_NODE) | KW(KW_ZONE) | KW(KW_ROLE) |
+			KW(KW_PREFIX)))) {
+		pr_err("a policy certificate has no node, zone, role or prefix.");
 		return XM_EXIT_USAGE;
 	}
 	ret = read_pubkey(a.path[KW_PUBKEY], c.pubkey);
@@ -763,6 +817,11 @@ static int cert_sign(struct ctx *ctx, int argc, char **argv)
 	c.n_roles = a.n_roles;
 	for (i = 0; i < a.n_roles; i++)
 		snprintf(c.roles[i], XM_NAME_MAX, "%s", a.roles[i]);
+	c.n_prefixes = a.n_prefixes;
+	memcpy(c.prefixes, a.prefixes, sizeof(c.prefixes));
+	if (c.kind == XM_CERT_NODE && !c.n_prefixes)
+		fprintf(stderr, "Note: no prefix given: node %u may advertise any address as its own.\n",
+			c.node_id);
 	validity(&c, now, a.days ? a.days : CERT_DAYS);
 	/* Past the authority's end, no one could verify it anyway. */
 	if (c.not_after > auth.not_after) {

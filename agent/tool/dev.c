@@ -12,9 +12,12 @@ void usage_dev(FILE *fp)
 	      "       xmesh dev set [ [ dev ] DEV ] [ node NODE ] [ port PORT ]\n"
 	      "                     [ family { inet | inet6 } ] [ hop-limit LIMIT ]\n"
 	      "                     [ security { none | auth | encrypt } ]\n"
+	      "                     [ origin { on | off } ]\n"
 	      "NODE := 1..4294967295, this node's id    PORT := 1..65535 (UDP)\n"
 	      "LIMIT := 1..255    DEV := xmesh device (default: all for show,\n"
 	      "xmesh0 for set; -d DEV sets the default)\n"
+	      "origin on: origin-seal the data sent to, and require it on the\n"
+	      "data from, each node (origin keys: xmesh key ... node NODE).\n"
 	      "With -s, show adds the traffic counters and every drop reason.\n",
 	      fp);
 }
@@ -59,6 +62,8 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 			type = XMESH_DEV_A_HOP_LIMIT;
 		else if (!strcmp(kw, "security"))
 			type = XMESH_DEV_A_SECURITY;
+		else if (!strcmp(kw, "origin"))
+			type = XMESH_DEV_A_ORIGIN;
 		else if (is_help(kw))
 			return arg_unknown(kw, usage_dev);
 		else {
@@ -97,6 +102,14 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 			d->security = (uint8_t)ret;
 			ret = XM_EXIT_OK;
 			break;
+		case XMESH_DEV_A_ORIGIN:
+			if (strcmp(argv[0], "on") && strcmp(argv[0], "off")) {
+				pr_err("invalid origin \"%s\": expected on or off.",
+				       argv[0]);
+				return XM_EXIT_USAGE;
+			}
+			d->origin = !strcmp(argv[0], "on");
+			break;
 		default:
 			ret = arg_u8("hop limit", argv[0], 1, UINT8_MAX,
 				     &d->hop_limit);
@@ -107,7 +120,7 @@ int parse_dev_set(struct ctx *c, int argc, char **argv,
 		XM_SET(d, type);
 	}
 	if (!d->present) {
-		pr_err("dev set needs node, port, family, hop-limit or security.");
+		pr_err("dev set needs node, port, family, hop-limit, security or origin.");
 		return XM_EXIT_USAGE;
 	}
 	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ctx_dev(c, dev));

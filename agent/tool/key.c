@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xmesh key: the session keys of neighbors. The bytes go into the kernel
- * and never come back out: show lists ids, directions and counters only.
+ * xmesh key: the session keys of neighbors (per hop) and the origin keys
+ * of nodes. The bytes go into the kernel and never come back out: show
+ * lists ids, directions and counters only.
  */
 #include "tool.h"
 
@@ -13,15 +14,17 @@
 
 void usage_key(FILE *fp)
 {
-	fputs("Usage: xmesh key [ show ] [ neigh ID ] [ dir { tx | rx } ] [ dev DEV ]\n"
-	      "       xmesh key { add | replace } neigh ID id KEYID dir { tx | rx }\n"
+	fputs("Usage: xmesh key [ show ] [ OWNER ] [ dir { tx | rx } ] [ dev DEV ]\n"
+	      "       xmesh key { add | replace } OWNER id KEYID dir { tx | rx }\n"
 	      "                               { key HEX | file FILE } [ dev DEV ]\n"
-	      "       xmesh key del neigh ID id KEYID dir { tx | rx } [ dev DEV ]\n"
+	      "       xmesh key del OWNER id KEYID dir { tx | rx } [ dev DEV ]\n"
 	      "       xmesh key flush [ dev DEV ]\n"
-	      "ID := neighbor id    KEYID := 1..255, the key id on the wire\n"
+	      "OWNER := { neigh ID | node NODE }: a neighbor's per-hop key, or a\n"
+	      "node's origin key    ID := neighbor id    NODE := node id\n"
+	      "KEYID := 1..255, the key id on the wire\n"
 	      "HEX := 64 hex digits (32 bytes)    FILE := a file holding HEX\n"
-	      "A new tx key replaces the neighbor's tx key at once; a neighbor has\n"
-	      "up to 4 rx keys. Never install the same key bytes twice.\n", fp);
+	      "A new tx key replaces the tx key of its neighbor or node at once;\n"
+	      "each has up to 4 rx keys. Never install the same key bytes twice.\n", fp);
 }
 
 static const struct table key_table;
@@ -56,7 +59,8 @@ static int read_key_file(const char *path, uint8_t key[XMESH_KEY_LEN])
 static int keyword(const char *kw)
 {
 	static const struct { const char *kw; int type; } kws[] = {
-		{ "neigh", XMESH_KEY_A_NEIGH }, { "id", XMESH_KEY_A_ID },
+		{ "neigh", XMESH_KEY_A_NEIGH }, { "node", XMESH_KEY_A_NODE },
+		{ "id", XMESH_KEY_A_ID },
 		{ "dir", XMESH_KEY_A_DIR }, { "key", XMESH_KEY_A_KEY },
 		{ "file", XMESH_KEY_A_KEY },
 	};
@@ -76,6 +80,8 @@ static int parse_value(struct xm_key *k, int type, const char *kw,
 	switch (type) {
 	case XMESH_KEY_A_NEIGH:
 		return arg_u32("neighbor id", s, 1, UINT32_MAX, &k->neigh);
+	case XMESH_KEY_A_NODE:
+		return arg_u32("node id", s, 1, UINT32_MAX, &k->node);
 	case XMESH_KEY_A_ID:
 		return arg_u8("key id", s, 1, UINT8_MAX, &k->id);
 	case XMESH_KEY_A_DIR:
@@ -113,13 +119,9 @@ int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
 	case XMESH_CMD_KEY_NEW:
 		allowed = ~0u;
 		break;
-	case XMESH_CMD_KEY_GET:	/* a filter for show */
-		allowed = XM_BIT(XMESH_KEY_A_NEIGH) | XM_BIT(XMESH_KEY_A_ID) |
-			  XM_BIT(XMESH_KEY_A_DIR);
-		break;
-	default:
-		allowed = XM_BIT(XMESH_KEY_A_NEIGH) | XM_BIT(XMESH_KEY_A_ID) |
-			  XM_BIT(XMESH_KEY_A_DIR);
+	default:	/* del; get: a filter for show */
+		allowed = XM_BIT(XMESH_KEY_A_NEIGH) | XM_BIT(XMESH_KEY_A_NODE) |
+			  XM_BIT(XMESH_KEY_A_ID) | XM_BIT(XMESH_KEY_A_DIR);
 		break;
 	}
 	for (ret = 0; argc > 0 && !ret; argc--, argv++) {
@@ -144,10 +146,14 @@ int parse_key(struct ctx *c, uint8_t cmd, int argc, char **argv,
 			XM_SET(k, type);
 		}
 	}
+	if (!ret && XM_HAS(k, XMESH_KEY_A_NEIGH) && XM_HAS(k, XMESH_KEY_A_NODE)) {
+		pr_err("a key belongs to a neigh or to a node, not both.");
+		ret = XM_EXIT_USAGE;
+	}
 	if (!ret && cmd != XMESH_CMD_KEY_GET &&
-	    (!XM_HAS(k, XMESH_KEY_A_NEIGH) || !XM_HAS(k, XMESH_KEY_A_ID) ||
-	     !XM_HAS(k, XMESH_KEY_A_DIR))) {
-		pr_err("%s needs neigh, id and dir.",
+	    ((!XM_HAS(k, XMESH_KEY_A_NEIGH) && !XM_HAS(k, XMESH_KEY_A_NODE)) ||
+	     !XM_HAS(k, XMESH_KEY_A_ID) || !XM_HAS(k, XMESH_KEY_A_DIR))) {
+		pr_err("%s needs neigh or node, id and dir.",
 		       table_verb(&key_table, cmd));
 		ret = XM_EXIT_USAGE;
 	}
@@ -211,6 +217,8 @@ void print_key(struct out *o, const struct xm_key *k)
 	out_obj_begin(o, NULL);
 	if (XM_HAS(k, XMESH_KEY_A_NEIGH))
 		out_uint(o, "neigh", "neigh", k->neigh);
+	if (XM_HAS(k, XMESH_KEY_A_NODE))
+		out_uint(o, "node", "node", k->node);
 	if (XM_HAS(k, XMESH_KEY_A_ID))
 		out_uint(o, "id", "id", k->id);
 	out_str(o, "dir", "dir", dir);
@@ -232,7 +240,10 @@ static bool key_match(const struct xm_entry *e, const struct xm_entry *f)
 {
 	const struct xm_key *k = &e->key, *w = &f->key;
 
-	return (!XM_HAS(w, XMESH_KEY_A_NEIGH) || k->neigh == w->neigh) &&
+	return (!XM_HAS(w, XMESH_KEY_A_NEIGH) ||
+		(XM_HAS(k, XMESH_KEY_A_NEIGH) && k->neigh == w->neigh)) &&
+	       (!XM_HAS(w, XMESH_KEY_A_NODE) ||
+		(XM_HAS(k, XMESH_KEY_A_NODE) && k->node == w->node)) &&
 	       (!XM_HAS(w, XMESH_KEY_A_ID) || k->id == w->id) &&
 	       (!XM_HAS(w, XMESH_KEY_A_DIR) || k->dir == w->dir);
 }

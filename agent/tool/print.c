@@ -114,6 +114,8 @@ void print_dev(struct out *o, const struct xm_dev *d, bool stats)
 		out_str(o, "security", "security",
 			xm_security_name(d->security) ?
 			xm_security_name(d->security) : "?");
+	if (XM_HAS(d, XMESH_DEV_A_ORIGIN))
+		out_str(o, "origin", "origin", d->origin ? "on" : "off");
 	out_nl(o);
 	out_text(o, "    ");
 	if (XM_HAS(d, XMESH_DEV_A_NEIGH_COUNT))

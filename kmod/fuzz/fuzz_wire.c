@@ -44,13 +44,18 @@ static int model_validate(const u8 *p, size_t len)
 		return XMESH_DROP_A_TRUNCATED;
 	if (p[0] != 1)
 		return XMESH_DROP_A_BAD_VERSION;
-	if (p[2] & ~0x01u)			/* only auth-only is known */
+	if (p[2] & ~0x07u)	/* auth-only, origin, origin auth-only */
 		return XMESH_DROP_A_BAD_HEADER;
 	if ((p[2] & 0x01u) && !p[5])		/* auth-only needs a key */
 		return XMESH_DROP_A_BAD_HEADER;
+	/* origin: sealed data with an origin key id; its auth-only with it */
+	if ((p[2] & 0x02u) && (!p[5] || !p[6] || p[1] != 1))
+		return XMESH_DROP_A_BAD_HEADER;
+	if ((p[2] & 0x04u) && !(p[2] & 0x02u))
+		return XMESH_DROP_A_BAD_HEADER;
 	if (!get_be32(p + 8) || !get_be32(p + 12))
 		return XMESH_DROP_A_BAD_HEADER;
-	seal = p[5] ? SEAL_LEN : 0;
+	seal = (p[5] ? SEAL_LEN : 0) + (p[2] & 0x02u ? SEAL_LEN : 0);
 	switch (p[1]) {
 	case 1:		/* data: at least one byte of inner packet */
 	case 3:		/* multicast data */
@@ -122,7 +127,8 @@ static void check_init(const u8 *data, size_t size)
 	xmesh_hdr_init(&hdr, data[0], data[1], data[2], src, dst);
 	CHECK(hdr.version == XMESH_WIRE_VERSION && hdr.type == data[0] &&
 	      hdr.flags == 0 && hdr.hop_limit == data[1] &&
-	      hdr.tclass == data[2] && hdr.key_id == 0 && hdr.reserved == 0);
+	      hdr.tclass == data[2] && hdr.key_id == 0 &&
+	      hdr.origin_key_id == 0 && hdr.reserved == 0);
 	CHECK(be32_to_cpu(hdr.src_node) == src && be32_to_cpu(hdr.dst) == dst);
 
 	/* Its verdict at any length is the model's. */

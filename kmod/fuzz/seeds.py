@@ -14,14 +14,17 @@ import struct
 import sys
 
 F_AUTH_ONLY = 0x01
+F_ORIGIN = 0x02
+F_ORIGIN_AUTH_ONLY = 0x04
 DATA, OAM, MCAST = 1, 2, 3
 ECHO_REQ, ECHO_REPLY, TIME_EXCEEDED, UNREACHABLE, LINK_REQ, LINK_REPLY = \
     range(1, 7)
 
 
-def hdr(typ, src=1, dst=2, key=0, flags=0, hop=16, tclass=0, version=1):
-    return struct.pack("!BBBBBBHII", version, typ, flags, hop, tclass, key,
-                       0, src, dst)
+def hdr(typ, src=1, dst=2, key=0, flags=0, hop=16, tclass=0, version=1,
+        okey=0):
+    return struct.pack("!BBBBBBBBII", version, typ, flags, hop, tclass, key,
+                       okey, 0, src, dst)
 
 
 def oam(op, ident=7, seq=1, ts=123456789, reporter=0, probe_dst=2):
@@ -49,6 +52,14 @@ SEEDS = {
     "data-v6": hdr(DATA, tclass=3) + ipv6(),
     "data-sealed": sealed(hdr(DATA, key=1), ipv4()),
     "data-auth-only": sealed(hdr(DATA, key=2, flags=F_AUTH_ONLY), ipv6()),
+    "data-origin": sealed(hdr(DATA, key=1, flags=F_ORIGIN, okey=3),
+                          sealed(b"", ipv4())),
+    "data-origin-auth-only": sealed(
+        hdr(DATA, key=1, flags=F_ORIGIN | F_ORIGIN_AUTH_ONLY, okey=3),
+        sealed(b"", ipv6())),
+    "bad-origin-oam": sealed(hdr(OAM, key=1, flags=F_ORIGIN, okey=3),
+                             oam(ECHO_REQ)),
+    "truncated-origin": hdr(DATA, key=1, flags=F_ORIGIN, okey=3) + bytes(48),
     "mcast": hdr(MCAST, dst=1) + ipv4(),
     "mcast-sealed": sealed(hdr(MCAST, dst=9, key=1), ipv6()),
     "oam-echo-request": hdr(OAM) + oam(ECHO_REQ),

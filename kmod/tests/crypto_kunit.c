@@ -5,7 +5,8 @@
  * authenticated byte making the frame fail, the auth-only tag against the
  * library's AEAD, replays, the modes a receiver accepts, the transmit
  * counter's limit, and the replay window at its edges and against a plain
- * model of it.
+ * model of it; origin seals (their round trip inside a per-hop seal, the
+ * header fields they bind, replays and the window).
  *
  * Neighbors here are bare structures holding key slots: unsealing reads
  * nothing else of them.
@@ -46,7 +47,7 @@ static void key_res_free(struct kunit_resource *res)
 static struct xmesh_key *test_key(struct kunit *test, u8 id, u8 dir,
 				  const u8 *bytes)
 {
-	struct xmesh_key *key = xmesh_key_alloc(1, id, dir, bytes);
+	struct xmesh_key *key = xmesh_key_alloc(1, false, id, dir, bytes);
 
 	KUNIT_ASSERT_NOT_NULL(test, key);
 	if (!kunit_alloc_resource(test, res_init, key_res_free, GFP_KERNEL,
@@ -67,7 +68,7 @@ static struct xmesh_neigh *test_neigh(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, neigh);
 	for (i = 0; i < n; i++)
-		RCU_INIT_POINTER(neigh->rx_key[i], keys[i]);
+		RCU_INIT_POINTER(neigh->keys.rx[i], keys[i]);
 	return neigh;
 }
 
@@ -112,19 +113,31 @@ static struct sk_buff *test_frame(struct kunit *test, unsigned int plen,
 	return skb;
 }
 
-static int seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only)
+/* Seal a frame per hop, or with its @origin seal, as the send path does. */
+static int seal_layer(struct sk_buff *skb, struct xmesh_key *key,
+		      bool auth_only, bool origin)
 {
 	int ret;
 
 	local_bh_disable();
-	ret = xmesh_seal(skb, key, auth_only);
+	ret = origin ? xmesh_origin_seal(skb, key, auth_only) :
+		       xmesh_seal(skb, key, auth_only);
 	local_bh_enable();
 	return ret;
 }
 
-/* Unseal a sealed frame as the receive path does: behind a UDP header. */
-static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
-		  u8 security)
+static int seal(struct sk_buff *skb, struct xmesh_key *key, bool auth_only)
+{
+	return seal_layer(skb, key, auth_only, false);
+}
+
+/*
+ * Open a per-hop seal (with @owner's receive keys, a neighbor's) or an
+ * @origin seal (with @owner's origin keys) as the receive path does:
+ * behind a UDP header.
+ */
+static int open_layer(struct sk_buff *skb, struct xmesh_neigh *owner,
+		      u8 security, bool origin)
 {
 	int ret;
 
@@ -132,10 +145,17 @@ static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
 	skb_reset_transport_header(skb);
 	local_bh_disable();
 	rcu_read_lock();
-	ret = xmesh_unseal(skb, neigh, security);
+	ret = origin ? xmesh_origin_open(skb, &owner->keys, security) :
+		       xmesh_unseal(skb, &owner->keys, security);
 	rcu_read_unlock();
 	local_bh_enable();
 	return ret;
+}
+
+static int unseal(struct sk_buff *skb, struct xmesh_neigh *neigh,
+		  u8 security)
+{
+	return open_layer(skb, neigh, security, false);
 }
 
 /* Whether bytes [@off, @off + @plen) of @skb are the payload pattern. */
@@ -326,30 +346,260 @@ static void xmesh_crypto_auth_tag(struct kunit *test)
 
 			KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, ad,
 							    HDR_LEN + len), 0);
-			xmesh_auth_tag(skb, 0, HDR_LEN + len, nonce, key_b,
-				       tag);
+			xmesh_auth_tag(skb, 0, HDR_LEN + len, NULL, 0, nonce,
+				       key_b, tag);
 			chacha20poly1305_encrypt(want, none, 0, ad,
 						 HDR_LEN + len, nonce, key_b);
 			KUNIT_EXPECT_EQ_MSG(test, memcmp(tag, want, sizeof(tag)),
 					    0, "ad %u bytes, fragments %d",
 					    HDR_LEN + len, i);
-			/* A range inside the skb works the same: the bytes
-			 * around it play no part.
+			/* A range inside the skb after bytes given apart
+			 * works the same: the bytes around it play no part.
 			 */
 			if (len >= 12) {
-				xmesh_auth_tag(skb, 5, HDR_LEN + len - 12, nonce,
-					       key_b, tag);
-				chacha20poly1305_encrypt(want, none, 0, ad + 5,
-							 HDR_LEN + len - 12,
+				xmesh_auth_tag(skb, 5, HDR_LEN + len - 12, ad + 2,
+					       3, nonce, key_b, tag);
+				chacha20poly1305_encrypt(want, none, 0, ad + 2,
+							 HDR_LEN + len - 9,
 							 nonce, key_b);
 				KUNIT_EXPECT_EQ_MSG(test,
 					memcmp(tag, want, sizeof(tag)), 0,
-					"ad %u bytes at 5, fragments %d",
+					"ad 3 + %u bytes at 5, fragments %d",
 					HDR_LEN + len - 12, i);
 			}
 			kfree_skb(skb);
 		}
 	}
+}
+
+static int origin_seal(struct sk_buff *skb, struct xmesh_key *key,
+		       bool auth_only)
+{
+	return seal_layer(skb, key, auth_only, true);
+}
+
+/* Origin keys here are the slots of a bare neighbor too. */
+static int origin_open(struct sk_buff *skb, struct xmesh_neigh *node,
+		       u8 security)
+{
+	return open_layer(skb, node, security, true);
+}
+
+/* A private, linear copy of a sealed frame, to change or replay. */
+static struct sk_buff *frame_copy(struct kunit *test, struct sk_buff *skb)
+{
+	struct sk_buff *copy = skb_copy_expand(skb, HEADROOM, 0, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	return copy;
+}
+
+/*
+ * The source origin-seals, every hop seals per hop (changing the hop
+ * limit and class on the way), the destination opens both: the inner
+ * packet comes out as it went in, encrypted or authenticated only by the
+ * origin key, whatever the skb's shape.
+ */
+static void xmesh_origin_round_trip(struct kunit *test)
+{
+	static const unsigned int lens[] = { 1, 17, 64, 1400, 3000 };
+	static const unsigned int linears[] = { 100000, HDR_LEN, 40 };
+	struct xmesh_key *otx = test_key(test, 7, XMESH_KEY_TX, key_b);
+	struct xmesh_key *orx = test_key(test, 7, XMESH_KEY_RX, key_b);
+	struct xmesh_key *tx = test_key(test, 9, XMESH_KEY_TX, key_a);
+	struct xmesh_key *rx = test_key(test, 9, XMESH_KEY_RX, key_a);
+	struct xmesh_neigh *neigh = test_neigh(test, &rx, 1);
+	struct xmesh_neigh *node = test_neigh(test, &orx, 1);
+	u64 counter = 0;
+	int l, m, a;
+
+	for (a = 0; a < 2; a++) {
+		u8 security = a ? XMESH_SECURITY_AUTH : XMESH_SECURITY_ENCRYPT;
+
+		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+			for (m = 0; m < ARRAY_SIZE(linears); m++) {
+				unsigned int plen = lens[l];
+				struct sk_buff *skb = test_frame(test, plen,
+								 linears[m]);
+				struct xmesh_hdr *hdr;
+				u8 head[XMESH_SEAL_HLEN];
+
+				KUNIT_ASSERT_EQ(test, origin_seal(skb, otx, a), 0);
+				KUNIT_EXPECT_EQ(test, skb->len,
+						HDR_LEN + SEAL_LEN + plen);
+				KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, head,
+								    sizeof(head)), 0);
+				hdr = (struct xmesh_hdr *)head;
+				KUNIT_EXPECT_EQ(test, hdr->flags,
+						XMESH_HDR_F_ORIGIN |
+						(a ? XMESH_HDR_F_ORIGIN_AUTH_ONLY : 0));
+				KUNIT_EXPECT_EQ(test, hdr->origin_key_id, 7);
+				KUNIT_EXPECT_EQ(test, hdr->key_id, 0);
+				KUNIT_EXPECT_EQ(test, hdr->reserved, 0);
+				KUNIT_EXPECT_EQ(test,
+						get_unaligned_be64(head + HDR_LEN),
+						counter);
+				if (a || plen >= 8)
+					KUNIT_EXPECT_EQ(test,
+						payload_is_clear(skb, XMESH_SEAL_HLEN, plen),
+						!!a);
+
+				/* A transit hop: other hop limit and class. */
+				hdr = (struct xmesh_hdr *)skb->data;
+				hdr->hop_limit = 3;
+				hdr->tclass = XMESH_TC_BULK;
+				KUNIT_ASSERT_EQ(test, seal(skb, tx, a), 0);
+				KUNIT_EXPECT_EQ(test, skb->len,
+						HDR_LEN + 2 * SEAL_LEN + plen);
+				KUNIT_ASSERT_EQ(test, unseal(skb, neigh, security), 0);
+				__skb_pull(skb, UDP_LEN);
+				KUNIT_EXPECT_EQ_MSG(test,
+					origin_open(skb, node, security), 0,
+					"auth-only %d len %u linear %u", a, plen,
+					linears[m]);
+				KUNIT_EXPECT_EQ(test, skb->len,
+						UDP_LEN + HDR_LEN + plen);
+				KUNIT_EXPECT_TRUE(test, payload_is_clear(skb,
+						  UDP_LEN + HDR_LEN, plen));
+				kfree_skb(skb);
+				counter++;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, xmesh_key_counter(otx), counter);
+	KUNIT_EXPECT_EQ(test, xmesh_key_counter(orx), counter);
+	KUNIT_EXPECT_EQ(test, key_stat(orx, XMESH_KSTAT_PACKETS), counter);
+	KUNIT_EXPECT_EQ(test, key_stat(orx, XMESH_KSTAT_AUTH_FAILED), 0);
+}
+
+/*
+ * What the origin seal binds: the source and destination node ids, the
+ * origin key id (even to a key of the same bytes), the origin flags and
+ * the inner packet. What transits change (hop limit, class, the per-hop
+ * key id and flag) it does not. Failures move no window.
+ */
+static void xmesh_origin_tamper(struct kunit *test)
+{
+	struct xmesh_key *otx = test_key(test, 7, XMESH_KEY_TX, key_b);
+	struct xmesh_key *keys[] = {
+		test_key(test, 7, XMESH_KEY_RX, key_b),
+		test_key(test, 8, XMESH_KEY_RX, key_b),
+	};
+	struct xmesh_neigh *node = test_neigh(test, keys, 2);
+	int a;
+
+	for (a = 0; a < 2; a++) {
+		u8 security = a ? XMESH_SECURITY_AUTH : XMESH_SECURITY_ENCRYPT;
+		struct sk_buff *orig = test_frame(test, 60, 1000);
+		struct sk_buff *skb;
+		struct xmesh_hdr *hdr;
+		static const struct {
+			unsigned int off;
+			u8 xor;
+			int want;
+		} change[] = {
+			{ offsetof(struct xmesh_hdr, src_node) + 3, 1,
+			  XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+			{ offsetof(struct xmesh_hdr, dst) + 3, 4,
+			  XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+			{ offsetof(struct xmesh_hdr, origin_key_id), 7 ^ 8,
+			  XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+			{ offsetof(struct xmesh_hdr, origin_key_id), 7 ^ 9,
+			  XMESH_DROP_A_ORIGIN_NO_KEY },
+			{ HDR_LEN + 2, 0x10, XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+			{ XMESH_SEAL_HLEN + 30, 0x80,
+			  XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+			{ XMESH_SEAL_HLEN + 60 + 15, 1,
+			  XMESH_DROP_A_ORIGIN_AUTH_FAILED },
+		};
+		int i;
+
+		KUNIT_ASSERT_EQ(test, origin_seal(orig, otx, a), 0);
+		for (i = 0; i < ARRAY_SIZE(change); i++) {
+			skb = frame_copy(test, orig);
+			skb->data[change[i].off] ^= change[i].xor;
+			KUNIT_EXPECT_EQ_MSG(test, origin_open(skb, node, security),
+					    change[i].want, "auth-only %d change %d",
+					    a, i);
+			kfree_skb(skb);
+		}
+		/* The origin auth-only flag flipped (read as auth-only). */
+		if (!a) {
+			skb = frame_copy(test, orig);
+			skb->data[offsetof(struct xmesh_hdr, flags)] ^=
+				XMESH_HDR_F_ORIGIN_AUTH_ONLY;
+			KUNIT_EXPECT_EQ(test, origin_open(skb, node,
+							  XMESH_SECURITY_AUTH),
+					XMESH_DROP_A_ORIGIN_AUTH_FAILED);
+			kfree_skb(skb);
+		}
+		/* What transits change: it still opens, once. */
+		skb = frame_copy(test, orig);
+		hdr = (struct xmesh_hdr *)skb->data;
+		hdr->hop_limit ^= 0x7f;
+		hdr->tclass = XMESH_TC_REALTIME;
+		hdr->key_id = 200;
+		hdr->flags |= XMESH_HDR_F_AUTH_ONLY;
+		KUNIT_EXPECT_EQ(test, origin_open(skb, node, security), 0);
+		kfree_skb(skb);
+		skb = frame_copy(test, orig);
+		KUNIT_EXPECT_EQ(test, origin_open(skb, node, security),
+				XMESH_DROP_A_ORIGIN_REPLAYED);
+		kfree_skb(skb);
+		kfree_skb(orig);
+	}
+	KUNIT_EXPECT_EQ(test, key_stat(keys[0], XMESH_KSTAT_PACKETS), 2);
+	KUNIT_EXPECT_EQ(test, key_stat(keys[0], XMESH_KSTAT_REPLAYED), 2);
+	KUNIT_EXPECT_EQ(test, key_stat(keys[1], XMESH_KSTAT_PACKETS), 0);
+}
+
+/*
+ * Origin counters: each accepted once, in any order within the window;
+ * one older than the window is refused though never seen; an encrypting
+ * receiver refuses an inner packet authenticated only.
+ */
+static void xmesh_origin_replay(struct kunit *test)
+{
+	struct xmesh_key *otx = test_key(test, 2, XMESH_KEY_TX, key_a);
+	struct xmesh_key *orx = test_key(test, 2, XMESH_KEY_RX, key_a);
+	struct xmesh_neigh *node = test_neigh(test, &orx, 1);
+	static const int order[] = { 2, 0, 1, 1, 2 };
+	static const int want[] = { 0, 0, 0, XMESH_DROP_A_ORIGIN_REPLAYED,
+				    XMESH_DROP_A_ORIGIN_REPLAYED };
+	struct sk_buff *frames[4], *skb;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		frames[i] = test_frame(test, 40, 1000);
+		KUNIT_ASSERT_EQ(test, origin_seal(frames[i], otx, false), 0);
+	}
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		skb = frame_copy(test, frames[order[i]]);
+		KUNIT_EXPECT_EQ_MSG(test, origin_open(skb, node,
+						      XMESH_SECURITY_ENCRYPT),
+				    want[i], "step %d: frame %d", i, order[i]);
+		kfree_skb(skb);
+	}
+	/* Far ahead: frame 3 (counter 3, never opened) falls out. */
+	atomic64_set(&otx->tx_counter, XMESH_REPLAY_WINDOW + 10);
+	skb = test_frame(test, 40, 1000);
+	KUNIT_ASSERT_EQ(test, origin_seal(skb, otx, false), 0);
+	KUNIT_EXPECT_EQ(test, origin_open(skb, node, XMESH_SECURITY_ENCRYPT), 0);
+	kfree_skb(skb);
+	skb = frame_copy(test, frames[3]);
+	KUNIT_EXPECT_EQ(test, origin_open(skb, node, XMESH_SECURITY_ENCRYPT),
+			XMESH_DROP_A_ORIGIN_REPLAYED);
+	kfree_skb(skb);
+	for (i = 0; i < 4; i++)
+		kfree_skb(frames[i]);
+
+	skb = test_frame(test, 40, 1000);
+	KUNIT_ASSERT_EQ(test, origin_seal(skb, otx, true), 0);
+	KUNIT_EXPECT_EQ(test, origin_open(skb, node, XMESH_SECURITY_ENCRYPT),
+			XMESH_DROP_A_UNENCRYPTED);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, key_stat(orx, XMESH_KSTAT_PACKETS), 4);
+	KUNIT_EXPECT_EQ(test, key_stat(orx, XMESH_KSTAT_REPLAYED), 3);
 }
 
 /* A frame opens once; again, it is a replay, in any order. */
@@ -619,6 +869,9 @@ static struct kunit_case xmesh_crypto_cases[] = {
 	KUNIT_CASE(xmesh_crypto_counter_limit),
 	KUNIT_CASE(xmesh_replay_edges),
 	KUNIT_CASE(xmesh_replay_random),
+	KUNIT_CASE(xmesh_origin_round_trip),
+	KUNIT_CASE(xmesh_origin_tamper),
+	KUNIT_CASE(xmesh_origin_replay),
 	{}
 };
 

@@ -46,7 +46,7 @@ static void xmesh_wire_good(struct kunit *test)
 	/* Fields the receiver does not judge: any value passes. */
 	good_hdr(&hdr, XMESH_PKT_DATA);
 	hdr.hop_limit = 0;
-	hdr.reserved = cpu_to_be16(0xffff);
+	hdr.reserved = 0xff;
 	hdr.src_node = cpu_to_be32(0xffffffff);
 	hdr.dst = cpu_to_be32(0x80000000);
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, HDR_LEN + 40), 0);
@@ -166,8 +166,48 @@ static void xmesh_wire_flags(struct kunit *test)
 			XMESH_DROP_A_BAD_HEADER);
 	hdr.key_id = 7;
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100), 0);
-	hdr.flags |= 0x02;
+	hdr.flags |= 0x08;
 	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 100),
+			XMESH_DROP_A_BAD_HEADER);
+}
+
+/*
+ * An origin seal: only on a sealed DATA frame with an origin key id, and
+ * its own counter and tag inside the per-hop ones; origin auth-only only
+ * with it.
+ */
+static void xmesh_wire_origin(struct kunit *test)
+{
+	const unsigned int two = HDR_LEN + 2 * XMESH_SEAL_OVERHEAD;
+	struct xmesh_hdr hdr;
+
+	KUNIT_EXPECT_EQ(test, XMESH_HDR_F_ORIGIN, 0x02);
+	KUNIT_EXPECT_EQ(test, XMESH_HDR_F_ORIGIN_AUTH_ONLY, 0x04);
+	good_hdr(&hdr, XMESH_PKT_DATA);
+	hdr.flags = XMESH_HDR_F_ORIGIN;
+	hdr.origin_key_id = 3;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 200),
+			XMESH_DROP_A_BAD_HEADER);	/* not sealed */
+	hdr.key_id = 1;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, two + 1), 0);
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, two),
+			XMESH_DROP_A_TRUNCATED);
+	hdr.flags |= XMESH_HDR_F_ORIGIN_AUTH_ONLY | XMESH_HDR_F_AUTH_ONLY;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, two + 1), 0);
+	hdr.origin_key_id = 0;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 200),
+			XMESH_DROP_A_BAD_HEADER);
+	hdr.origin_key_id = 3;
+	hdr.type = XMESH_PKT_MCAST;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 200),
+			XMESH_DROP_A_BAD_HEADER);
+	hdr.type = XMESH_PKT_OAM;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 200),
+			XMESH_DROP_A_BAD_HEADER);
+	good_hdr(&hdr, XMESH_PKT_DATA);
+	hdr.key_id = 1;
+	hdr.flags = XMESH_HDR_F_ORIGIN_AUTH_ONLY;
+	KUNIT_EXPECT_EQ(test, xmesh_hdr_validate(&hdr, 200),
 			XMESH_DROP_A_BAD_HEADER);
 }
 
@@ -251,7 +291,8 @@ static void xmesh_wire_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr.hop_limit, 0x21);
 	KUNIT_EXPECT_EQ(test, hdr.tclass, XMESH_TC_REALTIME);
 	KUNIT_EXPECT_EQ(test, hdr.key_id, 0);
-	KUNIT_EXPECT_EQ(test, be16_to_cpu(hdr.reserved), 0);
+	KUNIT_EXPECT_EQ(test, hdr.origin_key_id, 0);
+	KUNIT_EXPECT_EQ(test, hdr.reserved, 0);
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(hdr.src_node), 0x12345678);
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(hdr.dst), 0xfedcba98);
 
@@ -332,11 +373,18 @@ static int model_validate(const u8 *b, unsigned int len)
 
 	if (len < 16)
 		return XMESH_DROP_A_TRUNCATED;
-	/* A sealed frame (key id, b[5], not 0) has 8 + 16 bytes more. */
-	seal = b[5] ? 24 : 0;
+	/* A sealed frame (key id, b[5], not 0) has 8 + 16 bytes more, and
+	 * as many again with an origin seal (flag 2).
+	 */
+	seal = (b[5] ? 24 : 0) + (b[2] & 2 ? 24 : 0);
 	if (b[0] != 1)
 		return XMESH_DROP_A_BAD_VERSION;
-	if (b[2] > 1 || (b[2] == 1 && !b[5]))	/* flags: auth-only, sealed */
+	if (b[2] > 7 || (b[2] & 1 && !b[5]))	/* flags: auth-only, sealed */
+		return XMESH_DROP_A_BAD_HEADER;
+	/* origin: sealed, data, an origin key id; origin auth-only with it */
+	if (b[2] & 2 && (!b[5] || !b[6] || b[1] != 1))
+		return XMESH_DROP_A_BAD_HEADER;
+	if (b[2] & 4 && !(b[2] & 2))
 		return XMESH_DROP_A_BAD_HEADER;
 	if (!(b[8] | b[9] | b[10] | b[11]) || !(b[12] | b[13] | b[14] | b[15]))
 		return XMESH_DROP_A_BAD_HEADER;
@@ -431,6 +479,7 @@ static struct kunit_case xmesh_wire_cases[] = {
 	KUNIT_CASE(xmesh_wire_version),
 	KUNIT_CASE(xmesh_wire_type),
 	KUNIT_CASE(xmesh_wire_flags),
+	KUNIT_CASE(xmesh_wire_origin),
 	KUNIT_CASE(xmesh_wire_key_id),
 	KUNIT_CASE(xmesh_wire_node_zero),
 	KUNIT_CASE(xmesh_wire_init),

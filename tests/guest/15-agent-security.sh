@@ -12,7 +12,9 @@
 #   start.
 # - The rogue without a certificate, then with one of another site, never
 #   becomes node 1's neighbor: counted (no answer, wrong_site), no route;
-#   nor with one of the site but security auth (security_mismatch).
+#   nor with one of the site but security auth (security_mismatch); nor
+#   with one that gives its own address when it advertises node 3's
+#   (claim_mismatch): node 1 keeps node 3's address at node 3.
 # - Keys rotate (on volume: rekey-packets) under a 1000 packets/s stream
 #   from node 1 to node 3, and the stream loses nothing.
 # - Node 3's certificate revoked: node 2, given the list on SIGHUP, cuts it
@@ -52,8 +54,9 @@ check "another site's authority" "$XM" cert authority create name edge2 \
 	key "$A/other.key" cert "$A/other.cert"
 
 # certify NAME ID ZONE AUTHORITY: NAME's key in its state directory and a
-# certificate for it, node ID in ZONE, role "web", by AUTHORITY (authority
-# or other).
+# certificate for it, node ID in ZONE, role "web", its overlay address
+# (an_addr) the one prefix it may advertise, by AUTHORITY (authority or
+# other).
 # shellcheck disable=SC2317 # called through check
 certify() {
 	local name=$1 id=$2 zone=$3 auth=$4
@@ -63,7 +66,8 @@ certify() {
 		"$XM" cert key show "$A/state-$name/node.key" >"$A/$name.pub" &&
 		"$XM" cert sign authority-key "$A/$auth.key" \
 			authority "$A/$auth.cert" pubkey "$A/$name.pub" \
-			node "$id" zone "$zone" role web out "$A/$name.cert"
+			node "$id" zone "$zone" role web \
+			prefix "10.99.0.$id/32" out "$A/$name.cert"
 }
 check "node 1's certificate (zone rack-a)" certify node1 1 rack-a authority
 check "node 2's certificate (zone rack-a)" certify node2 2 rack-a authority
@@ -204,6 +208,37 @@ check_json "node 1 installed no key for node 9 (one transmit key: node 2's)" \
 	'[.[] | select(.dir == "tx")] | length == 1' n node1 "$XM" -j key show
 check_json "node 1 has no route to node 9" \
 	'[.[] | select(.node == 9)] | length == 0' n node1 "$XM" -j route show
+an_stop rogue
+
+# A member of the site whose certificate gives 10.99.0.9/32 advertises
+# node 3's address too, one hop from node 1 where node 3 is two: it would
+# draw node 3's traffic. Refused by its certificate's prefixes.
+an_config rogue "hello-interval 1" "dead-interval 10" "sync-hold 3" \
+	"probe-interval 0.1" "probe-miss 10" "certificate $A/rogue.cert" \
+	"authority $A/authority.cert" "prefix $(an_addr node3)/32"
+an_start rogue
+if wait_for 60 rogue_refused '.kx.refused_claim_mismatch >= 1'; then
+	tap_ok "node 1 refuses node 9 advertising node 3's address, counted"
+else
+	tap_fail "node 1 refuses node 9 advertising node 3's address" \
+		"$(an_logs node1)" "$(an_logs rogue)"
+fi
+check "node 1 logs the prefix and the certificate's" \
+	grep -q "node 9 claims $(an_addr node3)/32; its certificate gives 10.99.0.9/32" \
+	"$A/node1.log"
+check "node 9 warned at its start that the prefix is not its certificate's" \
+	grep -q "$(an_addr node3)/32 is not within the certificate's prefixes" \
+	"$A/rogue.log"
+check_json "node 9 is not UP at node 1" \
+	'[.[] | select(.node == 9 and .agent.state == "up")] | length == 0' \
+	x node1 -j neigh show
+check_json "nor its advert in node 1's database" \
+	'[.[] | select(.node == 9)] | length == 0' x node1 -j node show
+check_json "node 1's kernel has node 3's address at node 3, nothing at node 9" \
+	"([.[] | select(.prefix == \"$(an_addr node3)/32\")] | map(.node) == [3]) and ([.[] | select(.node == 9)] | length == 0)" \
+	n node1 "$XM" -j prefix show
+check "node 1 still reaches node 3" \
+	n node1 ping -c 3 -i 0.2 -W 5 -I "$(an_addr node1)" "$(an_addr node3)"
 an_stop rogue
 
 # ------------------------------------------------------------ rotation

@@ -313,7 +313,7 @@ K3=$(printf '33%.0s' {1..32})
 Z31=$(printf '00%.0s' {1..31})
 b1 <<EOF
 key-new without a key | EINVAL ~ no key entry given | key-new $D
-key-new without a neighbor | EINVAL ~ missing neighbor id | key-new $D *key{ id=1 dir=1 key=$K1 }
+key-new without a neighbor or node | EINVAL ~ give exactly one | key-new $D *key{ id=1 dir=1 key=$K1 }
 key-new without an id | EINVAL ~ missing key id | key-new $D *key{ neigh=1 dir=1 key=$K1 }
 key-new without a direction | EINVAL ~ missing direction | key-new $D *key{ neigh=1 id=1 key=$K1 }
 key-new without key bytes | EINVAL ~ missing key bytes | key-new $D *key{ neigh=1 id=1 dir=1 }
@@ -328,7 +328,7 @@ key-new for an unknown neighbor | ENOENT ~ no neighbor 99 | key-new $D key{ *nei
 key-new counter | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *counter=5 }
 key-new packets | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *packets=5 }
 key-new auth-failed | EINVAL ~ read-only | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *auth-failed=5 }
-key-new unknown attribute | EINVAL ~ unknown attribute type | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *#11:u32=1 }
+key-new unknown attribute | EINVAL ~ unknown attribute type | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 *#12:u32=1 }
 key-new two transmit keys for one neighbor | EINVAL ~ the same key twice | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 } *key{ neigh=1 id=2 dir=1 key=$K2 }
 key-new of 3 whose 3rd names an unknown neighbor | ENOENT ~ no neighbor 99 | key-new $D key{ neigh=1 id=1 dir=1 key=$K1 } key{ neigh=2 id=1 dir=2 key=$K1 } key{ *neigh=99 id=1 dir=2 key=$K1 }
 no keys after the failures | ok n=0 | key-get +dump $D
@@ -355,6 +355,37 @@ key-del of 2 | ok | key-del $D key{ neigh=1 id=1 dir=2 } key{ neigh=1 id=2 dir=2
 keys after key-del | ok keys=1/1/2,1/2/3,1/2/4 | key-get +dump $D
 key flush | ok | key-del $D flush
 no keys after flush | ok dev.key-count=0 | dev-get $D
+key-new for a neighbor and a node | EINVAL ~ give exactly one | key-new $D *key{ neigh=1 node=3 id=1 dir=1 key=$K1 }
+key-new origin key of node 0 | ERANGE ~ out of range | key-new $D key{ *node=0 id=1 dir=1 key=$K1 }
+key-new origin key id 0 | ERANGE ~ out of range | key-new $D key{ node=3 *id=0 dir=1 key=$K1 }
+key-new origin key of 31 bytes | ERANGE ~ binary attribute size out of range | key-new $D key{ node=3 id=1 dir=1 *key=${K1:2} }
+key-new origin key of 33 bytes | ERANGE ~ binary attribute size out of range | key-new $D key{ node=3 id=1 dir=1 *key=${K1}00 }
+key-new node of 2 bytes | EINVAL ~ invalid attribute length | key-new $D key{ *node:u16=3 id=1 dir=1 key=$K1 }
+key-new origin key without a direction | EINVAL ~ missing direction | key-new $D *key{ node=3 id=1 key=$K1 }
+key-new origin key for this node | EINVAL ~ node 2 is this node | key-new $D key{ *node=2 id=1 dir=1 key=$K1 }
+key-get origin key of a node without keys | ENOENT ~ node 9 has no transmit origin key 1 | key-get $D *key{ node=9 id=1 dir=1 }
+key-del origin key of a node without keys | ENOENT ~ node 9 has no receive origin key 1 | key-del $D *key{ node=9 id=1 dir=2 }
+key-new origin transmit key 1 of node 3 | ok | key-new $D key{ node=3 id=1 dir=1 key=$K1 }
+the origin key reads back by node | ok key.node=3 key.id=1 key.dir=1 key.counter=0 key.neigh=(absent) key.key=(absent) | key-get $D key{ node=3 id=1 dir=1 }
+key-new origin transmit key 1 again | EEXIST ~ node 3 has transmit origin key 1 | key-new $D *key{ node=3 id=1 dir=1 key=$K2 }
+key-new origin replace with the same bytes | EEXIST ~ in use | key-new $D *key{ node=3 id=1 dir=1 key=$K1 } replace
+key-new 5 origin receive keys of node 3 at once | ENOSPC ~ node 3 would have more than 4 receive origin keys | key-new $D key{ node=3 id=%i+1 dir=2 key=%i$Z31 }*5
+key-new a per-hop key beside it | ok | key-new $D key{ neigh=1 id=1 dir=1 key=$K2 }
+the dump shows both kinds | ok keys=n3/1/1,1/1/1 | key-get +dump $D
+the device counts both | ok dev.key-count=2 | dev-get $D
+key-del the origin key | ok | key-del $D key{ node=3 id=1 dir=1 }
+the per-hop key is left | ok keys=1/1/1 | key-get +dump $D
+the origin key is gone | ENOENT ~ node 3 has no transmit origin key 1 | key-get $D *key{ node=3 id=1 dir=1 }
+an origin receive key of node 4, for the flush | ok | key-new $D key{ node=4 id=1 dir=2 key=$K3 }
+key flush | ok | key-del $D flush
+no keys after the flush | ok dev.key-count=0 | dev-get $D
+dev-set origin 2 | ERANGE ~ out of range | dev-set $D dev{ *origin=2 }
+dev-set origin on while security none | EINVAL ~ origin seals need security auth or encrypt | dev-set $D dev{ *origin=1 }
+origin off by default | ok dev.origin=0 dev.security=0 | dev-get $D
+dev-set origin on with security auth | ok | dev-set $D dev{ security=1 origin=1 }
+origin on | ok dev.origin=1 dev.security=1 | dev-get $D
+dev-set security none while origin on | EINVAL ~ origin seals need security | dev-set $D dev{ *security=0 }
+dev-set origin off and security none | ok | dev-set $D dev{ security=0 origin=0 }
 dev-set security 3 | ERANGE ~ out of range | dev-set $D dev{ *security=3 }
 dev-set key count | EINVAL ~ read-only | dev-set $D dev{ *key-count=1 }
 security and key count unchanged | ok dev.security=0 dev.key-count=0 | dev-get $D

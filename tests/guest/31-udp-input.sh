@@ -64,6 +64,13 @@ key id 1 (sealed, but node 2 has no key) | no-key=+1 | key=1
 key id 255 (sealed, but node 2 has no key) | no-key=+1 | key=255
 auth-only flag with key id 3 | no-key=+1 | flags=0x01 key=3
 auth-only flag with key id 0 | bad-header=+1 | flags=0x01
+origin flag without a key id | bad-header=+1 | flags=0x02 res=0x0100
+origin flag with origin key id 0 | bad-header=+1 | flags=0x02 key=1
+origin flag on OAM | bad-header=+1 | flags=0x02 key=1 res=0x0100 oam=1 pad=24
+origin flag on multicast | bad-header=+1 | flags=0x02 key=1 res=0x0100 type=3
+origin auth-only flag alone | bad-header=+1 | flags=0x04 key=1
+origin flags with keys: node 2 has no per-hop key | no-key=+1 | flags=0x06 key=1 res=0x0100 pad=24
+an origin-sealed data frame too short for both seals | truncated=+1 | flags=0x02 key=1 res=0x0100 len=64
 a sealed data frame too short for counter, tag and payload | truncated=+1 | key=1 len=40
 a sealed OAM frame one byte short | truncated=+1 | key=1 oam=1 pad=23
 source node 0 | bad-header=+1 | src=0

@@ -62,6 +62,10 @@ sed 's|^site-key .*|site-key /nonexistent/site.key|' "$AN_DIR/node1.conf" >"$AN_
 check "xmeshd refuses to start without a site key" \
 	fails_with "no site key at /nonexistent/site.key" \
 	"$XMESHD" -f -c "$AN_DIR/nokey.conf"
+sed '/^insecure-no-certificates /d' "$AN_DIR/node1.conf" >"$AN_DIR/open.conf"
+check "xmeshd refuses to start without certificates, naming the lab's line" \
+	fails_with "no certificate: .*insecure-no-certificates yes" \
+	"$XMESHD" -f -c "$AN_DIR/open.conf"
 check "the tool says when xmeshd is not running" \
 	fails_with "xmeshd is not running" x node1 node show
 
@@ -78,6 +82,11 @@ for i in "${NODES[@]}"; do
 done
 check_json "xmesh0 has the configured node id" '.[0].node == 2' \
 	x node2 -j dev show xmesh0
+check_json "agent show: security none, insecure-no-certificates" \
+	'.security == "none (insecure-no-certificates)"' x node1 -j agent show
+check "xmeshd warned at its start that anyone on the underlay can join" \
+	grep -q "insecure-no-certificates: frames on xmesh0 are not authenticated" \
+	"$AN_DIR/node1.log"
 check "the node key was created mode 0600" \
 	test "$(stat -c %a "$AN_DIR/state-node1/node.key")" = 600
 check "the overlay address is on xmesh0" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Hostile agent messages for tests/guest/42-agent-failover.sh.
+"""Hostile agent messages for tests/guest/42-agent-failover.sh and
+19-agent-signed.sh.
 
   agentforge.py forge --local A --dst D [--ttl T] [--sender ID] [--count N]
       N hellos (Documentation/protocol.md) from node ID with a random
@@ -14,9 +15,22 @@
       UDP payload to FILE
   agentforge.py replay --local A --dst D [--ttl T] FILE
       send FILE's bytes as they are (a captured message, replayed)
+  agentforge.py advert --local A --dst D --ttl 255 --site-key K
+          --captured FILE --originator ID --zone Z [--cert C] KIND
+      a member's forgery: one LSU, with the site key K (hex), as the
+      sender of the captured message FILE (its sequence number + 32: in
+      the window, ahead of the sender's next), carrying an advert of node
+      ID (zone Z, role web, an adjacency to the sender, the sender's
+      address as its prefix) with sequence number 2^32 - 1 (Documentation/
+      protocol.md, "Signed adverts"); KIND "unsigned" (no certificate, no
+      signature) or "badsig" (certificate C, armored, and a random
+      signature)
 Prints one line of JSON: what it sent.
 """
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -26,7 +40,9 @@ import time
 
 PORT = 7601
 MAGIC = 0x584D
-HELLO, HELLO_PARAMS = 1, 1
+HELLO, LSU = 1, 2
+HELLO_PARAMS, CAPS, ADVERT, PREFIXES, ADJS = 1, 3, 5, 7, 8
+ADVERT_CERT, ADVERT_SIG = 12, 13
 TAG_LEN = 16
 
 
@@ -37,6 +53,35 @@ def message(sender, seq, version=1, tag=None):
     head = struct.pack("!HBBHHIQ", MAGIC, version, HELLO, 0, length, sender,
                        seq)
     return head + tlv + (tag if tag is not None else os.urandom(TAG_LEN))
+
+
+def tlv(kind, value):
+    return struct.pack("!HH", kind, len(value)) + value
+
+
+def name(s):
+    return bytes([len(s)]) + s.encode()
+
+
+def forged_lsu(a, sender, seq, site_key):
+    """An LSU of sender with an advert of a.originator (see the usage)."""
+    caps = struct.pack("!HHIIII", 4, 0, 0, 0, 0, 0) + name("forged") + \
+        name(a.zone) + b"\x01" + name("web")
+    body = tlv(CAPS, caps)
+    body += tlv(PREFIXES, bytes([4, 32]) + socket.inet_aton(a.local))
+    body += tlv(ADJS, struct.pack("!IIIII", sender, 1, 100, 0, 10000))
+    if a.arg == "badsig":
+        with open(a.cert) as f:
+            armor = "".join(line.strip() for line in f
+                            if not line.startswith("-----"))
+        body += tlv(ADVERT_CERT, base64.b64decode(armor))
+        body += tlv(ADVERT_SIG, os.urandom(64))
+    advert = struct.pack("!IIHH", a.originator, 0xFFFFFFFF, 0, 0) + body
+    msg = tlv(ADVERT, advert)
+    length = 20 + len(msg) + TAG_LEN
+    head = struct.pack("!HBBHHIQ", MAGIC, 1, LSU, 0, length, sender, seq)
+    tag = hmac.new(site_key, head + msg, hashlib.sha256).digest()[:TAG_LEN]
+    return head + msg + tag
 
 
 def sock(local, dst, ttl):
@@ -78,7 +123,8 @@ def capture(dev, src, timeout, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["forge", "raw", "capture", "replay"])
+    ap.add_argument("cmd", choices=["forge", "raw", "capture", "replay",
+                                    "advert"])
     ap.add_argument("arg", nargs="?")
     ap.add_argument("--local")
     ap.add_argument("--dst")
@@ -88,6 +134,11 @@ def main():
     ap.add_argument("--dev")
     ap.add_argument("--src")
     ap.add_argument("--timeout", type=float, default=10)
+    ap.add_argument("--site-key")
+    ap.add_argument("--captured")
+    ap.add_argument("--originator", type=int)
+    ap.add_argument("--zone", default="")
+    ap.add_argument("--cert")
     a = ap.parse_intermixed_args()
     if a.cmd == "capture":
         out = capture(a.dev, a.src, a.timeout, a.arg)
@@ -105,6 +156,15 @@ def main():
                 "version": message(a.sender, 1 << 62, version=2)}[a.arg]
         s.sendto(data, (a.dst, PORT))
         print(json.dumps({"raw": a.arg, "len": len(data)}))
+    elif a.cmd == "advert":
+        with open(a.site_key) as f:
+            site_key = bytes.fromhex(f.read().strip())
+        with open(a.captured, "rb") as f:
+            sender, seq = struct.unpack("!IQ", f.read()[8:20])
+        data = forged_lsu(a, sender, seq + 32, site_key)
+        s.sendto(data, (a.dst, PORT))
+        print(json.dumps({"advert": a.arg, "originator": a.originator,
+                          "sender": sender, "len": len(data)}))
     else:
         with open(a.arg, "rb") as f:
             data = f.read()

@@ -41,6 +41,23 @@ an_require() {
 		"$XMESHD" --gen-site-key "$AN_DIR/site.key" >/dev/null
 }
 
+# an_certify NAME ID ZONE ROLE: NAME's node key in its state directory and
+# a certificate for it in $AN_DIR/NAME.cert, node ID in ZONE with ROLE,
+# signed by the authority of $AN_DIR/authority.key and .cert (`xmesh cert
+# authority create`).
+an_certify() {
+	local name=$1 id=$2 zone=$3 role=$4
+	mkdir -p "$AN_DIR/state-$name"
+	rm -f "$AN_DIR/state-$name/node.key" "$AN_DIR/$name.cert"
+	"$XM" cert key create "$AN_DIR/state-$name/node.key" >/dev/null &&
+		"$XM" cert key show "$AN_DIR/state-$name/node.key" \
+			>"$AN_DIR/$name.pub" &&
+		"$XM" cert sign authority-key "$AN_DIR/authority.key" \
+			authority "$AN_DIR/authority.cert" \
+			pubkey "$AN_DIR/$name.pub" node "$id" zone "$zone" \
+			role "$role" out "$AN_DIR/$name.cert"
+}
+
 # an_node NAME ID: namespace xm-NAME for node ID.
 an_node() {
 	ns_add "$1"
@@ -67,10 +84,15 @@ an_delay() {
 }
 
 # an_config NAME [LINE...]: write NAME's configuration, the default one
-# plus the LINEs (e.g. "profile fast").
+# plus the LINEs (e.g. "profile fast"). Without a "certificate" LINE the
+# node runs as in a lab: "insecure-no-certificates yes" (xmeshd refuses
+# to start without certificates otherwise).
 an_config() {
-	local name=$1
+	local name=$1 line insecure=yes
 	shift
+	for line in "$@"; do
+		[[ $line != certificate\ * ]] || insecure=
+	done
 	{
 		echo "node-id ${AN_ID[$name]}"
 		echo "name $name"
@@ -78,6 +100,7 @@ an_config() {
 		echo "state-dir $AN_DIR/state-$name"
 		echo "socket $AN_DIR/$name.sock"
 		echo "address $(an_addr "$name")/32"
+		[[ -z $insecure ]] || echo "insecure-no-certificates yes"
 		printf '%s\n' "$@"
 	} >"$AN_DIR/$name.conf"
 }

@@ -6,11 +6,12 @@
 # the three packages took 4.5 to 6 minutes in the emulated guest; make
 # deb-test-guest runs it.
 # xmesh-dkms registers the module's source with DKMS, the units are
-# installed but neither enabled nor started; once the operator has made
-# the site key and enabled xmeshd, an upgrade restarts it (a new process,
-# still enabled), a removal stops it (xmesh0 stays, the conffile too), a
-# purge takes the conffile and the enablement (the site key stays), and
-# xmesh-dkms's removal unregisters the module.
+# installed but neither enabled nor started, the packaged xmeshd.conf
+# refuses to run without certificates; once the operator has made the site
+# key and the node's certificate and enabled xmeshd, an upgrade restarts it
+# (a new process, still enabled), a removal stops it (xmesh0 stays, the
+# conffile too), a purge takes the conffile and the enablement (the site
+# key stays), and xmesh-dkms's removal unregisters the module.
 #
 # DKMS's build of the module is not done here: the guest has no headers for
 # its own kernel (the image's modules hide the host's build link), so the
@@ -89,9 +90,14 @@ for u in xmeshd xmesh-controller; do
 	check_match "$u.service is not started" 3 '^inactive$' systemctl is-active "$u.service"
 done
 
-# The operator's part (install.md): the site key, then enable and start.
+# The operator's part (install.md): the site key, the certificates (the
+# packaged xmeshd.conf starts no agent without them), then enable and start.
 check "xmeshd --gen-site-key /etc/xmesh/site.key" \
 	/usr/sbin/xmeshd --gen-site-key /etc/xmesh/site.key
+check_match "the packaged xmeshd.conf starts no agent without certificates" 1 \
+	'no certificate: .*insecure-no-certificates yes' /usr/sbin/xmeshd --check
+check "the site authority, the node's key and certificate in xmeshd.conf" \
+	certify_node 1
 check "systemctl enable --now xmeshd" systemctl enable --now xmeshd.service
 if wait_for 30 systemctl is-active xmeshd.service; then
 	tap_ok "xmeshd is active"

@@ -134,6 +134,27 @@ require_systemd() {
 	exit 1
 }
 
+# certify_node NODE: what an operator does before xmeshd's first start
+# (Documentation/install.md) with the installed tool: the site authority
+# in /etc/xmesh (made once), the node's key in /var/lib/xmesh/node.key,
+# its certificate for node id NODE, and both named in xmeshd.conf
+# (which, as shipped, starts no agent without them).
+certify_node() {
+	local e=/etc/xmesh s=/var/lib/xmesh
+	{
+		[[ -f $e/authority.key ]] ||
+			xmesh cert authority create name edge1 \
+				key "$e/authority.key" cert "$e/authority.cert"
+	} && install -d -m 0700 "$s" &&
+		xmesh cert key create "$s/node.key" &&
+		xmesh cert key show "$s/node.key" >"$e/node.pub" &&
+		xmesh cert sign authority-key "$e/authority.key" \
+			authority "$e/authority.cert" pubkey "$e/node.pub" \
+			node "$1" zone lab out "$e/node.cert" &&
+		printf 'certificate %s\nauthority %s\n' "$e/node.cert" \
+			"$e/authority.cert" >>"$e/xmeshd.conf"
+}
+
 # ------------------------------------------------------------- cleanup
 
 _at_exit=()

@@ -107,7 +107,10 @@ SETS = {
             ("hop-limit", "u8"), ("counters", "nest", "counters"),
             ("drops", "nest", "drops"), ("neigh-count", "u32"),
             ("route-count", "u32"), ("prefix-count", "u32"),
-            ("security", "u8"), ("key-count", "u32"), ("oam-rate", "u32")],
+            ("security", "u8"), ("key-count", "u32"), ("oam-rate", "u32"),
+            ("mark-mask", "u32"), ("zone-default", "u8"),
+            ("node-count", "u32"), ("zone-pair-count", "u32"),
+            ("mroute-count", "u32"), ("origin", "u8")],
     "counters": [None, ("pad", "hex")] + [
         (n, U64S) for n in ("tx-packets", "tx-bytes", "rx-packets",
                             "rx-bytes", "fwd-packets", "fwd-bytes", "oam-rx",
@@ -124,7 +127,10 @@ SETS = {
                             "replayed", "unencrypted", "key-exhausted",
                             "spoofed-source", "rate-limited",
                             "oam-rate-limited", "zone-denied", "queue-full",
-                            "no-mroute")],
+                            "no-mroute", "mcast-rpf",
+                            "oam-event-rate-limited", "no-origin-key",
+                            "origin-missing", "origin-no-key",
+                            "origin-auth-failed", "origin-replayed")],
     "neigh": [None, ("pad", "hex"), ("id", "u32"), ("node", "u32"),
               ("link", "u32"), ("local", "ip"), ("remote", "ip"),
               ("port", "u16"), ("state", "u8"), ("carrier", "u8"),
@@ -142,7 +148,7 @@ SETS = {
     "key": [None, ("pad", "hex"), ("neigh", "u32"), ("id", "u8"),
             ("dir", "u8"), ("key", "hex"), ("counter", U64S),
             ("packets", U64S), ("bytes", U64S), ("replayed", U64S),
-            ("auth-failed", U64S)],
+            ("auth-failed", U64S), ("node", "u32")],
 }
 # Attributes that may repeat: decoded as lists.
 REPEATED = {("xmesh", "neigh"), ("xmesh", "route"), ("xmesh", "prefix"),
@@ -469,8 +475,10 @@ def entry_key(msg):
             if kind == "prefix":
                 return "%s/%s" % (e.get("addr"), e.get("len"))
             if kind == "key":
-                return "%s/%s/%s" % (e.get("neigh"), e.get("dir"),
-                                     e.get("id"))
+                # A neighbor's per-hop key, or node N's origin key (nN).
+                owner = e.get("neigh") if "neigh" in e else \
+                    "n%s" % e.get("node")
+                return "%s/%s/%s" % (owner, e.get("dir"), e.get("id"))
             return e.get(ENTRY_KEYS[kind])
     return msg.get("ifname")
 

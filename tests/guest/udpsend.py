@@ -44,8 +44,14 @@ FRAME: space-separated KEY=VALUE:
                        auth-only when flags has bit 0
   seal=forged          a counter and a tag that cannot verify around the
                        payload, as a sealed frame has
+  oseal=HEX|forged     first an origin seal around the inner packet with
+                       this key (or a tag that cannot verify): flag
+                       ORIGIN (and ORIGIN_AUTH_ONLY when flags has bit 2),
+                       origin key id okey=N (default 1), counter octr=N
   pcap=FILE[:N]        the UDP payload of packet N (default 0) of a
-                       capture, nothing else
+                       capture, nothing else; with open=HEX, its per-hop
+                       seal opened with that key and the frame sealed
+                       again as seal=, key= and ctr= say
   len=N                cut the payload to N bytes
   pad=N                N zero bytes after everything
   flip=N               flip the lowest bit of byte N (from the end if
@@ -140,11 +146,19 @@ def build_frame(spec, defaults):
     src = f.pop("from", None)
     if "bytes" in f:
         return bytes.fromhex(f["bytes"]), src
-    if "pcap" in f:
-        path, _, index = f["pcap"].partition(":")
-        return xmframes.udp_payloads(path)[int(index or "0")], src
     num = {k: int(f[k], 0) for k in ("ver", "type", "flags", "hl", "tc",
                                      "key", "res", "src", "dst")}
+    if "pcap" in f:
+        path, _, index = f["pcap"].partition(":")
+        data = xmframes.udp_payloads(path)[int(index or "0")]
+        if "open" not in f:
+            return data, src
+        got, body = xmframes.open_sealed(data, bytes.fromhex(f["open"]))
+        num["flags"] = got[2] & ~xmframes.F_AUTH_ONLY
+        hdr = bytearray(got)
+        hdr[5] = num["key"]
+        hdr[2] = num["flags"]
+        return finish_frame(f, num, bytes(hdr), body), src
     if "oam" in f:
         if "type" not in given:
             num["type"] = 2
@@ -163,9 +177,24 @@ def build_frame(spec, defaults):
             body = b""
         else:
             body = bytes.fromhex(inner)
+    if "oseal" in f:
+        num["flags"] |= xmframes.F_ORIGIN
+        num["res"] = int(f.get("okey", "1"), 0) << 8 | (num["res"] & 0xff)
     hdr = struct.pack("!BBBBBBHII", num["ver"], num["type"], num["flags"],
                       num["hl"], num["tc"], num["key"], num["res"],
                       num["src"], num["dst"])
+    octr = int(f.get("octr", "0"), 0)
+    if f.get("oseal") == "forged":
+        body = struct.pack(">Q", octr) + body + b"\x5a" * xmframes.TAG_LEN
+    elif "oseal" in f:
+        body = xmframes.origin_seal(hdr, body, bytes.fromhex(f["oseal"]),
+                                    octr, num["flags"] & 4)
+    return finish_frame(f, num, hdr, body), src
+
+
+def finish_frame(f, num, hdr, body):
+    """The frame of @hdr and @body sealed, cut, padded and flipped as the
+    spec @f says."""
     if f.get("seal") == "forged":
         data = xmframes.forged(hdr, body, int(f.get("ctr", "0"), 0))
     elif "seal" in f:
@@ -180,7 +209,7 @@ def build_frame(spec, defaults):
         data = bytearray(data)
         data[int(f["flip"], 0)] ^= 1
         data = bytes(data)
-    return data, src
+    return data
 
 
 def sockaddr(addr, port):
@@ -338,7 +367,9 @@ RX_SIDE_ALL = ("rx-packets", "fwd-packets", "oam-rx", "no-route",
                "bad-header", "bad-inner", "unknown-neigh", "neigh-down",
                "not-running", "nomem", "tx-error", "loop", "too-big",
                "node-mismatch", "no-key", "unauthenticated", "auth-failed",
-               "replayed", "unencrypted", "spoofed-source")
+               "replayed", "unencrypted", "spoofed-source",
+               "origin-missing", "origin-no-key", "origin-auth-failed",
+               "origin-replayed")
 
 
 FUZZ_SPECS = ("", "inner=icmp6", "oam=1", "oam=2", "dst=4", "dst=4 hl=1",

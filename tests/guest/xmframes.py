@@ -8,14 +8,19 @@
                                      (text) is in it
 
 Importable: udp_payloads(path), seal(header, body, key, counter,
-auth_only), forged(header, body, counter).
+auth_only), forged(header, body, counter), open_sealed(frame, key),
+origin_seal(header, inner, key, counter, auth_only).
 
 Sealing follows Documentation/wire-format.rst ("Keys") and nothing of the
 module: ChaCha20-Poly1305 (RFC 8439) with the 64-bit counter as nonce
 (four zero bytes, then the counter little-endian), the 16-byte header and
 the counter (big-endian) as additional data; an auth-only frame adds its
-payload to the additional data and encrypts nothing. A frame sealed here
-that the module accepts shows the two agree on the format.
+payload to the additional data and encrypts nothing. An origin seal
+("Origin seals") is the same AEAD around the inner packet under the
+origin key, its additional data version, type, the origin flags, the
+origin key id, source and destination node ids and the origin counter. A
+frame sealed here that the module accepts shows the two agree on the
+format.
 """
 
 import json
@@ -26,6 +31,8 @@ COUNTER_LEN = 8
 TAG_LEN = 16
 HDR_LEN = 16
 F_AUTH_ONLY = 0x01
+F_ORIGIN = 0x02
+F_ORIGIN_AUTH_ONLY = 0x04
 
 # Link types of pcap files: Ethernet, raw IP, Linux cooked v1 and v2.
 LINKTYPE_HDR = {1: 14, 101: 0, 113: 16, 276: 20}
@@ -85,6 +92,35 @@ def seal(header, body, key, counter, auth_only=False):
     return ad + aead.encrypt(_nonce(counter), body, ad)
 
 
+def open_sealed(frame, key):
+    """The header (as received) and payload of per-hop sealed @frame
+    opened with @key (32 bytes); raises if the tag does not verify."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    aead = ChaCha20Poly1305(key)
+    ad = frame[:HDR_LEN + COUNTER_LEN]
+    counter = struct.unpack_from("!Q", frame, HDR_LEN)[0]
+    body = frame[HDR_LEN + COUNTER_LEN:]
+    if frame[2] & F_AUTH_ONLY:
+        aead.decrypt(_nonce(counter), body[-TAG_LEN:], ad + body[:-TAG_LEN])
+        return bytes(frame[:HDR_LEN]), body[:-TAG_LEN]
+    return bytes(frame[:HDR_LEN]), aead.decrypt(_nonce(counter), body, ad)
+
+
+def origin_seal(header, inner, key, counter, auth_only=False):
+    """The origin seal of @inner (the inner packet) under @key, as the
+    source node makes it: origin counter | inner | origin tag. @header
+    carries the origin flags and key id as they are to go out."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    aead = ChaCha20Poly1305(key)
+    h = bytes(header)
+    ad = bytes([h[0], h[1], h[2] & (F_ORIGIN | F_ORIGIN_AUTH_ONLY), h[6]]) + \
+        h[8:16] + struct.pack(">Q", counter)
+    ctr = struct.pack(">Q", counter)
+    if auth_only:
+        return ctr + inner + aead.encrypt(_nonce(counter), b"", ad + inner)
+    return ctr + aead.encrypt(_nonce(counter), inner, ad)
+
+
 def forged(header, body, counter):
     """A frame shaped like a sealed one whose tag cannot verify."""
     return bytes(header) + struct.pack(">Q", counter) + body + \
@@ -96,6 +132,7 @@ def describe(frame, marker=None):
     if len(frame) >= HDR_LEN:
         d.update(version=frame[0], type=frame[1], flags=frame[2],
                  hop_limit=frame[3], key_id=frame[5],
+                 origin_key_id=frame[6],
                  src=struct.unpack_from("!I", frame, 8)[0],
                  dst=struct.unpack_from("!I", frame, 12)[0])
         if frame[5] and len(frame) >= HDR_LEN + COUNTER_LEN:

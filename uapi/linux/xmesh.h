@@ -44,9 +44,10 @@
  * changed), XMESH_CMD_NEIGH_DEL (deleted), XMESH_CMD_ROUTE_EVENT (a route
  * added, replaced, or its active next hops changed), XMESH_CMD_ROUTE_DEL.
  *
- * Keys (XMESH_CMD_KEY_*) belong to a neighbor: at most one transmit key
- * and XMESH_MAX_RX_KEYS receive keys each. Their bytes are write-only:
- * no reply or event ever carries them.
+ * Keys (XMESH_CMD_KEY_*) belong to a neighbor (per-hop keys,
+ * XMESH_KEY_A_NEIGH) or to a remote node (origin keys, XMESH_KEY_A_NODE):
+ * at most one transmit key and XMESH_MAX_RX_KEYS receive keys each. Their
+ * bytes are write-only: no reply or event ever carries them.
  */
 #ifndef _UAPI_LINUX_XMESH_H
 #define _UAPI_LINUX_XMESH_H
@@ -76,7 +77,8 @@
 /* Keys: see enum xmesh_key_a and Documentation/wire-format.rst. */
 #define XMESH_KEY_LEN		32	/* ChaCha20-Poly1305 key bytes */
 #define XMESH_MAX_RX_KEYS	4	/* receive keys per neighbor */
-#define XMESH_MAX_KEYS		(XMESH_MAX_NEIGHS * (1 + XMESH_MAX_RX_KEYS))
+/* Per-hop keys of every neighbor and origin keys of as many nodes. */
+#define XMESH_MAX_KEYS		(2 * XMESH_MAX_NEIGHS * (1 + XMESH_MAX_RX_KEYS))
 /*
  * A transmit key sends at most this many frames (its counter, the AEAD
  * nonce, never reaches it), and a receiver refuses counters from it on:
@@ -172,6 +174,10 @@ enum xmesh_dev_a {
 	XMESH_DEV_A_NODE_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_ZONE_PAIR_COUNT,	/* u32, read-only */
 	XMESH_DEV_A_MROUTE_COUNT,	/* u32, read-only */
+	XMESH_DEV_A_ORIGIN,	/* u8, 1: DATA frames sent from here carry
+				 * origin seals, those delivered here must
+				 * (Documentation/wire-format.rst); 0: off
+				 */
 
 	__XMESH_DEV_A_MAX,
 	XMESH_DEV_A_MAX = __XMESH_DEV_A_MAX - 1
@@ -276,6 +282,23 @@ enum xmesh_drop_a {
 						 * device's
 						 * XMESH_DEV_A_OAM_RATE
 						 */
+	XMESH_DROP_A_NO_ORIGIN_KEY,	/* tx: origin on and no transmit
+					 * origin key for the destination
+					 * node
+					 */
+	XMESH_DROP_A_ORIGIN_MISSING,	/* rx: origin on and a DATA frame
+					 * for this node without an origin
+					 * seal
+					 */
+	XMESH_DROP_A_ORIGIN_NO_KEY,	/* rx: no receive origin key of
+					 * (source node, origin key id)
+					 */
+	XMESH_DROP_A_ORIGIN_AUTH_FAILED,	/* rx: the origin tag does
+						 * not verify
+						 */
+	XMESH_DROP_A_ORIGIN_REPLAYED,	/* rx: origin counter seen before
+					 * or too old
+					 */
 
 	__XMESH_DROP_A_MAX,
 	XMESH_DROP_A_MAX = __XMESH_DROP_A_MAX - 1
@@ -386,15 +409,18 @@ enum xmesh_oam_a {
 };
 
 enum xmesh_key_dir {
-	XMESH_KEY_TX = 1,	/* seals the frames sent to the neighbor */
+	XMESH_KEY_TX = 1,	/* seals the frames sent to the neighbor
+				 * (an origin key: those originated here
+				 * for the node)
+				 */
 	XMESH_KEY_RX,		/* opens the frames received from it */
 };
 
-/* A key is named by (neigh, id, dir). */
+/* A key is named by (neigh or node, id, dir): exactly one of the two. */
 enum xmesh_key_a {
 	XMESH_KEY_A_UNSPEC,
 	XMESH_KEY_A_PAD,
-	XMESH_KEY_A_NEIGH,	/* u32, neighbor id */
+	XMESH_KEY_A_NEIGH,	/* u32, neighbor id: a per-hop key */
 	XMESH_KEY_A_ID,		/* u8, key id carried in the header, 1..255 */
 	XMESH_KEY_A_DIR,	/* u8, enum xmesh_key_dir */
 	XMESH_KEY_A_KEY,	/* binary, XMESH_KEY_LEN bytes; write-only */
@@ -406,6 +432,7 @@ enum xmesh_key_a {
 	XMESH_KEY_A_BYTES,	/* opened and accepted (rx), payload bytes */
 	XMESH_KEY_A_REPLAYED,	/* rx: refused as replayed */
 	XMESH_KEY_A_AUTH_FAILED,	/* rx: tag did not verify */
+	XMESH_KEY_A_NODE,	/* u32, remote node id: an origin key */
 
 	__XMESH_KEY_A_MAX,
 	XMESH_KEY_A_MAX = __XMESH_KEY_A_MAX - 1

@@ -22,10 +22,18 @@ enum xmesh_pkt_type {
 
 /*
  * Flags. AUTH_ONLY: the frame is sealed (key id not 0) but its payload is
- * in clear, authenticated with the header.
+ * in clear, authenticated with the header. ORIGIN: a DATA frame whose
+ * sealed payload is itself sealed by its source node with an origin key
+ * of (source, destination), the origin key id in the header: origin
+ * counter | inner packet | origin tag. ORIGIN_AUTH_ONLY: that inner packet
+ * is in clear, authenticated only. Both ORIGIN flags only with a key id.
  */
-#define XMESH_HDR_F_AUTH_ONLY	0x01
-#define XMESH_HDR_F_KNOWN	XMESH_HDR_F_AUTH_ONLY
+#define XMESH_HDR_F_AUTH_ONLY		0x01
+#define XMESH_HDR_F_ORIGIN		0x02
+#define XMESH_HDR_F_ORIGIN_AUTH_ONLY	0x04
+#define XMESH_HDR_F_KNOWN		(XMESH_HDR_F_AUTH_ONLY | \
+					 XMESH_HDR_F_ORIGIN | \
+					 XMESH_HDR_F_ORIGIN_AUTH_ONLY)
 
 /*
  * A frame with a key id other than 0 is sealed: the header is followed by
@@ -52,7 +60,8 @@ struct xmesh_hdr {
 	__u8 hop_limit;		/* decremented by each transit node */
 	__u8 tclass;		/* enum xmesh_tclass */
 	__u8 key_id;		/* 0: unauthenticated, else sealed */
-	__be16 reserved;	/* sent as 0, ignored on receive */
+	__u8 origin_key_id;	/* with XMESH_HDR_F_ORIGIN, else sent as 0 */
+	__u8 reserved;		/* sent as 0, ignored on receive */
 	__be32 src_node;
 	__be32 dst;		/* node id, or group id for XMESH_PKT_MCAST */
 };
