@@ -357,7 +357,6 @@ void core_key_queue(struct xm_core *c, uint32_t owner, bool origin,
 		    uint8_t id, uint8_t dir, const uint8_t *key);
 
 /* origin_core.c */
-#define XM_ORIGIN_SWITCH_MS	5000	/* advertised to sealing: floods */
 void origin_core_init(struct xm_core *c, xm_time now);
 void origin_core_free(struct xm_core *c);
 void origin_core_advert(struct xm_core *c, struct xm_advert *a);

@@ -67,6 +67,9 @@ enum xm_origin_news {
 	XM_ORIGIN_SEAL = 1 << 1,	/* transmit keys of a new generation */
 };
 
+/* The agent's switch_ms: far more than a flood takes. */
+#define XM_ORIGIN_SWITCH_MS	5000
+
 /* The first generation of boot boot_id, advertised and sealing at once
  * (no one has a route to a node before its advert). */
 void xm_origin_start(struct xm_origin_gen *g, uint64_t boot_id, xm_time now,

@@ -70,9 +70,9 @@ struct xmd_kernel {
 
 struct xmd_stale_key {
 	uint32_t neigh;			/* or with origin: the remote node */
-	bool origin;
 	uint8_t id, dir;
 	xm_time del_at;
+	bool origin;
 };
 
 struct xmd_key_op {

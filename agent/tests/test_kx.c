@@ -1500,11 +1500,11 @@ static void daemon_stale_keys(bool full)
 	if (!fk.stale)
 		abort();
 	fk.stale[0] = (struct xmd_stale_key){ neigh, rx_id, XMESH_KEY_RX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.stale[1] = (struct xmd_stale_key){ neigh, tx_id, XMESH_KEY_TX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.stale[2] = (struct xmd_stale_key){ neigh + 1, other_id, XMESH_KEY_RX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.n_stale = 3;
 	fk.stale_at = t + 30000;
 	xmd_kernel_keys_apply(&fk, net.node[0].c, t);
