@@ -16,6 +16,7 @@
 #include "kx.h"
 #include "log.h"
 #include "mcast.h"
+#include "origin.h"
 #include "query.h"
 #include "util.h"
 #include "xmesh_qos.h"
@@ -367,15 +368,16 @@ static json_object *filter_json(const struct xmd_view *v)
 	return o;
 }
 
-/* {"generation": G, "sealing": S, "rotations": R, "nodes": N}: origin
- * seals on, the generation advertised and the one sealing, and how many
- * nodes have keys. */
+/* {"generation": G, "sealing": S, "key_id": I, "rotations": R, "nodes":
+ * N}: origin seals on, the generation advertised and the one sealing
+ * (its origin key id), and how many nodes have keys. */
 static json_object *origin_json(const struct xm_core_origin *og)
 {
 	json_object *o = json_object_new_object();
 
 	put(o, "generation", j_u64(og->advertised));
 	put(o, "sealing", j_u64(og->sealing));
+	put(o, "key_id", j_u64(xm_origin_key_id(og->sealing)));
 	put(o, "rotations", j_u64(og->rotations));
 	put(o, "nodes", j_u64(og->nodes));
 	return o;

@@ -661,9 +661,10 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 		json_object *og = jget(r, "origin");
 
 		out_text(&c->out, "    origin on generation %#" PRIx64
-			 " sealing %#" PRIx64 " rotations %" PRIu64
-			 " nodes %" PRIu64, jnum(og, "generation"),
-			 jnum(og, "sealing"), jnum(og, "rotations"),
+			 " sealing %#" PRIx64 " key-id %" PRIu64
+			 " rotations %" PRIu64 " nodes %" PRIu64,
+			 jnum(og, "generation"), jnum(og, "sealing"),
+			 jnum(og, "key_id"), jnum(og, "rotations"),
 			 jnum(og, "nodes"));
 		out_nl(&c->out);
 	}
