@@ -100,25 +100,9 @@ static bool key_hook(struct net *net, int i, const struct xm_action *a)
 static void cfg_hook(struct net *net, int i, struct xm_core_config *cfg)
 {
 	(void)net;
-	snprintf(cfg->caps.zone, sizeof(cfg->caps.zone), "rack-%c", 'a' + i);
-	cfg->caps.n_roles = 2;
-	strcpy(cfg->caps.roles[0], "gpu");
-	strcpy(cfg->caps.roles[1], "web");
+	test_cert_caps(&cfg->caps, i);
 	cfg->origin = origin;
 	cfg->origin_rekey_ms = REKEY_MS;
-}
-
-static bool has_all(struct net *net, const void *arg)
-{
-	struct xm_node_status st;
-	int i, count = 0;
-	size_t k;
-
-	(void)arg;
-	for (i = 0; i < 3; i++)
-		for (k = 0; xm_core_node(net->node[i].c, k, &st); k++)
-			count++;
-	return count == 9;
 }
 
 static struct xm_core_origin status(struct net *net, int i)
@@ -217,7 +201,7 @@ static void test_keys(void)
 	uint8_t old_id, new_id;
 
 	chain(&net, kx, true);
-	ok(net_until(&net, 10000, has_all, NULL),
+	ok(net_until(&net, 10000, net_converged, NULL),
 	   "keys: the chain converges with signed adverts");
 	net_run(&net, 500);
 	ok(all_pairs_ok(),
@@ -281,7 +265,7 @@ static void test_off(void)
 	int i, n = 0;
 
 	chain(&net, kx, false);
-	ok(net_until(&net, 10000, has_all, NULL), "off: the chain converges");
+	ok(net_until(&net, 10000, net_converged, NULL), "off: the chain converges");
 	net_run(&net, 1000);
 	for (i = 0; i < 3; i++)
 		n += kernel_count(i, 1, XM_KX_RX) + kernel_count(i, 2, XM_KX_RX) +
