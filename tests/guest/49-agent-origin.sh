@@ -98,13 +98,21 @@ check "a receive key of id $fid at node 3 for node 2" \
 okid=$(x node1 -j agent show | jq -er .origin.key_id)
 hdr="src=1 dst=3 isrc=$(an_addr node1) idst=$(an_addr node3) key=$fid seal=$KF"
 # forged NAME DROP FRAME: node 2 sends FRAME to node 3, which counts DROP.
+# (udpsend.py's own verdict is not one: the agents' probes and hellos move
+# other receive counters meanwhile; its line says what moved.)
 forged() {
-	local name=$1 drop=$2 before
+	local name=$1 drop=$2 before after out
 	before=$(counter node3 "$drop")
-	python3 "$here/udpsend.py" cases --from-ns xm-node2 --src 10.99.2.1 \
-		--to 10.99.2.2 --ns xm-node3 >/dev/null 2>&1 <<<"$name | $drop=+1 | $3" || true
-	expect_delta "node 3 drops $name: $drop" "$before" \
-		"$(counter node3 "$drop")" 1
+	out=$(python3 "$here/udpsend.py" cases --from-ns xm-node2 \
+		--src 10.99.2.1 --to 10.99.2.2 --ns xm-node3 2>&1 \
+		<<<"$name | ${drop//_/-}=+1 | $3") || true
+	after=$(counter node3 "$drop")
+	if ((after - before == 1)); then
+		tap_ok "node 3 drops $name: $drop"
+	else
+		tap_fail "node 3 drops $name: $drop" "$before -> $after" "$out" \
+			"$(n node3 "$XM" -j -s key show node 1)"
+	fi
 }
 forged "node 1's address without an origin seal" origin_missing "$hdr ctr=1"
 forged "node 1's address with a made-up origin seal" origin_auth_failed \
