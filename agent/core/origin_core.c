@@ -19,6 +19,14 @@
 #include "kx.h"
 #include "origin.h"
 
+/*
+ * Nodes whose keys one run updates at most: each takes up to three key
+ * slots (kx_core.c, KX_KEYS_MAX) until the daemon takes the keys after
+ * the run; a rotation at a site of thousands of nodes goes on in the runs
+ * that follow at once.
+ */
+#define ORIGIN_NODES_PER_RUN	64
+
 /* What is in the kernel for one remote node. */
 struct origin_node {
 	uint32_t node;
@@ -150,8 +158,8 @@ static struct origin_node *node_find(struct xm_core *c, uint32_t node)
 
 void origin_core_run(struct xm_core *c, xm_time now)
 {
+	unsigned int news, updated = 0;
 	xm_time next = 0;
-	unsigned int news;
 	size_t i;
 
 	if (!origin_on(c))
@@ -190,8 +198,14 @@ void origin_core_run(struct xm_core *c, xm_time now)
 		    !a->has_origin_gen)
 			continue;
 		o = node_find(c, a->originator);
-		if (o && (o->seq != a->seq || (news & XM_ORIGIN_SEAL)))
-			node_update(c, o, a);
+		if (!o || (o->seq == a->seq && o->has_tx &&
+			   o->tx_gen == c->origin_gen.sealing))
+			continue;
+		if (updated++ == ORIGIN_NODES_PER_RUN) {
+			c->origin_due = now;	/* the rest in the next run */
+			break;
+		}
+		node_update(c, o, a);
 	}
 }
 
