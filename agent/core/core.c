@@ -85,6 +85,11 @@ const char *xm_core_config_check(const struct xm_core_config *cfg)
 
 	if (!cfg->node_id)
 		return "node_id must not be 0";
+	if (cfg->origin && !cfg->kx)
+		return "origin needs kx: origin keys come from certificates";
+	/* A rotation waits for the switch of the one before. */
+	if (cfg->origin && cfg->origin_rekey_ms <= XM_ORIGIN_SWITCH_MS)
+		return "origin_rekey_ms must be greater than 5000";
 	why = xm_timers_check(&cfg->timers);
 	if (!why)
 		why = xm_mgroups_check(cfg->mgroups, cfg->n_mgroups);
@@ -969,6 +974,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	if (c->spf_due <= now)
 		spf_run(c, now);
 	lsdb_run(c, now);
+	origin_core_run(c, now);
 	neigh_gc(c);
 	fib_update_neighs(c);
 	if (!c->ready && (tables_due(c, now) || lsdb_complete(c))) {
@@ -990,6 +996,7 @@ static void core_run(struct xm_core *c, xm_time now, bool expire)
 	t = xm_min(neigh_next_timer(c), lsdb_next_timer(c));
 	t = xm_min(t, c->spf_due);
 	t = xm_min(t, kx_core_next_timer(c));
+	t = xm_min(t, origin_core_next_timer(c));
 	if (refusals_pending(c))
 		t = xm_min(t, c->warn_last + XM_WARN_MS);
 	/* Past the hold, a database awaited comes as input (or not). */
@@ -1041,6 +1048,7 @@ struct xm_core *xm_core_new(const struct xm_core_config *cfg, xm_time now)
 	c->spf_news = XM_NEVER;
 	c->own_news = XM_NEVER;
 	c->warn_last = XM_NEVER;
+	origin_core_init(c, now);
 	if (xm_replay_init(&c->replay, XM_REPLAY_MAX) ||
 	    lsdb_init(c, now) || kx_core_init(c)) {
 		xm_core_free(c);
@@ -1057,6 +1065,7 @@ void xm_core_free(struct xm_core *c)
 		return;
 	neigh_free_all(c);
 	kx_core_free(c);
+	origin_core_free(c);
 	lsdb_free(c);
 	spf_clear(c);
 	xm_replay_free(&c->replay);

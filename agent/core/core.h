@@ -173,6 +173,11 @@ struct xm_core_config {
 	 */
 	struct xm_kx *kx;
 	uint64_t unix_s;
+	/* End-to-end origin seals (origin.h), with kx only: origin keys for
+	 * every node with a certificate, a new generation every
+	 * origin_rekey_ms. */
+	bool origin;
+	uint32_t origin_rekey_ms;
 };
 
 /* The defaults of Documentation/xmeshd.md. */
@@ -331,6 +336,8 @@ struct xm_action {
 	uint16_t len;			/* SEND */
 	uint8_t key_id, key_dir;	/* KEY: key_dir enum xmesh_key_dir */
 	bool key_del;			/* KEY */
+	bool key_origin;		/* KEY: an origin key; neigh is its
+					 * remote node */
 	uint8_t msg[XM_PDU_MAX];	/* SEND */
 	uint32_t neigh;			/* PROBE, NEIGH_DOWN */
 	uint32_t seq;			/* PROBE: echoed in the result */
@@ -454,10 +461,20 @@ void xm_core_adopt_neigh(struct xm_core *c, const struct xm_fib_neigh *n);
  * xm_core_key_done(), so that an install the kernel refused for now (its
  * neighbor not there yet) can be tried again.
  */
-bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,
-		     uint8_t key_dir, uint8_t key[32]);
-void xm_core_key_done(struct xm_core *c, uint32_t neigh, uint8_t key_id,
-		      uint8_t key_dir);
+bool xm_core_key_get(struct xm_core *c, uint32_t neigh, bool origin,
+		     uint8_t key_id, uint8_t key_dir, uint8_t key[32]);
+void xm_core_key_done(struct xm_core *c, uint32_t neigh, bool origin,
+		      uint8_t key_id, uint8_t key_dir);
+
+/* Origin seals (origin.h): this node's generations, and how many nodes
+ * have a transmit key. False (all 0) when off. */
+struct xm_core_origin {
+	uint64_t advertised, sealing, rotations;
+	uint32_t nodes;
+};
+
+bool xm_core_origin_status(const struct xm_core *c,
+			   struct xm_core_origin *s);
 /* ... or the kernel refused it for good: done too, and the neighbor's
  * session, short of a key, is replaced (xm_kx_peer_key_refused()). */
 void xm_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,

@@ -18,6 +18,7 @@
 #include "core.h"
 #include "graph.h"
 #include "msg.h"
+#include "origin.h"
 #include "replay.h"
 
 /*
@@ -261,6 +262,14 @@ struct xm_core {
 	/* Key exchange (kx_core.c): kernel keys not yet installed. */
 	struct kx_key_slot *kx_keys;	/* sodium_malloc()ed */
 	xm_time kx_recheck_at;
+
+	/* Origin keys (origin_core.c). */
+	struct xm_origin_gen origin_gen;
+	xm_time origin_due;
+	uint64_t origin_rotations;
+	struct origin_node *origin_nodes;
+	size_t n_origin_nodes;
+	struct xm_cert *origin_cert;	/* scratch: a decoded certificate */
 };
 
 /* core.c */
@@ -343,6 +352,16 @@ uint16_t lsdb_age(const struct xm_core *c, const struct xm_lsa *l,
 
 /* kx_core.c: the key exchange with each neighbor (kx.h). */
 int kx_core_init(struct xm_core *c);
+/* A kernel key (key NULL: its deletion) queued as an XM_ACT_KEY. */
+void core_key_queue(struct xm_core *c, uint32_t owner, bool origin,
+		    uint8_t id, uint8_t dir, const uint8_t *key);
+
+/* origin_core.c */
+void origin_core_init(struct xm_core *c, xm_time now);
+void origin_core_free(struct xm_core *c);
+void origin_core_advert(struct xm_core *c, struct xm_advert *a);
+void origin_core_run(struct xm_core *c, xm_time now);
+xm_time origin_core_next_timer(const struct xm_core *c);
 void kx_core_free(struct xm_core *c);
 void kx_core_recv(struct xm_core *c, xm_time now, struct xm_link *l,
 		  const struct xm_addr *from, const struct xm_msg *m);

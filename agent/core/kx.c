@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kx.h"
+#include "origin.h"
 
 /* A handshake message with the largest certificate is one message. */
 _Static_assert(XM_MSG_MIN_LEN + XM_TLV_HDR_LEN + XM_KX_HDR_LEN +
@@ -508,6 +509,13 @@ void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a)
 	a->cert = kx->cert.raw;
 	a->cert_len = (uint16_t)kx->cert.len;
 	a->has_sig = true;
+}
+
+int xm_kx_origin_key(const struct xm_kx *kx, uint8_t out[XM_KX_KEY_LEN],
+		     const uint8_t peer_pk[XM_PUBKEY_LEN], uint32_t from,
+		     uint32_t to, uint64_t gen)
+{
+	return xm_origin_key(out, kx->ed_sk, peer_pk, from, to, gen);
 }
 
 int xm_kx_advert_sign(const struct xm_kx *kx, struct xm_advert *a)

@@ -213,6 +213,12 @@ enum xm_kx_advert_refusal {
 /* This node's certificate into a, its own advert, with room for the
  * signature: before the advert is fitted into a message. */
 void xm_kx_advert_cert(const struct xm_kx *kx, struct xm_advert *a);
+
+/* The origin key (origin.h) of direction from -> to, this node one of
+ * the two, the other's public key peer_pk: 0, or -1 (no usable key). */
+int xm_kx_origin_key(const struct xm_kx *kx, uint8_t out[XM_KX_KEY_LEN],
+		     const uint8_t peer_pk[XM_PUBKEY_LEN], uint32_t from,
+		     uint32_t to, uint64_t gen);
 /* Sign a, final (sequence number set): 0, or -EINVAL (not encodable). */
 int xm_kx_advert_sign(const struct xm_kx *kx, struct xm_advert *a);
 /*

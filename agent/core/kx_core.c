@@ -21,8 +21,8 @@
 #define KX_RECHECK_MS		60000
 
 struct kx_key_slot {
-	bool used;
-	uint32_t neigh;
+	bool used, origin;
+	uint32_t neigh;			/* or with origin: the remote node */
 	uint8_t id, dir;
 	uint8_t key[XM_KX_KEY_LEN];
 };
@@ -52,12 +52,13 @@ static uint64_t unix_now(const struct xm_core *c, xm_time now)
 }
 
 static struct kx_key_slot *slot_find(struct xm_core *c, uint32_t neigh,
-				     uint8_t id, uint8_t dir)
+				     bool origin, uint8_t id, uint8_t dir)
 {
 	size_t i;
 
 	for (i = 0; c->kx_keys && i < KX_KEYS_MAX; i++)
 		if (c->kx_keys[i].used && c->kx_keys[i].neigh == neigh &&
+		    c->kx_keys[i].origin == origin &&
 		    c->kx_keys[i].id == id && c->kx_keys[i].dir == dir)
 			return &c->kx_keys[i];
 	return NULL;
@@ -68,11 +69,11 @@ static void slot_clear(struct kx_key_slot *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-static void key_action(struct xm_core *c, const struct xm_core_neigh *n,
-		       const struct xm_kx_action *a)
+void core_key_queue(struct xm_core *c, uint32_t owner, bool origin,
+		    uint8_t id, uint8_t dir, const uint8_t *key)
 {
-	bool del = a->type == XM_KX_ACT_KEY_DEL;
-	struct kx_key_slot *s = slot_find(c, n->id, a->key_id, a->dir);
+	bool del = !key;
+	struct kx_key_slot *s = slot_find(c, owner, origin, id, dir);
 	struct xm_action *act;
 	size_t i;
 
@@ -90,18 +91,27 @@ static void key_action(struct xm_core *c, const struct xm_core_neigh *n,
 			slot_clear(s);
 	} else {
 		s->used = true;
-		s->neigh = n->id;
-		s->id = a->key_id;
-		s->dir = a->dir;
-		memcpy(s->key, a->key, sizeof(s->key));
+		s->origin = origin;
+		s->neigh = owner;
+		s->id = id;
+		s->dir = dir;
+		memcpy(s->key, key, sizeof(s->key));
 	}
 	act = core_action_new(c, XM_ACT_KEY);
 	if (!act)
 		return;
-	act->neigh = n->id;
-	act->key_id = a->key_id;
-	act->key_dir = a->dir;
+	act->neigh = owner;
+	act->key_origin = origin;
+	act->key_id = id;
+	act->key_dir = dir;
 	act->key_del = del;
+}
+
+static void key_action(struct xm_core *c, const struct xm_core_neigh *n,
+		       const struct xm_kx_action *a)
+{
+	core_key_queue(c, n->id, false, a->key_id, a->dir,
+		       a->type == XM_KX_ACT_KEY_DEL ? NULL : a->key);
 }
 
 /* Carry out what n's peer asks. */
@@ -186,7 +196,8 @@ void kx_core_neigh_free(struct xm_core *c, struct xm_core_neigh *n)
 	n->kx = NULL;
 	/* Its kernel keys go with the kernel neighbor. */
 	for (i = 0; c->kx_keys && i < KX_KEYS_MAX; i++)
-		if (c->kx_keys[i].used && c->kx_keys[i].neigh == n->id)
+		if (c->kx_keys[i].used && !c->kx_keys[i].origin &&
+		    c->kx_keys[i].neigh == n->id)
 			slot_clear(&c->kx_keys[i]);
 }
 
@@ -314,10 +325,10 @@ bool kx_core_advert_ok(struct xm_core *c, xm_time now, uint32_t sender,
 
 /* ---- core.h (the rest is in core.c: entry points run the core) ---- */
 
-bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,
-		     uint8_t key_dir, uint8_t key[32])
+bool xm_core_key_get(struct xm_core *c, uint32_t neigh, bool origin,
+		     uint8_t key_id, uint8_t key_dir, uint8_t key[32])
 {
-	struct kx_key_slot *s = slot_find(c, neigh, key_id, key_dir);
+	struct kx_key_slot *s = slot_find(c, neigh, origin, key_id, key_dir);
 
 	if (!s)
 		return false;
@@ -325,10 +336,10 @@ bool xm_core_key_get(struct xm_core *c, uint32_t neigh, uint8_t key_id,
 	return true;
 }
 
-void xm_core_key_done(struct xm_core *c, uint32_t neigh, uint8_t key_id,
-		      uint8_t key_dir)
+void xm_core_key_done(struct xm_core *c, uint32_t neigh, bool origin,
+		      uint8_t key_id, uint8_t key_dir)
 {
-	struct kx_key_slot *s = slot_find(c, neigh, key_id, key_dir);
+	struct kx_key_slot *s = slot_find(c, neigh, origin, key_id, key_dir);
 
 	if (s)
 		slot_clear(s);
@@ -339,7 +350,7 @@ void kx_core_key_refused(struct xm_core *c, xm_time now, uint32_t neigh,
 {
 	struct xm_core_neigh *n = neigh_by_id(c, neigh);
 
-	xm_core_key_done(c, neigh, key_id, key_dir);
+	xm_core_key_done(c, neigh, false, key_id, key_dir);
 	if (!n || !n->kx)
 		return;
 	xm_kx_peer_key_refused(n->kx, now, key_id, key_dir);

@@ -319,6 +319,8 @@ static bool content_eq(const struct xm_advert *a, const struct xm_advert *b)
 	if (!topology_eq(a, b) || !caps_eq(&a->caps, &b->caps) ||
 	    a->cert_len != b->cert_len ||
 	    (a->cert_len && memcmp(a->cert, b->cert, a->cert_len)) ||
+	    a->has_origin_gen != b->has_origin_gen ||
+	    a->origin_gen != b->origin_gen ||
 	    a->unknown_len != b->unknown_len || a->n_unknown != b->n_unknown ||
 	    memcmp(a->unknown, b->unknown, a->unknown_len) ||
 	    memcmp(a->unknown_at, b->unknown_at, a->n_unknown))
@@ -815,6 +817,7 @@ static void originate(struct xm_core *c, xm_time now)
 	memcpy(a->mgroups, c->cfg.mgroups, sizeof(a->mgroups));
 	own_adjacencies(c, a);
 	kx_core_advert_cert(c, a);	/* fitted with its certificate */
+	origin_core_advert(c, a);
 	own_fit(c, a);
 	if (own && !c->own_force && content_eq(a, own->adv))
 		return;

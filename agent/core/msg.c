@@ -445,6 +445,12 @@ static int advert_decode(struct rd *r, struct xm_advert *a)
 				return -EBADMSG;
 			mgroups = true;
 			break;
+		case XM_TLV_ORIGIN_GEN:
+			if (a->has_origin_gen || v.len != 8)
+				return -EBADMSG;
+			a->origin_gen = xm_get64(v.p);
+			a->has_origin_gen = true;
+			break;
 		case XM_TLV_ADVERT_CERT:
 			if (a->cert_len || !v.len || v.len > XM_CERT_MAX)
 				return -EBADMSG;
@@ -720,6 +726,7 @@ static size_t advert_len(const struct xm_advert *a, bool sig)
 	       (prio ? XM_TLV_HDR_LEN + prio : 0) +
 	       (a->n_mgroups ? XM_TLV_HDR_LEN + mgroups_len(a) : 0) +
 	       (a->n_adj ? XM_TLV_HDR_LEN + (size_t)a->n_adj * XM_ADJ_LEN : 0) +
+	       (a->has_origin_gen ? XM_TLV_HDR_LEN + 8 : 0) +
 	       a->unknown_len +
 	       (a->cert_len ? XM_TLV_HDR_LEN + a->cert_len : 0) +
 	       (sig ? XM_TLV_HDR_LEN + XM_SIG_LEN : 0);
@@ -881,6 +888,10 @@ static int advert_put(struct xm_msg_writer *w, const struct xm_advert *a,
 			xm_put32(p + 12, a->adj[i].loss_ppm);
 			xm_put32(p + 16, a->adj[i].bandwidth_mbps);
 		}
+	}
+	if (a->has_origin_gen) {
+		unknown_put(w, a, &u, false);
+		xm_put64(put_tlv(w, XM_TLV_ORIGIN_GEN, 8), a->origin_gen);
 	}
 	unknown_put(w, a, &u, true);
 	if (a->cert_len)

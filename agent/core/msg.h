@@ -55,6 +55,7 @@ enum xm_tlv_type {
 	XM_TLV_MGROUPS = 11,		/* advert: multicast groups joined */
 	XM_TLV_ADVERT_CERT = 12,	/* advert: the originator's certificate */
 	XM_TLV_ADVERT_SIG = 13,		/* advert: its signature, the last TLV */
+	XM_TLV_ORIGIN_GEN = 14,		/* advert: its origin key generation */
 };
 
 #define XM_TLV_HDR_LEN		4
@@ -171,6 +172,10 @@ struct xm_advert {
 	 */
 	uint16_t cert_len;		/* 0: none */
 	const uint8_t *cert;
+	/* With origin seals on (origin.h): the generation whose origin keys
+	 * the originator seals with now or soon. */
+	bool has_origin_gen;
+	uint64_t origin_gen;
 	bool has_sig;
 	uint8_t sig[XM_SIG_LEN];
 	unsigned int n_adj;

@@ -45,6 +45,7 @@ void xmd_config_default(struct xmd_config *cfg)
 	snprintf(cfg->gate_pin_dir, sizeof(cfg->gate_pin_dir), "%s",
 		 XMD_GATE_PIN_DIR);
 	cfg->security = -1;
+	cfg->origin_rekey_s = 3600;
 	cfg->metrics_interval_ms = XMD_METRICS_INTERVAL_MS;
 }
 
@@ -387,14 +388,26 @@ static int d_security(struct parser *p, int argc, char **argv)
 		    argv[1]);
 }
 
+/* argv[0] yes|no into *v. */
+static int parse_yes_no(struct parser *p, char **argv, bool *v)
+{
+	if (strcmp(argv[1], "yes") && strcmp(argv[1], "no"))
+		return fail(p, "%s must be yes or no, not \"%s\"", argv[0],
+			    argv[1]);
+	*v = !strcmp(argv[1], "yes");
+	return 0;
+}
+
 static int d_insecure(struct parser *p, int argc, char **argv)
 {
 	(void)argc;
-	if (strcmp(argv[1], "yes") && strcmp(argv[1], "no"))
-		return fail(p, "insecure-no-certificates must be yes or no, not \"%s\"",
-			    argv[1]);
-	p->cfg->insecure_no_certificates = !strcmp(argv[1], "yes");
-	return 0;
+	return parse_yes_no(p, argv, &p->cfg->insecure_no_certificates);
+}
+
+static int d_origin(struct parser *p, int argc, char **argv)
+{
+	(void)argc;
+	return parse_yes_no(p, argv, &p->cfg->origin);
 }
 
 static int d_rekey(struct parser *p, int argc, char **argv)
@@ -405,6 +418,10 @@ static int d_rekey(struct parser *p, int argc, char **argv)
 	if (!strcmp(argv[0], "rekey-interval"))
 		return parse_u32(p, argv[0], argv[1], 30, 86400,
 				 &p->cfg->rekey_s);
+	/* Above the switch (5 s) a rotation waits for: 10 s for tests. */
+	if (!strcmp(argv[0], "origin-rekey-interval"))
+		return parse_u32(p, argv[0], argv[1], 10, 7 * 86400,
+				 &p->cfg->origin_rekey_s);
 	if (parse_u32(p, argv[0], argv[1], 1000, UINT32_MAX, &v))
 		return -1;
 	p->cfg->rekey_packets = v;
@@ -851,6 +868,8 @@ static const struct directive {
 	{ "insecure-no-certificates", 1, 1, false, d_insecure },
 	{ "rekey-interval", 1, 1, false, d_rekey },
 	{ "rekey-packets", 1, 1, false, d_rekey },
+	{ "origin", 1, 1, false, d_origin },
+	{ "origin-rekey-interval", 1, 1, false, d_rekey },
 	{ "socket", 1, 1, false, d_path },
 	{ "address", 1, 1, true, d_address },
 	{ "prefix", 1, 1, true, d_prefix },
@@ -1028,6 +1047,10 @@ static int finish(struct parser *p)
 	if (c->controller_ca[0] && !strstr(c->controller, "https://")) {
 		p->line = directive_line(p, "controller-ca");
 		return fail(p, "controller-ca without an https:// controller: it checks a controller's TLS certificate");
+	}
+	if (c->origin && !c->certificate[0]) {
+		p->line = directive_line(p, "origin");
+		return fail(p, "origin yes needs a certificate: origin keys come from the nodes' certified keys");
 	}
 	p->line = directive_line(p, "security");
 	if (c->certificate[0] && c->security == XMESH_SECURITY_NONE)

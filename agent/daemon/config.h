@@ -58,6 +58,10 @@ struct xmd_config {
 	 * start. */
 	bool insecure_no_certificates;
 	uint32_t rekey_s;		/* kx rotation: 0 the default */
+	/* "origin yes": end-to-end origin seals (origin.h), with a new
+	 * generation of origin keys every origin_rekey_s. */
+	bool origin;
+	uint32_t origin_rekey_s;
 	uint64_t rekey_packets;
 	char state_dir[XMD_PATH_MAX];
 	char socket[XMD_PATH_MAX];

@@ -16,6 +16,7 @@
 #include "kx.h"
 #include "log.h"
 #include "mcast.h"
+#include "origin.h"
 #include "query.h"
 #include "util.h"
 #include "xmesh_qos.h"
@@ -28,6 +29,7 @@ const struct xmd_ctl_ops xmd_core_ops = {
 	.edge = xm_core_edge,
 	.path = xm_core_path,
 	.graph = xm_core_graph,
+	.origin = xm_core_origin_status,
 };
 
 #define S(f) { .key = #f, .off = offsetof(struct xmd_stats, f) }
@@ -366,6 +368,21 @@ static json_object *filter_json(const struct xmd_view *v)
 	return o;
 }
 
+/* {"generation": G, "sealing": S, "key_id": I, "rotations": R, "nodes":
+ * N}: origin seals on, the generation advertised and the one sealing
+ * (its origin key id), and how many nodes have keys. */
+static json_object *origin_json(const struct xm_core_origin *og)
+{
+	json_object *o = json_object_new_object();
+
+	put(o, "generation", j_u64(og->advertised));
+	put(o, "sealing", j_u64(og->sealing));
+	put(o, "key_id", j_u64(xm_origin_key_id(og->sealing)));
+	put(o, "rotations", j_u64(og->rotations));
+	put(o, "nodes", j_u64(og->nodes));
+	return o;
+}
+
 static int cmd_status(struct req *r)
 {
 	const struct xmd_view *v = r->v;
@@ -374,6 +391,7 @@ static int cmd_status(struct req *r)
 	json_object *o = r->out;
 	struct xm_neigh_status ns;
 	struct xm_node_status nn;
+	struct xm_core_origin og;
 	size_t i, n_up = 0, n_nodes = 0, n_reach = 0;
 	static const char *const none[] = { NULL };
 
@@ -388,6 +406,8 @@ static int cmd_status(struct req *r)
 	put(o, "fib_ready", json_object_new_boolean(v->fib_ready));
 	if (v->security)
 		put(o, "security", json_object_new_string(v->security));
+	if (v->core && v->ops->origin && v->ops->origin(v->core, &og))
+		put(o, "origin", origin_json(&og));
 	for (i = 0; v->core && v->ops->neigh(v->core, i, &ns); i++)
 		n_up += ns.state == XM_NEIGH_UP;
 	put(o, "neighbors", j_u64(i));

@@ -29,6 +29,7 @@ struct xmd_ctl_ops {
 	bool (*path)(const struct xm_core *c, uint32_t node,
 		     struct xm_path *out);
 	const struct xm_graph *(*graph)(const struct xm_core *c);
+	bool (*origin)(const struct xm_core *c, struct xm_core_origin *out);
 };
 extern const struct xmd_ctl_ops xmd_core_ops;
 

@@ -867,6 +867,8 @@ void xmd_reload(struct xmd *d)
 	KEEP_NUM(security, "security");
 	KEEP_NUM(rekey_s, "rekey-interval");
 	KEEP_NUM(rekey_packets, "rekey-packets");
+	KEEP_NUM(origin, "origin");
+	KEEP_NUM(origin_rekey_s, "origin-rekey-interval");
 	KEEP_STR(controller, "controller");
 	KEEP_STR(controller_ca, "controller-ca");
 #undef KEEP_STR
@@ -1241,13 +1243,24 @@ static int device_setup(struct xmd *d)
 		want->security = sec;
 		XM_SET(want, XMESH_DEV_A_SECURITY);
 	}
+	/*
+	 * Origin seals at once: no route to a node exists before its advert,
+	 * which brings its keys (the flag day of certificates.md: a node
+	 * still without them drops what it gets as origin_missing).
+	 */
+	/* Off is not asked of a module without origin seals. */
+	if (XM_HAS(&dev, XMESH_DEV_A_ORIGIN) ? dev.origin != c->origin :
+					       c->origin) {
+		want->origin = c->origin;
+		XM_SET(want, XMESH_DEV_A_ORIGIN);
+	}
 	if (!d->kx)	/* at every start: the operator chose it once */
 		xmd_warn("insecure-no-certificates: frames on %s are not authenticated (security none): anyone on the underlay network can join the mesh, read and inject",
 			 c->device);
 	if (want->present) {
 		err = xmnl_apply(&d->k.nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
 		if (err) {
-			xmd_err("cannot set %s's node id, port, family or security: %s",
+			xmd_err("cannot set %s's node id, port, family, security or origin: %s",
 				c->device, strerror(-err));
 			return -1;
 		}
@@ -1327,6 +1340,8 @@ static int kx_config(struct xmd *d, struct xm_core_config *cc)
 	own_prefixes_check(c, cert);
 	cc->node_id = cert->node_id;
 	cc->kx = d->kx;
+	cc->origin = c->origin;
+	cc->origin_rekey_ms = c->origin_rekey_s * 1000;
 	xmd_info("node %u of site %s, certificate serial %llu valid until %llu",
 		 cert->node_id, cert->site, (unsigned long long)cert->serial,
 		 (unsigned long long)cert->not_after);

@@ -623,10 +623,27 @@ int xmd_kernel_key_queue(struct xmd_kernel *k, const struct xm_action *a)
 		    sizeof(*k->key_ops)))
 		return -ENOMEM;
 	k->key_ops[k->n_key_ops++] = (struct xmd_key_op){
-		.neigh = a->neigh, .id = a->key_id, .dir = a->key_dir,
-		.del = a->key_del,
+		.neigh = a->neigh, .origin = a->key_origin, .id = a->key_id,
+		.dir = a->key_dir, .del = a->key_del,
 	};
 	return 0;
+}
+
+/* The attributes that name a key: (neigh or origin node, id, dir). */
+static void key_name(struct xm_key *key, uint32_t owner, bool origin,
+		     uint8_t id, uint8_t dir)
+{
+	if (origin) {
+		key->node = owner;
+		XM_SET(key, XMESH_KEY_A_NODE);
+	} else {
+		key->neigh = owner;
+		XM_SET(key, XMESH_KEY_A_NEIGH);
+	}
+	key->id = id;
+	key->dir = dir;
+	XM_SET(key, XMESH_KEY_A_ID);
+	XM_SET(key, XMESH_KEY_A_DIR);
 }
 
 /* One key op; the change (its bytes) lives in locked memory. */
@@ -642,14 +659,10 @@ static int key_apply(struct xmd_kernel *k, struct xm_core *core,
 	/* A restarted agent may find its old ids still there: replaced. */
 	ch->replace = !op->del;
 	ch->e.type = XMESH_A_KEY;
-	key->neigh = op->neigh;
-	key->id = op->id;
-	key->dir = op->dir;
-	XM_SET(key, XMESH_KEY_A_NEIGH);
-	XM_SET(key, XMESH_KEY_A_ID);
+	key_name(key, op->neigh, op->origin, op->id, op->dir);
 	XM_SET(key, XMESH_KEY_A_DIR);
 	if (!op->del) {
-		if (!xm_core_key_get(core, op->neigh, op->id, op->dir,
+		if (!xm_core_key_get(core, op->neigh, op->origin, op->id, op->dir,
 				     key->key))
 			return 0;	/* gone meanwhile: nothing to do */
 		XM_SET(key, XMESH_KEY_A_KEY);
@@ -672,7 +685,8 @@ static void stale_replaced(struct xmd_kernel *k, const struct xmd_key_op *op)
 		const struct xmd_stale_key *s = &k->stale[i];
 
 		/* A transmit key replaces the neighbor's, whatever its id. */
-		if (s->neigh == op->neigh && s->dir == op->dir &&
+		if (s->neigh == op->neigh && s->origin == op->origin &&
+		    s->dir == op->dir &&
 		    (op->dir == XMESH_KEY_TX || s->id == op->id))
 			k->stale[i] = k->stale[--k->n_stale];
 	}
@@ -694,7 +708,8 @@ static void stale_due(struct xmd_kernel *k, uint32_t neigh, xm_time at)
 	size_t i;
 
 	for (i = 0; i < k->n_stale; i++)
-		if (k->stale[i].neigh == neigh && at < k->stale[i].del_at)
+		if (!k->stale[i].origin && k->stale[i].neigh == neigh &&
+		    at < k->stale[i].del_at)
 			k->stale[i].del_at = at;
 	stale_next(k);
 }
@@ -713,8 +728,10 @@ static int stale_cb(const struct xm_msg_info *info, const struct xm_entry *e,
 		return -ENOMEM;
 	k->stale = s;
 	k->stale[k->n_stale++] = (struct xmd_stale_key){
-		.neigh = e->key.neigh, .id = e->key.id, .dir = e->key.dir,
-		.del_at = k->stale_at,
+		.origin = XM_HAS(&e->key, XMESH_KEY_A_NODE),
+		.neigh = XM_HAS(&e->key, XMESH_KEY_A_NODE) ? e->key.node :
+			 e->key.neigh,
+		.id = e->key.id, .dir = e->key.dir, .del_at = k->stale_at,
 	};
 	return 0;
 }
@@ -738,7 +755,7 @@ int xmd_kernel_keys_load(struct xmd_kernel *k, xm_time now,
 
 /* Delete the stale keys due by now (all: neigh's receive keys); how many. */
 static unsigned int stale_delete(struct xmd_kernel *k, xm_time now,
-				 uint32_t neigh, bool all)
+				 uint32_t neigh, bool origin, bool all)
 {
 	struct xm_change ch;
 	unsigned int n = 0;
@@ -748,7 +765,8 @@ static unsigned int stale_delete(struct xmd_kernel *k, xm_time now,
 	while (i < k->n_stale) {
 		const struct xmd_stale_key *s = &k->stale[i];
 
-		if (all ? s->neigh != neigh || s->dir != XMESH_KEY_RX :
+		if (all ? s->origin != origin || s->neigh != neigh ||
+			  s->dir != XMESH_KEY_RX :
 			  s->del_at > now) {
 			i++;
 			continue;
@@ -757,12 +775,7 @@ static unsigned int stale_delete(struct xmd_kernel *k, xm_time now,
 		ch.cmd = XMESH_CMD_KEY_DEL;
 		ch.ifindex = k->ifindex;
 		ch.e.type = XMESH_A_KEY;
-		ch.e.key.neigh = s->neigh;
-		ch.e.key.id = s->id;
-		ch.e.key.dir = s->dir;
-		XM_SET(&ch.e.key, XMESH_KEY_A_NEIGH);
-		XM_SET(&ch.e.key, XMESH_KEY_A_ID);
-		XM_SET(&ch.e.key, XMESH_KEY_A_DIR);
+		key_name(&ch.e.key, s->neigh, s->origin, s->id, s->dir);
 		err = xmnl_apply(&k->nl, &ch, 1, XM_APPLY_STOP, NULL, NULL);
 		if (err && err != -ENOENT) {
 			k->stats->key_errors++;
@@ -779,7 +792,7 @@ static unsigned int stale_delete(struct xmd_kernel *k, xm_time now,
 void xmd_kernel_keys_stale(struct xmd_kernel *k, xm_time now)
 {
 	if (k->n_stale && now >= k->stale_at)
-		stale_delete(k, now, 0, false);
+		stale_delete(k, now, 0, false, false);
 }
 
 /*
@@ -797,7 +810,7 @@ static int key_apply_room(struct xmd_kernel *k, struct xm_core *core,
 
 	if (err != -ENOSPC || op->del || op->dir != XMESH_KEY_RX)
 		return err;
-	n = stale_delete(k, now, op->neigh, true);
+	n = stale_delete(k, now, op->neigh, op->origin, true);
 	if (!n)
 		return err;
 	k->stats->keys_stale_evicted += n;
@@ -824,15 +837,20 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core,
 		err = key_apply_room(k, core, op, ch, now);
 		if (err == -ENOENT && !op->del)
 			break;	/* its neighbor is not in the kernel yet */
-		if (!op->del && err)
+		if (!op->del && err && !op->origin)
 			xm_core_key_refused(core, now, op->neigh, op->id,
 					    op->dir);
+		else if (!op->del && err)	/* warned: the next advert retries */
+			xm_core_key_done(core, op->neigh, true, op->id,
+					 op->dir);
 		else if (!op->del)
-			xm_core_key_done(core, op->neigh, op->id, op->dir);
+			xm_core_key_done(core, op->neigh, op->origin, op->id,
+					 op->dir);
 		if (err) {
 			k->stats->key_errors++;
-			xmd_warn("the kernel refused key %s neigh %u id %u dir %s: %s",
-				 op->del ? "del" : "add", op->neigh, op->id,
+			xmd_warn("the kernel refused key %s %s %u id %u dir %s: %s",
+				 op->del ? "del" : "add",
+				 op->origin ? "node" : "neigh", op->neigh, op->id,
 				 op->dir == XMESH_KEY_TX ? "tx" : "rx",
 				 strerror(-err));
 			continue;
@@ -840,7 +858,7 @@ void xmd_kernel_keys_apply(struct xmd_kernel *k, struct xm_core *core,
 		k->stats->key_changes++;
 		stale_replaced(k, op);
 		/* A new session's transmit key: the neighbor has it too. */
-		if (!op->del && op->dir == XMESH_KEY_TX)
+		if (!op->del && op->dir == XMESH_KEY_TX && !op->origin)
 			stale_due(k, op->neigh, now + XMD_STALE_KEYS_GRACE_MS);
 	}
 	memmove(k->key_ops, k->key_ops + i,
@@ -861,7 +879,9 @@ static int key_counter_cb(const struct xm_msg_info *info,
 	const struct xm_key *key = &e->key;
 
 	(void)info;
+	/* Origin keys rotate by time (origin.h): 2^60 frames is far. */
 	if (e->type == XMESH_A_KEY && key->dir == XMESH_KEY_TX &&
+	    XM_HAS(key, XMESH_KEY_A_NEIGH) &&
 	    XM_HAS(key, XMESH_KEY_A_COUNTER))
 		xm_core_key_counter(cc->core, cc->now, key->neigh, key->id,
 				    key->counter);

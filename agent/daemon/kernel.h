@@ -69,13 +69,15 @@ struct xmd_kernel {
 #define XMD_STALE_KEYS_GRACE_MS	10000
 
 struct xmd_stale_key {
-	uint32_t neigh;
+	uint32_t neigh;			/* or with origin: the remote node */
 	uint8_t id, dir;
 	xm_time del_at;
+	bool origin;
 };
 
 struct xmd_key_op {
-	uint32_t neigh;
+	uint32_t neigh;			/* or with origin: the remote node */
+	bool origin;
 	uint8_t id, dir;
 	bool del;
 };

@@ -279,6 +279,8 @@ static size_t seed_lsu_signed(uint8_t *buf, uint32_t sender, uint64_t seq)
 				    .roles = { "web" } };
 	a->n_adj = 1;
 	a->adj[0] = (struct xm_adj){ 1, 100, 300, 0, 1000 };
+	a->has_origin_gen = true;	/* origin yes: ORIGIN_GEN, signed too */
+	a->origin_gen = UINT64_C(1800000000) << 32 | 3;
 	a->cert = c.raw;
 	a->cert_len = (uint16_t)c.len;
 	a->has_sig = true;

@@ -86,6 +86,16 @@ FIXTURE_FN void test_node_cert_make(struct xm_cert *c,
 		abort();
 }
 
+/* The capabilities node certificates of test_node_cert_make() give node
+ * index i: zone rack-a, rack-b..., roles gpu and web. */
+FIXTURE_FN void test_cert_caps(struct xm_caps *caps, int i)
+{
+	snprintf(caps->zone, sizeof(caps->zone), "rack-%c", 'a' + i);
+	caps->n_roles = 2;
+	strcpy(caps->roles[0], "gpu");
+	strcpy(caps->roles[1], "web");
+}
+
 /* The key exchange of node (key k, cert) at unix time now, or NULL with
  * the reason printed as a TAP comment. */
 FIXTURE_FN struct xm_kx *test_kx_make(uint32_t node, const struct test_key *k,

@@ -102,7 +102,7 @@ static const struct xm_graph *f_graph(const struct xm_core *c)
 }
 
 static const struct xmd_ctl_ops fake_ops = {
-	f_node_id, f_stats, f_neigh, f_node, f_edge, f_path, f_graph,
+	f_node_id, f_stats, f_neigh, f_node, f_edge, f_path, f_graph, NULL,
 };
 
 static void add_node(uint32_t id, const char *name, const char *zone,

@@ -291,10 +291,7 @@ out:
 static void cert_caps(struct net *net, int i, struct xm_core_config *cfg)
 {
 	(void)net;
-	snprintf(cfg->caps.zone, sizeof(cfg->caps.zone), "rack-%c", 'a' + i);
-	cfg->caps.n_roles = 2;
-	strcpy(cfg->caps.roles[0], "gpu");
-	strcpy(cfg->caps.roles[1], "web");
+	test_cert_caps(&cfg->caps, i);
 }
 
 static bool has_all(struct net *net, const void *arg)

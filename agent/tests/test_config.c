@@ -541,6 +541,28 @@ static void certificates(void)
 	       "certificates: none without them is fine");
 }
 
+/* End-to-end origin seals (origin keys): with certificates only. */
+static void origin(void)
+{
+	xmd_config_default(&cfg);
+	ok(!cfg.origin && cfg.origin_rekey_s == 3600,
+	   "origin: off by default, a new generation every hour");
+	is_int(parse_as_is("certificate /a\nauthority /b\norigin yes\n"
+			   "origin-rekey-interval 10\n"), 0,
+	       "origin: yes with a certificate");
+	ok(cfg.origin && cfg.origin_rekey_s == 10, "origin: the values");
+	fails("origin yes\n",
+	      "t.conf:1: origin yes needs a certificate: origin keys come from the nodes' certified keys",
+	      "origin: needs a certificate");
+	fails("origin on\n",
+	      "t.conf:1: origin must be yes or no, not \"on\"",
+	      "origin: yes or no");
+	fails("origin-rekey-interval 5\n",
+	      "t.conf:1: origin-rekey-interval 5 is out of range (10 to 604800)",
+	      "origin: the interval above the 5 s switch");
+	is_int(parse("origin no\n"), 0, "origin: no without certificates");
+}
+
 /* xmeshd's refusal to run without certificates or the lab's line. */
 #define REFUSED "no certificate: xmeshd authenticates its neighbors with the site's certificates (certificate and authority, made with xmesh cert); for a lab without them, add \"insecure-no-certificates yes\""
 
@@ -578,6 +600,7 @@ int main(void)
 {
 	defaults();
 	certificates();
+	origin();
 	insecure();
 	example();
 	everything();

@@ -407,10 +407,11 @@ NET_FN void net_drain(struct net *net, int i)
 				log->key_dels++;
 				break;
 			}
-			if (xm_core_key_get(n->c, a.neigh, a.key_id,
-					    a.key_dir, key))
+			if (xm_core_key_get(n->c, a.neigh, a.key_origin,
+					    a.key_id, a.key_dir, key))
 				log->key_adds++;
-			xm_core_key_done(n->c, a.neigh, a.key_id, a.key_dir);
+			xm_core_key_done(n->c, a.neigh, a.key_origin, a.key_id,
+					 a.key_dir);
 			memset(key, 0, sizeof(key));
 			break;
 		}

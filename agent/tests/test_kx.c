@@ -1406,7 +1406,7 @@ static void daemon_keys(void)
 	xmd_kernel_keys_apply(&fk, net.node[0].c, net.now);
 	ok(fk.n_key_ops == queued && !st.key_changes && !st.key_errors,
 	   "daemon keys: the kernel has no such neighbor yet: they wait");
-	ok(xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh,
+	ok(xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh, false,
 			   fk.key_ops[0].id, fk.key_ops[0].dir, key),
 	   "daemon keys: ... and the core keeps their bytes");
 	f.err = 0;
@@ -1416,7 +1416,8 @@ static void daemon_keys(void)
 	   "daemon keys: then installed, with their bytes");
 	ok(f.dirs[0] == XMESH_KEY_RX && f.dirs[1] == XMESH_KEY_TX,
 	   "daemon keys: receive before transmit");
-	ok(!xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh, 0, 0, key),
+	ok(!xm_core_key_get(net.node[0].c, fk.key_ops[0].neigh, false, 0, 0,
+			     key),
 	   "daemon keys: the core's copy is wiped once installed");
 	xmd_kernel_key_queue(&fk, &(struct xm_action){
 		.type = XM_ACT_KEY, .neigh = 1, .key_id = 7,
@@ -1499,11 +1500,11 @@ static void daemon_stale_keys(bool full)
 	if (!fk.stale)
 		abort();
 	fk.stale[0] = (struct xmd_stale_key){ neigh, rx_id, XMESH_KEY_RX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.stale[1] = (struct xmd_stale_key){ neigh, tx_id, XMESH_KEY_TX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.stale[2] = (struct xmd_stale_key){ neigh + 1, other_id, XMESH_KEY_RX,
-					      t + 30000 };
+					      t + 30000, false };
 	fk.n_stale = 3;
 	fk.stale_at = t + 30000;
 	xmd_kernel_keys_apply(&fk, net.node[0].c, t);

@@ -657,6 +657,17 @@ static int agent_show(struct ctx *c, int argc, char **argv)
 	if (*jstr(r, "security"))
 		out_text(&c->out, " security %s", jstr(r, "security"));
 	out_nl(&c->out);
+	if (jget(r, "origin")) {
+		json_object *og = jget(r, "origin");
+
+		out_text(&c->out, "    origin on generation %#" PRIx64
+			 " sealing %#" PRIx64 " key-id %" PRIu64
+			 " rotations %" PRIu64 " nodes %" PRIu64,
+			 jnum(og, "generation"), jnum(og, "sealing"),
+			 jnum(og, "key_id"), jnum(og, "rotations"),
+			 jnum(og, "nodes"));
+		out_nl(&c->out);
+	}
 	if (c->stats) {
 		print_counters(&c->out, "protocol", jget(r, "stats"));
 		print_counters(&c->out, "agent", jget(r, "agent"));
