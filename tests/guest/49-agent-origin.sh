@@ -26,18 +26,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/agentnet.sh"	# an_*, x, an_certify, stream_*
 
 an_require
-
-an_node node1 1
-an_node node2 2
-an_node node3 3
-mesh_link 1 node1 node2
-mesh_link 2 node2 node3
-
-modprobe xmesh
-
+an_line3_site
 A=$AN_DIR
-check "the site authority" "$XM" cert authority create name edge1 \
-	key "$A/authority.key" cert "$A/authority.cert"
 for i in 1 2 3; do
 	check "node $i's certificate" an_certify "node$i" "$i" rack-a web
 done

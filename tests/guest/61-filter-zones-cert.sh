@@ -38,16 +38,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/agentnet.sh"	# an_*, x, jq_true
 
 an_require
-an_node node1 1
-an_node node2 2
-an_node node3 3
-mesh_link 1 node1 node2
-mesh_link 2 node2 node3
-modprobe xmesh
-
+an_line3_site
 A=$AN_DIR
-check "the site authority" "$XM" cert authority create name edge1 \
-	key "$A/authority.key" cert "$A/authority.cert"
 
 # certify NAME ID ZONE ROLE: NAME's key and a certificate for node ID in
 # ZONE with ROLE.

@@ -41,6 +41,20 @@ an_require() {
 		"$XMESHD" --gen-site-key "$AN_DIR/site.key" >/dev/null
 }
 
+# an_line3_site: nodes node1 - node2 - node3 on a line (links 1 and 2,
+# mesh.sh's mesh_link), the module loaded, and the site authority in
+# $AN_DIR/authority.key and .cert, checked (lib.sh's check).
+an_line3_site() {
+	an_node node1 1
+	an_node node2 2
+	an_node node3 3
+	mesh_link 1 node1 node2
+	mesh_link 2 node2 node3
+	modprobe xmesh
+	check "the site authority" "$XM" cert authority create name edge1 \
+		key "$AN_DIR/authority.key" cert "$AN_DIR/authority.cert"
+}
+
 # an_certify NAME ID ZONE ROLE: NAME's node key in its state directory and
 # a certificate for it in $AN_DIR/NAME.cert, node ID in ZONE with ROLE,
 # signed by the authority of $AN_DIR/authority.key and .cert (`xmesh cert
