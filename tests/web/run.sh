@@ -28,7 +28,7 @@ mkdir -p tests/web/out
 cc -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE -O1 -g \
 	-Icontroller -Iagent/core -Iagent/lib -Iuapi \
 	-o tests/web/out/feeder tests/web/feeder.c controller/agent_auth.c \
-	agent/core/cert.c agent/lib/xmesh_file.c \
+	agent/core/cert.c agent/lib/xmesh_file.c agent/lib/xmesh_parse.c \
 	$(pkg-config --cflags --libs libsodium libcurl)
 (cd tests/web && npm ci --silent --no-audit --no-fund --ignore-scripts)
 if [[ ${1:-} == scale ]]; then
